@@ -30,3 +30,15 @@ export const writeBatchJobsMax = 256;
 export const expirySweepBatchMax = 500;
 export const expirySweepIntervalMs = 500;
 export const accountDailyWindowSeconds = 86_400;
+
+// Liveness.
+export const padImageSideMinPixels = 32;
+export const padImageSideMaxPixels = 8192;
+export const padResizeSideMaxPixels = 256;
+export const padLbpPointsMax = 16;
+export const padLbpRadiusMaxPixels = 4;
+export const padModelBytesMax = 4_194_304;
+export const padModelFeaturesMax = 20_000;
+export const padEvalImagesMax = 20_000;
+export const padEvalImageBytesMax = 33_554_432;
+export const padEvalFramesPerVideoMax = 64;
