@@ -42,3 +42,37 @@ export const padModelFeaturesMax = 20_000;
 export const padEvalImagesMax = 20_000;
 export const padEvalImageBytesMax = 33_554_432;
 export const padEvalFramesPerVideoMax = 64;
+
+// Biometrics.
+export const faceImageBytesMax = 33_554_432;
+export const faceImagePixelsMax = 40_000_000;
+export const faceImageSideMaxPixels = 16_384;
+export const faceImageSideMinPixels = 16;
+export const faceFrameSideMaxPixels = 1280;
+export const faceDetectionSideMinPixels = 224;
+export const faceModelFileBytesMax = 16_777_216;
+export const faceModelFilesMax = 64;
+export const faceDetectionsPerFrameMax = 10;
+
+// Template protection.
+export const templateDimensionMin = 8;
+export const templateDimensionMax = 1024;
+export const templateKeyBytes = 32;
+export const templateBindingIdLengthMax = 128;
+export const sealedTemplateBytesMax = 8_192;
+export const probeAgeMsMax = 30_000;
+export const probeFutureSkewMsMax = 5_000;
+export const probeLabelLengthMax = 128;
+export const probePayloadBytesMax = 8_192;
+export const sealedProbeBytesMax = 8_448;
+export const replayGuardEntriesMax = 200_000;
+export const pinDigitsChild = 4;
+export const pinDigitsMin = 4;
+export const pinDigitsMax = 8;
+export const pinArgon2OpsLimit = 2;
+export const pinArgon2MemLimitBytes = 67_108_864;
+export const pinVerifierLengthMax = 256;
+export const keyFileBytesMax = 1_024;
+export const galleryTemplatesMax = 2_000_000;
+export const galleryTopKMax = 100;
+export const galleryCapacityInitial = 1_024;

@@ -1,0 +1,54 @@
+// `npm run hub -- --port <port> --data <dir> [--host <host>]`: starts the hub and prints the one
+// line clients wait for; SIGTERM/SIGINT stop it cleanly after in-flight requests finish.
+import { parseArgs } from 'node:util';
+import { startHub } from './hub.ts';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '0' },
+    data: { type: 'string' },
+    host: { type: 'string', default: '127.0.0.1' },
+    'no-group-commit': { type: 'boolean', default: false },
+    synchronous: { type: 'string', default: 'FULL' },
+  },
+  strict: true,
+});
+
+if (values.data === undefined) {
+  process.stderr.write('usage: npm run hub -- --port <port> --data <dir> [--host <host>]\n');
+  process.exit(2);
+}
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  process.stderr.write(`invalid --port ${values.port}\n`);
+  process.exit(2);
+}
+if (values.synchronous !== 'FULL' && values.synchronous !== 'NORMAL') {
+  process.stderr.write('--synchronous is FULL or NORMAL\n');
+  process.exit(2);
+}
+const adminToken = process.env['FACEPAY_ADMIN_TOKEN'];
+if (adminToken !== undefined && adminToken.length < 16) {
+  process.stderr.write('warning: FACEPAY_ADMIN_TOKEN is shorter than 16 characters; use a long random token\n');
+}
+
+const hub = await startHub({
+  dataDir: values.data,
+  host: values.host,
+  port,
+  groupCommit: !values['no-group-commit'],
+  synchronous: values.synchronous,
+  ...(adminToken === undefined || adminToken === '' ? {} : { adminToken }),
+});
+process.stdout.write(`hub listening on ${hub.url}\n`);
+
+let stopping = false;
+async function stop(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  process.stderr.write(`hub stopping on ${signal}\n`);
+  await hub.close();
+  process.exit(0);
+}
+process.on('SIGTERM', () => void stop('SIGTERM'));
+process.on('SIGINT', () => void stop('SIGINT'));

@@ -1,0 +1,228 @@
+// The hub's routes (API.md v1): each one authenticates, validates with the shared zod schemas,
+// runs the ledger inside one transaction, and answers with the contract's shapes and codes.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import * as api from '../../shared/hub-api.ts';
+import { listLimitDefault } from '../../shared/limits.ts';
+import type { Yen } from '../../shared/money.ts';
+import { refuse } from '../errors.ts';
+import type { HubContext } from './context.ts';
+import { send } from './context.ts';
+import { accountView, clientView, entryView, holdView } from './views.ts';
+import { hashToken, newToken } from './tokens.ts';
+import { buildOpenApi } from './openapi.ts';
+import { newId } from '../ids.ts';
+
+const idParams = z.strictObject({ id: z.string().min(1).max(128) });
+
+function encodeCursor(seq: number): string {
+  return Buffer.from(JSON.stringify({ s: seq })).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined): number | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { s?: unknown };
+    if (typeof parsed.s === 'number' && Number.isSafeInteger(parsed.s) && parsed.s > 0) return parsed.s;
+  } catch {
+    // fall through to the refusal below
+  }
+  refuse('invalid_request', 'cursor is not one this hub gave out');
+}
+
+export function registerRoutes(app: FastifyInstance, hub: HubContext): void {
+  const openApi = buildOpenApi();
+  app.get('/v1/health', async () => ({ status: 'ok' }));
+  app.get('/v1/openapi.json', async () => openApi);
+  registerClientRoutes(app, hub);
+  registerAccountRoutes(app, hub);
+  registerHoldRoutes(app, hub);
+}
+
+function registerClientRoutes(app: FastifyInstance, hub: HubContext): void {
+  app.post('/v1/clients', async (request, reply) => {
+    const caller = await hub.authenticate(request, ['admin']);
+    const body = hub.parse(api.createClientRequest, request.body);
+    if ((body.role === 'merchant' || body.role === 'event_source') && body.merchantId === undefined) {
+      refuse('invalid_request', `a ${body.role} client needs merchantId`);
+    }
+    if (body.role === 'event_source' && body.eventTypes === undefined) {
+      refuse('invalid_request', 'an event_source client needs eventTypes');
+    }
+    const token = newToken();
+    const result = await hub.write(async (tx) => {
+      if (body.merchantId !== undefined) {
+        const account = await tx.getAccount(body.merchantId);
+        if (account === undefined || account.kind === 'issuer') refuse('invalid_request', 'merchantId names no account');
+      }
+      const client = {
+        id: newId('cli'),
+        name: body.name,
+        role: body.role,
+        merchantId: body.merchantId ?? null,
+        eventTypes: [...new Set(body.eventTypes ?? [])],
+        tokenHash: hashToken(token),
+        createdAt: hub.clock.now(),
+      };
+      await tx.insertClient(client);
+      await tx.appendAudit({ at: client.createdAt, kind: 'client.created', subject: client.id, actor: caller.id, data: { role: client.role, merchantId: client.merchantId } });
+      return { status: 201, body: { ...clientView(client), token } };
+    });
+    return send(reply, result);
+  });
+}
+
+function registerAccountRoutes(app: FastifyInstance, hub: HubContext): void {
+  app.post('/v1/accounts', async (request, reply) => {
+    const caller = await hub.authenticate(request, ['admin']);
+    const body = hub.parse(api.createAccountRequest, request.body);
+    const result = await hub.idempotentWrite(
+      request,
+      caller,
+      async (tx) => ({ status: 201, body: accountView(await hub.ledger.createAccount(tx, caller, body)) }),
+      { required: false },
+    );
+    return send(reply, result);
+  });
+
+  app.get('/v1/accounts/:id', async (request, reply) => {
+    const caller = await hub.authenticate(request);
+    const { id } = hub.parse(idParams, request.params, 'path');
+    const account = await hub.store.reader.getAccount(id);
+    if (account === undefined || account.kind === 'issuer' || (caller.role !== 'admin' && caller.merchantId !== id)) {
+      refuse('not_found', `account ${id} not found`);
+    }
+    await hub.expireBeforeRead({ accountId: id });
+    const fresh = await hub.store.reader.getAccount(id);
+    if (fresh === undefined) refuse('not_found', `account ${id} not found`);
+    return reply.send(accountView(fresh));
+  });
+
+  app.post('/v1/accounts/:id/deposits', async (request, reply) => {
+    const caller = await hub.authenticate(request, ['admin']);
+    const { id } = hub.parse(idParams, request.params, 'path');
+    const body = hub.parse(api.depositRequest, request.body);
+    const result = await hub.idempotentWrite(request, caller, async (tx) => ({
+      status: 201,
+      body: accountView(await hub.ledger.deposit(tx, caller, id, body.amount as Yen)),
+    }));
+    return send(reply, result);
+  });
+
+  app.get('/v1/accounts/:id/entries', async (request, reply) => {
+    const caller = await hub.authenticate(request);
+    const { id } = hub.parse(idParams, request.params, 'path');
+    const query = hub.parse(api.listQuery, request.query, 'query');
+    const account = await hub.store.reader.getAccount(id);
+    if (account === undefined || account.kind === 'issuer' || (caller.role !== 'admin' && caller.merchantId !== id)) {
+      refuse('not_found', `account ${id} not found`);
+    }
+    await hub.expireBeforeRead({ accountId: id });
+    const limit = query.limit ?? listLimitDefault;
+    const entries = await hub.store.reader.listEntries(id, decodeCursor(query.cursor), limit + 1);
+    const page = entries.slice(0, limit);
+    const last = page.at(-1);
+    return reply.send({
+      items: page.map(entryView),
+      nextCursor: entries.length > limit && last !== undefined ? encodeCursor(last.seq) : null,
+    });
+  });
+}
+
+type HoldAction = 'increase' | 'settle' | 'release' | 'refunds' | 'events';
+
+function registerHoldRoutes(app: FastifyInstance, hub: HubContext): void {
+  app.post('/v1/holds', async (request, reply) => {
+    const caller = await hub.authenticate(request);
+    const body = hub.parse(api.placeHoldRequest, request.body);
+    const result = await hub.idempotentWrite(request, caller, async (tx) => ({
+      status: 201,
+      body: holdView(await hub.ledger.placeHold(tx, caller, body)),
+    }));
+    return send(reply, result);
+  });
+
+  const actions: Record<HoldAction, (request: FastifyRequest, id: string) => Promise<unknown>> = {
+    increase: async (request, id) => {
+      const caller = await hub.authenticate(request);
+      const body = hub.parse(api.increaseHoldRequest, request.body);
+      return hub.idempotentWrite(request, caller, async (tx) => ({
+        status: 200,
+        body: holdView(await hub.ledger.increase(tx, caller, id, body.amount as Yen)),
+      }));
+    },
+    settle: async (request, id) => {
+      const caller = await hub.authenticate(request);
+      const body = hub.parse(api.settleHoldRequest, request.body);
+      return hub.idempotentWrite(request, caller, async (tx) => ({
+        status: 200,
+        body: holdView(await hub.ledger.settle(tx, caller, id, body.amount as Yen, body.final === true)),
+      }));
+    },
+    release: async (request, id) => {
+      const caller = await hub.authenticate(request);
+      hub.parse(api.releaseHoldRequest, request.body ?? {});
+      return hub.idempotentWrite(request, caller, async (tx) => ({
+        status: 200,
+        body: holdView(await hub.ledger.release(tx, caller, id)),
+      }));
+    },
+    refunds: async (request, id) => {
+      const caller = await hub.authenticate(request);
+      const body = hub.parse(api.refundHoldRequest, request.body);
+      return hub.idempotentWrite(request, caller, async (tx) => ({
+        status: 200,
+        body: holdView(await hub.ledger.refund(tx, caller, id, body.amount as Yen)),
+      }));
+    },
+    events: async (request, id) => {
+      const caller = await hub.authenticate(request);
+      const body = hub.parse(api.holdEventRequest, request.body);
+      return hub.idempotentWrite(request, caller, async (tx) => ({
+        status: 200,
+        body: holdView(await hub.ledger.event(tx, caller, id, body)),
+      }));
+    },
+  };
+  for (const [action, run] of Object.entries(actions)) {
+    app.post(`/v1/holds/:id/${action}`, async (request, reply) => {
+      const { id } = hub.parse(idParams, request.params, 'path');
+      return send(reply, (await run(request, id)) as Parameters<typeof send>[1]);
+    });
+  }
+
+  app.get('/v1/holds/:id', async (request, reply) => {
+    const caller = await hub.authenticate(request);
+    const { id } = hub.parse(idParams, request.params, 'path');
+    const hold = await hub.store.reader.getHold(id);
+    const visible =
+      hold !== undefined &&
+      (caller.role === 'admin' || caller.merchantId === hold.payee || caller.merchantId === hold.payer);
+    if (!visible) refuse('not_found', `hold ${id} not found`);
+    await hub.expireBeforeRead({ holdId: id });
+    const fresh = await hub.store.reader.getHold(id);
+    if (fresh === undefined) refuse('not_found', `hold ${id} not found`);
+    return reply.send(holdView(fresh));
+  });
+
+  app.get('/v1/holds', async (request, reply) => {
+    const caller = await hub.authenticate(request);
+    const query = hub.parse(api.holdListQuery, request.query, 'query');
+    await hub.expireBeforeRead({});
+    const limit = query.limit ?? listLimitDefault;
+    const party = caller.role === 'admin' ? undefined : (caller.merchantId ?? '\u0000none');
+    const { holds, seqs } = await hub.store.reader.listHolds({
+      ...(query.payer === undefined ? {} : { payer: query.payer }),
+      ...(query.payee === undefined ? {} : { payee: query.payee }),
+      ...(query.status === undefined ? {} : { status: query.status }),
+      ...(party === undefined ? {} : { party }),
+      beforeSeq: decodeCursor(query.cursor),
+      limit: limit + 1,
+    });
+    const lastSeq = seqs[limit - 1];
+    return reply.send({
+      items: holds.slice(0, limit).map(holdView),
+      nextCursor: holds.length > limit && lastSeq !== undefined ? encodeCursor(lastSeq) : null,
+    });
+  });
+}

@@ -1,0 +1,43 @@
+// The Fastify application: limits, JSON only, the contract's error shape for every failure
+// (never a 500 for bad input), and the routes.
+import Fastify, { type FastifyInstance } from 'fastify';
+import { AssertionError } from '../../shared/assert.ts';
+import { requestBodyBytesMax } from '../../shared/limits.ts';
+import { HubError } from '../errors.ts';
+import { errorBody, type HubContext } from './context.ts';
+import { registerRoutes } from './routes.ts';
+
+function fastifyErrorToHubError(error: { statusCode?: number; code?: string; message: string }): HubError {
+  const status = error.statusCode ?? 500;
+  if (status === 413) return new HubError('payload_too_large', `request body over ${requestBodyBytesMax} bytes`);
+  if (status === 415) return new HubError('unsupported_media_type', 'send JSON with Content-Type: application/json');
+  if (status >= 400 && status < 500) return new HubError('invalid_request', error.message);
+  return new HubError('internal', 'internal error');
+}
+
+export function buildServer(hub: HubContext, options: { logErrors?: boolean } = {}): FastifyInstance {
+  const app = Fastify({
+    bodyLimit: requestBodyBytesMax,
+    logger: false,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 200 },
+  });
+
+  app.setErrorHandler((error, _request, reply) => {
+    let hubError: HubError;
+    if (error instanceof HubError) hubError = error;
+    else if (error instanceof AssertionError) hubError = new HubError('internal', 'internal error');
+    else hubError = fastifyErrorToHubError(error as { statusCode?: number; message: string });
+    if (hubError.status >= 500 && options.logErrors !== false) {
+      process.stderr.write(`hub error: ${(error as Error).stack ?? String(error)}\n`);
+    }
+    return reply.code(hubError.status).send(errorBody(hubError));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send(errorBody(new HubError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`))),
+  );
+  registerRoutes(app, hub);
+  return app;
+}

@@ -1,0 +1,422 @@
+// The ledger rules: placing, increasing, settling, releasing, refunding and expiring holds, deposits,
+// accounts and clients. Each method runs inside one storage transaction handed in by the caller.
+import { assert } from '../../shared/assert.ts';
+import { addYen, minYen, subYen, yen, type Yen } from '../../shared/money.ts';
+import {
+  accountDailyWindowSeconds,
+  expirySweepBatchMax,
+  holdEventsMax,
+  holdLifetimeSecondsMax,
+  holdSettlementsMax,
+} from '../../shared/limits.ts';
+import type {
+  CreateAccountRequest,
+  HoldEventRequest,
+  PlaceHoldRequest,
+  Rule,
+} from '../../shared/hub-api.ts';
+import type { StoreTx } from '../storage/port.ts';
+import { dueAt, issuerAccountId, type AccountRecord, type ClientRecord, type HoldRecord } from '../storage/records.ts';
+import { refuse } from '../errors.ts';
+import { newId } from '../ids.ts';
+import type { Clock } from '../clock.ts';
+import { chooseRule, expandTemplate, expiryRule, validateRules } from './rules.ts';
+import * as T from './transitions.ts';
+
+/** Checks a payment authorisation for a hold debiting a person account (Identity, API.md). */
+export interface PaymentAuthorizations {
+  consume(
+    tx: StoreTx,
+    token: string,
+    bound: { payer: string; payee: string; amount: Yen; at: number },
+  ): Promise<'ok' | 'invalid'>;
+}
+
+/** Used until an identity module issues authorisations: no token can be valid. */
+export const noPaymentAuthorizations: PaymentAuthorizations = {
+  consume: async () => 'invalid',
+};
+
+function canSee(client: ClientRecord, hold: HoldRecord): boolean {
+  return client.role === 'admin' || client.merchantId === hold.payee || client.merchantId === hold.payer;
+}
+
+function canManage(client: ClientRecord, hold: HoldRecord): boolean {
+  return client.role === 'admin' || (client.role === 'merchant' && client.merchantId === hold.payee);
+}
+
+export class Ledger {
+  constructor(
+    private readonly clock: Clock,
+    private readonly authorizations: PaymentAuthorizations = noPaymentAuthorizations,
+  ) {}
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  // ---- accounts and deposits -------------------------------------------------------------
+
+  async createAccount(tx: StoreTx, caller: ClientRecord, request: CreateAccountRequest): Promise<AccountRecord> {
+    const id = request.id ?? newId('acc');
+    if ((await tx.getAccount(id)) !== undefined) refuse('account_exists', `account ${id} already exists`);
+    const account: AccountRecord = {
+      id,
+      kind: request.kind,
+      name: request.name,
+      currency: 'JPY',
+      balance: yen(0),
+      held: yen(0),
+      limits: request.limits ?? {},
+      blockedCategories: [...new Set(request.blockedCategories ?? [])],
+      createdAt: this.now(),
+    };
+    await tx.insertAccount(account);
+    await tx.appendAudit({ at: account.createdAt, kind: 'account.created', subject: id, actor: caller.id, data: { kind: account.kind } });
+    return account;
+  }
+
+  async deposit(tx: StoreTx, caller: ClientRecord, accountId: string, amount: Yen): Promise<AccountRecord> {
+    const account = await this.visibleAccount(tx, caller, accountId);
+    const at = this.now();
+    const transferId = newId('trf');
+    await tx.transfer({ id: transferId, kind: 'deposit', from: issuerAccountId, to: account.id, amount, holdId: null, at });
+    await tx.appendAudit({ at, kind: 'account.deposited', subject: account.id, actor: caller.id, data: { amount, transferId } });
+    const after = await tx.getAccount(account.id);
+    assert(after !== undefined && after.balance === addYen(account.balance, amount), 'deposit credited');
+    return after;
+  }
+
+  /** The account as this client may see it, with its due holds expired first so `held` is exact. */
+  async visibleAccount(tx: StoreTx, caller: ClientRecord, accountId: string): Promise<AccountRecord> {
+    const account = await tx.getAccount(accountId);
+    if (account === undefined || account.kind === 'issuer') refuse('not_found', `account ${accountId} not found`);
+    if (caller.role !== 'admin' && caller.merchantId !== accountId) refuse('not_found', `account ${accountId} not found`);
+    await this.expireDue(tx, { accountId });
+    const fresh = await tx.getAccount(accountId);
+    assert(fresh !== undefined, 'account still exists');
+    return fresh;
+  }
+
+  // ---- holds -------------------------------------------------------------------------------
+
+  async placeHold(tx: StoreTx, caller: ClientRecord, request: PlaceHoldRequest): Promise<HoldRecord> {
+    if (caller.role !== 'admin' && !(caller.role === 'merchant' && caller.merchantId === request.payee)) {
+      refuse('forbidden', 'only the payee merchant (or admin) places holds for it');
+    }
+    if (request.payer === request.payee) refuse('invalid_request', 'payer and payee must differ');
+    if (request.template !== undefined && request.rules !== undefined) {
+      refuse('invalid_request', 'give either "template" or "rules", not both');
+    }
+    const at = this.now();
+    const template = request.template === undefined ? undefined : expandTemplate(request.template);
+    const rules: Rule[] = template?.rules ?? request.rules ?? [];
+    validateRules(rules);
+    const expiresAt = template?.expiresAt ?? at + request.expiresInSeconds * 1000;
+    if (expiresAt <= at) refuse('invalid_request', 'the hold would expire before it is placed');
+    if (expiresAt > at + holdLifetimeSecondsMax * 1000) refuse('invalid_request', 'hold lifetime over a year');
+
+    const payer = await this.holdParty(tx, request.payer, 'payer');
+    await this.holdParty(tx, request.payee, 'payee');
+    const authorizedMax = await this.checkAuthorization(tx, caller, request, at);
+    await this.expireDue(tx, { accountId: payer.id });
+    await this.checkPayerCanCommit(tx, payer, { category: request.category, total: request.amount, delta: request.amount as Yen, at });
+
+    const hold: HoldRecord = {
+      id: newId('hold'),
+      status: 'active',
+      payer: payer.id,
+      payee: request.payee,
+      amount: request.amount as Yen,
+      settled: yen(0),
+      refunded: yen(0),
+      reference: request.reference,
+      category: request.category ?? null,
+      template: request.template?.name ?? null,
+      onExpiry: expiryRule({ rules, onExpiry: request.onExpiry ?? 'release' }).action,
+      rules,
+      expiresAt,
+      scheduled: null,
+      authorizedMax,
+      settlements: [],
+      refunds: [],
+      events: [],
+      createdAt: at,
+      updatedAt: at,
+      version: 1,
+      closedBy: null,
+    };
+    await tx.insertHold(hold);
+    await tx.addHeld(payer.id, hold.amount);
+    await tx.appendAudit({
+      at,
+      kind: 'hold.placed',
+      subject: hold.id,
+      actor: caller.id,
+      data: { payer: hold.payer, payee: hold.payee, amount: hold.amount, expiresAt, template: hold.template },
+    });
+    if (template?.settleOnPlace === true) {
+      return this.apply(tx, hold, T.settle(hold, { amount: hold.amount, final: true, at, closedBy: 'client' }), caller.id, 'hold.settled');
+    }
+    return hold;
+  }
+
+  async increase(tx: StoreTx, caller: ClientRecord, holdId: string, amount: Yen): Promise<HoldRecord> {
+    const hold = await this.activeHold(tx, caller, holdId);
+    if (amount <= hold.amount) refuse('not_an_increase', `new total ${amount} is not above ${hold.amount}`);
+    if (caller.role !== 'admin' && hold.authorizedMax !== null && amount > hold.authorizedMax) {
+      refuse('authorization_required', `the payer authorised at most ${hold.authorizedMax}`);
+    }
+    const payer = await tx.getAccount(hold.payer);
+    assert(payer !== undefined, 'payer exists');
+    await this.expireDue(tx, { accountId: payer.id });
+    const freshPayer = await tx.getAccount(hold.payer);
+    assert(freshPayer !== undefined, 'payer exists');
+    await this.checkPayerCanCommit(tx, freshPayer, {
+      category: hold.category ?? undefined,
+      total: amount,
+      delta: subYen(amount, hold.amount),
+      at: this.now(),
+    });
+    return this.apply(tx, hold, T.increase(hold, { amount, at: this.now() }), caller.id, 'hold.increased');
+  }
+
+  async settle(tx: StoreTx, caller: ClientRecord, holdId: string, amount: Yen, final: boolean): Promise<HoldRecord> {
+    const hold = await this.activeHold(tx, caller, holdId);
+    this.checkSettlement(hold, amount);
+    const transition = T.settle(hold, { amount, final, at: this.now(), closedBy: 'client' });
+    return this.apply(tx, hold, transition, caller.id, 'hold.settled');
+  }
+
+  async release(tx: StoreTx, caller: ClientRecord, holdId: string): Promise<HoldRecord> {
+    const hold = await this.activeHold(tx, caller, holdId);
+    return this.apply(tx, hold, T.release(hold, { at: this.now(), closedBy: 'client' }), caller.id, 'hold.released');
+  }
+
+  async refund(tx: StoreTx, caller: ClientRecord, holdId: string, amount: Yen): Promise<HoldRecord> {
+    const hold = await this.managedHold(tx, caller, holdId);
+    const refundable = subYen(hold.settled, hold.refunded);
+    if (amount > refundable) refuse('exceeds_refundable', `at most ${refundable} can be refunded`);
+    await this.expireDue(tx, { accountId: hold.payee });
+    const payee = await tx.getAccount(hold.payee);
+    assert(payee !== undefined, 'payee exists');
+    if (subYen(payee.balance, payee.held) < amount) {
+      refuse('insufficient_funds', 'the payee has not enough available money for this refund');
+    }
+    const current = await tx.getHold(holdId);
+    assert(current !== undefined, 'hold exists');
+    return this.apply(tx, current, T.refund(current, { amount, at: this.now() }), caller.id, 'hold.refunded');
+  }
+
+  async event(tx: StoreTx, caller: ClientRecord, holdId: string, event: HoldEventRequest): Promise<HoldRecord> {
+    const hold = await this.activeHold(tx, caller, holdId, { allowSenders: true });
+    const choice = chooseRule(hold, event.type, caller);
+    if ('refusal' in choice) {
+      if (choice.refusal === 'forbidden') refuse('forbidden', `this client may not send ${event.type} to this hold`);
+      refuse('no_matching_rule', `no rule of this hold runs on ${event.type}`);
+    }
+    if (hold.events.length >= holdEventsMax) refuse('too_many_events', 'this hold has recorded its maximum of events');
+    const at = this.now();
+    const recorded: HoldRecord = {
+      ...hold,
+      events: [...hold.events, { type: event.type, at, data: event.data ?? {} }],
+    };
+    const transition = this.runRule(recorded, choice.rule, event, at);
+    return this.apply(tx, hold, transition, caller.id, 'hold.event', { type: event.type, rule: choice.rule.action });
+  }
+
+  private runRule(hold: HoldRecord, rule: Rule, event: HoldEventRequest, at: number): T.Transition {
+    const remaining = T.remainingOf(hold);
+    if (rule.delaySeconds !== undefined) {
+      if (hold.scheduled !== null) refuse('hold_closed', 'this hold already has an action scheduled');
+      return this.schedule(hold, rule, at);
+    }
+    if (rule.action === 'release') return T.release(hold, { at, closedBy: 'rule' });
+    let amount: Yen;
+    if (rule.amount === 'event') {
+      if (event.data?.amount === undefined) refuse('invalid_request', `${event.type} needs data.amount`);
+      amount = event.data.amount as Yen;
+    } else {
+      amount = rule.amount === undefined || rule.amount === 'remaining' ? remaining : (rule.amount as Yen);
+    }
+    this.checkSettlement(hold, amount);
+    return T.settle(hold, { amount, final: rule.final === true, at, closedBy: 'rule' });
+  }
+
+  /** A delayed rule (escrow's return window): record when it runs, keeping the hold alive until then. */
+  private schedule(hold: HoldRecord, rule: Rule, at: number): T.Transition {
+    assert(rule.delaySeconds !== undefined && rule.amount !== 'event', 'schedulable rule');
+    const latest = hold.createdAt + holdLifetimeSecondsMax * 1000;
+    const runAt = Math.min(at + rule.delaySeconds * 1000, latest);
+    const amount = rule.amount === undefined || rule.amount === 'remaining' ? 'remaining' : (rule.amount as Yen);
+    return {
+      hold: {
+        ...hold,
+        scheduled: { on: rule.on, action: rule.action, amount, at: runAt },
+        expiresAt: Math.max(hold.expiresAt, runAt),
+        updatedAt: at,
+        version: hold.version + 1,
+      },
+      transfers: [],
+      payerHeldDelta: yen(0),
+    };
+  }
+
+  // ---- expiry ------------------------------------------------------------------------------
+
+  /** Runs every deadline that has passed (scope: one hold, one account, or a batch of all). */
+  async expireDue(tx: StoreTx, scope: { holdId?: string; accountId?: string }): Promise<number> {
+    const at = this.now();
+    const ids = await tx.dueHoldIds(at, scope, expirySweepBatchMax);
+    for (const id of ids) {
+      const hold = await tx.getHold(id);
+      assert(hold !== undefined && hold.status === 'active', 'due hold is active');
+      await this.apply(tx, hold, this.deadlineTransition(hold), 'hub', 'hold.expired');
+    }
+    return ids.length;
+  }
+
+  /** What happens at the hold's next deadline, timed at the deadline itself: expiry is exact. */
+  private deadlineTransition(hold: HoldRecord): T.Transition {
+    const scheduled = hold.scheduled;
+    if (scheduled !== null && scheduled.at <= hold.expiresAt) {
+      if (scheduled.action === 'release') return T.release(hold, { at: scheduled.at, closedBy: 'schedule' });
+      const remaining = T.remainingOf(hold);
+      const amount = scheduled.amount === 'remaining' ? remaining : minYen(scheduled.amount, remaining);
+      return T.settle(hold, { amount, final: true, at: scheduled.at, closedBy: 'schedule' });
+    }
+    const rule = expiryRule(hold);
+    const at = hold.expiresAt;
+    if (rule.action === 'release') return T.release(hold, { at, closedBy: 'expiry', expired: true });
+    const remaining = T.remainingOf(hold);
+    const amount = typeof rule.amount === 'number' ? minYen(rule.amount as Yen, remaining) : remaining;
+    if (hold.settlements.length >= holdSettlementsMax) {
+      return T.release(hold, { at, closedBy: 'expiry', expired: true });
+    }
+    return T.settle(hold, { amount, final: true, at, closedBy: 'expiry' });
+  }
+
+  // ---- shared steps --------------------------------------------------------------------------
+
+  private async apply(
+    tx: StoreTx,
+    before: HoldRecord,
+    transition: T.Transition,
+    actor: string,
+    kind: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<HoldRecord> {
+    const after = transition.hold;
+    assert(after.version === before.version + 1, 'one version step per transition');
+    assert(after.settled <= after.amount && after.refunded <= after.settled, 'hold amounts consistent');
+    for (const transfer of transition.transfers) await tx.transfer(transfer);
+    if (transition.payerHeldDelta !== 0) await tx.addHeld(after.payer, transition.payerHeldDelta);
+    await tx.updateHold(after);
+    await tx.appendAudit({
+      at: after.updatedAt,
+      kind,
+      subject: after.id,
+      actor,
+      data: {
+        ...extra,
+        status: after.status,
+        amount: after.amount,
+        settled: after.settled,
+        refunded: after.refunded,
+        moved: transition.transfers.map((t) => ({ kind: t.kind, from: t.from, to: t.to, amount: t.amount })),
+      },
+    });
+    return after;
+  }
+
+  private async holdParty(tx: StoreTx, id: string, role: 'payer' | 'payee'): Promise<AccountRecord> {
+    const account = await tx.getAccount(id);
+    if (account === undefined || account.kind === 'issuer') refuse('not_found', `${role} account ${id} not found`);
+    return account;
+  }
+
+  private async checkAuthorization(
+    tx: StoreTx,
+    caller: ClientRecord,
+    request: PlaceHoldRequest,
+    at: number,
+  ): Promise<Yen | null> {
+    const payer = await tx.getAccount(request.payer);
+    if (caller.role === 'admin' || payer?.kind !== 'person') return null;
+    if (request.authorization === undefined) {
+      refuse('authorization_required', 'a hold on a person account needs the payer\'s authorization');
+    }
+    const amount = request.amount as Yen;
+    const verdict = await this.authorizations.consume(tx, request.authorization, {
+      payer: request.payer,
+      payee: request.payee,
+      amount,
+      at,
+    });
+    if (verdict !== 'ok') refuse('authorization_invalid', 'the authorization is unknown, used, expired or for another payment');
+    return amount;
+  }
+
+  private async checkPayerCanCommit(
+    tx: StoreTx,
+    payer: AccountRecord,
+    change: { category: string | undefined; total: number; delta: Yen; at: number },
+  ): Promise<void> {
+    if (change.category !== undefined && payer.blockedCategories.includes(change.category)) {
+      refuse('category_blocked', `the payer blocks category ${change.category}`);
+    }
+    const { perPaymentMax, dailyMax } = payer.limits;
+    if (perPaymentMax !== undefined && change.total > perPaymentMax) {
+      refuse('limit_exceeded', `over the payer's per-payment limit of ${perPaymentMax}`);
+    }
+    if (dailyMax !== undefined) {
+      const since = change.at - accountDailyWindowSeconds * 1000;
+      const committed = await tx.payerCommittedSince(payer.id, since);
+      if (addYen(committed, change.delta) > dailyMax) refuse('limit_exceeded', `over the payer's daily limit of ${dailyMax}`);
+    }
+    if (subYen(payer.balance, payer.held) < change.delta) refuse('insufficient_funds', 'the payer has not enough available money');
+  }
+
+  private checkSettlement(hold: HoldRecord, amount: Yen): void {
+    const remaining = T.remainingOf(hold);
+    if (amount > remaining) refuse('exceeds_remaining', `at most ${remaining} remains on this hold`);
+    if (hold.settlements.length >= holdSettlementsMax) {
+      refuse('too_many_settlements', `a hold takes at most ${holdSettlementsMax} settlements`);
+    }
+  }
+
+  /** The hold if this client may see it, after its passed deadlines ran. */
+  async visibleHold(tx: StoreTx, caller: ClientRecord, holdId: string): Promise<HoldRecord> {
+    const hold = await tx.getHold(holdId);
+    if (hold === undefined || !canSee(caller, hold)) refuse('not_found', `hold ${holdId} not found`);
+    if (hold.status === 'active' && dueAt(hold) <= this.now()) {
+      await this.expireDue(tx, { holdId });
+      const fresh = await tx.getHold(holdId);
+      assert(fresh !== undefined, 'hold still exists');
+      return fresh;
+    }
+    return hold;
+  }
+
+  private async managedHold(tx: StoreTx, caller: ClientRecord, holdId: string): Promise<HoldRecord> {
+    const hold = await this.visibleHold(tx, caller, holdId);
+    if (!canManage(caller, hold)) refuse('forbidden', 'only the payee merchant (or admin) acts on this hold');
+    return hold;
+  }
+
+  private async activeHold(
+    tx: StoreTx,
+    caller: ClientRecord,
+    holdId: string,
+    options: { allowSenders?: boolean } = {},
+  ): Promise<HoldRecord> {
+    const hold =
+      options.allowSenders === true ? await this.visibleHold(tx, caller, holdId) : await this.managedHold(tx, caller, holdId);
+    if (hold.status !== 'active') {
+      const byDeadline = hold.closedBy === 'expiry' || hold.closedBy === 'schedule';
+      if (byDeadline) refuse('hold_expired', `hold ${holdId} closed at its deadline`);
+      refuse('hold_closed', `hold ${holdId} is ${hold.status}`);
+    }
+    return hold;
+  }
+}

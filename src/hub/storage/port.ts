@@ -1,0 +1,72 @@
+// The storage port: everything the ledger rules need from a database, and nothing about SQL.
+// SQLite implements it for one machine; a PostgreSQL adapter implements the same interface for many.
+import type { Yen } from '../../shared/money.ts';
+import type { HoldStatus } from '../../shared/hub-api.ts';
+import type {
+  AccountRecord,
+  AuditRecord,
+  ClientRecord,
+  EntryRecord,
+  HoldRecord,
+  StoredResponse,
+  TransferRecord,
+} from './records.ts';
+
+export interface AuditAppend {
+  at: number;
+  kind: string;
+  subject: string;
+  actor: string;
+  data: Record<string, unknown>;
+}
+
+export interface HoldListFilter {
+  payer?: string;
+  payee?: string;
+  status?: HoldStatus;
+  /** Only holds where payer or payee is this account (a non-admin client's scope). */
+  party?: string;
+  beforeSeq: number | undefined;
+  limit: number;
+}
+
+/** Reads of committed state; safe to call at any time, never sees a write in progress. */
+export interface StoreReader {
+  findClientByTokenHash(tokenHash: Uint8Array): Promise<ClientRecord | undefined>;
+  getClient(id: string): Promise<ClientRecord | undefined>;
+  getAccount(id: string): Promise<AccountRecord | undefined>;
+  getHold(id: string): Promise<HoldRecord | undefined>;
+  listHolds(filter: HoldListFilter): Promise<{ holds: HoldRecord[]; seqs: number[] }>;
+  listEntries(accountId: string, beforeSeq: number | undefined, limit: number): Promise<EntryRecord[]>;
+  /** Ids of active holds whose next deadline (expiry or scheduled action) is at or before `at`. */
+  dueHoldIds(at: number, scope: { holdId?: string; accountId?: string }, limit: number): Promise<string[]>;
+}
+
+/** One write transaction. Every method sees the transaction's own earlier writes. */
+export interface StoreTx extends StoreReader {
+  insertClient(client: ClientRecord): Promise<void>;
+  insertAccount(account: AccountRecord): Promise<void>;
+  insertHold(hold: HoldRecord): Promise<void>;
+  /** Replaces the hold's projection; `hold.version` must be one more than the stored version. */
+  updateHold(hold: HoldRecord): Promise<void>;
+  /** Adds `delta` (signed) to the account's held amount. */
+  addHeld(accountId: string, delta: Yen): Promise<void>;
+  /** Moves money: two entries and both balances, in this transaction. */
+  transfer(transfer: TransferRecord): Promise<void>;
+  /** What the payer committed in holds placed at or after `since` (active: amount, closed: settled). */
+  payerCommittedSince(payer: string, since: number): Promise<Yen>;
+  getStoredResponse(clientId: string, key: string): Promise<StoredResponse | undefined>;
+  putStoredResponse(clientId: string, key: string, response: StoredResponse): Promise<void>;
+  appendAudit(entry: AuditAppend): Promise<void>;
+  /** Runs `fn` under a savepoint: if it throws, its writes are undone and the error rethrown. */
+  nested<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+export interface HubStore {
+  readonly reader: StoreReader;
+  /** Runs `job` in a write transaction; resolves only once that transaction is durably committed. */
+  write<T>(job: (tx: StoreTx) => Promise<T>): Promise<T>;
+  deleteStoredResponsesBefore(at: number): Promise<number>;
+  auditRows(afterSeq: number, limit: number): Promise<AuditRecord[]>;
+  close(): Promise<void>;
+}

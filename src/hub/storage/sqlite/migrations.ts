@@ -1,0 +1,131 @@
+// The SQLite schema as an ordered list of migrations; PRAGMA user_version records how many ran.
+// A database written by a newer hub (user_version beyond this list) is refused, never guessed at.
+import type Database from 'better-sqlite3';
+import { issuerAccountId } from '../records.ts';
+
+export const migrations: ReadonlyArray<(db: Database.Database) => void> = [
+  function v1Ledger(db) {
+    db.exec(`
+      CREATE TABLE accounts (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('issuer', 'person', 'merchant', 'escrow')),
+        name TEXT NOT NULL,
+        currency TEXT NOT NULL CHECK (currency = 'JPY'),
+        balance INTEGER NOT NULL,
+        held INTEGER NOT NULL CHECK (held >= 0),
+        limits TEXT NOT NULL,
+        blocked_categories TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        CHECK (kind = 'issuer' OR balance >= held)
+      ) STRICT;
+      CREATE TABLE clients (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'merchant', 'event_source', 'enrollment')),
+        merchant_id TEXT REFERENCES accounts (id),
+        event_types TEXT NOT NULL,
+        token_hash BLOB NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE holds (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        status TEXT NOT NULL CHECK (status IN ('active', 'settled', 'released', 'expired')),
+        payer TEXT NOT NULL REFERENCES accounts (id),
+        payee TEXT NOT NULL REFERENCES accounts (id),
+        amount INTEGER NOT NULL CHECK (amount > 0),
+        settled INTEGER NOT NULL CHECK (settled >= 0 AND settled <= amount),
+        refunded INTEGER NOT NULL CHECK (refunded >= 0 AND refunded <= settled),
+        reference TEXT NOT NULL,
+        category TEXT,
+        template TEXT,
+        on_expiry TEXT NOT NULL CHECK (on_expiry IN ('release', 'settle')),
+        rules TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        scheduled TEXT,
+        due_at INTEGER NOT NULL,
+        authorized_max INTEGER,
+        settlements TEXT NOT NULL,
+        refunds TEXT NOT NULL,
+        events TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        closed_by TEXT CHECK (closed_by IN ('client', 'rule', 'expiry', 'schedule')),
+        CHECK (payer <> payee),
+        CHECK ((status = 'active') = (closed_by IS NULL))
+      ) STRICT;
+      CREATE INDEX holds_due ON holds (due_at) WHERE status = 'active';
+      CREATE INDEX holds_payer ON holds (payer, seq);
+      CREATE INDEX holds_payee ON holds (payee, seq);
+      CREATE INDEX holds_payer_created ON holds (payer, created_at);
+      CREATE TABLE entries (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        transfer_id TEXT NOT NULL,
+        account_id TEXT NOT NULL REFERENCES accounts (id),
+        counterparty_id TEXT NOT NULL REFERENCES accounts (id),
+        kind TEXT NOT NULL CHECK (kind IN ('deposit', 'settlement', 'refund')),
+        amount INTEGER NOT NULL CHECK (amount <> 0),
+        balance_after INTEGER NOT NULL,
+        hold_id TEXT REFERENCES holds (id),
+        at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX entries_account ON entries (account_id, seq);
+      CREATE TABLE idempotency (
+        client_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        request_hash BLOB NOT NULL,
+        status INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (client_id, key)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX idempotency_created ON idempotency (created_at);
+      CREATE TABLE audit_log (
+        seq INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        data TEXT NOT NULL,
+        hash BLOB NOT NULL
+      ) STRICT;
+      CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+      CREATE TRIGGER entries_no_update BEFORE UPDATE ON entries
+        BEGIN SELECT RAISE(ABORT, 'entries are immutable'); END;
+      CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries
+        BEGIN SELECT RAISE(ABORT, 'entries are immutable'); END;
+    `);
+    db.prepare(
+      `INSERT INTO accounts (id, kind, name, currency, balance, held, limits, blocked_categories, created_at)
+       VALUES (?, 'issuer', 'Issuer', 'JPY', 0, 0, '{}', '[]', 0)`,
+    ).run(issuerAccountId);
+  },
+];
+
+export class DatabaseTooNewError extends Error {
+  override name = 'DatabaseTooNewError';
+}
+
+/** Brings the database to the latest schema, one transaction per migration. */
+export function migrate(db: Database.Database): { from: number; to: number } {
+  const from = db.pragma('user_version', { simple: true }) as number;
+  if (from > migrations.length) {
+    throw new DatabaseTooNewError(
+      `database schema version ${from} is newer than this hub understands (${migrations.length}); refusing to open it`,
+    );
+  }
+  for (let version = from; version < migrations.length; version++) {
+    const step = migrations[version];
+    if (step === undefined) throw new Error(`missing migration ${version + 1}`);
+    db.transaction(() => {
+      step(db);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+  return { from, to: migrations.length };
+}

@@ -1,0 +1,365 @@
+// The SQLite adapter of the storage port: WAL, foreign keys, durable commits, one writer connection
+// that groups concurrent jobs into one transaction (group commit) and a reader that sees only commits.
+import Database from 'better-sqlite3';
+import { assert } from '../../../shared/assert.ts';
+import { yen, type Yen } from '../../../shared/money.ts';
+import { writeBatchJobsMax } from '../../../shared/limits.ts';
+import { genesisHash, linkAuditRow } from '../../audit/chain.ts';
+import type { AuditAppend, HoldListFilter, HubStore, StoreReader, StoreTx } from '../port.ts';
+import type {
+  AccountRecord,
+  AuditRecord,
+  ClientRecord,
+  EntryRecord,
+  HoldRecord,
+  StoredResponse,
+  TransferRecord,
+} from '../records.ts';
+import { migrate } from './migrations.ts';
+import {
+  accountFromRow,
+  clientFromRow,
+  entryFromRow,
+  holdFromRow,
+  holdToParams,
+  type AccountRow,
+  type ClientRow,
+  type EntryRow,
+  type HoldRow,
+} from './rows.ts';
+
+export interface SqliteStoreOptions {
+  file: string;
+  auditKey: Uint8Array;
+  /** FULL: every commit is fsynced (durable); NORMAL: WAL default, may lose the last commits on power loss. */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** Group concurrent write jobs into one transaction and one fsync. */
+  groupCommit?: boolean;
+}
+
+function openConnection(file: string, options: { readonly: boolean; synchronous: string }) {
+  const db = new Database(file, { readonly: options.readonly, fileMustExist: options.readonly });
+  db.pragma('busy_timeout = 5000');
+  if (!options.readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous}`);
+  }
+  db.pragma('foreign_keys = ON');
+  return db;
+}
+
+/** Reads over one connection; used by the reader (committed state) and inside write transactions. */
+class SqliteReads implements StoreReader {
+  protected readonly q;
+  constructor(protected readonly db: Database.Database) {
+    this.q = {
+      clientByToken: db.prepare<[Buffer], ClientRow>('SELECT * FROM clients WHERE token_hash = ?'),
+      client: db.prepare<[string], ClientRow>('SELECT * FROM clients WHERE id = ?'),
+      account: db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE id = ?'),
+      hold: db.prepare<[string], HoldRow>('SELECT * FROM holds WHERE id = ?'),
+      entries: db.prepare<[string, number, number], EntryRow>(
+        'SELECT * FROM entries WHERE account_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
+      ),
+      dueAll: db.prepare<[number, number], { id: string }>(
+        "SELECT id FROM holds WHERE status = 'active' AND due_at <= ? ORDER BY due_at LIMIT ?",
+      ),
+      dueHold: db.prepare<[string, number], { id: string }>(
+        "SELECT id FROM holds WHERE id = ? AND status = 'active' AND due_at <= ?",
+      ),
+      dueAccount: db.prepare<[number, string, string, number], { id: string }>(
+        `SELECT id FROM holds WHERE status = 'active' AND due_at <= ? AND (payer = ? OR payee = ?)
+         ORDER BY due_at LIMIT ?`,
+      ),
+    };
+  }
+
+  async findClientByTokenHash(tokenHash: Uint8Array): Promise<ClientRecord | undefined> {
+    const row = this.q.clientByToken.get(Buffer.from(tokenHash));
+    return row === undefined ? undefined : clientFromRow(row);
+  }
+  async getClient(id: string): Promise<ClientRecord | undefined> {
+    const row = this.q.client.get(id);
+    return row === undefined ? undefined : clientFromRow(row);
+  }
+  async getAccount(id: string): Promise<AccountRecord | undefined> {
+    const row = this.q.account.get(id);
+    return row === undefined ? undefined : accountFromRow(row);
+  }
+  async getHold(id: string): Promise<HoldRecord | undefined> {
+    const row = this.q.hold.get(id);
+    return row === undefined ? undefined : holdFromRow(row);
+  }
+  async listHolds(filter: HoldListFilter): Promise<{ holds: HoldRecord[]; seqs: number[] }> {
+    const where: string[] = ['seq < @beforeSeq'];
+    if (filter.payer !== undefined) where.push('payer = @payer');
+    if (filter.payee !== undefined) where.push('payee = @payee');
+    if (filter.status !== undefined) where.push('status = @status');
+    if (filter.party !== undefined) where.push('(payer = @party OR payee = @party)');
+    const sql = `SELECT * FROM holds WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT @limit`;
+    const rows = this.db.prepare<Record<string, unknown>, HoldRow>(sql).all({
+      beforeSeq: filter.beforeSeq ?? Number.MAX_SAFE_INTEGER,
+      payer: filter.payer,
+      payee: filter.payee,
+      status: filter.status,
+      party: filter.party,
+      limit: filter.limit,
+    });
+    return { holds: rows.map(holdFromRow), seqs: rows.map((row) => row.seq) };
+  }
+  async listEntries(accountId: string, beforeSeq: number | undefined, limit: number): Promise<EntryRecord[]> {
+    return this.q.entries.all(accountId, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit).map(entryFromRow);
+  }
+  async dueHoldIds(at: number, scope: { holdId?: string; accountId?: string }, limit: number) {
+    if (scope.holdId !== undefined) return this.q.dueHold.all(scope.holdId, at).map((r) => r.id);
+    if (scope.accountId !== undefined) {
+      return this.q.dueAccount.all(at, scope.accountId, scope.accountId, limit).map((r) => r.id);
+    }
+    return this.q.dueAll.all(at, limit).map((r) => r.id);
+  }
+}
+
+class SqliteTx extends SqliteReads implements StoreTx {
+  private savepointDepth = 0;
+  private readonly w;
+  constructor(
+    db: Database.Database,
+    private readonly auditKey: Uint8Array,
+  ) {
+    super(db);
+    this.w = {
+      insertClient: db.prepare(
+        `INSERT INTO clients (id, name, role, merchant_id, event_types, token_hash, created_at)
+         VALUES (@id, @name, @role, @merchantId, @eventTypes, @tokenHash, @createdAt)`,
+      ),
+      insertAccount: db.prepare(
+        `INSERT INTO accounts (id, kind, name, currency, balance, held, limits, blocked_categories, created_at)
+         VALUES (@id, @kind, @name, @currency, @balance, @held, @limits, @blockedCategories, @createdAt)`,
+      ),
+      insertHold: db.prepare(
+        `INSERT INTO holds (id, status, payer, payee, amount, settled, refunded, reference, category, template,
+           on_expiry, rules, expires_at, scheduled, due_at, authorized_max, settlements, refunds, events,
+           created_at, updated_at, version, closed_by)
+         VALUES (@id, @status, @payer, @payee, @amount, @settled, @refunded, @reference, @category, @template,
+           @on_expiry, @rules, @expires_at, @scheduled, @due_at, @authorized_max, @settlements, @refunds, @events,
+           @created_at, @updated_at, @version, @closed_by)`,
+      ),
+      updateHold: db.prepare(
+        `UPDATE holds SET status = @status, amount = @amount, settled = @settled, refunded = @refunded,
+           expires_at = @expires_at, scheduled = @scheduled, due_at = @due_at, authorized_max = @authorized_max,
+           settlements = @settlements, refunds = @refunds, events = @events, updated_at = @updated_at,
+           version = @version, closed_by = @closed_by
+         WHERE id = @id AND version = @version - 1`,
+      ),
+      addHeld: db.prepare<[number, string]>('UPDATE accounts SET held = held + ? WHERE id = ?'),
+      addBalance: db.prepare<[number, string], { balance: number }>(
+        'UPDATE accounts SET balance = balance + ? WHERE id = ? RETURNING balance',
+      ),
+      insertEntry: db.prepare(
+        `INSERT INTO entries (id, transfer_id, account_id, counterparty_id, kind, amount, balance_after, hold_id, at)
+         VALUES (@id, @transferId, @accountId, @counterpartyId, @kind, @amount, @balanceAfter, @holdId, @at)`,
+      ),
+      committedSince: db.prepare<[string, number], { total: number | null }>(
+        `SELECT SUM(CASE WHEN status = 'active' THEN amount ELSE settled END) AS total
+         FROM holds WHERE payer = ? AND created_at >= ?`,
+      ),
+      getResponse: db.prepare<[string, string], { request_hash: Buffer; status: number; body: string; created_at: number }>(
+        'SELECT request_hash, status, body, created_at FROM idempotency WHERE client_id = ? AND key = ?',
+      ),
+      putResponse: db.prepare(
+        `INSERT INTO idempotency (client_id, key, request_hash, status, body, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+      lastAudit: db.prepare<[], { seq: number; hash: Buffer }>(
+        'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1',
+      ),
+      insertAudit: db.prepare(
+        'INSERT INTO audit_log (seq, at, kind, subject, actor, data, hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+    };
+  }
+
+  async insertClient(client: ClientRecord): Promise<void> {
+    this.w.insertClient.run({
+      ...client,
+      eventTypes: JSON.stringify(client.eventTypes),
+      tokenHash: Buffer.from(client.tokenHash),
+    });
+  }
+  async insertAccount(account: AccountRecord): Promise<void> {
+    this.w.insertAccount.run({
+      ...account,
+      limits: JSON.stringify(account.limits),
+      blockedCategories: JSON.stringify(account.blockedCategories),
+    });
+  }
+  async insertHold(hold: HoldRecord): Promise<void> {
+    assert(hold.version === 1, 'a new hold starts at version 1');
+    this.w.insertHold.run(holdToParams(hold));
+  }
+  async updateHold(hold: HoldRecord): Promise<void> {
+    const result = this.w.updateHold.run(holdToParams(hold));
+    assert(result.changes === 1, `hold ${hold.id}: stale version ${hold.version - 1}`);
+  }
+  async addHeld(accountId: string, delta: Yen): Promise<void> {
+    const result = this.w.addHeld.run(delta, accountId);
+    assert(result.changes === 1, `account ${accountId} missing`);
+  }
+  async transfer(t: TransferRecord): Promise<void> {
+    assert(t.amount > 0, 'a transfer moves a positive amount');
+    assert(t.from !== t.to, 'a transfer needs two accounts');
+    const fromBalance = this.w.addBalance.get(-t.amount, t.from);
+    const toBalance = this.w.addBalance.get(t.amount, t.to);
+    assert(fromBalance !== undefined && toBalance !== undefined, 'transfer between unknown accounts');
+    const common = { transferId: t.id, kind: t.kind, holdId: t.holdId, at: t.at };
+    this.w.insertEntry.run({
+      ...common,
+      id: `${t.id}.d`,
+      accountId: t.from,
+      counterpartyId: t.to,
+      amount: -t.amount,
+      balanceAfter: fromBalance.balance,
+    });
+    this.w.insertEntry.run({
+      ...common,
+      id: `${t.id}.c`,
+      accountId: t.to,
+      counterpartyId: t.from,
+      amount: t.amount,
+      balanceAfter: toBalance.balance,
+    });
+  }
+  async payerCommittedSince(payer: string, since: number): Promise<Yen> {
+    return yen(this.w.committedSince.get(payer, since)?.total ?? 0);
+  }
+  async getStoredResponse(clientId: string, key: string): Promise<StoredResponse | undefined> {
+    const row = this.w.getResponse.get(clientId, key);
+    if (row === undefined) return undefined;
+    return {
+      requestHash: new Uint8Array(row.request_hash),
+      status: row.status,
+      body: row.body,
+      createdAt: row.created_at,
+    };
+  }
+  async putStoredResponse(clientId: string, key: string, r: StoredResponse): Promise<void> {
+    this.w.putResponse.run(clientId, key, Buffer.from(r.requestHash), r.status, r.body, r.createdAt);
+  }
+  async appendAudit(entry: AuditAppend): Promise<void> {
+    // Read the chain's tail inside the transaction: a rolled-back job leaves no stale cache behind.
+    const last = this.w.lastAudit.get();
+    const seq = (last?.seq ?? 0) + 1;
+    const row = { seq, at: entry.at, kind: entry.kind, subject: entry.subject, actor: entry.actor, data: JSON.stringify(entry.data) };
+    const hash = linkAuditRow(this.auditKey, last === undefined ? genesisHash : new Uint8Array(last.hash), row);
+    this.w.insertAudit.run(seq, row.at, row.kind, row.subject, row.actor, row.data, Buffer.from(hash));
+  }
+  async nested<T>(fn: () => Promise<T>): Promise<T> {
+    const name = `n${this.savepointDepth++}`;
+    this.db.exec(`SAVEPOINT ${name}`);
+    try {
+      const value = await fn();
+      this.db.exec(`RELEASE ${name}`);
+      return value;
+    } catch (error) {
+      this.db.exec(`ROLLBACK TO ${name}`);
+      this.db.exec(`RELEASE ${name}`);
+      throw error;
+    } finally {
+      this.savepointDepth--;
+    }
+  }
+}
+
+interface QueuedJob {
+  job: (tx: StoreTx) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+export class SqliteHubStore implements HubStore {
+  readonly reader: StoreReader;
+  private readonly writeDb: Database.Database;
+  private readonly readDb: Database.Database;
+  private readonly tx: SqliteTx;
+  private readonly groupCommit: boolean;
+  private readonly queue: QueuedJob[] = [];
+  private draining = false;
+  private closed = false;
+
+  constructor(options: SqliteStoreOptions) {
+    const synchronous = options.synchronous ?? 'FULL';
+    this.writeDb = openConnection(options.file, { readonly: false, synchronous });
+    migrate(this.writeDb);
+    this.readDb = openConnection(options.file, { readonly: true, synchronous });
+    this.reader = new SqliteReads(this.readDb);
+    this.tx = new SqliteTx(this.writeDb, options.auditKey);
+    this.groupCommit = options.groupCommit ?? true;
+  }
+
+  write<T>(job: (tx: StoreTx) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ job, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.draining) {
+        this.draining = true;
+        // Let the requests already read from sockets queue up before the batch starts.
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.groupCommit ? writeBatchJobsMax : 1);
+      const outcomes = await this.runBatch(batch);
+      batch.forEach((item, i) => {
+        const outcome = outcomes[i];
+        assert(outcome !== undefined, 'every job has an outcome');
+        if (outcome.ok) item.resolve(outcome.value);
+        else item.reject(outcome.error);
+      });
+    }
+    this.draining = false;
+  }
+
+  /** One transaction for the batch; each job under its own savepoint so one refusal undoes only itself. */
+  private async runBatch(batch: QueuedJob[]): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    this.writeDb.exec('BEGIN IMMEDIATE');
+    for (const item of batch) {
+      try {
+        outcomes.push({ ok: true, value: await this.tx.nested(() => item.job(this.tx)) });
+      } catch (error) {
+        outcomes.push({ ok: false, error });
+      }
+    }
+    try {
+      this.writeDb.exec('COMMIT');
+    } catch (error) {
+      if (this.writeDb.inTransaction) this.writeDb.exec('ROLLBACK');
+      return batch.map(() => ({ ok: false, error }));
+    }
+    return outcomes;
+  }
+
+  async deleteStoredResponsesBefore(at: number): Promise<number> {
+    return this.write(async () => this.writeDb.prepare('DELETE FROM idempotency WHERE created_at < ?').run(at).changes);
+  }
+
+  async auditRows(afterSeq: number, limit: number): Promise<AuditRecord[]> {
+    const rows = this.readDb
+      .prepare<[number, number], Omit<AuditRecord, 'hash'> & { hash: Buffer }>(
+        'SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?',
+      )
+      .all(afterSeq, limit);
+    return rows.map((row) => ({ ...row, hash: new Uint8Array(row.hash) }));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.draining) await new Promise((resolve) => setTimeout(resolve, 5));
+    this.readDb.close();
+    this.writeDb.close();
+  }
+}

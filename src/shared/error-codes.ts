@@ -1,0 +1,37 @@
+// The hub's error vocabulary and the HTTP status each code answers with (API.md "Errors").
+// Adding a code is an extension of the contract; changing a status is not allowed.
+
+export const errorStatus = {
+  invalid_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  authorization_required: 403,
+  authorization_invalid: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  hold_closed: 409,
+  hold_expired: 409,
+  idempotency_key_reused: 409,
+  account_exists: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  insufficient_funds: 422,
+  limit_exceeded: 422,
+  category_blocked: 422,
+  age_restricted: 422,
+  exceeds_remaining: 422,
+  exceeds_refundable: 422,
+  no_matching_rule: 422,
+  not_an_increase: 422,
+  too_many_settlements: 422,
+  too_many_events: 422,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string };
+}

@@ -1,0 +1,205 @@
+// The hub's HTTP contract (../shared/API.md) as zod schemas: the hub validates every request with them,
+// the OpenAPI document is generated from them, and clients (kiosk, tests, benchmark) share the types.
+import { z } from 'zod';
+import * as L from './limits.ts';
+
+const text = (max: number) => z.string().min(1).max(max);
+
+export const amountSchema = z
+  .number()
+  .int()
+  .min(1)
+  .max(L.amountMinorMax)
+  .meta({ description: 'integer minor units (JPY: yen), 1..10^12' });
+export const accountIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'account id');
+export const eventTypeSchema = z
+  .string()
+  .max(L.eventTypeLengthMax)
+  .regex(/^[a-z][a-z0-9_.-]*$/, 'event type: lower case, digits, "_", ".", "-"');
+export const categorySchema = z
+  .string()
+  .max(L.holdCategoryLengthMax)
+  .regex(/^[a-z][a-z0-9_.-]*$/, 'category: lower case, digits, "_", ".", "-"');
+export const isoTimeSchema = z.iso.datetime({ offset: true });
+
+export const roles = ['admin', 'merchant', 'event_source', 'enrollment'] as const;
+export type Role = (typeof roles)[number];
+
+export const createClientRequest = z.strictObject({
+  name: text(L.nameLengthMax),
+  role: z.enum(roles),
+  merchantId: accountIdSchema.optional(),
+  eventTypes: z.array(eventTypeSchema).min(1).max(L.eventTypesPerClientMax).optional(),
+});
+export type CreateClientRequest = z.infer<typeof createClientRequest>;
+
+export const clientSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: z.enum(roles),
+  merchantId: z.string().nullable(),
+  eventTypes: z.array(z.string()),
+  createdAt: z.string(),
+});
+export type ClientView = z.infer<typeof clientSchema>;
+export const createdClientSchema = clientSchema.extend({
+  token: z.string().meta({ description: 'bearer token, shown once' }),
+});
+
+export const accountKinds = ['person', 'merchant', 'escrow'] as const;
+export type AccountKind = (typeof accountKinds)[number];
+
+export const accountLimitsSchema = z.strictObject({
+  perPaymentMax: amountSchema.optional(),
+  dailyMax: amountSchema.optional(),
+});
+export type AccountLimits = z.infer<typeof accountLimitsSchema>;
+
+export const createAccountRequest = z.strictObject({
+  id: accountIdSchema.optional(),
+  kind: z.enum(accountKinds),
+  name: text(L.nameLengthMax),
+  currency: z.literal('JPY'),
+  limits: accountLimitsSchema.optional(),
+  blockedCategories: z.array(categorySchema).max(L.blockedCategoriesMax).optional(),
+});
+export type CreateAccountRequest = z.infer<typeof createAccountRequest>;
+
+export const accountSchema = z.object({
+  id: z.string(),
+  kind: z.enum(accountKinds),
+  name: z.string(),
+  currency: z.literal('JPY'),
+  balance: z.number().int(),
+  held: z.number().int(),
+  available: z.number().int(),
+  limits: accountLimitsSchema,
+  blockedCategories: z.array(z.string()),
+  createdAt: z.string(),
+});
+export type AccountView = z.infer<typeof accountSchema>;
+
+export const depositRequest = z.strictObject({ amount: amountSchema });
+
+export const entryKinds = ['deposit', 'settlement', 'refund'] as const;
+export const entrySchema = z.object({
+  id: z.string(),
+  transferId: z.string(),
+  accountId: z.string(),
+  counterpartyId: z.string(),
+  kind: z.enum(entryKinds),
+  amount: z.number().int().meta({ description: 'signed: credit > 0, debit < 0' }),
+  balanceAfter: z.number().int(),
+  holdId: z.string().nullable(),
+  at: z.string(),
+});
+export type EntryView = z.infer<typeof entrySchema>;
+
+export const ruleActions = ['settle', 'release'] as const;
+export const ruleSchema = z.strictObject({
+  on: z.union([z.literal('expiry'), eventTypeSchema]),
+  action: z.enum(ruleActions),
+  amount: z.union([z.literal('event'), z.literal('remaining'), amountSchema]).optional(),
+  final: z.boolean().optional(),
+  from: z.array(text(L.idLengthMax)).min(1).max(8).optional(),
+  delaySeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(L.holdLifetimeSecondsMax)
+    .optional()
+    .meta({ description: 'extension: run the action this long after the event unless the hold closes first' }),
+});
+export type Rule = z.infer<typeof ruleSchema>;
+
+export const templateRequest = z.discriminatedUnion('name', [
+  z.strictObject({ name: z.literal('purchase') }),
+  z.strictObject({ name: z.literal('metered') }),
+  z.strictObject({ name: z.literal('no_show_fee'), deadline: isoTimeSchema }),
+  z.strictObject({ name: z.literal('delivery') }),
+  z.strictObject({
+    name: z.literal('escrow'),
+    returnWindowSeconds: z.number().int().min(1).max(L.escrowReturnWindowSecondsMax),
+  }),
+  z.strictObject({ name: z.literal('clinic_visit') }),
+  z.strictObject({ name: z.literal('deposit') }),
+]);
+export type TemplateRequest = z.infer<typeof templateRequest>;
+
+export const placeHoldRequest = z.strictObject({
+  payer: accountIdSchema,
+  payee: accountIdSchema,
+  amount: amountSchema,
+  currency: z.literal('JPY'),
+  reference: text(L.holdReferenceLengthMax),
+  expiresInSeconds: z.number().int().min(1).max(L.holdLifetimeSecondsMax),
+  onExpiry: z.enum(['release', 'settle']).optional(),
+  rules: z.array(ruleSchema).max(L.holdRulesMax).optional(),
+  template: templateRequest.optional(),
+  category: categorySchema.optional(),
+  authorization: text(1024).optional(),
+});
+export type PlaceHoldRequest = z.infer<typeof placeHoldRequest>;
+
+export const increaseHoldRequest = z.strictObject({
+  amount: amountSchema.meta({ description: 'the new total' }),
+});
+export const settleHoldRequest = z.strictObject({ amount: amountSchema, final: z.boolean().optional() });
+export const releaseHoldRequest = z.strictObject({});
+export const refundHoldRequest = z.strictObject({ amount: amountSchema });
+export const holdEventRequest = z.strictObject({
+  type: eventTypeSchema.refine((t) => t !== 'expiry', 'expiry is not an event a client sends'),
+  data: z.strictObject({ amount: amountSchema.optional() }).optional(),
+});
+export type HoldEventRequest = z.infer<typeof holdEventRequest>;
+
+export const holdStatuses = ['active', 'settled', 'released', 'expired'] as const;
+export type HoldStatus = (typeof holdStatuses)[number];
+
+export const holdSchema = z.object({
+  id: z.string(),
+  status: z.enum(holdStatuses),
+  payer: z.string(),
+  payee: z.string(),
+  currency: z.literal('JPY'),
+  amount: z.number().int(),
+  settled: z.number().int(),
+  refunded: z.number().int(),
+  remaining: z.number().int(),
+  reference: z.string(),
+  category: z.string().optional(),
+  expiresAt: z.string(),
+  onExpiry: z.enum(['release', 'settle']),
+  rules: z.array(ruleSchema),
+  template: z.string().optional(),
+  scheduled: z
+    .object({ action: z.enum(ruleActions), at: z.string(), on: z.string() })
+    .nullable()
+    .meta({ description: 'extension: a delayed rule action waiting to run' }),
+  settlements: z.array(z.object({ id: z.string(), amount: z.number().int(), at: z.string() })),
+  refunds: z.array(z.object({ id: z.string(), amount: z.number().int(), at: z.string() })),
+  events: z.array(
+    z.object({ type: z.string(), at: z.string(), data: z.record(z.string(), z.unknown()) }),
+  ),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type HoldView = z.infer<typeof holdSchema>;
+
+export const listQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(L.listLimitMax).optional(),
+  cursor: z.string().max(200).optional(),
+});
+export const holdListQuery = listQuery.extend({
+  payer: accountIdSchema.optional(),
+  payee: accountIdSchema.optional(),
+  status: z.enum(holdStatuses).optional(),
+});
+
+export function listOf<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}
+
+export const errorSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string() }),
+});
