@@ -1,0 +1,22 @@
+// Loads the passive texture detector from the models folder in Node, verified against its expected
+// size and sha256 before parsing: a missing or altered file stops start-up, it never scores.
+import type { ModelManifest, ModelManifestEntry } from '../model-manifest.ts';
+import { readVerifiedFile } from '../model-store.node.ts';
+import { padTextureV1Entry } from './pad-texture-v1.entry.ts';
+import type { PassiveTextureDetector } from './passive-texture.ts';
+import { createPassiveTextureDetector, parsePadTextureModel } from './passive-texture.ts';
+
+export interface LoadPassiveTextureOptions {
+  readonly modelsDir: string;
+  /** Expected file, size and sha256; defaults to the committed pad-texture-v1 model. */
+  readonly entry?: ModelManifestEntry;
+}
+
+export async function loadPassiveTextureDetector(
+  options: LoadPassiveTextureOptions,
+): Promise<PassiveTextureDetector> {
+  const entry = options.entry ?? padTextureV1Entry;
+  const manifest: ModelManifest = { version: 1, models: [entry] };
+  const bytes = await readVerifiedFile(options.modelsDir, manifest, entry.file);
+  return createPassiveTextureDetector(await parsePadTextureModel(bytes, entry));
+}
