@@ -1,0 +1,162 @@
+// Key files for template protection: created 0600 in a 0700 directory, refused when anyone else can read
+// them, and never stored in the database (a database copy must not carry the keys that open it).
+import { constants } from 'node:fs';
+import { link, lstat, mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { assert } from '../../shared/assert.ts';
+import { keyFileBytesMax, templateKeyBytes } from '../../shared/limits.ts';
+import { fail, ok } from './result.ts';
+import type { Result } from './result.ts';
+import { sodium } from './sodium.ts';
+
+export type KeyKind = 'data' | 'transform' | 'pin-pepper' | 'hub-box-secret';
+
+export type KeyFileErrorCode =
+  | 'key_dir_insecure'
+  | 'key_file_insecure'
+  | 'key_file_missing'
+  | 'key_file_exists'
+  | 'key_file_malformed';
+
+export interface HubKeys {
+  /** XChaCha20-Poly1305 key that seals templates at rest. */
+  readonly dataKey: Uint8Array;
+  /** Seed of the cancelable transform; the kiosks of this deployment hold the same one. */
+  readonly transformKey: Uint8Array;
+  /** Secret mixed into every PIN before Argon2id. */
+  readonly pinPepper: Uint8Array;
+  /** X25519 key pair that kiosks seal probes and PINs to. */
+  readonly hubBox: { readonly publicKey: Uint8Array; readonly privateKey: Uint8Array };
+}
+
+export const hubKeyFileNames: Readonly<Record<KeyKind, string>> = {
+  data: 'data.key',
+  transform: 'transform.key',
+  'pin-pepper': 'pin-pepper.key',
+  'hub-box-secret': 'hub-box.key',
+};
+
+const header = 'facepay-key v1';
+const groupOrOtherBits = 0o077;
+
+/** Creates the directory 0700 if missing; refuses an existing one that others can enter or read. */
+export async function ensureKeyDirectory(dir: string): Promise<Result<void, KeyFileErrorCode>> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const stats = await lstat(dir);
+  if (!stats.isDirectory() || stats.isSymbolicLink()) {
+    return fail('key_dir_insecure', `${dir} is not a plain directory`);
+  }
+  if ((stats.mode & groupOrOtherBits) !== 0 || !ownedByUs(stats.uid)) {
+    return fail('key_dir_insecure', `${dir} must be mode 0700 and owned by this user`);
+  }
+  return ok(undefined);
+}
+
+/**
+ * Writes a new key file, never over an existing one: written 0600 under a temporary name, flushed,
+ * then hard-linked into place (fails if the name exists), so a crash never leaves half a key.
+ */
+export async function createKeyFile(options: {
+  path: string;
+  kind: KeyKind;
+  key: Uint8Array;
+}): Promise<Result<void, KeyFileErrorCode>> {
+  const { path, kind, key } = options;
+  assert(key.length === templateKeyBytes, `keys are ${templateKeyBytes} bytes`);
+  const text = Buffer.from(`${header} ${kind} ${sodium.to_base64(key)}\n`, 'utf8');
+  const temporary = `${path}.${sodium.to_hex(sodium.randombytes_buf(8))}.tmp`;
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
+  const handle = await open(temporary, flags, 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+    text.fill(0);
+  }
+  try {
+    await link(temporary, path);
+  } catch (error) {
+    if (isErrno(error, 'EEXIST')) return fail('key_file_exists', `${path} already exists`);
+    throw error;
+  } finally {
+    await unlink(temporary);
+  }
+  return ok(undefined);
+}
+
+/** Reads a key file, refusing a link, a file others can access, another user's file or a wrong kind. */
+export async function readKeyFile(options: {
+  path: string;
+  kind: KeyKind;
+}): Promise<Result<Uint8Array, KeyFileErrorCode>> {
+  const { path, kind } = options;
+  let stats;
+  try {
+    stats = await lstat(path);
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return fail('key_file_missing', `${path} does not exist`);
+    throw error;
+  }
+  if (!stats.isFile()) return fail('key_file_insecure', `${path} is not a regular file`);
+  if ((stats.mode & groupOrOtherBits) !== 0 || !ownedByUs(stats.uid)) {
+    return fail('key_file_insecure', `${path} must be mode 0600 and owned by this user`);
+  }
+  if (stats.size > keyFileBytesMax) return fail('key_file_malformed', `${path} is too large`);
+  const raw = await readFile(path);
+  const parsed = parseKeyFile(raw.toString('utf8'), kind);
+  raw.fill(0);
+  if (parsed === null) return fail('key_file_malformed', `${path} is not a ${kind} key file`);
+  return ok(parsed);
+}
+
+/** The hub's keys from `dir`, creating any that are missing when `create` is set. */
+export async function loadHubKeys(options: {
+  dir: string;
+  create: boolean;
+}): Promise<Result<HubKeys, KeyFileErrorCode>> {
+  const { dir, create } = options;
+  const directory = await ensureKeyDirectory(dir);
+  if (!directory.ok) return directory;
+  const keys: Partial<Record<KeyKind, Uint8Array>> = {};
+  for (const kind of Object.keys(hubKeyFileNames) as KeyKind[]) {
+    const path = join(dir, hubKeyFileNames[kind]);
+    let loaded = await readKeyFile({ path, kind });
+    if (!loaded.ok && loaded.error.code === 'key_file_missing' && create) {
+      const created = await createKeyFile({ path, kind, key: sodium.randombytes_buf(32) });
+      if (!created.ok) return created;
+      loaded = await readKeyFile({ path, kind });
+    }
+    if (!loaded.ok) return loaded;
+    keys[kind] = loaded.value;
+  }
+  const { data, transform, 'pin-pepper': pinPepper, 'hub-box-secret': boxSecret } = keys;
+  assert(data && transform && pinPepper && boxSecret, 'every hub key loaded');
+  const publicKey = sodium.crypto_scalarmult_base(boxSecret);
+  return ok({
+    dataKey: data,
+    transformKey: transform,
+    pinPepper,
+    hubBox: { publicKey, privateKey: boxSecret },
+  });
+}
+
+function parseKeyFile(text: string, kind: KeyKind): Uint8Array | null {
+  const match = /^facepay-key v1 ([a-z-]+) ([A-Za-z0-9+/_=-]+)\n?$/.exec(text);
+  if (match === null || match[1] !== kind || match[2] === undefined) return null;
+  let key: Uint8Array;
+  try {
+    key = sodium.from_base64(match[2]);
+  } catch {
+    return null;
+  }
+  return key.length === templateKeyBytes ? key : null;
+}
+
+function ownedByUs(uid: number): boolean {
+  return typeof process.getuid !== 'function' || process.getuid() === uid;
+}
+
+function isErrno(error: unknown, code: string): boolean {
+  return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
+}
