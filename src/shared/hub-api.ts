@@ -203,3 +203,23 @@ export function listOf<T extends z.ZodType>(item: T) {
 export const errorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }),
 });
+
+export const createStandingLimitRequest = z.strictObject({
+  payer: accountIdSchema,
+  payee: accountIdSchema,
+  amountPerPeriod: amountSchema,
+  periodSeconds: z.number().int().min(60).max(L.holdLifetimeSecondsMax),
+  expiresInSeconds: z.number().int().min(1).max(L.standingLimitLifetimeSecondsMax),
+});
+export type CreateStandingLimitRequest = z.infer<typeof createStandingLimitRequest>;
+
+export const standingLimitSchema = z.object({
+  id: z.string(),
+  payer: z.string(),
+  payee: z.string(),
+  amountPerPeriod: z.number().int(),
+  periodSeconds: z.number().int(),
+  expiresAt: z.string(),
+  createdAt: z.string(),
+});
+export type StandingLimitView = z.infer<typeof standingLimitSchema>;

@@ -30,6 +30,7 @@ export const writeBatchJobsMax = 256;
 export const expirySweepBatchMax = 500;
 export const expirySweepIntervalMs = 500;
 export const accountDailyWindowSeconds = 86_400;
+export const standingLimitLifetimeSecondsMax = 5 * 31_536_000;
 
 // Liveness.
 export const padImageSideMinPixels = 32;

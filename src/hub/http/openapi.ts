@@ -69,6 +69,7 @@ export function buildOpenApi(): Record<string, unknown> {
       '/v1/holds/{id}/settle': { post: holdAction('Settle part or all of the remaining amount', api.settleHoldRequest) },
       '/v1/holds/{id}/release': { post: holdAction('Release what remains and close the hold', api.releaseHoldRequest) },
       '/v1/holds/{id}/refunds': { post: holdAction('Refund settled money to the payer', api.refundHoldRequest) },
+      '/v1/standing-limits': { post: operation({ summary: "Extension: the payer's standing limit letting a payee place holds up to an amount per period", body: api.createStandingLimitRequest, response: api.standingLimitSchema, status: 201, idempotent: 'optional' }) },
       '/v1/holds/{id}/events': { post: holdAction('Send an event; the hold\'s rules run', api.holdEventRequest) },
     },
   };

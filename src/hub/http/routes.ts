@@ -8,7 +8,7 @@ import type { Yen } from '../../shared/money.ts';
 import { refuse } from '../errors.ts';
 import type { HubContext } from './context.ts';
 import { send } from './context.ts';
-import { accountView, clientView, entryView, holdView } from './views.ts';
+import { accountView, clientView, entryView, holdView, standingLimitView } from './views.ts';
 import { hashToken, newToken } from './tokens.ts';
 import { buildOpenApi } from './openapi.ts';
 import { newId } from '../ids.ts';
@@ -37,6 +37,17 @@ export function registerRoutes(app: FastifyInstance, hub: HubContext): void {
   registerClientRoutes(app, hub);
   registerAccountRoutes(app, hub);
   registerHoldRoutes(app, hub);
+  app.post('/v1/standing-limits', async (request, reply) => {
+    const caller = await hub.authenticate(request);
+    const body = hub.parse(api.createStandingLimitRequest, request.body);
+    const result = await hub.idempotentWrite(
+      request,
+      caller,
+      async (tx) => ({ status: 201, body: standingLimitView(await hub.ledger.createStandingLimit(tx, caller, body)) }),
+      { required: false },
+    );
+    return send(reply, result);
+  });
 }
 
 function registerClientRoutes(app: FastifyInstance, hub: HubContext): void {

@@ -1,9 +1,9 @@
 // Records -> the JSON shapes of API.md. The only place that turns epoch ms into ISO strings
 // and computes derived fields (remaining, available) for clients.
-import type { AccountView, ClientView, EntryView, HoldView } from '../../shared/hub-api.ts';
+import type { AccountView, ClientView, EntryView, HoldView, StandingLimitView } from '../../shared/hub-api.ts';
 import { subYen } from '../../shared/money.ts';
 import { isoTime } from '../clock.ts';
-import type { AccountRecord, ClientRecord, EntryRecord, HoldRecord } from '../storage/records.ts';
+import type { AccountRecord, ClientRecord, EntryRecord, HoldRecord, StandingLimitRecord } from '../storage/records.ts';
 import { remainingOf } from '../ledger/transitions.ts';
 import { assert } from '../../shared/assert.ts';
 
@@ -74,5 +74,17 @@ export function clientView(client: ClientRecord): ClientView {
     merchantId: client.merchantId,
     eventTypes: client.eventTypes,
     createdAt: isoTime(client.createdAt),
+  };
+}
+
+export function standingLimitView(limit: StandingLimitRecord): StandingLimitView {
+  return {
+    id: limit.id,
+    payer: limit.payer,
+    payee: limit.payee,
+    amountPerPeriod: limit.amountPerPeriod,
+    periodSeconds: limit.periodSeconds,
+    expiresAt: isoTime(limit.expiresAt),
+    createdAt: isoTime(limit.createdAt),
   };
 }

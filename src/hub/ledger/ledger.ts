@@ -11,12 +11,20 @@ import {
 } from '../../shared/limits.ts';
 import type {
   CreateAccountRequest,
+  CreateStandingLimitRequest,
   HoldEventRequest,
   PlaceHoldRequest,
   Rule,
 } from '../../shared/hub-api.ts';
 import type { StoreTx } from '../storage/port.ts';
-import { dueAt, issuerAccountId, type AccountRecord, type ClientRecord, type HoldRecord } from '../storage/records.ts';
+import {
+  dueAt,
+  issuerAccountId,
+  type AccountRecord,
+  type ClientRecord,
+  type HoldRecord,
+  type StandingLimitRecord,
+} from '../storage/records.ts';
 import { refuse } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Clock } from '../clock.ts';
@@ -309,8 +317,10 @@ export class Ledger {
     const after = transition.hold;
     assert(after.version === before.version + 1, 'one version step per transition');
     assert(after.settled <= after.amount && after.refunded <= after.settled, 'hold amounts consistent');
+    // Unlock before moving and lock after, so balance >= held holds after every statement.
+    if (transition.payerHeldDelta < 0) await tx.addHeld(after.payer, transition.payerHeldDelta);
     for (const transfer of transition.transfers) await tx.transfer(transfer);
-    if (transition.payerHeldDelta !== 0) await tx.addHeld(after.payer, transition.payerHeldDelta);
+    if (transition.payerHeldDelta > 0) await tx.addHeld(after.payer, transition.payerHeldDelta);
     await tx.updateHold(after);
     await tx.appendAudit({
       at: after.updatedAt,
@@ -335,26 +345,63 @@ export class Ledger {
     return account;
   }
 
+  /**
+   * Who lets this hold debit the payer: admin always; otherwise a single-use payment authorization
+   * (face or PIN at a kiosk, person accounts) or the payer's standing limit for this payee.
+   * Returns the amount the payer allowed (an increase beyond it needs a new authorization).
+   */
   private async checkAuthorization(
     tx: StoreTx,
     caller: ClientRecord,
     request: PlaceHoldRequest,
     at: number,
   ): Promise<Yen | null> {
-    const payer = await tx.getAccount(request.payer);
-    if (caller.role === 'admin' || payer?.kind !== 'person') return null;
-    if (request.authorization === undefined) {
-      refuse('authorization_required', 'a hold on a person account needs the payer\'s authorization');
-    }
+    if (caller.role === 'admin') return null;
     const amount = request.amount as Yen;
-    const verdict = await this.authorizations.consume(tx, request.authorization, {
+    const payer = await tx.getAccount(request.payer);
+    assert(payer !== undefined, 'payer checked before');
+    if (request.authorization !== undefined && payer.kind === 'person') {
+      const bound = { payer: request.payer, payee: request.payee, amount, at };
+      const verdict = await this.authorizations.consume(tx, request.authorization, bound);
+      if (verdict !== 'ok') refuse('authorization_invalid', 'the authorization is unknown, used, expired or for another payment');
+      return amount;
+    }
+    const standing = await tx.findStandingLimit(request.payer, request.payee, at);
+    if (standing === undefined) {
+      refuse('authorization_required', "debiting this account needs the payer's authorization or standing limit");
+    }
+    const committed = await tx.payerCommittedSince(request.payer, at - standing.periodSeconds * 1000, request.payee);
+    if (addYen(committed, amount) > standing.amountPerPeriod) {
+      refuse('limit_exceeded', `over the payer's standing limit of ${standing.amountPerPeriod} per ${standing.periodSeconds} s`);
+    }
+    return amount;
+  }
+
+  async createStandingLimit(
+    tx: StoreTx,
+    caller: ClientRecord,
+    request: CreateStandingLimitRequest,
+  ): Promise<StandingLimitRecord> {
+    if (caller.role !== 'admin' && caller.merchantId !== request.payer) {
+      refuse('forbidden', 'only the payer (or admin) grants a standing limit on its account');
+    }
+    if (request.payer === request.payee) refuse('invalid_request', 'payer and payee must differ');
+    await this.holdParty(tx, request.payer, 'payer');
+    await this.holdParty(tx, request.payee, 'payee');
+    const at = this.now();
+    const limit: StandingLimitRecord = {
+      id: newId('lim'),
       payer: request.payer,
       payee: request.payee,
-      amount,
-      at,
-    });
-    if (verdict !== 'ok') refuse('authorization_invalid', 'the authorization is unknown, used, expired or for another payment');
-    return amount;
+      amountPerPeriod: request.amountPerPeriod as Yen,
+      periodSeconds: request.periodSeconds,
+      expiresAt: at + request.expiresInSeconds * 1000,
+      createdBy: caller.id,
+      createdAt: at,
+    };
+    await tx.insertStandingLimit(limit);
+    await tx.appendAudit({ at, kind: 'standing_limit.created', subject: limit.id, actor: caller.id, data: { payer: limit.payer, payee: limit.payee, amountPerPeriod: limit.amountPerPeriod, periodSeconds: limit.periodSeconds } });
+    return limit;
   }
 
   private async checkPayerCanCommit(

@@ -8,6 +8,7 @@ import type {
   ClientRecord,
   EntryRecord,
   HoldRecord,
+  StandingLimitRecord,
   StoredResponse,
   TransferRecord,
 } from './records.ts';
@@ -53,8 +54,11 @@ export interface StoreTx extends StoreReader {
   addHeld(accountId: string, delta: Yen): Promise<void>;
   /** Moves money: two entries and both balances, in this transaction. */
   transfer(transfer: TransferRecord): Promise<void>;
-  /** What the payer committed in holds placed at or after `since` (active: amount, closed: settled). */
-  payerCommittedSince(payer: string, since: number): Promise<Yen>;
+  /** What the payer committed in holds placed after `since` (active: amount, closed: settled). */
+  payerCommittedSince(payer: string, since: number, payee?: string): Promise<Yen>;
+  insertStandingLimit(limit: StandingLimitRecord): Promise<void>;
+  /** The newest unexpired standing limit of payer for payee. */
+  findStandingLimit(payer: string, payee: string, at: number): Promise<StandingLimitRecord | undefined>;
   getStoredResponse(clientId: string, key: string): Promise<StoredResponse | undefined>;
   putStoredResponse(clientId: string, key: string, response: StoredResponse): Promise<void>;
   appendAudit(entry: AuditAppend): Promise<void>;

@@ -121,3 +121,15 @@ export const issuerAccountId = '__issuer';
 export function dueAt(hold: Pick<HoldRecord, 'scheduled' | 'expiresAt'>): number {
   return hold.scheduled === null ? hold.expiresAt : Math.min(hold.scheduled.at, hold.expiresAt);
 }
+
+/** A payer's standing permission for one payee to place holds up to an amount per rolling period. */
+export interface StandingLimitRecord {
+  id: string;
+  payer: string;
+  payee: string;
+  amountPerPeriod: Yen;
+  periodSeconds: number;
+  expiresAt: number;
+  createdBy: string;
+  createdAt: number;
+}

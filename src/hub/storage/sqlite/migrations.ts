@@ -105,6 +105,23 @@ export const migrations: ReadonlyArray<(db: Database.Database) => void> = [
        VALUES (?, 'issuer', 'Issuer', 'JPY', 0, 0, '{}', '[]', 0)`,
     ).run(issuerAccountId);
   },
+  function v2StandingLimits(db) {
+    db.exec(`
+      CREATE TABLE standing_limits (
+        id TEXT PRIMARY KEY,
+        payer TEXT NOT NULL REFERENCES accounts (id),
+        payee TEXT NOT NULL REFERENCES accounts (id),
+        amount_per_period INTEGER NOT NULL CHECK (amount_per_period > 0),
+        period_seconds INTEGER NOT NULL CHECK (period_seconds > 0),
+        expires_at INTEGER NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        CHECK (payer <> payee)
+      ) STRICT;
+      CREATE INDEX standing_limits_pair ON standing_limits (payer, payee);
+      CREATE INDEX holds_pair_created ON holds (payer, payee, created_at);
+    `);
+  },
 ];
 
 export class DatabaseTooNewError extends Error {

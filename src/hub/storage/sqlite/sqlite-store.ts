@@ -12,6 +12,7 @@ import type {
   ClientRecord,
   EntryRecord,
   HoldRecord,
+  StandingLimitRecord,
   StoredResponse,
   TransferRecord,
 } from '../records.ts';
@@ -160,7 +161,19 @@ class SqliteTx extends SqliteReads implements StoreTx {
       ),
       committedSince: db.prepare<[string, number], { total: number | null }>(
         `SELECT SUM(CASE WHEN status = 'active' THEN amount ELSE settled END) AS total
-         FROM holds WHERE payer = ? AND created_at >= ?`,
+         FROM holds WHERE payer = ? AND created_at > ?`,
+      ),
+      committedSinceToPayee: db.prepare<[string, string, number], { total: number | null }>(
+        `SELECT SUM(CASE WHEN status = 'active' THEN amount ELSE settled END) AS total
+         FROM holds WHERE payer = ? AND payee = ? AND created_at > ?`,
+      ),
+      insertStandingLimit: db.prepare(
+        `INSERT INTO standing_limits (id, payer, payee, amount_per_period, period_seconds, expires_at, created_by, created_at)
+         VALUES (@id, @payer, @payee, @amountPerPeriod, @periodSeconds, @expiresAt, @createdBy, @createdAt)`,
+      ),
+      findStandingLimit: db.prepare<[string, string, number], { id: string; payer: string; payee: string; amount_per_period: number; period_seconds: number; expires_at: number; created_by: string; created_at: number }>(
+        `SELECT * FROM standing_limits WHERE payer = ? AND payee = ? AND expires_at > ?
+         ORDER BY created_at DESC LIMIT 1`,
       ),
       getResponse: db.prepare<[string, string], { request_hash: Buffer; status: number; body: string; created_at: number }>(
         'SELECT request_hash, status, body, created_at FROM idempotency WHERE client_id = ? AND key = ?',
@@ -228,8 +241,26 @@ class SqliteTx extends SqliteReads implements StoreTx {
       balanceAfter: toBalance.balance,
     });
   }
-  async payerCommittedSince(payer: string, since: number): Promise<Yen> {
-    return yen(this.w.committedSince.get(payer, since)?.total ?? 0);
+  async payerCommittedSince(payer: string, since: number, payee?: string): Promise<Yen> {
+    const row = payee === undefined ? this.w.committedSince.get(payer, since) : this.w.committedSinceToPayee.get(payer, payee, since);
+    return yen(row?.total ?? 0);
+  }
+  async insertStandingLimit(limit: StandingLimitRecord): Promise<void> {
+    this.w.insertStandingLimit.run({ ...limit });
+  }
+  async findStandingLimit(payer: string, payee: string, at: number): Promise<StandingLimitRecord | undefined> {
+    const row = this.w.findStandingLimit.get(payer, payee, at);
+    if (row === undefined) return undefined;
+    return {
+      id: row.id,
+      payer: row.payer,
+      payee: row.payee,
+      amountPerPeriod: yen(row.amount_per_period),
+      periodSeconds: row.period_seconds,
+      expiresAt: row.expires_at,
+      createdBy: row.created_by,
+      createdAt: row.created_at,
+    };
   }
   async getStoredResponse(clientId: string, key: string): Promise<StoredResponse | undefined> {
     const row = this.w.getResponse.get(clientId, key);

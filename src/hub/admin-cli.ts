@@ -1,0 +1,130 @@
+// `npm run hub:admin -- <command>`: the operator's tool over the hub's own HTTP API, so nobody
+// hand-writes curl. Hub URL and admin token come from --url/--token or FACEPAY_HUB_URL/FACEPAY_ADMIN_TOKEN.
+import { parseArgs } from 'node:util';
+import { randomUUID } from 'node:crypto';
+import { HubClient, HubRequestError } from '../shared/hub-client.ts';
+import { roles, accountKinds, type Role, type AccountKind } from '../shared/hub-api.ts';
+
+const usage = `usage: npm run hub:admin -- [--url URL] [--token TOKEN] <command> [options]
+commands:
+  create-client  --name N --role ${roles.join('|')} [--merchant ACCOUNT] [--event-types a,b]
+  create-account --kind ${accountKinds.join('|')} --name N [--id ID] [--per-payment-max Y] [--daily-max Y] [--blocked-categories a,b]
+  deposit        --account ID --amount Y
+  show-account   --account ID
+  list-holds     [--payer ID] [--payee ID] [--status S] [--limit N]
+environment: FACEPAY_HUB_URL (default http://127.0.0.1:8787), FACEPAY_ADMIN_TOKEN
+`;
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    url: { type: 'string' },
+    token: { type: 'string' },
+    name: { type: 'string' },
+    role: { type: 'string' },
+    merchant: { type: 'string' },
+    'event-types': { type: 'string' },
+    kind: { type: 'string' },
+    id: { type: 'string' },
+    'per-payment-max': { type: 'string' },
+    'daily-max': { type: 'string' },
+    'blocked-categories': { type: 'string' },
+    account: { type: 'string' },
+    amount: { type: 'string' },
+    payer: { type: 'string' },
+    payee: { type: 'string' },
+    status: { type: 'string' },
+    limit: { type: 'string' },
+  },
+});
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n\n${usage}`);
+  process.exit(2);
+}
+function need(name: keyof typeof values): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') fail(`missing --${name}`);
+  return value;
+}
+function integer(name: keyof typeof values): number | undefined {
+  const value = values[name];
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0) fail(`--${name} must be a positive integer, got ${String(value)}`);
+  return n;
+}
+const list = (value: string | boolean | undefined) =>
+  typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter((s) => s !== '') : undefined;
+
+const token = values.token ?? process.env['FACEPAY_ADMIN_TOKEN'];
+if (token === undefined || token === '') fail('no admin token: pass --token or set FACEPAY_ADMIN_TOKEN');
+const hub = new HubClient({ baseUrl: values.url ?? process.env['FACEPAY_HUB_URL'] ?? 'http://127.0.0.1:8787', token });
+
+async function run(command: string | undefined): Promise<unknown> {
+  switch (command) {
+    case 'create-client': {
+      const role = need('role');
+      if (!roles.includes(role as Role)) fail(`--role must be one of ${roles.join(', ')}`);
+      const eventTypes = list(values['event-types']);
+      const client = await hub.createClient({
+        name: need('name'),
+        role: role as Role,
+        ...(values.merchant === undefined ? {} : { merchantId: values.merchant }),
+        ...(eventTypes === undefined ? {} : { eventTypes }),
+      });
+      process.stderr.write('The token is shown once; store it now.\n');
+      return client;
+    }
+    case 'create-account': {
+      const kind = need('kind');
+      if (!accountKinds.includes(kind as AccountKind)) fail(`--kind must be one of ${accountKinds.join(', ')}`);
+      const perPaymentMax = integer('per-payment-max');
+      const dailyMax = integer('daily-max');
+      const blockedCategories = list(values['blocked-categories']);
+      return hub.createAccount({
+        kind: kind as AccountKind,
+        name: need('name'),
+        currency: 'JPY',
+        ...(values.id === undefined ? {} : { id: values.id }),
+        ...(perPaymentMax === undefined && dailyMax === undefined
+          ? {}
+          : { limits: { ...(perPaymentMax === undefined ? {} : { perPaymentMax }), ...(dailyMax === undefined ? {} : { dailyMax }) } }),
+        ...(blockedCategories === undefined ? {} : { blockedCategories }),
+      });
+    }
+    case 'deposit': {
+      const amount = integer('amount');
+      if (amount === undefined) fail('missing --amount');
+      return hub.deposit(need('account'), amount, `admin-cli-${randomUUID()}`);
+    }
+    case 'show-account':
+      return hub.getAccount(need('account'));
+    case 'list-holds': {
+      const limit = integer('limit');
+      return hub.listHolds({
+        ...(values.payer === undefined ? {} : { payer: values.payer }),
+        ...(values.payee === undefined ? {} : { payee: values.payee }),
+        ...(values.status === undefined ? {} : { status: values.status }),
+        ...(limit === undefined ? {} : { limit }),
+      });
+    }
+    default:
+      fail(command === undefined ? 'no command given' : `unknown command ${command}`);
+  }
+}
+
+try {
+  const result = await run(positionals[0]);
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+} catch (error) {
+  if (error instanceof HubRequestError) {
+    process.stderr.write(`hub refused: ${error.message}\n`);
+    process.exit(1);
+  }
+  if (error instanceof TypeError && /fetch failed/.test(error.message)) {
+    process.stderr.write(`cannot reach the hub at ${values.url ?? process.env['FACEPAY_HUB_URL'] ?? 'http://127.0.0.1:8787'}\n`);
+    process.exit(1);
+  }
+  throw error;
+}

@@ -1,0 +1,98 @@
+// A typed client of the hub's HTTP API on the platform's fetch, for the kiosk, the operator CLI
+// and the tests. Answers are validated with the contract's zod schemas before anyone uses them.
+import type { z } from 'zod';
+import * as api from './hub-api.ts';
+
+export class HubRequestError extends Error {
+  override name = 'HubRequestError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly body: unknown,
+  ) {
+    super(`${status} ${code}: ${message}`);
+  }
+}
+
+export interface HubClientOptions {
+  baseUrl: string;
+  token: string;
+  fetch?: typeof fetch;
+}
+
+export class HubClient {
+  private readonly fetchImpl: typeof fetch;
+  constructor(private readonly options: HubClientOptions) {
+    this.fetchImpl = options.fetch ?? fetch;
+  }
+
+  async request<S extends z.ZodType>(
+    schema: S,
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body?: unknown,
+    idempotencyKey?: string,
+  ): Promise<z.infer<S>> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.options.token}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
+    const response = await this.fetchImpl(new URL(path, this.options.baseUrl), {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    const parsed: unknown = text === '' ? null : JSON.parse(text);
+    if (!response.ok) {
+      const error = api.errorSchema.safeParse(parsed);
+      const code = error.success ? error.data.error.code : 'unknown';
+      const message = error.success ? error.data.error.message : text.slice(0, 200);
+      throw new HubRequestError(response.status, code, message, parsed);
+    }
+    return schema.parse(parsed);
+  }
+
+  createClient(body: api.CreateClientRequest) {
+    return this.request(api.createdClientSchema, 'POST', '/v1/clients', body);
+  }
+  createAccount(body: api.CreateAccountRequest) {
+    return this.request(api.accountSchema, 'POST', '/v1/accounts', body);
+  }
+  getAccount(id: string) {
+    return this.request(api.accountSchema, 'GET', `/v1/accounts/${encodeURIComponent(id)}`);
+  }
+  deposit(id: string, amount: number, idempotencyKey: string) {
+    return this.request(api.accountSchema, 'POST', `/v1/accounts/${encodeURIComponent(id)}/deposits`, { amount }, idempotencyKey);
+  }
+  listEntries(id: string, query: { limit?: number; cursor?: string } = {}) {
+    return this.request(api.listOf(api.entrySchema), 'GET', `/v1/accounts/${encodeURIComponent(id)}/entries${toQuery(query)}`);
+  }
+  createStandingLimit(body: api.CreateStandingLimitRequest) {
+    return this.request(api.standingLimitSchema, 'POST', '/v1/standing-limits', body);
+  }
+  placeHold(body: api.PlaceHoldRequest, idempotencyKey: string) {
+    return this.request(api.holdSchema, 'POST', '/v1/holds', body, idempotencyKey);
+  }
+  getHold(id: string) {
+    return this.request(api.holdSchema, 'GET', `/v1/holds/${encodeURIComponent(id)}`);
+  }
+  listHolds(query: { payer?: string; payee?: string; status?: string; limit?: number; cursor?: string } = {}) {
+    return this.request(api.listOf(api.holdSchema), 'GET', `/v1/holds${toQuery(query)}`);
+  }
+  holdAction(
+    id: string,
+    action: 'increase' | 'settle' | 'release' | 'refunds' | 'events',
+    body: unknown,
+    idempotencyKey: string,
+  ) {
+    return this.request(api.holdSchema, 'POST', `/v1/holds/${encodeURIComponent(id)}/${action}`, body, idempotencyKey);
+  }
+}
+
+function toQuery(query: Record<string, string | number | undefined>): string {
+  const parts = Object.entries(query)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`);
+  return parts.length === 0 ? '' : `?${parts.join('&')}`;
+}

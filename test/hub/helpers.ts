@@ -1,0 +1,105 @@
+// Test harness for the hub: a real hub on 127.0.0.1 with a real SQLite file in a temp directory,
+// a frozen clock the test advances, and a raw HTTP helper that returns status, headers and body.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { ManualClock } from '../../src/hub/clock.ts';
+import { startHub, type HubOptions, type RunningHub } from '../../src/hub/hub.ts';
+
+export const adminToken = 'test-admin-token-0123456789abcdef';
+export const t0 = Date.parse('2026-01-05T09:00:00.000Z');
+
+export interface TestHub {
+  hub: RunningHub;
+  clock: ManualClock;
+  dir: string;
+  call: (method: string, path: string, options?: CallOptions) => Promise<CallResult>;
+  stop: () => Promise<void>;
+}
+
+export interface CallOptions {
+  token?: string | null;
+  body?: unknown;
+  rawBody?: string;
+  key?: string | null;
+  headers?: Record<string, string>;
+}
+
+export interface CallResult {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON
+  headers: Headers;
+}
+
+export function tempDir(prefix = 'facepay-hub-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export async function startTestHub(options: Partial<HubOptions> = {}): Promise<TestHub> {
+  const dir = tempDir();
+  const clock = new ManualClock(t0);
+  const hub = await startHub({ dataDir: dir, clock, adminToken, sweeper: false, ...options });
+  const call = async (method: string, path: string, o: CallOptions = {}): Promise<CallResult> => {
+    const headers: Record<string, string> = { ...o.headers };
+    const token = o.token === undefined ? adminToken : o.token;
+    if (token !== null) headers['authorization'] = `Bearer ${token}`;
+    const body = o.rawBody ?? (o.body === undefined ? undefined : JSON.stringify(o.body));
+    if (body !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
+    if (method === 'POST' && o.key !== null && headers['idempotency-key'] === undefined) {
+      headers['idempotency-key'] = o.key ?? randomUUID();
+    }
+    const response = await fetch(`${hub.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+    const text = await response.text();
+    return { status: response.status, body: text === '' ? null : JSON.parse(text), headers: response.headers };
+  };
+  return {
+    hub,
+    clock,
+    dir,
+    call,
+    stop: async () => {
+      await hub.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Creates an account (and deposits `balance` into it) as admin. */
+export async function account(
+  t: TestHub,
+  id: string,
+  kind: 'person' | 'merchant' | 'escrow',
+  balance = 0,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  const created = await t.call('POST', '/v1/accounts', { body: { id, kind, name: id, currency: 'JPY', ...extra } });
+  if (created.status !== 201) throw new Error(`account ${id}: ${JSON.stringify(created.body)}`);
+  if (balance > 0) {
+    const deposit = await t.call('POST', `/v1/accounts/${id}/deposits`, { body: { amount: balance } });
+    if (deposit.status !== 201) throw new Error(`deposit ${id}: ${JSON.stringify(deposit.body)}`);
+  }
+}
+
+/** Creates a client and returns its token. */
+export async function client(
+  t: TestHub,
+  role: 'admin' | 'merchant' | 'event_source' | 'enrollment',
+  merchantId?: string,
+  eventTypes?: string[],
+): Promise<string> {
+  const created = await t.call('POST', '/v1/clients', {
+    body: { name: `${role} ${merchantId ?? ''}`, role, ...(merchantId === undefined ? {} : { merchantId }), ...(eventTypes === undefined ? {} : { eventTypes }) },
+  });
+  if (created.status !== 201) throw new Error(`client: ${JSON.stringify(created.body)}`);
+  return created.body.token as string;
+}
+
+export async function balances(t: TestHub, id: string): Promise<{ balance: number; held: number; available: number }> {
+  const { body } = await t.call('GET', `/v1/accounts/${id}`);
+  return { balance: body.balance, held: body.held, available: body.available };
+}
+
+export function holdBody(payer: string, payee: string, amount: number, extra: Record<string, unknown> = {}) {
+  return { payer, payee, amount, currency: 'JPY', reference: `ref-${randomUUID()}`, expiresInSeconds: 3600, ...extra };
+}
