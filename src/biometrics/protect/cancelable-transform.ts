@@ -1,7 +1,11 @@
 // A secret, keyed rotation of the embedding space (ISO/IEC 24745 cancelable template): cosine scores are
 // unchanged, two deployments' templates are unlinkable, and re-keying needs the two keys but never the face.
 import { assert } from '../../shared/assert.ts';
-import { templateDimensionMax, templateDimensionMin, templateKeyBytes } from '../../shared/limits.ts';
+import {
+  templateDimensionMax,
+  templateDimensionMin,
+  templateKeyBytes,
+} from '../../shared/limits.ts';
 import { sodium } from './sodium.ts';
 import { assertTestRun } from './test-only.ts';
 

@@ -73,12 +73,24 @@ function isDateOfBirth(pin: string, dateOfBirth: string | undefined): boolean {
   assert(match !== null, 'date of birth must be YYYY-MM-DD');
   const [, yyyy = '', mm = '', dd = ''] = match;
   const yy = yyyy.slice(2);
-  const forms = [yyyy, mm + dd, dd + mm, yy + mm, mm + yy, yy + mm + dd, dd + mm + yy, mm + dd + yy];
+  const forms = [
+    yyyy,
+    mm + dd,
+    dd + mm,
+    yy + mm,
+    mm + yy,
+    yy + mm + dd,
+    dd + mm + yy,
+    mm + dd + yy,
+  ];
   return forms.includes(pin) || [yyyy + mm + dd, dd + mm + yyyy, mm + dd + yyyy].includes(pin);
 }
 
 /** Argon2id verifier string ($argon2id$v=19$m=65536,t=2,p=1$...) to store in place of the PIN. */
-export function createPinVerifier(options: { pin: Uint8Array | string; pepper: Uint8Array }): string {
+export function createPinVerifier(options: {
+  pin: Uint8Array | string;
+  pepper: Uint8Array;
+}): string {
   const prehash = pepperedPrehash(options.pin, options.pepper);
   const verifier = sodium.crypto_pwhash_str(prehash, pinArgon2OpsLimit, pinArgon2MemLimitBytes);
   sodium.memzero(prehash);

@@ -26,7 +26,8 @@ const sealOverheadBytes = 48; // crypto_box_SEALBYTES
 const fixedBytes = 1 + 1 + envelopeNonceBytes + 8 + 2 + 4;
 const two32 = 4_294_967_296;
 
-export type EnvelopeErrorCode = 'probe_invalid' | 'probe_stale' | 'probe_replayed' | 'probe_rate_limited';
+export type EnvelopeErrorCode =
+  'probe_invalid' | 'probe_stale' | 'probe_replayed' | 'probe_rate_limited';
 
 export interface HubBoxKeyPair {
   readonly publicKey: Uint8Array;

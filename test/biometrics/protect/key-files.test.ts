@@ -41,7 +41,9 @@ describe('key files', () => {
     expect(sodium.to_hex(sodium.crypto_scalarmult_base(hubBox.privateKey))).toBe(
       sodium.to_hex(hubBox.publicKey),
     );
-    const distinct = new Set([dataKey, transformKey, pinPepper, hubBox.privateKey].map(sodium.to_hex));
+    const distinct = new Set(
+      [dataKey, transformKey, pinPepper, hubBox.privateKey].map(sodium.to_hex),
+    );
     expect(distinct.size).toBe(4);
   });
 

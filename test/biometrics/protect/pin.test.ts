@@ -42,7 +42,16 @@ describe('PIN policy', () => {
 
   it('refuses the date of birth in its usual forms', () => {
     const context = { child: false, dateOfBirth: '1985-07-23' };
-    for (const pin of ['1985', '0723', '2307', '8507', '850723', '230785', '19850723', '23071985']) {
+    for (const pin of [
+      '1985',
+      '0723',
+      '2307',
+      '8507',
+      '850723',
+      '230785',
+      '19850723',
+      '23071985',
+    ]) {
       expect(codeOf(pin, context)).toBe('pin_too_simple');
     }
     expect(codeOf('5819', context)).toBe('ok');

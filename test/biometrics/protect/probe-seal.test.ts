@@ -112,7 +112,12 @@ describe('probe seal', () => {
       dimension: 64,
     });
     expect(codeOf(wrongSize)).toBe('probe_invalid');
-    const pin = sealPin({ hubPublicKey: hub.publicKey, pin: '480163', purpose: modelId, nowMs: t0 });
+    const pin = sealPin({
+      hubPublicKey: hub.publicKey,
+      pin: '480163',
+      purpose: modelId,
+      nowMs: t0,
+    });
     expect(codeOf(open(pin))).toBe('probe_invalid');
     const nanBytes = new Uint8Array(dimension * 4);
     new DataView(nanBytes.buffer).setFloat32(8, Number.NaN, true);
@@ -138,9 +143,9 @@ describe('probe seal', () => {
     expect(() =>
       sealProbe({ hubPublicKey: new Uint8Array(31), template, modelId, nowMs: t0 }),
     ).toThrow(AssertionError);
-    expect(() =>
-      sealProbe({ hubPublicKey: hub.publicKey, template, modelId, nowMs: 1.5 }),
-    ).toThrow(AssertionError);
+    expect(() => sealProbe({ hubPublicKey: hub.publicKey, template, modelId, nowMs: 1.5 })).toThrow(
+      AssertionError,
+    );
     expect(() =>
       sealPin({ hubPublicKey: hub.publicKey, pin: '', purpose: 'enrol', nowMs: t0 }),
     ).toThrow(AssertionError);
