@@ -50,7 +50,10 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
 }
 
 /** Throws unless the bytes are exactly the file the manifest describes. */
-export async function verifyModelBytes(entry: ModelManifestEntry, bytes: Uint8Array): Promise<void> {
+export async function verifyModelBytes(
+  entry: ModelManifestEntry,
+  bytes: Uint8Array,
+): Promise<void> {
   if (bytes.byteLength !== entry.bytes) {
     throw new EngineStartupError(
       'model_size_mismatch',

@@ -35,7 +35,9 @@ async function readBounded(file: string, bytesMax: number): Promise<Uint8Array> 
   try {
     handle = await open(file, 'r');
   } catch (error) {
-    throw new EngineStartupError('model_missing', `model file ${file} is missing`, { cause: error });
+    throw new EngineStartupError('model_missing', `model file ${file} is missing`, {
+      cause: error,
+    });
   }
   try {
     const buffer = new Uint8Array(bytesMax + 1);
@@ -57,7 +59,10 @@ export async function readVerifiedFile(
   file: string,
 ): Promise<Uint8Array> {
   const entry = manifestEntry(manifest, file);
-  const bytes = await readBounded(path.join(modelsDir, file), Math.min(entry.bytes, faceModelFileBytesMax));
+  const bytes = await readBounded(
+    path.join(modelsDir, file),
+    Math.min(entry.bytes, faceModelFileBytesMax),
+  );
   await verifyModelBytes(entry, bytes);
   return bytes;
 }
