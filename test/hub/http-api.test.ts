@@ -151,15 +151,17 @@ describe('holds', () => {
   });
   it('another merchant learns nothing about a hold and cannot act on it', async () => {
     const hold = await placeAsAdmin(1_000);
-    for (const [method, path] of [
-      ['GET', `/v1/holds/${hold.id}`],
-      ['POST', `/v1/holds/${hold.id}/settle`],
-      ['POST', `/v1/holds/${hold.id}/release`],
-      ['POST', `/v1/holds/${hold.id}/events`],
+    for (const [method, path, body] of [
+      ['GET', `/v1/holds/${hold.id}`, undefined],
+      ['POST', `/v1/holds/${hold.id}/settle`, { amount: 1 }],
+      ['POST', `/v1/holds/${hold.id}/release`, {}],
+      ['POST', `/v1/holds/${hold.id}/refunds`, { amount: 1 }],
+      ['POST', `/v1/holds/${hold.id}/events`, { type: 'guest.arrived' }],
     ] as const) {
-      const response = await t.call(method, path, { token: otherShopToken, ...(method === 'POST' ? { body: { amount: 1 } } : {}) });
+      const response = await t.call(method, path, { token: otherShopToken, ...(body === undefined ? {} : { body }) });
       expect([403, 404]).toContain(response.status);
     }
+    expect((await t.call('GET', `/v1/holds/${hold.id}`)).body).toMatchObject({ status: 'active', settled: 0 });
     const listed = await t.call('GET', '/v1/holds', { token: otherShopToken });
     expect(listed.body.items).toEqual([]);
     const listedByOwner = await t.call('GET', '/v1/holds', { token: shopToken });
