@@ -259,7 +259,7 @@ interface NeighbourTaps {
 
 /** Neighbour p sits at angle 2*pi*p/P, counter-clockwise from the right (y grows downwards). */
 export function neighbourOffsets(points: number, radius: number): { dx: number; dy: number }[] {
-  const snap = (v: number): number => (Math.abs(v - Math.round(v)) < 1e-9 ? Math.round(v) : v);
+  const snap = (v: number): number => (Math.abs(v - Math.round(v)) < 1e-9 ? Math.round(v) + 0 : v);
   const list: { dx: number; dy: number }[] = [];
   for (let p = 0; p < points; p++) {
     const angle = (2 * Math.PI * p) / points;

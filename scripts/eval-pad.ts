@@ -1,0 +1,304 @@
+// `npm run eval:pad`: the passive presentation-attack check on single images (and frames of videos) of
+// bona fide and attack folders; prints a table and writes {apcer, bpcer, attacks, reals, failedToAcquire}.
+//
+// Usage: npx tsx scripts/eval-pad.ts --real <dir> --attack <dir> --json <file>
+//          [--real <dir> ...] [--attack <dir> ...] [--crop as-given|selfie-centre]
+//          [--frames-per-video 5] [--models models]
+// Images (.jpg .jpeg .png .webp) count once each; videos (.mp4 .mov .webm .mkv .avi) contribute
+// evenly spaced frames, each one presentation, decoded with Debian's ffmpeg. A file that cannot be
+// decoded, or a frame in which the cropper finds no face, is a failure to acquire: it counts against
+// BPCER for bona fide samples (a person who cannot be read cannot pay) and is not an accepted attack.
+import { execFile } from 'node:child_process';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { ImageInputError } from '../src/biometrics/errors.ts';
+import { decodeImage } from '../src/biometrics/image-decode.node.ts';
+import type { RgbImage } from '../src/biometrics/image.ts';
+import type { FaceCropper } from '../src/biometrics/liveness/crop.ts';
+import { asGivenCropper, selfieCentreCropper } from '../src/biometrics/liveness/crop.ts';
+import { auc } from '../src/biometrics/liveness/linear-model.ts';
+import { loadPassiveTextureDetector } from '../src/biometrics/liveness/passive-texture.node.ts';
+import type { PassiveTextureDetector } from '../src/biometrics/liveness/passive-texture.ts';
+import { assert } from '../src/shared/assert.ts';
+import {
+  padEvalFramesPerVideoMax,
+  padEvalImageBytesMax,
+  padEvalImagesMax,
+} from '../src/shared/limits.ts';
+
+const run = promisify(execFile);
+const repoRoot = path.resolve(import.meta.dirname, '..');
+const imageExtensions = new Set(['.jpg', '.jpeg', '.png', '.webp']);
+const videoExtensions = new Set(['.mp4', '.mov', '.webm', '.mkv', '.avi']);
+
+/** Croppers by CLI name; the face engine's detector crop joins this list when it lands. */
+export const croppers: Readonly<Record<string, FaceCropper>> = {
+  'as-given': asGivenCropper,
+  'selfie-centre': selfieCentreCropper,
+};
+
+export interface EvalPadOptions {
+  readonly realDirs: readonly string[];
+  readonly attackDirs: readonly string[];
+  readonly detector: PassiveTextureDetector;
+  readonly crop: FaceCropper;
+  readonly framesPerVideo: number;
+}
+
+export interface EvalPadSample {
+  readonly file: string;
+  readonly frame: number | null;
+  readonly live: boolean;
+  /** null: failed to acquire (no decodable image or no usable face region). */
+  readonly score: number | null;
+  readonly accepted: boolean;
+  readonly reason?: string;
+}
+
+export interface EvalPadReport {
+  readonly apcer: number;
+  readonly bpcer: number;
+  readonly attacks: number;
+  readonly reals: number;
+  readonly failedToAcquire: number;
+  readonly failedToAcquireReal: number;
+  readonly failedToAcquireAttack: number;
+  readonly auc: number | null;
+  readonly modelId: string;
+  readonly threshold: number;
+  readonly samples: readonly EvalPadSample[];
+}
+
+interface Presentation {
+  readonly file: string;
+  readonly frame: number | null;
+  /** The decoded frame, or why there is none. */
+  readonly image: RgbImage | { readonly failure: string };
+}
+
+async function listMedia(dir: string): Promise<string[]> {
+  const names = (await readdir(dir)).sort();
+  const files = names
+    .filter(
+      (n) =>
+        imageExtensions.has(path.extname(n).toLowerCase()) ||
+        videoExtensions.has(path.extname(n).toLowerCase()),
+    )
+    .map((n) => path.join(dir, n));
+  if (files.length > padEvalImagesMax)
+    throw new Error(`${dir}: more than ${padEvalImagesMax} files`);
+  return files;
+}
+
+async function decodeOrFailure(bytes: Uint8Array): Promise<RgbImage | { failure: string }> {
+  try {
+    return await decodeImage(bytes);
+  } catch (error) {
+    if (error instanceof ImageInputError) return { failure: error.code };
+    throw error;
+  }
+}
+
+async function imagePresentation(file: string): Promise<Presentation> {
+  const size = (await stat(file)).size;
+  if (size > padEvalImageBytesMax)
+    return { file, frame: null, image: { failure: 'image_too_many_bytes' } };
+  return { file, frame: null, image: await decodeOrFailure(await readFile(file)) };
+}
+
+async function videoDurationSeconds(file: string): Promise<number | null> {
+  try {
+    const { stdout } = await run('ffprobe', [
+      '-v',
+      'error',
+      '-show_entries',
+      'format=duration',
+      '-of',
+      'csv=p=0',
+      file,
+    ]);
+    const seconds = Number.parseFloat(stdout.trim());
+    return Number.isFinite(seconds) && seconds > 0 ? seconds : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Evenly spaced frames, each decoded from a PNG that ffmpeg writes to stdout (rotation applied). */
+async function videoPresentations(file: string, frames: number): Promise<Presentation[]> {
+  const duration = await videoDurationSeconds(file);
+  const out: Presentation[] = [];
+  for (let k = 0; k < frames; k++) {
+    if (duration === null) {
+      out.push({ file, frame: k, image: { failure: 'video_unreadable' } });
+      continue;
+    }
+    const at = ((k + 0.5) * duration) / frames;
+    const args = [
+      '-v',
+      'error',
+      '-ss',
+      at.toFixed(3),
+      '-i',
+      file,
+      '-frames:v',
+      '1',
+      '-f',
+      'image2pipe',
+      '-vcodec',
+      'png',
+      '-',
+    ];
+    try {
+      const { stdout } = await run('ffmpeg', args, {
+        encoding: 'buffer',
+        maxBuffer: padEvalImageBytesMax,
+      });
+      out.push({ file, frame: k, image: await decodeOrFailure(new Uint8Array(stdout)) });
+    } catch {
+      out.push({ file, frame: k, image: { failure: 'video_frame_unreadable' } });
+    }
+  }
+  return out;
+}
+
+async function presentations(dir: string, framesPerVideo: number): Promise<Presentation[]> {
+  const out: Presentation[] = [];
+  for (const file of await listMedia(dir)) {
+    if (videoExtensions.has(path.extname(file).toLowerCase()))
+      out.push(...(await videoPresentations(file, framesPerVideo)));
+    else out.push(await imagePresentation(file));
+  }
+  return out;
+}
+
+async function scorePresentation(
+  p: Presentation,
+  live: boolean,
+  options: EvalPadOptions,
+): Promise<EvalPadSample> {
+  const failed = (reason: string): EvalPadSample => ({
+    file: p.file,
+    frame: p.frame,
+    live,
+    score: null,
+    accepted: false,
+    reason,
+  });
+  if ('failure' in p.image) return failed(p.image.failure);
+  const crop = await options.crop(p.image);
+  if (crop === null) return failed('no_face');
+  if (Math.min(crop.width, crop.height) < 32) return failed('face_too_small');
+  const result = options.detector.score(crop);
+  return { file: p.file, frame: p.frame, live, score: result.score, accepted: result.live };
+}
+
+export async function runEvalPad(options: EvalPadOptions): Promise<EvalPadReport> {
+  assert(
+    options.realDirs.length > 0 && options.attackDirs.length > 0,
+    'need real and attack folders',
+  );
+  assert(
+    Number.isInteger(options.framesPerVideo) &&
+      options.framesPerVideo >= 1 &&
+      options.framesPerVideo <= padEvalFramesPerVideoMax,
+    'framesPerVideo out of range',
+  );
+  const samples: EvalPadSample[] = [];
+  for (const [dirs, live] of [
+    [options.realDirs, true],
+    [options.attackDirs, false],
+  ] as const) {
+    for (const dir of dirs) {
+      for (const p of await presentations(dir, options.framesPerVideo))
+        samples.push(await scorePresentation(p, live, options));
+    }
+  }
+  const reals = samples.filter((s) => s.live);
+  const attacks = samples.filter((s) => !s.live);
+  const scored = samples.flatMap((s) =>
+    s.score === null ? [] : [{ score: s.score, live: s.live ? (1 as const) : (0 as const) }],
+  );
+  const bothClasses = scored.some((s) => s.live === 1) && scored.some((s) => s.live === 0);
+  return {
+    apcer: attacks.length === 0 ? 0 : attacks.filter((s) => s.accepted).length / attacks.length,
+    bpcer: reals.length === 0 ? 0 : reals.filter((s) => !s.accepted).length / reals.length,
+    attacks: attacks.length,
+    reals: reals.length,
+    failedToAcquire: samples.filter((s) => s.score === null).length,
+    failedToAcquireReal: reals.filter((s) => s.score === null).length,
+    failedToAcquireAttack: attacks.filter((s) => s.score === null).length,
+    auc: bothClasses ? auc(scored) : null,
+    modelId: options.detector.modelId,
+    threshold: options.detector.threshold,
+    samples,
+  };
+}
+
+function printReport(report: EvalPadReport): void {
+  const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
+  const rows: [string, string][] = [
+    ['model', `${report.modelId} (threshold ${report.threshold.toFixed(4)})`],
+    ['bona fide presentations', String(report.reals)],
+    ['attack presentations', String(report.attacks)],
+    [
+      'failed to acquire',
+      `${report.failedToAcquire} (real ${report.failedToAcquireReal}, attack ${report.failedToAcquireAttack})`,
+    ],
+    ['APCER (attacks accepted)', pct(report.apcer)],
+    ['BPCER (bona fide rejected)', pct(report.bpcer)],
+    ['AUC (acquired only)', report.auc === null ? 'n/a' : report.auc.toFixed(3)],
+  ];
+  for (const [k, v] of rows) console.log(`${k.padEnd(28)} ${v}`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      real: { type: 'string', multiple: true },
+      attack: { type: 'string', multiple: true },
+      json: { type: 'string' },
+      crop: { type: 'string', default: 'as-given' },
+      'frames-per-video': { type: 'string', default: '5' },
+      models: { type: 'string', default: path.join(repoRoot, 'models') },
+    },
+  });
+  const crop = croppers[values.crop];
+  const framesPerVideo = Number(values['frames-per-video']);
+  if (
+    values.real === undefined ||
+    values.attack === undefined ||
+    values.json === undefined ||
+    crop === undefined
+  ) {
+    console.error(
+      `usage: eval-pad --real <dir> --attack <dir> --json <file> [--crop ${Object.keys(croppers).join('|')}] [--frames-per-video N]`,
+    );
+    process.exit(2);
+  }
+  if (
+    !Number.isInteger(framesPerVideo) ||
+    framesPerVideo < 1 ||
+    framesPerVideo > padEvalFramesPerVideoMax
+  ) {
+    console.error(`--frames-per-video must be an integer from 1 to ${padEvalFramesPerVideoMax}`);
+    process.exit(2);
+  }
+  const detector = await loadPassiveTextureDetector({ modelsDir: values.models });
+  const report = await runEvalPad({
+    realDirs: values.real,
+    attackDirs: values.attack,
+    detector,
+    crop,
+    framesPerVideo,
+  });
+  printReport(report);
+  await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+if (
+  process.argv[1] !== undefined &&
+  path.resolve(process.argv[1]) === path.resolve(import.meta.filename)
+)
+  await main();
