@@ -23,6 +23,9 @@ export function buildServer(hub: HubContext, options: { logErrors?: boolean } = 
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
+    // Bad URLs and over-long path parameters get the contract's error shape too.
+    frameworkErrors: (error, _request, reply) =>
+      reply.code(400).send(errorBody(new HubError('invalid_request', error.message))),
   });
 
   app.setErrorHandler((error, _request, reply) => {
