@@ -1,0 +1,302 @@
+// Model-based test: random sequences of place / increase / settle / release / refund / event /
+// time-advance run against the real ledger on SQLite and a tiny in-memory reference; after every
+// step both must agree on every outcome and balance, money is conserved, no hold settles beyond it.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { ManualClock } from '../../src/hub/clock.ts';
+import { Ledger } from '../../src/hub/ledger/ledger.ts';
+import { SqliteHubStore } from '../../src/hub/storage/sqlite/sqlite-store.ts';
+import { HubError } from '../../src/hub/errors.ts';
+import type { ClientRecord } from '../../src/hub/storage/records.ts';
+import type { Yen } from '../../src/shared/money.ts';
+import { checkLedgerConsistency } from '../../src/hub/storage/sqlite/consistency.ts';
+import Database from 'better-sqlite3';
+import { t0, tempDir } from './helpers.ts';
+
+const accounts = ['a', 'b', 'c'] as const;
+const admin: ClientRecord = { id: 'cli_admin', name: 'admin', role: 'admin', merchantId: null, eventTypes: [], tokenHash: new Uint8Array(32), createdAt: 0 };
+
+interface ModelHold {
+  id: string;
+  payer: string;
+  payee: string;
+  amount: number;
+  settled: number;
+  refunded: number;
+  settlements: number;
+  status: 'active' | 'settled' | 'released' | 'expired';
+  byDeadline: boolean;
+  expiresAt: number;
+  onExpiry: 'release' | 'settle';
+  metered: boolean;
+}
+
+class Model {
+  balance = new Map<string, number>(accounts.map((id) => [id, 0]));
+  holds: ModelHold[] = [];
+  now = t0;
+
+  held(id: string): number {
+    return this.holds.filter((h) => h.payer === id && h.status === 'active').reduce((sum, h) => sum + h.amount - h.settled, 0);
+  }
+  available(id: string): number {
+    return (this.balance.get(id) ?? 0) - this.held(id);
+  }
+  move(from: string, to: string, amount: number): void {
+    this.balance.set(from, (this.balance.get(from) ?? 0) - amount);
+    this.balance.set(to, (this.balance.get(to) ?? 0) + amount);
+  }
+  expireDue(): void {
+    for (const h of this.holds) {
+      if (h.status !== 'active' || h.expiresAt > this.now) continue;
+      if (h.onExpiry === 'settle' && h.settlements < 50) {
+        this.move(h.payer, h.payee, h.amount - h.settled);
+        h.settled = h.amount;
+        h.settlements++;
+        h.status = 'settled';
+      } else {
+        h.status = h.settled > 0 ? 'settled' : 'expired';
+      }
+      h.byDeadline = true;
+    }
+  }
+  closedCode(h: ModelHold): string | undefined {
+    if (h.status === 'active') return undefined;
+    return h.byDeadline ? 'hold_expired' : 'hold_closed';
+  }
+  settle(h: ModelHold, amount: number, final: boolean): string {
+    const closed = this.closedCode(h);
+    if (closed !== undefined) return closed;
+    if (amount > h.amount - h.settled) return 'exceeds_remaining';
+    if (h.settlements >= 50) return 'too_many_settlements';
+    this.move(h.payer, h.payee, amount);
+    h.settled += amount;
+    h.settlements++;
+    if (final || h.settled === h.amount) h.status = 'settled';
+    return 'ok';
+  }
+}
+
+type Command =
+  | { kind: 'deposit'; account: number; amount: number }
+  | { kind: 'place'; payer: number; payee: number; amount: number; seconds: number; onExpiry: 'release' | 'settle'; metered: boolean }
+  | { kind: 'increase'; hold: number; by: number }
+  | { kind: 'settle'; hold: number; amount: number; final: boolean }
+  | { kind: 'release'; hold: number }
+  | { kind: 'refund'; hold: number; amount: number }
+  | { kind: 'event'; hold: number; amount: number }
+  | { kind: 'advance'; seconds: number };
+
+const amount = fc.integer({ min: 1, max: 3_000 });
+const index = fc.nat({ max: 40 });
+const command: fc.Arbitrary<Command> = fc.oneof(
+  fc.record({ kind: fc.constant('deposit' as const), account: fc.nat({ max: 2 }), amount: fc.integer({ min: 1, max: 10_000 }) }),
+  fc.record({
+    kind: fc.constant('place' as const),
+    payer: fc.nat({ max: 2 }),
+    payee: fc.nat({ max: 2 }),
+    amount,
+    seconds: fc.integer({ min: 1, max: 120 }),
+    onExpiry: fc.constantFrom('release' as const, 'settle' as const),
+    metered: fc.boolean(),
+  }),
+  fc.record({ kind: fc.constant('increase' as const), hold: index, by: fc.integer({ min: 0, max: 2_000 }) }),
+  fc.record({ kind: fc.constant('settle' as const), hold: index, amount, final: fc.boolean() }),
+  fc.record({ kind: fc.constant('release' as const), hold: index }),
+  fc.record({ kind: fc.constant('refund' as const), hold: index, amount }),
+  fc.record({ kind: fc.constant('event' as const), hold: index, amount }),
+  fc.record({ kind: fc.constant('advance' as const), seconds: fc.integer({ min: 1, max: 90 }) }),
+);
+
+async function outcome(run: () => Promise<unknown>): Promise<string> {
+  try {
+    await run();
+    return 'ok';
+  } catch (error) {
+    if (error instanceof HubError) return error.code;
+    throw error;
+  }
+}
+
+/** Applies one command to the model; returns the expected outcome code. */
+function applyToModel(m: Model, c: Command, ids: string[]): { expected: string; holdIndex?: number } {
+  m.expireDue();
+  const hold = (i: number) => m.holds[i % Math.max(1, m.holds.length)];
+  switch (c.kind) {
+    case 'deposit':
+      m.move('__issuer', accounts[c.account] ?? 'a', c.amount);
+      return { expected: 'ok' };
+    case 'place': {
+      const payer = accounts[c.payer] ?? 'a';
+      const payee = accounts[c.payee] ?? 'a';
+      if (payer === payee) return { expected: 'invalid_request' };
+      if (m.available(payer) < c.amount) return { expected: 'insufficient_funds' };
+      m.holds.push({ id: '', payer, payee, amount: c.amount, settled: 0, refunded: 0, settlements: 0, status: 'active', byDeadline: false, expiresAt: m.now + c.seconds * 1000, onExpiry: c.metered ? 'release' : c.onExpiry, metered: c.metered });
+      return { expected: 'ok', holdIndex: m.holds.length - 1 };
+    }
+    default:
+      break;
+  }
+  if (c.kind === 'advance') return { expected: 'ok' };
+  const h = hold(c.hold);
+  if (h === undefined || ids.length === 0) return { expected: 'skip' };
+  switch (c.kind) {
+    case 'increase': {
+      const closed = m.closedCode(h);
+      if (closed !== undefined) return { expected: closed };
+      if (c.by === 0) return { expected: 'not_an_increase' };
+      if (m.available(h.payer) < c.by) return { expected: 'insufficient_funds' };
+      h.amount += c.by;
+      return { expected: 'ok' };
+    }
+    case 'settle':
+      return { expected: m.settle(h, c.amount, c.final) };
+    case 'release': {
+      const closed = m.closedCode(h);
+      if (closed !== undefined) return { expected: closed };
+      h.status = h.settled > 0 ? 'settled' : 'released';
+      return { expected: 'ok' };
+    }
+    case 'refund': {
+      if (c.amount > h.settled - h.refunded) return { expected: 'exceeds_refundable' };
+      if (m.available(h.payee) < c.amount) return { expected: 'insufficient_funds' };
+      m.move(h.payee, h.payer, c.amount);
+      h.refunded += c.amount;
+      return { expected: 'ok' };
+    }
+    case 'event': {
+      const closed = m.closedCode(h);
+      if (closed !== undefined) return { expected: closed };
+      if (!h.metered) return { expected: 'no_matching_rule' };
+      return { expected: m.settle(h, c.amount, true) };
+    }
+  }
+}
+
+async function runSequence(commands: Command[]): Promise<void> {
+  const dir = tempDir('facepay-model-');
+  const clock = new ManualClock(t0);
+  const store = new SqliteHubStore({ file: join(dir, 'hub.sqlite'), auditKey: randomBytes(32), synchronous: 'NORMAL' });
+  const ledger = new Ledger(clock);
+  const model = new Model();
+  const ids: string[] = [];
+  try {
+    for (const id of accounts) {
+      await store.write((tx) => ledger.createAccount(tx, admin, { id, kind: 'merchant', name: id, currency: 'JPY' }));
+    }
+    for (const c of commands) {
+      if (c.kind === 'advance') {
+        clock.advance(c.seconds * 1000);
+        model.now = clock.now();
+      }
+      const { expected, holdIndex } = applyToModel(model, c, ids);
+      if (expected === 'skip') continue;
+      const id = ids.length === 0 ? '' : (ids[('hold' in c ? c.hold : 0) % ids.length] ?? '');
+      const actual = await outcome(() =>
+        store.write(async (tx) => {
+          switch (c.kind) {
+            case 'deposit':
+              return ledger.deposit(tx, admin, accounts[c.account] ?? 'a', c.amount as Yen);
+            case 'place': {
+              const placed = await ledger.placeHold(tx, admin, {
+                payer: accounts[c.payer] ?? 'a',
+                payee: accounts[c.payee] ?? 'a',
+                amount: c.amount,
+                currency: 'JPY',
+                reference: 'model',
+                expiresInSeconds: c.seconds,
+                ...(c.metered ? { template: { name: 'metered' as const } } : { onExpiry: c.onExpiry }),
+              });
+              ids.push(placed.id);
+              return placed;
+            }
+            case 'increase': {
+              const current = await tx.getHold(id);
+              return ledger.increase(tx, admin, id, ((current?.amount ?? 0) + c.by) as Yen);
+            }
+            case 'settle':
+              return ledger.settle(tx, admin, id, c.amount as Yen, c.final);
+            case 'release':
+              return ledger.release(tx, admin, id);
+            case 'refund':
+              return ledger.refund(tx, admin, id, c.amount as Yen);
+            case 'event':
+              return ledger.event(tx, admin, id, { type: 'service.completed', data: { amount: c.amount } });
+            case 'advance':
+              return ledger.expireDue(tx, {});
+          }
+        }),
+      );
+      expect(actual, JSON.stringify(c)).toBe(expected);
+      if (holdIndex !== undefined) {
+        const mh = model.holds[holdIndex];
+        if (mh !== undefined) mh.id = ids.at(-1) ?? '';
+      }
+      await compare(store, ledger, model);
+    }
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function compare(store: SqliteHubStore, ledger: Ledger, model: Model): Promise<void> {
+  model.expireDue();
+  await store.write((tx) => ledger.expireDue(tx, {}));
+  for (const id of accounts) {
+    const real = await store.reader.getAccount(id);
+    expect({ id, balance: real?.balance, held: real?.held }).toEqual({ id, balance: model.balance.get(id), held: model.held(id) });
+  }
+  for (const mh of model.holds) {
+    const real = await store.reader.getHold(mh.id);
+    expect(real?.settled).toBeLessThanOrEqual(real?.amount ?? 0);
+    expect({ status: real?.status, amount: real?.amount, settled: real?.settled, refunded: real?.refunded }).toEqual({
+      status: mh.status,
+      amount: mh.amount,
+      settled: mh.settled,
+      refunded: mh.refunded,
+    });
+  }
+  const issuer = await store.reader.getAccount('__issuer');
+  const total = accounts.reduce((sum, id) => sum + (model.balance.get(id) ?? 0), 0);
+  expect((issuer?.balance ?? Number.NaN) + total).toBe(0);
+}
+
+describe('ledger against a reference model', () => {
+  it('agrees on every outcome and balance over random operation sequences', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(command, { minLength: 5, maxLength: 45 }), async (commands) => runSequence(commands)),
+      { numRuns: 60, seed: 20261124 },
+    );
+  });
+
+  it('recomputes every balance and hold from the entries after a long random run', async () => {
+    const dir = tempDir('facepay-recompute-');
+    const file = join(dir, 'hub.sqlite');
+    const clock = new ManualClock(t0);
+    const store = new SqliteHubStore({ file, auditKey: randomBytes(32), synchronous: 'NORMAL' });
+    const ledger = new Ledger(clock);
+    const rng = fc.sample(fc.array(fc.integer({ min: 1, max: 5_000 }), { minLength: 300, maxLength: 300 }), { numRuns: 1, seed: 7 })[0] ?? [];
+    for (const id of accounts) await store.write((tx) => ledger.createAccount(tx, admin, { id, kind: 'merchant', name: id, currency: 'JPY' }));
+    await store.write((tx) => ledger.deposit(tx, admin, 'a', 1_000_000 as Yen));
+    for (const [i, n] of rng.entries()) {
+      await outcome(() =>
+        store.write(async (tx) => {
+          const hold = await ledger.placeHold(tx, admin, { payer: 'a', payee: i % 2 === 0 ? 'b' : 'c', amount: n, currency: 'JPY', reference: 'r', expiresInSeconds: 30 + (i % 50), onExpiry: i % 3 === 0 ? 'settle' : 'release' });
+          if (i % 4 === 0) await ledger.settle(tx, admin, hold.id, Math.ceil(n / 2) as Yen, false);
+          if (i % 8 === 0) await ledger.refund(tx, admin, hold.id, 1 as Yen);
+        }),
+      );
+      clock.advance(1_000);
+    }
+    await store.write((tx) => ledger.expireDue(tx, {}));
+    await store.close();
+    const db = new Database(file, { readonly: true });
+    expect(checkLedgerConsistency(db)).toMatchObject({ ok: true, problems: [], totalBalance: 0 });
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
