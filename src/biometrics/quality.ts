@@ -40,15 +40,17 @@ export interface QualityThresholds {
   sharpnessMin: number;
 }
 
+/** Set from the shared photo sets (scripts/measure-detectors.ts, bench-face-stages.ts): every subset's real photos pass
+ * except faces turned ~45 degrees or more; derived dark/bright/blurred copies fail. */
 export const defaultQualityThresholds: QualityThresholds = {
   secondFaceWidthRatioMin: 0.5,
-  eyeDistanceMinPixels: 20,
-  yawRatioMin: 0.3,
-  pitchRatioMin: 0.2,
-  pitchRatioMax: 1.0,
-  lumaMeanMin: 50,
-  lumaMeanMax: 210,
-  sharpnessMin: 20,
+  eyeDistanceMinPixels: 16,
+  yawRatioMin: 0.15,
+  pitchRatioMin: 0.1,
+  pitchRatioMax: 0.95,
+  lumaMeanMin: 35,
+  lumaMeanMax: 240,
+  sharpnessMin: 12,
 };
 
 export interface PoseMeasures {
