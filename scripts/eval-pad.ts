@@ -16,7 +16,9 @@ import { ImageInputError } from '../src/biometrics/errors.ts';
 import { decodeImage } from '../src/biometrics/image-decode.node.ts';
 import type { RgbImage } from '../src/biometrics/image.ts';
 import type { FaceCropper } from '../src/biometrics/liveness/crop.ts';
-import { asGivenCropper, selfieCentreCropper } from '../src/biometrics/liveness/crop.ts';
+import { asGivenCropper, boxCrop, selfieCentreCropper } from '../src/biometrics/liveness/crop.ts';
+import type { FaceEngine } from '../src/biometrics/engine.ts';
+import { createFaceEngine } from '../src/biometrics/engine.node.ts';
 import { auc } from '../src/biometrics/liveness/linear-model.ts';
 import { loadPassiveTextureDetector } from '../src/biometrics/liveness/passive-texture.node.ts';
 import type { PassiveTextureDetector } from '../src/biometrics/liveness/passive-texture.ts';
@@ -32,10 +34,21 @@ const repoRoot = path.resolve(import.meta.dirname, '..');
 const imageExtensions = new Set(['.jpg', '.jpeg', '.png', '.webp']);
 const videoExtensions = new Set(['.mp4', '.mov', '.webm', '.mkv', '.avi']);
 
-/** Croppers by CLI name; the face engine's detector crop joins this list when it lands. */
-export const croppers: Readonly<Record<string, FaceCropper>> = {
-  'as-given': asGivenCropper,
-  'selfie-centre': selfieCentreCropper,
+/** The face engine's detector: the largest face's box, squared and widened like the NUAA crops. */
+function detectorCropper(): FaceCropper {
+  let engine: Promise<FaceEngine> | null = null;
+  return async (frame) => {
+    engine ??= createFaceEngine();
+    const result = await (await engine).processFrame(frame);
+    return result.face === null ? null : boxCrop(frame, result.face.box, { scale: 1.2 });
+  };
+}
+
+/** Croppers by CLI name: as given (face crops), a fixed selfie centre crop, or the face engine's detector. */
+export const croppers: Readonly<Record<string, () => FaceCropper>> = {
+  'as-given': () => asGivenCropper,
+  'selfie-centre': () => selfieCentreCropper,
+  detect: detectorCropper,
 };
 
 export interface EvalPadOptions {
@@ -264,7 +277,7 @@ async function main(): Promise<void> {
       models: { type: 'string', default: path.join(repoRoot, 'models') },
     },
   });
-  const crop = croppers[values.crop];
+  const crop = croppers[values.crop]?.();
   const framesPerVideo = Number(values['frames-per-video']);
   if (
     values.real === undefined ||
