@@ -159,12 +159,14 @@ describe('gallery edges', () => {
     for (let i = 0; i < 1500; i++) {
       const template = new Float32Array(dimension);
       if (i % 3 === 0) template[i % dimension] = 1; // one-hot: max component 1
-      if (i % 3 === 1)
+      if (i % 3 === 1) {
         for (let j = 0; j < 3; j++) template[(i * 7 + j * 31) % dimension] = random() - 0.5;
+      }
       if (i % 3 === 2) template.set(randomUnitVector(random, dimension));
       // Never all zero, and never two identical directions (ties have no defined order).
-      template[(i * 13) % dimension] += 1e-3 * (1 + random());
-      template[(i * 17 + 5) % dimension] += 1e-3 * (1 + random());
+      for (const at of [(i * 13) % dimension, (i * 17 + 5) % dimension]) {
+        template[at] = (template[at] ?? 0) + 1e-3 * (1 + random());
+      }
       entries.push({ templateId: `s${i}`, personId: `sp${i % 700}`, template });
     }
     const gallery = new Gallery({ dimension });

@@ -1,0 +1,219 @@
+// Benchmark of 1:N search over synthetic protected templates (issue 3, item 8): p50/p95 per search and memory
+// for the gallery, with and without int8 screening, against a plain loop measured in the same run.
+// Usage: npx tsx scripts/bench-search.ts [--sizes 10000,100000,1000000] [--k 5] [--json out.json]
+import { writeFileSync } from 'node:fs';
+import { Gallery } from '../src/biometrics/match/gallery.ts';
+
+const dimension = 128;
+const goalP95MsAt1M = 50;
+
+interface Timing {
+  p50: number;
+  p95: number;
+}
+
+interface SizeReport {
+  templates: number;
+  searches: number;
+  screened: Timing & { bytes: number; rowsScoredExactlyMedian: number };
+  exact: Timing & { bytes: number };
+  baseline: Timing & { bytes: number };
+  ratioP50: number;
+  ratioP95: number;
+  agreement: number;
+}
+
+function parseArgs(argv: readonly string[]): { sizes: number[]; k: number; json: string | null } {
+  let sizes = [10_000, 100_000, 1_000_000];
+  let k = 5;
+  let json: string | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const value = argv[i + 1] ?? '';
+    if (argv[i] === '--sizes') sizes = value.split(',').map(Number);
+    else if (argv[i] === '--k') k = Number(value);
+    else if (argv[i] === '--json') json = value;
+    else continue;
+    i++;
+  }
+  if (sizes.some((n) => !Number.isSafeInteger(n) || n < 2) || !(k >= 1 && k <= 100)) {
+    throw new Error('usage: bench-search [--sizes N,N,...] [--k 1..100] [--json file]');
+  }
+  return { sizes, k, json };
+}
+
+/** mulberry32 (period 2^32, ample for 1M x 128 draws) and Box-Muller, reproducible by seed. */
+function makeGaussian(seed: number): () => number {
+  let state = seed >>> 0;
+  let spare = Number.NaN;
+  const uniform = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4_294_967_296;
+  };
+  return () => {
+    if (!Number.isNaN(spare)) {
+      const v = spare;
+      spare = Number.NaN;
+      return v;
+    }
+    const r = Math.sqrt(-2 * Math.log(uniform()));
+    const theta = 2 * Math.PI * uniform();
+    spare = r * Math.sin(theta);
+    return r * Math.cos(theta);
+  };
+}
+
+function fillUnit(target: Float32Array, offset: number, gaussian: () => number): void {
+  let norm2 = 0;
+  for (let j = 0; j < dimension; j++) {
+    const g = gaussian();
+    target[offset + j] = g;
+    norm2 += g * g;
+  }
+  const inv = 1 / Math.sqrt(norm2);
+  for (let j = 0; j < dimension; j++) target[offset + j] = (target[offset + j] ?? 0) * inv;
+}
+
+/** The plain loop: one Float32Array per template, one accumulator, best k kept in a sorted array. */
+function baselineSearch(rows: readonly Float32Array[], probe: Float32Array, k: number): number[] {
+  const bestRows: number[] = [];
+  const bestScores: number[] = [];
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r] as Float32Array;
+    let score = 0;
+    for (let j = 0; j < dimension; j++) score += (row[j] as number) * (probe[j] as number);
+    if (bestScores.length === k && score <= (bestScores[k - 1] as number)) continue;
+    let at = bestScores.length;
+    while (at > 0 && (bestScores[at - 1] as number) < score) at--;
+    bestScores.splice(at, 0, score);
+    bestRows.splice(at, 0, r);
+    if (bestScores.length > k) {
+      bestScores.pop();
+      bestRows.pop();
+    }
+  }
+  return bestRows;
+}
+
+function percentiles(samples: number[]): Timing {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (p: number): number =>
+    sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? 0;
+  return { p50: at(0.5), p95: at(0.95) };
+}
+
+function heapBytes(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.arrayBuffers;
+}
+
+function benchSize(n: number, k: number): SizeReport {
+  const gaussian = makeGaussian(n);
+  const source = new Float32Array(n * dimension);
+  for (let r = 0; r < n; r++) fillUnit(source, r * dimension, gaussian);
+  const screened = new Gallery({ dimension, capacity: n });
+  const exact = new Gallery({ dimension, capacity: n, screening: false });
+  for (let r = 0; r < n; r++) {
+    const template = source.subarray(r * dimension, (r + 1) * dimension);
+    screened.add({ templateId: `t${r}`, personId: `p${r}`, template });
+    exact.add({ templateId: `t${r}`, personId: `p${r}`, template });
+  }
+  const before = heapBytes();
+  const rows: Float32Array[] = [];
+  for (let r = 0; r < n; r++) rows.push(source.slice(r * dimension, (r + 1) * dimension));
+  const baselineBytes = heapBytes() - before;
+
+  const searches = n >= 1_000_000 ? 40 : n >= 100_000 ? 100 : 300;
+  const warmup = 5;
+  const probes: Float32Array[] = [];
+  for (let i = 0; i < searches + warmup; i++) {
+    const probe = new Float32Array(dimension);
+    if (i % 2 === 0) fillUnit(probe, 0, gaussian);
+    else {
+      // A second capture of an enrolled face: the member plus noise, renormalised.
+      const member = Math.floor((i * 7919) % n) * dimension;
+      for (let j = 0; j < dimension; j++) probe[j] = (source[member + j] ?? 0) + 0.05 * gaussian();
+      const norm = Math.hypot(...probe);
+      for (let j = 0; j < dimension; j++) probe[j] = (probe[j] ?? 0) / norm;
+    }
+    probes.push(probe);
+  }
+  const times = { screened: [] as number[], exact: [] as number[], baseline: [] as number[] };
+  const rescored: number[] = [];
+  let agreement = 0;
+  probes.forEach((probe, i) => {
+    let t = performance.now();
+    const a = screened.search(probe, k);
+    const ta = performance.now() - t;
+    t = performance.now();
+    const b = exact.search(probe, k);
+    const tb = performance.now() - t;
+    t = performance.now();
+    const c = baselineSearch(rows, probe, k);
+    const tc = performance.now() - t;
+    if (i < warmup) return;
+    times.screened.push(ta);
+    times.exact.push(tb);
+    times.baseline.push(tc);
+    rescored.push(a.rowsScoredExactly);
+    const ids = (result: typeof a): string => result.candidates.map((x) => x.templateId).join();
+    if (ids(a) === ids(b) && ids(a) === c.map((r) => `t${r}`).join()) agreement += 1;
+  });
+  const s = percentiles(times.screened);
+  const base = percentiles(times.baseline);
+  return {
+    templates: n,
+    searches,
+    screened: {
+      ...s,
+      bytes: screened.memoryBytes(),
+      rowsScoredExactlyMedian: percentiles(rescored).p50,
+    },
+    exact: { ...percentiles(times.exact), bytes: exact.memoryBytes() },
+    baseline: { ...base, bytes: baselineBytes },
+    ratioP50: base.p50 / s.p50,
+    ratioP95: base.p95 / s.p95,
+    agreement: agreement / searches,
+  };
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1_048_576).toFixed(1)} MiB`;
+}
+
+function printReport(report: SizeReport): void {
+  const line = (name: string, t: Timing & { bytes: number }, extra = ''): void => {
+    const times = `p50 ${t.p50.toFixed(2).padStart(7)} ms  p95 ${t.p95.toFixed(2).padStart(7)} ms`;
+    console.log(`  ${name.padEnd(22)} ${times}  memory ${mib(t.bytes).padStart(10)}${extra}`);
+  };
+  console.log(`${report.templates} templates, ${report.searches} searches, dimension ${dimension}`);
+  const r = report.screened.rowsScoredExactlyMedian;
+  line('gallery (int8 screen)', report.screened, `  rows re-scored (median) ${r}`);
+  line('gallery (exact f32)', report.exact);
+  line('baseline (plain loop)', report.baseline);
+  console.log(
+    `  speed-up vs baseline: p50 ${report.ratioP50.toFixed(2)}x, p95 ${report.ratioP95.toFixed(2)}x;` +
+      ` same top-k as baseline in ${(report.agreement * 100).toFixed(0)}% of searches`,
+  );
+  if (report.templates === 1_000_000) {
+    const met = report.screened.p95 <= goalP95MsAt1M ? 'met' : 'NOT met';
+    console.log(`  goal: 1M templates at most ${goalP95MsAt1M} ms p95 -> ${met}`);
+  }
+}
+
+function main(): void {
+  const { sizes, k, json } = parseArgs(process.argv.slice(2));
+  console.log(`1:N search benchmark, k=${k}, node ${process.version}`);
+  const reports: SizeReport[] = [];
+  for (const n of sizes) {
+    const report = benchSize(n, k);
+    printReport(report);
+    reports.push(report);
+  }
+  if (json !== null) writeFileSync(json, `${JSON.stringify({ dimension, k, reports }, null, 2)}\n`);
+}
+
+main();
