@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createDetector } from '../src/biometrics/detectors.ts';
 import type { DetectorConfig } from '../src/biometrics/detectors.ts';
 import { loadFaceParts } from '../src/biometrics/engine-load.node.ts';
+import { faceDetectionSideMinPixels } from '../src/shared/limits.ts';
 import { decodeImage } from '../src/biometrics/image-decode.node.ts';
 import type { RgbImage } from '../src/biometrics/image.ts';
 
@@ -21,11 +22,19 @@ const candidates: Array<{ label: string; config: DetectorConfig }> = [
   },
   {
     label: 'ssd up224+b25%',
-    config: { kind: 'ssd', minScore: 0.5, prep: { minSidePixels: 224, borderFraction: 0.25 } },
+    config: {
+      kind: 'ssd',
+      minScore: 0.5,
+      prep: { minSidePixels: faceDetectionSideMinPixels, borderFraction: 0.25 },
+    },
   },
   {
     label: 'ssd up224+b50%',
-    config: { kind: 'ssd', minScore: 0.5, prep: { minSidePixels: 224, borderFraction: 0.5 } },
+    config: {
+      kind: 'ssd',
+      minScore: 0.5,
+      prep: { minSidePixels: faceDetectionSideMinPixels, borderFraction: 0.5 },
+    },
   },
   {
     label: 'tiny',
@@ -33,7 +42,11 @@ const candidates: Array<{ label: string; config: DetectorConfig }> = [
   },
   {
     label: 'tiny up224+b25%',
-    config: { kind: 'tiny', minScore: 0.5, prep: { minSidePixels: 224, borderFraction: 0.25 } },
+    config: {
+      kind: 'tiny',
+      minScore: 0.5,
+      prep: { minSidePixels: faceDetectionSideMinPixels, borderFraction: 0.25 },
+    },
   },
   {
     label: 'blazeface',
@@ -44,7 +57,7 @@ const candidates: Array<{ label: string; config: DetectorConfig }> = [
     config: {
       kind: 'blazeface',
       minScore: 0.5,
-      prep: { minSidePixels: 224, borderFraction: 0.25 },
+      prep: { minSidePixels: faceDetectionSideMinPixels, borderFraction: 0.25 },
     },
   },
   {
