@@ -1,6 +1,6 @@
 // The Fastify application: limits, JSON only, the contract's error shape for every failure
 // (never a 500 for bad input), and the routes.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { AssertionError } from '../../shared/assert.ts';
 import { requestBodyBytesMax } from '../../shared/limits.ts';
 import { HubError } from '../errors.ts';
@@ -24,8 +24,9 @@ export function buildServer(hub: HubContext, options: { logErrors?: boolean } = 
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
     // Bad URLs and over-long path parameters get the contract's error shape too.
-    frameworkErrors: (error, _request, reply) =>
-      reply.code(400).send(errorBody(new HubError('invalid_request', error.message))),
+    frameworkErrors: (error, _request, reply) => {
+      void (reply as unknown as FastifyReply).code(400).send(errorBody(new HubError('invalid_request', error.message)));
+    },
   });
 
   app.setErrorHandler((error, _request, reply) => {

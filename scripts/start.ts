@@ -1,0 +1,63 @@
+// `npm start`: until the kiosk window exists, starts the hub on 127.0.0.1:8787 with demo accounts
+// (a shopper, a shop, a clinic) and prints how to reach it: tokens, curl and hub:admin examples.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { startHub } from '../src/hub/hub.ts';
+import { HubClient, HubRequestError } from '../src/shared/hub-client.ts';
+import { assert } from '../src/shared/assert.ts';
+
+const dataDir = process.env['FACEPAY_DATA'] ?? join(import.meta.dirname, '..', '.facepay', 'demo');
+const adminToken = process.env['FACEPAY_ADMIN_TOKEN'] ?? `demo-admin-${randomBytes(16).toString('hex')}`;
+const port = Number(process.env['FACEPAY_PORT'] ?? 8787);
+
+const hub = await startHub({ dataDir, port, adminToken });
+const admin = new HubClient({ baseUrl: hub.url, token: adminToken });
+
+async function ensureAccount(id: string, kind: 'person' | 'merchant', name: string, deposit: number): Promise<void> {
+  try {
+    await admin.getAccount(id);
+    return;
+  } catch (error) {
+    if (!(error instanceof HubRequestError && error.status === 404)) throw error;
+  }
+  await admin.createAccount({ id, kind, name, currency: 'JPY' });
+  if (deposit > 0) await admin.deposit(id, deposit, `demo-deposit-${id}`);
+}
+
+await ensureAccount('demo-shopper', 'person', 'Hanako Demo', 50_000);
+await ensureAccount('demo-shop', 'merchant', 'Demo Konbini', 0);
+await ensureAccount('demo-clinic', 'merchant', 'Demo Clinic', 0);
+const merchant = await admin.createClient({ name: 'demo till', role: 'merchant', merchantId: 'demo-shop' });
+const clinicSystem = await admin.createClient({
+  name: 'demo clinic system',
+  role: 'event_source',
+  merchantId: 'demo-clinic',
+  eventTypes: ['consultation.completed'],
+});
+const shopper = await admin.getAccount('demo-shopper');
+assert(shopper.balance >= 0, 'demo shopper exists');
+
+process.stdout.write(`hub listening on ${hub.url}
+FacePay hub demo (data in ${dataDir})
+  admin token:          ${adminToken}
+  demo-shop till token: ${merchant.token}
+  clinic system token:  ${clinicSystem.token}
+  demo-shopper balance: ${shopper.balance} JPY (available ${shopper.available})
+
+Try it:
+  curl -s ${hub.url}/v1/health
+  curl -s -H 'Authorization: Bearer ${adminToken}' ${hub.url}/v1/accounts/demo-shopper
+  curl -s -X POST ${hub.url}/v1/holds -H 'Authorization: Bearer ${adminToken}' -H 'Idempotency-Key: demo-1' \\
+       -H 'Content-Type: application/json' \\
+       -d '{"payer":"demo-shopper","payee":"demo-clinic","amount":5000,"currency":"JPY","reference":"visit-1","expiresInSeconds":3600,"template":{"name":"clinic_visit"}}'
+  FACEPAY_HUB_URL=${hub.url} FACEPAY_ADMIN_TOKEN=${adminToken} npm run hub:admin -- list-holds --payer demo-shopper
+  API contract: ${hub.url}/v1/openapi.json
+Ctrl-C stops the hub.
+`);
+
+const stop = async () => {
+  await hub.close();
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
