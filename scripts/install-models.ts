@@ -8,7 +8,11 @@ import type { ModelManifest, ModelManifestEntry } from '../src/biometrics/model-
 import { parseModelManifest, sha256Hex } from '../src/biometrics/model-manifest.ts';
 import type { ModelSource } from '../src/biometrics/model-files.ts';
 import { modelSourceFiles, modelSources } from '../src/biometrics/model-files.ts';
-import { modelManifestFileName, readModelManifest, readVerifiedFile } from '../src/biometrics/model-store.node.ts';
+import {
+  modelManifestFileName,
+  readModelManifest,
+  readVerifiedFile,
+} from '../src/biometrics/model-store.node.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 
@@ -27,7 +31,10 @@ function parseArgs(argv: readonly string[]): Options {
     else if (arg === '--dir' && argv[index + 1] !== undefined) {
       modelsDir = path.resolve(argv[index + 1] as string);
       index += 1;
-    } else throw new Error(`unknown argument ${String(arg)}; use [--write-manifest | --check] [--dir DIR]`);
+    } else
+      throw new Error(
+        `unknown argument ${String(arg)}; use [--write-manifest | --check] [--dir DIR]`,
+      );
   }
   return { modelsDir, mode };
 }
@@ -48,7 +55,10 @@ async function manifestEntryFor(source: ModelSource, file: string): Promise<Mode
 }
 
 async function packageVersion(packageName: string): Promise<string> {
-  const text = await readFile(path.join(repoRoot, 'node_modules', packageName, 'package.json'), 'utf8');
+  const text = await readFile(
+    path.join(repoRoot, 'node_modules', packageName, 'package.json'),
+    'utf8',
+  );
   const version: unknown = (JSON.parse(text) as { version?: unknown }).version;
   if (typeof version !== 'string') throw new Error(`${packageName} has no version`);
   return version;
@@ -99,7 +109,9 @@ async function main(): Promise<void> {
   const failures = await verifyAll(options.modelsDir, manifest);
   for (const failure of failures) console.error(`FAIL ${failure}`);
   if (failures.length > 0) {
-    console.error(`${failures.length} of ${manifest.models.length} model files failed verification`);
+    console.error(
+      `${failures.length} of ${manifest.models.length} model files failed verification`,
+    );
     process.exitCode = 1;
     return;
   }
