@@ -177,6 +177,24 @@ export class Gallery {
     return templateIds.length;
   }
 
+  /** Zeroes every template and forgets every id: the gallery holds protected but unsealed templates. */
+  clear(): void {
+    this.#vectors.fill(0);
+    this.#packed.fill(0);
+    this.#integerDots.fill(0);
+    this.#rowInvScale.fill(0);
+    this.#rowErr.fill(0);
+    this.#rowNorm.fill(0);
+    this.#rowPerson.fill(-1);
+    this.#rowTemplateId = [];
+    this.#templateRow.clear();
+    this.#personIndex.clear();
+    this.#personIds = [];
+    this.#personTemplates = [];
+    this.#freePersonIndexes = [];
+    this.#count = 0;
+  }
+
   /** The k best distinct persons for the probe (normalised here), exact cosine scores. */
   search(probe: Float32Array, k: number): GallerySearchResult {
     assert(probe.length === this.dimension, 'probe dimension does not match the gallery');
