@@ -1,6 +1,7 @@
 // Key files for template protection: created 0600 in a 0700 directory, refused when anyone else can read
 // them, and never stored in the database (a database copy must not carry the keys that open it).
 import { constants } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { link, lstat, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assert } from '../../shared/assert.ts';
@@ -91,7 +92,7 @@ export async function readKeyFile(options: {
   kind: KeyKind;
 }): Promise<Result<Uint8Array, KeyFileErrorCode>> {
   const { path, kind } = options;
-  let stats;
+  let stats: Stats;
   try {
     stats = await lstat(path);
   } catch (error) {
