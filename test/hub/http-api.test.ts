@@ -203,6 +203,13 @@ describe('holds', () => {
     expect((await t.call('GET', `/v1/holds/${hold.id}`)).body).toMatchObject({ status: 'expired', remaining: 0 });
     expect(await balances(t, 'alice')).toEqual({ balance: 50_000, held: 0, available: 50_000 });
   });
+  it('money freed by an expired hold is available to the next hold before any sweep', async () => {
+    await placeAsAdmin(50_000, { expiresInSeconds: 10 });
+    t.clock.advance(10_000);
+    const next = await t.call('POST', '/v1/holds', { body: holdBody('alice', 'shop', 50_000) });
+    expect(next.status).toBe(201);
+    expect(await balances(t, 'alice')).toEqual({ balance: 50_000, held: 50_000, available: 0 });
+  });
   it('account reads expire due holds first, so available is exact', async () => {
     await placeAsAdmin(5_000, { expiresInSeconds: 10 });
     t.clock.advance(10_000);

@@ -124,10 +124,12 @@ export class Ledger {
     if (expiresAt <= at) refuse('invalid_request', 'the hold would expire before it is placed');
     if (expiresAt > at + holdLifetimeSecondsMax * 1000) refuse('invalid_request', 'hold lifetime over a year');
 
-    const payer = await this.holdParty(tx, request.payer, 'payer');
+    await this.holdParty(tx, request.payer, 'payer');
     await this.holdParty(tx, request.payee, 'payee');
     const authorizedMax = await this.checkAuthorization(tx, caller, request, at);
-    await this.expireDue(tx, { accountId: payer.id });
+    // Deadlines that passed free or move the payer's money: run them, then read the payer.
+    await this.expireDue(tx, { accountId: request.payer });
+    const payer = await this.holdParty(tx, request.payer, 'payer');
     await this.checkPayerCanCommit(tx, payer, { category: request.category, total: request.amount, delta: request.amount as Yen, at });
 
     const hold: HoldRecord = {
@@ -175,9 +177,7 @@ export class Ledger {
     if (caller.role !== 'admin' && hold.authorizedMax !== null && amount > hold.authorizedMax) {
       refuse('authorization_required', `the payer authorised at most ${hold.authorizedMax}`);
     }
-    const payer = await tx.getAccount(hold.payer);
-    assert(payer !== undefined, 'payer exists');
-    await this.expireDue(tx, { accountId: payer.id });
+    await this.expireDue(tx, { accountId: hold.payer });
     const freshPayer = await tx.getAccount(hold.payer);
     assert(freshPayer !== undefined, 'payer exists');
     await this.checkPayerCanCommit(tx, freshPayer, {
