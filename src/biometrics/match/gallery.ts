@@ -9,6 +9,8 @@ import {
   templateDimensionMax,
   templateDimensionMin,
 } from '../../shared/limits.ts';
+import { fail, ok } from '../protect/result.ts';
+import type { Result } from '../protect/result.ts';
 
 /*
  * Layout: every template is L2-normalised and stored in one row-major Float32Array (the exact copy).
@@ -132,13 +134,13 @@ export class Gallery {
     templateId: string;
     personId: string;
     template: Float32Array;
-  }): { ok: true } | { ok: false; error: { code: GalleryErrorCode; message: string } } {
+  }): Result<void, GalleryErrorCode> {
     const { templateId, personId, template } = entry;
     assert(template.length === this.dimension, 'template dimension does not match the gallery');
     assert(validId(templateId) && validId(personId), 'gallery ids must be 1..128 characters');
     assert(!this.#templateRow.has(templateId), 'template id already in the gallery');
     if (this.#count >= this.templatesMax) {
-      return { ok: false, error: { code: 'gallery_full', message: 'the gallery is full' } };
+      return fail('gallery_full', 'the gallery is full');
     }
     if (this.#count === this.#capacity) this.#grow();
     const row = this.#count;
@@ -148,7 +150,7 @@ export class Gallery {
     this.#rowTemplateId[row] = templateId;
     this.#templateRow.set(templateId, row);
     this.#count += 1;
-    return { ok: true };
+    return ok(undefined);
   }
 
   /** Removes one template: the last row moves into its place, and the vacated row is zeroed. */
@@ -171,8 +173,9 @@ export class Gallery {
     const index = this.#personIndex.get(personId);
     if (index === undefined) return 0;
     const templateIds = [...(this.#personTemplates[index] ?? [])];
-    for (const templateId of templateIds)
+    for (const templateId of templateIds) {
       assert(this.remove(templateId), 'person template present');
+    }
     assert(!this.#personIndex.has(personId), 'person gone after its last template');
     return templateIds.length;
   }
