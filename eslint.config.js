@@ -31,8 +31,20 @@ export default tseslint.config(
         {
           patterns: [
             { group: nodeBuiltins, message: 'src/shared is pure TypeScript: no Node.' },
-            { group: ['electron', 'react', 'react-dom'], message: 'src/shared has no UI or Electron.' },
-            { group: ['**/hub/**', '**/main/**', '**/renderer/**', '**/preload/**', '**/biometrics/**'], message: 'src/shared imports nothing above it.' },
+            {
+              group: ['electron', 'react', 'react-dom'],
+              message: 'src/shared has no UI or Electron.',
+            },
+            {
+              group: [
+                '**/hub/**',
+                '**/main/**',
+                '**/renderer/**',
+                '**/preload/**',
+                '**/biometrics/**',
+              ],
+              message: 'src/shared imports nothing above it.',
+            },
           ],
         },
       ],
@@ -47,7 +59,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: nodeBuiltins, message: 'the renderer has no Node.' },
-            { group: ['electron', '**/main/**', '**/hub/**', '**/preload/**'], message: 'the renderer talks to main only through the preload API.' },
+            {
+              group: ['electron', '**/main/**', '**/hub/**', '**/preload/**'],
+              message: 'the renderer talks to main only through the preload API.',
+            },
           ],
         },
       ],
@@ -58,7 +73,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['electron', 'react', '**/main/**', '**/renderer/**', '**/preload/**'], message: 'the hub is a Node service.' }] },
+        {
+          patterns: [
+            {
+              group: ['electron', 'react', '**/main/**', '**/renderer/**', '**/preload/**'],
+              message: 'the hub is a Node service.',
+            },
+          ],
+        },
       ],
     },
   },

@@ -26,9 +26,22 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-async function startHub(dataDir: string, groupCommit: boolean): Promise<{ url: URL; stop: () => Promise<void> }> {
-  const args = [join(root, 'src/hub/cli.ts'), '--port', '0', '--data', dataDir, ...(groupCommit ? [] : ['--no-group-commit'])];
-  const child = spawn(join(root, 'node_modules/.bin/tsx'), args, { env: { ...process.env, FACEPAY_ADMIN_TOKEN: token }, stdio: ['ignore', 'pipe', 'inherit'] });
+async function startHub(
+  dataDir: string,
+  groupCommit: boolean,
+): Promise<{ url: URL; stop: () => Promise<void> }> {
+  const args = [
+    join(root, 'src/hub/cli.ts'),
+    '--port',
+    '0',
+    '--data',
+    dataDir,
+    ...(groupCommit ? [] : ['--no-group-commit']),
+  ];
+  const child = spawn(join(root, 'node_modules/.bin/tsx'), args, {
+    env: { ...process.env, FACEPAY_ADMIN_TOKEN: token },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -40,13 +53,21 @@ async function startHub(dataDir: string, groupCommit: boolean): Promise<{ url: U
   });
   return {
     url: new URL(url),
-    stop: () => new Promise((resolve) => { child.on('exit', () => resolve()); child.kill('SIGTERM'); }),
+    stop: () =>
+      new Promise((resolve) => {
+        child.on('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
   };
 }
 
 function requester(url: URL) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  return (method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> =>
+  return (
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: Record<string, unknown> }> =>
     new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const request = http.request(
@@ -58,13 +79,24 @@ function requester(url: URL) {
           path,
           headers: {
             authorization: `Bearer ${token}`,
-            ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), 'idempotency-key': randomUUID() }),
+            ...(payload === undefined
+              ? {}
+              : {
+                  'content-type': 'application/json',
+                  'content-length': Buffer.byteLength(payload),
+                  'idempotency-key': randomUUID(),
+                }),
           },
         },
         (response) => {
           const chunks: Buffer[] = [];
           response.on('data', (c: Buffer) => chunks.push(c));
-          response.on('end', () => resolve({ status: response.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString() || '{}') as Record<string, unknown> }));
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode ?? 0,
+              json: JSON.parse(Buffer.concat(chunks).toString() || '{}') as Record<string, unknown>,
+            }),
+          );
         },
       );
       request.on('error', reject);
@@ -72,14 +104,24 @@ function requester(url: URL) {
     });
 }
 
-interface LoadResult { pairsPerSecond: number; p50: number; p99: number; errors: number }
+interface LoadResult {
+  pairsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
 
 async function measureHub(groupCommit: boolean): Promise<LoadResult> {
   const dir = mkdtempSync(join(tmpdir(), 'facepay-bench-'));
   const hub = await startHub(dir, groupCommit);
   const call = requester(hub.url);
   const payers = Array.from({ length: 16 }, (_, i) => `payer-${i}`);
-  await call('POST', '/v1/accounts', { id: 'shop', kind: 'merchant', name: 'shop', currency: 'JPY' });
+  await call('POST', '/v1/accounts', {
+    id: 'shop',
+    kind: 'merchant',
+    name: 'shop',
+    currency: 'JPY',
+  });
   for (const id of payers) {
     await call('POST', '/v1/accounts', { id, kind: 'merchant', name: id, currency: 'JPY' });
     await call('POST', `/v1/accounts/${id}/deposits`, { amount: 100_000_000_000 });
@@ -94,9 +136,19 @@ async function measureHub(groupCommit: boolean): Promise<LoadResult> {
     while (running) {
       const payer = payers[i++ % payers.length] ?? 'payer-0';
       const t1 = performance.now();
-      const placed = await call('POST', '/v1/holds', { payer, payee: 'shop', amount: 1_000, currency: 'JPY', reference: 'bench', expiresInSeconds: 600 });
+      const placed = await call('POST', '/v1/holds', {
+        payer,
+        payee: 'shop',
+        amount: 1_000,
+        currency: 'JPY',
+        reference: 'bench',
+        expiresInSeconds: 600,
+      });
       const t2 = performance.now();
-      const settled = placed.status === 201 ? await call('POST', `/v1/holds/${String(placed.json['id'])}/settle`, { amount: 1_000 }) : placed;
+      const settled =
+        placed.status === 201
+          ? await call('POST', `/v1/holds/${String(placed.json['id'])}/settle`, { amount: 1_000 })
+          : placed;
       const t3 = performance.now();
       if (!measuring) continue;
       if (placed.status !== 201 || settled.status !== 200) errors++;
@@ -116,7 +168,12 @@ async function measureHub(groupCommit: boolean): Promise<LoadResult> {
   await hub.stop();
   rmSync(dir, { recursive: true, force: true });
   latencies.sort((a, b) => a - b);
-  return { pairsPerSecond: pairs / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors };
+  return {
+    pairsPerSecond: pairs / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors,
+  };
 }
 
 /** The physical limit: one durable (synchronous=FULL, WAL) commit per inserted row. */
@@ -144,12 +201,42 @@ const grouped = await measureHub(true);
 const single = await measureHub(false);
 const fmt = (n: number, digits = 0) => n.toFixed(digits);
 const table = [
-  ['mode (synchronous=FULL)', 'pairs/s', 'p50 ms', 'p99 ms', 'errors', 'durable commits needed/s vs raw limit'],
-  ['HTTP, group commit', fmt(grouped.pairsPerSecond), fmt(grouped.p50, 2), fmt(grouped.p99, 2), String(grouped.errors), `${fmt((grouped.pairsPerSecond * 2) / raw.commitsPerSecond, 2)}x`],
-  ['HTTP, one commit per request', fmt(single.pairsPerSecond), fmt(single.p50, 2), fmt(single.p99, 2), String(single.errors), `${fmt((single.pairsPerSecond * 2) / raw.commitsPerSecond, 2)}x`],
+  [
+    'mode (synchronous=FULL)',
+    'pairs/s',
+    'p50 ms',
+    'p99 ms',
+    'errors',
+    'durable commits needed/s vs raw limit',
+  ],
+  [
+    'HTTP, group commit',
+    fmt(grouped.pairsPerSecond),
+    fmt(grouped.p50, 2),
+    fmt(grouped.p99, 2),
+    String(grouped.errors),
+    `${fmt((grouped.pairsPerSecond * 2) / raw.commitsPerSecond, 2)}x`,
+  ],
+  [
+    'HTTP, one commit per request',
+    fmt(single.pairsPerSecond),
+    fmt(single.p50, 2),
+    fmt(single.p99, 2),
+    String(single.errors),
+    `${fmt((single.pairsPerSecond * 2) / raw.commitsPerSecond, 2)}x`,
+  ],
 ];
-process.stdout.write(`bench:hub — ${concurrency} concurrent HTTP clients, ${seconds} s per mode, hub in its own process\n`);
-process.stdout.write(`raw SQLite insert loop, one durable commit per row (physical limit): ${fmt(raw.commitsPerSecond)} commits/s\n\n`);
-for (const row of table) process.stdout.write(`${row.map((cell, i) => cell.padEnd(i === 0 ? 30 : 12)).join(' ')}\n`);
-process.stdout.write(`\ngroup commit speed-up over one commit per request: ${fmt(grouped.pairsPerSecond / single.pairsPerSecond, 2)}x\n`);
-process.stdout.write('goal on 2 cores: >= 3000 pairs/s with p99 <= 25 ms (a figure to read, not a test)\n');
+process.stdout.write(
+  `bench:hub — ${concurrency} concurrent HTTP clients, ${seconds} s per mode, hub in its own process\n`,
+);
+process.stdout.write(
+  `raw SQLite insert loop, one durable commit per row (physical limit): ${fmt(raw.commitsPerSecond)} commits/s\n\n`,
+);
+for (const row of table)
+  process.stdout.write(`${row.map((cell, i) => cell.padEnd(i === 0 ? 30 : 12)).join(' ')}\n`);
+process.stdout.write(
+  `\ngroup commit speed-up over one commit per request: ${fmt(grouped.pairsPerSecond / single.pairsPerSecond, 2)}x\n`,
+);
+process.stdout.write(
+  'goal on 2 cores: >= 3000 pairs/s with p99 <= 25 ms (a figure to read, not a test)\n',
+);

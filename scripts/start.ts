@@ -7,13 +7,19 @@ import { HubClient, HubRequestError } from '../src/shared/hub-client.ts';
 import { assert } from '../src/shared/assert.ts';
 
 const dataDir = process.env['FACEPAY_DATA'] ?? join(import.meta.dirname, '..', '.facepay', 'demo');
-const adminToken = process.env['FACEPAY_ADMIN_TOKEN'] ?? `demo-admin-${randomBytes(16).toString('hex')}`;
+const adminToken =
+  process.env['FACEPAY_ADMIN_TOKEN'] ?? `demo-admin-${randomBytes(16).toString('hex')}`;
 const port = Number(process.env['FACEPAY_PORT'] ?? 8787);
 
 const hub = await startHub({ dataDir, port, adminToken });
 const admin = new HubClient({ baseUrl: hub.url, token: adminToken });
 
-async function ensureAccount(id: string, kind: 'person' | 'merchant', name: string, deposit: number): Promise<void> {
+async function ensureAccount(
+  id: string,
+  kind: 'person' | 'merchant',
+  name: string,
+  deposit: number,
+): Promise<void> {
   try {
     await admin.getAccount(id);
     return;
@@ -27,7 +33,11 @@ async function ensureAccount(id: string, kind: 'person' | 'merchant', name: stri
 await ensureAccount('demo-shopper', 'person', 'Hanako Demo', 50_000);
 await ensureAccount('demo-shop', 'merchant', 'Demo Konbini', 0);
 await ensureAccount('demo-clinic', 'merchant', 'Demo Clinic', 0);
-const merchant = await admin.createClient({ name: 'demo till', role: 'merchant', merchantId: 'demo-shop' });
+const merchant = await admin.createClient({
+  name: 'demo till',
+  role: 'merchant',
+  merchantId: 'demo-shop',
+});
 const clinicSystem = await admin.createClient({
   name: 'demo clinic system',
   role: 'event_source',

@@ -51,15 +51,25 @@ function integer(name: keyof typeof values): number | undefined {
   const value = values[name];
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n <= 0) fail(`--${name} must be a positive integer, got ${String(value)}`);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    fail(`--${name} must be a positive integer, got ${String(value)}`);
   return n;
 }
 const list = (value: string | boolean | undefined) =>
-  typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter((s) => s !== '') : undefined;
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '')
+    : undefined;
 
 const token = values.token ?? process.env['FACEPAY_ADMIN_TOKEN'];
-if (token === undefined || token === '') fail('no admin token: pass --token or set FACEPAY_ADMIN_TOKEN');
-const hub = new HubClient({ baseUrl: values.url ?? process.env['FACEPAY_HUB_URL'] ?? 'http://127.0.0.1:8787', token });
+if (token === undefined || token === '')
+  fail('no admin token: pass --token or set FACEPAY_ADMIN_TOKEN');
+const hub = new HubClient({
+  baseUrl: values.url ?? process.env['FACEPAY_HUB_URL'] ?? 'http://127.0.0.1:8787',
+  token,
+});
 
 async function run(command: string | undefined): Promise<unknown> {
   switch (command) {
@@ -78,7 +88,8 @@ async function run(command: string | undefined): Promise<unknown> {
     }
     case 'create-account': {
       const kind = need('kind');
-      if (!accountKinds.includes(kind as AccountKind)) fail(`--kind must be one of ${accountKinds.join(', ')}`);
+      if (!accountKinds.includes(kind as AccountKind))
+        fail(`--kind must be one of ${accountKinds.join(', ')}`);
       const perPaymentMax = integer('per-payment-max');
       const dailyMax = integer('daily-max');
       const blockedCategories = list(values['blocked-categories']);
@@ -89,7 +100,12 @@ async function run(command: string | undefined): Promise<unknown> {
         ...(values.id === undefined ? {} : { id: values.id }),
         ...(perPaymentMax === undefined && dailyMax === undefined
           ? {}
-          : { limits: { ...(perPaymentMax === undefined ? {} : { perPaymentMax }), ...(dailyMax === undefined ? {} : { dailyMax }) } }),
+          : {
+              limits: {
+                ...(perPaymentMax === undefined ? {} : { perPaymentMax }),
+                ...(dailyMax === undefined ? {} : { dailyMax }),
+              },
+            }),
         ...(blockedCategories === undefined ? {} : { blockedCategories }),
       });
     }
@@ -123,7 +139,9 @@ try {
     process.exit(1);
   }
   if (error instanceof TypeError && /fetch failed/.test(error.message)) {
-    process.stderr.write(`cannot reach the hub at ${values.url ?? process.env['FACEPAY_HUB_URL'] ?? 'http://127.0.0.1:8787'}\n`);
+    process.stderr.write(
+      `cannot reach the hub at ${values.url ?? process.env['FACEPAY_HUB_URL'] ?? 'http://127.0.0.1:8787'}\n`,
+    );
     process.exit(1);
   }
   throw error;

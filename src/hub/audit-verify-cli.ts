@@ -7,7 +7,9 @@ import { verifyAuditChain } from './audit/verify.ts';
 import { checkLedgerConsistency } from './storage/sqlite/consistency.ts';
 import type { AuditRecord } from './storage/records.ts';
 
-const { values } = parseArgs({ options: { data: { type: 'string' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { data: { type: 'string' }, json: { type: 'boolean', default: false } },
+});
 if (values.data === undefined) {
   process.stderr.write('usage: npm run audit:verify -- --data <dir> [--json]\n');
   process.exit(2);
@@ -16,7 +18,9 @@ const dir = openDataDir(values.data, { create: false });
 const db = new Database(dir.databaseFile, { readonly: true, fileMustExist: true });
 const readRows = async (afterSeq: number, limit: number): Promise<AuditRecord[]> =>
   db
-    .prepare<[number, number], Omit<AuditRecord, 'hash'> & { hash: Buffer }>('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?')
+    .prepare<[number, number], Omit<AuditRecord, 'hash'> & { hash: Buffer }>(
+      'SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?',
+    )
     .all(afterSeq, limit)
     .map((row) => ({ ...row, hash: new Uint8Array(row.hash) }));
 const chain = await verifyAuditChain(dir.auditKey, readRows);
@@ -28,10 +32,15 @@ if (values.json) {
 } else if (chain.ok) {
   process.stdout.write(`audit chain valid: ${chain.rows} rows\n`);
 } else {
-  process.stdout.write(`audit chain BROKEN at row ${chain.firstBadSeq}: ${chain.reason} (${chain.rows} rows before it verified)\n`);
+  process.stdout.write(
+    `audit chain BROKEN at row ${chain.firstBadSeq}: ${chain.reason} (${chain.rows} rows before it verified)\n`,
+  );
 }
 if (!values.json) {
-  if (ledger.ok) process.stdout.write(`ledger consistent: ${ledger.accounts} accounts, money conserved\n`);
-  else for (const problem of ledger.problems) process.stdout.write(`ledger INCONSISTENT: ${problem}\n`);
+  if (ledger.ok)
+    process.stdout.write(`ledger consistent: ${ledger.accounts} accounts, money conserved\n`);
+  else
+    for (const problem of ledger.problems)
+      process.stdout.write(`ledger INCONSISTENT: ${problem}\n`);
 }
 process.exit(chain.ok && ledger.ok ? 0 : 1);

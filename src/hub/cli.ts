@@ -29,7 +29,9 @@ if (values.synchronous !== 'FULL' && values.synchronous !== 'NORMAL') {
 }
 const adminToken = process.env['FACEPAY_ADMIN_TOKEN'];
 if (adminToken !== undefined && adminToken.length < 16) {
-  process.stderr.write('warning: FACEPAY_ADMIN_TOKEN is shorter than 16 characters; use a long random token\n');
+  process.stderr.write(
+    'warning: FACEPAY_ADMIN_TOKEN is shorter than 16 characters; use a long random token\n',
+  );
 }
 
 const hub = await startHub({

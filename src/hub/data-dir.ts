@@ -22,10 +22,13 @@ export function loadOrCreateKey(path: string, bytes: number): Uint8Array {
   }
   const mode = statSync(path).mode & 0o777;
   if ((mode & 0o077) !== 0) {
-    throw new Error(`key file ${path} is readable by others (mode ${mode.toString(8)}); chmod 600 it`);
+    throw new Error(
+      `key file ${path} is readable by others (mode ${mode.toString(8)}); chmod 600 it`,
+    );
   }
   const key = new Uint8Array(readFileSync(path));
-  if (key.length !== bytes) throw new Error(`key file ${path} has ${key.length} bytes, expected ${bytes}`);
+  if (key.length !== bytes)
+    throw new Error(`key file ${path} has ${key.length} bytes, expected ${bytes}`);
   return key;
 }
 

@@ -41,8 +41,22 @@ async function ensureAdmin(context: HubContext, token: string): Promise<void> {
   await context.store.write(async (tx) => {
     const at = context.clock.now();
     const id = newId('cli');
-    await tx.insertClient({ id, name: 'admin (FACEPAY_ADMIN_TOKEN)', role: 'admin', merchantId: null, eventTypes: [], tokenHash, createdAt: at });
-    await tx.appendAudit({ at, kind: 'client.created', subject: id, actor: 'hub', data: { role: 'admin', merchantId: null } });
+    await tx.insertClient({
+      id,
+      name: 'admin (FACEPAY_ADMIN_TOKEN)',
+      role: 'admin',
+      merchantId: null,
+      eventTypes: [],
+      tokenHash,
+      createdAt: at,
+    });
+    await tx.appendAudit({
+      at,
+      kind: 'client.created',
+      subject: id,
+      actor: 'hub',
+      data: { role: 'admin', merchantId: null },
+    });
   });
 }
 
@@ -78,7 +92,12 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   };
   const timers: NodeJS.Timeout[] = [];
   if (options.sweeper !== false) {
-    timers.push(setInterval(() => void sweep().catch((e: unknown) => process.stderr.write(`sweeper: ${String(e)}\n`)), expirySweepIntervalMs));
+    timers.push(
+      setInterval(
+        () => void sweep().catch((e: unknown) => process.stderr.write(`sweeper: ${String(e)}\n`)),
+        expirySweepIntervalMs,
+      ),
+    );
     timers.push(
       setInterval(() => {
         void store.deleteStoredResponsesBefore(clock.now() - idempotencyRetentionSeconds * 1000);

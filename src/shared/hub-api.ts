@@ -102,13 +102,9 @@ export const ruleSchema = z.strictObject({
   amount: z.union([z.literal('event'), z.literal('remaining'), amountSchema]).optional(),
   final: z.boolean().optional(),
   from: z.array(text(L.idLengthMax)).min(1).max(8).optional(),
-  delaySeconds: z
-    .number()
-    .int()
-    .min(1)
-    .max(L.holdLifetimeSecondsMax)
-    .optional()
-    .meta({ description: 'extension: run the action this long after the event unless the hold closes first' }),
+  delaySeconds: z.number().int().min(1).max(L.holdLifetimeSecondsMax).optional().meta({
+    description: 'extension: run the action this long after the event unless the hold closes first',
+  }),
 });
 export type Rule = z.infer<typeof ruleSchema>;
 
@@ -144,7 +140,10 @@ export type PlaceHoldRequest = z.infer<typeof placeHoldRequest>;
 export const increaseHoldRequest = z.strictObject({
   amount: amountSchema.meta({ description: 'the new total' }),
 });
-export const settleHoldRequest = z.strictObject({ amount: amountSchema, final: z.boolean().optional() });
+export const settleHoldRequest = z.strictObject({
+  amount: amountSchema,
+  final: z.boolean().optional(),
+});
 export const releaseHoldRequest = z.strictObject({});
 export const refundHoldRequest = z.strictObject({ amount: amountSchema });
 export const holdEventRequest = z.strictObject({

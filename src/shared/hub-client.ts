@@ -63,10 +63,20 @@ export class HubClient {
     return this.request(api.accountSchema, 'GET', `/v1/accounts/${encodeURIComponent(id)}`);
   }
   deposit(id: string, amount: number, idempotencyKey: string) {
-    return this.request(api.accountSchema, 'POST', `/v1/accounts/${encodeURIComponent(id)}/deposits`, { amount }, idempotencyKey);
+    return this.request(
+      api.accountSchema,
+      'POST',
+      `/v1/accounts/${encodeURIComponent(id)}/deposits`,
+      { amount },
+      idempotencyKey,
+    );
   }
   listEntries(id: string, query: { limit?: number; cursor?: string } = {}) {
-    return this.request(api.listOf(api.entrySchema), 'GET', `/v1/accounts/${encodeURIComponent(id)}/entries${toQuery(query)}`);
+    return this.request(
+      api.listOf(api.entrySchema),
+      'GET',
+      `/v1/accounts/${encodeURIComponent(id)}/entries${toQuery(query)}`,
+    );
   }
   createStandingLimit(body: api.CreateStandingLimitRequest) {
     return this.request(api.standingLimitSchema, 'POST', '/v1/standing-limits', body);
@@ -77,7 +87,15 @@ export class HubClient {
   getHold(id: string) {
     return this.request(api.holdSchema, 'GET', `/v1/holds/${encodeURIComponent(id)}`);
   }
-  listHolds(query: { payer?: string; payee?: string; status?: string; limit?: number; cursor?: string } = {}) {
+  listHolds(
+    query: {
+      payer?: string;
+      payee?: string;
+      status?: string;
+      limit?: number;
+      cursor?: string;
+    } = {},
+  ) {
     return this.request(api.listOf(api.holdSchema), 'GET', `/v1/holds${toQuery(query)}`);
   }
   holdAction(
@@ -86,7 +104,13 @@ export class HubClient {
     body: unknown,
     idempotencyKey: string,
   ) {
-    return this.request(api.holdSchema, 'POST', `/v1/holds/${encodeURIComponent(id)}/${action}`, body, idempotencyKey);
+    return this.request(
+      api.holdSchema,
+      'POST',
+      `/v1/holds/${encodeURIComponent(id)}/${action}`,
+      body,
+      idempotencyKey,
+    );
   }
 }
 

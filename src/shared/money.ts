@@ -14,7 +14,9 @@ export function yen(value: number): Yen {
 
 /** A positive amount a client may ask for: 1..amountMinorMax. */
 export function isValidAmount(value: unknown): value is Yen {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 && value <= amountMinorMax;
+  return (
+    typeof value === 'number' && Number.isSafeInteger(value) && value > 0 && value <= amountMinorMax
+  );
 }
 
 export function addYen(a: Yen, b: Yen): Yen {

@@ -21,9 +21,12 @@ describe('concurrency', () => {
         await account(t, 'shop', 'merchant');
       }
       const shop = await client(t, 'merchant', 'shop');
-      const hold = (await t.call('POST', '/v1/holds', { body: holdBody('alice', 'shop', 5_000) })).body;
+      const hold = (await t.call('POST', '/v1/holds', { body: holdBody('alice', 'shop', 5_000) }))
+        .body;
       const results = await Promise.all(
-        Array.from({ length: 20 }, () => t.call('POST', `/v1/holds/${hold.id}/settle`, { token: shop, body: { amount: 5_000 } })),
+        Array.from({ length: 20 }, () =>
+          t.call('POST', `/v1/holds/${hold.id}/settle`, { token: shop, body: { amount: 5_000 } }),
+        ),
       );
       const statuses = results.map((r) => r.status).sort();
       expect(statuses.filter((s) => s === 200)).toHaveLength(1);
@@ -34,22 +37,33 @@ describe('concurrency', () => {
   }
 
   it('parallel partial settles never exceed the hold, parallel holds never overdraw', async () => {
-    const hold = (await t.call('POST', '/v1/holds', { body: holdBody('alice', 'shop', 1_000) })).body;
+    const hold = (await t.call('POST', '/v1/holds', { body: holdBody('alice', 'shop', 1_000) }))
+      .body;
     const settles = await Promise.all(
-      Array.from({ length: 30 }, () => t.call('POST', `/v1/holds/${hold.id}/settle`, { body: { amount: 100 } })),
+      Array.from({ length: 30 }, () =>
+        t.call('POST', `/v1/holds/${hold.id}/settle`, { body: { amount: 100 } }),
+      ),
     );
     expect(settles.filter((r) => r.status === 200)).toHaveLength(10);
     const places = await Promise.all(
-      Array.from({ length: 30 }, () => t.call('POST', '/v1/holds', { body: holdBody('alice', 'shop', 9_000) })),
+      Array.from({ length: 30 }, () =>
+        t.call('POST', '/v1/holds', { body: holdBody('alice', 'shop', 9_000) }),
+      ),
     );
     expect(places.filter((r) => r.status === 201)).toHaveLength(11);
-    expect(places.filter((r) => r.status === 422).every((r) => r.body.error.code === 'insufficient_funds')).toBe(true);
+    expect(
+      places
+        .filter((r) => r.status === 422)
+        .every((r) => r.body.error.code === 'insufficient_funds'),
+    ).toBe(true);
     expect(await balances(t, 'alice')).toEqual({ balance: 99_000, held: 99_000, available: 0 });
   });
 
   it('the same idempotency key sent 10 times at once moves money once', async () => {
     const body = holdBody('alice', 'shop', 700, { template: { name: 'purchase' } });
-    const results = await Promise.all(Array.from({ length: 10 }, () => t.call('POST', '/v1/holds', { key: 'once', body })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => t.call('POST', '/v1/holds', { key: 'once', body })),
+    );
     expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
     expect(results.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(9);
     expect(await balances(t, 'shop')).toEqual({ balance: 700, held: 0, available: 700 });

@@ -14,7 +14,9 @@ async function call(url: string, method: string, path: string, body?: unknown) {
     method,
     headers: {
       authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json', 'idempotency-key': randomUUID() }),
+      ...(body === undefined
+        ? {}
+        : { 'content-type': 'application/json', 'idempotency-key': randomUUID() }),
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
@@ -25,8 +27,18 @@ describe('crash mid-load', () => {
   it('SIGKILL during load loses no acknowledged money and keeps the books consistent', async () => {
     const dir = tempDir('facepay-crash-');
     const first = await spawnHub(dir, { FACEPAY_ADMIN_TOKEN: token });
-    await call(first.url, 'POST', '/v1/accounts', { id: 'payer', kind: 'merchant', name: 'payer', currency: 'JPY' });
-    await call(first.url, 'POST', '/v1/accounts', { id: 'payee', kind: 'merchant', name: 'payee', currency: 'JPY' });
+    await call(first.url, 'POST', '/v1/accounts', {
+      id: 'payer',
+      kind: 'merchant',
+      name: 'payer',
+      currency: 'JPY',
+    });
+    await call(first.url, 'POST', '/v1/accounts', {
+      id: 'payee',
+      kind: 'merchant',
+      name: 'payee',
+      currency: 'JPY',
+    });
     await call(first.url, 'POST', '/v1/accounts/payer/deposits', { amount: 10_000_000 });
 
     const acknowledgedSettled = new Map<string, number>();
@@ -34,7 +46,14 @@ describe('crash mid-load', () => {
     const worker = async () => {
       while (!stop) {
         try {
-          const placed = await call(first.url, 'POST', '/v1/holds', { payer: 'payer', payee: 'payee', amount: 1_000, currency: 'JPY', reference: 'load', expiresInSeconds: 600 });
+          const placed = await call(first.url, 'POST', '/v1/holds', {
+            payer: 'payer',
+            payee: 'payee',
+            amount: 1_000,
+            currency: 'JPY',
+            reference: 'load',
+            expiresInSeconds: 600,
+          });
           if (placed.status !== 201) continue;
           const id = placed.body['id'] as string;
           const settled = await call(first.url, 'POST', `/v1/holds/${id}/settle`, { amount: 400 });
@@ -64,7 +83,13 @@ describe('crash mid-load', () => {
       let active = 0;
       let cursor: string | null = null;
       do {
-        const page = (await call(second.url, 'GET', `/v1/holds?status=active&limit=500${cursor === null ? '' : `&cursor=${cursor}`}`)).body as { items: Array<{ remaining: number }>; nextCursor: string | null };
+        const page = (
+          await call(
+            second.url,
+            'GET',
+            `/v1/holds?status=active&limit=500${cursor === null ? '' : `&cursor=${cursor}`}`,
+          )
+        ).body as { items: Array<{ remaining: number }>; nextCursor: string | null };
         active += page.items.reduce((sum, h) => sum + h.remaining, 0);
         cursor = page.nextCursor;
       } while (cursor !== null);

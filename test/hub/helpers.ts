@@ -45,13 +45,22 @@ export async function startTestHub(options: Partial<HubOptions> = {}): Promise<T
     const token = o.token === undefined ? adminToken : o.token;
     if (token !== null) headers['authorization'] = `Bearer ${token}`;
     const body = o.rawBody ?? (o.body === undefined ? undefined : JSON.stringify(o.body));
-    if (body !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
+    if (body !== undefined && headers['content-type'] === undefined)
+      headers['content-type'] = 'application/json';
     if (method === 'POST' && o.key !== null && headers['idempotency-key'] === undefined) {
       headers['idempotency-key'] = o.key ?? randomUUID();
     }
-    const response = await fetch(`${hub.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+    const response = await fetch(`${hub.url}${path}`, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body }),
+    });
     const text = await response.text();
-    return { status: response.status, body: text === '' ? null : JSON.parse(text), headers: response.headers };
+    return {
+      status: response.status,
+      body: text === '' ? null : JSON.parse(text),
+      headers: response.headers,
+    };
   };
   return {
     hub,
@@ -73,10 +82,14 @@ export async function account(
   balance = 0,
   extra: Record<string, unknown> = {},
 ): Promise<void> {
-  const created = await t.call('POST', '/v1/accounts', { body: { id, kind, name: id, currency: 'JPY', ...extra } });
+  const created = await t.call('POST', '/v1/accounts', {
+    body: { id, kind, name: id, currency: 'JPY', ...extra },
+  });
   if (created.status !== 201) throw new Error(`account ${id}: ${JSON.stringify(created.body)}`);
   if (balance > 0) {
-    const deposit = await t.call('POST', `/v1/accounts/${id}/deposits`, { body: { amount: balance } });
+    const deposit = await t.call('POST', `/v1/accounts/${id}/deposits`, {
+      body: { amount: balance },
+    });
     if (deposit.status !== 201) throw new Error(`deposit ${id}: ${JSON.stringify(deposit.body)}`);
   }
 }
@@ -89,17 +102,38 @@ export async function client(
   eventTypes?: string[],
 ): Promise<string> {
   const created = await t.call('POST', '/v1/clients', {
-    body: { name: `${role} ${merchantId ?? ''}`, role, ...(merchantId === undefined ? {} : { merchantId }), ...(eventTypes === undefined ? {} : { eventTypes }) },
+    body: {
+      name: `${role} ${merchantId ?? ''}`,
+      role,
+      ...(merchantId === undefined ? {} : { merchantId }),
+      ...(eventTypes === undefined ? {} : { eventTypes }),
+    },
   });
   if (created.status !== 201) throw new Error(`client: ${JSON.stringify(created.body)}`);
   return created.body.token as string;
 }
 
-export async function balances(t: TestHub, id: string): Promise<{ balance: number; held: number; available: number }> {
+export async function balances(
+  t: TestHub,
+  id: string,
+): Promise<{ balance: number; held: number; available: number }> {
   const { body } = await t.call('GET', `/v1/accounts/${id}`);
   return { balance: body.balance, held: body.held, available: body.available };
 }
 
-export function holdBody(payer: string, payee: string, amount: number, extra: Record<string, unknown> = {}) {
-  return { payer, payee, amount, currency: 'JPY', reference: `ref-${randomUUID()}`, expiresInSeconds: 3600, ...extra };
+export function holdBody(
+  payer: string,
+  payee: string,
+  amount: number,
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    payer,
+    payee,
+    amount,
+    currency: 'JPY',
+    reference: `ref-${randomUUID()}`,
+    expiresInSeconds: 3600,
+    ...extra,
+  };
 }

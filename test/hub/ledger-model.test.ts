@@ -17,7 +17,15 @@ import Database from 'better-sqlite3';
 import { t0, tempDir } from './helpers.ts';
 
 const accounts = ['a', 'b', 'c'] as const;
-const admin: ClientRecord = { id: 'cli_admin', name: 'admin', role: 'admin', merchantId: null, eventTypes: [], tokenHash: new Uint8Array(32), createdAt: 0 };
+const admin: ClientRecord = {
+  id: 'cli_admin',
+  name: 'admin',
+  role: 'admin',
+  merchantId: null,
+  eventTypes: [],
+  tokenHash: new Uint8Array(32),
+  createdAt: 0,
+};
 
 interface ModelHold {
   id: string;
@@ -40,7 +48,9 @@ class Model {
   now = t0;
 
   held(id: string): number {
-    return this.holds.filter((h) => h.payer === id && h.status === 'active').reduce((sum, h) => sum + h.amount - h.settled, 0);
+    return this.holds
+      .filter((h) => h.payer === id && h.status === 'active')
+      .reduce((sum, h) => sum + h.amount - h.settled, 0);
   }
   available(id: string): number {
     return (this.balance.get(id) ?? 0) - this.held(id);
@@ -82,7 +92,15 @@ class Model {
 
 type Command =
   | { kind: 'deposit'; account: number; amount: number }
-  | { kind: 'place'; payer: number; payee: number; amount: number; seconds: number; onExpiry: 'release' | 'settle'; metered: boolean }
+  | {
+      kind: 'place';
+      payer: number;
+      payee: number;
+      amount: number;
+      seconds: number;
+      onExpiry: 'release' | 'settle';
+      metered: boolean;
+    }
   | { kind: 'increase'; hold: number; by: number }
   | { kind: 'settle'; hold: number; amount: number; final: boolean }
   | { kind: 'release'; hold: number }
@@ -93,7 +111,11 @@ type Command =
 const amount = fc.integer({ min: 1, max: 3_000 });
 const index = fc.nat({ max: 40 });
 const command: fc.Arbitrary<Command> = fc.oneof(
-  fc.record({ kind: fc.constant('deposit' as const), account: fc.nat({ max: 2 }), amount: fc.integer({ min: 1, max: 10_000 }) }),
+  fc.record({
+    kind: fc.constant('deposit' as const),
+    account: fc.nat({ max: 2 }),
+    amount: fc.integer({ min: 1, max: 10_000 }),
+  }),
   fc.record({
     kind: fc.constant('place' as const),
     payer: fc.nat({ max: 2 }),
@@ -103,7 +125,11 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     onExpiry: fc.constantFrom('release' as const, 'settle' as const),
     metered: fc.boolean(),
   }),
-  fc.record({ kind: fc.constant('increase' as const), hold: index, by: fc.integer({ min: 0, max: 2_000 }) }),
+  fc.record({
+    kind: fc.constant('increase' as const),
+    hold: index,
+    by: fc.integer({ min: 0, max: 2_000 }),
+  }),
   fc.record({ kind: fc.constant('settle' as const), hold: index, amount, final: fc.boolean() }),
   fc.record({ kind: fc.constant('release' as const), hold: index }),
   fc.record({ kind: fc.constant('refund' as const), hold: index, amount }),
@@ -122,7 +148,11 @@ async function outcome(run: () => Promise<unknown>): Promise<string> {
 }
 
 /** Applies one command to the model; returns the expected outcome code. */
-function applyToModel(m: Model, c: Command, ids: string[]): { expected: string; holdIndex?: number } {
+function applyToModel(
+  m: Model,
+  c: Command,
+  ids: string[],
+): { expected: string; holdIndex?: number } {
   m.expireDue();
   const hold = (i: number) => m.holds[i % Math.max(1, m.holds.length)];
   switch (c.kind) {
@@ -134,7 +164,20 @@ function applyToModel(m: Model, c: Command, ids: string[]): { expected: string; 
       const payee = accounts[c.payee] ?? 'a';
       if (payer === payee) return { expected: 'invalid_request' };
       if (m.available(payer) < c.amount) return { expected: 'insufficient_funds' };
-      m.holds.push({ id: '', payer, payee, amount: c.amount, settled: 0, refunded: 0, settlements: 0, status: 'active', byDeadline: false, expiresAt: m.now + c.seconds * 1000, onExpiry: c.metered ? 'release' : c.onExpiry, metered: c.metered });
+      m.holds.push({
+        id: '',
+        payer,
+        payee,
+        amount: c.amount,
+        settled: 0,
+        refunded: 0,
+        settlements: 0,
+        status: 'active',
+        byDeadline: false,
+        expiresAt: m.now + c.seconds * 1000,
+        onExpiry: c.metered ? 'release' : c.onExpiry,
+        metered: c.metered,
+      });
       return { expected: 'ok', holdIndex: m.holds.length - 1 };
     }
     default:
@@ -179,13 +222,19 @@ function applyToModel(m: Model, c: Command, ids: string[]): { expected: string; 
 async function runSequence(commands: Command[]): Promise<void> {
   const dir = tempDir('facepay-model-');
   const clock = new ManualClock(t0);
-  const store = new SqliteHubStore({ file: join(dir, 'hub.sqlite'), auditKey: randomBytes(32), synchronous: 'NORMAL' });
+  const store = new SqliteHubStore({
+    file: join(dir, 'hub.sqlite'),
+    auditKey: randomBytes(32),
+    synchronous: 'NORMAL',
+  });
   const ledger = new Ledger(clock);
   const model = new Model();
   const ids: string[] = [];
   try {
     for (const id of accounts) {
-      await store.write((tx) => ledger.createAccount(tx, admin, { id, kind: 'merchant', name: id, currency: 'JPY' }));
+      await store.write((tx) =>
+        ledger.createAccount(tx, admin, { id, kind: 'merchant', name: id, currency: 'JPY' }),
+      );
     }
     for (const c of commands) {
       if (c.kind === 'advance') {
@@ -208,7 +257,9 @@ async function runSequence(commands: Command[]): Promise<void> {
                 currency: 'JPY',
                 reference: 'model',
                 expiresInSeconds: c.seconds,
-                ...(c.metered ? { template: { name: 'metered' as const } } : { onExpiry: c.onExpiry }),
+                ...(c.metered
+                  ? { template: { name: 'metered' as const } }
+                  : { onExpiry: c.onExpiry }),
               });
               ids.push(placed.id);
               return placed;
@@ -224,7 +275,10 @@ async function runSequence(commands: Command[]): Promise<void> {
             case 'refund':
               return ledger.refund(tx, admin, id, c.amount as Yen);
             case 'event':
-              return ledger.event(tx, admin, id, { type: 'service.completed', data: { amount: c.amount } });
+              return ledger.event(tx, admin, id, {
+                type: 'service.completed',
+                data: { amount: c.amount },
+              });
             case 'advance':
               return ledger.expireDue(tx, {});
           }
@@ -248,12 +302,21 @@ async function compare(store: SqliteHubStore, ledger: Ledger, model: Model): Pro
   await store.write((tx) => ledger.expireDue(tx, {}));
   for (const id of accounts) {
     const real = await store.reader.getAccount(id);
-    expect({ id, balance: real?.balance, held: real?.held }).toEqual({ id, balance: model.balance.get(id), held: model.held(id) });
+    expect({ id, balance: real?.balance, held: real?.held }).toEqual({
+      id,
+      balance: model.balance.get(id),
+      held: model.held(id),
+    });
   }
   for (const mh of model.holds) {
     const real = await store.reader.getHold(mh.id);
     expect(real?.settled).toBeLessThanOrEqual(real?.amount ?? 0);
-    expect({ status: real?.status, amount: real?.amount, settled: real?.settled, refunded: real?.refunded }).toEqual({
+    expect({
+      status: real?.status,
+      amount: real?.amount,
+      settled: real?.settled,
+      refunded: real?.refunded,
+    }).toEqual({
       status: mh.status,
       amount: mh.amount,
       settled: mh.settled,
@@ -268,7 +331,9 @@ async function compare(store: SqliteHubStore, ledger: Ledger, model: Model): Pro
 describe('ledger against a reference model', () => {
   it('agrees on every outcome and balance over random operation sequences', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(command, { minLength: 5, maxLength: 45 }), async (commands) => runSequence(commands)),
+      fc.asyncProperty(fc.array(command, { minLength: 5, maxLength: 45 }), async (commands) =>
+        runSequence(commands),
+      ),
       { numRuns: 60, seed: 20261124 },
     );
   });
@@ -279,13 +344,28 @@ describe('ledger against a reference model', () => {
     const clock = new ManualClock(t0);
     const store = new SqliteHubStore({ file, auditKey: randomBytes(32), synchronous: 'NORMAL' });
     const ledger = new Ledger(clock);
-    const rng = fc.sample(fc.array(fc.integer({ min: 1, max: 5_000 }), { minLength: 300, maxLength: 300 }), { numRuns: 1, seed: 7 })[0] ?? [];
-    for (const id of accounts) await store.write((tx) => ledger.createAccount(tx, admin, { id, kind: 'merchant', name: id, currency: 'JPY' }));
+    const rng =
+      fc.sample(fc.array(fc.integer({ min: 1, max: 5_000 }), { minLength: 300, maxLength: 300 }), {
+        numRuns: 1,
+        seed: 7,
+      })[0] ?? [];
+    for (const id of accounts)
+      await store.write((tx) =>
+        ledger.createAccount(tx, admin, { id, kind: 'merchant', name: id, currency: 'JPY' }),
+      );
     await store.write((tx) => ledger.deposit(tx, admin, 'a', 1_000_000 as Yen));
     for (const [i, n] of rng.entries()) {
       await outcome(() =>
         store.write(async (tx) => {
-          const hold = await ledger.placeHold(tx, admin, { payer: 'a', payee: i % 2 === 0 ? 'b' : 'c', amount: n, currency: 'JPY', reference: 'r', expiresInSeconds: 30 + (i % 50), onExpiry: i % 3 === 0 ? 'settle' : 'release' });
+          const hold = await ledger.placeHold(tx, admin, {
+            payer: 'a',
+            payee: i % 2 === 0 ? 'b' : 'c',
+            amount: n,
+            currency: 'JPY',
+            reference: 'r',
+            expiresInSeconds: 30 + (i % 50),
+            onExpiry: i % 3 === 0 ? 'settle' : 'release',
+          });
           if (i % 4 === 0) await ledger.settle(tx, admin, hold.id, Math.ceil(n / 2) as Yen, false);
           if (i % 8 === 0) await ledger.refund(tx, admin, hold.id, 1 as Yen);
         }),

@@ -13,11 +13,15 @@ export interface HubProcess {
 }
 
 export async function spawnHub(dataDir: string, env: Record<string, string>): Promise<HubProcess> {
-  const child = spawn(tsxBin, [join(repoRoot, 'src/hub/cli.ts'), '--port', '0', '--data', dataDir], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    tsxBin,
+    [join(repoRoot, 'src/hub/cli.ts'), '--port', '0', '--data', dataDir],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -5,7 +5,11 @@ import Database from 'better-sqlite3';
 import { chmodSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { migrate, migrations, DatabaseTooNewError } from '../../src/hub/storage/sqlite/migrations.ts';
+import {
+  migrate,
+  migrations,
+  DatabaseTooNewError,
+} from '../../src/hub/storage/sqlite/migrations.ts';
 import { SqliteHubStore } from '../../src/hub/storage/sqlite/sqlite-store.ts';
 import { openDataDir } from '../../src/hub/data-dir.ts';
 import { account, holdBody, startTestHub, tempDir } from './helpers.ts';
@@ -20,15 +24,30 @@ describe('migrations', () => {
       step?.(db);
       db.pragma(`user_version = ${version + 1}`);
     }
-    const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((r) => r.name);
-    expect(tables).toEqual(expect.arrayContaining(['accounts', 'clients', 'holds', 'entries', 'idempotency', 'audit_log', 'standing_limits']));
+    const tables = db
+      .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+      .all()
+      .map((r) => r.name);
+    expect(tables).toEqual(
+      expect.arrayContaining([
+        'accounts',
+        'clients',
+        'holds',
+        'entries',
+        'idempotency',
+        'audit_log',
+        'standing_limits',
+      ]),
+    );
     expect(migrate(db)).toEqual({ from: migrations.length, to: migrations.length });
   });
   it('v1 database upgrades to v2 keeping its data', () => {
     const db = new Database(':memory:');
     migrations[0]?.(db);
     db.pragma('user_version = 1');
-    db.prepare("INSERT INTO accounts VALUES ('x', 'merchant', 'X', 'JPY', 0, 0, '{}', '[]', 0)").run();
+    db.prepare(
+      "INSERT INTO accounts VALUES ('x', 'merchant', 'X', 'JPY', 0, 0, '{}', '[]', 0)",
+    ).run();
     expect(migrate(db)).toEqual({ from: 1, to: migrations.length });
     expect(db.prepare('SELECT COUNT(*) AS n FROM accounts').get()).toEqual({ n: 2 });
     expect(db.prepare('SELECT COUNT(*) AS n FROM standing_limits').get()).toEqual({ n: 0 });
@@ -39,7 +58,9 @@ describe('migrations', () => {
     const db = new Database(file);
     db.pragma(`user_version = ${migrations.length + 1}`);
     db.close();
-    expect(() => new SqliteHubStore({ file, auditKey: randomBytes(32) })).toThrow(DatabaseTooNewError);
+    expect(() => new SqliteHubStore({ file, auditKey: randomBytes(32) })).toThrow(
+      DatabaseTooNewError,
+    );
     rmSync(dir, { recursive: true, force: true });
   });
   it('keys are private files; a world-readable key is refused', () => {
@@ -66,7 +87,10 @@ describe('history is append-only and tamper-evident', () => {
     const t = await startTestHub();
     await account(t, 'alice', 'person', 5_000);
     await account(t, 'shop', 'merchant');
-    for (let i = 0; i < 3; i++) await t.call('POST', '/v1/holds', { body: holdBody('alice', 'shop', 100, { template: { name: 'purchase' } }) });
+    for (let i = 0; i < 3; i++)
+      await t.call('POST', '/v1/holds', {
+        body: holdBody('alice', 'shop', 100, { template: { name: 'purchase' } }),
+      });
     await t.hub.close();
     const clean = runScript('src/hub/audit-verify-cli.ts', ['--data', t.dir]);
     expect(clean.status).toBe(0);

@@ -15,13 +15,24 @@ export interface AuditRowContent {
   data: string;
 }
 
-export function linkAuditRow(key: Uint8Array, previous: Uint8Array, row: AuditRowContent): Uint8Array {
+export function linkAuditRow(
+  key: Uint8Array,
+  previous: Uint8Array,
+  row: AuditRowContent,
+): Uint8Array {
   assert(key.length === auditKeyBytes, 'audit key must be 32 bytes');
   assert(previous.length === 32, 'previous audit hash must be 32 bytes');
   const mac = createHmac('sha256', key);
   mac.update(previous);
   // Length-prefixed fields: no two different rows serialise to the same bytes.
-  for (const field of [String(row.seq), String(row.at), row.kind, row.subject, row.actor, row.data]) {
+  for (const field of [
+    String(row.seq),
+    String(row.at),
+    row.kind,
+    row.subject,
+    row.actor,
+    row.data,
+  ]) {
     const bytes = Buffer.from(field, 'utf8');
     const length = Buffer.alloc(4);
     length.writeUInt32BE(bytes.length);

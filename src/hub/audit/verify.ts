@@ -5,8 +5,7 @@ import type { AuditRecord } from '../storage/records.ts';
 import { genesisHash, linkAuditRow } from './chain.ts';
 
 export type AuditVerdict =
-  | { ok: true; rows: number }
-  | { ok: false; rows: number; firstBadSeq: number; reason: string };
+  { ok: true; rows: number } | { ok: false; rows: number; firstBadSeq: number; reason: string };
 
 export async function verifyAuditChain(
   key: Uint8Array,
@@ -19,11 +18,21 @@ export async function verifyAuditChain(
     if (rows.length === 0) return { ok: true, rows: expectedSeq - 1 };
     for (const row of rows) {
       if (row.seq !== expectedSeq) {
-        return { ok: false, rows: expectedSeq - 1, firstBadSeq: expectedSeq, reason: `row ${expectedSeq} is missing` };
+        return {
+          ok: false,
+          rows: expectedSeq - 1,
+          firstBadSeq: expectedSeq,
+          reason: `row ${expectedSeq} is missing`,
+        };
       }
       const hash = linkAuditRow(key, previous, row);
       if (row.hash.length !== hash.length || !timingSafeEqual(row.hash, hash)) {
-        return { ok: false, rows: expectedSeq - 1, firstBadSeq: row.seq, reason: 'MAC does not match the row and its predecessor' };
+        return {
+          ok: false,
+          rows: expectedSeq - 1,
+          firstBadSeq: row.seq,
+          reason: 'MAC does not match the row and its predecessor',
+        };
       }
       previous = hash;
       expectedSeq++;

@@ -14,6 +14,8 @@ export function canonicalJson(value: unknown): string {
 
 export function requestHash(method: string, path: string, body: unknown): Uint8Array {
   return new Uint8Array(
-    createHash('sha256').update(`${method} ${path}\n${canonicalJson(body ?? null)}`).digest(),
+    createHash('sha256')
+      .update(`${method} ${path}\n${canonicalJson(body ?? null)}`)
+      .digest(),
   );
 }

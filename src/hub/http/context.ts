@@ -59,7 +59,8 @@ export class HubContext {
     const result = schema.safeParse(value);
     if (!result.success) {
       const issue = result.error.issues[0];
-      const path = issue === undefined || issue.path.length === 0 ? what : `${what}.${issue.path.join('.')}`;
+      const path =
+        issue === undefined || issue.path.length === 0 ? what : `${what}.${issue.path.join('.')}`;
       refuse('invalid_request', `${path}: ${issue?.message ?? 'invalid'}`);
     }
     return result.data;
@@ -79,7 +80,10 @@ export class HubContext {
     const key = request.headers['idempotency-key'];
     if (key === undefined && !options.required) return this.write(run);
     if (typeof key !== 'string' || key.length < 1 || key.length > idempotencyKeyLengthMax) {
-      refuse('invalid_request', `Idempotency-Key header of 1..${idempotencyKeyLengthMax} characters is required`);
+      refuse(
+        'invalid_request',
+        `Idempotency-Key header of 1..${idempotencyKeyLengthMax} characters is required`,
+      );
     }
     const hash = requestHash(request.method, request.url.split('?')[0] ?? '', request.body);
     return this.store.write(async (tx) => {
@@ -117,7 +121,10 @@ export class HubContext {
 }
 
 /** Refusals inside an idempotent write are answers too: undo their writes, keep the answer. */
-async function runCatchingRefusals(tx: StoreTx, run: (tx: StoreTx) => Promise<Reply>): Promise<Reply> {
+async function runCatchingRefusals(
+  tx: StoreTx,
+  run: (tx: StoreTx) => Promise<Reply>,
+): Promise<Reply> {
   try {
     return await tx.nested(() => run(tx));
   } catch (error) {

@@ -32,7 +32,9 @@ function operation(op: Operation) {
     summary: op.summary,
     ...(op.auth === false ? { security: [] } : {}),
     ...(parameters.length > 0 ? { parameters } : {}),
-    ...(op.body === undefined ? {} : { requestBody: { required: true, content: json(op.body, 'input') } }),
+    ...(op.body === undefined
+      ? {}
+      : { requestBody: { required: true, content: json(op.body, 'input') } }),
     responses: {
       [String(op.status)]: {
         description: 'success',
@@ -54,23 +56,96 @@ export function buildOpenApi(): Record<string, unknown> {
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     security: [{ bearer: [] }],
     paths: {
-      '/v1/health': { get: operation({ summary: 'Liveness of the hub', response: z.object({ status: z.literal('ok') }), status: 200, auth: false }) },
-      '/v1/clients': { post: operation({ summary: 'Create a client (admin); the token is shown once', body: api.createClientRequest, response: api.createdClientSchema, status: 201 }) },
-      '/v1/accounts': { post: operation({ summary: 'Create an account (admin)', body: api.createAccountRequest, response: api.accountSchema, status: 201, idempotent: 'optional' }) },
-      '/v1/accounts/{id}': { get: operation({ summary: 'Read an account with balance, held and available', response: api.accountSchema, status: 200 }) },
-      '/v1/accounts/{id}/deposits': { post: operation({ summary: 'Deposit from the issuer (admin)', body: api.depositRequest, response: api.accountSchema, status: 201, idempotent: 'required' }) },
-      '/v1/accounts/{id}/entries': { get: operation({ summary: 'Ledger entries, newest first', response: list(api.entrySchema), status: 200 }) },
-      '/v1/holds': {
-        post: operation({ summary: 'Place a hold', body: api.placeHoldRequest, response: api.holdSchema, status: 201, idempotent: 'required' }),
-        get: operation({ summary: 'List holds, newest first', response: list(api.holdSchema), status: 200 }),
+      '/v1/health': {
+        get: operation({
+          summary: 'Liveness of the hub',
+          response: z.object({ status: z.literal('ok') }),
+          status: 200,
+          auth: false,
+        }),
       },
-      '/v1/holds/{id}': { get: operation({ summary: 'Read a hold', response: api.holdSchema, status: 200 }) },
-      '/v1/holds/{id}/increase': { post: holdAction('Raise an active hold to a new total', api.increaseHoldRequest) },
-      '/v1/holds/{id}/settle': { post: holdAction('Settle part or all of the remaining amount', api.settleHoldRequest) },
-      '/v1/holds/{id}/release': { post: holdAction('Release what remains and close the hold', api.releaseHoldRequest) },
-      '/v1/holds/{id}/refunds': { post: holdAction('Refund settled money to the payer', api.refundHoldRequest) },
-      '/v1/standing-limits': { post: operation({ summary: "Extension: the payer's standing limit letting a payee place holds up to an amount per period", body: api.createStandingLimitRequest, response: api.standingLimitSchema, status: 201, idempotent: 'optional' }) },
-      '/v1/holds/{id}/events': { post: holdAction('Send an event; the hold\'s rules run', api.holdEventRequest) },
+      '/v1/clients': {
+        post: operation({
+          summary: 'Create a client (admin); the token is shown once',
+          body: api.createClientRequest,
+          response: api.createdClientSchema,
+          status: 201,
+        }),
+      },
+      '/v1/accounts': {
+        post: operation({
+          summary: 'Create an account (admin)',
+          body: api.createAccountRequest,
+          response: api.accountSchema,
+          status: 201,
+          idempotent: 'optional',
+        }),
+      },
+      '/v1/accounts/{id}': {
+        get: operation({
+          summary: 'Read an account with balance, held and available',
+          response: api.accountSchema,
+          status: 200,
+        }),
+      },
+      '/v1/accounts/{id}/deposits': {
+        post: operation({
+          summary: 'Deposit from the issuer (admin)',
+          body: api.depositRequest,
+          response: api.accountSchema,
+          status: 201,
+          idempotent: 'required',
+        }),
+      },
+      '/v1/accounts/{id}/entries': {
+        get: operation({
+          summary: 'Ledger entries, newest first',
+          response: list(api.entrySchema),
+          status: 200,
+        }),
+      },
+      '/v1/holds': {
+        post: operation({
+          summary: 'Place a hold',
+          body: api.placeHoldRequest,
+          response: api.holdSchema,
+          status: 201,
+          idempotent: 'required',
+        }),
+        get: operation({
+          summary: 'List holds, newest first',
+          response: list(api.holdSchema),
+          status: 200,
+        }),
+      },
+      '/v1/holds/{id}': {
+        get: operation({ summary: 'Read a hold', response: api.holdSchema, status: 200 }),
+      },
+      '/v1/holds/{id}/increase': {
+        post: holdAction('Raise an active hold to a new total', api.increaseHoldRequest),
+      },
+      '/v1/holds/{id}/settle': {
+        post: holdAction('Settle part or all of the remaining amount', api.settleHoldRequest),
+      },
+      '/v1/holds/{id}/release': {
+        post: holdAction('Release what remains and close the hold', api.releaseHoldRequest),
+      },
+      '/v1/holds/{id}/refunds': {
+        post: holdAction('Refund settled money to the payer', api.refundHoldRequest),
+      },
+      '/v1/standing-limits': {
+        post: operation({
+          summary:
+            "Extension: the payer's standing limit letting a payee place holds up to an amount per period",
+          body: api.createStandingLimitRequest,
+          response: api.standingLimitSchema,
+          status: 201,
+          idempotent: 'optional',
+        }),
+      },
+      '/v1/holds/{id}/events': {
+        post: holdAction("Send an event; the hold's rules run", api.holdEventRequest),
+      },
     },
   };
 }

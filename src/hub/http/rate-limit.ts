@@ -15,7 +15,10 @@ export class RateLimiter {
   take(key: string): boolean {
     const now = this.now();
     const bucket = this.buckets.get(key) ?? { tokens: this.burst, at: now };
-    bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond);
+    bucket.tokens = Math.min(
+      this.burst,
+      bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond,
+    );
     bucket.at = now;
     if (bucket.tokens < 1) {
       this.buckets.set(key, bucket);
@@ -29,7 +32,8 @@ export class RateLimiter {
 
   private forgetFull(now: number): void {
     for (const [key, bucket] of this.buckets) {
-      if (bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond >= this.burst) this.buckets.delete(key);
+      if (bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond >= this.burst)
+        this.buckets.delete(key);
     }
   }
 }

@@ -23,7 +23,8 @@ function decodeCursor(cursor: string | undefined): number | undefined {
   if (cursor === undefined) return undefined;
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { s?: unknown };
-    if (typeof parsed.s === 'number' && Number.isSafeInteger(parsed.s) && parsed.s > 0) return parsed.s;
+    if (typeof parsed.s === 'number' && Number.isSafeInteger(parsed.s) && parsed.s > 0)
+      return parsed.s;
   } catch {
     // fall through to the refusal below
   }
@@ -43,7 +44,10 @@ export function registerRoutes(app: FastifyInstance, hub: HubContext): void {
     const result = await hub.idempotentWrite(
       request,
       caller,
-      async (tx) => ({ status: 201, body: standingLimitView(await hub.ledger.createStandingLimit(tx, caller, body)) }),
+      async (tx) => ({
+        status: 201,
+        body: standingLimitView(await hub.ledger.createStandingLimit(tx, caller, body)),
+      }),
       { required: false },
     );
     return send(reply, result);
@@ -54,7 +58,10 @@ function registerClientRoutes(app: FastifyInstance, hub: HubContext): void {
   app.post('/v1/clients', async (request, reply) => {
     const caller = await hub.authenticate(request, ['admin']);
     const body = hub.parse(api.createClientRequest, request.body);
-    if ((body.role === 'merchant' || body.role === 'event_source') && body.merchantId === undefined) {
+    if (
+      (body.role === 'merchant' || body.role === 'event_source') &&
+      body.merchantId === undefined
+    ) {
       refuse('invalid_request', `a ${body.role} client needs merchantId`);
     }
     if (body.role === 'event_source' && body.eventTypes === undefined) {
@@ -64,7 +71,8 @@ function registerClientRoutes(app: FastifyInstance, hub: HubContext): void {
     const result = await hub.write(async (tx) => {
       if (body.merchantId !== undefined) {
         const account = await tx.getAccount(body.merchantId);
-        if (account === undefined || account.kind === 'issuer') refuse('invalid_request', 'merchantId names no account');
+        if (account === undefined || account.kind === 'issuer')
+          refuse('invalid_request', 'merchantId names no account');
       }
       const client = {
         id: newId('cli'),
@@ -76,7 +84,13 @@ function registerClientRoutes(app: FastifyInstance, hub: HubContext): void {
         createdAt: hub.clock.now(),
       };
       await tx.insertClient(client);
-      await tx.appendAudit({ at: client.createdAt, kind: 'client.created', subject: client.id, actor: caller.id, data: { role: client.role, merchantId: client.merchantId } });
+      await tx.appendAudit({
+        at: client.createdAt,
+        kind: 'client.created',
+        subject: client.id,
+        actor: caller.id,
+        data: { role: client.role, merchantId: client.merchantId },
+      });
       return { status: 201, body: { ...clientView(client), token } };
     });
     return send(reply, result);
@@ -90,7 +104,10 @@ function registerAccountRoutes(app: FastifyInstance, hub: HubContext): void {
     const result = await hub.idempotentWrite(
       request,
       caller,
-      async (tx) => ({ status: 201, body: accountView(await hub.ledger.createAccount(tx, caller, body)) }),
+      async (tx) => ({
+        status: 201,
+        body: accountView(await hub.ledger.createAccount(tx, caller, body)),
+      }),
       { required: false },
     );
     return send(reply, result);
@@ -100,7 +117,11 @@ function registerAccountRoutes(app: FastifyInstance, hub: HubContext): void {
     const caller = await hub.authenticate(request);
     const { id } = hub.parse(idParams, request.params, 'path');
     const account = await hub.store.reader.getAccount(id);
-    if (account === undefined || account.kind === 'issuer' || (caller.role !== 'admin' && caller.merchantId !== id)) {
+    if (
+      account === undefined ||
+      account.kind === 'issuer' ||
+      (caller.role !== 'admin' && caller.merchantId !== id)
+    ) {
       refuse('not_found', `account ${id} not found`);
     }
     await hub.expireBeforeRead({ accountId: id });
@@ -125,7 +146,11 @@ function registerAccountRoutes(app: FastifyInstance, hub: HubContext): void {
     const { id } = hub.parse(idParams, request.params, 'path');
     const query = hub.parse(api.listQuery, request.query, 'query');
     const account = await hub.store.reader.getAccount(id);
-    if (account === undefined || account.kind === 'issuer' || (caller.role !== 'admin' && caller.merchantId !== id)) {
+    if (
+      account === undefined ||
+      account.kind === 'issuer' ||
+      (caller.role !== 'admin' && caller.merchantId !== id)
+    ) {
       refuse('not_found', `account ${id} not found`);
     }
     await hub.expireBeforeRead({ accountId: id });
@@ -167,7 +192,9 @@ function registerHoldRoutes(app: FastifyInstance, hub: HubContext): void {
       const body = hub.parse(api.settleHoldRequest, request.body);
       return hub.idempotentWrite(request, caller, async (tx) => ({
         status: 200,
-        body: holdView(await hub.ledger.settle(tx, caller, id, body.amount as Yen, body.final === true)),
+        body: holdView(
+          await hub.ledger.settle(tx, caller, id, body.amount as Yen, body.final === true),
+        ),
       }));
     },
     release: async (request, id) => {
@@ -208,7 +235,9 @@ function registerHoldRoutes(app: FastifyInstance, hub: HubContext): void {
     const hold = await hub.store.reader.getHold(id);
     const visible =
       hold !== undefined &&
-      (caller.role === 'admin' || caller.merchantId === hold.payee || caller.merchantId === hold.payer);
+      (caller.role === 'admin' ||
+        caller.merchantId === hold.payee ||
+        caller.merchantId === hold.payer);
     if (!visible) refuse('not_found', `hold ${id} not found`);
     await hub.expireBeforeRead({ holdId: id });
     const fresh = await hub.store.reader.getHold(id);

@@ -7,15 +7,24 @@ import { HubError } from '../errors.ts';
 import { errorBody, type HubContext } from './context.ts';
 import { registerRoutes } from './routes.ts';
 
-function fastifyErrorToHubError(error: { statusCode?: number; code?: string; message: string }): HubError {
+function fastifyErrorToHubError(error: {
+  statusCode?: number;
+  code?: string;
+  message: string;
+}): HubError {
   const status = error.statusCode ?? 500;
-  if (status === 413) return new HubError('payload_too_large', `request body over ${requestBodyBytesMax} bytes`);
-  if (status === 415) return new HubError('unsupported_media_type', 'send JSON with Content-Type: application/json');
+  if (status === 413)
+    return new HubError('payload_too_large', `request body over ${requestBodyBytesMax} bytes`);
+  if (status === 415)
+    return new HubError('unsupported_media_type', 'send JSON with Content-Type: application/json');
   if (status >= 400 && status < 500) return new HubError('invalid_request', error.message);
   return new HubError('internal', 'internal error');
 }
 
-export function buildServer(hub: HubContext, options: { logErrors?: boolean } = {}): FastifyInstance {
+export function buildServer(
+  hub: HubContext,
+  options: { logErrors?: boolean } = {},
+): FastifyInstance {
   const app = Fastify({
     bodyLimit: requestBodyBytesMax,
     logger: false,
@@ -25,7 +34,9 @@ export function buildServer(hub: HubContext, options: { logErrors?: boolean } = 
     routerOptions: { maxParamLength: 200 },
     // Bad URLs and over-long path parameters get the contract's error shape too.
     frameworkErrors: (error, _request, reply) => {
-      void (reply as unknown as FastifyReply).code(400).send(errorBody(new HubError('invalid_request', error.message)));
+      void (reply as unknown as FastifyReply)
+        .code(400)
+        .send(errorBody(new HubError('invalid_request', error.message)));
     },
   });
 
@@ -40,7 +51,13 @@ export function buildServer(hub: HubContext, options: { logErrors?: boolean } = 
     return reply.code(hubError.status).send(errorBody(hubError));
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send(errorBody(new HubError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`))),
+    reply
+      .code(404)
+      .send(
+        errorBody(
+          new HubError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`),
+        ),
+      ),
   );
   registerRoutes(app, hub);
   return app;

@@ -1,9 +1,21 @@
 // Records -> the JSON shapes of API.md. The only place that turns epoch ms into ISO strings
 // and computes derived fields (remaining, available) for clients.
-import type { AccountView, ClientView, EntryView, HoldView, StandingLimitView } from '../../shared/hub-api.ts';
+import type {
+  AccountView,
+  ClientView,
+  EntryView,
+  HoldView,
+  StandingLimitView,
+} from '../../shared/hub-api.ts';
 import { subYen } from '../../shared/money.ts';
 import { isoTime } from '../clock.ts';
-import type { AccountRecord, ClientRecord, EntryRecord, HoldRecord, StandingLimitRecord } from '../storage/records.ts';
+import type {
+  AccountRecord,
+  ClientRecord,
+  EntryRecord,
+  HoldRecord,
+  StandingLimitRecord,
+} from '../storage/records.ts';
 import { remainingOf } from '../ledger/transitions.ts';
 import { assert } from '../../shared/assert.ts';
 

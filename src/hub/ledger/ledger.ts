@@ -46,11 +46,15 @@ export const noPaymentAuthorizations: PaymentAuthorizations = {
 };
 
 function canSee(client: ClientRecord, hold: HoldRecord): boolean {
-  return client.role === 'admin' || client.merchantId === hold.payee || client.merchantId === hold.payer;
+  return (
+    client.role === 'admin' || client.merchantId === hold.payee || client.merchantId === hold.payer
+  );
 }
 
 function canManage(client: ClientRecord, hold: HoldRecord): boolean {
-  return client.role === 'admin' || (client.role === 'merchant' && client.merchantId === hold.payee);
+  return (
+    client.role === 'admin' || (client.role === 'merchant' && client.merchantId === hold.payee)
+  );
 }
 
 export class Ledger {
@@ -65,9 +69,14 @@ export class Ledger {
 
   // ---- accounts and deposits -------------------------------------------------------------
 
-  async createAccount(tx: StoreTx, caller: ClientRecord, request: CreateAccountRequest): Promise<AccountRecord> {
+  async createAccount(
+    tx: StoreTx,
+    caller: ClientRecord,
+    request: CreateAccountRequest,
+  ): Promise<AccountRecord> {
     const id = request.id ?? newId('acc');
-    if ((await tx.getAccount(id)) !== undefined) refuse('account_exists', `account ${id} already exists`);
+    if ((await tx.getAccount(id)) !== undefined)
+      refuse('account_exists', `account ${id} already exists`);
     const account: AccountRecord = {
       id,
       kind: request.kind,
@@ -80,26 +89,60 @@ export class Ledger {
       createdAt: this.now(),
     };
     await tx.insertAccount(account);
-    await tx.appendAudit({ at: account.createdAt, kind: 'account.created', subject: id, actor: caller.id, data: { kind: account.kind } });
+    await tx.appendAudit({
+      at: account.createdAt,
+      kind: 'account.created',
+      subject: id,
+      actor: caller.id,
+      data: { kind: account.kind },
+    });
     return account;
   }
 
-  async deposit(tx: StoreTx, caller: ClientRecord, accountId: string, amount: Yen): Promise<AccountRecord> {
+  async deposit(
+    tx: StoreTx,
+    caller: ClientRecord,
+    accountId: string,
+    amount: Yen,
+  ): Promise<AccountRecord> {
     const account = await this.visibleAccount(tx, caller, accountId);
     const at = this.now();
     const transferId = newId('trf');
-    await tx.transfer({ id: transferId, kind: 'deposit', from: issuerAccountId, to: account.id, amount, holdId: null, at });
-    await tx.appendAudit({ at, kind: 'account.deposited', subject: account.id, actor: caller.id, data: { amount, transferId } });
+    await tx.transfer({
+      id: transferId,
+      kind: 'deposit',
+      from: issuerAccountId,
+      to: account.id,
+      amount,
+      holdId: null,
+      at,
+    });
+    await tx.appendAudit({
+      at,
+      kind: 'account.deposited',
+      subject: account.id,
+      actor: caller.id,
+      data: { amount, transferId },
+    });
     const after = await tx.getAccount(account.id);
-    assert(after !== undefined && after.balance === addYen(account.balance, amount), 'deposit credited');
+    assert(
+      after !== undefined && after.balance === addYen(account.balance, amount),
+      'deposit credited',
+    );
     return after;
   }
 
   /** The account as this client may see it, with its due holds expired first so `held` is exact. */
-  async visibleAccount(tx: StoreTx, caller: ClientRecord, accountId: string): Promise<AccountRecord> {
+  async visibleAccount(
+    tx: StoreTx,
+    caller: ClientRecord,
+    accountId: string,
+  ): Promise<AccountRecord> {
     const account = await tx.getAccount(accountId);
-    if (account === undefined || account.kind === 'issuer') refuse('not_found', `account ${accountId} not found`);
-    if (caller.role !== 'admin' && caller.merchantId !== accountId) refuse('not_found', `account ${accountId} not found`);
+    if (account === undefined || account.kind === 'issuer')
+      refuse('not_found', `account ${accountId} not found`);
+    if (caller.role !== 'admin' && caller.merchantId !== accountId)
+      refuse('not_found', `account ${accountId} not found`);
     await this.expireDue(tx, { accountId });
     const fresh = await tx.getAccount(accountId);
     assert(fresh !== undefined, 'account still exists');
@@ -108,8 +151,15 @@ export class Ledger {
 
   // ---- holds -------------------------------------------------------------------------------
 
-  async placeHold(tx: StoreTx, caller: ClientRecord, request: PlaceHoldRequest): Promise<HoldRecord> {
-    if (caller.role !== 'admin' && !(caller.role === 'merchant' && caller.merchantId === request.payee)) {
+  async placeHold(
+    tx: StoreTx,
+    caller: ClientRecord,
+    request: PlaceHoldRequest,
+  ): Promise<HoldRecord> {
+    if (
+      caller.role !== 'admin' &&
+      !(caller.role === 'merchant' && caller.merchantId === request.payee)
+    ) {
       refuse('forbidden', 'only the payee merchant (or admin) places holds for it');
     }
     if (request.payer === request.payee) refuse('invalid_request', 'payer and payee must differ');
@@ -122,7 +172,8 @@ export class Ledger {
     validateRules(rules);
     const expiresAt = template?.expiresAt ?? at + request.expiresInSeconds * 1000;
     if (expiresAt <= at) refuse('invalid_request', 'the hold would expire before it is placed');
-    if (expiresAt > at + holdLifetimeSecondsMax * 1000) refuse('invalid_request', 'hold lifetime over a year');
+    if (expiresAt > at + holdLifetimeSecondsMax * 1000)
+      refuse('invalid_request', 'hold lifetime over a year');
 
     await this.holdParty(tx, request.payer, 'payer');
     await this.holdParty(tx, request.payee, 'payee');
@@ -130,7 +181,12 @@ export class Ledger {
     // Deadlines that passed free or move the payer's money: run them, then read the payer.
     await this.expireDue(tx, { accountId: request.payer });
     const payer = await this.holdParty(tx, request.payer, 'payer');
-    await this.checkPayerCanCommit(tx, payer, { category: request.category, total: request.amount, delta: request.amount as Yen, at });
+    await this.checkPayerCanCommit(tx, payer, {
+      category: request.category,
+      total: request.amount,
+      delta: request.amount as Yen,
+      at,
+    });
 
     const hold: HoldRecord = {
       id: newId('hold'),
@@ -163,17 +219,35 @@ export class Ledger {
       kind: 'hold.placed',
       subject: hold.id,
       actor: caller.id,
-      data: { payer: hold.payer, payee: hold.payee, amount: hold.amount, expiresAt, template: hold.template },
+      data: {
+        payer: hold.payer,
+        payee: hold.payee,
+        amount: hold.amount,
+        expiresAt,
+        template: hold.template,
+      },
     });
     if (template?.settleOnPlace === true) {
-      return this.apply(tx, hold, T.settle(hold, { amount: hold.amount, final: true, at, closedBy: 'client' }), caller.id, 'hold.settled');
+      return this.apply(
+        tx,
+        hold,
+        T.settle(hold, { amount: hold.amount, final: true, at, closedBy: 'client' }),
+        caller.id,
+        'hold.settled',
+      );
     }
     return hold;
   }
 
-  async increase(tx: StoreTx, caller: ClientRecord, holdId: string, amount: Yen): Promise<HoldRecord> {
+  async increase(
+    tx: StoreTx,
+    caller: ClientRecord,
+    holdId: string,
+    amount: Yen,
+  ): Promise<HoldRecord> {
     const hold = await this.activeHold(tx, caller, holdId);
-    if (amount <= hold.amount) refuse('not_an_increase', `new total ${amount} is not above ${hold.amount}`);
+    if (amount <= hold.amount)
+      refuse('not_an_increase', `new total ${amount} is not above ${hold.amount}`);
     if (caller.role !== 'admin' && hold.authorizedMax !== null && amount > hold.authorizedMax) {
       refuse('authorization_required', `the payer authorised at most ${hold.authorizedMax}`);
     }
@@ -186,10 +260,22 @@ export class Ledger {
       delta: subYen(amount, hold.amount),
       at: this.now(),
     });
-    return this.apply(tx, hold, T.increase(hold, { amount, at: this.now() }), caller.id, 'hold.increased');
+    return this.apply(
+      tx,
+      hold,
+      T.increase(hold, { amount, at: this.now() }),
+      caller.id,
+      'hold.increased',
+    );
   }
 
-  async settle(tx: StoreTx, caller: ClientRecord, holdId: string, amount: Yen, final: boolean): Promise<HoldRecord> {
+  async settle(
+    tx: StoreTx,
+    caller: ClientRecord,
+    holdId: string,
+    amount: Yen,
+    final: boolean,
+  ): Promise<HoldRecord> {
     const hold = await this.activeHold(tx, caller, holdId);
     this.checkSettlement(hold, amount);
     const transition = T.settle(hold, { amount, final, at: this.now(), closedBy: 'client' });
@@ -198,10 +284,21 @@ export class Ledger {
 
   async release(tx: StoreTx, caller: ClientRecord, holdId: string): Promise<HoldRecord> {
     const hold = await this.activeHold(tx, caller, holdId);
-    return this.apply(tx, hold, T.release(hold, { at: this.now(), closedBy: 'client' }), caller.id, 'hold.released');
+    return this.apply(
+      tx,
+      hold,
+      T.release(hold, { at: this.now(), closedBy: 'client' }),
+      caller.id,
+      'hold.released',
+    );
   }
 
-  async refund(tx: StoreTx, caller: ClientRecord, holdId: string, amount: Yen): Promise<HoldRecord> {
+  async refund(
+    tx: StoreTx,
+    caller: ClientRecord,
+    holdId: string,
+    amount: Yen,
+  ): Promise<HoldRecord> {
     const hold = await this.managedHold(tx, caller, holdId);
     const refundable = subYen(hold.settled, hold.refunded);
     if (amount > refundable) refuse('exceeds_refundable', `at most ${refundable} can be refunded`);
@@ -213,39 +310,58 @@ export class Ledger {
     }
     const current = await tx.getHold(holdId);
     assert(current !== undefined, 'hold exists');
-    return this.apply(tx, current, T.refund(current, { amount, at: this.now() }), caller.id, 'hold.refunded');
+    return this.apply(
+      tx,
+      current,
+      T.refund(current, { amount, at: this.now() }),
+      caller.id,
+      'hold.refunded',
+    );
   }
 
-  async event(tx: StoreTx, caller: ClientRecord, holdId: string, event: HoldEventRequest): Promise<HoldRecord> {
+  async event(
+    tx: StoreTx,
+    caller: ClientRecord,
+    holdId: string,
+    event: HoldEventRequest,
+  ): Promise<HoldRecord> {
     const hold = await this.activeHold(tx, caller, holdId, { allowSenders: true });
     const choice = chooseRule(hold, event.type, caller);
     if ('refusal' in choice) {
-      if (choice.refusal === 'forbidden') refuse('forbidden', `this client may not send ${event.type} to this hold`);
+      if (choice.refusal === 'forbidden')
+        refuse('forbidden', `this client may not send ${event.type} to this hold`);
       refuse('no_matching_rule', `no rule of this hold runs on ${event.type}`);
     }
-    if (hold.events.length >= holdEventsMax) refuse('too_many_events', 'this hold has recorded its maximum of events');
+    if (hold.events.length >= holdEventsMax)
+      refuse('too_many_events', 'this hold has recorded its maximum of events');
     const at = this.now();
     const recorded: HoldRecord = {
       ...hold,
       events: [...hold.events, { type: event.type, at, data: event.data ?? {} }],
     };
     const transition = this.runRule(recorded, choice.rule, event, at);
-    return this.apply(tx, hold, transition, caller.id, 'hold.event', { type: event.type, rule: choice.rule.action });
+    return this.apply(tx, hold, transition, caller.id, 'hold.event', {
+      type: event.type,
+      rule: choice.rule.action,
+    });
   }
 
   private runRule(hold: HoldRecord, rule: Rule, event: HoldEventRequest, at: number): T.Transition {
     const remaining = T.remainingOf(hold);
     if (rule.delaySeconds !== undefined) {
-      if (hold.scheduled !== null) refuse('hold_closed', 'this hold already has an action scheduled');
+      if (hold.scheduled !== null)
+        refuse('hold_closed', 'this hold already has an action scheduled');
       return this.schedule(hold, rule, at);
     }
     if (rule.action === 'release') return T.release(hold, { at, closedBy: 'rule' });
     let amount: Yen;
     if (rule.amount === 'event') {
-      if (event.data?.amount === undefined) refuse('invalid_request', `${event.type} needs data.amount`);
+      if (event.data?.amount === undefined)
+        refuse('invalid_request', `${event.type} needs data.amount`);
       amount = event.data.amount as Yen;
     } else {
-      amount = rule.amount === undefined || rule.amount === 'remaining' ? remaining : (rule.amount as Yen);
+      amount =
+        rule.amount === undefined || rule.amount === 'remaining' ? remaining : (rule.amount as Yen);
     }
     this.checkSettlement(hold, amount);
     return T.settle(hold, { amount, final: rule.final === true, at, closedBy: 'rule' });
@@ -256,7 +372,8 @@ export class Ledger {
     assert(rule.delaySeconds !== undefined && rule.amount !== 'event', 'schedulable rule');
     const latest = hold.createdAt + holdLifetimeSecondsMax * 1000;
     const runAt = Math.min(at + rule.delaySeconds * 1000, latest);
-    const amount = rule.amount === undefined || rule.amount === 'remaining' ? 'remaining' : (rule.amount as Yen);
+    const amount =
+      rule.amount === undefined || rule.amount === 'remaining' ? 'remaining' : (rule.amount as Yen);
     return {
       hold: {
         ...hold,
@@ -288,16 +405,20 @@ export class Ledger {
   private deadlineTransition(hold: HoldRecord): T.Transition {
     const scheduled = hold.scheduled;
     if (scheduled !== null && scheduled.at <= hold.expiresAt) {
-      if (scheduled.action === 'release') return T.release(hold, { at: scheduled.at, closedBy: 'schedule' });
+      if (scheduled.action === 'release')
+        return T.release(hold, { at: scheduled.at, closedBy: 'schedule' });
       const remaining = T.remainingOf(hold);
-      const amount = scheduled.amount === 'remaining' ? remaining : minYen(scheduled.amount, remaining);
+      const amount =
+        scheduled.amount === 'remaining' ? remaining : minYen(scheduled.amount, remaining);
       return T.settle(hold, { amount, final: true, at: scheduled.at, closedBy: 'schedule' });
     }
     const rule = expiryRule(hold);
     const at = hold.expiresAt;
-    if (rule.action === 'release') return T.release(hold, { at, closedBy: 'expiry', expired: true });
+    if (rule.action === 'release')
+      return T.release(hold, { at, closedBy: 'expiry', expired: true });
     const remaining = T.remainingOf(hold);
-    const amount = typeof rule.amount === 'number' ? minYen(rule.amount as Yen, remaining) : remaining;
+    const amount =
+      typeof rule.amount === 'number' ? minYen(rule.amount as Yen, remaining) : remaining;
     if (hold.settlements.length >= holdSettlementsMax) {
       return T.release(hold, { at, closedBy: 'expiry', expired: true });
     }
@@ -316,7 +437,10 @@ export class Ledger {
   ): Promise<HoldRecord> {
     const after = transition.hold;
     assert(after.version === before.version + 1, 'one version step per transition');
-    assert(after.settled <= after.amount && after.refunded <= after.settled, 'hold amounts consistent');
+    assert(
+      after.settled <= after.amount && after.refunded <= after.settled,
+      'hold amounts consistent',
+    );
     // Unlock before moving and lock after, so balance >= held holds after every statement.
     if (transition.payerHeldDelta < 0) await tx.addHeld(after.payer, transition.payerHeldDelta);
     for (const transfer of transition.transfers) await tx.transfer(transfer);
@@ -333,15 +457,25 @@ export class Ledger {
         amount: after.amount,
         settled: after.settled,
         refunded: after.refunded,
-        moved: transition.transfers.map((t) => ({ kind: t.kind, from: t.from, to: t.to, amount: t.amount })),
+        moved: transition.transfers.map((t) => ({
+          kind: t.kind,
+          from: t.from,
+          to: t.to,
+          amount: t.amount,
+        })),
       },
     });
     return after;
   }
 
-  private async holdParty(tx: StoreTx, id: string, role: 'payer' | 'payee'): Promise<AccountRecord> {
+  private async holdParty(
+    tx: StoreTx,
+    id: string,
+    role: 'payer' | 'payee',
+  ): Promise<AccountRecord> {
     const account = await tx.getAccount(id);
-    if (account === undefined || account.kind === 'issuer') refuse('not_found', `${role} account ${id} not found`);
+    if (account === undefined || account.kind === 'issuer')
+      refuse('not_found', `${role} account ${id} not found`);
     return account;
   }
 
@@ -363,16 +497,30 @@ export class Ledger {
     if (request.authorization !== undefined && payer.kind === 'person') {
       const bound = { payer: request.payer, payee: request.payee, amount, at };
       const verdict = await this.authorizations.consume(tx, request.authorization, bound);
-      if (verdict !== 'ok') refuse('authorization_invalid', 'the authorization is unknown, used, expired or for another payment');
+      if (verdict !== 'ok')
+        refuse(
+          'authorization_invalid',
+          'the authorization is unknown, used, expired or for another payment',
+        );
       return amount;
     }
     const standing = await tx.findStandingLimit(request.payer, request.payee, at);
     if (standing === undefined) {
-      refuse('authorization_required', "debiting this account needs the payer's authorization or standing limit");
+      refuse(
+        'authorization_required',
+        "debiting this account needs the payer's authorization or standing limit",
+      );
     }
-    const committed = await tx.payerCommittedSince(request.payer, at - standing.periodSeconds * 1000, request.payee);
+    const committed = await tx.payerCommittedSince(
+      request.payer,
+      at - standing.periodSeconds * 1000,
+      request.payee,
+    );
     if (addYen(committed, amount) > standing.amountPerPeriod) {
-      refuse('limit_exceeded', `over the payer's standing limit of ${standing.amountPerPeriod} per ${standing.periodSeconds} s`);
+      refuse(
+        'limit_exceeded',
+        `over the payer's standing limit of ${standing.amountPerPeriod} per ${standing.periodSeconds} s`,
+      );
     }
     return amount;
   }
@@ -400,7 +548,18 @@ export class Ledger {
       createdAt: at,
     };
     await tx.insertStandingLimit(limit);
-    await tx.appendAudit({ at, kind: 'standing_limit.created', subject: limit.id, actor: caller.id, data: { payer: limit.payer, payee: limit.payee, amountPerPeriod: limit.amountPerPeriod, periodSeconds: limit.periodSeconds } });
+    await tx.appendAudit({
+      at,
+      kind: 'standing_limit.created',
+      subject: limit.id,
+      actor: caller.id,
+      data: {
+        payer: limit.payer,
+        payee: limit.payee,
+        amountPerPeriod: limit.amountPerPeriod,
+        periodSeconds: limit.periodSeconds,
+      },
+    });
     return limit;
   }
 
@@ -419,14 +578,17 @@ export class Ledger {
     if (dailyMax !== undefined) {
       const since = change.at - accountDailyWindowSeconds * 1000;
       const committed = await tx.payerCommittedSince(payer.id, since);
-      if (addYen(committed, change.delta) > dailyMax) refuse('limit_exceeded', `over the payer's daily limit of ${dailyMax}`);
+      if (addYen(committed, change.delta) > dailyMax)
+        refuse('limit_exceeded', `over the payer's daily limit of ${dailyMax}`);
     }
-    if (subYen(payer.balance, payer.held) < change.delta) refuse('insufficient_funds', 'the payer has not enough available money');
+    if (subYen(payer.balance, payer.held) < change.delta)
+      refuse('insufficient_funds', 'the payer has not enough available money');
   }
 
   private checkSettlement(hold: HoldRecord, amount: Yen): void {
     const remaining = T.remainingOf(hold);
-    if (amount > remaining) refuse('exceeds_remaining', `at most ${remaining} remains on this hold`);
+    if (amount > remaining)
+      refuse('exceeds_remaining', `at most ${remaining} remains on this hold`);
     if (hold.settlements.length >= holdSettlementsMax) {
       refuse('too_many_settlements', `a hold takes at most ${holdSettlementsMax} settlements`);
     }
@@ -435,7 +597,8 @@ export class Ledger {
   /** The hold if this client may see it, after its passed deadlines ran. */
   async visibleHold(tx: StoreTx, caller: ClientRecord, holdId: string): Promise<HoldRecord> {
     const hold = await tx.getHold(holdId);
-    if (hold === undefined || !canSee(caller, hold)) refuse('not_found', `hold ${holdId} not found`);
+    if (hold === undefined || !canSee(caller, hold))
+      refuse('not_found', `hold ${holdId} not found`);
     if (hold.status === 'active' && dueAt(hold) <= this.now()) {
       await this.expireDue(tx, { holdId });
       const fresh = await tx.getHold(holdId);
@@ -445,9 +608,14 @@ export class Ledger {
     return hold;
   }
 
-  private async managedHold(tx: StoreTx, caller: ClientRecord, holdId: string): Promise<HoldRecord> {
+  private async managedHold(
+    tx: StoreTx,
+    caller: ClientRecord,
+    holdId: string,
+  ): Promise<HoldRecord> {
     const hold = await this.visibleHold(tx, caller, holdId);
-    if (!canManage(caller, hold)) refuse('forbidden', 'only the payee merchant (or admin) acts on this hold');
+    if (!canManage(caller, hold))
+      refuse('forbidden', 'only the payee merchant (or admin) acts on this hold');
     return hold;
   }
 
@@ -458,7 +626,9 @@ export class Ledger {
     options: { allowSenders?: boolean } = {},
   ): Promise<HoldRecord> {
     const hold =
-      options.allowSenders === true ? await this.visibleHold(tx, caller, holdId) : await this.managedHold(tx, caller, holdId);
+      options.allowSenders === true
+        ? await this.visibleHold(tx, caller, holdId)
+        : await this.managedHold(tx, caller, holdId);
     if (hold.status !== 'active') {
       const byDeadline = hold.closedBy === 'expiry' || hold.closedBy === 'schedule';
       if (byDeadline) refuse('hold_expired', `hold ${holdId} closed at its deadline`);

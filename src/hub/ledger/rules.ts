@@ -19,7 +19,13 @@ export function expandTemplate(template: TemplateRequest): ExpandedTemplate {
     case 'metered':
       return {
         rules: [
-          { on: 'service.completed', action: 'settle', amount: 'event', final: true, from: ['payee'] },
+          {
+            on: 'service.completed',
+            action: 'settle',
+            amount: 'event',
+            final: true,
+            from: ['payee'],
+          },
           { on: 'expiry', action: 'release' },
         ],
         settleOnPlace: false,
@@ -37,7 +43,12 @@ export function expandTemplate(template: TemplateRequest): ExpandedTemplate {
       return {
         rules: [
           // The buyer, or a device or carrier that saw it, knows the goods were delivered.
-          { on: 'goods.delivered', action: 'settle', amount: 'remaining', from: ['payer', 'event_source'] },
+          {
+            on: 'goods.delivered',
+            action: 'settle',
+            amount: 'remaining',
+            from: ['payer', 'event_source'],
+          },
           { on: 'expiry', action: 'release' },
         ],
         settleOnPlace: false,
@@ -60,7 +71,13 @@ export function expandTemplate(template: TemplateRequest): ExpandedTemplate {
     case 'clinic_visit':
       return {
         rules: [
-          { on: 'consultation.completed', action: 'settle', amount: 'event', final: true, from: ['payee'] },
+          {
+            on: 'consultation.completed',
+            action: 'settle',
+            amount: 'event',
+            final: true,
+            from: ['payee'],
+          },
           { on: 'expiry', action: 'release' },
         ],
         settleOnPlace: false,
@@ -69,7 +86,13 @@ export function expandTemplate(template: TemplateRequest): ExpandedTemplate {
       return {
         rules: [
           { on: 'usage.verified', action: 'release', from: ['payee'] },
-          { on: 'misuse.confirmed', action: 'settle', amount: 'event', final: true, from: ['payee'] },
+          {
+            on: 'misuse.confirmed',
+            action: 'settle',
+            amount: 'event',
+            final: true,
+            from: ['payee'],
+          },
           { on: 'expiry', action: 'release' },
         ],
         settleOnPlace: false,
@@ -82,9 +105,12 @@ export function validateRules(rules: Rule[]): void {
   for (const [index, rule] of rules.entries()) {
     const where = `rules[${index}]`;
     if (rule.on === 'expiry') {
-      if (rule.from !== undefined) refuse('invalid_request', `${where}: expiry has no sender, drop "from"`);
-      if (rule.amount === 'event') refuse('invalid_request', `${where}: expiry carries no event amount`);
-      if (rule.delaySeconds !== undefined) refuse('invalid_request', `${where}: expiry cannot be delayed`);
+      if (rule.from !== undefined)
+        refuse('invalid_request', `${where}: expiry has no sender, drop "from"`);
+      if (rule.amount === 'event')
+        refuse('invalid_request', `${where}: expiry carries no event amount`);
+      if (rule.delaySeconds !== undefined)
+        refuse('invalid_request', `${where}: expiry cannot be delayed`);
     }
     if (rule.action === 'release' && rule.amount !== undefined) {
       refuse('invalid_request', `${where}: release takes no amount`);
@@ -102,7 +128,10 @@ export function expiryRule(hold: Pick<HoldRecord, 'rules' | 'onExpiry'>): Rule {
 
 function actsForPayee(client: ClientRecord, hold: HoldRecord, eventType: string): boolean {
   if (client.merchantId !== hold.payee) return false;
-  return client.role === 'merchant' || (client.role === 'event_source' && client.eventTypes.includes(eventType));
+  return (
+    client.role === 'merchant' ||
+    (client.role === 'event_source' && client.eventTypes.includes(eventType))
+  );
 }
 
 /** Whether `client` is one of the senders a rule names (API.md "Rules"). Admin may send any event. */

@@ -24,7 +24,12 @@ function next(hold: HoldRecord, at: number, changes: Partial<HoldRecord>): HoldR
 /** Settles `amount` to the payee; closes the hold when `final` or nothing remains. */
 export function settle(
   hold: HoldRecord,
-  options: { amount: Yen; final: boolean; at: number; closedBy: NonNullable<HoldRecord['closedBy']> },
+  options: {
+    amount: Yen;
+    final: boolean;
+    at: number;
+    closedBy: NonNullable<HoldRecord['closedBy']>;
+  },
 ): Transition {
   const remaining = remainingOf(hold);
   assert(hold.status === 'active', 'settle needs an active hold');

@@ -38,9 +38,17 @@ export interface StoreReader {
   getAccount(id: string): Promise<AccountRecord | undefined>;
   getHold(id: string): Promise<HoldRecord | undefined>;
   listHolds(filter: HoldListFilter): Promise<{ holds: HoldRecord[]; seqs: number[] }>;
-  listEntries(accountId: string, beforeSeq: number | undefined, limit: number): Promise<EntryRecord[]>;
+  listEntries(
+    accountId: string,
+    beforeSeq: number | undefined,
+    limit: number,
+  ): Promise<EntryRecord[]>;
   /** Ids of active holds whose next deadline (expiry or scheduled action) is at or before `at`. */
-  dueHoldIds(at: number, scope: { holdId?: string; accountId?: string }, limit: number): Promise<string[]>;
+  dueHoldIds(
+    at: number,
+    scope: { holdId?: string; accountId?: string },
+    limit: number,
+  ): Promise<string[]>;
 }
 
 /** One write transaction. Every method sees the transaction's own earlier writes. */
@@ -58,7 +66,11 @@ export interface StoreTx extends StoreReader {
   payerCommittedSince(payer: string, since: number, payee?: string): Promise<Yen>;
   insertStandingLimit(limit: StandingLimitRecord): Promise<void>;
   /** The newest unexpired standing limit of payer for payee. */
-  findStandingLimit(payer: string, payee: string, at: number): Promise<StandingLimitRecord | undefined>;
+  findStandingLimit(
+    payer: string,
+    payee: string,
+    at: number,
+  ): Promise<StandingLimitRecord | undefined>;
   getStoredResponse(clientId: string, key: string): Promise<StoredResponse | undefined>;
   putStoredResponse(clientId: string, key: string, response: StoredResponse): Promise<void>;
   appendAudit(entry: AuditAppend): Promise<void>;

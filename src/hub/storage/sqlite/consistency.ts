@@ -18,7 +18,8 @@ export function checkLedgerConsistency(db: Database.Database): ConsistencyReport
     )
     .all()
     .filter((row) => row.balance !== row.computed);
-  for (const row of balanceMismatches) problems.push(`account ${row.id}: balance ${row.balance}, entries say ${row.computed}`);
+  for (const row of balanceMismatches)
+    problems.push(`account ${row.id}: balance ${row.balance}, entries say ${row.computed}`);
 
   const heldMismatches = db
     .prepare<[], { id: string; held: number; computed: number }>(
@@ -28,7 +29,8 @@ export function checkLedgerConsistency(db: Database.Database): ConsistencyReport
     )
     .all()
     .filter((row) => row.held !== row.computed);
-  for (const row of heldMismatches) problems.push(`account ${row.id}: held ${row.held}, active holds say ${row.computed}`);
+  for (const row of heldMismatches)
+    problems.push(`account ${row.id}: held ${row.held}, active holds say ${row.computed}`);
 
   const holdMismatches = db
     .prepare<[], { id: string; settled: number; refunded: number; s: number; r: number }>(
@@ -39,15 +41,25 @@ export function checkLedgerConsistency(db: Database.Database): ConsistencyReport
     )
     .all()
     .filter((row) => row.settled !== row.s || row.refunded !== row.r);
-  for (const row of holdMismatches) problems.push(`hold ${row.id}: settled/refunded ${row.settled}/${row.refunded}, entries say ${row.s}/${row.r}`);
+  for (const row of holdMismatches)
+    problems.push(
+      `hold ${row.id}: settled/refunded ${row.settled}/${row.refunded}, entries say ${row.s}/${row.r}`,
+    );
 
   const totals = db
-    .prepare<[], { total: number | null; accounts: number }>('SELECT SUM(balance) AS total, COUNT(*) AS accounts FROM accounts')
+    .prepare<[], { total: number | null; accounts: number }>(
+      'SELECT SUM(balance) AS total, COUNT(*) AS accounts FROM accounts',
+    )
     .get();
   const totalBalance = totals?.total ?? 0;
-  if (totalBalance !== 0) problems.push(`money not conserved: balances sum to ${totalBalance}, expected 0 (issuer included)`);
+  if (totalBalance !== 0)
+    problems.push(
+      `money not conserved: balances sum to ${totalBalance}, expected 0 (issuer included)`,
+    );
   const overdrawn = db
-    .prepare<[], { id: string }>("SELECT id FROM accounts WHERE kind <> 'issuer' AND (balance < held OR balance < 0)")
+    .prepare<[], { id: string }>(
+      "SELECT id FROM accounts WHERE kind <> 'issuer' AND (balance < held OR balance < 0)",
+    )
     .all();
   for (const row of overdrawn) problems.push(`account ${row.id}: overdrawn`);
   return { ok: problems.length === 0, problems, accounts: totals?.accounts ?? 0, totalBalance };

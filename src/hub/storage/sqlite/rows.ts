@@ -26,7 +26,10 @@ export interface AccountRow {
 export function accountFromRow(row: AccountRow): AccountRecord {
   assert(row.currency === 'JPY', `account ${row.id}: unknown currency`);
   assert(row.held >= 0, `account ${row.id}: negative held`);
-  assert(row.kind === 'issuer' || row.balance >= row.held, `account ${row.id}: held exceeds balance`);
+  assert(
+    row.kind === 'issuer' || row.balance >= row.held,
+    `account ${row.id}: held exceeds balance`,
+  );
   return {
     id: row.id,
     kind: row.kind,

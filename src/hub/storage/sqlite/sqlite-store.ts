@@ -107,8 +107,14 @@ class SqliteReads implements StoreReader {
     });
     return { holds: rows.map(holdFromRow), seqs: rows.map((row) => row.seq) };
   }
-  async listEntries(accountId: string, beforeSeq: number | undefined, limit: number): Promise<EntryRecord[]> {
-    return this.q.entries.all(accountId, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit).map(entryFromRow);
+  async listEntries(
+    accountId: string,
+    beforeSeq: number | undefined,
+    limit: number,
+  ): Promise<EntryRecord[]> {
+    return this.q.entries
+      .all(accountId, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit)
+      .map(entryFromRow);
   }
   async dueHoldIds(at: number, scope: { holdId?: string; accountId?: string }, limit: number) {
     if (scope.holdId !== undefined) return this.q.dueHold.all(scope.holdId, at).map((r) => r.id);
@@ -171,11 +177,26 @@ class SqliteTx extends SqliteReads implements StoreTx {
         `INSERT INTO standing_limits (id, payer, payee, amount_per_period, period_seconds, expires_at, created_by, created_at)
          VALUES (@id, @payer, @payee, @amountPerPeriod, @periodSeconds, @expiresAt, @createdBy, @createdAt)`,
       ),
-      findStandingLimit: db.prepare<[string, string, number], { id: string; payer: string; payee: string; amount_per_period: number; period_seconds: number; expires_at: number; created_by: string; created_at: number }>(
+      findStandingLimit: db.prepare<
+        [string, string, number],
+        {
+          id: string;
+          payer: string;
+          payee: string;
+          amount_per_period: number;
+          period_seconds: number;
+          expires_at: number;
+          created_by: string;
+          created_at: number;
+        }
+      >(
         `SELECT * FROM standing_limits WHERE payer = ? AND payee = ? AND expires_at > ?
          ORDER BY created_at DESC LIMIT 1`,
       ),
-      getResponse: db.prepare<[string, string], { request_hash: Buffer; status: number; body: string; created_at: number }>(
+      getResponse: db.prepare<
+        [string, string],
+        { request_hash: Buffer; status: number; body: string; created_at: number }
+      >(
         'SELECT request_hash, status, body, created_at FROM idempotency WHERE client_id = ? AND key = ?',
       ),
       putResponse: db.prepare(
@@ -222,7 +243,10 @@ class SqliteTx extends SqliteReads implements StoreTx {
     assert(t.from !== t.to, 'a transfer needs two accounts');
     const fromBalance = this.w.addBalance.get(-t.amount, t.from);
     const toBalance = this.w.addBalance.get(t.amount, t.to);
-    assert(fromBalance !== undefined && toBalance !== undefined, 'transfer between unknown accounts');
+    assert(
+      fromBalance !== undefined && toBalance !== undefined,
+      'transfer between unknown accounts',
+    );
     const common = { transferId: t.id, kind: t.kind, holdId: t.holdId, at: t.at };
     this.w.insertEntry.run({
       ...common,
@@ -242,13 +266,20 @@ class SqliteTx extends SqliteReads implements StoreTx {
     });
   }
   async payerCommittedSince(payer: string, since: number, payee?: string): Promise<Yen> {
-    const row = payee === undefined ? this.w.committedSince.get(payer, since) : this.w.committedSinceToPayee.get(payer, payee, since);
+    const row =
+      payee === undefined
+        ? this.w.committedSince.get(payer, since)
+        : this.w.committedSinceToPayee.get(payer, payee, since);
     return yen(row?.total ?? 0);
   }
   async insertStandingLimit(limit: StandingLimitRecord): Promise<void> {
     this.w.insertStandingLimit.run({ ...limit });
   }
-  async findStandingLimit(payer: string, payee: string, at: number): Promise<StandingLimitRecord | undefined> {
+  async findStandingLimit(
+    payer: string,
+    payee: string,
+    at: number,
+  ): Promise<StandingLimitRecord | undefined> {
     const row = this.w.findStandingLimit.get(payer, payee, at);
     if (row === undefined) return undefined;
     return {
@@ -273,15 +304,41 @@ class SqliteTx extends SqliteReads implements StoreTx {
     };
   }
   async putStoredResponse(clientId: string, key: string, r: StoredResponse): Promise<void> {
-    this.w.putResponse.run(clientId, key, Buffer.from(r.requestHash), r.status, r.body, r.createdAt);
+    this.w.putResponse.run(
+      clientId,
+      key,
+      Buffer.from(r.requestHash),
+      r.status,
+      r.body,
+      r.createdAt,
+    );
   }
   async appendAudit(entry: AuditAppend): Promise<void> {
     // Read the chain's tail inside the transaction: a rolled-back job leaves no stale cache behind.
     const last = this.w.lastAudit.get();
     const seq = (last?.seq ?? 0) + 1;
-    const row = { seq, at: entry.at, kind: entry.kind, subject: entry.subject, actor: entry.actor, data: JSON.stringify(entry.data) };
-    const hash = linkAuditRow(this.auditKey, last === undefined ? genesisHash : new Uint8Array(last.hash), row);
-    this.w.insertAudit.run(seq, row.at, row.kind, row.subject, row.actor, row.data, Buffer.from(hash));
+    const row = {
+      seq,
+      at: entry.at,
+      kind: entry.kind,
+      subject: entry.subject,
+      actor: entry.actor,
+      data: JSON.stringify(entry.data),
+    };
+    const hash = linkAuditRow(
+      this.auditKey,
+      last === undefined ? genesisHash : new Uint8Array(last.hash),
+      row,
+    );
+    this.w.insertAudit.run(
+      seq,
+      row.at,
+      row.kind,
+      row.subject,
+      row.actor,
+      row.data,
+      Buffer.from(hash),
+    );
   }
   async nested<T>(fn: () => Promise<T>): Promise<T> {
     const name = `n${this.savepointDepth++}`;
@@ -375,7 +432,10 @@ export class SqliteHubStore implements HubStore {
   }
 
   async deleteStoredResponsesBefore(at: number): Promise<number> {
-    return this.write(async () => this.writeDb.prepare('DELETE FROM idempotency WHERE created_at < ?').run(at).changes);
+    return this.write(
+      async () =>
+        this.writeDb.prepare('DELETE FROM idempotency WHERE created_at < ?').run(at).changes,
+    );
   }
 
   async auditRows(afterSeq: number, limit: number): Promise<AuditRecord[]> {

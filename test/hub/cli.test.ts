@@ -1,0 +1,106 @@
+// The operator's commands as an operator runs them: `hub` prints its line and stops on SIGTERM,
+// `hub:admin` creates clients, accounts and deposits, shows accounts and lists holds over HTTP.
+import { describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { repoRoot, spawnHub, tsxBin } from './process.ts';
+import { tempDir } from './helpers.ts';
+
+function admin(
+  url: string,
+  token: string,
+  args: string[],
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(tsxBin, [join(repoRoot, 'src/hub/admin-cli.ts'), ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, FACEPAY_HUB_URL: url, FACEPAY_ADMIN_TOKEN: token },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('exit', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('hub and hub:admin command lines', () => {
+  it('drives a fresh hub without hand-written HTTP', async () => {
+    const dir = tempDir('facepay-cli-');
+    const token = `cli-admin-${randomUUID()}`;
+    const hub = await spawnHub(dir, { FACEPAY_ADMIN_TOKEN: token });
+    try {
+      expect(hub.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const shop = await admin(hub.url, token, [
+        'create-account',
+        '--kind',
+        'merchant',
+        '--name',
+        'Shop',
+        '--id',
+        'shop',
+      ]);
+      expect(shop.status).toBe(0);
+      expect(JSON.parse(shop.stdout)).toMatchObject({ id: 'shop', kind: 'merchant', balance: 0 });
+      const kid = await admin(hub.url, token, [
+        'create-account',
+        '--kind',
+        'person',
+        '--name',
+        'Kid',
+        '--id',
+        'kid',
+        '--per-payment-max',
+        '500',
+        '--blocked-categories',
+        'alcohol,tobacco',
+      ]);
+      expect(JSON.parse(kid.stdout)).toMatchObject({
+        limits: { perPaymentMax: 500 },
+        blockedCategories: ['alcohol', 'tobacco'],
+      });
+      const deposit = await admin(hub.url, token, [
+        'deposit',
+        '--account',
+        'kid',
+        '--amount',
+        '2500',
+      ]);
+      expect(JSON.parse(deposit.stdout)).toMatchObject({ balance: 2500, available: 2500 });
+      const till = await admin(hub.url, token, [
+        'create-client',
+        '--name',
+        'till',
+        '--role',
+        'merchant',
+        '--merchant',
+        'shop',
+      ]);
+      expect(JSON.parse(till.stdout).token).toMatch(/^fpk_/);
+      expect(till.stderr).toContain('shown once');
+      const shown = await admin(hub.url, token, ['show-account', '--account', 'kid']);
+      expect(JSON.parse(shown.stdout)).toMatchObject({ id: 'kid', balance: 2500, held: 0 });
+      const holds = await admin(hub.url, token, ['list-holds', '--payer', 'kid']);
+      expect(JSON.parse(holds.stdout)).toEqual({ items: [], nextCursor: null });
+      const refused = await admin(hub.url, token, [
+        'deposit',
+        '--account',
+        'kid',
+        '--amount',
+        '1.5',
+      ]);
+      expect(refused.status).toBe(2);
+      const missing = await admin(hub.url, token, ['show-account', '--account', 'nobody']);
+      expect(missing.status).toBe(1);
+      expect(missing.stderr).toContain('404 not_found');
+      const badToken = await admin(hub.url, 'wrong-token', ['show-account', '--account', 'kid']);
+      expect(badToken.stderr).toContain('401 unauthorized');
+    } finally {
+      hub.child.kill('SIGTERM');
+      expect(await hub.exited).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
