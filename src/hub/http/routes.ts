@@ -1,6 +1,8 @@
 // The hub's routes (API.md v1): each one authenticates, validates with the shared zod schemas,
 // runs the ledger inside one transaction, and answers with the contract's shapes and codes.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { StoreTx } from '../storage/port.ts';
+import type { ClientRecord, HoldRecord } from '../storage/records.ts';
 import { z } from 'zod';
 import * as api from '../../shared/hub-api.ts';
 import { listLimitDefault } from '../../shared/limits.ts';
@@ -167,6 +169,18 @@ function registerAccountRoutes(app: FastifyInstance, hub: HubContext): void {
 
 type HoldAction = 'increase' | 'settle' | 'release' | 'refunds' | 'events';
 
+interface HoldActionSpec<S extends z.ZodType> {
+  schema: S;
+  run: (tx: StoreTx, caller: ClientRecord, holdId: string, body: z.infer<S>) => Promise<HoldRecord>;
+}
+
+function action<S extends z.ZodType>(
+  schema: S,
+  run: HoldActionSpec<S>['run'],
+): HoldActionSpec<z.ZodType> {
+  return { schema, run: run as HoldActionSpec<z.ZodType>['run'] };
+}
+
 function registerHoldRoutes(app: FastifyInstance, hub: HubContext): void {
   app.post('/v1/holds', async (request, reply) => {
     const caller = await hub.authenticate(request);
@@ -178,54 +192,36 @@ function registerHoldRoutes(app: FastifyInstance, hub: HubContext): void {
     return send(reply, result);
   });
 
-  const actions: Record<HoldAction, (request: FastifyRequest, id: string) => Promise<unknown>> = {
-    increase: async (request, id) => {
-      const caller = await hub.authenticate(request);
-      const body = hub.parse(api.increaseHoldRequest, request.body);
-      return hub.idempotentWrite(request, caller, async (tx) => ({
-        status: 200,
-        body: holdView(await hub.ledger.increase(tx, caller, id, body.amount as Yen)),
-      }));
-    },
-    settle: async (request, id) => {
-      const caller = await hub.authenticate(request);
-      const body = hub.parse(api.settleHoldRequest, request.body);
-      return hub.idempotentWrite(request, caller, async (tx) => ({
-        status: 200,
-        body: holdView(
-          await hub.ledger.settle(tx, caller, id, body.amount as Yen, body.final === true),
-        ),
-      }));
-    },
-    release: async (request, id) => {
-      const caller = await hub.authenticate(request);
-      hub.parse(api.releaseHoldRequest, request.body ?? {});
-      return hub.idempotentWrite(request, caller, async (tx) => ({
-        status: 200,
-        body: holdView(await hub.ledger.release(tx, caller, id)),
-      }));
-    },
-    refunds: async (request, id) => {
-      const caller = await hub.authenticate(request);
-      const body = hub.parse(api.refundHoldRequest, request.body);
-      return hub.idempotentWrite(request, caller, async (tx) => ({
-        status: 200,
-        body: holdView(await hub.ledger.refund(tx, caller, id, body.amount as Yen)),
-      }));
-    },
-    events: async (request, id) => {
-      const caller = await hub.authenticate(request);
-      const body = hub.parse(api.holdEventRequest, request.body);
-      return hub.idempotentWrite(request, caller, async (tx) => ({
-        status: 200,
-        body: holdView(await hub.ledger.event(tx, caller, id, body)),
-      }));
-    },
+  // Each hold action: its body schema and the ledger step; authentication, idempotency and the
+  // answer's shape are the same for all of them.
+  const actions: { [A in HoldAction]: HoldActionSpec<z.ZodType> } = {
+    increase: action(api.increaseHoldRequest, (tx, caller, id, body) =>
+      hub.ledger.increase(tx, caller, id, body.amount as Yen),
+    ),
+    settle: action(api.settleHoldRequest, (tx, caller, id, body) =>
+      hub.ledger.settle(tx, caller, id, body.amount as Yen, body.final === true),
+    ),
+    release: action(api.releaseHoldRequest, (tx, caller, id) => hub.ledger.release(tx, caller, id)),
+    refunds: action(api.refundHoldRequest, (tx, caller, id, body) =>
+      hub.ledger.refund(tx, caller, id, body.amount as Yen),
+    ),
+    events: action(api.holdEventRequest, (tx, caller, id, body) =>
+      hub.ledger.event(tx, caller, id, body),
+    ),
   };
-  for (const [action, run] of Object.entries(actions)) {
-    app.post(`/v1/holds/:id/${action}`, async (request, reply) => {
+  for (const [name, spec] of Object.entries(actions)) {
+    app.post(`/v1/holds/:id/${name}`, async (request, reply) => {
+      const caller = await hub.authenticate(request);
       const { id } = hub.parse(idParams, request.params, 'path');
-      return send(reply, (await run(request, id)) as Parameters<typeof send>[1]);
+      const body: unknown = hub.parse(
+        spec.schema,
+        request.body ?? (name === 'release' ? {} : undefined),
+      );
+      const result = await hub.idempotentWrite(request, caller, async (tx) => ({
+        status: 200,
+        body: holdView(await spec.run(tx, caller, id, body)),
+      }));
+      return send(reply, result);
     });
   }
 
