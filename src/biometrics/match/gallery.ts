@@ -47,10 +47,32 @@ export interface GallerySearchResult {
 
 export type GalleryErrorCode = 'gallery_full';
 
+/**
+ * Runs the screening pass. The default runs it in this thread; a screener may split the pairs between
+ * threads (see parallel-screener.node.ts), which is why it also allocates the arrays it must share.
+ */
+export interface PairScreener {
+  allocate(length: number): Float64Array;
+  screen(options: {
+    packed: Float64Array;
+    levels: Float64Array;
+    dimension: number;
+    slots: number;
+    dots: Float64Array;
+  }): void;
+}
+
+export const inThreadScreener: PairScreener = {
+  allocate: (length) => new Float64Array(length),
+  screen: ({ packed, levels, dimension, slots, dots }) =>
+    screenPairs({ packed, levels, dimension, from: 0, to: slots, dots }),
+};
+
 export class Gallery {
   readonly dimension: number;
   readonly screening: boolean;
   readonly templatesMax: number;
+  #screener: PairScreener;
   #count = 0;
   #capacity: number;
   #vectors: Float32Array;
@@ -65,7 +87,7 @@ export class Gallery {
   #personIds: string[] = [];
   #personTemplates: Set<string>[] = [];
   #freePersonIndexes: number[] = [];
-  #integerDots = new Float64Array(0);
+  #integerDots: Float64Array = new Float64Array(0);
   #candidateRows = new Int32Array(1024);
   #candidateUpper = new Float64Array(1024);
 
@@ -74,6 +96,7 @@ export class Gallery {
     capacity?: number;
     screening?: boolean;
     templatesMax?: number;
+    screener?: PairScreener;
   }) {
     const { dimension } = options;
     assert(
@@ -96,7 +119,8 @@ export class Gallery {
     this.screening = options.screening ?? true;
     this.#capacity = capacity + (capacity % 2);
     this.#vectors = new Float32Array(this.#capacity * dimension);
-    this.#packed = new Float64Array(this.screening ? (this.#capacity * dimension) / 2 : 0);
+    this.#screener = options.screener ?? inThreadScreener;
+    this.#packed = this.#screener.allocate(this.screening ? (this.#capacity * dimension) / 2 : 0);
     this.#rowInvScale = new Float64Array(this.#capacity);
     this.#rowErr = new Float64Array(this.#capacity);
     this.#rowNorm = new Float64Array(this.#capacity);
@@ -249,9 +273,17 @@ export class Gallery {
     const count = this.#count;
     const probe = quantiseProbe(q, dim);
     const slots = (count + 1) >> 1;
-    if (this.#integerDots.length < 2 * slots) this.#integerDots = new Float64Array(this.#capacity);
+    if (this.#integerDots.length < 2 * slots) {
+      this.#integerDots = this.#screener.allocate(this.#capacity);
+    }
     const dots = this.#integerDots;
-    screenPairs(this.#packed, probe.levels, dim, slots, dots);
+    this.#screener.screen({
+      packed: this.#packed,
+      levels: probe.levels,
+      dimension: dim,
+      slots,
+      dots,
+    });
     const lower = new TopPersons(top.capacity);
     let lowerThreshold = Number.NEGATIVE_INFINITY;
     let candidates = 0;
@@ -372,7 +404,7 @@ export class Gallery {
     const dim = this.dimension;
     this.#vectors = copyInto(new Float32Array(capacity * dim), this.#vectors);
     this.#packed = copyInto(
-      new Float64Array(this.screening ? (capacity * dim) / 2 : 0),
+      this.#screener.allocate(this.screening ? (capacity * dim) / 2 : 0),
       this.#packed,
     );
     this.#rowInvScale = copyInto(new Float64Array(capacity), this.#rowInvScale);
@@ -450,15 +482,19 @@ class TopPersons {
 /**
  * The hot loop, kept small so the JIT keeps it tight: for each packed pair, one float64 multiply-add per
  * component scores both rows; the exact integer sum splits back into the two rows' dot products.
+ * Self-contained (2^26 written out, no module references): parallel-screener.node.ts ships its source
+ * text to worker threads.
  */
-function screenPairs(
-  packed: Float64Array,
-  levels: Float64Array,
-  dim: number,
-  slots: number,
-  dots: Float64Array,
-): void {
-  for (let slot = 0, o = 0; slot < slots; slot++, o += dim) {
+export function screenPairs(options: {
+  packed: Float64Array;
+  levels: Float64Array;
+  dimension: number;
+  from: number;
+  to: number;
+  dots: Float64Array;
+}): void {
+  const { packed, levels, dimension: dim, from, to, dots } = options;
+  for (let slot = from, o = from * dim; slot < to; slot++, o += dim) {
     let a0 = 0;
     let a1 = 0;
     let a2 = 0;
@@ -470,8 +506,8 @@ function screenPairs(
       a3 += (packed[o + j + 3] as number) * (levels[j + 3] as number);
     }
     const sum = a0 + a1 + (a2 + a3);
-    const high = Math.round(sum / fieldScale);
-    dots[2 * slot] = sum - high * fieldScale;
+    const high = Math.round(sum / 67_108_864);
+    dots[2 * slot] = sum - high * 67_108_864;
     dots[2 * slot + 1] = high;
   }
 }
