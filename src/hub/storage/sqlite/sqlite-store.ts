@@ -62,13 +62,16 @@ class SqliteReads implements StoreReader {
         'SELECT * FROM entries WHERE account_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
       ),
       dueAll: db.prepare<[number, number], { id: string }>(
-        "SELECT id FROM holds WHERE status = 'active' AND due_at <= ? ORDER BY due_at LIMIT ?",
+        "SELECT id FROM holds INDEXED BY holds_due WHERE status = 'active' AND due_at <= ? ORDER BY due_at LIMIT ?",
       ),
       dueHold: db.prepare<[string, number], { id: string }>(
         "SELECT id FROM holds WHERE id = ? AND status = 'active' AND due_at <= ?",
       ),
       dueAccount: db.prepare<[number, string, string, number], { id: string }>(
-        `SELECT id FROM holds WHERE status = 'active' AND due_at <= ? AND (payer = ? OR payee = ?)
+        // The due index stays small (active holds only, by deadline); the planner would otherwise
+        // walk every hold the account ever had through the payer index.
+        `SELECT id FROM holds INDEXED BY holds_due
+         WHERE status = 'active' AND due_at <= ? AND (payer = ? OR payee = ?)
          ORDER BY due_at LIMIT ?`,
       ),
     };
