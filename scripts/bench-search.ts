@@ -214,7 +214,7 @@ function mib(bytes: number): string {
 function printReport(report: SizeReport): void {
   const line = (name: string, t: Timing & { bytes: number }, extra = ''): void => {
     const times = `p50 ${t.p50.toFixed(2).padStart(7)} ms  p95 ${t.p95.toFixed(2).padStart(7)} ms`;
-    console.log(`  ${name.padEnd(24)} ${times}  memory ${mib(t.bytes).padStart(10)}${extra}`);
+    console.log(`  ${name.padEnd(27)} ${times}  memory ${mib(t.bytes).padStart(10)}${extra}`);
   };
   console.log(`${report.templates} templates, ${report.searches} searches, dimension ${dimension}`);
   const r = report.screened.rowsScoredExactlyMedian;
