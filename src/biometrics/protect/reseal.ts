@@ -17,6 +17,12 @@ export function resealTemplate(options: {
 }): Result<Uint8Array, TemplateSealErrorCode> {
   const { binding, dimension, rekeyer } = options;
   assert(rekeyer === undefined || rekeyer.dimension === dimension, 'rekeyer dimension');
+  assert(
+    rekeyer === undefined ||
+      binding.transformKeyId === undefined ||
+      binding.transformKeyId === rekeyer.fromKeyId,
+    'the rekeyer starts from the key the template is bound to',
+  );
   const opened = openTemplate({
     dataKey: options.fromDataKey,
     binding,
@@ -26,7 +32,16 @@ export function resealTemplate(options: {
   if (!opened.ok) return opened;
   const template = opened.value;
   const renewed = rekeyer === undefined ? template : rekeyer.rekey(template);
-  const sealed = sealTemplate({ dataKey: options.toDataKey, binding, template: renewed });
+  // A template bound to its transform key is re-bound to the new one.
+  const renewedBinding =
+    rekeyer !== undefined && binding.transformKeyId !== undefined
+      ? { ...binding, transformKeyId: rekeyer.toKeyId }
+      : binding;
+  const sealed = sealTemplate({
+    dataKey: options.toDataKey,
+    binding: renewedBinding,
+    template: renewed,
+  });
   template.fill(0);
   renewed.fill(0);
   return { ok: true, value: sealed };

@@ -23,6 +23,11 @@ export interface TemplateBinding {
   readonly personId: string;
   readonly templateId: string;
   readonly modelId: string;
+  /**
+   * The cancelable transform's keyId, when the hub records it: a template then cannot be opened as if it
+   * were under another transform key, which keeps a half-finished re-key from matching garbage.
+   */
+  readonly transformKeyId?: string;
 }
 
 export type TemplateSealErrorCode = 'sealed_template_malformed' | 'sealed_template_unauthentic';
@@ -98,17 +103,22 @@ export function openTemplate(options: {
 }
 
 /**
- * Canonical associated data: context, format version, then each id as u32 little-endian byte length
- * followed by its UTF-8 bytes. Length prefixes make ("ab","c") and ("a","bc") different.
+ * Canonical associated data: context, format version, then person id, template id, model id and
+ * transform key id (empty if absent), each as u32 little-endian byte length followed by its UTF-8
+ * bytes. Length prefixes make ("ab","c") and ("a","bc") different.
  */
 export function templateAssociatedData(binding: TemplateBinding): Uint8Array {
-  const fields = [binding.personId, binding.templateId, binding.modelId].map((id) => {
+  const ids = [binding.personId, binding.templateId, binding.modelId];
+  const fields = ids.map((id) => {
     assert(
       id.length > 0 && id.length <= templateBindingIdLengthMax,
       `binding ids must be 1..${templateBindingIdLengthMax} characters`,
     );
     return sodium.from_string(id);
   });
+  const keyId = binding.transformKeyId ?? '';
+  assert(keyId.length <= templateBindingIdLengthMax, 'transform key id length');
+  fields.push(sodium.from_string(keyId)); // empty when not recorded: still length-prefixed
   const context = sodium.from_string(associatedDataContext);
   const total = context.length + 1 + fields.reduce((sum, f) => sum + 4 + f.length, 0);
   const ad = new Uint8Array(total);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AssertionError } from '../../../src/shared/assert.ts';
 import { CancelableTransform } from '../../../src/biometrics/protect/cancelable-transform.ts';
 import { resealTemplate } from '../../../src/biometrics/protect/reseal.ts';
 import { sodium } from '../../../src/biometrics/protect/sodium.ts';
@@ -50,5 +51,34 @@ describe('reseal', () => {
     expect(opened.ok && opened.value).toEqual(template);
     const wrong = resealTemplate({ ...base, fromDataKey: newData });
     expect(!wrong.ok && wrong.error.code).toBe('sealed_template_unauthentic');
+  });
+});
+
+describe('reseal with the transform key id bound', () => {
+  it('re-binds to the new key id, and the old binding no longer opens it', () => {
+    const data = sodium.crypto_aead_xchacha20poly1305_ietf_keygen();
+    const oldT = CancelableTransform.fromKey({ key: sodium.randombytes_buf(32), dimension });
+    const newT = CancelableTransform.fromKey({ key: sodium.randombytes_buf(32), dimension });
+    const face = randomUnitVector(seededRandom(72), dimension);
+    const bound = { ...binding, transformKeyId: oldT.keyId };
+    const stored = sealTemplate({ dataKey: data, binding: bound, template: oldT.apply(face) });
+    const unbound = openTemplate({ dataKey: data, binding, sealed: stored, dimension });
+    expect(!unbound.ok && unbound.error.code).toBe('sealed_template_unauthentic');
+    const base = { sealed: stored, binding: bound, dimension, fromDataKey: data, toDataKey: data };
+    const renewed = resealTemplate({ ...base, rekeyer: oldT.rekeyerTo(newT) });
+    if (!renewed.ok) throw new Error(renewed.error.message);
+    const asNew = { ...binding, transformKeyId: newT.keyId };
+    const opened = openTemplate({
+      dataKey: data,
+      binding: asNew,
+      sealed: renewed.value,
+      dimension,
+    });
+    expect(opened.ok && cosine(opened.value, newT.apply(face))).toBeGreaterThan(1 - 1e-6);
+    const asOld = openTemplate({ dataKey: data, binding: bound, sealed: renewed.value, dimension });
+    expect(asOld.ok).toBe(false);
+    expect(() => resealTemplate({ ...base, rekeyer: newT.rekeyerTo(oldT) })).toThrow(
+      AssertionError,
+    );
   });
 });
