@@ -77,3 +77,10 @@ export const keyFileBytesMax = 1_024;
 export const galleryTemplatesMax = 2_000_000;
 export const galleryTopKMax = 100;
 export const galleryCapacityInitial = 1_024;
+
+// Calibration and face evaluation (scripts/calibrate.ts, eval-faces.ts).
+export const calibrationPairsMax = 200_000;
+export const calibrationImagesMax = 20_000;
+export const calibrationImageBytesMax = 33_554_432;
+export const calibrationCacheBytesMax = 268_435_456;
+export const trackingRedetectEveryFramesMax = 240;
