@@ -84,3 +84,15 @@ export const calibrationImagesMax = 20_000;
 export const calibrationImageBytesMax = 33_554_432;
 export const calibrationCacheBytesMax = 268_435_456;
 export const trackingRedetectEveryFramesMax = 240;
+
+// Active liveness and the replay harness.
+export const activeChallengesMax = 8;
+export const activeChallengeTimeLimitMsMax = 30_000;
+export const blinkBaselineWindowFramesMax = 600;
+export const replayFramesMax = 480;
+export const replaySegmentFrames = 48;
+export const replayFramesPerSecondMax = 30;
+export const replayVideoSecondsMax = 7_200;
+export const replayFolderFilesMax = 100_000;
+export const replayReportFramesMax = 8;
+export const replayReportFrameSidePixels = 320;
