@@ -124,6 +124,35 @@ function heapBytes(): number {
   return usage.heapUsed + usage.arrayBuffers;
 }
 
+function timed<T>(fn: () => T): { value: T; ms: number } {
+  const start = performance.now();
+  const value = fn();
+  return { value, ms: performance.now() - start };
+}
+
+/** Half random strangers, half second captures of enrolled faces (member plus noise, renormalised). */
+function makeProbes(options: {
+  source: Float32Array;
+  n: number;
+  count: number;
+  gaussian: () => number;
+}): Float32Array[] {
+  const { source, n, count, gaussian } = options;
+  const probes: Float32Array[] = [];
+  for (let i = 0; i < count; i++) {
+    const probe = new Float32Array(dimension);
+    if (i % 2 === 0) fillUnit(probe, 0, gaussian);
+    else {
+      const member = Math.floor((i * 7919) % n) * dimension;
+      for (let j = 0; j < dimension; j++) probe[j] = (source[member + j] ?? 0) + 0.05 * gaussian();
+      const norm = Math.hypot(...probe);
+      for (let j = 0; j < dimension; j++) probe[j] = (probe[j] ?? 0) / norm;
+    }
+    probes.push(probe);
+  }
+  return probes;
+}
+
 function benchSize(n: number, k: number, screener: ParallelScreener | null): SizeReport {
   const gaussian = makeGaussian(n);
   const source = new Float32Array(n * dimension);
@@ -144,19 +173,7 @@ function benchSize(n: number, k: number, screener: ParallelScreener | null): Siz
 
   const searches = n >= 1_000_000 ? 40 : n >= 100_000 ? 100 : 300;
   const warmup = 5;
-  const probes: Float32Array[] = [];
-  for (let i = 0; i < searches + warmup; i++) {
-    const probe = new Float32Array(dimension);
-    if (i % 2 === 0) fillUnit(probe, 0, gaussian);
-    else {
-      // A second capture of an enrolled face: the member plus noise, renormalised.
-      const member = Math.floor((i * 7919) % n) * dimension;
-      for (let j = 0; j < dimension; j++) probe[j] = (source[member + j] ?? 0) + 0.05 * gaussian();
-      const norm = Math.hypot(...probe);
-      for (let j = 0; j < dimension; j++) probe[j] = (probe[j] ?? 0) / norm;
-    }
-    probes.push(probe);
-  }
+  const probes = makeProbes({ source, n, count: searches + warmup, gaussian });
   const times = {
     screened: [] as number[],
     parallel: [] as number[],
@@ -166,27 +183,20 @@ function benchSize(n: number, k: number, screener: ParallelScreener | null): Siz
   const rescored: number[] = [];
   let agreement = 0;
   probes.forEach((probe, i) => {
-    let t = performance.now();
-    const a = screened.search(probe, k);
-    const ta = performance.now() - t;
-    t = performance.now();
-    const b = exact.search(probe, k);
-    const tb = performance.now() - t;
-    t = performance.now();
-    const c = baselineSearch(rows, probe, k);
-    const tc = performance.now() - t;
-    t = performance.now();
-    const d = parallel?.search(probe, k) ?? a;
-    const td = performance.now() - t;
+    const a = timed(() => screened.search(probe, k));
+    const d = timed(() => (parallel ?? screened).search(probe, k));
+    const b = timed(() => exact.search(probe, k));
+    const c = timed(() => baselineSearch(rows, probe, k));
     if (i < warmup) return;
-    times.screened.push(ta);
-    times.parallel.push(td);
-    times.exact.push(tb);
-    times.baseline.push(tc);
-    rescored.push(a.rowsScoredExactly);
-    const ids = (result: typeof a): string => result.candidates.map((x) => x.templateId).join();
-    const same = ids(a) === ids(b) && ids(a) === ids(d);
-    if (same && ids(a) === c.map((r) => `t${r}`).join()) agreement += 1;
+    times.screened.push(a.ms);
+    times.parallel.push(d.ms);
+    times.exact.push(b.ms);
+    times.baseline.push(c.ms);
+    rescored.push(a.value.rowsScoredExactly);
+    const ids = (result: typeof a.value): string =>
+      result.candidates.map((x) => x.templateId).join();
+    const same = ids(a.value) === ids(b.value) && ids(a.value) === ids(d.value);
+    if (same && ids(a.value) === c.value.map((r) => `t${r}`).join()) agreement += 1;
   });
   const s = percentiles(times.screened);
   const base = percentiles(times.baseline);
