@@ -4,7 +4,13 @@ import type { FastifyInstance } from 'fastify';
 import { expirySweepIntervalMs, idempotencyRetentionSeconds } from '../shared/limits.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { openDataDir } from './data-dir.ts';
-import { Ledger, type PaymentAuthorizations } from './ledger/ledger.ts';
+import { Ledger } from './ledger/ledger.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadHubKeys } from '../biometrics/protect/key-files.node.ts';
+import { IdentityService } from './identity/identity.ts';
+import { loadCalibration } from './identity/calibration.ts';
+import type { DataDir } from './data-dir.ts';
 import { SqliteHubStore } from './storage/sqlite/sqlite-store.ts';
 import { HubContext } from './http/context.ts';
 import { buildServer } from './http/server.ts';
@@ -21,7 +27,10 @@ export interface HubOptions {
   synchronous?: 'FULL' | 'NORMAL';
   requestsPerSecondPerClient?: number;
   sweeper?: boolean;
-  authorizations?: PaymentAuthorizations;
+  /** models/thresholds.json (or another): enables the Identity API for that model. */
+  calibrationFile?: string;
+  /** Payments at or above this amount need the PIN as well as the face. */
+  stepUpAmount?: number;
 }
 
 export interface RunningHub {
@@ -30,6 +39,7 @@ export interface RunningHub {
   app: FastifyInstance;
   context: HubContext;
   store: SqliteHubStore;
+  identity: IdentityService | undefined;
   /** Runs one expiry sweep now (the timer does this every expirySweepIntervalMs). */
   sweep(): Promise<number>;
   close(): Promise<void>;
@@ -60,6 +70,35 @@ async function ensureAdmin(context: HubContext, token: string): Promise<void> {
   });
 }
 
+export const defaultCalibrationFile = join(
+  import.meta.dirname,
+  '..',
+  '..',
+  'models',
+  'thresholds.json',
+);
+export const defaultStepUpAmount = 30_000;
+
+/** The identity module, when a calibration exists for a face model; its keys live in <data>/keys. */
+async function openIdentity(
+  options: HubOptions,
+  dir: DataDir,
+  store: SqliteHubStore,
+  clock: Clock,
+): Promise<IdentityService | undefined> {
+  const file = options.calibrationFile ?? defaultCalibrationFile;
+  if (!existsSync(file)) return undefined;
+  const keys = await loadHubKeys({ dir: join(dir.root, 'keys'), create: true });
+  if (!keys.ok) throw new Error(`hub keys: ${keys.error.message}`);
+  return IdentityService.open({
+    reader: store.reader,
+    keys: keys.value,
+    calibration: loadCalibration(file),
+    clock,
+    identity: { stepUpAmount: options.stepUpAmount ?? defaultStepUpAmount },
+  });
+}
+
 export async function startHub(options: HubOptions): Promise<RunningHub> {
   const clock = options.clock ?? systemClock;
   const dir = openDataDir(options.dataDir, { create: true });
@@ -69,12 +108,13 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     synchronous: options.synchronous ?? 'FULL',
     groupCommit: options.groupCommit ?? true,
   });
-  const ledger = new Ledger(clock, options.authorizations);
+  const identity = await openIdentity(options, dir, store, clock);
+  const ledger = new Ledger(clock, identity, identity);
   const context = new HubContext(store, ledger, clock, {
     requestsPerSecondPerClient: options.requestsPerSecondPerClient ?? 20_000,
   });
   if (options.adminToken !== undefined) await ensureAdmin(context, options.adminToken);
-  const app = buildServer(context);
+  const app = buildServer(context, { identity });
   await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
@@ -112,6 +152,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     app,
     context,
     store,
+    identity,
     sweep,
     close: async () => {
       timers.forEach((timer) => clearInterval(timer));

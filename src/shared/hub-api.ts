@@ -222,3 +222,100 @@ export const standingLimitSchema = z.object({
   createdAt: z.string(),
 });
 export type StandingLimitView = z.infer<typeof standingLimitSchema>;
+
+// ---- Identity (enrolment, identification, PIN) ----------------------------------------------
+
+const base64Schema = z.string().regex(/^[A-Za-z0-9+/_-]+={0,2}$/, 'base64');
+const isoDateSchema = z.iso.date();
+
+export const idDocumentTypes = [
+  'my_number_card',
+  'drivers_licence',
+  'passport',
+  'residence_card',
+] as const;
+
+export const createPersonRequest = z.strictObject({
+  displayName: text(L.nameLengthMax),
+  dateOfBirth: isoDateSchema,
+  accountId: accountIdSchema,
+  idDocument: z.strictObject({
+    type: z.enum(idDocumentTypes),
+    numberHash: z
+      .string()
+      .min(16)
+      .max(128)
+      .regex(/^[A-Za-z0-9+/_=-]+$/),
+    verifiedBy: text(L.nameLengthMax),
+  }),
+  guardianPersonId: z.string().min(1).max(L.idLengthMax).optional(),
+  requirePin: z.boolean().optional(),
+  sealedPin: base64Schema.max(1024),
+});
+export type CreatePersonRequest = z.infer<typeof createPersonRequest>;
+
+export const personSchema = z.object({
+  id: z.string(),
+  displayNameMasked: z.string(),
+  accountId: z.string(),
+  child: z.boolean(),
+  requirePin: z.boolean(),
+  guardianPersonId: z.string().nullable(),
+  idDocument: z.object({ type: z.string(), verifiedBy: z.string() }),
+  templates: z.number().int(),
+  createdAt: z.string(),
+});
+export type PersonView = z.infer<typeof personSchema>;
+
+export const addTemplatesRequest = z.strictObject({
+  modelId: text(128),
+  sealedTemplates: z.array(base64Schema.max(4096)).min(1).max(L.templatesPerPersonMax),
+});
+export const addedTemplatesSchema = z.object({
+  personId: z.string(),
+  templateIds: z.array(z.string()),
+  templates: z.number().int(),
+});
+
+export const livenessSchema = z.strictObject({
+  passed: z.boolean(),
+  score: z.number().min(0).max(1).optional(),
+  checks: z.array(text(64)).max(16).optional(),
+  reasons: z.array(text(128)).max(16).optional(),
+});
+
+export const identifyRequest = z.strictObject({
+  modelId: text(128),
+  sealedProbe: base64Schema.max(4096),
+  liveness: livenessSchema,
+  payee: accountIdSchema,
+  amount: amountSchema,
+});
+export type IdentifyRequest = z.infer<typeof identifyRequest>;
+
+export const identifyResponseSchema = z.object({
+  match: z
+    .object({
+      personId: z.string(),
+      displayNameMasked: z.string(),
+      score: z.number(),
+      margin: z.number().nullable(),
+    })
+    .nullable(),
+  pinRequired: z.boolean(),
+  authorization: z.string().optional(),
+  authorizationExpiresAt: z.string().optional(),
+});
+export type IdentifyResponse = z.infer<typeof identifyResponseSchema>;
+
+export const verifyPinRequest = z.strictObject({
+  personId: z.string().min(1).max(L.idLengthMax),
+  sealedPin: base64Schema.max(1024),
+  payee: accountIdSchema,
+  amount: amountSchema,
+});
+export const authorizationSchema = z.object({
+  authorization: z.string(),
+  authorizationExpiresAt: z.string(),
+});
+export const hubKeySchema = z.object({ publicKey: z.string() });

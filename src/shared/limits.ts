@@ -32,6 +32,18 @@ export const expirySweepIntervalMs = 500;
 export const accountDailyWindowSeconds = 86_400;
 export const standingLimitLifetimeSecondsMax = 5 * 31_536_000;
 
+// Identity in the hub.
+export const templatesPerPersonMax = 10;
+export const paymentAuthorizationLifetimeMs = 120_000;
+export const pinAttemptsMax = 3;
+export const identificationMemoryMs = 120_000;
+export const identificationsRememberedMax = 10_000;
+export const identifyCandidatesK = 5;
+/** Under this age an account is a child's: face + 4-digit PIN always. */
+export const adultAgeYears = 18;
+/** Target: a stranger is taken for an enrolled person at most once in this many payments. */
+export const falsePaymentRateMax = 1e-5;
+
 // Liveness.
 export const padImageSideMinPixels = 32;
 export const padImageSideMaxPixels = 8192;

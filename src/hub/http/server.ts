@@ -6,6 +6,8 @@ import { requestBodyBytesMax } from '../../shared/limits.ts';
 import { HubError } from '../errors.ts';
 import { errorBody, type HubContext } from './context.ts';
 import { registerRoutes } from './routes.ts';
+import { registerIdentityRoutes } from '../identity/routes.ts';
+import type { IdentityService } from '../identity/identity.ts';
 
 function fastifyErrorToHubError(error: {
   statusCode?: number;
@@ -23,7 +25,7 @@ function fastifyErrorToHubError(error: {
 
 export function buildServer(
   hub: HubContext,
-  options: { logErrors?: boolean } = {},
+  options: { logErrors?: boolean; identity?: IdentityService | undefined } = {},
 ): FastifyInstance {
   const app = Fastify({
     bodyLimit: requestBodyBytesMax,
@@ -60,5 +62,6 @@ export function buildServer(
       ),
   );
   registerRoutes(app, hub);
+  registerIdentityRoutes(app, hub, options.identity);
   return app;
 }

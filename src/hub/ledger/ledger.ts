@@ -28,6 +28,7 @@ import {
 import { refuse } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Clock } from '../clock.ts';
+import { categoryMinimumAgeYears } from '../identity/people.ts';
 import { chooseRule, expandTemplate, expiryRule, validateRules } from './rules.ts';
 import * as T from './transitions.ts';
 
@@ -39,6 +40,16 @@ export interface PaymentAuthorizations {
     bound: { payer: string; payee: string; amount: Yen; at: number },
   ): Promise<'ok' | 'invalid'>;
 }
+
+/** Whether the payer is old enough for an age-restricted category (Identity: verified date of birth). */
+export interface AgeVerifier {
+  ageAllows(tx: StoreTx, payerAccountId: string, category: string, at: number): Promise<boolean>;
+}
+
+/** Without an identity module no date of birth is verified: restricted categories are refused. */
+export const noAgeVerification: AgeVerifier = {
+  ageAllows: async (_tx, _payer, category) => categoryMinimumAgeYears[category] === undefined,
+};
 
 /** Used until an identity module issues authorisations: no token can be valid. */
 export const noPaymentAuthorizations: PaymentAuthorizations = {
@@ -61,6 +72,7 @@ export class Ledger {
   constructor(
     private readonly clock: Clock,
     private readonly authorizations: PaymentAuthorizations = noPaymentAuthorizations,
+    private readonly ages: AgeVerifier = noAgeVerification,
   ) {}
 
   now(): number {
@@ -570,6 +582,12 @@ export class Ledger {
   ): Promise<void> {
     if (change.category !== undefined && payer.blockedCategories.includes(change.category)) {
       refuse('category_blocked', `the payer blocks category ${change.category}`);
+    }
+    if (
+      change.category !== undefined &&
+      !(await this.ages.ageAllows(tx, payer.id, change.category, change.at))
+    ) {
+      refuse('age_restricted', `the payer is not verified old enough for ${change.category}`);
     }
     const { perPaymentMax, dailyMax } = payer.limits;
     if (perPaymentMax !== undefined && change.total > perPaymentMax) {

@@ -12,6 +12,11 @@ import type {
   StoredResponse,
   TransferRecord,
 } from './records.ts';
+import type {
+  PaymentAuthorizationRecord,
+  PersonRecord,
+  TemplateRecord,
+} from './identity-records.ts';
 
 export interface AuditAppend {
   at: number;
@@ -51,8 +56,27 @@ export interface StoreReader {
   ): Promise<string[]>;
 }
 
+/** Identity reads (persons and templates); the plain templates never leave the identity module. */
+export interface IdentityReader {
+  getPerson(id: string): Promise<PersonRecord | undefined>;
+  findPersonByAccount(accountId: string): Promise<PersonRecord | undefined>;
+  findPersonByDocument(numberHash: string): Promise<PersonRecord | undefined>;
+  listTemplates(afterId: string, limit: number): Promise<TemplateRecord[]>;
+  countTemplates(personId: string): Promise<number>;
+}
+
 /** One write transaction. Every method sees the transaction's own earlier writes. */
-export interface StoreTx extends StoreReader {
+export interface StoreTx extends StoreReader, IdentityReader {
+  insertPerson(person: PersonRecord): Promise<void>;
+  /** Sets the PIN failure count (after a verification, or an officer's unlock). */
+  setPinFailures(personId: string, failures: number): Promise<void>;
+  /** Deletes the person, their templates and authorizations; returns the template ids destroyed. */
+  deletePerson(personId: string): Promise<string[]>;
+  insertTemplate(template: TemplateRecord): Promise<void>;
+  replaceTemplateSeal(id: string, sealed: Uint8Array, transformKeyId: string): Promise<void>;
+  insertAuthorization(authorization: PaymentAuthorizationRecord): Promise<void>;
+  getAuthorization(tokenHash: Uint8Array): Promise<PaymentAuthorizationRecord | undefined>;
+  markAuthorizationUsed(tokenHash: Uint8Array, at: number): Promise<void>;
   insertClient(client: ClientRecord): Promise<void>;
   insertAccount(account: AccountRecord): Promise<void>;
   insertHold(hold: HoldRecord): Promise<void>;
@@ -79,7 +103,7 @@ export interface StoreTx extends StoreReader {
 }
 
 export interface HubStore {
-  readonly reader: StoreReader;
+  readonly reader: StoreReader & IdentityReader;
   /** Runs `job` in a write transaction; resolves only once that transaction is durably committed. */
   write<T>(job: (tx: StoreTx) => Promise<T>): Promise<T>;
   deleteStoredResponsesBefore(at: number): Promise<number>;

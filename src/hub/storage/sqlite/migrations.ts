@@ -122,6 +122,46 @@ export const migrations: ReadonlyArray<(db: Database.Database) => void> = [
       CREATE INDEX holds_pair_created ON holds (payer, payee, created_at);
     `);
   },
+  function v3Identity(db) {
+    db.exec(`
+      CREATE TABLE persons (
+        id TEXT PRIMARY KEY,
+        display_name TEXT NOT NULL,
+        date_of_birth TEXT NOT NULL,
+        account_id TEXT NOT NULL UNIQUE REFERENCES accounts (id),
+        id_document_type TEXT NOT NULL,
+        id_document_number_hash TEXT NOT NULL UNIQUE,
+        id_document_verified_by TEXT NOT NULL,
+        guardian_person_id TEXT REFERENCES persons (id),
+        require_pin INTEGER NOT NULL CHECK (require_pin IN (0, 1)),
+        pin_verifier TEXT NOT NULL,
+        pin_failures INTEGER NOT NULL CHECK (pin_failures >= 0),
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE templates (
+        id TEXT PRIMARY KEY,
+        person_id TEXT NOT NULL REFERENCES persons (id),
+        model_id TEXT NOT NULL,
+        transform_key_id TEXT NOT NULL,
+        sealed BLOB NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX templates_person ON templates (person_id);
+      CREATE TABLE payment_authorizations (
+        token_hash BLOB PRIMARY KEY,
+        person_id TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        payee TEXT NOT NULL,
+        max_amount INTEGER NOT NULL CHECK (max_amount > 0),
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX payment_authorizations_expiry ON payment_authorizations (expires_at);
+    `);
+  },
 ];
 
 export class DatabaseTooNewError extends Error {

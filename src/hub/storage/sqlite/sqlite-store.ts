@@ -5,7 +5,14 @@ import { assert } from '../../../shared/assert.ts';
 import { yen, type Yen } from '../../../shared/money.ts';
 import { writeBatchJobsMax } from '../../../shared/limits.ts';
 import { genesisHash, linkAuditRow } from '../../audit/chain.ts';
-import type { AuditAppend, HoldListFilter, HubStore, StoreReader, StoreTx } from '../port.ts';
+import type {
+  AuditAppend,
+  HoldListFilter,
+  HubStore,
+  IdentityReader,
+  StoreReader,
+  StoreTx,
+} from '../port.ts';
 import type {
   AccountRecord,
   AuditRecord,
@@ -17,6 +24,20 @@ import type {
   TransferRecord,
 } from '../records.ts';
 import { migrate } from './migrations.ts';
+import type {
+  PaymentAuthorizationRecord,
+  PersonRecord,
+  TemplateRecord,
+} from '../identity-records.ts';
+import {
+  authorizationFromRow,
+  personFromRow,
+  personToParams,
+  templateFromRow,
+  type AuthorizationRow,
+  type PersonRow,
+  type TemplateRow,
+} from './identity-rows.ts';
 import {
   accountFromRow,
   clientFromRow,
@@ -44,13 +65,15 @@ function openConnection(file: string, options: { readonly: boolean; synchronous:
   if (!options.readonly) {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous}`);
+    // Erased templates and PIN verifiers are overwritten on disk, not just unlinked from the b-tree.
+    db.pragma('secure_delete = ON');
   }
   db.pragma('foreign_keys = ON');
   return db;
 }
 
 /** Reads over one connection; used by the reader (committed state) and inside write transactions. */
-class SqliteReads implements StoreReader {
+class SqliteReads implements StoreReader, IdentityReader {
   protected readonly q;
   constructor(protected readonly db: Database.Database) {
     this.q = {
@@ -60,6 +83,19 @@ class SqliteReads implements StoreReader {
       hold: db.prepare<[string], HoldRow>('SELECT * FROM holds WHERE id = ?'),
       entries: db.prepare<[string, number, number], EntryRow>(
         'SELECT * FROM entries WHERE account_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
+      ),
+      person: db.prepare<[string], PersonRow>('SELECT * FROM persons WHERE id = ?'),
+      personByAccount: db.prepare<[string], PersonRow>(
+        'SELECT * FROM persons WHERE account_id = ?',
+      ),
+      personByDocument: db.prepare<[string], PersonRow>(
+        'SELECT * FROM persons WHERE id_document_number_hash = ?',
+      ),
+      templates: db.prepare<[string, number], TemplateRow>(
+        'SELECT * FROM templates WHERE id > ? ORDER BY id LIMIT ?',
+      ),
+      countTemplates: db.prepare<[string], { n: number }>(
+        'SELECT COUNT(*) AS n FROM templates WHERE person_id = ?',
       ),
       dueAll: db.prepare<[number, number], { id: string }>(
         "SELECT id FROM holds INDEXED BY holds_due WHERE status = 'active' AND due_at <= ? ORDER BY due_at LIMIT ?",
@@ -77,6 +113,24 @@ class SqliteReads implements StoreReader {
     };
   }
 
+  async getPerson(id: string): Promise<PersonRecord | undefined> {
+    const row = this.q.person.get(id);
+    return row === undefined ? undefined : personFromRow(row);
+  }
+  async findPersonByAccount(accountId: string): Promise<PersonRecord | undefined> {
+    const row = this.q.personByAccount.get(accountId);
+    return row === undefined ? undefined : personFromRow(row);
+  }
+  async findPersonByDocument(numberHash: string): Promise<PersonRecord | undefined> {
+    const row = this.q.personByDocument.get(numberHash);
+    return row === undefined ? undefined : personFromRow(row);
+  }
+  async listTemplates(afterId: string, limit: number): Promise<TemplateRecord[]> {
+    return this.q.templates.all(afterId, limit).map(templateFromRow);
+  }
+  async countTemplates(personId: string): Promise<number> {
+    return this.q.countTemplates.get(personId)?.n ?? 0;
+  }
   async findClientByTokenHash(tokenHash: Uint8Array): Promise<ClientRecord | undefined> {
     const row = this.q.clientByToken.get(Buffer.from(tokenHash));
     return row === undefined ? undefined : clientFromRow(row);
@@ -196,6 +250,47 @@ class SqliteTx extends SqliteReads implements StoreTx {
         `SELECT * FROM standing_limits WHERE payer = ? AND payee = ? AND expires_at > ?
          ORDER BY created_at DESC LIMIT 1`,
       ),
+      insertPerson: db.prepare(
+        `INSERT INTO persons (id, display_name, date_of_birth, account_id, id_document_type,
+           id_document_number_hash, id_document_verified_by, guardian_person_id, require_pin, pin_verifier,
+           pin_failures, created_by, created_at)
+         VALUES (@id, @display_name, @date_of_birth, @account_id, @id_document_type, @id_document_number_hash,
+           @id_document_verified_by, @guardian_person_id, @require_pin, @pin_verifier, @pin_failures,
+           @created_by, @created_at)`,
+      ),
+      setPinFailures: db.prepare<[number, string]>(
+        'UPDATE persons SET pin_failures = ? WHERE id = ?',
+      ),
+      templateIdsOf: db.prepare<[string], { id: string }>(
+        'SELECT id FROM templates WHERE person_id = ?',
+      ),
+      deleteTemplatesOf: db.prepare<[string]>('DELETE FROM templates WHERE person_id = ?'),
+      deleteAuthorizationsOf: db.prepare<[string]>(
+        'DELETE FROM payment_authorizations WHERE person_id = ?',
+      ),
+      clearGuardian: db.prepare<[string]>(
+        'UPDATE persons SET guardian_person_id = NULL WHERE guardian_person_id = ?',
+      ),
+      deletePerson: db.prepare<[string]>('DELETE FROM persons WHERE id = ?'),
+      insertTemplate: db.prepare(
+        `INSERT INTO templates (id, person_id, model_id, transform_key_id, sealed, created_at)
+         VALUES (@id, @personId, @modelId, @transformKeyId, @sealed, @createdAt)`,
+      ),
+      replaceTemplateSeal: db.prepare<[Buffer, string, string]>(
+        'UPDATE templates SET sealed = ?, transform_key_id = ? WHERE id = ?',
+      ),
+      insertAuthorization: db.prepare(
+        `INSERT INTO payment_authorizations (token_hash, person_id, account_id, payee, max_amount, expires_at,
+           used_at, created_by, created_at)
+         VALUES (@tokenHash, @personId, @accountId, @payee, @maxAmount, @expiresAt, @usedAt, @createdBy,
+           @createdAt)`,
+      ),
+      getAuthorization: db.prepare<[Buffer], AuthorizationRow>(
+        'SELECT * FROM payment_authorizations WHERE token_hash = ?',
+      ),
+      markAuthorizationUsed: db.prepare<[number, Buffer]>(
+        'UPDATE payment_authorizations SET used_at = ? WHERE token_hash = ? AND used_at IS NULL',
+      ),
       getResponse: db.prepare<
         [string, string],
         { request_hash: Buffer; status: number; body: string; created_at: number }
@@ -215,6 +310,38 @@ class SqliteTx extends SqliteReads implements StoreTx {
     };
   }
 
+  async insertPerson(person: PersonRecord): Promise<void> {
+    this.w.insertPerson.run(personToParams(person));
+  }
+  async setPinFailures(personId: string, failures: number): Promise<void> {
+    assert(this.w.setPinFailures.run(failures, personId).changes === 1, 'person exists');
+  }
+  async deletePerson(personId: string): Promise<string[]> {
+    const ids = this.w.templateIdsOf.all(personId).map((row) => row.id);
+    this.w.deleteTemplatesOf.run(personId);
+    this.w.deleteAuthorizationsOf.run(personId);
+    this.w.clearGuardian.run(personId);
+    assert(this.w.deletePerson.run(personId).changes === 1, 'person exists');
+    return ids;
+  }
+  async insertTemplate(template: TemplateRecord): Promise<void> {
+    this.w.insertTemplate.run({ ...template, sealed: Buffer.from(template.sealed) });
+  }
+  async replaceTemplateSeal(id: string, sealed: Uint8Array, transformKeyId: string): Promise<void> {
+    const result = this.w.replaceTemplateSeal.run(Buffer.from(sealed), transformKeyId, id);
+    assert(result.changes === 1, `template ${id} exists`);
+  }
+  async insertAuthorization(a: PaymentAuthorizationRecord): Promise<void> {
+    this.w.insertAuthorization.run({ ...a, tokenHash: Buffer.from(a.tokenHash) });
+  }
+  async getAuthorization(tokenHash: Uint8Array): Promise<PaymentAuthorizationRecord | undefined> {
+    const row = this.w.getAuthorization.get(Buffer.from(tokenHash));
+    return row === undefined ? undefined : authorizationFromRow(row);
+  }
+  async markAuthorizationUsed(tokenHash: Uint8Array, at: number): Promise<void> {
+    const result = this.w.markAuthorizationUsed.run(at, Buffer.from(tokenHash));
+    assert(result.changes === 1, 'an authorization is used once');
+  }
   async insertClient(client: ClientRecord): Promise<void> {
     this.w.insertClient.run({
       ...client,
@@ -369,7 +496,7 @@ interface QueuedJob {
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 export class SqliteHubStore implements HubStore {
-  readonly reader: StoreReader;
+  readonly reader: StoreReader & IdentityReader;
   private readonly writeDb: Database.Database;
   private readonly readDb: Database.Database;
   private readonly tx: SqliteTx;

@@ -1,0 +1,532 @@
+// The hub's identity module: enrolment, 1:N identification, PIN verification and payment
+// authorizations. Plain templates and keys exist only here; templates are sealed at rest.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { assert } from '../../shared/assert.ts';
+import {
+  identificationMemoryMs,
+  identificationsRememberedMax,
+  identifyCandidatesK,
+  paymentAuthorizationLifetimeMs,
+  pinAttemptsMax,
+  templatesPerPersonMax,
+} from '../../shared/limits.ts';
+import type { Yen } from '../../shared/money.ts';
+import type { CreatePersonRequest, IdentifyRequest } from '../../shared/hub-api.ts';
+import { Gallery } from '../../biometrics/match/gallery.ts';
+import { ReplayGuard, openPin, openProbe } from '../../biometrics/protect/probe-seal.ts';
+import type { HubKeys } from '../../biometrics/protect/key-files.node.ts';
+import { openTemplate, sealTemplate } from '../../biometrics/protect/template-seal.ts';
+import { checkPinPolicy, createPinVerifier, verifyPin } from '../../biometrics/protect/pin.ts';
+import { transformKeyId } from '../../biometrics/protect/cancelable-transform.ts';
+import { sodium } from '../../biometrics/protect/sodium.ts';
+import type { EnvelopeErrorCode } from '../../biometrics/protect/probe-seal.ts';
+import type { StoreReader, IdentityReader, StoreTx } from '../storage/port.ts';
+import type { ClientRecord } from '../storage/records.ts';
+import type { PersonRecord } from '../storage/identity-records.ts';
+import type { Clock } from '../clock.ts';
+import { refuse } from '../errors.ts';
+import { newId } from '../ids.ts';
+import type { AgeVerifier, PaymentAuthorizations } from '../ledger/ledger.ts';
+import { faceAloneSuffices, type IdentityCalibration } from './calibration.ts';
+import { ageYears, categoryMinimumAgeYears, isChild, maskDisplayName } from './people.ts';
+
+export interface IdentityOptions {
+  /** Amounts at or above this always need the PIN as well as the face. */
+  stepUpAmount: number;
+}
+
+interface Identification {
+  clientId: string;
+  payee: string;
+  amount: number;
+  personIds: Set<string>;
+  at: number;
+}
+
+function fromBase64(value: string): Uint8Array {
+  try {
+    return sodium.from_base64(value.replace(/=+$/u, ''), sodium.base64_variants.URLSAFE_NO_PADDING);
+  } catch {
+    try {
+      return new Uint8Array(Buffer.from(value, 'base64'));
+    } catch {
+      refuse('invalid_request', 'not base64');
+    }
+  }
+}
+
+function envelopeRefusal(code: EnvelopeErrorCode, message: string): never {
+  refuse(code === 'probe_rate_limited' ? 'rate_limited' : code, message);
+}
+
+function tokenHash(token: string): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(token, 'utf8').digest());
+}
+
+export class IdentityService implements PaymentAuthorizations, AgeVerifier {
+  readonly gallery: Gallery;
+  private readonly replayGuard = new ReplayGuard();
+  private readonly identifications = new Map<string, Identification>();
+  private readonly keyId: string;
+
+  private constructor(
+    private readonly keys: HubKeys,
+    readonly calibration: IdentityCalibration,
+    private readonly clock: Clock,
+    private readonly options: IdentityOptions,
+  ) {
+    this.gallery = new Gallery({ dimension: calibration.dimension });
+    this.keyId = transformKeyId(keys.transformKey);
+  }
+
+  /** Opens every stored template of the calibrated model into the in-memory gallery. */
+  static async open(options: {
+    reader: StoreReader & IdentityReader;
+    keys: HubKeys;
+    calibration: IdentityCalibration;
+    clock: Clock;
+    identity: IdentityOptions;
+  }): Promise<IdentityService> {
+    await sodium.ready;
+    const service = new IdentityService(
+      options.keys,
+      options.calibration,
+      options.clock,
+      options.identity,
+    );
+    let after = '';
+    for (;;) {
+      const page = await options.reader.listTemplates(after, 1000);
+      if (page.length === 0) break;
+      for (const row of page) {
+        after = row.id;
+        if (row.modelId !== service.calibration.modelId) continue;
+        assert(
+          row.transformKeyId === service.keyId,
+          `template ${row.id} is under another transform key`,
+        );
+        const opened = openTemplate({
+          dataKey: service.keys.dataKey,
+          binding: {
+            personId: row.personId,
+            templateId: row.id,
+            modelId: row.modelId,
+            transformKeyId: row.transformKeyId,
+          },
+          sealed: row.sealed,
+          dimension: service.calibration.dimension,
+        });
+        assert(opened.ok, `template ${row.id} does not open: the data key or the row is wrong`);
+        const added = service.gallery.add({
+          personId: row.personId,
+          templateId: row.id,
+          template: opened.value,
+        });
+        assert(added.ok, 'the gallery holds every stored template');
+        opened.value.fill(0);
+      }
+    }
+    return service;
+  }
+
+  hubPublicKey(): string {
+    return Buffer.from(this.keys.hubBox.publicKey).toString('base64');
+  }
+
+  // ---- enrolment -------------------------------------------------------------------------------
+
+  /** Outside any transaction (Argon2id is slow): opens the sealed PIN, checks policy, makes the verifier. */
+  preparePin(sealedPin: string, context: { dateOfBirth: string }): string {
+    const opened = openPin({
+      sealed: fromBase64(sealedPin),
+      hubKeyPair: this.keys.hubBox,
+      replayGuard: this.replayGuard,
+      nowMs: this.clock.now(),
+      purpose: 'enrol',
+    });
+    if (!opened.ok) envelopeRefusal(opened.error.code, opened.error.message);
+    const pin = Buffer.from(opened.value.pin).toString('utf8');
+    const child = isChild(context.dateOfBirth, this.clock.now());
+    const policy = checkPinPolicy(pin, { child, dateOfBirth: context.dateOfBirth });
+    if (!policy.ok) {
+      sodium.memzero(opened.value.pin);
+      refuse('pin_rejected', policy.error.message);
+    }
+    const verifier = createPinVerifier({ pin: opened.value.pin, pepper: this.keys.pinPepper });
+    sodium.memzero(opened.value.pin);
+    return verifier;
+  }
+
+  async createPerson(
+    tx: StoreTx,
+    caller: ClientRecord,
+    request: CreatePersonRequest,
+    pinVerifier: string,
+  ): Promise<PersonRecord> {
+    const at = this.clock.now();
+    const age = ageYears(request.dateOfBirth, at);
+    if (age < 0 || age > 130)
+      refuse('invalid_request', 'dateOfBirth is not a plausible verified date');
+    const account = await tx.getAccount(request.accountId);
+    if (account === undefined || account.kind !== 'person')
+      refuse('not_found', `person account ${request.accountId} not found`);
+    if ((await tx.findPersonByAccount(request.accountId)) !== undefined) {
+      refuse('duplicate_enrolment', 'this account already belongs to an enrolled person');
+    }
+    if ((await tx.findPersonByDocument(request.idDocument.numberHash)) !== undefined) {
+      refuse('duplicate_enrolment', 'this ID document is already enrolled');
+    }
+    if (request.guardianPersonId !== undefined) {
+      const guardian = await tx.getPerson(request.guardianPersonId);
+      if (guardian === undefined) refuse('not_found', 'guardian person not found');
+      if (isChild(guardian.dateOfBirth, at))
+        refuse('invalid_request', 'a guardian must be an adult');
+    }
+    const person: PersonRecord = {
+      id: newId('per'),
+      displayName: request.displayName,
+      dateOfBirth: request.dateOfBirth,
+      accountId: request.accountId,
+      idDocument: request.idDocument,
+      guardianPersonId: request.guardianPersonId ?? null,
+      requirePin: request.requirePin ?? false,
+      pinVerifier,
+      pinFailures: 0,
+      createdBy: caller.id,
+      createdAt: at,
+    };
+    await tx.insertPerson(person);
+    await tx.appendAudit({
+      at,
+      kind: 'person.enrolled',
+      subject: person.id,
+      actor: caller.id,
+      data: { accountId: person.accountId, document: person.idDocument.type },
+    });
+    return person;
+  }
+
+  /**
+   * Opens the sealed templates, refuses a face that is already someone else's (duplicate enrolment)
+   * or that does not match the person's other templates, seals and stores them, and adds them to the
+   * gallery. Returns the ids added so a caller can take them out again if the commit fails.
+   */
+  async addTemplates(
+    tx: StoreTx,
+    caller: ClientRecord,
+    personId: string,
+    modelId: string,
+    sealedTemplates: string[],
+  ): Promise<{ templateIds: string[]; templates: number }> {
+    if (modelId !== this.calibration.modelId)
+      refuse('model_not_calibrated', `no calibrated threshold for model ${modelId}`);
+    const person = await tx.getPerson(personId);
+    if (person === undefined) refuse('not_found', `person ${personId} not found`);
+    const existing = await tx.countTemplates(personId);
+    if (existing + sealedTemplates.length > templatesPerPersonMax) {
+      refuse('invalid_request', `a person has at most ${templatesPerPersonMax} templates`);
+    }
+    const templates = sealedTemplates.map((sealed) => this.openProbeOrRefuse(sealed, modelId));
+    try {
+      this.refuseDuplicateOrMismatch(personId, templates, existing);
+      const at = this.clock.now();
+      const templateIds: string[] = [];
+      for (const template of templates) {
+        const id = newId('tpl');
+        const binding = { personId, templateId: id, modelId, transformKeyId: this.keyId };
+        await tx.insertTemplate({
+          id,
+          personId,
+          modelId,
+          transformKeyId: this.keyId,
+          sealed: sealTemplate({ dataKey: this.keys.dataKey, binding, template }),
+          createdAt: at,
+        });
+        templateIds.push(id);
+      }
+      await tx.appendAudit({
+        at,
+        kind: 'person.templates_added',
+        subject: personId,
+        actor: caller.id,
+        data: { count: templates.length, modelId },
+      });
+      for (const [i, template] of templates.entries()) {
+        const added = this.gallery.add({ personId, templateId: templateIds[i] ?? '', template });
+        if (!added.ok) refuse('unavailable', 'the gallery is full');
+      }
+      return { templateIds, templates: existing + templates.length };
+    } finally {
+      templates.forEach((t) => t.fill(0));
+    }
+  }
+
+  private refuseDuplicateOrMismatch(
+    personId: string,
+    templates: Float32Array[],
+    existing: number,
+  ): void {
+    const threshold = this.calibration.threshold;
+    for (const template of templates) {
+      const found = this.gallery.search(template, Math.min(identifyCandidatesK, 100));
+      const other = found.candidates.find((c) => c.personId !== personId && c.score >= threshold);
+      if (other !== undefined)
+        refuse('duplicate_enrolment', 'this face is already enrolled for another person');
+      const own = found.candidates.find((c) => c.personId === personId);
+      if (existing > 0 && (own === undefined || own.score < threshold)) {
+        refuse('invalid_request', "this face does not match the person's enrolled face");
+      }
+    }
+    const [first, ...rest] = templates;
+    for (const template of rest) {
+      if (first !== undefined && cosine(first, template) < threshold) {
+        refuse('invalid_request', 'the templates sent together are not of one face');
+      }
+    }
+  }
+
+  async deletePerson(tx: StoreTx, caller: ClientRecord, personId: string): Promise<string[]> {
+    const person = await tx.getPerson(personId);
+    if (person === undefined) refuse('not_found', `person ${personId} not found`);
+    const templateIds = await tx.deletePerson(personId);
+    await tx.appendAudit({
+      at: this.clock.now(),
+      kind: 'person.erased',
+      subject: personId,
+      actor: caller.id,
+      data: { templates: templateIds.length },
+    });
+    return templateIds;
+  }
+
+  async unlockPin(tx: StoreTx, caller: ClientRecord, personId: string): Promise<void> {
+    const person = await tx.getPerson(personId);
+    if (person === undefined) refuse('not_found', `person ${personId} not found`);
+    await tx.setPinFailures(personId, 0);
+    await tx.appendAudit({
+      at: this.clock.now(),
+      kind: 'person.pin_unlocked',
+      subject: personId,
+      actor: caller.id,
+      data: {},
+    });
+  }
+
+  // ---- identification and PIN ---------------------------------------------------------------
+
+  /** The face part of a payment; the transaction records an authorization when no PIN is needed. */
+  async identify(tx: StoreTx, caller: ClientRecord, request: IdentifyRequest) {
+    if (request.modelId !== this.calibration.modelId)
+      refuse('model_not_calibrated', `no calibrated threshold for model ${request.modelId}`);
+    const probe = this.openProbeOrRefuse(request.sealedProbe, request.modelId);
+    let found;
+    try {
+      if (!request.liveness.passed)
+        refuse('liveness_failed', 'the kiosk did not see a live person');
+      found = this.gallery.search(probe, identifyCandidatesK);
+    } finally {
+      probe.fill(0);
+    }
+    const at = this.clock.now();
+    const matches = found.candidates.filter((c) => c.score >= this.calibration.threshold);
+    const best = matches[0];
+    await tx.appendAudit({
+      at,
+      kind: 'identity.identified',
+      subject: best?.personId ?? '-',
+      actor: caller.id,
+      data: {
+        payee: request.payee,
+        amount: request.amount,
+        matched: best !== undefined,
+        candidates: matches.length,
+      },
+    });
+    if (best === undefined) return { match: null, pinRequired: false };
+    const person = await tx.getPerson(best.personId);
+    assert(person !== undefined, 'gallery and persons agree');
+    this.remember({
+      clientId: caller.id,
+      payee: request.payee,
+      amount: request.amount,
+      personIds: new Set(matches.map((m) => m.personId)),
+      at,
+    });
+    const ambiguous = matches.length > 1;
+    const pinRequired =
+      ambiguous ||
+      person.requirePin ||
+      isChild(person.dateOfBirth, at) ||
+      request.amount >= this.options.stepUpAmount ||
+      !faceAloneSuffices(this.calibration, best.score, this.gallery.personCount);
+    const match = {
+      personId: person.id,
+      displayNameMasked: maskDisplayName(person.displayName),
+      score: best.score,
+      margin: found.margin,
+    };
+    if (pinRequired) return { match, pinRequired: true };
+    return {
+      match,
+      pinRequired: false,
+      ...(await this.issueAuthorization(tx, caller, person, request.payee, request.amount)),
+    };
+  }
+
+  /** Argon2id outside the transaction; the verdict and the failure count inside it. */
+  checkPin(personVerifier: string | null, sealedPin: string, personId: string): boolean {
+    const opened = openPin({
+      sealed: fromBase64(sealedPin),
+      hubKeyPair: this.keys.hubBox,
+      replayGuard: this.replayGuard,
+      nowMs: this.clock.now(),
+      purpose: `verify:${personId}`,
+    });
+    if (!opened.ok) envelopeRefusal(opened.error.code, opened.error.message);
+    const matched = verifyPin({
+      pin: opened.value.pin,
+      pepper: this.keys.pinPepper,
+      verifier: personVerifier,
+    });
+    sodium.memzero(opened.value.pin);
+    return matched;
+  }
+
+  /** Refuses a PIN for a person this client has not just identified for this payment (face + PIN). */
+  requireIdentification(
+    caller: ClientRecord,
+    personId: string,
+    payee: string,
+    amount: number,
+  ): void {
+    const seen = this.identifications.get(caller.id);
+    const fresh = seen !== undefined && this.clock.now() - seen.at <= identificationMemoryMs;
+    if (!fresh || !seen.personIds.has(personId) || seen.payee !== payee || amount > seen.amount) {
+      refuse('identification_required', 'identify the face for this payment before the PIN');
+    }
+  }
+
+  forgetIdentification(caller: ClientRecord): void {
+    this.identifications.delete(caller.id);
+  }
+
+  async recordPinResult(
+    tx: StoreTx,
+    caller: ClientRecord,
+    personId: string,
+    matched: boolean,
+  ): Promise<{ locked: boolean; attemptsLeft: number }> {
+    const person = await tx.getPerson(personId);
+    assert(person !== undefined, 'person checked before');
+    if (person.pinFailures >= pinAttemptsMax) return { locked: true, attemptsLeft: 0 };
+    const failures = matched ? 0 : person.pinFailures + 1;
+    await tx.setPinFailures(personId, failures);
+    if (!matched) {
+      await tx.appendAudit({
+        at: this.clock.now(),
+        kind: 'person.pin_failed',
+        subject: personId,
+        actor: caller.id,
+        data: { failures },
+      });
+    }
+    return { locked: false, attemptsLeft: pinAttemptsMax - failures };
+  }
+
+  async issueAuthorization(
+    tx: StoreTx,
+    caller: ClientRecord,
+    person: PersonRecord,
+    payee: string,
+    amount: number,
+  ) {
+    const token = `pa_${randomBytes(32).toString('base64url')}`;
+    const at = this.clock.now();
+    const expiresAt = at + paymentAuthorizationLifetimeMs;
+    await tx.insertAuthorization({
+      tokenHash: tokenHash(token),
+      personId: person.id,
+      accountId: person.accountId,
+      payee,
+      maxAmount: amount as Yen,
+      expiresAt,
+      usedAt: null,
+      createdBy: caller.id,
+      createdAt: at,
+    });
+    return { authorization: token, authorizationExpiresAt: new Date(expiresAt).toISOString() };
+  }
+
+  // ---- hooks the ledger calls ---------------------------------------------------------------
+
+  async consume(
+    tx: StoreTx,
+    token: string,
+    bound: { payer: string; payee: string; amount: Yen; at: number },
+  ): Promise<'ok' | 'invalid'> {
+    const hash = tokenHash(token);
+    const found = await tx.getAuthorization(hash);
+    if (found === undefined || !timingSafeEqual(found.tokenHash, hash)) return 'invalid';
+    const valid =
+      found.usedAt === null &&
+      bound.at < found.expiresAt &&
+      found.accountId === bound.payer &&
+      found.payee === bound.payee &&
+      bound.amount <= found.maxAmount;
+    if (!valid) return 'invalid';
+    await tx.markAuthorizationUsed(hash, bound.at);
+    return 'ok';
+  }
+
+  async ageAllows(
+    tx: StoreTx,
+    payerAccountId: string,
+    category: string,
+    at: number,
+  ): Promise<boolean> {
+    const minimum = categoryMinimumAgeYears[category];
+    if (minimum === undefined) return true;
+    const account = await tx.getAccount(payerAccountId);
+    if (account?.kind !== 'person') return true;
+    const person = await tx.findPersonByAccount(payerAccountId);
+    // No verified date of birth: an age-restricted sale is refused, never assumed allowed.
+    return person !== undefined && ageYears(person.dateOfBirth, at) >= minimum;
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  private openProbeOrRefuse(sealed: string, modelId: string): Float32Array {
+    const opened = openProbe({
+      sealed: fromBase64(sealed),
+      hubKeyPair: this.keys.hubBox,
+      replayGuard: this.replayGuard,
+      nowMs: this.clock.now(),
+      modelId,
+      dimension: this.calibration.dimension,
+    });
+    if (!opened.ok) envelopeRefusal(opened.error.code, opened.error.message);
+    const template = opened.value.template;
+    let norm = 0;
+    for (const v of template) norm += v * v;
+    if (Math.abs(Math.sqrt(norm) - 1) > 1e-3) {
+      template.fill(0);
+      refuse('probe_invalid', 'a protected template is a unit vector');
+    }
+    return template;
+  }
+
+  private remember(identification: Identification): void {
+    if (this.identifications.size >= identificationsRememberedMax) {
+      const oldest = this.identifications.keys().next().value;
+      if (oldest !== undefined) this.identifications.delete(oldest);
+    }
+    this.identifications.delete(identification.clientId);
+    this.identifications.set(identification.clientId, identification);
+  }
+}
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  for (let i = 0; i < a.length; i++) dot += (a[i] ?? 0) * (b[i] ?? 0);
+  return dot;
+}

@@ -1,0 +1,165 @@
+// The Identity section of API.md over HTTP: hub key, persons, templates, erasure, identify,
+// verify-pin, and the officer's PIN unlock (extension). Roles are checked here, rules in the service.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import * as api from '../../shared/hub-api.ts';
+import { refuse } from '../errors.ts';
+import type { HubContext } from '../http/context.ts';
+import { send } from '../http/context.ts';
+import type { ClientRecord } from '../storage/records.ts';
+import type { PersonRecord } from '../storage/identity-records.ts';
+import { isoTime } from '../clock.ts';
+import type { IdentityService } from './identity.ts';
+import { isChild, maskDisplayName } from './people.ts';
+
+const idParams = z.strictObject({ id: z.string().min(1).max(64) });
+
+function personView(person: PersonRecord, templates: number, now: number): api.PersonView {
+  return {
+    id: person.id,
+    displayNameMasked: maskDisplayName(person.displayName),
+    accountId: person.accountId,
+    child: isChild(person.dateOfBirth, now),
+    requirePin: person.requirePin,
+    guardianPersonId: person.guardianPersonId,
+    idDocument: { type: person.idDocument.type, verifiedBy: person.idDocument.verifiedBy },
+    templates,
+    createdAt: isoTime(person.createdAt),
+  };
+}
+
+function requirePayee(caller: ClientRecord, payee: string): void {
+  if (caller.role === 'admin') return;
+  if (caller.role !== 'merchant' || caller.merchantId !== payee) {
+    refuse('forbidden', 'only the payee merchant identifies payers for its payments');
+  }
+}
+
+export function registerIdentityRoutes(
+  app: FastifyInstance,
+  hub: HubContext,
+  identity: IdentityService | undefined,
+): void {
+  const service = (): IdentityService => {
+    if (identity === undefined)
+      refuse('unavailable', 'identity is not configured on this hub (no calibration)');
+    return identity;
+  };
+
+  app.get('/v1/hub-key', async (request) => {
+    await hub.authenticate(request);
+    return { publicKey: service().hubPublicKey() };
+  });
+
+  app.post('/v1/persons', async (request, reply) => {
+    const caller = await hub.authenticate(request, ['enrollment', 'admin']);
+    const body = hub.parse(api.createPersonRequest, request.body);
+    const pinVerifier = service().preparePin(body.sealedPin, { dateOfBirth: body.dateOfBirth });
+    const result = await hub.write(async (tx) => {
+      const person = await service().createPerson(tx, caller, body, pinVerifier);
+      return { status: 201, body: personView(person, 0, hub.clock.now()) };
+    });
+    return send(reply, result);
+  });
+
+  app.get('/v1/persons/:id', async (request, reply) => {
+    await hub.authenticate(request, ['enrollment', 'admin']);
+    const { id } = hub.parse(idParams, request.params, 'path');
+    const person = await hub.store.reader.getPerson(id);
+    if (person === undefined) refuse('not_found', `person ${id} not found`);
+    const templates = await hub.store.reader.countTemplates(id);
+    return reply.send(personView(person, templates, hub.clock.now()));
+  });
+
+  app.post('/v1/persons/:id/templates', async (request, reply) => {
+    const caller = await hub.authenticate(request, ['enrollment', 'admin']);
+    const { id } = hub.parse(idParams, request.params, 'path');
+    const body = hub.parse(api.addTemplatesRequest, request.body);
+    let added: string[] = [];
+    try {
+      const result = await hub.write(async (tx) => {
+        const outcome = await service().addTemplates(
+          tx,
+          caller,
+          id,
+          body.modelId,
+          body.sealedTemplates,
+        );
+        added = outcome.templateIds;
+        return { status: 201, body: { personId: id, ...outcome } };
+      });
+      return send(reply, result);
+    } catch (error) {
+      // The gallery follows the database: what the failed transaction added is taken out again.
+      for (const templateId of added) identity?.gallery.remove(templateId);
+      throw error;
+    }
+  });
+
+  app.delete('/v1/persons/:id', async (request, reply) => {
+    const caller = await hub.authenticate(request, ['enrollment', 'admin']);
+    const { id } = hub.parse(idParams, request.params, 'path');
+    const destroyed = await hub.store.write((tx) => service().deletePerson(tx, caller, id));
+    for (const templateId of destroyed) identity?.gallery.remove(templateId);
+    return reply.code(204).send();
+  });
+
+  app.post('/v1/persons/:id/unlock-pin', async (request, reply) => {
+    const caller = await hub.authenticate(request, ['enrollment', 'admin']);
+    const { id } = hub.parse(idParams, request.params, 'path');
+    hub.parse(z.strictObject({}), request.body ?? {});
+    await hub.store.write((tx) => service().unlockPin(tx, caller, id));
+    return reply.code(204).send();
+  });
+
+  app.post('/v1/identify', async (request, reply) => {
+    const caller = await hub.authenticate(request, ['merchant', 'admin']);
+    const body = hub.parse(api.identifyRequest, request.body);
+    requirePayee(caller, body.payee);
+    const result = await hub.write(async (tx) => ({
+      status: 200,
+      body: await service().identify(tx, caller, body),
+    }));
+    return send(reply, result);
+  });
+
+  app.post('/v1/verify-pin', async (request, reply) => {
+    const caller = await hub.authenticate(request, ['merchant', 'admin']);
+    const body = hub.parse(api.verifyPinRequest, request.body);
+    requirePayee(caller, body.payee);
+    const person = await hub.store.reader.getPerson(body.personId);
+    if (person === undefined) refuse('not_found', `person ${body.personId} not found`);
+    service().requireIdentification(caller, body.personId, body.payee, body.amount);
+    if (person.pinFailures >= 3)
+      refuse('pin_locked', 'the PIN is locked; staff must check an ID to unlock it');
+    const matched = service().checkPin(person.pinVerifier, body.sealedPin, person.id);
+    const result = await hub.write(async (tx) => {
+      const state = await service().recordPinResult(tx, caller, person.id, matched);
+      if (state.locked) return { status: 423, body: lockedBody };
+      if (!matched) {
+        return {
+          status: 422,
+          body: {
+            error: {
+              code: 'pin_incorrect',
+              message: 'the PIN is not correct',
+              attemptsLeft: state.attemptsLeft,
+            },
+          },
+        };
+      }
+      const fresh = await tx.getPerson(person.id);
+      if (fresh === undefined) refuse('not_found', `person ${person.id} not found`);
+      return {
+        status: 200,
+        body: await service().issueAuthorization(tx, caller, fresh, body.payee, body.amount),
+      };
+    });
+    if (matched) service().forgetIdentification(caller);
+    return send(reply, result);
+  });
+}
+
+const lockedBody = {
+  error: { code: 'pin_locked', message: 'the PIN is locked; staff must check an ID to unlock it' },
+};

@@ -1,0 +1,40 @@
+// Stored records of the identity side of the hub: persons, their sealed templates, and the
+// single-use payment authorizations. Templates are only ever stored sealed (see protect/template-seal).
+import type { Yen } from '../../shared/money.ts';
+
+export interface PersonRecord {
+  id: string;
+  displayName: string;
+  /** Verified date of birth, YYYY-MM-DD. */
+  dateOfBirth: string;
+  accountId: string;
+  idDocument: { type: string; numberHash: string; verifiedBy: string };
+  guardianPersonId: string | null;
+  requirePin: boolean;
+  /** Argon2id verifier string; never the PIN. */
+  pinVerifier: string;
+  pinFailures: number;
+  createdBy: string;
+  createdAt: number;
+}
+
+export interface TemplateRecord {
+  id: string;
+  personId: string;
+  modelId: string;
+  transformKeyId: string;
+  sealed: Uint8Array;
+  createdAt: number;
+}
+
+export interface PaymentAuthorizationRecord {
+  tokenHash: Uint8Array;
+  personId: string;
+  accountId: string;
+  payee: string;
+  maxAmount: Yen;
+  expiresAt: number;
+  usedAt: number | null;
+  createdBy: string;
+  createdAt: number;
+}

@@ -1,0 +1,107 @@
+// Row <-> record mapping for persons, templates and payment authorizations in SQLite.
+import { yen } from '../../../shared/money.ts';
+import type {
+  PaymentAuthorizationRecord,
+  PersonRecord,
+  TemplateRecord,
+} from '../identity-records.ts';
+
+export interface PersonRow {
+  id: string;
+  display_name: string;
+  date_of_birth: string;
+  account_id: string;
+  id_document_type: string;
+  id_document_number_hash: string;
+  id_document_verified_by: string;
+  guardian_person_id: string | null;
+  require_pin: number;
+  pin_verifier: string;
+  pin_failures: number;
+  created_by: string;
+  created_at: number;
+}
+
+export function personFromRow(row: PersonRow): PersonRecord {
+  return {
+    id: row.id,
+    displayName: row.display_name,
+    dateOfBirth: row.date_of_birth,
+    accountId: row.account_id,
+    idDocument: {
+      type: row.id_document_type,
+      numberHash: row.id_document_number_hash,
+      verifiedBy: row.id_document_verified_by,
+    },
+    guardianPersonId: row.guardian_person_id,
+    requirePin: row.require_pin === 1,
+    pinVerifier: row.pin_verifier,
+    pinFailures: row.pin_failures,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+  };
+}
+
+export function personToParams(person: PersonRecord): Record<string, unknown> {
+  return {
+    id: person.id,
+    display_name: person.displayName,
+    date_of_birth: person.dateOfBirth,
+    account_id: person.accountId,
+    id_document_type: person.idDocument.type,
+    id_document_number_hash: person.idDocument.numberHash,
+    id_document_verified_by: person.idDocument.verifiedBy,
+    guardian_person_id: person.guardianPersonId,
+    require_pin: person.requirePin ? 1 : 0,
+    pin_verifier: person.pinVerifier,
+    pin_failures: person.pinFailures,
+    created_by: person.createdBy,
+    created_at: person.createdAt,
+  };
+}
+
+export interface TemplateRow {
+  id: string;
+  person_id: string;
+  model_id: string;
+  transform_key_id: string;
+  sealed: Buffer;
+  created_at: number;
+}
+
+export function templateFromRow(row: TemplateRow): TemplateRecord {
+  return {
+    id: row.id,
+    personId: row.person_id,
+    modelId: row.model_id,
+    transformKeyId: row.transform_key_id,
+    sealed: new Uint8Array(row.sealed),
+    createdAt: row.created_at,
+  };
+}
+
+export interface AuthorizationRow {
+  token_hash: Buffer;
+  person_id: string;
+  account_id: string;
+  payee: string;
+  max_amount: number;
+  expires_at: number;
+  used_at: number | null;
+  created_by: string;
+  created_at: number;
+}
+
+export function authorizationFromRow(row: AuthorizationRow): PaymentAuthorizationRecord {
+  return {
+    tokenHash: new Uint8Array(row.token_hash),
+    personId: row.person_id,
+    accountId: row.account_id,
+    payee: row.payee,
+    maxAmount: yen(row.max_amount),
+    expiresAt: row.expires_at,
+    usedAt: row.used_at,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+  };
+}

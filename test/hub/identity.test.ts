@@ -1,0 +1,452 @@
+// The Identity section of API.md end to end over HTTP: enrolment with a sealed PIN, sealed templates,
+// duplicate enrolment, identification with score and margin, PIN lock, single-use authorizations
+// bound to account, payee and amount, age and category refusals, erasure, and restart from sealed rows.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { sealPin, sealProbe } from '../../src/biometrics/protect/probe-seal.ts';
+import { sodium } from '../../src/biometrics/protect/sodium.ts';
+import { account, client, holdBody, startTestHub, tempDir, type TestHub } from './helpers.ts';
+
+const modelId = 'test-face-model-v1';
+let t: TestHub;
+let enroller: string;
+let till: string;
+let hubKey: Uint8Array;
+
+function calibration(faceOnlyFmr?: number): string {
+  const file = join(tempDir('facepay-cal-'), 'thresholds.json');
+  const faceOnlyPoints = faceOnlyFmr === undefined ? [] : [{ threshold: 0.7, fmr: faceOnlyFmr }];
+  writeFileSync(
+    file,
+    JSON.stringify({ modelId, metric: 'cosine', threshold: 0.6, dimension: 128, faceOnlyPoints }),
+  );
+  return file;
+}
+
+/** A unit vector near `base` (cosine ~0.98) or a fresh random face when base is absent. */
+function face(base?: Float32Array): Float32Array {
+  const v = new Float32Array(128);
+  for (let i = 0; i < v.length; i++) v[i] = (base?.[i] ?? 0) * 6 + (Math.random() - 0.5);
+  const norm = Math.hypot(...v);
+  return v.map((x) => x / norm);
+}
+
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+const probe = (template: Float32Array) =>
+  b64(sealProbe({ hubPublicKey: hubKey, template, modelId, nowMs: t.clock.now() }));
+const pin = (value: string, purpose: string) =>
+  b64(sealPin({ hubPublicKey: hubKey, pin: value, purpose, nowMs: t.clock.now() }));
+
+async function enrol(
+  accountId: string,
+  dateOfBirth: string,
+  template: Float32Array,
+  pinValue = '4821',
+) {
+  await account(t, accountId, 'person', 100_000);
+  const person = await t.call('POST', '/v1/persons', {
+    token: enroller,
+    body: {
+      displayName: 'Hanako Yamada',
+      dateOfBirth,
+      accountId,
+      idDocument: {
+        type: 'my_number_card',
+        numberHash: `sha256-${accountId}-0123456789`,
+        verifiedBy: 'officer-7',
+      },
+      sealedPin: pin(pinValue, 'enrol'),
+    },
+  });
+  expect(person.status).toBe(201);
+  const templates = await t.call('POST', `/v1/persons/${person.body.id}/templates`, {
+    token: enroller,
+    body: { modelId, sealedTemplates: [probe(face(template)), probe(face(template))] },
+  });
+  expect(templates.status).toBe(201);
+  return person.body.id as string;
+}
+
+async function identify(
+  template: Float32Array,
+  amount = 1_000,
+  extra: Record<string, unknown> = {},
+) {
+  return t.call('POST', '/v1/identify', {
+    token: till,
+    body: {
+      modelId,
+      sealedProbe: probe(face(template)),
+      liveness: { passed: true, score: 0.97 },
+      payee: 'shop',
+      amount,
+      ...extra,
+    },
+  });
+}
+
+async function startWith(faceOnlyFmr?: number) {
+  await sodium.ready;
+  t = await startTestHub({ calibrationFile: calibration(faceOnlyFmr), stepUpAmount: 30_000 });
+  await account(t, 'shop', 'merchant');
+  enroller = await client(t, 'enrollment');
+  till = await client(t, 'merchant', 'shop');
+  hubKey = new Uint8Array(
+    Buffer.from((await t.call('GET', '/v1/hub-key', { token: till })).body.publicKey, 'base64'),
+  );
+}
+
+afterEach(async () => t.stop());
+
+describe('enrolment', () => {
+  beforeEach(async () => startWith());
+
+  it('enrols with a sealed PIN and refuses duplicates, weak PINs and replays', async () => {
+    const alice = face();
+    const id = await enrol('alice', '1990-04-01', alice);
+    const shown = await t.call('GET', `/v1/persons/${id}`, { token: enroller });
+    expect(shown.body).toMatchObject({
+      displayNameMasked: 'H***** Y*****',
+      child: false,
+      templates: 2,
+    });
+    expect(JSON.stringify(shown.body)).not.toContain('Hanako');
+
+    await account(t, 'bob', 'person');
+    const base = {
+      displayName: 'Bob',
+      dateOfBirth: '1980-01-01',
+      accountId: 'bob',
+      idDocument: { type: 'passport', numberHash: 'sha256-bob-0123456789', verifiedBy: 'o' },
+    };
+    const weak = await t.call('POST', '/v1/persons', {
+      token: enroller,
+      body: { ...base, sealedPin: pin('1234', 'enrol') },
+    });
+    expect(weak).toMatchObject({ status: 422, body: { error: { code: 'pin_rejected' } } });
+    const sealed = pin('5307', 'enrol');
+    expect(
+      (
+        await t.call('POST', '/v1/persons', {
+          token: enroller,
+          body: { ...base, sealedPin: sealed },
+        })
+      ).status,
+    ).toBe(201);
+    const replayed = await t.call('POST', '/v1/persons', {
+      token: enroller,
+      body: { ...base, accountId: 'alice', sealedPin: sealed },
+    });
+    expect(replayed).toMatchObject({ status: 409, body: { error: { code: 'probe_replayed' } } });
+    const sameDoc = await t.call('POST', '/v1/persons', {
+      token: enroller,
+      body: { ...base, sealedPin: pin('5307', 'enrol') },
+    });
+    expect(sameDoc.body.error.code).toBe('duplicate_enrolment');
+    const wrongPurpose = await t.call('POST', '/v1/persons', {
+      token: enroller,
+      body: { ...base, sealedPin: pin('5307', 'verify:x') },
+    });
+    expect(wrongPurpose.status).toBeGreaterThanOrEqual(400);
+    const byMerchant = await t.call('POST', '/v1/persons', {
+      token: till,
+      body: { ...base, sealedPin: pin('5307', 'enrol') },
+    });
+    expect(byMerchant.status).toBe(403);
+  });
+
+  it('a child has exactly a 4-digit PIN; the same face cannot be enrolled twice', async () => {
+    await account(t, 'kid', 'person');
+    const kid = {
+      displayName: 'Kenta',
+      dateOfBirth: '2016-05-05',
+      accountId: 'kid',
+      idDocument: { type: 'my_number_card', numberHash: 'sha256-kid-0123456789', verifiedBy: 'o' },
+    };
+    const longPin = await t.call('POST', '/v1/persons', {
+      token: enroller,
+      body: { ...kid, sealedPin: pin('583920', 'enrol') },
+    });
+    expect(longPin.body.error.code).toBe('pin_rejected');
+    const ok = await t.call('POST', '/v1/persons', {
+      token: enroller,
+      body: { ...kid, sealedPin: pin('5839', 'enrol') },
+    });
+    expect(ok.body.child).toBe(true);
+
+    const alice = face();
+    await enrol('alice', '1990-04-01', alice);
+    const again = await t.call('POST', `/v1/persons/${ok.body.id}/templates`, {
+      token: enroller,
+      body: { modelId, sealedTemplates: [probe(face(alice))] },
+    });
+    expect(again).toMatchObject({ status: 409, body: { error: { code: 'duplicate_enrolment' } } });
+    const mixed = await t.call('POST', `/v1/persons/${ok.body.id}/templates`, {
+      token: enroller,
+      body: { modelId, sealedTemplates: [probe(face()), probe(face())] },
+    });
+    expect(mixed.status).toBe(400);
+  });
+
+  it('refuses tampered, replayed and wrong-model probes', async () => {
+    const id = await enrol('alice', '1990-04-01', face());
+    const sealed = Buffer.from(probe(face()), 'base64');
+    sealed[sealed.length - 5] = (sealed[sealed.length - 5] ?? 0) ^ 1;
+    const tampered = await t.call('POST', `/v1/persons/${id}/templates`, {
+      token: enroller,
+      body: { modelId, sealedTemplates: [b64(sealed)] },
+    });
+    expect(tampered).toMatchObject({ status: 400, body: { error: { code: 'probe_invalid' } } });
+    const wrongModel = await t.call('POST', `/v1/persons/${id}/templates`, {
+      token: enroller,
+      body: { modelId: 'other-model', sealedTemplates: [probe(face())] },
+    });
+    expect(wrongModel.body.error.code).toBe('model_not_calibrated');
+    const captured = probe(face());
+    const first = await t.call('POST', '/v1/identify', {
+      token: till,
+      body: {
+        modelId,
+        sealedProbe: captured,
+        liveness: { passed: true },
+        payee: 'shop',
+        amount: 10,
+      },
+    });
+    expect(first.status).toBe(200);
+    const replay = await t.call('POST', '/v1/identify', {
+      token: till,
+      body: {
+        modelId,
+        sealedProbe: captured,
+        liveness: { passed: true },
+        payee: 'shop',
+        amount: 10,
+      },
+    });
+    expect(replay).toMatchObject({ status: 409, body: { error: { code: 'probe_replayed' } } });
+    t.clock.advance(60_000);
+    const stale = await t.call('POST', '/v1/identify', {
+      token: till,
+      body: {
+        modelId,
+        sealedProbe: b64(
+          sealProbe({
+            hubPublicKey: hubKey,
+            template: face(),
+            modelId,
+            nowMs: t.clock.now() - 60_000,
+          }),
+        ),
+        liveness: { passed: true },
+        payee: 'shop',
+        amount: 10,
+      },
+    });
+    expect(stale.body.error.code).toBe('probe_stale');
+  });
+});
+
+describe('identification and PIN', () => {
+  beforeEach(async () => startWith());
+
+  it('identifies with score and margin; without measured face-only FMR the PIN is required', async () => {
+    const alice = face();
+    const id = await enrol('alice', '1990-04-01', alice);
+    await enrol('carol', '1985-02-02', face());
+    const found = await identify(alice);
+    expect(found.body).toMatchObject({
+      match: { personId: id, displayNameMasked: 'H***** Y*****' },
+      pinRequired: true,
+    });
+    expect(found.body.match.score).toBeGreaterThan(0.6);
+    expect(found.body.match.margin).toBeGreaterThan(0.3);
+    expect(found.body.authorization).toBeUndefined();
+    expect((await identify(face())).body).toEqual({ match: null, pinRequired: false });
+    const notLive = await identify(alice, 1_000, {
+      liveness: { passed: false, reasons: ['no_blink'] },
+    });
+    expect(notLive).toMatchObject({ status: 422, body: { error: { code: 'liveness_failed' } } });
+    const otherPayee = await identify(alice, 1_000, { payee: 'elsewhere' });
+    expect(otherPayee.status).toBe(403);
+  });
+
+  it('PIN after the face: 3 wrong tries lock it until an officer unlocks; the right PIN authorizes once', async () => {
+    const alice = face();
+    const id = await enrol('alice', '1990-04-01', alice);
+    const early = await t.call('POST', '/v1/verify-pin', {
+      token: till,
+      body: { personId: id, sealedPin: pin('4821', `verify:${id}`), payee: 'shop', amount: 1_000 },
+    });
+    expect(early).toMatchObject({
+      status: 403,
+      body: { error: { code: 'identification_required' } },
+    });
+    await identify(alice);
+    const attempts = [];
+    for (let i = 0; i < 3; i++) {
+      attempts.push(
+        await t.call('POST', '/v1/verify-pin', {
+          token: till,
+          body: {
+            personId: id,
+            sealedPin: pin('0007', `verify:${id}`),
+            payee: 'shop',
+            amount: 1_000,
+          },
+        }),
+      );
+    }
+    expect(attempts.map((a) => [a.status, a.body.error.attemptsLeft])).toEqual([
+      [422, 2],
+      [422, 1],
+      [422, 0],
+    ]);
+    const locked = await t.call('POST', '/v1/verify-pin', {
+      token: till,
+      body: { personId: id, sealedPin: pin('4821', `verify:${id}`), payee: 'shop', amount: 1_000 },
+    });
+    expect(locked).toMatchObject({ status: 423, body: { error: { code: 'pin_locked' } } });
+    expect(
+      (await t.call('POST', `/v1/persons/${id}/unlock-pin`, { token: till, body: {} })).status,
+    ).toBe(403);
+    expect(
+      (await t.call('POST', `/v1/persons/${id}/unlock-pin`, { token: enroller, body: {} })).status,
+    ).toBe(204);
+    const right = await t.call('POST', '/v1/verify-pin', {
+      token: till,
+      body: { personId: id, sealedPin: pin('4821', `verify:${id}`), payee: 'shop', amount: 1_000 },
+    });
+    expect(right.status).toBe(200);
+    const authorization = right.body.authorization as string;
+    const tooMuch = await t.call('POST', '/v1/holds', {
+      token: till,
+      body: holdBody('alice', 'shop', 1_001, { authorization }),
+    });
+    expect(tooMuch.body.error.code).toBe('authorization_invalid');
+    const paid = await t.call('POST', '/v1/holds', {
+      token: till,
+      body: holdBody('alice', 'shop', 980, { authorization, template: { name: 'purchase' } }),
+    });
+    expect(paid.status).toBe(201);
+    const reused = await t.call('POST', '/v1/holds', {
+      token: till,
+      body: holdBody('alice', 'shop', 980, { authorization }),
+    });
+    expect(reused.body.error.code).toBe('authorization_invalid');
+  });
+});
+
+describe('face alone, where measured FMR allows it', () => {
+  beforeEach(async () => startWith(1e-9));
+
+  it('authorizes by face for an adult under the step-up amount; bound to account, payee, amount, 120 s', async () => {
+    const alice = face();
+    await enrol('alice', '1990-04-01', alice);
+    await account(t, 'other-shop', 'merchant');
+    const otherTill = await client(t, 'merchant', 'other-shop');
+    const found = await identify(alice, 2_000);
+    expect(found.body.pinRequired).toBe(false);
+    const authorization = found.body.authorization as string;
+    const wrongPayee = await t.call('POST', '/v1/holds', {
+      token: otherTill,
+      body: holdBody('alice', 'other-shop', 100, { authorization }),
+    });
+    expect(wrongPayee.body.error.code).toBe('authorization_invalid');
+    t.clock.advance(120_000);
+    const expired = await t.call('POST', '/v1/holds', {
+      token: till,
+      body: holdBody('alice', 'shop', 100, { authorization }),
+    });
+    expect(expired.body.error.code).toBe('authorization_invalid');
+    const fresh = (await identify(alice, 2_000)).body.authorization as string;
+    expect(
+      (
+        await t.call('POST', '/v1/holds', {
+          token: till,
+          body: holdBody('alice', 'shop', 2_000, { authorization: fresh }),
+        })
+      ).status,
+    ).toBe(201);
+    expect((await identify(alice, 30_000)).body).toMatchObject({ pinRequired: true });
+  });
+
+  it('children always need the PIN; age-restricted categories follow the verified date of birth', async () => {
+    const kid = face();
+    await enrol('kid', '2015-01-01', kid, '5839');
+    expect((await identify(kid, 100)).body.pinRequired).toBe(true);
+    const adult = face();
+    await enrol('adult', '1990-01-01', adult);
+    const beerForKid = await t.call('POST', '/v1/holds', {
+      body: holdBody('kid', 'shop', 300, { category: 'alcohol' }),
+    });
+    expect(beerForKid).toMatchObject({ status: 422, body: { error: { code: 'age_restricted' } } });
+    const beerForAdult = await t.call('POST', '/v1/holds', {
+      body: holdBody('adult', 'shop', 300, { category: 'alcohol' }),
+    });
+    expect(beerForAdult.status).toBe(201);
+    await account(t, 'nobody-verified', 'person', 1_000);
+    const unverified = await t.call('POST', '/v1/holds', {
+      body: holdBody('nobody-verified', 'shop', 300, { category: 'tobacco' }),
+    });
+    expect(unverified.body.error.code).toBe('age_restricted');
+  });
+});
+
+describe('erasure and restart', () => {
+  beforeEach(async () => startWith());
+
+  it('erasure destroys templates and leaves only the fact in the audit log', async () => {
+    const alice = face();
+    const id = await enrol('alice', '1990-04-01', alice);
+    expect((await t.call('DELETE', `/v1/persons/${id}`, { token: till })).status).toBe(403);
+    expect((await t.call('DELETE', `/v1/persons/${id}`, { token: enroller })).status).toBe(204);
+    expect((await identify(alice)).body.match).toBeNull();
+    expect((await t.call('GET', `/v1/persons/${id}`, { token: enroller })).status).toBe(404);
+    const db = new Database(join(t.dir, 'hub.sqlite'), { readonly: true });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM templates').get()).toEqual({ n: 0 });
+    const audit = db
+      .prepare<[], { kind: string; data: string }>(
+        "SELECT kind, data FROM audit_log WHERE kind LIKE 'person.%'",
+      )
+      .all();
+    expect(audit.map((a) => a.kind)).toEqual([
+      'person.enrolled',
+      'person.templates_added',
+      'person.erased',
+    ]);
+    expect(audit.map((a) => a.data).join()).not.toMatch(/Hanako|1990-04-01/);
+    db.close();
+    expect((await t.call('DELETE', `/v1/persons/${id}`, { token: enroller })).status).toBe(404);
+  });
+
+  it('a restarted hub reopens the sealed templates; a tampered row stops it from starting', async () => {
+    const alice = face();
+    const id = await enrol('alice', '1990-04-01', alice);
+    const dir = t.dir;
+    await t.hub.close();
+    const { startHub } = await import('../../src/hub/hub.ts');
+    const cal = calibration();
+    const again = await startHub({
+      dataDir: dir,
+      clock: t.clock,
+      sweeper: false,
+      calibrationFile: cal,
+    });
+    expect(again.identity?.gallery.personCount).toBe(1);
+    await again.close();
+    const db = new Database(join(dir, 'hub.sqlite'));
+    db.prepare('UPDATE templates SET sealed = ? WHERE person_id = ?').run(
+      randomBytes(24 + 512 + 16),
+      id,
+    );
+    db.close();
+    await expect(
+      startHub({ dataDir: dir, clock: t.clock, sweeper: false, calibrationFile: cal }),
+    ).rejects.toThrow(/does not open/);
+    t = await startTestHub();
+  });
+});
