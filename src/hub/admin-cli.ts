@@ -2,6 +2,7 @@
 // hand-writes curl. Hub URL and admin token come from --url/--token or FACEPAY_HUB_URL/FACEPAY_ADMIN_TOKEN.
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { HubClient, HubRequestError } from '../shared/hub-client.ts';
 import { roles, accountKinds, type Role, type AccountKind } from '../shared/hub-api.ts';
 
@@ -12,6 +13,7 @@ commands:
   deposit        --account ID --amount Y
   show-account   --account ID
   list-holds     [--payer ID] [--payee ID] [--status S] [--limit N]
+  rekey          renew the cancelable transform: every stored template moves to a new key, no face needed
 environment: FACEPAY_HUB_URL (default http://127.0.0.1:8787), FACEPAY_ADMIN_TOKEN
 `;
 
@@ -125,6 +127,13 @@ async function run(command: string | undefined): Promise<unknown> {
         ...(limit === undefined ? {} : { limit }),
       });
     }
+    case 'rekey':
+      return hub.request(
+        z.object({ templates: z.number(), transformKeyId: z.string() }),
+        'POST',
+        '/v1/admin/rekey',
+        {},
+      );
     default:
       fail(command === undefined ? 'no command given' : `unknown command ${command}`);
   }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { loadHubKeys } from '../biometrics/protect/key-files.node.ts';
 import { IdentityService } from './identity/identity.ts';
 import { loadCalibration } from './identity/calibration.ts';
+import { finishInterruptedRekey } from './identity/rekey.ts';
 import type { DataDir } from './data-dir.ts';
 import { SqliteHubStore } from './storage/sqlite/sqlite-store.ts';
 import { HubContext } from './http/context.ts';
@@ -28,7 +29,7 @@ export interface HubOptions {
   requestsPerSecondPerClient?: number;
   sweeper?: boolean;
   /** models/thresholds.json (or another): enables the Identity API for that model. */
-  calibrationFile?: string;
+  calibrationFile?: string | null;
   /** Payments at or above this amount need the PIN as well as the face. */
   stepUpAmount?: number;
 }
@@ -86,8 +87,10 @@ async function openIdentity(
   store: SqliteHubStore,
   clock: Clock,
 ): Promise<IdentityService | undefined> {
-  const file = options.calibrationFile ?? defaultCalibrationFile;
-  if (!existsSync(file)) return undefined;
+  const file =
+    options.calibrationFile === undefined ? defaultCalibrationFile : options.calibrationFile;
+  if (file === null || !existsSync(file)) return undefined;
+  await finishInterruptedRekey(join(dir.root, 'keys'), store.reader);
   const keys = await loadHubKeys({ dir: join(dir.root, 'keys'), create: true });
   if (!keys.ok) throw new Error(`hub keys: ${keys.error.message}`);
   return IdentityService.open({
@@ -112,6 +115,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const ledger = new Ledger(clock, identity, identity);
   const context = new HubContext(store, ledger, clock, {
     requestsPerSecondPerClient: options.requestsPerSecondPerClient ?? 20_000,
+    dataDir: dir.root,
   });
   if (options.adminToken !== undefined) await ensureAdmin(context, options.adminToken);
   const app = buildServer(context, { identity });

@@ -39,7 +39,14 @@ export function tempDir(prefix = 'facepay-hub-'): string {
 export async function startTestHub(options: Partial<HubOptions> = {}): Promise<TestHub> {
   const dir = tempDir();
   const clock = new ManualClock(t0);
-  const hub = await startHub({ dataDir: dir, clock, adminToken, sweeper: false, ...options });
+  const hub = await startHub({
+    dataDir: dir,
+    clock,
+    adminToken,
+    sweeper: false,
+    calibrationFile: null,
+    ...options,
+  });
   const call = async (method: string, path: string, o: CallOptions = {}): Promise<CallResult> => {
     const headers: Record<string, string> = { ...o.headers };
     const token = o.token === undefined ? adminToken : o.token;

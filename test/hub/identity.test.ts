@@ -70,7 +70,17 @@ async function enrol(
   return person.body.id as string;
 }
 
+/** Identifies a fresh noisy capture of `template`. */
 async function identify(
+  template: Float32Array,
+  amount = 1_000,
+  extra: Record<string, unknown> = {},
+) {
+  return identifyExact(face(template), amount, extra);
+}
+
+/** Identifies exactly this protected template. */
+async function identifyExact(
   template: Float32Array,
   amount = 1_000,
   extra: Record<string, unknown> = {},
@@ -79,7 +89,7 @@ async function identify(
     token: till,
     body: {
       modelId,
-      sealedProbe: probe(face(template)),
+      sealedProbe: probe(template),
       liveness: { passed: true, score: 0.97 },
       payee: 'shop',
       amount,
@@ -448,5 +458,37 @@ describe('erasure and restart', () => {
       startHub({ dataDir: dir, clock: t.clock, sweeper: false, calibrationFile: cal }),
     ).rejects.toThrow(/does not open/);
     t = await startTestHub();
+  });
+});
+
+describe('re-keying the cancelable transform', () => {
+  beforeEach(async () => startWith());
+
+  it('moves stored templates to a new key without any face; scores are unchanged, old probes stop matching', async () => {
+    const { readKeyFile } = await import('../../src/biometrics/protect/key-files.node.ts');
+    const { CancelableTransform } =
+      await import('../../src/biometrics/protect/cancelable-transform.ts');
+    const keyFile = join(t.dir, 'keys', 'transform.key');
+    const readKey = async () => {
+      const read = await readKeyFile({ path: keyFile, kind: 'transform' });
+      if (!read.ok) throw new Error(read.error.message);
+      return CancelableTransform.fromKey({ key: read.value, dimension: 128 });
+    };
+    const before = await readKey();
+    const raw = face();
+    const id = await enrol('alice', '1990-04-01', before.apply(raw));
+    const probeFace = face(raw);
+    const scoreBefore = (await identifyExact(before.apply(probeFace))).body.match.score as number;
+
+    const rekeyed = await t.call('POST', '/v1/admin/rekey', { body: {} });
+    expect(rekeyed.status).toBe(200);
+    expect(rekeyed.body.templates).toBe(2);
+    const after = await readKey();
+    const matched = await identifyExact(after.apply(probeFace));
+    expect(matched.body.match.personId).toBe(id);
+    expect(matched.body.match.score).toBeCloseTo(scoreBefore, 5);
+    expect((await identifyExact(before.apply(probeFace))).body.match).toBeNull();
+    const byMerchant = await t.call('POST', '/v1/admin/rekey', { token: till, body: {} });
+    expect(byMerchant.status).toBe(403);
   });
 });

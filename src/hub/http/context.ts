@@ -23,14 +23,16 @@ export interface Reply {
 export class HubContext {
   private readonly clientsByToken = new Map<string, ClientRecord>();
   private readonly rateLimiter: RateLimiter;
+  readonly dataDir: string;
 
   constructor(
     readonly store: HubStore,
     readonly ledger: Ledger,
     readonly clock: Clock,
-    options: { requestsPerSecondPerClient: number },
+    options: { requestsPerSecondPerClient: number; dataDir: string },
   ) {
     this.rateLimiter = new RateLimiter(options.requestsPerSecondPerClient, () => clock.now());
+    this.dataDir = options.dataDir;
   }
 
   /** The calling client, from its bearer token; 401 without one, 429 over its rate. */

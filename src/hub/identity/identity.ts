@@ -28,6 +28,7 @@ import { refuse } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { AgeVerifier, PaymentAuthorizations } from '../ledger/ledger.ts';
 import { faceAloneSuffices, type IdentityCalibration } from './calibration.ts';
+import { rekeyTemplates } from './rekey.ts';
 import { ageYears, categoryMinimumAgeYears, isChild, maskDisplayName } from './people.ts';
 
 export interface IdentityOptions {
@@ -67,7 +68,8 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
   readonly gallery: Gallery;
   private readonly replayGuard = new ReplayGuard();
   private readonly identifications = new Map<string, Identification>();
-  private readonly keyId: string;
+  private keyId: string;
+  private transformKey: Uint8Array;
 
   private constructor(
     private readonly keys: HubKeys,
@@ -76,6 +78,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     private readonly options: IdentityOptions,
   ) {
     this.gallery = new Gallery({ dimension: calibration.dimension });
+    this.transformKey = keys.transformKey;
     this.keyId = transformKeyId(keys.transformKey);
   }
 
@@ -94,19 +97,26 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       options.clock,
       options.identity,
     );
+    await service.loadGallery(options.reader);
+    return service;
+  }
+
+  /** (Re)fills the gallery from the sealed rows of the calibrated model. */
+  async loadGallery(reader: IdentityReader): Promise<void> {
+    this.gallery.clear();
     let after = '';
     for (;;) {
-      const page = await options.reader.listTemplates(after, 1000);
-      if (page.length === 0) break;
+      const page = await reader.listTemplates(after, 1000);
+      if (page.length === 0) return;
       for (const row of page) {
         after = row.id;
-        if (row.modelId !== service.calibration.modelId) continue;
+        if (row.modelId !== this.calibration.modelId) continue;
         assert(
-          row.transformKeyId === service.keyId,
+          row.transformKeyId === this.keyId,
           `template ${row.id} is under another transform key`,
         );
         const opened = openTemplate({
-          dataKey: service.keys.dataKey,
+          dataKey: this.keys.dataKey,
           binding: {
             personId: row.personId,
             templateId: row.id,
@@ -114,10 +124,10 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
             transformKeyId: row.transformKeyId,
           },
           sealed: row.sealed,
-          dimension: service.calibration.dimension,
+          dimension: this.calibration.dimension,
         });
         assert(opened.ok, `template ${row.id} does not open: the data key or the row is wrong`);
-        const added = service.gallery.add({
+        const added = this.gallery.add({
           personId: row.personId,
           templateId: row.id,
           template: opened.value,
@@ -126,7 +136,31 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
         opened.value.fill(0);
       }
     }
-    return service;
+  }
+
+  /** Moves every template to `nextKey` inside `tx`; call adoptTransformKey after the commit. */
+  async rekey(tx: StoreTx, caller: ClientRecord, nextKey: Uint8Array): Promise<number> {
+    const moved = await rekeyTemplates({
+      tx,
+      dataKey: this.keys.dataKey,
+      fromKey: this.transformKey,
+      toKey: nextKey,
+      dimension: this.calibration.dimension,
+    });
+    await tx.appendAudit({
+      at: this.clock.now(),
+      kind: 'identity.rekeyed',
+      subject: transformKeyId(nextKey),
+      actor: caller.id,
+      data: { templates: moved },
+    });
+    return moved;
+  }
+
+  async adoptTransformKey(key: Uint8Array, reader: IdentityReader): Promise<void> {
+    this.transformKey = key;
+    this.keyId = transformKeyId(key);
+    await this.loadGallery(reader);
   }
 
   hubPublicKey(): string {

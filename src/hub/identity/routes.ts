@@ -11,6 +11,9 @@ import type { PersonRecord } from '../storage/identity-records.ts';
 import { isoTime } from '../clock.ts';
 import type { IdentityService } from './identity.ts';
 import { isChild, maskDisplayName } from './people.ts';
+import { join } from 'node:path';
+import { commitNextTransformKey, prepareNextTransformKey } from './rekey.ts';
+import { transformKeyId } from '../../biometrics/protect/cancelable-transform.ts';
 
 const idParams = z.strictObject({ id: z.string().min(1).max(64) });
 
@@ -110,6 +113,17 @@ export function registerIdentityRoutes(
     hub.parse(z.strictObject({}), request.body ?? {});
     await hub.store.write((tx) => service().unlockPin(tx, caller, id));
     return reply.code(204).send();
+  });
+
+  app.post('/v1/admin/rekey', async (request, reply) => {
+    const caller = await hub.authenticate(request, ['admin']);
+    hub.parse(z.strictObject({}), request.body ?? {});
+    const keysDir = join(hub.dataDir, 'keys');
+    const nextKey = await prepareNextTransformKey(keysDir);
+    const templates = await hub.store.write((tx) => service().rekey(tx, caller, nextKey));
+    await commitNextTransformKey(keysDir);
+    await service().adoptTransformKey(nextKey, hub.store.reader);
+    return reply.send({ templates, transformKeyId: transformKeyId(nextKey) });
   });
 
   app.post('/v1/identify', async (request, reply) => {
