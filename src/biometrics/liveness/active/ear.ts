@@ -1,0 +1,54 @@
+// Eye aspect ratio (Soukupová & Čech 2016) from the 68 iBUG landmarks: eyelid opening over eye width,
+// about 0.25-0.35 for an open eye and under 0.15 for a closed one; the blink detector reads it per frame.
+import { assert } from '../../../shared/assert.ts';
+import type { Point } from '../../geometry.ts';
+import { distance } from '../../geometry.ts';
+
+export const landmarkCount = 68;
+
+/** Six points per eye: outer corner, two upper lid, inner corner, two lower lid (iBUG order). */
+const eyeIndices = {
+  /** The subject's right eye: on the image's left. */
+  right: [36, 37, 38, 39, 40, 41],
+  left: [42, 43, 44, 45, 46, 47],
+} as const;
+
+export function landmarkAt(landmarks: readonly Point[], index: number): Point {
+  const point = landmarks[index];
+  assert(point !== undefined, `landmark ${index} missing: 68 expected`);
+  return point;
+}
+
+export function assertLandmarks(landmarks: readonly Point[]): void {
+  assert(landmarks.length === landmarkCount, 'a face has 68 landmarks');
+  for (const point of landmarks)
+    assert(Number.isFinite(point.x) && Number.isFinite(point.y), 'landmarks must be finite');
+}
+
+function eyeAspectRatio(landmarks: readonly Point[], indices: readonly number[]): number {
+  const [p1, p2, p3, p4, p5, p6] = indices.map((index) => landmarkAt(landmarks, index)) as [
+    Point,
+    Point,
+    Point,
+    Point,
+    Point,
+    Point,
+  ];
+  const width = distance(p1, p4);
+  if (width <= 1e-6) return 0;
+  return (distance(p2, p6) + distance(p3, p5)) / (2 * width);
+}
+
+export interface EyeAspectRatios {
+  readonly left: number;
+  readonly right: number;
+  /** Mean of both eyes: one eye's landmarks are noisy when the head is turned. */
+  readonly mean: number;
+}
+
+export function eyeAspectRatios(landmarks: readonly Point[]): EyeAspectRatios {
+  assertLandmarks(landmarks);
+  const right = eyeAspectRatio(landmarks, eyeIndices.right);
+  const left = eyeAspectRatio(landmarks, eyeIndices.left);
+  return { left, right, mean: (left + right) / 2 };
+}

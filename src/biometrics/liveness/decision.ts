@@ -1,0 +1,176 @@
+// The one liveness decision: passive texture scores per frame, the active challenge's outcome and the
+// natural motion (blinks, 3-D movement) of the same frames, combined with reasons. It fails closed:
+// a missing model, a missing input, too few frames or a non-finite score is a failure, never a pass.
+import { assert } from '../../shared/assert.ts';
+import type { ChallengeState } from './active/challenge.ts';
+import type { NaturalMotionSummary } from './active/natural-motion.ts';
+
+export interface PassiveEvidence {
+  readonly modelId: string;
+  /** The model's own operating threshold: a score at or above it is live. */
+  readonly threshold: number;
+  /** One score in [0, 1] per frame in which a face was cropped and scored. */
+  readonly scores: readonly number[];
+}
+
+export interface LivenessInputs {
+  /** null: no passive model loaded. */
+  readonly passive: PassiveEvidence | null;
+  /** The challenge's final state; null when none ran. */
+  readonly active: ChallengeState | null;
+  /** Natural motion of the frames; null when not measured. */
+  readonly motion: NaturalMotionSummary | null;
+}
+
+export interface DecisionPolicy {
+  /** kiosk: passive + answered challenge + natural motion. recording: passive + natural motion
+   * (a recording cannot answer a challenge, so a challenge is neither needed nor used). */
+  readonly mode: 'kiosk' | 'recording';
+  readonly passiveFramesMin: number;
+  /** The frames' median passive score must reach the model's threshold. */
+  readonly blinksMin: number;
+  /** Nose-tip parallax (eye distances) that counts as 3-D motion of a head. */
+  readonly parallaxMin: number;
+  /** Natural life signs needed: at least one of blink / 3-D motion, or both. */
+  readonly natural: 'blink_or_3d' | 'blink_and_3d';
+}
+
+/** Parallax bound set between the moved-photo clips and the live selfie videos measured by
+ * scripts/eval-liveness-video.ts (see its printed table). */
+export const defaultDecisionPolicy: DecisionPolicy = {
+  mode: 'recording',
+  passiveFramesMin: 5,
+  blinksMin: 1,
+  parallaxMin: 0.12,
+  natural: 'blink_or_3d',
+};
+
+export interface LivenessScores {
+  readonly passiveMedian: number | null;
+  readonly passiveThreshold: number | null;
+  readonly passiveFrames: number;
+  readonly passiveLiveFraction: number | null;
+  readonly blinks: number | null;
+  readonly parallax: number | null;
+  readonly yawSpread: number | null;
+  readonly activeStatus: ChallengeState['status'] | null;
+}
+
+export interface LivenessDecision {
+  readonly live: boolean;
+  /** Why it is not live; empty when live. */
+  readonly reasons: readonly string[];
+  /** What spoke for life, for the record. */
+  readonly evidence: readonly string[];
+  readonly scores: LivenessScores;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? Number.NaN)
+    : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
+}
+
+function judgePassive(
+  passive: PassiveEvidence | null,
+  policy: DecisionPolicy,
+  out: { reasons: string[]; evidence: string[] },
+): Pick<
+  LivenessScores,
+  'passiveMedian' | 'passiveThreshold' | 'passiveFrames' | 'passiveLiveFraction'
+> {
+  if (passive === null) {
+    out.reasons.push('passive_model_missing');
+    return {
+      passiveMedian: null,
+      passiveThreshold: null,
+      passiveFrames: 0,
+      passiveLiveFraction: null,
+    };
+  }
+  const valid = passive.scores.every((s) => Number.isFinite(s) && s >= 0 && s <= 1);
+  const thresholdValid = passive.threshold > 0 && passive.threshold < 1;
+  const frames = passive.scores.length;
+  const base = { passiveThreshold: passive.threshold, passiveFrames: frames };
+  if (!valid || !thresholdValid) {
+    out.reasons.push('passive_invalid_score');
+    return { ...base, passiveMedian: null, passiveLiveFraction: null };
+  }
+  if (frames < policy.passiveFramesMin) {
+    out.reasons.push('passive_too_few_frames');
+    return { ...base, passiveMedian: null, passiveLiveFraction: null };
+  }
+  const middle = median(passive.scores);
+  const liveFraction = passive.scores.filter((s) => s >= passive.threshold).length / frames;
+  if (middle >= passive.threshold) out.evidence.push('passive_texture_live');
+  else out.reasons.push('passive_attack');
+  return { ...base, passiveMedian: middle, passiveLiveFraction: liveFraction };
+}
+
+function judgeMotion(
+  motion: NaturalMotionSummary | null,
+  policy: DecisionPolicy,
+  out: { reasons: string[]; evidence: string[] },
+): Pick<LivenessScores, 'blinks' | 'parallax' | 'yawSpread'> {
+  if (motion === null) {
+    out.reasons.push('motion_missing');
+    return { blinks: null, parallax: null, yawSpread: null };
+  }
+  const blinks = motion.blinks.length;
+  const blinked = blinks >= policy.blinksMin;
+  const solid = motion.parallax !== null && motion.parallax >= policy.parallaxMin;
+  if (blinked) out.evidence.push('blink');
+  if (solid) out.evidence.push('3d_motion');
+  if (motion.faceChanges > 0) out.reasons.push('face_changed');
+  if (policy.natural === 'blink_and_3d') {
+    if (!blinked) out.reasons.push('no_blink');
+    if (!solid) out.reasons.push('no_3d_motion');
+  } else if (!blinked && !solid) {
+    out.reasons.push('no_blink', 'no_3d_motion');
+  }
+  return { blinks, parallax: motion.parallax, yawSpread: motion.yawSpread };
+}
+
+function judgeActive(
+  active: ChallengeState | null,
+  policy: DecisionPolicy,
+  out: { reasons: string[]; evidence: string[] },
+): void {
+  if (policy.mode === 'recording') return;
+  if (active === null) out.reasons.push('active_missing');
+  else if (active.status === 'passed') out.evidence.push('challenge_passed');
+  else if (active.status === 'failed') out.reasons.push(`active_${active.reason}`);
+  else out.reasons.push('active_incomplete');
+}
+
+export function decideLiveness(
+  inputs: LivenessInputs,
+  policy: DecisionPolicy = defaultDecisionPolicy,
+): LivenessDecision {
+  assert(policy.passiveFramesMin >= 1, 'at least one passive frame must be required');
+  assert(policy.blinksMin >= 1 && policy.parallaxMin > 0, 'natural-motion bounds must be positive');
+  const out = { reasons: [] as string[], evidence: [] as string[] };
+  const passive = judgePassive(inputs.passive, policy, out);
+  const motion = judgeMotion(inputs.motion, policy, out);
+  judgeActive(inputs.active, policy, out);
+  const live = out.reasons.length === 0;
+  // Fail closed: a pass must rest on the passive model and natural motion (and the challenge in a kiosk).
+  assert(!live || passive.passiveMedian !== null, 'no pass without passive scores');
+  assert(!live || inputs.motion !== null, 'no pass without natural motion');
+  assert(
+    !live || policy.mode === 'recording' || inputs.active?.status === 'passed',
+    'no kiosk pass without a challenge',
+  );
+  return {
+    live,
+    reasons: [...new Set(out.reasons)],
+    evidence: out.evidence,
+    scores: {
+      ...passive,
+      ...motion,
+      activeStatus: inputs.active?.status ?? null,
+    },
+  };
+}
