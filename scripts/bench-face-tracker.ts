@@ -1,0 +1,191 @@
+// The kiosk's tracking loop for the benchmark: the detector runs on the first frame, when the tracked face
+// is lost and every N frames; otherwise the 68 landmarks are read from the previous frame's landmark box.
+//
+// Built from the engine's own parts (same detector, landmark net, quality checks, alignment and
+// descriptor as FaceEngine.processFrame), so only the detection schedule differs. Lost means: no face,
+// a landmark box whose size changed by more than `sizeRatioMax` or whose centre moved by more than
+// `centreShiftMax` of its side since the last frame, or a pose the quality gate refuses.
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  alignedChip,
+  chipPhotometrics,
+  cropSquare,
+  landmarkBox,
+  landmarkInputSide,
+} from '../src/biometrics/align.ts';
+import type { DetectFn } from '../src/biometrics/detectors.ts';
+import { createDetector } from '../src/biometrics/detectors.ts';
+import type { FaceEngineOptions, StageTimingsMs } from '../src/biometrics/engine.ts';
+import { l2Normalize } from '../src/biometrics/engine.ts';
+import type { LoadedFaceParts } from '../src/biometrics/engine-load.node.ts';
+import { faceapiInput } from '../src/biometrics/faceapi-bridge.ts';
+import type { Box, Point } from '../src/biometrics/geometry.ts';
+import { boxCenter, distance, squareAround } from '../src/biometrics/geometry.ts';
+import type { RgbImage } from '../src/biometrics/image.ts';
+import type { QualityReason } from '../src/biometrics/quality.ts';
+import {
+  countReason,
+  measurePose,
+  photometricReason,
+  poseReason,
+} from '../src/biometrics/quality.ts';
+import { assert } from '../src/shared/assert.ts';
+import { trackingRedetectEveryFramesMax } from '../src/shared/limits.ts';
+
+export interface TrackerOptions {
+  /** Run the detector at least every this many frames even when tracking holds. */
+  redetectEveryFrames: number;
+  sizeRatioMax: number;
+  centreShiftMax: number;
+}
+
+export const defaultTrackerOptions: TrackerOptions = {
+  redetectEveryFrames: 24,
+  sizeRatioMax: 1.3,
+  centreShiftMax: 0.25,
+};
+
+export interface TrackedFrame {
+  /** A descriptor is ready for a decision. */
+  ready: boolean;
+  reason: QualityReason | null;
+  detected: boolean;
+  descriptor: Float32Array | null;
+  timingsMs: StageTimingsMs;
+}
+
+export class FaceTracker {
+  readonly #parts: LoadedFaceParts;
+  readonly #engine: FaceEngineOptions;
+  readonly #options: TrackerOptions;
+  readonly #detect: DetectFn;
+  #previous: Point[] | null = null;
+  #sinceDetection = 0;
+
+  constructor(parts: LoadedFaceParts, engine: FaceEngineOptions, options: TrackerOptions) {
+    assert(
+      options.redetectEveryFrames >= 1 &&
+        options.redetectEveryFrames <= trackingRedetectEveryFramesMax,
+      'the re-detection interval is within limits',
+    );
+    this.#parts = parts;
+    this.#engine = engine;
+    this.#options = options;
+    this.#detect = createDetector(parts.runtime.faceapi, parts.models, engine.detector);
+  }
+
+  async process(image: RgbImage): Promise<TrackedFrame> {
+    const frame = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
+    try {
+      return await this.#run(frame);
+    } finally {
+      frame.dispose();
+    }
+  }
+
+  async #run(frame: tf.Tensor3D): Promise<TrackedFrame> {
+    const timings: StageTimingsMs = {
+      detect: 0,
+      landmarks: 0,
+      quality: 0,
+      align: 0,
+      describe: 0,
+      total: 0,
+    };
+    const start = performance.now();
+    let mark = start;
+    const lap = (stage: keyof StageTimingsMs): void => {
+      const now = performance.now();
+      timings[stage] += now - mark;
+      mark = now;
+    };
+    const finish = (rest: Omit<TrackedFrame, 'timingsMs'>): TrackedFrame => {
+      timings.total = performance.now() - start;
+      return { ...rest, timingsMs: timings };
+    };
+    let landmarks = await this.#track(frame);
+    lap('landmarks');
+    let detected = false;
+    if (landmarks === null) {
+      detected = true;
+      const found = await this.#detected(frame, lap);
+      if (typeof found === 'string') {
+        this.#previous = null;
+        return finish({ ready: false, reason: found, detected, descriptor: null });
+      }
+      landmarks = found;
+    }
+    const pose = poseReason(measurePose(landmarks), this.#engine.quality);
+    lap('quality');
+    this.#previous = pose === null ? landmarks : null;
+    if (pose !== null) return finish({ ready: false, reason: pose, detected, descriptor: null });
+    const chip = alignedChip(frame, landmarks);
+    try {
+      lap('align');
+      const photometric = photometricReason(await chipPhotometrics(chip), this.#engine.quality);
+      lap('quality');
+      if (photometric !== null) {
+        return finish({ ready: false, reason: photometric, detected, descriptor: null });
+      }
+      const raw = await this.#parts.models.recognition.computeFaceDescriptor(faceapiInput(chip));
+      assert(!Array.isArray(raw), 'one chip gives one descriptor');
+      lap('describe');
+      return finish({ ready: true, reason: null, detected, descriptor: l2Normalize(raw) });
+    } finally {
+      chip.dispose();
+    }
+  }
+
+  /** Landmarks from the previous frame's landmark box, or null when the detector must run. */
+  async #track(frame: tf.Tensor3D): Promise<Point[] | null> {
+    const previous = this.#previous;
+    this.#sinceDetection += 1;
+    if (previous === null || this.#sinceDetection >= this.#options.redetectEveryFrames) return null;
+    const before = landmarkBox(previous);
+    const landmarks = await this.#landmarksIn(frame, before);
+    const after = landmarkBox(landmarks);
+    const ratio = after.width / before.width;
+    const shift = distance(boxCenter(after), boxCenter(before)) / before.width;
+    const held =
+      ratio <= this.#options.sizeRatioMax &&
+      ratio >= 1 / this.#options.sizeRatioMax &&
+      shift <= this.#options.centreShiftMax;
+    return held ? landmarks : null;
+  }
+
+  async #detected(
+    frame: tf.Tensor3D,
+    lap: (stage: keyof StageTimingsMs) => void,
+  ): Promise<Point[] | QualityReason> {
+    this.#sinceDetection = 0;
+    const detections = await this.#detect(frame);
+    lap('detect');
+    const failure = countReason(
+      detections.map((detection) => detection.box),
+      this.#engine.quality,
+    );
+    const best = [...detections].sort(
+      (a, b) => b.box.width * b.box.height - a.box.width * a.box.height,
+    )[0];
+    if (failure !== null || best === undefined) return failure ?? 'no_face';
+    const side = Math.max(best.box.width, best.box.height) * this.#engine.landmarkCropScale;
+    const rough = await this.#landmarksIn(frame, squareAround(boxCenter(best.box), side));
+    const landmarks = await this.#landmarksIn(frame, landmarkBox(rough));
+    lap('landmarks');
+    return landmarks;
+  }
+
+  async #landmarksIn(frame: tf.Tensor3D, crop: Box): Promise<Point[]> {
+    const input = cropSquare(frame, crop, landmarkInputSide);
+    try {
+      const result = await this.#parts.models.landmarks.detectLandmarks(faceapiInput(input));
+      assert(!Array.isArray(result), 'one crop gives one set of landmarks');
+      return result.relativePositions.map((p) => ({
+        x: crop.x + p.x * crop.width,
+        y: crop.y + p.y * crop.height,
+      }));
+    } finally {
+      input.dispose();
+    }
+  }
+}
