@@ -3,6 +3,17 @@ import { randomBytes } from 'node:crypto';
 
 export type IdPrefix = 'hold' | 'acc' | 'cli' | 'stl' | 'rfd' | 'trf' | 'lim' | 'per' | 'tpl';
 
+// One system call fills many ids: 12 random bytes each, drawn from a pool refilled when spent.
+const poolBytes = 12 * 256;
+let pool = randomBytes(poolBytes);
+let offset = 0;
+
 export function newId(prefix: IdPrefix): string {
-  return `${prefix}_${randomBytes(12).toString('base64url')}`;
+  if (offset + 12 > poolBytes) {
+    pool = randomBytes(poolBytes);
+    offset = 0;
+  }
+  const id = pool.toString('base64url', offset, offset + 12);
+  offset += 12;
+  return `${prefix}_${id}`;
 }

@@ -18,6 +18,8 @@ import { RateLimiter } from './rate-limit.ts';
 export interface Reply {
   status: number;
   body: unknown;
+  /** The body already serialised (a stored answer): sent as is. */
+  json?: string;
 }
 
 export class HubContext {
@@ -94,16 +96,17 @@ export class HubContext {
         if (!timingSafeEqual(stored.requestHash, hash)) {
           refuse('idempotency_key_reused', 'this Idempotency-Key was used with another request');
         }
-        return { status: stored.status, body: JSON.parse(stored.body) as unknown, replayed: true };
+        return { status: stored.status, body: undefined, json: stored.body, replayed: true };
       }
       const reply = await runCatchingRefusals(tx, run);
+      const json = JSON.stringify(reply.body);
       await tx.putStoredResponse(client.id, key, {
         requestHash: hash,
         status: reply.status,
-        body: JSON.stringify(reply.body),
+        body: json,
         createdAt: this.clock.now(),
       });
-      return { ...reply, replayed: false };
+      return { status: reply.status, body: reply.body, json, replayed: false };
     });
   }
 
@@ -143,5 +146,8 @@ export function errorBody(error: HubError): unknown {
 
 export function send(reply: FastifyReply, result: Reply & { replayed?: boolean }): FastifyReply {
   if (result.replayed === true) void reply.header('Idempotent-Replayed', 'true');
+  if (result.json !== undefined) {
+    return reply.code(result.status).type('application/json; charset=utf-8').send(result.json);
+  }
   return reply.code(result.status).send(result.body);
 }

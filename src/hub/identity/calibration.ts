@@ -22,7 +22,7 @@ export interface IdentityCalibration {
 
 const thresholdsFile = z.looseObject({
   modelId: z.string().min(1),
-  metric: z.enum(['cosine', 'euclidean']).default('euclidean'),
+  metric: z.enum(['cosine', 'cosine-similarity', 'euclidean']).default('euclidean'),
   threshold: z.number(),
   dimension: z.number().int().positive().default(128),
   faceOnlyPoints: z
@@ -31,8 +31,8 @@ const thresholdsFile = z.looseObject({
 });
 
 /** For L2-normalised vectors: euclidean distance d and cosine c relate by d^2 = 2 - 2c. */
-function toCosine(metric: 'cosine' | 'euclidean', value: number): number {
-  return metric === 'cosine' ? value : 1 - (value * value) / 2;
+function toCosine(metric: 'cosine' | 'cosine-similarity' | 'euclidean', value: number): number {
+  return metric === 'euclidean' ? 1 - (value * value) / 2 : value;
 }
 
 export function loadCalibration(path: string): IdentityCalibration {

@@ -162,6 +162,26 @@ export const migrations: ReadonlyArray<(db: Database.Database) => void> = [
       CREATE INDEX payment_authorizations_expiry ON payment_authorizations (expires_at);
     `);
   },
+  function v4IdempotencyByRowid(db) {
+    // Stored answers are several hundred bytes: keep them in a rowid table with a unique key index,
+    // not inside a WITHOUT ROWID b-tree keyed by random strings (profiled: 7% of the hub's CPU).
+    db.exec(`
+      CREATE TABLE idempotency_v4 (
+        client_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        request_hash BLOB NOT NULL,
+        status INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO idempotency_v4 (client_id, key, request_hash, status, body, created_at)
+        SELECT client_id, key, request_hash, status, body, created_at FROM idempotency;
+      DROP TABLE idempotency;
+      ALTER TABLE idempotency_v4 RENAME TO idempotency;
+      CREATE UNIQUE INDEX idempotency_key ON idempotency (client_id, key);
+      CREATE INDEX idempotency_created ON idempotency (created_at);
+    `);
+  },
 ];
 
 export class DatabaseTooNewError extends Error {

@@ -184,6 +184,12 @@ class SqliteReads implements StoreReader, IdentityReader {
 
 class SqliteTx extends SqliteReads implements StoreTx {
   private savepointDepth = 0;
+  private readonly savepoints: Array<
+    | { begin: Database.Statement; release: Database.Statement; rollback: Database.Statement }
+    | undefined
+  > = [];
+  /** The audit chain's tail as this transaction sees it; restored when a savepoint rolls back. */
+  private auditTail: { seq: number; hash: Uint8Array } | undefined;
   private readonly w;
   constructor(
     db: Database.Database,
@@ -444,24 +450,24 @@ class SqliteTx extends SqliteReads implements StoreTx {
     );
   }
   async appendAudit(entry: AuditAppend): Promise<void> {
-    // Read the chain's tail inside the transaction: a rolled-back job leaves no stale cache behind.
-    const last = this.w.lastAudit.get();
-    const seq = (last?.seq ?? 0) + 1;
+    if (this.auditTail === undefined) {
+      const last = this.w.lastAudit.get();
+      this.auditTail = {
+        seq: last?.seq ?? 0,
+        hash: last === undefined ? genesisHash : new Uint8Array(last.hash),
+      };
+    }
     const row = {
-      seq,
+      seq: this.auditTail.seq + 1,
       at: entry.at,
       kind: entry.kind,
       subject: entry.subject,
       actor: entry.actor,
       data: JSON.stringify(entry.data),
     };
-    const hash = linkAuditRow(
-      this.auditKey,
-      last === undefined ? genesisHash : new Uint8Array(last.hash),
-      row,
-    );
+    const hash = linkAuditRow(this.auditKey, this.auditTail.hash, row);
     this.w.insertAudit.run(
-      seq,
+      row.seq,
       row.at,
       row.kind,
       row.subject,
@@ -469,21 +475,43 @@ class SqliteTx extends SqliteReads implements StoreTx {
       row.data,
       Buffer.from(hash),
     );
+    this.auditTail = { seq: row.seq, hash };
   }
   async nested<T>(fn: () => Promise<T>): Promise<T> {
-    const name = `n${this.savepointDepth++}`;
-    this.db.exec(`SAVEPOINT ${name}`);
+    const depth = this.savepointDepth++;
+    const savepoint = this.savepoint(depth);
+    const tailBefore = this.auditTail;
+    savepoint.begin.run();
     try {
       const value = await fn();
-      this.db.exec(`RELEASE ${name}`);
+      savepoint.release.run();
       return value;
     } catch (error) {
-      this.db.exec(`ROLLBACK TO ${name}`);
-      this.db.exec(`RELEASE ${name}`);
+      savepoint.rollback.run();
+      savepoint.release.run();
+      this.auditTail = tailBefore;
       throw error;
     } finally {
       this.savepointDepth--;
     }
+  }
+
+  /** Forgets what this object cached about the database (call at every BEGIN and after a ROLLBACK). */
+  resetCaches(): void {
+    this.auditTail = undefined;
+  }
+
+  private savepoint(depth: number) {
+    let statements = this.savepoints[depth];
+    if (statements === undefined) {
+      statements = {
+        begin: this.db.prepare(`SAVEPOINT n${depth}`),
+        release: this.db.prepare(`RELEASE n${depth}`),
+        rollback: this.db.prepare(`ROLLBACK TO n${depth}`),
+      };
+      this.savepoints[depth] = statements;
+    }
+    return statements;
   }
 }
 
@@ -500,6 +528,8 @@ export class SqliteHubStore implements HubStore {
   private readonly writeDb: Database.Database;
   private readonly readDb: Database.Database;
   private readonly tx: SqliteTx;
+  private readonly beginStatement: Database.Statement;
+  private readonly commitStatement: Database.Statement;
   private readonly groupCommit: boolean;
   private readonly queue: QueuedJob[] = [];
   private draining = false;
@@ -512,6 +542,8 @@ export class SqliteHubStore implements HubStore {
     this.readDb = openConnection(options.file, { readonly: true, synchronous });
     this.reader = new SqliteReads(this.readDb);
     this.tx = new SqliteTx(this.writeDb, options.auditKey);
+    this.beginStatement = this.writeDb.prepare('BEGIN IMMEDIATE');
+    this.commitStatement = this.writeDb.prepare('COMMIT');
     this.groupCommit = options.groupCommit ?? true;
   }
 
@@ -544,7 +576,8 @@ export class SqliteHubStore implements HubStore {
   /** One transaction for the batch; each job under its own savepoint so one refusal undoes only itself. */
   private async runBatch(batch: QueuedJob[]): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
-    this.writeDb.exec('BEGIN IMMEDIATE');
+    this.tx.resetCaches();
+    this.beginStatement.run();
     for (const item of batch) {
       try {
         outcomes.push({ ok: true, value: await this.tx.nested(() => item.job(this.tx)) });
@@ -553,9 +586,10 @@ export class SqliteHubStore implements HubStore {
       }
     }
     try {
-      this.writeDb.exec('COMMIT');
+      this.commitStatement.run();
     } catch (error) {
       if (this.writeDb.inTransaction) this.writeDb.exec('ROLLBACK');
+      this.tx.resetCaches();
       return batch.map(() => ({ ok: false, error }));
     }
     return outcomes;
