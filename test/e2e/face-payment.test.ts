@@ -1,0 +1,148 @@
+// A face payment end to end on real photos: the production engine reads the face, the kiosk side
+// protects and seals it, the hub (real HTTP, real SQLite, the calibrated threshold) enrols, identifies,
+// asks for the PIN, and the authorization places a purchase hold. A stranger's photo matches nobody.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { createFaceEngine } from '../../src/biometrics/engine.node.ts';
+import type { FaceEngine } from '../../src/biometrics/engine.ts';
+import { CancelableTransform } from '../../src/biometrics/protect/cancelable-transform.ts';
+import { readKeyFile } from '../../src/biometrics/protect/key-files.node.ts';
+import { protectProbe } from '../../src/biometrics/protect/kiosk-protect.ts';
+import { sealPin } from '../../src/biometrics/protect/probe-seal.ts';
+import { sodium } from '../../src/biometrics/protect/sodium.ts';
+import { defaultCalibrationFile } from '../../src/hub/hub.ts';
+import { account, client, holdBody, startTestHub, type TestHub } from '../hub/helpers.ts';
+import { decodeFace } from '../biometrics/face-helpers.ts';
+
+let t: TestHub;
+let engine: FaceEngine;
+let transform: CancelableTransform;
+let hubKey: Uint8Array;
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+
+beforeAll(async () => {
+  await sodium.ready;
+  engine = await createFaceEngine();
+  t = await startTestHub({ calibrationFile: defaultCalibrationFile, stepUpAmount: 30_000 });
+  const key = await readKeyFile({ path: join(t.dir, 'keys', 'transform.key'), kind: 'transform' });
+  if (!key.ok) throw new Error(key.error.message);
+  transform = CancelableTransform.fromKey({ key: key.value, dimension: 128 });
+  const published = await t.call('GET', '/v1/hub-key');
+  hubKey = new Uint8Array(Buffer.from(published.body.publicKey, 'base64'));
+}, 120_000);
+
+afterAll(async () => {
+  engine.dispose();
+  transform.dispose();
+  await t.stop();
+});
+
+async function sealedFace(photo: string): Promise<string> {
+  const frame = await engine.processFrame(await decodeFace(photo));
+  if (!frame.ok) throw new Error(`${photo}: ${frame.reason}`);
+  expect(frame.modelId).toBe(t.hub.identity?.calibration.modelId);
+  return b64(
+    protectProbe({
+      descriptor: frame.descriptor,
+      transform,
+      hubPublicKey: hubKey,
+      modelId: frame.modelId,
+      nowMs: t.clock.now(),
+    }),
+  );
+}
+
+describe('face payment on real photos', () => {
+  it('enrols from two photos, pays with a third plus the PIN, and refuses a stranger', async () => {
+    const modelId = t.hub.identity?.calibration.modelId ?? '';
+    await account(t, 'shop', 'merchant');
+    await account(t, 'patron', 'person', 20_000);
+    const enroller = await client(t, 'enrollment');
+    const till = await client(t, 'merchant', 'shop');
+    const person = await t.call('POST', '/v1/persons', {
+      token: enroller,
+      body: {
+        displayName: 'Nuaa Client',
+        dateOfBirth: '1988-08-08',
+        accountId: 'patron',
+        idDocument: {
+          type: 'residence_card',
+          numberHash: 'sha256-e2e-0000000001',
+          verifiedBy: 'officer-1',
+        },
+        sealedPin: b64(
+          sealPin({ hubPublicKey: hubKey, pin: '4862', purpose: 'enrol', nowMs: t.clock.now() }),
+        ),
+      },
+    });
+    expect(person.status).toBe(201);
+    const templates = await t.call('POST', `/v1/persons/${person.body.id}/templates`, {
+      token: enroller,
+      body: {
+        modelId,
+        sealedTemplates: [
+          await sealedFace('nuaa_client_0001/1.jpg'),
+          await sealedFace('nuaa_client_0001/2.jpg'),
+        ],
+      },
+    });
+    expect(templates.status).toBe(201);
+
+    const identified = await t.call('POST', '/v1/identify', {
+      token: till,
+      body: {
+        modelId,
+        sealedProbe: await sealedFace('nuaa_client_0001/5.jpg'),
+        liveness: { passed: true },
+        payee: 'shop',
+        amount: 680,
+      },
+    });
+    expect(identified.body.match).toMatchObject({
+      personId: person.body.id,
+      displayNameMasked: 'N*** C*****',
+    });
+    expect(identified.body.match.score).toBeGreaterThanOrEqual(
+      t.hub.identity?.calibration.threshold ?? 1,
+    );
+    expect(identified.body.pinRequired).toBe(true);
+
+    const pinned = await t.call('POST', '/v1/verify-pin', {
+      token: till,
+      body: {
+        personId: person.body.id,
+        sealedPin: b64(
+          sealPin({
+            hubPublicKey: hubKey,
+            pin: '4862',
+            purpose: `verify:${person.body.id}`,
+            nowMs: t.clock.now(),
+          }),
+        ),
+        payee: 'shop',
+        amount: 680,
+      },
+    });
+    expect(pinned.status).toBe(200);
+    const paid = await t.call('POST', '/v1/holds', {
+      token: till,
+      body: holdBody('patron', 'shop', 680, {
+        authorization: pinned.body.authorization,
+        template: { name: 'purchase' },
+      }),
+    });
+    expect(paid.body).toMatchObject({ status: 'settled', settled: 680 });
+
+    const stranger = await t.call('POST', '/v1/identify', {
+      token: till,
+      body: {
+        modelId,
+        sealedProbe: await sealedFace('nuaa_client_0003/1.jpg'),
+        liveness: { passed: true },
+        payee: 'shop',
+        amount: 680,
+      },
+    });
+    expect(stranger.body).toEqual({ match: null, pinRequired: false });
+  });
+});
