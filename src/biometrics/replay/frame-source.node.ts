@@ -14,22 +14,12 @@ import {
   replayVideoSecondsMax,
 } from '../../shared/limits.ts';
 import { decodeImage } from '../image-decode.node.ts';
-import type { RgbImage } from '../image.ts';
 import type { FramePlan } from './frame-plan.ts';
 import { planFrames } from './frame-plan.ts';
+import type { ReplayFrame } from './pipeline.ts';
 
 const execFileAsync = promisify(execFile);
 export const frameImageExtensions = new Set(['.jpg', '.jpeg', '.png', '.webp', '.bmp', '.tif']);
-
-export interface ReplayFrame {
-  /** Position in the source's frame sequence. */
-  readonly index: number;
-  /** Which run of consecutive frames it belongs to (motion does not carry across runs). */
-  readonly segment: number;
-  readonly timestampMs: number;
-  readonly image: RgbImage;
-  readonly decodeMs: number;
-}
 
 export interface FrameSource {
   readonly kind: 'video' | 'folder';

@@ -1,0 +1,84 @@
+// `npm run replay`: the kiosk's pipeline on a recording as if it were the camera; liveness is passive
+// texture plus the clip's natural motion and blinks. Writes the JSON other programs read, optional HTML.
+//
+// Usage: npx tsx scripts/replay.ts <video file | folder of frames> --json <file> [--report <html>]
+//          [--fps 25 (folder frame rate)] [--models models]
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createFaceEngine } from '../src/biometrics/engine.node.ts';
+import { loadPassiveTextureDetector } from '../src/biometrics/liveness/passive-texture.node.ts';
+import { ReplayInputError } from '../src/biometrics/replay/frame-source.node.ts';
+import { replayRecording, replayReportHtml } from '../src/biometrics/replay/replay.node.ts';
+import type { ReplayJson } from '../src/biometrics/replay/replay.node.ts';
+import { replayFramesPerSecondMax, replayReportFramesMax } from '../src/shared/limits.ts';
+
+const repoRoot = path.resolve(import.meta.dirname, '..');
+
+function printTable(input: string, json: ReplayJson): void {
+  const rows: [string, string][] = [
+    ['input', input],
+    ['frames (with face)', `${json.frames} (${json.framesWithFace})`],
+    ['liveness', json.liveness.passed ? 'live' : `not live: ${json.liveness.reasons.join(', ')}`],
+    ['decision', json.decision.outcome],
+    [
+      'per-frame ms median / p95',
+      `${json.timings.perFrameMsMedian.toFixed(1)} / ${json.timings.perFrameMsP95.toFixed(1)}`,
+    ],
+    ['backend', String(json.liveness['backend'])],
+  ];
+  for (const [k, v] of rows) console.log(`${k.padEnd(28)} ${v}`);
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      json: { type: 'string' },
+      report: { type: 'string' },
+      fps: { type: 'string', default: '25' },
+      models: { type: 'string', default: path.join(repoRoot, 'models') },
+    },
+  });
+  const input = positionals[0];
+  const fps = Number(values.fps);
+  if (input === undefined || positionals.length !== 1 || values.json === undefined) {
+    console.error(
+      'usage: replay <video file | folder of frames> --json <file> [--report <html>] [--fps N]',
+    );
+    return 2;
+  }
+  if (!(fps > 0 && fps <= replayFramesPerSecondMax)) {
+    console.error(`--fps must be in (0, ${replayFramesPerSecondMax}]`);
+    return 2;
+  }
+  // Both models load before any frame: a missing or altered file stops here, it never scores.
+  const engine = await createFaceEngine({ modelsDir: values.models });
+  const passive = await loadPassiveTextureDetector({ modelsDir: values.models });
+  try {
+    const recording = await replayRecording(input, {
+      engine,
+      passive,
+      folderFps: fps,
+      reportFrames: values.report === undefined ? 0 : replayReportFramesMax,
+    });
+    await writeFile(values.json, `${JSON.stringify(recording.json, null, 2)}\n`);
+    if (values.report !== undefined)
+      await writeFile(
+        values.report,
+        await replayReportHtml(recording, `Replay of ${path.basename(input)}`),
+      );
+    printTable(input, recording.json);
+    return 0;
+  } catch (error) {
+    if (error instanceof ReplayInputError) {
+      console.error(`replay: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    engine.dispose();
+  }
+}
+
+process.exitCode = await main();
