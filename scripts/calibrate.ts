@@ -129,6 +129,7 @@ async function main(): Promise<void> {
   await mkdir(path.dirname(args.out), { recursive: true });
   await writeFile(args.out, serializeThresholdsFile(file));
   printReport(file, scores, pairs, acquired.images);
+  printMaskCurve(file, maskGroups);
   console.log(`\nwrote ${path.relative(process.cwd(), args.out)}`);
   pipeline.engine.dispose();
 }
@@ -235,6 +236,20 @@ function failureSummary(
       return [subset, images, failed, percent(failed / images, 1), why === '' ? '-' : why];
     }),
   );
+}
+
+/** Does a mask push strangers' scores up? FMR per mask group around the operating threshold. */
+function printMaskCurve(file: ThresholdsFile, groups: ScoreSet): void {
+  const thresholds = [0.9, 0.91, 0.92, 0.93, 0.94, 0.95, file.threshold];
+  console.log(`\nFMR of ${maskedSubset} by mask group (false matches / impostor pairs compared):`);
+  const rows: Cell[][] = [...groups].map(([group, scores]) => [
+    group,
+    ...thresholds.map((threshold) => {
+      const rates = ratesAt(scores, threshold);
+      return `${percent(rates.fmr, 2)} (${rates.falseMatches})`;
+    }),
+  ]);
+  console.log(formatTable(['group', ...thresholds.map((t) => fixed(t, 4))], rows));
 }
 
 function printCurve(file: ThresholdsFile): void {

@@ -14,6 +14,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { acquireImages, cacheFileFor } from '../src/biometrics/calibration/acquire.node.ts';
+import type { LabelledPair } from '../src/biometrics/calibration/pairs.ts';
 import { pairImages, parsePairsCsv } from '../src/biometrics/calibration/pairs.ts';
 import {
   comparisonEmbed,
@@ -21,7 +22,7 @@ import {
 } from '../src/biometrics/calibration/production.node.ts';
 import type { Cell } from '../src/biometrics/calibration/report.ts';
 import { fixed, formatTable, percent } from '../src/biometrics/calibration/report.ts';
-import type { ScoreSet } from '../src/biometrics/calibration/scores.ts';
+import type { ScoreSet, SubsetScores } from '../src/biometrics/calibration/scores.ts';
 import { scorePairs } from '../src/biometrics/calibration/scores.ts';
 import {
   errorTradeoff,
@@ -85,16 +86,66 @@ async function main(): Promise<void> {
     `faceres 1024, human crop (${faceres.modelId})`,
     'faceres 1024, roll-corrected crop',
   ];
+  const descriptorsOf = (index: number) => (image: string) => {
+    const entry = acquired.images.get(image)?.acquisition;
+    return entry?.ok === true ? (entry.descriptors[index] ?? null) : null;
+  };
   const embeddings: Embedding[] = names.map((name, index) => ({
     name,
-    scores: scorePairs(pairs, (image) => {
-      const entry = acquired.images.get(image)?.acquisition;
-      return entry?.ok === true ? (entry.descriptors[index] ?? null) : null;
-    }),
+    scores: scorePairs(pairs, descriptorsOf(index)),
   }));
+  embeddings.push({
+    name: 'face-api 128, centred (mean of the OTHER subsets subtracted; an experiment, not production)',
+    scores: centredScores(pairs, descriptorsOf(0)),
+  });
   printComparison(embeddings, targetFmr);
   pipeline.engine.dispose();
   faceres.dispose();
+}
+
+/**
+ * face-api's descriptors share a large common component (strangers score 0.8-0.95), so subtracting a mean
+ * descriptor before the cosine may spread them. Leave-one-subset-out: each subset is scored with the mean
+ * of the images of all other subsets, so no subset's own statistics leak into its rates.
+ */
+function centredScores(
+  pairs: readonly LabelledPair[],
+  descriptorOf: (image: string) => Float32Array | null,
+): ScoreSet {
+  const imagesBySubset = new Map<string, Set<string>>();
+  for (const pair of pairs) {
+    const images = imagesBySubset.get(pair.subset) ?? new Set<string>();
+    images.add(pair.imgA).add(pair.imgB);
+    imagesBySubset.set(pair.subset, images);
+  }
+  const merged = new Map<string, SubsetScores>();
+  for (const subset of [...imagesBySubset.keys()].sort()) {
+    const others = [...imagesBySubset]
+      .filter(([name]) => name !== subset)
+      .flatMap(([, images]) => [...images]);
+    const mean = meanDescriptor(others.map(descriptorOf));
+    const centred = (image: string): Float32Array | null => {
+      const descriptor = descriptorOf(image);
+      return descriptor === null ? null : descriptor.map((value, i) => value - (mean[i] ?? 0));
+    };
+    const scores = scorePairs(
+      pairs.filter((pair) => pair.subset === subset),
+      centred,
+    );
+    for (const [name, subsetScores] of scores) merged.set(name, subsetScores);
+  }
+  return merged;
+}
+
+function meanDescriptor(descriptors: readonly (Float32Array | null)[]): Float64Array {
+  const present = descriptors.filter((descriptor) => descriptor !== null);
+  const first = present[0];
+  if (first === undefined) throw new Error('no descriptor to average');
+  const mean = new Float64Array(first.length);
+  for (const descriptor of present) {
+    for (let i = 0; i < mean.length; i += 1) mean[i] = (mean[i] ?? 0) + (descriptor[i] ?? 0);
+  }
+  return mean.map((sum) => sum / present.length);
 }
 
 function printComparison(embeddings: readonly Embedding[], targetFmr: number): void {
