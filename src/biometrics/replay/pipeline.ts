@@ -40,6 +40,8 @@ export interface ReplayFrameRecord {
   readonly quality: QualityReason | 'ok';
   readonly box: Box | null;
   readonly landmarks: readonly Point[] | null;
+  /** Unit descriptor when the frame passed the quality gate. */
+  readonly descriptor: Float32Array | null;
   readonly passiveScore: number | null;
   readonly ear: number | null;
   readonly yaw: number | null;
@@ -158,6 +160,7 @@ function toRecord(p: Pending, ordinal: number, motion: NaturalMotionSummary): Re
     quality: p.result.ok ? 'ok' : p.result.reason,
     box: p.result.face?.box ?? null,
     landmarks: p.result.face?.landmarks ?? null,
+    descriptor: p.result.ok ? p.result.descriptor : null,
     passiveScore: p.passiveScore,
     ear: measures.ear,
     yaw: measures.yaw,

@@ -1,4 +1,4 @@
-// Blink detection on a stream of eye aspect ratios with a per-person adaptive baseline: a blink is a
+// Blink detection on a stream of eye-openness values (EAR or eyeOpenness) with a per-person adaptive baseline: a blink is a
 // dip well below this person's own open-eye EAR that reopens within a physiologically plausible time.
 import { assert } from '../../../shared/assert.ts';
 import { blinkBaselineWindowFramesMax } from '../../../shared/limits.ts';
@@ -21,14 +21,14 @@ export interface BlinkOptions {
 
 /** Human blinks close the eyes for roughly 100-400 ms. face-api's 68-point net barely follows a
  * closing lid (a full blink in talking-face.mp4 moves EAR from 0.32 to 0.27 only), so the dip asked for
- * is shallow, and the baseline is short (under a second) so slow EAR drifts of a tilting photo are not
+ * is shallow, and the baseline is short (about half a second) so slow drifts of a tilting photo are not
  * dips. Set on the shared videos, the same ones scripts/eval-liveness-video.ts reports on. */
 export const defaultBlinkOptions: BlinkOptions = {
-  baselineWindowFrames: 20,
+  baselineWindowFrames: 12,
   baselineQuantile: 0.8,
   warmupFrames: 4,
   closedFraction: 0.9,
-  reopenFraction: 0.96,
+  reopenFraction: 0.95,
   closedMsMin: 30,
   closedMsMax: 500,
 };
@@ -82,6 +82,8 @@ export class BlinkDetector {
   #lastMs = -Infinity;
   #closedSinceMs: number | null = null;
   #closedMin = Infinity;
+  /** After a closure too long to be a blink, the eyes must be seen open before the next one counts. */
+  #waitOpen = false;
 
   constructor(options: BlinkOptions = defaultBlinkOptions) {
     assertBlinkOptions(options);
@@ -96,7 +98,7 @@ export class BlinkDetector {
     this.#seen += 1;
     const baseline = this.#baseline();
     const step = baseline === null ? null : this.#track(timestampMs, ear, baseline);
-    // Closed frames stay out of the baseline so a long closure cannot drag it down.
+    // Frames of a closure stay out of the baseline so it cannot drag the baseline down.
     if (this.#closedSinceMs === null) this.#remember(ear);
     return { baseline, closed: this.#closedSinceMs !== null, blink: step };
   }
@@ -107,6 +109,7 @@ export class BlinkDetector {
     this.#seen = 0;
     this.#closedSinceMs = null;
     this.#closedMin = Infinity;
+    this.#waitOpen = false;
   }
 
   #baseline(): number | null {
@@ -122,6 +125,10 @@ export class BlinkDetector {
   #track(timestampMs: number, ear: number, baseline: number): Blink | null {
     const options = this.#options;
     if (this.#closedSinceMs === null) {
+      if (this.#waitOpen) {
+        this.#waitOpen = ear < baseline * options.reopenFraction;
+        return null;
+      }
       if (ear < baseline * options.closedFraction) {
         this.#closedSinceMs = timestampMs;
         this.#closedMin = ear;
@@ -129,14 +136,23 @@ export class BlinkDetector {
       return null;
     }
     this.#closedMin = Math.min(this.#closedMin, ear);
-    if (ear <= baseline * options.reopenFraction) return null;
+    // Eyes held shut past the maximum are not a blink: give up and let the baseline move on.
+    if (timestampMs - this.#closedSinceMs > options.closedMsMax) {
+      this.#waitOpen = true;
+      this.#closedSinceMs = null;
+      this.#closedMin = Infinity;
+      return null;
+    }
+    // Reopened once most of the dip is recovered: a deep dip need not climb back to a baseline that a
+    // turned head (wider-looking eyes) may have raised.
+    const recovered = this.#closedMin + 0.8 * (baseline - this.#closedMin);
+    if (ear <= Math.min(baseline * options.reopenFraction, recovered)) return null;
     const startMs = this.#closedSinceMs;
     const depth = baseline > 0 ? 1 - this.#closedMin / baseline : 0;
     this.#closedSinceMs = null;
     this.#closedMin = Infinity;
     const duration = timestampMs - startMs;
-    // Eyes held shut past the maximum (or a photo of closed eyes) are not a blink.
-    if (duration < options.closedMsMin || duration > options.closedMsMax) return null;
+    if (duration < options.closedMsMin) return null;
     return { startMs, endMs: timestampMs, depth };
   }
 }

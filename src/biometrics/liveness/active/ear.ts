@@ -52,3 +52,21 @@ export function eyeAspectRatios(landmarks: readonly Point[]): EyeAspectRatios {
   const left = eyeAspectRatio(landmarks, eyeIndices.left);
   return { left, right, mean: (left + right) / 2 };
 }
+
+/** Lid gap over the eye-line-to-mouth height: like EAR, but its denominator does not shrink when the
+ * head turns (EAR rises ~10% at 25 degrees of yaw, enough to fake or hide a shallow blink dip). */
+export function eyeOpenness(landmarks: readonly Point[]): number {
+  assertLandmarks(landmarks);
+  const gap = (a: number, b: number): number =>
+    distance(landmarkAt(landmarks, a), landmarkAt(landmarks, b));
+  const lids = (gap(37, 41) + gap(38, 40) + gap(43, 47) + gap(44, 46)) / 4;
+  const eyes = [36, 39, 42, 45].map((i) => landmarkAt(landmarks, i));
+  const eyeLine = {
+    x: eyes.reduce((s, p) => s + p.x, 0) / 4,
+    y: eyes.reduce((s, p) => s + p.y, 0) / 4,
+  };
+  const m1 = landmarkAt(landmarks, 48);
+  const m2 = landmarkAt(landmarks, 54);
+  const height = distance(eyeLine, { x: (m1.x + m2.x) / 2, y: (m1.y + m2.y) / 2 });
+  return height > 1e-6 ? lids / height : 0;
+}

@@ -4,7 +4,7 @@ import { assert } from '../../../shared/assert.ts';
 import type { Point } from '../../geometry.ts';
 import type { Blink, BlinkOptions } from './blink.ts';
 import { BlinkDetector, defaultBlinkOptions, quantile } from './blink.ts';
-import { eyeAspectRatios } from './ear.ts';
+import { eyeAspectRatios, eyeOpenness } from './ear.ts';
 import type { ActiveFace, ContinuityOptions } from './face-continuity.ts';
 import { defaultContinuityOptions, FaceContinuity } from './face-continuity.ts';
 import { planarParallax } from './parallax.ts';
@@ -114,7 +114,7 @@ function analyzeRun(
       continue;
     }
     const ear = eyeAspectRatios(face.landmarks).mean;
-    const step = detector.push(frame.timestampMs, ear);
+    const step = detector.push(frame.timestampMs, eyeOpenness(face.landmarks));
     if (step.blink !== null) blinks.push(step.blink);
     const parallax = reference === null ? null : planarParallax(reference, face.landmarks);
     if (parallax !== null) parallaxes.push(parallax.magnitude);

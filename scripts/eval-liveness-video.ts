@@ -1,0 +1,281 @@
+// `npm run eval:liveness`: APCER/BPCER of the recording-mode liveness decision (passive texture + natural
+// motion) on live selfie videos, phone-replay videos and photo attacks made here with ffmpeg (pan/zoom and
+// a card turned in front of the camera), plus the active challenge controller run on the photo attacks.
+//
+// Usage: npx tsx scripts/eval-liveness-video.ts [--only videos|synthetic|all] [--json <file>]
+//          [--live <dir>] [--replay <dir>] [--frames 150] [--models models]
+// Attack clips go to a temporary folder (never the repository) that is removed at the end.
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createFaceEngine } from '../src/biometrics/engine.node.ts';
+import type { Challenge, ChallengeState } from '../src/biometrics/liveness/active/challenge.ts';
+import {
+  ChallengeController,
+  defaultChallengeOptions,
+} from '../src/biometrics/liveness/active/challenge.ts';
+import { loadPassiveTextureDetector } from '../src/biometrics/liveness/passive-texture.node.ts';
+import type { PassiveTextureDetector } from '../src/biometrics/liveness/passive-texture.ts';
+import type { AttackMotion } from '../src/biometrics/replay/attack-clips.node.ts';
+import { makeAttackClip } from '../src/biometrics/replay/attack-clips.node.ts';
+import type { FrameEngine, ReplayFrameRecord } from '../src/biometrics/replay/pipeline.ts';
+import { replayRecording } from '../src/biometrics/replay/replay.node.ts';
+
+const repoRoot = path.resolve(import.meta.dirname, '..');
+const shared = path.resolve(repoRoot, '..', 'shared', 'data');
+
+/** One printed photo per NUAA subject with prints, the Silent-Face print, and colour web photos. */
+const printPhotos = [
+  'nuaa_0001_00_00_01_0.jpg',
+  'nuaa_0003_01_00_01_6.jpg',
+  'nuaa_0005_00_00_01_8.jpg',
+  'nuaa_0009_01_00_01_11.jpg',
+  'silentface_F1_printed.jpg',
+];
+const facePhotos = ['deepface_01/1.jpg', 'deepface_03/1.jpg'];
+const motions: readonly AttackMotion[] = ['pan-zoom', 'card-turn'];
+
+interface Row {
+  readonly name: string;
+  readonly kind: 'bona fide' | 'replay' | `photo ${AttackMotion}`;
+  readonly frames: number;
+  readonly framesWithFace: number;
+  readonly passiveMedian: number | null;
+  readonly passiveLive: boolean;
+  readonly blinks: number;
+  readonly parallax: number | null;
+  readonly naturalLive: boolean;
+  readonly live: boolean;
+  readonly reasons: readonly string[];
+  readonly perFrameMsMedian: number;
+  readonly challenges?: readonly ChallengeOutcome[];
+}
+
+interface ChallengeOutcome {
+  readonly seed: number;
+  readonly order: readonly Challenge[];
+  readonly status: ChallengeState['status'] | 'incomplete';
+  readonly reason: string | null;
+}
+
+interface Tools {
+  readonly engine: FrameEngine;
+  readonly passive: PassiveTextureDetector;
+}
+
+/** mulberry32: a small seeded source, so every run asks the same challenge orders. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The clip plays as the camera while the controller asks; a photo cannot answer. */
+function runChallenge(
+  records: readonly ReplayFrameRecord[],
+  seed: number,
+  pool?: readonly Challenge[],
+): ChallengeOutcome {
+  const options =
+    pool === undefined
+      ? defaultChallengeOptions
+      : { ...defaultChallengeOptions, pool, count: pool.length };
+  const controller = new ChallengeController(seededRandom(seed), options);
+  let state: ChallengeState = controller.state;
+  for (const r of records) {
+    const face =
+      r.box === null || r.landmarks === null
+        ? null
+        : { box: r.box, landmarks: r.landmarks, descriptor: r.descriptor };
+    state = controller.observe({ timestampMs: r.timestampMs, face });
+    if (state.status === 'passed' || state.status === 'failed') break;
+  }
+  const done = state.status === 'passed' || state.status === 'failed';
+  return {
+    seed,
+    order: controller.challenges,
+    status: done ? state.status : 'incomplete',
+    reason:
+      state.status === 'failed' ? state.reason : done ? null : `clip ended while ${state.status}`,
+  };
+}
+
+async function evaluate(
+  file: string,
+  kind: Row['kind'],
+  tools: Tools,
+  challenge: 'all' | 'turns' | 'none',
+): Promise<Row> {
+  const { run, json } = await replayRecording(file, { ...tools, folderFps: 25, reportFrames: 0 });
+  const s = run.liveness.scores;
+  const challenges =
+    challenge === 'none'
+      ? undefined
+      : challenge === 'all'
+        ? [1, 2, 3].map((seed) => runChallenge(run.records, seed))
+        : (['turn_left', 'turn_right'] as const).map((dir, k) =>
+            runChallenge(run.records, k, [dir]),
+          );
+  const row: Row = {
+    name: path.basename(file),
+    kind,
+    frames: json.frames,
+    framesWithFace: json.framesWithFace,
+    passiveMedian: s.passiveMedian,
+    passiveLive: run.liveness.evidence.includes('passive_texture_live'),
+    blinks: run.motion.blinks.length,
+    parallax: run.motion.parallax,
+    naturalLive:
+      run.liveness.evidence.includes('blink') || run.liveness.evidence.includes('3d_motion'),
+    live: run.liveness.live,
+    reasons: run.liveness.reasons,
+    perFrameMsMedian: json.timings.perFrameMsMedian,
+    ...(challenges === undefined ? {} : { challenges }),
+  };
+  printRow(row);
+  return row;
+}
+
+function printRow(r: Row): void {
+  const f = (v: number | null, d = 3): string => (v === null ? 'n/a' : v.toFixed(d));
+  const challenges = (r.challenges ?? [])
+    .map((c) => `${c.order.join('>')}:${c.status}${c.reason === null ? '' : `(${c.reason})`}`)
+    .join(' ');
+  console.log(
+    [
+      r.name.padEnd(34),
+      r.kind.padEnd(16),
+      `${r.framesWithFace}/${r.frames}`.padStart(8),
+      f(r.passiveMedian).padStart(6),
+      String(r.blinks).padStart(3),
+      f(r.parallax).padStart(6),
+      (r.live ? 'LIVE' : 'not live').padEnd(9),
+      r.reasons.join(',').padEnd(40),
+      challenges,
+    ].join(' '),
+  );
+}
+
+async function mediaIn(dir: string): Promise<string[]> {
+  const names = (await readdir(dir)).filter((n) => /\.(mp4|mov|webm|mkv|avi)$/i.test(n)).sort();
+  return names.map((n) => path.join(dir, n));
+}
+
+interface Rates {
+  readonly kind: string;
+  readonly n: number;
+  /** APCER for attacks (accepted / n), BPCER for bona fide (rejected / n); per component and combined. */
+  readonly errorRate: number;
+  readonly passiveOnly: number;
+  readonly naturalOnly: number;
+}
+
+function rates(rows: readonly Row[]): Rates[] {
+  const kinds = [...new Set(rows.map((r) => r.kind))];
+  return kinds.map((kind) => {
+    const group = rows.filter((r) => r.kind === kind);
+    const bona = kind === 'bona fide';
+    const err = (pick: (r: Row) => boolean): number =>
+      group.filter((r) => (bona ? !pick(r) : pick(r))).length / group.length;
+    return {
+      kind,
+      n: group.length,
+      errorRate: err((r) => r.live),
+      passiveOnly: err((r) => r.passiveLive),
+      naturalOnly: err((r) => r.naturalLive),
+    };
+  });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string', default: 'all' },
+      json: { type: 'string' },
+      live: { type: 'string', default: path.join(shared, 'video', 'live') },
+      replay: { type: 'string', default: path.join(shared, 'video', 'replay') },
+      frames: { type: 'string', default: '150' },
+      models: { type: 'string', default: path.join(repoRoot, 'models') },
+    },
+  });
+  const frames = Number(values.frames);
+  if (
+    !['videos', 'synthetic', 'all'].includes(values.only) ||
+    !(Number.isInteger(frames) && frames >= 10 && frames <= 600)
+  ) {
+    console.error(
+      'usage: eval-liveness-video [--only videos|synthetic|all] [--json file] [--frames 10..600]',
+    );
+    process.exit(2);
+  }
+  const engine = await createFaceEngine({ modelsDir: values.models });
+  const passive = await loadPassiveTextureDetector({ modelsDir: values.models });
+  const tools: Tools = { engine, passive };
+  const rows: Row[] = [];
+  console.log(
+    `backend ${engine.backend}; columns: file, kind, face/frames, passive median (threshold ${passive.threshold.toFixed(3)}), blinks, parallax, decision, reasons, challenges`,
+  );
+  if (values.only !== 'synthetic') {
+    for (const file of await mediaIn(values.live))
+      rows.push(await evaluate(file, 'bona fide', tools, 'turns'));
+    for (const file of await mediaIn(values.replay))
+      rows.push(await evaluate(file, 'replay', tools, 'none'));
+  }
+  if (values.only !== 'videos') {
+    const dir = await mkdtemp(path.join(tmpdir(), 'facepay-liveness-'));
+    try {
+      const photos = [
+        ...printPhotos.map((n) => path.join(shared, 'spoof', 'print', n)),
+        ...facePhotos.map((n) => path.join(shared, 'faces', n)),
+      ];
+      for (const photo of photos) {
+        for (const motion of motions) {
+          const stem = `${path.basename(path.dirname(photo))}-${path.basename(photo, path.extname(photo))}-${motion}`;
+          const output = path.join(dir, `${stem}.mp4`);
+          await makeAttackClip({ photo, output, motion, frames, framesPerSecond: 25, side: 480 });
+          rows.push(await evaluate(output, `photo ${motion}`, tools, 'all'));
+        }
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  engine.dispose();
+  const table = rates(rows);
+  console.log(
+    '\nkind              n   error (APCER attacks / BPCER bona fide)   passive only   natural motion only',
+  );
+  for (const r of table)
+    console.log(
+      `${r.kind.padEnd(16)} ${String(r.n).padStart(3)}   ${(100 * r.errorRate).toFixed(1).padStart(6)}%   ${(100 * r.passiveOnly).toFixed(1).padStart(26)}%   ${(100 * r.naturalOnly).toFixed(1).padStart(12)}%`,
+    );
+  const challenged = rows.flatMap((r) => (r.kind.startsWith('photo') ? (r.challenges ?? []) : []));
+  if (challenged.length > 0) {
+    const passed = challenged.filter((c) => c.status === 'passed').length;
+    const byReason = new Map<string, number>();
+    for (const c of challenged)
+      byReason.set(c.reason ?? 'passed', (byReason.get(c.reason ?? 'passed') ?? 0) + 1);
+    console.log(
+      `\nactive challenge on photo clips: ${passed}/${challenged.length} passed; outcomes ${JSON.stringify(Object.fromEntries(byReason))}`,
+    );
+  }
+  const turnRuns = rows.flatMap((r) => (r.kind === 'bona fide' ? (r.challenges ?? []) : []));
+  if (turnRuns.length > 0)
+    console.log(
+      `single-turn challenge on live videos (the person's own turns answer it or not): ${turnRuns.filter((c) => c.status === 'passed').length}/${turnRuns.length} passed`,
+    );
+  if (values.json !== undefined)
+    await writeFile(values.json, `${JSON.stringify({ rates: table, rows }, null, 2)}\n`);
+}
+
+if (
+  process.argv[1] !== undefined &&
+  path.resolve(process.argv[1]) === path.resolve(import.meta.filename)
+)
+  await main();

@@ -1,0 +1,83 @@
+// A synthetic 68-point face for the active-liveness tests: a 3-D point set shaped like a head (nose in
+// front, jaw behind) or the same points flat like a photo, turned, then projected by a pinhole camera.
+import type { Point } from '../../../src/biometrics/geometry.ts';
+
+export interface Point3 {
+  x: number;
+  y: number;
+  z: number;
+}
+
+/** 68 iBUG points in eye-distance units: eyes at x = +-0.5, y down, z toward the camera. */
+export function syntheticFace3d(options: { eyeOpen: number; flat?: boolean }): Point3[] {
+  const pts: Point3[] = [];
+  for (let k = 0; k <= 16; k++) {
+    const a = (Math.PI * k) / 16;
+    pts.push({ x: -0.95 * Math.cos(a), y: 1.35 * Math.sin(a), z: -0.9 + 0.6 * Math.sin(a) });
+  }
+  for (let k = 0; k < 5; k++)
+    pts.push({ x: -0.85 + 0.175 * k, y: -0.35 - 0.08 * Math.sin((Math.PI * k) / 4), z: 0.05 });
+  for (let k = 0; k < 5; k++)
+    pts.push({ x: 0.15 + 0.175 * k, y: -0.35 - 0.08 * Math.sin((Math.PI * (4 - k)) / 4), z: 0.05 });
+  for (let k = 0; k < 4; k++) pts.push({ x: 0, y: -0.15 + 0.233 * k, z: 0.1 + 0.167 * k });
+  for (let k = 0; k < 5; k++)
+    pts.push({ x: -0.25 + 0.125 * k, y: 0.7, z: 0.25 + 0.1 * (1 - Math.abs(k - 2) / 2) });
+  const h = 0.0675 * options.eyeOpen;
+  const eye = (cx: number): Point3[] => [
+    { x: cx - 0.225, y: 0, z: -0.05 },
+    { x: cx - 0.075, y: -h, z: 0 },
+    { x: cx + 0.075, y: -h, z: 0 },
+    { x: cx + 0.225, y: 0, z: -0.05 },
+    { x: cx + 0.075, y: h, z: 0 },
+    { x: cx - 0.075, y: h, z: 0 },
+  ];
+  pts.push(...eye(-0.5), ...eye(0.5));
+  for (let k = 0; k < 12; k++) {
+    const a = (2 * Math.PI * k) / 12;
+    pts.push({
+      x: -0.45 * Math.cos(a),
+      y: 1.0 - 0.12 * Math.sin(a),
+      z: 0.1 - 0.15 * Math.abs(Math.cos(a)),
+    });
+  }
+  for (let k = 0; k < 8; k++) {
+    const a = (2 * Math.PI * k) / 8;
+    pts.push({ x: -0.3 * Math.cos(a), y: 1.0 - 0.04 * Math.sin(a), z: 0.08 });
+  }
+  return options.flat === true ? pts.map((p) => ({ ...p, z: 0 })) : pts;
+}
+
+export interface View {
+  /** Rotation about the vertical axis, radians; > 0 turns the subject to their own left. */
+  yaw: number;
+  /** Pivot depth of the rotation (a neck sits behind the face; a card turns about itself). */
+  pivotZ: number;
+  /** Camera distance in eye distances and focal length in pixels. */
+  distance: number;
+  focal: number;
+  centre: Point;
+  shift?: Point;
+}
+
+export function project(points: readonly Point3[], view: View): Point[] {
+  const c = Math.cos(view.yaw);
+  const s = Math.sin(view.yaw);
+  return points.map((p) => {
+    const z0 = p.z - view.pivotZ;
+    const x = p.x * c + z0 * s;
+    const z = -p.x * s + z0 * c + view.pivotZ;
+    const depth = view.distance - z;
+    return {
+      x: view.centre.x + (view.shift?.x ?? 0) + (view.focal * x) / depth,
+      y: view.centre.y + (view.shift?.y ?? 0) + (view.focal * p.y) / depth,
+    };
+  });
+}
+
+export const kioskView: View = {
+  yaw: 0,
+  pivotZ: -1.2,
+  distance: 8,
+  focal: 480,
+  centre: { x: 320, y: 220 },
+};

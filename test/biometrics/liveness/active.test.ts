@@ -1,0 +1,306 @@
+// Active liveness on synthetic landmarks: EAR, blinks, the homography parallax cue (a 3-D head against
+// a flat photo), and the challenge controller driven by a simulated person reacting to its prompts.
+import { describe, expect, it } from 'vitest';
+import { BlinkDetector } from '../../../src/biometrics/liveness/active/blink.ts';
+import type {
+  Challenge,
+  ChallengeState,
+} from '../../../src/biometrics/liveness/active/challenge.ts';
+import {
+  ChallengeController,
+  drawChallenges,
+} from '../../../src/biometrics/liveness/active/challenge.ts';
+import { eyeAspectRatios } from '../../../src/biometrics/liveness/active/ear.ts';
+import type { ActiveFace } from '../../../src/biometrics/liveness/active/face-continuity.ts';
+import { planarParallax } from '../../../src/biometrics/liveness/active/parallax.ts';
+import { yawOf } from '../../../src/biometrics/liveness/active/pose.ts';
+import { boundingBox } from '../../../src/biometrics/geometry.ts';
+import type { View } from './active-synthetic-face.ts';
+import { kioskView, project, syntheticFace3d } from './active-synthetic-face.ts';
+
+const degrees = (d: number): number => (d * Math.PI) / 180;
+
+function face(options: {
+  yaw?: number;
+  eyeOpen?: number;
+  flat?: boolean;
+  view?: Partial<View>;
+  descriptor?: Float32Array;
+}): ActiveFace {
+  const view: View = {
+    ...kioskView,
+    ...(options.flat === true ? { pivotZ: 0 } : {}),
+    ...options.view,
+    yaw: options.yaw ?? 0,
+  };
+  const landmarks = project(
+    syntheticFace3d({ eyeOpen: options.eyeOpen ?? 1, flat: options.flat ?? false }),
+    view,
+  );
+  return { box: boundingBox(landmarks), landmarks, descriptor: options.descriptor ?? null };
+}
+
+/** A seeded source (mulberry32) so challenge orders are reproducible. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Person {
+  /** What the person does for a prompt; null ignores it. */
+  answer: (challenge: Challenge) => Challenge | 'card_turn_left' | null;
+  reactionMs: number;
+  flat?: boolean;
+  faceAt?: (t: number, base: ActiveFace) => ActiveFace | null;
+}
+
+/** Pose of an action `ms` after it started: blinks close for 150 ms, turns go 25 degrees and back. */
+function pose(
+  action: Challenge | 'card_turn_left' | null,
+  ms: number,
+): { yaw: number; eyeOpen: number; flat?: boolean } {
+  if (action === null || ms < 0) return { yaw: 0, eyeOpen: 1 };
+  if (action === 'blink') return { yaw: 0, eyeOpen: ms < 150 ? 0.15 : 1 };
+  const ramp = ms < 400 ? ms / 400 : ms < 700 ? 1 : Math.max(0, 1 - (ms - 700) / 400);
+  if (action === 'card_turn_left') return { yaw: degrees(55) * ramp, eyeOpen: 1, flat: true };
+  return { yaw: (action === 'turn_left' ? 1 : -1) * degrees(25) * ramp, eyeOpen: 1 };
+}
+
+/** Plays a person at 30 fps against the controller for up to `seconds`; an action runs its course
+ * (about 1.1 s for a turn and back) before the next prompt is answered. */
+function play(controller: ChallengeController, person: Person, seconds = 20): ChallengeState {
+  let promptKey = '';
+  let actionStart = 0;
+  let action: Challenge | 'card_turn_left' | null = null;
+  for (let frame = 0; frame < seconds * 30; frame++) {
+    const t = 1000 + (frame * 1000) / 30;
+    const state = controller.state;
+    const key = state.status === 'asking' ? `${state.index}` : '';
+    const busy = action !== null && t - actionStart < 1200;
+    if (key !== promptKey && !busy) {
+      promptKey = key;
+      action = state.status === 'asking' ? person.answer(state.challenge) : null;
+      actionStart = t + person.reactionMs;
+    }
+    const p = pose(action, t - actionStart);
+    const base = face({ yaw: p.yaw, eyeOpen: p.eyeOpen, flat: p.flat ?? person.flat ?? false });
+    const next = controller.observe({
+      timestampMs: t,
+      face: person.faceAt === undefined ? base : person.faceAt(t, base),
+    });
+    if (next.status === 'passed' || next.status === 'failed') return next;
+  }
+  return controller.state;
+}
+
+const obedient: Person = { answer: (c) => c, reactionMs: 300 };
+
+describe('eye aspect ratio', () => {
+  it('is about 0.3 for open eyes and under 0.05 for closed ones', () => {
+    const open = eyeAspectRatios(face({ eyeOpen: 1 }).landmarks);
+    const closed = eyeAspectRatios(face({ eyeOpen: 0.1 }).landmarks);
+    expect(open.mean).toBeGreaterThan(0.27);
+    expect(open.mean).toBeLessThan(0.33);
+    expect(closed.mean).toBeLessThan(0.05);
+    expect(open.left).toBeCloseTo(open.right, 3);
+  });
+
+  it('refuses a landmark set that is not 68 points', () => {
+    expect(() => eyeAspectRatios(face({}).landmarks.slice(0, 60))).toThrow(/68/);
+  });
+});
+
+describe('blink detector', () => {
+  const series = (values: number[], fps = 30): { t: number; ear: number }[] =>
+    values.map((ear, i) => ({ t: (i * 1000) / fps, ear }));
+  const count = (values: number[]): number => {
+    const detector = new BlinkDetector();
+    return series(values).filter(({ t, ear }) => detector.push(t, ear).blink !== null).length;
+  };
+  const jitter = (i: number): number => 0.004 * Math.sin(i * 1.7);
+
+  it('finds a shallow 4-frame dip against this person’s own baseline', () => {
+    const ears = Array.from({ length: 90 }, (_, i) => 0.31 + jitter(i));
+    for (const i of [40, 41, 42, 43]) ears[i] = 0.26;
+    expect(count(ears)).toBe(1);
+  });
+
+  it('adapts to a narrow-eyed person (baseline 0.2) and finds two blinks', () => {
+    const ears = Array.from({ length: 120 }, (_, i) => 0.2 + jitter(i) / 2);
+    for (const i of [30, 31, 32, 80, 81]) ears[i] = 0.15;
+    expect(count(ears)).toBe(2);
+  });
+
+  it('ignores jitter, slow drifts and eyes held shut for a second', () => {
+    expect(count(Array.from({ length: 120 }, (_, i) => 0.3 + jitter(i)))).toBe(0);
+    expect(count(Array.from({ length: 150 }, (_, i) => 0.3 + 0.03 * Math.sin(i / 10)))).toBe(0);
+    const shut = Array.from({ length: 120 }, (_, i) => 0.3 + jitter(i));
+    for (let i = 40; i < 70; i++) shut[i] = 0.1;
+    expect(count(shut)).toBe(0);
+  });
+});
+
+describe('3-D turn cue: homography parallax and foreshortening', () => {
+  it('a head turned 20 degrees moves the nose off the face plane; a photo turned 55 degrees does not', () => {
+    const front = face({}).landmarks;
+    const head = planarParallax(front, face({ yaw: degrees(20) }).landmarks);
+    const cardFront = face({ flat: true }).landmarks;
+    const cardView = { distance: 4 };
+    const card = planarParallax(
+      face({ flat: true, view: cardView }).landmarks,
+      face({ flat: true, yaw: degrees(55), view: cardView }).landmarks,
+    );
+    expect(head?.horizontal).toBeGreaterThan(0.15);
+    expect(Math.abs(yawOf(face({ yaw: degrees(20) }).landmarks) - yawOf(front))).toBeGreaterThan(
+      0.2,
+    );
+    expect(card?.magnitude).toBeLessThan(0.01);
+    // The flat card shrinks a lot for a small nose offset; the head the other way round.
+    expect(card?.foreshortening).toBeGreaterThan(0.3);
+    expect(head?.foreshortening).toBeLessThan(0.1);
+    expect(
+      Math.abs(
+        yawOf(face({ flat: true, yaw: degrees(55), view: cardView }).landmarks) - yawOf(cardFront),
+      ),
+    ).toBeLessThan(0.1);
+  });
+
+  it('a photo moved, scaled and tilted is one homography away: parallax ~0', () => {
+    const moved = planarParallax(
+      face({ flat: true }).landmarks,
+      face({ flat: true, yaw: degrees(30), view: { distance: 5, shift: { x: 40, y: -25 } } })
+        .landmarks,
+    );
+    expect(moved?.magnitude).toBeLessThan(0.01);
+  });
+});
+
+describe('challenge controller', () => {
+  it('draws a reproducible order from a seeded source', () => {
+    const orders = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((s) =>
+      drawChallenges(['blink', 'turn_left', 'turn_right'], 3, seeded(s)).join('>'),
+    );
+    expect(orders).toEqual(
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((s) =>
+        drawChallenges(['blink', 'turn_left', 'turn_right'], 3, seeded(s)).join('>'),
+      ),
+    );
+    expect(new Set(orders).size).toBeGreaterThan(2);
+    // Fisher-Yates with r = 0 each time swaps every element with the first: a known permutation.
+    expect(drawChallenges(['blink', 'turn_left', 'turn_right'], 3, () => 0)).toEqual([
+      'turn_left',
+      'turn_right',
+      'blink',
+    ]);
+    expect(() => drawChallenges(['blink'], 1, () => 1)).not.toThrow();
+    expect(() => drawChallenges(['blink', 'turn_left'], 2, () => 1)).toThrow(/\[0, 1\)/);
+  });
+
+  it('passes a real head that answers every prompt, in any drawn order', () => {
+    for (const seed of [1, 2, 3, 4]) {
+      const controller = new ChallengeController(seeded(seed));
+      const state = play(controller, obedient);
+      expect(
+        state,
+        `seed ${seed}: ${controller.challenges.join('>')} ${JSON.stringify(state)}`,
+      ).toMatchObject({
+        status: 'passed',
+      });
+    }
+  });
+
+  it('times out when nobody answers', () => {
+    expect(
+      play(new ChallengeController(seeded(1)), { answer: () => null, reactionMs: 0 }),
+    ).toMatchObject({ status: 'failed', reason: 'timeout' });
+  });
+
+  it('fails the wrong action: a person who turns the other way, or follows a fixed script', () => {
+    const mirror = (c: Challenge): Challenge =>
+      c === 'turn_left' ? 'turn_right' : c === 'turn_right' ? 'turn_left' : c;
+    const controller = new ChallengeController(seeded(2));
+    const firstTurn = controller.challenges.find((c) => c !== 'blink');
+    expect(play(controller, { answer: mirror, reactionMs: 300 })).toMatchObject({
+      status: 'failed',
+      reason: 'wrong_action',
+      challenge: firstTurn,
+    });
+    const scripted = new ChallengeController(() => 0);
+    expect(scripted.challenges).toEqual(['turn_left', 'turn_right', 'blink']);
+    const script: Challenge[] = ['turn_right', 'turn_left', 'blink'];
+    let next = 0;
+    expect(play(scripted, { answer: () => script[next++] ?? null, reactionMs: 300 })).toMatchObject(
+      { status: 'failed', reason: 'wrong_action' },
+    );
+  });
+
+  it('fails a face that changes (box jump, other descriptor) or disappears', () => {
+    const jump: Person = {
+      ...obedient,
+      faceAt: (t, base) =>
+        t > 2500
+          ? {
+              ...base,
+              box: { ...base.box, x: base.box.x + 300 },
+              landmarks: base.landmarks.map((p) => ({ x: p.x + 300, y: p.y })),
+            }
+          : base,
+    };
+    expect(play(new ChallengeController(seeded(1)), jump)).toMatchObject({
+      status: 'failed',
+      reason: 'face_changed',
+    });
+    const a = new Float32Array(128).fill(0);
+    a[0] = 1;
+    const b = new Float32Array(128).fill(0);
+    b[1] = 1;
+    const swap: Person = {
+      ...obedient,
+      faceAt: (t, base) => ({ ...base, descriptor: t > 2500 ? b : a }),
+    };
+    expect(play(new ChallengeController(seeded(1)), swap)).toMatchObject({
+      status: 'failed',
+      reason: 'face_changed',
+    });
+    const gone: Person = { ...obedient, faceAt: (t, base) => (t > 2500 ? null : base) };
+    expect(play(new ChallengeController(seeded(1)), gone)).toMatchObject({
+      status: 'failed',
+      reason: 'face_lost',
+    });
+  });
+
+  it('fails answers faster than a human: no reaction time, or a head that teleports', () => {
+    const controller = new ChallengeController(() => 0);
+    expect(play(controller, { answer: (c) => c, reactionMs: 0 })).toMatchObject({
+      status: 'failed',
+      reason: 'too_fast',
+    });
+    const teleport = new ChallengeController(() => 0);
+    const jumpy: Person = {
+      ...obedient,
+      faceAt: (t, base) => (t > 1600 && t < 1700 ? face({ yaw: degrees(30) }) : base),
+    };
+    expect(play(teleport, jumpy)).toMatchObject({ status: 'failed', reason: 'too_fast' });
+  });
+
+  it('fails a photo: it cannot blink, and a card turned 55 degrees is no head turn', () => {
+    const photo: Person = {
+      answer: (c) => (c === 'blink' ? null : 'card_turn_left'),
+      reactionMs: 300,
+      flat: true,
+    };
+    for (const seed of [1, 2, 3]) {
+      const state = play(new ChallengeController(seeded(seed)), photo);
+      expect(state.status).toBe('failed');
+      expect(['timeout', 'planar_turn', 'wrong_action']).toContain(
+        state.status === 'failed' ? state.reason : '',
+      );
+    }
+  });
+});
