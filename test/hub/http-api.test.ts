@@ -409,3 +409,22 @@ describe('idempotency', () => {
     expect(tooLong.status).toBe(400);
   });
 });
+
+describe('rate limiting', () => {
+  it('answers 429 rate_limited past a client burst, per client, and recovers with time', async () => {
+    await t.stop();
+    t = await startTestHub({ requestsPerSecondPerClient: 5 });
+    await account(t, 'shop', 'merchant');
+    const shop = await client(t, 'merchant', 'shop');
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++)
+      statuses.push((await t.call('GET', '/v1/accounts/shop', { token: shop })).status);
+    expect(statuses.slice(0, 10).every((s) => s === 200)).toBe(true);
+    expect(statuses.slice(10)).toEqual([429, 429]);
+    const limited = await t.call('GET', '/v1/accounts/shop', { token: shop });
+    expect(limited.body.error.code).toBe('rate_limited');
+    expect((await t.call('GET', '/v1/accounts/shop')).status).toBe(200);
+    t.clock.advance(1_000);
+    expect((await t.call('GET', '/v1/accounts/shop', { token: shop })).status).toBe(200);
+  });
+});
