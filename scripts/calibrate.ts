@@ -9,7 +9,8 @@
 //    (BlazeFace detection, 68 landmarks, quality gate, alignment, face-api's 128-d descriptor). An image
 //    the gate refuses (no face, several faces, too small, dark, bright, blurred, turned away) or that
 //    does not decode is a failure to acquire (FTA). Results are cached in .facepay/cache by image sha256
-//    under a key of model id + backend + engine-options hash; --no-cache recomputes everything.
+//    under a key of model id + backend + engine-options hash + a hash of the engine's source files
+//    (src/biometrics/*.ts); --no-cache recomputes everything.
 // 2. Score of a pair: cosine similarity of the two unit descriptors; a pair matches when score >= t.
 //    FMR(t) = impostor pairs matching / impostor pairs compared (an FTA impostor pair is never compared
 //    and cannot match). FNMR(t) = (genuine pairs below t + genuine pairs with an FTA image) / all

@@ -1,6 +1,8 @@
 // The production pipeline as calibration and evaluation see it: the kiosk's engine (same detector,
 // quality gate and descriptor) turned into an acquisition step, with a key naming exactly what ran.
 
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { createFaceEngine } from '../engine.node.ts';
 import type { FaceEngine, FaceEngineOptions } from '../engine.ts';
@@ -12,7 +14,7 @@ import { sha256Hex } from './acquire.node.ts';
 export interface ProductionPipeline {
   engine: FaceEngine;
   embed: Embed;
-  /** Model id, backend and a hash of the engine options: what the cached descriptors depend on. */
+  /** Model id, backend, engine options and engine source hashes: what cached descriptors depend on. */
   pipelineKey: string;
   optionsSha256: string;
 }
@@ -24,12 +26,23 @@ export async function productionPipeline(
     options.modelsDir === undefined ? {} : { modelsDir: options.modelsDir },
   );
   const optionsSha256 = engineOptionsSha256(defaultFaceEngineOptions);
+  const code = (await engineSourceSha256()).slice(0, 12);
   return {
     engine,
     embed: engineEmbed(engine),
-    pipelineKey: `${engine.modelId}-${engine.backend}-${optionsSha256.slice(0, 12)}`,
+    pipelineKey: `${engine.modelId}-${engine.backend}-${optionsSha256.slice(0, 12)}-${code}`,
     optionsSha256,
   };
+}
+
+/** The engine's own source files (src/biometrics/*.ts): a cached descriptor is stale once any of them changes. */
+async function engineSourceSha256(): Promise<string> {
+  const dir = path.resolve(import.meta.dirname, '..');
+  const names = (await readdir(dir)).filter((name) => name.endsWith('.ts')).sort();
+  const parts = await Promise.all(
+    names.map(async (name) => `${name}\n${await readFile(path.join(dir, name), 'utf8')}`),
+  );
+  return sha256Hex(parts.join('\n'));
 }
 
 export function engineOptionsSha256(options: FaceEngineOptions): string {
