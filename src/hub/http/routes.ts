@@ -14,6 +14,7 @@ import { accountView, clientView, entryView, holdView, standingLimitView } from 
 import { hashToken, newToken } from './tokens.ts';
 import { buildOpenApi } from './openapi.ts';
 import { newId } from '../ids.ts';
+import { canSeeAccount, canSeeHold } from '../ledger/ledger.ts';
 
 const idParams = z.strictObject({ id: z.string().min(1).max(128) });
 
@@ -119,11 +120,7 @@ function registerAccountRoutes(app: FastifyInstance, hub: HubContext): void {
     const caller = await hub.authenticate(request);
     const { id } = hub.parse(idParams, request.params, 'path');
     const account = await hub.store.reader.getAccount(id);
-    if (
-      account === undefined ||
-      account.kind === 'issuer' ||
-      (caller.role !== 'admin' && caller.merchantId !== id)
-    ) {
+    if (account === undefined || !canSeeAccount(caller, account)) {
       refuse('not_found', `account ${id} not found`);
     }
     await hub.expireBeforeRead({ accountId: id });
@@ -148,11 +145,7 @@ function registerAccountRoutes(app: FastifyInstance, hub: HubContext): void {
     const { id } = hub.parse(idParams, request.params, 'path');
     const query = hub.parse(api.listQuery, request.query, 'query');
     const account = await hub.store.reader.getAccount(id);
-    if (
-      account === undefined ||
-      account.kind === 'issuer' ||
-      (caller.role !== 'admin' && caller.merchantId !== id)
-    ) {
+    if (account === undefined || !canSeeAccount(caller, account)) {
       refuse('not_found', `account ${id} not found`);
     }
     await hub.expireBeforeRead({ accountId: id });
@@ -229,12 +222,8 @@ function registerHoldRoutes(app: FastifyInstance, hub: HubContext): void {
     const caller = await hub.authenticate(request);
     const { id } = hub.parse(idParams, request.params, 'path');
     const hold = await hub.store.reader.getHold(id);
-    const visible =
-      hold !== undefined &&
-      (caller.role === 'admin' ||
-        caller.merchantId === hold.payee ||
-        caller.merchantId === hold.payer);
-    if (!visible) refuse('not_found', `hold ${id} not found`);
+    if (hold === undefined || !canSeeHold(caller, hold))
+      refuse('not_found', `hold ${id} not found`);
     await hub.expireBeforeRead({ holdId: id });
     const fresh = await hub.store.reader.getHold(id);
     if (fresh === undefined) refuse('not_found', `hold ${id} not found`);

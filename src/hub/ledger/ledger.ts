@@ -56,7 +56,14 @@ export const noPaymentAuthorizations: PaymentAuthorizations = {
   consume: async () => 'invalid',
 };
 
-function canSee(client: ClientRecord, hold: HoldRecord): boolean {
+/** Admin sees every account; any other client only the account it acts for. The issuer is never shown. */
+export function canSeeAccount(client: ClientRecord, account: AccountRecord): boolean {
+  if (account.kind === 'issuer') return false;
+  return client.role === 'admin' || client.merchantId === account.id;
+}
+
+/** A hold is visible to admin and to clients acting for its payer or payee; to others it does not exist. */
+export function canSeeHold(client: ClientRecord, hold: HoldRecord): boolean {
   return (
     client.role === 'admin' || client.merchantId === hold.payee || client.merchantId === hold.payer
   );
@@ -151,10 +158,9 @@ export class Ledger {
     accountId: string,
   ): Promise<AccountRecord> {
     const account = await tx.getAccount(accountId);
-    if (account === undefined || account.kind === 'issuer')
+    if (account === undefined || !canSeeAccount(caller, account)) {
       refuse('not_found', `account ${accountId} not found`);
-    if (caller.role !== 'admin' && caller.merchantId !== accountId)
-      refuse('not_found', `account ${accountId} not found`);
+    }
     await this.expireDue(tx, { accountId });
     const fresh = await tx.getAccount(accountId);
     assert(fresh !== undefined, 'account still exists');
@@ -615,7 +621,7 @@ export class Ledger {
   /** The hold if this client may see it, after its passed deadlines ran. */
   async visibleHold(tx: StoreTx, caller: ClientRecord, holdId: string): Promise<HoldRecord> {
     const hold = await tx.getHold(holdId);
-    if (hold === undefined || !canSee(caller, hold))
+    if (hold === undefined || !canSeeHold(caller, hold))
       refuse('not_found', `hold ${holdId} not found`);
     if (hold.status === 'active' && dueAt(hold) <= this.now()) {
       await this.expireDue(tx, { holdId });
