@@ -1,5 +1,5 @@
 // Loads face-api's browser build on this page's one tfjs-core and picks the fastest backend the page
-// can run, WebGL then WebAssembly, saying which one ran and why the faster one did not.
+// can run, WebGL on a GPU then WebAssembly, saying which one ran and why WebGL did not.
 
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -20,34 +20,47 @@ export interface BrowserFaceApiRuntime {
   webglRenderer: string | null;
 }
 
+/** Which WebGL the engine may use: software rasterisers run it several times slower than wasm on the same CPU. */
+export type WebglPolicy = 'hardware' | 'any' | 'off';
+
 export interface BrowserBackendOptions {
   /** Folder URL holding tfjs-backend-wasm's .wasm files; it must end with '/'. */
   wasmBaseUrl: string;
+  /**
+   * Default 'hardware': WebGL on a GPU, else wasm. Measured in headless Chromium on 2 cores: SwiftShader
+   * WebGL takes 1.8-2.4 s a frame against 0.1-0.15 s for wasm, and ~20 s compiling shaders on the first.
+   */
+  webgl?: WebglPolicy;
 }
 
-let runtime: { wasmBaseUrl: string; loading: Promise<BrowserFaceApiRuntime> } | null = null;
+let runtime: { key: string; loading: Promise<BrowserFaceApiRuntime> } | null = null;
 
 /** One runtime per page: tfjs keeps global state, so the backend is chosen once. */
 export function loadFaceApiRuntimeInBrowser(
   options: BrowserBackendOptions,
 ): Promise<BrowserFaceApiRuntime> {
   const wasmBaseUrl = absoluteFolderUrl(options.wasmBaseUrl);
-  if (runtime !== null && runtime.wasmBaseUrl !== wasmBaseUrl) {
+  const webgl = options.webgl ?? 'hardware';
+  const key = `${webgl} ${wasmBaseUrl}`;
+  if (runtime !== null && runtime.key !== key) {
     throw new EngineStartupError(
       'backend_unavailable',
-      `the backend was already chosen with wasm files from ${runtime.wasmBaseUrl}`,
+      `the backend was already chosen with other options (${runtime.key})`,
     );
   }
-  runtime ??= { wasmBaseUrl, loading: chooseRuntime(wasmBaseUrl) };
+  runtime ??= { key, loading: chooseRuntime(wasmBaseUrl, webgl) };
   return runtime.loading;
 }
 
-async function chooseRuntime(wasmBaseUrl: string): Promise<BrowserFaceApiRuntime> {
+async function chooseRuntime(
+  wasmBaseUrl: string,
+  policy: WebglPolicy,
+): Promise<BrowserFaceApiRuntime> {
   const faceapi = faceapiBrowser as unknown as typeof FaceApi;
   assertSharedEngine(faceapi, tf.engine());
   // Set before any backend starts: the wasm backend reads the paths when it initialises.
   setWasmPaths(wasmBaseUrl);
-  const webgl = await tryWebgl();
+  const webgl = await tryWebgl(policy);
   if (webgl.ok) {
     return { faceapi, backend: 'webgl', fallbackReason: null, webglRenderer: webgl.renderer };
   }
@@ -57,9 +70,18 @@ async function chooseRuntime(wasmBaseUrl: string): Promise<BrowserFaceApiRuntime
 
 type WebglOutcome = { ok: true; renderer: string } | { ok: false; reason: string };
 
-async function tryWebgl(): Promise<WebglOutcome> {
+const softwareRenderer = /swiftshader|llvmpipe|softpipe|software|basic render/i;
+
+async function tryWebgl(policy: WebglPolicy): Promise<WebglOutcome> {
+  if (policy === 'off') return { ok: false, reason: 'WebGL turned off by the caller' };
   const probe = probeWebgl();
   if (!probe.ok) return probe;
+  if (policy === 'hardware' && softwareRenderer.test(probe.renderer)) {
+    return {
+      ok: false,
+      reason: `WebGL runs on a software renderer (${probe.renderer}), slower than wasm`,
+    };
+  }
   try {
     await activate('webgl', `on ${probe.renderer}`);
   } catch (error) {

@@ -1,7 +1,7 @@
 // Browser start-up of the face engine's parts: choose the backend, fetch and verify every model file
 // against the same models/manifest.json as Node, and build the networks; any failure stops start-up.
 
-import type { BrowserFaceApiRuntime } from './backend.dom.ts';
+import type { BrowserFaceApiRuntime, WebglPolicy } from './backend.dom.ts';
 import { loadFaceApiRuntimeInBrowser } from './backend.dom.ts';
 import type { FaceModels } from './face-models.ts';
 import { loadFaceModels } from './face-models.ts';
@@ -12,6 +12,8 @@ export interface BrowserEngineUrls {
   modelsBaseUrl: string;
   /** Folder URL serving tfjs-backend-wasm's .wasm files, ending with '/'. */
   wasmBaseUrl: string;
+  /** Default 'hardware'; see backend.dom.ts. */
+  webgl?: WebglPolicy;
 }
 
 export interface LoadedBrowserFaceParts {
@@ -25,7 +27,10 @@ export async function loadFacePartsInBrowser(
   const folder = modelFolder(urls.modelsBaseUrl);
   // The manifest first: a broken install fails before the slower backend start.
   const manifest = await fetchModelManifest(folder);
-  const runtime = await loadFaceApiRuntimeInBrowser({ wasmBaseUrl: urls.wasmBaseUrl });
+  const runtime = await loadFaceApiRuntimeInBrowser({
+    wasmBaseUrl: urls.wasmBaseUrl,
+    ...(urls.webgl === undefined ? {} : { webgl: urls.webgl }),
+  });
   const models = await loadFaceModels(runtime.faceapi, (name) =>
     fetchVerifiedModel(folder, manifest, name),
   );

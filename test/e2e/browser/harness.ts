@@ -2,6 +2,7 @@
 // test driving real Chromium runs the product pipeline on a photo and reads the result as plain JSON.
 
 import * as tf from '@tensorflow/tfjs-core';
+import type { WebglPolicy } from '../../../src/biometrics/backend.dom.ts';
 import type { BrowserFaceEngine } from '../../../src/biometrics/engine.dom.ts';
 import { startFaceEngineInBrowser } from '../../../src/biometrics/engine.dom.ts';
 import { EngineStartupError } from '../../../src/biometrics/errors.ts';
@@ -13,7 +14,14 @@ const startedAt = performance.now();
 const started: Promise<BrowserFaceEngine> = startFaceEngineInBrowser({
   modelsBaseUrl: params.get('models') ?? '/models/',
   wasmBaseUrl: params.get('wasm') ?? '/wasm/',
+  webgl: webglPolicy(params.get('webgl')),
 });
+
+function webglPolicy(value: string | null): WebglPolicy {
+  if (value === null) return 'hardware';
+  if (value === 'hardware' || value === 'any' || value === 'off') return value;
+  throw new Error(`?webgl= must be hardware, any or off, not ${value}`);
+}
 
 window.harnessStartup = started.then(
   ({ engine, runtime }): HarnessStartup => ({
