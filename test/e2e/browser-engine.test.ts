@@ -30,6 +30,8 @@ const chromiumArgs = [
 const photos = ['nuaa_client_0001/1.jpg', 'facerec_obama/1.jpg'];
 /** Served by the test, not from disk: a lossless copy darkened until the quality gate refuses it. */
 const darkPhotoUrl = '/derived/obama-1-dark.png';
+/** A JPEG cut off after its first kilobyte: a clear image error in the page, never a crash or a score. */
+const corruptPhotoUrl = '/derived/truncated.jpg';
 
 let server: HarnessServer;
 let browser: Browser;
@@ -98,6 +100,13 @@ describe('face engine in Chromium', () => {
       await ctx.route(`**${darkPhotoUrl}`, (route) =>
         route.fulfill({ status: 200, contentType: 'image/png', body: darkPng }),
       );
+      await ctx.route(`**${corruptPhotoUrl}`, async (route) =>
+        route.fulfill({
+          status: 200,
+          contentType: 'image/jpeg',
+          body: (await readFile(facePath('facerec_obama/1.jpg'))).subarray(0, 1024),
+        }),
+      );
     });
     try {
       expect(startup, pageLog.join('\n')).toMatchObject({ ok: true });
@@ -123,6 +132,9 @@ describe('face engine in Chromium', () => {
       const nodeDark = await nodeEngine.processFrame(await decodeImage(darkPng));
       expect(nodeDark).toMatchObject({ ok: false, reason: 'too_dark' });
       expect(dark).toMatchObject({ ok: false, reason: 'too_dark', descriptor: null });
+      await expect(runInPage(page, corruptPhotoUrl)).rejects.toThrow(/image_corrupt/);
+      const after = await runInPage(page, `/faces/${photos[0]}`);
+      expect(after.ok, 'the engine still works after a bad image').toBe(true);
     } finally {
       await context.close();
     }
