@@ -1,7 +1,10 @@
 // `npm start`: until the kiosk window exists, starts the hub on 127.0.0.1:8787 with demo accounts
-// (a shopper, a shop, a clinic) and prints how to reach it: tokens, curl and hub:admin examples.
+// (a shopper, a shop, a clinic), prints how to reach it, and replays the sample video through the
+// face pipeline (detection, liveness, decision) with an HTML report.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { startHub } from '../src/hub/hub.ts';
 import { HubClient, HubRequestError } from '../src/shared/hub-client.ts';
 import { assert } from '../src/shared/assert.ts';
@@ -64,6 +67,44 @@ Try it:
   API contract: ${hub.url}/v1/openapi.json
 Ctrl-C stops the hub.
 `);
+
+// Without a camera or the Electron shell, show the face pipeline on the sample recording (if present).
+const sampleVideo = join(
+  import.meta.dirname,
+  '..',
+  '..',
+  'shared',
+  'data',
+  'video',
+  'talking-face.mp4',
+);
+if (process.env['FACEPAY_NO_DEMO_VIDEO'] === undefined && existsSync(sampleVideo)) {
+  const json = join(dataDir, 'replay.json');
+  const report = join(dataDir, 'replay.html');
+  process.stdout.write(
+    `\nFace pipeline demo: replaying ${sampleVideo} as if it were the camera...\n`,
+  );
+  const replay = spawn(
+    process.execPath,
+    [
+      ...process.execArgv,
+      join(import.meta.dirname, 'replay.ts'),
+      sampleVideo,
+      '--json',
+      json,
+      '--report',
+      report,
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  replay.on('exit', (code) => {
+    process.stdout.write(
+      code === 0
+        ? `Replay done: decision and timings in ${json}, open ${report} for the timeline and annotated frames.\n`
+        : `Replay failed (exit ${code}); the hub keeps running.\n`,
+    );
+  });
+}
 
 const stop = async () => {
   await hub.close();
