@@ -69,6 +69,46 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/**/*.dom.ts', 'src/**/*.dom.tsx'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: nodeBuiltins, message: 'a *.dom.ts module runs in a browser page: no Node.' },
+            {
+              group: [
+                '**/*.node.ts',
+                'sharp',
+                'better-sqlite3',
+                '@tensorflow/tfjs-node',
+                'electron',
+              ],
+              message: 'a *.dom.ts module cannot use Node-only code.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/**/*.node.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/*.dom.ts', '**/*.dom.tsx'],
+              message: 'Node code cannot load browser-only modules.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/hub/**'],
     rules: {
       'no-restricted-imports': [
