@@ -1,19 +1,47 @@
-// Hub-chosen identifiers: a readable prefix and 96 random bits, unguessable so ids leak nothing.
+// Hub-chosen identifiers: a readable prefix, the creation time, and 80 random bits. Unguessable, and
+// time-ordered so new rows land at the right edge of the id indexes instead of on random pages
+// (profiled: random ids made every commit write a fresh index page per row).
 import { randomBytes } from 'node:crypto';
 
 export type IdPrefix = 'hold' | 'acc' | 'cli' | 'stl' | 'rfd' | 'trf' | 'lim' | 'per' | 'tpl';
 
-// One system call fills many ids: 12 random bytes each, drawn from a pool refilled when spent.
-const poolBytes = 12 * 256;
+// Crockford base32: its characters sort in ASCII order, so the ids sort by time.
+const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const randomBytesPerId = 10;
+const poolBytes = randomBytesPerId * 256;
 let pool = randomBytes(poolBytes);
 let offset = 0;
 
-export function newId(prefix: IdPrefix): string {
-  if (offset + 12 > poolBytes) {
+function timePart(ms: number): string {
+  let out = '';
+  let rest = ms;
+  for (let i = 0; i < 10; i++) {
+    out = (alphabet[rest % 32] ?? '0') + out;
+    rest = Math.floor(rest / 32);
+  }
+  return out;
+}
+
+function randomPart(): string {
+  if (offset + randomBytesPerId > poolBytes) {
     pool = randomBytes(poolBytes);
     offset = 0;
   }
-  const id = pool.toString('base64url', offset, offset + 12);
-  offset += 12;
-  return `${prefix}_${id}`;
+  let out = '';
+  let bits = 0;
+  let value = 0;
+  for (let i = 0; i < randomBytesPerId; i++) {
+    value = (value << 8) | (pool[offset + i] ?? 0);
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += alphabet[(value >> bits) & 31];
+    }
+  }
+  offset += randomBytesPerId;
+  return out;
+}
+
+export function newId(prefix: IdPrefix, nowMs: number = Date.now()): string {
+  return `${prefix}_${timePart(nowMs)}${randomPart()}`;
 }
