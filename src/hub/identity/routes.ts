@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import * as api from '../../shared/hub-api.ts';
 import { refuse } from '../errors.ts';
+import { pinAttemptsMax } from '../../shared/limits.ts';
 import type { HubContext } from '../http/context.ts';
 import { send } from '../http/context.ts';
 import type { ClientRecord } from '../storage/records.ts';
@@ -144,7 +145,7 @@ export function registerIdentityRoutes(
     const person = await hub.store.reader.getPerson(body.personId);
     if (person === undefined) refuse('not_found', `person ${body.personId} not found`);
     service().requireIdentification(caller, body.personId, body.payee, body.amount);
-    if (person.pinFailures >= 3)
+    if (person.pinFailures >= pinAttemptsMax)
       refuse('pin_locked', 'the PIN is locked; staff must check an ID to unlock it');
     const matched = service().checkPin(person.pinVerifier, body.sealedPin, person.id);
     const result = await hub.write(async (tx) => {
