@@ -36,6 +36,8 @@ export const standingLimitLifetimeSecondsMax = 5 * 31_536_000;
 export const templatesPerPersonMax = 10;
 export const paymentAuthorizationLifetimeMs = 120_000;
 export const pinAttemptsMax = 3;
+/** Argon2id costs ~150 ms of the hub's CPU: a till may ask for at most this many PIN checks a second. */
+export const pinChecksPerSecondPerClient = 1;
 export const identificationMemoryMs = 120_000;
 export const identificationsRememberedMax = 10_000;
 export const identifyCandidatesK = 5;

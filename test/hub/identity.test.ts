@@ -298,6 +298,7 @@ describe('identification and PIN', () => {
     await identify(alice);
     const attempts = [];
     for (let i = 0; i < 3; i++) {
+      t.clock.advance(1_000);
       attempts.push(
         await t.call('POST', '/v1/verify-pin', {
           token: till,
@@ -315,6 +316,7 @@ describe('identification and PIN', () => {
       [422, 1],
       [422, 0],
     ]);
+    t.clock.advance(1_000);
     const locked = await t.call('POST', '/v1/verify-pin', {
       token: till,
       body: { personId: id, sealedPin: pin('4821', `verify:${id}`), payee: 'shop', amount: 1_000 },
@@ -326,6 +328,7 @@ describe('identification and PIN', () => {
     expect(
       (await t.call('POST', `/v1/persons/${id}/unlock-pin`, { token: enroller, body: {} })).status,
     ).toBe(204);
+    t.clock.advance(1_000);
     const right = await t.call('POST', '/v1/verify-pin', {
       token: till,
       body: { personId: id, sealedPin: pin('4821', `verify:${id}`), payee: 'shop', amount: 1_000 },
@@ -347,6 +350,31 @@ describe('identification and PIN', () => {
       body: holdBody('alice', 'shop', 980, { authorization }),
     });
     expect(reused.body.error.code).toBe('authorization_invalid');
+  });
+});
+
+describe('PIN checks are rate limited per till', () => {
+  beforeEach(async () => startWith());
+
+  it('a till that asks for PIN checks faster than one a second gets 429, without a counted try', async () => {
+    const alice = face();
+    const id = await enrol('alice', '1990-04-01', alice);
+    await identify(alice);
+    const ask = () =>
+      t.call('POST', '/v1/verify-pin', {
+        token: till,
+        body: {
+          personId: id,
+          sealedPin: pin('0007', `verify:${id}`),
+          payee: 'shop',
+          amount: 1_000,
+        },
+      });
+    const statuses = [(await ask()).status, (await ask()).status, (await ask()).status];
+    expect(statuses).toEqual([422, 422, 429]);
+    t.clock.advance(1_000);
+    const next = await ask();
+    expect(next.body.error).toMatchObject({ code: 'pin_incorrect', attemptsLeft: 0 });
   });
 });
 

@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import * as api from '../../shared/hub-api.ts';
 import { refuse } from '../errors.ts';
-import { pinAttemptsMax } from '../../shared/limits.ts';
+import { pinAttemptsMax, pinChecksPerSecondPerClient } from '../../shared/limits.ts';
+import { RateLimiter } from '../http/rate-limit.ts';
 import type { HubContext } from '../http/context.ts';
 import { send } from '../http/context.ts';
 import type { ClientRecord } from '../storage/records.ts';
@@ -44,6 +45,7 @@ export function registerIdentityRoutes(
   hub: HubContext,
   identity: IdentityService | undefined,
 ): void {
+  const pinChecks = new RateLimiter(pinChecksPerSecondPerClient, () => hub.clock.now());
   const service = (): IdentityService => {
     if (identity === undefined)
       refuse('unavailable', 'identity is not configured on this hub (no calibration)');
@@ -145,6 +147,7 @@ export function registerIdentityRoutes(
     const person = await hub.store.reader.getPerson(body.personId);
     if (person === undefined) refuse('not_found', `person ${body.personId} not found`);
     service().requireIdentification(caller, body.personId, body.payee, body.amount);
+    if (!pinChecks.take(caller.id)) refuse('rate_limited', 'one PIN check a second per till');
     if (person.pinFailures >= pinAttemptsMax)
       refuse('pin_locked', 'the PIN is locked; staff must check an ID to unlock it');
     const matched = service().checkPin(person.pinVerifier, body.sealedPin, person.id);
