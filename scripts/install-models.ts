@@ -7,12 +7,12 @@ import { EngineStartupError } from '../src/biometrics/errors.ts';
 import type { ModelManifest, ModelManifestEntry } from '../src/biometrics/model-manifest.ts';
 import { parseModelManifest, sha256Hex } from '../src/biometrics/model-manifest.ts';
 import type { ModelSource } from '../src/biometrics/model-files.ts';
-import { modelSourceFiles, modelSources } from '../src/biometrics/model-files.ts';
 import {
   modelManifestFileName,
-  readModelManifest,
-  readVerifiedFile,
-} from '../src/biometrics/model-store.node.ts';
+  modelSourceFiles,
+  modelSources,
+} from '../src/biometrics/model-files.ts';
+import { readModelManifest, readVerifiedFile } from '../src/biometrics/model-store.node.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 

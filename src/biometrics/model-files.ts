@@ -47,6 +47,9 @@ function humanModel(name: ModelName, stem: string): ModelSource {
   };
 }
 
+/** The manifest's file name inside the models directory (Node) or under the models URL (browser). */
+export const modelManifestFileName = 'manifest.json';
+
 export const modelSources: readonly ModelSource[] = [
   faceapiModel('ssdMobilenetv1', 'ssd_mobilenetv1_model'),
   faceapiModel('tinyFaceDetector', 'tiny_face_detector_model'),

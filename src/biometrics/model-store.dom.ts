@@ -6,10 +6,8 @@ import { EngineStartupError } from './errors.ts';
 import type { ModelManifest } from './model-manifest.ts';
 import { manifestEntry, parseModelManifest, verifyModelBytes } from './model-manifest.ts';
 import type { ModelName } from './model-files.ts';
-import { modelSource, modelSourceFiles } from './model-files.ts';
+import { modelManifestFileName, modelSource, modelSourceFiles } from './model-files.ts';
 
-/** Same name as in model-store.node.ts, which a browser module cannot import. */
-const modelManifestFileName = 'manifest.json';
 /** The manifest is small; anything larger is not ours. */
 const manifestBytesMax = 262_144;
 

@@ -8,9 +8,7 @@ import { EngineStartupError } from './errors.ts';
 import type { ModelManifest } from './model-manifest.ts';
 import { manifestEntry, parseModelManifest, verifyModelBytes } from './model-manifest.ts';
 import type { ModelName } from './model-files.ts';
-import { modelSource, modelSourceFiles } from './model-files.ts';
-
-export const modelManifestFileName = 'manifest.json';
+import { modelManifestFileName, modelSource, modelSourceFiles } from './model-files.ts';
 
 export async function readModelManifest(modelsDir: string): Promise<ModelManifest> {
   const file = path.join(modelsDir, modelManifestFileName);
