@@ -26,7 +26,7 @@ import { defaultModelsDir, loadFaceParts } from '../src/biometrics/engine-load.n
 import { faceapiInput } from '../src/biometrics/faceapi-bridge.ts';
 import { decodeImage } from '../src/biometrics/image-decode.node.ts';
 import type { RgbImage } from '../src/biometrics/image.ts';
-import { defaultTrackerOptions, FaceTracker } from './bench-face-tracker.ts';
+import { defaultTrackerOptions, FaceTracker } from '../src/biometrics/face-tracker.ts';
 
 const execFileAsync = promisify(execFile);
 const repoRoot = path.resolve(import.meta.dirname, '..');
@@ -178,7 +178,12 @@ async function benchVideo(
   engine: FaceEngine,
   frames: readonly RgbImage[],
 ): Promise<LoopRun[]> {
-  const tracker = new FaceTracker(parts, defaultFaceEngineOptions, {
+  const engineParts = {
+    faceapi: parts.runtime.faceapi,
+    models: parts.models,
+    backend: parts.runtime.backend,
+  };
+  const tracker = new FaceTracker(engineParts, defaultFaceEngineOptions, {
     ...defaultTrackerOptions,
     redetectEveryFrames: redetectEvery,
   });

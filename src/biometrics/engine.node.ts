@@ -4,6 +4,8 @@
 import type { FaceEngineOptions } from './engine.ts';
 import { defaultFaceEngineOptions, FaceEngine } from './engine.ts';
 import { defaultModelsDir, loadFaceParts } from './engine-load.node.ts';
+import { defaultTrackerOptions, FaceTracker } from './face-tracker.ts';
+import type { TrackerOptions } from './face-tracker.ts';
 
 export interface CreateFaceEngineOptions {
   modelsDir?: string;
@@ -15,5 +17,17 @@ export async function createFaceEngine(options: CreateFaceEngineOptions = {}): P
   return new FaceEngine(
     { faceapi: runtime.faceapi, models, backend: runtime.backend },
     options.engine ?? defaultFaceEngineOptions,
+  );
+}
+
+/** The kiosk's tracking loop on the same verified models (detector only when the face is lost). */
+export async function createFaceTracker(
+  options: CreateFaceEngineOptions & { tracker?: TrackerOptions } = {},
+): Promise<FaceTracker> {
+  const { runtime, models } = await loadFaceParts(options.modelsDir ?? defaultModelsDir);
+  return new FaceTracker(
+    { faceapi: runtime.faceapi, models, backend: runtime.backend },
+    options.engine ?? defaultFaceEngineOptions,
+    options.tracker ?? defaultTrackerOptions,
   );
 }

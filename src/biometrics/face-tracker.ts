@@ -1,5 +1,5 @@
-// The kiosk's tracking loop for the benchmark: the detector runs on the first frame, when the tracked face
-// is lost and every N frames; otherwise the 68 landmarks are read from the previous frame's landmark box.
+// The kiosk's tracking loop: the detector runs on the first frame, when the tracked face is lost and
+// every N frames; otherwise the 68 landmarks are read from the previous frame's landmark box.
 //
 // Built from the engine's own parts (same detector, landmark net, quality checks, alignment and
 // descriptor as FaceEngine.processFrame), so only the detection schedule differs. Lost means: no face,
@@ -12,25 +12,19 @@ import {
   cropSquare,
   landmarkBox,
   landmarkInputSide,
-} from '../src/biometrics/align.ts';
-import type { DetectFn } from '../src/biometrics/detectors.ts';
-import { createDetector } from '../src/biometrics/detectors.ts';
-import type { FaceEngineOptions, StageTimingsMs } from '../src/biometrics/engine.ts';
-import { l2Normalize } from '../src/biometrics/engine.ts';
-import type { LoadedFaceParts } from '../src/biometrics/engine-load.node.ts';
-import { faceapiInput } from '../src/biometrics/faceapi-bridge.ts';
-import type { Box, Point } from '../src/biometrics/geometry.ts';
-import { boxCenter, distance, squareAround } from '../src/biometrics/geometry.ts';
-import type { RgbImage } from '../src/biometrics/image.ts';
-import type { QualityReason } from '../src/biometrics/quality.ts';
-import {
-  countReason,
-  measurePose,
-  photometricReason,
-  poseReason,
-} from '../src/biometrics/quality.ts';
-import { assert } from '../src/shared/assert.ts';
-import { trackingRedetectEveryFramesMax } from '../src/shared/limits.ts';
+} from './align.ts';
+import type { DetectFn } from './detectors.ts';
+import { createDetector } from './detectors.ts';
+import type { FaceEngineOptions, FaceEngineParts, StageTimingsMs } from './engine.ts';
+import { l2Normalize } from './engine.ts';
+import { faceapiInput } from './faceapi-bridge.ts';
+import type { Box, Point } from './geometry.ts';
+import { boxCenter, distance, squareAround } from './geometry.ts';
+import type { RgbImage } from './image.ts';
+import type { QualityReason } from './quality.ts';
+import { countReason, measurePose, photometricReason, poseReason } from './quality.ts';
+import { assert } from '../shared/assert.ts';
+import { trackingRedetectEveryFramesMax } from '../shared/limits.ts';
 
 export interface TrackerOptions {
   /** Run the detector at least every this many frames even when tracking holds. */
@@ -55,23 +49,25 @@ export interface TrackedFrame {
 }
 
 export class FaceTracker {
-  readonly #parts: LoadedFaceParts;
+  readonly #parts: FaceEngineParts;
+  readonly backend: string;
   readonly #engine: FaceEngineOptions;
   readonly #options: TrackerOptions;
   readonly #detect: DetectFn;
   #previous: Point[] | null = null;
   #sinceDetection = 0;
 
-  constructor(parts: LoadedFaceParts, engine: FaceEngineOptions, options: TrackerOptions) {
+  constructor(parts: FaceEngineParts, engine: FaceEngineOptions, options: TrackerOptions) {
     assert(
       options.redetectEveryFrames >= 1 &&
         options.redetectEveryFrames <= trackingRedetectEveryFramesMax,
       'the re-detection interval is within limits',
     );
     this.#parts = parts;
+    this.backend = parts.backend;
     this.#engine = engine;
     this.#options = options;
-    this.#detect = createDetector(parts.runtime.faceapi, parts.models, engine.detector);
+    this.#detect = createDetector(parts.faceapi, parts.models, engine.detector);
   }
 
   async process(image: RgbImage): Promise<TrackedFrame> {
