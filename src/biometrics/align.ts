@@ -2,6 +2,7 @@
 // face chip the descriptor net reads, with the chip's brightness and sharpness for the quality gate.
 
 import * as tf from '@tensorflow/tfjs-core';
+import { assert } from '../shared/assert.ts';
 import type { Box, Point } from './geometry.ts';
 import { boundingBox, boxCenter, rotateAbout, squareAround } from './geometry.ts';
 import type { PhotometricMeasures } from './quality.ts';
@@ -46,10 +47,25 @@ export function alignedChip(image: tf.Tensor3D, landmarks: readonly Point[]): tf
   const bounds = boundingBox(upright);
   const side = Math.max(bounds.width, bounds.height) * (1 + chipPadding);
   const center = rotateAbout(boxCenter(bounds), left, roll);
-  const scale = side / chipSide;
+  return rotatedSquare(image, center, side, roll, chipSide);
+}
+
+/**
+ * A `side`-pixel square centred on `center`, rotated by `roll`, resampled (bilinear) to `out` x `out`
+ * float32; outside the image it is black, as human's cropAndResize extrapolates.
+ */
+export function rotatedSquare(
+  frame: tf.Tensor3D,
+  center: Point,
+  side: number,
+  roll: number,
+  out: number,
+): tf.Tensor3D {
+  assert(side > 0 && out > 0, 'a crop has a positive size');
+  const scale = side / out;
   const cos = Math.cos(roll) * scale;
   const sin = Math.sin(roll) * scale;
-  const half = chipSide / 2;
+  const half = out / 2;
   const matrix = [
     cos,
     -sin,
@@ -61,12 +77,12 @@ export function alignedChip(image: tf.Tensor3D, landmarks: readonly Point[]): tf
     0,
   ];
   return tf.tidy(() => {
-    const batch = tf.expandDims(tf.cast(image, 'float32'), 0) as tf.Tensor4D;
-    const chip = tf.image.transform(batch, tf.tensor2d([matrix]), 'bilinear', 'constant', 0, [
-      chipSide,
-      chipSide,
+    const batch = tf.expandDims(tf.cast(frame, 'float32'), 0) as tf.Tensor4D;
+    const crop = tf.image.transform(batch, tf.tensor2d([matrix]), 'bilinear', 'constant', 0, [
+      out,
+      out,
     ]);
-    return tf.squeeze(chip, [0]) as tf.Tensor3D;
+    return tf.squeeze(crop, [0]) as tf.Tensor3D;
   });
 }
 

@@ -9,6 +9,7 @@ import { l2Normalize } from '../engine.ts';
 import type { Point } from '../geometry.ts';
 import { boxCenter } from '../geometry.ts';
 import { eyeCenters } from '../quality.ts';
+import { rotatedSquare } from '../align.ts';
 
 export const faceresInputSide = 224;
 export const faceresDescriptorLength = 1024;
@@ -68,40 +69,4 @@ export class FaceresEmbedder {
 function eyeRoll(landmarks: readonly Point[]): number {
   const { left, right } = eyeCenters(landmarks);
   return Math.atan2(right.y - left.y, right.x - left.x);
-}
-
-/**
- * A `side`-pixel square centred on `center`, rotated by `roll`, resampled (bilinear) to `out` x `out`
- * float32; outside the image it is black, as human's cropAndResize extrapolates.
- */
-export function rotatedSquare(
-  frame: tf.Tensor3D,
-  center: Point,
-  side: number,
-  roll: number,
-  out: number,
-): tf.Tensor3D {
-  assert(side > 0 && out > 0, 'a crop has a positive size');
-  const scale = side / out;
-  const cos = Math.cos(roll) * scale;
-  const sin = Math.sin(roll) * scale;
-  const half = out / 2;
-  const matrix = [
-    cos,
-    -sin,
-    center.x - half * (cos - sin),
-    sin,
-    cos,
-    center.y - half * (sin + cos),
-    0,
-    0,
-  ];
-  return tf.tidy(() => {
-    const batch = tf.expandDims(tf.cast(frame, 'float32'), 0) as tf.Tensor4D;
-    const crop = tf.image.transform(batch, tf.tensor2d([matrix]), 'bilinear', 'constant', 0, [
-      out,
-      out,
-    ]);
-    return tf.squeeze(crop, [0]) as tf.Tensor3D;
-  });
 }
