@@ -1,17 +1,11 @@
 // Turns untrusted image bytes into RGB pixels in a browser with the page's own decoder, under the
 // same limits as image-decode.node.ts, refusing empty, oversized or undecodable input with a typed error.
 
-import {
-  faceFrameSideMaxPixels,
-  faceImageBytesMax,
-  faceImagePixelsMax,
-  faceImageSideMaxPixels,
-  faceImageSideMinPixels,
-} from '../shared/limits.ts';
+import { faceFrameSideMaxPixels, faceImageBytesMax } from '../shared/limits.ts';
 import { assert } from '../shared/assert.ts';
 import { ImageInputError } from './errors.ts';
 import type { RgbImage } from './image.ts';
-import { assertRgbImage, rgbFromRgba } from './image.ts';
+import { assertRgbImage, checkImageSize, rgbFromRgba } from './image.ts';
 
 export interface BrowserDecodedImage extends RgbImage {
   readonly sourceWidth: number;
@@ -34,7 +28,7 @@ export async function decodeImageInBrowser(
   }
   const source = await bitmapOf(blob, { imageOrientation: 'from-image' });
   try {
-    checkSize(source.width, source.height);
+    checkImageSize(source.width, source.height);
     const target = fitInside(source, options.sideMaxPixels ?? faceFrameSideMaxPixels);
     const pixels = await rgbaPixels(source, target);
     const image = {
@@ -59,25 +53,6 @@ async function bitmapOf(
     throw new ImageInputError('image_corrupt', 'the image data cannot be decoded', {
       cause: error,
     });
-  }
-}
-
-function checkSize(width: number, height: number): void {
-  if (
-    width > faceImageSideMaxPixels ||
-    height > faceImageSideMaxPixels ||
-    width * height > faceImagePixelsMax
-  ) {
-    throw new ImageInputError(
-      'image_too_many_pixels',
-      `${width}x${height} exceeds ${faceImagePixelsMax} pixels`,
-    );
-  }
-  if (Math.min(width, height) < faceImageSideMinPixels) {
-    throw new ImageInputError(
-      'image_too_small',
-      `${width}x${height} is under ${faceImageSideMinPixels} pixels a side`,
-    );
   }
 }
 

@@ -3,17 +3,11 @@
 
 import sharp from 'sharp';
 import type { Metadata, OutputInfo } from 'sharp';
-import {
-  faceFrameSideMaxPixels,
-  faceImageBytesMax,
-  faceImagePixelsMax,
-  faceImageSideMaxPixels,
-  faceImageSideMinPixels,
-} from '../shared/limits.ts';
+import { faceFrameSideMaxPixels, faceImageBytesMax, faceImagePixelsMax } from '../shared/limits.ts';
 import { assert } from '../shared/assert.ts';
 import { ImageInputError } from './errors.ts';
 import type { RgbImage } from './image.ts';
-import { assertRgbImage } from './image.ts';
+import { assertRgbImage, checkImageSize } from './image.ts';
 
 const acceptedFormats = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'heif', 'avif']);
 
@@ -73,22 +67,7 @@ async function readHeader(bytes: Uint8Array): Promise<Header> {
   if (!acceptedFormats.has(format)) {
     throw new ImageInputError('image_unsupported_format', `format ${format}`);
   }
-  if (
-    width > faceImageSideMaxPixels ||
-    height > faceImageSideMaxPixels ||
-    width * height > faceImagePixelsMax
-  ) {
-    throw new ImageInputError(
-      'image_too_many_pixels',
-      `${width}x${height} exceeds ${faceImagePixelsMax} pixels`,
-    );
-  }
-  if (Math.min(width, height) < faceImageSideMinPixels) {
-    throw new ImageInputError(
-      'image_too_small',
-      `${width}x${height} is under ${faceImageSideMinPixels} pixels a side`,
-    );
-  }
+  checkImageSize(width, height);
   return {
     sourceFormat: format,
     sourceWidth: width,

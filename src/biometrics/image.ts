@@ -2,6 +2,12 @@
 // they came from sharp in Node or from a canvas/video frame in a browser.
 
 import { assert } from '../shared/assert.ts';
+import {
+  faceImagePixelsMax,
+  faceImageSideMaxPixels,
+  faceImageSideMinPixels,
+} from '../shared/limits.ts';
+import { ImageInputError } from './errors.ts';
 
 export interface RgbImage {
   readonly width: number;
@@ -39,4 +45,24 @@ export function rgbFromRgba(
     data[target + 2] = rgba[source + 2] ?? 0;
   }
   return { width, height, data };
+}
+
+/** Refuses images over the pixel limits or too small to hold a face: before any pixel is decoded. */
+export function checkImageSize(width: number, height: number): void {
+  if (
+    width > faceImageSideMaxPixels ||
+    height > faceImageSideMaxPixels ||
+    width * height > faceImagePixelsMax
+  ) {
+    throw new ImageInputError(
+      'image_too_many_pixels',
+      `${width}x${height} exceeds ${faceImagePixelsMax} pixels`,
+    );
+  }
+  if (Math.min(width, height) < faceImageSideMinPixels) {
+    throw new ImageInputError(
+      'image_too_small',
+      `${width}x${height} is under ${faceImageSideMinPixels} pixels a side`,
+    );
+  }
 }
