@@ -72,61 +72,70 @@ function makeEntries(seed: number, persons: number, perPerson: number, dimension
 }
 
 describe.each([
-  { screening: true, dimension: 128 },
-  { screening: false, dimension: 128 },
-  { screening: true, dimension: 512 },
-])('gallery (screening $screening, dimension $dimension)', ({ screening, dimension }) => {
-  it('agrees with brute force on random data: top-k persons, scores and margin', () => {
-    const { entries, faces, random } = makeEntries(30 + dimension, 1001, 3, dimension);
-    const gallery = new Gallery({ dimension, screening, capacity: 16 });
-    for (const entry of entries) expect(gallery.add(entry).ok).toBe(true);
-    expect(gallery.size).toBe(3003);
-    expect(gallery.personCount).toBe(1001);
-    for (let i = 0; i < 30; i++) {
-      const k = [1, 2, 5, 10, 100][i % 5]!;
-      const probe =
-        i % 3 === 0
-          ? randomUnitVector(random, dimension)
-          : perturbed(random, faces[(i * 37) % faces.length]!, i % 2 === 0 ? 0.3 : 1.2);
-      const result = gallery.search(probe, k);
-      expectAgrees(result, reference(entries, probe, k));
-      if (screening) expect(result.rowsScoredExactly).toBeLessThan(entries.length / 4);
-      else expect(result.rowsScoredExactly).toBe(entries.length);
-    }
-  });
+  { screening: true, simd: true, dimension: 128 },
+  { screening: true, simd: false, dimension: 128 },
+  { screening: false, simd: true, dimension: 128 },
+  { screening: true, simd: true, dimension: 512 },
+  { screening: true, simd: false, dimension: 512 },
+  { screening: true, simd: true, dimension: 36 },
+])(
+  'gallery (screening $screening, simd $simd, dimension $dimension)',
+  ({ screening, simd, dimension }) => {
+    it('agrees with brute force on random data: top-k persons, scores and margin', () => {
+      const { entries, faces, random } = makeEntries(30 + dimension, 1001, 3, dimension);
+      const gallery = new Gallery({ dimension, screening, simd, capacity: 16 });
+      expect(gallery.screenKernel).toBe(!screening ? 'none' : simd ? 'wasm-simd' : 'js-pairs');
+      for (const entry of entries) expect(gallery.add(entry).ok).toBe(true);
+      expect(gallery.size).toBe(3003);
+      expect(gallery.personCount).toBe(1001);
+      for (let i = 0; i < 30; i++) {
+        const k = [1, 2, 5, 10, 100][i % 5]!;
+        const probe =
+          i % 3 === 0
+            ? randomUnitVector(random, dimension)
+            : perturbed(random, faces[(i * 37) % faces.length]!, i % 2 === 0 ? 0.3 : 1.2);
+        const result = gallery.search(probe, k);
+        expectAgrees(result, reference(entries, probe, k));
+        if (screening) expect(result.rowsScoredExactly).toBeLessThan(entries.length / 4);
+        else expect(result.rowsScoredExactly).toBe(entries.length);
+      }
+    });
 
-  it('stays exact after removals (swap with last), person erasure and re-adds', () => {
-    const { entries, random } = makeEntries(40 + dimension, 400, 2, dimension);
-    const gallery = new Gallery({ dimension, screening });
-    for (const entry of entries) gallery.add(entry);
-    let live = [...entries];
-    for (let step = 0; step < 200; step++) {
-      const victim = live[Math.floor(random() * live.length)]!;
-      expect(gallery.remove(victim.templateId)).toBe(true);
-      expect(gallery.remove(victim.templateId)).toBe(false);
-      live = live.filter((e) => e !== victim);
-    }
-    const erased = live[0]!.personId;
-    const expectedRemoved = live.filter((e) => e.personId === erased).length;
-    expect(gallery.removePerson(erased)).toBe(expectedRemoved);
-    expect(gallery.removePerson(erased)).toBe(0);
-    live = live.filter((e) => e.personId !== erased);
-    const readded = entries.filter((e) => !live.includes(e) && e.personId !== erased).slice(0, 50);
-    for (const entry of readded) gallery.add(entry);
-    live.push(...readded);
-    expect(gallery.size).toBe(live.length);
-    for (const entry of live) expect(gallery.has(entry.templateId)).toBe(true);
-    for (let i = 0; i < 20; i++) {
-      const probe =
-        i % 2 === 0
-          ? randomUnitVector(random, dimension)
-          : perturbed(random, live[i * 7]!.template, 0.4);
-      const result = gallery.search(probe, 5);
-      expectAgrees(result, reference(live, probe, 5));
-      expect(result.candidates.some((c) => c.personId === erased)).toBe(false);
-    }
-  });
-});
+    it('stays exact after removals (swap with last), person erasure and re-adds', () => {
+      const { entries, random } = makeEntries(40 + dimension, 400, 2, dimension);
+      const gallery = new Gallery({ dimension, screening, simd });
+      for (const entry of entries) gallery.add(entry);
+      let live = [...entries];
+      for (let step = 0; step < 200; step++) {
+        const victim = live[Math.floor(random() * live.length)]!;
+        expect(gallery.remove(victim.templateId)).toBe(true);
+        expect(gallery.remove(victim.templateId)).toBe(false);
+        live = live.filter((e) => e !== victim);
+      }
+      const erased = live[0]!.personId;
+      const expectedRemoved = live.filter((e) => e.personId === erased).length;
+      expect(gallery.removePerson(erased)).toBe(expectedRemoved);
+      expect(gallery.removePerson(erased)).toBe(0);
+      live = live.filter((e) => e.personId !== erased);
+      const readded = entries
+        .filter((e) => !live.includes(e) && e.personId !== erased)
+        .slice(0, 50);
+      for (const entry of readded) gallery.add(entry);
+      live.push(...readded);
+      expect(gallery.size).toBe(live.length);
+      for (const entry of live) expect(gallery.has(entry.templateId)).toBe(true);
+      for (let i = 0; i < 20; i++) {
+        const probe =
+          i % 2 === 0
+            ? randomUnitVector(random, dimension)
+            : perturbed(random, live[i * 7]!.template, 0.4);
+        const result = gallery.search(probe, 5);
+        expectAgrees(result, reference(live, probe, 5));
+        expect(result.candidates.some((c) => c.personId === erased)).toBe(false);
+      }
+    });
+  },
+);
 
 describe('gallery edges', () => {
   const dimension = 128;
@@ -153,7 +162,7 @@ describe('gallery edges', () => {
     expect(twins.margin).toBeCloseTo(0, 12);
   });
 
-  it('stays exact on spiky and sparse templates, where int8 quantisation is coarsest', () => {
+  it.each([true, false])('stays exact on spiky and sparse templates (simd %s)', (simd) => {
     const random = seededRandom(53);
     const entries: Entry[] = [];
     for (let i = 0; i < 1500; i++) {
@@ -169,7 +178,7 @@ describe('gallery edges', () => {
       }
       entries.push({ templateId: `s${i}`, personId: `sp${i % 700}`, template });
     }
-    const gallery = new Gallery({ dimension });
+    const gallery = new Gallery({ dimension, simd });
     for (const entry of entries) gallery.add(entry);
     for (let i = 0; i < 20; i++) {
       const probe = i % 2 === 0 ? entries[i * 50]!.template : randomUnitVector(random, dimension);
@@ -198,9 +207,12 @@ describe('gallery edges', () => {
     ).toBe(true);
   });
 
-  it('reports memory: about 8 bytes per dimension per template with screening', () => {
-    const screened = new Gallery({ dimension, capacity: 10_000 });
+  it('reports memory: 5 (SIMD) or 8 (JS screen) bytes per dimension per template', () => {
+    const simd = new Gallery({ dimension, capacity: 10_000 });
+    const screened = new Gallery({ dimension, capacity: 10_000, simd: false });
     const plain = new Gallery({ dimension, capacity: 10_000, screening: false });
+    expect(simd.memoryBytes()).toBeGreaterThanOrEqual(10_000 * (5 * dimension + 36));
+    expect(simd.memoryBytes()).toBeLessThan(10_000 * (5 * dimension + 36) + 200_000);
     expect(screened.memoryBytes()).toBeGreaterThanOrEqual(10_000 * (8 * dimension + 28));
     expect(screened.memoryBytes()).toBeLessThan(10_000 * (8 * dimension + 28) + 100_000);
     expect(plain.memoryBytes()).toBeLessThan(10_000 * (4 * dimension + 28) + 100_000);

@@ -16,7 +16,7 @@ describe('parallel screener', () => {
     const random = seededRandom(80);
     // Small initial capacity: the shared arrays are replaced several times while adding.
     const parallel = new Gallery({ dimension, capacity: 64, screener });
-    const single = new Gallery({ dimension, capacity: 64 });
+    const single = new Gallery({ dimension, capacity: 64, simd: false });
     const faces: Float32Array[] = [];
     for (let i = 0; i < 40_001; i++) {
       const template = randomUnitVector(random, dimension);
