@@ -161,6 +161,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     close: async () => {
       timers.forEach((timer) => clearInterval(timer));
       await app.close();
+      await identity?.close();
       await store.close();
     },
   };

@@ -135,6 +135,16 @@ export function pinVerifierNeedsRehash(verifier: string): boolean {
 }
 
 /** BLAKE2b-256 keyed by the pepper over a context and the PIN; bytes copied here are zeroed. */
+/** The peppered pre-hash Argon2id is computed over (cheap; see pin-pool.node.ts for the slow part). */
+export function pinPrehash(pin: Uint8Array | string, pepper: Uint8Array): Uint8Array {
+  return pepperedPrehash(pin, pepper);
+}
+
+/** The throwaway verifier a check against "no PIN" runs against, so timing tells nothing. */
+export function pinDummyVerifier(): string {
+  return dummyVerifier();
+}
+
 function pepperedPrehash(pin: Uint8Array | string, pepper: Uint8Array): Uint8Array {
   assert(pepper.length === templateKeyBytes, `PIN pepper must be ${templateKeyBytes} bytes`);
   const pinBytes = typeof pin === 'string' ? sodium.from_string(pin) : pin;

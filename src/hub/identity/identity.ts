@@ -16,7 +16,8 @@ import { Gallery } from '../../biometrics/match/gallery.ts';
 import { ReplayGuard, openPin, openProbe } from '../../biometrics/protect/probe-seal.ts';
 import type { HubKeys } from '../../biometrics/protect/key-files.node.ts';
 import { openTemplate, sealTemplate } from '../../biometrics/protect/template-seal.ts';
-import { checkPinPolicy, createPinVerifier, verifyPin } from '../../biometrics/protect/pin.ts';
+import { checkPinPolicy } from '../../biometrics/protect/pin.ts';
+import { PinQueueFullError, PinWorkerPool } from '../../biometrics/protect/pin-pool.node.ts';
 import { transformKeyId } from '../../biometrics/protect/cancelable-transform.ts';
 import { sodium } from '../../biometrics/protect/sodium.ts';
 import type { EnvelopeErrorCode } from '../../biometrics/protect/probe-seal.ts';
@@ -67,6 +68,7 @@ function tokenHash(token: string): Uint8Array {
 export class IdentityService implements PaymentAuthorizations, AgeVerifier {
   readonly gallery: Gallery;
   private readonly replayGuard = new ReplayGuard();
+  private readonly pins = new PinWorkerPool();
   private readonly identifications = new Map<string, Identification>();
   private keyId: string;
   private transformKey: Uint8Array;
@@ -97,7 +99,12 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       options.clock,
       options.identity,
     );
-    await service.loadGallery(options.reader);
+    try {
+      await service.loadGallery(options.reader);
+    } catch (error) {
+      await service.close();
+      throw error;
+    }
     return service;
   }
 
@@ -170,7 +177,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
   // ---- enrolment -------------------------------------------------------------------------------
 
   /** Outside any transaction (Argon2id is slow): opens the sealed PIN, checks policy, makes the verifier. */
-  preparePin(sealedPin: string, context: { dateOfBirth: string }): string {
+  async preparePin(sealedPin: string, context: { dateOfBirth: string }): Promise<string> {
     const opened = openPin({
       sealed: fromBase64(sealedPin),
       hubKeyPair: this.keys.hubBox,
@@ -186,9 +193,13 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       sodium.memzero(opened.value.pin);
       refuse('pin_rejected', policy.error.message);
     }
-    const verifier = createPinVerifier({ pin: opened.value.pin, pepper: this.keys.pinPepper });
-    sodium.memzero(opened.value.pin);
-    return verifier;
+    try {
+      return await this.argon2((pins) =>
+        pins.create({ pin: opened.value.pin, pepper: this.keys.pinPepper }),
+      );
+    } finally {
+      sodium.memzero(opened.value.pin);
+    }
   }
 
   async createPerson(
@@ -408,7 +419,11 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
   }
 
   /** Argon2id outside the transaction; the verdict and the failure count inside it. */
-  checkPin(personVerifier: string | null, sealedPin: string, personId: string): boolean {
+  async checkPin(
+    personVerifier: string | null,
+    sealedPin: string,
+    personId: string,
+  ): Promise<boolean> {
     const opened = openPin({
       sealed: fromBase64(sealedPin),
       hubKeyPair: this.keys.hubBox,
@@ -417,13 +432,32 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       purpose: `verify:${personId}`,
     });
     if (!opened.ok) envelopeRefusal(opened.error.code, opened.error.message);
-    const matched = verifyPin({
-      pin: opened.value.pin,
-      pepper: this.keys.pinPepper,
-      verifier: personVerifier,
-    });
-    sodium.memzero(opened.value.pin);
-    return matched;
+    try {
+      return await this.argon2((pins) =>
+        pins.verify({
+          pin: opened.value.pin,
+          pepper: this.keys.pinPepper,
+          verifier: personVerifier,
+        }),
+      );
+    } finally {
+      sodium.memzero(opened.value.pin);
+    }
+  }
+
+  /** Runs Argon2id on the worker; a full queue is a 503, never a stalled hub. */
+  private async argon2<T>(work: (pins: PinWorkerPool) => Promise<T>): Promise<T> {
+    try {
+      return await work(this.pins);
+    } catch (error) {
+      if (error instanceof PinQueueFullError)
+        refuse('unavailable', 'too many PIN checks at once; try again');
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pins.close();
   }
 
   /** Refuses a PIN for a person this client has not just identified for this payment (face + PIN). */

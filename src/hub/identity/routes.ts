@@ -60,7 +60,9 @@ export function registerIdentityRoutes(
   app.post('/v1/persons', async (request, reply) => {
     const caller = await hub.authenticate(request, ['enrollment', 'admin']);
     const body = hub.parse(api.createPersonRequest, request.body);
-    const pinVerifier = service().preparePin(body.sealedPin, { dateOfBirth: body.dateOfBirth });
+    const pinVerifier = await service().preparePin(body.sealedPin, {
+      dateOfBirth: body.dateOfBirth,
+    });
     const result = await hub.write(async (tx) => {
       const person = await service().createPerson(tx, caller, body, pinVerifier);
       return { status: 201, body: personView(person, 0, hub.clock.now()) };
@@ -150,7 +152,7 @@ export function registerIdentityRoutes(
     if (!pinChecks.take(caller.id)) refuse('rate_limited', 'one PIN check a second per till');
     if (person.pinFailures >= pinAttemptsMax)
       refuse('pin_locked', 'the PIN is locked; staff must check an ID to unlock it');
-    const matched = service().checkPin(person.pinVerifier, body.sealedPin, person.id);
+    const matched = await service().checkPin(person.pinVerifier, body.sealedPin, person.id);
     const result = await hub.write(async (tx) => {
       const state = await service().recordPinResult(tx, caller, person.id, matched);
       if (state.locked) return { status: 423, body: lockedBody };
