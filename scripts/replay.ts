@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createFaceEngine } from '../src/biometrics/engine.node.ts';
+import { createFaceTracker } from '../src/biometrics/engine.node.ts';
 import { loadPassiveTextureDetector } from '../src/biometrics/liveness/passive-texture.node.ts';
 import { ReplayInputError } from '../src/biometrics/replay/frame-source.node.ts';
 import { replayRecording, replayReportHtml } from '../src/biometrics/replay/replay.node.ts';
@@ -53,7 +53,8 @@ async function main(): Promise<number> {
     return 2;
   }
   // Both models load before any frame: a missing or altered file stops here, it never scores.
-  const engine = await createFaceEngine({ modelsDir: values.models });
+  // The kiosk's tracking loop: the detector runs when the face is lost and every 24 frames.
+  const engine = await createFaceTracker({ modelsDir: values.models });
   const passive = await loadPassiveTextureDetector({ modelsDir: values.models });
   try {
     const recording = await replayRecording(input, {

@@ -15,7 +15,14 @@ import {
 } from './align.ts';
 import type { DetectFn } from './detectors.ts';
 import { createDetector } from './detectors.ts';
-import type { FaceEngineOptions, FaceEngineParts, StageTimingsMs } from './engine.ts';
+import { disposeFaceModels } from './face-models.ts';
+import type {
+  FaceEngineOptions,
+  FaceEngineParts,
+  FaceObservation,
+  FrameResult,
+  StageTimingsMs,
+} from './engine.ts';
 import { l2Normalize } from './engine.ts';
 import { faceapiInput } from './faceapi-bridge.ts';
 import type { Box, Point } from './geometry.ts';
@@ -45,6 +52,8 @@ export interface TrackedFrame {
   reason: QualityReason | null;
   detected: boolean;
   descriptor: Float32Array | null;
+  /** The face seen (box in the detector's framing, landmarks, pose), when one was found. */
+  face: FaceObservation | null;
   timingsMs: StageTimingsMs;
 }
 
@@ -56,6 +65,9 @@ export class FaceTracker {
   readonly #detect: DetectFn;
   #previous: Point[] | null = null;
   #sinceDetection = 0;
+  /** The last detection: its box side relative to the landmark box, and its score. */
+  #framing = { scale: 1, score: 0 };
+  readonly modelId: string;
 
   constructor(parts: FaceEngineParts, engine: FaceEngineOptions, options: TrackerOptions) {
     assert(
@@ -65,9 +77,32 @@ export class FaceTracker {
     );
     this.#parts = parts;
     this.backend = parts.backend;
+    this.modelId = parts.models.modelId;
     this.#engine = engine;
     this.#options = options;
     this.#detect = createDetector(parts.faceapi, parts.models, engine.detector);
+  }
+
+  /** Frees the models' weights; the tracker cannot be used afterwards. */
+  dispose(): void {
+    disposeFaceModels(this.#parts.models);
+  }
+
+  /** The engine's per-frame result shape, so the replay pipeline and the kiosk can use either. */
+  async processFrame(image: RgbImage): Promise<FrameResult> {
+    const tracked = await this.process(image);
+    const common = {
+      backend: this.backend,
+      modelId: this.modelId,
+      detector: this.#engine.detector.kind,
+      faceCount: tracked.face === null ? 0 : 1,
+      timingsMs: tracked.timingsMs,
+    };
+    if (tracked.ready && tracked.descriptor !== null && tracked.face !== null) {
+      return { ...common, ok: true, face: tracked.face, descriptor: tracked.descriptor };
+    }
+    assert(tracked.reason !== null, 'a frame that is not ready has a reason');
+    return { ...common, ok: false, reason: tracked.reason, face: tracked.face };
   }
 
   async process(image: RgbImage): Promise<TrackedFrame> {
@@ -107,26 +142,36 @@ export class FaceTracker {
       const found = await this.#detected(frame, lap);
       if (typeof found === 'string') {
         this.#previous = null;
-        return finish({ ready: false, reason: found, detected, descriptor: null });
+        return finish({ ready: false, reason: found, detected, descriptor: null, face: null });
       }
       landmarks = found;
     }
-    const pose = poseReason(measurePose(landmarks), this.#engine.quality);
+    const measures = measurePose(landmarks);
+    const face: FaceObservation = {
+      box: this.#detectorFraming(landmarks),
+      score: this.#framing.score,
+      landmarks,
+      pose: measures,
+      photometrics: null,
+    };
+    const pose = poseReason(measures, this.#engine.quality);
     lap('quality');
     this.#previous = pose === null ? landmarks : null;
-    if (pose !== null) return finish({ ready: false, reason: pose, detected, descriptor: null });
+    if (pose !== null)
+      return finish({ ready: false, reason: pose, detected, descriptor: null, face });
     const chip = alignedChip(frame, landmarks);
     try {
       lap('align');
-      const photometric = photometricReason(await chipPhotometrics(chip), this.#engine.quality);
+      face.photometrics = await chipPhotometrics(chip);
+      const photometric = photometricReason(face.photometrics, this.#engine.quality);
       lap('quality');
       if (photometric !== null) {
-        return finish({ ready: false, reason: photometric, detected, descriptor: null });
+        return finish({ ready: false, reason: photometric, detected, descriptor: null, face });
       }
       const raw = await this.#parts.models.recognition.computeFaceDescriptor(faceapiInput(chip));
       assert(!Array.isArray(raw), 'one chip gives one descriptor');
       lap('describe');
-      return finish({ ready: true, reason: null, detected, descriptor: l2Normalize(raw) });
+      return finish({ ready: true, reason: null, detected, descriptor: l2Normalize(raw), face });
     } finally {
       chip.dispose();
     }
@@ -168,7 +213,17 @@ export class FaceTracker {
     const rough = await this.#landmarksIn(frame, squareAround(boxCenter(best.box), side));
     const landmarks = await this.#landmarksIn(frame, landmarkBox(rough));
     lap('landmarks');
+    this.#framing = {
+      scale: Math.max(best.box.width, best.box.height) / landmarkBox(landmarks).width,
+      score: best.score,
+    };
     return landmarks;
+  }
+
+  /** The box the detector would draw: its last size relative to the landmarks, around the landmarks. */
+  #detectorFraming(landmarks: readonly Point[]): Box {
+    const box = landmarkBox(landmarks);
+    return squareAround(boxCenter(box), box.width * this.#framing.scale);
   }
 
   async #landmarksIn(frame: tf.Tensor3D, crop: Box): Promise<Point[]> {
