@@ -16,7 +16,6 @@ import { SqliteHubStore } from './storage/sqlite/sqlite-store.ts';
 import { HubContext } from './http/context.ts';
 import { buildServer } from './http/server.ts';
 import { hashToken } from './http/tokens.ts';
-import { newId } from './ids.ts';
 
 export interface HubOptions {
   dataDir: string;
@@ -49,26 +48,15 @@ export interface RunningHub {
 async function ensureAdmin(context: HubContext, token: string): Promise<void> {
   const tokenHash = hashToken(token);
   if ((await context.store.reader.findClientByTokenHash(tokenHash)) !== undefined) return;
-  await context.store.write(async (tx) => {
-    const at = context.clock.now();
-    const id = newId('cli');
-    await tx.insertClient({
-      id,
+  await context.store.write((tx) =>
+    context.ledger.createClient(tx, 'hub', {
       name: 'admin (FACEPAY_ADMIN_TOKEN)',
       role: 'admin',
       merchantId: null,
       eventTypes: [],
       tokenHash,
-      createdAt: at,
-    });
-    await tx.appendAudit({
-      at,
-      kind: 'client.created',
-      subject: id,
-      actor: 'hub',
-      data: { role: 'admin', merchantId: null },
-    });
-  });
+    }),
+  );
 }
 
 export const defaultCalibrationFile = join(

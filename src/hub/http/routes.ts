@@ -13,7 +13,6 @@ import { send } from './context.ts';
 import { accountView, clientView, entryView, holdView, standingLimitView } from './views.ts';
 import { hashToken, newToken } from './tokens.ts';
 import { buildOpenApi } from './openapi.ts';
-import { newId } from '../ids.ts';
 import { canSeeAccount, canSeeHold } from '../ledger/ledger.ts';
 
 const idParams = z.strictObject({ id: z.string().min(1).max(128) });
@@ -72,27 +71,12 @@ function registerClientRoutes(app: FastifyInstance, hub: HubContext): void {
     }
     const token = newToken();
     const result = await hub.write(async (tx) => {
-      if (body.merchantId !== undefined) {
-        const account = await tx.getAccount(body.merchantId);
-        if (account === undefined || account.kind === 'issuer')
-          refuse('invalid_request', 'merchantId names no account');
-      }
-      const client = {
-        id: newId('cli'),
+      const client = await hub.ledger.createClient(tx, caller.id, {
         name: body.name,
         role: body.role,
         merchantId: body.merchantId ?? null,
-        eventTypes: [...new Set(body.eventTypes ?? [])],
+        eventTypes: body.eventTypes ?? [],
         tokenHash: hashToken(token),
-        createdAt: hub.clock.now(),
-      };
-      await tx.insertClient(client);
-      await tx.appendAudit({
-        at: client.createdAt,
-        kind: 'client.created',
-        subject: client.id,
-        actor: caller.id,
-        data: { role: client.role, merchantId: client.merchantId },
       });
       return { status: 201, body: { ...clientView(client), token } };
     });

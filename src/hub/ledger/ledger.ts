@@ -86,6 +86,37 @@ export class Ledger {
     return this.clock.now();
   }
 
+  // ---- clients -----------------------------------------------------------------------------
+
+  /** Records a client (only its token's hash) and the fact in the audit log; `actor` is who made it. */
+  async createClient(
+    tx: StoreTx,
+    actor: string,
+    client: Pick<ClientRecord, 'name' | 'role' | 'merchantId' | 'eventTypes' | 'tokenHash'>,
+  ): Promise<ClientRecord> {
+    if (client.merchantId !== null) {
+      const account = await tx.getAccount(client.merchantId);
+      if (account === undefined || account.kind === 'issuer') {
+        refuse('invalid_request', 'merchantId names no account');
+      }
+    }
+    const record: ClientRecord = {
+      ...client,
+      id: newId('cli'),
+      eventTypes: [...new Set(client.eventTypes)],
+      createdAt: this.now(),
+    };
+    await tx.insertClient(record);
+    await tx.appendAudit({
+      at: record.createdAt,
+      kind: 'client.created',
+      subject: record.id,
+      actor,
+      data: { role: record.role, merchantId: record.merchantId },
+    });
+    return record;
+  }
+
   // ---- accounts and deposits -------------------------------------------------------------
 
   async createAccount(
