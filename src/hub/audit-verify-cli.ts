@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { openDataDir } from './data-dir.ts';
 import { verifyAuditChain } from './audit/verify.ts';
 import { checkLedgerConsistency } from './storage/sqlite/consistency.ts';
-import type { AuditRecord } from './storage/records.ts';
+import { readAuditRows } from './storage/sqlite/sqlite-store.ts';
 
 const { values } = parseArgs({
   options: { data: { type: 'string' }, json: { type: 'boolean', default: false } },
@@ -16,13 +16,7 @@ if (values.data === undefined) {
 }
 const dir = openDataDir(values.data, { create: false });
 const db = new Database(dir.databaseFile, { readonly: true, fileMustExist: true });
-const readRows = async (afterSeq: number, limit: number): Promise<AuditRecord[]> =>
-  db
-    .prepare<[number, number], Omit<AuditRecord, 'hash'> & { hash: Buffer }>(
-      'SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?',
-    )
-    .all(afterSeq, limit)
-    .map((row) => ({ ...row, hash: new Uint8Array(row.hash) }));
+const readRows = async (afterSeq: number, limit: number) => readAuditRows(db, afterSeq, limit);
 const chain = await verifyAuditChain(dir.auditKey, readRows);
 const ledger = checkLedgerConsistency(db);
 db.close();

@@ -1,6 +1,7 @@
 // The hub's identity module: enrolment, 1:N identification, PIN verification and payment
 // authorizations. Plain templates and keys exist only here; templates are sealed at rest.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { hashToken } from '../http/tokens.ts';
 import { assert } from '../../shared/assert.ts';
 import {
   identificationMemoryMs,
@@ -59,10 +60,6 @@ function fromBase64(value: string): Uint8Array {
 
 function envelopeRefusal(code: EnvelopeErrorCode, message: string): never {
   refuse(code === 'probe_rate_limited' ? 'rate_limited' : code, message);
-}
-
-function tokenHash(token: string): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(token, 'utf8').digest());
 }
 
 export class IdentityService implements PaymentAuthorizations, AgeVerifier {
@@ -512,7 +509,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     const at = this.clock.now();
     const expiresAt = at + paymentAuthorizationLifetimeMs;
     await tx.insertAuthorization({
-      tokenHash: tokenHash(token),
+      tokenHash: hashToken(token),
       personId: person.id,
       accountId: person.accountId,
       payee,
@@ -532,7 +529,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     token: string,
     bound: { payer: string; payee: string; amount: Yen; at: number },
   ): Promise<'ok' | 'invalid'> {
-    const hash = tokenHash(token);
+    const hash = hashToken(token);
     const found = await tx.getAuthorization(hash);
     if (found === undefined || !timingSafeEqual(found.tokenHash, hash)) return 'invalid';
     const valid =

@@ -616,12 +616,7 @@ export class SqliteHubStore implements HubStore {
   }
 
   async auditRows(afterSeq: number, limit: number): Promise<AuditRecord[]> {
-    const rows = this.readDb
-      .prepare<[number, number], Omit<AuditRecord, 'hash'> & { hash: Buffer }>(
-        'SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?',
-      )
-      .all(afterSeq, limit);
-    return rows.map((row) => ({ ...row, hash: new Uint8Array(row.hash) }));
+    return readAuditRows(this.readDb, afterSeq, limit);
   }
 
   async close(): Promise<void> {
@@ -630,4 +625,18 @@ export class SqliteHubStore implements HubStore {
     this.readDb.close();
     this.writeDb.close();
   }
+}
+
+/** Audit rows after `afterSeq`, in order; shared by the store and the offline verifier. */
+export function readAuditRows(
+  db: Database.Database,
+  afterSeq: number,
+  limit: number,
+): AuditRecord[] {
+  return db
+    .prepare<[number, number], Omit<AuditRecord, 'hash'> & { hash: Buffer }>(
+      'SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?',
+    )
+    .all(afterSeq, limit)
+    .map((row) => ({ ...row, hash: new Uint8Array(row.hash) }));
 }
