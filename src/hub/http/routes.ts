@@ -84,6 +84,15 @@ function registerClientRoutes(app: FastifyInstance, hub: HubContext): void {
   });
 }
 
+/** Refuses an account this client may not see (404), then runs its passed deadlines before a read. */
+async function readableAccount(hub: HubContext, caller: ClientRecord, id: string): Promise<void> {
+  const account = await hub.store.reader.getAccount(id);
+  if (account === undefined || !canSeeAccount(caller, account)) {
+    refuse('not_found', `account ${id} not found`);
+  }
+  await hub.expireBeforeRead({ accountId: id });
+}
+
 function registerAccountRoutes(app: FastifyInstance, hub: HubContext): void {
   app.post('/v1/accounts', async (request, reply) => {
     const caller = await hub.authenticate(request, ['admin']);
@@ -103,11 +112,7 @@ function registerAccountRoutes(app: FastifyInstance, hub: HubContext): void {
   app.get('/v1/accounts/:id', async (request, reply) => {
     const caller = await hub.authenticate(request);
     const { id } = hub.parse(idParams, request.params, 'path');
-    const account = await hub.store.reader.getAccount(id);
-    if (account === undefined || !canSeeAccount(caller, account)) {
-      refuse('not_found', `account ${id} not found`);
-    }
-    await hub.expireBeforeRead({ accountId: id });
+    await readableAccount(hub, caller, id);
     const fresh = await hub.store.reader.getAccount(id);
     if (fresh === undefined) refuse('not_found', `account ${id} not found`);
     return reply.send(accountView(fresh));
@@ -128,11 +133,7 @@ function registerAccountRoutes(app: FastifyInstance, hub: HubContext): void {
     const caller = await hub.authenticate(request);
     const { id } = hub.parse(idParams, request.params, 'path');
     const query = hub.parse(api.listQuery, request.query, 'query');
-    const account = await hub.store.reader.getAccount(id);
-    if (account === undefined || !canSeeAccount(caller, account)) {
-      refuse('not_found', `account ${id} not found`);
-    }
-    await hub.expireBeforeRead({ accountId: id });
+    await readableAccount(hub, caller, id);
     const limit = query.limit ?? listLimitDefault;
     const entries = await hub.store.reader.listEntries(id, decodeCursor(query.cursor), limit + 1);
     const page = entries.slice(0, limit);
