@@ -18,14 +18,22 @@ const perSubset = Number(process.env.PER_SUBSET ?? 20);
 const candidates: Array<{ label: string; config: DetectorConfig }> = [
   {
     label: 'ssd',
-    config: { kind: 'ssd', minScore: 0.5, prep: { minSidePixels: 0, borderFraction: 0 } },
+    config: {
+      kind: 'ssd',
+      minScore: 0.5,
+      prep: { minSidePixels: 0, borderFraction: 0, retryBorderFraction: null },
+    },
   },
   {
     label: 'ssd up224+b25%',
     config: {
       kind: 'ssd',
       minScore: 0.5,
-      prep: { minSidePixels: faceDetectionSideMinPixels, borderFraction: 0.25 },
+      prep: {
+        minSidePixels: faceDetectionSideMinPixels,
+        borderFraction: 0.25,
+        retryBorderFraction: null,
+      },
     },
   },
   {
@@ -33,40 +41,68 @@ const candidates: Array<{ label: string; config: DetectorConfig }> = [
     config: {
       kind: 'ssd',
       minScore: 0.5,
-      prep: { minSidePixels: faceDetectionSideMinPixels, borderFraction: 0.5 },
+      prep: {
+        minSidePixels: faceDetectionSideMinPixels,
+        borderFraction: 0.5,
+        retryBorderFraction: null,
+      },
     },
   },
   {
     label: 'tiny',
-    config: { kind: 'tiny', minScore: 0.5, prep: { minSidePixels: 0, borderFraction: 0 } },
+    config: {
+      kind: 'tiny',
+      minScore: 0.5,
+      prep: { minSidePixels: 0, borderFraction: 0, retryBorderFraction: null },
+    },
   },
   {
     label: 'tiny up224+b25%',
     config: {
       kind: 'tiny',
       minScore: 0.5,
-      prep: { minSidePixels: faceDetectionSideMinPixels, borderFraction: 0.25 },
+      prep: {
+        minSidePixels: faceDetectionSideMinPixels,
+        borderFraction: 0.25,
+        retryBorderFraction: null,
+      },
     },
   },
   {
     label: 'blazeface',
-    config: { kind: 'blazeface', minScore: 0.5, prep: { minSidePixels: 0, borderFraction: 0 } },
+    config: {
+      kind: 'blazeface',
+      minScore: 0.5,
+      prep: { minSidePixels: 0, borderFraction: 0, retryBorderFraction: null },
+    },
   },
   {
     label: 'blazeface up224+b25%',
     config: {
       kind: 'blazeface',
       minScore: 0.5,
-      prep: { minSidePixels: faceDetectionSideMinPixels, borderFraction: 0.25 },
+      prep: {
+        minSidePixels: faceDetectionSideMinPixels,
+        borderFraction: 0.25,
+        retryBorderFraction: null,
+      },
     },
   },
   {
     label: 'blazeface b50%',
-    config: { kind: 'blazeface', minScore: 0.5, prep: { minSidePixels: 0, borderFraction: 0.5 } },
+    config: {
+      kind: 'blazeface',
+      minScore: 0.5,
+      prep: { minSidePixels: 0, borderFraction: 0.5, retryBorderFraction: null },
+    },
   },
   {
     label: 'blazeface b25%',
-    config: { kind: 'blazeface', minScore: 0.5, prep: { minSidePixels: 0, borderFraction: 0.25 } },
+    config: {
+      kind: 'blazeface',
+      minScore: 0.5,
+      prep: { minSidePixels: 0, borderFraction: 0.25, retryBorderFraction: null },
+    },
   },
 ];
 

@@ -86,13 +86,18 @@ export function rotatedSquare(
   });
 }
 
-/** Mean luma and variance of the Laplacian over the chip's central two thirds (mostly skin, no background). */
+/**
+ * Mean luma over the upper half of the chip's central two thirds (eyes and brows: never under a mask,
+ * so a dark mask does not make a well-lit face "too dark") and variance of the Laplacian over the whole
+ * central two thirds (mostly skin, no background).
+ */
 export async function chipPhotometrics(chip: tf.Tensor3D): Promise<PhotometricMeasures> {
   const [luma, sharpness] = tf.tidy(() => {
     const margin = Math.round(chipSide / 6);
     const inner = chipSide - 2 * margin;
     const centre = tf.slice(chip, [margin, margin, 0], [inner, inner, 3]);
     const grey = tf.sum(tf.mul(centre, tf.tensor1d(lumaWeights)), 2);
+    const upper = tf.slice(grey, [0, 0], [Math.round(inner / 2), inner]);
     const kernel = tf.tensor4d([0, 1, 0, 1, -4, 1, 0, 1, 0], [3, 3, 1, 1]);
     const laplacian = tf.conv2d(
       tf.reshape(grey, [1, inner, inner, 1]) as tf.Tensor4D,
@@ -100,7 +105,7 @@ export async function chipPhotometrics(chip: tf.Tensor3D): Promise<PhotometricMe
       1,
       'valid',
     );
-    return [tf.mean(grey), tf.moments(laplacian).variance];
+    return [tf.mean(upper), tf.moments(laplacian).variance];
   });
   try {
     const [lumaValue, sharpnessValue] = await Promise.all([luma.data(), sharpness.data()]);

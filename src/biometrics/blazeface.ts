@@ -4,14 +4,22 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { faceDetectionsPerFrameMax } from '../shared/limits.ts';
-import type { Box } from './geometry.ts';
+import type { Box, Point } from './geometry.ts';
 
 const inputSide = 256;
 const iouThreshold = 0.3;
 
+/** The detector's own eye keypoints, as seen in the image (`left` is the one nearer x = 0). */
+export interface EyeKeypoints {
+  left: Point;
+  right: Point;
+}
+
 export interface RawDetection {
   box: Box;
   score: number;
+  /** BlazeFace's eye keypoints; null for detectors that give none. */
+  eyes: EyeKeypoints | null;
 }
 
 /** Anchor centres (in input pixels) in the order the two output heads emit them: stride 16 x2, stride 32 x6. */
@@ -48,7 +56,7 @@ export class BlazeFaceDetector {
     const side = Math.max(height, width);
     const raw = tf.tidy(() => this.#forward(image, side));
     try {
-      const [boxes, scores] = raw;
+      const [boxes, scores, eyes] = raw;
       const keep = await tf.image.nonMaxSuppressionAsync(
         boxes,
         scores,
@@ -56,17 +64,24 @@ export class BlazeFaceDetector {
         iouThreshold,
         minScore,
       );
-      const picked = await readPicked(boxes, scores, keep);
+      const picked = await readPicked(boxes, scores, eyes, keep);
       keep.dispose();
       const factor = side / inputSide;
-      return picked.map(({ box, score }) => ({ box: scaleToImage(box, factor), score }));
+      return picked.map(({ box, score, eyes: pair }) => ({
+        box: scaleToImage(box, factor),
+        score,
+        eyes:
+          pair === null
+            ? null
+            : { left: scalePoint(pair.left, factor), right: scalePoint(pair.right, factor) },
+      }));
     } finally {
       tf.dispose(raw);
     }
   }
 
-  /** Returns [N,4] boxes as y1,x1,y2,x2 in input pixels and [N] sigmoid scores. */
-  #forward(image: tf.Tensor3D, side: number): [tf.Tensor2D, tf.Tensor1D] {
+  /** Returns [N,4] boxes as y1,x1,y2,x2, [N] sigmoid scores and [N,4] eye keypoints x0,y0,x1,y1, in input pixels. */
+  #forward(image: tf.Tensor3D, side: number): [tf.Tensor2D, tf.Tensor1D, tf.Tensor2D] {
     const [height, width] = image.shape;
     const square = tf.pad(image, [
       [0, side - height],
@@ -92,18 +107,25 @@ export class BlazeFaceDetector {
     const start = tf.reverse(tf.sub(centers, half), 1);
     const end = tf.reverse(tf.add(centers, half), 1);
     const boxes = tf.concat([start, end], 1) as tf.Tensor2D;
-    return [boxes, tf.sigmoid(logits)];
+    // Keypoints 0 and 1 (the two eyes) follow the box in each anchor's 16 values, as offsets from the anchor.
+    const eyes = tf.add(
+      tf.slice(regress, [0, 4], [-1, 4]),
+      tf.tile(anchorTensor, [1, 2]),
+    ) as tf.Tensor2D;
+    return [boxes, tf.sigmoid(logits), eyes];
   }
 }
 
 async function readPicked(
   boxes: tf.Tensor2D,
   scores: tf.Tensor1D,
+  eyes: tf.Tensor2D,
   keep: tf.Tensor1D,
 ): Promise<RawDetection[]> {
   const indices = await keep.data();
   const boxData = await boxes.data();
   const scoreData = await scores.data();
+  const eyeData = await eyes.data();
   return Array.from(indices, (index) => {
     const [y1, x1, y2, x2] = [0, 1, 2, 3].map((k) => boxData[index * 4 + k] ?? 0) as [
       number,
@@ -111,8 +133,24 @@ async function readPicked(
       number,
       number,
     ];
-    return { box: { x: x1, y: y1, width: x2 - x1, height: y2 - y1 }, score: scoreData[index] ?? 0 };
+    const [ax, ay, bx, by] = [0, 1, 2, 3].map((k) => eyeData[index * 4 + k] ?? 0) as [
+      number,
+      number,
+      number,
+      number,
+    ];
+    const first = { x: ax, y: ay };
+    const second = { x: bx, y: by };
+    return {
+      box: { x: x1, y: y1, width: x2 - x1, height: y2 - y1 },
+      score: scoreData[index] ?? 0,
+      eyes: ax <= bx ? { left: first, right: second } : { left: second, right: first },
+    };
   });
+}
+
+function scalePoint(point: Point, factor: number): Point {
+  return { x: point.x * factor, y: point.y * factor };
 }
 
 function scaleToImage(box: Box, factor: number): Box {

@@ -7,6 +7,7 @@ import { faceDetectionsPerFrameMax } from '../shared/limits.ts';
 import { BlazeFaceDetector } from './blazeface.ts';
 import type { RawDetection } from './blazeface.ts';
 import type { FaceModels } from './face-models.ts';
+import type { Point } from './geometry.ts';
 import { faceapiInput } from './faceapi-bridge.ts';
 
 export type DetectorKind = 'ssd' | 'tiny' | 'blazeface';
@@ -16,6 +17,9 @@ export interface DetectionPrep {
   minSidePixels: number;
   /** Grey border added on every side, as a fraction of the longer side (after upscaling). */
   borderFraction: number;
+  /** When the first pass finds no face, one more pass with this border (a face that fills the whole
+   * image, e.g. a close crop or a patterned mask, is found only with more margin); null: no retry. */
+  retryBorderFraction: number | null;
 }
 
 export interface DetectorConfig {
@@ -34,7 +38,12 @@ export function createDetector(
   config: DetectorConfig,
 ): DetectFn {
   const run = rawDetector(faceapi, models, config);
-  return (image) => detectPrepared(image, config.prep, run);
+  const retry = config.prep.retryBorderFraction;
+  return async (image) => {
+    const found = await detectPrepared(image, config.prep, run);
+    if (found.length > 0 || retry === null) return found;
+    return detectPrepared(image, { ...config.prep, borderFraction: retry }, run);
+  };
 }
 
 function rawDetector(
@@ -63,7 +72,7 @@ function rawDetector(
 function fromFaceApi(detections: FaceApi.FaceDetection[]): RawDetection[] {
   return detections.map((detection) => {
     const { x, y, width, height } = detection.box;
-    return { box: { x, y, width, height }, score: detection.score };
+    return { box: { x, y, width, height }, score: detection.score, eyes: null };
   });
 }
 
@@ -81,14 +90,18 @@ async function detectPrepared(
   const prepared = prepare(image, prep);
   try {
     const found = await run(prepared.tensor);
-    return found.map(({ box, score }) => ({
+    const toImage = (point: Point): Point => ({
+      x: (point.x - prepared.offset) / prepared.scale,
+      y: (point.y - prepared.offset) / prepared.scale,
+    });
+    return found.map(({ box, score, eyes }) => ({
       score,
       box: {
-        x: (box.x - prepared.offset) / prepared.scale,
-        y: (box.y - prepared.offset) / prepared.scale,
+        ...toImage(box),
         width: box.width / prepared.scale,
         height: box.height / prepared.scale,
       },
+      eyes: eyes === null ? null : { left: toImage(eyes.left), right: toImage(eyes.right) },
     }));
   } finally {
     if (prepared.tensor !== image) prepared.tensor.dispose();

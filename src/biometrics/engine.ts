@@ -4,13 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as FaceApi from '@vladmandic/face-api';
 import { assert } from '../shared/assert.ts';
-import {
-  alignedChip,
-  chipPhotometrics,
-  cropSquare,
-  landmarkBox,
-  landmarkInputSide,
-} from './align.ts';
+import { alignedChip, chipPhotometrics } from './align.ts';
 import type { RawDetection } from './blazeface.ts';
 import type { DetectFn, DetectorConfig } from './detectors.ts';
 import { createDetector } from './detectors.ts';
@@ -18,9 +12,9 @@ import type { FaceModels } from './face-models.ts';
 import { disposeFaceModels } from './face-models.ts';
 import { faceapiInput } from './faceapi-bridge.ts';
 import type { Box, Point } from './geometry.ts';
-import { boxCenter, squareAround } from './geometry.ts';
 import type { RgbImage } from './image.ts';
 import { assertRgbImage } from './image.ts';
+import { landmarksForDetection } from './landmarks.ts';
 import type {
   PhotometricMeasures,
   PoseMeasures,
@@ -74,9 +68,15 @@ export interface FaceEngineOptions {
   landmarkCropScale: number;
 }
 
-/** Chosen by scripts/measure-detectors.ts: BlazeFace with a 25% grey border found 100% of the sampled photos of every subset, SSD at best 95%, at several times the cost. */
+/** Chosen by scripts/measure-detectors.ts: BlazeFace with a 25% grey border found 100% of the sampled
+ * photos of every subset, SSD at best 95%, at several times the cost. The 50% retry finds faces that
+ * fill the image (a patterned mask in a close mfr2 crop); it costs a second pass only on empty frames. */
 export const defaultFaceEngineOptions: FaceEngineOptions = {
-  detector: { kind: 'blazeface', minScore: 0.5, prep: { minSidePixels: 0, borderFraction: 0.25 } },
+  detector: {
+    kind: 'blazeface',
+    minScore: 0.5,
+    prep: { minSidePixels: 0, borderFraction: 0.25, retryBorderFraction: 0.5 },
+  },
   quality: defaultQualityThresholds,
   landmarkCropScale: 1.2,
 };
@@ -133,7 +133,13 @@ export class FaceEngine {
     if (countFailure !== null || best === undefined) {
       return { ...common(), ok: false, reason: countFailure ?? 'no_face', face: null };
     }
-    const landmarks = await this.#landmarks(frame, best.box);
+    const reading = await landmarksForDetection(
+      this.#parts.models,
+      frame,
+      best,
+      this.#options.landmarkCropScale,
+    );
+    const landmarks = reading.points;
     clock.lap('landmarks');
     const pose = measurePose(landmarks);
     const face: FaceObservation = {
@@ -143,7 +149,7 @@ export class FaceEngine {
       pose,
       photometrics: null,
     };
-    const poseFailure = poseReason(pose, this.#options.quality);
+    const poseFailure = reading.agreed ? poseReason(pose, this.#options.quality) : 'turned_away';
     clock.lap('quality');
     if (poseFailure !== null) return { ...common(), ok: false, reason: poseFailure, face };
     return this.#describe(frame, face, clock, common);
@@ -167,32 +173,6 @@ export class FaceEngine {
       return { ...common(), ok: true, face, descriptor };
     } finally {
       chip.dispose();
-    }
-  }
-
-  /** Two passes: the detector's box only places the first crop; the second is framed by the landmarks. */
-  async #landmarks(frame: tf.Tensor3D, box: Box): Promise<Point[]> {
-    const first = squareAround(
-      boxCenter(box),
-      Math.max(box.width, box.height) * this.#options.landmarkCropScale,
-    );
-    const rough = await this.#landmarksIn(frame, first);
-    return this.#landmarksIn(frame, landmarkBox(rough));
-  }
-
-  async #landmarksIn(frame: tf.Tensor3D, crop: Box): Promise<Point[]> {
-    const input = cropSquare(frame, crop, landmarkInputSide);
-    try {
-      const result = await this.#parts.models.landmarks.detectLandmarks(faceapiInput(input));
-      assert(!Array.isArray(result), 'one crop gives one set of landmarks');
-      const points = result.relativePositions.map((p) => ({
-        x: crop.x + p.x * crop.width,
-        y: crop.y + p.y * crop.height,
-      }));
-      assert(points.length === 68, 'the landmark net gives 68 points');
-      return points;
-    } finally {
-      input.dispose();
     }
   }
 

@@ -6,13 +6,7 @@
 // a landmark box whose size changed by more than `sizeRatioMax` or whose centre moved by more than
 // `centreShiftMax` of its side since the last frame, or a pose the quality gate refuses.
 import * as tf from '@tensorflow/tfjs-core';
-import {
-  alignedChip,
-  chipPhotometrics,
-  cropSquare,
-  landmarkBox,
-  landmarkInputSide,
-} from './align.ts';
+import { alignedChip, chipPhotometrics, landmarkBox } from './align.ts';
 import type { DetectFn } from './detectors.ts';
 import { createDetector } from './detectors.ts';
 import { disposeFaceModels } from './face-models.ts';
@@ -28,6 +22,7 @@ import { faceapiInput } from './faceapi-bridge.ts';
 import type { Box, Point } from './geometry.ts';
 import { boxCenter, distance, squareAround } from './geometry.ts';
 import type { RgbImage } from './image.ts';
+import { landmarksForDetection, landmarksIn } from './landmarks.ts';
 import type { QualityReason } from './quality.ts';
 import { countReason, measurePose, photometricReason, poseReason } from './quality.ts';
 import { assert } from '../shared/assert.ts';
@@ -183,7 +178,7 @@ export class FaceTracker {
     this.#sinceDetection += 1;
     if (previous === null || this.#sinceDetection >= this.#options.redetectEveryFrames) return null;
     const before = landmarkBox(previous);
-    const landmarks = await this.#landmarksIn(frame, before);
+    const landmarks = await landmarksIn(this.#parts.models, frame, before);
     const after = landmarkBox(landmarks);
     const ratio = after.width / before.width;
     const shift = distance(boxCenter(after), boxCenter(before)) / before.width;
@@ -209,10 +204,16 @@ export class FaceTracker {
       (a, b) => b.box.width * b.box.height - a.box.width * a.box.height,
     )[0];
     if (failure !== null || best === undefined) return failure ?? 'no_face';
-    const side = Math.max(best.box.width, best.box.height) * this.#engine.landmarkCropScale;
-    const rough = await this.#landmarksIn(frame, squareAround(boxCenter(best.box), side));
-    const landmarks = await this.#landmarksIn(frame, landmarkBox(rough));
+    const reading = await landmarksForDetection(
+      this.#parts.models,
+      frame,
+      best,
+      this.#engine.landmarkCropScale,
+    );
     lap('landmarks');
+    // Landmarks that no framing could match to the detector's eyes are a guess: a head turned far away.
+    if (!reading.agreed) return 'turned_away';
+    const landmarks = reading.points;
     this.#framing = {
       scale: Math.max(best.box.width, best.box.height) / landmarkBox(landmarks).width,
       score: best.score,
@@ -224,19 +225,5 @@ export class FaceTracker {
   #detectorFraming(landmarks: readonly Point[]): Box {
     const box = landmarkBox(landmarks);
     return squareAround(boxCenter(box), box.width * this.#framing.scale);
-  }
-
-  async #landmarksIn(frame: tf.Tensor3D, crop: Box): Promise<Point[]> {
-    const input = cropSquare(frame, crop, landmarkInputSide);
-    try {
-      const result = await this.#parts.models.landmarks.detectLandmarks(faceapiInput(input));
-      assert(!Array.isArray(result), 'one crop gives one set of landmarks');
-      return result.relativePositions.map((p) => ({
-        x: crop.x + p.x * crop.width,
-        y: crop.y + p.y * crop.height,
-      }));
-    } finally {
-      input.dispose();
-    }
   }
 }
