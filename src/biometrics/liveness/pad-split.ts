@@ -40,3 +40,18 @@ export function describeSample(file: string, padClass: PadClass): PadSample | nu
     return { file, padClass, subject: 'silentface', session: 'silentface', split: 'test' };
   return null;
 }
+
+/** Recordings under these folders of shared/data measure the detector (eval:liveness): never trained on. */
+export const testRecordingDirs: readonly string[] = ['video/live', 'video/replay'];
+
+/**
+ * Throws when `file` lies inside one of the test recording folders of `dataRoot` (shared/data). Both
+ * paths must be absolute and normalised by the caller (the module stays free of Node's path).
+ */
+export function assertTrainableRecording(file: string, dataRoot: string): void {
+  const root = dataRoot.endsWith('/') ? dataRoot : `${dataRoot}/`;
+  for (const dir of testRecordingDirs) {
+    const held = `${root}${dir}/`;
+    assert(!file.startsWith(held), `${file}: a test recording (${dir}) cannot train`);
+  }
+}

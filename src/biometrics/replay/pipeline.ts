@@ -138,15 +138,22 @@ export async function runReplay(
   };
 }
 
+/** The face region the passive check scores (and train:pad learns from); null when too little of it is in frame. */
+export function passiveCrop(image: RgbImage, result: FrameResult): RgbImage | null {
+  if (result.face === null) return null;
+  const crop = boxCrop(image, result.face.box, { scale: passiveCropScale });
+  if (crop === null || Math.min(crop.width, crop.height) < passiveCropSideMinPixels) return null;
+  return crop;
+}
+
 function scorePassive(
   image: RgbImage,
   result: FrameResult,
   passive: PassiveTextureDetector | null,
 ): number | null {
-  if (passive === null || result.face === null) return null;
-  const crop = boxCrop(image, result.face.box, { scale: passiveCropScale });
-  if (crop === null || Math.min(crop.width, crop.height) < passiveCropSideMinPixels) return null;
-  return passive.score(crop).score;
+  if (passive === null) return null;
+  const crop = passiveCrop(image, result);
+  return crop === null ? null : passive.score(crop).score;
 }
 
 function toRecord(p: Pending, ordinal: number, motion: NaturalMotionSummary): ReplayFrameRecord {

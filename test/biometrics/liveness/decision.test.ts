@@ -10,7 +10,7 @@ import {
 } from '../../../src/biometrics/liveness/decision.ts';
 
 const passive = (scores: number[]): PassiveEvidence => ({
-  modelId: 'pad-texture-v1',
+  modelId: 'pad-texture-v2',
   threshold: 0.8,
   scores,
 });

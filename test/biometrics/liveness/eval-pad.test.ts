@@ -54,7 +54,7 @@ describe('eval-pad CLI', () => {
     const report = JSON.parse(await readFile(json, 'utf8')) as Record<string, unknown>;
     expect(report).toMatchObject({ reals: 2, attacks: 2, failedToAcquire: 1, apcer: 0, bpcer: 0 });
     expect(report['failedToAcquireAttack']).toBe(1);
-    expect(report['modelId']).toBe('pad-texture-v1');
+    expect(report['modelId']).toBe('pad-texture-v2');
     const samples = report['samples'] as { file: string; score: number | null; reason?: string }[];
     expect(samples.find((s) => s.file.endsWith('broken.jpg'))).toMatchObject({
       score: null,

@@ -1,4 +1,4 @@
-// The committed pad-texture-v1 model: verified at load (a missing, truncated or altered file is a
+// The committed pad-texture-v2 model: verified at load (a missing, truncated or altered file is a
 // startup error, never a score) and on the right side of the threshold for held-out people.
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,14 +8,14 @@ import { EngineStartupError } from '../../../src/biometrics/errors.ts';
 import { decodeImage } from '../../../src/biometrics/image-decode.node.ts';
 import { sha256Hex } from '../../../src/biometrics/model-manifest.ts';
 import { heldOutSubjects } from '../../../src/biometrics/liveness/pad-split.ts';
-import { padTextureV1Entry } from '../../../src/biometrics/liveness/pad-texture-v1.entry.ts';
+import { padTextureEntry } from '../../../src/biometrics/liveness/pad-texture.entry.ts';
 import { loadPassiveTextureDetector } from '../../../src/biometrics/liveness/passive-texture.node.ts';
 import { parsePadTextureModel } from '../../../src/biometrics/liveness/passive-texture.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 const modelsDir = path.join(repoRoot, 'models');
 const spoofDir = path.resolve(repoRoot, '../shared/data/spoof');
-const modelFile = path.join(modelsDir, padTextureV1Entry.file);
+const modelFile = path.join(modelsDir, padTextureEntry.file);
 
 async function startupError(promise: Promise<unknown>): Promise<EngineStartupError> {
   const error: unknown = await promise.then(
@@ -26,7 +26,7 @@ async function startupError(promise: Promise<unknown>): Promise<EngineStartupErr
   return error as EngineStartupError;
 }
 
-describe('pad-texture-v1 model file', () => {
+describe('pad-texture-v2 model file', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'pad-model-'));
@@ -37,9 +37,9 @@ describe('pad-texture-v1 model file', () => {
 
   it('matches the expected size and sha256, and was trained without the held-out people', async () => {
     const bytes = await readFile(modelFile);
-    expect(bytes.byteLength).toBe(padTextureV1Entry.bytes);
-    expect(await sha256Hex(bytes)).toBe(padTextureV1Entry.sha256);
-    const model = await parsePadTextureModel(bytes, padTextureV1Entry);
+    expect(bytes.byteLength).toBe(padTextureEntry.bytes);
+    expect(await sha256Hex(bytes)).toBe(padTextureEntry.sha256);
+    const model = await parsePadTextureModel(bytes, padTextureEntry);
     const trainSubjects = model.training['trainSubjects'] as string[];
     expect(trainSubjects.length).toBeGreaterThan(0);
     for (const subject of heldOutSubjects) expect(trainSubjects).not.toContain(subject);
@@ -52,10 +52,7 @@ describe('pad-texture-v1 model file', () => {
 
   it('a truncated file is a startup error', async () => {
     const bytes = await readFile(modelFile);
-    await writeFile(
-      path.join(dir, padTextureV1Entry.file),
-      bytes.subarray(0, bytes.byteLength - 10),
-    );
+    await writeFile(path.join(dir, padTextureEntry.file), bytes.subarray(0, bytes.byteLength - 10));
     const error = await startupError(loadPassiveTextureDetector({ modelsDir: dir }));
     expect(error.code).toBe('model_size_mismatch');
   });
@@ -68,7 +65,7 @@ describe('pad-texture-v1 model file', () => {
     while (!isDigit(bytes[at])) at++;
     const digit = bytes[at] ?? 0;
     bytes[at] = digit === 0x39 ? 0x30 : digit + 1;
-    await writeFile(path.join(dir, padTextureV1Entry.file), bytes);
+    await writeFile(path.join(dir, padTextureEntry.file), bytes);
     const error = await startupError(loadPassiveTextureDetector({ modelsDir: dir }));
     expect(error.code).toBe('model_hash_mismatch');
   });
@@ -77,21 +74,21 @@ describe('pad-texture-v1 model file', () => {
     const bytes = new TextEncoder().encode(
       JSON.stringify({ format: 'facepay-pad-texture', version: 1 }),
     );
-    const entry = { ...padTextureV1Entry, bytes: bytes.byteLength, sha256: await sha256Hex(bytes) };
+    const entry = { ...padTextureEntry, bytes: bytes.byteLength, sha256: await sha256Hex(bytes) };
     const error = await startupError(parsePadTextureModel(bytes, entry));
     expect(error.code).toBe('model_invalid');
   });
 
   it('loads from a copy of the committed file', async () => {
-    await copyFile(modelFile, path.join(dir, padTextureV1Entry.file));
+    await copyFile(modelFile, path.join(dir, padTextureEntry.file));
     const detector = await loadPassiveTextureDetector({ modelsDir: dir });
-    expect(detector.modelId).toBe('pad-texture-v1');
+    expect(detector.modelId).toBe('pad-texture-v2');
     expect(detector.threshold).toBeGreaterThan(0);
     expect(detector.threshold).toBeLessThan(1);
   });
 });
 
-describe('pad-texture-v1 on held-out people (subjects 0003, 0009, 0011)', () => {
+describe('pad-texture-v2 on held-out people (subjects 0003, 0009, 0011)', () => {
   const cases = [
     { file: 'real/nuaa_0003_01_00_01_0.jpg', live: true },
     { file: 'real/nuaa_0009_01_00_01_0.jpg', live: true },
