@@ -2,7 +2,8 @@
 // a real video, accuracy per subset, and face-api's reference usage (SSD + landmarks + descriptor) as baseline.
 //
 // Environment: PER_SUBSET (photos per subset, default 20), FRAMES (video frames, default 120),
-// CPU_PHOTOS (photos on the pure-JS cpu backend, default 6; 0 skips it), REDETECT (tracker interval, 24).
+// CPU_PHOTOS (photos on the pure-JS cpu backend, default 6; 0 skips it), REDETECT (tracker interval, 24),
+// SEARCH_SIZES (gallery sizes for section 5, default 10000,100000,1000000; 0 skips it).
 // Sections:
 // 1. Photos (nuaa webcam crops + facerec web photos): FaceEngine.processFrame per stage, and face-api's
 //    reference usage on the same photos, on the backend the engine chose (wasm here).
@@ -12,6 +13,8 @@
 //    frame. "Decision-ready" = a frame that produced a descriptor; goal: median <= 150 ms (printed only).
 // 3. Accuracy per subset at the calibrated threshold, from models/thresholds.json (`npm run calibrate`).
 // 4. The same per-stage measurement on tfjs's cpu backend, when it loads, on a few photos.
+// 5. 1:N search over synthetic protected templates (scripts/bench-search.ts in its own process, after the
+//    engine is disposed, so the two measurements do not share a heap): p50/p95 and memory vs a plain loop.
 import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -367,6 +370,19 @@ async function main(): Promise<void> {
   await printAccuracy(engine);
   await benchCpu(engine, images);
   engine.dispose();
+  await benchSearch();
+}
+
+async function benchSearch(): Promise<void> {
+  const sizes = process.env['SEARCH_SIZES'] ?? '10000,100000,1000000';
+  if (sizes === '0') return;
+  console.log(`\n5. 1:N search over synthetic protected templates (scripts/bench-search.ts)`);
+  const tsx = path.resolve(import.meta.dirname, '..', 'node_modules', '.bin', 'tsx');
+  const script = path.resolve(import.meta.dirname, 'bench-search.ts');
+  const { stdout } = await execFileAsync(tsx, ['--expose-gc', script, '--sizes', sizes], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  process.stdout.write(stdout);
 }
 
 await main();
