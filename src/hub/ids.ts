@@ -3,7 +3,8 @@
 // (profiled: random ids made every commit write a fresh index page per row).
 import { randomBytes } from 'node:crypto';
 
-export type IdPrefix = 'hold' | 'acc' | 'cli' | 'stl' | 'rfd' | 'trf' | 'lim' | 'per' | 'tpl';
+export type IdPrefix =
+  'hold' | 'acc' | 'cli' | 'stl' | 'rfd' | 'trf' | 'lim' | 'per' | 'tpl' | 'ksk';
 
 // Crockford base32: its characters sort in ASCII order, so the ids sort by time.
 const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

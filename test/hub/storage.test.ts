@@ -37,6 +37,7 @@ describe('migrations', () => {
         'idempotency',
         'audit_log',
         'standing_limits',
+        'kiosks',
       ]),
     );
     expect(migrate(db)).toEqual({ from: migrations.length, to: migrations.length });

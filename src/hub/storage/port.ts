@@ -17,6 +17,7 @@ import type {
   PersonRecord,
   TemplateRecord,
 } from './identity-records.ts';
+import type { KioskRecord } from './kiosk-records.ts';
 
 export interface AuditAppend {
   at: number;
@@ -65,8 +66,20 @@ export interface IdentityReader {
   countTemplates(personId: string): Promise<number>;
 }
 
+/** Registered kiosk devices (public keys only). */
+export interface KioskReader {
+  getKiosk(id: string): Promise<KioskRecord | undefined>;
+  /** A kiosk whose signing or box public key is `key`, revoked or not. */
+  findKioskByPublicKey(key: Uint8Array): Promise<KioskRecord | undefined>;
+  /** Kiosks ever registered to the client, revoked ones included. */
+  countKiosksOfClient(clientId: string): Promise<number>;
+}
+
 /** One write transaction. Every method sees the transaction's own earlier writes. */
-export interface StoreTx extends StoreReader, IdentityReader {
+export interface StoreTx extends StoreReader, IdentityReader, KioskReader {
+  insertKiosk(kiosk: KioskRecord): Promise<void>;
+  /** Marks an active kiosk revoked; the row stays. */
+  revokeKiosk(id: string, at: number, by: string): Promise<void>;
   insertPerson(person: PersonRecord): Promise<void>;
   /** Sets the PIN failure count (after a verification, or an officer's unlock). */
   setPinFailures(personId: string, failures: number): Promise<void>;
@@ -103,7 +116,7 @@ export interface StoreTx extends StoreReader, IdentityReader {
 }
 
 export interface HubStore {
-  readonly reader: StoreReader & IdentityReader;
+  readonly reader: StoreReader & IdentityReader & KioskReader;
   /** Runs `job` in a write transaction; resolves only once that transaction is durably committed. */
   write<T>(job: (tx: StoreTx) => Promise<T>): Promise<T>;
   deleteStoredResponsesBefore(at: number): Promise<number>;

@@ -182,6 +182,27 @@ export const migrations: ReadonlyArray<(db: Database.Database) => void> = [
       CREATE INDEX idempotency_created ON idempotency (created_at);
     `);
   },
+  function v5Kiosks(db) {
+    // Registered kiosk devices. Rows are never deleted: a revoked kiosk keeps its row (and its keys
+    // stay unique), so a revoked key cannot be registered again and the client keeps needing attestation.
+    db.exec(`
+      CREATE TABLE kiosks (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        client_id TEXT NOT NULL REFERENCES clients (id),
+        signing_public_key BLOB NOT NULL UNIQUE CHECK (length(signing_public_key) = 32),
+        box_public_key BLOB NOT NULL UNIQUE CHECK (length(box_public_key) = 32),
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER,
+        revoked_by TEXT,
+        CHECK ((revoked_at IS NULL) = (revoked_by IS NULL))
+      ) STRICT;
+      CREATE INDEX kiosks_client ON kiosks (client_id);
+      CREATE TRIGGER kiosks_no_delete BEFORE DELETE ON kiosks
+        BEGIN SELECT RAISE(ABORT, 'kiosks are revoked, never deleted'); END;
+    `);
+  },
 ];
 
 export class DatabaseTooNewError extends Error {

@@ -10,6 +10,7 @@ import type {
   HoldListFilter,
   HubStore,
   IdentityReader,
+  KioskReader,
   StoreReader,
   StoreTx,
 } from '../port.ts';
@@ -38,6 +39,8 @@ import {
   type PersonRow,
   type TemplateRow,
 } from './identity-rows.ts';
+import type { KioskRecord } from '../kiosk-records.ts';
+import { kioskFromRow, kioskToParams, type KioskRow } from './kiosk-rows.ts';
 import {
   accountFromRow,
   clientFromRow,
@@ -78,7 +81,7 @@ function openConnection(file: string, options: { readonly: boolean; synchronous:
 }
 
 /** Reads over one connection; used by the reader (committed state) and inside write transactions. */
-class SqliteReads implements StoreReader, IdentityReader {
+class SqliteReads implements StoreReader, IdentityReader, KioskReader {
   protected readonly q;
   constructor(protected readonly db: Database.Database) {
     this.q = {
@@ -101,6 +104,13 @@ class SqliteReads implements StoreReader, IdentityReader {
       ),
       countTemplates: db.prepare<[string], { n: number }>(
         'SELECT COUNT(*) AS n FROM templates WHERE person_id = ?',
+      ),
+      kiosk: db.prepare<[string], KioskRow>('SELECT * FROM kiosks WHERE id = ?'),
+      kioskByKey: db.prepare<[Buffer, Buffer], KioskRow>(
+        'SELECT * FROM kiosks WHERE signing_public_key = ? OR box_public_key = ?',
+      ),
+      countKiosks: db.prepare<[string], { n: number }>(
+        'SELECT COUNT(*) AS n FROM kiosks WHERE client_id = ?',
       ),
       dueAll: db.prepare<[number, number], { id: string }>(
         "SELECT id FROM holds INDEXED BY holds_due WHERE status = 'active' AND due_at <= ? ORDER BY due_at LIMIT ?",
@@ -135,6 +145,17 @@ class SqliteReads implements StoreReader, IdentityReader {
   }
   async countTemplates(personId: string): Promise<number> {
     return this.q.countTemplates.get(personId)?.n ?? 0;
+  }
+  async getKiosk(id: string): Promise<KioskRecord | undefined> {
+    const row = this.q.kiosk.get(id);
+    return row === undefined ? undefined : kioskFromRow(row);
+  }
+  async findKioskByPublicKey(key: Uint8Array): Promise<KioskRecord | undefined> {
+    const row = this.q.kioskByKey.get(Buffer.from(key), Buffer.from(key));
+    return row === undefined ? undefined : kioskFromRow(row);
+  }
+  async countKiosksOfClient(clientId: string): Promise<number> {
+    return this.q.countKiosks.get(clientId)?.n ?? 0;
   }
   async findClientByTokenHash(tokenHash: Uint8Array): Promise<ClientRecord | undefined> {
     const row = this.q.clientByToken.get(Buffer.from(tokenHash));
@@ -302,6 +323,15 @@ class SqliteTx extends SqliteReads implements StoreTx {
       markAuthorizationUsed: db.prepare<[number, Buffer]>(
         'UPDATE payment_authorizations SET used_at = ? WHERE token_hash = ? AND used_at IS NULL',
       ),
+      insertKiosk: db.prepare(
+        `INSERT INTO kiosks (id, name, client_id, signing_public_key, box_public_key, created_by,
+           created_at, revoked_at, revoked_by)
+         VALUES (@id, @name, @client_id, @signing_public_key, @box_public_key, @created_by,
+           @created_at, @revoked_at, @revoked_by)`,
+      ),
+      revokeKiosk: db.prepare<[number, string, string]>(
+        'UPDATE kiosks SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL',
+      ),
       getResponse: db.prepare<
         [string, string],
         { request_hash: Buffer; status: number; body: string; created_at: number }
@@ -360,6 +390,12 @@ class SqliteTx extends SqliteReads implements StoreTx {
   async markAuthorizationUsed(tokenHash: Uint8Array, at: number): Promise<void> {
     const result = this.w.markAuthorizationUsed.run(at, Buffer.from(tokenHash));
     assert(result.changes === 1, 'an authorization is used once');
+  }
+  async insertKiosk(kiosk: KioskRecord): Promise<void> {
+    this.w.insertKiosk.run(kioskToParams(kiosk));
+  }
+  async revokeKiosk(id: string, at: number, by: string): Promise<void> {
+    assert(this.w.revokeKiosk.run(at, by, id).changes === 1, `kiosk ${id} exists and is active`);
   }
   async insertClient(client: ClientRecord): Promise<void> {
     this.w.insertClient.run({
@@ -537,7 +573,7 @@ interface QueuedJob {
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 export class SqliteHubStore implements HubStore {
-  readonly reader: StoreReader & IdentityReader;
+  readonly reader: StoreReader & IdentityReader & KioskReader;
   private readonly writeDb: Database.Database;
   private readonly readDb: Database.Database;
   private readonly tx: SqliteTx;
