@@ -10,7 +10,9 @@ import { fail, ok } from './result.ts';
 import type { Result } from './result.ts';
 import { sodium } from './sodium.ts';
 
-export type KeyKind = 'data' | 'transform' | 'pin-pepper' | 'hub-box-secret';
+export type HubKeyKind = 'data' | 'transform' | 'pin-pepper' | 'hub-box-secret';
+/** A kiosk's own keys (kiosk-identity.node.ts): 32-byte seeds like every other key file. */
+export type KeyKind = HubKeyKind | 'kiosk-signing-seed' | 'kiosk-box-secret';
 
 export type KeyFileErrorCode =
   | 'key_dir_insecure'
@@ -30,7 +32,7 @@ export interface HubKeys {
   readonly hubBox: { readonly publicKey: Uint8Array; readonly privateKey: Uint8Array };
 }
 
-export const hubKeyFileNames: Readonly<Record<KeyKind, string>> = {
+export const hubKeyFileNames: Readonly<Record<HubKeyKind, string>> = {
   data: 'data.key',
   transform: 'transform.key',
   'pin-pepper': 'pin-pepper.key',
@@ -119,8 +121,8 @@ export async function loadHubKeys(options: {
   const { dir, create } = options;
   const directory = await ensureKeyDirectory(dir);
   if (!directory.ok) return directory;
-  const keys: Partial<Record<KeyKind, Uint8Array>> = {};
-  for (const kind of Object.keys(hubKeyFileNames) as KeyKind[]) {
+  const keys: Partial<Record<HubKeyKind, Uint8Array>> = {};
+  for (const kind of Object.keys(hubKeyFileNames) as HubKeyKind[]) {
     const path = join(dir, hubKeyFileNames[kind]);
     let loaded = await readKeyFile({ path, kind });
     if (!loaded.ok && loaded.error.code === 'key_file_missing' && create) {

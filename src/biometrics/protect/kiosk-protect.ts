@@ -1,9 +1,12 @@
 // The kiosk's last step before anything leaves it: normalise the descriptor, apply the deployment's
-// cancelable transform, and seal the protected template to the hub (fresh nonce and timestamp).
+// cancelable transform, seal the protected template to the hub, and (registered kiosks) attest to it.
 import { assert } from '../../shared/assert.ts';
 import type { CancelableTransform } from './cancelable-transform.ts';
+import { attestationDigest, signKioskDigest, type LivenessVerdict } from './kiosk-attestation.ts';
 import { sealProbe } from './probe-seal.ts';
+import { sodium } from './sodium.ts';
 
+/** The sealed probe names the transform's key id, so a hub that was re-keyed can say so. */
 export function protectProbe(options: {
   descriptor: Float32Array;
   transform: CancelableTransform;
@@ -25,7 +28,40 @@ export function protectProbe(options: {
     template: protectedTemplate,
     modelId: options.modelId,
     nowMs: options.nowMs,
+    transformKeyId: transform.keyId,
   });
   protectedTemplate.fill(0);
   return sealed;
+}
+
+/**
+ * A registered kiosk's identify fields in one call: the sealed probe and the kiosk's signature binding
+ * it to the liveness verdict, payee, amount and model, ready for `POST /v1/identify` (base64).
+ */
+export function protectAndAttest(options: {
+  descriptor: Float32Array;
+  transform: CancelableTransform;
+  hubPublicKey: Uint8Array;
+  modelId: string;
+  nowMs: number;
+  kiosk: { kioskId: string; signingSecretKey: Uint8Array };
+  liveness: LivenessVerdict;
+  payee: string;
+  amount: number;
+}): { sealedProbe: string; kioskAttestation: { kioskId: string; signature: string } } {
+  const sealed = protectProbe(options);
+  const digest = attestationDigest({
+    kioskId: options.kiosk.kioskId,
+    modelId: options.modelId,
+    payee: options.payee,
+    amount: options.amount,
+    liveness: options.liveness,
+    sealedProbe: sealed,
+  });
+  const signature = signKioskDigest(digest, options.kiosk.signingSecretKey);
+  const base64 = (bytes: Uint8Array) => sodium.to_base64(bytes, sodium.base64_variants.ORIGINAL);
+  return {
+    sealedProbe: base64(sealed),
+    kioskAttestation: { kioskId: options.kiosk.kioskId, signature: base64(signature) },
+  };
 }

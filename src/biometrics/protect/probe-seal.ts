@@ -1,5 +1,6 @@
 // Seals what a kiosk sends the hub (a protected probe, or a PIN) to the hub's X25519 key with a nonce and a
 // timestamp, and lets the hub refuse anything stale, replayed, altered or meant for another hub.
+// Version 2 adds the transform key id a probe was made under (version 1, without it, still opens).
 import { assert } from '../../shared/assert.ts';
 import {
   probeAgeMsMax,
@@ -16,7 +17,9 @@ import type { Result } from './result.ts';
 import { sodium } from './sodium.ts';
 import { decodeTemplate, encodeTemplate } from './template-seal.ts';
 
-const envelopeVersion = 1;
+const envelopeVersionPlain = 1;
+const envelopeVersionKeyed = 2;
+const keyIdLengthMax = 64;
 const kindCodes = { probe: 1, pin: 2 } as const;
 export type EnvelopeKind = keyof typeof kindCodes;
 export const envelopeNonceBytes = 24;
@@ -38,6 +41,8 @@ export interface OpenedEnvelope {
   readonly payload: Uint8Array;
   readonly timestampMs: number;
   readonly nonce: Uint8Array;
+  /** The cancelable transform's key id the sender named (version 2), or null (version 1). */
+  readonly keyId: string | null;
 }
 
 /** Remembers nonces for exactly as long as their probe could still pass the freshness check. */
@@ -83,6 +88,8 @@ export function sealForHub(options: {
   label: string;
   payload: Uint8Array;
   nowMs: number;
+  /** Names the transform key the payload was made under (a version 2 envelope). */
+  keyId?: string;
 }): Uint8Array {
   const { hubPublicKey, kind, payload, nowMs } = options;
   assert(hubPublicKey.length === boxKeyBytes, 'hub public key length');
@@ -90,9 +97,12 @@ export function sealForHub(options: {
   assert(payload.length > 0 && payload.length <= probePayloadBytesMax, 'payload length');
   const label = sodium.from_string(options.label);
   assert(label.length <= probeLabelLengthMax, 'label length');
-  const plaintext = new Uint8Array(fixedBytes + label.length + payload.length);
+  const keyId = options.keyId === undefined ? null : sodium.from_string(options.keyId);
+  assert(keyId === null || (keyId.length > 0 && keyId.length <= keyIdLengthMax), 'key id length');
+  const keyIdField = keyId === null ? 0 : 1 + keyId.length;
+  const plaintext = new Uint8Array(fixedBytes + label.length + keyIdField + payload.length);
   const view = new DataView(plaintext.buffer);
-  plaintext[0] = envelopeVersion;
+  plaintext[0] = keyId === null ? envelopeVersionPlain : envelopeVersionKeyed;
   plaintext[1] = kindCodes[kind];
   plaintext.set(sodium.randombytes_buf(envelopeNonceBytes), 2);
   let offset = 2 + envelopeNonceBytes;
@@ -101,6 +111,11 @@ export function sealForHub(options: {
   view.setUint16(offset + 8, label.length, true);
   plaintext.set(label, offset + 10);
   offset += 10 + label.length;
+  if (keyId !== null) {
+    plaintext[offset] = keyId.length;
+    plaintext.set(keyId, offset + 1);
+    offset += keyIdField;
+  }
   view.setUint32(offset, payload.length, true);
   plaintext.set(payload, offset + 4);
   const sealed = sodium.crypto_box_seal(plaintext, hubPublicKey);
@@ -159,7 +174,10 @@ function parseEnvelope(
 ): Result<OpenedEnvelope, EnvelopeErrorCode> {
   if (plaintext.length < fixedBytes) return fail('probe_invalid', 'envelope too short');
   const view = new DataView(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength);
-  if (plaintext[0] !== envelopeVersion) return fail('probe_invalid', 'unknown envelope version');
+  const version = plaintext[0];
+  if (version !== envelopeVersionPlain && version !== envelopeVersionKeyed) {
+    return fail('probe_invalid', 'unknown envelope version');
+  }
   if (plaintext[1] !== kindCodes[kind]) return fail('probe_invalid', 'envelope of another kind');
   const nonce = plaintext.slice(2, 2 + envelopeNonceBytes);
   let offset = 2 + envelopeNonceBytes;
@@ -175,21 +193,34 @@ function parseEnvelope(
     return fail('probe_invalid', 'envelope is bound to another purpose or model');
   }
   offset += labelLength;
+  let keyId: string | null = null;
+  if (version === envelopeVersionKeyed) {
+    const keyIdLength = plaintext[offset] ?? 0;
+    if (keyIdLength === 0 || offset + 1 + keyIdLength + 4 > plaintext.length) {
+      return fail('probe_invalid', 'envelope key id is malformed');
+    }
+    keyId = sodium.to_string(plaintext.subarray(offset + 1, offset + 1 + keyIdLength));
+    offset += 1 + keyIdLength;
+  }
   const payloadLength = view.getUint32(offset, true);
   offset += 4;
   if (payloadLength === 0 || offset + payloadLength !== plaintext.length) {
     return fail('probe_invalid', 'envelope payload length is malformed');
   }
   const payload = plaintext.slice(offset, offset + payloadLength);
-  return ok({ payload, timestampMs, nonce });
+  return ok({ payload, timestampMs, nonce, keyId });
 }
 
-/** Kiosk side: the protected template, sealed to the hub and bound to the model that produced it. */
+/**
+ * Kiosk side: the protected template, sealed to the hub and bound to the model that produced it and,
+ * when given, to the transform key id it was made under (so the hub can say the kiosk's key is outdated).
+ */
 export function sealProbe(options: {
   hubPublicKey: Uint8Array;
   template: Float32Array;
   modelId: string;
   nowMs: number;
+  transformKeyId?: string;
 }): Uint8Array {
   const payload = encodeTemplate(options.template);
   const sealed = sealForHub({
@@ -198,6 +229,7 @@ export function sealProbe(options: {
     label: options.modelId,
     payload,
     nowMs: options.nowMs,
+    ...(options.transformKeyId === undefined ? {} : { keyId: options.transformKeyId }),
   });
   sodium.memzero(payload);
   return sealed;
@@ -211,7 +243,10 @@ export function openProbe(options: {
   nowMs: number;
   modelId: string;
   dimension: number;
-}): Result<{ template: Float32Array; timestampMs: number }, EnvelopeErrorCode> {
+}): Result<
+  { template: Float32Array; timestampMs: number; transformKeyId: string | null },
+  EnvelopeErrorCode
+> {
   const { dimension } = options;
   assert(
     dimension >= templateDimensionMin && dimension <= templateDimensionMax,
@@ -219,14 +254,14 @@ export function openProbe(options: {
   );
   const opened = openFromKiosk({ ...options, kind: 'probe', label: options.modelId });
   if (!opened.ok) return opened;
-  const { payload, timestampMs } = opened.value;
+  const { payload, timestampMs, keyId } = opened.value;
   if (payload.length !== dimension * 4 || !allFinite(payload)) {
     sodium.memzero(payload);
     return fail('probe_invalid', 'probe template has the wrong size or values');
   }
   const template = decodeTemplate(payload);
   sodium.memzero(payload);
-  return ok({ template, timestampMs });
+  return ok({ template, timestampMs, transformKeyId: keyId });
 }
 
 /**

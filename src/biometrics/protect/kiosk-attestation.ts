@@ -1,0 +1,113 @@
+// What a registered kiosk signs with its Ed25519 key, and how the hub checks it: a provisioning request
+// (nonce + timestamp) and an identify attestation binding the sealed probe to liveness, payee and amount.
+import { assert } from '../../shared/assert.ts';
+import { sodium } from './sodium.ts';
+
+const provisionContext = 'facepay.kiosk-provision.v1';
+const attestationContext = 'facepay.kiosk-attestation.v1';
+export const kioskSigningPublicKeyBytes = 32; // crypto_sign_PUBLICKEYBYTES
+export const kioskSigningSecretKeyBytes = 64; // crypto_sign_SECRETKEYBYTES
+export const kioskSignatureBytes = 64; // crypto_sign_BYTES
+export const kioskRequestNonceBytes = 24;
+const digestBytes = 32;
+
+/** The liveness verdict exactly as the identify request carries it (API.md `liveness`). */
+export interface LivenessVerdict {
+  readonly passed: boolean;
+  readonly score?: number | undefined;
+  readonly checks?: readonly string[] | undefined;
+  readonly reasons?: readonly string[] | undefined;
+}
+
+/** The fields of an identify request that the kiosk vouches for. */
+export interface AttestedIdentify {
+  readonly kioskId: string;
+  readonly modelId: string;
+  readonly payee: string;
+  readonly amount: number;
+  readonly liveness: LivenessVerdict;
+  readonly sealedProbe: Uint8Array;
+}
+
+/**
+ * JSON of the verdict with sorted keys and no absent fields: kiosk and hub write the same bytes for the
+ * same parsed object, whatever order or spacing the request had on the wire.
+ */
+export function canonicalLiveness(liveness: LivenessVerdict): string {
+  const out: Record<string, unknown> = {};
+  for (const key of ['checks', 'passed', 'reasons', 'score'] as const) {
+    const value = liveness[key];
+    if (value !== undefined) out[key] = value;
+  }
+  return JSON.stringify(out);
+}
+
+/** BLAKE2b-256 of the context and each field as u32 little-endian length + bytes (no ambiguity). */
+function digest(context: string, fields: readonly Uint8Array[]): Uint8Array {
+  const parts = [sodium.from_string(context), ...fields];
+  const total = parts.reduce((sum, part) => sum + 4 + part.length, 0);
+  const message = new Uint8Array(total);
+  const view = new DataView(message.buffer);
+  let offset = 0;
+  for (const part of parts) {
+    view.setUint32(offset, part.length, true);
+    message.set(part, offset + 4);
+    offset += 4 + part.length;
+  }
+  return sodium.crypto_generichash(digestBytes, message, null);
+}
+
+export function provisionDigest(request: {
+  kioskId: string;
+  nonce: Uint8Array;
+  timestamp: string;
+}): Uint8Array {
+  assert(request.nonce.length === kioskRequestNonceBytes, 'provisioning nonce length');
+  return digest(provisionContext, [
+    sodium.from_string(request.kioskId),
+    request.nonce,
+    sodium.from_string(request.timestamp),
+  ]);
+}
+
+export function attestationDigest(identify: AttestedIdentify): Uint8Array {
+  assert(
+    Number.isSafeInteger(identify.amount) && identify.amount > 0,
+    'amount is a positive integer',
+  );
+  return digest(attestationContext, [
+    sodium.from_string(identify.kioskId),
+    sodium.from_string(identify.modelId),
+    sodium.from_string(identify.payee),
+    sodium.from_string(String(identify.amount)),
+    sodium.from_string(canonicalLiveness(identify.liveness)),
+    identify.sealedProbe,
+  ]);
+}
+
+/** Kiosk side: a detached Ed25519 signature of a digest made above. */
+export function signKioskDigest(
+  digestBytesIn: Uint8Array,
+  signingSecretKey: Uint8Array,
+): Uint8Array {
+  assert(digestBytesIn.length === digestBytes, 'sign a digest from this module');
+  assert(signingSecretKey.length === kioskSigningSecretKeyBytes, 'Ed25519 secret key length');
+  return sodium.crypto_sign_detached(digestBytesIn, signingSecretKey);
+}
+
+/** Hub side: whether `signature` is the registered key's signature of the digest; never throws on bad input. */
+export function verifyKioskSignature(options: {
+  digest: Uint8Array;
+  signature: Uint8Array;
+  signingPublicKey: Uint8Array;
+}): boolean {
+  const { digest: signed, signature, signingPublicKey } = options;
+  assert(signed.length === digestBytes, 'verify a digest from this module');
+  assert(signingPublicKey.length === kioskSigningPublicKeyBytes, 'Ed25519 public key length');
+  if (signature.length !== kioskSignatureBytes) return false;
+  try {
+    return sodium.crypto_sign_verify_detached(signature, signed, signingPublicKey);
+  } catch {
+    return false;
+  }
+}
