@@ -4,7 +4,18 @@ import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { HubClient, HubRequestError } from '../shared/hub-client.ts';
-import { roles, accountKinds, type Role, type AccountKind } from '../shared/hub-api.ts';
+import {
+  roles,
+  accountKinds,
+  kioskSchema,
+  type Role,
+  type AccountKind,
+} from '../shared/hub-api.ts';
+import {
+  disposeKioskIdentity,
+  kioskPublicKeys,
+  loadKioskIdentity,
+} from '../biometrics/protect/kiosk-identity.node.ts';
 
 const usage = `usage: npm run hub:admin -- [--url URL] [--token TOKEN] <command> [options]
 commands:
@@ -14,6 +25,10 @@ commands:
   show-account   --account ID
   list-holds     [--payer ID] [--payee ID] [--status S] [--limit N]
   rekey          renew the cancelable transform: every stored template moves to a new key, no face needed
+  register-kiosk --name N --client CLIENT_ID (--keys DIR | --signing-key B64 --box-key B64)
+                 register a kiosk's public keys; --keys makes (or reads) the kiosk's key files in DIR
+  show-kiosk     --kiosk ID
+  revoke-kiosk   --kiosk ID   its signed requests and attestations are refused from now on
 environment: FACEPAY_HUB_URL (default http://127.0.0.1:8787), FACEPAY_ADMIN_TOKEN
 `;
 
@@ -37,6 +52,11 @@ const { values, positionals } = parseArgs({
     payee: { type: 'string' },
     status: { type: 'string' },
     limit: { type: 'string' },
+    client: { type: 'string' },
+    keys: { type: 'string' },
+    'signing-key': { type: 'string' },
+    'box-key': { type: 'string' },
+    kiosk: { type: 'string' },
   },
 });
 
@@ -72,6 +92,21 @@ const hub = new HubClient({
   baseUrl: values.url ?? process.env['FACEPAY_HUB_URL'] ?? 'http://127.0.0.1:8787',
   token,
 });
+
+/** The kiosk's public keys: from its key directory (made there, 0600, when missing) or as given. */
+async function kioskKeys(): Promise<{ signingPublicKey: string; boxPublicKey: string }> {
+  if (values.keys === undefined)
+    return { signingPublicKey: need('signing-key'), boxPublicKey: need('box-key') };
+  if (values['signing-key'] !== undefined || values['box-key'] !== undefined)
+    fail('give --keys or --signing-key/--box-key, not both');
+  const identity = await loadKioskIdentity({ dir: values.keys, create: true });
+  if (!identity.ok) fail(`kiosk keys: ${identity.error.message}`);
+  try {
+    return kioskPublicKeys(identity.value);
+  } finally {
+    disposeKioskIdentity(identity.value);
+  }
+}
 
 async function run(command: string | undefined): Promise<unknown> {
   switch (command) {
@@ -134,6 +169,23 @@ async function run(command: string | undefined): Promise<unknown> {
         '/v1/admin/rekey',
         {},
       );
+    case 'register-kiosk':
+      return hub.request(kioskSchema, 'POST', '/v1/admin/kiosks', {
+        name: need('name'),
+        clientId: need('client'),
+        ...(await kioskKeys()),
+      });
+    case 'show-kiosk':
+      return hub.request(
+        kioskSchema,
+        'GET',
+        `/v1/admin/kiosks/${encodeURIComponent(need('kiosk'))}`,
+      );
+    case 'revoke-kiosk': {
+      const kiosk = encodeURIComponent(need('kiosk'));
+      await hub.request(z.null(), 'DELETE', `/v1/admin/kiosks/${kiosk}`);
+      return hub.request(kioskSchema, 'GET', `/v1/admin/kiosks/${kiosk}`);
+    }
     default:
       fail(command === undefined ? 'no command given' : `unknown command ${command}`);
   }

@@ -284,12 +284,26 @@ export const livenessSchema = z.strictObject({
   reasons: z.array(text(128)).max(16).optional(),
 });
 
+/** Extension: the registered kiosk's Ed25519 signature over the probe, liveness, payee, amount and model. */
+export const kioskAttestationSchema = z.strictObject({
+  kioskId: z.string().min(1).max(L.idLengthMax),
+  signature: base64Schema.max(128).meta({
+    description:
+      'base64 Ed25519 signature over BLAKE2b-256 of "facepay.kiosk-attestation.v1" and the length-prefixed ' +
+      'kioskId, modelId, payee, amount, canonical liveness JSON and sealedProbe bytes',
+  }),
+});
+export type KioskAttestation = z.infer<typeof kioskAttestationSchema>;
+
 export const identifyRequest = z.strictObject({
   modelId: text(128),
   sealedProbe: base64Schema.max(4096),
   liveness: livenessSchema,
   payee: accountIdSchema,
   amount: amountSchema,
+  kioskAttestation: kioskAttestationSchema.optional().meta({
+    description: 'extension: required once the calling client has a registered kiosk',
+  }),
 });
 export type IdentifyRequest = z.infer<typeof identifyRequest>;
 
@@ -319,3 +333,46 @@ export const authorizationSchema = z.object({
   authorizationExpiresAt: z.string(),
 });
 export const hubKeySchema = z.object({ publicKey: z.string() });
+
+// ---- Kiosk devices (extension) ----------------------------------------------------------------
+
+const publicKeySchema = base64Schema.max(64).meta({ description: 'base64, 32 bytes' });
+
+export const registerKioskRequest = z.strictObject({
+  name: text(L.nameLengthMax),
+  clientId: z.string().min(1).max(L.idLengthMax),
+  signingPublicKey: publicKeySchema.meta({ description: 'Ed25519 public key, base64, 32 bytes' }),
+  boxPublicKey: publicKeySchema.meta({ description: 'X25519 public key, base64, 32 bytes' }),
+});
+export type RegisterKioskRequest = z.infer<typeof registerKioskRequest>;
+
+export const kioskSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  clientId: z.string(),
+  signingPublicKey: z.string(),
+  boxPublicKey: z.string(),
+  createdAt: z.string(),
+  revokedAt: z.string().nullable(),
+});
+export type KioskView = z.infer<typeof kioskSchema>;
+
+export const provisionTransformKeyRequest = z.strictObject({
+  nonce: base64Schema.max(64).meta({ description: 'base64, 24 random bytes, never reused' }),
+  timestamp: isoTimeSchema.meta({ description: 'the kiosk clock; refused when over 30 s old' }),
+  signature: base64Schema.max(128).meta({
+    description:
+      'base64 Ed25519 signature over BLAKE2b-256 of "facepay.kiosk-provision.v1" and the length-prefixed ' +
+      'kioskId, nonce bytes and timestamp string',
+  }),
+});
+export type ProvisionTransformKeyRequest = z.infer<typeof provisionTransformKeyRequest>;
+
+export const provisionedTransformKeySchema = z.object({
+  kioskId: z.string(),
+  transformKeyId: z.string(),
+  sealedTransformKey: z
+    .string()
+    .meta({ description: "base64 crypto_box_seal of the 32-byte key to the kiosk's box key" }),
+});
+export type ProvisionedTransformKey = z.infer<typeof provisionedTransformKeySchema>;

@@ -112,3 +112,10 @@ export const replayVideoSecondsMax = 7_200;
 export const replayFolderFilesMax = 100_000;
 export const replayReportFramesMax = 8;
 export const replayReportFrameSidePixels = 320;
+
+// Kiosk devices (registration, transform-key provisioning, identify attestation).
+/** Kiosks ever registered to one client, revoked ones included. */
+export const kiosksPerClientMax = 1_000;
+/** A signed provisioning request is fresh for as long as a sealed probe (probeAgeMsMax, probeFutureSkewMsMax). */
+export const kioskRequestAgeMsMax = probeAgeMsMax;
+export const kioskRequestFutureSkewMsMax = probeFutureSkewMsMax;

@@ -1,50 +1,71 @@
-// A face payment end to end on real photos: the production engine reads the face, the kiosk side
-// protects and seals it, the hub (real HTTP, real SQLite, the calibrated threshold) enrols, identifies,
-// asks for the PIN, and the authorization places a purchase hold. A stranger's photo matches nobody.
+// A face payment end to end on real photos: the production engine reads the face; the enrolment station
+// and the till are registered kiosks that fetch the transform key over HTTP, protect and seal the face
+// (the till also attests to it); the hub (real HTTP, real SQLite, the calibrated threshold) enrols,
+// identifies, asks for the PIN, and the authorization places a purchase hold. A stranger matches nobody.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
 import { createFaceEngine } from '../../src/biometrics/engine.node.ts';
 import type { FaceEngine } from '../../src/biometrics/engine.ts';
-import { CancelableTransform } from '../../src/biometrics/protect/cancelable-transform.ts';
-import { readKeyFile } from '../../src/biometrics/protect/key-files.node.ts';
-import { protectProbe } from '../../src/biometrics/protect/kiosk-protect.ts';
+import type { CancelableTransform } from '../../src/biometrics/protect/cancelable-transform.ts';
+import { protectAndAttest, protectProbe } from '../../src/biometrics/protect/kiosk-protect.ts';
 import { sealPin } from '../../src/biometrics/protect/probe-seal.ts';
 import { sodium } from '../../src/biometrics/protect/sodium.ts';
 import { defaultCalibrationFile } from '../../src/hub/hub.ts';
-import { account, client, holdBody, startTestHub, type TestHub } from '../hub/helpers.ts';
+import { account, clientWithId, holdBody, startTestHub, type TestHub } from '../hub/helpers.ts';
+import { provisionedTransform, registerTestKiosk, type TestKiosk } from '../hub/kiosk-helpers.ts';
 import { decodeFace } from '../biometrics/face-helpers.ts';
 
 let t: TestHub;
 let engine: FaceEngine;
-let transform: CancelableTransform;
 let hubKey: Uint8Array;
+let enroller: string;
+let till: string;
+let tillKiosk: TestKiosk;
+let stationTransform: CancelableTransform;
+let tillTransform: CancelableTransform;
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
 beforeAll(async () => {
   await sodium.ready;
   engine = await createFaceEngine();
   t = await startTestHub({ calibrationFile: defaultCalibrationFile, stepUpAmount: 30_000 });
-  const key = await readKeyFile({ path: join(t.dir, 'keys', 'transform.key'), kind: 'transform' });
-  if (!key.ok) throw new Error(key.error.message);
-  transform = CancelableTransform.fromKey({ key: key.value, dimension: 128 });
   const published = await t.call('GET', '/v1/hub-key');
   hubKey = new Uint8Array(Buffer.from(published.body.publicKey, 'base64'));
+  await account(t, 'shop', 'merchant');
+  const station = await clientWithId(t, 'enrollment');
+  const shopTill = await clientWithId(t, 'merchant', 'shop');
+  enroller = station.token;
+  till = shopTill.token;
+  // Each kiosk made its own keys; the admin registered them; each fetches the transform key itself.
+  stationTransform = await provisionedTransform(
+    t,
+    enroller,
+    await registerTestKiosk(t, station.id),
+  );
+  tillKiosk = await registerTestKiosk(t, shopTill.id);
+  tillTransform = await provisionedTransform(t, till, tillKiosk);
 }, 120_000);
 
 afterAll(async () => {
   engine.dispose();
-  transform.dispose();
+  stationTransform.dispose();
+  tillTransform.dispose();
   await t.stop();
 });
 
-async function sealedFace(photo: string): Promise<string> {
+async function descriptorOf(photo: string) {
   const frame = await engine.processFrame(await decodeFace(photo));
   if (!frame.ok) throw new Error(`${photo}: ${frame.reason}`);
   expect(frame.modelId).toBe(t.hub.identity?.calibration.modelId);
+  return frame;
+}
+
+/** The enrolment station's sealed template of a photo. */
+async function sealedFace(photo: string): Promise<string> {
+  const frame = await descriptorOf(photo);
   return b64(
     protectProbe({
       descriptor: frame.descriptor,
-      transform,
+      transform: stationTransform,
       hubPublicKey: hubKey,
       modelId: frame.modelId,
       nowMs: t.clock.now(),
@@ -52,13 +73,33 @@ async function sealedFace(photo: string): Promise<string> {
   );
 }
 
+/** The till's identify body for a photo: sealed probe and the till kiosk's attestation. */
+async function identifyBody(photo: string, amount: number) {
+  const frame = await descriptorOf(photo);
+  const liveness = { passed: true };
+  return {
+    modelId: frame.modelId,
+    liveness,
+    payee: 'shop',
+    amount,
+    ...protectAndAttest({
+      descriptor: frame.descriptor,
+      transform: tillTransform,
+      hubPublicKey: hubKey,
+      modelId: frame.modelId,
+      nowMs: t.clock.now(),
+      kiosk: tillKiosk.signer,
+      liveness,
+      payee: 'shop',
+      amount,
+    }),
+  };
+}
+
 describe('face payment on real photos', () => {
   it('enrols from two photos, pays with a third plus the PIN, and refuses a stranger', async () => {
     const modelId = t.hub.identity?.calibration.modelId ?? '';
-    await account(t, 'shop', 'merchant');
     await account(t, 'patron', 'person', 20_000);
-    const enroller = await client(t, 'enrollment');
-    const till = await client(t, 'merchant', 'shop');
     const person = await t.call('POST', '/v1/persons', {
       token: enroller,
       body: {
@@ -90,13 +131,7 @@ describe('face payment on real photos', () => {
 
     const identified = await t.call('POST', '/v1/identify', {
       token: till,
-      body: {
-        modelId,
-        sealedProbe: await sealedFace('nuaa_client_0001/5.jpg'),
-        liveness: { passed: true },
-        payee: 'shop',
-        amount: 680,
-      },
+      body: await identifyBody('nuaa_client_0001/5.jpg', 680),
     });
     expect(identified.body.match).toMatchObject({
       personId: person.body.id,
@@ -135,13 +170,7 @@ describe('face payment on real photos', () => {
 
     const stranger = await t.call('POST', '/v1/identify', {
       token: till,
-      body: {
-        modelId,
-        sealedProbe: await sealedFace('nuaa_client_0003/1.jpg'),
-        liveness: { passed: true },
-        payee: 'shop',
-        amount: 680,
-      },
+      body: await identifyBody('nuaa_client_0003/1.jpg', 680),
     });
     expect(stranger.body).toEqual({ match: null, pinRequired: false });
   });

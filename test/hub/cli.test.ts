@@ -2,7 +2,7 @@
 // `hub:admin` creates clients, accounts and deposits, shows accounts and lists holds over HTTP.
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot, spawnHub, tsxBin } from './process.ts';
@@ -97,6 +97,53 @@ describe('hub and hub:admin command lines', () => {
       expect(missing.stderr).toContain('404 not_found');
       const badToken = await admin(hub.url, 'wrong-token', ['show-account', '--account', 'kid']);
       expect(badToken.stderr).toContain('401 unauthorized');
+    } finally {
+      hub.child.kill('SIGTERM');
+      expect(await hub.exited).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('registers a kiosk from its key directory (made 0600 there), shows and revokes it', async () => {
+    const dir = tempDir('facepay-cli-');
+    const token = `cli-admin-${randomUUID()}`;
+    const hub = await spawnHub(dir, { FACEPAY_ADMIN_TOKEN: token });
+    try {
+      await admin(hub.url, token, [
+        'create-account',
+        '--kind',
+        'merchant',
+        '--name',
+        'S',
+        '--id',
+        'shop',
+      ]);
+      const till = await admin(hub.url, token, [
+        'create-client',
+        '--name',
+        'till',
+        '--role',
+        'merchant',
+        '--merchant',
+        'shop',
+      ]);
+      const clientId = JSON.parse(till.stdout).id as string;
+      const keys = join(dir, 'kiosk-keys');
+      const args = ['register-kiosk', '--name', 'till 1', '--client', clientId, '--keys', keys];
+      const registered = await admin(hub.url, token, args);
+      expect(registered.status).toBe(0);
+      const kiosk = JSON.parse(registered.stdout);
+      expect(kiosk).toMatchObject({ name: 'till 1', clientId, revokedAt: null });
+      expect(statSync(join(keys, 'kiosk-signing.key')).mode & 0o777).toBe(0o600);
+      expect(registered.stdout).not.toMatch(/facepay-key/);
+      const twice = await admin(hub.url, token, args);
+      expect(twice.stderr).toContain('409 kiosk_exists');
+      const both = await admin(hub.url, token, [...args, '--box-key', kiosk.boxPublicKey]);
+      expect(both.status).toBe(2);
+      const shown = await admin(hub.url, token, ['show-kiosk', '--kiosk', kiosk.id]);
+      expect(JSON.parse(shown.stdout)).toEqual(kiosk);
+      const revoked = await admin(hub.url, token, ['revoke-kiosk', '--kiosk', kiosk.id]);
+      expect(JSON.parse(revoked.stdout).revokedAt).toMatch(/^\d{4}-/);
     } finally {
       hub.child.kill('SIGTERM');
       expect(await hub.exited).toBe(0);

@@ -37,15 +37,15 @@ export function tempDir(prefix = 'facepay-hub-'): string {
 }
 
 export async function startTestHub(options: Partial<HubOptions> = {}): Promise<TestHub> {
-  const dir = tempDir();
+  const dir = options.dataDir ?? tempDir();
   const clock = new ManualClock(t0);
   const hub = await startHub({
-    dataDir: dir,
     clock,
     adminToken,
     sweeper: false,
     calibrationFile: null,
     ...options,
+    dataDir: dir,
   });
   const call = async (method: string, path: string, o: CallOptions = {}): Promise<CallResult> => {
     const headers: Record<string, string> = { ...o.headers };
@@ -108,6 +108,16 @@ export async function client(
   merchantId?: string,
   eventTypes?: string[],
 ): Promise<string> {
+  return (await clientWithId(t, role, merchantId, eventTypes)).token;
+}
+
+/** Creates a client and returns its id and token. */
+export async function clientWithId(
+  t: TestHub,
+  role: 'admin' | 'merchant' | 'event_source' | 'enrollment',
+  merchantId?: string,
+  eventTypes?: string[],
+): Promise<{ id: string; token: string }> {
   const created = await t.call('POST', '/v1/clients', {
     body: {
       name: `${role} ${merchantId ?? ''}`,
@@ -117,7 +127,7 @@ export async function client(
     },
   });
   if (created.status !== 201) throw new Error(`client: ${JSON.stringify(created.body)}`);
-  return created.body.token as string;
+  return { id: created.body.id as string, token: created.body.token as string };
 }
 
 export async function balances(

@@ -146,6 +146,101 @@ export function buildOpenApi(): Record<string, unknown> {
       '/v1/holds/{id}/events': {
         post: holdAction("Send an event; the hold's rules run", api.holdEventRequest),
       },
+      ...identityPaths(),
+      ...kioskPaths(),
+    },
+  };
+}
+
+function identityPaths(): Record<string, unknown> {
+  return {
+    '/v1/hub-key': {
+      get: operation({
+        summary: "The hub's X25519 public key for sealing probes and PINs",
+        response: api.hubKeySchema,
+        status: 200,
+      }),
+    },
+    '/v1/persons': {
+      post: operation({
+        summary: 'Enrol a person (enrollment)',
+        body: api.createPersonRequest,
+        response: api.personSchema,
+        status: 201,
+      }),
+    },
+    '/v1/persons/{id}/templates': {
+      post: operation({
+        summary: "Add sealed templates to a person's face (enrollment)",
+        body: api.addTemplatesRequest,
+        response: api.addedTemplatesSchema,
+        status: 201,
+      }),
+    },
+    '/v1/persons/{id}': {
+      get: operation({
+        summary: 'Extension: read an enrolled person (masked name)',
+        response: api.personSchema,
+        status: 200,
+      }),
+      delete: operation({
+        summary: 'Erase a person and their templates',
+        response: null,
+        status: 204,
+      }),
+    },
+    '/v1/identify': {
+      post: operation({
+        summary:
+          "Identify a payer's sealed probe (merchant); a client with registered kiosks must send kioskAttestation",
+        body: api.identifyRequest,
+        response: api.identifyResponseSchema,
+        status: 200,
+      }),
+    },
+    '/v1/verify-pin': {
+      post: operation({
+        summary: "Verify the identified payer's sealed PIN (merchant)",
+        body: api.verifyPinRequest,
+        response: api.authorizationSchema,
+        status: 200,
+      }),
+    },
+  };
+}
+
+function kioskPaths(): Record<string, unknown> {
+  return {
+    '/v1/admin/kiosks': {
+      post: operation({
+        summary:
+          "Extension: register a kiosk's Ed25519 and X25519 public keys for a client (admin)",
+        body: api.registerKioskRequest,
+        response: api.kioskSchema,
+        status: 201,
+      }),
+    },
+    '/v1/admin/kiosks/{id}': {
+      get: operation({
+        summary: 'Extension: read a kiosk (admin)',
+        response: api.kioskSchema,
+        status: 200,
+      }),
+      delete: operation({
+        summary:
+          'Extension: revoke a kiosk (admin); its client must still attest with another kiosk',
+        response: null,
+        status: 204,
+      }),
+    },
+    '/v1/kiosks/{id}/transform-key': {
+      post: operation({
+        summary:
+          "Extension: the current cancelable-transform key sealed to the kiosk's box key (the kiosk's client, signed request)",
+        body: api.provisionTransformKeyRequest,
+        response: api.provisionedTransformKeySchema,
+        status: 200,
+      }),
     },
   };
 }

@@ -7,6 +7,7 @@ import { HubError } from '../errors.ts';
 import { errorBody, type HubContext } from './context.ts';
 import { registerRoutes } from './routes.ts';
 import { registerIdentityRoutes } from '../identity/routes.ts';
+import { registerKioskRoutes } from '../identity/kiosk-routes.ts';
 import type { IdentityService } from '../identity/identity.ts';
 
 function fastifyErrorToHubError(error: {
@@ -63,5 +64,6 @@ export function buildServer(
   );
   registerRoutes(app, hub);
   registerIdentityRoutes(app, hub, options.identity);
+  registerKioskRoutes(app, hub, options.identity);
   return app;
 }

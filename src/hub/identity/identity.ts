@@ -20,17 +20,21 @@ import { openTemplate, sealTemplate } from '../../biometrics/protect/template-se
 import { checkPinPolicy } from '../../biometrics/protect/pin.ts';
 import { PinQueueFullError, PinWorkerPool } from '../../biometrics/protect/pin-pool.node.ts';
 import { transformKeyId } from '../../biometrics/protect/cancelable-transform.ts';
+import { sealTransformKey } from '../../biometrics/protect/transform-key-provision.ts';
 import { sodium } from '../../biometrics/protect/sodium.ts';
 import type { EnvelopeErrorCode } from '../../biometrics/protect/probe-seal.ts';
 import type { StoreReader, IdentityReader, StoreTx } from '../storage/port.ts';
 import type { ClientRecord } from '../storage/records.ts';
 import type { PersonRecord } from '../storage/identity-records.ts';
+import type { KioskRecord } from '../storage/kiosk-records.ts';
 import type { Clock } from '../clock.ts';
 import { refuse } from '../errors.ts';
+import { fromBase64 } from './base64.ts';
 import { newId } from '../ids.ts';
 import type { AgeVerifier, PaymentAuthorizations } from '../ledger/ledger.ts';
 import { faceAloneSuffices, type IdentityCalibration } from './calibration.ts';
 import { rekeyTemplates } from './rekey.ts';
+import { requireKioskAttestation } from './kiosk-auth.ts';
 import { ageYears, categoryMinimumAgeYears, isChild, maskDisplayName } from './people.ts';
 
 export interface IdentityOptions {
@@ -44,18 +48,6 @@ interface Identification {
   amount: number;
   personIds: Set<string>;
   at: number;
-}
-
-function fromBase64(value: string): Uint8Array {
-  try {
-    return sodium.from_base64(value.replace(/=+$/u, ''), sodium.base64_variants.URLSAFE_NO_PADDING);
-  } catch {
-    try {
-      return new Uint8Array(Buffer.from(value, 'base64'));
-    } catch {
-      refuse('invalid_request', 'not base64');
-    }
-  }
 }
 
 function envelopeRefusal(code: EnvelopeErrorCode, message: string): never {
@@ -169,6 +161,31 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
 
   hubPublicKey(): string {
     return Buffer.from(this.keys.hubBox.publicKey).toString('base64');
+  }
+
+  /** The current transform key sealed to a verified kiosk's box key; the hand-over is audited. */
+  async provisionTransformKey(
+    tx: StoreTx,
+    caller: ClientRecord,
+    kiosk: KioskRecord,
+  ): Promise<{ kioskId: string; transformKeyId: string; sealedTransformKey: string }> {
+    assert(kiosk.clientId === caller.id && kiosk.revokedAt === null, 'kiosk verified before');
+    const sealed = sealTransformKey({
+      transformKey: this.transformKey,
+      boxPublicKey: kiosk.boxPublicKey,
+    });
+    await tx.appendAudit({
+      at: this.clock.now(),
+      kind: 'kiosk.transform_key_provisioned',
+      subject: kiosk.id,
+      actor: caller.id,
+      data: { transformKeyId: this.keyId },
+    });
+    return {
+      kioskId: kiosk.id,
+      transformKeyId: this.keyId,
+      sealedTransformKey: Buffer.from(sealed).toString('base64'),
+    };
   }
 
   // ---- enrolment -------------------------------------------------------------------------------
@@ -360,7 +377,10 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
   async identify(tx: StoreTx, caller: ClientRecord, request: IdentifyRequest) {
     if (request.modelId !== this.calibration.modelId)
       refuse('model_not_calibrated', `no calibrated threshold for model ${request.modelId}`);
-    const probe = this.openProbeOrRefuse(request.sealedProbe, request.modelId);
+    const kiosk = await requireKioskAttestation(tx, caller, request);
+    const probe = this.openProbeOrRefuse(request.sealedProbe, request.modelId, {
+      keyIdRequired: kiosk !== null,
+    });
     let found;
     try {
       if (!request.liveness.passed)
@@ -382,6 +402,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
         amount: request.amount,
         matched: best !== undefined,
         candidates: matches.length,
+        ...(kiosk === null ? {} : { kioskId: kiosk.id }),
       },
     });
     if (best === undefined) return { match: null, pinRequired: false };
@@ -560,7 +581,15 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
 
   // ---- internals ------------------------------------------------------------------------------
 
-  private openProbeOrRefuse(sealed: string, modelId: string): Float32Array {
+  /**
+   * Opens a sealed probe or template. One that names a transform key other than the current one is
+   * refused as outdated (the kiosk re-provisions); a registered kiosk's probe must name its key.
+   */
+  private openProbeOrRefuse(
+    sealed: string,
+    modelId: string,
+    options: { keyIdRequired: boolean } = { keyIdRequired: false },
+  ): Float32Array {
     const opened = openProbe({
       sealed: fromBase64(sealed),
       hubKeyPair: this.keys.hubBox,
@@ -570,7 +599,18 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       dimension: this.calibration.dimension,
     });
     if (!opened.ok) envelopeRefusal(opened.error.code, opened.error.message);
-    const template = opened.value.template;
+    const { template, transformKeyId: probeKeyId } = opened.value;
+    if (probeKeyId === null && options.keyIdRequired) {
+      template.fill(0);
+      refuse('probe_invalid', "a registered kiosk's probe names its transform key id");
+    }
+    if (probeKeyId !== null && probeKeyId !== this.keyId) {
+      template.fill(0);
+      refuse(
+        'transform_key_outdated',
+        'the probe was made under another transform key; fetch the current one and capture again',
+      );
+    }
     let norm = 0;
     for (const v of template) norm += v * v;
     if (Math.abs(Math.sqrt(norm) - 1) > 1e-3) {

@@ -1,0 +1,101 @@
+// Checks what registered kiosks sign: a provisioning request (fresh, never replayed, from an active kiosk
+// of the calling client) and the attestation on identify, required once a client has any kiosk.
+import { kioskRequestAgeMsMax, kioskRequestFutureSkewMsMax } from '../../shared/limits.ts';
+import type { IdentifyRequest, ProvisionTransformKeyRequest } from '../../shared/hub-api.ts';
+import {
+  attestationDigest,
+  kioskRequestNonceBytes,
+  provisionDigest,
+  verifyKioskSignature,
+} from '../../biometrics/protect/kiosk-attestation.ts';
+import { ReplayGuard } from '../../biometrics/protect/probe-seal.ts';
+import type { Clock } from '../clock.ts';
+import { refuse } from '../errors.ts';
+import type { StoreTx } from '../storage/port.ts';
+import type { ClientRecord } from '../storage/records.ts';
+import type { KioskRecord } from '../storage/kiosk-records.ts';
+import { fromBase64 } from './base64.ts';
+
+/** Verifies signed provisioning requests; remembers their nonces for the freshness window. */
+export class KioskRequestVerifier {
+  private readonly replayGuard = new ReplayGuard({
+    retentionMs: kioskRequestAgeMsMax + kioskRequestFutureSkewMsMax,
+  });
+
+  constructor(private readonly clock: Clock) {}
+
+  async verifyProvisionRequest(options: {
+    tx: StoreTx;
+    caller: ClientRecord;
+    kioskId: string;
+    request: ProvisionTransformKeyRequest;
+  }): Promise<KioskRecord> {
+    const { caller, kioskId, request } = options;
+    const kiosk = await options.tx.getKiosk(kioskId);
+    if (kiosk === undefined) refuse('not_found', `kiosk ${kioskId} not found`);
+    if (kiosk.clientId !== caller.id)
+      refuse('forbidden', 'this kiosk is registered to another client');
+    if (kiosk.revokedAt !== null) refuse('kiosk_revoked', 'this kiosk was revoked');
+    const nonce = fromBase64(request.nonce, 'nonce');
+    if (nonce.length !== kioskRequestNonceBytes)
+      refuse('invalid_request', `nonce must be ${kioskRequestNonceBytes} bytes`);
+    const valid = verifyKioskSignature({
+      digest: provisionDigest({ kioskId, nonce, timestamp: request.timestamp }),
+      signature: fromBase64(request.signature, 'signature'),
+      signingPublicKey: kiosk.signingPublicKey,
+    });
+    if (!valid) refuse('kiosk_signature_invalid', "the request is not signed by this kiosk's key");
+    const now = this.clock.now();
+    const at = Date.parse(request.timestamp);
+    if (!(at >= now - kioskRequestAgeMsMax && at <= now + kioskRequestFutureSkewMsMax)) {
+      refuse('kiosk_request_stale', 'the signed request is outside the freshness window');
+    }
+    const admission = this.replayGuard.admit(nonce, now);
+    if (admission === 'replayed') refuse('kiosk_request_replayed', 'this nonce was already used');
+    if (admission === 'full') refuse('rate_limited', 'too many kiosk requests; try again');
+    return kiosk;
+  }
+}
+
+/**
+ * The kiosk that vouches for this identify, or null for a client that never had a kiosk (API.md as
+ * written). A client with any kiosk, revoked ones included, must attest: revoking fails closed.
+ */
+export async function requireKioskAttestation(
+  tx: StoreTx,
+  caller: ClientRecord,
+  request: IdentifyRequest,
+): Promise<KioskRecord | null> {
+  const attestation = request.kioskAttestation;
+  if (attestation === undefined) {
+    if ((await tx.countKiosksOfClient(caller.id)) > 0) {
+      refuse('kiosk_attestation_required', "this client's kiosks must attest every identify");
+    }
+    return null;
+  }
+  const kiosk = await tx.getKiosk(attestation.kioskId);
+  if (kiosk === undefined || kiosk.clientId !== caller.id) {
+    refuse('kiosk_attestation_invalid', 'the attesting kiosk is not registered to this client');
+  }
+  if (kiosk.revokedAt !== null) refuse('kiosk_revoked', 'the attesting kiosk was revoked');
+  const digest = attestationDigest({
+    kioskId: kiosk.id,
+    modelId: request.modelId,
+    payee: request.payee,
+    amount: request.amount,
+    liveness: request.liveness,
+    sealedProbe: fromBase64(request.sealedProbe, 'sealedProbe'),
+  });
+  const valid = verifyKioskSignature({
+    digest,
+    signature: fromBase64(attestation.signature, 'signature'),
+    signingPublicKey: kiosk.signingPublicKey,
+  });
+  if (!valid) {
+    refuse(
+      'kiosk_attestation_invalid',
+      "the kiosk's signature does not cover this probe, liveness, payee, amount and model",
+    );
+  }
+  return kiosk;
+}
