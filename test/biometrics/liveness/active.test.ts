@@ -121,7 +121,10 @@ describe('blink detector', () => {
     values.map((ear, i) => ({ t: (i * 1000) / fps, ear }));
   const count = (values: number[]): number => {
     const detector = new BlinkDetector();
-    return series(values).filter(({ t, ear }) => detector.push(t, ear).blink !== null).length;
+    // Closing lids shrink both ratios alike.
+    return series(values).filter(
+      ({ t, ear }) => detector.push(t, { openness: ear, ear }).blink !== null,
+    ).length;
   };
   const jitter = (i: number): number => 0.004 * Math.sin(i * 1.7);
 
@@ -143,6 +146,21 @@ describe('blink detector', () => {
     const shut = Array.from({ length: 120 }, (_, i) => 0.3 + jitter(i));
     for (let i = 40; i < 70; i++) shut[i] = 0.1;
     expect(count(shut)).toBe(0);
+  });
+
+  it('needs EAR to dip with openness: a dip in one ratio alone is the face changing shape', () => {
+    const both = (openness: number[], ears: number[]): number => {
+      const detector = new BlinkDetector();
+      return openness.filter(
+        (o, i) => detector.push((i * 1000) / 30, { openness: o, ear: ears[i] ?? 0 }).blink !== null,
+      ).length;
+    };
+    const open = Array.from({ length: 90 }, (_, i) => 0.31 + jitter(i));
+    const dipped = [...open];
+    for (const i of [40, 41, 42, 43]) dipped[i] = 0.26;
+    expect(both(dipped, dipped)).toBe(1);
+    expect(both(dipped, open)).toBe(0);
+    expect(both(open, dipped)).toBe(0);
   });
 });
 

@@ -6,7 +6,7 @@ import { activeChallengesMax, activeChallengeTimeLimitMsMax } from '../../../sha
 import type { Point } from '../../geometry.ts';
 import type { BlinkOptions } from './blink.ts';
 import { BlinkDetector, defaultBlinkOptions, quantile } from './blink.ts';
-import { eyeOpenness } from './ear.ts';
+import { eyeClosureReading } from './ear.ts';
 import type { ActiveFrame, ContinuityOptions } from './face-continuity.ts';
 import { defaultContinuityOptions, FaceContinuity } from './face-continuity.ts';
 import { planarParallax } from './parallax.ts';
@@ -161,7 +161,7 @@ export class ChallengeController {
 
   #step(t: number, landmarks: readonly Point[]): void {
     const yaw = yawOf(landmarks);
-    const blink = this.#blinks.push(t, eyeOpenness(landmarks)).blink;
+    const blink = this.#blinks.push(t, eyeClosureReading(landmarks)).blink;
     const last = this.#last;
     this.#last = { timestampMs: t, yaw };
     if (last !== null) {

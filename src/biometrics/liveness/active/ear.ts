@@ -70,3 +70,14 @@ export function eyeOpenness(landmarks: readonly Point[]): number {
   const height = distance(eyeLine, { x: (m1.x + m2.x) / 2, y: (m1.y + m2.y) / 2 });
   return height > 1e-6 ? lids / height : 0;
 }
+
+/** The two readings of how open the eyes are that the blink detector cross-checks: a lid gap over two
+ * different lengths, one horizontal (eye width) and one vertical (eye-line-to-mouth height). */
+export interface EyeClosureReading {
+  readonly openness: number;
+  readonly ear: number;
+}
+
+export function eyeClosureReading(landmarks: readonly Point[]): EyeClosureReading {
+  return { openness: eyeOpenness(landmarks), ear: eyeAspectRatios(landmarks).mean };
+}

@@ -4,7 +4,7 @@ import { assert } from '../../../shared/assert.ts';
 import type { Point } from '../../geometry.ts';
 import type { Blink, BlinkOptions } from './blink.ts';
 import { BlinkDetector, defaultBlinkOptions, quantile } from './blink.ts';
-import { eyeAspectRatios, eyeOpenness } from './ear.ts';
+import { eyeClosureReading } from './ear.ts';
 import type { ActiveFace, ContinuityOptions } from './face-continuity.ts';
 import { defaultContinuityOptions, FaceContinuity } from './face-continuity.ts';
 import { planarParallax } from './parallax.ts';
@@ -113,13 +113,13 @@ function analyzeRun(
       perFrame.push({ ear: null, earBaseline: null, yaw: null, parallax: null });
       continue;
     }
-    const ear = eyeAspectRatios(face.landmarks).mean;
-    const step = detector.push(frame.timestampMs, eyeOpenness(face.landmarks));
+    const eyes = eyeClosureReading(face.landmarks);
+    const step = detector.push(frame.timestampMs, eyes);
     if (step.blink !== null) blinks.push(step.blink);
     const parallax = reference === null ? null : planarParallax(reference, face.landmarks);
     if (parallax !== null) parallaxes.push(parallax.magnitude);
     perFrame.push({
-      ear,
+      ear: eyes.ear,
       earBaseline: step.baseline,
       yaw: yawOf(face.landmarks),
       parallax: parallax?.magnitude ?? null,
