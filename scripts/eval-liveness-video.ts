@@ -1,6 +1,7 @@
 // `npm run eval:liveness`: APCER/BPCER of the recording-mode liveness decision (passive texture + natural
 // motion) on live selfie videos, phone-replay videos and photo attacks made here with ffmpeg (pan/zoom and
 // a card turned in front of the camera), plus the active challenge controller run on the photo attacks.
+// Frames go through the kiosk's tracking loop (FaceTracker, as `npm run replay`), reset for every clip.
 //
 // Usage: npx tsx scripts/eval-liveness-video.ts [--only videos|synthetic|all] [--json <file>]
 //          [--live <dir>] [--replay <dir>] [--frames 150] [--models models]
@@ -9,7 +10,8 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createFaceEngine } from '../src/biometrics/engine.node.ts';
+import { createFaceTracker } from '../src/biometrics/engine.node.ts';
+import type { FaceTracker } from '../src/biometrics/face-tracker.ts';
 import type { Challenge, ChallengeState } from '../src/biometrics/liveness/active/challenge.ts';
 import {
   ChallengeController,
@@ -19,7 +21,7 @@ import { loadPassiveTextureDetector } from '../src/biometrics/liveness/passive-t
 import type { PassiveTextureDetector } from '../src/biometrics/liveness/passive-texture.ts';
 import type { AttackMotion } from '../src/biometrics/replay/attack-clips.node.ts';
 import { makeAttackClip } from '../src/biometrics/replay/attack-clips.node.ts';
-import type { FrameEngine, ReplayFrameRecord } from '../src/biometrics/replay/pipeline.ts';
+import type { ReplayFrameRecord } from '../src/biometrics/replay/pipeline.ts';
 import { replayRecording } from '../src/biometrics/replay/replay.node.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
@@ -60,7 +62,8 @@ interface ChallengeOutcome {
 }
 
 interface Tools {
-  readonly engine: FrameEngine;
+  /** The kiosk's tracking loop (as `npm run replay` runs it), reset before every clip. */
+  readonly engine: FaceTracker;
   readonly passive: PassiveTextureDetector;
 }
 
@@ -112,6 +115,7 @@ async function evaluate(
   tools: Tools,
   challenge: 'all' | 'turns' | 'none',
 ): Promise<Row> {
+  tools.engine.reset();
   const { run, json } = await replayRecording(file, { ...tools, folderFps: 25, reportFrames: 0 });
   const s = run.liveness.scores;
   const challenges =
@@ -214,7 +218,7 @@ async function main(): Promise<void> {
     );
     process.exit(2);
   }
-  const engine = await createFaceEngine({ modelsDir: values.models });
+  const engine = await createFaceTracker({ modelsDir: values.models });
   const passive = await loadPassiveTextureDetector({ modelsDir: values.models });
   const tools: Tools = { engine, passive };
   const rows: Row[] = [];

@@ -78,6 +78,12 @@ export class FaceTracker {
     this.#detect = createDetector(parts.faceapi, parts.models, engine.detector);
   }
 
+  /** Forgets the tracked face: the next frame runs the detector (a new recording, a new customer). */
+  reset(): void {
+    this.#previous = null;
+    this.#sinceDetection = 0;
+  }
+
   /** Frees the models' weights; the tracker cannot be used afterwards. */
   dispose(): void {
     disposeFaceModels(this.#parts.models);

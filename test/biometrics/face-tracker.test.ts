@@ -76,4 +76,15 @@ describe('face tracker', () => {
     if (!perFrame.ok || tracked == null) throw new Error('frame 10 must be ready in both loops');
     expect(cosine(tracked, perFrame.descriptor)).toBeGreaterThan(0.98);
   });
+
+  it('reset forgets the tracked face: the next frame runs the detector', async () => {
+    const frames = videoFrames().slice(0, 3);
+    const first = await tracker.process(frames[0] as RgbImage);
+    const second = await tracker.process(frames[1] as RgbImage);
+    expect(second.detected).toBe(false);
+    tracker.reset();
+    const third = await tracker.process(frames[2] as RgbImage);
+    expect([first.ready, second.ready, third.ready]).toEqual([true, true, true]);
+    expect(third.detected).toBe(true);
+  });
 });
