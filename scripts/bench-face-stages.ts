@@ -2,7 +2,7 @@
 // a real video, accuracy per subset, and face-api's reference usage (SSD + landmarks + descriptor) as baseline.
 //
 // Environment: PER_SUBSET (photos per subset, default 20), FRAMES (video frames, default 120),
-// CPU_PHOTOS (photos on the pure-JS cpu backend, default 6; 0 skips it), REDETECT (tracker interval, 24),
+// CPU_PHOTOS (photos on the pure-JS cpu backend, default 6; 0 skips it), REDETECT (tracker interval, default: the tracker's, 6),
 // SEARCH_SIZES (gallery sizes for section 5, default 10000,100000,1000000; 0 skips it).
 // Sections:
 // 1. Photos (nuaa webcam crops + facerec web photos): FaceEngine.processFrame per stage, and face-api's

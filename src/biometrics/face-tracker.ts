@@ -22,6 +22,7 @@ import { faceapiInput } from './faceapi-bridge.ts';
 import type { Box, Point } from './geometry.ts';
 import { boxCenter, distance, squareAround } from './geometry.ts';
 import type { RgbImage } from './image.ts';
+import type { DetectionLandmarks } from './landmarks.ts';
 import { landmarksForDetection, landmarksIn } from './landmarks.ts';
 import type { QualityReason } from './quality.ts';
 import { countReason, measurePose, photometricReason, poseReason } from './quality.ts';
@@ -35,8 +36,11 @@ export interface TrackerOptions {
   centreShiftMax: number;
 }
 
+/** Every 6 frames: the landmark net follows where a face moves but not how its size changes (a person
+ * stepping closer grew 40% in 24 frames of live-05.mov while the tracked box stayed put), and at 24 the
+ * box jumped at each re-detection, which face continuity reads as a swap (eval:liveness, live videos). */
 export const defaultTrackerOptions: TrackerOptions = {
-  redetectEveryFrames: 24,
+  redetectEveryFrames: 6,
   sizeRatioMax: 1.3,
   centreShiftMax: 0.25,
 };
@@ -61,7 +65,7 @@ export class FaceTracker {
   #previous: Point[] | null = null;
   #sinceDetection = 0;
   /** The last detection: its box side relative to the landmark box, and its score. */
-  #framing = { scale: 1, score: 0 };
+  #framing = { scale: 1, score: 0, cropSide: 0 };
   readonly modelId: string;
 
   constructor(parts: FaceEngineParts, engine: FaceEngineOptions, options: TrackerOptions) {
@@ -136,6 +140,11 @@ export class FaceTracker {
       return { ...rest, timingsMs: timings };
     };
     let landmarks = await this.#track(frame);
+    // Set on frames where the detector ran: its box is what the per-frame engine reports, and it stays
+    // right when the landmarks of a turned face are a guess (those can double or halve a box).
+    let detectorBox: Box | null = null;
+    // False when no landmark reading agreed with the detector's eyes (landmarks.ts): turned away.
+    let agreed = true;
     lap('landmarks');
     let detected = false;
     if (landmarks === null) {
@@ -145,17 +154,19 @@ export class FaceTracker {
         this.#previous = null;
         return finish({ ready: false, reason: found, detected, descriptor: null, face: null });
       }
-      landmarks = found;
+      landmarks = found.points;
+      agreed = found.agreed;
+      detectorBox = found.detectorBox;
     }
     const measures = measurePose(landmarks);
     const face: FaceObservation = {
-      box: this.#detectorFraming(landmarks),
+      box: detectorBox ?? this.#detectorFraming(landmarks),
       score: this.#framing.score,
       landmarks,
       pose: measures,
       photometrics: null,
     };
-    const pose = poseReason(measures, this.#engine.quality);
+    const pose = agreed ? poseReason(measures, this.#engine.quality) : 'turned_away';
     lap('quality');
     this.#previous = pose === null ? landmarks : null;
     if (pose !== null)
@@ -184,21 +195,33 @@ export class FaceTracker {
     this.#sinceDetection += 1;
     if (previous === null || this.#sinceDetection >= this.#options.redetectEveryFrames) return null;
     const before = landmarkBox(previous);
-    const landmarks = await landmarksIn(this.#parts.models, frame, before);
-    const after = landmarkBox(landmarks);
+    // The two passes of a detection: the first crop keeps the size the detector gave at the last
+    // detection and follows the landmarks' centre. Sizing it from the landmarks themselves (or reading
+    // straight from the tight landmark box) let the landmarks shrink a little every frame (x2.07 in
+    // 48 frames of live-05.mov), which faked blinks and read as another face at the next detection.
+    const framed = squareAround(boxCenter(before), this.#framing.cropSide);
+    const rough = await landmarksIn(this.#parts.models, frame, framed);
+    const landmarks = await landmarksIn(this.#parts.models, frame, landmarkBox(rough));
+    return this.#sameFace(previous, landmarks) ? landmarks : null;
+  }
+
+  /** The landmark boxes of two consecutive readings are close enough in size and place to be one face. */
+  #sameFace(previous: readonly Point[], current: readonly Point[]): boolean {
+    const before = landmarkBox(previous);
+    const after = landmarkBox(current);
     const ratio = after.width / before.width;
     const shift = distance(boxCenter(after), boxCenter(before)) / before.width;
-    const held =
+    return (
       ratio <= this.#options.sizeRatioMax &&
       ratio >= 1 / this.#options.sizeRatioMax &&
-      shift <= this.#options.centreShiftMax;
-    return held ? landmarks : null;
+      shift <= this.#options.centreShiftMax
+    );
   }
 
   async #detected(
     frame: tf.Tensor3D,
     lap: (stage: keyof StageTimingsMs) => void,
-  ): Promise<Point[] | QualityReason> {
+  ): Promise<(DetectionLandmarks & { detectorBox: Box }) | QualityReason> {
     this.#sinceDetection = 0;
     const detections = await this.#detect(frame);
     lap('detect');
@@ -217,14 +240,14 @@ export class FaceTracker {
       this.#engine.landmarkCropScale,
     );
     lap('landmarks');
-    // Landmarks that no framing could match to the detector's eyes are a guess: a head turned far away.
-    if (!reading.agreed) return 'turned_away';
     const landmarks = reading.points;
+    const side = Math.max(best.box.width, best.box.height);
     this.#framing = {
-      scale: Math.max(best.box.width, best.box.height) / landmarkBox(landmarks).width,
+      scale: side / landmarkBox(landmarks).width,
       score: best.score,
+      cropSide: side * this.#engine.landmarkCropScale,
     };
-    return landmarks;
+    return { ...reading, detectorBox: best.box };
   }
 
   /** The box the detector would draw: its last size relative to the landmarks, around the landmarks. */

@@ -9,6 +9,7 @@ import { createFaceEngine, createFaceTracker } from '../../src/biometrics/engine
 import type { FaceEngine } from '../../src/biometrics/engine.ts';
 import type { FaceTracker } from '../../src/biometrics/face-tracker.ts';
 import type { RgbImage } from '../../src/biometrics/image.ts';
+import { openFrameSource } from '../../src/biometrics/replay/frame-source.node.ts';
 import { sharedData } from './face-helpers.ts';
 
 const width = 360;
@@ -70,6 +71,16 @@ describe('face tracker', () => {
     expect(detectorRuns).toEqual([0, 24]);
     expect(tracker.backend).toBe(engine.backend);
 
+    // Between detections the tracked face keeps the size the per-frame engine sees (no drift).
+    for (const i of [5, 12, 20, 23, 29]) {
+      const reference = await engine.processFrame(frames[i] as RgbImage);
+      const trackedBox = results[i]?.face?.box;
+      if (reference.face === null || trackedBox === undefined)
+        throw new Error(`frame ${i}: no face`);
+      expect(trackedBox.width / reference.face.box.width).toBeGreaterThan(0.85);
+      expect(trackedBox.width / reference.face.box.width).toBeLessThan(1.18);
+    }
+
     const perFrame = await engine.processFrame(frames[10] as RgbImage);
     expect(perFrame.ok).toBe(true);
     const tracked = results[10]?.descriptor;
@@ -86,5 +97,31 @@ describe('face tracker', () => {
     const third = await tracker.process(frames[2] as RgbImage);
     expect([first.ready, second.ready, third.ready]).toEqual([true, true, true]);
     expect(third.detected).toBe(true);
+  });
+
+  it('follows a person stepping closer: the tracked box keeps the size the engine sees', async () => {
+    // live-05.mov, frames 186-215: the face grows by about 40% (engine box 120 -> 175 px).
+    const source = await openFrameSource(path.join(sharedData, 'video', 'live', 'live-05.mov'), {
+      folderFps: 25,
+    });
+    const frames: RgbImage[] = [];
+    for await (const frame of source.frames()) {
+      if (frame.index >= 186 && frame.index < 216) frames.push(frame.image);
+      if (frame.index >= 216) break;
+    }
+    expect(frames).toHaveLength(30);
+    const kiosk = await createFaceTracker();
+    try {
+      for (const frame of frames) {
+        const tracked = await kiosk.process(frame);
+        const reference = await engine.processFrame(frame);
+        if (tracked.face === null || reference.face === null) continue;
+        const ratio = tracked.face.box.width / reference.face.box.width;
+        expect(ratio).toBeGreaterThan(0.8);
+        expect(ratio).toBeLessThan(1.25);
+      }
+    } finally {
+      kiosk.dispose();
+    }
   });
 });
