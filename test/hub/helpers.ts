@@ -154,3 +154,11 @@ export function holdBody(
     ...extra,
   };
 }
+
+/** A synthetic unit "descriptor" near `base` (cosine ~0.98), or a fresh random face when base is absent. */
+export function syntheticFace(base?: Float32Array): Float32Array {
+  const v = new Float32Array(128);
+  for (let i = 0; i < v.length; i++) v[i] = (base?.[i] ?? 0) * 6 + (Math.random() - 0.5);
+  const norm = Math.hypot(...v);
+  return v.map((x) => x / norm);
+}

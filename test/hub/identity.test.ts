@@ -8,7 +8,15 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { sealPin, sealProbe } from '../../src/biometrics/protect/probe-seal.ts';
 import { sodium } from '../../src/biometrics/protect/sodium.ts';
-import { account, client, holdBody, startTestHub, tempDir, type TestHub } from './helpers.ts';
+import {
+  account,
+  client,
+  holdBody,
+  startTestHub,
+  tempDir,
+  type TestHub,
+  syntheticFace as face,
+} from './helpers.ts';
 
 const modelId = 'test-face-model-v1';
 let t: TestHub;
@@ -24,14 +32,6 @@ function calibration(faceOnlyFmr?: number): string {
     JSON.stringify({ modelId, metric: 'cosine', threshold: 0.6, dimension: 128, faceOnlyPoints }),
   );
   return file;
-}
-
-/** A unit vector near `base` (cosine ~0.98) or a fresh random face when base is absent. */
-function face(base?: Float32Array): Float32Array {
-  const v = new Float32Array(128);
-  for (let i = 0; i < v.length; i++) v[i] = (base?.[i] ?? 0) * 6 + (Math.random() - 0.5);
-  const norm = Math.hypot(...v);
-  return v.map((x) => x / norm);
 }
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');

@@ -24,6 +24,7 @@ import {
   startTestHub,
   tempDir,
   type TestHub,
+  syntheticFace as face,
 } from './helpers.ts';
 import {
   makeKioskIdentity,
@@ -55,14 +56,6 @@ function calibration(): string {
     }),
   );
   return file;
-}
-
-/** A unit vector near `base` (cosine ~0.98) or a fresh random face when base is absent. */
-function face(base?: Float32Array): Float32Array {
-  const v = new Float32Array(128);
-  for (let i = 0; i < v.length; i++) v[i] = (base?.[i] ?? 0) * 6 + (Math.random() - 0.5);
-  const norm = Math.hypot(...v);
-  return v.map((x) => x / norm);
 }
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
