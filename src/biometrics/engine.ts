@@ -129,7 +129,7 @@ export class FaceEngine {
       detections.map((d) => d.box),
       this.#options.quality,
     );
-    const best = largest(detections);
+    const best = largestDetection(detections);
     if (countFailure !== null || best === undefined) {
       return { ...common(), ok: false, reason: countFailure ?? 'no_face', face: null };
     }
@@ -161,26 +161,45 @@ export class FaceEngine {
     clock: StageClock,
     common: () => FrameCommon,
   ): Promise<FrameResult> {
-    const chip = alignedChip(frame, face.landmarks);
-    try {
-      clock.lap('align');
-      face.photometrics = await chipPhotometrics(chip);
-      const failure = photometricReason(face.photometrics, this.#options.quality);
-      clock.lap('quality');
-      if (failure !== null) return { ...common(), ok: false, reason: failure, face };
-      const descriptor = await this.#descriptor(chip);
-      clock.lap('describe');
-      return { ...common(), ok: true, face, descriptor };
-    } finally {
-      chip.dispose();
-    }
+    const described = await describeFace(
+      this.#parts.models,
+      frame,
+      face,
+      this.#options.quality,
+      clock,
+    );
+    return described.ok
+      ? { ...common(), ok: true, face, descriptor: described.descriptor }
+      : { ...common(), ok: false, reason: described.reason, face };
   }
+}
 
-  async #descriptor(chip: tf.Tensor3D): Promise<Float32Array> {
-    const raw = await this.#parts.models.recognition.computeFaceDescriptor(faceapiInput(chip));
+/**
+ * The steps after a pose the gate accepted, shared by the per-frame engine and the tracking loop:
+ * alignment, the photometric gate (fills `face.photometrics`) and the unit descriptor.
+ */
+export async function describeFace(
+  models: FaceModels,
+  frame: tf.Tensor3D,
+  face: FaceObservation,
+  quality: QualityThresholds,
+  clock: StageClock,
+): Promise<{ ok: true; descriptor: Float32Array } | { ok: false; reason: QualityReason }> {
+  const chip = alignedChip(frame, face.landmarks);
+  try {
+    clock.lap('align');
+    face.photometrics = await chipPhotometrics(chip);
+    const failure = photometricReason(face.photometrics, quality);
+    clock.lap('quality');
+    if (failure !== null) return { ok: false, reason: failure };
+    const raw = await models.recognition.computeFaceDescriptor(faceapiInput(chip));
     assert(!Array.isArray(raw), 'one chip gives one descriptor');
     assert(raw.length === descriptorLength, 'the descriptor has 128 values');
-    return l2Normalize(raw);
+    const descriptor = l2Normalize(raw);
+    clock.lap('describe');
+    return { ok: true, descriptor };
+  } finally {
+    chip.dispose();
   }
 }
 
@@ -200,11 +219,13 @@ export function descriptorDistance(a: Float32Array, b: Float32Array): number {
   return Math.sqrt(sum);
 }
 
-function largest(detections: readonly RawDetection[]): RawDetection | undefined {
+/** The detection with the largest box: the person at the kiosk, not someone behind them. */
+export function largestDetection(detections: readonly RawDetection[]): RawDetection | undefined {
   return [...detections].sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height)[0];
 }
 
-class StageClock {
+/** Per-stage wall time of one frame: each lap adds the time since the previous lap to a stage. */
+export class StageClock {
   readonly #start = performance.now();
   #last = this.#start;
   readonly #timings: StageTimingsMs = {

@@ -1,12 +1,12 @@
 // The kiosk's tracking loop: the detector runs on the first frame, when the tracked face is lost and
-// every N frames; otherwise the 68 landmarks are read from the previous frame's landmark box.
+// every N frames; otherwise the 68 landmarks are read around the previous frame's landmarks.
 //
 // Built from the engine's own parts (same detector, landmark net, quality checks, alignment and
 // descriptor as FaceEngine.processFrame), so only the detection schedule differs. Lost means: no face,
 // a landmark box whose size changed by more than `sizeRatioMax` or whose centre moved by more than
 // `centreShiftMax` of its side since the last frame, or a pose the quality gate refuses.
 import * as tf from '@tensorflow/tfjs-core';
-import { alignedChip, chipPhotometrics, landmarkBox } from './align.ts';
+import { landmarkBox } from './align.ts';
 import type { DetectFn } from './detectors.ts';
 import { createDetector } from './detectors.ts';
 import { disposeFaceModels } from './face-models.ts';
@@ -17,15 +17,14 @@ import type {
   FrameResult,
   StageTimingsMs,
 } from './engine.ts';
-import { l2Normalize } from './engine.ts';
-import { faceapiInput } from './faceapi-bridge.ts';
+import { describeFace, largestDetection, StageClock } from './engine.ts';
 import type { Box, Point } from './geometry.ts';
 import { boxCenter, distance, squareAround } from './geometry.ts';
 import type { RgbImage } from './image.ts';
 import type { DetectionLandmarks } from './landmarks.ts';
 import { landmarksForDetection, landmarksIn } from './landmarks.ts';
 import type { QualityReason } from './quality.ts';
-import { countReason, measurePose, photometricReason, poseReason } from './quality.ts';
+import { countReason, measurePose, poseReason } from './quality.ts';
 import { assert } from '../shared/assert.ts';
 import { trackingRedetectEveryFramesMax } from '../shared/limits.ts';
 
@@ -120,36 +119,22 @@ export class FaceTracker {
   }
 
   async #run(frame: tf.Tensor3D): Promise<TrackedFrame> {
-    const timings: StageTimingsMs = {
-      detect: 0,
-      landmarks: 0,
-      quality: 0,
-      align: 0,
-      describe: 0,
-      total: 0,
-    };
-    const start = performance.now();
-    let mark = start;
-    const lap = (stage: keyof StageTimingsMs): void => {
-      const now = performance.now();
-      timings[stage] += now - mark;
-      mark = now;
-    };
-    const finish = (rest: Omit<TrackedFrame, 'timingsMs'>): TrackedFrame => {
-      timings.total = performance.now() - start;
-      return { ...rest, timingsMs: timings };
-    };
+    const clock = new StageClock();
+    const finish = (rest: Omit<TrackedFrame, 'timingsMs'>): TrackedFrame => ({
+      ...rest,
+      timingsMs: clock.done(),
+    });
     let landmarks = await this.#track(frame);
     // Set on frames where the detector ran: its box is what the per-frame engine reports, and it stays
     // right when the landmarks of a turned face are a guess (those can double or halve a box).
     let detectorBox: Box | null = null;
     // False when no landmark reading agreed with the detector's eyes (landmarks.ts): turned away.
     let agreed = true;
-    lap('landmarks');
+    clock.lap('landmarks');
     let detected = false;
     if (landmarks === null) {
       detected = true;
-      const found = await this.#detected(frame, lap);
+      const found = await this.#detected(frame, clock);
       if (typeof found === 'string') {
         this.#previous = null;
         return finish({ ready: false, reason: found, detected, descriptor: null, face: null });
@@ -167,26 +152,20 @@ export class FaceTracker {
       photometrics: null,
     };
     const pose = agreed ? poseReason(measures, this.#engine.quality) : 'turned_away';
-    lap('quality');
+    clock.lap('quality');
     this.#previous = pose === null ? landmarks : null;
     if (pose !== null)
       return finish({ ready: false, reason: pose, detected, descriptor: null, face });
-    const chip = alignedChip(frame, landmarks);
-    try {
-      lap('align');
-      face.photometrics = await chipPhotometrics(chip);
-      const photometric = photometricReason(face.photometrics, this.#engine.quality);
-      lap('quality');
-      if (photometric !== null) {
-        return finish({ ready: false, reason: photometric, detected, descriptor: null, face });
-      }
-      const raw = await this.#parts.models.recognition.computeFaceDescriptor(faceapiInput(chip));
-      assert(!Array.isArray(raw), 'one chip gives one descriptor');
-      lap('describe');
-      return finish({ ready: true, reason: null, detected, descriptor: l2Normalize(raw), face });
-    } finally {
-      chip.dispose();
-    }
+    const described = await describeFace(
+      this.#parts.models,
+      frame,
+      face,
+      this.#engine.quality,
+      clock,
+    );
+    return described.ok
+      ? finish({ ready: true, reason: null, detected, descriptor: described.descriptor, face })
+      : finish({ ready: false, reason: described.reason, detected, descriptor: null, face });
   }
 
   /** Landmarks from the previous frame's landmark box, or null when the detector must run. */
@@ -220,18 +199,16 @@ export class FaceTracker {
 
   async #detected(
     frame: tf.Tensor3D,
-    lap: (stage: keyof StageTimingsMs) => void,
+    clock: StageClock,
   ): Promise<(DetectionLandmarks & { detectorBox: Box }) | QualityReason> {
     this.#sinceDetection = 0;
     const detections = await this.#detect(frame);
-    lap('detect');
+    clock.lap('detect');
     const failure = countReason(
       detections.map((detection) => detection.box),
       this.#engine.quality,
     );
-    const best = [...detections].sort(
-      (a, b) => b.box.width * b.box.height - a.box.width * a.box.height,
-    )[0];
+    const best = largestDetection(detections);
     if (failure !== null || best === undefined) return failure ?? 'no_face';
     const reading = await landmarksForDetection(
       this.#parts.models,
@@ -239,7 +216,7 @@ export class FaceTracker {
       best,
       this.#engine.landmarkCropScale,
     );
-    lap('landmarks');
+    clock.lap('landmarks');
     const landmarks = reading.points;
     const side = Math.max(best.box.width, best.box.height);
     this.#framing = {
