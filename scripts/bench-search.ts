@@ -3,6 +3,7 @@
 // Usage: npx tsx scripts/bench-search.ts [--sizes 10000,100000,1000000] [--k 5] [--threads 2] [--json f]
 import { writeFileSync } from 'node:fs';
 import { Gallery } from '../src/biometrics/match/gallery.ts';
+import { seededRandom } from '../src/shared/seeded-random.ts';
 import { ParallelScreener } from '../src/biometrics/match/parallel-screener.node.ts';
 
 const dimension = 128;
@@ -60,15 +61,10 @@ function parseArgs(argv: readonly string[]): Args {
 
 /** mulberry32 (period 2^32, ample for 1M x 128 draws) and Box-Muller, reproducible by seed. */
 function makeGaussian(seed: number): () => number {
-  let state = seed >>> 0;
+  const random = seededRandom(seed);
   let spare = Number.NaN;
-  const uniform = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4_294_967_296;
-  };
+  // Shifted by half a step into (0, 1): Box-Muller takes the log of it.
+  const uniform = (): number => random() + 0.5 / 4_294_967_296;
   return () => {
     if (!Number.isNaN(spare)) {
       const v = spare;

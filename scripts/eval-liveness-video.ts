@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createFaceTracker } from '../src/biometrics/engine.node.ts';
+import { seededRandom } from '../src/shared/seeded-random.ts';
 import type { FaceTracker } from '../src/biometrics/face-tracker.ts';
 import type { Challenge, ChallengeState } from '../src/biometrics/liveness/active/challenge.ts';
 import {
@@ -65,18 +66,6 @@ interface Tools {
   /** The kiosk's tracking loop (as `npm run replay` runs it), reset before every clip. */
   readonly engine: FaceTracker;
   readonly passive: PassiveTextureDetector;
-}
-
-/** mulberry32: a small seeded source, so every run asks the same challenge orders. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The clip plays as the camera while the controller asks; a photo cannot answer. */

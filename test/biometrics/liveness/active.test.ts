@@ -1,6 +1,7 @@
 // Active liveness on synthetic landmarks: EAR, blinks, the homography parallax cue (a 3-D head against
 // a flat photo), and the challenge controller driven by a simulated person reacting to its prompts.
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../../src/shared/seeded-random.ts';
 import { BlinkDetector } from '../../../src/biometrics/liveness/active/blink.ts';
 import type {
   Challenge,
@@ -38,18 +39,6 @@ function face(options: {
     view,
   );
   return { box: boundingBox(landmarks), landmarks, descriptor: options.descriptor ?? null };
-}
-
-/** A seeded source (mulberry32) so challenge orders are reproducible. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Person {
@@ -202,11 +191,11 @@ describe('3-D turn cue: homography parallax and foreshortening', () => {
 describe('challenge controller', () => {
   it('draws a reproducible order from a seeded source', () => {
     const orders = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((s) =>
-      drawChallenges(['blink', 'turn_left', 'turn_right'], 3, seeded(s)).join('>'),
+      drawChallenges(['blink', 'turn_left', 'turn_right'], 3, seededRandom(s)).join('>'),
     );
     expect(orders).toEqual(
       [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((s) =>
-        drawChallenges(['blink', 'turn_left', 'turn_right'], 3, seeded(s)).join('>'),
+        drawChallenges(['blink', 'turn_left', 'turn_right'], 3, seededRandom(s)).join('>'),
       ),
     );
     expect(new Set(orders).size).toBeGreaterThan(2);
@@ -222,7 +211,7 @@ describe('challenge controller', () => {
 
   it('passes a real head that answers every prompt, in any drawn order', () => {
     for (const seed of [1, 2, 3, 4]) {
-      const controller = new ChallengeController(seeded(seed));
+      const controller = new ChallengeController(seededRandom(seed));
       const state = play(controller, obedient);
       expect(
         state,
@@ -235,14 +224,14 @@ describe('challenge controller', () => {
 
   it('times out when nobody answers', () => {
     expect(
-      play(new ChallengeController(seeded(1)), { answer: () => null, reactionMs: 0 }),
+      play(new ChallengeController(seededRandom(1)), { answer: () => null, reactionMs: 0 }),
     ).toMatchObject({ status: 'failed', reason: 'timeout' });
   });
 
   it('fails the wrong action: a person who turns the other way, or follows a fixed script', () => {
     const mirror = (c: Challenge): Challenge =>
       c === 'turn_left' ? 'turn_right' : c === 'turn_right' ? 'turn_left' : c;
-    const controller = new ChallengeController(seeded(2));
+    const controller = new ChallengeController(seededRandom(2));
     const firstTurn = controller.challenges.find((c) => c !== 'blink');
     expect(play(controller, { answer: mirror, reactionMs: 300 })).toMatchObject({
       status: 'failed',
@@ -270,7 +259,7 @@ describe('challenge controller', () => {
             }
           : base,
     };
-    expect(play(new ChallengeController(seeded(1)), jump)).toMatchObject({
+    expect(play(new ChallengeController(seededRandom(1)), jump)).toMatchObject({
       status: 'failed',
       reason: 'face_changed',
     });
@@ -282,12 +271,12 @@ describe('challenge controller', () => {
       ...obedient,
       faceAt: (t, base) => ({ ...base, descriptor: t > 2500 ? b : a }),
     };
-    expect(play(new ChallengeController(seeded(1)), swap)).toMatchObject({
+    expect(play(new ChallengeController(seededRandom(1)), swap)).toMatchObject({
       status: 'failed',
       reason: 'face_changed',
     });
     const gone: Person = { ...obedient, faceAt: (t, base) => (t > 2500 ? null : base) };
-    expect(play(new ChallengeController(seeded(1)), gone)).toMatchObject({
+    expect(play(new ChallengeController(seededRandom(1)), gone)).toMatchObject({
       status: 'failed',
       reason: 'face_lost',
     });
@@ -314,7 +303,7 @@ describe('challenge controller', () => {
       flat: true,
     };
     for (const seed of [1, 2, 3]) {
-      const state = play(new ChallengeController(seeded(seed)), photo);
+      const state = play(new ChallengeController(seededRandom(seed)), photo);
       expect(state.status).toBe('failed');
       expect(['timeout', 'planar_turn', 'wrong_action']).toContain(
         state.status === 'failed' ? state.reason : '',

@@ -1,16 +1,8 @@
 // Seeded random unit vectors for the protection and matching tests: reproducible failures, no test data files.
 // Gaussian components normalised give directions uniform on the sphere, like well-spread face embeddings.
+import { seededRandom } from '../../../src/shared/seeded-random.ts';
 
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { seededRandom };
 
 export function gaussian(random: () => number): number {
   const u1 = random() || Number.MIN_VALUE;
