@@ -61,15 +61,17 @@ export type ScreenKernel = 'wasm-simd' | 'js-pairs' | 'none';
  * Runs the screening pass. The default runs it in this thread; a screener may split the pairs between
  * threads (see parallel-screener.node.ts), which is why it also allocates the arrays it must share.
  */
+export interface ScreenJob {
+  packed: Float64Array;
+  levels: Float64Array;
+  dimension: number;
+  slots: number;
+  dots: Float64Array;
+}
+
 export interface PairScreener {
   allocate(length: number): Float64Array;
-  screen(options: {
-    packed: Float64Array;
-    levels: Float64Array;
-    dimension: number;
-    slots: number;
-    dots: Float64Array;
-  }): void;
+  screen(options: ScreenJob): void;
 }
 
 export const inThreadScreener: PairScreener = {

@@ -5,7 +5,7 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { assert } from '../../shared/assert.ts';
 import { screenPairs } from './gallery.ts';
-import type { PairScreener } from './gallery.ts';
+import type { PairScreener, ScreenJob } from './gallery.ts';
 
 // Control words per worker, in one shared Int32Array.
 const stride = 8;
@@ -81,13 +81,7 @@ export class ParallelScreener implements PairScreener {
     return new Float64Array(new SharedArrayBuffer(length * 8));
   }
 
-  screen(options: {
-    packed: Float64Array;
-    levels: Float64Array;
-    dimension: number;
-    slots: number;
-    dots: Float64Array;
-  }): void {
+  screen(options: ScreenJob): void {
     assert(!this.#closed, 'screener used after close');
     const { packed, dimension, slots, dots } = options;
     if (slots < parallelSlotsMin) {

@@ -34,7 +34,7 @@ export class CancelableTransform {
   static fromKey(options: { key: Uint8Array; dimension: number }): CancelableTransform {
     const { key, dimension } = options;
     assert(key.length === templateKeyBytes, `transform key must be ${templateKeyBytes} bytes`);
-    assertDimension(dimension);
+    assertTemplateDimension(dimension);
     const q = deriveOrthogonalMatrix(key, dimension);
     return new CancelableTransform(dimension, transformKeyId(key), q);
   }
@@ -114,7 +114,8 @@ export function transformKeyId(key: Uint8Array): string {
   return sodium.to_hex(sodium.crypto_generichash(keyIdBytes, keyIdContext, key));
 }
 
-function assertDimension(dimension: number): void {
+/** A template dimension within the limits: shared by the transform and the sealing of templates. */
+export function assertTemplateDimension(dimension: number): void {
   assert(
     Number.isSafeInteger(dimension) &&
       dimension >= templateDimensionMin &&

@@ -4,10 +4,9 @@ import { assert } from '../../shared/assert.ts';
 import {
   sealedTemplateBytesMax,
   templateBindingIdLengthMax,
-  templateDimensionMax,
-  templateDimensionMin,
   templateKeyBytes,
 } from '../../shared/limits.ts';
+import { assertTemplateDimension } from './cancelable-transform.ts';
 import { fail, ok } from './result.ts';
 import type { Result } from './result.ts';
 import { sodium } from './sodium.ts';
@@ -43,7 +42,7 @@ export function sealTemplate(options: {
 }): Uint8Array {
   const { dataKey, binding, template } = options;
   assertKey(dataKey);
-  assertDimension(template.length);
+  assertTemplateDimension(template.length);
   const plaintext = encodeTemplate(template);
   const ad = templateAssociatedData(binding);
   const nonce = sodium.randombytes_buf(nonceBytes);
@@ -75,7 +74,7 @@ export function openTemplate(options: {
 }): Result<Float32Array, TemplateSealErrorCode> {
   const { dataKey, binding, sealed, dimension } = options;
   assertKey(dataKey);
-  assertDimension(dimension);
+  assertTemplateDimension(dimension);
   if (sealed.length > sealedTemplateBytesMax || sealed.length !== sealedTemplateBytes(dimension)) {
     return fail('sealed_template_malformed', 'sealed template has the wrong length');
   }
@@ -162,13 +161,4 @@ export function decodeTemplate(bytes: Uint8Array): Float32Array {
 
 function assertKey(key: Uint8Array): void {
   assert(key.length === templateKeyBytes, `data key must be ${templateKeyBytes} bytes`);
-}
-
-function assertDimension(dimension: number): void {
-  assert(
-    Number.isSafeInteger(dimension) &&
-      dimension >= templateDimensionMin &&
-      dimension <= templateDimensionMax,
-    `template dimension must be ${templateDimensionMin}..${templateDimensionMax}`,
-  );
 }

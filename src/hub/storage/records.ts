@@ -1,6 +1,7 @@
 // The hub's stored records, shared by every storage adapter and the ledger rules.
 // Times are epoch milliseconds; money is Yen; JSON columns are already parsed here.
 import type { Yen } from '../../shared/money.ts';
+import type { AuditRowContent } from '../audit/chain.ts';
 import type { AccountLimits, Role, Rule, HoldStatus } from '../../shared/hub-api.ts';
 
 export type StoredAccountKind = 'issuer' | 'person' | 'merchant' | 'escrow';
@@ -105,13 +106,8 @@ export interface StoredResponse {
   createdAt: number;
 }
 
-export interface AuditRecord {
-  seq: number;
-  at: number;
-  kind: string;
-  subject: string;
-  actor: string;
-  data: string;
+/** An audit row as stored: the chained content and its HMAC. */
+export interface AuditRecord extends AuditRowContent {
   hash: Uint8Array;
 }
 
