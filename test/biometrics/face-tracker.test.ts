@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { cosineSimilarity } from '../../src/biometrics/calibration/scores.ts';
 import { createFaceEngine, createFaceTracker } from '../../src/biometrics/engine.node.ts';
 import type { FaceEngine } from '../../src/biometrics/engine.ts';
 import type { FaceTracker } from '../../src/biometrics/face-tracker.ts';
@@ -43,12 +44,6 @@ function videoFrames(): RgbImage[] {
   }));
 }
 
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  for (let i = 0; i < a.length; i++) dot += (a[i] ?? 0) * (b[i] ?? 0);
-  return dot;
-}
-
 let tracker: FaceTracker;
 let engine: FaceEngine;
 beforeAll(async () => {
@@ -85,7 +80,7 @@ describe('face tracker', () => {
     expect(perFrame.ok).toBe(true);
     const tracked = results[10]?.descriptor;
     if (!perFrame.ok || tracked == null) throw new Error('frame 10 must be ready in both loops');
-    expect(cosine(tracked, perFrame.descriptor)).toBeGreaterThan(0.98);
+    expect(cosineSimilarity(tracked, perFrame.descriptor)).toBeGreaterThan(0.98);
   });
 
   it('reset forgets the tracked face: the next frame runs the detector', async () => {

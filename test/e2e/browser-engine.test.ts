@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cosineSimilarity } from '../../src/biometrics/calibration/scores.ts';
 import { createFaceEngine } from '../../src/biometrics/engine.node.ts';
 import type { FaceEngine, FrameResult } from '../../src/biometrics/engine.ts';
 import { decodeImage } from '../../src/biometrics/image-decode.node.ts';
@@ -73,20 +74,6 @@ async function openHarness(
 
 async function runInPage(page: Page, imageUrl: string): Promise<HarnessFaceResult> {
   return page.evaluate((url) => window.runFace(url), imageUrl);
-}
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i += 1) {
-    const x = a[i] ?? 0;
-    const y = b[i] ?? 0;
-    dot += x * y;
-    aa += x * x;
-    bb += y * y;
-  }
-  return dot / Math.sqrt(aa * bb);
 }
 
 function timingLine(label: string, timings: Record<string, number>): string {
@@ -203,7 +190,7 @@ function expectAgreement(
   expect(browser.tensorsAfter, `${photo}: tensors leaked in the page`).toBe(browser.tensorsBefore);
   if (!node.ok) return;
   expect(browser.descriptor, photo).toHaveLength(node.descriptor.length);
-  const similarity = cosine(browser.descriptor ?? [], node.descriptor);
+  const similarity = cosineSimilarity(Float32Array.from(browser.descriptor ?? []), node.descriptor);
   console.log(`${photo}: 1 - cosine(browser, node) = ${(1 - similarity).toExponential(2)}`);
   console.log(
     timingLine(`  browser ${backend} (decode ${browser.decodeMs.toFixed(1)})`, browser.timingsMs),

@@ -3,6 +3,7 @@
 import { seededRandom } from '../../../src/shared/seeded-random.ts';
 
 export { seededRandom };
+export { cosineSimilarity as cosine } from '../../../src/biometrics/calibration/scores.ts';
 
 export function gaussian(random: () => number): number {
   const u1 = random() || Number.MIN_VALUE;
@@ -35,20 +36,6 @@ export function perturbed(random: () => number, v: Float32Array, noise: number):
   const inv = 1 / Math.sqrt(norm2);
   for (let i = 0; i < v.length; i++) out[i] = (out[i] ?? 0) * inv;
   return out;
-}
-
-export function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] ?? 0;
-    const y = b[i] ?? 0;
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-  }
-  return dot / Math.sqrt(na * nb);
 }
 
 export function meanAndStd(values: readonly number[]): { mean: number; std: number } {
