@@ -92,9 +92,10 @@ export async function landmarksForDetection(
   }
   const eyeFramed = await landmarksIn(models, frame, eyeFramedCrop(eyes));
   const eyeRefined = await landmarksIn(models, frame, landmarkBox(eyeFramed));
-  const candidates = [refined, rough, eyeFramed, eyeRefined];
-  const best = candidates.reduce((kept, next) =>
-    eyeDisagreement(next, eyes) < eyeDisagreement(kept, eyes) ? next : kept,
-  );
-  return { points: best, agreed: eyeDisagreement(best, eyes) <= eyeDisagreementMax };
+  const scored = [refined, rough, eyeFramed, eyeRefined].map((points) => ({
+    points,
+    disagreement: eyeDisagreement(points, eyes),
+  }));
+  const best = scored.reduce((kept, next) => (next.disagreement < kept.disagreement ? next : kept));
+  return { points: best.points, agreed: best.disagreement <= eyeDisagreementMax };
 }
