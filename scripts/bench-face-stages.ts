@@ -193,57 +193,46 @@ async function benchVideo(
   const first = frames[0];
   if (first === undefined) throw new Error(`no frames decoded from ${videoFile}`);
   await tracker.process(first);
-  const runs: LoopRun[] = [];
-  const tracked: LoopRun = {
-    label: `tracking loop (detect every ${redetectEvery} or when lost)`,
-    perFrame: [],
-    ready: [],
-    wallMs: 0,
-    detections: 0,
-  };
-  let start = performance.now();
   const trackedStages: StageTimingsMs[] = [];
-  for (const frame of frames) {
-    const result = await tracker.process(frame);
-    tracked.perFrame.push(result.timingsMs.total);
-    trackedStages.push(result.timingsMs);
-    if (result.ready) tracked.ready.push(result.timingsMs.total);
-    if (result.detected) tracked.detections += 1;
-  }
-  tracked.wallMs = performance.now() - start;
-  runs.push(tracked);
-  const everyFrame: LoopRun = {
-    label: 'engine, detector on every frame',
-    perFrame: [],
-    ready: [],
-    wallMs: 0,
-    detections: frames.length,
-  };
-  start = performance.now();
-  for (const frame of frames) {
-    const result = await engine.processFrame(frame);
-    everyFrame.perFrame.push(result.timingsMs.total);
-    if (result.ok) everyFrame.ready.push(result.timingsMs.total);
-  }
-  everyFrame.wallMs = performance.now() - start;
-  runs.push(everyFrame);
-  const reference: LoopRun = {
-    label: 'face-api reference (SSD + landmarks + descriptor)',
-    perFrame: [],
-    ready: [],
-    wallMs: 0,
-    detections: frames.length,
-  };
-  start = performance.now();
-  for (const frame of frames) {
-    const elapsed = await referenceUsage(parts.runtime.faceapi, frame);
-    reference.perFrame.push(elapsed);
-    reference.ready.push(elapsed);
-  }
-  reference.wallMs = performance.now() - start;
-  runs.push(reference);
+  const runs: LoopRun[] = [
+    await timeLoop(
+      `tracking loop (detect every ${redetectEvery} or when lost)`,
+      frames,
+      async (frame) => {
+        const result = await tracker.process(frame);
+        trackedStages.push(result.timingsMs);
+        return { totalMs: result.timingsMs.total, ready: result.ready, detected: result.detected };
+      },
+    ),
+    await timeLoop('engine, detector on every frame', frames, async (frame) => {
+      const result = await engine.processFrame(frame);
+      return { totalMs: result.timingsMs.total, ready: result.ok, detected: true };
+    }),
+    await timeLoop('face-api reference (SSD + landmarks + descriptor)', frames, async (frame) => {
+      const elapsed = await referenceUsage(parts.runtime.faceapi, frame);
+      return { totalMs: elapsed, ready: true, detected: true };
+    }),
+  ];
   printVideo(runs, frames, trackedStages);
   return runs;
+}
+
+/** One pass of a loop over the frames: per-frame time, decision-ready frames, detector runs, wall time. */
+async function timeLoop(
+  label: string,
+  frames: readonly RgbImage[],
+  step: (frame: RgbImage) => Promise<{ totalMs: number; ready: boolean; detected: boolean }>,
+): Promise<LoopRun> {
+  const run: LoopRun = { label, perFrame: [], ready: [], wallMs: 0, detections: 0 };
+  const start = performance.now();
+  for (const frame of frames) {
+    const result = await step(frame);
+    run.perFrame.push(result.totalMs);
+    if (result.ready) run.ready.push(result.totalMs);
+    if (result.detected) run.detections += 1;
+  }
+  run.wallMs = performance.now() - start;
+  return run;
 }
 
 function printVideo(
