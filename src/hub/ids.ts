@@ -1,7 +1,8 @@
 // Hub-chosen identifiers: a readable prefix, the creation time, and 80 random bits. Unguessable, and
 // time-ordered so new rows land at the right edge of the id indexes instead of on random pages
-// (profiled: random ids made every commit write a fresh index page per row).
-import { randomBytes } from 'node:crypto';
+// (profiled: random ids made every commit write a fresh index page per row). Also member numbers.
+import { randomBytes, randomInt } from 'node:crypto';
+import { memberNumberFromPayload } from '../shared/member-number.ts';
 
 export type IdPrefix =
   'hold' | 'acc' | 'cli' | 'stl' | 'rfd' | 'trf' | 'lim' | 'per' | 'tpl' | 'ksk';
@@ -45,4 +46,12 @@ function randomPart(): string {
 
 export function newId(prefix: IdPrefix, nowMs: number = Date.now()): string {
   return `${prefix}_${timePart(nowMs)}${randomPart()}`;
+}
+
+/**
+ * A random member number (9 x 10^8 possible): random rather than sequential so that one number says
+ * nothing about the next. The caller checks it was never issued before (numbers are never reused).
+ */
+export function newMemberNumber(): string {
+  return memberNumberFromPayload(String(randomInt(100_000_000, 1_000_000_000)));
 }

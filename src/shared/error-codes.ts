@@ -29,6 +29,7 @@ export const errorStatus = {
   pin_incorrect: 422,
   pin_locked: 423,
   pin_rejected: 422,
+  face_required: 422,
   liveness_failed: 422,
   probe_invalid: 400,
   probe_stale: 422,

@@ -2,6 +2,7 @@
 // the OpenAPI document is generated from them, and clients (kiosk, tests, benchmark) share the types.
 import { z } from 'zod';
 import * as L from './limits.ts';
+import { isMemberNumber } from './member-number.ts';
 
 const text = (max: number) => z.string().min(1).max(max);
 
@@ -264,6 +265,9 @@ export const personSchema = z.object({
   idDocument: z.object({ type: z.string(), verifiedBy: z.string() }),
   templates: z.number().int(),
   createdAt: z.string(),
+  memberNumber: z.string().meta({
+    description: 'extension: the hub-assigned member number for the PIN fallback at a till',
+  }),
 });
 export type PersonView = z.infer<typeof personSchema>;
 
@@ -332,6 +336,31 @@ export const authorizationSchema = z.object({
   authorization: z.string(),
   authorizationExpiresAt: z.string(),
 });
+
+/** Extension: 10 digits, the first not 0, the last a Damm check digit (src/shared/member-number.ts). */
+export const memberNumberSchema = z
+  .string()
+  .regex(/^[1-9]\d{9}$/, 'member number: 10 digits, the first not 0')
+  .refine(isMemberNumber, 'member number: the check digit does not match')
+  .meta({ description: '10 digits, the first not 0, the last a Damm check digit' });
+
+/** Extension: the PIN fallback when the face fails; the PIN is sealed for `member:<memberNumber>`. */
+export const pinAuthorizationRequest = z.strictObject({
+  memberNumber: memberNumberSchema,
+  sealedPin: base64Schema.max(1024),
+  payee: accountIdSchema,
+  amount: amountSchema,
+});
+export type PinAuthorizationRequest = z.infer<typeof pinAuthorizationRequest>;
+export const pinAuthorizationSchema = z.object({
+  authorization: z.string(),
+  authorizationExpiresAt: z.string(),
+  payer: z.string().meta({ description: "the person's account the authorization debits" }),
+  personId: z.string(),
+  displayNameMasked: z.string(),
+});
+export type PinAuthorization = z.infer<typeof pinAuthorizationSchema>;
+
 export const hubKeySchema = z.object({ publicKey: z.string() });
 
 // ---- Kiosk devices (extension) ----------------------------------------------------------------

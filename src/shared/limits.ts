@@ -47,6 +47,12 @@ export const identifyCandidatesK = 5;
 export const adultAgeYears = 18;
 /** Target: a stranger is taken for an enrolled person at most once in this many payments. */
 export const falsePaymentRateMax = 1e-5;
+/** Member number + PIN without a face is one factor: above this amount (JPY) the face is required. */
+export const pinOnlyAmountMax = 10_000;
+/** Unknown member numbers whose wrong PINs are counted like a person's, so they look alike. */
+export const unknownMemberNumbersRememberedMax = 100_000;
+/** Random draws for an unused member number (9 x 10^8 of them) before enrolment is refused. */
+export const memberNumberDrawsMax = 100;
 
 // Liveness.
 export const padImageSideMinPixels = 32;

@@ -38,6 +38,7 @@ describe('migrations', () => {
         'audit_log',
         'standing_limits',
         'kiosks',
+        'member_numbers',
       ]),
     );
     expect(migrate(db)).toEqual({ from: migrations.length, to: migrations.length });

@@ -2,6 +2,7 @@
 // so the published contract and the running code cannot drift apart.
 import { z } from 'zod';
 import * as api from '../../shared/hub-api.ts';
+import { pinOnlyAmountMax } from '../../shared/limits.ts';
 
 type Schema = z.ZodType;
 
@@ -203,6 +204,16 @@ function identityPaths(): Record<string, unknown> {
         summary: "Verify the identified payer's sealed PIN (merchant)",
         body: api.verifyPinRequest,
         response: api.authorizationSchema,
+        status: 200,
+      }),
+    },
+    '/v1/pin-authorizations': {
+      post: operation({
+        summary:
+          'Extension: the PIN fallback when the face fails (merchant): member number + PIN sealed for ' +
+          `"member:<memberNumber>" -> a single-use authorization; children and amounts over ${pinOnlyAmountMax} JPY need the face`,
+        body: api.pinAuthorizationRequest,
+        response: api.pinAuthorizationSchema,
         status: 200,
       }),
     },

@@ -7,9 +7,11 @@ import {
   identificationMemoryMs,
   identificationsRememberedMax,
   identifyCandidatesK,
+  memberNumberDrawsMax,
   paymentAuthorizationLifetimeMs,
   pinAttemptsMax,
   templatesPerPersonMax,
+  unknownMemberNumbersRememberedMax,
 } from '../../shared/limits.ts';
 import type { Yen } from '../../shared/money.ts';
 import type { CreatePersonRequest, IdentifyRequest } from '../../shared/hub-api.ts';
@@ -30,7 +32,7 @@ import type { KioskRecord } from '../storage/kiosk-records.ts';
 import type { Clock } from '../clock.ts';
 import { refuse } from '../errors.ts';
 import { fromBase64 } from './base64.ts';
-import { newId } from '../ids.ts';
+import { newId, newMemberNumber } from '../ids.ts';
 import type { AgeVerifier, PaymentAuthorizations } from '../ledger/ledger.ts';
 import { faceAloneSuffices, type IdentityCalibration } from './calibration.ts';
 import { rekeyTemplates } from './rekey.ts';
@@ -41,6 +43,20 @@ export interface IdentityOptions {
   /** Amounts at or above this always need the PIN as well as the face. */
   stepUpAmount: number;
 }
+
+/** What a member number + PIN came to, for the route to answer (the PIN fallback, extension). */
+export type PinOnlyOutcome =
+  | { kind: 'locked' }
+  | { kind: 'incorrect'; attemptsLeft: number }
+  | { kind: 'face_required' }
+  | {
+      kind: 'authorized';
+      authorization: string;
+      authorizationExpiresAt: string;
+      payer: string;
+      personId: string;
+      displayNameMasked: string;
+    };
 
 interface Identification {
   clientId: string;
@@ -59,6 +75,8 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
   private readonly replayGuard = new ReplayGuard();
   private readonly pins = new PinWorkerPool();
   private readonly identifications = new Map<string, Identification>();
+  /** Wrong-PIN counts of member numbers nobody holds, kept like a person's (see pinOnlyUnknown). */
+  private readonly unknownMemberFailures = new Map<string, number>();
   private keyId: string;
   private transformKey: Uint8Array;
 
@@ -243,6 +261,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     }
     const person: PersonRecord = {
       id: newId('per'),
+      memberNumber: await unusedMemberNumber(tx),
       displayName: request.displayName,
       dateOfBirth: request.dateOfBirth,
       accountId: request.accountId,
@@ -436,18 +455,22 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     };
   }
 
-  /** Argon2id outside the transaction; the verdict and the failure count inside it. */
-  async checkPin(
-    personVerifier: string | null,
-    sealedPin: string,
-    personId: string,
-  ): Promise<boolean> {
+  /**
+   * Argon2id outside the transaction; the verdict and the failure count inside it. The PIN must be
+   * sealed for `purpose` (`verify:<personId>` after a face, `member:<memberNumber>` without one);
+   * `verifier: null` (nobody holds that member number) runs the same work and never matches.
+   */
+  async checkPin(options: {
+    verifier: string | null;
+    sealedPin: string;
+    purpose: string;
+  }): Promise<boolean> {
     const opened = openPin({
-      sealed: fromBase64(sealedPin),
+      sealed: fromBase64(options.sealedPin),
       hubKeyPair: this.keys.hubBox,
       replayGuard: this.replayGuard,
       nowMs: this.clock.now(),
-      purpose: `verify:${personId}`,
+      purpose: options.purpose,
     });
     if (!opened.ok) envelopeRefusal(opened.error.code, opened.error.message);
     try {
@@ -455,7 +478,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
         pins.verify({
           pin: opened.value.pin,
           pepper: this.keys.pinPepper,
-          verifier: personVerifier,
+          verifier: options.verifier,
         }),
       );
     } finally {
@@ -501,6 +524,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     caller: ClientRecord,
     personId: string,
     matched: boolean,
+    via: 'face' | 'member_number' = 'face',
   ): Promise<{ locked: boolean; attemptsLeft: number }> {
     const person = await tx.getPerson(personId);
     assert(person !== undefined, 'person checked before');
@@ -513,10 +537,88 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
         kind: 'person.pin_failed',
         subject: personId,
         actor: caller.id,
-        data: { failures },
+        data: via === 'face' ? { failures } : { failures, via },
       });
     }
     return { locked: false, attemptsLeft: pinAttemptsMax - failures };
+  }
+
+  // ---- the PIN fallback: member number + PIN, no face (extension) ----------------------------
+
+  /**
+   * Inside the transaction, after checkPin: counts the try on the person's one PIN counter (shared
+   * with verify-pin), and only once the PIN is right says that a child's account needs the face, so
+   * a till without the PIN cannot tell a child's member number from any other.
+   */
+  async pinOnly(
+    tx: StoreTx,
+    caller: ClientRecord,
+    request: { personId: string; matched: boolean; payee: string; amount: number },
+  ): Promise<PinOnlyOutcome> {
+    const state = await this.recordPinResult(
+      tx,
+      caller,
+      request.personId,
+      request.matched,
+      'member_number',
+    );
+    if (state.locked) return { kind: 'locked' };
+    if (!request.matched) return { kind: 'incorrect', attemptsLeft: state.attemptsLeft };
+    const person = await tx.getPerson(request.personId);
+    assert(person !== undefined, 'person checked by recordPinResult');
+    const at = this.clock.now();
+    const child = isChild(person.dateOfBirth, at);
+    await tx.appendAudit({
+      at,
+      kind: child ? 'person.pin_only_refused' : 'person.pin_only_authorized',
+      subject: person.id,
+      actor: caller.id,
+      data: child
+        ? { payee: request.payee, amount: request.amount, reason: 'child' }
+        : { payee: request.payee, amount: request.amount },
+    });
+    if (child) return { kind: 'face_required' };
+    const issued = await this.issueAuthorization(tx, caller, person, request.payee, request.amount);
+    return {
+      kind: 'authorized',
+      ...issued,
+      payer: person.accountId,
+      personId: person.id,
+      displayNameMasked: maskDisplayName(person.displayName),
+    };
+  }
+
+  /** A member number nobody holds is locked after the same wrong tries as a person's would be. */
+  unknownMemberLocked(memberNumber: string): boolean {
+    return (this.unknownMemberFailures.get(memberNumber) ?? 0) >= pinAttemptsMax;
+  }
+
+  /**
+   * A try on a member number nobody holds (never issued, or erased): audited without the number, and
+   * counted in memory like a person's wrong PIN, so the answers (attemptsLeft 2, 1, 0, then locked)
+   * are those of a real member with a wrong PIN. Call after checkPin ran the same Argon2id work.
+   */
+  async pinOnlyUnknown(
+    tx: StoreTx,
+    caller: ClientRecord,
+    memberNumber: string,
+  ): Promise<PinOnlyOutcome> {
+    await tx.appendAudit({
+      at: this.clock.now(),
+      kind: 'identity.member_number_unknown',
+      subject: '-',
+      actor: caller.id,
+      data: {},
+    });
+    const before = this.unknownMemberFailures.get(memberNumber) ?? 0;
+    if (before >= pinAttemptsMax) return { kind: 'locked' };
+    if (this.unknownMemberFailures.size >= unknownMemberNumbersRememberedMax) {
+      const oldest = this.unknownMemberFailures.keys().next().value;
+      if (oldest !== undefined) this.unknownMemberFailures.delete(oldest);
+    }
+    this.unknownMemberFailures.delete(memberNumber);
+    this.unknownMemberFailures.set(memberNumber, before + 1);
+    return { kind: 'incorrect', attemptsLeft: pinAttemptsMax - (before + 1) };
   }
 
   async issueAuthorization(
@@ -540,7 +642,12 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       createdBy: caller.id,
       createdAt: at,
     });
-    return { authorization: token, authorizationExpiresAt: new Date(expiresAt).toISOString() };
+    // Extension: the account the authorization debits, so the till can name the hold's payer.
+    return {
+      authorization: token,
+      authorizationExpiresAt: new Date(expiresAt).toISOString(),
+      payer: person.accountId,
+    };
   }
 
   // ---- hooks the ledger calls ---------------------------------------------------------------
@@ -628,6 +735,15 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     this.identifications.delete(identification.clientId);
     this.identifications.set(identification.clientId, identification);
   }
+}
+
+/** A random member number never issued before (erased persons' numbers stay retired). */
+async function unusedMemberNumber(tx: StoreTx): Promise<string> {
+  for (let draw = 0; draw < memberNumberDrawsMax; draw++) {
+    const number = newMemberNumber();
+    if (!(await tx.isMemberNumberIssued(number))) return number;
+  }
+  refuse('unavailable', 'no unused member number found; the number space is nearly full');
 }
 
 function cosine(a: Float32Array, b: Float32Array): number {

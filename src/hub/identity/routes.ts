@@ -1,17 +1,21 @@
-// The Identity section of API.md over HTTP: hub key, persons, templates, erasure, identify,
-// verify-pin, and the officer's PIN unlock (extension). Roles are checked here, rules in the service.
+// The Identity section of API.md over HTTP: hub key, persons, templates, erasure, identify, verify-pin,
+// and extensions (PIN unlock, member number + PIN). Roles are checked here, rules in the service.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import * as api from '../../shared/hub-api.ts';
 import { refuse } from '../errors.ts';
-import { pinAttemptsMax, pinChecksPerSecondPerClient } from '../../shared/limits.ts';
+import {
+  pinAttemptsMax,
+  pinChecksPerSecondPerClient,
+  pinOnlyAmountMax,
+} from '../../shared/limits.ts';
 import { RateLimiter } from '../http/rate-limit.ts';
-import type { HubContext } from '../http/context.ts';
+import type { HubContext, Reply } from '../http/context.ts';
 import { send } from '../http/context.ts';
 import type { ClientRecord } from '../storage/records.ts';
 import type { PersonRecord } from '../storage/identity-records.ts';
 import { isoTime } from '../clock.ts';
-import type { IdentityService } from './identity.ts';
+import type { IdentityService, PinOnlyOutcome } from './identity.ts';
 import { isChild, maskDisplayName } from './people.ts';
 import { join } from 'node:path';
 import { commitNextTransformKey, prepareNextTransformKey } from './rekey.ts';
@@ -30,6 +34,7 @@ function personView(person: PersonRecord, templates: number, now: number): api.P
     idDocument: { type: person.idDocument.type, verifiedBy: person.idDocument.verifiedBy },
     templates,
     createdAt: isoTime(person.createdAt),
+    memberNumber: person.memberNumber,
   };
 }
 
@@ -152,22 +157,15 @@ export function registerIdentityRoutes(
     if (!pinChecks.take(caller.id)) refuse('rate_limited', 'one PIN check a second per till');
     if (person.pinFailures >= pinAttemptsMax)
       refuse('pin_locked', 'the PIN is locked; staff must check an ID to unlock it');
-    const matched = await service().checkPin(person.pinVerifier, body.sealedPin, person.id);
+    const matched = await service().checkPin({
+      verifier: person.pinVerifier,
+      sealedPin: body.sealedPin,
+      purpose: `verify:${person.id}`,
+    });
     const result = await hub.write(async (tx) => {
       const state = await service().recordPinResult(tx, caller, person.id, matched);
       if (state.locked) return { status: 423, body: lockedBody };
-      if (!matched) {
-        return {
-          status: 422,
-          body: {
-            error: {
-              code: 'pin_incorrect',
-              message: 'the PIN is not correct',
-              attemptsLeft: state.attemptsLeft,
-            },
-          },
-        };
-      }
+      if (!matched) return incorrectReply(state.attemptsLeft);
       const fresh = await tx.getPerson(person.id);
       if (fresh === undefined) refuse('not_found', `person ${person.id} not found`);
       return {
@@ -178,8 +176,79 @@ export function registerIdentityRoutes(
     if (matched) service().forgetIdentification(caller);
     return send(reply, result);
   });
+
+  // Extension: the PIN fallback when the face fails. The same till scope, per-till rate limit (one
+  // bucket with verify-pin), Argon2id pool and try counter as verify-pin; not idempotent, like it.
+  app.post('/v1/pin-authorizations', async (request, reply) => {
+    const caller = await hub.authenticate(request, ['merchant', 'admin']);
+    const body = hub.parse(api.pinAuthorizationRequest, request.body);
+    requirePayee(caller, body.payee);
+    if (body.amount > pinOnlyAmountMax)
+      refuse('face_required', `a PIN alone pays at most ${pinOnlyAmountMax} JPY; pay by face`);
+    if (!pinChecks.take(caller.id)) refuse('rate_limited', 'one PIN check a second per till');
+    const person = await hub.store.reader.findPersonByMemberNumber(body.memberNumber);
+    const locked =
+      person === undefined
+        ? service().unknownMemberLocked(body.memberNumber)
+        : person.pinFailures >= pinAttemptsMax;
+    if (locked) refuse('pin_locked', 'the PIN is locked; staff must check an ID to unlock it');
+    // An unknown number runs the same envelope check and Argon2id work as a known one.
+    const matched = await service().checkPin({
+      verifier: person?.pinVerifier ?? null,
+      sealedPin: body.sealedPin,
+      purpose: `member:${body.memberNumber}`,
+    });
+    const result = await hub.write(async (tx) => {
+      const current = person === undefined ? undefined : await tx.getPerson(person.id);
+      const outcome =
+        current === undefined
+          ? await service().pinOnlyUnknown(tx, caller, body.memberNumber)
+          : await service().pinOnly(tx, caller, {
+              personId: current.id,
+              matched,
+              payee: body.payee,
+              amount: body.amount,
+            });
+      return pinOnlyReply(outcome);
+    });
+    return send(reply, result);
+  });
 }
 
 const lockedBody = {
   error: { code: 'pin_locked', message: 'the PIN is locked; staff must check an ID to unlock it' },
 };
+
+function incorrectReply(attemptsLeft: number): Reply {
+  return {
+    status: 422,
+    body: { error: { code: 'pin_incorrect', message: 'the PIN is not correct', attemptsLeft } },
+  };
+}
+
+function pinOnlyReply(outcome: PinOnlyOutcome): Reply {
+  switch (outcome.kind) {
+    case 'locked':
+      return { status: 423, body: lockedBody };
+    case 'incorrect':
+      return incorrectReply(outcome.attemptsLeft);
+    case 'face_required':
+      return {
+        status: 422,
+        body: {
+          error: { code: 'face_required', message: "a child's account pays by face and PIN" },
+        },
+      };
+    case 'authorized':
+      return {
+        status: 200,
+        body: {
+          authorization: outcome.authorization,
+          authorizationExpiresAt: outcome.authorizationExpiresAt,
+          payer: outcome.payer,
+          personId: outcome.personId,
+          displayNameMasked: outcome.displayNameMasked,
+        },
+      };
+  }
+}

@@ -14,6 +14,8 @@ export interface PersonRecord {
   /** Argon2id verifier string; never the PIN. */
   pinVerifier: string;
   pinFailures: number;
+  /** Hub-assigned, 10 digits with a Damm check digit; never issued twice, even after erasure. */
+  memberNumber: string;
   createdBy: string;
   createdAt: number;
 }

@@ -62,6 +62,7 @@ export interface IdentityReader {
   getPerson(id: string): Promise<PersonRecord | undefined>;
   findPersonByAccount(accountId: string): Promise<PersonRecord | undefined>;
   findPersonByDocument(numberHash: string): Promise<PersonRecord | undefined>;
+  findPersonByMemberNumber(memberNumber: string): Promise<PersonRecord | undefined>;
   listTemplates(afterId: string, limit: number): Promise<TemplateRecord[]>;
   countTemplates(personId: string): Promise<number>;
 }
@@ -80,6 +81,9 @@ export interface StoreTx extends StoreReader, IdentityReader, KioskReader {
   insertKiosk(kiosk: KioskRecord): Promise<void>;
   /** Marks an active kiosk revoked; the row stays. */
   revokeKiosk(id: string, at: number, by: string): Promise<void>;
+  /** Whether the member number was ever issued, to a person living or erased. */
+  isMemberNumberIssued(memberNumber: string): Promise<boolean>;
+  /** Records the person's member number as issued for good, then inserts the person. */
   insertPerson(person: PersonRecord): Promise<void>;
   /** Sets the PIN failure count (after a verification, or an officer's unlock). */
   setPinFailures(personId: string, failures: number): Promise<void>;

@@ -1,4 +1,6 @@
 // Row <-> record mapping for persons, templates and payment authorizations in SQLite.
+import { assert } from '../../../shared/assert.ts';
+import { isMemberNumber } from '../../../shared/member-number.ts';
 import { yen } from '../../../shared/money.ts';
 import type {
   PaymentAuthorizationRecord,
@@ -18,11 +20,18 @@ export interface PersonRow {
   require_pin: number;
   pin_verifier: string;
   pin_failures: number;
+  /** NULL only before migration 6 assigned it; a trigger refuses NULL on every later write. */
+  member_number: string | null;
   created_by: string;
   created_at: number;
 }
 
 export function personFromRow(row: PersonRow): PersonRecord {
+  const memberNumber = row.member_number;
+  assert(
+    memberNumber !== null && isMemberNumber(memberNumber),
+    `person ${row.id} has a valid member number`,
+  );
   return {
     id: row.id,
     displayName: row.display_name,
@@ -37,6 +46,7 @@ export function personFromRow(row: PersonRow): PersonRecord {
     requirePin: row.require_pin === 1,
     pinVerifier: row.pin_verifier,
     pinFailures: row.pin_failures,
+    memberNumber,
     createdBy: row.created_by,
     createdAt: row.created_at,
   };
@@ -55,6 +65,7 @@ export function personToParams(person: PersonRecord): Record<string, unknown> {
     require_pin: person.requirePin ? 1 : 0,
     pin_verifier: person.pinVerifier,
     pin_failures: person.pinFailures,
+    member_number: person.memberNumber,
     created_by: person.createdBy,
     created_at: person.createdAt,
   };

@@ -1,6 +1,9 @@
 // The SQLite schema as an ordered list of migrations; PRAGMA user_version records how many ran.
 // A database written by a newer hub (user_version beyond this list) is refused, never guessed at.
 import type Database from 'better-sqlite3';
+import { assert } from '../../../shared/assert.ts';
+import { memberNumberDrawsMax } from '../../../shared/limits.ts';
+import { newMemberNumber } from '../../ids.ts';
 import { issuerAccountId } from '../records.ts';
 
 export const migrations: ReadonlyArray<(db: Database.Database) => void> = [
@@ -201,6 +204,53 @@ export const migrations: ReadonlyArray<(db: Database.Database) => void> = [
       CREATE INDEX kiosks_client ON kiosks (client_id);
       CREATE TRIGGER kiosks_no_delete BEFORE DELETE ON kiosks
         BEGIN SELECT RAISE(ABORT, 'kiosks are revoked, never deleted'); END;
+    `);
+  },
+  function v6MemberNumbers(db) {
+    // Every member number ever issued stays in member_numbers (erasure deletes the person, not the
+    // number), so a number is never given to a second person. ADD COLUMN cannot be NOT NULL without a
+    // default: the triggers refuse NULL on every write, and existing persons get a number right here.
+    db.exec(`
+      CREATE TABLE member_numbers (
+        member_number TEXT PRIMARY KEY
+          CHECK (member_number GLOB '[1-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]'),
+        issued_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TRIGGER member_numbers_no_update BEFORE UPDATE ON member_numbers
+        BEGIN SELECT RAISE(ABORT, 'member numbers are never changed'); END;
+      CREATE TRIGGER member_numbers_no_delete BEFORE DELETE ON member_numbers
+        BEGIN SELECT RAISE(ABORT, 'member numbers are never reused'); END;
+      ALTER TABLE persons ADD COLUMN member_number TEXT REFERENCES member_numbers (member_number);
+    `);
+    const issued = db.prepare<[string]>('SELECT 1 FROM member_numbers WHERE member_number = ?');
+    const issue = db.prepare<[string, number]>(
+      'INSERT INTO member_numbers (member_number, issued_at) VALUES (?, ?)',
+    );
+    const assign = db.prepare<[string, string]>(
+      'UPDATE persons SET member_number = ? WHERE id = ? AND member_number IS NULL',
+    );
+    const persons = db
+      .prepare<[], { id: string; created_at: number }>(
+        'SELECT id, created_at FROM persons ORDER BY created_at, id',
+      )
+      .all();
+    for (const person of persons) {
+      let number = newMemberNumber();
+      for (let draw = 1; issued.get(number) !== undefined; draw++) {
+        assert(draw < memberNumberDrawsMax, 'an unused member number within the draws');
+        number = newMemberNumber();
+      }
+      issue.run(number, person.created_at);
+      assert(assign.run(number, person.id).changes === 1, `person ${person.id} gets one number`);
+    }
+    db.exec(`
+      CREATE UNIQUE INDEX persons_member_number ON persons (member_number);
+      CREATE TRIGGER persons_member_number_insert BEFORE INSERT ON persons
+        WHEN NEW.member_number IS NULL
+        BEGIN SELECT RAISE(ABORT, 'a person has a member number'); END;
+      CREATE TRIGGER persons_member_number_update BEFORE UPDATE OF member_number ON persons
+        WHEN NEW.member_number IS NOT OLD.member_number
+        BEGIN SELECT RAISE(ABORT, 'a member number is never changed'); END;
     `);
   },
 ];

@@ -99,6 +99,9 @@ class SqliteReads implements StoreReader, IdentityReader, KioskReader {
       personByDocument: db.prepare<[string], PersonRow>(
         'SELECT * FROM persons WHERE id_document_number_hash = ?',
       ),
+      personByMemberNumber: db.prepare<[string], PersonRow>(
+        'SELECT * FROM persons WHERE member_number = ?',
+      ),
       templates: db.prepare<[string, number], TemplateRow>(
         'SELECT * FROM templates WHERE id > ? ORDER BY id LIMIT ?',
       ),
@@ -138,6 +141,10 @@ class SqliteReads implements StoreReader, IdentityReader, KioskReader {
   }
   async findPersonByDocument(numberHash: string): Promise<PersonRecord | undefined> {
     const row = this.q.personByDocument.get(numberHash);
+    return row === undefined ? undefined : personFromRow(row);
+  }
+  async findPersonByMemberNumber(memberNumber: string): Promise<PersonRecord | undefined> {
+    const row = this.q.personByMemberNumber.get(memberNumber);
     return row === undefined ? undefined : personFromRow(row);
   }
   async listTemplates(afterId: string, limit: number): Promise<TemplateRecord[]> {
@@ -282,13 +289,19 @@ class SqliteTx extends SqliteReads implements StoreTx {
         `SELECT * FROM standing_limits WHERE payer = ? AND payee = ? AND expires_at > ?
          ORDER BY created_at DESC LIMIT 1`,
       ),
+      memberNumberIssued: db.prepare<[string], { n: number }>(
+        'SELECT 1 AS n FROM member_numbers WHERE member_number = ?',
+      ),
+      issueMemberNumber: db.prepare<[string, number]>(
+        'INSERT INTO member_numbers (member_number, issued_at) VALUES (?, ?)',
+      ),
       insertPerson: db.prepare(
         `INSERT INTO persons (id, display_name, date_of_birth, account_id, id_document_type,
            id_document_number_hash, id_document_verified_by, guardian_person_id, require_pin, pin_verifier,
-           pin_failures, created_by, created_at)
+           pin_failures, member_number, created_by, created_at)
          VALUES (@id, @display_name, @date_of_birth, @account_id, @id_document_type, @id_document_number_hash,
            @id_document_verified_by, @guardian_person_id, @require_pin, @pin_verifier, @pin_failures,
-           @created_by, @created_at)`,
+           @member_number, @created_by, @created_at)`,
       ),
       setPinFailures: db.prepare<[number, string]>(
         'UPDATE persons SET pin_failures = ? WHERE id = ?',
@@ -351,7 +364,11 @@ class SqliteTx extends SqliteReads implements StoreTx {
     };
   }
 
+  async isMemberNumberIssued(memberNumber: string): Promise<boolean> {
+    return this.w.memberNumberIssued.get(memberNumber) !== undefined;
+  }
   async insertPerson(person: PersonRecord): Promise<void> {
+    this.w.issueMemberNumber.run(person.memberNumber, person.createdAt);
     this.w.insertPerson.run(personToParams(person));
   }
   async setPinFailures(personId: string, failures: number): Promise<void> {
