@@ -42,10 +42,11 @@ export const appSchemePrivileges = {
  * - connect-src 'self': the renderer fetches models and .wasm from its own origin and talks to the kiosk
  *   service through the preload (Electron) or a WebSocket to its own host and port (web shell; CSP3 'self'
  *   covers ws: to the same host). Nothing else: no face data can be posted anywhere.
- * - img-src 'self' data: blob:: Vite inlines images under 4 KiB as data: URLs; blob: shows images the page
- *   made itself (a captured frame, canvas.toBlob) without a round trip.
- * - media-src 'self': the camera preview is `video.srcObject = stream`, which CSP does not govern; 'self'
- *   leaves room for shipped sounds. No mediastream: or blob: URLs are needed (checked in Chromium).
+ * - img-src 'self' data: blob:: data: for icons written into CSS as data: SVG (images cannot run code);
+ *   blob: shows images the page made itself (a captured frame, canvas.toBlob) without a round trip.
+ * - media-src 'self': the camera preview is `video.srcObject = stream`, which CSP does not govern
+ *   (test/main/csp-chromium.test.ts plays the fake camera under this policy); 'self' leaves room for
+ *   shipped sounds. No mediastream: or blob: media URLs are needed.
  * - style-src 'self': Vite emits CSS files; React's style props go through the CSSOM, which CSP allows.
  *   No inline <style> or style="" markup (CSS-in-JS that injects <style> would be refused).
  * - font-src 'self': fonts ship with the app; no font CDN.
