@@ -8,6 +8,8 @@ import type * as FaceApi from '@vladmandic/face-api';
 import * as faceapiBrowser from '@vladmandic/face-api/dist/face-api.esm-nobundle.js';
 import { EngineStartupError } from './errors.ts';
 import { assertSharedEngine } from './faceapi-bridge.ts';
+import { pageBaseUrl } from './page-url.dom.ts';
+import { useWorkerEnvironment } from './faceapi-worker-env.dom.ts';
 
 export type BrowserBackendName = 'webgl' | 'wasm';
 
@@ -58,6 +60,7 @@ async function chooseRuntime(
 ): Promise<BrowserFaceApiRuntime> {
   const faceapi = faceapiBrowser as unknown as typeof FaceApi;
   assertSharedEngine(faceapi, tf.engine());
+  useWorkerEnvironment(faceapi);
   // Set before any backend starts: the wasm backend reads the paths when it initialises.
   setWasmPaths(wasmBaseUrl);
   const webgl = await tryWebgl(policy);
@@ -131,7 +134,7 @@ async function activate(name: BrowserBackendName, where: string): Promise<void> 
 }
 
 function absoluteFolderUrl(base: string): string {
-  const url = new URL(base, document.baseURI).href;
+  const url = new URL(base, pageBaseUrl()).href;
   if (!url.endsWith('/')) {
     throw new EngineStartupError('backend_unavailable', `wasm folder URL ${url} must end with '/'`);
   }

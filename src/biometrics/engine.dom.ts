@@ -6,6 +6,13 @@ import type { FaceEngineOptions } from './engine.ts';
 import { defaultFaceEngineOptions, FaceEngine } from './engine.ts';
 import type { BrowserEngineUrls } from './engine-load.dom.ts';
 import { loadFacePartsInBrowser } from './engine-load.dom.ts';
+import type { TrackerOptions } from './face-tracker.ts';
+import { defaultTrackerOptions, FaceTracker } from './face-tracker.ts';
+import { padTextureEntry } from './liveness/pad-texture.entry.ts';
+import type { PassiveTextureDetector } from './liveness/passive-texture.ts';
+import { createPassiveTextureDetector, parsePadTextureModel } from './liveness/passive-texture.ts';
+import type { ModelManifest } from './model-manifest.ts';
+import { fetchVerifiedFile, modelFolder } from './model-store.dom.ts';
 
 export interface CreateBrowserFaceEngineOptions extends BrowserEngineUrls {
   engine?: FaceEngineOptions;
@@ -34,4 +41,27 @@ export async function startFaceEngineInBrowser(
   );
   const { backend, fallbackReason, webglRenderer } = runtime;
   return { engine, runtime: { backend, fallbackReason, webglRenderer } };
+}
+
+/** The kiosk's tracking loop in a page or Web Worker, on the same verified models. */
+export async function startFaceTrackerInBrowser(
+  options: CreateBrowserFaceEngineOptions & { tracker?: TrackerOptions },
+): Promise<{ tracker: FaceTracker; runtime: BrowserFaceEngine['runtime'] }> {
+  const { runtime, models } = await loadFacePartsInBrowser(options);
+  const tracker = new FaceTracker(
+    { faceapi: runtime.faceapi, models, backend: runtime.backend },
+    options.engine ?? defaultFaceEngineOptions,
+    options.tracker ?? defaultTrackerOptions,
+  );
+  const { backend, fallbackReason, webglRenderer } = runtime;
+  return { tracker, runtime: { backend, fallbackReason, webglRenderer } };
+}
+
+/** The passive texture detector fetched from the models folder and verified before it may score. */
+export async function loadPassiveTextureInBrowser(
+  modelsBaseUrl: string,
+): Promise<PassiveTextureDetector> {
+  const manifest: ModelManifest = { version: 1, models: [padTextureEntry] };
+  const bytes = await fetchVerifiedFile(modelFolder(modelsBaseUrl), manifest, padTextureEntry.file);
+  return createPassiveTextureDetector(await parsePadTextureModel(bytes, padTextureEntry));
 }

@@ -7,6 +7,7 @@ import type { ModelManifest } from './model-manifest.ts';
 import { manifestEntry, parseModelManifest, verifyModelBytes } from './model-manifest.ts';
 import type { ModelName } from './model-files.ts';
 import { modelManifestFileName, modelSource, modelSourceFiles } from './model-files.ts';
+import { pageBaseUrl } from './page-url.dom.ts';
 
 /** The manifest is small; anything larger is not ours. */
 const manifestBytesMax = 262_144;
@@ -17,7 +18,7 @@ export interface ModelFolder {
 }
 
 export function modelFolder(baseUrl: string): ModelFolder {
-  const url = new URL(baseUrl, document.baseURI).href;
+  const url = new URL(baseUrl, pageBaseUrl()).href;
   if (!url.endsWith('/')) {
     throw new EngineStartupError('model_missing', `models folder URL ${url} must end with '/'`);
   }

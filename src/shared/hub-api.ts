@@ -275,6 +275,7 @@ export const addTemplatesRequest = z.strictObject({
   modelId: text(128),
   sealedTemplates: z.array(base64Schema.max(4096)).min(1).max(L.templatesPerPersonMax),
 });
+export type AddTemplatesRequest = z.infer<typeof addTemplatesRequest>;
 export const addedTemplatesSchema = z.object({
   personId: z.string(),
   templateIds: z.array(z.string()),
@@ -323,6 +324,8 @@ export const identifyResponseSchema = z.object({
   pinRequired: z.boolean(),
   authorization: z.string().optional(),
   authorizationExpiresAt: z.string().optional(),
+  /** Extension: the person account the authorization debits (the hold's payer). */
+  payer: z.string().optional(),
 });
 export type IdentifyResponse = z.infer<typeof identifyResponseSchema>;
 
@@ -332,9 +335,12 @@ export const verifyPinRequest = z.strictObject({
   payee: accountIdSchema,
   amount: amountSchema,
 });
+export type VerifyPinRequest = z.infer<typeof verifyPinRequest>;
 export const authorizationSchema = z.object({
   authorization: z.string(),
   authorizationExpiresAt: z.string(),
+  /** Extension: the person account the authorization debits (the hold's payer). */
+  payer: z.string(),
 });
 
 /** Extension: 10 digits, the first not 0, the last a Damm check digit (src/shared/member-number.ts). */
@@ -362,6 +368,7 @@ export const pinAuthorizationSchema = z.object({
 export type PinAuthorization = z.infer<typeof pinAuthorizationSchema>;
 
 export const hubKeySchema = z.object({ publicKey: z.string() });
+export const healthSchema = z.object({ status: z.literal('ok') });
 
 // ---- Kiosk devices (extension) ----------------------------------------------------------------
 

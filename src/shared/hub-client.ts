@@ -15,10 +15,17 @@ export class HubRequestError extends Error {
   }
 }
 
+/** The hub could not be reached (connection refused, reset, timed out): nothing is known of the request's fate. */
+export class HubUnreachableError extends Error {
+  override name = 'HubUnreachableError';
+}
+
 export interface HubClientOptions {
   baseUrl: string;
   token: string;
   fetch?: typeof fetch;
+  /** Per-request limit; past it the request counts as unreachable. */
+  timeoutMs?: number;
 }
 
 export class HubClient {
@@ -37,12 +44,21 @@ export class HubClient {
     const headers: Record<string, string> = { authorization: `Bearer ${this.options.token}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
-    const response = await this.fetchImpl(new URL(path, this.options.baseUrl), {
-      method,
-      headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetchImpl(new URL(path, this.options.baseUrl), {
+        method,
+        headers,
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 15_000),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      text = await response.text();
+    } catch (error) {
+      throw new HubUnreachableError(`${method} ${path}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
     const parsed: unknown = text === '' ? null : JSON.parse(text);
     if (!response.ok) {
       const error = api.errorSchema.safeParse(parsed);
@@ -97,6 +113,43 @@ export class HubClient {
     } = {},
   ) {
     return this.request(api.listOf(api.holdSchema), 'GET', `/v1/holds${toQuery(query)}`);
+  }
+  health() {
+    return this.request(api.healthSchema, 'GET', '/v1/health');
+  }
+  hubKey() {
+    return this.request(api.hubKeySchema, 'GET', '/v1/hub-key');
+  }
+  provisionTransformKey(kioskId: string, body: api.ProvisionTransformKeyRequest) {
+    return this.request(
+      api.provisionedTransformKeySchema,
+      'POST',
+      `/v1/kiosks/${encodeURIComponent(kioskId)}/transform-key`,
+      body,
+    );
+  }
+  identify(body: api.IdentifyRequest) {
+    return this.request(api.identifyResponseSchema, 'POST', '/v1/identify', body);
+  }
+  verifyPin(body: api.VerifyPinRequest) {
+    return this.request(api.authorizationSchema, 'POST', '/v1/verify-pin', body);
+  }
+  pinAuthorization(body: api.PinAuthorizationRequest) {
+    return this.request(api.pinAuthorizationSchema, 'POST', '/v1/pin-authorizations', body);
+  }
+  createPerson(body: api.CreatePersonRequest) {
+    return this.request(api.personSchema, 'POST', '/v1/persons', body);
+  }
+  addTemplates(personId: string, body: api.AddTemplatesRequest) {
+    return this.request(
+      api.addedTemplatesSchema,
+      'POST',
+      `/v1/persons/${encodeURIComponent(personId)}/templates`,
+      body,
+    );
+  }
+  registerKiosk(body: api.RegisterKioskRequest) {
+    return this.request(api.kioskSchema, 'POST', '/v1/admin/kiosks', body);
   }
   holdAction(
     id: string,

@@ -125,3 +125,30 @@ export const kiosksPerClientMax = 1_000;
 /** A signed provisioning request is fresh for as long as a sealed probe (probeAgeMsMax, probeFutureSkewMsMax). */
 export const kioskRequestAgeMsMax = probeAgeMsMax;
 export const kioskRequestFutureSkewMsMax = probeFutureSkewMsMax;
+
+// The kiosk app (kiosk service, web shell, renderer).
+/** The most a kiosk asks for in one payment (a shop counter, not a car dealer). */
+export const kioskPaymentAmountMax = 10_000_000;
+/** Camera frames waiting for the engine: a newer frame replaces a waiting one, frames never pile up. */
+export const frameQueueLengthMax = 1;
+/** The renderer's frame tick. */
+export const frameTickMs = 66;
+/** Longest side of a frame handed to the engine. */
+export const kioskFrameSideMaxPixels = 640;
+/** A WebSocket message of the kiosk API (a 128-d descriptor as JSON is about 3 KiB). */
+export const kioskMessageBytesMax = 65_536;
+export const kioskCallsInFlightMax = 8;
+/** A payment the shopper leaves alone is cancelled after this long. */
+export const kioskPaymentIdleMsMax = 120_000;
+/** The receipt stays on screen this long before the idle screen returns. */
+export const kioskReceiptScreenMs = 8_000;
+/** Wrong operator PINs in a row before the operator screen locks for operatorLockMs. */
+export const operatorPinAttemptsMax = 5;
+export const operatorLockMs = 300_000;
+export const operatorUnlockMs = 60_000;
+/** Till payment requests kept for the till to read back. */
+export const kioskPaymentsRememberedMax = 1_000;
+/** Face session: the longest it reads one shopper before refusing. */
+export const faceSessionTimeLimitMsMax = 30_000;
+/** Face session: frames of motion history kept (blinks, 3-D motion). */
+export const faceSessionWindowFramesMax = 120;

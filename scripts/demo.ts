@@ -1,0 +1,125 @@
+// `npm run demo -- [--video FILE] [--out DIR]`: one face payment, headless, end to end: a local hub with a
+// shop and a shopper enrolled from the video's first seconds, the web-shell kiosk, Chromium with the rest
+// of the video as its camera, the till's amount; prints each screen passed and the settled hold.
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { startHub } from '../src/hub/hub.ts';
+import { startWebShell, repoRoot } from '../src/main/web-shell.ts';
+import { HubClient } from '../src/shared/hub-client.ts';
+import { cameraClip, extractFrames, MissingToolError } from './kiosk/camera-clip.ts';
+import { ensureRenderer } from './kiosk/build-renderer.ts';
+import { enrolFromPhotos, setUpShop } from './kiosk/deployment.ts';
+import {
+  followPayment,
+  launchKioskBrowser,
+  openKiosk,
+  requestPayment,
+} from './kiosk/kiosk-browser.ts';
+
+const { values } = parseArgs({
+  options: {
+    video: {
+      type: 'string',
+      default: path.join(repoRoot, '..', 'shared', 'data', 'video', 'talking-face.mp4'),
+    },
+    out: { type: 'string', default: path.join(repoRoot, '.facepay', 'demo-pay') },
+    amount: { type: 'string', default: '680' },
+    'enrol-seconds': { type: 'string', default: '4' },
+  },
+});
+
+async function main(): Promise<number> {
+  const out = path.resolve(values.out);
+  await mkdir(out, { recursive: true });
+  const work = await mkdtemp(path.join(os.tmpdir(), 'facepay-demo-'));
+  const adminToken = `demo-admin-${randomBytes(12).toString('hex')}`;
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  const hub = await startHub({ dataDir: path.join(work, 'hub'), port: 0, adminToken });
+  const cleanups: (() => Promise<unknown>)[] = [() => hub.close()];
+  try {
+    say(`hub listening on ${hub.url}`);
+    const shop = await setUpShop({
+      hubUrl: hub.url,
+      adminToken,
+      dir: work,
+      shop: { id: 'demo-shop', name: 'Demo Konbini' },
+      shopper: { id: 'demo-shopper', name: 'Hanako Demo', deposit: 50_000 },
+    });
+    const enrolSeconds = Number(values['enrol-seconds']);
+    const frames = await extractFrames({
+      video: values.video,
+      startS: 0,
+      durationS: enrolSeconds,
+      count: 8,
+    });
+    cleanups.push(frames.dispose);
+    const enrolled = await enrolFromPhotos({
+      hubUrl: hub.url,
+      adminToken,
+      dir: work,
+      photos: frames.files,
+      accountId: 'demo-shopper',
+      displayName: 'Hanako Demo',
+      dateOfBirth: '1990-04-01',
+      pin: '4862',
+    });
+    say(
+      `enrolled ${enrolled.person.displayNameMasked} from ${enrolled.templates} frames of the first ${enrolSeconds} s (member ${enrolled.person.memberNumber})`,
+    );
+    const clip = await cameraClip({
+      video: values.video,
+      output: path.join(work, 'camera.y4m'),
+      startS: enrolSeconds + 1,
+      durationS: 12,
+    });
+    const rendererDir = await ensureRenderer(path.join(repoRoot, 'dist', 'renderer'));
+    const shell = await startWebShell({ config: shop.config, port: 0, rendererDir });
+    cleanups.push(() => shell.close());
+    say(`kiosk listening on ${shell.url}`);
+    const browser = await launchKioskBrowser(clip);
+    cleanups.push(() => browser.close());
+    const page = await openKiosk(browser, shell.url);
+    await page.screenshot({ path: path.join(out, 'pay-00-idle.png') });
+    const amount = Number(values.amount);
+    const requested = await requestPayment(shell.url, shop.config.tillToken, {
+      amount,
+      reference: 'demo-1',
+    });
+    say(`till asked for ${amount} JPY: ${requested.status}`);
+    const followed = await followPayment(page, {
+      pin: enrolled.pin,
+      timeoutMs: 60_000,
+      screenshotDir: out,
+    });
+    say(`screens: idle -> ${followed.screens.join(' -> ')}`);
+    if (followed.outcome !== 'paid' || followed.holdId === null) {
+      say(`not paid: ${followed.outcome} ${followed.errorCode ?? ''}`);
+      return 1;
+    }
+    const admin = new HubClient({ baseUrl: hub.url, token: adminToken });
+    const hold = await admin.getHold(followed.holdId);
+    const shopper = await admin.getAccount('demo-shopper');
+    say(
+      `hold ${hold.id}: ${hold.status}, settled ${hold.settled} JPY from ${hold.payer} to ${hold.payee}`,
+    );
+    say(`demo-shopper balance now ${shopper.balance} JPY`);
+    say(`screenshots in ${out}`);
+    return 0;
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(
+      `${error instanceof MissingToolError ? error.message : String((error as Error).stack ?? error)}\n`,
+    );
+    process.exit(1);
+  },
+);

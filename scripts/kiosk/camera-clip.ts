@@ -1,0 +1,125 @@
+// Turns a recording (or a still photo, as a printed-photo attack) into the .y4m file Chromium's fake
+// camera plays, and extracts still frames for enrolment; a missing ffmpeg names the package to install.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { makeAttackClip } from '../../src/biometrics/replay/attack-clips.node.ts';
+
+const execFileAsync = promisify(execFile);
+
+export class MissingToolError extends Error {
+  override name = 'MissingToolError';
+}
+
+/** Fails with the Debian package to install when a command is not on PATH. */
+export async function requireTool(command: 'ffmpeg' | 'chromium'): Promise<void> {
+  const probe = command === 'chromium' ? ['--version'] : ['-version'];
+  try {
+    await execFileAsync(command === 'chromium' ? chromiumPath : command, probe, {
+      timeout: 30_000,
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new MissingToolError(
+        `${command} is not installed: run \`sudo apt-get install -y ${command}\` (Debian package "${command}")`,
+      );
+    }
+    throw error;
+  }
+}
+
+export const chromiumPath = process.env['FACEPAY_CHROMIUM'] ?? '/usr/bin/chromium';
+
+/** A 4:2:0 .y4m of `durationS` seconds from `startS`, at most `side` px on its long edge. */
+export async function cameraClip(options: {
+  video: string;
+  output: string;
+  startS?: number;
+  durationS: number;
+  fps?: number;
+  side?: number;
+}): Promise<string> {
+  await requireTool('ffmpeg');
+  const side = options.side ?? 640;
+  const scale = `scale='if(gt(iw,ih),min(${side},iw),-2)':'if(gt(iw,ih),-2,min(${side},ih))'`;
+  await execFileAsync('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-nostdin',
+    '-ss',
+    String(options.startS ?? 0),
+    '-i',
+    options.video,
+    '-t',
+    String(options.durationS),
+    '-vf',
+    `${scale},fps=${options.fps ?? 15},format=yuv420p`,
+    '-pix_fmt',
+    'yuv420p',
+    '-f',
+    'yuv4mpegpipe',
+    options.output,
+  ]);
+  return options.output;
+}
+
+/** A printed photo held up to the camera and moved (pan and zoom), as a .y4m camera clip. */
+export async function photoAttackClip(options: {
+  photo: string;
+  output: string;
+  seconds: number;
+  fps?: number;
+}): Promise<string> {
+  await requireTool('ffmpeg');
+  const fps = options.fps ?? 15;
+  const mp4 = `${options.output}.mp4`;
+  await makeAttackClip({
+    photo: options.photo,
+    output: mp4,
+    motion: 'pan-zoom',
+    frames: Math.round(options.seconds * fps),
+    framesPerSecond: fps,
+    side: 480,
+  });
+  await cameraClip({ video: mp4, output: options.output, durationS: options.seconds, fps });
+  await rm(mp4, { force: true });
+  return options.output;
+}
+
+/** `count` frames spread over [startS, startS + durationS) as JPEG files, in time order. */
+export async function extractFrames(options: {
+  video: string;
+  startS: number;
+  durationS: number;
+  count: number;
+}): Promise<{ files: string[]; dispose: () => Promise<void> }> {
+  await requireTool('ffmpeg');
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'facepay-frames-'));
+  const fps = options.count / options.durationS;
+  await execFileAsync('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-nostdin',
+    '-ss',
+    String(options.startS),
+    '-i',
+    options.video,
+    '-t',
+    String(options.durationS),
+    '-vf',
+    `fps=${fps}`,
+    '-q:v',
+    '2',
+    path.join(dir, 'frame-%03d.jpg'),
+  ]);
+  const files = (await readdir(dir)).filter((name) => name.endsWith('.jpg')).sort();
+  return {
+    files: files.map((name) => path.join(dir, name)),
+    dispose: () => rm(dir, { recursive: true, force: true }),
+  };
+}

@@ -1,0 +1,212 @@
+// Sets up a shop on a running hub the way an admin and an enrolment officer would: accounts, the till's
+// merchant client, the kiosk's own keys registered with the hub, its config file, and a person enrolled
+// from photos or video frames. Used by `npm start`, `npm run demo`, bench:e2e and the e2e tests.
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { cosineSimilarity } from '../../src/biometrics/calibration/scores.ts';
+import { createFaceEngine } from '../../src/biometrics/engine.node.ts';
+import { decodeImage } from '../../src/biometrics/image-decode.node.ts';
+import {
+  disposeKioskIdentity,
+  kioskPublicKeys,
+  loadKioskIdentity,
+} from '../../src/biometrics/protect/kiosk-identity.node.ts';
+import { sodium } from '../../src/biometrics/protect/sodium.ts';
+import { HubLink } from '../../src/main/hub-link.ts';
+import { repoRoot } from '../../src/main/web-shell.ts';
+import type { KioskConfig, KioskConfigFile } from '../../src/main/kiosk-config.ts';
+import { readKioskConfig } from '../../src/main/kiosk-config.ts';
+import type { AccountKind, PersonView } from '../../src/shared/hub-api.ts';
+import { HubClient, HubRequestError } from '../../src/shared/hub-client.ts';
+
+export interface ShopSetup {
+  hubUrl: string;
+  adminToken: string;
+  dir: string;
+  shop: { id: string; name: string };
+  shopper: { id: string; name: string; deposit: number };
+  operatorPin?: string;
+  livenessPolicy?: 'natural' | 'challenge';
+}
+
+export interface Shop {
+  config: KioskConfig;
+  configFile: string;
+  tillClientId: string;
+}
+
+export async function ensureAccount(
+  admin: HubClient,
+  account: { id: string; kind: AccountKind; name: string; deposit: number },
+): Promise<void> {
+  try {
+    await admin.getAccount(account.id);
+    return;
+  } catch (error) {
+    if (!(error instanceof HubRequestError && error.status === 404)) throw error;
+  }
+  await admin.createAccount({
+    id: account.id,
+    kind: account.kind,
+    name: account.name,
+    currency: 'JPY',
+  });
+  if (account.deposit > 0) {
+    await admin.deposit(account.id, account.deposit, `setup-deposit-${account.id}`);
+  }
+}
+
+/** A merchant client for `clientRole`, with a registered kiosk whose keys live in `keysDir`. */
+async function registeredKiosk(
+  admin: HubClient,
+  options: { name: string; role: 'merchant' | 'enrollment'; merchantId?: string; keysDir: string },
+): Promise<{ clientId: string; token: string; kioskId: string }> {
+  const client = await admin.createClient({
+    name: options.name,
+    role: options.role,
+    ...(options.merchantId === undefined ? {} : { merchantId: options.merchantId }),
+  });
+  await sodium.ready;
+  const identity = await loadKioskIdentity({ dir: options.keysDir, create: true });
+  if (!identity.ok) throw new Error(`kiosk keys: ${identity.error.message}`);
+  const kiosk = await admin.registerKiosk({
+    name: options.name,
+    clientId: client.id,
+    ...kioskPublicKeys(identity.value),
+  });
+  disposeKioskIdentity(identity.value);
+  return { clientId: client.id, token: client.token, kioskId: kiosk.id };
+}
+
+/** The shop's accounts, its till client and kiosk, and the kiosk's config file in `dir`. */
+export async function setUpShop(setup: ShopSetup): Promise<Shop> {
+  const admin = new HubClient({ baseUrl: setup.hubUrl, token: setup.adminToken });
+  await ensureAccount(admin, { ...setup.shop, kind: 'merchant', deposit: 0 });
+  await ensureAccount(admin, { ...setup.shopper, kind: 'person' });
+  const till = await registeredKiosk(admin, {
+    name: `${setup.shop.name} till`,
+    role: 'merchant',
+    merchantId: setup.shop.id,
+    keysDir: path.join(setup.dir, 'kiosk-keys'),
+  });
+  const file: KioskConfigFile = {
+    hubUrl: setup.hubUrl,
+    hubToken: till.token,
+    payee: setup.shop.id,
+    shopName: setup.shop.name,
+    keysDir: 'kiosk-keys',
+    kioskId: till.kioskId,
+    tillToken: `till-${randomBytes(18).toString('base64url')}`,
+    operatorPin: setup.operatorPin ?? '2580',
+    defaultLanguage: 'ja',
+    livenessPolicy: setup.livenessPolicy ?? 'natural',
+  };
+  const configFile = path.join(setup.dir, 'kiosk.json');
+  await writeFile(configFile, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+  return { config: await readKioskConfig(configFile), configFile, tillClientId: till.clientId };
+}
+
+export interface Enrolled {
+  person: PersonView;
+  pin: string;
+  templates: number;
+  skipped: { file: string; reason: string }[];
+}
+
+/**
+ * An enrolment officer's station: reads each photo with the face engine, keeps up to `templatesMax`
+ * good faces, and enrols the person on `accountId` with `pin` (the ID check is the caller's word).
+ */
+export async function enrolFromPhotos(options: {
+  hubUrl: string;
+  adminToken: string;
+  dir: string;
+  photos: readonly string[];
+  accountId: string;
+  displayName: string;
+  dateOfBirth: string;
+  pin: string;
+  templatesMax?: number;
+}): Promise<Enrolled> {
+  const admin = new HubClient({ baseUrl: options.hubUrl, token: options.adminToken });
+  const keysDir = path.join(options.dir, 'station-keys');
+  const station = await registeredKiosk(admin, {
+    name: `enrolment station ${randomBytes(3).toString('hex')}`,
+    role: 'enrollment',
+    keysDir,
+  });
+  const { descriptors, modelId, skipped } = await readFaces(
+    options.photos,
+    options.templatesMax ?? 5,
+  );
+  if (descriptors.length === 0) {
+    throw new Error(
+      `no usable face in ${options.photos.length} photos: ${JSON.stringify(skipped)}`,
+    );
+  }
+  const identity = await loadKioskIdentity({ dir: keysDir, create: false });
+  if (!identity.ok) throw new Error(identity.error.message);
+  const link = new HubLink({
+    hubUrl: options.hubUrl,
+    hubToken: station.token,
+    kioskId: station.kioskId,
+    identity: identity.value,
+    now: Date.now,
+  });
+  try {
+    const templates = descriptors.length;
+    const enrolled = await link.enrol({
+      person: {
+        displayName: options.displayName,
+        dateOfBirth: options.dateOfBirth,
+        accountId: options.accountId,
+        idDocument: {
+          type: 'residence_card',
+          numberHash: `demo-${randomBytes(12).toString('hex')}`,
+          verifiedBy: 'demo officer',
+        },
+      },
+      pin: options.pin,
+      modelId,
+      descriptors,
+    });
+    if (!enrolled.ok) throw new Error(`enrolment refused: ${enrolled.error.message}`);
+    return { person: enrolled.value, pin: options.pin, templates, skipped };
+  } finally {
+    link.dispose();
+    disposeKioskIdentity(identity.value);
+  }
+}
+
+async function readFaces(photos: readonly string[], templatesMax: number) {
+  const engine = await createFaceEngine();
+  const read: Float32Array[] = [];
+  const skipped: { file: string; reason: string }[] = [];
+  try {
+    for (const file of photos) {
+      const frame = await engine.processFrame(await decodeImage(await readFile(file)));
+      if (frame.ok) read.push(frame.descriptor);
+      else skipped.push({ file, reason: frame.reason });
+    }
+    return { descriptors: await oneFace(read, templatesMax), modelId: engine.modelId, skipped };
+  } finally {
+    engine.dispose();
+  }
+}
+
+/**
+ * The hub takes templates sent together only when each matches the first at its threshold: the most
+ * central face first, then those that match it (a turned or blurred frame is left out).
+ */
+async function oneFace(read: Float32Array[], templatesMax: number): Promise<Float32Array[]> {
+  const { threshold } = JSON.parse(
+    await readFile(path.join(repoRoot, 'models', 'thresholds.json'), 'utf8'),
+  ) as { threshold: number };
+  const centrality = read.map((a) => read.reduce((sum, b) => sum + cosineSimilarity(a, b), 0));
+  const best = centrality.indexOf(Math.max(...centrality));
+  const medoid = read[best];
+  if (medoid === undefined) return [];
+  const rest = read.filter((d, i) => i !== best && cosineSimilarity(medoid, d) >= threshold);
+  return [medoid, ...rest].slice(0, templatesMax);
+}

@@ -1,0 +1,317 @@
+// The kiosk's one connection to the hub: device keys, the provisioned transform key and the hub's public
+// key; protects every descriptor and PIN before it leaves the process and turns hub answers into kiosk results.
+import type { CancelableTransform } from '../biometrics/protect/cancelable-transform.ts';
+import type { KioskIdentity } from '../biometrics/protect/kiosk-identity.node.ts';
+import { protectAndAttest, protectProbe } from '../biometrics/protect/kiosk-protect.ts';
+import { sealPin } from '../biometrics/protect/probe-seal.ts';
+import { sodium } from '../biometrics/protect/sodium.ts';
+import {
+  openProvisionedTransform,
+  signProvisionRequest,
+} from '../biometrics/protect/transform-key-provision.ts';
+import { assert } from '../shared/assert.ts';
+import type {
+  CreatePersonRequest,
+  HoldView,
+  IdentifyResponse,
+  PersonView,
+} from '../shared/hub-api.ts';
+import { HubClient, HubRequestError, HubUnreachableError } from '../shared/hub-client.ts';
+import type { KioskError, KioskErrorCode } from '../shared/kiosk-api.ts';
+
+export type HubAnswer<T> = { ok: true; value: T } | { ok: false; error: KioskError };
+
+export interface HubLinkOptions {
+  hubUrl: string;
+  hubToken: string;
+  kioskId: string;
+  identity: KioskIdentity;
+  now: () => number;
+  timeoutMs?: number;
+}
+
+/** Hub error codes the shopper's screen explains in its own words; anything else is hub_refused. */
+const passedThrough: ReadonlySet<KioskErrorCode> = new Set([
+  'pin_incorrect',
+  'pin_locked',
+  'insufficient_funds',
+  'limit_exceeded',
+  'category_blocked',
+  'age_restricted',
+  'transform_key_outdated',
+  'rate_limited',
+]);
+
+export class HubLink {
+  readonly #client: HubClient;
+  readonly #options: HubLinkOptions;
+  #hubKey: Uint8Array | null = null;
+  #transform: CancelableTransform | null = null;
+
+  constructor(options: HubLinkOptions) {
+    this.#options = options;
+    this.#client = new HubClient({
+      baseUrl: options.hubUrl,
+      token: options.hubToken,
+      timeoutMs: options.timeoutMs ?? 10_000,
+    });
+  }
+
+  get ready(): boolean {
+    return this.#hubKey !== null && this.#transform !== null;
+  }
+
+  /** Fetches the hub's key and this kiosk's transform key (signed request, sealed answer). */
+  async connect(): Promise<HubAnswer<{ transformKeyId: string }>> {
+    return this.#guard(async () => {
+      await sodium.ready;
+      const published = await this.#client.hubKey();
+      const hubKey = sodium.from_base64(published.publicKey, sodium.base64_variants.ORIGINAL);
+      const { kioskId, identity } = this.#options;
+      const answer = await this.#client.provisionTransformKey(
+        kioskId,
+        signProvisionRequest({
+          kioskId,
+          signingSecretKey: identity.signing.secretKey,
+          nowMs: this.#options.now(),
+        }),
+      );
+      const opened = openProvisionedTransform({
+        sealedTransformKey: sodium.from_base64(
+          answer.sealedTransformKey,
+          sodium.base64_variants.ORIGINAL,
+        ),
+        transformKeyId: answer.transformKeyId,
+        box: identity.box,
+        dimension: 128,
+      });
+      if (!opened.ok) return failure('hub_refused', opened.error.message);
+      this.#transform?.dispose();
+      this.#transform = opened.value;
+      this.#hubKey = hubKey;
+      return { ok: true, value: { transformKeyId: answer.transformKeyId } };
+    });
+  }
+
+  async healthy(): Promise<boolean> {
+    try {
+      await this.#client.health();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Protects the descriptor (transform, seal, attest) and asks the hub who it is. */
+  async identify(request: {
+    descriptor: Float32Array;
+    modelId: string;
+    liveness: { passed: boolean; score?: number; checks?: string[]; reasons?: string[] };
+    payee: string;
+    amount: number;
+  }): Promise<HubAnswer<IdentifyResponse>> {
+    const connected = await this.#ensureConnected();
+    if (!connected.ok) return connected;
+    const first = await this.#identifyOnce(request);
+    if (first.ok || first.error.code !== 'transform_key_outdated') return first;
+    // The hub was re-keyed since we provisioned: fetch the new key once and protect again.
+    const again = await this.connect();
+    return again.ok ? this.#identifyOnce(request) : again;
+  }
+
+  async verifyPin(request: {
+    personId: string;
+    pin: string;
+    payee: string;
+    amount: number;
+  }): Promise<HubAnswer<{ authorization: string; payer: string }>> {
+    const connected = await this.#ensureConnected();
+    if (!connected.ok) return connected;
+    return this.#guard(async () => {
+      const sealedPin = this.#sealPin(request.pin, `verify:${request.personId}`);
+      const answer = await this.#client.verifyPin({
+        personId: request.personId,
+        sealedPin,
+        payee: request.payee,
+        amount: request.amount,
+      });
+      return { ok: true, value: { authorization: answer.authorization, payer: answer.payer } };
+    });
+  }
+
+  /** Member number + PIN, for when the face cannot be read (hub extension POST /v1/pin-authorizations). */
+  async pinAuthorization(request: {
+    memberNumber: string;
+    pin: string;
+    payee: string;
+    amount: number;
+  }): Promise<HubAnswer<{ authorization: string; payer: string; displayNameMasked: string }>> {
+    const connected = await this.#ensureConnected();
+    if (!connected.ok) return connected;
+    return this.#guard(async () => {
+      const sealedPin = this.#sealPin(request.pin, `member:${request.memberNumber}`);
+      const answer = await this.#client.pinAuthorization({
+        memberNumber: request.memberNumber,
+        sealedPin,
+        payee: request.payee,
+        amount: request.amount,
+      });
+      return {
+        ok: true,
+        value: {
+          authorization: answer.authorization,
+          payer: answer.payer,
+          displayNameMasked: answer.displayNameMasked,
+        },
+      };
+    });
+  }
+
+  /** A purchase hold (settled when placed), under the payment's own Idempotency-Key. */
+  async placePurchase(request: {
+    payer: string;
+    payee: string;
+    amount: number;
+    reference: string;
+    category: string | null;
+    authorization: string;
+    idempotencyKey: string;
+  }): Promise<HubAnswer<HoldView>> {
+    return this.#guard(async () => {
+      const hold = await this.#client.placeHold(
+        {
+          payer: request.payer,
+          payee: request.payee,
+          amount: request.amount,
+          currency: 'JPY',
+          reference: request.reference,
+          expiresInSeconds: 300,
+          template: { name: 'purchase' },
+          authorization: request.authorization,
+          ...(request.category === null ? {} : { category: request.category }),
+        },
+        request.idempotencyKey,
+      );
+      return { ok: true, value: hold };
+    });
+  }
+
+  /**
+   * Enrolment station: the person with their sealed PIN, then their faces, each protected with this
+   * kiosk's transform and sealed to the hub. The descriptors are zeroed once sealed.
+   */
+  async enrol(request: {
+    person: Omit<CreatePersonRequest, 'sealedPin'>;
+    pin: string;
+    modelId: string;
+    descriptors: readonly Float32Array[];
+  }): Promise<HubAnswer<PersonView>> {
+    const connected = await this.#ensureConnected();
+    if (!connected.ok) return connected;
+    return this.#guard(async () => {
+      const person = await this.#client.createPerson({
+        ...request.person,
+        sealedPin: this.#sealPin(request.pin, 'enrol'),
+      });
+      const transform = this.#transform;
+      const hubPublicKey = this.#hubKey;
+      assert(transform !== null && hubPublicKey !== null, 'enrol runs after connect');
+      const sealedTemplates = request.descriptors.map((descriptor) => {
+        const sealed = protectProbe({
+          descriptor,
+          transform,
+          hubPublicKey,
+          modelId: request.modelId,
+          nowMs: this.#options.now(),
+        });
+        descriptor.fill(0);
+        return sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
+      });
+      await this.#client.addTemplates(person.id, { modelId: request.modelId, sealedTemplates });
+      return { ok: true, value: person };
+    });
+  }
+
+  dispose(): void {
+    this.#transform?.dispose();
+    this.#transform = null;
+  }
+
+  async #ensureConnected(): Promise<HubAnswer<unknown>> {
+    if (this.ready) return { ok: true, value: null };
+    return this.connect();
+  }
+
+  async #identifyOnce(request: Parameters<HubLink['identify']>[0]) {
+    return this.#guard(async (): Promise<HubAnswer<IdentifyResponse>> => {
+      const transform = this.#transform;
+      const hubPublicKey = this.#hubKey;
+      assert(transform !== null && hubPublicKey !== null, 'identify runs after connect');
+      const { kioskId, identity } = this.#options;
+      const protectedProbe = protectAndAttest({
+        descriptor: request.descriptor,
+        transform,
+        hubPublicKey,
+        modelId: request.modelId,
+        nowMs: this.#options.now(),
+        kiosk: { kioskId, signingSecretKey: identity.signing.secretKey },
+        liveness: request.liveness,
+        payee: request.payee,
+        amount: request.amount,
+      });
+      const answer = await this.#client.identify({
+        modelId: request.modelId,
+        liveness: request.liveness,
+        payee: request.payee,
+        amount: request.amount,
+        ...protectedProbe,
+      });
+      return { ok: true, value: answer };
+    });
+  }
+
+  #sealPin(pin: string, purpose: string): string {
+    const hubPublicKey = this.#hubKey;
+    assert(hubPublicKey !== null, 'PINs are sealed after connect');
+    const sealed = sealPin({ hubPublicKey, pin, purpose, nowMs: this.#options.now() });
+    return sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
+  }
+
+  /** Hub errors become kiosk results; only a programmer error escapes as an exception. */
+  async #guard<T>(work: () => Promise<HubAnswer<T>>): Promise<HubAnswer<T>> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof HubUnreachableError) {
+        return failure('hub_unreachable', 'the payment service cannot be reached');
+      }
+      if (error instanceof HubRequestError) return fromHubError(error);
+      throw error;
+    }
+  }
+}
+
+function failure(code: KioskErrorCode, message: string): { ok: false; error: KioskError } {
+  return { ok: false, error: { code, message } };
+}
+
+function fromHubError(error: HubRequestError): { ok: false; error: KioskError } {
+  const code = error.code as KioskErrorCode;
+  const attemptsLeft = attemptsLeftOf(error.body);
+  const known = passedThrough.has(code) ? code : 'hub_refused';
+  return {
+    ok: false,
+    error: {
+      code: known,
+      message: error.message,
+      ...(attemptsLeft === undefined ? {} : { attemptsLeft }),
+    },
+  };
+}
+
+function attemptsLeftOf(body: unknown): number | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const error = (body as { error?: { attemptsLeft?: unknown } }).error;
+  const left = error?.attemptsLeft ?? (body as { attemptsLeft?: unknown }).attemptsLeft;
+  return typeof left === 'number' && Number.isSafeInteger(left) ? left : undefined;
+}

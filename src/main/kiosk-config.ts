@@ -1,0 +1,52 @@
+// The kiosk's configuration file: which hub, which till client and merchant account, where the device
+// keys live, the shop's name and the liveness policy; read once at start and checked with zod.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { accountIdSchema } from '../shared/hub-api.ts';
+
+const token = z.string().min(16).max(512);
+
+export const kioskConfigSchema = z.strictObject({
+  /** The hub's base URL, e.g. http://127.0.0.1:8787 */
+  hubUrl: z.url(),
+  /** Bearer token of this till's merchant client on the hub. */
+  hubToken: token,
+  /** The merchant account payments go to. */
+  payee: accountIdSchema,
+  shopName: z.string().min(1).max(100),
+  /** Folder of the kiosk's own key pairs (made on first start, 0600). Relative to the config file. */
+  keysDir: z.string().min(1),
+  /** The id the hub gave this kiosk at registration (hub:admin register-kiosk). */
+  kioskId: z.string().min(1).max(64),
+  /** Bearer token the merchant's till uses for POST /kiosk/v1/payment-requests. */
+  tillToken: token,
+  /** Operator PIN (digits) that opens the operator screen and the kiosk-mode exit. */
+  operatorPin: z.string().regex(/^[0-9]{4,8}$/),
+  defaultLanguage: z.enum(['ja', 'en']).default('ja'),
+  /** natural: passive texture + a blink or 3-D head motion; challenge: also a random blink/turn challenge. */
+  livenessPolicy: z.enum(['natural', 'challenge']).default('natural'),
+  /** Category of payments typed on the operator screen (tills send their own). */
+  defaultCategory: z
+    .string()
+    .regex(/^[a-z][a-z0-9_.-]*$/)
+    .optional(),
+});
+export type KioskConfigFile = z.input<typeof kioskConfigSchema>;
+export type KioskConfig = z.output<typeof kioskConfigSchema> & { configDir: string };
+
+export async function readKioskConfig(file: string): Promise<KioskConfig> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`kiosk config ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  const parsed = kioskConfigSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`kiosk config ${file}: ${issue?.path.join('.')}: ${issue?.message}`);
+  }
+  const configDir = path.dirname(path.resolve(file));
+  return { ...parsed.data, keysDir: path.resolve(configDir, parsed.data.keysDir), configDir };
+}

@@ -1,0 +1,305 @@
+// The kiosk's local HTTP server on 127.0.0.1: the till's payment-request API (bearer token) for every
+// shell, and for the web shell also the built renderer, the models, and the kiosk API over a WebSocket.
+import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { z } from 'zod';
+import {
+  holdCategoryLengthMax,
+  holdReferenceLengthMax,
+  kioskCallsInFlightMax,
+  kioskMessageBytesMax,
+  kioskPaymentAmountMax,
+} from '../shared/limits.ts';
+import type { KioskWireMessage, PaymentView } from '../shared/kiosk-api.ts';
+import { handleKioskCall, kioskWireCallSchema } from '../shared/kiosk-api.ts';
+import type { KioskRuntime } from './kiosk-runtime.ts';
+
+export interface KioskHttpOptions {
+  runtime: KioskRuntime;
+  port: number;
+  host?: string;
+  /** Web shell only: the built renderer and the folders it loads the engine from. */
+  renderer?: { dir: string; modelsDir: string; wasmDir: string; csp: string };
+}
+
+export interface KioskHttpServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+const tillRequestSchema = z.strictObject({
+  amount: z.number().int().positive().max(kioskPaymentAmountMax),
+  reference: z
+    .string()
+    .min(1)
+    .max(holdReferenceLengthMax)
+    .regex(/^[\x20-\x7e]+$/),
+  category: z
+    .string()
+    .min(1)
+    .max(holdCategoryLengthMax)
+    .regex(/^[a-z][a-z0-9_.-]*$/)
+    .optional(),
+});
+
+const contentTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.bin': 'application/octet-stream',
+  '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+};
+
+export async function startKioskHttp(options: KioskHttpOptions): Promise<KioskHttpServer> {
+  const { runtime } = options;
+  // The page learns this from /kiosk/session (same origin only: no CORS); a page of another origin cannot.
+  const sessionToken = randomBytes(24).toString('base64url');
+  const sockets = new Set<WebSocket>();
+  const server = createServer((request, response) => {
+    void route(request, response).catch(() => {
+      if (!response.headersSent) sendJson(response, 500, error('internal', 'internal error'));
+      else response.destroy();
+    });
+  });
+
+  async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://kiosk');
+    if (url.pathname.startsWith('/kiosk/v1/payment-requests'))
+      return tillApi(request, response, url);
+    if (options.renderer === undefined)
+      return sendJson(response, 404, error('not_found', 'not found'));
+    if (request.method !== 'GET') return sendJson(response, 405, error('method', 'GET only'));
+    if (url.pathname === '/kiosk/session') {
+      response.setHeader('Cache-Control', 'no-store');
+      return sendJson(response, 200, { wsPath: '/kiosk/v1/ws', token: sessionToken });
+    }
+    return serveStatic(response, url.pathname, options.renderer);
+  }
+
+  async function tillApi(request: IncomingMessage, response: ServerResponse, url: URL) {
+    if (!bearerMatches(request.headers.authorization, runtime.config.tillToken)) {
+      return sendJson(response, 401, error('unauthorized', 'bearer token required'));
+    }
+    const id = url.pathname.match(/^\/kiosk\/v1\/payment-requests\/(pay_[A-Za-z0-9]{8,40})$/)?.[1];
+    if (request.method === 'GET' && id !== undefined) {
+      const payment = runtime.service.tillPayment(id);
+      return payment === null
+        ? sendJson(response, 404, error('not_found', 'no such payment'))
+        : sendJson(response, 200, { payment: tillView(payment) });
+    }
+    if (request.method !== 'POST' || url.pathname !== '/kiosk/v1/payment-requests') {
+      return sendJson(response, 404, error('not_found', 'not found'));
+    }
+    const body = await readJson(request);
+    const parsed = tillRequestSchema.safeParse(body);
+    if (!parsed.success) {
+      return sendJson(
+        response,
+        400,
+        error('invalid_request', parsed.error.issues[0]?.message ?? 'invalid'),
+      );
+    }
+    const answer = runtime.service.requestFromTill(parsed.data);
+    if (!answer.ok) return sendJson(response, answer.status, error(answer.code, answer.message));
+    return sendJson(response, 201, { payment: tillView(answer.payment) });
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: kioskMessageBytesMax });
+  server.on('upgrade', (request, socket, head) => {
+    const url = new URL(request.url ?? '/', 'http://kiosk');
+    const origin = request.headers.origin;
+    const ownOrigin = `http://${request.headers.host ?? ''}`;
+    const allowed =
+      options.renderer !== undefined &&
+      url.pathname === '/kiosk/v1/ws' &&
+      origin === ownOrigin &&
+      sameToken(url.searchParams.get('token') ?? '', sessionToken);
+    if (!allowed) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => serveSocket(ws));
+  });
+
+  function serveSocket(ws: WebSocket): void {
+    sockets.add(ws);
+    let inFlight = 0;
+    const unsubscribe = runtime.subscribe((event) => send(ws, { kind: 'event', event }));
+    ws.on('close', () => {
+      sockets.delete(ws);
+      unsubscribe();
+    });
+    ws.on('message', (data, isBinary) => {
+      const call = isBinary ? null : parseCall(data.toString());
+      if (call === null) {
+        ws.close(1003, 'kiosk calls are JSON text');
+        return;
+      }
+      if (inFlight >= kioskCallsInFlightMax) {
+        send(ws, {
+          kind: 'result',
+          id: call.id,
+          result: {
+            ok: false,
+            error: { code: 'rate_limited', message: 'too many calls in flight' },
+          },
+        });
+        return;
+      }
+      inFlight += 1;
+      void handleKioskCall(runtime.handlers, call.method, call.payload)
+        .catch(() => ({
+          ok: false as const,
+          error: { code: 'internal' as const, message: 'internal error' },
+        }))
+        .then((result) => {
+          inFlight -= 1;
+          send(ws, { kind: 'result', id: call.id, result });
+        });
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** What a till may read back: the state, never the shopper's masked name. */
+function tillView(payment: PaymentView) {
+  return {
+    id: payment.id,
+    state: payment.state,
+    amount: payment.amount,
+    reference: payment.reference,
+    holdId: payment.receipt?.holdId ?? null,
+    failure: payment.failure,
+  };
+}
+
+function parseCall(text: string) {
+  try {
+    const parsed = kioskWireCallSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+function send(ws: WebSocket, message: KioskWireMessage): void {
+  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+}
+
+async function serveStatic(
+  response: ServerResponse,
+  pathname: string,
+  renderer: NonNullable<KioskHttpOptions['renderer']>,
+): Promise<void> {
+  const file = staticFile(pathname, renderer);
+  const type = file === null ? undefined : contentTypes[path.extname(file).toLowerCase()];
+  const size = file === null || type === undefined ? null : await fileSize(file);
+  if (file === null || type === undefined || size === null) {
+    return sendJson(response, 404, error('not_found', 'not found'));
+  }
+  response.writeHead(200, {
+    'Content-Type': type,
+    'Content-Length': String(size),
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    ...(type.startsWith('text/html') ? { 'Content-Security-Policy': renderer.csp } : {}),
+  });
+  createReadStream(file).pipe(response);
+}
+
+/** Maps a URL path into one of the served folders; null for anything that would leave them. */
+export function staticFile(
+  pathname: string,
+  renderer: { dir: string; modelsDir: string; wasmDir: string },
+): string | null {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return null;
+  }
+  if (decoded.includes('\0') || decoded.includes('\\')) return null;
+  const mounts: [string, string][] = [
+    ['/models/', renderer.modelsDir],
+    ['/wasm/', renderer.wasmDir],
+    ['/', renderer.dir],
+  ];
+  const [prefix, root] = mounts.find(([mount]) => decoded.startsWith(mount)) ?? ['/', renderer.dir];
+  const relative = decoded === '/' ? 'index.html' : decoded.slice(prefix.length);
+  if (relative.split('/').some((segment) => segment === '..' || segment.startsWith('.')))
+    return null;
+  const file = path.resolve(root, relative);
+  return file.startsWith(path.resolve(root) + path.sep) ? file : null;
+}
+
+async function fileSize(file: string): Promise<number | null> {
+  try {
+    const info = await stat(file);
+    return info.isFile() ? info.size : null;
+  } catch {
+    return null;
+  }
+}
+
+async function readJson(request: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > kioskMessageBytesMax) return null;
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return null;
+  }
+}
+
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = header?.startsWith('Bearer ') === true ? header.slice(7) : '';
+  return sameToken(given, token);
+}
+
+function sameToken(given: string, expected: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+function error(code: string, message: string) {
+  return { error: { code, message } };
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': String(Buffer.byteLength(text)),
+    'Cache-Control': 'no-store',
+  });
+  response.end(text);
+}

@@ -1,0 +1,71 @@
+// Starts the kiosk service for any shell (Electron's main process or the web shell): loads the device
+// keys, connects to the hub (transform key), watches the hub's health and expires idle payments.
+import {
+  disposeKioskIdentity,
+  loadKioskIdentity,
+} from '../biometrics/protect/kiosk-identity.node.ts';
+import { sodium } from '../biometrics/protect/sodium.ts';
+import type { KioskEvent, KioskHandlers } from '../shared/kiosk-api.ts';
+import { HubLink } from './hub-link.ts';
+import type { KioskConfig } from './kiosk-config.ts';
+import { KioskService } from './kiosk-service.ts';
+
+export interface KioskRuntime {
+  readonly config: KioskConfig;
+  readonly handlers: KioskHandlers;
+  readonly service: KioskService;
+  subscribe(listener: (event: KioskEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** How often the hub's health is asked when it was unreachable, and when it was fine. */
+const healthEveryMs = { unreachable: 2_000, reachable: 10_000 };
+
+export async function startKioskRuntime(options: {
+  config: KioskConfig;
+  onOperatorExit?: () => void;
+  /** The face model the renderer's engine runs (from models/thresholds.json), for the status screen. */
+  modelId?: string | null;
+}): Promise<KioskRuntime> {
+  await sodium.ready;
+  const { config } = options;
+  const identity = await loadKioskIdentity({ dir: config.keysDir, create: true });
+  if (!identity.ok) throw new Error(`kiosk keys in ${config.keysDir}: ${identity.error.message}`);
+  const hub = new HubLink({
+    hubUrl: config.hubUrl,
+    hubToken: config.hubToken,
+    kioskId: config.kioskId,
+    identity: identity.value,
+    now: Date.now,
+  });
+  const service = new KioskService({
+    config,
+    hub,
+    modelId: options.modelId ?? null,
+    ...(options.onOperatorExit === undefined ? {} : { onOperatorExit: options.onOperatorExit }),
+  });
+  let closed = false;
+  let timer: NodeJS.Timeout | null = null;
+  const watch = async () => {
+    const healthy = await hub.healthy();
+    // A kiosk that could not fetch its transform key is not ready to take faces.
+    const ready = healthy && (hub.ready || (await hub.connect()).ok);
+    service.setHubState(ready ? 'reachable' : 'unreachable');
+    service.expireIdle();
+    if (!closed)
+      timer = setTimeout(() => void watch(), healthEveryMs[ready ? 'reachable' : 'unreachable']);
+  };
+  await watch();
+  return {
+    config,
+    handlers: service.handlers,
+    service,
+    subscribe: (listener) => service.subscribe(listener),
+    close: async () => {
+      closed = true;
+      if (timer !== null) clearTimeout(timer);
+      hub.dispose();
+      disposeKioskIdentity(identity.value);
+    },
+  };
+}

@@ -1,0 +1,413 @@
+// The kiosk service: one payment at a time, from the amount (till or operator) through face, PIN and
+// the hub's hold to the receipt. Every renderer call lands here already validated; answers are values.
+import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
+import { assert } from '../shared/assert.ts';
+import type {
+  KioskError,
+  KioskEvent,
+  KioskHandlers,
+  KioskRequest,
+  KioskResult,
+  KioskStatus,
+  PaymentView,
+} from '../shared/kiosk-api.ts';
+import { kioskFailure } from '../shared/kiosk-api.ts';
+import {
+  kioskPaymentIdleMsMax,
+  kioskPaymentsRememberedMax,
+  operatorLockMs,
+  operatorPinAttemptsMax,
+  operatorUnlockMs,
+} from '../shared/limits.ts';
+import type { HubAnswer, HubLink } from './hub-link.ts';
+import type { KioskConfig } from './kiosk-config.ts';
+
+interface Payment {
+  view: PaymentView;
+  /** Secrets of the payment: never in the view, never logged. */
+  personId: string | null;
+  payer: string | null;
+  authorization: string | null;
+  lastActivityMs: number;
+}
+
+export interface TillPaymentRequest {
+  amount: number;
+  reference: string;
+  category?: string | undefined;
+}
+
+export type TillAnswer =
+  | { ok: true; payment: PaymentView }
+  | { ok: false; status: 409; code: 'kiosk_busy'; message: string };
+
+export interface KioskServiceOptions {
+  config: KioskConfig;
+  hub: HubLink;
+  modelId: string | null;
+  now?: () => number;
+  onOperatorExit?: () => void;
+}
+
+export class KioskService {
+  readonly #config: KioskConfig;
+  readonly #hub: HubLink;
+  readonly #modelId: string | null;
+  readonly #now: () => number;
+  readonly #onOperatorExit: () => void;
+  readonly #listeners = new Set<(event: KioskEvent) => void>();
+  /** Every payment this run has seen, oldest first, for the till to read back. */
+  readonly #payments = new Map<string, Payment>();
+  #current: Payment | null = null;
+  #hubState: 'reachable' | 'unreachable' = 'unreachable';
+  readonly #operator = { failures: 0, lockedUntilMs: 0, unlockedUntilMs: 0 };
+  readonly handlers: KioskHandlers;
+
+  constructor(options: KioskServiceOptions) {
+    this.#config = options.config;
+    this.#hub = options.hub;
+    this.#modelId = options.modelId;
+    this.#now = options.now ?? Date.now;
+    this.#onOperatorExit = options.onOperatorExit ?? (() => {});
+    this.handlers = {
+      status: async () => ({ ok: true, status: this.status() }),
+      startPayment: (request) => this.#startFromOperator(request),
+      currentPayment: async () => ({ ok: true, payment: this.#currentView() }),
+      identify: (request) => this.#identify(request),
+      confirm: (request) => this.#confirm(request),
+      payWithMemberPin: (request) => this.#payWithMemberPin(request),
+      cancel: async (request) => this.#cancel(request.paymentId),
+      operatorUnlock: async (request) => this.#operatorUnlock(request.pin),
+      operatorExit: async () => this.#operatorExit(),
+      reportCameraProblem: async () => ({ ok: true, recorded: true }),
+    };
+  }
+
+  subscribe(listener: (event: KioskEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  status(): KioskStatus {
+    return {
+      shopName: this.#config.shopName,
+      payee: this.#config.payee,
+      mode: 'shop',
+      hub: this.#hubState,
+      modelId: this.#modelId,
+      livenessPolicy: this.#config.livenessPolicy,
+      defaultLanguage: this.#config.defaultLanguage,
+      payment: this.#currentView(),
+    };
+  }
+
+  setHubState(state: 'reachable' | 'unreachable'): void {
+    if (state === this.#hubState) return;
+    this.#hubState = state;
+    this.#emit({ type: 'hub', hub: state });
+  }
+
+  /** A till's `POST /kiosk/v1/payment-requests`: refused while another payment is open. */
+  requestFromTill(request: TillPaymentRequest): TillAnswer {
+    this.#expireIdle();
+    if (this.#current !== null) {
+      return {
+        ok: false,
+        status: 409,
+        code: 'kiosk_busy',
+        message: 'another payment is open at this kiosk',
+      };
+    }
+    return { ok: true, payment: this.#open('till', request).view };
+  }
+
+  tillPayment(id: string): PaymentView | null {
+    return this.#payments.get(id)?.view ?? null;
+  }
+
+  /** Cancels an idle payment; the runtime calls it on a timer. */
+  expireIdle(): void {
+    this.#expireIdle();
+  }
+
+  #open(source: 'till' | 'operator', request: TillPaymentRequest): Payment {
+    const id = `pay_${randomBytes(12).toString('hex')}`;
+    const payment: Payment = {
+      view: {
+        id,
+        amount: request.amount,
+        currency: 'JPY',
+        reference: request.reference,
+        category: request.category ?? null,
+        source,
+        state: 'waiting_for_face',
+        displayNameMasked: null,
+        pinRequired: false,
+        receipt: null,
+        failure: null,
+      },
+      personId: null,
+      payer: null,
+      authorization: null,
+      lastActivityMs: this.#now(),
+    };
+    this.#payments.set(id, payment);
+    while (this.#payments.size > kioskPaymentsRememberedMax) {
+      const oldest = this.#payments.keys().next().value;
+      assert(oldest !== undefined, 'a full map has an oldest entry');
+      this.#payments.delete(oldest);
+    }
+    this.#current = payment;
+    this.#emit({ type: 'payment', payment: payment.view });
+    return payment;
+  }
+
+  async #startFromOperator(
+    request: KioskRequest<'startPayment'>,
+  ): Promise<KioskResult<{ payment: PaymentView }>> {
+    if (!this.#operatorUnlocked()) {
+      return kioskFailure('operator_locked', 'the operator screen is locked');
+    }
+    this.#expireIdle();
+    if (this.#current !== null) return kioskFailure('payment_not_ready', 'a payment is open');
+    const reference =
+      request.reference ?? `kiosk-${new Date(this.#now()).toISOString().slice(0, 19)}`;
+    const category = request.category ?? this.#config.defaultCategory;
+    const payment = this.#open('operator', { amount: request.amount, reference, category });
+    return { ok: true, payment: payment.view };
+  }
+
+  async #identify(
+    request: KioskRequest<'identify'>,
+  ): Promise<KioskResult<{ payment: PaymentView }>> {
+    const payment = this.#payment(request.paymentId, ['waiting_for_face']);
+    if (!payment.ok) return payment;
+    const current = payment.value;
+    if (!request.liveness.passed) {
+      return kioskFailure('liveness_failed', 'the face did not pass the liveness check');
+    }
+    const descriptor = Float32Array.from(request.descriptor);
+    const answer = await this.#hub.identify({
+      descriptor,
+      modelId: request.modelId,
+      liveness: stripUndefined(request.liveness),
+      payee: this.#config.payee,
+      amount: current.view.amount,
+    });
+    descriptor.fill(0);
+    if (!this.#stillCurrent(current)) return kioskFailure('payment_closed', 'payment closed');
+    if (!answer.ok) return this.#hubFailure(current, answer.error, false);
+    const { match } = answer.value;
+    if (match === null) return kioskFailure('no_match', 'the face matches no member');
+    current.personId = match.personId;
+    current.authorization = answer.value.authorization ?? null;
+    current.payer = answer.value.payer ?? null;
+    this.#update(current, {
+      state: 'confirming',
+      displayNameMasked: match.displayNameMasked,
+      pinRequired: answer.value.pinRequired || answer.value.authorization === undefined,
+    });
+    return { ok: true, payment: current.view };
+  }
+
+  async #confirm(request: KioskRequest<'confirm'>): Promise<KioskResult<{ payment: PaymentView }>> {
+    const payment = this.#payment(request.paymentId, ['confirming', 'pin']);
+    if (!payment.ok) return payment;
+    const current = payment.value;
+    if (current.view.pinRequired && request.pin === undefined) {
+      this.#update(current, { state: 'pin' });
+      return { ok: true, payment: current.view };
+    }
+    if (current.view.pinRequired) {
+      assert(request.pin !== undefined && current.personId !== null, 'a PIN for a matched person');
+      const verified = await this.#hub.verifyPin({
+        personId: current.personId,
+        pin: request.pin,
+        payee: this.#config.payee,
+        amount: current.view.amount,
+      });
+      if (!this.#stillCurrent(current)) return kioskFailure('payment_closed', 'payment closed');
+      if (!verified.ok) return this.#hubFailure(current, verified.error, true);
+      current.authorization = verified.value.authorization;
+      current.payer = verified.value.payer;
+    }
+    return this.#settle(current);
+  }
+
+  async #payWithMemberPin(
+    request: KioskRequest<'payWithMemberPin'>,
+  ): Promise<KioskResult<{ payment: PaymentView }>> {
+    const payment = this.#payment(request.paymentId, ['waiting_for_face', 'pin']);
+    if (!payment.ok) return payment;
+    const current = payment.value;
+    const answer = await this.#hub.pinAuthorization({
+      memberNumber: request.memberNumber,
+      pin: request.pin,
+      payee: this.#config.payee,
+      amount: current.view.amount,
+    });
+    if (!this.#stillCurrent(current)) return kioskFailure('payment_closed', 'payment closed');
+    if (!answer.ok) return this.#hubFailure(current, answer.error, true);
+    current.authorization = answer.value.authorization;
+    current.payer = answer.value.payer;
+    this.#update(current, { displayNameMasked: answer.value.displayNameMasked });
+    return this.#settle(current);
+  }
+
+  async #settle(current: Payment): Promise<KioskResult<{ payment: PaymentView }>> {
+    const { authorization, payer } = current;
+    if (authorization === null || payer === null) {
+      return kioskFailure('pin_required', 'this payment needs the PIN');
+    }
+    current.authorization = null; // single use, whatever the hub answers
+    const hold = await this.#hub.placePurchase({
+      payer,
+      payee: this.#config.payee,
+      amount: current.view.amount,
+      reference: current.view.reference,
+      category: current.view.category,
+      authorization,
+      // One key per payment: a retry of this payment can never take the money twice.
+      idempotencyKey: `kiosk-${this.#config.kioskId}-${current.view.id}`,
+    });
+    if (!hold.ok) return this.#hubFailure(current, hold.error, false, true);
+    assert(hold.value.status === 'settled', 'a purchase hold settles when placed');
+    this.#update(current, {
+      state: 'paid',
+      receipt: {
+        holdId: hold.value.id,
+        amount: hold.value.settled,
+        shopName: this.#config.shopName,
+        settledAt: hold.value.updatedAt,
+      },
+    });
+    this.#close(current);
+    return { ok: true, payment: current.view };
+  }
+
+  /**
+   * A refusal the shopper can act on keeps the payment open (wrong PIN, no match); one that ends it
+   * (insufficient funds, a locked PIN, the hub gone while paying) closes it with the reason.
+   */
+  #hubFailure(
+    current: Payment,
+    error: KioskError,
+    pinStep: boolean,
+    paying = false,
+  ): { ok: false; error: KioskError } {
+    if (error.code === 'hub_unreachable') this.setHubState('unreachable');
+    const retryable =
+      (pinStep && error.code === 'pin_incorrect') ||
+      error.code === 'rate_limited' ||
+      (!paying && error.code === 'hub_unreachable');
+    if (!retryable) {
+      this.#update(current, { state: 'failed', failure: error.code });
+      this.#close(current);
+    }
+    return { ok: false, error };
+  }
+
+  #cancel(paymentId: string): KioskResult<{ payment: PaymentView }> {
+    const payment = this.#payment(paymentId, ['waiting_for_face', 'confirming', 'pin']);
+    if (!payment.ok) return payment;
+    this.#update(payment.value, { state: 'cancelled' });
+    this.#close(payment.value);
+    return { ok: true, payment: payment.value.view };
+  }
+
+  #operatorUnlock(pin: string): KioskResult<{ unlockedUntil: string }> {
+    const now = this.#now();
+    if (now < this.#operator.lockedUntilMs) {
+      return kioskFailure('operator_locked', 'too many wrong operator PINs; wait and try again');
+    }
+    if (!sameSecret(pin, this.#config.operatorPin)) {
+      this.#operator.failures += 1;
+      if (this.#operator.failures >= operatorPinAttemptsMax) {
+        this.#operator.failures = 0;
+        this.#operator.lockedUntilMs = now + operatorLockMs;
+      }
+      return kioskFailure('operator_pin_incorrect', 'wrong operator PIN');
+    }
+    this.#operator.failures = 0;
+    this.#operator.unlockedUntilMs = now + operatorUnlockMs;
+    return { ok: true, unlockedUntil: new Date(this.#operator.unlockedUntilMs).toISOString() };
+  }
+
+  #operatorExit(): KioskResult<{ exiting: true }> {
+    if (!this.#operatorUnlocked()) {
+      return kioskFailure('operator_locked', 'the operator screen is locked');
+    }
+    this.#onOperatorExit();
+    return { ok: true, exiting: true };
+  }
+
+  #operatorUnlocked(): boolean {
+    return this.#now() < this.#operator.unlockedUntilMs;
+  }
+
+  #payment(
+    id: string,
+    states: readonly PaymentView['state'][],
+  ): { ok: true; value: Payment } | { ok: false; error: KioskError } {
+    this.#expireIdle();
+    const current = this.#current;
+    if (current === null || current.view.id !== id) {
+      const known = this.#payments.get(id);
+      return known === undefined
+        ? kioskFailure('no_payment', 'no such payment')
+        : kioskFailure('payment_closed', `the payment is ${known.view.state}`);
+    }
+    if (!states.includes(current.view.state)) {
+      return kioskFailure('payment_not_ready', `the payment is ${current.view.state}`);
+    }
+    current.lastActivityMs = this.#now();
+    return { ok: true, value: current };
+  }
+
+  #stillCurrent(payment: Payment): boolean {
+    return this.#current === payment;
+  }
+
+  #update(payment: Payment, change: Partial<PaymentView>): void {
+    payment.view = { ...payment.view, ...change };
+    payment.lastActivityMs = this.#now();
+    this.#emit({ type: 'payment', payment: payment.view });
+  }
+
+  #close(payment: Payment): void {
+    assert(['paid', 'cancelled', 'failed'].includes(payment.view.state), 'closing a closed state');
+    payment.authorization = null;
+    payment.personId = null;
+    if (this.#current === payment) this.#current = null;
+  }
+
+  #expireIdle(): void {
+    const current = this.#current;
+    if (current === null) return;
+    if (this.#now() - current.lastActivityMs < kioskPaymentIdleMsMax) return;
+    this.#update(current, { state: 'cancelled', failure: 'timeout' });
+    this.#close(current);
+  }
+
+  #currentView(): PaymentView | null {
+    this.#expireIdle();
+    return this.#current?.view ?? null;
+  }
+
+  #emit(event: KioskEvent): void {
+    for (const listener of this.#listeners) listener(event);
+  }
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+function stripUndefined(liveness: KioskRequest<'identify'>['liveness']) {
+  return Object.fromEntries(
+    Object.entries(liveness).filter(([, value]) => value !== undefined),
+  ) as { passed: boolean; score?: number; checks?: string[]; reasons?: string[] };
+}
+
+export type { HubAnswer };

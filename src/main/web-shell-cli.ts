@@ -1,0 +1,33 @@
+// `npm run kiosk -- --config FILE [--hub URL] [--port N] [--renderer DIR]`: starts the web shell and
+// prints `kiosk listening on http://127.0.0.1:PORT`; SIGINT/SIGTERM stop it cleanly.
+import { parseArgs } from 'node:util';
+import { readKioskConfig } from './kiosk-config.ts';
+import { startWebShell } from './web-shell.ts';
+
+const { values } = parseArgs({
+  options: {
+    config: { type: 'string' },
+    hub: { type: 'string' },
+    port: { type: 'string', default: '8790' },
+    renderer: { type: 'string' },
+  },
+});
+if (values.config === undefined) {
+  process.stderr.write('usage: npm run kiosk -- --config FILE [--hub URL] [--port N]\n');
+  process.exit(2);
+}
+const config = await readKioskConfig(values.config);
+const port = Number(values.port);
+if (!Number.isSafeInteger(port) || port < 0 || port > 65_535) {
+  process.stderr.write(`--port must be 0-65535, not ${values.port}\n`);
+  process.exit(2);
+}
+const shell = await startWebShell({
+  config: values.hub === undefined ? config : { ...config, hubUrl: values.hub },
+  port,
+  ...(values.renderer === undefined ? {} : { rendererDir: values.renderer }),
+});
+process.stdout.write(`kiosk listening on ${shell.url}\n`);
+const stop = () => void shell.close().then(() => process.exit(0));
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

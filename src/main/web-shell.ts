@@ -1,0 +1,76 @@
+// The web shell: the kiosk service plus the built renderer on 127.0.0.1, so plain Chromium (tests, or a
+// Chromium kiosk `--kiosk --app=URL`) runs the same renderer Electron does, over the kiosk API WebSocket.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { KioskHttpServer } from './kiosk-http.ts';
+import { startKioskHttp } from './kiosk-http.ts';
+import type { KioskConfig } from './kiosk-config.ts';
+import type { KioskRuntime } from './kiosk-runtime.ts';
+import { startKioskRuntime } from './kiosk-runtime.ts';
+
+export const repoRoot = path.resolve(import.meta.dirname, '..', '..');
+export const defaultRendererDir = path.join(repoRoot, 'dist', 'renderer');
+export const defaultModelsDir = path.join(repoRoot, 'models');
+export const tfjsWasmDir = path.dirname(
+  createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'),
+);
+
+/** The page's policy: its own origin only; 'wasm-unsafe-eval' lets tfjs compile its wasm, nothing else runs eval. */
+export const webShellCsp = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' data: blob:",
+  "media-src 'self' blob: mediastream:",
+  "style-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'none'",
+].join('; ');
+
+export interface WebShell {
+  url: string;
+  runtime: KioskRuntime;
+  close(): Promise<void>;
+}
+
+export async function startWebShell(options: {
+  config: KioskConfig;
+  port: number;
+  rendererDir?: string;
+  modelsDir?: string;
+}): Promise<WebShell> {
+  const rendererDir = options.rendererDir ?? defaultRendererDir;
+  if (!existsSync(path.join(rendererDir, 'index.html'))) {
+    throw new Error(`no built renderer in ${rendererDir}: run \`npm run build\` first`);
+  }
+  const runtime = await startKioskRuntime({ config: options.config });
+  let http: KioskHttpServer;
+  try {
+    http = await startKioskHttp({
+      runtime,
+      port: options.port,
+      renderer: {
+        dir: rendererDir,
+        modelsDir: options.modelsDir ?? defaultModelsDir,
+        wasmDir: tfjsWasmDir,
+        csp: webShellCsp,
+      },
+    });
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+  return {
+    url: http.url,
+    runtime,
+    close: async () => {
+      await http.close();
+      await runtime.close();
+    },
+  };
+}

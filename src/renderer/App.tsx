@@ -1,0 +1,318 @@
+// The shop-counter kiosk: follows the payment the service holds (till or operator amount), reads the
+// face, confirms, asks for the PIN when the hub does, shows the receipt, and explains every failure.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { KioskApi, KioskError, KioskStatus, PaymentView } from '../shared/kiosk-api.ts';
+import type { CameraProblem } from './camera.ts';
+import { openCamera, stopCamera, watchCamera } from './camera.ts';
+import type { FaceReader } from './face/face-reader.ts';
+import type { Language } from './i18n.ts';
+import { switchLanguage } from './i18n.ts';
+import { mark } from './marks.ts';
+import type { FaceOutcome } from './screens/FaceScreen.tsx';
+import { FaceScreen } from './screens/FaceScreen.tsx';
+import { OperatorScreen } from './screens/OperatorScreen.tsx';
+import {
+  CameraProblemScreen,
+  ConfirmScreen,
+  ErrorScreen,
+  IdleScreen,
+  ReceiptScreen,
+  WorkingScreen,
+} from './screens/PaymentScreens.tsx';
+import { MemberPinScreen, PinScreen } from './screens/PinScreens.tsx';
+import { TopBar } from './screens/parts.tsx';
+
+type Screen =
+  | { name: 'idle' }
+  | { name: 'face' }
+  | { name: 'confirm' }
+  | { name: 'pin'; attemptsLeft: number | null }
+  | { name: 'member'; message: string | null }
+  | { name: 'working' }
+  | { name: 'receipt' }
+  | { name: 'error'; code: string }
+  | { name: 'camera'; problem: CameraProblem }
+  | { name: 'operator' };
+
+export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceReader }) {
+  const { t } = useTranslation();
+  const { api, reader } = props;
+  const [hub, setHub] = useState(props.status.hub);
+  const [payment, setPayment] = useState<PaymentView | null>(props.status.payment);
+  const [screen, setScreen] = useState<Screen>({ name: 'idle' });
+  const [busy, setBusy] = useState(false);
+  const [stream, setStream] = useState<MediaStream | null>(null);
+  const screenRef = useRef(screen);
+  screenRef.current = screen;
+
+  const show = useCallback((next: Screen) => {
+    mark(`screen:${next.name}`);
+    setScreen(next);
+  }, []);
+  // The current screen on <body>, for tests, screenshots and the bench to follow.
+  useEffect(() => {
+    document.body.dataset['screen'] = screen.name;
+  }, [screen]);
+
+  const ensureCamera = useCallback(async (): Promise<MediaStream | null> => {
+    if (stream !== null && stream.getVideoTracks().some((track) => track.readyState === 'live')) {
+      return stream;
+    }
+    const opened = await openCamera(null);
+    if (!opened.ok) {
+      void api.call('reportCameraProblem', { problem: opened.problem });
+      show({ name: 'camera', problem: opened.problem });
+      return null;
+    }
+    watchCamera(opened.stream, () => {
+      setStream(null);
+      void api.call('reportCameraProblem', { problem: 'camera_lost' });
+      if (screenRef.current.name === 'face') show({ name: 'camera', problem: 'camera_lost' });
+    });
+    setStream(opened.stream);
+    return opened.stream;
+  }, [api, show, stream]);
+
+  const beginFace = useCallback(async () => {
+    if ((await ensureCamera()) !== null) show({ name: 'face' });
+  }, [ensureCamera, show]);
+
+  // A payment the service opened (a till's amount, the operator's) starts the face screen.
+  useEffect(() => {
+    return api.onEvent((event) => {
+      if (event.type === 'hub') {
+        setHub(event.hub);
+        return;
+      }
+      const next = event.payment;
+      setPayment(next);
+      const idle = ['idle', 'operator', 'receipt', 'error'].includes(screenRef.current.name);
+      if (next.state === 'waiting_for_face' && idle && screenRef.current.name !== 'face') {
+        mark('payment_requested', { amount: next.amount });
+        void beginFace();
+      }
+      if (next.state === 'cancelled' && next.failure === 'timeout') show({ name: 'idle' });
+    });
+  }, [api, beginFace, show]);
+
+  useEffect(() => {
+    if (payment?.state === 'waiting_for_face' && screenRef.current.name === 'idle')
+      void beginFace();
+    // Only on start: a payment already open when the page loads.
+  }, []);
+
+  useEffect(
+    () => () => {
+      if (stream !== null) stopCamera(stream);
+    },
+    [stream],
+  );
+
+  const fail = useCallback(
+    (error: KioskError) => {
+      if (error.code === 'hub_unreachable') setHub('unreachable');
+      show({ name: 'error', code: error.code });
+    },
+    [show],
+  );
+
+  const onFaceOutcome = useCallback(
+    async (outcome: FaceOutcome) => {
+      const current = payment;
+      if (current === null) return;
+      if (outcome.type === 'refused') {
+        show({
+          name: 'error',
+          code: outcome.reasons.includes('timeout') ? 'face_timeout' : 'liveness_failed',
+        });
+        return;
+      }
+      show({ name: 'working' });
+      mark('identify_sent');
+      const answer = await api.call('identify', {
+        paymentId: current.id,
+        modelId: outcome.modelId,
+        descriptor: Array.from(outcome.descriptor),
+        liveness: outcome.liveness,
+      });
+      mark('identify_done');
+      if (!answer.ok) {
+        fail(answer.error);
+        return;
+      }
+      setPayment(answer.payment);
+      show({ name: 'confirm' });
+    },
+    [api, fail, payment, show],
+  );
+
+  const afterPay = useCallback(
+    (answer: Awaited<ReturnType<KioskApi['call']>>, pinScreen: 'pin' | 'member') => {
+      setBusy(false);
+      if (answer.ok && 'payment' in answer && answer.payment !== null) {
+        const paid = answer.payment as PaymentView;
+        setPayment(paid);
+        if (paid.state === 'paid') {
+          mark('paid', { holdId: paid.receipt?.holdId ?? '' });
+          show({ name: 'receipt' });
+        } else if (paid.state === 'pin') show({ name: 'pin', attemptsLeft: null });
+        return;
+      }
+      if (answer.ok) return;
+      const { error } = answer;
+      if (error.code === 'pin_incorrect' && pinScreen === 'pin') {
+        show({ name: 'pin', attemptsLeft: error.attemptsLeft ?? 0 });
+      } else if (error.code === 'pin_incorrect' || error.code === 'rate_limited') {
+        show({ name: 'member', message: t('member.incorrect') });
+      } else fail(error);
+    },
+    [fail, show, t],
+  );
+
+  const confirm = useCallback(
+    async (pin?: string) => {
+      if (payment === null) return;
+      setBusy(true);
+      mark(pin === undefined ? 'confirm_clicked' : 'pin_submitted');
+      const answer = await api.call('confirm', {
+        paymentId: payment.id,
+        ...(pin === undefined ? {} : { pin }),
+      });
+      if (pin !== undefined || (answer.ok && answer.payment.state === 'paid'))
+        mark('hub_paid_answer');
+      afterPay(answer, 'pin');
+    },
+    [afterPay, api, payment],
+  );
+
+  const payWithMember = useCallback(
+    async (memberNumber: string, pin: string) => {
+      if (payment === null) return;
+      setBusy(true);
+      afterPay(
+        await api.call('payWithMemberPin', { paymentId: payment.id, memberNumber, pin }),
+        'member',
+      );
+    },
+    [afterPay, api, payment],
+  );
+
+  const cancel = useCallback(async () => {
+    if (payment !== null && ['waiting_for_face', 'confirming', 'pin'].includes(payment.state)) {
+      const answer = await api.call('cancel', { paymentId: payment.id });
+      if (answer.ok) setPayment(answer.payment);
+    }
+    show({ name: 'idle' });
+  }, [api, payment, show]);
+
+  const done = useCallback(() => {
+    setPayment(null);
+    show({ name: 'idle' });
+  }, [show]);
+
+  const language = (next: Language) => void switchLanguage(next);
+  const body = (() => {
+    switch (screen.name) {
+      case 'idle':
+        return (
+          <IdleScreen
+            shopName={props.status.shopName}
+            onOperator={() => show({ name: 'operator' })}
+          />
+        );
+      case 'face':
+        return payment === null || stream === null ? null : (
+          <FaceScreen
+            payment={payment}
+            stream={stream}
+            reader={reader}
+            onOutcome={(outcome) => void onFaceOutcome(outcome)}
+            onMemberPin={() => show({ name: 'member', message: null })}
+            onCancel={() => void cancel()}
+          />
+        );
+      case 'confirm':
+        return payment === null ? null : (
+          <ConfirmScreen
+            payment={payment}
+            shopName={props.status.shopName}
+            busy={busy}
+            onOk={() => void confirm()}
+            onCancel={() => void cancel()}
+          />
+        );
+      case 'pin':
+        return payment === null ? null : (
+          <PinScreen
+            payment={payment}
+            busy={busy}
+            attemptsLeft={screen.attemptsLeft}
+            onPin={(pin) => void confirm(pin)}
+            onCancel={() => void cancel()}
+          />
+        );
+      case 'member':
+        return payment === null ? null : (
+          <MemberPinScreen
+            payment={payment}
+            busy={busy}
+            message={screen.message}
+            onSubmit={(n, p) => void payWithMember(n, p)}
+            onBack={() => void beginFace()}
+          />
+        );
+      case 'working':
+        return <WorkingScreen />;
+      case 'receipt':
+        return payment === null ? null : <ReceiptScreen payment={payment} onDone={done} />;
+      case 'error':
+        return (
+          <ErrorScreen
+            code={screen.code}
+            payment={payment}
+            onRetry={() => void beginFace()}
+            onMemberPin={() => show({ name: 'member', message: null })}
+            onClose={() => void cancel()}
+          />
+        );
+      case 'camera':
+        return (
+          <CameraProblemScreen
+            problem={screen.problem}
+            canPay={payment !== null && payment.state === 'waiting_for_face'}
+            onRetry={() =>
+              void (payment === null ? Promise.resolve(show({ name: 'idle' })) : beginFace())
+            }
+            onMemberPin={() => show({ name: 'member', message: null })}
+          />
+        );
+      case 'operator':
+        return (
+          <OperatorScreen
+            unlock={async (pin) => {
+              const answer = await api.call('operatorUnlock', { pin });
+              return answer.ok ? null : t(`operator.${answer.error.code}`);
+            }}
+            charge={async (amount) => {
+              const answer = await api.call('startPayment', { amount });
+              return answer.ok
+                ? null
+                : t(`operator.${answer.error.code}`, { defaultValue: answer.error.message });
+            }}
+            exit={async () => {
+              const answer = await api.call('operatorExit', {});
+              return answer.ok ? t('operator.exiting') : t(`operator.${answer.error.code}`);
+            }}
+            onClose={() => show({ name: 'idle' })}
+          />
+        );
+    }
+  })();
+  return (
+    <div className="kiosk" data-screen={screen.name}>
+      <TopBar shopName={props.status.shopName} hub={hub} onLanguage={language} />
+      {body}
+    </div>
+  );
+}

@@ -1,0 +1,106 @@
+// The UI thread's side of face reading: a fixed frame tick grabs the camera's current picture only when
+// the worker is free (at most frameQueueLengthMax waiting; the rest are dropped, never queued) and hands on updates.
+import type { LivenessPolicyName } from '../../biometrics/face-session.ts';
+import { frameQueueLengthMax, frameTickMs, kioskFrameSideMaxPixels } from '../../shared/limits.ts';
+import type { FromFaceWorker, ToFaceWorker } from './face-worker-protocol.ts';
+
+export interface FaceReaderStats {
+  framesSent: number;
+  framesDropped: number;
+  /** Time spent grabbing and handing over frames, summed. */
+  grabMs: number;
+  /** Time the worker spent on frames, summed. */
+  processMs: number;
+}
+
+export type FaceReaderListener = (message: FromFaceWorker) => void;
+
+export class FaceReader {
+  readonly #worker: Worker;
+  #listener: FaceReaderListener = () => {};
+  #video: HTMLVideoElement | null = null;
+  #timer: number | null = null;
+  #inFlight = 0;
+  #ready: Promise<Extract<FromFaceWorker, { type: 'ready' }>>;
+  stats: FaceReaderStats = { framesSent: 0, framesDropped: 0, grabMs: 0, processMs: 0 };
+
+  constructor(options: { policy: LivenessPolicyName; modelsBaseUrl: string; wasmBaseUrl: string }) {
+    this.#worker = new Worker(new URL('./face.worker.ts', import.meta.url), { type: 'module' });
+    this.#ready = new Promise((resolve, reject) => {
+      this.#worker.onmessage = (event: MessageEvent<FromFaceWorker>) => {
+        const message = event.data;
+        if (message.type === 'ready') resolve(message);
+        else if (message.type === 'startup_failed')
+          reject(new Error(`${message.code}: ${message.message}`));
+        else this.#onUpdate(message);
+      };
+      this.#worker.onerror = (event) => reject(new Error(event.message));
+    });
+    this.#post({ type: 'start', ...options });
+  }
+
+  ready() {
+    return this.#ready;
+  }
+
+  /** Starts reading a new shopper from the video; updates go to the listener until stop(). */
+  start(video: HTMLVideoElement, listener: FaceReaderListener): void {
+    this.stop();
+    this.stats = { framesSent: 0, framesDropped: 0, grabMs: 0, processMs: 0 };
+    this.#video = video;
+    this.#listener = listener;
+    this.#post({ type: 'reset' });
+    this.#timer = window.setInterval(() => void this.#tick(), frameTickMs);
+  }
+
+  stop(): void {
+    if (this.#timer !== null) window.clearInterval(this.#timer);
+    this.#timer = null;
+    this.#video = null;
+    this.#listener = () => {};
+  }
+
+  dispose(): void {
+    this.stop();
+    this.#worker.terminate();
+  }
+
+  async #tick(): Promise<void> {
+    const video = this.#video;
+    if (video === null || video.readyState < 2 || video.videoWidth === 0) return;
+    if (this.#inFlight >= frameQueueLengthMax) {
+      this.stats.framesDropped += 1;
+      return;
+    }
+    this.#inFlight += 1;
+    const started = performance.now();
+    try {
+      const scale = Math.min(
+        1,
+        kioskFrameSideMaxPixels / Math.max(video.videoWidth, video.videoHeight),
+      );
+      const bitmap = await createImageBitmap(video, {
+        resizeWidth: Math.round(video.videoWidth * scale),
+        resizeHeight: Math.round(video.videoHeight * scale),
+        resizeQuality: 'medium',
+      });
+      const grabMs = performance.now() - started;
+      this.stats.grabMs += grabMs;
+      this.stats.framesSent += 1;
+      this.#post({ type: 'frame', bitmap, timestampMs: performance.now(), grabMs }, [bitmap]);
+    } catch {
+      this.#inFlight -= 1;
+    }
+  }
+
+  #onUpdate(message: FromFaceWorker): void {
+    // Every frame gets exactly one answer: the slot frees whatever it says.
+    this.#inFlight = Math.max(0, this.#inFlight - 1);
+    if ('processMs' in message) this.stats.processMs += message.processMs;
+    if (message.type !== 'skipped') this.#listener(message);
+  }
+
+  #post(message: ToFaceWorker, transfer: Transferable[] = []): void {
+    this.#worker.postMessage(message, transfer);
+  }
+}

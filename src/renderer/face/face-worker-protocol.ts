@@ -1,0 +1,40 @@
+// Messages between the renderer's UI thread and the face worker: camera frames in (one at a time,
+// as transferable bitmaps), session updates out. Pixels never leave the renderer process.
+import type { FacePrompt, LivenessPolicyName } from '../../biometrics/face-session.ts';
+
+export type ToFaceWorker =
+  | { type: 'start'; modelsBaseUrl: string; wasmBaseUrl: string; policy: LivenessPolicyName }
+  | { type: 'frame'; bitmap: ImageBitmap; timestampMs: number; grabMs: number }
+  | { type: 'reset' };
+
+export interface WorkerFace {
+  box: { x: number; y: number; width: number; height: number };
+  frameWidth: number;
+  frameHeight: number;
+}
+
+export type FromFaceWorker =
+  | { type: 'ready'; backend: string; modelId: string; startupMs: number }
+  | { type: 'startup_failed'; code: string; message: string }
+  | {
+      type: 'reading';
+      prompt: FacePrompt | null;
+      progress: number;
+      face: WorkerFace | null;
+      processMs: number;
+      /** Mean colour of the frame, so tests can tell a real picture from a synthetic pattern. */
+      meanRgb: [number, number, number];
+    }
+  | {
+      type: 'decided';
+      descriptor: Float32Array;
+      modelId: string;
+      liveness: { passed: true; score: number; checks: string[] };
+      sinceFirstFaceMs: number;
+      framesUsed: number;
+      processMs: number;
+    }
+  | { type: 'refused'; reasons: string[]; processMs: number }
+  | { type: 'frame_error'; message: string }
+  /** The frame arrived before start finished or after the session decided; nothing was read. */
+  | { type: 'skipped' };

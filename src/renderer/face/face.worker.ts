@@ -1,0 +1,148 @@
+// The face engine off the UI thread: a Web Worker that owns the tracker, the passive model and the
+// streaming face session, turns each camera bitmap into RGB pixels, and answers with session updates.
+import {
+  loadPassiveTextureInBrowser,
+  startFaceTrackerInBrowser,
+} from '../../biometrics/engine.dom.ts';
+import { EngineStartupError } from '../../biometrics/errors.ts';
+import type { FaceSessionUpdate } from '../../biometrics/face-session.ts';
+import { FaceSession } from '../../biometrics/face-session.ts';
+import type { RgbImage } from '../../biometrics/image.ts';
+import { faceSessionTimeLimitMsMax } from '../../shared/limits.ts';
+import type { FromFaceWorker, ToFaceWorker } from './face-worker-protocol.ts';
+
+interface WorkerScope {
+  onmessage: ((event: MessageEvent<ToFaceWorker>) => void) | null;
+  postMessage(message: FromFaceWorker, transfer?: Transferable[]): void;
+}
+const scope = globalThis as unknown as WorkerScope;
+
+let session: FaceSession | null = null;
+let canvas: OffscreenCanvas | null = null;
+let finished = false;
+
+scope.onmessage = (event) => {
+  const message = event.data;
+  if (message.type === 'start') void start(message);
+  else if (message.type === 'reset') {
+    session?.reset();
+    finished = false;
+  } else void frame(message.bitmap, message.timestampMs);
+};
+
+async function start(message: Extract<ToFaceWorker, { type: 'start' }>): Promise<void> {
+  const startedAt = performance.now();
+  try {
+    const [{ tracker, runtime }, passive] = await Promise.all([
+      startFaceTrackerInBrowser({
+        modelsBaseUrl: message.modelsBaseUrl,
+        wasmBaseUrl: message.wasmBaseUrl,
+      }),
+      loadPassiveTextureInBrowser(message.modelsBaseUrl),
+    ]);
+    session = new FaceSession(tracker, {
+      policy: message.policy,
+      passive,
+      random: cryptoRandom,
+      timeLimitMs: faceSessionTimeLimitMsMax / 2,
+    });
+    scope.postMessage({
+      type: 'ready',
+      backend: runtime.backend,
+      modelId: tracker.modelId,
+      startupMs: performance.now() - startedAt,
+    });
+  } catch (error) {
+    scope.postMessage({
+      type: 'startup_failed',
+      code: error instanceof EngineStartupError ? error.code : 'unexpected',
+      message: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
+
+async function frame(bitmap: ImageBitmap, timestampMs: number): Promise<void> {
+  const started = performance.now();
+  try {
+    if (session === null || finished) {
+      scope.postMessage({ type: 'skipped' });
+      return;
+    }
+    const image = toRgb(bitmap);
+    const update = await session.push(image, timestampMs);
+    finished = update.kind !== 'reading';
+    scope.postMessage(toMessage(update, image, performance.now() - started));
+  } catch (error) {
+    scope.postMessage({
+      type: 'frame_error',
+      message: error instanceof Error ? error.message : String(error),
+    });
+  } finally {
+    bitmap.close();
+  }
+}
+
+function toMessage(update: FaceSessionUpdate, image: RgbImage, processMs: number): FromFaceWorker {
+  if (update.kind === 'decided') {
+    return {
+      type: 'decided',
+      descriptor: update.descriptor,
+      modelId: update.modelId,
+      liveness: update.liveness,
+      sinceFirstFaceMs: update.sinceFirstFaceMs,
+      framesUsed: update.framesUsed,
+      processMs,
+    };
+  }
+  if (update.kind === 'refused') {
+    return { type: 'refused', reasons: [...update.reasons], processMs };
+  }
+  return {
+    type: 'reading',
+    prompt: update.prompt,
+    progress: update.progress,
+    face:
+      update.face === null
+        ? null
+        : { box: update.face.box, frameWidth: image.width, frameHeight: image.height },
+    processMs,
+    meanRgb: meanRgb(image),
+  };
+}
+
+function toRgb(bitmap: ImageBitmap): RgbImage {
+  const { width, height } = bitmap;
+  if (canvas === null || canvas.width !== width || canvas.height !== height) {
+    canvas = new OffscreenCanvas(width, height);
+  }
+  const context = canvas.getContext('2d', { willReadFrequently: true });
+  if (context === null) throw new Error('no 2d context in the worker');
+  context.drawImage(bitmap, 0, 0);
+  const rgba = context.getImageData(0, 0, width, height).data;
+  const rgb = new Uint8Array(width * height * 3);
+  for (let source = 0, target = 0; source < rgba.length; source += 4, target += 3) {
+    rgb[target] = rgba[source] ?? 0;
+    rgb[target + 1] = rgba[source + 1] ?? 0;
+    rgb[target + 2] = rgba[source + 2] ?? 0;
+  }
+  return { width, height, data: rgb };
+}
+
+/** Every 97th pixel is plenty to tell a picture from a flat test pattern. */
+function meanRgb(image: RgbImage): [number, number, number] {
+  const sums = [0, 0, 0];
+  let count = 0;
+  for (let i = 0; i + 2 < image.data.length; i += 97 * 3) {
+    sums[0] = (sums[0] ?? 0) + (image.data[i] ?? 0);
+    sums[1] = (sums[1] ?? 0) + (image.data[i + 1] ?? 0);
+    sums[2] = (sums[2] ?? 0) + (image.data[i + 2] ?? 0);
+    count += 1;
+  }
+  return [sums[0]! / count, sums[1]! / count, sums[2]! / count] as [number, number, number];
+}
+
+function cryptoRandom(): number {
+  const value = new Uint32Array(1);
+  crypto.getRandomValues(value);
+  return (value[0] ?? 0) / 2 ** 32;
+}

@@ -1,0 +1,92 @@
+// PIN entry: after a face match when the hub asks for it, and the member number + PIN fallback when
+// the face cannot be read. Digits go straight to the kiosk service, which seals them for the hub.
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { PaymentView } from '../../shared/kiosk-api.ts';
+import { pinDigitsMax, pinDigitsMin } from '../../shared/limits.ts';
+import { Keypad } from './Keypad.tsx';
+import { Amount } from './parts.tsx';
+
+export function PinScreen(props: {
+  payment: PaymentView;
+  busy: boolean;
+  attemptsLeft: number | null;
+  onPin: (pin: string) => void;
+  onCancel: () => void;
+}) {
+  const { t } = useTranslation();
+  return (
+    <main className="screen screen-pin" aria-labelledby="pin-title">
+      <h1 id="pin-title">{t('pin.title')}</h1>
+      <p className="masked-name">{props.payment.displayNameMasked}</p>
+      <Amount amount={props.payment.amount} />
+      {props.attemptsLeft === null ? null : (
+        <p className="pin-warning" role="alert" data-testid="pin-warning">
+          {t('pin.incorrect', { count: props.attemptsLeft })}
+        </p>
+      )}
+      <Keypad
+        label={t('pin.label')}
+        masked
+        minLength={pinDigitsMin}
+        maxLength={pinDigitsMax}
+        submitLabel={t('actions.ok')}
+        onSubmit={props.onPin}
+        busy={props.busy}
+      />
+      <button className="button button-secondary" onClick={props.onCancel}>
+        {t('actions.cancelPayment')}
+      </button>
+    </main>
+  );
+}
+
+export function MemberPinScreen(props: {
+  payment: PaymentView;
+  busy: boolean;
+  message: string | null;
+  onSubmit: (memberNumber: string, pin: string) => void;
+  onBack: () => void;
+}) {
+  const { t } = useTranslation();
+  const [memberNumber, setMemberNumber] = useState<string | null>(null);
+  return (
+    <main className="screen screen-pin" aria-labelledby="member-title">
+      <h1 id="member-title">{t('member.title')}</h1>
+      <Amount amount={props.payment.amount} />
+      {props.message === null ? null : (
+        <p className="pin-warning" role="alert" data-testid="pin-warning">
+          {props.message}
+        </p>
+      )}
+      {memberNumber === null ? (
+        <Keypad
+          key="number"
+          label={t('member.number')}
+          masked={false}
+          minLength={6}
+          maxLength={16}
+          submitLabel={t('actions.next')}
+          onSubmit={setMemberNumber}
+        />
+      ) : (
+        <Keypad
+          key="pin"
+          label={t('pin.label')}
+          masked
+          minLength={pinDigitsMin}
+          maxLength={pinDigitsMax}
+          submitLabel={t('actions.pay')}
+          busy={props.busy}
+          onSubmit={(pin) => props.onSubmit(memberNumber, pin)}
+        />
+      )}
+      <button
+        className="button button-secondary"
+        onClick={() => (memberNumber === null ? props.onBack() : setMemberNumber(null))}
+      >
+        {t('actions.back')}
+      </button>
+    </main>
+  );
+}

@@ -1,0 +1,204 @@
+// The one contract between the kiosk's renderer and its kiosk service: every call, its request and
+// answer schema, and the events the service pushes; served by Electron's preload bridge and by the web shell's WebSocket.
+// Answers are values ({ok:true,...} / {ok:false,error}), never exceptions thrown across the boundary.
+import { z } from 'zod';
+import * as L from './limits.ts';
+
+export const kioskErrorCodes = [
+  'invalid_request',
+  'unknown_method',
+  'no_payment',
+  'payment_not_ready',
+  'payment_closed',
+  'liveness_failed',
+  'no_match',
+  'pin_required',
+  'pin_incorrect',
+  'pin_locked',
+  'member_unknown',
+  'insufficient_funds',
+  'limit_exceeded',
+  'category_blocked',
+  'age_restricted',
+  'hub_unreachable',
+  'hub_refused',
+  'transform_key_outdated',
+  'operator_pin_incorrect',
+  'operator_locked',
+  'rate_limited',
+  'internal',
+] as const;
+export type KioskErrorCode = (typeof kioskErrorCodes)[number];
+
+export interface KioskError {
+  readonly code: KioskErrorCode;
+  readonly message: string;
+  /** PIN tries left before the lock, for pin_incorrect. */
+  readonly attemptsLeft?: number;
+}
+
+export type KioskResult<T> = ({ ok: true } & T) | { ok: false; error: KioskError };
+
+const amount = z.number().int().positive().max(L.kioskPaymentAmountMax);
+const reference = z
+  .string()
+  .min(1)
+  .max(L.holdReferenceLengthMax)
+  .regex(/^[\x20-\x7e]+$/, 'printable ASCII');
+const category = z
+  .string()
+  .min(1)
+  .max(L.holdCategoryLengthMax)
+  .regex(/^[a-z][a-z0-9_.-]*$/);
+const paymentId = z.string().regex(/^pay_[A-Za-z0-9]{8,40}$/);
+const pinDigits = z
+  .string()
+  .regex(/^[0-9]+$/)
+  .min(L.pinDigitsMin)
+  .max(L.pinDigitsMax);
+
+/** What the renderer knows of a payment: never the payer's account, only the masked name. */
+export const paymentViewSchema = z.object({
+  id: paymentId,
+  amount: z.number().int(),
+  currency: z.literal('JPY'),
+  reference: z.string(),
+  category: z.string().nullable(),
+  source: z.enum(['till', 'operator']),
+  state: z.enum(['waiting_for_face', 'confirming', 'pin', 'paid', 'cancelled', 'failed']),
+  displayNameMasked: z.string().nullable(),
+  pinRequired: z.boolean(),
+  receipt: z
+    .object({
+      holdId: z.string(),
+      amount: z.number().int(),
+      shopName: z.string(),
+      settledAt: z.string(),
+    })
+    .nullable(),
+  failure: z.string().nullable(),
+});
+export type PaymentView = z.infer<typeof paymentViewSchema>;
+
+/** The engine's verdict on the frames the renderer read; the service attests to exactly this. */
+export const livenessEvidenceSchema = z.strictObject({
+  passed: z.boolean(),
+  score: z.number().min(0).max(1).optional(),
+  checks: z.array(z.string().min(1).max(64)).max(16).optional(),
+  reasons: z.array(z.string().min(1).max(128)).max(16).optional(),
+});
+
+const finite = z.number().refine(Number.isFinite, 'finite');
+
+export const kioskRequests = {
+  status: z.strictObject({}),
+  startPayment: z.strictObject({
+    amount,
+    reference: reference.optional(),
+    category: category.optional(),
+  }),
+  currentPayment: z.strictObject({}),
+  identify: z.strictObject({
+    paymentId,
+    modelId: z.string().min(1).max(128),
+    descriptor: z.array(finite).min(L.templateDimensionMin).max(L.templateDimensionMax),
+    liveness: livenessEvidenceSchema,
+  }),
+  confirm: z.strictObject({ paymentId, pin: pinDigits.optional() }),
+  payWithMemberPin: z.strictObject({
+    paymentId,
+    memberNumber: z.string().regex(/^[0-9]{6,16}$/),
+    pin: pinDigits,
+  }),
+  cancel: z.strictObject({ paymentId }),
+  operatorUnlock: z.strictObject({ pin: pinDigits }),
+  /** Leaves kiosk mode (Electron: closes the window); only within an operator unlock. */
+  operatorExit: z.strictObject({}),
+  reportCameraProblem: z.strictObject({
+    problem: z.enum(['no_camera', 'permission_denied', 'camera_lost']),
+  }),
+} as const;
+export type KioskMethod = keyof typeof kioskRequests;
+export type KioskRequest<M extends KioskMethod> = z.infer<(typeof kioskRequests)[M]>;
+
+export const kioskStatusSchema = z.object({
+  shopName: z.string(),
+  payee: z.string(),
+  mode: z.enum(['shop']),
+  hub: z.enum(['reachable', 'unreachable']),
+  modelId: z.string().nullable(),
+  livenessPolicy: z.enum(['natural', 'challenge']),
+  defaultLanguage: z.enum(['ja', 'en']),
+  payment: paymentViewSchema.nullable(),
+});
+export type KioskStatus = z.infer<typeof kioskStatusSchema>;
+
+export interface KioskResponses {
+  status: { status: KioskStatus };
+  startPayment: { payment: PaymentView };
+  currentPayment: { payment: PaymentView | null };
+  identify: { payment: PaymentView };
+  confirm: { payment: PaymentView };
+  payWithMemberPin: { payment: PaymentView };
+  cancel: { payment: PaymentView };
+  operatorUnlock: { unlockedUntil: string };
+  operatorExit: { exiting: true };
+  reportCameraProblem: { recorded: true };
+}
+
+/** Pushed by the service: a till sent an amount, or the payment changed outside the renderer's own calls. */
+export const kioskEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('payment'), payment: paymentViewSchema }),
+  z.object({ type: z.literal('hub'), hub: z.enum(['reachable', 'unreachable']) }),
+]);
+export type KioskEvent = z.infer<typeof kioskEventSchema>;
+
+/** What the renderer sees: one typed call per method, results as values, and a subscription. */
+export interface KioskApi {
+  call<M extends KioskMethod>(
+    method: M,
+    request: KioskRequest<M>,
+  ): Promise<KioskResult<KioskResponses[M]>>;
+  onEvent(listener: (event: KioskEvent) => void): () => void;
+}
+
+/** The service side: the same calls, validated at the door by `handleKioskCall`. */
+export type KioskHandlers = {
+  [M in KioskMethod]: (request: KioskRequest<M>) => Promise<KioskResult<KioskResponses[M]>>;
+};
+
+export function kioskFailure(
+  code: KioskErrorCode,
+  message: string,
+  extra: { attemptsLeft?: number } = {},
+): { ok: false; error: KioskError } {
+  return { ok: false, error: { code, message, ...extra } };
+}
+
+/** One entry for every transport: checks the method and the payload, then calls the handler. */
+export async function handleKioskCall(
+  handlers: KioskHandlers,
+  method: unknown,
+  payload: unknown,
+): Promise<KioskResult<unknown>> {
+  if (typeof method !== 'string' || !Object.hasOwn(kioskRequests, method)) {
+    return kioskFailure('unknown_method', 'no such kiosk call');
+  }
+  const name = method as KioskMethod;
+  const parsed = kioskRequests[name].safeParse(payload);
+  if (!parsed.success) {
+    return kioskFailure('invalid_request', parsed.error.issues[0]?.message ?? 'invalid request');
+  }
+  const handler = handlers[name] as (request: unknown) => Promise<KioskResult<unknown>>;
+  return handler(parsed.data);
+}
+
+/** Wire frames of the WebSocket transport (the preload bridge carries the same call/result pairs). */
+export const kioskWireCallSchema = z.strictObject({
+  id: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  method: z.string().max(64),
+  payload: z.unknown(),
+});
+export type KioskWireMessage =
+  | { kind: 'result'; id: number; result: KioskResult<unknown> }
+  | { kind: 'event'; event: KioskEvent };
