@@ -2,6 +2,8 @@
 // motion) on live selfie videos, phone-replay videos and photo attacks made here with ffmpeg (pan/zoom and
 // a card turned in front of the camera), plus the active challenge controller run on the photo attacks.
 // Frames go through the kiosk's tracking loop (FaceTracker, as `npm run replay`), reset for every clip.
+// Each clip's first run of frames also streams through the kiosk's face session (natural policy): the
+// session columns say whether, and how soon, the kiosk would have decided (the whole-clip figures stay).
 //
 // Usage: npx tsx scripts/eval-liveness-video.ts [--only videos|synthetic|all] [--json <file>]
 //          [--live <dir>] [--replay <dir>] [--frames 150] [--models models]
@@ -52,6 +54,12 @@ interface Row {
   readonly live: boolean;
   readonly reasons: readonly string[];
   readonly perFrameMsMedian: number;
+  /** The streaming session: decided / refused / undecided, and when (ms after the first face). */
+  readonly session: {
+    readonly outcome: string;
+    readonly ms: number | null;
+    readonly reasons: readonly string[];
+  };
   readonly challenges?: readonly ChallengeOutcome[];
 }
 
@@ -129,6 +137,11 @@ async function evaluate(
     live: run.liveness.live,
     reasons: run.liveness.reasons,
     perFrameMsMedian: json.timings.perFrameMsMedian,
+    session: {
+      outcome: json.session?.outcome ?? 'not run',
+      ms: json.session?.sinceFirstFaceMs ?? null,
+      reasons: json.session?.reasons ?? [],
+    },
     ...(challenges === undefined ? {} : { challenges }),
   };
   printRow(row);
@@ -150,6 +163,9 @@ function printRow(r: Row): void {
       f(r.parallax).padStart(6),
       (r.live ? 'LIVE' : 'not live').padEnd(9),
       r.reasons.join(',').padEnd(40),
+      `session:${r.session.outcome}${r.session.ms === null ? '' : `@${r.session.ms.toFixed(0)}ms`}${r.session.reasons.length === 0 ? '' : `(${r.session.reasons.join(',')})`}`.padEnd(
+        44,
+      ),
       challenges,
     ].join(' '),
   );
@@ -167,6 +183,8 @@ interface Rates {
   readonly errorRate: number;
   readonly passiveOnly: number;
   readonly naturalOnly: number;
+  /** The streaming session: attacks it decided live, bona fide clips it did not decide. */
+  readonly session: number;
 }
 
 function rates(rows: readonly Row[]): Rates[] {
@@ -182,6 +200,7 @@ function rates(rows: readonly Row[]): Rates[] {
       errorRate: err((r) => r.live),
       passiveOnly: err((r) => r.passiveLive),
       naturalOnly: err((r) => r.naturalLive),
+      session: err((r) => r.session.outcome === 'decided'),
     };
   });
 }
@@ -242,11 +261,11 @@ async function main(): Promise<void> {
   engine.dispose();
   const table = rates(rows);
   console.log(
-    '\nkind              n   error (APCER attacks / BPCER bona fide)   passive only   natural motion only',
+    '\nkind              n   error (APCER attacks / BPCER bona fide)   passive only   natural motion only   streaming session',
   );
   for (const r of table)
     console.log(
-      `${r.kind.padEnd(16)} ${String(r.n).padStart(3)}   ${(100 * r.errorRate).toFixed(1).padStart(6)}%   ${(100 * r.passiveOnly).toFixed(1).padStart(26)}%   ${(100 * r.naturalOnly).toFixed(1).padStart(12)}%`,
+      `${r.kind.padEnd(16)} ${String(r.n).padStart(3)}   ${(100 * r.errorRate).toFixed(1).padStart(6)}%   ${(100 * r.passiveOnly).toFixed(1).padStart(26)}%   ${(100 * r.naturalOnly).toFixed(1).padStart(12)}%   ${(100 * r.session).toFixed(1).padStart(16)}%`,
     );
   const challenged = rows.flatMap((r) => (r.kind.startsWith('photo') ? (r.challenges ?? []) : []));
   if (challenged.length > 0) {

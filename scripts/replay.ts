@@ -2,16 +2,27 @@
 // texture plus the clip's natural motion and blinks. Writes the JSON other programs read, optional HTML.
 //
 // Usage: npx tsx scripts/replay.ts <video file | folder of frames> --json <file> [--report <html>]
-//          [--fps 25 (folder frame rate)] [--models models]
+//          [--fps 25 (folder frame rate)] [--session-time-limit-ms 15000] [--models models]
+// Besides the whole-clip figures, the JSON's `session` says when the kiosk's streaming face session
+// (src/biometrics/face-session.ts, natural policy) would have decided on the recording's first run.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createFaceTracker } from '../src/biometrics/engine.node.ts';
 import { loadPassiveTextureDetector } from '../src/biometrics/liveness/passive-texture.node.ts';
 import { ReplayInputError } from '../src/biometrics/replay/frame-source.node.ts';
-import { replayRecording, replayReportHtml } from '../src/biometrics/replay/replay.node.ts';
+import {
+  describeSession,
+  replayRecording,
+  replayReportHtml,
+  replaySessionTimeLimitMs,
+} from '../src/biometrics/replay/replay.node.ts';
 import type { ReplayJson } from '../src/biometrics/replay/replay.node.ts';
-import { replayFramesPerSecondMax, replayReportFramesMax } from '../src/shared/limits.ts';
+import {
+  faceSessionTimeLimitMsMax,
+  replayFramesPerSecondMax,
+  replayReportFramesMax,
+} from '../src/shared/limits.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 
@@ -21,6 +32,7 @@ function printTable(input: string, json: ReplayJson): void {
     ['frames (with face)', `${json.frames} (${json.framesWithFace})`],
     ['liveness', json.liveness.passed ? 'live' : `not live: ${json.liveness.reasons.join(', ')}`],
     ['decision', json.decision.outcome],
+    ['kiosk session', describeSession(json.session)],
     [
       'per-frame ms median / p95',
       `${json.timings.perFrameMsMedian.toFixed(1)} / ${json.timings.perFrameMsP95.toFixed(1)}`,
@@ -37,19 +49,25 @@ async function main(): Promise<number> {
       json: { type: 'string' },
       report: { type: 'string' },
       fps: { type: 'string', default: '25' },
+      'session-time-limit-ms': { type: 'string', default: String(replaySessionTimeLimitMs) },
       models: { type: 'string', default: path.join(repoRoot, 'models') },
     },
   });
   const input = positionals[0];
   const fps = Number(values.fps);
+  const sessionTimeLimitMs = Number(values['session-time-limit-ms']);
   if (input === undefined || positionals.length !== 1 || values.json === undefined) {
     console.error(
-      'usage: replay <video file | folder of frames> --json <file> [--report <html>] [--fps N]',
+      'usage: replay <video file | folder of frames> --json <file> [--report <html>] [--fps N] [--session-time-limit-ms N]',
     );
     return 2;
   }
   if (!(fps > 0 && fps <= replayFramesPerSecondMax)) {
     console.error(`--fps must be in (0, ${replayFramesPerSecondMax}]`);
+    return 2;
+  }
+  if (!(sessionTimeLimitMs > 0 && sessionTimeLimitMs <= faceSessionTimeLimitMsMax)) {
+    console.error(`--session-time-limit-ms must be in (0, ${faceSessionTimeLimitMsMax}]`);
     return 2;
   }
   // Both models load before any frame: a missing or altered file stops here, it never scores.
@@ -61,6 +79,7 @@ async function main(): Promise<number> {
       engine,
       passive,
       folderFps: fps,
+      sessionTimeLimitMs,
       reportFrames: values.report === undefined ? 0 : replayReportFramesMax,
     });
     await writeFile(values.json, `${JSON.stringify(recording.json, null, 2)}\n`);

@@ -1,6 +1,6 @@
 // Replays one recording through the kiosk pipeline in Node: opens the frames, runs engine + liveness,
-// and shapes the JSON other programs read ({frames, framesWithFace, liveness, decision, timings}).
-import { replayReportFramesMax } from '../../shared/limits.ts';
+// and shapes the JSON other programs read ({frames, framesWithFace, liveness, decision, timings, session}).
+import { faceSessionTimeLimitMsMax, replayReportFramesMax } from '../../shared/limits.ts';
 import type { PassiveTextureDetector } from '../liveness/passive-texture.ts';
 import { annotatedJpegBase64 } from './annotate.node.ts';
 import type { FrameSource } from './frame-source.node.ts';
@@ -9,6 +9,11 @@ import type { FrameEngine, ReplayRun } from './pipeline.ts';
 import { percentile, runReplay } from './pipeline.ts';
 import type { ReportFrame } from './report.ts';
 import { renderReport } from './report.ts';
+import type { ReplaySessionSummary } from './session-feed.ts';
+import { ReplaySessionFeed } from './session-feed.ts';
+
+/** The kiosk worker's session time limit: the replayed session gets as long as a shopper. */
+export const replaySessionTimeLimitMs = faceSessionTimeLimitMsMax / 2;
 
 export interface ReplayJson {
   readonly frames: number;
@@ -20,6 +25,9 @@ export interface ReplayJson {
   };
   readonly decision: ReplayRun['decision'];
   readonly timings: { readonly perFrameMsMedian: number; readonly perFrameMsP95: number };
+  /** The kiosk's streaming session (natural policy) on the recording's first run of frames: when it
+   * would have decided. null without a passive model (the session cannot run: it fails closed). */
+  readonly session: ReplaySessionSummary | null;
 }
 
 export interface ReplayRecordingOptions {
@@ -29,11 +37,14 @@ export interface ReplayRecordingOptions {
   readonly folderFps: number;
   /** How many annotated frames to keep for a report (0: none). */
   readonly reportFrames: number;
+  /** The face session's time limit (default replaySessionTimeLimitMs). */
+  readonly sessionTimeLimitMs?: number;
 }
 
 export interface ReplayRecording {
   readonly source: FrameSource;
   readonly run: ReplayRun;
+  readonly session: ReplaySessionSummary | null;
   readonly json: ReplayJson;
 }
 
@@ -54,15 +65,28 @@ export async function replayRecording(
     source.plan.total,
     Math.min(options.reportFrames, replayReportFramesMax),
   );
-  const run = await runReplay(source.frames(), {
-    engine: options.engine,
-    passive: options.passive,
+  // The session reads the results runReplay computes for each frame: one engine pass for both.
+  const feed =
+    options.passive === null
+      ? null
+      : new ReplaySessionFeed(options.engine, options.passive, {
+          policy: 'natural',
+          timeLimitMs: options.sessionTimeLimitMs ?? replaySessionTimeLimitMs,
+        });
+  const run = await runReplay(feed?.frames(source.frames()) ?? source.frames(), {
+    engine: feed?.engine ?? options.engine,
+    passive: feed?.passive ?? options.passive,
     keep,
   });
-  return { source, run, json: replayJson(source, run) };
+  const session = feed?.summary() ?? null;
+  return { source, run, session, json: replayJson(source, run, session) };
 }
 
-export function replayJson(source: FrameSource, run: ReplayRun): ReplayJson {
+export function replayJson(
+  source: FrameSource,
+  run: ReplayRun,
+  session: ReplaySessionSummary | null,
+): ReplayJson {
   const ms = run.records.map((r) => r.pipelineMs);
   const scores = run.liveness.scores;
   return {
@@ -102,7 +126,20 @@ export function replayJson(source: FrameSource, run: ReplayRun): ReplayJson {
       perFrameMsMedian: ms.length === 0 ? 0 : percentile(ms, 0.5),
       perFrameMsP95: ms.length === 0 ? 0 : percentile(ms, 0.95),
     },
+    session,
   };
+}
+
+/** One line on the kiosk session's outcome, for tables and the report. */
+export function describeSession(session: ReplaySessionSummary | null): string {
+  if (session === null) return 'not run (no passive model)';
+  const when =
+    session.sinceFirstFaceMs === null
+      ? ''
+      : ` ${session.sinceFirstFaceMs.toFixed(0)} ms after the first face`;
+  const where = session.frameIndex === null ? '' : ` at frame #${session.frameIndex}`;
+  const why = session.outcome === 'decided' ? session.evidence : session.reasons;
+  return `${session.outcome}${where}${when} (${session.framesUsed} frames; ${why.join(', ')})`;
 }
 
 export async function replayReportHtml(recording: ReplayRecording, title: string): Promise<string> {
@@ -129,6 +166,11 @@ export async function replayReportHtml(recording: ReplayRecording, title: string
       blinks: run.motion.blinks.length,
       parallax: run.motion.parallax,
       'per-frame ms (median / p95)': `${json.timings.perFrameMsMedian.toFixed(1)} / ${json.timings.perFrameMsP95.toFixed(1)}`,
+      'kiosk session (natural policy, as it streams)': describeSession(recording.session),
+      'session ms per frame on top of engine and passive (median / p95)':
+        recording.session === null
+          ? 'n/a'
+          : `${recording.session.overheadMsMedian.toFixed(2)} / ${recording.session.overheadMsP95.toFixed(2)}`,
       backend: run.backend,
       source: json.liveness['source'],
     },

@@ -44,7 +44,7 @@ describe('replay CLI', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('writes {frames, framesWithFace, liveness, decision, timings} and a self-contained HTML report', async () => {
+  it('writes {frames, framesWithFace, liveness, decision, timings, session} and a self-contained HTML report', async () => {
     const json = path.join(dir, 'out.json');
     const html = path.join(dir, 'report.html');
     const { stdout } = await run(
@@ -59,6 +59,7 @@ describe('replay CLI', () => {
       'frames',
       'framesWithFace',
       'liveness',
+      'session',
       'timings',
     ]);
     expect(out['frames']).toBe(8);
@@ -68,12 +69,21 @@ describe('replay CLI', () => {
     expect(liveness.passed).toBe(false);
     expect(liveness.reasons).toEqual(expect.arrayContaining(['no_blink', 'no_3d_motion']));
     expect(out['decision']).toMatchObject({ outcome: 'refuse' });
+    // The kiosk's streaming session on the same frames: 8 frames are too few to decide anything.
+    expect(out['session']).toMatchObject({
+      policy: 'natural',
+      outcome: 'undecided',
+      reasons: ['recording_ended'],
+      framesUsed: 8,
+      frameIndex: null,
+    });
     const timings = out['timings'] as Record<string, number>;
     expect(Object.keys(timings).sort()).toEqual(['perFrameMsMedian', 'perFrameMsP95']);
     expect(timings['perFrameMsMedian']).toBeGreaterThan(0);
     expect(timings['perFrameMsP95']).toBeGreaterThanOrEqual(timings['perFrameMsMedian'] ?? 0);
     const page = await readFile(html, 'utf8');
     expect(page).toContain('<svg');
+    expect(page).toContain('kiosk session');
     expect(page).toMatch(/src="data:image\/jpeg;base64,[A-Za-z0-9+/=]{100,}"/);
     expect(page).not.toMatch(/(src|href)="https?:/);
   });

@@ -1,0 +1,636 @@
+// The streaming face session: one shopper's camera frames in, prompts and progress out, then one decision
+// (live, with a fused descriptor) or a refusal. The kiosk's Web Worker and `npm run replay` both feed it.
+//
+// Isomorphic (no Node, no DOM). Per frame: the engine (the tracking loop) reads the face, the passive
+// texture model scores its crop, natural motion is measured over a bounded window of recent frames (and
+// under the challenge policy the challenge controller is fed), then decideLiveness is asked again: the
+// session decides on the first frame at which the evidence suffices. No frame's pixels outlive push().
+import { assert } from '../shared/assert.ts';
+import { faceSessionTimeLimitMsMax, faceSessionWindowFramesMax } from '../shared/limits.ts';
+import type { FaceObservation, FrameResult, StageTimingsMs } from './engine.ts';
+import { descriptorLength, l2Normalize } from './engine.ts';
+import { EngineStartupError } from './errors.ts';
+import type { Box, Point } from './geometry.ts';
+import type { RgbImage } from './image.ts';
+import type { Challenge, ChallengeOptions } from './liveness/active/challenge.ts';
+import {
+  assertChallengeOptions,
+  ChallengeController,
+  defaultChallengeOptions,
+} from './liveness/active/challenge.ts';
+import type {
+  NaturalMotionOptions,
+  NaturalMotionSummary,
+} from './liveness/active/natural-motion.ts';
+import { defaultNaturalMotionOptions } from './liveness/active/natural-motion.ts';
+import { NaturalMotionStream } from './liveness/active/natural-motion-stream.ts';
+import type { DecisionPolicy, LivenessDecision } from './liveness/decision.ts';
+import { decideLiveness, defaultDecisionPolicy } from './liveness/decision.ts';
+import type { PassiveTextureDetector } from './liveness/passive-texture.ts';
+import type { QualityReason } from './quality.ts';
+import type { FrameEngine } from './replay/pipeline.ts';
+import { passiveCrop } from './replay/pipeline.ts';
+
+export type FacePrompt =
+  | 'look_at_camera'
+  | 'move_closer'
+  | 'move_back'
+  | 'center_face'
+  | 'face_the_camera'
+  | 'too_dark'
+  | 'too_bright'
+  | 'hold_still'
+  | 'one_person_only'
+  | 'blink'
+  | 'turn_left'
+  | 'turn_right';
+
+/** natural: passive + a blink or 3-D head motion (decision mode 'recording'); challenge: passive + a
+ * random blink/turn challenge answered + natural motion (decision mode 'kiosk'). */
+export type LivenessPolicyName = 'natural' | 'challenge';
+
+export interface FaceSessionTuning {
+  /** Decision-ready frames (descriptor present) fused into the descriptor: at least this many ... */
+  readonly descriptorFramesMin: number;
+  /** ... and at most this many, the most recent. */
+  readonly descriptorFramesMax: number;
+  /** Every pair of fused descriptors must be at least this similar (cosine): one person, read well. */
+  readonly sameFaceCosineMin: number;
+  /** Frames of history (motion, passive scores, descriptors) the session keeps. */
+  readonly windowFrames: number;
+  /** Passive scores in the window before a median below the model's threshold refuses (an attack). */
+  readonly passiveRefuseFramesMin: number;
+  /** Good frames for this long without a blink or 3-D motion bring the 'blink' prompt. */
+  readonly blinkPromptAfterMs: number;
+  /** Face box width over the frame's shorter side above which the prompt is move_back. */
+  readonly faceWidthFractionMax: number;
+  /** Face box centre's offset from the frame centre, as a fraction of the frame's width or height,
+   * above which the prompt is center_face. */
+  readonly centreOffsetMax: number;
+  /** The decision policies of the two session policies. */
+  readonly natural: DecisionPolicy;
+  readonly kiosk: DecisionPolicy;
+  readonly challenge: ChallengeOptions;
+  readonly motion: NaturalMotionOptions;
+  /** See NaturalMotionStreamOptions.referenceYawSlack. */
+  readonly referenceYawSlack: number;
+}
+
+/**
+ * 3-D motion asked of a streaming session. The decision's 0.12 was set on whole clips; a session asks at
+ * every frame, over windows of 8 to 120 frames, and the photo card-turn clips of eval:liveness reach
+ * 0.18 in some window (0.12 as early as 1.1 s in) while never reaching it over a whole clip. Live selfie
+ * clips that turn their heads reach 0.41-1.2. 0.25 sits between the two; in sample, on those clips
+ * (7 photos x 3 motions, 5 live, 2 replay, 5 webcam/pair clips): it costs the live clips 1-4 frames.
+ */
+export const sessionParallaxMin = 0.25;
+
+/**
+ * Descriptor agreement: consecutive decision-ready frames of the shared live clips agree at cosine
+ * 0.97-0.999 (talking-face: 1st percentile 0.991 frame to frame, lowest 0.971 five frames apart); the
+ * bound is the calibrated operating threshold of models/thresholds.json (0.9574, FMR <= 1e-3 on every
+ * subset): each fused frame would match every other one at the hub, so the mean is one person's.
+ * Two challenges of three, not three: a replayed recording must show the right two actions in the
+ * right order (1 in 6 by order alone) at the right moments, and a shopper is done in about 3 s.
+ */
+export const defaultFaceSessionTuning: FaceSessionTuning = {
+  descriptorFramesMin: 3,
+  descriptorFramesMax: 6,
+  sameFaceCosineMin: 0.9574,
+  windowFrames: faceSessionWindowFramesMax,
+  passiveRefuseFramesMin: 15,
+  blinkPromptAfterMs: 1500,
+  faceWidthFractionMax: 0.8,
+  centreOffsetMax: 0.3,
+  natural: { ...defaultDecisionPolicy, parallaxMin: sessionParallaxMin },
+  kiosk: { ...defaultDecisionPolicy, mode: 'kiosk', parallaxMin: sessionParallaxMin },
+  challenge: { ...defaultChallengeOptions, count: 2 },
+  motion: defaultNaturalMotionOptions,
+  referenceYawSlack: 0.02,
+};
+
+export interface FaceSessionOptions {
+  readonly policy: LivenessPolicyName;
+  /** Required: without the passive model there is no session (fail closed). */
+  readonly passive: PassiveTextureDetector;
+  /** Challenge order (values in [0, 1)). */
+  readonly random: () => number;
+  /** At most faceSessionTimeLimitMsMax, counted from the first frame with a face. */
+  readonly timeLimitMs: number;
+  readonly tuning?: FaceSessionTuning;
+}
+
+/** The engine the session feeds: the per-frame engine or the tracking loop (which can forget a face). */
+export type FaceSessionEngine = FrameEngine & { readonly reset?: () => void };
+
+export interface FaceSessionFace {
+  /** In the frame's pixels. */
+  readonly box: Box;
+  readonly landmarks: readonly Point[];
+}
+
+/** The engine's stages plus the session's own work; total is the whole push(). */
+export type FaceSessionTimingsMs = StageTimingsMs & {
+  readonly passive: number;
+  readonly liveness: number;
+};
+
+export type FaceSessionUpdate =
+  | {
+      readonly kind: 'reading';
+      readonly prompt: FacePrompt | null;
+      /** Fraction of the evidence gathered, 0..1, never decreasing within a session. */
+      readonly progress: number;
+      readonly face: FaceSessionFace | null;
+      readonly quality: QualityReason | 'ok';
+      readonly timingsMs: FaceSessionTimingsMs;
+    }
+  | {
+      readonly kind: 'decided';
+      /** Unit length: the normalised mean of the fused frames' descriptors. */
+      readonly descriptor: Float32Array;
+      readonly modelId: string;
+      readonly liveness: { passed: true; score: number; checks: string[] };
+      readonly decision: LivenessDecision;
+      readonly sinceFirstFaceMs: number;
+      /** Frames pushed since the session began (or was reset), this one included. */
+      readonly framesUsed: number;
+      /** Decision-ready frames fused into the descriptor. */
+      readonly descriptorFrames: number;
+      readonly face: FaceSessionFace;
+      readonly timingsMs: FaceSessionTimingsMs;
+    }
+  | {
+      readonly kind: 'refused';
+      readonly reasons: readonly string[];
+      readonly decision: LivenessDecision | null;
+      readonly sinceFirstFaceMs: number | null;
+      readonly framesUsed: number;
+      readonly timingsMs: FaceSessionTimingsMs;
+    };
+
+const promptForQuality: Readonly<Record<QualityReason, FacePrompt>> = {
+  no_face: 'look_at_camera',
+  face_too_small: 'move_closer',
+  multiple_faces: 'one_person_only',
+  too_dark: 'too_dark',
+  too_bright: 'too_bright',
+  turned_away: 'face_the_camera',
+  blurred: 'hold_still',
+};
+
+export function assertFaceSessionTuning(tuning: FaceSessionTuning): void {
+  assert(
+    Number.isInteger(tuning.descriptorFramesMin) &&
+      tuning.descriptorFramesMin >= 1 &&
+      tuning.descriptorFramesMin <= tuning.descriptorFramesMax &&
+      tuning.descriptorFramesMax <= tuning.windowFrames,
+    'descriptor frames: 1 <= min <= max <= windowFrames',
+  );
+  assert(tuning.sameFaceCosineMin > 0 && tuning.sameFaceCosineMin < 1, 'cosine bound in (0, 1)');
+  assert(
+    Number.isInteger(tuning.windowFrames) &&
+      tuning.windowFrames >= tuning.motion.runFramesMin &&
+      tuning.windowFrames <= faceSessionWindowFramesMax,
+    'windowFrames out of range',
+  );
+  assert(
+    tuning.passiveRefuseFramesMin >= tuning.natural.passiveFramesMin &&
+      tuning.passiveRefuseFramesMin >= tuning.kiosk.passiveFramesMin &&
+      tuning.passiveRefuseFramesMin <= tuning.windowFrames,
+    'an attack is called on no fewer passive frames than a pass, and within the window',
+  );
+  assert(tuning.blinkPromptAfterMs >= 0, 'blinkPromptAfterMs must not be negative');
+  assert(tuning.faceWidthFractionMax > 0 && tuning.centreOffsetMax > 0, 'framing bounds positive');
+  assert(tuning.natural.mode === 'recording', 'the natural policy decides in recording mode');
+  assert(tuning.kiosk.mode === 'kiosk', 'the challenge policy decides in kiosk mode');
+  assertChallengeOptions(tuning.challenge);
+}
+
+export class FaceSession {
+  readonly #engine: FaceSessionEngine;
+  readonly #options: FaceSessionOptions;
+  readonly #tuning: FaceSessionTuning;
+  readonly #policy: DecisionPolicy;
+  #state: SessionState;
+  /** Bumped by reset(): a push still awaiting the engine then belongs to the previous shopper. */
+  #generation = 0;
+  #busy = false;
+
+  constructor(engine: FaceSessionEngine, options: FaceSessionOptions) {
+    // A caller without types (the worker's message handler) may hand over no model: no session then.
+    const passive = options.passive as PassiveTextureDetector | null | undefined;
+    if (passive === null || passive === undefined)
+      throw new EngineStartupError('model_missing', 'the face session needs the passive model');
+    const tuning = options.tuning ?? defaultFaceSessionTuning;
+    assertFaceSessionTuning(tuning);
+    assert(
+      Number.isFinite(options.timeLimitMs) &&
+        options.timeLimitMs > 0 &&
+        options.timeLimitMs <= faceSessionTimeLimitMsMax,
+      'timeLimitMs out of range',
+    );
+    assert(options.policy === 'natural' || options.policy === 'challenge', 'unknown policy');
+    this.#engine = engine;
+    this.#options = options;
+    this.#tuning = tuning;
+    this.#policy = options.policy === 'natural' ? tuning.natural : tuning.kiosk;
+    this.#state = this.#fresh();
+  }
+
+  /** The challenges this shopper will be asked, in order (empty under the natural policy). */
+  get challenges(): readonly Challenge[] {
+    return this.#state.evidence.challenge?.challenges ?? [];
+  }
+
+  /** Forgets the shopper (and the tracked face): the next push starts a new session. */
+  reset(): void {
+    this.#generation += 1;
+    this.#state = this.#fresh();
+    this.#engine.reset?.();
+  }
+
+  async push(image: RgbImage, timestampMs: number): Promise<FaceSessionUpdate> {
+    const state = this.#state;
+    assert(state.finished === null, 'the session has finished: reset() before the next shopper');
+    assert(!this.#busy, 'one frame at a time');
+    assert(Number.isFinite(timestampMs) && timestampMs > state.lastMs, 'timestamps must increase');
+    state.lastMs = timestampMs;
+    state.framesPushed += 1;
+    const clock = { started: performance.now() };
+    if (this.#timedOut(timestampMs)) return this.#refuse(['timeout'], timestampMs, clock, null);
+    const generation = this.#generation;
+    this.#busy = true;
+    let result: FrameResult;
+    try {
+      result = await this.#engine.processFrame(image);
+    } finally {
+      this.#busy = false;
+    }
+    if (generation !== this.#generation) {
+      // reset() ran while the engine read this frame: it is the previous shopper's; forget it again.
+      this.#engine.reset?.();
+      return this.#reading(result, null, timingsOf(result, clock, 0, 0));
+    }
+    return this.#step(image, timestampMs, result, clock);
+  }
+
+  #fresh(): SessionState {
+    const challenge =
+      this.#options.policy === 'challenge'
+        ? new ChallengeController(this.#options.random, this.#tuning.challenge)
+        : null;
+    return {
+      finished: null,
+      framesPushed: 0,
+      lastMs: -Infinity,
+      progress: 0,
+      evidence: new SessionEvidence(this.#tuning, challenge),
+    };
+  }
+
+  #timedOut(timestampMs: number): boolean {
+    const first = this.#state.evidence.firstFaceMs;
+    return first !== null && timestampMs - first > this.#options.timeLimitMs;
+  }
+
+  #step(
+    image: RgbImage,
+    timestampMs: number,
+    result: FrameResult,
+    clock: { started: number },
+  ): FaceSessionUpdate {
+    const evidence = this.#state.evidence;
+    const passiveStarted = performance.now();
+    const passiveScore = scorePassive(image, result, this.#options.passive);
+    const livenessStarted = performance.now();
+    evidence.frameSize = { width: image.width, height: image.height };
+    evidence.observe(timestampMs, result, passiveScore);
+    const decision = this.#decision();
+    const timings = (): FaceSessionTimingsMs =>
+      timingsOf(
+        result,
+        clock,
+        livenessStarted - passiveStarted,
+        performance.now() - livenessStarted,
+      );
+    const refusal = this.#refusal(decision);
+    if (refusal !== null) return this.#refuse(refusal, timestampMs, clock, decision, timings());
+    const fused = decision.live ? evidence.fusedDescriptor() : null;
+    if (fused !== null && result.face !== null)
+      return this.#decide(decision, fused, result.face, timestampMs, timings());
+    return this.#reading(result, decision, timings());
+  }
+
+  #decision(): LivenessDecision {
+    const evidence = this.#state.evidence;
+    const passive = this.#options.passive;
+    return decideLiveness(
+      {
+        passive: {
+          modelId: passive.modelId,
+          threshold: passive.threshold,
+          scores: evidence.passive,
+        },
+        active: evidence.challenge?.state ?? null,
+        motion: evidence.motion(),
+      },
+      this.#policy,
+    );
+  }
+
+  /** Reasons that end the session now; null while more frames may still bring the evidence. */
+  #refusal(decision: LivenessDecision): string[] | null {
+    const reasons = decision.reasons;
+    const final =
+      reasons.includes('face_changed') ||
+      reasons.includes('passive_invalid_score') ||
+      decision.scores.activeStatus === 'failed';
+    const median = decision.scores.passiveMedian;
+    const attack =
+      median !== null &&
+      median < this.#options.passive.threshold &&
+      decision.scores.passiveFrames >= this.#tuning.passiveRefuseFramesMin;
+    return final || attack ? [...reasons] : null;
+  }
+
+  #refuse(
+    reasons: readonly string[],
+    timestampMs: number,
+    clock: { started: number },
+    decision: LivenessDecision | null,
+    timings?: FaceSessionTimingsMs,
+  ): FaceSessionUpdate {
+    const state = this.#state;
+    state.finished = 'refused';
+    const verdict = reasons.includes('timeout') ? this.#decision() : decision;
+    const extra = reasons.includes('timeout') ? this.#waitingFor(verdict) : [];
+    const first = state.evidence.firstFaceMs;
+    return {
+      kind: 'refused',
+      reasons: [...new Set([...reasons, ...extra])],
+      decision: verdict,
+      sinceFirstFaceMs: first === null ? null : timestampMs - first,
+      framesUsed: state.framesPushed,
+      timingsMs: timings ?? timingsOf(null, clock, 0, 0),
+    };
+  }
+
+  /** What the session was still waiting for when the time ran out. */
+  #waitingFor(decision: LivenessDecision | null): string[] {
+    const reasons = decision === null ? [] : [...decision.reasons];
+    if (decision?.live === true) reasons.push('descriptors_disagree');
+    return reasons;
+  }
+
+  #decide(
+    decision: LivenessDecision,
+    fused: { descriptor: Float32Array; frames: number },
+    face: FaceObservation,
+    timestampMs: number,
+    timingsMs: FaceSessionTimingsMs,
+  ): FaceSessionUpdate {
+    const state = this.#state;
+    const first = state.evidence.firstFaceMs;
+    const score = decision.scores.passiveMedian;
+    assert(first !== null && score !== null, 'a decision rests on a face and passive scores');
+    state.finished = 'decided';
+    state.progress = 1;
+    return {
+      kind: 'decided',
+      descriptor: fused.descriptor,
+      modelId: this.#engine.modelId,
+      liveness: { passed: true, score, checks: [...decision.evidence] },
+      decision,
+      sinceFirstFaceMs: timestampMs - first,
+      framesUsed: state.framesPushed,
+      descriptorFrames: fused.frames,
+      face: sessionFace(face),
+      timingsMs,
+    };
+  }
+
+  #reading(
+    result: FrameResult,
+    decision: LivenessDecision | null,
+    timingsMs: FaceSessionTimingsMs,
+  ): FaceSessionUpdate {
+    const state = this.#state;
+    if (decision !== null)
+      state.progress = Math.max(state.progress, state.evidence.progress(this.#policy, decision));
+    return {
+      kind: 'reading',
+      prompt: decision === null ? null : this.#prompt(result),
+      progress: state.progress,
+      face: result.face === null ? null : sessionFace(result.face),
+      quality: result.ok ? 'ok' : result.reason,
+      timingsMs,
+    };
+  }
+
+  /** What to ask of the shopper: the face first, then the challenge, then how it is framed, then a blink. */
+  #prompt(result: FrameResult): FacePrompt | null {
+    if (result.face === null) return promptForQuality[result.ok ? 'no_face' : result.reason];
+    const evidence = this.#state.evidence;
+    const challenge = evidence.challenge?.state;
+    if (challenge?.status === 'asking') return challenge.challenge;
+    if (challenge?.status === 'settling' || challenge?.status === 'returning')
+      return 'look_at_camera';
+    if (!result.ok) return promptForQuality[result.reason];
+    const framing = framingPrompt(result.face.box, evidence.frameSize, this.#tuning);
+    if (framing !== null) return framing;
+    const since = evidence.firstReadyMs;
+    const waited = since !== null && this.#state.lastMs - since >= this.#tuning.blinkPromptAfterMs;
+    return waited && !evidence.naturalSeen(this.#policy) ? 'blink' : null;
+  }
+}
+
+interface SessionState {
+  finished: 'decided' | 'refused' | null;
+  framesPushed: number;
+  lastMs: number;
+  progress: number;
+  readonly evidence: SessionEvidence;
+}
+
+/** Everything the session has gathered about one shopper, bounded by the window. No pixels. */
+class SessionEvidence {
+  readonly #tuning: FaceSessionTuning;
+  readonly challenge: ChallengeController | null;
+  readonly #motion: NaturalMotionStream;
+  firstFaceMs: number | null = null;
+  firstReadyMs: number | null = null;
+  frameSize = { width: 0, height: 0 };
+  readonly passive: number[] = [];
+  /** Frames observed since the first face; ready descriptors older than the window are not fused. */
+  #frames = 0;
+  readonly #ready: { frame: number; descriptor: Float32Array }[] = [];
+  /** 3-D motion stays once seen, though its frames leave the window. */
+  #parallaxMax: number | null = null;
+  #summary: NaturalMotionSummary | null = null;
+
+  constructor(tuning: FaceSessionTuning, challenge: ChallengeController | null) {
+    this.#tuning = tuning;
+    this.challenge = challenge;
+    this.#motion = new NaturalMotionStream({
+      motion: tuning.motion,
+      windowFrames: tuning.windowFrames,
+      referenceYawSlack: tuning.referenceYawSlack,
+    });
+  }
+
+  observe(timestampMs: number, result: FrameResult, passiveScore: number | null): void {
+    const face = result.face;
+    this.firstFaceMs ??= face === null ? null : timestampMs;
+    if (this.firstFaceMs === null) return;
+    this.#frames += 1;
+    if (result.ok) this.firstReadyMs ??= timestampMs;
+    const descriptor = result.ok ? result.descriptor : null;
+    const active = face === null ? null : { box: face.box, landmarks: face.landmarks, descriptor };
+    const window = this.#tuning.windowFrames;
+    if (passiveScore !== null) keepLast(this.passive, passiveScore, window);
+    if (descriptor !== null) keepLast(this.#ready, { frame: this.#frames, descriptor }, window);
+    this.challenge?.observe({ timestampMs, face: active });
+    this.#motion.push({ timestampMs, face: active });
+    const summary = this.#motion.summary();
+    if (summary.parallax !== null)
+      this.#parallaxMax = Math.max(this.#parallaxMax ?? 0, summary.parallax);
+    this.#summary = { ...summary, parallax: this.#parallaxMax };
+  }
+
+  /** Natural motion of the window (blinks and 3-D motion seen earlier kept); null before a face. */
+  motion(): NaturalMotionSummary | null {
+    return this.#summary;
+  }
+
+  naturalSeen(policy: DecisionPolicy): boolean {
+    const blinks = this.#summary?.blinks.length ?? 0;
+    return (
+      blinks >= policy.blinksMin ||
+      (this.#parallaxMax !== null && this.#parallaxMax >= policy.parallaxMin)
+    );
+  }
+
+  /** The most recent decision-ready descriptors that all agree, fused; null while too few agree. */
+  fusedDescriptor(): { descriptor: Float32Array; frames: number } | null {
+    const oldest = this.#frames - this.#tuning.windowFrames;
+    const recent = this.#ready
+      .filter((r) => r.frame > oldest)
+      .slice(-this.#tuning.descriptorFramesMax)
+      .map((r) => r.descriptor);
+    let start = 0;
+    while (start < recent.length && !allAgree(recent.slice(start), this.#tuning.sameFaceCosineMin))
+      start += 1;
+    const agreeing = recent.slice(start);
+    if (agreeing.length < this.#tuning.descriptorFramesMin) return null;
+    const descriptor = meanDescriptor(agreeing);
+    return descriptor === null ? null : { descriptor, frames: agreeing.length };
+  }
+
+  agreeingFrames(): number {
+    return this.fusedDescriptor()?.frames ?? 0;
+  }
+
+  /** Evidence gathered over evidence needed, averaged over frames, passive, motion (and challenge). */
+  progress(policy: DecisionPolicy, decision: LivenessDecision): number {
+    const fraction = (have: number, need: number): number => Math.min(1, have / Math.max(1, need));
+    const parts = [
+      fraction(this.agreeingFrames(), this.#tuning.descriptorFramesMin),
+      fraction(decision.scores.passiveFrames, policy.passiveFramesMin),
+      this.naturalSeen(policy)
+        ? 1
+        : Math.min(0.8, (this.#parallaxMax ?? 0) / Math.max(1e-6, policy.parallaxMin)),
+    ];
+    if (this.challenge !== null) parts.push(challengeProgress(this.challenge));
+    const mean = parts.reduce((sum, part) => sum + part, 0) / parts.length;
+    // Full only when decided: the ring must not read "done" while the session still waits.
+    return Number.isFinite(mean) ? Math.min(0.95, Math.max(0, mean)) : 0;
+  }
+}
+
+function challengeProgress(controller: ChallengeController): number {
+  const state = controller.state;
+  const count = controller.challenges.length;
+  if (state.status === 'passed') return 1;
+  if (state.status === 'asking') return state.index / count;
+  if (state.status === 'returning') return (state.index + 1) / count;
+  return 0;
+}
+
+function keepLast<T>(list: T[], item: T, max: number): void {
+  list.push(item);
+  while (list.length > max) list.shift();
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += (a[i] ?? 0) * (b[i] ?? 0);
+  return sum;
+}
+
+/** Every pair at least `bound` similar (descriptors are unit length: cosine is the dot product). */
+function allAgree(descriptors: readonly Float32Array[], bound: number): boolean {
+  for (let i = 0; i < descriptors.length; i++)
+    for (let j = i + 1; j < descriptors.length; j++) {
+      const a = descriptors[i];
+      const b = descriptors[j];
+      if (a === undefined || b === undefined || !(dot(a, b) >= bound)) return false;
+    }
+  return true;
+}
+
+/** Normalised mean; null when it is not a usable descriptor (non-finite, or no length). */
+function meanDescriptor(descriptors: readonly Float32Array[]): Float32Array | null {
+  const sum = new Float32Array(descriptorLength);
+  for (const descriptor of descriptors) {
+    assert(descriptor.length === descriptorLength, 'descriptors have the engine length');
+    for (let i = 0; i < descriptorLength; i++) sum[i] = (sum[i] ?? 0) + (descriptor[i] ?? 0);
+  }
+  const norm = Math.sqrt(dot(sum, sum));
+  if (!(norm > 0 && Number.isFinite(norm))) return null;
+  return l2Normalize(sum);
+}
+
+function scorePassive(
+  image: RgbImage,
+  result: FrameResult,
+  passive: PassiveTextureDetector,
+): number | null {
+  const crop = passiveCrop(image, result);
+  // A non-finite score is kept: decideLiveness then refuses (passive_invalid_score).
+  return crop === null ? null : passive.score(crop).score;
+}
+
+export function framingPrompt(
+  box: Box,
+  frame: { readonly width: number; readonly height: number },
+  tuning: Pick<FaceSessionTuning, 'faceWidthFractionMax' | 'centreOffsetMax'>,
+): 'move_back' | 'center_face' | null {
+  if (frame.width <= 0 || frame.height <= 0) return null;
+  if (box.width > tuning.faceWidthFractionMax * Math.min(frame.width, frame.height))
+    return 'move_back';
+  const dx = Math.abs(box.x + box.width / 2 - frame.width / 2) / frame.width;
+  const dy = Math.abs(box.y + box.height / 2 - frame.height / 2) / frame.height;
+  return Math.max(dx, dy) > tuning.centreOffsetMax ? 'center_face' : null;
+}
+
+function sessionFace(face: FaceObservation): FaceSessionFace {
+  return { box: { ...face.box }, landmarks: face.landmarks.map((p) => ({ x: p.x, y: p.y })) };
+}
+
+function timingsOf(
+  result: FrameResult | null,
+  clock: { started: number },
+  passive: number,
+  liveness: number,
+): FaceSessionTimingsMs {
+  const engine = result?.timingsMs ?? {
+    detect: 0,
+    landmarks: 0,
+    quality: 0,
+    align: 0,
+    describe: 0,
+    total: 0,
+  };
+  return { ...engine, passive, liveness, total: performance.now() - clock.started };
+}

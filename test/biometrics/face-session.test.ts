@@ -1,0 +1,245 @@
+// The streaming face session on real frames from ../shared/data, through the kiosk's tracking loop:
+// talking-face decides live with a descriptor of the same person, a moved printed photo is refused,
+// prompts follow what the camera sees, a finished session waits for reset, and no tensor is left behind.
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cosineSimilarity } from '../../src/biometrics/calibration/scores.ts';
+import { createFaceEngine, createFaceTracker } from '../../src/biometrics/engine.node.ts';
+import type { FaceEngine } from '../../src/biometrics/engine.ts';
+import { EngineStartupError } from '../../src/biometrics/errors.ts';
+import type { FaceSessionOptions, FaceSessionUpdate } from '../../src/biometrics/face-session.ts';
+import {
+  defaultFaceSessionTuning,
+  FaceSession,
+  framingPrompt,
+} from '../../src/biometrics/face-session.ts';
+import type { FaceTracker } from '../../src/biometrics/face-tracker.ts';
+import type { RgbImage } from '../../src/biometrics/image.ts';
+import { challengeKinds } from '../../src/biometrics/liveness/active/challenge.ts';
+import { loadPassiveTextureDetector } from '../../src/biometrics/liveness/passive-texture.node.ts';
+import type { PassiveTextureDetector } from '../../src/biometrics/liveness/passive-texture.ts';
+import { makeAttackClip } from '../../src/biometrics/replay/attack-clips.node.ts';
+import { openFrameSource } from '../../src/biometrics/replay/frame-source.node.ts';
+import { AssertionError } from '../../src/shared/assert.ts';
+import { seededRandom } from '../../src/shared/seeded-random.ts';
+import { modelsDir, sharedData } from './face-helpers.ts';
+
+const width = 360;
+const height = 288;
+const talkingFps = 24;
+/** talking-face.mp4's first blink is at about 7 s (frame ~167); no 3-D head motion before it. */
+const talkingFrames = 190;
+
+function talkingFace(): RgbImage[] {
+  const frameBytes = width * height * 3;
+  const raw = execFileSync(
+    'ffmpeg',
+    [
+      ...['-v', 'error', '-i', path.join(sharedData, 'video', 'talking-face.mp4')],
+      ...['-frames:v', String(talkingFrames), '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+    ],
+    { maxBuffer: frameBytes * talkingFrames + 1024 },
+  );
+  expect(raw.length).toBe(frameBytes * talkingFrames);
+  return Array.from({ length: talkingFrames }, (_, i) => ({
+    width,
+    height,
+    data: new Uint8Array(raw.buffer, raw.byteOffset + i * frameBytes, frameBytes),
+  }));
+}
+
+const grey: RgbImage = { width, height, data: new Uint8Array(width * height * 3).fill(128) };
+
+let tracker: FaceTracker;
+let engine: FaceEngine;
+let passive: PassiveTextureDetector;
+let frames: RgbImage[];
+let matchThreshold: number;
+
+beforeAll(async () => {
+  [tracker, engine, passive] = await Promise.all([
+    createFaceTracker(),
+    createFaceEngine(),
+    loadPassiveTextureDetector({ modelsDir }),
+  ]);
+  frames = talkingFace();
+  const thresholds = JSON.parse(
+    await readFile(path.join(modelsDir, 'thresholds.json'), 'utf8'),
+  ) as { threshold: number; modelId: string };
+  expect(thresholds.modelId).toBe(tracker.modelId);
+  matchThreshold = thresholds.threshold;
+}, 120_000);
+afterAll(() => {
+  tracker.dispose();
+  engine.dispose();
+});
+
+function session(options: Partial<FaceSessionOptions> = {}): FaceSession {
+  const made = new FaceSession(tracker, {
+    policy: 'natural',
+    passive,
+    random: seededRandom(3),
+    timeLimitMs: 15_000,
+    ...options,
+  });
+  made.reset();
+  return made;
+}
+
+async function runUntilFinished(
+  run: FaceSession,
+  images: readonly RgbImage[],
+  fps: number,
+): Promise<{ final: FaceSessionUpdate; readings: FaceSessionUpdate[]; pushed: number }> {
+  const readings: FaceSessionUpdate[] = [];
+  for (const [i, image] of images.entries()) {
+    const update = await run.push(image, (i * 1000) / fps);
+    if (update.kind !== 'reading') return { final: update, readings, pushed: i + 1 };
+    readings.push(update);
+  }
+  throw new Error(`the session had not finished after ${images.length} frames`);
+}
+
+describe('face session on talking-face.mp4', () => {
+  it('decides live as soon as a blink is seen, with a descriptor of the same person, leaking no tensor', async () => {
+    const before = tf.memory().numTensors;
+    const { final, readings, pushed } = await runUntilFinished(session(), frames, talkingFps);
+    expect(tf.memory().numTensors).toBe(before);
+    if (final.kind !== 'decided') throw new Error(`refused: ${JSON.stringify(final)}`);
+    expect(pushed).toBeLessThanOrEqual(talkingFrames);
+    expect(final.framesUsed).toBe(pushed);
+    expect(final.sinceFirstFaceMs).toBeCloseTo(((pushed - 1) * 1000) / talkingFps, 6);
+    expect(final.liveness.passed).toBe(true);
+    expect(final.liveness.checks).toContain('passive_texture_live');
+    expect(final.liveness.checks.some((c) => c === 'blink' || c === '3d_motion')).toBe(true);
+    expect(final.decision.live).toBe(true);
+    expect(final.modelId).toBe(tracker.modelId);
+    expect(final.descriptorFrames).toBeGreaterThanOrEqual(
+      defaultFaceSessionTuning.descriptorFramesMin,
+    );
+    let norm = 0;
+    for (const v of final.descriptor) norm += v * v;
+    expect(Math.sqrt(norm)).toBeCloseTo(1, 5);
+
+    // The per-frame engine reads the same person from the frame the session decided on.
+    const perFrame = await engine.processFrame(frames[pushed - 1] as RgbImage);
+    if (!perFrame.ok) throw new Error(`per-frame engine: ${perFrame.reason}`);
+    expect(cosineSimilarity(final.descriptor, perFrame.descriptor)).toBeGreaterThan(matchThreshold);
+
+    // No life sign in the first 1.5 s of good frames: the shopper is asked to blink.
+    const prompts = readings.map((r) => (r.kind === 'reading' ? r.prompt : 'finished'));
+    expect(new Set(prompts)).toEqual(new Set([null, 'blink']));
+    expect(prompts.indexOf('blink')).toBeGreaterThanOrEqual((1.5 * talkingFps) | 0);
+    const progress = readings.map((r) => (r.kind === 'reading' ? r.progress : 1));
+    expect(progress.every((p, i) => p >= (progress[i - 1] ?? 0) && p < 1)).toBe(true);
+  }, 60_000);
+
+  it('refuses when the time runs out, then asserts on push until reset', async () => {
+    const run = session({ timeLimitMs: 500 });
+    const updates: FaceSessionUpdate[] = [];
+    for (const [i, t] of [0, 200, 400, 700].entries())
+      updates.push(await run.push(frames[i] as RgbImage, t));
+    const last = updates.at(-1);
+    if (last?.kind !== 'refused') throw new Error(`expected a refusal, got ${last?.kind}`);
+    expect(updates.slice(0, 3).every((u) => u.kind === 'reading')).toBe(true);
+    expect(last.reasons).toContain('timeout');
+    expect(last.reasons).toContain('passive_too_few_frames');
+    expect(last.sinceFirstFaceMs).toBe(700);
+    await expect(run.push(frames[4] as RgbImage, 800)).rejects.toThrow(AssertionError);
+    run.reset();
+    const next = await run.push(frames[5] as RgbImage, 900);
+    expect(next.kind).toBe('reading');
+  });
+
+  it('under the challenge policy, settles on a frontal face, then prompts the first challenge', async () => {
+    const run = session({ policy: 'challenge' });
+    const [first] = run.challenges;
+    expect(run.challenges).toHaveLength(defaultFaceSessionTuning.challenge.count);
+    const prompts: (string | null)[] = [];
+    for (const [i, image] of frames.slice(0, 30).entries()) {
+      const update = await run.push(image, (i * 1000) / talkingFps);
+      if (update.kind !== 'reading') throw new Error(`finished: ${JSON.stringify(update)}`);
+      prompts.push(update.prompt);
+      if (update.prompt !== null && challengeKinds.includes(update.prompt as never)) break;
+    }
+    expect(prompts[0]).toBe('look_at_camera');
+    expect(prompts.at(-1)).toBe(first);
+  });
+});
+
+describe('face session guidance and failures', () => {
+  it('no face: look at the camera, and the time limit does not run', async () => {
+    const run = session({ timeLimitMs: 100 });
+    for (const t of [0, 500, 1000]) {
+      const update = await run.push(grey, t);
+      expect(update).toMatchObject({
+        kind: 'reading',
+        prompt: 'look_at_camera',
+        face: null,
+        quality: 'no_face',
+        progress: 0,
+      });
+    }
+  });
+
+  it('a non-finite passive score refuses at once (fail closed)', async () => {
+    const broken: PassiveTextureDetector = {
+      ...passive,
+      score: (crop) => ({ ...passive.score(crop), score: Number.NaN }),
+    };
+    const update = await session({ passive: broken }).push(frames[0] as RgbImage, 0);
+    if (update.kind !== 'refused') throw new Error(`expected a refusal, got ${update.kind}`);
+    expect(update.reasons).toContain('passive_invalid_score');
+  });
+
+  it('no passive model, no session', () => {
+    const options = { policy: 'natural', random: Math.random, timeLimitMs: 1000, passive: null };
+    expect(() => new FaceSession(tracker, options as unknown as FaceSessionOptions)).toThrow(
+      EngineStartupError,
+    );
+  });
+
+  it('framing: a face filling the frame is asked back, one at the edge to the centre', () => {
+    const frame = { width: 640, height: 480 };
+    const box = (x: number, y: number, side: number) => ({ x, y, width: side, height: side });
+    expect(framingPrompt(box(220, 140, 200), frame, defaultFaceSessionTuning)).toBeNull();
+    expect(framingPrompt(box(100, 20, 420), frame, defaultFaceSessionTuning)).toBe('move_back');
+    expect(framingPrompt(box(0, 140, 150), frame, defaultFaceSessionTuning)).toBe('center_face');
+  });
+});
+
+describe('face session against a printed photo moved in front of the camera', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'face-session-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is refused, never decided', async () => {
+    const clip = path.join(dir, 'print-pan-zoom.mp4');
+    const photo = path.join(sharedData, 'spoof', 'print', 'nuaa_0003_01_00_01_6.jpg');
+    await makeAttackClip({
+      photo,
+      output: clip,
+      motion: 'pan-zoom',
+      frames: 75,
+      framesPerSecond: 25,
+      side: 480,
+    });
+    const source = await openFrameSource(clip, { folderFps: 25 });
+    const images: RgbImage[] = [];
+    for await (const frame of source.frames()) images.push(frame.image);
+    const before = tf.memory().numTensors;
+    const { final } = await runUntilFinished(session({ timeLimitMs: 2500 }), images, 25);
+    expect(tf.memory().numTensors).toBe(before);
+    if (final.kind !== 'refused') throw new Error(`a printed photo was decided live`);
+    expect(final.reasons.some((r) => r === 'passive_attack' || r === 'timeout')).toBe(true);
+    expect(final.reasons).toContain('no_blink');
+  }, 60_000);
+});
