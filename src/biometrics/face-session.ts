@@ -150,6 +150,7 @@ export type FaceSessionUpdate =
       /** Unit length: the normalised mean of the fused frames' descriptors. */
       readonly descriptor: Float32Array;
       readonly modelId: string;
+      /** score: the passive median; checks: the decision's evidence (passive, blink, 3-D, challenge). */
       readonly liveness: { passed: true; score: number; checks: string[] };
       readonly decision: LivenessDecision;
       readonly sinceFirstFaceMs: number;
@@ -379,7 +380,7 @@ export class FaceSession {
   /** What the session was still waiting for when the time ran out. */
   #waitingFor(decision: LivenessDecision | null): string[] {
     const reasons = decision === null ? [] : [...decision.reasons];
-    if (decision?.live === true) reasons.push('descriptors_disagree');
+    if (decision?.live === true) reasons.push('too_few_agreeing_descriptors');
     return reasons;
   }
 
@@ -428,15 +429,16 @@ export class FaceSession {
     };
   }
 
-  /** What to ask of the shopper: the face first, then the challenge, then how it is framed, then a blink. */
+  /** What to ask of the shopper: a face, then the challenge asked (a turned head is its answer, not a
+   * quality failure), then a readable face, then a frontal one, then framing, then a blink. */
   #prompt(result: FrameResult): FacePrompt | null {
     if (result.face === null) return promptForQuality[result.ok ? 'no_face' : result.reason];
     const evidence = this.#state.evidence;
     const challenge = evidence.challenge?.state;
     if (challenge?.status === 'asking') return challenge.challenge;
+    if (!result.ok) return promptForQuality[result.reason];
     if (challenge?.status === 'settling' || challenge?.status === 'returning')
       return 'look_at_camera';
-    if (!result.ok) return promptForQuality[result.reason];
     const framing = framingPrompt(result.face.box, evidence.frameSize, this.#tuning);
     if (framing !== null) return framing;
     const since = evidence.firstReadyMs;

@@ -30,6 +30,8 @@ export interface FrameSource {
   readonly sourceFrames: number;
   readonly plan: FramePlan;
   frames(): AsyncGenerator<ReplayFrame>;
+  /** The first `count` frames, consecutive (one segment), whatever the plan: as a camera shows them. */
+  opening(count: number): AsyncGenerator<ReplayFrame>;
 }
 
 export class ReplayInputError extends Error {
@@ -133,6 +135,8 @@ async function openVideo(file: string): Promise<FrameSource> {
       for (const [segment, run] of plan.segments.entries())
         yield* decodeRun(file, { ...size, fps, segment, start: run.start, count: run.count });
     },
+    opening: (count) =>
+      decodeRun(file, { ...size, fps, segment: 0, start: 0, count: Math.min(count, sourceFrames) }),
   };
 }
 
@@ -208,19 +212,33 @@ async function openFolder(dir: string, fps: number): Promise<FrameSource> {
     sourceFrames: names.length,
     plan,
     async *frames() {
-      for (const [segment, run] of plan.segments.entries()) {
-        for (let index = run.start; index < run.start + run.count; index++) {
-          const started = performance.now();
-          const file = path.join(dir, names[index] ?? '');
-          if ((await stat(file)).size > faceImageBytesMax)
-            throw new ReplayInputError(`${file}: larger than ${faceImageBytesMax} bytes`);
-          const image = await decodeImage(await readFile(file), {
-            sideMaxPixels: faceFrameSideMaxPixels,
-          });
-          const decodeMs = performance.now() - started;
-          yield { index, segment, timestampMs: (index * 1000) / fps, image, decodeMs };
-        }
-      }
+      for (const [segment, run] of plan.segments.entries())
+        yield* readFolderRun(dir, names, { fps, segment, start: run.start, count: run.count });
     },
+    opening: (count) =>
+      readFolderRun(dir, names, {
+        fps,
+        segment: 0,
+        start: 0,
+        count: Math.min(count, names.length),
+      }),
   };
+}
+
+async function* readFolderRun(
+  dir: string,
+  names: readonly string[],
+  run: Omit<RunSpec, 'width' | 'height'>,
+): AsyncGenerator<ReplayFrame> {
+  for (let index = run.start; index < run.start + run.count; index++) {
+    const started = performance.now();
+    const file = path.join(dir, names[index] ?? '');
+    if ((await stat(file)).size > faceImageBytesMax)
+      throw new ReplayInputError(`${file}: larger than ${faceImageBytesMax} bytes`);
+    const image = await decodeImage(await readFile(file), {
+      sideMaxPixels: faceFrameSideMaxPixels,
+    });
+    const decodeMs = performance.now() - started;
+    yield { index, segment: run.segment, timestampMs: (index * 1000) / run.fps, image, decodeMs };
+  }
 }

@@ -1,11 +1,16 @@
 // Replays one recording through the kiosk pipeline in Node: opens the frames, runs engine + liveness,
 // and shapes the JSON other programs read ({frames, framesWithFace, liveness, decision, timings, session}).
-import { faceSessionTimeLimitMsMax, replayReportFramesMax } from '../../shared/limits.ts';
+import {
+  faceSessionTimeLimitMsMax,
+  replayFramesMax,
+  replayReportFramesMax,
+} from '../../shared/limits.ts';
+import type { FaceSessionEngine } from '../face-session.ts';
 import type { PassiveTextureDetector } from '../liveness/passive-texture.ts';
 import { annotatedJpegBase64 } from './annotate.node.ts';
 import type { FrameSource } from './frame-source.node.ts';
 import { openFrameSource } from './frame-source.node.ts';
-import type { FrameEngine, ReplayRun } from './pipeline.ts';
+import type { ReplayRun } from './pipeline.ts';
 import { percentile, runReplay } from './pipeline.ts';
 import type { ReportFrame } from './report.ts';
 import { renderReport } from './report.ts';
@@ -31,7 +36,8 @@ export interface ReplayJson {
 }
 
 export interface ReplayRecordingOptions {
-  readonly engine: FrameEngine;
+  /** The kiosk's tracking loop (or the per-frame engine); reset between passes when it can be. */
+  readonly engine: FaceSessionEngine;
   readonly passive: PassiveTextureDetector | null;
   /** Frame rate of a folder of images (a video has its own). */
   readonly folderFps: number;
@@ -65,21 +71,58 @@ export async function replayRecording(
     source.plan.total,
     Math.min(options.reportFrames, replayReportFramesMax),
   );
-  // The session reads the results runReplay computes for each frame: one engine pass for both.
+  const timeLimitMs = options.sessionTimeLimitMs ?? replaySessionTimeLimitMs;
+  const passive = options.passive;
+  // A recording read whole: the session reads the results runReplay computes, one engine pass for both.
   const feed =
-    options.passive === null
+    passive === null || source.plan.sampled
       ? null
-      : new ReplaySessionFeed(options.engine, options.passive, {
+      : new ReplaySessionFeed(options.engine, passive, {
           policy: 'natural',
-          timeLimitMs: options.sessionTimeLimitMs ?? replaySessionTimeLimitMs,
+          timeLimitMs,
+          frames: 'first run',
         });
-  const run = await runReplay(feed?.frames(source.frames()) ?? source.frames(), {
-    engine: feed?.engine ?? options.engine,
-    passive: feed?.passive ?? options.passive,
-    keep,
-  });
-  const session = feed?.summary() ?? null;
+  const run = await runReplay(
+    feed?.frames(source.frames(), { untilFinished: false }) ?? source.frames(),
+    {
+      engine: feed?.engine ?? options.engine,
+      passive: feed?.passive ?? passive,
+      keep,
+    },
+  );
+  let session = feed?.summary() ?? null;
+  if (passive !== null && source.plan.sampled)
+    session = await sessionOnOpening(source, { ...options, passive }, timeLimitMs);
   return { source, run, session, json: replayJson(source, run, session) };
+}
+
+/** A long recording is sampled in runs that start anywhere: the session reads its opening instead, as a
+ * camera would show it, in a pass of its own that stops when the session finishes. */
+async function sessionOnOpening(
+  source: FrameSource,
+  options: ReplayRecordingOptions & { passive: PassiveTextureDetector },
+  timeLimitMs: number,
+): Promise<ReplaySessionSummary> {
+  const feed = new ReplaySessionFeed(options.engine, options.passive, {
+    policy: 'natural',
+    timeLimitMs,
+    frames: 'opening',
+  });
+  const count = Math.min(
+    replayFramesMax,
+    Math.ceil((timeLimitMs / 1000) * source.framesPerSecond) + 1,
+  );
+  // The tracker follows one stretch of frames at a time: it forgets the sampled runs first.
+  options.engine.reset?.();
+  try {
+    await runReplay(feed.frames(source.opening(count), { untilFinished: true }), {
+      engine: feed.engine,
+      passive: feed.passive,
+    });
+  } finally {
+    options.engine.reset?.();
+  }
+  return feed.summary();
 }
 
 export function replayJson(
@@ -139,7 +182,8 @@ export function describeSession(session: ReplaySessionSummary | null): string {
       : ` ${session.sinceFirstFaceMs.toFixed(0)} ms after the first face`;
   const where = session.frameIndex === null ? '' : ` at frame #${session.frameIndex}`;
   const why = session.outcome === 'decided' ? session.evidence : session.reasons;
-  return `${session.outcome}${where}${when} (${session.framesUsed} frames; ${why.join(', ')})`;
+  const read = `${session.framesUsed} frames of the recording's ${session.frames}`;
+  return `${session.outcome}${where}${when} (${read}; ${why.join(', ')})`;
 }
 
 export async function replayReportHtml(recording: ReplayRecording, title: string): Promise<string> {

@@ -14,12 +14,17 @@ import { percentile } from './pipeline.ts';
 export interface ReplaySessionSummary {
   readonly policy: LivenessPolicyName;
   readonly timeLimitMs: number;
-  /** undecided: the recording's first run of consecutive frames ended before the session finished. */
+  /** Which frames it saw: the replay's first run of consecutive frames (a recording read whole), or
+   * the recording's opening seconds read again (a long recording the replay samples in runs). */
+  readonly frames: 'first run' | 'opening';
+  /** undecided: those frames ran out before the session finished. */
   readonly outcome: 'decided' | 'refused' | 'undecided';
   readonly reasons: readonly string[];
   readonly evidence: readonly string[];
   readonly sinceFirstFaceMs: number | null;
   readonly framesUsed: number;
+  /** Source frame index of the session's first frame. */
+  readonly firstFrameIndex: number | null;
   /** Source frame index (and time in the recording) at which the session decided or refused. */
   readonly frameIndex: number | null;
   readonly timestampMs: number | null;
@@ -33,6 +38,7 @@ export interface ReplaySessionSummary {
 export interface ReplaySessionOptions {
   readonly policy: LivenessPolicyName;
   readonly timeLimitMs: number;
+  readonly frames: ReplaySessionSummary['frames'];
 }
 
 interface Computed {
@@ -49,6 +55,7 @@ export class ReplaySessionFeed {
   readonly #options: ReplaySessionOptions;
   #last: Computed | null = null;
   #segment: number | null = null;
+  #firstIndex: number | null = null;
   #final: { update: FaceSessionUpdate; frame: ReplayFrame } | null = null;
   #framesUsed = 0;
   readonly #prompts = new Map<string, number>();
@@ -95,11 +102,16 @@ export class ReplaySessionFeed {
     });
   }
 
-  /** The replay's frames, each handed to the session once runReplay has computed it. */
-  async *frames(source: AsyncIterable<ReplayFrame>): AsyncGenerator<ReplayFrame> {
+  /** The replay's frames, each handed to the session once runReplay has computed it; `untilFinished`
+   * ends them when the session has finished (a pass run for the session alone). */
+  async *frames(
+    source: AsyncIterable<ReplayFrame>,
+    options: { untilFinished: boolean },
+  ): AsyncGenerator<ReplayFrame> {
     let previous: ReplayFrame | null = null;
     for await (const frame of source) {
       if (previous !== null) await this.#feed(previous);
+      if (options.untilFinished && this.#final !== null) return;
       yield frame;
       previous = frame;
     }
@@ -112,6 +124,8 @@ export class ReplaySessionFeed {
     const common = {
       policy: this.#options.policy,
       timeLimitMs: this.#options.timeLimitMs,
+      frames: this.#options.frames,
+      firstFrameIndex: this.#firstIndex,
       framesUsed: this.#framesUsed,
       frameIndex: final?.frame.index ?? null,
       timestampMs: final?.frame.timestampMs ?? null,
@@ -156,6 +170,7 @@ export class ReplaySessionFeed {
   async #feed(frame: ReplayFrame): Promise<void> {
     // The kiosk sees one unbroken stretch of camera frames: the recording's first run.
     this.#segment ??= frame.segment;
+    this.#firstIndex ??= frame.index;
     if (this.#final !== null || frame.segment !== this.#segment) return;
     const update = await this.#session.push(frame.image, frame.timestampMs);
     this.#framesUsed += 1;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planFrames } from '../../../src/biometrics/replay/frame-plan.ts';
+import { openFrameSource } from '../../../src/biometrics/replay/frame-source.node.ts';
 import { replayFramesMax, replaySegmentFrames } from '../../../src/shared/limits.ts';
 
 const run = promisify(execFile);
@@ -99,6 +100,19 @@ describe('replay CLI', () => {
     };
     expect(out.frames).toBe(3);
     expect(out.liveness.source.kind).toBe('folder');
+  });
+
+  it("gives a recording's opening frames consecutively, as a camera shows them (the session's pass)", async () => {
+    for (const [input, count] of [
+      [clip, 5],
+      [path.join(dir, 'frames'), 2],
+    ] as const) {
+      const source = await openFrameSource(input, { folderFps: 10 });
+      const frames = [];
+      for await (const frame of source.opening(count)) frames.push(frame);
+      expect(frames.map((f) => f.index)).toEqual([...Array(count).keys()]);
+      expect(frames.every((f) => f.segment === 0 && f.timestampMs === f.index * 100)).toBe(true);
+    }
   });
 
   it('refuses to run without its models: no score from a missing model', async () => {
