@@ -9,7 +9,12 @@ import { parseArgs } from 'node:util';
 import { startHub } from '../src/hub/hub.ts';
 import { startWebShell, repoRoot } from '../src/main/web-shell.ts';
 import { HubClient } from '../src/shared/hub-client.ts';
-import { cameraClip, extractFrames, MissingToolError } from './kiosk/camera-clip.ts';
+import {
+  cameraClip,
+  extractFrames,
+  sampleCameraWindow,
+  MissingToolError,
+} from './kiosk/camera-clip.ts';
 import { ensureRenderer } from './kiosk/build-renderer.ts';
 import { enrolFromPhotos, setUpShop } from './kiosk/deployment.ts';
 import {
@@ -72,8 +77,7 @@ async function main(): Promise<number> {
     const clip = await cameraClip({
       video: values.video,
       output: path.join(work, 'camera.y4m'),
-      startS: enrolSeconds + 1,
-      durationS: 12,
+      ...sampleCameraWindow,
     });
     const rendererDir = await ensureRenderer(path.join(repoRoot, 'dist', 'renderer'));
     const shell = await startWebShell({ config: shop.config, port: 0, rendererDir });

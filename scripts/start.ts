@@ -1,114 +1,211 @@
-// `npm start`: until the kiosk window exists, starts the hub on 127.0.0.1:8787 with demo accounts
-// (a shopper, a shop, a clinic), prints how to reach it, and replays the sample video through the
-// face pipeline (detection, liveness, decision) with an HTML report.
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { existsSync } from 'node:fs';
+// `npm start`: a local hub with demo data, the kiosk service and the shop-counter kiosk. In Electron when
+// its binary is here and a display exists; else in the system Chromium (said so); with neither, it pays
+// once headless with the sample video as the camera and keeps the hub and the kiosk running for curl.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { startHub } from '../src/hub/hub.ts';
-import { HubClient, HubRequestError } from '../src/shared/hub-client.ts';
-import { assert } from '../src/shared/assert.ts';
+import { readKioskConfig } from '../src/main/kiosk-config.ts';
+import { repoRoot, startWebShell } from '../src/main/web-shell.ts';
+import { HubClient } from '../src/shared/hub-client.ts';
+import { electronBinary } from './electron-available.ts';
+import { ensureRenderer } from './kiosk/build-renderer.ts';
+import {
+  cameraClip,
+  chromiumPath,
+  extractFrames,
+  MissingToolError,
+  sampleCameraWindow,
+} from './kiosk/camera-clip.ts';
+import type { Shop } from './kiosk/deployment.ts';
+import { enrolFromPhotos, ensureAccount, setUpShop } from './kiosk/deployment.ts';
+import {
+  followPayment,
+  launchKioskBrowser,
+  openKiosk,
+  requestPayment,
+} from './kiosk/kiosk-browser.ts';
 
-const dataDir = process.env['FACEPAY_DATA'] ?? join(import.meta.dirname, '..', '.facepay', 'demo');
+const dataDir = process.env['FACEPAY_DATA'] ?? path.join(repoRoot, '.facepay', 'demo');
+const kioskDir = path.join(dataDir, 'kiosk');
+const hubPort = Number(process.env['FACEPAY_PORT'] ?? 8787);
+const kioskPort = Number(process.env['FACEPAY_KIOSK_PORT'] ?? 8790);
+const sampleVideo = path.join(repoRoot, '..', 'shared', 'data', 'video', 'talking-face.mp4');
+const say = (text: string) => process.stdout.write(`${text}\n`);
+
+const adminTokenFile = path.join(dataDir, 'admin-token');
+await mkdir(kioskDir, { recursive: true });
 const adminToken =
-  process.env['FACEPAY_ADMIN_TOKEN'] ?? `demo-admin-${randomBytes(16).toString('hex')}`;
-const port = Number(process.env['FACEPAY_PORT'] ?? 8787);
+  process.env['FACEPAY_ADMIN_TOKEN'] ??
+  (existsSync(adminTokenFile)
+    ? (await readFile(adminTokenFile, 'utf8')).trim()
+    : `demo-admin-${randomBytes(16).toString('hex')}`);
+await writeFile(adminTokenFile, adminToken, { mode: 0o600 });
 
-const hub = await startHub({ dataDir, port, adminToken });
+const hub = await startHub({ dataDir, port: hubPort, adminToken });
+say(`hub listening on ${hub.url}`);
 const admin = new HubClient({ baseUrl: hub.url, token: adminToken });
 
-async function ensureAccount(
-  id: string,
-  kind: 'person' | 'merchant',
-  name: string,
-  deposit: number,
-): Promise<void> {
-  try {
-    await admin.getAccount(id);
-    return;
-  } catch (error) {
-    if (!(error instanceof HubRequestError && error.status === 404)) throw error;
+/** The shop and its kiosk once per data folder; later starts reuse the kiosk's keys and config. */
+async function demoShop(): Promise<Shop> {
+  const configFile = path.join(kioskDir, 'kiosk.json');
+  if (existsSync(configFile)) {
+    const config = await readKioskConfig(configFile);
+    return { config: { ...config, hubUrl: hub.url }, configFile, tillClientId: '' };
   }
-  await admin.createAccount({ id, kind, name, currency: 'JPY' });
-  if (deposit > 0) await admin.deposit(id, deposit, `demo-deposit-${id}`);
-}
-
-await ensureAccount('demo-shopper', 'person', 'Hanako Demo', 50_000);
-await ensureAccount('demo-shop', 'merchant', 'Demo Konbini', 0);
-await ensureAccount('demo-clinic', 'merchant', 'Demo Clinic', 0);
-const merchant = await admin.createClient({
-  name: 'demo till',
-  role: 'merchant',
-  merchantId: 'demo-shop',
-});
-const clinicSystem = await admin.createClient({
-  name: 'demo clinic system',
-  role: 'event_source',
-  merchantId: 'demo-clinic',
-  eventTypes: ['consultation.completed'],
-});
-const shopper = await admin.getAccount('demo-shopper');
-assert(shopper.balance >= 0, 'demo shopper exists');
-
-process.stdout.write(`hub listening on ${hub.url}
-FacePay hub demo (data in ${dataDir})
-  admin token:          ${adminToken}
-  demo-shop till token: ${merchant.token}
-  clinic system token:  ${clinicSystem.token}
-  demo-shopper balance: ${shopper.balance} JPY (available ${shopper.available})
-
-Try it:
-  curl -s ${hub.url}/v1/health
-  curl -s -H 'Authorization: Bearer ${adminToken}' ${hub.url}/v1/accounts/demo-shopper
-  curl -s -X POST ${hub.url}/v1/holds -H 'Authorization: Bearer ${adminToken}' -H 'Idempotency-Key: demo-1' \\
-       -H 'Content-Type: application/json' \\
-       -d '{"payer":"demo-shopper","payee":"demo-clinic","amount":5000,"currency":"JPY","reference":"visit-1","expiresInSeconds":3600,"template":{"name":"clinic_visit"}}'
-  FACEPAY_HUB_URL=${hub.url} FACEPAY_ADMIN_TOKEN=${adminToken} npm run hub:admin -- list-holds --payer demo-shopper
-  API contract: ${hub.url}/v1/openapi.json
-Ctrl-C stops the hub.
-`);
-
-// Without a camera or the Electron shell, show the face pipeline on the sample recording (if present).
-const sampleVideo = join(
-  import.meta.dirname,
-  '..',
-  '..',
-  'shared',
-  'data',
-  'video',
-  'talking-face.mp4',
-);
-if (process.env['FACEPAY_NO_DEMO_VIDEO'] === undefined && existsSync(sampleVideo)) {
-  const json = join(dataDir, 'replay.json');
-  const report = join(dataDir, 'replay.html');
-  process.stdout.write(
-    `\nFace pipeline demo: replaying ${sampleVideo} as if it were the camera...\n`,
-  );
-  const replay = spawn(
-    process.execPath,
-    [
-      ...process.execArgv,
-      join(import.meta.dirname, 'replay.ts'),
-      sampleVideo,
-      '--json',
-      json,
-      '--report',
-      report,
-    ],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
-  );
-  replay.on('exit', (code) => {
-    process.stdout.write(
-      code === 0
-        ? `Replay done: decision and timings in ${json}, open ${report} for the timeline and annotated frames.\n`
-        : `Replay failed (exit ${code}); the hub keeps running.\n`,
-    );
+  return setUpShop({
+    hubUrl: hub.url,
+    adminToken,
+    dir: kioskDir,
+    shop: { id: 'demo-shop', name: 'Demo Konbini' },
+    shopper: { id: 'demo-shopper', name: 'Hanako Demo', deposit: 50_000 },
   });
 }
 
+/** The man of the sample video, enrolled once from its first 4 seconds (the kiosk sees the rest). */
+async function demoShopper(): Promise<{ memberNumber: string; pin: string } | null> {
+  const file = path.join(kioskDir, 'enrolled.json');
+  if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as never;
+  if (!existsSync(sampleVideo)) return null;
+  const frames = await extractFrames({ video: sampleVideo, startS: 0, durationS: 4, count: 8 });
+  try {
+    const enrolled = await enrolFromPhotos({
+      hubUrl: hub.url,
+      adminToken,
+      dir: kioskDir,
+      photos: frames.files,
+      accountId: 'demo-shopper',
+      displayName: 'Hanako Demo',
+      dateOfBirth: '1990-04-01',
+      pin: '4862',
+    });
+    const saved = { memberNumber: enrolled.person.memberNumber, pin: enrolled.pin };
+    await writeFile(file, JSON.stringify(saved), { mode: 0o600 });
+    return saved;
+  } finally {
+    await frames.dispose();
+  }
+}
+
+const shop = await demoShop();
+await ensureAccount(admin, {
+  id: 'demo-clinic',
+  kind: 'merchant',
+  name: 'Demo Clinic',
+  deposit: 0,
+});
+const shopper = await demoShopper().catch((error: unknown) => {
+  say(`(demo shopper not enrolled: ${error instanceof Error ? error.message : String(error)})`);
+  return null;
+});
+const display =
+  process.env['DISPLAY'] !== undefined || process.env['WAYLAND_DISPLAY'] !== undefined;
+const electron = electronBinary();
+const inElectron =
+  display && electron.ok && existsSync(path.join(repoRoot, 'dist', 'main', 'main.js'));
+say('building the kiosk renderer (first start only)...');
+const rendererDir = await ensureRenderer(path.join(repoRoot, 'dist', 'renderer'));
+// Electron runs its own kiosk service (and till API on the config's tillApiPort); otherwise the web shell.
+const shell = inElectron
+  ? null
+  : await startWebShell({ config: shop.config, port: kioskPort, rendererDir });
+const kioskUrl = shell?.url ?? `http://127.0.0.1:${shop.config.tillApiPort}`;
+if (shell !== null) say(`kiosk listening on ${shell.url}`);
+say(`
+FacePay demo (data in ${dataDir})
+  admin token:     ${adminToken}
+  till token:      ${shop.config.tillToken}   (the till's bearer token for the kiosk)
+  demo shopper:    member ${shopper?.memberNumber ?? '-'}, PIN ${shopper?.pin ?? '-'} (the man in talking-face.mp4)
+  operator PIN:    ${shop.config.operatorPin}
+Ask the kiosk for a payment as the till would:
+  curl -s -X POST ${kioskUrl}/kiosk/v1/payment-requests -H 'Authorization: Bearer ${shop.config.tillToken}' \\
+       -H 'Content-Type: application/json' -d '{"amount":680,"reference":"till-1"}'
+  FACEPAY_HUB_URL=${hub.url} FACEPAY_ADMIN_TOKEN=${adminToken} npm run hub:admin -- show-account --account demo-shopper
+  API contract: ${hub.url}/v1/openapi.json
+`);
+
+const children: ReturnType<typeof spawn>[] = [];
+if (inElectron && electron.ok) {
+  say('opening the kiosk window in Electron (Operator PIN leaves kiosk mode)');
+  children.push(
+    spawn(
+      electron.path,
+      [path.join(repoRoot, 'dist', 'main', 'main.js'), '--config', shop.configFile],
+      {
+        stdio: 'inherit',
+      },
+    ),
+  );
+} else if (shell !== null && display && existsSync(chromiumPath)) {
+  say(
+    `${electron.ok ? 'Electron main is not built (npm run build)' : `no Electron binary (${electron.reason})`}:`,
+  );
+  say(`opening ${shell.url} in the system Chromium as an app window`);
+  children.push(
+    spawn(chromiumPath, [`--app=${shell.url}`, '--start-fullscreen'], { stdio: 'ignore' }),
+  );
+} else if (shell !== null) {
+  say(
+    `No Electron binary${display ? '' : ' and no display'}: open ${shell.url} in Chromium on this machine.`,
+  );
+  if (shopper !== null) await headlessPayment(shell.url, shopper.pin);
+}
+
+/** One payment in headless Chromium with the rest of the sample video as the camera. */
+async function headlessPayment(url: string, pin: string): Promise<void> {
+  const shots = path.join(dataDir, 'screens');
+  await mkdir(shots, { recursive: true });
+  say('Paying once, headless, with talking-face.mp4 (45-75 s, looped) as the camera...');
+  const clip = await cameraClip({
+    video: sampleVideo,
+    output: path.join(os.tmpdir(), `facepay-start-${process.pid}.y4m`),
+    ...sampleCameraWindow,
+  });
+  const browser = await launchKioskBrowser(clip);
+  try {
+    const page = await openKiosk(browser, url);
+    const before = (await admin.getAccount('demo-shopper')).balance;
+    await requestPayment(url, shop.config.tillToken, {
+      amount: 680,
+      reference: `start-${Date.now()}`,
+    });
+    const paid = await followPayment(page, {
+      pin,
+      timeoutMs: 60_000,
+      screenshotDir: shots,
+      label: 'start',
+    });
+    say(`  screens: idle -> ${paid.screens.join(' -> ')} (screenshots in ${shots})`);
+    if (paid.outcome === 'paid' && paid.holdId !== null) {
+      const hold = await admin.getHold(paid.holdId);
+      const after = (await admin.getAccount('demo-shopper')).balance;
+      say(
+        `  hold ${hold.id} ${hold.status}: ${hold.settled} JPY to ${hold.payee}; balance ${before} -> ${after} JPY`,
+      );
+    } else {
+      say(`  not paid: ${paid.outcome} ${paid.errorCode ?? ''}`);
+    }
+  } finally {
+    await browser.close();
+    await import('node:fs/promises').then((fs) => fs.rm(clip, { force: true }));
+  }
+}
+
+say('Ctrl-C stops the hub and the kiosk.');
 const stop = async () => {
+  for (const child of children) child.kill('SIGTERM');
+  await shell?.close();
   await hub.close();
   process.exit(0);
 };
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
+process.on('uncaughtException', (error) => {
+  process.stderr.write(
+    `${error instanceof MissingToolError ? error.message : String(error.stack)}\n`,
+  );
+  void stop();
+});

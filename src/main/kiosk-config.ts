@@ -21,6 +21,8 @@ export const kioskConfigSchema = z.strictObject({
   kioskId: z.string().min(1).max(64),
   /** Bearer token the merchant's till uses for POST /kiosk/v1/payment-requests. */
   tillToken: token,
+  /** Port of the till's payment-request API on 127.0.0.1 (Electron shell; the web shell serves it on its own port). */
+  tillApiPort: z.number().int().min(0).max(65_535).default(8791),
   /** Operator PIN (digits) that opens the operator screen and the kiosk-mode exit. */
   operatorPin: z.string().regex(/^[0-9]{4,8}$/),
   defaultLanguage: z.enum(['ja', 'en']).default('ja'),

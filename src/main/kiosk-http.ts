@@ -97,6 +97,12 @@ export async function startKioskHttp(options: KioskHttpOptions): Promise<KioskHt
         ? sendJson(response, 404, error('not_found', 'no such payment'))
         : sendJson(response, 200, { payment: tillView(payment) });
     }
+    if (request.method === 'DELETE' && id !== undefined) {
+      const cancelled = runtime.service.cancelFromTill(id);
+      if (cancelled.ok) return sendJson(response, 200, { payment: tillView(cancelled.payment) });
+      const status = cancelled.error.code === 'no_payment' ? 404 : 409;
+      return sendJson(response, status, error(cancelled.error.code, cancelled.error.message));
+    }
     if (request.method !== 'POST' || url.pathname !== '/kiosk/v1/payment-requests') {
       return sendJson(response, 404, error('not_found', 'not found'));
     }

@@ -121,6 +121,11 @@ export class KioskService {
     return { ok: true, payment: this.#open('till', request).view };
   }
 
+  /** The till takes back the amount it sent (`DELETE /kiosk/v1/payment-requests/:id`) while it is still open. */
+  cancelFromTill(id: string): KioskResult<{ payment: PaymentView }> {
+    return this.#cancel(id);
+  }
+
   tillPayment(id: string): PaymentView | null {
     return this.#payments.get(id)?.view ?? null;
   }

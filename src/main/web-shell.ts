@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { kioskContentSecurityPolicy } from './electron/window-policy.ts';
 import type { KioskHttpServer } from './kiosk-http.ts';
 import { startKioskHttp } from './kiosk-http.ts';
 import type { KioskConfig } from './kiosk-config.ts';
@@ -16,21 +17,8 @@ export const tfjsWasmDir = path.dirname(
   createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'),
 );
 
-/** The page's policy: its own origin only; 'wasm-unsafe-eval' lets tfjs compile its wasm, nothing else runs eval. */
-export const webShellCsp = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "worker-src 'self'",
-  "connect-src 'self'",
-  "img-src 'self' data: blob:",
-  "media-src 'self' blob: mediastream:",
-  "style-src 'self'",
-  "font-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
+/** The same Content-Security-Policy as the Electron window, so tests in Chromium run under Electron's rules. */
+export const webShellCsp = kioskContentSecurityPolicy;
 
 export interface WebShell {
   url: string;

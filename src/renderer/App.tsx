@@ -92,7 +92,10 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
         mark('payment_requested', { amount: next.amount });
         void beginFace();
       }
-      if (next.state === 'cancelled' && next.failure === 'timeout') show({ name: 'idle' });
+      // Cancelled by the till, or left alone too long: back to the shop's idle screen.
+      if (next.state === 'cancelled' && !['idle', 'operator'].includes(screenRef.current.name)) {
+        show({ name: 'idle' });
+      }
     });
   }, [api, beginFace, show]);
 

@@ -11,6 +11,8 @@ import { kioskCallChannel, kioskEventChannel } from '../../shared/kiosk-bridge.t
 import { readKioskConfig } from '../kiosk-config.ts';
 import type { KioskRuntime } from '../kiosk-runtime.ts';
 import { startKioskRuntime } from '../kiosk-runtime.ts';
+import type { KioskHttpServer } from '../kiosk-http.ts';
+import { startKioskHttp } from '../kiosk-http.ts';
 import { resolveAppFile } from './app-files.ts';
 import { appLayout, kioskConfigEnv, kioskConfigPath } from './launch.ts';
 import * as policy from './window-policy.ts';
@@ -20,6 +22,7 @@ let kioskWindow: BrowserWindow | null = null;
 /** Set by app.quit (operator exit, the OS): until then closing the window is refused (Alt+F4). */
 let quitting = false;
 let runtime: KioskRuntime | null = null;
+let tillApi: KioskHttpServer | null = null;
 
 // Must run before 'ready': the scheme's privileges are fixed when Chromium starts.
 protocol.registerSchemesAsPrivileged([
@@ -44,7 +47,9 @@ if (!app.requestSingleInstanceLock()) {
     if (closing === null) return;
     runtime = null;
     event.preventDefault();
-    void closing.close().finally(() => app.quit());
+    const till = tillApi;
+    tillApi = null;
+    void (till?.close() ?? Promise.resolve()).then(() => closing.close()).finally(() => app.quit());
   });
   app.on('window-all-closed', () => app.quit());
   app.whenReady().then(start).catch(fail);
@@ -65,6 +70,8 @@ async function start(): Promise<void> {
   const window = createKioskWindow();
   serveKioskCalls(started, window);
   runtime = await started;
+  // The merchant's till sends amounts here (POST /kiosk/v1/payment-requests); the renderer is not served.
+  tillApi = await startKioskHttp({ runtime, port: config.tillApiPort });
   const unsubscribe = runtime.subscribe((event) => {
     if (window.isDestroyed() || !policy.isAppUrl(window.webContents.getURL())) return;
     window.webContents.send(kioskEventChannel, event);

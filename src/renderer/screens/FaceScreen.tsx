@@ -64,7 +64,9 @@ export function FaceScreen(props: {
           processMs: reader.stats.processMs,
           framesSent: reader.stats.framesSent,
           framesDropped: reader.stats.framesDropped,
-          ...(message.type === 'refused' ? { reasons: message.reasons.join(',') } : {}),
+          ...(message.type === 'refused'
+            ? { reasons: message.reasons.join(',') }
+            : { checks: message.liveness.checks.join(','), sinceFirstFaceMs: message.sinceFirstFaceMs }),
         });
         onOutcome(message);
       }

@@ -76,9 +76,11 @@ export function ReceiptScreen(props: { payment: PaymentView; onDone: () => void 
     return () => window.clearTimeout(timer);
   }, [onDone]);
   if (receipt === null) return null;
-  const time = new Date(receipt.settledAt).toLocaleString(
-    i18n.language === 'ja' ? 'ja-JP' : 'en-GB',
-  );
+  // Month spelled out in English: 01/12 reads as January in one country and December in another.
+  const time = new Intl.DateTimeFormat(i18n.language === 'ja' ? 'ja-JP' : 'en-GB', {
+    dateStyle: 'medium',
+    timeStyle: 'medium',
+  }).format(new Date(receipt.settledAt));
   return (
     <main className="screen screen-receipt" aria-labelledby="receipt-title">
       <h1 id="receipt-title" className="receipt-title">

@@ -1,0 +1,218 @@
+// `npm run bench:e2e -- [--video FILE] [--runs N] [--json FILE]`: the shop flow N times in Chromium with
+// the video as the camera, the person enrolled from its first seconds. Measures face first seen -> hold
+// settled, split into camera (grabbing frames), engine (worker: detection to liveness decision), hub
+// (identify, verify-pin + hold round trips) and ui (screens and taps). Baseline in the same run: the
+// hub's own time for the same three calls made directly from Node, without the kiosk.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { startHub } from '../src/hub/hub.ts';
+import { percentile } from '../src/biometrics/replay/pipeline.ts';
+import { repoRoot, startWebShell } from '../src/main/web-shell.ts';
+import { HubClient } from '../src/shared/hub-client.ts';
+import { buildRenderer } from './kiosk/build-renderer.ts';
+import { cameraClip, extractFrames, sampleCameraWindow } from './kiosk/camera-clip.ts';
+import { enrolFromPhotos, setUpShop } from './kiosk/deployment.ts';
+import type { StageTimes } from './kiosk/kiosk-browser.ts';
+import {
+  clearMarks,
+  followPayment,
+  launchKioskBrowser,
+  marks,
+  openKiosk,
+  requestPayment,
+  stageTimes,
+  waitForScreen,
+} from './kiosk/kiosk-browser.ts';
+
+const sampleVideo = path.join(repoRoot, '..', 'shared', 'data', 'video', 'talking-face.mp4');
+const { values } = parseArgs({
+  options: {
+    video: {
+      type: 'string',
+      default: path.join(repoRoot, '..', 'shared', 'data', 'video', 'talking-face.mp4'),
+    },
+    runs: { type: 'string', default: '10' },
+    json: { type: 'string' },
+    'enrol-seconds': { type: 'string', default: '4' },
+    'camera-from': { type: 'string' },
+    'camera-seconds': { type: 'string', default: '30' },
+  },
+});
+const runs = Number(values.runs);
+const enrolSeconds = Number(values['enrol-seconds']);
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+interface RunResult {
+  run: number;
+  outcome: string;
+  errorCode: string | null;
+  stages: StageTimes | null;
+  framesSent: number;
+  framesDropped: number;
+}
+
+const work = await mkdtemp(path.join(os.tmpdir(), 'facepay-bench-e2e-'));
+const adminToken = `bench-${randomBytes(12).toString('hex')}`;
+const hub = await startHub({ dataDir: path.join(work, 'hub'), port: 0, adminToken });
+try {
+  const shop = await setUpShop({
+    hubUrl: hub.url,
+    adminToken,
+    dir: work,
+    shop: { id: 'bench-shop', name: 'Bench Shop' },
+    shopper: { id: 'bench-shopper', name: 'Bench Shopper', deposit: 1_000_000 },
+  });
+  const frames = await extractFrames({
+    video: values.video,
+    startS: 0,
+    durationS: enrolSeconds,
+    count: 8,
+  });
+  const enrolled = await enrolFromPhotos({
+    hubUrl: hub.url,
+    adminToken,
+    dir: work,
+    photos: frames.files,
+    accountId: 'bench-shopper',
+    displayName: 'Bench Shopper',
+    dateOfBirth: '1985-05-05',
+    pin: '4862',
+  });
+  await frames.dispose();
+  const clip = await cameraClip({
+    video: values.video,
+    output: path.join(work, 'camera.y4m'),
+    // The sample video's window with blinks (camera-clip.ts); another video from after its enrolment part.
+    startS: Number(
+      values['camera-from'] ??
+        (values.video === sampleVideo ? sampleCameraWindow.startS : enrolSeconds),
+    ),
+    durationS: Number(values['camera-seconds']),
+  });
+  const rendererDir = await buildRenderer(path.join(work, 'renderer'));
+  const shell = await startWebShell({ config: shop.config, port: 0, rendererDir });
+  const browser = await launchKioskBrowser(clip);
+  const results: RunResult[] = [];
+  try {
+    const page = await openKiosk(browser, shell.url);
+    for (let run = 1; run <= runs; run += 1) {
+      await clearMarks(page);
+      const requested = await requestPayment(shell.url, shop.config.tillToken, {
+        amount: 100 + run,
+        reference: `bench-${run}`,
+      });
+      const followed = await followPayment(page, { pin: enrolled.pin, timeoutMs: 40_000 });
+      const timeline = await marks(page);
+      const decided = timeline.find((m) => m.name === 'face_decided' || m.name === 'face_refused');
+      results.push({
+        run,
+        outcome: followed.outcome,
+        errorCode: followed.errorCode,
+        stages: followed.outcome === 'paid' ? stageTimes(timeline) : null,
+        framesSent: Number(decided?.detail?.['framesSent'] ?? 0),
+        framesDropped: Number(decided?.detail?.['framesDropped'] ?? 0),
+      });
+      say(
+        `run ${run}: ${followed.outcome} ${followed.errorCode ?? ''} ${JSON.stringify(results.at(-1)?.stages ?? {})}`,
+      );
+      if (followed.outcome !== 'paid') {
+        await fetch(`${shell.url}/kiosk/v1/payment-requests/${requested.body.payment?.id ?? ''}`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${shop.config.tillToken}` },
+        });
+      } else {
+        await page.getByRole('button', { name: /完了|Done/ }).click();
+      }
+      await waitForScreen(page, ['idle'], 15_000);
+    }
+  } finally {
+    await browser.close();
+    await shell.close();
+  }
+  const baseline = await hubBaseline(hub.url, adminToken);
+  report(results, baseline);
+} finally {
+  await hub.close();
+  await rm(work, { recursive: true, force: true });
+}
+
+/** The hub's part alone: a hold placed and settled by admin (no face, no PIN), timed from Node, 10 times. */
+async function hubBaseline(url: string, token: string): Promise<number> {
+  const admin = new HubClient({ baseUrl: url, token });
+  const times: number[] = [];
+  for (let i = 0; i < 10; i += 1) {
+    const started = performance.now();
+    await admin.placeHold(
+      {
+        payer: 'bench-shopper',
+        payee: 'bench-shop',
+        amount: 1,
+        currency: 'JPY',
+        reference: `baseline-${i}`,
+        expiresInSeconds: 60,
+        template: { name: 'purchase' },
+      },
+      `baseline-${i}`,
+    );
+    times.push(performance.now() - started);
+  }
+  return percentile(times, 0.5);
+}
+
+function report(results: RunResult[], hubBaselineMs: number): void {
+  const paid = results.flatMap((r) => (r.stages === null ? [] : [r.stages]));
+  const median = (pick: (s: StageTimes) => number) =>
+    paid.length === 0 ? null : Math.round(percentile(paid.map(pick), 0.5));
+  const summary = {
+    video: values.video,
+    runs: results.length,
+    settledRuns: paid.length,
+    medianMs: median((s) => s.totalMs),
+    p95Ms:
+      paid.length === 0
+        ? null
+        : Math.round(
+            percentile(
+              paid.map((s) => s.totalMs),
+              0.95,
+            ),
+          ),
+    stages: {
+      camera: median((s) => s.camera),
+      engine: median((s) => s.engine),
+      hub: median((s) => s.hub),
+      ui: median((s) => s.ui),
+    },
+    baseline: { hubPlaceHoldMedianMs: Math.round(hubBaselineMs * 10) / 10 },
+    failures: results
+      .filter((r) => r.stages === null)
+      .map((r) => `${r.outcome}:${r.errorCode ?? ''}`),
+    framesDroppedPerRun: Math.round(
+      percentile(
+        results.map((r) => r.framesDropped),
+        0.5,
+      ),
+    ),
+  };
+  say('\nbench:e2e  face first seen -> hold settled (headless Chromium, web shell, real hub)');
+  say(`video ${path.basename(values.video)}; ${summary.settledRuns}/${summary.runs} runs settled`);
+  say('| measure | median ms | p95 ms |');
+  say('|---|---|---|');
+  say(`| total | ${summary.medianMs ?? '-'} | ${summary.p95Ms ?? '-'} |`);
+  for (const [stage, value] of Object.entries(summary.stages))
+    say(`| ${stage} | ${value ?? '-'} | |`);
+  say(
+    `| hub baseline (admin place+settle from Node) | ${summary.baseline.hubPlaceHoldMedianMs} | |`,
+  );
+  if (summary.stages.hub !== null) {
+    say(
+      `hub stage / baseline: ${(summary.stages.hub / hubBaselineMs).toFixed(1)}x (identify + verify-pin + hold vs one hold)`,
+    );
+  }
+  if (summary.failures.length > 0) say(`not settled: ${summary.failures.join(', ')}`);
+  if (values.json !== undefined)
+    void writeFile(values.json, `${JSON.stringify(summary, null, 2)}\n`);
+}

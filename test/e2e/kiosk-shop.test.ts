@@ -1,0 +1,169 @@
+// The shop-counter kiosk end to end: Debian's Chromium runs the built renderer from the web shell, its
+// camera fed by recorded video; a real hub on a real port holds the money. A shopper pays by face + PIN,
+// pays by member number after the face fails, a stranger and a printed photo take no money, and the
+// kiosk says so when the camera or the hub is missing. Screenshots of every screen, both languages, go
+// to test-artifacts/kiosk-e2e.
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { FollowedPayment } from '../../scripts/kiosk/kiosk-browser.ts';
+import {
+  followPayment,
+  launchKioskBrowser,
+  marks,
+  openKiosk,
+  requestPayment,
+  typeDigits,
+  waitForScreen,
+} from '../../scripts/kiosk/kiosk-browser.ts';
+import { repoRoot } from '../biometrics/face-helpers.ts';
+import type { KioskFixture } from './kiosk/deployment-fixture.ts';
+import { startKioskFixture } from './kiosk/deployment-fixture.ts';
+
+const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e');
+let fixture: KioskFixture;
+let browser: Browser | null = null;
+const pageLog: string[] = [];
+let payments = 0;
+let lastPaymentId: string | null = null;
+
+beforeAll(async () => {
+  await rm(artifacts, { recursive: true, force: true });
+  await mkdir(artifacts, { recursive: true });
+  fixture = await startKioskFixture(artifacts);
+}, 300_000);
+
+afterEach(async () => {
+  // The till takes back whatever payment a failed test left open, so the next one starts at idle.
+  if (lastPaymentId !== null) {
+    await fetch(`${fixture.shell.url}/kiosk/v1/payment-requests/${lastPaymentId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${fixture.shop.config.tillToken}` },
+    });
+  }
+  lastPaymentId = null;
+  await browser?.close();
+  browser = null;
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await fixture?.close();
+});
+
+async function kioskWith(clip: string | null): Promise<Page> {
+  browser = await launchKioskBrowser(clip);
+  return openKiosk(browser, fixture.shell.url, pageLog);
+}
+
+async function balance(): Promise<number> {
+  return (await fixture.admin.getAccount('e2e-shopper')).balance;
+}
+
+async function pay(page: Page, amount: number, label: string): Promise<FollowedPayment> {
+  payments += 1;
+  const requested = await requestPayment(fixture.shell.url, fixture.shop.config.tillToken, {
+    amount,
+    reference: `e2e-${payments}`,
+  });
+  expect(requested.status).toBe(201);
+  lastPaymentId = requested.body.payment?.id ?? null;
+  return followPayment(page, {
+    pin: fixture.enrolled.pin,
+    timeoutMs: 60_000,
+    screenshotDir: artifacts,
+    label,
+  });
+}
+
+/** Chromium's default fake camera is a green test pattern; the video's frames are not. */
+async function expectRealFrames(page: Page): Promise<void> {
+  const frames = (await marks(page)).filter((mark) => mark.name === 'frame');
+  expect(frames.length).toBeGreaterThan(3);
+  for (const frame of frames.slice(0, 5)) {
+    const r = Number(frame.detail?.['meanR']);
+    const g = Number(frame.detail?.['meanG']);
+    const b = Number(frame.detail?.['meanB']);
+    expect(g > 1.4 * r && g > 1.4 * b, `frame colour ${r} ${g} ${b}`).toBe(false);
+  }
+}
+
+describe('shop counter kiosk in Chromium', () => {
+  it('pays by face and PIN with the default liveness policy, in Japanese then English', async () => {
+    const page = await kioskWith(fixture.clips.live);
+    await page.screenshot({ path: path.join(artifacts, 'ja-00-idle.png') });
+    const before = await balance();
+    const paid = await pay(page, 680, 'ja-face');
+    expect(paid, pageLog.slice(-20).join('\n')).toMatchObject({ outcome: 'paid' });
+    expect(paid.screens).toEqual(expect.arrayContaining(['face', 'confirm', 'pin', 'receipt']));
+    await expectRealFrames(page);
+    const hold = await fixture.admin.getHold(paid.holdId ?? '');
+    expect(hold).toMatchObject({
+      status: 'settled',
+      settled: 680,
+      payer: 'e2e-shopper',
+      payee: 'e2e-shop',
+    });
+    expect(await balance()).toBe(before - 680);
+
+    await page.locator('[data-testid="language-switch"]').click();
+    await page.getByRole('button', { name: 'Done' }).click();
+    await waitForScreen(page, ['idle'], 10_000);
+    await page.screenshot({ path: path.join(artifacts, 'en-00-idle.png') });
+    const again = await pay(page, 1_200, 'en-face');
+    expect(again.outcome).toBe('paid');
+    expect(await balance()).toBe(before - 680 - 1_200);
+  }, 180_000);
+
+  it('a stranger matches nobody and takes no money; the member number and PIN then pay', async () => {
+    const page = await kioskWith(fixture.clips.stranger);
+    const before = await balance();
+    const failed = await pay(page, 450, 'ja-stranger');
+    expect(failed.outcome).toBe('error');
+    expect(['no_match', 'liveness_failed', 'face_timeout']).toContain(failed.errorCode);
+    expect(await balance()).toBe(before);
+
+    await page.locator('[data-testid="member-pin"]').click();
+    await waitForScreen(page, ['member'], 10_000);
+    await page.screenshot({ path: path.join(artifacts, 'ja-member-number.png') });
+    await typeDigits(page, fixture.enrolled.person.memberNumber);
+    await page.screenshot({ path: path.join(artifacts, 'ja-member-pin.png') });
+    await typeDigits(page, fixture.enrolled.pin);
+    await waitForScreen(page, ['receipt'], 30_000);
+    await page.screenshot({ path: path.join(artifacts, 'ja-member-receipt.png') });
+    expect(await balance()).toBe(before - 450);
+  }, 180_000);
+
+  it('refuses a printed photo moved in front of the camera', async () => {
+    const page = await kioskWith(fixture.clips.photo);
+    const before = await balance();
+    const refused = await pay(page, 300, 'ja-photo');
+    expect(refused.outcome).toBe('error');
+    expect(['liveness_failed', 'face_timeout']).toContain(refused.errorCode);
+    expect(await balance()).toBe(before);
+    await page.getByRole('button', { name: 'お支払いをやめる' }).click();
+  }, 120_000);
+
+  it('shows the no-camera screen and takes no money', async () => {
+    const page = await kioskWith(null);
+    const before = await balance();
+    const followed = await pay(page, 300, 'ja-no-camera');
+    expect(followed).toMatchObject({ outcome: 'camera', errorCode: 'no_camera' });
+    await page.locator('[data-testid="language-switch"]').click();
+    await page.screenshot({ path: path.join(artifacts, 'en-no-camera.png') });
+    expect(await balance()).toBe(before);
+  }, 60_000);
+
+  it('says the payment service is unreachable when the hub is down, and takes no money', async () => {
+    const before = await balance();
+    const page = await kioskWith(fixture.clips.live);
+    await fixture.stopHub();
+    const followed = await pay(page, 500, 'ja-hub-down');
+    expect(followed).toMatchObject({ outcome: 'error', errorCode: 'hub_unreachable' });
+    await page.locator('[data-testid="language-switch"]').click();
+    await page.screenshot({ path: path.join(artifacts, 'en-hub-down.png') });
+    await fixture.restartHub();
+    expect(await balance()).toBe(before);
+  }, 120_000);
+});

@@ -1,0 +1,115 @@
+// One shop for the kiosk e2e tests: a real hub on a real port (its own temp folder), the shop and a shopper
+// enrolled from the first seconds of the sample video, the web-shell kiosk serving a freshly built renderer,
+// and the camera clips (live, stranger, printed photo) made with ffmpeg. Everything is removed in close().
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { RunningHub } from '../../../src/hub/hub.ts';
+import { startHub } from '../../../src/hub/hub.ts';
+import type { WebShell } from '../../../src/main/web-shell.ts';
+import { startWebShell } from '../../../src/main/web-shell.ts';
+import { HubClient } from '../../../src/shared/hub-client.ts';
+import { buildRenderer } from '../../../scripts/kiosk/build-renderer.ts';
+import {
+  cameraClip,
+  extractFrames,
+  sampleCameraWindow,
+  photoAttackClip,
+} from '../../../scripts/kiosk/camera-clip.ts';
+import type { Enrolled, Shop } from '../../../scripts/kiosk/deployment.ts';
+import { enrolFromPhotos, setUpShop } from '../../../scripts/kiosk/deployment.ts';
+import { sharedData } from '../../biometrics/face-helpers.ts';
+
+export const talkingFace = path.join(sharedData, 'video', 'talking-face.mp4');
+export const strangerVideo = path.join(sharedData, 'video', 'webcam', 'selfie_61dc1abd-8.mp4');
+export const enrolSeconds = 4;
+
+export interface KioskFixture {
+  work: string;
+  adminToken: string;
+  hub: RunningHub;
+  admin: HubClient;
+  shop: Shop;
+  enrolled: Enrolled;
+  shell: WebShell;
+  rendererDir: string;
+  clips: { live: string; stranger: string; photo: string };
+  artifacts: string;
+  /** Stops the hub (to test the kiosk with its hub gone) and starts it again on the same data. */
+  restartHub(): Promise<void>;
+  stopHub(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startKioskFixture(artifacts: string): Promise<KioskFixture> {
+  const work = await mkdtemp(path.join(os.tmpdir(), 'facepay-kiosk-e2e-'));
+  const adminToken = `e2e-admin-${randomBytes(12).toString('hex')}`;
+  const hubDir = path.join(work, 'hub');
+  let hub = await startHub({ dataDir: hubDir, port: 0, adminToken });
+  const hubPort = hub.port;
+  const shop = await setUpShop({
+    hubUrl: hub.url,
+    adminToken,
+    dir: work,
+    shop: { id: 'e2e-shop', name: 'E2E Konbini' },
+    shopper: { id: 'e2e-shopper', name: 'Taro Talking', deposit: 20_000 },
+  });
+  const frames = await extractFrames({
+    video: talkingFace,
+    startS: 0,
+    durationS: enrolSeconds,
+    count: 8,
+  });
+  const [enrolled, rendererDir, live, stranger, photo] = await Promise.all([
+    enrolFromPhotos({
+      hubUrl: hub.url,
+      adminToken,
+      dir: work,
+      photos: frames.files,
+      accountId: 'e2e-shopper',
+      displayName: 'Taro Talking',
+      dateOfBirth: '1980-02-03',
+      pin: '4862',
+    }),
+    buildRenderer(path.join(work, 'renderer')),
+    cameraClip({
+      video: talkingFace,
+      output: path.join(work, 'live.y4m'),
+      ...sampleCameraWindow,
+    }),
+    cameraClip({ video: strangerVideo, output: path.join(work, 'stranger.y4m'), durationS: 6 }),
+    photoAttackClip({
+      photo: frames.files[0] ?? '',
+      output: path.join(work, 'photo.y4m'),
+      seconds: 10,
+    }),
+  ]);
+  await frames.dispose();
+  const shell = await startWebShell({ config: shop.config, port: 0, rendererDir });
+  const fixture: KioskFixture = {
+    work,
+    adminToken,
+    hub,
+    admin: new HubClient({ baseUrl: hub.url, token: adminToken }),
+    shop,
+    enrolled,
+    shell,
+    rendererDir,
+    clips: { live, stranger, photo },
+    artifacts,
+    stopHub: async () => {
+      await hub.close();
+    },
+    restartHub: async () => {
+      hub = await startHub({ dataDir: hubDir, port: hubPort, adminToken });
+      fixture.hub = hub;
+    },
+    close: async () => {
+      await shell.close().catch(() => undefined);
+      await hub.close().catch(() => undefined);
+      await rm(work, { recursive: true, force: true });
+    },
+  };
+  return fixture;
+}
