@@ -491,7 +491,8 @@ class SessionEvidence {
     const active = face === null ? null : { box: face.box, landmarks: face.landmarks, descriptor };
     const window = this.#tuning.windowFrames;
     if (passiveScore !== null) keepLast(this.passive, passiveScore, window);
-    if (descriptor !== null) keepLast(this.#ready, { frame: this.#frames, descriptor }, window);
+    if (descriptor !== null)
+      keepLast(this.#ready, { frame: this.#frames, descriptor }, this.#tuning.descriptorFramesMax);
     this.challenge?.observe({ timestampMs, face: active });
     this.#motion.push({ timestampMs, face: active });
     const summary = this.#motion.summary();
