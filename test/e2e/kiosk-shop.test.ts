@@ -166,4 +166,17 @@ describe('shop counter kiosk in Chromium', () => {
     await fixture.restartHub();
     expect(await balance()).toBe(before);
   }, 120_000);
+
+  it('after erasure the same face matches nobody and takes no money', async () => {
+    const before = await balance();
+    const erased = await fetch(`${fixture.hub.url}/v1/persons/${fixture.enrolled.person.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${fixture.adminToken}` },
+    });
+    expect(erased.status).toBe(204);
+    const page = await kioskWith(fixture.clips.live);
+    const followed = await pay(page, 700, 'ja-erased');
+    expect(followed).toMatchObject({ outcome: 'error', errorCode: 'no_match' });
+    expect(await balance()).toBe(before);
+  }, 120_000);
 });

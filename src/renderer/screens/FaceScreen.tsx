@@ -66,7 +66,10 @@ export function FaceScreen(props: {
           framesDropped: reader.stats.framesDropped,
           ...(message.type === 'refused'
             ? { reasons: message.reasons.join(',') }
-            : { checks: message.liveness.checks.join(','), sinceFirstFaceMs: message.sinceFirstFaceMs }),
+            : {
+                checks: message.liveness.checks.join(','),
+                sinceFirstFaceMs: message.sinceFirstFaceMs,
+              }),
         });
         onOutcome(message);
       }
