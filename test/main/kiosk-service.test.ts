@@ -1,0 +1,316 @@
+// The kiosk service against a real hub (real HTTP, real SQLite, the calibrated threshold): the payment
+// flow through the kiosk API and the till API, and the failure cases that touch money or faces: bad input,
+// the wrong caller, a confirm sent twice, a refused liveness, the hub gone mid-payment, a locked operator.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { RunningHub } from '../../src/hub/hub.ts';
+import { startHub } from '../../src/hub/hub.ts';
+import { HubLink } from '../../src/main/hub-link.ts';
+import type { KioskHttpServer } from '../../src/main/kiosk-http.ts';
+import { startKioskHttp, staticFile } from '../../src/main/kiosk-http.ts';
+import type { KioskRuntime } from '../../src/main/kiosk-runtime.ts';
+import { startKioskRuntime } from '../../src/main/kiosk-runtime.ts';
+import {
+  kioskPublicKeys,
+  loadKioskIdentity,
+} from '../../src/biometrics/protect/kiosk-identity.node.ts';
+import { HubClient } from '../../src/shared/hub-client.ts';
+import { handleKioskCall } from '../../src/shared/kiosk-api.ts';
+import type { PaymentView } from '../../src/shared/kiosk-api.ts';
+import { operatorPinAttemptsMax } from '../../src/shared/limits.ts';
+import type { Shop } from '../../scripts/kiosk/deployment.ts';
+import { setUpShop } from '../../scripts/kiosk/deployment.ts';
+import { syntheticFace } from '../hub/helpers.ts';
+
+let work: string;
+let hub: RunningHub;
+let admin: HubClient;
+let shop: Shop;
+let runtime: KioskRuntime;
+let http: KioskHttpServer;
+const face = syntheticFace();
+/** The same face read again: cosine about 0.99 to `face`, well above the calibrated 0.9574. */
+function sameFace(): Float32Array {
+  const v = face.map((x) => x * 14 + (Math.random() - 0.5) * 0.1);
+  const norm = Math.hypot(...v);
+  return v.map((x) => x / norm);
+}
+const adminToken = `admin-${randomBytes(12).toString('hex')}`;
+const modelId = 'faceapi-recognition-128-b413e420d684';
+const live = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(os.tmpdir(), 'facepay-kiosk-service-'));
+  hub = await startHub({ dataDir: path.join(work, 'hub'), port: 0, adminToken });
+  admin = new HubClient({ baseUrl: hub.url, token: adminToken });
+  shop = await setUpShop({
+    hubUrl: hub.url,
+    adminToken,
+    dir: work,
+    shop: { id: 'shop', name: 'Test Shop' },
+    shopper: { id: 'shopper', name: 'Sato Hanako', deposit: 5_000 },
+  });
+  await enrolSynthetic();
+  runtime = await startKioskRuntime({ config: shop.config });
+  http = await startKioskHttp({
+    runtime,
+    port: 0,
+    renderer: { dir: work, modelsDir: work, wasmDir: work, csp: "default-src 'self'" },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await http?.close();
+  await runtime?.close();
+  await hub?.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+/** An enrolment station enrols the synthetic face for the shopper (the hub cannot tell it from a real one). */
+async function enrolSynthetic(): Promise<void> {
+  const station = await admin.createClient({ name: 'station', role: 'enrollment' });
+  const keysDir = path.join(work, 'station-keys');
+  const identity = await loadKioskIdentity({ dir: keysDir, create: true });
+  if (!identity.ok) throw new Error(identity.error.message);
+  const kiosk = await admin.registerKiosk({
+    name: 'station',
+    clientId: station.id,
+    ...kioskPublicKeys(identity.value),
+  });
+  const link = new HubLink({
+    hubUrl: hub.url,
+    hubToken: station.token,
+    kioskId: kiosk.id,
+    identity: identity.value,
+    now: Date.now,
+  });
+  const enrolled = await link.enrol({
+    person: {
+      displayName: 'Sato Hanako',
+      dateOfBirth: '1990-01-01',
+      accountId: 'shopper',
+      idDocument: {
+        type: 'passport',
+        numberHash: `doc-${randomBytes(8).toString('hex')}`,
+        verifiedBy: 'officer',
+      },
+    },
+    pin: '4862',
+    modelId,
+    descriptors: [sameFace(), sameFace()],
+  });
+  if (!enrolled.ok) throw new Error(enrolled.error.message);
+  link.dispose();
+}
+
+const call = (method: string, payload: unknown) =>
+  handleKioskCall(runtime.handlers, method, payload) as Promise<
+    | { ok: true; payment: PaymentView }
+    | { ok: false; error: { code: string; attemptsLeft?: number } }
+  >;
+
+async function till(method: string, url: string, body?: unknown, token = shop.config.tillToken) {
+  const response = await fetch(`${http.url}${url}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return {
+    status: response.status,
+    body: (await response.json()) as { payment?: PaymentView & { holdId: string | null } },
+  };
+}
+
+async function openPayment(amount: number): Promise<string> {
+  const opened = await till('POST', '/kiosk/v1/payment-requests', {
+    amount,
+    reference: `ref-${amount}-${Date.now()}`,
+  });
+  expect(opened.status).toBe(201);
+  return opened.body.payment?.id ?? '';
+}
+
+async function balance(): Promise<number> {
+  return (await admin.getAccount('shopper')).balance;
+}
+
+describe('kiosk service', () => {
+  it('pays: till amount, face, PIN, purchase hold; a second confirm pays nothing more', async () => {
+    const before = await balance();
+    const paymentId = await openPayment(640);
+    const identified = await call('identify', {
+      paymentId,
+      modelId,
+      descriptor: Array.from(sameFace()),
+      liveness: live,
+    });
+    expect(identified).toMatchObject({
+      ok: true,
+      payment: { state: 'confirming', displayNameMasked: 'S*** H*****', pinRequired: true },
+    });
+    expect(await call('confirm', { paymentId })).toMatchObject({
+      ok: true,
+      payment: { state: 'pin' },
+    });
+    const wrong = await call('confirm', { paymentId, pin: '1111' });
+    expect(wrong).toMatchObject({ ok: false, error: { code: 'pin_incorrect', attemptsLeft: 2 } });
+    const paid = await call('confirm', { paymentId, pin: '4862' });
+    expect(paid).toMatchObject({
+      ok: true,
+      payment: { state: 'paid', receipt: { amount: 640, shopName: 'Test Shop' } },
+    });
+    expect(await call('confirm', { paymentId, pin: '4862' })).toMatchObject({
+      ok: false,
+      error: { code: 'payment_closed' },
+    });
+    expect(await balance()).toBe(before - 640);
+    const readBack = await till('GET', `/kiosk/v1/payment-requests/${paymentId}`);
+    expect(readBack.body.payment).toMatchObject({ state: 'paid', amount: 640 });
+    expect(readBack.body.payment?.holdId).toMatch(/^hold_/);
+    expect(JSON.stringify(readBack.body)).not.toContain('S***');
+  });
+
+  it('sends nothing to the hub for a face that failed liveness, and a stranger matches nobody', async () => {
+    const paymentId = await openPayment(300);
+    const refused = await call('identify', {
+      paymentId,
+      modelId,
+      descriptor: Array.from(face),
+      liveness: { passed: false, reasons: ['no_blink'] },
+    });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'liveness_failed' } });
+    const stranger = await call('identify', {
+      paymentId,
+      modelId,
+      descriptor: Array.from(syntheticFace()),
+      liveness: live,
+    });
+    expect(stranger).toMatchObject({ ok: false, error: { code: 'no_match' } });
+    expect(await call('cancel', { paymentId })).toMatchObject({
+      ok: true,
+      payment: { state: 'cancelled' },
+    });
+  });
+
+  it('refuses bad input at the door: unknown calls, non-finite descriptors, amounts out of range', async () => {
+    expect(await call('drop_tables', {})).toMatchObject({
+      ok: false,
+      error: { code: 'unknown_method' },
+    });
+    expect(
+      await call('identify', {
+        paymentId: 'pay_00000000',
+        modelId,
+        descriptor: [Number.NaN, ...Array.from(face).slice(1)],
+        liveness: live,
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    expect(await call('startPayment', { amount: -5 })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request' },
+    });
+    expect(await call('confirm', { paymentId: 'pay_nosuchpayment1', extra: 1 })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request' },
+    });
+    const bad = await till('POST', '/kiosk/v1/payment-requests', { amount: 1.5, reference: 'x' });
+    expect(bad.status).toBe(400);
+  });
+
+  it('till API: a wrong token is 401, a second payment while one is open is 409, DELETE takes it back', async () => {
+    expect(
+      (
+        await till(
+          'POST',
+          '/kiosk/v1/payment-requests',
+          { amount: 100, reference: 'x' },
+          'not-the-till-token-000',
+        )
+      ).status,
+    ).toBe(401);
+    const paymentId = await openPayment(100);
+    expect(
+      (await till('POST', '/kiosk/v1/payment-requests', { amount: 200, reference: 'y' })).status,
+    ).toBe(409);
+    const taken = await till('DELETE', `/kiosk/v1/payment-requests/${paymentId}`);
+    expect(taken).toMatchObject({ status: 200, body: { payment: { state: 'cancelled' } } });
+    expect((await till('DELETE', `/kiosk/v1/payment-requests/${paymentId}`)).status).toBe(409);
+  });
+
+  it('the kiosk API WebSocket answers only its own page (origin and session token)', async () => {
+    const session = (await (await fetch(`${http.url}/kiosk/session`)).json()) as { token: string };
+    const host = new URL(http.url).host;
+    const attempt = (origin: string, token: string) =>
+      new Promise<string>((resolve) => {
+        const ws = new WebSocket(`ws://${host}/kiosk/v1/ws?token=${token}`, { origin });
+        ws.on('open', () => ws.send(JSON.stringify({ id: 1, method: 'status', payload: {} })));
+        ws.on('message', (data) => {
+          resolve(String(data));
+          ws.close();
+        });
+        ws.on('unexpected-response', (_request, response) =>
+          resolve(`http ${response.statusCode}`),
+        );
+        ws.on('error', () => resolve('error'));
+      });
+    expect(await attempt('http://evil.example', session.token)).toBe('http 403');
+    expect(await attempt(http.url, 'guessed-token')).toBe('http 403');
+    expect(await attempt(http.url, session.token)).toContain('"shopName":"Test Shop"');
+  });
+
+  it('serves no file outside its folders', () => {
+    const folders = { dir: '/srv/renderer', modelsDir: '/srv/models', wasmDir: '/srv/wasm' };
+    expect(staticFile('/../etc/passwd', folders)).toBeNull();
+    expect(staticFile('/models/%2e%2e/secret', folders)).toBeNull();
+    expect(staticFile('/.env', folders)).toBeNull();
+    expect(staticFile('/models/manifest.json', folders)).toBe('/srv/models/manifest.json');
+  });
+
+  it('locks the operator screen after repeated wrong PINs; amounts need the operator', async () => {
+    expect(await call('startPayment', { amount: 100 })).toMatchObject({
+      ok: false,
+      error: { code: 'operator_locked' },
+    });
+    for (let i = 0; i < operatorPinAttemptsMax; i += 1) {
+      expect(await call('operatorUnlock', { pin: '0000' })).toMatchObject({
+        ok: false,
+        error: { code: 'operator_pin_incorrect' },
+      });
+    }
+    expect(await call('operatorUnlock', { pin: shop.config.operatorPin })).toMatchObject({
+      ok: false,
+      error: { code: 'operator_locked' },
+    });
+  });
+
+  it('with the hub gone the kiosk says so, takes no money, and the payment can be tried again', async () => {
+    const before = await balance();
+    const paymentId = await openPayment(250);
+    await hub.close();
+    const identified = await call('identify', {
+      paymentId,
+      modelId,
+      descriptor: Array.from(sameFace()),
+      liveness: live,
+    });
+    expect(identified).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
+    expect(runtime.service.status().hub).toBe('unreachable');
+    // The same hub comes back on the same port, as a restarted service would.
+    const port = Number(new URL(shop.config.hubUrl).port);
+    hub = await startHub({ dataDir: path.join(work, 'hub'), port, adminToken });
+    admin = new HubClient({ baseUrl: hub.url, token: adminToken });
+    expect(await balance()).toBe(before);
+    const again = await call('identify', {
+      paymentId,
+      modelId,
+      descriptor: Array.from(sameFace()),
+      liveness: live,
+    });
+    expect(again).toMatchObject({ ok: true, payment: { state: 'confirming' } });
+    await call('cancel', { paymentId });
+  });
+});
