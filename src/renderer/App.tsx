@@ -4,7 +4,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { KioskApi, KioskError, KioskStatus, PaymentView } from '../shared/kiosk-api.ts';
 import type { CameraProblem } from './camera.ts';
-import { openCamera, stopCamera, watchCamera } from './camera.ts';
+import { chosenCamera, openCamera, stopCamera, watchCamera } from './camera.ts';
 import type { FaceReader } from './face/face-reader.ts';
 import type { Language } from './i18n.ts';
 import { switchLanguage } from './i18n.ts';
@@ -59,7 +59,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
     if (stream !== null && stream.getVideoTracks().some((track) => track.readyState === 'live')) {
       return stream;
     }
-    const opened = await openCamera(null);
+    const opened = await openCamera(chosenCamera());
     if (!opened.ok) {
       void api.call('reportCameraProblem', { problem: opened.problem });
       show({ name: 'camera', problem: opened.problem });

@@ -75,3 +75,15 @@ export function watchCamera(stream: MediaStream, onLost: () => void): () => void
 export function stopCamera(stream: MediaStream): void {
   for (const track of stream.getTracks()) track.stop();
 }
+
+const cameraKey = 'facepay.cameraDeviceId';
+
+/** The operator's choice of camera on this kiosk, or null for the system's default. */
+export function chosenCamera(): string | null {
+  return window.localStorage.getItem(cameraKey);
+}
+
+export function chooseCamera(deviceId: string | null): void {
+  if (deviceId === null) window.localStorage.removeItem(cameraKey);
+  else window.localStorage.setItem(cameraKey, deviceId);
+}

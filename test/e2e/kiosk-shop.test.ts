@@ -145,6 +145,27 @@ describe('shop counter kiosk in Chromium', () => {
     await page.getByRole('button', { name: 'お支払いをやめる' }).click();
   }, 120_000);
 
+  it('the operator types an amount behind the operator PIN, and the shopper can cancel', async () => {
+    const page = await kioskWith(fixture.clips.live);
+    const before = await balance();
+    await page.getByRole('button', { name: '店員メニューを開く' }).click();
+    await waitForScreen(page, ['operator'], 5_000);
+    await typeDigits(page, '0000');
+    await page.getByText('暗証番号が違います').waitFor();
+    await page.screenshot({ path: path.join(artifacts, 'ja-operator-pin.png') });
+    await typeDigits(page, fixture.shop.config.operatorPin);
+    await page.locator('.camera-choice').waitFor();
+    await page.locator('[data-testid="language-switch"]').click();
+    await page.screenshot({ path: path.join(artifacts, 'en-operator-menu.png') });
+    await page.locator('[data-testid="language-switch"]').click();
+    await page.screenshot({ path: path.join(artifacts, 'ja-operator-menu.png') });
+    await typeDigits(page, '980');
+    await waitForScreen(page, ['face'], 10_000);
+    await page.getByRole('button', { name: 'やめる', exact: true }).click();
+    await waitForScreen(page, ['idle'], 10_000);
+    expect(await balance()).toBe(before);
+  }, 60_000);
+
   it('shows the no-camera screen and takes no money', async () => {
     const page = await kioskWith(null);
     const before = await balance();

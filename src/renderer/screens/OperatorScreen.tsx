@@ -1,8 +1,39 @@
 // The operator screen behind the operator PIN: type an amount to charge when no till sends one, and
 // leave kiosk mode. It locks again by itself (the service keeps the unlock short and counts wrong PINs).
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { CameraDevice } from '../camera.ts';
+import { chosenCamera, chooseCamera, listCameras } from '../camera.ts';
 import { Keypad } from './Keypad.tsx';
+
+/** Which camera the kiosk reads faces with; remembered on this kiosk. */
+function CameraChoice() {
+  const { t } = useTranslation();
+  const [cameras, setCameras] = useState<CameraDevice[]>([]);
+  const [chosen, setChosen] = useState(chosenCamera() ?? '');
+  useEffect(() => {
+    void listCameras().then(setCameras);
+  }, []);
+  return (
+    <label className="camera-choice">
+      {t('operator.camera')}
+      <select
+        value={chosen}
+        onChange={(event) => {
+          setChosen(event.target.value);
+          chooseCamera(event.target.value === '' ? null : event.target.value);
+        }}
+      >
+        <option value="">{t('operator.cameraDefault')}</option>
+        {cameras.map((camera) => (
+          <option key={camera.deviceId} value={camera.deviceId}>
+            {camera.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
 
 export function OperatorScreen(props: {
   unlock: (pin: string) => Promise<string | null>;
@@ -33,6 +64,7 @@ export function OperatorScreen(props: {
             submitLabel={t('operator.charge')}
             onSubmit={(typed) => void props.charge(Number(typed)).then(setMessage)}
           />
+          <CameraChoice />
           <button
             className="button button-danger"
             onClick={() => void props.exit().then(setMessage)}
