@@ -28,6 +28,8 @@ export interface HubLinkOptions {
   identity: KioskIdentity;
   now: () => number;
   timeoutMs?: number;
+  /** Tests put a lossy network here. */
+  fetch?: typeof fetch;
 }
 
 /** Hub error codes the shopper's screen explains in its own words; anything else is hub_refused. */
@@ -54,6 +56,7 @@ export class HubLink {
       baseUrl: options.hubUrl,
       token: options.hubToken,
       timeoutMs: options.timeoutMs ?? 10_000,
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     });
   }
 
@@ -229,6 +232,43 @@ export class HubLink {
       });
       await this.#client.addTemplates(person.id, { modelId: request.modelId, sealedTemplates });
       return { ok: true, value: person };
+    });
+  }
+
+  /**
+   * After a hold request whose answer was lost: the hold this till placed on `payer` under `reference`,
+   * if the hub committed it (null when it did not), found by listing, never by sending the request again.
+   */
+  async findPurchase(request: {
+    payer: string;
+    payee: string;
+    reference: string;
+  }): Promise<HubAnswer<HoldView | null>> {
+    return this.#guard(async () => {
+      const page = await this.#client.listHolds({
+        payer: request.payer,
+        payee: request.payee,
+        limit: 100,
+      });
+      const found = page.items.find((hold) => hold.reference === request.reference) ?? null;
+      return { ok: true, value: found };
+    });
+  }
+
+  /** Gives the settled money of a hold back to the payer (idempotent under `idempotencyKey`). */
+  async refund(request: {
+    holdId: string;
+    amount: number;
+    idempotencyKey: string;
+  }): Promise<HubAnswer<HoldView>> {
+    return this.#guard(async () => {
+      const hold = await this.#client.holdAction(
+        request.holdId,
+        'refunds',
+        { amount: request.amount },
+        request.idempotencyKey,
+      );
+      return { ok: true, value: hold };
     });
   }
 

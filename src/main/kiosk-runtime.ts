@@ -51,6 +51,7 @@ export async function startKioskRuntime(options: {
     // A kiosk that could not fetch its transform key is not ready to take faces.
     const ready = healthy && (hub.ready || (await hub.connect()).ok);
     service.setHubState(ready ? 'reachable' : 'unreachable');
+    if (ready) await service.reconcile();
     service.expireIdle();
     if (!closed)
       timer = setTimeout(() => void watch(), healthEveryMs[ready ? 'reachable' : 'unreachable']);

@@ -60,6 +60,8 @@ export class KioskService {
   readonly #payments = new Map<string, Payment>();
   #current: Payment | null = null;
   #hubState: 'reachable' | 'unreachable' = 'unreachable';
+  /** Payments whose hold request went out and whose answer never came: checked once the hub is back. */
+  readonly #unknownOutcome = new Map<string, { payer: string; reference: string }>();
   readonly #operator = { failures: 0, lockedUntilMs: 0, unlockedUntilMs: 0 };
   readonly handlers: KioskHandlers;
 
@@ -128,6 +130,32 @@ export class KioskService {
 
   tillPayment(id: string): PaymentView | null {
     return this.#payments.get(id)?.view ?? null;
+  }
+
+  /**
+   * For every payment whose hold request got no answer: if the hub did place the hold, refund all of it
+   * (the kiosk said no money was taken); if not, there is nothing to undo. Runs when the hub is reachable.
+   */
+  async reconcile(): Promise<{ refunded: string[]; notPlaced: string[] }> {
+    const refunded: string[] = [];
+    const notPlaced: string[] = [];
+    for (const [paymentId, pending] of [...this.#unknownOutcome]) {
+      const found = await this.#hub.findPurchase({ ...pending, payee: this.#config.payee });
+      if (!found.ok) continue;
+      const hold = found.value;
+      const refundable = hold === null ? 0 : hold.settled - hold.refunded;
+      if (hold !== null && refundable > 0) {
+        const back = await this.#hub.refund({
+          holdId: hold.id,
+          amount: refundable,
+          idempotencyKey: `kiosk-${this.#config.kioskId}-${paymentId}-refund`,
+        });
+        if (!back.ok) continue;
+        refunded.push(paymentId);
+      } else notPlaced.push(paymentId);
+      this.#unknownOutcome.delete(paymentId);
+    }
+    return { refunded, notPlaced };
   }
 
   /** Cancels an idle payment; the runtime calls it on a timer. */
@@ -275,7 +303,14 @@ export class KioskService {
       // One key per payment: a retry of this payment can never take the money twice.
       idempotencyKey: `kiosk-${this.#config.kioskId}-${current.view.id}`,
     });
-    if (!hold.ok) return this.#hubFailure(current, hold.error, false, true);
+    if (!hold.ok) {
+      // The request may have reached the hub: the shopper was told no money was taken, so reconcile()
+      // finds that hold once the hub answers again and refunds it.
+      if (hold.error.code === 'hub_unreachable') {
+        this.#unknownOutcome.set(current.view.id, { payer, reference: current.view.reference });
+      }
+      return this.#hubFailure(current, hold.error, false, true);
+    }
     assert(hold.value.status === 'settled', 'a purchase hold settles when placed');
     this.#update(current, {
       state: 'paid',

@@ -14,6 +14,7 @@ import type { KioskHttpServer } from '../../src/main/kiosk-http.ts';
 import { startKioskHttp, staticFile } from '../../src/main/kiosk-http.ts';
 import type { KioskRuntime } from '../../src/main/kiosk-runtime.ts';
 import { startKioskRuntime } from '../../src/main/kiosk-runtime.ts';
+import { KioskService } from '../../src/main/kiosk-service.ts';
 import {
   kioskPublicKeys,
   loadKioskIdentity,
@@ -312,5 +313,55 @@ describe('kiosk service', () => {
     });
     expect(again).toMatchObject({ ok: true, payment: { state: 'confirming' } });
     await call('cancel', { paymentId });
+  });
+
+  it('a hold whose answer was lost is found and refunded once the hub answers: no money taken', async () => {
+    // A network that delivers POST /v1/holds to the hub and then loses the answer (the hub committed it).
+    const lossy: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      const url = String(input instanceof Request ? input.url : input);
+      if (init?.method === 'POST' && new URL(url).pathname === '/v1/holds') {
+        throw new TypeError('socket hang up');
+      }
+      return response;
+    };
+    const identity = await loadKioskIdentity({ dir: shop.config.keysDir, create: false });
+    if (!identity.ok) throw new Error(identity.error.message);
+    const link = new HubLink({
+      hubUrl: hub.url,
+      hubToken: shop.config.hubToken,
+      kioskId: shop.config.kioskId,
+      identity: identity.value,
+      now: Date.now,
+      fetch: lossy,
+    });
+    const service = new KioskService({
+      config: { ...shop.config, hubUrl: hub.url },
+      hub: link,
+      modelId,
+    });
+    const before = await balance();
+    const opened = service.requestFromTill({ amount: 820, reference: `lossy-${Date.now()}` });
+    if (!opened.ok) throw new Error('kiosk busy');
+    const paymentId = opened.payment.id;
+    const handlers = service.handlers;
+    await handlers.identify({
+      paymentId,
+      modelId,
+      descriptor: Array.from(sameFace()),
+      liveness: live,
+    });
+    await handlers.confirm({ paymentId });
+    const paid = await handlers.confirm({ paymentId, pin: '4862' });
+    expect(paid).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
+    expect(service.tillPayment(paymentId)).toMatchObject({
+      state: 'failed',
+      failure: 'hub_unreachable',
+    });
+    expect(await balance()).toBe(before - 820); // the hub did take it
+    expect(await service.reconcile()).toEqual({ refunded: [paymentId], notPlaced: [] });
+    expect(await balance()).toBe(before);
+    expect(await service.reconcile()).toEqual({ refunded: [], notPlaced: [] });
+    link.dispose();
   });
 });
