@@ -144,7 +144,14 @@ export interface FollowedPayment {
  */
 export async function followPayment(
   page: Page,
-  options: { pin: string; timeoutMs: number; screenshotDir?: string; label?: string },
+  options: {
+    pin: string;
+    timeoutMs: number;
+    screenshotDir?: string;
+    label?: string;
+    /** Also a screenshot of each screen in the other language. */
+    otherLanguageToo?: boolean;
+  },
 ): Promise<FollowedPayment> {
   const deadline = Date.now() + options.timeoutMs;
   const screens: string[] = [];
@@ -155,6 +162,14 @@ export async function followPayment(
     const file = `${options.screenshotDir}/${options.label ?? 'pay'}-${String(screens.length).padStart(2, '0')}-${screen}.png`;
     await page.screenshot({ path: file });
     screenshots.push(file);
+    if (options.otherLanguageToo !== true) return;
+    // The same screen in the other language, then back: every screen is seen in both.
+    const toggle = page.locator('[data-testid="language-switch"]');
+    await toggle.click();
+    const other = file.replace(/\.png$/, '.other-language.png');
+    await page.screenshot({ path: other });
+    screenshots.push(other);
+    await toggle.click();
   };
   while (Date.now() < deadline) {
     const wanted = [

@@ -74,6 +74,7 @@ async function pay(page: Page, amount: number, label: string): Promise<FollowedP
     timeoutMs: 60_000,
     screenshotDir: artifacts,
     label,
+    otherLanguageToo: true,
   });
 }
 

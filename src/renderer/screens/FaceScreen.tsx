@@ -25,7 +25,11 @@ export function FaceScreen(props: {
   const [prompt, setPrompt] = useState<FacePrompt | null>('look_at_camera');
   const [progress, setProgress] = useState(0);
   const [faceSeen, setFaceSeen] = useState(false);
-  const { reader, stream, onOutcome } = props;
+  const { reader, stream } = props;
+  // The session must survive re-renders (a language switch, a hub event): the reader restarts only
+  // for a new camera stream, and the latest callback is read through a ref.
+  const onOutcome = useRef(props.onOutcome);
+  onOutcome.current = props.onOutcome;
 
   useEffect(() => {
     const element = video.current;
@@ -71,11 +75,11 @@ export function FaceScreen(props: {
                 sinceFirstFaceMs: message.sinceFirstFaceMs,
               }),
         });
-        onOutcome(message);
+        onOutcome.current(message);
       }
     });
     return () => reader.stop();
-  }, [reader, stream, onOutcome]);
+  }, [reader, stream]);
 
   const promptKey = prompt ?? (faceSeen ? 'reading' : 'look_at_camera');
   return (
