@@ -139,13 +139,13 @@ if (inElectron && electron.ok) {
       },
     ),
   );
-} else if (shell !== null && display && existsSync(chromiumPath)) {
+} else if (shell !== null && display && existsSync(chromiumPath())) {
   say(
     `${electron.ok ? 'Electron main is not built (npm run build)' : `no Electron binary (${electron.reason})`}:`,
   );
   say(`opening ${shell.url} in the system Chromium as an app window`);
   children.push(
-    spawn(chromiumPath, [`--app=${shell.url}`, '--start-fullscreen'], { stdio: 'ignore' }),
+    spawn(chromiumPath(), [`--app=${shell.url}`, '--start-fullscreen'], { stdio: 'ignore' }),
   );
 } else if (shell !== null) {
   say(

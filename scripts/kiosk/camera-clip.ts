@@ -17,7 +17,7 @@ export class MissingToolError extends Error {
 export async function requireTool(command: 'ffmpeg' | 'chromium'): Promise<void> {
   const probe = command === 'chromium' ? ['--version'] : ['-version'];
   try {
-    await execFileAsync(command === 'chromium' ? chromiumPath : command, probe, {
+    await execFileAsync(command === 'chromium' ? chromiumPath() : command, probe, {
       timeout: 30_000,
     });
   } catch (error) {
@@ -31,7 +31,10 @@ export async function requireTool(command: 'ffmpeg' | 'chromium'): Promise<void>
   }
 }
 
-export const chromiumPath = process.env['FACEPAY_CHROMIUM'] ?? '/usr/bin/chromium';
+/** Debian's Chromium, or FACEPAY_CHROMIUM. */
+export function chromiumPath(): string {
+  return process.env['FACEPAY_CHROMIUM'] ?? '/usr/bin/chromium';
+}
 
 /** A 4:2:0 .y4m of `durationS` seconds from `startS`, at most `side` px on its long edge. */
 export async function cameraClip(options: {

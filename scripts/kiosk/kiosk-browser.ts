@@ -18,17 +18,22 @@ export const chromiumArgs = [
 ];
 
 /** Chromium with its fake camera playing `clip` (looped); null: no camera at all. */
-export async function launchKioskBrowser(clip: string | null): Promise<Browser> {
+export async function launchKioskBrowser(
+  clip: string | null,
+  options: { askForPermission?: boolean } = {},
+): Promise<Browser> {
   await requireTool('chromium');
+  // Without the fake UI flag Chromium asks the page's context for permission (tests deny it there).
+  const fakeUi = options.askForPermission === true ? [] : ['--use-fake-ui-for-media-stream'];
   const camera =
     clip === null
       ? []
       : [
           '--use-fake-device-for-media-stream',
-          '--use-fake-ui-for-media-stream',
+          ...fakeUi,
           `--use-file-for-fake-video-capture=${clip}`,
         ];
-  return chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs, ...camera] });
+  return chromium.launch({ executablePath: chromiumPath(), args: [...chromiumArgs, ...camera] });
 }
 
 export interface KioskMark {
@@ -37,9 +42,14 @@ export interface KioskMark {
   detail?: Record<string, number | string>;
 }
 
-export async function openKiosk(browser: Browser, url: string, log: string[] = []): Promise<Page> {
+export async function openKiosk(
+  browser: Browser,
+  url: string,
+  log: string[] = [],
+  options: { grantCamera?: boolean } = {},
+): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  await context.grantPermissions(['camera'], { origin: url });
+  if (options.grantCamera !== false) await context.grantPermissions(['camera'], { origin: url });
   const page = await context.newPage();
   page.on('console', (message) => log.push(`${message.type()}: ${message.text()}`));
   page.on('pageerror', (error) => log.push(`pageerror: ${error.message}`));

@@ -18,6 +18,10 @@ import type {
 } from '../shared/hub-api.ts';
 import { HubClient, HubRequestError, HubUnreachableError } from '../shared/hub-client.ts';
 import type { KioskError, KioskErrorCode } from '../shared/kiosk-api.ts';
+import { pinChecksPerSecondPerClient } from '../shared/limits.ts';
+
+/** Just over the hub's window of one PIN check a second per till (pinChecksPerSecondPerClient). */
+const pinRetryAfterRateLimitMs = Math.ceil(1000 / pinChecksPerSecondPerClient) + 100;
 
 export type HubAnswer<T> = { ok: true; value: T } | { ok: false; error: KioskError };
 
@@ -130,7 +134,7 @@ export class HubLink {
   }): Promise<HubAnswer<{ authorization: string; payer: string }>> {
     const connected = await this.#ensureConnected();
     if (!connected.ok) return connected;
-    return this.#guard(async () => {
+    return this.#pinCheck(async () => {
       const sealedPin = this.#sealPin(request.pin, `verify:${request.personId}`);
       const answer = await this.#client.verifyPin({
         personId: request.personId,
@@ -151,7 +155,7 @@ export class HubLink {
   }): Promise<HubAnswer<{ authorization: string; payer: string; displayNameMasked: string }>> {
     const connected = await this.#ensureConnected();
     if (!connected.ok) return connected;
-    return this.#guard(async () => {
+    return this.#pinCheck(async () => {
       const sealedPin = this.#sealPin(request.pin, `member:${request.memberNumber}`);
       const answer = await this.#client.pinAuthorization({
         memberNumber: request.memberNumber,
@@ -315,6 +319,17 @@ export class HubLink {
     assert(hubPublicKey !== null, 'PINs are sealed after connect');
     const sealed = sealPin({ hubPublicKey, pin, purpose, nowMs: this.#options.now() });
     return sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
+  }
+
+  /**
+   * The hub allows a till one PIN check a second and answers 429 without counting a try: a shopper who
+   * types fast waits a second rather than seeing an error. Freshly sealed each time (a seal is single-use).
+   */
+  async #pinCheck<T>(work: () => Promise<HubAnswer<T>>): Promise<HubAnswer<T>> {
+    const first = await this.#guard(work);
+    if (first.ok || first.error.code !== 'rate_limited') return first;
+    await new Promise((resolve) => setTimeout(resolve, pinRetryAfterRateLimitMs));
+    return this.#guard(work);
   }
 
   /** Hub errors become kiosk results; only a programmer error escapes as an exception. */

@@ -177,6 +177,39 @@ describe('shop counter kiosk in Chromium', () => {
     expect(await balance()).toBe(before);
   }, 60_000);
 
+  it('says so when camera access is denied', async () => {
+    browser = await launchKioskBrowser(fixture.clips.live, { askForPermission: true });
+    const page = await openKiosk(browser, fixture.shell.url, pageLog, { grantCamera: false });
+    const followed = await pay(page, 300, 'ja-denied');
+    expect(followed).toMatchObject({ outcome: 'camera', errorCode: 'permission_denied' });
+  }, 60_000);
+
+  it('stops the payment and says so when the camera goes away mid-payment', async () => {
+    const page = await kioskWith(fixture.clips.live);
+    const before = await balance();
+    const requested = await requestPayment(fixture.shell.url, fixture.shop.config.tillToken, {
+      amount: 260,
+      reference: 'e2e-unplugged',
+    });
+    lastPaymentId = requested.body.payment?.id ?? null;
+    await waitForScreen(page, ['face'], 20_000);
+    // What Chromium does when the device is unplugged: the track ends and fires 'ended'.
+    await page.evaluate(() => {
+      const video = document.querySelector('video');
+      const stream = video?.srcObject as MediaStream | null;
+      for (const track of stream?.getVideoTracks() ?? []) {
+        track.stop();
+        track.dispatchEvent(new Event('ended'));
+      }
+    });
+    await waitForScreen(page, ['camera'], 10_000);
+    expect(await page.locator('[data-problem]').getAttribute('data-problem')).toBe('camera_lost');
+    await page.screenshot({ path: path.join(artifacts, 'ja-camera-lost.png') });
+    await page.locator('[data-testid="language-switch"]').click();
+    await page.screenshot({ path: path.join(artifacts, 'en-camera-lost.png') });
+    expect(await balance()).toBe(before);
+  }, 60_000);
+
   it('says the payment service is unreachable when the hub is down, and takes no money', async () => {
     const before = await balance();
     const page = await kioskWith(fixture.clips.live);

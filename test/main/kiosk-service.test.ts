@@ -197,6 +197,25 @@ describe('kiosk service', () => {
     });
   });
 
+  it('a payment over the balance is refused by the hub, closed with its reason, and takes nothing', async () => {
+    const before = await balance();
+    const paymentId = await openPayment(before + 1);
+    await call('identify', {
+      paymentId,
+      modelId,
+      descriptor: Array.from(sameFace()),
+      liveness: live,
+    });
+    await call('confirm', { paymentId });
+    const refused = await call('confirm', { paymentId, pin: '4862' });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'insufficient_funds' } });
+    expect(runtime.service.tillPayment(paymentId)).toMatchObject({
+      state: 'failed',
+      failure: 'insufficient_funds',
+    });
+    expect(await balance()).toBe(before);
+  });
+
   it('refuses bad input at the door: unknown calls, non-finite descriptors, amounts out of range', async () => {
     expect(await call('drop_tables', {})).toMatchObject({
       ok: false,
