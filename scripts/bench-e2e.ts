@@ -13,8 +13,8 @@ import { percentile } from '../src/biometrics/replay/pipeline.ts';
 import { repoRoot, startWebShell } from '../src/main/web-shell.ts';
 import { HubClient } from '../src/shared/hub-client.ts';
 import { buildRenderer } from './kiosk/build-renderer.ts';
-import { cameraClip, extractFrames, sampleCameraWindow } from './kiosk/camera-clip.ts';
-import { enrolFromPhotos, setUpShop } from './kiosk/deployment.ts';
+import { cameraClip, sampleCameraWindow } from './kiosk/camera-clip.ts';
+import { setUpShopWithShopperFromVideo } from './kiosk/deployment.ts';
 import type { StageTimes } from './kiosk/kiosk-browser.ts';
 import {
   clearMarks,
@@ -58,30 +58,17 @@ const work = await mkdtemp(path.join(os.tmpdir(), 'facepay-bench-e2e-'));
 const adminToken = `bench-${randomBytes(12).toString('hex')}`;
 const hub = await startHub({ dataDir: path.join(work, 'hub'), port: 0, adminToken });
 try {
-  const shop = await setUpShop({
+  const { shop, enrolled } = await setUpShopWithShopperFromVideo({
     hubUrl: hub.url,
     adminToken,
     dir: work,
     shop: { id: 'bench-shop', name: 'Bench Shop' },
     shopper: { id: 'bench-shopper', name: 'Bench Shopper', deposit: 1_000_000 },
-  });
-  const frames = await extractFrames({
     video: values.video,
-    startS: 0,
-    durationS: enrolSeconds,
-    count: 8,
-  });
-  const enrolled = await enrolFromPhotos({
-    hubUrl: hub.url,
-    adminToken,
-    dir: work,
-    photos: frames.files,
-    accountId: 'bench-shopper',
-    displayName: 'Bench Shopper',
+    enrolSeconds,
     dateOfBirth: '1985-05-05',
     pin: '4862',
   });
-  await frames.dispose();
   const clip = await cameraClip({
     video: values.video,
     output: path.join(work, 'camera.y4m'),

@@ -9,14 +9,9 @@ import { parseArgs } from 'node:util';
 import { startHub } from '../src/hub/hub.ts';
 import { startWebShell, repoRoot } from '../src/main/web-shell.ts';
 import { HubClient } from '../src/shared/hub-client.ts';
-import {
-  cameraClip,
-  extractFrames,
-  sampleCameraWindow,
-  MissingToolError,
-} from './kiosk/camera-clip.ts';
+import { cameraClip, sampleCameraWindow, MissingToolError } from './kiosk/camera-clip.ts';
 import { ensureRenderer } from './kiosk/build-renderer.ts';
-import { enrolFromPhotos, setUpShop } from './kiosk/deployment.ts';
+import { setUpShopWithShopperFromVideo } from './kiosk/deployment.ts';
 import {
   followPayment,
   launchKioskBrowser,
@@ -46,28 +41,15 @@ async function main(): Promise<number> {
   const cleanups: (() => Promise<unknown>)[] = [() => hub.close()];
   try {
     say(`hub listening on ${hub.url}`);
-    const shop = await setUpShop({
+    const enrolSeconds = Number(values['enrol-seconds']);
+    const { shop, enrolled } = await setUpShopWithShopperFromVideo({
       hubUrl: hub.url,
       adminToken,
       dir: work,
       shop: { id: 'demo-shop', name: 'Demo Konbini' },
       shopper: { id: 'demo-shopper', name: 'Hanako Demo', deposit: 50_000 },
-    });
-    const enrolSeconds = Number(values['enrol-seconds']);
-    const frames = await extractFrames({
       video: values.video,
-      startS: 0,
-      durationS: enrolSeconds,
-      count: 8,
-    });
-    cleanups.push(frames.dispose);
-    const enrolled = await enrolFromPhotos({
-      hubUrl: hub.url,
-      adminToken,
-      dir: work,
-      photos: frames.files,
-      accountId: 'demo-shopper',
-      displayName: 'Hanako Demo',
+      enrolSeconds,
       dateOfBirth: '1990-04-01',
       pin: '4862',
     });

@@ -36,6 +36,22 @@ export function chromiumPath(): string {
   return process.env['FACEPAY_CHROMIUM'] ?? '/usr/bin/chromium';
 }
 
+/** ffmpeg quiet and non-interactive, reading `durationS` seconds of `video` from `startS`. */
+function ffmpegSegment(video: string, startS: number, durationS: number): string[] {
+  return [
+    '-v',
+    'error',
+    '-y',
+    '-nostdin',
+    '-ss',
+    String(startS),
+    '-i',
+    video,
+    '-t',
+    String(durationS),
+  ];
+}
+
 /** A 4:2:0 .y4m of `durationS` seconds from `startS`, at most `side` px on its long edge. */
 export async function cameraClip(options: {
   video: string;
@@ -49,16 +65,7 @@ export async function cameraClip(options: {
   const side = options.side ?? 640;
   const scale = `scale='if(gt(iw,ih),min(${side},iw),-2)':'if(gt(iw,ih),-2,min(${side},ih))'`;
   await execFileAsync('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-nostdin',
-    '-ss',
-    String(options.startS ?? 0),
-    '-i',
-    options.video,
-    '-t',
-    String(options.durationS),
+    ...ffmpegSegment(options.video, options.startS ?? 0, options.durationS),
     '-vf',
     `${scale},fps=${options.fps ?? 15},format=yuv420p`,
     '-pix_fmt',
@@ -104,16 +111,7 @@ export async function extractFrames(options: {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'facepay-frames-'));
   const fps = options.count / options.durationS;
   await execFileAsync('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-nostdin',
-    '-ss',
-    String(options.startS),
-    '-i',
-    options.video,
-    '-t',
-    String(options.durationS),
+    ...ffmpegSegment(options.video, options.startS, options.durationS),
     '-vf',
     `fps=${fps}`,
     '-q:v',

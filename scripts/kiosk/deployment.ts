@@ -2,7 +2,7 @@
 // merchant client, the kiosk's own keys registered with the hub, its config file, and a person enrolled
 // from photos or video frames. Used by `npm start`, `npm run demo`, bench:e2e and the e2e tests.
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cosineSimilarity } from '../../src/biometrics/calibration/scores.ts';
 import { createFaceEngine } from '../../src/biometrics/engine.node.ts';
@@ -19,6 +19,7 @@ import type { KioskConfig, KioskConfigFile } from '../../src/main/kiosk-config.t
 import { readKioskConfig } from '../../src/main/kiosk-config.ts';
 import type { AccountKind, PersonView } from '../../src/shared/hub-api.ts';
 import { HubClient, HubRequestError } from '../../src/shared/hub-client.ts';
+import { extractFrames } from './camera-clip.ts';
 
 export interface ShopSetup {
   hubUrl: string;
@@ -105,6 +106,41 @@ export async function setUpShop(setup: ShopSetup): Promise<Shop> {
   const configFile = path.join(setup.dir, 'kiosk.json');
   await writeFile(configFile, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
   return { config: await readKioskConfig(configFile), configFile, tillClientId: till.clientId };
+}
+
+/**
+ * A shop whose shopper is the person of `video`, enrolled from its first `enrolSeconds` (8 frames): the
+ * demo, bench:e2e and the e2e tests show the kiosk's camera a later part of the same video.
+ */
+export async function setUpShopWithShopperFromVideo(
+  setup: ShopSetup & { video: string; enrolSeconds: number; dateOfBirth: string; pin: string },
+): Promise<{ shop: Shop; enrolled: Enrolled; firstFrame: string | null }> {
+  const shop = await setUpShop(setup);
+  const frames = await extractFrames({
+    video: setup.video,
+    startS: 0,
+    durationS: setup.enrolSeconds,
+    count: 8,
+  });
+  try {
+    const enrolled = await enrolFromPhotos({
+      hubUrl: setup.hubUrl,
+      adminToken: setup.adminToken,
+      dir: setup.dir,
+      photos: frames.files,
+      accountId: setup.shopper.id,
+      displayName: setup.shopper.name,
+      dateOfBirth: setup.dateOfBirth,
+      pin: setup.pin,
+    });
+    // One enrolment frame is kept in `dir`: a printed-photo attack of the same person is made from it.
+    const firstFrame = frames.files[0] ?? null;
+    const keep = firstFrame === null ? null : path.join(setup.dir, 'enrolment-frame.jpg');
+    if (firstFrame !== null && keep !== null) await copyFile(firstFrame, keep);
+    return { shop, enrolled, firstFrame: keep };
+  } finally {
+    await frames.dispose();
+  }
 }
 
 export interface Enrolled {

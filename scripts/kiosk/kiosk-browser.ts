@@ -5,7 +5,8 @@ import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { chromiumPath, requireTool } from './camera-clip.ts';
 
-export const chromiumArgs = [
+/** Headless Debian Chromium for tests: no sandbox (root in CI), no GPU, no network of its own. */
+export const headlessChromiumArgs = [
   '--headless=new',
   '--no-sandbox',
   '--disable-gpu',
@@ -14,8 +15,8 @@ export const chromiumArgs = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
-  '--autoplay-policy=no-user-gesture-required',
 ];
+const chromiumArgs = [...headlessChromiumArgs, '--autoplay-policy=no-user-gesture-required'];
 
 /** Chromium with its fake camera playing `clip` (looped); null: no camera at all. */
 export async function launchKioskBrowser(

@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { headlessChromiumArgs } from '../../scripts/kiosk/kiosk-browser.ts';
 import { cosineSimilarity } from '../../src/biometrics/calibration/scores.ts';
 import { createFaceEngine } from '../../src/biometrics/engine.node.ts';
 import type { FaceEngine, FrameResult } from '../../src/biometrics/engine.ts';
@@ -18,16 +19,7 @@ import type { HarnessFaceResult, HarnessStartup } from './browser/harness-contra
 import type { HarnessServer } from './browser/harness-server.ts';
 import { startHarnessServer } from './browser/harness-server.ts';
 
-const chromiumArgs = [
-  '--headless=new',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const chromiumArgs = headlessChromiumArgs;
 const photos = ['nuaa_client_0001/1.jpg', 'facerec_obama/1.jpg'];
 /** Served by the test, not from disk: a lossless copy darkened until the quality gate refuses it. */
 const darkPhotoUrl = '/derived/obama-1-dark.png';

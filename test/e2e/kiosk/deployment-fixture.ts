@@ -13,12 +13,11 @@ import { HubClient } from '../../../src/shared/hub-client.ts';
 import { buildRenderer } from '../../../scripts/kiosk/build-renderer.ts';
 import {
   cameraClip,
-  extractFrames,
   sampleCameraWindow,
   photoAttackClip,
 } from '../../../scripts/kiosk/camera-clip.ts';
 import type { Enrolled, Shop } from '../../../scripts/kiosk/deployment.ts';
-import { enrolFromPhotos, setUpShop } from '../../../scripts/kiosk/deployment.ts';
+import { setUpShopWithShopperFromVideo } from '../../../scripts/kiosk/deployment.ts';
 import { sharedData } from '../../biometrics/face-helpers.ts';
 
 export const talkingFace = path.join(sharedData, 'video', 'talking-face.mp4');
@@ -48,30 +47,18 @@ export async function startKioskFixture(artifacts: string): Promise<KioskFixture
   const hubDir = path.join(work, 'hub');
   let hub = await startHub({ dataDir: hubDir, port: 0, adminToken });
   const hubPort = hub.port;
-  const shop = await setUpShop({
+  const { shop, enrolled, firstFrame } = await setUpShopWithShopperFromVideo({
     hubUrl: hub.url,
     adminToken,
     dir: work,
     shop: { id: 'e2e-shop', name: 'E2E Konbini' },
     shopper: { id: 'e2e-shopper', name: 'Taro Talking', deposit: 20_000 },
-  });
-  const frames = await extractFrames({
     video: talkingFace,
-    startS: 0,
-    durationS: enrolSeconds,
-    count: 8,
+    enrolSeconds,
+    dateOfBirth: '1980-02-03',
+    pin: '4862',
   });
-  const [enrolled, rendererDir, live, stranger, photo] = await Promise.all([
-    enrolFromPhotos({
-      hubUrl: hub.url,
-      adminToken,
-      dir: work,
-      photos: frames.files,
-      accountId: 'e2e-shopper',
-      displayName: 'Taro Talking',
-      dateOfBirth: '1980-02-03',
-      pin: '4862',
-    }),
+  const [rendererDir, live, stranger, photo] = await Promise.all([
     buildRenderer(path.join(work, 'renderer')),
     cameraClip({
       video: talkingFace,
@@ -79,13 +66,13 @@ export async function startKioskFixture(artifacts: string): Promise<KioskFixture
       ...sampleCameraWindow,
     }),
     cameraClip({ video: strangerVideo, output: path.join(work, 'stranger.y4m'), durationS: 6 }),
+    // A printed photo of the enrolled man: one of his enrolment frames, moved in front of the camera.
     photoAttackClip({
-      photo: frames.files[0] ?? '',
+      photo: firstFrame ?? '',
       output: path.join(work, 'photo.y4m'),
       seconds: 10,
     }),
   ]);
-  await frames.dispose();
   const shell = await startWebShell({ config: shop.config, port: 0, rendererDir });
   const fixture: KioskFixture = {
     work,
