@@ -34,6 +34,7 @@ let shop: Shop;
 let runtime: KioskRuntime;
 let http: KioskHttpServer;
 const face = syntheticFace();
+const youngFace = syntheticFace();
 /** The same face read again: cosine about 0.99 to `face`, well above the calibrated 0.9574. */
 function sameFace(): Float32Array {
   const v = face.map((x) => x * 14 + (Math.random() - 0.5) * 0.1);
@@ -71,7 +72,7 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-/** An enrolment station enrols the synthetic face for the shopper (the hub cannot tell it from a real one). */
+/** An enrolment station enrols synthetic faces (the hub cannot tell them from real ones). */
 async function enrolSynthetic(): Promise<void> {
   const station = await admin.createClient({ name: 'station', role: 'enrollment' });
   const keysDir = path.join(work, 'station-keys');
@@ -89,22 +90,46 @@ async function enrolSynthetic(): Promise<void> {
     identity: identity.value,
     now: Date.now,
   });
-  const enrolled = await link.enrol({
-    person: {
-      displayName: 'Sato Hanako',
-      dateOfBirth: '1990-01-01',
-      accountId: 'shopper',
-      idDocument: {
-        type: 'passport',
-        numberHash: `doc-${randomBytes(8).toString('hex')}`,
-        verifiedBy: 'officer',
+  const enrol = async (who: {
+    name: string;
+    born: string;
+    account: string;
+    faces: Float32Array[];
+  }) => {
+    const enrolled = await link.enrol({
+      person: {
+        displayName: who.name,
+        dateOfBirth: who.born,
+        accountId: who.account,
+        idDocument: {
+          type: 'passport',
+          numberHash: `doc-${randomBytes(8).toString('hex')}`,
+          verifiedBy: 'officer',
+        },
       },
-    },
-    pin: '4862',
-    modelId,
-    descriptors: [sameFace(), sameFace()],
+      pin: '4862',
+      modelId,
+      descriptors: who.faces,
+    });
+    if (!enrolled.ok) throw new Error(enrolled.error.message);
+  };
+  await enrol({
+    name: 'Sato Hanako',
+    born: '1990-01-01',
+    account: 'shopper',
+    faces: [sameFace(), sameFace()],
   });
-  if (!enrolled.ok) throw new Error(enrolled.error.message);
+  // 19: an adult (no guardian) but under the age of 20 that alcohol needs.
+  await admin.createAccount({ id: 'young', kind: 'person', name: 'Young', currency: 'JPY' });
+  await admin.deposit('young', 5_000, 'young-deposit');
+  const young = new Date();
+  young.setUTCFullYear(young.getUTCFullYear() - 19);
+  await enrol({
+    name: 'Ito Ken',
+    born: young.toISOString().slice(0, 10),
+    account: 'young',
+    faces: [Float32Array.from(youngFace), Float32Array.from(youngFace)],
+  });
   link.dispose();
 }
 
@@ -214,6 +239,30 @@ describe('kiosk service', () => {
       failure: 'insufficient_funds',
     });
     expect(await balance()).toBe(before);
+  });
+
+  it("refuses alcohol to a 19-year-old with the hub's reason, and takes nothing", async () => {
+    const before = (await admin.getAccount('young')).balance;
+    const opened = await till('POST', '/kiosk/v1/payment-requests', {
+      amount: 480,
+      reference: `beer-${Date.now()}`,
+      category: 'alcohol',
+    });
+    const paymentId = opened.body.payment?.id ?? '';
+    await call('identify', {
+      paymentId,
+      modelId,
+      descriptor: Array.from(youngFace),
+      liveness: live,
+    });
+    await call('confirm', { paymentId });
+    const refused = await call('confirm', { paymentId, pin: '4862' });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'age_restricted' } });
+    expect(runtime.service.tillPayment(paymentId)).toMatchObject({
+      state: 'failed',
+      failure: 'age_restricted',
+    });
+    expect((await admin.getAccount('young')).balance).toBe(before);
   });
 
   it('refuses bad input at the door: unknown calls, non-finite descriptors, amounts out of range', async () => {
