@@ -49,6 +49,8 @@ interface RunResult {
   run: number;
   outcome: string;
   errorCode: string | null;
+  /** Why the face session refused, when it did (its liveness reasons). */
+  refusedFor: string | null;
   stages: StageTimes | null;
   framesSent: number;
   framesDropped: number;
@@ -98,6 +100,8 @@ try {
         run,
         outcome: followed.outcome,
         errorCode: followed.errorCode,
+        refusedFor:
+          decided?.name === 'face_refused' ? String(decided.detail?.['reasons'] ?? '') : null,
         stages: followed.outcome === 'paid' ? stageTimes(timeline) : null,
         framesSent: Number(decided?.detail?.['framesSent'] ?? 0),
         framesDropped: Number(decided?.detail?.['framesDropped'] ?? 0),
@@ -176,7 +180,10 @@ function report(results: RunResult[], hubBaselineMs: number): void {
     baseline: { hubPlaceHoldMedianMs: Math.round(hubBaselineMs * 10) / 10 },
     failures: results
       .filter((r) => r.stages === null)
-      .map((r) => `${r.outcome}:${r.errorCode ?? ''}`),
+      .map(
+        (r) =>
+          `${r.outcome}:${r.errorCode ?? ''}${r.refusedFor === null ? '' : ` (${r.refusedFor})`}`,
+      ),
     framesDroppedPerRun: Math.round(
       percentile(
         results.map((r) => r.framesDropped),
