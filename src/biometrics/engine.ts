@@ -55,6 +55,16 @@ export type FrameResult =
   | (FrameCommon & { ok: true; face: FaceObservation; descriptor: Float32Array })
   | (FrameCommon & { ok: false; reason: QualityReason; face: FaceObservation | null });
 
+/** A frame that passed every quality check (alignment and the photometric gate included) but whose
+ * descriptor was not asked for: what processFrame(image, { describe: false }) may return. */
+export type UndescribedFrame = FrameCommon & { ok: true; face: FaceObservation; descriptor: null };
+
+export interface FrameOptions {
+  /** false: stop before the descriptor net (~35 ms a frame of the kiosk's ~110), for the frames of a
+   * streaming session that need only the landmarks. Default true. */
+  readonly describe?: boolean;
+}
+
 export interface FaceEngineParts {
   faceapi: typeof FaceApi;
   models: FaceModels;
@@ -97,12 +107,17 @@ export class FaceEngine {
     this.#detect = createDetector(parts.faceapi, parts.models, options.detector);
   }
 
-  async processFrame(image: RgbImage): Promise<FrameResult> {
+  processFrame(image: RgbImage): Promise<FrameResult>;
+  processFrame(image: RgbImage, options: FrameOptions): Promise<FrameResult | UndescribedFrame>;
+  async processFrame(
+    image: RgbImage,
+    options: FrameOptions = {},
+  ): Promise<FrameResult | UndescribedFrame> {
     assert(!this.#disposed, 'processFrame after dispose');
     assertRgbImage(image);
     const frame = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
     try {
-      return await this.#run(frame);
+      return await this.#run(frame, options.describe ?? true);
     } finally {
       frame.dispose();
     }
@@ -114,7 +129,7 @@ export class FaceEngine {
     disposeFaceModels(this.#parts.models);
   }
 
-  async #run(frame: tf.Tensor3D): Promise<FrameResult> {
+  async #run(frame: tf.Tensor3D, describe: boolean): Promise<FrameResult | UndescribedFrame> {
     const clock = new StageClock();
     const detections = await this.#detect(frame);
     clock.lap('detect');
@@ -152,22 +167,11 @@ export class FaceEngine {
     const poseFailure = reading.agreed ? poseReason(pose, this.#options.quality) : 'turned_away';
     clock.lap('quality');
     if (poseFailure !== null) return { ...common(), ok: false, reason: poseFailure, face };
-    return this.#describe(frame, face, clock, common);
-  }
-
-  async #describe(
-    frame: tf.Tensor3D,
-    face: FaceObservation,
-    clock: StageClock,
-    common: () => FrameCommon,
-  ): Promise<FrameResult> {
-    const described = await describeFace(
-      this.#parts.models,
-      frame,
-      face,
-      this.#options.quality,
+    const described = await describeFace(this.#parts.models, frame, face, {
+      quality: this.#options.quality,
       clock,
-    );
+      describe,
+    });
     return described.ok
       ? { ...common(), ok: true, face, descriptor: described.descriptor }
       : { ...common(), ok: false, reason: described.reason, face };
@@ -176,15 +180,16 @@ export class FaceEngine {
 
 /**
  * The steps after a pose the gate accepted, shared by the per-frame engine and the tracking loop:
- * alignment, the photometric gate (fills `face.photometrics`) and the unit descriptor.
+ * alignment, the photometric gate (fills `face.photometrics`) and the unit descriptor (null when
+ * `describe` is false: the gate still runs, so ok means the same with or without a descriptor).
  */
 export async function describeFace(
   models: FaceModels,
   frame: tf.Tensor3D,
   face: FaceObservation,
-  quality: QualityThresholds,
-  clock: StageClock,
-): Promise<{ ok: true; descriptor: Float32Array } | { ok: false; reason: QualityReason }> {
+  options: { quality: QualityThresholds; clock: StageClock; describe: boolean },
+): Promise<{ ok: true; descriptor: Float32Array | null } | { ok: false; reason: QualityReason }> {
+  const { quality, clock } = options;
   const chip = alignedChip(frame, face.landmarks);
   try {
     clock.lap('align');
@@ -192,6 +197,7 @@ export async function describeFace(
     const failure = photometricReason(face.photometrics, quality);
     clock.lap('quality');
     if (failure !== null) return { ok: false, reason: failure };
+    if (!options.describe) return { ok: true, descriptor: null };
     const raw = await models.recognition.computeFaceDescriptor(faceapiInput(chip));
     assert(!Array.isArray(raw), 'one chip gives one descriptor');
     assert(raw.length === descriptorLength, 'the descriptor has 128 values');

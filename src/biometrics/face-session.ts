@@ -7,7 +7,7 @@
 // session decides on the first frame at which the evidence suffices. No frame's pixels outlive push().
 import { assert } from '../shared/assert.ts';
 import { faceSessionTimeLimitMsMax, faceSessionWindowFramesMax } from '../shared/limits.ts';
-import type { FaceObservation, FrameResult, StageTimingsMs } from './engine.ts';
+import type { FaceObservation, FrameResult, StageTimingsMs, UndescribedFrame } from './engine.ts';
 import { descriptorLength, l2Normalize } from './engine.ts';
 import { EngineStartupError } from './errors.ts';
 import type { Box, Point } from './geometry.ts';
@@ -58,6 +58,10 @@ export interface FaceSessionTuning {
   readonly sameFaceCosineMin: number;
   /** Frames of history (motion, passive scores, descriptors) the session keeps. */
   readonly windowFrames: number;
+  /** Once descriptorFramesMax agreeing descriptors are held, a frame is described only if this many
+   * frames have passed since the last descriptor (1: every frame): the descriptor net is about a third
+   * of a kiosk frame's cost, and the fused descriptor and face continuity need no more. */
+  readonly describeEveryFrames: number;
   /** Passive scores in the window before a median below the model's threshold refuses (an attack). */
   readonly passiveRefuseFramesMin: number;
   /** Good frames for this long without a blink or 3-D motion bring the 'blink' prompt. */
@@ -98,6 +102,7 @@ export const defaultFaceSessionTuning: FaceSessionTuning = {
   descriptorFramesMax: 6,
   sameFaceCosineMin: 0.9574,
   windowFrames: faceSessionWindowFramesMax,
+  describeEveryFrames: 3,
   passiveRefuseFramesMin: 15,
   blinkPromptAfterMs: 1500,
   faceWidthFractionMax: 0.8,
@@ -122,6 +127,9 @@ export interface FaceSessionOptions {
 
 /** The engine the session feeds: the per-frame engine or the tracking loop (which can forget a face). */
 export type FaceSessionEngine = FrameEngine & { readonly reset?: () => void };
+
+/** What the engine gives the session for one frame: a descriptor only on the frames that asked for one. */
+type SessionFrame = FrameResult | UndescribedFrame;
 
 export interface FaceSessionFace {
   /** In the frame's pixels. */
@@ -189,6 +197,12 @@ export function assertFaceSessionTuning(tuning: FaceSessionTuning): void {
     'descriptor frames: 1 <= min <= max <= windowFrames',
   );
   assert(tuning.sameFaceCosineMin > 0 && tuning.sameFaceCosineMin < 1, 'cosine bound in (0, 1)');
+  assert(
+    Number.isInteger(tuning.describeEveryFrames) &&
+      tuning.describeEveryFrames >= 1 &&
+      tuning.describeEveryFrames <= tuning.windowFrames,
+    'describeEveryFrames: 1 <= n <= windowFrames',
+  );
   assert(
     Number.isInteger(tuning.windowFrames) &&
       tuning.windowFrames >= tuning.motion.runFramesMin &&
@@ -261,13 +275,17 @@ export class FaceSession {
     const clock = { started: performance.now() };
     if (this.#timedOut(timestampMs)) return this.#refuse(['timeout'], timestampMs, clock, null);
     const generation = this.#generation;
+    const describe = state.evidence.needsDescriptor();
     this.#busy = true;
-    let result: FrameResult;
+    let result: SessionFrame;
     try {
-      result = await this.#engine.processFrame(image);
+      result = await this.#engine.processFrame(image, { describe });
     } finally {
       this.#busy = false;
     }
+    // A descriptor not asked for is dropped: an engine that describes anyway (the replay's) then gives
+    // the session exactly what the kiosk's tracker gives it.
+    if (!describe && result.ok) result = { ...result, descriptor: null };
     if (generation !== this.#generation) {
       // reset() ran while the engine read this frame: it is the previous shopper's; forget it again.
       this.#engine.reset?.();
@@ -298,7 +316,7 @@ export class FaceSession {
   #step(
     image: RgbImage,
     timestampMs: number,
-    result: FrameResult,
+    result: SessionFrame,
     clock: { started: number },
   ): FaceSessionUpdate {
     const evidence = this.#state.evidence;
@@ -317,7 +335,13 @@ export class FaceSession {
       );
     const refusal = this.#refusal(decision);
     if (refusal !== null) return this.#refuse(refusal, timestampMs, clock, decision, timings());
-    const fused = decision.live ? evidence.fusedDescriptor() : null;
+    // Only a frame read well and described decides, so the fused descriptor always includes the face
+    // seen when the evidence sufficed; live evidence on any other frame asks for the next one described.
+    // (Deciding on older descriptors while the face was turned away let a replayed video through, on
+    // descriptors that the frames read since no longer agreed with: replay-01 in the frame-rate runs.)
+    const described = result.ok && result.descriptor !== null;
+    evidence.descriptorWanted = decision.live && !described;
+    const fused = decision.live && described ? evidence.fusedDescriptor() : null;
     if (fused !== null && result.face !== null)
       return this.#decide(decision, fused, result.face, timestampMs, timings());
     return this.#reading(result, decision, timings());
@@ -412,7 +436,7 @@ export class FaceSession {
   }
 
   #reading(
-    result: FrameResult,
+    result: SessionFrame,
     decision: LivenessDecision | null,
     timingsMs: FaceSessionTimingsMs,
   ): FaceSessionUpdate {
@@ -431,7 +455,7 @@ export class FaceSession {
 
   /** What to ask of the shopper: a face, then the challenge asked (a turned head is its answer, not a
    * quality failure), then a readable face, then a frontal one, then framing, then a blink. */
-  #prompt(result: FrameResult): FacePrompt | null {
+  #prompt(result: SessionFrame): FacePrompt | null {
     if (result.face === null) return promptForQuality[result.ok ? 'no_face' : result.reason];
     const evidence = this.#state.evidence;
     const challenge = evidence.challenge?.state;
@@ -467,6 +491,10 @@ class SessionEvidence {
   /** Frames observed since the first face; ready descriptors older than the window are not fused. */
   #frames = 0;
   readonly #ready: { frame: number; descriptor: Float32Array }[] = [];
+  /** #frames at the last descriptor (-Infinity before any). */
+  #describedFrame = -Infinity;
+  /** The evidence sufficed on a frame read without its descriptor: describe the next one. */
+  descriptorWanted = false;
   /** 3-D motion stays once seen, though its frames leave the window. */
   #parallaxMax: number | null = null;
   #summary: NaturalMotionSummary | null = null;
@@ -481,7 +509,7 @@ class SessionEvidence {
     });
   }
 
-  observe(timestampMs: number, result: FrameResult, passiveScore: number | null): void {
+  observe(timestampMs: number, result: SessionFrame, passiveScore: number | null): void {
     const face = result.face;
     this.firstFaceMs ??= face === null ? null : timestampMs;
     if (this.firstFaceMs === null) return;
@@ -491,14 +519,26 @@ class SessionEvidence {
     const active = face === null ? null : { box: face.box, landmarks: face.landmarks, descriptor };
     const window = this.#tuning.windowFrames;
     if (passiveScore !== null) keepLast(this.passive, passiveScore, window);
-    if (descriptor !== null)
+    if (descriptor !== null) {
       keepLast(this.#ready, { frame: this.#frames, descriptor }, this.#tuning.descriptorFramesMax);
+      this.#describedFrame = this.#frames;
+    }
     this.challenge?.observe({ timestampMs, face: active });
     this.#motion.push({ timestampMs, face: active });
     const summary = this.#motion.summary();
     if (summary.parallax !== null)
       this.#parallaxMax = Math.max(this.#parallaxMax ?? 0, summary.parallax);
     this.#summary = { ...summary, parallax: this.#parallaxMax };
+  }
+
+  /** Whether the next frame should be described: while fewer than descriptorFramesMax agreeing
+   * descriptors are held, when the evidence is waiting only for a described frame to decide on, and
+   * every describeEveryFrames-th frame otherwise, so face continuity keeps comparing the face with the
+   * first one seen and the fused descriptors stay recent. */
+  needsDescriptor(): boolean {
+    if (this.descriptorWanted) return true;
+    if (this.#frames + 1 - this.#describedFrame >= this.#tuning.describeEveryFrames) return true;
+    return this.agreeingFrames() < this.#tuning.descriptorFramesMax;
   }
 
   /** Natural motion of the window (blinks and 3-D motion seen earlier kept); null before a face. */
@@ -596,7 +636,7 @@ function meanDescriptor(descriptors: readonly Float32Array[]): Float32Array | nu
 
 function scorePassive(
   image: RgbImage,
-  result: FrameResult,
+  result: SessionFrame,
   passive: PassiveTextureDetector,
 ): number | null {
   const crop = passiveCrop(image, result);
@@ -622,7 +662,7 @@ function sessionFace(face: FaceObservation): FaceSessionFace {
 }
 
 function timingsOf(
-  result: FrameResult | null,
+  result: SessionFrame | null,
   clock: { started: number },
   passive: number,
   liveness: number,

@@ -14,8 +14,10 @@ import type {
   FaceEngineOptions,
   FaceEngineParts,
   FaceObservation,
+  FrameOptions,
   FrameResult,
   StageTimingsMs,
+  UndescribedFrame,
 } from './engine.ts';
 import { describeFace, largestDetection, StageClock } from './engine.ts';
 import type { Box, Point } from './geometry.ts';
@@ -45,10 +47,12 @@ export const defaultTrackerOptions: TrackerOptions = {
 };
 
 export interface TrackedFrame {
-  /** A descriptor is ready for a decision. */
+  /** The face passed every quality check: its descriptor is ready for a decision (in `descriptor`,
+   * unless the frame was read without one). */
   ready: boolean;
   reason: QualityReason | null;
   detected: boolean;
+  /** Null when not ready, or when the frame was read with describe: false. */
   descriptor: Float32Array | null;
   /** The face seen (box in the detector's framing, landmarks, pose), when one was found. */
   face: FaceObservation | null;
@@ -93,8 +97,13 @@ export class FaceTracker {
   }
 
   /** The engine's per-frame result shape, so the replay pipeline and the kiosk can use either. */
-  async processFrame(image: RgbImage): Promise<FrameResult> {
-    const tracked = await this.process(image);
+  processFrame(image: RgbImage): Promise<FrameResult>;
+  processFrame(image: RgbImage, options: FrameOptions): Promise<FrameResult | UndescribedFrame>;
+  async processFrame(
+    image: RgbImage,
+    options: FrameOptions = {},
+  ): Promise<FrameResult | UndescribedFrame> {
+    const tracked = await this.process(image, options);
     const common = {
       backend: this.backend,
       modelId: this.modelId,
@@ -102,23 +111,27 @@ export class FaceTracker {
       faceCount: tracked.face === null ? 0 : 1,
       timingsMs: tracked.timingsMs,
     };
-    if (tracked.ready && tracked.descriptor !== null && tracked.face !== null) {
+    if (tracked.ready && tracked.face !== null) {
+      assert(
+        tracked.descriptor !== null || options.describe === false,
+        'a ready frame has the descriptor it was asked for',
+      );
       return { ...common, ok: true, face: tracked.face, descriptor: tracked.descriptor };
     }
     assert(tracked.reason !== null, 'a frame that is not ready has a reason');
     return { ...common, ok: false, reason: tracked.reason, face: tracked.face };
   }
 
-  async process(image: RgbImage): Promise<TrackedFrame> {
+  async process(image: RgbImage, options: FrameOptions = {}): Promise<TrackedFrame> {
     const frame = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
     try {
-      return await this.#run(frame);
+      return await this.#run(frame, options.describe ?? true);
     } finally {
       frame.dispose();
     }
   }
 
-  async #run(frame: tf.Tensor3D): Promise<TrackedFrame> {
+  async #run(frame: tf.Tensor3D, describe: boolean): Promise<TrackedFrame> {
     const clock = new StageClock();
     const finish = (rest: Omit<TrackedFrame, 'timingsMs'>): TrackedFrame => ({
       ...rest,
@@ -156,13 +169,11 @@ export class FaceTracker {
     this.#previous = pose === null ? landmarks : null;
     if (pose !== null)
       return finish({ ready: false, reason: pose, detected, descriptor: null, face });
-    const described = await describeFace(
-      this.#parts.models,
-      frame,
-      face,
-      this.#engine.quality,
+    const described = await describeFace(this.#parts.models, frame, face, {
+      quality: this.#engine.quality,
       clock,
-    );
+      describe,
+    });
     return described.ok
       ? finish({ ready: true, reason: null, detected, descriptor: described.descriptor, face })
       : finish({ ready: false, reason: described.reason, detected, descriptor: null, face });

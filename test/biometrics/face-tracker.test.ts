@@ -1,6 +1,6 @@
 // The kiosk's tracking loop on consecutive frames of a real recording: the detector runs only at
 // the start and on schedule, every frame is decision-ready, the descriptors agree with the per-frame
-// engine, and no tensor is left behind.
+// engine, a frame read without its descriptor is otherwise read the same, and no tensor is left behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -81,6 +81,29 @@ describe('face tracker', () => {
     const tracked = results[10]?.descriptor;
     if (!perFrame.ok || tracked == null) throw new Error('frame 10 must be ready in both loops');
     expect(cosineSimilarity(tracked, perFrame.descriptor)).toBeGreaterThan(0.98);
+  });
+
+  it('without a descriptor asked for: the same landmarks and quality verdict, no describe stage', async () => {
+    const frames = videoFrames().slice(0, 8);
+    const described = [];
+    tracker.reset();
+    for (const frame of frames) described.push(await tracker.processFrame(frame));
+    tracker.reset();
+    const before = tf.memory().numTensors;
+    const undescribed = [];
+    for (const frame of frames)
+      undescribed.push(await tracker.processFrame(frame, { describe: false }));
+    expect(tf.memory().numTensors).toBe(before);
+    for (const [i, result] of undescribed.entries()) {
+      expect(result.ok).toBe(described[i]?.ok);
+      expect(result.ok && result.descriptor).toBeNull();
+      expect(result.timingsMs.describe).toBe(0);
+      expect(result.face?.landmarks).toEqual(described[i]?.face?.landmarks);
+      expect(result.face?.photometrics).toEqual(described[i]?.face?.photometrics);
+    }
+    const engineUndescribed = await engine.processFrame(frames[0] as RgbImage, { describe: false });
+    expect(engineUndescribed).toMatchObject({ ok: true, descriptor: null });
+    expect(engineUndescribed.timingsMs.describe).toBe(0);
   });
 
   it('reset forgets the tracked face: the next frame runs the detector', async () => {

@@ -1,7 +1,7 @@
 // The kiosk's per-frame pipeline over a recording: engine (detect, landmarks, quality, descriptor), the
 // passive texture score on the engine's face crop, then natural motion and the one liveness decision.
 import { assert } from '../../shared/assert.ts';
-import type { FrameResult } from '../engine.ts';
+import type { FrameOptions, FrameResult, UndescribedFrame } from '../engine.ts';
 import type { Box, Point } from '../geometry.ts';
 import type { RgbImage } from '../image.ts';
 import type { NaturalMotionSummary } from '../liveness/active/natural-motion.ts';
@@ -26,6 +26,8 @@ export interface FrameEngine {
   readonly backend: string;
   readonly modelId: string;
   processFrame(image: RgbImage): Promise<FrameResult>;
+  /** An engine may describe anyway (the replay computes every descriptor for its report). */
+  processFrame(image: RgbImage, options: FrameOptions): Promise<FrameResult | UndescribedFrame>;
 }
 
 /** Crop for the passive check: the detector's box squared and widened, as eval:pad --crop detect. */
@@ -139,7 +141,7 @@ export async function runReplay(
 }
 
 /** The face region the passive check scores (and train:pad learns from); null when too little of it is in frame. */
-export function passiveCrop(image: RgbImage, result: FrameResult): RgbImage | null {
+export function passiveCrop(image: RgbImage, result: Pick<FrameResult, 'face'>): RgbImage | null {
   if (result.face === null) return null;
   const crop = boxCrop(image, result.face.box, { scale: passiveCropScale });
   if (crop === null || Math.min(crop.width, crop.height) < passiveCropSideMinPixels) return null;

@@ -11,6 +11,7 @@ import {
   ChallengeController,
   drawChallenges,
 } from '../../../src/biometrics/liveness/active/challenge.ts';
+import type { FacePlacement } from '../../../src/biometrics/liveness/active/ear.ts';
 import { eyeAspectRatios } from '../../../src/biometrics/liveness/active/ear.ts';
 import type { ActiveFace } from '../../../src/biometrics/liveness/active/face-continuity.ts';
 import { planarParallax } from '../../../src/biometrics/liveness/active/parallax.ts';
@@ -106,13 +107,15 @@ describe('eye aspect ratio', () => {
 });
 
 describe('blink detector', () => {
+  /** A face that holds still: each reading's placement, when the test does not move it. */
+  const still: FacePlacement = { centre: { x: 320, y: 240 }, size: 160, aspect: 0.95, yaw: 0 };
   const series = (values: number[], fps = 30): { t: number; ear: number }[] =>
     values.map((ear, i) => ({ t: (i * 1000) / fps, ear }));
   const count = (values: number[]): number => {
     const detector = new BlinkDetector();
     // Closing lids shrink both ratios alike.
     return series(values).filter(
-      ({ t, ear }) => detector.push(t, { openness: ear, ear }).blink !== null,
+      ({ t, ear }) => detector.push(t, { openness: ear, ear, placement: still }).blink !== null,
     ).length;
   };
   const jitter = (i: number): number => 0.004 * Math.sin(i * 1.7);
@@ -141,7 +144,9 @@ describe('blink detector', () => {
     const both = (openness: number[], ears: number[]): number => {
       const detector = new BlinkDetector();
       return openness.filter(
-        (o, i) => detector.push((i * 1000) / 30, { openness: o, ear: ears[i] ?? 0 }).blink !== null,
+        (o, i) =>
+          detector.push((i * 1000) / 30, { openness: o, ear: ears[i] ?? 0, placement: still })
+            .blink !== null,
       ).length;
     };
     const open = Array.from({ length: 90 }, (_, i) => 0.31 + jitter(i));
@@ -150,6 +155,62 @@ describe('blink detector', () => {
     expect(both(dipped, dipped)).toBe(1);
     expect(both(dipped, open)).toBe(0);
     expect(both(open, dipped)).toBe(0);
+  });
+
+  describe('at the kiosk’s low, irregular frame rates', () => {
+    /** ~7 fps with the kiosk worker's gaps (it takes the newest frame whenever it is free). */
+    const kioskTimes = (frames: number): number[] => {
+      const random = seededRandom(11);
+      const times = [0];
+      for (let i = 1; i < frames; i++) times.push((times[i - 1] ?? 0) + 110 + 90 * random());
+      return times;
+    };
+    /** One frame at `dip` reads both ratios 12% low (what face-api reads for a blink or a jump). */
+    const run = (options: {
+      dip: number;
+      placementAt?: (i: number) => FacePlacement;
+      times?: number[];
+    }): number => {
+      const detector = new BlinkDetector();
+      const times = options.times ?? kioskTimes(40);
+      return times.filter((t, i) => {
+        const value = (i === options.dip ? 0.27 : 0.31) + jitter(i);
+        const placement = options.placementAt?.(i) ?? still;
+        return detector.push(t, { openness: value, ear: value, placement }).blink !== null;
+      }).length;
+    };
+
+    it('a one-frame dip on a steady face is a blink', () => {
+      expect(run({ dip: 20 })).toBe(1);
+    });
+
+    it('not when the whole face stepped in that frame: a photo zoomed or panned, a lagging reading', () => {
+      const stepped = (change: Partial<FacePlacement>) => (i: number) =>
+        i === 20 ? { ...still, ...change } : still;
+      // Chromium looping a pan-zoom photo clip: the face 13% smaller and a quarter of it aside.
+      expect(
+        run({ dip: 20, placementAt: stepped({ size: 139, centre: { x: 360, y: 240 } }) }),
+      ).toBe(0);
+      expect(run({ dip: 20, placementAt: stepped({ centre: { x: 360, y: 240 } }) })).toBe(0);
+      expect(run({ dip: 20, placementAt: stepped({ size: 139 }) })).toBe(0);
+      expect(run({ dip: 20, placementAt: stepped({ yaw: 0.2 }) })).toBe(0);
+      // A card turning: the face narrows by 8% from one frame to the next.
+      expect(run({ dip: 20, placementAt: stepped({ aspect: 0.875 }) })).toBe(0);
+      // The face moving on from the dip frame (the step into the reopened frame) voids it as well.
+      const after = (i: number) => (i >= 21 ? { ...still, centre: { x: 360, y: 240 } } : still);
+      expect(run({ dip: 20, placementAt: after })).toBe(0);
+      // A head drifting steadily (a tenth of its size a frame) still blinks.
+      const drift = (i: number) => ({ ...still, centre: { x: 320 + 14 * i, y: 240 } });
+      expect(run({ dip: 20, placementAt: drift })).toBe(1);
+    });
+
+    it('not when the frames around the dip are too far apart to have seen one close-and-open', () => {
+      const times = kioskTimes(40);
+      const late = times.map((t, i) => (i >= 21 ? t + 400 : t));
+      expect(run({ dip: 20, times: late })).toBe(0);
+      const early = times.map((t, i) => (i >= 20 ? t + 400 : t));
+      expect(run({ dip: 20, times: early })).toBe(0);
+    });
   });
 });
 

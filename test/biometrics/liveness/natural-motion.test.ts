@@ -80,8 +80,10 @@ describe('natural motion against a photo card turned in front of the camera', ()
     // The failure this guards against: openness alone calls the card's turns blinks.
     const opennessOnly = new BlinkDetector();
     const fakeBlinks = frames.filter((f) => {
-      const { openness } = eyeClosureReading(f.face?.landmarks ?? []);
-      return opennessOnly.push(f.timestampMs, { openness, ear: openness }).blink !== null;
+      const { openness, placement } = eyeClosureReading(f.face?.landmarks ?? []);
+      return (
+        opennessOnly.push(f.timestampMs, { openness, ear: openness, placement }).blink !== null
+      );
     }).length;
     expect(fakeBlinks).toBeGreaterThan(0);
     const summary = analyzeNaturalMotion(frames);

@@ -2,7 +2,8 @@
 // about 0.25-0.35 for an open eye and under 0.15 for a closed one; the blink detector reads it per frame.
 import { assert } from '../../../shared/assert.ts';
 import type { Point } from '../../geometry.ts';
-import { distance } from '../../geometry.ts';
+import { boundingBox, boxCenter, distance } from '../../geometry.ts';
+import { measurePose } from '../../quality.ts';
 
 export const landmarkCount = 68;
 
@@ -71,13 +72,43 @@ export function eyeOpenness(landmarks: readonly Point[]): number {
   return height > 1e-6 ? lids / height : 0;
 }
 
+/** Where the face as a whole is in one frame: what a lid cannot move, so a dip that comes with a step in
+ * it is the face (a photo zoomed or panned, the tracker re-framing it), not an eyelid. */
+export interface FacePlacement {
+  /** Centre of the landmarks' bounding box, in frame pixels. */
+  readonly centre: Point;
+  /** The box's longer side, in frame pixels: the lids barely move it (brows and jaw set it). */
+  readonly size: number;
+  /** The box's width over its height: a photo card turned about its vertical axis narrows it. */
+  readonly aspect: number;
+  /** yawOf's measure (about 0.3 per 30 degrees). */
+  readonly yaw: number;
+}
+
 /** The two readings of how open the eyes are that the blink detector cross-checks: a lid gap over two
- * different lengths, one horizontal (eye width) and one vertical (eye-line-to-mouth height). */
+ * different lengths, one horizontal (eye width) and one vertical (eye-line-to-mouth height); and where
+ * the face is, so that a dip read while the whole face jumped is not taken for a blink. */
 export interface EyeClosureReading {
   readonly openness: number;
   readonly ear: number;
+  readonly placement: FacePlacement;
+}
+
+export function facePlacement(landmarks: readonly Point[]): FacePlacement {
+  assertLandmarks(landmarks);
+  const box = boundingBox(landmarks);
+  return {
+    centre: boxCenter(box),
+    size: Math.max(box.width, box.height),
+    aspect: box.height > 0 ? box.width / box.height : 0,
+    yaw: measurePose(landmarks).yawRatio - 0.5,
+  };
 }
 
 export function eyeClosureReading(landmarks: readonly Point[]): EyeClosureReading {
-  return { openness: eyeOpenness(landmarks), ear: eyeAspectRatios(landmarks).mean };
+  return {
+    openness: eyeOpenness(landmarks),
+    ear: eyeAspectRatios(landmarks).mean,
+    placement: facePlacement(landmarks),
+  };
 }
