@@ -122,7 +122,7 @@ describe('shop counter kiosk in Chromium', () => {
     expect(await balance()).toBe(before - 680 - 1_200);
   }, 180_000);
 
-  it('a stranger matches nobody and takes no money; the member number and PIN then pay', async () => {
+  it('a stranger is refused (liveness or no match) and takes no money; the member number and PIN then pay', async () => {
     const page = await kioskWith(fixture.clips.stranger);
     const before = await balance();
     const failed = await pay(page, 450, 'ja-stranger');
