@@ -1,12 +1,11 @@
 // The kiosk's local HTTP server on 127.0.0.1: the till's payment-request API (bearer token) for every
 // shell, and for the web shell also the built renderer, the models, and the kiosk API over a WebSocket.
-import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
 import {
@@ -18,14 +17,18 @@ import {
 } from '../shared/limits.ts';
 import type { KioskWireMessage, PaymentView } from '../shared/kiosk-api.ts';
 import { handleKioskCall, kioskWireCallSchema } from '../shared/kiosk-api.ts';
+import type { AppMount } from './electron/app-files.ts';
+import { resolveMountedFile } from './electron/app-files.ts';
+import { kioskResponseHeaders } from './electron/window-policy.ts';
 import type { KioskRuntime } from './kiosk-runtime.ts';
+import { sameSecret } from './same-secret.ts';
 
 export interface KioskHttpOptions {
   runtime: KioskRuntime;
   port: number;
   host?: string;
-  /** Web shell only: the built renderer and the folders it loads the engine from. */
-  renderer?: { dir: string; modelsDir: string; wasmDir: string; csp: string };
+  /** Web shell only: the built renderer and the folders it loads the engine from (kioskMounts). */
+  renderer?: { mounts: readonly AppMount[] };
 }
 
 export interface KioskHttpServer {
@@ -47,18 +50,6 @@ const tillRequestSchema = z.strictObject({
     .regex(/^[a-z][a-z0-9_.-]*$/)
     .optional(),
 });
-
-const contentTypes: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.bin': 'application/octet-stream',
-  '.wasm': 'application/wasm',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-};
 
 export async function startKioskHttp(options: KioskHttpOptions): Promise<KioskHttpServer> {
   const { runtime } = options;
@@ -129,7 +120,7 @@ export async function startKioskHttp(options: KioskHttpOptions): Promise<KioskHt
       options.renderer !== undefined &&
       url.pathname === '/kiosk/v1/ws' &&
       origin === ownOrigin &&
-      sameToken(url.searchParams.get('token') ?? '', sessionToken);
+      sameSecret(url.searchParams.get('token') ?? '', sessionToken);
     if (!allowed) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
@@ -216,50 +207,22 @@ function send(ws: WebSocket, message: KioskWireMessage): void {
   if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
 }
 
+/** The renderer's files through the same mounts and path checks, and the same headers, as Electron's app scheme. */
 async function serveStatic(
   response: ServerResponse,
   pathname: string,
   renderer: NonNullable<KioskHttpOptions['renderer']>,
 ): Promise<void> {
-  const file = staticFile(pathname, renderer);
-  const type = file === null ? undefined : contentTypes[path.extname(file).toLowerCase()];
-  const size = file === null || type === undefined ? null : await fileSize(file);
-  if (file === null || type === undefined || size === null) {
-    return sendJson(response, 404, error('not_found', 'not found'));
+  const answer = resolveMountedFile(renderer.mounts, pathname);
+  const size = answer.ok ? await fileSize(answer.file) : null;
+  if (!answer.ok || size === null) {
+    return sendJson(response, answer.ok ? 404 : answer.status, error('not_found', 'not found'));
   }
   response.writeHead(200, {
-    'Content-Type': type,
-    'Content-Length': String(size),
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-    ...(type.startsWith('text/html') ? { 'Content-Security-Policy': renderer.csp } : {}),
+    ...kioskResponseHeaders(answer.contentType),
+    'content-length': String(size),
   });
-  createReadStream(file).pipe(response);
-}
-
-/** Maps a URL path into one of the served folders; null for anything that would leave them. */
-export function staticFile(
-  pathname: string,
-  renderer: { dir: string; modelsDir: string; wasmDir: string },
-): string | null {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(pathname);
-  } catch {
-    return null;
-  }
-  if (decoded.includes('\0') || decoded.includes('\\')) return null;
-  const mounts: [string, string][] = [
-    ['/models/', renderer.modelsDir],
-    ['/wasm/', renderer.wasmDir],
-    ['/', renderer.dir],
-  ];
-  const [prefix, root] = mounts.find(([mount]) => decoded.startsWith(mount)) ?? ['/', renderer.dir];
-  const relative = decoded === '/' ? 'index.html' : decoded.slice(prefix.length);
-  if (relative.split('/').some((segment) => segment === '..' || segment.startsWith('.')))
-    return null;
-  const file = path.resolve(root, relative);
-  return file.startsWith(path.resolve(root) + path.sep) ? file : null;
+  createReadStream(answer.file).pipe(response);
 }
 
 async function fileSize(file: string): Promise<number | null> {
@@ -288,12 +251,7 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
 
 function bearerMatches(header: string | undefined, token: string): boolean {
   const given = header?.startsWith('Bearer ') === true ? header.slice(7) : '';
-  return sameToken(given, token);
-}
-
-function sameToken(given: string, expected: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(given), digest(expected));
+  return sameSecret(given, token);
 }
 
 function error(code: string, message: string) {

@@ -1,6 +1,6 @@
 // The kiosk service: one payment at a time, from the amount (till or operator) through face, PIN and
 // the hub's hold to the receipt. Every renderer call lands here already validated; answers are values.
-import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { assert } from '../shared/assert.ts';
 import type {
   KioskError,
@@ -21,6 +21,7 @@ import {
 } from '../shared/limits.ts';
 import type { HubAnswer, HubLink } from './hub-link.ts';
 import type { KioskConfig } from './kiosk-config.ts';
+import { sameSecret } from './same-secret.ts';
 
 interface Payment {
   view: PaymentView;
@@ -437,11 +438,6 @@ export class KioskService {
   #emit(event: KioskEvent): void {
     for (const listener of this.#listeners) listener(event);
   }
-}
-
-function sameSecret(given: string, expected: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(given), digest(expected));
 }
 
 function stripUndefined(liveness: KioskRequest<'identify'>['liveness']) {

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { kioskContentSecurityPolicy } from './electron/window-policy.ts';
+import { kioskMounts } from './electron/launch.ts';
 import type { KioskHttpServer } from './kiosk-http.ts';
 import { startKioskHttp } from './kiosk-http.ts';
 import type { KioskConfig } from './kiosk-config.ts';
@@ -16,9 +16,6 @@ export const defaultModelsDir = path.join(repoRoot, 'models');
 export const tfjsWasmDir = path.dirname(
   createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'),
 );
-
-/** The same Content-Security-Policy as the Electron window, so tests in Chromium run under Electron's rules. */
-export const webShellCsp = kioskContentSecurityPolicy;
 
 export interface WebShell {
   url: string;
@@ -43,10 +40,11 @@ export async function startWebShell(options: {
       runtime,
       port: options.port,
       renderer: {
-        dir: rendererDir,
-        modelsDir: options.modelsDir ?? defaultModelsDir,
-        wasmDir: tfjsWasmDir,
-        csp: webShellCsp,
+        mounts: kioskMounts({
+          rendererDir,
+          modelsDir: options.modelsDir ?? defaultModelsDir,
+          wasmDir: tfjsWasmDir,
+        }),
       },
     });
   } catch (error) {

@@ -11,7 +11,9 @@ import type { RunningHub } from '../../src/hub/hub.ts';
 import { startHub } from '../../src/hub/hub.ts';
 import { HubLink } from '../../src/main/hub-link.ts';
 import type { KioskHttpServer } from '../../src/main/kiosk-http.ts';
-import { startKioskHttp, staticFile } from '../../src/main/kiosk-http.ts';
+import { resolveMountedFile } from '../../src/main/electron/app-files.ts';
+import { kioskMounts } from '../../src/main/electron/launch.ts';
+import { startKioskHttp } from '../../src/main/kiosk-http.ts';
 import type { KioskRuntime } from '../../src/main/kiosk-runtime.ts';
 import { startKioskRuntime } from '../../src/main/kiosk-runtime.ts';
 import { KioskService } from '../../src/main/kiosk-service.ts';
@@ -61,7 +63,7 @@ beforeAll(async () => {
   http = await startKioskHttp({
     runtime,
     port: 0,
-    renderer: { dir: work, modelsDir: work, wasmDir: work, csp: "default-src 'self'" },
+    renderer: { mounts: kioskMounts({ rendererDir: work, modelsDir: work, wasmDir: work }) },
   });
 }, 60_000);
 
@@ -332,11 +334,19 @@ describe('kiosk service', () => {
   });
 
   it('serves no file outside its folders', () => {
-    const folders = { dir: '/srv/renderer', modelsDir: '/srv/models', wasmDir: '/srv/wasm' };
-    expect(staticFile('/../etc/passwd', folders)).toBeNull();
-    expect(staticFile('/models/%2e%2e/secret', folders)).toBeNull();
-    expect(staticFile('/.env', folders)).toBeNull();
-    expect(staticFile('/models/manifest.json', folders)).toBe('/srv/models/manifest.json');
+    const folders = kioskMounts({
+      rendererDir: '/srv/renderer',
+      modelsDir: '/srv/models',
+      wasmDir: '/srv/wasm',
+    });
+    const served = (urlPath: string) => {
+      const answer = resolveMountedFile(folders, urlPath);
+      return answer.ok ? answer.file : null;
+    };
+    expect(served('/../etc/passwd')).toBeNull();
+    expect(served('/models/%2e%2e/secret')).toBeNull();
+    expect(served('/.env')).toBeNull();
+    expect(served('/models/manifest.json')).toBe('/srv/models/manifest.json');
   });
 
   it('locks the operator screen after repeated wrong PINs; amounts need the operator', async () => {

@@ -57,9 +57,15 @@ export function resolveAppFile(mounts: readonly AppMount[], requestUrl: string):
   if (url.username !== '' || url.password !== '') {
     return { ok: false, status: 400, reason: 'credentials in the URL' };
   }
-  // The URL parser has already removed "." and ".." segments (also %2e forms); what is left is checked
-  // segment by segment after decoding, so an encoded "/" or "\" cannot make a new one.
-  const pathname = url.pathname === '/' || url.pathname === '' ? '/index.html' : url.pathname;
+  return resolveMountedFile(mounts, url.pathname);
+}
+
+/**
+ * A URL path to a file inside one mount, for the app scheme and for the web shell's HTTP server alike.
+ * Each segment is checked after decoding, so an encoded "/", "\\" or ".." cannot make a new one.
+ */
+export function resolveMountedFile(mounts: readonly AppMount[], urlPath: string): AppFileAnswer {
+  const pathname = urlPath === '/' || urlPath === '' ? '/index.html' : urlPath;
   const mount = mountFor(mounts, pathname);
   if (mount === null) return { ok: false, status: 404, reason: 'outside every mount' };
   const segments = decodeSegments(pathname.slice(mount.urlPrefix.length));

@@ -22,16 +22,25 @@ export function appLayout(mainBundleDir: string): AppLayout {
   return {
     appRoot,
     preloadFile: path.join(dist, 'preload', 'preload.cjs'),
-    mounts: [
-      { urlPrefix: '/', dir: path.join(dist, 'renderer') },
-      { urlPrefix: '/models/', dir: path.join(appRoot, 'models'), extensions: ['.json', '.bin'] },
-      {
-        urlPrefix: '/wasm/',
-        dir: path.join(appRoot, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist'),
-        extensions: ['.wasm'],
-      },
-    ],
+    mounts: kioskMounts({
+      rendererDir: path.join(dist, 'renderer'),
+      modelsDir: path.join(appRoot, 'models'),
+      wasmDir: path.join(appRoot, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist'),
+    }),
   };
+}
+
+/** What the renderer loads, for Electron's app scheme and the web shell alike: itself, models, .wasm. */
+export function kioskMounts(dirs: {
+  rendererDir: string;
+  modelsDir: string;
+  wasmDir: string;
+}): readonly AppMount[] {
+  return [
+    { urlPrefix: '/', dir: dirs.rendererDir },
+    { urlPrefix: '/models/', dir: dirs.modelsDir, extensions: ['.json', '.bin'] },
+    { urlPrefix: '/wasm/', dir: dirs.wasmDir, extensions: ['.wasm'] },
+  ];
 }
 
 export const kioskConfigEnv = 'FACEPAY_KIOSK_CONFIG';
