@@ -130,15 +130,14 @@ function toRgb(bitmap: ImageBitmap): RgbImage {
 
 /** Every 97th pixel is plenty to tell a picture from a flat test pattern. */
 function meanRgb(image: RgbImage): [number, number, number] {
-  const sums = [0, 0, 0];
-  let count = 0;
+  let [r, g, b, count] = [0, 0, 0, 0];
   for (let i = 0; i + 2 < image.data.length; i += 97 * 3) {
-    sums[0] = (sums[0] ?? 0) + (image.data[i] ?? 0);
-    sums[1] = (sums[1] ?? 0) + (image.data[i + 1] ?? 0);
-    sums[2] = (sums[2] ?? 0) + (image.data[i + 2] ?? 0);
+    r += image.data[i] ?? 0;
+    g += image.data[i + 1] ?? 0;
+    b += image.data[i + 2] ?? 0;
     count += 1;
   }
-  return [sums[0]! / count, sums[1]! / count, sums[2]! / count] as [number, number, number];
+  return [r / count, g / count, b / count];
 }
 
 function cryptoRandom(): number {

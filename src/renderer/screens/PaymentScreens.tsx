@@ -1,5 +1,6 @@
 // The payment's plain screens: idle (the shop's name), confirm (masked name and amount), paying,
 // the receipt, and every failure with its way out (retry, member number + PIN, call staff).
+import type { ReactNode } from 'react';
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PaymentView } from '../../shared/kiosk-api.ts';
@@ -118,6 +119,27 @@ const waysOut: Record<string, readonly ('retry' | 'memberPin' | 'staff')[]> = {
   transform_key_outdated: ['retry', 'staff'],
 };
 
+/** The frame of every failure screen: what went wrong, in words, then the ways out. */
+function ProblemScreen(props: {
+  id: string;
+  title: string;
+  body: string;
+  marks: Record<`data-${string}`, string>;
+  children: ReactNode;
+}) {
+  return (
+    <main className="screen screen-error" aria-labelledby={props.id} {...props.marks}>
+      <h1 id={props.id} className="error-title">
+        {props.title}
+      </h1>
+      <p className="error-body" role="alert">
+        {props.body}
+      </p>
+      <div className="actions">{props.children}</div>
+    </main>
+  );
+}
+
 export function ErrorScreen(props: {
   code: string;
   payment: PaymentView | null;
@@ -126,43 +148,35 @@ export function ErrorScreen(props: {
   onClose: () => void;
 }) {
   const { t } = useTranslation();
-  const known = waysOut[props.code] !== undefined;
+  const key = waysOut[props.code] === undefined ? 'other' : props.code;
   const ways = waysOut[props.code] ?? ['retry', 'staff'];
   const open = props.payment !== null && ['waiting_for_face', 'pin'].includes(props.payment.state);
   return (
-    <main
-      className="screen screen-error"
-      aria-labelledby="error-title"
-      data-testid="error-screen"
-      data-code={props.code}
+    <ProblemScreen
+      id="error-title"
+      title={t(`error.${key}.title`)}
+      body={t(`error.${key}.body`)}
+      marks={{ 'data-testid': 'error-screen', 'data-code': props.code }}
     >
-      <h1 id="error-title" className="error-title">
-        {t(known ? `error.${props.code}.title` : 'error.other.title')}
-      </h1>
-      <p className="error-body" role="alert">
-        {t(known ? `error.${props.code}.body` : 'error.other.body')}
-      </p>
-      <div className="actions">
-        {ways.includes('retry') && open ? (
-          <button className="button button-primary" onClick={props.onRetry}>
-            {t('actions.retry')}
-          </button>
-        ) : null}
-        {ways.includes('memberPin') && open ? (
-          <button
-            className="button button-secondary"
-            onClick={props.onMemberPin}
-            data-testid="member-pin"
-          >
-            {t('actions.memberPin')}
-          </button>
-        ) : null}
-        {ways.includes('staff') ? <p className="staff-note">{t('actions.staff')}</p> : null}
-        <button className="button button-secondary" onClick={props.onClose}>
-          {t(open ? 'actions.cancelPayment' : 'actions.close')}
+      {ways.includes('retry') && open ? (
+        <button className="button button-primary" onClick={props.onRetry}>
+          {t('actions.retry')}
         </button>
-      </div>
-    </main>
+      ) : null}
+      {ways.includes('memberPin') && open ? (
+        <button
+          className="button button-secondary"
+          onClick={props.onMemberPin}
+          data-testid="member-pin"
+        >
+          {t('actions.memberPin')}
+        </button>
+      ) : null}
+      {ways.includes('staff') ? <p className="staff-note">{t('actions.staff')}</p> : null}
+      <button className="button button-secondary" onClick={props.onClose}>
+        {t(open ? 'actions.cancelPayment' : 'actions.close')}
+      </button>
+    </ProblemScreen>
   );
 }
 
@@ -174,29 +188,21 @@ export function CameraProblemScreen(props: {
 }) {
   const { t } = useTranslation();
   return (
-    <main
-      className="screen screen-error"
-      aria-labelledby="camera-title"
-      data-testid="camera-problem"
-      data-problem={props.problem}
+    <ProblemScreen
+      id="camera-title"
+      title={t(`camera.${props.problem}.title`)}
+      body={t(`camera.${props.problem}.body`)}
+      marks={{ 'data-testid': 'camera-problem', 'data-problem': props.problem }}
     >
-      <h1 id="camera-title" className="error-title">
-        {t(`camera.${props.problem}.title`)}
-      </h1>
-      <p className="error-body" role="alert">
-        {t(`camera.${props.problem}.body`)}
-      </p>
-      <div className="actions">
-        <button className="button button-primary" onClick={props.onRetry}>
-          {t('camera.retry')}
+      <button className="button button-primary" onClick={props.onRetry}>
+        {t('camera.retry')}
+      </button>
+      {props.canPay ? (
+        <button className="button button-secondary" onClick={props.onMemberPin}>
+          {t('actions.memberPin')}
         </button>
-        {props.canPay ? (
-          <button className="button button-secondary" onClick={props.onMemberPin}>
-            {t('actions.memberPin')}
-          </button>
-        ) : null}
-        <p className="staff-note">{t('actions.staff')}</p>
-      </div>
-    </main>
+      ) : null}
+      <p className="staff-note">{t('actions.staff')}</p>
+    </ProblemScreen>
   );
 }
