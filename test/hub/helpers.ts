@@ -1,6 +1,6 @@
 // Test harness for the hub: a real hub on 127.0.0.1 with a real SQLite file in a temp directory,
 // a frozen clock the test advances, and a raw HTTP helper that returns status, headers and body.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -161,4 +161,27 @@ export function syntheticFace(base?: Float32Array): Float32Array {
   for (let i = 0; i < v.length; i++) v[i] = (base?.[i] ?? 0) * 6 + (Math.random() - 0.5);
   const norm = Math.hypot(...v);
   return v.map((x) => x / norm);
+}
+
+/** The face model id the identity tests' calibration files name. */
+export const testFaceModelId = 'test-face-model-v1';
+
+/**
+ * A thresholds.json for the identity tests: cosine 0.6 for a match; with `faceOnlyFmr`, a measured
+ * face-only point at 0.7, so an adult's face alone may authorize (none: every face payment takes the PIN).
+ */
+export function testCalibrationFile(faceOnlyFmr?: number): string {
+  const file = join(tempDir('facepay-cal-'), 'thresholds.json');
+  const faceOnlyPoints = faceOnlyFmr === undefined ? [] : [{ threshold: 0.7, fmr: faceOnlyFmr }];
+  writeFileSync(
+    file,
+    JSON.stringify({
+      modelId: testFaceModelId,
+      metric: 'cosine',
+      threshold: 0.6,
+      dimension: 128,
+      faceOnlyPoints,
+    }),
+  );
+  return file;
 }

@@ -2,7 +2,6 @@
 // duplicate enrolment, identification with score and margin, PIN lock, single-use authorizations
 // bound to account, payee and amount, age and category refusals, erasure, and restart from sealed rows.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
@@ -13,26 +12,17 @@ import {
   client,
   holdBody,
   startTestHub,
-  tempDir,
   type TestHub,
   syntheticFace as face,
+  testCalibrationFile,
+  testFaceModelId,
 } from './helpers.ts';
 
-const modelId = 'test-face-model-v1';
+const modelId = testFaceModelId;
 let t: TestHub;
 let enroller: string;
 let till: string;
 let hubKey: Uint8Array;
-
-function calibration(faceOnlyFmr?: number): string {
-  const file = join(tempDir('facepay-cal-'), 'thresholds.json');
-  const faceOnlyPoints = faceOnlyFmr === undefined ? [] : [{ threshold: 0.7, fmr: faceOnlyFmr }];
-  writeFileSync(
-    file,
-    JSON.stringify({ modelId, metric: 'cosine', threshold: 0.6, dimension: 128, faceOnlyPoints }),
-  );
-  return file;
-}
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 const probe = (template: Float32Array) =>
@@ -100,7 +90,10 @@ async function identifyExact(
 
 async function startWith(faceOnlyFmr?: number) {
   await sodium.ready;
-  t = await startTestHub({ calibrationFile: calibration(faceOnlyFmr), stepUpAmount: 30_000 });
+  t = await startTestHub({
+    calibrationFile: testCalibrationFile(faceOnlyFmr),
+    stepUpAmount: 30_000,
+  });
   await account(t, 'shop', 'merchant');
   enroller = await client(t, 'enrollment');
   till = await client(t, 'merchant', 'shop');
@@ -467,7 +460,7 @@ describe('erasure and restart', () => {
     const dir = t.dir;
     await t.hub.close();
     const { startHub } = await import('../../src/hub/hub.ts');
-    const cal = calibration();
+    const cal = testCalibrationFile();
     const again = await startHub({
       dataDir: dir,
       clock: t.clock,

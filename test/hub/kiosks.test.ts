@@ -2,7 +2,6 @@
 // transform-key provisioning sealed to the kiosk with signed fresh requests, attestation on identify,
 // re-provisioning after a rekey, and the kiosks migration on a database written before it.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { sodium } from '../../src/biometrics/protect/sodium.ts';
@@ -25,6 +24,8 @@ import {
   tempDir,
   type TestHub,
   syntheticFace as face,
+  testCalibrationFile,
+  testFaceModelId,
 } from './helpers.ts';
 import {
   makeKioskIdentity,
@@ -34,36 +35,21 @@ import {
   type TestKiosk,
 } from './kiosk-helpers.ts';
 
-const modelId = 'test-face-model-v1';
+const modelId = testFaceModelId;
 let t: TestHub;
 let till: { id: string; token: string };
 let otherTill: { id: string; token: string };
 let enroller: { id: string; token: string };
 let hubKey: Uint8Array;
 
-function calibration(): string {
-  const file = join(tempDir('facepay-cal-'), 'thresholds.json');
-  // A measured face-only FMR: an adult's face alone authorizes small payments, so refusals can be
-  // checked to issue no authorization.
-  writeFileSync(
-    file,
-    JSON.stringify({
-      modelId,
-      metric: 'cosine',
-      threshold: 0.6,
-      dimension: 128,
-      faceOnlyPoints: [{ threshold: 0.7, fmr: 1e-9 }],
-    }),
-  );
-  return file;
-}
-
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
 async function start(dataDir?: string) {
   await sodium.ready;
   t = await startTestHub({
-    calibrationFile: calibration(),
+    // A measured face-only FMR: an adult's face alone authorizes small payments, so refusals can be
+    // checked to issue no authorization.
+    calibrationFile: testCalibrationFile(1e-9),
     stepUpAmount: 30_000,
     ...(dataDir === undefined ? {} : { dataDir }),
   });

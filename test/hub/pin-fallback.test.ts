@@ -1,7 +1,7 @@
 // The PIN fallback (extension) over real HTTP: member numbers on enrolment, POST /v1/pin-authorizations
 // paying through a hold, the try counter shared with verify-pin, refusals, and the member-number migration.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { sealPin, sealProbe } from '../../src/biometrics/protect/probe-seal.ts';
@@ -25,28 +25,15 @@ import {
   tempDir,
   type TestHub,
   syntheticFace as face,
+  testCalibrationFile,
+  testFaceModelId,
 } from './helpers.ts';
 
-const modelId = 'test-face-model-v1';
+const modelId = testFaceModelId;
 let t: TestHub;
 let enroller: string;
 let till: string;
 let hubKey: Uint8Array;
-
-function calibrationFile(): string {
-  const file = join(tempDir('facepay-cal-'), 'thresholds.json');
-  writeFileSync(
-    file,
-    JSON.stringify({
-      modelId,
-      metric: 'cosine',
-      threshold: 0.6,
-      dimension: 128,
-      faceOnlyPoints: [],
-    }),
-  );
-  return file;
-}
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 const probe = (template: Float32Array) =>
@@ -117,7 +104,7 @@ function unissuedMemberNumber(taken: string[]): string {
 
 async function startWithIdentity() {
   await sodium.ready;
-  t = await startTestHub({ calibrationFile: calibrationFile(), stepUpAmount: 30_000 });
+  t = await startTestHub({ calibrationFile: testCalibrationFile(), stepUpAmount: 30_000 });
   await account(t, 'shop', 'merchant');
   enroller = await client(t, 'enrollment');
   till = await client(t, 'merchant', 'shop');
@@ -491,7 +478,7 @@ describe('the member-number migration', () => {
     }
     db.close();
 
-    const cal = calibrationFile();
+    const cal = testCalibrationFile();
     const hub = await startHub({ dataDir: dir, sweeper: false, calibrationFile: cal });
     await hub.close();
     const migrated = new Database(join(dir, 'hub.sqlite'));
