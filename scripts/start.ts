@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startHub } from '../src/hub/hub.ts';
@@ -190,7 +190,7 @@ async function headlessPayment(url: string, pin: string): Promise<void> {
     }
   } finally {
     await browser.close();
-    await import('node:fs/promises').then((fs) => fs.rm(clip, { force: true }));
+    await rm(clip, { force: true });
   }
 }
 

@@ -58,7 +58,7 @@ export async function ensureAccount(
   }
 }
 
-/** A merchant client for `clientRole`, with a registered kiosk whose keys live in `keysDir`. */
+/** A client of `role` (a till or an enrolment station) with a registered kiosk whose keys live in `keysDir`. */
 async function registeredKiosk(
   admin: HubClient,
   options: { name: string; role: 'merchant' | 'enrollment'; merchantId?: string; keysDir: string },
