@@ -39,6 +39,7 @@ describe('migrations', () => {
         'standing_limits',
         'kiosks',
         'member_numbers',
+        'replay_nonces',
       ]),
     );
     expect(migrate(db)).toEqual({ from: migrations.length, to: migrations.length });

@@ -253,6 +253,21 @@ export const migrations: ReadonlyArray<(db: Database.Database) => void> = [
         BEGIN SELECT RAISE(ABORT, 'a member number is never changed'); END;
     `);
   },
+  function v7ReplayNonces(db) {
+    // Nonces of sealed envelopes and signed kiosk requests the hub accepted, kept until their request
+    // can no longer pass the freshness check: in the database, so a restart (or another hub instance
+    // on the same database) cannot accept a captured request a second time.
+    db.exec(`
+      CREATE TABLE replay_nonces (
+        purpose TEXT NOT NULL CHECK (purpose IN ('envelope', 'kiosk_request')),
+        nonce BLOB NOT NULL CHECK (length(nonce) = 24),
+        seen_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL CHECK (expires_at > seen_at),
+        PRIMARY KEY (purpose, nonce)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX replay_nonces_expiry ON replay_nonces (expires_at);
+    `);
+  },
 ];
 
 export class DatabaseTooNewError extends Error {
