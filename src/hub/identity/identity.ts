@@ -10,6 +10,8 @@ import {
   memberNumberDrawsMax,
   paymentAuthorizationLifetimeMs,
   pinAttemptsMax,
+  pinDigitsMax,
+  pinDigitsMin,
   templatesPerPersonMax,
   unknownMemberNumbersRememberedMax,
 } from '../../shared/limits.ts';
@@ -473,6 +475,11 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       purpose: options.purpose,
     });
     if (!opened.ok) envelopeRefusal(opened.error.code, opened.error.message);
+    if (!isPinShaped(opened.value.pin)) {
+      // Cheap and before Argon2id: no PIN has this shape, so it is refused and counts as no try.
+      sodium.memzero(opened.value.pin);
+      refuse('invalid_request', `a sealed PIN holds ${pinDigitsMin} to ${pinDigitsMax} digits`);
+    }
     try {
       return await this.argon2((pins) =>
         pins.verify({
@@ -744,6 +751,12 @@ async function unusedMemberNumber(tx: StoreTx): Promise<string> {
     if (!(await tx.isMemberNumberIssued(number))) return number;
   }
   refuse('unavailable', 'no unused member number found; the number space is nearly full');
+}
+
+/** 4 to 8 ASCII digits: the only PIN a person can have (pin.ts's policy), checked on the bytes. */
+function isPinShaped(pin: Uint8Array): boolean {
+  if (pin.length < pinDigitsMin || pin.length > pinDigitsMax) return false;
+  return pin.every((byte) => byte >= 0x30 && byte <= 0x39);
 }
 
 function cosine(a: Float32Array, b: Float32Array): number {
