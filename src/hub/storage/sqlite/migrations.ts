@@ -268,6 +268,21 @@ export const migrations: ReadonlyArray<(db: Database.Database) => void> = [
       CREATE INDEX replay_nonces_expiry ON replay_nonces (expires_at);
     `);
   },
+  function v8ClientRevocationAndEnrolmentOwners(db) {
+    // A client's token can be revoked (the row stays, for the audit log's actors) or rotated (a new
+    // hash in place). A person account names the one enrolment client that may enrol a person on it,
+    // so no other enrolment organisation can bind its own face and PIN to an account a till debits.
+    db.exec(`
+      ALTER TABLE clients ADD COLUMN revoked_at INTEGER;
+      ALTER TABLE clients ADD COLUMN revoked_by TEXT;
+      CREATE TRIGGER clients_revoked_both BEFORE UPDATE OF revoked_at, revoked_by ON clients
+        WHEN (NEW.revoked_at IS NULL) <> (NEW.revoked_by IS NULL) OR OLD.revoked_at IS NOT NULL
+        BEGIN SELECT RAISE(ABORT, 'a client is revoked once, with when and by whom'); END;
+      CREATE TRIGGER clients_no_delete BEFORE DELETE ON clients
+        BEGIN SELECT RAISE(ABORT, 'clients are revoked, never deleted'); END;
+      ALTER TABLE accounts ADD COLUMN enrollment_client_id TEXT REFERENCES clients (id);
+    `);
+  },
 ];
 
 export class DatabaseTooNewError extends Error {
