@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import * as L from './limits.ts';
 import { isMemberNumber } from './member-number.ts';
+import { isCategory } from './categories.ts';
 
 const text = (max: number) => z.string().min(1).max(max);
 
@@ -20,7 +21,11 @@ export const eventTypeSchema = z
 export const categorySchema = z
   .string()
   .max(L.holdCategoryLengthMax)
-  .regex(/^[a-z][a-z0-9_.-]*$/, 'category: lower case, digits, "_", ".", "-"');
+  .regex(/^[a-z][a-z0-9_.-]*$/, 'category: lower case, digits, "_", ".", "-"')
+  .refine(isCategory, 'category: not in the vocabulary (src/shared/categories.ts)')
+  .meta({
+    description: 'extension: one of the hierarchical vocabulary, e.g. alcohol, alcohol.beer',
+  });
 export const isoTimeSchema = z.iso.datetime({ offset: true });
 
 export const roles = ['admin', 'merchant', 'event_source', 'enrollment'] as const;

@@ -152,3 +152,9 @@ export const kioskPaymentsRememberedMax = 1_000;
 export const faceSessionTimeLimitMsMax = 30_000;
 /** Face session: frames of motion history kept (blinks, 3-D motion). */
 export const faceSessionWindowFramesMax = 120;
+/** Age from which alcohol, tobacco and gambling (and every sub-category) may be bought (Japan: 20). */
+export const restrictedCategoryAgeYears = 20;
+/** Depth of a hold category's dotted name (`alcohol.beer` is 2). */
+export const categoryDepthMax = 2;
+/** Video frames the replay harness lists from one recording's packets (replayVideoSecondsMax at 240 fps). */
+export const replayVideoFramesMax = 1_728_000;

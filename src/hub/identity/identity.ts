@@ -39,7 +39,8 @@ import type { AgeVerifier, PaymentAuthorizations } from '../ledger/ledger.ts';
 import { faceAloneSuffices, type IdentityCalibration } from './calibration.ts';
 import { rekeyTemplates } from './rekey.ts';
 import { requireKioskAttestation } from './kiosk-auth.ts';
-import { ageYears, categoryMinimumAgeYears, isChild, maskDisplayName } from './people.ts';
+import { ageYears, isChild, maskDisplayName } from './people.ts';
+import { categoryMinimumAgeYears } from '../../shared/categories.ts';
 
 export interface IdentityOptions {
   /** Amounts at or above this always need the PIN as well as the face. */
@@ -684,7 +685,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     category: string,
     at: number,
   ): Promise<boolean> {
-    const minimum = categoryMinimumAgeYears[category];
+    const minimum = categoryMinimumAgeYears(category);
     if (minimum === undefined) return true;
     const account = await tx.getAccount(payerAccountId);
     if (account?.kind !== 'person') return true;

@@ -1,14 +1,7 @@
 // Small pure rules about people: age from a verified date of birth, whether an account is a child's,
-// the minimum age of restricted categories, and the masked name a shop's screen may show.
+// and the masked name a shop's screen may show. Category ages live in src/shared/categories.ts.
 import { assert } from '../../shared/assert.ts';
 import { adultAgeYears } from '../../shared/limits.ts';
-
-/** Categories a payer must be old enough for (Japan: alcohol and tobacco from 20). */
-export const categoryMinimumAgeYears: Readonly<Record<string, number>> = {
-  alcohol: 20,
-  tobacco: 20,
-  gambling: 20,
-};
 
 /** Completed years on the UTC day of `atMs`. */
 export function ageYears(dateOfBirth: string, atMs: number): number {

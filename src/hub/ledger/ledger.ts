@@ -28,7 +28,7 @@ import {
 import { refuse } from '../errors.ts';
 import { newId } from '../ids.ts';
 import type { Clock } from '../clock.ts';
-import { categoryMinimumAgeYears } from '../identity/people.ts';
+import { categoryCovers, categoryMinimumAgeYears } from '../../shared/categories.ts';
 import { chooseRule, expandTemplate, expiryRule, validateRules } from './rules.ts';
 import * as T from './transitions.ts';
 
@@ -48,7 +48,7 @@ export interface AgeVerifier {
 
 /** Without an identity module no date of birth is verified: restricted categories are refused. */
 export const noAgeVerification: AgeVerifier = {
-  ageAllows: async (_tx, _payer, category) => categoryMinimumAgeYears[category] === undefined,
+  ageAllows: async (_tx, _payer, category) => categoryMinimumAgeYears(category) === undefined,
 };
 
 /** Used until an identity module issues authorisations: no token can be valid. */
@@ -617,8 +617,13 @@ export class Ledger {
     payer: AccountRecord,
     change: { category: string | undefined; total: number; delta: Yen; at: number },
   ): Promise<void> {
-    if (change.category !== undefined && payer.blockedCategories.includes(change.category)) {
-      refuse('category_blocked', `the payer blocks category ${change.category}`);
+    const category = change.category;
+    // A block on a category covers its sub-categories (`alcohol` blocks `alcohol.beer`).
+    const block = payer.blockedCategories.find(
+      (b) => category !== undefined && categoryCovers(b, category),
+    );
+    if (block !== undefined) {
+      refuse('category_blocked', `the payer blocks category ${block} (this hold: ${category})`);
     }
     if (
       change.category !== undefined &&
