@@ -283,6 +283,29 @@ export const migrations: ReadonlyArray<(db: Database.Database) => void> = [
       ALTER TABLE accounts ADD COLUMN enrollment_client_id TEXT REFERENCES clients (id);
     `);
   },
+  function v9StandingLimitConsent(db) {
+    // A standing limit is the payer's consent: it is revoked (by the payer, or by a newer limit for the
+    // same pair) by setting revoked_at once, never rewritten or deleted. A person consents by face +
+    // PIN: a single-use authorization whose purpose is a standing limit, bound to its terms.
+    db.exec(`
+      ALTER TABLE standing_limits ADD COLUMN revoked_at INTEGER;
+      ALTER TABLE standing_limits ADD COLUMN revoked_by TEXT;
+      CREATE INDEX standing_limits_payer ON standing_limits (payer);
+      CREATE TRIGGER standing_limits_no_delete BEFORE DELETE ON standing_limits
+        BEGIN SELECT RAISE(ABORT, 'standing limits are immutable: revoke one, never delete it'); END;
+      CREATE TRIGGER standing_limits_revoke_once BEFORE UPDATE ON standing_limits
+        WHEN OLD.revoked_at IS NOT NULL OR NEW.revoked_at IS NULL OR NEW.revoked_by IS NULL
+          OR NEW.id IS NOT OLD.id OR NEW.payer IS NOT OLD.payer OR NEW.payee IS NOT OLD.payee
+          OR NEW.amount_per_period IS NOT OLD.amount_per_period
+          OR NEW.period_seconds IS NOT OLD.period_seconds OR NEW.expires_at IS NOT OLD.expires_at
+          OR NEW.created_by IS NOT OLD.created_by OR NEW.created_at IS NOT OLD.created_at
+        BEGIN SELECT RAISE(ABORT, 'standing limits are immutable: only revoked_at is set, once'); END;
+      ALTER TABLE payment_authorizations ADD COLUMN purpose TEXT NOT NULL DEFAULT 'payment'
+        CHECK (purpose IN ('payment', 'standing_limit'));
+      ALTER TABLE payment_authorizations ADD COLUMN standing_period_seconds INTEGER;
+      ALTER TABLE payment_authorizations ADD COLUMN standing_expires_in_seconds INTEGER;
+    `);
+  },
 ];
 
 export class DatabaseTooNewError extends Error {
