@@ -7,6 +7,8 @@ import { HubClient, HubRequestError } from '../shared/hub-client.ts';
 import {
   roles,
   accountKinds,
+  clientSchema,
+  createdClientSchema,
   kioskSchema,
   type Role,
   type AccountKind,
@@ -20,6 +22,8 @@ import {
 const usage = `usage: npm run hub:admin -- [--url URL] [--token TOKEN] <command> [options]
 commands:
   create-client  --name N --role ${roles.join('|')} [--merchant ACCOUNT] [--event-types a,b]
+  revoke-client  --client ID   its token is refused from the next request on
+  rotate-client-token --client ID   a new token (shown once); the old one stops at once
   create-account --kind ${accountKinds.join('|')} --name N [--id ID] [--per-payment-max Y] [--daily-max Y] [--blocked-categories a,b]
   deposit        --account ID --amount Y
   show-account   --account ID
@@ -122,6 +126,22 @@ async function run(command: string | undefined): Promise<unknown> {
       });
       process.stderr.write('The token is shown once; store it now.\n');
       return client;
+    }
+    case 'revoke-client': {
+      const client = encodeURIComponent(need('client'));
+      await hub.request(z.null(), 'DELETE', `/v1/clients/${client}`);
+      return hub.request(clientSchema, 'GET', `/v1/clients/${client}`);
+    }
+    case 'rotate-client-token': {
+      const client = encodeURIComponent(need('client'));
+      const rotated = await hub.request(
+        createdClientSchema,
+        'POST',
+        `/v1/clients/${client}/rotate-token`,
+        {},
+      );
+      process.stderr.write('The new token is shown once; store it now. The old one is refused.\n');
+      return rotated;
     }
     case 'create-account': {
       const kind = need('kind');

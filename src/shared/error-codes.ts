@@ -38,6 +38,7 @@ export const errorStatus = {
   duplicate_enrolment: 409,
   identification_required: 403,
   kiosk_exists: 409,
+  client_revoked: 409,
   kiosk_revoked: 403,
   kiosk_signature_invalid: 403,
   kiosk_request_stale: 422,

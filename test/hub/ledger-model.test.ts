@@ -25,6 +25,7 @@ const admin: ClientRecord = {
   eventTypes: [],
   tokenHash: new Uint8Array(32),
   createdAt: 0,
+  revokedAt: null,
 };
 
 interface ModelHold {

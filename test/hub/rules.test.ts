@@ -26,6 +26,7 @@ const client = (
   eventTypes,
   tokenHash: new Uint8Array(32),
   createdAt: 0,
+  revokedAt: null,
 });
 
 function hold(rules: Rule[]): HoldRecord {

@@ -23,7 +23,6 @@ export interface Reply {
 }
 
 export class HubContext {
-  private readonly clientsByToken = new Map<string, ClientRecord>();
   private readonly rateLimiter: RateLimiter;
   readonly dataDir: string;
 
@@ -37,21 +36,20 @@ export class HubContext {
     this.dataDir = options.dataDir;
   }
 
-  /** The calling client, from its bearer token; 401 without one, 429 over its rate. */
+  /**
+   * The calling client, from its bearer token; 401 without one, 429 over its rate. Read from the
+   * committed state on every request (one indexed lookup), never from a cache, so a revoked or
+   * rotated token stops at once, here and on any other hub instance sharing the database.
+   */
   async authenticate(request: FastifyRequest, roles?: readonly Role[]): Promise<ClientRecord> {
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer ([\x21-\x7e]{1,512})$/.exec(header) : null;
     if (match?.[1] === undefined) refuse('unauthorized', 'missing or malformed bearer token');
     const hash = hashToken(match[1]);
-    const key = Buffer.from(hash).toString('hex');
-    let client = this.clientsByToken.get(key);
-    if (client === undefined) {
-      client = await this.store.reader.findClientByTokenHash(hash);
-      if (client === undefined) refuse('unauthorized', 'unknown token');
-      assert(timingSafeEqual(client.tokenHash, hash), 'token hash lookup is exact');
-      if (this.clientsByToken.size > 10_000) this.clientsByToken.clear();
-      this.clientsByToken.set(key, client);
-    }
+    const client = await this.store.reader.findClientByTokenHash(hash);
+    if (client === undefined) refuse('unauthorized', 'unknown token');
+    assert(timingSafeEqual(client.tokenHash, hash), 'token hash lookup is exact');
+    if (client.revokedAt !== null) refuse('unauthorized', 'this token was revoked');
     if (!this.rateLimiter.take(client.id)) refuse('rate_limited', 'too many requests; slow down');
     if (roles !== undefined && !roles.includes(client.role)) {
       refuse('forbidden', `this call needs role ${roles.join(' or ')}`);

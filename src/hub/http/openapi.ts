@@ -73,6 +73,28 @@ export function buildOpenApi(): Record<string, unknown> {
           status: 201,
         }),
       },
+      '/v1/clients/{id}': {
+        get: operation({
+          summary: 'Read a client (admin; extension)',
+          response: api.clientSchema,
+          status: 200,
+        }),
+        delete: operation({
+          summary:
+            'Revoke a client: its token is refused from the next request on (admin; extension)',
+          response: null,
+          status: 204,
+        }),
+      },
+      '/v1/clients/{id}/rotate-token': {
+        post: operation({
+          summary:
+            'Give a client a new token, shown once; the old one stops at once (admin; extension)',
+          body: z.strictObject({}),
+          response: api.createdClientSchema,
+          status: 200,
+        }),
+      },
       '/v1/accounts': {
         post: operation({
           summary: 'Create an account (admin)',

@@ -6,6 +6,7 @@ import { requestBodyBytesMax } from '../../shared/limits.ts';
 import { HubError } from '../errors.ts';
 import { errorBody, type HubContext } from './context.ts';
 import { registerRoutes } from './routes.ts';
+import { registerClientAdminRoutes } from './client-routes.ts';
 import { registerIdentityRoutes } from '../identity/routes.ts';
 import { registerKioskRoutes } from '../identity/kiosk-routes.ts';
 import type { IdentityService } from '../identity/identity.ts';
@@ -63,6 +64,7 @@ export function buildServer(
       ),
   );
   registerRoutes(app, hub);
+  registerClientAdminRoutes(app, hub);
   registerIdentityRoutes(app, hub, options.identity);
   registerKioskRoutes(app, hub, options.identity);
   return app;

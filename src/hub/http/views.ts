@@ -86,6 +86,7 @@ export function clientView(client: ClientRecord): ClientView {
     merchantId: client.merchantId,
     eventTypes: client.eventTypes,
     createdAt: isoTime(client.createdAt),
+    revokedAt: client.revokedAt === null ? null : isoTime(client.revokedAt),
   };
 }
 

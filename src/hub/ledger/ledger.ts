@@ -105,6 +105,7 @@ export class Ledger {
       id: newId('cli'),
       eventTypes: [...new Set(client.eventTypes)],
       createdAt: this.now(),
+      revokedAt: null,
     };
     await tx.insertClient(record);
     await tx.appendAudit({

@@ -71,6 +71,8 @@ export interface IdentityReader {
 export interface KioskReader {
   getKiosk(id: string): Promise<KioskRecord | undefined>;
   /** A kiosk whose signing or box public key is `key`, revoked or not. */
+  /** The enrolment client the admin named for a person account (the only one that may enrol on it). */
+  getAccountEnrollmentClient(accountId: string): Promise<string | null>;
   findKioskByPublicKey(key: Uint8Array): Promise<KioskRecord | undefined>;
   /** Kiosks ever registered to the client, revoked ones included. */
   countKiosksOfClient(clientId: string): Promise<number>;
@@ -109,6 +111,12 @@ export interface StoreTx extends StoreReader, IdentityReader, KioskReader {
   /** The newest unexpired standing limit of payer for payee. */
   findStandingLimit(
     payer: string,
+  /** Marks an active client revoked; the row stays (the audit log names it). */
+  revokeClient(id: string, at: number, by: string): Promise<void>;
+  /** Replaces an active client's token hash (rotation). */
+  replaceClientToken(id: string, tokenHash: Uint8Array): Promise<void>;
+  /** Names the enrolment client that may enrol a person on this person account. */
+  setAccountEnrollmentClient(accountId: string, clientId: string): Promise<void>;
     payee: string,
     at: number,
   ): Promise<StandingLimitRecord | undefined>;

@@ -14,6 +14,8 @@ export interface ClientRecord {
   eventTypes: string[];
   tokenHash: Uint8Array;
   createdAt: number;
+  /** When the admin revoked the client; its token is refused from then on. */
+  revokedAt: number | null;
 }
 
 export interface AccountRecord {

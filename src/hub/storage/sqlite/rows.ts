@@ -51,6 +51,7 @@ export interface ClientRow {
   event_types: string;
   token_hash: Buffer;
   created_at: number;
+  revoked_at: number | null;
 }
 
 export function clientFromRow(row: ClientRow): ClientRecord {
@@ -62,6 +63,7 @@ export function clientFromRow(row: ClientRow): ClientRecord {
     eventTypes: JSON.parse(row.event_types) as string[],
     tokenHash: new Uint8Array(row.token_hash),
     createdAt: row.created_at,
+    revokedAt: row.revoked_at,
   };
 }
 

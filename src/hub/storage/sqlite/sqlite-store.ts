@@ -97,6 +97,9 @@ class SqliteReads implements StoreReader, IdentityReader, KioskReader {
         'SELECT * FROM persons WHERE account_id = ?',
       ),
       personByDocument: db.prepare<[string], PersonRow>(
+      accountEnrollmentClient: db.prepare<[string], { enrollment_client_id: string | null }>(
+        'SELECT enrollment_client_id FROM accounts WHERE id = ?',
+      ),
         'SELECT * FROM persons WHERE id_document_number_hash = ?',
       ),
       personByMemberNumber: db.prepare<[string], PersonRow>(
@@ -182,6 +185,9 @@ class SqliteReads implements StoreReader, IdentityReader, KioskReader {
   }
   async listHolds(filter: HoldListFilter): Promise<{ holds: HoldRecord[]; seqs: number[] }> {
     const where: string[] = ['seq < @beforeSeq'];
+  async getAccountEnrollmentClient(accountId: string): Promise<string | null> {
+    return this.q.accountEnrollmentClient.get(accountId)?.enrollment_client_id ?? null;
+  }
     if (filter.payer !== undefined) where.push('payer = @payer');
     if (filter.payee !== undefined) where.push('payee = @payee');
     if (filter.status !== undefined) where.push('status = @status');
@@ -231,8 +237,18 @@ class SqliteTx extends SqliteReads implements StoreTx {
     super(db);
     this.w = {
       insertClient: db.prepare(
-        `INSERT INTO clients (id, name, role, merchant_id, event_types, token_hash, created_at)
-         VALUES (@id, @name, @role, @merchantId, @eventTypes, @tokenHash, @createdAt)`,
+        `INSERT INTO clients (id, name, role, merchant_id, event_types, token_hash, created_at,
+           revoked_at)
+         VALUES (@id, @name, @role, @merchantId, @eventTypes, @tokenHash, @createdAt, @revokedAt)`,
+      ),
+      revokeClient: db.prepare<[number, string, string]>(
+        'UPDATE clients SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL',
+      ),
+      replaceClientToken: db.prepare<[Buffer, string]>(
+        'UPDATE clients SET token_hash = ? WHERE id = ? AND revoked_at IS NULL',
+      ),
+      setAccountEnrollmentClient: db.prepare<[string, string]>(
+        "UPDATE accounts SET enrollment_client_id = ? WHERE id = ? AND kind = 'person'",
       ),
       insertAccount: db.prepare(
         `INSERT INTO accounts (id, kind, name, currency, balance, held, limits, blocked_categories, created_at)
@@ -441,6 +457,17 @@ class SqliteTx extends SqliteReads implements StoreTx {
     assert(result.changes === 1, `account ${accountId} missing`);
   }
   async transfer(t: TransferRecord): Promise<void> {
+  async revokeClient(id: string, at: number, by: string): Promise<void> {
+    assert(this.w.revokeClient.run(at, by, id).changes === 1, `client ${id} exists and is active`);
+  }
+  async replaceClientToken(id: string, tokenHash: Uint8Array): Promise<void> {
+    const changed = this.w.replaceClientToken.run(Buffer.from(tokenHash), id).changes;
+    assert(changed === 1, `client ${id} exists and is active`);
+  }
+  async setAccountEnrollmentClient(accountId: string, clientId: string): Promise<void> {
+    const changed = this.w.setAccountEnrollmentClient.run(clientId, accountId).changes;
+    assert(changed === 1, `person account ${accountId} exists`);
+  }
     assert(t.amount > 0, 'a transfer moves a positive amount');
     assert(t.from !== t.to, 'a transfer needs two accounts');
     const fromBalance = this.w.addBalance.get(-t.amount, t.from);

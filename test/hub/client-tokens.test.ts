@@ -1,0 +1,125 @@
+// Client tokens can be revoked and rotated by the admin (extension): effective at the very next
+// request (no cached client answers for the old token), audited, and driven from hub:admin too.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { account, adminToken, clientWithId, startTestHub, type TestHub } from './helpers.ts';
+import { repoRoot, tsxBin } from './process.ts';
+
+let t: TestHub;
+beforeEach(async () => {
+  t = await startTestHub();
+  await account(t, 'shop', 'merchant');
+});
+afterEach(async () => t.stop());
+
+async function auditKinds(subject: string): Promise<{ kind: string; actor: string }[]> {
+  const rows = await t.hub.store.auditRows(0, 100_000);
+  return rows.filter((r) => r.subject === subject).map((r) => ({ kind: r.kind, actor: r.actor }));
+}
+
+const readShop = (token: string) => t.call('GET', '/v1/accounts/shop', { token });
+
+describe('client tokens', () => {
+  it('DELETE /v1/clients/:id revokes a client at once, audited; only the admin may', async () => {
+    const till = await clientWithId(t, 'merchant', 'shop');
+    const other = await clientWithId(t, 'merchant', 'shop');
+    const admin2 = await clientWithId(t, 'admin');
+    expect((await readShop(till.token)).status).toBe(200);
+
+    expect((await t.call('DELETE', `/v1/clients/${till.id}`, { token: other.token })).status).toBe(
+      403,
+    );
+    expect((await t.call('DELETE', '/v1/clients/cli_nobody', { token: admin2.token })).status).toBe(
+      404,
+    );
+    expect((await t.call('DELETE', `/v1/clients/${till.id}`, { token: admin2.token })).status).toBe(
+      204,
+    );
+    const refused = await readShop(till.token);
+    expect(refused.status).toBe(401);
+    expect(refused.body.error.code).toBe('unauthorized');
+    // Revoking again changes nothing; the other client of the same merchant is untouched.
+    expect((await t.call('DELETE', `/v1/clients/${till.id}`, { token: admin2.token })).status).toBe(
+      204,
+    );
+    expect((await readShop(other.token)).status).toBe(200);
+    expect(await auditKinds(till.id)).toEqual([
+      { kind: 'client.created', actor: expect.any(String) },
+      { kind: 'client.revoked', actor: admin2.id },
+    ]);
+    const shown = await t.call('GET', `/v1/clients/${till.id}`);
+    expect(shown.status).toBe(200);
+    expect(shown.body.revokedAt).toEqual(expect.any(String));
+    expect(shown.body).not.toHaveProperty('token');
+  });
+
+  it('POST /v1/clients/:id/rotate-token returns a new token once; the old one stops at once', async () => {
+    const till = await clientWithId(t, 'merchant', 'shop');
+    expect((await readShop(till.token)).status).toBe(200);
+    const rotated = await t.call('POST', `/v1/clients/${till.id}/rotate-token`, { body: {} });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body).toMatchObject({ id: till.id, role: 'merchant', merchantId: 'shop' });
+    const fresh = rotated.body.token as string;
+    expect(fresh).not.toBe(till.token);
+    expect((await readShop(till.token)).status).toBe(401);
+    expect((await readShop(fresh)).status).toBe(200);
+    const shown = await t.call('GET', `/v1/clients/${till.id}`);
+    expect(shown.body).not.toHaveProperty('token');
+    expect(shown.body.revokedAt).toBeNull();
+    expect(
+      (await t.call('POST', `/v1/clients/${till.id}/rotate-token`, { token: fresh, body: {} }))
+        .status,
+    ).toBe(403);
+    expect((await auditKinds(till.id)).map((r) => r.kind)).toEqual([
+      'client.created',
+      'client.token_rotated',
+    ]);
+    // A revoked client gets no new token.
+    expect((await t.call('DELETE', `/v1/clients/${till.id}`)).status).toBe(204);
+    const again = await t.call('POST', `/v1/clients/${till.id}/rotate-token`, { body: {} });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('client_revoked');
+    expect((await readShop(fresh)).status).toBe(401);
+  });
+
+  it('the admin cannot revoke itself (the hub would be left without a way in)', async () => {
+    const admin2 = await clientWithId(t, 'admin');
+    const refused = await t.call('DELETE', `/v1/clients/${admin2.id}`, { token: admin2.token });
+    expect(refused.status).toBe(400);
+    expect((await readShop(admin2.token)).status).toBe(200);
+  });
+
+  it('hub:admin revoke-client and rotate-client-token', async () => {
+    const till = await clientWithId(t, 'merchant', 'shop');
+    const rotated = await adminCli(['rotate-client-token', '--client', till.id]);
+    expect(rotated.status, rotated.stderr).toBe(0);
+    const token = JSON.parse(rotated.stdout).token as string;
+    expect(rotated.stderr).toContain('shown once');
+    expect((await readShop(till.token)).status).toBe(401);
+    expect((await readShop(token)).status).toBe(200);
+    const revoked = await adminCli(['revoke-client', '--client', till.id]);
+    expect(revoked.status, revoked.stderr).toBe(0);
+    expect(JSON.parse(revoked.stdout)).toMatchObject({
+      id: till.id,
+      revokedAt: expect.any(String),
+    });
+    expect((await readShop(token)).status).toBe(401);
+  });
+});
+
+function adminCli(
+  args: string[],
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(tsxBin, [join(repoRoot, 'src/hub/admin-cli.ts'), ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, FACEPAY_HUB_URL: t.hub.url, FACEPAY_ADMIN_TOKEN: adminToken },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('exit', (status) => resolve({ status, stdout, stderr }));
+  });
+}
