@@ -1,8 +1,10 @@
-// `npm run calibrate`: FMR/FNMR curves per subset of the labelled face pairs through the production engine,
-// and the operating threshold that keeps FMR <= 0.1% on EVERY subset, written to models/thresholds.json.
+// `npm run calibrate`: the operating threshold that keeps FMR <= 0.1% on EVERY subset of people the
+// threshold was NOT fitted on, chosen and measured by identity-disjoint cross-validation over all people of
+// ../shared/data (faces/ and faces2/), written to models/thresholds.json with the out-of-sample figures.
 //
-// Usage: npx tsx scripts/calibrate.ts [--root ../shared/data/faces] [--pairs <root>/pairs.csv]
-//          [--masks <root>/masks.csv] [--out models/thresholds.json] [--target-fmr 0.001] [--no-cache]
+// Usage: npx tsx scripts/calibrate.ts [--root ../shared/data/faces --root ../shared/data/faces2]
+//          [--out models/thresholds.json] [--target-fmr 0.001] [--folds 5] [--repeats 4] [--no-cache]
+// Each root has the layout of ../shared/data/faces: `<identity>/<n>.jpg`, pairs.csv, optionally masks.csv.
 //
 // Method.
 // 1. Every image the pairs name is read once, hashed (sha256) and run through the kiosk's own engine
@@ -15,14 +17,18 @@
 //    FMR(t) = impostor pairs matching / impostor pairs compared (an FTA impostor pair is never compared
 //    and cannot match). FNMR(t) = (genuine pairs below t + genuine pairs with an FTA image) / all
 //    genuine pairs: a person who cannot be read cannot pay.
-// 3. Per subset (and per mask group of mfr2: unmasked-unmasked, masked-unmasked, masked-masked), the
-//    lowest threshold on a 1e-4 grid with FMR <= target: with n compared impostor pairs, floor(target*n)
-//    false matches are allowed. The operating threshold is the HIGHEST of these, so the worst subset
-//    decides and every subset holds the target; pooling would let easy subsets hide a hard one. A subset
-//    with n < 1/target impostor pairs can only show "no false match at all" (its FMR resolution is 1/n).
-// 4. The record keeps the model id (thresholds are valid for that descriptor only), the rates per subset
-//    at the chosen threshold, curve points (every 0.05, every 0.01 above 0.80), the dataset's hashes and this script's version.
-//    Output is deterministic: no clock, fixed key order, rates rounded to 6 decimals.
+// 3. Fit (the procedure): per subset (and per mask group: unmasked-unmasked, masked-unmasked,
+//    masked-masked of mfr2 and mask_positions), the lowest threshold on a 1e-4 grid with FMR <= target;
+//    the fitted threshold is the HIGHEST of these, so the worst subset decides.
+// 4. Out of sample (src/biometrics/calibration/cross-validation.ts): people are dealt to --folds folds,
+//    stratified by subset, --repeats times with different seeds. For each fold, the threshold is fitted on
+//    the people outside it plus a safety margin chosen by an inner cross-validation on those people only,
+//    and scored on pairs whose two people are both in the fold. These figures are printed first, with the
+//    worst and median fold. The shipped threshold = the fit on everyone + the margin that, in every fold
+//    of every repeat, kept every subset of the held-out people within the target (the safety factor: a
+//    margin in cosine units, stated in the file). In-sample figures at that threshold follow, labelled.
+// 5. The record keeps the model id (thresholds are valid for that descriptor only), both sets of rates,
+//    curve points, the datasets' hashes and this script's version. Output is deterministic.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -45,57 +51,113 @@ import {
   buildThresholdsFile,
   serializeThresholdsFile,
 } from '../src/biometrics/calibration/thresholds-file.ts';
-import { ratesAt } from '../src/biometrics/calibration/thresholds.ts';
+import { ratesAt, selectThreshold } from '../src/biometrics/calibration/thresholds.ts';
+import { crossValidate, scoredPairs } from '../src/biometrics/calibration/cross-validation.ts';
 
-export const calibrateScriptVersion = 'scripts/calibrate.ts v1';
+export const calibrateScriptVersion = 'scripts/calibrate.ts v2';
 const repoRoot = path.resolve(import.meta.dirname, '..');
-const defaultRoot = path.resolve(repoRoot, '..', 'shared', 'data', 'faces');
+const dataRoot = path.resolve(repoRoot, '..', 'shared', 'data');
+const defaultRoots = [path.join(dataRoot, 'faces'), path.join(dataRoot, 'faces2')];
 export const descriptorCacheDir = path.join(repoRoot, '.facepay', 'cache');
-const maskedSubset = 'mfr2';
+/** Subsets whose pairs are also split by who wears a mask (each root's masks.csv labels them). */
+const maskedSubsets = ['mfr2', 'mask_positions'];
+/** faces2/README: these two may be the same woman (or sisters), so they never sit in different folds. */
+const linkedIdentities = [['faces2/selfie_61dc1b5f', 'faces2/selfie_61dc1b75']];
+/** Safety margins tried, in cosine units: 0 to 0.05 in steps of 0.0005. */
+const margins = Array.from({ length: 101 }, (_, index) => (index * 5) / 10_000);
+const cvSeed = 'facepay-calibration';
 /** face-api's documented default: a Euclidean distance below 0.6 is the same person. */
 const faceapiDefaultDistance = 0.6;
 
 interface Args {
-  root: string;
-  pairs: string;
-  masks: string;
+  roots: string[];
   out: string;
   targetFmr: number;
+  folds: number;
+  repeats: number;
   cache: boolean;
 }
 
 function parseCli(): Args {
   const { values } = parseArgs({
     options: {
-      root: { type: 'string', default: defaultRoot },
-      pairs: { type: 'string' },
-      masks: { type: 'string' },
+      root: { type: 'string', multiple: true },
       out: { type: 'string', default: path.join(repoRoot, 'models', 'thresholds.json') },
       'target-fmr': { type: 'string', default: '0.001' },
+      folds: { type: 'string', default: '5' },
+      repeats: { type: 'string', default: '4' },
       'no-cache': { type: 'boolean', default: false },
     },
   });
   const targetFmr = Number(values['target-fmr']);
   if (!(targetFmr > 0 && targetFmr < 1)) throw new Error('--target-fmr must be in (0, 1)');
-  return {
-    root: values.root,
-    pairs: values.pairs ?? path.join(values.root, 'pairs.csv'),
-    masks: values.masks ?? path.join(values.root, 'masks.csv'),
-    out: values.out,
-    targetFmr,
-    cache: !values['no-cache'],
-  };
+  const folds = Number(values.folds);
+  const repeats = Number(values.repeats);
+  if (!Number.isInteger(folds) || folds < 2 || folds > 20) throw new Error('--folds: 2..20');
+  if (!Number.isInteger(repeats) || repeats < 1 || repeats > 20)
+    throw new Error('--repeats: 1..20');
+  const roots = (values.root ?? defaultRoots).map((root) => path.resolve(root));
+  const names = roots.map((root) => path.basename(root));
+  if (new Set(names).size !== names.length)
+    throw new Error('each --root needs its own folder name');
+  return { roots, out: values.out, targetFmr, folds, repeats, cache: !values['no-cache'] };
+}
+
+interface LoadedPairs {
+  /** Common parent of the roots; every image path below is relative to it (`faces2/<identity>/<n>.jpg`). */
+  base: string;
+  pairs: LabelledPair[];
+  maskGroups: LabelledPair[];
+  sources: { name: string; pairsSha256: string; text: string }[];
+}
+
+async function loadPairs(roots: readonly string[]): Promise<LoadedPairs> {
+  const base = path.dirname(roots[0] ?? '.');
+  if (roots.some((root) => path.dirname(root) !== base)) {
+    throw new Error('every --root must be in the same parent folder');
+  }
+  const pairs: LabelledPair[] = [];
+  const maskGroups: LabelledPair[] = [];
+  const sources: LoadedPairs['sources'] = [];
+  for (const root of roots) {
+    const name = path.basename(root);
+    const text = await readFile(path.join(root, 'pairs.csv'), 'utf8');
+    const rootPairs = parsePairsCsv(text).map((pair) => ({
+      ...pair,
+      imgA: `${name}/${pair.imgA}`,
+      imgB: `${name}/${pair.imgB}`,
+    }));
+    pairs.push(...rootPairs);
+    sources.push({ name, pairsSha256: sha256Hex(text), text });
+    const masked = await readMasks(path.join(root, 'masks.csv'), name);
+    for (const subset of maskedSubsets) {
+      if (rootPairs.some((pair) => pair.subset === subset)) {
+        maskGroups.push(...maskSplitPairs(rootPairs, subset, masked));
+      }
+    }
+  }
+  return { base, pairs, maskGroups, sources };
+}
+
+async function readMasks(file: string, name: string): Promise<Map<string, boolean>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return new Map();
+  }
+  return new Map([...parseMasksCsv(text)].map(([image, masked]) => [`${name}/${image}`, masked]));
 }
 
 async function main(): Promise<void> {
   const args = parseCli();
-  const pairsText = await readFile(args.pairs, 'utf8');
-  const pairs = parsePairsCsv(pairsText);
+  const loaded = await loadPairs(args.roots);
+  const { pairs } = loaded;
   const images = pairImages(pairs);
   const pipeline = await productionPipeline();
   const started = performance.now();
   const acquired = await acquireImages({
-    root: args.root,
+    root: loaded.base,
     images,
     embed: pipeline.embed,
     pipelineKey: pipeline.pipelineKey,
@@ -105,22 +167,33 @@ async function main(): Promise<void> {
   process.stderr.write('\n');
   const seconds = (performance.now() - started) / 1000;
   console.log(
-    `${images.length} images, ${pairs.length} pairs; backend ${pipeline.engine.backend}; ` +
-      `${acquired.cacheHits} from cache; ${seconds.toFixed(1)} s`,
+    `${images.length} images, ${pairs.length} pairs from ${loaded.sources.map((s) => s.name).join(', ')}; ` +
+      `backend ${pipeline.engine.backend}; ${acquired.cacheHits} from cache; ${seconds.toFixed(1)} s`,
   );
   const descriptorOf = (image: string): Float32Array | null => {
     const entry = acquired.images.get(image)?.acquisition;
     return entry?.ok === true ? (entry.descriptors[0] ?? null) : null;
   };
-  const masked = parseMasksCsv(await readFile(args.masks, 'utf8'));
   const scores = scorePairs(pairs, descriptorOf);
-  const maskGroups = scorePairs(maskSplitPairs(pairs, maskedSubset, masked), descriptorOf);
+  const maskGroups = scorePairs(loaded.maskGroups, descriptorOf);
+  const crossValidation = crossValidate({
+    pairs: scoredPairs([...pairs, ...loaded.maskGroups], descriptorOf),
+    folds: args.folds,
+    repeats: args.repeats,
+    seed: cvSeed,
+    linked: linkedIdentities,
+    targetFmr: args.targetFmr,
+    fit: (train) => selectThreshold(train, args.targetFmr).threshold,
+    margins,
+  });
   const file = buildThresholdsFile({
     modelId: pipeline.engine.modelId,
     targetFmr: args.targetFmr,
     scores,
     extraGroups: maskGroups,
-    dataset: datasetHashes(pairsText, images, acquired.images, pairs.length),
+    dataset: datasetHashes(loaded, images, acquired.images),
+    crossValidation,
+    protocol: { folds: args.folds, repeats: args.repeats, seed: cvSeed },
     pipeline: {
       backend: pipeline.engine.backend,
       engineOptionsSha256: pipeline.optionsSha256,
@@ -129,6 +202,7 @@ async function main(): Promise<void> {
   });
   await mkdir(path.dirname(args.out), { recursive: true });
   await writeFile(args.out, serializeThresholdsFile(file));
+  printOutOfSample(file);
   printReport(file, scores, pairs, acquired.images);
   printMaskCurve(file, maskGroups);
   console.log(`\nwrote ${path.relative(process.cwd(), args.out)}`);
@@ -140,18 +214,59 @@ function progress(done: number, total: number): void {
 }
 
 function datasetHashes(
-  pairsText: string,
+  loaded: LoadedPairs,
   images: readonly string[],
   acquired: ReadonlyMap<string, AcquiredImage>,
-  pairs: number,
 ): ThresholdsFile['dataset'] {
   const lines = images.map((image) => `${acquired.get(image)?.sha256 ?? ''}  ${image}\n`);
   return {
-    pairsSha256: sha256Hex(pairsText),
+    pairsSha256: sha256Hex(loaded.sources.map((source) => source.text).join('')),
     imagesSha256: sha256Hex(lines.join('')),
     images: images.length,
-    pairs,
+    pairs: loaded.pairs.length,
+    sources: loaded.sources.map(({ name, pairsSha256 }) => ({ name, pairsSha256 })),
+    imageSha256Prefixes: [
+      ...new Set(images.map((image) => (acquired.get(image)?.sha256 ?? '').slice(0, 16))),
+    ].sort(),
   };
+}
+
+/** Out of sample first: the figures of people the threshold was not fitted on, with their fold spread. */
+function printOutOfSample(file: ThresholdsFile): void {
+  const cv = file.outOfSample;
+  console.log(
+    `\nOUT OF SAMPLE (${cv.folds}-fold identity-disjoint cross-validation x ${cv.repeats} repeats; ` +
+      `a fold's threshold is fitted on the other people + a margin chosen on them alone):`,
+  );
+  console.log(
+    `shipped threshold ${file.threshold} = fit on everyone ${cv.inSampleThreshold} + safety margin ` +
+      `${cv.safetyMargin}${cv.safetyMarginHeld ? '' : ' (NOT enough: some fold stayed above the target at the largest margin tried)'}`,
+  );
+  const rows: Cell[][] = Object.entries(cv.perCondition).map(([name, entry]) => [
+    name,
+    entry.genuinePairs,
+    entry.comparedImpostors,
+    `${percent(entry.fmr, 3)} (${entry.falseMatches})`,
+    `${percent(entry.fmrWorstFold, 2)} / ${percent(entry.fmrMedianFold, 2)} of ${entry.foldsWithImpostors}`,
+    `${entry.foldsOverTarget}`,
+    `${percent(entry.fnmr)} (${entry.falseNonMatches})`,
+    `${percent(entry.fnmrWorstFold)} / ${percent(entry.fnmrMedianFold)} of ${entry.foldsWithGenuine}`,
+  ]);
+  console.log(
+    formatTable(
+      [
+        'condition',
+        'genuine',
+        'impostors',
+        'FMR (pooled)',
+        'FMR worst / median fold',
+        'folds > target',
+        'FNMR (pooled)',
+        'FNMR worst / median fold',
+      ],
+      rows,
+    ),
+  );
 }
 
 function printReport(
@@ -161,11 +276,12 @@ function printReport(
   acquired: ReadonlyMap<string, AcquiredImage>,
 ): void {
   console.log(
-    `\nmodel ${file.modelId}; operating threshold ${file.threshold} (cosine similarity, ` +
-      `decided by ${file.decidedBy}); target FMR ${percent(file.targetFmr, 1)} on every subset\n`,
+    `\nIN SAMPLE (every person below also chose the threshold): model ${file.modelId}; operating ` +
+      `threshold ${file.threshold} (cosine similarity, fit decided by ${file.decidedBy}); target FMR ` +
+      `${percent(file.targetFmr, 1)} on every subset\n`,
   );
   console.log(formatTable(rateHeader, rateRows(file.perSubset)));
-  console.log(`\nmask split of ${maskedSubset} at the same threshold:`);
+  console.log(`\nmask split of ${maskedSubsets.join(', ')} at the same threshold:`);
   console.log(formatTable(rateHeader, rateRows(file.perGroup)));
   console.log('\nimages failed to acquire, by subset and reason:');
   console.log(failureSummary(pairs, acquired));
@@ -242,7 +358,7 @@ function failureSummary(
 /** Does a mask push strangers' scores up? FMR per mask group around the operating threshold. */
 function printMaskCurve(file: ThresholdsFile, groups: ScoreSet): void {
   const thresholds = [0.9, 0.91, 0.92, 0.93, 0.94, 0.95, file.threshold];
-  console.log(`\nFMR of ${maskedSubset} by mask group (false matches / impostor pairs compared):`);
+  console.log(`\nFMR by mask group (false matches / impostor pairs compared):`);
   const rows: Cell[][] = [...groups].map(([group, scores]) => [
     group,
     ...thresholds.map((threshold) => {

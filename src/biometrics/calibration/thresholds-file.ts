@@ -3,6 +3,8 @@
 
 import { z } from 'zod';
 import { assert } from '../../shared/assert.ts';
+import type { ConditionSummary, CrossValidationResult } from './cross-validation.ts';
+import { summarizeConditions } from './cross-validation.ts';
 import type { ScoreSet } from './scores.ts';
 import type { SubsetRates } from './thresholds.ts';
 import { errorTradeoff, ratesAt, selectThreshold } from './thresholds.ts';
@@ -20,7 +22,10 @@ export interface CalibrationInput {
   scores: ScoreSet;
   /** Further groups that must also hold the target (the mask split of the masked-face subset). */
   extraGroups: ScoreSet;
-  dataset: { pairsSha256: string; imagesSha256: string; images: number; pairs: number };
+  dataset: ThresholdsFile['dataset'];
+  /** The identity-disjoint cross-validation of the threshold procedure; its threshold is the one written. */
+  crossValidation: CrossValidationResult;
+  protocol: { folds: number; repeats: number; seed: string };
   /** What made the descriptors (engine options hash, backend); recorded, not interpreted. */
   pipeline: Record<string, string>;
   createdBy: string;
@@ -41,6 +46,23 @@ const subsetEntry = z.object({
   eer: rate,
 });
 
+const outOfSampleEntry = z.object({
+  genuinePairs: z.number().int().nonnegative(),
+  comparedImpostors: z.number().int().nonnegative(),
+  failedToAcquire: z.number().int().nonnegative(),
+  falseMatches: z.number().int().nonnegative(),
+  falseNonMatches: z.number().int().nonnegative(),
+  fmr: rate,
+  fnmr: rate,
+  fmrWorstFold: rate,
+  fmrMedianFold: rate,
+  fnmrWorstFold: rate,
+  fnmrMedianFold: rate,
+  foldsWithImpostors: z.number().int().nonnegative(),
+  foldsWithGenuine: z.number().int().nonnegative(),
+  foldsOverTarget: z.number().int().nonnegative(),
+});
+
 export const thresholdsFileSchema = z.object({
   modelId: z.string().min(1),
   metric: z.literal(calibrationMetric),
@@ -49,6 +71,17 @@ export const thresholdsFileSchema = z.object({
   targetFmr: z.number().min(0).max(1),
   decidedBy: z.string(),
   method: z.string(),
+  /** Figures of people the threshold was not fitted on: read these first. */
+  outOfSample: z.object({
+    protocol: z.string(),
+    folds: z.number().int().min(2),
+    repeats: z.number().int().min(1),
+    seed: z.string(),
+    inSampleThreshold: z.number().min(-1).max(1),
+    safetyMargin: z.number().min(0),
+    safetyMarginHeld: z.boolean(),
+    perCondition: z.record(z.string(), outOfSampleEntry),
+  }),
   perSubset: z.record(z.string(), subsetEntry),
   perGroup: z.record(z.string(), subsetEntry),
   curve: z.object({
@@ -60,6 +93,11 @@ export const thresholdsFileSchema = z.object({
     imagesSha256: z.string(),
     images: z.number().int(),
     pairs: z.number().int(),
+    /** Each pairs file calibrated on (name = its directory under the data root) and its sha256. */
+    sources: z.array(z.object({ name: z.string(), pairsSha256: z.string() })),
+    /** The first 16 hex digits of each calibration image's sha256, sorted: lets an evaluation tell
+     * which of its images chose the threshold (in sample) and which did not. */
+    imageSha256Prefixes: z.array(z.string().regex(/^[0-9a-f]{16}$/)),
   }),
   pipeline: z.record(z.string(), z.string()),
   createdBy: z.string(),
@@ -71,9 +109,19 @@ export type SubsetEntry = z.infer<typeof subsetEntry>;
 const method =
   'Each image embedded once by the production engine (detector, quality gate, alignment, descriptor); ' +
   'a pair whose image fails the gate is a failure to acquire (a non-match when genuine, not compared when an ' +
-  'impostor). Per subset, the lowest threshold on a 1e-4 grid with FMR <= targetFmr; the operating ' +
-  'threshold is the highest of these (over subsets and the extra groups: the mask split of mfr2), so every ' +
-  'one holds the target. Match when similarity >= threshold.';
+  'impostor). Fit: per subset, the lowest threshold on a 1e-4 grid with FMR <= targetFmr; the fitted ' +
+  'threshold is the highest of these (over subsets and the extra groups: the mask split of mfr2). The ' +
+  'operating threshold is the fit on all people plus a safety margin chosen by identity-disjoint ' +
+  'cross-validation: the smallest margin at which, in every fold, the threshold fitted on the other folds ' +
+  'keeps every subset of the held-out people within the target (see outOfSample). Match when similarity >= ' +
+  'threshold.';
+
+const outOfSampleProtocol =
+  'Identity-disjoint k-fold cross-validation, repeated with different seeds: people (not images) are dealt ' +
+  'to folds, stratified by subset; a test pair has both its people in the test fold; the threshold of a ' +
+  'fold is fitted on pairs whose people are both outside it, plus a margin chosen by an inner ' +
+  'cross-validation on the training folds only. Rates are summed over all test folds of all repeats; ' +
+  'worst and median are over the folds where the rate could be measured.';
 
 /** Six decimals: enough for rates over 20,000 pairs, short enough to read, stable across runs. */
 function round6(value: number | null): number | null {
@@ -84,8 +132,14 @@ export function buildThresholdsFile(input: CalibrationInput): ThresholdsFile {
   const constraints = new Map([...input.scores, ...input.extraGroups]);
   assert(constraints.size === input.scores.size + input.extraGroups.size, 'group names are unique');
   const choice = selectThreshold(constraints, input.targetFmr);
-  const perSubset = entriesAt(input.scores, choice.threshold, input.targetFmr);
-  const perGroup = entriesAt(input.extraGroups, choice.threshold, input.targetFmr);
+  const cv = input.crossValidation;
+  assert(
+    choice.threshold === cv.inSampleThreshold,
+    'the validated procedure is the one fitted here',
+  );
+  const threshold = cv.threshold;
+  const perSubset = entriesAt(input.scores, threshold, input.targetFmr);
+  const perGroup = entriesAt(input.extraGroups, threshold, input.targetFmr);
   const curvePerSubset: ThresholdsFile['curve']['perSubset'] = {};
   for (const [subset, scores] of input.scores) {
     const points = curveThresholds.map((threshold) => ratesAt(scores, threshold));
@@ -98,10 +152,18 @@ export function buildThresholdsFile(input: CalibrationInput): ThresholdsFile {
     modelId: input.modelId,
     metric: calibrationMetric,
     decision: 'match when cosine similarity >= threshold',
-    threshold: choice.threshold,
+    threshold,
     targetFmr: input.targetFmr,
     decidedBy: choice.decidedBy,
     method,
+    outOfSample: {
+      protocol: outOfSampleProtocol,
+      ...input.protocol,
+      inSampleThreshold: cv.inSampleThreshold,
+      safetyMargin: cv.margin.margin,
+      safetyMarginHeld: cv.margin.held,
+      perCondition: outOfSampleEntries(summarizeConditions(cv.outcomes, input.targetFmr)),
+    },
     perSubset,
     perGroup,
     curve: { thresholds: [...curveThresholds], perSubset: curvePerSubset },
@@ -131,10 +193,43 @@ function entriesAt(
   return entries;
 }
 
+function outOfSampleEntries(
+  summaries: ReadonlyMap<string, ConditionSummary>,
+): ThresholdsFile['outOfSample']['perCondition'] {
+  const entries: ThresholdsFile['outOfSample']['perCondition'] = {};
+  for (const [name, summary] of summaries) {
+    entries[name] = {
+      genuinePairs: summary.genuinePairs,
+      comparedImpostors: summary.comparedImpostors,
+      failedToAcquire: summary.failedToAcquire,
+      falseMatches: summary.falseMatches,
+      falseNonMatches: summary.falseNonMatches,
+      fmr: round6(summary.fmr),
+      fnmr: round6(summary.fnmr),
+      fmrWorstFold: round6(summary.fmrSpread.worst),
+      fmrMedianFold: round6(summary.fmrSpread.median),
+      fnmrWorstFold: round6(summary.fnmrSpread.worst),
+      fnmrMedianFold: round6(summary.fnmrSpread.median),
+      foldsWithImpostors: summary.fmrSpread.folds,
+      foldsWithGenuine: summary.fnmrSpread.folds,
+      foldsOverTarget: summary.foldsOverTarget,
+    };
+  }
+  return entries;
+}
+
 function roundRates(
   rates: SubsetRates,
 ): Omit<SubsetEntry, 'ownThreshold' | 'fnmrAtOwnThreshold' | 'eer'> {
-  return { ...rates, fmr: round6(rates.fmr), fnmr: round6(rates.fnmr) };
+  return {
+    genuinePairs: rates.genuinePairs,
+    impostorPairs: rates.impostorPairs,
+    failedToAcquire: rates.failedToAcquire,
+    falseMatches: rates.falseMatches,
+    falseNonMatches: rates.falseNonMatches,
+    fmr: round6(rates.fmr),
+    fnmr: round6(rates.fnmr),
+  };
 }
 
 function sortedRecord(record: Record<string, string>): Record<string, string> {

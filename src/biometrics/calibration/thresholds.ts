@@ -12,6 +12,8 @@ export interface SubsetRates {
   genuinePairs: number;
   impostorPairs: number;
   failedToAcquire: number;
+  /** Impostor pairs whose two images were acquired: the FMR's denominator. */
+  comparedImpostors: number;
   falseMatches: number;
   falseNonMatches: number;
   /** False matches / impostor pairs that were compared; null when none was (no impostor pairs). */
@@ -31,6 +33,7 @@ export function ratesAt(scores: SubsetScores, threshold: number): SubsetRates {
     genuinePairs: scores.genuinePairs,
     impostorPairs: scores.impostorPairs,
     failedToAcquire: scores.failedToAcquire,
+    comparedImpostors: scores.impostor.length,
     falseMatches,
     falseNonMatches,
     fmr: scores.impostor.length === 0 ? null : falseMatches / scores.impostor.length,

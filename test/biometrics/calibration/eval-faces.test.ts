@@ -29,6 +29,7 @@ const pairsCsv = [
   'nuaa_client_0001/2.jpg,wall_0001/1.jpg,1,nuaa',
   'orl_s01/1.jpg,orl_s01/2.jpg,1,orl',
   'orl_s01/1.jpg,orl_s02/1.jpg,0,orl',
+  'mirror_0001/1.jpg,mirror_0001/2.jpg,1,mirror',
 ].join('\n');
 
 interface ChildFailure {
@@ -54,6 +55,14 @@ describe('eval-faces CLI', () => {
       .blur(1)
       .jpeg()
       .toFile(path.join(root, 'wall_0001/1.jpg'));
+    // Mirror images: the same person, but images no calibration ever saw (their sha256 differ).
+    await mkdir(path.join(root, 'mirror_0001'));
+    for (const n of [1, 2]) {
+      await sharp(path.join(facesDir, `nuaa_client_0001/${n}.jpg`))
+        .flop()
+        .jpeg()
+        .toFile(path.join(root, `mirror_0001/${n}.jpg`));
+    }
     pairs = path.join(dir, 'pairs.csv');
     await writeFile(pairs, `${pairsCsv}\n`);
   });
@@ -72,12 +81,29 @@ describe('eval-faces CLI', () => {
       threshold: number;
       modelId: string;
     };
-    expect(Object.keys(report).sort()).toEqual(['backend', 'modelId', 'subsets', 'threshold']);
+    expect(Object.keys(report).sort()).toEqual([
+      'backend',
+      'modelId',
+      'outOfSample',
+      'sample',
+      'subsets',
+      'threshold',
+    ]);
+    // These photos are calibration images: their rates are in sample, and the calibration's
+    // cross-validated figures for the same subsets come with them.
+    expect(report['sample']).toEqual({
+      mirror: 'out-of-sample',
+      nuaa: 'in-sample',
+      orl: 'in-sample',
+    });
+    const outOfSample = report['outOfSample'] as Record<string, { fmr: number | null }>;
+    expect(Object.keys(outOfSample).sort()).toEqual(['nuaa', 'orl']);
+    expect(stdout.indexOf('OUT OF SAMPLE')).toBeLessThan(stdout.indexOf('MEASURED HERE'));
     expect(report['modelId']).toBe(calibrated.modelId);
     expect(report['backend']).toBe('wasm');
     expect(report['threshold']).toBe(calibrated.threshold);
     const subsets = report['subsets'] as Record<string, Record<string, number | null>>;
-    expect(Object.keys(subsets).sort()).toEqual(['nuaa', 'orl']);
+    expect(Object.keys(subsets).sort()).toEqual(['mirror', 'nuaa', 'orl']);
     for (const entry of Object.values(subsets)) {
       expect(Object.keys(entry).sort()).toEqual(
         ['failedToAcquire', 'fmr', 'fnmr', 'genuinePairs', 'impostorPairs'].sort(),

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { maskSplitPairs, parseMasksCsv } from '../../../src/biometrics/calibration/masks.ts';
 import { PairsFileError, parsePairsCsv } from '../../../src/biometrics/calibration/pairs.ts';
+import { withMargin } from '../../../src/biometrics/calibration/cross-validation.ts';
 import type { ScoreSet, SubsetScores } from '../../../src/biometrics/calibration/scores.ts';
 import { scorePairs } from '../../../src/biometrics/calibration/scores.ts';
 import type { CalibrationInput } from '../../../src/biometrics/calibration/thresholds-file.ts';
@@ -50,13 +51,29 @@ function syntheticScores(order: 'forward' | 'reversed' = 'forward'): Map<string,
   ]);
 }
 
-function input(scores: ScoreSet): CalibrationInput {
+/** A record input whose cross-validation chose `margin` on top of the fit of `scores` and `extraGroups`. */
+function input(scores: ScoreSet, extraGroups: ScoreSet = new Map(), margin = 0): CalibrationInput {
+  const fitted = selectThreshold(new Map([...scores, ...extraGroups]), 0.001).threshold;
   return {
     modelId: 'test-model',
     targetFmr: 0.001,
     scores,
-    extraGroups: new Map(),
-    dataset: { pairsSha256: 'p', imagesSha256: 'i', images: 3, pairs: 9 },
+    extraGroups,
+    dataset: {
+      pairsSha256: 'p',
+      imagesSha256: 'i',
+      images: 3,
+      pairs: 9,
+      sources: [{ name: 'faces', pairsSha256: 'p' }],
+      imageSha256Prefixes: ['0123456789abcdef'],
+    },
+    crossValidation: {
+      outcomes: [],
+      inSampleThreshold: fitted,
+      margin: { margin, held: true },
+      threshold: withMargin(fitted, margin),
+    },
+    protocol: { folds: 5, repeats: 1, seed: 'test' },
     pipeline: { backend: 'wasm' },
     createdBy: 'test',
   };
@@ -87,6 +104,7 @@ describe('threshold selection', () => {
       genuinePairs: 4,
       impostorPairs: 5,
       failedToAcquire: 5,
+      comparedImpostors: 2,
       falseMatches: 0,
       falseNonMatches: 3,
       fmr: 0,
@@ -146,10 +164,18 @@ describe('calibration record', () => {
 
   it('lets an extra group (a mask split) raise the threshold', () => {
     const groups = new Map([['mfr2/masked-masked', subset([0.9995], [0.9992])]]);
-    const file = buildThresholdsFile({ ...input(syntheticScores()), extraGroups: groups });
+    const file = buildThresholdsFile(input(syntheticScores(), groups));
     expect(file.threshold).toBe(0.9993);
     expect(file.decidedBy).toBe('mfr2/masked-masked');
     expect(file.perGroup['mfr2/masked-masked']?.fmr).toBe(0);
+  });
+
+  it('ships the fit plus the safety margin the cross-validation chose, and records both', () => {
+    const file = buildThresholdsFile(input(syntheticScores(), new Map(), 0.0012));
+    expect(file.threshold).toBe(0.9993);
+    expect(file.outOfSample).toMatchObject({ inSampleThreshold: 0.9981, safetyMargin: 0.0012 });
+    // In-sample rates are reported at the shipped threshold: the margin rejects the 0.9985 and 0.999 pairs.
+    expect(file.perSubset['hard']).toMatchObject({ falseMatches: 0, falseNonMatches: 5 });
   });
 
   it('refuses a malformed record', () => {

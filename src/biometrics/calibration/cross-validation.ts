@@ -1,0 +1,352 @@
+// Identity-disjoint k-fold cross-validation of the threshold choice: every rate it reports comes from people
+// whose images played no part in choosing the threshold they are scored at (DESIGN.md, last section).
+//
+// Folds are made of people, not images or pairs: a test pair has BOTH its people in the test fold, and the
+// threshold of that fold is fitted on pairs whose people are both outside it. The safety margin added to the
+// fitted threshold is itself chosen by an inner cross-validation on the training folds only (nested), so the
+// out-of-sample figures are not flattered by the margin's choice.
+
+import { assert } from '../../shared/assert.ts';
+import type { LabelledPair } from './pairs.ts';
+import type { ScoreSet, SubsetScores } from './scores.ts';
+import { cosineSimilarity, emptySubsetScores } from './scores.ts';
+import type { SubsetRates } from './thresholds.ts';
+import { ratesAt, thresholdStep } from './thresholds.ts';
+
+/** One compared (or failed) pair, labelled with its condition (subset or mask group) and its two people. */
+export interface ScoredPair {
+  readonly condition: string;
+  readonly identityA: string;
+  readonly identityB: string;
+  readonly genuine: boolean;
+  /** Cosine similarity; null when either image failed to acquire. */
+  readonly score: number | null;
+}
+
+/** The person of an image path: its directory (`faces2/selfie_61dc1abd/3.jpg` -> `faces2/selfie_61dc1abd`). */
+export function identityOf(image: string): string {
+  const slash = image.lastIndexOf('/');
+  assert(slash > 0, 'an image path names its identity directory');
+  return image.slice(0, slash);
+}
+
+export function scoredPairs(
+  pairs: readonly LabelledPair[],
+  descriptorOf: (image: string) => Float32Array | null,
+): ScoredPair[] {
+  return pairs.map((pair) => {
+    const a = descriptorOf(pair.imgA);
+    const b = descriptorOf(pair.imgB);
+    return {
+      condition: pair.subset,
+      identityA: identityOf(pair.imgA),
+      identityB: identityOf(pair.imgB),
+      genuine: pair.genuine,
+      score: a === null || b === null ? null : cosineSimilarity(a, b),
+    };
+  });
+}
+
+export function scoreSetOf(pairs: Iterable<ScoredPair>): ScoreSet {
+  const byCondition = new Map<string, SubsetScores>();
+  for (const pair of pairs) {
+    let scores = byCondition.get(pair.condition);
+    if (scores === undefined) {
+      scores = emptySubsetScores();
+      byCondition.set(pair.condition, scores);
+    }
+    if (pair.genuine) scores.genuinePairs += 1;
+    else scores.impostorPairs += 1;
+    if (pair.score === null) {
+      scores.failedToAcquire += 1;
+      if (pair.genuine) scores.genuineFailedToAcquire += 1;
+    } else if (pair.genuine) scores.genuine.push(pair.score);
+    else scores.impostor.push(pair.score);
+  }
+  return new Map([...byCondition].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** Person -> fold, for one repeat. */
+export type FoldPlan = ReadonlyMap<string, number>;
+
+export interface FoldPlanOptions {
+  readonly pairs: readonly ScoredPair[];
+  readonly folds: number;
+  readonly seed: string;
+  /** People who may be one person (the data says so): always kept in the same fold. */
+  readonly linked: readonly (readonly string[])[];
+}
+
+/**
+ * Assigns people to folds, stratified by condition so every fold gets people of every subset: within a
+ * condition the people are ordered by a seeded hash and dealt round-robin, continuing where the previous
+ * condition stopped so fold sizes stay even. Deterministic for a seed.
+ */
+export function planFolds(options: FoldPlanOptions): FoldPlan {
+  assert(Number.isInteger(options.folds) && options.folds >= 2, 'at least two folds');
+  const homeCondition = new Map<string, string>();
+  for (const pair of options.pairs) {
+    for (const identity of [pair.identityA, pair.identityB]) {
+      const home = homeCondition.get(identity);
+      if (home === undefined || pair.condition < home) homeCondition.set(identity, pair.condition);
+    }
+  }
+  const groupOf = linkedGroups(options.linked, homeCondition);
+  const groupsByCondition = new Map<string, Set<string>>();
+  for (const [identity, condition] of homeCondition) {
+    const group = groupOf.get(identity) ?? identity;
+    const groups = groupsByCondition.get(condition) ?? new Set<string>();
+    groupsByCondition.set(condition, groups);
+    if (![...groupsByCondition.values()].some((other) => other !== groups && other.has(group))) {
+      groups.add(group);
+    }
+  }
+  const foldOfGroup = new Map<string, number>();
+  let dealt = 0;
+  for (const condition of [...groupsByCondition.keys()].sort()) {
+    const groups = [...(groupsByCondition.get(condition) ?? [])].sort(
+      (a, b) => seededHash(options.seed, a) - seededHash(options.seed, b) || (a < b ? -1 : 1),
+    );
+    for (const group of groups) {
+      foldOfGroup.set(group, dealt % options.folds);
+      dealt += 1;
+    }
+  }
+  const plan = new Map<string, number>();
+  for (const identity of homeCondition.keys()) {
+    const fold = foldOfGroup.get(groupOf.get(identity) ?? identity);
+    assert(fold !== undefined, 'every person is in a fold');
+    plan.set(identity, fold);
+  }
+  return plan;
+}
+
+function linkedGroups(
+  linked: readonly (readonly string[])[],
+  present: ReadonlyMap<string, string>,
+): Map<string, string> {
+  const groupOf = new Map<string, string>();
+  for (const group of linked) {
+    const members = group.filter((identity) => present.has(identity)).sort();
+    const name = members[0];
+    if (name === undefined) continue;
+    for (const identity of members) {
+      assert(!groupOf.has(identity), 'a person is linked in one group only');
+      groupOf.set(identity, name);
+    }
+  }
+  return groupOf;
+}
+
+/** FNV-1a of seed and name: a stable shuffle key, no crypto needed. */
+function seededHash(seed: string, name: string): number {
+  let hash = 0x811c9dc5;
+  for (const char of `${seed}\u0000${name}`) {
+    hash ^= char.codePointAt(0) ?? 0;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
+/** The pairs whose two people are both in `folds`. */
+export function pairsWithin(
+  pairs: readonly ScoredPair[],
+  plan: FoldPlan,
+  folds: ReadonlySet<number>,
+): ScoredPair[] {
+  return pairs.filter((pair) => {
+    const a = plan.get(pair.identityA);
+    const b = plan.get(pair.identityB);
+    assert(a !== undefined && b !== undefined, 'every scored person has a fold');
+    return folds.has(a) && folds.has(b);
+  });
+}
+
+/** A condition holds the target when its false matches are within floor(target x compared impostors). */
+export function holdsTarget(scores: ScoreSet, threshold: number, targetFmr: number): boolean {
+  for (const subset of scores.values()) {
+    const { falseMatches } = ratesAt(subset, threshold);
+    if (falseMatches > Math.floor(targetFmr * subset.impostor.length + 1e-9)) return false;
+  }
+  return true;
+}
+
+/** Fitted threshold plus margin, on the threshold grid and never above 1 (a cosine similarity). */
+export function withMargin(threshold: number, margin: number): number {
+  const scale = Math.round(1 / thresholdStep);
+  return Math.min(1, Math.round((threshold + margin) * scale) / scale);
+}
+
+export interface CrossValidationOptions {
+  readonly pairs: readonly ScoredPair[];
+  readonly folds: number;
+  /** Independent fold plans (different seeds); more repeats put more pairs of people into test folds. */
+  readonly repeats: number;
+  readonly seed: string;
+  readonly linked: readonly (readonly string[])[];
+  readonly targetFmr: number;
+  /** The threshold procedure being validated: training scores in, threshold out. */
+  readonly fit: (train: ScoreSet) => number;
+  /** Safety margins tried in order (ascending); the first that holds every inner fold is used. */
+  readonly margins: readonly number[];
+}
+
+export interface FoldOutcome {
+  readonly repeat: number;
+  readonly fold: number;
+  /** Fitted on the training people, plus the margin the inner folds chose. */
+  readonly threshold: number;
+  readonly margin: number;
+  /** People in the test fold. */
+  readonly people: number;
+  readonly rates: ReadonlyMap<string, SubsetRates>;
+}
+
+export interface MarginChoice {
+  readonly margin: number;
+  /** False when even the largest margin left some inner fold above the target. */
+  readonly held: boolean;
+}
+
+export interface CrossValidationResult {
+  readonly outcomes: readonly FoldOutcome[];
+  /** Fitted on everyone, without margin: the in-sample threshold. */
+  readonly inSampleThreshold: number;
+  /** The margin chosen by cross-validation over all people, and the threshold it gives. */
+  readonly margin: MarginChoice;
+  readonly threshold: number;
+}
+
+export function crossValidate(options: CrossValidationOptions): CrossValidationResult {
+  assert(options.margins.length > 0, 'at least one margin to try');
+  assert(Number.isInteger(options.repeats) && options.repeats >= 1, 'at least one repeat');
+  const allFolds = new Set(Array.from({ length: options.folds }, (_, fold) => fold));
+  const plans = Array.from({ length: options.repeats }, (_, repeat) =>
+    planFolds({ ...options, seed: `${options.seed}/${repeat}` }),
+  );
+  const outcomes: FoldOutcome[] = [];
+  for (const [repeat, plan] of plans.entries()) {
+    for (const fold of allFolds) {
+      const trainFolds = new Set([...allFolds].filter((other) => other !== fold));
+      const margin = chooseMargin(options, [plan], trainFolds);
+      const train = scoreSetOf(pairsWithin(options.pairs, plan, trainFolds));
+      const threshold = withMargin(options.fit(train), margin.margin);
+      const test = scoreSetOf(pairsWithin(options.pairs, plan, new Set([fold])));
+      const rates = new Map([...test].map(([name, scores]) => [name, ratesAt(scores, threshold)]));
+      const people = [...plan.values()].filter((value) => value === fold).length;
+      outcomes.push({ repeat, fold, threshold, margin: margin.margin, people, rates });
+    }
+  }
+  const inSampleThreshold = options.fit(scoreSetOf(options.pairs));
+  const margin = chooseMargin(options, plans, allFolds);
+  return {
+    outcomes,
+    inSampleThreshold,
+    margin,
+    threshold: withMargin(inSampleThreshold, margin.margin),
+  };
+}
+
+/**
+ * The smallest margin at which, for every plan and every fold g among `folds`, the threshold fitted on the
+ * other folds of `folds` plus the margin keeps every condition of fold g within the target.
+ */
+function chooseMargin(
+  options: CrossValidationOptions,
+  plans: readonly FoldPlan[],
+  folds: ReadonlySet<number>,
+): MarginChoice {
+  const checks: { fitted: number; test: ScoreSet }[] = [];
+  for (const plan of plans) {
+    for (const fold of folds) {
+      const others = new Set([...folds].filter((other) => other !== fold));
+      const fitted = options.fit(scoreSetOf(pairsWithin(options.pairs, plan, others)));
+      checks.push({ fitted, test: scoreSetOf(pairsWithin(options.pairs, plan, new Set([fold]))) });
+    }
+  }
+  for (const margin of options.margins) {
+    const everywhere = checks.every((check) =>
+      holdsTarget(check.test, withMargin(check.fitted, margin), options.targetFmr),
+    );
+    if (everywhere) return { margin, held: true };
+  }
+  const largest = options.margins.at(-1);
+  assert(largest !== undefined, 'margins are not empty');
+  return { margin: largest, held: false };
+}
+
+export interface FoldSpread {
+  /** Folds in which the rate could be measured (compared impostors for FMR, genuine pairs for FNMR). */
+  readonly folds: number;
+  readonly worst: number | null;
+  readonly median: number | null;
+}
+
+export interface ConditionSummary {
+  /** Counts summed over every test fold (every repeat): each pair is scored once per repeat. */
+  readonly genuinePairs: number;
+  readonly impostorPairs: number;
+  readonly comparedImpostors: number;
+  readonly failedToAcquire: number;
+  readonly falseMatches: number;
+  readonly falseNonMatches: number;
+  readonly fmr: number | null;
+  readonly fnmr: number | null;
+  readonly fmrSpread: FoldSpread;
+  readonly fnmrSpread: FoldSpread;
+  /** Test folds where false matches exceeded floor(target x compared impostors). */
+  readonly foldsOverTarget: number;
+}
+
+export function summarizeConditions(
+  outcomes: readonly FoldOutcome[],
+  targetFmr: number,
+): Map<string, ConditionSummary> {
+  const names = [...new Set(outcomes.flatMap((outcome) => [...outcome.rates.keys()]))].sort();
+  return new Map(
+    names.map((name) => {
+      const rates = outcomes.flatMap((outcome) => {
+        const found = outcome.rates.get(name);
+        return found === undefined ? [] : [found];
+      });
+      return [name, summarize(rates, targetFmr)];
+    }),
+  );
+}
+
+function summarize(rates: readonly SubsetRates[], targetFmr: number): ConditionSummary {
+  const sum = (pick: (rate: SubsetRates) => number): number =>
+    rates.reduce((total, rate) => total + pick(rate), 0);
+  const impostorsCompared = sum((rate) => rate.comparedImpostors);
+  const falseMatches = sum((rate) => rate.falseMatches);
+  const falseNonMatches = sum((rate) => rate.falseNonMatches);
+  const genuinePairs = sum((rate) => rate.genuinePairs);
+  const fmrs = rates.flatMap((rate) => (rate.fmr === null ? [] : [rate.fmr]));
+  const fnmrs = rates.flatMap((rate) => (rate.fnmr === null ? [] : [rate.fnmr]));
+  return {
+    genuinePairs,
+    impostorPairs: sum((rate) => rate.impostorPairs),
+    comparedImpostors: impostorsCompared,
+    failedToAcquire: sum((rate) => rate.failedToAcquire),
+    falseMatches,
+    falseNonMatches,
+    fmr: impostorsCompared === 0 ? null : falseMatches / impostorsCompared,
+    fnmr: genuinePairs === 0 ? null : falseNonMatches / genuinePairs,
+    fmrSpread: spread(fmrs),
+    fnmrSpread: spread(fnmrs),
+    foldsOverTarget: rates.filter(
+      (rate) => rate.falseMatches > Math.floor(targetFmr * rate.comparedImpostors + 1e-9),
+    ).length,
+  };
+}
+
+function spread(values: readonly number[]): FoldSpread {
+  if (values.length === 0) return { folds: 0, worst: null, median: null };
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const median =
+    sorted.length % 2 === 1
+      ? (sorted[middle] ?? 0)
+      : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+  return { folds: values.length, worst: sorted.at(-1) ?? null, median };
+}
