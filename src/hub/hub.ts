@@ -83,6 +83,7 @@ async function openIdentity(
   if (!keys.ok) throw new Error(`hub keys: ${keys.error.message}`);
   return IdentityService.open({
     reader: store.reader,
+    writer: store,
     keys: keys.value,
     calibration: loadCalibration(file),
     clock,

@@ -45,6 +45,12 @@ export interface OpenedEnvelope {
   readonly keyId: string | null;
 }
 
+/**
+ * Who refuses a replayed envelope: a ReplayGuard in memory (one process that never restarts), or the
+ * caller, which gets the nonce back and must record it durably before acting (the hub, in its database).
+ */
+export type ReplayCheck = ReplayGuard | 'caller_records_nonce';
+
 /** Remembers nonces for exactly as long as their probe could still pass the freshness check. */
 export class ReplayGuard {
   readonly retentionMs: number;
@@ -126,12 +132,13 @@ export function sealForHub(options: {
 
 /**
  * Opens an envelope at the hub: authentic and addressed to this hub, of the expected kind and label,
- * no older than probeAgeMsMax, no further ahead than probeFutureSkewMsMax, and never seen before.
+ * no older than probeAgeMsMax, no further ahead than probeFutureSkewMsMax, and never seen before
+ * (by the guard; with 'caller_records_nonce' the caller checks the returned nonce).
  */
 export function openFromKiosk(options: {
   sealed: Uint8Array;
   hubKeyPair: HubBoxKeyPair;
-  replayGuard: ReplayGuard;
+  replayGuard: ReplayCheck;
   nowMs: number;
   kind: EnvelopeKind;
   label: string;
@@ -157,6 +164,7 @@ export function openFromKiosk(options: {
     sodium.memzero(parsed.value.payload);
     return fail('probe_stale', 'sealed envelope is outside the freshness window');
   }
+  if (options.replayGuard === 'caller_records_nonce') return parsed;
   const admission = options.replayGuard.admit(nonce, nowMs);
   if (admission !== 'admitted') {
     sodium.memzero(parsed.value.payload);
@@ -239,12 +247,17 @@ export function sealProbe(options: {
 export function openProbe(options: {
   sealed: Uint8Array;
   hubKeyPair: HubBoxKeyPair;
-  replayGuard: ReplayGuard;
+  replayGuard: ReplayCheck;
   nowMs: number;
   modelId: string;
   dimension: number;
 }): Result<
-  { template: Float32Array; timestampMs: number; transformKeyId: string | null },
+  {
+    template: Float32Array;
+    timestampMs: number;
+    transformKeyId: string | null;
+    nonce: Uint8Array;
+  },
   EnvelopeErrorCode
 > {
   const { dimension } = options;
@@ -254,14 +267,14 @@ export function openProbe(options: {
   );
   const opened = openFromKiosk({ ...options, kind: 'probe', label: options.modelId });
   if (!opened.ok) return opened;
-  const { payload, timestampMs, keyId } = opened.value;
+  const { payload, timestampMs, keyId, nonce } = opened.value;
   if (payload.length !== dimension * 4 || !allFinite(payload)) {
     sodium.memzero(payload);
     return fail('probe_invalid', 'probe template has the wrong size or values');
   }
   const template = decodeTemplate(payload);
   sodium.memzero(payload);
-  return ok({ template, timestampMs, transformKeyId: keyId });
+  return ok({ template, timestampMs, transformKeyId: keyId, nonce });
 }
 
 /**
@@ -292,13 +305,14 @@ export function sealPin(options: {
 export function openPin(options: {
   sealed: Uint8Array;
   hubKeyPair: HubBoxKeyPair;
-  replayGuard: ReplayGuard;
+  replayGuard: ReplayCheck;
   nowMs: number;
   purpose: string;
-}): Result<{ pin: Uint8Array; timestampMs: number }, EnvelopeErrorCode> {
+}): Result<{ pin: Uint8Array; timestampMs: number; nonce: Uint8Array }, EnvelopeErrorCode> {
   const opened = openFromKiosk({ ...options, kind: 'pin', label: options.purpose });
   if (!opened.ok) return opened;
-  return ok({ pin: opened.value.payload, timestampMs: opened.value.timestampMs });
+  const { payload, timestampMs, nonce } = opened.value;
+  return ok({ pin: payload, timestampMs, nonce });
 }
 
 function allFinite(bytes: Uint8Array): boolean {

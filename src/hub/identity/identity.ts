@@ -18,7 +18,7 @@ import {
 import type { Yen } from '../../shared/money.ts';
 import type { CreatePersonRequest, IdentifyRequest } from '../../shared/hub-api.ts';
 import { Gallery } from '../../biometrics/match/gallery.ts';
-import { ReplayGuard, openPin, openProbe } from '../../biometrics/protect/probe-seal.ts';
+import { openPin, openProbe } from '../../biometrics/protect/probe-seal.ts';
 import type { HubKeys } from '../../biometrics/protect/key-files.node.ts';
 import { openTemplate, sealTemplate } from '../../biometrics/protect/template-seal.ts';
 import { checkPinPolicy } from '../../biometrics/protect/pin.ts';
@@ -27,7 +27,7 @@ import { transformKeyId } from '../../biometrics/protect/cancelable-transform.ts
 import { sealTransformKey } from '../../biometrics/protect/transform-key-provision.ts';
 import { sodium } from '../../biometrics/protect/sodium.ts';
 import type { EnvelopeErrorCode } from '../../biometrics/protect/probe-seal.ts';
-import type { StoreReader, IdentityReader, StoreTx } from '../storage/port.ts';
+import type { HubStore, StoreReader, IdentityReader, StoreTx } from '../storage/port.ts';
 import type { ClientRecord } from '../storage/records.ts';
 import type { PersonRecord } from '../storage/identity-records.ts';
 import type { KioskRecord } from '../storage/kiosk-records.ts';
@@ -39,6 +39,7 @@ import type { AgeVerifier, PaymentAuthorizations } from '../ledger/ledger.ts';
 import { faceAloneSuffices, type IdentityCalibration } from './calibration.ts';
 import { rekeyTemplates } from './rekey.ts';
 import { requireKioskAttestation } from './kiosk-auth.ts';
+import { spendNonce, spendNonceNow } from './replay-nonces.ts';
 import { ageYears, isChild, maskDisplayName } from './people.ts';
 import { categoryMinimumAgeYears } from '../../shared/categories.ts';
 
@@ -75,7 +76,6 @@ function envelopeRefusal(code: EnvelopeErrorCode, message: string): never {
 
 export class IdentityService implements PaymentAuthorizations, AgeVerifier {
   readonly gallery: Gallery;
-  private readonly replayGuard = new ReplayGuard();
   private readonly pins = new PinWorkerPool();
   private readonly identifications = new Map<string, Identification>();
   /** Wrong-PIN counts of member numbers nobody holds, kept like a person's (see pinOnlyUnknown). */
@@ -88,6 +88,8 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     readonly calibration: IdentityCalibration,
     private readonly clock: Clock,
     private readonly options: IdentityOptions,
+    /** Spends PIN envelopes' nonces before Argon2id, outside the request's transaction. */
+    private readonly writer: Pick<HubStore, 'write'>,
   ) {
     this.gallery = new Gallery({ dimension: calibration.dimension });
     this.transformKey = keys.transformKey;
@@ -97,6 +99,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
   /** Opens every stored template of the calibrated model into the in-memory gallery. */
   static async open(options: {
     reader: StoreReader & IdentityReader;
+    writer: Pick<HubStore, 'write'>;
     keys: HubKeys;
     calibration: IdentityCalibration;
     clock: Clock;
@@ -108,6 +111,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       options.calibration,
       options.clock,
       options.identity,
+      options.writer,
     );
     try {
       await service.loadGallery(options.reader);
@@ -216,11 +220,12 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     const opened = openPin({
       sealed: fromBase64(sealedPin),
       hubKeyPair: this.keys.hubBox,
-      replayGuard: this.replayGuard,
+      replayGuard: 'caller_records_nonce',
       nowMs: this.clock.now(),
       purpose: 'enrol',
     });
     if (!opened.ok) envelopeRefusal(opened.error.code, opened.error.message);
+    await this.spendPinNonce(opened.value);
     const pin = Buffer.from(opened.value.pin).toString('utf8');
     const child = isChild(context.dateOfBirth, this.clock.now());
     const policy = checkPinPolicy(pin, { child, dateOfBirth: context.dateOfBirth });
@@ -307,8 +312,11 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     if (existing + sealedTemplates.length > templatesPerPersonMax) {
       refuse('invalid_request', `a person has at most ${templatesPerPersonMax} templates`);
     }
-    const templates = sealedTemplates.map((sealed) => this.openProbeOrRefuse(sealed, modelId));
+    const templates: Float32Array[] = [];
     try {
+      for (const sealed of sealedTemplates) {
+        templates.push(await this.openProbeOrRefuse(tx, sealed, modelId));
+      }
       this.refuseDuplicateOrMismatch(personId, templates, existing);
       const at = this.clock.now();
       const templateIds: string[] = [];
@@ -400,7 +408,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     if (request.modelId !== this.calibration.modelId)
       refuse('model_not_calibrated', `no calibrated threshold for model ${request.modelId}`);
     const kiosk = await requireKioskAttestation(tx, caller, request);
-    const probe = this.openProbeOrRefuse(request.sealedProbe, request.modelId, {
+    const probe = await this.openProbeOrRefuse(tx, request.sealedProbe, request.modelId, {
       keyIdRequired: kiosk !== null,
     });
     let found;
@@ -471,11 +479,12 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     const opened = openPin({
       sealed: fromBase64(options.sealedPin),
       hubKeyPair: this.keys.hubBox,
-      replayGuard: this.replayGuard,
+      replayGuard: 'caller_records_nonce',
       nowMs: this.clock.now(),
       purpose: options.purpose,
     });
     if (!opened.ok) envelopeRefusal(opened.error.code, opened.error.message);
+    await this.spendPinNonce(opened.value);
     if (!isPinShaped(opened.value.pin)) {
       // Cheap and before Argon2id: no PIN has this shape, so it is refused and counts as no try.
       sodium.memzero(opened.value.pin);
@@ -700,21 +709,29 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
    * Opens a sealed probe or template. One that names a transform key other than the current one is
    * refused as outdated (the kiosk re-provisions); a registered kiosk's probe must name its key.
    */
-  private openProbeOrRefuse(
+  private async openProbeOrRefuse(
+    tx: StoreTx,
     sealed: string,
     modelId: string,
     options: { keyIdRequired: boolean } = { keyIdRequired: false },
-  ): Float32Array {
+  ): Promise<Float32Array> {
+    const nowMs = this.clock.now();
     const opened = openProbe({
       sealed: fromBase64(sealed),
       hubKeyPair: this.keys.hubBox,
-      replayGuard: this.replayGuard,
-      nowMs: this.clock.now(),
+      replayGuard: 'caller_records_nonce',
+      nowMs,
       modelId,
       dimension: this.calibration.dimension,
     });
     if (!opened.ok) envelopeRefusal(opened.error.code, opened.error.message);
-    const { template, transformKeyId: probeKeyId } = opened.value;
+    const { template, transformKeyId: probeKeyId, nonce } = opened.value;
+    try {
+      await spendNonce(tx, { purpose: 'envelope', nonce, nowMs });
+    } catch (error) {
+      template.fill(0);
+      throw error;
+    }
     if (probeKeyId === null && options.keyIdRequired) {
       template.fill(0);
       refuse('probe_invalid', "a registered kiosk's probe names its transform key id");
@@ -733,6 +750,20 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       refuse('probe_invalid', 'a protected template is a unit vector');
     }
     return template;
+  }
+
+  /** Spends a sealed PIN's nonce in a commit of its own, before Argon2id; zeroes the PIN if refused. */
+  private async spendPinNonce(opened: { pin: Uint8Array; nonce: Uint8Array }): Promise<void> {
+    try {
+      await spendNonceNow(this.writer, {
+        purpose: 'envelope',
+        nonce: opened.nonce,
+        nowMs: this.clock.now(),
+      });
+    } catch (error) {
+      sodium.memzero(opened.pin);
+      throw error;
+    }
   }
 
   private remember(identification: Identification): void {

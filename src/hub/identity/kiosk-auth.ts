@@ -8,20 +8,16 @@ import {
   provisionDigest,
   verifyKioskSignature,
 } from '../../biometrics/protect/kiosk-attestation.ts';
-import { ReplayGuard } from '../../biometrics/protect/probe-seal.ts';
 import type { Clock } from '../clock.ts';
 import { refuse } from '../errors.ts';
 import type { StoreTx } from '../storage/port.ts';
 import type { ClientRecord } from '../storage/records.ts';
 import type { KioskRecord } from '../storage/kiosk-records.ts';
 import { fromBase64 } from './base64.ts';
+import { spendNonce } from './replay-nonces.ts';
 
-/** Verifies signed provisioning requests; remembers their nonces for the freshness window. */
+/** Verifies signed provisioning requests; their nonces are spent in the database (replay-nonces.ts). */
 export class KioskRequestVerifier {
-  private readonly replayGuard = new ReplayGuard({
-    retentionMs: kioskRequestAgeMsMax + kioskRequestFutureSkewMsMax,
-  });
-
   constructor(private readonly clock: Clock) {}
 
   async verifyProvisionRequest(options: {
@@ -50,9 +46,7 @@ export class KioskRequestVerifier {
     if (!(at >= now - kioskRequestAgeMsMax && at <= now + kioskRequestFutureSkewMsMax)) {
       refuse('kiosk_request_stale', 'the signed request is outside the freshness window');
     }
-    const admission = this.replayGuard.admit(nonce, now);
-    if (admission === 'replayed') refuse('kiosk_request_replayed', 'this nonce was already used');
-    if (admission === 'full') refuse('rate_limited', 'too many kiosk requests; try again');
+    await spendNonce(options.tx, { purpose: 'kiosk_request', nonce, nowMs: now });
     return kiosk;
   }
 }

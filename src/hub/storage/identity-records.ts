@@ -40,3 +40,12 @@ export interface PaymentAuthorizationRecord {
   createdBy: string;
   createdAt: number;
 }
+
+/** A request nonce the hub accepted: `envelope` (a sealed probe or PIN) or `kiosk_request` (signed). */
+export interface ReplayNonceRecord {
+  purpose: 'envelope' | 'kiosk_request';
+  nonce: Uint8Array;
+  seenAt: number;
+  /** When the request it came with can no longer pass the freshness check: the row may go then. */
+  expiresAt: number;
+}
