@@ -15,7 +15,6 @@ import type {
 import type {
   PaymentAuthorizationRecord,
   PersonRecord,
-  ReplayNonceRecord,
   TemplateRecord,
 } from './identity-records.ts';
 import type { KioskRecord } from './kiosk-records.ts';
@@ -64,6 +63,8 @@ export interface IdentityReader {
   findPersonByAccount(accountId: string): Promise<PersonRecord | undefined>;
   findPersonByDocument(numberHash: string): Promise<PersonRecord | undefined>;
   findPersonByMemberNumber(memberNumber: string): Promise<PersonRecord | undefined>;
+  /** The enrolment client the admin named for a person account (the only one that may enrol on it). */
+  getAccountEnrollmentClient(accountId: string): Promise<string | null>;
   listTemplates(afterId: string, limit: number): Promise<TemplateRecord[]>;
   countTemplates(personId: string): Promise<number>;
 }
@@ -72,8 +73,6 @@ export interface IdentityReader {
 export interface KioskReader {
   getKiosk(id: string): Promise<KioskRecord | undefined>;
   /** A kiosk whose signing or box public key is `key`, revoked or not. */
-  /** The enrolment client the admin named for a person account (the only one that may enrol on it). */
-  getAccountEnrollmentClient(accountId: string): Promise<string | null>;
   findKioskByPublicKey(key: Uint8Array): Promise<KioskRecord | undefined>;
   /** Kiosks ever registered to the client, revoked ones included. */
   countKiosksOfClient(clientId: string): Promise<number>;
@@ -97,13 +96,13 @@ export interface StoreTx extends StoreReader, IdentityReader, KioskReader {
   insertAuthorization(authorization: PaymentAuthorizationRecord): Promise<void>;
   getAuthorization(tokenHash: Uint8Array): Promise<PaymentAuthorizationRecord | undefined>;
   markAuthorizationUsed(tokenHash: Uint8Array, at: number): Promise<void>;
-  /**
-   * Records an accepted request's nonce, or says it was seen before; first drops the nonces whose
-   * window ended by `seenAt`. A recorded nonce stays recorded when the job that recorded it refuses
-   * afterwards (its savepoint rolls back): a refused request spends its nonce too.
-   */
-  admitNonce(nonce: ReplayNonceRecord): Promise<'admitted' | 'replayed'>;
   insertClient(client: ClientRecord): Promise<void>;
+  /** Marks an active client revoked; the row stays (the audit log names it). */
+  revokeClient(id: string, at: number, by: string): Promise<void>;
+  /** Replaces an active client's token hash (rotation). */
+  replaceClientToken(id: string, tokenHash: Uint8Array): Promise<void>;
+  /** Names the enrolment client that may enrol a person on this person account. */
+  setAccountEnrollmentClient(accountId: string, clientId: string): Promise<void>;
   insertAccount(account: AccountRecord): Promise<void>;
   insertHold(hold: HoldRecord): Promise<void>;
   /** Replaces the hold's projection; `hold.version` must be one more than the stored version. */
@@ -118,12 +117,6 @@ export interface StoreTx extends StoreReader, IdentityReader, KioskReader {
   /** The newest unexpired standing limit of payer for payee. */
   findStandingLimit(
     payer: string,
-  /** Marks an active client revoked; the row stays (the audit log names it). */
-  revokeClient(id: string, at: number, by: string): Promise<void>;
-  /** Replaces an active client's token hash (rotation). */
-  replaceClientToken(id: string, tokenHash: Uint8Array): Promise<void>;
-  /** Names the enrolment client that may enrol a person on this person account. */
-  setAccountEnrollmentClient(accountId: string, clientId: string): Promise<void>;
     payee: string,
     at: number,
   ): Promise<StandingLimitRecord | undefined>;

@@ -28,7 +28,6 @@ import { migrate } from './migrations.ts';
 import type {
   PaymentAuthorizationRecord,
   PersonRecord,
-  ReplayNonceRecord,
   TemplateRecord,
 } from '../identity-records.ts';
 import {
@@ -88,6 +87,9 @@ class SqliteReads implements StoreReader, IdentityReader, KioskReader {
     this.q = {
       clientByToken: db.prepare<[Buffer], ClientRow>('SELECT * FROM clients WHERE token_hash = ?'),
       client: db.prepare<[string], ClientRow>('SELECT * FROM clients WHERE id = ?'),
+      accountEnrollmentClient: db.prepare<[string], { enrollment_client_id: string | null }>(
+        'SELECT enrollment_client_id FROM accounts WHERE id = ?',
+      ),
       account: db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE id = ?'),
       hold: db.prepare<[string], HoldRow>('SELECT * FROM holds WHERE id = ?'),
       entries: db.prepare<[string, number, number], EntryRow>(
@@ -98,9 +100,6 @@ class SqliteReads implements StoreReader, IdentityReader, KioskReader {
         'SELECT * FROM persons WHERE account_id = ?',
       ),
       personByDocument: db.prepare<[string], PersonRow>(
-      accountEnrollmentClient: db.prepare<[string], { enrollment_client_id: string | null }>(
-        'SELECT enrollment_client_id FROM accounts WHERE id = ?',
-      ),
         'SELECT * FROM persons WHERE id_document_number_hash = ?',
       ),
       personByMemberNumber: db.prepare<[string], PersonRow>(
@@ -176,6 +175,9 @@ class SqliteReads implements StoreReader, IdentityReader, KioskReader {
     const row = this.q.client.get(id);
     return row === undefined ? undefined : clientFromRow(row);
   }
+  async getAccountEnrollmentClient(accountId: string): Promise<string | null> {
+    return this.q.accountEnrollmentClient.get(accountId)?.enrollment_client_id ?? null;
+  }
   async getAccount(id: string): Promise<AccountRecord | undefined> {
     const row = this.q.account.get(id);
     return row === undefined ? undefined : accountFromRow(row);
@@ -186,9 +188,6 @@ class SqliteReads implements StoreReader, IdentityReader, KioskReader {
   }
   async listHolds(filter: HoldListFilter): Promise<{ holds: HoldRecord[]; seqs: number[] }> {
     const where: string[] = ['seq < @beforeSeq'];
-  async getAccountEnrollmentClient(accountId: string): Promise<string | null> {
-    return this.q.accountEnrollmentClient.get(accountId)?.enrollment_client_id ?? null;
-  }
     if (filter.payer !== undefined) where.push('payer = @payer');
     if (filter.payee !== undefined) where.push('payee = @payee');
     if (filter.status !== undefined) where.push('status = @status');
@@ -230,8 +229,6 @@ class SqliteTx extends SqliteReads implements StoreTx {
   > = [];
   /** The audit chain's tail as this transaction sees it; restored when a savepoint rolls back. */
   private auditTail: { seq: number; hash: Uint8Array } | undefined;
-  /** Nonces admitted in this transaction: recorded again when a savepoint rolls their rows back. */
-  private admittedNonces: ReplayNonceRecord[] = [];
   private readonly w;
   constructor(
     db: Database.Database,
@@ -355,11 +352,6 @@ class SqliteTx extends SqliteReads implements StoreTx {
       markAuthorizationUsed: db.prepare<[number, Buffer]>(
         'UPDATE payment_authorizations SET used_at = ? WHERE token_hash = ? AND used_at IS NULL',
       ),
-      pruneNonces: db.prepare<[number]>('DELETE FROM replay_nonces WHERE expires_at <= ?'),
-      insertNonce: db.prepare<[string, Buffer, number, number]>(
-        `INSERT INTO replay_nonces (purpose, nonce, seen_at, expires_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (purpose, nonce) DO NOTHING`,
-      ),
       insertKiosk: db.prepare(
         `INSERT INTO kiosks (id, name, client_id, signing_public_key, box_public_key, created_by,
            created_at, revoked_at, revoked_by)
@@ -432,22 +424,22 @@ class SqliteTx extends SqliteReads implements StoreTx {
     const result = this.w.markAuthorizationUsed.run(at, Buffer.from(tokenHash));
     assert(result.changes === 1, 'an authorization is used once');
   }
-  async admitNonce(nonce: ReplayNonceRecord): Promise<'admitted' | 'replayed'> {
-    assert(nonce.expiresAt > nonce.seenAt, 'a nonce is kept for a positive window');
-    this.w.pruneNonces.run(nonce.seenAt);
-    if (!this.insertNonce(nonce)) return 'replayed';
-    this.admittedNonces.push(nonce);
-    return 'admitted';
-  }
-  private insertNonce(n: ReplayNonceRecord): boolean {
-    const inserted = this.w.insertNonce.run(n.purpose, Buffer.from(n.nonce), n.seenAt, n.expiresAt);
-    return inserted.changes === 1;
-  }
   async insertKiosk(kiosk: KioskRecord): Promise<void> {
     this.w.insertKiosk.run(kioskToParams(kiosk));
   }
   async revokeKiosk(id: string, at: number, by: string): Promise<void> {
     assert(this.w.revokeKiosk.run(at, by, id).changes === 1, `kiosk ${id} exists and is active`);
+  }
+  async revokeClient(id: string, at: number, by: string): Promise<void> {
+    assert(this.w.revokeClient.run(at, by, id).changes === 1, `client ${id} exists and is active`);
+  }
+  async replaceClientToken(id: string, tokenHash: Uint8Array): Promise<void> {
+    const changed = this.w.replaceClientToken.run(Buffer.from(tokenHash), id).changes;
+    assert(changed === 1, `client ${id} exists and is active`);
+  }
+  async setAccountEnrollmentClient(accountId: string, clientId: string): Promise<void> {
+    const changed = this.w.setAccountEnrollmentClient.run(clientId, accountId).changes;
+    assert(changed === 1, `person account ${accountId} exists`);
   }
   async insertClient(client: ClientRecord): Promise<void> {
     this.w.insertClient.run({
@@ -476,17 +468,6 @@ class SqliteTx extends SqliteReads implements StoreTx {
     assert(result.changes === 1, `account ${accountId} missing`);
   }
   async transfer(t: TransferRecord): Promise<void> {
-  async revokeClient(id: string, at: number, by: string): Promise<void> {
-    assert(this.w.revokeClient.run(at, by, id).changes === 1, `client ${id} exists and is active`);
-  }
-  async replaceClientToken(id: string, tokenHash: Uint8Array): Promise<void> {
-    const changed = this.w.replaceClientToken.run(Buffer.from(tokenHash), id).changes;
-    assert(changed === 1, `client ${id} exists and is active`);
-  }
-  async setAccountEnrollmentClient(accountId: string, clientId: string): Promise<void> {
-    const changed = this.w.setAccountEnrollmentClient.run(clientId, accountId).changes;
-    assert(changed === 1, `person account ${accountId} exists`);
-  }
     assert(t.amount > 0, 'a transfer moves a positive amount');
     assert(t.from !== t.to, 'a transfer needs two accounts');
     const fromBalance = this.w.addBalance.get(-t.amount, t.from);
@@ -593,7 +574,6 @@ class SqliteTx extends SqliteReads implements StoreTx {
     const depth = this.savepointDepth++;
     const savepoint = this.savepoint(depth);
     const tailBefore = this.auditTail;
-    const noncesBefore = this.admittedNonces.length;
     savepoint.begin.run();
     try {
       const value = await fn();
@@ -603,10 +583,6 @@ class SqliteTx extends SqliteReads implements StoreTx {
       savepoint.rollback.run();
       savepoint.release.run();
       this.auditTail = tailBefore;
-      // A refused request has still spent its nonce: nothing else of it stays.
-      for (const nonce of this.admittedNonces.slice(noncesBefore)) {
-        assert(this.insertNonce(nonce), 'a nonce this transaction admitted is free again');
-      }
       throw error;
     } finally {
       this.savepointDepth--;
@@ -616,7 +592,6 @@ class SqliteTx extends SqliteReads implements StoreTx {
   /** Forgets what this object cached about the database (call at every BEGIN and after a ROLLBACK). */
   resetCaches(): void {
     this.auditTail = undefined;
-    this.admittedNonces = [];
   }
 
   private savepoint(depth: number) {
