@@ -15,6 +15,7 @@ import type {
 import type {
   PaymentAuthorizationRecord,
   PersonRecord,
+  ReplayNonceRecord,
   TemplateRecord,
 } from './identity-records.ts';
 import type { KioskRecord } from './kiosk-records.ts';
@@ -96,6 +97,12 @@ export interface StoreTx extends StoreReader, IdentityReader, KioskReader {
   insertAuthorization(authorization: PaymentAuthorizationRecord): Promise<void>;
   getAuthorization(tokenHash: Uint8Array): Promise<PaymentAuthorizationRecord | undefined>;
   markAuthorizationUsed(tokenHash: Uint8Array, at: number): Promise<void>;
+  /**
+   * Records an accepted request's nonce, or says it was seen before; first drops the nonces whose
+   * window ended by `seenAt`. A recorded nonce stays recorded when the job that recorded it refuses
+   * afterwards (its savepoint rolls back): a refused request spends its nonce too.
+   */
+  admitNonce(nonce: ReplayNonceRecord): Promise<'admitted' | 'replayed'>;
   insertClient(client: ClientRecord): Promise<void>;
   /** Marks an active client revoked; the row stays (the audit log names it). */
   revokeClient(id: string, at: number, by: string): Promise<void>;

@@ -28,6 +28,7 @@ import { migrate } from './migrations.ts';
 import type {
   PaymentAuthorizationRecord,
   PersonRecord,
+  ReplayNonceRecord,
   TemplateRecord,
 } from '../identity-records.ts';
 import {
@@ -229,6 +230,8 @@ class SqliteTx extends SqliteReads implements StoreTx {
   > = [];
   /** The audit chain's tail as this transaction sees it; restored when a savepoint rolls back. */
   private auditTail: { seq: number; hash: Uint8Array } | undefined;
+  /** Nonces admitted in this transaction: recorded again when a savepoint rolls their rows back. */
+  private admittedNonces: ReplayNonceRecord[] = [];
   private readonly w;
   constructor(
     db: Database.Database,
@@ -352,6 +355,11 @@ class SqliteTx extends SqliteReads implements StoreTx {
       markAuthorizationUsed: db.prepare<[number, Buffer]>(
         'UPDATE payment_authorizations SET used_at = ? WHERE token_hash = ? AND used_at IS NULL',
       ),
+      pruneNonces: db.prepare<[number]>('DELETE FROM replay_nonces WHERE expires_at <= ?'),
+      insertNonce: db.prepare<[string, Buffer, number, number]>(
+        `INSERT INTO replay_nonces (purpose, nonce, seen_at, expires_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (purpose, nonce) DO NOTHING`,
+      ),
       insertKiosk: db.prepare(
         `INSERT INTO kiosks (id, name, client_id, signing_public_key, box_public_key, created_by,
            created_at, revoked_at, revoked_by)
@@ -423,6 +431,17 @@ class SqliteTx extends SqliteReads implements StoreTx {
   async markAuthorizationUsed(tokenHash: Uint8Array, at: number): Promise<void> {
     const result = this.w.markAuthorizationUsed.run(at, Buffer.from(tokenHash));
     assert(result.changes === 1, 'an authorization is used once');
+  }
+  async admitNonce(nonce: ReplayNonceRecord): Promise<'admitted' | 'replayed'> {
+    assert(nonce.expiresAt > nonce.seenAt, 'a nonce is kept for a positive window');
+    this.w.pruneNonces.run(nonce.seenAt);
+    if (!this.insertNonce(nonce)) return 'replayed';
+    this.admittedNonces.push(nonce);
+    return 'admitted';
+  }
+  private insertNonce(n: ReplayNonceRecord): boolean {
+    const inserted = this.w.insertNonce.run(n.purpose, Buffer.from(n.nonce), n.seenAt, n.expiresAt);
+    return inserted.changes === 1;
   }
   async insertKiosk(kiosk: KioskRecord): Promise<void> {
     this.w.insertKiosk.run(kioskToParams(kiosk));
@@ -574,6 +593,7 @@ class SqliteTx extends SqliteReads implements StoreTx {
     const depth = this.savepointDepth++;
     const savepoint = this.savepoint(depth);
     const tailBefore = this.auditTail;
+    const noncesBefore = this.admittedNonces.length;
     savepoint.begin.run();
     try {
       const value = await fn();
@@ -583,6 +603,10 @@ class SqliteTx extends SqliteReads implements StoreTx {
       savepoint.rollback.run();
       savepoint.release.run();
       this.auditTail = tailBefore;
+      // A refused request has still spent its nonce: nothing else of it stays.
+      for (const nonce of this.admittedNonces.slice(noncesBefore)) {
+        assert(this.insertNonce(nonce), 'a nonce this transaction admitted is free again');
+      }
       throw error;
     } finally {
       this.savepointDepth--;
@@ -592,6 +616,7 @@ class SqliteTx extends SqliteReads implements StoreTx {
   /** Forgets what this object cached about the database (call at every BEGIN and after a ROLLBACK). */
   resetCaches(): void {
     this.auditTail = undefined;
+    this.admittedNonces = [];
   }
 
   private savepoint(depth: number) {
