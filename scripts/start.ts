@@ -37,6 +37,8 @@ const sampleVideo = path.join(repoRoot, '..', 'shared', 'data', 'video', 'talkin
 const say = (text: string) => process.stdout.write(`${text}\n`);
 
 const adminTokenFile = path.join(dataDir, 'admin-token');
+// The hub keeps personal data here: the folder is private before anything is written into it.
+await mkdir(dataDir, { recursive: true, mode: 0o700 });
 await mkdir(kioskDir, { recursive: true });
 const adminToken =
   process.env['FACEPAY_ADMIN_TOKEN'] ??

@@ -1,6 +1,14 @@
 // The hub's data directory: the SQLite file and the keys, created private (0700 / 0600).
 // Keys live in files beside the database, never inside it, and a readable-by-others key is refused.
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { auditKeyBytes } from './audit/chain.ts';
@@ -32,11 +40,45 @@ export function loadOrCreateKey(path: string, bytes: number): Uint8Array {
   return key;
 }
 
-export function openDataDir(root: string, options: { create: boolean }): DataDir {
+/** A data directory the hub will not use, with what the operator can do about it. */
+export class DataDirError extends Error {
+  override name = 'DataDirError';
+}
+
+const groupOrOtherBits = 0o077;
+
+/**
+ * The directory exists, is ours and is private. An empty one someone made for the hub (mkdir under umask
+ * 022) is made 0700: nothing in it was exposed. One already holding files is refused instead: they may
+ * have been read, and they may not be the hub's alone, so the operator checks and chmods it.
+ */
+function requirePrivateRoot(root: string, create: boolean): void {
   if (!existsSync(root)) {
-    if (!options.create) throw new Error(`data directory ${root} does not exist`);
+    if (!create) throw new DataDirError(`data directory ${root} does not exist`);
     mkdirSync(root, { recursive: true, mode: 0o700 });
   }
+  const stats = statSync(root);
+  if (!stats.isDirectory()) throw new DataDirError(`data directory ${root} is not a directory`);
+  const uid = process.getuid?.();
+  if (uid !== undefined && stats.uid !== uid) {
+    throw new DataDirError(
+      `data directory ${root} belongs to another user; run the hub as its owner`,
+    );
+  }
+  if ((stats.mode & groupOrOtherBits) === 0) return;
+  if (readdirSync(root).length === 0) {
+    chmodSync(root, 0o700);
+    return;
+  }
+  throw new DataDirError(
+    `data directory ${root} is readable by group or others (mode ${(stats.mode & 0o777).toString(8)}) ` +
+      'and already holds files; it keeps names, dates of birth, document hashes and PIN verifiers. ' +
+      `Check who could read them, then chmod 700 ${root}`,
+  );
+}
+
+export function openDataDir(root: string, options: { create: boolean }): DataDir {
+  requirePrivateRoot(root, options.create);
   const keys = join(root, 'keys');
   if (!existsSync(keys)) {
     if (!options.create) throw new Error(`data directory ${root} has no keys/`);

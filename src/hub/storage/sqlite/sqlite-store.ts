@@ -1,6 +1,7 @@
 // The SQLite adapter of the storage port: WAL, foreign keys, durable commits, one writer connection
 // that groups concurrent jobs into one transaction (group commit) and a reader that sees only commits.
 import Database from 'better-sqlite3';
+import { chmodSync, existsSync } from 'node:fs';
 import { assert } from '../../../shared/assert.ts';
 import { yen, type Yen } from '../../../shared/money.ts';
 import { writeBatchJobsMax } from '../../../shared/limits.ts';
@@ -79,6 +80,26 @@ function openConnection(file: string, options: { readonly: boolean; synchronous:
   }
   db.pragma('foreign_keys = ON');
   return db;
+}
+
+/**
+ * Runs `open` with umask 077, so the database file is created 0600 (SQLite creates -wal and -shm with
+ * the database file's mode); process-wide, but nothing else runs during these synchronous calls.
+ */
+function withPrivateUmask<T>(open: () => T): T {
+  const previous = process.umask(0o077);
+  try {
+    return open();
+  } finally {
+    process.umask(previous);
+  }
+}
+
+/** The database holds personal data: its files are 0600 even when an older hub left them readable. */
+function makeDatabaseFilesPrivate(file: string): void {
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    if (existsSync(path)) chmodSync(path, 0o600);
+  }
 }
 
 /** Reads over one connection; used by the reader (committed state) and inside write transactions. */
@@ -655,9 +676,14 @@ export class SqliteHubStore implements HubStore {
 
   constructor(options: SqliteStoreOptions) {
     const synchronous = options.synchronous ?? 'FULL';
-    this.writeDb = openConnection(options.file, { readonly: false, synchronous });
+    this.writeDb = withPrivateUmask(() =>
+      openConnection(options.file, { readonly: false, synchronous }),
+    );
     migrate(this.writeDb);
-    this.readDb = openConnection(options.file, { readonly: true, synchronous });
+    this.readDb = withPrivateUmask(() =>
+      openConnection(options.file, { readonly: true, synchronous }),
+    );
+    makeDatabaseFilesPrivate(options.file);
     this.reader = new SqliteReads(this.readDb);
     this.tx = new SqliteTx(this.writeDb, options.auditKey);
     this.beginStatement = this.writeDb.prepare('BEGIN IMMEDIATE');
