@@ -29,7 +29,7 @@
 //    margin in cosine units, stated in the file). In-sample figures at that threshold follow, labelled.
 // 5. The record keeps the model id (thresholds are valid for that descriptor only), both sets of rates,
 //    curve points, the datasets' hashes and this script's version. Output is deterministic.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AcquiredImage } from '../src/biometrics/calibration/acquire.node.ts';
@@ -38,9 +38,16 @@ import {
   cacheFileFor,
   sha256Hex,
 } from '../src/biometrics/calibration/acquire.node.ts';
-import { maskSplitPairs, parseMasksCsv } from '../src/biometrics/calibration/masks.ts';
+import type { LoadedPairs } from '../src/biometrics/calibration/datasets.node.ts';
+import {
+  calibrationRoots,
+  descriptorCacheDir,
+  linkedIdentities,
+  loadPairs,
+  maskedSubsets,
+} from '../src/biometrics/calibration/datasets.node.ts';
 import type { LabelledPair } from '../src/biometrics/calibration/pairs.ts';
-import { pairImages, parsePairsCsv } from '../src/biometrics/calibration/pairs.ts';
+import { pairImages } from '../src/biometrics/calibration/pairs.ts';
 import { productionPipeline } from '../src/biometrics/calibration/production.node.ts';
 import type { Cell } from '../src/biometrics/calibration/report.ts';
 import { fixed, formatTable, percent } from '../src/biometrics/calibration/report.ts';
@@ -57,12 +64,7 @@ import { crossValidate, scoredPairs } from '../src/biometrics/calibration/cross-
 export const calibrateScriptVersion = 'scripts/calibrate.ts v2';
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const dataRoot = path.resolve(repoRoot, '..', 'shared', 'data');
-const defaultRoots = [path.join(dataRoot, 'faces'), path.join(dataRoot, 'faces2')];
-export const descriptorCacheDir = path.join(repoRoot, '.facepay', 'cache');
-/** Subsets whose pairs are also split by who wears a mask (each root's masks.csv labels them). */
-const maskedSubsets = ['mfr2', 'mask_positions'];
-/** faces2/README: these two may be the same woman (or sisters), so they never sit in different folds. */
-const linkedIdentities = [['faces2/selfie_61dc1b5f', 'faces2/selfie_61dc1b75']];
+const defaultRoots = calibrationRoots(dataRoot);
 /** Safety margins tried, in cosine units: 0 to 0.05 in steps of 0.0005. */
 const margins = Array.from({ length: 101 }, (_, index) => (index * 5) / 10_000);
 const cvSeed = 'facepay-calibration';
@@ -101,52 +103,6 @@ function parseCli(): Args {
   if (new Set(names).size !== names.length)
     throw new Error('each --root needs its own folder name');
   return { roots, out: values.out, targetFmr, folds, repeats, cache: !values['no-cache'] };
-}
-
-interface LoadedPairs {
-  /** Common parent of the roots; every image path below is relative to it (`faces2/<identity>/<n>.jpg`). */
-  base: string;
-  pairs: LabelledPair[];
-  maskGroups: LabelledPair[];
-  sources: { name: string; pairsSha256: string; text: string }[];
-}
-
-async function loadPairs(roots: readonly string[]): Promise<LoadedPairs> {
-  const base = path.dirname(roots[0] ?? '.');
-  if (roots.some((root) => path.dirname(root) !== base)) {
-    throw new Error('every --root must be in the same parent folder');
-  }
-  const pairs: LabelledPair[] = [];
-  const maskGroups: LabelledPair[] = [];
-  const sources: LoadedPairs['sources'] = [];
-  for (const root of roots) {
-    const name = path.basename(root);
-    const text = await readFile(path.join(root, 'pairs.csv'), 'utf8');
-    const rootPairs = parsePairsCsv(text).map((pair) => ({
-      ...pair,
-      imgA: `${name}/${pair.imgA}`,
-      imgB: `${name}/${pair.imgB}`,
-    }));
-    pairs.push(...rootPairs);
-    sources.push({ name, pairsSha256: sha256Hex(text), text });
-    const masked = await readMasks(path.join(root, 'masks.csv'), name);
-    for (const subset of maskedSubsets) {
-      if (rootPairs.some((pair) => pair.subset === subset)) {
-        maskGroups.push(...maskSplitPairs(rootPairs, subset, masked));
-      }
-    }
-  }
-  return { base, pairs, maskGroups, sources };
-}
-
-async function readMasks(file: string, name: string): Promise<Map<string, boolean>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    return new Map();
-  }
-  return new Map([...parseMasksCsv(text)].map(([image, masked]) => [`${name}/${image}`, masked]));
 }
 
 async function main(): Promise<void> {
