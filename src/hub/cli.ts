@@ -11,12 +11,15 @@ const { values } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     'no-group-commit': { type: 'boolean', default: false },
     synchronous: { type: 'string', default: 'FULL' },
+    'allow-unattested': { type: 'boolean', default: false },
   },
   strict: true,
 });
 
 if (values.data === undefined) {
-  process.stderr.write('usage: npm run hub -- --port <port> --data <dir> [--host <host>]\n');
+  process.stderr.write(
+    'usage: npm run hub -- --port <port> --data <dir> [--host <host>] [--allow-unattested]\n',
+  );
   process.exit(2);
 }
 const port = Number(values.port);
@@ -35,12 +38,24 @@ if (adminToken !== undefined && adminToken.length < 16) {
   );
 }
 
+if (values['allow-unattested']) {
+  process.stderr.write(
+    [
+      '',
+      "*** WARNING: --allow-unattested: identify accepts a client's own word that the face was live,",
+      "*** without a registered kiosk's attestation. For demo data and tests only; never in production.",
+      '',
+    ].join('\n'),
+  );
+}
+
 const hub = await startHub({
   dataDir: values.data,
   host: values.host,
   port,
   groupCommit: !values['no-group-commit'],
   synchronous: values.synchronous,
+  allowUnattested: values['allow-unattested'],
   ...(adminToken === undefined || adminToken === '' ? {} : { adminToken }),
 }).catch((error: unknown) => {
   // The operator's mistake (an open data directory) is a sentence and an exit code, not a stack.

@@ -31,6 +31,11 @@ export interface HubOptions {
   calibrationFile?: string | null;
   /** Payments at or above this amount need the PIN as well as the face. */
   stepUpAmount?: number;
+  /**
+   * Demo data and tests only: accept an identify without a kiosk attestation (the client's own word
+   * on liveness). Off by default: in production every identify carries a registered kiosk's signature.
+   */
+  allowUnattested?: boolean;
 }
 
 export interface RunningHub {
@@ -87,7 +92,10 @@ async function openIdentity(
     keys: keys.value,
     calibration: loadCalibration(file),
     clock,
-    identity: { stepUpAmount: options.stepUpAmount ?? defaultStepUpAmount },
+    identity: {
+      stepUpAmount: options.stepUpAmount ?? defaultStepUpAmount,
+      allowUnattested: options.allowUnattested ?? false,
+    },
   });
 }
 

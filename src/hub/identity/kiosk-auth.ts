@@ -52,16 +52,25 @@ export class KioskRequestVerifier {
 }
 
 /**
- * The kiosk that vouches for this identify, or null for a client that never had a kiosk (API.md as
- * written). A client with any kiosk, revoked ones included, must attest: revoking fails closed.
+ * The kiosk that vouches for this identify. Liveness is only what a registered kiosk signed, so every
+ * identify must attest; only a hub started with allowUnattested (demo data and tests) takes a client
+ * that never had a kiosk at its word (null). A client with any kiosk, revoked ones included, must
+ * attest even then: revoking fails closed.
  */
 export async function requireKioskAttestation(
   tx: StoreTx,
   caller: ClientRecord,
   request: IdentifyRequest,
+  options: { allowUnattested: boolean },
 ): Promise<KioskRecord | null> {
   const attestation = request.kioskAttestation;
   if (attestation === undefined) {
+    if (!options.allowUnattested) {
+      refuse(
+        'kiosk_attestation_required',
+        'every identify must carry the attestation of a registered kiosk',
+      );
+    }
     if ((await tx.countKiosksOfClient(caller.id)) > 0) {
       refuse('kiosk_attestation_required', "this client's kiosks must attest every identify");
     }
