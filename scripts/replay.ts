@@ -3,6 +3,8 @@
 //
 // Usage: npx tsx scripts/replay.ts <video file | folder of frames> --json <file> [--report <html>]
 //          [--fps 25 (folder frame rate)] [--session-time-limit-ms 15000] [--models models]
+// A video is any file ffmpeg decodes (a browser's MediaRecorder webm with no duration, a phone clip with
+// a rotation tag): each frame is read at its own time, turned as the phone showed it.
 // Besides the whole-clip figures, the JSON's `session` says when the kiosk's streaming face session
 // (src/biometrics/face-session.ts, natural policy) would have decided on the recording's first run.
 import { writeFile } from 'node:fs/promises';
