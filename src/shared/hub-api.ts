@@ -149,6 +149,13 @@ export type PlaceHoldRequest = z.infer<typeof placeHoldRequest>;
 
 export const increaseHoldRequest = z.strictObject({
   amount: amountSchema.meta({ description: 'the new total' }),
+  authorization: text(1024)
+    .optional()
+    .meta({
+      description:
+        "extension: the payer's fresh payment authorization for the new total; a raise by anyone but admin " +
+        "needs it unless the payer's standing limit for the payee covers the raise",
+    }),
 });
 export const settleHoldRequest = z.strictObject({
   amount: amountSchema,
@@ -213,14 +220,29 @@ export const errorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }),
 });
 
+const standingPeriodSchema = z.number().int().min(60).max(L.holdLifetimeSecondsMax);
+const standingLifetimeSchema = z.number().int().min(1).max(L.standingLimitLifetimeSecondsMax);
+
 export const createStandingLimitRequest = z.strictObject({
   payer: accountIdSchema,
   payee: accountIdSchema,
   amountPerPeriod: amountSchema,
-  periodSeconds: z.number().int().min(60).max(L.holdLifetimeSecondsMax),
-  expiresInSeconds: z.number().int().min(1).max(L.standingLimitLifetimeSecondsMax),
+  periodSeconds: standingPeriodSchema,
+  expiresInSeconds: standingLifetimeSchema,
+  authorization: text(1024).optional().meta({
+    description:
+      "a person payer's consent: the single-use authorization verify-pin gave for this standing limit",
+  }),
 });
 export type CreateStandingLimitRequest = z.infer<typeof createStandingLimitRequest>;
+
+/** What a person agrees to by face + PIN for a standing limit (amount: the request's `amount`). */
+export const standingLimitTermsSchema = z.strictObject({
+  periodSeconds: standingPeriodSchema,
+  expiresInSeconds: standingLifetimeSchema,
+});
+
+export const standingLimitListQuery = listQuery.extend({ payer: accountIdSchema });
 
 export const standingLimitSchema = z.object({
   id: z.string(),
@@ -230,6 +252,10 @@ export const standingLimitSchema = z.object({
   periodSeconds: z.number().int(),
   expiresAt: z.string(),
   createdAt: z.string(),
+  revokedAt: z
+    .string()
+    .nullable()
+    .meta({ description: 'when the payer revoked it or a newer one replaced it' }),
 });
 export type StandingLimitView = z.infer<typeof standingLimitSchema>;
 
@@ -318,6 +344,14 @@ export const identifyRequest = z.strictObject({
   kioskAttestation: kioskAttestationSchema.optional().meta({
     description: 'extension: required once the calling client has a registered kiosk',
   }),
+  purpose: z
+    .enum(['payment', 'standing_limit'])
+    .optional()
+    .meta({
+      description:
+        'extension: standing_limit identifies a person consenting to a standing limit of `amount` per ' +
+        'period: never an authorization here, the PIN is always required (verify-pin with standingLimit)',
+    }),
 });
 export type IdentifyRequest = z.infer<typeof identifyRequest>;
 
@@ -343,6 +377,11 @@ export const verifyPinRequest = z.strictObject({
   sealedPin: base64Schema.max(1024),
   payee: accountIdSchema,
   amount: amountSchema,
+  standingLimit: standingLimitTermsSchema.optional().meta({
+    description:
+      'extension: the authorization is the consent to a standing limit of at most `amount` per period ' +
+      'of at least periodSeconds, for at most expiresInSeconds (after identify with purpose standing_limit)',
+  }),
 });
 export type VerifyPinRequest = z.infer<typeof verifyPinRequest>;
 export const authorizationSchema = z.object({

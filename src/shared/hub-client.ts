@@ -1,6 +1,6 @@
 // A typed client of the hub's HTTP API on the platform's fetch, for the kiosk, the operator CLI
 // and the tests. Answers are validated with the contract's zod schemas before anyone uses them.
-import type { z } from 'zod';
+import { z } from 'zod';
 import * as api from './hub-api.ts';
 
 export class HubRequestError extends Error {
@@ -96,6 +96,16 @@ export class HubClient {
   }
   createStandingLimit(body: api.CreateStandingLimitRequest) {
     return this.request(api.standingLimitSchema, 'POST', '/v1/standing-limits', body);
+  }
+  listStandingLimits(query: { payer: string; limit?: number; cursor?: string }) {
+    return this.request(
+      api.listOf(api.standingLimitSchema),
+      'GET',
+      `/v1/standing-limits${toQuery(query)}`,
+    );
+  }
+  revokeStandingLimit(id: string) {
+    return this.request(z.null(), 'DELETE', `/v1/standing-limits/${encodeURIComponent(id)}`);
   }
   placeHold(body: api.PlaceHoldRequest, idempotencyKey: string) {
     return this.request(api.holdSchema, 'POST', '/v1/holds', body, idempotencyKey);

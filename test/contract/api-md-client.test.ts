@@ -941,8 +941,17 @@ describe.concurrent('API.md client drives every hold use case of DESIGN.md', () 
     const fuel = await merchant('fuel station');
     const t = fuel.client.token;
     const hold = await adminHold({ payer: driver, payee: fuel.id, amount: 4_000 });
+    // The payer consented to 4,000 (through admin here): the merchant may not raise it on its own;
+    // without the payer's authorization for the new total that is authorization_required (API.md's
+    // refusal for debiting without consent). The raises below are admin's, like the placement.
+    refused(
+      await api('POST', `/v1/holds/${hold.id}/increase`, t, { amount: 90_000 }),
+      [403],
+      ['authorization_required'],
+    );
+    await expectMoney(driver, 10_000, 4_000);
     const increase = (amount: number): Promise<Res<Hold>> =>
-      api<Hold>('POST', `/v1/holds/${hold.id}/increase`, t, { amount });
+      api<Hold>('POST', `/v1/holds/${hold.id}/increase`, ADMIN, { amount });
 
     expectHold(ok(await increase(6_000), 200), {
       status: 'active',

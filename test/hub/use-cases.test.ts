@@ -183,7 +183,6 @@ describe('hold use cases', () => {
   });
 
   it('IoT consumables: a standing limit lets the supplier place holds up to N per period, settled on delivery', async () => {
-    const householdApp = await client(t, 'merchant', 'alice');
     const supplier = await client(t, 'merchant', 'shop');
     const device = await client(t, 'event_source', 'shop', ['goods.delivered']);
     const withoutLimit = await t.call('POST', '/v1/holds', {
@@ -191,8 +190,9 @@ describe('hold use cases', () => {
       body: holdBody('alice', 'shop', 1_500, { template: { name: 'delivery' } }),
     });
     expect(withoutLimit.body.error.code).toBe('authorization_required');
+    // The household's consent, recorded by admin: a person grants one herself only by face + PIN at the
+    // supplier's till, and an app acting for her account cannot (consent.test.ts covers both).
     const limit = await t.call('POST', '/v1/standing-limits', {
-      token: householdApp,
       body: {
         payer: 'alice',
         payee: 'shop',

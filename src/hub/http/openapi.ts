@@ -165,6 +165,20 @@ export function buildOpenApi(): Record<string, unknown> {
           status: 201,
           idempotent: 'optional',
         }),
+        get: operation({
+          summary:
+            "Extension: the payer's standing limits (revoked ones too), newest first (admin or the payer)",
+          response: list(api.standingLimitSchema),
+          status: 200,
+        }),
+      },
+      '/v1/standing-limits/{id}': {
+        delete: operation({
+          summary:
+            'Extension: revoke a standing limit at once; holds placed after it need other consent (admin or the payer)',
+          response: null,
+          status: 204,
+        }),
       },
       '/v1/holds/{id}/events': {
         post: holdAction("Send an event; the hold's rules run", api.holdEventRequest),

@@ -14,6 +14,7 @@ import { accountView, clientView, entryView, holdView, standingLimitView } from 
 import { hashToken, newToken } from './tokens.ts';
 import { buildOpenApi } from './openapi.ts';
 import { canSeeAccount, canSeeHold } from '../ledger/ledger.ts';
+import { canManageStandingLimits } from '../ledger/consent.ts';
 
 const idParams = z.strictObject({ id: z.string().min(1).max(128) });
 
@@ -40,6 +41,11 @@ export function registerRoutes(app: FastifyInstance, hub: HubContext): void {
   registerClientRoutes(app, hub);
   registerAccountRoutes(app, hub);
   registerHoldRoutes(app, hub);
+  registerStandingLimitRoutes(app, hub);
+}
+
+/** Extension: the payer's standing limits (consent.ts says who may grant, list and revoke them). */
+function registerStandingLimitRoutes(app: FastifyInstance, hub: HubContext): void {
   app.post('/v1/standing-limits', async (request, reply) => {
     const caller = await hub.authenticate(request);
     const body = hub.parse(api.createStandingLimitRequest, request.body);
@@ -53,6 +59,32 @@ export function registerRoutes(app: FastifyInstance, hub: HubContext): void {
       { required: false },
     );
     return send(reply, result);
+  });
+
+  app.get('/v1/standing-limits', async (request, reply) => {
+    const caller = await hub.authenticate(request);
+    const query = hub.parse(api.standingLimitListQuery, request.query, 'query');
+    if (!canManageStandingLimits(caller, query.payer)) {
+      refuse('forbidden', "only the payer's own client (or admin) lists its standing limits");
+    }
+    const limit = query.limit ?? listLimitDefault;
+    const { limits, seqs } = await hub.store.reader.listStandingLimits(
+      query.payer,
+      decodeCursor(query.cursor),
+      limit + 1,
+    );
+    const lastSeq = seqs[limit - 1];
+    return reply.send({
+      items: limits.slice(0, limit).map(standingLimitView),
+      nextCursor: limits.length > limit && lastSeq !== undefined ? encodeCursor(lastSeq) : null,
+    });
+  });
+
+  app.delete('/v1/standing-limits/:id', async (request, reply) => {
+    const caller = await hub.authenticate(request);
+    const { id } = hub.parse(idParams, request.params, 'path');
+    await hub.store.write((tx) => hub.ledger.revokeStandingLimit(tx, caller, id));
+    return reply.code(204).send();
   });
 }
 
@@ -174,7 +206,7 @@ function registerHoldRoutes(app: FastifyInstance, hub: HubContext): void {
   // answer's shape are the same for all of them.
   const actions: { [A in HoldAction]: HoldActionSpec<z.ZodType> } = {
     increase: action(api.increaseHoldRequest, (tx, caller, id, body) =>
-      hub.ledger.increase(tx, caller, id, body.amount as Yen),
+      hub.ledger.increase(tx, caller, id, body.amount as Yen, body.authorization),
     ),
     settle: action(api.settleHoldRequest, (tx, caller, id, body) =>
       hub.ledger.settle(tx, caller, id, body.amount as Yen, body.final === true),

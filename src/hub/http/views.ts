@@ -99,5 +99,6 @@ export function standingLimitView(limit: StandingLimitRecord): StandingLimitView
     periodSeconds: limit.periodSeconds,
     expiresAt: isoTime(limit.expiresAt),
     createdAt: isoTime(limit.createdAt),
+    revokedAt: limit.revokedAt === null ? null : isoTime(limit.revokedAt),
   };
 }

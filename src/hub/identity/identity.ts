@@ -29,7 +29,11 @@ import { sodium } from '../../biometrics/protect/sodium.ts';
 import type { EnvelopeErrorCode } from '../../biometrics/protect/probe-seal.ts';
 import type { HubStore, StoreReader, IdentityReader, StoreTx } from '../storage/port.ts';
 import type { ClientRecord } from '../storage/records.ts';
-import type { PersonRecord } from '../storage/identity-records.ts';
+import type {
+  AuthorizationPurpose,
+  PersonRecord,
+  StandingLimitTerms,
+} from '../storage/identity-records.ts';
 import type { KioskRecord } from '../storage/kiosk-records.ts';
 import type { Clock } from '../clock.ts';
 import { refuse } from '../errors.ts';
@@ -70,6 +74,8 @@ interface Identification {
   amount: number;
   personIds: Set<string>;
   at: number;
+  /** A payment, or a person's consent to a standing limit (face + PIN always). */
+  purpose: AuthorizationPurpose;
 }
 
 function envelopeRefusal(code: EnvelopeErrorCode, message: string): never {
@@ -442,15 +448,19 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     if (best === undefined) return { match: null, pinRequired: false };
     const person = await tx.getPerson(best.personId);
     assert(person !== undefined, 'gallery and persons agree');
+    const purpose = request.purpose ?? 'payment';
     this.remember({
       clientId: caller.id,
       payee: request.payee,
       amount: request.amount,
       personIds: new Set(matches.map((m) => m.personId)),
       at,
+      purpose,
     });
     const ambiguous = matches.length > 1;
+    // A standing limit lets the payee take money again and again: the face alone never consents to it.
     const pinRequired =
+      purpose === 'standing_limit' ||
       ambiguous ||
       person.requirePin ||
       isChild(person.dateOfBirth, at) ||
@@ -528,10 +538,17 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     personId: string,
     payee: string,
     amount: number,
+    purpose: AuthorizationPurpose = 'payment',
   ): void {
     const seen = this.identifications.get(caller.id);
     const fresh = seen !== undefined && this.clock.now() - seen.at <= identificationMemoryMs;
-    if (!fresh || !seen.personIds.has(personId) || seen.payee !== payee || amount > seen.amount) {
+    const same =
+      fresh &&
+      seen.personIds.has(personId) &&
+      seen.payee === payee &&
+      amount <= seen.amount &&
+      seen.purpose === purpose;
+    if (!same) {
       refuse('identification_required', 'identify the face for this payment before the PIN');
     }
   }
@@ -648,6 +665,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     person: PersonRecord,
     payee: string,
     amount: number,
+    standingTerms: StandingLimitTerms | null = null,
   ) {
     const token = `pa_${randomBytes(32).toString('base64url')}`;
     const at = this.clock.now();
@@ -662,6 +680,8 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       usedAt: null,
       createdBy: caller.id,
       createdAt: at,
+      purpose: standingTerms === null ? 'payment' : 'standing_limit',
+      standingTerms,
     });
     // Extension: the account the authorization debits, so the till can name the hold's payer.
     return {
@@ -682,11 +702,44 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     const found = await tx.getAuthorization(hash);
     if (found === undefined || !timingSafeEqual(found.tokenHash, hash)) return 'invalid';
     const valid =
+      found.purpose === 'payment' &&
       found.usedAt === null &&
       bound.at < found.expiresAt &&
       found.accountId === bound.payer &&
       found.payee === bound.payee &&
       bound.amount <= found.maxAmount;
+    if (!valid) return 'invalid';
+    await tx.markAuthorizationUsed(hash, bound.at);
+    return 'ok';
+  }
+
+  /** A person's face + PIN consent to a standing limit: within its terms, spent once. */
+  async consumeStandingConsent(
+    tx: StoreTx,
+    token: string,
+    bound: {
+      payer: string;
+      payee: string;
+      amountPerPeriod: Yen;
+      periodSeconds: number;
+      expiresInSeconds: number;
+      at: number;
+    },
+  ): Promise<'ok' | 'invalid'> {
+    const hash = hashToken(token);
+    const found = await tx.getAuthorization(hash);
+    if (found === undefined || !timingSafeEqual(found.tokenHash, hash)) return 'invalid';
+    const terms = found.standingTerms;
+    const valid =
+      found.purpose === 'standing_limit' &&
+      terms !== null &&
+      found.usedAt === null &&
+      bound.at < found.expiresAt &&
+      found.accountId === bound.payer &&
+      found.payee === bound.payee &&
+      bound.amountPerPeriod <= found.maxAmount &&
+      bound.periodSeconds >= terms.periodSeconds &&
+      bound.expiresInSeconds <= terms.expiresInSeconds;
     if (!valid) return 'invalid';
     await tx.markAuthorizationUsed(hash, bound.at);
     return 'ok';

@@ -153,7 +153,9 @@ export function registerIdentityRoutes(
     requirePayee(caller, body.payee);
     const person = await hub.store.reader.getPerson(body.personId);
     if (person === undefined) refuse('not_found', `person ${body.personId} not found`);
-    service().requireIdentification(caller, body.personId, body.payee, body.amount);
+    // A standing limit's consent needs a face identified for that purpose (never a payment's).
+    const purpose = body.standingLimit === undefined ? 'payment' : 'standing_limit';
+    service().requireIdentification(caller, body.personId, body.payee, body.amount, purpose);
     if (!pinChecks.take(caller.id)) refuse('rate_limited', 'one PIN check a second per till');
     if (person.pinFailures >= pinAttemptsMax)
       refuse('pin_locked', 'the PIN is locked; staff must check an ID to unlock it');
@@ -170,7 +172,14 @@ export function registerIdentityRoutes(
       if (fresh === undefined) refuse('not_found', `person ${person.id} not found`);
       return {
         status: 200,
-        body: await service().issueAuthorization(tx, caller, fresh, body.payee, body.amount),
+        body: await service().issueAuthorization(
+          tx,
+          caller,
+          fresh,
+          body.payee,
+          body.amount,
+          body.standingLimit ?? null,
+        ),
       };
     });
     if (matched) service().forgetIdentification(caller);

@@ -31,9 +31,18 @@ import type { Clock } from '../clock.ts';
 import { categoryCovers, categoryMinimumAgeYears } from '../../shared/categories.ts';
 import { chooseRule, expandTemplate, expiryRule, validateRules } from './rules.ts';
 import * as T from './transitions.ts';
+import {
+  checkStandingLimit,
+  grantStandingLimit,
+  revokeStandingLimit,
+  type StandingConsents,
+} from './consent.ts';
 
-/** Checks a payment authorisation for a hold debiting a person account (Identity, API.md). */
-export interface PaymentAuthorizations {
+/**
+ * Checks a payment authorisation for a hold debiting a person account (Identity, API.md), and a
+ * person's face + PIN consent to a standing limit.
+ */
+export interface PaymentAuthorizations extends StandingConsents {
   consume(
     tx: StoreTx,
     token: string,
@@ -54,6 +63,7 @@ export const noAgeVerification: AgeVerifier = {
 /** Used until an identity module issues authorisations: no token can be valid. */
 export const noPaymentAuthorizations: PaymentAuthorizations = {
   consume: async () => 'invalid',
+  consumeStandingConsent: async () => 'invalid',
 };
 
 /** Admin sees every account; any other client only the account it acts for. The issuer is never shown. */
@@ -294,16 +304,15 @@ export class Ledger {
     caller: ClientRecord,
     holdId: string,
     amount: Yen,
+    authorization?: string,
   ): Promise<HoldRecord> {
     const hold = await this.activeHold(tx, caller, holdId);
     if (amount <= hold.amount)
       refuse('not_an_increase', `new total ${amount} is not above ${hold.amount}`);
-    if (caller.role !== 'admin' && hold.authorizedMax !== null && amount > hold.authorizedMax) {
-      refuse('authorization_required', `the payer authorised at most ${hold.authorizedMax}`);
-    }
     await this.expireDue(tx, { accountId: hold.payer });
     const freshPayer = await tx.getAccount(hold.payer);
     assert(freshPayer !== undefined, 'payer exists');
+    await this.checkIncreaseConsent(tx, caller, hold, { amount, authorization, payer: freshPayer });
     await this.checkPayerCanCommit(tx, freshPayer, {
       category: hold.category ?? undefined,
       total: amount,
@@ -554,63 +563,48 @@ export class Ledger {
         );
       return amount;
     }
-    const standing = await tx.findStandingLimit(request.payer, request.payee, at);
-    if (standing === undefined) {
-      refuse(
-        'authorization_required',
-        "debiting this account needs the payer's authorization or standing limit",
-      );
-    }
-    const committed = await tx.payerCommittedSince(
-      request.payer,
-      at - standing.periodSeconds * 1000,
-      request.payee,
-    );
-    if (addYen(committed, amount) > standing.amountPerPeriod) {
-      refuse(
-        'limit_exceeded',
-        `over the payer's standing limit of ${standing.amountPerPeriod} per ${standing.periodSeconds} s`,
-      );
-    }
+    await checkStandingLimit(tx, { payer: request.payer, payee: request.payee, amount, at });
     return amount;
   }
 
+  /**
+   * A raise takes more of the payer's money than they agreed to, whoever placed the hold, so anyone
+   * but admin needs the payer's consent to it: a fresh payment authorization for the new total (a
+   * person payer), or the payer's standing limit for this payee with room for the raise in its period.
+   */
+  private async checkIncreaseConsent(
+    tx: StoreTx,
+    caller: ClientRecord,
+    hold: HoldRecord,
+    raise: { amount: Yen; authorization: string | undefined; payer: AccountRecord },
+  ): Promise<void> {
+    if (caller.role === 'admin') return;
+    const at = this.now();
+    if (raise.authorization !== undefined && raise.payer.kind === 'person') {
+      const bound = { payer: hold.payer, payee: hold.payee, amount: raise.amount, at };
+      const verdict = await this.authorizations.consume(tx, raise.authorization, bound);
+      if (verdict !== 'ok')
+        refuse(
+          'authorization_invalid',
+          'the authorization is unknown, used, expired or for another payment',
+        );
+      return;
+    }
+    const delta = subYen(raise.amount, hold.amount);
+    await checkStandingLimit(tx, { payer: hold.payer, payee: hold.payee, amount: delta, at });
+  }
+
+  /** Records the payer's standing consent to the payee's holds (see consent.ts for who may). */
   async createStandingLimit(
     tx: StoreTx,
     caller: ClientRecord,
     request: CreateStandingLimitRequest,
   ): Promise<StandingLimitRecord> {
-    if (caller.role !== 'admin' && caller.merchantId !== request.payer) {
-      refuse('forbidden', 'only the payer (or admin) grants a standing limit on its account');
-    }
-    if (request.payer === request.payee) refuse('invalid_request', 'payer and payee must differ');
-    await this.holdParty(tx, request.payer, 'payer');
-    await this.holdParty(tx, request.payee, 'payee');
-    const at = this.now();
-    const limit: StandingLimitRecord = {
-      id: newId('lim'),
-      payer: request.payer,
-      payee: request.payee,
-      amountPerPeriod: request.amountPerPeriod as Yen,
-      periodSeconds: request.periodSeconds,
-      expiresAt: at + request.expiresInSeconds * 1000,
-      createdBy: caller.id,
-      createdAt: at,
-    };
-    await tx.insertStandingLimit(limit);
-    await tx.appendAudit({
-      at,
-      kind: 'standing_limit.created',
-      subject: limit.id,
-      actor: caller.id,
-      data: {
-        payer: limit.payer,
-        payee: limit.payee,
-        amountPerPeriod: limit.amountPerPeriod,
-        periodSeconds: limit.periodSeconds,
-      },
-    });
-    return limit;
+    return grantStandingLimit(tx, this.authorizations, caller, { ...request, at: this.now() });
+  }
+
+  async revokeStandingLimit(tx: StoreTx, caller: ClientRecord, id: string): Promise<void> {
+    await revokeStandingLimit(tx, caller, id, this.now());
   }
 
   private async checkPayerCanCommit(

@@ -39,6 +39,17 @@ export interface PaymentAuthorizationRecord {
   usedAt: number | null;
   createdBy: string;
   createdAt: number;
+  /** What the person consented to: one payment, or a standing limit within `standingTerms`. */
+  purpose: AuthorizationPurpose;
+  /** For a standing limit: the shortest period and longest lifetime the person agreed to. */
+  standingTerms: StandingLimitTerms | null;
+}
+
+export type AuthorizationPurpose = 'payment' | 'standing_limit';
+
+export interface StandingLimitTerms {
+  periodSeconds: number;
+  expiresInSeconds: number;
 }
 
 /** A request nonce the hub accepted: `envelope` (a sealed probe or PIN) or `kiosk_request` (signed). */

@@ -50,6 +50,13 @@ export interface StoreReader {
     beforeSeq: number | undefined,
     limit: number,
   ): Promise<EntryRecord[]>;
+  getStandingLimit(id: string): Promise<StandingLimitRecord | undefined>;
+  /** The payer's standing limits, revoked and expired ones included, newest first. */
+  listStandingLimits(
+    payer: string,
+    beforeSeq: number | undefined,
+    limit: number,
+  ): Promise<{ limits: StandingLimitRecord[]; seqs: number[] }>;
   /** Ids of active holds whose next deadline (expiry or scheduled action) is at or before `at`. */
   dueHoldIds(
     at: number,
@@ -121,7 +128,11 @@ export interface StoreTx extends StoreReader, IdentityReader, KioskReader {
   /** What the payer committed in holds placed after `since` (active: amount, closed: settled). */
   payerCommittedSince(payer: string, since: number, payee?: string): Promise<Yen>;
   insertStandingLimit(limit: StandingLimitRecord): Promise<void>;
-  /** The newest unexpired standing limit of payer for payee. */
+  /** Ids of the pair's standing limits not revoked yet (expired ones included). */
+  unrevokedStandingLimitIds(payer: string, payee: string): Promise<string[]>;
+  /** Sets an unrevoked standing limit's revoked_at and revoked_by; the row stays. */
+  revokeStandingLimit(id: string, at: number, by: string): Promise<void>;
+  /** The newest unexpired, unrevoked standing limit of payer for payee. */
   findStandingLimit(
     payer: string,
     payee: string,

@@ -130,4 +130,7 @@ export interface StandingLimitRecord {
   expiresAt: number;
   createdBy: string;
   createdAt: number;
+  /** Set once when the payer (or admin) revoked it, or a newer limit for the pair replaced it. */
+  revokedAt: number | null;
+  revokedBy: string | null;
 }

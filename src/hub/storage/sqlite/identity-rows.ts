@@ -101,9 +101,18 @@ export interface AuthorizationRow {
   used_at: number | null;
   created_by: string;
   created_at: number;
+  purpose: string;
+  standing_period_seconds: number | null;
+  standing_expires_in_seconds: number | null;
 }
 
 export function authorizationFromRow(row: AuthorizationRow): PaymentAuthorizationRecord {
+  assert(row.purpose === 'payment' || row.purpose === 'standing_limit', 'authorization purpose');
+  const standing = row.purpose === 'standing_limit';
+  assert(
+    standing === (row.standing_period_seconds !== null && row.standing_expires_in_seconds !== null),
+    'a standing-limit authorization, and only one, carries its terms',
+  );
   return {
     tokenHash: new Uint8Array(row.token_hash),
     personId: row.person_id,
@@ -114,5 +123,24 @@ export function authorizationFromRow(row: AuthorizationRow): PaymentAuthorizatio
     usedAt: row.used_at,
     createdBy: row.created_by,
     createdAt: row.created_at,
+    purpose: row.purpose,
+    standingTerms:
+      row.standing_period_seconds === null || row.standing_expires_in_seconds === null
+        ? null
+        : {
+            periodSeconds: row.standing_period_seconds,
+            expiresInSeconds: row.standing_expires_in_seconds,
+          },
+  };
+}
+
+/** The named parameters of an INSERT INTO payment_authorizations. */
+export function authorizationToParams(a: PaymentAuthorizationRecord): Record<string, unknown> {
+  const { standingTerms, ...rest } = a;
+  return {
+    ...rest,
+    tokenHash: Buffer.from(a.tokenHash),
+    standingPeriodSeconds: standingTerms?.periodSeconds ?? null,
+    standingExpiresInSeconds: standingTerms?.expiresInSeconds ?? null,
   };
 }

@@ -33,7 +33,14 @@ import type {
   TemplateRecord,
 } from '../identity-records.ts';
 import {
+  standingLimitFromRow,
+  standingLimitReads,
+  standingLimitWrites,
+  type StandingLimitRow,
+} from './standing-limit-rows.ts';
+import {
   authorizationFromRow,
+  authorizationToParams,
   personFromRow,
   personToParams,
   templateFromRow,
@@ -105,7 +112,9 @@ function makeDatabaseFilesPrivate(file: string): void {
 /** Reads over one connection; used by the reader (committed state) and inside write transactions. */
 class SqliteReads implements StoreReader, IdentityReader, KioskReader {
   protected readonly q;
+  private readonly limitReads;
   constructor(protected readonly db: Database.Database) {
+    this.limitReads = standingLimitReads(db);
     this.q = {
       clientByToken: db.prepare<[Buffer], ClientRow>('SELECT * FROM clients WHERE token_hash = ?'),
       client: db.prepare<[string], ClientRow>('SELECT * FROM clients WHERE id = ?'),
@@ -225,6 +234,12 @@ class SqliteReads implements StoreReader, IdentityReader, KioskReader {
     });
     return { holds: rows.map(holdFromRow), seqs: rows.map((row) => row.seq) };
   }
+  async getStandingLimit(id: string): Promise<StandingLimitRecord | undefined> {
+    return this.limitReads.get(id);
+  }
+  async listStandingLimits(payer: string, beforeSeq: number | undefined, limit: number) {
+    return this.limitReads.listByPayer(payer, beforeSeq, limit);
+  }
   async listEntries(
     accountId: string,
     beforeSeq: number | undefined,
@@ -254,11 +269,13 @@ class SqliteTx extends SqliteReads implements StoreTx {
   /** Nonces admitted in this transaction: recorded again when a savepoint rolls their rows back. */
   private admittedNonces: ReplayNonceRecord[] = [];
   private readonly w;
+  private readonly limitWrites;
   constructor(
     db: Database.Database,
     private readonly auditKey: Uint8Array,
   ) {
     super(db);
+    this.limitWrites = standingLimitWrites(db);
     this.w = {
       insertClient: db.prepare(
         `INSERT INTO clients (id, name, role, merchant_id, event_types, token_hash, created_at,
@@ -310,23 +327,14 @@ class SqliteTx extends SqliteReads implements StoreTx {
          FROM holds WHERE payer = ? AND payee = ? AND created_at > ?`,
       ),
       insertStandingLimit: db.prepare(
-        `INSERT INTO standing_limits (id, payer, payee, amount_per_period, period_seconds, expires_at, created_by, created_at)
-         VALUES (@id, @payer, @payee, @amountPerPeriod, @periodSeconds, @expiresAt, @createdBy, @createdAt)`,
+        `INSERT INTO standing_limits (id, payer, payee, amount_per_period, period_seconds, expires_at, created_by,
+           created_at, revoked_at, revoked_by)
+         VALUES (@id, @payer, @payee, @amountPerPeriod, @periodSeconds, @expiresAt, @createdBy, @createdAt,
+           @revokedAt, @revokedBy)`,
       ),
-      findStandingLimit: db.prepare<
-        [string, string, number],
-        {
-          id: string;
-          payer: string;
-          payee: string;
-          amount_per_period: number;
-          period_seconds: number;
-          expires_at: number;
-          created_by: string;
-          created_at: number;
-        }
-      >(
-        `SELECT * FROM standing_limits WHERE payer = ? AND payee = ? AND expires_at > ?
+      findStandingLimit: db.prepare<[string, string, number], StandingLimitRow>(
+        `SELECT rowid AS seq, * FROM standing_limits
+         WHERE payer = ? AND payee = ? AND expires_at > ? AND revoked_at IS NULL
          ORDER BY created_at DESC LIMIT 1`,
       ),
       memberNumberIssued: db.prepare<[string], { n: number }>(
@@ -366,9 +374,9 @@ class SqliteTx extends SqliteReads implements StoreTx {
       ),
       insertAuthorization: db.prepare(
         `INSERT INTO payment_authorizations (token_hash, person_id, account_id, payee, max_amount, expires_at,
-           used_at, created_by, created_at)
+           used_at, created_by, created_at, purpose, standing_period_seconds, standing_expires_in_seconds)
          VALUES (@tokenHash, @personId, @accountId, @payee, @maxAmount, @expiresAt, @usedAt, @createdBy,
-           @createdAt)`,
+           @createdAt, @purpose, @standingPeriodSeconds, @standingExpiresInSeconds)`,
       ),
       getAuthorization: db.prepare<[Buffer], AuthorizationRow>(
         'SELECT * FROM payment_authorizations WHERE token_hash = ?',
@@ -443,7 +451,7 @@ class SqliteTx extends SqliteReads implements StoreTx {
     assert(result.changes === 1, `template ${id} exists`);
   }
   async insertAuthorization(a: PaymentAuthorizationRecord): Promise<void> {
-    this.w.insertAuthorization.run({ ...a, tokenHash: Buffer.from(a.tokenHash) });
+    this.w.insertAuthorization.run(authorizationToParams(a));
   }
   async getAuthorization(tokenHash: Uint8Array): Promise<PaymentAuthorizationRecord | undefined> {
     const row = this.w.getAuthorization.get(Buffer.from(tokenHash));
@@ -550,17 +558,13 @@ class SqliteTx extends SqliteReads implements StoreTx {
     at: number,
   ): Promise<StandingLimitRecord | undefined> {
     const row = this.w.findStandingLimit.get(payer, payee, at);
-    if (row === undefined) return undefined;
-    return {
-      id: row.id,
-      payer: row.payer,
-      payee: row.payee,
-      amountPerPeriod: yen(row.amount_per_period),
-      periodSeconds: row.period_seconds,
-      expiresAt: row.expires_at,
-      createdBy: row.created_by,
-      createdAt: row.created_at,
-    };
+    return row === undefined ? undefined : standingLimitFromRow(row);
+  }
+  async unrevokedStandingLimitIds(payer: string, payee: string): Promise<string[]> {
+    return this.limitWrites.unrevokedIdsOfPair(payer, payee);
+  }
+  async revokeStandingLimit(id: string, at: number, by: string): Promise<void> {
+    this.limitWrites.revoke(id, at, by);
   }
   async getStoredResponse(clientId: string, key: string): Promise<StoredResponse | undefined> {
     const row = this.w.getResponse.get(clientId, key);
