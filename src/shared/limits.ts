@@ -158,3 +158,17 @@ export const restrictedCategoryAgeYears = 20;
 export const categoryDepthMax = 2;
 /** Video frames the replay harness lists from one recording's packets (replayVideoSecondsMax at 240 fps). */
 export const replayVideoFramesMax = 1_728_000;
+
+// Enrolment organisations and the Argon2id queue (issue 9: PIN unlock, fair queuing).
+/** PIN unlock attempts (right document or not) one enrolment client may make in an hour. */
+export const pinUnlocksPerHourPerClient = 20;
+/** PIN unlock attempts on one person in a day, whoever makes them. */
+export const pinUnlocksPerDayPerPerson = 3;
+/** Clients and persons whose unlock attempts are remembered for those windows. */
+export const pinUnlockRateKeysMax = 100_000;
+/** Argon2id jobs one client may have waiting or running: one client cannot fill a lane. */
+export const pinJobsQueuedPerClientMax = 4;
+/** Waiting payment PIN checks (verify-pin, PIN fallback): served before any enrolment job. */
+export const pinPaymentJobsQueuedMax = 32;
+/** Waiting enrolment PIN verifiers (POST /v1/persons): a lane of their own, served after payments. */
+export const pinEnrolmentJobsQueuedMax = 8;
