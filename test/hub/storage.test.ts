@@ -11,6 +11,14 @@ import {
   DatabaseTooNewError,
 } from '../../src/hub/storage/sqlite/migrations.ts';
 import { SqliteHubStore } from '../../src/hub/storage/sqlite/sqlite-store.ts';
+import {
+  standingLimitFromRow,
+  type StandingLimitRow,
+} from '../../src/hub/storage/sqlite/standing-limit-rows.ts';
+import {
+  authorizationFromRow,
+  type AuthorizationRow,
+} from '../../src/hub/storage/sqlite/identity-rows.ts';
 import { openDataDir } from '../../src/hub/data-dir.ts';
 import { account, holdBody, startTestHub, tempDir } from './helpers.ts';
 import { runScript } from './process.ts';
@@ -54,6 +62,27 @@ describe('migrations', () => {
     expect(migrate(db)).toEqual({ from: 1, to: migrations.length });
     expect(db.prepare('SELECT COUNT(*) AS n FROM accounts').get()).toEqual({ n: 2 });
     expect(db.prepare('SELECT COUNT(*) AS n FROM standing_limits').get()).toEqual({ n: 0 });
+  });
+  it('v8 database upgrades to v9: standing limits stay in force, authorizations read as payments', () => {
+    const v9 = migrations.findIndex((m) => m.name === 'v9StandingLimitConsent');
+    expect(v9).toBeGreaterThan(0);
+    const db = new Database(':memory:');
+    for (const step of migrations.slice(0, v9)) step(db);
+    db.pragma(`user_version = ${v9}`);
+    db.exec(`
+      INSERT INTO accounts VALUES ('a', 'merchant', 'A', 'JPY', 0, 0, '{}', '[]', 0, NULL),
+        ('b', 'merchant', 'B', 'JPY', 0, 0, '{}', '[]', 0, NULL);
+      INSERT INTO standing_limits VALUES ('lim', 'a', 'b', 1000, 60, 9e12, 'cli', 1);
+      INSERT INTO payment_authorizations VALUES (x'01', 'per', 'a', 'b', 500, 9e12, NULL, 'cli', 1);
+    `);
+    expect(migrate(db)).toEqual({ from: v9, to: migrations.length });
+    const limit = db
+      .prepare('SELECT rowid AS seq, * FROM standing_limits')
+      .get() as StandingLimitRow;
+    expect(standingLimitFromRow(limit)).toMatchObject({ id: 'lim', revokedAt: null });
+    const row = db.prepare('SELECT * FROM payment_authorizations').get() as AuthorizationRow;
+    expect(authorizationFromRow(row)).toMatchObject({ purpose: 'payment', standingTerms: null });
+    db.close();
   });
   it('refuses to open a database from a newer hub', () => {
     const dir = tempDir();
