@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { accountIdSchema } from '../shared/hub-api.ts';
+import { accountIdSchema, categorySchema } from '../shared/hub-api.ts';
 
 const token = z.string().min(16).max(512);
 
@@ -29,10 +29,7 @@ export const kioskConfigSchema = z.strictObject({
   /** natural: passive texture + a blink or 3-D head motion; challenge: also a random blink/turn challenge. */
   livenessPolicy: z.enum(['natural', 'challenge']).default('natural'),
   /** Category of payments typed on the operator screen (tills send their own). */
-  defaultCategory: z
-    .string()
-    .regex(/^[a-z][a-z0-9_.-]*$/)
-    .optional(),
+  defaultCategory: categorySchema.optional(),
 });
 export type KioskConfigFile = z.input<typeof kioskConfigSchema>;
 export type KioskConfig = z.output<typeof kioskConfigSchema> & { configDir: string };

@@ -17,6 +17,7 @@ import {
 } from '../shared/limits.ts';
 import type { KioskWireMessage, PaymentView } from '../shared/kiosk-api.ts';
 import { handleKioskCall, kioskWireCallSchema } from '../shared/kiosk-api.ts';
+import { isCategory } from '../shared/categories.ts';
 import type { AppMount } from './electron/app-files.ts';
 import { resolveMountedFile } from './electron/app-files.ts';
 import { kioskResponseHeaders } from './electron/window-policy.ts';
@@ -48,6 +49,7 @@ const tillRequestSchema = z.strictObject({
     .min(1)
     .max(holdCategoryLengthMax)
     .regex(/^[a-z][a-z0-9_.-]*$/)
+    .refine(isCategory, 'category: not in the vocabulary (src/shared/categories.ts)')
     .optional(),
 });
 

@@ -3,6 +3,7 @@
 // Answers are values ({ok:true,...} / {ok:false,error}), never exceptions thrown across the boundary.
 import { z } from 'zod';
 import * as L from './limits.ts';
+import { isCategory } from './categories.ts';
 
 export const kioskErrorCodes = [
   'invalid_request',
@@ -49,7 +50,8 @@ const category = z
   .string()
   .min(1)
   .max(L.holdCategoryLengthMax)
-  .regex(/^[a-z][a-z0-9_.-]*$/);
+  .regex(/^[a-z][a-z0-9_.-]*$/)
+  .refine(isCategory, 'category: not in the vocabulary (src/shared/categories.ts)');
 const paymentId = z.string().regex(/^pay_[A-Za-z0-9]{8,40}$/);
 const pinDigits = z
   .string()

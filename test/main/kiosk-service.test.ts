@@ -243,12 +243,19 @@ describe('kiosk service', () => {
     expect(await balance()).toBe(before);
   });
 
-  it("refuses alcohol to a 19-year-old with the hub's reason, and takes nothing", async () => {
+  it("refuses beer (alcohol.beer) to a 19-year-old with the hub's reason, and takes nothing", async () => {
     const before = (await admin.getAccount('young')).balance;
+    // A category outside the hub's vocabulary is refused at the till API, before a payment opens.
+    const unknown = await till('POST', '/kiosk/v1/payment-requests', {
+      amount: 480,
+      reference: `beer-${Date.now()}`,
+      category: 'beer',
+    });
+    expect(unknown).toMatchObject({ status: 400, body: { error: { code: 'invalid_request' } } });
     const opened = await till('POST', '/kiosk/v1/payment-requests', {
       amount: 480,
       reference: `beer-${Date.now()}`,
-      category: 'alcohol',
+      category: 'alcohol.beer',
     });
     const paymentId = opened.body.payment?.id ?? '';
     await call('identify', {
