@@ -61,17 +61,18 @@ export async function probeVideo(file: string): Promise<VideoProbe> {
   };
 }
 
-/** One line per packet ("pts_time,dts_time"): demuxing only, no decoding, so a long file costs little. */
-const packetLine = /^(N\/A|-?\d+(?:\.\d+)?),(N\/A|-?\d+(?:\.\d+)?)$/;
+// One line per packet ("pts_time,dts_time,flags"): demuxing only, no decoding, so a long file costs little.
+const packetLine = /^(N\/A|-?\d+(?:\.\d+)?),(N\/A|-?\d+(?:\.\d+)?),([A-Z_]*)$/;
 
 /**
  * The video packets' presentation times (decode time where a packet has none), sorted: packets come
- * in decode order, and a decoder gives one frame per packet. Reads a little past the longest
- * recording the harness accepts, and at most replayVideoFramesMax packets.
+ * in decode order, and a decoder gives one frame per packet, except packets flagged D (decoded, never
+ * shown: what an edit list cuts off the front of a trimmed phone clip). Reads a little past the
+ * longest recording the harness accepts, and at most replayVideoFramesMax packets.
  */
 async function packetTimes(file: string): Promise<number[]> {
   const args = ['-v', 'error', '-select_streams', 'v:0', '-read_intervals'];
-  args.push(`%+${replayVideoSecondsMax + 1}`, '-show_entries', 'packet=pts_time,dts_time');
+  args.push(`%+${replayVideoSecondsMax + 1}`, '-show_entries', 'packet=pts_time,dts_time,flags');
   const child = spawn('ffprobe', [...args, '-of', 'csv=p=0', file], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -92,7 +93,7 @@ async function packetTimes(file: string): Promise<number[]> {
       rest = lines.pop() ?? '';
       for (const line of lines) {
         const match = packetLine.exec(line.trim());
-        if (match === null) continue;
+        if (match === null || match[3]?.includes('D') === true) continue;
         const seconds = Number(match[1] === 'N/A' ? match[2] : match[1]);
         if (Number.isFinite(seconds)) times.push(Math.round(seconds * 1e6));
         else untimed += 1;

@@ -1,5 +1,5 @@
 // Recordings as people make them, made here with ffmpeg for the frame source's and the camera clip's
-// tests: a browser's MediaRecorder webm and a variable-rate phone clip with a rotation tag.
+// tests: a browser's MediaRecorder webm, a variable-rate phone clip with a rotation tag, a trimmed clip.
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -89,5 +89,33 @@ export async function makePhoneClip(dir: string): Promise<string> {
     plain,
   ]);
   await writeFile(clip, tagRotation(await readFile(plain)));
+  return clip;
+}
+
+/**
+ * A clip trimmed on the phone without re-encoding: cut 1 s into a 3 s, 30 fps recording whose only
+ * keyframe is the first, so an edit list hides the 30 frames decoded before the cut.
+ */
+export async function makeTrimmedClip(dir: string): Promise<string> {
+  const whole = path.join(dir, 'untrimmed.mp4');
+  const clip = path.join(dir, 'trimmed.mp4');
+  const encode = ['-c:v', 'libx264', '-g', '300', '-pix_fmt', 'yuv420p', whole];
+  await run('ffmpeg', [
+    ...['-v', 'error', '-y', '-nostdin', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30'],
+    ...['-frames:v', '90', ...encode],
+  ]);
+  await run('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-nostdin',
+    '-ss',
+    '1',
+    '-i',
+    whole,
+    '-c',
+    'copy',
+    clip,
+  ]);
   return clip;
 }

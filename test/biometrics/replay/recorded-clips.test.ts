@@ -12,6 +12,7 @@ import {
   ffprobeJson,
   makeMediaRecorderClip,
   makePhoneClip,
+  makeTrimmedClip,
 } from './recorded-clip-makers.ts';
 
 async function allFrames(file: string): Promise<ReplayFrame[]> {
@@ -81,6 +82,19 @@ describe('recordings as people make them', () => {
       expect(columnMean(image.width - 10)).toBeLessThan(80);
       expect(image.data[(10 * image.width + 120) * 3]).toBeLessThan(80); // not along the top
     }
+  });
+
+  it('reads a trimmed clip from its first shown frame: frames an edit list hides are not counted', async () => {
+    const clip = await makeTrimmedClip(dir);
+    const packets = await ffprobeJson(clip, ['-select_streams', 'v:0', '-show_packets']);
+    const decoded = await decodedFrameTimesMs(clip);
+    // The file holds the 90 frames, of which the 60 after the cut are shown.
+    expect(packets['packets']).toHaveLength(90);
+    expect(decoded).toHaveLength(60);
+    const frames = await allFrames(clip);
+    expect(frames).toHaveLength(60);
+    expectIncreasing(frames);
+    frames.forEach((frame, k) => expect(frame.timestampMs).toBeCloseTo(decoded[k] ?? NaN, 3));
   });
 
   it('reads the webcam .webm clips of ../shared/data (sound first, no duration)', async () => {
