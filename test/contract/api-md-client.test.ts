@@ -1,7 +1,6 @@
 // Why: proves that a client written only from /work/shared/API.md (never from src/) can drive every
 // hold use case of DESIGN.md against the real hub process over HTTP; a failure here is a contract break.
 
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { assertNoProcessLeft, nodeScript, pidAlive, spawnTracked } from '../hub/process.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The contract's shapes, copied from API.md (not imported from the hub).
@@ -81,15 +81,18 @@ let dataDir = '';
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'facepay-contract-'));
-  const child = spawn(
-    join(repoRoot, 'node_modules/.bin/tsx'),
-    ['src/hub/cli.ts', '--port', '0', '--data', join(dataDir, 'hub')],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, FACEPAY_ADMIN_TOKEN: ADMIN },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  // node runs the hub itself (tsx's loader, no wrapper), so SIGTERM below reaches the hub.
+  const [command, args] = nodeScript('src/hub/cli.ts', [
+    '--port',
+    '0',
+    '--data',
+    join(dataDir, 'hub'),
+  ]);
+  const child = spawnTracked(command, args, {
+    cwd: repoRoot,
+    env: { ...process.env, FACEPAY_ADMIN_TOKEN: ADMIN },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   hub = child;
   hubExit = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -122,7 +125,9 @@ afterAll(async () => {
     const code = await hubExit;
     if (dataDir !== '') rmSync(dataDir, { recursive: true, force: true });
     expect(code, `hub exit code after SIGTERM; stderr: ${hubLog}`).toBe(0);
+    expect(pidAlive(hub.pid ?? 0)).toBe(false);
   }
+  await assertNoProcessLeft();
 }, 30_000);
 
 // ---------------------------------------------------------------------------------------------

@@ -1,12 +1,13 @@
 // The operator's commands as an operator runs them: `hub` prints its line and stops on SIGTERM,
 // `hub:admin` creates clients, accounts and deposits, shows accounts and lists holds over HTTP.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { rmSync, statSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { repoRoot, spawnHub, tsxBin } from './process.ts';
+import { assertNoProcessLeft, nodeScript, repoRoot, spawnHub, spawnTracked } from './process.ts';
 import { tempDir } from './helpers.ts';
+
+afterAll(assertNoProcessLeft);
 
 function admin(
   url: string,
@@ -14,14 +15,15 @@ function admin(
   args: string[],
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(tsxBin, [join(repoRoot, 'src/hub/admin-cli.ts'), ...args], {
+    const [command, nodeArgs] = nodeScript('src/hub/admin-cli.ts', args);
+    const child = spawnTracked(command, nodeArgs, {
       cwd: repoRoot,
       env: { ...process.env, FACEPAY_HUB_URL: url, FACEPAY_ADMIN_TOKEN: token },
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('exit', (status) => resolve({ status, stdout, stderr }));
   });
 }

@@ -1,5 +1,6 @@
 // Test harness for the hub: a real hub on 127.0.0.1 with a real SQLite file in a temp directory,
 // a frozen clock the test advances, and a raw HTTP helper that returns status, headers and body.
+import { afterAll } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +35,20 @@ export interface CallResult {
 
 export function tempDir(prefix = 'facepay-hub-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Temp directories the helpers make for a test file (calibration files, kiosk keys). */
+const scratchDirs: string[] = [];
+// Registered while the importing test file is collected, so it runs after that file's tests.
+afterAll(() => {
+  for (const dir of scratchDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temp directory removed once the test file that made it has run. */
+export function scratchDir(prefix: string): string {
+  const dir = tempDir(prefix);
+  scratchDirs.push(dir);
+  return dir;
 }
 
 export async function startTestHub(options: Partial<HubOptions> = {}): Promise<TestHub> {
@@ -173,7 +188,7 @@ export const testFaceModelId = 'test-face-model-v1';
  * face-only point at 0.7, so an adult's face alone may authorize (none: every face payment takes the PIN).
  */
 export function testCalibrationFile(faceOnlyFmr?: number): string {
-  const file = join(tempDir('facepay-cal-'), 'thresholds.json');
+  const file = join(scratchDir('facepay-cal-'), 'thresholds.json');
   const faceOnlyPoints = faceOnlyFmr === undefined ? [] : [{ threshold: 0.7, fmr: faceOnlyFmr }];
   writeFileSync(
     file,

@@ -2,6 +2,7 @@
 // duplicate enrolment, identification with score and margin, PIN lock, single-use authorizations
 // bound to account, payee and amount, age and category refusals, erasure, and restart from sealed rows.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
@@ -478,6 +479,7 @@ describe('erasure and restart', () => {
     await expect(
       startHub({ dataDir: dir, clock: t.clock, sweeper: false, calibrationFile: cal }),
     ).rejects.toThrow(/does not open/);
+    rmSync(dir, { recursive: true, force: true });
     t = await startTestHub();
   });
 });

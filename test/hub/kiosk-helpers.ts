@@ -11,7 +11,7 @@ import {
   openProvisionedTransform,
   signProvisionRequest,
 } from '../../src/biometrics/protect/transform-key-provision.ts';
-import { tempDir, type CallResult, type TestHub } from './helpers.ts';
+import { scratchDir, type CallResult, type TestHub } from './helpers.ts';
 
 export interface TestKiosk {
   id: string;
@@ -22,7 +22,7 @@ export interface TestKiosk {
 
 export async function makeKioskIdentity(): Promise<KioskIdentity> {
   const made = await loadKioskIdentity({
-    dir: join(tempDir('facepay-kiosk-'), 'keys'),
+    dir: join(scratchDir('facepay-kiosk-'), 'keys'),
     create: true,
   });
   if (!made.ok) throw new Error(made.error.message);

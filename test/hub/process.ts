@@ -1,33 +1,116 @@
-// Runs the hub as a real child process (`src/hub/cli.ts` through tsx), as operators and CI do,
-// and waits for its listening line; used by the crash, CLI and contract tests.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+// Runs the hub and the repo's scripts as real child processes, as operators and CI do, and makes sure
+// none outlives its test: node runs the TypeScript itself (tsx's loader, no wrapper process), so the pid
+// a test signals is the hub's, and each one starts in a process group of its own that the test checks.
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
+/** The tsx command-line wrapper: it runs the script in a second node process (prefer nodeScript). */
 export const tsxBin = join(repoRoot, 'node_modules', '.bin', 'tsx');
+const tsxLoader = pathToFileURL(join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+
+/** node with tsx's loader: the process that runs `script` is the one spawned, not a child of it. */
+export function nodeScript(script: string, args: string[]): [string, string[]] {
+  return [process.execPath, ['--import', tsxLoader, join(repoRoot, script), ...args]];
+}
 
 export interface HubProcess {
   child: ChildProcess;
+  /** The hub's own pid (and its process group's id). */
+  pid: number;
   url: string;
   exited: Promise<number | null>;
 }
 
+const started = new Set<number>();
+
+function alive(target: number): boolean {
+  try {
+    process.kill(target, 0);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
+}
+
+/** Whether the process is still there (a reaped process is gone: await its exit first). */
+export function pidAlive(pid: number): boolean {
+  return alive(pid);
+}
+
+/** Whether anything of the process group is still running: the process, or what it started. */
+export function processGroupAlive(pgid: number): boolean {
+  return alive(-pgid);
+}
+
+/**
+ * Starts a command in a process group of its own, remembered until assertNoProcessLeft. Returns once
+ * it is spawned; the caller waits for what it needs (its line, its exit).
+ */
+export function spawnTracked(command: string, args: string[], options: SpawnOptions): ChildProcess {
+  const child = spawn(command, args, { ...options, detached: true });
+  if (child.pid === undefined) throw new Error(`could not start ${command}`);
+  started.add(child.pid);
+  return child;
+}
+
+/**
+ * For afterAll: every process group started here is gone. Groups still running after a short grace
+ * (a process just signalled, orphans not yet reaped) are killed so nothing outlives the test, and listed.
+ */
+export async function assertNoProcessLeft(): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  let left = [...started].filter(processGroupAlive);
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    left = left.filter(processGroupAlive);
+  }
+  for (const pgid of left) process.kill(-pgid, 'SIGKILL');
+  started.clear();
+  if (left.length > 0) {
+    throw new Error(`process groups still running after the tests: ${left.join(', ')}`);
+  }
+}
+
+/**
+ * Pids of running processes whose command line mentions `marker` (a temp path only one test uses):
+ * finds what escaped its process group too. Reads /proc, so only on Linux; elsewhere none are found.
+ */
+export function processesMentioning(marker: string): number[] {
+  if (!existsSync('/proc/self/cmdline')) return [];
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cmdline = readFileSync(join('/proc', entry, 'cmdline'), 'utf8');
+      if (cmdline.includes(marker)) found.push(Number(entry));
+    } catch {
+      // The process ended while the list was read.
+    }
+  }
+  return found;
+}
+
 export async function spawnHub(dataDir: string, env: Record<string, string>): Promise<HubProcess> {
-  const child = spawn(
-    tsxBin,
-    [join(repoRoot, 'src/hub/cli.ts'), '--port', '0', '--data', dataDir],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const [command, args] = nodeScript('src/hub/cli.ts', ['--port', '0', '--data', dataDir]);
+  const child = spawnTracked(command, args, {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const pid = child.pid ?? 0;
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`hub did not start: ${stderr}`)), 60_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`hub did not start: ${stderr}`));
+    }, 60_000);
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const match = /hub listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
@@ -36,17 +119,23 @@ export async function spawnHub(dataDir: string, env: Record<string, string>): Pr
         resolve(match[1]);
       }
     });
-    void exited.then((code) => reject(new Error(`hub exited ${code}: ${stderr}`)));
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`hub exited ${code}: ${stderr}`));
+    });
   });
-  return { child, url, exited };
+  return { child, pid, url, exited };
 }
 
+/** Runs a script to its end (killed after 60 s); node runs it directly, so nothing of it outlives this. */
 export function runScript(script: string, args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(tsxBin, [join(repoRoot, script), ...args], {
+  const [command, nodeArgs] = nodeScript(script, args);
+  const result = spawnSync(command, nodeArgs, {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     encoding: 'utf8',
     timeout: 60_000,
+    killSignal: 'SIGKILL',
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
