@@ -172,6 +172,8 @@ export async function enrolFromPhotos(options: {
     role: 'enrollment',
     keysDir,
   });
+  // Only the enrolment client the admin assigned an account to may enrol a person on it.
+  await admin.assignEnrollmentClient(options.accountId, station.clientId);
   const { descriptors, modelId, skipped } = await readFaces(
     options.photos,
     options.templatesMax ?? 5,

@@ -39,6 +39,7 @@ export const errorStatus = {
   identification_required: 403,
   kiosk_exists: 409,
   client_revoked: 409,
+  id_document_mismatch: 403,
   kiosk_revoked: 403,
   kiosk_signature_invalid: 403,
   kiosk_request_stale: 422,

@@ -311,6 +311,24 @@ export const addTemplatesRequest = z.strictObject({
   sealedTemplates: z.array(base64Schema.max(4096)).min(1).max(L.templatesPerPersonMax),
 });
 export type AddTemplatesRequest = z.infer<typeof addTemplatesRequest>;
+
+/** Extension: the officer's ID check that unlocks a locked PIN: the enrolled document, and who checked it. */
+export const unlockPinRequest = z.strictObject({
+  idDocument: createPersonRequest.shape.idDocument.meta({
+    description:
+      'the document the person was enrolled with (type and the same keyed numberHash) and the officer in verifiedBy',
+  }),
+});
+export type UnlockPinRequest = z.infer<typeof unlockPinRequest>;
+
+/** Extension: the admin assigns a person account to the one enrolment client that may enrol on it. */
+export const assignEnrollmentClientRequest = z.strictObject({
+  clientId: z.string().min(1).max(L.idLengthMax),
+});
+export const accountEnrollmentClientSchema = z.object({
+  accountId: z.string(),
+  enrollmentClientId: z.string(),
+});
 export const addedTemplatesSchema = z.object({
   personId: z.string(),
   templateIds: z.array(z.string()),

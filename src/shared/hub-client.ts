@@ -36,7 +36,7 @@ export class HubClient {
 
   async request<S extends z.ZodType>(
     schema: S,
-    method: 'GET' | 'POST' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
     body?: unknown,
     idempotencyKey?: string,
@@ -77,6 +77,15 @@ export class HubClient {
   }
   getAccount(id: string) {
     return this.request(api.accountSchema, 'GET', `/v1/accounts/${encodeURIComponent(id)}`);
+  }
+  /** Extension (admin): the one enrolment client that may enrol a person on this person account. */
+  assignEnrollmentClient(accountId: string, clientId: string) {
+    return this.request(
+      api.accountEnrollmentClientSchema,
+      'PUT',
+      `/v1/accounts/${encodeURIComponent(accountId)}/enrollment-client`,
+      { clientId },
+    );
   }
   deposit(id: string, amount: number, idempotencyKey: string) {
     return this.request(

@@ -10,7 +10,14 @@ import { protectAndAttest, protectProbe } from '../../src/biometrics/protect/kio
 import { sealPin } from '../../src/biometrics/protect/probe-seal.ts';
 import { sodium } from '../../src/biometrics/protect/sodium.ts';
 import { defaultCalibrationFile } from '../../src/hub/hub.ts';
-import { account, clientWithId, holdBody, startTestHub, type TestHub } from '../hub/helpers.ts';
+import {
+  account,
+  assignEnroller,
+  clientWithId,
+  holdBody,
+  startTestHub,
+  type TestHub,
+} from '../hub/helpers.ts';
 import { provisionedTransform, registerTestKiosk, type TestKiosk } from '../hub/kiosk-helpers.ts';
 import { decodeFace } from '../biometrics/face-helpers.ts';
 
@@ -18,6 +25,7 @@ let t: TestHub;
 let engine: FaceEngine;
 let hubKey: Uint8Array;
 let enroller: string;
+let enrollerId: string;
 let till: string;
 let tillKiosk: TestKiosk;
 let stationTransform: CancelableTransform;
@@ -34,6 +42,7 @@ beforeAll(async () => {
   const station = await clientWithId(t, 'enrollment');
   const shopTill = await clientWithId(t, 'merchant', 'shop');
   enroller = station.token;
+  enrollerId = station.id;
   till = shopTill.token;
   // Each kiosk made its own keys; the admin registered them; each fetches the transform key itself.
   stationTransform = await provisionedTransform(
@@ -100,6 +109,7 @@ describe('face payment on real photos', () => {
   it('enrols from two photos, pays with a third plus the PIN, and refuses a stranger', async () => {
     const modelId = t.hub.identity?.calibration.modelId ?? '';
     await account(t, 'patron', 'person', 20_000);
+    await assignEnroller(t, 'patron', enrollerId);
     const person = await t.call('POST', '/v1/persons', {
       token: enroller,
       body: {

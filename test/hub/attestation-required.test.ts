@@ -1,7 +1,6 @@
 // Liveness is only what a registered kiosk signed: a production hub refuses every identify without a
 // kiosk attestation; `--allow-unattested` (demo data and tests only, announced at start) turns that off.
-import { afterEach, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CancelableTransform } from '../../src/biometrics/protect/cancelable-transform.ts';
@@ -20,7 +19,7 @@ import {
   type TestHub,
 } from './helpers.ts';
 import { provisionedTransform, registerTestKiosk, type TestKiosk } from './kiosk-helpers.ts';
-import { repoRoot, tsxBin } from './process.ts';
+import { assertNoProcessLeft, nodeScript, repoRoot, spawnTracked } from './process.ts';
 
 const modelId = testFaceModelId;
 let t: TestHub;
@@ -33,6 +32,7 @@ afterEach(async () => {
   transform = undefined;
   await t.stop();
 });
+afterAll(assertNoProcessLeft);
 
 /** A hub with alice enrolled (by the admin) under the transform of a kiosk registered to `till`. */
 async function start(allowUnattested: boolean) {
@@ -159,16 +159,22 @@ describe('kiosk attestation on identify', () => {
 /** Starts the hub's CLI, waits for its listening line, stops it with SIGTERM; returns its stderr. */
 function startCli(args: string[]): Promise<{ stderr: string; code: number | null }> {
   const dir = tempDir('facepay-unattested-');
-  const child = spawn(
-    tsxBin,
-    [join(repoRoot, 'src/hub/cli.ts'), '--port', '0', '--data', join(dir, 'hub'), ...args],
-    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const [command, nodeArgs] = nodeScript('src/hub/cli.ts', [
+    '--port',
+    '0',
+    '--data',
+    join(dir, 'hub'),
+    ...args,
+  ]);
+  const child = spawnTracked(command, nodeArgs, {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   let stdout = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve) => {
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
       if (stdout.includes('hub listening on')) child.kill('SIGTERM');
     });

@@ -1,10 +1,8 @@
 // Client tokens can be revoked and rotated by the admin (extension): effective at the very next
 // request (no cached client answers for the old token), audited, and driven from hub:admin too.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { account, adminToken, clientWithId, startTestHub, type TestHub } from './helpers.ts';
-import { repoRoot, tsxBin } from './process.ts';
+import { assertNoProcessLeft, nodeScript, repoRoot, spawnTracked } from './process.ts';
 
 let t: TestHub;
 beforeEach(async () => {
@@ -12,6 +10,7 @@ beforeEach(async () => {
   await account(t, 'shop', 'merchant');
 });
 afterEach(async () => t.stop());
+afterAll(assertNoProcessLeft);
 
 async function auditKinds(subject: string): Promise<{ kind: string; actor: string }[]> {
   const rows = await t.hub.store.auditRows(0, 100_000);
@@ -112,14 +111,15 @@ function adminCli(
   args: string[],
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(tsxBin, [join(repoRoot, 'src/hub/admin-cli.ts'), ...args], {
+    const [command, nodeArgs] = nodeScript('src/hub/admin-cli.ts', args);
+    const child = spawnTracked(command, nodeArgs, {
       cwd: repoRoot,
       env: { ...process.env, FACEPAY_HUB_URL: t.hub.url, FACEPAY_ADMIN_TOKEN: adminToken },
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('exit', (status) => resolve({ status, stdout, stderr }));
   });
 }

@@ -8,7 +8,9 @@ import { sealPin, sealProbe } from '../../src/biometrics/protect/probe-seal.ts';
 import { sodium } from '../../src/biometrics/protect/sodium.ts';
 import {
   account,
+  assignEnroller,
   client,
+  clientWithId,
   holdBody,
   startTestHub,
   type TestHub,
@@ -21,6 +23,7 @@ const modelId = testFaceModelId;
 const day = 86_400;
 let t: TestHub;
 let enroller: string;
+let enrollerId: string;
 let till: string;
 let hubKey: Uint8Array;
 
@@ -33,6 +36,7 @@ const pin = (value: string, purpose: string) =>
 /** An adult enrolled with face and PIN 4821 on a person account holding 100,000. */
 async function enrol(accountId: string, template: Float32Array): Promise<string> {
   await account(t, accountId, 'person', 100_000);
+  await assignEnroller(t, accountId, enrollerId);
   const person = await t.call('POST', '/v1/persons', {
     token: enroller,
     body: {
@@ -110,7 +114,7 @@ beforeEach(async () => {
   t = await startTestHub({ calibrationFile: testCalibrationFile(1e-9), stepUpAmount: 30_000 });
   await account(t, 'shop', 'merchant', 50_000);
   await account(t, 'supplier', 'merchant');
-  enroller = await client(t, 'enrollment');
+  ({ id: enrollerId, token: enroller } = await clientWithId(t, 'enrollment'));
   till = await client(t, 'merchant', 'shop');
   hubKey = new Uint8Array(
     Buffer.from((await t.call('GET', '/v1/hub-key', { token: till })).body.publicKey, 'base64'),

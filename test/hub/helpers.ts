@@ -118,6 +118,15 @@ export async function account(
   }
 }
 
+/** Assigns (as admin) a person account to the enrolment client that may enrol a person on it. */
+export async function assignEnroller(t: TestHub, accountId: string, clientId: string) {
+  const assigned = await t.call('PUT', `/v1/accounts/${accountId}/enrollment-client`, {
+    body: { clientId },
+  });
+  if (assigned.status !== 200)
+    throw new Error(`assign ${accountId}: ${JSON.stringify(assigned.body)}`);
+}
+
 /** Creates a client and returns its token. */
 export async function client(
   t: TestHub,

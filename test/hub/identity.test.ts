@@ -10,7 +10,9 @@ import { sealPin, sealProbe } from '../../src/biometrics/protect/probe-seal.ts';
 import { sodium } from '../../src/biometrics/protect/sodium.ts';
 import {
   account,
+  assignEnroller,
   client,
+  clientWithId,
   holdBody,
   startTestHub,
   type TestHub,
@@ -22,6 +24,7 @@ import {
 const modelId = testFaceModelId;
 let t: TestHub;
 let enroller: string;
+let enrollerId: string;
 let till: string;
 let hubKey: Uint8Array;
 
@@ -38,6 +41,7 @@ async function enrol(
   pinValue = '4821',
 ) {
   await account(t, accountId, 'person', 100_000);
+  await assignEnroller(t, accountId, enrollerId);
   const person = await t.call('POST', '/v1/persons', {
     token: enroller,
     body: {
@@ -59,6 +63,15 @@ async function enrol(
   });
   expect(templates.status).toBe(201);
   return person.body.id as string;
+}
+
+/** The ID document enrol() enrols the person of `accountId` with. */
+function enrolledDocument(accountId: string) {
+  return {
+    type: 'my_number_card',
+    numberHash: `sha256-${accountId}-0123456789`,
+    verifiedBy: 'officer-7',
+  };
 }
 
 /** Identifies a fresh noisy capture of `template`. */
@@ -96,7 +109,7 @@ async function startWith(faceOnlyFmr?: number) {
     stepUpAmount: 30_000,
   });
   await account(t, 'shop', 'merchant');
-  enroller = await client(t, 'enrollment');
+  ({ id: enrollerId, token: enroller } = await clientWithId(t, 'enrollment'));
   till = await client(t, 'merchant', 'shop');
   hubKey = new Uint8Array(
     Buffer.from((await t.call('GET', '/v1/hub-key', { token: till })).body.publicKey, 'base64'),
@@ -120,6 +133,7 @@ describe('enrolment', () => {
     expect(JSON.stringify(shown.body)).not.toContain('Hanako');
 
     await account(t, 'bob', 'person');
+    await assignEnroller(t, 'bob', enrollerId);
     const base = {
       displayName: 'Bob',
       dateOfBirth: '1980-01-01',
@@ -140,9 +154,17 @@ describe('enrolment', () => {
         })
       ).status,
     ).toBe(201);
+    // Sent again for another account the enroller may use, so only the envelope's nonce refuses it.
+    await account(t, 'bob-again', 'person');
+    await assignEnroller(t, 'bob-again', enrollerId);
+    const again = {
+      ...base,
+      accountId: 'bob-again',
+      idDocument: { ...base.idDocument, numberHash: 'sha256-bob-again-0123456789' },
+    };
     const replayed = await t.call('POST', '/v1/persons', {
       token: enroller,
-      body: { ...base, accountId: 'alice', sealedPin: sealed },
+      body: { ...again, sealedPin: sealed },
     });
     expect(replayed).toMatchObject({ status: 409, body: { error: { code: 'probe_replayed' } } });
     const sameDoc = await t.call('POST', '/v1/persons', {
@@ -152,9 +174,9 @@ describe('enrolment', () => {
     expect(sameDoc.body.error.code).toBe('duplicate_enrolment');
     const wrongPurpose = await t.call('POST', '/v1/persons', {
       token: enroller,
-      body: { ...base, sealedPin: pin('5307', 'verify:x') },
+      body: { ...again, sealedPin: pin('5307', 'verify:x') },
     });
-    expect(wrongPurpose.status).toBeGreaterThanOrEqual(400);
+    expect(wrongPurpose).toMatchObject({ status: 400, body: { error: { code: 'probe_invalid' } } });
     const byMerchant = await t.call('POST', '/v1/persons', {
       token: till,
       body: { ...base, sealedPin: pin('5307', 'enrol') },
@@ -164,6 +186,7 @@ describe('enrolment', () => {
 
   it('a child has exactly a 4-digit PIN; the same face cannot be enrolled twice', async () => {
     await account(t, 'kid', 'person');
+    await assignEnroller(t, 'kid', enrollerId);
     const kid = {
       displayName: 'Kenta',
       dateOfBirth: '2016-05-05',
@@ -320,7 +343,12 @@ describe('identification and PIN', () => {
       (await t.call('POST', `/v1/persons/${id}/unlock-pin`, { token: till, body: {} })).status,
     ).toBe(403);
     expect(
-      (await t.call('POST', `/v1/persons/${id}/unlock-pin`, { token: enroller, body: {} })).status,
+      (
+        await t.call('POST', `/v1/persons/${id}/unlock-pin`, {
+          token: enroller,
+          body: { idDocument: enrolledDocument('alice') },
+        })
+      ).status,
     ).toBe(204);
     t.clock.advance(1_000);
     const right = await t.call('POST', '/v1/verify-pin', {

@@ -18,6 +18,7 @@ import { hashToken } from '../../src/hub/http/tokens.ts';
 import {
   account,
   adminToken,
+  assignEnroller,
   client,
   clientWithId,
   startTestHub,
@@ -74,6 +75,7 @@ async function hubTransformKeyId(): Promise<string> {
 /** Enrols a person whose templates the kiosk's transform protected. */
 async function enrol(accountId: string, raw: Float32Array, transform: CancelableTransform) {
   await account(t, accountId, 'person', 100_000);
+  await assignEnroller(t, accountId, enroller.id);
   const person = await t.call('POST', '/v1/persons', {
     token: enroller.token,
     body: {

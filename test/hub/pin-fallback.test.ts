@@ -18,8 +18,10 @@ import {
 import { pinAuthorizationSchema } from '../../src/shared/hub-api.ts';
 import {
   account,
+  assignEnroller,
   balances,
   client,
+  clientWithId,
   holdBody,
   startTestHub,
   tempDir,
@@ -32,6 +34,7 @@ import {
 const modelId = testFaceModelId;
 let t: TestHub;
 let enroller: string;
+let enrollerId: string;
 let till: string;
 let hubKey: Uint8Array;
 
@@ -51,6 +54,7 @@ async function enrol(
   options: { dateOfBirth?: string; pin?: string; face?: Float32Array } = {},
 ): Promise<Enrolled> {
   await account(t, accountId, 'person', 100_000);
+  await assignEnroller(t, accountId, enrollerId);
   const person = await t.call('POST', '/v1/persons', {
     token: enroller,
     body: {
@@ -106,7 +110,7 @@ async function startWithIdentity() {
   await sodium.ready;
   t = await startTestHub({ calibrationFile: testCalibrationFile(), stepUpAmount: 30_000 });
   await account(t, 'shop', 'merchant');
-  enroller = await client(t, 'enrollment');
+  ({ id: enrollerId, token: enroller } = await clientWithId(t, 'enrollment'));
   till = await client(t, 'merchant', 'shop');
   hubKey = new Uint8Array(
     Buffer.from((await t.call('GET', '/v1/hub-key', { token: till })).body.publicKey, 'base64'),
@@ -249,7 +253,11 @@ describe('paying with member number + PIN', () => {
     expect(afterFace).toMatchObject({ status: 423, body: { error: { code: 'pin_locked' } } });
 
     // The other way round: a wrong PIN after the face is one of the three here too.
-    await t.call('POST', `/v1/persons/${alice.id}/unlock-pin`, { token: enroller, body: {} });
+    const document = { type: 'my_number_card', numberHash: 'sha256-alice-0123456789' };
+    await t.call('POST', `/v1/persons/${alice.id}/unlock-pin`, {
+      token: enroller,
+      body: { idDocument: { ...document, verifiedBy: 'officer-7' } },
+    });
     t.clock.advance(1_000);
     const wrongAfterFace = await t.call('POST', '/v1/verify-pin', {
       token: till,
@@ -336,6 +344,7 @@ describe('paying with member number + PIN', () => {
 
   it('persons enrolled with requirePin pay with the PIN here too', async () => {
     await account(t, 'dana', 'person', 5_000);
+    await assignEnroller(t, 'dana', enrollerId);
     const dana = await t.call('POST', '/v1/persons', {
       token: enroller,
       body: {

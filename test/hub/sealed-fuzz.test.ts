@@ -9,7 +9,7 @@ import { signProvisionRequest } from '../../src/biometrics/protect/transform-key
 import { memberNumberFromPayload } from '../../src/shared/member-number.ts';
 import {
   account,
-  client,
+  assignEnroller,
   clientWithId,
   startTestHub,
   syntheticFace as face,
@@ -22,7 +22,7 @@ import { registerTestKiosk, type TestKiosk } from './kiosk-helpers.ts';
 
 const modelId = testFaceModelId;
 let t: TestHub;
-let enroller: string;
+let enroller: { id: string; token: string };
 let till: { id: string; token: string };
 let hubKey: Uint8Array;
 let kiosk: TestKiosk;
@@ -36,7 +36,8 @@ beforeAll(async () => {
   t = await startTestHub({ calibrationFile: testCalibrationFile(), stepUpAmount: 30_000 });
   await account(t, 'shop', 'merchant');
   await account(t, 'alice', 'person', 100_000);
-  enroller = await client(t, 'enrollment');
+  enroller = await clientWithId(t, 'enrollment');
+  await assignEnroller(t, 'alice', enroller.id);
   till = await clientWithId(t, 'merchant', 'shop');
   const kioskClient = await clientWithId(t, 'merchant', 'shop');
   kiosk = await registerTestKiosk(t, kioskClient.id);
@@ -45,7 +46,7 @@ beforeAll(async () => {
     Buffer.from((await t.call('GET', '/v1/hub-key')).body.publicKey, 'base64'),
   );
   const created = await t.call('POST', '/v1/persons', {
-    token: enroller,
+    token: enroller.token,
     body: {
       displayName: 'Alice Sato',
       dateOfBirth: '1990-04-01',
@@ -60,7 +61,7 @@ beforeAll(async () => {
   person = { id: created.body.id, memberNumber: created.body.memberNumber };
   alice = face();
   const templates = await t.call('POST', `/v1/persons/${person.id}/templates`, {
-    token: enroller,
+    token: enroller.token,
     body: { modelId, sealedTemplates: [sealedFace(alice), sealedFace(alice)] },
   });
   expect(templates.status).toBe(201);
@@ -195,8 +196,9 @@ describe('sealed payloads of any length and content are never a 500', () => {
           n++;
           if (where === 'enrol') {
             await account(t, `fuzz-${n}`, 'person');
+            await assignEnroller(t, `fuzz-${n}`, enroller.id);
             const answer = await t.call('POST', '/v1/persons', {
-              token: enroller,
+              token: enroller.token,
               body: {
                 displayName: 'Fuzz',
                 dateOfBirth: '1980-01-01',
@@ -250,7 +252,7 @@ describe('sealed payloads of any length and content are never a 500', () => {
         const answer = atIdentify
           ? await identify(sealed)
           : await t.call('POST', `/v1/persons/${person.id}/templates`, {
-              token: enroller,
+              token: enroller.token,
               body: { modelId, sealedTemplates: [sealed] },
             });
         expectContractAnswer(atIdentify ? 'identify' : 'templates', answer);

@@ -98,6 +98,7 @@ async function enrolSynthetic(): Promise<void> {
     account: string;
     faces: Float32Array[];
   }) => {
+    await admin.assignEnrollmentClient(who.account, station.id);
     const enrolled = await link.enrol({
       person: {
         displayName: who.name,

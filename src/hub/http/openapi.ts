@@ -226,6 +226,24 @@ function identityPaths(): Record<string, unknown> {
         status: 204,
       }),
     },
+    '/v1/persons/{id}/unlock-pin': {
+      post: operation({
+        summary:
+          "Extension: unlock a locked PIN after an officer's ID check (the enrolling organisation or admin; rate limited)",
+        body: api.unlockPinRequest,
+        response: null,
+        status: 204,
+      }),
+    },
+    '/v1/accounts/{id}/enrollment-client': {
+      put: operation({
+        summary:
+          'Extension: assign a person account to the one enrolment client that may enrol a person on it (admin)',
+        body: api.assignEnrollmentClientRequest,
+        response: api.accountEnrollmentClientSchema,
+        status: 200,
+      }),
+    },
     '/v1/identify': {
       post: operation({
         summary:

@@ -42,6 +42,7 @@ import { newId, newMemberNumber } from '../ids.ts';
 import type { AgeVerifier, PaymentAuthorizations } from '../ledger/ledger.ts';
 import { faceAloneSuffices, type IdentityCalibration } from './calibration.ts';
 import { rekeyTemplates } from './rekey.ts';
+import { idDocumentMatches, requireAccountEnroller, requirePersonOwner } from './ownership.ts';
 import { requireKioskAttestation } from './kiosk-auth.ts';
 import { spendNonce, spendNonceNow } from './replay-nonces.ts';
 import { ageYears, isChild, maskDisplayName } from './people.ts';
@@ -250,31 +251,45 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     }
   }
 
+  /**
+   * Every refusal of an enrolment that needs no PIN: run on committed state before Argon2id (so a
+   * refused request costs no Argon2id work), and again inside the transaction that inserts.
+   */
+  async checkEnrolment(
+    reader: StoreReader & IdentityReader,
+    caller: ClientRecord,
+    request: CreatePersonRequest,
+  ): Promise<void> {
+    const at = this.clock.now();
+    const age = ageYears(request.dateOfBirth, at);
+    if (age < 0 || age > 130)
+      refuse('invalid_request', 'dateOfBirth is not a plausible verified date');
+    const account = await reader.getAccount(request.accountId);
+    if (account === undefined || account.kind !== 'person')
+      refuse('not_found', `person account ${request.accountId} not found`);
+    await requireAccountEnroller(reader, caller, request.accountId);
+    if ((await reader.findPersonByAccount(request.accountId)) !== undefined) {
+      refuse('duplicate_enrolment', 'this account already belongs to an enrolled person');
+    }
+    if ((await reader.findPersonByDocument(request.idDocument.numberHash)) !== undefined) {
+      refuse('duplicate_enrolment', 'this ID document is already enrolled');
+    }
+    if (request.guardianPersonId !== undefined) {
+      const guardian = await reader.getPerson(request.guardianPersonId);
+      if (guardian === undefined) refuse('not_found', 'guardian person not found');
+      if (isChild(guardian.dateOfBirth, at))
+        refuse('invalid_request', 'a guardian must be an adult');
+    }
+  }
+
   async createPerson(
     tx: StoreTx,
     caller: ClientRecord,
     request: CreatePersonRequest,
     pinVerifier: string,
   ): Promise<PersonRecord> {
+    await this.checkEnrolment(tx, caller, request);
     const at = this.clock.now();
-    const age = ageYears(request.dateOfBirth, at);
-    if (age < 0 || age > 130)
-      refuse('invalid_request', 'dateOfBirth is not a plausible verified date');
-    const account = await tx.getAccount(request.accountId);
-    if (account === undefined || account.kind !== 'person')
-      refuse('not_found', `person account ${request.accountId} not found`);
-    if ((await tx.findPersonByAccount(request.accountId)) !== undefined) {
-      refuse('duplicate_enrolment', 'this account already belongs to an enrolled person');
-    }
-    if ((await tx.findPersonByDocument(request.idDocument.numberHash)) !== undefined) {
-      refuse('duplicate_enrolment', 'this ID document is already enrolled');
-    }
-    if (request.guardianPersonId !== undefined) {
-      const guardian = await tx.getPerson(request.guardianPersonId);
-      if (guardian === undefined) refuse('not_found', 'guardian person not found');
-      if (isChild(guardian.dateOfBirth, at))
-        refuse('invalid_request', 'a guardian must be an adult');
-    }
     const person: PersonRecord = {
       id: newId('per'),
       memberNumber: await unusedMemberNumber(tx),
@@ -316,6 +331,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       refuse('model_not_calibrated', `no calibrated threshold for model ${modelId}`);
     const person = await tx.getPerson(personId);
     if (person === undefined) refuse('not_found', `person ${personId} not found`);
+    requirePersonOwner(caller, person);
     const existing = await tx.countTemplates(personId);
     if (existing + sealedTemplates.length > templatesPerPersonMax) {
       refuse('invalid_request', `a person has at most ${templatesPerPersonMax} templates`);
@@ -385,6 +401,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
   async deletePerson(tx: StoreTx, caller: ClientRecord, personId: string): Promise<string[]> {
     const person = await tx.getPerson(personId);
     if (person === undefined) refuse('not_found', `person ${personId} not found`);
+    requirePersonOwner(caller, person);
     const templateIds = await tx.deletePerson(personId);
     await tx.appendAudit({
       at: this.clock.now(),
@@ -396,17 +413,30 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     return templateIds;
   }
 
-  async unlockPin(tx: StoreTx, caller: ClientRecord, personId: string): Promise<void> {
+  /**
+   * An officer's unlock after an ID check: the document shown must be the one enrolled. Either way
+   * the attempt is audited with the officer (never the document hash); a mismatch unlocks nothing.
+   */
+  async unlockPin(
+    tx: StoreTx,
+    caller: ClientRecord,
+    personId: string,
+    evidence: { type: string; numberHash: string; verifiedBy: string },
+  ): Promise<'unlocked' | 'document_mismatch'> {
     const person = await tx.getPerson(personId);
     if (person === undefined) refuse('not_found', `person ${personId} not found`);
-    await tx.setPinFailures(personId, 0);
+    requirePersonOwner(caller, person);
+    const matches = idDocumentMatches(person.idDocument, evidence);
     await tx.appendAudit({
       at: this.clock.now(),
-      kind: 'person.pin_unlocked',
+      kind: matches ? 'person.pin_unlocked' : 'person.pin_unlock_refused',
       subject: personId,
       actor: caller.id,
-      data: {},
+      data: { officer: evidence.verifiedBy, document: evidence.type },
     });
+    if (!matches) return 'document_mismatch';
+    await tx.setPinFailures(personId, 0);
+    return 'unlocked';
   }
 
   // ---- identification and PIN ---------------------------------------------------------------

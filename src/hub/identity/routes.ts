@@ -8,8 +8,11 @@ import {
   pinAttemptsMax,
   pinChecksPerSecondPerClient,
   pinOnlyAmountMax,
+  pinUnlockRateKeysMax,
+  pinUnlocksPerDayPerPerson,
+  pinUnlocksPerHourPerClient,
 } from '../../shared/limits.ts';
-import { RateLimiter } from '../http/rate-limit.ts';
+import { RateLimiter, WindowLimiter } from '../http/rate-limit.ts';
 import type { HubContext, Reply } from '../http/context.ts';
 import { send } from '../http/context.ts';
 import type { ClientRecord } from '../storage/records.ts';
@@ -17,6 +20,7 @@ import type { PersonRecord } from '../storage/identity-records.ts';
 import { isoTime } from '../clock.ts';
 import type { IdentityService, PinOnlyOutcome } from './identity.ts';
 import { isChild, maskDisplayName } from './people.ts';
+import { assignEnrollmentClient, requirePersonOwner } from './ownership.ts';
 import { join } from 'node:path';
 import { commitNextTransformKey, prepareNextTransformKey } from './rekey.ts';
 import { transformKeyId } from '../../biometrics/protect/cancelable-transform.ts';
@@ -51,6 +55,15 @@ export function registerIdentityRoutes(
   identity: IdentityService | undefined,
 ): void {
   const pinChecks = new RateLimiter(pinChecksPerSecondPerClient, () => hub.clock.now());
+  // Unlock attempts, right document or not: an organisation cannot unlock its way through guesses.
+  const unlocksByClient = new WindowLimiter(
+    { max: pinUnlocksPerHourPerClient, windowMs: 3_600_000, keysMax: pinUnlockRateKeysMax },
+    () => hub.clock.now(),
+  );
+  const unlocksByPerson = new WindowLimiter(
+    { max: pinUnlocksPerDayPerPerson, windowMs: 86_400_000, keysMax: pinUnlockRateKeysMax },
+    () => hub.clock.now(),
+  );
   const service = (): IdentityService => {
     if (identity === undefined)
       refuse('unavailable', 'identity is not configured on this hub (no calibration)');
@@ -65,6 +78,8 @@ export function registerIdentityRoutes(
   app.post('/v1/persons', async (request, reply) => {
     const caller = await hub.authenticate(request, ['enrollment', 'admin']);
     const body = hub.parse(api.createPersonRequest, request.body);
+    // Everything that needs no PIN is refused before Argon2id, so a refusal costs the hub nothing.
+    await service().checkEnrolment(hub.store.reader, caller, body);
     const pinVerifier = await service().preparePin(body.sealedPin, {
       dateOfBirth: body.dateOfBirth,
     });
@@ -76,10 +91,11 @@ export function registerIdentityRoutes(
   });
 
   app.get('/v1/persons/:id', async (request, reply) => {
-    await hub.authenticate(request, ['enrollment', 'admin']);
+    const caller = await hub.authenticate(request, ['enrollment', 'admin']);
     const { id } = hub.parse(idParams, request.params, 'path');
     const person = await hub.store.reader.getPerson(id);
     if (person === undefined) refuse('not_found', `person ${id} not found`);
+    requirePersonOwner(caller, person);
     const templates = await hub.store.reader.countTemplates(id);
     return reply.send(personView(person, templates, hub.clock.now()));
   });
@@ -117,12 +133,47 @@ export function registerIdentityRoutes(
     return reply.code(204).send();
   });
 
+  // Extension: an officer's unlock after an ID check, by the enrolling organisation (or admin).
   app.post('/v1/persons/:id/unlock-pin', async (request, reply) => {
     const caller = await hub.authenticate(request, ['enrollment', 'admin']);
     const { id } = hub.parse(idParams, request.params, 'path');
-    hub.parse(z.strictObject({}), request.body ?? {});
-    await hub.store.write((tx) => service().unlockPin(tx, caller, id));
+    const body = hub.parse(api.unlockPinRequest, request.body ?? {});
+    if (!unlocksByClient.take(caller.id))
+      refuse(
+        'rate_limited',
+        `at most ${pinUnlocksPerHourPerClient} PIN unlocks an hour per client`,
+      );
+    const person = await hub.store.reader.getPerson(id);
+    if (person === undefined) refuse('not_found', `person ${id} not found`);
+    requirePersonOwner(caller, person);
+    if (!unlocksByPerson.take(id))
+      refuse('rate_limited', `at most ${pinUnlocksPerDayPerPerson} PIN unlocks a day per person`);
+    const outcome = await hub.store.write((tx) =>
+      service().unlockPin(tx, caller, id, body.idDocument),
+    );
+    if (outcome === 'document_mismatch')
+      refuse(
+        'id_document_mismatch',
+        'the ID document shown is not the one this person enrolled with',
+      );
     return reply.code(204).send();
+  });
+
+  // Extension: which enrolment client may enrol a person on a person account (admin).
+  app.put('/v1/accounts/:id/enrollment-client', async (request, reply) => {
+    const caller = await hub.authenticate(request, ['admin']);
+    const { id } = hub.parse(idParams, request.params, 'path');
+    const body = hub.parse(api.assignEnrollmentClientRequest, request.body);
+    const assigned = await hub.store.write((tx) =>
+      assignEnrollmentClient({
+        tx,
+        caller,
+        accountId: id,
+        clientId: body.clientId,
+        at: hub.clock.now(),
+      }),
+    );
+    return reply.send(assigned);
   });
 
   app.post('/v1/admin/rekey', async (request, reply) => {
