@@ -2,7 +2,7 @@
 // client, which alone may enrol a person on it; a person belongs to the client that enrolled them.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { refuse } from '../errors.ts';
-import type { IdentityReader, StoreReader, StoreTx } from '../storage/port.ts';
+import type { IdentityReader, StoreTx } from '../storage/port.ts';
 import type { ClientRecord } from '../storage/records.ts';
 import type { PersonRecord } from '../storage/identity-records.ts';
 
@@ -66,5 +66,3 @@ export function idDocumentMatches(
   const sameHash = timingSafeEqual(digest(enrolled.numberHash), digest(presented.numberHash));
   return sameHash && enrolled.type === presented.type;
 }
-
-export type EnrolmentReader = StoreReader & IdentityReader;
