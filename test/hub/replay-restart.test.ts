@@ -16,6 +16,7 @@ import {
 } from '../../src/shared/limits.ts';
 import {
   account,
+  assignEnroller,
   client,
   clientWithId,
   startTestHub,
@@ -61,7 +62,10 @@ async function captureAcceptedRequests(t: TestHub) {
   await account(t, 'shop', 'merchant');
   await account(t, 'alice', 'person', 100_000);
   await account(t, 'bob', 'person', 100_000);
-  const enroller = await client(t, 'enrollment');
+  const enrollment = await clientWithId(t, 'enrollment');
+  const enroller = enrollment.token;
+  await assignEnroller(t, 'alice', enrollment.id);
+  await assignEnroller(t, 'bob', enrollment.id);
   const till = await client(t, 'merchant', 'shop');
   const kioskClient = await clientWithId(t, 'merchant', 'shop');
   const kiosk = await registerTestKiosk(t, kioskClient.id);
