@@ -38,8 +38,6 @@ export const paymentAuthorizationLifetimeMs = 120_000;
 export const pinAttemptsMax = 3;
 /** Argon2id costs ~150 ms of the hub's CPU: a till may ask for at most this many PIN checks a second. */
 export const pinChecksPerSecondPerClient = 1;
-/** PIN checks waiting for the Argon2id worker before the hub answers 503. */
-export const pinChecksQueuedMax = 32;
 export const identificationMemoryMs = 120_000;
 export const identificationsRememberedMax = 10_000;
 export const identifyCandidatesK = 5;

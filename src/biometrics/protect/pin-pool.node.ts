@@ -1,11 +1,13 @@
 // Argon2id off the event loop: a PIN check costs ~150 ms of CPU and 64 MiB, so the hub runs it on a
-// worker thread with a bounded queue instead of stalling every payment while it hashes.
+// worker thread behind bounded, fair queues (payments first) instead of stalling every payment.
 import { Worker } from 'node:worker_threads';
 import { assert } from '../../shared/assert.ts';
 import {
   pinArgon2MemLimitBytes,
   pinArgon2OpsLimit,
-  pinChecksQueuedMax,
+  pinEnrolmentJobsQueuedMax,
+  pinJobsQueuedPerClientMax,
+  pinPaymentJobsQueuedMax,
   pinVerifierLengthMax,
 } from '../../shared/limits.ts';
 import { pinDummyVerifier, pinPrehash } from './pin.ts';
@@ -31,10 +33,31 @@ sodium.ready.then(() => {
 });
 `;
 
-interface Pending {
+/**
+ * Whose Argon2id work this is. Payment checks (verify-pin, the PIN fallback) run before any enrolment
+ * job, so enrolments cannot starve payments; within a lane clients take turns, and each client has at
+ * most pinJobsQueuedPerClientMax jobs waiting or running, so no one client fills a lane.
+ */
+export type PinLane = 'payment' | 'enrolment';
+export interface PinJobOwner {
+  lane: PinLane;
+  clientId: string;
+}
+
+interface Job {
+  op: 'verify' | 'create';
+  owner: PinJobOwner;
+  prehash: Uint8Array<ArrayBuffer>;
+  verifier: string;
   resolve: (value: boolean | string) => void;
   reject: (error: Error) => void;
 }
+
+const laneOrder: readonly PinLane[] = ['payment', 'enrolment'];
+const laneQueuedMax: Readonly<Record<PinLane, number>> = {
+  payment: pinPaymentJobsQueuedMax,
+  enrolment: pinEnrolmentJobsQueuedMax,
+};
 
 export class PinQueueFullError extends Error {
   override name = 'PinQueueFullError';
@@ -42,7 +65,15 @@ export class PinQueueFullError extends Error {
 
 export class PinWorkerPool {
   readonly #worker: Worker;
-  readonly #pending = new Map<number, Pending>();
+  /** Waiting jobs per lane, per client; a Map's insertion order is the clients' turn order. */
+  readonly #waiting: Record<PinLane, Map<string, Job[]>> = {
+    payment: new Map(),
+    enrolment: new Map(),
+  };
+  readonly #waitingCount: Record<PinLane, number> = { payment: 0, enrolment: 0 };
+  /** Jobs per client, waiting or running. */
+  readonly #perClient = new Map<string, number>();
+  #running: { id: number; job: Job } | null = null;
   #nextId = 1;
 
   constructor() {
@@ -51,11 +82,13 @@ export class PinWorkerPool {
     this.#worker.on(
       'message',
       (message: { id: number; ok: boolean; result?: boolean | string; error?: string }) => {
-        const pending = this.#pending.get(message.id);
-        if (pending === undefined) return;
-        this.#pending.delete(message.id);
-        if (message.ok && message.result !== undefined) pending.resolve(message.result);
-        else pending.reject(new Error(`Argon2id worker: ${message.error ?? 'no result'}`));
+        const running = this.#running;
+        if (running?.id !== message.id) return;
+        this.#running = null;
+        this.#release(running.job.owner);
+        if (message.ok && message.result !== undefined) running.job.resolve(message.result);
+        else running.job.reject(new Error(`Argon2id worker: ${message.error ?? 'no result'}`));
+        this.#dispatch();
       },
     );
     this.#worker.on('error', (error) => this.#failAll(error));
@@ -66,19 +99,26 @@ export class PinWorkerPool {
     pin: Uint8Array;
     pepper: Uint8Array;
     verifier: string | null;
+    owner: PinJobOwner;
   }): Promise<boolean> {
     const verifier = options.verifier ?? pinDummyVerifier();
     assert(
       verifier.length <= pinVerifierLengthMax && verifier.startsWith('$argon2id$'),
       'an Argon2id verifier',
     );
-    const matched = await this.#run('verify', pinPrehash(options.pin, options.pepper), verifier);
+    const prehash = pinPrehash(options.pin, options.pepper);
+    const matched = await this.#run('verify', options.owner, prehash, verifier);
     return matched === true && options.verifier !== null;
   }
 
   /** The Argon2id verifier string to store in place of the PIN. */
-  async create(options: { pin: Uint8Array; pepper: Uint8Array }): Promise<string> {
-    const verifier = await this.#run('create', pinPrehash(options.pin, options.pepper), '');
+  async create(options: {
+    pin: Uint8Array;
+    pepper: Uint8Array;
+    owner: PinJobOwner;
+  }): Promise<string> {
+    const prehash = pinPrehash(options.pin, options.pepper);
+    const verifier = await this.#run('create', options.owner, prehash, '');
     assert(
       typeof verifier === 'string' && verifier.startsWith('$argon2id$'),
       'libsodium made an Argon2id verifier',
@@ -91,34 +131,92 @@ export class PinWorkerPool {
     await this.#worker.terminate();
   }
 
-  #run(op: 'verify' | 'create', prehash: Uint8Array, verifier: string): Promise<boolean | string> {
-    if (this.#pending.size >= pinChecksQueuedMax) {
+  #run(
+    op: 'verify' | 'create',
+    owner: PinJobOwner,
+    prehash: Uint8Array,
+    verifier: string,
+  ): Promise<boolean | string> {
+    const mine = this.#perClient.get(owner.clientId) ?? 0;
+    if (
+      this.#waitingCount[owner.lane] >= laneQueuedMax[owner.lane] ||
+      mine >= pinJobsQueuedPerClientMax
+    ) {
       sodium.memzero(prehash);
-      return Promise.reject(new PinQueueFullError('too many PIN checks waiting'));
+      return Promise.reject(new PinQueueFullError(`too many ${owner.lane} PIN jobs waiting`));
     }
-    const id = this.#nextId++;
-    // A private copy is transferred (never a view into libsodium's heap); the original is zeroed.
+    // A private copy is kept until it is transferred (never a view into libsodium's heap).
     const owned = new Uint8Array(prehash.length);
     owned.set(prehash);
     sodium.memzero(prehash);
+    this.#perClient.set(owner.clientId, mine + 1);
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage(
-        {
-          id,
-          op,
-          prehash: owned,
-          verifier,
-          opsLimit: pinArgon2OpsLimit,
-          memLimit: pinArgon2MemLimitBytes,
-        },
-        [owned.buffer],
-      );
+      const lane = this.#waiting[owner.lane];
+      const queue = lane.get(owner.clientId) ?? [];
+      queue.push({ op, owner, prehash: owned, verifier, resolve, reject });
+      lane.set(owner.clientId, queue);
+      this.#waitingCount[owner.lane] += 1;
+      this.#dispatch();
     });
   }
 
+  /** One job at a time on the worker: the next one is picked only when the lane order says so. */
+  #dispatch(): void {
+    if (this.#running !== null) return;
+    const job = this.#takeNext();
+    if (job === undefined) return;
+    const id = this.#nextId++;
+    this.#running = { id, job };
+    this.#worker.postMessage(
+      {
+        id,
+        op: job.op,
+        prehash: job.prehash,
+        verifier: job.verifier,
+        opsLimit: pinArgon2OpsLimit,
+        memLimit: pinArgon2MemLimitBytes,
+      },
+      [job.prehash.buffer],
+    );
+  }
+
+  /** Payments first; within a lane the client whose turn it is, who then goes to the back. */
+  #takeNext(): Job | undefined {
+    for (const laneName of laneOrder) {
+      const lane = this.#waiting[laneName];
+      for (const [clientId, queue] of lane) {
+        const job = queue.shift();
+        lane.delete(clientId);
+        if (queue.length > 0) lane.set(clientId, queue);
+        if (job === undefined) continue;
+        this.#waitingCount[laneName] -= 1;
+        return job;
+      }
+    }
+    return undefined;
+  }
+
+  #release(owner: PinJobOwner): void {
+    const left = (this.#perClient.get(owner.clientId) ?? 0) - 1;
+    assert(left >= 0, 'a client releases only jobs it had');
+    if (left === 0) this.#perClient.delete(owner.clientId);
+    else this.#perClient.set(owner.clientId, left);
+  }
+
   #failAll(error: Error): void {
-    for (const pending of this.#pending.values()) pending.reject(error);
-    this.#pending.clear();
+    const running = this.#running;
+    this.#running = null;
+    if (running !== null) running.job.reject(error);
+    for (const laneName of laneOrder) {
+      for (const queue of this.#waiting[laneName].values()) {
+        for (const job of queue) {
+          sodium.memzero(job.prehash);
+          job.reject(error);
+        }
+      }
+      this.#waiting[laneName].clear();
+      this.#waitingCount[laneName] = 0;
+    }
+    this.#perClient.clear();
   }
 }

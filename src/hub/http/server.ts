@@ -49,7 +49,9 @@ export function buildServer(
     if (error instanceof HubError) hubError = error;
     else if (error instanceof AssertionError) hubError = new HubError('internal', 'internal error');
     else hubError = fastifyErrorToHubError(error as { statusCode?: number; message: string });
-    if (hubError.status >= 500 && options.logErrors !== false) {
+    // A refusal the hub chose (a 503 when the Argon2id queue is full) is an answer, not a fault:
+    // only what nobody refused on purpose (an assertion, a bug) is logged with its stack.
+    if (!(error instanceof HubError) && hubError.status >= 500 && options.logErrors !== false) {
       process.stderr.write(`hub error: ${(error as Error).stack ?? String(error)}\n`);
     }
     return reply.code(hubError.status).send(errorBody(hubError));

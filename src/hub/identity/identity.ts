@@ -225,7 +225,10 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
   // ---- enrolment -------------------------------------------------------------------------------
 
   /** Outside any transaction (Argon2id is slow): opens the sealed PIN, checks policy, makes the verifier. */
-  async preparePin(sealedPin: string, context: { dateOfBirth: string }): Promise<string> {
+  async preparePin(
+    sealedPin: string,
+    context: { dateOfBirth: string; clientId: string },
+  ): Promise<string> {
     const opened = openPin({
       sealed: fromBase64(sealedPin),
       hubKeyPair: this.keys.hubBox,
@@ -244,7 +247,11 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     }
     try {
       return await this.argon2((pins) =>
-        pins.create({ pin: opened.value.pin, pepper: this.keys.pinPepper }),
+        pins.create({
+          pin: opened.value.pin,
+          pepper: this.keys.pinPepper,
+          owner: { lane: 'enrolment', clientId: context.clientId },
+        }),
       );
     } finally {
       sodium.memzero(opened.value.pin);
@@ -519,6 +526,8 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     verifier: string | null;
     sealedPin: string;
     purpose: string;
+    /** The till asking: its share of the payment lane. */
+    clientId: string;
   }): Promise<boolean> {
     const opened = openPin({
       sealed: fromBase64(options.sealedPin),
@@ -540,6 +549,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
           pin: opened.value.pin,
           pepper: this.keys.pinPepper,
           verifier: options.verifier,
+          owner: { lane: 'payment', clientId: options.clientId },
         }),
       );
     } finally {

@@ -82,6 +82,7 @@ export function registerIdentityRoutes(
     await service().checkEnrolment(hub.store.reader, caller, body);
     const pinVerifier = await service().preparePin(body.sealedPin, {
       dateOfBirth: body.dateOfBirth,
+      clientId: caller.id,
     });
     const result = await hub.write(async (tx) => {
       const person = await service().createPerson(tx, caller, body, pinVerifier);
@@ -214,6 +215,7 @@ export function registerIdentityRoutes(
       verifier: person.pinVerifier,
       sealedPin: body.sealedPin,
       purpose: `verify:${person.id}`,
+      clientId: caller.id,
     });
     const result = await hub.write(async (tx) => {
       const state = await service().recordPinResult(tx, caller, person.id, matched);
@@ -257,6 +259,7 @@ export function registerIdentityRoutes(
       verifier: person?.pinVerifier ?? null,
       sealedPin: body.sealedPin,
       purpose: `member:${body.memberNumber}`,
+      clientId: caller.id,
     });
     const result = await hub.write(async (tx) => {
       const current = person === undefined ? undefined : await tx.getPerson(person.id);
