@@ -1,7 +1,20 @@
 // Client tokens can be revoked and rotated by the admin (extension): effective at the very next
 // request (no cached client answers for the old token), audited, and driven from hub:admin too.
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { account, adminToken, clientWithId, startTestHub, type TestHub } from './helpers.ts';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { openDataDir } from '../../src/hub/data-dir.ts';
+import { hashToken } from '../../src/hub/http/tokens.ts';
+import { migrations } from '../../src/hub/storage/sqlite/migrations.ts';
+import {
+  account,
+  adminToken,
+  clientWithId,
+  startTestHub,
+  tempDir,
+  type TestHub,
+} from './helpers.ts';
 import { assertNoProcessLeft, nodeScript, repoRoot, spawnTracked } from './process.ts';
 
 let t: TestHub;
@@ -123,3 +136,60 @@ function adminCli(
     child.on('exit', (status) => resolve({ status, stdout, stderr }));
   });
 }
+
+describe('migration 8 (client revocation, enrolment client of a person account)', () => {
+  it('a database written at v7 opens; its clients keep working until revoked', async () => {
+    const dir = tempDir();
+    openDataDir(dir, { create: true });
+    const db = new Database(join(dir, 'hub.sqlite'));
+    for (const step of migrations.slice(0, 7)) step(db);
+    db.pragma('user_version = 7');
+    db.prepare(
+      "INSERT INTO accounts VALUES ('old-shop', 'merchant', 'Old', 'JPY', 0, 0, '{}', '[]', 0)",
+    ).run();
+    db.prepare(
+      "INSERT INTO accounts VALUES ('old-person', 'person', 'Old', 'JPY', 0, 0, '{}', '[]', 0)",
+    ).run();
+    const oldToken = 'old-till-token-0123456789';
+    db.prepare(
+      "INSERT INTO clients VALUES ('cli_old', 'old till', 'merchant', 'old-shop', '[]', ?, 0)",
+    ).run(Buffer.from(hashToken(oldToken)));
+    db.close();
+
+    const old = await startTestHub({ dataDir: dir });
+    try {
+      const shop = await old.call('GET', '/v1/accounts/old-shop', { token: oldToken });
+      expect(shop.status).toBe(200);
+      expect((await old.call('GET', '/v1/clients/cli_old')).body.revokedAt).toBeNull();
+      expect(await old.hub.store.reader.getAccountEnrollmentClient('old-person')).toBeNull();
+      expect((await old.call('DELETE', '/v1/clients/cli_old')).status).toBe(204);
+      expect((await old.call('GET', '/v1/accounts/old-shop', { token: oldToken })).status).toBe(
+        401,
+      );
+    } finally {
+      await old.stop();
+    }
+  });
+
+  it('SQL refuses deleting a client and revoking one twice or halfway', () => {
+    const dir = tempDir();
+    const db = new Database(join(dir, 'hub.sqlite'));
+    try {
+      for (const step of migrations) step(db);
+      db.prepare(
+        "INSERT INTO clients (id, name, role, merchant_id, event_types, token_hash, created_at) VALUES ('c', 'c', 'admin', NULL, '[]', x'00', 0)",
+      ).run();
+      expect(() => db.prepare("DELETE FROM clients WHERE id = 'c'").run()).toThrow(/never deleted/);
+      expect(() => db.prepare("UPDATE clients SET revoked_at = 1 WHERE id = 'c'").run()).toThrow(
+        /revoked once/,
+      );
+      db.prepare("UPDATE clients SET revoked_at = 1, revoked_by = 'a' WHERE id = 'c'").run();
+      expect(() =>
+        db.prepare("UPDATE clients SET revoked_at = 2, revoked_by = 'b' WHERE id = 'c'").run(),
+      ).toThrow(/revoked once/);
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
