@@ -56,7 +56,12 @@ async function demoShop(): Promise<Shop> {
   const configFile = path.join(kioskDir, 'kiosk.json');
   if (existsSync(configFile)) {
     const config = await readKioskConfig(configFile);
-    return { config: { ...config, hubUrl: hub.url }, configFile, tillClientId: '' };
+    return {
+      config: { ...config, hubUrl: hub.url },
+      configFile,
+      tillClientId: '',
+      clinicSystem: null,
+    };
   }
   return setUpShop({
     hubUrl: hub.url,

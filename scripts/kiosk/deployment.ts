@@ -29,12 +29,16 @@ export interface ShopSetup {
   shopper: { id: string; name: string; deposit: number };
   operatorPin?: string;
   livenessPolicy?: 'natural' | 'challenge';
+  /** A clinic reception instead of a shop counter: its cap and no-show deadline. */
+  clinic?: { cap: number; noShowAfterSeconds: number };
 }
 
 export interface Shop {
   config: KioskConfig;
   configFile: string;
   tillClientId: string;
+  /** Clinic mode: the clinic system's event_source client (sends consultation.completed). */
+  clinicSystem: { clientId: string; token: string } | null;
 }
 
 export async function ensureAccount(
@@ -102,10 +106,27 @@ export async function setUpShop(setup: ShopSetup): Promise<Shop> {
     operatorPin: setup.operatorPin ?? '2580',
     defaultLanguage: 'ja',
     livenessPolicy: setup.livenessPolicy ?? 'natural',
+    ...(setup.clinic === undefined ? {} : { mode: 'clinic', clinic: setup.clinic }),
   };
   const configFile = path.join(setup.dir, 'kiosk.json');
   await writeFile(configFile, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
-  return { config: await readKioskConfig(configFile), configFile, tillClientId: till.clientId };
+  // The clinic's own system reports consultations to the hub; it never talks to the kiosk.
+  const clinicSystem =
+    setup.clinic === undefined
+      ? null
+      : await admin.createClient({
+          name: `${setup.shop.name} clinic system`,
+          role: 'event_source',
+          merchantId: setup.shop.id,
+          eventTypes: ['consultation.completed'],
+        });
+  return {
+    config: await readKioskConfig(configFile),
+    configFile,
+    tillClientId: till.clientId,
+    clinicSystem:
+      clinicSystem === null ? null : { clientId: clinicSystem.id, token: clinicSystem.token },
+  };
 }
 
 /**

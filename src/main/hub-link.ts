@@ -204,6 +204,70 @@ export class HubLink {
   }
 
   /**
+   * Clinic check-in: a clinic_visit hold for the cap, released by itself `expiresInSeconds` after
+   * check-in (no-show) unless the clinic's consultation.completed settles it first.
+   */
+  async placeVisit(request: {
+    payer: string;
+    payee: string;
+    amount: number;
+    reference: string;
+    category: string | null;
+    authorization: string;
+    expiresInSeconds: number;
+    idempotencyKey: string;
+  }): Promise<HubAnswer<HoldView>> {
+    return this.#guard(async () => {
+      const hold = await this.#client.placeHold(
+        {
+          payer: request.payer,
+          payee: request.payee,
+          amount: request.amount,
+          currency: 'JPY',
+          reference: request.reference,
+          expiresInSeconds: request.expiresInSeconds,
+          template: { name: 'clinic_visit' },
+          authorization: request.authorization,
+          ...(request.category === null ? {} : { category: request.category }),
+        },
+        request.idempotencyKey,
+      );
+      return { ok: true, value: hold };
+    });
+  }
+
+  /** One hold as the hub sees it now (expiry is exact on read). */
+  async readHold(holdId: string): Promise<HubAnswer<HoldView>> {
+    return this.#guard(async () => ({ ok: true, value: await this.#client.getHold(holdId) }));
+  }
+
+  /** The newest holds between this kiosk's merchant and `payer` (or anyone), one page of `limit`. */
+  async recentHolds(request: {
+    payee: string;
+    payer?: string;
+    status?: 'active';
+    limit: number;
+  }): Promise<HubAnswer<HoldView[]>> {
+    return this.#guard(async () => {
+      const page = await this.#client.listHolds(request);
+      return { ok: true, value: page.items };
+    });
+  }
+
+  /** Releases what a hold still holds (idempotent under `idempotencyKey`). */
+  async release(request: { holdId: string; idempotencyKey: string }): Promise<HubAnswer<HoldView>> {
+    return this.#guard(async () => {
+      const hold = await this.#client.holdAction(
+        request.holdId,
+        'release',
+        {},
+        request.idempotencyKey,
+      );
+      return { ok: true, value: hold };
+    });
+  }
+
+  /**
    * Enrolment station: the person with their sealed PIN, then their faces, each protected with this
    * kiosk's transform and sealed to the hub. The descriptors are zeroed once sealed.
    */

@@ -1,36 +1,55 @@
 // The kiosk's configuration file: which hub, which till client and merchant account, where the device
-// keys live, the shop's name and the liveness policy; read once at start and checked with zod.
+// keys live, the shop's name, the liveness policy and the mode (shop counter or clinic reception with
+// its cap and no-show deadline); read once at start and checked with zod.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { accountIdSchema, categorySchema } from '../shared/hub-api.ts';
+import { clinicNoShowSecondsMax, kioskPaymentAmountMax } from '../shared/limits.ts';
 
 const token = z.string().min(16).max(512);
 
-export const kioskConfigSchema = z.strictObject({
-  /** The hub's base URL, e.g. http://127.0.0.1:8787 */
-  hubUrl: z.url(),
-  /** Bearer token of this till's merchant client on the hub. */
-  hubToken: token,
-  /** The merchant account payments go to. */
-  payee: accountIdSchema,
-  shopName: z.string().min(1).max(100),
-  /** Folder of the kiosk's own key pairs (made on first start, 0600). Relative to the config file. */
-  keysDir: z.string().min(1),
-  /** The id the hub gave this kiosk at registration (hub:admin register-kiosk). */
-  kioskId: z.string().min(1).max(64),
-  /** Bearer token the merchant's till uses for POST /kiosk/v1/payment-requests. */
-  tillToken: token,
-  /** Port of the till's payment-request API on 127.0.0.1 (Electron shell; the web shell serves it on its own port). */
-  tillApiPort: z.number().int().min(0).max(65_535).default(8791),
-  /** Operator PIN (digits) that opens the operator screen and the kiosk-mode exit. */
-  operatorPin: z.string().regex(/^[0-9]{4,8}$/),
-  defaultLanguage: z.enum(['ja', 'en']).default('ja'),
-  /** natural: passive texture + a blink or 3-D head motion; challenge: also a random blink/turn challenge. */
-  livenessPolicy: z.enum(['natural', 'challenge']).default('natural'),
-  /** Category of payments typed on the operator screen (tills send their own). */
-  defaultCategory: categorySchema.optional(),
+/** Clinic reception: what a check-in holds and how long the hold waits for the clinic's event. */
+const clinicSchema = z.strictObject({
+  /** Yen held at check-in: the most a consultation may cost without asking the patient again. */
+  cap: z.number().int().positive().max(kioskPaymentAmountMax),
+  /** A visit the clinic never completes (no-show, cancelled) releases its hold this long after check-in. */
+  noShowAfterSeconds: z.number().int().min(1).max(clinicNoShowSecondsMax),
 });
+
+export const kioskConfigSchema = z
+  .strictObject({
+    /** shop: payments from a till or the operator; clinic: patients check in and the clinic's event settles. */
+    mode: z.enum(['shop', 'clinic']).default('shop'),
+    /** Required in clinic mode. */
+    clinic: clinicSchema.optional(),
+    /** The hub's base URL, e.g. http://127.0.0.1:8787 */
+    hubUrl: z.url(),
+    /** Bearer token of this till's merchant client on the hub. */
+    hubToken: token,
+    /** The merchant account payments go to. */
+    payee: accountIdSchema,
+    shopName: z.string().min(1).max(100),
+    /** Folder of the kiosk's own key pairs (made on first start, 0600). Relative to the config file. */
+    keysDir: z.string().min(1),
+    /** The id the hub gave this kiosk at registration (hub:admin register-kiosk). */
+    kioskId: z.string().min(1).max(64),
+    /** Bearer token the merchant's till uses for POST /kiosk/v1/payment-requests. */
+    tillToken: token,
+    /** Port of the till's payment-request API on 127.0.0.1 (Electron shell; the web shell serves it on its own port). */
+    tillApiPort: z.number().int().min(0).max(65_535).default(8791),
+    /** Operator PIN (digits) that opens the operator screen and the kiosk-mode exit. */
+    operatorPin: z.string().regex(/^[0-9]{4,8}$/),
+    defaultLanguage: z.enum(['ja', 'en']).default('ja'),
+    /** natural: passive texture + a blink or 3-D head motion; challenge: also a random blink/turn challenge. */
+    livenessPolicy: z.enum(['natural', 'challenge']).default('natural'),
+    /** Category of payments typed on the operator screen (tills send their own). */
+    defaultCategory: categorySchema.optional(),
+  })
+  .refine((config) => config.mode !== 'clinic' || config.clinic !== undefined, {
+    message: 'clinic mode needs a "clinic" section (cap, noShowAfterSeconds)',
+    path: ['clinic'],
+  });
 export type KioskConfigFile = z.input<typeof kioskConfigSchema>;
 export type KioskConfig = z.output<typeof kioskConfigSchema> & { configDir: string };
 

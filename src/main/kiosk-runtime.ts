@@ -1,11 +1,13 @@
 // Starts the kiosk service for any shell (Electron's main process or the web shell): loads the device
-// keys, connects to the hub (transform key), watches the hub's health and expires idle payments.
+// keys, connects to the hub (transform key), watches the hub's health, expires idle payments and, in
+// clinic mode, follows the waiting visits' holds.
 import {
   disposeKioskIdentity,
   loadKioskIdentity,
 } from '../biometrics/protect/kiosk-identity.node.ts';
 import { sodium } from '../biometrics/protect/sodium.ts';
 import type { KioskEvent, KioskHandlers } from '../shared/kiosk-api.ts';
+import { clinicVisitPollMs } from '../shared/limits.ts';
 import { HubLink } from './hub-link.ts';
 import type { KioskConfig } from './kiosk-config.ts';
 import { KioskService } from './kiosk-service.ts';
@@ -57,6 +59,13 @@ export async function startKioskRuntime(options: {
       timer = setTimeout(() => void watch(), healthEveryMs[ready ? 'reachable' : 'unreachable']);
   };
   await watch();
+  // The clinic's system tells the hub, not the kiosk: the board learns a visit's outcome by reading its hold.
+  let visitTimer: NodeJS.Timeout | null = null;
+  const followVisits = async () => {
+    await service.refreshVisits();
+    if (!closed) visitTimer = setTimeout(() => void followVisits(), clinicVisitPollMs);
+  };
+  if (config.mode === 'clinic') await followVisits();
   return {
     config,
     handlers: service.handlers,
@@ -65,6 +74,7 @@ export async function startKioskRuntime(options: {
     close: async () => {
       closed = true;
       if (timer !== null) clearTimeout(timer);
+      if (visitTimer !== null) clearTimeout(visitTimer);
       hub.dispose();
       disposeKioskIdentity(identity.value);
     },

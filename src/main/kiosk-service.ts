@@ -1,5 +1,6 @@
 // The kiosk service: one payment at a time, from the amount (till or operator) through face, PIN and
-// the hub's hold to the receipt. Every renderer call lands here already validated; answers are values.
+// the hub's hold to the receipt; in clinic mode the same flow checks a patient in (a clinic_visit hold
+// for the cap) and follows the visit until the clinic's event settles it. Calls arrive validated; answers are values.
 import { randomBytes } from 'node:crypto';
 import { assert } from '../shared/assert.ts';
 import type {
@@ -13,12 +14,14 @@ import type {
 } from '../shared/kiosk-api.ts';
 import { kioskFailure } from '../shared/kiosk-api.ts';
 import {
+  clinicVisitsRememberedMax,
   kioskPaymentIdleMsMax,
   kioskPaymentsRememberedMax,
   operatorLockMs,
   operatorPinAttemptsMax,
   operatorUnlockMs,
 } from '../shared/limits.ts';
+import { parseVisitReference, visitFromHold, visitReference, VisitBoard } from './clinic-visits.ts';
 import type { HubAnswer, HubLink } from './hub-link.ts';
 import type { KioskConfig } from './kiosk-config.ts';
 import { sameSecret } from './same-secret.ts';
@@ -40,7 +43,7 @@ export interface TillPaymentRequest {
 
 export type TillAnswer =
   | { ok: true; payment: PaymentView }
-  | { ok: false; status: 409; code: 'kiosk_busy'; message: string };
+  | { ok: false; status: 409; code: 'kiosk_busy' | 'wrong_mode'; message: string };
 
 export interface KioskServiceOptions {
   config: KioskConfig;
@@ -64,6 +67,8 @@ export class KioskService {
   /** Payments whose hold request went out and whose answer never came: checked once the hub is back. */
   readonly #unknownOutcome = new Map<string, { payer: string; reference: string }>();
   readonly #operator = { failures: 0, lockedUntilMs: 0, unlockedUntilMs: 0 };
+  /** Clinic mode only: today's visits; `resumed` once the hub has told what this kiosk placed before a restart. */
+  readonly #visits: { board: VisitBoard; resumed: boolean } | null;
   readonly handlers: KioskHandlers;
 
   constructor(options: KioskServiceOptions) {
@@ -72,6 +77,11 @@ export class KioskService {
     this.#modelId = options.modelId;
     this.#now = options.now ?? Date.now;
     this.#onOperatorExit = options.onOperatorExit ?? (() => {});
+    assert(this.#config.mode === 'shop' || this.#config.clinic !== undefined, 'a clinic config');
+    this.#visits =
+      this.#config.mode === 'clinic'
+        ? { board: new VisitBoard(this.#config.kioskId), resumed: false }
+        : null;
     this.handlers = {
       status: async () => ({ ok: true, status: this.status() }),
       startPayment: (request) => this.#startFromOperator(request),
@@ -80,6 +90,8 @@ export class KioskService {
       confirm: (request) => this.#confirm(request),
       payWithMemberPin: (request) => this.#payWithMemberPin(request),
       cancel: async (request) => this.#cancel(request.paymentId),
+      startCheckIn: async () => this.#startCheckIn(),
+      clinicVisits: async () => ({ ok: true, visits: this.#visits?.board.list() ?? [] }),
       operatorUnlock: async (request) => this.#operatorUnlock(request.pin),
       operatorExit: async () => this.#operatorExit(),
       reportCameraProblem: async () => ({ ok: true, recorded: true }),
@@ -95,7 +107,14 @@ export class KioskService {
     return {
       shopName: this.#config.shopName,
       payee: this.#config.payee,
-      mode: 'shop',
+      mode: this.#config.mode,
+      clinic:
+        this.#config.clinic === undefined
+          ? null
+          : {
+              cap: this.#config.clinic.cap,
+              noShowAfterSeconds: this.#config.clinic.noShowAfterSeconds,
+            },
       hub: this.#hubState,
       modelId: this.#modelId,
       livenessPolicy: this.#config.livenessPolicy,
@@ -112,6 +131,9 @@ export class KioskService {
 
   /** A till's `POST /kiosk/v1/payment-requests`: refused while another payment is open. */
   requestFromTill(request: TillPaymentRequest): TillAnswer {
+    if (this.#visits !== null) {
+      return { ok: false, status: 409, code: 'wrong_mode', message: 'a clinic reception kiosk' };
+    }
     this.#expireIdle();
     if (this.#current !== null) {
       return {
@@ -137,15 +159,24 @@ export class KioskService {
    * For every payment whose hold request got no answer: if the hub did place the hold, refund all of it
    * (the kiosk said no money was taken); if not, there is nothing to undo. Runs when the hub is reachable.
    */
-  async reconcile(): Promise<{ refunded: string[]; notPlaced: string[] }> {
+  async reconcile(): Promise<{ refunded: string[]; released: string[]; notPlaced: string[] }> {
     const refunded: string[] = [];
+    const released: string[] = [];
     const notPlaced: string[] = [];
     for (const [paymentId, pending] of [...this.#unknownOutcome]) {
       const found = await this.#hub.findPurchase({ ...pending, payee: this.#config.payee });
       if (!found.ok) continue;
       const hold = found.value;
       const refundable = hold === null ? 0 : hold.settled - hold.refunded;
-      if (hold !== null && refundable > 0) {
+      if (hold !== null && hold.status === 'active') {
+        // A check-in the patient was told did not happen: its cap must not stay held.
+        const back = await this.#hub.release({
+          holdId: hold.id,
+          idempotencyKey: `kiosk-${this.#config.kioskId}-${paymentId}-release`,
+        });
+        if (!back.ok) continue;
+        released.push(paymentId);
+      } else if (hold !== null && refundable > 0) {
         const back = await this.#hub.refund({
           holdId: hold.id,
           amount: refundable,
@@ -156,7 +187,43 @@ export class KioskService {
       } else notPlaced.push(paymentId);
       this.#unknownOutcome.delete(paymentId);
     }
-    return { refunded, notPlaced };
+    return { refunded, released, notPlaced };
+  }
+
+  /**
+   * Clinic mode: reads back the holds of waiting visits (the clinic's event settled one, or its no-show
+   * deadline passed) and tells the board; after a restart, first recovers today's visits from the hub.
+   */
+  async refreshVisits(): Promise<void> {
+    const visits = this.#visits;
+    if (visits === null) return;
+    let changed = false;
+    if (!visits.resumed) {
+      const resumed = await this.#resumeVisits(visits);
+      if (!resumed.ok) return this.#pollFailed(resumed.error);
+      changed = true;
+    }
+    for (const visit of visits.board.waiting()) {
+      const hold = await this.#hub.readHold(visit.holdId);
+      if (!hold.ok) return this.#pollFailed(hold.error);
+      changed = visits.board.update(hold.value) || changed;
+    }
+    if (changed) this.#emit({ type: 'visits', visits: visits.board.list() });
+  }
+
+  async #resumeVisits(visits: { board: VisitBoard; resumed: boolean }): Promise<HubAnswer<null>> {
+    const recent = await this.#hub.recentHolds({
+      payee: this.#config.payee,
+      limit: clinicVisitsRememberedMax,
+    });
+    if (!recent.ok) return recent;
+    visits.board.resume(recent.value, this.#now());
+    visits.resumed = true;
+    return { ok: true, value: null };
+  }
+
+  #pollFailed(error: KioskError): void {
+    if (error.code === 'hub_unreachable') this.setHubState('unreachable');
   }
 
   /** Cancels an idle payment; the runtime calls it on a timer. */
@@ -164,11 +231,12 @@ export class KioskService {
     this.#expireIdle();
   }
 
-  #open(source: 'till' | 'operator', request: TillPaymentRequest): Payment {
+  #open(source: PaymentView['source'], request: TillPaymentRequest): Payment {
     const id = `pay_${randomBytes(12).toString('hex')}`;
     const payment: Payment = {
       view: {
         id,
+        purpose: source === 'patient' ? 'clinic_visit' : 'purchase',
         amount: request.amount,
         currency: 'JPY',
         reference: request.reference,
@@ -178,6 +246,7 @@ export class KioskService {
         displayNameMasked: null,
         pinRequired: false,
         receipt: null,
+        visit: null,
         failure: null,
       },
       personId: null,
@@ -202,12 +271,30 @@ export class KioskService {
     if (!this.#operatorUnlocked()) {
       return kioskFailure('operator_locked', 'the operator screen is locked');
     }
+    if (this.#visits !== null) return kioskFailure('wrong_mode', 'a clinic reception kiosk');
     this.#expireIdle();
     if (this.#current !== null) return kioskFailure('payment_not_ready', 'a payment is open');
     const reference =
       request.reference ?? `kiosk-${new Date(this.#now()).toISOString().slice(0, 19)}`;
     const category = request.category ?? this.#config.defaultCategory;
     const payment = this.#open('operator', { amount: request.amount, reference, category });
+    return { ok: true, payment: payment.view };
+  }
+
+  /** A patient taps "check in": a check-in for the clinic's cap waits for their face. */
+  async #startCheckIn(): Promise<KioskResult<{ payment: PaymentView }>> {
+    const clinic = this.#config.clinic;
+    if (this.#visits === null || clinic === undefined) {
+      return kioskFailure('wrong_mode', 'this kiosk is not a clinic reception');
+    }
+    this.#expireIdle();
+    if (this.#current !== null) return kioskFailure('payment_not_ready', 'a check-in is open');
+    const payment = this.#open('patient', {
+      amount: clinic.cap,
+      // Named at placement, with the queue number (visitReference).
+      reference: 'visit',
+      category: this.#config.defaultCategory ?? 'medical.consultation',
+    });
     return { ok: true, payment: payment.view };
   }
 
@@ -294,6 +381,8 @@ export class KioskService {
       return kioskFailure('pin_required', 'this payment needs the PIN');
     }
     current.authorization = null; // single use, whatever the hub answers
+    if (current.view.purpose === 'clinic_visit')
+      return this.#checkIn(current, authorization, payer);
     const hold = await this.#hub.placePurchase({
       payer,
       payee: this.#config.payee,
@@ -323,6 +412,68 @@ export class KioskService {
       },
     });
     this.#close(current);
+    return { ok: true, payment: current.view };
+  }
+
+  /**
+   * The patient is identified and authorised: refuse a second open visit (at this clinic, from any of
+   * its kiosks), then hold the cap under a fresh queue number and follow the visit on the board.
+   */
+  async #checkIn(
+    current: Payment,
+    authorization: string,
+    payer: string,
+  ): Promise<KioskResult<{ payment: PaymentView }>> {
+    const visits = this.#visits;
+    const clinic = this.#config.clinic;
+    assert(visits !== null && clinic !== undefined, 'check-ins happen in clinic mode');
+    const open = await this.#hub.recentHolds({
+      payee: this.#config.payee,
+      payer,
+      status: 'active',
+      limit: 50,
+    });
+    if (!open.ok) return this.#hubFailure(current, open.error, false, true);
+    // Started while the hub was away: today's numbers so far first, so none is given twice.
+    const resumed = visits.resumed ? null : await this.#resumeVisits(visits);
+    if (resumed?.ok === false) return this.#hubFailure(current, resumed.error, false, true);
+    const already = open.value.find((hold) => hold.template === 'clinic_visit');
+    if (already !== undefined) {
+      const queueNumber = parseVisitReference(already.reference)?.queueNumber;
+      this.#update(current, { state: 'failed', failure: 'already_checked_in' });
+      this.#close(current);
+      return kioskFailure(
+        'already_checked_in',
+        'this patient is checked in already',
+        queueNumber === undefined ? {} : { queueNumber },
+      );
+    }
+    const number = visits.board.nextQueueNumber(this.#now());
+    const reference = visitReference({ ...number, kioskId: this.#config.kioskId });
+    this.#update(current, { reference });
+    const hold = await this.#hub.placeVisit({
+      payer,
+      payee: this.#config.payee,
+      amount: current.view.amount,
+      reference,
+      category: current.view.category,
+      authorization,
+      expiresInSeconds: clinic.noShowAfterSeconds,
+      // One key per check-in: a retry never holds the cap twice.
+      idempotencyKey: `kiosk-${this.#config.kioskId}-${current.view.id}`,
+    });
+    if (!hold.ok) {
+      if (hold.error.code === 'hub_unreachable') {
+        this.#unknownOutcome.set(current.view.id, { payer, reference });
+      }
+      return this.#hubFailure(current, hold.error, false, true);
+    }
+    assert(hold.value.status === 'active', 'a clinic visit waits for the consultation');
+    const visit = visitFromHold(hold.value, number.queueNumber);
+    visits.board.record(visit);
+    this.#update(current, { state: 'checked_in', visit });
+    this.#close(current);
+    this.#emit({ type: 'visits', visits: visits.board.list() });
     return { ok: true, payment: current.view };
   }
 
@@ -416,7 +567,10 @@ export class KioskService {
   }
 
   #close(payment: Payment): void {
-    assert(['paid', 'cancelled', 'failed'].includes(payment.view.state), 'closing a closed state');
+    assert(
+      ['paid', 'checked_in', 'cancelled', 'failed'].includes(payment.view.state),
+      'closing a closed state',
+    );
     payment.authorization = null;
     payment.personId = null;
     if (this.#current === payment) this.#current = null;

@@ -1,14 +1,26 @@
-// The shop-counter kiosk: follows the payment the service holds (till or operator amount), reads the
-// face, confirms, asks for the PIN when the hub does, shows the receipt, and explains every failure.
+// The kiosk's screens: follows the payment the service holds (till or operator amount), reads the face,
+// confirms, asks for the PIN when the hub does, shows the receipt, and explains every failure. In clinic
+// mode the patient starts a check-in from the reception board and ends on the waiting screen.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { KioskApi, KioskError, KioskStatus, PaymentView } from '../shared/kiosk-api.ts';
+import type {
+  KioskApi,
+  KioskError,
+  KioskStatus,
+  PaymentView,
+  VisitView,
+} from '../shared/kiosk-api.ts';
 import type { CameraProblem } from './camera.ts';
 import { chosenCamera, openCamera, stopCamera, watchCamera } from './camera.ts';
 import type { FaceReader } from './face/face-reader.ts';
 import type { Language } from './i18n.ts';
 import { switchLanguage } from './i18n.ts';
 import { mark } from './marks.ts';
+import {
+  ClinicConfirmScreen,
+  ClinicIdleScreen,
+  ClinicWaitingScreen,
+} from './screens/ClinicScreens.tsx';
 import type { FaceOutcome } from './screens/FaceScreen.tsx';
 import { FaceScreen } from './screens/FaceScreen.tsx';
 import { OperatorScreen } from './screens/OperatorScreen.tsx';
@@ -31,7 +43,8 @@ type Screen =
   | { name: 'member'; message: string | null }
   | { name: 'working' }
   | { name: 'receipt' }
-  | { name: 'error'; code: string }
+  | { name: 'waiting' }
+  | { name: 'error'; code: string; queueNumber?: number | undefined }
   | { name: 'camera'; problem: CameraProblem }
   | { name: 'operator' };
 
@@ -43,8 +56,11 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
   const [screen, setScreen] = useState<Screen>({ name: 'idle' });
   const [busy, setBusy] = useState(false);
   const [stream, setStream] = useState<MediaStream | null>(null);
+  const [visits, setVisits] = useState<VisitView[]>([]);
+  const [idleMessage, setIdleMessage] = useState<string | null>(null);
   const screenRef = useRef(screen);
   screenRef.current = screen;
+  const clinic = props.status.mode === 'clinic' ? props.status.clinic : null;
 
   const show = useCallback((next: Screen) => {
     mark(`screen:${next.name}`);
@@ -85,6 +101,10 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
         setHub(event.hub);
         return;
       }
+      if (event.type === 'visits') {
+        setVisits(event.visits);
+        return;
+      }
       const next = event.payment;
       setPayment(next);
       const idle = ['idle', 'operator', 'receipt', 'error'].includes(screenRef.current.name);
@@ -102,8 +122,20 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
   useEffect(() => {
     if (payment?.state === 'waiting_for_face' && screenRef.current.name === 'idle')
       void beginFace();
-    // Only on start: a payment already open when the page loads.
+    if (clinic !== null) {
+      void api.call('clinicVisits', {}).then((answer) => {
+        if (answer.ok) setVisits(answer.visits);
+      });
+    }
+    // Only on start: a payment already open when the page loads, the board as it stands.
   }, []);
+
+  // Clinic mode: the patient's tap opens a check-in for the cap; its event starts the face screen.
+  const checkIn = useCallback(async () => {
+    setIdleMessage(null);
+    const answer = await api.call('startCheckIn', {});
+    if (!answer.ok) setIdleMessage(t(`clinic.refused.${answer.error.code}`, { defaultValue: '' }));
+  }, [api, t]);
 
   useEffect(
     () => () => {
@@ -115,7 +147,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
   const fail = useCallback(
     (error: KioskError) => {
       if (error.code === 'hub_unreachable') setHub('unreachable');
-      show({ name: 'error', code: error.code });
+      show({ name: 'error', code: error.code, queueNumber: error.queueNumber });
     },
     [show],
   );
@@ -159,6 +191,9 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
         if (paid.state === 'paid') {
           mark('paid', { holdId: paid.receipt?.holdId ?? '' });
           show({ name: 'receipt' });
+        } else if (paid.state === 'checked_in') {
+          mark('checked_in', { holdId: paid.visit?.holdId ?? '' });
+          show({ name: 'waiting' });
         } else if (paid.state === 'pin') show({ name: 'pin', attemptsLeft: null });
         return;
       }
@@ -218,7 +253,17 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
   const body = (() => {
     switch (screen.name) {
       case 'idle':
-        return (
+        return clinic !== null ? (
+          <ClinicIdleScreen
+            clinicName={props.status.shopName}
+            cap={clinic.cap}
+            visits={visits}
+            canCheckIn={hub === 'reachable'}
+            message={idleMessage}
+            onCheckIn={() => void checkIn()}
+            onOperator={() => show({ name: 'operator' })}
+          />
+        ) : (
           <IdleScreen
             shopName={props.status.shopName}
             onOperator={() => show({ name: 'operator' })}
@@ -228,6 +273,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
         return payment === null || stream === null ? null : (
           <FaceScreen
             payment={payment}
+            amountLabel={clinic === null ? undefined : t('clinic.capLabel')}
             stream={stream}
             reader={reader}
             onOutcome={(outcome) => void onFaceOutcome(outcome)}
@@ -236,7 +282,16 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
           />
         );
       case 'confirm':
-        return payment === null ? null : (
+        return payment === null ? null : clinic !== null ? (
+          <ClinicConfirmScreen
+            payment={payment}
+            clinicName={props.status.shopName}
+            noShowAfterSeconds={clinic.noShowAfterSeconds}
+            busy={busy}
+            onOk={() => void confirm()}
+            onCancel={() => void cancel()}
+          />
+        ) : (
           <ConfirmScreen
             payment={payment}
             shopName={props.status.shopName}
@@ -249,6 +304,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
         return payment === null ? null : (
           <PinScreen
             payment={payment}
+            amountLabel={clinic === null ? undefined : t('clinic.capLabel')}
             busy={busy}
             attemptsLeft={screen.attemptsLeft}
             onPin={(pin) => void confirm(pin)}
@@ -266,13 +322,16 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
           />
         );
       case 'working':
-        return <WorkingScreen />;
+        return <WorkingScreen payment={payment} />;
       case 'receipt':
         return payment === null ? null : <ReceiptScreen payment={payment} onDone={done} />;
+      case 'waiting':
+        return payment === null ? null : <ClinicWaitingScreen payment={payment} onDone={done} />;
       case 'error':
         return (
           <ErrorScreen
             code={screen.code}
+            queueNumber={screen.queueNumber}
             payment={payment}
             onRetry={() => void beginFace()}
             onMemberPin={() => show({ name: 'member', message: null })}

@@ -27,6 +27,8 @@ export const kioskErrorCodes = [
   'operator_pin_incorrect',
   'operator_locked',
   'rate_limited',
+  'already_checked_in',
+  'wrong_mode',
   'internal',
 ] as const;
 export type KioskErrorCode = (typeof kioskErrorCodes)[number];
@@ -36,6 +38,8 @@ export interface KioskError {
   readonly message: string;
   /** PIN tries left before the lock, for pin_incorrect. */
   readonly attemptsLeft?: number;
+  /** The patient's open visit, for already_checked_in. */
+  readonly queueNumber?: number;
 }
 
 export type KioskResult<T> = ({ ok: true } & T) | { ok: false; error: KioskError };
@@ -59,15 +63,46 @@ const pinDigits = z
   .min(L.pinDigitsMin)
   .max(L.pinDigitsMax);
 
-/** What the renderer knows of a payment: never the payer's account, only the masked name. */
+/**
+ * A clinic visit as the reception board shows it: the queue number and the money, never a name (the
+ * board faces the waiting room). waiting: the cap is held; paid: the clinic's amount settled and the rest
+ * released; released / expired: nothing taken (the hold was released, or the no-show deadline passed).
+ */
+export const visitViewSchema = z.object({
+  queueNumber: z.number().int().positive(),
+  holdId: z.string(),
+  state: z.enum(['waiting', 'paid', 'released', 'expired']),
+  held: z.number().int(),
+  paid: z.number().int(),
+  released: z.number().int(),
+  checkedInAt: z.string(),
+  /** When the hold releases by itself if the clinic sends nothing (the no-show deadline). */
+  deadline: z.string(),
+});
+export type VisitView = z.infer<typeof visitViewSchema>;
+
+/**
+ * What the renderer knows of a payment: never the payer's account, only the masked name. In clinic mode
+ * the same flow is a check-in (purpose clinic_visit): `amount` is the clinic's cap, and it ends in
+ * checked_in with `visit` set instead of paid with a receipt.
+ */
 export const paymentViewSchema = z.object({
   id: paymentId,
+  purpose: z.enum(['purchase', 'clinic_visit']),
   amount: z.number().int(),
   currency: z.literal('JPY'),
   reference: z.string(),
   category: z.string().nullable(),
-  source: z.enum(['till', 'operator']),
-  state: z.enum(['waiting_for_face', 'confirming', 'pin', 'paid', 'cancelled', 'failed']),
+  source: z.enum(['till', 'operator', 'patient']),
+  state: z.enum([
+    'waiting_for_face',
+    'confirming',
+    'pin',
+    'paid',
+    'checked_in',
+    'cancelled',
+    'failed',
+  ]),
   displayNameMasked: z.string().nullable(),
   pinRequired: z.boolean(),
   receipt: z
@@ -78,6 +113,7 @@ export const paymentViewSchema = z.object({
       settledAt: z.string(),
     })
     .nullable(),
+  visit: visitViewSchema.nullable(),
   failure: z.string().nullable(),
 });
 export type PaymentView = z.infer<typeof paymentViewSchema>;
@@ -113,6 +149,10 @@ export const kioskRequests = {
     pin: pinDigits,
   }),
   cancel: z.strictObject({ paymentId }),
+  /** Clinic mode: a patient taps "check in"; opens a check-in for the clinic's cap. */
+  startCheckIn: z.strictObject({}),
+  /** Clinic mode: today's visits this kiosk checked in, newest first, for the reception board. */
+  clinicVisits: z.strictObject({}),
   operatorUnlock: z.strictObject({ pin: pinDigits }),
   /** Leaves kiosk mode (Electron: closes the window); only within an operator unlock. */
   operatorExit: z.strictObject({}),
@@ -126,7 +166,9 @@ export type KioskRequest<M extends KioskMethod> = z.infer<(typeof kioskRequests)
 export const kioskStatusSchema = z.object({
   shopName: z.string(),
   payee: z.string(),
-  mode: z.enum(['shop']),
+  mode: z.enum(['shop', 'clinic']),
+  /** Clinic mode: the cap held at check-in and how long a visit waits before a no-show releases it. */
+  clinic: z.object({ cap: z.number().int(), noShowAfterSeconds: z.number().int() }).nullable(),
   hub: z.enum(['reachable', 'unreachable']),
   modelId: z.string().nullable(),
   livenessPolicy: z.enum(['natural', 'challenge']),
@@ -143,6 +185,8 @@ export interface KioskResponses {
   confirm: { payment: PaymentView };
   payWithMemberPin: { payment: PaymentView };
   cancel: { payment: PaymentView };
+  startCheckIn: { payment: PaymentView };
+  clinicVisits: { visits: VisitView[] };
   operatorUnlock: { unlockedUntil: string };
   operatorExit: { exiting: true };
   reportCameraProblem: { recorded: true };
@@ -152,6 +196,8 @@ export interface KioskResponses {
 export const kioskEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('payment'), payment: paymentViewSchema }),
   z.object({ type: z.literal('hub'), hub: z.enum(['reachable', 'unreachable']) }),
+  /** Clinic mode: a visit changed (checked in, paid, released, expired); the board redraws from it. */
+  z.object({ type: z.literal('visits'), visits: z.array(visitViewSchema) }),
 ]);
 export type KioskEvent = z.infer<typeof kioskEventSchema>;
 
@@ -172,7 +218,7 @@ export type KioskHandlers = {
 export function kioskFailure(
   code: KioskErrorCode,
   message: string,
-  extra: { attemptsLeft?: number } = {},
+  extra: { attemptsLeft?: number; queueNumber?: number } = {},
 ): { ok: false; error: KioskError } {
   return { ok: false, error: { code, message, ...extra } };
 }

@@ -170,3 +170,15 @@ export const pinJobsQueuedPerClientMax = 4;
 export const pinPaymentJobsQueuedMax = 32;
 /** Waiting enrolment PIN verifiers (POST /v1/persons): a lane of their own, served after payments. */
 export const pinEnrolmentJobsQueuedMax = 8;
+
+// Clinic reception (issue 10): the check-in kiosk and its reception board.
+/** Longest no-show deadline a clinic may set: a visit's hold releases by itself within a day. */
+export const clinicNoShowSecondsMax = 86_400;
+/** How often the kiosk reads back the holds of its waiting visits (settled by the clinic, or expired). */
+export const clinicVisitPollMs = 3_000;
+/** Visits a reception kiosk remembers (today's, newest kept); older ones drop off its board. */
+export const clinicVisitsRememberedMax = 500;
+/** Visits the reception board shows, newest first. */
+export const clinicBoardVisitsShownMax = 8;
+/** The waiting screen (queue number, cap held) stays this long before the board returns. */
+export const clinicWaitingScreenMs = 20_000;

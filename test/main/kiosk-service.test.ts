@@ -445,9 +445,13 @@ describe('kiosk service', () => {
       failure: 'hub_unreachable',
     });
     expect(await balance()).toBe(before - 820); // the hub did take it
-    expect(await service.reconcile()).toEqual({ refunded: [paymentId], notPlaced: [] });
+    expect(await service.reconcile()).toEqual({
+      refunded: [paymentId],
+      released: [],
+      notPlaced: [],
+    });
     expect(await balance()).toBe(before);
-    expect(await service.reconcile()).toEqual({ refunded: [], notPlaced: [] });
+    expect(await service.reconcile()).toEqual({ refunded: [], released: [], notPlaced: [] });
     link.dispose();
   });
 });

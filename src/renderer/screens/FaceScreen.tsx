@@ -14,6 +14,8 @@ export type FaceOutcome =
 
 export function FaceScreen(props: {
   payment: PaymentView;
+  /** Clinic mode: "held at check-in (at most)" rather than "amount to pay". */
+  amountLabel?: string | undefined;
   stream: MediaStream;
   reader: FaceReader;
   onOutcome: (outcome: FaceOutcome) => void;
@@ -87,7 +89,10 @@ export function FaceScreen(props: {
       <h1 id="face-title" className="visually-hidden">
         {t('face.title')}
       </h1>
-      <Amount amount={props.payment.amount} />
+      <Amount
+        amount={props.payment.amount}
+        {...(props.amountLabel === undefined ? {} : { label: props.amountLabel })}
+      />
       <div className="camera-frame">
         <video ref={video} className="camera-video" muted playsInline aria-hidden="true" />
         <div className={`oval-guide ${faceSeen ? 'oval-ok' : ''}`} aria-hidden="true" />

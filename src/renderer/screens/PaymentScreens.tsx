@@ -5,7 +5,7 @@ import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PaymentView } from '../../shared/kiosk-api.ts';
 import { kioskReceiptScreenMs } from '../../shared/limits.ts';
-import { Amount } from './parts.tsx';
+import { Amount, purposeContext } from './parts.tsx';
 
 export function IdleScreen(props: { shopName: string; onOperator: () => void }) {
   const { t } = useTranslation();
@@ -58,12 +58,12 @@ export function ConfirmScreen(props: {
   );
 }
 
-export function WorkingScreen() {
+export function WorkingScreen(props: { payment: PaymentView | null }) {
   const { t } = useTranslation();
   return (
     <main className="screen screen-working" aria-busy="true">
       <div className="spinner" aria-hidden="true" />
-      <p role="status">{t('working.paying')}</p>
+      <p role="status">{t('working.paying', purposeContext(props.payment))}</p>
     </main>
   );
 }
@@ -116,6 +116,7 @@ const waysOut: Record<string, readonly ('retry' | 'memberPin' | 'staff')[]> = {
   category_blocked: ['staff'],
   age_restricted: ['staff'],
   pin_locked: ['staff'],
+  already_checked_in: ['staff'],
   transform_key_outdated: ['retry', 'staff'],
 };
 
@@ -142,6 +143,8 @@ function ProblemScreen(props: {
 
 export function ErrorScreen(props: {
   code: string;
+  /** For already_checked_in: the patient's open visit. */
+  queueNumber?: number | undefined;
   payment: PaymentView | null;
   onRetry: () => void;
   onMemberPin: () => void;
@@ -154,8 +157,11 @@ export function ErrorScreen(props: {
   return (
     <ProblemScreen
       id="error-title"
-      title={t(`error.${key}.title`)}
-      body={t(`error.${key}.body`)}
+      title={t(`error.${key}.title`, purposeContext(props.payment))}
+      body={t(`error.${key}.body`, {
+        ...purposeContext(props.payment),
+        number: props.queueNumber ?? '',
+      })}
       marks={{ 'data-testid': 'error-screen', 'data-code': props.code }}
     >
       {ways.includes('retry') && open ? (
@@ -174,7 +180,7 @@ export function ErrorScreen(props: {
       ) : null}
       {ways.includes('staff') ? <p className="staff-note">{t('actions.staff')}</p> : null}
       <button className="button button-secondary" onClick={props.onClose}>
-        {t(open ? 'actions.cancelPayment' : 'actions.close')}
+        {t(open ? 'actions.cancelPayment' : 'actions.close', purposeContext(props.payment))}
       </button>
     </ProblemScreen>
   );

@@ -5,10 +5,11 @@ import { useTranslation } from 'react-i18next';
 import type { PaymentView } from '../../shared/kiosk-api.ts';
 import { pinDigitsMax, pinDigitsMin } from '../../shared/limits.ts';
 import { Keypad } from './Keypad.tsx';
-import { Amount } from './parts.tsx';
+import { Amount, purposeContext } from './parts.tsx';
 
 export function PinScreen(props: {
   payment: PaymentView;
+  amountLabel?: string | undefined;
   busy: boolean;
   attemptsLeft: number | null;
   onPin: (pin: string) => void;
@@ -19,7 +20,10 @@ export function PinScreen(props: {
     <main className="screen screen-pin" aria-labelledby="pin-title">
       <h1 id="pin-title">{t('pin.title')}</h1>
       <p className="masked-name">{props.payment.displayNameMasked}</p>
-      <Amount amount={props.payment.amount} />
+      <Amount
+        amount={props.payment.amount}
+        {...(props.amountLabel === undefined ? {} : { label: props.amountLabel })}
+      />
       {props.attemptsLeft === null ? null : (
         <p className="pin-warning" role="alert" data-testid="pin-warning">
           {t('pin.incorrect', { count: props.attemptsLeft })}
@@ -35,7 +39,7 @@ export function PinScreen(props: {
         busy={props.busy}
       />
       <button className="button button-secondary" onClick={props.onCancel}>
-        {t('actions.cancelPayment')}
+        {t('actions.cancelPayment', purposeContext(props.payment))}
       </button>
     </main>
   );

@@ -1,0 +1,112 @@
+// A sample clinic system, to copy: lists the patients checked in today (their clinic_visit holds) and
+// reports a finished consultation with its fee, which settles that amount and releases the rest of the hold.
+//
+//   npm run clinic:sample -- --hub URL --token T                          list today's waiting visits
+//   npm run clinic:sample -- --hub URL --token T --complete 3 --amount 3210   No. 3 paid ¥3,210
+//
+// The token is the clinic system's hub client (role event_source, event consultation.completed). It uses
+// only the hub's HTTP API (fetch, no code of this repository), so it ports to any language as it stands.
+import { parseArgs } from 'node:util';
+
+interface Hold {
+  id: string;
+  status: string;
+  amount: number;
+  settled: number;
+  reference: string;
+  template?: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+const { values } = parseArgs({
+  options: {
+    hub: { type: 'string' },
+    token: { type: 'string' },
+    complete: { type: 'string' },
+    amount: { type: 'string' },
+  },
+});
+const { hub, token } = values;
+if (hub === undefined || token === undefined) {
+  console.error(
+    'usage: npm run clinic:sample -- --hub URL --token T [--complete NUMBER --amount YEN]',
+  );
+  process.exit(2);
+}
+
+async function call<T>(method: string, path: string, body?: unknown, key?: string): Promise<T> {
+  const response = await fetch(new URL(path, hub), {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      // Money moves once per key: running the same command twice cannot charge twice.
+      ...(key === undefined ? {} : { 'idempotency-key': key }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const answer = (await response.json()) as T & { error?: { code: string; message: string } };
+  if (!response.ok) {
+    throw new Error(
+      `${method} ${path}: ${response.status} ${answer.error?.code ?? ''} ${answer.error?.message ?? ''}`,
+    );
+  }
+  return answer;
+}
+
+/** The kiosk names each visit's hold `visit:<day>:<queue number>:<kiosk>`. */
+function queueNumber(hold: Hold): string {
+  return hold.reference.split(':')[2] ?? '?';
+}
+
+/** Today's waiting visits, newest first: active clinic_visit holds placed today. */
+async function waitingToday(): Promise<Hold[]> {
+  const today = new Date().toDateString();
+  const found: Hold[] = [];
+  let cursor: string | null = '';
+  while (cursor !== null) {
+    const page: { items: Hold[]; nextCursor: string | null } = await call(
+      'GET',
+      `/v1/holds?status=active&limit=100${cursor === '' ? '' : `&cursor=${cursor}`}`,
+    );
+    const todays = page.items.filter((hold) => new Date(hold.createdAt).toDateString() === today);
+    found.push(...todays.filter((hold) => hold.template === 'clinic_visit'));
+    // Newest first: a page that reaches yesterday is the last one needed.
+    cursor = todays.length < page.items.length ? null : page.nextCursor;
+  }
+  return found;
+}
+
+const yen = (amount: number) => `¥${amount.toLocaleString('en-US')}`;
+const waiting = await waitingToday();
+
+if (values.complete === undefined) {
+  if (waiting.length === 0) console.log('no one is waiting');
+  for (const hold of waiting) {
+    const time = new Date(hold.createdAt).toLocaleTimeString();
+    console.log(
+      `No. ${queueNumber(hold)}  ${yen(hold.amount)} held  checked in ${time}  ${hold.id}`,
+    );
+  }
+} else {
+  const amount = Number(values.amount);
+  if (!Number.isSafeInteger(amount) || amount <= 0) {
+    console.error('--amount must be a whole number of yen above 0');
+    process.exit(2);
+  }
+  const hold = waiting.find((h) => queueNumber(h) === values.complete || h.id === values.complete);
+  if (hold === undefined) {
+    console.error(`No. ${values.complete} is not waiting today`);
+    process.exit(1);
+  }
+  const done: Hold = await call(
+    'POST',
+    `/v1/holds/${hold.id}/events`,
+    { type: 'consultation.completed', data: { amount } },
+    `consultation-${hold.id}`,
+  );
+  console.log(
+    `No. ${queueNumber(done)}: paid ${yen(done.settled)}, released ${yen(done.amount - done.settled)}`,
+  );
+}

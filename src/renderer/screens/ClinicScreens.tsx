@@ -1,0 +1,176 @@
+// Clinic reception: the idle screen with today's board (queue numbers and what each visit paid and
+// released, never a name), the check-in confirmation (the cap to be held), and the waiting screen.
+import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { PaymentView, VisitView } from '../../shared/kiosk-api.ts';
+import { clinicBoardVisitsShownMax, clinicWaitingScreenMs } from '../../shared/limits.ts';
+import { Amount, Yen } from './parts.tsx';
+
+function useClock() {
+  const { i18n } = useTranslation();
+  const time = new Intl.DateTimeFormat(i18n.language === 'ja' ? 'ja-JP' : 'en-GB', {
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+  return (iso: string) => time.format(new Date(iso));
+}
+
+/** One line of the board: the number and, once the clinic's event came, "paid ¥X, released ¥Y". */
+function VisitLine(props: { visit: VisitView }) {
+  const { t } = useTranslation();
+  const { visit } = props;
+  return (
+    <li
+      className={`visit visit-${visit.state}`}
+      data-testid={`visit-${visit.queueNumber}`}
+      data-state={visit.state}
+    >
+      <span className="visit-number">{t('clinic.number', { number: visit.queueNumber })}</span>
+      <span className="visit-state">
+        {visit.state === 'paid' ? (
+          <>
+            {t('clinic.state.paid')} <Yen amount={visit.paid} />
+            {visit.released > 0 ? (
+              <>
+                {t('clinic.comma')}
+                {t('clinic.state.releasedPart')} <Yen amount={visit.released} />
+              </>
+            ) : null}
+          </>
+        ) : visit.state === 'waiting' ? (
+          <>
+            {t('clinic.state.waiting')}
+            {t('clinic.comma')}
+            {t('clinic.state.held')} <Yen amount={visit.held} />
+          </>
+        ) : (
+          <>
+            {t(`clinic.state.${visit.state}`)} <Yen amount={visit.released} />
+          </>
+        )}
+      </span>
+    </li>
+  );
+}
+
+export function ClinicIdleScreen(props: {
+  clinicName: string;
+  cap: number;
+  visits: readonly VisitView[];
+  canCheckIn: boolean;
+  message: string | null;
+  onCheckIn: () => void;
+  onOperator: () => void;
+}) {
+  const { t } = useTranslation();
+  const shown = props.visits.slice(0, clinicBoardVisitsShownMax);
+  return (
+    <main className="screen screen-idle screen-clinic" aria-labelledby="idle-title">
+      <h1 id="idle-title" className="clinic-title">
+        {t('clinic.welcome', { clinic: props.clinicName })}
+      </h1>
+      <p className="idle-hint">
+        {t('clinic.hint')} <Yen amount={props.cap} />
+      </p>
+      {props.message === null ? null : (
+        <p className="pin-warning" role="alert">
+          {props.message}
+        </p>
+      )}
+      <button
+        className="button button-primary button-large"
+        onClick={props.onCheckIn}
+        disabled={!props.canCheckIn}
+        data-testid="check-in"
+      >
+        {t('clinic.checkIn')}
+      </button>
+      <section className="visit-board" aria-labelledby="board-title">
+        <h2 id="board-title">{t('clinic.board')}</h2>
+        {shown.length === 0 ? (
+          <p className="visit-empty">{t('clinic.boardEmpty')}</p>
+        ) : (
+          <ol className="visits">
+            {shown.map((visit) => (
+              <VisitLine key={visit.holdId} visit={visit} />
+            ))}
+          </ol>
+        )}
+      </section>
+      <button
+        className="operator-corner"
+        onClick={props.onOperator}
+        aria-label={t('operator.open')}
+      >
+        {t('operator.short')}
+      </button>
+    </main>
+  );
+}
+
+export function ClinicConfirmScreen(props: {
+  payment: PaymentView;
+  clinicName: string;
+  noShowAfterSeconds: number;
+  busy: boolean;
+  onOk: () => void;
+  onCancel: () => void;
+}) {
+  const { t } = useTranslation();
+  const hours = props.noShowAfterSeconds / 3600;
+  const within =
+    hours >= 1
+      ? t('clinic.withinHours', { count: Math.floor(hours) })
+      : t('clinic.withinMinutes', { count: Math.max(1, Math.round(hours * 60)) });
+  return (
+    <main className="screen screen-confirm" aria-labelledby="confirm-title">
+      <h1 id="confirm-title">{t('clinic.confirmTitle', { clinic: props.clinicName })}</h1>
+      <p className="masked-name" data-testid="masked-name">
+        {props.payment.displayNameMasked ?? ''}
+      </p>
+      <Amount amount={props.payment.amount} label={t('clinic.capLabel')} />
+      <p className="clinic-note">{t('clinic.capNote', { within })}</p>
+      <div className="actions">
+        <button
+          className="button button-primary"
+          onClick={props.onOk}
+          disabled={props.busy}
+          data-testid="confirm-ok"
+        >
+          {t('clinic.checkInOk')}
+        </button>
+        <button className="button button-secondary" onClick={props.onCancel} disabled={props.busy}>
+          {t('actions.notMe')}
+        </button>
+      </div>
+    </main>
+  );
+}
+
+export function ClinicWaitingScreen(props: { payment: PaymentView; onDone: () => void }) {
+  const { t } = useTranslation();
+  const clock = useClock();
+  const { onDone } = props;
+  useEffect(() => {
+    const timer = window.setTimeout(onDone, clinicWaitingScreenMs);
+    return () => window.clearTimeout(timer);
+  }, [onDone]);
+  const visit = props.payment.visit;
+  if (visit === null) return null;
+  return (
+    <main className="screen screen-waiting" aria-labelledby="waiting-title">
+      <h1 id="waiting-title" className="receipt-title">
+        ✓ {t('clinic.checkedIn')}
+      </h1>
+      <p className="queue-label">{t('clinic.yourNumber')}</p>
+      <p className="queue-number" data-testid="queue-number">
+        {visit.queueNumber}
+      </p>
+      <Amount amount={visit.held} label={t('clinic.heldLabel')} />
+      <p className="clinic-note">{t('clinic.waitingNote', { deadline: clock(visit.deadline) })}</p>
+      <button className="button button-primary" onClick={props.onDone}>
+        {t('actions.done')}
+      </button>
+    </main>
+  );
+}
