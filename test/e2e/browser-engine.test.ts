@@ -15,6 +15,7 @@ import { createFaceEngine } from '../../src/biometrics/engine.node.ts';
 import type { FaceEngine, FrameResult } from '../../src/biometrics/engine.ts';
 import { decodeImage } from '../../src/biometrics/image-decode.node.ts';
 import { facePath, modelsDir } from '../biometrics/face-helpers.ts';
+import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
 import type { HarnessFaceResult, HarnessStartup } from './browser/harness-contract.ts';
 import type { HarnessServer } from './browser/harness-server.ts';
 import { startHarnessServer } from './browser/harness-server.ts';
@@ -41,6 +42,7 @@ beforeAll(async () => {
     chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs }),
     createFaceEngine(),
   ]);
+  expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
 }, 90_000);
 
 afterAll(async () => {
@@ -48,6 +50,8 @@ afterAll(async () => {
   await browser?.close();
   await server?.close();
   if (cacheDir !== undefined) await rm(cacheDir, { recursive: true, force: true });
+  // Chromium, and everything it started, ended with close().
+  await assertNoProcessLeft();
 });
 
 async function openHarness(

@@ -18,6 +18,7 @@ import {
   waitForScreen,
 } from '../../scripts/kiosk/kiosk-browser.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
+import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
 import type { KioskFixture } from './kiosk/deployment-fixture.ts';
 import { startKioskFixture } from './kiosk/deployment-fixture.ts';
 
@@ -50,10 +51,19 @@ afterEach(async () => {
 afterAll(async () => {
   await browser?.close();
   await fixture?.close();
+  // Every Chromium the tests launched, and whatever it started, has ended with its close().
+  await assertNoProcessLeft();
 });
 
+/** Chromium with the clip as its camera, remembered so afterAll can check that it ended. */
+async function launch(clip: string | null, options?: { askForPermission?: boolean }) {
+  const launched = await launchKioskBrowser(clip, options);
+  expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
+  return launched;
+}
+
 async function kioskWith(clip: string | null): Promise<Page> {
-  browser = await launchKioskBrowser(clip);
+  browser = await launch(clip);
   return openKiosk(browser, fixture.shell.url, pageLog);
 }
 
@@ -183,7 +193,7 @@ describe('shop counter kiosk in Chromium', () => {
   }, 60_000);
 
   it('says so when camera access is denied', async () => {
-    browser = await launchKioskBrowser(fixture.clips.live, { askForPermission: true });
+    browser = await launch(fixture.clips.live, { askForPermission: true });
     const page = await openKiosk(browser, fixture.shell.url, pageLog, { grantCamera: false });
     const followed = await pay(page, 300, 'ja-denied');
     expect(followed).toMatchObject({ outcome: 'camera', errorCode: 'permission_denied' });

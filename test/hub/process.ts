@@ -94,6 +94,36 @@ export function processesMentioning(marker: string): number[] {
   return found;
 }
 
+/** This process's children whose command line matches `pattern` (Linux /proc; none elsewhere). */
+function childProcessesMatching(pattern: RegExp): Array<{ pid: number; pgrp: number }> {
+  if (!existsSync('/proc/self/stat')) return [];
+  const found: Array<{ pid: number; pgrp: number }> = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so split after the last ')'.
+      const stat = readFileSync(join('/proc', entry, 'stat'), 'utf8');
+      const [, ppid, pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(ppid) !== process.pid) continue;
+      const cmdline = readFileSync(join('/proc', entry, 'cmdline'), 'utf8').replaceAll('\0', ' ');
+      if (pattern.test(cmdline)) found.push({ pid: Number(entry), pgrp: Number(pgrp) });
+    } catch {
+      // The process ended while the list was read.
+    }
+  }
+  return found;
+}
+
+/**
+ * Remembers the process groups of children another library started (Playwright's browsers lead a
+ * group of their own), so assertNoProcessLeft checks them too. Returns how many it found.
+ */
+export function trackChildProcesses(pattern: RegExp): number {
+  const children = childProcessesMatching(pattern).filter((child) => child.pgrp === child.pid);
+  for (const child of children) started.add(child.pid);
+  return children.length;
+}
+
 export async function spawnHub(dataDir: string, env: Record<string, string>): Promise<HubProcess> {
   const [command, args] = nodeScript('src/hub/cli.ts', ['--port', '0', '--data', dataDir]);
   const child = spawnTracked(command, args, {

@@ -45,7 +45,26 @@ export async function startKioskFixture(artifacts: string): Promise<KioskFixture
   const work = await mkdtemp(path.join(os.tmpdir(), 'facepay-kiosk-e2e-'));
   const adminToken = `e2e-admin-${randomBytes(12).toString('hex')}`;
   const hubDir = path.join(work, 'hub');
-  let hub = await startHub({ dataDir: hubDir, port: 0, adminToken });
+  const hub = await startHub({ dataDir: hubDir, port: 0, adminToken });
+  try {
+    return await setUpFixture({ work, artifacts, adminToken, hubDir, hub });
+  } catch (error) {
+    // A setup that fails half way leaves neither a listening hub nor its temp directory behind.
+    await hub.close().catch(() => undefined);
+    await rm(work, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function setUpFixture(options: {
+  work: string;
+  artifacts: string;
+  adminToken: string;
+  hubDir: string;
+  hub: RunningHub;
+}): Promise<KioskFixture> {
+  const { work, artifacts, adminToken, hubDir } = options;
+  let hub = options.hub;
   const hubPort = hub.port;
   const { shop, enrolled, firstFrame } = await setUpShopWithShopperFromVideo({
     hubUrl: hub.url,
