@@ -11,6 +11,7 @@ import type { Browser } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kioskResponseHeaders } from '../../src/main/electron/window-policy.ts';
+import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 const tfjs = path.join(repoRoot, 'node_modules', '@tensorflow');
@@ -204,12 +205,15 @@ beforeAll(async () => {
       '--use-fake-ui-for-media-stream',
     ],
   });
+  expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
 }, 60_000);
 
 afterAll(async () => {
   await browser?.close();
   kiosk?.server.close();
   other?.server.close();
+  // Chromium, and everything it started, ended with close().
+  await assertNoProcessLeft();
 });
 
 describe('kiosk CSP in Chromium', () => {
