@@ -3,8 +3,10 @@
 //
 // Isomorphic (no Node, no DOM). Per frame: the engine (the tracking loop) reads the face, the passive
 // texture model scores its crop, natural motion is measured over a bounded window of recent frames (and
-// under the challenge policy the challenge controller is fed), then decideLiveness is asked again: the
-// session decides on the first frame at which the evidence suffices. No frame's pixels outlive push().
+// the challenge controller is fed: under the challenge policy from the first frame, under the natural
+// policy from the frame at which the passive score is first settled in the uncertain band),
+// then decideLiveness is asked again: the session decides on the first frame at which the evidence
+// suffices. No frame's pixels outlive push().
 import { assert } from '../shared/assert.ts';
 import { faceSessionTimeLimitMsMax, faceSessionWindowFramesMax } from '../shared/limits.ts';
 import type { FaceObservation, FrameResult, StageTimingsMs, UndescribedFrame } from './engine.ts';
@@ -45,8 +47,9 @@ export type FacePrompt =
   | 'turn_left'
   | 'turn_right';
 
-/** natural: passive + a blink or 3-D head motion (decision mode 'recording'); challenge: passive + a
- * random blink/turn challenge answered + natural motion (decision mode 'kiosk'). */
+/** natural: passive + a blink or 3-D head motion, and the random blink/turn challenge only when the
+ * passive score is uncertain; challenge: the challenge always. Both refuse a confident attack score.
+ * (A whole recording judged without a session, replay/pipeline.ts, is decision mode 'recording'.) */
 export type LivenessPolicyName = 'natural' | 'challenge';
 
 export interface FaceSessionTuning {
@@ -62,7 +65,7 @@ export interface FaceSessionTuning {
    * frames have passed since the last descriptor (1: every frame): the descriptor net is about a third
    * of a kiosk frame's cost, and the fused descriptor and face continuity need no more. */
   readonly describeEveryFrames: number;
-  /** Passive scores in the window before a median below the model's threshold refuses (an attack). */
+  /** Passive scores in the window before a median in the attack band (below refuseBelow) refuses. */
   readonly passiveRefuseFramesMin: number;
   /** Good frames for this long without a blink or 3-D motion bring the 'blink' prompt. */
   readonly blinkPromptAfterMs: number;
@@ -107,8 +110,18 @@ export const defaultFaceSessionTuning: FaceSessionTuning = {
   blinkPromptAfterMs: 1500,
   faceWidthFractionMax: 0.8,
   centreOffsetMax: 0.3,
-  natural: { ...defaultDecisionPolicy, parallaxMin: sessionParallaxMin },
-  kiosk: { ...defaultDecisionPolicy, mode: 'kiosk', parallaxMin: sessionParallaxMin },
+  natural: {
+    ...defaultDecisionPolicy,
+    mode: 'kiosk',
+    parallaxMin: sessionParallaxMin,
+    challenge: 'on_abstain',
+  },
+  kiosk: {
+    ...defaultDecisionPolicy,
+    mode: 'kiosk',
+    parallaxMin: sessionParallaxMin,
+    challenge: 'always',
+  },
   challenge: { ...defaultChallengeOptions, count: 2 },
   motion: defaultNaturalMotionOptions,
   referenceYawSlack: 0.02,
@@ -217,7 +230,9 @@ export function assertFaceSessionTuning(tuning: FaceSessionTuning): void {
   );
   assert(tuning.blinkPromptAfterMs >= 0, 'blinkPromptAfterMs must not be negative');
   assert(tuning.faceWidthFractionMax > 0 && tuning.centreOffsetMax > 0, 'framing bounds positive');
-  assert(tuning.natural.mode === 'recording', 'the natural policy decides in recording mode');
+  // A session reads a live camera, so both policies can ask for the challenge (kiosk mode).
+  assert(tuning.natural.mode === 'kiosk', 'the natural policy asks the challenge on abstain');
+  assert(tuning.natural.challenge === 'on_abstain', 'the natural policy asks only on abstain');
   assert(tuning.kiosk.mode === 'kiosk', 'the challenge policy decides in kiosk mode');
   assertChallengeOptions(tuning.challenge);
 }
@@ -253,9 +268,10 @@ export class FaceSession {
     this.#state = this.#fresh();
   }
 
-  /** The challenges this shopper will be asked, in order (empty under the natural policy). */
+  /** The challenges this shopper is asked, in order (empty while none is asked: under the natural
+   * policy until the passive score is uncertain). */
   get challenges(): readonly Challenge[] {
-    return this.#state.evidence.challenge?.challenges ?? [];
+    return this.#state.evidence.activeChallenge()?.challenges ?? [];
   }
 
   /** Forgets the shopper (and the tracked face): the next push starts a new session. */
@@ -295,16 +311,15 @@ export class FaceSession {
   }
 
   #fresh(): SessionState {
-    const challenge =
-      this.#options.policy === 'challenge'
-        ? new ChallengeController(this.#options.random, this.#tuning.challenge)
-        : null;
+    // Drawn for both policies (the natural one may come to ask it); fed only once it is asked.
+    const challenge = new ChallengeController(this.#options.random, this.#tuning.challenge);
+    const askAtOnce = this.#policy.mode === 'kiosk' && this.#policy.challenge === 'always';
     return {
       finished: null,
       framesPushed: 0,
       lastMs: -Infinity,
       progress: 0,
-      evidence: new SessionEvidence(this.#tuning, challenge),
+      evidence: new SessionEvidence(this.#tuning, challenge, askAtOnce),
     };
   }
 
@@ -325,7 +340,13 @@ export class FaceSession {
     const livenessStarted = performance.now();
     evidence.frameSize = { width: image.width, height: image.height };
     evidence.observe(timestampMs, result, passiveScore);
-    const decision = this.#decision();
+    let decision = this.#decision();
+    // The challenge is asked on as many scored frames as a refusal would need (a median of a few
+    // frames near the threshold swings). It is needed while the score stays short of live; a later
+    // live median with natural motion passes as it would have unasked, and a failed answer refuses.
+    const settled = decision.scores.passiveFrames >= this.#tuning.passiveRefuseFramesMin;
+    if (decision.scores.passiveBand === 'uncertain' && settled && evidence.askChallenge())
+      decision = this.#decision();
     const timings = (): FaceSessionTimingsMs =>
       timingsOf(
         result,
@@ -355,9 +376,10 @@ export class FaceSession {
         passive: {
           modelId: passive.modelId,
           threshold: passive.threshold,
+          refuseBelow: passive.refuseBelow,
           scores: evidence.passive,
         },
-        active: evidence.challenge?.state ?? null,
+        active: evidence.activeChallenge()?.state ?? null,
         motion: evidence.motion(),
       },
       this.#policy,
@@ -372,9 +394,12 @@ export class FaceSession {
       reasons.includes('passive_invalid_score') ||
       decision.scores.activeStatus === 'failed';
     const median = decision.scores.passiveMedian;
+    const passive = this.#options.passive;
+    // Only a confident attack refuses: an uncertain score asks for the challenge instead.
+    const refuseBelow = this.#policy.mode === 'kiosk' ? passive.refuseBelow : passive.threshold;
     const attack =
       median !== null &&
-      median < this.#options.passive.threshold &&
+      median < refuseBelow &&
       decision.scores.passiveFrames >= this.#tuning.passiveRefuseFramesMin;
     return final || attack ? [...reasons] : null;
   }
@@ -458,7 +483,7 @@ export class FaceSession {
   #prompt(result: SessionFrame): FacePrompt | null {
     if (result.face === null) return promptForQuality[result.ok ? 'no_face' : result.reason];
     const evidence = this.#state.evidence;
-    const challenge = evidence.challenge?.state;
+    const challenge = evidence.activeChallenge()?.state;
     if (challenge?.status === 'asking') return challenge.challenge;
     if (!result.ok) return promptForQuality[result.reason];
     if (challenge?.status === 'settling' || challenge?.status === 'returning')
@@ -499,9 +524,17 @@ class SessionEvidence {
   #parallaxMax: number | null = null;
   #summary: NaturalMotionSummary | null = null;
 
-  constructor(tuning: FaceSessionTuning, challenge: ChallengeController | null) {
+  /** The challenge is being asked (fed frames, prompted, needed for a pass). */
+  challengeAsked: boolean;
+
+  constructor(
+    tuning: FaceSessionTuning,
+    challenge: ChallengeController | null,
+    askAtOnce: boolean,
+  ) {
     this.#tuning = tuning;
     this.challenge = challenge;
+    this.challengeAsked = challenge !== null && askAtOnce;
     this.#motion = new NaturalMotionStream({
       motion: tuning.motion,
       windowFrames: tuning.windowFrames,
@@ -523,12 +556,24 @@ class SessionEvidence {
       keepLast(this.#ready, { frame: this.#frames, descriptor }, this.#tuning.descriptorFramesMax);
       this.#describedFrame = this.#frames;
     }
-    this.challenge?.observe({ timestampMs, face: active });
+    if (this.challengeAsked) this.challenge?.observe({ timestampMs, face: active });
     this.#motion.push({ timestampMs, face: active });
     const summary = this.#motion.summary();
     if (summary.parallax !== null)
       this.#parallaxMax = Math.max(this.#parallaxMax ?? 0, summary.parallax);
     this.#summary = { ...summary, parallax: this.#parallaxMax };
+  }
+
+  /** The controller while the challenge is asked; null before (or under the natural policy). */
+  activeChallenge(): ChallengeController | null {
+    return this.challengeAsked ? this.challenge : null;
+  }
+
+  /** Starts asking the challenge; false when there is none or it is already asked. */
+  askChallenge(): boolean {
+    if (this.challenge === null || this.challengeAsked) return false;
+    this.challengeAsked = true;
+    return true;
   }
 
   /** Whether the next frame should be described: while fewer than descriptorFramesMax agreeing
@@ -584,7 +629,8 @@ class SessionEvidence {
         ? 1
         : Math.min(0.8, (this.#parallaxMax ?? 0) / Math.max(1e-6, policy.parallaxMin)),
     ];
-    if (this.challenge !== null) parts.push(challengeProgress(this.challenge));
+    const asked = this.activeChallenge();
+    if (asked !== null) parts.push(challengeProgress(asked));
     const mean = parts.reduce((sum, part) => sum + part, 0) / parts.length;
     // Full only when decided: the ring must not read "done" while the session still waits.
     return Number.isFinite(mean) ? Math.min(0.95, Math.max(0, mean)) : 0;
@@ -639,7 +685,7 @@ function scorePassive(
   result: SessionFrame,
   passive: PassiveTextureDetector,
 ): number | null {
-  const crop = passiveCrop(image, result);
+  const crop = passiveCrop(image, result, passive.cropScale);
   // A non-finite score is kept: decideLiveness then refuses (passive_invalid_score).
   return crop === null ? null : passive.score(crop).score;
 }

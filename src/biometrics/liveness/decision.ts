@@ -1,6 +1,8 @@
 // The one liveness decision: passive texture scores per frame, the active challenge's outcome and the
 // natural motion (blinks, 3-D movement) of the same frames, combined with reasons. It fails closed:
 // a missing model, a missing input, too few frames or a non-finite score is a failure, never a pass.
+// The passive median falls in one of three bands: live, uncertain (in a kiosk: ask for the challenge;
+// a recording cannot answer one, so it is refused) or a confident attack (refused, challenge or not).
 import { assert } from '../../shared/assert.ts';
 import type { ChallengeState } from './active/challenge.ts';
 import type { NaturalMotionSummary } from './active/natural-motion.ts';
@@ -9,6 +11,8 @@ export interface PassiveEvidence {
   readonly modelId: string;
   /** The model's own operating threshold: a score at or above it is live. */
   readonly threshold: number;
+  /** Below it the score is a confident attack; from it up to the threshold, uncertain. */
+  readonly refuseBelow: number;
   /** One score in [0, 1] per frame in which a face was cropped and scored. */
   readonly scores: readonly number[];
 }
@@ -33,7 +37,11 @@ export interface DecisionPolicy {
   readonly parallaxMin: number;
   /** Natural life signs needed: at least one of blink / 3-D motion, or both. */
   readonly natural: 'blink_or_3d' | 'blink_and_3d';
+  /** kiosk mode: the challenge is needed always, or only when the passive score is uncertain. */
+  readonly challenge: 'always' | 'on_abstain';
 }
+
+export type PassiveBand = 'live' | 'uncertain' | 'attack';
 
 /** Parallax bound set between the moved-photo clips and the live selfie videos measured by
  * scripts/eval-liveness-video.ts (see its printed table). */
@@ -43,6 +51,7 @@ export const defaultDecisionPolicy: DecisionPolicy = {
   blinksMin: 1,
   parallaxMin: 0.12,
   natural: 'blink_or_3d',
+  challenge: 'always',
 };
 
 export interface LivenessScores {
@@ -50,6 +59,10 @@ export interface LivenessScores {
   readonly passiveThreshold: number | null;
   readonly passiveFrames: number;
   readonly passiveLiveFraction: number | null;
+  /** The median's band; null without a usable median. */
+  readonly passiveBand: PassiveBand | null;
+  /** Whether this decision needed an answered challenge (kiosk mode only). */
+  readonly challengeNeeded: boolean;
   readonly blinks: number | null;
   readonly parallax: number | null;
   readonly yawSpread: number | null;
@@ -73,40 +86,61 @@ function median(values: readonly number[]): number {
     : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
 }
 
+type PassiveScores = Pick<
+  LivenessScores,
+  'passiveMedian' | 'passiveThreshold' | 'passiveFrames' | 'passiveLiveFraction' | 'passiveBand'
+>;
+
+export function passiveBand(
+  median: number,
+  passive: Pick<PassiveEvidence, 'threshold' | 'refuseBelow'>,
+): PassiveBand {
+  if (median >= passive.threshold) return 'live';
+  return median < passive.refuseBelow ? 'attack' : 'uncertain';
+}
+
 function judgePassive(
   passive: PassiveEvidence | null,
   policy: DecisionPolicy,
   out: { reasons: string[]; evidence: string[] },
-): Pick<
-  LivenessScores,
-  'passiveMedian' | 'passiveThreshold' | 'passiveFrames' | 'passiveLiveFraction'
-> {
+): PassiveScores {
+  const none = { passiveMedian: null, passiveLiveFraction: null, passiveBand: null };
   if (passive === null) {
     out.reasons.push('passive_model_missing');
-    return {
-      passiveMedian: null,
-      passiveThreshold: null,
-      passiveFrames: 0,
-      passiveLiveFraction: null,
-    };
+    return { ...none, passiveThreshold: null, passiveFrames: 0 };
   }
   const valid = passive.scores.every((s) => Number.isFinite(s) && s >= 0 && s <= 1);
-  const thresholdValid = passive.threshold > 0 && passive.threshold < 1;
+  const thresholdValid =
+    passive.threshold > 0 &&
+    passive.threshold < 1 &&
+    passive.refuseBelow > 0 &&
+    passive.refuseBelow <= passive.threshold;
   const frames = passive.scores.length;
   const base = { passiveThreshold: passive.threshold, passiveFrames: frames };
   if (!valid || !thresholdValid) {
     out.reasons.push('passive_invalid_score');
-    return { ...base, passiveMedian: null, passiveLiveFraction: null };
+    return { ...base, ...none };
   }
   if (frames < policy.passiveFramesMin) {
     out.reasons.push('passive_too_few_frames');
-    return { ...base, passiveMedian: null, passiveLiveFraction: null };
+    return { ...base, ...none };
   }
   const middle = median(passive.scores);
   const liveFraction = passive.scores.filter((s) => s >= passive.threshold).length / frames;
-  if (middle >= passive.threshold) out.evidence.push('passive_texture_live');
-  else out.reasons.push('passive_attack');
-  return { ...base, passiveMedian: middle, passiveLiveFraction: liveFraction };
+  const band = passiveBand(middle, passive);
+  if (band === 'live') out.evidence.push('passive_texture_live');
+  else if (band === 'attack') out.reasons.push('passive_attack');
+  // Uncertain: a kiosk asks for the challenge (judgeActive); a recording cannot answer one.
+  else if (policy.mode === 'kiosk') out.evidence.push('passive_uncertain');
+  else out.reasons.push('passive_uncertain');
+  return { ...base, passiveMedian: middle, passiveLiveFraction: liveFraction, passiveBand: band };
+}
+
+/** Whether a kiosk decision needs the challenge answered: always, or when the passive score is not
+ * confidently live (uncertain, or not yet known: no pass before the passive evidence is in). */
+export function challengeNeeded(policy: DecisionPolicy, band: PassiveBand | null): boolean {
+  if (policy.mode === 'recording') return false;
+  return policy.challenge === 'always' || band !== 'live';
 }
 
 function judgeMotion(
@@ -135,13 +169,14 @@ function judgeMotion(
 
 function judgeActive(
   active: ChallengeState | null,
-  policy: DecisionPolicy,
+  needed: boolean,
   out: { reasons: string[]; evidence: string[] },
 ): void {
-  if (policy.mode === 'recording') return;
-  if (active === null) out.reasons.push('active_missing');
-  else if (active.status === 'passed') out.evidence.push('challenge_passed');
-  else if (active.status === 'failed') out.reasons.push(`active_${active.reason}`);
+  // A failed challenge refuses even when it was not needed: the face did something no live shopper does.
+  if (active?.status === 'failed') out.reasons.push(`active_${active.reason}`);
+  else if (active?.status === 'passed') out.evidence.push('challenge_passed');
+  else if (!needed) return;
+  else if (active === null) out.reasons.push('active_missing');
   else out.reasons.push('active_incomplete');
 }
 
@@ -154,14 +189,16 @@ export function decideLiveness(
   const out = { reasons: [] as string[], evidence: [] as string[] };
   const passive = judgePassive(inputs.passive, policy, out);
   const motion = judgeMotion(inputs.motion, policy, out);
-  judgeActive(inputs.active, policy, out);
+  const needed = challengeNeeded(policy, passive.passiveBand);
+  judgeActive(policy.mode === 'kiosk' ? inputs.active : null, needed, out);
   const live = out.reasons.length === 0;
   // Fail closed: a pass must rest on the passive model and natural motion (and the challenge in a kiosk).
   assert(!live || passive.passiveMedian !== null, 'no pass without passive scores');
   assert(!live || inputs.motion !== null, 'no pass without natural motion');
+  assert(!live || passive.passiveBand !== 'attack', 'no pass on a confident attack score');
   assert(
-    !live || policy.mode === 'recording' || inputs.active?.status === 'passed',
-    'no kiosk pass without a challenge',
+    !live || !needed || inputs.active?.status === 'passed',
+    'no kiosk pass without a challenge where one is needed',
   );
   return {
     live,
@@ -170,6 +207,7 @@ export function decideLiveness(
     scores: {
       ...passive,
       ...motion,
+      challengeNeeded: needed,
       activeStatus: inputs.active?.status ?? null,
     },
   };

@@ -7,7 +7,10 @@ import { EngineStartupError } from '../errors.ts';
 import type { RgbImage } from '../image.ts';
 import type { ModelManifestEntry } from '../model-manifest.ts';
 import { verifyModelBytes } from '../model-manifest.ts';
+import type { PassiveBand } from './decision.ts';
+import { passiveBand } from './decision.ts';
 import { logit, sigmoid } from './linear-model.ts';
+import { padCues } from './pad-cues.ts';
 import type { PixelImage, TextureFeatureSpec } from './texture-features.ts';
 import { assertSpec, colourChannels, featureLength, textureFeatures } from './texture-features.ts';
 
@@ -26,22 +29,27 @@ const specSchema = z.strictObject({
         grid: z.number().int().min(1).max(8),
       }),
     )
-    .min(1)
     .max(8),
   sqrtBins: z.boolean(),
+  cues: z.array(z.enum(padCues)).max(padCues.length),
 });
 
 export const padTextureModelSchema = z.strictObject({
   format: z.literal(padTextureModelFormat),
-  version: z.literal(1),
+  /** 2: cues, crop scale and the abstain band (version 1, pad-texture-v2, had neither). */
+  version: z.literal(2),
   modelId: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/),
   spec: specSchema,
   mean: z.array(finite).max(padModelFeaturesMax),
   std: z.array(finite.refine((v) => v > 0, 'positive')).max(padModelFeaturesMax),
   weights: z.array(finite).max(padModelFeaturesMax),
   bias: finite,
+  /** Side of the scored square crop over the larger side of the detector's face box. */
+  cropScale: z.number().min(0.5).max(2),
   /** Scores at or above it are live. */
   threshold: z.number().gt(0).lt(1),
+  /** Scores below it are a confident attack; from it up to the threshold, uncertain (abstain). */
+  refuseBelow: z.number().gt(0).lt(1),
   /** How the threshold and the model were chosen, for the record; not used to score. */
   training: z.record(z.string(), z.unknown()),
 });
@@ -52,6 +60,7 @@ export interface PassiveTextureResult {
   /** Probability-like liveness score in [0, 1]; higher = more likely a live face. */
   readonly score: number;
   readonly live: boolean;
+  readonly band: PassiveBand;
   readonly threshold: number;
   readonly modelId: string;
   readonly elapsedMs: number;
@@ -60,6 +69,9 @@ export interface PassiveTextureResult {
 export interface PassiveTextureDetector {
   readonly modelId: string;
   readonly threshold: number;
+  readonly refuseBelow: number;
+  /** The crop the model was trained on: this scale around the detector's face box. */
+  readonly cropScale: number;
   readonly spec: TextureFeatureSpec;
   score(crop: RgbImage | PixelImage): PassiveTextureResult;
 }
@@ -91,6 +103,7 @@ export async function parsePadTextureModel(
   } catch (error) {
     invalid(entry, 'feature spec is not usable', error);
   }
+  if (model.refuseBelow > model.threshold) invalid(entry, 'refuseBelow above the threshold');
   if (
     model.mean.length !== length ||
     model.std.length !== length ||
@@ -111,6 +124,8 @@ export function createPassiveTextureDetector(model: PadTextureModel): PassiveTex
   return {
     modelId: model.modelId,
     threshold: model.threshold,
+    refuseBelow: model.refuseBelow,
+    cropScale: model.cropScale,
     spec: model.spec,
     score(crop) {
       const started = performance.now();
@@ -123,6 +138,7 @@ export function createPassiveTextureDetector(model: PadTextureModel): PassiveTex
       return {
         score,
         live: score >= model.threshold,
+        band: passiveBand(score, model),
         threshold: model.threshold,
         modelId: model.modelId,
         elapsedMs: performance.now() - started,

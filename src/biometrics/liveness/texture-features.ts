@@ -8,6 +8,8 @@ import {
   padLbpRadiusMaxPixels,
   padResizeSideMaxPixels,
 } from '../../shared/limits.ts';
+import type { PadCue } from './pad-cues.ts';
+import { cueFeatures, cuesLength, padCues } from './pad-cues.ts';
 
 /** Decoded pixels, row-major, interleaved channels (1 grey, 3 RGB, 4 RGBA; alpha is ignored). */
 export interface PixelImage {
@@ -41,6 +43,8 @@ export interface TextureFeatureSpec {
   readonly operators: readonly LbpOperator[];
   /** Hellinger map (square root of each normalised bin): makes histogram distances behave linearly. */
   readonly sqrtBins: boolean;
+  /** Whole-crop cues appended after the histograms (pad-cues.ts); none when absent. */
+  readonly cues?: readonly PadCue[];
 }
 
 export function uniformBinCount(points: number): number {
@@ -51,7 +55,7 @@ export function featureLength(spec: TextureFeatureSpec): number {
   assertSpec(spec);
   let perChannel = 0;
   for (const op of spec.operators) perChannel += uniformBinCount(op.points) * op.grid * op.grid;
-  return perChannel * spec.channels.length;
+  return perChannel * spec.channels.length + cuesLength(spec.cues ?? []);
 }
 
 export function assertSpec(spec: TextureFeatureSpec): void {
@@ -61,7 +65,10 @@ export function assertSpec(spec: TextureFeatureSpec): void {
     'resizeSide out of range',
   );
   assert(spec.channels.length > 0, 'at least one channel');
-  assert(spec.operators.length > 0, 'at least one LBP operator');
+  const cues = spec.cues ?? [];
+  assert(spec.operators.length > 0 || cues.length > 0, 'at least one LBP operator or cue');
+  for (const c of cues) assert(padCues.includes(c), `unknown cue ${String(c)}`);
+  assert(new Set(cues).size === cues.length, 'each cue once');
   for (const c of spec.channels) assert(colourChannels.includes(c), `unknown channel ${String(c)}`);
   for (const op of spec.operators) {
     assert(
@@ -366,6 +373,15 @@ export function textureFeatures(image: PixelImage, spec: TextureFeatureSpec): Fl
       }
       offset += hist.length;
     }
+  }
+  const cues = spec.cues ?? [];
+  if (cues.length > 0) {
+    const all = colourPlanes(resized, spec.resizeSide, ['grey', 'y', 'cb', 'cr', 'h', 's', 'v']);
+    const [grey, y, cb, cr, h, s, v] = all.map((p) => p.data);
+    assert(grey && y && cb && cr && h && s && v, 'seven cue planes');
+    const values = cueFeatures({ side: spec.resizeSide, grey, y, cb, cr, h, s, v }, cues);
+    out.set(values, offset);
+    offset += values.length;
   }
   assert(offset === out.length, 'feature length mismatch');
   for (const v of out) assert(Number.isFinite(v), 'non-finite feature');

@@ -123,7 +123,12 @@ export async function runReplay(
   const passive =
     options.passive === null
       ? null
-      : { modelId: options.passive.modelId, threshold: options.passive.threshold, scores };
+      : {
+          modelId: options.passive.modelId,
+          threshold: options.passive.threshold,
+          refuseBelow: options.passive.refuseBelow,
+          scores,
+        };
   const liveness = decideLiveness(
     { passive, active: null, motion },
     options.policy ?? defaultDecisionPolicy,
@@ -140,10 +145,15 @@ export async function runReplay(
   };
 }
 
-/** The face region the passive check scores (and train:pad learns from); null when too little of it is in frame. */
-export function passiveCrop(image: RgbImage, result: Pick<FrameResult, 'face'>): RgbImage | null {
+/** The face region the passive check scores (and train:pad learns from); null when too little of it is
+ * in frame. `scale` is the passive model's own (PassiveTextureDetector.cropScale). */
+export function passiveCrop(
+  image: RgbImage,
+  result: Pick<FrameResult, 'face'>,
+  scale: number = passiveCropScale,
+): RgbImage | null {
   if (result.face === null) return null;
-  const crop = boxCrop(image, result.face.box, { scale: passiveCropScale });
+  const crop = boxCrop(image, result.face.box, { scale });
   if (crop === null || Math.min(crop.width, crop.height) < passiveCropSideMinPixels) return null;
   return crop;
 }
@@ -154,7 +164,7 @@ function scorePassive(
   passive: PassiveTextureDetector | null,
 ): number | null {
   if (passive === null) return null;
-  const crop = passiveCrop(image, result);
+  const crop = passiveCrop(image, result, passive.cropScale);
   return crop === null ? null : passive.score(crop).score;
 }
 

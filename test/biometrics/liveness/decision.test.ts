@@ -1,5 +1,6 @@
 // The combined liveness decision fails closed: a missing model, missing input, too few frames or a bad
-// score is never a pass; a pass needs passive texture and natural motion (and the challenge in a kiosk).
+// score is never a pass; a pass needs passive texture and natural motion (and the challenge in a kiosk);
+// an uncertain passive score asks for the challenge, a confident attack score is refused regardless.
 import { describe, expect, it } from 'vitest';
 import type { ChallengeState } from '../../../src/biometrics/liveness/active/challenge.ts';
 import type { NaturalMotionSummary } from '../../../src/biometrics/liveness/active/natural-motion.ts';
@@ -10,8 +11,9 @@ import {
 } from '../../../src/biometrics/liveness/decision.ts';
 
 const passive = (scores: number[]): PassiveEvidence => ({
-  modelId: 'pad-texture-v2',
+  modelId: 'pad-texture-v3',
   threshold: 0.8,
+  refuseBelow: 0.3,
   scores,
 });
 const motion = (
@@ -127,5 +129,77 @@ describe('liveness decision', () => {
     expect(decideLiveness({ passive: live, active: null, motion: motion(1, 0.5) }, both).live).toBe(
       true,
     );
+  });
+
+  describe('the abstain band (refuse below 0.3, live from 0.8)', () => {
+    const uncertain = passive([0.5, 0.6, 0.55, 0.45, 0.5, 0.6]);
+    const attack = passive([0.1, 0.2, 0.15, 0.25, 0.1, 0.2]);
+    const failed: ChallengeState = {
+      status: 'failed',
+      reason: 'wrong_action',
+      challenge: 'blink',
+      detail: '',
+    };
+    const onAbstain = { ...kiosk, challenge: 'on_abstain' as const };
+
+    it('an uncertain score with the challenge answered is live, under either kiosk policy', () => {
+      for (const policy of [kiosk, onAbstain]) {
+        const d = decideLiveness(
+          { passive: uncertain, active: passed, motion: motion(1, 0.3) },
+          policy,
+        );
+        expect(d).toMatchObject({ live: true, reasons: [] });
+        expect(d.evidence).toEqual(['passive_uncertain', 'blink', '3d_motion', 'challenge_passed']);
+        expect(d.scores).toMatchObject({ passiveBand: 'uncertain', challengeNeeded: true });
+      }
+    });
+
+    it('an uncertain score with the challenge failed or not answered is refused', () => {
+      for (const policy of [kiosk, onAbstain]) {
+        expect(
+          decideLiveness({ passive: uncertain, active: failed, motion: motion(1, 0.3) }, policy),
+        ).toMatchObject({ live: false, reasons: ['active_wrong_action'] });
+        expect(
+          decideLiveness({ passive: uncertain, active: null, motion: motion(1, 0.3) }, policy),
+        ).toMatchObject({ live: false, reasons: ['active_missing'] });
+      }
+    });
+
+    it('a confident attack score is refused even with the challenge answered', () => {
+      for (const policy of [kiosk, onAbstain]) {
+        const d = decideLiveness(
+          { passive: attack, active: passed, motion: motion(2, 0.5) },
+          policy,
+        );
+        expect(d).toMatchObject({ live: false, reasons: ['passive_attack'] });
+        expect(d.scores.passiveBand).toBe('attack');
+      }
+    });
+
+    it('on_abstain: a live score needs no challenge, but a failed one still refuses', () => {
+      const d = decideLiveness({ passive: live, active: null, motion: motion(1, 0.3) }, onAbstain);
+      expect(d).toMatchObject({ live: true, reasons: [] });
+      expect(d.scores.challengeNeeded).toBe(false);
+      expect(
+        decideLiveness({ passive: live, active: failed, motion: motion(1, 0.3) }, onAbstain),
+      ).toMatchObject({ live: false, reasons: ['active_wrong_action'] });
+      // Always: a live score still needs the challenge.
+      expect(
+        decideLiveness({ passive: live, active: null, motion: motion(1, 0.3) }, kiosk),
+      ).toMatchObject({ live: false, reasons: ['active_missing'] });
+    });
+
+    it('a recording cannot answer a challenge: an uncertain score is refused there', () => {
+      expect(
+        decideLiveness({ passive: uncertain, active: null, motion: motion(2, 0.5) }),
+      ).toMatchObject({ live: false, reasons: ['passive_uncertain'] });
+    });
+
+    it('refuseBelow above the threshold is an invalid model, refused', () => {
+      const inverted = { ...live, refuseBelow: 0.9 };
+      expect(
+        decideLiveness({ passive: inverted, active: passed, motion: motion(1, 0.3) }, kiosk),
+      ).toMatchObject({ live: false, reasons: ['passive_invalid_score'] });
+    });
   });
 });

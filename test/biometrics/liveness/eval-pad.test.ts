@@ -1,5 +1,5 @@
-// The eval:pad command line on a small temporary folder: images, a corrupt file and a short video,
-// run as a child process like CI does; the JSON other programs read keeps its field names.
+// The eval:pad command line on a small temporary folder (folder mode, detector crops): images, a corrupt
+// file and a short video, run as a child process like CI does; the JSON keeps its field names.
 import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,11 +19,11 @@ describe('eval-pad CLI', () => {
     await mkdir(path.join(dir, 'real'));
     await mkdir(path.join(dir, 'attack'));
     await copyFile(
-      path.join(spoofDir, 'real/nuaa_0003_01_00_01_0.jpg'),
+      path.join(spoofDir, 'real/nuaa_0003_01_00_01_215.jpg'),
       path.join(dir, 'real/a.jpg'),
     );
     await copyFile(
-      path.join(spoofDir, 'real/nuaa_0009_01_00_01_0.jpg'),
+      path.join(spoofDir, 'real/nuaa_0005_00_00_02_343.jpg'),
       path.join(dir, 'real/b.jpg'),
     );
     await copyFile(
@@ -54,7 +54,8 @@ describe('eval-pad CLI', () => {
     const report = JSON.parse(await readFile(json, 'utf8')) as Record<string, unknown>;
     expect(report).toMatchObject({ reals: 2, attacks: 2, failedToAcquire: 1, apcer: 0, bpcer: 0 });
     expect(report['failedToAcquireAttack']).toBe(1);
-    expect(report['modelId']).toBe('pad-texture-v2');
+    // Two live-band NUAA faces and a print in the attack band (in-sample for pad-texture-v3).
+    expect(report['modelId']).toBe('pad-texture-v3');
     const samples = report['samples'] as { file: string; score: number | null; reason?: string }[];
     expect(samples.find((s) => s.file.endsWith('broken.jpg'))).toMatchObject({
       score: null,

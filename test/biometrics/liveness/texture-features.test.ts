@@ -2,7 +2,10 @@
 // normalisation of the feature vector the passive detector is trained on.
 import { describe, expect, it } from 'vitest';
 import { AssertionError } from '../../../src/shared/assert.ts';
+import type { PadCue } from '../../../src/biometrics/liveness/pad-cues.ts';
+import { cueLength, cuesLength, dct2 } from '../../../src/biometrics/liveness/pad-cues.ts';
 import type {
+  PixelImage,
   Plane,
   TextureFeatureSpec,
 } from '../../../src/biometrics/liveness/texture-features.ts';
@@ -186,5 +189,77 @@ describe('feature vector', () => {
   it('rejects a buffer that does not match its size as a programmer error', () => {
     const bad = { data: new Uint8Array(10), width: 64, height: 64, channels: 3 as const };
     expect(() => textureFeatures(bad, spec)).toThrow(AssertionError);
+  });
+});
+
+describe('whole-crop cues (pad-cues.ts) appended to the vector', () => {
+  const cueSpec: TextureFeatureSpec = {
+    resizeSide: 64,
+    channels: ['y', 'cb', 'cr', 'h', 's', 'v'],
+    operators: [{ points: 8, radius: 1, grid: 1 }],
+    sqrtBins: true,
+    cues: ['colour_moments', 'frequency', 'blur', 'specular'],
+  };
+  // A deterministic textured RGB image: fine checker detail over a smooth colour ramp.
+  function textured(width: number, height: number, fine: number): PixelImage {
+    const data = new Uint8Array(width * height * 3);
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) {
+        const checker = ((x >> 1) + (y >> 1)) % 2 === 0 ? fine : -fine;
+        const i = (y * width + x) * 3;
+        data[i] = Math.max(0, Math.min(255, 80 + x + checker));
+        data[i + 1] = Math.max(0, Math.min(255, 60 + y / 2 + checker));
+        data[i + 2] = Math.max(0, Math.min(255, 120 - x / 3 + checker));
+      }
+    return { data, width, height, channels: 3 };
+  }
+
+  it('has the spec length (LBP bins + 29 cue values), all finite, and is deterministic', () => {
+    expect(cuesLength(cueSpec.cues ?? [])).toBe(29);
+    expect(featureLength(cueSpec)).toBe(6 * 59 + 29);
+    const image = textured(150, 170, 30);
+    const a = textureFeatures(image, cueSpec);
+    const b = textureFeatures(image, cueSpec);
+    expect(a).toHaveLength(featureLength(cueSpec));
+    expect(a.every(Number.isFinite)).toBe(true);
+    expect(Array.from(a)).toEqual(Array.from(b));
+  });
+
+  it('cues alone (no LBP operator) are a valid spec; a flat grey image gives finite cues', () => {
+    const cuesOnly: TextureFeatureSpec = { ...cueSpec, operators: [] };
+    const flat: PixelImage = {
+      data: new Uint8Array(64 * 64).fill(128),
+      width: 64,
+      height: 64,
+      channels: 1,
+    };
+    const v = textureFeatures(flat, cuesOnly);
+    expect(v).toHaveLength(29);
+    expect(v.every(Number.isFinite)).toBe(true);
+  });
+
+  it('the sharpness and high-frequency cues fall when the fine detail is removed', () => {
+    const blurOnly: TextureFeatureSpec = { ...cueSpec, operators: [], cues: ['blur', 'frequency'] };
+    const sharp = textureFeatures(textured(128, 128, 40), blurOnly);
+    const smooth = textureFeatures(textured(128, 128, 0), blurOnly);
+    expect(sharp[0]).toBeGreaterThan(smooth[0] ?? Infinity); // Laplacian energy
+    // Share of the highest frequency band (last band before the peakiness value).
+    expect(sharp[2 + cueLength('frequency') - 2]).toBeGreaterThan(
+      smooth[2 + cueLength('frequency') - 2] ?? Infinity,
+    );
+  });
+
+  it('the DCT is orthonormal: energy is kept', () => {
+    const side = 16;
+    const plane = Float64Array.from({ length: side * side }, (_, i) => (i * 37) % 255);
+    const coefficients = dct2(plane, side);
+    const energy = (v: Float64Array): number => v.reduce((sum, x) => sum + x * x, 0);
+    expect(energy(coefficients)).toBeCloseTo(energy(plane), 6);
+  });
+
+  it('an unknown or repeated cue is a programmer error', () => {
+    expect(() => featureLength({ ...cueSpec, cues: ['blur', 'blur'] })).toThrow(AssertionError);
+    expect(() => featureLength({ ...cueSpec, cues: ['moire' as PadCue] })).toThrow(AssertionError);
+    expect(() => featureLength({ ...cueSpec, operators: [], cues: [] })).toThrow(AssertionError);
   });
 });
