@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startHub } from '../src/hub/hub.ts';
@@ -37,8 +37,11 @@ const sampleVideo = path.join(repoRoot, '..', 'shared', 'data', 'video', 'talkin
 const say = (text: string) => process.stdout.write(`${text}\n`);
 
 const adminTokenFile = path.join(dataDir, 'admin-token');
-// The hub keeps personal data here: the folder is private before anything is written into it.
+// The hub keeps personal data here: the folder is private before anything is written into it. The
+// default folder is this script's own (demo data only), so one an older start made 0755 is tightened;
+// a folder named in FACEPAY_DATA is left to its owner (the hub refuses it while others can read it).
 await mkdir(dataDir, { recursive: true, mode: 0o700 });
+if (process.env['FACEPAY_DATA'] === undefined) await chmod(dataDir, 0o700);
 await mkdir(kioskDir, { recursive: true });
 const adminToken =
   process.env['FACEPAY_ADMIN_TOKEN'] ??
