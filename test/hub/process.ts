@@ -7,8 +7,6 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
-/** The tsx command-line wrapper: it runs the script in a second node process (prefer nodeScript). */
-export const tsxBin = join(repoRoot, 'node_modules', '.bin', 'tsx');
 const tsxLoader = pathToFileURL(join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 
 /** node with tsx's loader: the process that runs `script` is the one spawned, not a child of it. */
