@@ -380,7 +380,8 @@ describe('attestation on identify', () => {
       attested({ ...capture, liveness: { passed: false, reasons: ['no_blink'] } }),
     );
     expect(notLive).toMatchObject({ status: 422, body: { error: { code: 'liveness_failed' } } });
-    // A client without kiosks keeps API.md's identify exactly as it was.
+    // A client without kiosks identifies as API.md v1 wrote it only on a hub started with
+    // allowUnattested (the test harness's default; attestation-required.test.ts covers production).
     const plainTill = await client(t, 'merchant', 'shop');
     const plain = await identify(plainTill, {
       modelId,
