@@ -33,6 +33,7 @@ function printTable(input: string, json: ReplayJson): void {
     ['input', input],
     ['frames (with face)', `${json.frames} (${json.framesWithFace})`],
     ['liveness', json.liveness.passed ? 'live' : `not live: ${json.liveness.reasons.join(', ')}`],
+    ['passive (median, band)', passiveText(json)],
     ['decision', json.decision.outcome],
     ['kiosk session', describeSession(json.session)],
     [
@@ -42,6 +43,25 @@ function printTable(input: string, json: ReplayJson): void {
     ['backend', String(json.liveness['backend'])],
   ];
   for (const [k, v] of rows) console.log(`${k.padEnd(28)} ${v}`);
+}
+
+const bandMeaning: Readonly<Record<string, string>> = {
+  live: 'live',
+  uncertain: 'uncertain: a kiosk asks for the challenge',
+  attack: 'a confident attack: refused',
+};
+
+function passiveText(json: ReplayJson): string {
+  // The JSON's liveness block is open-ended for readers; these fields are written by replay.node.ts.
+  const passive = json.liveness['passive'] as {
+    median: number | null;
+    threshold: number | null;
+    band: string | null;
+  } | null;
+  if (passive === null || passive.median === null || passive.band === null)
+    return 'no passive median';
+  const meaning = bandMeaning[passive.band] ?? passive.band;
+  return `${passive.median.toFixed(3)} (${meaning}; live from ${passive.threshold?.toFixed(3) ?? '?'})`;
 }
 
 async function main(): Promise<number> {

@@ -146,6 +146,8 @@ export function replayJson(
         threshold: scores.passiveThreshold,
         framesScored: scores.passiveFrames,
         liveFraction: scores.passiveLiveFraction,
+        /** live, uncertain (a kiosk would ask for the challenge) or attack (refused regardless). */
+        band: scores.passiveBand,
       },
       blinks: scores.blinks,
       blinkTimesMs: run.motion.blinks.map((b) => Math.round(b.startMs)),
