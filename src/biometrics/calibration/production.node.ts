@@ -3,11 +3,9 @@
 
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import { createFaceEngine } from '../engine.node.ts';
 import type { FaceEngine, FaceEngineOptions } from '../engine.ts';
 import { defaultFaceEngineOptions } from '../engine.ts';
-import type { FaceresCropOptions, FaceresEmbedder } from '../embedders/faceres.ts';
 import type { Acquisition, Embed } from './acquire.node.ts';
 import { sha256Hex } from './acquire.node.ts';
 
@@ -56,28 +54,5 @@ export function engineEmbed(engine: FaceEngine): Embed {
     return result.ok
       ? { ok: true, descriptors: [result.descriptor] }
       : { ok: false, reason: result.reason };
-  };
-}
-
-/**
- * Two descriptors per image for the embedding comparison: the engine's face-api descriptor, then faceres
- * on the same detected face for each crop option; an image the gate refuses is refused for both.
- */
-export function comparisonEmbed(
-  engine: FaceEngine,
-  faceres: FaceresEmbedder,
-  crops: readonly FaceresCropOptions[],
-): Embed {
-  return async (image): Promise<Acquisition> => {
-    const result = await engine.processFrame(image);
-    if (!result.ok) return { ok: false, reason: result.reason };
-    const frame = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
-    try {
-      const others: Float32Array[] = [];
-      for (const crop of crops) others.push(await faceres.embed(frame, result.face, crop));
-      return { ok: true, descriptors: [result.descriptor, ...others] };
-    } finally {
-      frame.dispose();
-    }
   };
 }
