@@ -308,6 +308,26 @@ describe('face session against a printed photo moved in front of the camera', ()
   }, 60_000);
 });
 
+describe('face session on a live webcam clip of a person the passive model never saw (issue 7)', () => {
+  // selfie_61dc1abd-8.mp4: a live woman at a webcam; pad-texture-v2 called her an attack and the kiosk
+  // refused her (passive_attack) every time. Her passive median is now uncertain: the session asks
+  // for the challenge (which a live shopper answers and this recording cannot) instead of refusing.
+  it('asks for the challenge instead of refusing her as an attack', async () => {
+    const clip = path.join(sharedData, 'video', 'webcam', 'selfie_61dc1abd-8.mp4');
+    const images = cameraFrames(clip, { startS: 0, durationS: 5, width: 640, height: 360 });
+    expect(images.length).toBeGreaterThan(60);
+    const run = session();
+    const { final } = await runReads(
+      run,
+      images.map((image, i) => ({ image, timestampMs: (i * 1000) / cameraFps })),
+    );
+    expect(final?.kind).not.toBe('decided');
+    if (final?.kind === 'refused') expect(final.reasons).not.toContain('passive_attack');
+    // Under the natural policy the challenge exists only once it has been asked.
+    expect(run.challenges.length).toBeGreaterThan(0);
+  }, 60_000);
+});
+
 describe('face session at the kiosk’s frame rates (5-10 a second, irregular)', () => {
   let dir: string;
   const photoCamera = new Map<AttackMotion, RgbImage[]>();
