@@ -142,16 +142,19 @@ export function stageTimes(timeline: readonly KioskMark[]): StageTimes | null {
 }
 
 export interface FollowedPayment {
-  outcome: 'paid' | 'error' | 'camera' | 'timeout';
+  /** checked_in: a clinic check-in reached the waiting screen. */
+  outcome: 'paid' | 'checked_in' | 'error' | 'camera' | 'timeout';
   screens: string[];
   errorCode: string | null;
   holdId: string | null;
+  /** The waiting screen's queue number (clinic mode). */
+  queueNumber?: number;
   screenshots: string[];
 }
 
 /**
- * Plays the shopper from the face screen on: taps OK on the confirmation, types `pin` when asked, and
- * stops at the receipt, an error or a camera problem; a screenshot of each screen when `screenshotDir` is set.
+ * Plays the shopper (or patient) from the face screen on: taps OK on the confirmation, types `pin` when
+ * asked, and stops at the receipt (the clinic's waiting screen), an error or a camera problem; a screenshot of each screen when `screenshotDir` is set.
  */
 export async function followPayment(
   page: Page,
@@ -189,6 +192,7 @@ export async function followPayment(
       'confirm',
       'pin',
       'receipt',
+      'waiting',
       'error',
       'camera',
       'member',
@@ -211,6 +215,17 @@ export async function followPayment(
       await shoot(screen);
       const holdId = await page.locator('[data-testid="hold-id"]').textContent();
       return { outcome: 'paid', screens, errorCode: null, holdId, screenshots };
+    } else if (screen === 'waiting') {
+      await shoot(screen);
+      const queueNumber = Number(await page.locator('[data-testid="queue-number"]').textContent());
+      return {
+        outcome: 'checked_in',
+        screens,
+        errorCode: null,
+        holdId: null,
+        queueNumber,
+        screenshots,
+      };
     } else if (screen === 'error' || screen === 'camera') {
       await shoot(screen);
       const code = await page.evaluate(

@@ -356,12 +356,16 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
               const answer = await api.call('operatorUnlock', { pin });
               return answer.ok ? null : t(`operator.${answer.error.code}`);
             }}
-            charge={async (amount) => {
-              const answer = await api.call('startPayment', { amount });
-              return answer.ok
+            charge={
+              clinic !== null
                 ? null
-                : t(`operator.${answer.error.code}`, { defaultValue: answer.error.message });
-            }}
+                : async (amount) => {
+                    const answer = await api.call('startPayment', { amount });
+                    return answer.ok
+                      ? null
+                      : t(`operator.${answer.error.code}`, { defaultValue: answer.error.message });
+                  }
+            }
             exit={async () => {
               const answer = await api.call('operatorExit', {});
               return answer.ok ? t('operator.exiting') : t(`operator.${answer.error.code}`);

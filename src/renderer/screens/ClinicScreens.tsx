@@ -4,7 +4,7 @@ import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PaymentView, VisitView } from '../../shared/kiosk-api.ts';
 import { clinicBoardVisitsShownMax, clinicWaitingScreenMs } from '../../shared/limits.ts';
-import { Amount, Yen } from './parts.tsx';
+import { Amount, useYen, Yen } from './parts.tsx';
 
 function useClock() {
   const { i18n } = useTranslation();
@@ -63,15 +63,14 @@ export function ClinicIdleScreen(props: {
   onOperator: () => void;
 }) {
   const { t } = useTranslation();
+  const yen = useYen();
   const shown = props.visits.slice(0, clinicBoardVisitsShownMax);
   return (
     <main className="screen screen-idle screen-clinic" aria-labelledby="idle-title">
       <h1 id="idle-title" className="clinic-title">
         {t('clinic.welcome', { clinic: props.clinicName })}
       </h1>
-      <p className="idle-hint">
-        {t('clinic.hint')} <Yen amount={props.cap} />
-      </p>
+      <p className="idle-hint">{t('clinic.hint', { cap: yen(props.cap) })}</p>
       {props.message === null ? null : (
         <p className="pin-warning" role="alert">
           {props.message}
@@ -102,7 +101,7 @@ export function ClinicIdleScreen(props: {
         onClick={props.onOperator}
         aria-label={t('operator.open')}
       >
-        {t('operator.short')}
+        {t('operator.short', { context: 'clinic' })}
       </button>
     </main>
   );
@@ -117,11 +116,14 @@ export function ClinicConfirmScreen(props: {
   onCancel: () => void;
 }) {
   const { t } = useTranslation();
-  const hours = props.noShowAfterSeconds / 3600;
+  // Rounded down: the patient is never told they have longer than the hold waits.
+  const seconds = props.noShowAfterSeconds;
   const within =
-    hours >= 1
-      ? t('clinic.withinHours', { count: Math.floor(hours) })
-      : t('clinic.withinMinutes', { count: Math.max(1, Math.round(hours * 60)) });
+    seconds >= 3600
+      ? t('clinic.withinHours', { count: Math.floor(seconds / 3600) })
+      : seconds >= 60
+        ? t('clinic.withinMinutes', { count: Math.floor(seconds / 60) })
+        : t('clinic.withinSeconds', { count: seconds });
   return (
     <main className="screen screen-confirm" aria-labelledby="confirm-title">
       <h1 id="confirm-title">{t('clinic.confirmTitle', { clinic: props.clinicName })}</h1>

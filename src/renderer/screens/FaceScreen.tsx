@@ -7,7 +7,7 @@ import type { PaymentView } from '../../shared/kiosk-api.ts';
 import type { FaceReader } from '../face/face-reader.ts';
 import type { FromFaceWorker } from '../face/face-worker-protocol.ts';
 import { mark } from '../marks.ts';
-import { Amount } from './parts.tsx';
+import { Amount, purposeContext } from './parts.tsx';
 
 export type FaceOutcome =
   Extract<FromFaceWorker, { type: 'decided' }> | Extract<FromFaceWorker, { type: 'refused' }>;
@@ -111,7 +111,7 @@ export function FaceScreen(props: {
       </p>
       <div className="actions">
         <button className="button button-secondary" onClick={props.onMemberPin}>
-          {t('actions.memberPin')}
+          {t('actions.memberPin', purposeContext(props.payment))}
         </button>
         <button className="button button-secondary" onClick={props.onCancel}>
           {t('actions.cancel')}

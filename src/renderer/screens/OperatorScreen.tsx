@@ -37,7 +37,8 @@ function CameraChoice() {
 
 export function OperatorScreen(props: {
   unlock: (pin: string) => Promise<string | null>;
-  charge: (amount: number) => Promise<string | null>;
+  /** null at a clinic reception: patients start their own check-in, no amount is typed. */
+  charge: ((amount: number) => Promise<string | null>) | null;
   exit: () => Promise<string | null>;
   onClose: () => void;
 }) {
@@ -54,16 +55,18 @@ export function OperatorScreen(props: {
       )}
       {unlocked ? (
         <>
-          <Keypad
-            key="amount"
-            label={t('operator.amount')}
-            masked={false}
-            minLength={1}
-            maxLength={8}
-            prefix="¥"
-            submitLabel={t('operator.charge')}
-            onSubmit={(typed) => void props.charge(Number(typed)).then(setMessage)}
-          />
+          {props.charge === null ? null : (
+            <Keypad
+              key="amount"
+              label={t('operator.amount')}
+              masked={false}
+              minLength={1}
+              maxLength={8}
+              prefix="¥"
+              submitLabel={t('operator.charge')}
+              onSubmit={(typed) => void props.charge?.(Number(typed)).then(setMessage)}
+            />
+          )}
           <CameraChoice />
           <button
             className="button button-danger"

@@ -175,10 +175,12 @@ export function ErrorScreen(props: {
           onClick={props.onMemberPin}
           data-testid="member-pin"
         >
-          {t('actions.memberPin')}
+          {t('actions.memberPin', purposeContext(props.payment))}
         </button>
       ) : null}
-      {ways.includes('staff') ? <p className="staff-note">{t('actions.staff')}</p> : null}
+      {ways.includes('staff') ? (
+        <p className="staff-note">{t('actions.staff', purposeContext(props.payment))}</p>
+      ) : null}
       <button className="button button-secondary" onClick={props.onClose}>
         {t(open ? 'actions.cancelPayment' : 'actions.close', purposeContext(props.payment))}
       </button>

@@ -56,7 +56,7 @@ export function MemberPinScreen(props: {
   const [memberNumber, setMemberNumber] = useState<string | null>(null);
   return (
     <main className="screen screen-pin" aria-labelledby="member-title">
-      <h1 id="member-title">{t('member.title')}</h1>
+      <h1 id="member-title">{t('member.title', purposeContext(props.payment))}</h1>
       <Amount amount={props.payment.amount} />
       {props.message === null ? null : (
         <p className="pin-warning" role="alert" data-testid="pin-warning">

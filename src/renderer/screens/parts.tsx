@@ -9,7 +9,7 @@ export function purposeContext(payment: PaymentView | null): { context?: string 
   return payment?.purpose === 'clinic_visit' ? { context: 'clinic' } : {};
 }
 
-function useYen() {
+export function useYen() {
   const { t, i18n } = useTranslation();
   const number = new Intl.NumberFormat(i18n.language === 'ja' ? 'ja-JP' : 'en-US');
   return (amount: number) => t('amount.yen', { amount: number.format(amount) });
