@@ -14,6 +14,7 @@ import type {
 } from '../shared/kiosk-api.ts';
 import { kioskFailure } from '../shared/kiosk-api.ts';
 import {
+  clinicOpenHoldsReadMax,
   clinicVisitsRememberedMax,
   kioskPaymentIdleMsMax,
   kioskPaymentsRememberedMax,
@@ -431,7 +432,7 @@ export class KioskService {
       payee: this.#config.payee,
       payer,
       status: 'active',
-      limit: 50,
+      limit: clinicOpenHoldsReadMax,
     });
     if (!open.ok) return this.#hubFailure(current, open.error, false, true);
     // Started while the hub was away: today's numbers so far first, so none is given twice.

@@ -182,3 +182,5 @@ export const clinicVisitsRememberedMax = 500;
 export const clinicBoardVisitsShownMax = 8;
 /** The waiting screen (queue number, cap held) stays this long before the board returns. */
 export const clinicWaitingScreenMs = 20_000;
+/** Open holds of one patient at the clinic read before a check-in (any open visit refuses a second). */
+export const clinicOpenHoldsReadMax = 50;
