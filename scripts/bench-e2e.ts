@@ -13,7 +13,7 @@ import { percentile } from '../src/biometrics/replay/pipeline.ts';
 import { repoRoot, startWebShell } from '../src/main/web-shell.ts';
 import { HubClient } from '../src/shared/hub-client.ts';
 import { buildRenderer } from './kiosk/build-renderer.ts';
-import { cameraClip, sampleCameraWindow } from './kiosk/camera-clip.ts';
+import { cameraClip, sampleCameraWindow, sampleEnrolSeconds } from './kiosk/camera-clip.ts';
 import { setUpShopWithShopperFromVideo } from './kiosk/deployment.ts';
 import type { StageTimes } from './kiosk/kiosk-browser.ts';
 import {
@@ -36,7 +36,7 @@ const { values } = parseArgs({
     },
     runs: { type: 'string', default: '10' },
     json: { type: 'string' },
-    'enrol-seconds': { type: 'string', default: '4' },
+    'enrol-seconds': { type: 'string', default: String(sampleEnrolSeconds) },
     'camera-from': { type: 'string' },
     'camera-seconds': { type: 'string', default: '30' },
   },

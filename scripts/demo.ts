@@ -9,7 +9,12 @@ import { parseArgs } from 'node:util';
 import { startHub } from '../src/hub/hub.ts';
 import { startWebShell, repoRoot } from '../src/main/web-shell.ts';
 import { HubClient } from '../src/shared/hub-client.ts';
-import { cameraClip, sampleCameraWindow, MissingToolError } from './kiosk/camera-clip.ts';
+import {
+  cameraClip,
+  sampleCameraWindow,
+  sampleEnrolSeconds,
+  MissingToolError,
+} from './kiosk/camera-clip.ts';
 import { ensureRenderer } from './kiosk/build-renderer.ts';
 import { setUpShopWithShopperFromVideo } from './kiosk/deployment.ts';
 import {
@@ -27,7 +32,7 @@ const { values } = parseArgs({
     },
     out: { type: 'string', default: path.join(repoRoot, '.facepay', 'demo-pay') },
     amount: { type: 'string', default: '680' },
-    'enrol-seconds': { type: 'string', default: '4' },
+    'enrol-seconds': { type: 'string', default: String(sampleEnrolSeconds) },
   },
 });
 

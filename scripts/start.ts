@@ -19,6 +19,7 @@ import {
   extractFrames,
   MissingToolError,
   sampleCameraWindow,
+  sampleEnrolSeconds,
 } from './kiosk/camera-clip.ts';
 import type { Shop } from './kiosk/deployment.ts';
 import { enrolFromPhotos, ensureAccount, setUpShop } from './kiosk/deployment.ts';
@@ -75,12 +76,17 @@ async function demoShop(): Promise<Shop> {
   });
 }
 
-/** The man of the sample video, enrolled once from its first 4 seconds (the kiosk sees the rest). */
+/** The man of the sample video, enrolled once from its first seconds (the kiosk sees the rest). */
 async function demoShopper(): Promise<{ memberNumber: string; pin: string } | null> {
   const file = path.join(kioskDir, 'enrolled.json');
   if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as never;
   if (!existsSync(sampleVideo)) return null;
-  const frames = await extractFrames({ video: sampleVideo, startS: 0, durationS: 4, count: 8 });
+  const frames = await extractFrames({
+    video: sampleVideo,
+    startS: 0,
+    durationS: sampleEnrolSeconds,
+    count: 8,
+  });
   try {
     const enrolled = await enrolFromPhotos({
       hubUrl: hub.url,

@@ -15,7 +15,8 @@ import { buildRenderer } from '../../../scripts/kiosk/build-renderer.ts';
 import { cameraClip, sampleCameraWindow } from '../../../scripts/kiosk/camera-clip.ts';
 import type { Enrolled, Shop } from '../../../scripts/kiosk/deployment.ts';
 import { setUpShopWithShopperFromVideo } from '../../../scripts/kiosk/deployment.ts';
-import { enrolSeconds, talkingFace } from './deployment-fixture.ts';
+import { sampleEnrolSeconds } from '../../../scripts/kiosk/camera-clip.ts';
+import { talkingFace } from './deployment-fixture.ts';
 
 export interface ClinicFixture {
   adminToken: string;
@@ -50,8 +51,7 @@ export async function startClinicFixture(options: { cap: number }): Promise<Clin
       shopper: { id: 'e2e-patient', name: 'Taro Talking', deposit: 30_000 },
       clinic: { cap: options.cap, noShowAfterSeconds: 3_600 },
       video: talkingFace,
-      // Twice the shop's 4 s: more of his turns and expressions among the templates.
-      enrolSeconds: enrolSeconds * 2,
+      enrolSeconds: sampleEnrolSeconds,
       dateOfBirth: '1980-02-03',
       pin: '4862',
     });

@@ -14,6 +14,7 @@ import { buildRenderer } from '../../../scripts/kiosk/build-renderer.ts';
 import {
   cameraClip,
   sampleCameraWindow,
+  sampleEnrolSeconds,
   photoAttackClip,
 } from '../../../scripts/kiosk/camera-clip.ts';
 import type { Enrolled, Shop } from '../../../scripts/kiosk/deployment.ts';
@@ -22,7 +23,6 @@ import { sharedData } from '../../biometrics/face-helpers.ts';
 
 export const talkingFace = path.join(sharedData, 'video', 'talking-face.mp4');
 export const strangerVideo = path.join(sharedData, 'video', 'webcam', 'selfie_61dc1abd-8.mp4');
-export const enrolSeconds = 4;
 
 export interface KioskFixture {
   work: string;
@@ -73,7 +73,7 @@ async function setUpFixture(options: {
     shop: { id: 'e2e-shop', name: 'E2E Konbini' },
     shopper: { id: 'e2e-shopper', name: 'Taro Talking', deposit: 20_000 },
     video: talkingFace,
-    enrolSeconds,
+    enrolSeconds: sampleEnrolSeconds,
     dateOfBirth: '1980-02-03',
     pin: '4862',
   });
