@@ -84,8 +84,11 @@ describe('PIN worker pool', () => {
       );
     const enrolments = sendAll(owners('enrolment', 8));
     const payments = sendAll(owners('payment', 12));
-    const settledEnrolments = await Promise.allSettled(enrolments);
-    const settledPayments = await Promise.allSettled(payments);
+    // Both settled together: a payment refused while the enrolments run must already have its handler.
+    const [settledEnrolments, settledPayments] = await Promise.all([
+      Promise.allSettled(enrolments),
+      Promise.allSettled(payments),
+    ]);
     // One job runs at once (it has left its lane); the lane holds the rest up to its bound.
     expect(refusedAsFull(settledEnrolments)).toBe(
       enrolments.length - pinEnrolmentJobsQueuedMax - 1,
