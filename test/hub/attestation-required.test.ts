@@ -5,7 +5,6 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CancelableTransform } from '../../src/biometrics/protect/cancelable-transform.ts';
 import { protectAndAttest } from '../../src/biometrics/protect/kiosk-protect.ts';
-import { sealPin, sealProbe } from '../../src/biometrics/protect/probe-seal.ts';
 import { sodium } from '../../src/biometrics/protect/sodium.ts';
 import {
   account,
@@ -18,6 +17,7 @@ import {
   testFaceModelId,
   type TestHub,
 } from './helpers.ts';
+import { fetchHubKey, sealedProbe, testPersonBody } from './identity-helpers.ts';
 import { provisionedTransform, registerTestKiosk, type TestKiosk } from './kiosk-helpers.ts';
 import { assertNoProcessLeft, nodeScript, repoRoot, spawnTracked } from './process.ts';
 
@@ -25,7 +25,6 @@ const modelId = testFaceModelId;
 let t: TestHub;
 let hubKey: Uint8Array;
 let transform: CancelableTransform | undefined;
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
 afterEach(async () => {
   transform?.dispose();
@@ -44,24 +43,14 @@ async function start(allowUnattested: boolean) {
   });
   await account(t, 'shop', 'merchant');
   await account(t, 'alice', 'person', 100_000);
-  hubKey = new Uint8Array(
-    Buffer.from((await t.call('GET', '/v1/hub-key')).body.publicKey, 'base64'),
-  );
+  hubKey = await fetchHubKey(t);
   const till = await clientWithId(t, 'merchant', 'shop');
   const plainTill = await clientWithId(t, 'merchant', 'shop');
   const kiosk = await registerTestKiosk(t, till.id);
   transform = await provisionedTransform(t, till.token, kiosk);
   const alice = face();
   const person = await t.call('POST', '/v1/persons', {
-    body: {
-      displayName: 'Alice Sato',
-      dateOfBirth: '1990-04-01',
-      accountId: 'alice',
-      idDocument: { type: 'passport', numberHash: 'sha256-alice-0123456789', verifiedBy: 'o-1' },
-      sealedPin: b64(
-        sealPin({ hubPublicKey: hubKey, pin: '4821', purpose: 'enrol', nowMs: now() }),
-      ),
-    },
+    body: testPersonBody(t, hubKey, { accountId: 'alice' }),
   });
   expect(person.status).toBe(201);
   const templates = await t.call('POST', `/v1/persons/${person.body.id}/templates`, {
@@ -74,15 +63,7 @@ async function start(allowUnattested: boolean) {
 const now = () => t.clock.now();
 function protectedFace(raw: Float32Array): string {
   if (transform === undefined) throw new Error('no transform');
-  return b64(
-    sealProbe({
-      hubPublicKey: hubKey,
-      template: transform.apply(face(raw)),
-      modelId,
-      nowMs: now(),
-      transformKeyId: transform.keyId,
-    }),
-  );
+  return sealedProbe(t, hubKey, transform.apply(face(raw)), transform.keyId);
 }
 
 /** What a client that never had a kiosk can send: its own word that the face was live. */

@@ -4,60 +4,30 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { sealPin, sealProbe } from '../../src/biometrics/protect/probe-seal.ts';
-import { sodium } from '../../src/biometrics/protect/sodium.ts';
 import {
   account,
-  assignEnroller,
   client,
-  clientWithId,
   holdBody,
-  startTestHub,
   type TestHub,
   syntheticFace as face,
-  testCalibrationFile,
   testFaceModelId,
 } from './helpers.ts';
+import { enrolTestPerson, sealedPin, sealedProbe, startIdentityHub } from './identity-helpers.ts';
 
 const modelId = testFaceModelId;
 const day = 86_400;
 let t: TestHub;
-let enroller: string;
-let enrollerId: string;
+let enroller: { id: string; token: string };
 let till: string;
 let hubKey: Uint8Array;
 
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
-const probe = (template: Float32Array) =>
-  b64(sealProbe({ hubPublicKey: hubKey, template, modelId, nowMs: t.clock.now() }));
-const pin = (value: string, purpose: string) =>
-  b64(sealPin({ hubPublicKey: hubKey, pin: value, purpose, nowMs: t.clock.now() }));
+const probe = (template: Float32Array) => sealedProbe(t, hubKey, template);
+const pin = (value: string, purpose: string) => sealedPin(t, hubKey, value, purpose);
 
 /** An adult enrolled with face and PIN 4821 on a person account holding 100,000. */
 async function enrol(accountId: string, template: Float32Array): Promise<string> {
-  await account(t, accountId, 'person', 100_000);
-  await assignEnroller(t, accountId, enrollerId);
-  const person = await t.call('POST', '/v1/persons', {
-    token: enroller,
-    body: {
-      displayName: 'Hanako Yamada',
-      dateOfBirth: '1990-04-01',
-      accountId,
-      idDocument: {
-        type: 'my_number_card',
-        numberHash: `sha256-${accountId}-0123456789`,
-        verifiedBy: 'officer-7',
-      },
-      sealedPin: pin('4821', 'enrol'),
-    },
-  });
-  expect(person.status).toBe(201);
-  const templates = await t.call('POST', `/v1/persons/${person.body.id}/templates`, {
-    token: enroller,
-    body: { modelId, sealedTemplates: [probe(face(template)), probe(face(template))] },
-  });
-  expect(templates.status).toBe(201);
-  return person.body.id as string;
+  const sealedTemplate = () => probe(face(template));
+  return (await enrolTestPerson(t, hubKey, { enroller, accountId, sealedTemplate })).id;
 }
 
 function identify(template: Float32Array, amount: number, extra: Record<string, unknown> = {}) {
@@ -109,16 +79,12 @@ async function standingConsent(
 }
 
 beforeEach(async () => {
-  await sodium.ready;
   // A measured face-only point: an adult's face alone may authorize a payment (never a standing limit).
-  t = await startTestHub({ calibrationFile: testCalibrationFile(1e-9), stepUpAmount: 30_000 });
-  await account(t, 'shop', 'merchant', 50_000);
+  ({ t, enroller, till, hubKey } = await startIdentityHub({
+    faceOnlyFmr: 1e-9,
+    shopBalance: 50_000,
+  }));
   await account(t, 'supplier', 'merchant');
-  ({ id: enrollerId, token: enroller } = await clientWithId(t, 'enrollment'));
-  till = await client(t, 'merchant', 'shop');
-  hubKey = new Uint8Array(
-    Buffer.from((await t.call('GET', '/v1/hub-key', { token: till })).body.publicKey, 'base64'),
-  );
 });
 
 afterEach(async () => t.stop());
@@ -145,7 +111,7 @@ describe('granting a standing limit (finding 1)', () => {
   it("a merchant payer's own back office grants one; an enrollment client cannot", async () => {
     const office = await client(t, 'merchant', 'shop');
     const enrolling = await t.call('POST', '/v1/standing-limits', {
-      token: enroller,
+      token: enroller.token,
       body: limitBody('shop', 'supplier'),
     });
     expect(enrolling.status).toBe(403);
@@ -226,7 +192,8 @@ describe('granting a standing limit (finding 1)', () => {
     });
     expect(granted.body.error.code).toBe('authorization_invalid');
     const id = paid.body.match.personId as string;
-    const { memberNumber } = (await t.call('GET', `/v1/persons/${id}`, { token: enroller })).body;
+    const { memberNumber } = (await t.call('GET', `/v1/persons/${id}`, { token: enroller.token }))
+      .body;
     const pinOnly = await t.call('POST', '/v1/pin-authorizations', {
       token: till,
       body: {

@@ -3,7 +3,6 @@
 // needs the officer's ID check (the document that matches the stored hash), is rate limited per client
 // and per person, and is audited with the officer.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sealPin, sealProbe } from '../../src/biometrics/protect/probe-seal.ts';
 import { sodium } from '../../src/biometrics/protect/sodium.ts';
 import { pinUnlocksPerDayPerPerson, pinUnlocksPerHourPerClient } from '../../src/shared/limits.ts';
 import {
@@ -15,6 +14,13 @@ import {
   testFaceModelId,
   type TestHub,
 } from './helpers.ts';
+import {
+  fetchHubKey,
+  sealedPin,
+  sealedProbe,
+  testIdDocument,
+  testPersonBody,
+} from './identity-helpers.ts';
 
 const modelId = testFaceModelId;
 let t: TestHub;
@@ -22,17 +28,8 @@ let hubKey: Uint8Array;
 let orgA: { id: string; token: string };
 let orgB: { id: string; token: string };
 let till: { id: string; token: string };
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
-const now = () => t.clock.now();
-const pin = (value: string, purpose: string) =>
-  b64(sealPin({ hubPublicKey: hubKey, pin: value, purpose, nowMs: now() }));
-const probe = (template: Float32Array) =>
-  b64(sealProbe({ hubPublicKey: hubKey, template, modelId, nowMs: now() }));
-const document = (accountId: string) => ({
-  type: 'my_number_card',
-  numberHash: `sha256-${accountId}-0123456789`,
-  verifiedBy: 'officer-7',
-});
+const pin = (value: string, purpose: string) => sealedPin(t, hubKey, value, purpose);
+const probe = (template: Float32Array) => sealedProbe(t, hubKey, template);
 
 beforeEach(async () => {
   await sodium.ready;
@@ -41,9 +38,7 @@ beforeEach(async () => {
   orgA = await clientWithId(t, 'enrollment');
   orgB = await clientWithId(t, 'enrollment');
   till = await clientWithId(t, 'merchant', 'shop');
-  hubKey = new Uint8Array(
-    Buffer.from((await t.call('GET', '/v1/hub-key')).body.publicKey, 'base64'),
-  );
+  hubKey = await fetchHubKey(t);
 });
 afterEach(async () => t.stop());
 
@@ -55,16 +50,7 @@ function assign(accountId: string, clientId: string, token?: string) {
 }
 
 function createPerson(token: string, accountId: string) {
-  return t.call('POST', '/v1/persons', {
-    token,
-    body: {
-      displayName: 'Hanako Yamada',
-      dateOfBirth: '1990-04-01',
-      accountId,
-      idDocument: document(accountId),
-      sealedPin: pin('4821', 'enrol'),
-    },
-  });
+  return t.call('POST', '/v1/persons', { token, body: testPersonBody(t, hubKey, { accountId }) });
 }
 
 /** A person account assigned to orgA and a person on it, enrolled by orgA. */
@@ -107,7 +93,7 @@ describe('PIN unlock', () => {
   it("needs the owning organisation and the officer's ID check; audited with the officer", async () => {
     const alice = await enrolByA('alice');
     await lock(alice.memberNumber);
-    const right = { idDocument: { ...document('alice'), verifiedBy: 'officer-9' } };
+    const right = { idDocument: { ...testIdDocument('alice'), verifiedBy: 'officer-9' } };
 
     expect((await unlock(orgB.token, alice.id, right)).status).toBe(403);
     expect((await unlock(till.token, alice.id, right)).status).toBe(403);
@@ -139,7 +125,7 @@ describe('PIN unlock', () => {
 
   it('is rate limited per person and per client, even with the right document', async () => {
     const alice = await enrolByA('alice');
-    const right = { idDocument: document('alice') };
+    const right = { idDocument: testIdDocument('alice') };
     for (let i = 0; i < pinUnlocksPerDayPerPerson; i++) {
       expect((await unlock(orgA.token, alice.id, right)).status).toBe(204);
     }

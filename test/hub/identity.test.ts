@@ -6,13 +6,11 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { sealPin, sealProbe } from '../../src/biometrics/protect/probe-seal.ts';
-import { sodium } from '../../src/biometrics/protect/sodium.ts';
+import { sealProbe } from '../../src/biometrics/protect/probe-seal.ts';
 import {
   account,
   assignEnroller,
   client,
-  clientWithId,
   holdBody,
   startTestHub,
   type TestHub,
@@ -20,6 +18,14 @@ import {
   testCalibrationFile,
   testFaceModelId,
 } from './helpers.ts';
+import {
+  b64,
+  enrolTestPerson,
+  sealedPin,
+  sealedProbe,
+  startIdentityHub,
+  testIdDocument,
+} from './identity-helpers.ts';
 
 const modelId = testFaceModelId;
 let t: TestHub;
@@ -28,11 +34,8 @@ let enrollerId: string;
 let till: string;
 let hubKey: Uint8Array;
 
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
-const probe = (template: Float32Array) =>
-  b64(sealProbe({ hubPublicKey: hubKey, template, modelId, nowMs: t.clock.now() }));
-const pin = (value: string, purpose: string) =>
-  b64(sealPin({ hubPublicKey: hubKey, pin: value, purpose, nowMs: t.clock.now() }));
+const probe = (template: Float32Array) => sealedProbe(t, hubKey, template);
+const pin = (value: string, purpose: string) => sealedPin(t, hubKey, value, purpose);
 
 async function enrol(
   accountId: string,
@@ -40,38 +43,15 @@ async function enrol(
   template: Float32Array,
   pinValue = '4821',
 ) {
-  await account(t, accountId, 'person', 100_000);
-  await assignEnroller(t, accountId, enrollerId);
-  const person = await t.call('POST', '/v1/persons', {
-    token: enroller,
-    body: {
-      displayName: 'Hanako Yamada',
-      dateOfBirth,
-      accountId,
-      idDocument: {
-        type: 'my_number_card',
-        numberHash: `sha256-${accountId}-0123456789`,
-        verifiedBy: 'officer-7',
-      },
-      sealedPin: pin(pinValue, 'enrol'),
-    },
+  const sealedTemplate = () => probe(face(template));
+  const enrolled = await enrolTestPerson(t, hubKey, {
+    enroller: { id: enrollerId, token: enroller },
+    accountId,
+    dateOfBirth,
+    pin: pinValue,
+    sealedTemplate,
   });
-  expect(person.status).toBe(201);
-  const templates = await t.call('POST', `/v1/persons/${person.body.id}/templates`, {
-    token: enroller,
-    body: { modelId, sealedTemplates: [probe(face(template)), probe(face(template))] },
-  });
-  expect(templates.status).toBe(201);
-  return person.body.id as string;
-}
-
-/** The ID document enrol() enrols the person of `accountId` with. */
-function enrolledDocument(accountId: string) {
-  return {
-    type: 'my_number_card',
-    numberHash: `sha256-${accountId}-0123456789`,
-    verifiedBy: 'officer-7',
-  };
+  return enrolled.id;
 }
 
 /** Identifies a fresh noisy capture of `template`. */
@@ -103,17 +83,9 @@ async function identifyExact(
 }
 
 async function startWith(faceOnlyFmr?: number) {
-  await sodium.ready;
-  t = await startTestHub({
-    calibrationFile: testCalibrationFile(faceOnlyFmr),
-    stepUpAmount: 30_000,
-  });
-  await account(t, 'shop', 'merchant');
-  ({ id: enrollerId, token: enroller } = await clientWithId(t, 'enrollment'));
-  till = await client(t, 'merchant', 'shop');
-  hubKey = new Uint8Array(
-    Buffer.from((await t.call('GET', '/v1/hub-key', { token: till })).body.publicKey, 'base64'),
-  );
+  const started = await startIdentityHub({ faceOnlyFmr });
+  ({ t, till, hubKey } = started);
+  ({ id: enrollerId, token: enroller } = started.enroller);
 }
 
 afterEach(async () => t.stop());
@@ -346,7 +318,7 @@ describe('identification and PIN', () => {
       (
         await t.call('POST', `/v1/persons/${id}/unlock-pin`, {
           token: enroller,
-          body: { idDocument: enrolledDocument('alice') },
+          body: { idDocument: testIdDocument('alice') },
         })
       ).status,
     ).toBe(204);

@@ -18,7 +18,6 @@ import { hashToken } from '../../src/hub/http/tokens.ts';
 import {
   account,
   adminToken,
-  assignEnroller,
   client,
   clientWithId,
   startTestHub,
@@ -28,6 +27,7 @@ import {
   testCalibrationFile,
   testFaceModelId,
 } from './helpers.ts';
+import { b64, enrolTestPerson, fetchHubKey, sealedProbe } from './identity-helpers.ts';
 import {
   makeKioskIdentity,
   provisionCall,
@@ -43,8 +43,6 @@ let otherTill: { id: string; token: string };
 let enroller: { id: string; token: string };
 let hubKey: Uint8Array;
 
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
-
 async function start(dataDir?: string) {
   await sodium.ready;
   t = await startTestHub({
@@ -59,9 +57,7 @@ async function start(dataDir?: string) {
   till = await clientWithId(t, 'merchant', 'shop');
   otherTill = await clientWithId(t, 'merchant', 'other-shop');
   enroller = await clientWithId(t, 'enrollment');
-  hubKey = new Uint8Array(
-    Buffer.from((await t.call('GET', '/v1/hub-key')).body.publicKey, 'base64'),
-  );
+  hubKey = await fetchHubKey(t);
 }
 
 afterEach(async () => t.stop());
@@ -74,46 +70,8 @@ async function hubTransformKeyId(): Promise<string> {
 
 /** Enrols a person whose templates the kiosk's transform protected. */
 async function enrol(accountId: string, raw: Float32Array, transform: CancelableTransform) {
-  await account(t, accountId, 'person', 100_000);
-  await assignEnroller(t, accountId, enroller.id);
-  const person = await t.call('POST', '/v1/persons', {
-    token: enroller.token,
-    body: {
-      displayName: 'Hanako Yamada',
-      dateOfBirth: '1990-04-01',
-      accountId,
-      idDocument: {
-        type: 'my_number_card',
-        numberHash: `sha256-${accountId}-0123456789`,
-        verifiedBy: 'officer-7',
-      },
-      sealedPin: b64(
-        (await import('../../src/biometrics/protect/probe-seal.ts')).sealPin({
-          hubPublicKey: hubKey,
-          pin: '4821',
-          purpose: 'enrol',
-          nowMs: t.clock.now(),
-        }),
-      ),
-    },
-  });
-  expect(person.status).toBe(201);
-  const sealed = () =>
-    b64(
-      sealProbe({
-        hubPublicKey: hubKey,
-        template: transform.apply(face(raw)),
-        modelId,
-        nowMs: t.clock.now(),
-        transformKeyId: transform.keyId,
-      }),
-    );
-  const templates = await t.call('POST', `/v1/persons/${person.body.id}/templates`, {
-    token: enroller.token,
-    body: { modelId, sealedTemplates: [sealed(), sealed()] },
-  });
-  expect(templates.status).toBe(201);
-  return person.body.id as string;
+  const sealedTemplate = () => sealedProbe(t, hubKey, transform.apply(face(raw)), transform.keyId);
+  return (await enrolTestPerson(t, hubKey, { enroller, accountId, sealedTemplate })).id;
 }
 
 interface Capture {

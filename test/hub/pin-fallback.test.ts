@@ -4,8 +4,6 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { sealPin, sealProbe } from '../../src/biometrics/protect/probe-seal.ts';
-import { sodium } from '../../src/biometrics/protect/sodium.ts';
 import { migrations } from '../../src/hub/storage/sqlite/migrations.ts';
 import { openDataDir } from '../../src/hub/data-dir.ts';
 import { startHub } from '../../src/hub/hub.ts';
@@ -21,7 +19,6 @@ import {
   assignEnroller,
   balances,
   client,
-  clientWithId,
   holdBody,
   startTestHub,
   tempDir,
@@ -30,6 +27,7 @@ import {
   testCalibrationFile,
   testFaceModelId,
 } from './helpers.ts';
+import { enrolTestPerson, sealedPin, sealedProbe, startIdentityHub } from './identity-helpers.ts';
 
 const modelId = testFaceModelId;
 let t: TestHub;
@@ -38,11 +36,8 @@ let enrollerId: string;
 let till: string;
 let hubKey: Uint8Array;
 
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
-const probe = (template: Float32Array) =>
-  b64(sealProbe({ hubPublicKey: hubKey, template, modelId, nowMs: t.clock.now() }));
-const pin = (value: string, purpose: string) =>
-  b64(sealPin({ hubPublicKey: hubKey, pin: value, purpose, nowMs: t.clock.now() }));
+const probe = (template: Float32Array) => sealedProbe(t, hubKey, template);
+const pin = (value: string, purpose: string) => sealedPin(t, hubKey, value, purpose);
 
 interface Enrolled {
   id: string;
@@ -53,31 +48,13 @@ async function enrol(
   accountId: string,
   options: { dateOfBirth?: string; pin?: string; face?: Float32Array } = {},
 ): Promise<Enrolled> {
-  await account(t, accountId, 'person', 100_000);
-  await assignEnroller(t, accountId, enrollerId);
-  const person = await t.call('POST', '/v1/persons', {
-    token: enroller,
-    body: {
-      displayName: 'Hanako Yamada',
-      dateOfBirth: options.dateOfBirth ?? '1990-04-01',
-      accountId,
-      idDocument: {
-        type: 'my_number_card',
-        numberHash: `sha256-${accountId}-0123456789`,
-        verifiedBy: 'officer-7',
-      },
-      sealedPin: pin(options.pin ?? '4821', 'enrol'),
-    },
+  const { face: template, ...person } = options;
+  return enrolTestPerson(t, hubKey, {
+    enroller: { id: enrollerId, token: enroller },
+    accountId,
+    ...person,
+    ...(template === undefined ? {} : { sealedTemplate: () => probe(face(template)) }),
   });
-  expect(person.status).toBe(201);
-  if (options.face !== undefined) {
-    const templates = await t.call('POST', `/v1/persons/${person.body.id}/templates`, {
-      token: enroller,
-      body: { modelId, sealedTemplates: [probe(face(options.face)), probe(face(options.face))] },
-    });
-    expect(templates.status).toBe(201);
-  }
-  return { id: person.body.id as string, memberNumber: person.body.memberNumber as string };
 }
 
 /** One PIN-fallback request from `token`; the clock moves a second first so the rate limit allows it. */
@@ -107,14 +84,9 @@ function unissuedMemberNumber(taken: string[]): string {
 }
 
 async function startWithIdentity() {
-  await sodium.ready;
-  t = await startTestHub({ calibrationFile: testCalibrationFile(), stepUpAmount: 30_000 });
-  await account(t, 'shop', 'merchant');
-  ({ id: enrollerId, token: enroller } = await clientWithId(t, 'enrollment'));
-  till = await client(t, 'merchant', 'shop');
-  hubKey = new Uint8Array(
-    Buffer.from((await t.call('GET', '/v1/hub-key', { token: till })).body.publicKey, 'base64'),
-  );
+  const started = await startIdentityHub();
+  ({ t, till, hubKey } = started);
+  ({ id: enrollerId, token: enroller } = started.enroller);
 }
 
 afterEach(async () => {

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
-import { sealForHub, sealPin, sealProbe } from '../../src/biometrics/protect/probe-seal.ts';
+import { sealForHub } from '../../src/biometrics/protect/probe-seal.ts';
 import { sodium } from '../../src/biometrics/protect/sodium.ts';
 import { signProvisionRequest } from '../../src/biometrics/protect/transform-key-provision.ts';
 import { memberNumberFromPayload } from '../../src/shared/member-number.ts';
@@ -18,6 +18,7 @@ import {
   type CallResult,
   type TestHub,
 } from './helpers.ts';
+import { b64, enrolTestPerson, fetchHubKey, sealedPin, sealedProbe } from './identity-helpers.ts';
 import { registerTestKiosk, type TestKiosk } from './kiosk-helpers.ts';
 
 const modelId = testFaceModelId;
@@ -29,49 +30,25 @@ let kiosk: TestKiosk;
 let person: { id: string; memberNumber: string };
 let alice: Float32Array;
 
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
-
 beforeAll(async () => {
   await sodium.ready;
   t = await startTestHub({ calibrationFile: testCalibrationFile(), stepUpAmount: 30_000 });
   await account(t, 'shop', 'merchant');
-  await account(t, 'alice', 'person', 100_000);
   enroller = await clientWithId(t, 'enrollment');
-  await assignEnroller(t, 'alice', enroller.id);
   till = await clientWithId(t, 'merchant', 'shop');
   const kioskClient = await clientWithId(t, 'merchant', 'shop');
   kiosk = await registerTestKiosk(t, kioskClient.id);
   provisionToken = kioskClient.token;
-  hubKey = new Uint8Array(
-    Buffer.from((await t.call('GET', '/v1/hub-key')).body.publicKey, 'base64'),
-  );
-  const created = await t.call('POST', '/v1/persons', {
-    token: enroller.token,
-    body: {
-      displayName: 'Alice Sato',
-      dateOfBirth: '1990-04-01',
-      accountId: 'alice',
-      idDocument: { type: 'passport', numberHash: 'sha256-alice-0123456789', verifiedBy: 'o-1' },
-      sealedPin: b64(
-        sealPin({ hubPublicKey: hubKey, pin: '4821', purpose: 'enrol', nowMs: now() }),
-      ),
-    },
-  });
-  expect(created.status).toBe(201);
-  person = { id: created.body.id, memberNumber: created.body.memberNumber };
+  hubKey = await fetchHubKey(t);
   alice = face();
-  const templates = await t.call('POST', `/v1/persons/${person.id}/templates`, {
-    token: enroller.token,
-    body: { modelId, sealedTemplates: [sealedFace(alice), sealedFace(alice)] },
-  });
-  expect(templates.status).toBe(201);
+  const sealedTemplate = () => sealedFace(alice);
+  person = await enrolTestPerson(t, hubKey, { enroller, accountId: 'alice', sealedTemplate });
 });
 afterAll(async () => t.stop());
 
 let provisionToken = '';
 const now = () => t.clock.now();
-const sealedFace = (template: Float32Array) =>
-  b64(sealProbe({ hubPublicKey: hubKey, template: face(template), modelId, nowMs: now() }));
+const sealedFace = (template: Float32Array) => sealedProbe(t, hubKey, face(template));
 
 /** A payload made of any bytes, sealed properly to the hub (it opens) or not sealed at all. */
 const payloadArb = fc.oneof(
@@ -119,27 +96,25 @@ function expectContractAnswer(what: string, answer: CallResult): void {
   }
 }
 
+/** Alice's PIN fallback at the shop's till with `pin`; the clock moves a second first (rate limit). */
+function payByPin(pin: string): Promise<CallResult> {
+  t.clock.advance(1_000);
+  return t.call('POST', '/v1/pin-authorizations', {
+    token: till.token,
+    body: {
+      memberNumber: person.memberNumber,
+      sealedPin: sealedPin(t, hubKey, pin, `member:${person.memberNumber}`),
+      payee: 'shop',
+      amount: 1_000,
+    },
+  });
+}
+
 describe('sealed payloads of any length and content are never a 500', () => {
   it('a sealed PIN longer than 8 bytes is a 4xx at verify-pin and the PIN fallback, and counts no try', async () => {
     const nine = '482148214';
     for (let round = 0; round < 4; round++) {
-      t.clock.advance(1_000);
-      const fallback = await t.call('POST', '/v1/pin-authorizations', {
-        token: till.token,
-        body: {
-          memberNumber: person.memberNumber,
-          sealedPin: b64(
-            sealPin({
-              hubPublicKey: hubKey,
-              pin: nine,
-              purpose: `member:${person.memberNumber}`,
-              nowMs: now(),
-            }),
-          ),
-          payee: 'shop',
-          amount: 1_000,
-        },
-      });
+      const fallback = await payByPin(nine);
       expectContractAnswer('pin-authorizations 9 bytes', fallback);
       expect(fallback.status).toBe(400);
       t.clock.advance(1_000);
@@ -149,14 +124,7 @@ describe('sealed payloads of any length and content are never a 500', () => {
         token: till.token,
         body: {
           personId: person.id,
-          sealedPin: b64(
-            sealPin({
-              hubPublicKey: hubKey,
-              pin: nine,
-              purpose: `verify:${person.id}`,
-              nowMs: now(),
-            }),
-          ),
+          sealedPin: sealedPin(t, hubKey, nine, `verify:${person.id}`),
           payee: 'shop',
           amount: 1_000,
         },
@@ -165,23 +133,7 @@ describe('sealed payloads of any length and content are never a 500', () => {
       expect(verified.status).toBe(400);
     }
     // Eight refusals counted nothing: the right PIN still pays (three wrong tries would have locked it).
-    t.clock.advance(1_000);
-    const right = await t.call('POST', '/v1/pin-authorizations', {
-      token: till.token,
-      body: {
-        memberNumber: person.memberNumber,
-        sealedPin: b64(
-          sealPin({
-            hubPublicKey: hubKey,
-            pin: '4821',
-            purpose: `member:${person.memberNumber}`,
-            nowMs: now(),
-          }),
-        ),
-        payee: 'shop',
-        amount: 1_000,
-      },
-    });
+    const right = await payByPin('4821');
     expect(right.status).toBe(200);
   });
 
