@@ -84,7 +84,12 @@ import {
   summarizeConditions,
 } from '../src/biometrics/calibration/cross-validation.ts';
 import type { LabelledPair } from '../src/biometrics/calibration/pairs.ts';
-import { pairImages, parsePairsCsv } from '../src/biometrics/calibration/pairs.ts';
+import {
+  calibrationRoots,
+  descriptorCacheDir,
+  loadPairs,
+} from '../src/biometrics/calibration/datasets.node.ts';
+import { pairImages } from '../src/biometrics/calibration/pairs.ts';
 import { productionPipeline } from '../src/biometrics/calibration/production.node.ts';
 import type { Cell } from '../src/biometrics/calibration/report.ts';
 import { fixed, formatTable, percent } from '../src/biometrics/calibration/report.ts';
@@ -110,8 +115,6 @@ import { modelManifestFileName } from '../src/biometrics/model-files.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const dataRoot = path.resolve(repoRoot, '..', 'shared', 'data');
-const roots = ['faces', 'faces2'] as const;
-const cacheDir = path.join(repoRoot, '.facepay', 'cache');
 /** Subsets closest to a kiosk (webcam, lighting, masks): the recommendation is ranked on their worst. */
 const kioskSubsets = ['nuaa', 'selfie_webcam', 'yaleb', 'mfr2', 'mask_positions'];
 const unmaskedKioskSubsets = ['nuaa', 'selfie_webcam', 'yaleb'];
@@ -248,7 +251,7 @@ async function main(): Promise<void> {
  * candidates from the unpacked package, and a manifest that adds the pinned candidate entries.
  */
 async function evaluationModelsDir(humanModels: string): Promise<string> {
-  const dir = path.join(cacheDir, 'models-eval');
+  const dir = path.join(descriptorCacheDir, 'models-eval');
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   const installed = parseModelManifest(
@@ -334,34 +337,26 @@ async function acquireAll(
   pairs: LabelledPair[];
   descriptorOf: (index: number) => (image: string) => Float32Array | null;
 }> {
-  const pairs: LabelledPair[] = [];
-  const acquisitions = new Map<string, Acquisition>();
-  for (const root of roots) {
-    const rootDir = path.join(dataRoot, root);
-    const rootPairs = parsePairsCsv(await readFile(path.join(rootDir, 'pairs.csv'), 'utf8'));
-    const started = performance.now();
-    const acquired = await acquireImages({
-      root: rootDir,
-      images: pairImages(rootPairs),
-      embed: embedFn,
-      pipelineKey: key,
-      cacheFile: noCache ? null : cacheFileFor(cacheDir, `${key}-${root}`),
-      onProgress: (done, total) => {
-        if (done % 25 === 0 || done === total) process.stderr.write(`\r${root}: ${done}/${total}`);
-      },
-    });
-    process.stderr.write('\n');
-    console.log(
-      `${root}: ${acquired.images.size} images (${acquired.cacheHits} from cache) in ` +
-        `${((performance.now() - started) / 1000).toFixed(1)} s`,
-    );
-    for (const [image, { acquisition }] of acquired.images) {
-      acquisitions.set(`${root}/${image}`, acquisition);
-    }
-    for (const pair of rootPairs) {
-      pairs.push({ ...pair, imgA: `${root}/${pair.imgA}`, imgB: `${root}/${pair.imgB}` });
-    }
-  }
+  const { base, pairs } = await loadPairs(calibrationRoots(dataRoot));
+  const started = performance.now();
+  const acquired = await acquireImages({
+    root: base,
+    images: pairImages(pairs),
+    embed: embedFn,
+    pipelineKey: key,
+    cacheFile: noCache ? null : cacheFileFor(descriptorCacheDir, key),
+    onProgress: (done, total) => {
+      if (done % 25 === 0 || done === total) process.stderr.write(`\r${done}/${total} images`);
+    },
+  });
+  process.stderr.write('\n');
+  console.log(
+    `${acquired.images.size} images of faces/ and faces2/ (${acquired.cacheHits} from cache) in ` +
+      `${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+  const acquisitions = new Map<string, Acquisition>(
+    [...acquired.images].map(([image, { acquisition }]) => [image, acquisition]),
+  );
   return {
     pairs,
     descriptorOf: (index) => (image) => {
