@@ -4,29 +4,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertNoProcessLeft, nodeScript, repoRoot, spawnHub, spawnTracked } from './process.ts';
+import { assertNoProcessLeft, runAdminCli, spawnHub } from './process.ts';
 import { tempDir } from './helpers.ts';
 
 afterAll(assertNoProcessLeft);
-
-function admin(
-  url: string,
-  token: string,
-  args: string[],
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const [command, nodeArgs] = nodeScript('src/hub/admin-cli.ts', args);
-    const child = spawnTracked(command, nodeArgs, {
-      cwd: repoRoot,
-      env: { ...process.env, FACEPAY_HUB_URL: url, FACEPAY_ADMIN_TOKEN: token },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 describe('hub and hub:admin command lines', () => {
   it('drives a fresh hub without hand-written HTTP', async () => {
@@ -35,7 +16,7 @@ describe('hub and hub:admin command lines', () => {
     const hub = await spawnHub(dir, { FACEPAY_ADMIN_TOKEN: token });
     try {
       expect(hub.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      const shop = await admin(hub.url, token, [
+      const shop = await runAdminCli(hub.url, token, [
         'create-account',
         '--kind',
         'merchant',
@@ -46,7 +27,7 @@ describe('hub and hub:admin command lines', () => {
       ]);
       expect(shop.status).toBe(0);
       expect(JSON.parse(shop.stdout)).toMatchObject({ id: 'shop', kind: 'merchant', balance: 0 });
-      const kid = await admin(hub.url, token, [
+      const kid = await runAdminCli(hub.url, token, [
         'create-account',
         '--kind',
         'person',
@@ -63,7 +44,7 @@ describe('hub and hub:admin command lines', () => {
         limits: { perPaymentMax: 500 },
         blockedCategories: ['alcohol', 'tobacco'],
       });
-      const deposit = await admin(hub.url, token, [
+      const deposit = await runAdminCli(hub.url, token, [
         'deposit',
         '--account',
         'kid',
@@ -71,7 +52,7 @@ describe('hub and hub:admin command lines', () => {
         '2500',
       ]);
       expect(JSON.parse(deposit.stdout)).toMatchObject({ balance: 2500, available: 2500 });
-      const till = await admin(hub.url, token, [
+      const till = await runAdminCli(hub.url, token, [
         'create-client',
         '--name',
         'till',
@@ -82,11 +63,11 @@ describe('hub and hub:admin command lines', () => {
       ]);
       expect(JSON.parse(till.stdout).token).toMatch(/^fpk_/);
       expect(till.stderr).toContain('shown once');
-      const shown = await admin(hub.url, token, ['show-account', '--account', 'kid']);
+      const shown = await runAdminCli(hub.url, token, ['show-account', '--account', 'kid']);
       expect(JSON.parse(shown.stdout)).toMatchObject({ id: 'kid', balance: 2500, held: 0 });
-      const holds = await admin(hub.url, token, ['list-holds', '--payer', 'kid']);
+      const holds = await runAdminCli(hub.url, token, ['list-holds', '--payer', 'kid']);
       expect(JSON.parse(holds.stdout)).toEqual({ items: [], nextCursor: null });
-      const refused = await admin(hub.url, token, [
+      const refused = await runAdminCli(hub.url, token, [
         'deposit',
         '--account',
         'kid',
@@ -94,10 +75,14 @@ describe('hub and hub:admin command lines', () => {
         '1.5',
       ]);
       expect(refused.status).toBe(2);
-      const missing = await admin(hub.url, token, ['show-account', '--account', 'nobody']);
+      const missing = await runAdminCli(hub.url, token, ['show-account', '--account', 'nobody']);
       expect(missing.status).toBe(1);
       expect(missing.stderr).toContain('404 not_found');
-      const badToken = await admin(hub.url, 'wrong-token', ['show-account', '--account', 'kid']);
+      const badToken = await runAdminCli(hub.url, 'wrong-token', [
+        'show-account',
+        '--account',
+        'kid',
+      ]);
       expect(badToken.stderr).toContain('401 unauthorized');
     } finally {
       hub.child.kill('SIGTERM');
@@ -111,7 +96,7 @@ describe('hub and hub:admin command lines', () => {
     const token = `cli-admin-${randomUUID()}`;
     const hub = await spawnHub(dir, { FACEPAY_ADMIN_TOKEN: token });
     try {
-      await admin(hub.url, token, [
+      await runAdminCli(hub.url, token, [
         'create-account',
         '--kind',
         'merchant',
@@ -120,7 +105,7 @@ describe('hub and hub:admin command lines', () => {
         '--id',
         'shop',
       ]);
-      const till = await admin(hub.url, token, [
+      const till = await runAdminCli(hub.url, token, [
         'create-client',
         '--name',
         'till',
@@ -132,19 +117,19 @@ describe('hub and hub:admin command lines', () => {
       const clientId = JSON.parse(till.stdout).id as string;
       const keys = join(dir, 'kiosk-keys');
       const args = ['register-kiosk', '--name', 'till 1', '--client', clientId, '--keys', keys];
-      const registered = await admin(hub.url, token, args);
+      const registered = await runAdminCli(hub.url, token, args);
       expect(registered.status).toBe(0);
       const kiosk = JSON.parse(registered.stdout);
       expect(kiosk).toMatchObject({ name: 'till 1', clientId, revokedAt: null });
       expect(statSync(join(keys, 'kiosk-signing.key')).mode & 0o777).toBe(0o600);
       expect(registered.stdout).not.toMatch(/facepay-key/);
-      const twice = await admin(hub.url, token, args);
+      const twice = await runAdminCli(hub.url, token, args);
       expect(twice.stderr).toContain('409 kiosk_exists');
-      const both = await admin(hub.url, token, [...args, '--box-key', kiosk.boxPublicKey]);
+      const both = await runAdminCli(hub.url, token, [...args, '--box-key', kiosk.boxPublicKey]);
       expect(both.status).toBe(2);
-      const shown = await admin(hub.url, token, ['show-kiosk', '--kiosk', kiosk.id]);
+      const shown = await runAdminCli(hub.url, token, ['show-kiosk', '--kiosk', kiosk.id]);
       expect(JSON.parse(shown.stdout)).toEqual(kiosk);
-      const revoked = await admin(hub.url, token, ['revoke-kiosk', '--kiosk', kiosk.id]);
+      const revoked = await runAdminCli(hub.url, token, ['revoke-kiosk', '--kiosk', kiosk.id]);
       expect(JSON.parse(revoked.stdout).revokedAt).toMatch(/^\d{4}-/);
     } finally {
       hub.child.kill('SIGTERM');

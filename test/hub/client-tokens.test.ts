@@ -4,8 +4,6 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { openDataDir } from '../../src/hub/data-dir.ts';
-import { hashToken } from '../../src/hub/http/tokens.ts';
 import { migrations } from '../../src/hub/storage/sqlite/migrations.ts';
 import {
   account,
@@ -14,8 +12,10 @@ import {
   startTestHub,
   tempDir,
   type TestHub,
+  dataDirAtVersion,
+  insertOldTill,
 } from './helpers.ts';
-import { assertNoProcessLeft, nodeScript, repoRoot, spawnTracked } from './process.ts';
+import { assertNoProcessLeft, runAdminCli } from './process.ts';
 
 let t: TestHub;
 beforeEach(async () => {
@@ -120,40 +120,18 @@ describe('client tokens', () => {
   });
 });
 
-function adminCli(
-  args: string[],
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const [command, nodeArgs] = nodeScript('src/hub/admin-cli.ts', args);
-    const child = spawnTracked(command, nodeArgs, {
-      cwd: repoRoot,
-      env: { ...process.env, FACEPAY_HUB_URL: t.hub.url, FACEPAY_ADMIN_TOKEN: adminToken },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('exit', (status) => resolve({ status, stdout, stderr }));
-  });
+/** `hub:admin` against this test's hub as its operator. */
+function adminCli(args: string[]) {
+  return runAdminCli(t.hub.url, adminToken, args);
 }
 
 describe('migration 8 (client revocation, enrolment client of a person account)', () => {
   it('a database written at v7 opens; its clients keep working until revoked', async () => {
-    const dir = tempDir();
-    openDataDir(dir, { create: true });
-    const db = new Database(join(dir, 'hub.sqlite'));
-    for (const step of migrations.slice(0, 7)) step(db);
-    db.pragma('user_version = 7');
-    db.prepare(
-      "INSERT INTO accounts VALUES ('old-shop', 'merchant', 'Old', 'JPY', 0, 0, '{}', '[]', 0)",
-    ).run();
+    const { dir, db } = dataDirAtVersion(7);
+    const oldToken = insertOldTill(db);
     db.prepare(
       "INSERT INTO accounts VALUES ('old-person', 'person', 'Old', 'JPY', 0, 0, '{}', '[]', 0)",
     ).run();
-    const oldToken = 'old-till-token-0123456789';
-    db.prepare(
-      "INSERT INTO clients VALUES ('cli_old', 'old till', 'merchant', 'old-shop', '[]', ?, 0)",
-    ).run(Buffer.from(hashToken(oldToken)));
     db.close();
 
     const old = await startTestHub({ dataDir: dir });

@@ -5,6 +5,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { openDataDir } from '../../src/hub/data-dir.ts';
+import { hashToken } from '../../src/hub/http/tokens.ts';
+import { migrations } from '../../src/hub/storage/sqlite/migrations.ts';
 import { ManualClock } from '../../src/hub/clock.ts';
 import { startHub, type HubOptions, type RunningHub } from '../../src/hub/hub.ts';
 
@@ -210,4 +214,32 @@ export function testCalibrationFile(faceOnlyFmr?: number): string {
     }),
   );
   return file;
+}
+
+/**
+ * A new data folder whose database an older hub wrote: only the first `version` migrations applied, open
+ * for the test to fill with rows of that schema before it closes it and starts today's hub on `dir`.
+ */
+export function dataDirAtVersion(version: number): { dir: string; db: Database.Database } {
+  const dir = tempDir();
+  openDataDir(dir, { create: true });
+  const db = new Database(join(dir, 'hub.sqlite'));
+  for (const step of migrations.slice(0, version)) step(db);
+  db.pragma(`user_version = ${version}`);
+  return { dir, db };
+}
+
+/**
+ * Writes, in a database of schema v4 to v8, the merchant account `old-shop` and its till `cli_old`;
+ * returns the till's token.
+ */
+export function insertOldTill(db: Database.Database): string {
+  db.prepare(
+    "INSERT INTO accounts VALUES ('old-shop', 'merchant', 'Old', 'JPY', 0, 0, '{}', '[]', 0)",
+  ).run();
+  const oldToken = 'old-till-token-0123456789';
+  db.prepare(
+    "INSERT INTO clients VALUES ('cli_old', 'old till', 'merchant', 'old-shop', '[]', ?, 0)",
+  ).run(Buffer.from(hashToken(oldToken)));
+  return oldToken;
 }

@@ -13,19 +13,18 @@ import { protectAndAttest } from '../../src/biometrics/protect/kiosk-protect.ts'
 import { sealProbe } from '../../src/biometrics/protect/probe-seal.ts';
 import { signProvisionRequest } from '../../src/biometrics/protect/transform-key-provision.ts';
 import { migrations } from '../../src/hub/storage/sqlite/migrations.ts';
-import { openDataDir } from '../../src/hub/data-dir.ts';
-import { hashToken } from '../../src/hub/http/tokens.ts';
 import {
   account,
   adminToken,
   client,
   clientWithId,
   startTestHub,
-  tempDir,
   type TestHub,
   syntheticFace as face,
   testCalibrationFile,
   testFaceModelId,
+  dataDirAtVersion,
+  insertOldTill,
 } from './helpers.ts';
 import { b64, enrolTestPerson, fetchHubKey, sealedProbe } from './identity-helpers.ts';
 import {
@@ -510,18 +509,8 @@ describe('re-keying with kiosks', () => {
 
 describe('the kiosks migration', () => {
   it('a database written before kiosks (v4) opens, keeps its clients and registers kiosks for them', async () => {
-    const dir = tempDir();
-    openDataDir(dir, { create: true });
-    const db = new Database(join(dir, 'hub.sqlite'));
-    for (const step of migrations.slice(0, 4)) step(db);
-    db.pragma('user_version = 4');
-    db.prepare(
-      "INSERT INTO accounts VALUES ('old-shop', 'merchant', 'Old', 'JPY', 0, 0, '{}', '[]', 0)",
-    ).run();
-    const oldToken = 'old-till-token-0123456789';
-    db.prepare(
-      "INSERT INTO clients VALUES ('cli_old', 'old till', 'merchant', 'old-shop', '[]', ?, 0)",
-    ).run(Buffer.from(hashToken(oldToken)));
+    const { dir, db } = dataDirAtVersion(4);
+    const oldToken = insertOldTill(db);
     db.close();
 
     await start(dir);

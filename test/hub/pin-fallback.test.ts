@@ -5,7 +5,6 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrations } from '../../src/hub/storage/sqlite/migrations.ts';
-import { openDataDir } from '../../src/hub/data-dir.ts';
 import { startHub } from '../../src/hub/hub.ts';
 import { pinAttemptsMax, pinOnlyAmountMax } from '../../src/shared/limits.ts';
 import {
@@ -21,11 +20,11 @@ import {
   client,
   holdBody,
   startTestHub,
-  tempDir,
   type TestHub,
   syntheticFace as face,
   testCalibrationFile,
   testFaceModelId,
+  dataDirAtVersion,
 } from './helpers.ts';
 import { enrolTestPerson, sealedPin, sealedProbe, startIdentityHub } from './identity-helpers.ts';
 
@@ -441,11 +440,7 @@ describe('what the hub writes down', () => {
 
 describe('the member-number migration', () => {
   it('a database written before member numbers (v5) gives each existing person a number', async () => {
-    const dir = tempDir();
-    openDataDir(dir, { create: true });
-    const db = new Database(join(dir, 'hub.sqlite'));
-    for (const step of migrations.slice(0, 5)) step(db);
-    db.pragma('user_version = 5');
+    const { dir, db } = dataDirAtVersion(5);
     const insertAccount = db.prepare(
       "INSERT INTO accounts VALUES (?, 'person', ?, 'JPY', 0, 0, '{}', '[]', 0)",
     );

@@ -167,3 +167,26 @@ export function runScript(script: string, args: string[], env: Record<string, st
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
+
+/**
+ * Runs `hub:admin` against the hub at `url` with `token` as an operator would, collecting its output;
+ * tracked like every child, so assertNoProcessLeft sees one that outlives its test.
+ */
+export function runAdminCli(
+  url: string,
+  token: string,
+  args: string[],
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const [command, nodeArgs] = nodeScript('src/hub/admin-cli.ts', args);
+    const child = spawnTracked(command, nodeArgs, {
+      cwd: repoRoot,
+      env: { ...process.env, FACEPAY_HUB_URL: url, FACEPAY_ADMIN_TOKEN: token },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('exit', (status) => resolve({ status, stdout, stderr }));
+  });
+}
