@@ -1,10 +1,9 @@
 // Clinic reception: the idle screen with today's board (queue numbers and what each visit paid and
 // released, never a name), the check-in confirmation (the cap to be held), and the waiting screen.
-import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PaymentView, VisitView } from '../../shared/kiosk-api.ts';
 import { clinicBoardVisitsShownMax, clinicWaitingScreenMs } from '../../shared/limits.ts';
-import { Amount, useYen, Yen } from './parts.tsx';
+import { Amount, ConfirmFrame, useDoneAfter, useYen, Yen } from './parts.tsx';
 
 function useClock() {
   const { i18n } = useTranslation();
@@ -125,27 +124,18 @@ export function ClinicConfirmScreen(props: {
         ? t('clinic.withinMinutes', { count: Math.floor(seconds / 60) })
         : t('clinic.withinSeconds', { count: seconds });
   return (
-    <main className="screen screen-confirm" aria-labelledby="confirm-title">
-      <h1 id="confirm-title">{t('clinic.confirmTitle', { clinic: props.clinicName })}</h1>
-      <p className="masked-name" data-testid="masked-name">
-        {props.payment.displayNameMasked ?? ''}
-      </p>
-      <Amount amount={props.payment.amount} label={t('clinic.capLabel')} />
+    <ConfirmFrame
+      title={t('clinic.confirmTitle', { clinic: props.clinicName })}
+      name={props.payment.displayNameMasked ?? ''}
+      amount={props.payment.amount}
+      amountLabel={t('clinic.capLabel')}
+      okLabel={t('clinic.checkInOk')}
+      busy={props.busy}
+      onOk={props.onOk}
+      onCancel={props.onCancel}
+    >
       <p className="clinic-note">{t('clinic.capNote', { within })}</p>
-      <div className="actions">
-        <button
-          className="button button-primary"
-          onClick={props.onOk}
-          disabled={props.busy}
-          data-testid="confirm-ok"
-        >
-          {t('clinic.checkInOk')}
-        </button>
-        <button className="button button-secondary" onClick={props.onCancel} disabled={props.busy}>
-          {t('actions.notMe')}
-        </button>
-      </div>
-    </main>
+    </ConfirmFrame>
   );
 }
 
@@ -153,10 +143,7 @@ export function ClinicWaitingScreen(props: { payment: PaymentView; onDone: () =>
   const { t } = useTranslation();
   const clock = useClock();
   const { onDone } = props;
-  useEffect(() => {
-    const timer = window.setTimeout(onDone, clinicWaitingScreenMs);
-    return () => window.clearTimeout(timer);
-  }, [onDone]);
+  useDoneAfter(onDone, clinicWaitingScreenMs);
   const visit = props.payment.visit;
   if (visit === null) return null;
   return (

@@ -1,11 +1,10 @@
 // The payment's plain screens: idle (the shop's name), confirm (masked name and amount), paying,
 // the receipt, and every failure with its way out (retry, member number + PIN, call staff).
 import type { ReactNode } from 'react';
-import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PaymentView } from '../../shared/kiosk-api.ts';
 import { kioskReceiptScreenMs } from '../../shared/limits.ts';
-import { Amount, purposeContext } from './parts.tsx';
+import { Amount, ConfirmFrame, purposeContext, useDoneAfter } from './parts.tsx';
 
 export function IdleScreen(props: { shopName: string; onOperator: () => void }) {
   const { t } = useTranslation();
@@ -35,26 +34,16 @@ export function ConfirmScreen(props: {
 }) {
   const { t } = useTranslation();
   return (
-    <main className="screen screen-confirm" aria-labelledby="confirm-title">
-      <h1 id="confirm-title">{t('confirm.title')}</h1>
-      <p className="masked-name" data-testid="masked-name">
-        {t('confirm.name', { name: props.payment.displayNameMasked ?? '' })}
-      </p>
-      <Amount amount={props.payment.amount} label={t('confirm.payTo', { shop: props.shopName })} />
-      <div className="actions">
-        <button
-          className="button button-primary"
-          onClick={props.onOk}
-          disabled={props.busy}
-          data-testid="confirm-ok"
-        >
-          {t('actions.ok')}
-        </button>
-        <button className="button button-secondary" onClick={props.onCancel} disabled={props.busy}>
-          {t('actions.notMe')}
-        </button>
-      </div>
-    </main>
+    <ConfirmFrame
+      title={t('confirm.title')}
+      name={t('confirm.name', { name: props.payment.displayNameMasked ?? '' })}
+      amount={props.payment.amount}
+      amountLabel={t('confirm.payTo', { shop: props.shopName })}
+      okLabel={t('actions.ok')}
+      busy={props.busy}
+      onOk={props.onOk}
+      onCancel={props.onCancel}
+    />
   );
 }
 
@@ -72,10 +61,7 @@ export function ReceiptScreen(props: { payment: PaymentView; onDone: () => void 
   const { t, i18n } = useTranslation();
   const receipt = props.payment.receipt;
   const { onDone } = props;
-  useEffect(() => {
-    const timer = window.setTimeout(onDone, kioskReceiptScreenMs);
-    return () => window.clearTimeout(timer);
-  }, [onDone]);
+  useDoneAfter(onDone, kioskReceiptScreenMs);
   if (receipt === null) return null;
   // Month spelled out in English: 01/12 reads as January in one country and December in another.
   const time = new Intl.DateTimeFormat(i18n.language === 'ja' ? 'ja-JP' : 'en-GB', {

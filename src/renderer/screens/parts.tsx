@@ -1,5 +1,7 @@
 // Small pieces every screen shares: the amount in yen, the language switch, the top bar with the
-// shop's name, and the staff-call notice.
+// shop's name, the staff-call notice, the confirm screen's frame and a screen that leaves by itself.
+import type { ReactNode } from 'react';
+import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PaymentView } from '../../shared/kiosk-api.ts';
 import type { Language } from '../i18n.ts';
@@ -57,5 +59,54 @@ export function TopBar(props: {
         {other === 'en' ? 'English' : '日本語'}
       </button>
     </header>
+  );
+}
+
+/** Calls `onDone` once `ms` after the screen shows (receipt, waiting), unless the screen goes first. */
+export function useDoneAfter(onDone: () => void, ms: number) {
+  useEffect(() => {
+    const timer = window.setTimeout(onDone, ms);
+    return () => window.clearTimeout(timer);
+  }, [onDone, ms]);
+}
+
+/**
+ * What the shopper or patient confirms: a title, their masked name, the amount, anything the mode adds
+ * below it, then OK and "not me" (both off while the kiosk is busy).
+ */
+export function ConfirmFrame(props: {
+  title: string;
+  name: string;
+  amount: number;
+  amountLabel: string;
+  okLabel: string;
+  busy: boolean;
+  onOk: () => void;
+  onCancel: () => void;
+  children?: ReactNode;
+}) {
+  const { t } = useTranslation();
+  return (
+    <main className="screen screen-confirm" aria-labelledby="confirm-title">
+      <h1 id="confirm-title">{props.title}</h1>
+      <p className="masked-name" data-testid="masked-name">
+        {props.name}
+      </p>
+      <Amount amount={props.amount} label={props.amountLabel} />
+      {props.children}
+      <div className="actions">
+        <button
+          className="button button-primary"
+          onClick={props.onOk}
+          disabled={props.busy}
+          data-testid="confirm-ok"
+        >
+          {props.okLabel}
+        </button>
+        <button className="button button-secondary" onClick={props.onCancel} disabled={props.busy}>
+          {t('actions.notMe')}
+        </button>
+      </div>
+    </main>
   );
 }
