@@ -25,6 +25,17 @@ const pinRetryAfterRateLimitMs = Math.ceil(1000 / pinChecksPerSecondPerClient) +
 
 export type HubAnswer<T> = { ok: true; value: T } | { ok: false; error: KioskError };
 
+/** A hold the kiosk places for a payment or a check-in, under that payment's own Idempotency-Key. */
+export interface KioskHoldRequest {
+  payer: string;
+  payee: string;
+  amount: number;
+  reference: string;
+  category: string | null;
+  authorization: string;
+  idempotencyKey: string;
+}
+
 export interface HubLinkOptions {
   hubUrl: string;
   hubToken: string;
@@ -175,64 +186,43 @@ export class HubLink {
   }
 
   /** A purchase hold (settled when placed), under the payment's own Idempotency-Key. */
-  async placePurchase(request: {
-    payer: string;
-    payee: string;
-    amount: number;
-    reference: string;
-    category: string | null;
-    authorization: string;
-    idempotencyKey: string;
-  }): Promise<HubAnswer<HoldView>> {
-    return this.#guard(async () => {
-      const hold = await this.#client.placeHold(
-        {
-          payer: request.payer,
-          payee: request.payee,
-          amount: request.amount,
-          currency: 'JPY',
-          reference: request.reference,
-          expiresInSeconds: 300,
-          template: { name: 'purchase' },
-          authorization: request.authorization,
-          ...(request.category === null ? {} : { category: request.category }),
-        },
-        request.idempotencyKey,
-      );
-      return { ok: true, value: hold };
-    });
+  async placePurchase(request: KioskHoldRequest): Promise<HubAnswer<HoldView>> {
+    return this.#placeHold(request, { template: 'purchase', expiresInSeconds: 300 });
   }
 
   /**
    * Clinic check-in: a clinic_visit hold for the cap, released by itself `expiresInSeconds` after
    * check-in (no-show) unless the clinic's consultation.completed settles it first.
    */
-  async placeVisit(request: {
-    payer: string;
-    payee: string;
-    amount: number;
-    reference: string;
-    category: string | null;
-    authorization: string;
-    expiresInSeconds: number;
-    idempotencyKey: string;
-  }): Promise<HubAnswer<HoldView>> {
+  async placeVisit(
+    request: KioskHoldRequest & { expiresInSeconds: number },
+  ): Promise<HubAnswer<HoldView>> {
+    return this.#placeHold(request, {
+      template: 'clinic_visit',
+      expiresInSeconds: request.expiresInSeconds,
+    });
+  }
+
+  async #placeHold(
+    request: KioskHoldRequest,
+    hold: { template: 'purchase' | 'clinic_visit'; expiresInSeconds: number },
+  ): Promise<HubAnswer<HoldView>> {
     return this.#guard(async () => {
-      const hold = await this.#client.placeHold(
+      const placed = await this.#client.placeHold(
         {
           payer: request.payer,
           payee: request.payee,
           amount: request.amount,
           currency: 'JPY',
           reference: request.reference,
-          expiresInSeconds: request.expiresInSeconds,
-          template: { name: 'clinic_visit' },
+          expiresInSeconds: hold.expiresInSeconds,
+          template: { name: hold.template },
           authorization: request.authorization,
           ...(request.category === null ? {} : { category: request.category }),
         },
         request.idempotencyKey,
       );
-      return { ok: true, value: hold };
+      return { ok: true, value: placed };
     });
   }
 
