@@ -31,6 +31,7 @@ import type { HubStore, StoreReader, IdentityReader, StoreTx } from '../storage/
 import type { ClientRecord } from '../storage/records.ts';
 import type {
   AuthorizationPurpose,
+  PaymentAuthorizationRecord,
   PersonRecord,
   StandingLimitTerms,
 } from '../storage/identity-records.ts';
@@ -40,6 +41,7 @@ import { refuse } from '../errors.ts';
 import { fromBase64 } from './base64.ts';
 import { newId, newMemberNumber } from '../ids.ts';
 import type { AgeVerifier, PaymentAuthorizations } from '../ledger/ledger.ts';
+import type { StandingConsentTerms } from '../ledger/consent.ts';
 import { faceAloneSuffices, type IdentityCalibration } from './calibration.ts';
 import { rekeyTemplates } from './rekey.ts';
 import { idDocumentMatches, requireAccountEnroller, requirePersonOwner } from './ownership.ts';
@@ -738,48 +740,51 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     token: string,
     bound: { payer: string; payee: string; amount: Yen; at: number },
   ): Promise<'ok' | 'invalid'> {
-    const hash = hashToken(token);
-    const found = await tx.getAuthorization(hash);
-    if (found === undefined || !timingSafeEqual(found.tokenHash, hash)) return 'invalid';
-    const valid =
-      found.purpose === 'payment' &&
-      found.usedAt === null &&
-      bound.at < found.expiresAt &&
-      found.accountId === bound.payer &&
-      found.payee === bound.payee &&
-      bound.amount <= found.maxAmount;
-    if (!valid) return 'invalid';
-    await tx.markAuthorizationUsed(hash, bound.at);
-    return 'ok';
+    return this.spendAuthorization(
+      tx,
+      token,
+      bound,
+      (found) => found.purpose === 'payment' && bound.amount <= found.maxAmount,
+    );
   }
 
   /** A person's face + PIN consent to a standing limit: within its terms, spent once. */
   async consumeStandingConsent(
     tx: StoreTx,
     token: string,
-    bound: {
-      payer: string;
-      payee: string;
-      amountPerPeriod: Yen;
-      periodSeconds: number;
-      expiresInSeconds: number;
-      at: number;
-    },
+    bound: StandingConsentTerms,
+  ): Promise<'ok' | 'invalid'> {
+    return this.spendAuthorization(tx, token, bound, (found) => {
+      const terms = found.standingTerms;
+      return (
+        found.purpose === 'standing_limit' &&
+        terms !== null &&
+        bound.amountPerPeriod <= found.maxAmount &&
+        bound.periodSeconds >= terms.periodSeconds &&
+        bound.expiresInSeconds <= terms.expiresInSeconds
+      );
+    });
+  }
+
+  /**
+   * Marks the authorization `token` used when it is unused, unexpired at `bound.at`, for this payer
+   * and payee, and `fits` what it is presented for; anything else is 'invalid' and spends nothing.
+   */
+  private async spendAuthorization(
+    tx: StoreTx,
+    token: string,
+    bound: { payer: string; payee: string; at: number },
+    fits: (found: PaymentAuthorizationRecord) => boolean,
   ): Promise<'ok' | 'invalid'> {
     const hash = hashToken(token);
     const found = await tx.getAuthorization(hash);
     if (found === undefined || !timingSafeEqual(found.tokenHash, hash)) return 'invalid';
-    const terms = found.standingTerms;
     const valid =
-      found.purpose === 'standing_limit' &&
-      terms !== null &&
       found.usedAt === null &&
       bound.at < found.expiresAt &&
       found.accountId === bound.payer &&
       found.payee === bound.payee &&
-      bound.amountPerPeriod <= found.maxAmount &&
-      bound.periodSeconds >= terms.periodSeconds &&
-      bound.expiresInSeconds <= terms.expiresInSeconds;
+      fits(found);
     if (!valid) return 'invalid';
     await tx.markAuthorizationUsed(hash, bound.at);
     return 'ok';

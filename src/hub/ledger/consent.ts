@@ -8,19 +8,22 @@ import type { ClientRecord, StandingLimitRecord } from '../storage/records.ts';
 import { refuse } from '../errors.ts';
 import { newId } from '../ids.ts';
 
+/** The standing limit a person's consent must cover, and when it is presented. */
+export interface StandingConsentTerms {
+  payer: string;
+  payee: string;
+  amountPerPeriod: Yen;
+  periodSeconds: number;
+  expiresInSeconds: number;
+  at: number;
+}
+
 /** A person's face + PIN consent to a standing limit, checked and spent by the identity module. */
 export interface StandingConsents {
   consumeStandingConsent(
     tx: StoreTx,
     token: string,
-    bound: {
-      payer: string;
-      payee: string;
-      amountPerPeriod: Yen;
-      periodSeconds: number;
-      expiresInSeconds: number;
-      at: number;
-    },
+    bound: StandingConsentTerms,
   ): Promise<'ok' | 'invalid'>;
 }
 
