@@ -15,12 +15,7 @@ import {
   waitForScreen,
 } from '../../scripts/kiosk/kiosk-browser.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
-import {
-  assertNoProcessLeft,
-  nodeScript,
-  spawnTracked,
-  trackChildProcesses,
-} from '../hub/process.ts';
+import { assertNoProcessLeft, runScriptTracked, trackChildProcesses } from '../hub/process.ts';
 import type { ClinicFixture } from './kiosk/clinic-fixture.ts';
 import { startClinicFixture } from './kiosk/clinic-fixture.ts';
 
@@ -101,19 +96,13 @@ async function patient() {
 
 /** The clinic's IT person's sample, run as they would: `npm run clinic:sample -- --hub URL --token T ...`. */
 async function clinicSample(args: string[]): Promise<{ code: number | null; out: string }> {
-  const [command, argv] = nodeScript('scripts/clinic-sample.ts', [
+  return runScriptTracked('scripts/clinic-sample.ts', [
     '--hub',
     fixture.hub.url,
     '--token',
     fixture.clinicSystemToken,
     ...args,
   ]);
-  const child = spawnTracked(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  return { code, out };
 }
 
 async function visitLine(page: Page, queueNumber: number, state: string) {

@@ -190,3 +190,20 @@ export function runAdminCli(
     child.on('exit', (status) => resolve({ status, stdout, stderr }));
   });
 }
+
+/**
+ * Runs a script to its end without blocking this process (a hub in the test's own process goes on
+ * answering it), tracked like every child; `out` is its stdout and stderr as they came.
+ */
+export async function runScriptTracked(
+  script: string,
+  args: string[],
+): Promise<{ code: number | null; out: string }> {
+  const [command, argv] = nodeScript(script, args);
+  const child = spawnTracked(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { code, out };
+}

@@ -9,10 +9,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHub } from '../../src/hub/hub.ts';
 import { startHub } from '../../src/hub/hub.ts';
-import {
-  kioskPublicKeys,
-  loadKioskIdentity,
-} from '../../src/biometrics/protect/kiosk-identity.node.ts';
+import { loadKioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import type { KioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import { HubLink } from '../../src/main/hub-link.ts';
 import { kioskConfigSchema } from '../../src/main/kiosk-config.ts';
@@ -24,7 +21,8 @@ import type { KioskEvent, KioskResult, PaymentView } from '../../src/shared/kios
 import type { Shop } from '../../scripts/kiosk/deployment.ts';
 import { setUpShop } from '../../scripts/kiosk/deployment.ts';
 import { syntheticFace } from '../hub/helpers.ts';
-import { assertNoProcessLeft, nodeScript, spawnTracked } from '../hub/process.ts';
+import { enrolAtStation, sameFaceAs } from './enrolment-station.ts';
+import { assertNoProcessLeft, runScriptTracked } from '../hub/process.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const modelId = 'faceapi-recognition-128-b413e420d684';
@@ -33,11 +31,7 @@ const cap = 5_000;
 const noShowAfterSeconds = 3_600;
 const face = syntheticFace();
 /** The patient's face read again: cosine about 0.99 to `face`. */
-function sameFace(): Float32Array {
-  const v = face.map((x) => x * 14 + (Math.random() - 0.5) * 0.1);
-  const norm = Math.hypot(...v);
-  return v.map((x) => x / norm);
-}
+const sameFace = () => sameFaceAs(face);
 /**
  * The hub's (and the kiosks') clock follows the wall clock; the no-show test moves it past the deadline.
  * It only ever moves forward: the hub's rate limiter counts on that.
@@ -82,39 +76,21 @@ afterEach(async () => {
 });
 
 async function enrolPatient(): Promise<void> {
-  const station = await admin.createClient({ name: 'station', role: 'enrollment' });
-  const keys = await loadKioskIdentity({ dir: path.join(work, 'station-keys'), create: true });
-  if (!keys.ok) throw new Error(keys.error.message);
-  const kiosk = await admin.registerKiosk({
-    name: 'station',
-    clientId: station.id,
-    ...kioskPublicKeys(keys.value),
-  });
-  await admin.assignEnrollmentClient('patient', station.id);
-  const link = new HubLink({
+  await enrolAtStation({
+    admin,
     hubUrl: hub.url,
-    hubToken: station.token,
-    kioskId: kiosk.id,
-    identity: keys.value,
-    now: Date.now,
-  });
-  const enrolled = await link.enrol({
-    person: {
-      displayName: 'Suzuki Ichiro',
-      dateOfBirth: '1970-05-06',
-      accountId: 'patient',
-      idDocument: {
-        type: 'passport',
-        numberHash: `doc-${randomBytes(8).toString('hex')}`,
-        verifiedBy: 'officer',
-      },
-    },
-    pin: '4862',
+    dir: work,
     modelId,
-    descriptors: [sameFace(), sameFace()],
+    pin: '4862',
+    people: [
+      {
+        name: 'Suzuki Ichiro',
+        born: '1970-05-06',
+        account: 'patient',
+        faces: [sameFace(), sameFace()],
+      },
+    ],
   });
-  link.dispose();
-  if (!enrolled.ok) throw new Error(enrolled.error.message);
 }
 
 /** A reception kiosk on the clinic's config; `fetch` lets a test lose the hub's answers. */
@@ -166,19 +142,13 @@ async function account() {
 /** The clinic's IT person's sample: `npm run clinic:sample -- --hub URL --token T ...`. */
 async function clinicSample(args: string[]): Promise<{ code: number | null; out: string }> {
   const token = clinic.clinicSystem?.token ?? '';
-  const [command, argv] = nodeScript('scripts/clinic-sample.ts', [
+  return runScriptTracked('scripts/clinic-sample.ts', [
     '--hub',
     hub.url,
     '--token',
     token,
     ...args,
   ]);
-  const child = spawnTracked(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  return { code, out };
 }
 
 /** Closes whatever visit the patient has open, so each test starts with none. */

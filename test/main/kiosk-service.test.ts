@@ -17,10 +17,7 @@ import { startKioskHttp } from '../../src/main/kiosk-http.ts';
 import type { KioskRuntime } from '../../src/main/kiosk-runtime.ts';
 import { startKioskRuntime } from '../../src/main/kiosk-runtime.ts';
 import { KioskService } from '../../src/main/kiosk-service.ts';
-import {
-  kioskPublicKeys,
-  loadKioskIdentity,
-} from '../../src/biometrics/protect/kiosk-identity.node.ts';
+import { loadKioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import { HubClient } from '../../src/shared/hub-client.ts';
 import { handleKioskCall } from '../../src/shared/kiosk-api.ts';
 import type { PaymentView } from '../../src/shared/kiosk-api.ts';
@@ -28,6 +25,7 @@ import { operatorPinAttemptsMax } from '../../src/shared/limits.ts';
 import type { Shop } from '../../scripts/kiosk/deployment.ts';
 import { setUpShop } from '../../scripts/kiosk/deployment.ts';
 import { syntheticFace } from '../hub/helpers.ts';
+import { enrolAtStation, sameFaceAs } from './enrolment-station.ts';
 
 let work: string;
 let hub: RunningHub;
@@ -38,11 +36,7 @@ let http: KioskHttpServer;
 const face = syntheticFace();
 const youngFace = syntheticFace();
 /** The same face read again: cosine about 0.99 to `face`, well above the calibrated 0.9574. */
-function sameFace(): Float32Array {
-  const v = face.map((x) => x * 14 + (Math.random() - 0.5) * 0.1);
-  const norm = Math.hypot(...v);
-  return v.map((x) => x / norm);
-}
+const sameFace = () => sameFaceAs(face);
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const modelId = 'faceapi-recognition-128-b413e420d684';
 const live = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
@@ -76,64 +70,32 @@ afterAll(async () => {
 
 /** An enrolment station enrols synthetic faces (the hub cannot tell them from real ones). */
 async function enrolSynthetic(): Promise<void> {
-  const station = await admin.createClient({ name: 'station', role: 'enrollment' });
-  const keysDir = path.join(work, 'station-keys');
-  const identity = await loadKioskIdentity({ dir: keysDir, create: true });
-  if (!identity.ok) throw new Error(identity.error.message);
-  const kiosk = await admin.registerKiosk({
-    name: 'station',
-    clientId: station.id,
-    ...kioskPublicKeys(identity.value),
-  });
-  const link = new HubLink({
-    hubUrl: hub.url,
-    hubToken: station.token,
-    kioskId: kiosk.id,
-    identity: identity.value,
-    now: Date.now,
-  });
-  const enrol = async (who: {
-    name: string;
-    born: string;
-    account: string;
-    faces: Float32Array[];
-  }) => {
-    await admin.assignEnrollmentClient(who.account, station.id);
-    const enrolled = await link.enrol({
-      person: {
-        displayName: who.name,
-        dateOfBirth: who.born,
-        accountId: who.account,
-        idDocument: {
-          type: 'passport',
-          numberHash: `doc-${randomBytes(8).toString('hex')}`,
-          verifiedBy: 'officer',
-        },
-      },
-      pin: '4862',
-      modelId,
-      descriptors: who.faces,
-    });
-    if (!enrolled.ok) throw new Error(enrolled.error.message);
-  };
-  await enrol({
-    name: 'Sato Hanako',
-    born: '1990-01-01',
-    account: 'shopper',
-    faces: [sameFace(), sameFace()],
-  });
   // 19: an adult (no guardian) but under the age of 20 that alcohol needs.
   await admin.createAccount({ id: 'young', kind: 'person', name: 'Young', currency: 'JPY' });
   await admin.deposit('young', 5_000, 'young-deposit');
   const young = new Date();
   young.setUTCFullYear(young.getUTCFullYear() - 19);
-  await enrol({
-    name: 'Ito Ken',
-    born: young.toISOString().slice(0, 10),
-    account: 'young',
-    faces: [Float32Array.from(youngFace), Float32Array.from(youngFace)],
+  await enrolAtStation({
+    admin,
+    hubUrl: hub.url,
+    dir: work,
+    modelId,
+    pin: '4862',
+    people: [
+      {
+        name: 'Sato Hanako',
+        born: '1990-01-01',
+        account: 'shopper',
+        faces: [sameFace(), sameFace()],
+      },
+      {
+        name: 'Ito Ken',
+        born: young.toISOString().slice(0, 10),
+        account: 'young',
+        faces: [Float32Array.from(youngFace), Float32Array.from(youngFace)],
+      },
+    ],
   });
-  link.dispose();
 }
 
 const call = (method: string, payload: unknown) =>
