@@ -3,8 +3,7 @@
 // fee, the board and the balance agree; and what must take no money: the hub down, a second check-in,
 // a bad amount, a no-show past the deadline.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningHub } from '../../src/hub/hub.ts';
@@ -19,9 +18,8 @@ import type { HubRequestError } from '../../src/shared/hub-client.ts';
 import { HubClient } from '../../src/shared/hub-client.ts';
 import type { KioskEvent, KioskResult, PaymentView } from '../../src/shared/kiosk-api.ts';
 import type { Shop } from '../../scripts/kiosk/deployment.ts';
-import { setUpShop } from '../../scripts/kiosk/deployment.ts';
 import { syntheticFace } from '../hub/helpers.ts';
-import { enrolAtStation, sameFaceAs } from './enrolment-station.ts';
+import { enrolAtStation, sameFaceAs, startKioskTestHub } from './kiosk-test-hub.ts';
 import { assertNoProcessLeft, runScriptTracked } from '../hub/process.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
@@ -46,17 +44,21 @@ let identity: KioskIdentity;
 const links: HubLink[] = [];
 
 beforeAll(async () => {
-  work = await mkdtemp(path.join(os.tmpdir(), 'facepay-kiosk-clinic-'));
-  hub = await startHub({ dataDir: path.join(work, 'hub'), port: 0, adminToken, clock: hubClock });
-  admin = new HubClient({ baseUrl: hub.url, token: adminToken });
-  clinic = await setUpShop({
-    hubUrl: hub.url,
+  ({
+    work,
+    hub,
+    admin,
+    shop: clinic,
+  } = await startKioskTestHub({
+    prefix: 'facepay-kiosk-clinic-',
     adminToken,
-    dir: work,
-    shop: { id: 'clinic', name: 'Sakura Clinic' },
-    shopper: { id: 'patient', name: 'Suzuki Ichiro', deposit: 20_000 },
-    clinic: { cap, noShowAfterSeconds },
-  });
+    clock: hubClock,
+    setup: {
+      shop: { id: 'clinic', name: 'Sakura Clinic' },
+      shopper: { id: 'patient', name: 'Suzuki Ichiro', deposit: 20_000 },
+      clinic: { cap, noShowAfterSeconds },
+    },
+  }));
   await enrolPatient();
   const loaded = await loadKioskIdentity({ dir: clinic.config.keysDir, create: false });
   if (!loaded.ok) throw new Error(loaded.error.message);

@@ -2,8 +2,7 @@
 // flow through the kiosk API and the till API, and the failure cases that touch money or faces: bad input,
 // the wrong caller, a confirm sent twice, a refused liveness, the hub gone mid-payment, a locked operator.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -23,9 +22,8 @@ import { handleKioskCall } from '../../src/shared/kiosk-api.ts';
 import type { PaymentView } from '../../src/shared/kiosk-api.ts';
 import { operatorPinAttemptsMax } from '../../src/shared/limits.ts';
 import type { Shop } from '../../scripts/kiosk/deployment.ts';
-import { setUpShop } from '../../scripts/kiosk/deployment.ts';
 import { syntheticFace } from '../hub/helpers.ts';
-import { enrolAtStation, sameFaceAs } from './enrolment-station.ts';
+import { enrolAtStation, sameFaceAs, startKioskTestHub } from './kiosk-test-hub.ts';
 
 let work: string;
 let hub: RunningHub;
@@ -42,16 +40,14 @@ const modelId = 'faceapi-recognition-128-b413e420d684';
 const live = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
 
 beforeAll(async () => {
-  work = await mkdtemp(path.join(os.tmpdir(), 'facepay-kiosk-service-'));
-  hub = await startHub({ dataDir: path.join(work, 'hub'), port: 0, adminToken });
-  admin = new HubClient({ baseUrl: hub.url, token: adminToken });
-  shop = await setUpShop({
-    hubUrl: hub.url,
+  ({ work, hub, admin, shop } = await startKioskTestHub({
+    prefix: 'facepay-kiosk-service-',
     adminToken,
-    dir: work,
-    shop: { id: 'shop', name: 'Test Shop' },
-    shopper: { id: 'shopper', name: 'Sato Hanako', deposit: 5_000 },
-  });
+    setup: {
+      shop: { id: 'shop', name: 'Test Shop' },
+      shopper: { id: 'shopper', name: 'Sato Hanako', deposit: 5_000 },
+    },
+  }));
   await enrolSynthetic();
   runtime = await startKioskRuntime({ config: shop.config });
   http = await startKioskHttp({

@@ -1,13 +1,55 @@
-// An enrolment station for the kiosk service tests: an enrolment client with a registered kiosk identity
-// that enrols synthetic faces through the kiosk's own HubLink (the hub cannot tell them from real ones).
+// The kiosk service tests' hub: a real hub in the test's process with a shop (or clinic) set up as a
+// deployment is, and an enrolment station that enrols synthetic faces through the kiosk's own HubLink.
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { startHub, type HubOptions, type RunningHub } from '../../src/hub/hub.ts';
+import { setUpShop, type Shop, type ShopSetup } from '../../scripts/kiosk/deployment.ts';
 import {
   kioskPublicKeys,
   loadKioskIdentity,
 } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import { HubLink } from '../../src/main/hub-link.ts';
-import type { HubClient } from '../../src/shared/hub-client.ts';
+import { HubClient } from '../../src/shared/hub-client.ts';
+
+export interface KioskTestHub {
+  /** A temp folder holding the hub's data, the shop's config and keys; the test removes it. */
+  work: string;
+  hub: RunningHub;
+  admin: HubClient;
+  shop: Shop;
+}
+
+/**
+ * Starts a hub in a new temp folder (named after `prefix`) and sets up the shop as `npm start` would;
+ * a failure half way closes the hub and removes the folder.
+ */
+export async function startKioskTestHub(options: {
+  prefix: string;
+  adminToken: string;
+  clock?: HubOptions['clock'];
+  setup: Omit<ShopSetup, 'hubUrl' | 'adminToken' | 'dir'>;
+}): Promise<KioskTestHub> {
+  const { adminToken } = options;
+  const work = await mkdtemp(path.join(os.tmpdir(), options.prefix));
+  let hub: RunningHub | undefined;
+  try {
+    hub = await startHub({
+      dataDir: path.join(work, 'hub'),
+      port: 0,
+      adminToken,
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+    });
+    const admin = new HubClient({ baseUrl: hub.url, token: adminToken });
+    const shop = await setUpShop({ ...options.setup, hubUrl: hub.url, adminToken, dir: work });
+    return { work, hub, admin, shop };
+  } catch (error) {
+    await hub?.close();
+    await rm(work, { recursive: true, force: true });
+    throw error;
+  }
+}
 
 /** `face` read again by the camera: cosine about 0.99 to it, well above the calibrated threshold. */
 export function sameFaceAs(face: Float32Array): Float32Array {
