@@ -1,0 +1,144 @@
+// The enrolment officer's ID check, before anything reaches the hub: the typed fields of the document,
+// its number's own format and check digit, and for passports and MRZ cards the MRZ's check digits (parsed by
+// the `mrz` package, ICAO 9303) agreeing with what was typed. An expired document is refused.
+//
+// Used by the enrolment station (issue 10) in the renderer and the kiosk service alike: pure TypeScript.
+// Japanese residence cards carry no ICAO MRZ, so a residence card's MRZ is checked only when one is given
+// (a foreign residence permit, TD1/TD2); its number then has the card's own format.
+import { parse as parseMrz } from 'mrz';
+import { z } from 'zod';
+import { idDocumentTypes } from './hub-api.ts';
+
+export type IdDocumentType = (typeof idDocumentTypes)[number];
+
+export const typedIdDocumentSchema = z.strictObject({
+  type: z.enum(idDocumentTypes),
+  /** As printed on the document (spaces and hyphens are ignored). */
+  number: z.string().min(1).max(32),
+  /** In Latin letters as in the MRZ for passports ("Hanako Tanaka"); any script otherwise. */
+  name: z.string().trim().min(1).max(100),
+  dateOfBirth: z.iso.date(),
+  expiry: z.iso.date(),
+  /** The MRZ lines, typed or scanned (line breaks between them). Required for passports. */
+  mrz: z.string().max(200).optional(),
+});
+export type TypedIdDocument = z.infer<typeof typedIdDocumentSchema>;
+
+export type IdDocumentErrorCode =
+  | 'invalid_request'
+  | 'number_invalid'
+  | 'mrz_required'
+  | 'mrz_invalid'
+  | 'mrz_mismatch'
+  | 'document_expired';
+
+export type IdDocumentCheck =
+  | { ok: true; document: { type: IdDocumentType; number: string; dateOfBirth: string } }
+  | { ok: false; error: { code: IdDocumentErrorCode; message: string } };
+
+function refused(code: IdDocumentErrorCode, message: string): IdDocumentCheck {
+  return { ok: false, error: { code, message } };
+}
+
+/** Upper case, no spaces or hyphens: the form the number is compared and hashed in. */
+export function normaliseDocumentNumber(number: string): string {
+  return number.replace(/[\s-]/g, '').toUpperCase();
+}
+
+/**
+ * The My Number (individual number) check digit: digits P1..P11 counted from the right of the first
+ * eleven, weights Q = n + 1 (n <= 6) or n - 5 (n >= 7); remainder r = sum mod 11; the digit is 0 when r <= 1,
+ * else 11 - r (Ordinance of the Cabinet Office on the check digit of the individual number, art. 5).
+ */
+export function myNumberCheckDigit(first11: string): number {
+  let sum = 0;
+  for (let n = 1; n <= 11; n += 1) {
+    const digit = Number(first11[11 - n]);
+    sum += digit * (n <= 6 ? n + 1 : n - 5);
+  }
+  const remainder = sum % 11;
+  return remainder <= 1 ? 0 : 11 - remainder;
+}
+
+const numberFormats: Record<IdDocumentType, { pattern: RegExp; describe: string }> = {
+  my_number_card: { pattern: /^\d{12}$/, describe: '12 digits' },
+  drivers_licence: { pattern: /^\d{12}$/, describe: '12 digits' },
+  passport: { pattern: /^[A-Z0-9]{6,9}$/, describe: '6 to 9 letters and digits' },
+  residence_card: {
+    pattern: /^[A-Z]{2}\d{8}[A-Z]{2}$/,
+    describe: '2 letters, 8 digits, 2 letters',
+  },
+};
+
+function numberProblem(type: IdDocumentType, number: string): string | null {
+  const format = numberFormats[type];
+  if (!format.pattern.test(number)) return `the document number must be ${format.describe}`;
+  if (type === 'my_number_card' && myNumberCheckDigit(number.slice(0, 11)) !== Number(number[11])) {
+    return 'the individual number check digit is wrong';
+  }
+  return null;
+}
+
+/** An ISO date as the MRZ writes it (YYMMDD): MRZ dates carry no century, so only these digits compare. */
+function mrzDate(isoDate: string): string {
+  return `${isoDate.slice(2, 4)}${isoDate.slice(5, 7)}${isoDate.slice(8, 10)}`;
+}
+
+/** The name's Latin words in upper case, sorted: "Hanako Tanaka" and MRZ "TANAKA<<HANAKO" agree. */
+function nameWords(name: string): string[] {
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toUpperCase()
+    .split(/[^A-Z]+/)
+    .filter((word) => word !== '')
+    .sort();
+}
+
+function mrzProblem(document: TypedIdDocument, number: string, lines: string[]): IdDocumentCheck {
+  let result;
+  try {
+    result = parseMrz(lines);
+  } catch {
+    return refused('mrz_invalid', 'the MRZ is not in a format this station reads (TD1, TD2, TD3)');
+  }
+  if (!result.valid) {
+    const wrong = result.details.filter((detail) => !detail.valid).map((detail) => detail.label);
+    return refused('mrz_invalid', `the MRZ does not check: ${wrong.join(', ')}`);
+  }
+  const fields = result.fields;
+  const mismatches: string[] = [];
+  if (normaliseDocumentNumber(result.documentNumber ?? '') !== number) mismatches.push('number');
+  if (fields.birthDate !== mrzDate(document.dateOfBirth)) mismatches.push('date of birth');
+  if (fields.expirationDate !== mrzDate(document.expiry)) mismatches.push('expiry');
+  const mrzName = nameWords(`${fields.lastName ?? ''} ${fields.firstName ?? ''}`);
+  if (mrzName.join(' ') !== nameWords(document.name).join(' ')) mismatches.push('name');
+  if (mismatches.length > 0) {
+    return refused('mrz_mismatch', `the MRZ and the typed ${mismatches.join(', ')} disagree`);
+  }
+  return { ok: true, document: { type: document.type, number, dateOfBirth: document.dateOfBirth } };
+}
+
+/** `today` is the station's local date (YYYY-MM-DD): a document is valid through its expiry day. */
+export function checkIdDocument(input: unknown, today: string): IdDocumentCheck {
+  const parsed = typedIdDocumentSchema.safeParse(input);
+  if (!parsed.success) return refused('invalid_request', parsed.error.issues[0]?.message ?? '');
+  const document = parsed.data;
+  const number = normaliseDocumentNumber(document.number);
+  const problem = numberProblem(document.type, number);
+  if (problem !== null) return refused('number_invalid', problem);
+  if (document.expiry < today) return refused('document_expired', 'the document has expired');
+  if (document.dateOfBirth >= today) {
+    return refused('invalid_request', 'the date of birth must be in the past');
+  }
+  const lines = (document.mrz ?? '')
+    .split(/\r?\n/)
+    .map((line) => line.trim().toUpperCase())
+    .filter((line) => line !== '');
+  if (lines.length === 0) {
+    return document.type === 'passport'
+      ? refused('mrz_required', "a passport's MRZ must be typed or scanned")
+      : { ok: true, document: { type: document.type, number, dateOfBirth: document.dateOfBirth } };
+  }
+  return mrzProblem(document, number, lines);
+}
