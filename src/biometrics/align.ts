@@ -76,6 +76,14 @@ export function rotatedSquare(
     0,
     0,
   ];
+  return warpToSquare(frame, matrix, out);
+}
+
+/**
+ * The `out` x `out` float32 resample (bilinear, black outside the frame) through tfjs's projective
+ * `matrix`, which maps each output pixel to its place in the frame.
+ */
+export function warpToSquare(frame: tf.Tensor3D, matrix: number[], out: number): tf.Tensor3D {
   return tf.tidy(() => {
     const batch = tf.expandDims(tf.cast(frame, 'float32'), 0) as tf.Tensor4D;
     const crop = tf.image.transform(batch, tf.tensor2d([matrix]), 'bilinear', 'constant', 0, [

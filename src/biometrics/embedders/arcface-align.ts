@@ -1,8 +1,9 @@
 // The alignment ArcFace-family embedders were trained on: a least-squares similarity transform of five
 // points (eye centres, nose tip, mouth corners) onto insightface's 112x112 template, then one resample.
 
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { assert } from '../../shared/assert.ts';
+import { warpToSquare } from '../align.ts';
 import type { Point } from '../geometry.ts';
 import { mean } from '../geometry.ts';
 
@@ -107,12 +108,5 @@ export function arcfaceCrop(
 ): tf.Tensor3D {
   const toFrame = invertSimilarity(arcfaceTransform(landmarks, side));
   const matrix = [toFrame.a, -toFrame.b, toFrame.tx, toFrame.b, toFrame.a, toFrame.ty, 0, 0];
-  return tf.tidy(() => {
-    const batch = tf.expandDims(tf.cast(frame, 'float32'), 0) as tf.Tensor4D;
-    const crop = tf.image.transform(batch, tf.tensor2d([matrix]), 'bilinear', 'constant', 0, [
-      side,
-      side,
-    ]);
-    return tf.squeeze(crop, [0]) as tf.Tensor3D;
-  });
+  return warpToSquare(frame, matrix, side);
 }
