@@ -18,7 +18,7 @@ import type {
 } from '../shared/hub-api.ts';
 import { HubClient, HubRequestError, HubUnreachableError } from '../shared/hub-client.ts';
 import type { KioskError, KioskErrorCode } from '../shared/kiosk-api.ts';
-import { pinChecksPerSecondPerClient } from '../shared/limits.ts';
+import { kioskPurchaseHoldLifetimeSeconds, pinChecksPerSecondPerClient } from '../shared/limits.ts';
 
 /** Just over the hub's window of one PIN check a second per till (pinChecksPerSecondPerClient). */
 const pinRetryAfterRateLimitMs = Math.ceil(1000 / pinChecksPerSecondPerClient) + 100;
@@ -187,7 +187,10 @@ export class HubLink {
 
   /** A purchase hold (settled when placed), under the payment's own Idempotency-Key. */
   async placePurchase(request: KioskHoldRequest): Promise<HubAnswer<HoldView>> {
-    return this.#placeHold(request, { template: 'purchase', expiresInSeconds: 300 });
+    return this.#placeHold(request, {
+      template: 'purchase',
+      expiresInSeconds: kioskPurchaseHoldLifetimeSeconds,
+    });
   }
 
   /**

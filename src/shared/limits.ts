@@ -127,6 +127,8 @@ export const kioskRequestFutureSkewMsMax = probeFutureSkewMsMax;
 // The kiosk app (kiosk service, web shell, renderer).
 /** The most a kiosk asks for in one payment (a shop counter, not a car dealer). */
 export const kioskPaymentAmountMax = 10_000_000;
+/** Expiry the kiosk gives a purchase hold (the hub settles it when placed, so it never runs out). */
+export const kioskPurchaseHoldLifetimeSeconds = 300;
 /** Camera frames waiting for the engine: a newer frame replaces a waiting one, frames never pile up. */
 export const frameQueueLengthMax = 1;
 /** The renderer's frame tick. */
