@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { idLengthMax } from '../../shared/limits.ts';
 import { refuse } from '../errors.ts';
-import type { StoreTx } from '../storage/port.ts';
+import type { StoreReader } from '../storage/port.ts';
 import type { ClientRecord } from '../storage/records.ts';
 import type { HubContext } from './context.ts';
 import { send } from './context.ts';
@@ -13,8 +13,8 @@ import { clientView } from './views.ts';
 
 const clientParams = z.strictObject({ id: z.string().min(1).max(idLengthMax) });
 
-async function existingClient(tx: StoreTx, id: string): Promise<ClientRecord> {
-  const client = await tx.getClient(id);
+async function existingClient(reader: StoreReader, id: string): Promise<ClientRecord> {
+  const client = await reader.getClient(id);
   if (client === undefined) refuse('not_found', `client ${id} not found`);
   return client;
 }
@@ -23,9 +23,7 @@ export function registerClientAdminRoutes(app: FastifyInstance, hub: HubContext)
   app.get('/v1/clients/:id', async (request, reply) => {
     await hub.authenticate(request, ['admin']);
     const { id } = hub.parse(clientParams, request.params, 'path');
-    const client = await hub.store.reader.getClient(id);
-    if (client === undefined) refuse('not_found', `client ${id} not found`);
-    return reply.send(clientView(client));
+    return reply.send(clientView(await existingClient(hub.store.reader, id)));
   });
 
   // Revoking twice is no error and no second audit row: the client is revoked either way.
