@@ -2,7 +2,6 @@
 // enrolments: Argon2id work is queued per lane (payments first) with a bounded share per client, a
 // refusal that needs no PIN costs no Argon2id at all, and a 503 is an answer, not a stack on stderr.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { sealPin } from '../../src/biometrics/protect/probe-seal.ts';
 import { sodium } from '../../src/biometrics/protect/sodium.ts';
 import { pinEnrolmentJobsQueuedMax } from '../../src/shared/limits.ts';
 import {
@@ -14,6 +13,7 @@ import {
   type CallResult,
   type TestHub,
 } from './helpers.ts';
+import { fetchHubKey, sealedPin } from './identity-helpers.ts';
 
 let t: TestHub;
 let hubKey: Uint8Array;
@@ -21,9 +21,7 @@ let flooder: { id: string; token: string };
 let otherOrg: { id: string; token: string };
 let till: { id: string; token: string };
 let stderr: string[];
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
-const pin = (value: string, purpose: string) =>
-  b64(sealPin({ hubPublicKey: hubKey, pin: value, purpose, nowMs: t.clock.now() }));
+const pin = (value: string, purpose: string) => sealedPin(t, hubKey, value, purpose);
 
 beforeEach(async () => {
   await sodium.ready;
@@ -32,9 +30,7 @@ beforeEach(async () => {
   flooder = await clientWithId(t, 'enrollment');
   otherOrg = await clientWithId(t, 'enrollment');
   till = await clientWithId(t, 'merchant', 'shop');
-  hubKey = new Uint8Array(
-    Buffer.from((await t.call('GET', '/v1/hub-key')).body.publicKey, 'base64'),
-  );
+  hubKey = await fetchHubKey(t);
   stderr = [];
   const write = process.stderr.write.bind(process.stderr);
   vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array, ...rest) => {

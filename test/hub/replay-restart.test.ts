@@ -5,7 +5,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { sealPin, sealProbe } from '../../src/biometrics/protect/probe-seal.ts';
 import { signProvisionRequest } from '../../src/biometrics/protect/transform-key-provision.ts';
 import { sodium } from '../../src/biometrics/protect/sodium.ts';
 import {
@@ -27,8 +26,8 @@ import {
   type TestHub,
 } from './helpers.ts';
 import { registerTestKiosk } from './kiosk-helpers.ts';
+import { fetchHubKey, sealedPin, sealedProbe } from './identity-helpers.ts';
 
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 const hubs: TestHub[] = [];
 const dirs: string[] = [];
 
@@ -69,14 +68,10 @@ async function captureAcceptedRequests(t: TestHub) {
   const till = await client(t, 'merchant', 'shop');
   const kioskClient = await clientWithId(t, 'merchant', 'shop');
   const kiosk = await registerTestKiosk(t, kioskClient.id);
-  const hubKey = new Uint8Array(
-    Buffer.from((await t.call('GET', '/v1/hub-key')).body.publicKey, 'base64'),
-  );
+  const hubKey = await fetchHubKey(t);
   const now = () => t.clock.now();
-  const probe = (template: Float32Array) =>
-    b64(sealProbe({ hubPublicKey: hubKey, template, modelId, nowMs: now() }));
-  const pin = (value: string, purpose: string) =>
-    b64(sealPin({ hubPublicKey: hubKey, pin: value, purpose, nowMs: now() }));
+  const probe = (template: Float32Array) => sealedProbe(t, hubKey, template);
+  const pin = (value: string, purpose: string) => sealedPin(t, hubKey, value, purpose);
   const alice = face();
   const person = {
     displayName: 'Hanako Yamada',
@@ -161,16 +156,7 @@ async function captureAcceptedRequests(t: TestHub) {
     path: '/v1/identify',
     options: {
       token: till,
-      body: identifyBody(
-        b64(
-          sealProbe({
-            hubPublicKey: hubKey,
-            template: face(alice),
-            modelId,
-            nowMs: hub.clock.now(),
-          }),
-        ),
-      ),
+      body: identifyBody(sealedProbe(hub, hubKey, face(alice))),
     },
   });
   return { identify, verifyPin, provision, templates, enrolAgain, freshIdentify };
