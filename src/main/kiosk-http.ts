@@ -7,17 +7,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { z } from 'zod';
-import {
-  holdCategoryLengthMax,
-  holdReferenceLengthMax,
-  kioskCallsInFlightMax,
-  kioskMessageBytesMax,
-  kioskPaymentAmountMax,
-} from '../shared/limits.ts';
+import { kioskCallsInFlightMax, kioskMessageBytesMax } from '../shared/limits.ts';
 import type { KioskWireMessage, PaymentView } from '../shared/kiosk-api.ts';
-import { handleKioskCall, kioskWireCallSchema } from '../shared/kiosk-api.ts';
-import { isCategory } from '../shared/categories.ts';
+import { handleKioskCall, kioskRequests, kioskWireCallSchema } from '../shared/kiosk-api.ts';
 import type { AppMount } from './electron/app-files.ts';
 import { resolveMountedFile } from './electron/app-files.ts';
 import { kioskResponseHeaders } from './electron/window-policy.ts';
@@ -37,20 +29,9 @@ export interface KioskHttpServer {
   close(): Promise<void>;
 }
 
-const tillRequestSchema = z.strictObject({
-  amount: z.number().int().positive().max(kioskPaymentAmountMax),
-  reference: z
-    .string()
-    .min(1)
-    .max(holdReferenceLengthMax)
-    .regex(/^[\x20-\x7e]+$/),
-  category: z
-    .string()
-    .min(1)
-    .max(holdCategoryLengthMax)
-    .regex(/^[a-z][a-z0-9_.-]*$/)
-    .refine(isCategory, 'category: not in the vocabulary (src/shared/categories.ts)')
-    .optional(),
+/** The operator's startPayment, but a till always names its own reference. */
+const tillRequestSchema = kioskRequests.startPayment.extend({
+  reference: kioskRequests.startPayment.shape.reference.unwrap(),
 });
 
 export async function startKioskHttp(options: KioskHttpOptions): Promise<KioskHttpServer> {
