@@ -313,7 +313,7 @@ export class FaceSession {
   #fresh(): SessionState {
     // Drawn for both policies (the natural one may come to ask it); fed only once it is asked.
     const challenge = new ChallengeController(this.#options.random, this.#tuning.challenge);
-    const askAtOnce = this.#policy.mode === 'kiosk' && this.#policy.challenge === 'always';
+    const askAtOnce = this.#policy.challenge === 'always';
     return {
       finished: null,
       framesPushed: 0,
@@ -394,12 +394,11 @@ export class FaceSession {
       reasons.includes('passive_invalid_score') ||
       decision.scores.activeStatus === 'failed';
     const median = decision.scores.passiveMedian;
-    const passive = this.#options.passive;
-    // Only a confident attack refuses: an uncertain score asks for the challenge instead.
-    const refuseBelow = this.#policy.mode === 'kiosk' ? passive.refuseBelow : passive.threshold;
+    // Only a confident attack refuses: an uncertain score asks for the challenge instead (both
+    // policies decide in kiosk mode, assertFaceSessionTuning).
     const attack =
       median !== null &&
-      median < refuseBelow &&
+      median < this.#options.passive.refuseBelow &&
       decision.scores.passiveFrames >= this.#tuning.passiveRefuseFramesMin;
     return final || attack ? [...reasons] : null;
   }
@@ -507,7 +506,7 @@ interface SessionState {
 /** Everything the session has gathered about one shopper, bounded by the window. No pixels. */
 class SessionEvidence {
   readonly #tuning: FaceSessionTuning;
-  readonly challenge: ChallengeController | null;
+  readonly challenge: ChallengeController;
   readonly #motion: NaturalMotionStream;
   firstFaceMs: number | null = null;
   firstReadyMs: number | null = null;
@@ -527,14 +526,10 @@ class SessionEvidence {
   /** The challenge is being asked (fed frames, prompted, needed for a pass). */
   challengeAsked: boolean;
 
-  constructor(
-    tuning: FaceSessionTuning,
-    challenge: ChallengeController | null,
-    askAtOnce: boolean,
-  ) {
+  constructor(tuning: FaceSessionTuning, challenge: ChallengeController, askAtOnce: boolean) {
     this.#tuning = tuning;
     this.challenge = challenge;
-    this.challengeAsked = challenge !== null && askAtOnce;
+    this.challengeAsked = askAtOnce;
     this.#motion = new NaturalMotionStream({
       motion: tuning.motion,
       windowFrames: tuning.windowFrames,
@@ -556,7 +551,7 @@ class SessionEvidence {
       keepLast(this.#ready, { frame: this.#frames, descriptor }, this.#tuning.descriptorFramesMax);
       this.#describedFrame = this.#frames;
     }
-    if (this.challengeAsked) this.challenge?.observe({ timestampMs, face: active });
+    if (this.challengeAsked) this.challenge.observe({ timestampMs, face: active });
     this.#motion.push({ timestampMs, face: active });
     const summary = this.#motion.summary();
     if (summary.parallax !== null)
@@ -564,14 +559,14 @@ class SessionEvidence {
     this.#summary = { ...summary, parallax: this.#parallaxMax };
   }
 
-  /** The controller while the challenge is asked; null before (or under the natural policy). */
+  /** The controller while the challenge is asked; null before (under the natural policy, until asked). */
   activeChallenge(): ChallengeController | null {
     return this.challengeAsked ? this.challenge : null;
   }
 
-  /** Starts asking the challenge; false when there is none or it is already asked. */
+  /** Starts asking the challenge; false when it is already asked. */
   askChallenge(): boolean {
-    if (this.challenge === null || this.challengeAsked) return false;
+    if (this.challengeAsked) return false;
     this.challengeAsked = true;
     return true;
   }
