@@ -8,8 +8,8 @@
 
 import { assert } from '../../shared/assert.ts';
 import type { LabelledPair } from './pairs.ts';
-import type { ScoreSet, SubsetScores } from './scores.ts';
-import { cosineSimilarity, emptySubsetScores } from './scores.ts';
+import type { ScoreSet } from './scores.ts';
+import { groupScores, pairScore } from './scores.ts';
 import type { SubsetRates } from './thresholds.ts';
 import { ratesAt, thresholdStep } from './thresholds.ts';
 
@@ -34,36 +34,19 @@ export function scoredPairs(
   pairs: readonly LabelledPair[],
   descriptorOf: (image: string) => Float32Array | null,
 ): ScoredPair[] {
-  return pairs.map((pair) => {
-    const a = descriptorOf(pair.imgA);
-    const b = descriptorOf(pair.imgB);
-    return {
-      condition: pair.subset,
-      identityA: identityOf(pair.imgA),
-      identityB: identityOf(pair.imgB),
-      genuine: pair.genuine,
-      score: a === null || b === null ? null : cosineSimilarity(a, b),
-    };
-  });
+  return pairs.map((pair) => ({
+    condition: pair.subset,
+    identityA: identityOf(pair.imgA),
+    identityB: identityOf(pair.imgB),
+    genuine: pair.genuine,
+    score: pairScore(descriptorOf(pair.imgA), descriptorOf(pair.imgB)),
+  }));
 }
 
 export function scoreSetOf(pairs: Iterable<ScoredPair>): ScoreSet {
-  const byCondition = new Map<string, SubsetScores>();
-  for (const pair of pairs) {
-    let scores = byCondition.get(pair.condition);
-    if (scores === undefined) {
-      scores = emptySubsetScores();
-      byCondition.set(pair.condition, scores);
-    }
-    if (pair.genuine) scores.genuinePairs += 1;
-    else scores.impostorPairs += 1;
-    if (pair.score === null) {
-      scores.failedToAcquire += 1;
-      if (pair.genuine) scores.genuineFailedToAcquire += 1;
-    } else if (pair.genuine) scores.genuine.push(pair.score);
-    else scores.impostor.push(pair.score);
-  }
-  return new Map([...byCondition].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return groupScores(
+    [...pairs].map((pair) => ({ group: pair.condition, genuine: pair.genuine, score: pair.score })),
+  );
 }
 
 /** Person -> fold, for one repeat. */
@@ -92,14 +75,16 @@ export function planFolds(options: FoldPlanOptions): FoldPlan {
     }
   }
   const groupOf = linkedGroups(options.linked, homeCondition);
+  // A linked group is dealt once, with the condition of the first member met.
   const groupsByCondition = new Map<string, Set<string>>();
+  const placed = new Set<string>();
   for (const [identity, condition] of homeCondition) {
     const group = groupOf.get(identity) ?? identity;
     const groups = groupsByCondition.get(condition) ?? new Set<string>();
     groupsByCondition.set(condition, groups);
-    if (![...groupsByCondition.values()].some((other) => other !== groups && other.has(group))) {
-      groups.add(group);
-    }
+    if (placed.has(group)) continue;
+    placed.add(group);
+    groups.add(group);
   }
   const foldOfGroup = new Map<string, number>();
   let dealt = 0;

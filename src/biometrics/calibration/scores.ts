@@ -55,6 +55,33 @@ export function emptySubsetScores(): SubsetScores {
   };
 }
 
+/** One pair's outcome: its subset (or any group name), its label, and its score (null: failed to acquire). */
+export interface PairScore {
+  readonly group: string;
+  readonly genuine: boolean;
+  readonly score: number | null;
+}
+
+/** Groups pair outcomes into per-group scores, sorted by group name; a null score is a failure to acquire. */
+export function groupScores(pairs: Iterable<PairScore>): ScoreSet {
+  const byGroup = new Map<string, SubsetScores>();
+  for (const pair of pairs) {
+    let scores = byGroup.get(pair.group);
+    if (scores === undefined) {
+      scores = emptySubsetScores();
+      byGroup.set(pair.group, scores);
+    }
+    if (pair.genuine) scores.genuinePairs += 1;
+    else scores.impostorPairs += 1;
+    if (pair.score === null) {
+      scores.failedToAcquire += 1;
+      if (pair.genuine) scores.genuineFailedToAcquire += 1;
+    } else if (pair.genuine) scores.genuine.push(pair.score);
+    else scores.impostor.push(pair.score);
+  }
+  return new Map([...byGroup].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 /**
  * Scores every pair. `descriptorOf` returns null for an image in which no usable face was found
  * (decode error or any quality-gate reason); such a pair gets no score and counts as failed to acquire.
@@ -63,32 +90,16 @@ export function scorePairs(
   pairs: readonly LabelledPair[],
   descriptorOf: (image: string) => Float32Array | null,
 ): ScoreSet {
-  const bySubset = new Map<string, SubsetScores>();
-  for (const pair of pairs) {
-    let scores = bySubset.get(pair.subset);
-    if (scores === undefined) {
-      scores = emptySubsetScores();
-      bySubset.set(pair.subset, scores);
-    }
-    addPair(scores, pair, descriptorOf(pair.imgA), descriptorOf(pair.imgB));
-  }
-  return new Map([...bySubset].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return groupScores(
+    pairs.map((pair) => ({
+      group: pair.subset,
+      genuine: pair.genuine,
+      score: pairScore(descriptorOf(pair.imgA), descriptorOf(pair.imgB)),
+    })),
+  );
 }
 
-function addPair(
-  scores: SubsetScores,
-  pair: LabelledPair,
-  a: Float32Array | null,
-  b: Float32Array | null,
-): void {
-  if (pair.genuine) scores.genuinePairs += 1;
-  else scores.impostorPairs += 1;
-  if (a === null || b === null) {
-    scores.failedToAcquire += 1;
-    if (pair.genuine) scores.genuineFailedToAcquire += 1;
-    return;
-  }
-  const similarity = cosineSimilarity(a, b);
-  if (pair.genuine) scores.genuine.push(similarity);
-  else scores.impostor.push(similarity);
+/** Cosine similarity of the pair's two descriptors; null when either image failed to acquire. */
+export function pairScore(a: Float32Array | null, b: Float32Array | null): number | null {
+  return a === null || b === null ? null : cosineSimilarity(a, b);
 }
