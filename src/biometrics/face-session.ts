@@ -559,7 +559,7 @@ class SessionEvidence {
     this.#summary = { ...summary, parallax: this.#parallaxMax };
   }
 
-  /** The controller while the challenge is asked; null before it is (natural policy: until asked). */
+  /** The controller while the challenge is asked, else null (natural policy: until it is asked). */
   activeChallenge(): ChallengeController | null {
     return this.challengeAsked ? this.challenge : null;
   }
