@@ -155,9 +155,10 @@ export async function setUpShopWithShopperFromVideo(
       pin: setup.pin,
     });
     // One enrolment frame is kept in `dir`: a printed-photo attack of the same person is made from it.
-    const firstFrame = frames.files[0] ?? null;
-    const keep = firstFrame === null ? null : path.join(setup.dir, 'enrolment-frame.jpg');
-    if (firstFrame !== null && keep !== null) await copyFile(firstFrame, keep);
+    const firstFrame = frames.files[0];
+    if (firstFrame === undefined) return { shop, enrolled, firstFrame: null };
+    const keep = path.join(setup.dir, 'enrolment-frame.jpg');
+    await copyFile(firstFrame, keep);
     return { shop, enrolled, firstFrame: keep };
   } finally {
     await frames.dispose();
