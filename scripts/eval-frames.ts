@@ -27,6 +27,7 @@ import {
   descriptorCacheDir,
   linkedIdentities,
   loadPairs,
+  readDataCsv,
 } from '../src/biometrics/calibration/datasets.node.ts';
 import type { ScoredPair } from '../src/biometrics/calibration/cross-validation.ts';
 import {
@@ -103,31 +104,24 @@ function parseCli(): { clips: Clip[]; windows: number[]; json: string | null; th
 
 /** The webcam folder's clips and whose they are, from its manifest. */
 async function defaultClips(): Promise<Clip[]> {
-  const text = await readFile(path.join(webcamDir, 'manifest.csv'), 'utf8');
-  const [header, ...rows] = text.trim().split(/\r?\n/);
-  const columns = (header ?? '').split(',');
-  const fileAt = columns.indexOf('file');
-  const identityAt = columns.indexOf('identity');
-  return rows.map((row) => {
-    const fields = row.split(',');
-    return {
-      file: path.join(webcamDir, fields[fileAt] ?? ''),
-      person: `faces2/${fields[identityAt] ?? ''}`,
-    };
-  });
+  const rows = await readDataCsv(path.join(webcamDir, 'manifest.csv'), ['file', 'identity']);
+  return rows.map((row) => ({
+    file: path.join(webcamDir, row['file'] ?? ''),
+    person: `faces2/${row['identity'] ?? ''}`,
+  }));
 }
 
 /** faces2's frames of the clips themselves (capture `*_video_frame`): never enrolled. */
 async function videoFrameImages(): Promise<Set<string>> {
-  const text = await readFile(path.join(dataRoot, 'faces2', 'capture.csv'), 'utf8');
-  const frames = new Set<string>();
-  for (const row of text.trim().split(/\r?\n/).slice(1)) {
-    const [image, capture] = row.split(',');
-    if (image !== undefined && capture?.endsWith('_video_frame') === true) {
-      frames.add(`faces2/${image}`);
-    }
-  }
-  return frames;
+  const rows = await readDataCsv(path.join(dataRoot, 'faces2', 'capture.csv'), [
+    'image',
+    'capture',
+  ]);
+  return new Set(
+    rows
+      .filter((row) => row['capture']?.endsWith('_video_frame') === true)
+      .map((row) => `faces2/${row['image'] ?? ''}`),
+  );
 }
 
 async function readClip(engine: FaceEngine, file: string): Promise<FrameReading[]> {

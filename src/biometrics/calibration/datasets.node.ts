@@ -66,3 +66,21 @@ async function readMasks(file: string, name: string): Promise<Map<string, boolea
   }
   return new Map([...parseMasksCsv(text)].map(([image, masked]) => [`${name}/${image}`, masked]));
 }
+
+/**
+ * A manifest of the shared data (`manifest.csv`, `capture.csv`: plain comma-separated, a header line, no
+ * quoting) as one record per row keyed by column name; the columns the caller needs must be there.
+ */
+export async function readDataCsv(
+  file: string,
+  required: readonly string[],
+): Promise<Record<string, string>[]> {
+  const [header, ...rows] = (await readFile(file, 'utf8')).trim().split(/\r?\n/);
+  const columns = (header ?? '').split(',');
+  const missing = required.filter((column) => !columns.includes(column));
+  if (missing.length > 0) throw new Error(`${file}: no column ${missing.join(', ')}`);
+  return rows.map((row) => {
+    const fields = row.split(',');
+    return Object.fromEntries(columns.map((column, index) => [column, fields[index] ?? '']));
+  });
+}
