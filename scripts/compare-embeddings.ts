@@ -569,7 +569,7 @@ function printReport(
           const summary = summaries.get(subset);
           return summary === undefined
             ? null
-            : `${percent(summary.fnmr, 1)}/${percent(summary.fnmrSpread.worst, 0)}`;
+            : `${percent(summary.fnmr, 1)}/${percent(summary.fnmrSpread?.worst ?? null, 0)}`;
         }),
       ];
     });
@@ -642,8 +642,8 @@ function jsonReport(results: readonly MethodResult[], labels: readonly string[])
         {
           fnmr: s.fnmr,
           fmr: s.fmr,
-          fnmrWorstFold: s.fnmrSpread.worst,
-          fmrWorstFold: s.fmrSpread.worst,
+          fnmrWorstFold: s.fnmrSpread?.worst ?? null,
+          fmrWorstFold: s.fmrSpread?.worst ?? null,
         },
       ]),
     );

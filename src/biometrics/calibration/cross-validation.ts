@@ -8,6 +8,8 @@
 
 import { assert } from '../../shared/assert.ts';
 import type { LabelledPair } from './pairs.ts';
+import type { FoldSpread } from './fold-spread.ts';
+import { spread } from './fold-spread.ts';
 import type { ScoreSet } from './scores.ts';
 import { groupScores, pairScore } from './scores.ts';
 import type { SubsetRates } from './thresholds.ts';
@@ -260,13 +262,6 @@ function chooseMargin(
   return { margin: largest, held: false };
 }
 
-export interface FoldSpread {
-  /** Folds in which the rate could be measured (compared impostors for FMR, genuine pairs for FNMR). */
-  readonly folds: number;
-  readonly worst: number | null;
-  readonly median: number | null;
-}
-
 export interface ConditionSummary {
   /** Counts summed over every test fold (every repeat): each pair is scored once per repeat. */
   readonly genuinePairs: number;
@@ -277,8 +272,9 @@ export interface ConditionSummary {
   readonly falseNonMatches: number;
   readonly fmr: number | null;
   readonly fnmr: number | null;
-  readonly fmrSpread: FoldSpread;
-  readonly fnmrSpread: FoldSpread;
+  /** Over the folds where the rate could be measured (compared impostors; genuine pairs); null: none. */
+  readonly fmrSpread: FoldSpread | null;
+  readonly fnmrSpread: FoldSpread | null;
   /** Test folds where false matches exceeded floor(target x compared impostors). */
   readonly foldsOverTarget: number;
 }
@@ -323,15 +319,4 @@ function summarize(rates: readonly SubsetRates[], targetFmr: number): ConditionS
       (rate) => rate.falseMatches > Math.floor(targetFmr * rate.comparedImpostors + 1e-9),
     ).length,
   };
-}
-
-function spread(values: readonly number[]): FoldSpread {
-  if (values.length === 0) return { folds: 0, worst: null, median: null };
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  const median =
-    sorted.length % 2 === 1
-      ? (sorted[middle] ?? 0)
-      : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-  return { folds: values.length, worst: sorted.at(-1) ?? null, median };
 }

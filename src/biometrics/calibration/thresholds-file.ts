@@ -206,12 +206,12 @@ function outOfSampleEntries(
       falseNonMatches: summary.falseNonMatches,
       fmr: round6(summary.fmr),
       fnmr: round6(summary.fnmr),
-      fmrWorstFold: round6(summary.fmrSpread.worst),
-      fmrMedianFold: round6(summary.fmrSpread.median),
-      fnmrWorstFold: round6(summary.fnmrSpread.worst),
-      fnmrMedianFold: round6(summary.fnmrSpread.median),
-      foldsWithImpostors: summary.fmrSpread.folds,
-      foldsWithGenuine: summary.fnmrSpread.folds,
+      fmrWorstFold: round6(summary.fmrSpread?.worst ?? null),
+      fmrMedianFold: round6(summary.fmrSpread?.median ?? null),
+      fnmrWorstFold: round6(summary.fnmrSpread?.worst ?? null),
+      fnmrMedianFold: round6(summary.fnmrSpread?.median ?? null),
+      foldsWithImpostors: summary.fmrSpread?.folds ?? 0,
+      foldsWithGenuine: summary.fnmrSpread?.folds ?? 0,
       foldsOverTarget: summary.foldsOverTarget,
     };
   }

@@ -1,6 +1,8 @@
 // The out-of-sample protocol of the passive detector: folds that never put one person (NUAA subject)
 // or one camera-and-person (pad/ set) in both the fitting and the scoring half of a fold.
 import { assert } from '../../shared/assert.ts';
+export { spread } from '../calibration/fold-spread.ts';
+export type { FoldSpread } from '../calibration/fold-spread.ts';
 
 /** What a fold needs of a sample: the group it belongs to (a person, or a pad/ set = camera + person). */
 export interface Grouped {
@@ -53,28 +55,4 @@ export function assertFolds<T extends Grouped>(
     for (const g of fold.testGroups) scored.set(g, (scored.get(g) ?? 0) + 1);
   }
   for (const s of samples) assert(scored.get(s.group) === 1, `group ${s.group} not scored once`);
-}
-
-export interface FoldSpread {
-  readonly folds: number;
-  readonly worst: number;
-  readonly median: number;
-  readonly best: number;
-}
-
-/** Worst (highest error), median and best of per-fold values; folds with no value are left out. */
-export function spread(values: readonly (number | null)[]): FoldSpread | null {
-  const present = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
-  if (present.length === 0) return null;
-  const mid = Math.floor(present.length / 2);
-  const median =
-    present.length % 2 === 1
-      ? (present[mid] ?? 0)
-      : ((present[mid - 1] ?? 0) + (present[mid] ?? 0)) / 2;
-  return {
-    folds: present.length,
-    worst: present[present.length - 1] ?? 0,
-    median,
-    best: present[0] ?? 0,
-  };
 }
