@@ -4,15 +4,23 @@ import { z } from 'zod';
 import * as L from './limits.ts';
 import { isMemberNumber } from './member-number.ts';
 import { isCategory } from './categories.ts';
+import type { Yen } from './money.ts';
 
 const text = (max: number) => z.string().min(1).max(max);
 
+/** Money as the schemas yield it: a client sends a plain number, the parsed value is Yen. */
+type YenSchema = z.ZodType<Yen, number>;
+
+/**
+ * An amount a client asks for. The check is money.ts's isValidAmount (a safe integer 1..10^12), so
+ * what it yields is typed Yen and no caller casts; the runtime schema (and the OpenAPI) is unchanged.
+ */
 export const amountSchema = z
   .number()
   .int()
   .min(1)
   .max(L.amountMinorMax)
-  .meta({ description: 'integer minor units (JPY: yen), 1..10^12' });
+  .meta({ description: 'integer minor units (JPY: yen), 1..10^12' }) as unknown as YenSchema;
 export const accountIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'account id');
 export const eventTypeSchema = z
   .string()
@@ -211,6 +219,11 @@ export const holdListQuery = listQuery.extend({
   payee: accountIdSchema.optional(),
   status: z.enum(holdStatuses).optional(),
 });
+
+/** Path parameters: a hold's, account's or standing limit's id (the ledger's ids take up to 128). */
+export const ledgerIdParams = z.strictObject({ id: z.string().min(1).max(128) });
+/** Path parameters: a client's, person's or kiosk's id. */
+export const idParams = z.strictObject({ id: z.string().min(1).max(L.idLengthMax) });
 
 export function listOf<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
@@ -435,6 +448,13 @@ export type PinAuthorization = z.infer<typeof pinAuthorizationSchema>;
 
 export const hubKeySchema = z.object({ publicKey: z.string() });
 export const healthSchema = z.object({ status: z.literal('ok') });
+/** The OpenAPI document itself: any JSON object. */
+export const openApiDocumentSchema = z.record(z.string(), z.unknown());
+/** Extension: what re-keying the cancelable transform did (admin). */
+export const rekeyResultSchema = z.object({
+  templates: z.number().int(),
+  transformKeyId: z.string(),
+});
 
 // ---- Kiosk devices (extension) ----------------------------------------------------------------
 

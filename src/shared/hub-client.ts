@@ -69,10 +69,10 @@ export class HubClient {
     return schema.parse(parsed);
   }
 
-  createClient(body: api.CreateClientRequest) {
+  createClient(body: z.input<typeof api.createClientRequest>) {
     return this.request(api.createdClientSchema, 'POST', '/v1/clients', body);
   }
-  createAccount(body: api.CreateAccountRequest) {
+  createAccount(body: z.input<typeof api.createAccountRequest>) {
     return this.request(api.accountSchema, 'POST', '/v1/accounts', body);
   }
   getAccount(id: string) {
@@ -103,7 +103,7 @@ export class HubClient {
       `/v1/accounts/${encodeURIComponent(id)}/entries${toQuery(query)}`,
     );
   }
-  createStandingLimit(body: api.CreateStandingLimitRequest) {
+  createStandingLimit(body: z.input<typeof api.createStandingLimitRequest>) {
     return this.request(api.standingLimitSchema, 'POST', '/v1/standing-limits', body);
   }
   listStandingLimits(query: { payer: string; limit?: number; cursor?: string }) {
@@ -116,7 +116,7 @@ export class HubClient {
   revokeStandingLimit(id: string) {
     return this.request(z.null(), 'DELETE', `/v1/standing-limits/${encodeURIComponent(id)}`);
   }
-  placeHold(body: api.PlaceHoldRequest, idempotencyKey: string) {
+  placeHold(body: z.input<typeof api.placeHoldRequest>, idempotencyKey: string) {
     return this.request(api.holdSchema, 'POST', '/v1/holds', body, idempotencyKey);
   }
   getHold(id: string) {
@@ -139,7 +139,7 @@ export class HubClient {
   hubKey() {
     return this.request(api.hubKeySchema, 'GET', '/v1/hub-key');
   }
-  provisionTransformKey(kioskId: string, body: api.ProvisionTransformKeyRequest) {
+  provisionTransformKey(kioskId: string, body: z.input<typeof api.provisionTransformKeyRequest>) {
     return this.request(
       api.provisionedTransformKeySchema,
       'POST',
@@ -147,19 +147,19 @@ export class HubClient {
       body,
     );
   }
-  identify(body: api.IdentifyRequest) {
+  identify(body: z.input<typeof api.identifyRequest>) {
     return this.request(api.identifyResponseSchema, 'POST', '/v1/identify', body);
   }
-  verifyPin(body: api.VerifyPinRequest) {
+  verifyPin(body: z.input<typeof api.verifyPinRequest>) {
     return this.request(api.authorizationSchema, 'POST', '/v1/verify-pin', body);
   }
-  pinAuthorization(body: api.PinAuthorizationRequest) {
+  pinAuthorization(body: z.input<typeof api.pinAuthorizationRequest>) {
     return this.request(api.pinAuthorizationSchema, 'POST', '/v1/pin-authorizations', body);
   }
-  createPerson(body: api.CreatePersonRequest) {
+  createPerson(body: z.input<typeof api.createPersonRequest>) {
     return this.request(api.personSchema, 'POST', '/v1/persons', body);
   }
-  addTemplates(personId: string, body: api.AddTemplatesRequest) {
+  addTemplates(personId: string, body: z.input<typeof api.addTemplatesRequest>) {
     return this.request(
       api.addedTemplatesSchema,
       'POST',
@@ -167,7 +167,7 @@ export class HubClient {
       body,
     );
   }
-  registerKiosk(body: api.RegisterKioskRequest) {
+  registerKiosk(body: z.input<typeof api.registerKioskRequest>) {
     return this.request(api.kioskSchema, 'POST', '/v1/admin/kiosks', body);
   }
   holdAction(

@@ -11,7 +11,7 @@ import { Ledger } from '../../src/hub/ledger/ledger.ts';
 import { SqliteHubStore } from '../../src/hub/storage/sqlite/sqlite-store.ts';
 import { HubError } from '../../src/hub/errors.ts';
 import type { ClientRecord } from '../../src/hub/storage/records.ts';
-import type { Yen } from '../../src/shared/money.ts';
+import { yen, type Yen } from '../../src/shared/money.ts';
 import { checkLedgerConsistency } from '../../src/hub/storage/sqlite/consistency.ts';
 import Database from 'better-sqlite3';
 import { t0, tempDir } from './helpers.ts';
@@ -254,7 +254,7 @@ async function runSequence(commands: Command[]): Promise<void> {
               const placed = await ledger.placeHold(tx, admin, {
                 payer: accounts[c.payer] ?? 'a',
                 payee: accounts[c.payee] ?? 'a',
-                amount: c.amount,
+                amount: yen(c.amount),
                 currency: 'JPY',
                 reference: 'model',
                 expiresInSeconds: c.seconds,
@@ -278,7 +278,7 @@ async function runSequence(commands: Command[]): Promise<void> {
             case 'event':
               return ledger.event(tx, admin, id, {
                 type: 'service.completed',
-                data: { amount: c.amount },
+                data: { amount: yen(c.amount) },
               });
             case 'advance':
               return ledger.expireDue(tx, {});
@@ -361,7 +361,7 @@ describe('ledger against a reference model', () => {
           const hold = await ledger.placeHold(tx, admin, {
             payer: 'a',
             payee: i % 2 === 0 ? 'b' : 'c',
-            amount: n,
+            amount: yen(n),
             currency: 'JPY',
             reference: 'r',
             expiresInSeconds: 30 + (i % 50),

@@ -123,11 +123,13 @@ describe('rule validation', () => {
   it('refuses rules that could never run as written', () => {
     expect(refused([{ on: 'expiry', action: 'settle', amount: 'event' }])).toBe('invalid_request');
     expect(refused([{ on: 'expiry', action: 'release', from: ['payee'] }])).toBe('invalid_request');
-    expect(refused([{ on: 'x', action: 'release', amount: 5 }])).toBe('invalid_request');
+    expect(refused([{ on: 'x', action: 'release', amount: yen(5) }])).toBe('invalid_request');
     expect(refused([{ on: 'x', action: 'settle', amount: 'event', delaySeconds: 5 }])).toBe(
       'invalid_request',
     );
-    expect(refused([{ on: 'x', action: 'settle', amount: 5, from: ['payer'] }])).toBeUndefined();
+    expect(
+      refused([{ on: 'x', action: 'settle', amount: yen(5), from: ['payer'] }]),
+    ).toBeUndefined();
   });
 });
 
@@ -166,7 +168,7 @@ describe('senders', () => {
   it('chooses the first rule for the type whose senders include the client', () => {
     const two = hold([
       { on: 'x.y', action: 'release', from: ['payer'] },
-      { on: 'x.y', action: 'settle', amount: 10, from: ['payee'] },
+      { on: 'x.y', action: 'settle', amount: yen(10), from: ['payee'] },
     ]);
     expect(chooseRule(two, 'x.y', client('merchant', 'shop'))).toEqual({ rule: two.rules[1] });
     expect(chooseRule(two, 'x.y', client('merchant', 'alice'))).toEqual({ rule: two.rules[0] });

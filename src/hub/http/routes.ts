@@ -6,7 +6,6 @@ import type { ClientRecord, HoldRecord } from '../storage/records.ts';
 import { z } from 'zod';
 import * as api from '../../shared/hub-api.ts';
 import { listLimitDefault } from '../../shared/limits.ts';
-import type { Yen } from '../../shared/money.ts';
 import { refuse } from '../errors.ts';
 import type { HubContext } from './context.ts';
 import { send } from './context.ts';
@@ -156,7 +155,7 @@ function registerAccountRoutes(app: FastifyInstance, hub: HubContext): void {
     const body = hub.parse(api.depositRequest, request.body);
     const result = await hub.idempotentWrite(request, caller, async (tx) => ({
       status: 201,
-      body: accountView(await hub.ledger.deposit(tx, caller, id, body.amount as Yen)),
+      body: accountView(await hub.ledger.deposit(tx, caller, id, body.amount)),
     }));
     return send(reply, result);
   });
@@ -206,14 +205,14 @@ function registerHoldRoutes(app: FastifyInstance, hub: HubContext): void {
   // answer's shape are the same for all of them.
   const actions: { [A in HoldAction]: HoldActionSpec<z.ZodType> } = {
     increase: action(api.increaseHoldRequest, (tx, caller, id, body) =>
-      hub.ledger.increase(tx, caller, id, body.amount as Yen, body.authorization),
+      hub.ledger.increase(tx, caller, id, body.amount, body.authorization),
     ),
     settle: action(api.settleHoldRequest, (tx, caller, id, body) =>
-      hub.ledger.settle(tx, caller, id, body.amount as Yen, body.final === true),
+      hub.ledger.settle(tx, caller, id, body.amount, body.final === true),
     ),
     release: action(api.releaseHoldRequest, (tx, caller, id) => hub.ledger.release(tx, caller, id)),
     refunds: action(api.refundHoldRequest, (tx, caller, id, body) =>
-      hub.ledger.refund(tx, caller, id, body.amount as Yen),
+      hub.ledger.refund(tx, caller, id, body.amount),
     ),
     events: action(api.holdEventRequest, (tx, caller, id, body) =>
       hub.ledger.event(tx, caller, id, body),
