@@ -1,13 +1,53 @@
 // Test runner settings: plain Node, one fork per file so native handles (SQLite, wasm) never share state.
 // Timeouts are generous because the CI machine has two cores shared with child processes under test.
+// Two projects: every suite on SQLite, and the hub's contract, model-based, integration and bad-input
+// suites again on PostgreSQL (a throwaway cluster, test/postgres-setup.ts), with the multi-instance tests.
 import { defineConfig } from 'vitest/config';
+
+/** Suites that need several hub instances on one database: PostgreSQL only. */
+const postgresOnly = ['test/hub/multi-instance.test.ts'];
+
+/** The hub suites run on both adapters; the rest are about SQLite itself, a process or no store. */
+const bothAdapters = [
+  'test/contract/*.test.ts',
+  'test/hub/attestation-required.test.ts',
+  'test/hub/bad-input.test.ts',
+  'test/hub/categories.test.ts',
+  'test/hub/cli.test.ts',
+  'test/hub/client-tokens.test.ts',
+  'test/hub/concurrency.test.ts',
+  'test/hub/consent.test.ts',
+  'test/hub/enrolment-scope.test.ts',
+  'test/hub/http-api.test.ts',
+  'test/hub/identity.test.ts',
+  'test/hub/kiosks.test.ts',
+  'test/hub/ledger-model.test.ts',
+  'test/hub/pin-fallback.test.ts',
+  'test/hub/pin-queue.test.ts',
+  'test/hub/replay-restart.test.ts',
+  'test/hub/sealed-fuzz.test.ts',
+  'test/hub/use-cases.test.ts',
+];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,
     allowOnly: false,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'sqlite', include: ['test/**/*.test.ts'], exclude: postgresOnly },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'postgres',
+          include: [...bothAdapters, ...postgresOnly],
+          globalSetup: ['test/postgres-setup.ts'],
+        },
+      },
+    ],
   },
 });

@@ -1,26 +1,69 @@
-// `npm run audit:verify -- --data <dir>`: checks the audit chain and recomputes the ledger from its
-// history; exits 0 when both hold, 1 naming the first tampered row or the first inconsistency.
+// `npm run audit:verify -- --data <dir> [--database-url postgres://…]`: checks the audit chain and
+// recomputes the ledger from its history; exits 0 when both hold, 1 naming the first problem found.
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { openDataDir } from './data-dir.ts';
 import { verifyAuditChain } from './audit/verify.ts';
-import { checkLedgerConsistency } from './storage/sqlite/consistency.ts';
-import { readAuditRows } from './storage/sqlite/sqlite-store.ts';
+import { checkLedgerConsistency } from './storage/consistency.ts';
+import { readAuditRows, sqliteReadQuery } from './storage/sqlite/sqlite-store.ts';
+import { pgReadQuery, readPgAuditRows } from './storage/postgres/pg-store.ts';
+import { isPostgresUrl, openPool } from './storage/postgres/pool.ts';
 
 const { values } = parseArgs({
-  options: { data: { type: 'string' }, json: { type: 'boolean', default: false } },
+  options: {
+    data: { type: 'string' },
+    'database-url': { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
 });
 if (values.data === undefined) {
-  process.stderr.write('usage: npm run audit:verify -- --data <dir> [--json]\n');
+  process.stderr.write(
+    'usage: npm run audit:verify -- --data <dir> [--database-url <postgres://…>] [--json]\n',
+  );
   process.exit(2);
 }
+const databaseUrl = values['database-url'] ?? process.env['FACEPAY_DATABASE_URL'];
+if (databaseUrl !== undefined && databaseUrl !== '' && !isPostgresUrl(databaseUrl)) {
+  process.stderr.write('--database-url is postgres://USER@HOST:PORT/DB\n');
+  process.exit(2);
+}
+// The audit key lives in <data>/keys on every instance of a deployment; the rows in the database.
 const dir = openDataDir(values.data, { create: false });
-const db = new Database(dir.databaseFile, { readonly: true, fileMustExist: true });
-const readRows = async (afterSeq: number, limit: number) => readAuditRows(db, afterSeq, limit);
-const chain = await verifyAuditChain(dir.auditKey, readRows);
-const ledger = checkLedgerConsistency(db);
-db.close();
 
+async function verify() {
+  if (databaseUrl === undefined || databaseUrl === '') {
+    const db = new Database(dir.databaseFile, { readonly: true, fileMustExist: true });
+    try {
+      const chain = await verifyAuditChain(dir.auditKey, async (after, limit) =>
+        readAuditRows(db, after, limit),
+      );
+      return { chain, ledger: await checkLedgerConsistency(sqliteReadQuery(db)) };
+    } finally {
+      db.close();
+    }
+  }
+  const pool = openPool(databaseUrl, { max: 1 });
+  try {
+    // One REPEATABLE READ transaction: the chain and the ledger are checked at one instant while
+    // the instances keep serving.
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const chain = await verifyAuditChain(dir.auditKey, (after, limit) =>
+        readPgAuditRows(client, after, limit),
+      );
+      const ledger = await checkLedgerConsistency(pgReadQuery(client));
+      await client.query('COMMIT');
+      return { chain, ledger };
+    } finally {
+      client.release();
+    }
+  } finally {
+    await pool.end();
+  }
+}
+
+const { chain, ledger } = await verify();
 if (values.json) {
   process.stdout.write(`${JSON.stringify({ chain, ledger })}\n`);
 } else if (chain.ok) {

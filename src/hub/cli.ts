@@ -1,8 +1,9 @@
-// `npm run hub -- --port <port> --data <dir> [--host <host>]`: starts the hub and prints the one
-// line clients wait for; SIGTERM/SIGINT stop it cleanly after in-flight requests finish.
+// `npm run hub -- --port <port> --data <dir> [--host <host>] [--database-url postgres://…]`: starts
+// the hub and prints the line clients wait for; SIGTERM/SIGINT stop it after in-flight requests finish.
 import { parseArgs } from 'node:util';
 import { startHub } from './hub.ts';
 import { DataDirError } from './data-dir.ts';
+import { isPostgresUrl } from './storage/postgres/pool.ts';
 
 const { values } = parseArgs({
   options: {
@@ -12,13 +13,14 @@ const { values } = parseArgs({
     'no-group-commit': { type: 'boolean', default: false },
     synchronous: { type: 'string', default: 'FULL' },
     'allow-unattested': { type: 'boolean', default: false },
+    'database-url': { type: 'string' },
   },
   strict: true,
 });
 
 if (values.data === undefined) {
   process.stderr.write(
-    'usage: npm run hub -- --port <port> --data <dir> [--host <host>] [--allow-unattested]\n',
+    'usage: npm run hub -- --port <port> --data <dir> [--host <host>] [--database-url <postgres://…>] [--allow-unattested]\n',
   );
   process.exit(2);
 }
@@ -29,6 +31,13 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 if (values.synchronous !== 'FULL' && values.synchronous !== 'NORMAL') {
   process.stderr.write('--synchronous is FULL or NORMAL\n');
+  process.exit(2);
+}
+// PostgreSQL when named (flag first, then FACEPAY_DATABASE_URL); SQLite in --data otherwise.
+const namedDatabase = values['database-url'] ?? process.env['FACEPAY_DATABASE_URL'];
+const databaseUrl = namedDatabase === '' ? undefined : namedDatabase;
+if (databaseUrl !== undefined && !isPostgresUrl(databaseUrl)) {
+  process.stderr.write('--database-url is postgres://USER@HOST:PORT/DB\n');
   process.exit(2);
 }
 const adminToken = process.env['FACEPAY_ADMIN_TOKEN'];
@@ -56,6 +65,7 @@ const hub = await startHub({
   groupCommit: !values['no-group-commit'],
   synchronous: values.synchronous,
   allowUnattested: values['allow-unattested'],
+  ...(databaseUrl === undefined ? {} : { databaseUrl }),
   ...(adminToken === undefined || adminToken === '' ? {} : { adminToken }),
 }).catch((error: unknown) => {
   // The operator's mistake (an open data directory) is a sentence and an exit code, not a stack.

@@ -7,18 +7,26 @@ import { openDataDir } from './data-dir.ts';
 import { Ledger } from './ledger/ledger.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadHubKeys } from '../biometrics/protect/key-files.node.ts';
+import { loadHubKeys, readKeyFile } from '../biometrics/protect/key-files.node.ts';
 import { IdentityService } from './identity/identity.ts';
 import { loadCalibration } from './identity/calibration.ts';
-import { finishInterruptedRekey } from './identity/rekey.ts';
+import { finishInterruptedRekey, transformKeyPaths } from './identity/rekey.ts';
 import type { DataDir } from './data-dir.ts';
 import { SqliteHubStore } from './storage/sqlite/sqlite-store.ts';
+import { PgHubStore } from './storage/postgres/pg-store.ts';
+import type { HubStore } from './storage/port.ts';
 import { HubContext } from './http/context.ts';
 import { buildServer } from './http/server.ts';
 import { hashToken } from './http/tokens.ts';
 
 export interface HubOptions {
+  /** Holds the keys; and the SQLite database unless `databaseUrl` names a PostgreSQL one. */
   dataDir: string;
+  /**
+   * postgres://… : the ledger lives in PostgreSQL, shared with every other instance started on the
+   * same URL with a copy of the same `keys/`. Without it, SQLite in `dataDir` (one instance).
+   */
+  databaseUrl?: string;
   host?: string;
   port?: number;
   adminToken?: string;
@@ -43,7 +51,7 @@ export interface RunningHub {
   port: number;
   app: FastifyInstance;
   context: HubContext;
-  store: SqliteHubStore;
+  store: HubStore;
   identity: IdentityService | undefined;
   /** Runs one expiry sweep now (the timer does this every expirySweepIntervalMs). */
   sweep(): Promise<number>;
@@ -77,7 +85,7 @@ export const defaultStepUpAmount = 30_000;
 async function openIdentity(
   options: HubOptions,
   dir: DataDir,
-  store: SqliteHubStore,
+  store: HubStore,
   clock: Clock,
 ): Promise<IdentityService | undefined> {
   const file =
@@ -92,6 +100,17 @@ async function openIdentity(
     keys: keys.value,
     calibration: loadCalibration(file),
     clock,
+    follow: {
+      subscribe: (listener) => store.onTemplateChange(listener),
+      reader: store.reader,
+      readTransformKey: async () => {
+        const read = await readKeyFile({
+          path: transformKeyPaths(join(dir.root, 'keys')).current,
+          kind: 'transform',
+        });
+        return read.ok ? read.value : undefined;
+      },
+    },
     identity: {
       stepUpAmount: options.stepUpAmount ?? defaultStepUpAmount,
       allowUnattested: options.allowUnattested ?? false,
@@ -102,13 +121,23 @@ async function openIdentity(
 export async function startHub(options: HubOptions): Promise<RunningHub> {
   const clock = options.clock ?? systemClock;
   const dir = openDataDir(options.dataDir, { create: true });
-  const store = new SqliteHubStore({
-    file: dir.databaseFile,
-    auditKey: dir.auditKey,
-    synchronous: options.synchronous ?? 'FULL',
-    groupCommit: options.groupCommit ?? true,
+  const store: HubStore =
+    options.databaseUrl === undefined
+      ? new SqliteHubStore({
+          file: dir.databaseFile,
+          auditKey: dir.auditKey,
+          synchronous: options.synchronous ?? 'FULL',
+          groupCommit: options.groupCommit ?? true,
+        })
+      : await PgHubStore.open({
+          databaseUrl: options.databaseUrl,
+          auditKey: dir.auditKey,
+          groupCommit: options.groupCommit ?? true,
+        });
+  const identity = await openIdentity(options, dir, store, clock).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
   });
-  const identity = await openIdentity(options, dir, store, clock);
   const ledger = new Ledger(clock, identity, identity);
   const context = new HubContext(store, ledger, clock, {
     requestsPerSecondPerClient: options.requestsPerSecondPerClient ?? 20_000,
@@ -125,8 +154,13 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     if (sweeping) return 0;
     sweeping = true;
     try {
-      const due = await store.reader.dueHoldIds(clock.now(), {}, 1);
-      return due.length === 0 ? 0 : await store.write((tx) => ledger.expireDue(tx, {}));
+      // One sweeper at a time across the instances of a deployment; the others skip this round
+      // (the lazy checks on every read and write keep expiry exact whoever sweeps).
+      const swept = await store.runExclusive('sweeper', async () => {
+        const due = await store.reader.dueHoldIds(clock.now(), {}, 1);
+        return due.length === 0 ? 0 : await store.write((tx) => ledger.expireDue(tx, {}));
+      });
+      return swept ?? 0;
     } finally {
       sweeping = false;
     }

@@ -186,3 +186,9 @@ export const clinicBoardVisitsShownMax = 8;
 export const clinicWaitingScreenMs = 20_000;
 /** Open holds of one patient at the clinic read before a check-in (any open visit refuses a second). */
 export const clinicOpenHoldsReadMax = 50;
+
+// Hub on PostgreSQL (issue 11).
+/** Connections one hub instance opens for reads (the writer and the listener have one each besides). */
+export const pgPoolConnectionsMax = 8;
+/** How long an instance waits before it connects its template listener again after losing it. */
+export const pgListenReconnectMs = 1_000;

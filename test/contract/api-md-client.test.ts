@@ -8,7 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { assertNoProcessLeft, nodeScript, pidAlive, spawnTracked } from '../hub/process.ts';
+import {
+  assertNoProcessLeft,
+  databaseEnv,
+  nodeScript,
+  pidAlive,
+  spawnTracked,
+} from '../hub/process.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The contract's shapes, copied from API.md (not imported from the hub).
@@ -90,7 +96,11 @@ beforeAll(async () => {
   ]);
   const child = spawnTracked(command, args, {
     cwd: repoRoot,
-    env: { ...process.env, FACEPAY_ADMIN_TOKEN: ADMIN },
+    env: {
+      ...process.env,
+      ...(await databaseEnv(join(dataDir, 'hub'))),
+      FACEPAY_ADMIN_TOKEN: ADMIN,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   hub = child;

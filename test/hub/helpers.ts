@@ -1,6 +1,6 @@
-// Test harness for the hub: a real hub on 127.0.0.1 with a real SQLite file in a temp directory,
-// a frozen clock the test advances, and a raw HTTP helper that returns status, headers and body.
-import { afterAll } from 'vitest';
+// Test harness for the hub: a real hub on 127.0.0.1 with a real SQLite file in a temp directory (or a
+// fresh PostgreSQL database, in the postgres project), a frozen clock and a raw HTTP helper.
+import { afterAll, inject } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,63 @@ import { hashToken } from '../../src/hub/http/tokens.ts';
 import { migrations } from '../../src/hub/storage/sqlite/migrations.ts';
 import { ManualClock } from '../../src/hub/clock.ts';
 import { startHub, type HubOptions, type RunningHub } from '../../src/hub/hub.ts';
+import type { HubStore } from '../../src/hub/storage/port.ts';
+import { SqliteHubStore } from '../../src/hub/storage/sqlite/sqlite-store.ts';
+import { PgHubStore } from '../../src/hub/storage/postgres/pg-store.ts';
+import {
+  createDatabase,
+  dropDatabase,
+  databaseUrlOf,
+} from '../../scripts/postgres/throwaway-cluster.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The throwaway cluster's maintenance database (test/postgres-setup.ts), in the postgres project. */
+    postgresAdminUrl: string;
+  }
+}
+
+const postgresAdminUrl: string | undefined = inject('postgresAdminUrl');
+/** The storage adapter this run's hubs use: the vitest project (sqlite or postgres) decides. */
+export const storeKind: 'sqlite' | 'postgres' =
+  postgresAdminUrl === undefined ? 'sqlite' : 'postgres';
+
+/** The PostgreSQL database of each data directory this file started a hub on (a restart reuses it). */
+const databasesByDir = new Map<string, string>();
+afterAll(async () => {
+  if (postgresAdminUrl === undefined) return;
+  for (const name of databasesByDir.values()) await dropDatabase(postgresAdminUrl, name);
+  databasesByDir.clear();
+});
+
+/** The database URL a hub on `dir` uses in the postgres project (created on first use); else none. */
+export async function databaseFor(dir: string): Promise<string | undefined> {
+  if (postgresAdminUrl === undefined) return undefined;
+  let name = databasesByDir.get(dir);
+  if (name === undefined) {
+    name = `hub_${randomUUID().replaceAll('-', '')}`;
+    await createDatabase(postgresAdminUrl, name);
+    databasesByDir.set(dir, name);
+  }
+  return databaseUrlOf(postgresAdminUrl, name);
+}
+
+/** Drops the PostgreSQL database of `dir`, if the postgres project made one. */
+async function forgetDatabase(dir: string): Promise<void> {
+  const name = databasesByDir.get(dir);
+  if (name === undefined || postgresAdminUrl === undefined) return;
+  databasesByDir.delete(dir);
+  await dropDatabase(postgresAdminUrl, name);
+}
+
+/** A bare store (no HTTP) of this run's adapter on `dir`, for the model-based ledger tests. */
+export async function openTestStore(dir: string, auditKey: Uint8Array): Promise<HubStore> {
+  const databaseUrl = await databaseFor(dir);
+  if (databaseUrl === undefined) {
+    return new SqliteHubStore({ file: join(dir, 'hub.sqlite'), auditKey, synchronous: 'NORMAL' });
+  }
+  return PgHubStore.open({ databaseUrl, auditKey });
+}
 
 export const adminToken = 'test-admin-token-0123456789abcdef';
 export const t0 = Date.parse('2026-01-05T09:00:00.000Z');
@@ -58,6 +115,7 @@ export function scratchDir(prefix: string): string {
 export async function startTestHub(options: Partial<HubOptions> = {}): Promise<TestHub> {
   const dir = options.dataDir ?? tempDir();
   const clock = new ManualClock(t0);
+  const databaseUrl = await databaseFor(dir);
   const hub = await startHub({
     clock,
     adminToken,
@@ -66,6 +124,7 @@ export async function startTestHub(options: Partial<HubOptions> = {}): Promise<T
     // The hub tests identify with probes they seal themselves; attestation has its own tests.
     allowUnattested: true,
     ...options,
+    ...(databaseUrl === undefined ? {} : { databaseUrl }),
     dataDir: dir,
   });
   const call = async (method: string, path: string, o: CallOptions = {}): Promise<CallResult> => {
@@ -97,6 +156,7 @@ export async function startTestHub(options: Partial<HubOptions> = {}): Promise<T
     call,
     stop: async () => {
       await hub.close();
+      await forgetDatabase(dir);
       rmSync(dir, { recursive: true, force: true });
     },
   };

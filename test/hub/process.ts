@@ -5,8 +5,15 @@ import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:chi
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { databaseFor } from './helpers.ts';
 
 export const repoRoot = join(import.meta.dirname, '..', '..');
+
+/** FACEPAY_DATABASE_URL of the hub on `dataDir` in the postgres project; nothing on SQLite. */
+export async function databaseEnv(dataDir: string): Promise<Record<string, string>> {
+  const databaseUrl = await databaseFor(dataDir);
+  return databaseUrl === undefined ? {} : { FACEPAY_DATABASE_URL: databaseUrl };
+}
 const tsxLoader = pathToFileURL(join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 
 /** node with tsx's loader: the process that runs `script` is the one spawned, not a child of it. */
@@ -126,7 +133,7 @@ export async function spawnHub(dataDir: string, env: Record<string, string>): Pr
   const [command, args] = nodeScript('src/hub/cli.ts', ['--port', '0', '--data', dataDir]);
   const child = spawnTracked(command, args, {
     cwd: repoRoot,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...(await databaseEnv(dataDir)), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pid = child.pid ?? 0;

@@ -27,11 +27,18 @@ import { transformKeyId } from '../../biometrics/protect/cancelable-transform.ts
 import { sealTransformKey } from '../../biometrics/protect/transform-key-provision.ts';
 import { sodium } from '../../biometrics/protect/sodium.ts';
 import type { EnvelopeErrorCode } from '../../biometrics/protect/probe-seal.ts';
-import type { HubStore, StoreReader, IdentityReader, StoreTx } from '../storage/port.ts';
+import type {
+  HubStore,
+  StoreReader,
+  IdentityReader,
+  StoreTx,
+  TemplateChange,
+} from '../storage/port.ts';
 import type { ClientRecord } from '../storage/records.ts';
 import type {
   AuthorizationPurpose,
   PaymentAuthorizationRecord,
+  TemplateRecord,
   PersonRecord,
   StandingLimitTerms,
 } from '../storage/identity-records.ts';
@@ -49,6 +56,13 @@ import { requireKioskAttestation } from './kiosk-auth.ts';
 import { spendNonce, spendNonceNow } from './replay-nonces.ts';
 import { ageYears, isChild, maskDisplayName } from './people.ts';
 import { categoryMinimumAgeYears } from '../../shared/categories.ts';
+
+export interface IdentityFollowOptions {
+  subscribe: (listener: (change: TemplateChange) => void) => () => void;
+  reader: IdentityReader;
+  /** The transform key in this instance's keys/ now (another instance may have re-keyed it). */
+  readTransformKey: () => Promise<Uint8Array | undefined>;
+}
 
 export interface IdentityOptions {
   /** Amounts at or above this always need the PIN as well as the face. */
@@ -115,6 +129,8 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     calibration: IdentityCalibration;
     clock: Clock;
     identity: IdentityOptions;
+    /** Where the hub shares its database with other instances: their template changes. */
+    follow?: IdentityFollowOptions;
   }): Promise<IdentityService> {
     await sodium.ready;
     const service = new IdentityService(
@@ -130,7 +146,60 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       await service.close();
       throw error;
     }
+    if (options.follow !== undefined) service.follow(options.follow);
     return service;
+  }
+
+  private unfollow: (() => void) | undefined;
+  /** Changes heard from other instances, applied one after another in the order they committed. */
+  private following: Promise<void> = Promise.resolve();
+  /** Set when another instance re-keyed to a key this one cannot read: identify refuses until restart. */
+  private staleTransformKeyId: string | undefined;
+
+  /**
+   * Keeps the gallery equal to the templates table when other hub instances enrol, erase or re-key.
+   * A change is applied once its transaction has committed (NOTIFY is delivered at COMMIT).
+   */
+  private follow(follow: NonNullable<IdentityFollowOptions>): void {
+    this.unfollow = follow.subscribe((change) => {
+      this.following = this.following
+        .then(() => this.applyChange(change, follow))
+        .catch((error: unknown) => {
+          process.stderr.write(`identity: gallery update failed: ${(error as Error).message}\n`);
+        });
+    });
+  }
+
+  private async applyChange(change: TemplateChange, follow: IdentityFollowOptions): Promise<void> {
+    if (change.kind === 'removed') {
+      for (const id of change.templateIds) this.gallery.remove(id);
+    } else if (change.kind === 'added') {
+      for (const id of change.templateIds) {
+        if (this.gallery.has(id)) continue;
+        const row = await follow.reader.getTemplate(id);
+        // Gone already (erased right after), or of another model: nothing to add.
+        if (row === undefined || row.modelId !== this.calibration.modelId) continue;
+        this.addStoredTemplate(row);
+      }
+    } else if (change.kind === 'rekeyed') {
+      if (change.transformKeyId === this.keyId) return;
+      const key = await follow.readTransformKey();
+      if (key === undefined || transformKeyId(key) !== change.transformKeyId) {
+        this.staleTransformKeyId = change.transformKeyId;
+        process.stderr.write(
+          `identity: another instance re-keyed to ${change.transformKeyId}; copy its keys/ here and restart\n`,
+        );
+        return;
+      }
+      await this.adoptTransformKey(key, follow.reader);
+    } else {
+      await this.loadGallery(follow.reader);
+    }
+  }
+
+  /** Resolves once every change heard so far is in the gallery (tests and shutdown wait on it). */
+  async settled(): Promise<void> {
+    await this.following;
   }
 
   /** (Re)fills the gallery from the sealed rows of the calibrated model. */
@@ -143,31 +212,33 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       for (const row of page) {
         after = row.id;
         if (row.modelId !== this.calibration.modelId) continue;
-        assert(
-          row.transformKeyId === this.keyId,
-          `template ${row.id} is under another transform key`,
-        );
-        const opened = openTemplate({
-          dataKey: this.keys.dataKey,
-          binding: {
-            personId: row.personId,
-            templateId: row.id,
-            modelId: row.modelId,
-            transformKeyId: row.transformKeyId,
-          },
-          sealed: row.sealed,
-          dimension: this.calibration.dimension,
-        });
-        assert(opened.ok, `template ${row.id} does not open: the data key or the row is wrong`);
-        const added = this.gallery.add({
-          personId: row.personId,
-          templateId: row.id,
-          template: opened.value,
-        });
-        assert(added.ok, 'the gallery holds every stored template');
-        opened.value.fill(0);
+        this.addStoredTemplate(row);
       }
     }
+  }
+
+  /** Opens one stored template of the calibrated model into the gallery. */
+  private addStoredTemplate(row: TemplateRecord): void {
+    assert(row.transformKeyId === this.keyId, `template ${row.id} is under another transform key`);
+    const opened = openTemplate({
+      dataKey: this.keys.dataKey,
+      binding: {
+        personId: row.personId,
+        templateId: row.id,
+        modelId: row.modelId,
+        transformKeyId: row.transformKeyId,
+      },
+      sealed: row.sealed,
+      dimension: this.calibration.dimension,
+    });
+    assert(opened.ok, `template ${row.id} does not open: the data key or the row is wrong`);
+    const added = this.gallery.add({
+      personId: row.personId,
+      templateId: row.id,
+      template: opened.value,
+    });
+    assert(added.ok, 'the gallery holds every stored template');
+    opened.value.fill(0);
   }
 
   /** Moves every template to `nextKey` inside `tx`; call adoptTransformKey after the commit. */
@@ -336,6 +407,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     modelId: string,
     sealedTemplates: string[],
   ): Promise<{ templateIds: string[]; templates: number }> {
+    this.requireCurrentTransformKey();
     if (modelId !== this.calibration.modelId)
       refuse('model_not_calibrated', `no calibrated threshold for model ${modelId}`);
     const person = await tx.getPerson(personId);
@@ -380,6 +452,26 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       return { templateIds, templates: existing + templates.length };
     } finally {
       templates.forEach((t) => t.fill(0));
+    }
+  }
+
+  /**
+   * The candidates whose person is still in the database. Another instance may have erased someone
+   * whose templates this gallery still holds (its change is on the way): they never match, and leave.
+   */
+  private async stillEnrolled<C extends { personId: string }>(tx: StoreTx, candidates: C[]) {
+    const kept: C[] = [];
+    for (const candidate of candidates) {
+      if ((await tx.getPerson(candidate.personId)) !== undefined) kept.push(candidate);
+      else this.gallery.removePerson(candidate.personId);
+    }
+    return kept;
+  }
+
+  /** Refuses while another instance's re-key left this one with a transform key it no longer uses. */
+  private requireCurrentTransformKey(): void {
+    if (this.staleTransformKeyId !== undefined) {
+      refuse('unavailable', 'this hub instance awaits the re-keyed transform key; try another');
     }
   }
 
@@ -452,6 +544,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
 
   /** The face part of a payment; the transaction records an authorization when no PIN is needed. */
   async identify(tx: StoreTx, caller: ClientRecord, request: IdentifyRequest) {
+    this.requireCurrentTransformKey();
     if (request.modelId !== this.calibration.modelId)
       refuse('model_not_calibrated', `no calibrated threshold for model ${request.modelId}`);
     const kiosk = await requireKioskAttestation(tx, caller, request, {
@@ -469,7 +562,10 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       probe.fill(0);
     }
     const at = this.clock.now();
-    const matches = found.candidates.filter((c) => c.score >= this.calibration.threshold);
+    const matches = await this.stillEnrolled(
+      tx,
+      found.candidates.filter((c) => c.score >= this.calibration.threshold),
+    );
     const best = matches[0];
     await tx.appendAudit({
       at,
@@ -486,7 +582,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     });
     if (best === undefined) return { match: null, pinRequired: false };
     const person = await tx.getPerson(best.personId);
-    assert(person !== undefined, 'gallery and persons agree');
+    assert(person !== undefined, 'stillEnrolled read the person in this transaction');
     const purpose = request.purpose ?? 'payment';
     this.remember({
       clientId: caller.id,
@@ -571,6 +667,8 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
   }
 
   async close(): Promise<void> {
+    this.unfollow?.();
+    await this.following;
     await this.pins.close();
   }
 

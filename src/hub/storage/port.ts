@@ -19,6 +19,7 @@ import type {
   TemplateRecord,
 } from './identity-records.ts';
 import type { KioskRecord } from './kiosk-records.ts';
+import type { ConsistencyReport } from './consistency.ts';
 
 export interface AuditAppend {
   at: number;
@@ -74,6 +75,7 @@ export interface IdentityReader {
   /** The enrolment client the admin named for a person account (the only one that may enrol on it). */
   getAccountEnrollmentClient(accountId: string): Promise<string | null>;
   listTemplates(afterId: string, limit: number): Promise<TemplateRecord[]>;
+  getTemplate(id: string): Promise<TemplateRecord | undefined>;
   countTemplates(personId: string): Promise<number>;
 }
 
@@ -145,11 +147,29 @@ export interface StoreTx extends StoreReader, IdentityReader, KioskReader {
   nested<T>(fn: () => Promise<T>): Promise<T>;
 }
 
+/**
+ * A committed change to the stored templates, as another hub instance on the same database hears it.
+ * `resync`: changes may have been missed (the feed reconnected); reload everything from the tables.
+ */
+export type TemplateChange =
+  | { kind: 'added' | 'removed'; templateIds: string[] }
+  | { kind: 'rekeyed'; transformKeyId: string }
+  | { kind: 'resync' };
+
 export interface HubStore {
   readonly reader: StoreReader & IdentityReader & KioskReader;
   /** Runs `job` in a write transaction; resolves only once that transaction is durably committed. */
   write<T>(job: (tx: StoreTx) => Promise<T>): Promise<T>;
   deleteStoredResponsesBefore(at: number): Promise<number>;
   auditRows(afterSeq: number, limit: number): Promise<AuditRecord[]>;
+  /** Recomputes balances, held amounts and holds from the history (audit:verify does the same). */
+  checkConsistency(): Promise<ConsistencyReport>;
+  /**
+   * Runs `fn` unless another instance on this database is running the job of that name (the expiry
+   * sweeper); answers undefined when it did not run. One instance alone always runs it.
+   */
+  runExclusive<T>(name: 'sweeper', fn: () => Promise<T>): Promise<T | undefined>;
+  /** Template changes committed by other instances on this database (none where there is one). */
+  onTemplateChange(listener: (change: TemplateChange) => void): () => void;
   close(): Promise<void>;
 }

@@ -26,6 +26,7 @@ import type {
   TransferRecord,
 } from '../records.ts';
 import { migrate } from './migrations.ts';
+import { checkLedgerConsistency, type ConsistencyReport, type ReadQuery } from '../consistency.ts';
 import type {
   PaymentAuthorizationRecord,
   PersonRecord,
@@ -139,6 +140,7 @@ class SqliteReads implements StoreReader, IdentityReader, KioskReader {
       templates: db.prepare<[string, number], TemplateRow>(
         'SELECT * FROM templates WHERE id > ? ORDER BY id LIMIT ?',
       ),
+      template: db.prepare<[string], TemplateRow>('SELECT * FROM templates WHERE id = ?'),
       countTemplates: db.prepare<[string], { n: number }>(
         'SELECT COUNT(*) AS n FROM templates WHERE person_id = ?',
       ),
@@ -183,6 +185,10 @@ class SqliteReads implements StoreReader, IdentityReader, KioskReader {
   }
   async listTemplates(afterId: string, limit: number): Promise<TemplateRecord[]> {
     return this.q.templates.all(afterId, limit).map(templateFromRow);
+  }
+  async getTemplate(id: string): Promise<TemplateRecord | undefined> {
+    const row = this.q.template.get(id);
+    return row === undefined ? undefined : templateFromRow(row);
   }
   async countTemplates(personId: string): Promise<number> {
     return this.q.countTemplates.get(personId)?.n ?? 0;
@@ -754,6 +760,20 @@ export class SqliteHubStore implements HubStore {
     return readAuditRows(this.readDb, afterSeq, limit);
   }
 
+  async checkConsistency(): Promise<ConsistencyReport> {
+    return checkLedgerConsistency(sqliteReadQuery(this.readDb));
+  }
+
+  /** One process owns a SQLite database: nobody else can be running the job. */
+  async runExclusive<T>(_name: 'sweeper', fn: () => Promise<T>): Promise<T | undefined> {
+    return fn();
+  }
+
+  /** One process owns a SQLite database: no other instance changes its templates. */
+  onTemplateChange(): () => void {
+    return () => undefined;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     while (this.draining) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -774,4 +794,9 @@ export function readAuditRows(
     )
     .all(afterSeq, limit)
     .map((row) => ({ ...row, hash: new Uint8Array(row.hash) }));
+}
+
+/** Read-only statements on a SQLite connection, for the consistency check. */
+export function sqliteReadQuery(db: Database.Database): ReadQuery {
+  return async <R>(sql: string) => db.prepare<[], R>(sql).all();
 }

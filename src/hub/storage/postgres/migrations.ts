@@ -1,0 +1,298 @@
+// The PostgreSQL schema as an ordered list of migrations; schema_version records how many ran.
+// Same tables, columns and immutability rules as the SQLite schema, so both adapters share row mappers.
+import type { PoolClient } from 'pg';
+import { genesisHash } from '../../audit/chain.ts';
+import { issuerAccountId } from '../records.ts';
+import { DatabaseTooNewError } from '../sqlite/migrations.ts';
+
+/** Advisory lock key: two instances starting on one database migrate one after the other. */
+const migrationLockKey = 0x46_50_4d_47; // 'FPMG'
+
+/** Raises with `message` whenever the statement it guards runs (append-only and immutable tables). */
+function refuseTrigger(table: string, when: 'UPDATE' | 'DELETE', message: string): string {
+  const name = `${table}_no_${when.toLowerCase()}`;
+  return `
+    CREATE FUNCTION ${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION '${message}'; END $$;
+    CREATE TRIGGER ${name} BEFORE ${when} ON ${table} FOR EACH ROW EXECUTE FUNCTION ${name}();`;
+}
+
+export const pgMigrations: ReadonlyArray<(client: PoolClient) => Promise<void>> = [
+  async function v1Hub(client) {
+    // The SQLite schema at its version 9 in one step (PostgreSQL had no earlier deployments).
+    // Money and times are BIGINT (read back as numbers, see pool.ts); JSON stays TEXT so one mapper
+    // reads both databases. seq columns give the lists' cursors and newest-first order.
+    await client.query(`
+      CREATE TABLE schema_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+      INSERT INTO schema_version (id, version) VALUES (1, 0);
+      CREATE TABLE accounts (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('issuer', 'person', 'merchant', 'escrow')),
+        name TEXT NOT NULL,
+        currency TEXT NOT NULL CHECK (currency = 'JPY'),
+        balance BIGINT NOT NULL,
+        held BIGINT NOT NULL CHECK (held >= 0),
+        limits TEXT NOT NULL,
+        blocked_categories TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        enrollment_client_id TEXT,
+        CHECK (kind = 'issuer' OR balance >= held)
+      );
+      CREATE TABLE clients (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'merchant', 'event_source', 'enrollment')),
+        merchant_id TEXT REFERENCES accounts (id),
+        event_types TEXT NOT NULL,
+        token_hash BYTEA NOT NULL UNIQUE,
+        created_at BIGINT NOT NULL,
+        revoked_at BIGINT,
+        revoked_by TEXT
+      );
+      ALTER TABLE accounts ADD FOREIGN KEY (enrollment_client_id) REFERENCES clients (id);
+      CREATE FUNCTION clients_revoke_once() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF (NEW.revoked_at IS NULL) <> (NEW.revoked_by IS NULL) OR
+             (OLD.revoked_at IS NOT NULL AND
+              (NEW.revoked_at IS DISTINCT FROM OLD.revoked_at OR NEW.revoked_by IS DISTINCT FROM OLD.revoked_by))
+          THEN RAISE EXCEPTION 'a client is revoked once, with when and by whom'; END IF;
+          RETURN NEW;
+        END $$;
+      CREATE TRIGGER clients_revoke_once BEFORE UPDATE ON clients
+        FOR EACH ROW EXECUTE FUNCTION clients_revoke_once();
+      ${refuseTrigger('clients', 'DELETE', 'clients are revoked, never deleted')}
+      CREATE TABLE holds (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        status TEXT NOT NULL CHECK (status IN ('active', 'settled', 'released', 'expired')),
+        payer TEXT NOT NULL REFERENCES accounts (id),
+        payee TEXT NOT NULL REFERENCES accounts (id),
+        amount BIGINT NOT NULL CHECK (amount > 0),
+        settled BIGINT NOT NULL CHECK (settled >= 0 AND settled <= amount),
+        refunded BIGINT NOT NULL CHECK (refunded >= 0 AND refunded <= settled),
+        reference TEXT NOT NULL,
+        category TEXT,
+        template TEXT,
+        on_expiry TEXT NOT NULL CHECK (on_expiry IN ('release', 'settle')),
+        rules TEXT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        scheduled TEXT,
+        due_at BIGINT NOT NULL,
+        authorized_max BIGINT,
+        settlements TEXT NOT NULL,
+        refunds TEXT NOT NULL,
+        events TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        version INTEGER NOT NULL,
+        closed_by TEXT CHECK (closed_by IN ('client', 'rule', 'expiry', 'schedule')),
+        CHECK (payer <> payee),
+        CHECK ((status = 'active') = (closed_by IS NULL))
+      );
+      CREATE INDEX holds_due ON holds (due_at) WHERE status = 'active';
+      CREATE INDEX holds_payer ON holds (payer, seq);
+      CREATE INDEX holds_payee ON holds (payee, seq);
+      CREATE INDEX holds_payer_created ON holds (payer, created_at);
+      CREATE INDEX holds_pair_created ON holds (payer, payee, created_at);
+      CREATE TABLE entries (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        transfer_id TEXT NOT NULL,
+        account_id TEXT NOT NULL REFERENCES accounts (id),
+        counterparty_id TEXT NOT NULL REFERENCES accounts (id),
+        kind TEXT NOT NULL CHECK (kind IN ('deposit', 'settlement', 'refund')),
+        amount BIGINT NOT NULL CHECK (amount <> 0),
+        balance_after BIGINT NOT NULL,
+        hold_id TEXT REFERENCES holds (id),
+        at BIGINT NOT NULL
+      );
+      CREATE INDEX entries_account ON entries (account_id, seq);
+      ${refuseTrigger('entries', 'UPDATE', 'entries are immutable')}
+      ${refuseTrigger('entries', 'DELETE', 'entries are immutable')}
+      CREATE TABLE idempotency (
+        client_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        request_hash BYTEA NOT NULL,
+        status INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (client_id, key)
+      );
+      CREATE INDEX idempotency_created ON idempotency (created_at);
+      CREATE TABLE audit_log (
+        seq BIGINT PRIMARY KEY,
+        at BIGINT NOT NULL,
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        data TEXT NOT NULL,
+        hash BYTEA NOT NULL
+      );
+      ${refuseTrigger('audit_log', 'UPDATE', 'audit_log is append-only')}
+      ${refuseTrigger('audit_log', 'DELETE', 'audit_log is append-only')}
+      -- The chain head: one row, locked first by every write transaction (see pg-store.ts), so the
+      -- audit chain and every read-then-write of the ledger run in one total order across instances.
+      CREATE TABLE audit_head (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        seq BIGINT NOT NULL,
+        hash BYTEA NOT NULL
+      );
+      CREATE TABLE standing_limits (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
+        id TEXT PRIMARY KEY,
+        payer TEXT NOT NULL REFERENCES accounts (id),
+        payee TEXT NOT NULL REFERENCES accounts (id),
+        amount_per_period BIGINT NOT NULL CHECK (amount_per_period > 0),
+        period_seconds BIGINT NOT NULL CHECK (period_seconds > 0),
+        expires_at BIGINT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        revoked_at BIGINT,
+        revoked_by TEXT,
+        CHECK (payer <> payee)
+      );
+      CREATE INDEX standing_limits_pair ON standing_limits (payer, payee);
+      CREATE INDEX standing_limits_payer ON standing_limits (payer, seq);
+      ${refuseTrigger('standing_limits', 'DELETE', 'standing limits are immutable: revoke one, never delete it')}
+      CREATE FUNCTION standing_limits_revoke_once() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF OLD.revoked_at IS NOT NULL OR NEW.revoked_at IS NULL OR NEW.revoked_by IS NULL
+            OR (NEW.seq, NEW.id, NEW.payer, NEW.payee, NEW.amount_per_period, NEW.period_seconds,
+                NEW.expires_at, NEW.created_by, NEW.created_at)
+               IS DISTINCT FROM (OLD.seq, OLD.id, OLD.payer, OLD.payee, OLD.amount_per_period,
+                OLD.period_seconds, OLD.expires_at, OLD.created_by, OLD.created_at)
+          THEN RAISE EXCEPTION 'standing limits are immutable: only revoked_at is set, once'; END IF;
+          RETURN NEW;
+        END $$;
+      CREATE TRIGGER standing_limits_revoke_once BEFORE UPDATE ON standing_limits
+        FOR EACH ROW EXECUTE FUNCTION standing_limits_revoke_once();
+      CREATE TABLE member_numbers (
+        member_number TEXT PRIMARY KEY CHECK (member_number ~ '^[1-9][0-9]{9}$'),
+        issued_at BIGINT NOT NULL
+      );
+      ${refuseTrigger('member_numbers', 'UPDATE', 'member numbers are never changed')}
+      ${refuseTrigger('member_numbers', 'DELETE', 'member numbers are never reused')}
+      CREATE TABLE persons (
+        id TEXT PRIMARY KEY,
+        display_name TEXT NOT NULL,
+        date_of_birth TEXT NOT NULL,
+        account_id TEXT NOT NULL UNIQUE REFERENCES accounts (id),
+        id_document_type TEXT NOT NULL,
+        id_document_number_hash TEXT NOT NULL UNIQUE,
+        id_document_verified_by TEXT NOT NULL,
+        guardian_person_id TEXT REFERENCES persons (id),
+        require_pin INTEGER NOT NULL CHECK (require_pin IN (0, 1)),
+        pin_verifier TEXT NOT NULL,
+        pin_failures INTEGER NOT NULL CHECK (pin_failures >= 0),
+        member_number TEXT NOT NULL UNIQUE REFERENCES member_numbers (member_number),
+        created_by TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE FUNCTION persons_member_number_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.member_number IS DISTINCT FROM OLD.member_number
+          THEN RAISE EXCEPTION 'a member number is never changed'; END IF;
+          RETURN NEW;
+        END $$;
+      CREATE TRIGGER persons_member_number_fixed BEFORE UPDATE ON persons
+        FOR EACH ROW EXECUTE FUNCTION persons_member_number_fixed();
+      CREATE TABLE templates (
+        id TEXT PRIMARY KEY,
+        person_id TEXT NOT NULL REFERENCES persons (id),
+        model_id TEXT NOT NULL,
+        transform_key_id TEXT NOT NULL,
+        sealed BYTEA NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX templates_person ON templates (person_id);
+      CREATE TABLE payment_authorizations (
+        token_hash BYTEA PRIMARY KEY,
+        person_id TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        payee TEXT NOT NULL,
+        max_amount BIGINT NOT NULL CHECK (max_amount > 0),
+        expires_at BIGINT NOT NULL,
+        used_at BIGINT,
+        created_by TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        purpose TEXT NOT NULL DEFAULT 'payment' CHECK (purpose IN ('payment', 'standing_limit')),
+        standing_period_seconds BIGINT,
+        standing_expires_in_seconds BIGINT
+      );
+      CREATE INDEX payment_authorizations_expiry ON payment_authorizations (expires_at);
+      CREATE TABLE kiosks (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        client_id TEXT NOT NULL REFERENCES clients (id),
+        signing_public_key BYTEA NOT NULL UNIQUE CHECK (length(signing_public_key) = 32),
+        box_public_key BYTEA NOT NULL UNIQUE CHECK (length(box_public_key) = 32),
+        created_by TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        revoked_at BIGINT,
+        revoked_by TEXT,
+        CHECK ((revoked_at IS NULL) = (revoked_by IS NULL))
+      );
+      CREATE INDEX kiosks_client ON kiosks (client_id);
+      ${refuseTrigger('kiosks', 'DELETE', 'kiosks are revoked, never deleted')}
+      CREATE TABLE replay_nonces (
+        purpose TEXT NOT NULL CHECK (purpose IN ('envelope', 'kiosk_request')),
+        nonce BYTEA NOT NULL CHECK (length(nonce) = 24),
+        seen_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL CHECK (expires_at > seen_at),
+        PRIMARY KEY (purpose, nonce)
+      );
+      CREATE INDEX replay_nonces_expiry ON replay_nonces (expires_at);
+    `);
+    await client.query(
+      `INSERT INTO accounts (id, kind, name, currency, balance, held, limits, blocked_categories, created_at)
+       VALUES ($1, 'issuer', 'Issuer', 'JPY', 0, 0, '{}', '[]', 0)`,
+      [issuerAccountId],
+    );
+    await client.query('INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, $1)', [
+      Buffer.from(genesisHash),
+    ]);
+  },
+];
+
+async function currentVersion(client: PoolClient): Promise<number> {
+  const exists = await client.query<{ t: string | null }>(
+    "SELECT to_regclass('schema_version')::text AS t",
+  );
+  if (exists.rows[0]?.t === null || exists.rows[0] === undefined) return 0;
+  const row = await client.query<{ version: number }>(
+    'SELECT version FROM schema_version WHERE id = 1',
+  );
+  return row.rows[0]?.version ?? 0;
+}
+
+/**
+ * Brings the database to the latest schema, one transaction per migration, under an advisory lock
+ * so instances starting together migrate once. A database written by a newer hub is refused.
+ */
+export async function migratePg(client: PoolClient): Promise<{ from: number; to: number }> {
+  await client.query('SELECT pg_advisory_lock($1)', [migrationLockKey]);
+  try {
+    const from = await currentVersion(client);
+    if (from > pgMigrations.length) {
+      throw new DatabaseTooNewError(
+        `database schema version ${from} is newer than this hub understands (${pgMigrations.length}); refusing to open it`,
+      );
+    }
+    for (let version = from; version < pgMigrations.length; version++) {
+      const step = pgMigrations[version];
+      if (step === undefined) throw new Error(`missing migration ${version + 1}`);
+      await client.query('BEGIN');
+      try {
+        await step(client);
+        await client.query('UPDATE schema_version SET version = $1 WHERE id = 1', [version + 1]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      }
+    }
+    return { from, to: pgMigrations.length };
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [migrationLockKey]);
+  }
+}
