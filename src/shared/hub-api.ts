@@ -169,7 +169,9 @@ export const settleHoldRequest = z.strictObject({
   amount: amountSchema,
   final: z.boolean().optional(),
 });
-export const releaseHoldRequest = z.strictObject({});
+/** A POST that carries nothing: `{}` (or no body at all, where the route table allows it). */
+export const emptyRequest = z.strictObject({});
+export const releaseHoldRequest = emptyRequest;
 export const refundHoldRequest = z.strictObject({ amount: amountSchema });
 export const holdEventRequest = z.strictObject({
   type: eventTypeSchema.refine((t) => t !== 'expiry', 'expiry is not an event a client sends'),

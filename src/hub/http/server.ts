@@ -1,14 +1,19 @@
 // The Fastify application: limits, JSON only, the contract's error shape for every failure
-// (never a 500 for bad input), and the routes.
+// (never a 500 for bad input), and the routes of the shared route table with their handlers.
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { AssertionError } from '../../shared/assert.ts';
 import { requestBodyBytesMax } from '../../shared/limits.ts';
 import { HubError } from '../errors.ts';
 import { errorBody, type HubContext } from './context.ts';
-import { registerRoutes } from './routes.ts';
-import { registerClientAdminRoutes } from './client-routes.ts';
-import { registerIdentityRoutes } from '../identity/routes.ts';
-import { registerKioskRoutes } from '../identity/kiosk-routes.ts';
+import { ledgerHandlers } from './routes.ts';
+import { clientAdminHandlers } from './client-routes.ts';
+import { identityHandlers } from '../identity/routes.ts';
+import { kioskHandlers } from '../identity/kiosk-routes.ts';
+import {
+  refuseRoutesOutsideTable,
+  registerTableRoutes,
+  type RouteHandlers,
+} from './table-routes.ts';
 import type { IdentityService } from '../identity/identity.ts';
 
 function fastifyErrorToHubError(error: {
@@ -65,9 +70,14 @@ export function buildServer(
         ),
       ),
   );
-  registerRoutes(app, hub);
-  registerClientAdminRoutes(app, hub);
-  registerIdentityRoutes(app, hub, options.identity);
-  registerKioskRoutes(app, hub, options.identity);
+  refuseRoutesOutsideTable(app);
+  // A route of the table without its handler is a type error here.
+  const handlers = {
+    ...ledgerHandlers(hub),
+    ...clientAdminHandlers(hub),
+    ...identityHandlers(hub, options.identity),
+    ...kioskHandlers(hub, options.identity),
+  } satisfies RouteHandlers;
+  registerTableRoutes(app, hub, handlers);
   return app;
 }
