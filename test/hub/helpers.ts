@@ -14,6 +14,7 @@ import { startHub, type HubOptions, type RunningHub } from '../../src/hub/hub.ts
 import type { HubStore } from '../../src/hub/storage/port.ts';
 import { SqliteHubStore } from '../../src/hub/storage/sqlite/sqlite-store.ts';
 import { PgHubStore } from '../../src/hub/storage/postgres/pg-store.ts';
+import { openPool } from '../../src/hub/storage/postgres/pool.ts';
 import {
   createDatabase,
   dropDatabase,
@@ -58,6 +59,47 @@ async function forgetDatabase(dir: string): Promise<void> {
   if (name === undefined || postgresAdminUrl === undefined) return;
   databasesByDir.delete(dir);
   await dropDatabase(postgresAdminUrl, name);
+}
+
+/**
+ * The hub's database on `dir`, opened beside the hub as an operator with SQL access would: SQLite's file
+ * or the project's PostgreSQL database. Statements use `?` placeholders on both (turned into $1… here).
+ */
+export interface RawDb {
+  all<R>(sql: string, ...params: unknown[]): Promise<R[]>;
+  get<R>(sql: string, ...params: unknown[]): Promise<R | undefined>;
+  /** Runs a write; answers the rows it changed. Rejects with the database's refusal. */
+  run(sql: string, ...params: unknown[]): Promise<number>;
+  close(): Promise<void>;
+}
+
+function dollarPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+export async function openRawDb(dir: string): Promise<RawDb> {
+  const databaseUrl = await databaseFor(dir);
+  if (databaseUrl === undefined) {
+    const db = new Database(join(dir, 'hub.sqlite'));
+    return {
+      all: async <R>(sql: string, ...params: unknown[]) =>
+        db.prepare<unknown[], R>(sql).all(...params),
+      get: async <R>(sql: string, ...params: unknown[]) =>
+        db.prepare<unknown[], R>(sql).get(...params),
+      run: async (sql, ...params) => db.prepare(sql).run(...params).changes,
+      close: async () => void db.close(),
+    };
+  }
+  const pool = openPool(databaseUrl, { max: 1 });
+  const query = (sql: string, params: unknown[]) => pool.query(dollarPlaceholders(sql), params);
+  return {
+    all: async <R>(sql: string, ...params: unknown[]) => (await query(sql, params)).rows as R[],
+    get: async <R>(sql: string, ...params: unknown[]) =>
+      (await query(sql, params)).rows[0] as R | undefined,
+    run: async (sql, ...params) => (await query(sql, params)).rowCount ?? 0,
+    close: () => pool.end(),
+  };
 }
 
 /** A bare store (no HTTP) of this run's adapter on `dir`, for the model-based ledger tests. */
