@@ -1,5 +1,5 @@
-// The route table drives the Fastify server: every entry is served, nothing outside it can be
-// registered, and each entry's access (no token, any client, a role list) is what the hub enforces.
+// The route table drives the Fastify server and the OpenAPI document: every entry is served and
+// published, nothing outside it can be registered, and each entry's access is what the hub enforces.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { roles, type Role } from '../../src/shared/hub-api.ts';
 import { hubRoutes, routeNames, type RouteSpec } from '../../src/shared/hub-routes.ts';
@@ -66,6 +66,31 @@ describe('the Fastify server is built from the route table', () => {
         status: 403,
         code: 'forbidden',
       });
+    }
+  });
+});
+
+describe('the OpenAPI document is built from the route table', () => {
+  it('has one operation per entry, with its status, body, idempotency and access', async () => {
+    const doc = (await t.call('GET', '/v1/openapi.json', { token: null })).body;
+    const operations = Object.values(doc.paths).flatMap((path) => Object.keys(path as object));
+    expect(operations).toHaveLength(routeNames.length);
+    for (const name of routeNames) {
+      const route: RouteSpec = hubRoutes[name];
+      const path = route.path.replace(/:([A-Za-z]+)/g, '{$1}');
+      const op = doc.paths[path]?.[route.method.toLowerCase()];
+      expect(op?.operationId, name).toBe(name);
+      expect(Object.keys(op.responses).sort(), name).toEqual([String(route.status), 'default']);
+      expect(op.requestBody !== undefined, name).toBe(route.body !== undefined);
+      const parameters: Array<{ name: string; in: string; required: boolean }> =
+        op.parameters ?? [];
+      const key = parameters.find((p) => p.name === 'Idempotency-Key');
+      expect(key?.required, name).toBe(
+        route.idempotency === undefined ? undefined : route.idempotency === 'required',
+      );
+      const inPath = parameters.filter((p) => p.in === 'path').map((p) => p.name);
+      expect(inPath, name).toEqual([...route.path.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1]));
+      expect(op.security, name).toEqual(route.access === 'public' ? [] : undefined);
     }
   });
 });
