@@ -157,7 +157,8 @@ export function scratchDir(prefix: string): string {
 export async function startTestHub(options: Partial<HubOptions> = {}): Promise<TestHub> {
   const dir = options.dataDir ?? tempDir();
   const clock = new ManualClock(t0);
-  const databaseUrl = await databaseFor(dir);
+  // A second instance of a deployment names the first one's database; otherwise each dir has its own.
+  const databaseUrl = options.databaseUrl ?? (await databaseFor(dir));
   const hub = await startHub({
     clock,
     adminToken,

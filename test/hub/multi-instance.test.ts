@@ -1,0 +1,317 @@
+// Two hub instances on one PostgreSQL database (issue 11): one winner among settles split across
+// them, idempotency answers from either, erasure heard by both, and one instance SIGKILLed under load.
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import {
+  account,
+  adminToken,
+  balances,
+  client,
+  clientWithId,
+  databaseFor,
+  holdBody,
+  openRawDb,
+  startTestHub,
+  syntheticFace as face,
+  tempDir,
+  testCalibrationFile,
+  testFaceModelId,
+  type TestHub,
+} from './helpers.ts';
+import { enrolTestPerson, fetchHubKey, sealedProbe } from './identity-helpers.ts';
+import { assertNoProcessLeft, runScriptTracked, spawnHub, type HubProcess } from './process.ts';
+import { sodium } from '../../src/biometrics/protect/sodium.ts';
+
+afterAll(assertNoProcessLeft);
+
+/** A second data directory for the same deployment: a private copy of the first one's keys/. */
+function copyKeys(fromDir: string): string {
+  const dir = tempDir('facepay-instance-b-');
+  chmodSync(dir, 0o700);
+  mkdirSync(join(dir, 'keys'), { mode: 0o700 });
+  for (const name of readdirSync(join(fromDir, 'keys'))) {
+    copyFileSync(join(fromDir, 'keys', name), join(dir, 'keys', name));
+    chmodSync(join(dir, 'keys', name), 0o600);
+  }
+  return dir;
+}
+
+const running: TestHub[] = [];
+afterEach(async () => {
+  // The second instance first: the first one's stop drops the shared database.
+  for (const t of running.splice(0).reverse()) await t.stop();
+});
+
+/** Instance A on a fresh database, and instance B on the same database with a copy of A's keys. */
+async function twoInstances(options: { calibrationFile?: string } = {}) {
+  const a = await startTestHub(options);
+  running.push(a);
+  const databaseUrl = await databaseFor(a.dir);
+  expect(databaseUrl).toBeDefined();
+  const b = await startTestHub({
+    ...options,
+    dataDir: copyKeys(a.dir),
+    ...(databaseUrl === undefined ? {} : { databaseUrl }),
+  });
+  running.push(b);
+  return { a, b };
+}
+
+describe('two instances on one database', () => {
+  it('20 concurrent settles of one hold split across both: exactly one succeeds', async () => {
+    const { a, b } = await twoInstances();
+    await account(a, 'alice', 'person', 100_000);
+    await account(a, 'shop', 'merchant');
+    const shop = await client(a, 'merchant', 'shop');
+    const hold = (await a.call('POST', '/v1/holds', { body: holdBody('alice', 'shop', 5_000) }))
+      .body;
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 === 0 ? a : b).call('POST', `/v1/holds/${hold.id}/settle`, {
+          token: shop,
+          body: { amount: 5_000 },
+        }),
+      ),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(19);
+    for (const t of [a, b]) {
+      expect(await balances(t, 'alice')).toEqual({ balance: 95_000, held: 0, available: 95_000 });
+      expect(await balances(t, 'shop')).toEqual({ balance: 5_000, held: 0, available: 5_000 });
+    }
+  });
+
+  it('an idempotency key replayed on the other instance returns the stored answer, no second hold', async () => {
+    const { a, b } = await twoInstances();
+    await account(a, 'alice', 'person', 100_000);
+    await account(a, 'shop', 'merchant');
+    const key = randomUUID();
+    const body = holdBody('alice', 'shop', 2_500);
+    const first = await a.call('POST', '/v1/holds', { body, key });
+    expect(first.status).toBe(201);
+    const again = await b.call('POST', '/v1/holds', { body, key });
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    const other = await b.call('POST', '/v1/holds', {
+      body: { ...body, amount: 2_600 },
+      key,
+    });
+    expect(other.status).toBe(409);
+    expect(other.body.error.code).toBe('idempotency_key_reused');
+    expect(await balances(b, 'alice')).toEqual({
+      balance: 100_000,
+      held: 2_500,
+      available: 97_500,
+    });
+  });
+
+  it('a person enrolled on one instance matches on the other; erased, stops matching there at once', async () => {
+    await sodium.ready;
+    const { a, b } = await twoInstances({ calibrationFile: testCalibrationFile() });
+    await account(a, 'shop', 'merchant');
+    const enroller = await clientWithId(a, 'enrollment');
+    const till = await client(a, 'merchant', 'shop');
+    const hubKey = await fetchHubKey(a, till);
+    const alice = face();
+    const person = await enrolTestPerson(a, hubKey, {
+      enroller,
+      accountId: 'alice',
+      sealedTemplate: () => sealedProbe(a, hubKey, face(alice)),
+    });
+    const identifyOnB = () =>
+      b.call('POST', '/v1/identify', {
+        token: till,
+        body: {
+          modelId: testFaceModelId,
+          sealedProbe: sealedProbe(b, hubKey, face(alice)),
+          liveness: { passed: true, score: 0.97 },
+          payee: 'shop',
+          amount: 500,
+        },
+      });
+    // B hears of A's templates by NOTIFY at A's commit: within the bound, B's gallery has them.
+    const gallery = b.hub.identity?.gallery;
+    expect(gallery).toBeDefined();
+    const heardBy = Date.now() + 2_000;
+    while ((gallery?.size ?? 0) < 2 && Date.now() < heardBy) await sleep(20);
+    expect(gallery?.size).toBe(2);
+    const before = await identifyOnB();
+    expect(before.status).toBe(200);
+    expect(before.body.match?.personId).toBe(person.id);
+
+    // B's listener connection is cut (a network blip): B hears nothing until it reconnects, and its
+    // gallery still holds Alice while A erases her.
+    const raw = await openRawDb(a.dir);
+    try {
+      const cut = await raw.all(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`,
+      );
+      expect(cut).toHaveLength(2);
+    } finally {
+      await raw.close();
+    }
+    expect(
+      (await a.call('DELETE', `/v1/persons/${person.id}`, { token: enroller.token })).status,
+    ).toBe(204);
+    expect(gallery?.size).toBe(2);
+    // The bound for matching is zero: the very next identify on B, its gallery not yet told, reads
+    // the person inside its transaction and finds nobody.
+    const after = await identifyOnB();
+    expect(after.status).toBe(200);
+    expect(after.body.match).toBeNull();
+    // And the gallery follows within the feed's reconnect (resynchronised from the tables).
+    const forgottenBy = Date.now() + 3_000;
+    while ((gallery?.size ?? 0) > 0 && Date.now() < forgottenBy) await sleep(20);
+    expect(gallery?.size).toBe(0);
+  });
+});
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The two hub processes of the SIGKILL test, stopped (whatever is left of them) after it. */
+const processes: HubProcess[] = [];
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const p of processes.splice(0)) {
+    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    await p.exited;
+  }
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+async function http(url: string, method: string, path: string, token: string, body?: unknown) {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(method === 'POST' ? { 'idempotency-key': randomUUID() } : {}),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text === '' ? null : JSON.parse(text) };
+}
+
+describe('one instance killed under load', () => {
+  it('SIGKILL of one hub process: the other keeps serving, no money lost or duplicated, audit:verify clean', async () => {
+    const token = adminToken;
+    const dirA = tempDir('facepay-instance-a-');
+    dirs.push(dirA);
+    const a = await spawnHub(dirA, { FACEPAY_ADMIN_TOKEN: token });
+    processes.push(a);
+    const databaseUrl = await databaseFor(dirA);
+    expect(databaseUrl).toBeDefined();
+    const dirB = copyKeys(dirA);
+    dirs.push(dirB);
+    const b = await spawnHub(dirB, {
+      FACEPAY_ADMIN_TOKEN: token,
+      FACEPAY_DATABASE_URL: databaseUrl ?? '',
+    });
+    processes.push(b);
+
+    const initial = 10_000_000;
+    for (const [id, kind] of [
+      ['alice', 'person'],
+      ['shop', 'merchant'],
+    ] as const) {
+      const created = await http(a.url, 'POST', '/v1/accounts', token, {
+        id,
+        kind,
+        name: id,
+        currency: 'JPY',
+      });
+      expect(created.status).toBe(201);
+    }
+    expect(
+      (await http(a.url, 'POST', '/v1/accounts/alice/deposits', token, { amount: initial })).status,
+    ).toBe(201);
+    const till = await http(a.url, 'POST', '/v1/clients', token, {
+      name: 'till',
+      role: 'merchant',
+      merchantId: 'shop',
+    });
+    const shopToken = till.body.token as string;
+
+    // Workers place and settle 100-yen holds, alternating instances; after 60 acknowledged pairs
+    // instance A is SIGKILLed mid-load, and its workers carry on against B.
+    const acknowledged: string[] = [];
+    let killed = false;
+    let failedOnA = 0;
+    const pairsPerWorker = 30;
+    const worker = async (w: number) => {
+      for (let i = 0; i < pairsPerWorker; i++) {
+        const target = (w + i) % 2 === 0 && !killed ? a.url : b.url;
+        try {
+          // The admin places (a till needs the payer's consent to), the shop's till settles.
+          const placed = await http(
+            target,
+            'POST',
+            '/v1/holds',
+            token,
+            holdBody('alice', 'shop', 100),
+          );
+          if (placed.status !== 201) throw new Error(`place ${placed.status}`);
+          const settled = await http(
+            target,
+            'POST',
+            `/v1/holds/${placed.body.id}/settle`,
+            shopToken,
+            { amount: 100 },
+          );
+          if (settled.status !== 200) throw new Error(`settle ${settled.status}`);
+          acknowledged.push(placed.body.id as string);
+        } catch (error) {
+          // Only requests to the killed instance may fail (connection reset or refused).
+          expect(target, String(error)).toBe(a.url);
+          failedOnA++;
+        }
+        if (!killed && acknowledged.length >= 60) {
+          killed = true;
+          process.kill(a.pid, 'SIGKILL');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 6 }, (_, w) => worker(w)));
+    expect(killed).toBe(true);
+    await a.exited;
+    expect(a.child.signalCode).toBe('SIGKILL');
+
+    // B kept serving, and still does.
+    const afterKill = await http(b.url, 'POST', '/v1/holds', token, holdBody('alice', 'shop', 100));
+    expect(afterKill.status).toBe(201);
+    // Every acknowledged settle is there, once: the shop holds exactly the settled holds' money.
+    for (const id of acknowledged) {
+      const hold = await http(b.url, 'GET', `/v1/holds/${id}`, shopToken);
+      expect(hold.body.status).toBe('settled');
+    }
+    const settledHolds = await http(b.url, 'GET', '/v1/holds?status=settled&limit=500', token);
+    const settledCount = (settledHolds.body.items as unknown[]).length;
+    expect(settledCount).toBeGreaterThanOrEqual(acknowledged.length);
+    expect(settledCount).toBeLessThanOrEqual(acknowledged.length + failedOnA);
+    const shop = await http(b.url, 'GET', '/v1/accounts/shop', token);
+    const alice = await http(b.url, 'GET', '/v1/accounts/alice', token);
+    expect(shop.body.balance).toBe(settledCount * 100);
+    expect(alice.body.balance + shop.body.balance).toBe(initial);
+
+    const verified = await runScriptTracked('src/hub/audit-verify-cli.ts', [
+      '--data',
+      dirB,
+      '--database-url',
+      databaseUrl ?? '',
+    ]);
+    expect(verified.out).toMatch(/audit chain valid: \d+ rows/);
+    expect(verified.out).toMatch(/ledger consistent/);
+    expect(verified.code).toBe(0);
+
+    b.child.kill('SIGTERM');
+    expect(await b.exited).toBe(0);
+  });
+});
