@@ -2,12 +2,11 @@
 // a merchant payer's own back office, a person only by face + PIN), revoking and replacing limits, and
 // raising a hold only with the payer's consent.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import {
   account,
   client,
   holdBody,
+  openRawDb,
   type TestHub,
   syntheticFace as face,
   testFaceModelId,
@@ -273,13 +272,16 @@ describe('revoking and replacing standing limits (finding 2)', () => {
       (await t.call('GET', '/v1/standing-limits?payer=shop', { token: supplierTill })).status,
     ).toBe(403);
 
-    const db = new Database(join(t.dir, 'hub.sqlite'), { readonly: true });
-    const audited = db
-      .prepare<[string], { kind: string }>(
+    const db = await openRawDb(t.dir);
+    let audited: { kind: string }[];
+    try {
+      audited = await db.all<{ kind: string }>(
         "SELECT kind FROM audit_log WHERE subject = ? AND kind LIKE 'standing_limit.%' ORDER BY seq",
-      )
-      .all(limit.body.id as string);
-    db.close();
+        limit.body.id as string,
+      );
+    } finally {
+      await db.close();
+    }
     expect(audited.map((a) => a.kind)).toEqual([
       'standing_limit.created',
       'standing_limit.revoked',
@@ -323,20 +325,23 @@ describe('revoking and replacing standing limits (finding 2)', () => {
     const limit = await t.call('POST', '/v1/standing-limits', {
       body: limitBody('shop', 'supplier'),
     });
-    const db = new Database(join(t.dir, 'hub.sqlite'));
+    const db = await openRawDb(t.dir);
     try {
-      expect(() => db.prepare('UPDATE standing_limits SET amount_per_period = 1').run()).toThrow(
+      await expect(db.run('UPDATE standing_limits SET amount_per_period = 1')).rejects.toThrow(
         /immutable/,
       );
-      expect(() => db.prepare('DELETE FROM standing_limits').run()).toThrow(/immutable/);
-      db.prepare("UPDATE standing_limits SET revoked_at = 1, revoked_by = 'x' WHERE id = ?").run(
-        limit.body.id,
-      );
-      expect(() =>
-        db.prepare("UPDATE standing_limits SET revoked_at = 2, revoked_by = 'y'").run(),
-      ).toThrow(/immutable/);
+      await expect(db.run('DELETE FROM standing_limits')).rejects.toThrow(/immutable/);
+      expect(
+        await db.run(
+          "UPDATE standing_limits SET revoked_at = 1, revoked_by = 'x' WHERE id = ?",
+          limit.body.id,
+        ),
+      ).toBe(1);
+      await expect(
+        db.run("UPDATE standing_limits SET revoked_at = 2, revoked_by = 'y'"),
+      ).rejects.toThrow(/immutable/);
     } finally {
-      db.close();
+      await db.close();
     }
   });
 });

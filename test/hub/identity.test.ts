@@ -5,13 +5,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import Database from 'better-sqlite3';
 import { sealProbe } from '../../src/biometrics/protect/probe-seal.ts';
 import {
   account,
   assignEnroller,
   client,
+  databaseFor,
   holdBody,
+  openRawDb,
   startTestHub,
   type TestHub,
   syntheticFace as face,
@@ -438,20 +439,23 @@ describe('erasure and restart', () => {
     expect((await t.call('DELETE', `/v1/persons/${id}`, { token: enroller })).status).toBe(204);
     expect((await identify(alice)).body.match).toBeNull();
     expect((await t.call('GET', `/v1/persons/${id}`, { token: enroller })).status).toBe(404);
-    const db = new Database(join(t.dir, 'hub.sqlite'), { readonly: true });
-    expect(db.prepare('SELECT COUNT(*) AS n FROM templates').get()).toEqual({ n: 0 });
-    const audit = db
-      .prepare<[], { kind: string; data: string }>(
-        "SELECT kind, data FROM audit_log WHERE kind LIKE 'person.%'",
-      )
-      .all();
-    expect(audit.map((a) => a.kind)).toEqual([
-      'person.enrolled',
-      'person.templates_added',
-      'person.erased',
-    ]);
-    expect(audit.map((a) => a.data).join()).not.toMatch(/Hanako|1990-04-01/);
-    db.close();
+    const db = await openRawDb(t.dir);
+    try {
+      expect(await db.get('SELECT CAST(COUNT(*) AS INTEGER) AS n FROM templates')).toEqual({
+        n: 0,
+      });
+      const audit = await db.all<{ kind: string; data: string }>(
+        "SELECT kind, data FROM audit_log WHERE kind LIKE 'person.%' ORDER BY seq",
+      );
+      expect(audit.map((a) => a.kind)).toEqual([
+        'person.enrolled',
+        'person.templates_added',
+        'person.erased',
+      ]);
+      expect(audit.map((a) => a.data).join()).not.toMatch(/Hanako|1990-04-01/);
+    } finally {
+      await db.close();
+    }
     expect((await t.call('DELETE', `/v1/persons/${id}`, { token: enroller })).status).toBe(404);
   });
 
@@ -462,23 +466,31 @@ describe('erasure and restart', () => {
     await t.hub.close();
     const { startHub } = await import('../../src/hub/hub.ts');
     const cal = testCalibrationFile();
-    const again = await startHub({
+    // The same database the first hub used: SQLite's file in `dir`, or the project's PostgreSQL one.
+    const databaseUrl = await databaseFor(dir);
+    const options = {
       dataDir: dir,
       clock: t.clock,
       sweeper: false,
       calibrationFile: cal,
-    });
+      ...(databaseUrl === undefined ? {} : { databaseUrl }),
+    };
+    const again = await startHub(options);
     expect(again.identity?.gallery.personCount).toBe(1);
     await again.close();
-    const db = new Database(join(dir, 'hub.sqlite'));
-    db.prepare('UPDATE templates SET sealed = ? WHERE person_id = ?').run(
-      randomBytes(24 + 512 + 16),
-      id,
-    );
-    db.close();
-    await expect(
-      startHub({ dataDir: dir, clock: t.clock, sweeper: false, calibrationFile: cal }),
-    ).rejects.toThrow(/does not open/);
+    const db = await openRawDb(dir);
+    try {
+      expect(
+        await db.run(
+          'UPDATE templates SET sealed = ? WHERE person_id = ?',
+          randomBytes(24 + 512 + 16),
+          id,
+        ),
+      ).toBeGreaterThan(0);
+    } finally {
+      await db.close();
+    }
+    await expect(startHub(options)).rejects.toThrow(/does not open/);
     rmSync(dir, { recursive: true, force: true });
     t = await startTestHub();
   });

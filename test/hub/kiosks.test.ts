@@ -1,6 +1,6 @@
-// Kiosk devices end to end over HTTP (real hub, real SQLite file): admin-only registration and revocation,
-// transform-key provisioning sealed to the kiosk with signed fresh requests, attestation on identify,
-// re-provisioning after a rekey, and the kiosks migration on a database written before it.
+// Kiosk devices end to end over HTTP (real hub on SQLite or PostgreSQL): admin-only registration and
+// revocation, transform-key provisioning sealed to the kiosk with signed fresh requests, attestation on
+// identify, re-provisioning after a rekey, and the kiosks migration on a database written before it.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -18,6 +18,7 @@ import {
   adminToken,
   client,
   clientWithId,
+  openRawDb,
   startTestHub,
   type TestHub,
   syntheticFace as face,
@@ -106,12 +107,13 @@ function identify(token: string, body: Record<string, unknown>) {
   return t.call('POST', '/v1/identify', { token, body });
 }
 
-function countRows(sql: string): number {
-  const db = new Database(join(t.dir, 'hub.sqlite'), { readonly: true });
+/** Runs a `SELECT COUNT(*) AS n …` on the test hub's database (PostgreSQL's COUNT is a BIGINT). */
+async function countRows(sql: string): Promise<number> {
+  const db = await openRawDb(t.dir);
   try {
-    return (db.prepare(sql).get() as { n: number }).n;
+    return Number((await db.get<{ n: number | string }>(sql))?.n);
   } finally {
-    db.close();
+    await db.close();
   }
 }
 const authorizations = () => countRows('SELECT COUNT(*) AS n FROM payment_authorizations');
@@ -174,13 +176,15 @@ describe('kiosk registration', () => {
     const reused = await t.call('POST', '/v1/admin/kiosks', { body });
     expect(reused.body.error.code).toBe('kiosk_exists');
 
-    const db = new Database(join(t.dir, 'hub.sqlite'), { readonly: true });
-    const audit = db
-      .prepare<[], { kind: string; subject: string }>(
+    const db = await openRawDb(t.dir);
+    let audit: { kind: string; subject: string }[];
+    try {
+      audit = await db.all<{ kind: string; subject: string }>(
         "SELECT kind, subject FROM audit_log WHERE kind LIKE 'kiosk.%' ORDER BY seq",
-      )
-      .all();
-    db.close();
+      );
+    } finally {
+      await db.close();
+    }
     expect(audit).toEqual([
       { kind: 'kiosk.registered', subject: created.body.id },
       { kind: 'kiosk.revoked', subject: created.body.id },
@@ -223,13 +227,15 @@ describe('transform key provisioning', () => {
     const stationTransform = await provisionedTransform(t, enroller.token, station);
     expect(stationTransform.keyId).toBe(await hubTransformKeyId());
     stationTransform.dispose();
-    const db = new Database(join(t.dir, 'hub.sqlite'), { readonly: true });
-    const rows = db
-      .prepare<[], { data: string }>(
-        "SELECT data FROM audit_log WHERE kind = 'kiosk.transform_key_provisioned'",
-      )
-      .all();
-    db.close();
+    const db = await openRawDb(t.dir);
+    let rows: { data: string }[];
+    try {
+      rows = await db.all<{ data: string }>(
+        "SELECT data FROM audit_log WHERE kind = 'kiosk.transform_key_provisioned' ORDER BY seq",
+      );
+    } finally {
+      await db.close();
+    }
     expect(rows).toHaveLength(3);
     expect(JSON.parse(rows[0]?.data ?? '{}')).toEqual({
       transformKeyId: await hubTransformKeyId(),
@@ -357,7 +363,7 @@ describe('attestation on identify', () => {
     });
     expect(plain.status).toBe(200);
     expect(plain.body.match.personId).toBe(aliceId);
-    const audit = countRows(
+    const audit = await countRows(
       `SELECT COUNT(*) AS n FROM audit_log WHERE kind = 'identity.identified' AND data LIKE '%"kioskId":"${kiosk.id}"%'`,
     );
     expect(audit).toBe(1); // the refused (not live) identify is not recorded, as before
@@ -365,7 +371,7 @@ describe('attestation on identify', () => {
 
   it('refuses forged, tampered and transplanted attestations, and issues no authorization', async () => {
     const capture = { raw: alice, transform, signer: kiosk.signer };
-    const before = authorizations();
+    const before = await authorizations();
     const refusedWith = async (body: Record<string, unknown>) => {
       const answer = await identify(till.token, body);
       expect(answer.body.authorization).toBeUndefined();
@@ -439,7 +445,7 @@ describe('attestation on identify', () => {
     // The whole request replayed: the probe's nonce was used.
     expect((await identify(till.token, genuine)).status).toBe(200);
     expect(await refusedWith(genuine)).toEqual([409, 'probe_replayed']);
-    expect(authorizations()).toBe(before + 1);
+    expect(await authorizations()).toBe(before + 1);
   });
 
   it('a revoked kiosk attests nothing, and its client still has to attest', async () => {

@@ -19,6 +19,7 @@ import {
   balances,
   client,
   holdBody,
+  openRawDb,
   startTestHub,
   type TestHub,
   syntheticFace as face,
@@ -135,14 +136,18 @@ describe('member numbers', () => {
     expect((await t.call('DELETE', `/v1/persons/${alice.id}`, { token: enroller })).status).toBe(
       204,
     );
-    const db = new Database(join(t.dir, 'hub.sqlite'));
-    expect(
-      db
-        .prepare('SELECT 1 AS n FROM member_numbers WHERE member_number = ?')
-        .get(alice.memberNumber),
-    ).toEqual({ n: 1 });
-    expect(() => db.prepare('DELETE FROM member_numbers').run()).toThrow(/never reused/);
-    db.close();
+    const db = await openRawDb(t.dir);
+    try {
+      expect(
+        await db.get(
+          'SELECT 1 AS n FROM member_numbers WHERE member_number = ?',
+          alice.memberNumber,
+        ),
+      ).toEqual({ n: 1 });
+      await expect(db.run('DELETE FROM member_numbers')).rejects.toThrow(/never reused/);
+    } finally {
+      await db.close();
+    }
     const paid = await pinPay(alice.memberNumber, '4821');
     expect(paid).toMatchObject({ status: 422, body: { error: { code: 'pin_incorrect' } } });
   });
@@ -414,13 +419,15 @@ describe('what the hub writes down', () => {
     expect(granted.status).toBe(200);
     vi.restoreAllMocks();
 
-    const db = new Database(join(t.dir, 'hub.sqlite'), { readonly: true });
-    const rows = db
-      .prepare<[], { kind: string; subject: string; actor: string; data: string }>(
+    const db = await openRawDb(t.dir);
+    let rows: { kind: string; subject: string; actor: string; data: string }[];
+    try {
+      rows = await db.all<{ kind: string; subject: string; actor: string; data: string }>(
         'SELECT kind, subject, actor, data FROM audit_log ORDER BY seq',
-      )
-      .all();
-    db.close();
+      );
+    } finally {
+      await db.close();
+    }
     const kinds = rows.map((r) => r.kind);
     expect(kinds).toEqual(
       expect.arrayContaining([

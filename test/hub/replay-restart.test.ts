@@ -3,8 +3,6 @@
 // same data directory and by a second hub instance on the same database, while they are still fresh.
 import { afterEach, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
-import Database from 'better-sqlite3';
-import { join } from 'node:path';
 import { signProvisionRequest } from '../../src/biometrics/protect/transform-key-provision.ts';
 import { sodium } from '../../src/biometrics/protect/sodium.ts';
 import {
@@ -18,6 +16,7 @@ import {
   assignEnroller,
   client,
   clientWithId,
+  openRawDb,
   startTestHub,
   syntheticFace as face,
   testCalibrationFile,
@@ -233,19 +232,17 @@ describe('replay protection survives a restart', () => {
   it('keeps each nonce until its request can no longer be fresh, then prunes it', async () => {
     const t = await hubOn(testCalibrationFile(1e-9));
     const captured = await captureAcceptedRequests(t);
-    const rows = () => {
-      const db = new Database(join(t.dir, 'hub.sqlite'), { readonly: true });
+    const rows = async () => {
+      const db = await openRawDb(t.dir);
       try {
-        return db
-          .prepare<[], { purpose: string; seen_at: number; expires_at: number }>(
-            'SELECT purpose, seen_at, expires_at FROM replay_nonces',
-          )
-          .all();
+        return await db.all<{ purpose: string; seen_at: number; expires_at: number }>(
+          'SELECT purpose, seen_at, expires_at FROM replay_nonces',
+        );
       } finally {
-        db.close();
+        await db.close();
       }
     };
-    const kept = rows();
+    const kept = await rows();
     // The enrolment PIN, 2 templates, the identify probe and the verify-pin PIN; 1 signed request.
     expect(kept.filter((r) => r.purpose === 'envelope')).toHaveLength(5);
     expect(kept.filter((r) => r.purpose === 'kiosk_request')).toHaveLength(1);
@@ -259,7 +256,7 @@ describe('replay protection survives a restart', () => {
     // Once the window of every one has passed, the next accepted nonce prunes them.
     t.clock.set(Math.max(...kept.map((r) => r.expires_at)));
     expect((await send(t, captured.freshIdentify(t))).status).toBe(200);
-    expect(rows()).toEqual([
+    expect(await rows()).toEqual([
       {
         purpose: 'envelope',
         seen_at: t.clock.now(),
