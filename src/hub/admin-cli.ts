@@ -2,16 +2,14 @@
 // hand-writes curl. Hub URL and admin token come from --url/--token or FACEPAY_HUB_URL/FACEPAY_ADMIN_TOKEN.
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { HubClient, HubRequestError } from '../shared/hub-client.ts';
 import {
   roles,
   accountKinds,
-  clientSchema,
-  createdClientSchema,
-  kioskSchema,
+  holdStatuses,
   type Role,
   type AccountKind,
+  type HoldStatus,
 } from '../shared/hub-api.ts';
 import {
   disposeKioskIdentity,
@@ -128,18 +126,12 @@ async function run(command: string | undefined): Promise<unknown> {
       return client;
     }
     case 'revoke-client': {
-      const client = encodeURIComponent(need('client'));
-      await hub.request(z.null(), 'DELETE', `/v1/clients/${client}`);
-      return hub.request(clientSchema, 'GET', `/v1/clients/${client}`);
+      const client = need('client');
+      await hub.revokeClient(client);
+      return hub.getClient(client);
     }
     case 'rotate-client-token': {
-      const client = encodeURIComponent(need('client'));
-      const rotated = await hub.request(
-        createdClientSchema,
-        'POST',
-        `/v1/clients/${client}/rotate-token`,
-        {},
-      );
+      const rotated = await hub.rotateClientToken(need('client'));
       process.stderr.write('The new token is shown once; store it now. The old one is refused.\n');
       return rotated;
     }
@@ -175,36 +167,30 @@ async function run(command: string | undefined): Promise<unknown> {
       return hub.getAccount(need('account'));
     case 'list-holds': {
       const limit = integer('limit');
+      const status = values.status;
+      if (status !== undefined && !holdStatuses.includes(status as HoldStatus))
+        fail(`--status must be one of ${holdStatuses.join(', ')}`);
       return hub.listHolds({
         ...(values.payer === undefined ? {} : { payer: values.payer }),
         ...(values.payee === undefined ? {} : { payee: values.payee }),
-        ...(values.status === undefined ? {} : { status: values.status }),
+        ...(status === undefined ? {} : { status: status as HoldStatus }),
         ...(limit === undefined ? {} : { limit }),
       });
     }
     case 'rekey':
-      return hub.request(
-        z.object({ templates: z.number(), transformKeyId: z.string() }),
-        'POST',
-        '/v1/admin/rekey',
-        {},
-      );
+      return hub.rekey();
     case 'register-kiosk':
-      return hub.request(kioskSchema, 'POST', '/v1/admin/kiosks', {
+      return hub.registerKiosk({
         name: need('name'),
         clientId: need('client'),
         ...(await kioskKeys()),
       });
     case 'show-kiosk':
-      return hub.request(
-        kioskSchema,
-        'GET',
-        `/v1/admin/kiosks/${encodeURIComponent(need('kiosk'))}`,
-      );
+      return hub.getKiosk(need('kiosk'));
     case 'revoke-kiosk': {
-      const kiosk = encodeURIComponent(need('kiosk'));
-      await hub.request(z.null(), 'DELETE', `/v1/admin/kiosks/${kiosk}`);
-      return hub.request(kioskSchema, 'GET', `/v1/admin/kiosks/${kiosk}`);
+      const kiosk = need('kiosk');
+      await hub.revokeKiosk(kiosk);
+      return hub.getKiosk(kiosk);
     }
     default:
       fail(command === undefined ? 'no command given' : `unknown command ${command}`);

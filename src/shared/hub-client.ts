@@ -1,7 +1,18 @@
 // A typed client of the hub's HTTP API on the platform's fetch, for the kiosk, the operator CLI
-// and the tests. Answers are validated with the contract's zod schemas before anyone uses them.
+// and the tests: one method per route of the route table, answers validated with its schemas.
 import { z } from 'zod';
+import { assert } from './assert.ts';
 import * as api from './hub-api.ts';
+import {
+  hubRoutes,
+  type HttpMethod,
+  type RouteBody,
+  type RouteName,
+  type RouteQuery,
+  type RouteRequest,
+  type RouteResponse,
+  type RouteSpec,
+} from './hub-routes.ts';
 
 export class HubRequestError extends Error {
   override name = 'HubRequestError';
@@ -28,19 +39,47 @@ export interface HubClientOptions {
   timeoutMs?: number;
 }
 
-export class HubClient {
+/** A method for every route of the table, answering what the route's response schema yields. */
+type RouteMethods = { [N in RouteName]: (...args: never[]) => Promise<RouteResponse<N>> };
+
+/** The hold actions by their path segment, as callers name them. */
+const holdActionRoutes = {
+  increase: 'increaseHold',
+  settle: 'settleHold',
+  release: 'releaseHold',
+  refunds: 'refundHold',
+  events: 'sendHoldEvent',
+} as const;
+type HoldAction = keyof typeof holdActionRoutes;
+
+export class HubClient implements RouteMethods {
   private readonly fetchImpl: typeof fetch;
   constructor(private readonly options: HubClientOptions) {
     this.fetchImpl = options.fetch ?? fetch;
   }
 
-  async request<S extends z.ZodType>(
-    schema: S,
-    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+  /** Any route of the table by name: URL, query, body and key from `input`, the answer checked. */
+  async call<N extends RouteName>(name: N, input: RouteRequest<N>): Promise<RouteResponse<N>> {
+    const route: RouteSpec = hubRoutes[name];
+    const { params, query, body, idempotencyKey } = input as {
+      params?: Record<string, string>;
+      query?: Record<string, string | number | undefined>;
+      body?: unknown;
+      idempotencyKey?: string;
+    };
+    const path = fillPath(route.path, params) + toQuery(query ?? {});
+    const sent = route.body === undefined ? undefined : (body ?? {});
+    const answer = await this.send(route.method, path, sent, idempotencyKey);
+    return (route.response ?? z.null()).parse(answer) as RouteResponse<N>;
+  }
+
+  /** One HTTP exchange: the parsed JSON of a success, a HubRequestError for a refusal. */
+  private async send(
+    method: HttpMethod,
     path: string,
-    body?: unknown,
-    idempotencyKey?: string,
-  ): Promise<z.infer<S>> {
+    body: unknown,
+    idempotencyKey: string | undefined,
+  ): Promise<unknown> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.options.token}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
@@ -66,124 +105,153 @@ export class HubClient {
       const message = error.success ? error.data.error.message : text.slice(0, 200);
       throw new HubRequestError(response.status, code, message, parsed);
     }
-    return schema.parse(parsed);
+    return parsed;
   }
 
-  createClient(body: z.input<typeof api.createClientRequest>) {
-    return this.request(api.createdClientSchema, 'POST', '/v1/clients', body);
+  // ---- One method per route (API.md's sections; extensions marked in the route table) ----------
+
+  health() {
+    return this.call('health', {});
   }
-  createAccount(body: z.input<typeof api.createAccountRequest>) {
-    return this.request(api.accountSchema, 'POST', '/v1/accounts', body);
+  openApi() {
+    return this.call('openApi', {});
+  }
+
+  createClient(body: RouteBody<'createClient'>) {
+    return this.call('createClient', { body });
+  }
+  getClient(id: string) {
+    return this.call('getClient', { params: { id } });
+  }
+  revokeClient(id: string) {
+    return this.call('revokeClient', { params: { id } });
+  }
+  rotateClientToken(id: string) {
+    return this.call('rotateClientToken', { params: { id } });
+  }
+
+  createAccount(body: RouteBody<'createAccount'>, idempotencyKey?: string) {
+    return this.call('createAccount', {
+      body,
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    });
   }
   getAccount(id: string) {
-    return this.request(api.accountSchema, 'GET', `/v1/accounts/${encodeURIComponent(id)}`);
+    return this.call('getAccount', { params: { id } });
+  }
+  deposit(id: string, amount: number, idempotencyKey: string) {
+    return this.call('deposit', { params: { id }, body: { amount }, idempotencyKey });
+  }
+  listEntries(id: string, query: RouteQuery<'listEntries'> = {}) {
+    return this.call('listEntries', { params: { id }, query });
   }
   /** Extension (admin): the one enrolment client that may enrol a person on this person account. */
   assignEnrollmentClient(accountId: string, clientId: string) {
-    return this.request(
-      api.accountEnrollmentClientSchema,
-      'PUT',
-      `/v1/accounts/${encodeURIComponent(accountId)}/enrollment-client`,
-      { clientId },
-    );
+    return this.call('assignEnrollmentClient', { params: { id: accountId }, body: { clientId } });
   }
-  deposit(id: string, amount: number, idempotencyKey: string) {
-    return this.request(
-      api.accountSchema,
-      'POST',
-      `/v1/accounts/${encodeURIComponent(id)}/deposits`,
-      { amount },
-      idempotencyKey,
-    );
-  }
-  listEntries(id: string, query: { limit?: number; cursor?: string } = {}) {
-    return this.request(
-      api.listOf(api.entrySchema),
-      'GET',
-      `/v1/accounts/${encodeURIComponent(id)}/entries${toQuery(query)}`,
-    );
-  }
-  createStandingLimit(body: z.input<typeof api.createStandingLimitRequest>) {
-    return this.request(api.standingLimitSchema, 'POST', '/v1/standing-limits', body);
-  }
-  listStandingLimits(query: { payer: string; limit?: number; cursor?: string }) {
-    return this.request(
-      api.listOf(api.standingLimitSchema),
-      'GET',
-      `/v1/standing-limits${toQuery(query)}`,
-    );
-  }
-  revokeStandingLimit(id: string) {
-    return this.request(z.null(), 'DELETE', `/v1/standing-limits/${encodeURIComponent(id)}`);
-  }
-  placeHold(body: z.input<typeof api.placeHoldRequest>, idempotencyKey: string) {
-    return this.request(api.holdSchema, 'POST', '/v1/holds', body, idempotencyKey);
+
+  placeHold(body: RouteBody<'placeHold'>, idempotencyKey: string) {
+    return this.call('placeHold', { body, idempotencyKey });
   }
   getHold(id: string) {
-    return this.request(api.holdSchema, 'GET', `/v1/holds/${encodeURIComponent(id)}`);
+    return this.call('getHold', { params: { id } });
   }
-  listHolds(
-    query: {
-      payer?: string;
-      payee?: string;
-      status?: string;
-      limit?: number;
-      cursor?: string;
-    } = {},
-  ) {
-    return this.request(api.listOf(api.holdSchema), 'GET', `/v1/holds${toQuery(query)}`);
+  listHolds(query: RouteQuery<'listHolds'> = {}) {
+    return this.call('listHolds', { query });
   }
-  health() {
-    return this.request(api.healthSchema, 'GET', '/v1/health');
+  increaseHold(id: string, body: RouteBody<'increaseHold'>, idempotencyKey: string) {
+    return this.call('increaseHold', { params: { id }, body, idempotencyKey });
   }
-  hubKey() {
-    return this.request(api.hubKeySchema, 'GET', '/v1/hub-key');
+  settleHold(id: string, body: RouteBody<'settleHold'>, idempotencyKey: string) {
+    return this.call('settleHold', { params: { id }, body, idempotencyKey });
   }
-  provisionTransformKey(kioskId: string, body: z.input<typeof api.provisionTransformKeyRequest>) {
-    return this.request(
-      api.provisionedTransformKeySchema,
-      'POST',
-      `/v1/kiosks/${encodeURIComponent(kioskId)}/transform-key`,
-      body,
-    );
+  releaseHold(id: string, idempotencyKey: string) {
+    return this.call('releaseHold', { params: { id }, body: {}, idempotencyKey });
   }
-  identify(body: z.input<typeof api.identifyRequest>) {
-    return this.request(api.identifyResponseSchema, 'POST', '/v1/identify', body);
+  refundHold(id: string, body: RouteBody<'refundHold'>, idempotencyKey: string) {
+    return this.call('refundHold', { params: { id }, body, idempotencyKey });
   }
-  verifyPin(body: z.input<typeof api.verifyPinRequest>) {
-    return this.request(api.authorizationSchema, 'POST', '/v1/verify-pin', body);
+  sendHoldEvent(id: string, body: RouteBody<'sendHoldEvent'>, idempotencyKey: string) {
+    return this.call('sendHoldEvent', { params: { id }, body, idempotencyKey });
   }
-  pinAuthorization(body: z.input<typeof api.pinAuthorizationRequest>) {
-    return this.request(api.pinAuthorizationSchema, 'POST', '/v1/pin-authorizations', body);
-  }
-  createPerson(body: z.input<typeof api.createPersonRequest>) {
-    return this.request(api.personSchema, 'POST', '/v1/persons', body);
-  }
-  addTemplates(personId: string, body: z.input<typeof api.addTemplatesRequest>) {
-    return this.request(
-      api.addedTemplatesSchema,
-      'POST',
-      `/v1/persons/${encodeURIComponent(personId)}/templates`,
-      body,
-    );
-  }
-  registerKiosk(body: z.input<typeof api.registerKioskRequest>) {
-    return this.request(api.kioskSchema, 'POST', '/v1/admin/kiosks', body);
-  }
-  holdAction(
+  /** Any hold action by its path segment (`settle`, `events`, ...), with that action's body. */
+  holdAction<A extends HoldAction>(
     id: string,
-    action: 'increase' | 'settle' | 'release' | 'refunds' | 'events',
-    body: unknown,
+    action: A,
+    body: RouteBody<(typeof holdActionRoutes)[A]>,
     idempotencyKey: string,
   ) {
-    return this.request(
-      api.holdSchema,
-      'POST',
-      `/v1/holds/${encodeURIComponent(id)}/${action}`,
-      body,
-      idempotencyKey,
-    );
+    const name: RouteName = holdActionRoutes[action];
+    return this.call(name, { params: { id }, body, idempotencyKey } as never) as Promise<
+      RouteResponse<'settleHold'>
+    >;
   }
+
+  createStandingLimit(body: RouteBody<'createStandingLimit'>, idempotencyKey?: string) {
+    return this.call('createStandingLimit', {
+      body,
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    });
+  }
+  listStandingLimits(query: RouteQuery<'listStandingLimits'>) {
+    return this.call('listStandingLimits', { query });
+  }
+  revokeStandingLimit(id: string) {
+    return this.call('revokeStandingLimit', { params: { id } });
+  }
+
+  hubKey() {
+    return this.call('hubKey', {});
+  }
+  createPerson(body: RouteBody<'createPerson'>) {
+    return this.call('createPerson', { body });
+  }
+  getPerson(id: string) {
+    return this.call('getPerson', { params: { id } });
+  }
+  addTemplates(personId: string, body: RouteBody<'addTemplates'>) {
+    return this.call('addTemplates', { params: { id: personId }, body });
+  }
+  deletePerson(id: string) {
+    return this.call('deletePerson', { params: { id } });
+  }
+  unlockPin(personId: string, body: RouteBody<'unlockPin'>) {
+    return this.call('unlockPin', { params: { id: personId }, body });
+  }
+  rekey() {
+    return this.call('rekey', {});
+  }
+  identify(body: RouteBody<'identify'>) {
+    return this.call('identify', { body });
+  }
+  verifyPin(body: RouteBody<'verifyPin'>) {
+    return this.call('verifyPin', { body });
+  }
+  pinAuthorization(body: RouteBody<'pinAuthorization'>) {
+    return this.call('pinAuthorization', { body });
+  }
+
+  registerKiosk(body: RouteBody<'registerKiosk'>) {
+    return this.call('registerKiosk', { body });
+  }
+  getKiosk(id: string) {
+    return this.call('getKiosk', { params: { id } });
+  }
+  revokeKiosk(id: string) {
+    return this.call('revokeKiosk', { params: { id } });
+  }
+  provisionTransformKey(kioskId: string, body: RouteBody<'provisionTransformKey'>) {
+    return this.call('provisionTransformKey', { params: { id: kioskId }, body });
+  }
+}
+
+/** `/v1/holds/:id` with `{id}` -> `/v1/holds/<id, URL-encoded>`. */
+function fillPath(path: string, params: Record<string, string> | undefined): string {
+  return path.replace(/:([A-Za-z]+)/g, (_, name: string) => {
+    const value = params?.[name];
+    assert(value !== undefined, `${path} needs the path parameter ${name}`);
+    return encodeURIComponent(value);
+  });
 }
 
 function toQuery(query: Record<string, string | number | undefined>): string {

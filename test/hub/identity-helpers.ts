@@ -53,7 +53,7 @@ export function sealedPin(t: TestHub, hubKey: Uint8Array, pin: string, purpose: 
 /** The ID document a test person on `accountId` is enrolled with (its hash is unique per account). */
 export function testIdDocument(accountId: string) {
   return {
-    type: 'my_number_card',
+    type: 'my_number_card' as const,
     numberHash: `sha256-${accountId}-0123456789`,
     verifiedBy: 'officer-7',
   };
