@@ -18,6 +18,8 @@ const bothAdapters = [
   'test/hub/concurrency.test.ts',
   'test/hub/consent.test.ts',
   'test/hub/enrolment-scope.test.ts',
+  'test/hub/hold-history.test.ts',
+  'test/hub/hub-client.test.ts',
   'test/hub/http-api.test.ts',
   'test/hub/identity.test.ts',
   'test/hub/kiosks.test.ts',
@@ -25,6 +27,7 @@ const bothAdapters = [
   'test/hub/pin-fallback.test.ts',
   'test/hub/pin-queue.test.ts',
   'test/hub/replay-restart.test.ts',
+  'test/hub/route-table.test.ts',
   'test/hub/sealed-fuzz.test.ts',
   'test/hub/use-cases.test.ts',
 ];

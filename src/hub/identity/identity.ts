@@ -191,7 +191,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
         );
         return;
       }
-      await this.adoptTransformKey(key, follow.reader);
+      await this.adoptTransformKeyNow(key, follow.reader);
     } else {
       await this.loadGallery(follow.reader);
     }
@@ -260,9 +260,20 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     return moved;
   }
 
+  /**
+   * Takes the new transform key and reloads the gallery under it, in turn with the changes heard from
+   * other instances (a change applied halfway through the reload would add a template twice).
+   */
   async adoptTransformKey(key: Uint8Array, reader: IdentityReader): Promise<void> {
+    const adopted = this.following.then(() => this.adoptTransformKeyNow(key, reader));
+    this.following = adopted.catch(() => undefined);
+    await adopted;
+  }
+
+  private async adoptTransformKeyNow(key: Uint8Array, reader: IdentityReader): Promise<void> {
     this.transformKey = key;
     this.keyId = transformKeyId(key);
+    this.staleTransformKeyId = undefined;
     await this.loadGallery(reader);
   }
 

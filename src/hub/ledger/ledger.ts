@@ -504,7 +504,7 @@ export class Ledger {
     if (transition.payerHeldDelta < 0) await tx.addHeld(after.payer, transition.payerHeldDelta);
     for (const transfer of transition.transfers) await tx.transfer(transfer);
     if (transition.payerHeldDelta > 0) await tx.addHeld(after.payer, transition.payerHeldDelta);
-    await tx.updateHold(after);
+    await tx.updateHold(before, after, kind);
     await tx.appendAudit({
       at: after.updatedAt,
       kind,

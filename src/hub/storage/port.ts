@@ -39,10 +39,11 @@ export interface HoldListFilter {
   limit: number;
 }
 
-/** Reads of committed state; safe to call at any time, never sees a write in progress. */
-export interface StoreReader {
-  findClientByTokenHash(tokenHash: Uint8Array): Promise<ClientRecord | undefined>;
-  getClient(id: string): Promise<ClientRecord | undefined>;
+// The port is split by domain (ledger, access, identity, audit, idempotency): each adapter implements
+// every domain in a module of its own, and a transaction is those parts joined (see compose.ts).
+
+/** Ledger reads of committed state (or of the transaction's own writes, inside one). */
+export interface LedgerReader {
   getAccount(id: string): Promise<AccountRecord | undefined>;
   getHold(id: string): Promise<HoldRecord | undefined>;
   listHolds(filter: HoldListFilter): Promise<{ holds: HoldRecord[]; seqs: number[] }>;
@@ -66,6 +67,15 @@ export interface StoreReader {
   ): Promise<string[]>;
 }
 
+/** API clients (tokens, roles): who may call the hub. */
+export interface ClientReader {
+  findClientByTokenHash(tokenHash: Uint8Array): Promise<ClientRecord | undefined>;
+  getClient(id: string): Promise<ClientRecord | undefined>;
+}
+
+/** Reads of committed state; safe to call at any time, never sees a write in progress. */
+export type StoreReader = LedgerReader & ClientReader;
+
 /** Identity reads (persons and templates); the plain templates never leave the identity module. */
 export interface IdentityReader {
   getPerson(id: string): Promise<PersonRecord | undefined>;
@@ -88,11 +98,49 @@ export interface KioskReader {
   countKiosksOfClient(clientId: string): Promise<number>;
 }
 
-/** One write transaction. Every method sees the transaction's own earlier writes. */
-export interface StoreTx extends StoreReader, IdentityReader, KioskReader {
+/** Ledger writes: accounts, holds (each change an inserted history row), money, standing limits. */
+export interface LedgerWriter extends LedgerReader {
+  insertAccount(account: AccountRecord): Promise<void>;
+  insertHold(hold: HoldRecord): Promise<void>;
+  /**
+   * Records the hold's next version (`after.version` is `before.version + 1`): a transition row, and
+   * the settlements, refunds and events `after` adds to `before`'s, as new rows; nothing is rewritten
+   * but the hold's current-state projection, which a trigger keeps equal to its newest transition.
+   */
+  updateHold(before: HoldRecord, after: HoldRecord, kind: string): Promise<void>;
+  /** Adds `delta` (signed) to the account's held amount. */
+  addHeld(accountId: string, delta: Yen): Promise<void>;
+  /** Moves money: two entries and both balances, in this transaction. */
+  transfer(transfer: TransferRecord): Promise<void>;
+  /** What the payer committed in holds placed after `since` (active: amount, closed: settled). */
+  payerCommittedSince(payer: string, since: number, payee?: string): Promise<Yen>;
+  insertStandingLimit(limit: StandingLimitRecord): Promise<void>;
+  /** Ids of the pair's standing limits not revoked yet (expired ones included). */
+  unrevokedStandingLimitIds(payer: string, payee: string): Promise<string[]>;
+  /** Sets an unrevoked standing limit's revoked_at and revoked_by; the row stays. */
+  revokeStandingLimit(id: string, at: number, by: string): Promise<void>;
+  /** The newest unexpired, unrevoked standing limit of payer for payee. */
+  findStandingLimit(
+    payer: string,
+    payee: string,
+    at: number,
+  ): Promise<StandingLimitRecord | undefined>;
+}
+
+/** Access writes: API clients and registered kiosk devices (rows are revoked, never deleted). */
+export interface AccessWriter extends ClientReader, KioskReader {
+  insertClient(client: ClientRecord): Promise<void>;
+  /** Marks an active client revoked; the row stays (the audit log names it). */
+  revokeClient(id: string, at: number, by: string): Promise<void>;
+  /** Replaces an active client's token hash (rotation). */
+  replaceClientToken(id: string, tokenHash: Uint8Array): Promise<void>;
   insertKiosk(kiosk: KioskRecord): Promise<void>;
   /** Marks an active kiosk revoked; the row stays. */
   revokeKiosk(id: string, at: number, by: string): Promise<void>;
+}
+
+/** Identity writes: persons, sealed templates, single-use authorizations, replay nonces. */
+export interface IdentityWriter extends IdentityReader {
   /** Whether the member number was ever issued, to a person living or erased. */
   isMemberNumberIssued(memberNumber: string): Promise<boolean>;
   /** Records the person's member number as issued for good, then inserts the person. */
@@ -112,37 +160,24 @@ export interface StoreTx extends StoreReader, IdentityReader, KioskReader {
    * afterwards (its savepoint rolls back): a refused request spends its nonce too.
    */
   admitNonce(nonce: ReplayNonceRecord): Promise<'admitted' | 'replayed'>;
-  insertClient(client: ClientRecord): Promise<void>;
-  /** Marks an active client revoked; the row stays (the audit log names it). */
-  revokeClient(id: string, at: number, by: string): Promise<void>;
-  /** Replaces an active client's token hash (rotation). */
-  replaceClientToken(id: string, tokenHash: Uint8Array): Promise<void>;
   /** Names the enrolment client that may enrol a person on this person account. */
   setAccountEnrollmentClient(accountId: string, clientId: string): Promise<void>;
-  insertAccount(account: AccountRecord): Promise<void>;
-  insertHold(hold: HoldRecord): Promise<void>;
-  /** Replaces the hold's projection; `hold.version` must be one more than the stored version. */
-  updateHold(hold: HoldRecord): Promise<void>;
-  /** Adds `delta` (signed) to the account's held amount. */
-  addHeld(accountId: string, delta: Yen): Promise<void>;
-  /** Moves money: two entries and both balances, in this transaction. */
-  transfer(transfer: TransferRecord): Promise<void>;
-  /** What the payer committed in holds placed after `since` (active: amount, closed: settled). */
-  payerCommittedSince(payer: string, since: number, payee?: string): Promise<Yen>;
-  insertStandingLimit(limit: StandingLimitRecord): Promise<void>;
-  /** Ids of the pair's standing limits not revoked yet (expired ones included). */
-  unrevokedStandingLimitIds(payer: string, payee: string): Promise<string[]>;
-  /** Sets an unrevoked standing limit's revoked_at and revoked_by; the row stays. */
-  revokeStandingLimit(id: string, at: number, by: string): Promise<void>;
-  /** The newest unexpired, unrevoked standing limit of payer for payee. */
-  findStandingLimit(
-    payer: string,
-    payee: string,
-    at: number,
-  ): Promise<StandingLimitRecord | undefined>;
+}
+
+/** The audit chain: rows appended in one total order, each MAC linking the previous one. */
+export interface AuditWriter {
+  appendAudit(entry: AuditAppend): Promise<void>;
+}
+
+/** Stored answers of idempotent requests, written in the same transaction as what they answer. */
+export interface IdempotencyWriter {
   getStoredResponse(clientId: string, key: string): Promise<StoredResponse | undefined>;
   putStoredResponse(clientId: string, key: string, response: StoredResponse): Promise<void>;
-  appendAudit(entry: AuditAppend): Promise<void>;
+}
+
+/** One write transaction. Every method sees the transaction's own earlier writes. */
+export interface StoreTx
+  extends LedgerWriter, AccessWriter, IdentityWriter, AuditWriter, IdempotencyWriter {
   /** Runs `fn` under a savepoint: if it throws, its writes are undone and the error rethrown. */
   nested<T>(fn: () => Promise<T>): Promise<T>;
 }

@@ -79,9 +79,6 @@ export const pgMigrations: ReadonlyArray<(client: PoolClient) => Promise<void>> 
         scheduled TEXT,
         due_at BIGINT NOT NULL,
         authorized_max BIGINT,
-        settlements TEXT NOT NULL,
-        refunds TEXT NOT NULL,
-        events TEXT NOT NULL,
         created_at BIGINT NOT NULL,
         updated_at BIGINT NOT NULL,
         version INTEGER NOT NULL,
@@ -94,6 +91,75 @@ export const pgMigrations: ReadonlyArray<(client: PoolClient) => Promise<void>> 
       CREATE INDEX holds_payee ON holds (payee, seq);
       CREATE INDEX holds_payer_created ON holds (payer, created_at);
       CREATE INDEX holds_pair_created ON holds (payer, payee, created_at);
+      -- A hold's history as inserted rows (as SQLite's migration 10): one transition per version, its
+      -- settlements, refunds and events each a row; the holds row keeps its terms and a projection of
+      -- its newest transition, which the trigger below lets change only to a state a transition records.
+      CREATE TABLE hold_transitions (
+        hold_id TEXT NOT NULL REFERENCES holds (id),
+        version INTEGER NOT NULL CHECK (version >= 1),
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('active', 'settled', 'released', 'expired')),
+        amount BIGINT NOT NULL CHECK (amount > 0),
+        settled BIGINT NOT NULL,
+        refunded BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        scheduled TEXT,
+        authorized_max BIGINT,
+        closed_by TEXT,
+        at BIGINT NOT NULL,
+        PRIMARY KEY (hold_id, version)
+      );
+      CREATE TABLE hold_settlements (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        hold_id TEXT NOT NULL REFERENCES holds (id),
+        amount BIGINT NOT NULL CHECK (amount > 0),
+        at BIGINT NOT NULL
+      );
+      CREATE INDEX hold_settlements_hold ON hold_settlements (hold_id, seq);
+      CREATE TABLE hold_refunds (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        hold_id TEXT NOT NULL REFERENCES holds (id),
+        amount BIGINT NOT NULL CHECK (amount > 0),
+        at BIGINT NOT NULL
+      );
+      CREATE INDEX hold_refunds_hold ON hold_refunds (hold_id, seq);
+      CREATE TABLE hold_events (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        hold_id TEXT NOT NULL REFERENCES holds (id),
+        type TEXT NOT NULL,
+        at BIGINT NOT NULL,
+        data TEXT NOT NULL CHECK (data::json IS NOT NULL)
+      );
+      CREATE INDEX hold_events_hold ON hold_events (hold_id, seq);
+      ${['hold_transitions', 'hold_settlements', 'hold_refunds', 'hold_events']
+        .map(
+          (table) =>
+            refuseTrigger(table, 'UPDATE', 'hold history is append-only') +
+            refuseTrigger(table, 'DELETE', 'hold history is append-only'),
+        )
+        .join('\n')}
+      ${refuseTrigger('holds', 'DELETE', 'holds are never deleted')}
+      CREATE FUNCTION holds_follow_transitions() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.version IS DISTINCT FROM OLD.version + 1
+            OR (NEW.seq, NEW.id, NEW.payer, NEW.payee, NEW.reference, NEW.category, NEW.template,
+                NEW.on_expiry, NEW.rules, NEW.created_at)
+               IS DISTINCT FROM (OLD.seq, OLD.id, OLD.payer, OLD.payee, OLD.reference, OLD.category,
+                OLD.template, OLD.on_expiry, OLD.rules, OLD.created_at)
+            OR NOT EXISTS (
+              SELECT 1 FROM hold_transitions t
+              WHERE t.hold_id = NEW.id AND t.version = NEW.version AND t.status = NEW.status
+                AND t.amount = NEW.amount AND t.settled = NEW.settled AND t.refunded = NEW.refunded
+                AND t.expires_at = NEW.expires_at AND t.scheduled IS NOT DISTINCT FROM NEW.scheduled
+                AND t.authorized_max IS NOT DISTINCT FROM NEW.authorized_max
+                AND t.closed_by IS NOT DISTINCT FROM NEW.closed_by AND t.at = NEW.updated_at)
+          THEN RAISE EXCEPTION 'a hold changes only to the state its newest transition records'; END IF;
+          RETURN NEW;
+        END $$;
+      CREATE TRIGGER holds_follow_transitions BEFORE UPDATE ON holds
+        FOR EACH ROW EXECUTE FUNCTION holds_follow_transitions();
       CREATE TABLE entries (
         seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         id TEXT NOT NULL UNIQUE,

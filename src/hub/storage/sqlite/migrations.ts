@@ -306,6 +306,102 @@ export const migrations: ReadonlyArray<(db: Database.Database) => void> = [
       ALTER TABLE payment_authorizations ADD COLUMN standing_expires_in_seconds INTEGER;
     `);
   },
+  function v10HoldHistory(db) {
+    // A hold's history as inserted rows (DESIGN.md: holds are resolved by new rows, never by rewriting
+    // history): one transition row per version, and its settlements, refunds and events each a row.
+    // The holds row keeps its terms and a projection of its newest transition (for the list and due
+    // indexes), which a trigger lets change only to a state a transition row records.
+    db.exec(`
+      CREATE TABLE hold_transitions (
+        hold_id TEXT NOT NULL REFERENCES holds (id),
+        version INTEGER NOT NULL CHECK (version >= 1),
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('active', 'settled', 'released', 'expired')),
+        amount INTEGER NOT NULL CHECK (amount > 0),
+        settled INTEGER NOT NULL,
+        refunded INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        scheduled TEXT,
+        authorized_max INTEGER,
+        closed_by TEXT,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (hold_id, version)
+      ) STRICT, WITHOUT ROWID;
+      CREATE TABLE hold_settlements (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        hold_id TEXT NOT NULL REFERENCES holds (id),
+        amount INTEGER NOT NULL CHECK (amount > 0),
+        at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX hold_settlements_hold ON hold_settlements (hold_id, seq);
+      CREATE TABLE hold_refunds (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        hold_id TEXT NOT NULL REFERENCES holds (id),
+        amount INTEGER NOT NULL CHECK (amount > 0),
+        at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX hold_refunds_hold ON hold_refunds (hold_id, seq);
+      CREATE TABLE hold_events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        hold_id TEXT NOT NULL REFERENCES holds (id),
+        type TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        data TEXT NOT NULL CHECK (json_valid(data))
+      ) STRICT;
+      CREATE INDEX hold_events_hold ON hold_events (hold_id, seq);
+
+      INSERT INTO hold_settlements (id, hold_id, amount, at)
+        SELECT json_extract(j.value, '$.id'), h.id, json_extract(j.value, '$.amount'),
+          json_extract(j.value, '$.at')
+        FROM holds h, json_each(h.settlements) j ORDER BY h.seq, j.key;
+      INSERT INTO hold_refunds (id, hold_id, amount, at)
+        SELECT json_extract(j.value, '$.id'), h.id, json_extract(j.value, '$.amount'),
+          json_extract(j.value, '$.at')
+        FROM holds h, json_each(h.refunds) j ORDER BY h.seq, j.key;
+      INSERT INTO hold_events (hold_id, type, at, data)
+        SELECT h.id, json_extract(j.value, '$.type'), json_extract(j.value, '$.at'),
+          json(json_extract(j.value, '$.data'))
+        FROM holds h, json_each(h.events) j ORDER BY h.seq, j.key;
+      -- Earlier versions were rewritten in place and are gone; the current one is the first on record.
+      INSERT INTO hold_transitions (hold_id, version, kind, status, amount, settled, refunded,
+          expires_at, scheduled, authorized_max, closed_by, at)
+        SELECT id, version, 'migrated', status, amount, settled, refunded, expires_at, scheduled,
+          authorized_max, closed_by, updated_at
+        FROM holds;
+      ALTER TABLE holds DROP COLUMN settlements;
+      ALTER TABLE holds DROP COLUMN refunds;
+      ALTER TABLE holds DROP COLUMN events;
+    `);
+    for (const table of ['hold_transitions', 'hold_settlements', 'hold_refunds', 'hold_events']) {
+      db.exec(`
+        CREATE TRIGGER ${table}_no_update BEFORE UPDATE ON ${table}
+          BEGIN SELECT RAISE(ABORT, 'hold history is append-only'); END;
+        CREATE TRIGGER ${table}_no_delete BEFORE DELETE ON ${table}
+          BEGIN SELECT RAISE(ABORT, 'hold history is append-only'); END;
+      `);
+    }
+    db.exec(`
+      CREATE TRIGGER holds_follow_transitions BEFORE UPDATE ON holds
+        WHEN NEW.version IS NOT OLD.version + 1
+          OR NEW.seq IS NOT OLD.seq OR NEW.id IS NOT OLD.id OR NEW.payer IS NOT OLD.payer
+          OR NEW.payee IS NOT OLD.payee OR NEW.reference IS NOT OLD.reference
+          OR NEW.category IS NOT OLD.category OR NEW.template IS NOT OLD.template
+          OR NEW.on_expiry IS NOT OLD.on_expiry OR NEW.rules IS NOT OLD.rules
+          OR NEW.created_at IS NOT OLD.created_at
+          OR NOT EXISTS (
+            SELECT 1 FROM hold_transitions t
+            WHERE t.hold_id = NEW.id AND t.version = NEW.version AND t.status = NEW.status
+              AND t.amount = NEW.amount AND t.settled = NEW.settled AND t.refunded = NEW.refunded
+              AND t.expires_at = NEW.expires_at AND t.scheduled IS NEW.scheduled
+              AND t.authorized_max IS NEW.authorized_max AND t.closed_by IS NEW.closed_by
+              AND t.at = NEW.updated_at)
+        BEGIN SELECT RAISE(ABORT, 'a hold changes only to the state its newest transition records'); END;
+      CREATE TRIGGER holds_no_delete BEFORE DELETE ON holds
+        BEGIN SELECT RAISE(ABORT, 'holds are never deleted'); END;
+    `);
+  },
 ];
 
 export class DatabaseTooNewError extends Error {

@@ -85,6 +85,7 @@ export interface HoldRow {
   scheduled: string | null;
   due_at: number;
   authorized_max: number | null;
+  /** JSON arrays the hold reads gather from hold_settlements, hold_refunds and hold_events. */
   settlements: string;
   refunds: string;
   events: string;
@@ -123,6 +124,7 @@ export function holdFromRow(row: HoldRow): HoldRecord {
   };
 }
 
+/** The hold's own columns; its settlements, refunds and events are rows of their own tables. */
 export function holdToParams(hold: HoldRecord): Record<string, unknown> {
   return {
     id: hold.id,
@@ -141,9 +143,6 @@ export function holdToParams(hold: HoldRecord): Record<string, unknown> {
     scheduled: hold.scheduled === null ? null : JSON.stringify(hold.scheduled),
     due_at: dueAt(hold),
     authorized_max: hold.authorizedMax,
-    settlements: JSON.stringify(hold.settlements),
-    refunds: JSON.stringify(hold.refunds),
-    events: JSON.stringify(hold.events),
     created_at: hold.createdAt,
     updated_at: hold.updatedAt,
     version: hold.version,

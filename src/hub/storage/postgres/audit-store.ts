@@ -1,0 +1,81 @@
+// The audit chain in PostgreSQL: one head row (seq, hash) locked first by every write transaction, so
+// instances append in one total order and every read-then-write of the ledger runs in that order too.
+import { assert } from '../../../shared/assert.ts';
+import { linkAuditRow } from '../../audit/chain.ts';
+import type { AuditAppend, AuditWriter } from '../port.ts';
+import type { AuditRecord } from '../records.ts';
+import { changes, one, rows, type Queryable } from './queries.ts';
+import type { PgSavepointHooks } from './savepoints.ts';
+
+export class PgAuditWrites implements AuditWriter {
+  /** The chain's tail, read under the head row's lock at BEGIN; restored when a savepoint rolls back. */
+  private auditTail: { seq: number; hash: Uint8Array } = { seq: 0, hash: new Uint8Array(32) };
+  readonly savepointHooks: PgSavepointHooks = {
+    reset: () => undefined,
+    checkpoint: () => {
+      const tail = this.auditTail;
+      return () => {
+        this.auditTail = tail;
+      };
+    },
+  };
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly auditKey: Uint8Array,
+  ) {}
+
+  /** Takes the chain head's row lock (first statement after BEGIN): from here this is the only writer. */
+  readonly lockHead = async (): Promise<void> => {
+    const head = await one<{ seq: number; hash: Buffer }>(
+      this.db,
+      'lockHead',
+      'SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE',
+      [],
+    );
+    assert(head !== undefined, 'the audit head row exists (migration 1)');
+    this.auditTail = { seq: head.seq, hash: new Uint8Array(head.hash) };
+  };
+
+  /** Writes the chain's new head (just before COMMIT). */
+  readonly writeHead = async (): Promise<void> => {
+    await changes(this.db, 'setHead', 'UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [
+      this.auditTail.seq,
+      Buffer.from(this.auditTail.hash),
+    ]);
+  };
+
+  async appendAudit(entry: AuditAppend): Promise<void> {
+    const row = {
+      seq: this.auditTail.seq + 1,
+      at: entry.at,
+      kind: entry.kind,
+      subject: entry.subject,
+      actor: entry.actor,
+      data: JSON.stringify(entry.data),
+    };
+    const hash = linkAuditRow(this.auditKey, this.auditTail.hash, row);
+    await changes(
+      this.db,
+      'insertAudit',
+      'INSERT INTO audit_log (seq, at, kind, subject, actor, data, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [row.seq, row.at, row.kind, row.subject, row.actor, row.data, Buffer.from(hash)],
+    );
+    this.auditTail = { seq: row.seq, hash };
+  }
+}
+
+/** Audit rows after `afterSeq`, in order; shared by the store and the offline verifier. */
+export async function readPgAuditRows(
+  db: Queryable,
+  afterSeq: number,
+  limit: number,
+): Promise<AuditRecord[]> {
+  const found = await rows<Omit<AuditRecord, 'hash'> & { hash: Buffer }>(
+    db,
+    'auditRows',
+    'SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2',
+    [afterSeq, limit],
+  );
+  return found.map((row) => ({ ...row, hash: new Uint8Array(row.hash) }));
+}

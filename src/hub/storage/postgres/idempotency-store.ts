@@ -1,0 +1,44 @@
+// Idempotency in PostgreSQL: a request's stored answer, written in the transaction that did its work
+// (its primary key makes a key one answer, whichever instance took it first).
+import type { IdempotencyWriter } from '../port.ts';
+import type { StoredResponse } from '../records.ts';
+import { changes, one, type Queryable } from './queries.ts';
+
+export class PgIdempotencyWrites implements IdempotencyWriter {
+  constructor(private readonly db: Queryable) {}
+
+  async getStoredResponse(clientId: string, key: string): Promise<StoredResponse | undefined> {
+    const row = await one<{
+      request_hash: Buffer;
+      status: number;
+      body: string;
+      created_at: number;
+    }>(
+      this.db,
+      'getResponse',
+      'SELECT request_hash, status, body, created_at FROM idempotency WHERE client_id = $1 AND key = $2',
+      [clientId, key],
+    );
+    if (row === undefined) return undefined;
+    return {
+      requestHash: new Uint8Array(row.request_hash),
+      status: row.status,
+      body: row.body,
+      createdAt: row.created_at,
+    };
+  }
+  async putStoredResponse(clientId: string, key: string, r: StoredResponse): Promise<void> {
+    await changes(
+      this.db,
+      'putResponse',
+      `INSERT INTO idempotency (client_id, key, request_hash, status, body, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [clientId, key, Buffer.from(r.requestHash), r.status, r.body, r.createdAt],
+    );
+  }
+}
+
+/** Deletes the stored answers created before `at`; answers how many. */
+export function deletePgStoredResponsesBefore(db: Queryable, at: number): Promise<number> {
+  return changes(db, 'deleteResponses', 'DELETE FROM idempotency WHERE created_at < $1', [at]);
+}

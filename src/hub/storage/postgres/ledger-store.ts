@@ -1,0 +1,392 @@
+// The ledger's PostgreSQL half: accounts, holds and their history, entries and standing limits. A
+// hold's changes are inserted rows (transitions, settlements, refunds, events); only its projection moves.
+import { assert } from '../../../shared/assert.ts';
+import { yen, type Yen } from '../../../shared/money.ts';
+import type { HoldListFilter, LedgerReader, LedgerWriter } from '../port.ts';
+import type {
+  AccountRecord,
+  EntryRecord,
+  HoldRecord,
+  StandingLimitRecord,
+  TransferRecord,
+} from '../records.ts';
+import { holdHistoryAdded, type HoldHistoryAdded } from '../hold-history.ts';
+import { standingLimitFromRow, type StandingLimitRow } from '../sqlite/standing-limit-rows.ts';
+import {
+  accountFromRow,
+  entryFromRow,
+  holdFromRow,
+  holdToParams,
+  type AccountRow,
+  type EntryRow,
+  type HoldRow,
+} from '../sqlite/rows.ts';
+import {
+  changes,
+  insertStatement,
+  maxSeq,
+  one,
+  rows,
+  valuesOf,
+  type Queryable,
+} from './queries.ts';
+
+/** A hold with its history lists gathered as JSON arrays (the shape holdFromRow reads), in order. */
+const holdSelect = `h.*,
+  COALESCE((SELECT json_agg(json_build_object('id', s.id, 'amount', s.amount, 'at', s.at) ORDER BY s.seq)
+     FROM hold_settlements s WHERE s.hold_id = h.id)::text, '[]') AS settlements,
+  COALESCE((SELECT json_agg(json_build_object('id', r.id, 'amount', r.amount, 'at', r.at) ORDER BY r.seq)
+     FROM hold_refunds r WHERE r.hold_id = h.id)::text, '[]') AS refunds,
+  COALESCE((SELECT json_agg(json_build_object('type', e.type, 'at', e.at, 'data', e.data::json)
+       ORDER BY e.seq)
+     FROM hold_events e WHERE e.hold_id = h.id)::text, '[]') AS events`;
+
+const holdColumns = [
+  'id',
+  'status',
+  'payer',
+  'payee',
+  'amount',
+  'settled',
+  'refunded',
+  'reference',
+  'category',
+  'template',
+  'on_expiry',
+  'rules',
+  'expires_at',
+  'scheduled',
+  'due_at',
+  'authorized_max',
+  'created_at',
+  'updated_at',
+  'version',
+  'closed_by',
+];
+
+export class PgLedgerReads implements LedgerReader {
+  constructor(protected readonly db: Queryable) {}
+
+  async getAccount(id: string): Promise<AccountRecord | undefined> {
+    const row = await one<AccountRow>(this.db, 'account', 'SELECT * FROM accounts WHERE id = $1', [
+      id,
+    ]);
+    return row === undefined ? undefined : accountFromRow(row);
+  }
+  async getHold(id: string): Promise<HoldRecord | undefined> {
+    const row = await one<HoldRow>(
+      this.db,
+      'hold',
+      `SELECT ${holdSelect} FROM holds h WHERE h.id = $1`,
+      [id],
+    );
+    return row === undefined ? undefined : holdFromRow(row);
+  }
+  async listHolds(filter: HoldListFilter): Promise<{ holds: HoldRecord[]; seqs: number[] }> {
+    const values: unknown[] = [filter.beforeSeq ?? maxSeq];
+    const where: string[] = ['h.seq < $1'];
+    const add = (clause: (n: string) => string, value: unknown) => {
+      values.push(value);
+      where.push(clause(`$${values.length}`));
+    };
+    if (filter.payer !== undefined) add((n) => `h.payer = ${n}`, filter.payer);
+    if (filter.payee !== undefined) add((n) => `h.payee = ${n}`, filter.payee);
+    if (filter.status !== undefined) add((n) => `h.status = ${n}`, filter.status);
+    if (filter.party !== undefined) add((n) => `(h.payer = ${n} OR h.payee = ${n})`, filter.party);
+    values.push(filter.limit);
+    const sql = `SELECT ${holdSelect} FROM holds h WHERE ${where.join(' AND ')} ORDER BY h.seq DESC LIMIT $${values.length}`;
+    const found = (await this.db.query<HoldRow>(sql, values)).rows;
+    return { holds: found.map(holdFromRow), seqs: found.map((row) => row.seq) };
+  }
+  async getStandingLimit(id: string): Promise<StandingLimitRecord | undefined> {
+    const row = await one<StandingLimitRow>(
+      this.db,
+      'standingLimit',
+      'SELECT * FROM standing_limits WHERE id = $1',
+      [id],
+    );
+    return row === undefined ? undefined : standingLimitFromRow(row);
+  }
+  async listStandingLimits(payer: string, beforeSeq: number | undefined, limit: number) {
+    const found = await rows<StandingLimitRow>(
+      this.db,
+      'standingLimitsOfPayer',
+      'SELECT * FROM standing_limits WHERE payer = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3',
+      [payer, beforeSeq ?? maxSeq, limit],
+    );
+    return { limits: found.map(standingLimitFromRow), seqs: found.map((r) => r.seq) };
+  }
+  async listEntries(
+    accountId: string,
+    beforeSeq: number | undefined,
+    limit: number,
+  ): Promise<EntryRecord[]> {
+    const found = await rows<EntryRow>(
+      this.db,
+      'entries',
+      'SELECT * FROM entries WHERE account_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3',
+      [accountId, beforeSeq ?? maxSeq, limit],
+    );
+    return found.map(entryFromRow);
+  }
+  async dueHoldIds(at: number, scope: { holdId?: string; accountId?: string }, limit: number) {
+    let found: Array<{ id: string }>;
+    if (scope.holdId !== undefined) {
+      found = await rows(
+        this.db,
+        'dueHold',
+        "SELECT id FROM holds WHERE id = $1 AND status = 'active' AND due_at <= $2",
+        [scope.holdId, at],
+      );
+    } else if (scope.accountId !== undefined) {
+      found = await rows(
+        this.db,
+        'dueAccount',
+        `SELECT id FROM holds WHERE status = 'active' AND due_at <= $1 AND (payer = $2 OR payee = $2)
+         ORDER BY due_at LIMIT $3`,
+        [at, scope.accountId, limit],
+      );
+    } else {
+      found = await rows(
+        this.db,
+        'dueAll',
+        "SELECT id FROM holds WHERE status = 'active' AND due_at <= $1 ORDER BY due_at LIMIT $2",
+        [at, limit],
+      );
+    }
+    return found.map((r) => r.id);
+  }
+}
+
+export class PgLedgerWrites extends PgLedgerReads implements LedgerWriter {
+  async insertAccount(account: AccountRecord): Promise<void> {
+    await changes(
+      this.db,
+      'insertAccount',
+      `INSERT INTO accounts (id, kind, name, currency, balance, held, limits, blocked_categories, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        account.id,
+        account.kind,
+        account.name,
+        account.currency,
+        account.balance,
+        account.held,
+        JSON.stringify(account.limits),
+        JSON.stringify(account.blockedCategories),
+        account.createdAt,
+      ],
+    );
+  }
+  async insertHold(hold: HoldRecord): Promise<void> {
+    assert(hold.version === 1, 'a new hold starts at version 1');
+    const added = holdHistoryAdded(undefined, hold);
+    const params = holdToParams(hold);
+    await changes(
+      this.db,
+      'insertHold',
+      insertStatement('holds', holdColumns),
+      valuesOf(params, holdColumns),
+    );
+    await this.insertHoldHistory(hold, added, 'hold.placed', params);
+  }
+  async updateHold(before: HoldRecord, after: HoldRecord, kind: string): Promise<void> {
+    const added = holdHistoryAdded(before, after);
+    const params = holdToParams(after);
+    // The transition row first: the projection's trigger accepts only a state a transition records.
+    await this.insertHoldHistory(after, added, kind, params);
+    const changed = await changes(
+      this.db,
+      'updateHold',
+      `UPDATE holds SET status = $2, amount = $3, settled = $4, refunded = $5, expires_at = $6,
+         scheduled = $7, due_at = $8, authorized_max = $9, updated_at = $10, version = $11,
+         closed_by = $12
+       WHERE id = $1 AND version = $11 - 1`,
+      valuesOf(params, [
+        'id',
+        'status',
+        'amount',
+        'settled',
+        'refunded',
+        'expires_at',
+        'scheduled',
+        'due_at',
+        'authorized_max',
+        'updated_at',
+        'version',
+        'closed_by',
+      ]),
+    );
+    assert(changed === 1, `hold ${after.id}: stale version ${after.version - 1}`);
+  }
+  private async insertHoldHistory(
+    hold: HoldRecord,
+    added: HoldHistoryAdded,
+    kind: string,
+    params: Record<string, unknown>,
+  ): Promise<void> {
+    for (const s of added.settlements) {
+      await changes(
+        this.db,
+        'insertSettlement',
+        'INSERT INTO hold_settlements (id, hold_id, amount, at) VALUES ($1, $2, $3, $4)',
+        [s.id, hold.id, s.amount, s.at],
+      );
+    }
+    for (const r of added.refunds) {
+      await changes(
+        this.db,
+        'insertRefund',
+        'INSERT INTO hold_refunds (id, hold_id, amount, at) VALUES ($1, $2, $3, $4)',
+        [r.id, hold.id, r.amount, r.at],
+      );
+    }
+    for (const e of added.events) {
+      await changes(
+        this.db,
+        'insertEvent',
+        'INSERT INTO hold_events (hold_id, type, at, data) VALUES ($1, $2, $3, $4)',
+        [hold.id, e.type, e.at, JSON.stringify(e.data)],
+      );
+    }
+    await changes(
+      this.db,
+      'insertTransition',
+      `INSERT INTO hold_transitions (hold_id, version, kind, status, amount, settled, refunded,
+         expires_at, scheduled, authorized_max, closed_by, at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [
+        hold.id,
+        hold.version,
+        kind,
+        params['status'],
+        params['amount'],
+        params['settled'],
+        params['refunded'],
+        params['expires_at'],
+        params['scheduled'],
+        params['authorized_max'],
+        params['closed_by'],
+        params['updated_at'],
+      ],
+    );
+  }
+  async addHeld(accountId: string, delta: Yen): Promise<void> {
+    const changed = await changes(
+      this.db,
+      'addHeld',
+      'UPDATE accounts SET held = held + $1 WHERE id = $2',
+      [delta, accountId],
+    );
+    assert(changed === 1, `account ${accountId} missing`);
+  }
+  private async addBalance(accountId: string, delta: number): Promise<number | undefined> {
+    const row = await one<{ balance: number }>(
+      this.db,
+      'addBalance',
+      'UPDATE accounts SET balance = balance + $1 WHERE id = $2 RETURNING balance',
+      [delta, accountId],
+    );
+    return row?.balance;
+  }
+  async transfer(t: TransferRecord): Promise<void> {
+    assert(t.amount > 0, 'a transfer moves a positive amount');
+    assert(t.from !== t.to, 'a transfer needs two accounts');
+    const fromBalance = await this.addBalance(t.from, -t.amount);
+    const toBalance = await this.addBalance(t.to, t.amount);
+    assert(
+      fromBalance !== undefined && toBalance !== undefined,
+      'transfer between unknown accounts',
+    );
+    const insert = (
+      id: string,
+      account: string,
+      counterparty: string,
+      amount: number,
+      after: number,
+    ) =>
+      changes(
+        this.db,
+        'insertEntry',
+        `INSERT INTO entries (id, transfer_id, account_id, counterparty_id, kind, amount, balance_after,
+           hold_id, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [id, t.id, account, counterparty, t.kind, amount, after, t.holdId, t.at],
+      );
+    await insert(`${t.id}.d`, t.from, t.to, -t.amount, fromBalance);
+    await insert(`${t.id}.c`, t.to, t.from, t.amount, toBalance);
+  }
+  async payerCommittedSince(payer: string, since: number, payee?: string): Promise<Yen> {
+    const committed = "SUM(CASE WHEN status = 'active' THEN amount ELSE settled END)::bigint";
+    const row =
+      payee === undefined
+        ? await one<{ total: number | null }>(
+            this.db,
+            'committedSince',
+            `SELECT ${committed} AS total FROM holds WHERE payer = $1 AND created_at > $2`,
+            [payer, since],
+          )
+        : await one<{ total: number | null }>(
+            this.db,
+            'committedSinceToPayee',
+            `SELECT ${committed} AS total FROM holds WHERE payer = $1 AND payee = $2 AND created_at > $3`,
+            [payer, payee, since],
+          );
+    return yen(row?.total ?? 0);
+  }
+  async insertStandingLimit(limit: StandingLimitRecord): Promise<void> {
+    await changes(
+      this.db,
+      'insertStandingLimit',
+      `INSERT INTO standing_limits (id, payer, payee, amount_per_period, period_seconds, expires_at,
+         created_by, created_at, revoked_at, revoked_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [
+        limit.id,
+        limit.payer,
+        limit.payee,
+        limit.amountPerPeriod,
+        limit.periodSeconds,
+        limit.expiresAt,
+        limit.createdBy,
+        limit.createdAt,
+        limit.revokedAt,
+        limit.revokedBy,
+      ],
+    );
+  }
+  async findStandingLimit(
+    payer: string,
+    payee: string,
+    at: number,
+  ): Promise<StandingLimitRecord | undefined> {
+    const row = await one<StandingLimitRow>(
+      this.db,
+      'findStandingLimit',
+      `SELECT * FROM standing_limits
+       WHERE payer = $1 AND payee = $2 AND expires_at > $3 AND revoked_at IS NULL
+       ORDER BY created_at DESC, seq DESC LIMIT 1`,
+      [payer, payee, at],
+    );
+    return row === undefined ? undefined : standingLimitFromRow(row);
+  }
+  async unrevokedStandingLimitIds(payer: string, payee: string): Promise<string[]> {
+    const found = await rows<{ id: string }>(
+      this.db,
+      'unrevokedOfPair',
+      'SELECT id FROM standing_limits WHERE payer = $1 AND payee = $2 AND revoked_at IS NULL',
+      [payer, payee],
+    );
+    return found.map((r) => r.id);
+  }
+  async revokeStandingLimit(id: string, at: number, by: string): Promise<void> {
+    const changed = await changes(
+      this.db,
+      'revokeStandingLimit',
+      `UPDATE standing_limits SET revoked_at = $1, revoked_by = $2
+       WHERE id = $3 AND revoked_at IS NULL`,
+      [at, by, id],
+    );
+    assert(changed === 1, 'an unrevoked standing limit is revoked once');
+  }
+}
