@@ -1,73 +1,211 @@
-// `npm run bench:hub`: durable place+settle pairs per second through HTTP, with and without group
-// commit, against a raw durable SQLite insert loop measured in the same run (the physical limit).
-// The hub runs in its own process; this process is the load generator with many concurrent clients.
+// `npm run bench:hub -- [--database-url URL] [--instances N] [--seconds S] [--clients C]`: durable
+// place+settle pairs per second through HTTP on SQLite (group commit and one commit per request, against
+// a raw durable SQLite insert loop, the physical limit) and on PostgreSQL with 1 and N instances, with
+// the CPU each process spent per request (hub, PostgreSQL server, this load generator) read from /proc,
+// against a bare Fastify server's. Hubs and servers run in their own processes; this one makes the load.
 import http from 'node:http';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import {
+  machineCpu,
+  procAvailable,
+  processCpuMicros,
+  serverTreeCpuMicros,
+} from './bench-hub/proc-cpu.ts';
+import { givenTarget, throwawayTarget, type PostgresTarget } from './bench-hub/postgres-target.ts';
+
+const allModes = ['bare', 'sqlite', 'sqlite-single', 'pg', 'pg-n'] as const;
+type ModeName = (typeof allModes)[number];
 
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '10' },
     clients: { type: 'string', default: '64' },
+    instances: { type: 'string', default: '2' },
+    'database-url': { type: 'string' },
+    /** Comma-separated subset of the modes, to iterate on one. */
+    modes: { type: 'string', default: allModes.join(',') },
+    /** Writes each hub's V8 CPU profile (node --cpu-prof) into this directory. */
+    'cpu-prof': { type: 'string' },
+    /** Another checkout (e.g. a worktree of the commit before a change): its hubs run every hub mode too. */
+    baseline: { type: 'string' },
   },
+  strict: true,
 });
 const seconds = Number(values.seconds);
 const concurrency = Number(values.clients);
+const instances = Number(values.instances);
+if (!(seconds > 0) || !Number.isInteger(concurrency) || concurrency < 1) {
+  throw new Error('--seconds and --clients are positive numbers');
+}
+if (!Number.isInteger(instances) || instances < 1) throw new Error('--instances is 1 or more');
+const modes = new Set(values.modes.split(',').map((m) => m.trim()));
+for (const mode of modes) {
+  if (!(allModes as readonly string[]).includes(mode)) {
+    throw new Error(`--modes: ${mode} is not one of ${allModes.join(', ')}`);
+  }
+}
+const wanted = (mode: ModeName) => modes.has(mode) && !(mode === 'pg-n' && instances === 1);
+const databaseUrl = values['database-url'] ?? process.env['FACEPAY_DATABASE_URL'];
 const token = `bench-${randomUUID()}`;
 const root = join(import.meta.dirname, '..');
+
+// Everything started here is undone at the end, on an error, on Ctrl-C, and (what can be done
+// synchronously) at exit.
+const children = new Set<ChildProcess>();
+const cleanups: Array<{ run: () => Promise<void> | void; now: () => void }> = [];
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  cleanups.push({ run: remove, now: remove });
+  return dir;
+}
+/** Every load generator connection: closed before the servers stop, which wait for open ones. */
+const agents = new Set<http.Agent>();
+function closeAgents(): void {
+  for (const agent of agents) agent.destroy();
+  agents.clear();
+}
+async function cleanUp(): Promise<void> {
+  closeAgents();
+  await Promise.all([...children].map((child) => stopChild(child)));
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    try {
+      await cleanup.run();
+    } catch (error) {
+      process.stderr.write(`bench:hub cleanup: ${(error as Error).message}\n`);
+    }
+  }
+}
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    try {
+      cleanup.now();
+    } catch {
+      // Best effort at exit.
+    }
+  }
+});
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    interrupted = true;
+    process.stderr.write(`bench:hub: ${signal}, stopping what it started\n`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-async function startHub(
-  dataDir: string,
-  groupCommit: boolean,
-): Promise<{ url: URL; stop: () => Promise<void> }> {
-  const args = [
-    join(root, 'src/hub/cli.ts'),
-    '--port',
-    '0',
-    '--data',
-    dataDir,
-    ...(groupCommit ? [] : ['--no-group-commit']),
-  ];
-  const child = spawn(join(root, 'node_modules/.bin/tsx'), args, {
-    env: { ...process.env, FACEPAY_ADMIN_TOKEN: token },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /hub listening on (\S+)/.exec(out);
-      if (match?.[1] !== undefined) resolve(match[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`hub exited ${code}`)));
-  });
-  return {
-    url: new URL(url),
-    stop: () =>
-      new Promise((resolve) => {
-        child.on('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+interface Server {
+  url: URL;
+  /** The server's own pid: node runs the TypeScript through tsx's loader, with no wrapper process. */
+  pid: number;
+  child: ChildProcess;
 }
 
-function requester(url: URL) {
+const profFlags =
+  values['cpu-prof'] === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`];
+const tsxLoader = pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+
+async function startServer(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  nodeFlags: string[] = [],
+): Promise<Server> {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', tsxLoader, script, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening on (\S+)/.exec(out);
+      if (match?.[1] !== undefined) resolve(match[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`${script} exited ${code}`)));
+  });
+  return { url: new URL(url), pid: child.pid ?? 0, child };
+}
+
+/** SIGTERM (a hub finishes its requests), then SIGKILL if it is still there after 10 s. */
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.on('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+function startHub(options: {
+  tree: string;
+  dataDir: string;
+  groupCommit: boolean;
+  databaseUrl?: string;
+}): Promise<Server> {
+  return startServer(
+    join(options.tree, 'src/hub/cli.ts'),
+    [
+      '--port',
+      '0',
+      '--data',
+      options.dataDir,
+      ...(options.groupCommit ? [] : ['--no-group-commit']),
+      ...(options.databaseUrl === undefined ? [] : ['--database-url', options.databaseUrl]),
+    ],
+    // FACEPAY_DATABASE_URL of this shell must not turn a SQLite mode into a PostgreSQL one.
+    { FACEPAY_ADMIN_TOKEN: token, FACEPAY_DATABASE_URL: '' },
+    profFlags,
+  );
+}
+
+/** A second instance's data directory: a private copy of the first one's keys/, nothing else. */
+function copyKeys(fromDir: string): string {
+  const dir = tempDir('facepay-bench-');
+  mkdirSync(join(dir, 'keys'), { mode: 0o700 });
+  for (const name of readdirSync(join(fromDir, 'keys'))) {
+    copyFileSync(join(fromDir, 'keys', name), join(dir, 'keys', name));
+    chmodSync(join(dir, 'keys', name), 0o600);
+  }
+  return dir;
+}
+
+type Call = (
+  method: string,
+  path: string,
+  body?: unknown,
+) => Promise<{ status: number; json: Record<string, unknown> }>;
+
+function requester(url: URL): Call {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-  return (
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; json: Record<string, unknown> }> =>
+  agents.add(agent);
+  return (method, path, body) =>
     new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const request = http.request(
@@ -104,81 +242,224 @@ function requester(url: URL) {
     });
 }
 
-interface LoadResult {
+interface Measured {
+  label: string;
+  instances: number;
   pairsPerSecond: number;
   p50: number;
   p99: number;
   errors: number;
+  /** Per instance: CPU µs it used over the window, and requests it answered in it. */
+  hubs: Array<{ cpuMicros: number; requests: number }>;
+  /** The PostgreSQL server's CPU over the window (NaN when not measured). */
+  serverMicros: number;
+  loadMicros: number;
+  machine: { busyMicros: number; idleMicros: number };
+  windowMicros: number;
+  /** The window on the monotonic clock V8's CPU profiles use (µs), to cut a profile to it. */
+  window: { startMicros: number; endMicros: number };
+  /** The servers' pids, in the order of `hubs`. */
+  pids: number[];
+  isSqlite: boolean;
 }
 
-async function measureHub(groupCommit: boolean): Promise<LoadResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'facepay-bench-'));
-  const hub = await startHub(dir, groupCommit);
-  const call = requester(hub.url);
-  const payers = Array.from({ length: 16 }, (_, i) => `payer-${i}`);
-  await call('POST', '/v1/accounts', {
-    id: 'shop',
-    kind: 'merchant',
-    name: 'shop',
-    currency: 'JPY',
-  });
-  for (const id of payers) {
-    await call('POST', '/v1/accounts', { id, kind: 'merchant', name: id, currency: 'JPY' });
-    await call('POST', `/v1/accounts/${id}/deposits`, { amount: 100_000_000_000 });
-  }
+/**
+ * Drives `pair` (two requests: a place and its settle, or two bare POSTs) from `concurrency` clients
+ * spread round-robin over the servers; after a 2 s warm-up, measures for `seconds` s: pairs, request
+ * latencies, and every process's CPU between the window's two /proc readings.
+ */
+async function drive(
+  servers: Server[],
+  pair: (call: Call, i: number) => Promise<boolean>,
+  postmasterPid: number | undefined,
+): Promise<Omit<Measured, 'label' | 'instances' | 'isSqlite'>> {
   const latencies: number[] = [];
+  const requests = servers.map(() => 0);
   let pairs = 0;
   let errors = 0;
   let measuring = false;
   let running = true;
+  const calls = servers.map((server, s): Call => {
+    const call = requester(server.url);
+    return async (method, path, body) => {
+      const t0 = performance.now();
+      const answer = await call(method, path, body);
+      if (measuring) {
+        latencies.push(performance.now() - t0);
+        requests[s] = (requests[s] ?? 0) + 1;
+      }
+      return answer;
+    };
+  });
   const client = async (n: number) => {
+    const call = calls[n % calls.length];
+    if (call === undefined) return;
     let i = n;
-    while (running) {
-      const payer = payers[i++ % payers.length] ?? 'payer-0';
-      const t1 = performance.now();
-      const placed = await call('POST', '/v1/holds', {
-        payer,
-        payee: 'shop',
-        amount: 1_000,
-        currency: 'JPY',
-        reference: 'bench',
-        expiresInSeconds: 600,
-      });
-      const t2 = performance.now();
-      const settled =
-        placed.status === 201
-          ? await call('POST', `/v1/holds/${String(placed.json['id'])}/settle`, { amount: 1_000 })
-          : placed;
-      const t3 = performance.now();
+    while (running && !interrupted) {
+      // A refused connection (a server that died) counts as an error of the pair, not a crash.
+      const ok = await pair(call, i++).catch(() => false);
       if (!measuring) continue;
-      if (placed.status !== 201 || settled.status !== 200) errors++;
-      else pairs++;
-      latencies.push(t2 - t1, t3 - t2);
+      if (ok) pairs++;
+      else errors++;
     }
   };
   const clients = Array.from({ length: concurrency }, (_, n) => client(n));
   await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const readCpu = () => ({
+    hubs: servers.map((server) => processCpuMicros(server.pid)),
+    server: postmasterPid === undefined ? Number.NaN : serverTreeCpuMicros(postmasterPid),
+    load: process.cpuUsage(),
+    machine: machineCpu(),
+    at: performance.now(),
+    monotonicMicros: Number(process.hrtime.bigint() / 1000n),
+  });
+  const before = readCpu();
   measuring = true;
-  const start = performance.now();
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   measuring = false;
-  const elapsed = (performance.now() - start) / 1000;
+  const after = readCpu();
   running = false;
   await Promise.all(clients);
-  await hub.stop();
-  rmSync(dir, { recursive: true, force: true });
+  const loadBefore = before.load.user + before.load.system;
   latencies.sort((a, b) => a - b);
+  const windowMicros = (after.at - before.at) * 1000;
   return {
-    pairsPerSecond: pairs / elapsed,
+    pairsPerSecond: pairs / (windowMicros / 1e6),
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     errors,
+    hubs: servers.map((_, s) => ({
+      cpuMicros: (after.hubs[s] ?? Number.NaN) - (before.hubs[s] ?? Number.NaN),
+      requests: requests[s] ?? 0,
+    })),
+    serverMicros: after.server - before.server,
+    loadMicros: after.load.user + after.load.system - loadBefore,
+    machine: {
+      busyMicros: after.machine.busyMicros - before.machine.busyMicros,
+      idleMicros: after.machine.idleMicros - before.machine.idleMicros,
+    },
+    windowMicros,
+    window: { startMicros: before.monotonicMicros, endMicros: after.monotonicMicros },
+    pids: servers.map((server) => server.pid),
   };
+}
+
+/** Accounts for one mode (distinct ids, so modes may share a database): a shop and 16 payers. */
+async function setUpAccounts(
+  call: Call,
+  prefix: string,
+): Promise<{ shop: string; payers: string[] }> {
+  const must = async (answer: Promise<{ status: number; json: unknown }>, what: string) => {
+    const { status, json } = await answer;
+    if (status >= 300) throw new Error(`${what}: ${status} ${JSON.stringify(json)}`);
+  };
+  const shop = `${prefix}-shop`;
+  const payers = Array.from({ length: 16 }, (_, i) => `${prefix}-payer-${i}`);
+  for (const id of [shop, ...payers]) {
+    await must(
+      call('POST', '/v1/accounts', { id, kind: 'merchant', name: id, currency: 'JPY' }),
+      `create ${id}`,
+    );
+  }
+  for (const id of payers) {
+    await must(
+      call('POST', `/v1/accounts/${id}/deposits`, { amount: 100_000_000_000 }),
+      `deposit to ${id}`,
+    );
+  }
+  return { shop, payers };
+}
+
+/** One hub mode: `count` instances on one store, clients spread over them, place+settle pairs. */
+async function measureHub(options: {
+  label: string;
+  tree: string;
+  count: number;
+  groupCommit: boolean;
+  postgres?: { target: PostgresTarget; mode: string };
+}): Promise<Measured> {
+  const first = tempDir('facepay-bench-');
+  const database =
+    options.postgres === undefined
+      ? undefined
+      : await options.postgres.target.databaseFor(options.postgres.mode);
+  const common = {
+    tree: options.tree,
+    groupCommit: options.groupCommit,
+    ...(database === undefined ? {} : { databaseUrl: database }),
+  };
+  const servers = [await startHub({ ...common, dataDir: first })];
+  try {
+    // The others start once the first created the keys (and the schema): a copy of its keys/ each.
+    for (let n = 1; n < options.count; n++) {
+      servers.push(await startHub({ ...common, dataDir: copyKeys(first) }));
+    }
+    const firstServer = servers[0];
+    if (firstServer === undefined) throw new Error('no hub');
+    const { shop, payers } = await setUpAccounts(
+      requester(firstServer.url),
+      `${options.postgres?.mode ?? 'sqlite'}-${randomUUID().slice(0, 8)}`,
+    );
+    const result = await drive(
+      servers,
+      async (call, i) => {
+        const payer = payers[i % payers.length] ?? '';
+        const placed = await call('POST', '/v1/holds', {
+          payer,
+          payee: shop,
+          amount: 1_000,
+          currency: 'JPY',
+          reference: 'bench',
+          expiresInSeconds: 600,
+        });
+        if (placed.status !== 201) return false;
+        const settled = await call('POST', `/v1/holds/${String(placed.json['id'])}/settle`, {
+          amount: 1_000,
+        });
+        return settled.status === 200;
+      },
+      options.postgres?.target.postmasterPid,
+    );
+    return {
+      ...result,
+      label: options.label,
+      instances: options.count,
+      isSqlite: options.postgres === undefined,
+    };
+  } finally {
+    closeAgents();
+    await Promise.all(servers.map((server) => stopChild(server.child)));
+  }
+}
+
+async function measureBareFastify(): Promise<Measured> {
+  const server = await startServer(
+    join(root, 'scripts/bench-hub/bare-fastify.ts'),
+    [],
+    {},
+    profFlags,
+  );
+  try {
+    const result = await drive(
+      [server],
+      async (call, i) => {
+        const body = { payer: `payer-${i % 16}`, payee: 'shop', amount: 1_000, currency: 'JPY' };
+        const a = await call('POST', '/v1/echo', body);
+        const b = await call('POST', '/v1/echo', body);
+        return a.status === 201 && b.status === 201;
+      },
+      undefined,
+    );
+    return { ...result, label: 'bare Fastify (2 POSTs a pair)', instances: 1, isSqlite: false };
+  } finally {
+    closeAgents();
+    await stopChild(server.child);
+  }
 }
 
 /** The physical limit: one durable (synchronous=FULL, WAL) commit per inserted row. */
 function measureRawSqlite(): { commitsPerSecond: number } {
-  const dir = mkdtempSync(join(tmpdir(), 'facepay-raw-'));
+  const dir = tempDir('facepay-raw-');
   const db = new Database(join(dir, 'raw.sqlite'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
@@ -192,51 +473,172 @@ function measureRawSqlite(): { commitsPerSecond: number } {
   }
   const elapsed = (performance.now() - start) / 1000;
   db.close();
-  rmSync(dir, { recursive: true, force: true });
   return { commitsPerSecond: commits / elapsed };
 }
 
-const raw = measureRawSqlite();
-const grouped = await measureHub(true);
-const single = await measureHub(false);
-const fmt = (n: number, digits = 0) => n.toFixed(digits);
-const table = [
-  [
-    'mode (synchronous=FULL)',
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+const requestsOf = (m: Measured) => m.hubs.reduce((sum, h) => sum + h.requests, 0);
+const hubMicrosPerRequest = (m: Measured) =>
+  m.hubs.reduce((sum, h) => sum + h.cpuMicros, 0) / requestsOf(m);
+
+function report(results: Measured[], raw: { commitsPerSecond: number } | undefined): void {
+  const bare = results.find((m) => m.label.startsWith('bare'));
+  const bareMicros = bare === undefined ? Number.NaN : hubMicrosPerRequest(bare);
+  const header = [
+    'mode',
     'pairs/s',
     'p50 ms',
     'p99 ms',
     'errors',
-    'durable commits needed/s vs raw limit',
-  ],
-  [
-    'HTTP, group commit',
-    fmt(grouped.pairsPerSecond),
-    fmt(grouped.p50, 2),
-    fmt(grouped.p99, 2),
-    String(grouped.errors),
-    `${fmt((grouped.pairsPerSecond * 2) / raw.commitsPerSecond, 2)}x`,
-  ],
-  [
-    'HTTP, one commit per request',
-    fmt(single.pairsPerSecond),
-    fmt(single.p50, 2),
-    fmt(single.p99, 2),
-    String(single.errors),
-    `${fmt((single.pairsPerSecond * 2) / raw.commitsPerSecond, 2)}x`,
-  ],
-];
-process.stdout.write(
-  `bench:hub — ${concurrency} concurrent HTTP clients, ${seconds} s per mode, hub in its own process\n`,
-);
-process.stdout.write(
-  `raw SQLite insert loop, one durable commit per row (physical limit): ${fmt(raw.commitsPerSecond)} commits/s\n\n`,
-);
-for (const row of table)
-  process.stdout.write(`${row.map((cell, i) => cell.padEnd(i === 0 ? 30 : 12)).join(' ')}\n`);
-process.stdout.write(
-  `\ngroup commit speed-up over one commit per request: ${fmt(grouped.pairsPerSecond / single.pairsPerSecond, 2)}x\n`,
-);
-process.stdout.write(
-  'goal on 2 cores: >= 3000 pairs/s with p99 <= 25 ms (a figure to read, not a test)\n',
-);
+    'server CPU µs/req (per instance)',
+    'x bare',
+    'postgres µs/req',
+    'loadgen µs/req',
+    'commits/s vs raw',
+  ];
+  const rows = results.map((m) => {
+    const requests = requestsOf(m);
+    const perInstance =
+      m.hubs.length > 1 ? ` (${m.hubs.map((h) => fmt(h.cpuMicros / h.requests)).join(' / ')})` : '';
+    return [
+      m.label,
+      fmt(m.pairsPerSecond),
+      fmt(m.p50, 2),
+      fmt(m.p99, 2),
+      String(m.errors),
+      `${fmt(hubMicrosPerRequest(m))}${perInstance}`,
+      m === bare ? '1.00' : `${fmt(hubMicrosPerRequest(m) / bareMicros, 2)}`,
+      fmt(m.serverMicros / requests),
+      fmt(m.loadMicros / requests),
+      m.isSqlite && raw !== undefined
+        ? `${fmt((m.pairsPerSecond * 2) / raw.commitsPerSecond, 2)}x`
+        : '',
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    `${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd();
+  const out: string[] = [
+    '',
+    `bench:hub — ${concurrency} concurrent HTTP clients, ${seconds} s per mode after a 2 s warm-up; hubs in their own processes`,
+    raw === undefined
+      ? ''
+      : `raw SQLite insert loop, one durable commit per row (physical limit): ${fmt(raw.commitsPerSecond)} commits/s`,
+    '',
+    line(header),
+    ...rows.map(line),
+    '',
+    'where the cores went during each window (cores busy on average, from /proc; "other" is the rest of the machine):',
+  ];
+  for (const m of results) {
+    const coresOf = (micros: number) => fmt(micros / m.windowMicros, 2);
+    const hubMicros = m.hubs.reduce((sum, h) => sum + h.cpuMicros, 0);
+    const known = hubMicros + (Number.isFinite(m.serverMicros) ? m.serverMicros : 0) + m.loadMicros;
+    out.push(
+      `  ${m.label.padEnd(widths[0] ?? 0)}  server ${coresOf(hubMicros)}` +
+        `${Number.isFinite(m.serverMicros) ? `, postgres ${coresOf(m.serverMicros)}` : ''}` +
+        `, load generator ${coresOf(m.loadMicros)}, other ${coresOf(m.machine.busyMicros - known)}` +
+        `, idle ${coresOf(m.machine.idleMicros)}`,
+    );
+  }
+  const grouped = results.find((m) => m.label.startsWith('SQLite, group commit'));
+  const single = results.find((m) => m.label.startsWith('SQLite, one commit'));
+  if (grouped !== undefined && single !== undefined) {
+    out.push(
+      '',
+      `group commit speed-up over one commit per request (SQLite): ${fmt(grouped.pairsPerSecond / single.pairsPerSecond, 2)}x`,
+    );
+  }
+  out.push(
+    'goals on 2 cores (figures to read, not tests): SQLite >= 3000 pairs/s with p99 <= 25 ms;',
+    'PostgreSQL hub CPU per request no worse than SQLite. Several instances share the cores with',
+    'PostgreSQL and the load generator: read their throughput and where the cores went, not a speed-up.',
+    '',
+  );
+  process.stdout.write(out.join('\n'));
+}
+
+async function main(): Promise<void> {
+  if (!procAvailable) throw new Error('bench:hub reads CPU times from /proc: Linux only');
+  const trees: Array<{ tree: string; tag: string }> = [
+    ...(values.baseline === undefined ? [] : [{ tree: values.baseline, tag: ' [baseline]' }]),
+    { tree: root, tag: values.baseline === undefined ? '' : ' [this tree]' },
+  ];
+  const results: Measured[] = [];
+  const progress = (m: Measured) => {
+    results.push(m);
+    process.stderr.write(
+      `bench:hub: ${m.label}: ${fmt(m.pairsPerSecond)} pairs/s, ${fmt(hubMicrosPerRequest(m))} µs/request\n`,
+    );
+  };
+  const raw = wanted('sqlite') || wanted('sqlite-single') ? measureRawSqlite() : undefined;
+  if (wanted('bare')) progress(await measureBareFastify());
+  for (const { tree, tag } of trees) {
+    if (wanted('sqlite')) {
+      progress(
+        await measureHub({
+          label: `SQLite, group commit${tag}`,
+          tree,
+          count: 1,
+          groupCommit: true,
+        }),
+      );
+    }
+    if (wanted('sqlite-single')) {
+      progress(
+        await measureHub({
+          label: `SQLite, one commit per request${tag}`,
+          tree,
+          count: 1,
+          groupCommit: false,
+        }),
+      );
+    }
+  }
+  if (wanted('pg') || wanted('pg-n')) {
+    const target =
+      databaseUrl === undefined || databaseUrl === ''
+        ? await throwawayTarget()
+        : await givenTarget(databaseUrl);
+    cleanups.push({ run: () => target.close(), now: () => target.closeNow() });
+    process.stderr.write(`bench:hub: PostgreSQL on ${target.description}\n`);
+    if (target.postmasterPid === undefined) {
+      process.stderr.write(
+        'bench:hub: the PostgreSQL server is not on this machine or its data directory is unreadable: its CPU is not measured\n',
+      );
+    }
+    for (const [t, { tree, tag }] of trees.entries()) {
+      for (const count of [1, instances]) {
+        if (!wanted(count === 1 ? 'pg' : 'pg-n')) continue;
+        progress(
+          await measureHub({
+            label: `PostgreSQL, ${count} instance${count === 1 ? '' : 's'}${tag}`,
+            tree,
+            count,
+            groupCommit: true,
+            postgres: { target, mode: `pg${count}_${t}` },
+          }),
+        );
+      }
+    }
+  }
+  report(results, raw);
+  const prof = values['cpu-prof'];
+  if (prof !== undefined) {
+    // For scripts/bench-hub/profile-summary.ts: which profile (by pid) is which mode, and its window.
+    const windows = results.map((m) => ({
+      label: m.label,
+      pids: m.pids,
+      window: m.window,
+      requests: m.hubs.map((h) => h.requests),
+      cpuMicros: m.hubs.map((h) => h.cpuMicros),
+    }));
+    writeFileSync(join(prof, 'windows.json'), `${JSON.stringify(windows, null, 2)}\n`);
+  }
+}
+
+try {
+  await main();
+} finally {
+  await cleanUp();
+}
