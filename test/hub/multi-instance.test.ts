@@ -315,3 +315,43 @@ describe('one instance killed under load', () => {
     expect(await b.exited).toBe(0);
   });
 });
+
+describe('audit:verify on a PostgreSQL deployment', () => {
+  it('passes on a clean log, names the first tampered row, and a balance edited by hand', async () => {
+    const t = await startTestHub();
+    running.push(t);
+    await account(t, 'alice', 'person', 5_000);
+    await account(t, 'shop', 'merchant');
+    for (let i = 0; i < 3; i++)
+      await t.call('POST', '/v1/holds', { body: holdBody('alice', 'shop', 100) });
+    const databaseUrl = (await databaseFor(t.dir)) ?? '';
+    const verify = () =>
+      runScriptTracked('src/hub/audit-verify-cli.ts', [
+        '--data',
+        t.dir,
+        '--database-url',
+        databaseUrl,
+      ]);
+    const clean = await verify();
+    expect(clean.out).toMatch(/audit chain valid: \d+ rows/);
+    expect(clean.code).toBe(0);
+
+    const raw = await openRawDb(t.dir);
+    try {
+      // A database administrator can drop the triggers; the chain's key is not in the database.
+      await raw.run('DROP TRIGGER audit_log_no_update ON audit_log');
+      expect(
+        await raw.run("UPDATE audit_log SET data = replace(data, '100', '1') WHERE seq = 5"),
+      ).toBe(1);
+      const tampered = await verify();
+      expect(tampered.out).toContain('audit chain BROKEN at row 5');
+      expect(tampered.code).toBe(1);
+      await raw.run("UPDATE accounts SET balance = balance + 1 WHERE id = 'shop'");
+      const inconsistent = await verify();
+      expect(inconsistent.out).toContain('ledger INCONSISTENT: account shop');
+      expect(inconsistent.code).toBe(1);
+    } finally {
+      await raw.close();
+    }
+  });
+});
