@@ -28,15 +28,17 @@ async function holdWithHistory(): Promise<string> {
   });
   expect(placed.status).toBe(201);
   const id = placed.body.id as string;
+  // One after another: each step is the next version of the hold.
   const steps = [
-    t.call('POST', `/v1/holds/${id}/settle`, { body: { amount: 1_000 } }),
-    t.call('POST', `/v1/holds/${id}/events`, {
-      body: { type: 'delivered', data: { amount: 1_500 } },
-    }),
-    t.call('POST', `/v1/holds/${id}/refunds`, { body: { amount: 300 } }),
-    t.call('POST', `/v1/holds/${id}/settle`, { body: { amount: 2_500 } }),
+    () => t.call('POST', `/v1/holds/${id}/settle`, { body: { amount: 1_000 } }),
+    () =>
+      t.call('POST', `/v1/holds/${id}/events`, {
+        body: { type: 'delivered', data: { amount: 1_500 } },
+      }),
+    () => t.call('POST', `/v1/holds/${id}/refunds`, { body: { amount: 300 } }),
+    () => t.call('POST', `/v1/holds/${id}/settle`, { body: { amount: 2_500 } }),
   ];
-  for (const step of steps) expect((await step).status).toBe(200);
+  for (const step of steps) expect((await step()).status).toBe(200);
   return id;
 }
 

@@ -20,7 +20,15 @@ import {
   testFaceModelId,
   type TestHub,
 } from './helpers.ts';
-import { enrolTestPerson, fetchHubKey, sealedProbe } from './identity-helpers.ts';
+import {
+  enrolTestPerson,
+  fetchHubKey,
+  sealedPin,
+  sealedProbe,
+  testPin,
+} from './identity-helpers.ts';
+import { pinAttemptsMax } from '../../src/shared/limits.ts';
+import { memberNumberFromPayload } from '../../src/shared/member-number.ts';
 import { assertNoProcessLeft, runScriptTracked, spawnHub, type HubProcess } from './process.ts';
 import { sodium } from '../../src/biometrics/protect/sodium.ts';
 
@@ -316,6 +324,89 @@ describe('one instance killed under load', () => {
   });
 });
 
+describe('face + PIN and member-number PIN across instances', () => {
+  /** Two instances with identity, a shop, its till and an enrolled Alice (face and PIN 4821). */
+  async function enrolledOnTwo() {
+    await sodium.ready;
+    const { a, b } = await twoInstances({ calibrationFile: testCalibrationFile() });
+    await account(a, 'shop', 'merchant');
+    const enroller = await clientWithId(a, 'enrollment');
+    const till = await client(a, 'merchant', 'shop');
+    const hubKey = await fetchHubKey(a, till);
+    const alice = face();
+    const person = await enrolTestPerson(a, hubKey, {
+      enroller,
+      accountId: 'alice',
+      sealedTemplate: () => sealedProbe(a, hubKey, face(alice)),
+    });
+    return { a, b, till, hubKey, alice, person };
+  }
+
+  it('identify on one instance, the PIN on the other: the payment is authorized', async () => {
+    const { a, b, till, hubKey, alice, person } = await enrolledOnTwo();
+    // Step-up amount: the face alone does not pay, the PIN must follow.
+    const identified = await a.call('POST', '/v1/identify', {
+      token: till,
+      body: {
+        modelId: testFaceModelId,
+        sealedProbe: sealedProbe(a, hubKey, face(alice)),
+        liveness: { passed: true, score: 0.97 },
+        payee: 'shop',
+        amount: 40_000,
+      },
+    });
+    expect(identified.body).toMatchObject({ match: { personId: person.id }, pinRequired: true });
+    const verified = await b.call('POST', '/v1/verify-pin', {
+      token: till,
+      body: {
+        personId: person.id,
+        sealedPin: sealedPin(b, hubKey, testPin, `verify:${person.id}`),
+        payee: 'shop',
+        amount: 40_000,
+      },
+    });
+    expect(verified.status).toBe(200);
+    expect(typeof verified.body.authorization).toBe('string');
+    // The identification is spent with the PIN that used it, on every instance.
+    const again = await a.call('POST', '/v1/verify-pin', {
+      token: till,
+      body: {
+        personId: person.id,
+        sealedPin: sealedPin(a, hubKey, testPin, `verify:${person.id}`),
+        payee: 'shop',
+        amount: 40_000,
+      },
+    });
+    expect(again.body.error?.code).toBe('identification_required');
+  });
+
+  it('wrong PINs on a member number nobody holds lock it after the same tries, across instances', async () => {
+    const { a, b, till, hubKey, person } = await enrolledOnTwo();
+    const candidates = ['123456789', '123456790'].map(memberNumberFromPayload);
+    const unknown = candidates.find((n) => n !== person.memberNumber) ?? '';
+    const tries = [];
+    for (let i = 0; i < pinAttemptsMax + 1; i++) {
+      const t = i % 2 === 0 ? a : b;
+      t.clock.advance(1_000);
+      tries.push(
+        await t.call('POST', '/v1/pin-authorizations', {
+          token: till,
+          body: {
+            memberNumber: unknown,
+            sealedPin: sealedPin(t, hubKey, '0007', `member:${unknown}`),
+            payee: 'shop',
+            amount: 1_000,
+          },
+        }),
+      );
+    }
+    expect(tries.map((r) => [r.status, r.body.error.code])).toEqual([
+      ...Array.from({ length: pinAttemptsMax }, () => [422, 'pin_incorrect']),
+      [423, 'pin_locked'],
+    ]);
+  });
+});
+
 describe('audit:verify on a PostgreSQL deployment', () => {
   it('passes on a clean log, names the first tampered row, and a balance edited by hand', async () => {
     const t = await startTestHub();
@@ -353,5 +444,25 @@ describe('audit:verify on a PostgreSQL deployment', () => {
     } finally {
       await raw.close();
     }
+  });
+});
+
+describe('the PostgreSQL schema', () => {
+  it('a database a newer hub migrated is refused, not guessed at', async () => {
+    const t = await startTestHub();
+    const dir = t.dir;
+    const databaseUrl = await databaseFor(dir);
+    await t.hub.close();
+    const raw = await openRawDb(dir);
+    try {
+      expect(await raw.run('UPDATE schema_version SET version = version + 1')).toBe(1);
+    } finally {
+      await raw.close();
+    }
+    await expect(
+      startTestHub({ dataDir: dir, ...(databaseUrl === undefined ? {} : { databaseUrl }) }),
+    ).rejects.toThrow(/newer than this hub understands/);
+    // The hub is closed; its database goes with the others of this file (helpers.ts, afterAll).
+    rmSync(dir, { recursive: true, force: true });
   });
 });

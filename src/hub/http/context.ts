@@ -70,8 +70,11 @@ export class HubContext {
 
   /**
    * A money-moving POST: same client + key + body answers the stored response again; another body
-   * with the key is refused; otherwise `run` executes and its answer (success or refusal) is stored,
-   * all in one transaction with the money it moved.
+   * with the key is refused; otherwise `run` executes and its answer is stored in one transaction
+   * with the money it moved. A refusal is an answer too: `run`'s writes are undone with the job (the
+   * store runs each job under a savepoint of its own, which the job's throw rolls back), and the
+   * refusal is stored under the key by a second write that moves no money. One savepoint per request
+   * instead of two: on PostgreSQL that is two round trips fewer for every request that succeeds.
    */
   async idempotentWrite(
     request: FastifyRequest,
@@ -88,24 +91,45 @@ export class HubContext {
       );
     }
     const hash = requestHash(request.method, request.url.split('?')[0] ?? '', request.body);
-    return this.store.write(async (tx) => {
-      const stored = await tx.getStoredResponse(client.id, key);
-      if (stored !== undefined) {
-        if (!timingSafeEqual(stored.requestHash, hash)) {
-          refuse('idempotency_key_reused', 'this Idempotency-Key was used with another request');
+    const answer = (tx: StoreTx, reply: Reply) => this.storeAnswer(tx, client, key, hash, reply);
+    try {
+      return await this.store.write(async (tx) => {
+        const stored = await storedAnswer(tx, client, key, hash);
+        if (stored !== undefined) return stored;
+        let reply: Reply;
+        try {
+          reply = await run(tx);
+        } catch (error) {
+          if (error instanceof HubError && error.status < 500) throw new RefusedRun(error);
+          throw error;
         }
-        return { status: stored.status, body: undefined, json: stored.body, replayed: true };
-      }
-      const reply = await runCatchingRefusals(tx, run);
-      const json = JSON.stringify(reply.body);
-      await tx.putStoredResponse(client.id, key, {
-        requestHash: hash,
-        status: reply.status,
-        body: json,
-        createdAt: this.clock.now(),
+        return answer(tx, reply);
       });
-      return { status: reply.status, body: reply.body, json, replayed: false };
+    } catch (error) {
+      if (!(error instanceof RefusedRun)) throw error;
+      const refusal = { status: error.refusal.status, body: errorBody(error.refusal) };
+      // Another request with this key may have stored its answer in between: that one stands.
+      return this.store.write(
+        async (tx) => (await storedAnswer(tx, client, key, hash)) ?? answer(tx, refusal),
+      );
+    }
+  }
+
+  private async storeAnswer(
+    tx: StoreTx,
+    client: ClientRecord,
+    key: string,
+    hash: Uint8Array,
+    reply: Reply,
+  ): Promise<Reply & { replayed: boolean }> {
+    const json = JSON.stringify(reply.body);
+    await tx.putStoredResponse(client.id, key, {
+      requestHash: hash,
+      status: reply.status,
+      body: json,
+      createdAt: this.clock.now(),
     });
+    return { status: reply.status, body: reply.body, json, replayed: false };
   }
 
   async write(run: (tx: StoreTx) => Promise<Reply>): Promise<Reply & { replayed: boolean }> {
@@ -123,18 +147,28 @@ export class HubContext {
   }
 }
 
-/** Refusals inside an idempotent write are answers too: undo their writes, keep the answer. */
-async function runCatchingRefusals(
+/** The answer stored under the client's key, replayed; refused when it was for another request. */
+async function storedAnswer(
   tx: StoreTx,
-  run: (tx: StoreTx) => Promise<Reply>,
-): Promise<Reply> {
-  try {
-    return await tx.nested(() => run(tx));
-  } catch (error) {
-    if (error instanceof HubError && error.status < 500) {
-      return { status: error.status, body: errorBody(error) };
-    }
-    throw error;
+  client: ClientRecord,
+  key: string,
+  hash: Uint8Array,
+): Promise<(Reply & { replayed: boolean }) | undefined> {
+  const stored = await tx.getStoredResponse(client.id, key);
+  if (stored === undefined) return undefined;
+  if (!timingSafeEqual(stored.requestHash, hash)) {
+    refuse('idempotency_key_reused', 'this Idempotency-Key was used with another request');
+  }
+  return { status: stored.status, body: undefined, json: stored.body, replayed: true };
+}
+
+/**
+ * A refusal from inside an idempotent write's `run`, carried out of the job so the store undoes the
+ * job's writes; told apart from a refusal of the key itself (idempotency_key_reused), not stored.
+ */
+class RefusedRun extends Error {
+  constructor(readonly refusal: HubError) {
+    super(refusal.message);
   }
 }
 

@@ -5,7 +5,6 @@ import { hashToken } from '../http/tokens.ts';
 import { assert } from '../../shared/assert.ts';
 import {
   identificationMemoryMs,
-  identificationsRememberedMax,
   identifyCandidatesK,
   memberNumberDrawsMax,
   paymentAuthorizationLifetimeMs,
@@ -85,16 +84,6 @@ export type PinOnlyOutcome =
       displayNameMasked: string;
     };
 
-interface Identification {
-  clientId: string;
-  payee: string;
-  amount: number;
-  personIds: Set<string>;
-  at: number;
-  /** A payment, or a person's consent to a standing limit (face + PIN always). */
-  purpose: AuthorizationPurpose;
-}
-
 function envelopeRefusal(code: EnvelopeErrorCode, message: string): never {
   refuse(code === 'probe_rate_limited' ? 'rate_limited' : code, message);
 }
@@ -102,9 +91,6 @@ function envelopeRefusal(code: EnvelopeErrorCode, message: string): never {
 export class IdentityService implements PaymentAuthorizations, AgeVerifier {
   readonly gallery: Gallery;
   private readonly pins = new PinWorkerPool();
-  private readonly identifications = new Map<string, Identification>();
-  /** Wrong-PIN counts of member numbers nobody holds, kept like a person's (see pinOnlyUnknown). */
-  private readonly unknownMemberFailures = new Map<string, number>();
   private keyId: string;
   private transformKey: Uint8Array;
 
@@ -595,11 +581,11 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     const person = await tx.getPerson(best.personId);
     assert(person !== undefined, 'stillEnrolled read the person in this transaction');
     const purpose = request.purpose ?? 'payment';
-    this.remember({
+    await tx.putIdentification({
       clientId: caller.id,
       payee: request.payee,
       amount: request.amount,
-      personIds: new Set(matches.map((m) => m.personId)),
+      personIds: matches.map((m) => m.personId),
       at,
       purpose,
     });
@@ -683,29 +669,29 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     await this.pins.close();
   }
 
-  /** Refuses a PIN for a person this client has not just identified for this payment (face + PIN). */
-  requireIdentification(
+  /**
+   * Refuses a PIN for a person this client has not just identified for this payment (face + PIN). The
+   * identification is in the database: the face may have gone to another hub instance than the PIN.
+   */
+  async requireIdentification(
+    reader: IdentityReader,
     caller: ClientRecord,
     personId: string,
     payee: string,
     amount: number,
     purpose: AuthorizationPurpose = 'payment',
-  ): void {
-    const seen = this.identifications.get(caller.id);
+  ): Promise<void> {
+    const seen = await reader.getIdentification(caller.id);
     const fresh = seen !== undefined && this.clock.now() - seen.at <= identificationMemoryMs;
     const same =
       fresh &&
-      seen.personIds.has(personId) &&
+      seen.personIds.includes(personId) &&
       seen.payee === payee &&
       amount <= seen.amount &&
       seen.purpose === purpose;
     if (!same) {
       refuse('identification_required', 'identify the face for this payment before the PIN');
     }
-  }
-
-  forgetIdentification(caller: ClientRecord): void {
-    this.identifications.delete(caller.id);
   }
 
   async recordPinResult(
@@ -778,35 +764,37 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
   }
 
   /** A member number nobody holds is locked after the same wrong tries as a person's would be. */
-  unknownMemberLocked(memberNumber: string): boolean {
-    return (this.unknownMemberFailures.get(memberNumber) ?? 0) >= pinAttemptsMax;
+  async unknownMemberLocked(reader: IdentityReader, memberNumber: string): Promise<boolean> {
+    return (await reader.getUnknownMemberFailures(memberNumber)) >= pinAttemptsMax;
   }
 
   /**
    * A try on a member number nobody holds (never issued, or erased): audited without the number, and
-   * counted in memory like a person's wrong PIN, so the answers (attemptsLeft 2, 1, 0, then locked)
-   * are those of a real member with a wrong PIN. Call after checkPin ran the same Argon2id work.
+   * counted like a person's wrong PIN (in the database, shared by every instance), so the answers
+   * (attemptsLeft 2, 1, 0, then locked) are those of a real member with a wrong PIN. Call after
+   * checkPin ran the same Argon2id work.
    */
   async pinOnlyUnknown(
     tx: StoreTx,
     caller: ClientRecord,
     memberNumber: string,
   ): Promise<PinOnlyOutcome> {
+    const at = this.clock.now();
     await tx.appendAudit({
-      at: this.clock.now(),
+      at,
       kind: 'identity.member_number_unknown',
       subject: '-',
       actor: caller.id,
       data: {},
     });
-    const before = this.unknownMemberFailures.get(memberNumber) ?? 0;
+    const before = await tx.getUnknownMemberFailures(memberNumber);
     if (before >= pinAttemptsMax) return { kind: 'locked' };
-    if (this.unknownMemberFailures.size >= unknownMemberNumbersRememberedMax) {
-      const oldest = this.unknownMemberFailures.keys().next().value;
-      if (oldest !== undefined) this.unknownMemberFailures.delete(oldest);
-    }
-    this.unknownMemberFailures.delete(memberNumber);
-    this.unknownMemberFailures.set(memberNumber, before + 1);
+    await tx.setUnknownMemberFailures(
+      memberNumber,
+      before + 1,
+      at,
+      unknownMemberNumbersRememberedMax,
+    );
     return { kind: 'incorrect', attemptsLeft: pinAttemptsMax - (before + 1) };
   }
 
@@ -975,15 +963,6 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       sodium.memzero(opened.pin);
       throw error;
     }
-  }
-
-  private remember(identification: Identification): void {
-    if (this.identifications.size >= identificationsRememberedMax) {
-      const oldest = this.identifications.keys().next().value;
-      if (oldest !== undefined) this.identifications.delete(oldest);
-    }
-    this.identifications.delete(identification.clientId);
-    this.identifications.set(identification.clientId, identification);
   }
 }
 

@@ -170,7 +170,14 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
       if (person === undefined) refuse('not_found', `person ${body.personId} not found`);
       // A standing limit's consent needs a face identified for that purpose (never a payment's).
       const purpose = body.standingLimit === undefined ? 'payment' : 'standing_limit';
-      service().requireIdentification(caller, body.personId, body.payee, body.amount, purpose);
+      await service().requireIdentification(
+        hub.store.reader,
+        caller,
+        body.personId,
+        body.payee,
+        body.amount,
+        purpose,
+      );
       if (!pinChecks.take(caller.id)) refuse('rate_limited', 'one PIN check a second per till');
       if (person.pinFailures >= pinAttemptsMax)
         refuse('pin_locked', 'the PIN is locked; staff must check an ID to unlock it');
@@ -180,12 +187,23 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
         purpose: `verify:${person.id}`,
         clientId: caller.id,
       });
-      const result = await write(async (tx) => {
+      return write(async (tx) => {
         const state = await service().recordPinResult(tx, caller, person.id, matched);
         if (state.locked) return { status: 423, body: lockedBody };
         if (!matched) return incorrectReply(state.attemptsLeft);
         const fresh = await tx.getPerson(person.id);
         if (fresh === undefined) refuse('not_found', `person ${person.id} not found`);
+        // The identification is spent with the PIN that used it, once, whatever instance took the
+        // other PIN checks that passed beside this one: checked again, and deleted, in this transaction.
+        await service().requireIdentification(
+          tx,
+          caller,
+          body.personId,
+          body.payee,
+          body.amount,
+          purpose,
+        );
+        await tx.deleteIdentification(caller.id);
         return ok(
           await service().issueAuthorization(
             tx,
@@ -197,8 +215,6 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
           ),
         );
       });
-      if (matched) service().forgetIdentification(caller);
-      return result;
     },
 
     // Extension: the PIN fallback when the face fails. The same till scope, per-till rate limit (one
@@ -211,7 +227,7 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
       const person = await hub.store.reader.findPersonByMemberNumber(body.memberNumber);
       const locked =
         person === undefined
-          ? service().unknownMemberLocked(body.memberNumber)
+          ? await service().unknownMemberLocked(hub.store.reader, body.memberNumber)
           : person.pinFailures >= pinAttemptsMax;
       if (locked) refuse('pin_locked', 'the PIN is locked; staff must check an ID to unlock it');
       // An unknown number runs the same envelope check and Argon2id work as a known one.

@@ -60,3 +60,17 @@ export interface ReplayNonceRecord {
   /** When the request it came with can no longer pass the freshness check: the row may go then. */
   expiresAt: number;
 }
+
+/**
+ * A till's latest face identification: verify-pin accepts a PIN only for a person this client just
+ * identified for this payee, up to this amount, for this purpose. One per client, kept in the database
+ * so the PIN may reach another hub instance than the face did.
+ */
+export interface IdentificationRecord {
+  clientId: string;
+  payee: string;
+  amount: number;
+  personIds: string[];
+  at: number;
+  purpose: AuthorizationPurpose;
+}

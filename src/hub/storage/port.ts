@@ -13,6 +13,7 @@ import type {
   TransferRecord,
 } from './records.ts';
 import type {
+  IdentificationRecord,
   PaymentAuthorizationRecord,
   PersonRecord,
   ReplayNonceRecord,
@@ -84,6 +85,10 @@ export interface IdentityReader {
   findPersonByMemberNumber(memberNumber: string): Promise<PersonRecord | undefined>;
   /** The enrolment client the admin named for a person account (the only one that may enrol on it). */
   getAccountEnrollmentClient(accountId: string): Promise<string | null>;
+  /** The client's latest identification (see IdentificationRecord), fresh or not. */
+  getIdentification(clientId: string): Promise<IdentificationRecord | undefined>;
+  /** Wrong PINs tried on a member number nobody holds (0 when none). */
+  getUnknownMemberFailures(memberNumber: string): Promise<number>;
   listTemplates(afterId: string, limit: number): Promise<TemplateRecord[]>;
   getTemplate(id: string): Promise<TemplateRecord | undefined>;
   countTemplates(personId: string): Promise<number>;
@@ -162,6 +167,20 @@ export interface IdentityWriter extends IdentityReader {
   admitNonce(nonce: ReplayNonceRecord): Promise<'admitted' | 'replayed'>;
   /** Names the enrolment client that may enrol a person on this person account. */
   setAccountEnrollmentClient(accountId: string, clientId: string): Promise<void>;
+  /** Replaces the client's identification with this one. */
+  putIdentification(identification: IdentificationRecord): Promise<void>;
+  /** Spends the client's identification (its PIN was right). */
+  deleteIdentification(clientId: string): Promise<void>;
+  /**
+   * Sets the wrong-PIN count of a member number nobody holds; past `keptMax` numbers the least recently
+   * tried are forgotten. Issuing the number to a person clears its count (insertPerson).
+   */
+  setUnknownMemberFailures(
+    memberNumber: string,
+    failures: number,
+    at: number,
+    keptMax: number,
+  ): Promise<void>;
 }
 
 /** The audit chain: rows appended in one total order, each MAC linking the previous one. */

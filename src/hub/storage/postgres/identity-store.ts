@@ -3,12 +3,16 @@
 import { assert } from '../../../shared/assert.ts';
 import type { IdentityReader, IdentityWriter, TemplateChange } from '../port.ts';
 import type {
+  IdentificationRecord,
   PaymentAuthorizationRecord,
   PersonRecord,
   ReplayNonceRecord,
   TemplateRecord,
 } from '../identity-records.ts';
 import {
+  identificationFromRow,
+  identificationToParams,
+  type IdentificationRow,
   authorizationFromRow,
   authorizationToParams,
   personFromRow,
@@ -125,6 +129,24 @@ export class PgIdentityReads implements IdentityReader {
     );
     return row?.n ?? 0;
   }
+  async getIdentification(clientId: string): Promise<IdentificationRecord | undefined> {
+    const row = await one<IdentificationRow>(
+      this.db,
+      'identification',
+      'SELECT * FROM identifications WHERE client_id = $1',
+      [clientId],
+    );
+    return row === undefined ? undefined : identificationFromRow(row);
+  }
+  async getUnknownMemberFailures(memberNumber: string): Promise<number> {
+    const row = await one<{ failures: number }>(
+      this.db,
+      'unknownFailures',
+      'SELECT failures FROM unknown_member_failures WHERE member_number = $1',
+      [memberNumber],
+    );
+    return row?.failures ?? 0;
+  }
 }
 
 export class PgIdentityWrites extends PgIdentityReads implements IdentityWriter {
@@ -168,6 +190,12 @@ export class PgIdentityWrites extends PgIdentityReads implements IdentityWriter 
       'issueMemberNumber',
       'INSERT INTO member_numbers (member_number, issued_at) VALUES ($1, $2)',
       [person.memberNumber, person.createdAt],
+    );
+    await changes(
+      this.db,
+      'clearUnknownFailures',
+      'DELETE FROM unknown_member_failures WHERE member_number = $1',
+      [person.memberNumber],
     );
     await changes(
       this.db,
@@ -305,5 +333,56 @@ export class PgIdentityWrites extends PgIdentityReads implements IdentityWriter 
       [clientId, accountId],
     );
     assert(changed === 1, `person account ${accountId} exists`);
+  }
+  async putIdentification(identification: IdentificationRecord): Promise<void> {
+    const p = identificationToParams(identification);
+    await changes(
+      this.db,
+      'putIdentification',
+      `INSERT INTO identifications (client_id, payee, amount, person_ids, at, purpose)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (client_id) DO UPDATE SET payee = excluded.payee, amount = excluded.amount,
+         person_ids = excluded.person_ids, at = excluded.at, purpose = excluded.purpose`,
+      valuesOf(p, ['client_id', 'payee', 'amount', 'person_ids', 'at', 'purpose']),
+    );
+  }
+  async deleteIdentification(clientId: string): Promise<void> {
+    await changes(
+      this.db,
+      'deleteIdentification',
+      'DELETE FROM identifications WHERE client_id = $1',
+      [clientId],
+    );
+  }
+  async setUnknownMemberFailures(
+    memberNumber: string,
+    failures: number,
+    at: number,
+    keptMax: number,
+  ): Promise<void> {
+    await changes(
+      this.db,
+      'setUnknownFailures',
+      `INSERT INTO unknown_member_failures (member_number, failures, updated_at) VALUES ($1, $2, $3)
+       ON CONFLICT (member_number) DO UPDATE SET failures = excluded.failures,
+         updated_at = excluded.updated_at`,
+      [memberNumber, failures, at],
+    );
+    const kept = await one<{ n: number }>(
+      this.db,
+      'countUnknownFailures',
+      'SELECT COUNT(*)::bigint AS n FROM unknown_member_failures',
+      [],
+    );
+    const excess = (kept?.n ?? 0) - keptMax;
+    if (excess > 0) {
+      await changes(
+        this.db,
+        'forgetOldestUnknownFailures',
+        `DELETE FROM unknown_member_failures WHERE member_number IN (
+           SELECT member_number FROM unknown_member_failures ORDER BY updated_at LIMIT $1)`,
+        [excess],
+      );
+    }
   }
 }

@@ -300,6 +300,22 @@ export const pgMigrations: ReadonlyArray<(client: PoolClient) => Promise<void>> 
       );
       CREATE INDEX kiosks_client ON kiosks (client_id);
       ${refuseTrigger('kiosks', 'DELETE', 'kiosks are revoked, never deleted')}
+      -- A till's latest face identification and the wrong-PIN counts of member numbers nobody holds
+      -- (SQLite's migration 11): in the database, so every instance agrees on them.
+      CREATE TABLE identifications (
+        client_id TEXT PRIMARY KEY,
+        payee TEXT NOT NULL,
+        amount BIGINT NOT NULL CHECK (amount > 0),
+        person_ids TEXT NOT NULL CHECK (person_ids::json IS NOT NULL),
+        at BIGINT NOT NULL,
+        purpose TEXT NOT NULL CHECK (purpose IN ('payment', 'standing_limit'))
+      );
+      CREATE TABLE unknown_member_failures (
+        member_number TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL CHECK (failures > 0),
+        updated_at BIGINT NOT NULL
+      );
+      CREATE INDEX unknown_member_failures_updated ON unknown_member_failures (updated_at);
       CREATE TABLE replay_nonces (
         purpose TEXT NOT NULL CHECK (purpose IN ('envelope', 'kiosk_request')),
         nonce BYTEA NOT NULL CHECK (length(nonce) = 24),

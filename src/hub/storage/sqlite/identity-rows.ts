@@ -3,6 +3,7 @@ import { assert } from '../../../shared/assert.ts';
 import { isMemberNumber } from '../../../shared/member-number.ts';
 import { yen } from '../../../shared/money.ts';
 import type {
+  IdentificationRecord,
   PaymentAuthorizationRecord,
   PersonRecord,
   TemplateRecord,
@@ -142,5 +143,43 @@ export function authorizationToParams(a: PaymentAuthorizationRecord): Record<str
     tokenHash: Buffer.from(a.tokenHash),
     standingPeriodSeconds: standingTerms?.periodSeconds ?? null,
     standingExpiresInSeconds: standingTerms?.expiresInSeconds ?? null,
+  };
+}
+
+export interface IdentificationRow {
+  client_id: string;
+  payee: string;
+  amount: number;
+  person_ids: string;
+  at: number;
+  purpose: string;
+}
+
+export function identificationFromRow(row: IdentificationRow): IdentificationRecord {
+  assert(row.purpose === 'payment' || row.purpose === 'standing_limit', 'identification purpose');
+  const personIds = JSON.parse(row.person_ids) as unknown;
+  assert(
+    Array.isArray(personIds) && personIds.every((id) => typeof id === 'string'),
+    'identification person ids',
+  );
+  return {
+    clientId: row.client_id,
+    payee: row.payee,
+    amount: row.amount,
+    personIds: personIds as string[],
+    at: row.at,
+    purpose: row.purpose,
+  };
+}
+
+/** The named parameters of an upsert into identifications. */
+export function identificationToParams(i: IdentificationRecord): Record<string, unknown> {
+  return {
+    client_id: i.clientId,
+    payee: i.payee,
+    amount: i.amount,
+    person_ids: JSON.stringify(i.personIds),
+    at: i.at,
+    purpose: i.purpose,
   };
 }

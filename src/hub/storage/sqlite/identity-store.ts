@@ -4,12 +4,16 @@ import type Database from 'better-sqlite3';
 import { assert } from '../../../shared/assert.ts';
 import type { IdentityReader, IdentityWriter } from '../port.ts';
 import type {
+  IdentificationRecord,
   PaymentAuthorizationRecord,
   PersonRecord,
   ReplayNonceRecord,
   TemplateRecord,
 } from '../identity-records.ts';
 import {
+  identificationFromRow,
+  identificationToParams,
+  type IdentificationRow,
   authorizationFromRow,
   authorizationToParams,
   personFromRow,
@@ -45,6 +49,12 @@ export class SqliteIdentityReads implements IdentityReader {
       countTemplates: db.prepare<[string], { n: number }>(
         'SELECT COUNT(*) AS n FROM templates WHERE person_id = ?',
       ),
+      identification: db.prepare<[string], IdentificationRow>(
+        'SELECT * FROM identifications WHERE client_id = ?',
+      ),
+      unknownFailures: db.prepare<[string], { failures: number }>(
+        'SELECT failures FROM unknown_member_failures WHERE member_number = ?',
+      ),
     };
   }
 
@@ -76,6 +86,13 @@ export class SqliteIdentityReads implements IdentityReader {
   }
   async countTemplates(personId: string): Promise<number> {
     return this.identityQ.countTemplates.get(personId)?.n ?? 0;
+  }
+  async getIdentification(clientId: string): Promise<IdentificationRecord | undefined> {
+    const row = this.identityQ.identification.get(clientId);
+    return row === undefined ? undefined : identificationFromRow(row);
+  }
+  async getUnknownMemberFailures(memberNumber: string): Promise<number> {
+    return this.identityQ.unknownFailures.get(memberNumber)?.failures ?? 0;
   }
 }
 
@@ -156,6 +173,28 @@ export class SqliteIdentityWrites extends SqliteIdentityReads implements Identit
       setAccountEnrollmentClient: db.prepare<[string, string]>(
         "UPDATE accounts SET enrollment_client_id = ? WHERE id = ? AND kind = 'person'",
       ),
+      putIdentification: db.prepare(
+        `INSERT INTO identifications (client_id, payee, amount, person_ids, at, purpose)
+         VALUES (@client_id, @payee, @amount, @person_ids, @at, @purpose)
+         ON CONFLICT (client_id) DO UPDATE SET payee = excluded.payee, amount = excluded.amount,
+           person_ids = excluded.person_ids, at = excluded.at, purpose = excluded.purpose`,
+      ),
+      deleteIdentification: db.prepare<[string]>('DELETE FROM identifications WHERE client_id = ?'),
+      setUnknownFailures: db.prepare<[string, number, number]>(
+        `INSERT INTO unknown_member_failures (member_number, failures, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (member_number) DO UPDATE SET failures = excluded.failures,
+           updated_at = excluded.updated_at`,
+      ),
+      countUnknownFailures: db.prepare<[], { n: number }>(
+        'SELECT COUNT(*) AS n FROM unknown_member_failures',
+      ),
+      forgetOldestUnknownFailures: db.prepare<[number]>(
+        `DELETE FROM unknown_member_failures WHERE member_number IN (
+           SELECT member_number FROM unknown_member_failures ORDER BY updated_at LIMIT ?)`,
+      ),
+      clearUnknownFailures: db.prepare<[string]>(
+        'DELETE FROM unknown_member_failures WHERE member_number = ?',
+      ),
     };
   }
 
@@ -164,6 +203,7 @@ export class SqliteIdentityWrites extends SqliteIdentityReads implements Identit
   }
   async insertPerson(person: PersonRecord): Promise<void> {
     this.identityW.issueMemberNumber.run(person.memberNumber, person.createdAt);
+    this.identityW.clearUnknownFailures.run(person.memberNumber);
     this.identityW.insertPerson.run(personToParams(person));
   }
   async setPinFailures(personId: string, failures: number): Promise<void> {
@@ -222,5 +262,21 @@ export class SqliteIdentityWrites extends SqliteIdentityReads implements Identit
   async setAccountEnrollmentClient(accountId: string, clientId: string): Promise<void> {
     const changed = this.identityW.setAccountEnrollmentClient.run(clientId, accountId).changes;
     assert(changed === 1, `person account ${accountId} exists`);
+  }
+  async putIdentification(identification: IdentificationRecord): Promise<void> {
+    this.identityW.putIdentification.run(identificationToParams(identification));
+  }
+  async deleteIdentification(clientId: string): Promise<void> {
+    this.identityW.deleteIdentification.run(clientId);
+  }
+  async setUnknownMemberFailures(
+    memberNumber: string,
+    failures: number,
+    at: number,
+    keptMax: number,
+  ): Promise<void> {
+    this.identityW.setUnknownFailures.run(memberNumber, failures, at);
+    const kept = this.identityW.countUnknownFailures.get()?.n ?? 0;
+    if (kept > keptMax) this.identityW.forgetOldestUnknownFailures.run(kept - keptMax);
   }
 }

@@ -402,6 +402,27 @@ export const migrations: ReadonlyArray<(db: Database.Database) => void> = [
         BEGIN SELECT RAISE(ABORT, 'holds are never deleted'); END;
     `);
   },
+  function v11SharedPinState(db) {
+    // What verify-pin and the member-number PIN checked in one process's memory, moved to the
+    // database so several hub instances (or a restarted one) agree: a till's latest identification,
+    // and the wrong-PIN counts of member numbers nobody holds (locked like a real member's).
+    db.exec(`
+      CREATE TABLE identifications (
+        client_id TEXT PRIMARY KEY,
+        payee TEXT NOT NULL,
+        amount INTEGER NOT NULL CHECK (amount > 0),
+        person_ids TEXT NOT NULL CHECK (json_valid(person_ids)),
+        at INTEGER NOT NULL,
+        purpose TEXT NOT NULL CHECK (purpose IN ('payment', 'standing_limit'))
+      ) STRICT;
+      CREATE TABLE unknown_member_failures (
+        member_number TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL CHECK (failures > 0),
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX unknown_member_failures_updated ON unknown_member_failures (updated_at);
+    `);
+  },
 ];
 
 export class DatabaseTooNewError extends Error {
