@@ -67,6 +67,23 @@ async function twoInstances(options: { calibrationFile?: string } = {}) {
   return { a, b };
 }
 
+/** Two instances with identity, a shop, its till and an enrolled Alice (face and PIN 4821). */
+async function enrolledOnTwo() {
+  await sodium.ready;
+  const { a, b } = await twoInstances({ calibrationFile: testCalibrationFile() });
+  await account(a, 'shop', 'merchant');
+  const enroller = await clientWithId(a, 'enrollment');
+  const till = await client(a, 'merchant', 'shop');
+  const hubKey = await fetchHubKey(a, till);
+  const alice = face();
+  const person = await enrolTestPerson(a, hubKey, {
+    enroller,
+    accountId: 'alice',
+    sealedTemplate: () => sealedProbe(a, hubKey, face(alice)),
+  });
+  return { a, b, till, hubKey, alice, person, enroller };
+}
+
 describe('two instances on one database', () => {
   it('20 concurrent settles of one hold split across both: exactly one succeeds', async () => {
     const { a, b } = await twoInstances();
@@ -118,18 +135,7 @@ describe('two instances on one database', () => {
   });
 
   it('a person enrolled on one instance matches on the other; erased, stops matching there at once', async () => {
-    await sodium.ready;
-    const { a, b } = await twoInstances({ calibrationFile: testCalibrationFile() });
-    await account(a, 'shop', 'merchant');
-    const enroller = await clientWithId(a, 'enrollment');
-    const till = await client(a, 'merchant', 'shop');
-    const hubKey = await fetchHubKey(a, till);
-    const alice = face();
-    const person = await enrolTestPerson(a, hubKey, {
-      enroller,
-      accountId: 'alice',
-      sealedTemplate: () => sealedProbe(a, hubKey, face(alice)),
-    });
+    const { a, b, till, hubKey, alice, person, enroller } = await enrolledOnTwo();
     const identifyOnB = () =>
       b.call('POST', '/v1/identify', {
         token: till,
@@ -325,23 +331,6 @@ describe('one instance killed under load', () => {
 });
 
 describe('face + PIN and member-number PIN across instances', () => {
-  /** Two instances with identity, a shop, its till and an enrolled Alice (face and PIN 4821). */
-  async function enrolledOnTwo() {
-    await sodium.ready;
-    const { a, b } = await twoInstances({ calibrationFile: testCalibrationFile() });
-    await account(a, 'shop', 'merchant');
-    const enroller = await clientWithId(a, 'enrollment');
-    const till = await client(a, 'merchant', 'shop');
-    const hubKey = await fetchHubKey(a, till);
-    const alice = face();
-    const person = await enrolTestPerson(a, hubKey, {
-      enroller,
-      accountId: 'alice',
-      sealedTemplate: () => sealedProbe(a, hubKey, face(alice)),
-    });
-    return { a, b, till, hubKey, alice, person };
-  }
-
   it('identify on one instance, the PIN on the other: the payment is authorized', async () => {
     const { a, b, till, hubKey, alice, person } = await enrolledOnTwo();
     // Step-up amount: the face alone does not pay, the PIN must follow.

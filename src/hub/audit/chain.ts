@@ -41,3 +41,26 @@ export function linkAuditRow(
   }
   return new Uint8Array(mac.digest());
 }
+
+/** The row an append makes after `tail`, and its MAC: what every storage adapter inserts. */
+export function nextAuditRow(
+  key: Uint8Array,
+  tail: { seq: number; hash: Uint8Array },
+  entry: {
+    at: number;
+    kind: string;
+    subject: string;
+    actor: string;
+    data: Record<string, unknown>;
+  },
+): { row: AuditRowContent; hash: Uint8Array } {
+  const row = {
+    seq: tail.seq + 1,
+    at: entry.at,
+    kind: entry.kind,
+    subject: entry.subject,
+    actor: entry.actor,
+    data: JSON.stringify(entry.data),
+  };
+  return { row, hash: linkAuditRow(key, tail.hash, row) };
+}

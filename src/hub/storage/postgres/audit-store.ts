@@ -1,7 +1,7 @@
 // The audit chain in PostgreSQL: one head row (seq, hash) locked first by every write transaction, so
 // instances append in one total order and every read-then-write of the ledger runs in that order too.
 import { assert } from '../../../shared/assert.ts';
-import { linkAuditRow } from '../../audit/chain.ts';
+import { nextAuditRow } from '../../audit/chain.ts';
 import type { AuditAppend, AuditWriter } from '../port.ts';
 import type { AuditRecord } from '../records.ts';
 import { changes, one, rows, type Queryable } from './queries.ts';
@@ -46,15 +46,7 @@ export class PgAuditWrites implements AuditWriter {
   };
 
   async appendAudit(entry: AuditAppend): Promise<void> {
-    const row = {
-      seq: this.auditTail.seq + 1,
-      at: entry.at,
-      kind: entry.kind,
-      subject: entry.subject,
-      actor: entry.actor,
-      data: JSON.stringify(entry.data),
-    };
-    const hash = linkAuditRow(this.auditKey, this.auditTail.hash, row);
+    const { row, hash } = nextAuditRow(this.auditKey, this.auditTail, entry);
     await changes(
       this.db,
       'insertAudit',

@@ -2,30 +2,20 @@
 // (its primary key makes a key one answer, whichever instance took it first).
 import type { IdempotencyWriter } from '../port.ts';
 import type { StoredResponse } from '../records.ts';
+import { storedResponseFromRow, type StoredResponseRow } from '../sqlite/rows.ts';
 import { changes, one, type Queryable } from './queries.ts';
 
 export class PgIdempotencyWrites implements IdempotencyWriter {
   constructor(private readonly db: Queryable) {}
 
   async getStoredResponse(clientId: string, key: string): Promise<StoredResponse | undefined> {
-    const row = await one<{
-      request_hash: Buffer;
-      status: number;
-      body: string;
-      created_at: number;
-    }>(
+    const row = await one<StoredResponseRow>(
       this.db,
       'getResponse',
       'SELECT request_hash, status, body, created_at FROM idempotency WHERE client_id = $1 AND key = $2',
       [clientId, key],
     );
-    if (row === undefined) return undefined;
-    return {
-      requestHash: new Uint8Array(row.request_hash),
-      status: row.status,
-      body: row.body,
-      createdAt: row.created_at,
-    };
+    return row === undefined ? undefined : storedResponseFromRow(row);
   }
   async putStoredResponse(clientId: string, key: string, r: StoredResponse): Promise<void> {
     await changes(

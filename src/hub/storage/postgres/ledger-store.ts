@@ -7,6 +7,7 @@ import type {
   AccountRecord,
   EntryRecord,
   HoldRecord,
+  MoneyMark,
   StandingLimitRecord,
   TransferRecord,
 } from '../records.ts';
@@ -219,28 +220,26 @@ export class PgLedgerWrites extends PgLedgerReads implements LedgerWriter {
     );
     assert(changed === 1, `hold ${after.id}: stale version ${after.version - 1}`);
   }
+  private async insertMoneyMark(
+    table: 'hold_settlements' | 'hold_refunds',
+    holdId: string,
+    mark: MoneyMark,
+  ): Promise<void> {
+    await changes(
+      this.db,
+      `insert_${table}`,
+      `INSERT INTO ${table} (id, hold_id, amount, at) VALUES ($1, $2, $3, $4)`,
+      [mark.id, holdId, mark.amount, mark.at],
+    );
+  }
   private async insertHoldHistory(
     hold: HoldRecord,
     added: HoldHistoryAdded,
     kind: string,
     params: Record<string, unknown>,
   ): Promise<void> {
-    for (const s of added.settlements) {
-      await changes(
-        this.db,
-        'insertSettlement',
-        'INSERT INTO hold_settlements (id, hold_id, amount, at) VALUES ($1, $2, $3, $4)',
-        [s.id, hold.id, s.amount, s.at],
-      );
-    }
-    for (const r of added.refunds) {
-      await changes(
-        this.db,
-        'insertRefund',
-        'INSERT INTO hold_refunds (id, hold_id, amount, at) VALUES ($1, $2, $3, $4)',
-        [r.id, hold.id, r.amount, r.at],
-      );
-    }
+    for (const s of added.settlements) await this.insertMoneyMark('hold_settlements', hold.id, s);
+    for (const r of added.refunds) await this.insertMoneyMark('hold_refunds', hold.id, r);
     for (const e of added.events) {
       await changes(
         this.db,

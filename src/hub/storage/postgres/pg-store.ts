@@ -2,7 +2,6 @@
 // transaction first locks the audit chain's head row, so writers of all instances run in one order.
 import type pg from 'pg';
 import { assert } from '../../../shared/assert.ts';
-import { writeBatchJobsMax } from '../../../shared/limits.ts';
 import type {
   HubStore,
   IdentityReader,
@@ -13,6 +12,7 @@ import type {
 } from '../port.ts';
 import type { AuditRecord } from '../records.ts';
 import { compose } from '../compose.ts';
+import { WriteQueue, runJobs, type Outcome, type QueuedJob } from '../write-queue.ts';
 import { checkLedgerConsistency, type ConsistencyReport, type ReadQuery } from '../consistency.ts';
 import { migratePg } from './migrations.ts';
 import { openPool } from './pool.ts';
@@ -97,14 +97,6 @@ class PgTransaction {
   }
 }
 
-interface QueuedJob {
-  job: (tx: StoreTx) => Promise<unknown>;
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
-}
-
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
-
 export interface PgStoreOptions {
   databaseUrl: string;
   auditKey: Uint8Array;
@@ -117,9 +109,7 @@ const exclusiveLockKeys: Record<string, number> = { sweeper: 0x46_50_53_57 }; //
 
 export class PgHubStore implements HubStore {
   readonly reader: StoreReader & IdentityReader & KioskReader;
-  private readonly queue: QueuedJob[] = [];
-  private draining = false;
-  private closed = false;
+  private readonly queue: WriteQueue;
 
   /** The writer's connection and its transaction; dropped when a batch fails on them, taken anew after. */
   private writer: { client: pg.PoolClient; transaction: PgTransaction } | undefined;
@@ -128,9 +118,10 @@ export class PgHubStore implements HubStore {
     private readonly pool: pg.Pool,
     private readonly auditKey: Uint8Array,
     private readonly feed: TemplateFeed,
-    private readonly groupCommit: boolean,
+    groupCommit: boolean,
   ) {
     this.reader = pgReader(pool);
+    this.queue = new WriteQueue((batch) => this.runBatch(batch), groupCommit);
   }
 
   /** Connects, migrates (or refuses a newer schema) and starts listening for template changes. */
@@ -152,34 +143,11 @@ export class PgHubStore implements HubStore {
   }
 
   write<T>(job: (tx: StoreTx) => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new Error('store is closed'));
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ job, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.draining) {
-        this.draining = true;
-        // Let the requests already read from sockets queue up before the batch starts.
-        setImmediate(() => void this.drain());
-      }
-    });
-  }
-
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.groupCommit ? writeBatchJobsMax : 1);
-      const outcomes = await this.runBatch(batch);
-      batch.forEach((item, i) => {
-        const outcome = outcomes[i];
-        assert(outcome !== undefined, 'every job has an outcome');
-        if (outcome.ok) item.resolve(outcome.value);
-        else item.reject(outcome.error);
-      });
-    }
-    this.draining = false;
+    return this.queue.write(job);
   }
 
   /** One transaction for the batch; each job under its own savepoint so one refusal undoes only itself. */
   private async runBatch(batch: QueuedJob[]): Promise<Outcome[]> {
-    const outcomes: Outcome[] = [];
     let writer = this.writer;
     try {
       if (writer === undefined) {
@@ -189,16 +157,7 @@ export class PgHubStore implements HubStore {
       }
       const transaction = writer.transaction;
       await transaction.begin();
-      for (const item of batch) {
-        try {
-          outcomes.push({
-            ok: true,
-            value: await transaction.nested(() => item.job(transaction.tx)),
-          });
-        } catch (error) {
-          outcomes.push({ ok: false, error });
-        }
-      }
+      const outcomes = await runJobs(batch, transaction.tx, (fn) => transaction.nested(fn));
       await transaction.commit();
       return outcomes;
     } catch (error) {
@@ -250,8 +209,7 @@ export class PgHubStore implements HubStore {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    while (this.draining) await new Promise((resolve) => setTimeout(resolve, 5));
+    await this.queue.close();
     await this.feed.stop();
     this.writer?.client.release();
     this.writer = undefined;

@@ -1,7 +1,7 @@
 // The audit chain in SQLite: rows appended with the HMAC of the previous row. One writer connection
 // appends, so the tail read at a transaction's first append stays the tail until its commit.
 import type Database from 'better-sqlite3';
-import { genesisHash, linkAuditRow } from '../../audit/chain.ts';
+import { genesisHash, nextAuditRow } from '../../audit/chain.ts';
 import type { AuditAppend, AuditWriter } from '../port.ts';
 import type { AuditRecord } from '../records.ts';
 import type { SavepointHooks } from './savepoints.ts';
@@ -44,15 +44,7 @@ export class SqliteAuditWrites implements AuditWriter {
         hash: last === undefined ? genesisHash : new Uint8Array(last.hash),
       };
     }
-    const row = {
-      seq: this.auditTail.seq + 1,
-      at: entry.at,
-      kind: entry.kind,
-      subject: entry.subject,
-      actor: entry.actor,
-      data: JSON.stringify(entry.data),
-    };
-    const hash = linkAuditRow(this.auditKey, this.auditTail.hash, row);
+    const { row, hash } = nextAuditRow(this.auditKey, this.auditTail, entry);
     this.auditW.insertAudit.run(
       row.seq,
       row.at,

@@ -3,15 +3,13 @@
 import type Database from 'better-sqlite3';
 import type { IdempotencyWriter } from '../port.ts';
 import type { StoredResponse } from '../records.ts';
+import { storedResponseFromRow, type StoredResponseRow } from './rows.ts';
 
 export class SqliteIdempotencyWrites implements IdempotencyWriter {
   private readonly idempotencyW;
   constructor(db: Database.Database) {
     this.idempotencyW = {
-      getResponse: db.prepare<
-        [string, string],
-        { request_hash: Buffer; status: number; body: string; created_at: number }
-      >(
+      getResponse: db.prepare<[string, string], StoredResponseRow>(
         'SELECT request_hash, status, body, created_at FROM idempotency WHERE client_id = ? AND key = ?',
       ),
       putResponse: db.prepare(
@@ -23,13 +21,7 @@ export class SqliteIdempotencyWrites implements IdempotencyWriter {
 
   async getStoredResponse(clientId: string, key: string): Promise<StoredResponse | undefined> {
     const row = this.idempotencyW.getResponse.get(clientId, key);
-    if (row === undefined) return undefined;
-    return {
-      requestHash: new Uint8Array(row.request_hash),
-      status: row.status,
-      body: row.body,
-      createdAt: row.created_at,
-    };
+    return row === undefined ? undefined : storedResponseFromRow(row);
   }
   async putStoredResponse(clientId: string, key: string, r: StoredResponse): Promise<void> {
     this.idempotencyW.putResponse.run(

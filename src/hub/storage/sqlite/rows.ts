@@ -4,6 +4,7 @@ import { assert } from '../../../shared/assert.ts';
 import { yen, type Yen } from '../../../shared/money.ts';
 import { dueAt } from '../records.ts';
 import type {
+  StoredResponse,
   AccountRecord,
   ClientRecord,
   EntryRecord,
@@ -175,5 +176,21 @@ export function entryFromRow(row: EntryRow): EntryRecord {
     balanceAfter: yen(row.balance_after),
     holdId: row.hold_id,
     at: row.at,
+  };
+}
+
+export interface StoredResponseRow {
+  request_hash: Uint8Array;
+  status: number;
+  body: string;
+  created_at: number;
+}
+
+export function storedResponseFromRow(row: StoredResponseRow): StoredResponse {
+  return {
+    requestHash: new Uint8Array(row.request_hash),
+    status: row.status,
+    body: row.body,
+    createdAt: row.created_at,
   };
 }

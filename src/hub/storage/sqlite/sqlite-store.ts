@@ -2,11 +2,10 @@
 // that groups concurrent jobs into one transaction (group commit) and a reader that sees only commits.
 import Database from 'better-sqlite3';
 import { chmodSync, existsSync } from 'node:fs';
-import { assert } from '../../../shared/assert.ts';
-import { writeBatchJobsMax } from '../../../shared/limits.ts';
 import type { HubStore, IdentityReader, KioskReader, StoreReader, StoreTx } from '../port.ts';
 import type { AuditRecord } from '../records.ts';
 import { compose } from '../compose.ts';
+import { WriteQueue, runJobs, type Outcome, type QueuedJob } from '../write-queue.ts';
 import { checkLedgerConsistency, type ConsistencyReport, type ReadQuery } from '../consistency.ts';
 import { migrate } from './migrations.ts';
 import { SqliteLedgerReads, SqliteLedgerWrites } from './ledger-store.ts';
@@ -138,14 +137,6 @@ class SqliteTransaction {
   }
 }
 
-interface QueuedJob {
-  job: (tx: StoreTx) => Promise<unknown>;
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
-}
-
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
-
 export class SqliteHubStore implements HubStore {
   readonly reader: StoreReader & IdentityReader & KioskReader;
   private readonly writeDb: Database.Database;
@@ -153,10 +144,7 @@ export class SqliteHubStore implements HubStore {
   private readonly tx: SqliteTransaction;
   private readonly beginStatement: Database.Statement;
   private readonly commitStatement: Database.Statement;
-  private readonly groupCommit: boolean;
-  private readonly queue: QueuedJob[] = [];
-  private draining = false;
-  private closed = false;
+  private readonly queue: WriteQueue;
 
   constructor(options: SqliteStoreOptions) {
     const synchronous = options.synchronous ?? 'FULL';
@@ -172,47 +160,18 @@ export class SqliteHubStore implements HubStore {
     this.tx = new SqliteTransaction(this.writeDb, options.auditKey);
     this.beginStatement = this.writeDb.prepare('BEGIN IMMEDIATE');
     this.commitStatement = this.writeDb.prepare('COMMIT');
-    this.groupCommit = options.groupCommit ?? true;
+    this.queue = new WriteQueue((batch) => this.runBatch(batch), options.groupCommit ?? true);
   }
 
   write<T>(job: (tx: StoreTx) => Promise<T>): Promise<T> {
-    if (this.closed) return Promise.reject(new Error('store is closed'));
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ job, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.draining) {
-        this.draining = true;
-        // Let the requests already read from sockets queue up before the batch starts.
-        setImmediate(() => void this.drain());
-      }
-    });
-  }
-
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.groupCommit ? writeBatchJobsMax : 1);
-      const outcomes = await this.runBatch(batch);
-      batch.forEach((item, i) => {
-        const outcome = outcomes[i];
-        assert(outcome !== undefined, 'every job has an outcome');
-        if (outcome.ok) item.resolve(outcome.value);
-        else item.reject(outcome.error);
-      });
-    }
-    this.draining = false;
+    return this.queue.write(job);
   }
 
   /** One transaction for the batch; each job under its own savepoint so one refusal undoes only itself. */
   private async runBatch(batch: QueuedJob[]): Promise<Outcome[]> {
-    const outcomes: Outcome[] = [];
     this.tx.resetCaches();
     this.beginStatement.run();
-    for (const item of batch) {
-      try {
-        outcomes.push({ ok: true, value: await this.tx.nested(() => item.job(this.tx.tx)) });
-      } catch (error) {
-        outcomes.push({ ok: false, error });
-      }
-    }
+    const outcomes = await runJobs(batch, this.tx.tx, (fn) => this.tx.nested(fn));
     try {
       this.commitStatement.run();
     } catch (error) {
@@ -246,8 +205,7 @@ export class SqliteHubStore implements HubStore {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    while (this.draining) await new Promise((resolve) => setTimeout(resolve, 5));
+    await this.queue.close();
     this.readDb.close();
     this.writeDb.close();
   }

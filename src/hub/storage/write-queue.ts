@@ -1,0 +1,77 @@
+// Group commit for any adapter: write jobs that arrive together run as one batch (one transaction, one
+// commit), each under its own savepoint so one refusal undoes only itself; answers in arrival order.
+import { assert } from '../../shared/assert.ts';
+import { writeBatchJobsMax } from '../../shared/limits.ts';
+import type { StoreTx } from './port.ts';
+
+export interface QueuedJob {
+  job: (tx: StoreTx) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** Runs one batch in one transaction and answers each job's outcome (all failed if the commit did). */
+export type RunBatch = (batch: QueuedJob[]) => Promise<Outcome[]>;
+
+/** Runs each job of `batch` under `nested` (a savepoint), collecting outcomes instead of throwing. */
+export async function runJobs(
+  batch: QueuedJob[],
+  tx: StoreTx,
+  nested: <T>(fn: () => Promise<T>) => Promise<T>,
+): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  for (const item of batch) {
+    try {
+      outcomes.push({ ok: true, value: await nested(() => item.job(tx)) });
+    } catch (error) {
+      outcomes.push({ ok: false, error });
+    }
+  }
+  return outcomes;
+}
+
+export class WriteQueue {
+  private readonly queue: QueuedJob[] = [];
+  private draining = false;
+  private closed = false;
+
+  constructor(
+    private readonly runBatch: RunBatch,
+    /** false: one job per transaction (the benchmark's baseline). */
+    private readonly groupCommit: boolean,
+  ) {}
+
+  write<T>(job: (tx: StoreTx) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ job, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.draining) {
+        this.draining = true;
+        // Let the requests already read from sockets queue up before the batch starts.
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.groupCommit ? writeBatchJobsMax : 1);
+      const outcomes = await this.runBatch(batch);
+      batch.forEach((item, i) => {
+        const outcome = outcomes[i];
+        assert(outcome !== undefined, 'every job has an outcome');
+        if (outcome.ok) item.resolve(outcome.value);
+        else item.reject(outcome.error);
+      });
+    }
+    this.draining = false;
+  }
+
+  /** Refuses new jobs and resolves once the jobs already queued have their answers. */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.draining) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
