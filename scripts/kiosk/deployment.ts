@@ -14,6 +14,7 @@ import {
 } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import { sodium } from '../../src/biometrics/protect/sodium.ts';
 import { HubLink } from '../../src/main/hub-link.ts';
+import { officerPinVerifier } from '../../src/main/officers.ts';
 import { repoRoot } from '../../src/main/web-shell.ts';
 import type { KioskConfig, KioskConfigFile } from '../../src/main/kiosk-config.ts';
 import { readKioskConfig } from '../../src/main/kiosk-config.ts';
@@ -127,6 +128,67 @@ export async function setUpShop(setup: ShopSetup): Promise<Shop> {
     clinicSystem:
       clinicSystem === null ? null : { clientId: clinicSystem.id, token: clinicSystem.token },
   };
+}
+
+export interface EnrolmentStationSetup {
+  hubUrl: string;
+  adminToken: string;
+  dir: string;
+  name: string;
+  officers: readonly { id: string; pin: string }[];
+  /** Person accounts the bank opened, assigned to this station's organisation (admin's work). */
+  accounts: readonly { id: string; name: string; deposit: number }[];
+}
+
+export interface EnrolmentStationDeployment {
+  config: KioskConfig;
+  configFile: string;
+  clientId: string;
+}
+
+/**
+ * An enrolment station: its enrollment client and registered kiosk keys, its officers (PIN verifiers
+ * only), a fresh document-hash key, and the person accounts it may enrol on; config in `dir`/station.json.
+ */
+export async function setUpEnrolmentStation(
+  setup: EnrolmentStationSetup,
+): Promise<EnrolmentStationDeployment> {
+  const admin = new HubClient({ baseUrl: setup.hubUrl, token: setup.adminToken });
+  const station = await registeredKiosk(admin, {
+    name: setup.name,
+    role: 'enrollment',
+    keysDir: path.join(setup.dir, 'station-kiosk-keys'),
+  });
+  for (const account of setup.accounts) {
+    await ensureAccount(admin, { ...account, kind: 'person' });
+    await admin.assignEnrollmentClient(account.id, station.clientId);
+  }
+  await sodium.ready;
+  const file: KioskConfigFile = {
+    mode: 'enrolment',
+    enrolment: {
+      officers: setup.officers.map((officer) => ({
+        id: officer.id,
+        pinVerifier: officerPinVerifier(officer.pin),
+      })),
+      documentHashKey: randomBytes(32).toString('base64'),
+      logFile: 'enrolment-log.jsonl',
+    },
+    hubUrl: setup.hubUrl,
+    hubToken: station.token,
+    // No payments at a station: the till fields are required by the schema and never used.
+    payee: 'enrolment-station',
+    shopName: setup.name,
+    keysDir: 'station-kiosk-keys',
+    kioskId: station.kioskId,
+    tillToken: `till-${randomBytes(18).toString('base64url')}`,
+    operatorPin: '2580',
+    defaultLanguage: 'ja',
+    livenessPolicy: 'natural',
+  };
+  const configFile = path.join(setup.dir, 'station.json');
+  await writeFile(configFile, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+  return { config: await readKioskConfig(configFile), configFile, clientId: station.clientId };
 }
 
 /**

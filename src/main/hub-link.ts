@@ -57,6 +57,7 @@ const passedThrough: ReadonlySet<KioskErrorCode> = new Set([
   'age_restricted',
   'transform_key_outdated',
   'rate_limited',
+  'pin_rejected',
 ]);
 
 export class HubLink {
@@ -262,7 +263,9 @@ export class HubLink {
 
   /**
    * Enrolment station: the person with their sealed PIN, then their faces, each protected with this
-   * kiosk's transform and sealed to the hub. The descriptors are zeroed once sealed.
+   * kiosk's transform and sealed to the hub. The descriptors are zeroed once sealed. When the hub refuses
+   * the faces (a face enrolled for someone else: duplicate_face), the person just created is erased again,
+   * so neither the account nor the document stays taken by an enrolment without a face.
    */
   async enrol(request: {
     person: Omit<CreatePersonRequest, 'sealedPin'>;
@@ -272,27 +275,53 @@ export class HubLink {
   }): Promise<HubAnswer<PersonView>> {
     const connected = await this.#ensureConnected();
     if (!connected.ok) return connected;
-    return this.#guard(async () => {
-      const person = await this.#client.createPerson({
-        ...request.person,
-        sealedPin: this.#sealPin(request.pin, 'enrol'),
-      });
-      const transform = this.#transform;
-      const hubPublicKey = this.#hubKey;
-      assert(transform !== null && hubPublicKey !== null, 'enrol runs after connect');
-      const sealedTemplates = request.descriptors.map((descriptor) => {
-        const sealed = protectProbe({
-          descriptor,
-          transform,
-          hubPublicKey,
-          modelId: request.modelId,
-          nowMs: this.#options.now(),
-        });
-        descriptor.fill(0);
-        return sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
-      });
+    const created = await this.#guard(
+      async () => ({
+        ok: true as const,
+        value: await this.#client.createPerson({
+          ...request.person,
+          sealedPin: this.#sealPin(request.pin, 'enrol'),
+        }),
+      }),
+      // The account or the document is enrolled already (no face compared yet).
+      (error) =>
+        error.code === 'duplicate_enrolment'
+          ? failure('already_enrolled', error.message)
+          : fromHubError(error),
+    );
+    if (!created.ok) {
+      request.descriptors.forEach((descriptor) => descriptor.fill(0));
+      return created;
+    }
+    const person = created.value;
+    const added = await this.#guard(async () => {
+      const sealedTemplates = this.#sealTemplates(request.modelId, request.descriptors);
       await this.#client.addTemplates(person.id, { modelId: request.modelId, sealedTemplates });
-      return { ok: true, value: person };
+      return { ok: true as const, value: person };
+    }, duplicateFace);
+    if (added.ok) return { ok: true, value: { ...person, templates: request.descriptors.length } };
+    // Best effort: if the hub is gone the person stays without a face (no template, so no payment by face).
+    await this.#guard(async () => {
+      await this.#client.deletePerson(person.id);
+      return { ok: true, value: null };
+    });
+    return added;
+  }
+
+  #sealTemplates(modelId: string, descriptors: readonly Float32Array[]): string[] {
+    const transform = this.#transform;
+    const hubPublicKey = this.#hubKey;
+    assert(transform !== null && hubPublicKey !== null, 'enrol runs after connect');
+    return descriptors.map((descriptor) => {
+      const sealed = protectProbe({
+        descriptor,
+        transform,
+        hubPublicKey,
+        modelId,
+        nowMs: this.#options.now(),
+      });
+      descriptor.fill(0);
+      return sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
     });
   }
 
@@ -390,14 +419,17 @@ export class HubLink {
   }
 
   /** Hub errors become kiosk results; only a programmer error escapes as an exception. */
-  async #guard<T>(work: () => Promise<HubAnswer<T>>): Promise<HubAnswer<T>> {
+  async #guard<T>(
+    work: () => Promise<HubAnswer<T>>,
+    translate: (error: HubRequestError) => { ok: false; error: KioskError } = fromHubError,
+  ): Promise<HubAnswer<T>> {
     try {
       return await work();
     } catch (error) {
       if (error instanceof HubUnreachableError) {
         return failure('hub_unreachable', 'the payment service cannot be reached');
       }
-      if (error instanceof HubRequestError) return fromHubError(error);
+      if (error instanceof HubRequestError) return translate(error);
       throw error;
     }
   }
@@ -417,6 +449,26 @@ function fromHubError(error: HubRequestError): { ok: false; error: KioskError } 
       code: known,
       message: error.message,
       ...(attemptsLeft === undefined ? {} : { attemptsLeft }),
+    },
+  };
+}
+
+/**
+ * A face already enrolled for someone else. The officer may see that person's masked id when the hub
+ * names one (`existingPersonMasked` in the error body), never more.
+ */
+function duplicateFace(error: HubRequestError): { ok: false; error: KioskError } {
+  if (error.code !== 'duplicate_enrolment') return fromHubError(error);
+  const body = error.body as { error?: { existingPersonMasked?: unknown } } | null;
+  const masked = body?.error?.existingPersonMasked;
+  return {
+    ok: false,
+    error: {
+      code: 'duplicate_face',
+      message: 'this face is already enrolled for another person',
+      ...(typeof masked === 'string' && masked.length <= 64
+        ? { existingPersonMasked: masked }
+        : {}),
     },
   };
 }

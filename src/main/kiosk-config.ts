@@ -1,11 +1,16 @@
 // The kiosk's configuration file: which hub, which till client and merchant account, where the device
-// keys live, the shop's name, the liveness policy and the mode (shop counter or clinic reception with
-// its cap and no-show deadline); read once at start and checked with zod.
+// keys live, the shop's name, the liveness policy and the mode (shop counter, clinic reception with
+// its cap and no-show deadline, or enrolment station with its officers); read once at start and checked with zod.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { accountIdSchema, categorySchema } from '../shared/hub-api.ts';
-import { clinicNoShowSecondsMax, kioskPaymentAmountMax } from '../shared/limits.ts';
+import {
+  clinicNoShowSecondsMax,
+  kioskPaymentAmountMax,
+  stationOfficersMax,
+} from '../shared/limits.ts';
+import { officerIdPattern, officerVerifierPattern } from './officers.ts';
 
 const token = z.string().min(16).max(512);
 
@@ -17,12 +22,43 @@ const clinicSchema = z.strictObject({
   noShowAfterSeconds: z.number().int().min(1).max(clinicNoShowSecondsMax),
 });
 
+/** Enrolment station: who may sign in, and the key its document numbers are hashed under. */
+const enrolmentSchema = z.strictObject({
+  /** Each officer's id (named in the hub's person record and the station's log) and PIN verifier. */
+  officers: z
+    .array(
+      z.strictObject({
+        id: z.string().regex(officerIdPattern),
+        pinVerifier: z
+          .string()
+          .regex(officerVerifierPattern, 'an Argon2id verifier (kiosk:officer)'),
+      }),
+    )
+    .min(1)
+    .max(stationOfficersMax),
+  /**
+   * Base64 key (32 bytes or more) of the keyed hash the hub stores instead of a document number. Every
+   * station of one organisation shares it, so the hub refuses the same document enrolled twice.
+   */
+  documentHashKey: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/)
+    .refine((key) => Buffer.from(key, 'base64').length >= 32, 'at least 32 bytes'),
+  /** The station's log of sign-ins, enrolments and consents (JSON lines). Relative to the config file. */
+  logFile: z.string().min(1).default('enrolment-log.jsonl'),
+});
+
 export const kioskConfigSchema = z
   .strictObject({
-    /** shop: payments from a till or the operator; clinic: patients check in and the clinic's event settles. */
-    mode: z.enum(['shop', 'clinic']).default('shop'),
+    /**
+     * shop: payments from a till or the operator; clinic: patients check in and the clinic's event settles;
+     * enrolment: an officer enrols people (hubToken is then the station's enrollment client).
+     */
+    mode: z.enum(['shop', 'clinic', 'enrolment']).default('shop'),
     /** Required in clinic mode. */
     clinic: clinicSchema.optional(),
+    /** Required in enrolment mode. */
+    enrolment: enrolmentSchema.optional(),
     /** The hub's base URL, e.g. http://127.0.0.1:8787 */
     hubUrl: z.url(),
     /** Bearer token of this till's merchant client on the hub. */
@@ -49,6 +85,10 @@ export const kioskConfigSchema = z
   .refine((config) => config.mode !== 'clinic' || config.clinic !== undefined, {
     message: 'clinic mode needs a "clinic" section (cap, noShowAfterSeconds)',
     path: ['clinic'],
+  })
+  .refine((config) => config.mode !== 'enrolment' || config.enrolment !== undefined, {
+    message: 'enrolment mode needs an "enrolment" section (officers, documentHashKey)',
+    path: ['enrolment'],
   });
 export type KioskConfigFile = z.input<typeof kioskConfigSchema>;
 export type KioskConfig = z.output<typeof kioskConfigSchema> & { configDir: string };
@@ -66,5 +106,13 @@ export async function readKioskConfig(file: string): Promise<KioskConfig> {
     throw new Error(`kiosk config ${file}: ${issue?.path.join('.')}: ${issue?.message}`);
   }
   const configDir = path.dirname(path.resolve(file));
-  return { ...parsed.data, keysDir: path.resolve(configDir, parsed.data.keysDir), configDir };
+  const { enrolment } = parsed.data;
+  return {
+    ...parsed.data,
+    keysDir: path.resolve(configDir, parsed.data.keysDir),
+    ...(enrolment === undefined
+      ? {}
+      : { enrolment: { ...enrolment, logFile: path.resolve(configDir, enrolment.logFile) } }),
+    configDir,
+  };
 }

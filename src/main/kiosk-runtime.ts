@@ -1,6 +1,6 @@
 // Starts the kiosk service for any shell (Electron's main process or the web shell): loads the device
-// keys, connects to the hub (transform key), watches the hub's health, expires idle payments and, in
-// clinic mode, follows the waiting visits' holds.
+// keys, connects to the hub (transform key), watches the hub's health, expires idle payments, in
+// clinic mode follows the waiting visits' holds, and in enrolment mode locks an idle station.
 import {
   disposeKioskIdentity,
   loadKioskIdentity,
@@ -8,6 +8,8 @@ import {
 import { sodium } from '../biometrics/protect/sodium.ts';
 import type { KioskEvent, KioskHandlers } from '../shared/kiosk-api.ts';
 import { clinicVisitPollMs } from '../shared/limits.ts';
+import { loadPhotoVsLiveGate } from './photo-vs-live-gate.ts';
+import { StationLog } from './station-log.ts';
 import { HubLink } from './hub-link.ts';
 import type { KioskConfig } from './kiosk-config.ts';
 import { KioskService } from './kiosk-service.ts';
@@ -28,9 +30,18 @@ export async function startKioskRuntime(options: {
   onOperatorExit?: () => void;
   /** The face model the renderer's engine runs (from models/thresholds.json), for the status screen. */
   modelId?: string | null;
+  /** Enrolment mode: the photo-vs-live calibration (default models/photo-vs-live.json). */
+  photoVsLiveFile?: string;
 }): Promise<KioskRuntime> {
   await sodium.ready;
   const { config } = options;
+  const station =
+    config.enrolment === undefined
+      ? undefined
+      : {
+          log: new StationLog(config.enrolment.logFile),
+          photoVsLive: await loadPhotoVsLiveGate(options.photoVsLiveFile),
+        };
   const identity = await loadKioskIdentity({ dir: config.keysDir, create: true });
   if (!identity.ok) throw new Error(`kiosk keys in ${config.keysDir}: ${identity.error.message}`);
   const hub = new HubLink({
@@ -45,6 +56,7 @@ export async function startKioskRuntime(options: {
     hub,
     modelId: options.modelId ?? null,
     ...(options.onOperatorExit === undefined ? {} : { onOperatorExit: options.onOperatorExit }),
+    ...(station === undefined ? {} : { station }),
   });
   let closed = false;
   let timer: NodeJS.Timeout | null = null;
@@ -55,6 +67,7 @@ export async function startKioskRuntime(options: {
     service.setHubState(ready ? 'reachable' : 'unreachable');
     if (ready) await service.reconcile();
     service.expireIdle();
+    await service.lockIdleStation();
     if (!closed)
       timer = setTimeout(() => void watch(), healthEveryMs[ready ? 'reachable' : 'unreachable']);
   };

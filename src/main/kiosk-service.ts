@@ -1,6 +1,7 @@
 // The kiosk service: one payment at a time, from the amount (till or operator) through face, PIN and
 // the hub's hold to the receipt; in clinic mode the same flow checks a patient in (a clinic_visit hold
-// for the cap) and follows the visit until the clinic's event settles it. Calls arrive validated; answers are values.
+// for the cap) and follows the visit until the clinic's event settles it; in enrolment mode its calls go to
+// the enrolment station (enrolment-station.ts). Calls arrive validated; answers are values.
 import { randomBytes } from 'node:crypto';
 import { assert } from '../shared/assert.ts';
 import type {
@@ -23,9 +24,12 @@ import {
   operatorUnlockMs,
 } from '../shared/limits.ts';
 import { parseVisitReference, visitFromHold, visitReference, VisitBoard } from './clinic-visits.ts';
+import type { PhotoVsLiveGate } from './enrolment-station.ts';
+import { EnrolmentStation } from './enrolment-station.ts';
 import type { HubAnswer, HubLink } from './hub-link.ts';
 import type { KioskConfig } from './kiosk-config.ts';
 import { sameSecret } from './same-secret.ts';
+import type { StationLog } from './station-log.ts';
 
 interface Payment {
   view: PaymentView;
@@ -52,6 +56,8 @@ export interface KioskServiceOptions {
   modelId: string | null;
   now?: () => number;
   onOperatorExit?: () => void;
+  /** Enrolment mode: the station's log and its photo-vs-live gate (null: not calibrated). */
+  station?: { log: StationLog; photoVsLive: PhotoVsLiveGate | null };
 }
 
 export class KioskService {
@@ -70,6 +76,8 @@ export class KioskService {
   readonly #operator = { failures: 0, lockedUntilMs: 0, unlockedUntilMs: 0 };
   /** Clinic mode only: today's visits; `resumed` once the hub has told what this kiosk placed before a restart. */
   readonly #visits: { board: VisitBoard; resumed: boolean } | null;
+  /** Enrolment mode only. */
+  readonly #station: EnrolmentStation | null;
   readonly handlers: KioskHandlers;
 
   constructor(options: KioskServiceOptions) {
@@ -78,11 +86,30 @@ export class KioskService {
     this.#modelId = options.modelId;
     this.#now = options.now ?? Date.now;
     this.#onOperatorExit = options.onOperatorExit ?? (() => {});
-    assert(this.#config.mode === 'shop' || this.#config.clinic !== undefined, 'a clinic config');
+    assert(this.#config.mode !== 'clinic' || this.#config.clinic !== undefined, 'a clinic config');
+    assert(
+      (this.#config.mode === 'enrolment') === (options.station !== undefined),
+      'an enrolment station, and only there, has a station log and gate',
+    );
     this.#visits =
       this.#config.mode === 'clinic'
         ? { board: new VisitBoard(this.#config.kioskId), resumed: false }
         : null;
+    this.#station =
+      options.station === undefined
+        ? null
+        : new EnrolmentStation({
+            config: this.#config,
+            hub: this.#hub,
+            log: options.station.log,
+            photoVsLive: options.station.photoVsLive,
+            now: this.#now,
+            onChange: (station) => this.#emit({ type: 'station', station }),
+          });
+    const station = <R>(call: (station: EnrolmentStation) => Promise<R>) =>
+      this.#station === null
+        ? Promise.resolve(kioskFailure('wrong_mode', 'this kiosk is not an enrolment station'))
+        : call(this.#station);
     this.handlers = {
       status: async () => ({ ok: true, status: this.status() }),
       startPayment: (request) => this.#startFromOperator(request),
@@ -96,6 +123,14 @@ export class KioskService {
       operatorUnlock: async (request) => this.#operatorUnlock(request.pin),
       operatorExit: async () => this.#operatorExit(),
       reportCameraProblem: async () => ({ ok: true, recorded: true }),
+      officerSignIn: (request) => station((s) => s.signIn(request)),
+      officerSignOut: () => station((s) => s.signOut()),
+      station: () => station((s) => s.station()),
+      enrolmentDocument: (request) => station((s) => s.document(request)),
+      enrolmentIdPhoto: (request) => station((s) => s.idPhoto(request)),
+      enrolmentLiveFace: (request) => station((s) => s.liveFace(request)),
+      enrolmentFinish: (request) => station((s) => s.finish(request)),
+      enrolmentCancel: () => station((s) => s.cancel()),
     };
   }
 
@@ -121,7 +156,13 @@ export class KioskService {
       livenessPolicy: this.#config.livenessPolicy,
       defaultLanguage: this.#config.defaultLanguage,
       payment: this.#currentView(),
+      station: this.#station?.view() ?? null,
     };
+  }
+
+  /** Enrolment mode: the runtime's timer locks an idle station. */
+  async lockIdleStation(): Promise<void> {
+    await this.#station?.lockIfIdle();
   }
 
   setHubState(state: 'reachable' | 'unreachable'): void {
@@ -132,8 +173,13 @@ export class KioskService {
 
   /** A till's `POST /kiosk/v1/payment-requests`: refused while another payment is open. */
   requestFromTill(request: TillPaymentRequest): TillAnswer {
-    if (this.#visits !== null) {
-      return { ok: false, status: 409, code: 'wrong_mode', message: 'a clinic reception kiosk' };
+    if (this.#config.mode !== 'shop') {
+      return {
+        ok: false,
+        status: 409,
+        code: 'wrong_mode',
+        message: `a ${this.#config.mode} kiosk`,
+      };
     }
     this.#expireIdle();
     if (this.#current !== null) {
@@ -272,7 +318,8 @@ export class KioskService {
     if (!this.#operatorUnlocked()) {
       return kioskFailure('operator_locked', 'the operator screen is locked');
     }
-    if (this.#visits !== null) return kioskFailure('wrong_mode', 'a clinic reception kiosk');
+    if (this.#config.mode !== 'shop')
+      return kioskFailure('wrong_mode', `a ${this.#config.mode} kiosk`);
     this.#expireIdle();
     if (this.#current !== null) return kioskFailure('payment_not_ready', 'a payment is open');
     const reference =

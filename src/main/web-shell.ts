@@ -28,12 +28,17 @@ export async function startWebShell(options: {
   port: number;
   rendererDir?: string;
   modelsDir?: string;
+  /** Enrolment mode: the photo-vs-live calibration (default models/photo-vs-live.json). */
+  photoVsLiveFile?: string;
 }): Promise<WebShell> {
   const rendererDir = options.rendererDir ?? defaultRendererDir;
   if (!existsSync(path.join(rendererDir, 'index.html'))) {
     throw new Error(`no built renderer in ${rendererDir}: run \`npm run build\` first`);
   }
-  const runtime = await startKioskRuntime({ config: options.config });
+  const runtime = await startKioskRuntime({
+    config: options.config,
+    ...(options.photoVsLiveFile === undefined ? {} : { photoVsLiveFile: options.photoVsLiveFile }),
+  });
   let http: KioskHttpServer;
   try {
     http = await startKioskHttp({

@@ -105,6 +105,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
         setVisits(event.visits);
         return;
       }
+      if (event.type === 'station') return;
       const next = event.payment;
       setPayment(next);
       const idle = ['idle', 'operator', 'receipt', 'error'].includes(screenRef.current.name);

@@ -4,6 +4,9 @@
 import { z } from 'zod';
 import * as L from './limits.ts';
 import { isCategory } from './categories.ts';
+import type { IdDocumentErrorCode } from './id-document.ts';
+import { typedIdDocumentSchema } from './id-document.ts';
+import { accountIdSchema } from './hub-api.ts';
 
 export const kioskErrorCodes = [
   'invalid_request',
@@ -29,6 +32,19 @@ export const kioskErrorCodes = [
   'rate_limited',
   'already_checked_in',
   'wrong_mode',
+  // Enrolment station (issue 10).
+  'officer_signed_out',
+  'officer_pin_incorrect',
+  'officer_locked',
+  'enrolment_not_ready',
+  'document_refused',
+  'no_photo_calibration',
+  'face_mismatch',
+  'pins_differ',
+  'pin_rejected',
+  'consent_required',
+  'already_enrolled',
+  'duplicate_face',
   'internal',
 ] as const;
 export type KioskErrorCode = (typeof kioskErrorCodes)[number];
@@ -40,6 +56,10 @@ export interface KioskError {
   readonly attemptsLeft?: number;
   /** The patient's open visit, for already_checked_in. */
   readonly queueNumber?: number;
+  /** Why the ID document was refused, for document_refused. */
+  readonly documentCode?: IdDocumentErrorCode;
+  /** duplicate_face: the already enrolled person's masked id, when the hub names one; never their data. */
+  readonly existingPersonMasked?: string;
 }
 
 export type KioskResult<T> = ({ ok: true } & T) | { ok: false; error: KioskError };
@@ -128,6 +148,56 @@ export const livenessEvidenceSchema = z.strictObject({
 
 const finite = z.number().refine(Number.isFinite, 'finite');
 
+/**
+ * The version of the consent text the enrolment station shows (locales: enrol.consent.*). The station
+ * records it with the time the person agreed; a new text needs a new version here.
+ */
+export const enrolmentConsentVersion = 'facepay-consent-2026-12-01';
+
+/** The enrolment in progress at a station, as its officer's screens see it: never a PIN or a document number. */
+export const enrolmentViewSchema = z.object({
+  id: z.string(),
+  step: z.enum(['document', 'id_photo', 'live_face', 'pin', 'enrolled', 'refused']),
+  accountId: z.string().nullable(),
+  documentType: z.string().nullable(),
+  /** Photo vs live: the score and the calibrated threshold it was held to. */
+  photoMatch: z
+    .object({ score: z.number(), threshold: z.number(), matched: z.boolean() })
+    .nullable(),
+  templates: z.number().int(),
+  person: z
+    .object({
+      id: z.string(),
+      memberNumber: z.string(),
+      displayNameMasked: z.string(),
+      child: z.boolean(),
+    })
+    .nullable(),
+  refusal: z.object({ code: z.string(), message: z.string() }).nullable(),
+});
+export type EnrolmentView = z.infer<typeof enrolmentViewSchema>;
+
+export const stationViewSchema = z.object({
+  /** The signed-in officer's id; null: locked. */
+  officer: z.string().nullable(),
+  /** The calibrated photo-vs-live operating point; null: the station refuses to enrol. */
+  photoVsLive: z
+    .object({
+      modelId: z.string(),
+      threshold: z.number(),
+      targetFmr: z.number(),
+      fmr: z.number(),
+      fnmr: z.number(),
+    })
+    .nullable(),
+  consentVersion: z.string(),
+  enrolment: enrolmentViewSchema.nullable(),
+});
+export type StationView = z.infer<typeof stationViewSchema>;
+
+const descriptorSchema = z.array(finite).min(L.templateDimensionMin).max(L.templateDimensionMax);
+const modelIdSchema = z.string().min(1).max(128);
+
 export const kioskRequests = {
   status: z.strictObject({}),
   startPayment: z.strictObject({
@@ -159,6 +229,38 @@ export const kioskRequests = {
   reportCameraProblem: z.strictObject({
     problem: z.enum(['no_camera', 'permission_denied', 'camera_lost']),
   }),
+  /** Enrolment station: the officer signs in with their id and PIN (the station keeps a verifier). */
+  officerSignIn: z.strictObject({
+    officerId: z.string().min(1).max(64),
+    pin: z.string().regex(/^[0-9]{4,12}$/),
+  }),
+  officerSignOut: z.strictObject({}),
+  /** The station's state: officer, calibration, the enrolment in progress. Counts as activity. */
+  station: z.strictObject({}),
+  /** A new enrolment: the person's account (opened and assigned to this station's organisation) and their ID document. */
+  enrolmentDocument: z.strictObject({
+    accountId: accountIdSchema,
+    document: typedIdDocumentSchema,
+  }),
+  /** The ID photo's face, read by the renderer's engine from a camera still or a scanner's file. */
+  enrolmentIdPhoto: z.strictObject({ modelId: modelIdSchema, descriptor: descriptorSchema }),
+  /** The live face after liveness: compared 1:1 with the ID photo; kept as the person's templates. */
+  enrolmentLiveFace: z.strictObject({
+    modelId: modelIdSchema,
+    descriptors: z.array(descriptorSchema).min(1).max(L.stationLiveTemplatesMax),
+    liveness: livenessEvidenceSchema,
+  }),
+  /** The PIN twice and the consent shown: enrols the person with the hub. */
+  enrolmentFinish: z.strictObject({
+    pin: pinDigits,
+    pinAgain: pinDigits,
+    consent: z.strictObject({
+      version: z.string().min(1).max(64),
+      language: z.enum(['ja', 'en']),
+      accepted: z.literal(true),
+    }),
+  }),
+  enrolmentCancel: z.strictObject({}),
 } as const;
 export type KioskMethod = keyof typeof kioskRequests;
 export type KioskRequest<M extends KioskMethod> = z.infer<(typeof kioskRequests)[M]>;
@@ -166,7 +268,7 @@ export type KioskRequest<M extends KioskMethod> = z.infer<(typeof kioskRequests)
 export const kioskStatusSchema = z.object({
   shopName: z.string(),
   payee: z.string(),
-  mode: z.enum(['shop', 'clinic']),
+  mode: z.enum(['shop', 'clinic', 'enrolment']),
   /** Clinic mode: the cap held at check-in and how long a visit waits before a no-show releases it. */
   clinic: z.object({ cap: z.number().int(), noShowAfterSeconds: z.number().int() }).nullable(),
   hub: z.enum(['reachable', 'unreachable']),
@@ -174,6 +276,8 @@ export const kioskStatusSchema = z.object({
   livenessPolicy: z.enum(['natural', 'challenge']),
   defaultLanguage: z.enum(['ja', 'en']),
   payment: paymentViewSchema.nullable(),
+  /** Enrolment mode: the station (officer, calibration, enrolment in progress); null in other modes. */
+  station: stationViewSchema.nullable(),
 });
 export type KioskStatus = z.infer<typeof kioskStatusSchema>;
 
@@ -190,6 +294,14 @@ export interface KioskResponses {
   operatorUnlock: { unlockedUntil: string };
   operatorExit: { exiting: true };
   reportCameraProblem: { recorded: true };
+  officerSignIn: { station: StationView };
+  officerSignOut: { station: StationView };
+  station: { station: StationView };
+  enrolmentDocument: { station: StationView };
+  enrolmentIdPhoto: { station: StationView };
+  enrolmentLiveFace: { station: StationView };
+  enrolmentFinish: { station: StationView };
+  enrolmentCancel: { station: StationView };
 }
 
 /** Pushed by the service: a till sent an amount, or the payment changed outside the renderer's own calls. */
@@ -198,6 +310,8 @@ export const kioskEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('hub'), hub: z.enum(['reachable', 'unreachable']) }),
   /** Clinic mode: a visit changed (checked in, paid, released, expired); the board redraws from it. */
   z.object({ type: z.literal('visits'), visits: z.array(visitViewSchema) }),
+  /** Enrolment mode: the station locked itself after inactivity (or the officer changed). */
+  z.object({ type: z.literal('station'), station: stationViewSchema }),
 ]);
 export type KioskEvent = z.infer<typeof kioskEventSchema>;
 
@@ -218,7 +332,7 @@ export type KioskHandlers = {
 export function kioskFailure(
   code: KioskErrorCode,
   message: string,
-  extra: { attemptsLeft?: number; queueNumber?: number } = {},
+  extra: Omit<KioskError, 'code' | 'message'> = {},
 ): { ok: false; error: KioskError } {
   return { ok: false, error: { code, message, ...extra } };
 }

@@ -192,3 +192,16 @@ export const clinicOpenHoldsReadMax = 50;
 export const pgPoolConnectionsMax = 8;
 /** How long an instance waits before it connects its template listener again after losing it. */
 export const pgListenReconnectMs = 1_000;
+
+// Enrolment station (issue 10): the officer's session and the enrolment in progress.
+/** The station locks (officer signs in again) after this long without a call from its screens. */
+export const stationIdleLockMs = 180_000;
+/** Wrong officer PINs in a row before sign-in locks for stationSignInLockMs. */
+export const stationSignInAttemptsMax = 5;
+export const stationSignInLockMs = 300_000;
+/** Officers one station's config may list. */
+export const stationOfficersMax = 50;
+/** Live templates sent with one enrolment (the hub's templatesPerPersonMax bounds it too). */
+export const stationLiveTemplatesMax = 4;
+/** Bytes of an ID photo file the officer gives (a document scanner's JPEG or PNG). */
+export const stationIdPhotoBytesMax = 8_000_000;

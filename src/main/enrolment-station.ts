@@ -1,0 +1,411 @@
+// The enrolment station's service: an officer signs in (PIN against a verifier) and the station locks
+// after inactivity; one enrolment at a time goes document -> ID photo -> live face (1:1 at the calibrated
+// photo-vs-live threshold, after liveness) -> PIN twice + consent -> POST persons + templates through hub-link.
+// A step cannot be skipped and a refusal ends the enrolment: the officer starts again, nothing is overridden.
+import { createHmac, randomBytes } from 'node:crypto';
+import { assert } from '../shared/assert.ts';
+import { checkIdDocument, normaliseDocumentNumber } from '../shared/id-document.ts';
+import type {
+  EnrolmentView,
+  KioskError,
+  KioskRequest,
+  KioskResult,
+  StationView,
+} from '../shared/kiosk-api.ts';
+import { enrolmentConsentVersion, kioskFailure } from '../shared/kiosk-api.ts';
+import {
+  stationIdleLockMs,
+  stationSignInAttemptsMax,
+  stationSignInLockMs,
+} from '../shared/limits.ts';
+import type { HubLink } from './hub-link.ts';
+import type { KioskConfig } from './kiosk-config.ts';
+import { officerPinMatches } from './officers.ts';
+import type { StationLog, StationLogEntry } from './station-log.ts';
+
+/** The 1:1 comparison of an ID photo with live frames at a calibrated operating point. */
+export interface PhotoVsLiveGate {
+  readonly point: {
+    modelId: string;
+    threshold: number;
+    targetFmr: number;
+    fmr: number;
+    fnmr: number;
+  };
+  compare(photo: Float32Array, live: readonly Float32Array[]): { score: number; matched: boolean };
+}
+
+type StationConfig = NonNullable<KioskConfig['enrolment']>;
+type StationAnswer = KioskResult<{ station: StationView }>;
+
+/** What the station holds of one enrolment: secrets (document number, faces) never reach the view. */
+interface Enrolment {
+  view: EnrolmentView;
+  person: { displayName: string; dateOfBirth: string; numberHash: string } | null;
+  photo: Float32Array | null;
+  live: Float32Array[];
+}
+
+export interface EnrolmentStationOptions {
+  config: KioskConfig;
+  hub: HubLink;
+  log: StationLog;
+  /** null: no calibrated photo-vs-live threshold (models/photo-vs-live.json): the station refuses to enrol. */
+  photoVsLive: PhotoVsLiveGate | null;
+  now: () => number;
+  onChange: (station: StationView) => void;
+}
+
+export class EnrolmentStation {
+  readonly #options: EnrolmentStationOptions;
+  readonly #config: StationConfig;
+  #officer: string | null = null;
+  #lastActivityMs = 0;
+  readonly #signIn = { failures: 0, lockedUntilMs: 0 };
+  #enrolment: Enrolment | null = null;
+
+  constructor(options: EnrolmentStationOptions) {
+    assert(options.config.enrolment !== undefined, 'an enrolment station has an enrolment config');
+    this.#options = options;
+    this.#config = options.config.enrolment;
+  }
+
+  view(): StationView {
+    const gate = this.#options.photoVsLive;
+    return {
+      officer: this.#officer,
+      photoVsLive: gate === null ? null : { ...gate.point },
+      consentVersion: enrolmentConsentVersion,
+      enrolment: this.#enrolment?.view ?? null,
+    };
+  }
+
+  /** The runtime's timer: locks the station once the officer has left it alone for stationIdleLockMs. */
+  async lockIfIdle(): Promise<void> {
+    if (this.#officer === null) return;
+    if (this.#options.now() - this.#lastActivityMs < stationIdleLockMs) return;
+    const officer = this.#officer;
+    this.#lock();
+    await this.#record({ kind: 'station.locked', officer, data: { reason: 'inactivity' } });
+    this.#options.onChange(this.view());
+  }
+
+  async signIn(request: KioskRequest<'officerSignIn'>): Promise<StationAnswer> {
+    const now = this.#options.now();
+    if (now < this.#signIn.lockedUntilMs) {
+      return kioskFailure('officer_locked', 'too many wrong officer PINs; wait and try again');
+    }
+    const officer = this.#config.officers.find((known) => known.id === request.officerId);
+    // An unknown id costs the same Argon2id work as a known one with a wrong PIN.
+    const verifier = officer?.pinVerifier ?? this.#config.officers[0]?.pinVerifier ?? '';
+    const matches = officerPinMatches(request.pin, verifier) && officer !== undefined;
+    if (!matches) {
+      this.#signIn.failures += 1;
+      if (this.#signIn.failures >= stationSignInAttemptsMax) {
+        this.#signIn.failures = 0;
+        this.#signIn.lockedUntilMs = now + stationSignInLockMs;
+      }
+      await this.#record({ kind: 'officer.sign_in_refused', officer: null, data: {} });
+      return kioskFailure('officer_pin_incorrect', 'wrong officer id or PIN');
+    }
+    this.#signIn.failures = 0;
+    this.#lock();
+    this.#officer = officer.id;
+    this.#lastActivityMs = now;
+    await this.#record({ kind: 'officer.signed_in', officer: officer.id, data: {} });
+    return this.#answer();
+  }
+
+  async signOut(): Promise<StationAnswer> {
+    const officer = this.#officer;
+    this.#lock();
+    if (officer !== null) await this.#record({ kind: 'officer.signed_out', officer, data: {} });
+    return this.#answer();
+  }
+
+  /** The station as it stands; a call from the officer's screens, so it counts as activity. */
+  async station(): Promise<StationAnswer> {
+    await this.lockIfIdle();
+    if (this.#officer !== null) this.#lastActivityMs = this.#options.now();
+    return this.#answer();
+  }
+
+  async document(request: KioskRequest<'enrolmentDocument'>): Promise<StationAnswer> {
+    const officer = await this.#active();
+    if (!officer.ok) return officer;
+    if (this.#options.photoVsLive === null) {
+      return kioskFailure('no_photo_calibration', 'no calibrated photo-vs-live threshold');
+    }
+    const enrolment = this.#begin(request.accountId, request.document.type);
+    const checked = checkIdDocument(request.document, localDate(this.#options.now()));
+    if (!checked.ok) {
+      return this.#refuse(enrolment, 'enrolment.document_refused', {
+        code: 'document_refused',
+        message: checked.error.message,
+        documentCode: checked.error.code,
+      });
+    }
+    enrolment.person = {
+      displayName: request.document.name.trim(),
+      dateOfBirth: checked.document.dateOfBirth,
+      numberHash: this.#numberHash(checked.document.type, checked.document.number),
+    };
+    enrolment.view = { ...enrolment.view, step: 'id_photo' };
+    return this.#answer();
+  }
+
+  async idPhoto(request: KioskRequest<'enrolmentIdPhoto'>): Promise<StationAnswer> {
+    const current = await this.#at('id_photo');
+    if (!current.ok) return current;
+    const { enrolment, gate } = current.value;
+    if (request.modelId !== gate.point.modelId) {
+      return this.#refuse(enrolment, 'enrolment.face_refused', {
+        code: 'no_photo_calibration',
+        message: `no calibrated photo-vs-live threshold for model ${request.modelId}`,
+      });
+    }
+    enrolment.photo = Float32Array.from(request.descriptor);
+    enrolment.view = { ...enrolment.view, step: 'live_face' };
+    return this.#answer();
+  }
+
+  async liveFace(request: KioskRequest<'enrolmentLiveFace'>): Promise<StationAnswer> {
+    const current = await this.#at('live_face');
+    if (!current.ok) return current;
+    const { enrolment, gate } = current.value;
+    const photo = enrolment.photo;
+    assert(photo !== null, 'the live step follows the photo step');
+    if (!request.liveness.passed) {
+      return this.#refuse(enrolment, 'enrolment.face_refused', {
+        code: 'liveness_failed',
+        message: 'the live face did not pass the liveness check',
+      });
+    }
+    if (request.modelId !== gate.point.modelId) {
+      return this.#refuse(enrolment, 'enrolment.face_refused', {
+        code: 'no_photo_calibration',
+        message: `no calibrated photo-vs-live threshold for model ${request.modelId}`,
+      });
+    }
+    const live = request.descriptors.map((descriptor) => Float32Array.from(descriptor));
+    const { score, matched } = gate.compare(photo, live);
+    enrolment.view = {
+      ...enrolment.view,
+      photoMatch: { score, threshold: gate.point.threshold, matched },
+    };
+    if (!matched) {
+      live.forEach((descriptor) => descriptor.fill(0));
+      return this.#refuse(enrolment, 'enrolment.face_refused', {
+        code: 'face_mismatch',
+        message: 'the live face does not match the ID photo',
+      });
+    }
+    enrolment.live = live;
+    enrolment.view = { ...enrolment.view, step: 'pin', templates: live.length };
+    return this.#answer();
+  }
+
+  async finish(request: KioskRequest<'enrolmentFinish'>): Promise<StationAnswer> {
+    const current = await this.#at('pin');
+    if (!current.ok) return current;
+    const { enrolment } = current.value;
+    if (request.pin !== request.pinAgain) {
+      return kioskFailure('pins_differ', 'the two PINs differ: enter the PIN twice again');
+    }
+    if (request.consent.version !== enrolmentConsentVersion) {
+      return kioskFailure('consent_required', 'the consent shown is not the current version');
+    }
+    const consentAt = new Date(this.#options.now()).toISOString();
+    const { person } = enrolment;
+    const officer = this.#officer;
+    assert(person !== null && officer !== null, 'the PIN step follows the document step');
+    const enrolled = await this.#options.hub.enrol({
+      person: {
+        displayName: person.displayName,
+        dateOfBirth: person.dateOfBirth,
+        accountId: enrolment.view.accountId ?? '',
+        // The officer who checked the document: the hub keeps it with the person and shows it on reads.
+        idDocument: {
+          type: documentType(enrolment),
+          numberHash: person.numberHash,
+          verifiedBy: officer,
+        },
+      },
+      pin: request.pin,
+      modelId: this.#options.photoVsLive?.point.modelId ?? '',
+      descriptors: enrolment.live,
+    });
+    enrolment.live = [];
+    if (!enrolled.ok) {
+      // A PIN the hub's policy refuses can be chosen again; anything else ends the enrolment.
+      if (enrolled.error.code === 'pin_rejected' || enrolled.error.code === 'hub_unreachable') {
+        return { ok: false, error: enrolled.error };
+      }
+      return this.#refuse(enrolment, 'enrolment.refused', enrolled.error);
+    }
+    const { value } = enrolled;
+    enrolment.view = {
+      ...enrolment.view,
+      step: 'enrolled',
+      person: {
+        id: value.id,
+        memberNumber: value.memberNumber,
+        displayNameMasked: value.displayNameMasked,
+        child: value.child,
+      },
+    };
+    this.#forgetSecrets(enrolment);
+    await this.#record({
+      kind: 'enrolment.completed',
+      officer,
+      data: {
+        enrolment: enrolment.view.id,
+        personId: value.id,
+        accountId: value.accountId,
+        document: value.idDocument.type,
+        templates: value.templates,
+        photoScore: enrolment.view.photoMatch?.score ?? null,
+        photoThreshold: enrolment.view.photoMatch?.threshold ?? null,
+        consentVersion: request.consent.version,
+        consentLanguage: request.consent.language,
+        consentAt,
+      },
+    });
+    return this.#answer();
+  }
+
+  async cancel(): Promise<StationAnswer> {
+    const officer = await this.#active();
+    if (!officer.ok) return officer;
+    if (this.#enrolment !== null) this.#forgetSecrets(this.#enrolment);
+    this.#enrolment = null;
+    return this.#answer();
+  }
+
+  #begin(accountId: string, type: string): Enrolment {
+    if (this.#enrolment !== null) this.#forgetSecrets(this.#enrolment);
+    const enrolment: Enrolment = {
+      view: {
+        id: `enr_${randomBytes(8).toString('hex')}`,
+        step: 'document',
+        accountId,
+        documentType: type,
+        photoMatch: null,
+        templates: 0,
+        person: null,
+        refusal: null,
+      },
+      person: null,
+      photo: null,
+      live: [],
+    };
+    this.#enrolment = enrolment;
+    return enrolment;
+  }
+
+  /** The officer is signed in (and the station not idle-locked): the call counts as activity. */
+  async #active(): Promise<{ ok: true; officer: string } | { ok: false; error: KioskError }> {
+    await this.lockIfIdle();
+    const officer = this.#officer;
+    if (officer === null) return kioskFailure('officer_signed_out', 'an officer must sign in');
+    this.#lastActivityMs = this.#options.now();
+    return { ok: true, officer };
+  }
+
+  async #at(
+    step: EnrolmentView['step'],
+  ): Promise<
+    | { ok: true; value: { enrolment: Enrolment; gate: PhotoVsLiveGate } }
+    | { ok: false; error: KioskError }
+  > {
+    const officer = await this.#active();
+    if (!officer.ok) return officer;
+    const gate = this.#options.photoVsLive;
+    if (gate === null) {
+      return kioskFailure('no_photo_calibration', 'no calibrated photo-vs-live threshold');
+    }
+    const enrolment = this.#enrolment;
+    if (enrolment === null || enrolment.view.step !== step) {
+      return kioskFailure('enrolment_not_ready', `no enrolment waiting for ${step}`);
+    }
+    return { ok: true, value: { enrolment, gate } };
+  }
+
+  async #refuse(
+    enrolment: Enrolment,
+    kind: StationLogEntry['kind'],
+    error: KioskError,
+  ): Promise<StationAnswer> {
+    enrolment.view = {
+      ...enrolment.view,
+      step: 'refused',
+      refusal: { code: error.documentCode ?? error.code, message: error.message },
+    };
+    this.#forgetSecrets(enrolment);
+    await this.#record({
+      kind,
+      officer: this.#officer,
+      data: {
+        enrolment: enrolment.view.id,
+        accountId: enrolment.view.accountId,
+        document: enrolment.view.documentType,
+        code: error.code,
+        reason: error.documentCode ?? null,
+        photoScore: enrolment.view.photoMatch?.score ?? null,
+      },
+    });
+    return { ok: false, error };
+  }
+
+  #forgetSecrets(enrolment: Enrolment): void {
+    enrolment.photo?.fill(0);
+    enrolment.photo = null;
+    enrolment.live.forEach((descriptor) => descriptor.fill(0));
+    enrolment.live = [];
+    enrolment.person = null;
+  }
+
+  #lock(): void {
+    if (this.#enrolment !== null) this.#forgetSecrets(this.#enrolment);
+    this.#enrolment = null;
+    this.#officer = null;
+  }
+
+  /**
+   * The keyed hash the hub stores instead of the number (HMAC-SHA256 under the organisation's key, over
+   * the type and the normalised number): equal documents give equal hashes at every station of the key.
+   */
+  #numberHash(type: string, number: string): string {
+    const key = Buffer.from(this.#config.documentHashKey, 'base64');
+    const mac = createHmac('sha256', key).update(`${type}:${normaliseDocumentNumber(number)}`);
+    key.fill(0);
+    return mac.digest('base64url');
+  }
+
+  #answer(): StationAnswer {
+    return { ok: true, station: this.view() };
+  }
+
+  async #record(entry: Omit<StationLogEntry, 'at'>): Promise<void> {
+    await this.#options.log.append({ at: new Date(this.#options.now()).toISOString(), ...entry });
+  }
+}
+
+function documentType(enrolment: Enrolment) {
+  const type = enrolment.view.documentType;
+  assert(
+    type === 'my_number_card' ||
+      type === 'drivers_licence' ||
+      type === 'passport' ||
+      type === 'residence_card',
+    'a checked document has a known type',
+  );
+  return type;
+}
+
+/** The station's local calendar date (YYYY-MM-DD): a document is valid through its expiry day. */
+function localDate(nowMs: number): string {
+  const date = new Date(nowMs);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}

@@ -1,0 +1,64 @@
+// The enrolment station's own record, beside the hub's audit: who signed in, each enrolment with its officer,
+// the consent version and time the person agreed to (the hub's POST /v1/persons has no field for consent),
+// and every refusal. Append-only JSON lines, each carrying the SHA-256 of the line before it.
+import { createHash } from 'node:crypto';
+import { appendFile, readFile } from 'node:fs/promises';
+
+export type StationLogKind =
+  | 'officer.signed_in'
+  | 'officer.sign_in_refused'
+  | 'officer.signed_out'
+  | 'station.locked'
+  | 'enrolment.document_refused'
+  | 'enrolment.face_refused'
+  | 'enrolment.refused'
+  | 'enrolment.completed';
+
+export interface StationLogEntry {
+  at: string;
+  kind: StationLogKind;
+  officer: string | null;
+  /** Never a document number, a PIN, a face or a name: ids, codes, versions. */
+  data: Record<string, string | number | boolean | null>;
+}
+
+export class StationLog {
+  readonly #file: string;
+  #previous: string | null = null;
+  #tail: Promise<void> = Promise.resolve();
+
+  constructor(file: string) {
+    this.#file = file;
+  }
+
+  get file(): string {
+    return this.#file;
+  }
+
+  /** Appends in call order; a write failure is thrown to the caller (an enrolment must not pass unrecorded). */
+  append(entry: StationLogEntry): Promise<void> {
+    const next = this.#tail.then(async () => {
+      const previous = this.#previous ?? (await lastLineHash(this.#file));
+      const line = JSON.stringify({ ...entry, previous });
+      await appendFile(this.#file, `${line}\n`, { mode: 0o600 });
+      this.#previous = sha256(line);
+    });
+    this.#tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+async function lastLineHash(file: string): Promise<string> {
+  try {
+    const lines = (await readFile(file, 'utf8')).split('\n').filter((line) => line !== '');
+    const last = lines.at(-1);
+    return last === undefined ? 'start' : sha256(last);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'start';
+    throw error;
+  }
+}

@@ -1,0 +1,363 @@
+// The enrolment station mode of the kiosk service against a real hub (real HTTP, real SQLite): an officer
+// signs in (PIN against a verifier) and the station locks when idle; the ID document is checked; the live
+// face must match the ID photo at the photo-vs-live threshold; PIN twice and consent; the hub enrols with
+// the officer as verifiedBy; a mismatch, a bad MRZ, an expired document, a reused document and a face enrolled
+// already are refused, and a refused face leaves no person behind on the account.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningHub } from '../../src/hub/hub.ts';
+import { startHub } from '../../src/hub/hub.ts';
+import type { KioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
+import {
+  disposeKioskIdentity,
+  loadKioskIdentity,
+} from '../../src/biometrics/protect/kiosk-identity.node.ts';
+import { HubLink } from '../../src/main/hub-link.ts';
+import { KioskService } from '../../src/main/kiosk-service.ts';
+import { loadPhotoVsLiveGate } from '../../src/main/photo-vs-live-gate.ts';
+import { StationLog } from '../../src/main/station-log.ts';
+import { HubClient } from '../../src/shared/hub-client.ts';
+import { enrolmentConsentVersion } from '../../src/shared/kiosk-api.ts';
+import { stationIdleLockMs } from '../../src/shared/limits.ts';
+import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
+import { setUpEnrolmentStation } from '../../scripts/kiosk/deployment.ts';
+import { syntheticFace } from '../hub/helpers.ts';
+import { assertNoProcessLeft } from '../hub/process.ts';
+import { sameFaceAs } from './kiosk-test-hub.ts';
+
+const adminToken = `admin-${randomBytes(12).toString('hex')}`;
+const modelId = 'faceapi-recognition-128-b413e420d684';
+const live = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
+const officer = { id: 'o-sato', pin: '735190' };
+/** A TD3 passport MRZ whose check digits follow ICAO 9303 (see test/shared/id-document.test.ts). */
+const passportMrz = [
+  'P<JPNTANAKA<<HANAKO<<<<<<<<<<<<<<<<<<<<<<<<<',
+  'TK12345671JPN9004012F3104013<<<<<<<<<<<<<<00',
+].join('\n');
+const passport = {
+  type: 'passport' as const,
+  number: 'TK1234567',
+  name: 'Hanako Tanaka',
+  dateOfBirth: '1990-04-01',
+  expiry: '2031-04-01',
+  mrz: passportMrz,
+};
+/** A My Number card: 12 digits whose last is the check digit (123456789018). */
+const myNumberCard = (name: string) => ({
+  type: 'my_number_card' as const,
+  number: '1234 5678 9018',
+  name,
+  dateOfBirth: '1985-07-07',
+  expiry: '2033-07-07',
+});
+const consent = {
+  version: enrolmentConsentVersion,
+  language: 'ja' as const,
+  accepted: true as const,
+};
+/** The station's clock: the idle-lock test moves it past the lock. */
+const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
+
+let work: string;
+let hub: RunningHub;
+let admin: HubClient;
+let station: EnrolmentStationDeployment;
+let identity: KioskIdentity;
+let calibrationFile: string;
+const links: HubLink[] = [];
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(os.tmpdir(), 'facepay-station-'));
+  hub = await startHub({ dataDir: path.join(work, 'hub'), port: 0, adminToken });
+  admin = new HubClient({ baseUrl: hub.url, token: adminToken });
+  station = await setUpEnrolmentStation({
+    hubUrl: hub.url,
+    adminToken,
+    dir: work,
+    name: 'Ward office station 1',
+    officers: [officer, { id: 'o-kato', pin: '902468' }],
+    accounts: ['hanako', 'mismatch', 'twin', 'other', 'nocal'].map((id) => ({
+      id,
+      name: id,
+      deposit: 0,
+    })),
+  });
+  // The station's 1:1 operating point, as models/photo-vs-live.json would give it.
+  calibrationFile = path.join(work, 'photo-vs-live.json');
+  await writeFile(
+    calibrationFile,
+    JSON.stringify({
+      modelId,
+      threshold: 0.8,
+      targetFmr: 0.001,
+      combine: 'median',
+      outOfSample: {
+        fmr: 0.001,
+        fnmr: 0.05,
+        genuinePairs: 100,
+        impostorPairs: 1000,
+        folds: 5,
+        seeds: 1,
+        fmrWorstFold: 0.002,
+        fnmrWorstFold: 0.08,
+      },
+      pairs: 'test pairs',
+      fittedAt: '2026-12-01T00:00:00.000Z',
+    }),
+  );
+  const loaded = await loadKioskIdentity({ dir: station.config.keysDir, create: false });
+  if (!loaded.ok) throw new Error(loaded.error.message);
+  identity = loaded.value;
+}, 60_000);
+
+afterAll(async () => {
+  for (const link of links) link.dispose();
+  if (identity !== undefined) disposeKioskIdentity(identity);
+  await hub?.close();
+  await rm(work, { recursive: true, force: true });
+  await assertNoProcessLeft();
+});
+
+async function stationService(options: { calibration?: string } = {}) {
+  const link = new HubLink({
+    hubUrl: hub.url,
+    hubToken: station.config.hubToken,
+    kioskId: station.config.kioskId,
+    identity,
+    // The hub checks a seal's time against its own clock; only the station's idle lock is moved on.
+    now: Date.now,
+  });
+  links.push(link);
+  const log = new StationLog(station.config.enrolment?.logFile ?? '');
+  const service = new KioskService({
+    config: station.config,
+    hub: link,
+    modelId,
+    now: clock.now,
+    station: {
+      log,
+      photoVsLive: await loadPhotoVsLiveGate(options.calibration ?? calibrationFile),
+    },
+  });
+  return service.handlers;
+}
+
+async function signedIn(options: { calibration?: string } = {}) {
+  const handlers = await stationService(options);
+  const answer = await handlers.officerSignIn({ officerId: officer.id, pin: officer.pin });
+  expect(answer).toMatchObject({ ok: true, station: { officer: officer.id } });
+  return handlers;
+}
+
+type Handlers = Awaited<ReturnType<typeof stationService>>;
+
+/** Document, ID photo, live face, then PIN twice with consent; stops at the first refusal. */
+async function enrol(
+  handlers: Handlers,
+  who: {
+    accountId: string;
+    document: Parameters<Handlers['enrolmentDocument']>[0]['document'];
+    photo: Float32Array;
+    face: Float32Array;
+  },
+) {
+  const document = await handlers.enrolmentDocument({
+    accountId: who.accountId,
+    document: who.document,
+  });
+  if (!document.ok) return document;
+  const photo = await handlers.enrolmentIdPhoto({ modelId, descriptor: Array.from(who.photo) });
+  if (!photo.ok) return photo;
+  const faces = [sameFaceAs(who.face), sameFaceAs(who.face)].map((d) => Array.from(d));
+  const livened = await handlers.enrolmentLiveFace({ modelId, descriptors: faces, liveness: live });
+  if (!livened.ok) return livened;
+  return handlers.enrolmentFinish({ pin: '5829', pinAgain: '5829', consent });
+}
+
+async function logEntries(): Promise<{ kind: string; officer: string | null; data: never }[]> {
+  const text = await readFile(station.config.enrolment?.logFile ?? '', 'utf8');
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as never);
+}
+
+describe('enrolment station', () => {
+  it('signs an officer in only with the right PIN, and locks after inactivity', async () => {
+    const handlers = await stationService();
+    expect(
+      await handlers.enrolmentDocument({ accountId: 'hanako', document: passport }),
+    ).toMatchObject({ ok: false, error: { code: 'officer_signed_out' } });
+    expect(await handlers.officerSignIn({ officerId: officer.id, pin: '000000' })).toMatchObject({
+      ok: false,
+      error: { code: 'officer_pin_incorrect' },
+    });
+    expect(await handlers.officerSignIn({ officerId: 'o-nobody', pin: officer.pin })).toMatchObject(
+      {
+        ok: false,
+        error: { code: 'officer_pin_incorrect' },
+      },
+    );
+    expect(await handlers.officerSignIn({ officerId: officer.id, pin: officer.pin })).toMatchObject(
+      {
+        ok: true,
+        station: { officer: officer.id, photoVsLive: { threshold: 0.8, fmr: 0.001 } },
+      },
+    );
+    clock.offsetMs += stationIdleLockMs + 1_000;
+    expect(await handlers.station({})).toMatchObject({ ok: true, station: { officer: null } });
+    expect(
+      await handlers.enrolmentDocument({ accountId: 'hanako', document: passport }),
+    ).toMatchObject({ ok: false, error: { code: 'officer_signed_out' } });
+    const kinds = (await logEntries()).map((entry) => entry.kind);
+    expect(kinds).toEqual(
+      expect.arrayContaining(['officer.sign_in_refused', 'officer.signed_in', 'station.locked']),
+    );
+  });
+
+  it('refuses an MRZ with a bad check digit and an expired document, with the reason', async () => {
+    const handlers = await signedIn();
+    const badMrz = passportMrz.replace('TK12345671', 'TK12345672');
+    expect(
+      await handlers.enrolmentDocument({
+        accountId: 'hanako',
+        document: { ...passport, mrz: badMrz },
+      }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'document_refused', documentCode: 'mrz_invalid' },
+    });
+    expect(
+      await handlers.enrolmentDocument({
+        accountId: 'hanako',
+        document: { ...myNumberCard('Hanako Tanaka'), expiry: '2020-01-01' },
+      }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'document_refused', documentCode: 'document_expired' },
+    });
+    // A refused document ends the enrolment: its next step is not open.
+    expect(
+      await handlers.enrolmentIdPhoto({ modelId, descriptor: Array.from(syntheticFace()) }),
+    ).toMatchObject({ ok: false, error: { code: 'enrolment_not_ready' } });
+  });
+
+  it('enrols when the live face matches the ID photo, naming the officer; the PINs must agree', async () => {
+    const handlers = await signedIn();
+    const face = syntheticFace();
+    expect(
+      await handlers.enrolmentDocument({ accountId: 'hanako', document: passport }),
+    ).toMatchObject({ ok: true, station: { enrolment: { step: 'id_photo' } } });
+    await handlers.enrolmentIdPhoto({ modelId, descriptor: Array.from(sameFaceAs(face)) });
+    const livened = await handlers.enrolmentLiveFace({
+      modelId,
+      descriptors: [Array.from(sameFaceAs(face))],
+      liveness: live,
+    });
+    expect(livened).toMatchObject({
+      ok: true,
+      station: { enrolment: { step: 'pin', photoMatch: { matched: true, threshold: 0.8 } } },
+    });
+    expect(
+      await handlers.enrolmentFinish({ pin: '5829', pinAgain: '5830', consent }),
+    ).toMatchObject({ ok: false, error: { code: 'pins_differ' } });
+    const done = await handlers.enrolmentFinish({ pin: '5829', pinAgain: '5829', consent });
+    expect(done).toMatchObject({
+      ok: true,
+      station: {
+        enrolment: { step: 'enrolled', person: { displayNameMasked: expect.any(String) } },
+      },
+    });
+    const personId = done.ok ? (done.station.enrolment?.person?.id ?? '') : '';
+    const person = await admin.getPerson(personId);
+    expect(person).toMatchObject({
+      accountId: 'hanako',
+      idDocument: { type: 'passport', verifiedBy: officer.id },
+      templates: 1,
+    });
+    const completed = (await logEntries()).find((entry) => entry.kind === 'enrolment.completed');
+    expect(completed).toMatchObject({
+      officer: officer.id,
+      data: { personId, consentVersion: enrolmentConsentVersion, consentAt: expect.any(String) },
+    });
+    // The same document again, on another account: the hub holds its keyed hash and refuses it.
+    const again = await handlers.enrolmentDocument({ accountId: 'other', document: passport });
+    expect(again.ok).toBe(true);
+    await handlers.enrolmentIdPhoto({ modelId, descriptor: Array.from(syntheticFace()) });
+    const otherFace = syntheticFace();
+    await handlers.enrolmentCancel({});
+    expect(
+      await enrol(handlers, {
+        accountId: 'other',
+        document: passport,
+        photo: sameFaceAs(otherFace),
+        face: otherFace,
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'already_enrolled' } });
+  });
+
+  it('stops an enrolment whose live face does not match the ID photo; nothing reaches the hub', async () => {
+    const handlers = await signedIn();
+    const answer = await enrol(handlers, {
+      accountId: 'mismatch',
+      document: myNumberCard('Mismatch Person'),
+      photo: syntheticFace(),
+      face: syntheticFace(),
+    });
+    expect(answer).toMatchObject({ ok: false, error: { code: 'face_mismatch' } });
+    const view = await handlers.station({});
+    expect(view).toMatchObject({
+      ok: true,
+      station: { enrolment: { step: 'refused', photoMatch: { matched: false } } },
+    });
+    expect(
+      await handlers.enrolmentFinish({ pin: '5829', pinAgain: '5829', consent }),
+    ).toMatchObject({ ok: false, error: { code: 'enrolment_not_ready' } });
+    const holds = await admin.getAccount('mismatch');
+    expect(holds.id).toBe('mismatch');
+    const refused = (await logEntries()).filter((entry) => entry.kind === 'enrolment.face_refused');
+    expect(refused.at(-1)).toMatchObject({ officer: officer.id, data: { code: 'face_mismatch' } });
+  });
+
+  it('refuses a face enrolled already for someone else and leaves no person on the account', async () => {
+    const handlers = await signedIn();
+    const face = syntheticFace();
+    const first = await enrol(handlers, {
+      accountId: 'twin',
+      document: { ...myNumberCard('Twin One'), number: '111111111118' },
+      photo: sameFaceAs(face),
+      face,
+    });
+    expect(first).toMatchObject({ ok: true, station: { enrolment: { step: 'enrolled' } } });
+    const second = await enrol(handlers, {
+      accountId: 'nocal',
+      document: { ...myNumberCard('Twin Two'), number: '222222222225' },
+      photo: sameFaceAs(face),
+      face,
+    });
+    expect(second).toMatchObject({ ok: false, error: { code: 'duplicate_face' } });
+    // The account is free again: another face enrols on it (fails if the refused person stayed).
+    const someoneElse = syntheticFace();
+    const retried = await enrol(handlers, {
+      accountId: 'nocal',
+      document: { ...myNumberCard('Someone Else'), number: '333333333332' },
+      photo: sameFaceAs(someoneElse),
+      face: someoneElse,
+    });
+    expect(retried).toMatchObject({ ok: true, station: { enrolment: { step: 'enrolled' } } });
+  });
+
+  it('refuses to enrol without a calibrated photo-vs-live threshold', async () => {
+    const handlers = await signedIn({ calibration: path.join(work, 'absent.json') });
+    expect(await handlers.station({})).toMatchObject({ ok: true, station: { photoVsLive: null } });
+    expect(
+      await handlers.enrolmentDocument({ accountId: 'other', document: passport }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'no_photo_calibration', message: 'no calibrated photo-vs-live threshold' },
+    });
+  });
+});
