@@ -59,14 +59,16 @@ import {
   serializeThresholdsFile,
 } from '../src/biometrics/calibration/thresholds-file.ts';
 import { ratesAt, selectThreshold } from '../src/biometrics/calibration/thresholds.ts';
-import { crossValidate, scoredPairs } from '../src/biometrics/calibration/cross-validation.ts';
+import {
+  crossValidate,
+  safetyMargins as margins,
+  scoredPairs,
+} from '../src/biometrics/calibration/cross-validation.ts';
 
 export const calibrateScriptVersion = 'scripts/calibrate.ts v2';
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const dataRoot = path.resolve(repoRoot, '..', 'shared', 'data');
 const defaultRoots = calibrationRoots(dataRoot);
-/** Safety margins tried, in cosine units: 0 to 0.05 in steps of 0.0005. */
-const margins = Array.from({ length: 101 }, (_, index) => (index * 5) / 10_000);
 const cvSeed = 'facepay-calibration';
 /** face-api's documented default: a Euclidean distance below 0.6 is the same person. */
 const faceapiDefaultDistance = 0.6;

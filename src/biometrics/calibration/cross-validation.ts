@@ -158,6 +158,12 @@ export function holdsTarget(scores: ScoreSet, threshold: number, targetFmr: numb
   return true;
 }
 
+/** Safety margins the calibrations try, in cosine units: 0 to 0.05 in steps of 0.0005. */
+export const safetyMargins: readonly number[] = Array.from(
+  { length: 101 },
+  (_, index) => (index * 5) / 10_000,
+);
+
 /** Fitted threshold plus margin, on the threshold grid and never above 1 (a cosine similarity). */
 export function withMargin(threshold: number, margin: number): number {
   const scale = Math.round(1 / thresholdStep);
@@ -202,6 +208,8 @@ export interface CrossValidationResult {
   /** The margin chosen by cross-validation over all people, and the threshold it gives. */
   readonly margin: MarginChoice;
   readonly threshold: number;
+  /** The fold plan of each repeat (outcome.repeat indexes it): lets a caller score other probes per fold. */
+  readonly plans: readonly FoldPlan[];
 }
 
 export function crossValidate(options: CrossValidationOptions): CrossValidationResult {
@@ -231,6 +239,7 @@ export function crossValidate(options: CrossValidationOptions): CrossValidationR
     inSampleThreshold,
     margin,
     threshold: withMargin(inSampleThreshold, margin.margin),
+    plans,
   };
 }
 

@@ -72,6 +72,7 @@ function input(scores: ScoreSet, extraGroups: ScoreSet = new Map(), margin = 0):
       inSampleThreshold: fitted,
       margin: { margin, held: true },
       threshold: withMargin(fitted, margin),
+      plans: [],
     },
     protocol: { folds: 5, repeats: 1, seed: 'test' },
     pipeline: { backend: 'wasm' },
