@@ -235,12 +235,14 @@ export class Ledger {
     if (expiresAt > at + holdLifetimeSecondsMax * 1000)
       refuse('invalid_request', 'hold lifetime over a year');
 
-    await this.holdParty(tx, request.payer, 'payer');
+    const payerBefore = await this.holdParty(tx, request.payer, 'payer');
     await this.holdParty(tx, request.payee, 'payee');
-    const authorizedMax = await this.checkAuthorization(tx, caller, request, at);
-    // Deadlines that passed free or move the payer's money: run them, then read the payer.
-    await this.expireDue(tx, { accountId: request.payer });
-    const payer = await this.holdParty(tx, request.payer, 'payer');
+    const authorizedMax = await this.checkAuthorization(tx, caller, request, payerBefore, at);
+    // Deadlines that passed free or move the payer's money: run them, then read the payer again if
+    // any did. If none did, the first read stands: nothing since changed the account (writers run one
+    // at a time, and an authorization or standing-limit check only reads it).
+    const expired = await this.expireDue(tx, { accountId: request.payer });
+    const payer = expired === 0 ? payerBefore : await this.holdParty(tx, request.payer, 'payer');
     await this.checkPayerCanCommit(tx, payer, {
       category: request.category,
       total: request.amount,
@@ -547,12 +549,11 @@ export class Ledger {
     tx: StoreTx,
     caller: ClientRecord,
     request: PlaceHoldRequest,
+    payer: AccountRecord,
     at: number,
   ): Promise<Yen | null> {
     if (caller.role === 'admin') return null;
     const amount = request.amount as Yen;
-    const payer = await tx.getAccount(request.payer);
-    assert(payer !== undefined, 'payer checked before');
     if (request.authorization !== undefined && payer.kind === 'person') {
       const bound = { payer: request.payer, payee: request.payee, amount, at };
       const verdict = await this.authorizations.consume(tx, request.authorization, bound);
