@@ -250,7 +250,7 @@ interface Measured {
   p99: number;
   errors: number;
   /** Per instance: CPU µs it used over the window, and requests it answered in it. */
-  hubs: Array<{ cpuMicros: number; requests: number }>;
+  hubs: Array<{ cpuMicros: number; systemMicros: number; requests: number }>;
   /** The PostgreSQL server's CPU over the window (NaN when not measured). */
   serverMicros: number;
   loadMicros: number;
@@ -329,7 +329,8 @@ async function drive(
     p99: percentile(latencies, 99),
     errors,
     hubs: servers.map((_, s) => ({
-      cpuMicros: (after.hubs[s] ?? Number.NaN) - (before.hubs[s] ?? Number.NaN),
+      cpuMicros: (after.hubs[s]?.total ?? Number.NaN) - (before.hubs[s]?.total ?? Number.NaN),
+      systemMicros: (after.hubs[s]?.system ?? Number.NaN) - (before.hubs[s]?.system ?? Number.NaN),
       requests: requests[s] ?? 0,
     })),
     serverMicros: after.server - before.server,
@@ -491,6 +492,7 @@ function report(results: Measured[], raw: { commitsPerSecond: number } | undefin
     'p99 ms',
     'errors',
     'server CPU µs/req (per instance)',
+    'kernel %',
     'x bare',
     'postgres µs/req',
     'loadgen µs/req',
@@ -507,6 +509,10 @@ function report(results: Measured[], raw: { commitsPerSecond: number } | undefin
       fmt(m.p99, 2),
       String(m.errors),
       `${fmt(hubMicrosPerRequest(m))}${perInstance}`,
+      fmt(
+        (100 * m.hubs.reduce((sum, h) => sum + h.systemMicros, 0)) /
+          m.hubs.reduce((sum, h) => sum + h.cpuMicros, 0),
+      ),
       m === bare ? '1.00' : `${fmt(hubMicrosPerRequest(m) / bareMicros, 2)}`,
       fmt(m.serverMicros / requests),
       fmt(m.loadMicros / requests),

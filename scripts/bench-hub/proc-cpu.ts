@@ -20,6 +20,8 @@ interface ProcStat {
   ppid: number;
   /** utime + stime of all the process's threads, µs. */
   ownMicros: number;
+  /** stime alone: the kernel's share (syscalls, and on loopback the peer's TCP receive work). */
+  systemMicros: number;
   /** cutime + cstime: what its reaped children used, µs. */
   childrenMicros: number;
 }
@@ -34,6 +36,7 @@ function readStat(pid: number): ProcStat | undefined {
     return {
       ppid: at(1),
       ownMicros: (at(11) + at(12)) * microsPerTick,
+      systemMicros: at(12) * microsPerTick,
       childrenMicros: (at(13) + at(14)) * microsPerTick,
     };
   } catch {
@@ -41,9 +44,10 @@ function readStat(pid: number): ProcStat | undefined {
   }
 }
 
-/** CPU time the process has used so far (all its threads), µs; NaN once it is gone. */
-export function processCpuMicros(pid: number): number {
-  return readStat(pid)?.ownMicros ?? Number.NaN;
+/** CPU time the process has used so far (all its threads) and the kernel's part of it, µs. */
+export function processCpuMicros(pid: number): { total: number; system: number } {
+  const stat = readStat(pid);
+  return { total: stat?.ownMicros ?? Number.NaN, system: stat?.systemMicros ?? Number.NaN };
 }
 
 /**

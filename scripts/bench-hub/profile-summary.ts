@@ -162,7 +162,7 @@ for (const entry of windows) {
     '  top self time:',
     ...[...byFunction.entries()]
       .sort((a, b) => b[1] - a[1])
-      .slice(0, 25)
+      .slice(0, 40)
       .map(([name, micros]) => `  ${perRequest(micros)} µs/req  ${name}`),
     '',
   ];
