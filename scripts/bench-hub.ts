@@ -26,7 +26,12 @@ import {
   processCpuMicros,
   serverTreeCpuMicros,
 } from './bench-hub/proc-cpu.ts';
-import { givenTarget, throwawayTarget, type PostgresTarget } from './bench-hub/postgres-target.ts';
+import {
+  BenchSetupError,
+  givenTarget,
+  throwawayTarget,
+  type PostgresTarget,
+} from './bench-hub/postgres-target.ts';
 
 const allModes = ['bare', 'sqlite', 'sqlite-single', 'pg', 'pg-n'] as const;
 type ModeName = (typeof allModes)[number];
@@ -610,7 +615,7 @@ async function main(): Promise<void> {
     process.stderr.write(`bench:hub: PostgreSQL on ${target.description}\n`);
     if (target.postmasterPid === undefined) {
       process.stderr.write(
-        'bench:hub: the PostgreSQL server is not on this machine or its data directory is unreadable: its CPU is not measured\n',
+        "bench:hub: the PostgreSQL server's CPU is not measured: it is not on this machine, or this role may not read data_directory (superuser or pg_read_all_settings)\n",
       );
     }
     for (const [t, { tree, tag }] of trees.entries()) {
@@ -645,6 +650,10 @@ async function main(): Promise<void> {
 
 try {
   await main();
+} catch (error) {
+  if (!(error instanceof BenchSetupError)) throw error;
+  process.stderr.write(`bench:hub: ${error.message}\n`);
+  process.exitCode = 1;
 } finally {
   await cleanUp();
 }

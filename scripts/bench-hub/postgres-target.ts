@@ -9,6 +9,11 @@ import {
 } from '../postgres/throwaway-cluster.ts';
 import { postmasterPidOf } from './proc-cpu.ts';
 
+/** The operator's setup cannot run the benchmark: a sentence to print, not a stack. */
+export class BenchSetupError extends Error {
+  override name = 'BenchSetupError';
+}
+
 export interface PostgresTarget {
   /** Where it runs, without credentials. */
   description: string;
@@ -88,14 +93,17 @@ export async function givenTarget(url: string): Promise<PostgresTarget> {
       if (!checkedEmpty) {
         const tables = await withClient(url, async (c) => {
           const result = await c.query<{ n: number }>(
-            "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')",
+            // pg_class, not information_schema: that one hides the tables this role may not read.
+            `SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
+               AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'`,
           );
           return result.rows[0]?.n ?? 0;
         });
         if (tables > 0) {
-          throw new Error(
+          throw new BenchSetupError(
             `cannot create a database on ${describe(url)} (${createRefused}) and ${describe(url)} ` +
-              `already holds ${tables} tables: bench:hub needs the right to CREATE DATABASE, or an empty database`,
+              `already holds ${tables} tables, views or sequences: bench:hub needs the right to CREATE DATABASE, or an empty database`,
           );
         }
         checkedEmpty = true;
