@@ -4,7 +4,7 @@ import { assert } from '../../../shared/assert.ts';
 import { nextAuditRow } from '../../audit/chain.ts';
 import type { AuditAppend, AuditWriter } from '../port.ts';
 import type { AuditRecord } from '../records.ts';
-import { changes, one, rows, type Queryable } from './queries.ts';
+import { changes, rows, type Queryable } from './queries.ts';
 import type { PgSavepointHooks } from './savepoints.ts';
 
 export class PgAuditWrites implements AuditWriter {
@@ -25,24 +25,27 @@ export class PgAuditWrites implements AuditWriter {
     private readonly auditKey: Uint8Array,
   ) {}
 
-  /** Takes the chain head's row lock (first statement after BEGIN): from here this is the only writer. */
-  readonly lockHead = async (): Promise<void> => {
-    const head = await one<{ seq: number; hash: Buffer }>(
-      this.db,
-      'lockHead',
-      'SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE',
-      [],
-    );
+  /**
+   * BEGIN and take the chain head's row lock in one round trip: from here this instance is the only
+   * writer. A simple (unparameterised) query may carry several statements.
+   */
+  readonly beginAndLockHead = async (): Promise<void> => {
+    const results = (await this.db.query(
+      'BEGIN; SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE',
+    )) as unknown as Array<{ rows: Array<{ seq: number; hash: Buffer }> }>;
+    const head = results[1]?.rows[0];
     assert(head !== undefined, 'the audit head row exists (migration 1)');
     this.auditTail = { seq: head.seq, hash: new Uint8Array(head.hash) };
   };
 
-  /** Writes the chain's new head (just before COMMIT). */
-  readonly writeHead = async (): Promise<void> => {
-    await changes(this.db, 'setHead', 'UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [
-      this.auditTail.seq,
-      Buffer.from(this.auditTail.hash),
-    ]);
+  /**
+   * The statement that writes the chain's new head, with its values as literals so it can travel in
+   * one simple query with the commit (see PgTransaction.commit).
+   */
+  readonly headUpdate = (): string => {
+    assert(Number.isSafeInteger(this.auditTail.seq), 'the chain head is an integer');
+    const hash = Buffer.from(this.auditTail.hash).toString('hex');
+    return `UPDATE audit_head SET seq = ${this.auditTail.seq}, hash = decode('${hash}', 'hex') WHERE id = 1`;
   };
 
   async appendAudit(entry: AuditAppend): Promise<void> {

@@ -279,41 +279,29 @@ export class PgLedgerWrites extends PgLedgerReads implements LedgerWriter {
     );
     assert(changed === 1, `account ${accountId} missing`);
   }
-  private async addBalance(accountId: string, delta: number): Promise<number | undefined> {
-    const row = await one<{ balance: number }>(
-      this.db,
-      'addBalance',
-      'UPDATE accounts SET balance = balance + $1 WHERE id = $2 RETURNING balance',
-      [delta, accountId],
-    );
-    return row?.balance;
-  }
   async transfer(t: TransferRecord): Promise<void> {
     assert(t.amount > 0, 'a transfer moves a positive amount');
     assert(t.from !== t.to, 'a transfer needs two accounts');
-    const fromBalance = await this.addBalance(t.from, -t.amount);
-    const toBalance = await this.addBalance(t.to, t.amount);
-    assert(
-      fromBalance !== undefined && toBalance !== undefined,
-      'transfer between unknown accounts',
+    // Both balances and both entries in one statement (one round trip instead of four): the debit's
+    // entry first, each with its account's balance after the move.
+    const inserted = await changes(
+      this.db,
+      'transfer',
+      `WITH debit AS (
+         UPDATE accounts SET balance = balance - $3 WHERE id = $4 RETURNING balance),
+       credit AS (
+         UPDATE accounts SET balance = balance + $3 WHERE id = $5 RETURNING balance)
+       INSERT INTO entries (id, transfer_id, account_id, counterparty_id, kind, amount, balance_after,
+         hold_id, at)
+       SELECT e.id, $1, e.account, e.counterparty, $2, e.amount, e.after, $6, $7 FROM (
+         SELECT 1 AS ord, $1 || '.d' AS id, $4 AS account, $5 AS counterparty, -$3 AS amount,
+           debit.balance AS after FROM debit
+         UNION ALL
+         SELECT 2, $1 || '.c', $5, $4, $3, credit.balance FROM credit) e
+       ORDER BY e.ord`,
+      [t.id, t.kind, t.amount, t.from, t.to, t.holdId, t.at],
     );
-    const insert = (
-      id: string,
-      account: string,
-      counterparty: string,
-      amount: number,
-      after: number,
-    ) =>
-      changes(
-        this.db,
-        'insertEntry',
-        `INSERT INTO entries (id, transfer_id, account_id, counterparty_id, kind, amount, balance_after,
-           hold_id, at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [id, t.id, account, counterparty, t.kind, amount, after, t.holdId, t.at],
-      );
-    await insert(`${t.id}.d`, t.from, t.to, -t.amount, fromBalance);
-    await insert(`${t.id}.c`, t.to, t.from, t.amount, toBalance);
+    assert(inserted === 2, 'transfer between unknown accounts');
   }
   async payerCommittedSince(payer: string, since: number, payee?: string): Promise<Yen> {
     const committed = "SUM(CASE WHEN status = 'active' THEN amount ELSE settled END)::bigint";

@@ -64,18 +64,23 @@ class PgTransaction {
   async begin(): Promise<void> {
     for (const hooks of this.hooks) hooks.reset();
     this.savepointDepth = 0;
-    await this.db.query('BEGIN');
-    await this.audit.lockHead();
+    await this.audit.beginAndLockHead();
   }
 
-  /** Writes the chain's new head, announces template changes, and commits. */
+  /**
+   * Writes the chain's new head, announces the template changes (NOTIFY inside the transaction is
+   * delivered at COMMIT, and only if it commits) and commits: one round trip, values as literals.
+   */
   async commit(): Promise<void> {
-    await this.audit.writeHead();
-    // NOTIFY inside the transaction is delivered at COMMIT, and only if it commits.
-    for (const change of this.identity.templateChanges()) {
-      await this.db.query('SELECT pg_notify($1, $2)', [templateChannel, JSON.stringify(change)]);
-    }
-    await this.db.query('COMMIT');
+    const notifies = this.identity
+      .templateChanges()
+      .map(
+        (change) =>
+          `SELECT pg_notify(${this.db.escapeLiteral(templateChannel)}, ${this.db.escapeLiteral(
+            JSON.stringify(change),
+          )})`,
+      );
+    await this.db.query([this.audit.headUpdate(), ...notifies, 'COMMIT'].join('; '));
   }
 
   async nested<T>(fn: () => Promise<T>): Promise<T> {
