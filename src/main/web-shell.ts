@@ -37,7 +37,9 @@ export async function startWebShell(options: {
   }
   const runtime = await startKioskRuntime({
     config: options.config,
-    ...(options.photoVsLiveFile === undefined ? {} : { photoVsLiveFile: options.photoVsLiveFile }),
+    photoVsLiveFile:
+      options.photoVsLiveFile ??
+      path.join(options.modelsDir ?? defaultModelsDir, 'photo-vs-live.json'),
   });
   let http: KioskHttpServer;
   try {

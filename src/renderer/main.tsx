@@ -2,6 +2,7 @@
 // worker and the language, then shows the kiosk; a start-up failure is shown, never a blank screen.
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
+import { EnrolmentStationApp } from './EnrolmentStation.tsx';
 import { FaceReader } from './face/face-reader.ts';
 import { startI18n } from './i18n.ts';
 import { connectKiosk } from './kiosk-client.ts';
@@ -21,7 +22,13 @@ async function start(root: HTMLElement): Promise<void> {
   const ready = await reader.ready();
   mark('engine_ready', { backend: ready.backend, startupMs: ready.startupMs });
   document.body.dataset['engine'] = ready.backend;
-  createRoot(root).render(<App api={api} status={status.status} reader={reader} />);
+  createRoot(root).render(
+    status.status.mode === 'enrolment' ? (
+      <EnrolmentStationApp api={api} status={status.status} reader={reader} />
+    ) : (
+      <App api={api} status={status.status} reader={reader} />
+    ),
+  );
 }
 
 const root = document.getElementById('root');

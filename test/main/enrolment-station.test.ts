@@ -3,7 +3,7 @@
 // face must match the ID photo at the photo-vs-live threshold; PIN twice and consent; the hub enrols with
 // the officer as verifiedBy; a mismatch, a bad MRZ, an expired document, a reused document and a face enrolled
 // already are refused, and a refused face leaves no person behind on the account.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -177,6 +177,10 @@ async function enrol(
   return handlers.enrolmentFinish({ pin: '5829', pinAgain: '5829', consent });
 }
 
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
 async function logEntries(): Promise<{ kind: string; officer: string | null; data: never }[]> {
   const text = await readFile(station.config.enrolment?.logFile ?? '', 'utf8');
   return text
@@ -348,6 +352,21 @@ describe('enrolment station', () => {
       face: someoneElse,
     });
     expect(retried).toMatchObject({ ok: true, station: { enrolment: { step: 'enrolled' } } });
+  });
+
+  it("links each line of the station's log to the one before it", async () => {
+    const lines = (await readFile(station.config.enrolment?.logFile ?? '', 'utf8'))
+      .split('\n')
+      .filter((line) => line !== '');
+    expect(lines.length).toBeGreaterThan(5);
+    const previous = lines.map((line) => (JSON.parse(line) as { previous: string }).previous);
+    const expected = ['start', ...lines.slice(0, -1).map((line) => sha256(line))];
+    expect(previous).toEqual(expected);
+    // Never a PIN, a document number or a name in it.
+    const text = lines.join('\n');
+    for (const secret of [officer.pin, '5829', 'TK1234567', '123456789018', 'Hanako']) {
+      expect(text).not.toContain(secret);
+    }
   });
 
   it('refuses to enrol without a calibrated photo-vs-live threshold', async () => {

@@ -66,6 +66,8 @@ async function start(): Promise<void> {
   const started = startKioskRuntime({
     config,
     onOperatorExit: () => setImmediate(() => app.quit()),
+    // Enrolment mode: the packed calibration beside the models, not a path relative to the bundle.
+    photoVsLiveFile: path.join(layout.appRoot, 'models', 'photo-vs-live.json'),
   });
   const window = createKioskWindow();
   serveKioskCalls(started, window);

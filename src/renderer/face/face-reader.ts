@@ -22,6 +22,7 @@ export class FaceReader {
   #timer: number | null = null;
   #inFlight = 0;
   #ready: Promise<Extract<FromFaceWorker, { type: 'ready' }>>;
+  #still: ((message: Extract<FromFaceWorker, { type: 'still_read' }>) => void) | null = null;
   stats: FaceReaderStats = { framesSent: 0, framesDropped: 0, grabMs: 0, processMs: 0 };
 
   constructor(options: { policy: LivenessPolicyName; modelsBaseUrl: string; wasmBaseUrl: string }) {
@@ -30,6 +31,7 @@ export class FaceReader {
       this.#worker.onmessage = (event: MessageEvent<FromFaceWorker>) => {
         const message = event.data;
         if (message.type === 'ready') resolve(message);
+        else if (message.type === 'still_read') this.#still?.(message);
         else if (message.type === 'startup_failed')
           reject(new Error(`${message.code}: ${message.message}`));
         else this.#onUpdate(message);
@@ -51,6 +53,24 @@ export class FaceReader {
     this.#listener = listener;
     this.#post({ type: 'reset' });
     this.#timer = window.setInterval(() => void this.#tick(), frameTickMs);
+  }
+
+  /**
+   * Reads one still (the enrolment station's ID photo) whole: the frame tick must be stopped. The bitmap
+   * is handed over to the worker and closed there.
+   */
+  async readStill(bitmap: ImageBitmap): Promise<Extract<FromFaceWorker, { type: 'still_read' }>> {
+    this.stop();
+    // A camera frame still in the worker would share the tracker with the still: let it finish first.
+    while (this.#inFlight > 0)
+      await new Promise((resolve) => window.setTimeout(resolve, frameTickMs));
+    return new Promise((resolve) => {
+      this.#still = (message) => {
+        this.#still = null;
+        resolve(message);
+      };
+      this.#post({ type: 'still', bitmap }, [bitmap]);
+    });
   }
 
   stop(): void {

@@ -5,7 +5,9 @@ import type { FacePrompt, LivenessPolicyName } from '../../biometrics/face-sessi
 export type ToFaceWorker =
   | { type: 'start'; modelsBaseUrl: string; wasmBaseUrl: string; policy: LivenessPolicyName }
   | { type: 'frame'; bitmap: ImageBitmap; timestampMs: number; grabMs: number }
-  | { type: 'reset' };
+  | { type: 'reset' }
+  /** Enrolment station: one still (the ID photo), read whole on its own; the session is not touched. */
+  | { type: 'still'; bitmap: ImageBitmap };
 
 export interface WorkerFace {
   box: { x: number; y: number; width: number; height: number };
@@ -37,4 +39,7 @@ export type FromFaceWorker =
   | { type: 'refused'; reasons: string[]; processMs: number }
   | { type: 'frame_error'; message: string }
   /** The frame arrived before start finished or after the session decided; nothing was read. */
-  | { type: 'skipped' };
+  | { type: 'skipped' }
+  /** The still's face: its descriptor, or why none (no_face, face_too_small, turned_away, ...). */
+  | { type: 'still_read'; ok: true; descriptor: Float32Array; modelId: string }
+  | { type: 'still_read'; ok: false; reason: string };

@@ -1,11 +1,13 @@
 // The face engine off the UI thread: a Web Worker that owns the tracker, the passive model and the
-// streaming face session, turns each camera bitmap into RGB pixels, and answers with session updates.
+// streaming face session, turns each camera bitmap into RGB pixels, and answers with session updates;
+// the enrolment station's ID photo (a still) is read by the same tracker from a fresh detection.
 import {
   loadPassiveTextureInBrowser,
   startFaceTrackerInBrowser,
 } from '../../biometrics/engine.dom.ts';
 import { EngineStartupError } from '../../biometrics/errors.ts';
 import type { FaceSessionUpdate } from '../../biometrics/face-session.ts';
+import type { FaceTracker } from '../../biometrics/face-tracker.ts';
 import { FaceSession } from '../../biometrics/face-session.ts';
 import type { RgbImage } from '../../biometrics/image.ts';
 import { faceSessionTimeLimitMsMax } from '../../shared/limits.ts';
@@ -18,6 +20,7 @@ interface WorkerScope {
 const scope = globalThis as unknown as WorkerScope;
 
 let session: FaceSession | null = null;
+let stillReader: FaceTracker | null = null;
 let canvas: OffscreenCanvas | null = null;
 let finished = false;
 
@@ -27,7 +30,8 @@ scope.onmessage = (event) => {
   else if (message.type === 'reset') {
     session?.reset();
     finished = false;
-  } else void frame(message.bitmap, message.timestampMs);
+  } else if (message.type === 'still') void still(message.bitmap);
+  else void frame(message.bitmap, message.timestampMs);
 };
 
 async function start(message: Extract<ToFaceWorker, { type: 'start' }>): Promise<void> {
@@ -40,6 +44,7 @@ async function start(message: Extract<ToFaceWorker, { type: 'start' }>): Promise
       }),
       loadPassiveTextureInBrowser(message.modelsBaseUrl),
     ]);
+    stillReader = tracker;
     session = new FaceSession(tracker, {
       policy: message.policy,
       passive,
@@ -76,6 +81,36 @@ async function frame(bitmap: ImageBitmap, timestampMs: number): Promise<void> {
     scope.postMessage({
       type: 'frame_error',
       message: error instanceof Error ? error.message : String(error),
+    });
+  } finally {
+    bitmap.close();
+  }
+}
+
+/**
+ * The ID photo: the tracker forgets any face it followed and detects afresh, then the session is reset too
+ * (its tracker's state changed under it), so the live capture that follows starts clean.
+ */
+async function still(bitmap: ImageBitmap): Promise<void> {
+  try {
+    if (stillReader === null || session === null) {
+      scope.postMessage({ type: 'still_read', ok: false, reason: 'not_ready' });
+      return;
+    }
+    stillReader.reset();
+    const result = await stillReader.processFrame(toRgb(bitmap));
+    session.reset();
+    finished = false;
+    scope.postMessage(
+      result.ok
+        ? { type: 'still_read', ok: true, descriptor: result.descriptor, modelId: result.modelId }
+        : { type: 'still_read', ok: false, reason: result.reason },
+    );
+  } catch (error) {
+    scope.postMessage({
+      type: 'still_read',
+      ok: false,
+      reason: error instanceof Error ? error.message.slice(0, 200) : 'unreadable',
     });
   } finally {
     bitmap.close();

@@ -1,0 +1,609 @@
+// The enrolment station's screens, for the officer at the desk: sign-in, the ID document form, the ID
+// photo (a camera still or a scanner's file), the live face beside that photo with quality prompts, the
+// PIN twice, the consent text, and the outcome (enrolled, or the reason the enrolment stopped).
+import type { ReactNode } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { FacePrompt } from '../../biometrics/face-session.ts';
+import type { StationView } from '../../shared/kiosk-api.ts';
+import { idDocumentTypes } from '../../shared/hub-api.ts';
+import type { TypedIdDocument } from '../../shared/id-document.ts';
+import { pinDigitsMax, pinDigitsMin } from '../../shared/limits.ts';
+import type { FaceReader } from '../face/face-reader.ts';
+import type { FaceOutcome } from './FaceScreen.tsx';
+import { Keypad } from './Keypad.tsx';
+
+export type StationStep = 'document' | 'photo' | 'live' | 'pin' | 'consent' | 'done';
+const steps: readonly StationStep[] = ['document', 'photo', 'live', 'pin', 'consent', 'done'];
+
+/** The officer's bar: who is signed in, the step reached, sign-out. */
+export function StationFrame(props: {
+  station: StationView;
+  step: StationStep;
+  title: string;
+  onSignOut: () => void;
+  children: ReactNode;
+}) {
+  const { t } = useTranslation();
+  const reached = steps.indexOf(props.step);
+  return (
+    <main className="screen screen-station" aria-labelledby="station-title">
+      <div className="station-bar">
+        <span className="station-officer" data-testid="station-officer">
+          {t('enrol.officer', { id: props.station.officer ?? '' })}
+        </span>
+        <ol className="station-steps">
+          {steps.map((step, index) => (
+            <li
+              key={step}
+              className={index < reached ? 'step-done' : index === reached ? 'step-now' : ''}
+            >
+              {t(`enrol.steps.${step}`)}
+            </li>
+          ))}
+        </ol>
+        <button className="button button-secondary button-small" onClick={props.onSignOut}>
+          {t('enrol.signOut')}
+        </button>
+      </div>
+      <h1 id="station-title">{props.title}</h1>
+      {props.children}
+    </main>
+  );
+}
+
+export function StationSignInScreen(props: {
+  message: string | null;
+  busy: boolean;
+  onSignIn: (officerId: string, pin: string) => void;
+}) {
+  const { t } = useTranslation();
+  const [officerId, setOfficerId] = useState('');
+  return (
+    <main className="screen screen-station-signin" aria-labelledby="signin-title">
+      <h1 id="signin-title">{t('enrol.signIn.title')}</h1>
+      {props.message === null ? null : (
+        <p className="pin-warning" role="alert" data-testid="station-message">
+          {props.message}
+        </p>
+      )}
+      <label className="field field-inline">
+        <span>{t('enrol.signIn.officerId')}</span>
+        <input
+          value={officerId}
+          onChange={(event) => setOfficerId(event.target.value.trim())}
+          autoComplete="off"
+          maxLength={64}
+          data-testid="officer-id"
+        />
+      </label>
+      <Keypad
+        label={t('enrol.signIn.pin')}
+        masked
+        minLength={4}
+        maxLength={12}
+        submitLabel={t('enrol.signIn.submit')}
+        busy={props.busy || officerId === ''}
+        onSubmit={(pin) => props.onSignIn(officerId, pin)}
+      />
+    </main>
+  );
+}
+
+export interface DocumentForm {
+  accountId: string;
+  document: TypedIdDocument;
+}
+
+const emptyDocument: TypedIdDocument = {
+  type: 'my_number_card',
+  number: '',
+  name: '',
+  dateOfBirth: '',
+  expiry: '',
+};
+
+export function StationDocumentScreen(props: {
+  station: StationView;
+  busy: boolean;
+  onSubmit: (form: DocumentForm) => void;
+  onSignOut: () => void;
+}) {
+  const { t } = useTranslation();
+  const [accountId, setAccountId] = useState('');
+  const [document, setDocument] = useState<TypedIdDocument>(emptyDocument);
+  const set = (change: Partial<TypedIdDocument>) => setDocument((d) => ({ ...d, ...change }));
+  const hasMrz = document.type === 'passport' || document.type === 'residence_card';
+  const calibrated = props.station.photoVsLive;
+  const ready =
+    accountId !== '' &&
+    document.number !== '' &&
+    document.name.trim() !== '' &&
+    document.dateOfBirth !== '' &&
+    document.expiry !== '' &&
+    calibrated !== null;
+  const submit = () => {
+    const { mrz, ...rest } = document;
+    const typed = hasMrz && mrz !== undefined && mrz.trim() !== '' ? { ...rest, mrz } : rest;
+    props.onSubmit({ accountId: accountId.trim(), document: typed });
+  };
+  return (
+    <StationFrame
+      station={props.station}
+      step="document"
+      title={t('enrol.document.title')}
+      onSignOut={props.onSignOut}
+    >
+      {calibrated === null ? (
+        <p className="pin-warning" role="alert" data-testid="no-calibration">
+          {t('enrol.calibration.missing')}
+        </p>
+      ) : (
+        <p className="station-note" data-testid="calibration-point">
+          {t('enrol.calibration.point', {
+            threshold: calibrated.threshold.toFixed(3),
+            fmr: percent(calibrated.fmr),
+            fnmr: percent(calibrated.fnmr),
+          })}
+        </p>
+      )}
+      <form
+        className="document-form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (ready && !props.busy) submit();
+        }}
+      >
+        <Field label={t('enrol.document.account')}>
+          <input
+            value={accountId}
+            onChange={(e) => setAccountId(e.target.value)}
+            data-testid="doc-account"
+          />
+        </Field>
+        <Field label={t('enrol.document.type')}>
+          <select
+            value={document.type}
+            onChange={(e) => set({ type: e.target.value as TypedIdDocument['type'] })}
+            data-testid="doc-type"
+          >
+            {idDocumentTypes.map((type) => (
+              <option key={type} value={type}>
+                {t(`enrol.document.types.${type}`)}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label={t('enrol.document.number')}>
+          <input
+            value={document.number}
+            onChange={(e) => set({ number: e.target.value })}
+            data-testid="doc-number"
+          />
+        </Field>
+        <Field
+          label={t('enrol.document.name')}
+          {...(document.type === 'passport' ? { hint: t('enrol.document.nameHint') } : {})}
+        >
+          <input
+            value={document.name}
+            onChange={(e) => set({ name: e.target.value })}
+            data-testid="doc-name"
+          />
+        </Field>
+        <Field label={t('enrol.document.dateOfBirth')}>
+          <input
+            type="date"
+            value={document.dateOfBirth}
+            onChange={(e) => set({ dateOfBirth: e.target.value })}
+            data-testid="doc-birth"
+          />
+        </Field>
+        <Field label={t('enrol.document.expiry')}>
+          <input
+            type="date"
+            value={document.expiry}
+            onChange={(e) => set({ expiry: e.target.value })}
+            data-testid="doc-expiry"
+          />
+        </Field>
+        {hasMrz ? (
+          <Field
+            wide
+            label={t(
+              document.type === 'passport' ? 'enrol.document.mrz' : 'enrol.document.mrzOptional',
+            )}
+            hint={t('enrol.document.mrzHint')}
+          >
+            <textarea
+              className="mrz-input"
+              rows={3}
+              spellCheck={false}
+              value={document.mrz ?? ''}
+              onChange={(e) => set({ mrz: e.target.value })}
+              data-testid="doc-mrz"
+            />
+          </Field>
+        ) : null}
+        <div className="actions form-actions">
+          <button
+            type="submit"
+            className="button button-primary"
+            disabled={!ready || props.busy}
+            data-testid="doc-submit"
+          >
+            {t('enrol.document.submit')}
+          </button>
+        </div>
+      </form>
+    </StationFrame>
+  );
+}
+
+function Field(props: { label: string; hint?: string; wide?: boolean; children: ReactNode }) {
+  return (
+    <label className={`field ${props.wide === true ? 'field-wide' : ''}`}>
+      <span className="field-label">{props.label}</span>
+      {props.children}
+      {props.hint === undefined ? null : <span className="field-hint">{props.hint}</span>}
+    </label>
+  );
+}
+
+function percent(rate: number): string {
+  return `${(rate * 100).toFixed(rate < 0.01 ? 2 : 1)}%`;
+}
+
+/** The camera's picture, unmirrored for the document (mirrored only for the person's own face). */
+function CameraVideo(props: {
+  stream: MediaStream;
+  mirrored: boolean;
+  video?: (v: HTMLVideoElement | null) => void;
+}) {
+  const element = useRef<HTMLVideoElement | null>(null);
+  const { stream } = props;
+  useEffect(() => {
+    const video = element.current;
+    if (video === null) return;
+    video.srcObject = stream;
+    void video.play().catch(() => undefined);
+  }, [stream]);
+  return (
+    <video
+      ref={(v) => {
+        element.current = v;
+        props.video?.(v);
+      }}
+      className={`camera-video ${props.mirrored ? '' : 'camera-unmirrored'}`}
+      muted
+      playsInline
+      aria-hidden="true"
+    />
+  );
+}
+
+export function StationPhotoScreen(props: {
+  station: StationView;
+  stream: MediaStream | null;
+  busy: boolean;
+  message: string | null;
+  onStill: (source: HTMLVideoElement) => void;
+  onFile: (file: File) => void;
+  onCancel: () => void;
+  onSignOut: () => void;
+}) {
+  const { t } = useTranslation();
+  const video = useRef<HTMLVideoElement | null>(null);
+  return (
+    <StationFrame
+      station={props.station}
+      step="photo"
+      title={t('enrol.photo.title')}
+      onSignOut={props.onSignOut}
+    >
+      <p className="station-note">{t('enrol.photo.hint')}</p>
+      {props.stream === null ? null : (
+        <div className="camera-frame camera-frame-small">
+          <CameraVideo stream={props.stream} mirrored={false} video={(v) => (video.current = v)} />
+          <div className="document-guide" aria-hidden="true" />
+        </div>
+      )}
+      <p className="prompt" role="status" aria-live="polite" data-testid="photo-message">
+        {props.busy ? t('enrol.photo.reading') : (props.message ?? '\u00a0')}
+      </p>
+      <div className="actions">
+        <button
+          className="button button-primary"
+          disabled={props.busy || props.stream === null}
+          onClick={() => video.current !== null && props.onStill(video.current)}
+          data-testid="photo-capture"
+        >
+          {t('enrol.photo.capture')}
+        </button>
+        <label className={`button button-secondary ${props.busy ? 'button-disabled' : ''}`}>
+          {t('enrol.photo.file')}
+          <input
+            type="file"
+            accept="image/jpeg,image/png"
+            className="visually-hidden"
+            disabled={props.busy}
+            data-testid="photo-file"
+            onChange={(event) => {
+              const file = event.target.files?.[0];
+              event.target.value = '';
+              if (file !== undefined) props.onFile(file);
+            }}
+          />
+        </label>
+        <button className="button button-secondary" onClick={props.onCancel}>
+          {t('enrol.cancel')}
+        </button>
+      </div>
+    </StationFrame>
+  );
+}
+
+/** The live face beside the ID photo: the shop kiosk's face session (quality prompts, liveness). */
+export function StationLiveScreen(props: {
+  station: StationView;
+  stream: MediaStream;
+  reader: FaceReader;
+  photoUrl: string | null;
+  onOutcome: (outcome: FaceOutcome) => void;
+  onCancel: () => void;
+  onSignOut: () => void;
+}) {
+  const { t } = useTranslation();
+  const video = useRef<HTMLVideoElement | null>(null);
+  const [prompt, setPrompt] = useState<FacePrompt | null>('look_at_camera');
+  const [progress, setProgress] = useState(0);
+  const [faceSeen, setFaceSeen] = useState(false);
+  const { reader, stream } = props;
+  const onOutcome = useRef(props.onOutcome);
+  onOutcome.current = props.onOutcome;
+
+  useEffect(() => {
+    const element = video.current;
+    if (element === null) return undefined;
+    reader.start(element, (message) => {
+      if (message.type === 'reading') {
+        setPrompt(message.prompt);
+        setProgress(message.progress);
+        setFaceSeen(message.face !== null);
+      } else if (message.type === 'decided' || message.type === 'refused') {
+        reader.stop();
+        onOutcome.current(message);
+      }
+    });
+    return () => reader.stop();
+  }, [reader, stream]);
+
+  const promptKey = prompt ?? (faceSeen ? 'reading' : 'look_at_camera');
+  return (
+    <StationFrame
+      station={props.station}
+      step="live"
+      title={t('enrol.live.title')}
+      onSignOut={props.onSignOut}
+    >
+      <p className="station-note">{t('enrol.live.hint')}</p>
+      <div className="live-pair">
+        {props.photoUrl === null ? null : (
+          <img className="id-photo" src={props.photoUrl} alt={t('enrol.steps.photo')} />
+        )}
+        <div className="camera-frame camera-frame-small">
+          <CameraVideo stream={stream} mirrored video={(v) => (video.current = v)} />
+          <div className={`oval-guide ${faceSeen ? 'oval-ok' : ''}`} aria-hidden="true" />
+          <div
+            className="progress-ring"
+            role="progressbar"
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={Math.round(progress * 100)}
+            aria-label={t('face.progress')}
+            style={{ ['--progress' as string]: `${Math.round(progress * 100)}%` }}
+          />
+        </div>
+      </div>
+      <p className="prompt" role="status" aria-live="polite" data-testid="face-prompt">
+        {t(`prompt.${promptKey}`)}
+      </p>
+      <div className="actions">
+        <button className="button button-secondary" onClick={props.onCancel}>
+          {t('enrol.cancel')}
+        </button>
+      </div>
+    </StationFrame>
+  );
+}
+
+export function StationPinScreen(props: {
+  station: StationView;
+  again: boolean;
+  message: string | null;
+  busy: boolean;
+  onPin: (pin: string) => void;
+  onCancel: () => void;
+  onSignOut: () => void;
+}) {
+  const { t } = useTranslation();
+  return (
+    <StationFrame
+      station={props.station}
+      step="pin"
+      title={t(props.again ? 'enrol.pin.again' : 'enrol.pin.first')}
+      onSignOut={props.onSignOut}
+    >
+      <p className="station-note">{t('enrol.pin.hint')}</p>
+      {props.message === null ? null : (
+        <p className="pin-warning" role="alert" data-testid="pin-warning">
+          {props.message}
+        </p>
+      )}
+      <Keypad
+        key={props.again ? 'again' : 'first'}
+        label={t('pin.label')}
+        masked
+        minLength={pinDigitsMin}
+        maxLength={pinDigitsMax}
+        submitLabel={t('actions.ok')}
+        busy={props.busy}
+        onSubmit={props.onPin}
+      />
+      <button className="button button-secondary" onClick={props.onCancel}>
+        {t('enrol.cancel')}
+      </button>
+    </StationFrame>
+  );
+}
+
+export function StationConsentScreen(props: {
+  station: StationView;
+  busy: boolean;
+  onAgree: () => void;
+  onCancel: () => void;
+  onSignOut: () => void;
+}) {
+  const { t } = useTranslation();
+  const paragraphs = t('enrol.consent.text', { returnObjects: true }) as unknown as string[];
+  return (
+    <StationFrame
+      station={props.station}
+      step="consent"
+      title={t('enrol.consent.title')}
+      onSignOut={props.onSignOut}
+    >
+      <section className="consent-text" data-testid="consent-text">
+        {paragraphs.map((paragraph) => (
+          <p key={paragraph}>{paragraph}</p>
+        ))}
+        <p className="consent-version">
+          {t('enrol.consent.version', { version: props.station.consentVersion })}
+        </p>
+      </section>
+      <div className="actions">
+        <button
+          className="button button-primary"
+          disabled={props.busy}
+          onClick={props.onAgree}
+          data-testid="consent-agree"
+        >
+          {t('enrol.consent.agree')}
+        </button>
+        <button className="button button-secondary" disabled={props.busy} onClick={props.onCancel}>
+          {t('enrol.cancel')}
+        </button>
+      </div>
+    </StationFrame>
+  );
+}
+
+export function StationDoneScreen(props: {
+  station: StationView;
+  onNext: () => void;
+  onSignOut: () => void;
+}) {
+  const { t } = useTranslation();
+  const enrolment = props.station.enrolment;
+  const person = enrolment?.person;
+  if (enrolment === null || enrolment === undefined || person === null || person === undefined) {
+    return null;
+  }
+  const match = enrolment.photoMatch;
+  return (
+    <StationFrame
+      station={props.station}
+      step="done"
+      title={`✓ ${t('enrol.done.title')}`}
+      onSignOut={props.onSignOut}
+    >
+      <dl className="enrolled">
+        <dt>{t('enrol.done.name')}</dt>
+        <dd data-testid="enrolled-name">{person.displayNameMasked}</dd>
+        <dt>{t('enrol.done.member')}</dt>
+        <dd data-testid="member-number">{person.memberNumber}</dd>
+      </dl>
+      {match === null ? null : (
+        <p className="station-note" data-testid="photo-score">
+          {t('enrol.done.match', {
+            score: match.score.toFixed(3),
+            threshold: match.threshold.toFixed(3),
+          })}
+        </p>
+      )}
+      <button className="button button-primary" onClick={props.onNext} data-testid="next-person">
+        {t('enrol.done.next')}
+      </button>
+    </StationFrame>
+  );
+}
+
+export function StationRefusedScreen(props: {
+  station: StationView;
+  code: string;
+  detail: string | null;
+  existingPersonMasked: string | null;
+  onAgain: () => void;
+  onSignOut: () => void;
+}) {
+  const { t } = useTranslation();
+  const match = props.station.enrolment?.photoMatch ?? null;
+  const title = t(`enrol.refused.codes.${props.code}`, {
+    defaultValue: t('enrol.refused.codes.hub_refused'),
+  });
+  // The service's own words (English) add what the title does not say, unless they say the same.
+  const plain = (text: string) => text.toLowerCase().replace(/[.\s]+$/u, '');
+  const detail =
+    props.detail === null || plain(title).startsWith(plain(props.detail)) ? null : props.detail;
+  return (
+    <StationFrame
+      station={props.station}
+      step={refusedAt(props.code)}
+      title={t('enrol.refused.title')}
+      onSignOut={props.onSignOut}
+    >
+      <div className="station-refusal" role="alert" data-code={props.code}>
+        <p className="error-title">{title}</p>
+        {props.existingPersonMasked === null ? null : (
+          <p className="masked-name" data-testid="existing-person">
+            {t('enrol.refused.existing', { id: props.existingPersonMasked })}
+          </p>
+        )}
+        {match === null || match.matched ? null : (
+          <p className="station-note" data-testid="photo-score">
+            {t('enrol.done.match', {
+              score: match.score.toFixed(3),
+              threshold: match.threshold.toFixed(3),
+            })}
+          </p>
+        )}
+        {detail === null ? null : (
+          <p className="station-detail" lang="en" data-testid="refusal-detail">
+            {detail}
+          </p>
+        )}
+      </div>
+      <button className="button button-primary" onClick={props.onAgain} data-testid="start-again">
+        {t('enrol.refused.again')}
+      </button>
+    </StationFrame>
+  );
+}
+
+function refusedAt(code: string): StationStep {
+  if (['face_mismatch', 'liveness_failed', 'face_timeout'].includes(code)) return 'live';
+  if (['duplicate_face', 'already_enrolled', 'hub_refused', 'hub_unreachable'].includes(code)) {
+    return 'consent';
+  }
+  return 'document';
+}
+
+export function StationWorkingScreen() {
+  const { t } = useTranslation();
+  return (
+    <main className="screen screen-working" aria-busy="true">
+      <div className="spinner" aria-hidden="true" />
+      <p role="status">{t('enrol.working')}</p>
+    </main>
+  );
+}
