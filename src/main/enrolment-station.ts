@@ -22,6 +22,7 @@ import type { HubLink } from './hub-link.ts';
 import type { KioskConfig } from './kiosk-config.ts';
 import { officerPinMatches } from './officers.ts';
 import type { StationLog, StationLogEntry } from './station-log.ts';
+import { enrolledByDocument } from './station-log.ts';
 
 /** The 1:1 comparison of an ID photo with live frames at a calibrated operating point. */
 export interface PhotoVsLiveGate {
@@ -269,9 +270,64 @@ export class EnrolmentStation {
         consentVersion: request.consent.version,
         consentLanguage: request.consent.language,
         consentAt,
+        // The keyed hash the hub holds too: erasure and PIN unlock find the person by the document again.
+        documentHash: person.numberHash,
       },
     });
     return this.#answer();
+  }
+
+  /**
+   * Erasure or PIN unlock at the desk, each after the officer's ID check: the document shown is checked
+   * like an enrolment's, its keyed hash finds the person this station enrolled, and the hub acts (erasure
+   * destroys the templates; unlock compares the document with the enrolled one and names the officer).
+   */
+  async personAction(
+    action: 'erase' | 'unlock_pin',
+    request: KioskRequest<'personErase'>,
+  ): Promise<KioskResult<{ station: StationView; personId: string }>> {
+    const active = await this.#active();
+    if (!active.ok) return active;
+    const checked = checkIdDocument(request.document, localDate(this.#options.now()));
+    const kind = action === 'erase' ? 'person.erased' : 'person.pin_unlocked';
+    const refuse = async (error: KioskError) => {
+      await this.#record({
+        kind: 'person.action_refused',
+        officer: active.officer,
+        data: { action, code: error.code, reason: error.documentCode ?? null },
+      });
+      return { ok: false as const, error };
+    };
+    if (!checked.ok) {
+      return refuse({
+        code: 'document_refused',
+        message: checked.error.message,
+        documentCode: checked.error.code,
+      });
+    }
+    const numberHash = this.#numberHash(checked.document.type, checked.document.number);
+    const personId = (await enrolledByDocument(this.#options.log.file)).get(numberHash);
+    if (personId === undefined) {
+      return refuse({
+        code: 'not_enrolled_here',
+        message: 'nobody enrolled at this station shows this document',
+      });
+    }
+    const done =
+      action === 'erase'
+        ? await this.#options.hub.erasePerson(personId)
+        : await this.#options.hub.unlockPin(personId, {
+            type: checked.document.type,
+            numberHash,
+            verifiedBy: active.officer,
+          });
+    if (!done.ok) return refuse(done.error);
+    await this.#record({
+      kind,
+      officer: active.officer,
+      data: { personId, document: checked.document.type },
+    });
+    return { ok: true, station: this.view(), personId };
   }
 
   async cancel(): Promise<StationAnswer> {

@@ -58,6 +58,7 @@ const passedThrough: ReadonlySet<KioskErrorCode> = new Set([
   'transform_key_outdated',
   'rate_limited',
   'pin_rejected',
+  'id_document_mismatch',
 ]);
 
 export class HubLink {
@@ -306,6 +307,25 @@ export class HubLink {
       return { ok: true, value: null };
     });
     return added;
+  }
+
+  /** Enrolment station: erases a person this station's client enrolled; the hub destroys the templates. */
+  async erasePerson(personId: string): Promise<HubAnswer<null>> {
+    return this.#guard(async () => {
+      await this.#client.deletePerson(personId);
+      return { ok: true, value: null };
+    });
+  }
+
+  /** Enrolment station: unlocks a locked PIN on the officer's ID check (the enrolled document's hash). */
+  async unlockPin(
+    personId: string,
+    idDocument: CreatePersonRequest['idDocument'],
+  ): Promise<HubAnswer<null>> {
+    return this.#guard(async () => {
+      await this.#client.unlockPin(personId, { idDocument });
+      return { ok: true, value: null };
+    });
   }
 
   #sealTemplates(modelId: string, descriptors: readonly Float32Array[]): string[] {

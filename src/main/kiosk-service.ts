@@ -131,6 +131,8 @@ export class KioskService {
       enrolmentLiveFace: (request) => station((s) => s.liveFace(request)),
       enrolmentFinish: (request) => station((s) => s.finish(request)),
       enrolmentCancel: () => station((s) => s.cancel()),
+      personErase: (request) => station((s) => s.personAction('erase', request)),
+      personUnlockPin: (request) => station((s) => s.personAction('unlock_pin', request)),
     };
   }
 

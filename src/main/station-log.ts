@@ -12,13 +12,17 @@ export type StationLogKind =
   | 'enrolment.document_refused'
   | 'enrolment.face_refused'
   | 'enrolment.refused'
-  | 'enrolment.completed';
+  | 'enrolment.completed'
+  | 'person.erased'
+  | 'person.pin_unlocked'
+  | 'person.action_refused';
 
 export interface StationLogEntry {
   at: string;
   kind: StationLogKind;
   officer: string | null;
-  /** Never a document number, a PIN, a face or a name: ids, codes, versions. */
+  /** Never a document number, a PIN, a face or a name: ids, codes, versions (and the keyed document hash
+   * the hub holds too, so the station finds whom it enrolled when the officer checks that document again). */
   data: Record<string, string | number | boolean | null>;
 }
 
@@ -46,6 +50,33 @@ export class StationLog {
     this.#tail = next.catch(() => undefined);
     return next;
   }
+}
+
+/**
+ * The persons this station enrolled and has not erased, by keyed document hash, read back from the log: an
+ * officer's ID check at erasure or PIN unlock finds the person from the document the person shows.
+ */
+export async function enrolledByDocument(file: string): Promise<Map<string, string>> {
+  let text = '';
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
+    throw error;
+  }
+  const byDocument = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const entry = JSON.parse(line) as StationLogEntry;
+    const { personId, documentHash } = entry.data;
+    if (typeof personId !== 'string') continue;
+    if (entry.kind === 'enrolment.completed' && typeof documentHash === 'string') {
+      byDocument.set(documentHash, personId);
+    } else if (entry.kind === 'person.erased') {
+      for (const [hash, id] of byDocument) if (id === personId) byDocument.delete(hash);
+    }
+  }
+  return byDocument;
 }
 
 function sha256(text: string): string {

@@ -45,6 +45,8 @@ export const kioskErrorCodes = [
   'consent_required',
   'already_enrolled',
   'duplicate_face',
+  'not_enrolled_here',
+  'id_document_mismatch',
   'internal',
 ] as const;
 export type KioskErrorCode = (typeof kioskErrorCodes)[number];
@@ -261,6 +263,10 @@ export const kioskRequests = {
     }),
   }),
   enrolmentCancel: z.strictObject({}),
+  /** Erasure at the station after the officer's ID check: the person enrolled here with this document. */
+  personErase: z.strictObject({ document: typedIdDocumentSchema }),
+  /** A locked PIN unlocked after the officer's ID check (the hub compares the enrolled document). */
+  personUnlockPin: z.strictObject({ document: typedIdDocumentSchema }),
 } as const;
 export type KioskMethod = keyof typeof kioskRequests;
 export type KioskRequest<M extends KioskMethod> = z.infer<(typeof kioskRequests)[M]>;
@@ -302,6 +308,8 @@ export interface KioskResponses {
   enrolmentLiveFace: { station: StationView };
   enrolmentFinish: { station: StationView };
   enrolmentCancel: { station: StationView };
+  personErase: { station: StationView; personId: string };
+  personUnlockPin: { station: StationView; personId: string };
 }
 
 /** Pushed by the service: a till sent an amount, or the payment changed outside the renderer's own calls. */
