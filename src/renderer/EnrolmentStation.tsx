@@ -11,8 +11,10 @@ import type { FaceReader } from './face/face-reader.ts';
 import type { Language } from './i18n.ts';
 import { switchLanguage } from './i18n.ts';
 import { mark } from './marks.ts';
-import type { DocumentForm } from './screens/EnrolmentScreens.tsx';
+import type { DeskAction, DocumentForm } from './screens/EnrolmentScreens.tsx';
 import {
+  StationActionDoneScreen,
+  StationEraseConfirmScreen,
   StationConsentScreen,
   StationDocumentScreen,
   StationDoneScreen,
@@ -35,6 +37,8 @@ type Screen =
   | { name: 'station-consent'; pin: string }
   | { name: 'station-working' }
   | { name: 'station-done' }
+  | { name: 'station-erase-confirm'; document: DocumentForm['document'] }
+  | { name: 'station-action-done'; action: Exclude<DeskAction, 'enrol'>; personId: string }
   | { name: 'station-refused'; code: string; detail: string | null; existing: string | null };
 
 /** The ID photo is read at most this large on its long side (a scanner's page is much larger). */
@@ -57,6 +61,7 @@ export function EnrolmentStationApp(props: {
   const [busy, setBusy] = useState(false);
   const [stream, setStream] = useState<MediaStream | null>(null);
   const [photoUrl, setPhotoUrl] = useState<string | null>(null);
+  const [action, setAction] = useState<DeskAction>('enrol');
   const lastPing = useRef(Date.now());
 
   const show = useCallback((next: Screen) => {
@@ -178,8 +183,32 @@ export function EnrolmentStationApp(props: {
     show({ name: 'station-document' });
   }, [accept, api, reader, show]);
 
+  /** Erasure (after the officer confirms) or PIN unlock, on the document the person shows. */
+  const personAction = useCallback(
+    async (kind: Exclude<DeskAction, 'enrol'>, document: DocumentForm['document']) => {
+      setBusy(true);
+      const answer = await api.call(kind === 'erase' ? 'personErase' : 'personUnlockPin', {
+        document,
+      });
+      setBusy(false);
+      if (answer.ok) {
+        setStation(answer.station);
+        show({ name: 'station-action-done', action: kind, personId: answer.personId });
+      } else refused(answer.error);
+    },
+    [api, refused, show],
+  );
+
   const submitDocument = useCallback(
     async (form: DocumentForm) => {
+      if (action === 'erase') {
+        show({ name: 'station-erase-confirm', document: form.document });
+        return;
+      }
+      if (action === 'unlock_pin') {
+        await personAction('unlock_pin', form.document);
+        return;
+      }
       setBusy(true);
       const answer = await api.call('enrolmentDocument', form);
       if (!accept(answer)) {
@@ -189,7 +218,7 @@ export function EnrolmentStationApp(props: {
       await ensureCamera();
       show({ name: 'station-photo', message: null });
     },
-    [accept, api, ensureCamera, refused, show],
+    [accept, action, api, ensureCamera, personAction, refused, show],
   );
 
   const readPhoto = useCallback(
@@ -345,7 +374,31 @@ export function EnrolmentStationApp(props: {
     switch (screen.name) {
       case 'station-document':
         return (
-          <StationDocumentScreen {...common} busy={busy} onSubmit={(f) => void submitDocument(f)} />
+          <StationDocumentScreen
+            {...common}
+            busy={busy}
+            action={action}
+            onAction={setAction}
+            onSubmit={(f) => void submitDocument(f)}
+          />
+        );
+      case 'station-erase-confirm':
+        return (
+          <StationEraseConfirmScreen
+            {...common}
+            busy={busy}
+            onConfirm={() => void personAction('erase', screen.document)}
+            onCancel={() => show({ name: 'station-document' })}
+          />
+        );
+      case 'station-action-done':
+        return (
+          <StationActionDoneScreen
+            {...common}
+            action={screen.action}
+            personId={screen.personId}
+            onNext={() => show({ name: 'station-document' })}
+          />
         );
       case 'station-photo':
         return (

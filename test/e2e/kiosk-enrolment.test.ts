@@ -3,8 +3,8 @@
 // checks the man's ID document, gives his ID photo (a frame of the same video 25 s before the camera's part),
 // he looks at the camera, chooses a PIN twice and consents: enrolled, with the officer named. Another
 // person's ID photo, an MRZ with a bad check digit, an expired document and his face enrolled a second time
-// are refused with the reason on screen. Screenshots of every station screen, both languages, go to
-// test-artifacts/enrolment-e2e.
+// are refused with the reason on screen; at the desk, his PIN is unlocked and he is erased on his document.
+// Screenshots of every station screen, both languages, go to test-artifacts/enrolment-e2e.
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -109,7 +109,9 @@ async function signIn(page: Page, shots = false): Promise<void> {
 }
 
 async function fillDocument(page: Page, document: TypedDocument): Promise<void> {
-  await page.locator('[data-testid="doc-account"]').fill(document.account);
+  if (document.account !== '') {
+    await page.locator('[data-testid="doc-account"]').fill(document.account);
+  }
   await page.locator('[data-testid="doc-type"]').selectOption(document.type);
   await page.locator('[data-testid="doc-number"]').fill(document.number);
   await page.locator('[data-testid="doc-name"]').fill(document.name);
@@ -316,5 +318,40 @@ describe('enrolment station in Chromium', () => {
     expect(kinds.map((e) => e.data['reason'])).toEqual(
       expect.arrayContaining(['mrz_invalid', 'document_expired']),
     );
+  }, 300_000);
+
+  it('unlocks the PIN and erases the enrolled man after an ID check at the desk; erased, he is found no more', async () => {
+    const page = await station();
+    await signIn(page);
+    const document = taro('', '123456789018');
+    await page.locator('[data-testid="desk-unlock_pin"]').click();
+    await fillDocument(page, document);
+    await shootBoth(page, 'station-desk-01-unlock');
+    await page.locator('[data-testid="doc-submit"]').click();
+    await waitForScreen(page, ['station-action-done', 'station-refused'], 30_000);
+    expect(await page.locator('[data-testid="action-person"]').count()).toBe(1);
+    await shootBoth(page, 'station-desk-02-unlocked');
+    await page.locator('[data-testid="action-next"]').click();
+
+    await page.locator('[data-testid="desk-erase"]').click();
+    await fillDocument(page, document);
+    await page.locator('[data-testid="doc-submit"]').click();
+    await waitForScreen(page, ['station-erase-confirm'], 10_000);
+    await shootBoth(page, 'station-desk-03-erase-confirm');
+    await page.locator('[data-testid="erase-confirm"]').click();
+    await waitForScreen(page, ['station-action-done', 'station-refused'], 30_000);
+    await shootBoth(page, 'station-desk-04-erased');
+    const erased = (await stationLog()).filter((entry) => entry.kind === 'person.erased');
+    expect(erased).toHaveLength(1);
+    const personId = String(erased[0]?.data['personId']);
+    await expect(fixture.admin.getPerson(personId)).rejects.toMatchObject({ status: 404 });
+
+    await page.locator('[data-testid="action-next"]').click();
+    await fillDocument(page, document);
+    await page.locator('[data-testid="doc-submit"]').click();
+    await page.locator('[data-testid="erase-confirm"]').click();
+    await waitForScreen(page, ['station-refused'], 30_000);
+    expect(await refusalCode(page)).toBe('not_enrolled_here');
+    await shootBoth(page, 'station-desk-05-not-enrolled-here');
   }, 300_000);
 });

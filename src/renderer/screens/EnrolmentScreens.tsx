@@ -19,20 +19,21 @@ const steps: readonly StationStep[] = ['document', 'photo', 'live', 'pin', 'cons
 /** The officer's bar: who is signed in, the step reached, sign-out. */
 export function StationFrame(props: {
   station: StationView;
-  step: StationStep;
+  /** null: not an enrolment (erasure, PIN unlock): no enrolment steps shown. */
+  step: StationStep | null;
   title: string;
   onSignOut: () => void;
   children: ReactNode;
 }) {
   const { t } = useTranslation();
-  const reached = steps.indexOf(props.step);
+  const reached = props.step === null ? -1 : steps.indexOf(props.step);
   return (
     <main className="screen screen-station" aria-labelledby="station-title">
       <div className="station-bar">
         <span className="station-officer" data-testid="station-officer">
           {t('enrol.officer', { id: props.station.officer ?? '' })}
         </span>
-        <ol className="station-steps">
+        <ol className="station-steps" hidden={props.step === null}>
           {steps.map((step, index) => (
             <li
               key={step}
@@ -95,6 +96,10 @@ export interface DocumentForm {
   document: TypedIdDocument;
 }
 
+/** What the officer does with the document: enrol a new person, or erase / unlock one enrolled here. */
+export type DeskAction = 'enrol' | 'erase' | 'unlock_pin';
+const deskActions: readonly DeskAction[] = ['enrol', 'erase', 'unlock_pin'];
+
 const emptyDocument: TypedIdDocument = {
   type: 'my_number_card',
   number: '',
@@ -106,22 +111,25 @@ const emptyDocument: TypedIdDocument = {
 export function StationDocumentScreen(props: {
   station: StationView;
   busy: boolean;
+  action: DeskAction;
+  onAction: (action: DeskAction) => void;
   onSubmit: (form: DocumentForm) => void;
   onSignOut: () => void;
 }) {
   const { t } = useTranslation();
+  const enrolling = props.action === 'enrol';
   const [accountId, setAccountId] = useState('');
   const [document, setDocument] = useState<TypedIdDocument>(emptyDocument);
   const set = (change: Partial<TypedIdDocument>) => setDocument((d) => ({ ...d, ...change }));
   const hasMrz = document.type === 'passport' || document.type === 'residence_card';
   const calibrated = props.station.photoVsLive;
   const ready =
-    accountId !== '' &&
+    (accountId !== '' || !enrolling) &&
     document.number !== '' &&
     document.name.trim() !== '' &&
     document.dateOfBirth !== '' &&
     document.expiry !== '' &&
-    calibrated !== null;
+    (calibrated !== null || !enrolling);
   const submit = () => {
     const { mrz, ...rest } = document;
     const typed = hasMrz && mrz !== undefined && mrz.trim() !== '' ? { ...rest, mrz } : rest;
@@ -130,11 +138,26 @@ export function StationDocumentScreen(props: {
   return (
     <StationFrame
       station={props.station}
-      step="document"
+      step={enrolling ? 'document' : null}
       title={t('enrol.document.title')}
       onSignOut={props.onSignOut}
     >
-      {calibrated === null ? (
+      <div className="desk-actions" role="radiogroup" aria-label={t('enrol.document.title')}>
+        {deskActions.map((action) => (
+          <button
+            key={action}
+            type="button"
+            role="radio"
+            aria-checked={props.action === action}
+            className={`desk-action ${props.action === action ? 'desk-action-on' : ''}`}
+            onClick={() => props.onAction(action)}
+            data-testid={`desk-${action}`}
+          >
+            {t(`enrol.actions.${action}`)}
+          </button>
+        ))}
+      </div>
+      {!enrolling ? null : calibrated === null ? (
         <p className="pin-warning" role="alert" data-testid="no-calibration">
           {t('enrol.calibration.missing')}
         </p>
@@ -154,13 +177,15 @@ export function StationDocumentScreen(props: {
           if (ready && !props.busy) submit();
         }}
       >
-        <Field label={t('enrol.document.account')}>
-          <input
-            value={accountId}
-            onChange={(e) => setAccountId(e.target.value)}
-            data-testid="doc-account"
-          />
-        </Field>
+        {enrolling ? (
+          <Field label={t('enrol.document.account')}>
+            <input
+              value={accountId}
+              onChange={(e) => setAccountId(e.target.value)}
+              data-testid="doc-account"
+            />
+          </Field>
+        ) : null}
         <Field label={t('enrol.document.type')}>
           <select
             value={document.type}
@@ -232,7 +257,13 @@ export function StationDocumentScreen(props: {
             disabled={!ready || props.busy}
             data-testid="doc-submit"
           >
-            {t('enrol.document.submit')}
+            {t(
+              props.action === 'erase'
+                ? 'enrol.document.submitErase'
+                : props.action === 'unlock_pin'
+                  ? 'enrol.document.submitUnlock'
+                  : 'enrol.document.submit',
+            )}
           </button>
         </div>
       </form>
@@ -548,6 +579,7 @@ export function StationRefusedScreen(props: {
 }) {
   const { t } = useTranslation();
   const match = props.station.enrolment?.photoMatch ?? null;
+  const step = refusedAt(props.code);
   const title = t(`enrol.refused.codes.${props.code}`, {
     defaultValue: t('enrol.refused.codes.hub_refused'),
   });
@@ -558,8 +590,8 @@ export function StationRefusedScreen(props: {
   return (
     <StationFrame
       station={props.station}
-      step={refusedAt(props.code)}
-      title={t('enrol.refused.title')}
+      step={step}
+      title={t(step === null ? 'enrol.refused.titleDesk' : 'enrol.refused.title')}
       onSignOut={props.onSignOut}
     >
       <div className="station-refusal" role="alert" data-code={props.code}>
@@ -590,7 +622,8 @@ export function StationRefusedScreen(props: {
   );
 }
 
-function refusedAt(code: string): StationStep {
+function refusedAt(code: string): StationStep | null {
+  if (['not_enrolled_here', 'id_document_mismatch', 'rate_limited'].includes(code)) return null;
   if (['face_mismatch', 'liveness_failed', 'face_timeout'].includes(code)) return 'live';
   if (['duplicate_face', 'already_enrolled', 'hub_refused', 'hub_unreachable'].includes(code)) {
     return 'consent';
@@ -605,5 +638,66 @@ export function StationWorkingScreen() {
       <div className="spinner" aria-hidden="true" />
       <p role="status">{t('enrol.working')}</p>
     </main>
+  );
+}
+
+/** Erasure cannot be undone: the officer confirms once more, with the person present. */
+export function StationEraseConfirmScreen(props: {
+  station: StationView;
+  busy: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+  onSignOut: () => void;
+}) {
+  const { t } = useTranslation();
+  return (
+    <StationFrame
+      station={props.station}
+      step={null}
+      title={t('enrol.erase.title')}
+      onSignOut={props.onSignOut}
+    >
+      <p className="station-refusal error-title">{t('enrol.erase.text')}</p>
+      <div className="actions">
+        <button
+          className="button button-danger"
+          disabled={props.busy}
+          onClick={props.onConfirm}
+          data-testid="erase-confirm"
+        >
+          {t('enrol.erase.confirm')}
+        </button>
+        <button className="button button-secondary" disabled={props.busy} onClick={props.onCancel}>
+          {t('actions.cancel')}
+        </button>
+      </div>
+    </StationFrame>
+  );
+}
+
+/** Erased or unlocked: the person's id masked (the officer needs no more to close the case). */
+export function StationActionDoneScreen(props: {
+  station: StationView;
+  action: Exclude<DeskAction, 'enrol'>;
+  personId: string;
+  onNext: () => void;
+  onSignOut: () => void;
+}) {
+  const { t } = useTranslation();
+  const masked = `${props.personId.slice(0, 4)}…${props.personId.slice(-4)}`;
+  return (
+    <StationFrame
+      station={props.station}
+      step={null}
+      title={`✓ ${t(`enrol.actionDone.${props.action}`)}`}
+      onSignOut={props.onSignOut}
+    >
+      <p className="masked-name" data-testid="action-person">
+        {t('enrol.actionDone.person', { id: masked })}
+      </p>
+      <button className="button button-primary" onClick={props.onNext} data-testid="action-next">
+        {t('enrol.actionDone.next')}
+      </button>
+    </StationFrame>
   );
 }
