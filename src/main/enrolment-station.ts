@@ -234,9 +234,9 @@ export class EnrolmentStation {
       },
       pin: request.pin,
       modelId: this.#options.photoVsLive?.point.modelId ?? '',
-      descriptors: enrolment.live,
+      // Copies: hub-link zeroes what it seals, and a refused PIN is chosen again with the same faces.
+      descriptors: enrolment.live.map((descriptor) => Float32Array.from(descriptor)),
     });
-    enrolment.live = [];
     if (!enrolled.ok) {
       // A PIN the hub's policy refuses can be chosen again; anything else ends the enrolment.
       if (enrolled.error.code === 'pin_rejected' || enrolled.error.code === 'hub_unreachable') {

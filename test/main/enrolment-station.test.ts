@@ -79,7 +79,7 @@ beforeAll(async () => {
     dir: work,
     name: 'Ward office station 1',
     officers: [officer, { id: 'o-kato', pin: '902468' }],
-    accounts: ['hanako', 'mismatch', 'twin', 'other', 'nocal', 'erase'].map((id) => ({
+    accounts: ['hanako', 'mismatch', 'twin', 'other', 'nocal', 'erase', 'weakpin'].map((id) => ({
       id,
       name: id,
       deposit: 0,
@@ -422,6 +422,28 @@ describe('enrolment station', () => {
     } finally {
       await db.close();
     }
+  });
+
+  it('asks for another PIN when the hub refuses one as too easy, then enrols with the same faces', async () => {
+    const handlers = await signedIn();
+    const face = syntheticFace();
+    await handlers.enrolmentDocument({
+      accountId: 'weakpin',
+      document: { ...myNumberCard('Weak Pin'), number: '666666666664' },
+    });
+    await handlers.enrolmentIdPhoto({ modelId, descriptor: Array.from(sameFaceAs(face)) });
+    await handlers.enrolmentLiveFace({
+      modelId,
+      descriptors: [Array.from(sameFaceAs(face))],
+      liveness: live,
+    });
+    expect(
+      await handlers.enrolmentFinish({ pin: '1234', pinAgain: '1234', consent }),
+    ).toMatchObject({ ok: false, error: { code: 'pin_rejected' } });
+    const done = await handlers.enrolmentFinish({ pin: '7391', pinAgain: '7391', consent });
+    expect(done).toMatchObject({ ok: true, station: { enrolment: { step: 'enrolled' } } });
+    const personId = done.ok ? (done.station.enrolment?.person?.id ?? '') : '';
+    expect(await admin.getPerson(personId)).toMatchObject({ templates: 1 });
   });
 
   it("links each line of the station's log to the one before it", async () => {
