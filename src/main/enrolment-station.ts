@@ -42,9 +42,17 @@ type StationAnswer = KioskResult<{ station: StationView }>;
 /** What the station holds of one enrolment: secrets (document number, faces) never reach the view. */
 interface Enrolment {
   view: EnrolmentView;
-  person: { displayName: string; dateOfBirth: string; numberHash: string } | null;
+  person: EnrolledPerson | null;
   photo: Float32Array | null;
   live: Float32Array[];
+  /** A face_mismatch a second officer may still override: the document's person and the live faces. */
+  overridable: { person: EnrolledPerson; live: Float32Array[] } | null;
+}
+
+interface EnrolledPerson {
+  displayName: string;
+  dateOfBirth: string;
+  numberHash: string;
 }
 
 export interface EnrolmentStationOptions {
@@ -96,24 +104,16 @@ export class EnrolmentStation {
     if (now < this.#signIn.lockedUntilMs) {
       return kioskFailure('officer_locked', 'too many wrong officer PINs; wait and try again');
     }
-    const officer = this.#config.officers.find((known) => known.id === request.officerId);
-    // An unknown id costs the same Argon2id work as a known one with a wrong PIN.
-    const verifier = officer?.pinVerifier ?? this.#config.officers[0]?.pinVerifier ?? '';
-    const matches = officerPinMatches(request.pin, verifier) && officer !== undefined;
-    if (!matches) {
-      this.#signIn.failures += 1;
-      if (this.#signIn.failures >= stationSignInAttemptsMax) {
-        this.#signIn.failures = 0;
-        this.#signIn.lockedUntilMs = now + stationSignInLockMs;
-      }
+    if (!this.#officerPinMatches(request.officerId, request.pin)) {
+      this.#countWrongPin(now);
       await this.#record({ kind: 'officer.sign_in_refused', officer: null, data: {} });
       return kioskFailure('officer_pin_incorrect', 'wrong officer id or PIN');
     }
     this.#signIn.failures = 0;
     this.#lock();
-    this.#officer = officer.id;
+    this.#officer = request.officerId;
     this.#lastActivityMs = now;
-    await this.#record({ kind: 'officer.signed_in', officer: officer.id, data: {} });
+    await this.#record({ kind: 'officer.signed_in', officer: request.officerId, data: {} });
     return this.#answer();
   }
 
@@ -190,16 +190,20 @@ export class EnrolmentStation {
     }
     const live = request.descriptors.map((descriptor) => Float32Array.from(descriptor));
     const { score, matched } = gate.compare(photo, live);
+    const refusedPerson = enrolment.person;
+    assert(refusedPerson !== null, 'the live step follows the document step');
     enrolment.view = {
       ...enrolment.view,
       photoMatch: { score, threshold: gate.point.threshold, matched },
     };
     if (!matched) {
-      live.forEach((descriptor) => descriptor.fill(0));
-      return this.#refuse(enrolment, 'enrolment.face_refused', {
+      const refused = await this.#refuse(enrolment, 'enrolment.face_refused', {
         code: 'face_mismatch',
         message: 'the live face does not match the ID photo',
       });
+      // Kept only for a second officer's override (overrideMismatch); any other step forgets them.
+      enrolment.overridable = { person: refusedPerson, live };
+      return refused;
     }
     enrolment.live = live;
     enrolment.view = { ...enrolment.view, step: 'pin', templates: live.length };
@@ -270,6 +274,7 @@ export class EnrolmentStation {
         consentVersion: request.consent.version,
         consentLanguage: request.consent.language,
         consentAt,
+        override: enrolment.view.override,
         // The keyed hash the hub holds too: erasure and PIN unlock find the person by the document again.
         documentHash: person.numberHash,
       },
@@ -330,12 +335,75 @@ export class EnrolmentStation {
     return { ok: true, station: this.view(), personId };
   }
 
+  /**
+   * A live face below the photo-vs-live threshold may still be enrolled when a second officer, present at
+   * the desk, signs for it with their own id and PIN (never the signed-in officer): audited in the station
+   * log with both officers and the score, and named again in the enrolment's record.
+   */
+  async overrideMismatch(request: KioskRequest<'enrolmentOverride'>): Promise<StationAnswer> {
+    const active = await this.#active();
+    if (!active.ok) return active;
+    const enrolment = this.#enrolment;
+    const overridable = enrolment?.overridable ?? null;
+    if (enrolment === null || overridable === null) {
+      return kioskFailure('enrolment_not_ready', 'no face mismatch to override');
+    }
+    if (request.officerId === active.officer) {
+      return kioskFailure('second_officer_required', 'a second officer must sign the override');
+    }
+    const now = this.#options.now();
+    if (now < this.#signIn.lockedUntilMs) {
+      return kioskFailure('officer_locked', 'too many wrong officer PINs; wait and try again');
+    }
+    if (!this.#officerPinMatches(request.officerId, request.pin)) {
+      this.#countWrongPin(now);
+      await this.#record({ kind: 'officer.sign_in_refused', officer: active.officer, data: {} });
+      return kioskFailure('officer_pin_incorrect', 'wrong officer id or PIN');
+    }
+    enrolment.person = overridable.person;
+    enrolment.live = overridable.live;
+    enrolment.overridable = null;
+    enrolment.view = {
+      ...enrolment.view,
+      step: 'pin',
+      refusal: null,
+      templates: enrolment.live.length,
+      override: request.officerId,
+    };
+    await this.#record({
+      kind: 'enrolment.override',
+      officer: active.officer,
+      data: {
+        enrolment: enrolment.view.id,
+        secondOfficer: request.officerId,
+        photoScore: enrolment.view.photoMatch?.score ?? null,
+        photoThreshold: enrolment.view.photoMatch?.threshold ?? null,
+      },
+    });
+    return this.#answer();
+  }
+
   async cancel(): Promise<StationAnswer> {
     const officer = await this.#active();
     if (!officer.ok) return officer;
     if (this.#enrolment !== null) this.#forgetSecrets(this.#enrolment);
     this.#enrolment = null;
     return this.#answer();
+  }
+
+  /** An unknown id costs the same Argon2id work as a known one with a wrong PIN. */
+  #officerPinMatches(officerId: string, pin: string): boolean {
+    const officer = this.#config.officers.find((known) => known.id === officerId);
+    const verifier = officer?.pinVerifier ?? this.#config.officers[0]?.pinVerifier ?? '';
+    return officerPinMatches(pin, verifier) && officer !== undefined;
+  }
+
+  #countWrongPin(now: number): void {
+    this.#signIn.failures += 1;
+    if (this.#signIn.failures >= stationSignInAttemptsMax) {
+      this.#signIn.failures = 0;
+      this.#signIn.lockedUntilMs = now + stationSignInLockMs;
+    }
   }
 
   #begin(accountId: string, type: string): Enrolment {
@@ -350,10 +418,12 @@ export class EnrolmentStation {
         templates: 0,
         person: null,
         refusal: null,
+        override: null,
       },
       person: null,
       photo: null,
       live: [],
+      overridable: null,
     };
     this.#enrolment = enrolment;
     return enrolment;
@@ -414,6 +484,8 @@ export class EnrolmentStation {
   }
 
   #forgetSecrets(enrolment: Enrolment): void {
+    enrolment.overridable?.live.forEach((descriptor) => descriptor.fill(0));
+    enrolment.overridable = null;
     enrolment.photo?.fill(0);
     enrolment.photo = null;
     enrolment.live.forEach((descriptor) => descriptor.fill(0));

@@ -131,6 +131,7 @@ export class KioskService {
       enrolmentLiveFace: (request) => station((s) => s.liveFace(request)),
       enrolmentFinish: (request) => station((s) => s.finish(request)),
       enrolmentCancel: () => station((s) => s.cancel()),
+      enrolmentOverride: (request) => station((s) => s.overrideMismatch(request)),
       personErase: (request) => station((s) => s.personAction('erase', request)),
       personUnlockPin: (request) => station((s) => s.personAction('unlock_pin', request)),
     };

@@ -13,6 +13,7 @@ export type StationLogKind =
   | 'enrolment.face_refused'
   | 'enrolment.refused'
   | 'enrolment.completed'
+  | 'enrolment.override'
   | 'person.erased'
   | 'person.pin_unlocked'
   | 'person.action_refused';

@@ -19,6 +19,7 @@ import {
   StationDocumentScreen,
   StationDoneScreen,
   StationLiveScreen,
+  StationOverrideScreen,
   StationPhotoScreen,
   StationPinScreen,
   StationRefusedScreen,
@@ -37,6 +38,7 @@ type Screen =
   | { name: 'station-consent'; pin: string }
   | { name: 'station-working' }
   | { name: 'station-done' }
+  | { name: 'station-override'; message: string | null }
   | { name: 'station-erase-confirm'; document: DocumentForm['document'] }
   | { name: 'station-action-done'; action: Exclude<DeskAction, 'enrol'>; personId: string }
   | { name: 'station-refused'; code: string; detail: string | null; existing: string | null };
@@ -325,6 +327,18 @@ export function EnrolmentStationApp(props: {
     [accept, api, refused, show],
   );
 
+  const override = useCallback(
+    async (officerId: string, pin: string) => {
+      setBusy(true);
+      const answer = await api.call('enrolmentOverride', { officerId, pin });
+      if (accept(answer)) show({ name: 'station-pin', first: null, message: null });
+      else if (!answer.ok) {
+        show({ name: 'station-override', message: t(`enrol.override.${answer.error.code}`) });
+      }
+    },
+    [accept, api, show, t],
+  );
+
   const onPin = useCallback(
     (pin: string) => {
       if (screen.name !== 'station-pin') return;
@@ -455,6 +469,17 @@ export function EnrolmentStationApp(props: {
             detail={screen.detail}
             existingPersonMasked={screen.existing}
             onAgain={() => void restart()}
+            onOverride={() => show({ name: 'station-override', message: null })}
+          />
+        );
+      case 'station-override':
+        return (
+          <StationOverrideScreen
+            {...common}
+            busy={busy}
+            message={screen.message}
+            onOverride={(id, pin) => void override(id, pin)}
+            onCancel={() => void restart()}
           />
         );
     }

@@ -46,6 +46,7 @@ export const kioskErrorCodes = [
   'already_enrolled',
   'duplicate_face',
   'not_enrolled_here',
+  'second_officer_required',
   'id_document_mismatch',
   'internal',
 ] as const;
@@ -176,6 +177,8 @@ export const enrolmentViewSchema = z.object({
     })
     .nullable(),
   refusal: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /** The second officer who signed an override of a photo-vs-live mismatch; null: none. */
+  override: z.string().nullable(),
 });
 export type EnrolmentView = z.infer<typeof enrolmentViewSchema>;
 
@@ -263,6 +266,11 @@ export const kioskRequests = {
     }),
   }),
   enrolmentCancel: z.strictObject({}),
+  /** A face_mismatch enrolled anyway: only a second officer's id and PIN, audited. */
+  enrolmentOverride: z.strictObject({
+    officerId: z.string().min(1).max(64),
+    pin: z.string().regex(/^[0-9]{4,12}$/),
+  }),
   /** Erasure at the station after the officer's ID check: the person enrolled here with this document. */
   personErase: z.strictObject({ document: typedIdDocumentSchema }),
   /** A locked PIN unlocked after the officer's ID check (the hub compares the enrolled document). */
@@ -308,6 +316,7 @@ export interface KioskResponses {
   enrolmentLiveFace: { station: StationView };
   enrolmentFinish: { station: StationView };
   enrolmentCancel: { station: StationView };
+  enrolmentOverride: { station: StationView };
   personErase: { station: StationView; personId: string };
   personUnlockPin: { station: StationView; personId: string };
 }

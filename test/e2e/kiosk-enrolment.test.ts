@@ -276,6 +276,16 @@ describe('enrolment station in Chromium', () => {
     expect(await page.locator('[data-testid="photo-score"]').textContent()).toMatch(
       /しきい値 0\.9\d\d/,
     );
+    // No silent way past it: an override needs another officer than the one signed in.
+    await page.locator('[data-testid="override-open"]').click();
+    await waitForScreen(page, ['station-override'], 10_000);
+    await page.locator('[data-testid="override-officer"]').fill(fixture.officer.id);
+    await typeDigits(page, fixture.officer.pin);
+    await page.locator('[data-testid="override-message"]').waitFor({ timeout: 10_000 });
+    expect(await page.locator('[data-testid="override-message"]').textContent()).toContain(
+      '別の係員',
+    );
+    await shootBoth(page, 'station-override');
     const refused = (await stationLog()).filter((entry) => entry.kind === 'enrolment.face_refused');
     expect(refused.at(-1)).toMatchObject({
       officer: fixture.officer.id,

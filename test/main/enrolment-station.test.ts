@@ -79,11 +79,13 @@ beforeAll(async () => {
     dir: work,
     name: 'Ward office station 1',
     officers: [officer, { id: 'o-kato', pin: '902468' }],
-    accounts: ['hanako', 'mismatch', 'twin', 'other', 'nocal', 'erase', 'weakpin'].map((id) => ({
-      id,
-      name: id,
-      deposit: 0,
-    })),
+    accounts: ['hanako', 'mismatch', 'twin', 'other', 'nocal', 'erase', 'weakpin', 'override'].map(
+      (id) => ({
+        id,
+        name: id,
+        deposit: 0,
+      }),
+    ),
   });
   // The station's 1:1 operating point, as models/photo-vs-live.json would give it.
   calibrationFile = path.join(work, 'photo-vs-live.json');
@@ -446,6 +448,44 @@ describe('enrolment station', () => {
     expect(await admin.getPerson(personId)).toMatchObject({ templates: 1 });
   });
 
+  it('enrols after a face mismatch only when a second officer signs the override, audited', async () => {
+    const handlers = await signedIn();
+    const mismatch = await enrol(handlers, {
+      accountId: 'override',
+      document: { ...myNumberCard('Over Ride'), number: '777777777771' },
+      photo: syntheticFace(),
+      face: syntheticFace(),
+    });
+    expect(mismatch).toMatchObject({ ok: false, error: { code: 'face_mismatch' } });
+    // The signed-in officer alone cannot, nor a wrong PIN.
+    expect(
+      await handlers.enrolmentOverride({ officerId: officer.id, pin: officer.pin }),
+    ).toMatchObject({ ok: false, error: { code: 'second_officer_required' } });
+    expect(await handlers.enrolmentOverride({ officerId: 'o-kato', pin: '000000' })).toMatchObject({
+      ok: false,
+      error: { code: 'officer_pin_incorrect' },
+    });
+    expect(await handlers.enrolmentOverride({ officerId: 'o-kato', pin: '902468' })).toMatchObject({
+      ok: true,
+      station: { enrolment: { step: 'pin', override: 'o-kato', photoMatch: { matched: false } } },
+    });
+    const done = await handlers.enrolmentFinish({ pin: '5829', pinAgain: '5829', consent });
+    expect(done).toMatchObject({ ok: true, station: { enrolment: { step: 'enrolled' } } });
+    const entries = await logEntries();
+    expect(entries.filter((entry) => entry.kind === 'enrolment.override').at(-1)).toMatchObject({
+      officer: officer.id,
+      data: { secondOfficer: 'o-kato' },
+    });
+    expect(entries.filter((entry) => entry.kind === 'enrolment.completed').at(-1)).toMatchObject({
+      data: { accountId: 'override', override: 'o-kato' },
+    });
+    // Nothing left to override afterwards.
+    expect(await handlers.enrolmentOverride({ officerId: 'o-kato', pin: '902468' })).toMatchObject({
+      ok: false,
+      error: { code: 'enrolment_not_ready' },
+    });
+  });
+
   it("links each line of the station's log to the one before it", async () => {
     const lines = (await readFile(station.config.enrolment?.logFile ?? '', 'utf8'))
       .split('\n')
@@ -456,8 +496,14 @@ describe('enrolment station', () => {
     expect(previous).toEqual(expected);
     // Never a PIN, a document number or a name in it.
     const text = lines.join('\n');
-    for (const secret of [officer.pin, '5829', 'TK1234567', '123456789018', 'Hanako']) {
+    for (const secret of [officer.pin, 'TK1234567', '123456789018', 'Hanako']) {
       expect(text).not.toContain(secret);
+    }
+    // The persons' 4-digit PIN may occur inside an id or a hash by chance: no field holds it.
+    for (const line of lines) {
+      const { data } = JSON.parse(line) as { data: Record<string, unknown> };
+      expect(Object.keys(data).filter((key) => /pin/i.test(key))).toEqual([]);
+      expect(Object.values(data)).not.toContain('5829');
     }
   });
 

@@ -575,6 +575,7 @@ export function StationRefusedScreen(props: {
   detail: string | null;
   existingPersonMasked: string | null;
   onAgain: () => void;
+  onOverride: () => void;
   onSignOut: () => void;
 }) {
   const { t } = useTranslation();
@@ -615,8 +616,77 @@ export function StationRefusedScreen(props: {
           </p>
         )}
       </div>
-      <button className="button button-primary" onClick={props.onAgain} data-testid="start-again">
-        {t('enrol.refused.again')}
+      <div className="actions">
+        <button className="button button-primary" onClick={props.onAgain} data-testid="start-again">
+          {t('enrol.refused.again')}
+        </button>
+        {props.code === 'face_mismatch' ? (
+          <button
+            className="button button-danger"
+            onClick={props.onOverride}
+            data-testid="override-open"
+          >
+            {t('enrol.override.open')}
+          </button>
+        ) : null}
+      </div>
+    </StationFrame>
+  );
+}
+
+/** A second officer signs for a live face under the photo-vs-live threshold: their id and PIN. */
+export function StationOverrideScreen(props: {
+  station: StationView;
+  busy: boolean;
+  message: string | null;
+  onOverride: (officerId: string, pin: string) => void;
+  onCancel: () => void;
+  onSignOut: () => void;
+}) {
+  const { t } = useTranslation();
+  const [officerId, setOfficerId] = useState('');
+  const match = props.station.enrolment?.photoMatch ?? null;
+  return (
+    <StationFrame
+      station={props.station}
+      step="live"
+      title={t('enrol.override.title')}
+      onSignOut={props.onSignOut}
+    >
+      <p className="station-note" data-testid="override-text">
+        {t('enrol.override.text', {
+          score: match?.score.toFixed(3) ?? '-',
+          threshold: match?.threshold.toFixed(3) ?? '-',
+        })}
+      </p>
+      {props.message === null ? null : (
+        <p className="pin-warning" role="alert" data-testid="override-message">
+          {props.message}
+        </p>
+      )}
+      <div className="override-row">
+        <label className="field field-inline">
+          <span>{t('enrol.override.officerId')}</span>
+          <input
+            value={officerId}
+            onChange={(event) => setOfficerId(event.target.value.trim())}
+            autoComplete="off"
+            maxLength={64}
+            data-testid="override-officer"
+          />
+        </label>
+        <Keypad
+          label={t('enrol.override.pin')}
+          masked
+          minLength={4}
+          maxLength={12}
+          submitLabel={t('enrol.override.submit')}
+          busy={props.busy || officerId === ''}
+          onSubmit={(pin) => props.onOverride(officerId, pin)}
+        />
+      </div>
+      <button className="button button-secondary" onClick={props.onCancel}>
+        {t('enrol.cancel')}
       </button>
     </StationFrame>
   );
