@@ -453,6 +453,8 @@ describe('erasure and restart', () => {
         'person.erased',
       ]);
       expect(audit.map((a) => a.data).join()).not.toMatch(/Hanako|1990-04-01/);
+      // The enrolment names the officer who checked the document, not only the station's client.
+      expect(JSON.parse(audit[0]?.data ?? '{}')).toMatchObject({ officer: 'officer-7' });
     } finally {
       await db.close();
     }

@@ -2,7 +2,7 @@
 // and tamper detection by `npm run audit:verify` naming the first tampered row.
 import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import {
@@ -20,7 +20,8 @@ import {
   type AuthorizationRow,
 } from '../../src/hub/storage/sqlite/identity-rows.ts';
 import { openDataDir } from '../../src/hub/data-dir.ts';
-import { account, holdBody, startTestHub, tempDir } from './helpers.ts';
+import { account, holdBody, openRawDb, startTestHub, syntheticFace, tempDir } from './helpers.ts';
+import { enrolTestPerson, sealedProbe, startIdentityHub } from './identity-helpers.ts';
 import { runScript } from './process.ts';
 
 describe('migrations', () => {
@@ -143,5 +144,36 @@ describe('history is append-only and tamper-evident', () => {
     const inconsistent = runScript('src/hub/audit-verify-cli.ts', ['--data', t.dir]);
     expect(inconsistent.stdout).toContain('ledger INCONSISTENT: account shop');
     rmSync(t.dir, { recursive: true, force: true });
+  });
+});
+
+describe('erasure on SQLite', () => {
+  it("leaves no ciphertext of the person's templates in the database file or its write-ahead log", async () => {
+    const { t, hubKey, enroller } = await startIdentityHub();
+    try {
+      const alice = syntheticFace();
+      const person = await enrolTestPerson(t, hubKey, {
+        enroller,
+        accountId: 'alice',
+        sealedTemplate: () => sealedProbe(t, hubKey, syntheticFace(alice)),
+      });
+      const raw = await openRawDb(t.dir);
+      const sealed = await raw.all<{ sealed: Uint8Array }>('SELECT sealed FROM templates');
+      await raw.close();
+      expect(sealed).toHaveLength(2);
+      const inFiles = () =>
+        ['hub.sqlite', 'hub.sqlite-wal'].some((file) => {
+          const path = join(t.dir, file);
+          const bytes = existsSync(path) ? readFileSync(path) : Buffer.alloc(0);
+          return sealed.some((row) => bytes.includes(Buffer.from(row.sealed).subarray(0, 48)));
+        });
+      expect(inFiles()).toBe(true);
+      const erased = await t.call('DELETE', `/v1/persons/${person.id}`, { token: enroller.token });
+      expect(erased.status).toBe(204);
+      // No checkpoint by the test: the hub itself must not leave the frames behind.
+      expect(inFiles()).toBe(false);
+    } finally {
+      await t.stop();
+    }
   });
 });

@@ -387,7 +387,12 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       kind: 'person.enrolled',
       subject: person.id,
       actor: caller.id,
-      data: { accountId: person.accountId, document: person.idDocument.type },
+      // The officer who checked the document (the enrolment client is the station, not a person).
+      data: {
+        accountId: person.accountId,
+        document: person.idDocument.type,
+        officer: person.idDocument.verifiedBy,
+      },
     });
     return person;
   }

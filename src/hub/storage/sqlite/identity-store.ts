@@ -100,9 +100,13 @@ export class SqliteIdentityWrites extends SqliteIdentityReads implements Identit
   private readonly identityW;
   /** Nonces admitted in this transaction: recorded again when a savepoint rolls their rows back. */
   private admittedNonces: ReplayNonceRecord[] = [];
+  /** Whether this transaction erased a person (the store then checkpoints the WAL after commit). */
+  private erased = false;
+  readonly erasedAPerson = (): boolean => this.erased;
   readonly savepointHooks: SavepointHooks = {
     reset: () => {
       this.admittedNonces = [];
+      this.erased = false;
     },
     checkpoint: () => {
       const before = this.admittedNonces.length;
@@ -210,6 +214,7 @@ export class SqliteIdentityWrites extends SqliteIdentityReads implements Identit
     assert(this.identityW.setPinFailures.run(failures, personId).changes === 1, 'person exists');
   }
   async deletePerson(personId: string): Promise<string[]> {
+    this.erased = true;
     this.db.pragma('secure_delete = ON');
     try {
       return this.deletePersonRows(personId);

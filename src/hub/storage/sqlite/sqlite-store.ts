@@ -75,6 +75,8 @@ function sqliteReader(db: Database.Database): StoreReader & IdentityReader & Kio
  */
 class SqliteTransaction {
   readonly tx: StoreTx;
+  /** Whether the transaction so far erased a person. */
+  readonly erasedAPerson: () => boolean;
   private readonly hooks: SavepointHooks[];
   private savepointDepth = 0;
   private readonly savepoints: Array<
@@ -87,6 +89,7 @@ class SqliteTransaction {
     auditKey: Uint8Array,
   ) {
     const identity = new SqliteIdentityWrites(db);
+    this.erasedAPerson = identity.erasedAPerson;
     const audit = new SqliteAuditWrites(db, auditKey);
     this.hooks = [identity.savepointHooks, audit.savepointHooks];
     const parts = compose(
@@ -179,6 +182,9 @@ export class SqliteHubStore implements HubStore {
       this.tx.resetCaches();
       return batch.map(() => ({ ok: false, error }));
     }
+    // An erased person's sealed templates stay in the WAL's frames until a checkpoint copies the
+    // zeroed pages back (secure_delete) and TRUNCATE empties the log: do it now, not some time later.
+    if (this.tx.erasedAPerson()) this.writeDb.pragma('wal_checkpoint(TRUNCATE)');
     return outcomes;
   }
 
