@@ -178,12 +178,16 @@ describe('enrolment', () => {
     expect(ok.body.child).toBe(true);
 
     const alice = face();
-    await enrol('alice', '1990-04-01', alice);
+    const aliceId = await enrol('alice', '1990-04-01', alice);
     const again = await t.call('POST', `/v1/persons/${ok.body.id}/templates`, {
       token: enroller,
       body: { modelId, sealedTemplates: [probe(face(alice))] },
     });
     expect(again).toMatchObject({ status: 409, body: { error: { code: 'duplicate_enrolment' } } });
+    // The officer sees whose face it is only as a masked id (to quote to support), never the person.
+    const masked = again.body.error.existingPersonMasked as string;
+    expect(masked).toBe(`per_…${aliceId.slice(-4)}`);
+    expect(JSON.stringify(again.body)).not.toContain(aliceId);
     const mixed = await t.call('POST', `/v1/persons/${ok.body.id}/templates`, {
       token: enroller,
       body: { modelId, sealedTemplates: [probe(face()), probe(face())] },

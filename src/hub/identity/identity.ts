@@ -486,8 +486,11 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     for (const template of templates) {
       const found = this.gallery.search(template, Math.min(identifyCandidatesK, 100));
       const other = found.candidates.find((c) => c.personId !== personId && c.score >= threshold);
-      if (other !== undefined)
-        refuse('duplicate_enrolment', 'this face is already enrolled for another person');
+      if (other !== undefined) {
+        refuse('duplicate_enrolment', 'this face is already enrolled for another person', {
+          existingPersonMasked: maskPersonId(other.personId),
+        });
+      }
       const own = found.candidates.find((c) => c.personId === personId);
       if (existing > 0 && (own === undefined || own.score < threshold)) {
         refuse('invalid_request', "this face does not match the person's enrolled face");
@@ -990,4 +993,12 @@ function cosine(a: Float32Array, b: Float32Array): number {
   let dot = 0;
   for (let i = 0; i < a.length; i++) dot += (a[i] ?? 0) * (b[i] ?? 0);
   return dot;
+}
+
+/**
+ * A person id an enrolment officer may see when a face is enrolled already: enough to quote to support
+ * (the last four characters), nothing that opens the person's record.
+ */
+function maskPersonId(personId: string): string {
+  return `per_…${personId.slice(-4)}`;
 }
