@@ -1,7 +1,8 @@
 // The enrolment station's service: an officer signs in (PIN against a verifier) and the station locks
 // after inactivity; one enrolment at a time goes document -> ID photo -> live face (1:1 at the calibrated
 // photo-vs-live threshold, after liveness) -> PIN twice + consent -> POST persons + templates through hub-link.
-// A step cannot be skipped and a refusal ends the enrolment: the officer starts again, nothing is overridden.
+// A step cannot be skipped and a refusal ends the enrolment; only a face mismatch may be overridden, by a
+// second officer signing with their own PIN, and that override is logged with both officers and the score.
 import { createHmac, randomBytes } from 'node:crypto';
 import { assert } from '../shared/assert.ts';
 import { checkIdDocument, normaliseDocumentNumber } from '../shared/id-document.ts';
