@@ -14,7 +14,9 @@ let dir = '';
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'facepay-models-'));
-  await cp(modelsDir, dir, { recursive: true });
+  // Real files, never links: the tests below truncate and rewrite them, and a models/ whose files are
+  // symlinks (a git worktree, a shared install) would otherwise see its originals damaged.
+  await cp(modelsDir, dir, { recursive: true, dereference: true });
 });
 
 afterEach(async () => {
