@@ -139,6 +139,23 @@ describe('granting a standing limit (finding 1)', () => {
     expect(hold.body.error.code).toBe('authorization_required');
   });
 
+  it('a child cannot consent to a standing limit, even by face + PIN (the guardian decides)', async () => {
+    const kid = face();
+    const { id } = await enrolTestPerson(t, hubKey, {
+      enroller,
+      accountId: 'kid',
+      dateOfBirth: '2015-01-01',
+      sealedTemplate: () => probe(face(kid)),
+    });
+    const consent = await standingConsent(kid, id, {
+      amount: 1_000,
+      periodSeconds: 30 * day,
+      expiresInSeconds: 365 * day,
+    });
+    expect(consent).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
+    expect((await t.call('GET', '/v1/standing-limits?payer=kid')).body.items).toEqual([]);
+  });
+
   it('face + PIN consent grants one standing limit within its terms, once, and pays no hold', async () => {
     const alice = face();
     const id = await enrol('alice', alice);

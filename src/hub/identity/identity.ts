@@ -814,8 +814,16 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     amount: number,
     standingTerms: StandingLimitTerms | null = null,
   ) {
-    const token = `pa_${randomBytes(32).toString('base64url')}`;
     const at = this.clock.now();
+    // A standing limit lets a merchant take money again and again: a child's face and PIN never
+    // grant one (the guardian decides what the child's account may be charged, not the child).
+    if (standingTerms !== null && isChild(person.dateOfBirth, at)) {
+      refuse(
+        'forbidden',
+        "a child cannot consent to a standing limit; the guardian's consent is needed",
+      );
+    }
+    const token = `pa_${randomBytes(32).toString('base64url')}`;
     const expiresAt = at + paymentAuthorizationLifetimeMs;
     await tx.insertAuthorization({
       tokenHash: hashToken(token),
