@@ -4,13 +4,12 @@
 import type { ReactNode } from 'react';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { FacePrompt } from '../../biometrics/face-session.ts';
 import type { StationView } from '../../shared/kiosk-api.ts';
 import { idDocumentTypes } from '../../shared/hub-api.ts';
 import type { TypedIdDocument } from '../../shared/id-document.ts';
 import { pinDigitsMax, pinDigitsMin } from '../../shared/limits.ts';
 import type { FaceReader } from '../face/face-reader.ts';
-import type { FaceOutcome } from './FaceScreen.tsx';
+import { FaceGuide, FacePromptText, useFaceSession, type FaceOutcome } from './face-guide.tsx';
 import { Keypad } from './Keypad.tsx';
 
 export type StationStep = 'document' | 'photo' | 'live' | 'pin' | 'consent' | 'done';
@@ -59,7 +58,6 @@ export function StationSignInScreen(props: {
   onSignIn: (officerId: string, pin: string) => void;
 }) {
   const { t } = useTranslation();
-  const [officerId, setOfficerId] = useState('');
   return (
     <main className="screen screen-station-signin" aria-labelledby="signin-title">
       <h1 id="signin-title">{t('enrol.signIn.title')}</h1>
@@ -68,26 +66,50 @@ export function StationSignInScreen(props: {
           {props.message}
         </p>
       )}
+      <OfficerPinEntry
+        idLabel={t('enrol.signIn.officerId')}
+        pinLabel={t('enrol.signIn.pin')}
+        submitLabel={t('enrol.signIn.submit')}
+        idTestId="officer-id"
+        busy={props.busy}
+        onSubmit={props.onSignIn}
+      />
+    </main>
+  );
+}
+
+/** An officer's id and PIN (sign-in, and the second officer of an override): the keypad submits both. */
+function OfficerPinEntry(props: {
+  idLabel: string;
+  pinLabel: string;
+  submitLabel: string;
+  idTestId: string;
+  busy: boolean;
+  onSubmit: (officerId: string, pin: string) => void;
+}) {
+  const [officerId, setOfficerId] = useState('');
+  return (
+    <>
       <label className="field field-inline">
-        <span>{t('enrol.signIn.officerId')}</span>
+        <span>{props.idLabel}</span>
         <input
           value={officerId}
           onChange={(event) => setOfficerId(event.target.value.trim())}
           autoComplete="off"
           maxLength={64}
-          data-testid="officer-id"
+          data-testid={props.idTestId}
         />
       </label>
       <Keypad
-        label={t('enrol.signIn.pin')}
+        label={props.pinLabel}
         masked
         minLength={4}
         maxLength={12}
-        submitLabel={t('enrol.signIn.submit')}
+        submitLabel={props.submitLabel}
         busy={props.busy || officerId === ''}
-        onSubmit={(pin) => props.onSignIn(officerId, pin)}
+        onSubmit={(pin) => props.onSubmit(officerId, pin)}
       />
-    </main>
+    </>
   );
 }
 
@@ -386,30 +408,12 @@ export function StationLiveScreen(props: {
 }) {
   const { t } = useTranslation();
   const video = useRef<HTMLVideoElement | null>(null);
-  const [prompt, setPrompt] = useState<FacePrompt | null>('look_at_camera');
-  const [progress, setProgress] = useState(0);
-  const [faceSeen, setFaceSeen] = useState(false);
-  const { reader, stream } = props;
-  const onOutcome = useRef(props.onOutcome);
-  onOutcome.current = props.onOutcome;
-
-  useEffect(() => {
-    const element = video.current;
-    if (element === null) return undefined;
-    reader.start(element, (message) => {
-      if (message.type === 'reading') {
-        setPrompt(message.prompt);
-        setProgress(message.progress);
-        setFaceSeen(message.face !== null);
-      } else if (message.type === 'decided' || message.type === 'refused') {
-        reader.stop();
-        onOutcome.current(message);
-      }
-    });
-    return () => reader.stop();
-  }, [reader, stream]);
-
-  const promptKey = prompt ?? (faceSeen ? 'reading' : 'look_at_camera');
+  const session = useFaceSession({
+    reader: props.reader,
+    stream: props.stream,
+    video,
+    onOutcome: props.onOutcome,
+  });
   return (
     <StationFrame
       station={props.station}
@@ -423,22 +427,11 @@ export function StationLiveScreen(props: {
           <img className="id-photo" src={props.photoUrl} alt={t('enrol.steps.photo')} />
         )}
         <div className="camera-frame camera-frame-small">
-          <CameraVideo stream={stream} mirrored video={(v) => (video.current = v)} />
-          <div className={`oval-guide ${faceSeen ? 'oval-ok' : ''}`} aria-hidden="true" />
-          <div
-            className="progress-ring"
-            role="progressbar"
-            aria-valuemin={0}
-            aria-valuemax={100}
-            aria-valuenow={Math.round(progress * 100)}
-            aria-label={t('face.progress')}
-            style={{ ['--progress' as string]: `${Math.round(progress * 100)}%` }}
-          />
+          <CameraVideo stream={props.stream} mirrored video={(v) => (video.current = v)} />
+          <FaceGuide progress={session.progress} faceSeen={session.faceSeen} />
         </div>
       </div>
-      <p className="prompt" role="status" aria-live="polite" data-testid="face-prompt">
-        {t(`prompt.${promptKey}`)}
-      </p>
+      <FacePromptText promptKey={session.promptKey} />
       <div className="actions">
         <button className="button button-secondary" onClick={props.onCancel}>
           {t('enrol.cancel')}
@@ -644,7 +637,6 @@ export function StationOverrideScreen(props: {
   onSignOut: () => void;
 }) {
   const { t } = useTranslation();
-  const [officerId, setOfficerId] = useState('');
   const match = props.station.enrolment?.photoMatch ?? null;
   return (
     <StationFrame
@@ -665,24 +657,13 @@ export function StationOverrideScreen(props: {
         </p>
       )}
       <div className="override-row">
-        <label className="field field-inline">
-          <span>{t('enrol.override.officerId')}</span>
-          <input
-            value={officerId}
-            onChange={(event) => setOfficerId(event.target.value.trim())}
-            autoComplete="off"
-            maxLength={64}
-            data-testid="override-officer"
-          />
-        </label>
-        <Keypad
-          label={t('enrol.override.pin')}
-          masked
-          minLength={4}
-          maxLength={12}
+        <OfficerPinEntry
+          idLabel={t('enrol.override.officerId')}
+          pinLabel={t('enrol.override.pin')}
           submitLabel={t('enrol.override.submit')}
-          busy={props.busy || officerId === ''}
-          onSubmit={(pin) => props.onOverride(officerId, pin)}
+          idTestId="override-officer"
+          busy={props.busy}
+          onSubmit={props.onOverride}
         />
       </div>
       <button className="button button-secondary" onClick={props.onCancel}>
