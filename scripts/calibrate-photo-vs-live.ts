@@ -41,6 +41,7 @@ import {
   acquireImages,
   cacheFileFor,
   sha256Hex,
+  firstDescriptorOf,
 } from '../src/biometrics/calibration/acquire.node.ts';
 import type {
   ConditionSummary,
@@ -404,10 +405,7 @@ async function main(): Promise<void> {
       pipelineKey: pipeline.pipelineKey,
       cacheFile: cacheFileFor(descriptorCacheDir, pipeline.pipelineKey),
     });
-    const descriptorOf = (image: string): Float32Array | null => {
-      const entry = acquired.images.get(image)?.acquisition;
-      return entry?.ok === true ? (entry.descriptors[0] ?? null) : null;
-    };
+    const descriptorOf = firstDescriptorOf(acquired);
     const scored = scoredPairs([...calibrationPairs, ...station], descriptorOf);
     const stationScored = scored.filter((pair) => pair.condition === condition);
     const genuinePairs = stationScored.filter((pair) => pair.genuine).length;

@@ -37,6 +37,7 @@ import {
   acquireImages,
   cacheFileFor,
   sha256Hex,
+  firstDescriptorOf,
 } from '../src/biometrics/calibration/acquire.node.ts';
 import type { LoadedPairs } from '../src/biometrics/calibration/datasets.node.ts';
 import {
@@ -128,10 +129,7 @@ async function main(): Promise<void> {
     `${images.length} images, ${pairs.length} pairs from ${loaded.sources.map((s) => s.name).join(', ')}; ` +
       `backend ${pipeline.engine.backend}; ${acquired.cacheHits} from cache; ${seconds.toFixed(1)} s`,
   );
-  const descriptorOf = (image: string): Float32Array | null => {
-    const entry = acquired.images.get(image)?.acquisition;
-    return entry?.ok === true ? (entry.descriptors[0] ?? null) : null;
-  };
+  const descriptorOf = firstDescriptorOf(acquired);
   const scores = scorePairs(pairs, descriptorOf);
   const maskGroups = scorePairs(loaded.maskGroups, descriptorOf);
   const crossValidation = crossValidate({

@@ -18,7 +18,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { acquireImages } from '../src/biometrics/calibration/acquire.node.ts';
+import { acquireImages, firstDescriptorOf } from '../src/biometrics/calibration/acquire.node.ts';
 import { pairImages, parsePairsCsv } from '../src/biometrics/calibration/pairs.ts';
 import { productionPipeline } from '../src/biometrics/calibration/production.node.ts';
 import { formatTable, percent } from '../src/biometrics/calibration/report.ts';
@@ -97,10 +97,7 @@ async function main(): Promise<number> {
       pipelineKey: pipeline.pipelineKey,
       cacheFile: null,
     });
-    const scores = scorePairs(pairs, (image) => {
-      const entry = acquired.images.get(image)?.acquisition;
-      return entry?.ok === true ? (entry.descriptors[0] ?? null) : null;
-    });
+    const scores = scorePairs(pairs, firstDescriptorOf(acquired));
     const report: EvalFacesReport = {
       modelId: pipeline.engine.modelId,
       backend: pipeline.engine.backend,

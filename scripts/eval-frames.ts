@@ -21,7 +21,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { acquireImages, cacheFileFor } from '../src/biometrics/calibration/acquire.node.ts';
+import {
+  acquireImages,
+  cacheFileFor,
+  firstDescriptorOf,
+} from '../src/biometrics/calibration/acquire.node.ts';
 import {
   calibrationRoots,
   descriptorCacheDir,
@@ -226,10 +230,7 @@ async function main(): Promise<void> {
       pipelineKey: pipeline.pipelineKey,
       cacheFile: cacheFileFor(descriptorCacheDir, pipeline.pipelineKey),
     });
-    const descriptorOf = (image: string): Float32Array | null => {
-      const entry = acquired.images.get(image)?.acquisition;
-      return entry?.ok === true ? (entry.descriptors[0] ?? null) : null;
-    };
+    const descriptorOf = firstDescriptorOf(acquired);
     const pairs = scoredPairs([...loaded.pairs, ...loaded.maskGroups], descriptorOf);
     const clipFrames = await videoFrameImages();
     const gallery = new Map<string, Float32Array[]>();

@@ -56,6 +56,14 @@ export function sha256Hex(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/** The first face's descriptor of each image read (null where none was acquired): what pairs score. */
+export function firstDescriptorOf(acquired: AcquireResult): (image: string) => Float32Array | null {
+  return (image) => {
+    const entry = acquired.images.get(image)?.acquisition;
+    return entry?.ok === true ? (entry.descriptors[0] ?? null) : null;
+  };
+}
+
 export async function acquireImages(options: AcquireOptions): Promise<AcquireResult> {
   assert(options.images.length <= calibrationImagesMax, 'too many images for one run');
   const cache = await readCache(options.cacheFile, options.pipelineKey);
