@@ -7,7 +7,8 @@ import { verifyAuditChain } from './audit/verify.ts';
 import { checkLedgerConsistency } from './storage/consistency.ts';
 import { readAuditRows, sqliteReadQuery } from './storage/sqlite/sqlite-store.ts';
 import { pgReadQuery, readPgAuditRows } from './storage/postgres/pg-store.ts';
-import { isPostgresUrl, openPool } from './storage/postgres/pool.ts';
+import { databaseUrlFromCommandLine } from './database-url-arg.ts';
+import { openPool } from './storage/postgres/pool.ts';
 
 const { values } = parseArgs({
   options: {
@@ -22,16 +23,12 @@ if (values.data === undefined) {
   );
   process.exit(2);
 }
-const databaseUrl = values['database-url'] ?? process.env['FACEPAY_DATABASE_URL'];
-if (databaseUrl !== undefined && databaseUrl !== '' && !isPostgresUrl(databaseUrl)) {
-  process.stderr.write('--database-url is postgres://USER@HOST:PORT/DB\n');
-  process.exit(2);
-}
+const databaseUrl = databaseUrlFromCommandLine(values['database-url']);
 // The audit key lives in <data>/keys on every instance of a deployment; the rows in the database.
 const dir = openDataDir(values.data, { create: false });
 
 async function verify() {
-  if (databaseUrl === undefined || databaseUrl === '') {
+  if (databaseUrl === undefined) {
     const db = new Database(dir.databaseFile, { readonly: true, fileMustExist: true });
     try {
       const chain = await verifyAuditChain(dir.auditKey, async (after, limit) =>

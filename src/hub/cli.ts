@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { startHub } from './hub.ts';
 import { DataDirError } from './data-dir.ts';
-import { isPostgresUrl } from './storage/postgres/pool.ts';
+import { databaseUrlFromCommandLine } from './database-url-arg.ts';
 
 const { values } = parseArgs({
   options: {
@@ -34,12 +34,7 @@ if (values.synchronous !== 'FULL' && values.synchronous !== 'NORMAL') {
   process.exit(2);
 }
 // PostgreSQL when named (flag first, then FACEPAY_DATABASE_URL); SQLite in --data otherwise.
-const namedDatabase = values['database-url'] ?? process.env['FACEPAY_DATABASE_URL'];
-const databaseUrl = namedDatabase === '' ? undefined : namedDatabase;
-if (databaseUrl !== undefined && !isPostgresUrl(databaseUrl)) {
-  process.stderr.write('--database-url is postgres://USER@HOST:PORT/DB\n');
-  process.exit(2);
-}
+const databaseUrl = databaseUrlFromCommandLine(values['database-url']);
 const adminToken = process.env['FACEPAY_ADMIN_TOKEN'];
 if (adminToken !== undefined && adminToken.length < 16) {
   process.stderr.write(
