@@ -461,10 +461,14 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
    * The candidates whose person is still in the database. Another instance may have erased someone
    * whose templates this gallery still holds (its change is on the way): they never match, and leave.
    */
-  private async stillEnrolled<C extends { personId: string }>(tx: StoreTx, candidates: C[]) {
-    const kept: C[] = [];
+  private async stillEnrolled<C extends { personId: string }>(
+    tx: StoreTx,
+    candidates: C[],
+  ): Promise<Array<C & { person: PersonRecord }>> {
+    const kept: Array<C & { person: PersonRecord }> = [];
     for (const candidate of candidates) {
-      if ((await tx.getPerson(candidate.personId)) !== undefined) kept.push(candidate);
+      const person = await tx.getPerson(candidate.personId);
+      if (person !== undefined) kept.push({ ...candidate, person });
       else this.gallery.removePerson(candidate.personId);
     }
     return kept;
@@ -586,8 +590,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       },
     });
     if (best === undefined) return { match: null, pinRequired: false };
-    const person = await tx.getPerson(best.personId);
-    assert(person !== undefined, 'stillEnrolled read the person in this transaction');
+    const { person } = best;
     const purpose = request.purpose ?? 'payment';
     await tx.putIdentification({
       clientId: caller.id,
