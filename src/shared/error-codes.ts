@@ -47,6 +47,10 @@ export const errorStatus = {
   kiosk_attestation_required: 403,
   kiosk_attestation_invalid: 403,
   transform_key_outdated: 409,
+  guardian_consent_required: 403,
+  guardian_consent_invalid: 403,
+  guardian_not_identified: 422,
+  guardian_not_adult: 422,
   internal: 500,
   unavailable: 503,
 } as const;

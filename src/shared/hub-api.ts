@@ -286,22 +286,43 @@ export const idDocumentTypes = [
   'residence_card',
 ] as const;
 
+/** The officer's ID check: the document's type, its keyed number hash, and who checked it. */
+const idDocumentCheckSchema = z.strictObject({
+  type: z.enum(idDocumentTypes),
+  numberHash: z
+    .string()
+    .min(16)
+    .max(128)
+    .regex(/^[A-Za-z0-9+/_=-]+$/),
+  verifiedBy: text(L.nameLengthMax),
+});
+
 export const createPersonRequest = z.strictObject({
   displayName: text(L.nameLengthMax),
   dateOfBirth: isoDateSchema,
   accountId: accountIdSchema,
-  idDocument: z.strictObject({
-    type: z.enum(idDocumentTypes),
-    numberHash: z
-      .string()
-      .min(16)
-      .max(128)
-      .regex(/^[A-Za-z0-9+/_=-]+$/),
-    verifiedBy: text(L.nameLengthMax),
+  idDocument: idDocumentCheckSchema.extend({
+    secondOfficer: text(L.nameLengthMax)
+      .optional()
+      .meta({
+        description:
+          'extension: the second officer who signed for enrolling a face below the photo-vs-live ' +
+          'threshold (audited with the enrolment; the hub stores no more of it)',
+      }),
   }),
   guardianPersonId: z.string().min(1).max(L.idLengthMax).optional(),
   requirePin: z.boolean().optional(),
   sealedPin: base64Schema.max(1024),
+  guardianConsent: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .meta({
+      description:
+        'extension: the token POST /v1/guardian-consents gave for this account; required with ' +
+        'guardianPersonId unless the caller is admin, spent by this enrolment',
+    }),
 });
 export type CreatePersonRequest = z.infer<typeof createPersonRequest>;
 
@@ -329,7 +350,7 @@ export type AddTemplatesRequest = z.infer<typeof addTemplatesRequest>;
 
 /** Extension: the officer's ID check that unlocks a locked PIN: the enrolled document, and who checked it. */
 export const unlockPinRequest = z.strictObject({
-  idDocument: createPersonRequest.shape.idDocument.meta({
+  idDocument: idDocumentCheckSchema.meta({
     description:
       'the document the person was enrolled with (type and the same keyed numberHash) and the officer in verifiedBy',
   }),
@@ -447,6 +468,36 @@ export const pinAuthorizationSchema = z.object({
   displayNameMasked: z.string(),
 });
 export type PinAuthorization = z.infer<typeof pinAuthorizationSchema>;
+
+/**
+ * Extension: a guardian consents, by face and PIN at the enrolment client, to a child's enrolment on
+ * `childAccountId` with these limits; the PIN is sealed for `guardian:<childAccountId>`.
+ */
+export const guardianConsentRequest = z.strictObject({
+  modelId: text(128),
+  sealedProbe: base64Schema.max(4096),
+  liveness: livenessSchema,
+  sealedPin: base64Schema.max(1024),
+  childAccountId: accountIdSchema,
+  limits: accountLimitsSchema.meta({
+    description: "the child's per-payment and daily maximum (each only tightens the account's own)",
+  }),
+  blockedCategories: z.array(categorySchema).max(L.blockedCategoriesMax),
+  kioskAttestation: kioskAttestationSchema.optional().meta({
+    description:
+      'required once the calling client has a registered kiosk: the signature over the digest ' +
+      '"facepay.guardian-attestation.v1" of kioskId, modelId, childAccountId, canonical terms, liveness and probe',
+  }),
+});
+export type GuardianConsentRequest = z.infer<typeof guardianConsentRequest>;
+export const guardianConsentSchema = z.object({
+  guardianConsent: z.string().meta({ description: 'single use, for POST /v1/persons' }),
+  guardianPersonId: z.string(),
+  displayNameMasked: z.string(),
+  childAccountId: z.string(),
+  expiresAt: z.string(),
+});
+export type GuardianConsentView = z.infer<typeof guardianConsentSchema>;
 
 export const hubKeySchema = z.object({ publicKey: z.string() });
 export const healthSchema = z.object({ status: z.literal('ok') });

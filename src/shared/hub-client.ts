@@ -227,6 +227,9 @@ export class HubClient implements RouteMethods {
   verifyPin(body: RouteBody<'verifyPin'>) {
     return this.call('verifyPin', { body });
   }
+  guardianConsent(body: RouteBody<'guardianConsent'>) {
+    return this.call('guardianConsent', { body });
+  }
   pinAuthorization(body: RouteBody<'pinAuthorization'>) {
     return this.call('pinAuthorization', { body });
   }

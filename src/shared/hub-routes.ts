@@ -321,6 +321,17 @@ const identityRoutes = {
     status: 200,
     response: api.authorizationSchema,
   },
+  guardianConsent: {
+    method: 'POST',
+    path: '/v1/guardian-consents',
+    summary:
+      'Extension: a guardian\'s face + PIN (sealed for "guardian:<childAccountId>") consent to a child\'s ' +
+      'enrolment on that account with the limits and blocked categories given (enrollment)',
+    access: enrolment,
+    body: api.guardianConsentRequest,
+    status: 201,
+    response: api.guardianConsentSchema,
+  },
   pinAuthorization: {
     method: 'POST',
     path: '/v1/pin-authorizations',

@@ -205,3 +205,7 @@ export const stationOfficersMax = 50;
 export const stationLiveTemplatesMax = 4;
 /** Bytes of an ID photo file the officer gives (a document scanner's JPEG or PNG). */
 export const stationIdPhotoBytesMax = 8_000_000;
+
+// Children under a guardian (issue 10): the guardian's face + PIN consent to one child's enrolment.
+/** A guardian's consent token is spent by the child's enrolment within this long, or it lapses. */
+export const guardianConsentLifetimeMs = 600_000;

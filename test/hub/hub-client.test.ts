@@ -137,6 +137,21 @@ describe('HubClient', () => {
     });
     expect(byPin.payer).toBe('alice');
 
+    // A guardian's consent: Alice's face and PIN at the station, for her son's account.
+    await admin.createAccount({ id: 'ken', kind: 'person', name: 'Ken', currency: 'JPY' });
+    await admin.assignEnrollmentClient('ken', enroller.id);
+    t.clock.advance(1_000);
+    const consent = await station.guardianConsent({
+      modelId: testFaceModelId,
+      sealedProbe: probe(),
+      liveness: { passed: true, score: 0.97 },
+      sealedPin: sealedPin(t, hubKey, testPin, 'guardian:ken'),
+      childAccountId: 'ken',
+      limits: { dailyMax: 2_000 },
+      blockedCategories: [],
+    });
+    expect(consent.guardianPersonId).toBe(person.id);
+
     const standing = await admin.createStandingLimit({
       payer: 'alice',
       payee: 'shop',

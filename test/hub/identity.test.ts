@@ -26,6 +26,7 @@ import {
   sealedProbe,
   startIdentityHub,
   testIdDocument,
+  testPersonBody,
 } from './identity-helpers.ts';
 
 const modelId = testFaceModelId;
@@ -251,6 +252,23 @@ describe('enrolment', () => {
       },
     });
     expect(stale.body.error.code).toBe('probe_stale');
+  });
+
+  it("a second officer's override of the photo check is named in the enrolment's audit row", async () => {
+    await account(t, 'bob', 'person', 0);
+    await assignEnroller(t, 'bob', enrollerId);
+    const body = testPersonBody(t, hubKey, { accountId: 'bob' });
+    const enrolled = await t.call('POST', '/v1/persons', {
+      token: enroller,
+      body: { ...body, idDocument: { ...body.idDocument, secondOfficer: 'officer-9' } },
+    });
+    expect(enrolled.status).toBe(201);
+    const rows = await t.hub.store.auditRows(0, 10_000);
+    const row = rows.find((r) => r.kind === 'person.enrolled' && r.subject === enrolled.body.id);
+    expect(JSON.parse(row?.data ?? '{}')).toMatchObject({
+      officer: 'officer-7',
+      secondOfficer: 'officer-9',
+    });
   });
 });
 

@@ -5,6 +5,7 @@ import { sodium } from './sodium.ts';
 
 const provisionContext = 'facepay.kiosk-provision.v1';
 const attestationContext = 'facepay.kiosk-attestation.v1';
+const guardianContext = 'facepay.guardian-attestation.v1';
 export const kioskSigningPublicKeyBytes = 32; // crypto_sign_PUBLICKEYBYTES
 export const kioskSigningSecretKeyBytes = 64; // crypto_sign_SECRETKEYBYTES
 export const kioskSignatureBytes = 64; // crypto_sign_BYTES
@@ -82,6 +83,50 @@ export function attestationDigest(identify: AttestedIdentify): Uint8Array {
     sodium.from_string(String(identify.amount)),
     sodium.from_string(canonicalLiveness(identify.liveness)),
     identify.sealedProbe,
+  ]);
+}
+
+/** The fields of a guardian's consent that the enrolment station vouches for. */
+export interface AttestedGuardianConsent {
+  readonly kioskId: string;
+  readonly modelId: string;
+  readonly childAccountId: string;
+  readonly limits: {
+    readonly perPaymentMax?: number | undefined;
+    readonly dailyMax?: number | undefined;
+  };
+  readonly blockedCategories: readonly string[];
+  readonly liveness: LivenessVerdict;
+  readonly sealedProbe: Uint8Array;
+}
+
+/**
+ * The consent's terms as canonical JSON (limits with sorted keys and no absent field, categories
+ * sorted and once each): station and hub sign and check the same bytes for the same terms.
+ */
+export function canonicalGuardianTerms(
+  terms: Pick<AttestedGuardianConsent, 'limits' | 'blockedCategories'>,
+): string {
+  const limits: Record<string, number> = {};
+  for (const key of ['dailyMax', 'perPaymentMax'] as const) {
+    const value = terms.limits[key];
+    if (value !== undefined) limits[key] = value;
+  }
+  return JSON.stringify({
+    blockedCategories: [...new Set(terms.blockedCategories)].sort(),
+    limits,
+  });
+}
+
+/** A separate context from identify's, so neither signature can stand for the other. */
+export function guardianAttestationDigest(consent: AttestedGuardianConsent): Uint8Array {
+  return digest(guardianContext, [
+    sodium.from_string(consent.kioskId),
+    sodium.from_string(consent.modelId),
+    sodium.from_string(consent.childAccountId),
+    sodium.from_string(canonicalGuardianTerms(consent)),
+    sodium.from_string(canonicalLiveness(consent.liveness)),
+    consent.sealedProbe,
   ]);
 }
 

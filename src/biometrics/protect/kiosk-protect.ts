@@ -2,7 +2,13 @@
 // cancelable transform, seal the protected template to the hub, and (registered kiosks) attest to it.
 import { assert } from '../../shared/assert.ts';
 import type { CancelableTransform } from './cancelable-transform.ts';
-import { attestationDigest, signKioskDigest, type LivenessVerdict } from './kiosk-attestation.ts';
+import {
+  attestationDigest,
+  guardianAttestationDigest,
+  signKioskDigest,
+  type AttestedGuardianConsent,
+  type LivenessVerdict,
+} from './kiosk-attestation.ts';
 import { sealProbe } from './probe-seal.ts';
 import { sodium } from './sodium.ts';
 
@@ -55,6 +61,40 @@ export function protectAndAttest(options: {
     modelId: options.modelId,
     payee: options.payee,
     amount: options.amount,
+    liveness: options.liveness,
+    sealedProbe: sealed,
+  });
+  const signature = signKioskDigest(digest, options.kiosk.signingSecretKey);
+  const base64 = (bytes: Uint8Array) => sodium.to_base64(bytes, sodium.base64_variants.ORIGINAL);
+  return {
+    sealedProbe: base64(sealed),
+    kioskAttestation: { kioskId: options.kiosk.kioskId, signature: base64(signature) },
+  };
+}
+
+/**
+ * An enrolment station's guardian-consent fields: the guardian's sealed probe and the station's
+ * signature binding it to the liveness verdict, the child's account, the limits and the model.
+ */
+export function protectAndAttestGuardian(options: {
+  descriptor: Float32Array;
+  transform: CancelableTransform;
+  hubPublicKey: Uint8Array;
+  modelId: string;
+  nowMs: number;
+  kiosk: { kioskId: string; signingSecretKey: Uint8Array };
+  liveness: LivenessVerdict;
+  childAccountId: string;
+  limits: AttestedGuardianConsent['limits'];
+  blockedCategories: readonly string[];
+}): { sealedProbe: string; kioskAttestation: { kioskId: string; signature: string } } {
+  const sealed = protectProbe(options);
+  const digest = guardianAttestationDigest({
+    kioskId: options.kiosk.kioskId,
+    modelId: options.modelId,
+    childAccountId: options.childAccountId,
+    limits: options.limits,
+    blockedCategories: options.blockedCategories,
     liveness: options.liveness,
     sealedProbe: sealed,
   });

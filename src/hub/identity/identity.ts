@@ -4,6 +4,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { hashToken } from '../http/tokens.ts';
 import { assert } from '../../shared/assert.ts';
 import {
+  guardianConsentLifetimeMs,
   identificationMemoryMs,
   identifyCandidatesK,
   memberNumberDrawsMax,
@@ -15,7 +16,12 @@ import {
   unknownMemberNumbersRememberedMax,
 } from '../../shared/limits.ts';
 import type { Yen } from '../../shared/money.ts';
-import type { CreatePersonRequest, IdentifyRequest } from '../../shared/hub-api.ts';
+import type {
+  CreatePersonRequest,
+  GuardianConsentRequest,
+  GuardianConsentView,
+  IdentifyRequest,
+} from '../../shared/hub-api.ts';
 import { Gallery } from '../../biometrics/match/gallery.ts';
 import { openPin, openProbe } from '../../biometrics/protect/probe-seal.ts';
 import type { HubKeys } from '../../biometrics/protect/key-files.node.ts';
@@ -36,6 +42,7 @@ import type {
 import type { ClientRecord } from '../storage/records.ts';
 import type {
   AuthorizationPurpose,
+  GuardianConsentRecord,
   PaymentAuthorizationRecord,
   TemplateRecord,
   PersonRecord,
@@ -51,7 +58,8 @@ import type { StandingConsentTerms } from '../ledger/consent.ts';
 import { faceAloneSuffices, type IdentityCalibration } from './calibration.ts';
 import { rekeyTemplates } from './rekey.ts';
 import { idDocumentMatches, requireAccountEnroller, requirePersonOwner } from './ownership.ts';
-import { requireKioskAttestation } from './kiosk-auth.ts';
+import { requireGuardianAttestation, requireKioskAttestation } from './kiosk-auth.ts';
+import { tightenedAccountRules } from './guardian.ts';
 import { spendNonce, spendNonceNow } from './replay-nonces.ts';
 import { ageYears, isChild, maskDisplayName } from './people.ts';
 import { categoryMinimumAgeYears } from '../../shared/categories.ts';
@@ -356,7 +364,47 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       if (guardian === undefined) refuse('not_found', 'guardian person not found');
       if (isChild(guardian.dateOfBirth, at))
         refuse('invalid_request', 'a guardian must be an adult');
+      await this.guardianConsentFor(reader, caller, request, at);
+    } else if (request.guardianConsent !== undefined) {
+      refuse('invalid_request', 'guardianConsent comes with the guardianPersonId it names');
     }
+  }
+
+  /**
+   * The guardian's unspent consent to this enrolment: given by this client, for this guardian and this
+   * account, unexpired. Required unless the caller is admin (any enrolment client could otherwise name
+   * any adult as a child's guardian, and the guardian's limits would be nobody's).
+   */
+  private async guardianConsentFor(
+    reader: IdentityReader,
+    caller: ClientRecord,
+    request: CreatePersonRequest,
+    at: number,
+  ): Promise<GuardianConsentRecord | null> {
+    if (request.guardianConsent === undefined) {
+      if (caller.role === 'admin') return null;
+      refuse(
+        'guardian_consent_required',
+        "naming a guardian needs the guardian's consent by face and PIN (POST /v1/guardian-consents)",
+      );
+    }
+    const hash = hashToken(request.guardianConsent);
+    const found = await reader.getGuardianConsent(hash);
+    const valid =
+      found !== undefined &&
+      timingSafeEqual(found.tokenHash, hash) &&
+      found.usedAt === null &&
+      at < found.expiresAt &&
+      found.createdBy === caller.id &&
+      found.guardianPersonId === request.guardianPersonId &&
+      found.childAccountId === request.accountId;
+    if (!valid) {
+      refuse(
+        'guardian_consent_invalid',
+        "the guardian's consent is unknown, spent, lapsed, or for another guardian, account or client",
+      );
+    }
+    return found;
   }
 
   async createPerson(
@@ -373,7 +421,11 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       displayName: request.displayName,
       dateOfBirth: request.dateOfBirth,
       accountId: request.accountId,
-      idDocument: request.idDocument,
+      idDocument: {
+        type: request.idDocument.type,
+        numberHash: request.idDocument.numberHash,
+        verifiedBy: request.idDocument.verifiedBy,
+      },
       guardianPersonId: request.guardianPersonId ?? null,
       requirePin: request.requirePin ?? false,
       pinVerifier,
@@ -392,9 +444,159 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
         accountId: person.accountId,
         document: person.idDocument.type,
         officer: person.idDocument.verifiedBy,
+        ...(request.idDocument.secondOfficer === undefined
+          ? {}
+          : { secondOfficer: request.idDocument.secondOfficer }),
+        ...(person.guardianPersonId === null ? {} : { guardianPersonId: person.guardianPersonId }),
       },
     });
+    if (request.guardianPersonId !== undefined) {
+      const consent = await this.guardianConsentFor(tx, caller, request, at);
+      if (consent !== null) await this.applyGuardianConsent(tx, caller, consent, at);
+    }
     return person;
+  }
+
+  /** Spends the consent and tightens the child's account by the guardian's limits and categories. */
+  private async applyGuardianConsent(
+    tx: StoreTx,
+    caller: ClientRecord,
+    consent: GuardianConsentRecord,
+    at: number,
+  ): Promise<void> {
+    await tx.markGuardianConsentUsed(consent.tokenHash, at);
+    const account = await tx.getAccount(consent.childAccountId);
+    assert(account !== undefined, 'the enrolment checked the account');
+    const rules = tightenedAccountRules(account, consent);
+    await tx.setAccountRules(account.id, rules);
+    await tx.appendAudit({
+      at,
+      kind: 'account.guardian_rules_set',
+      subject: account.id,
+      actor: caller.id,
+      data: { guardianPersonId: consent.guardianPersonId, ...rules },
+    });
+  }
+
+  // ---- a guardian's consent to a child's enrolment (extension) -------------------------------
+
+  /**
+   * Refusals that need no face or PIN, on committed state and before any work: the child's account
+   * is a person account this client may enrol on, with nobody enrolled on it yet.
+   */
+  async checkGuardianConsentRequest(
+    reader: StoreReader & IdentityReader,
+    caller: ClientRecord,
+    request: GuardianConsentRequest,
+  ): Promise<void> {
+    const account = await reader.getAccount(request.childAccountId);
+    if (account === undefined || account.kind !== 'person')
+      refuse('not_found', `person account ${request.childAccountId} not found`);
+    await requireAccountEnroller(reader, caller, request.childAccountId);
+    if ((await reader.findPersonByAccount(request.childAccountId)) !== undefined) {
+      refuse('duplicate_enrolment', 'this account already belongs to an enrolled person');
+    }
+  }
+
+  /**
+   * The face part of a guardian's consent: the station's attested probe must match one enrolled adult,
+   * and only one, whose PIN is not locked. Audited, and the probe's nonce spent, whatever the outcome.
+   */
+  async identifyGuardian(
+    tx: StoreTx,
+    caller: ClientRecord,
+    request: GuardianConsentRequest,
+  ): Promise<
+    | { kind: 'matched'; person: PersonRecord }
+    | { kind: 'not_identified' | 'ambiguous' | 'child' | 'locked' }
+  > {
+    this.requireCurrentTransformKey();
+    if (request.modelId !== this.calibration.modelId)
+      refuse('model_not_calibrated', `no calibrated threshold for model ${request.modelId}`);
+    const kiosk = await requireGuardianAttestation(tx, caller, request, {
+      allowUnattested: this.options.allowUnattested,
+    });
+    const probe = await this.openProbeOrRefuse(tx, request.sealedProbe, request.modelId, {
+      keyIdRequired: kiosk !== null,
+    });
+    let found;
+    try {
+      if (!request.liveness.passed)
+        refuse('liveness_failed', 'the station did not see a live person');
+      found = this.gallery.search(probe, identifyCandidatesK);
+    } finally {
+      probe.fill(0);
+    }
+    const at = this.clock.now();
+    const matches = await this.stillEnrolled(
+      tx,
+      found.candidates.filter((c) => c.score >= this.calibration.threshold),
+    );
+    const best = matches[0];
+    const outcome =
+      best === undefined
+        ? 'not_identified'
+        : matches.length > 1
+          ? 'ambiguous'
+          : isChild(best.person.dateOfBirth, at)
+            ? 'child'
+            : best.person.pinFailures >= pinAttemptsMax
+              ? 'locked'
+              : 'matched';
+    await tx.appendAudit({
+      at,
+      kind: 'identity.guardian_identified',
+      subject: best?.personId ?? '-',
+      actor: caller.id,
+      data: {
+        childAccountId: request.childAccountId,
+        outcome,
+        candidates: matches.length,
+        ...(kiosk === null ? {} : { kioskId: kiosk.id }),
+      },
+    });
+    if (outcome !== 'matched' || best === undefined) {
+      return { kind: outcome === 'matched' ? 'not_identified' : outcome };
+    }
+    return { kind: 'matched', person: best.person };
+  }
+
+  /** After the guardian's PIN was right: the single-use consent to the child's enrolment, audited. */
+  async grantGuardianConsent(
+    tx: StoreTx,
+    caller: ClientRecord,
+    guardian: PersonRecord,
+    request: GuardianConsentRequest,
+  ): Promise<GuardianConsentView> {
+    const at = this.clock.now();
+    const token = `gc_${randomBytes(32).toString('base64url')}`;
+    const expiresAt = at + guardianConsentLifetimeMs;
+    const blockedCategories = [...new Set(request.blockedCategories)].sort();
+    await tx.insertGuardianConsent({
+      tokenHash: hashToken(token),
+      guardianPersonId: guardian.id,
+      childAccountId: request.childAccountId,
+      limits: request.limits,
+      blockedCategories,
+      expiresAt,
+      usedAt: null,
+      createdBy: caller.id,
+      createdAt: at,
+    });
+    await tx.appendAudit({
+      at,
+      kind: 'guardian.consented',
+      subject: guardian.id,
+      actor: caller.id,
+      data: { childAccountId: request.childAccountId, limits: request.limits, blockedCategories },
+    });
+    return {
+      guardianConsent: token,
+      guardianPersonId: guardian.id,
+      displayNameMasked: maskDisplayName(guardian.displayName),
+      childAccountId: request.childAccountId,
+      expiresAt: new Date(expiresAt).toISOString(),
+    };
   }
 
   /**

@@ -1,9 +1,15 @@
 // Checks what registered kiosks sign: a provisioning request (fresh, never replayed, from an active kiosk
 // of the calling client) and the attestation on identify, required once a client has any kiosk.
 import { kioskRequestAgeMsMax, kioskRequestFutureSkewMsMax } from '../../shared/limits.ts';
-import type { IdentifyRequest, ProvisionTransformKeyRequest } from '../../shared/hub-api.ts';
+import type {
+  GuardianConsentRequest,
+  IdentifyRequest,
+  KioskAttestation,
+  ProvisionTransformKeyRequest,
+} from '../../shared/hub-api.ts';
 import {
   attestationDigest,
+  guardianAttestationDigest,
   kioskRequestNonceBytes,
   provisionDigest,
   verifyKioskSignature,
@@ -63,16 +69,69 @@ export async function requireKioskAttestation(
   request: IdentifyRequest,
   options: { allowUnattested: boolean },
 ): Promise<KioskRecord | null> {
-  const attestation = request.kioskAttestation;
+  return requireAttestingKiosk(tx, caller, request.kioskAttestation, {
+    ...options,
+    what: 'identify',
+    covers: 'probe, liveness, payee, amount and model',
+    digestFor: (kioskId) =>
+      attestationDigest({
+        kioskId,
+        modelId: request.modelId,
+        payee: request.payee,
+        amount: request.amount,
+        liveness: request.liveness,
+        sealedProbe: fromBase64(request.sealedProbe, 'sealedProbe'),
+      }),
+  });
+}
+
+/** The same rule for a guardian's consent at an enrolment station: its own signed digest. */
+export async function requireGuardianAttestation(
+  tx: StoreTx,
+  caller: ClientRecord,
+  request: GuardianConsentRequest,
+  options: { allowUnattested: boolean },
+): Promise<KioskRecord | null> {
+  return requireAttestingKiosk(tx, caller, request.kioskAttestation, {
+    ...options,
+    what: 'guardian consent',
+    covers: 'probe, liveness, child account, limits and model',
+    digestFor: (kioskId) =>
+      guardianAttestationDigest({
+        kioskId,
+        modelId: request.modelId,
+        childAccountId: request.childAccountId,
+        limits: request.limits,
+        blockedCategories: request.blockedCategories,
+        liveness: request.liveness,
+        sealedProbe: fromBase64(request.sealedProbe, 'sealedProbe'),
+      }),
+  });
+}
+
+async function requireAttestingKiosk(
+  tx: StoreTx,
+  caller: ClientRecord,
+  attestation: KioskAttestation | undefined,
+  options: {
+    allowUnattested: boolean;
+    what: string;
+    covers: string;
+    digestFor: (kioskId: string) => Uint8Array;
+  },
+): Promise<KioskRecord | null> {
   if (attestation === undefined) {
     if (!options.allowUnattested) {
       refuse(
         'kiosk_attestation_required',
-        'every identify must carry the attestation of a registered kiosk',
+        `every ${options.what} must carry the attestation of a registered kiosk`,
       );
     }
     if ((await tx.countKiosksOfClient(caller.id)) > 0) {
-      refuse('kiosk_attestation_required', "this client's kiosks must attest every identify");
+      refuse(
+        'kiosk_attestation_required',
+        `this client's kiosks must attest every ${options.what}`,
+      );
     }
     return null;
   }
@@ -81,23 +140,15 @@ export async function requireKioskAttestation(
     refuse('kiosk_attestation_invalid', 'the attesting kiosk is not registered to this client');
   }
   if (kiosk.revokedAt !== null) refuse('kiosk_revoked', 'the attesting kiosk was revoked');
-  const digest = attestationDigest({
-    kioskId: kiosk.id,
-    modelId: request.modelId,
-    payee: request.payee,
-    amount: request.amount,
-    liveness: request.liveness,
-    sealedProbe: fromBase64(request.sealedProbe, 'sealedProbe'),
-  });
   const valid = verifyKioskSignature({
-    digest,
+    digest: options.digestFor(kiosk.id),
     signature: fromBase64(attestation.signature, 'signature'),
     signingPublicKey: kiosk.signingPublicKey,
   });
   if (!valid) {
     refuse(
       'kiosk_attestation_invalid',
-      "the kiosk's signature does not cover this probe, liveness, payee, amount and model",
+      `the kiosk's signature does not cover this ${options.covers}`,
     );
   }
   return kiosk;

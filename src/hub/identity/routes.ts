@@ -2,6 +2,7 @@
 // and extensions (PIN unlock, member number + PIN). Roles come from the route table, rules from the service.
 import type * as api from '../../shared/hub-api.ts';
 import { refuse } from '../errors.ts';
+import { errorStatus, type ErrorCode } from '../../shared/error-codes.ts';
 import {
   pinAttemptsMax,
   pinChecksPerSecondPerClient,
@@ -217,6 +218,34 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
       });
     },
 
+    // Extension: a guardian's face + PIN consent to a child's enrolment at this enrolment client. The
+    // face in one transaction (its nonce and audit kept whatever it finds), Argon2id outside, then the
+    // try on the guardian's one PIN counter (shared with verify-pin) and the consent in a second one.
+    guardianConsent: async ({ caller, body, write }) => {
+      await service().checkGuardianConsentRequest(hub.store.reader, caller, body);
+      if (!pinChecks.take(caller.id)) refuse('rate_limited', 'one PIN check a second per client');
+      const face = await hub.store.write((tx) => service().identifyGuardian(tx, caller, body));
+      if (face.kind !== 'matched') return guardianRefusal(face.kind);
+      const matched = await service().checkPin({
+        verifier: face.person.pinVerifier,
+        sealedPin: body.sealedPin,
+        purpose: `guardian:${body.childAccountId}`,
+        clientId: caller.id,
+      });
+      return write(async (tx) => {
+        const guardian = await tx.getPerson(face.person.id);
+        if (guardian === undefined) refuse('not_found', 'the guardian was erased meanwhile');
+        const state = await service().recordPinResult(tx, caller, guardian.id, matched);
+        if (state.locked) return { status: 423, body: lockedBody };
+        if (!matched) return incorrectReply(state.attemptsLeft);
+        await service().checkGuardianConsentRequest(tx, caller, body);
+        return {
+          status: 201,
+          body: await service().grantGuardianConsent(tx, caller, guardian, body),
+        };
+      });
+    },
+
     // Extension: the PIN fallback when the face fails. The same till scope, per-till rate limit (one
     // bucket with verify-pin), Argon2id pool and try counter as verify-pin; not idempotent, like it.
     pinAuthorization: async ({ caller, body, write }) => {
@@ -290,4 +319,27 @@ function pinOnlyReply(outcome: PinOnlyOutcome): Reply {
         },
       };
   }
+}
+
+function guardianRefusal(kind: 'not_identified' | 'ambiguous' | 'child' | 'locked'): Reply {
+  switch (kind) {
+    case 'locked':
+      return { status: 423, body: lockedBody };
+    case 'child':
+      return refusal(
+        'guardian_not_adult',
+        'the face identified is a child: a guardian is an adult',
+      );
+    case 'ambiguous':
+      return refusal(
+        'guardian_not_identified',
+        'the face matches more than one enrolled person: the guardian cannot be told apart',
+      );
+    case 'not_identified':
+      return refusal('guardian_not_identified', 'the face matches no enrolled person');
+  }
+}
+
+function refusal(code: ErrorCode, message: string): Reply {
+  return { status: errorStatus[code], body: { error: { code, message } } };
 }

@@ -1,5 +1,6 @@
 // Stored records of the identity side of the hub: persons, their sealed templates, and the
 // single-use payment authorizations. Templates are only ever stored sealed (see protect/template-seal).
+import type { AccountLimits } from '../../shared/hub-api.ts';
 import type { Yen } from '../../shared/money.ts';
 
 export interface PersonRecord {
@@ -16,6 +17,22 @@ export interface PersonRecord {
   pinFailures: number;
   /** Hub-assigned, 10 digits with a Damm check digit; never issued twice, even after erasure. */
   memberNumber: string;
+  createdBy: string;
+  createdAt: number;
+}
+
+/**
+ * A guardian's consent, by face and PIN at an enrolment client, to one child's enrolment on
+ * `childAccountId` with these limits: spent once by that client's enrolment, or lapsed at expiresAt.
+ */
+export interface GuardianConsentRecord {
+  tokenHash: Uint8Array;
+  guardianPersonId: string;
+  childAccountId: string;
+  limits: AccountLimits;
+  blockedCategories: string[];
+  expiresAt: number;
+  usedAt: number | null;
   createdBy: string;
   createdAt: number;
 }

@@ -13,6 +13,7 @@ import type {
   TransferRecord,
 } from './records.ts';
 import type {
+  GuardianConsentRecord,
   IdentificationRecord,
   PaymentAuthorizationRecord,
   PersonRecord,
@@ -87,6 +88,7 @@ export interface IdentityReader {
   getAccountEnrollmentClient(accountId: string): Promise<string | null>;
   /** The client's latest identification (see IdentificationRecord), fresh or not. */
   getIdentification(clientId: string): Promise<IdentificationRecord | undefined>;
+  getGuardianConsent(tokenHash: Uint8Array): Promise<GuardianConsentRecord | undefined>;
   /** Wrong PINs tried on a member number nobody holds (0 when none). */
   getUnknownMemberFailures(memberNumber: string): Promise<number>;
   listTemplates(afterId: string, limit: number): Promise<TemplateRecord[]>;
@@ -106,6 +108,11 @@ export interface KioskReader {
 /** Ledger writes: accounts, holds (each change an inserted history row), money, standing limits. */
 export interface LedgerWriter extends LedgerReader {
   insertAccount(account: AccountRecord): Promise<void>;
+  /** Replaces a person account's limits and blocked categories (a guardian's, at a child's enrolment). */
+  setAccountRules(
+    accountId: string,
+    rules: Pick<AccountRecord, 'limits' | 'blockedCategories'>,
+  ): Promise<void>;
   insertHold(hold: HoldRecord): Promise<void>;
   /**
    * Records the hold's next version (`after.version` is `before.version + 1`): a transition row, and
@@ -159,6 +166,8 @@ export interface IdentityWriter extends IdentityReader {
   insertAuthorization(authorization: PaymentAuthorizationRecord): Promise<void>;
   getAuthorization(tokenHash: Uint8Array): Promise<PaymentAuthorizationRecord | undefined>;
   markAuthorizationUsed(tokenHash: Uint8Array, at: number): Promise<void>;
+  insertGuardianConsent(consent: GuardianConsentRecord): Promise<void>;
+  markGuardianConsentUsed(tokenHash: Uint8Array, at: number): Promise<void>;
   /**
    * Records an accepted request's nonce, or says it was seen before; first drops the nonces whose
    * window ended by `seenAt`. A recorded nonce stays recorded when the job that recorded it refuses

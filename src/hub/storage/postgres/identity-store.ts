@@ -3,6 +3,7 @@
 import { assert } from '../../../shared/assert.ts';
 import type { IdentityReader, IdentityWriter, TemplateChange } from '../port.ts';
 import type {
+  GuardianConsentRecord,
   IdentificationRecord,
   PaymentAuthorizationRecord,
   PersonRecord,
@@ -10,6 +11,10 @@ import type {
   TemplateRecord,
 } from '../identity-records.ts';
 import {
+  guardianConsentColumns,
+  guardianConsentFromRow,
+  guardianConsentToParams,
+  type GuardianConsentRow,
   identificationFromRow,
   identificationToParams,
   type IdentificationRow,
@@ -138,6 +143,15 @@ export class PgIdentityReads implements IdentityReader {
     );
     return row === undefined ? undefined : identificationFromRow(row);
   }
+  async getGuardianConsent(tokenHash: Uint8Array): Promise<GuardianConsentRecord | undefined> {
+    const row = await one<GuardianConsentRow>(
+      this.db,
+      'getGuardianConsent',
+      'SELECT * FROM guardian_consents WHERE token_hash = $1',
+      [Buffer.from(tokenHash)],
+    );
+    return row === undefined ? undefined : guardianConsentFromRow(row);
+  }
   async getUnknownMemberFailures(memberNumber: string): Promise<number> {
     const row = await one<{ failures: number }>(
       this.db,
@@ -233,6 +247,12 @@ export class PgIdentityWrites extends PgIdentityReads implements IdentityWriter 
     );
     await changes(
       this.db,
+      'deleteGuardianConsentsOf',
+      'DELETE FROM guardian_consents WHERE guardian_person_id = $1',
+      [personId],
+    );
+    await changes(
+      this.db,
       'clearGuardian',
       'UPDATE persons SET guardian_person_id = NULL WHERE guardian_person_id = $1',
       [personId],
@@ -305,6 +325,23 @@ export class PgIdentityWrites extends PgIdentityReads implements IdentityWriter 
       [at, Buffer.from(tokenHash)],
     );
     assert(changed === 1, 'an authorization is used once');
+  }
+  async insertGuardianConsent(consent: GuardianConsentRecord): Promise<void> {
+    await changes(
+      this.db,
+      'insertGuardianConsent',
+      insertStatement('guardian_consents', [...guardianConsentColumns]),
+      valuesOf(guardianConsentToParams(consent), [...guardianConsentColumns]),
+    );
+  }
+  async markGuardianConsentUsed(tokenHash: Uint8Array, at: number): Promise<void> {
+    const changed = await changes(
+      this.db,
+      'markGuardianConsentUsed',
+      'UPDATE guardian_consents SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL',
+      [at, Buffer.from(tokenHash)],
+    );
+    assert(changed === 1, 'a guardian consent is used once');
   }
   async admitNonce(nonce: ReplayNonceRecord): Promise<'admitted' | 'replayed'> {
     assert(nonce.expiresAt > nonce.seenAt, 'a nonce is kept for a positive window');

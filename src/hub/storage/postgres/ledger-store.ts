@@ -179,6 +179,18 @@ export class PgLedgerWrites extends PgLedgerReads implements LedgerWriter {
       ],
     );
   }
+  async setAccountRules(
+    accountId: string,
+    rules: Pick<AccountRecord, 'limits' | 'blockedCategories'>,
+  ): Promise<void> {
+    const changed = await changes(
+      this.db,
+      'setAccountRules',
+      "UPDATE accounts SET limits = $1, blocked_categories = $2 WHERE id = $3 AND kind = 'person'",
+      [JSON.stringify(rules.limits), JSON.stringify(rules.blockedCategories), accountId],
+    );
+    assert(changed === 1, `person account ${accountId} exists`);
+  }
   async insertHold(hold: HoldRecord): Promise<void> {
     assert(hold.version === 1, 'a new hold starts at version 1');
     const added = holdHistoryAdded(undefined, hold);

@@ -334,6 +334,23 @@ export const pgMigrations: ReadonlyArray<(client: PoolClient) => Promise<void>> 
       Buffer.from(genesisHash),
     ]);
   },
+  async function v2GuardianConsents(client) {
+    // SQLite's migration 12: a guardian's single-use consent to one child's enrolment.
+    await client.query(`
+      CREATE TABLE guardian_consents (
+        token_hash BYTEA PRIMARY KEY,
+        guardian_person_id TEXT NOT NULL,
+        child_account_id TEXT NOT NULL,
+        limits TEXT NOT NULL CHECK (limits::json IS NOT NULL),
+        blocked_categories TEXT NOT NULL CHECK (blocked_categories::json IS NOT NULL),
+        expires_at BIGINT NOT NULL,
+        used_at BIGINT,
+        created_by TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX guardian_consents_guardian ON guardian_consents (guardian_person_id);
+    `);
+  },
 ];
 
 async function currentVersion(client: PoolClient): Promise<number> {

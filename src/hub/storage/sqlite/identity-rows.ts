@@ -3,6 +3,7 @@ import { assert } from '../../../shared/assert.ts';
 import { isMemberNumber } from '../../../shared/member-number.ts';
 import { yen } from '../../../shared/money.ts';
 import type {
+  GuardianConsentRecord,
   IdentificationRecord,
   PaymentAuthorizationRecord,
   PersonRecord,
@@ -181,5 +182,58 @@ export function identificationToParams(i: IdentificationRecord): Record<string, 
     person_ids: JSON.stringify(i.personIds),
     at: i.at,
     purpose: i.purpose,
+  };
+}
+
+export interface GuardianConsentRow {
+  token_hash: Buffer;
+  guardian_person_id: string;
+  child_account_id: string;
+  limits: string;
+  blocked_categories: string;
+  expires_at: number;
+  used_at: number | null;
+  created_by: string;
+  created_at: number;
+}
+
+/** Columns of guardian_consents in the order guardianConsentToParams gives them (both adapters). */
+export const guardianConsentColumns = [
+  'token_hash',
+  'guardian_person_id',
+  'child_account_id',
+  'limits',
+  'blocked_categories',
+  'expires_at',
+  'used_at',
+  'created_by',
+  'created_at',
+] as const;
+
+export function guardianConsentFromRow(row: GuardianConsentRow): GuardianConsentRecord {
+  return {
+    tokenHash: new Uint8Array(row.token_hash),
+    guardianPersonId: row.guardian_person_id,
+    childAccountId: row.child_account_id,
+    limits: JSON.parse(row.limits) as GuardianConsentRecord['limits'],
+    blockedCategories: JSON.parse(row.blocked_categories) as string[],
+    expiresAt: row.expires_at,
+    usedAt: row.used_at,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+  };
+}
+
+export function guardianConsentToParams(c: GuardianConsentRecord): Record<string, unknown> {
+  return {
+    token_hash: Buffer.from(c.tokenHash),
+    guardian_person_id: c.guardianPersonId,
+    child_account_id: c.childAccountId,
+    limits: JSON.stringify(c.limits),
+    blocked_categories: JSON.stringify(c.blockedCategories),
+    expires_at: c.expiresAt,
+    used_at: c.usedAt,
+    created_by: c.createdBy,
+    created_at: c.createdAt,
   };
 }

@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import { assert } from '../../../shared/assert.ts';
 import type { IdentityReader, IdentityWriter } from '../port.ts';
 import type {
+  GuardianConsentRecord,
   IdentificationRecord,
   PaymentAuthorizationRecord,
   PersonRecord,
@@ -11,6 +12,10 @@ import type {
   TemplateRecord,
 } from '../identity-records.ts';
 import {
+  guardianConsentColumns,
+  guardianConsentFromRow,
+  guardianConsentToParams,
+  type GuardianConsentRow,
   identificationFromRow,
   identificationToParams,
   type IdentificationRow,
@@ -52,6 +57,9 @@ export class SqliteIdentityReads implements IdentityReader {
       identification: db.prepare<[string], IdentificationRow>(
         'SELECT * FROM identifications WHERE client_id = ?',
       ),
+      getGuardianConsent: db.prepare<[Buffer], GuardianConsentRow>(
+        'SELECT * FROM guardian_consents WHERE token_hash = ?',
+      ),
       unknownFailures: db.prepare<[string], { failures: number }>(
         'SELECT failures FROM unknown_member_failures WHERE member_number = ?',
       ),
@@ -90,6 +98,10 @@ export class SqliteIdentityReads implements IdentityReader {
   async getIdentification(clientId: string): Promise<IdentificationRecord | undefined> {
     const row = this.identityQ.identification.get(clientId);
     return row === undefined ? undefined : identificationFromRow(row);
+  }
+  async getGuardianConsent(tokenHash: Uint8Array): Promise<GuardianConsentRecord | undefined> {
+    const row = this.identityQ.getGuardianConsent.get(Buffer.from(tokenHash));
+    return row === undefined ? undefined : guardianConsentFromRow(row);
   }
   async getUnknownMemberFailures(memberNumber: string): Promise<number> {
     return this.identityQ.unknownFailures.get(memberNumber)?.failures ?? 0;
@@ -169,6 +181,16 @@ export class SqliteIdentityWrites extends SqliteIdentityReads implements Identit
       markAuthorizationUsed: db.prepare<[number, Buffer]>(
         'UPDATE payment_authorizations SET used_at = ? WHERE token_hash = ? AND used_at IS NULL',
       ),
+      insertGuardianConsent: db.prepare(
+        `INSERT INTO guardian_consents (${guardianConsentColumns.join(', ')})
+         VALUES (${guardianConsentColumns.map((column) => `@${column}`).join(', ')})`,
+      ),
+      markGuardianConsentUsed: db.prepare<[number, Buffer]>(
+        'UPDATE guardian_consents SET used_at = ? WHERE token_hash = ? AND used_at IS NULL',
+      ),
+      deleteGuardianConsentsOf: db.prepare<[string]>(
+        'DELETE FROM guardian_consents WHERE guardian_person_id = ?',
+      ),
       pruneNonces: db.prepare<[number]>('DELETE FROM replay_nonces WHERE expires_at <= ?'),
       insertNonce: db.prepare<[string, Buffer, number, number]>(
         `INSERT INTO replay_nonces (purpose, nonce, seen_at, expires_at) VALUES (?, ?, ?, ?)
@@ -226,6 +248,7 @@ export class SqliteIdentityWrites extends SqliteIdentityReads implements Identit
     const ids = this.identityW.templateIdsOf.all(personId).map((row) => row.id);
     this.identityW.deleteTemplatesOf.run(personId);
     this.identityW.deleteAuthorizationsOf.run(personId);
+    this.identityW.deleteGuardianConsentsOf.run(personId);
     this.identityW.clearGuardian.run(personId);
     assert(this.identityW.deletePerson.run(personId).changes === 1, 'person exists');
     return ids;
@@ -247,6 +270,13 @@ export class SqliteIdentityWrites extends SqliteIdentityReads implements Identit
   async markAuthorizationUsed(tokenHash: Uint8Array, at: number): Promise<void> {
     const result = this.identityW.markAuthorizationUsed.run(at, Buffer.from(tokenHash));
     assert(result.changes === 1, 'an authorization is used once');
+  }
+  async insertGuardianConsent(consent: GuardianConsentRecord): Promise<void> {
+    this.identityW.insertGuardianConsent.run(guardianConsentToParams(consent));
+  }
+  async markGuardianConsentUsed(tokenHash: Uint8Array, at: number): Promise<void> {
+    const result = this.identityW.markGuardianConsentUsed.run(at, Buffer.from(tokenHash));
+    assert(result.changes === 1, 'a guardian consent is used once');
   }
   async admitNonce(nonce: ReplayNonceRecord): Promise<'admitted' | 'replayed'> {
     assert(nonce.expiresAt > nonce.seenAt, 'a nonce is kept for a positive window');

@@ -162,6 +162,9 @@ export class SqliteLedgerWrites extends SqliteLedgerReads implements LedgerWrite
            updated_at = @updated_at, version = @version, closed_by = @closed_by
          WHERE id = @id AND version = @version - 1`,
       ),
+      setAccountRules: db.prepare<[string, string, string]>(
+        "UPDATE accounts SET limits = ?, blocked_categories = ? WHERE id = ? AND kind = 'person'",
+      ),
       addHeld: db.prepare<[number, string]>('UPDATE accounts SET held = held + ? WHERE id = ?'),
       addBalance: db.prepare<[number, string], { balance: number }>(
         'UPDATE accounts SET balance = balance + ? WHERE id = ? RETURNING balance',
@@ -198,6 +201,17 @@ export class SqliteLedgerWrites extends SqliteLedgerReads implements LedgerWrite
       limits: JSON.stringify(account.limits),
       blockedCategories: JSON.stringify(account.blockedCategories),
     });
+  }
+  async setAccountRules(
+    accountId: string,
+    rules: Pick<AccountRecord, 'limits' | 'blockedCategories'>,
+  ): Promise<void> {
+    const changed = this.ledgerW.setAccountRules.run(
+      JSON.stringify(rules.limits),
+      JSON.stringify(rules.blockedCategories),
+      accountId,
+    ).changes;
+    assert(changed === 1, `person account ${accountId} exists`);
   }
   async insertHold(hold: HoldRecord): Promise<void> {
     assert(hold.version === 1, 'a new hold starts at version 1');

@@ -423,6 +423,24 @@ export const migrations: ReadonlyArray<(db: Database.Database) => void> = [
       CREATE INDEX unknown_member_failures_updated ON unknown_member_failures (updated_at);
     `);
   },
+  function v12GuardianConsents(db) {
+    // A guardian's face + PIN consent to one child's enrolment (POST /v1/guardian-consents): single use,
+    // spent by the enrolment that names the guardian; the guardian's erasure deletes the unspent ones.
+    db.exec(`
+      CREATE TABLE guardian_consents (
+        token_hash BLOB PRIMARY KEY,
+        guardian_person_id TEXT NOT NULL,
+        child_account_id TEXT NOT NULL,
+        limits TEXT NOT NULL CHECK (json_valid(limits)),
+        blocked_categories TEXT NOT NULL CHECK (json_valid(blocked_categories)),
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX guardian_consents_guardian ON guardian_consents (guardian_person_id);
+    `);
+  },
 ];
 
 export class DatabaseTooNewError extends Error {
