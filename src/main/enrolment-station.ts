@@ -1,9 +1,11 @@
 // The enrolment station's service: an officer signs in (PIN against a verifier) and the station locks
 // after inactivity; one enrolment at a time goes document -> ID photo -> live face (1:1 at the calibrated
-// photo-vs-live threshold, after liveness) -> PIN twice + consent -> POST persons + templates through hub-link.
+// photo-vs-live threshold, after liveness) -> PIN twice + consent -> POST persons + templates through hub-link;
+// a child (by the document's date of birth) first needs a guardian's face + PIN consent, with their limits.
 // A step cannot be skipped and a refusal ends the enrolment; only a face mismatch may be overridden, by a
 // second officer signing with their own PIN, and that override is logged with both officers and the score.
 import { createHmac, randomBytes } from 'node:crypto';
+import { isChild } from '../shared/age.ts';
 import { assert } from '../shared/assert.ts';
 import { checkIdDocument, normaliseDocumentNumber } from '../shared/id-document.ts';
 import type {
@@ -46,8 +48,19 @@ interface Enrolment {
   person: EnrolledPerson | null;
   photo: Float32Array | null;
   live: Float32Array[];
+  /** A child's guardian who consented: the hub's single-use consent token (never shown). */
+  guardian: GuardianConsent | null;
   /** A face_mismatch a second officer may still override: the document's person and the live faces. */
-  overridable: { person: EnrolledPerson; live: Float32Array[] } | null;
+  overridable: {
+    person: EnrolledPerson;
+    live: Float32Array[];
+    guardian: GuardianConsent | null;
+  } | null;
+}
+
+interface GuardianConsent {
+  personId: string;
+  token: string;
 }
 
 interface EnrolledPerson {
@@ -152,7 +165,71 @@ export class EnrolmentStation {
       dateOfBirth: checked.document.dateOfBirth,
       numberHash: this.#numberHash(checked.document.type, checked.document.number),
     };
-    enrolment.view = { ...enrolment.view, step: 'id_photo' };
+    // A child's guardian consents before the child's face is taken: no guardian, no biometrics kept.
+    const child = isChild(checked.document.dateOfBirth, this.#options.now());
+    enrolment.view = { ...enrolment.view, child, step: child ? 'guardian' : 'id_photo' };
+    return this.#answer();
+  }
+
+  /**
+   * A child's guardian at the camera: the hub identifies them among enrolled adults by the live face,
+   * checks their PIN and records their consent with the limits they set on the child's account. A wrong
+   * PIN or a face not found may be tried again; a locked PIN or a guardian who is a child ends it.
+   */
+  async guardian(request: KioskRequest<'enrolmentGuardian'>): Promise<StationAnswer> {
+    const current = await this.#at('guardian');
+    if (!current.ok) return current;
+    const { enrolment, gate } = current.value;
+    if (!request.liveness.passed) {
+      return kioskFailure('liveness_failed', "the guardian's face did not pass the liveness check");
+    }
+    if (request.modelId !== gate.point.modelId) {
+      return kioskFailure('no_photo_calibration', `no calibrated model ${request.modelId}`);
+    }
+    const consented = await this.#options.hub.guardianConsent({
+      descriptor: Float32Array.from(request.descriptor),
+      modelId: request.modelId,
+      liveness: request.liveness,
+      pin: request.pin,
+      childAccountId: enrolment.view.accountId ?? '',
+      limits: request.limits,
+      blockedCategories: request.blockedCategories,
+    });
+    if (!consented.ok) {
+      const tryAgain: readonly string[] = [
+        'pin_incorrect',
+        'guardian_not_identified',
+        'rate_limited',
+        'hub_unreachable',
+        'liveness_failed',
+      ];
+      if (tryAgain.includes(consented.error.code)) return { ok: false, error: consented.error };
+      return this.#refuse(enrolment, 'enrolment.guardian_refused', consented.error);
+    }
+    const { value } = consented;
+    enrolment.guardian = { personId: value.guardianPersonId, token: value.guardianConsent };
+    enrolment.view = {
+      ...enrolment.view,
+      step: 'id_photo',
+      guardian: {
+        personId: value.guardianPersonId,
+        displayNameMasked: value.displayNameMasked,
+        limits: request.limits,
+        blockedCategories: [...new Set(request.blockedCategories)].sort(),
+      },
+    };
+    await this.#record({
+      kind: 'enrolment.guardian_consented',
+      officer: this.#officer,
+      data: {
+        enrolment: enrolment.view.id,
+        accountId: enrolment.view.accountId,
+        guardianPersonId: value.guardianPersonId,
+        perPaymentMax: request.limits.perPaymentMax ?? null,
+        dailyMax: request.limits.dailyMax ?? null,
+        blockedCategories: enrolment.view.guardian?.blockedCategories.join(',') ?? '',
+      },
+    });
     return this.#answer();
   }
 
@@ -198,12 +275,13 @@ export class EnrolmentStation {
       photoMatch: { score, threshold: gate.point.threshold, matched },
     };
     if (!matched) {
+      const guardian = enrolment.guardian;
       const refused = await this.#refuse(enrolment, 'enrolment.face_refused', {
         code: 'face_mismatch',
         message: 'the live face does not match the ID photo',
       });
       // Kept only for a second officer's override (overrideMismatch); any other step forgets them.
-      enrolment.overridable = { person: refusedPerson, live };
+      enrolment.overridable = { person: refusedPerson, live, guardian };
       return refused;
     }
     enrolment.live = live;
@@ -222,20 +300,27 @@ export class EnrolmentStation {
       return kioskFailure('consent_required', 'the consent shown is not the current version');
     }
     const consentAt = new Date(this.#options.now()).toISOString();
-    const { person } = enrolment;
+    const { person, guardian } = enrolment;
     const officer = this.#officer;
     assert(person !== null && officer !== null, 'the PIN step follows the document step');
+    assert(!enrolment.view.child || guardian !== null, "a child's PIN step follows the guardian's");
+    const override = enrolment.view.override;
     const enrolled = await this.#options.hub.enrol({
       person: {
         displayName: person.displayName,
         dateOfBirth: person.dateOfBirth,
         accountId: enrolment.view.accountId ?? '',
-        // The officer who checked the document: the hub keeps it with the person and shows it on reads.
+        // The officer who checked the document: the hub keeps it with the person and shows it on reads;
+        // the second officer of an override is written to the hub's audit of the enrolment.
         idDocument: {
           type: documentType(enrolment),
           numberHash: person.numberHash,
           verifiedBy: officer,
+          ...(override === null ? {} : { secondOfficer: override }),
         },
+        ...(guardian === null
+          ? {}
+          : { guardianPersonId: guardian.personId, guardianConsent: guardian.token }),
       },
       pin: request.pin,
       modelId: this.#options.photoVsLive?.point.modelId ?? '',
@@ -276,6 +361,7 @@ export class EnrolmentStation {
         consentLanguage: request.consent.language,
         consentAt,
         override: enrolment.view.override,
+        guardianPersonId: enrolment.view.guardian?.personId ?? null,
         // The keyed hash the hub holds too: erasure and PIN unlock find the person by the document again.
         documentHash: person.numberHash,
       },
@@ -363,6 +449,7 @@ export class EnrolmentStation {
     }
     enrolment.person = overridable.person;
     enrolment.live = overridable.live;
+    enrolment.guardian = overridable.guardian;
     enrolment.overridable = null;
     enrolment.view = {
       ...enrolment.view,
@@ -415,6 +502,8 @@ export class EnrolmentStation {
         step: 'document',
         accountId,
         documentType: type,
+        child: false,
+        guardian: null,
         photoMatch: null,
         templates: 0,
         person: null,
@@ -424,6 +513,7 @@ export class EnrolmentStation {
       person: null,
       photo: null,
       live: [],
+      guardian: null,
       overridable: null,
     };
     this.#enrolment = enrolment;
@@ -492,6 +582,7 @@ export class EnrolmentStation {
     enrolment.live.forEach((descriptor) => descriptor.fill(0));
     enrolment.live = [];
     enrolment.person = null;
+    enrolment.guardian = null;
   }
 
   #lock(): void {

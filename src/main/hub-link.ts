@@ -2,7 +2,12 @@
 // key; protects every descriptor and PIN before it leaves the process and turns hub answers into kiosk results.
 import type { CancelableTransform } from '../biometrics/protect/cancelable-transform.ts';
 import type { KioskIdentity } from '../biometrics/protect/kiosk-identity.node.ts';
-import { protectAndAttest, protectProbe } from '../biometrics/protect/kiosk-protect.ts';
+import {
+  protectAndAttest,
+  protectAndAttestGuardian,
+  protectProbe,
+} from '../biometrics/protect/kiosk-protect.ts';
+import type { LivenessVerdict } from '../biometrics/protect/kiosk-attestation.ts';
 import { sealPin } from '../biometrics/protect/probe-seal.ts';
 import { sodium } from '../biometrics/protect/sodium.ts';
 import {
@@ -12,6 +17,8 @@ import {
 import { assert } from '../shared/assert.ts';
 import type {
   CreatePersonRequest,
+  GuardianConsentRequest,
+  GuardianConsentView,
   HoldView,
   IdentifyResponse,
   PersonView,
@@ -22,6 +29,8 @@ import { kioskPurchaseHoldLifetimeSeconds, pinChecksPerSecondPerClient } from '.
 
 /** Just over the hub's window of one PIN check a second per till (pinChecksPerSecondPerClient). */
 const pinRetryAfterRateLimitMs = Math.ceil(1000 / pinChecksPerSecondPerClient) + 100;
+
+type CreatePersonLimits = GuardianConsentRequest['limits'];
 
 export type HubAnswer<T> = { ok: true; value: T } | { ok: false; error: KioskError };
 
@@ -59,6 +68,9 @@ const passedThrough: ReadonlySet<KioskErrorCode> = new Set([
   'rate_limited',
   'pin_rejected',
   'id_document_mismatch',
+  'guardian_not_identified',
+  'guardian_not_adult',
+  'guardian_consent_invalid',
 ]);
 
 export class HubLink {
@@ -307,6 +319,66 @@ export class HubLink {
       return { ok: true, value: null };
     });
     return added;
+  }
+
+  /**
+   * Enrolment station: a child's guardian consents by face and PIN. The face is protected and attested
+   * with the child's account and the limits (the hub refuses other limits under this signature), the
+   * PIN sealed for `guardian:<childAccountId>`; the descriptor is zeroed once sealed.
+   */
+  async guardianConsent(request: {
+    descriptor: Float32Array;
+    modelId: string;
+    liveness: LivenessVerdict;
+    pin: string;
+    childAccountId: string;
+    limits: { perPaymentMax?: number | undefined; dailyMax?: number | undefined };
+    blockedCategories: string[];
+  }): Promise<HubAnswer<GuardianConsentView>> {
+    const connected = await this.#ensureConnected();
+    if (!connected.ok) {
+      request.descriptor.fill(0);
+      return connected;
+    }
+    try {
+      return await this.#pinCheck(() => this.#guardianConsentOnce(request));
+    } finally {
+      request.descriptor.fill(0);
+    }
+  }
+
+  async #guardianConsentOnce(
+    request: Parameters<HubLink['guardianConsent']>[0],
+  ): Promise<HubAnswer<GuardianConsentView>> {
+    {
+      const transform = this.#transform;
+      const hubPublicKey = this.#hubKey;
+      assert(transform !== null && hubPublicKey !== null, 'guardian consent runs after connect');
+      const { kioskId, identity } = this.#options;
+      const terms = {
+        childAccountId: request.childAccountId,
+        limits: request.limits as CreatePersonLimits,
+        blockedCategories: request.blockedCategories,
+      };
+      const attested = protectAndAttestGuardian({
+        descriptor: request.descriptor,
+        transform,
+        hubPublicKey,
+        modelId: request.modelId,
+        nowMs: this.#options.now(),
+        kiosk: { kioskId, signingSecretKey: identity.signing.secretKey },
+        liveness: request.liveness,
+        ...terms,
+      });
+      const answer = await this.#client.guardianConsent({
+        modelId: request.modelId,
+        liveness: { ...request.liveness } as GuardianConsentRequest['liveness'],
+        sealedPin: this.#sealPin(request.pin, `guardian:${request.childAccountId}`),
+        ...terms,
+        ...attested,
+      });
+      return { ok: true, value: answer };
+    }
   }
 
   /** Enrolment station: erases a person this station's client enrolled; the hub destroys the templates. */

@@ -127,6 +127,7 @@ export class KioskService {
       officerSignOut: () => station((s) => s.signOut()),
       station: () => station((s) => s.station()),
       enrolmentDocument: (request) => station((s) => s.document(request)),
+      enrolmentGuardian: (request) => station((s) => s.guardian(request)),
       enrolmentIdPhoto: (request) => station((s) => s.idPhoto(request)),
       enrolmentLiveFace: (request) => station((s) => s.liveFace(request)),
       enrolmentFinish: (request) => station((s) => s.finish(request)),

@@ -11,6 +11,8 @@ export type StationLogKind =
   | 'station.locked'
   | 'enrolment.document_refused'
   | 'enrolment.face_refused'
+  | 'enrolment.guardian_consented'
+  | 'enrolment.guardian_refused'
   | 'enrolment.refused'
   | 'enrolment.completed'
   | 'enrolment.override'

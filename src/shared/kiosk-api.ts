@@ -48,6 +48,10 @@ export const kioskErrorCodes = [
   'not_enrolled_here',
   'second_officer_required',
   'id_document_mismatch',
+  'guardian_required',
+  'guardian_not_identified',
+  'guardian_not_adult',
+  'guardian_consent_invalid',
   'internal',
 ] as const;
 export type KioskErrorCode = (typeof kioskErrorCodes)[number];
@@ -160,7 +164,18 @@ export const enrolmentConsentVersion = 'facepay-consent-2026-12-01';
 /** The enrolment in progress at a station, as its officer's screens see it: never a PIN or a document number. */
 export const enrolmentViewSchema = z.object({
   id: z.string(),
-  step: z.enum(['document', 'id_photo', 'live_face', 'pin', 'enrolled', 'refused']),
+  step: z.enum(['document', 'guardian', 'id_photo', 'live_face', 'pin', 'enrolled', 'refused']),
+  /** Under 18 by the document's date of birth: enrolled under a guardian, a 4-digit PIN. */
+  child: z.boolean(),
+  /** The guardian who consented by face and PIN, and the limits they set; null: none (yet). */
+  guardian: z
+    .object({
+      personId: z.string(),
+      displayNameMasked: z.string(),
+      limits: z.object({ perPaymentMax: z.number().optional(), dailyMax: z.number().optional() }),
+      blockedCategories: z.array(z.string()),
+    })
+    .nullable(),
   accountId: z.string().nullable(),
   documentType: z.string().nullable(),
   /** Photo vs live: the score and the calibrated threshold it was held to. */
@@ -247,6 +262,21 @@ export const kioskRequests = {
     accountId: accountIdSchema,
     document: typedIdDocumentSchema,
   }),
+  /**
+   * A child's guardian at the camera: their live face (after liveness), their PIN, and the limits they
+   * set on the child's account; the hub identifies them among enrolled adults and gives its consent.
+   */
+  enrolmentGuardian: z.strictObject({
+    modelId: modelIdSchema,
+    descriptor: descriptorSchema,
+    liveness: livenessEvidenceSchema,
+    pin: pinDigits,
+    limits: z.strictObject({
+      perPaymentMax: amount.optional(),
+      dailyMax: amount.optional(),
+    }),
+    blockedCategories: z.array(category).max(L.blockedCategoriesMax),
+  }),
   /** The ID photo's face, read by the renderer's engine from a camera still or a scanner's file. */
   enrolmentIdPhoto: z.strictObject({ modelId: modelIdSchema, descriptor: descriptorSchema }),
   /** The live face after liveness: compared 1:1 with the ID photo; kept as the person's templates. */
@@ -312,6 +342,7 @@ export interface KioskResponses {
   officerSignOut: { station: StationView };
   station: { station: StationView };
   enrolmentDocument: { station: StationView };
+  enrolmentGuardian: { station: StationView };
   enrolmentIdPhoto: { station: StationView };
   enrolmentLiveFace: { station: StationView };
   enrolmentFinish: { station: StationView };

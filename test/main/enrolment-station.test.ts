@@ -79,13 +79,22 @@ beforeAll(async () => {
     dir: work,
     name: 'Ward office station 1',
     officers: [officer, { id: 'o-kato', pin: '902468' }],
-    accounts: ['hanako', 'mismatch', 'twin', 'other', 'nocal', 'erase', 'weakpin', 'override'].map(
-      (id) => ({
-        id,
-        name: id,
-        deposit: 0,
-      }),
-    ),
+    accounts: [
+      'hanako',
+      'mismatch',
+      'twin',
+      'other',
+      'nocal',
+      'erase',
+      'weakpin',
+      'override',
+      'mother',
+      'kenta',
+    ].map((id) => ({
+      id,
+      name: id,
+      deposit: 0,
+    })),
   });
   // The station's 1:1 operating point, as models/photo-vs-live.json would give it.
   calibrationFile = path.join(work, 'photo-vs-live.json');
@@ -484,6 +493,90 @@ describe('enrolment station', () => {
       ok: false,
       error: { code: 'enrolment_not_ready' },
     });
+  });
+
+  it("enrols a child only after an enrolled adult guardian's face and PIN, with the guardian's limits", async () => {
+    const handlers = await signedIn();
+    const mother = syntheticFace();
+    const enrolledMother = await enrol(handlers, {
+      accountId: 'mother',
+      document: { ...myNumberCard('Yoko Mori'), number: '2222 3333 4440' },
+      photo: sameFaceAs(mother),
+      face: mother,
+    });
+    expect(enrolledMother).toMatchObject({ ok: true });
+    const child = syntheticFace();
+    const kenta = {
+      ...myNumberCard('Kenta Mori'),
+      number: '3333 4444 5558',
+      dateOfBirth: '2016-05-05',
+    };
+    expect(await handlers.enrolmentDocument({ accountId: 'kenta', document: kenta })).toMatchObject(
+      { ok: true, station: { enrolment: { step: 'guardian', child: true, guardian: null } } },
+    );
+    // No way around the guardian: the child's photo step is not open yet.
+    expect(
+      await handlers.enrolmentIdPhoto({ modelId, descriptor: Array.from(sameFaceAs(child)) }),
+    ).toMatchObject({ ok: false, error: { code: 'enrolment_not_ready' } });
+    const guardianTerms = {
+      limits: { perPaymentMax: 800, dailyMax: 2_000 },
+      blockedCategories: ['gambling', 'alcohol'],
+    };
+    const guardian = (face: Float32Array, pin: string) =>
+      handlers.enrolmentGuardian({
+        modelId,
+        descriptor: Array.from(sameFaceAs(face)),
+        liveness: live,
+        pin,
+        ...guardianTerms,
+      });
+    // A stranger's face is nobody's guardian; a wrong PIN may be tried again.
+    expect(await guardian(syntheticFace(), '5829')).toMatchObject({
+      ok: false,
+      error: { code: 'guardian_not_identified' },
+    });
+    expect(await guardian(mother, '1111')).toMatchObject({
+      ok: false,
+      error: { code: 'pin_incorrect', attemptsLeft: 2 },
+    });
+    const consented = await guardian(mother, '5829');
+    expect(consented).toMatchObject({
+      ok: true,
+      station: {
+        enrolment: {
+          step: 'id_photo',
+          guardian: {
+            displayNameMasked: 'Y*** M***',
+            limits: guardianTerms.limits,
+            blockedCategories: ['alcohol', 'gambling'],
+          },
+        },
+      },
+    });
+    await handlers.enrolmentIdPhoto({ modelId, descriptor: Array.from(sameFaceAs(child)) });
+    await handlers.enrolmentLiveFace({
+      modelId,
+      descriptors: [Array.from(sameFaceAs(child))],
+      liveness: live,
+    });
+    // A child's PIN is exactly 4 digits (the hub's policy): a 6-digit one is asked again.
+    expect(
+      await handlers.enrolmentFinish({ pin: '582914', pinAgain: '582914', consent }),
+    ).toMatchObject({ ok: false, error: { code: 'pin_rejected' } });
+    const done = await handlers.enrolmentFinish({ pin: '7391', pinAgain: '7391', consent });
+    expect(done).toMatchObject({
+      ok: true,
+      station: { enrolment: { step: 'enrolled', person: { child: true } } },
+    });
+    const personId = done.ok ? (done.station.enrolment?.person?.id ?? '') : '';
+    const motherId = consented.ok ? (consented.station.enrolment?.guardian?.personId ?? '') : '';
+    expect(await admin.getPerson(personId)).toMatchObject({ guardianPersonId: motherId });
+    expect(await admin.getAccount('kenta')).toMatchObject({
+      limits: guardianTerms.limits,
+      blockedCategories: ['alcohol', 'gambling'],
+    });
+    const kinds = (await logEntries()).map((entry) => entry.kind);
+    expect(kinds).toContain('enrolment.guardian_consented');
   });
 
   it("links each line of the station's log to the one before it", async () => {
