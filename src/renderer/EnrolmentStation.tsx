@@ -1,5 +1,6 @@
 // The kiosk in enrolment mode: the officer's flow over the same kiosk API, camera and face worker as
-// the shop counter. Each step is the service's to accept (document, ID photo, live face, PIN + consent);
+// the shop counter. Each step is the service's to accept (document, a child's guardian, ID photo, live face,
+// PIN + consent);
 // this file only moves between screens, reads faces, and keeps the officer's session alive while they work.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -27,11 +28,21 @@ import {
   StationWorkingScreen,
 } from './screens/EnrolmentScreens.tsx';
 import type { FaceOutcome } from './screens/FaceScreen.tsx';
+import {
+  defaultGuardianTerms,
+  StationGuardianFaceScreen,
+  StationGuardianPinScreen,
+  StationGuardianTermsScreen,
+} from './screens/GuardianScreens.tsx';
+import type { GuardianTerms } from './screens/guardian-terms.tsx';
 import { TopBar } from './screens/parts.tsx';
 
 type Screen =
   | { name: 'station-signin'; message: string | null }
   | { name: 'station-document' }
+  | { name: 'station-guardian-terms' }
+  | { name: 'station-guardian-face'; message: string | null; attempt: number }
+  | { name: 'station-guardian-pin'; message: string | null }
   | { name: 'station-photo'; message: string | null }
   | { name: 'station-live' }
   | { name: 'station-pin'; first: string | null; message: string | null }
@@ -46,6 +57,33 @@ type Screen =
 /** The ID photo is read at most this large on its long side (a scanner's page is much larger). */
 const stillSideMaxPixels = 1280;
 
+/**
+ * The screen an enrolment in progress is at, as the service holds it: a page opened again (a reload, a
+ * second window for the guardian's camera) continues there; anything else starts at the document form.
+ */
+function resumedScreen(station: StationView | null): Screen {
+  if (station?.officer == null) return { name: 'station-signin', message: null };
+  switch (station.enrolment?.step) {
+    case 'guardian':
+      return { name: 'station-guardian-terms' };
+    case 'id_photo':
+      return { name: 'station-photo', message: null };
+    case 'live_face':
+      return { name: 'station-live' };
+    case 'pin':
+      return { name: 'station-pin', first: null, message: null };
+    default:
+      return { name: 'station-document' };
+  }
+}
+
+/** Screens that show the camera: opened (again) when the page starts on one. */
+const cameraScreens: ReadonlySet<Screen['name']> = new Set([
+  'station-guardian-terms',
+  'station-photo',
+  'station-live',
+]);
+
 export function EnrolmentStationApp(props: {
   api: KioskApi;
   status: KioskStatus;
@@ -55,16 +93,19 @@ export function EnrolmentStationApp(props: {
   const { api, reader } = props;
   const [hub, setHub] = useState(props.status.hub);
   const [station, setStation] = useState<StationView | null>(props.status.station);
-  const [screen, setScreen] = useState<Screen>(
-    props.status.station?.officer == null
-      ? { name: 'station-signin', message: null }
-      : { name: 'station-document' },
-  );
+  const [screen, setScreen] = useState<Screen>(() => resumedScreen(props.status.station));
   const [busy, setBusy] = useState(false);
   const [stream, setStream] = useState<MediaStream | null>(null);
   const [photoUrl, setPhotoUrl] = useState<string | null>(null);
   const [action, setAction] = useState<DeskAction>('enrol');
+  const [guardianTerms, setGuardianTerms] = useState<GuardianTerms>(defaultGuardianTerms);
+  /** The guardian's live face between the camera and their PIN; zeroed once sent or abandoned. */
+  const guardianFace = useRef<Extract<FaceOutcome, { type: 'decided' }> | null>(null);
   const lastPing = useRef(Date.now());
+  const forgetGuardianFace = useCallback(() => {
+    guardianFace.current?.descriptor.fill(0);
+    guardianFace.current = null;
+  }, []);
 
   const show = useCallback((next: Screen) => {
     mark(`screen:${next.name}`);
@@ -132,6 +173,14 @@ export function EnrolmentStationApp(props: {
     return opened.stream;
   }, [api, stream]);
 
+  // A page that resumes an enrolment at a camera step opens the camera itself.
+  const resumedOnCamera = useRef(cameraScreens.has(screen.name));
+  useEffect(() => {
+    if (!resumedOnCamera.current) return;
+    resumedOnCamera.current = false;
+    void ensureCamera();
+  }, [ensureCamera]);
+
   /** A refusal ends the enrolment on screen as the service ended it; some are only a retry. */
   const refused = useCallback(
     (error: KioskError) => {
@@ -180,10 +229,12 @@ export function EnrolmentStationApp(props: {
 
   const restart = useCallback(async () => {
     reader.stop();
+    forgetGuardianFace();
+    setGuardianTerms(defaultGuardianTerms);
     accept(await api.call('enrolmentCancel', {}));
     setPhotoUrl(null);
     show({ name: 'station-document' });
-  }, [accept, api, reader, show]);
+  }, [accept, api, forgetGuardianFace, reader, show]);
 
   /** Erasure (after the officer confirms) or PIN unlock, on the document the person shows. */
   const personAction = useCallback(
@@ -218,9 +269,72 @@ export function EnrolmentStationApp(props: {
         return;
       }
       await ensureCamera();
-      show({ name: 'station-photo', message: null });
+      // A child (the document's date of birth says so) needs their guardian's consent first.
+      show(
+        answer.ok && answer.station.enrolment?.step === 'guardian'
+          ? { name: 'station-guardian-terms' }
+          : { name: 'station-photo', message: null },
+      );
     },
     [accept, action, api, ensureCamera, personAction, refused, show],
+  );
+
+  const onGuardianFace = useCallback(
+    (outcome: FaceOutcome) => {
+      if (outcome.type === 'refused') {
+        const reason = outcome.reasons.includes('timeout') ? 'face_timeout' : 'liveness_failed';
+        show({
+          name: 'station-guardian-face',
+          message: t(`enrol.refused.codes.${reason}`),
+          attempt: Date.now(),
+        });
+        return;
+      }
+      forgetGuardianFace();
+      guardianFace.current = outcome;
+      show({ name: 'station-guardian-pin', message: null });
+    },
+    [forgetGuardianFace, show, t],
+  );
+
+  const onGuardianPin = useCallback(
+    async (pin: string) => {
+      const face = guardianFace.current;
+      if (face === null) {
+        show({ name: 'station-guardian-face', message: null, attempt: Date.now() });
+        return;
+      }
+      setBusy(true);
+      const answer = await api.call('enrolmentGuardian', {
+        modelId: face.modelId,
+        descriptor: Array.from(face.descriptor),
+        liveness: face.liveness,
+        pin,
+        limits: guardianTerms.limits,
+        blockedCategories: guardianTerms.blockedCategories,
+      });
+      if (accept(answer)) {
+        forgetGuardianFace();
+        show({ name: 'station-photo', message: null });
+        return;
+      }
+      if (answer.ok) return;
+      const { error } = answer;
+      if (error.code === 'pin_incorrect' || error.code === 'rate_limited') {
+        const message = t(`enrol.guardian.${error.code}`, { count: error.attemptsLeft ?? 0 });
+        show({ name: 'station-guardian-pin', message });
+        return;
+      }
+      forgetGuardianFace();
+      if (error.code === 'guardian_not_identified' || error.code === 'liveness_failed') {
+        show({
+          name: 'station-guardian-face',
+          message: t(`enrol.guardian.${error.code}`),
+          attempt: Date.now(),
+        });
+      } else refused(error);
+    },
+    [accept, api, forgetGuardianFace, guardianTerms, refused, show, t],
   );
 
   const readPhoto = useCallback(
@@ -412,6 +526,43 @@ export function EnrolmentStationApp(props: {
             action={screen.action}
             personId={screen.personId}
             onNext={() => show({ name: 'station-document' })}
+          />
+        );
+      case 'station-guardian-terms':
+        return (
+          <StationGuardianTermsScreen
+            {...common}
+            initial={guardianTerms}
+            onSubmit={(terms) => {
+              setGuardianTerms(terms);
+              show({ name: 'station-guardian-face', message: null, attempt: 0 });
+            }}
+            onCancel={() => void restart()}
+          />
+        );
+      case 'station-guardian-face':
+        return stream === null ? null : (
+          <StationGuardianFaceScreen
+            {...common}
+            // A new session for each try (a refused face or a guardian the hub did not find).
+            key={screen.attempt}
+            stream={stream}
+            reader={reader}
+            message={screen.message}
+            onOutcome={onGuardianFace}
+            onCancel={() => void restart()}
+          />
+        );
+      case 'station-guardian-pin':
+        return (
+          <StationGuardianPinScreen
+            {...common}
+            key={screen.message ?? 'first'}
+            terms={guardianTerms}
+            message={screen.message}
+            busy={busy}
+            onPin={(pin) => void onGuardianPin(pin)}
+            onCancel={() => void restart()}
           />
         );
       case 'station-photo':

@@ -10,10 +10,13 @@ import type { TypedIdDocument } from '../../shared/id-document.ts';
 import { pinDigitsMax, pinDigitsMin } from '../../shared/limits.ts';
 import type { FaceReader } from '../face/face-reader.ts';
 import { FaceGuide, FacePromptText, useFaceSession, type FaceOutcome } from './face-guide.tsx';
+import { GuardianTermsSummary } from './guardian-terms.tsx';
 import { Keypad } from './Keypad.tsx';
 
-export type StationStep = 'document' | 'photo' | 'live' | 'pin' | 'consent' | 'done';
-const steps: readonly StationStep[] = ['document', 'photo', 'live', 'pin', 'consent', 'done'];
+export type StationStep = 'document' | 'guardian' | 'photo' | 'live' | 'pin' | 'consent' | 'done';
+const adultSteps: readonly StationStep[] = ['document', 'photo', 'live', 'pin', 'consent', 'done'];
+/** A child's enrolment has the guardian's consent between the document and the child's photo. */
+const childSteps: readonly StationStep[] = ['document', 'guardian', ...adultSteps.slice(1)];
 
 /** The officer's bar: who is signed in, the step reached, sign-out. */
 export function StationFrame(props: {
@@ -25,6 +28,7 @@ export function StationFrame(props: {
   children: ReactNode;
 }) {
   const { t } = useTranslation();
+  const steps = props.station.enrolment?.child === true ? childSteps : adultSteps;
   const reached = props.step === null ? -1 : steps.indexOf(props.step);
   return (
     <main className="screen screen-station" aria-labelledby="station-title">
@@ -293,7 +297,12 @@ export function StationDocumentScreen(props: {
   );
 }
 
-function Field(props: { label: string; hint?: string; wide?: boolean; children: ReactNode }) {
+export function Field(props: {
+  label: string;
+  hint?: string;
+  wide?: boolean;
+  children: ReactNode;
+}) {
   return (
     <label className={`field ${props.wide === true ? 'field-wide' : ''}`}>
       <span className="field-label">{props.label}</span>
@@ -308,7 +317,7 @@ function percent(rate: number): string {
 }
 
 /** The camera's picture, unmirrored for the document (mirrored only for the person's own face). */
-function CameraVideo(props: {
+export function CameraVideo(props: {
   stream: MediaStream;
   mirrored: boolean;
   video?: (v: HTMLVideoElement | null) => void;
@@ -547,6 +556,12 @@ export function StationDoneScreen(props: {
         <dt>{t('enrol.done.member')}</dt>
         <dd data-testid="member-number">{person.memberNumber}</dd>
       </dl>
+      {enrolment.guardian === null ? null : (
+        <GuardianTermsSummary
+          terms={enrolment.guardian}
+          guardian={enrolment.guardian.displayNameMasked}
+        />
+      )}
       {match === null ? null : (
         <p className="station-note" data-testid="photo-score">
           {t('enrol.done.match', {
@@ -675,6 +690,7 @@ export function StationOverrideScreen(props: {
 
 function refusedAt(code: string): StationStep | null {
   if (['not_enrolled_here', 'id_document_mismatch', 'rate_limited'].includes(code)) return null;
+  if (['guardian_not_adult', 'pin_locked'].includes(code)) return 'guardian';
   if (['face_mismatch', 'liveness_failed', 'face_timeout'].includes(code)) return 'live';
   if (['duplicate_face', 'already_enrolled', 'hub_refused', 'hub_unreachable'].includes(code)) {
     return 'consent';

@@ -1,0 +1,210 @@
+// The enrolment station's guardian step for a child: the guardian sets the child's limits and blocked
+// categories with the officer, looks at the camera (the same face session as every live face), and types
+// their own PIN; the service asks the hub for the guardian's consent (EnrolmentStation.tsx drives it).
+import { useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { StationView } from '../../shared/kiosk-api.ts';
+import { categoryVocabulary } from '../../shared/categories.ts';
+import { kioskPaymentAmountMax, pinDigitsMax, pinDigitsMin } from '../../shared/limits.ts';
+import type { FaceReader } from '../face/face-reader.ts';
+import { CameraVideo, Field, StationFrame } from './EnrolmentScreens.tsx';
+import { GuardianTermsSummary, type GuardianTerms } from './guardian-terms.tsx';
+import { FaceGuide, FacePromptText, useFaceSession, type FaceOutcome } from './face-guide.tsx';
+import { Keypad } from './Keypad.tsx';
+
+/** What a guardian is offered to start from: small amounts, and what a child may not buy blocked. */
+export const defaultGuardianTerms: GuardianTerms = {
+  limits: { perPaymentMax: 3_000, dailyMax: 5_000 },
+  blockedCategories: ['alcohol', 'gambling', 'tobacco'],
+};
+
+/** The vocabulary's top-level categories: a block covers everything under each. */
+const topCategories = Object.keys(categoryVocabulary).filter((name) => !name.includes('.'));
+
+function GuardianNote() {
+  const { t } = useTranslation();
+  return <p className="station-note">{t('enrol.guardian.why')}</p>;
+}
+
+export function StationGuardianTermsScreen(props: {
+  station: StationView;
+  initial: GuardianTerms;
+  onSubmit: (terms: GuardianTerms) => void;
+  onCancel: () => void;
+  onSignOut: () => void;
+}) {
+  const { t } = useTranslation();
+  const [perPayment, setPerPayment] = useState(String(props.initial.limits.perPaymentMax ?? ''));
+  const [daily, setDaily] = useState(String(props.initial.limits.dailyMax ?? ''));
+  const [blocked, setBlocked] = useState<ReadonlySet<string>>(
+    new Set(props.initial.blockedCategories),
+  );
+  const amount = (text: string): number | undefined | null => {
+    if (text.trim() === '') return undefined;
+    const value = Number(text);
+    return Number.isInteger(value) && value > 0 && value <= kioskPaymentAmountMax ? value : null;
+  };
+  const perPaymentMax = amount(perPayment);
+  const dailyMax = amount(daily);
+  const valid = perPaymentMax !== null && dailyMax !== null;
+  return (
+    <StationFrame
+      station={props.station}
+      step="guardian"
+      title={t('enrol.guardian.termsTitle')}
+      onSignOut={props.onSignOut}
+    >
+      <GuardianNote />
+      <form
+        className="document-form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (!valid) return;
+          props.onSubmit({
+            limits: {
+              ...(perPaymentMax === undefined ? {} : { perPaymentMax }),
+              ...(dailyMax === undefined ? {} : { dailyMax }),
+            },
+            blockedCategories: [...blocked].sort(),
+          });
+        }}
+      >
+        <Field label={t('enrol.guardian.perPaymentMax')} hint={t('enrol.guardian.yenHint')}>
+          <input
+            inputMode="numeric"
+            value={perPayment}
+            onChange={(event) => setPerPayment(event.target.value)}
+            aria-invalid={perPaymentMax === null}
+            data-testid="guardian-per-payment"
+          />
+        </Field>
+        <Field label={t('enrol.guardian.dailyMax')} hint={t('enrol.guardian.yenHint')}>
+          <input
+            inputMode="numeric"
+            value={daily}
+            onChange={(event) => setDaily(event.target.value)}
+            aria-invalid={dailyMax === null}
+            data-testid="guardian-daily"
+          />
+        </Field>
+        <fieldset className="field field-wide category-choices">
+          <legend className="field-label">{t('enrol.guardian.blocked')}</legend>
+          {topCategories.map((name) => (
+            <label key={name} className="category-choice">
+              <input
+                type="checkbox"
+                checked={blocked.has(name)}
+                data-testid={`guardian-block-${name}`}
+                onChange={(event) => {
+                  const next = new Set(blocked);
+                  if (event.target.checked) next.add(name);
+                  else next.delete(name);
+                  setBlocked(next);
+                }}
+              />
+              {t(`enrol.guardian.categories.${name}`)}
+            </label>
+          ))}
+        </fieldset>
+        <div className="actions form-actions">
+          <button
+            type="submit"
+            className="button button-primary"
+            disabled={!valid}
+            data-testid="guardian-terms-submit"
+          >
+            {t('enrol.guardian.toFace')}
+          </button>
+          <button type="button" className="button button-secondary" onClick={props.onCancel}>
+            {t('enrol.cancel')}
+          </button>
+        </div>
+      </form>
+    </StationFrame>
+  );
+}
+
+/** The guardian at the camera: liveness and a face the hub will look for among enrolled adults. */
+export function StationGuardianFaceScreen(props: {
+  station: StationView;
+  stream: MediaStream;
+  reader: FaceReader;
+  message: string | null;
+  onOutcome: (outcome: FaceOutcome) => void;
+  onCancel: () => void;
+  onSignOut: () => void;
+}) {
+  const { t } = useTranslation();
+  const video = useRef<HTMLVideoElement | null>(null);
+  const session = useFaceSession({
+    reader: props.reader,
+    stream: props.stream,
+    video,
+    onOutcome: props.onOutcome,
+  });
+  return (
+    <StationFrame
+      station={props.station}
+      step="guardian"
+      title={t('enrol.guardian.faceTitle')}
+      onSignOut={props.onSignOut}
+    >
+      <p className="station-note">{t('enrol.guardian.faceHint')}</p>
+      {props.message === null ? null : (
+        <p className="pin-warning" role="alert" data-testid="guardian-message">
+          {props.message}
+        </p>
+      )}
+      <div className="camera-frame camera-frame-small">
+        <CameraVideo stream={props.stream} mirrored video={(v) => (video.current = v)} />
+        <FaceGuide progress={session.progress} faceSeen={session.faceSeen} />
+      </div>
+      <FacePromptText promptKey={session.promptKey} />
+      <div className="actions">
+        <button className="button button-secondary" onClick={props.onCancel}>
+          {t('enrol.cancel')}
+        </button>
+      </div>
+    </StationFrame>
+  );
+}
+
+/** The guardian's own PIN (the one they pay with), never the child's. */
+export function StationGuardianPinScreen(props: {
+  station: StationView;
+  terms: GuardianTerms;
+  message: string | null;
+  busy: boolean;
+  onPin: (pin: string) => void;
+  onCancel: () => void;
+  onSignOut: () => void;
+}) {
+  const { t } = useTranslation();
+  return (
+    <StationFrame
+      station={props.station}
+      step="guardian"
+      title={t('enrol.guardian.pinTitle')}
+      onSignOut={props.onSignOut}
+    >
+      <GuardianTermsSummary terms={props.terms} />
+      {props.message === null ? null : (
+        <p className="pin-warning" role="alert" data-testid="guardian-message">
+          {props.message}
+        </p>
+      )}
+      <Keypad
+        label={t('pin.label')}
+        masked
+        minLength={pinDigitsMin}
+        maxLength={pinDigitsMax}
+        submitLabel={t('enrol.guardian.consent')}
+        busy={props.busy}
+        onSubmit={props.onPin}
+      />
+      <button className="button button-secondary" onClick={props.onCancel}>
+        {t('enrol.cancel')}
+      </button>
+    </StationFrame>
+  );
+}

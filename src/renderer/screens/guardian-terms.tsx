@@ -1,0 +1,35 @@
+// A child's limits as the guardian sets them, in words: on the guardian's PIN screen (what they agree to)
+// and on the enrolment's done screen (what the child's account now refuses).
+import { useTranslation } from 'react-i18next';
+
+export interface GuardianTerms {
+  limits: { perPaymentMax?: number | undefined; dailyMax?: number | undefined };
+  blockedCategories: string[];
+}
+
+/** The limits in words, as the guardian agrees to them and as the done screen repeats them. */
+export function GuardianTermsSummary(props: { terms: GuardianTerms; guardian?: string }) {
+  const { t } = useTranslation();
+  const { perPaymentMax, dailyMax } = props.terms.limits;
+  const yen = (value: number | undefined) =>
+    value === undefined ? t('enrol.guardian.noLimit') : `¥${value.toLocaleString('ja-JP')}`;
+  const blocked = props.terms.blockedCategories.map((name) =>
+    t(`enrol.guardian.categories.${name}`, { defaultValue: name }),
+  );
+  return (
+    <dl className="enrolled guardian-terms" data-testid="guardian-terms">
+      {props.guardian === undefined ? null : (
+        <>
+          <dt>{t('enrol.guardian.guardian')}</dt>
+          <dd data-testid="guardian-name">{props.guardian}</dd>
+        </>
+      )}
+      <dt>{t('enrol.guardian.perPaymentMax')}</dt>
+      <dd>{yen(perPaymentMax)}</dd>
+      <dt>{t('enrol.guardian.dailyMax')}</dt>
+      <dd>{yen(dailyMax)}</dd>
+      <dt>{t('enrol.guardian.blocked')}</dt>
+      <dd>{blocked.length === 0 ? t('enrol.guardian.noneBlocked') : blocked.join('、')}</dd>
+    </dl>
+  );
+}
