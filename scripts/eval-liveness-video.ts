@@ -20,6 +20,8 @@ import {
   ChallengeController,
   defaultChallengeOptions,
 } from '../src/biometrics/liveness/active/challenge.ts';
+import { loadMaskDetector } from '../src/biometrics/capture/mask-detector.node.ts';
+import type { MaskDetector } from '../src/biometrics/capture/mask-detector.ts';
 import { loadPassiveTextureDetector } from '../src/biometrics/liveness/passive-texture.node.ts';
 import type { PassiveTextureDetector } from '../src/biometrics/liveness/passive-texture.ts';
 import type { AttackMotion } from '../src/biometrics/replay/attack-clips.node.ts';
@@ -74,6 +76,7 @@ interface Tools {
   /** The kiosk's tracking loop (as `npm run replay` runs it), reset before every clip. */
   readonly engine: FaceTracker;
   readonly passive: PassiveTextureDetector;
+  readonly mask: MaskDetector;
 }
 
 /** The clip plays as the camera while the controller asks; a photo cannot answer. */
@@ -228,7 +231,8 @@ async function main(): Promise<void> {
   }
   const engine = await createFaceTracker({ modelsDir: values.models });
   const passive = await loadPassiveTextureDetector({ modelsDir: values.models });
-  const tools: Tools = { engine, passive };
+  const mask = await loadMaskDetector({ modelsDir: values.models });
+  const tools: Tools = { engine, passive, mask };
   const rows: Row[] = [];
   console.log(
     `backend ${engine.backend}; columns: file, kind, face/frames, passive median (threshold ${passive.threshold.toFixed(3)}), blinks, parallax, decision, reasons, challenges`,

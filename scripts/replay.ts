@@ -11,6 +11,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createFaceTracker } from '../src/biometrics/engine.node.ts';
+import { loadMaskDetector } from '../src/biometrics/capture/mask-detector.node.ts';
 import { loadPassiveTextureDetector } from '../src/biometrics/liveness/passive-texture.node.ts';
 import { ReplayInputError } from '../src/biometrics/replay/frame-source.node.ts';
 import {
@@ -96,10 +97,12 @@ async function main(): Promise<number> {
   // The kiosk's tracking loop: the detector runs when the face is lost and every 24 frames.
   const engine = await createFaceTracker({ modelsDir: values.models });
   const passive = await loadPassiveTextureDetector({ modelsDir: values.models });
+  const mask = await loadMaskDetector({ modelsDir: values.models });
   try {
     const recording = await replayRecording(input, {
       engine,
       passive,
+      mask,
       folderFps: fps,
       sessionTimeLimitMs,
       reportFrames: values.report === undefined ? 0 : replayReportFramesMax,

@@ -6,10 +6,15 @@
 // the challenge controller is fed: under the challenge policy from the first frame, under the natural
 // policy from the frame at which the passive score is first settled in the uncertain band),
 // then decideLiveness is asked again: the session decides on the first frame at which the evidence
-// suffices. No frame's pixels outlive push().
+// suffices. A frame read well but with eyes closed or a mask on (capture/capture-checks.ts) feeds the
+// liveness evidence but not the fused descriptor. No frame's pixels outlive push().
 import { assert } from '../shared/assert.ts';
 import { faceSessionTimeLimitMsMax, faceSessionWindowFramesMax } from '../shared/limits.ts';
 import type { FaceObservation, FrameResult, StageTimingsMs, UndescribedFrame } from './engine.ts';
+import type { CapturePrompt, CaptureRefusal } from './capture/capture-checks.ts';
+import { CaptureChecks, defaultCaptureCheckTuning } from './capture/capture-checks.ts';
+import type { CaptureCheckTuning } from './capture/capture-checks.ts';
+import type { MaskDetector } from './capture/mask-detector.ts';
 import { descriptorLength, l2Normalize } from './engine.ts';
 import { EngineStartupError } from './errors.ts';
 import type { Box, Point } from './geometry.ts';
@@ -45,7 +50,8 @@ export type FacePrompt =
   | 'one_person_only'
   | 'blink'
   | 'turn_left'
-  | 'turn_right';
+  | 'turn_right'
+  | CapturePrompt;
 
 /** natural: passive + a blink or 3-D head motion, and the random blink/turn challenge only when the
  * passive score is uncertain; challenge: the challenge always. Both refuse a confident attack score.
@@ -81,6 +87,8 @@ export interface FaceSessionTuning {
   readonly motion: NaturalMotionOptions;
   /** See NaturalMotionStreamOptions.referenceYawSlack. */
   readonly referenceYawSlack: number;
+  /** Eyes closed and mask: when a frame is no template, and when that is prompted. */
+  readonly capture: CaptureCheckTuning;
 }
 
 /**
@@ -125,12 +133,15 @@ export const defaultFaceSessionTuning: FaceSessionTuning = {
   challenge: { ...defaultChallengeOptions, count: 2 },
   motion: defaultNaturalMotionOptions,
   referenceYawSlack: 0.02,
+  capture: defaultCaptureCheckTuning,
 };
 
 export interface FaceSessionOptions {
   readonly policy: LivenessPolicyName;
   /** Required: without the passive model there is no session (fail closed). */
   readonly passive: PassiveTextureDetector;
+  /** Required too: a masked face fused into the descriptor would enrol (or probe) a mask. */
+  readonly mask: MaskDetector;
   /** Challenge order (values in [0, 1)). */
   readonly random: () => number;
   /** At most faceSessionTimeLimitMsMax, counted from the first frame with a face. */
@@ -163,7 +174,8 @@ export type FaceSessionUpdate =
       /** Fraction of the evidence gathered, 0..1, never decreasing within a session. */
       readonly progress: number;
       readonly face: FaceSessionFace | null;
-      readonly quality: QualityReason | 'ok';
+      /** The quality gate's reason, else why a frame read well is no template, else ok. */
+      readonly quality: QualityReason | CaptureRefusal | 'ok';
       readonly timingsMs: FaceSessionTimingsMs;
     }
   | {
@@ -252,6 +264,9 @@ export class FaceSession {
     const passive = options.passive as PassiveTextureDetector | null | undefined;
     if (passive === null || passive === undefined)
       throw new EngineStartupError('model_missing', 'the face session needs the passive model');
+    const mask = options.mask as MaskDetector | null | undefined;
+    if (mask === null || mask === undefined)
+      throw new EngineStartupError('model_missing', 'the face session needs the mask detector');
     const tuning = options.tuning ?? defaultFaceSessionTuning;
     assertFaceSessionTuning(tuning);
     assert(
@@ -320,6 +335,8 @@ export class FaceSession {
       lastMs: -Infinity,
       progress: 0,
       evidence: new SessionEvidence(this.#tuning, challenge, askAtOnce),
+      capture: new CaptureChecks(this.#options.mask, this.#tuning.capture),
+      refusal: null,
     };
   }
 
@@ -331,10 +348,11 @@ export class FaceSession {
   #step(
     image: RgbImage,
     timestampMs: number,
-    result: SessionFrame,
+    frame: SessionFrame,
     clock: { started: number },
   ): FaceSessionUpdate {
     const evidence = this.#state.evidence;
+    const result = this.#captureChecked(image, timestampMs, frame);
     const passiveStarted = performance.now();
     const passiveScore = scorePassive(image, result, this.#options.passive);
     const livenessStarted = performance.now();
@@ -366,6 +384,20 @@ export class FaceSession {
     if (fused !== null && result.face !== null)
       return this.#decide(decision, fused, result.face, timestampMs, timings());
     return this.#reading(result, decision, timings());
+  }
+
+  /** The frame with its descriptor dropped when its eyes are closed or a mask is on: it then counts for
+   * liveness (a blink's closed frames are its evidence) but is neither fused nor compared by face
+   * continuity (a masked first descriptor would call the bare face that follows another person). */
+  #captureChecked(image: RgbImage, timestampMs: number, result: SessionFrame): SessionFrame {
+    const state = this.#state;
+    if (!result.ok) {
+      state.capture.interrupt();
+      state.refusal = null;
+      return result;
+    }
+    state.refusal = state.capture.check(image, result.face.landmarks, timestampMs);
+    return state.refusal === null ? result : { ...result, descriptor: null };
   }
 
   #decision(): LivenessDecision {
@@ -472,19 +504,22 @@ export class FaceSession {
       prompt: decision === null ? null : this.#prompt(result),
       progress: state.progress,
       face: result.face === null ? null : sessionFace(result.face),
-      quality: result.ok ? 'ok' : result.reason,
+      quality: result.ok ? (state.refusal ?? 'ok') : result.reason,
       timingsMs,
     };
   }
 
   /** What to ask of the shopper: a face, then the challenge asked (a turned head is its answer, not a
-   * quality failure), then a readable face, then a frontal one, then framing, then a blink. */
+   * quality failure), then a readable face, then a frontal one, then no mask and open eyes (once either
+   * has lasted), then framing, then a blink. */
   #prompt(result: SessionFrame): FacePrompt | null {
     if (result.face === null) return promptForQuality[result.ok ? 'no_face' : result.reason];
     const evidence = this.#state.evidence;
     const challenge = evidence.activeChallenge()?.state;
     if (challenge?.status === 'asking') return challenge.challenge;
     if (!result.ok) return promptForQuality[result.reason];
+    const capture = this.#state.capture.prompt(this.#state.lastMs);
+    if (capture !== null) return capture;
     if (challenge?.status === 'settling' || challenge?.status === 'returning')
       return 'look_at_camera';
     const framing = framingPrompt(result.face.box, evidence.frameSize, this.#tuning);
@@ -501,6 +536,9 @@ interface SessionState {
   lastMs: number;
   progress: number;
   readonly evidence: SessionEvidence;
+  readonly capture: CaptureChecks;
+  /** Why the latest frame read well is no template (null: it is one, or it was not read well). */
+  refusal: CaptureRefusal | null;
 }
 
 /** Everything the session has gathered about one shopper, bounded by the window. No pixels. */

@@ -5,6 +5,7 @@ import {
   replayFramesMax,
   replayReportFramesMax,
 } from '../../shared/limits.ts';
+import type { MaskDetector } from '../capture/mask-detector.ts';
 import type { FaceSessionEngine } from '../face-session.ts';
 import type { PassiveTextureDetector } from '../liveness/passive-texture.ts';
 import { annotatedJpegBase64 } from './annotate.node.ts';
@@ -39,6 +40,8 @@ export interface ReplayRecordingOptions {
   /** The kiosk's tracking loop (or the per-frame engine); reset between passes when it can be. */
   readonly engine: FaceSessionEngine;
   readonly passive: PassiveTextureDetector | null;
+  /** The face session's mask detector; null (like passive) runs no session. */
+  readonly mask: MaskDetector | null;
   /** Frame rate of a folder of images (a video has its own). */
   readonly folderFps: number;
   /** How many annotated frames to keep for a report (0: none). */
@@ -72,13 +75,14 @@ export async function replayRecording(
     Math.min(options.reportFrames, replayReportFramesMax),
   );
   const timeLimitMs = options.sessionTimeLimitMs ?? replaySessionTimeLimitMs;
-  const passive = options.passive;
+  const { passive, mask } = options;
   // A recording read whole: the session reads the results runReplay computes, one engine pass for both.
   const feed =
-    passive === null || source.plan.sampled
+    passive === null || mask === null || source.plan.sampled
       ? null
       : new ReplaySessionFeed(options.engine, passive, {
           policy: 'natural',
+          mask,
           timeLimitMs,
           frames: 'first run',
         });
@@ -91,8 +95,8 @@ export async function replayRecording(
     },
   );
   let session = feed?.summary() ?? null;
-  if (passive !== null && source.plan.sampled)
-    session = await sessionOnOpening(source, { ...options, passive }, timeLimitMs);
+  if (passive !== null && mask !== null && source.plan.sampled)
+    session = await sessionOnOpening(source, { ...options, passive, mask }, timeLimitMs);
   return { source, run, session, json: replayJson(source, run, session) };
 }
 
@@ -100,11 +104,12 @@ export async function replayRecording(
  * camera would show it, in a pass of its own that stops when the session finishes. */
 async function sessionOnOpening(
   source: FrameSource,
-  options: ReplayRecordingOptions & { passive: PassiveTextureDetector },
+  options: ReplayRecordingOptions & { passive: PassiveTextureDetector; mask: MaskDetector },
   timeLimitMs: number,
 ): Promise<ReplaySessionSummary> {
   const feed = new ReplaySessionFeed(options.engine, options.passive, {
     policy: 'natural',
+    mask: options.mask,
     timeLimitMs,
     frames: 'opening',
   });

@@ -3,6 +3,7 @@
 // exactly the kiosk's pipeline (and when it would have decided) without reading any frame twice.
 import { assert } from '../../shared/assert.ts';
 import { seededRandom } from '../../shared/seeded-random.ts';
+import type { MaskDetector } from '../capture/mask-detector.ts';
 import type { FrameResult } from '../engine.ts';
 import type { FaceSessionUpdate, LivenessPolicyName } from '../face-session.ts';
 import { FaceSession } from '../face-session.ts';
@@ -37,6 +38,7 @@ export interface ReplaySessionSummary {
 
 export interface ReplaySessionOptions {
   readonly policy: LivenessPolicyName;
+  readonly mask: MaskDetector;
   readonly timeLimitMs: number;
   readonly frames: ReplaySessionSummary['frames'];
 }
@@ -96,6 +98,7 @@ export class ReplaySessionFeed {
     this.#session = new FaceSession(remembered, {
       policy: options.policy,
       passive: rememberedPassive,
+      mask: options.mask,
       // A recording cannot answer a challenge; the order is drawn only under the challenge policy.
       random: seededRandom(1),
       timeLimitMs: options.timeLimitMs,

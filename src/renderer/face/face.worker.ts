@@ -1,6 +1,7 @@
 // The face engine off the UI thread: a Web Worker that owns the tracker, the passive model and the
 // streaming face session, turns each camera bitmap into RGB pixels, and answers with session updates;
 // the enrolment station's ID photo (a still) is read by the same tracker from a fresh detection.
+import { loadMaskDetectorInBrowser } from '../../biometrics/capture/mask-detector.dom.ts';
 import {
   loadPassiveTextureInBrowser,
   startFaceTrackerInBrowser,
@@ -37,17 +38,19 @@ scope.onmessage = (event) => {
 async function start(message: Extract<ToFaceWorker, { type: 'start' }>): Promise<void> {
   const startedAt = performance.now();
   try {
-    const [{ tracker, runtime }, passive] = await Promise.all([
+    const [{ tracker, runtime }, passive, mask] = await Promise.all([
       startFaceTrackerInBrowser({
         modelsBaseUrl: message.modelsBaseUrl,
         wasmBaseUrl: message.wasmBaseUrl,
       }),
       loadPassiveTextureInBrowser(message.modelsBaseUrl),
+      loadMaskDetectorInBrowser(message.modelsBaseUrl),
     ]);
     stillReader = tracker;
     session = new FaceSession(tracker, {
       policy: message.policy,
       passive,
+      mask,
       random: cryptoRandom,
       timeLimitMs: faceSessionTimeLimitMsMax / 2,
     });
