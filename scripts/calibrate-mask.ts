@@ -1,7 +1,8 @@
 // Fits the face-mask detector (src/biometrics/capture) on the labelled photos of shared/data after
 // measuring the recipe out of sample: people-disjoint k-fold cross-validation, printed first.
 //
-// Usage: npx tsx scripts/calibrate-mask.ts [--data ../shared/data] [--folds 10] [--dry-run] [--no-cache]
+// Usage: npx tsx scripts/calibrate-mask.ts [--data ../shared/data] [--folds 10] [--false-alarm-max 0.02]
+//          [--errors] [--dry-run] [--no-cache]
 // Every photo is read by the production engine (landmarks, no descriptor) and its mask features are
 // cached in .facepay/cache by image sha256, engine and feature layout. Masked: every mfr2 mask and
 // mask_positions' mask_full and mask_mouth; unmasked: no-mask, mask_chin (the mouth and nose are bare)
@@ -83,6 +84,7 @@ async function main(): Promise<void> {
     options: {
       data: { type: 'string', default: path.resolve(repoRoot, '..', 'shared', 'data') },
       folds: { type: 'string', default: '10' },
+      'false-alarm-max': { type: 'string', default: String(defaultMaskRecipe.falseAlarmMax) },
       'dry-run': { type: 'boolean', default: false },
       'no-cache': { type: 'boolean', default: false },
       errors: { type: 'boolean', default: false },
@@ -122,7 +124,9 @@ async function main(): Promise<void> {
   );
 
   const folds = Number(values.folds);
-  const recipe = defaultMaskRecipe;
+  const recipe = { ...defaultMaskRecipe, falseAlarmMax: Number(values['false-alarm-max']) };
+  if (!(recipe.falseAlarmMax >= 0 && recipe.falseAlarmMax < 1))
+    throw new Error('--false-alarm-max in [0, 1)');
   const cv = crossValidateMask(samples, { folds, recipe });
   const final = fitMask(samples, recipe);
   const inSampleScores = new Map(samples.map((s) => [s as MaskCvSample, maskScore(final, s.x)]));
