@@ -187,21 +187,23 @@ export function StationGuardianPinScreen(props: {
       title={t('enrol.guardian.pinTitle')}
       onSignOut={props.onSignOut}
     >
-      <GuardianTermsSummary terms={props.terms} />
       {props.message === null ? null : (
         <p className="pin-warning" role="alert" data-testid="guardian-message">
           {props.message}
         </p>
       )}
-      <Keypad
-        label={t('pin.label')}
-        masked
-        minLength={pinDigitsMin}
-        maxLength={pinDigitsMax}
-        submitLabel={t('enrol.guardian.consent')}
-        busy={props.busy}
-        onSubmit={props.onPin}
-      />
+      <div className="guardian-pin-row">
+        <GuardianTermsSummary terms={props.terms} />
+        <Keypad
+          label={t('pin.label')}
+          masked
+          minLength={pinDigitsMin}
+          maxLength={pinDigitsMax}
+          submitLabel={t('enrol.guardian.consent')}
+          busy={props.busy}
+          onSubmit={props.onPin}
+        />
+      </div>
       <button className="button button-secondary" onClick={props.onCancel}>
         {t('enrol.cancel')}
       </button>

@@ -9,7 +9,7 @@ export interface GuardianTerms {
 
 /** The limits in words, as the guardian agrees to them and as the done screen repeats them. */
 export function GuardianTermsSummary(props: { terms: GuardianTerms; guardian?: string }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { perPaymentMax, dailyMax } = props.terms.limits;
   const yen = (value: number | undefined) =>
     value === undefined ? t('enrol.guardian.noLimit') : `¥${value.toLocaleString('ja-JP')}`;
@@ -29,7 +29,11 @@ export function GuardianTermsSummary(props: { terms: GuardianTerms; guardian?: s
       <dt>{t('enrol.guardian.dailyMax')}</dt>
       <dd>{yen(dailyMax)}</dd>
       <dt>{t('enrol.guardian.blocked')}</dt>
-      <dd>{blocked.length === 0 ? t('enrol.guardian.noneBlocked') : blocked.join('、')}</dd>
+      <dd>
+        {blocked.length === 0
+          ? t('enrol.guardian.noneBlocked')
+          : blocked.join(i18n.language === 'ja' ? '、' : ', ')}
+      </dd>
     </dl>
   );
 }
