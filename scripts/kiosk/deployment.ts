@@ -199,29 +199,63 @@ export async function setUpShopWithShopperFromVideo(
   setup: ShopSetup & { video: string; enrolSeconds: number; dateOfBirth: string; pin: string },
 ): Promise<{ shop: Shop; enrolled: Enrolled; firstFrame: string | null }> {
   const shop = await setUpShop(setup);
-  const frames = await extractFrames({
+  const { enrolled, firstFrame } = await enrolFromVideo({
+    hubUrl: setup.hubUrl,
+    adminToken: setup.adminToken,
+    dir: setup.dir,
     video: setup.video,
     startS: 0,
     durationS: setup.enrolSeconds,
+    accountId: setup.shopper.id,
+    displayName: setup.shopper.name,
+    dateOfBirth: setup.dateOfBirth,
+    pin: setup.pin,
+    // A printed-photo attack of the same person is made from this frame.
+    keepFrameAs: 'enrolment-frame.jpg',
+  });
+  return { shop, enrolled, firstFrame };
+}
+
+/**
+ * The person of `video` enrolled on the (existing) person account `accountId` from 8 frames spread over
+ * [startS, startS + durationS); the first of them copied to `dir`/`keepFrameAs` when that is given.
+ */
+export async function enrolFromVideo(options: {
+  hubUrl: string;
+  adminToken: string;
+  dir: string;
+  video: string;
+  startS: number;
+  durationS: number;
+  accountId: string;
+  displayName: string;
+  dateOfBirth: string;
+  pin: string;
+  keepFrameAs?: string;
+}): Promise<{ enrolled: Enrolled; firstFrame: string | null }> {
+  const frames = await extractFrames({
+    video: options.video,
+    startS: options.startS,
+    durationS: options.durationS,
     count: 8,
   });
   try {
     const enrolled = await enrolFromPhotos({
-      hubUrl: setup.hubUrl,
-      adminToken: setup.adminToken,
-      dir: setup.dir,
+      hubUrl: options.hubUrl,
+      adminToken: options.adminToken,
+      dir: options.dir,
       photos: frames.files,
-      accountId: setup.shopper.id,
-      displayName: setup.shopper.name,
-      dateOfBirth: setup.dateOfBirth,
-      pin: setup.pin,
+      accountId: options.accountId,
+      displayName: options.displayName,
+      dateOfBirth: options.dateOfBirth,
+      pin: options.pin,
     });
-    // One enrolment frame is kept in `dir`: a printed-photo attack of the same person is made from it.
     const firstFrame = frames.files[0];
-    if (firstFrame === undefined) return { shop, enrolled, firstFrame: null };
-    const keep = path.join(setup.dir, 'enrolment-frame.jpg');
+    if (firstFrame === undefined || options.keepFrameAs === undefined)
+      return { enrolled, firstFrame: null };
+    const keep = path.join(options.dir, options.keepFrameAs);
     await copyFile(firstFrame, keep);
-    return { shop, enrolled, firstFrame: keep };
+    return { enrolled, firstFrame: keep };
   } finally {
     await frames.dispose();
   }
