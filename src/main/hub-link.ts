@@ -350,35 +350,23 @@ export class HubLink {
   async #guardianConsentOnce(
     request: Parameters<HubLink['guardianConsent']>[0],
   ): Promise<HubAnswer<GuardianConsentView>> {
-    {
-      const transform = this.#transform;
-      const hubPublicKey = this.#hubKey;
-      assert(transform !== null && hubPublicKey !== null, 'guardian consent runs after connect');
-      const { kioskId, identity } = this.#options;
-      const terms = {
-        childAccountId: request.childAccountId,
-        limits: request.limits as CreatePersonLimits,
-        blockedCategories: request.blockedCategories,
-      };
-      const attested = protectAndAttestGuardian({
-        descriptor: request.descriptor,
-        transform,
-        hubPublicKey,
-        modelId: request.modelId,
-        nowMs: this.#options.now(),
-        kiosk: { kioskId, signingSecretKey: identity.signing.secretKey },
-        liveness: request.liveness,
-        ...terms,
-      });
-      const answer = await this.#client.guardianConsent({
-        modelId: request.modelId,
-        liveness: { ...request.liveness } as GuardianConsentRequest['liveness'],
-        sealedPin: this.#sealPin(request.pin, `guardian:${request.childAccountId}`),
-        ...terms,
-        ...attested,
-      });
-      return { ok: true, value: answer };
-    }
+    const terms = {
+      childAccountId: request.childAccountId,
+      limits: request.limits as CreatePersonLimits,
+      blockedCategories: request.blockedCategories,
+    };
+    const attested = protectAndAttestGuardian({
+      ...this.#attesting(request, 'guardian consent'),
+      ...terms,
+    });
+    const answer = await this.#client.guardianConsent({
+      modelId: request.modelId,
+      liveness: { ...request.liveness } as GuardianConsentRequest['liveness'],
+      sealedPin: this.#sealPin(request.pin, `guardian:${request.childAccountId}`),
+      ...terms,
+      ...attested,
+    });
+    return { ok: true, value: answer };
   }
 
   /** Enrolment station: erases a person this station's client enrolled; the hub destroys the templates. */
@@ -466,18 +454,8 @@ export class HubLink {
 
   async #identifyOnce(request: Parameters<HubLink['identify']>[0]) {
     return this.#guard(async (): Promise<HubAnswer<IdentifyResponse>> => {
-      const transform = this.#transform;
-      const hubPublicKey = this.#hubKey;
-      assert(transform !== null && hubPublicKey !== null, 'identify runs after connect');
-      const { kioskId, identity } = this.#options;
       const protectedProbe = protectAndAttest({
-        descriptor: request.descriptor,
-        transform,
-        hubPublicKey,
-        modelId: request.modelId,
-        nowMs: this.#options.now(),
-        kiosk: { kioskId, signingSecretKey: identity.signing.secretKey },
-        liveness: request.liveness,
+        ...this.#attesting(request, 'identify'),
         payee: request.payee,
         amount: request.amount,
       });
@@ -490,6 +468,23 @@ export class HubLink {
       });
       return { ok: true, value: answer };
     });
+  }
+
+  /** What protecting and attesting a live face needs of this kiosk: its transform, the hub's key, its signing key. */
+  #attesting<L>(request: { descriptor: Float32Array; modelId: string; liveness: L }, what: string) {
+    const transform = this.#transform;
+    const hubPublicKey = this.#hubKey;
+    assert(transform !== null && hubPublicKey !== null, `${what} runs after connect`);
+    const { kioskId, identity } = this.#options;
+    return {
+      descriptor: request.descriptor,
+      transform,
+      hubPublicKey,
+      modelId: request.modelId,
+      nowMs: this.#options.now(),
+      kiosk: { kioskId, signingSecretKey: identity.signing.secretKey },
+      liveness: request.liveness,
+    };
   }
 
   #sealPin(pin: string, purpose: string): string {

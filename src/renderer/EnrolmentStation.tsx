@@ -41,8 +41,8 @@ type Screen =
   | { name: 'station-signin'; message: string | null }
   | { name: 'station-document' }
   | { name: 'station-guardian-terms' }
-  | { name: 'station-guardian-face'; message: string | null; attempt: number }
-  | { name: 'station-guardian-pin'; message: string | null }
+  | { name: 'station-guardian-face'; message: Message | null; attempt: number }
+  | { name: 'station-guardian-pin'; message: Message | null }
   | { name: 'station-photo'; message: string | null }
   | { name: 'station-live' }
   | { name: 'station-pin'; first: string | null; message: string | null }
@@ -53,6 +53,12 @@ type Screen =
   | { name: 'station-erase-confirm'; document: DocumentForm['document'] }
   | { name: 'station-action-done'; action: Exclude<DeskAction, 'enrol'>; personId: string }
   | { name: 'station-refused'; code: string; detail: string | null; existing: string | null };
+
+/** A message kept as its translation key, so it follows a language switch while it is shown. */
+interface Message {
+  key: string;
+  count?: number;
+}
 
 /** The ID photo is read at most this large on its long side (a scanner's page is much larger). */
 const stillSideMaxPixels = 1280;
@@ -285,7 +291,7 @@ export function EnrolmentStationApp(props: {
         const reason = outcome.reasons.includes('timeout') ? 'face_timeout' : 'liveness_failed';
         show({
           name: 'station-guardian-face',
-          message: t(`enrol.refused.codes.${reason}`),
+          message: { key: `enrol.refused.codes.${reason}` },
           attempt: Date.now(),
         });
         return;
@@ -321,7 +327,7 @@ export function EnrolmentStationApp(props: {
       if (answer.ok) return;
       const { error } = answer;
       if (error.code === 'pin_incorrect' || error.code === 'rate_limited') {
-        const message = t(`enrol.guardian.${error.code}`, { count: error.attemptsLeft ?? 0 });
+        const message = { key: `enrol.guardian.${error.code}`, count: error.attemptsLeft ?? 0 };
         show({ name: 'station-guardian-pin', message });
         return;
       }
@@ -329,7 +335,7 @@ export function EnrolmentStationApp(props: {
       if (error.code === 'guardian_not_identified' || error.code === 'liveness_failed') {
         show({
           name: 'station-guardian-face',
-          message: t(`enrol.guardian.${error.code}`),
+          message: { key: `enrol.guardian.${error.code}` },
           attempt: Date.now(),
         });
       } else refused(error);
@@ -488,6 +494,10 @@ export function EnrolmentStationApp(props: {
   }, [accept, api, i18n.language, refused, screen, show, t]);
 
   const language = (next: Language) => void switchLanguage(next);
+  const translated = (message: Message | null) =>
+    message === null
+      ? null
+      : t(message.key, message.count === undefined ? {} : { count: message.count });
   const body = (() => {
     if (screen.name === 'station-signin' || station === null || station.officer === null) {
       return (
@@ -548,7 +558,7 @@ export function EnrolmentStationApp(props: {
             key={screen.attempt}
             stream={stream}
             reader={reader}
-            message={screen.message}
+            message={translated(screen.message)}
             onOutcome={onGuardianFace}
             onCancel={() => void restart()}
           />
@@ -557,9 +567,9 @@ export function EnrolmentStationApp(props: {
         return (
           <StationGuardianPinScreen
             {...common}
-            key={screen.message ?? 'first'}
+            key={JSON.stringify(screen.message)}
             terms={guardianTerms}
-            message={screen.message}
+            message={translated(screen.message)}
             busy={busy}
             onPin={(pin) => void onGuardianPin(pin)}
             onCancel={() => void restart()}

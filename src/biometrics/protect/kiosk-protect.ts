@@ -40,11 +40,8 @@ export function protectProbe(options: {
   return sealed;
 }
 
-/**
- * A registered kiosk's identify fields in one call: the sealed probe and the kiosk's signature binding
- * it to the liveness verdict, payee, amount and model, ready for `POST /v1/identify` (base64).
- */
-export function protectAndAttest(options: {
+/** What every attested probe shares: the descriptor to protect, the hub's key and the kiosk's. */
+interface AttestedProbeOptions {
   descriptor: Float32Array;
   transform: CancelableTransform;
   hubPublicKey: Uint8Array;
@@ -52,19 +49,20 @@ export function protectAndAttest(options: {
   nowMs: number;
   kiosk: { kioskId: string; signingSecretKey: Uint8Array };
   liveness: LivenessVerdict;
-  payee: string;
-  amount: number;
-}): { sealedProbe: string; kioskAttestation: { kioskId: string; signature: string } } {
+}
+
+interface AttestedProbe {
+  sealedProbe: string;
+  kioskAttestation: { kioskId: string; signature: string };
+}
+
+/** Protects and seals the probe, then signs the digest `digestOf` makes of it (base64 both). */
+function sealAndSign(
+  options: AttestedProbeOptions,
+  digestOf: (sealedProbe: Uint8Array) => Uint8Array,
+): AttestedProbe {
   const sealed = protectProbe(options);
-  const digest = attestationDigest({
-    kioskId: options.kiosk.kioskId,
-    modelId: options.modelId,
-    payee: options.payee,
-    amount: options.amount,
-    liveness: options.liveness,
-    sealedProbe: sealed,
-  });
-  const signature = signKioskDigest(digest, options.kiosk.signingSecretKey);
+  const signature = signKioskDigest(digestOf(sealed), options.kiosk.signingSecretKey);
   const base64 = (bytes: Uint8Array) => sodium.to_base64(bytes, sodium.base64_variants.ORIGINAL);
   return {
     sealedProbe: base64(sealed),
@@ -73,35 +71,44 @@ export function protectAndAttest(options: {
 }
 
 /**
+ * A registered kiosk's identify fields in one call: the sealed probe and the kiosk's signature binding
+ * it to the liveness verdict, payee, amount and model, ready for `POST /v1/identify` (base64).
+ */
+export function protectAndAttest(
+  options: AttestedProbeOptions & { payee: string; amount: number },
+): AttestedProbe {
+  return sealAndSign(options, (sealedProbe) =>
+    attestationDigest({
+      kioskId: options.kiosk.kioskId,
+      modelId: options.modelId,
+      payee: options.payee,
+      amount: options.amount,
+      liveness: options.liveness,
+      sealedProbe,
+    }),
+  );
+}
+
+/**
  * An enrolment station's guardian-consent fields: the guardian's sealed probe and the station's
  * signature binding it to the liveness verdict, the child's account, the limits and the model.
  */
-export function protectAndAttestGuardian(options: {
-  descriptor: Float32Array;
-  transform: CancelableTransform;
-  hubPublicKey: Uint8Array;
-  modelId: string;
-  nowMs: number;
-  kiosk: { kioskId: string; signingSecretKey: Uint8Array };
-  liveness: LivenessVerdict;
-  childAccountId: string;
-  limits: AttestedGuardianConsent['limits'];
-  blockedCategories: readonly string[];
-}): { sealedProbe: string; kioskAttestation: { kioskId: string; signature: string } } {
-  const sealed = protectProbe(options);
-  const digest = guardianAttestationDigest({
-    kioskId: options.kiosk.kioskId,
-    modelId: options.modelId,
-    childAccountId: options.childAccountId,
-    limits: options.limits,
-    blockedCategories: options.blockedCategories,
-    liveness: options.liveness,
-    sealedProbe: sealed,
-  });
-  const signature = signKioskDigest(digest, options.kiosk.signingSecretKey);
-  const base64 = (bytes: Uint8Array) => sodium.to_base64(bytes, sodium.base64_variants.ORIGINAL);
-  return {
-    sealedProbe: base64(sealed),
-    kioskAttestation: { kioskId: options.kiosk.kioskId, signature: base64(signature) },
-  };
+export function protectAndAttestGuardian(
+  options: AttestedProbeOptions & {
+    childAccountId: string;
+    limits: AttestedGuardianConsent['limits'];
+    blockedCategories: readonly string[];
+  },
+): AttestedProbe {
+  return sealAndSign(options, (sealedProbe) =>
+    guardianAttestationDigest({
+      kioskId: options.kiosk.kioskId,
+      modelId: options.modelId,
+      childAccountId: options.childAccountId,
+      limits: options.limits,
+      blockedCategories: options.blockedCategories,
+      liveness: options.liveness,
+      sealedProbe,
+    }),
+  );
 }

@@ -510,28 +510,12 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     | { kind: 'matched'; person: PersonRecord }
     | { kind: 'not_identified' | 'ambiguous' | 'child' | 'locked' }
   > {
-    this.requireCurrentTransformKey();
-    if (request.modelId !== this.calibration.modelId)
-      refuse('model_not_calibrated', `no calibrated threshold for model ${request.modelId}`);
-    const kiosk = await requireGuardianAttestation(tx, caller, request, {
-      allowUnattested: this.options.allowUnattested,
-    });
-    const probe = await this.openProbeOrRefuse(tx, request.sealedProbe, request.modelId, {
-      keyIdRequired: kiosk !== null,
-    });
-    let found;
-    try {
-      if (!request.liveness.passed)
-        refuse('liveness_failed', 'the station did not see a live person');
-      found = this.gallery.search(probe, identifyCandidatesK);
-    } finally {
-      probe.fill(0);
-    }
-    const at = this.clock.now();
-    const matches = await this.stillEnrolled(
-      tx,
-      found.candidates.filter((c) => c.score >= this.calibration.threshold),
+    const { kiosk, matches } = await this.searchLiveProbe(tx, request, () =>
+      requireGuardianAttestation(tx, caller, request, {
+        allowUnattested: this.options.allowUnattested,
+      }),
     );
+    const at = this.clock.now();
     const best = matches[0];
     const outcome =
       best === undefined
@@ -755,28 +739,12 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
 
   /** The face part of a payment; the transaction records an authorization when no PIN is needed. */
   async identify(tx: StoreTx, caller: ClientRecord, request: IdentifyRequest) {
-    this.requireCurrentTransformKey();
-    if (request.modelId !== this.calibration.modelId)
-      refuse('model_not_calibrated', `no calibrated threshold for model ${request.modelId}`);
-    const kiosk = await requireKioskAttestation(tx, caller, request, {
-      allowUnattested: this.options.allowUnattested,
-    });
-    const probe = await this.openProbeOrRefuse(tx, request.sealedProbe, request.modelId, {
-      keyIdRequired: kiosk !== null,
-    });
-    let found;
-    try {
-      if (!request.liveness.passed)
-        refuse('liveness_failed', 'the kiosk did not see a live person');
-      found = this.gallery.search(probe, identifyCandidatesK);
-    } finally {
-      probe.fill(0);
-    }
-    const at = this.clock.now();
-    const matches = await this.stillEnrolled(
-      tx,
-      found.candidates.filter((c) => c.score >= this.calibration.threshold),
+    const { kiosk, matches, margin } = await this.searchLiveProbe(tx, request, () =>
+      requireKioskAttestation(tx, caller, request, {
+        allowUnattested: this.options.allowUnattested,
+      }),
     );
+    const at = this.clock.now();
     const best = matches[0];
     await tx.appendAudit({
       at,
@@ -815,7 +783,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       personId: person.id,
       displayNameMasked: maskDisplayName(person.displayName),
       score: best.score,
-      margin: found.margin,
+      margin,
     };
     if (pinRequired) return { match, pinRequired: true };
     return {
@@ -1121,6 +1089,38 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     const person = await tx.findPersonByAccount(payerAccountId);
     // No verified date of birth: an age-restricted sale is refused, never assumed allowed.
     return person !== undefined && ageYears(person.dateOfBirth, at) >= minimum;
+  }
+
+  /**
+   * The face part every identification shares: a current transform key and calibrated model, the
+   * attesting kiosk (`attest`), the probe opened (its nonce spent) and zeroed after the gallery search,
+   * a live verdict, and the candidates at the threshold that are still enrolled, best first.
+   */
+  private async searchLiveProbe(
+    tx: StoreTx,
+    request: { modelId: string; sealedProbe: string; liveness: { passed: boolean } },
+    attest: () => Promise<KioskRecord | null>,
+  ) {
+    this.requireCurrentTransformKey();
+    if (request.modelId !== this.calibration.modelId)
+      refuse('model_not_calibrated', `no calibrated threshold for model ${request.modelId}`);
+    const kiosk = await attest();
+    const probe = await this.openProbeOrRefuse(tx, request.sealedProbe, request.modelId, {
+      keyIdRequired: kiosk !== null,
+    });
+    let found;
+    try {
+      if (!request.liveness.passed)
+        refuse('liveness_failed', 'the kiosk did not see a live person');
+      found = this.gallery.search(probe, identifyCandidatesK);
+    } finally {
+      probe.fill(0);
+    }
+    const matches = await this.stillEnrolled(
+      tx,
+      found.candidates.filter((c) => c.score >= this.calibration.threshold),
+    );
+    return { kiosk, matches, margin: found.margin };
   }
 
   // ---- internals ------------------------------------------------------------------------------

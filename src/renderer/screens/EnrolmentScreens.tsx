@@ -317,7 +317,7 @@ function percent(rate: number): string {
 }
 
 /** The camera's picture, unmirrored for the document (mirrored only for the person's own face). */
-export function CameraVideo(props: {
+function CameraVideo(props: {
   stream: MediaStream;
   mirrored: boolean;
   video?: (v: HTMLVideoElement | null) => void;
@@ -405,7 +405,10 @@ export function StationPhotoScreen(props: {
   );
 }
 
-/** The live face beside the ID photo: the shop kiosk's face session (quality prompts, liveness). */
+/**
+ * A live face at the station: the shop kiosk's face session (quality prompts, liveness), beside the ID
+ * photo for the person enrolled; the guardian's step shows it with its own title, note and message.
+ */
 export function StationLiveScreen(props: {
   station: StationView;
   stream: MediaStream;
@@ -414,6 +417,12 @@ export function StationLiveScreen(props: {
   onOutcome: (outcome: FaceOutcome) => void;
   onCancel: () => void;
   onSignOut: () => void;
+  /** Default: the person's live face step. */
+  step?: StationStep;
+  title?: string;
+  hint?: string;
+  /** Why the face is read again (a refused try), shown above the camera. */
+  message?: string | null;
 }) {
   const { t } = useTranslation();
   const video = useRef<HTMLVideoElement | null>(null);
@@ -423,14 +432,20 @@ export function StationLiveScreen(props: {
     video,
     onOutcome: props.onOutcome,
   });
+  const message = props.message ?? null;
   return (
     <StationFrame
       station={props.station}
-      step="live"
-      title={t('enrol.live.title')}
+      step={props.step ?? 'live'}
+      title={props.title ?? t('enrol.live.title')}
       onSignOut={props.onSignOut}
     >
-      <p className="station-note">{t('enrol.live.hint')}</p>
+      <p className="station-note">{props.hint ?? t('enrol.live.hint')}</p>
+      {message === null ? null : (
+        <p className="pin-warning" role="alert" data-testid="guardian-message">
+          {message}
+        </p>
+      )}
       <div className="live-pair">
         {props.photoUrl === null ? null : (
           <img className="id-photo" src={props.photoUrl} alt={t('enrol.steps.photo')} />

@@ -1,15 +1,15 @@
 // The enrolment station's guardian step for a child: the guardian sets the child's limits and blocked
 // categories with the officer, looks at the camera (the same face session as every live face), and types
 // their own PIN; the service asks the hub for the guardian's consent (EnrolmentStation.tsx drives it).
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { StationView } from '../../shared/kiosk-api.ts';
 import { categoryVocabulary } from '../../shared/categories.ts';
 import { kioskPaymentAmountMax, pinDigitsMax, pinDigitsMin } from '../../shared/limits.ts';
 import type { FaceReader } from '../face/face-reader.ts';
-import { CameraVideo, Field, StationFrame } from './EnrolmentScreens.tsx';
+import { Field, StationFrame, StationLiveScreen } from './EnrolmentScreens.tsx';
 import { GuardianTermsSummary, type GuardianTerms } from './guardian-terms.tsx';
-import { FaceGuide, FacePromptText, useFaceSession, type FaceOutcome } from './face-guide.tsx';
+import type { FaceOutcome } from './face-guide.tsx';
 import { Keypad } from './Keypad.tsx';
 
 /** What a guardian is offered to start from: small amounts, and what a child may not buy blocked. */
@@ -135,37 +135,14 @@ export function StationGuardianFaceScreen(props: {
   onSignOut: () => void;
 }) {
   const { t } = useTranslation();
-  const video = useRef<HTMLVideoElement | null>(null);
-  const session = useFaceSession({
-    reader: props.reader,
-    stream: props.stream,
-    video,
-    onOutcome: props.onOutcome,
-  });
   return (
-    <StationFrame
-      station={props.station}
+    <StationLiveScreen
+      {...props}
+      photoUrl={null}
       step="guardian"
       title={t('enrol.guardian.faceTitle')}
-      onSignOut={props.onSignOut}
-    >
-      <p className="station-note">{t('enrol.guardian.faceHint')}</p>
-      {props.message === null ? null : (
-        <p className="pin-warning" role="alert" data-testid="guardian-message">
-          {props.message}
-        </p>
-      )}
-      <div className="camera-frame camera-frame-small">
-        <CameraVideo stream={props.stream} mirrored video={(v) => (video.current = v)} />
-        <FaceGuide progress={session.progress} faceSeen={session.faceSeen} />
-      </div>
-      <FacePromptText promptKey={session.promptKey} />
-      <div className="actions">
-        <button className="button button-secondary" onClick={props.onCancel}>
-          {t('enrol.cancel')}
-        </button>
-      </div>
-    </StationFrame>
+      hint={t('enrol.guardian.faceHint')}
+    />
   );
 }
 

@@ -28,8 +28,13 @@ export const idPhotoSecond = 20;
 export const otherPersonPhoto = path.join(sharedData, 'faces2', 'selfie_61dc1abd', '1.jpg');
 
 export interface EnrolmentFixture {
+  /** The temp folder the fixture owns (removed by close). */
+  work: string;
+  adminToken: string;
   hub: RunningHub;
   admin: HubClient;
+  /** The built renderer, for other kiosks on the same hub. */
+  rendererDir: string;
   station: EnrolmentStationDeployment;
   shell: WebShell;
   officer: { id: string; pin: string };
@@ -82,8 +87,11 @@ export async function startEnrolmentFixture(
     ]);
     shell = await startWebShell({ config: station.config, port: 0, rendererDir });
     return {
+      work,
+      adminToken,
       hub,
       admin: new HubClient({ baseUrl: hub.url, token: adminToken }),
+      rendererDir,
       station,
       shell,
       officer,

@@ -1,0 +1,219 @@
+// A child enrolled under a guardian at the enrolment station, then paying at a shop counter, in Debian's
+// Chromium with recorded video as the camera and a real hub on a real port. The guardian (the woman of
+// live-05, enrolled by her bank beforehand) sets the boy's limits and consents with her face and PIN; the
+// camera then shows the boy (the man of talking-face.mp4, a child by his document's date of birth) for his
+// ID photo, live face and 4-digit PIN. At the shop he pays with face + PIN, and is refused over the limit
+// she set and in a category she blocked. Screenshots of the new screens, both languages:
+// test-artifacts/enrolment-child-e2e.
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  followPayment,
+  launchKioskBrowser,
+  openKiosk,
+  requestPayment,
+  typeDigits,
+  waitForScreen,
+} from '../../scripts/kiosk/kiosk-browser.ts';
+import { setUpShop } from '../../scripts/kiosk/deployment.ts';
+import type { WebShell } from '../../src/main/web-shell.ts';
+import { startWebShell } from '../../src/main/web-shell.ts';
+import { repoRoot } from '../biometrics/face-helpers.ts';
+import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
+import type { EnrolmentFixture } from './kiosk/enrolment-fixture.ts';
+import { startEnrolmentFixture } from './kiosk/enrolment-fixture.ts';
+import {
+  enrolSecondPerson,
+  secondPersonCameraClip,
+  secondPersonDefaults,
+} from './kiosk/second-person.ts';
+
+const artifacts = path.join(repoRoot, 'test-artifacts', 'enrolment-child-e2e');
+const pageLog: string[] = [];
+let fixture: EnrolmentFixture;
+let guardianClip: string;
+let guardianId: string;
+let browser: Browser | null = null;
+let shop: WebShell | null = null;
+
+/** The boy's PIN: a child's is exactly 4 digits. */
+const childPin = '7391';
+const limits = { perPaymentMax: 1_000, dailyMax: 1_500 };
+
+beforeAll(async () => {
+  await rm(artifacts, { recursive: true, force: true });
+  await mkdir(artifacts, { recursive: true });
+  fixture = await startEnrolmentFixture(['e2e-kid']);
+  const [guardian, clip] = await Promise.all([
+    enrolSecondPerson({
+      hubUrl: fixture.hub.url,
+      adminToken: fixture.adminToken,
+      dir: fixture.work,
+      accountId: 'e2e-mother',
+      deposit: 10_000,
+    }),
+    secondPersonCameraClip(path.join(fixture.work, 'guardian.y4m')),
+  ]);
+  guardianId = guardian.person.id;
+  guardianClip = clip;
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await shop?.close();
+  await fixture?.close();
+  await assertNoProcessLeft();
+});
+
+/** A fresh Chromium with `clip` as its camera, on the station (whatever step it is at). */
+async function stationPage(clip: string): Promise<Page> {
+  await browser?.close();
+  browser = await launchKioskBrowser(clip);
+  expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
+  const url = fixture.shell.url;
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.grantPermissions(['camera'], { origin: url });
+  const page = await context.newPage();
+  page.on('console', (message) => pageLog.push(`${message.type()}: ${message.text()}`));
+  page.on('pageerror', (error) => pageLog.push(`pageerror: ${error.message}`));
+  await page.goto(url);
+  return page;
+}
+
+async function shootBoth(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(artifacts, `ja-${name}.png`) });
+  const toggle = page.locator('[data-testid="language-switch"]');
+  await toggle.click();
+  await page.screenshot({ path: path.join(artifacts, `en-${name}.png`) });
+  await toggle.click();
+}
+
+/** Waits for one of `screens`, or fails naming where the page is and its last log lines. */
+async function reach(page: Page, screens: string[], timeoutMs: number): Promise<string> {
+  try {
+    return await waitForScreen(page, screens, timeoutMs);
+  } catch (error) {
+    const at = await page.evaluate(
+      () => `${document.body.dataset['screen']}: ${document.body.innerText.slice(0, 400)}`,
+    );
+    throw new Error(
+      `waiting for ${screens.join('|')}; at ${at}\n${pageLog.slice(-20).join('\n')}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+describe('a child enrolled under a guardian, then paying', () => {
+  it('enrols the boy under his guardian, who sets his limits and consents with her face and PIN', async () => {
+    // The guardian is at the desk with the boy: the camera sees her first.
+    const page = await stationPage(guardianClip);
+    await reach(page, ['station-signin'], 120_000);
+    await page.locator('[data-testid="officer-id"]').fill(fixture.officer.id);
+    await typeDigits(page, fixture.officer.pin);
+    await reach(page, ['station-document'], 30_000);
+    await page.locator('[data-testid="doc-account"]').fill('e2e-kid');
+    await page.locator('[data-testid="doc-type"]').selectOption('my_number_card');
+    await page.locator('[data-testid="doc-number"]').fill('444455556665');
+    await page.locator('[data-testid="doc-name"]').fill('Kenta Talking');
+    await page.locator('[data-testid="doc-birth"]').fill('2014-02-03');
+    await page.locator('[data-testid="doc-expiry"]').fill('2030-02-03');
+    await page.locator('[data-testid="doc-submit"]').click();
+    // Under 18 by the document: the guardian's step comes before any face of the boy.
+    await reach(page, ['station-guardian-terms'], 30_000);
+    await page.locator('[data-testid="guardian-per-payment"]').fill(String(limits.perPaymentMax));
+    await page.locator('[data-testid="guardian-daily"]').fill(String(limits.dailyMax));
+    await page.locator('[data-testid="guardian-block-food"]').check();
+    await shootBoth(page, 'child-01-guardian-terms');
+    await page.locator('[data-testid="guardian-terms-submit"]').click();
+    await reach(page, ['station-guardian-face'], 10_000);
+    await page.waitForTimeout(1_000);
+    await shootBoth(page, 'child-02-guardian-face');
+    await reach(page, ['station-guardian-pin'], 120_000);
+    await shootBoth(page, 'child-03-guardian-pin');
+    // A wrong PIN first: she may try again, and is told how many tries are left.
+    await typeDigits(page, '9051');
+    await page.locator('[data-testid="guardian-message"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('[data-testid="guardian-message"]').textContent()).toContain('2');
+    await shootBoth(page, 'child-04-guardian-pin-wrong');
+    await typeDigits(page, secondPersonDefaults.pin);
+    await reach(page, ['station-photo'], 30_000);
+    await shootBoth(page, 'child-05-photo-after-guardian');
+
+    // The boy takes her place: a new camera picture, the same enrolment at the service.
+    const boy = await stationPage(fixture.liveClip);
+    await reach(boy, ['station-photo'], 120_000);
+    await boy.locator('[data-testid="photo-file"]').setInputFiles(fixture.idPhoto);
+    await reach(boy, ['station-live'], 60_000);
+    await reach(boy, ['station-pin'], 120_000);
+    await typeDigits(boy, childPin);
+    await reach(boy, ['station-pin-again'], 10_000);
+    await typeDigits(boy, childPin);
+    await reach(boy, ['station-consent'], 10_000);
+    await boy.locator('[data-testid="consent-agree"]').click();
+    await reach(boy, ['station-done'], 60_000);
+    await shootBoth(boy, 'child-06-done');
+    expect(await boy.locator('[data-testid="guardian-name"]').textContent()).toBe('H***** S*****');
+
+    const personId = (await fixture.hub.store.reader.findPersonByAccount('e2e-kid'))?.id ?? '';
+    const person = await fixture.admin.getPerson(personId);
+    expect(person).toMatchObject({ child: true, guardianPersonId: guardianId, templates: 1 });
+    expect(await fixture.admin.getAccount('e2e-kid')).toMatchObject({
+      limits,
+      blockedCategories: ['alcohol', 'food', 'gambling', 'tobacco'],
+    });
+  }, 600_000);
+
+  it('the boy pays with face and his 4-digit PIN; over his limit and in a blocked category he is refused', async () => {
+    await fixture.admin.deposit('e2e-kid', 5_000, 'pocket-money');
+    const setUp = await setUpShop({
+      hubUrl: fixture.hub.url,
+      adminToken: fixture.adminToken,
+      dir: path.join(fixture.work, 'shop'),
+      shop: { id: 'e2e-sweets', name: 'E2E Sweets' },
+      shopper: { id: 'e2e-kid', name: 'Kenta Talking', deposit: 0 },
+    });
+    shop = await startWebShell({ config: setUp.config, port: 0, rendererDir: fixture.rendererDir });
+    const shopUrl = shop.url;
+    /** One payment from the till, the boy at a fresh camera (the clip starts again, a blink soon). */
+    const pay = async (amount: number, reference: string, category?: string) => {
+      await browser?.close();
+      browser = await launchKioskBrowser(fixture.liveClip);
+      const page = await openKiosk(browser, shopUrl, pageLog);
+      const requested = await requestPayment(shopUrl, setUp.config.tillToken, {
+        amount,
+        reference,
+        ...(category === undefined ? {} : { category }),
+      });
+      expect(requested.status).toBe(201);
+      const followed = await followPayment(page, { pin: childPin, timeoutMs: 120_000 });
+      if (followed.outcome === 'error') await shootBoth(page, `child-shop-${followed.errorCode}`);
+      // Receipt's Done, or the error's Close: back to the idle screen for the next payment.
+      await page
+        .locator('main.screen-receipt button, main.screen-error .actions button')
+        .last()
+        .click();
+      await waitForScreen(page, ['idle'], 30_000);
+      return followed;
+    };
+    const paid = await pay(600, 'sweets-1');
+    expect(paid.outcome, pageLog.slice(-20).join('\n')).toBe('paid');
+    expect(paid.screens).toContain('pin');
+    expect(await fixture.admin.getAccount('e2e-kid')).toMatchObject({ balance: 4_400 });
+    const overLimit = await pay(1_200, 'sweets-2');
+    expect(overLimit, pageLog.slice(-20).join('\n')).toMatchObject({
+      outcome: 'error',
+      errorCode: 'limit_exceeded',
+    });
+    const blocked = await pay(300, 'lunch-1', 'food.restaurant');
+    expect(blocked, pageLog.slice(-20).join('\n')).toMatchObject({
+      outcome: 'error',
+      errorCode: 'category_blocked',
+    });
+    // Nothing was taken by the refused payments.
+    expect(await fixture.admin.getAccount('e2e-kid')).toMatchObject({ balance: 4_400, held: 0 });
+  }, 600_000);
+});
