@@ -1,6 +1,8 @@
 // Races on one hold: concurrent settles, releases and refunds must serialise, so that exactly one
 // wins where only one can, and the money adds up afterwards.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { yen } from '../../src/shared/money.ts';
+import type { StoreTx } from '../../src/hub/storage/port.ts';
 import { account, balances, client, holdBody, startTestHub, type TestHub } from './helpers.ts';
 
 let t: TestHub;
@@ -67,5 +69,37 @@ describe('concurrency', () => {
     expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
     expect(results.filter((r) => r.headers.get('idempotent-replayed') === 'true')).toHaveLength(9);
     expect(await balances(t, 'shop')).toEqual({ balance: 700, held: 0, available: 700 });
+  });
+
+  it('a write refused by its own check undoes only its job, in a batch with others', async () => {
+    // PostgreSQL sends a job's writes at its end and checks the rows they changed afterwards: the
+    // refused job's transfer must still roll back, and the jobs around it in the batch must stay.
+    const pay = (tx: StoreTx, id: string) =>
+      tx.transfer({
+        id,
+        kind: 'deposit',
+        from: 'alice',
+        to: 'shop',
+        amount: yen(100),
+        holdId: null,
+        at: t.clock.now(),
+      });
+    const [first, refused, last] = await Promise.allSettled([
+      t.hub.store.write((tx) => pay(tx, 'tr_first')),
+      t.hub.store.write(async (tx) => {
+        await pay(tx, 'tr_refused');
+        await tx.addHeld('nobody', yen(1));
+      }),
+      t.hub.store.write((tx) => pay(tx, 'tr_last')),
+    ]);
+    expect(first.status).toBe('fulfilled');
+    expect(refused).toMatchObject({
+      status: 'rejected',
+      reason: { message: 'account nobody missing' },
+    });
+    expect(last.status).toBe('fulfilled');
+    expect(await balances(t, 'shop')).toEqual({ balance: 200, held: 0, available: 200 });
+    const entries = await t.hub.store.reader.listEntries('shop', undefined, 10);
+    expect(entries.map((e) => e.transferId).sort()).toEqual(['tr_first', 'tr_last']);
   });
 });

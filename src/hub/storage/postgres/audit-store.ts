@@ -4,8 +4,8 @@ import { assert } from '../../../shared/assert.ts';
 import { nextAuditRow } from '../../audit/chain.ts';
 import type { AuditAppend, AuditWriter } from '../port.ts';
 import type { AuditRecord } from '../records.ts';
-import { changes, rows, type Queryable } from './queries.ts';
-import type { PgSavepointHooks } from './savepoints.ts';
+import { bytesLiteral, inlineValues, integerLiteral, rows, type Queryable } from './queries.ts';
+import type { PgDeferredWrites, PgSavepointHooks } from './savepoints.ts';
 
 export class PgAuditWrites implements AuditWriter {
   /** The chain's tail, read under the head row's lock at BEGIN; restored when a savepoint rolls back. */
@@ -23,15 +23,17 @@ export class PgAuditWrites implements AuditWriter {
   constructor(
     private readonly db: Queryable,
     private readonly auditKey: Uint8Array,
+    private readonly deferred: PgDeferredWrites,
   ) {}
 
   /**
-   * BEGIN and take the chain head's row lock in one round trip: from here this instance is the only
-   * writer. A simple (unparameterised) query may carry several statements.
+   * BEGIN and take the chain head's row lock in one round trip, with `then` (a statement without
+   * values) after them: from here this instance is the only writer. A simple (unparameterised) query
+   * may carry several statements.
    */
-  readonly beginAndLockHead = async (): Promise<void> => {
+  readonly beginAndLockHead = async (then: string): Promise<void> => {
     const results = (await this.db.query(
-      'BEGIN; SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE',
+      `BEGIN; SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE; ${then}`,
     )) as unknown as Array<{ rows: Array<{ seq: number; hash: Buffer }> }>;
     const head = results[1]?.rows[0];
     assert(head !== undefined, 'the audit head row exists (migration 1)');
@@ -43,18 +45,18 @@ export class PgAuditWrites implements AuditWriter {
    * one simple query with the commit (see PgTransaction.commit).
    */
   readonly headUpdate = (): string => {
-    assert(Number.isSafeInteger(this.auditTail.seq), 'the chain head is an integer');
-    const hash = Buffer.from(this.auditTail.hash).toString('hex');
-    return `UPDATE audit_head SET seq = ${this.auditTail.seq}, hash = decode('${hash}', 'hex') WHERE id = 1`;
+    const { seq, hash } = this.auditTail;
+    return `UPDATE audit_head SET seq = ${integerLiteral(seq)}, hash = ${bytesLiteral(hash)} WHERE id = 1`;
   };
 
+  /** Deferred (PgDeferredWrites): nothing reads audit_log in a write transaction. */
   async appendAudit(entry: AuditAppend): Promise<void> {
     const { row, hash } = nextAuditRow(this.auditKey, this.auditTail, entry);
-    await changes(
-      this.db,
-      'insertAudit',
-      'INSERT INTO audit_log (seq, at, kind, subject, actor, data, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [row.seq, row.at, row.kind, row.subject, row.actor, row.data, Buffer.from(hash)],
+    this.deferred.defer(
+      inlineValues(
+        'INSERT INTO audit_log (seq, at, kind, subject, actor, data, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+        [row.seq, row.at, row.kind, row.subject, row.actor, row.data, hash],
+      ),
     );
     this.auditTail = { seq: row.seq, hash };
   }

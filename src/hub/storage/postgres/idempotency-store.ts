@@ -3,10 +3,14 @@
 import type { IdempotencyWriter } from '../port.ts';
 import type { StoredResponse } from '../records.ts';
 import { storedResponseFromRow, type StoredResponseRow } from '../sqlite/rows.ts';
-import { changes, one, type Queryable } from './queries.ts';
+import { changes, inlineValues, one, type Queryable } from './queries.ts';
+import type { PgDeferredWrites } from './savepoints.ts';
 
 export class PgIdempotencyWrites implements IdempotencyWriter {
-  constructor(private readonly db: Queryable) {}
+  constructor(
+    private readonly db: Queryable,
+    private readonly deferred: PgDeferredWrites,
+  ) {}
 
   async getStoredResponse(clientId: string, key: string): Promise<StoredResponse | undefined> {
     const row = await one<StoredResponseRow>(
@@ -17,13 +21,17 @@ export class PgIdempotencyWrites implements IdempotencyWriter {
     );
     return row === undefined ? undefined : storedResponseFromRow(row);
   }
+  /**
+   * Deferred (PgDeferredWrites): it is the job's last write, and a later job of the batch with the same
+   * key reads it after the job's savepoint, which sends it first.
+   */
   async putStoredResponse(clientId: string, key: string, r: StoredResponse): Promise<void> {
-    await changes(
-      this.db,
-      'putResponse',
-      `INSERT INTO idempotency (client_id, key, request_hash, status, body, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6)`,
-      [clientId, key, Buffer.from(r.requestHash), r.status, r.body, r.createdAt],
+    this.deferred.defer(
+      inlineValues(
+        `INSERT INTO idempotency (client_id, key, request_hash, status, body, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [clientId, key, r.requestHash, r.status, r.body, r.createdAt],
+      ),
     );
   }
 }

@@ -24,6 +24,7 @@ import {
 } from '../sqlite/rows.ts';
 import {
   changes,
+  inlineValues,
   insertStatement,
   maxSeq,
   one,
@@ -31,6 +32,7 @@ import {
   valuesOf,
   type Queryable,
 } from './queries.ts';
+import type { PgDeferredWrites } from './savepoints.ts';
 
 /** A hold with its history lists gathered as JSON arrays (the shape holdFromRow reads), in order. */
 const holdSelect = `h.*,
@@ -159,7 +161,18 @@ export class PgLedgerReads implements LedgerReader {
   }
 }
 
+/**
+ * The ledger's writes in a transaction. A hold's and its payer's writes are deferred (PgDeferredWrites):
+ * a place or a settle sends its inserts and updates in one round trip with the job's end.
+ */
 export class PgLedgerWrites extends PgLedgerReads implements LedgerWriter {
+  constructor(
+    db: Queryable,
+    private readonly deferred: PgDeferredWrites,
+  ) {
+    super(db);
+  }
+
   async insertAccount(account: AccountRecord): Promise<void> {
     await changes(
       this.db,
@@ -195,11 +208,8 @@ export class PgLedgerWrites extends PgLedgerReads implements LedgerWriter {
     assert(hold.version === 1, 'a new hold starts at version 1');
     const added = holdHistoryAdded(undefined, hold);
     const params = holdToParams(hold);
-    await changes(
-      this.db,
-      'insertHold',
-      insertStatement('holds', holdColumns),
-      valuesOf(params, holdColumns),
+    this.deferred.defer(
+      inlineValues(insertStatement('holds', holdColumns), valuesOf(params, holdColumns)),
     );
     await this.insertHoldHistory(hold, added, 'hold.placed', params);
   }
@@ -208,9 +218,8 @@ export class PgLedgerWrites extends PgLedgerReads implements LedgerWriter {
     const params = holdToParams(after);
     // The transition row first: the projection's trigger accepts only a state a transition records.
     await this.insertHoldHistory(after, added, kind, params);
-    const changed = await changes(
-      this.db,
-      'updateHold',
+    const stale = `hold ${after.id}: stale version ${after.version - 1}`;
+    const update = inlineValues(
       `UPDATE holds SET status = $2, amount = $3, settled = $4, refunded = $5, expires_at = $6,
          scheduled = $7, due_at = $8, authorized_max = $9, updated_at = $10, version = $11,
          closed_by = $12
@@ -230,18 +239,20 @@ export class PgLedgerWrites extends PgLedgerReads implements LedgerWriter {
         'closed_by',
       ]),
     );
-    assert(changed === 1, `hold ${after.id}: stale version ${after.version - 1}`);
+    this.deferred.defer(update, (changed) => assert(changed === 1, stale));
   }
   private async insertMoneyMark(
     table: 'hold_settlements' | 'hold_refunds',
     holdId: string,
     mark: MoneyMark,
   ): Promise<void> {
-    await changes(
-      this.db,
-      `insert_${table}`,
-      `INSERT INTO ${table} (id, hold_id, amount, at) VALUES ($1, $2, $3, $4)`,
-      [mark.id, holdId, mark.amount, mark.at],
+    this.deferred.defer(
+      inlineValues(`INSERT INTO ${table} (id, hold_id, amount, at) VALUES ($1, $2, $3, $4)`, [
+        mark.id,
+        holdId,
+        mark.amount,
+        mark.at,
+      ]),
     );
   }
   private async insertHoldHistory(
@@ -253,52 +264,49 @@ export class PgLedgerWrites extends PgLedgerReads implements LedgerWriter {
     for (const s of added.settlements) await this.insertMoneyMark('hold_settlements', hold.id, s);
     for (const r of added.refunds) await this.insertMoneyMark('hold_refunds', hold.id, r);
     for (const e of added.events) {
-      await changes(
-        this.db,
-        'insertEvent',
-        'INSERT INTO hold_events (hold_id, type, at, data) VALUES ($1, $2, $3, $4)',
-        [hold.id, e.type, e.at, JSON.stringify(e.data)],
+      this.deferred.defer(
+        inlineValues('INSERT INTO hold_events (hold_id, type, at, data) VALUES ($1, $2, $3, $4)', [
+          hold.id,
+          e.type,
+          e.at,
+          JSON.stringify(e.data),
+        ]),
       );
     }
-    await changes(
-      this.db,
-      'insertTransition',
-      `INSERT INTO hold_transitions (hold_id, version, kind, status, amount, settled, refunded,
+    this.deferred.defer(
+      inlineValues(
+        `INSERT INTO hold_transitions (hold_id, version, kind, status, amount, settled, refunded,
          expires_at, scheduled, authorized_max, closed_by, at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-      [
-        hold.id,
-        hold.version,
-        kind,
-        params['status'],
-        params['amount'],
-        params['settled'],
-        params['refunded'],
-        params['expires_at'],
-        params['scheduled'],
-        params['authorized_max'],
-        params['closed_by'],
-        params['updated_at'],
-      ],
+        [
+          hold.id,
+          hold.version,
+          kind,
+          params['status'],
+          params['amount'],
+          params['settled'],
+          params['refunded'],
+          params['expires_at'],
+          params['scheduled'],
+          params['authorized_max'],
+          params['closed_by'],
+          params['updated_at'],
+        ],
+      ),
     );
   }
   async addHeld(accountId: string, delta: Yen): Promise<void> {
-    const changed = await changes(
-      this.db,
-      'addHeld',
-      'UPDATE accounts SET held = held + $1 WHERE id = $2',
-      [delta, accountId],
+    this.deferred.defer(
+      inlineValues('UPDATE accounts SET held = held + $1 WHERE id = $2', [delta, accountId]),
+      (changed) => assert(changed === 1, `account ${accountId} missing`),
     );
-    assert(changed === 1, `account ${accountId} missing`);
   }
   async transfer(t: TransferRecord): Promise<void> {
     assert(t.amount > 0, 'a transfer moves a positive amount');
     assert(t.from !== t.to, 'a transfer needs two accounts');
     // Both balances and both entries in one statement (one round trip instead of four): the debit's
     // entry first, each with its account's balance after the move.
-    const inserted = await changes(
-      this.db,
-      'transfer',
+    const statement = inlineValues(
       `WITH debit AS (
          UPDATE accounts SET balance = balance - $3 WHERE id = $4 RETURNING balance),
        credit AS (
@@ -313,7 +321,9 @@ export class PgLedgerWrites extends PgLedgerReads implements LedgerWriter {
        ORDER BY e.ord`,
       [t.id, t.kind, t.amount, t.from, t.to, t.holdId, t.at],
     );
-    assert(inserted === 2, 'transfer between unknown accounts');
+    this.deferred.defer(statement, (inserted) =>
+      assert(inserted === 2, 'transfer between unknown accounts'),
+    );
   }
   async payerCommittedSince(payer: string, since: number, payee?: string): Promise<Yen> {
     const committed = "SUM(CASE WHEN status = 'active' THEN amount ELSE settled END)::bigint";

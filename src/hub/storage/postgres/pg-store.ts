@@ -23,7 +23,7 @@ import { PgAccessReads, PgAccessWrites } from './access-store.ts';
 import { PgIdentityReads, PgIdentityWrites } from './identity-store.ts';
 import { PgAuditWrites, readPgAuditRows } from './audit-store.ts';
 import { PgIdempotencyWrites, deletePgStoredResponsesBefore } from './idempotency-store.ts';
-import type { PgSavepointHooks } from './savepoints.ts';
+import type { PgDeferredWrites, PgSavepointHooks } from './savepoints.ts';
 
 export { readPgAuditRows } from './audit-store.ts';
 
@@ -34,44 +34,71 @@ function pgReader(pool: Queryable): StoreReader & IdentityReader & KioskReader {
 
 /**
  * One writer connection's transaction: every domain's reads and writes on it, the chain head locked at
- * BEGIN, savepoints per job, and the template changes announced (NOTIFY) as it commits.
+ * BEGIN, a savepoint per job, and the template changes announced (NOTIFY) as it commits. Round trips
+ * are saved two ways: the domain parts defer their writes (PgDeferredWrites) until their next read or
+ * the job's end, and the savepoint statements travel in those simple queries. BEGIN takes the first
+ * job's savepoint; a job ends by sending its writes with the next job's savepoint, taken inside its own
+ * (not after a RELEASE: a write's check that fails once the query answered still rolls back to the
+ * job's savepoint); a refused job's ROLLBACK TO keeps its savepoint, which the next job then uses.
  */
 class PgTransaction {
   readonly tx: StoreTx;
   private readonly audit: PgAuditWrites;
   private readonly identity: PgIdentityWrites;
   private readonly hooks: PgSavepointHooks[];
-  private savepointDepth = 0;
+  private depth = 0;
+  /** Deferred writes not sent yet, in order, each with its check of the rows it changed. */
+  private pending: Array<{ sql: string; check: ((rowCount: number) => void) | undefined }> = [];
+  /** Savepoints taken in this transaction: the next one is named s<savepoints>. */
+  private savepoints = 0;
+  /** The savepoint standing at the current state, taken by the last simple query for the next job. */
+  private spare: string | undefined;
 
   constructor(
     private readonly db: pg.PoolClient,
     auditKey: Uint8Array,
   ) {
-    this.identity = new PgIdentityWrites(db);
-    this.audit = new PgAuditWrites(db, auditKey);
+    const deferred: PgDeferredWrites = {
+      defer: (sql, check) => void this.pending.push({ sql, check }),
+    };
+    // The domain parts' connection: each statement sends the deferred writes before it, so the
+    // database sees every statement in the order the job made it.
+    const query = async (...args: unknown[]): Promise<unknown> => {
+      if (this.pending.length > 0) await this.send([]);
+      return (db.query as (...a: unknown[]) => Promise<unknown>)(...args);
+    };
+    const conn = { query } as unknown as Pick<pg.PoolClient, 'query'>;
+    this.identity = new PgIdentityWrites(conn);
+    this.audit = new PgAuditWrites(conn, auditKey, deferred);
     this.hooks = [this.identity.savepointHooks, this.audit.savepointHooks];
     const parts = compose(
-      new PgLedgerWrites(db),
-      new PgAccessWrites(db),
+      new PgLedgerWrites(conn, deferred),
+      new PgAccessWrites(conn),
       this.identity,
       this.audit,
-      new PgIdempotencyWrites(db),
+      new PgIdempotencyWrites(conn, deferred),
     );
     this.tx = Object.assign(parts, { nested: <T>(fn: () => Promise<T>) => this.nested(fn) });
   }
 
-  /** BEGIN and take the chain head's row lock: from here this instance is the only writer. */
+  /** BEGIN, take the chain head's row lock (from here this instance is the only writer) and s0. */
   async begin(): Promise<void> {
     for (const hooks of this.hooks) hooks.reset();
-    this.savepointDepth = 0;
-    await this.audit.beginAndLockHead();
+    this.depth = 0;
+    this.pending = [];
+    this.savepoints = 1;
+    this.spare = undefined;
+    await this.audit.beginAndLockHead('SAVEPOINT s0');
+    this.spare = 's0';
   }
 
   /**
    * Writes the chain's new head, announces the template changes (NOTIFY inside the transaction is
    * delivered at COMMIT, and only if it commits) and commits: one round trip, values as literals.
+   * The savepoints still open commit with it.
    */
   async commit(): Promise<void> {
+    assert(this.pending.length === 0, 'every job sent its writes before the commit');
     const notifies = this.identity
       .templateChanges()
       .map(
@@ -80,24 +107,53 @@ class PgTransaction {
             JSON.stringify(change),
           )})`,
       );
-    await this.db.query([this.audit.headUpdate(), ...notifies, 'COMMIT'].join('; '));
+    await this.send([this.audit.headUpdate(), ...notifies, 'COMMIT']);
+  }
+
+  /** The deferred writes, then `statements`, in one simple query; then the writes' checks. */
+  private async send(statements: string[]): Promise<void> {
+    const writes = this.pending;
+    this.pending = [];
+    const sql = [...writes.map((write) => write.sql), ...statements].join('; ');
+    if (sql === '') return;
+    const answer = (await this.db.query(sql)) as unknown as pg.QueryResult | pg.QueryResult[];
+    const results = Array.isArray(answer) ? answer : [answer];
+    writes.forEach((write, i) => write.check?.(results[i]?.rowCount ?? 0));
   }
 
   async nested<T>(fn: () => Promise<T>): Promise<T> {
-    const name = `n${this.savepointDepth++}`;
-    const restores = this.hooks.map((hooks) => hooks.checkpoint());
-    await this.db.query(`SAVEPOINT ${name}`);
+    const outermost = this.depth === 0;
+    this.depth++;
     try {
-      const value = await fn();
-      await this.db.query(`RELEASE SAVEPOINT ${name}`);
-      return value;
-    } catch (error) {
-      await this.db.query(`ROLLBACK TO SAVEPOINT ${name}`);
-      await this.db.query(`RELEASE SAVEPOINT ${name}`);
-      for (const restore of restores) await restore();
-      throw error;
+      const restores = this.hooks.map((hooks) => hooks.checkpoint());
+      let name = outermost ? this.spare : undefined;
+      this.spare = undefined;
+      if (name === undefined) {
+        name = `s${this.savepoints++}`;
+        await this.send([`SAVEPOINT ${name}`]);
+      }
+      try {
+        const value = await fn();
+        // The job's writes fail (or their checks do) inside its savepoint, as its statements would.
+        if (outermost) {
+          const next = `s${this.savepoints++}`;
+          await this.send([`SAVEPOINT ${next}`]);
+          this.spare = next;
+        } else {
+          await this.send([]);
+        }
+        return value;
+      } catch (error) {
+        this.pending = [];
+        // ROLLBACK TO keeps the savepoint (and drops those inside it): it stands at the state the
+        // next job starts from.
+        await this.db.query(`ROLLBACK TO SAVEPOINT ${name}`);
+        if (outermost) this.spare = name;
+        for (const restore of restores) await restore();
+        throw error;
+      }
     } finally {
-      this.savepointDepth--;
+      this.depth--;
     }
   }
 }

@@ -1,6 +1,6 @@
 // Statements on a PostgreSQL connection for the adapter's domain parts: named (prepared once per
 // connection) queries answering rows, one row, or the count of rows changed.
-import type pg from 'pg';
+import pg from 'pg';
 import { assert } from '../../../shared/assert.ts';
 
 export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
@@ -45,5 +45,37 @@ export function valuesOf(params: Record<string, unknown>, keys: string[]): unkno
   return keys.map((key) => {
     assert(key in params, `parameter ${key} is given`);
     return params[key];
+  });
+}
+
+/**
+ * An integer as an SQL literal, for statements sent as simple queries (no parameters there); in
+ * parentheses when negative, so `- $1` or `-$1` never reads as `--` (a comment).
+ */
+export function integerLiteral(value: number): string {
+  assert(Number.isSafeInteger(value), `${value} is a safe integer`);
+  return value < 0 ? `(${value})` : String(value);
+}
+
+/** Bytes as an SQL literal (BYTEA). */
+export function bytesLiteral(value: Uint8Array): string {
+  return `decode('${Buffer.from(value).toString('hex')}', 'hex')`;
+}
+
+/** A parameter's value as an SQL literal: the values the adapter binds (text, integers, bytes, NULL). */
+export function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL'; // as pg binds undefined
+  if (typeof value === 'string') return pg.escapeLiteral(value);
+  if (typeof value === 'number') return integerLiteral(value);
+  if (value instanceof Uint8Array) return bytesLiteral(value);
+  assert(false, `no SQL literal for a ${typeof value}`);
+}
+
+/** `text` with each $n replaced by the literal of values[n-1] (one pass: a value is never rescanned). */
+export function inlineValues(text: string, values: unknown[]): string {
+  return text.replace(/\$(\d+)/g, (_, n: string) => {
+    const index = Number(n) - 1;
+    assert(index < values.length, `parameter $${n} is given`);
+    return literal(values[index]);
   });
 }

@@ -6,3 +6,14 @@ export interface PgSavepointHooks {
   /** Called at each SAVEPOINT: answers what to do after a ROLLBACK TO it. */
   checkpoint(): () => Promise<void> | void;
 }
+
+/**
+ * Writes a domain part hands to the transaction instead of sending them: SQL with its values as
+ * literals (inlineValues), sent in one simple query with the writes deferred before and after it, at
+ * the latest with the job's next savepoint. Any other statement on the transaction's connection sends
+ * them first, so statements still run in the order the job made them; only the round trips are fewer.
+ * `check` sees the rows the write changed (an assert, as when the statement was sent alone).
+ */
+export interface PgDeferredWrites {
+  defer(sql: string, check?: (rowCount: number) => void): void;
+}
