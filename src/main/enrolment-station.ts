@@ -321,6 +321,8 @@ export class EnrolmentStation {
         ...(guardian === null
           ? {}
           : { guardianPersonId: guardian.personId, guardianConsent: guardian.token }),
+        // Kept with the person by the hub too (and erased with them), beside this station's log.
+        consent: { version: request.consent.version, language: request.consent.language },
       },
       pin: request.pin,
       modelId: this.#options.photoVsLive?.point.modelId ?? '',

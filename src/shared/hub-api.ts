@@ -313,6 +313,14 @@ export const createPersonRequest = z.strictObject({
   guardianPersonId: z.string().min(1).max(L.idLengthMax).optional(),
   requirePin: z.boolean().optional(),
   sealedPin: base64Schema.max(1024),
+  consent: z
+    .strictObject({ version: text(64), language: z.enum(['ja', 'en']) })
+    .optional()
+    .meta({
+      description:
+        'extension: the consent text the person agreed to at enrolment (its version and the language it ' +
+        "was shown in); kept with the person and the hub's time of the enrolment",
+    }),
   guardianConsent: z
     .string()
     .min(1)
@@ -339,6 +347,10 @@ export const personSchema = z.object({
   memberNumber: z.string().meta({
     description: 'extension: the hub-assigned member number for the PIN fallback at a till',
   }),
+  consent: z
+    .object({ version: z.string(), language: z.enum(['ja', 'en']), at: z.string() })
+    .nullable()
+    .meta({ description: 'extension: the consent recorded at enrolment; null: none given' }),
 });
 export type PersonView = z.infer<typeof personSchema>;
 

@@ -254,6 +254,28 @@ describe('enrolment', () => {
     expect(stale.body.error.code).toBe('probe_stale');
   });
 
+  it('keeps the consent the person agreed to with the person: version, language, the time of enrolment', async () => {
+    await account(t, 'carol', 'person', 0);
+    await assignEnroller(t, 'carol', enrollerId);
+    const enrolled = await t.call('POST', '/v1/persons', {
+      token: enroller,
+      body: {
+        ...testPersonBody(t, hubKey, { accountId: 'carol' }),
+        consent: { version: 'facepay-consent-2026-12-01', language: 'en' },
+      },
+    });
+    expect(enrolled.status).toBe(201);
+    const shown = await t.call('GET', `/v1/persons/${enrolled.body.id}`, { token: enroller });
+    expect(shown.body.consent).toEqual({
+      version: 'facepay-consent-2026-12-01',
+      language: 'en',
+      at: new Date(t.clock.now()).toISOString(),
+    });
+    const without = await enrol('dave', '1970-01-01', face());
+    const shownWithout = await t.call('GET', `/v1/persons/${without}`, { token: enroller });
+    expect(shownWithout.body.consent).toBeNull();
+  });
+
   it("a second officer's override of the photo check is named in the enrolment's audit row", async () => {
     await account(t, 'bob', 'person', 0);
     await assignEnroller(t, 'bob', enrollerId);

@@ -305,6 +305,7 @@ describe('enrolment station', () => {
       accountId: 'hanako',
       idDocument: { type: 'passport', verifiedBy: officer.id },
       templates: 1,
+      consent: { version: enrolmentConsentVersion, language: 'ja', at: expect.any(String) },
     });
     const completed = (await logEntries()).find((entry) => entry.kind === 'enrolment.completed');
     expect(completed).toMatchObject({

@@ -428,6 +428,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       },
       guardianPersonId: request.guardianPersonId ?? null,
       requirePin: request.requirePin ?? false,
+      consent: request.consent === undefined ? null : { ...request.consent, at },
       pinVerifier,
       pinFailures: 0,
       createdBy: caller.id,
@@ -448,6 +449,9 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
           ? {}
           : { secondOfficer: request.idDocument.secondOfficer }),
         ...(person.guardianPersonId === null ? {} : { guardianPersonId: person.guardianPersonId }),
+        ...(person.consent === null
+          ? {}
+          : { consentVersion: person.consent.version, consentLanguage: person.consent.language }),
       },
     });
     if (request.guardianPersonId !== undefined) {

@@ -36,6 +36,14 @@ function personView(person: PersonRecord, templates: number, now: number): api.P
     templates,
     createdAt: isoTime(person.createdAt),
     memberNumber: person.memberNumber,
+    consent:
+      person.consent === null
+        ? null
+        : {
+            version: person.consent.version,
+            language: person.consent.language,
+            at: isoTime(person.consent.at),
+          },
   };
 }
 

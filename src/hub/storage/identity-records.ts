@@ -17,8 +17,16 @@ export interface PersonRecord {
   pinFailures: number;
   /** Hub-assigned, 10 digits with a Damm check digit; never issued twice, even after erasure. */
   memberNumber: string;
+  /** The consent text the person agreed to at enrolment (version, language) and when; null: not given. */
+  consent: PersonConsent | null;
   createdBy: string;
   createdAt: number;
+}
+
+export interface PersonConsent {
+  version: string;
+  language: 'ja' | 'en';
+  at: number;
 }
 
 /**

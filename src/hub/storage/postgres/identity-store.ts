@@ -43,6 +43,9 @@ const personColumns = [
   'pin_verifier',
   'pin_failures',
   'member_number',
+  'consent_version',
+  'consent_language',
+  'consent_at',
   'created_by',
   'created_at',
 ];

@@ -351,6 +351,14 @@ export const pgMigrations: ReadonlyArray<(client: PoolClient) => Promise<void>> 
       CREATE INDEX guardian_consents_guardian ON guardian_consents (guardian_person_id);
     `);
   },
+  async function v3PersonConsent(client) {
+    // SQLite's migration 13: the consent a person agreed to at enrolment, kept with the person.
+    await client.query(`
+      ALTER TABLE persons ADD COLUMN consent_version TEXT;
+      ALTER TABLE persons ADD COLUMN consent_language TEXT CHECK (consent_language IN ('ja', 'en'));
+      ALTER TABLE persons ADD COLUMN consent_at BIGINT;
+    `);
+  },
 ];
 
 async function currentVersion(client: PoolClient): Promise<number> {

@@ -24,6 +24,10 @@ export interface PersonRow {
   pin_failures: number;
   /** NULL only before migration 6 assigned it; a trigger refuses NULL on every later write. */
   member_number: string | null;
+  /** The three consent_* columns are all NULL (no consent given, or enrolled before migration 13) or all set. */
+  consent_version: string | null;
+  consent_language: string | null;
+  consent_at: number | null;
   created_by: string;
   created_at: number;
 }
@@ -49,9 +53,20 @@ export function personFromRow(row: PersonRow): PersonRecord {
     pinVerifier: row.pin_verifier,
     pinFailures: row.pin_failures,
     memberNumber,
+    consent: consentFromRow(row),
     createdBy: row.created_by,
     createdAt: row.created_at,
   };
+}
+
+function consentFromRow(row: PersonRow): PersonRecord['consent'] {
+  const { consent_version: version, consent_language: language, consent_at: at } = row;
+  if (version === null && language === null && at === null) return null;
+  assert(
+    version !== null && at !== null && (language === 'ja' || language === 'en'),
+    `person ${row.id}: a consent has its version, language and time`,
+  );
+  return { version, language, at };
 }
 
 export function personToParams(person: PersonRecord): Record<string, unknown> {
@@ -68,6 +83,9 @@ export function personToParams(person: PersonRecord): Record<string, unknown> {
     pin_verifier: person.pinVerifier,
     pin_failures: person.pinFailures,
     member_number: person.memberNumber,
+    consent_version: person.consent?.version ?? null,
+    consent_language: person.consent?.language ?? null,
+    consent_at: person.consent?.at ?? null,
     created_by: person.createdBy,
     created_at: person.createdAt,
   };

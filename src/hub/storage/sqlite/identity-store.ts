@@ -143,10 +143,10 @@ export class SqliteIdentityWrites extends SqliteIdentityReads implements Identit
       insertPerson: db.prepare(
         `INSERT INTO persons (id, display_name, date_of_birth, account_id, id_document_type,
            id_document_number_hash, id_document_verified_by, guardian_person_id, require_pin, pin_verifier,
-           pin_failures, member_number, created_by, created_at)
+           pin_failures, member_number, consent_version, consent_language, consent_at, created_by, created_at)
          VALUES (@id, @display_name, @date_of_birth, @account_id, @id_document_type, @id_document_number_hash,
            @id_document_verified_by, @guardian_person_id, @require_pin, @pin_verifier, @pin_failures,
-           @member_number, @created_by, @created_at)`,
+           @member_number, @consent_version, @consent_language, @consent_at, @created_by, @created_at)`,
       ),
       setPinFailures: db.prepare<[number, string]>(
         'UPDATE persons SET pin_failures = ? WHERE id = ?',

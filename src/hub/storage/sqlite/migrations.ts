@@ -441,6 +441,15 @@ export const migrations: ReadonlyArray<(db: Database.Database) => void> = [
       CREATE INDEX guardian_consents_guardian ON guardian_consents (guardian_person_id);
     `);
   },
+  function v13PersonConsent(db) {
+    // The consent text a person agreed to at enrolment, kept with the person (and erased with them):
+    // its version and language, and the hub's time of the enrolment. All three NULL: none recorded.
+    db.exec(`
+      ALTER TABLE persons ADD COLUMN consent_version TEXT;
+      ALTER TABLE persons ADD COLUMN consent_language TEXT CHECK (consent_language IN ('ja', 'en'));
+      ALTER TABLE persons ADD COLUMN consent_at INTEGER;
+    `);
+  },
 ];
 
 export class DatabaseTooNewError extends Error {
