@@ -47,6 +47,8 @@ export interface HoldListFilter {
 /** Ledger reads of committed state (or of the transaction's own writes, inside one). */
 export interface LedgerReader {
   getAccount(id: string): Promise<AccountRecord | undefined>;
+  /** Several accounts in one read: each id's account, in the order asked (undefined where none). */
+  getAccounts(ids: readonly string[]): Promise<Array<AccountRecord | undefined>>;
   getHold(id: string): Promise<HoldRecord | undefined>;
   listHolds(filter: HoldListFilter): Promise<{ holds: HoldRecord[]; seqs: number[] }>;
   listEntries(

@@ -76,6 +76,16 @@ export class PgLedgerReads implements LedgerReader {
     ]);
     return row === undefined ? undefined : accountFromRow(row);
   }
+  async getAccounts(ids: readonly string[]): Promise<Array<AccountRecord | undefined>> {
+    const found = await rows<AccountRow>(
+      this.db,
+      'accounts',
+      'SELECT * FROM accounts WHERE id = ANY($1::text[])',
+      [ids],
+    );
+    const byId = new Map(found.map((row) => [row.id, accountFromRow(row)]));
+    return ids.map((id) => byId.get(id));
+  }
   async getHold(id: string): Promise<HoldRecord | undefined> {
     const row = await one<HoldRow>(
       this.db,

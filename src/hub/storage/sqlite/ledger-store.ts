@@ -71,6 +71,9 @@ export class SqliteLedgerReads implements LedgerReader {
     const row = this.ledgerQ.account.get(id);
     return row === undefined ? undefined : accountFromRow(row);
   }
+  async getAccounts(ids: readonly string[]): Promise<Array<AccountRecord | undefined>> {
+    return Promise.all(ids.map((id) => this.getAccount(id)));
+  }
   async getHold(id: string): Promise<HoldRecord | undefined> {
     const row = this.ledgerQ.hold.get(id);
     return row === undefined ? undefined : holdFromRow(row);
