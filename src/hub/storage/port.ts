@@ -221,10 +221,19 @@ export type TemplateChange =
   | { kind: 'rekeyed'; transformKeyId: string }
   | { kind: 'resync' };
 
+/** What a write job reads first (see HubStore.write). */
+export interface JobReads {
+  storedResponse?: { clientId: string; key: string };
+}
+
 export interface HubStore {
   readonly reader: StoreReader & IdentityReader & KioskReader;
-  /** Runs `job` in a write transaction; resolves only once that transaction is durably committed. */
-  write<T>(job: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /**
+   * Runs `job` in a write transaction; resolves only once that transaction is durably committed.
+   * `reads` names the stored answer the job looks up first, which an adapter may read ahead with the
+   * statements before the job (at the same point of the transaction, so with the same result).
+   */
+  write<T>(job: (tx: StoreTx) => Promise<T>, reads?: JobReads): Promise<T>;
   deleteStoredResponsesBefore(at: number): Promise<number>;
   auditRows(afterSeq: number, limit: number): Promise<AuditRecord[]>;
   /** Recomputes balances, held amounts and holds from the history (audit:verify does the same). */

@@ -2,10 +2,11 @@
 // commit), each under its own savepoint so one refusal undoes only itself; answers in arrival order.
 import { assert } from '../../shared/assert.ts';
 import { writeBatchJobsMax } from '../../shared/limits.ts';
-import type { StoreTx } from './port.ts';
+import type { JobReads, StoreTx } from './port.ts';
 
 export interface QueuedJob {
   job: (tx: StoreTx) => Promise<unknown>;
+  reads: JobReads | undefined;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -15,16 +16,19 @@ export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown
 /** Runs one batch in one transaction and answers each job's outcome (all failed if the commit did). */
 export type RunBatch = (batch: QueuedJob[]) => Promise<Outcome[]>;
 
-/** Runs each job of `batch` under `nested` (a savepoint), collecting outcomes instead of throwing. */
+/**
+ * Runs each job of `batch` under `nested` (a savepoint), collecting outcomes instead of throwing;
+ * `nested` is told which job of the batch it runs.
+ */
 export async function runJobs(
   batch: QueuedJob[],
   tx: StoreTx,
-  nested: <T>(fn: () => Promise<T>) => Promise<T>,
+  nested: <T>(fn: () => Promise<T>, index: number) => Promise<T>,
 ): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
-  for (const item of batch) {
+  for (const [index, item] of batch.entries()) {
     try {
-      outcomes.push({ ok: true, value: await nested(() => item.job(tx)) });
+      outcomes.push({ ok: true, value: await nested(() => item.job(tx), index) });
     } catch (error) {
       outcomes.push({ ok: false, error });
     }
@@ -43,10 +47,10 @@ export class WriteQueue {
     private readonly groupCommit: boolean,
   ) {}
 
-  write<T>(job: (tx: StoreTx) => Promise<T>): Promise<T> {
+  write<T>(job: (tx: StoreTx) => Promise<T>, reads?: JobReads): Promise<T> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ job, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ job, reads, resolve: resolve as (value: unknown) => void, reject });
       if (!this.draining) {
         this.draining = true;
         // Let the requests already read from sockets queue up before the batch starts.

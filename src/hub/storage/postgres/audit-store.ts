@@ -1,5 +1,6 @@
 // The audit chain in PostgreSQL: one head row (seq, hash) locked first by every write transaction, so
 // instances append in one total order and every read-then-write of the ledger runs in that order too.
+import type pg from 'pg';
 import { assert } from '../../../shared/assert.ts';
 import { nextAuditRow } from '../../audit/chain.ts';
 import type { AuditAppend, AuditWriter } from '../port.ts';
@@ -27,17 +28,18 @@ export class PgAuditWrites implements AuditWriter {
   ) {}
 
   /**
-   * BEGIN and take the chain head's row lock in one round trip, with `then` (a statement without
-   * values) after them: from here this instance is the only writer. A simple (unparameterised) query
-   * may carry several statements.
+   * BEGIN and take the chain head's row lock in one round trip, with `then` (statements with their
+   * values as literals) after them: from here this instance is the only writer. A simple
+   * (unparameterised) query may carry several statements. Answers the results of `then`.
    */
-  readonly beginAndLockHead = async (then: string): Promise<void> => {
+  readonly beginAndLockHead = async (then: string[]): Promise<pg.QueryResult[]> => {
     const results = (await this.db.query(
-      `BEGIN; SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE; ${then}`,
-    )) as unknown as Array<{ rows: Array<{ seq: number; hash: Buffer }> }>;
-    const head = results[1]?.rows[0];
+      ['BEGIN', 'SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE', ...then].join('; '),
+    )) as unknown as pg.QueryResult[];
+    const head = (results[1]?.rows as Array<{ seq: number; hash: Buffer }> | undefined)?.[0];
     assert(head !== undefined, 'the audit head row exists (migration 1)');
     this.auditTail = { seq: head.seq, hash: new Uint8Array(head.hash) };
+    return results.slice(2);
   };
 
   /**

@@ -5,6 +5,7 @@ import { assert } from '../../../shared/assert.ts';
 import type {
   HubStore,
   IdentityReader,
+  JobReads,
   KioskReader,
   StoreReader,
   StoreTx,
@@ -22,7 +23,13 @@ import { PgLedgerReads, PgLedgerWrites } from './ledger-store.ts';
 import { PgAccessReads, PgAccessWrites } from './access-store.ts';
 import { PgIdentityReads, PgIdentityWrites } from './identity-store.ts';
 import { PgAuditWrites, readPgAuditRows } from './audit-store.ts';
-import { PgIdempotencyWrites, deletePgStoredResponsesBefore } from './idempotency-store.ts';
+import {
+  PgIdempotencyWrites,
+  deletePgStoredResponsesBefore,
+  storedResponseLookup,
+  type StoredResponseAhead,
+} from './idempotency-store.ts';
+import type { StoredResponseRow } from '../sqlite/rows.ts';
 import type { PgDeferredWrites, PgSavepointHooks } from './savepoints.ts';
 
 export { readPgAuditRows } from './audit-store.ts';
@@ -53,17 +60,28 @@ class PgTransaction {
   private savepoints = 0;
   /** The savepoint standing at the current state, taken by the last simple query for the next job. */
   private spare: string | undefined;
+  /** What each job of the batch reads first (HubStore.write's `reads`), by its index. */
+  private jobReads: Array<JobReads | undefined> = [];
+  /** The next job's stored answer, read ahead with the statements before it. */
+  private ahead:
+    (StoredResponseAhead & { index: number; clientId: string; key: string }) | undefined;
+  /** The running job's read-ahead answer, until the job sends any statement of its own. */
+  private current: (StoredResponseAhead & { clientId: string; key: string }) | undefined;
 
   constructor(
     private readonly db: pg.PoolClient,
     auditKey: Uint8Array,
   ) {
     const deferred: PgDeferredWrites = {
-      defer: (sql, check) => void this.pending.push({ sql, check }),
+      defer: (sql, check) => {
+        this.current = undefined;
+        this.pending.push({ sql, check });
+      },
     };
     // The domain parts' connection: each statement sends the deferred writes before it, so the
     // database sees every statement in the order the job made it.
     const query = async (...args: unknown[]): Promise<unknown> => {
+      this.current = undefined;
       if (this.pending.length > 0) await this.send([]);
       return (db.query as (...a: unknown[]) => Promise<unknown>)(...args);
     };
@@ -76,20 +94,53 @@ class PgTransaction {
       new PgAccessWrites(conn),
       this.identity,
       this.audit,
-      new PgIdempotencyWrites(conn, deferred),
+      new PgIdempotencyWrites(conn, deferred, (clientId, key) => {
+        const current = this.current;
+        this.current = undefined;
+        return current?.clientId === clientId && current.key === key ? current : undefined;
+      }),
     );
     this.tx = Object.assign(parts, { nested: <T>(fn: () => Promise<T>) => this.nested(fn) });
   }
 
-  /** BEGIN, take the chain head's row lock (from here this instance is the only writer) and s0. */
-  async begin(): Promise<void> {
+  /**
+   * BEGIN, take the chain head's row lock (from here this instance is the only writer) and s0, and
+   * read ahead what the batch's first job reads first.
+   */
+  async begin(jobReads: Array<JobReads | undefined>): Promise<void> {
     for (const hooks of this.hooks) hooks.reset();
     this.depth = 0;
     this.pending = [];
     this.savepoints = 1;
     this.spare = undefined;
-    await this.audit.beginAndLockHead('SAVEPOINT s0');
+    this.jobReads = jobReads;
+    this.ahead = undefined;
+    this.current = undefined;
+    const lookup = this.lookupAhead(0);
+    const results = await this.audit.beginAndLockHead(['SAVEPOINT s0', ...lookup.statements]);
+    lookup.keep(results.slice(1));
     this.spare = 's0';
+  }
+
+  /**
+   * The statement that reads job `index`'s stored answer ahead (none if it names none), and what keeps
+   * that statement's result for the job. Sent last in a simple query that ends the job before it, so
+   * it sees exactly the state the job starts from.
+   */
+  private lookupAhead(index: number): {
+    statements: string[];
+    keep: (results: pg.QueryResult[]) => void;
+  } {
+    const wanted = this.jobReads[index]?.storedResponse;
+    if (wanted === undefined) return { statements: [], keep: () => undefined };
+    return {
+      statements: [storedResponseLookup(wanted.clientId, wanted.key)],
+      keep: (results) => {
+        const found = results[0];
+        assert(found !== undefined, 'the read-ahead answered');
+        this.ahead = { index, ...wanted, row: found.rows[0] as StoredResponseRow | undefined };
+      },
+    };
   }
 
   /**
@@ -110,24 +161,34 @@ class PgTransaction {
     await this.send([this.audit.headUpdate(), ...notifies, 'COMMIT']);
   }
 
-  /** The deferred writes, then `statements`, in one simple query; then the writes' checks. */
-  private async send(statements: string[]): Promise<void> {
+  /**
+   * The deferred writes, then `statements`, in one simple query; then the writes' checks. Answers the
+   * results of `statements`.
+   */
+  private async send(statements: string[]): Promise<pg.QueryResult[]> {
     const writes = this.pending;
     this.pending = [];
     const sql = [...writes.map((write) => write.sql), ...statements].join('; ');
-    if (sql === '') return;
+    if (sql === '') return [];
     const answer = (await this.db.query(sql)) as unknown as pg.QueryResult | pg.QueryResult[];
     const results = Array.isArray(answer) ? answer : [answer];
     writes.forEach((write, i) => write.check?.(results[i]?.rowCount ?? 0));
+    return results.slice(writes.length);
   }
 
-  async nested<T>(fn: () => Promise<T>): Promise<T> {
+  /** Runs `fn` under a savepoint; `index`: the batch's job it runs, for the outermost savepoint. */
+  async nested<T>(fn: () => Promise<T>, index?: number): Promise<T> {
     const outermost = this.depth === 0;
     this.depth++;
     try {
       const restores = this.hooks.map((hooks) => hooks.checkpoint());
       let name = outermost ? this.spare : undefined;
       this.spare = undefined;
+      if (outermost) {
+        const ahead = this.ahead;
+        this.ahead = undefined;
+        this.current = ahead !== undefined && ahead.index === index ? ahead : undefined;
+      }
       if (name === undefined) {
         name = `s${this.savepoints++}`;
         await this.send([`SAVEPOINT ${name}`]);
@@ -137,7 +198,9 @@ class PgTransaction {
         // The job's writes fail (or their checks do) inside its savepoint, as its statements would.
         if (outermost) {
           const next = `s${this.savepoints++}`;
-          await this.send([`SAVEPOINT ${next}`]);
+          const lookup = this.lookupAhead((index ?? -1) + 1);
+          const results = await this.send([`SAVEPOINT ${next}`, ...lookup.statements]);
+          lookup.keep(results.slice(1));
           this.spare = next;
         } else {
           await this.send([]);
@@ -145,10 +208,19 @@ class PgTransaction {
         return value;
       } catch (error) {
         this.pending = [];
+        this.current = undefined;
+        this.ahead = undefined;
         // ROLLBACK TO keeps the savepoint (and drops those inside it): it stands at the state the
         // next job starts from.
-        await this.db.query(`ROLLBACK TO SAVEPOINT ${name}`);
-        if (outermost) this.spare = name;
+        if (outermost) {
+          const lookup = this.lookupAhead((index ?? -1) + 1);
+          const sql = [`ROLLBACK TO SAVEPOINT ${name}`, ...lookup.statements].join('; ');
+          const answer = (await this.db.query(sql)) as unknown as pg.QueryResult | pg.QueryResult[];
+          lookup.keep((Array.isArray(answer) ? answer : [answer]).slice(1));
+          this.spare = name;
+        } else {
+          await this.db.query(`ROLLBACK TO SAVEPOINT ${name}`);
+        }
         for (const restore of restores) await restore();
         throw error;
       }
@@ -203,8 +275,8 @@ export class PgHubStore implements HubStore {
     }
   }
 
-  write<T>(job: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.queue.write(job);
+  write<T>(job: (tx: StoreTx) => Promise<T>, reads?: JobReads): Promise<T> {
+    return this.queue.write(job, reads);
   }
 
   /** One transaction for the batch; each job under its own savepoint so one refusal undoes only itself. */
@@ -217,8 +289,10 @@ export class PgHubStore implements HubStore {
         this.writer = writer;
       }
       const transaction = writer.transaction;
-      await transaction.begin();
-      const outcomes = await runJobs(batch, transaction.tx, (fn) => transaction.nested(fn));
+      await transaction.begin(batch.map((item) => item.reads));
+      const outcomes = await runJobs(batch, transaction.tx, (fn, index) =>
+        transaction.nested(fn, index),
+      );
       await transaction.commit();
       return outcomes;
     } catch (error) {
