@@ -47,7 +47,7 @@ export async function openKiosk(
   browser: Browser,
   url: string,
   log: string[] = [],
-  options: { grantCamera?: boolean } = {},
+  options: { grantCamera?: boolean; screens?: string[] } = {},
 ): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   if (options.grantCamera !== false) await context.grantPermissions(['camera'], { origin: url });
@@ -55,7 +55,8 @@ export async function openKiosk(
   page.on('console', (message) => log.push(`${message.type()}: ${message.text()}`));
   page.on('pageerror', (error) => log.push(`pageerror: ${error.message}`));
   await page.goto(url);
-  await waitForScreen(page, ['idle'], 120_000);
+  // The shop and clinic start idle; an enrolment station at sign-in or at the step it was left at.
+  await waitForScreen(page, options.screens ?? ['idle'], 120_000);
   return page;
 }
 

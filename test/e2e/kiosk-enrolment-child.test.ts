@@ -67,19 +67,12 @@ afterAll(async () => {
   await assertNoProcessLeft();
 });
 
-/** A fresh Chromium with `clip` as its camera, on the station (whatever step it is at). */
-async function stationPage(clip: string): Promise<Page> {
+/** A fresh Chromium with `clip` as its camera, on the station at the screen it opens with. */
+async function stationPage(clip: string, screen: string): Promise<Page> {
   await browser?.close();
   browser = await launchKioskBrowser(clip);
   expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
-  const url = fixture.shell.url;
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  await context.grantPermissions(['camera'], { origin: url });
-  const page = await context.newPage();
-  page.on('console', (message) => pageLog.push(`${message.type()}: ${message.text()}`));
-  page.on('pageerror', (error) => pageLog.push(`pageerror: ${error.message}`));
-  await page.goto(url);
-  return page;
+  return openKiosk(browser, fixture.shell.url, pageLog, { screens: [screen] });
 }
 
 async function shootBoth(page: Page, name: string): Promise<void> {
@@ -110,8 +103,7 @@ async function reach(page: Page, screens: string[], timeoutMs: number): Promise<
 describe('a child enrolled under a guardian, then paying', () => {
   it('enrols the boy under his guardian, who sets his limits and consents with her face and PIN', async () => {
     // The guardian is at the desk with the boy: the camera sees her first.
-    const page = await stationPage(guardianClip);
-    await reach(page, ['station-signin'], 120_000);
+    const page = await stationPage(guardianClip, 'station-signin');
     await page.locator('[data-testid="officer-id"]').fill(fixture.officer.id);
     await typeDigits(page, fixture.officer.pin);
     await reach(page, ['station-document'], 30_000);
@@ -144,8 +136,7 @@ describe('a child enrolled under a guardian, then paying', () => {
     await shootBoth(page, 'child-05-photo-after-guardian');
 
     // The boy takes her place: a new camera picture, the same enrolment at the service.
-    const boy = await stationPage(fixture.liveClip);
-    await reach(boy, ['station-photo'], 120_000);
+    const boy = await stationPage(fixture.liveClip, 'station-photo');
     await boy.locator('[data-testid="photo-file"]').setInputFiles(fixture.idPhoto);
     await reach(boy, ['station-live'], 60_000);
     await reach(boy, ['station-pin'], 120_000);

@@ -11,6 +11,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   launchKioskBrowser,
+  openKiosk,
+  screenOf,
   typeDigits,
   waitForScreen,
 } from '../../scripts/kiosk/kiosk-browser.ts';
@@ -73,19 +75,12 @@ async function station(): Promise<Page> {
   await browser?.close();
   browser = await launchKioskBrowser(fixture.liveClip);
   expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
-  const url = fixture.shell.url;
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  await context.grantPermissions(['camera'], { origin: url });
-  const page = await context.newPage();
-  page.on('console', (message) => pageLog.push(`${message.type()}: ${message.text()}`));
-  page.on('pageerror', (error) => pageLog.push(`pageerror: ${error.message}`));
-  await page.goto(url);
   // The officer's session lives in the kiosk service, not the page: a page opened while they are
   // signed in (the previous test's) opens on the document form; sign them out first.
-  if (
-    (await waitForScreen(page, ['station-signin', 'station-document'], 120_000)) !==
-    'station-signin'
-  ) {
+  const page = await openKiosk(browser, fixture.shell.url, pageLog, {
+    screens: ['station-signin', 'station-document'],
+  });
+  if ((await screenOf(page)) !== 'station-signin') {
     await page.getByRole('button', { name: 'サインアウト' }).click();
     await waitForScreen(page, ['station-signin'], 10_000);
   }
