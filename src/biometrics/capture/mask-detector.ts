@@ -2,12 +2,11 @@
 // frame whether a mask covers the nose or mouth. Isomorphic: the caller supplies the bytes.
 import { z } from 'zod';
 import { assert } from '../../shared/assert.ts';
-import { EngineStartupError } from '../errors.ts';
 import type { Point } from '../geometry.ts';
 import type { RgbImage } from '../image.ts';
 import { logit, sigmoid } from '../liveness/linear-model.ts';
 import type { ModelManifestEntry } from '../model-manifest.ts';
-import { verifyModelBytes } from '../model-manifest.ts';
+import { parseJsonModel } from '../liveness/json-model.ts';
 import { maskFeatureLength, maskFeatureSpec, maskFeatures } from './mask-features.ts';
 
 export const maskModelFormat = 'facepay-mask-detector';
@@ -44,26 +43,12 @@ export interface MaskDetector {
   check(image: RgbImage, landmarks: readonly Point[]): MaskResult | null;
 }
 
-function invalid(entry: ModelManifestEntry, message: string, cause?: unknown): never {
-  const options = cause === undefined ? undefined : { cause };
-  throw new EngineStartupError('model_invalid', `${entry.file}: ${message}`, options);
-}
-
 /** Checks bytes against the expected size and sha256, then the content; any failure stops start-up. */
 export async function parseMaskModel(
   bytes: Uint8Array,
   entry: ModelManifestEntry,
 ): Promise<MaskModel> {
-  await verifyModelBytes(entry, bytes);
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch (error) {
-    invalid(entry, 'not UTF-8 JSON', error);
-  }
-  const parsed = maskModelSchema.safeParse(json);
-  if (!parsed.success) invalid(entry, z.prettifyError(parsed.error));
-  return parsed.data;
+  return parseJsonModel(bytes, entry, maskModelSchema);
 }
 
 export function createMaskDetector(model: MaskModel): MaskDetector {

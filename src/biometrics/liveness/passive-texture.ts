@@ -3,10 +3,9 @@
 import { z } from 'zod';
 import { assert } from '../../shared/assert.ts';
 import { padModelFeaturesMax } from '../../shared/limits.ts';
-import { EngineStartupError } from '../errors.ts';
 import type { RgbImage } from '../image.ts';
 import type { ModelManifestEntry } from '../model-manifest.ts';
-import { verifyModelBytes } from '../model-manifest.ts';
+import { invalidModel, parseJsonModel } from './json-model.ts';
 import type { PassiveBand } from './decision.ts';
 import { passiveBand } from './decision.ts';
 import { logit, sigmoid } from './linear-model.ts';
@@ -76,40 +75,26 @@ export interface PassiveTextureDetector {
   score(crop: RgbImage | PixelImage): PassiveTextureResult;
 }
 
-function invalid(entry: ModelManifestEntry, message: string, cause?: unknown): never {
-  const options = cause === undefined ? undefined : { cause };
-  throw new EngineStartupError('model_invalid', `${entry.file}: ${message}`, options);
-}
-
 /** Checks bytes against the expected size and sha256, then the content; any failure stops start-up. */
 export async function parsePadTextureModel(
   bytes: Uint8Array,
   entry: ModelManifestEntry,
 ): Promise<PadTextureModel> {
-  await verifyModelBytes(entry, bytes);
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch (error) {
-    invalid(entry, 'not UTF-8 JSON', error);
-  }
-  const parsed = padTextureModelSchema.safeParse(json);
-  if (!parsed.success) invalid(entry, z.prettifyError(parsed.error));
-  const model = parsed.data;
+  const model = await parseJsonModel(bytes, entry, padTextureModelSchema);
   let length: number;
   try {
     assertSpec(model.spec);
     length = featureLength(model.spec);
   } catch (error) {
-    invalid(entry, 'feature spec is not usable', error);
+    invalidModel(entry, 'feature spec is not usable', error);
   }
-  if (model.refuseBelow > model.threshold) invalid(entry, 'refuseBelow above the threshold');
+  if (model.refuseBelow > model.threshold) invalidModel(entry, 'refuseBelow above the threshold');
   if (
     model.mean.length !== length ||
     model.std.length !== length ||
     model.weights.length !== length
   ) {
-    invalid(entry, `vectors must have the spec's ${length} features`);
+    invalidModel(entry, `vectors must have the spec's ${length} features`);
   }
   return model;
 }
