@@ -102,4 +102,38 @@ describe('concurrency', () => {
     const entries = await t.hub.store.reader.listEntries('shop', undefined, 10);
     expect(entries.map((e) => e.transferId).sort()).toEqual(['tr_first', 'tr_last']);
   });
+
+  it('what a job reads first sees the jobs before it in its batch, not a refused one', async () => {
+    // PostgreSQL reads a job's first reads ahead, in the query that ends the job before it: they
+    // must come after that job's writes, and after the rollback of a refused one.
+    const reads = {
+      storedResponse: { clientId: 'cli_test', key: 'k' },
+      accounts: ['alice', 'shop'],
+    };
+    const answer = { requestHash: new Uint8Array(32), status: 201, body: '{}', createdAt: 1 };
+    const look = async (tx: StoreTx) => ({
+      stored: (await tx.getStoredResponse('cli_test', 'k'))?.status,
+      held: (await tx.getAccounts(['alice', 'shop']))[0]?.held,
+    });
+    const [first, refused, second] = await Promise.allSettled([
+      t.hub.store.write(async (tx) => {
+        const seen = await look(tx);
+        await tx.addHeld('alice', yen(5));
+        await tx.putStoredResponse('cli_test', 'k', answer);
+        return seen;
+      }, reads),
+      t.hub.store.write(async (tx) => {
+        const seen = await look(tx);
+        await tx.addHeld('alice', yen(7));
+        throw new Error(`refused after seeing ${JSON.stringify(seen)}`);
+      }, reads),
+      t.hub.store.write(look, reads),
+    ]);
+    expect(first).toEqual({ status: 'fulfilled', value: { stored: undefined, held: 0 } });
+    expect(refused).toMatchObject({
+      status: 'rejected',
+      reason: { message: 'refused after seeing {"stored":201,"held":5}' },
+    });
+    expect(second).toEqual({ status: 'fulfilled', value: { stored: 201, held: 5 } });
+  });
 });

@@ -7,7 +7,7 @@ import { assert } from '../../shared/assert.ts';
 import { idempotencyKeyLengthMax } from '../../shared/limits.ts';
 import type { Role } from '../../shared/hub-api.ts';
 import { HubError, refuse } from '../errors.ts';
-import type { HubStore, StoreTx } from '../storage/port.ts';
+import type { HubStore, JobReads, StoreTx } from '../storage/port.ts';
 import type { ClientRecord } from '../storage/records.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { Clock } from '../clock.ts';
@@ -80,10 +80,10 @@ export class HubContext {
     request: FastifyRequest,
     client: ClientRecord,
     run: (tx: StoreTx) => Promise<Reply>,
-    options: { required: boolean } = { required: true },
+    options: { required: boolean; reads?: JobReads } = { required: true },
   ): Promise<Reply & { replayed: boolean }> {
     const key = request.headers['idempotency-key'];
-    if (key === undefined && !options.required) return this.write(run);
+    if (key === undefined && !options.required) return this.write(run, options.reads);
     if (typeof key !== 'string' || key.length < 1 || key.length > idempotencyKeyLengthMax) {
       refuse(
         'invalid_request',
@@ -92,8 +92,10 @@ export class HubContext {
     }
     const hash = requestHash(request.method, request.url.split('?')[0] ?? '', request.body);
     const answer = (tx: StoreTx, reply: Reply) => this.storeAnswer(tx, client, key, hash, reply);
-    // Both jobs look up the stored answer first: the store may read it ahead (one round trip fewer).
+    // Both jobs look up the stored answer first: the store may read it ahead (one round trip fewer),
+    // with what `run` reads next.
     const reads = { storedResponse: { clientId: client.id, key } };
+    const runReads = { ...options.reads, ...reads };
     try {
       return await this.store.write(async (tx) => {
         const stored = await storedAnswer(tx, client, key, hash);
@@ -106,7 +108,7 @@ export class HubContext {
           throw error;
         }
         return answer(tx, reply);
-      }, reads);
+      }, runReads);
     } catch (error) {
       if (!(error instanceof RefusedRun)) throw error;
       const refusal = { status: error.refusal.status, body: errorBody(error.refusal) };
@@ -135,8 +137,11 @@ export class HubContext {
     return { status: reply.status, body: reply.body, json, replayed: false };
   }
 
-  async write(run: (tx: StoreTx) => Promise<Reply>): Promise<Reply & { replayed: boolean }> {
-    const reply = await this.store.write(run);
+  async write(
+    run: (tx: StoreTx) => Promise<Reply>,
+    reads?: JobReads,
+  ): Promise<Reply & { replayed: boolean }> {
+    const reply = await this.store.write(run, reads);
     return { ...reply, replayed: false };
   }
 

@@ -141,7 +141,9 @@ function accountHandlers(hub: HubContext) {
 function holdHandlers(hub: HubContext) {
   return {
     placeHold: async ({ caller, body, write, ok }) =>
-      write(async (tx) => ok(holdView(await hub.ledger.placeHold(tx, caller, body)))),
+      write(async (tx) => ok(holdView(await hub.ledger.placeHold(tx, caller, body))), {
+        accounts: [body.payer, body.payee],
+      }),
 
     // The hold actions: the table gives each its body, idempotency and answer; here only the step.
     increaseHold: async ({ caller, params, body, write, ok }) =>
@@ -153,12 +155,14 @@ function holdHandlers(hub: HubContext) {
         ),
       ),
     settleHold: async ({ caller, params, body, write, ok }) =>
-      write(async (tx) =>
-        ok(
-          holdView(
-            await hub.ledger.settle(tx, caller, params.id, body.amount, body.final === true),
+      write(
+        async (tx) =>
+          ok(
+            holdView(
+              await hub.ledger.settle(tx, caller, params.id, body.amount, body.final === true),
+            ),
           ),
-        ),
+        { hold: params.id },
       ),
     releaseHold: async ({ caller, params, write, ok }) =>
       write(async (tx) => ok(holdView(await hub.ledger.release(tx, caller, params.id)))),

@@ -10,7 +10,7 @@ import {
   type RouteName,
   type RouteSpec,
 } from '../../shared/hub-routes.ts';
-import type { StoreTx } from '../storage/port.ts';
+import type { JobReads, StoreTx } from '../storage/port.ts';
 import type { ClientRecord } from '../storage/records.ts';
 import type { HubContext, Reply } from './context.ts';
 import { send } from './context.ts';
@@ -35,7 +35,11 @@ export interface RouteInput<R extends RouteSpec> {
   /** The success answer: the table's status, a body of the table's response schema. */
   ok(body: Answer<R>): Reply;
   /** One transaction; idempotent (the stored answer replayed) where the table says so. */
-  write(run: (tx: StoreTx) => Promise<Reply>): Promise<Reply & { replayed: boolean }>;
+  /** `reads`: what `run` reads first, which the store may read ahead (HubStore.write). */
+  write(
+    run: (tx: StoreTx) => Promise<Reply>,
+    reads?: JobReads,
+  ): Promise<Reply & { replayed: boolean }>;
 }
 
 export type RouteHandler<R extends RouteSpec> = (
@@ -111,11 +115,12 @@ function registerRoute(
             : hub.parse(route.body, request.body ?? (route.bodyOptional ? {} : undefined)),
         request,
         ok: (body) => ({ status: route.status, body }),
-        write: (run) => {
-          if (route.idempotency === undefined) return hub.write(run);
+        write: (run, reads) => {
+          if (route.idempotency === undefined) return hub.write(run, reads);
           assert(caller !== undefined, 'an idempotent route authenticates its caller');
           return hub.idempotentWrite(request, caller, run, {
             required: route.idempotency === 'required',
+            ...(reads === undefined ? {} : { reads }),
           });
         },
       });

@@ -221,9 +221,13 @@ export type TemplateChange =
   | { kind: 'rekeyed'; transformKeyId: string }
   | { kind: 'resync' };
 
-/** What a write job reads first (see HubStore.write). */
+/** What a write job reads first, in this order, before any write (see HubStore.write). */
 export interface JobReads {
   storedResponse?: { clientId: string; key: string };
+  /** getAccounts of these ids. */
+  accounts?: string[];
+  /** getHold of this id. */
+  hold?: string;
 }
 
 export interface HubStore {

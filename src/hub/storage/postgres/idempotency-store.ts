@@ -3,36 +3,27 @@
 import type { IdempotencyWriter } from '../port.ts';
 import type { StoredResponse } from '../records.ts';
 import { storedResponseFromRow, type StoredResponseRow } from '../sqlite/rows.ts';
-import { changes, inlineValues, one, type Queryable } from './queries.ts';
+import { changes, inlineValues, one, type Queryable, type Statement } from './queries.ts';
 import type { PgDeferredWrites } from './savepoints.ts';
 
-const selectResponse =
-  'SELECT request_hash, status, body, created_at FROM idempotency WHERE client_id = $1 AND key = $2';
-
-/** The stored-answer lookup with its values as literals, to read ahead in another simple query. */
-export function storedResponseLookup(clientId: string, key: string): string {
-  return inlineValues(selectResponse, [clientId, key]);
-}
-
-/** A stored-answer lookup's row (or its absence), read ahead by the transaction. */
-export interface StoredResponseAhead {
-  row: StoredResponseRow | undefined;
+/** The stored-answer lookup (a transaction may read it ahead: PgTransaction). */
+export function storedResponseStatement(clientId: string, key: string): Statement {
+  return {
+    name: 'getResponse',
+    text: 'SELECT request_hash, status, body, created_at FROM idempotency WHERE client_id = $1 AND key = $2',
+    values: [clientId, key],
+  };
 }
 
 export class PgIdempotencyWrites implements IdempotencyWriter {
   constructor(
     private readonly db: Queryable,
     private readonly deferred: PgDeferredWrites,
-    /** The row read ahead for this very lookup, if the transaction has one (used once). */
-    private readonly readAhead: (clientId: string, key: string) => StoredResponseAhead | undefined,
   ) {}
 
   async getStoredResponse(clientId: string, key: string): Promise<StoredResponse | undefined> {
-    const ahead = this.readAhead(clientId, key);
-    const row =
-      ahead !== undefined
-        ? ahead.row
-        : await one<StoredResponseRow>(this.db, 'getResponse', selectResponse, [clientId, key]);
+    const { name, text, values } = storedResponseStatement(clientId, key);
+    const row = await one<StoredResponseRow>(this.db, name, text, values);
     return row === undefined ? undefined : storedResponseFromRow(row);
   }
   /**

@@ -31,6 +31,7 @@ import {
   rows,
   valuesOf,
   type Queryable,
+  type Statement,
 } from './queries.ts';
 import type { PgDeferredWrites } from './savepoints.ts';
 
@@ -67,6 +68,21 @@ const holdColumns = [
   'closed_by',
 ];
 
+/** getHold's statement (a transaction may read it ahead: PgTransaction). */
+export function holdStatement(id: string): Statement {
+  return { name: 'hold', text: `SELECT ${holdSelect} FROM holds h WHERE h.id = $1`, values: [id] };
+}
+
+/** getAccounts' statement, one named statement per count of ids (read ahead too). */
+export function accountsStatement(ids: readonly string[]): Statement {
+  const placeholders = ids.map((_, i) => `$${i + 1}`).join(', ');
+  return {
+    name: `accounts${ids.length}`,
+    text: `SELECT * FROM accounts WHERE id IN (${placeholders})`,
+    values: [...ids],
+  };
+}
+
 export class PgLedgerReads implements LedgerReader {
   constructor(protected readonly db: Queryable) {}
 
@@ -77,22 +93,14 @@ export class PgLedgerReads implements LedgerReader {
     return row === undefined ? undefined : accountFromRow(row);
   }
   async getAccounts(ids: readonly string[]): Promise<Array<AccountRecord | undefined>> {
-    const found = await rows<AccountRow>(
-      this.db,
-      'accounts',
-      'SELECT * FROM accounts WHERE id = ANY($1::text[])',
-      [ids],
-    );
+    const { name, text, values } = accountsStatement(ids);
+    const found = await rows<AccountRow>(this.db, name, text, values);
     const byId = new Map(found.map((row) => [row.id, accountFromRow(row)]));
     return ids.map((id) => byId.get(id));
   }
   async getHold(id: string): Promise<HoldRecord | undefined> {
-    const row = await one<HoldRow>(
-      this.db,
-      'hold',
-      `SELECT ${holdSelect} FROM holds h WHERE h.id = $1`,
-      [id],
-    );
+    const { name, text, values } = holdStatement(id);
+    const row = await one<HoldRow>(this.db, name, text, values);
     return row === undefined ? undefined : holdFromRow(row);
   }
   async listHolds(filter: HoldListFilter): Promise<{ holds: HoldRecord[]; seqs: number[] }> {

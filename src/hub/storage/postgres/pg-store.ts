@@ -18,18 +18,16 @@ import { checkLedgerConsistency, type ConsistencyReport, type ReadQuery } from '
 import { migratePg } from './migrations.ts';
 import { openPool } from './pool.ts';
 import { TemplateFeed, templateChannel } from './template-feed.ts';
-import { one, type Queryable } from './queries.ts';
-import { PgLedgerReads, PgLedgerWrites } from './ledger-store.ts';
+import { inlineValues, one, type Queryable, type Statement } from './queries.ts';
+import { PgLedgerReads, PgLedgerWrites, accountsStatement, holdStatement } from './ledger-store.ts';
 import { PgAccessReads, PgAccessWrites } from './access-store.ts';
 import { PgIdentityReads, PgIdentityWrites } from './identity-store.ts';
 import { PgAuditWrites, readPgAuditRows } from './audit-store.ts';
 import {
   PgIdempotencyWrites,
   deletePgStoredResponsesBefore,
-  storedResponseLookup,
-  type StoredResponseAhead,
+  storedResponseStatement,
 } from './idempotency-store.ts';
-import type { StoredResponseRow } from '../sqlite/rows.ts';
 import type { PgDeferredWrites, PgSavepointHooks } from './savepoints.ts';
 
 export { readPgAuditRows } from './audit-store.ts';
@@ -62,11 +60,10 @@ class PgTransaction {
   private spare: string | undefined;
   /** What each job of the batch reads first (HubStore.write's `reads`), by its index. */
   private jobReads: Array<JobReads | undefined> = [];
-  /** The next job's stored answer, read ahead with the statements before it. */
-  private ahead:
-    (StoredResponseAhead & { index: number; clientId: string; key: string }) | undefined;
-  /** The running job's read-ahead answer, until the job sends any statement of its own. */
-  private current: (StoredResponseAhead & { clientId: string; key: string }) | undefined;
+  /** The next job's first reads, read ahead with the statements before it: by name and SQL. */
+  private ahead: { index: number; results: Map<string, pg.QueryResult> } | undefined;
+  /** The running job's read-ahead results, until it sends any statement or write of its own. */
+  private current: Map<string, pg.QueryResult> | undefined;
 
   constructor(
     private readonly db: pg.PoolClient,
@@ -81,6 +78,8 @@ class PgTransaction {
     // The domain parts' connection: each statement sends the deferred writes before it, so the
     // database sees every statement in the order the job made it.
     const query = async (...args: unknown[]): Promise<unknown> => {
+      const served = this.readAheadFor(args[0]);
+      if (served !== undefined) return served;
       this.current = undefined;
       if (this.pending.length > 0) await this.send([]);
       return (db.query as (...a: unknown[]) => Promise<unknown>)(...args);
@@ -94,11 +93,7 @@ class PgTransaction {
       new PgAccessWrites(conn),
       this.identity,
       this.audit,
-      new PgIdempotencyWrites(conn, deferred, (clientId, key) => {
-        const current = this.current;
-        this.current = undefined;
-        return current?.clientId === clientId && current.key === key ? current : undefined;
-      }),
+      new PgIdempotencyWrites(conn, deferred),
     );
     this.tx = Object.assign(parts, { nested: <T>(fn: () => Promise<T>) => this.nested(fn) });
   }
@@ -123,24 +118,51 @@ class PgTransaction {
   }
 
   /**
-   * The statement that reads job `index`'s stored answer ahead (none if it names none), and what keeps
-   * that statement's result for the job. Sent last in a simple query that ends the job before it, so
-   * it sees exactly the state the job starts from.
+   * The statements that read job `index`'s first reads ahead (HubStore.write's `reads`; none if it
+   * names none), values as literals, and what keeps their results for the job. Sent last in the simple
+   * query that ends the job before it, so they see exactly the state the job starts from.
    */
   private lookupAhead(index: number): {
     statements: string[];
     keep: (results: pg.QueryResult[]) => void;
   } {
-    const wanted = this.jobReads[index]?.storedResponse;
-    if (wanted === undefined) return { statements: [], keep: () => undefined };
+    const reads = this.jobReads[index];
+    const wanted: Statement[] = [];
+    if (reads?.storedResponse !== undefined) {
+      wanted.push(storedResponseStatement(reads.storedResponse.clientId, reads.storedResponse.key));
+    }
+    if (reads?.accounts !== undefined) wanted.push(accountsStatement(reads.accounts));
+    if (reads?.hold !== undefined) wanted.push(holdStatement(reads.hold));
+    const statements = wanted.map((statement) => inlineValues(statement.text, statement.values));
     return {
-      statements: [storedResponseLookup(wanted.clientId, wanted.key)],
+      statements,
       keep: (results) => {
-        const found = results[0];
-        assert(found !== undefined, 'the read-ahead answered');
-        this.ahead = { index, ...wanted, row: found.rows[0] as StoredResponseRow | undefined };
+        if (statements.length === 0) return;
+        assert(results.length === statements.length, 'every read-ahead answered');
+        const byKey = new Map<string, pg.QueryResult>();
+        wanted.forEach((statement, i) => {
+          const result = results[i];
+          if (result !== undefined) byKey.set(`${statement.name}\n${statements[i]}`, result);
+        });
+        this.ahead = { index, results: byKey };
       },
     };
+  }
+
+  /**
+   * The read-ahead result of the statement a domain part is about to send, if the running job has it
+   * (each used once); undefined sends the statement.
+   */
+  private readAheadFor(config: unknown): pg.QueryResult | undefined {
+    const current = this.current;
+    if (current === undefined || typeof config !== 'object' || config === null) return undefined;
+    const { name, text, values } = config as Partial<Statement>;
+    if (name === undefined || text === undefined || values === undefined) return undefined;
+    if (![...current.keys()].some((key) => key.startsWith(`${name}\n`))) return undefined;
+    const key = `${name}\n${inlineValues(text, values)}`;
+    const result = current.get(key);
+    if (result !== undefined) current.delete(key);
+    return result;
   }
 
   /**
@@ -187,7 +209,7 @@ class PgTransaction {
       if (outermost) {
         const ahead = this.ahead;
         this.ahead = undefined;
-        this.current = ahead !== undefined && ahead.index === index ? ahead : undefined;
+        this.current = ahead !== undefined && ahead.index === index ? ahead.results : undefined;
       }
       if (name === undefined) {
         name = `s${this.savepoints++}`;

@@ -79,3 +79,10 @@ export function inlineValues(text: string, values: unknown[]): string {
     return literal(values[index]);
   });
 }
+
+/** A named statement with its values: sent prepared, or read ahead with its values as literals. */
+export interface Statement {
+  name: string;
+  text: string;
+  values: unknown[];
+}
