@@ -89,7 +89,7 @@ try {
     const page = await openKiosk(browser, shell.url);
     for (let run = 1; run <= runs; run += 1) {
       await clearMarks(page);
-      const requested = await requestPayment(shell.url, shop.config.tillToken, {
+      const requested = await requestPayment(shell.url, shop.tillToken, {
         amount: 100 + run,
         reference: `bench-${run}`,
       });
@@ -112,7 +112,7 @@ try {
       if (followed.outcome !== 'paid') {
         await fetch(`${shell.url}/kiosk/v1/payment-requests/${requested.body.payment?.id ?? ''}`, {
           method: 'DELETE',
-          headers: { authorization: `Bearer ${shop.config.tillToken}` },
+          headers: { authorization: `Bearer ${shop.tillToken}` },
         });
       } else {
         await page.getByRole('button', { name: /完了|Done/ }).click();

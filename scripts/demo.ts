@@ -75,7 +75,7 @@ async function main(): Promise<number> {
     const page = await openKiosk(browser, shell.url);
     await page.screenshot({ path: path.join(out, 'pay-00-idle.png') });
     const amount = Number(values.amount);
-    const requested = await requestPayment(shell.url, shop.config.tillToken, {
+    const requested = await requestPayment(shell.url, shop.tillToken, {
       amount,
       reference: 'demo-1',
     });

@@ -63,6 +63,7 @@ async function demoShop(): Promise<Shop> {
     return {
       config: { ...config, hubUrl: hub.url },
       configFile,
+      tillToken: config.tillToken ?? '',
       tillClientId: '',
       clinicSystem: null,
     };
@@ -133,11 +134,11 @@ if (shell !== null) say(`kiosk listening on ${shell.url}`);
 say(`
 FacePay demo (data in ${dataDir})
   admin token:     ${adminToken}
-  till token:      ${shop.config.tillToken}   (the till's bearer token for the kiosk)
+  till token:      ${shop.tillToken}   (the till's bearer token for the kiosk)
   demo shopper:    member ${shopper?.memberNumber ?? '-'}, PIN ${shopper?.pin ?? '-'} (the man in talking-face.mp4)
   operator PIN:    ${shop.config.operatorPin}
 Ask the kiosk for a payment as the till would:
-  curl -s -X POST ${kioskUrl}/kiosk/v1/payment-requests -H 'Authorization: Bearer ${shop.config.tillToken}' \\
+  curl -s -X POST ${kioskUrl}/kiosk/v1/payment-requests -H 'Authorization: Bearer ${shop.tillToken}' \\
        -H 'Content-Type: application/json' -d '{"amount":680,"reference":"till-1"}'
   FACEPAY_HUB_URL=${hub.url} FACEPAY_ADMIN_TOKEN=${adminToken} npm run hub:admin -- show-account --account demo-shopper
   API contract: ${hub.url}/v1/openapi.json
@@ -184,7 +185,7 @@ async function headlessPayment(url: string, pin: string): Promise<void> {
   try {
     const page = await openKiosk(browser, url);
     const before = (await admin.getAccount('demo-shopper')).balance;
-    await requestPayment(url, shop.config.tillToken, {
+    await requestPayment(url, shop.tillToken, {
       amount: 680,
       reference: `start-${Date.now()}`,
     });

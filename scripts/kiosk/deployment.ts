@@ -37,6 +37,8 @@ export interface ShopSetup {
 export interface Shop {
   config: KioskConfig;
   configFile: string;
+  /** The till API's bearer token (the config's tillToken, always set for a shop). */
+  tillToken: string;
   tillClientId: string;
   /** Clinic mode: the clinic system's event_source client (sends consultation.completed). */
   clinicSystem: { clientId: string; token: string } | null;
@@ -124,6 +126,7 @@ export async function setUpShop(setup: ShopSetup): Promise<Shop> {
   return {
     config: await readKioskConfig(configFile),
     configFile,
+    tillToken: file.tillToken ?? '',
     tillClientId: till.clientId,
     clinicSystem:
       clinicSystem === null ? null : { clientId: clinicSystem.id, token: clinicSystem.token },
@@ -176,12 +179,10 @@ export async function setUpEnrolmentStation(
     },
     hubUrl: setup.hubUrl,
     hubToken: station.token,
-    // No payments at a station: the till fields are required by the schema and never used.
-    payee: 'enrolment-station',
+    // No payments at a station: no payee and no till API; the operator PIN still opens the kiosk exit.
     shopName: setup.name,
     keysDir: 'station-kiosk-keys',
     kioskId: station.kioskId,
-    tillToken: `till-${randomBytes(18).toString('base64url')}`,
     operatorPin: '2580',
     defaultLanguage: 'ja',
     livenessPolicy: 'natural',

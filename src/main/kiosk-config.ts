@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { assert } from '../shared/assert.ts';
 import { accountIdSchema, categorySchema } from '../shared/hub-api.ts';
 import {
   clinicNoShowSecondsMax,
@@ -63,15 +64,15 @@ export const kioskConfigSchema = z
     hubUrl: z.url(),
     /** Bearer token of this till's merchant client on the hub. */
     hubToken: token,
-    /** The merchant account payments go to. */
-    payee: accountIdSchema,
+    /** The merchant account payments go to (shop and clinic; an enrolment station takes no payment). */
+    payee: accountIdSchema.optional(),
     shopName: z.string().min(1).max(100),
     /** Folder of the kiosk's own key pairs (made on first start, 0600). Relative to the config file. */
     keysDir: z.string().min(1),
     /** The id the hub gave this kiosk at registration (hub:admin register-kiosk). */
     kioskId: z.string().min(1).max(64),
-    /** Bearer token the merchant's till uses for POST /kiosk/v1/payment-requests. */
-    tillToken: token,
+    /** Bearer token the merchant's till uses for POST /kiosk/v1/payment-requests (shop and clinic). */
+    tillToken: token.optional(),
     /** Port of the till's payment-request API on 127.0.0.1 (Electron shell; the web shell serves it on its own port). */
     tillApiPort: z.number().int().min(0).max(65_535).default(8791),
     /** Operator PIN (digits) that opens the operator screen and the kiosk-mode exit. */
@@ -89,6 +90,14 @@ export const kioskConfigSchema = z
   .refine((config) => config.mode !== 'enrolment' || config.enrolment !== undefined, {
     message: 'enrolment mode needs an "enrolment" section (officers, documentHashKey)',
     path: ['enrolment'],
+  })
+  .refine((config) => config.mode === 'enrolment' || config.payee !== undefined, {
+    message: 'a shop or clinic kiosk needs "payee" (the merchant account payments go to)',
+    path: ['payee'],
+  })
+  .refine((config) => config.mode === 'enrolment' || config.tillToken !== undefined, {
+    message: 'a shop or clinic kiosk needs "tillToken" (the till API\'s bearer token)',
+    path: ['tillToken'],
   });
 export type KioskConfigFile = z.input<typeof kioskConfigSchema>;
 export type KioskConfig = z.output<typeof kioskConfigSchema> & { configDir: string };
@@ -115,4 +124,10 @@ export async function readKioskConfig(file: string): Promise<KioskConfig> {
       : { enrolment: { ...enrolment, logFile: path.resolve(configDir, enrolment.logFile) } }),
     configDir,
   };
+}
+
+/** The payee of a shop or clinic kiosk (the schema requires it there): a programmer error elsewhere. */
+export function payeeOf(config: Pick<KioskConfig, 'mode' | 'payee'>): string {
+  assert(config.payee !== undefined, `a ${config.mode} kiosk has no payee`);
+  return config.payee;
 }

@@ -61,7 +61,10 @@ export async function startKioskHttp(options: KioskHttpOptions): Promise<KioskHt
   }
 
   async function tillApi(request: IncomingMessage, response: ServerResponse, url: URL) {
-    if (!bearerMatches(request.headers.authorization, runtime.config.tillToken)) {
+    const tillToken = runtime.config.tillToken;
+    // An enrolment station has no till: nothing is served there.
+    if (tillToken === undefined) return sendJson(response, 404, error('not_found', 'not found'));
+    if (!bearerMatches(request.headers.authorization, tillToken)) {
       return sendJson(response, 401, error('unauthorized', 'bearer token required'));
     }
     const id = url.pathname.match(/^\/kiosk\/v1\/payment-requests\/(pay_[A-Za-z0-9]{8,40})$/)?.[1];

@@ -28,6 +28,7 @@ import type { PhotoVsLiveGate } from './enrolment-station.ts';
 import { EnrolmentStation } from './enrolment-station.ts';
 import type { HubAnswer, HubLink } from './hub-link.ts';
 import type { KioskConfig } from './kiosk-config.ts';
+import { payeeOf } from './kiosk-config.ts';
 import { sameSecret } from './same-secret.ts';
 import type { StationLog } from './station-log.ts';
 
@@ -146,7 +147,7 @@ export class KioskService {
   status(): KioskStatus {
     return {
       shopName: this.#config.shopName,
-      payee: this.#config.payee,
+      payee: this.#config.payee ?? null,
       mode: this.#config.mode,
       clinic:
         this.#config.clinic === undefined
@@ -215,7 +216,7 @@ export class KioskService {
     const released: string[] = [];
     const notPlaced: string[] = [];
     for (const [paymentId, pending] of [...this.#unknownOutcome]) {
-      const found = await this.#hub.findPurchase({ ...pending, payee: this.#config.payee });
+      const found = await this.#hub.findPurchase({ ...pending, payee: payeeOf(this.#config) });
       if (!found.ok) continue;
       const hold = found.value;
       const refundable = hold === null ? 0 : hold.settled - hold.refunded;
@@ -264,7 +265,7 @@ export class KioskService {
 
   async #resumeVisits(visits: { board: VisitBoard; resumed: boolean }): Promise<HubAnswer<null>> {
     const recent = await this.#hub.recentHolds({
-      payee: this.#config.payee,
+      payee: payeeOf(this.#config),
       limit: clinicVisitsRememberedMax,
     });
     if (!recent.ok) return recent;
@@ -364,7 +365,7 @@ export class KioskService {
       descriptor,
       modelId: request.modelId,
       liveness: stripUndefined(request.liveness),
-      payee: this.#config.payee,
+      payee: payeeOf(this.#config),
       amount: current.view.amount,
     });
     descriptor.fill(0);
@@ -396,7 +397,7 @@ export class KioskService {
       const verified = await this.#hub.verifyPin({
         personId: current.personId,
         pin: request.pin,
-        payee: this.#config.payee,
+        payee: payeeOf(this.#config),
         amount: current.view.amount,
       });
       if (!this.#stillCurrent(current)) return kioskFailure('payment_closed', 'payment closed');
@@ -416,7 +417,7 @@ export class KioskService {
     const answer = await this.#hub.pinAuthorization({
       memberNumber: request.memberNumber,
       pin: request.pin,
-      payee: this.#config.payee,
+      payee: payeeOf(this.#config),
       amount: current.view.amount,
     });
     if (!this.#stillCurrent(current)) return kioskFailure('payment_closed', 'payment closed');
@@ -437,7 +438,7 @@ export class KioskService {
       return this.#checkIn(current, authorization, payer);
     const hold = await this.#hub.placePurchase({
       payer,
-      payee: this.#config.payee,
+      payee: payeeOf(this.#config),
       amount: current.view.amount,
       reference: current.view.reference,
       category: current.view.category,
@@ -480,7 +481,7 @@ export class KioskService {
     const clinic = this.#config.clinic;
     assert(visits !== null && clinic !== undefined, 'check-ins happen in clinic mode');
     const open = await this.#hub.recentHolds({
-      payee: this.#config.payee,
+      payee: payeeOf(this.#config),
       payer,
       status: 'active',
       limit: clinicOpenHoldsReadMax,
@@ -505,7 +506,7 @@ export class KioskService {
     this.#update(current, { reference });
     const hold = await this.#hub.placeVisit({
       payer,
-      payee: this.#config.payee,
+      payee: payeeOf(this.#config),
       amount: current.view.amount,
       reference,
       category: current.view.category,

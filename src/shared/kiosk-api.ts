@@ -311,7 +311,8 @@ export type KioskRequest<M extends KioskMethod> = z.infer<(typeof kioskRequests)
 
 export const kioskStatusSchema = z.object({
   shopName: z.string(),
-  payee: z.string(),
+  /** The merchant account paid; null at an enrolment station. */
+  payee: z.string().nullable(),
   mode: z.enum(['shop', 'clinic', 'enrolment']),
   /** Clinic mode: the cap held at check-in and how long a visit waits before a no-show releases it. */
   clinic: z.object({ cap: z.number().int(), noShowAfterSeconds: z.number().int() }).nullable(),

@@ -102,6 +102,9 @@ async function reach(page: Page, screens: string[], timeoutMs: number): Promise<
 
 describe('a child enrolled under a guardian, then paying', () => {
   it('enrols the boy under his guardian, who sets his limits and consents with her face and PIN', async () => {
+    // A station takes no payment: its web shell has no till API.
+    const till = await fetch(`${fixture.shell.url}/kiosk/v1/payment-requests`, { method: 'POST' });
+    expect(till.status).toBe(404);
     // The guardian is at the desk with the boy: the camera sees her first.
     const page = await stationPage(guardianClip, 'station-signin');
     await page.locator('[data-testid="officer-id"]').fill(fixture.officer.id);
@@ -174,7 +177,7 @@ describe('a child enrolled under a guardian, then paying', () => {
       await browser?.close();
       browser = await launchKioskBrowser(fixture.liveClip);
       const page = await openKiosk(browser, shopUrl, pageLog);
-      const requested = await requestPayment(shopUrl, setUp.config.tillToken, {
+      const requested = await requestPayment(shopUrl, setUp.tillToken, {
         amount,
         reference,
         ...(category === undefined ? {} : { category }),

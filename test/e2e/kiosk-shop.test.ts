@@ -40,7 +40,7 @@ afterEach(async () => {
   if (lastPaymentId !== null) {
     await fetch(`${fixture.shell.url}/kiosk/v1/payment-requests/${lastPaymentId}`, {
       method: 'DELETE',
-      headers: { authorization: `Bearer ${fixture.shop.config.tillToken}` },
+      headers: { authorization: `Bearer ${fixture.shop.tillToken}` },
     });
   }
   lastPaymentId = null;
@@ -73,7 +73,7 @@ async function balance(): Promise<number> {
 
 async function pay(page: Page, amount: number, label: string): Promise<FollowedPayment> {
   payments += 1;
-  const requested = await requestPayment(fixture.shell.url, fixture.shop.config.tillToken, {
+  const requested = await requestPayment(fixture.shell.url, fixture.shop.tillToken, {
     amount,
     reference: `e2e-${payments}`,
   });
@@ -202,7 +202,7 @@ describe('shop counter kiosk in Chromium', () => {
   it('stops the payment and says so when the camera goes away mid-payment', async () => {
     const page = await kioskWith(fixture.clips.live);
     const before = await balance();
-    const requested = await requestPayment(fixture.shell.url, fixture.shop.config.tillToken, {
+    const requested = await requestPayment(fixture.shell.url, fixture.shop.tillToken, {
       amount: 260,
       reference: 'e2e-unplugged',
     });

@@ -100,7 +100,7 @@ const call = (method: string, payload: unknown) =>
     | { ok: false; error: { code: string; attemptsLeft?: number } }
   >;
 
-async function till(method: string, url: string, body?: unknown, token = shop.config.tillToken) {
+async function till(method: string, url: string, body?: unknown, token = shop.tillToken) {
   const response = await fetch(`${http.url}${url}`, {
     method,
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
