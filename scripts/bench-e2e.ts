@@ -54,6 +54,8 @@ interface RunResult {
   stages: StageTimes | null;
   framesSent: number;
   framesDropped: number;
+  /** Each frame's worker stages (ms), from the run's frame marks. */
+  frameStages: Record<string, number>[];
 }
 
 const work = await mkdtemp(path.join(os.tmpdir(), 'facepay-bench-e2e-'));
@@ -105,6 +107,17 @@ try {
         stages: followed.outcome === 'paid' ? stageTimes(timeline) : null,
         framesSent: Number(decided?.detail?.['framesSent'] ?? 0),
         framesDropped: Number(decided?.detail?.['framesDropped'] ?? 0),
+        frameStages: timeline
+          .filter((m) => m.name === 'frame')
+          .map((m) =>
+            Object.fromEntries(
+              Object.entries(m.detail ?? {}).flatMap(([key, value]) =>
+                key.startsWith('stage_') || key === 'processMs'
+                  ? [[key.replace(/^stage_/, ''), Number(value)]]
+                  : [],
+              ),
+            ),
+          ),
       });
       say(
         `run ${run}: ${followed.outcome} ${followed.errorCode ?? ''} ${JSON.stringify(results.at(-1)?.stages ?? {})}`,
@@ -206,7 +219,27 @@ function report(results: RunResult[], hubBaselineMs: number): void {
       `hub stage / baseline: ${(summary.stages.hub / hubBaselineMs).toFixed(1)}x (identify + verify-pin + hold vs one hold)`,
     );
   }
+  // Where a frame's time goes in the face worker (every frame of every run): what bounds the frame rate.
+  const frames = results.flatMap((r) => r.frameStages);
+  const stageNames = [...new Set(frames.flatMap((f) => Object.keys(f)))];
+  const perFrame = Object.fromEntries(
+    stageNames.map((stage) => {
+      const values = frames.flatMap((f) => (f[stage] === undefined ? [] : [f[stage] ?? 0]));
+      return [
+        stage,
+        {
+          medianMs: Math.round(percentile(values, 0.5) * 10) / 10,
+          p95Ms: Math.round(percentile(values, 0.95) * 10) / 10,
+        },
+      ];
+    }),
+  );
+  say(`\nper frame in the face worker (${frames.length} frames)`);
+  say('| stage | median ms | p95 ms |');
+  say('|---|---|---|');
+  for (const [stage, value] of Object.entries(perFrame))
+    say(`| ${stage} | ${value.medianMs} | ${value.p95Ms} |`);
   if (summary.failures.length > 0) say(`not settled: ${summary.failures.join(', ')}`);
   if (values.json !== undefined)
-    void writeFile(values.json, `${JSON.stringify(summary, null, 2)}\n`);
+    void writeFile(values.json, `${JSON.stringify({ ...summary, perFrame }, null, 2)}\n`);
 }

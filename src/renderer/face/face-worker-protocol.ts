@@ -24,6 +24,11 @@ export type FromFaceWorker =
       progress: number;
       face: WorkerFace | null;
       processMs: number;
+      /**
+       * Where this frame's time went in the worker (ms): the bitmap's pixels read (toRgb), the engine's
+       * stages (detect, landmarks, quality, align, describe), passive texture, liveness; bench:e2e prints them.
+       */
+      stagesMs: Record<string, number>;
       /** Mean colour of the frame, so tests can tell a real picture from a synthetic pattern. */
       meanRgb: [number, number, number];
     }

@@ -77,9 +77,10 @@ async function frame(bitmap: ImageBitmap, timestampMs: number): Promise<void> {
       return;
     }
     const image = toRgb(bitmap);
+    const toRgbMs = performance.now() - started;
     const update = await session.push(image, timestampMs);
     finished = update.kind !== 'reading';
-    scope.postMessage(toMessage(update, image, performance.now() - started));
+    scope.postMessage(toMessage(update, image, performance.now() - started, toRgbMs));
   } catch (error) {
     scope.postMessage({
       type: 'frame_error',
@@ -120,7 +121,12 @@ async function still(bitmap: ImageBitmap): Promise<void> {
   }
 }
 
-function toMessage(update: FaceSessionUpdate, image: RgbImage, processMs: number): FromFaceWorker {
+function toMessage(
+  update: FaceSessionUpdate,
+  image: RgbImage,
+  processMs: number,
+  toRgbMs: number,
+): FromFaceWorker {
   if (update.kind === 'decided') {
     return {
       type: 'decided',
@@ -144,6 +150,7 @@ function toMessage(update: FaceSessionUpdate, image: RgbImage, processMs: number
         ? null
         : { box: update.face.box, frameWidth: image.width, frameHeight: image.height },
     processMs,
+    stagesMs: { toRgb: toRgbMs, ...update.timingsMs },
     meanRgb: meanRgb(image),
   };
 }

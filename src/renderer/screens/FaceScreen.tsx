@@ -44,6 +44,9 @@ export function FaceScreen(props: {
           }
           mark('frame', {
             processMs: message.processMs,
+            ...Object.fromEntries(
+              Object.entries(message.stagesMs).map(([stage, ms]) => [`stage_${stage}`, ms]),
+            ),
             meanR: message.meanRgb[0],
             meanG: message.meanRgb[1],
             meanB: message.meanRgb[2],
