@@ -143,6 +143,7 @@ function holdHandlers(hub: HubContext) {
     placeHold: async ({ caller, body, write, ok }) =>
       write(async (tx) => ok(holdView(await hub.ledger.placeHold(tx, caller, body))), {
         accounts: [body.payer, body.payee],
+        dueOfAccount: body.payer,
       }),
 
     // The hold actions: the table gives each its body, idempotency and answer; here only the step.

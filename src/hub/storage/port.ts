@@ -228,6 +228,8 @@ export interface JobReads {
   accounts?: string[];
   /** getHold of this id. */
   hold?: string;
+  /** dueHoldIds of this account (at the job's time, which the caller does not know yet). */
+  dueOfAccount?: string;
 }
 
 export interface HubStore {

@@ -83,6 +83,18 @@ export function accountsStatement(ids: readonly string[]): Statement {
   };
 }
 
+/**
+ * The earliest deadline of the account's active holds (NULL: none), read ahead for dueHoldIds of that
+ * account: when it is after `at`, the 'dueAccount' statement would answer no rows (PgTransaction).
+ */
+export function nextDueStatement(accountId: string): Statement {
+  return {
+    name: 'nextDue',
+    text: "SELECT min(due_at) AS next FROM holds WHERE status = 'active' AND (payer = $1 OR payee = $1)",
+    values: [accountId],
+  };
+}
+
 export class PgLedgerReads implements LedgerReader {
   constructor(protected readonly db: Queryable) {}
 

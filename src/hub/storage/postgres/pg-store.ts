@@ -19,7 +19,13 @@ import { migratePg } from './migrations.ts';
 import { openPool } from './pool.ts';
 import { TemplateFeed, templateChannel } from './template-feed.ts';
 import { inlineValues, one, type Queryable, type Statement } from './queries.ts';
-import { PgLedgerReads, PgLedgerWrites, accountsStatement, holdStatement } from './ledger-store.ts';
+import {
+  PgLedgerReads,
+  PgLedgerWrites,
+  accountsStatement,
+  holdStatement,
+  nextDueStatement,
+} from './ledger-store.ts';
 import { PgAccessReads, PgAccessWrites } from './access-store.ts';
 import { PgIdentityReads, PgIdentityWrites } from './identity-store.ts';
 import { PgAuditWrites, readPgAuditRows } from './audit-store.ts';
@@ -133,6 +139,7 @@ class PgTransaction {
     }
     if (reads?.accounts !== undefined) wanted.push(accountsStatement(reads.accounts));
     if (reads?.hold !== undefined) wanted.push(holdStatement(reads.hold));
+    if (reads?.dueOfAccount !== undefined) wanted.push(nextDueStatement(reads.dueOfAccount));
     const statements = wanted.map((statement) => inlineValues(statement.text, statement.values));
     return {
       statements,
@@ -158,11 +165,32 @@ class PgTransaction {
     if (current === undefined || typeof config !== 'object' || config === null) return undefined;
     const { name, text, values } = config as Partial<Statement>;
     if (name === undefined || text === undefined || values === undefined) return undefined;
+    if (name === 'dueAccount') return this.noneDueAhead(current, values);
     if (![...current.keys()].some((key) => key.startsWith(`${name}\n`))) return undefined;
     const key = `${name}\n${inlineValues(text, values)}`;
     const result = current.get(key);
     if (result !== undefined) current.delete(key);
     return result;
+  }
+
+  /**
+   * dueHoldIds(at, { accountId }) answered from the account's earliest deadline read ahead: no rows
+   * when it is after `at` (or there is none); undefined sends the statement.
+   */
+  private noneDueAhead(
+    current: Map<string, pg.QueryResult>,
+    values: unknown[],
+  ): pg.QueryResult | undefined {
+    const [at, accountId] = values;
+    if (typeof at !== 'number' || typeof accountId !== 'string') return undefined;
+    const statement = nextDueStatement(accountId);
+    const key = `${statement.name}\n${inlineValues(statement.text, statement.values)}`;
+    const result = current.get(key);
+    if (result === undefined) return undefined;
+    current.delete(key);
+    const next = (result.rows[0] as { next: number | null } | undefined)?.next ?? null;
+    if (next !== null && next <= at) return undefined;
+    return { ...result, rows: [], rowCount: 0 };
   }
 
   /**
