@@ -30,6 +30,7 @@ const bothAdapters = [
   'test/hub/replay-restart.test.ts',
   'test/hub/route-table.test.ts',
   'test/hub/sealed-fuzz.test.ts',
+  'test/hub/sql-literals.test.ts',
   'test/hub/use-cases.test.ts',
 ];
 
