@@ -48,9 +48,22 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'string' },
     /** Another checkout (e.g. a worktree of the commit before a change): its hubs run every hub mode too. */
     baseline: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
 });
+if (values.help) {
+  process.stdout.write(`npm run bench:hub -- [options]
+  --seconds S         seconds of load per mode (default 10)
+  --clients C         concurrent HTTP clients (default 64)
+  --instances N       hub instances for the pg-n mode (default 2)
+  --database-url URL  an existing PostgreSQL database (default: a throwaway cluster; or FACEPAY_DATABASE_URL)
+  --modes LIST        comma-separated subset of ${allModes.join(', ')}
+  --cpu-prof DIR      write each hub's V8 CPU profile there (scripts/bench-hub/profile-summary.ts reads it)
+  --baseline TREE     another checkout whose hubs run every hub mode too (before/after in one run)
+`);
+  process.exit(0);
+}
 const seconds = Number(values.seconds);
 const concurrency = Number(values.clients);
 const instances = Number(values.instances);

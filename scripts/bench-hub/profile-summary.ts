@@ -57,7 +57,7 @@ const groups: Array<{ name: string; claims: (frame: CallFrame) => boolean }> = [
       ),
   },
   {
-    name: 'SQL: storage adapter (better-sqlite3 runs inside it)',
+    name: 'SQL: storage adapter (SQLite: better-sqlite3 runs inside it; PostgreSQL: its own code)',
     claims: (f) => /\/src\/hub\/storage\/|\/node_modules\/better-sqlite3\//.test(f.url),
   },
   {
