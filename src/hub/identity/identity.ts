@@ -349,13 +349,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     const age = ageYears(request.dateOfBirth, at);
     if (age < 0 || age > 130)
       refuse('invalid_request', 'dateOfBirth is not a plausible verified date');
-    const account = await reader.getAccount(request.accountId);
-    if (account === undefined || account.kind !== 'person')
-      refuse('not_found', `person account ${request.accountId} not found`);
-    await requireAccountEnroller(reader, caller, request.accountId);
-    if ((await reader.findPersonByAccount(request.accountId)) !== undefined) {
-      refuse('duplicate_enrolment', 'this account already belongs to an enrolled person');
-    }
+    await requireFreePersonAccount(reader, caller, request.accountId);
     if ((await reader.findPersonByDocument(request.idDocument.numberHash)) !== undefined) {
       refuse('duplicate_enrolment', 'this ID document is already enrolled');
     }
@@ -493,13 +487,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     caller: ClientRecord,
     request: GuardianConsentRequest,
   ): Promise<void> {
-    const account = await reader.getAccount(request.childAccountId);
-    if (account === undefined || account.kind !== 'person')
-      refuse('not_found', `person account ${request.childAccountId} not found`);
-    await requireAccountEnroller(reader, caller, request.childAccountId);
-    if ((await reader.findPersonByAccount(request.childAccountId)) !== undefined) {
-      refuse('duplicate_enrolment', 'this account already belongs to an enrolled person');
-    }
+    await requireFreePersonAccount(reader, caller, request.childAccountId);
   }
 
   /**
@@ -1218,4 +1206,19 @@ function cosine(a: Float32Array, b: Float32Array): number {
  */
 function maskPersonId(personId: string): string {
   return `per_…${personId.slice(-4)}`;
+}
+
+/** A person account this client may enrol on (ownership.ts), with nobody enrolled on it yet. */
+async function requireFreePersonAccount(
+  reader: StoreReader & IdentityReader,
+  caller: ClientRecord,
+  accountId: string,
+): Promise<void> {
+  const account = await reader.getAccount(accountId);
+  if (account === undefined || account.kind !== 'person')
+    refuse('not_found', `person account ${accountId} not found`);
+  await requireAccountEnroller(reader, caller, accountId);
+  if ((await reader.findPersonByAccount(accountId)) !== undefined) {
+    refuse('duplicate_enrolment', 'this account already belongs to an enrolled person');
+  }
 }
