@@ -338,13 +338,14 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
 
   /**
    * Every refusal of an enrolment that needs no PIN: run on committed state before Argon2id (so a
-   * refused request costs no Argon2id work), and again inside the transaction that inserts.
+   * refused request costs no Argon2id work), and again inside the transaction that inserts. Answers the
+   * guardian's consent the enrolment spends (null: no guardian named, or named by admin without one).
    */
   async checkEnrolment(
     reader: StoreReader & IdentityReader,
     caller: ClientRecord,
     request: CreatePersonRequest,
-  ): Promise<void> {
+  ): Promise<GuardianConsentRecord | null> {
     const at = this.clock.now();
     const age = ageYears(request.dateOfBirth, at);
     if (age < 0 || age > 130)
@@ -358,10 +359,12 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       if (guardian === undefined) refuse('not_found', 'guardian person not found');
       if (isChild(guardian.dateOfBirth, at))
         refuse('invalid_request', 'a guardian must be an adult');
-      await this.guardianConsentFor(reader, caller, request, at);
-    } else if (request.guardianConsent !== undefined) {
+      return this.guardianConsentFor(reader, caller, request, at);
+    }
+    if (request.guardianConsent !== undefined) {
       refuse('invalid_request', 'guardianConsent comes with the guardianPersonId it names');
     }
+    return null;
   }
 
   /**
@@ -407,7 +410,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     request: CreatePersonRequest,
     pinVerifier: string,
   ): Promise<PersonRecord> {
-    await this.checkEnrolment(tx, caller, request);
+    const consent = await this.checkEnrolment(tx, caller, request);
     const at = this.clock.now();
     const person: PersonRecord = {
       id: newId('per'),
@@ -448,10 +451,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
           : { consentVersion: person.consent.version, consentLanguage: person.consent.language }),
       },
     });
-    if (request.guardianPersonId !== undefined) {
-      const consent = await this.guardianConsentFor(tx, caller, request, at);
-      if (consent !== null) await this.applyGuardianConsent(tx, caller, consent, at);
-    }
+    if (consent !== null) await this.applyGuardianConsent(tx, caller, consent, at);
     return person;
   }
 
@@ -498,43 +498,27 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     tx: StoreTx,
     caller: ClientRecord,
     request: GuardianConsentRequest,
-  ): Promise<
-    | { kind: 'matched'; person: PersonRecord }
-    | { kind: 'not_identified' | 'ambiguous' | 'child' | 'locked' }
-  > {
+  ): Promise<GuardianMatch> {
     const { kiosk, matches } = await this.searchLiveProbe(tx, request, () =>
       requireGuardianAttestation(tx, caller, request, {
         allowUnattested: this.options.allowUnattested,
       }),
     );
     const at = this.clock.now();
-    const best = matches[0];
-    const outcome =
-      best === undefined
-        ? 'not_identified'
-        : matches.length > 1
-          ? 'ambiguous'
-          : isChild(best.person.dateOfBirth, at)
-            ? 'child'
-            : best.person.pinFailures >= pinAttemptsMax
-              ? 'locked'
-              : 'matched';
+    const outcome = guardianAmong(matches, at);
     await tx.appendAudit({
       at,
       kind: 'identity.guardian_identified',
-      subject: best?.personId ?? '-',
+      subject: matches[0]?.personId ?? '-',
       actor: caller.id,
       data: {
         childAccountId: request.childAccountId,
-        outcome,
+        outcome: outcome.kind,
         candidates: matches.length,
         ...(kiosk === null ? {} : { kioskId: kiosk.id }),
       },
     });
-    if (outcome !== 'matched' || best === undefined) {
-      return { kind: outcome === 'matched' ? 'not_identified' : outcome };
-    }
-    return { kind: 'matched', person: best.person };
+    return outcome;
   }
 
   /** After the guardian's PIN was right: the single-use consent to the child's enrolment, audited. */
@@ -1221,4 +1205,18 @@ async function requireFreePersonAccount(
   if ((await reader.findPersonByAccount(accountId)) !== undefined) {
     refuse('duplicate_enrolment', 'this account already belongs to an enrolled person');
   }
+}
+
+/** Who a guardian's face found: one enrolled adult whose PIN is not locked, or why nobody. */
+type GuardianMatch =
+  | { kind: 'matched'; person: PersonRecord }
+  | { kind: 'not_identified' | 'ambiguous' | 'child' | 'locked' };
+
+function guardianAmong(matches: readonly { person: PersonRecord }[], at: number): GuardianMatch {
+  const [best, ...others] = matches;
+  if (best === undefined) return { kind: 'not_identified' };
+  if (others.length > 0) return { kind: 'ambiguous' };
+  if (isChild(best.person.dateOfBirth, at)) return { kind: 'child' };
+  if (best.person.pinFailures >= pinAttemptsMax) return { kind: 'locked' };
+  return { kind: 'matched', person: best.person };
 }
