@@ -465,6 +465,10 @@ export function StationLiveScreen(props: {
   );
 }
 
+/**
+ * The PIN pad at the station: the person's new PIN (twice), or, with its own step, title and words,
+ * the guardian's own PIN with the limits they agree to beside it (`aside`).
+ */
 export function StationPinScreen(props: {
   station: StationView;
   again: boolean;
@@ -473,31 +477,50 @@ export function StationPinScreen(props: {
   onPin: (pin: string) => void;
   onCancel: () => void;
   onSignOut: () => void;
+  /** Default: the person's PIN step. */
+  step?: StationStep;
+  title?: string;
+  /** null: no note above the pad. */
+  hint?: string | null;
+  submitLabel?: string;
+  aside?: ReactNode;
+  messageTestId?: string;
 }) {
   const { t } = useTranslation();
+  const hint = props.hint === undefined ? t('enrol.pin.hint') : props.hint;
+  const keypad = (
+    <Keypad
+      key={props.again ? 'again' : 'first'}
+      label={t('pin.label')}
+      masked
+      minLength={pinDigitsMin}
+      maxLength={pinDigitsMax}
+      submitLabel={props.submitLabel ?? t('actions.ok')}
+      busy={props.busy}
+      onSubmit={props.onPin}
+    />
+  );
   return (
     <StationFrame
       station={props.station}
-      step="pin"
-      title={t(props.again ? 'enrol.pin.again' : 'enrol.pin.first')}
+      step={props.step ?? 'pin'}
+      title={props.title ?? t(props.again ? 'enrol.pin.again' : 'enrol.pin.first')}
       onSignOut={props.onSignOut}
     >
-      <p className="station-note">{t('enrol.pin.hint')}</p>
+      {hint === null ? null : <p className="station-note">{hint}</p>}
       {props.message === null ? null : (
-        <p className="pin-warning" role="alert" data-testid="pin-warning">
+        <p className="pin-warning" role="alert" data-testid={props.messageTestId ?? 'pin-warning'}>
           {props.message}
         </p>
       )}
-      <Keypad
-        key={props.again ? 'again' : 'first'}
-        label={t('pin.label')}
-        masked
-        minLength={pinDigitsMin}
-        maxLength={pinDigitsMax}
-        submitLabel={t('actions.ok')}
-        busy={props.busy}
-        onSubmit={props.onPin}
-      />
+      {props.aside === undefined ? (
+        keypad
+      ) : (
+        <div className="pin-row">
+          {props.aside}
+          {keypad}
+        </div>
+      )}
       <button className="button button-secondary" onClick={props.onCancel}>
         {t('enrol.cancel')}
       </button>

@@ -5,12 +5,11 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { StationView } from '../../shared/kiosk-api.ts';
 import { categoryVocabulary } from '../../shared/categories.ts';
-import { kioskPaymentAmountMax, pinDigitsMax, pinDigitsMin } from '../../shared/limits.ts';
+import { kioskPaymentAmountMax } from '../../shared/limits.ts';
 import type { FaceReader } from '../face/face-reader.ts';
-import { Field, StationFrame, StationLiveScreen } from './EnrolmentScreens.tsx';
+import { Field, StationFrame, StationLiveScreen, StationPinScreen } from './EnrolmentScreens.tsx';
 import { GuardianTermsSummary, type GuardianTerms } from './guardian-terms.tsx';
 import type { FaceOutcome } from './face-guide.tsx';
-import { Keypad } from './Keypad.tsx';
 
 /** What a guardian is offered to start from: small amounts, and what a child may not buy blocked. */
 export const defaultGuardianTerms: GuardianTerms = {
@@ -146,7 +145,7 @@ export function StationGuardianFaceScreen(props: {
   );
 }
 
-/** The guardian's own PIN (the one they pay with), never the child's. */
+/** The guardian's own PIN (the one they pay with), never the child's, beside the limits they agree to. */
 export function StationGuardianPinScreen(props: {
   station: StationView;
   terms: GuardianTerms;
@@ -158,32 +157,15 @@ export function StationGuardianPinScreen(props: {
 }) {
   const { t } = useTranslation();
   return (
-    <StationFrame
-      station={props.station}
+    <StationPinScreen
+      {...props}
+      again={false}
       step="guardian"
       title={t('enrol.guardian.pinTitle')}
-      onSignOut={props.onSignOut}
-    >
-      {props.message === null ? null : (
-        <p className="pin-warning" role="alert" data-testid="guardian-message">
-          {props.message}
-        </p>
-      )}
-      <div className="guardian-pin-row">
-        <GuardianTermsSummary terms={props.terms} />
-        <Keypad
-          label={t('pin.label')}
-          masked
-          minLength={pinDigitsMin}
-          maxLength={pinDigitsMax}
-          submitLabel={t('enrol.guardian.consent')}
-          busy={props.busy}
-          onSubmit={props.onPin}
-        />
-      </div>
-      <button className="button button-secondary" onClick={props.onCancel}>
-        {t('enrol.cancel')}
-      </button>
-    </StationFrame>
+      hint={null}
+      submitLabel={t('enrol.guardian.consent')}
+      aside={<GuardianTermsSummary terms={props.terms} />}
+      messageTestId="guardian-message"
+    />
   );
 }
