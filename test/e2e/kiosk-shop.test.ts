@@ -229,11 +229,15 @@ describe('shop counter kiosk in Chromium', () => {
     const before = await balance();
     const page = await kioskWith(fixture.clips.live);
     await fixture.stopHub();
-    const followed = await pay(page, 500, 'ja-hub-down');
-    expect(followed).toMatchObject({ outcome: 'error', errorCode: 'hub_unreachable' });
-    await page.locator('[data-testid="language-switch"]').click();
-    await page.screenshot({ path: path.join(artifacts, 'en-hub-down.png') });
-    await fixture.restartHub();
+    try {
+      const followed = await pay(page, 500, 'ja-hub-down');
+      expect(followed).toMatchObject({ outcome: 'error', errorCode: 'hub_unreachable' });
+      await page.locator('[data-testid="language-switch"]').click();
+      await page.screenshot({ path: path.join(artifacts, 'en-hub-down.png') });
+    } finally {
+      // The later tests need the hub: bring it back even when this one failed.
+      await fixture.restartHub();
+    }
     expect(await balance()).toBe(before);
   }, 120_000);
 
