@@ -105,6 +105,40 @@ describe('guardian of a child', () => {
     });
   });
 
+  it('refuses a child enrolled by a station without naming any guardian (the consent cannot be skipped by leaving it out)', async () => {
+    await family();
+    const enrolledBefore = (await auditKinds()).filter((kind) => kind === 'person.enrolled');
+    const enrolled = await enrolChild({});
+    expect(enrolled).toMatchObject({
+      status: 403,
+      body: { error: { code: 'guardian_consent_required' } },
+    });
+    expect((await h.t.call('GET', '/v1/accounts/kid')).body.limits).toEqual({
+      perPaymentMax: 2_000,
+    });
+    const enrolledAfter = (await auditKinds()).filter((kind) => kind === 'person.enrolled');
+    expect(enrolledAfter).toEqual(enrolledBefore);
+    // An adult needs no guardian; admin may still enrol a child without one (an operator's decision,
+    // audited as admin's).
+    const adult = await h.t.call('POST', '/v1/persons', {
+      token: h.enroller.token,
+      body: testPersonBody(h.t, h.hubKey, { accountId: 'kid', dateOfBirth: '1990-03-03' }),
+    });
+    expect(adult.status).toBe(201);
+  });
+
+  it('admin may enrol a child without a guardian', async () => {
+    await account(h.t, 'kid', 'person');
+    const enrolled = await h.t.call('POST', '/v1/persons', {
+      body: testPersonBody(h.t, h.hubKey, {
+        accountId: 'kid',
+        dateOfBirth: '2016-03-03',
+        pin: '5839',
+      }),
+    });
+    expect(enrolled).toMatchObject({ status: 201, body: { child: true } });
+  });
+
   it("the guardian's face + PIN consent enrols the child under them, tightening the child's account", async () => {
     const { parentFace, parentId } = await family();
     const given = await consent(consentBody(parentFace));

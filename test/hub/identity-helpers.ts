@@ -3,6 +3,7 @@
 import { expect } from 'vitest';
 import { sealPin, sealProbe } from '../../src/biometrics/protect/probe-seal.ts';
 import { sodium } from '../../src/biometrics/protect/sodium.ts';
+import { isChild } from '../../src/shared/age.ts';
 import {
   account,
   assignEnroller,
@@ -76,7 +77,8 @@ export function testPersonBody(
 
 /**
  * Opens a person account holding 100,000 on `accountId`, assigns it to the enroller and enrols a person
- * on it; with `sealedTemplate`, two templates it seals (each call a fresh capture) are added.
+ * on it (a child: by admin, as a station needs a guardian's consent); with `sealedTemplate`, two
+ * templates it seals (each call a fresh capture) are added.
  */
 export async function enrolTestPerson(
   t: TestHub,
@@ -92,14 +94,18 @@ export async function enrolTestPerson(
   const { enroller, accountId, sealedTemplate } = options;
   await account(t, accountId, 'person', 100_000);
   await assignEnroller(t, accountId, enroller.id);
+  // A station enrols a child only with a guardian's consent (guardian.test.ts): here admin enrols
+  // children, so tests about a child's payments need no guardian set up first.
+  const child = isChild(options.dateOfBirth ?? '1990-04-01', t.clock.now());
+  const by = child ? {} : { token: enroller.token };
   const person = await t.call('POST', '/v1/persons', {
-    token: enroller.token,
+    ...by,
     body: testPersonBody(t, hubKey, options),
   });
   expect(person.status).toBe(201);
   if (sealedTemplate !== undefined) {
     const templates = await t.call('POST', `/v1/persons/${person.body.id}/templates`, {
-      token: enroller.token,
+      ...by,
       body: { modelId: testFaceModelId, sealedTemplates: [sealedTemplate(), sealedTemplate()] },
     });
     expect(templates.status).toBe(201);

@@ -364,6 +364,14 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     if (request.guardianConsent !== undefined) {
       refuse('invalid_request', 'guardianConsent comes with the guardianPersonId it names');
     }
+    // Leaving the guardian out must not skip the guardian's consent: a child's enrolment by a station
+    // names a guardian who consented; only admin may enrol a child without one.
+    if (isChild(request.dateOfBirth, at) && caller.role !== 'admin') {
+      refuse(
+        'guardian_consent_required',
+        "a child's enrolment names a guardian who consented by face and PIN (POST /v1/guardian-consents)",
+      );
+    }
     return null;
   }
 
