@@ -7,22 +7,29 @@
 // crops. A frame's score comes from a per-frame model (the shipped recipe, models/pad-texture-v3.json's
 // candidate) fitted on the passive corpus without the clip's person/camera and without the held-out
 // group's; the session statistic and its live/refuse bands are chosen on the other clips' sessions only
-// (nested leave-one-group-out), then applied to the held-out clip's sessions.
+// (nested leave-one-group-out), then applied to the held-out clip's sessions. The row median@model is
+// today's kiosk rule: the session median in the per-frame model's own bands (set on its corpus).
 //
 // Usage: npx tsx scripts/eval-pad-session.ts [--json <file>] [--seconds 8] [--fps 12]
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+//          [--variants corpus,corpus+clips,corpus+trainable-clips]
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createFaceTracker } from '../src/biometrics/engine.node.ts';
+import { padTextureEntry } from '../src/biometrics/liveness/pad-texture.entry.ts';
 import { loadPassiveTextureDetector } from '../src/biometrics/liveness/passive-texture.node.ts';
+import type { PadTextureModel } from '../src/biometrics/liveness/passive-texture.ts';
+import { parsePadTextureModel } from '../src/biometrics/liveness/passive-texture.ts';
 import type { FittedPad, OperatingPoint, Rates } from '../src/biometrics/liveness/pad-cv.ts';
 import {
   bandOf,
   chooseOperatingPoint,
   fitPad,
+  outOfFoldScores,
   ratesOf,
   scorePad,
+  thresholdDomains,
 } from '../src/biometrics/liveness/pad-cv.ts';
 import { spread } from '../src/biometrics/liveness/pad-folds.ts';
 import {
@@ -39,20 +46,14 @@ import {
 import type { SessionStatistic } from '../src/biometrics/liveness/session-passive.ts';
 import { sessionScore, sessionStatistics } from '../src/biometrics/liveness/session-passive.ts';
 import { makeAttackClip } from '../src/biometrics/replay/attack-clips.node.ts';
+import {
+  attackClipStem,
+  padAttackMotions,
+  padAttackPhotos,
+} from '../src/biometrics/liveness/pad-clips.node.ts';
 import { assert } from '../src/shared/assert.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
-
-/** The photos eval:liveness turns into attack clips, with the corpus group each shares. */
-const attackPhotos: readonly { file: string; group: string }[] = [
-  { file: 'spoof/print/nuaa_0001_00_00_01_0.jpg', group: 'nuaa:0001' },
-  { file: 'spoof/print/nuaa_0003_01_00_01_6.jpg', group: 'nuaa:0003' },
-  { file: 'spoof/print/nuaa_0005_00_00_01_8.jpg', group: 'nuaa:0005' },
-  { file: 'spoof/print/nuaa_0009_01_00_01_11.jpg', group: 'nuaa:0009' },
-  { file: 'spoof/print/silentface_F1_printed.jpg', group: 'silentface' },
-  { file: 'faces/deepface_01/1.jpg', group: 'faces:deepface_01' },
-  { file: 'faces/deepface_03/1.jpg', group: 'faces:deepface_03' },
-];
 
 /** Frames per session the kiosk could wait for (at ~12 frames/s: one frame to 2.5 s). */
 const sessionLengths = [1, 5, 10, 15, 30] as const;
@@ -131,8 +132,14 @@ async function main(): Promise<void> {
       seconds: { type: 'string', default: '8' },
       fps: { type: 'string', default: '12' },
       models: { type: 'string', default: path.join(repoRoot, 'models') },
+      variants: { type: 'string', default: variants.join(',') },
     },
   });
+  const chosenVariants = values.variants.split(',') as Variant[];
+  assert(
+    chosenVariants.every((v) => variants.includes(v)),
+    `--variants: a comma-separated list of ${variants.join(', ')}`,
+  );
   const seconds = Number(values.seconds);
   const fps = Number(values.fps);
   assert(
@@ -142,7 +149,8 @@ async function main(): Promise<void> {
   const paths = defaultPadPaths(repoRoot);
   const log = (line: string): void => console.log(line);
   const started = performance.now();
-  const data = await loadPadProtocolData({ ...paths, log });
+  // The corpus pad-texture-v3 was fitted on; this script adds the clips itself, per variant.
+  const data = await loadPadProtocolData({ ...paths, log, clips: false });
   const shipped = await loadPassiveTextureDetector({ modelsDir: values.models });
   // The shipped recipe: models/pad-texture-v3.json's candidate (lbp8r1+cues, crop 1, L2 0.3).
   const features = padFeatureSets.find((f) => f.key === 'lbp8r1+cues crop1');
@@ -159,9 +167,9 @@ async function main(): Promise<void> {
   const clips: ClipFeatures[] = [];
   try {
     const list = await listRecordedClips(paths.dataRoot);
-    for (const photo of attackPhotos) {
-      for (const motion of ['pan-zoom', 'card-turn'] as const) {
-        const stem = `${path.basename(path.dirname(photo.file))}-${path.basename(photo.file, '.jpg')}-${motion}`;
+    for (const photo of padAttackPhotos) {
+      for (const motion of padAttackMotions) {
+        const stem = attackClipStem(photo.file, motion);
         const output = path.join(dir, `${stem}.mp4`);
         await makeAttackClip({
           photo: path.join(paths.dataRoot, photo.file),
@@ -201,9 +209,14 @@ async function main(): Promise<void> {
     await rm(dir, { recursive: true, force: true });
   }
 
+  const shippedModel = await parsePadTextureModel(
+    await readFile(path.join(values.models, padTextureEntry.file)),
+    padTextureEntry,
+  );
+  printShipped(clips, shippedModel, fps);
   const report: Record<string, unknown>[] = [];
   let fitCount = 0;
-  for (const variant of variants) {
+  for (const variant of chosenVariants) {
     const fitted = evaluateVariant({ variant, clips, data, candidate, fps, report });
     fitCount += fitted;
   }
@@ -214,9 +227,11 @@ async function main(): Promise<void> {
     await writeFile(values.json, `${JSON.stringify({ sessions: report }, null, 2)}\n`);
 }
 
-/** Per-frame training sets: the passive corpus alone (the shipped recipe), or with the other clips'
- * frames too (more cameras and attack species; at most clipTrainFramesMax a clip, evenly spread). */
-const variants = ['corpus', 'corpus+clips'] as const;
+/** Per-frame training sets: the passive corpus alone (the shipped recipe), with the other clips' frames
+ * too (more cameras and attack species; at most clipTrainFramesMax a clip, evenly spread), or with only
+ * the clips a shipped model may train on (not video/live or video/replay, which measure the detector,
+ * pad-split.ts, nor selfie_61dc1abd's clips, which check the kiosk unseen, pad-corpus.node.ts). */
+const variants = ['corpus', 'corpus+clips', 'corpus+trainable-clips'] as const;
 type Variant = (typeof variants)[number];
 const clipTrainFramesMax = 24;
 
@@ -243,8 +258,10 @@ function withClipFrames(input: VariantInput) {
       index: s.index,
     })),
   ];
-  if (input.variant === 'corpus+clips') {
-    for (const c of clips) {
+  if (input.variant !== 'corpus') {
+    const trainable = (c: ClipFeatures): boolean =>
+      input.variant === 'corpus+clips' || trainableClip(c.clip);
+    for (const c of clips.filter(trainable)) {
       const usable = c.frames.filter((f) => f.features !== null);
       const n = Math.min(clipTrainFramesMax, usable.length);
       for (let k = 0; k < n; k++) {
@@ -261,6 +278,12 @@ function withClipFrames(input: VariantInput) {
     }
   }
   return { samples, table: new Map([[candidate.features, rows]]) };
+}
+
+/** Whether a shipped model may learn from this clip (see variants). */
+function trainableClip(clip: SessionClip): boolean {
+  const dir = path.basename(path.dirname(clip.file));
+  return !['live', 'replay'].includes(dir) && clip.group !== 'person:selfie_61dc1abd';
 }
 
 /** Prints the variant's tables; returns how many per-frame models it fitted. */
@@ -284,6 +307,23 @@ function evaluateVariant(input: VariantInput): number {
     return fit;
   };
   const groups = [...new Set(clips.map((c) => c.clip.group))];
+  // The per-frame model's own operating point, as train:pad sets it: on inner out-of-fold scores of
+  // its training corpus, holding in every domain. The kiosk today bands the session median with it.
+  const points = new Map<string, OperatingPoint>();
+  const ownPoint = (clipGroup: string): OperatingPoint => {
+    const known = points.get(clipGroup);
+    if (known !== undefined) return known;
+    const excluded = new Set([clipGroup, ...corpusOf(clipGroup)]);
+    const kept = train.samples.filter((s) => !excluded.has(s.group));
+    const oof = outOfFoldScores(kept, train.table, candidate, padCvOptions);
+    const domains = thresholdDomains(kept);
+    const point = chooseOperatingPoint(
+      oof.filter((s) => domains.includes(s.sample.domain)),
+      padCvOptions.targets,
+    );
+    points.set(clipGroup, point);
+    return point;
+  };
 
   for (const length of sessionLengths) {
     const sessions = clips.flatMap((c) => sessionsOf(c, length));
@@ -343,7 +383,13 @@ function evaluateVariant(input: VariantInput): number {
       const held = perStatistic.get(best.statistic)?.filter((s) => s.sample.group === outer) ?? [];
       chosen.push(...held);
     }
+    const atOwnPoint = groups.flatMap((outer) =>
+      asScored(scoresFor(outer, 'median'))
+        .filter((s) => s.sample.group === outer)
+        .map((s) => ({ ...s, point: ownPoint(outer) })),
+    );
     const rows: { name: string; scored: (Scored & { point: OperatingPoint })[] }[] = [
+      { name: 'median@model', scored: atOwnPoint },
       ...statistics.map((s) => ({ name: s, scored: perStatistic.get(s) ?? [] })),
       { name: 'nested choice', scored: chosen },
     ];
@@ -373,6 +419,49 @@ function evaluateVariant(input: VariantInput): number {
     if (length === sessionLengths[sessionLengths.length - 2]) printClips(chosen, choices);
   }
   return fits.size;
+}
+
+/** The kiosk's first session on each clip with the shipped model as the face session uses it: the
+ * median of the first shippedSessionFrames scored frames, in the model's own bands. In sample where the
+ * model was fitted on the clip's person or camera (marked). */
+const shippedSessionFrames = 15;
+function printShipped(clips: readonly ClipFeatures[], model: PadTextureModel, fps: number): void {
+  const trainedOn = new Set(
+    ((model.training as { groups?: unknown }).groups as string[] | undefined) ?? [],
+  );
+  console.log(
+    `\nSHIPPED ${model.modelId} AS THE KIOSK USES IT: median of the first ${shippedSessionFrames} scored frames (~${(shippedSessionFrames / fps).toFixed(1)} s), live >= ${model.threshold.toFixed(3)}, attack < ${model.refuseBelow.toFixed(3)}`,
+  );
+  const score = (x: readonly number[]): number => {
+    let z = model.bias;
+    for (let j = 0; j < x.length; j++)
+      z += (model.weights[j] ?? 0) * (((x[j] ?? 0) - (model.mean[j] ?? 0)) / (model.std[j] ?? 1));
+    return 1 / (1 + Math.exp(-z));
+  };
+  const tally = {
+    live: { live: 0, uncertain: 0, attack: 0 },
+    attack: { live: 0, uncertain: 0, attack: 0 },
+  };
+  for (const c of clips) {
+    const frames = c.frames.flatMap((f) => (f.features === null ? [] : [f.features]));
+    if (frames[0]?.length !== model.weights.length) {
+      console.log(`  ${c.clip.name}: the shipped model's features differ from these; not scored`);
+      continue;
+    }
+    const scores = frames.slice(0, shippedSessionFrames).map(score);
+    if (scores.length === 0) continue;
+    const median = sessionScore(scores, 'median');
+    const band = bandOf(median, { threshold: model.threshold, refuseBelow: model.refuseBelow });
+    const inSample =
+      c.clip.corpusGroups.some((g) => trainedOn.has(g)) || trainedOn.has(c.clip.group);
+    if (!inSample) tally[c.clip.live ? 'live' : 'attack'][band] += 1;
+    console.log(
+      `  ${c.clip.name.padEnd(42)} ${c.clip.kind.padEnd(7)} median ${median.toFixed(3)} ${band.padEnd(9)}${inSample ? ' (in sample: fitted on this person/camera)' : ''}`,
+    );
+  }
+  console.log(
+    `  clips it never saw: live clips live/uncertain/attack ${tally.live.live}/${tally.live.uncertain}/${tally.live.attack}; attack clips ${tally.attack.live}/${tally.attack.uncertain}/${tally.attack.attack}`,
+  );
 }
 
 const pct = (v: number): string => `${(100 * v).toFixed(1)}%`.padStart(6);

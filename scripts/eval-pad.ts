@@ -5,6 +5,8 @@
 // reals, failedToAcquire} (out of sample in protocol mode) plus more fields beside them.
 //
 // Usage: npx tsx scripts/eval-pad.ts [--json <file>] [--data ../shared/data] [--models models]
+//          [--with-clips]   (adds video/pairs and ffmpeg photo-attack clips to the corpus: a clips
+//          domain, pad-clips.node.ts; without it, the corpus pad-texture-v3 was fitted on)
 //        npx tsx scripts/eval-pad.ts --real <dir> --attack <dir> [--json <file>]
 //          [--real <dir> ...] [--attack <dir> ...] [--crop detect|as-given|selfie-centre]
 //          [--frames-per-video 5] [--models models]
@@ -284,11 +286,12 @@ async function protocolMode(values: {
   data: string;
   models: string;
   json: string | undefined;
+  clips: boolean;
 }): Promise<void> {
   const detector = await loadPassiveTextureDetector({ modelsDir: values.models });
   const paths = { ...defaultPadPaths(repoRoot), dataRoot: path.resolve(values.data) };
   const log = (line: string): void => console.log(line);
-  const data = await loadPadProtocolData({ ...paths, log });
+  const data = await loadPadProtocolData({ ...paths, log, clips: values.clips });
   const result = runPadProtocol(data, () => undefined);
   const inSample = await scoreShippedInSample(detector, data, paths);
   printPadTables(result.domains, inSample, log);
@@ -334,10 +337,16 @@ async function main(): Promise<void> {
       'frames-per-video': { type: 'string', default: '5' },
       models: { type: 'string', default: path.join(repoRoot, 'models') },
       data: { type: 'string', default: defaultPadPaths(repoRoot).dataRoot },
+      'with-clips': { type: 'boolean', default: false },
     },
   });
   if (values.real === undefined && values.attack === undefined) {
-    await protocolMode({ data: values.data, models: values.models, json: values.json });
+    await protocolMode({
+      data: values.data,
+      models: values.models,
+      json: values.json,
+      clips: values['with-clips'],
+    });
     return;
   }
   const makeCrop = croppers[values.crop];

@@ -21,7 +21,7 @@ import { assertTrainableRecording, describeSample } from './pad-split.ts';
 import type { TextureFeatureSpec } from './texture-features.ts';
 import { textureFeatures } from './texture-features.ts';
 
-export type PadDomain = 'nuaa' | 'silentface' | 'pad' | 'video';
+export type PadDomain = 'nuaa' | 'silentface' | 'pad' | 'video' | 'clips';
 
 /**
  * Live recordings of other cameras (no attacks): they teach that a live face seen by another camera
@@ -34,6 +34,8 @@ export interface LiveRecording {
   readonly group: string;
   readonly fps: number;
   readonly frames: number;
+  /** A labelled clip (clips domain) instead of a live-only recording (video domain, live). */
+  readonly label?: { readonly live: boolean; readonly species: string | null };
 }
 
 export const padLiveRecordings: readonly LiveRecording[] = [
@@ -145,9 +147,9 @@ export async function listRecordingFrames(
       out.push({
         file: path.join(dir, name),
         group: recording.group,
-        domain: 'video',
-        live: true,
-        species: null,
+        domain: recording.label === undefined ? 'video' : 'clips',
+        live: recording.label?.live ?? true,
+        species: recording.label?.species ?? null,
       });
   }
   return out;

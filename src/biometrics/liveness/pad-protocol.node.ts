@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { assert } from '../../shared/assert.ts';
 import { createFaceEngine } from '../engine.node.ts';
+import { padAttackClipRecordings, padPairRecordings } from './pad-clips.node.ts';
 import type { PadCorpusSample } from './pad-corpus.node.ts';
 import type { LiveRecording } from './pad-corpus.node.ts';
 import {
@@ -95,6 +96,9 @@ export async function loadPadProtocolData(options: {
   log: (line: string) => void;
   /** A deployment's own live camera recordings, each its own group, besides the shared ones. */
   extraRecordings?: readonly string[];
+  /** Adds the labelled clips (video/pairs, ffmpeg photo attacks: pad-clips.node.ts) as a clips domain.
+   * Default false: the corpus pad-texture-v3 was trained on. */
+  clips?: boolean;
 }): Promise<PadProtocolData> {
   const extra: LiveRecording[] = (options.extraRecordings ?? []).map((file) => ({
     file: path.resolve(file),
@@ -103,11 +107,19 @@ export async function loadPadProtocolData(options: {
     frames: 48,
   }));
   const all = await listPadCorpus(options.dataRoot);
+  const clips =
+    options.clips !== true
+      ? []
+      : [
+          ...(await padPairRecordings(options.dataRoot)),
+          ...(await padAttackClipRecordings(options.dataRoot, options.cacheDir)),
+        ];
   const kept = [
     ...all.filter((s) => s.domain !== 'pad'),
     ...(await listRecordingFrames(options.dataRoot, options.cacheDir, [
       ...padLiveRecordings,
       ...extra,
+      ...clips,
     ])),
     ...thinPerGroup(
       all.filter((s) => s.domain === 'pad'),
@@ -228,6 +240,7 @@ export const domainNames: Readonly<Record<string, string>> = {
   pad: 'replays, leave-one-camera-out (pad/)',
   silentface: 'Silent-Face (1 real, 1 print, 1 screen)',
   video: 'live recordings, other cameras (no attacks)',
+  clips: 'clips: pairs + photo attacks (video)',
 };
 
 /** The out-of-sample table first (with fold spread), in-sample beside it, labelled. */
