@@ -7,6 +7,7 @@
 // Usage: npx tsx scripts/eval-pad.ts [--json <file>] [--data ../shared/data] [--models models]
 //          [--with-clips]   (adds video/pairs and ffmpeg photo-attack clips to the corpus: a clips
 //          domain, pad-clips.node.ts; without it, the corpus pad-texture-v3 was fitted on)
+//          [--with-stumps]  (boosted stumps join logistic regression in the nested choice)
 //        npx tsx scripts/eval-pad.ts --real <dir> --attack <dir> [--json <file>]
 //          [--real <dir> ...] [--attack <dir> ...] [--crop detect|as-given|selfie-centre]
 //          [--frames-per-video 5] [--models models]
@@ -29,6 +30,8 @@ import { auc } from '../src/biometrics/liveness/linear-model.ts';
 import {
   defaultPadPaths,
   loadPadProtocolData,
+  padCandidates,
+  padStumpCandidates,
   policyRows,
   pooledOutOfSample,
   printPadTables,
@@ -287,12 +290,14 @@ async function protocolMode(values: {
   models: string;
   json: string | undefined;
   clips: boolean;
+  stumps: boolean;
 }): Promise<void> {
   const detector = await loadPassiveTextureDetector({ modelsDir: values.models });
   const paths = { ...defaultPadPaths(repoRoot), dataRoot: path.resolve(values.data) };
   const log = (line: string): void => console.log(line);
   const data = await loadPadProtocolData({ ...paths, log, clips: values.clips });
-  const result = runPadProtocol(data, () => undefined);
+  const candidates = values.stumps ? [...padCandidates, ...padStumpCandidates] : padCandidates;
+  const result = runPadProtocol(data, () => undefined, candidates);
   const inSample = await scoreShippedInSample(detector, data, paths);
   printPadTables(result.domains, inSample, log);
   const policies = policyRows(result.domains);
@@ -338,6 +343,7 @@ async function main(): Promise<void> {
       models: { type: 'string', default: path.join(repoRoot, 'models') },
       data: { type: 'string', default: defaultPadPaths(repoRoot).dataRoot },
       'with-clips': { type: 'boolean', default: false },
+      'with-stumps': { type: 'boolean', default: false },
     },
   });
   if (values.real === undefined && values.attack === undefined) {
@@ -346,6 +352,7 @@ async function main(): Promise<void> {
       models: values.models,
       json: values.json,
       clips: values['with-clips'],
+      stumps: values['with-stumps'],
     });
     return;
   }

@@ -11,6 +11,8 @@ import {
   trainLogistic,
 } from './linear-model.ts';
 import type { Fold } from './pad-folds.ts';
+import type { StumpEnsemble } from './stumps.ts';
+import { stumpsLogit, trainStumps } from './stumps.ts';
 import { groupFolds, leaveOneGroupOut, spread } from './pad-folds.ts';
 import type { FoldSpread } from './pad-folds.ts';
 
@@ -28,6 +30,8 @@ export interface PadCandidate {
   /** Key into the feature table. */
   readonly features: string;
   readonly l2: number;
+  /** Default logistic (L2 above); stumps: gradient-boosted decision stumps (stumps.ts, l2 unused). */
+  readonly classifier?: 'logistic' | 'stumps';
 }
 
 /** Per feature key, one row per sample index; null: the face could not be acquired. */
@@ -56,7 +60,12 @@ export interface CvOptions {
 export interface FittedPad {
   readonly standardiser: Standardiser;
   readonly model: LogisticModel;
+  /** Set for a stumps candidate: it scores instead of `model` (then all zeros). */
+  readonly stumps?: StumpEnsemble;
 }
+
+/** The stumps candidate's settings (measured by eval:pad against logistic regression). */
+export const stumpOptions = { rounds: 100, learningRate: 0.1, cutsPerFeature: 15, lambda: 1 };
 
 export type Band = 'live' | 'uncertain' | 'attack';
 
@@ -105,6 +114,15 @@ export function fitPad(
 ): FittedPad {
   const rows = rowsOf(samples, table, candidate.features);
   const standardiser = fitStandardiser(rows.map((r) => r.x));
+  if (candidate.classifier === 'stumps') {
+    const stumps = trainStumps(
+      rows.map((r) => standardise(r.x, standardiser)),
+      rows.map((r) => (r.sample.live ? 1 : 0)),
+      { ...stumpOptions, sampleWeights: groupBalancedWeights(rows.map((r) => r.sample)) },
+    );
+    const d = standardiser.mean.length;
+    return { standardiser, model: { weights: new Float64Array(d), bias: 0 }, stumps };
+  }
   const model = trainLogistic(
     rows.map((r) => standardise(r.x, standardiser)),
     rows.map((r) => (r.sample.live ? 1 : 0)),
@@ -118,7 +136,8 @@ export function fitPad(
 }
 
 export function scorePad(fit: FittedPad, x: Float64Array): number {
-  return sigmoid(logit(fit.model, standardise(x, fit.standardiser)));
+  const z = standardise(x, fit.standardiser);
+  return sigmoid(fit.stumps === undefined ? logit(fit.model, z) : stumpsLogit(fit.stumps, z));
 }
 
 /** A presentation's out-of-fold score; null when its face was not acquired. */

@@ -73,6 +73,15 @@ export const padCandidates: readonly PadCandidate[] = padFeatureSets.flatMap((se
   [0.03, 0.3].map((l2) => ({ name: `${set.key} l2=${l2}`, features: set.key, l2 })),
 );
 
+/** Boosted stumps on each feature set: measured beside logistic regression (eval:pad --with-stumps),
+ * not in train:pad's pool (the model file holds a linear model). */
+export const padStumpCandidates: readonly PadCandidate[] = padFeatureSets.map((set) => ({
+  name: `${set.key} stumps`,
+  features: set.key,
+  l2: 0,
+  classifier: 'stumps' as const,
+}));
+
 export const padCvOptions: CvOptions = {
   innerFolds: 3,
   iterations: 150,
@@ -167,8 +176,9 @@ export interface PadProtocolResult {
 export function runPadProtocol(
   data: PadProtocolData,
   log: (line: string) => void,
+  candidates: readonly PadCandidate[] = padCandidates,
 ): PadProtocolResult {
-  const folds = nestedCrossValidation(data.samples, data.table, padCandidates, {
+  const folds = nestedCrossValidation(data.samples, data.table, candidates, {
     ...padCvOptions,
     onFold: (done, of, fold) =>
       log(
@@ -179,7 +189,7 @@ export function runPadProtocol(
   const domains = [...new Set(data.samples.map((s) => s.domain))].map((d) =>
     summariseDomain(folds, d),
   );
-  const final = chooseCandidate(data.samples, data.table, padCandidates, padCvOptions);
+  const final = chooseCandidate(data.samples, data.table, candidates, padCvOptions);
   return { folds, domains, final };
 }
 
@@ -300,6 +310,7 @@ export interface FinalFit {
 
 /** Fits the chosen candidate on every group, and its in-sample rates (for the record only). */
 export function fitFinal(data: PadProtocolData, final: CandidateChoice): FinalFit {
+  assert(final.candidate.classifier !== 'stumps', 'a model file holds a linear model, not stumps');
   const features = padFeatureSets.find((f) => f.key === final.candidate.features);
   assert(features !== undefined, 'the chosen candidate has a feature set');
   const fit = fitPad(data.samples, data.table, final.candidate, padCvOptions.iterations);
