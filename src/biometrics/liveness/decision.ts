@@ -126,7 +126,7 @@ function judgePassive(
     return { ...base, ...none };
   }
   // The median, in the model's own bands: eval:pad-session measured the mean, trimmed mean, quartiles,
-  // mean logit and the score of the mean feature vector, with bands chosen on other clips, and none beat it.
+  // mean logit and the score of the mean feature vector, bands chosen on other clips: none clearly beat it.
   const middle = median(passive.scores);
   const liveFraction = passive.scores.filter((s) => s >= passive.threshold).length / frames;
   const band = passiveBand(middle, passive);
