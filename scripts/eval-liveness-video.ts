@@ -28,6 +28,7 @@ import type { AttackMotion } from '../src/biometrics/replay/attack-clips.node.ts
 import { makeAttackClip } from '../src/biometrics/replay/attack-clips.node.ts';
 import type { ReplayFrameRecord } from '../src/biometrics/replay/pipeline.ts';
 import { replayRecording } from '../src/biometrics/replay/replay.node.ts';
+import { isVideoFile } from '../src/biometrics/replay/video-files.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const shared = path.resolve(repoRoot, '..', 'shared', 'data');
@@ -175,7 +176,7 @@ function printRow(r: Row): void {
 }
 
 async function mediaIn(dir: string): Promise<string[]> {
-  const names = (await readdir(dir)).filter((n) => /\.(mp4|mov|webm|mkv|avi)$/i.test(n)).sort();
+  const names = (await readdir(dir)).filter(isVideoFile).sort();
   return names.map((n) => path.join(dir, n));
 }
 

@@ -21,6 +21,7 @@ import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { ImageInputError } from '../src/biometrics/errors.ts';
 import { decodeImage } from '../src/biometrics/image-decode.node.ts';
+import { isVideoFile } from '../src/biometrics/replay/video-files.ts';
 import type { RgbImage } from '../src/biometrics/image.ts';
 import type { FaceCropper } from '../src/biometrics/liveness/crop.ts';
 import { asGivenCropper, boxCrop, selfieCentreCropper } from '../src/biometrics/liveness/crop.ts';
@@ -51,7 +52,6 @@ import {
 const run = promisify(execFile);
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const imageExtensions = new Set(['.jpg', '.jpeg', '.png', '.webp']);
-const videoExtensions = new Set(['.mp4', '.mov', '.webm', '.mkv', '.avi']);
 
 /** The face engine's detector: the largest face's box, cropped at the passive model's own scale. */
 function detectorCropper(scale: number): FaceCropper {
@@ -112,11 +112,7 @@ interface Presentation {
 async function listMedia(dir: string): Promise<string[]> {
   const names = (await readdir(dir)).sort();
   const files = names
-    .filter(
-      (n) =>
-        imageExtensions.has(path.extname(n).toLowerCase()) ||
-        videoExtensions.has(path.extname(n).toLowerCase()),
-    )
+    .filter((n) => imageExtensions.has(path.extname(n).toLowerCase()) || isVideoFile(n))
     .map((n) => path.join(dir, n));
   if (files.length > padEvalImagesMax)
     throw new Error(`${dir}: more than ${padEvalImagesMax} files`);
@@ -198,8 +194,7 @@ async function videoPresentations(file: string, frames: number): Promise<Present
 async function presentations(dir: string, framesPerVideo: number): Promise<Presentation[]> {
   const out: Presentation[] = [];
   for (const file of await listMedia(dir)) {
-    if (videoExtensions.has(path.extname(file).toLowerCase()))
-      out.push(...(await videoPresentations(file, framesPerVideo)));
+    if (isVideoFile(file)) out.push(...(await videoPresentations(file, framesPerVideo)));
     else out.push(await imagePresentation(file));
   }
   return out;

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { assert } from '../../shared/assert.ts';
 import type { FaceTracker } from '../face-tracker.ts';
 import { openFrameSource } from '../replay/frame-source.node.ts';
+import { isVideoFile } from '../replay/video-files.ts';
 import { passiveCrop } from '../replay/pipeline.ts';
 import type { TextureFeatureSpec } from './texture-features.ts';
 import { textureFeatures } from './texture-features.ts';
@@ -53,7 +54,7 @@ export interface ClipReadOptions {
 async function media(dir: string): Promise<string[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
   return names
-    .filter((n) => /\.(mp4|mov|webm|mkv|avi|3gp)$/i.test(n))
+    .filter(isVideoFile)
     .sort()
     .map((n) => path.join(dir, n));
 }
