@@ -10,6 +10,7 @@ import {
   copyFileSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   readdirSync,
   rmSync,
   writeFileSync,
@@ -198,9 +199,39 @@ function startHub(options: {
       ...(options.databaseUrl === undefined ? [] : ['--database-url', options.databaseUrl]),
     ],
     // FACEPAY_DATABASE_URL of this shell must not turn a SQLite mode into a PostgreSQL one.
-    { FACEPAY_ADMIN_TOKEN: token, FACEPAY_DATABASE_URL: '' },
+    {
+      FACEPAY_ADMIN_TOKEN: token,
+      FACEPAY_DATABASE_URL: '',
+      FACEPAY_WRITE_STATS_FILE: writeStatsFile(options.dataDir),
+    },
     profFlags,
   );
+}
+
+/** Where a hub leaves its write queue's counts as it stops (src/hub/cli.ts). */
+const writeStatsFile = (dataDir: string) => join(dataDir, 'write-stats.json');
+
+/** The write counts the hubs of `dataDirs` left, summed; null when any left none (an older tree). */
+function readWriteStats(dataDirs: readonly string[]): WriteStats | null {
+  const total = { batches: 0, jobs: 0, batchMs: 0 };
+  for (const dir of dataDirs) {
+    let stats: WriteStats;
+    try {
+      stats = JSON.parse(readFileSync(writeStatsFile(dir), 'utf8')) as WriteStats;
+    } catch {
+      return null;
+    }
+    total.batches += stats.batches;
+    total.jobs += stats.jobs;
+    total.batchMs += stats.batchMs;
+  }
+  return total;
+}
+
+interface WriteStats {
+  batches: number;
+  jobs: number;
+  batchMs: number;
 }
 
 /** A second instance's data directory: a private copy of the first one's keys/, nothing else. */
@@ -279,6 +310,8 @@ interface Measured {
   /** The servers' pids, in the order of `hubs`. */
   pids: number[];
   isSqlite: boolean;
+  /** Group commit over the hubs' lives (warm-up included); null where not counted. */
+  writes: WriteStats | null;
 }
 
 /**
@@ -290,7 +323,7 @@ async function drive(
   servers: Server[],
   pair: (call: Call, i: number) => Promise<boolean>,
   postmasterPid: number | undefined,
-): Promise<Omit<Measured, 'label' | 'instances' | 'isSqlite'>> {
+): Promise<Omit<Measured, 'label' | 'instances' | 'isSqlite' | 'writes'>> {
   const latencies: number[] = [];
   const requests = servers.map(() => 0);
   let pairs = 0;
@@ -408,10 +441,14 @@ async function measureHub(options: {
     ...(database === undefined ? {} : { databaseUrl: database }),
   };
   const servers = [await startHub({ ...common, dataDir: first })];
+  const dataDirs = [first];
+  let measured: Omit<Measured, 'writes'> | undefined;
   try {
     // The others start once the first created the keys (and the schema): a copy of its keys/ each.
     for (let n = 1; n < options.count; n++) {
-      servers.push(await startHub({ ...common, dataDir: copyKeys(first) }));
+      const dataDir = copyKeys(first);
+      dataDirs.push(dataDir);
+      servers.push(await startHub({ ...common, dataDir }));
     }
     const firstServer = servers[0];
     if (firstServer === undefined) throw new Error('no hub');
@@ -439,7 +476,7 @@ async function measureHub(options: {
       },
       options.postgres?.target.postmasterPid,
     );
-    return {
+    measured = {
       ...result,
       label: options.label,
       instances: options.count,
@@ -449,6 +486,7 @@ async function measureHub(options: {
     closeAgents();
     await Promise.all(servers.map((server) => stopChild(server.child)));
   }
+  return { ...measured, writes: readWriteStats(dataDirs) };
 }
 
 async function measureBareFastify(): Promise<Measured> {
@@ -469,7 +507,13 @@ async function measureBareFastify(): Promise<Measured> {
       },
       undefined,
     );
-    return { ...result, label: 'bare Fastify (2 POSTs a pair)', instances: 1, isSqlite: false };
+    return {
+      ...result,
+      label: 'bare Fastify (2 POSTs a pair)',
+      instances: 1,
+      isSqlite: false,
+      writes: null,
+    };
   } finally {
     closeAgents();
     await stopChild(server.child);
@@ -564,6 +608,20 @@ function report(results: Measured[], raw: { commitsPerSecond: number } | undefin
         `, load generator ${coresOf(m.loadMicros)}, other ${coresOf(m.machine.busyMicros - known)}` +
         `, idle ${coresOf(m.machine.idleMicros)}`,
     );
+  }
+  const counted = results.filter((m) => m.writes !== null && m.writes.batches > 0);
+  if (counted.length > 0) {
+    out.push(
+      '',
+      "write transactions over each hub's life (warm-up included), from the hubs' write queues:",
+    );
+    for (const m of counted) {
+      const w = m.writes as WriteStats;
+      out.push(
+        `  ${m.label.padEnd(widths[0] ?? 0)}  ${fmt(w.jobs / w.batches, 1)} jobs a transaction, ` +
+          `${fmt(w.batchMs / w.batches, 2)} ms each (jobs, commit and its fsync; the writer waits meanwhile)`,
+      );
+    }
   }
   const grouped = results.find((m) => m.label.startsWith('SQLite, group commit'));
   const single = results.find((m) => m.label.startsWith('SQLite, one commit'));

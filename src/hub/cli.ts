@@ -1,5 +1,6 @@
 // `npm run hub -- --port <port> --data <dir> [--host <host>] [--database-url postgres://…]`: starts
 // the hub and prints the line clients wait for; SIGTERM/SIGINT stop it after in-flight requests finish.
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startHub } from './hub.ts';
 import { DataDirError } from './data-dir.ts';
@@ -76,6 +77,11 @@ async function stop(signal: string): Promise<void> {
   stopping = true;
   process.stderr.write(`hub stopping on ${signal}\n`);
   await hub.close();
+  // bench:hub's window onto group commit: how many jobs each transaction carried, and for how long.
+  const statsFile = process.env['FACEPAY_WRITE_STATS_FILE'];
+  if (statsFile !== undefined && statsFile !== '') {
+    writeFileSync(statsFile, JSON.stringify(hub.store.writeStats()));
+  }
   process.exit(0);
 }
 process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -25,6 +25,7 @@ describe('concurrency', () => {
       const shop = await client(t, 'merchant', 'shop');
       const hold = (await t.call('POST', '/v1/holds', { body: holdBody('alice', 'shop', 5_000) }))
         .body;
+      const before = t.hub.store.writeStats();
       const results = await Promise.all(
         Array.from({ length: 20 }, () =>
           t.call('POST', `/v1/holds/${hold.id}/settle`, { token: shop, body: { amount: 5_000 } }),
@@ -33,6 +34,14 @@ describe('concurrency', () => {
       const statuses = results.map((r) => r.status).sort();
       expect(statuses.filter((s) => s === 200)).toHaveLength(1);
       expect(statuses.filter((s) => s === 409)).toHaveLength(19);
+      // bench:hub's group-commit figures come from these counts: every settle was one write job.
+      const after = t.hub.store.writeStats();
+      const jobs = after.jobs - before.jobs;
+      const batches = after.batches - before.batches;
+      expect(jobs).toBeGreaterThanOrEqual(20);
+      if (groupCommit) expect(batches).toBeLessThanOrEqual(jobs);
+      else expect(batches).toBe(jobs);
+      expect(after.batchMs).toBeGreaterThan(before.batchMs);
       expect(await balances(t, 'alice')).toEqual({ balance: 95_000, held: 0, available: 95_000 });
       expect(await balances(t, 'shop')).toEqual({ balance: 5_000, held: 0, available: 5_000 });
     });

@@ -22,6 +22,7 @@ import type {
 } from './identity-records.ts';
 import type { KioskRecord } from './kiosk-records.ts';
 import type { ConsistencyReport } from './consistency.ts';
+import type { WriteQueueStats } from './write-queue.ts';
 
 export interface AuditAppend {
   at: number;
@@ -251,5 +252,7 @@ export interface HubStore {
   runExclusive<T>(name: 'sweeper', fn: () => Promise<T>): Promise<T | undefined>;
   /** Template changes committed by other instances on this database (none where there is one). */
   onTemplateChange(listener: (change: TemplateChange) => void): () => void;
+  /** How the write queue has grouped jobs into transactions so far (bench:hub prints it). */
+  writeStats(): WriteQueueStats;
   close(): Promise<void>;
 }

@@ -36,10 +36,19 @@ export async function runJobs(
   return outcomes;
 }
 
+/** What the queue has committed so far: how well group commit groups, and how long batches hold it. */
+export interface WriteQueueStats {
+  readonly batches: number;
+  readonly jobs: number;
+  /** Wall time inside runBatch (jobs, commit and its fsync), summed over batches. */
+  readonly batchMs: number;
+}
+
 export class WriteQueue {
   private readonly queue: QueuedJob[] = [];
   private draining = false;
   private closed = false;
+  private counted = { batches: 0, jobs: 0, batchMs: 0 };
 
   constructor(
     private readonly runBatch: RunBatch,
@@ -62,7 +71,13 @@ export class WriteQueue {
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.groupCommit ? writeBatchJobsMax : 1);
+      const started = performance.now();
       const outcomes = await this.runBatch(batch);
+      this.counted = {
+        batches: this.counted.batches + 1,
+        jobs: this.counted.jobs + batch.length,
+        batchMs: this.counted.batchMs + (performance.now() - started),
+      };
       batch.forEach((item, i) => {
         const outcome = outcomes[i];
         assert(outcome !== undefined, 'every job has an outcome');
@@ -71,6 +86,10 @@ export class WriteQueue {
       });
     }
     this.draining = false;
+  }
+
+  stats(): WriteQueueStats {
+    return { ...this.counted };
   }
 
   /** Refuses new jobs and resolves once the jobs already queued have their answers. */

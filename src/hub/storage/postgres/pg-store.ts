@@ -13,7 +13,13 @@ import type {
 } from '../port.ts';
 import type { AuditRecord } from '../records.ts';
 import { compose } from '../compose.ts';
-import { WriteQueue, runJobs, type Outcome, type QueuedJob } from '../write-queue.ts';
+import {
+  WriteQueue,
+  runJobs,
+  type Outcome,
+  type QueuedJob,
+  type WriteQueueStats,
+} from '../write-queue.ts';
 import { checkLedgerConsistency, type ConsistencyReport, type ReadQuery } from '../consistency.ts';
 import { migratePg } from './migrations.ts';
 import { openPool } from './pool.ts';
@@ -391,6 +397,10 @@ export class PgHubStore implements HubStore {
 
   async auditRows(afterSeq: number, limit: number): Promise<AuditRecord[]> {
     return readPgAuditRows(this.pool, afterSeq, limit);
+  }
+
+  writeStats(): WriteQueueStats {
+    return this.queue.stats();
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,13 @@ import { chmodSync, existsSync } from 'node:fs';
 import type { HubStore, IdentityReader, KioskReader, StoreReader, StoreTx } from '../port.ts';
 import type { AuditRecord } from '../records.ts';
 import { compose } from '../compose.ts';
-import { WriteQueue, runJobs, type Outcome, type QueuedJob } from '../write-queue.ts';
+import {
+  WriteQueue,
+  runJobs,
+  type Outcome,
+  type QueuedJob,
+  type WriteQueueStats,
+} from '../write-queue.ts';
 import { checkLedgerConsistency, type ConsistencyReport, type ReadQuery } from '../consistency.ts';
 import { migrate } from './migrations.ts';
 import { SqliteLedgerReads, SqliteLedgerWrites } from './ledger-store.ts';
@@ -208,6 +214,10 @@ export class SqliteHubStore implements HubStore {
   /** One process owns a SQLite database: no other instance changes its templates. */
   onTemplateChange(): () => void {
     return () => undefined;
+  }
+
+  writeStats(): WriteQueueStats {
+    return this.queue.stats();
   }
 
   async close(): Promise<void> {
