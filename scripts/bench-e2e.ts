@@ -13,7 +13,13 @@ import { percentile } from '../src/biometrics/replay/pipeline.ts';
 import { repoRoot, startWebShell } from '../src/main/web-shell.ts';
 import { HubClient } from '../src/shared/hub-client.ts';
 import { buildRenderer } from './kiosk/build-renderer.ts';
-import { cameraClip, sampleCameraWindow, sampleEnrolSeconds } from './kiosk/camera-clip.ts';
+import {
+  cameraClip,
+  EmptyCameraClipError,
+  MissingToolError,
+  sampleCameraWindow,
+  sampleEnrolSeconds,
+} from './kiosk/camera-clip.ts';
 import { setUpShopWithShopperFromVideo } from './kiosk/deployment.ts';
 import type { StageTimes } from './kiosk/kiosk-browser.ts';
 import {
@@ -138,6 +144,11 @@ try {
   }
   const baseline = await hubBaseline(hub.url, adminToken);
   report(results, baseline);
+} catch (error) {
+  // The operator's setup (a short video, no ffmpeg) is a sentence and an exit code, not a stack.
+  if (!(error instanceof EmptyCameraClipError || error instanceof MissingToolError)) throw error;
+  process.stderr.write(`bench:e2e: ${error.message}\n`);
+  process.exitCode = 1;
 } finally {
   await hub.close();
   await rm(work, { recursive: true, force: true });

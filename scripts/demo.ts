@@ -13,6 +13,7 @@ import {
   cameraClip,
   sampleCameraWindow,
   sampleEnrolSeconds,
+  EmptyCameraClipError,
   MissingToolError,
 } from './kiosk/camera-clip.ts';
 import { ensureRenderer } from './kiosk/build-renderer.ts';
@@ -109,7 +110,11 @@ main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     process.stderr.write(
-      `${error instanceof MissingToolError ? error.message : String((error as Error).stack ?? error)}\n`,
+      `${
+        error instanceof MissingToolError || error instanceof EmptyCameraClipError
+          ? error.message
+          : String((error as Error).stack ?? error)
+      }\n`,
     );
     process.exit(1);
   },

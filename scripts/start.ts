@@ -17,6 +17,7 @@ import {
   cameraClip,
   chromiumPath,
   extractFrames,
+  EmptyCameraClipError,
   MissingToolError,
   sampleCameraWindow,
   sampleEnrolSeconds,
@@ -222,7 +223,11 @@ process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
 process.on('uncaughtException', (error) => {
   process.stderr.write(
-    `${error instanceof MissingToolError ? error.message : String(error.stack)}\n`,
+    `${
+      error instanceof MissingToolError || error instanceof EmptyCameraClipError
+        ? error.message
+        : String(error.stack)
+    }\n`,
   );
   void stop();
 });

@@ -1,7 +1,7 @@
 // Turns a recording (or a still photo, as a printed-photo attack) into the .y4m file Chromium's fake
 // camera plays, and extracts still frames for enrolment; a missing ffmpeg names the package to install.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -74,7 +74,39 @@ export async function cameraClip(options: {
     'yuv4mpegpipe',
     options.output,
   ]);
+  // ffmpeg writes a header and no frame when the window starts past the video's end; Chromium would then
+  // report no camera at all, which reads like a broken kiosk rather than a short video.
+  if (!(await hasFrame(options.output))) {
+    throw new EmptyCameraClipError(
+      `${path.basename(options.video)} has no frame from ${options.startS ?? 0} s on: the video is shorter ` +
+        'than that (choose an earlier start, e.g. --camera-from and --enrol-seconds)',
+    );
+  }
   return options.output;
+}
+
+/** The camera window holds no frame of the video. */
+export class EmptyCameraClipError extends Error {
+  override name = 'EmptyCameraClipError';
+}
+
+/** Whether a .y4m file has a frame after its header line. */
+async function hasFrame(y4m: string): Promise<boolean> {
+  const handle = await open(y4m, 'r');
+  try {
+    const head = Buffer.alloc(4096);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    const headerEnd = head.subarray(0, bytesRead).indexOf(0x0a);
+    return (
+      headerEnd >= 0 &&
+      head
+        .subarray(headerEnd + 1, bytesRead)
+        .toString('latin1')
+        .startsWith('FRAME')
+    );
+  } finally {
+    await handle.close();
+  }
 }
 
 /** A printed photo held up to the camera and moved (pan and zoom), as a .y4m camera clip. */

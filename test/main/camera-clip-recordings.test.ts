@@ -4,7 +4,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cameraClip, extractFrames } from '../../scripts/kiosk/camera-clip.ts';
+import {
+  cameraClip,
+  EmptyCameraClipError,
+  extractFrames,
+} from '../../scripts/kiosk/camera-clip.ts';
 import { makeMediaRecorderClip, makePhoneClip } from '../biometrics/replay/recorded-clip-makers.ts';
 
 interface Y4m {
@@ -53,6 +57,17 @@ describe('camera clips from recorded files', () => {
     } finally {
       await stills.dispose();
     }
+  });
+
+  it('says the video is too short, instead of giving Chromium an empty camera, when the window starts past its end', async () => {
+    const video = await makeMediaRecorderClip(dir);
+    const output = path.join(dir, 'past-the-end.y4m');
+    await expect(cameraClip({ video, output, startS: 8, durationS: 2 })).rejects.toThrow(
+      EmptyCameraClipError,
+    );
+    await expect(cameraClip({ video, output, startS: 8, durationS: 2 })).rejects.toThrow(
+      /no frame from 8 s on/,
+    );
   });
 
   it('turns a rotation-tagged phone clip into an upright camera clip', async () => {
