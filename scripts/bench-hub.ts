@@ -21,6 +21,7 @@ import { pathToFileURL } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import type { WriteQueueStats } from '../src/hub/storage/write-queue.ts';
 import {
   machineCpu,
   procAvailable,
@@ -212,12 +213,12 @@ function startHub(options: {
 const writeStatsFile = (dataDir: string) => join(dataDir, 'write-stats.json');
 
 /** The write counts the hubs of `dataDirs` left, summed; null when any left none (an older tree). */
-function readWriteStats(dataDirs: readonly string[]): WriteStats | null {
+function readWriteStats(dataDirs: readonly string[]): WriteQueueStats | null {
   const total = { batches: 0, jobs: 0, batchMs: 0 };
   for (const dir of dataDirs) {
-    let stats: WriteStats;
+    let stats: WriteQueueStats;
     try {
-      stats = JSON.parse(readFileSync(writeStatsFile(dir), 'utf8')) as WriteStats;
+      stats = JSON.parse(readFileSync(writeStatsFile(dir), 'utf8')) as WriteQueueStats;
     } catch {
       return null;
     }
@@ -226,12 +227,6 @@ function readWriteStats(dataDirs: readonly string[]): WriteStats | null {
     total.batchMs += stats.batchMs;
   }
   return total;
-}
-
-interface WriteStats {
-  batches: number;
-  jobs: number;
-  batchMs: number;
 }
 
 /** A second instance's data directory: a private copy of the first one's keys/, nothing else. */
@@ -311,7 +306,7 @@ interface Measured {
   pids: number[];
   isSqlite: boolean;
   /** Group commit over the hubs' lives (warm-up included); null where not counted. */
-  writes: WriteStats | null;
+  writes: WriteQueueStats | null;
 }
 
 /**
@@ -616,7 +611,7 @@ function report(results: Measured[], raw: { commitsPerSecond: number } | undefin
       "write transactions over each hub's life (warm-up included), from the hubs' write queues:",
     );
     for (const m of counted) {
-      const w = m.writes as WriteStats;
+      const w = m.writes as WriteQueueStats;
       out.push(
         `  ${m.label.padEnd(widths[0] ?? 0)}  ${fmt(w.jobs / w.batches, 1)} jobs a transaction, ` +
           `${fmt(w.batchMs / w.batches, 2)} ms each (jobs, commit and its fsync; the writer waits meanwhile)`,

@@ -29,6 +29,7 @@ import { makeAttackClip } from '../src/biometrics/replay/attack-clips.node.ts';
 import type { ReplayFrameRecord } from '../src/biometrics/replay/pipeline.ts';
 import { replayRecording } from '../src/biometrics/replay/replay.node.ts';
 import { isVideoFile } from '../src/biometrics/replay/video-files.ts';
+import { attackClipStem } from '../src/biometrics/liveness/pad-clips.node.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const shared = path.resolve(repoRoot, '..', 'shared', 'data');
@@ -253,8 +254,7 @@ async function main(): Promise<void> {
       ];
       for (const photo of photos) {
         for (const motion of motions) {
-          const stem = `${path.basename(path.dirname(photo))}-${path.basename(photo, path.extname(photo))}-${motion}`;
-          const output = path.join(dir, `${stem}.mp4`);
+          const output = path.join(dir, `${attackClipStem(photo, motion)}.mp4`);
           await makeAttackClip({ photo, output, motion, frames, framesPerSecond: 25, side: 480 });
           rows.push(await evaluate(output, `photo ${motion}`, tools, 'all'));
         }

@@ -96,12 +96,9 @@ export async function enrolTestPerson(
   await assignEnroller(t, accountId, enroller.id);
   // A station enrols a child only with a guardian's consent (guardian.test.ts): here admin enrols
   // children, so tests about a child's payments need no guardian set up first.
-  const child = isChild(options.dateOfBirth ?? '1990-04-01', t.clock.now());
-  const by = child ? {} : { token: enroller.token };
-  const person = await t.call('POST', '/v1/persons', {
-    ...by,
-    body: testPersonBody(t, hubKey, options),
-  });
+  const body = testPersonBody(t, hubKey, options);
+  const by = isChild(body.dateOfBirth, t.clock.now()) ? {} : { token: enroller.token };
+  const person = await t.call('POST', '/v1/persons', { ...by, body });
   expect(person.status).toBe(201);
   if (sealedTemplate !== undefined) {
     const templates = await t.call('POST', `/v1/persons/${person.body.id}/templates`, {

@@ -4,10 +4,10 @@
 // Groups say what a clip shares with the passive corpus (pad-corpus.node.ts), so that a per-frame model
 // scoring a clip never saw its person or camera: a pair clip's set is pad:<set>, a print clip's subject
 // is nuaa:<subject>, the webcam women are video:selfie_61dc1b5f+b75.
-import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { assert } from '../../shared/assert.ts';
+import { sha256Hex } from '../calibration/acquire.node.ts';
 import type { FaceTracker } from '../face-tracker.ts';
 import { openFrameSource } from '../replay/frame-source.node.ts';
 import { isVideoFile } from '../replay/video-files.ts';
@@ -114,12 +114,6 @@ export async function listRecordedClips(dataRoot: string): Promise<SessionClip[]
   return out;
 }
 
-async function sha256Of(file: string): Promise<string> {
-  return createHash('sha256')
-    .update(await readFile(file))
-    .digest('hex');
-}
-
 /** The clip's opening as the kiosk reads it: tracked frame by frame, cropped as the session crops. */
 export async function readClipFeatures(
   clip: SessionClip,
@@ -127,19 +121,16 @@ export async function readClipFeatures(
   options: ClipReadOptions,
 ): Promise<ClipFeatures> {
   assert(options.framesPerSecond > 0 && options.seconds > 0, 'rate and length must be positive');
-  const key = createHash('sha256')
-    .update(
-      JSON.stringify({
-        sha: await sha256Of(clip.file),
-        spec: options.spec,
-        cropScale: options.cropScale,
-        fps: options.framesPerSecond,
-        seconds: options.seconds,
-        version: 'session-clip-v1',
-      }),
-    )
-    .digest('hex')
-    .slice(0, 24);
+  const key = sha256Hex(
+    JSON.stringify({
+      sha: sha256Hex(await readFile(clip.file)),
+      spec: options.spec,
+      cropScale: options.cropScale,
+      fps: options.framesPerSecond,
+      seconds: options.seconds,
+      version: 'session-clip-v1',
+    }),
+  ).slice(0, 24);
   const cacheFile = path.join(options.cacheDir, 'session-clips', `${key}.json`);
   try {
     const cached = JSON.parse(await readFile(cacheFile, 'utf8')) as { frames: ClipFrame[] };

@@ -1,6 +1,7 @@
 // One passive score for a kiosk session from the per-frame scores of its frames: a kiosk sees 10-15 frames
 // a second of one person, and the frames' scores swing; the statistic and its frame count are measured.
 import { assert } from '../../shared/assert.ts';
+import { quantile } from './active/blink.ts';
 
 export const sessionStatistics = [
   'median',
@@ -12,15 +13,6 @@ export const sessionStatistics = [
 ] as const;
 
 export type SessionStatistic = (typeof sessionStatistics)[number];
-
-function quantile(sorted: readonly number[], q: number): number {
-  const at = q * (sorted.length - 1);
-  const lo = Math.floor(at);
-  const hi = Math.ceil(at);
-  const a = sorted[lo] ?? Number.NaN;
-  const b = sorted[hi] ?? Number.NaN;
-  return a + (b - a) * (at - lo);
-}
 
 const logitOf = (p: number): number => {
   const c = Math.min(1 - 1e-6, Math.max(1e-6, p));
