@@ -530,11 +530,10 @@ function qualityMethod(
     if (a === undefined || b === undefined) return null;
     return band.side === 'worse' ? Math.min(a, b) : b;
   };
-  const fitted: number[] = [];
   return {
     name: `${labels[0]} threshold by ${band.side === 'worse' ? "pair's" : "probe's"} ${band.name} band`,
     models: [0],
-    fitted,
+    fitted: [],
     fit: (train) => {
       const images = [
         ...new Set(train.flatMap((i) => [pairs[i]?.imgA ?? '', pairs[i]?.imgB ?? ''])),
@@ -561,7 +560,6 @@ function qualityMethod(
       const shifts = impostors.map(
         (scores) => (subsetThresholdForFmr(scores, targetFmr) ?? overall) - overall,
       );
-      fitted.push(shifts[0] ?? 0);
       return (pairIndex) => {
         const score = scored[pairIndex]?.score ?? null;
         const quality = pairQuality(pairIndex);
