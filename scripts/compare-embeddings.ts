@@ -58,8 +58,9 @@
 //   pair's luma band              nuaa 3.6      selfie_webcam 1.8      yaleb 68.9 mfr2 85.6 (FMR 0.13%)
 // FMR pooled at the probe's sharpness band: mfr2 0.05% (worst fold 0.48%, as the baseline's), yaleb 0.03%
 // (worst fold 0.39%; baseline 0), every other subset 0. The probe's sharpness band is the one candidate
-// that lowers FNMR on every kiosk subset without a pooled FMR over the target; shipping it needs the
-// calibrate margin on top, the kiosk's attested probe sharpness in identify, and the hub's band lookup.
+// that lowers FNMR on every kiosk subset without a pooled FMR over the target here, without a margin.
+// `calibrate` validates it with its own nested margin (its step 6): the margin grows 0.0065 -> 0.012 and
+// the gain is gone (nuaa 11.5 -> 11.9%, selfie_webcam 21.3 -> 24.7%), so it is not shipped.
 // Findings the numbers alone do not say:
 // - mobilefacenet (human-models 3.0.4) is near chance with its training input ((x - 127.5) / 128) and with
 //   every other input convention tried (RGB/BGR, 0..1, 0..255, per-image standardisation, flipped): its

@@ -23,6 +23,8 @@ export interface ScoredPair {
   readonly genuine: boolean;
   /** Cosine similarity; null when either image failed to acquire. */
   readonly score: number | null;
+  /** The probe's (second image's) quality measure, where a banded procedure needs it. */
+  readonly probeQuality?: number | null;
 }
 
 /** The person of an image path: its directory (`faces2/selfie_61dc1abd/3.jpg` -> `faces2/selfie_61dc1abd`). */
@@ -32,9 +34,11 @@ export function identityOf(image: string): string {
   return image.slice(0, slash);
 }
 
+/** `qualityOf`: a quality measure of an image (null where none), recorded as the probe's (imgB's). */
 export function scoredPairs(
   pairs: readonly LabelledPair[],
   descriptorOf: (image: string) => Float32Array | null,
+  qualityOf?: (image: string) => number | null,
 ): ScoredPair[] {
   return pairs.map((pair) => ({
     condition: pair.subset,
@@ -42,6 +46,7 @@ export function scoredPairs(
     identityB: identityOf(pair.imgB),
     genuine: pair.genuine,
     score: pairScore(descriptorOf(pair.imgA), descriptorOf(pair.imgB)),
+    ...(qualityOf === undefined ? {} : { probeQuality: qualityOf(pair.imgB) }),
   }));
 }
 
@@ -182,6 +187,34 @@ export interface CrossValidationOptions {
   readonly fit: (train: ScoreSet) => number;
   /** Safety margins tried in order (ascending); the first that holds every inner fold is used. */
   readonly margins: readonly number[];
+  /**
+   * A score transform fitted on the training pairs and applied to training and test pairs alike before the
+   * threshold is fitted and scored (e.g. per-quality-band shifts); fitted again inside every inner fold.
+   * Absent: scores as they are.
+   */
+  readonly transform?: ScoreTransform;
+}
+
+/** Training pairs in, a function rewriting pairs' scores out. */
+export type ScoreTransform = (
+  train: readonly ScoredPair[],
+) => (pairs: readonly ScoredPair[]) => ScoredPair[];
+
+const identityTransform: ScoreTransform = () => (pairs) => [...pairs];
+
+/** Training and test pairs, both rewritten by the transform fitted on the training pairs alone. */
+function fittedSplit(
+  options: CrossValidationOptions,
+  plan: FoldPlan,
+  trainFolds: ReadonlySet<number>,
+  testFolds: ReadonlySet<number>,
+): { train: ScoreSet; test: ScoreSet } {
+  const trainPairs = pairsWithin(options.pairs, plan, trainFolds);
+  const rewrite = (options.transform ?? identityTransform)(trainPairs);
+  return {
+    train: scoreSetOf(rewrite(trainPairs)),
+    test: scoreSetOf(rewrite(pairsWithin(options.pairs, plan, testFolds))),
+  };
 }
 
 export interface FoldOutcome {
@@ -224,15 +257,15 @@ export function crossValidate(options: CrossValidationOptions): CrossValidationR
     for (const fold of allFolds) {
       const trainFolds = new Set([...allFolds].filter((other) => other !== fold));
       const margin = chooseMargin(options, [plan], trainFolds);
-      const train = scoreSetOf(pairsWithin(options.pairs, plan, trainFolds));
+      const { train, test } = fittedSplit(options, plan, trainFolds, new Set([fold]));
       const threshold = withMargin(options.fit(train), margin.margin);
-      const test = scoreSetOf(pairsWithin(options.pairs, plan, new Set([fold])));
       const rates = new Map([...test].map(([name, scores]) => [name, ratesAt(scores, threshold)]));
       const people = [...plan.values()].filter((value) => value === fold).length;
       outcomes.push({ repeat, fold, threshold, margin: margin.margin, people, rates });
     }
   }
-  const inSampleThreshold = options.fit(scoreSetOf(options.pairs));
+  const everyone = (options.transform ?? identityTransform)(options.pairs)(options.pairs);
+  const inSampleThreshold = options.fit(scoreSetOf(everyone));
   const margin = chooseMargin(options, plans, allFolds);
   return {
     outcomes,
@@ -256,8 +289,8 @@ function chooseMargin(
   for (const plan of plans) {
     for (const fold of folds) {
       const others = new Set([...folds].filter((other) => other !== fold));
-      const fitted = options.fit(scoreSetOf(pairsWithin(options.pairs, plan, others)));
-      checks.push({ fitted, test: scoreSetOf(pairsWithin(options.pairs, plan, new Set([fold]))) });
+      const { train, test } = fittedSplit(options, plan, others, new Set([fold]));
+      checks.push({ fitted: options.fit(train), test });
     }
   }
   for (const margin of options.margins) {

@@ -28,7 +28,7 @@ export async function productionPipeline(
   return {
     engine,
     embed: engineEmbed(engine),
-    pipelineKey: `${engine.modelId}-${engine.backend}-${optionsSha256.slice(0, 12)}-${code}`,
+    pipelineKey: `${engine.modelId}-${engine.backend}-${optionsSha256.slice(0, 12)}-${code}-${acquisitionLayout}`,
     optionsSha256,
   };
 }
@@ -47,12 +47,34 @@ export function engineOptionsSha256(options: FaceEngineOptions): string {
   return sha256Hex(JSON.stringify(options));
 }
 
-/** One descriptor per image, or the quality gate's reason code. */
+/** What an acquisition holds: [descriptor, [sharpness, luma]]; part of the cache key. */
+const acquisitionLayout = 'dq1';
+
+/**
+ * Per image the descriptor and, second, the face chip's photometric measures (sharpness, luma) that the
+ * quality gate read, or the gate's reason code.
+ */
 export function engineEmbed(engine: FaceEngine): Embed {
   return async (image): Promise<Acquisition> => {
     const result = await engine.processFrame(image);
-    return result.ok
-      ? { ok: true, descriptors: [result.descriptor] }
-      : { ok: false, reason: result.reason };
+    if (!result.ok) return { ok: false, reason: result.reason };
+    const photometrics = result.face.photometrics;
+    return {
+      ok: true,
+      descriptors: [
+        result.descriptor,
+        Float32Array.of(
+          photometrics?.sharpness ?? Number.NaN,
+          photometrics?.lumaMean ?? Number.NaN,
+        ),
+      ],
+    };
   };
+}
+
+/** The chip sharpness (variance of the Laplacian) engineEmbed recorded, or null (failed, or not measured). */
+export function sharpnessOf(acquisition: Acquisition | undefined): number | null {
+  if (acquisition?.ok !== true) return null;
+  const value = acquisition.descriptors[1]?.[0];
+  return value === undefined || Number.isNaN(value) ? null : value;
 }

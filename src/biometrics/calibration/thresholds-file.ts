@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { assert } from '../../shared/assert.ts';
 import type { ConditionSummary, CrossValidationResult } from './cross-validation.ts';
 import { summarizeConditions } from './cross-validation.ts';
+import type { ProbeQualityBands } from './quality-bands.ts';
 import type { ScoreSet } from './scores.ts';
 import type { SubsetRates } from './thresholds.ts';
 import { errorTradeoff, ratesAt, selectThreshold } from './thresholds.ts';
@@ -173,6 +174,61 @@ export function buildThresholdsFile(input: CalibrationInput): ThresholdsFile {
   };
   assert(thresholdsFileSchema.safeParse(file).success, 'the built calibration record is valid');
   return file;
+}
+
+const bandsMethod =
+  "The probe's chip sharpness (variance of the Laplacian, the quality gate's measure) is cut at the " +
+  "quantiles of the training pairs' probes (terciles: 3 bands); a band's shift is its own impostors' threshold for the target " +
+  'FMR (all subsets pooled) less the all-bands one; one threshold is fitted on scores lowered by their ' +
+  "band's shift, worst subset decides, plus a margin chosen by nested identity-disjoint cross-validation " +
+  "exactly as for the one threshold. A band's threshold = that threshold + its shift.";
+
+/** The banded procedure's validation and its bands fitted on everyone. */
+export interface BandedCalibration {
+  readonly crossValidation: CrossValidationResult;
+  readonly bands: ProbeQualityBands;
+  /** All pairs, unshifted: the lowest band threshold's FMR is read from them. */
+  readonly scores: ScoreSet;
+}
+
+/**
+ * A candidate beside the shipped threshold: a threshold per band of the probe's chip sharpness
+ * (quality-bands.ts), validated out of sample exactly like the one threshold. Printed, not written:
+ * measured 2026-12-02 it does not beat the one threshold once its own nested margin is added.
+ */
+export interface BandedCandidate {
+  readonly method: string;
+  /** Ascending: a probe of sharpness s is in band (number of cuts <= s). */
+  readonly cuts: readonly number[];
+  /** Per band: match when cosine similarity >= this (the banded fit on everyone + margin + shift). */
+  readonly thresholds: readonly number[];
+  readonly inSampleThreshold: number;
+  readonly safetyMargin: number;
+  readonly safetyMarginHeld: boolean;
+  readonly perCondition: ThresholdsFile['outOfSample']['perCondition'];
+  /** Every impostor pair scored at the lowest band threshold: what a kiosk lying about sharpness could get. */
+  readonly fmrAtLowestBand: Readonly<Record<string, number | null>>;
+}
+
+export function bandedCandidate(banded: BandedCalibration, targetFmr: number): BandedCandidate {
+  const cv = banded.crossValidation;
+  const thresholds = banded.bands.shifts.map((shift) =>
+    Math.min(1, Math.round((cv.threshold + shift) * 10_000) / 10_000),
+  );
+  const lowest = Math.min(...thresholds);
+  const fmrAtLowestBand: Record<string, number | null> = {};
+  for (const [name, scores] of banded.scores)
+    fmrAtLowestBand[name] = round6(ratesAt(scores, lowest).fmr);
+  return {
+    method: bandsMethod,
+    cuts: banded.bands.cuts.map((cut) => Math.round(cut * 1000) / 1000),
+    thresholds,
+    inSampleThreshold: cv.inSampleThreshold,
+    safetyMargin: cv.margin.margin,
+    safetyMarginHeld: cv.margin.held,
+    perCondition: outOfSampleEntries(summarizeConditions(cv.outcomes, targetFmr)),
+    fmrAtLowestBand,
+  };
 }
 
 function entriesAt(
