@@ -20,13 +20,17 @@ import { SqliteIdentityReads, SqliteIdentityWrites } from './identity-store.ts';
 import { SqliteAuditWrites, readAuditRows } from './audit-store.ts';
 import { SqliteIdempotencyWrites, deleteStoredResponsesBefore } from './idempotency-store.ts';
 import type { SavepointHooks } from './savepoints.ts';
+import { WalSync } from './wal-sync.ts';
 
 export { readAuditRows } from './audit-store.ts';
 
 export interface SqliteStoreOptions {
   file: string;
   auditKey: Uint8Array;
-  /** FULL: every commit is fsynced (durable); NORMAL: WAL default, may lose the last commits on power loss. */
+  /**
+   * FULL: every batch's commit is fsynced before it is answered (durable; the fsync runs off the event
+   * loop, see wal-sync.ts); NORMAL: WAL default, may lose the last commits on power loss.
+   */
   synchronous?: 'FULL' | 'NORMAL';
   /** Group concurrent write jobs into one transaction and one fsync. */
   groupCommit?: boolean;
@@ -73,6 +77,34 @@ function makeDatabaseFilesPrivate(file: string): void {
 /** The committed-state reader: every domain's reads on the read-only connection. */
 function sqliteReader(db: Database.Database): StoreReader & IdentityReader & KioskReader {
   return compose(new SqliteLedgerReads(db), new SqliteAccessReads(db), new SqliteIdentityReads(db));
+}
+
+/**
+ * Reads that may see a commit whose fsync is still running: the bearer-token lookup of every request.
+ * A client row nobody was answered about yet has a token nobody knows; a revocation not yet on disk
+ * refuses the token a moment early, as its caller asked. Every other read waits (durableReads).
+ */
+const readsBeforeSync: ReadonlySet<string> = new Set(['findClientByTokenHash']);
+
+/**
+ * `reader` whose reads wait while a batch's commit is on its way to disk (`syncing`), so no answer
+ * shows state a crash could still take back; while nothing is syncing, a read runs at once.
+ */
+function durableReads<T extends object>(reader: T, syncing: () => Promise<void> | undefined): T {
+  const gated: Record<string, unknown> = {};
+  for (const [name, method] of Object.entries(reader)) {
+    if (typeof method !== 'function' || readsBeforeSync.has(name)) {
+      gated[name] = method;
+      continue;
+    }
+    const read = method as (...args: unknown[]) => Promise<unknown>;
+    gated[name] = async (...args: unknown[]) => {
+      // Another batch may commit while this read waited: read only once nothing is syncing.
+      for (let pending = syncing(); pending !== undefined; pending = syncing()) await pending;
+      return read(...args);
+    };
+  }
+  return gated as T;
 }
 
 /**
@@ -154,18 +186,26 @@ export class SqliteHubStore implements HubStore {
   private readonly beginStatement: Database.Statement;
   private readonly commitStatement: Database.Statement;
   private readonly queue: WriteQueue;
+  /** FULL: syncs each batch's commit off the event loop; NORMAL: none. */
+  private readonly walSync: WalSync | undefined;
+  /** The running fsync of the last batch's commit (settles quietly); undefined when none runs. */
+  private syncing: Promise<void> | undefined;
+  /** An fsync that failed: what was written may not be on disk, so no later write is accepted. */
+  private syncFailure: unknown;
 
   constructor(options: SqliteStoreOptions) {
     const synchronous = options.synchronous ?? 'FULL';
+    // COMMIT itself never fsyncs: at FULL, runBatch syncs the WAL afterwards without blocking.
     this.writeDb = withPrivateUmask(() =>
-      openConnection(options.file, { readonly: false, synchronous }),
+      openConnection(options.file, { readonly: false, synchronous: 'NORMAL' }),
     );
     migrate(this.writeDb);
     this.readDb = withPrivateUmask(() =>
       openConnection(options.file, { readonly: true, synchronous }),
     );
     makeDatabaseFilesPrivate(options.file);
-    this.reader = sqliteReader(this.readDb);
+    this.walSync = synchronous === 'FULL' ? new WalSync(options.file) : undefined;
+    this.reader = durableReads(sqliteReader(this.readDb), () => this.syncing);
     this.tx = new SqliteTransaction(this.writeDb, options.auditKey);
     this.beginStatement = this.writeDb.prepare('BEGIN IMMEDIATE');
     this.commitStatement = this.writeDb.prepare('COMMIT');
@@ -176,8 +216,14 @@ export class SqliteHubStore implements HubStore {
     return this.queue.write(job);
   }
 
-  /** One transaction for the batch; each job under its own savepoint so one refusal undoes only itself. */
+  /**
+   * One transaction for the batch; each job under its own savepoint so one refusal undoes only itself.
+   * At FULL the answers wait for the WAL's fsync, which runs on the thread pool: meanwhile the event
+   * loop reads and checks the next requests (the next batch starts once this one is on disk).
+   */
   private async runBatch(batch: QueuedJob[]): Promise<Outcome[]> {
+    if (this.syncFailure !== undefined)
+      return batch.map(() => ({ ok: false, error: this.syncFailure }));
     this.tx.resetCaches();
     this.beginStatement.run();
     const outcomes = await runJobs(batch, this.tx.tx, (fn) => this.tx.nested(fn));
@@ -191,6 +237,19 @@ export class SqliteHubStore implements HubStore {
     // An erased person's sealed templates stay in the WAL's frames until a checkpoint copies the
     // zeroed pages back (secure_delete) and TRUNCATE empties the log: do it now, not some time later.
     if (this.tx.erasedAPerson()) this.writeDb.pragma('wal_checkpoint(TRUNCATE)');
+    if (this.walSync === undefined) return outcomes;
+    const syncing = this.walSync.sync();
+    this.syncing = syncing.catch(() => undefined);
+    try {
+      await syncing;
+    } catch (error) {
+      // The commit may or may not be on disk, and a later fsync may not tell: refuse every write from
+      // here (a restart recovers what the WAL holds) rather than answer one that could be lost.
+      this.syncFailure = error;
+      return batch.map(() => ({ ok: false, error }));
+    } finally {
+      this.syncing = undefined;
+    }
     return outcomes;
   }
 
@@ -222,6 +281,7 @@ export class SqliteHubStore implements HubStore {
 
   async close(): Promise<void> {
     await this.queue.close();
+    this.walSync?.close();
     this.readDb.close();
     this.writeDb.close();
   }
