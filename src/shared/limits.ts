@@ -27,6 +27,8 @@ export const blockedCategoriesMax = 64;
 
 // Hub internals.
 export const writeBatchJobsMax = 256;
+/** Bearer-token lookups answered by one PostgreSQL statement (requests that arrived together). */
+export const tokenLookupBatchMax = 256;
 export const expirySweepBatchMax = 500;
 export const expirySweepIntervalMs = 500;
 export const accountDailyWindowSeconds = 86_400;

@@ -96,6 +96,31 @@ describe('client tokens', () => {
     expect((await readShop(fresh)).status).toBe(401);
   });
 
+  it('requests arriving together each get their own client; a revoked or unknown token is refused', async () => {
+    // On PostgreSQL the lookups of requests read in one turn share a statement: each must still get
+    // its own answer, and a token revoked before the requests is refused among them.
+    const tills = await Promise.all([1, 2, 3, 4].map(() => clientWithId(t, 'merchant', 'shop')));
+    const revoked = tills[3];
+    if (revoked === undefined) throw new Error('four clients');
+    expect((await t.call('DELETE', `/v1/clients/${revoked.id}`)).status).toBe(204);
+    const tokens = [
+      ...tills.map((till) => till.token),
+      'never-issued-token-0123456789abcdef',
+      ...tills.map((till) => till.token),
+    ];
+    const answers = await Promise.all(tokens.map((token) => readShop(token)));
+    expect(answers.map((answer) => answer.status)).toEqual([
+      200, 200, 200, 401, 401, 200, 200, 200, 401,
+    ]);
+    // The account is the one each client acts for (the admin sees all; these see their shop only).
+    expect((await t.call('GET', '/v1/accounts/shop', { token: tills[0]?.token })).body.id).toBe(
+      'shop',
+    );
+    await account(t, 'other-shop', 'merchant');
+    const elsewhere = await t.call('GET', '/v1/accounts/other-shop', { token: tills[0]?.token });
+    expect(elsewhere.status).toBe(404);
+  });
+
   it('the admin cannot revoke itself (the hub would be left without a way in)', async () => {
     const admin2 = await clientWithId(t, 'admin');
     const refused = await t.call('DELETE', `/v1/clients/${admin2.id}`, { token: admin2.token });

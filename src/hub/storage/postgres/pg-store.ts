@@ -33,6 +33,7 @@ import {
   nextDueStatement,
 } from './ledger-store.ts';
 import { PgAccessReads, PgAccessWrites } from './access-store.ts';
+import { TokenLookups } from './token-lookups.ts';
 import { PgIdentityReads, PgIdentityWrites } from './identity-store.ts';
 import { PgAuditWrites, readPgAuditRows } from './audit-store.ts';
 import {
@@ -44,9 +45,20 @@ import type { PgDeferredWrites, PgSavepointHooks } from './savepoints.ts';
 
 export { readPgAuditRows } from './audit-store.ts';
 
-/** The committed-state reader: every domain's reads over the pool. */
+/**
+ * The committed-state reader: every domain's reads over the pool; the bearer-token lookups of requests
+ * that arrive together share one statement (token-lookups.ts).
+ */
 function pgReader(pool: Queryable): StoreReader & IdentityReader & KioskReader {
-  return compose(new PgLedgerReads(pool), new PgAccessReads(pool), new PgIdentityReads(pool));
+  const reads = compose(
+    new PgLedgerReads(pool),
+    new PgAccessReads(pool),
+    new PgIdentityReads(pool),
+  );
+  const tokens = new TokenLookups(pool);
+  return Object.assign(reads, {
+    findClientByTokenHash: (tokenHash: Uint8Array) => tokens.find(tokenHash),
+  });
 }
 
 /**
