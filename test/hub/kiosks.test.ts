@@ -82,6 +82,7 @@ interface Capture {
   liveness?: { passed: boolean; score?: number; reasons?: string[] };
   payee?: string;
   amount?: number;
+  purpose?: 'payment' | 'standing_limit';
 }
 
 /** What the kiosk sends for one payment: sealed probe plus its attestation. */
@@ -99,8 +100,16 @@ function attested(capture: Capture) {
     liveness,
     payee,
     amount,
+    ...(capture.purpose === undefined ? {} : { purpose: capture.purpose }),
   });
-  return { modelId, liveness, payee, amount, ...made };
+  return {
+    modelId,
+    liveness,
+    payee,
+    amount,
+    ...(capture.purpose === undefined ? {} : { purpose: capture.purpose }),
+    ...made,
+  };
 }
 
 function identify(token: string, body: Record<string, unknown>) {
@@ -392,6 +401,16 @@ describe('attestation on identify', () => {
     expect(await refusedWith({ ...scored, liveness: { passed: true, score: 0.99 } })).toEqual(
       invalid,
     );
+
+    // A payment the kiosk showed the person turned into a standing-limit consent (the payee could then
+    // take the amount every period with the PIN typed for one payment).
+    const payment = attested(capture);
+    expect(await refusedWith({ ...payment, purpose: 'standing_limit' })).toEqual(invalid);
+    const consent = attested({ ...capture, purpose: 'standing_limit' });
+    expect(await refusedWith({ ...consent, purpose: 'payment' })).toEqual(invalid);
+    const unnamed: Record<string, unknown> = { ...consent };
+    delete unnamed['purpose'];
+    expect(await refusedWith(unnamed)).toEqual(invalid);
 
     const small = attested({ ...capture, amount: 100 });
     expect(await refusedWith({ ...small, amount: 29_000 })).toEqual(invalid);

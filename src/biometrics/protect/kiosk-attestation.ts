@@ -20,6 +20,9 @@ export interface LivenessVerdict {
   readonly reasons?: readonly string[] | undefined;
 }
 
+/** What the identified person consents to (API extension `purpose`); absent means a payment. */
+export type IdentifyPurpose = 'payment' | 'standing_limit';
+
 /** The fields of an identify request that the kiosk vouches for. */
 export interface AttestedIdentify {
   readonly kioskId: string;
@@ -28,6 +31,8 @@ export interface AttestedIdentify {
   readonly amount: number;
   readonly liveness: LivenessVerdict;
   readonly sealedProbe: Uint8Array;
+  /** Signed as 'payment' when absent, so a payment can never be re-labelled a standing-limit consent. */
+  readonly purpose?: IdentifyPurpose | undefined;
 }
 
 /**
@@ -83,6 +88,7 @@ export function attestationDigest(identify: AttestedIdentify): Uint8Array {
     sodium.from_string(String(identify.amount)),
     sodium.from_string(canonicalLiveness(identify.liveness)),
     identify.sealedProbe,
+    sodium.from_string(identify.purpose ?? 'payment'),
   ]);
 }
 

@@ -7,6 +7,7 @@ import {
   guardianAttestationDigest,
   signKioskDigest,
   type AttestedGuardianConsent,
+  type IdentifyPurpose,
   type LivenessVerdict,
 } from './kiosk-attestation.ts';
 import { sealProbe } from './probe-seal.ts';
@@ -72,10 +73,10 @@ function sealAndSign(
 
 /**
  * A registered kiosk's identify fields in one call: the sealed probe and the kiosk's signature binding
- * it to the liveness verdict, payee, amount and model, ready for `POST /v1/identify` (base64).
+ * it to the liveness verdict, payee, amount, purpose and model, ready for `POST /v1/identify` (base64).
  */
 export function protectAndAttest(
-  options: AttestedProbeOptions & { payee: string; amount: number },
+  options: AttestedProbeOptions & { payee: string; amount: number; purpose?: IdentifyPurpose },
 ): AttestedProbe {
   return sealAndSign(options, (sealedProbe) =>
     attestationDigest({
@@ -85,6 +86,7 @@ export function protectAndAttest(
       amount: options.amount,
       liveness: options.liveness,
       sealedProbe,
+      purpose: options.purpose,
     }),
   );
 }

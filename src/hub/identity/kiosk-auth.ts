@@ -72,7 +72,7 @@ export async function requireKioskAttestation(
   return requireAttestingKiosk(tx, caller, request.kioskAttestation, {
     ...options,
     what: 'identify',
-    covers: 'probe, liveness, payee, amount and model',
+    covers: 'probe, liveness, payee, amount, purpose and model',
     digestFor: (kioskId) =>
       attestationDigest({
         kioskId,
@@ -81,6 +81,7 @@ export async function requireKioskAttestation(
         amount: request.amount,
         liveness: request.liveness,
         sealedProbe: fromBase64(request.sealedProbe, 'sealedProbe'),
+        purpose: request.purpose,
       }),
   });
 }

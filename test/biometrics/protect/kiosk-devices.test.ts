@@ -11,6 +11,7 @@ import {
   kioskPublicKeys,
   loadKioskIdentity,
 } from '../../../src/biometrics/protect/kiosk-identity.node.ts';
+import type { AttestedIdentify } from '../../../src/biometrics/protect/kiosk-attestation.ts';
 import {
   attestationDigest,
   canonicalLiveness,
@@ -147,7 +148,7 @@ describe('signed kiosk requests', () => {
     ).toBe(false);
   });
 
-  it('an attestation covers the probe bytes, canonical liveness, payee, amount and model', () => {
+  it('an attestation covers the probe bytes, canonical liveness, payee, amount, purpose and model', () => {
     const key = sodium.randombytes_buf(32);
     const transform = CancelableTransform.fromKey({ key, dimension });
     const liveness = { score: 0.97, passed: true, checks: ['blink'] };
@@ -166,7 +167,7 @@ describe('signed kiosk requests', () => {
     const sealedProbe = new Uint8Array(Buffer.from(made.sealedProbe, 'base64'));
     const signature = new Uint8Array(Buffer.from(made.kioskAttestation.signature, 'base64'));
     const base = { kioskId: 'ksk_1', modelId, payee: 'shop', amount: 680, liveness, sealedProbe };
-    const verifies = (changed: Partial<typeof base>) =>
+    const verifies = (changed: Partial<AttestedIdentify>) =>
       verifyKioskSignature({
         digest: attestationDigest({ ...base, ...changed }),
         signature,
@@ -181,6 +182,9 @@ describe('signed kiosk requests', () => {
     expect(verifies({ payee: 'shop2' })).toBe(false);
     expect(verifies({ modelId: 'other' })).toBe(false);
     expect(verifies({ kioskId: 'ksk_2' })).toBe(false);
+    // No purpose signed is a payment; a standing-limit consent is another statement.
+    expect(verifies({ purpose: 'payment' })).toBe(true);
+    expect(verifies({ purpose: 'standing_limit' })).toBe(false);
     const flipped = sealedProbe.slice();
     flipped[10] = (flipped[10] ?? 0) ^ 1;
     expect(verifies({ sealedProbe: flipped })).toBe(false);
