@@ -5,7 +5,7 @@
 // jaw under a mask), in face coordinates: u across and v down in eye distances from the point between
 // the eyes. `fill` variants paint a fixed grey over every row below v = cut, so a real mask and a bare
 // chin look the same to the network; the `band` variant stretches the strip from the brows to v = cut
-// over the whole network input.
+// over the whole network input; occludedFrame greys the frame itself, for embedders that crop their own.
 import * as tf from '@tensorflow/tfjs-core';
 import { assert } from '../../shared/assert.ts';
 import { chipSide, warpToSquare } from '../align.ts';
@@ -150,4 +150,29 @@ export async function occludedDescriptor(
   } finally {
     chip.dispose();
   }
+}
+
+/**
+ * The whole frame with every pixel below v = `cut` painted the fill grey: the same occlusion for an
+ * embedder that makes its own crop (faceres, the ArcFace family). Same dtype as `frame`; caller disposes.
+ */
+export function occludedFrame(
+  frame: tf.Tensor3D,
+  landmarks: readonly Point[],
+  cut: number,
+): tf.Tensor3D {
+  assert(landmarks.length === 68, 'the 68-point landmark layout');
+  const eyes = eyeFrame(landmarks);
+  const [height, width] = frame.shape;
+  const cos = Math.cos(eyes.roll);
+  const sin = Math.sin(eyes.roll);
+  return tf.tidy(() => {
+    const xs = tf.reshape(tf.range(0, width, 1, 'float32'), [1, width]);
+    const ys = tf.reshape(tf.range(0, height, 1, 'float32'), [height, 1]);
+    // v of each pixel: its distance below the eye line, in eye distances.
+    const down = tf.sub(tf.mul(tf.sub(ys, eyes.mid.y), cos), tf.mul(tf.sub(xs, eyes.mid.x), sin));
+    const covered = tf.greater(tf.div(down, eyes.eyeDistance), cut);
+    const mask = tf.tile(tf.expandDims(covered, 2), [1, 1, 3]);
+    return tf.where(mask, tf.fill([height, width, 3], occlusionGrey, frame.dtype), frame);
+  });
 }

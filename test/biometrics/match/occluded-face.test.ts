@@ -15,6 +15,7 @@ import {
   fillStartRow,
   occludedChip,
   occludedDescriptor,
+  occludedFrame,
   occlusionGrey,
 } from '../../../src/biometrics/match/occluded-face.ts';
 import { eyeCenters } from '../../../src/biometrics/quality.ts';
@@ -129,5 +130,32 @@ describe('occludedDescriptor', () => {
     } finally {
       tf.dispose([frame, paintedFrame]);
     }
+  });
+});
+
+describe('occludedFrame', () => {
+  it('greys exactly the pixels below the cut, keeps the rest, and leaks no tensor', async () => {
+    const image = await decodeFace('facerec_obama/1.jpg');
+    const landmarks = await landmarksOf(image);
+    const frame = frameOf(image);
+    const before = tf.memory().numTensors;
+    const painted = occludedFrame(frame, landmarks, 0.35);
+    expect(painted.shape).toEqual(frame.shape);
+    expect(painted.dtype).toBe('int32');
+    const values = await painted.data();
+    painted.dispose();
+    frame.dispose();
+    expect(tf.memory().numTensors).toBe(before - 1);
+    const expected = paintLowerFace(image, landmarks, {
+      below: 0.35,
+      rgb: [occlusionGrey, occlusionGrey, occlusionGrey],
+    });
+    let differing = 0;
+    for (let i = 0; i < values.length; i += 1) if (values[i] !== expected.data[i]) differing += 1;
+    // Only pixels on the cut line itself may fall on either side (float rounding of the line).
+    expect(differing / values.length).toBeLessThan(0.002);
+    expect(values.some((value, i) => value !== occlusionGrey && value === image.data[i])).toBe(
+      true,
+    );
   });
 });
