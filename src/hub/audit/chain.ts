@@ -22,24 +22,21 @@ export function linkAuditRow(
 ): Uint8Array {
   assert(key.length === auditKeyBytes, 'audit key must be 32 bytes');
   assert(previous.length === 32, 'previous audit hash must be 32 bytes');
-  const mac = createHmac('sha256', key);
-  mac.update(previous);
-  // Length-prefixed fields: no two different rows serialise to the same bytes.
-  for (const field of [
-    String(row.seq),
-    String(row.at),
-    row.kind,
-    row.subject,
-    row.actor,
-    row.data,
-  ]) {
-    const bytes = Buffer.from(field, 'utf8');
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(bytes.length);
-    mac.update(length);
-    mac.update(bytes);
+  // Length-prefixed fields: no two different rows serialise to the same bytes. One buffer and one
+  // update: an update per field and length (thirteen calls into the native HMAC) cost more than the MAC.
+  const fields = [String(row.seq), String(row.at), row.kind, row.subject, row.actor, row.data];
+  let size = previous.length;
+  for (const field of fields) size += 4 + Buffer.byteLength(field, 'utf8');
+  const message = Buffer.allocUnsafe(size);
+  message.set(previous, 0);
+  let at = previous.length;
+  for (const field of fields) {
+    const length = message.write(field, at + 4, 'utf8');
+    message.writeUInt32BE(length, at);
+    at += 4 + length;
   }
-  return new Uint8Array(mac.digest());
+  assert(at === size, 'every byte of the audit message written');
+  return new Uint8Array(createHmac('sha256', key).update(message).digest());
 }
 
 /** The row an append makes after `tail`, and its MAC: what every storage adapter inserts. */
