@@ -164,9 +164,11 @@ export const replayVideoFramesMax = 1_728_000;
 // Enrolment organisations and the Argon2id queue (issue 9: PIN unlock, fair queuing).
 /** PIN unlock attempts (right document or not) one enrolment client may make in an hour. */
 export const pinUnlocksPerHourPerClient = 20;
-/** PIN unlock attempts on one person in a day, whoever makes them. */
+/** PIN unlock attempts on one person in a day (pinUnlockWindowMs), whoever makes them: counted in the
+ * audit log, so the same on every instance and after a restart. */
 export const pinUnlocksPerDayPerPerson = 3;
-/** Clients and persons whose unlock attempts are remembered for those windows. */
+export const pinUnlockWindowMs = 86_400_000;
+/** Clients whose unlock attempts one instance remembers for the hourly window (in memory). */
 export const pinUnlockRateKeysMax = 100_000;
 /** Argon2id jobs one client may have waiting or running: one client cannot fill a lane. */
 export const pinJobsQueuedPerClientMax = 4;

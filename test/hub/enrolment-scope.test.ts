@@ -8,6 +8,7 @@ import { pinUnlocksPerDayPerPerson, pinUnlocksPerHourPerClient } from '../../src
 import {
   account,
   clientWithId,
+  databaseFor,
   startTestHub,
   syntheticFace as face,
   testCalibrationFile,
@@ -143,6 +144,32 @@ describe('PIN unlock', () => {
     expect((await unlock(orgA.token, alice.id, right)).status).toBe(429);
     expect((await unlock(orgB.token, 'per_nobody', right)).status).toBe(404);
     t.clock.advance(3_600_000);
+    expect((await unlock(orgA.token, alice.id, right)).status).toBe(204);
+  });
+
+  it("counts a person's unlocks of the day across a hub restart", async () => {
+    const alice = await enrolByA('alice');
+    const right = { idDocument: testIdDocument('alice') };
+    const wrong = { idDocument: { ...right.idDocument, numberHash: 'sha256-someone-else-0123' } };
+    // Wrong documents count as attempts too: an organisation cannot guess its way through.
+    expect((await unlock(orgA.token, alice.id, wrong)).status).toBe(403);
+    for (let i = 1; i < pinUnlocksPerDayPerPerson; i++) {
+      expect((await unlock(orgA.token, alice.id, right)).status).toBe(204);
+    }
+    const dir = t.dir;
+    await t.hub.close();
+    const databaseUrl = await databaseFor(dir);
+    t = await startTestHub({
+      calibrationFile: testCalibrationFile(),
+      stepUpAmount: 30_000,
+      dataDir: dir,
+      ...(databaseUrl === undefined ? {} : { databaseUrl }),
+    });
+    t.clock.advance(60_000);
+    const limited = await unlock(orgA.token, alice.id, right);
+    expect([limited.status, limited.body?.error?.code]).toEqual([429, 'rate_limited']);
+    expect((await audit('person.pin_unlocked')).length).toBe(pinUnlocksPerDayPerPerson - 1);
+    t.clock.advance(24 * 3_600_000);
     expect((await unlock(orgA.token, alice.id, right)).status).toBe(204);
   });
 });

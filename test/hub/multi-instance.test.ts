@@ -25,9 +25,10 @@ import {
   fetchHubKey,
   sealedPin,
   sealedProbe,
+  testIdDocument,
   testPin,
 } from './identity-helpers.ts';
-import { pinAttemptsMax } from '../../src/shared/limits.ts';
+import { pinAttemptsMax, pinUnlocksPerDayPerPerson } from '../../src/shared/limits.ts';
 import { memberNumberFromPayload } from '../../src/shared/member-number.ts';
 import { assertNoProcessLeft, runScriptTracked, spawnHub, type HubProcess } from './process.ts';
 import { sodium } from '../../src/biometrics/protect/sodium.ts';
@@ -392,6 +393,26 @@ describe('face + PIN and member-number PIN across instances', () => {
     expect(tries.map((r) => [r.status, r.body.error.code])).toEqual([
       ...Array.from({ length: pinAttemptsMax }, () => [422, 'pin_incorrect']),
       [423, 'pin_locked'],
+    ]);
+  });
+});
+
+describe('PIN unlocks across instances', () => {
+  it("a person's unlocks of the day are counted on both instances together", async () => {
+    const { a, b, person, enroller } = await enrolledOnTwo();
+    const body = { idDocument: testIdDocument('alice') };
+    const statuses: number[] = [];
+    for (let i = 0; i <= pinUnlocksPerDayPerPerson; i++) {
+      const t = i % 2 === 0 ? a : b;
+      const answer = await t.call('POST', `/v1/persons/${person.id}/unlock-pin`, {
+        token: enroller.token,
+        body,
+      });
+      statuses.push(answer.status);
+    }
+    expect(statuses).toEqual([
+      ...Array.from({ length: pinUnlocksPerDayPerPerson }, () => 204),
+      429,
     ]);
   });
 });

@@ -12,6 +12,8 @@ import {
   pinAttemptsMax,
   pinDigitsMax,
   pinDigitsMin,
+  pinUnlocksPerDayPerPerson,
+  pinUnlockWindowMs,
   templatesPerPersonMax,
   unknownMemberNumbersRememberedMax,
 } from '../../shared/limits.ts';
@@ -707,8 +709,14 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     if (person === undefined) refuse('not_found', `person ${personId} not found`);
     requirePersonOwner(caller, person);
     const matches = idDocumentMatches(person.idDocument, evidence);
+    const at = this.clock.now();
+    // Attempts, right document or not, counted in the audit log: the same limit on every instance and
+    // after a restart (an organisation could otherwise unlock its way through PIN guesses).
+    const attempts = await tx.pinUnlockAttemptsSince(personId, at - pinUnlockWindowMs);
+    if (attempts >= pinUnlocksPerDayPerPerson)
+      refuse('rate_limited', `at most ${pinUnlocksPerDayPerPerson} PIN unlocks a day per person`);
     await tx.appendAudit({
-      at: this.clock.now(),
+      at,
       kind: matches ? 'person.pin_unlocked' : 'person.pin_unlock_refused',
       subject: personId,
       actor: caller.id,

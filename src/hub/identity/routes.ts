@@ -8,7 +8,6 @@ import {
   pinChecksPerSecondPerClient,
   pinOnlyAmountMax,
   pinUnlockRateKeysMax,
-  pinUnlocksPerDayPerPerson,
   pinUnlocksPerHourPerClient,
 } from '../../shared/limits.ts';
 import { RateLimiter, WindowLimiter } from '../http/rate-limit.ts';
@@ -57,12 +56,10 @@ function requirePayee(caller: ClientRecord, payee: string): void {
 export function identityHandlers(hub: HubContext, identity: IdentityService | undefined) {
   const pinChecks = new RateLimiter(pinChecksPerSecondPerClient, () => hub.clock.now());
   // Unlock attempts, right document or not: an organisation cannot unlock its way through guesses.
+  // Per client here, in this instance's memory (a throttle); per person in the audit log, on every
+  // instance and across restarts (IdentityService.unlockPin: that one bounds guesses at one PIN).
   const unlocksByClient = new WindowLimiter(
     { max: pinUnlocksPerHourPerClient, windowMs: 3_600_000, keysMax: pinUnlockRateKeysMax },
-    () => hub.clock.now(),
-  );
-  const unlocksByPerson = new WindowLimiter(
-    { max: pinUnlocksPerDayPerPerson, windowMs: 86_400_000, keysMax: pinUnlockRateKeysMax },
     () => hub.clock.now(),
   );
   const service = (): IdentityService => {
@@ -132,8 +129,6 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
       const person = await hub.store.reader.getPerson(id);
       if (person === undefined) refuse('not_found', `person ${id} not found`);
       requirePersonOwner(caller, person);
-      if (!unlocksByPerson.take(id))
-        refuse('rate_limited', `at most ${pinUnlocksPerDayPerPerson} PIN unlocks a day per person`);
       const outcome = await hub.store.write((tx) =>
         service().unlockPin(tx, caller, id, body.idDocument),
       );

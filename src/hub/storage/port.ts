@@ -195,9 +195,20 @@ export interface IdentityWriter extends IdentityReader {
   ): Promise<void>;
 }
 
+/** The audit kinds of a PIN unlock attempt, right document or not: a person's daily limit counts them. */
+export const pinUnlockAuditKinds = ['person.pin_unlocked', 'person.pin_unlock_refused'] as const;
+/** The same kinds as an SQL list of string literals (this program's constants, never input). */
+export const pinUnlockKindsSql = pinUnlockAuditKinds.map((kind) => `'${kind}'`).join(', ');
+
 /** The audit chain: rows appended in one total order, each MAC linking the previous one. */
 export interface AuditWriter {
   appendAudit(entry: AuditAppend): Promise<void>;
+  /**
+   * PIN unlock attempts (pinUnlockAuditKinds) on `personId` after `sinceMs`: committed ones and
+   * this transaction's own. Exact across instances: read where the chain's order is already this
+   * transaction's (the one writer on SQLite; under the chain head's lock on PostgreSQL).
+   */
+  pinUnlockAttemptsSince(personId: string, sinceMs: number): Promise<number>;
 }
 
 /** Stored answers of idempotent requests, written in the same transaction as what they answer. */

@@ -2,6 +2,7 @@
 // Same tables, columns and immutability rules as the SQLite schema, so both adapters share row mappers.
 import type { PoolClient } from 'pg';
 import { genesisHash } from '../../audit/chain.ts';
+import { pinUnlockKindsSql } from '../port.ts';
 import { issuerAccountId } from '../records.ts';
 import { DatabaseTooNewError } from '../sqlite/migrations.ts';
 
@@ -357,6 +358,13 @@ export const pgMigrations: ReadonlyArray<(client: PoolClient) => Promise<void>> 
       ALTER TABLE persons ADD COLUMN consent_version TEXT;
       ALTER TABLE persons ADD COLUMN consent_language TEXT CHECK (consent_language IN ('ja', 'en'));
       ALTER TABLE persons ADD COLUMN consent_at BIGINT;
+    `);
+  },
+  async function v4PinUnlockIndex(client) {
+    // SQLite's migration 14: a person's PIN unlocks of the day are counted from the audit log.
+    await client.query(`
+      CREATE INDEX audit_log_pin_unlocks ON audit_log (subject, at)
+        WHERE kind IN (${pinUnlockKindsSql});
     `);
   },
 ];

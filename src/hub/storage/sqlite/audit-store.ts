@@ -2,7 +2,7 @@
 // appends, so the tail read at a transaction's first append stays the tail until its commit.
 import type Database from 'better-sqlite3';
 import { genesisHash, nextAuditRow } from '../../audit/chain.ts';
-import type { AuditAppend, AuditWriter } from '../port.ts';
+import { pinUnlockKindsSql, type AuditAppend, type AuditWriter } from '../port.ts';
 import type { AuditRecord } from '../records.ts';
 import type { SavepointHooks } from './savepoints.ts';
 
@@ -33,7 +33,16 @@ export class SqliteAuditWrites implements AuditWriter {
       insertAudit: db.prepare(
         'INSERT INTO audit_log (seq, at, kind, subject, actor, data, hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
+      // The kinds as literals, exactly as the partial index audit_log_pin_unlocks names them.
+      pinUnlocks: db.prepare<[string, number], { n: number }>(
+        `SELECT COUNT(*) AS n FROM audit_log WHERE kind IN (${pinUnlockKindsSql}) AND subject = ? AND at > ?`,
+      ),
     };
+  }
+
+  /** The writer connection sees its own transaction's rows: committed and own in one count. */
+  async pinUnlockAttemptsSince(personId: string, sinceMs: number): Promise<number> {
+    return this.auditW.pinUnlocks.get(personId, sinceMs)?.n ?? 0;
   }
 
   async appendAudit(entry: AuditAppend): Promise<void> {
