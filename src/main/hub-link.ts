@@ -66,6 +66,7 @@ const passedThrough: ReadonlySet<KioskErrorCode> = new Set([
   'age_restricted',
   'transform_key_outdated',
   'rate_limited',
+  'pin_checks_suspended',
   'pin_rejected',
   'id_document_mismatch',
   'guardian_not_identified',

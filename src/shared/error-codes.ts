@@ -26,6 +26,8 @@ export const errorStatus = {
   too_many_settlements: 422,
   too_many_events: 422,
   rate_limited: 429,
+  /** Extension: the client's wrong PINs of the last 24 h reached the cap; PIN checks wait for them to age out. */
+  pin_checks_suspended: 429,
   pin_incorrect: 422,
   pin_locked: 423,
   pin_rejected: 422,

@@ -30,6 +30,7 @@ export const kioskErrorCodes = [
   'operator_pin_incorrect',
   'operator_locked',
   'rate_limited',
+  'pin_checks_suspended',
   'already_checked_in',
   'wrong_mode',
   // Enrolment station (issue 10).

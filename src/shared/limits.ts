@@ -40,6 +40,13 @@ export const paymentAuthorizationLifetimeMs = 120_000;
 export const pinAttemptsMax = 3;
 /** Argon2id costs ~150 ms of the hub's CPU: a till may ask for at most this many PIN checks a second. */
 export const pinChecksPerSecondPerClient = 1;
+/**
+ * Wrong PINs (a person's, or any try on a member number nobody holds) one client may send in 24 hours
+ * before the hub refuses its PIN checks: a till spraying one PIN over many member numbers never meets
+ * any one person's 3-try lock. A shop's typos stay far below it.
+ */
+export const pinFailuresPerDayPerClientMax = 50;
+export const pinFailureWindowMs = 86_400_000;
 export const identificationMemoryMs = 120_000;
 export const identificationsRememberedMax = 10_000;
 export const identifyCandidatesK = 5;

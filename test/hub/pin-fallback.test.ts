@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrations } from '../../src/hub/storage/sqlite/migrations.ts';
 import { startHub } from '../../src/hub/hub.ts';
-import { pinAttemptsMax, pinOnlyAmountMax } from '../../src/shared/limits.ts';
+import {
+  pinAttemptsMax,
+  pinFailuresPerDayPerClientMax,
+  pinOnlyAmountMax,
+} from '../../src/shared/limits.ts';
 import {
   dammCheckDigit,
   isMemberNumber,
@@ -397,6 +401,29 @@ describe('PIN fallback rate limit', () => {
     expect(tooSoon).toMatchObject({ status: 429, body: { error: { code: 'rate_limited' } } });
     t.clock.advance(1_000);
     expect((await askUnknown()).body.error.attemptsLeft).toBe(1);
+  });
+});
+
+describe('wrong PINs per till and day', () => {
+  beforeEach(startWithIdentity);
+
+  it("a till past the day's wrong PINs is refused every PIN check, even a right one, until they age out", async () => {
+    // A rogue or stolen till spraying one PIN over many member numbers never meets the 3-try lock of
+    // any one person: the till's own wrong PINs of the last 24 h bound it, counted in the audit log.
+    const bob = await enrol('bob', { pin: '2468' });
+    const taken = [bob.memberNumber];
+    for (let i = 0; i < pinFailuresPerDayPerClientMax; i++) {
+      const unknown = unissuedMemberNumber(taken);
+      taken.push(unknown);
+      expect((await pinPay(unknown, '0000')).body.error.code).toBe('pin_incorrect');
+    }
+    const cut = await pinPay(bob.memberNumber, '2468');
+    expect(cut).toMatchObject({ status: 429, body: { error: { code: 'pin_checks_suspended' } } });
+    // Another till of the same shop is not affected, and Bob's PIN was never tried.
+    const other = await client(t, 'merchant', 'shop');
+    expect((await pinPay(bob.memberNumber, '2468', { token: other })).status).toBe(200);
+    t.clock.advance(24 * 3_600_000);
+    expect((await pinPay(bob.memberNumber, '2468')).status).toBe(200);
   });
 });
 

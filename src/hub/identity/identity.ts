@@ -12,6 +12,8 @@ import {
   pinAttemptsMax,
   pinDigitsMax,
   pinDigitsMin,
+  pinFailuresPerDayPerClientMax,
+  pinFailureWindowMs,
   pinUnlocksPerDayPerPerson,
   pinUnlockWindowMs,
   templatesPerPersonMax,
@@ -934,6 +936,23 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       personId: person.id,
       displayNameMasked: maskDisplayName(person.displayName),
     };
+  }
+
+  /**
+   * Before any PIN check: a client whose wrong PINs of the last 24 h (committed, in the audit log, so
+   * counted on every instance) reached pinFailuresPerDayPerClientMax is refused. A till spraying one PIN
+   * over many member numbers never meets any one person's 3-try lock; this bounds it. Checks already
+   * running may each add one more.
+   */
+  async requirePinFailuresUnderCap(reader: IdentityReader, caller: ClientRecord): Promise<void> {
+    const since = this.clock.now() - pinFailureWindowMs;
+    const failures = await reader.pinFailuresByClientSince(caller.id, since);
+    if (failures >= pinFailuresPerDayPerClientMax) {
+      refuse(
+        'pin_checks_suspended',
+        `${pinFailuresPerDayPerClientMax} wrong PINs from this client in 24 hours: PIN checks resume as they age out`,
+      );
+    }
   }
 
   /** A member number nobody holds is locked after the same wrong tries as a person's would be. */

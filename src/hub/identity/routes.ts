@@ -183,6 +183,7 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
         purpose,
       );
       if (!pinChecks.take(caller.id)) refuse('rate_limited', 'one PIN check a second per till');
+      await service().requirePinFailuresUnderCap(hub.store.reader, caller);
       if (person.pinFailures >= pinAttemptsMax)
         refuse('pin_locked', 'the PIN is locked; staff must check an ID to unlock it');
       const matched = await service().checkPin({
@@ -227,6 +228,7 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
     guardianConsent: async ({ caller, body, write }) => {
       await service().checkGuardianConsentRequest(hub.store.reader, caller, body);
       if (!pinChecks.take(caller.id)) refuse('rate_limited', 'one PIN check a second per client');
+      await service().requirePinFailuresUnderCap(hub.store.reader, caller);
       const face = await hub.store.write((tx) => service().identifyGuardian(tx, caller, body));
       if (face.kind !== 'matched') return guardianRefusal(face.kind);
       const matched = await service().checkPin({
@@ -256,6 +258,7 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
       if (body.amount > pinOnlyAmountMax)
         refuse('face_required', `a PIN alone pays at most ${pinOnlyAmountMax} JPY; pay by face`);
       if (!pinChecks.take(caller.id)) refuse('rate_limited', 'one PIN check a second per till');
+      await service().requirePinFailuresUnderCap(hub.store.reader, caller);
       const person = await hub.store.reader.findPersonByMemberNumber(body.memberNumber);
       const locked =
         person === undefined

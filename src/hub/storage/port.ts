@@ -94,6 +94,8 @@ export interface IdentityReader {
   getGuardianConsent(tokenHash: Uint8Array): Promise<GuardianConsentRecord | undefined>;
   /** Wrong PINs tried on a member number nobody holds (0 when none). */
   getUnknownMemberFailures(memberNumber: string): Promise<number>;
+  /** Wrong PINs (pinFailureAuditKinds) the client sent after `sinceMs`, committed, from the audit log. */
+  pinFailuresByClientSince(clientId: string, sinceMs: number): Promise<number>;
   listTemplates(afterId: string, limit: number): Promise<TemplateRecord[]>;
   getTemplate(id: string): Promise<TemplateRecord | undefined>;
   countTemplates(personId: string): Promise<number>;
@@ -198,7 +200,18 @@ export interface IdentityWriter extends IdentityReader {
 /** The audit kinds of a PIN unlock attempt, right document or not: a person's daily limit counts them. */
 export const pinUnlockAuditKinds = ['person.pin_unlocked', 'person.pin_unlock_refused'] as const;
 /** The same kinds as an SQL list of string literals (this program's constants, never input). */
-export const pinUnlockKindsSql = pinUnlockAuditKinds.map((kind) => `'${kind}'`).join(', ');
+export const pinUnlockKindsSql = sqlStringList(pinUnlockAuditKinds);
+
+/** The audit kinds of a wrong PIN: a person's, or any try on a member number nobody holds. */
+export const pinFailureAuditKinds = [
+  'person.pin_failed',
+  'identity.member_number_unknown',
+] as const;
+export const pinFailureKindsSql = sqlStringList(pinFailureAuditKinds);
+
+function sqlStringList(values: readonly string[]): string {
+  return values.map((value) => `'${value}'`).join(', ');
+}
 
 /** The audit chain: rows appended in one total order, each MAC linking the previous one. */
 export interface AuditWriter {

@@ -102,6 +102,7 @@ const waysOut: Record<string, readonly ('retry' | 'memberPin' | 'staff')[]> = {
   category_blocked: ['staff'],
   age_restricted: ['staff'],
   pin_locked: ['staff'],
+  pin_checks_suspended: ['staff'],
   already_checked_in: ['staff'],
   transform_key_outdated: ['retry', 'staff'],
 };

@@ -1,7 +1,12 @@
 // Identity in PostgreSQL: persons, sealed templates, member numbers, single-use payment authorizations
 // and replay nonces; template changes are announced to every instance (NOTIFY) when the transaction commits.
 import { assert } from '../../../shared/assert.ts';
-import type { IdentityReader, IdentityWriter, TemplateChange } from '../port.ts';
+import {
+  pinFailureKindsSql,
+  type IdentityReader,
+  type IdentityWriter,
+  type TemplateChange,
+} from '../port.ts';
 import type {
   GuardianConsentRecord,
   IdentificationRecord,
@@ -163,6 +168,15 @@ export class PgIdentityReads implements IdentityReader {
       [memberNumber],
     );
     return row?.failures ?? 0;
+  }
+  async pinFailuresByClientSince(clientId: string, sinceMs: number): Promise<number> {
+    const row = await one<{ n: string }>(
+      this.db,
+      'pinFailuresByClient',
+      `SELECT COUNT(*) AS n FROM audit_log WHERE kind IN (${pinFailureKindsSql}) AND actor = $1 AND at > $2`,
+      [clientId, sinceMs],
+    );
+    return Number(row?.n ?? 0);
   }
 }
 

@@ -2,7 +2,7 @@
 // Same tables, columns and immutability rules as the SQLite schema, so both adapters share row mappers.
 import type { PoolClient } from 'pg';
 import { genesisHash } from '../../audit/chain.ts';
-import { pinUnlockKindsSql } from '../port.ts';
+import { pinFailureKindsSql, pinUnlockKindsSql } from '../port.ts';
 import { issuerAccountId } from '../records.ts';
 import { DatabaseTooNewError } from '../sqlite/migrations.ts';
 
@@ -365,6 +365,13 @@ export const pgMigrations: ReadonlyArray<(client: PoolClient) => Promise<void>> 
     await client.query(`
       CREATE INDEX audit_log_pin_unlocks ON audit_log (subject, at)
         WHERE kind IN (${pinUnlockKindsSql});
+    `);
+  },
+  async function v5PinFailureIndex(client) {
+    // SQLite's migration 15: a client's wrong PINs of the day, counted from the audit log.
+    await client.query(`
+      CREATE INDEX audit_log_pin_failures ON audit_log (actor, at)
+        WHERE kind IN (${pinFailureKindsSql});
     `);
   },
 ];

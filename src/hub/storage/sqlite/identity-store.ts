@@ -2,7 +2,7 @@
 // replay nonces. Erasing a person zeroes the freed pages too (secure_delete ON for that statement set).
 import type Database from 'better-sqlite3';
 import { assert } from '../../../shared/assert.ts';
-import type { IdentityReader, IdentityWriter } from '../port.ts';
+import { pinFailureKindsSql, type IdentityReader, type IdentityWriter } from '../port.ts';
 import type {
   GuardianConsentRecord,
   IdentificationRecord,
@@ -53,6 +53,10 @@ export class SqliteIdentityReads implements IdentityReader {
       template: db.prepare<[string], TemplateRow>('SELECT * FROM templates WHERE id = ?'),
       countTemplates: db.prepare<[string], { n: number }>(
         'SELECT COUNT(*) AS n FROM templates WHERE person_id = ?',
+      ),
+      // The kinds as literals, exactly as the partial index audit_log_pin_failures names them.
+      pinFailuresByClient: db.prepare<[string, number], { n: number }>(
+        `SELECT COUNT(*) AS n FROM audit_log WHERE kind IN (${pinFailureKindsSql}) AND actor = ? AND at > ?`,
       ),
       identification: db.prepare<[string], IdentificationRow>(
         'SELECT * FROM identifications WHERE client_id = ?',
@@ -105,6 +109,9 @@ export class SqliteIdentityReads implements IdentityReader {
   }
   async getUnknownMemberFailures(memberNumber: string): Promise<number> {
     return this.identityQ.unknownFailures.get(memberNumber)?.failures ?? 0;
+  }
+  async pinFailuresByClientSince(clientId: string, sinceMs: number): Promise<number> {
+    return this.identityQ.pinFailuresByClient.get(clientId, sinceMs)?.n ?? 0;
   }
 }
 

@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import { assert } from '../../../shared/assert.ts';
 import { memberNumberDrawsMax } from '../../../shared/limits.ts';
 import { newMemberNumber } from '../../ids.ts';
-import { pinUnlockKindsSql } from '../port.ts';
+import { pinFailureKindsSql, pinUnlockKindsSql } from '../port.ts';
 import { issuerAccountId } from '../records.ts';
 
 export const migrations: ReadonlyArray<(db: Database.Database) => void> = [
@@ -457,6 +457,13 @@ export const migrations: ReadonlyArray<(db: Database.Database) => void> = [
     db.exec(`
       CREATE INDEX audit_log_pin_unlocks ON audit_log (subject, at)
         WHERE kind IN (${pinUnlockKindsSql});
+    `);
+  },
+  function v15PinFailureIndex(db) {
+    // A client's wrong PINs of the day, counted from the audit log before each PIN check.
+    db.exec(`
+      CREATE INDEX audit_log_pin_failures ON audit_log (actor, at)
+        WHERE kind IN (${pinFailureKindsSql});
     `);
   },
 ];
