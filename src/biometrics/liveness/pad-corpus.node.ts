@@ -233,6 +233,15 @@ export class PadCorpus {
     return crop;
   }
 
+  /** The decoded image and the engine's largest face box in it (null: no face), for models that crop
+   * their own (human's nets); detectAll first. */
+  async face(sample: PadCorpusSample): Promise<{ image: RgbImage; box: Box } | null> {
+    const { sha, image } = await this.#load(sample);
+    const cached = (await this.#boxCache())[sha];
+    assert(cached !== undefined, `${sample.file}: detectAll first`);
+    return cached.box === null ? null : { image, box: cached.box };
+  }
+
   /** Feature vectors of each sample (null: failed to acquire), cached by spec, scale and sha256. */
   async features(
     samples: readonly PadCorpusSample[],
