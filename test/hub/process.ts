@@ -52,6 +52,19 @@ export function processGroupAlive(pgid: number): boolean {
 }
 
 /**
+ * Whether the process group is gone within `withinMs`: what a killed hub started (tsx's esbuild
+ * service) exits when its parent's pipe closes, a moment after the hub itself, later on a busy machine.
+ */
+export async function processGroupGone(pgid: number, withinMs = 5_000): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  while (processGroupAlive(pgid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
+}
+
+/**
  * Starts a command in a process group of its own, remembered until assertNoProcessLeft. Returns once
  * it is spawned; the caller waits for what it needs (its line, its exit).
  */
