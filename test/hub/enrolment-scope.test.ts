@@ -147,6 +147,24 @@ describe('PIN unlock', () => {
     expect((await unlock(orgA.token, alice.id, right)).status).toBe(204);
   });
 
+  it("unlocks of one person sent together: exactly the day's limit go through", async () => {
+    // Concurrent requests share one write transaction (group commit): each must see the ones before it.
+    const alice = await enrolByA('alice');
+    const right = { idDocument: testIdDocument('alice') };
+    const answers = await Promise.all(
+      Array.from({ length: pinUnlocksPerDayPerPerson + 2 }, () =>
+        unlock(orgA.token, alice.id, right),
+      ),
+    );
+    const statuses = answers.map((answer) => answer.status).sort();
+    expect(statuses).toEqual([
+      ...Array.from({ length: pinUnlocksPerDayPerPerson }, () => 204),
+      429,
+      429,
+    ]);
+    expect(await audit('person.pin_unlocked')).toHaveLength(pinUnlocksPerDayPerPerson);
+  });
+
   it("counts a person's unlocks of the day across a hub restart", async () => {
     const alice = await enrolByA('alice');
     const right = { idDocument: testIdDocument('alice') };

@@ -3,12 +3,7 @@
 import type pg from 'pg';
 import { assert } from '../../../shared/assert.ts';
 import { nextAuditRow } from '../../audit/chain.ts';
-import {
-  pinUnlockAuditKinds,
-  pinUnlockKindsSql,
-  type AuditAppend,
-  type AuditWriter,
-} from '../port.ts';
+import { pinUnlockKindsSql, type AuditAppend, type AuditWriter } from '../port.ts';
 import type { AuditRecord } from '../records.ts';
 import { bytesLiteral, inlineValues, integerLiteral, rows, type Queryable } from './queries.ts';
 import type { PgDeferredWrites, PgSavepointHooks } from './savepoints.ts';
@@ -16,18 +11,12 @@ import type { PgDeferredWrites, PgSavepointHooks } from './savepoints.ts';
 export class PgAuditWrites implements AuditWriter {
   /** The chain's tail, read under the head row's lock at BEGIN; restored when a savepoint rolls back. */
   private auditTail: { seq: number; hash: Uint8Array } = { seq: 0, hash: new Uint8Array(32) };
-  /** This transaction's PIN unlock rows not yet inserted (appends are deferred to the commit). */
-  private pendingUnlocks: { subject: string; at: number }[] = [];
   readonly savepointHooks: PgSavepointHooks = {
-    reset: () => {
-      this.pendingUnlocks = [];
-    },
+    reset: () => undefined,
     checkpoint: () => {
       const tail = this.auditTail;
-      const unlocks = this.pendingUnlocks.length;
       return () => {
         this.auditTail = tail;
-        this.pendingUnlocks.length = unlocks;
       };
     },
   };
@@ -63,8 +52,9 @@ export class PgAuditWrites implements AuditWriter {
   };
 
   /**
-   * Committed attempts read under the chain head's lock (taken at BEGIN: every instance's earlier unlock
-   * is committed or waits behind this transaction), plus this transaction's own, not yet inserted.
+   * Read under the chain head's lock (taken at BEGIN: every instance's earlier unlock is committed or
+   * waits behind this transaction). The transaction's connection sends the deferred writes before any
+   * statement, so this transaction's own earlier rows are counted too, once.
    */
   async pinUnlockAttemptsSince(personId: string, sinceMs: number): Promise<number> {
     const found = await rows<{ n: string }>(
@@ -73,17 +63,11 @@ export class PgAuditWrites implements AuditWriter {
       `SELECT COUNT(*) AS n FROM audit_log WHERE kind IN (${pinUnlockKindsSql}) AND subject = $1 AND at > $2`,
       [personId, sinceMs],
     );
-    const own = this.pendingUnlocks.filter(
-      (unlock) => unlock.subject === personId && unlock.at > sinceMs,
-    ).length;
-    return Number(found[0]?.n ?? 0) + own;
+    return Number(found[0]?.n ?? 0);
   }
 
-  /** Deferred (PgDeferredWrites): only pinUnlockAttemptsSince reads audit_log in a write transaction. */
+  /** Deferred (PgDeferredWrites): sent with the job's next statement or at its end. */
   async appendAudit(entry: AuditAppend): Promise<void> {
-    if ((pinUnlockAuditKinds as readonly string[]).includes(entry.kind)) {
-      this.pendingUnlocks.push({ subject: entry.subject, at: entry.at });
-    }
     const { row, hash } = nextAuditRow(this.auditKey, this.auditTail, entry);
     this.deferred.defer(
       inlineValues(
