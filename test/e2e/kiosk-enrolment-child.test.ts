@@ -129,10 +129,33 @@ describe('a child enrolled under a guardian, then paying', () => {
     await shootBoth(page, 'child-02-guardian-face');
     await reach(page, ['station-guardian-pin'], 120_000);
     await shootBoth(page, 'child-03-guardian-pin');
-    // A wrong PIN first: she may try again, and is told how many tries are left.
-    await typeDigits(page, '9051');
-    await page.locator('[data-testid="guardian-message"]').waitFor({ timeout: 30_000 });
-    expect(await page.locator('[data-testid="guardian-message"]').textContent()).toContain('2');
+    // A wrong PIN first: she may try again, and is told how many tries are left. Her face is matched
+    // with the PIN, before it: a miss (the recogniser's FNMR is not zero, more so on the frames a loaded
+    // machine's worker reads) sends her back to the camera as at a real desk, with no PIN try counted.
+    // One more look at most.
+    let message = '';
+    for (let look = 1; look <= 2; look++) {
+      await typeDigits(page, '9051');
+      // The hub's answer: back at the camera (face missed) or a message on the PIN pad (PIN wrong).
+      const screen = await page
+        .waitForFunction(
+          () => {
+            const at = document.body.dataset['screen'] ?? '';
+            const shown = document.querySelector('[data-testid="guardian-message"]') !== null;
+            return at === 'station-guardian-face' || (at === 'station-guardian-pin' && shown)
+              ? at
+              : null;
+          },
+          undefined,
+          { timeout: 30_000 },
+        )
+        .then((handle) => handle.jsonValue());
+      message = (await page.locator('[data-testid="guardian-message"]').textContent()) ?? '';
+      if (screen !== 'station-guardian-face') break;
+      pageLog.push(`guardian look ${look} not identified: ${message}`);
+      await reach(page, ['station-guardian-pin'], 120_000);
+    }
+    expect(message).toContain('2');
     await shootBoth(page, 'child-04-guardian-pin-wrong');
     await typeDigits(page, secondPersonDefaults.pin);
     await reach(page, ['station-photo'], 30_000);
