@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { assert } from '../../shared/assert.ts';
 import type { ConditionSummary, CrossValidationResult } from './cross-validation.ts';
-import { summarizeConditions } from './cross-validation.ts';
+import { summarizeConditions, withMargin } from './cross-validation.ts';
 import type { ProbeQualityBands } from './quality-bands.ts';
 import type { ScoreSet } from './scores.ts';
 import type { SubsetRates } from './thresholds.ts';
@@ -212,9 +212,8 @@ export interface BandedCandidate {
 
 export function bandedCandidate(banded: BandedCalibration, targetFmr: number): BandedCandidate {
   const cv = banded.crossValidation;
-  const thresholds = banded.bands.shifts.map((shift) =>
-    Math.min(1, Math.round((cv.threshold + shift) * 10_000) / 10_000),
-  );
+  // The one threshold moved by each band's shift, on the grid and never above 1, as a margin is added.
+  const thresholds = banded.bands.shifts.map((shift) => withMargin(cv.threshold, shift));
   const lowest = Math.min(...thresholds);
   const fmrAtLowestBand: Record<string, number | null> = {};
   for (const [name, scores] of banded.scores)
