@@ -67,6 +67,11 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
       refuse('unavailable', 'identity is not configured on this hub (no calibration)');
     return identity;
   };
+  /** Every PIN check first: this instance's one-a-second bucket, then the client's wrong PINs of the day. */
+  const admitPinCheck = async (caller: ClientRecord, who: 'till' | 'client'): Promise<void> => {
+    if (!pinChecks.take(caller.id)) refuse('rate_limited', `one PIN check a second per ${who}`);
+    await service().requirePinFailuresUnderCap(hub.store.reader, caller);
+  };
 
   return {
     hubKey: async ({ ok }) => ok({ publicKey: service().hubPublicKey() }),
@@ -182,8 +187,7 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
         body.amount,
         purpose,
       );
-      if (!pinChecks.take(caller.id)) refuse('rate_limited', 'one PIN check a second per till');
-      await service().requirePinFailuresUnderCap(hub.store.reader, caller);
+      await admitPinCheck(caller, 'till');
       if (person.pinFailures >= pinAttemptsMax)
         refuse('pin_locked', 'the PIN is locked; staff must check an ID to unlock it');
       const matched = await service().checkPin({
@@ -227,8 +231,7 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
     // try on the guardian's one PIN counter (shared with verify-pin) and the consent in a second one.
     guardianConsent: async ({ caller, body, write }) => {
       await service().checkGuardianConsentRequest(hub.store.reader, caller, body);
-      if (!pinChecks.take(caller.id)) refuse('rate_limited', 'one PIN check a second per client');
-      await service().requirePinFailuresUnderCap(hub.store.reader, caller);
+      await admitPinCheck(caller, 'client');
       const face = await hub.store.write((tx) => service().identifyGuardian(tx, caller, body));
       if (face.kind !== 'matched') return guardianRefusal(face.kind);
       const matched = await service().checkPin({
@@ -257,8 +260,7 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
       requirePayee(caller, body.payee);
       if (body.amount > pinOnlyAmountMax)
         refuse('face_required', `a PIN alone pays at most ${pinOnlyAmountMax} JPY; pay by face`);
-      if (!pinChecks.take(caller.id)) refuse('rate_limited', 'one PIN check a second per till');
-      await service().requirePinFailuresUnderCap(hub.store.reader, caller);
+      await admitPinCheck(caller, 'till');
       const person = await hub.store.reader.findPersonByMemberNumber(body.memberNumber);
       const locked =
         person === undefined
