@@ -4,13 +4,14 @@
 import {
   disposeKioskIdentity,
   loadKioskIdentity,
+  type KioskIdentity,
 } from '../biometrics/protect/kiosk-identity.node.ts';
 import { sodium } from '../biometrics/protect/sodium.ts';
 import type { KioskEvent, KioskHandlers } from '../shared/kiosk-api.ts';
 import { clinicVisitPollMs } from '../shared/limits.ts';
 import { loadPhotoVsLiveGate } from './photo-vs-live-gate.ts';
 import { StationLog } from './station-log.ts';
-import { HubLink } from './hub-link.ts';
+import { HubLink, type HubLinkOptions } from './hub-link.ts';
 import type { KioskConfig } from './kiosk-config.ts';
 import { KioskService } from './kiosk-service.ts';
 
@@ -24,6 +25,27 @@ export interface KioskRuntime {
 
 /** How often the hub's health is asked when it was unreachable, and when it was fine. */
 const healthEveryMs = { unreachable: 2_000, reachable: 10_000 };
+
+/**
+ * The kiosk's link to its hub from its config: its device keys (made on first start; the caller
+ * disposes them after the link) and its client token. Tests pass a clock or a network of their own.
+ */
+export async function openHubLink(
+  config: KioskConfig,
+  overrides: Partial<Pick<HubLinkOptions, 'now' | 'fetch' | 'hubUrl'>> = {},
+): Promise<{ link: HubLink; identity: KioskIdentity }> {
+  const identity = await loadKioskIdentity({ dir: config.keysDir, create: true });
+  if (!identity.ok) throw new Error(`kiosk keys in ${config.keysDir}: ${identity.error.message}`);
+  const link = new HubLink({
+    hubUrl: config.hubUrl,
+    hubToken: config.hubToken,
+    kioskId: config.kioskId,
+    identity: identity.value,
+    now: Date.now,
+    ...overrides,
+  });
+  return { link, identity: identity.value };
+}
 
 export async function startKioskRuntime(options: {
   config: KioskConfig;
@@ -42,15 +64,7 @@ export async function startKioskRuntime(options: {
           log: new StationLog(config.enrolment.logFile),
           photoVsLive: await loadPhotoVsLiveGate(options.photoVsLiveFile),
         };
-  const identity = await loadKioskIdentity({ dir: config.keysDir, create: true });
-  if (!identity.ok) throw new Error(`kiosk keys in ${config.keysDir}: ${identity.error.message}`);
-  const hub = new HubLink({
-    hubUrl: config.hubUrl,
-    hubToken: config.hubToken,
-    kioskId: config.kioskId,
-    identity: identity.value,
-    now: Date.now,
-  });
+  const { link: hub, identity } = await openHubLink(config);
   const service = new KioskService({
     config,
     hub,
@@ -89,7 +103,7 @@ export async function startKioskRuntime(options: {
       if (timer !== null) clearTimeout(timer);
       if (visitTimer !== null) clearTimeout(visitTimer);
       hub.dispose();
-      disposeKioskIdentity(identity.value);
+      disposeKioskIdentity(identity);
     },
   };
 }

@@ -5,9 +5,9 @@ import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/hub/clock.ts';
 import type { RunningHub } from '../../src/hub/hub.ts';
-import { HubLink } from '../../src/main/hub-link.ts';
+import type { HubLink } from '../../src/main/hub-link.ts';
+import { openHubLink } from '../../src/main/kiosk-runtime.ts';
 import { KioskService } from '../../src/main/kiosk-service.ts';
-import { loadKioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import type { HubClient } from '../../src/shared/hub-client.ts';
 import { pinFailuresPerDayPerClientMax } from '../../src/shared/limits.ts';
 import { memberNumberFromPayload } from '../../src/shared/member-number.ts';
@@ -32,16 +32,8 @@ beforeAll(async () => {
       shopper: { id: 'shopper', name: 'Sato Hanako', deposit: 5_000 },
     },
   }));
-  const identity = await loadKioskIdentity({ dir: shop.config.keysDir, create: false });
-  if (!identity.ok) throw new Error(identity.error.message);
   // The kiosk seals PINs with the hub's clock, so a test that moves it keeps every seal fresh.
-  link = new HubLink({
-    hubUrl: hub.url,
-    hubToken: shop.config.hubToken,
-    kioskId: shop.config.kioskId,
-    identity: identity.value,
-    now: () => clock.now(),
-  });
+  ({ link } = await openHubLink(shop.config, { now: () => clock.now() }));
   service = new KioskService({ config: shop.config, hub: link, modelId: null });
 }, 60_000);
 

@@ -8,15 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { RunningHub } from '../../src/hub/hub.ts';
 import { startHub } from '../../src/hub/hub.ts';
-import { HubLink } from '../../src/main/hub-link.ts';
 import type { KioskHttpServer } from '../../src/main/kiosk-http.ts';
 import { resolveMountedFile } from '../../src/main/electron/app-files.ts';
 import { kioskMounts } from '../../src/main/electron/launch.ts';
 import { startKioskHttp } from '../../src/main/kiosk-http.ts';
 import type { KioskRuntime } from '../../src/main/kiosk-runtime.ts';
-import { startKioskRuntime } from '../../src/main/kiosk-runtime.ts';
+import { openHubLink, startKioskRuntime } from '../../src/main/kiosk-runtime.ts';
 import { KioskService } from '../../src/main/kiosk-service.ts';
-import { loadKioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import { HubClient } from '../../src/shared/hub-client.ts';
 import { handleKioskCall } from '../../src/shared/kiosk-api.ts';
 import type { PaymentView } from '../../src/shared/kiosk-api.ts';
@@ -369,16 +367,7 @@ describe('kiosk service', () => {
       }
       return response;
     };
-    const identity = await loadKioskIdentity({ dir: shop.config.keysDir, create: false });
-    if (!identity.ok) throw new Error(identity.error.message);
-    const link = new HubLink({
-      hubUrl: hub.url,
-      hubToken: shop.config.hubToken,
-      kioskId: shop.config.kioskId,
-      identity: identity.value,
-      now: Date.now,
-      fetch: lossy,
-    });
+    const { link } = await openHubLink(shop.config, { hubUrl: hub.url, fetch: lossy });
     const service = new KioskService({
       config: { ...shop.config, hubUrl: hub.url },
       hub: link,
