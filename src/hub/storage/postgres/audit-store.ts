@@ -5,7 +5,14 @@ import { assert } from '../../../shared/assert.ts';
 import { nextAuditRow } from '../../audit/chain.ts';
 import { pinUnlockKindsSql, type AuditAppend, type AuditWriter } from '../port.ts';
 import type { AuditRecord } from '../records.ts';
-import { bytesLiteral, inlineValues, integerLiteral, rows, type Queryable } from './queries.ts';
+import {
+  bytesLiteral,
+  inlineValues,
+  integerLiteral,
+  one,
+  rows,
+  type Queryable,
+} from './queries.ts';
 import type { PgDeferredWrites, PgSavepointHooks } from './savepoints.ts';
 
 export class PgAuditWrites implements AuditWriter {
@@ -57,13 +64,13 @@ export class PgAuditWrites implements AuditWriter {
    * statement, so this transaction's own earlier rows are counted too, once.
    */
   async pinUnlockAttemptsSince(personId: string, sinceMs: number): Promise<number> {
-    const found = await rows<{ n: string }>(
+    const row = await one<{ n: string }>(
       this.db,
       'pinUnlockAttempts',
       `SELECT COUNT(*) AS n FROM audit_log WHERE kind IN (${pinUnlockKindsSql}) AND subject = $1 AND at > $2`,
       [personId, sinceMs],
     );
-    return Number(found[0]?.n ?? 0);
+    return Number(row?.n ?? 0);
   }
 
   /** Deferred (PgDeferredWrites): sent with the job's next statement or at its end. */
