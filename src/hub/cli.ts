@@ -34,6 +34,19 @@ if (values.synchronous !== 'FULL' && values.synchronous !== 'NORMAL') {
   process.stderr.write('--synchronous is FULL or NORMAL\n');
   process.exit(2);
 }
+// SQLite tuning: the WAL size (bytes) from which checkpoints copy it back (default 4 MiB).
+const walCheckpointBytes = process.env['FACEPAY_WAL_CHECKPOINT_BYTES'];
+const walCheckpointBytesMin =
+  walCheckpointBytes === undefined || walCheckpointBytes === ''
+    ? undefined
+    : Number(walCheckpointBytes);
+if (
+  walCheckpointBytesMin !== undefined &&
+  !(Number.isSafeInteger(walCheckpointBytesMin) && walCheckpointBytesMin >= 0)
+) {
+  process.stderr.write('FACEPAY_WAL_CHECKPOINT_BYTES is a whole number of bytes\n');
+  process.exit(2);
+}
 // PostgreSQL when named (flag first, then FACEPAY_DATABASE_URL); SQLite in --data otherwise.
 const databaseUrl = databaseUrlFromCommandLine(values['database-url']);
 const adminToken = process.env['FACEPAY_ADMIN_TOKEN'];
@@ -61,6 +74,7 @@ const hub = await startHub({
   groupCommit: !values['no-group-commit'],
   synchronous: values.synchronous,
   allowUnattested: values['allow-unattested'],
+  ...(walCheckpointBytesMin === undefined ? {} : { walCheckpointBytesMin }),
   ...(databaseUrl === undefined ? {} : { databaseUrl }),
   ...(adminToken === undefined || adminToken === '' ? {} : { adminToken }),
 }).catch((error: unknown) => {

@@ -13,6 +13,7 @@ import { loadCalibration } from './identity/calibration.ts';
 import { finishInterruptedRekey, transformKeyPaths } from './identity/rekey.ts';
 import type { DataDir } from './data-dir.ts';
 import { SqliteHubStore } from './storage/sqlite/sqlite-store.ts';
+import { defaultWalCheckpointPolicy } from './storage/sqlite/wal-checkpoint.ts';
 import { PgHubStore } from './storage/postgres/pg-store.ts';
 import type { HubStore } from './storage/port.ts';
 import { HubContext } from './http/context.ts';
@@ -33,6 +34,8 @@ export interface HubOptions {
   clock?: Clock;
   groupCommit?: boolean;
   synchronous?: 'FULL' | 'NORMAL';
+  /** SQLite: the WAL size from which the checkpoint worker copies it back (wal-checkpoint.ts). */
+  walCheckpointBytesMin?: number;
   requestsPerSecondPerClient?: number;
   sweeper?: boolean;
   /** models/thresholds.json (or another): enables the Identity API for that model. */
@@ -128,6 +131,10 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
           auditKey: dir.auditKey,
           synchronous: options.synchronous ?? 'FULL',
           groupCommit: options.groupCommit ?? true,
+          checkpointPolicy: {
+            ...defaultWalCheckpointPolicy,
+            walBytesMin: options.walCheckpointBytesMin ?? defaultWalCheckpointPolicy.walBytesMin,
+          },
         })
       : await PgHubStore.open({
           databaseUrl: options.databaseUrl,

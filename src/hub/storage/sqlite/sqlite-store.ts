@@ -21,6 +21,12 @@ import { SqliteAuditWrites, readAuditRows } from './audit-store.ts';
 import { SqliteIdempotencyWrites, deleteStoredResponsesBefore } from './idempotency-store.ts';
 import type { SavepointHooks } from './savepoints.ts';
 import { WalSync } from './wal-sync.ts';
+import {
+  WalCheckpointer,
+  defaultWalCheckpointPolicy,
+  type WalCheckpointPolicy,
+  type WalCheckpointStats,
+} from './wal-checkpoint.ts';
 
 export { readAuditRows } from './audit-store.ts';
 
@@ -35,7 +41,17 @@ export interface SqliteStoreOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** Group concurrent write jobs into one transaction and one fsync. */
   groupCommit?: boolean;
+  /**
+   * worker (default): WAL checkpoints run on a worker thread (wal-checkpoint.ts); in_commit: SQLite's
+   * own, inside the writer's COMMIT on the event loop (what the hub did before; kept to measure it).
+   */
+  checkpoints?: 'worker' | 'in_commit';
+  checkpointPolicy?: WalCheckpointPolicy;
 }
+
+/** SQLite's automatic checkpoint in the writer's COMMIT: every ~40 MB of WAL, so hot pages rewritten
+ * between checkpoints are copied back once. Used with checkpoints: 'in_commit' and if the worker fails. */
+const inCommitCheckpointPages = 10_000;
 
 function openConnection(file: string, options: { readonly: boolean; synchronous: string }) {
   const db = new Database(file, { readonly: options.readonly, fileMustExist: options.readonly });
@@ -48,8 +64,7 @@ function openConnection(file: string, options: { readonly: boolean; synchronous:
     db.pragma('secure_delete = FAST');
     db.pragma('cache_size = -65536');
     db.pragma('temp_store = MEMORY');
-    // Checkpoint every ~40 MB of WAL: hot pages rewritten between checkpoints are copied back once.
-    db.pragma('wal_autocheckpoint = 10000');
+    db.pragma(`wal_autocheckpoint = ${inCommitCheckpointPages}`);
   }
   db.pragma('foreign_keys = ON');
   return db;
@@ -193,6 +208,8 @@ export class SqliteHubStore implements HubStore {
   private syncing: Promise<void> | undefined;
   /** An fsync that failed: what was written may not be on disk, so no later write is accepted. */
   private syncFailure: unknown;
+  /** Checkpoints off the event loop; undefined with checkpoints: 'in_commit'. */
+  private readonly checkpointer: WalCheckpointer | undefined;
 
   constructor(options: SqliteStoreOptions) {
     const synchronous = options.synchronous ?? 'FULL';
@@ -214,11 +231,27 @@ export class SqliteHubStore implements HubStore {
     );
     makeDatabaseFilesPrivate(options.file);
     this.walSync = syncOffThread ? new WalSync(options.file) : undefined;
+    this.checkpointer = this.startCheckpointer(options, synchronous);
     this.reader = durableReads(sqliteReader(this.readDb), () => this.syncing);
     this.tx = new SqliteTransaction(this.writeDb, options.auditKey);
     this.beginStatement = this.writeDb.prepare('BEGIN IMMEDIATE');
     this.commitStatement = this.writeDb.prepare('COMMIT');
     this.queue = new WriteQueue((batch) => this.runBatch(batch), groupCommit);
+  }
+
+  /** With checkpoints on the worker, the writer's COMMIT checkpoints no more (until the worker fails). */
+  private startCheckpointer(
+    options: SqliteStoreOptions,
+    synchronous: 'FULL' | 'NORMAL',
+  ): WalCheckpointer | undefined {
+    if ((options.checkpoints ?? 'worker') === 'in_commit') return undefined;
+    this.writeDb.pragma('wal_autocheckpoint = 0');
+    return new WalCheckpointer({
+      file: options.file,
+      synchronous,
+      policy: options.checkpointPolicy ?? defaultWalCheckpointPolicy,
+      onFailure: () => this.writeDb.pragma(`wal_autocheckpoint = ${inCommitCheckpointPages}`),
+    });
   }
 
   write<T>(job: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -233,6 +266,7 @@ export class SqliteHubStore implements HubStore {
   private async runBatch(batch: QueuedJob[]): Promise<Outcome[]> {
     if (this.syncFailure !== undefined)
       return batch.map(() => ({ ok: false, error: this.syncFailure }));
+    await this.checkpointer?.beforeBegin();
     this.tx.resetCaches();
     this.beginStatement.run();
     const outcomes = await runJobs(batch, this.tx.tx, (fn) => this.tx.nested(fn));
@@ -243,14 +277,15 @@ export class SqliteHubStore implements HubStore {
       this.tx.resetCaches();
       return batch.map(() => ({ ok: false, error }));
     }
-    // An erased person's sealed templates stay in the WAL's frames until a checkpoint copies the
-    // zeroed pages back (secure_delete) and TRUNCATE empties the log: do it now, not some time later.
-    if (this.tx.erasedAPerson()) this.writeDb.pragma('wal_checkpoint(TRUNCATE)');
-    if (this.walSync === undefined) return outcomes;
-    const syncing = this.walSync.sync();
-    this.syncing = syncing.catch(() => undefined);
+    const erased = this.tx.erasedAPerson();
+    if (!erased && this.walSync === undefined) {
+      this.checkpointer?.afterCommit();
+      return outcomes;
+    }
+    const durable = this.afterCommit(erased);
+    this.syncing = durable.catch(() => undefined);
     try {
-      await syncing;
+      await durable;
     } catch (error) {
       // The commit may or may not be on disk, and a later fsync may not tell: refuse every write from
       // here (a restart recovers what the WAL holds) rather than answer one that could be lost.
@@ -259,7 +294,23 @@ export class SqliteHubStore implements HubStore {
     } finally {
       this.syncing = undefined;
     }
+    this.checkpointer?.afterCommit();
     return outcomes;
+  }
+
+  /**
+   * What a commit needs before it is answered (reads wait meanwhile): after an erasure, the WAL copied
+   * back and emptied; at FULL with group commit, the WAL's fsync.
+   */
+  private async afterCommit(erased: boolean): Promise<void> {
+    if (erased) {
+      // An erased person's sealed templates stay in the WAL's frames until a checkpoint copies the
+      // zeroed pages back (secure_delete) and TRUNCATE empties the log: do it now, not some time later,
+      // once the worker's checkpoint (if one runs) is done, so this one is not refused as busy.
+      await this.checkpointer?.idle();
+      this.writeDb.pragma('wal_checkpoint(TRUNCATE)');
+    }
+    await this.walSync?.sync();
   }
 
   async deleteStoredResponsesBefore(at: number): Promise<number> {
@@ -288,8 +339,14 @@ export class SqliteHubStore implements HubStore {
     return this.queue.stats();
   }
 
+  /** The checkpoint worker's counts; undefined with checkpoints: 'in_commit'. */
+  checkpointStats(): WalCheckpointStats | undefined {
+    return this.checkpointer?.checkpointStats();
+  }
+
   async close(): Promise<void> {
     await this.queue.close();
+    await this.checkpointer?.close();
     this.walSync?.close();
     this.readDb.close();
     this.writeDb.close();
