@@ -728,7 +728,8 @@ export function StationOverrideScreen(props: {
 
 function refusedAt(code: string): StationStep | null {
   if (['not_enrolled_here', 'id_document_mismatch', 'rate_limited'].includes(code)) return null;
-  if (['guardian_not_adult', 'pin_locked'].includes(code)) return 'guardian';
+  if (['guardian_not_adult', 'pin_locked', 'pin_checks_suspended'].includes(code))
+    return 'guardian';
   if (['face_mismatch', 'liveness_failed', 'face_timeout'].includes(code)) return 'live';
   if (['duplicate_face', 'already_enrolled', 'hub_refused', 'hub_unreachable'].includes(code)) {
     return 'consent';
