@@ -61,7 +61,11 @@ import {
   loadIrisEyesReader,
 } from '../src/biometrics/liveness/face-mesh.node.ts';
 import type { IrisEyesReader } from '../src/biometrics/liveness/iris-eyes.ts';
-import { attackClipStem } from '../src/biometrics/liveness/pad-clips.node.ts';
+import {
+  attackClipStem,
+  padAttackMotions,
+  padAttackPhotos,
+} from '../src/biometrics/liveness/pad-clips.node.ts';
 import { makeAttackClip } from '../src/biometrics/replay/attack-clips.node.ts';
 import { openFrameSource } from '../src/biometrics/replay/frame-source.node.ts';
 import { isVideoFile } from '../src/biometrics/replay/video-files.ts';
@@ -72,16 +76,8 @@ const video = path.join(shared, 'video');
 const cacheDir = path.join(repoRoot, '.facepay', 'cache', 'blink-mesh');
 
 /** eval:liveness's photos (one NUAA print per subject with prints, the Silent-Face print, two web photos). */
-const attackPhotos = [
-  'spoof/print/nuaa_0001_00_00_01_0.jpg',
-  'spoof/print/nuaa_0003_01_00_01_6.jpg',
-  'spoof/print/nuaa_0005_00_00_01_8.jpg',
-  'spoof/print/nuaa_0009_01_00_01_11.jpg',
-  'spoof/print/silentface_F1_printed.jpg',
-  'faces/deepface_01/1.jpg',
-  'faces/deepface_03/1.jpg',
-];
-const attackMotions = ['pan-zoom', 'card-turn'] as const;
+const attackPhotos = padAttackPhotos.map((photo) => photo.file);
+const attackMotions = padAttackMotions;
 
 /** The mesh crop: the tracker's 68-point box, this much larger, turned upright by the eye line (human
  * enlarges its detector's box 1.4-1.5x; the 68-point box is tighter than the mesh's forehead-to-chin). */

@@ -29,21 +29,18 @@ import { makeAttackClip } from '../src/biometrics/replay/attack-clips.node.ts';
 import type { ReplayFrameRecord } from '../src/biometrics/replay/pipeline.ts';
 import { replayRecording } from '../src/biometrics/replay/replay.node.ts';
 import { isVideoFile } from '../src/biometrics/replay/video-files.ts';
-import { attackClipStem } from '../src/biometrics/liveness/pad-clips.node.ts';
+import {
+  attackClipStem,
+  padAttackMotions,
+  padAttackPhotos,
+} from '../src/biometrics/liveness/pad-clips.node.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const shared = path.resolve(repoRoot, '..', 'shared', 'data');
 
 /** One printed photo per NUAA subject with prints, the Silent-Face print, and colour web photos. */
-const printPhotos = [
-  'nuaa_0001_00_00_01_0.jpg',
-  'nuaa_0003_01_00_01_6.jpg',
-  'nuaa_0005_00_00_01_8.jpg',
-  'nuaa_0009_01_00_01_11.jpg',
-  'silentface_F1_printed.jpg',
-];
-const facePhotos = ['deepface_01/1.jpg', 'deepface_03/1.jpg'];
-const motions: readonly AttackMotion[] = ['pan-zoom', 'card-turn'];
+const photos = padAttackPhotos.map((photo) => path.join(shared, photo.file));
+const motions: readonly AttackMotion[] = padAttackMotions;
 
 interface Row {
   readonly name: string;
@@ -248,10 +245,6 @@ async function main(): Promise<void> {
   if (values.only !== 'videos') {
     const dir = await mkdtemp(path.join(tmpdir(), 'facepay-liveness-'));
     try {
-      const photos = [
-        ...printPhotos.map((n) => path.join(shared, 'spoof', 'print', n)),
-        ...facePhotos.map((n) => path.join(shared, 'faces', n)),
-      ];
       for (const photo of photos) {
         for (const motion of motions) {
           const output = path.join(dir, `${attackClipStem(photo, motion)}.mp4`);

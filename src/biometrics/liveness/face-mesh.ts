@@ -30,6 +30,17 @@ export interface FaceMeshReading {
 
 const meshWidth = meshPointCount * 3;
 
+/** The side of a graph model's square RGB input (NHWC), asserted: human's face nets all take one. */
+export function squareRgbInputSide(model: GraphModel, what: string): number {
+  const shape = model.inputs[0]?.shape;
+  const side = shape?.[1];
+  assert(
+    side !== undefined && side > 0 && shape?.[2] === side && shape[3] === 3,
+    `${what} takes a square RGB input`,
+  );
+  return side;
+}
+
 export class FaceMeshReader {
   /** The net's name and the first 12 hex digits of its weights' sha256. */
   readonly modelId: string;
@@ -37,13 +48,7 @@ export class FaceMeshReader {
   readonly #model: GraphModel;
 
   constructor(loaded: { model: GraphModel; weightsSha256: string }) {
-    const shape = loaded.model.inputs[0]?.shape;
-    const side = shape?.[1];
-    assert(
-      side !== undefined && side > 0 && shape?.[2] === side && shape[3] === 3,
-      'facemesh takes a square RGB input',
-    );
-    this.inputSide = side;
+    this.inputSide = squareRgbInputSide(loaded.model, 'facemesh');
     this.#model = loaded.model;
     this.modelId = `human-facemesh-${loaded.weightsSha256.slice(0, 12)}`;
   }

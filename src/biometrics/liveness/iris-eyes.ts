@@ -12,6 +12,7 @@ import type { Point } from '../geometry.ts';
 import { distance } from '../geometry.ts';
 import { warpToSquare } from '../align.ts';
 import { assertMesh, meshEyes } from './active/mesh-eyes.ts';
+import { squareRgbInputSide } from './face-mesh.ts';
 
 const irisPoints = 76;
 /** human's config.face.iris.scale default. */
@@ -46,13 +47,7 @@ export class IrisEyesReader {
   readonly #model: GraphModel;
 
   constructor(loaded: { model: GraphModel; weightsSha256: string }) {
-    const shape = loaded.model.inputs[0]?.shape;
-    const side = shape?.[1];
-    assert(
-      side !== undefined && side > 0 && shape?.[2] === side && shape[3] === 3,
-      'iris takes a square RGB input',
-    );
-    this.inputSide = side;
+    this.inputSide = squareRgbInputSide(loaded.model, 'iris');
     this.#model = loaded.model;
     this.modelId = `human-iris-${loaded.weightsSha256.slice(0, 12)}`;
   }
