@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { startHub } from './hub.ts';
 import { DataDirError } from './data-dir.ts';
 import { databaseUrlFromCommandLine } from './database-url-arg.ts';
+import { pinFailuresPerDayPerClientMax } from '../shared/limits.ts';
 
 const { values } = parseArgs({
   options: {
@@ -47,6 +48,23 @@ if (
   process.stderr.write('FACEPAY_WAL_CHECKPOINT_BYTES is a whole number of bytes\n');
   process.exit(2);
 }
+// The product owner's setting: wrong PINs one till may send in 24 hours (1 to 50, default 50).
+const pinCap = process.env['FACEPAY_PIN_FAILURES_PER_DAY_PER_CLIENT'];
+const pinFailuresPerDayPerClient =
+  pinCap === undefined || pinCap === '' ? undefined : Number(pinCap);
+if (
+  pinFailuresPerDayPerClient !== undefined &&
+  !(
+    Number.isSafeInteger(pinFailuresPerDayPerClient) &&
+    pinFailuresPerDayPerClient >= 1 &&
+    pinFailuresPerDayPerClient <= pinFailuresPerDayPerClientMax
+  )
+) {
+  process.stderr.write(
+    `FACEPAY_PIN_FAILURES_PER_DAY_PER_CLIENT is a whole number from 1 to ${pinFailuresPerDayPerClientMax}\n`,
+  );
+  process.exit(2);
+}
 // PostgreSQL when named (flag first, then FACEPAY_DATABASE_URL); SQLite in --data otherwise.
 const databaseUrl = databaseUrlFromCommandLine(values['database-url']);
 const adminToken = process.env['FACEPAY_ADMIN_TOKEN'];
@@ -75,6 +93,7 @@ const hub = await startHub({
   synchronous: values.synchronous,
   allowUnattested: values['allow-unattested'],
   ...(walCheckpointBytesMin === undefined ? {} : { walCheckpointBytesMin }),
+  ...(pinFailuresPerDayPerClient === undefined ? {} : { pinFailuresPerDayPerClient }),
   ...(databaseUrl === undefined ? {} : { databaseUrl }),
   ...(adminToken === undefined || adminToken === '' ? {} : { adminToken }),
 }).catch((error: unknown) => {

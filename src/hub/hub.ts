@@ -1,7 +1,12 @@
 // Starting and stopping a hub: data directory, store, ledger, HTTP server, the expiry sweeper
 // and the bootstrap admin token. Used by the CLI, the tests and the benchmark alike.
 import type { FastifyInstance } from 'fastify';
-import { expirySweepIntervalMs, idempotencyRetentionSeconds } from '../shared/limits.ts';
+import {
+  expirySweepIntervalMs,
+  idempotencyRetentionSeconds,
+  pinFailuresPerDayPerClientMax,
+} from '../shared/limits.ts';
+import { assert } from '../shared/assert.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { openDataDir } from './data-dir.ts';
 import { Ledger } from './ledger/ledger.ts';
@@ -42,6 +47,8 @@ export interface HubOptions {
   calibrationFile?: string | null;
   /** Payments at or above this amount need the PIN as well as the face. */
   stepUpAmount?: number;
+  /** Wrong PINs one client may send in 24 hours before its PIN checks stop (default and most: 50). */
+  pinFailuresPerDayPerClient?: number;
   /**
    * Demo data and tests only: accept an identify without a kiosk attestation (the client's own word
    * on liveness). Off by default: in production every identify carries a registered kiosk's signature.
@@ -116,12 +123,20 @@ async function openIdentity(
     },
     identity: {
       stepUpAmount: options.stepUpAmount ?? defaultStepUpAmount,
+      pinFailuresPerDayPerClient:
+        options.pinFailuresPerDayPerClient ?? pinFailuresPerDayPerClientMax,
       allowUnattested: options.allowUnattested ?? false,
     },
   });
 }
 
 export async function startHub(options: HubOptions): Promise<RunningHub> {
+  const pinCap = options.pinFailuresPerDayPerClient ?? pinFailuresPerDayPerClientMax;
+  // Checked before anything is opened: a wrong setting starts nothing.
+  assert(
+    Number.isSafeInteger(pinCap) && pinCap >= 1 && pinCap <= pinFailuresPerDayPerClientMax,
+    `the wrong-PIN cap is 1 to ${pinFailuresPerDayPerClientMax}`,
+  );
   const clock = options.clock ?? systemClock;
   const dir = openDataDir(options.dataDir, { create: true });
   const store: HubStore =

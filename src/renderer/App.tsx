@@ -229,10 +229,13 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
     async (memberNumber: string, pin: string) => {
       if (payment === null) return;
       setBusy(true);
-      afterPay(
-        await api.call('payWithMemberPin', { paymentId: payment.id, memberNumber, pin }),
-        'member',
-      );
+      const answer = await api.call('payWithMemberPin', {
+        paymentId: payment.id,
+        memberNumber,
+        pin,
+      });
+      mark('member_pin_answer', { code: answer.ok ? 'ok' : answer.error.code });
+      afterPay(answer, 'member');
     },
     [afterPay, api, payment],
   );

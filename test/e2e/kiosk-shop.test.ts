@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FollowedPayment } from '../../scripts/kiosk/kiosk-browser.ts';
 import {
+  clearMarks,
   followPayment,
   launchKioskBrowser,
   marks,
@@ -253,4 +254,50 @@ describe('shop counter kiosk in Chromium', () => {
     expect(followed).toMatchObject({ outcome: 'error', errorCode: 'no_match' });
     expect(await balance()).toBe(before);
   }, 120_000);
+
+  it("past the till's wrong PINs of the day, PIN payments pause with the staff way out, and take no money", async () => {
+    // The operator's lower cap (FACEPAY_PIN_FAILURES_PER_DAY_PER_CLIENT), so that two wrong PINs reach it.
+    await fixture.stopHub();
+    await fixture.restartHub({ pinFailuresPerDayPerClient: 2 });
+    const before = await balance();
+    const page = await kioskWith(fixture.clips.stranger);
+    const requested = await requestPayment(fixture.shell.url, fixture.shop.tillToken, {
+      amount: 800,
+      reference: 'e2e-pin-cap',
+    });
+    expect(requested.status).toBe(201);
+    lastPaymentId = requested.body.payment?.id ?? null;
+    await waitForScreen(page, ['face'], 30_000);
+    await page.getByRole('button', { name: '会員番号と暗証番号で支払う' }).click();
+    // The shopper was erased above: every member number + PIN here is a wrong PIN to the hub. After a
+    // wrong PIN the screen keeps the member number and asks for the PIN again.
+    await waitForScreen(page, ['member'], 10_000);
+    const answers: string[] = [];
+    for (let attempt = 0; attempt < 6 && answers.at(-1) !== 'pin_checks_suspended'; attempt++) {
+      // One PIN check a second per till: a faster try would be "wait a moment", not a count.
+      if (attempt > 0) await page.waitForTimeout(1_100);
+      await clearMarks(page);
+      const asks = await page.locator('.keypad-display').getAttribute('aria-label');
+      if (asks === '会員番号') await typeDigits(page, fixture.enrolled.person.memberNumber);
+      await typeDigits(page, '1357');
+      await page.waitForFunction(
+        () => (window.facepayMarks ?? []).some((mark) => mark.name === 'member_pin_answer'),
+        undefined,
+        { timeout: 20_000 },
+      );
+      const answer = (await marks(page)).find((mark) => mark.name === 'member_pin_answer');
+      answers.push(String(answer?.detail?.['code']));
+    }
+    // Two wrong PINs counted (a "wait a moment" between them would not be), then the cap.
+    expect(answers.filter((code) => code === 'pin_incorrect')).toHaveLength(2);
+    expect(answers.at(-1)).toBe('pin_checks_suspended');
+    await waitForScreen(page, ['error'], 10_000);
+    expect(await page.locator('[data-testid="error-screen"]').getAttribute('data-code')).toBe(
+      'pin_checks_suspended',
+    );
+    await page.screenshot({ path: path.join(artifacts, 'ja-pin-checks-suspended.png') });
+    await page.locator('[data-testid="language-switch"]').click();
+    await page.screenshot({ path: path.join(artifacts, 'en-pin-checks-suspended.png') });
+    expect(await balance()).toBe(before);
+  }, 180_000);
 });

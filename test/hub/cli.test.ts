@@ -2,9 +2,9 @@
 // `hub:admin` creates clients, accounts and deposits, shows accounts and lists holds over HTTP.
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { rmSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertNoProcessLeft, runAdminCli, spawnHub } from './process.ts';
+import { assertNoProcessLeft, runAdminCli, runScript, spawnHub } from './process.ts';
 import { tempDir } from './helpers.ts';
 
 afterAll(assertNoProcessLeft);
@@ -135,6 +135,27 @@ describe('hub and hub:admin command lines', () => {
       hub.child.kill('SIGTERM');
       expect(await hub.exited).toBe(0);
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a wrong-PIN cap or WAL checkpoint size it cannot use, and starts nothing', () => {
+    const dir = join(tempDir('facepay-cli-settings-'), 'hub');
+    try {
+      for (const [name, value, said] of [
+        ['FACEPAY_PIN_FAILURES_PER_DAY_PER_CLIENT', '51', 'a whole number from 1 to 50'],
+        ['FACEPAY_PIN_FAILURES_PER_DAY_PER_CLIENT', '0', 'a whole number from 1 to 50'],
+        ['FACEPAY_WAL_CHECKPOINT_BYTES', '-1', 'a whole number of bytes'],
+      ] as const) {
+        const started = runScript('src/hub/cli.ts', ['--port', '0', '--data', dir], {
+          [name]: value,
+        });
+        expect(started.status).toBe(2);
+        expect(started.stderr).toContain(`${name} is ${said}`);
+        expect(started.stdout).not.toContain('hub listening');
+        expect(existsSync(dir)).toBe(false);
+      }
+    } finally {
+      rmSync(join(dir, '..'), { recursive: true, force: true });
     }
   });
 });

@@ -123,12 +123,19 @@ export interface IdentityTestHub {
  * the shop's till; `faceOnlyFmr` as testCalibrationFile takes it.
  */
 export async function startIdentityHub(
-  options: { faceOnlyFmr?: number | undefined; shopBalance?: number } = {},
+  options: {
+    faceOnlyFmr?: number | undefined;
+    shopBalance?: number;
+    pinFailuresPerDayPerClient?: number;
+  } = {},
 ): Promise<IdentityTestHub> {
   await sodium.ready;
   const t = await startTestHub({
     calibrationFile: testCalibrationFile(options.faceOnlyFmr),
     stepUpAmount: 30_000,
+    ...(options.pinFailuresPerDayPerClient === undefined
+      ? {}
+      : { pinFailuresPerDayPerClient: options.pinFailuresPerDayPerClient }),
   });
   await account(t, 'shop', 'merchant', options.shopBalance ?? 0);
   const enroller = await clientWithId(t, 'enrollment');

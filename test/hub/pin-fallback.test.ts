@@ -1,8 +1,8 @@
 // The PIN fallback (extension) over real HTTP: member numbers on enrolment, POST /v1/pin-authorizations
 // paying through a hold, the try counter shared with verify-pin, refusals, and the member-number migration.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrations } from '../../src/hub/storage/sqlite/migrations.ts';
 import { startHub } from '../../src/hub/hub.ts';
@@ -31,6 +31,7 @@ import {
   testFaceModelId,
   dataDirAtVersion,
   storeKind,
+  tempDir,
 } from './helpers.ts';
 import { enrolTestPerson, sealedPin, sealedProbe, startIdentityHub } from './identity-helpers.ts';
 
@@ -424,6 +425,33 @@ describe('wrong PINs per till and day', () => {
     expect((await pinPay(bob.memberNumber, '2468', { token: other })).status).toBe(200);
     t.clock.advance(24 * 3_600_000);
     expect((await pinPay(bob.memberNumber, '2468')).status).toBe(200);
+  });
+
+  it('the operator may lower the cap (FACEPAY_PIN_FAILURES_PER_DAY_PER_CLIENT), never raise it', async () => {
+    await t.stop();
+    const started = await startIdentityHub({ pinFailuresPerDayPerClient: 2 });
+    ({ t, till, hubKey } = started);
+    ({ id: enrollerId, token: enroller } = started.enroller);
+    const bob = await enrol('bob', { pin: '2468' });
+    const taken = [bob.memberNumber];
+    for (let i = 0; i < 2; i++) {
+      const unknown = unissuedMemberNumber(taken);
+      taken.push(unknown);
+      expect((await pinPay(unknown, '0000')).body.error.code).toBe('pin_incorrect');
+    }
+    expect(await pinPay(bob.memberNumber, '2468')).toMatchObject({
+      status: 429,
+      body: {
+        error: { code: 'pin_checks_suspended', message: expect.stringMatching(/^2 wrong PINs/) },
+      },
+    });
+    // Refused before the hub opens anything: no data directory is made.
+    const dataDir = join(tempDir(), 'never-made');
+    await expect(
+      startHub({ dataDir, pinFailuresPerDayPerClient: pinFailuresPerDayPerClientMax + 1 }),
+    ).rejects.toThrow(/wrong-PIN cap is 1 to 50/);
+    expect(existsSync(dataDir)).toBe(false);
+    rmSync(dirname(dataDir), { recursive: true, force: true });
   });
 });
 

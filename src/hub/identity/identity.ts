@@ -78,6 +78,9 @@ export interface IdentityFollowOptions {
 export interface IdentityOptions {
   /** Amounts at or above this always need the PIN as well as the face. */
   stepUpAmount: number;
+  /** Wrong PINs one client may send in 24 hours before its PIN checks are refused: 1 to
+   * pinFailuresPerDayPerClientMax (the default; an operator may only lower it). */
+  pinFailuresPerDayPerClient: number;
   /** Demo data and tests only: identify without a kiosk attestation takes the liveness as sent. */
   allowUnattested: boolean;
 }
@@ -114,6 +117,11 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     /** Spends PIN envelopes' nonces before Argon2id, outside the request's transaction. */
     private readonly writer: Pick<HubStore, 'write'>,
   ) {
+    const cap = options.pinFailuresPerDayPerClient;
+    assert(
+      Number.isSafeInteger(cap) && cap >= 1 && cap <= pinFailuresPerDayPerClientMax,
+      `the wrong-PIN cap is 1 to ${pinFailuresPerDayPerClientMax}`,
+    );
     this.gallery = new Gallery({ dimension: calibration.dimension });
     this.transformKey = keys.transformKey;
     this.keyId = transformKeyId(keys.transformKey);
@@ -940,17 +948,18 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
 
   /**
    * Before any PIN check: a client whose wrong PINs of the last 24 h (committed, in the audit log, so
-   * counted on every instance) reached pinFailuresPerDayPerClientMax is refused. A till spraying one PIN
+   * counted on every instance) reached the cap (options.pinFailuresPerDayPerClient) is refused. A till spraying one PIN
    * over many member numbers never meets any one person's 3-try lock; this bounds it. Checks already
    * running may each add one more.
    */
   async requirePinFailuresUnderCap(reader: IdentityReader, caller: ClientRecord): Promise<void> {
     const since = this.clock.now() - pinFailureWindowMs;
     const failures = await reader.pinFailuresByClientSince(caller.id, since);
-    if (failures >= pinFailuresPerDayPerClientMax) {
+    const cap = this.options.pinFailuresPerDayPerClient;
+    if (failures >= cap) {
       refuse(
         'pin_checks_suspended',
-        `${pinFailuresPerDayPerClientMax} wrong PINs from this client in 24 hours: PIN checks resume as they age out`,
+        `${cap} wrong PINs from this client in 24 hours: PIN checks resume as they age out`,
       );
     }
   }

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { RunningHub } from '../../../src/hub/hub.ts';
+import type { HubOptions, RunningHub } from '../../../src/hub/hub.ts';
 import { startHub } from '../../../src/hub/hub.ts';
 import type { WebShell } from '../../../src/main/web-shell.ts';
 import { startWebShell } from '../../../src/main/web-shell.ts';
@@ -35,8 +35,9 @@ export interface KioskFixture {
   rendererDir: string;
   clips: { live: string; stranger: string; photo: string };
   artifacts: string;
-  /** Stops the hub (to test the kiosk with its hub gone) and starts it again on the same data. */
-  restartHub(): Promise<void>;
+  /** Stops the hub (to test the kiosk with its hub gone) and starts it again on the same data, with
+   * `options` (e.g. a lower wrong-PIN cap) if given. */
+  restartHub(options?: Pick<HubOptions, 'pinFailuresPerDayPerClient'>): Promise<void>;
   stopHub(): Promise<void>;
   close(): Promise<void>;
 }
@@ -107,8 +108,8 @@ async function setUpFixture(options: {
     stopHub: async () => {
       await hub.close();
     },
-    restartHub: async () => {
-      hub = await startHub({ dataDir: hubDir, port: hubPort, adminToken });
+    restartHub: async (options = {}) => {
+      hub = await startHub({ dataDir: hubDir, port: hubPort, adminToken, ...options });
       fixture.hub = hub;
     },
     close: async () => {
