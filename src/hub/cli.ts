@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { startHub } from './hub.ts';
 import { DataDirError } from './data-dir.ts';
 import { databaseUrlFromCommandLine } from './database-url-arg.ts';
+import { isPinFailureCap } from './identity/identity.ts';
 import { pinFailuresPerDayPerClientMax } from '../shared/limits.ts';
 
 const { values } = parseArgs({
@@ -35,36 +36,31 @@ if (values.synchronous !== 'FULL' && values.synchronous !== 'NORMAL') {
   process.stderr.write('--synchronous is FULL or NORMAL\n');
   process.exit(2);
 }
+/** A whole-number setting from the environment: undefined when unset; otherwise why not and exit 2. */
+function wholeNumberSetting(
+  name: string,
+  accepts: (value: number) => boolean,
+  says: string,
+): number | undefined {
+  const text = process.env[name];
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (Number.isSafeInteger(value) && accepts(value)) return value;
+  process.stderr.write(`${name} is ${says}\n`);
+  process.exit(2);
+}
 // SQLite tuning: the WAL size (bytes) from which checkpoints copy it back (default 4 MiB).
-const walCheckpointBytes = process.env['FACEPAY_WAL_CHECKPOINT_BYTES'];
-const walCheckpointBytesMin =
-  walCheckpointBytes === undefined || walCheckpointBytes === ''
-    ? undefined
-    : Number(walCheckpointBytes);
-if (
-  walCheckpointBytesMin !== undefined &&
-  !(Number.isSafeInteger(walCheckpointBytesMin) && walCheckpointBytesMin >= 0)
-) {
-  process.stderr.write('FACEPAY_WAL_CHECKPOINT_BYTES is a whole number of bytes\n');
-  process.exit(2);
-}
+const walCheckpointBytesMin = wholeNumberSetting(
+  'FACEPAY_WAL_CHECKPOINT_BYTES',
+  (bytes) => bytes >= 0,
+  'a whole number of bytes',
+);
 // The product owner's setting: wrong PINs one till may send in 24 hours (1 to 50, default 50).
-const pinCap = process.env['FACEPAY_PIN_FAILURES_PER_DAY_PER_CLIENT'];
-const pinFailuresPerDayPerClient =
-  pinCap === undefined || pinCap === '' ? undefined : Number(pinCap);
-if (
-  pinFailuresPerDayPerClient !== undefined &&
-  !(
-    Number.isSafeInteger(pinFailuresPerDayPerClient) &&
-    pinFailuresPerDayPerClient >= 1 &&
-    pinFailuresPerDayPerClient <= pinFailuresPerDayPerClientMax
-  )
-) {
-  process.stderr.write(
-    `FACEPAY_PIN_FAILURES_PER_DAY_PER_CLIENT is a whole number from 1 to ${pinFailuresPerDayPerClientMax}\n`,
-  );
-  process.exit(2);
-}
+const pinFailuresPerDayPerClient = wholeNumberSetting(
+  'FACEPAY_PIN_FAILURES_PER_DAY_PER_CLIENT',
+  isPinFailureCap,
+  `a whole number from 1 to ${pinFailuresPerDayPerClientMax}`,
+);
 // PostgreSQL when named (flag first, then FACEPAY_DATABASE_URL); SQLite in --data otherwise.
 const databaseUrl = databaseUrlFromCommandLine(values['database-url']);
 const adminToken = process.env['FACEPAY_ADMIN_TOKEN'];

@@ -13,7 +13,7 @@ import { Ledger } from './ledger/ledger.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadHubKeys, readKeyFile } from '../biometrics/protect/key-files.node.ts';
-import { IdentityService } from './identity/identity.ts';
+import { IdentityService, isPinFailureCap } from './identity/identity.ts';
 import { loadCalibration } from './identity/calibration.ts';
 import { finishInterruptedRekey, transformKeyPaths } from './identity/rekey.ts';
 import type { DataDir } from './data-dir.ts';
@@ -131,10 +131,9 @@ async function openIdentity(
 }
 
 export async function startHub(options: HubOptions): Promise<RunningHub> {
-  const pinCap = options.pinFailuresPerDayPerClient ?? pinFailuresPerDayPerClientMax;
   // Checked before anything is opened: a wrong setting starts nothing.
   assert(
-    Number.isSafeInteger(pinCap) && pinCap >= 1 && pinCap <= pinFailuresPerDayPerClientMax,
+    isPinFailureCap(options.pinFailuresPerDayPerClient ?? pinFailuresPerDayPerClientMax),
     `the wrong-PIN cap is 1 to ${pinFailuresPerDayPerClientMax}`,
   );
   const clock = options.clock ?? systemClock;

@@ -75,6 +75,11 @@ export interface IdentityFollowOptions {
   readTransformKey: () => Promise<Uint8Array | undefined>;
 }
 
+/** A wrong-PIN cap an operator may set: a whole number from 1 to the default, which is also the most. */
+export function isPinFailureCap(cap: number): boolean {
+  return Number.isSafeInteger(cap) && cap >= 1 && cap <= pinFailuresPerDayPerClientMax;
+}
+
 export interface IdentityOptions {
   /** Amounts at or above this always need the PIN as well as the face. */
   stepUpAmount: number;
@@ -117,9 +122,8 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     /** Spends PIN envelopes' nonces before Argon2id, outside the request's transaction. */
     private readonly writer: Pick<HubStore, 'write'>,
   ) {
-    const cap = options.pinFailuresPerDayPerClient;
     assert(
-      Number.isSafeInteger(cap) && cap >= 1 && cap <= pinFailuresPerDayPerClientMax,
+      isPinFailureCap(options.pinFailuresPerDayPerClient),
       `the wrong-PIN cap is 1 to ${pinFailuresPerDayPerClientMax}`,
     );
     this.gallery = new Gallery({ dimension: calibration.dimension });
