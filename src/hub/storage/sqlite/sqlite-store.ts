@@ -282,7 +282,7 @@ export class SqliteHubStore implements HubStore {
       this.checkpointer?.afterCommit();
       return outcomes;
     }
-    const durable = this.afterCommit(erased);
+    const durable = this.beforeAnswer(erased);
     this.syncing = durable.catch(() => undefined);
     try {
       await durable;
@@ -302,7 +302,7 @@ export class SqliteHubStore implements HubStore {
    * What a commit needs before it is answered (reads wait meanwhile): after an erasure, the WAL copied
    * back and emptied; at FULL with group commit, the WAL's fsync.
    */
-  private async afterCommit(erased: boolean): Promise<void> {
+  private async beforeAnswer(erased: boolean): Promise<void> {
     if (erased) {
       // An erased person's sealed templates stay in the WAL's frames until a checkpoint copies the
       // zeroed pages back (secure_delete) and TRUNCATE empties the log: do it now, not some time later,

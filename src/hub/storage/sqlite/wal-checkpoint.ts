@@ -1,5 +1,5 @@
 // WAL checkpoints off the event loop: SQLite's automatic checkpoint runs inside the writer's COMMIT and
-// stalls every request for 20-76 ms each time (scripts/bench-hub/checkpoint-stall.ts); here a worker
+// stalls every request for 20-180 ms each time (scripts/bench-hub/checkpoint-stall.ts); here a worker
 // thread with its own connection copies the WAL back into the database while the hub keeps serving.
 import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -20,8 +20,9 @@ export interface WalCheckpointPolicy {
   readonly walFramesMax: number;
 }
 
-/** About SQLite's default autocheckpoint (1,000 pages) between checkpoints under load, checked once a
- * second: hot pages rewritten within that second are copied once. The bound is 40,000 4-KiB frames. */
+/** At most four checkpoints a second once the WAL holds 4 MiB: hot pages rewritten within 250 ms are
+ * copied once. The bound is 10,000 4-KiB frames (about 40 MB), the size at which SQLite's own
+ * checkpoint ran in COMMIT before. */
 export const defaultWalCheckpointPolicy: WalCheckpointPolicy = {
   intervalMs: 250,
   walBytesMin: 4 * 1024 * 1024,
@@ -88,13 +89,13 @@ export class WalCheckpointer {
   /** Answers of the worker, in order: one per command sent (or one at start-up if it could not open). */
   private readonly waiting: Array<(answer: CheckpointAnswer) => void> = [];
   private lastEndMs = Number.NEGATIVE_INFINITY;
-  private stats: {
-    checkpoints: number;
-    waited: number;
-    lastLogFrames: number;
-    lastCopiedFrames: number;
-    failure: string | undefined;
-  } = { checkpoints: 0, waited: 0, lastLogFrames: 0, lastCopiedFrames: 0, failure: undefined };
+  private stats: { -readonly [K in keyof WalCheckpointStats]: WalCheckpointStats[K] } = {
+    checkpoints: 0,
+    waited: 0,
+    lastLogFrames: 0,
+    lastCopiedFrames: 0,
+    failure: undefined,
+  };
 
   constructor(
     private readonly options: {
