@@ -1,5 +1,5 @@
-// Loads a tfjs graph model in Node from bytes verified against a models folder's manifest (never from a
-// path tfjs reads itself): the JSON first, then every weight file it names, each checked by sha256.
+// Loads a tfjs graph model in Node from verified bytes (never from a path tfjs reads itself): a models
+// folder's manifest, or sizes and sha256 pinned by the caller; the JSON first, then every weight file.
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { GraphModel } from '@tensorflow/tfjs-converter';
@@ -25,10 +25,21 @@ export async function loadVerifiedGraphModel(
   jsonFile: string,
 ): Promise<VerifiedGraphModel> {
   const manifest = await readModelManifest(modelsDir);
-  const json = parseGraphJson(jsonFile, await readVerifiedFile(modelsDir, manifest, jsonFile));
+  return loadGraphModelFrom(jsonFile, (file) => readVerifiedFile(modelsDir, manifest, file));
+}
+
+/**
+ * The graph whose JSON is `jsonFile`, every file read through `readVerified` (which checks its bytes
+ * against what is pinned for it, or throws): the JSON first, then each weight file it names.
+ */
+export async function loadGraphModelFrom(
+  jsonFile: string,
+  readVerified: (file: string) => Promise<Uint8Array>,
+): Promise<VerifiedGraphModel> {
+  const json = parseGraphJson(jsonFile, await readVerified(jsonFile));
   const bins: Uint8Array[] = [];
   for (const file of json.weightsManifest.flatMap((group) => group.paths)) {
-    bins.push(await readVerifiedFile(modelsDir, manifest, file));
+    bins.push(await readVerified(file));
   }
   const weightData = concat(bins);
   try {

@@ -3,12 +3,11 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import type { GraphModel } from '@tensorflow/tfjs-converter';
-import { loadGraphModel } from '@tensorflow/tfjs-converter';
+import { assert } from '../../shared/assert.ts';
+import { loadGraphModelFrom, type VerifiedGraphModel } from '../embedders/graph-model.node.ts';
 import { EngineStartupError } from '../errors.ts';
 import type { ModelManifestEntry } from '../model-manifest.ts';
-import { sha256Hex, verifyModelBytes } from '../model-manifest.ts';
+import { verifyModelBytes } from '../model-manifest.ts';
 import { FaceMeshReader } from './face-mesh.ts';
 import { IrisEyesReader } from './iris-eyes.ts';
 
@@ -64,36 +63,19 @@ async function verified(dir: string, entry: ModelManifestEntry): Promise<Uint8Ar
   return bytes;
 }
 
+/** The net whose JSON is `files`' first entry, from `dir`, every file it names checked against `files`. */
 async function loadPinnedGraph(
   dir: string,
   files: readonly ModelManifestEntry[],
-): Promise<{ model: GraphModel; weightsSha256: string }> {
-  const [jsonEntry, binEntry] = files as [ModelManifestEntry, ModelManifestEntry];
-  const json = JSON.parse(new TextDecoder().decode(await verified(dir, jsonEntry))) as {
-    modelTopology: object;
-    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-  };
-  const paths = json.weightsManifest.flatMap((group) => group.paths);
-  if (paths.length !== 1 || paths[0] !== binEntry.file)
-    throw new EngineStartupError(
-      'model_invalid',
-      `${jsonEntry.file} must name ${binEntry.file} alone`,
-    );
-  const weights = new Uint8Array(await verified(dir, binEntry));
-  try {
-    const model = await loadGraphModel(
-      tf.io.fromMemory({
-        modelTopology: json.modelTopology,
-        weightSpecs: json.weightsManifest.flatMap((group) => group.weights),
-        weightData: weights.buffer,
-      }),
-    );
-    return { model, weightsSha256: await sha256Hex(weights) };
-  } catch (error) {
-    throw new EngineStartupError('model_invalid', `${jsonEntry.file} graph does not load`, {
-      cause: error,
-    });
-  }
+): Promise<VerifiedGraphModel> {
+  const [jsonEntry] = files;
+  assert(jsonEntry !== undefined, 'a pinned graph lists its JSON first');
+  return loadGraphModelFrom(jsonEntry.file, (file) => {
+    const entry = files.find((pinned) => pinned.file === file);
+    if (entry === undefined)
+      throw new EngineStartupError('model_invalid', `${jsonEntry.file} names ${file}, not pinned`);
+    return verified(dir, entry);
+  });
 }
 
 /** Call after the face engine has chosen the tfjs backend: the weights go to that backend. */
