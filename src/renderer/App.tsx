@@ -1,7 +1,7 @@
 // The kiosk's screens: follows the payment the service holds (till or operator amount), reads the face,
 // confirms, asks for the PIN when the hub does, shows the receipt, and explains every failure. In clinic
 // mode the patient starts a check-in from the reception board and ends on the waiting screen.
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type {
   KioskApi,
@@ -66,8 +66,9 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
     mark(`screen:${next.name}`);
     setScreen(next);
   }, []);
-  // The current screen on <body>, for tests, screenshots and the bench to follow.
-  useEffect(() => {
+  // The current screen on <body>, for tests, screenshots and the bench to follow. Set in the same
+  // commit as the screen's DOM (a layout effect), so no reader sees a new screen under the old name.
+  useLayoutEffect(() => {
     document.body.dataset['screen'] = screen.name;
   }, [screen]);
 

@@ -2,7 +2,7 @@
 // the shop counter. Each step is the service's to accept (document, a child's guardian, ID photo, live face,
 // PIN + consent);
 // this file only moves between screens, reads faces, and keeps the officer's session alive while they work.
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { KioskApi, KioskError, KioskStatus, StationView } from '../shared/kiosk-api.ts';
 import { enrolmentConsentVersion } from '../shared/kiosk-api.ts';
@@ -118,7 +118,9 @@ export function EnrolmentStationApp(props: {
     setScreen(next);
   }, []);
   // The current screen on <body>, for tests and screenshots (the PIN's second entry has its own name).
-  useEffect(() => {
+  // Set in the same commit as the screen's DOM (a layout effect): a test that reads it beside the
+  // screen's text never sees the new text under the old name.
+  useLayoutEffect(() => {
     const again = screen.name === 'station-pin' && screen.first !== null;
     document.body.dataset['screen'] = again ? 'station-pin-again' : screen.name;
   }, [screen]);

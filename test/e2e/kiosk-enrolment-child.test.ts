@@ -132,10 +132,9 @@ describe('a child enrolled under a guardian, then paying', () => {
     // A wrong PIN first: she may try again, and is told how many tries are left. Her face is matched
     // with the PIN, before it: a miss (the recogniser's FNMR is not zero, more so on the frames a loaded
     // machine's worker reads) sends her back to the camera as at a real desk, with no PIN try counted.
-    // Two more looks at most: her camera window is her head turn and look up, none of the frames she
-    // was enrolled from, and a clean-clone CI run on a busy machine missed her twice in a row.
+    // One more look at most.
     let message = '';
-    for (let look = 1; look <= 3; look++) {
+    for (let look = 1; look <= 2; look++) {
       await typeDigits(page, '9051');
       // The hub's answer: back at the camera (face missed) or a message on the PIN pad (PIN wrong).
       const screen = await page
