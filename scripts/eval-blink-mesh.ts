@@ -1,13 +1,14 @@
 // `npm run eval:blink-mesh`: do human's 468-point facemesh, and its iris net's eye contours, read the eyelids
-// that face-api's 68 points barely follow? Each clip goes through the kiosk's tracker (as `npm run replay`);
-// on every tracked face the mesh is read (crop 1.6x the 68-point box, turned upright), then the iris net on
-// each eye ("mesh+iris": the mesh's lid contours replaced by the iris net's, as human does). The project's
-// BlinkDetector counts blinks on each reading: 68-point with natural-motion's defaults; the new readings
-// with only the closed fraction changed, chosen leave-one-group-out against blinks labelled by eye.
+// that face-api's 68 points barely follow? Each clip goes through the kiosk's tracker (as `npm run replay`),
+// which reads on every tracked face the mesh (crop 1.6x the 68-point box, turned upright), then the iris net
+// on each eye ("mesh+iris": the mesh's lid contours replaced by the iris net's, as human does; what the
+// kiosk counts blinks on since the reading shipped, liveness/mesh-eye-reader.ts). The project's
+// BlinkDetector counts blinks on each reading: 68-point with the bounds set for it (landmark68BlinkOptions);
+// the mesh readings with only the closed fraction changed, chosen leave-one-group-out against blinks
+// labelled by eye (the kiosk's default, defaultBlinkOptions, is mesh+iris at the bound chosen here).
 //
 // Usage: npx tsx scripts/eval-blink-mesh.ts [--json FILE] [--series NAME,...] [--only NAME,...]
-//          [--objective labels|clips] [--replays-as-attacks] [--models models] [--human-models DIR]
-//          [--no-cache]
+//          [--objective labels|clips] [--replays-as-attacks] [--models models] [--no-cache]
 //   --series: print the per-frame readings (index, time, 68-point, mesh and mesh+iris openness and EAR).
 //   --objective: what a fold maximises on its live clips (no fold may blink on a training photo attack):
 //   labels (default) = labelled blinks found less blinks counted where none was seen; clips = live clips
@@ -16,7 +17,7 @@
 // Photo attack clips (eval:liveness's photos, pan-zoom and card-turn) go to a temporary folder, removed
 // at the end.
 //
-// Measured 2026-12-02 (wasm, 2 shared cores; 12 live clips, 11 labelled with 12 blinks seen by eye; 14
+// Measured 2026-12-02, before the reading shipped (wasm, 2 shared cores; 12 live clips, 11 labelled with 12 blinks seen by eye; 14
 // photo attack clips; 5 replays; 20 groups):
 //                                        labelled found  spurious  live clips  photo false  replay
 //   68-point, today's defaults                 2/12          5        6/12      0/14 (0)     2/5
@@ -35,15 +36,13 @@ import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs-core';
 import { createFaceTracker } from '../src/biometrics/engine.node.ts';
 import type { FaceTracker } from '../src/biometrics/face-tracker.ts';
-import type { Point } from '../src/biometrics/geometry.ts';
-import { boundingBox, boxCenter } from '../src/biometrics/geometry.ts';
 import type { Blink, BlinkOptions } from '../src/biometrics/liveness/active/blink.ts';
 import {
   BlinkDetector,
   defaultBlinkOptions,
+  landmark68BlinkOptions,
   quantile,
 } from '../src/biometrics/liveness/active/blink.ts';
 import type {
@@ -54,13 +53,7 @@ import type {
 import { chooseBound, leaveOneGroupOut } from '../src/biometrics/liveness/active/blink-bound-cv.ts';
 import type { EyeClosureReading, FacePlacement } from '../src/biometrics/liveness/active/ear.ts';
 import { eyeClosureReading } from '../src/biometrics/liveness/active/ear.ts';
-import { meshEyeMeasures, withIrisLids } from '../src/biometrics/liveness/active/mesh-eyes.ts';
-import type { FaceMeshReader, FaceMeshRegion } from '../src/biometrics/liveness/face-mesh.ts';
-import {
-  loadFaceMeshReader,
-  loadIrisEyesReader,
-} from '../src/biometrics/liveness/face-mesh.node.ts';
-import type { IrisEyesReader } from '../src/biometrics/liveness/iris-eyes.ts';
+import { meshCropScale } from '../src/biometrics/liveness/mesh-eye-reader.ts';
 import {
   attackClipStem,
   padAttackMotions,
@@ -79,9 +72,6 @@ const cacheDir = path.join(repoRoot, '.facepay', 'cache', 'blink-mesh');
 const attackPhotos = padAttackPhotos.map((photo) => photo.file);
 const attackMotions = padAttackMotions;
 
-/** The mesh crop: the tracker's 68-point box, this much larger, turned upright by the eye line (human
- * enlarges its detector's box 1.4-1.5x; the 68-point box is tighter than the mesh's forehead-to-chin). */
-const meshCropScale = 1.6;
 /** talking-face.mp4 is 200 s: its first 30 s (24 fps) are enough. */
 const talkingFaceFrames = 720;
 /** Candidate closed fractions for the mesh reading (reopen stays at the default 0.95). */
@@ -191,16 +181,17 @@ interface FrameReading {
   readonly placement: FacePlacement;
   readonly open68: number;
   readonly ear68: number;
-  /** Null when the mesh's face flag was under meshConfidenceMin. */
+  /** Null when the mesh's face flag was under mesh-eye-reader.ts's meshConfidenceMin. */
   readonly meshOpen: number | null;
   readonly meshEar: number | null;
   /** The mesh with the iris net's lid contours (withIrisLids); null with the mesh. */
   readonly irisOpen: number | null;
   readonly irisEar: number | null;
-  readonly meshConfidence: number;
-  readonly meshMs: number;
+  readonly meshConfidence: number | null;
+  /** Null when the mesh saw no face (its time is then part of the tracker's). */
+  readonly meshMs: number | null;
   readonly irisMs: number | null;
-  /** The tracker's own time on the frame (describe: false), for scale. */
+  /** The tracker's own time on the frame (describe: false), less the lid reading, for scale. */
   readonly trackerMs: number;
 }
 
@@ -211,52 +202,9 @@ interface ClipReadings {
   readonly faces: readonly FrameReading[];
 }
 
-/** human's face.detector.minConfidence default: a mesh under it is no face. */
-const meshConfidenceMin = 0.2;
-
-function meshRegion(landmarks: readonly Point[]): FaceMeshRegion {
-  const box = boundingBox(landmarks);
-  const eye = (from: number): Point => {
-    const points = landmarks.slice(from, from + 6);
-    return {
-      x: points.reduce((s, p) => s + p.x, 0) / points.length,
-      y: points.reduce((s, p) => s + p.y, 0) / points.length,
-    };
-  };
-  const a = eye(36);
-  const b = eye(42);
-  return {
-    centre: boxCenter(box),
-    side: Math.max(box.width, box.height) * meshCropScale,
-    roll: Math.atan2(b.y - a.y, b.x - a.x),
-  };
-}
-
-interface Tools {
-  readonly engine: FaceTracker;
-  readonly mesh: FaceMeshReader;
-  readonly iris: IrisEyesReader;
-}
-
-/** The mesh on the tracked face, then (when the mesh holds a face) the iris net on its eyes. */
-async function readMeshAndIris(
-  tools: Tools,
-  frame: tf.Tensor3D,
-  landmarks: readonly Point[],
-): Promise<{
-  reading: Awaited<ReturnType<FaceMeshReader['read']>>;
-  iris: { right: readonly Point[]; left: readonly Point[] } | null;
-  irisMs: number | null;
-}> {
-  const reading = await tools.mesh.read(frame, meshRegion(landmarks));
-  if (reading.confidence < meshConfidenceMin) return { reading, iris: null, irisMs: null };
-  const iris = await tools.iris.read(frame, reading.mesh);
-  return { reading, iris, irisMs: iris.ms };
-}
-
-async function readClip(clip: Clip, tools: Tools, useCache: boolean): Promise<ClipReadings> {
+async function readClip(clip: Clip, engine: FaceTracker, useCache: boolean): Promise<ClipReadings> {
   const info = await stat(clip.file);
-  const key = `v2|${clip.name}|${info.size}|${info.mtimeMs}|${clip.opening ?? 'plan'}|${tools.engine.modelId}|${tools.mesh.modelId}|${tools.iris.modelId}|${meshCropScale}`;
+  const key = `v3|${clip.name}|${info.size}|${info.mtimeMs}|${clip.opening ?? 'plan'}|${engine.modelId}|${engine.eyesModelId}|${meshCropScale}`;
   const cached = path.join(cacheDir, `${clip.name.replaceAll('/', '_')}.json`);
   if (useCache) {
     const old = await readFile(cached, 'utf8').then(
@@ -265,29 +213,18 @@ async function readClip(clip: Clip, tools: Tools, useCache: boolean): Promise<Cl
     );
     if (old?.key === key) return old;
   }
-  tools.engine.reset();
+  engine.reset();
   const source = await openFrameSource(clip.file, { folderFps: 25 });
   const frames = clip.opening === undefined ? source.frames() : source.opening(clip.opening);
   const faces: FrameReading[] = [];
   let count = 0;
   for await (const frame of frames) {
     count += 1;
-    const trackStarted = performance.now();
-    const result = await tools.engine.processFrame(frame.image, { describe: false });
-    const trackerMs = performance.now() - trackStarted;
+    const result = await engine.processFrame(frame.image, { describe: false });
     if (result.face === null) continue;
-    const landmarks = result.face.landmarks;
-    const started = performance.now();
-    const image = frame.image;
-    const tensor = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
-    const read = await readMeshAndIris(tools, tensor, landmarks).finally(() => {
-      tensor.dispose();
-    });
-    const { reading, irisMs } = read;
-    const meshMs = performance.now() - started - (irisMs ?? 0);
-    const eyes68 = eyeClosureReading(landmarks);
-    const mesh = read.iris === null ? null : meshEyeMeasures(reading.mesh);
-    const iris = read.iris === null ? null : meshEyeMeasures(withIrisLids(reading.mesh, read.iris));
+    const eyes = result.face.eyes;
+    const eyes68 = eyeClosureReading(result.face.landmarks);
+    const timings = result.timingsMs;
     faces.push({
       index: frame.index,
       segment: frame.segment,
@@ -295,14 +232,14 @@ async function readClip(clip: Clip, tools: Tools, useCache: boolean): Promise<Cl
       placement: eyes68.placement,
       open68: eyes68.openness,
       ear68: eyes68.ear,
-      meshOpen: mesh?.openness ?? null,
-      meshEar: mesh?.ear ?? null,
-      irisOpen: iris?.openness ?? null,
-      irisEar: iris?.ear ?? null,
-      meshConfidence: reading.confidence,
-      meshMs,
-      irisMs,
-      trackerMs,
+      meshOpen: eyes?.meshOpenness ?? null,
+      meshEar: eyes?.meshEar ?? null,
+      irisOpen: eyes?.openness ?? null,
+      irisEar: eyes?.ear ?? null,
+      meshConfidence: eyes?.confidence ?? null,
+      meshMs: eyes?.meshMs ?? null,
+      irisMs: eyes?.irisMs ?? null,
+      trackerMs: timings.total - timings.eyes,
     });
   }
   const span = count > 1 ? ((faces.at(-1)?.t ?? 0) - (faces[0]?.t ?? 0)) / 1000 : 0;
@@ -448,6 +385,9 @@ function percentile(values: readonly number[], q: number): number | null {
   return values.length === 0 ? null : quantile(values, q);
 }
 
+const meshMsOf = (faces: readonly FrameReading[]): number[] =>
+  faces.flatMap((f) => (f.meshMs === null ? [] : [f.meshMs]));
+
 const costText = (values: readonly number[]): string =>
   `${percentile(values, 0.5)?.toFixed(1) ?? '-'}/${percentile(values, 0.95)?.toFixed(1) ?? '-'}`;
 
@@ -467,7 +407,7 @@ function printSeries(row: Row): void {
         f3(f.meshEar),
         f3(f.irisOpen),
         f3(f.irisEar),
-        f.meshConfidence.toFixed(2),
+        f.meshConfidence?.toFixed(2) ?? '-',
       ].join(' '),
     );
 }
@@ -481,7 +421,7 @@ function roleOf(kind: Kind, replaysAsAttacks: boolean): BoundClip['role'] {
 function rowOf(clip: Clip, readings: ClipReadings): Row {
   const perReader = (read: Reader): Blink[][] =>
     closedFractions.map((c) => countBlinks(readings.faces, read, withClosedFraction(c)));
-  const blinks68 = countBlinks(readings.faces, read68, defaultBlinkOptions);
+  const blinks68 = countBlinks(readings.faces, read68, landmark68BlinkOptions);
   const blinks = { mesh: perReader(readMesh), 'mesh+iris': perReader(readIris) };
   const labels = clip.kind === 'live' ? blinkLabels[clip.name] : undefined;
   const labelled =
@@ -505,7 +445,6 @@ async function main(): Promise<void> {
       series: { type: 'string', default: '' },
       only: { type: 'string', default: '' },
       models: { type: 'string', default: path.join(repoRoot, 'models') },
-      'human-models': { type: 'string' },
       'no-cache': { type: 'boolean', default: false },
       'replays-as-attacks': { type: 'boolean', default: false },
       objective: { type: 'string', default: 'labels' },
@@ -517,8 +456,6 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const engine = await createFaceTracker({ modelsDir: values.models });
-  const mesh = await loadFaceMeshReader(values['human-models']);
-  const iris = await loadIrisEyesReader(values['human-models']);
   const only = values.only === '' ? null : values.only.split(',');
   const series = new Set(values.series === '' ? [] : values.series.split(','));
   const dir = await mkdtemp(path.join(tmpdir(), 'facepay-blink-mesh-'));
@@ -528,11 +465,11 @@ async function main(): Promise<void> {
       (c) => only === null || only.some((o) => c.name.includes(o)),
     );
     console.log(
-      `backend ${engine.backend}; ${mesh.modelId} (${mesh.inputSide} px input, crop ${meshCropScale}x the 68-point box), ${iris.modelId} (${iris.inputSide} px eye crops)`,
+      `backend ${engine.backend}; ${engine.eyesModelId} (facemesh crop ${meshCropScale}x the 68-point box, iris on each eye)`,
     );
     for (const clip of clips) {
       if (clip.kind === 'photo') await makePhotoClip(clip);
-      const readings = await readClip(clip, { engine, mesh, iris }, !values['no-cache']);
+      const readings = await readClip(clip, engine, !values['no-cache']);
       const row = rowOf(clip, readings);
       rows.push(row);
       const counts = newReaderNames
@@ -546,8 +483,6 @@ async function main(): Promise<void> {
   } finally {
     await rm(dir, { recursive: true, force: true });
     engine.dispose();
-    mesh.dispose();
-    iris.dispose();
   }
   const report = reportAll(rows, { replaysAsAttacks: values['replays-as-attacks'], objective });
   if (values.json !== undefined)
@@ -652,7 +587,7 @@ function reportAll(
       labels: r.labelled?.labels ?? null,
       blinks68: r.blinks68,
       blinks: Object.fromEntries(newReaderNames.map((n) => [n, r.blinks[n]])),
-      meshMs: costText(r.readings.faces.map((f) => f.meshMs)),
+      meshMs: costText(meshMsOf(r.readings.faces)),
       irisMs: costText(r.readings.faces.flatMap((f) => (f.irisMs === null ? [] : [f.irisMs]))),
     })),
   };
@@ -699,7 +634,7 @@ function printClipTable(rows: readonly Row[], reports: readonly ReaderReport[]):
         '|',
         cells.join(' | '),
         '|',
-        costText(r.readings.faces.map((f) => f.meshMs)),
+        costText(meshMsOf(r.readings.faces)),
         costText(r.readings.faces.flatMap((f) => (f.irisMs === null ? [] : [f.irisMs]))),
       ].join(' '),
     );
@@ -785,12 +720,12 @@ function printSummary(
           match: (r) => r.labelled?.matches[reader][k],
         }),
       );
-  const meshMs = rows.flatMap((r) => r.readings.faces.map((f) => f.meshMs));
+  const meshMs = rows.flatMap((r) => meshMsOf(r.readings.faces));
   const irisMs = rows.flatMap((r) =>
     r.readings.faces.flatMap((f) => (f.irisMs === null ? [] : [f.irisMs])),
   );
   console.log(
-    `\ncost per face frame, this machine (wasm, 2 shared cores), median/p95 ms: facemesh (frame tensor, crop, net, read back) ${costText(meshMs)} over ${meshMs.length} frames; iris on both eyes ${costText(irisMs)} over ${irisMs.length}; the tracker itself (68-point, describe off) ${costText(rows.flatMap((r) => r.readings.faces.map((f) => f.trackerMs)))}`,
+    `\ncost per face frame, this machine (wasm, 2 shared cores), median/p95 ms: facemesh (crop, net, read back) ${costText(meshMs)} over ${meshMs.length} frames; iris on both eyes ${costText(irisMs)} over ${irisMs.length}; the tracker itself (68-point, describe off, lid reading excluded) ${costText(rows.flatMap((r) => r.readings.faces.map((f) => f.trackerMs)))}`,
   );
 }
 

@@ -94,7 +94,7 @@ function runChallenge(
     const face =
       r.box === null || r.landmarks === null
         ? null
-        : { box: r.box, landmarks: r.landmarks, descriptor: r.descriptor };
+        : { box: r.box, landmarks: r.landmarks, eyes: r.eyes, descriptor: r.descriptor };
     state = controller.observe({ timestampMs: r.timestampMs, face });
     if (state.status === 'passed' || state.status === 'failed') break;
   }

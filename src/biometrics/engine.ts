@@ -1,5 +1,6 @@
-// The per-frame face pipeline: detect -> 68 landmarks -> quality gate -> alignment -> 128-d descriptor,
-// each stage timed and tensor-clean, every result naming the backend and the descriptor model.
+// The per-frame face pipeline: detect -> 68 landmarks -> eyelids (face mesh + iris) -> quality gate ->
+// alignment -> 128-d descriptor, each stage timed and tensor-clean, every result naming the backend and
+// the descriptor model.
 
 import * as tf from '@tensorflow/tfjs-core';
 import type * as FaceApi from '@vladmandic/face-api';
@@ -15,6 +16,7 @@ import type { Box, Point } from './geometry.ts';
 import type { RgbImage } from './image.ts';
 import { assertRgbImage } from './image.ts';
 import { landmarksForDetection } from './landmarks.ts';
+import type { MeshEyeReading } from './liveness/mesh-eye-reader.ts';
 import type {
   PhotometricMeasures,
   PoseMeasures,
@@ -31,7 +33,7 @@ import {
 
 export const descriptorLength = 128;
 
-export type Stage = 'detect' | 'landmarks' | 'quality' | 'align' | 'describe';
+export type Stage = 'detect' | 'landmarks' | 'eyes' | 'quality' | 'align' | 'describe';
 export type StageTimingsMs = Record<Stage | 'total', number>;
 
 export interface FaceObservation {
@@ -39,6 +41,9 @@ export interface FaceObservation {
   score: number;
   /** 68 points in frame pixels (iBUG 300-W order). */
   landmarks: Point[];
+  /** The lids read by the face mesh and iris nets around those landmarks (what blinks are counted on);
+   * null when the mesh saw no face there. */
+  eyes: MeshEyeReading | null;
   pose: PoseMeasures;
   photometrics: PhotometricMeasures | null;
 }
@@ -94,6 +99,8 @@ export const defaultFaceEngineOptions: FaceEngineOptions = {
 export class FaceEngine {
   readonly backend: string;
   readonly modelId: string;
+  /** The eyelid reading's nets. */
+  readonly eyesModelId: string;
   readonly #parts: FaceEngineParts;
   readonly #options: FaceEngineOptions;
   readonly #detect: DetectFn;
@@ -104,6 +111,7 @@ export class FaceEngine {
     this.#options = options;
     this.backend = parts.backend;
     this.modelId = parts.models.modelId;
+    this.eyesModelId = parts.models.eyes.modelId;
     this.#detect = createDetector(parts.faceapi, parts.models, options.detector);
   }
 
@@ -156,11 +164,14 @@ export class FaceEngine {
     );
     const landmarks = reading.points;
     clock.lap('landmarks');
+    const eyes = await this.#parts.models.eyes.read(frame, landmarks);
+    clock.lap('eyes');
     const pose = measurePose(landmarks);
     const face: FaceObservation = {
       box: best.box,
       score: best.score,
       landmarks,
+      eyes,
       pose,
       photometrics: null,
     };
@@ -237,6 +248,7 @@ export class StageClock {
   readonly #timings: StageTimingsMs = {
     detect: 0,
     landmarks: 0,
+    eyes: 0,
     quality: 0,
     align: 0,
     describe: 0,

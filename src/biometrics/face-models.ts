@@ -7,6 +7,10 @@ import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import type * as FaceApi from '@vladmandic/face-api';
 import { EngineStartupError } from './errors.ts';
 import { faceapiWeights } from './faceapi-bridge.ts';
+import { FaceMeshReader } from './liveness/face-mesh.ts';
+import { IrisEyesReader } from './liveness/iris-eyes.ts';
+import { MeshEyeReader } from './liveness/mesh-eye-reader.ts';
+import { sha256Hex } from './model-manifest.ts';
 import type { ModelName } from './model-files.ts';
 import { modelSource } from './model-files.ts';
 
@@ -19,6 +23,8 @@ export interface FaceModels {
   landmarks: FaceApi.FaceLandmark68Net;
   recognition: FaceApi.FaceRecognitionNet;
   blazeface: GraphModel;
+  /** The eyelid reading blinks are counted on (facemesh, then iris on each eye). */
+  eyes: MeshEyeReader;
   /** Names the descriptor model: thresholds are only valid for the model they were calibrated on. */
   modelId: string;
 }
@@ -43,13 +49,18 @@ export async function loadFaceModels(
   recognition.loadFromWeightMap(
     faceapiWeights(weightMapFromFiles('faceRecognition', recognitionFiles)),
   );
-  const blazeface = await graphModel('blazeface', read);
+  const blazeface = (await graphModel('blazeface', read)).model;
+  const eyes = new MeshEyeReader(
+    new FaceMeshReader(await graphModel('facemesh', read)),
+    new IrisEyesReader(await graphModel('iris', read)),
+  );
   return {
     ssd,
     tiny,
     landmarks,
     recognition,
     blazeface,
+    eyes,
     modelId: await descriptorModelId(recognitionFiles),
   };
 }
@@ -60,6 +71,7 @@ export function disposeFaceModels(models: FaceModels): void {
   models.landmarks.dispose();
   models.recognition.dispose();
   models.blazeface.dispose();
+  models.eyes.dispose();
 }
 
 async function faceapiWeightMap(
@@ -85,7 +97,11 @@ function weightMapFromFiles(name: ModelName, files: Map<string, Uint8Array>): tf
   }
 }
 
-async function graphModel(name: ModelName, read: VerifiedModelReader): Promise<GraphModel> {
+/** The graph and the sha256 of its weights (what the readers' model ids name). */
+async function graphModel(
+  name: ModelName,
+  read: VerifiedModelReader,
+): Promise<{ model: GraphModel; weightsSha256: string }> {
   const source = modelSource(name);
   const files = await read(name);
   const json = parseJson(name, requireFile(files, source.json)) as {
@@ -96,14 +112,16 @@ async function graphModel(name: ModelName, read: VerifiedModelReader): Promise<G
   const bins = json.weightsManifest
     .flatMap((group) => group.paths)
     .map((file) => requireFile(files, file));
+  const weightData = concatBytes(bins);
   try {
-    return await loadGraphModel(
+    const model = await loadGraphModel(
       tf.io.fromMemory({
         modelTopology: json.modelTopology,
         weightSpecs: specs,
-        weightData: concatBytes(bins).buffer,
+        weightData: weightData.buffer,
       }),
     );
+    return { model, weightsSha256: await sha256Hex(weightData) };
   } catch (error) {
     throw new EngineStartupError('model_invalid', `${name} graph does not load`, { cause: error });
   }

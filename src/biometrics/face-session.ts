@@ -582,7 +582,10 @@ class SessionEvidence {
     this.#frames += 1;
     if (result.ok) this.firstReadyMs ??= timestampMs;
     const descriptor = result.ok ? result.descriptor : null;
-    const active = face === null ? null : { box: face.box, landmarks: face.landmarks, descriptor };
+    const active =
+      face === null
+        ? null
+        : { box: face.box, landmarks: face.landmarks, eyes: face.eyes, descriptor };
     const window = this.#tuning.windowFrames;
     if (passiveScore !== null) keepLast(this.passive, passiveScore, window);
     if (descriptor !== null) {
@@ -749,6 +752,7 @@ function timingsOf(
   const engine = result?.timingsMs ?? {
     detect: 0,
     landmarks: 0,
+    eyes: 0,
     quality: 0,
     align: 0,
     describe: 0,

@@ -1,5 +1,6 @@
 // The kiosk's tracking loop: the detector runs on the first frame, when the tracked face is lost and
-// every N frames; otherwise the 68 landmarks are read around the previous frame's landmarks.
+// every N frames; otherwise the 68 landmarks are read around the previous frame's landmarks. The eyelids
+// (face mesh + iris) are read around the landmarks on every frame with a face.
 //
 // Built from the engine's own parts (same detector, landmark net, quality checks, alignment and
 // descriptor as FaceEngine.processFrame), so only the detection schedule differs. Lost means: no face,
@@ -70,6 +71,8 @@ export class FaceTracker {
   /** The last detection: its box side relative to the landmark box, and its score. */
   #framing = { scale: 1, score: 0, cropSide: 0 };
   readonly modelId: string;
+  /** The eyelid reading's nets. */
+  readonly eyesModelId: string;
 
   constructor(parts: FaceEngineParts, engine: FaceEngineOptions, options: TrackerOptions) {
     assert(
@@ -80,6 +83,7 @@ export class FaceTracker {
     this.#parts = parts;
     this.backend = parts.backend;
     this.modelId = parts.models.modelId;
+    this.eyesModelId = parts.models.eyes.modelId;
     this.#engine = engine;
     this.#options = options;
     this.#detect = createDetector(parts.faceapi, parts.models, engine.detector);
@@ -156,11 +160,14 @@ export class FaceTracker {
       agreed = found.agreed;
       detectorBox = found.detectorBox;
     }
+    const eyes = await this.#parts.models.eyes.read(frame, landmarks);
+    clock.lap('eyes');
     const measures = measurePose(landmarks);
     const face: FaceObservation = {
       box: detectorBox ?? this.#detectorFraming(landmarks),
       score: this.#framing.score,
       landmarks,
+      eyes,
       pose: measures,
       photometrics: null,
     };

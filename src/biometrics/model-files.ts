@@ -9,7 +9,9 @@ export type ModelName =
   | 'blazeface'
   | 'antispoof'
   | 'liveness'
-  | 'faceres';
+  | 'faceres'
+  | 'facemesh'
+  | 'iris';
 
 export type ModelFormat = 'faceapi-weights' | 'tfjs-graph';
 
@@ -59,6 +61,10 @@ export const modelSources: readonly ModelSource[] = [
   humanModel('antispoof', 'antispoof'),
   humanModel('liveness', 'liveness'),
   humanModel('faceres', 'faceres'),
+  // The eyelid reading of active liveness (liveness/mesh-eye-reader.ts): MediaPipe's face mesh, then its
+  // iris net on each eye, which follow a closing lid that face-api's 68 points barely see.
+  humanModel('facemesh', 'facemesh'),
+  humanModel('iris', 'iris'),
 ];
 
 export function modelSource(name: ModelName): ModelSource {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFaceEngine } from '../../src/biometrics/engine.node.ts';
 import type { FaceEngine, FrameResult } from '../../src/biometrics/engine.ts';
 import { defaultFaceEngineOptions, descriptorDistance } from '../../src/biometrics/engine.ts';
+import type { RgbImage } from '../../src/biometrics/image.ts';
 import type { QualityReason } from '../../src/biometrics/quality.ts';
 import { defaultQualityThresholds } from '../../src/biometrics/quality.ts';
 import { decodeFace, decodeSharp, readFace } from './face-helpers.ts';
@@ -70,6 +71,10 @@ describe('FaceEngine.processFrame', () => {
       sharp({ create: { width: 320, height: 240, channels: 3, background: '#777' } }),
     );
     await engine.processFrame(blank);
+    // The face frames include the face mesh + iris lid reading: its tensors are counted too.
+    const first = await engine.processFrame(frames[0] as RgbImage, { describe: false });
+    expect(first.face?.eyes?.openness).toBeGreaterThan(0);
+    expect(first.timingsMs.eyes).toBeGreaterThan(0);
     const before = tf.memory().numTensors;
     for (let round = 0; round < 8; round += 1) {
       for (const frame of [...frames, blank]) await engine.processFrame(frame);

@@ -62,6 +62,9 @@ describe('face tracker', () => {
     for (const frame of frames) results.push(await tracker.process(frame));
     expect(tf.memory().numTensors).toBe(before);
     expect(results.every((r) => r.ready)).toBe(true);
+    // The face mesh + iris lids were read on every frame (their tensors are in the count above).
+    expect(results.every((r) => r.face?.eyes !== null && r.face?.eyes !== undefined)).toBe(true);
+    expect(results.every((r) => (r.face?.eyes?.ear ?? 0) > 0.1)).toBe(true);
     const detectorRuns = results.map((r, i) => (r.detected ? i : -1)).filter((i) => i >= 0);
     expect(detectorRuns).toEqual([0, 24]);
     expect(tracker.backend).toBe(engine.backend);

@@ -5,7 +5,7 @@ import { cp, mkdtemp, readFile, rm, truncate, unlink, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFaceEngine } from '../../src/biometrics/engine.node.ts';
+import { createFaceEngine, createFaceTracker } from '../../src/biometrics/engine.node.ts';
 import { EngineStartupError } from '../../src/biometrics/errors.ts';
 import { readModelManifest, readVerifiedModel } from '../../src/biometrics/model-store.node.ts';
 import { modelsDir } from './face-helpers.ts';
@@ -73,6 +73,33 @@ describe('model verification', () => {
     );
     const error = await startupError(readModelManifest(dir));
     expect(error.code).toBe('model_manifest_invalid');
+  });
+
+  it('stops the engine from starting when the face mesh’s weights were altered (same size)', async () => {
+    const file = path.join(dir, 'facemesh.bin');
+    const bytes = await readFile(file);
+    bytes[1000] = (bytes[1000] ?? 0) ^ 0x01;
+    await writeFile(file, bytes);
+    const error = await startupError(createFaceEngine({ modelsDir: dir }));
+    expect(error.code).toBe('model_hash_mismatch');
+  });
+
+  it('stops the engine from starting when the iris model is missing', async () => {
+    await unlink(path.join(dir, 'iris.json'));
+    const error = await startupError(createFaceTracker({ modelsDir: dir }));
+    expect(error.code).toBe('model_missing');
+  });
+
+  it('lists the eyelid nets in the manifest, as installed from @vladmandic/human', async () => {
+    const manifest = await readModelManifest(dir);
+    const files = ['facemesh.json', 'facemesh.bin', 'iris.json', 'iris.bin'];
+    for (const file of files) {
+      const entry = manifest.models.find((m) => m.file === file);
+      expect(entry?.sourcePackage).toBe('@vladmandic/human@3.3.6');
+      expect(entry?.sourcePath).toBe(`models/${file}`);
+    }
+    const eyes = await readVerifiedModel(dir, manifest, 'iris');
+    expect([...eyes.keys()]).toEqual(['iris.json', 'iris.bin']);
   });
 
   it('stops the engine from starting when a model it loads was altered', async () => {

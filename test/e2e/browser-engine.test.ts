@@ -159,6 +159,22 @@ describe('face engine in Chromium', () => {
     }
   });
 
+  it('refuses to start when the face mesh’s weights on the server were altered', async () => {
+    const original = await readFile(path.join(modelsDir, 'facemesh.bin'));
+    const altered = Buffer.from(original);
+    altered[1000] = (altered[1000] ?? 0) ^ 0x01;
+    const { startup, context } = await openHarness(async (ctx) => {
+      await ctx.route('**/models/facemesh.bin', (route) =>
+        route.fulfill({ status: 200, contentType: 'application/octet-stream', body: altered }),
+      );
+    });
+    try {
+      expect(startup).toMatchObject({ ok: false, code: 'model_hash_mismatch' });
+    } finally {
+      await context.close();
+    }
+  });
+
   it('refuses to start when a model file is missing on the server', async () => {
     const { page, startup, context } = await openHarness(async (ctx) => {
       await ctx.route('**/models/blazeface.json', (route) =>
@@ -184,6 +200,13 @@ function expectAgreement(
   expect(browser.modelId).toBe(node.modelId);
   expect(browser.reason, photo).toBe(node.ok ? null : node.reason);
   expect(browser.tensorsAfter, `${photo}: tensors leaked in the page`).toBe(browser.tensorsBefore);
+  // The lids blinks are counted on: read in the page as in Node (face mesh + iris, both verified).
+  const nodeEyes = node.face?.eyes ?? null;
+  expect(browser.eyes === null, `${photo}: eyes read in one engine only`).toBe(nodeEyes === null);
+  if (browser.eyes !== null && nodeEyes !== null) {
+    expect(browser.eyes.openness, photo).toBeCloseTo(nodeEyes.openness, 2);
+    expect(browser.eyes.ear, photo).toBeCloseTo(nodeEyes.ear, 2);
+  }
   if (!node.ok) return;
   expect(browser.descriptor, photo).toHaveLength(node.descriptor.length);
   const similarity = cosineSimilarity(Float32Array.from(browser.descriptor ?? []), node.descriptor);

@@ -4,6 +4,7 @@ import { assert } from '../../shared/assert.ts';
 import type { FrameOptions, FrameResult, UndescribedFrame } from '../engine.ts';
 import type { Box, Point } from '../geometry.ts';
 import type { RgbImage } from '../image.ts';
+import type { EyeLids } from '../liveness/active/ear.ts';
 import type { NaturalMotionSummary } from '../liveness/active/natural-motion.ts';
 import { analyzeNaturalMotion } from '../liveness/active/natural-motion.ts';
 import { boxCrop } from '../liveness/crop.ts';
@@ -42,6 +43,8 @@ export interface ReplayFrameRecord {
   readonly quality: QualityReason | 'ok';
   readonly box: Box | null;
   readonly landmarks: readonly Point[] | null;
+  /** The lids blinks are counted on (face mesh + iris); null without a face or when the mesh saw none. */
+  readonly eyes: EyeLids | null;
   /** Unit descriptor when the frame passed the quality gate. */
   readonly descriptor: Float32Array | null;
   readonly passiveScore: number | null;
@@ -114,6 +117,7 @@ export async function runReplay(
           : {
               box: result.face.box,
               landmarks: result.face.landmarks,
+              eyes: result.face.eyes,
               descriptor: result.ok ? result.descriptor : null,
             },
     })),
@@ -179,6 +183,7 @@ function toRecord(p: Pending, ordinal: number, motion: NaturalMotionSummary): Re
     quality: p.result.ok ? 'ok' : p.result.reason,
     box: p.result.face?.box ?? null,
     landmarks: p.result.face?.landmarks ?? null,
+    eyes: lidsOf(p.result.face?.eyes ?? null),
     descriptor: p.result.ok ? p.result.descriptor : null,
     passiveScore: p.passiveScore,
     ear: measures.ear,
@@ -187,6 +192,10 @@ function toRecord(p: Pending, ordinal: number, motion: NaturalMotionSummary): Re
     pipelineMs: p.pipelineMs,
     decodeMs: p.frame.decodeMs,
   };
+}
+
+function lidsOf(eyes: EyeLids | null): EyeLids | null {
+  return eyes === null ? null : { openness: eyes.openness, ear: eyes.ear };
 }
 
 function decide(records: readonly ReplayFrameRecord[], liveness: LivenessDecision): ReplayDecision {

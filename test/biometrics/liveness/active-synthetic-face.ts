@@ -1,6 +1,8 @@
 // A synthetic 68-point face for the active-liveness tests: a 3-D point set shaped like a head (nose in
 // front, jaw behind) or the same points flat like a photo, turned, then projected by a pinhole camera.
 import type { Point } from '../../../src/biometrics/geometry.ts';
+import type { EyeLids } from '../../../src/biometrics/liveness/active/ear.ts';
+import { eyeClosureReading } from '../../../src/biometrics/liveness/active/ear.ts';
 
 export interface Point3 {
   x: number;
@@ -81,3 +83,10 @@ export const kioskView: View = {
   focal: 480,
   centre: { x: 320, y: 220 },
 };
+
+/** The lids of a synthetic face as the 68 points give them: the synthetic eyes close exactly (a lid
+ * reading with no reader's error), standing in for the kiosk's face mesh + iris reading. */
+export function syntheticLids(landmarks: readonly Point[]): EyeLids {
+  const { openness, ear } = eyeClosureReading(landmarks);
+  return { openness, ear };
+}

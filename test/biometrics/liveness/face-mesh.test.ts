@@ -1,14 +1,10 @@
-// human's facemesh and iris nets on a real face through the production engine's 68 points: the mesh and
-// the iris contours land on the eyes the 68-point net found, readings are deterministic and leak-free,
-// and the nets load only from bytes matching the pinned sha256.
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+// human's facemesh and iris nets, as the engine loads them from models/, on a real face through the
+// production engine's 68 points: the mesh and the iris contours land on the eyes the 68-point net found,
+// and readings are deterministic and leak-free (model-verification.test.ts refuses altered weights).
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFaceEngine } from '../../../src/biometrics/engine.node.ts';
-import type { FaceEngine } from '../../../src/biometrics/engine.ts';
-import { EngineStartupError } from '../../../src/biometrics/errors.ts';
+import { defaultFaceEngineOptions, FaceEngine } from '../../../src/biometrics/engine.ts';
+import { loadFaceParts } from '../../../src/biometrics/engine-load.node.ts';
 import type { Point } from '../../../src/biometrics/geometry.ts';
 import { boundingBox, boxCenter, distance } from '../../../src/biometrics/geometry.ts';
 import {
@@ -17,13 +13,8 @@ import {
   withIrisLids,
 } from '../../../src/biometrics/liveness/active/mesh-eyes.ts';
 import type { FaceMeshReader, FaceMeshRegion } from '../../../src/biometrics/liveness/face-mesh.ts';
-import {
-  faceMeshFiles,
-  humanPackageModelsDir,
-  loadFaceMeshReader,
-  loadIrisEyesReader,
-} from '../../../src/biometrics/liveness/face-mesh.node.ts';
 import type { IrisEyesReader } from '../../../src/biometrics/liveness/iris-eyes.ts';
+import { meshRegion } from '../../../src/biometrics/liveness/mesh-eye-reader.ts';
 import { decodeFace } from '../face-helpers.ts';
 
 let engine: FaceEngine;
@@ -39,9 +30,13 @@ const mean = (points: readonly Point[]): Point => ({
 });
 
 beforeAll(async () => {
-  engine = await createFaceEngine();
-  mesh = await loadFaceMeshReader();
-  iris = await loadIrisEyesReader();
+  const { runtime, models } = await loadFaceParts();
+  engine = new FaceEngine(
+    { faceapi: runtime.faceapi, models, backend: runtime.backend },
+    defaultFaceEngineOptions,
+  );
+  mesh = models.eyes.mesh;
+  iris = models.eyes.iris;
   const image = await decodeFace('deepface_01/1.jpg');
   const result = await engine.processFrame(image, { describe: false });
   if (result.face === null) throw new Error('the engine finds no face in the fixture');
@@ -59,8 +54,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   frame.dispose();
-  mesh.dispose();
-  iris.dispose();
+  // The engine's models include both readers.
   engine.dispose();
 });
 
@@ -97,6 +91,10 @@ describe('FaceMeshReader and IrisEyesReader', () => {
     expect(refined.ear).toBeLessThan(0.6);
   });
 
+  it('cuts the region the engine reads the lids in', () => {
+    expect(meshRegion(landmarks)).toEqual(region);
+  });
+
   it('is deterministic and names the weights', async () => {
     const first = await mesh.read(frame, region);
     const second = await mesh.read(frame, region);
@@ -114,35 +112,5 @@ describe('FaceMeshReader and IrisEyesReader', () => {
       await iris.read(frame, again.mesh);
     }
     expect(tf.memory().numTensors).toBe(before);
-  });
-});
-
-describe('loadFaceMeshReader', () => {
-  let dir = '';
-
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'facepay-face-mesh-'));
-    for (const entry of faceMeshFiles)
-      await copyFile(path.join(humanPackageModelsDir(), entry.file), path.join(dir, entry.file));
-  });
-
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  it('refuses weights with one byte changed (same size)', async () => {
-    const file = path.join(dir, 'facemesh.bin');
-    const bytes = await readFile(file);
-    bytes[1000] = (bytes[1000] ?? 0) ^ 0x01;
-    await writeFile(file, bytes);
-    const error: unknown = await loadFaceMeshReader(dir).then(
-      (loaded) => {
-        loaded.dispose();
-        return null;
-      },
-      (caught: unknown) => caught,
-    );
-    expect(error).toBeInstanceOf(EngineStartupError);
-    expect((error as EngineStartupError).code).toBe('model_hash_mismatch');
   });
 });

@@ -9,7 +9,7 @@ import {
 } from '../../../src/biometrics/liveness/active/natural-motion.ts';
 import { NaturalMotionStream } from '../../../src/biometrics/liveness/active/natural-motion-stream.ts';
 import { seededRandom } from '../../../src/shared/seeded-random.ts';
-import { kioskView, project, syntheticFace3d } from './active-synthetic-face.ts';
+import { kioskView, project, syntheticFace3d, syntheticLids } from './active-synthetic-face.ts';
 
 /** A head turning to and fro (up to `yawMax` rad) with landmark jitter, blinking twice, lost once. */
 function wanderingHead(frames: number, yawMax: number): MotionFrame[] {
@@ -22,7 +22,14 @@ function wanderingHead(frames: number, yawMax: number): MotionFrame[] {
       ...kioskView,
       yaw: yawMax * Math.sin(k / 12),
     }).map((p) => ({ x: p.x + (random() - 0.5) * 1.5, y: p.y + (random() - 0.5) * 1.5 }));
-    const face = gone ? null : { box: boundingBox(landmarks), landmarks, descriptor: null };
+    const face = gone
+      ? null
+      : {
+          box: boundingBox(landmarks),
+          landmarks,
+          eyes: syntheticLids(landmarks),
+          descriptor: null,
+        };
     return { timestampMs: t, segment: 0, face };
   });
 }

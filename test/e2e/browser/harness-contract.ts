@@ -22,6 +22,8 @@ export interface HarnessFaceResult {
   modelId: string;
   /** The unit 128-d descriptor, or null when the quality gate refused the frame. */
   descriptor: number[] | null;
+  /** The face mesh + iris lids the engine read (null: no face, or the mesh saw none). */
+  eyes: { openness: number; ear: number } | null;
   timingsMs: StageTimingsMs;
   decodeMs: number;
   faceCount: number;

@@ -53,6 +53,10 @@ window.runFace = async (imageUrl: string): Promise<HarnessFaceResult> => {
     backend: result.backend,
     modelId: result.modelId,
     descriptor: result.ok ? Array.from(result.descriptor) : null,
+    eyes:
+      result.face?.eyes === null || result.face?.eyes === undefined
+        ? null
+        : { openness: result.face.eyes.openness, ear: result.face.eyes.ear },
     timingsMs: result.timingsMs,
     decodeMs,
     faceCount: result.faceCount,

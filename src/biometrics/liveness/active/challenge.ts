@@ -6,8 +6,8 @@ import { activeChallengesMax, activeChallengeTimeLimitMsMax } from '../../../sha
 import type { Point } from '../../geometry.ts';
 import type { BlinkOptions } from './blink.ts';
 import { BlinkDetector, defaultBlinkOptions, quantile } from './blink.ts';
-import { eyeClosureReading } from './ear.ts';
-import type { ActiveFrame, ContinuityOptions } from './face-continuity.ts';
+import { placedLids } from './ear.ts';
+import type { ActiveFace, ActiveFrame, ContinuityOptions } from './face-continuity.ts';
 import { defaultContinuityOptions, FaceContinuity } from './face-continuity.ts';
 import { planarParallax } from './parallax.ts';
 import { yawOf } from './pose.ts';
@@ -154,14 +154,17 @@ export class ChallengeController {
     this.#phaseStartMs ??= frame.timestampMs;
     const lost = this.#continuity.check(frame);
     if (lost !== null) this.#fail(lost, `at ${frame.timestampMs.toFixed(0)} ms`);
-    else if (frame.face !== null) this.#step(frame.timestampMs, frame.face.landmarks);
+    else if (frame.face !== null) this.#step(frame.timestampMs, frame.face);
     else if (this.#timedOut(frame.timestampMs)) this.#fail('timeout', 'no face in time');
     return this.#state;
   }
 
-  #step(t: number, landmarks: readonly Point[]): void {
+  #step(t: number, face: ActiveFace): void {
+    const landmarks = face.landmarks;
     const yaw = yawOf(landmarks);
-    const blink = this.#blinks.push(t, eyeClosureReading(landmarks)).blink;
+    // A frame without a lid reading is skipped by the blink detector, as by natural motion.
+    const eyes = placedLids(face.eyes, landmarks);
+    const blink = eyes === null ? null : this.#blinks.push(t, eyes).blink;
     const last = this.#last;
     this.#last = { timestampMs: t, yaw };
     if (last !== null) {

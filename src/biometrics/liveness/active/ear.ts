@@ -86,11 +86,17 @@ export interface FacePlacement {
 }
 
 /** The two readings of how open the eyes are that the blink detector cross-checks: a lid gap over two
- * different lengths, one horizontal (eye width) and one vertical (eye-line-to-mouth height); and where
- * the face is, so that a dip read while the whole face jumped is not taken for a blink. */
-export interface EyeClosureReading {
+ * different lengths, one horizontal (eye width) and one vertical (eye-line-to-mouth height). The kiosk
+ * reads them from the face mesh and iris nets (liveness/mesh-eye-reader.ts); eyeClosureReading below reads
+ * them from the 68 points, for measurement and the capture checks. */
+export interface EyeLids {
   readonly openness: number;
   readonly ear: number;
+}
+
+/** The lids and where the face is, so that a dip read while the whole face jumped is not taken for a
+ * blink. */
+export interface EyeClosureReading extends EyeLids {
   readonly placement: FacePlacement;
 }
 
@@ -103,6 +109,17 @@ export function facePlacement(landmarks: readonly Point[]): FacePlacement {
     aspect: box.height > 0 ? box.width / box.height : 0,
     yaw: measurePose(landmarks).yawRatio - 0.5,
   };
+}
+
+/** A frame's reading for the blink detector: its lids, however read, placed by the 68 points (the
+ * steadiness checks stay the ones the blink bounds were measured with); null when no lids were read. */
+export function placedLids(
+  eyes: EyeLids | null,
+  landmarks: readonly Point[],
+): EyeClosureReading | null {
+  return eyes === null
+    ? null
+    : { openness: eyes.openness, ear: eyes.ear, placement: facePlacement(landmarks) };
 }
 
 export function eyeClosureReading(landmarks: readonly Point[]): EyeClosureReading {

@@ -3,11 +3,15 @@
 import { assert } from '../../../shared/assert.ts';
 import type { Box, Point } from '../../geometry.ts';
 import { boxCenter, distance } from '../../geometry.ts';
+import type { EyeLids } from './ear.ts';
 
 export interface ActiveFace {
   readonly box: Box;
   /** 68 points in frame pixels (iBUG order). */
   readonly landmarks: readonly Point[];
+  /** The lids blinks are counted on (the kiosk: face mesh + iris); null when none was read this frame,
+   * which the blink detector then skips. */
+  readonly eyes: EyeLids | null;
   /** Unit 128-d descriptor when the frame passed the quality gate, else null. */
   readonly descriptor: Float32Array | null;
 }

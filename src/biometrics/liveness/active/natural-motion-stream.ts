@@ -10,7 +10,7 @@ import { faceSessionWindowFramesMax } from '../../../shared/limits.ts';
 import type { Point } from '../../geometry.ts';
 import type { Blink } from './blink.ts';
 import { BlinkDetector, quantile } from './blink.ts';
-import { eyeClosureReading } from './ear.ts';
+import { placedLids } from './ear.ts';
 import type { ActiveFrame } from './face-continuity.ts';
 import { FaceContinuity } from './face-continuity.ts';
 import type { NaturalMotionOptions, NaturalMotionSummary } from './natural-motion.ts';
@@ -70,9 +70,10 @@ export class NaturalMotionStream {
       return;
     }
     this.#framesWithFace += 1;
-    const blink = this.#blinkDetector.push(frame.timestampMs, eyeClosureReading(face.landmarks));
-    if (blink.blink !== null) {
-      this.#blinks.push(blink.blink);
+    const eyes = placedLids(face.eyes, face.landmarks);
+    const blink = eyes === null ? null : this.#blinkDetector.push(frame.timestampMs, eyes).blink;
+    if (blink !== null) {
+      this.#blinks.push(blink);
       if (this.#blinks.length > this.#options.windowFrames) this.#blinks.shift();
     }
     const entry: Entry = { yaw: yawOf(face.landmarks), landmarks: face.landmarks, parallax: null };

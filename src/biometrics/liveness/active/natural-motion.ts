@@ -4,7 +4,7 @@ import { assert } from '../../../shared/assert.ts';
 import type { Point } from '../../geometry.ts';
 import type { Blink, BlinkOptions } from './blink.ts';
 import { BlinkDetector, defaultBlinkOptions, quantile } from './blink.ts';
-import { eyeClosureReading } from './ear.ts';
+import { placedLids } from './ear.ts';
 import type { ActiveFace, ContinuityOptions } from './face-continuity.ts';
 import { defaultContinuityOptions, FaceContinuity } from './face-continuity.ts';
 import { planarParallax } from './parallax.ts';
@@ -113,14 +113,14 @@ function analyzeRun(
       perFrame.push({ ear: null, earBaseline: null, yaw: null, parallax: null });
       continue;
     }
-    const eyes = eyeClosureReading(face.landmarks);
-    const step = detector.push(frame.timestampMs, eyes);
-    if (step.blink !== null) blinks.push(step.blink);
+    const eyes = placedLids(face.eyes, face.landmarks);
+    const step = eyes === null ? null : detector.push(frame.timestampMs, eyes);
+    if (step !== null && step.blink !== null) blinks.push(step.blink);
     const parallax = reference === null ? null : planarParallax(reference, face.landmarks);
     if (parallax !== null) parallaxes.push(parallax.magnitude);
     perFrame.push({
-      ear: eyes.ear,
-      earBaseline: step.baseline,
+      ear: eyes?.ear ?? null,
+      earBaseline: step?.baseline ?? null,
       yaw: yawOf(face.landmarks),
       parallax: parallax?.magnitude ?? null,
     });
