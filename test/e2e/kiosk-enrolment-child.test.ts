@@ -45,7 +45,7 @@ const limits = { perPaymentMax: 1_000, dailyMax: 1_500 };
 beforeAll(async () => {
   await rm(artifacts, { recursive: true, force: true });
   await mkdir(artifacts, { recursive: true });
-  fixture = await startEnrolmentFixture(['e2e-kid']);
+  fixture = await startEnrolmentFixture(['e2e-kid', 'e2e-kid-2']);
   const [guardian, clip] = await Promise.all([
     enrolSecondPerson({
       hubUrl: fixture.hub.url,
@@ -67,12 +67,12 @@ afterAll(async () => {
   await assertNoProcessLeft();
 });
 
-/** A fresh Chromium with `clip` as its camera, on the station at the screen it opens with. */
-async function stationPage(clip: string, screen: string): Promise<Page> {
+/** A fresh Chromium with `clip` as its camera, on the station at one of the screens it may open with. */
+async function stationPage(clip: string, ...screens: string[]): Promise<Page> {
   await browser?.close();
   browser = await launchKioskBrowser(clip);
   expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
-  return openKiosk(browser, fixture.shell.url, pageLog, { screens: [screen] });
+  return openKiosk(browser, fixture.shell.url, pageLog, { screens });
 }
 
 async function shootBoth(page: Page, name: string): Promise<void> {
@@ -83,21 +83,39 @@ async function shootBoth(page: Page, name: string): Promise<void> {
   await toggle.click();
 }
 
+/** An error naming what the test waited for, where the page is, and the page's last log lines. */
+async function lost(page: Page, waitingFor: string, cause: unknown): Promise<Error> {
+  const at = await page.evaluate(
+    () => `${document.body.dataset['screen']}: ${document.body.innerText.slice(0, 400)}`,
+  );
+  return new Error(`waiting for ${waitingFor}; at ${at}\n${pageLog.slice(-20).join('\n')}`, {
+    cause,
+  });
+}
+
 /** Waits for one of `screens`, or fails naming where the page is and its last log lines. */
 async function reach(page: Page, screens: string[], timeoutMs: number): Promise<string> {
   try {
     return await waitForScreen(page, screens, timeoutMs);
   } catch (error) {
-    const at = await page.evaluate(
-      () => `${document.body.dataset['screen']}: ${document.body.innerText.slice(0, 400)}`,
-    );
-    throw new Error(
-      `waiting for ${screens.join('|')}; at ${at}\n${pageLog.slice(-20).join('\n')}`,
-      {
-        cause: error,
-      },
-    );
+    throw await lost(page, screens.join('|'), error);
   }
+}
+
+/** Takes a child's document, on the document screen, up to the guardian's terms. */
+async function childDocument(
+  page: Page,
+  child: { account: string; number: string; name: string },
+): Promise<void> {
+  await page.locator('[data-testid="doc-account"]').fill(child.account);
+  await page.locator('[data-testid="doc-type"]').selectOption('my_number_card');
+  await page.locator('[data-testid="doc-number"]').fill(child.number);
+  await page.locator('[data-testid="doc-name"]').fill(child.name);
+  await page.locator('[data-testid="doc-birth"]').fill('2014-02-03');
+  await page.locator('[data-testid="doc-expiry"]').fill('2030-02-03');
+  await page.locator('[data-testid="doc-submit"]').click();
+  // Under 18 by the document: the guardian's step comes before any face of the child.
+  await reach(page, ['station-guardian-terms'], 30_000);
 }
 
 describe('a child enrolled under a guardian, then paying', () => {
@@ -110,15 +128,11 @@ describe('a child enrolled under a guardian, then paying', () => {
     await page.locator('[data-testid="officer-id"]').fill(fixture.officer.id);
     await typeDigits(page, fixture.officer.pin);
     await reach(page, ['station-document'], 30_000);
-    await page.locator('[data-testid="doc-account"]').fill('e2e-kid');
-    await page.locator('[data-testid="doc-type"]').selectOption('my_number_card');
-    await page.locator('[data-testid="doc-number"]').fill('444455556665');
-    await page.locator('[data-testid="doc-name"]').fill('Kenta Talking');
-    await page.locator('[data-testid="doc-birth"]').fill('2014-02-03');
-    await page.locator('[data-testid="doc-expiry"]').fill('2030-02-03');
-    await page.locator('[data-testid="doc-submit"]').click();
-    // Under 18 by the document: the guardian's step comes before any face of the boy.
-    await reach(page, ['station-guardian-terms'], 30_000);
+    await childDocument(page, {
+      account: 'e2e-kid',
+      number: '444455556665',
+      name: 'Kenta Talking',
+    });
     await page.locator('[data-testid="guardian-per-payment"]').fill(String(limits.perPaymentMax));
     await page.locator('[data-testid="guardian-daily"]').fill(String(limits.dailyMax));
     await page.locator('[data-testid="guardian-block-food"]').check();
@@ -149,7 +163,10 @@ describe('a child enrolled under a guardian, then paying', () => {
           undefined,
           { timeout: 30_000 },
         )
-        .then((handle) => handle.jsonValue());
+        .then((handle) => handle.jsonValue())
+        .catch(async (error: unknown) => {
+          throw await lost(page, 'the answer to the guardian PIN', error);
+        });
       message = (await page.locator('[data-testid="guardian-message"]').textContent()) ?? '';
       if (screen !== 'station-guardian-face') break;
       pageLog.push(`guardian look ${look} not identified: ${message}`);
@@ -232,5 +249,37 @@ describe('a child enrolled under a guardian, then paying', () => {
     });
     // Nothing was taken by the refused payments.
     expect(await fixture.admin.getAccount('e2e-kid')).toMatchObject({ balance: 4_400, held: 0 });
+  }, 600_000);
+
+  it('with the station at its wrong-PIN cap, the guardian PIN is not checked and the station says so', async () => {
+    // The first test's wrong guardian PIN is this station's one failure of the day: a cap of 1 is met.
+    await fixture.restartHub({ pinFailuresPerDayPerClient: 1 });
+    // The officer is still signed in at the station, which may show the boy's enrolment done.
+    const page = await stationPage(guardianClip, 'station-done', 'station-document');
+    if ((await page.evaluate(() => document.body.dataset['screen'])) === 'station-done') {
+      await page.locator('[data-testid="next-person"]').click();
+    }
+    await reach(page, ['station-document'], 30_000);
+    await childDocument(page, {
+      account: 'e2e-kid-2',
+      number: '555566667772',
+      name: 'Yuki Talking',
+    });
+    await page.locator('[data-testid="guardian-per-payment"]').fill(String(limits.perPaymentMax));
+    await page.locator('[data-testid="guardian-daily"]').fill(String(limits.dailyMax));
+    await page.locator('[data-testid="guardian-terms-submit"]').click();
+    await reach(page, ['station-guardian-pin'], 120_000);
+    // Her right PIN: refused before any PIN work, whatever her face matched.
+    await typeDigits(page, secondPersonDefaults.pin);
+    await reach(page, ['station-refused'], 30_000);
+    const refusal = page.locator('.station-refusal');
+    expect(await refusal.getAttribute('data-code')).toBe('pin_checks_suspended');
+    expect(await refusal.locator('.error-title').textContent()).toContain('暗証番号の確認を停止');
+    // The hub's own words beside it name the cap the operator set.
+    expect(await page.locator('[data-testid="refusal-detail"]').textContent()).toContain(
+      '1 wrong PIN from this client',
+    );
+    await shootBoth(page, 'child-07-pin-checks-suspended');
+    expect(await fixture.hub.store.reader.findPersonByAccount('e2e-kid-2')).toBeUndefined();
   }, 600_000);
 });

@@ -963,7 +963,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     if (failures >= cap) {
       refuse(
         'pin_checks_suspended',
-        `${cap} wrong PINs from this client in 24 hours: PIN checks resume as they age out`,
+        `${cap} wrong PIN${cap === 1 ? '' : 's'} from this client in 24 hours: PIN checks resume as they age out`,
       );
     }
   }

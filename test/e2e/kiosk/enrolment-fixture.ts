@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { RunningHub } from '../../../src/hub/hub.ts';
+import type { HubOptions, RunningHub } from '../../../src/hub/hub.ts';
 import { startHub } from '../../../src/hub/hub.ts';
 import type { WebShell } from '../../../src/main/web-shell.ts';
 import { startWebShell } from '../../../src/main/web-shell.ts';
@@ -40,6 +40,8 @@ export interface EnrolmentFixture {
   officer: { id: string; pin: string };
   liveClip: string;
   idPhoto: string;
+  /** The same hub (data, keys, port) started again with other options; the station keeps its URL. */
+  restartHub(options: Pick<HubOptions, 'pinFailuresPerDayPerClient'>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -48,7 +50,9 @@ export async function startEnrolmentFixture(
 ): Promise<EnrolmentFixture> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'facepay-station-e2e-'));
   const adminToken = `e2e-admin-${randomBytes(12).toString('hex')}`;
-  const hub = await startHub({ dataDir: path.join(work, 'hub'), port: 0, adminToken });
+  const hubDir = path.join(work, 'hub');
+  let hub = await startHub({ dataDir: hubDir, port: 0, adminToken });
+  const hubPort = Number(new URL(hub.url).port);
   let shell: WebShell | null = null;
   const close = async () => {
     await shell?.close().catch(() => undefined);
@@ -86,7 +90,7 @@ export async function startEnrolmentFixture(
       }),
     ]);
     shell = await startWebShell({ config: station.config, port: 0, rendererDir });
-    return {
+    const fixture: EnrolmentFixture = {
       work,
       adminToken,
       hub,
@@ -97,8 +101,14 @@ export async function startEnrolmentFixture(
       officer,
       liveClip,
       idPhoto,
+      restartHub: async (options) => {
+        await hub.close();
+        hub = await startHub({ dataDir: hubDir, port: hubPort, adminToken, ...options });
+        fixture.hub = hub;
+      },
       close,
     };
+    return fixture;
   } catch (error) {
     // A setup that fails half way leaves neither a listening hub nor its temp directory behind.
     await close();
