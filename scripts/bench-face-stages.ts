@@ -1,5 +1,6 @@
 // `npm run bench:face`: per-stage latency (median, p95) per backend, the tracking loop's frames per second on
 // a real video, accuracy per subset, and face-api's reference usage (SSD + landmarks + descriptor) as baseline.
+// Stage `eyes` is the face mesh + iris eyelid reading blinks are counted on (liveness/mesh-eye-reader.ts).
 //
 // Environment: PER_SUBSET (photos per subset, default 20), FRAMES (video frames, default 120),
 // CPU_PHOTOS (photos on the pure-JS cpu backend, default 6; 0 skips it), REDETECT (tracker interval, default: the tracker's, 6),
@@ -45,6 +46,7 @@ const decisionReadyGoalMs = 150;
 const stages: Array<Stage | 'total'> = [
   'detect',
   'landmarks',
+  'eyes',
   'quality',
   'align',
   'describe',

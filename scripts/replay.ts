@@ -35,6 +35,7 @@ function printTable(input: string, json: ReplayJson): void {
     ['frames (with face)', `${json.frames} (${json.framesWithFace})`],
     ['liveness', json.liveness.passed ? 'live' : `not live: ${json.liveness.reasons.join(', ')}`],
     ['passive (median, band)', passiveText(json)],
+    ['blinks (face mesh + iris)', blinkText(json)],
     ['decision', json.decision.outcome],
     ['kiosk session', describeSession(json.session)],
     [
@@ -44,6 +45,13 @@ function printTable(input: string, json: ReplayJson): void {
     ['backend', String(json.liveness['backend'])],
   ];
   for (const [k, v] of rows) console.log(`${k.padEnd(28)} ${v}`);
+}
+
+/** The whole recording's blinks, counted on the lids the kiosk reads (liveness/mesh-eye-reader.ts). */
+function blinkText(json: ReplayJson): string {
+  const times = json.liveness['blinkTimesMs'] as readonly number[] | undefined;
+  if (times === undefined || times.length === 0) return 'none';
+  return `${times.length} at ${times.map((t) => `${(t / 1000).toFixed(2)} s`).join(', ')}`;
 }
 
 const bandMeaning: Readonly<Record<string, string>> = {

@@ -54,6 +54,8 @@ describe('replay CLI', () => {
       { cwd: repoRoot },
     );
     expect(stdout).toContain('per-frame ms');
+    // The still photo's eyes never close: the blink row (on the mesh + iris lids) says so.
+    expect(stdout).toMatch(/blinks \(face mesh \+ iris\)\s+none/);
     const out = JSON.parse(await readFile(json, 'utf8')) as Record<string, unknown>;
     expect(Object.keys(out).sort()).toEqual([
       'decision',
