@@ -3,7 +3,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { yen } from '../../src/shared/money.ts';
 import type { StoreTx } from '../../src/hub/storage/port.ts';
-import { account, balances, client, holdBody, startTestHub, type TestHub } from './helpers.ts';
+import {
+  account,
+  balances,
+  client,
+  holdBody,
+  startTestHub,
+  storeKind,
+  type TestHub,
+} from './helpers.ts';
 
 let t: TestHub;
 beforeEach(async () => {
@@ -110,6 +118,44 @@ describe('concurrency', () => {
     expect(await balances(t, 'shop')).toEqual({ balance: 200, held: 0, available: 200 });
     const entries = await t.hub.store.reader.listEntries('shop', undefined, 10);
     expect(entries.map((e) => e.transferId).sort()).toEqual(['tr_first', 'tr_last']);
+  });
+
+  it('a job with text the database cannot hold (NUL) fails alone, in a batch with others', async () => {
+    // PostgreSQL sends the writes its reads prove after the batch's jobs ran, in one round trip: one
+    // that failed there would fail every job of the batch. A NUL in a written or a read-ahead value
+    // (from a request's body or path) must stay the problem of the job that has it.
+    const pay = (tx: StoreTx, id: string) =>
+      tx.transfer({
+        id,
+        kind: 'deposit',
+        from: 'alice',
+        to: 'shop',
+        amount: yen(100),
+        holdId: null,
+        at: t.clock.now(),
+      });
+    const reads = { accounts: ['alice', 'shop'] };
+    const answer = { requestHash: new Uint8Array(32), status: 201, body: '{}', createdAt: 1 };
+    const [first, nulWrite, nulRead, last] = await Promise.allSettled([
+      t.hub.store.write((tx) => pay(tx, 'tr_first'), reads),
+      t.hub.store.write(async (tx) => {
+        await pay(tx, 'tr_nul');
+        await tx.putStoredResponse('cli_test', 'key\u0000', answer);
+      }, reads),
+      t.hub.store.write((tx) => tx.getHold('hold\u0000'), {
+        hold: 'hold\u0000',
+        accounts: ['alice\u0000'],
+      }),
+      t.hub.store.write((tx) => pay(tx, 'tr_last'), reads),
+    ]);
+    expect([first.status, last.status]).toEqual(['fulfilled', 'fulfilled']);
+    // SQLite stores a NUL in text; PostgreSQL refuses it, in that job only.
+    expect([nulWrite.status, nulRead.status]).toEqual(
+      storeKind === 'postgres' ? ['rejected', 'rejected'] : ['fulfilled', 'fulfilled'],
+    );
+    const paid = ['tr_first', ...(nulWrite.status === 'fulfilled' ? ['tr_nul'] : []), 'tr_last'];
+    const entries = await t.hub.store.reader.listEntries('shop', undefined, 10);
+    expect(entries.map((e) => e.transferId).sort()).toEqual(paid.sort());
   });
 
   it('what a job reads first sees the jobs before it in its batch, not a refused one', async () => {

@@ -81,6 +81,7 @@ export class PgAuditWrites implements AuditWriter {
         'INSERT INTO audit_log (seq, at, kind, subject, actor, data, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)',
         [row.seq, row.at, row.kind, row.subject, row.actor, row.data, hash],
       ),
+      { kind: 'unread' },
     );
     this.auditTail = { seq: row.seq, hash };
   }

@@ -27,8 +27,9 @@ export class PgIdempotencyWrites implements IdempotencyWriter {
     return row === undefined ? undefined : storedResponseFromRow(row);
   }
   /**
-   * Deferred (PgDeferredWrites): it is the job's last write, and a later job of the batch with the same
-   * key reads it after the job's savepoint, which sends it first.
+   * Deferred (PgDeferredWrites): it is the job's last write; a later job of the batch with the same key
+   * finds it no longer read ahead (BatchReads drops it) and reads it from the database, which sends it
+   * first.
    */
   async putStoredResponse(clientId: string, key: string, r: StoredResponse): Promise<void> {
     this.deferred.defer(
@@ -37,6 +38,7 @@ export class PgIdempotencyWrites implements IdempotencyWriter {
          VALUES ($1, $2, $3, $4, $5, $6)`,
         [clientId, key, r.requestHash, r.status, r.body, r.createdAt],
       ),
+      { kind: 'storedResponse', clientId, key },
     );
   }
 }

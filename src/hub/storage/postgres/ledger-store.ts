@@ -34,9 +34,10 @@ import {
   type Statement,
 } from './queries.ts';
 import type { PgDeferredWrites } from './savepoints.ts';
+import type { WriteEffect } from './batch-reads.ts';
 
 /** A hold with its history lists gathered as JSON arrays (the shape holdFromRow reads), in order. */
-const holdSelect = `h.*,
+export const holdSelect = `h.*,
   COALESCE((SELECT json_agg(json_build_object('id', s.id, 'amount', s.amount, 'at', s.at) ORDER BY s.seq)
      FROM hold_settlements s WHERE s.hold_id = h.id)::text, '[]') AS settlements,
   COALESCE((SELECT json_agg(json_build_object('id', r.id, 'amount', r.amount, 'at', r.at) ORDER BY r.seq)
@@ -83,15 +84,44 @@ export function accountsStatement(ids: readonly string[]): Statement {
   };
 }
 
-/**
- * The earliest deadline of the account's active holds (NULL: none), read ahead for dueHoldIds of that
- * account: when it is after `at`, the 'dueAccount' statement would answer no rows (PgTransaction).
- */
-export function nextDueStatement(accountId: string): Statement {
+/** getAccount's statement (a batch may answer it from what it read ahead: BatchReads). */
+export function accountStatement(id: string): Statement {
+  return { name: 'account', text: 'SELECT * FROM accounts WHERE id = $1', values: [id] };
+}
+
+/** dueHoldIds of one hold (answered from a hold read ahead too). */
+export function dueHoldStatement(holdId: string, at: number): Statement {
   return {
-    name: 'nextDue',
-    text: "SELECT min(due_at) AS next FROM holds WHERE status = 'active' AND (payer = $1 OR payee = $1)",
-    values: [accountId],
+    name: 'dueHold',
+    text: "SELECT id FROM holds WHERE id = $1 AND status = 'active' AND due_at <= $2",
+    values: [holdId, at],
+  };
+}
+
+/** dueHoldIds of one account (answered 'none' from the account's earliest deadline read ahead). */
+export function dueAccountStatement(at: number, accountId: string, limit: number): Statement {
+  return {
+    name: 'dueAccount',
+    text: `SELECT id FROM holds WHERE status = 'active' AND due_at <= $1 AND (payer = $2 OR payee = $2)
+         ORDER BY due_at LIMIT $3`,
+    values: [at, accountId, limit],
+  };
+}
+
+/** What writing `hold`'s row changes of what a batch read ahead (BatchReads). */
+function holdEffect(
+  hold: HoldRecord,
+  params: Record<string, unknown>,
+): Extract<WriteEffect, { kind: 'hold' }> {
+  const dueAt = params['due_at'];
+  assert(typeof dueAt === 'number', 'a hold has a deadline');
+  return {
+    kind: 'hold',
+    id: hold.id,
+    payer: hold.payer,
+    payee: hold.payee,
+    status: hold.status,
+    dueAt,
   };
 }
 
@@ -99,9 +129,8 @@ export class PgLedgerReads implements LedgerReader {
   constructor(protected readonly db: Queryable) {}
 
   async getAccount(id: string): Promise<AccountRecord | undefined> {
-    const row = await one<AccountRow>(this.db, 'account', 'SELECT * FROM accounts WHERE id = $1', [
-      id,
-    ]);
+    const { name, text, values } = accountStatement(id);
+    const row = await one<AccountRow>(this.db, name, text, values);
     return row === undefined ? undefined : accountFromRow(row);
   }
   async getAccounts(ids: readonly string[]): Promise<Array<AccountRecord | undefined>> {
@@ -164,21 +193,12 @@ export class PgLedgerReads implements LedgerReader {
   }
   async dueHoldIds(at: number, scope: { holdId?: string; accountId?: string }, limit: number) {
     let found: Array<{ id: string }>;
-    if (scope.holdId !== undefined) {
-      found = await rows(
-        this.db,
-        'dueHold',
-        "SELECT id FROM holds WHERE id = $1 AND status = 'active' AND due_at <= $2",
-        [scope.holdId, at],
-      );
-    } else if (scope.accountId !== undefined) {
-      found = await rows(
-        this.db,
-        'dueAccount',
-        `SELECT id FROM holds WHERE status = 'active' AND due_at <= $1 AND (payer = $2 OR payee = $2)
-         ORDER BY due_at LIMIT $3`,
-        [at, scope.accountId, limit],
-      );
+    if (scope.holdId !== undefined || scope.accountId !== undefined) {
+      const { name, text, values } =
+        scope.holdId !== undefined
+          ? dueHoldStatement(scope.holdId, at)
+          : dueAccountStatement(at, scope.accountId ?? '', limit);
+      found = await rows(this.db, name, text, values);
     } else {
       found = await rows(
         this.db,
@@ -240,6 +260,7 @@ export class PgLedgerWrites extends PgLedgerReads implements LedgerWriter {
     const params = holdToParams(hold);
     this.deferred.defer(
       inlineValues(insertStatement('holds', holdColumns), valuesOf(params, holdColumns)),
+      holdEffect(hold, params),
     );
     await this.insertHoldHistory(hold, added, 'hold.placed', params);
   }
@@ -269,7 +290,11 @@ export class PgLedgerWrites extends PgLedgerReads implements LedgerWriter {
         'closed_by',
       ]),
     );
-    this.deferred.defer(update, (changed) => assert(changed === 1, stale));
+    this.deferred.defer(
+      update,
+      { ...holdEffect(after, params), expectedVersion: before.version },
+      (changed) => assert(changed === 1, stale),
+    );
   }
   private async insertMoneyMark(
     table: 'hold_settlements' | 'hold_refunds',
@@ -283,6 +308,7 @@ export class PgLedgerWrites extends PgLedgerReads implements LedgerWriter {
         mark.amount,
         mark.at,
       ]),
+      { kind: 'holdHistory', holdId },
     );
   }
   private async insertHoldHistory(
@@ -301,6 +327,7 @@ export class PgLedgerWrites extends PgLedgerReads implements LedgerWriter {
           e.at,
           JSON.stringify(e.data),
         ]),
+        { kind: 'holdEvent', holdId: hold.id },
       );
     }
     this.deferred.defer(
@@ -323,11 +350,13 @@ export class PgLedgerWrites extends PgLedgerReads implements LedgerWriter {
           params['updated_at'],
         ],
       ),
+      { kind: 'holdHistory', holdId: hold.id },
     );
   }
   async addHeld(accountId: string, delta: Yen): Promise<void> {
     this.deferred.defer(
       inlineValues('UPDATE accounts SET held = held + $1 WHERE id = $2', [delta, accountId]),
+      { kind: 'held', accountId, delta },
       (changed) => assert(changed === 1, `account ${accountId} missing`),
     );
   }
@@ -351,8 +380,10 @@ export class PgLedgerWrites extends PgLedgerReads implements LedgerWriter {
        ORDER BY e.ord`,
       [t.id, t.kind, t.amount, t.from, t.to, t.holdId, t.at],
     );
-    this.deferred.defer(statement, (inserted) =>
-      assert(inserted === 2, 'transfer between unknown accounts'),
+    this.deferred.defer(
+      statement,
+      { kind: 'transfer', from: t.from, to: t.to, amount: t.amount },
+      (inserted) => assert(inserted === 2, 'transfer between unknown accounts'),
     );
   }
   async payerCommittedSince(payer: string, since: number, payee?: string): Promise<Yen> {

@@ -62,10 +62,22 @@ export function bytesLiteral(value: Uint8Array): string {
   return `decode('${Buffer.from(value).toString('hex')}', 'hex')`;
 }
 
+/** Whether literal() writes `value` (else it asserts): a statement with such values may be inlined. */
+export function hasLiteral(value: unknown): boolean {
+  if (value === null || value === undefined || value instanceof Uint8Array) return true;
+  if (typeof value === 'number') return Number.isSafeInteger(value);
+  return typeof value === 'string' && !value.includes('\u0000');
+}
+
 /** A parameter's value as an SQL literal: the values the adapter binds (text, integers, bytes, NULL). */
 export function literal(value: unknown): string {
   if (value === null || value === undefined) return 'NULL'; // as pg binds undefined
-  if (typeof value === 'string') return pg.escapeLiteral(value);
+  if (typeof value === 'string') {
+    // A NUL would end the simple query's text early; PostgreSQL stores no NUL in TEXT either. Refused
+    // here, in the job that wrote it, not later in a round trip shared with other jobs' writes.
+    assert(!value.includes('\u0000'), 'a text value without NUL characters');
+    return pg.escapeLiteral(value);
+  }
   if (typeof value === 'number') return integerLiteral(value);
   if (value instanceof Uint8Array) return bytesLiteral(value);
   assert(false, `no SQL literal for a ${typeof value}`);
