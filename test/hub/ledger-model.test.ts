@@ -1,13 +1,15 @@
 // Model-based test: random sequences of place / increase / settle / release / refund / event /
-// time-advance run against the real ledger on SQLite and a tiny in-memory reference; after every
-// step both must agree on every outcome and balance, money is conserved, no hold settles beyond it.
+// time-advance run against the real ledger (SQLite, and PostgreSQL in the postgres project) and a tiny
+// in-memory reference; after every step both must agree on every outcome and balance, money is
+// conserved, no hold settles beyond it. The same again with the commands sent together, so group commit
+// runs them as one batch (with what each says it reads first, as the HTTP routes declare it).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { ManualClock } from '../../src/hub/clock.ts';
 import { Ledger } from '../../src/hub/ledger/ledger.ts';
-import type { HubStore } from '../../src/hub/storage/port.ts';
+import type { HubStore, JobReads, StoreTx } from '../../src/hub/storage/port.ts';
 import { HubError } from '../../src/hub/errors.ts';
 import type { ClientRecord } from '../../src/hub/storage/records.ts';
 import { yen, type Yen } from '../../src/shared/money.ts';
@@ -217,6 +219,52 @@ function applyToModel(
   }
 }
 
+/** The ledger call of one command, as a write job; a placed hold's id is appended to `ids`. */
+function commandJob(options: {
+  ledger: Ledger;
+  c: Command;
+  id: string;
+  ids: string[];
+}): (tx: StoreTx) => Promise<unknown> {
+  const { ledger, c, id, ids } = options;
+  return async (tx) => {
+    switch (c.kind) {
+      case 'deposit':
+        return ledger.deposit(tx, admin, accounts[c.account] ?? 'a', c.amount as Yen);
+      case 'place': {
+        const placed = await ledger.placeHold(tx, admin, {
+          payer: accounts[c.payer] ?? 'a',
+          payee: accounts[c.payee] ?? 'a',
+          amount: yen(c.amount),
+          currency: 'JPY',
+          reference: 'model',
+          expiresInSeconds: c.seconds,
+          ...(c.metered ? { template: { name: 'metered' as const } } : { onExpiry: c.onExpiry }),
+        });
+        ids.push(placed.id);
+        return placed;
+      }
+      case 'increase': {
+        const current = await tx.getHold(id);
+        return ledger.increase(tx, admin, id, ((current?.amount ?? 0) + c.by) as Yen);
+      }
+      case 'settle':
+        return ledger.settle(tx, admin, id, c.amount as Yen, c.final);
+      case 'release':
+        return ledger.release(tx, admin, id);
+      case 'refund':
+        return ledger.refund(tx, admin, id, c.amount as Yen);
+      case 'event':
+        return ledger.event(tx, admin, id, {
+          type: 'service.completed',
+          data: { amount: yen(c.amount) },
+        });
+      case 'advance':
+        return ledger.expireDue(tx, {});
+    }
+  };
+}
+
 async function runSequence(commands: Command[]): Promise<void> {
   const dir = tempDir('facepay-model-');
   const clock = new ManualClock(t0);
@@ -238,46 +286,7 @@ async function runSequence(commands: Command[]): Promise<void> {
       const { expected, holdIndex } = applyToModel(model, c, ids);
       if (expected === 'skip') continue;
       const id = ids.length === 0 ? '' : (ids[('hold' in c ? c.hold : 0) % ids.length] ?? '');
-      const actual = await outcome(() =>
-        store.write(async (tx) => {
-          switch (c.kind) {
-            case 'deposit':
-              return ledger.deposit(tx, admin, accounts[c.account] ?? 'a', c.amount as Yen);
-            case 'place': {
-              const placed = await ledger.placeHold(tx, admin, {
-                payer: accounts[c.payer] ?? 'a',
-                payee: accounts[c.payee] ?? 'a',
-                amount: yen(c.amount),
-                currency: 'JPY',
-                reference: 'model',
-                expiresInSeconds: c.seconds,
-                ...(c.metered
-                  ? { template: { name: 'metered' as const } }
-                  : { onExpiry: c.onExpiry }),
-              });
-              ids.push(placed.id);
-              return placed;
-            }
-            case 'increase': {
-              const current = await tx.getHold(id);
-              return ledger.increase(tx, admin, id, ((current?.amount ?? 0) + c.by) as Yen);
-            }
-            case 'settle':
-              return ledger.settle(tx, admin, id, c.amount as Yen, c.final);
-            case 'release':
-              return ledger.release(tx, admin, id);
-            case 'refund':
-              return ledger.refund(tx, admin, id, c.amount as Yen);
-            case 'event':
-              return ledger.event(tx, admin, id, {
-                type: 'service.completed',
-                data: { amount: yen(c.amount) },
-              });
-            case 'advance':
-              return ledger.expireDue(tx, {});
-          }
-        }),
-      );
+      const actual = await outcome(() => store.write(commandJob({ ledger, c, id, ids })));
       expect(actual, JSON.stringify(c)).toBe(expected);
       if (holdIndex !== undefined) {
         const mh = model.holds[holdIndex];
@@ -285,6 +294,103 @@ async function runSequence(commands: Command[]): Promise<void> {
       }
       await compare(store, ledger, model);
     }
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * What a command's job says it reads first, as the HTTP routes say it (place: both accounts and the
+ * payer's deadlines; settle: the hold); the other actions declare nothing or, every other hold, the hold
+ * and every account, so a batch's read-ahead also holds rows a later job changes.
+ */
+function declaredReads(c: Command, id: string): JobReads | undefined {
+  switch (c.kind) {
+    case 'place': {
+      const payer = accounts[c.payer] ?? 'a';
+      return { accounts: [payer, accounts[c.payee] ?? 'a'], dueOfAccount: payer };
+    }
+    case 'settle':
+      return { hold: id };
+    case 'deposit':
+    case 'advance':
+      return undefined;
+    default:
+      return c.hold % 2 === 0 ? undefined : { hold: id, accounts: [...accounts] };
+  }
+}
+
+/** A group split so that each time advance is a group of its own: a batch's jobs share one clock. */
+function timeAlone(group: Command[]): Command[][] {
+  const parts: Command[][] = [[]];
+  for (const c of group) {
+    if (c.kind === 'advance') parts.push([c], []);
+    else parts.at(-1)?.push(c);
+  }
+  return parts.filter((part) => part.length > 0);
+}
+
+/**
+ * Each group's commands are sent together, without waiting, so group commit runs them in one batch in
+ * the order sent; the model applies them one by one in that order. A command names a hold placed
+ * before its group (a hold placed in the same group has no id yet). Time moves only between groups.
+ */
+async function runBatchedSequence(
+  groups: Command[][],
+  batched: { jobs: number; batches: number },
+): Promise<void> {
+  const dir = tempDir('facepay-model-batched-');
+  const clock = new ManualClock(t0);
+  const store = await openTestStore(dir, randomBytes(32));
+  const ledger = new Ledger(clock);
+  const model = new Model();
+  const ids: string[] = [];
+  try {
+    for (const id of accounts) {
+      await store.write((tx) =>
+        ledger.createAccount(tx, admin, { id, kind: 'merchant', name: id, currency: 'JPY' }),
+      );
+    }
+    for (const group of groups.flatMap(timeAlone)) {
+      const known = [...ids];
+      const sent: Array<{ c: Command; expected: string; actual: Promise<string> }> = [];
+      for (const original of group) {
+        if (original.kind === 'advance') {
+          clock.advance(original.seconds * 1000);
+          model.now = clock.now();
+        }
+        const c =
+          'hold' in original && known.length > 0
+            ? { ...original, hold: original.hold % known.length }
+            : original;
+        const { expected } = applyToModel(model, c, known);
+        if (expected === 'skip') continue;
+        const id = 'hold' in c ? (known[c.hold] ?? '') : '';
+        const reads = declaredReads(c, id);
+        // outcome() calls store.write before its first await: the jobs queue in this order.
+        sent.push({
+          c,
+          expected,
+          actual: outcome(() => store.write(commandJob({ ledger, c, id, ids }), reads)),
+        });
+      }
+      const before = store.writeStats();
+      const actual = await Promise.all(sent.map((one) => one.actual));
+      const after = store.writeStats();
+      batched.jobs += after.jobs - before.jobs;
+      batched.batches += after.batches - before.batches;
+      expect(actual, JSON.stringify(sent.map((one) => one.c))).toEqual(
+        sent.map((one) => one.expected),
+      );
+      // Both lists grow by the successful places, in the order they ran.
+      expect(ids).toHaveLength(model.holds.length);
+      model.holds.forEach((mh, k) => {
+        mh.id = ids[k] ?? '';
+      });
+      await compare(store, ledger, model);
+    }
+    expect(await store.checkConsistency()).toMatchObject({ ok: true, problems: [] });
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -330,6 +436,22 @@ describe('ledger against a reference model', () => {
       ),
       { numRuns: 60, seed: 20261124 },
     );
+  });
+
+  it('agrees when the commands of each step are sent together and run as one batch', async () => {
+    const step = fc.oneof(
+      { weight: 1, arbitrary: fc.tuple(command) },
+      { weight: 4, arbitrary: fc.array(command, { minLength: 2, maxLength: 10 }) },
+    );
+    const batched = { jobs: 0, batches: 0 };
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 3, maxLength: 10 }), async (groups) =>
+        runBatchedSequence(groups, batched),
+      ),
+      { numRuns: 40, seed: 20261202 },
+    );
+    // Group commit did run the groups' jobs together (a job per batch would test nothing new).
+    expect(batched.jobs / batched.batches).toBeGreaterThan(1.5);
   });
 
   it('recomputes every balance and hold from the entries after a long random run', async () => {
