@@ -160,6 +160,25 @@ describe('bad input never moves money and never answers 500', () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it('refuses text with a NUL character the same way on every adapter (PostgreSQL cannot store one)', async () => {
+    const before = await snapshot();
+    const nul = 'a\u0000b';
+    const requests = [
+      ['/v1/holds', holdBody('alice', 'shop', 10, { reference: nul })],
+      ['/v1/holds', holdBody('alice', 'shop', 10, { category: `food.${nul}` })],
+      [`/v1/holds/${holdId}/events`, { type: 'x.y', data: { note: nul } }],
+      [`/v1/holds/${holdId}/events`, { type: 'x.y', data: { [nul]: 1 } }],
+      [`/v1/holds/${holdId}/events`, { type: 'x.y', data: { nested: [{ note: nul }] } }],
+      ['/v1/accounts', { id: 'nul-owner', kind: 'person', name: nul, currency: 'JPY' }],
+    ] as const;
+    for (const [path, body] of requests) {
+      const response = await t.call('POST', path, { body });
+      expect(response.status, `${path} ${JSON.stringify(body)}`).toBe(400);
+      expect(response.body.error.code).toBe('invalid_request');
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
   it('refuses missing and unknown tokens and other merchants, moving nothing', async () => {
     const before = await snapshot();
     const paths = [

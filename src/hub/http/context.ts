@@ -14,6 +14,7 @@ import type { Clock } from '../clock.ts';
 import { hashToken } from './tokens.ts';
 import { requestHash } from './canonical-json.ts';
 import { RateLimiter } from './rate-limit.ts';
+import { nulTextPath } from './nul-text.ts';
 
 export interface Reply {
   status: number;
@@ -58,6 +59,8 @@ export class HubContext {
   }
 
   parse<S extends z.ZodType>(schema: S, value: unknown, what = 'body'): z.infer<S> {
+    const nul = nulTextPath(value);
+    if (nul !== null) refuse('invalid_request', `${what}${nul}: text may not contain NUL`);
     const result = schema.safeParse(value);
     if (!result.success) {
       const issue = result.error.issues[0];
