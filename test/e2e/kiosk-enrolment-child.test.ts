@@ -102,7 +102,7 @@ async function reach(page: Page, screens: string[], timeoutMs: number): Promise<
   }
 }
 
-/** Takes a child's document, on the document screen, up to the guardian's terms. */
+/** Takes a child's document, on the document screen, and fills the guardian's limits (not sent). */
 async function childDocument(
   page: Page,
   child: { account: string; number: string; name: string },
@@ -116,6 +116,8 @@ async function childDocument(
   await page.locator('[data-testid="doc-submit"]').click();
   // Under 18 by the document: the guardian's step comes before any face of the child.
   await reach(page, ['station-guardian-terms'], 30_000);
+  await page.locator('[data-testid="guardian-per-payment"]').fill(String(limits.perPaymentMax));
+  await page.locator('[data-testid="guardian-daily"]').fill(String(limits.dailyMax));
 }
 
 describe('a child enrolled under a guardian, then paying', () => {
@@ -133,8 +135,6 @@ describe('a child enrolled under a guardian, then paying', () => {
       number: '444455556665',
       name: 'Kenta Talking',
     });
-    await page.locator('[data-testid="guardian-per-payment"]').fill(String(limits.perPaymentMax));
-    await page.locator('[data-testid="guardian-daily"]').fill(String(limits.dailyMax));
     await page.locator('[data-testid="guardian-block-food"]').check();
     await shootBoth(page, 'child-01-guardian-terms');
     await page.locator('[data-testid="guardian-terms-submit"]').click();
@@ -265,8 +265,6 @@ describe('a child enrolled under a guardian, then paying', () => {
       number: '555566667772',
       name: 'Yuki Talking',
     });
-    await page.locator('[data-testid="guardian-per-payment"]').fill(String(limits.perPaymentMax));
-    await page.locator('[data-testid="guardian-daily"]').fill(String(limits.dailyMax));
     await page.locator('[data-testid="guardian-terms-submit"]').click();
     await reach(page, ['station-guardian-pin'], 120_000);
     // Her right PIN: refused before any PIN work, whatever her face matched.

@@ -265,19 +265,31 @@ function commandJob(options: {
   };
 }
 
-async function runSequence(commands: Command[]): Promise<void> {
-  const dir = tempDir('facepay-model-');
+/** A fresh store (temp folder) with the model's accounts opened, on a frozen clock at t0. */
+async function openModelLedger(prefix: string) {
+  const dir = tempDir(prefix);
   const clock = new ManualClock(t0);
   const store = await openTestStore(dir, randomBytes(32));
   const ledger = new Ledger(clock);
-  const model = new Model();
-  const ids: string[] = [];
   try {
     for (const id of accounts) {
       await store.write((tx) =>
         ledger.createAccount(tx, admin, { id, kind: 'merchant', name: id, currency: 'JPY' }),
       );
     }
+  } catch (error) {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return { dir, clock, store, ledger };
+}
+
+async function runSequence(commands: Command[]): Promise<void> {
+  const { dir, clock, store, ledger } = await openModelLedger('facepay-model-');
+  const model = new Model();
+  const ids: string[] = [];
+  try {
     for (const c of commands) {
       if (c.kind === 'advance') {
         clock.advance(c.seconds * 1000);
@@ -340,18 +352,10 @@ async function runBatchedSequence(
   groups: Command[][],
   batched: { jobs: number; batches: number },
 ): Promise<void> {
-  const dir = tempDir('facepay-model-batched-');
-  const clock = new ManualClock(t0);
-  const store = await openTestStore(dir, randomBytes(32));
-  const ledger = new Ledger(clock);
+  const { dir, clock, store, ledger } = await openModelLedger('facepay-model-batched-');
   const model = new Model();
   const ids: string[] = [];
   try {
-    for (const id of accounts) {
-      await store.write((tx) =>
-        ledger.createAccount(tx, admin, { id, kind: 'merchant', name: id, currency: 'JPY' }),
-      );
-    }
     for (const group of groups.flatMap(timeAlone)) {
       const known = [...ids];
       const sent: Array<{ c: Command; expected: string; actual: Promise<string> }> = [];
