@@ -9,6 +9,7 @@ import type {
 } from '../../../src/biometrics/liveness/active/challenge.ts';
 import {
   ChallengeController,
+  defaultChallengeOptions,
   drawChallenges,
 } from '../../../src/biometrics/liveness/active/challenge.ts';
 import type { FacePlacement } from '../../../src/biometrics/liveness/active/ear.ts';
@@ -293,6 +294,25 @@ describe('challenge controller', () => {
         status: 'passed',
       });
     }
+  });
+
+  it('reads the blink from the face’s lid reading (face mesh + iris), not from its 68 points', () => {
+    const blinkOnly = { ...defaultChallengeOptions, pool: ['blink'] as Challenge[], count: 1 };
+    const open = face({ eyeOpen: 1 });
+    // The lids close while the 68 points stay open (face-api barely follows a lid): a blink.
+    const lidsOnly: Person = {
+      ...obedient,
+      faceAt: (_t, base) => ({ ...base, box: open.box, landmarks: open.landmarks }),
+    };
+    expect(play(new ChallengeController(seededRandom(1), blinkOnly), lidsOnly)).toMatchObject({
+      status: 'passed',
+    });
+    // The 68 points close but no lid was read (the mesh saw no face there): no blink.
+    const unread: Person = { ...obedient, faceAt: (_t, base) => ({ ...base, eyes: null }) };
+    expect(play(new ChallengeController(seededRandom(1), blinkOnly), unread)).toMatchObject({
+      status: 'failed',
+      reason: 'timeout',
+    });
   });
 
   it('times out when nobody answers', () => {
