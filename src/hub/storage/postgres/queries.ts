@@ -1,6 +1,6 @@
 // Statements on a PostgreSQL connection for the adapter's domain parts: named (prepared once per
 // connection) queries answering rows, one row, or the count of rows changed.
-import pg from 'pg';
+import type pg from 'pg';
 import { assert } from '../../../shared/assert.ts';
 
 export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
@@ -69,6 +69,21 @@ export function hasLiteral(value: unknown): boolean {
   return typeof value === 'string' && !value.includes('\u0000');
 }
 
+const quoteOrBackslash = /['\\]/;
+
+/**
+ * Text as an SQL literal, the same as pg.escapeLiteral's: that one appends the text a character at a
+ * time, and a stored answer or an audit row's data (a few hundred characters each) became that many
+ * string pieces to collect: a measurable share of a request's CPU and GC. Here the common text with no
+ * quote or backslash is one concatenation, the rest two replaces.
+ */
+export function textLiteral(value: string): string {
+  if (!quoteOrBackslash.test(value)) return `'${value}'`;
+  const quoted = value.replaceAll("'", "''");
+  if (!value.includes('\\')) return `'${quoted}'`;
+  return ` E'${quoted.replaceAll('\\', '\\\\')}'`;
+}
+
 /** A parameter's value as an SQL literal: the values the adapter binds (text, integers, bytes, NULL). */
 export function literal(value: unknown): string {
   if (value === null || value === undefined) return 'NULL'; // as pg binds undefined
@@ -76,7 +91,7 @@ export function literal(value: unknown): string {
     // A NUL would end the simple query's text early; PostgreSQL stores no NUL in TEXT either. Refused
     // here, in the job that wrote it, not later in a round trip shared with other jobs' writes.
     assert(!value.includes('\u0000'), 'a text value without NUL characters');
-    return pg.escapeLiteral(value);
+    return textLiteral(value);
   }
   if (typeof value === 'number') return integerLiteral(value);
   if (value instanceof Uint8Array) return bytesLiteral(value);
