@@ -476,3 +476,44 @@ describe('the PostgreSQL schema', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe("the writer's connection", () => {
+  it('cut in the middle of a batch: that batch fails, the next one prepares its writes on a new connection and commits', async () => {
+    const t = await startTestHub();
+    running.push(t);
+    await account(t, 'payer', 'person', 10_000);
+    await account(t, 'shop', 'merchant');
+    const raw = await openRawDb(t.dir);
+    try {
+      // Hold the chain head's lock, so the hub's next batch waits on it inside its BEGIN.
+      await raw.run('BEGIN');
+      await raw.all('SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE');
+      const cutOff = t.call('POST', '/v1/holds', { body: holdBody('payer', 'shop', 100) });
+      let cut: unknown[] = [];
+      const by = Date.now() + 10_000;
+      while (cut.length === 0 && Date.now() < by) {
+        cut = await raw.all(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+           WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
+        );
+        if (cut.length === 0) await sleep(10);
+      }
+      expect(cut).toHaveLength(1);
+      await raw.run('COMMIT');
+      expect((await cutOff).status).toBeGreaterThanOrEqual(500);
+    } finally {
+      await raw.close();
+    }
+    // A new connection has none of the prepared writes: the hold, its audit row and stored answer need them.
+    const placed = await t.call('POST', '/v1/holds', {
+      key: randomUUID(),
+      body: holdBody('payer', 'shop', 250),
+    });
+    expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+    const settled = await t.call('POST', `/v1/holds/${placed.body.id}/settle`, {
+      body: { amount: 250 },
+    });
+    expect(settled.status, JSON.stringify(settled.body)).toBe(200);
+    expect(await balances(t, 'payer')).toEqual({ balance: 9_750, held: 0, available: 9_750 });
+  });
+});

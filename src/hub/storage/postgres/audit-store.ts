@@ -5,15 +5,14 @@ import { assert } from '../../../shared/assert.ts';
 import { nextAuditRow } from '../../audit/chain.ts';
 import { pinUnlockKindsSql, type AuditAppend, type AuditWriter } from '../port.ts';
 import type { AuditRecord } from '../records.ts';
-import {
-  bytesLiteral,
-  inlineValues,
-  integerLiteral,
-  one,
-  rows,
-  type Queryable,
-} from './queries.ts';
+import { bytesLiteral, integerLiteral, one, preparedWrite, rows, type Queryable } from './queries.ts';
 import type { PgDeferredWrites, PgSavepointHooks } from './savepoints.ts';
+
+/** An audit row (queries.ts preparedWrite: prepared once on the writer's connection). */
+const insertAuditRow = preparedWrite(
+  'w_audit',
+  'INSERT INTO audit_log (seq, at, kind, subject, actor, data, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+);
 
 export class PgAuditWrites implements AuditWriter {
   /** The chain's tail, read under the head row's lock at BEGIN; restored when a savepoint rolls back. */
@@ -77,10 +76,7 @@ export class PgAuditWrites implements AuditWriter {
   async appendAudit(entry: AuditAppend): Promise<void> {
     const { row, hash } = nextAuditRow(this.auditKey, this.auditTail, entry);
     this.deferred.defer(
-      inlineValues(
-        'INSERT INTO audit_log (seq, at, kind, subject, actor, data, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-        [row.seq, row.at, row.kind, row.subject, row.actor, row.data, hash],
-      ),
+      insertAuditRow([row.seq, row.at, row.kind, row.subject, row.actor, row.data, hash]),
       { kind: 'unread' },
     );
     this.auditTail = { seq: row.seq, hash };

@@ -3,7 +3,7 @@
 import type { IdempotencyWriter } from '../port.ts';
 import type { StoredResponse } from '../records.ts';
 import { storedResponseFromRow, type StoredResponseRow } from '../sqlite/rows.ts';
-import { changes, inlineValues, one, type Queryable, type Statement } from './queries.ts';
+import { changes, one, preparedWrite, type Queryable, type Statement } from './queries.ts';
 import type { PgDeferredWrites } from './savepoints.ts';
 
 /** The stored-answer lookup (a transaction may read it ahead: PgTransaction). */
@@ -14,6 +14,13 @@ export function storedResponseStatement(clientId: string, key: string): Statemen
     values: [clientId, key],
   };
 }
+
+/** A stored answer (queries.ts preparedWrite: prepared once on the writer's connection). */
+const insertStoredResponse = preparedWrite(
+  'w_stored_response',
+  `INSERT INTO idempotency (client_id, key, request_hash, status, body, created_at)
+   VALUES ($1, $2, $3, $4, $5, $6)`,
+);
 
 export class PgIdempotencyWrites implements IdempotencyWriter {
   constructor(
@@ -33,11 +40,7 @@ export class PgIdempotencyWrites implements IdempotencyWriter {
    */
   async putStoredResponse(clientId: string, key: string, r: StoredResponse): Promise<void> {
     this.deferred.defer(
-      inlineValues(
-        `INSERT INTO idempotency (client_id, key, request_hash, status, body, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6)`,
-        [clientId, key, r.requestHash, r.status, r.body, r.createdAt],
-      ),
+      insertStoredResponse([clientId, key, r.requestHash, r.status, r.body, r.createdAt]),
       { kind: 'storedResponse', clientId, key },
     );
   }

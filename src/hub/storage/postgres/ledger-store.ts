@@ -24,10 +24,10 @@ import {
 } from '../sqlite/rows.ts';
 import {
   changes,
-  inlineValues,
   insertStatement,
   maxSeq,
   one,
+  preparedWrite,
   rows,
   valuesOf,
   type Queryable,
@@ -68,6 +68,70 @@ const holdColumns = [
   'version',
   'closed_by',
 ];
+
+/** The columns updateHold changes, in its statement's order ($1 is the id, $11 the new version). */
+const holdUpdateColumns = [
+  'id',
+  'status',
+  'amount',
+  'settled',
+  'refunded',
+  'expires_at',
+  'scheduled',
+  'due_at',
+  'authorized_max',
+  'updated_at',
+  'version',
+  'closed_by',
+];
+
+/** The ledger's deferred writes (queries.ts preparedWrite: prepared once, EXECUTEd with literals). */
+const writes = {
+  insertHold: preparedWrite('w_hold', insertStatement('holds', holdColumns)),
+  updateHold: preparedWrite(
+    'w_hold_update',
+    `UPDATE holds SET status = $2, amount = $3, settled = $4, refunded = $5, expires_at = $6,
+       scheduled = $7, due_at = $8, authorized_max = $9, updated_at = $10, version = $11,
+       closed_by = $12
+     WHERE id = $1 AND version = $11 - 1`,
+  ),
+  hold_settlements: preparedWrite(
+    'w_settlement',
+    'INSERT INTO hold_settlements (id, hold_id, amount, at) VALUES ($1, $2, $3, $4)',
+  ),
+  hold_refunds: preparedWrite(
+    'w_refund',
+    'INSERT INTO hold_refunds (id, hold_id, amount, at) VALUES ($1, $2, $3, $4)',
+  ),
+  holdEvent: preparedWrite(
+    'w_hold_event',
+    'INSERT INTO hold_events (hold_id, type, at, data) VALUES ($1, $2, $3, $4)',
+  ),
+  transition: preparedWrite(
+    'w_transition',
+    `INSERT INTO hold_transitions (hold_id, version, kind, status, amount, settled, refunded,
+       expires_at, scheduled, authorized_max, closed_by, at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+  ),
+  addHeld: preparedWrite('w_add_held', 'UPDATE accounts SET held = held + $1 WHERE id = $2'),
+  // Both balances and both entries in one statement: the debit's entry first, each with its account's
+  // balance after the move.
+  transfer: preparedWrite(
+    'w_transfer',
+    `WITH debit AS (
+       UPDATE accounts SET balance = balance - $3 WHERE id = $4 RETURNING balance),
+     credit AS (
+       UPDATE accounts SET balance = balance + $3 WHERE id = $5 RETURNING balance)
+     INSERT INTO entries (id, transfer_id, account_id, counterparty_id, kind, amount, balance_after,
+       hold_id, at)
+     SELECT e.id, $1, e.account, e.counterparty, $2, e.amount, e.after, $6, $7 FROM (
+       SELECT 1 AS ord, $1 || '.d' AS id, $4 AS account, $5 AS counterparty, -$3 AS amount,
+         debit.balance AS after FROM debit
+       UNION ALL
+       SELECT 2, $1 || '.c', $5, $4, $3, credit.balance FROM credit) e
+     ORDER BY e.ord`,
+  ),
+};
 
 /** getHold's statement (a transaction may read it ahead: PgTransaction). */
 export function holdStatement(id: string): Statement {
@@ -259,7 +323,7 @@ export class PgLedgerWrites extends PgLedgerReads implements LedgerWriter {
     const added = holdHistoryAdded(undefined, hold);
     const params = holdToParams(hold);
     this.deferred.defer(
-      inlineValues(insertStatement('holds', holdColumns), valuesOf(params, holdColumns)),
+      writes.insertHold(valuesOf(params, holdColumns)),
       holdEffect(hold, params),
     );
     await this.insertHoldHistory(hold, added, 'hold.placed', params);
@@ -270,26 +334,7 @@ export class PgLedgerWrites extends PgLedgerReads implements LedgerWriter {
     // The transition row first: the projection's trigger accepts only a state a transition records.
     await this.insertHoldHistory(after, added, kind, params);
     const stale = `hold ${after.id}: stale version ${after.version - 1}`;
-    const update = inlineValues(
-      `UPDATE holds SET status = $2, amount = $3, settled = $4, refunded = $5, expires_at = $6,
-         scheduled = $7, due_at = $8, authorized_max = $9, updated_at = $10, version = $11,
-         closed_by = $12
-       WHERE id = $1 AND version = $11 - 1`,
-      valuesOf(params, [
-        'id',
-        'status',
-        'amount',
-        'settled',
-        'refunded',
-        'expires_at',
-        'scheduled',
-        'due_at',
-        'authorized_max',
-        'updated_at',
-        'version',
-        'closed_by',
-      ]),
-    );
+    const update = writes.updateHold(valuesOf(params, holdUpdateColumns));
     this.deferred.defer(
       update,
       { ...holdEffect(after, params), expectedVersion: before.version },
@@ -302,12 +347,7 @@ export class PgLedgerWrites extends PgLedgerReads implements LedgerWriter {
     mark: MoneyMark,
   ): Promise<void> {
     this.deferred.defer(
-      inlineValues(`INSERT INTO ${table} (id, hold_id, amount, at) VALUES ($1, $2, $3, $4)`, [
-        mark.id,
-        holdId,
-        mark.amount,
-        mark.at,
-      ]),
+      writes[table]([mark.id, holdId, mark.amount, mark.at]),
       { kind: 'holdHistory', holdId },
     );
   }
@@ -321,21 +361,12 @@ export class PgLedgerWrites extends PgLedgerReads implements LedgerWriter {
     for (const r of added.refunds) await this.insertMoneyMark('hold_refunds', hold.id, r);
     for (const e of added.events) {
       this.deferred.defer(
-        inlineValues('INSERT INTO hold_events (hold_id, type, at, data) VALUES ($1, $2, $3, $4)', [
-          hold.id,
-          e.type,
-          e.at,
-          JSON.stringify(e.data),
-        ]),
+        writes.holdEvent([hold.id, e.type, e.at, JSON.stringify(e.data)]),
         { kind: 'holdEvent', holdId: hold.id },
       );
     }
     this.deferred.defer(
-      inlineValues(
-        `INSERT INTO hold_transitions (hold_id, version, kind, status, amount, settled, refunded,
-         expires_at, scheduled, authorized_max, closed_by, at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-        [
+      writes.transition([
           hold.id,
           hold.version,
           kind,
@@ -348,14 +379,13 @@ export class PgLedgerWrites extends PgLedgerReads implements LedgerWriter {
           params['authorized_max'],
           params['closed_by'],
           params['updated_at'],
-        ],
-      ),
+        ]),
       { kind: 'holdHistory', holdId: hold.id },
     );
   }
   async addHeld(accountId: string, delta: Yen): Promise<void> {
     this.deferred.defer(
-      inlineValues('UPDATE accounts SET held = held + $1 WHERE id = $2', [delta, accountId]),
+      writes.addHeld([delta, accountId]),
       { kind: 'held', accountId, delta },
       (changed) => assert(changed === 1, `account ${accountId} missing`),
     );
@@ -363,23 +393,7 @@ export class PgLedgerWrites extends PgLedgerReads implements LedgerWriter {
   async transfer(t: TransferRecord): Promise<void> {
     assert(t.amount > 0, 'a transfer moves a positive amount');
     assert(t.from !== t.to, 'a transfer needs two accounts');
-    // Both balances and both entries in one statement (one round trip instead of four): the debit's
-    // entry first, each with its account's balance after the move.
-    const statement = inlineValues(
-      `WITH debit AS (
-         UPDATE accounts SET balance = balance - $3 WHERE id = $4 RETURNING balance),
-       credit AS (
-         UPDATE accounts SET balance = balance + $3 WHERE id = $5 RETURNING balance)
-       INSERT INTO entries (id, transfer_id, account_id, counterparty_id, kind, amount, balance_after,
-         hold_id, at)
-       SELECT e.id, $1, e.account, e.counterparty, $2, e.amount, e.after, $6, $7 FROM (
-         SELECT 1 AS ord, $1 || '.d' AS id, $4 AS account, $5 AS counterparty, -$3 AS amount,
-           debit.balance AS after FROM debit
-         UNION ALL
-         SELECT 2, $1 || '.c', $5, $4, $3, credit.balance FROM credit) e
-       ORDER BY e.ord`,
-      [t.id, t.kind, t.amount, t.from, t.to, t.holdId, t.at],
-    );
+    const statement = writes.transfer([t.id, t.kind, t.amount, t.from, t.to, t.holdId, t.at]);
     this.deferred.defer(
       statement,
       { kind: 'transfer', from: t.from, to: t.to, amount: t.amount },

@@ -142,6 +142,34 @@ export function inlineValues(text: string, values: unknown[]): string {
   return out;
 }
 
+/**
+ * The writes a transaction defers (PgDeferredWrites), by name: PREPAREd once on the writer's connection
+ * (PgTransaction.begin), then sent as `EXECUTE name(literals)`. Their texts (a transfer's is 600
+ * characters) were sent again with every job's values inlined, to be built, sent, parsed and planned
+ * each time; now only the values travel.
+ */
+const preparedWrites = new Map<string, string>();
+
+/** A deferred write's statement: its EXECUTE with `values` as literals (asserts as literal() does). */
+export type PreparedWrite = (values: unknown[]) => string;
+
+/** Registers a write to PREPARE on the writer's connection; `text` takes $1..$n as a named statement. */
+export function preparedWrite(name: string, text: string): PreparedWrite {
+  assert(/^w_[a-z_]+$/.test(name), `${name}: a prepared write's name is w_ and lowercase`);
+  assert(!preparedWrites.has(name), `${name} is registered once`);
+  preparedWrites.set(name, text);
+  const count = Math.max(0, ...[...text.matchAll(/\$(\d+)/g)].map((match) => Number(match[1])));
+  return (values) => {
+    assert(values.length === count, `${name} takes ${count} values, given ${values.length}`);
+    return `EXECUTE ${name}(${values.map(literal).join(', ')})`;
+  };
+}
+
+/** The PREPARE statements of every registered write, for a connection that has none of them yet. */
+export function prepareWrites(): string[] {
+  return [...preparedWrites].map(([name, text]) => `PREPARE ${name} AS ${text}`);
+}
+
 /** A named statement with its values: sent prepared, or read ahead with its values as literals. */
 export interface Statement {
   name: string;

@@ -10,7 +10,8 @@ export interface PgSavepointHooks {
 
 /**
  * Writes a domain part hands to the transaction instead of sending them: SQL with its values as
- * literals (inlineValues), sent in one simple query with the writes deferred before and after it: at
+ * literals (an EXECUTE of a write prepared on the connection, queries.ts preparedWrite), sent in one
+ * simple query with the writes deferred before and after it: at
  * the job's end, or later with other jobs' writes when what the batch read ahead proves the write's
  * check passes (BatchReads). Any other statement on the transaction's connection sends them first, so
  * statements still run in the order the jobs made them; only the round trips are fewer. `effect` says

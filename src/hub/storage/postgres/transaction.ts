@@ -11,7 +11,7 @@ import { PgAuditWrites } from './audit-store.ts';
 import { PgIdempotencyWrites } from './idempotency-store.ts';
 import { BatchReads, type WriteEffect } from './batch-reads.ts';
 import { templateChannel } from './template-feed.ts';
-import { hasLiteral, inlineValues, type Statement } from './queries.ts';
+import { hasLiteral, inlineValues, prepareWrites, type Statement } from './queries.ts';
 import type { PgDeferredWrites, PgSavepointHooks } from './savepoints.ts';
 
 /** A deferred write not sent yet: its check of the rows it changed; whether it is known to succeed. */
@@ -55,6 +55,12 @@ export class PgTransaction {
   private reads = new BatchReads();
   /** Why this transaction must not commit (an earlier job's write failed once sent). */
   private broken: { error: unknown } | undefined;
+  /**
+   * Whether the connection has the deferred writes PREPAREd (queries.ts preparedWrite): set once the
+   * first BEGIN that sent them answered. A batch that fails drops the connection (PgStore.runBatch),
+   * so a connection that has them is never asked to prepare them twice.
+   */
+  private writesPrepared = false;
 
   constructor(
     private readonly db: pg.PoolClient,
@@ -120,7 +126,10 @@ export class PgTransaction {
     this.savepoints = 0;
     this.broken = undefined;
     const load = BatchReads.load(jobReads);
-    this.reads = load.keep(await this.audit.beginAndLockHead(load.statements));
+    const prepares = this.writesPrepared ? [] : prepareWrites();
+    const results = await this.audit.beginAndLockHead([...prepares, ...load.statements]);
+    this.writesPrepared = true;
+    this.reads = load.keep(results.slice(prepares.length));
   }
 
   /**
