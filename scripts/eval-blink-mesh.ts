@@ -165,9 +165,9 @@ function matchLabels(
   return { found, spurious };
 }
 
-type Kind = 'live' | 'replay' | 'photo';
+export type Kind = 'live' | 'replay' | 'photo';
 
-interface Clip {
+export interface Clip {
   readonly name: string;
   readonly file: string;
   readonly kind: Kind;
@@ -296,7 +296,7 @@ async function videosIn(dir: string): Promise<string[]> {
   return names.map((n) => path.join(dir, n));
 }
 
-async function videoClips(): Promise<Clip[]> {
+export async function videoClips(): Promise<Clip[]> {
   const clips: Clip[] = [
     {
       name: 'talking-face.mp4',
@@ -348,7 +348,7 @@ async function videoClips(): Promise<Clip[]> {
   return clips;
 }
 
-async function photoClips(dir: string): Promise<Clip[]> {
+export async function photoClips(dir: string): Promise<Clip[]> {
   const clips: Clip[] = [];
   for (const relative of attackPhotos) {
     const photo = path.join(shared, relative);
@@ -491,7 +491,7 @@ async function main(): Promise<void> {
     await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
 }
 
-async function makePhotoClip(clip: Clip): Promise<void> {
+export async function makePhotoClip(clip: Clip): Promise<void> {
   const relative = attackPhotos.find((p) => clip.group === `photo/${p}`);
   if (relative === undefined) throw new Error(`no photo for ${clip.name}`);
   await makeAttackClip({
