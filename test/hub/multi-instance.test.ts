@@ -516,4 +516,32 @@ describe("the writer's connection", () => {
     expect(settled.status, JSON.stringify(settled.body)).toBe(200);
     expect(await balances(t, 'payer')).toEqual({ balance: 9_750, held: 0, available: 9_750 });
   });
+
+  it('cut while it waits between batches (a database restart, an idle timeout): the hub stays up and the next request commits', async () => {
+    const t = await startTestHub();
+    running.push(t);
+    await account(t, 'payer', 'person', 10_000);
+    await account(t, 'shop', 'merchant');
+    const raw = await openRawDb(t.dir);
+    try {
+      // The writer's connection is the one whose last statement was a COMMIT, now idle.
+      const cut = await raw.all(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND state = 'idle' AND query = 'COMMIT'
+           AND pid <> pg_backend_pid()`,
+      );
+      expect(cut).toHaveLength(1);
+    } finally {
+      await raw.close();
+    }
+    // The server's goodbye reaches the idle connection as an 'error' event: with nobody listening,
+    // that event is thrown, and it ends the process.
+    await sleep(300);
+    const placed = await t.call('POST', '/v1/holds', {
+      key: randomUUID(),
+      body: holdBody('payer', 'shop', 400),
+    });
+    expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+    expect(await balances(t, 'payer')).toEqual({ balance: 10_000, held: 400, available: 9_600 });
+  });
 });

@@ -65,8 +65,11 @@ export class PgHubStore implements HubStore {
   readonly reader: StoreReader & IdentityReader & KioskReader;
   private readonly queue: WriteQueue;
 
-  /** The writer's connection and its transaction; dropped when a batch fails on them, taken anew after. */
-  private writer: { client: pg.PoolClient; transaction: PgTransaction } | undefined;
+  /**
+   * The writer's connection and its transaction; dropped when a batch fails on them or the connection
+   * is lost between batches, taken anew by the next batch. `busy` while a batch runs on it.
+   */
+  private writer: { client: pg.PoolClient; transaction: PgTransaction; busy: boolean } | undefined;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -104,23 +107,44 @@ export class PgHubStore implements HubStore {
   private async runBatch(batch: QueuedJob[]): Promise<Outcome[]> {
     let writer = this.writer;
     try {
-      if (writer === undefined) {
-        const client = await this.pool.connect();
-        writer = { client, transaction: new PgTransaction(client, this.auditKey) };
-        this.writer = writer;
-      }
+      writer ??= await this.takeWriter();
+      writer.busy = true;
       const transaction = writer.transaction;
       await transaction.begin(batch.map((item) => item.reads));
       const outcomes = await runJobs(batch, transaction.tx, (fn) => transaction.nested(fn));
       await transaction.commit();
+      writer.busy = false;
       return outcomes;
     } catch (error) {
       // The connection failed or COMMIT was refused: nothing of the batch is known to be stored. The
       // connection is dropped (it may be broken mid-transaction) and the next batch takes a new one.
-      writer?.client.release(error instanceof Error ? error : new Error(String(error)));
-      this.writer = undefined;
+      if (writer !== undefined) this.dropWriter(writer, error);
       return batch.map(() => ({ ok: false, error }));
     }
+  }
+
+  /**
+   * A connection of the pool kept for writing. The pool stops listening to a connection it lent, so
+   * the writer listens itself: a connection lost between batches (the server restarted, an idle
+   * timeout) raises 'error' with no query to fail, which unheard would end the process; it is dropped,
+   * and the next batch takes a new one. During a batch, the batch's own failing query drops it.
+   */
+  private async takeWriter(): Promise<NonNullable<PgHubStore['writer']>> {
+    const client = await this.pool.connect();
+    const writer = { client, transaction: new PgTransaction(client, this.auditKey), busy: false };
+    client.on('error', (error) => {
+      if (this.writer !== writer) return;
+      process.stderr.write(`postgres writer connection: ${error.message}\n`);
+      if (!writer.busy) this.dropWriter(writer, error);
+    });
+    this.writer = writer;
+    return writer;
+  }
+
+  private dropWriter(writer: NonNullable<PgHubStore['writer']>, error: unknown): void {
+    if (this.writer !== writer) return;
+    this.writer = undefined;
+    writer.client.release(error instanceof Error ? error : new Error(String(error)));
   }
 
   /** Runs `fn` only if no other instance is running the job of that name; answers undefined if one is. */
