@@ -544,4 +544,28 @@ describe("the writer's connection", () => {
     expect(placed.status, JSON.stringify(placed.body)).toBe(201);
     expect(await balances(t, 'payer')).toEqual({ balance: 10_000, held: 400, available: 9_600 });
   });
+
+  it("the sweeper's lock connection cut while it sweeps: the sweep fails, the hub stays up, the next sweep runs", async () => {
+    const t = await startTestHub();
+    running.push(t);
+    const raw = await openRawDb(t.dir);
+    try {
+      const first = t.hub.store.runExclusive('sweeper', async () => {
+        // The session holding the advisory lock is idle while the sweep's own statements run elsewhere.
+        const cut = await raw.all(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+           WHERE datname = current_database() AND state = 'idle'
+             AND query LIKE '%pg_try_advisory_lock%' AND pid <> pg_backend_pid()`,
+        );
+        expect(cut).toHaveLength(1);
+        await sleep(300);
+        return 'swept';
+      });
+      // The lock's session is gone (and its lock with it): the unlock cannot be sent.
+      await expect(first).rejects.toThrow();
+    } finally {
+      await raw.close();
+    }
+    expect(await t.hub.store.runExclusive('sweeper', async () => 'again')).toBe('again');
+  });
 });

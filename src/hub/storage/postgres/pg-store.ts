@@ -152,6 +152,14 @@ export class PgHubStore implements HubStore {
     const key = exclusiveLockKeys[name];
     assert(key !== undefined, `exclusive job ${name} has a lock key`);
     const client = await this.pool.connect();
+    // The lock's session sits idle while `fn` writes on the writer's connection: a loss then raises
+    // 'error' with no query to fail, which unheard would end the process. The unlock then fails (the
+    // lock went with the session), and the connection is not given back to the pool.
+    let lost: Error | undefined;
+    const onError = (error: Error) => {
+      lost = error;
+    };
+    client.on('error', onError);
     try {
       const got = await one<{ locked: boolean }>(
         client,
@@ -166,7 +174,8 @@ export class PgHubStore implements HubStore {
         await client.query('SELECT pg_advisory_unlock($1)', [key]);
       }
     } finally {
-      client.release();
+      client.removeListener('error', onError);
+      client.release(lost);
     }
   }
 
