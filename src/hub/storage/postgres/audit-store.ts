@@ -5,7 +5,14 @@ import { assert } from '../../../shared/assert.ts';
 import { nextAuditRow } from '../../audit/chain.ts';
 import { pinUnlockKindsSql, type AuditAppend, type AuditWriter } from '../port.ts';
 import type { AuditRecord } from '../records.ts';
-import { bytesLiteral, integerLiteral, one, preparedWrite, rows, type Queryable } from './queries.ts';
+import {
+  bytesLiteral,
+  integerLiteral,
+  one,
+  preparedWrite,
+  rows,
+  type Queryable,
+} from './queries.ts';
 import type { PgDeferredWrites, PgSavepointHooks } from './savepoints.ts';
 
 /** An audit row (queries.ts preparedWrite: prepared once on the writer's connection). */

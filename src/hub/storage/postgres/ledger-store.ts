@@ -322,10 +322,7 @@ export class PgLedgerWrites extends PgLedgerReads implements LedgerWriter {
     assert(hold.version === 1, 'a new hold starts at version 1');
     const added = holdHistoryAdded(undefined, hold);
     const params = holdToParams(hold);
-    this.deferred.defer(
-      writes.insertHold(valuesOf(params, holdColumns)),
-      holdEffect(hold, params),
-    );
+    this.deferred.defer(writes.insertHold(valuesOf(params, holdColumns)), holdEffect(hold, params));
     await this.insertHoldHistory(hold, added, 'hold.placed', params);
   }
   async updateHold(before: HoldRecord, after: HoldRecord, kind: string): Promise<void> {
@@ -346,10 +343,10 @@ export class PgLedgerWrites extends PgLedgerReads implements LedgerWriter {
     holdId: string,
     mark: MoneyMark,
   ): Promise<void> {
-    this.deferred.defer(
-      writes[table]([mark.id, holdId, mark.amount, mark.at]),
-      { kind: 'holdHistory', holdId },
-    );
+    this.deferred.defer(writes[table]([mark.id, holdId, mark.amount, mark.at]), {
+      kind: 'holdHistory',
+      holdId,
+    });
   }
   private async insertHoldHistory(
     hold: HoldRecord,
@@ -360,26 +357,26 @@ export class PgLedgerWrites extends PgLedgerReads implements LedgerWriter {
     for (const s of added.settlements) await this.insertMoneyMark('hold_settlements', hold.id, s);
     for (const r of added.refunds) await this.insertMoneyMark('hold_refunds', hold.id, r);
     for (const e of added.events) {
-      this.deferred.defer(
-        writes.holdEvent([hold.id, e.type, e.at, JSON.stringify(e.data)]),
-        { kind: 'holdEvent', holdId: hold.id },
-      );
+      this.deferred.defer(writes.holdEvent([hold.id, e.type, e.at, JSON.stringify(e.data)]), {
+        kind: 'holdEvent',
+        holdId: hold.id,
+      });
     }
     this.deferred.defer(
       writes.transition([
-          hold.id,
-          hold.version,
-          kind,
-          params['status'],
-          params['amount'],
-          params['settled'],
-          params['refunded'],
-          params['expires_at'],
-          params['scheduled'],
-          params['authorized_max'],
-          params['closed_by'],
-          params['updated_at'],
-        ]),
+        hold.id,
+        hold.version,
+        kind,
+        params['status'],
+        params['amount'],
+        params['settled'],
+        params['refunded'],
+        params['expires_at'],
+        params['scheduled'],
+        params['authorized_max'],
+        params['closed_by'],
+        params['updated_at'],
+      ]),
       { kind: 'holdHistory', holdId: hold.id },
     );
   }
