@@ -90,6 +90,15 @@ const meshIndex = {
   mouthCorners: [61, 291],
 } as const;
 
+/** The face plane widened by the lower brows and the forehead. */
+const widePlane = [
+  ...meshIndex.browsUpper,
+  ...meshIndex.browsLower,
+  ...meshIndex.eyeCorners,
+  ...meshIndex.forehead,
+  ...meshIndex.mouthCorners,
+];
+
 interface Reading {
   readonly name: string;
   readonly source: 'landmarks' | 'mesh';
@@ -117,26 +126,14 @@ const readings: readonly Reading[] = [
   {
     name: 'mesh, wide plane (+ lower brows, forehead; nose 1)',
     source: 'mesh',
-    plane: [
-      ...meshIndex.browsUpper,
-      ...meshIndex.browsLower,
-      ...meshIndex.eyeCorners,
-      ...meshIndex.forehead,
-      ...meshIndex.mouthCorners,
-    ],
+    plane: widePlane,
     nose: 1,
     eyes: [33, 133, 362, 263],
   },
   {
     name: 'mesh, wide plane (nose 4)',
     source: 'mesh',
-    plane: [
-      ...meshIndex.browsUpper,
-      ...meshIndex.browsLower,
-      ...meshIndex.eyeCorners,
-      ...meshIndex.forehead,
-      ...meshIndex.mouthCorners,
-    ],
+    plane: widePlane,
     nose: 4,
     eyes: [33, 133, 362, 263],
   },

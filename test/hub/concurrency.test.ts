@@ -21,6 +21,19 @@ beforeEach(async () => {
 });
 afterEach(async () => t.stop());
 
+/** 100 yen from alice to the shop, written straight to the store as transfer `id`. */
+function pay(tx: StoreTx, id: string) {
+  return tx.transfer({
+    id,
+    kind: 'deposit',
+    from: 'alice',
+    to: 'shop',
+    amount: yen(100),
+    holdId: null,
+    at: t.clock.now(),
+  });
+}
+
 describe('concurrency', () => {
   for (const groupCommit of [true, false]) {
     it(`20 parallel settles of one hold: exactly one succeeds (group commit ${groupCommit})`, async () => {
@@ -91,16 +104,6 @@ describe('concurrency', () => {
   it('a write refused by its own check undoes only its job, in a batch with others', async () => {
     // PostgreSQL sends a job's writes at its end and checks the rows they changed afterwards: the
     // refused job's transfer must still roll back, and the jobs around it in the batch must stay.
-    const pay = (tx: StoreTx, id: string) =>
-      tx.transfer({
-        id,
-        kind: 'deposit',
-        from: 'alice',
-        to: 'shop',
-        amount: yen(100),
-        holdId: null,
-        at: t.clock.now(),
-      });
     const [first, refused, last] = await Promise.allSettled([
       t.hub.store.write((tx) => pay(tx, 'tr_first')),
       t.hub.store.write(async (tx) => {
@@ -124,16 +127,6 @@ describe('concurrency', () => {
     // PostgreSQL sends the writes its reads prove after the batch's jobs ran, in one round trip: one
     // that failed there would fail every job of the batch. A NUL in a written or a read-ahead value
     // (from a request's body or path) must stay the problem of the job that has it.
-    const pay = (tx: StoreTx, id: string) =>
-      tx.transfer({
-        id,
-        kind: 'deposit',
-        from: 'alice',
-        to: 'shop',
-        amount: yen(100),
-        holdId: null,
-        at: t.clock.now(),
-      });
     const reads = { accounts: ['alice', 'shop'] };
     const answer = { requestHash: new Uint8Array(32), status: 201, body: '{}', createdAt: 1 };
     const [first, nulWrite, nulRead, last] = await Promise.allSettled([

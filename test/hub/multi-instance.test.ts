@@ -477,12 +477,18 @@ describe('the PostgreSQL schema', () => {
   });
 });
 
+/** One instance with a payer holding 10,000 yen and a shop. */
+async function payerAndShop(): Promise<TestHub> {
+  const t = await startTestHub();
+  running.push(t);
+  await account(t, 'payer', 'person', 10_000);
+  await account(t, 'shop', 'merchant');
+  return t;
+}
+
 describe("the writer's connection", () => {
   it('cut in the middle of a batch: that batch fails, the next one prepares its writes on a new connection and commits', async () => {
-    const t = await startTestHub();
-    running.push(t);
-    await account(t, 'payer', 'person', 10_000);
-    await account(t, 'shop', 'merchant');
+    const t = await payerAndShop();
     const raw = await openRawDb(t.dir);
     try {
       // Hold the chain head's lock, so the hub's next batch waits on it inside its BEGIN.
@@ -518,10 +524,7 @@ describe("the writer's connection", () => {
   });
 
   it('cut while it waits between batches (a database restart, an idle timeout): the hub stays up and the next request commits', async () => {
-    const t = await startTestHub();
-    running.push(t);
-    await account(t, 'payer', 'person', 10_000);
-    await account(t, 'shop', 'merchant');
+    const t = await payerAndShop();
     const raw = await openRawDb(t.dir);
     try {
       // The writer's connection is the one whose last statement was a COMMIT, now idle.
