@@ -2,8 +2,8 @@
 // clips of ../shared/data/video/webcam against a gallery of everyone in faces/ and faces2/ — one frame at a
 // time and fused over consecutive frames, as the face session fuses them, at an out-of-sample threshold.
 //
-// Usage: npx tsx scripts/eval-frames.ts [--clip <file>:<identity>]... [--windows 1,3,6] [--json <file>]
-//          [--thresholds models/thresholds.json]
+// Usage: npx tsx scripts/eval-frames.ts [--clip <file>:<identity>]... [--self-enrol <file>:<seconds>]...
+//          [--windows 1,3,6] [--json <file>] [--thresholds models/thresholds.json]
 // Method.
 // - Gallery: every person of faces/ and faces2/, one template per acquired photo (the hub scores a person by
 //   their best template). The clip's own person is enrolled from photos only: faces2's `*_video_frame`
@@ -20,7 +20,9 @@
 //   are then N consecutive acquired frames inside a frontal band (|yaw - 0.5| <= b, pitch in [lo, hi]), as a
 //   kiosk that waits for frontal frames would fuse. The band is chosen leave-one-clip-out over a small grid
 //   (lowest mean FNMR on the other clips, no false match added); in-sample figures beside, labelled.
-//   Only the webcam clips have known people: video/live and the pad clips' people are not in the gallery.
+// - Only the webcam clips' people are known to calibration (video/live and the pad clips' are not). A clip of
+//   anyone else can be added with --self-enrol: its frames before <seconds> enrol it, the rest are probes at
+//   the threshold fitted on every calibration pair (+ margin); its genuine scores are in-clip (labelled).
 // Reported per clip and window size: FTA by reason, FNMR (windows below threshold), impostor comparisons,
 // false matches and the highest impostor score; figures are measured, never assumed.
 import { readFile, writeFile } from 'node:fs/promises';
@@ -63,8 +65,11 @@ const webcamDir = path.join(dataRoot, 'video', 'webcam');
 
 interface Clip {
   file: string;
-  /** The person as calibration names them: `faces2/<identity>`. */
+  /** The person as calibration names them: `faces2/<identity>`, or `self:<file>` for a self-enrolled clip. */
   person: string;
+  /** Self-enrolled (a clip whose person calibration does not know): its acquired frames before this many
+   * seconds are that person's templates, the frames after are the probes. Null: enrolled from photos. */
+  enrolSeconds: number | null;
 }
 
 interface FramePose {
@@ -73,6 +78,7 @@ interface FramePose {
 }
 
 interface FrameReading {
+  timestampMs: number;
   reason: string | null;
   descriptor: Float32Array | null;
   /** The quality gate's pose measures (quality.ts measurePose on the 68 landmarks); null when not acquired. */
@@ -121,12 +127,21 @@ interface ClipReport {
   /** Per decoded frame: [yawRatio, pitchRatio] of an acquired frame, null for a refused one. */
   framePoses: ([number, number] | null)[];
   poseBands: BandFigures[];
+  /** Self-enrolled clips only: how the person was enrolled (their genuine scores are in-clip). */
+  selfEnrolment: { seconds: number; templates: number } | null;
 }
 
-function parseCli(): { clips: Clip[]; windows: number[]; json: string | null; thresholds: string } {
+function parseCli(): {
+  clips: Clip[];
+  selfEnrolled: Clip[];
+  windows: number[];
+  json: string | null;
+  thresholds: string;
+} {
   const { values } = parseArgs({
     options: {
       clip: { type: 'string', multiple: true },
+      'self-enrol': { type: 'string', multiple: true },
       windows: { type: 'string', default: '1,3,6' },
       json: { type: 'string' },
       thresholds: { type: 'string', default: path.join(repoRoot, 'models', 'thresholds.json') },
@@ -139,9 +154,20 @@ function parseCli(): { clips: Clip[]; windows: number[]; json: string | null; th
   const clips = (values.clip ?? []).map((spec) => {
     const at = spec.lastIndexOf(':');
     if (at <= 0) throw new Error('--clip <file>:<identity>');
-    return { file: path.resolve(spec.slice(0, at)), person: `faces2/${spec.slice(at + 1)}` };
+    return {
+      file: path.resolve(spec.slice(0, at)),
+      person: `faces2/${spec.slice(at + 1)}`,
+      enrolSeconds: null,
+    };
   });
-  return { clips, windows, json: values.json ?? null, thresholds: values.thresholds };
+  const selfEnrolled = (values['self-enrol'] ?? []).map((spec) => {
+    const at = spec.lastIndexOf(':');
+    const seconds = Number(spec.slice(at + 1));
+    if (at <= 0 || !(seconds > 0)) throw new Error('--self-enrol <file>:<seconds>');
+    const file = path.resolve(spec.slice(0, at));
+    return { file, person: `self:${path.basename(file)}`, enrolSeconds: seconds };
+  });
+  return { clips, selfEnrolled, windows, json: values.json ?? null, thresholds: values.thresholds };
 }
 
 /** The webcam folder's clips and whose they are, from its manifest. */
@@ -150,6 +176,7 @@ async function defaultClips(): Promise<Clip[]> {
   return rows.map((row) => ({
     file: path.join(webcamDir, row['file'] ?? ''),
     person: `faces2/${row['identity'] ?? ''}`,
+    enrolSeconds: null,
   }));
 }
 
@@ -171,14 +198,16 @@ async function readClip(engine: FaceEngine, file: string): Promise<FrameReading[
   const readings: FrameReading[] = [];
   for await (const frame of source.frames()) {
     const result = await engine.processFrame(frame.image);
+    const timestampMs = frame.timestampMs;
     readings.push(
       result.ok
         ? {
+            timestampMs,
             reason: null,
             descriptor: result.descriptor,
             pose: { yawRatio: result.face.pose.yawRatio, pitchRatio: result.face.pose.pitchRatio },
           }
-        : { reason: result.reason, descriptor: null, pose: null },
+        : { timestampMs, reason: result.reason, descriptor: null, pose: null },
     );
   }
   return readings;
@@ -376,6 +405,33 @@ function inSampleChoices(reports: readonly ClipReport[], windows: readonly numbe
   });
 }
 
+/** A self-enrolled clip: its acquired frames before the enrolment time join the gallery as its person's
+ * templates and leave the probes; every other clip is scored as read, against the photo gallery. */
+function splitEnrolment(
+  all: readonly FrameReading[],
+  clip: Clip,
+  gallery: ReadonlyMap<string, Float32Array[]>,
+): {
+  readings: FrameReading[];
+  galleryOf: ReadonlyMap<string, Float32Array[]>;
+  selfEnrolment: ClipReport['selfEnrolment'];
+} {
+  if (clip.enrolSeconds === null)
+    return { readings: [...all], galleryOf: gallery, selfEnrolment: null };
+  const cut = clip.enrolSeconds * 1000;
+  const templates = all.flatMap((reading) =>
+    reading.timestampMs < cut && reading.descriptor !== null ? [reading.descriptor] : [],
+  );
+  if (templates.length === 0) throw new Error(`${clip.file}: no face acquired to enrol`);
+  const galleryOf = new Map(gallery);
+  galleryOf.set(clip.person, templates);
+  return {
+    readings: all.filter((reading) => reading.timestampMs >= cut),
+    galleryOf,
+    selfEnrolment: { seconds: clip.enrolSeconds, templates: templates.length },
+  };
+}
+
 /** The calibration's fit on every pair that leaves out `person` (and anyone linked to them), plus the margin. */
 function thresholdWithout(
   person: string,
@@ -391,7 +447,10 @@ function thresholdWithout(
 async function main(): Promise<void> {
   const args = parseCli();
   const calibration = parseThresholdsFile(await readFile(args.thresholds, 'utf8'));
-  const clips = args.clips.length > 0 ? args.clips : await defaultClips();
+  const clips = [
+    ...(args.clips.length > 0 ? args.clips : await defaultClips()),
+    ...args.selfEnrolled,
+  ];
   const loaded = await loadPairs(calibrationRoots(dataRoot));
   const images = pairImages([...loaded.pairs, ...loaded.maskGroups]);
   const pipeline = await productionPipeline();
@@ -421,9 +480,15 @@ async function main(): Promise<void> {
     }
     const reports: ClipReport[] = [];
     for (const clip of clips) {
-      if (!gallery.has(clip.person)) throw new Error(`${clip.person} is not in faces/ or faces2/`);
+      if (clip.enrolSeconds === null && !gallery.has(clip.person)) {
+        throw new Error(`${clip.person} is not in faces/ or faces2/`);
+      }
       const started = performance.now();
-      const readings = await readClip(pipeline.engine, clip.file);
+      const { readings, galleryOf, selfEnrolment } = splitEnrolment(
+        await readClip(pipeline.engine, clip.file),
+        clip,
+        gallery,
+      );
       const threshold = thresholdWithout(
         clip.person,
         pairs,
@@ -443,14 +508,15 @@ async function main(): Promise<void> {
         frames: readings.length,
         failedToAcquire,
         windows: args.windows.map((window) =>
-          windowFigures(readings, window, clip.person, gallery, threshold),
+          windowFigures(readings, window, clip.person, galleryOf, threshold),
         ),
         framePoses: readings.map((reading) =>
           reading.pose === null ? null : [reading.pose.yawRatio, reading.pose.pitchRatio],
         ),
         poseBands: bandFigures(readings, args.windows, (inside, window) =>
-          windowFigures(inside, window, clip.person, gallery, threshold),
+          windowFigures(inside, window, clip.person, galleryOf, threshold),
         ),
+        selfEnrolment,
       });
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       process.stderr.write(
@@ -486,7 +552,7 @@ function printReport(reports: readonly ClipReport[], galleryPeople: number, mode
       .join(', ');
     for (const figures of report.windows) {
       rows.push([
-        report.clip,
+        clipLabel(report),
         fixed(report.threshold, 4),
         report.frames,
         `${percent(report.frames === 0 ? null : failed / report.frames, 1)}${reasons === '' ? '' : ` (${reasons})`}`,
@@ -514,6 +580,12 @@ function printReport(reports: readonly ClipReport[], galleryPeople: number, mode
       rows,
     ),
   );
+}
+
+function clipLabel(report: ClipReport): string {
+  return report.selfEnrolment === null
+    ? report.clip
+    : `${report.clip} (self-enrolled ${report.selfEnrolment.seconds} s, ${report.selfEnrolment.templates} templates)`;
 }
 
 function figuresCell(figures: WindowFigures): string {
@@ -544,7 +616,7 @@ function printPoseReport(
       const ins = inSample.find((row) => row.clip === report.clip && row.window === window);
       if (held === undefined || ins === undefined) throw new Error('choice missing');
       rows.push([
-        report.clip,
+        clipLabel(report),
         window,
         figuresCell(today),
         matchesCell(today),
