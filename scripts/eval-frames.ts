@@ -3,7 +3,8 @@
 // time and fused over consecutive frames, as the face session fuses them, at an out-of-sample threshold.
 //
 // Usage: npx tsx scripts/eval-frames.ts [--clip <file>:<identity>]... [--self-enrol <file>:<seconds>]...
-//          [--windows 1,3,6] [--json <file>] [--thresholds models/thresholds.json]
+//          [--band <yaw half-width>,<pitch min>,<pitch max>]... [--windows 1,3,6] [--json <file>]
+//          [--thresholds models/thresholds.json]
 // Method.
 // - Gallery: every person of faces/ and faces2/, one template per acquired photo (the hub scores a person by
 //   their best template). The clip's own person is enrolled from photos only: faces2's `*_video_frame`
@@ -134,6 +135,8 @@ interface ClipReport {
 function parseCli(): {
   clips: Clip[];
   selfEnrolled: Clip[];
+  /** --band: bands to score as given (e.g. a session's tuning), beside the grid, never chosen here. */
+  givenBands: PoseBand[];
   windows: number[];
   json: string | null;
   thresholds: string;
@@ -142,6 +145,7 @@ function parseCli(): {
     options: {
       clip: { type: 'string', multiple: true },
       'self-enrol': { type: 'string', multiple: true },
+      band: { type: 'string', multiple: true },
       windows: { type: 'string', default: '1,3,6' },
       json: { type: 'string' },
       thresholds: { type: 'string', default: path.join(repoRoot, 'models', 'thresholds.json') },
@@ -167,7 +171,24 @@ function parseCli(): {
     const file = path.resolve(spec.slice(0, at));
     return { file, person: `self:${path.basename(file)}`, enrolSeconds: seconds };
   });
-  return { clips, selfEnrolled, windows, json: values.json ?? null, thresholds: values.thresholds };
+  const givenBands = (values.band ?? []).map((spec) => {
+    const [yawHalfWidth, pitchMin, pitchMax] = spec.split(',').map(Number);
+    if (yawHalfWidth === undefined || pitchMin === undefined || pitchMax === undefined) {
+      throw new Error('--band <yaw half-width>,<pitch min>,<pitch max>');
+    }
+    if (!(yawHalfWidth > 0 && yawHalfWidth <= 0.5 && pitchMin < pitchMax)) {
+      throw new Error('--band: yaw half-width in (0, 0.5], pitch min below pitch max');
+    }
+    return { yawHalfWidth, pitchMin, pitchMax };
+  });
+  return {
+    clips,
+    selfEnrolled,
+    givenBands,
+    windows,
+    json: values.json ?? null,
+    thresholds: values.thresholds,
+  };
 }
 
 /** The webcam folder's clips and whose they are, from its manifest. */
@@ -307,11 +328,12 @@ function bandLabel(band: PoseBand): string {
 /** Windows of N consecutive acquired frames that lie inside the band: the frames between them are skipped,
  * as a kiosk that waits for frontal frames would skip them. */
 function bandFigures(
+  bands: readonly PoseBand[],
   readings: readonly FrameReading[],
   windows: readonly number[],
   score: (readings: readonly FrameReading[], window: number) => WindowFigures,
 ): BandFigures[] {
-  return bandGrid.map((band) => {
+  return bands.map((band) => {
     const inside = readings.filter((reading) => inBand(reading.pose, band));
     return {
       band,
@@ -513,8 +535,11 @@ async function main(): Promise<void> {
         framePoses: readings.map((reading) =>
           reading.pose === null ? null : [reading.pose.yawRatio, reading.pose.pitchRatio],
         ),
-        poseBands: bandFigures(readings, args.windows, (inside, window) =>
-          windowFigures(inside, window, clip.person, galleryOf, threshold),
+        poseBands: bandFigures(
+          [...bandGrid, ...args.givenBands],
+          readings,
+          args.windows,
+          (inside, window) => windowFigures(inside, window, clip.person, galleryOf, threshold),
         ),
         selfEnrolment,
       });
@@ -527,8 +552,9 @@ async function main(): Promise<void> {
     const heldOut = heldOutChoices(reports, args.windows);
     const inSample = inSampleChoices(reports, args.windows);
     printPoseReport(reports, args.windows, heldOut, inSample);
+    for (const band of args.givenBands) printGivenBand(reports, args.windows, band);
     if (args.json !== null) {
-      const poseAware = { bandGrid, heldOut, inSample };
+      const poseAware = { bandGrid, heldOut, inSample, givenBands: args.givenBands };
       await writeFile(
         args.json,
         `${JSON.stringify({ modelId: pipeline.engine.modelId, clips: reports, poseAware }, null, 2)}\n`,
@@ -649,6 +675,50 @@ function printPoseReport(
     ),
   );
   printBandGrid(reports, windows);
+}
+
+/** A band given on the command line: scored on every clip, chosen by nobody here, so in sample wherever
+ * it was read off these clips. */
+function printGivenBand(
+  reports: readonly ClipReport[],
+  windows: readonly number[],
+  band: PoseBand,
+): void {
+  console.log(
+    `\ngiven band ${bandLabel(band)} (--band: not chosen here; in sample if read off these clips)\n`,
+  );
+  const rows: Cell[][] = [];
+  for (const window of windows) {
+    for (const report of reports) {
+      const today = clipBand(report, gateBand, window).figures;
+      const given = clipBand(report, band, window);
+      rows.push([
+        clipLabel(report),
+        window,
+        figuresCell(today),
+        matchesCell(today),
+        figuresCell(given.figures),
+        matchesCell(given.figures),
+        fixed(given.figures.highestImpostor, 4),
+        `${percent(given.framesInBand / Math.max(1, report.frames), 0)} (${given.framesInBand}/${report.frames})${given.framesInBand < window ? ' short' : ''}`,
+      ]);
+    }
+  }
+  console.log(
+    formatTable(
+      [
+        'clip',
+        'fused',
+        'FNMR today',
+        'FM today',
+        'FNMR band',
+        'FM band',
+        'top impostor',
+        'frames in band',
+      ],
+      rows,
+    ),
+  );
 }
 
 /** Every band of the grid on every clip (in sample: what the choice saw). */
