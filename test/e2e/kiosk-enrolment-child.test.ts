@@ -144,8 +144,8 @@ describe('a child enrolled under a guardian, then paying', () => {
     await reach(page, ['station-guardian-pin'], 120_000);
     await shootBoth(page, 'child-03-guardian-pin');
     // A wrong PIN first: she may try again, and is told how many tries are left. Her face is matched
-    // with the PIN, before it: a miss (the recogniser's FNMR is not zero, more so on the frames a loaded
-    // machine's worker reads) sends her back to the camera as at a real desk, with no PIN try counted.
+    // with the PIN, before it: a miss (the recogniser's FNMR is not zero; see second-person.ts for what
+    // her probe scores) sends her back to the camera as at a real desk, with no PIN try counted.
     // One more look at most.
     let message = '';
     for (let look = 1; look <= 2; look++) {
