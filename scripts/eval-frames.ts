@@ -397,33 +397,28 @@ function heldOutChoices(reports: readonly ClipReport[], windows: readonly number
   return windows.flatMap((window) =>
     reports.map((report) => {
       const others = reports.filter((other) => other !== report);
-      const band = chooseBand(others, window);
-      const row = clipBand(report, band, window);
-      return {
-        clip: report.clip,
-        window,
-        band,
-        figures: row.figures,
-        framesInBand: row.framesInBand,
-      };
+      return choiceAt(report, chooseBand(others, window), window);
     }),
   );
+}
+
+/** One clip scored at `band`, fused over `window` frames. */
+function choiceAt(report: ClipReport, band: PoseBand, window: number): PoseChoice {
+  const row = clipBand(report, band, window);
+  return {
+    clip: report.clip,
+    window,
+    band,
+    figures: row.figures,
+    framesInBand: row.framesInBand,
+  };
 }
 
 /** In sample (labelled so): one band chosen on every clip, each clip scored at it. */
 function inSampleChoices(reports: readonly ClipReport[], windows: readonly number[]): PoseChoice[] {
   return windows.flatMap((window) => {
     const band = chooseBand(reports, window);
-    return reports.map((report) => {
-      const row = clipBand(report, band, window);
-      return {
-        clip: report.clip,
-        window,
-        band,
-        figures: row.figures,
-        framesInBand: row.framesInBand,
-      };
-    });
+    return reports.map((report) => choiceAt(report, band, window));
   });
 }
 
