@@ -644,7 +644,7 @@ function printPoseReport(
         bandLabel(held.band),
         figuresCell(held.figures),
         matchesCell(held.figures),
-        `${percent(held.framesInBand / Math.max(1, report.frames), 0)} (${held.framesInBand}/${report.frames})${held.framesInBand < window ? ' short' : ''}`,
+        framesInBandCell(held.framesInBand, report.frames, window),
         bandLabel(ins.band),
         figuresCell(ins.figures),
         matchesCell(ins.figures),
@@ -672,6 +672,12 @@ function printPoseReport(
   printBandGrid(reports, windows);
 }
 
+/** The share of a clip's frames inside a band; "short" when too few to fuse `window` of them. */
+function framesInBandCell(inBand: number, frames: number, window: number): string {
+  const share = percent(inBand / Math.max(1, frames), 0);
+  return `${share} (${inBand}/${frames})${inBand < window ? ' short' : ''}`;
+}
+
 /** A band given on the command line: scored on every clip, chosen by nobody here, so in sample wherever
  * it was read off these clips. */
 function printGivenBand(
@@ -695,7 +701,7 @@ function printGivenBand(
         figuresCell(given.figures),
         matchesCell(given.figures),
         fixed(given.figures.highestImpostor, 4),
-        `${percent(given.framesInBand / Math.max(1, report.frames), 0)} (${given.framesInBand}/${report.frames})${given.framesInBand < window ? ' short' : ''}`,
+        framesInBandCell(given.framesInBand, report.frames, window),
       ]);
     }
   }
