@@ -654,10 +654,7 @@ function printPoseReport(
   console.log(
     formatTable(
       [
-        'clip',
-        'fused',
-        'FNMR today',
-        'FM today',
+        ...todayHeaders,
         'held-out band',
         'FNMR held-out',
         'FM held-out',
@@ -671,6 +668,9 @@ function printPoseReport(
   );
   printBandGrid(reports, windows);
 }
+
+/** The first columns of both pose tables: the clip, the frames fused, and what today's gate gives. */
+const todayHeaders = ['clip', 'fused', 'FNMR today', 'FM today'];
 
 /** The share of a clip's frames inside a band; "short" when too few to fuse `window` of them. */
 function framesInBandCell(inBand: number, frames: number, window: number): string {
@@ -706,19 +706,7 @@ function printGivenBand(
     }
   }
   console.log(
-    formatTable(
-      [
-        'clip',
-        'fused',
-        'FNMR today',
-        'FM today',
-        'FNMR band',
-        'FM band',
-        'top impostor',
-        'frames in band',
-      ],
-      rows,
-    ),
+    formatTable([...todayHeaders, 'FNMR band', 'FM band', 'top impostor', 'frames in band'], rows),
   );
 }
 
