@@ -57,6 +57,7 @@ import { parseThresholdsFile } from '../src/biometrics/calibration/thresholds-fi
 import { selectThreshold } from '../src/biometrics/calibration/thresholds.ts';
 import type { FaceEngine } from '../src/biometrics/engine.ts';
 import { l2Normalize } from '../src/biometrics/engine.ts';
+import { inProbePose } from '../src/biometrics/face-session.ts';
 import { defaultQualityThresholds } from '../src/biometrics/quality.ts';
 import { openFrameSource } from '../src/biometrics/replay/frame-source.node.ts';
 
@@ -311,13 +312,15 @@ const bandGrid: readonly PoseBand[] = [0.06, 0.1, 0.15, 0.2, gateBand.yawHalfWid
     ),
 );
 
+/** The face session's own test (face-session.ts inProbePose) on the band's bounds. */
 function inBand(pose: FramePose | null, band: PoseBand): boolean {
   if (pose === null) return false;
-  return (
-    Math.abs(pose.yawRatio - 0.5) <= band.yawHalfWidth &&
-    pose.pitchRatio >= band.pitchMin &&
-    pose.pitchRatio <= band.pitchMax
-  );
+  return inProbePose(pose, {
+    yawRatioMin: 0.5 - band.yawHalfWidth,
+    yawRatioMax: 0.5 + band.yawHalfWidth,
+    pitchRatioMin: band.pitchMin,
+    pitchRatioMax: band.pitchMax,
+  });
 }
 
 function bandLabel(band: PoseBand): string {
@@ -341,6 +344,20 @@ function bandFigures(
       windows: windows.map((window) => score(inside, window)),
     };
   });
+}
+
+/** Today's figures are the gate band's: every acquired frame lies inside it, so its windows are the clip's
+ * windows of acquired frames (scored once, not again for the band). */
+function todaysFigures(
+  poseBands: readonly BandFigures[],
+  readings: readonly FrameReading[],
+): WindowFigures[] {
+  const gate = poseBands.find((entry) => entry.band === gateBand);
+  const acquired = readings.filter((reading) => reading.descriptor !== null).length;
+  if (gate === undefined || gate.framesInBand !== acquired) {
+    throw new Error(`the gate's band must hold every acquired frame (${acquired})`);
+  }
+  return gate.windows;
 }
 
 interface ClipBand {
@@ -518,24 +535,23 @@ async function main(): Promise<void> {
           failedToAcquire[reading.reason] = (failedToAcquire[reading.reason] ?? 0) + 1;
         }
       }
+      const poseBands = bandFigures(
+        [...bandGrid, ...args.givenBands],
+        readings,
+        args.windows,
+        (inside, window) => windowFigures(inside, window, clip.person, galleryOf, threshold),
+      );
       reports.push({
         clip: path.relative(dataRoot, clip.file),
         person: clip.person,
         threshold,
         frames: readings.length,
         failedToAcquire,
-        windows: args.windows.map((window) =>
-          windowFigures(readings, window, clip.person, galleryOf, threshold),
-        ),
+        windows: todaysFigures(poseBands, readings),
         framePoses: readings.map((reading) =>
           reading.pose === null ? null : [reading.pose.yawRatio, reading.pose.pitchRatio],
         ),
-        poseBands: bandFigures(
-          [...bandGrid, ...args.givenBands],
-          readings,
-          args.windows,
-          (inside, window) => windowFigures(inside, window, clip.person, galleryOf, threshold),
-        ),
+        poseBands,
         selfEnrolment,
       });
       const seconds = ((performance.now() - started) / 1000).toFixed(1);

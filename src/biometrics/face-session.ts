@@ -104,7 +104,10 @@ export interface ProbePose {
 }
 
 /** Whether a frame's face may enter the probe. */
-export function inProbePose(pose: PoseMeasures, bounds: ProbePose): boolean {
+export function inProbePose(
+  pose: Pick<PoseMeasures, 'yawRatio' | 'pitchRatio'>,
+  bounds: ProbePose,
+): boolean {
   return (
     pose.yawRatio >= bounds.yawRatioMin &&
     pose.yawRatio <= bounds.yawRatioMax &&
