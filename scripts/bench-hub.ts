@@ -215,6 +215,7 @@ const writeStatsFile = (dataDir: string) => join(dataDir, 'write-stats.json');
 /** The write counts the hubs of `dataDirs` left, summed; null when any left none (an older tree). */
 function readWriteStats(dataDirs: readonly string[]): WriteQueueStats | null {
   const total = { batches: 0, jobs: 0, batchMs: 0 };
+  let waits: { checkpointWaits: number; checkpointWaitMs: number } | undefined;
   for (const dir of dataDirs) {
     let stats: WriteQueueStats;
     try {
@@ -225,8 +226,14 @@ function readWriteStats(dataDirs: readonly string[]): WriteQueueStats | null {
     total.batches += stats.batches;
     total.jobs += stats.jobs;
     total.batchMs += stats.batchMs;
+    if (stats.checkpointWaits !== undefined && stats.checkpointWaitMs !== undefined) {
+      waits = {
+        checkpointWaits: (waits?.checkpointWaits ?? 0) + stats.checkpointWaits,
+        checkpointWaitMs: (waits?.checkpointWaitMs ?? 0) + stats.checkpointWaitMs,
+      };
+    }
   }
-  return total;
+  return { ...total, ...waits };
 }
 
 /** A second instance's data directory: a private copy of the first one's keys/, nothing else. */
@@ -612,9 +619,17 @@ function report(results: Measured[], raw: { commitsPerSecond: number } | undefin
     );
     for (const m of counted) {
       const w = m.writes as WriteQueueStats;
+      const waits =
+        w.checkpointWaits === undefined || w.checkpointWaitMs === undefined
+          ? ''
+          : w.checkpointWaits === 0
+            ? '; no wait for a WAL checkpoint'
+            : `; the writer waited ${fmt(w.checkpointWaitMs, 0)} ms in all for WAL checkpoints ` +
+              `(${w.checkpointWaits} run for it, ${fmt(w.checkpointWaitMs / w.checkpointWaits, 1)} ms a wait)`;
       out.push(
         `  ${m.label.padEnd(widths[0] ?? 0)}  ${fmt(w.jobs / w.batches, 1)} jobs a transaction, ` +
-          `${fmt(w.batchMs / w.batches, 2)} ms each (jobs, commit and its fsync; the writer waits meanwhile)`,
+          `${fmt(w.batchMs / w.batches, 2)} ms each (jobs, commit and its fsync; the writer waits meanwhile)` +
+          waits,
       );
     }
   }

@@ -103,6 +103,56 @@ describe('WAL checkpoints on a worker thread', () => {
     }
   });
 
+  it('waits once per restart of the log: after a checkpoint that copied the whole log, the next transaction begins at once', async () => {
+    const file = databaseFile();
+    const writer = new Database(file);
+    writer.pragma('journal_mode = WAL');
+    writer.pragma('wal_autocheckpoint = 0');
+    writer.exec('CREATE TABLE pages (body BLOB)');
+    const insert = writer.prepare<[Buffer]>('INSERT INTO pages (body) VALUES (?)');
+    /** One transaction of `pages` rows of about a page each, as a batch of the hub's writer. */
+    const commit = (pages: number) =>
+      writer.transaction(() => {
+        for (let i = 0; i < pages; i++) insert.run(randomBytes(3_000));
+      })();
+    const walFramesMax = 50;
+    const checkpointer = new WalCheckpointer({
+      file,
+      synchronous: 'NORMAL',
+      // Checkpoints beside the writer start only where this test calls afterCommit.
+      policy: { intervalMs: 0, walBytesMin: 0, walFramesMax },
+      onFailure: (error) => {
+        throw error;
+      },
+    });
+    try {
+      commit(120);
+      checkpointer.afterCommit(); // the first checkpoint: it finds the log past the bound
+      await checkpointer.idle();
+      expect(checkpointer.checkpointStats().lastLogFrames).toBeGreaterThan(walFramesMax);
+      await checkpointer.beforeBegin(); // the writer waits: a checkpoint with the writer idle
+      expect(checkpointer.checkpointStats().waited).toBe(1);
+      expect(checkpointer.checkpointStats().lastCopiedFrames).toBe(
+        checkpointer.checkpointStats().lastLogFrames,
+      );
+      // Everything was copied back, so this transaction writes the log from its start again ...
+      commit(1);
+      // ... and the one after it has nothing to wait for.
+      await checkpointer.beforeBegin();
+      expect(checkpointer.checkpointStats().waited).toBe(1);
+      commit(1);
+      // The log growing past the bound again (a checkpoint beside the writer counts it) is waited for again.
+      commit(120);
+      checkpointer.afterCommit();
+      await checkpointer.idle();
+      await checkpointer.beforeBegin();
+      expect(checkpointer.checkpointStats().waited).toBe(2);
+    } finally {
+      await checkpointer.close();
+      writer.close();
+    }
+  });
+
   it("a worker that cannot open the database reports it once (the store then turns SQLite's own checkpoint back on) and stops", async () => {
     const failures: Error[] = [];
     const dir = tempDir('facepay-wal-checkpoint-missing-');

@@ -42,6 +42,12 @@ export interface WriteQueueStats {
   readonly jobs: number;
   /** Wall time inside runBatch (jobs, commit and its fsync), summed over batches. */
   readonly batchMs: number;
+  /**
+   * SQLite: the WAL checkpoints the writer waited for before a batch (the log had passed its bound),
+   * and the wall time it spent waiting on checkpoints (part of batchMs); absent where none can happen.
+   */
+  readonly checkpointWaits?: number;
+  readonly checkpointWaitMs?: number;
 }
 
 export class WriteQueue {

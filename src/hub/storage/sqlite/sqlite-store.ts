@@ -336,7 +336,13 @@ export class SqliteHubStore implements HubStore {
   }
 
   writeStats(): WriteQueueStats {
-    return this.queue.stats();
+    const checkpoints = this.checkpointer?.checkpointStats();
+    return {
+      ...this.queue.stats(),
+      ...(checkpoints === undefined
+        ? {}
+        : { checkpointWaits: checkpoints.waited, checkpointWaitMs: checkpoints.waitedMs }),
+    };
   }
 
   /** The checkpoint worker's counts; undefined with checkpoints: 'in_commit'. */

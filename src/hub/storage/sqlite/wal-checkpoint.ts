@@ -34,6 +34,8 @@ export interface WalCheckpointStats {
   readonly checkpoints: number;
   /** Of them, those the writer waited for (the WAL had passed walFramesMax). */
   readonly waited: number;
+  /** Milliseconds the writer spent in those waits (for the running checkpoint, then its own). */
+  readonly waitedMs: number;
   /** WAL frames and frames copied back, as the last checkpoint reported them. */
   readonly lastLogFrames: number;
   readonly lastCopiedFrames: number;
@@ -89,9 +91,12 @@ export class WalCheckpointer {
   /** Answers of the worker, in order: one per command sent (or one at start-up if it could not open). */
   private readonly waiting: Array<(answer: CheckpointAnswer) => void> = [];
   private lastEndMs = Number.NEGATIVE_INFINITY;
+  /** Frames in the WAL as far as the writer knows: the last checkpoint's count, 0 once it restarts. */
+  private logFrames = 0;
   private stats: { -readonly [K in keyof WalCheckpointStats]: WalCheckpointStats[K] } = {
     checkpoints: 0,
     waited: 0,
+    waitedMs: 0,
     lastLogFrames: 0,
     lastCopiedFrames: 0,
     failure: undefined,
@@ -125,11 +130,21 @@ export class WalCheckpointer {
    * starts now, with the writer idle, so it copies every frame and the transaction restarts the log.
    */
   async beforeBegin(): Promise<void> {
-    if (this.stats.lastLogFrames <= this.options.policy.walFramesMax) return;
+    if (this.logFrames <= this.options.policy.walFramesMax) return;
+    const started = performance.now();
     await this.idle();
-    if (this.stats.failure !== undefined) return;
-    this.stats.waited++;
-    await this.start();
+    // The checkpoint that was running may have found the log started again.
+    const stillOver = this.logFrames > this.options.policy.walFramesMax;
+    if (this.stats.failure === undefined && stillOver) {
+      this.stats.waited++;
+      await this.start();
+    }
+    this.stats.waitedMs += performance.now() - started;
+    if (this.stats.failure !== undefined || !stillOver) return;
+    // It copied every frame with the writer idle: the transaction about to begin writes the log from
+    // its start again (SQLite restarts a fully copied log), so the frames it reported are gone. Left
+    // counted, the bound would make the next transaction wait too, for a checkpoint of one batch.
+    if (this.stats.lastCopiedFrames === this.stats.lastLogFrames) this.logFrames = 0;
   }
 
   /** Resolves once no checkpoint runs. */
@@ -182,6 +197,7 @@ export class WalCheckpointer {
     }
     this.stats.checkpoints++;
     this.stats.lastLogFrames = answer.log ?? 0;
+    this.logFrames = this.stats.lastLogFrames;
     this.stats.lastCopiedFrames = answer.checkpointed ?? 0;
   }
 
