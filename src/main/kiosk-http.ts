@@ -39,7 +39,18 @@ export async function startKioskHttp(options: KioskHttpOptions): Promise<KioskHt
   // The page learns this from /kiosk/session (same origin only: no CORS); a page of another origin cannot.
   const sessionToken = randomBytes(24).toString('base64url');
   const sockets = new Set<WebSocket>();
+  /** The names this server answers to, once it listens (`127.0.0.1:PORT`, `localhost:PORT`). */
+  let ownHosts: ReadonlySet<string> = new Set();
   const server = createServer((request, response) => {
+    // DNS rebinding: a page of another site whose name was made to resolve to 127.0.0.1 is the same
+    // origin as itself, so it could read /kiosk/session's token. Its requests still carry its name.
+    if (!ownHosts.has(request.headers.host ?? '')) {
+      return sendJson(
+        response,
+        421,
+        error('misdirected', 'this kiosk answers only to its own address'),
+      );
+    }
     void route(request, response).catch(() => {
       if (!response.headersSent) sendJson(response, 500, error('internal', 'internal error'));
       else response.destroy();
@@ -100,12 +111,13 @@ export async function startKioskHttp(options: KioskHttpOptions): Promise<KioskHt
   const wss = new WebSocketServer({ noServer: true, maxPayload: kioskMessageBytesMax });
   server.on('upgrade', (request, socket, head) => {
     const url = new URL(request.url ?? '/', 'http://kiosk');
+    const host = request.headers.host ?? '';
     const origin = request.headers.origin;
-    const ownOrigin = `http://${request.headers.host ?? ''}`;
     const allowed =
       options.renderer !== undefined &&
+      ownHosts.has(host) &&
       url.pathname === '/kiosk/v1/ws' &&
-      origin === ownOrigin &&
+      origin === `http://${host}` &&
       sameSecret(url.searchParams.get('token') ?? '', sessionToken);
     if (!allowed) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
@@ -157,6 +169,8 @@ export async function startKioskHttp(options: KioskHttpOptions): Promise<KioskHt
     server.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  const listening = options.host ?? '127.0.0.1';
+  ownHosts = new Set([`${listening}:${port}`, `127.0.0.1:${port}`, `localhost:${port}`]);
   return {
     url: `http://127.0.0.1:${port}`,
     close: async () => {

@@ -3,6 +3,7 @@
 // the wrong caller, a confirm sent twice, a refused liveness, the hub gone mid-payment, a locked operator.
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -295,6 +296,47 @@ describe('kiosk service', () => {
     expect(await attempt('http://evil.example', session.token)).toBe('http 403');
     expect(await attempt(http.url, 'guessed-token')).toBe('http 403');
     expect(await attempt(http.url, session.token)).toContain('"shopName":"Test Shop"');
+  });
+
+  it('answers no page that reached it under another host name (DNS rebinding): no session token, no WebSocket', async () => {
+    const { port } = new URL(http.url);
+    // A page of rebind.example whose name was made to resolve to 127.0.0.1: the browser sends that name.
+    const rebound = `rebind.example:${port}`;
+    const get = (host: string, path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = httpRequest(
+          { host: '127.0.0.1', port, path, headers: { host } },
+          (response) => {
+            let body = '';
+            response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+            response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+          },
+        );
+        request.on('error', reject);
+        request.end();
+      });
+    const stolen = await get(rebound, '/kiosk/session');
+    expect(stolen.status).toBe(421);
+    expect(stolen.body).not.toContain('token');
+    expect((await get(rebound, '/')).status).toBe(421);
+    // The kiosk's own names still work.
+    expect((await get(`127.0.0.1:${port}`, '/kiosk/session')).body).toContain('token');
+    expect((await get(`localhost:${port}`, '/kiosk/session')).body).toContain('token');
+    // With a token from the kiosk's own page, a socket opened under the other name is refused too.
+    const session = (await (await fetch(`${http.url}/kiosk/session`)).json()) as { token: string };
+    const answer = await new Promise<string>((resolve) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}/kiosk/v1/ws?token=${session.token}`, {
+        origin: `http://${rebound}`,
+        headers: { host: rebound },
+      });
+      ws.on('open', () => {
+        resolve('open');
+        ws.close();
+      });
+      ws.on('unexpected-response', (_request, response) => resolve(`http ${response.statusCode}`));
+      ws.on('error', () => resolve('error'));
+    });
+    expect(answer).toBe('http 403');
   });
 
   it('serves no file outside its folders', () => {
