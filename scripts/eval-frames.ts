@@ -20,7 +20,9 @@
 // - Pose-aware variant: each acquired frame keeps the gate's yawRatio and pitchRatio (measurePose); windows
 //   are then N consecutive acquired frames inside a frontal band (|yaw - 0.5| <= b, pitch in [lo, hi]), as a
 //   kiosk that waits for frontal frames would fuse. The band is chosen leave-one-clip-out over a small grid
-//   (lowest mean FNMR on the other clips, no false match added); in-sample figures beside, labelled.
+//   (lowest mean FNMR on the other clips, no false match added); in-sample figures beside, labelled. The
+//   main table fuses every acquired frame (the session before it waited for frames facing the camera);
+//   today's session band (face-session.ts defaultProbePose) is always scored beside it, and --band adds others.
 // - Only the webcam clips' people are known to calibration (video/live and the pad clips' are not). A clip of
 //   anyone else can be added with --self-enrol: its frames before <seconds> enrol it, the rest are probes at
 //   the threshold fitted on every calibration pair (+ margin); its genuine scores are in-clip (labelled).
@@ -57,9 +59,26 @@ import { parseThresholdsFile } from '../src/biometrics/calibration/thresholds-fi
 import { selectThreshold } from '../src/biometrics/calibration/thresholds.ts';
 import type { FaceEngine } from '../src/biometrics/engine.ts';
 import { l2Normalize } from '../src/biometrics/engine.ts';
-import { inProbePose } from '../src/biometrics/face-session.ts';
-import { defaultQualityThresholds } from '../src/biometrics/quality.ts';
 import { openFrameSource } from '../src/biometrics/replay/frame-source.node.ts';
+import {
+  bandFigures,
+  bandGrid,
+  bandLabel,
+  clipBand,
+  falseMatchesOf,
+  gateBand,
+  heldOutChoices,
+  inSampleChoices,
+  meanFnmr,
+  meanShare,
+  sessionBand,
+  type BandFigures,
+  type BandedClip,
+  type FramePose,
+  type PoseBand,
+  type PoseChoice,
+  type WindowFigures,
+} from './eval-frames/pose-bands.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const dataRoot = path.resolve(repoRoot, '..', 'shared', 'data');
@@ -74,11 +93,6 @@ interface Clip {
   enrolSeconds: number | null;
 }
 
-interface FramePose {
-  yawRatio: number;
-  pitchRatio: number;
-}
-
 interface FrameReading {
   timestampMs: number;
   reason: string | null;
@@ -87,48 +101,13 @@ interface FrameReading {
   pose: FramePose | null;
 }
 
-/** Near-frontal: |yawRatio - 0.5| <= yawHalfWidth and pitchRatio in [pitchMin, pitchMax]. */
-interface PoseBand {
-  yawHalfWidth: number;
-  pitchMin: number;
-  pitchMax: number;
-}
-
-interface BandFigures {
-  band: PoseBand;
-  /** Acquired frames inside the band (a kiosk would wait for them). */
-  framesInBand: number;
-  windows: WindowFigures[];
-}
-
-interface PoseChoice {
-  clip: string;
-  window: number;
-  band: PoseBand;
-  figures: WindowFigures;
-  framesInBand: number;
-}
-
-interface WindowFigures {
-  window: number;
-  windows: number;
-  falseNonMatches: number;
-  fnmr: number | null;
-  impostorComparisons: number;
-  falseMatches: number;
-  highestImpostor: number | null;
-}
-
-interface ClipReport {
-  clip: string;
+interface ClipReport extends BandedClip {
   person: string;
   threshold: number;
-  frames: number;
   failedToAcquire: Record<string, number>;
   windows: WindowFigures[];
   /** Per decoded frame: [yawRatio, pitchRatio] of an acquired frame, null for a refused one. */
   framePoses: ([number, number] | null)[];
-  poseBands: BandFigures[];
   /** Self-enrolled clips only: how the person was enrolled (their genuine scores are in-clip). */
   selfEnrolment: { seconds: number; templates: number } | null;
 }
@@ -291,64 +270,9 @@ function windowFigures(
   };
 }
 
-/** The quality gate's own bounds (defaultQualityThresholds): every acquired frame lies inside, so this
- * band is today's session. The grid around it is small on purpose: 4 clips cannot choose among many. */
-const gateBand: PoseBand = {
-  yawHalfWidth: 0.5 - defaultQualityThresholds.yawRatioMin,
-  pitchMin: defaultQualityThresholds.pitchRatioMin,
-  pitchMax: defaultQualityThresholds.pitchRatioMax,
-};
-const bandGrid: readonly PoseBand[] = [0.06, 0.1, 0.15, 0.2, gateBand.yawHalfWidth].flatMap(
-  (yawHalfWidth) =>
-    [
-      [gateBand.pitchMin, gateBand.pitchMax],
-      [0.25, 0.75],
-      [0.35, 0.7],
-      [0.4, 0.65],
-    ].map(([pitchMin = 0, pitchMax = 1]) =>
-      yawHalfWidth === gateBand.yawHalfWidth && pitchMin === gateBand.pitchMin
-        ? gateBand
-        : { yawHalfWidth, pitchMin, pitchMax },
-    ),
-);
-
-/** The face session's own test (face-session.ts inProbePose) on the band's bounds. */
-function inBand(pose: FramePose | null, band: PoseBand): boolean {
-  if (pose === null) return false;
-  return inProbePose(pose, {
-    yawRatioMin: 0.5 - band.yawHalfWidth,
-    yawRatioMax: 0.5 + band.yawHalfWidth,
-    pitchRatioMin: band.pitchMin,
-    pitchRatioMax: band.pitchMax,
-  });
-}
-
-function bandLabel(band: PoseBand): string {
-  if (band === gateBand) return 'gate (today)';
-  return `|yaw-.5|<=${band.yawHalfWidth.toFixed(2)} pitch ${band.pitchMin.toFixed(2)}-${band.pitchMax.toFixed(2)}`;
-}
-
-/** Windows of N consecutive acquired frames that lie inside the band: the frames between them are skipped,
- * as a kiosk that waits for frontal frames would skip them. */
-function bandFigures(
-  bands: readonly PoseBand[],
-  readings: readonly FrameReading[],
-  windows: readonly number[],
-  score: (readings: readonly FrameReading[], window: number) => WindowFigures,
-): BandFigures[] {
-  return bands.map((band) => {
-    const inside = readings.filter((reading) => inBand(reading.pose, band));
-    return {
-      band,
-      framesInBand: inside.length,
-      windows: windows.map((window) => score(inside, window)),
-    };
-  });
-}
-
-/** Today's figures are the gate band's: every acquired frame lies inside it, so its windows are the clip's
- * windows of acquired frames (scored once, not again for the band). */
-function todaysFigures(
+/** Every acquired frame's figures are the gate band's: every acquired frame lies inside it, so its
+ * windows are the clip's windows of acquired frames (scored once, not again for the band). */
+function everyFrameFigures(
   poseBands: readonly BandFigures[],
   readings: readonly FrameReading[],
 ): WindowFigures[] {
@@ -358,85 +282,6 @@ function todaysFigures(
     throw new Error(`the gate's band must hold every acquired frame (${acquired})`);
   }
   return gate.windows;
-}
-
-interface ClipBand {
-  report: ClipReport;
-  figures: WindowFigures;
-  framesInBand: number;
-}
-
-function clipBand(report: ClipReport, band: PoseBand, window: number): ClipBand {
-  const entry = report.poseBands.find((candidate) => candidate.band === band);
-  const figures = entry?.windows.find((candidate) => candidate.window === window);
-  if (entry === undefined || figures === undefined) throw new Error('band figures missing');
-  return { report, figures, framesInBand: entry.framesInBand };
-}
-
-/** A clip with no window inside the band never gets a decision: counted as a miss (FNMR 1). */
-function meanFnmr(rows: readonly ClipBand[]): number {
-  return rows.reduce((sum, row) => sum + (row.figures.fnmr ?? 1), 0) / Math.max(1, rows.length);
-}
-
-function falseMatchesOf(rows: readonly ClipBand[]): number {
-  return rows.reduce((sum, row) => sum + row.figures.falseMatches, 0);
-}
-
-function meanShare(rows: readonly ClipBand[]): number {
-  return (
-    rows.reduce((sum, row) => sum + row.framesInBand / Math.max(1, row.report.frames), 0) /
-    rows.length
-  );
-}
-
-/** On these clips: the band with the lowest mean FNMR among those adding no false match to the gate's
- * (FMR held); ties go to the band holding more frames (the kiosk waits less), then to the gate itself, so
- * a band replaces today's session only where it lowers FNMR. */
-function chooseBand(reports: readonly ClipReport[], window: number): PoseBand {
-  const measure = (band: PoseBand): { band: PoseBand; fnmr: number; share: number; fm: number } => {
-    const rows = reports.map((report) => clipBand(report, band, window));
-    return { band, fnmr: meanFnmr(rows), share: meanShare(rows), fm: falseMatchesOf(rows) };
-  };
-  const gate = measure(gateBand);
-  let best = gate;
-  for (const band of bandGrid) {
-    const candidate = measure(band);
-    if (candidate.fm > gate.fm) continue;
-    const lower = candidate.fnmr < best.fnmr - 1e-12;
-    const tie = Math.abs(candidate.fnmr - best.fnmr) <= 1e-12;
-    if (lower || (tie && candidate.share > best.share)) best = candidate;
-  }
-  return best.band;
-}
-
-/** Leave-one-clip-out: each clip scored at the band chosen on the other clips. */
-function heldOutChoices(reports: readonly ClipReport[], windows: readonly number[]): PoseChoice[] {
-  return windows.flatMap((window) =>
-    reports.map((report) => {
-      const others = reports.filter((other) => other !== report);
-      return choiceAt(report, chooseBand(others, window), window);
-    }),
-  );
-}
-
-/** One clip scored at `band`, fused over `window` frames. */
-function choiceAt(report: ClipReport, band: PoseBand, window: number): PoseChoice {
-  const row = clipBand(report, band, window);
-  return {
-    clip: report.clip,
-    window,
-    band,
-    figures: row.figures,
-    framesInBand: row.framesInBand,
-  };
-}
-
-/** In sample (labelled so): one band chosen on every clip, each clip scored at it. */
-function inSampleChoices(reports: readonly ClipReport[], windows: readonly number[]): PoseChoice[] {
-  return windows.flatMap((window) => {
-    const band = chooseBand(reports, window);
-    return reports.map((report) => choiceAt(report, band, window));
-  });
 }
 
 /** A self-enrolled clip: its acquired frames before the enrolment time join the gallery as its person's
@@ -536,7 +381,7 @@ async function main(): Promise<void> {
         }
       }
       const poseBands = bandFigures(
-        [...bandGrid, ...args.givenBands],
+        [...bandGrid, sessionBand, ...args.givenBands],
         readings,
         args.windows,
         (inside, window) => windowFigures(inside, window, clip.person, galleryOf, threshold),
@@ -547,7 +392,7 @@ async function main(): Promise<void> {
         threshold,
         frames: readings.length,
         failedToAcquire,
-        windows: todaysFigures(poseBands, readings),
+        windows: everyFrameFigures(poseBands, readings),
         framePoses: readings.map((reading) =>
           reading.pose === null ? null : [reading.pose.yawRatio, reading.pose.pitchRatio],
         ),
@@ -563,9 +408,12 @@ async function main(): Promise<void> {
     const heldOut = heldOutChoices(reports, args.windows);
     const inSample = inSampleChoices(reports, args.windows);
     printPoseReport(reports, args.windows, heldOut, inSample);
-    for (const band of args.givenBands) printGivenBand(reports, args.windows, band);
+    printGivenBand(reports, args.windows, sessionBand, 'face-session.ts defaultProbePose');
+    for (const band of args.givenBands) {
+      printGivenBand(reports, args.windows, band, '--band: not chosen here');
+    }
     if (args.json !== null) {
-      const poseAware = { bandGrid, heldOut, inSample, givenBands: args.givenBands };
+      const poseAware = { bandGrid, heldOut, inSample, sessionBand, givenBands: args.givenBands };
       await writeFile(
         args.json,
         `${JSON.stringify({ modelId: pipeline.engine.modelId, clips: reports, poseAware }, null, 2)}\n`,
@@ -579,7 +427,8 @@ async function main(): Promise<void> {
 function printReport(reports: readonly ClipReport[], galleryPeople: number, modelId: string): void {
   console.log(
     `model ${modelId}; gallery ${galleryPeople} people (faces/ + faces2/); threshold per clip fitted ` +
-      `without the clip's person + the calibrated safety margin (out of sample)\n`,
+      `without the clip's person + the calibrated safety margin (out of sample); every acquired frame ` +
+      `fused (today's session fuses only frames facing the camera: its band's table follows the pose tables)\n`,
   );
   const rows: Cell[][] = [];
   for (const report of reports) {
@@ -648,15 +497,15 @@ function printPoseReport(
   const rows: Cell[][] = [];
   for (const window of windows) {
     for (const report of reports) {
-      const today = clipBand(report, gateBand, window).figures;
+      const everyFrame = clipBand(report, gateBand, window).figures;
       const held = heldOut.find((row) => row.clip === report.clip && row.window === window);
       const ins = inSample.find((row) => row.clip === report.clip && row.window === window);
       if (held === undefined || ins === undefined) throw new Error('choice missing');
       rows.push([
         clipLabel(report),
         window,
-        figuresCell(today),
-        matchesCell(today),
+        figuresCell(everyFrame),
+        matchesCell(everyFrame),
         bandLabel(held.band),
         figuresCell(held.figures),
         matchesCell(held.figures),
@@ -670,7 +519,7 @@ function printPoseReport(
   console.log(
     formatTable(
       [
-        ...todayHeaders,
+        ...everyFrameHeaders,
         'held-out band',
         'FNMR held-out',
         'FM held-out',
@@ -685,8 +534,8 @@ function printPoseReport(
   printBandGrid(reports, windows);
 }
 
-/** The first columns of both pose tables: the clip, the frames fused, and what today's gate gives. */
-const todayHeaders = ['clip', 'fused', 'FNMR today', 'FM today'];
+/** The first columns of the pose tables: the clip, the frames fused, and fusing every acquired frame. */
+const everyFrameHeaders = ['clip', 'fused', 'FNMR every frame', 'FM every frame'];
 
 /** The share of a clip's frames inside a band; "short" when too few to fuse `window` of them. */
 function framesInBandCell(inBand: number, frames: number, window: number): string {
@@ -694,26 +543,25 @@ function framesInBandCell(inBand: number, frames: number, window: number): strin
   return `${share} (${inBand}/${frames})${inBand < window ? ' short' : ''}`;
 }
 
-/** A band given on the command line: scored on every clip, chosen by nobody here, so in sample wherever
- * it was read off these clips. */
+/** A band chosen elsewhere (today's session, or --band): scored on every clip, chosen by nobody here,
+ * so in sample wherever it was read off these clips. */
 function printGivenBand(
   reports: readonly ClipReport[],
   windows: readonly number[],
   band: PoseBand,
+  source: string,
 ): void {
-  console.log(
-    `\ngiven band ${bandLabel(band)} (--band: not chosen here; in sample if read off these clips)\n`,
-  );
+  console.log(`\nband ${bandLabel(band)} (${source}; in sample if read off these clips)\n`);
   const rows: Cell[][] = [];
   for (const window of windows) {
     for (const report of reports) {
-      const today = clipBand(report, gateBand, window).figures;
+      const everyFrame = clipBand(report, gateBand, window).figures;
       const given = clipBand(report, band, window);
       rows.push([
         clipLabel(report),
         window,
-        figuresCell(today),
-        matchesCell(today),
+        figuresCell(everyFrame),
+        matchesCell(everyFrame),
         figuresCell(given.figures),
         matchesCell(given.figures),
         fixed(given.figures.highestImpostor, 4),
@@ -722,7 +570,10 @@ function printGivenBand(
     }
   }
   console.log(
-    formatTable([...todayHeaders, 'FNMR band', 'FM band', 'top impostor', 'frames in band'], rows),
+    formatTable(
+      [...everyFrameHeaders, 'FNMR band', 'FM band', 'top impostor', 'frames in band'],
+      rows,
+    ),
   );
 }
 
