@@ -39,6 +39,11 @@ interface Payment {
   payer: string | null;
   authorization: string | null;
   lastActivityMs: number;
+  /**
+   * A hub call for this payment is in flight: checking (identify, PIN), during which a second call is
+   * refused but a cancel is not; or paying (the hold request sent), when nothing may close it but the answer.
+   */
+  busy: 'checking' | 'paying' | null;
 }
 
 export interface TillPaymentRequest {
@@ -305,6 +310,7 @@ export class KioskService {
       payer: null,
       authorization: null,
       lastActivityMs: this.#now(),
+      busy: null,
     };
     this.#payments.set(id, payment);
     while (this.#payments.size > kioskPaymentsRememberedMax) {
@@ -354,9 +360,15 @@ export class KioskService {
   async #identify(
     request: KioskRequest<'identify'>,
   ): Promise<KioskResult<{ payment: PaymentView }>> {
-    const payment = this.#payment(request.paymentId, ['waiting_for_face']);
-    if (!payment.ok) return payment;
-    const current = payment.value;
+    return this.#oneCallAtATime(request.paymentId, ['waiting_for_face'], (current) =>
+      this.#identifyFor(current, request),
+    );
+  }
+
+  async #identifyFor(
+    current: Payment,
+    request: KioskRequest<'identify'>,
+  ): Promise<KioskResult<{ payment: PaymentView }>> {
     if (!request.liveness.passed) {
       return kioskFailure('liveness_failed', 'the face did not pass the liveness check');
     }
@@ -385,9 +397,15 @@ export class KioskService {
   }
 
   async #confirm(request: KioskRequest<'confirm'>): Promise<KioskResult<{ payment: PaymentView }>> {
-    const payment = this.#payment(request.paymentId, ['confirming', 'pin']);
-    if (!payment.ok) return payment;
-    const current = payment.value;
+    return this.#oneCallAtATime(request.paymentId, ['confirming', 'pin'], (current) =>
+      this.#confirmFor(current, request),
+    );
+  }
+
+  async #confirmFor(
+    current: Payment,
+    request: KioskRequest<'confirm'>,
+  ): Promise<KioskResult<{ payment: PaymentView }>> {
     if (current.view.pinRequired && request.pin === undefined) {
       this.#update(current, { state: 'pin' });
       return { ok: true, payment: current.view };
@@ -411,9 +429,15 @@ export class KioskService {
   async #payWithMemberPin(
     request: KioskRequest<'payWithMemberPin'>,
   ): Promise<KioskResult<{ payment: PaymentView }>> {
-    const payment = this.#payment(request.paymentId, ['waiting_for_face', 'pin']);
-    if (!payment.ok) return payment;
-    const current = payment.value;
+    return this.#oneCallAtATime(request.paymentId, ['waiting_for_face', 'pin'], (current) =>
+      this.#payWithMemberPinFor(current, request),
+    );
+  }
+
+  async #payWithMemberPinFor(
+    current: Payment,
+    request: KioskRequest<'payWithMemberPin'>,
+  ): Promise<KioskResult<{ payment: PaymentView }>> {
     const answer = await this.#hub.pinAuthorization({
       memberNumber: request.memberNumber,
       pin: request.pin,
@@ -434,6 +458,8 @@ export class KioskService {
       return kioskFailure('pin_required', 'this payment needs the PIN');
     }
     current.authorization = null; // single use, whatever the hub answers
+    // From here the money may move: no cancel or idle expiry may tell the till otherwise (#cancel).
+    current.busy = 'paying';
     if (current.view.purpose === 'clinic_visit')
       return this.#checkIn(current, authorization, payer);
     const hold = await this.#hub.placePurchase({
@@ -552,8 +578,12 @@ export class KioskService {
     return { ok: false, error };
   }
 
+  /**
+   * A cancel during an identify or a PIN check wins (their answer finds the payment closed); once the hold
+   * request is sent it is refused, or the till would hear "cancelled" for a payment the hub then settles.
+   */
   #cancel(paymentId: string): KioskResult<{ payment: PaymentView }> {
-    const payment = this.#payment(paymentId, ['waiting_for_face', 'confirming', 'pin']);
+    const payment = this.#payment(paymentId, ['waiting_for_face', 'confirming', 'pin'], 'checking');
     if (!payment.ok) return payment;
     this.#update(payment.value, { state: 'cancelled' });
     this.#close(payment.value);
@@ -590,9 +620,32 @@ export class KioskService {
     return this.#now() < this.#operator.unlockedUntilMs;
   }
 
+  /**
+   * Runs one call of the shopper's screen on the open payment `id`; a second call while it runs (a double
+   * tap, a second socket) is refused rather than checking the PIN twice or racing the first to the hub.
+   */
+  async #oneCallAtATime(
+    id: string,
+    states: readonly PaymentView['state'][],
+    work: (current: Payment) => Promise<KioskResult<{ payment: PaymentView }>>,
+  ): Promise<KioskResult<{ payment: PaymentView }>> {
+    const payment = this.#payment(id, states);
+    if (!payment.ok) return payment;
+    const current = payment.value;
+    current.busy = 'checking';
+    try {
+      return await work(current);
+    } finally {
+      current.busy = null;
+      current.lastActivityMs = this.#now();
+    }
+  }
+
+  /** The open payment `id` in one of `states`, with no hub call in flight (or only `whileBusy`'s kind). */
   #payment(
     id: string,
     states: readonly PaymentView['state'][],
+    whileBusy: 'checking' | null = null,
   ): { ok: true; value: Payment } | { ok: false; error: KioskError } {
     this.#expireIdle();
     const current = this.#current;
@@ -604,6 +657,9 @@ export class KioskService {
     }
     if (!states.includes(current.view.state)) {
       return kioskFailure('payment_not_ready', `the payment is ${current.view.state}`);
+    }
+    if (current.busy !== null && current.busy !== whileBusy) {
+      return kioskFailure('payment_not_ready', `a hub call for this payment is in flight`);
     }
     current.lastActivityMs = this.#now();
     return { ok: true, value: current };
@@ -631,7 +687,8 @@ export class KioskService {
 
   #expireIdle(): void {
     const current = this.#current;
-    if (current === null) return;
+    // Not idle while the hub is answering (and never closed under a hold request in flight).
+    if (current === null || current.busy !== null) return;
     if (this.#now() - current.lastActivityMs < kioskPaymentIdleMsMax) return;
     this.#update(current, { state: 'cancelled', failure: 'timeout' });
     this.#close(current);

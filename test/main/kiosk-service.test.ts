@@ -19,7 +19,7 @@ import { KioskService } from '../../src/main/kiosk-service.ts';
 import { HubClient } from '../../src/shared/hub-client.ts';
 import { handleKioskCall } from '../../src/shared/kiosk-api.ts';
 import type { PaymentView } from '../../src/shared/kiosk-api.ts';
-import { operatorPinAttemptsMax } from '../../src/shared/limits.ts';
+import { kioskPaymentIdleMsMax, operatorPinAttemptsMax } from '../../src/shared/limits.ts';
 import type { Shop } from '../../scripts/kiosk/deployment.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import { enrolAtStation, sameFaceAs, startKioskTestHub } from './kiosk-test-hub.ts';
@@ -441,6 +441,95 @@ describe('kiosk service', () => {
     });
     expect(await balance()).toBe(before);
     expect(await service.reconcile()).toEqual({ refunded: [], released: [], notPlaced: [] });
+    link.dispose();
+  });
+});
+
+describe('a payment whose hold request is in flight', () => {
+  /** A network that holds POST /v1/holds back until the test lets it through, then delivers it. */
+  function gatedHolds() {
+    let release = () => {};
+    let reached = () => {};
+    const arrived = new Promise<void>((resolve) => (reached = resolve));
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const gated: typeof fetch = async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (init?.method === 'POST' && new URL(url).pathname === '/v1/holds') {
+        reached();
+        await gate;
+      }
+      return fetch(input, init);
+    };
+    return { gated, arrived, release: () => release() };
+  }
+
+  async function serviceWith(network: typeof fetch, now: () => number = Date.now) {
+    const { link } = await openHubLink(shop.config, { hubUrl: hub.url, fetch: network });
+    const service = new KioskService({
+      config: { ...shop.config, hubUrl: hub.url },
+      hub: link,
+      modelId,
+      now,
+    });
+    return { service, link };
+  }
+
+  async function confirmingPayment(service: KioskService, amount: number): Promise<string> {
+    const opened = service.requestFromTill({ amount, reference: `inflight-${Date.now()}` });
+    if (!opened.ok) throw new Error('kiosk busy');
+    const paymentId = opened.payment.id;
+    await service.handlers.identify({
+      paymentId,
+      modelId,
+      descriptor: Array.from(sameFace()),
+      liveness: live,
+    });
+    await service.handlers.confirm({ paymentId });
+    return paymentId;
+  }
+
+  it('cannot be cancelled (till DELETE, the Cancel button, idle expiry) once the money is on its way: the till is never told "cancelled" for a paid payment', async () => {
+    const { gated, arrived, release } = gatedHolds();
+    let skewMs = 0;
+    const { service, link } = await serviceWith(gated, () => Date.now() + skewMs);
+    const before = await balance();
+    const paymentId = await confirmingPayment(service, 410);
+    const paying = service.handlers.confirm({ paymentId, pin: '4862' });
+    await arrived;
+    // The till takes the amount back, and the shopper taps Cancel, while the hold is being placed.
+    expect(service.cancelFromTill(paymentId)).toMatchObject({
+      ok: false,
+      error: { code: 'payment_not_ready' },
+    });
+    expect(await service.handlers.cancel({ paymentId })).toMatchObject({
+      ok: false,
+      error: { code: 'payment_not_ready' },
+    });
+    // A hub slow to answer: the runtime's idle timer must not cancel it either.
+    skewMs = kioskPaymentIdleMsMax + 1_000;
+    service.expireIdle();
+    expect(service.tillPayment(paymentId)).toMatchObject({ state: 'pin' });
+    release();
+    expect(await paying).toMatchObject({ ok: true, payment: { state: 'paid' } });
+    expect(service.tillPayment(paymentId)).toMatchObject({ state: 'paid' });
+    expect(await balance()).toBe(before - 410);
+    link.dispose();
+  });
+
+  it('answers a second confirm sent while the first is in flight with payment_not_ready, and the paid payment stays paid', async () => {
+    const { gated, arrived, release } = gatedHolds();
+    const { service, link } = await serviceWith(gated);
+    const before = await balance();
+    const paymentId = await confirmingPayment(service, 370);
+    const first = service.handlers.confirm({ paymentId, pin: '4862' });
+    await arrived;
+    // A double tap on OK: the second confirm must not check the PIN again nor place a second hold.
+    const second = service.handlers.confirm({ paymentId, pin: '4862' });
+    release();
+    expect(await second).toMatchObject({ ok: false, error: { code: 'payment_not_ready' } });
+    expect(await first).toMatchObject({ ok: true, payment: { state: 'paid' } });
+    expect(service.tillPayment(paymentId)).toMatchObject({ state: 'paid' });
+    expect(await balance()).toBe(before - 370);
     link.dispose();
   });
 });
