@@ -241,7 +241,7 @@ export class HubLink {
         request.idempotencyKey,
       );
       return { ok: true, value: placed };
-    });
+    }, outcomeUnknownOn5xx);
   }
 
   /** One hold as the hub sees it now (expiry is exact on read). */
@@ -525,6 +525,19 @@ export class HubLink {
 
 function failure(code: KioskErrorCode, message: string): { ok: false; error: KioskError } {
   return { ok: false, error: { code, message } };
+}
+
+/**
+ * A hold request answered 5xx (a proxy's 502/504, a hub that failed after its commit) may have moved the
+ * money: like a lost answer it is hub_unreachable, so the kiosk looks for the hold once the hub answers
+ * (KioskService.reconcile) instead of telling the shopper a refusal while the hold stands.
+ */
+function outcomeUnknownOn5xx(error: HubRequestError): { ok: false; error: KioskError } {
+  if (error.status < 500) return fromHubError(error);
+  return failure(
+    'hub_unreachable',
+    `the payment service answered ${error.status}: outcome unknown`,
+  );
 }
 
 function fromHubError(error: HubRequestError): { ok: false; error: KioskError } {

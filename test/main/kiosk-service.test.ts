@@ -533,3 +533,49 @@ describe('a payment whose hold request is in flight', () => {
     link.dispose();
   });
 });
+
+describe('a hold request answered by a gateway error', () => {
+  it('a 5xx to POST /v1/holds is an unknown outcome, not a refusal: the hold the hub did place is found and refunded', async () => {
+    // A proxy in front of the hub delivers the request, the hub commits the hold, and the proxy answers
+    // 502 (its upstream timed out): nothing says whether the money moved.
+    const gateway: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      const url = String(input instanceof Request ? input.url : input);
+      if (init?.method === 'POST' && new URL(url).pathname === '/v1/holds') {
+        return new Response(
+          JSON.stringify({ error: { code: 'bad_gateway', message: 'upstream timed out' } }),
+          { status: 502, headers: { 'content-type': 'application/json' } },
+        );
+      }
+      return response;
+    };
+    const { link } = await openHubLink(shop.config, { hubUrl: hub.url, fetch: gateway });
+    const service = new KioskService({
+      config: { ...shop.config, hubUrl: hub.url },
+      hub: link,
+      modelId,
+    });
+    const before = await balance();
+    const opened = service.requestFromTill({ amount: 530, reference: `gateway-${Date.now()}` });
+    if (!opened.ok) throw new Error('kiosk busy');
+    const paymentId = opened.payment.id;
+    await service.handlers.identify({
+      paymentId,
+      modelId,
+      descriptor: Array.from(sameFace()),
+      liveness: live,
+    });
+    await service.handlers.confirm({ paymentId });
+    const paid = await service.handlers.confirm({ paymentId, pin: '4862' });
+    expect(paid).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
+    expect(service.tillPayment(paymentId)).toMatchObject({ state: 'failed' });
+    expect(await balance()).toBe(before - 530); // the hub did take it
+    expect(await service.reconcile()).toEqual({
+      refunded: [paymentId],
+      released: [],
+      notPlaced: [],
+    });
+    expect(await balance()).toBe(before);
+    link.dispose();
+  });
+});
