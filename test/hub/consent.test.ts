@@ -406,4 +406,50 @@ describe('raising a hold needs the payer’s consent (finding 7)', () => {
     expect((await raise(3_000)).status).toBe(200);
     expect((await raise(3_001)).body.error.code).toBe('limit_exceeded');
   });
+
+  it('a raise of a hold placed in an earlier period counts in the period it is made', async () => {
+    // Before: only holds placed within the period counted, so raises of an older hold were never
+    // counted and the payee could take the whole limit again with every raise.
+    const supplierTill = await client(t, 'merchant', 'supplier');
+    await t.call('POST', '/v1/standing-limits', {
+      body: limitBody('shop', 'supplier', { periodSeconds: day }),
+    });
+    const placed = await t.call('POST', '/v1/holds', {
+      token: supplierTill,
+      body: holdBody('shop', 'supplier', 1_000, { expiresInSeconds: 30 * day }),
+    });
+    expect(placed.status).toBe(201);
+    const raise = (amount: number) =>
+      t.call('POST', `/v1/holds/${placed.body.id}/increase`, {
+        token: supplierTill,
+        body: { amount },
+      });
+    t.clock.advance((day + 1) * 1000);
+    expect((await raise(4_000)).status).toBe(200);
+    expect(await raise(4_001)).toMatchObject({
+      status: 422,
+      body: { error: { code: 'limit_exceeded' } },
+    });
+    expect(await raise(7_000)).toMatchObject({ status: 422 });
+    t.clock.advance((day + 1) * 1000);
+    expect(await raise(7_000)).toMatchObject({ status: 200, body: { amount: 7_000 } });
+  });
+
+  it("a raise of an older hold counts toward the payer account's daily limit", async () => {
+    await account(t, 'buyer', 'merchant', 50_000, { limits: { dailyMax: 5_000 } });
+    const placed = await t.call('POST', '/v1/holds', {
+      body: holdBody('buyer', 'supplier', 5_000, { expiresInSeconds: 30 * day }),
+    });
+    expect(placed.status).toBe(201);
+    const raise = (amount: number) =>
+      t.call('POST', `/v1/holds/${placed.body.id}/increase`, { body: { amount } });
+    t.clock.advance((day + 1) * 1000);
+    expect((await raise(10_000)).status).toBe(200);
+    expect(await raise(10_001)).toMatchObject({
+      status: 422,
+      body: { error: { code: 'limit_exceeded' } },
+    });
+    const fresh = await t.call('POST', '/v1/holds', { body: holdBody('buyer', 'supplier', 1) });
+    expect(fresh.body.error.code).toBe('limit_exceeded');
+  });
 });

@@ -129,7 +129,11 @@ export interface LedgerWriter extends LedgerReader {
   addHeld(accountId: string, delta: Yen): Promise<void>;
   /** Moves money: two entries and both balances, in this transaction. */
   transfer(transfer: TransferRecord): Promise<void>;
-  /** What the payer committed in holds placed after `since` (active: amount, closed: settled). */
+  /**
+   * What the payer committed after `since`: each hold's amount now (active: amount, closed: settled)
+   * less what it already held at `since` (its newest transition then; 0 for a hold placed after), so a
+   * raise of an older hold counts in the period it was made.
+   */
   payerCommittedSince(payer: string, since: number, payee?: string): Promise<Yen>;
   insertStandingLimit(limit: StandingLimitRecord): Promise<void>;
   /** Ids of the pair's standing limits not revoked yet (expired ones included). */

@@ -172,6 +172,18 @@ export function dueAccountStatement(at: number, accountId: string, limit: number
   };
 }
 
+/**
+ * What the payer committed after $1 in the holds `where` picks (as SQLite's committedSinceSql): each
+ * hold changed since then counts what it commits now beyond what it held at $1 (its newest transition
+ * then, none for a hold placed after), so a raise of an older hold counts in the period it was made.
+ */
+function committedSinceSql(where: string): string {
+  return `SELECT SUM(GREATEST(0, CASE WHEN h.status = 'active' THEN h.amount ELSE h.settled END
+      - COALESCE((SELECT t.amount FROM hold_transitions t WHERE t.hold_id = h.id AND t.at <= $1
+          ORDER BY t.version DESC LIMIT 1), 0)))::bigint AS total
+    FROM holds h WHERE ${where} AND h.updated_at > $1`;
+}
+
 /** What writing `hold`'s row changes of what a batch read ahead (BatchReads). */
 function holdEffect(
   hold: HoldRecord,
@@ -398,20 +410,19 @@ export class PgLedgerWrites extends PgLedgerReads implements LedgerWriter {
     );
   }
   async payerCommittedSince(payer: string, since: number, payee?: string): Promise<Yen> {
-    const committed = "SUM(CASE WHEN status = 'active' THEN amount ELSE settled END)::bigint";
     const row =
       payee === undefined
         ? await one<{ total: number | null }>(
             this.db,
             'committedSince',
-            `SELECT ${committed} AS total FROM holds WHERE payer = $1 AND created_at > $2`,
-            [payer, since],
+            committedSinceSql('h.payer = $2'),
+            [since, payer],
           )
         : await one<{ total: number | null }>(
             this.db,
             'committedSinceToPayee',
-            `SELECT ${committed} AS total FROM holds WHERE payer = $1 AND payee = $2 AND created_at > $3`,
-            [payer, payee, since],
+            committedSinceSql('h.payer = $2 AND h.payee = $3'),
+            [since, payer, payee],
           );
     return yen(row?.total ?? 0);
   }

@@ -374,6 +374,15 @@ export const pgMigrations: ReadonlyArray<(client: PoolClient) => Promise<void>> 
         WHERE kind IN (${pinFailureKindsSql});
     `);
   },
+  async function v6HoldsCommittedByUpdate(client) {
+    // SQLite's migration 16: a period's commitments count raises of older holds, found by last change.
+    await client.query(`
+      DROP INDEX holds_payer_created;
+      DROP INDEX holds_pair_created;
+      CREATE INDEX holds_payer_updated ON holds (payer, updated_at);
+      CREATE INDEX holds_pair_updated ON holds (payer, payee, updated_at);
+    `);
+  },
 ];
 
 async function currentVersion(client: PoolClient): Promise<number> {

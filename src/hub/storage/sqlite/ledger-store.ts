@@ -157,6 +157,18 @@ export class SqliteLedgerReads implements LedgerReader {
 const transitionParams = `@id, @version, @kind, @status, @amount, @settled, @refunded, @expires_at,
   @scheduled, @authorized_max, @closed_by, @updated_at`;
 
+/**
+ * What the payer committed after @since in the holds `where` picks: each hold changed since then
+ * counts what it commits now beyond what it held at @since (its newest transition then, none for a
+ * hold placed after). Counting only holds placed after @since let raises of an older hold go uncounted.
+ */
+function committedSinceSql(where: string): string {
+  return `SELECT SUM(MAX(0, CASE WHEN h.status = 'active' THEN h.amount ELSE h.settled END
+      - COALESCE((SELECT t.amount FROM hold_transitions t WHERE t.hold_id = h.id AND t.at <= @since
+          ORDER BY t.version DESC LIMIT 1), 0))) AS total
+    FROM holds h WHERE ${where} AND h.updated_at > @since`;
+}
+
 export class SqliteLedgerWrites extends SqliteLedgerReads implements LedgerWriter {
   private readonly ledgerW;
   private readonly limitWrites;
@@ -207,14 +219,13 @@ export class SqliteLedgerWrites extends SqliteLedgerReads implements LedgerWrite
         `INSERT INTO entries (id, transfer_id, account_id, counterparty_id, kind, amount, balance_after, hold_id, at)
          VALUES (@id, @transferId, @accountId, @counterpartyId, @kind, @amount, @balanceAfter, @holdId, @at)`,
       ),
-      committedSince: db.prepare<[string, number], { total: number | null }>(
-        `SELECT SUM(CASE WHEN status = 'active' THEN amount ELSE settled END) AS total
-         FROM holds WHERE payer = ? AND created_at > ?`,
+      committedSince: db.prepare<{ payer: string; since: number }, { total: number | null }>(
+        committedSinceSql('h.payer = @payer'),
       ),
-      committedSinceToPayee: db.prepare<[string, string, number], { total: number | null }>(
-        `SELECT SUM(CASE WHEN status = 'active' THEN amount ELSE settled END) AS total
-         FROM holds WHERE payer = ? AND payee = ? AND created_at > ?`,
-      ),
+      committedSinceToPayee: db.prepare<
+        { payer: string; payee: string; since: number },
+        { total: number | null }
+      >(committedSinceSql('h.payer = @payer AND h.payee = @payee')),
       insertStandingLimit: db.prepare(
         `INSERT INTO standing_limits (id, payer, payee, amount_per_period, period_seconds, expires_at, created_by,
            created_at, revoked_at, revoked_by)
@@ -310,8 +321,8 @@ export class SqliteLedgerWrites extends SqliteLedgerReads implements LedgerWrite
   async payerCommittedSince(payer: string, since: number, payee?: string): Promise<Yen> {
     const row =
       payee === undefined
-        ? this.ledgerW.committedSince.get(payer, since)
-        : this.ledgerW.committedSinceToPayee.get(payer, payee, since);
+        ? this.ledgerW.committedSince.get({ payer, since })
+        : this.ledgerW.committedSinceToPayee.get({ payer, payee, since });
     return yen(row?.total ?? 0);
   }
   async insertStandingLimit(limit: StandingLimitRecord): Promise<void> {

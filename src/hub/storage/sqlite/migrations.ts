@@ -466,6 +466,16 @@ export const migrations: ReadonlyArray<(db: Database.Database) => void> = [
         WHERE kind IN (${pinFailureKindsSql});
     `);
   },
+  function v16HoldsCommittedByUpdate(db) {
+    // What a payer committed in a period counts raises of older holds too (ledger-store's
+    // committedSince): the holds touched since the period began, found by their last change.
+    db.exec(`
+      DROP INDEX holds_payer_created;
+      DROP INDEX holds_pair_created;
+      CREATE INDEX holds_payer_updated ON holds (payer, updated_at);
+      CREATE INDEX holds_pair_updated ON holds (payer, payee, updated_at);
+    `);
+  },
 ];
 
 export class DatabaseTooNewError extends Error {
