@@ -502,6 +502,31 @@ describe('erasure and restart', () => {
     expect((await t.call('DELETE', `/v1/persons/${id}`, { token: enroller })).status).toBe(404);
   });
 
+  it('a PIN check racing the erasure of its person answers 404 or the verdict, never a 500', async () => {
+    // Erased while its Argon2id ran, the person was asserted present in the PIN's transaction: 500.
+    const statuses: number[] = [];
+    for (const [i, delayMs] of [0, 2, 5, 10, 20, 40].entries()) {
+      const template = face();
+      const id = await enrol(`racer-${i}`, '1990-04-01', template);
+      t.clock.advance(1_000);
+      expect((await identify(template)).body).toMatchObject({ pinRequired: true });
+      const checked = t.call('POST', '/v1/verify-pin', {
+        token: till,
+        body: {
+          personId: id,
+          sealedPin: pin('0007', `verify:${id}`),
+          payee: 'shop',
+          amount: 1_000,
+        },
+      });
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      const erased = await t.call('DELETE', `/v1/persons/${id}`, { token: enroller });
+      expect(erased.status).toBe(204);
+      statuses.push((await checked).status);
+    }
+    expect(statuses.filter((status) => status !== 404 && status !== 422)).toEqual([]);
+  });
+
   it('a restarted hub reopens the sealed templates; a tampered row stops it from starting', async () => {
     const alice = face();
     const id = await enrol('alice', '1990-04-01', alice);

@@ -1,6 +1,7 @@
 // The Identity section of API.md over HTTP: hub key, persons, templates, erasure, identify, verify-pin,
 // and extensions (PIN unlock, member number + PIN). Roles come from the route table, rules from the service.
 import type * as api from '../../shared/hub-api.ts';
+import { assert } from '../../shared/assert.ts';
 import { refuse } from '../errors.ts';
 import { errorStatus, type ErrorCode } from '../../shared/error-codes.ts';
 import {
@@ -197,11 +198,14 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
         clientId: caller.id,
       });
       return write(async (tx) => {
+        // Erased while Argon2id ran: nobody's PIN to count or authorize.
+        if ((await tx.getPerson(person.id)) === undefined)
+          refuse('not_found', `person ${person.id} not found`);
         const state = await service().recordPinResult(tx, caller, person.id, matched);
         if (state.locked) return { status: 423, body: lockedBody };
         if (!matched) return incorrectReply(state.attemptsLeft);
         const fresh = await tx.getPerson(person.id);
-        if (fresh === undefined) refuse('not_found', `person ${person.id} not found`);
+        assert(fresh !== undefined, 'the person read in this transaction');
         // The identification is spent with the PIN that used it, once, whatever instance took the
         // other PIN checks that passed beside this one: checked again, and deleted, in this transaction.
         await service().requireIdentification(
