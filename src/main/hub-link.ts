@@ -45,6 +45,11 @@ export interface KioskHoldRequest {
   idempotencyKey: string;
 }
 
+/** A hold request whose answer was lost, kept as sent so that the very same request can be asked again. */
+export type SentHold =
+  | { template: 'purchase'; request: KioskHoldRequest }
+  | { template: 'clinic_visit'; request: KioskHoldRequest & { expiresInSeconds: number } };
+
 export interface HubLinkOptions {
   hubUrl: string;
   hubToken: string;
@@ -226,22 +231,46 @@ export class HubLink {
     hold: { template: 'purchase' | 'clinic_visit'; expiresInSeconds: number },
   ): Promise<HubAnswer<HoldView>> {
     return this.#guard(async () => {
-      const placed = await this.#client.placeHold(
-        {
-          payer: request.payer,
-          payee: request.payee,
-          amount: request.amount,
-          currency: 'JPY',
-          reference: request.reference,
-          expiresInSeconds: hold.expiresInSeconds,
-          template: { name: hold.template },
-          authorization: request.authorization,
-          ...(request.category === null ? {} : { category: request.category }),
-        },
-        request.idempotencyKey,
-      );
+      const placed = await this.#client.placeHold(holdBody(request, hold), request.idempotencyKey);
       return { ok: true, value: placed };
     }, outcomeUnknownOn5xx);
+  }
+
+  /**
+   * After a hold request whose answer was lost: the very same request again, same body and Idempotency-Key,
+   * sent only once the authorization it carries has expired (the caller waits). A hold the hub committed
+   * comes back as its stored answer and is read again for its state now; a request it never committed is
+   * refused (its authorization expired): null. Listing holds by reference could find another payment's hold
+   * under a reused till reference and refund it. Inconclusive answers (unreachable, 401, 429, 5xx, a key
+   * the hub says was reused) are errors: asked again later.
+   */
+  async findPlacedHold(sent: SentHold): Promise<HubAnswer<HoldView | null>> {
+    const hold = {
+      template: sent.template,
+      expiresInSeconds:
+        sent.template === 'purchase'
+          ? kioskPurchaseHoldLifetimeSeconds
+          : sent.request.expiresInSeconds,
+    };
+    return this.#guard(
+      async (): Promise<HubAnswer<HoldView | null>> => {
+        const placed = await this.#client.placeHold(
+          holdBody(sent.request, hold),
+          sent.request.idempotencyKey,
+        );
+        return { ok: true, value: await this.#client.getHold(placed.id) };
+      },
+      (error) => {
+        const inconclusive =
+          error.status === 401 ||
+          error.status === 429 ||
+          error.status >= 500 ||
+          error.code === 'idempotency_key_reused';
+        return inconclusive
+          ? failure('hub_unreachable', `asking again for a lost hold: ${error.message}`)
+          : { ok: true, value: null };
+      },
+    );
   }
 
   /** One hold as the hub sees it now (expiry is exact on read). */
@@ -406,26 +435,6 @@ export class HubLink {
     });
   }
 
-  /**
-   * After a hold request whose answer was lost: the hold this till placed on `payer` under `reference`,
-   * if the hub committed it (null when it did not), found by listing, never by sending the request again.
-   */
-  async findPurchase(request: {
-    payer: string;
-    payee: string;
-    reference: string;
-  }): Promise<HubAnswer<HoldView | null>> {
-    return this.#guard(async () => {
-      const page = await this.#client.listHolds({
-        payer: request.payer,
-        payee: request.payee,
-        limit: 100,
-      });
-      const found = page.items.find((hold) => hold.reference === request.reference) ?? null;
-      return { ok: true, value: found };
-    });
-  }
-
   /** Gives the settled money of a hold back to the payer (idempotent under `idempotencyKey`). */
   async refund(request: {
     holdId: string;
@@ -509,7 +518,7 @@ export class HubLink {
   /** Hub errors become kiosk results; only a programmer error escapes as an exception. */
   async #guard<T>(
     work: () => Promise<HubAnswer<T>>,
-    translate: (error: HubRequestError) => { ok: false; error: KioskError } = fromHubError,
+    translate: (error: HubRequestError) => HubAnswer<T> = fromHubError,
   ): Promise<HubAnswer<T>> {
     try {
       return await work();
@@ -521,6 +530,24 @@ export class HubLink {
       throw error;
     }
   }
+}
+
+/** POST /v1/holds's body for a kiosk hold: built in one place, so a request asked again is byte for byte the first. */
+function holdBody(
+  request: KioskHoldRequest,
+  hold: { template: 'purchase' | 'clinic_visit'; expiresInSeconds: number },
+) {
+  return {
+    payer: request.payer,
+    payee: request.payee,
+    amount: request.amount,
+    currency: 'JPY' as const,
+    reference: request.reference,
+    expiresInSeconds: hold.expiresInSeconds,
+    template: { name: hold.template },
+    authorization: request.authorization,
+    ...(request.category === null ? {} : { category: request.category }),
+  };
 }
 
 function failure(code: KioskErrorCode, message: string): { ok: false; error: KioskError } {

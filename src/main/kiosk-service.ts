@@ -22,15 +22,22 @@ import {
   operatorLockMs,
   operatorPinAttemptsMax,
   operatorUnlockMs,
+  paymentAuthorizationLifetimeMs,
 } from '../shared/limits.ts';
 import { parseVisitReference, visitFromHold, visitReference, VisitBoard } from './clinic-visits.ts';
 import type { PhotoVsLiveGate } from './enrolment-station.ts';
 import { EnrolmentStation } from './enrolment-station.ts';
-import type { HubAnswer, HubLink } from './hub-link.ts';
+import type { HubAnswer, HubLink, SentHold } from './hub-link.ts';
 import type { KioskConfig } from './kiosk-config.ts';
 import { payeeOf } from './kiosk-config.ts';
 import { sameSecret } from './same-secret.ts';
 import type { StationLog } from './station-log.ts';
+
+/**
+ * How long past an authorization's lifetime a lost hold request waits before it is asked again: the hub
+ * issued the authorization before the kiosk sent the request, so this much later it has surely expired.
+ */
+const reconcileMarginMs = 10_000;
 
 interface Payment {
   view: PaymentView;
@@ -77,8 +84,11 @@ export class KioskService {
   readonly #payments = new Map<string, Payment>();
   #current: Payment | null = null;
   #hubState: 'reachable' | 'unreachable' = 'unreachable';
-  /** Payments whose hold request went out and whose answer never came: checked once the hub is back. */
-  readonly #unknownOutcome = new Map<string, { payer: string; reference: string }>();
+  /**
+   * Payments whose hold request went out and whose answer never came, with the request as sent: asked
+   * again once the hub is back and the authorization it carried has expired (reconcile).
+   */
+  readonly #unknownOutcome = new Map<string, { sent: SentHold; sentAtMs: number }>();
   readonly #operator = { failures: 0, lockedUntilMs: 0, unlockedUntilMs: 0 };
   /** Clinic mode only: today's visits; `resumed` once the hub has told what this kiosk placed before a restart. */
   readonly #visits: { board: VisitBoard; resumed: boolean } | null;
@@ -214,14 +224,19 @@ export class KioskService {
 
   /**
    * For every payment whose hold request got no answer: if the hub did place the hold, refund all of it
-   * (the kiosk said no money was taken); if not, there is nothing to undo. Runs when the hub is reachable.
+   * (the kiosk said no money was taken); if not, there is nothing to undo. Runs when the hub is reachable;
+   * a payment is looked at only once its authorization has expired, so asking the hub again with the
+   * same request can find the hold it placed but never place one (HubLink.findPlacedHold).
    */
   async reconcile(): Promise<{ refunded: string[]; released: string[]; notPlaced: string[] }> {
     const refunded: string[] = [];
     const released: string[] = [];
     const notPlaced: string[] = [];
     for (const [paymentId, pending] of [...this.#unknownOutcome]) {
-      const found = await this.#hub.findPurchase({ ...pending, payee: payeeOf(this.#config) });
+      if (this.#now() - pending.sentAtMs < paymentAuthorizationLifetimeMs + reconcileMarginMs) {
+        continue;
+      }
+      const found = await this.#hub.findPlacedHold(pending.sent);
       if (!found.ok) continue;
       const hold = found.value;
       const refundable = hold === null ? 0 : hold.settled - hold.refunded;
@@ -462,7 +477,7 @@ export class KioskService {
     current.busy = 'paying';
     if (current.view.purpose === 'clinic_visit')
       return this.#checkIn(current, authorization, payer);
-    const hold = await this.#hub.placePurchase({
+    const request = {
       payer,
       payee: payeeOf(this.#config),
       amount: current.view.amount,
@@ -471,12 +486,17 @@ export class KioskService {
       authorization,
       // One key per payment: a retry of this payment can never take the money twice.
       idempotencyKey: `kiosk-${this.#config.kioskId}-${current.view.id}`,
-    });
+    };
+    const sentAtMs = this.#now();
+    const hold = await this.#hub.placePurchase(request);
     if (!hold.ok) {
       // The request may have reached the hub: the shopper was told no money was taken, so reconcile()
       // finds that hold once the hub answers again and refunds it.
       if (hold.error.code === 'hub_unreachable') {
-        this.#unknownOutcome.set(current.view.id, { payer, reference: current.view.reference });
+        this.#unknownOutcome.set(current.view.id, {
+          sent: { template: 'purchase', request },
+          sentAtMs,
+        });
       }
       return this.#hubFailure(current, hold.error, false, true);
     }
@@ -530,7 +550,7 @@ export class KioskService {
     const number = visits.board.nextQueueNumber(this.#now());
     const reference = visitReference({ ...number, kioskId: this.#config.kioskId });
     this.#update(current, { reference });
-    const hold = await this.#hub.placeVisit({
+    const request = {
       payer,
       payee: payeeOf(this.#config),
       amount: current.view.amount,
@@ -540,10 +560,15 @@ export class KioskService {
       expiresInSeconds: clinic.noShowAfterSeconds,
       // One key per check-in: a retry never holds the cap twice.
       idempotencyKey: `kiosk-${this.#config.kioskId}-${current.view.id}`,
-    });
+    };
+    const sentAtMs = this.#now();
+    const hold = await this.#hub.placeVisit(request);
     if (!hold.ok) {
       if (hold.error.code === 'hub_unreachable') {
-        this.#unknownOutcome.set(current.view.id, { payer, reference });
+        this.#unknownOutcome.set(current.view.id, {
+          sent: { template: 'clinic_visit', request },
+          sentAtMs,
+        });
       }
       return this.#hubFailure(current, hold.error, false, true);
     }

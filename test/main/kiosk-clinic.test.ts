@@ -17,6 +17,7 @@ import { KioskService } from '../../src/main/kiosk-service.ts';
 import type { HubRequestError } from '../../src/shared/hub-client.ts';
 import { HubClient } from '../../src/shared/hub-client.ts';
 import type { KioskEvent, KioskResult, PaymentView } from '../../src/shared/kiosk-api.ts';
+import { paymentAuthorizationLifetimeMs } from '../../src/shared/limits.ts';
 import type { Shop } from '../../scripts/kiosk/deployment.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import { enrolAtStation, sameFaceAs, startKioskTestHub } from './kiosk-test-hub.ts';
@@ -287,10 +288,13 @@ describe('clinic reception kiosk service', () => {
     await service.handlers.cancel({ paymentId: started.payment.id });
 
     // A network that delivers POST /v1/holds and loses the hub's answer: the cap was held.
+    // Only the first answer is lost: the network is back when the kiosk asks again.
+    let answerLost = false;
     const lossy: typeof fetch = async (input, init) => {
       const response = await fetch(input, init);
       const url = String(input instanceof Request ? input.url : input);
-      if (init?.method === 'POST' && new URL(url).pathname === '/v1/holds') {
+      if (!answerLost && init?.method === 'POST' && new URL(url).pathname === '/v1/holds') {
+        answerLost = true;
         throw new TypeError('socket hang up');
       }
       return response;
@@ -299,6 +303,8 @@ describe('clinic reception kiosk service', () => {
     const lost = await checkIn(lossyKiosk);
     expect(lost).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
     expect(await account()).toEqual({ balance: before.balance, held: before.held + cap });
+    // Asked again only once the check-in's authorization has expired (it can then place nothing).
+    hubClock.offsetMs += paymentAuthorizationLifetimeMs + 15_000;
     const reconciled = await lossyKiosk.reconcile();
     expect(reconciled.released).toHaveLength(1);
     expect(reconciled).toMatchObject({ refunded: [], notPlaced: [] });

@@ -19,7 +19,11 @@ import { KioskService } from '../../src/main/kiosk-service.ts';
 import { HubClient } from '../../src/shared/hub-client.ts';
 import { handleKioskCall } from '../../src/shared/kiosk-api.ts';
 import type { PaymentView } from '../../src/shared/kiosk-api.ts';
-import { kioskPaymentIdleMsMax, operatorPinAttemptsMax } from '../../src/shared/limits.ts';
+import {
+  kioskPaymentIdleMsMax,
+  operatorPinAttemptsMax,
+  paymentAuthorizationLifetimeMs,
+} from '../../src/shared/limits.ts';
 import type { Shop } from '../../scripts/kiosk/deployment.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import { enrolAtStation, sameFaceAs, startKioskTestHub } from './kiosk-test-hub.ts';
@@ -37,11 +41,19 @@ const sameFace = () => sameFaceAs(face);
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const modelId = 'faceapi-recognition-128-b413e420d684';
 const live = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
+/**
+ * The hub's clock, and the clock of the kiosks a test builds on it: the wall clock, moved forward past an
+ * authorization's lifetime before a lost hold is looked for. It never moves back (the rate limiter).
+ */
+const hubClock = { offsetMs: 0, now: () => Date.now() + hubClock.offsetMs };
+/** Past the lifetime of every authorization issued so far, and the kiosk's margin (reconcile). */
+const pastAuthorizations = () => (hubClock.offsetMs += paymentAuthorizationLifetimeMs + 15_000);
 
 beforeAll(async () => {
   ({ work, hub, admin, shop } = await startKioskTestHub({
     prefix: 'facepay-kiosk-service-',
     adminToken,
+    clock: hubClock,
     setup: {
       shop: { id: 'shop', name: 'Test Shop' },
       shopper: { id: 'shopper', name: 'Sato Hanako', deposit: 5_000 },
@@ -386,7 +398,7 @@ describe('kiosk service', () => {
     expect(runtime.service.status().hub).toBe('unreachable');
     // The same hub comes back on the same port, as a restarted service would.
     const port = Number(new URL(shop.config.hubUrl).port);
-    hub = await startHub({ dataDir: path.join(work, 'hub'), port, adminToken });
+    hub = await startHub({ dataDir: path.join(work, 'hub'), port, adminToken, clock: hubClock });
     admin = new HubClient({ baseUrl: hub.url, token: adminToken });
     expect(await balance()).toBe(before);
     const again = await call('identify', {
@@ -401,19 +413,27 @@ describe('kiosk service', () => {
 
   it('a hold whose answer was lost is found and refunded once the hub answers: no money taken', async () => {
     // A network that delivers POST /v1/holds to the hub and then loses the answer (the hub committed it).
+    // Only the first answer is lost: the network is back when the kiosk asks again.
+    let lost = false;
     const lossy: typeof fetch = async (input, init) => {
       const response = await fetch(input, init);
       const url = String(input instanceof Request ? input.url : input);
-      if (init?.method === 'POST' && new URL(url).pathname === '/v1/holds') {
+      if (!lost && init?.method === 'POST' && new URL(url).pathname === '/v1/holds') {
+        lost = true;
         throw new TypeError('socket hang up');
       }
       return response;
     };
-    const { link } = await openHubLink(shop.config, { hubUrl: hub.url, fetch: lossy });
+    const { link } = await openHubLink(shop.config, {
+      hubUrl: hub.url,
+      fetch: lossy,
+      now: hubClock.now,
+    });
     const service = new KioskService({
       config: { ...shop.config, hubUrl: hub.url },
       hub: link,
       modelId,
+      now: hubClock.now,
     });
     const before = await balance();
     const opened = service.requestFromTill({ amount: 820, reference: `lossy-${Date.now()}` });
@@ -434,6 +454,9 @@ describe('kiosk service', () => {
       failure: 'hub_unreachable',
     });
     expect(await balance()).toBe(before - 820); // the hub did take it
+    // Not before its authorization has expired: asking again must never place it.
+    expect(await service.reconcile()).toEqual({ refunded: [], released: [], notPlaced: [] });
+    pastAuthorizations();
     expect(await service.reconcile()).toEqual({
       refunded: [paymentId],
       released: [],
@@ -463,8 +486,12 @@ describe('a payment whose hold request is in flight', () => {
     return { gated, arrived, release: () => release() };
   }
 
-  async function serviceWith(network: typeof fetch, now: () => number = Date.now) {
-    const { link } = await openHubLink(shop.config, { hubUrl: hub.url, fetch: network });
+  async function serviceWith(network: typeof fetch, now: () => number = hubClock.now) {
+    const { link } = await openHubLink(shop.config, {
+      hubUrl: hub.url,
+      fetch: network,
+      now: hubClock.now,
+    });
     const service = new KioskService({
       config: { ...shop.config, hubUrl: hub.url },
       hub: link,
@@ -491,7 +518,7 @@ describe('a payment whose hold request is in flight', () => {
   it('cannot be cancelled (till DELETE, the Cancel button, idle expiry) once the money is on its way: the till is never told "cancelled" for a paid payment', async () => {
     const { gated, arrived, release } = gatedHolds();
     let skewMs = 0;
-    const { service, link } = await serviceWith(gated, () => Date.now() + skewMs);
+    const { service, link } = await serviceWith(gated, () => hubClock.now() + skewMs);
     const before = await balance();
     const paymentId = await confirmingPayment(service, 410);
     const paying = service.handlers.confirm({ paymentId, pin: '4862' });
@@ -538,10 +565,13 @@ describe('a hold request answered by a gateway error', () => {
   it('a 5xx to POST /v1/holds is an unknown outcome, not a refusal: the hold the hub did place is found and refunded', async () => {
     // A proxy in front of the hub delivers the request, the hub commits the hold, and the proxy answers
     // 502 (its upstream timed out): nothing says whether the money moved.
+    // Only the first: the proxy is well again when the kiosk asks again.
+    let failed = false;
     const gateway: typeof fetch = async (input, init) => {
       const response = await fetch(input, init);
       const url = String(input instanceof Request ? input.url : input);
-      if (init?.method === 'POST' && new URL(url).pathname === '/v1/holds') {
+      if (!failed && init?.method === 'POST' && new URL(url).pathname === '/v1/holds') {
+        failed = true;
         return new Response(
           JSON.stringify({ error: { code: 'bad_gateway', message: 'upstream timed out' } }),
           { status: 502, headers: { 'content-type': 'application/json' } },
@@ -549,11 +579,16 @@ describe('a hold request answered by a gateway error', () => {
       }
       return response;
     };
-    const { link } = await openHubLink(shop.config, { hubUrl: hub.url, fetch: gateway });
+    const { link } = await openHubLink(shop.config, {
+      hubUrl: hub.url,
+      fetch: gateway,
+      now: hubClock.now,
+    });
     const service = new KioskService({
       config: { ...shop.config, hubUrl: hub.url },
       hub: link,
       modelId,
+      now: hubClock.now,
     });
     const before = await balance();
     const opened = service.requestFromTill({ amount: 530, reference: `gateway-${Date.now()}` });
@@ -570,12 +605,69 @@ describe('a hold request answered by a gateway error', () => {
     expect(paid).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
     expect(service.tillPayment(paymentId)).toMatchObject({ state: 'failed' });
     expect(await balance()).toBe(before - 530); // the hub did take it
+    pastAuthorizations();
     expect(await service.reconcile()).toEqual({
       refunded: [paymentId],
       released: [],
       notPlaced: [],
     });
     expect(await balance()).toBe(before);
+    link.dispose();
+  });
+});
+
+describe('a lost hold request under a till reference used before', () => {
+  it("reconcile refunds only the lost request's own hold: an earlier payment under the same reference stays paid", async () => {
+    // The till sends the same reference twice (its order number, paid in two parts); the second hold
+    // request never reaches the hub (the network drops it on the way out).
+    let drop = false;
+    const dropping: typeof fetch = async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (drop && init?.method === 'POST' && new URL(url).pathname === '/v1/holds') {
+        throw new TypeError('network is unreachable');
+      }
+      return fetch(input, init);
+    };
+    const { link } = await openHubLink(shop.config, {
+      hubUrl: hub.url,
+      fetch: dropping,
+      now: hubClock.now,
+    });
+    const service = new KioskService({
+      config: { ...shop.config, hubUrl: hub.url },
+      hub: link,
+      modelId,
+      now: hubClock.now,
+    });
+    const reference = `order-${Date.now()}`;
+    const pay = async (amount: number) => {
+      const opened = service.requestFromTill({ amount, reference });
+      if (!opened.ok) throw new Error('kiosk busy');
+      const paymentId = opened.payment.id;
+      await service.handlers.identify({
+        paymentId,
+        modelId,
+        descriptor: Array.from(sameFace()),
+        liveness: live,
+      });
+      await service.handlers.confirm({ paymentId });
+      return { paymentId, answer: await service.handlers.confirm({ paymentId, pin: '4862' }) };
+    };
+    const first = await pay(300);
+    expect(first.answer).toMatchObject({ ok: true, payment: { state: 'paid' } });
+    const afterFirst = await balance();
+    drop = true;
+    const second = await pay(200);
+    expect(second.answer).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
+    drop = false;
+    pastAuthorizations();
+    expect(await service.reconcile()).toEqual({
+      refunded: [],
+      released: [],
+      notPlaced: [second.paymentId],
+    });
+    // The first payment's 300 yen stay with the shop: nothing was refunded.
+    expect(await balance()).toBe(afterFirst);
     link.dispose();
   });
 });
