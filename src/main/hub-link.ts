@@ -527,6 +527,12 @@ export class HubLink {
         return failure('hub_unreachable', 'the payment service cannot be reached');
       }
       if (error instanceof HubRequestError) return translate(error);
+      // An answer that is not JSON (a proxy's HTML error page, a body cut short): HubClient's JSON.parse
+      // throws. The request may have been carried out, so it is an unknown outcome, never a crash that
+      // leaves a payment open and unreconciled.
+      if (error instanceof SyntaxError) {
+        return failure('hub_unreachable', `the payment service's answer could not be read`);
+      }
       throw error;
     }
   }

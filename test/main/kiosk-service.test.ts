@@ -562,58 +562,69 @@ describe('a payment whose hold request is in flight', () => {
 });
 
 describe('a hold request answered by a gateway error', () => {
-  it('a 5xx to POST /v1/holds is an unknown outcome, not a refusal: the hold the hub did place is found and refunded', async () => {
-    // A proxy in front of the hub delivers the request, the hub commits the hold, and the proxy answers
-    // 502 (its upstream timed out): nothing says whether the money moved.
-    // Only the first: the proxy is well again when the kiosk asks again.
-    let failed = false;
-    const gateway: typeof fetch = async (input, init) => {
-      const response = await fetch(input, init);
-      const url = String(input instanceof Request ? input.url : input);
-      if (!failed && init?.method === 'POST' && new URL(url).pathname === '/v1/holds') {
-        failed = true;
-        return new Response(
-          JSON.stringify({ error: { code: 'bad_gateway', message: 'upstream timed out' } }),
-          { status: 502, headers: { 'content-type': 'application/json' } },
-        );
-      }
-      return response;
-    };
-    const { link } = await openHubLink(shop.config, {
-      hubUrl: hub.url,
-      fetch: gateway,
-      now: hubClock.now,
-    });
-    const service = new KioskService({
-      config: { ...shop.config, hubUrl: hub.url },
-      hub: link,
-      modelId,
-      now: hubClock.now,
-    });
-    const before = await balance();
-    const opened = service.requestFromTill({ amount: 530, reference: `gateway-${Date.now()}` });
-    if (!opened.ok) throw new Error('kiosk busy');
-    const paymentId = opened.payment.id;
-    await service.handlers.identify({
-      paymentId,
-      modelId,
-      descriptor: Array.from(sameFace()),
-      liveness: live,
-    });
-    await service.handlers.confirm({ paymentId });
-    const paid = await service.handlers.confirm({ paymentId, pin: '4862' });
-    expect(paid).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
-    expect(service.tillPayment(paymentId)).toMatchObject({ state: 'failed' });
-    expect(await balance()).toBe(before - 530); // the hub did take it
-    pastAuthorizations();
-    expect(await service.reconcile()).toEqual({
-      refunded: [paymentId],
-      released: [],
-      notPlaced: [],
-    });
-    expect(await balance()).toBe(before);
-    link.dispose();
-  });
+  it.each([
+    {
+      answer: 'JSON error',
+      type: 'application/json',
+      body: JSON.stringify({ error: { code: 'bad_gateway', message: 'upstream timed out' } }),
+    },
+    {
+      answer: 'HTML page',
+      type: 'text/html',
+      body: '<html><body><h1>502 Bad Gateway</h1></body></html>',
+    },
+  ])(
+    'a 5xx to POST /v1/holds ($answer) is an unknown outcome, not a refusal: the hold the hub did place is found and refunded',
+    async ({ type, body }) => {
+      // A proxy in front of the hub delivers the request, the hub commits the hold, and the proxy answers
+      // 502 (its upstream timed out): nothing says whether the money moved.
+      // Only the first: the proxy is well again when the kiosk asks again.
+      let failed = false;
+      const gateway: typeof fetch = async (input, init) => {
+        const response = await fetch(input, init);
+        const url = String(input instanceof Request ? input.url : input);
+        if (!failed && init?.method === 'POST' && new URL(url).pathname === '/v1/holds') {
+          failed = true;
+          return new Response(body, { status: 502, headers: { 'content-type': type } });
+        }
+        return response;
+      };
+      const { link } = await openHubLink(shop.config, {
+        hubUrl: hub.url,
+        fetch: gateway,
+        now: hubClock.now,
+      });
+      const service = new KioskService({
+        config: { ...shop.config, hubUrl: hub.url },
+        hub: link,
+        modelId,
+        now: hubClock.now,
+      });
+      const before = await balance();
+      const opened = service.requestFromTill({ amount: 530, reference: `gateway-${Date.now()}` });
+      if (!opened.ok) throw new Error('kiosk busy');
+      const paymentId = opened.payment.id;
+      await service.handlers.identify({
+        paymentId,
+        modelId,
+        descriptor: Array.from(sameFace()),
+        liveness: live,
+      });
+      await service.handlers.confirm({ paymentId });
+      const paid = await service.handlers.confirm({ paymentId, pin: '4862' });
+      expect(paid).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
+      expect(service.tillPayment(paymentId)).toMatchObject({ state: 'failed' });
+      expect(await balance()).toBe(before - 530); // the hub did take it
+      pastAuthorizations();
+      expect(await service.reconcile()).toEqual({
+        refunded: [paymentId],
+        released: [],
+        notPlaced: [],
+      });
+      expect(await balance()).toBe(before);
+      link.dispose();
+    },
+  );
 });
 
 describe('a lost hold request under a till reference used before', () => {
