@@ -1,6 +1,7 @@
 // Starts the kiosk service for any shell (Electron's main process or the web shell): loads the device
 // keys, connects to the hub (transform key), watches the hub's health, expires idle payments, in
 // clinic mode follows the waiting visits' holds, and in enrolment mode locks an idle station.
+import path from 'node:path';
 import {
   disposeKioskIdentity,
   loadKioskIdentity,
@@ -69,6 +70,8 @@ export async function startKioskRuntime(options: {
     config,
     hub,
     modelId: options.modelId ?? null,
+    // With the device keys: the kiosk's own folder, 0700, read by nobody else.
+    pendingHoldsFile: path.join(config.keysDir, 'pending-holds.json'),
     ...(options.onOperatorExit === undefined ? {} : { onOperatorExit: options.onOperatorExit }),
     ...(station === undefined ? {} : { station }),
   });

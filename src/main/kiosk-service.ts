@@ -27,9 +27,10 @@ import {
 import { parseVisitReference, visitFromHold, visitReference, VisitBoard } from './clinic-visits.ts';
 import type { PhotoVsLiveGate } from './enrolment-station.ts';
 import { EnrolmentStation } from './enrolment-station.ts';
-import type { HubAnswer, HubLink, SentHold } from './hub-link.ts';
+import type { HubAnswer, HubLink } from './hub-link.ts';
 import type { KioskConfig } from './kiosk-config.ts';
 import { payeeOf } from './kiosk-config.ts';
+import { PendingHolds } from './pending-holds.ts';
 import { sameSecret } from './same-secret.ts';
 import type { StationLog } from './station-log.ts';
 
@@ -69,6 +70,11 @@ export interface KioskServiceOptions {
   modelId: string | null;
   now?: () => number;
   onOperatorExit?: () => void;
+  /**
+   * Where lost hold requests are kept until reconciled (the runtime: beside the device keys), so a restart
+   * does not forget money the hub may have taken; absent, they are kept in memory only.
+   */
+  pendingHoldsFile?: string;
   /** Enrolment mode: the station's log and its photo-vs-live gate (null: not calibrated). */
   station?: { log: StationLog; photoVsLive: PhotoVsLiveGate | null };
 }
@@ -88,7 +94,7 @@ export class KioskService {
    * Payments whose hold request went out and whose answer never came, with the request as sent: asked
    * again once the hub is back and the authorization it carried has expired (reconcile).
    */
-  readonly #unknownOutcome = new Map<string, { sent: SentHold; sentAtMs: number }>();
+  readonly #unknownOutcome: PendingHolds;
   readonly #operator = { failures: 0, lockedUntilMs: 0, unlockedUntilMs: 0 };
   /** Clinic mode only: today's visits; `resumed` once the hub has told what this kiosk placed before a restart. */
   readonly #visits: { board: VisitBoard; resumed: boolean } | null;
@@ -102,6 +108,7 @@ export class KioskService {
     this.#modelId = options.modelId;
     this.#now = options.now ?? Date.now;
     this.#onOperatorExit = options.onOperatorExit ?? (() => {});
+    this.#unknownOutcome = new PendingHolds(options.pendingHoldsFile ?? null);
     assert(this.#config.mode !== 'clinic' || this.#config.clinic !== undefined, 'a clinic config');
     assert(
       (this.#config.mode === 'enrolment') === (options.station !== undefined),
@@ -232,7 +239,7 @@ export class KioskService {
     const refunded: string[] = [];
     const released: string[] = [];
     const notPlaced: string[] = [];
-    for (const [paymentId, pending] of [...this.#unknownOutcome]) {
+    for (const [paymentId, pending] of this.#unknownOutcome.entries()) {
       if (this.#now() - pending.sentAtMs < paymentAuthorizationLifetimeMs + reconcileMarginMs) {
         continue;
       }
@@ -493,7 +500,7 @@ export class KioskService {
       // The request may have reached the hub: the shopper was told no money was taken, so reconcile()
       // finds that hold once the hub answers again and refunds it.
       if (hold.error.code === 'hub_unreachable') {
-        this.#unknownOutcome.set(current.view.id, {
+        this.#unknownOutcome.add(current.view.id, {
           sent: { template: 'purchase', request },
           sentAtMs,
         });
@@ -565,7 +572,7 @@ export class KioskService {
     const hold = await this.#hub.placeVisit(request);
     if (!hold.ok) {
       if (hold.error.code === 'hub_unreachable') {
-        this.#unknownOutcome.set(current.view.id, {
+        this.#unknownOutcome.add(current.view.id, {
           sent: { template: 'clinic_visit', request },
           sentAtMs,
         });

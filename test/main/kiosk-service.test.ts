@@ -2,7 +2,7 @@
 // flow through the kiosk API and the till API, and the failure cases that touch money or faces: bad input,
 // the wrong caller, a confirm sent twice, a refused liveness, the hub gone mid-payment, a locked operator.
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -680,5 +680,66 @@ describe('a lost hold request under a till reference used before', () => {
     // The first payment's 300 yen stay with the shop: nothing was refunded.
     expect(await balance()).toBe(afterFirst);
     link.dispose();
+  });
+});
+
+describe('a lost hold request across a kiosk restart', () => {
+  it('is still refunded by the restarted kiosk: the request is kept on disk until reconciled', async () => {
+    const file = path.join(work, 'pending-holds.json');
+    let answerLost = false;
+    const lossy: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      const url = String(input instanceof Request ? input.url : input);
+      if (!answerLost && init?.method === 'POST' && new URL(url).pathname === '/v1/holds') {
+        answerLost = true;
+        throw new TypeError('socket hang up');
+      }
+      return response;
+    };
+    const kiosk = async (network: typeof fetch) => {
+      const { link } = await openHubLink(shop.config, {
+        hubUrl: hub.url,
+        fetch: network,
+        now: hubClock.now,
+      });
+      const service = new KioskService({
+        config: { ...shop.config, hubUrl: hub.url },
+        hub: link,
+        modelId,
+        now: hubClock.now,
+        pendingHoldsFile: file,
+      });
+      return { service, link };
+    };
+    const before = await balance();
+    const first = await kiosk(lossy);
+    const opened = first.service.requestFromTill({
+      amount: 640,
+      reference: `restart-${Date.now()}`,
+    });
+    if (!opened.ok) throw new Error('kiosk busy');
+    const paymentId = opened.payment.id;
+    await first.service.handlers.identify({
+      paymentId,
+      modelId,
+      descriptor: Array.from(sameFace()),
+      liveness: live,
+    });
+    await first.service.handlers.confirm({ paymentId });
+    const paid = await first.service.handlers.confirm({ paymentId, pin: '4862' });
+    expect(paid).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
+    expect(await balance()).toBe(before - 640); // the hub did take it
+    // The kiosk goes down before its reconcile ran; a new one starts on the same folder.
+    first.link.dispose();
+    const restarted = await kiosk(fetch);
+    pastAuthorizations();
+    expect(await restarted.service.reconcile()).toEqual({
+      refunded: [paymentId],
+      released: [],
+      notPlaced: [],
+    });
+    expect(await balance()).toBe(before);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual([]);
+    restarted.link.dispose();
   });
 });

@@ -1,0 +1,83 @@
+// Hold requests whose answer was lost, kept on disk beside the device keys until reconcile has settled
+// them: a kiosk restarted meanwhile (a crash, a power cut) still gives back what the hub took.
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { SentHold } from './hub-link.ts';
+
+export interface PendingHold {
+  sent: SentHold;
+  /** When the kiosk sent the request (its clock): reconcile waits out the authorization from here. */
+  sentAtMs: number;
+}
+
+const holdRequest = z.strictObject({
+  payer: z.string(),
+  payee: z.string(),
+  amount: z.number().int().positive(),
+  reference: z.string(),
+  category: z.string().nullable(),
+  authorization: z.string(),
+  idempotencyKey: z.string(),
+});
+const fileSchema = z.array(
+  z.strictObject({
+    paymentId: z.string(),
+    sentAtMs: z.number().int(),
+    sent: z.discriminatedUnion('template', [
+      z.strictObject({ template: z.literal('purchase'), request: holdRequest }),
+      z.strictObject({
+        template: z.literal('clinic_visit'),
+        request: holdRequest.extend({ expiresInSeconds: z.number().int().positive() }),
+      }),
+    ]),
+  }),
+);
+
+/** The lost hold requests by payment id; `file` null keeps them in memory only (a service under test). */
+export class PendingHolds {
+  readonly #file: string | null;
+  readonly #entries = new Map<string, PendingHold>();
+
+  constructor(file: string | null) {
+    this.#file = file;
+    for (const entry of file === null ? [] : readEntries(file)) {
+      this.#entries.set(entry.paymentId, { sent: entry.sent, sentAtMs: entry.sentAtMs });
+    }
+  }
+
+  entries(): [string, PendingHold][] {
+    return [...this.#entries];
+  }
+
+  add(paymentId: string, pending: PendingHold): void {
+    this.#entries.set(paymentId, pending);
+    this.#save();
+  }
+
+  delete(paymentId: string): void {
+    if (this.#entries.delete(paymentId)) this.#save();
+  }
+
+  /** Written whole to a temp file and renamed over the old one: a crash leaves the old or the new list. */
+  #save(): void {
+    if (this.#file === null) return;
+    const entries = this.entries().map(([paymentId, pending]) => ({ paymentId, ...pending }));
+    const temp = `${this.#file}.tmp`;
+    writeFileSync(temp, JSON.stringify(entries), { mode: 0o600 });
+    renameSync(temp, this.#file);
+  }
+}
+
+/** A missing file is an empty list; an unreadable one stops the start (money owed must not be forgotten). */
+function readEntries(file: string): z.infer<typeof fileSchema> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const parsed = fileSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new Error(`${file}: not a list of lost hold requests`);
+  return parsed.data;
+}
