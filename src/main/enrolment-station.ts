@@ -86,6 +86,8 @@ export class EnrolmentStation {
   #lastActivityMs = 0;
   readonly #signIn = { failures: 0, lockedUntilMs: 0 };
   #enrolment: Enrolment | null = null;
+  /** An officer's call is running (most wait for the hub): the next one waits its turn (exclusive). */
+  #busy = false;
 
   constructor(options: EnrolmentStationOptions) {
     assert(options.config.enrolment !== undefined, 'an enrolment station has an enrolment config');
@@ -103,9 +105,26 @@ export class EnrolmentStation {
     };
   }
 
+  /**
+   * Runs one officer's call at a time. A cancel, a new document or a sign-out while the hub enrols the
+   * person would show the station empty while the hub still enrols them (their face and PIN kept after
+   * they were told it stopped); a second finish would enrol twice and record a refusal over the success.
+   */
+  async exclusive<R>(call: () => Promise<R>): Promise<R | { ok: false; error: KioskError }> {
+    if (this.#busy) {
+      return kioskFailure('enrolment_not_ready', 'the station is waiting for the hub; try again');
+    }
+    this.#busy = true;
+    try {
+      return await call();
+    } finally {
+      this.#busy = false;
+    }
+  }
+
   /** The runtime's timer: locks the station once the officer has left it alone for stationIdleLockMs. */
   async lockIfIdle(): Promise<void> {
-    if (this.#officer === null) return;
+    if (this.#officer === null || this.#busy) return;
     if (this.#options.now() - this.#lastActivityMs < stationIdleLockMs) return;
     const officer = this.#officer;
     this.#lock();

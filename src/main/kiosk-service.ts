@@ -129,10 +129,16 @@ export class KioskService {
             now: this.#now,
             onChange: (station) => this.#emit({ type: 'station', station }),
           });
-    const station = <R>(call: (station: EnrolmentStation) => Promise<R>) =>
-      this.#station === null
-        ? Promise.resolve(kioskFailure('wrong_mode', 'this kiosk is not an enrolment station'))
-        : call(this.#station);
+    // Every officer's call but reading the station runs alone (EnrolmentStation.exclusive).
+    const station = <R>(call: (station: EnrolmentStation) => Promise<R>, alone = true) => {
+      const at = this.#station;
+      if (at === null) {
+        return Promise.resolve(
+          kioskFailure('wrong_mode', 'this kiosk is not an enrolment station'),
+        );
+      }
+      return alone ? at.exclusive(() => call(at)) : call(at);
+    };
     this.handlers = {
       status: async () => ({ ok: true, status: this.status() }),
       startPayment: (request) => this.#startFromOperator(request),
@@ -148,7 +154,7 @@ export class KioskService {
       reportCameraProblem: async () => ({ ok: true, recorded: true }),
       officerSignIn: (request) => station((s) => s.signIn(request)),
       officerSignOut: () => station((s) => s.signOut()),
-      station: () => station((s) => s.station()),
+      station: () => station((s) => s.station(), false),
       enrolmentDocument: (request) => station((s) => s.document(request)),
       enrolmentGuardian: (request) => station((s) => s.guardian(request)),
       enrolmentIdPhoto: (request) => station((s) => s.idPhoto(request)),

@@ -90,6 +90,7 @@ beforeAll(async () => {
       'override',
       'mother',
       'kenta',
+      'withdrawn',
     ].map((id) => ({
       id,
       name: id,
@@ -132,7 +133,7 @@ afterAll(async () => {
   await assertNoProcessLeft();
 });
 
-async function stationService(options: { calibration?: string } = {}) {
+async function stationService(options: { calibration?: string; fetch?: typeof fetch } = {}) {
   const link = new HubLink({
     hubUrl: hub.url,
     hubToken: station.config.hubToken,
@@ -140,6 +141,7 @@ async function stationService(options: { calibration?: string } = {}) {
     identity,
     // The hub checks a seal's time against its own clock; only the station's idle lock is moved on.
     now: Date.now,
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
   });
   links.push(link);
   const log = new StationLog(station.config.enrolment?.logFile ?? '');
@@ -156,7 +158,7 @@ async function stationService(options: { calibration?: string } = {}) {
   return service.handlers;
 }
 
-async function signedIn(options: { calibration?: string } = {}) {
+async function signedIn(options: { calibration?: string; fetch?: typeof fetch } = {}) {
   const handlers = await stationService(options);
   const answer = await handlers.officerSignIn({ officerId: officer.id, pin: officer.pin });
   expect(answer).toMatchObject({ ok: true, station: { officer: officer.id } });
@@ -599,6 +601,51 @@ describe('enrolment station', () => {
       expect(Object.keys(data).filter((key) => /pin/i.test(key))).toEqual([]);
       expect(Object.values(data)).not.toContain('5829');
     }
+  });
+
+  it('takes one call at a time: no cancel, new document, second finish or sign-out while the hub enrols the person', async () => {
+    // A network that holds POST /v1/persons back until the test lets it through.
+    let release = () => {};
+    let reached = () => {};
+    const arrived = new Promise<void>((resolve) => (reached = resolve));
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const gated: typeof fetch = async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (init?.method === 'POST' && new URL(url).pathname === '/v1/persons') {
+        reached();
+        await gate;
+      }
+      return fetch(input, init);
+    };
+    const handlers = await signedIn({ fetch: gated });
+    const face = syntheticFace();
+    const document = myNumberCard('Withdrawn Person');
+    await handlers.enrolmentDocument({ accountId: 'withdrawn', document });
+    await handlers.enrolmentIdPhoto({ modelId, descriptor: Array.from(sameFaceAs(face)) });
+    await handlers.enrolmentLiveFace({
+      modelId,
+      descriptors: [Array.from(sameFaceAs(face))],
+      liveness: live,
+    });
+    const finishing = handlers.enrolmentFinish({ pin: '5829', pinAgain: '5829', consent });
+    await arrived;
+    const busy = { ok: false, error: { code: 'enrolment_not_ready' } };
+    expect(await handlers.enrolmentCancel({})).toMatchObject(busy);
+    expect(await handlers.enrolmentDocument({ accountId: 'other', document })).toMatchObject(busy);
+    expect(
+      await handlers.enrolmentFinish({ pin: '5829', pinAgain: '5829', consent }),
+    ).toMatchObject(busy);
+    expect(await handlers.officerSignOut({})).toMatchObject(busy);
+    release();
+    const done = await finishing;
+    expect(done).toMatchObject({ ok: true, station: { enrolment: { step: 'enrolled' } } });
+    // What the station shows is what the hub did: the person it shows enrolled is enrolled.
+    expect(await handlers.station({})).toMatchObject({
+      ok: true,
+      station: { officer: officer.id, enrolment: { step: 'enrolled' } },
+    });
+    const personId = done.ok ? (done.station.enrolment?.person?.id ?? '') : '';
+    expect(await admin.getPerson(personId)).toMatchObject({ accountId: 'withdrawn' });
   });
 
   it('refuses to enrol without a calibrated photo-vs-live threshold', async () => {
