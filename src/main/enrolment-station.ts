@@ -106,9 +106,10 @@ export class EnrolmentStation {
   }
 
   /**
-   * Runs one officer's call at a time. A cancel, a new document or a sign-out while the hub enrols the
-   * person would show the station empty while the hub still enrols them (their face and PIN kept after
-   * they were told it stopped); a second finish would enrol twice and record a refusal over the success.
+   * Runs one officer's call at a time. A cancel or a new document while the hub enrols the person would
+   * show the station empty while the hub still enrols them (their face and PIN kept after they were told
+   * it stopped); a second finish would enrol twice and record a refusal over the success. Sign-out is
+   * not refused (the officer is leaving; what they approved completes and is recorded).
    */
   async exclusive<R>(call: () => Promise<R>): Promise<R | { ok: false; error: KioskError }> {
     if (this.#busy) {

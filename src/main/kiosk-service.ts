@@ -129,7 +129,7 @@ export class KioskService {
             now: this.#now,
             onChange: (station) => this.#emit({ type: 'station', station }),
           });
-    // Every officer's call but reading the station runs alone (EnrolmentStation.exclusive).
+    // Every officer's call but reading the station and signing out runs alone (EnrolmentStation.exclusive).
     const station = <R>(call: (station: EnrolmentStation) => Promise<R>, alone = true) => {
       const at = this.#station;
       if (at === null) {
@@ -153,7 +153,8 @@ export class KioskService {
       operatorExit: async () => this.#operatorExit(),
       reportCameraProblem: async () => ({ ok: true, recorded: true }),
       officerSignIn: (request) => station((s) => s.signIn(request)),
-      officerSignOut: () => station((s) => s.signOut()),
+      // Never refused: an officer who leaves must be signed out (a running enrolment still completes).
+      officerSignOut: () => station((s) => s.signOut(), false),
       station: () => station((s) => s.station(), false),
       enrolmentDocument: (request) => station((s) => s.document(request)),
       enrolmentGuardian: (request) => station((s) => s.guardian(request)),
