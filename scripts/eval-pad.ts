@@ -1,6 +1,7 @@
 // `npm run eval:pad`: the passive presentation-attack check. Without folders: the out-of-sample protocol
 // on shared/data first (nested leave-one-group-out over NUAA people and pad/ cameras, worst and median
-// fold, what each kiosk policy refuses and accepts), the shipped model's in-sample figures beside it.
+// fold, what each kiosk policy refuses and accepts, each held-out group's own APCER/BPCER), the shipped
+// model's in-sample figures beside it.
 // With --real/--attack: the shipped model on those folders. Either way it writes {apcer, bpcer, attacks,
 // reals, failedToAcquire} (out of sample in protocol mode) plus more fields beside them.
 //
@@ -43,6 +44,7 @@ import {
 import { loadPassiveTextureDetector } from '../src/biometrics/liveness/passive-texture.node.ts';
 import type { PassiveTextureDetector } from '../src/biometrics/liveness/passive-texture.ts';
 import { assert } from '../src/shared/assert.ts';
+import { formatHeldOutGroups, heldOutGroupRows } from './eval-pad/held-out-groups.ts';
 import {
   padEvalFramesPerVideoMax,
   padEvalImageBytesMax,
@@ -297,6 +299,8 @@ async function protocolMode(values: {
   printPadTables(result.domains, inSample, log);
   const policies = policyRows(result.domains);
   printPolicyTable(policies, log);
+  const groupRows = heldOutGroupRows(result.folds);
+  for (const line of formatHeldOutGroups(groupRows)) log(line);
   const pooled = pooledOutOfSample(result.folds);
   console.log('');
   console.log(
@@ -322,6 +326,12 @@ async function protocolMode(values: {
       testGroups: f.testGroups,
       candidate: f.choice.candidate.name,
       point: f.choice.point,
+      // Each domain's rates on this fold's held-out group, at its point (the spread is taken over these).
+      rates: Object.fromEntries(
+        groupRows
+          .filter((row) => row.group === f.testGroups.join('+'))
+          .map((row) => [row.domain, row.rates]),
+      ),
     })),
   };
   await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
