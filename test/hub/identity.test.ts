@@ -84,6 +84,19 @@ async function identifyExact(
   });
 }
 
+/** The till's PIN check of `personId` with `pinValue`, for the 1,000 yen `identify` asks about by default. */
+function verifyPin(personId: string, pinValue: string) {
+  return t.call('POST', '/v1/verify-pin', {
+    token: till,
+    body: {
+      personId,
+      sealedPin: pin(pinValue, `verify:${personId}`),
+      payee: 'shop',
+      amount: 1_000,
+    },
+  });
+}
+
 async function startWith(faceOnlyFmr?: number) {
   const started = await startIdentityHub({ faceOnlyFmr });
   ({ t, till, hubKey } = started);
@@ -318,10 +331,7 @@ describe('identification and PIN', () => {
   it('PIN after the face: 3 wrong tries lock it until an officer unlocks; the right PIN authorizes once', async () => {
     const alice = face();
     const id = await enrol('alice', '1990-04-01', alice);
-    const early = await t.call('POST', '/v1/verify-pin', {
-      token: till,
-      body: { personId: id, sealedPin: pin('4821', `verify:${id}`), payee: 'shop', amount: 1_000 },
-    });
+    const early = await verifyPin(id, '4821');
     expect(early).toMatchObject({
       status: 403,
       body: { error: { code: 'identification_required' } },
@@ -330,17 +340,7 @@ describe('identification and PIN', () => {
     const attempts = [];
     for (let i = 0; i < 3; i++) {
       t.clock.advance(1_000);
-      attempts.push(
-        await t.call('POST', '/v1/verify-pin', {
-          token: till,
-          body: {
-            personId: id,
-            sealedPin: pin('0007', `verify:${id}`),
-            payee: 'shop',
-            amount: 1_000,
-          },
-        }),
-      );
+      attempts.push(await verifyPin(id, '0007'));
     }
     expect(attempts.map((a) => [a.status, a.body.error.attemptsLeft])).toEqual([
       [422, 2],
@@ -348,10 +348,7 @@ describe('identification and PIN', () => {
       [422, 0],
     ]);
     t.clock.advance(1_000);
-    const locked = await t.call('POST', '/v1/verify-pin', {
-      token: till,
-      body: { personId: id, sealedPin: pin('4821', `verify:${id}`), payee: 'shop', amount: 1_000 },
-    });
+    const locked = await verifyPin(id, '4821');
     expect(locked).toMatchObject({ status: 423, body: { error: { code: 'pin_locked' } } });
     expect(
       (await t.call('POST', `/v1/persons/${id}/unlock-pin`, { token: till, body: {} })).status,
@@ -365,10 +362,7 @@ describe('identification and PIN', () => {
       ).status,
     ).toBe(204);
     t.clock.advance(1_000);
-    const right = await t.call('POST', '/v1/verify-pin', {
-      token: till,
-      body: { personId: id, sealedPin: pin('4821', `verify:${id}`), payee: 'shop', amount: 1_000 },
-    });
+    const right = await verifyPin(id, '4821');
     expect(right.status).toBe(200);
     const authorization = right.body.authorization as string;
     const tooMuch = await t.call('POST', '/v1/holds', {
@@ -396,16 +390,7 @@ describe('PIN checks are rate limited per till', () => {
     const alice = face();
     const id = await enrol('alice', '1990-04-01', alice);
     await identify(alice);
-    const ask = () =>
-      t.call('POST', '/v1/verify-pin', {
-        token: till,
-        body: {
-          personId: id,
-          sealedPin: pin('0007', `verify:${id}`),
-          payee: 'shop',
-          amount: 1_000,
-        },
-      });
+    const ask = () => verifyPin(id, '0007');
     const statuses = [(await ask()).status, (await ask()).status, (await ask()).status];
     expect(statuses).toEqual([422, 422, 429]);
     t.clock.advance(1_000);
@@ -510,15 +495,7 @@ describe('erasure and restart', () => {
       const id = await enrol(`racer-${i}`, '1990-04-01', template);
       t.clock.advance(1_000);
       expect((await identify(template)).body).toMatchObject({ pinRequired: true });
-      const checked = t.call('POST', '/v1/verify-pin', {
-        token: till,
-        body: {
-          personId: id,
-          sealedPin: pin('0007', `verify:${id}`),
-          payee: 'shop',
-          amount: 1_000,
-        },
-      });
+      const checked = verifyPin(id, '0007');
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       const erased = await t.call('DELETE', `/v1/persons/${id}`, { token: enroller });
       expect(erased.status).toBe(204);

@@ -26,7 +26,7 @@ import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.
 import { setUpEnrolmentStation } from '../../scripts/kiosk/deployment.ts';
 import { openRawDb, syntheticFace } from '../hub/helpers.ts';
 import { assertNoProcessLeft } from '../hub/process.ts';
-import { sameFaceAs } from './kiosk-test-hub.ts';
+import { networkHoldingBack, sameFaceAs } from './kiosk-test-hub.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const modelId = 'faceapi-recognition-128-b413e420d684';
@@ -604,20 +604,8 @@ describe('enrolment station', () => {
   });
 
   it('takes one call at a time: no cancel, new document or second finish while the hub enrols the person', async () => {
-    // A network that holds POST /v1/persons back until the test lets it through.
-    let release = () => {};
-    let reached = () => {};
-    const arrived = new Promise<void>((resolve) => (reached = resolve));
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const gated: typeof fetch = async (input, init) => {
-      const url = String(input instanceof Request ? input.url : input);
-      if (init?.method === 'POST' && new URL(url).pathname === '/v1/persons') {
-        reached();
-        await gate;
-      }
-      return fetch(input, init);
-    };
-    const handlers = await signedIn({ fetch: gated });
+    const { network, arrived, release } = networkHoldingBack('/v1/persons');
+    const handlers = await signedIn({ fetch: network });
     const face = syntheticFace();
     const document = myNumberCard('Withdrawn Person');
     await handlers.enrolmentDocument({ accountId: 'withdrawn', document });

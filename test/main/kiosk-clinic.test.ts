@@ -20,7 +20,12 @@ import type { KioskEvent, KioskResult, PaymentView } from '../../src/shared/kios
 import { paymentAuthorizationLifetimeMs } from '../../src/shared/limits.ts';
 import type { Shop } from '../../scripts/kiosk/deployment.ts';
 import { syntheticFace } from '../hub/helpers.ts';
-import { enrolAtStation, sameFaceAs, startKioskTestHub } from './kiosk-test-hub.ts';
+import {
+  enrolAtStation,
+  networkLosingFirstAnswer,
+  sameFaceAs,
+  startKioskTestHub,
+} from './kiosk-test-hub.ts';
 import { assertNoProcessLeft, runScriptTracked } from '../hub/process.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
@@ -289,17 +294,7 @@ describe('clinic reception kiosk service', () => {
 
     // A network that delivers POST /v1/holds and loses the hub's answer: the cap was held.
     // Only the first answer is lost: the network is back when the kiosk asks again.
-    let answerLost = false;
-    const lossy: typeof fetch = async (input, init) => {
-      const response = await fetch(input, init);
-      const url = String(input instanceof Request ? input.url : input);
-      if (!answerLost && init?.method === 'POST' && new URL(url).pathname === '/v1/holds') {
-        answerLost = true;
-        throw new TypeError('socket hang up');
-      }
-      return response;
-    };
-    const lossyKiosk = reception({ fetch: lossy }).service;
+    const lossyKiosk = reception({ fetch: networkLosingFirstAnswer('/v1/holds') }).service;
     const lost = await checkIn(lossyKiosk);
     expect(lost).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
     expect(await account()).toEqual({ balance: before.balance, held: before.held + cap });

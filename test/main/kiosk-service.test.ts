@@ -15,6 +15,7 @@ import { kioskMounts } from '../../src/main/electron/launch.ts';
 import { startKioskHttp } from '../../src/main/kiosk-http.ts';
 import type { KioskRuntime } from '../../src/main/kiosk-runtime.ts';
 import { openHubLink, startKioskRuntime } from '../../src/main/kiosk-runtime.ts';
+import type { HubLink } from '../../src/main/hub-link.ts';
 import { KioskService } from '../../src/main/kiosk-service.ts';
 import { HubClient } from '../../src/shared/hub-client.ts';
 import { handleKioskCall } from '../../src/shared/kiosk-api.ts';
@@ -26,7 +27,14 @@ import {
 } from '../../src/shared/limits.ts';
 import type { Shop } from '../../scripts/kiosk/deployment.ts';
 import { syntheticFace } from '../hub/helpers.ts';
-import { enrolAtStation, sameFaceAs, startKioskTestHub } from './kiosk-test-hub.ts';
+import {
+  enrolAtStation,
+  isPostTo,
+  networkHoldingBack,
+  networkLosingFirstAnswer,
+  sameFaceAs,
+  startKioskTestHub,
+} from './kiosk-test-hub.ts';
 
 let work: string;
 let hub: RunningHub;
@@ -134,6 +142,60 @@ async function openPayment(amount: number): Promise<string> {
 
 async function balance(): Promise<number> {
   return (await admin.getAccount('shopper')).balance;
+}
+
+/**
+ * A kiosk service of its own on the shop's config, whose hub calls go through `network` (a test's faulty
+ * network); with `pendingHoldsFile` it keeps the hold requests whose outcome it does not know on disk.
+ */
+async function serviceOn(
+  network: typeof fetch,
+  options: { now?: () => number; pendingHoldsFile?: string } = {},
+): Promise<{ service: KioskService; link: HubLink }> {
+  const { link } = await openHubLink(shop.config, {
+    hubUrl: hub.url,
+    fetch: network,
+    now: hubClock.now,
+  });
+  const service = new KioskService({
+    config: { ...shop.config, hubUrl: hub.url },
+    hub: link,
+    modelId,
+    now: options.now ?? hubClock.now,
+    ...(options.pendingHoldsFile === undefined
+      ? {}
+      : { pendingHoldsFile: options.pendingHoldsFile }),
+  });
+  return { service, link };
+}
+
+/** What `reconcile` answers when it refunded the hold of this one payment and did nothing else. */
+const refundedOnly = (paymentId: string) => ({
+  refunded: [paymentId],
+  released: [],
+  notPlaced: [],
+});
+
+/**
+ * The till asks `service` for `amount` (under `reference`: its order number, a fresh one unless given);
+ * the shopper's face is identified and they tap OK, so the PIN is next. Returns the payment's id.
+ */
+async function confirmingPayment(
+  service: KioskService,
+  amount: number,
+  reference = `order-${randomBytes(6).toString('hex')}`,
+): Promise<string> {
+  const opened = service.requestFromTill({ amount, reference });
+  if (!opened.ok) throw new Error('kiosk busy');
+  const paymentId = opened.payment.id;
+  await service.handlers.identify({
+    paymentId,
+    modelId,
+    descriptor: Array.from(sameFace()),
+    liveness: live,
+  });
+  await service.handlers.confirm({ paymentId });
+  return paymentId;
 }
 
 describe('kiosk service', () => {
@@ -412,42 +474,11 @@ describe('kiosk service', () => {
   });
 
   it('a hold whose answer was lost is found and refunded once the hub answers: no money taken', async () => {
-    // A network that delivers POST /v1/holds to the hub and then loses the answer (the hub committed it).
-    // Only the first answer is lost: the network is back when the kiosk asks again.
-    let lost = false;
-    const lossy: typeof fetch = async (input, init) => {
-      const response = await fetch(input, init);
-      const url = String(input instanceof Request ? input.url : input);
-      if (!lost && init?.method === 'POST' && new URL(url).pathname === '/v1/holds') {
-        lost = true;
-        throw new TypeError('socket hang up');
-      }
-      return response;
-    };
-    const { link } = await openHubLink(shop.config, {
-      hubUrl: hub.url,
-      fetch: lossy,
-      now: hubClock.now,
-    });
-    const service = new KioskService({
-      config: { ...shop.config, hubUrl: hub.url },
-      hub: link,
-      modelId,
-      now: hubClock.now,
-    });
+    // The hub commits the hold and the network loses its answer; it is back when the kiosk asks again.
+    const { service, link } = await serviceOn(networkLosingFirstAnswer('/v1/holds'));
     const before = await balance();
-    const opened = service.requestFromTill({ amount: 820, reference: `lossy-${Date.now()}` });
-    if (!opened.ok) throw new Error('kiosk busy');
-    const paymentId = opened.payment.id;
-    const handlers = service.handlers;
-    await handlers.identify({
-      paymentId,
-      modelId,
-      descriptor: Array.from(sameFace()),
-      liveness: live,
-    });
-    await handlers.confirm({ paymentId });
-    const paid = await handlers.confirm({ paymentId, pin: '4862' });
+    const paymentId = await confirmingPayment(service, 820);
+    const paid = await service.handlers.confirm({ paymentId, pin: '4862' });
     expect(paid).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
     expect(service.tillPayment(paymentId)).toMatchObject({
       state: 'failed',
@@ -457,11 +488,7 @@ describe('kiosk service', () => {
     // Not before its authorization has expired: asking again must never place it.
     expect(await service.reconcile()).toEqual({ refunded: [], released: [], notPlaced: [] });
     pastAuthorizations();
-    expect(await service.reconcile()).toEqual({
-      refunded: [paymentId],
-      released: [],
-      notPlaced: [],
-    });
+    expect(await service.reconcile()).toEqual(refundedOnly(paymentId));
     expect(await balance()).toBe(before);
     expect(await service.reconcile()).toEqual({ refunded: [], released: [], notPlaced: [] });
     link.dispose();
@@ -469,56 +496,10 @@ describe('kiosk service', () => {
 });
 
 describe('a payment whose hold request is in flight', () => {
-  /** A network that holds POST /v1/holds back until the test lets it through, then delivers it. */
-  function gatedHolds() {
-    let release = () => {};
-    let reached = () => {};
-    const arrived = new Promise<void>((resolve) => (reached = resolve));
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const gated: typeof fetch = async (input, init) => {
-      const url = String(input instanceof Request ? input.url : input);
-      if (init?.method === 'POST' && new URL(url).pathname === '/v1/holds') {
-        reached();
-        await gate;
-      }
-      return fetch(input, init);
-    };
-    return { gated, arrived, release: () => release() };
-  }
-
-  async function serviceWith(network: typeof fetch, now: () => number = hubClock.now) {
-    const { link } = await openHubLink(shop.config, {
-      hubUrl: hub.url,
-      fetch: network,
-      now: hubClock.now,
-    });
-    const service = new KioskService({
-      config: { ...shop.config, hubUrl: hub.url },
-      hub: link,
-      modelId,
-      now,
-    });
-    return { service, link };
-  }
-
-  async function confirmingPayment(service: KioskService, amount: number): Promise<string> {
-    const opened = service.requestFromTill({ amount, reference: `inflight-${Date.now()}` });
-    if (!opened.ok) throw new Error('kiosk busy');
-    const paymentId = opened.payment.id;
-    await service.handlers.identify({
-      paymentId,
-      modelId,
-      descriptor: Array.from(sameFace()),
-      liveness: live,
-    });
-    await service.handlers.confirm({ paymentId });
-    return paymentId;
-  }
-
   it('cannot be cancelled (till DELETE, the Cancel button, idle expiry) once the money is on its way: the till is never told "cancelled" for a paid payment', async () => {
-    const { gated, arrived, release } = gatedHolds();
+    const { network, arrived, release } = networkHoldingBack('/v1/holds');
     let skewMs = 0;
-    const { service, link } = await serviceWith(gated, () => hubClock.now() + skewMs);
+    const { service, link } = await serviceOn(network, { now: () => hubClock.now() + skewMs });
     const before = await balance();
     const paymentId = await confirmingPayment(service, 410);
     const paying = service.handlers.confirm({ paymentId, pin: '4862' });
@@ -544,8 +525,8 @@ describe('a payment whose hold request is in flight', () => {
   });
 
   it('answers a second confirm sent while the first is in flight with payment_not_ready, and the paid payment stays paid', async () => {
-    const { gated, arrived, release } = gatedHolds();
-    const { service, link } = await serviceWith(gated);
+    const { network, arrived, release } = networkHoldingBack('/v1/holds');
+    const { service, link } = await serviceOn(network);
     const before = await balance();
     const paymentId = await confirmingPayment(service, 370);
     const first = service.handlers.confirm({ paymentId, pin: '4862' });
@@ -582,45 +563,21 @@ describe('a hold request answered by a gateway error', () => {
       let failed = false;
       const gateway: typeof fetch = async (input, init) => {
         const response = await fetch(input, init);
-        const url = String(input instanceof Request ? input.url : input);
-        if (!failed && init?.method === 'POST' && new URL(url).pathname === '/v1/holds') {
+        if (!failed && isPostTo('/v1/holds', input, init)) {
           failed = true;
           return new Response(body, { status: 502, headers: { 'content-type': type } });
         }
         return response;
       };
-      const { link } = await openHubLink(shop.config, {
-        hubUrl: hub.url,
-        fetch: gateway,
-        now: hubClock.now,
-      });
-      const service = new KioskService({
-        config: { ...shop.config, hubUrl: hub.url },
-        hub: link,
-        modelId,
-        now: hubClock.now,
-      });
+      const { service, link } = await serviceOn(gateway);
       const before = await balance();
-      const opened = service.requestFromTill({ amount: 530, reference: `gateway-${Date.now()}` });
-      if (!opened.ok) throw new Error('kiosk busy');
-      const paymentId = opened.payment.id;
-      await service.handlers.identify({
-        paymentId,
-        modelId,
-        descriptor: Array.from(sameFace()),
-        liveness: live,
-      });
-      await service.handlers.confirm({ paymentId });
+      const paymentId = await confirmingPayment(service, 530);
       const paid = await service.handlers.confirm({ paymentId, pin: '4862' });
       expect(paid).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
       expect(service.tillPayment(paymentId)).toMatchObject({ state: 'failed' });
       expect(await balance()).toBe(before - 530); // the hub did take it
       pastAuthorizations();
-      expect(await service.reconcile()).toEqual({
-        refunded: [paymentId],
-        released: [],
-        notPlaced: [],
-      });
+      expect(await service.reconcile()).toEqual(refundedOnly(paymentId));
       expect(await balance()).toBe(before);
       link.dispose();
     },
@@ -633,35 +590,13 @@ describe('a lost hold request under a till reference used before', () => {
     // request never reaches the hub (the network drops it on the way out).
     let drop = false;
     const dropping: typeof fetch = async (input, init) => {
-      const url = String(input instanceof Request ? input.url : input);
-      if (drop && init?.method === 'POST' && new URL(url).pathname === '/v1/holds') {
-        throw new TypeError('network is unreachable');
-      }
+      if (drop && isPostTo('/v1/holds', input, init)) throw new TypeError('network is unreachable');
       return fetch(input, init);
     };
-    const { link } = await openHubLink(shop.config, {
-      hubUrl: hub.url,
-      fetch: dropping,
-      now: hubClock.now,
-    });
-    const service = new KioskService({
-      config: { ...shop.config, hubUrl: hub.url },
-      hub: link,
-      modelId,
-      now: hubClock.now,
-    });
+    const { service, link } = await serviceOn(dropping);
     const reference = `order-${Date.now()}`;
     const pay = async (amount: number) => {
-      const opened = service.requestFromTill({ amount, reference });
-      if (!opened.ok) throw new Error('kiosk busy');
-      const paymentId = opened.payment.id;
-      await service.handlers.identify({
-        paymentId,
-        modelId,
-        descriptor: Array.from(sameFace()),
-        liveness: live,
-      });
-      await service.handlers.confirm({ paymentId });
+      const paymentId = await confirmingPayment(service, amount, reference);
       return { paymentId, answer: await service.handlers.confirm({ paymentId, pin: '4862' }) };
     };
     const first = await pay(300);
@@ -686,46 +621,10 @@ describe('a lost hold request under a till reference used before', () => {
 describe('a lost hold request across a kiosk restart', () => {
   it('is still refunded by the restarted kiosk: the request is kept on disk until reconciled', async () => {
     const file = path.join(work, 'pending-holds.json');
-    let answerLost = false;
-    const lossy: typeof fetch = async (input, init) => {
-      const response = await fetch(input, init);
-      const url = String(input instanceof Request ? input.url : input);
-      if (!answerLost && init?.method === 'POST' && new URL(url).pathname === '/v1/holds') {
-        answerLost = true;
-        throw new TypeError('socket hang up');
-      }
-      return response;
-    };
-    const kiosk = async (network: typeof fetch) => {
-      const { link } = await openHubLink(shop.config, {
-        hubUrl: hub.url,
-        fetch: network,
-        now: hubClock.now,
-      });
-      const service = new KioskService({
-        config: { ...shop.config, hubUrl: hub.url },
-        hub: link,
-        modelId,
-        now: hubClock.now,
-        pendingHoldsFile: file,
-      });
-      return { service, link };
-    };
+    const kiosk = (network: typeof fetch) => serviceOn(network, { pendingHoldsFile: file });
     const before = await balance();
-    const first = await kiosk(lossy);
-    const opened = first.service.requestFromTill({
-      amount: 640,
-      reference: `restart-${Date.now()}`,
-    });
-    if (!opened.ok) throw new Error('kiosk busy');
-    const paymentId = opened.payment.id;
-    await first.service.handlers.identify({
-      paymentId,
-      modelId,
-      descriptor: Array.from(sameFace()),
-      liveness: live,
-    });
-    await first.service.handlers.confirm({ paymentId });
+    const first = await kiosk(networkLosingFirstAnswer('/v1/holds'));
+    const paymentId = await confirmingPayment(first.service, 640);
     const paid = await first.service.handlers.confirm({ paymentId, pin: '4862' });
     expect(paid).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
     expect(await balance()).toBe(before - 640); // the hub did take it
@@ -733,11 +632,7 @@ describe('a lost hold request across a kiosk restart', () => {
     first.link.dispose();
     const restarted = await kiosk(fetch);
     pastAuthorizations();
-    expect(await restarted.service.reconcile()).toEqual({
-      refunded: [paymentId],
-      released: [],
-      notPlaced: [],
-    });
+    expect(await restarted.service.reconcile()).toEqual(refundedOnly(paymentId));
     expect(await balance()).toBe(before);
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual([]);
     restarted.link.dispose();

@@ -1,5 +1,6 @@
 // The kiosk service tests' hub: a real hub in the test's process with a shop (or clinic) set up as a
-// deployment is, and an enrolment station that enrols synthetic faces through the kiosk's own HubLink.
+// deployment is, an enrolment station that enrols synthetic faces through the kiosk's own HubLink, and
+// networks between a kiosk and that hub that hold a request back or lose its answer, as real ones can.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -120,4 +121,45 @@ export async function enrolAtStation(options: {
   } finally {
     link.dispose();
   }
+}
+
+/** Whether a fetch of `input` with `init` is a POST to `pathname` (the hub's route, e.g. '/v1/holds'). */
+export function isPostTo(pathname: string, input: Parameters<typeof fetch>[0], init?: RequestInit) {
+  const url = String(input instanceof Request ? input.url : input);
+  return init?.method === 'POST' && new URL(url).pathname === pathname;
+}
+
+/**
+ * A network that holds every POST to `pathname` back until the test calls `release`, then delivers it;
+ * `arrived` resolves once the first such request has reached it.
+ */
+export function networkHoldingBack(pathname: string) {
+  let release = () => {};
+  let reached = () => {};
+  const arrived = new Promise<void>((resolve) => (reached = resolve));
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const network: typeof fetch = async (input, init) => {
+    if (isPostTo(pathname, input, init)) {
+      reached();
+      await gate;
+    }
+    return fetch(input, init);
+  };
+  return { network, arrived, release: () => release() };
+}
+
+/**
+ * A network that delivers the first POST to `pathname` (the hub commits it) and then loses the hub's
+ * answer ('socket hang up'); every later request and answer goes through, as when the network is back.
+ */
+export function networkLosingFirstAnswer(pathname: string): typeof fetch {
+  let lost = false;
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    if (!lost && isPostTo(pathname, input, init)) {
+      lost = true;
+      throw new TypeError('socket hang up');
+    }
+    return response;
+  };
 }
