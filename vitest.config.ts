@@ -19,6 +19,7 @@ const bothAdapters = [
   'test/hub/consent.test.ts',
   'test/hub/enrolment-scope.test.ts',
   'test/hub/guardian.test.ts',
+  'test/hub/hold-bounds.test.ts',
   'test/hub/hold-history.test.ts',
   'test/hub/hub-client.test.ts',
   'test/hub/http-api.test.ts',

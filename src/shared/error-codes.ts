@@ -25,6 +25,10 @@ export const errorStatus = {
   not_an_increase: 422,
   too_many_settlements: 422,
   too_many_events: 422,
+  /** Extension: a hold took holdRefundsMax refunds. */
+  too_many_refunds: 422,
+  /** Extension: a deposit would take the money issued past issuedMinorMax (balances stay safe integers). */
+  balance_max_exceeded: 422,
   rate_limited: 429,
   /** Extension: the client's wrong PINs of the last 24 h reached the cap; PIN checks wait for them to age out. */
   pin_checks_suspended: 429,

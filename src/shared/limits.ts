@@ -3,10 +3,18 @@
 
 // Money (integer minor units; JPY has none below the yen).
 export const amountMinorMax = 1_000_000_000_000;
+/**
+ * All money the issuer put in (deposits) at most: every balance, held sum and balance plus one amount
+ * then stays a safe integer (Number.MAX_SAFE_INTEGER is about 9.007e15), so a deposit past it is a
+ * refusal (`balance_max_exceeded`), never an arithmetic assertion.
+ */
+export const issuedMinorMax = 9_000_000_000_000_000;
 
 // Holds.
 export const holdLifetimeSecondsMax = 31_536_000;
 export const holdSettlementsMax = 50;
+/** Refund rows one hold takes: each settlement refunded in two parts; one yen at a time cannot grow a hold without end. */
+export const holdRefundsMax = 100;
 export const holdRulesMax = 16;
 export const holdEventsMax = 200;
 export const holdReferenceLengthMax = 256;

@@ -7,7 +7,9 @@ import {
   expirySweepBatchMax,
   holdEventsMax,
   holdLifetimeSecondsMax,
+  holdRefundsMax,
   holdSettlementsMax,
+  issuedMinorMax,
 } from '../../shared/limits.ts';
 import type {
   CreateAccountRequest,
@@ -167,6 +169,7 @@ export class Ledger {
     amount: Yen,
   ): Promise<AccountRecord> {
     const account = await this.visibleAccount(tx, caller, accountId);
+    await checkIssuable(tx, amount);
     const at = this.now();
     const transferId = newId('trf');
     await tx.transfer({
@@ -365,6 +368,9 @@ export class Ledger {
     const hold = await this.managedHold(tx, caller, holdId);
     const refundable = subYen(hold.settled, hold.refunded);
     if (amount > refundable) refuse('exceeds_refundable', `at most ${refundable} can be refunded`);
+    if (hold.refunds.length >= holdRefundsMax) {
+      refuse('too_many_refunds', `a hold takes at most ${holdRefundsMax} refunds`);
+    }
     await this.expireDue(tx, { accountId: hold.payee });
     const payee = await tx.getAccount(hold.payee);
     assert(payee !== undefined, 'payee exists');
@@ -690,6 +696,22 @@ export class Ledger {
       refuse('hold_closed', `hold ${holdId} is ${hold.status}`);
     }
     return hold;
+  }
+}
+
+/**
+ * Refuses a deposit that would take the money issued in all past issuedMinorMax. Every other balance is
+ * a share of that money, so this one bound keeps them all safe integers (money.ts asserts it).
+ */
+async function checkIssuable(tx: StoreTx, amount: Yen): Promise<void> {
+  const issuer = await tx.getAccount(issuerAccountId);
+  assert(issuer !== undefined && issuer.balance <= 0, 'the issuer only ever pays out');
+  const issued = -issuer.balance;
+  if (issued > issuedMinorMax - amount) {
+    refuse(
+      'balance_max_exceeded',
+      `the hub holds ${issued} of at most ${issuedMinorMax}: a deposit of ${amount} would pass it`,
+    );
   }
 }
 

@@ -2,7 +2,7 @@
 // without touching storage, so the rules of settling, releasing and expiring are tested on their own.
 import { assert } from '../../shared/assert.ts';
 import { addYen, subYen, yen, type Yen } from '../../shared/money.ts';
-import { holdSettlementsMax } from '../../shared/limits.ts';
+import { holdRefundsMax, holdSettlementsMax } from '../../shared/limits.ts';
 import type { HoldRecord, TransferRecord } from '../storage/records.ts';
 import { newId } from '../ids.ts';
 
@@ -87,6 +87,7 @@ export function increase(hold: HoldRecord, options: { amount: Yen; at: number })
 /** Sends settled money back from payee to payer; allowed on active and closed holds. */
 export function refund(hold: HoldRecord, options: { amount: Yen; at: number }): Transition {
   assert(options.amount <= subYen(hold.settled, hold.refunded), 'refund within refundable');
+  assert(hold.refunds.length < holdRefundsMax, 'refund count within limit');
   const mark = { id: newId('rfd'), amount: options.amount, at: options.at };
   return {
     hold: next(hold, options.at, {
