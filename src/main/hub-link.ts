@@ -23,7 +23,12 @@ import type {
   IdentifyResponse,
   PersonView,
 } from '../shared/hub-api.ts';
-import { HubClient, HubRequestError, HubUnreachableError } from '../shared/hub-client.ts';
+import {
+  HubAnswerUnreadableError,
+  HubClient,
+  HubRequestError,
+  HubUnreachableError,
+} from '../shared/hub-client.ts';
 import type { KioskError, KioskErrorCode } from '../shared/kiosk-api.ts';
 import { kioskPurchaseHoldLifetimeSeconds, pinChecksPerSecondPerClient } from '../shared/limits.ts';
 
@@ -523,16 +528,19 @@ export class HubLink {
     try {
       return await work();
     } catch (error) {
+      // An answer that could not be read (a proxy's HTML error page, a body cut short) may come after the
+      // request was carried out: an unknown outcome like a lost answer, never a refusal, so a payment
+      // goes to reconcile rather than staying open.
+      if (error instanceof HubAnswerUnreadableError) {
+        return failure(
+          'hub_unreachable',
+          `the payment service's answer (${error.status}) could not be read`,
+        );
+      }
       if (error instanceof HubUnreachableError) {
         return failure('hub_unreachable', 'the payment service cannot be reached');
       }
       if (error instanceof HubRequestError) return translate(error);
-      // An answer that is not JSON (a proxy's HTML error page, a body cut short): HubClient's JSON.parse
-      // throws. The request may have been carried out, so it is an unknown outcome, never a crash that
-      // leaves a payment open and unreconciled.
-      if (error instanceof SyntaxError) {
-        return failure('hub_unreachable', `the payment service's answer could not be read`);
-      }
       throw error;
     }
   }

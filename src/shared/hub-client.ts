@@ -31,6 +31,59 @@ export class HubUnreachableError extends Error {
   override name = 'HubUnreachableError';
 }
 
+/**
+ * The hub, or something between it and this client (a proxy's HTML error page, a connection cut in the
+ * middle of the body), answered what the client cannot read: not JSON, or not the route's answer. Like a
+ * lost answer it leaves the request's fate unknown (a 2xx may have moved money), so it is an unreachable
+ * error; `status` says what came back (a 5xx, or a success whose body was lost).
+ */
+export class HubAnswerUnreadableError extends HubUnreachableError {
+  override name = 'HubAnswerUnreadableError';
+  constructor(
+    readonly status: number,
+    /** The answer's first characters, for a log line. */
+    readonly bodyStart: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** What one exchange brought back: its status and body (null when empty). */
+interface Answer {
+  status: number;
+  body: unknown;
+  text: string;
+}
+
+/** Characters of an unreadable answer kept in the error (an HTML page can be long). */
+const unreadableBodyStartLength = 200;
+
+function unreadable(
+  at: string,
+  answer: { status: number; text: string },
+  why: string,
+  cause?: unknown,
+): HubAnswerUnreadableError {
+  return new HubAnswerUnreadableError(
+    answer.status,
+    answer.text.slice(0, unreadableBodyStartLength),
+    `${at}: answered ${answer.status}, ${why}`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/** The answer's JSON, or an unreadable error carrying its status. */
+function parseAnswer(at: string, status: number, text: string): Answer {
+  if (text === '') return { status, body: null, text };
+  try {
+    return { status, body: JSON.parse(text) as unknown, text };
+  } catch (error) {
+    throw unreadable(at, { status, text }, 'not JSON', error);
+  }
+}
+
 export interface HubClientOptions {
   baseUrl: string;
   token: string;
@@ -70,16 +123,29 @@ export class HubClient implements RouteMethods {
     const path = fillPath(route.path, params) + toQuery(query ?? {});
     const sent = route.body === undefined ? undefined : (body ?? {});
     const answer = await this.send(route.method, path, sent, idempotencyKey);
-    return (route.response ?? z.null()).parse(answer) as RouteResponse<N>;
+    const read = (route.response ?? z.null()).safeParse(answer.body);
+    if (!read.success) {
+      const where = read.error.issues[0]?.path.join('.') ?? '';
+      throw unreadable(
+        `${route.method} ${path}`,
+        answer,
+        `not its answer (at "${where}")`,
+        read.error,
+      );
+    }
+    return read.data as RouteResponse<N>;
   }
 
-  /** One HTTP exchange: the parsed JSON of a success, a HubRequestError for a refusal. */
+  /**
+   * One HTTP exchange: the parsed JSON of a success, a HubRequestError for a refusal, a
+   * HubUnreachableError when nothing or nothing readable came back.
+   */
   private async send(
     method: HttpMethod,
     path: string,
     body: unknown,
     idempotencyKey: string | undefined,
-  ): Promise<unknown> {
+  ): Promise<Answer> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.options.token}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (idempotencyKey !== undefined) headers['idempotency-key'] = idempotencyKey;
@@ -98,14 +164,14 @@ export class HubClient implements RouteMethods {
         cause: error,
       });
     }
-    const parsed: unknown = text === '' ? null : JSON.parse(text);
+    const answer = parseAnswer(`${method} ${path}`, response.status, text);
     if (!response.ok) {
-      const error = api.errorSchema.safeParse(parsed);
+      const error = api.errorSchema.safeParse(answer.body);
       const code = error.success ? error.data.error.code : 'unknown';
       const message = error.success ? error.data.error.message : text.slice(0, 200);
-      throw new HubRequestError(response.status, code, message, parsed);
+      throw new HubRequestError(response.status, code, message, answer.body);
     }
-    return parsed;
+    return answer;
   }
 
   // ---- One method per route (API.md's sections; extensions marked in the route table) ----------
