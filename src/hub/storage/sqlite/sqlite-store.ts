@@ -20,6 +20,8 @@ import { SqliteIdentityReads, SqliteIdentityWrites } from './identity-store.ts';
 import { SqliteAuditWrites, readAuditRows } from './audit-store.ts';
 import { SqliteIdempotencyWrites, deleteStoredResponsesBefore } from './idempotency-store.ts';
 import type { SavepointHooks } from './savepoints.ts';
+import { claimDatabaseForOneHub, type OneHubLock } from './one-hub-lock.ts';
+import { ClientsByTokenCache } from './token-cache.ts';
 import { WalSync } from './wal-sync.ts';
 import {
   WalCheckpointer,
@@ -210,33 +212,45 @@ export class SqliteHubStore implements HubStore {
   private syncFailure: unknown;
   /** Checkpoints off the event loop; undefined with checkpoints: 'in_commit'. */
   private readonly checkpointer: WalCheckpointer | undefined;
+  /** This process's claim on the database: no second hub shares it (one-hub-lock.ts). */
+  private readonly oneHubLock: OneHubLock;
+  /** Clients found by token since the last commit; emptied by every commit (token-cache.ts). */
+  private readonly clientsByToken = new ClientsByTokenCache();
 
   constructor(options: SqliteStoreOptions) {
     const synchronous = options.synchronous ?? 'FULL';
     const groupCommit = options.groupCommit ?? true;
-    // With group commit at FULL, COMMIT itself never fsyncs: runBatch syncs the WAL afterwards on the
-    // thread pool while the event loop reads the next requests. One commit per request gains nothing
-    // from that (nothing else is waiting to be batched) and pays a thread hop per commit (bench:hub:
-    // 981 -> 744 pairs/s), so there COMMIT syncs as SQLite's FULL does.
-    const syncOffThread = synchronous === 'FULL' && groupCommit;
-    this.writeDb = withPrivateUmask(() =>
-      openConnection(options.file, {
-        readonly: false,
-        synchronous: syncOffThread ? 'NORMAL' : synchronous,
-      }),
-    );
-    migrate(this.writeDb);
-    this.readDb = withPrivateUmask(() =>
-      openConnection(options.file, { readonly: true, synchronous }),
-    );
-    makeDatabaseFilesPrivate(options.file);
-    this.walSync = syncOffThread ? new WalSync(options.file) : undefined;
-    this.checkpointer = this.startCheckpointer(options, synchronous);
-    this.reader = durableReads(sqliteReader(this.readDb), () => this.syncing);
-    this.tx = new SqliteTransaction(this.writeDb, options.auditKey);
-    this.beginStatement = this.writeDb.prepare('BEGIN IMMEDIATE');
-    this.commitStatement = this.writeDb.prepare('COMMIT');
-    this.queue = new WriteQueue((batch) => this.runBatch(batch), groupCommit);
+    this.oneHubLock = withPrivateUmask(() => claimDatabaseForOneHub(options.file));
+    try {
+      // With group commit at FULL, COMMIT itself never fsyncs: runBatch syncs the WAL afterwards on the
+      // thread pool while the event loop reads the next requests. One commit per request gains nothing
+      // from that (nothing else is waiting to be batched) and pays a thread hop per commit (bench:hub:
+      // 981 -> 744 pairs/s), so there COMMIT syncs as SQLite's FULL does.
+      const syncOffThread = synchronous === 'FULL' && groupCommit;
+      this.writeDb = withPrivateUmask(() =>
+        openConnection(options.file, {
+          readonly: false,
+          synchronous: syncOffThread ? 'NORMAL' : synchronous,
+        }),
+      );
+      migrate(this.writeDb);
+      this.readDb = withPrivateUmask(() =>
+        openConnection(options.file, { readonly: true, synchronous }),
+      );
+      makeDatabaseFilesPrivate(options.file);
+      this.walSync = syncOffThread ? new WalSync(options.file) : undefined;
+      this.checkpointer = this.startCheckpointer(options, synchronous);
+      this.reader = this.cachedTokenLookups(
+        durableReads(sqliteReader(this.readDb), () => this.syncing),
+      );
+      this.tx = new SqliteTransaction(this.writeDb, options.auditKey);
+      this.beginStatement = this.writeDb.prepare('BEGIN IMMEDIATE');
+      this.commitStatement = this.writeDb.prepare('COMMIT');
+      this.queue = new WriteQueue((batch) => this.runBatch(batch), groupCommit);
+    } catch (error) {
+      this.oneHubLock.release();
+      throw error;
+    }
   }
 
   /** With checkpoints on the worker, the writer's COMMIT checkpoints no more (until the worker fails). */
@@ -275,8 +289,11 @@ export class SqliteHubStore implements HubStore {
     } catch (error) {
       if (this.writeDb.inTransaction) this.writeDb.exec('ROLLBACK');
       this.tx.resetCaches();
+      this.clientsByToken.clear();
       return batch.map(() => ({ ok: false, error }));
     }
+    // Synchronously after COMMIT: the next request's token is read from what this batch committed.
+    this.clientsByToken.clear();
     const erased = this.tx.erasedAPerson();
     if (!erased && this.walSync === undefined) {
       this.checkpointer?.afterCommit();
@@ -356,6 +373,16 @@ export class SqliteHubStore implements HubStore {
     this.walSync?.close();
     this.readDb.close();
     this.writeDb.close();
+    this.oneHubLock.release();
+  }
+
+  /** `reader` whose bearer-token lookups go through the cache of clients found since the last commit. */
+  private cachedTokenLookups<T extends Pick<StoreReader, 'findClientByTokenHash'>>(reader: T): T {
+    const uncached = reader.findClientByTokenHash.bind(reader);
+    return Object.assign(reader, {
+      findClientByTokenHash: (tokenHash: Uint8Array) =>
+        this.clientsByToken.find(tokenHash, uncached),
+    });
   }
 }
 
