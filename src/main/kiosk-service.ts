@@ -19,9 +19,6 @@ import {
   clinicVisitsRememberedMax,
   kioskPaymentIdleMsMax,
   kioskPaymentsRememberedMax,
-  operatorLockMs,
-  operatorPinAttemptsMax,
-  operatorUnlockMs,
   paymentAuthorizationLifetimeMs,
 } from '../shared/limits.ts';
 import { parseVisitReference, visitFromHold, visitReference, VisitBoard } from './clinic-visits.ts';
@@ -30,8 +27,8 @@ import { EnrolmentStation } from './enrolment-station.ts';
 import type { HubAnswer, HubLink } from './hub-link.ts';
 import type { KioskConfig } from './kiosk-config.ts';
 import { payeeOf } from './kiosk-config.ts';
+import { OperatorAccess } from './operator-access.ts';
 import { PendingHolds } from './pending-holds.ts';
-import { sameSecret } from './same-secret.ts';
 import type { StationLog } from './station-log.ts';
 
 /**
@@ -95,7 +92,7 @@ export class KioskService {
    * again once the hub is back and the authorization it carried has expired (reconcile).
    */
   readonly #unknownOutcome: PendingHolds;
-  readonly #operator = { failures: 0, lockedUntilMs: 0, unlockedUntilMs: 0 };
+  readonly #operator: OperatorAccess;
   /** Clinic mode only: today's visits; `resumed` once the hub has told what this kiosk placed before a restart. */
   readonly #visits: { board: VisitBoard; resumed: boolean } | null;
   /** Enrolment mode only. */
@@ -104,6 +101,7 @@ export class KioskService {
 
   constructor(options: KioskServiceOptions) {
     this.#config = options.config;
+    this.#operator = new OperatorAccess(options.config.operatorPin);
     this.#hub = options.hub;
     this.#modelId = options.modelId;
     this.#now = options.now ?? Date.now;
@@ -149,7 +147,7 @@ export class KioskService {
       cancel: async (request) => this.#cancel(request.paymentId),
       startCheckIn: async () => this.#startCheckIn(),
       clinicVisits: async () => ({ ok: true, visits: this.#visits?.board.list() ?? [] }),
-      operatorUnlock: async (request) => this.#operatorUnlock(request.pin),
+      operatorUnlock: async (request) => this.#operator.unlock(request.pin, this.#now()),
       operatorExit: async () => this.#operatorExit(),
       reportCameraProblem: async () => ({ ok: true, recorded: true }),
       officerSignIn: (request) => station((s) => s.signIn(request)),
@@ -629,24 +627,6 @@ export class KioskService {
     return { ok: true, payment: payment.value.view };
   }
 
-  #operatorUnlock(pin: string): KioskResult<{ unlockedUntil: string }> {
-    const now = this.#now();
-    if (now < this.#operator.lockedUntilMs) {
-      return kioskFailure('operator_locked', 'too many wrong operator PINs; wait and try again');
-    }
-    if (!sameSecret(pin, this.#config.operatorPin)) {
-      this.#operator.failures += 1;
-      if (this.#operator.failures >= operatorPinAttemptsMax) {
-        this.#operator.failures = 0;
-        this.#operator.lockedUntilMs = now + operatorLockMs;
-      }
-      return kioskFailure('operator_pin_incorrect', 'wrong operator PIN');
-    }
-    this.#operator.failures = 0;
-    this.#operator.unlockedUntilMs = now + operatorUnlockMs;
-    return { ok: true, unlockedUntil: new Date(this.#operator.unlockedUntilMs).toISOString() };
-  }
-
   #operatorExit(): KioskResult<{ exiting: true }> {
     if (!this.#operatorUnlocked()) {
       return kioskFailure('operator_locked', 'the operator screen is locked');
@@ -656,7 +636,7 @@ export class KioskService {
   }
 
   #operatorUnlocked(): boolean {
-    return this.#now() < this.#operator.unlockedUntilMs;
+    return this.#operator.isUnlocked(this.#now());
   }
 
   /**

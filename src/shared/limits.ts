@@ -159,9 +159,14 @@ export const kioskCallsInFlightMax = 8;
 export const kioskPaymentIdleMsMax = 120_000;
 /** The receipt stays on screen this long before the idle screen returns. */
 export const kioskReceiptScreenMs = 8_000;
-/** Wrong operator PINs in a row before the operator screen locks for operatorLockMs. */
+/** Wrong operator PINs in a row before the operator screen locks (a round). */
 export const operatorPinAttemptsMax = 5;
+/**
+ * The first round's lock; each further round without the right PIN in between locks twice as long, up to
+ * operatorLockMsMax: guessing a 4-digit PIN (2,000 rounds) then takes years, not 3.5 days of 5 minutes.
+ */
 export const operatorLockMs = 300_000;
+export const operatorLockMsMax = 86_400_000;
 export const operatorUnlockMs = 60_000;
 /** Till payment requests kept for the till to read back. */
 export const kioskPaymentsRememberedMax = 1_000;
