@@ -15,6 +15,7 @@ const bothAdapters = [
   'test/hub/categories.test.ts',
   'test/hub/cli.test.ts',
   'test/hub/client-tokens.test.ts',
+  'test/hub/committed-sum-bound.test.ts',
   'test/hub/concurrency.test.ts',
   'test/hub/consent.test.ts',
   'test/hub/enrolment-scope.test.ts',

@@ -9,6 +9,12 @@ export const amountMinorMax = 1_000_000_000_000;
  * refusal (`balance_max_exceeded`), never an arithmetic assertion.
  */
 export const issuedMinorMax = 9_000_000_000_000_000;
+/**
+ * What a payer committed in a period, as the store reports it at most: above every limit it is compared
+ * with (a daily or standing limit is an amount, at most amountMinorMax), so a sum clamped here is over
+ * them all, and it stays a safe integer however many holds were cycled through refunds.
+ */
+export const committedReportedMax = amountMinorMax + 1;
 
 // Holds.
 export const holdLifetimeSecondsMax = 31_536_000;

@@ -132,7 +132,8 @@ export interface LedgerWriter extends LedgerReader {
   /**
    * What the payer committed after `since`: each hold's amount now (active: amount, closed: settled)
    * less what it already held at `since` (its newest transition then; 0 for a hold placed after), so a
-   * raise of an older hold counts in the period it was made.
+   * raise of an older hold counts in the period it was made. Clamped at committedReportedMax (over every
+   * limit it is compared with), so holds cycled through refunds never sum past a safe integer.
    */
   payerCommittedSince(payer: string, since: number, payee?: string): Promise<Yen>;
   insertStandingLimit(limit: StandingLimitRecord): Promise<void>;

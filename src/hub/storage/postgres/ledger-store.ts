@@ -1,6 +1,7 @@
 // The ledger's PostgreSQL half: accounts, holds and their history, entries and standing limits. A
 // hold's changes are inserted rows (transitions, settlements, refunds, events); only its projection moves.
 import { assert } from '../../../shared/assert.ts';
+import { committedReportedMax } from '../../../shared/limits.ts';
 import { yen, type Yen } from '../../../shared/money.ts';
 import type { HoldListFilter, LedgerReader, LedgerWriter } from '../port.ts';
 import type {
@@ -176,11 +177,13 @@ export function dueAccountStatement(at: number, accountId: string, limit: number
  * What the payer committed after $1 in the holds `where` picks (as SQLite's committedSinceSql): each
  * hold changed since then counts what it commits now beyond what it held at $1 (its newest transition
  * then, none for a hold placed after), so a raise of an older hold counts in the period it was made.
+ * Clamped at `cap` (committedReportedMax) before it leaves the database: SUM of bigint is numeric, which
+ * never overflows, and no sum past the safe-integer range reaches JavaScript.
  */
-function committedSinceSql(where: string): string {
-  return `SELECT SUM(GREATEST(0, CASE WHEN h.status = 'active' THEN h.amount ELSE h.settled END
+function committedSinceSql(where: string, cap: string): string {
+  return `SELECT LEAST(COALESCE(SUM(GREATEST(0, CASE WHEN h.status = 'active' THEN h.amount ELSE h.settled END
       - COALESCE((SELECT t.amount FROM hold_transitions t WHERE t.hold_id = h.id AND t.at <= $1
-          ORDER BY t.version DESC LIMIT 1), 0)))::bigint AS total
+          ORDER BY t.version DESC LIMIT 1), 0))), 0), ${cap})::bigint AS total
     FROM holds h WHERE ${where} AND h.updated_at > $1`;
 }
 
@@ -412,19 +415,20 @@ export class PgLedgerWrites extends PgLedgerReads implements LedgerWriter {
   async payerCommittedSince(payer: string, since: number, payee?: string): Promise<Yen> {
     const row =
       payee === undefined
-        ? await one<{ total: number | null }>(
+        ? await one<{ total: number }>(
             this.db,
             'committedSince',
-            committedSinceSql('h.payer = $2'),
-            [since, payer],
+            committedSinceSql('h.payer = $2', '$3'),
+            [since, payer, committedReportedMax],
           )
-        : await one<{ total: number | null }>(
+        : await one<{ total: number }>(
             this.db,
             'committedSinceToPayee',
-            committedSinceSql('h.payer = $2 AND h.payee = $3'),
-            [since, payer, payee],
+            committedSinceSql('h.payer = $2 AND h.payee = $3', '$4'),
+            [since, payer, payee, committedReportedMax],
           );
-    return yen(row?.total ?? 0);
+    assert(row !== undefined && row.total <= committedReportedMax, 'a committed sum within its cap');
+    return yen(row.total);
   }
   async insertStandingLimit(limit: StandingLimitRecord): Promise<void> {
     await changes(

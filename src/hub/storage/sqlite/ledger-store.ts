@@ -3,7 +3,7 @@
 import type Database from 'better-sqlite3';
 import { assert } from '../../../shared/assert.ts';
 import { yen, type Yen } from '../../../shared/money.ts';
-import { expirySweepBatchMax } from '../../../shared/limits.ts';
+import { committedReportedMax, expirySweepBatchMax } from '../../../shared/limits.ts';
 import type { HoldListFilter, LedgerReader, LedgerWriter } from '../port.ts';
 import type {
   AccountRecord,
@@ -161,11 +161,13 @@ const transitionParams = `@id, @version, @kind, @status, @amount, @settled, @ref
  * What the payer committed after @since in the holds `where` picks: each hold changed since then
  * counts what it commits now beyond what it held at @since (its newest transition then, none for a
  * hold placed after). Counting only holds placed after @since let raises of an older hold go uncounted.
+ * Clamped at @cap (committedReportedMax): TOTAL sums in floating point, which never overflows (SUM of
+ * integers stops with an error past 2^63) and is exact below the cap, as every term is a safe integer >= 0.
  */
 function committedSinceSql(where: string): string {
-  return `SELECT SUM(MAX(0, CASE WHEN h.status = 'active' THEN h.amount ELSE h.settled END
+  return `SELECT CAST(MIN(TOTAL(MAX(0, CASE WHEN h.status = 'active' THEN h.amount ELSE h.settled END
       - COALESCE((SELECT t.amount FROM hold_transitions t WHERE t.hold_id = h.id AND t.at <= @since
-          ORDER BY t.version DESC LIMIT 1), 0))) AS total
+          ORDER BY t.version DESC LIMIT 1), 0))), @cap) AS INTEGER) AS total
     FROM holds h WHERE ${where} AND h.updated_at > @since`;
 }
 
@@ -219,12 +221,12 @@ export class SqliteLedgerWrites extends SqliteLedgerReads implements LedgerWrite
         `INSERT INTO entries (id, transfer_id, account_id, counterparty_id, kind, amount, balance_after, hold_id, at)
          VALUES (@id, @transferId, @accountId, @counterpartyId, @kind, @amount, @balanceAfter, @holdId, @at)`,
       ),
-      committedSince: db.prepare<{ payer: string; since: number }, { total: number | null }>(
+      committedSince: db.prepare<{ payer: string; since: number; cap: number }, { total: number }>(
         committedSinceSql('h.payer = @payer'),
       ),
       committedSinceToPayee: db.prepare<
-        { payer: string; payee: string; since: number },
-        { total: number | null }
+        { payer: string; payee: string; since: number; cap: number },
+        { total: number }
       >(committedSinceSql('h.payer = @payer AND h.payee = @payee')),
       insertStandingLimit: db.prepare(
         `INSERT INTO standing_limits (id, payer, payee, amount_per_period, period_seconds, expires_at, created_by,
@@ -321,9 +323,10 @@ export class SqliteLedgerWrites extends SqliteLedgerReads implements LedgerWrite
   async payerCommittedSince(payer: string, since: number, payee?: string): Promise<Yen> {
     const row =
       payee === undefined
-        ? this.ledgerW.committedSince.get({ payer, since })
-        : this.ledgerW.committedSinceToPayee.get({ payer, payee, since });
-    return yen(row?.total ?? 0);
+        ? this.ledgerW.committedSince.get({ payer, since, cap: committedReportedMax })
+        : this.ledgerW.committedSinceToPayee.get({ payer, payee, since, cap: committedReportedMax });
+    assert(row !== undefined && row.total <= committedReportedMax, 'a committed sum within its cap');
+    return yen(row.total);
   }
   async insertStandingLimit(limit: StandingLimitRecord): Promise<void> {
     this.ledgerW.insertStandingLimit.run({ ...limit });
