@@ -2,7 +2,12 @@
 // hand-writes curl. Hub URL and admin token come from --url/--token or FACEPAY_HUB_URL/FACEPAY_ADMIN_TOKEN.
 import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
-import { HubClient, HubRequestError } from '../shared/hub-client.ts';
+import {
+  HubAnswerUnreadableError,
+  HubClient,
+  HubRequestError,
+  HubUnreachableError,
+} from '../shared/hub-client.ts';
 import {
   roles,
   accountKinds,
@@ -91,7 +96,7 @@ const token = values.token ?? process.env['FACEPAY_ADMIN_TOKEN'];
 if (token === undefined || token === '')
   fail('no admin token: pass --token or set FACEPAY_ADMIN_TOKEN');
 const hub = new HubClient({
-  baseUrl: values.url ?? process.env['FACEPAY_HUB_URL'] ?? 'http://127.0.0.1:8787',
+  baseUrl: hubUrl(),
   token,
 });
 
@@ -197,19 +202,36 @@ async function run(command: string | undefined): Promise<unknown> {
   }
 }
 
+/** The hub's URL as this run used it, for an operator's error line. */
+function hubUrl(): string {
+  return values.url ?? process.env['FACEPAY_HUB_URL'] ?? 'http://127.0.0.1:8787';
+}
+
+/**
+ * One line for an answer the client could not use, or null for an error that is a bug (its stack is
+ * wanted). A lost or unreadable answer leaves the request's fate unknown: a deposit may have happened.
+ */
+function operatorLine(error: unknown): string | null {
+  if (error instanceof HubRequestError) return `hub refused: ${error.message}`;
+  if (error instanceof HubAnswerUnreadableError) {
+    const start = error.bodyStart.replace(/\s+/g, ' ').trim();
+    return (
+      `the hub at ${hubUrl()} (or a proxy before it) answered ${error.status} with what is not the hub's ` +
+      `answer: ${JSON.stringify(start)}; whether the command took effect is unknown (check before retrying)`
+    );
+  }
+  if (error instanceof HubUnreachableError) {
+    return `cannot reach the hub at ${hubUrl()}: ${error.message}; whether the command took effect is unknown`;
+  }
+  return null;
+}
+
 try {
   const result = await run(positionals[0]);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 } catch (error) {
-  if (error instanceof HubRequestError) {
-    process.stderr.write(`hub refused: ${error.message}\n`);
-    process.exit(1);
-  }
-  if (error instanceof TypeError && /fetch failed/.test(error.message)) {
-    process.stderr.write(
-      `cannot reach the hub at ${values.url ?? process.env['FACEPAY_HUB_URL'] ?? 'http://127.0.0.1:8787'}\n`,
-    );
-    process.exit(1);
-  }
-  throw error;
+  const line = operatorLine(error);
+  if (line === null) throw error;
+  process.stderr.write(`${line}\n`);
+  process.exit(1);
 }
