@@ -9,6 +9,9 @@
 //          [--with-clips]   (adds video/pairs and ffmpeg photo-attack clips to the corpus: a clips
 //          domain, pad-clips.node.ts; without it, the corpus pad-texture-v3 was fitted on)
 //          [--with-stumps]  (boosted stumps join logistic regression in the nested choice)
+//          [--hold-out-species]  (adds leave-one-attack-species-out: each species, by the corpus's
+//          labels and by instrument, scored by train:pad's recipe fitted without it and without the
+//          people/cameras that show it; eval-pad/held-out-species.ts)
 //        npx tsx scripts/eval-pad.ts --real <dir> --attack <dir> [--json <file>]
 //          [--real <dir> ...] [--attack <dir> ...] [--crop detect|as-given|selfie-centre]
 //          [--frames-per-video 5] [--models models]
@@ -45,6 +48,7 @@ import { loadPassiveTextureDetector } from '../src/biometrics/liveness/passive-t
 import type { PassiveTextureDetector } from '../src/biometrics/liveness/passive-texture.ts';
 import { assert } from '../src/shared/assert.ts';
 import { formatHeldOutGroups, heldOutGroupRows } from './eval-pad/held-out-groups.ts';
+import { heldOutSpecies } from './eval-pad/held-out-species.ts';
 import {
   padEvalFramesPerVideoMax,
   padEvalImageBytesMax,
@@ -288,6 +292,7 @@ async function protocolMode(values: {
   json: string | undefined;
   clips: boolean;
   stumps: boolean;
+  species: boolean;
 }): Promise<void> {
   const detector = await loadPassiveTextureDetector({ modelsDir: values.models });
   const paths = { ...defaultPadPaths(repoRoot), dataRoot: path.resolve(values.data) };
@@ -301,6 +306,7 @@ async function protocolMode(values: {
   printPolicyTable(policies, log);
   const groupRows = heldOutGroupRows(result.folds);
   for (const line of formatHeldOutGroups(groupRows)) log(line);
+  const species = values.species ? heldOutSpecies({ data, candidates, log }) : undefined;
   const pooled = pooledOutOfSample(result.folds);
   console.log('');
   console.log(
@@ -333,6 +339,7 @@ async function protocolMode(values: {
           .map((row) => [row.domain, row.rates]),
       ),
     })),
+    ...(species === undefined ? {} : { heldOutSpecies: species }),
   };
   await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
 }
@@ -349,6 +356,7 @@ async function main(): Promise<void> {
       data: { type: 'string', default: defaultPadPaths(repoRoot).dataRoot },
       'with-clips': { type: 'boolean', default: false },
       'with-stumps': { type: 'boolean', default: false },
+      'hold-out-species': { type: 'boolean', default: false },
     },
   });
   if (values.real === undefined && values.attack === undefined) {
@@ -358,6 +366,7 @@ async function main(): Promise<void> {
       json: values.json,
       clips: values['with-clips'],
       stumps: values['with-stumps'],
+      species: values['hold-out-species'],
     });
     return;
   }

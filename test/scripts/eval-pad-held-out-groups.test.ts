@@ -2,40 +2,17 @@
 // split by domain within a fold (a pad/ set's clips are not its crops), and counts the groups that let an
 // attack through.
 import { describe, expect, it } from 'vitest';
-import type { OperatingPoint, OuterFoldResult } from '../../src/biometrics/liveness/pad-cv.ts';
+import type { OperatingPoint } from '../../src/biometrics/liveness/pad-cv.ts';
 import {
   formatHeldOutGroups,
   groupsWithAcceptedAttacks,
   heldOutGroupRows,
 } from '../../scripts/eval-pad/held-out-groups.ts';
+import type { ShownPresentation } from './pad-fold-fixture.ts';
+import { outerFold } from './pad-fold-fixture.ts';
 
-interface Presentation {
-  readonly domain: string;
-  readonly live: boolean;
-  readonly score: number | null;
-}
-
-function fold(
-  group: string,
-  point: OperatingPoint,
-  shown: readonly Presentation[],
-): OuterFoldResult {
-  return {
-    testGroups: [group],
-    choice: {
-      candidate: { name: 'test', features: 'f', l2: 0.1 },
-      point,
-      domainPoints: {},
-      criterion: 0,
-      auc: 0.5,
-    },
-    scored: shown.map((p, index) => ({
-      sample: { group, domain: p.domain, live: p.live, index },
-      score: p.score,
-      point,
-    })),
-  };
-}
+const fold = (group: string, point: OperatingPoint, shown: readonly ShownPresentation[]) =>
+  outerFold([group], point, shown);
 
 const strict: OperatingPoint = { threshold: 0.8, refuseBelow: 0.2 };
 const lenient: OperatingPoint = { threshold: 0.4, refuseBelow: 0.1 };
