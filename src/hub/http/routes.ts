@@ -1,6 +1,6 @@
 // The ledger's route handlers (API.md v1), keyed by their names in src/shared/hub-routes.ts, which
 // authenticates and validates first; each runs the ledger in one transaction and answers the contract.
-import type { ClientRecord } from '../storage/records.ts';
+import { issuerAccountId, type ClientRecord } from '../storage/records.ts';
 import { listLimitDefault } from '../../shared/limits.ts';
 import { refuse } from '../errors.ts';
 import type { HubContext } from './context.ts';
@@ -119,9 +119,11 @@ function accountHandlers(hub: HubContext) {
       return ok(accountView(fresh));
     },
 
+    // Read ahead with the batch: the account, its deadlines, and the issuer whose balance bounds it.
     deposit: async ({ caller, params, body, write, ok }) =>
-      write(async (tx) =>
-        ok(accountView(await hub.ledger.deposit(tx, caller, params.id, body.amount))),
+      write(
+        async (tx) => ok(accountView(await hub.ledger.deposit(tx, caller, params.id, body.amount))),
+        { accounts: [params.id, issuerAccountId], dueOfAccount: params.id },
       ),
 
     listEntries: async ({ caller, params: { id }, query, ok }) => {
