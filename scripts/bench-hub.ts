@@ -34,6 +34,7 @@ import {
   throwawayTarget,
   type PostgresTarget,
 } from './bench-hub/postgres-target.ts';
+import { benchHoldRequest } from './bench-hub/bench-pair.ts';
 
 const allModes = ['bare', 'sqlite', 'sqlite-single', 'pg', 'pg-n'] as const;
 type ModeName = (typeof allModes)[number];
@@ -462,14 +463,7 @@ async function measureHub(options: {
       servers,
       async (call, i) => {
         const payer = payers[i % payers.length] ?? '';
-        const placed = await call('POST', '/v1/holds', {
-          payer,
-          payee: shop,
-          amount: 1_000,
-          currency: 'JPY',
-          reference: 'bench',
-          expiresInSeconds: 600,
-        });
+        const placed = await call('POST', '/v1/holds', benchHoldRequest(payer, shop));
         if (placed.status !== 201) return false;
         const settled = await call('POST', `/v1/holds/${String(placed.json['id'])}/settle`, {
           amount: 1_000,

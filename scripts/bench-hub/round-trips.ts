@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { startHub } from '../../src/hub/hub.ts';
+import { benchHoldRequest, poster } from './bench-pair.ts';
 import { startThrowawayCluster, type ThrowawayCluster } from '../postgres/throwaway-cluster.ts';
 
 const { values } = parseArgs({
@@ -39,18 +40,7 @@ try {
   }
   const hub = await startHub({ dataDir: dir, databaseUrl, adminToken: token, sweeper: false });
   try {
-    const call = async (path: string, body: unknown) => {
-      const response = await fetch(`${hub.url}${path}`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          'idempotency-key': randomUUID(),
-        },
-        body: JSON.stringify(body),
-      });
-      return { status: response.status, json: (await response.json()) as Record<string, unknown> };
-    };
+    const call = poster(hub.url, token);
     const prefix = randomUUID().slice(0, 8);
     const shop = `${prefix}-shop`;
     const payer = `${prefix}-payer`;
@@ -63,14 +53,7 @@ try {
     let lastSettle: string[] = [];
     for (let i = 0; i < pairs; i++) {
       sent.length = 0;
-      const placed = await call('/v1/holds', {
-        payer,
-        payee: shop,
-        amount: 1_000,
-        currency: 'JPY',
-        reference: 'bench',
-        expiresInSeconds: 600,
-      });
+      const placed = await call('/v1/holds', benchHoldRequest(payer, shop));
       if (placed.status !== 201) throw new Error(`place: ${placed.status}`);
       counts.place += sent.length;
       lastPlace = [...sent];

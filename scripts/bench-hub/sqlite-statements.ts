@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { startHub } from '../../src/hub/hub.ts';
+import { benchHoldRequest, poster } from './bench-pair.ts';
 
 const { values } = parseArgs({
   options: {
@@ -67,18 +68,7 @@ const dir = mkdtempSync(join(tmpdir(), 'facepay-sqlite-statements-'));
 try {
   const hub = await startHub({ dataDir: dir, adminToken: token, sweeper: false });
   try {
-    const call = async (path: string, body: unknown) => {
-      const response = await fetch(`${hub.url}${path}`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-type': 'application/json',
-          'idempotency-key': randomUUID(),
-        },
-        body: JSON.stringify(body),
-      });
-      return { status: response.status, json: (await response.json()) as Record<string, unknown> };
-    };
+    const call = poster(hub.url, token);
     const shop = 'stmts-shop';
     const payers = Array.from({ length: clients }, (_, i) => `stmts-payer-${i}`);
     for (const id of [shop, ...payers]) {
@@ -88,14 +78,7 @@ try {
       await call(`/v1/accounts/${payer}/deposits`, { amount: 100_000_000 });
     }
     const pair = async (payer: string) => {
-      const placed = await call('/v1/holds', {
-        payer,
-        payee: shop,
-        amount: 1_000,
-        currency: 'JPY',
-        reference: 'bench',
-        expiresInSeconds: 600,
-      });
+      const placed = await call('/v1/holds', benchHoldRequest(payer, shop));
       if (placed.status !== 201) throw new Error(`place: ${placed.status}`);
       const settled = await call(`/v1/holds/${String(placed.json['id'])}/settle`, {
         amount: 1_000,
@@ -125,7 +108,11 @@ try {
 }
 
 const rows = [...tallies.entries()]
-  .map(([label, t]) => ({ label, perPair: t.runs / pairs, usPerPair: Number(t.nanos) / 1000 / pairs }))
+  .map(([label, t]) => ({
+    label,
+    perPair: t.runs / pairs,
+    usPerPair: Number(t.nanos) / 1000 / pairs,
+  }))
   .sort((a, b) => b.usPerPair - a.usPerPair);
 const total = rows.reduce((s, r) => s + r.usPerPair, 0);
 const runsTotal = rows.reduce((s, r) => s + r.perPair, 0);
