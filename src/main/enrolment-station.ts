@@ -20,10 +20,12 @@ import {
   stationIdleLockMs,
   stationSignInAttemptsMax,
   stationSignInLockMs,
+  stationSignInLockMsMax,
 } from '../shared/limits.ts';
 import type { HubLink } from './hub-link.ts';
 import type { KioskConfig } from './kiosk-config.ts';
 import { officerPinMatches } from './officers.ts';
+import { PinLockout } from './pin-lockout.ts';
 import type { StationLog, StationLogEntry } from './station-log.ts';
 import { enrolledByDocument } from './station-log.ts';
 
@@ -77,6 +79,8 @@ export interface EnrolmentStationOptions {
   photoVsLive: PhotoVsLiveGate | null;
   now: () => number;
   onChange: (station: StationView) => void;
+  /** Where the officers' PIN lock is kept (the runtime: beside the device keys); null: in memory only. */
+  signInLockFile: string | null;
 }
 
 export class EnrolmentStation {
@@ -84,7 +88,8 @@ export class EnrolmentStation {
   readonly #config: StationConfig;
   #officer: string | null = null;
   #lastActivityMs = 0;
-  readonly #signIn = { failures: 0, lockedUntilMs: 0 };
+  /** Wrong officer PINs, at sign-in and at a second officer's override alike. */
+  readonly #signIn: PinLockout;
   #enrolment: Enrolment | null = null;
   /** An officer's call is running (most wait for the hub): the next one waits its turn (exclusive). */
   #busy = false;
@@ -93,6 +98,14 @@ export class EnrolmentStation {
     assert(options.config.enrolment !== undefined, 'an enrolment station has an enrolment config');
     this.#options = options;
     this.#config = options.config.enrolment;
+    this.#signIn = new PinLockout({
+      limits: {
+        attemptsMax: stationSignInAttemptsMax,
+        lockMs: stationSignInLockMs,
+        lockMsMax: stationSignInLockMsMax,
+      },
+      file: options.signInLockFile,
+    });
   }
 
   view(): StationView {
@@ -134,16 +147,14 @@ export class EnrolmentStation {
   }
 
   async signIn(request: KioskRequest<'officerSignIn'>): Promise<StationAnswer> {
+    const pin = this.#checkOfficerPin(request);
+    if (!pin.ok) {
+      if (pin.error.code === 'officer_pin_incorrect') {
+        await this.#record({ kind: 'officer.sign_in_refused', officer: null, data: {} });
+      }
+      return pin;
+    }
     const now = this.#options.now();
-    if (now < this.#signIn.lockedUntilMs) {
-      return kioskFailure('officer_locked', 'too many wrong officer PINs; wait and try again');
-    }
-    if (!this.#officerPinMatches(request.officerId, request.pin)) {
-      this.#countWrongPin(now);
-      await this.#record({ kind: 'officer.sign_in_refused', officer: null, data: {} });
-      return kioskFailure('officer_pin_incorrect', 'wrong officer id or PIN');
-    }
-    this.#signIn.failures = 0;
     this.#lock();
     this.#officer = request.officerId;
     this.#lastActivityMs = now;
@@ -460,14 +471,12 @@ export class EnrolmentStation {
     if (request.officerId === active.officer) {
       return kioskFailure('second_officer_required', 'a second officer must sign the override');
     }
-    const now = this.#options.now();
-    if (now < this.#signIn.lockedUntilMs) {
-      return kioskFailure('officer_locked', 'too many wrong officer PINs; wait and try again');
-    }
-    if (!this.#officerPinMatches(request.officerId, request.pin)) {
-      this.#countWrongPin(now);
-      await this.#record({ kind: 'officer.sign_in_refused', officer: active.officer, data: {} });
-      return kioskFailure('officer_pin_incorrect', 'wrong officer id or PIN');
+    const pin = this.#checkOfficerPin(request);
+    if (!pin.ok) {
+      if (pin.error.code === 'officer_pin_incorrect') {
+        await this.#record({ kind: 'officer.sign_in_refused', officer: active.officer, data: {} });
+      }
+      return pin;
     }
     enrolment.person = overridable.person;
     enrolment.live = overridable.live;
@@ -508,12 +517,22 @@ export class EnrolmentStation {
     return officerPinMatches(pin, verifier) && officer !== undefined;
   }
 
-  #countWrongPin(now: number): void {
-    this.#signIn.failures += 1;
-    if (this.#signIn.failures >= stationSignInAttemptsMax) {
-      this.#signIn.failures = 0;
-      this.#signIn.lockedUntilMs = now + stationSignInLockMs;
+  /** An officer's id and PIN against the lock: refused while locked, counted when wrong. */
+  #checkOfficerPin(request: { officerId: string; pin: string }): KioskResult<object> {
+    const now = this.#options.now();
+    const lockedMs = this.#signIn.lockedForMs(now);
+    if (lockedMs > 0) {
+      return kioskFailure(
+        'officer_locked',
+        `too many wrong officer PINs; try again in ${Math.ceil(lockedMs / 60_000)} min`,
+      );
     }
+    if (!this.#officerPinMatches(request.officerId, request.pin)) {
+      this.#signIn.wrong(now);
+      return kioskFailure('officer_pin_incorrect', 'wrong officer id or PIN');
+    }
+    this.#signIn.right();
+    return { ok: true };
   }
 
   #begin(accountId: string, type: string): Enrolment {

@@ -64,6 +64,7 @@ export async function startKioskRuntime(options: {
       : {
           log: new StationLog(config.enrolment.logFile),
           photoVsLive: await loadPhotoVsLiveGate(options.photoVsLiveFile),
+          signInLockFile: path.join(config.keysDir, 'officer-lock.json'),
         };
   const { link: hub, identity } = await openHubLink(config);
   const service = new KioskService({
@@ -72,6 +73,8 @@ export async function startKioskRuntime(options: {
     modelId: options.modelId ?? null,
     // With the device keys: the kiosk's own folder, 0700, read by nobody else.
     pendingHoldsFile: path.join(config.keysDir, 'pending-holds.json'),
+    // The PIN locks there too: a restart (a power cycle) must not give anyone new guesses.
+    operatorLockFile: path.join(config.keysDir, 'operator-lock.json'),
     ...(options.onOperatorExit === undefined ? {} : { onOperatorExit: options.onOperatorExit }),
     ...(station === undefined ? {} : { station }),
   });

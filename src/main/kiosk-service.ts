@@ -72,8 +72,16 @@ export interface KioskServiceOptions {
    * does not forget money the hub may have taken; absent, they are kept in memory only.
    */
   pendingHoldsFile?: string;
-  /** Enrolment mode: the station's log and its photo-vs-live gate (null: not calibrated). */
-  station?: { log: StationLog; photoVsLive: PhotoVsLiveGate | null };
+  /**
+   * Where the operator PIN's lock is kept (the runtime: beside the device keys), so restarting the kiosk
+   * gives no new guesses; absent, in memory only.
+   */
+  operatorLockFile?: string;
+  /**
+   * Enrolment mode: the station's log, its photo-vs-live gate (null: not calibrated), and where the
+   * officers' PIN lock is kept (absent: in memory only).
+   */
+  station?: { log: StationLog; photoVsLive: PhotoVsLiveGate | null; signInLockFile?: string };
 }
 
 export class KioskService {
@@ -101,7 +109,7 @@ export class KioskService {
 
   constructor(options: KioskServiceOptions) {
     this.#config = options.config;
-    this.#operator = new OperatorAccess(options.config.operatorPin);
+    this.#operator = new OperatorAccess(options.config.operatorPin, options.operatorLockFile ?? null);
     this.#hub = options.hub;
     this.#modelId = options.modelId;
     this.#now = options.now ?? Date.now;
@@ -124,6 +132,7 @@ export class KioskService {
             hub: this.#hub,
             log: options.station.log,
             photoVsLive: options.station.photoVsLive,
+            signInLockFile: options.station.signInLockFile ?? null,
             now: this.#now,
             onChange: (station) => this.#emit({ type: 'station', station }),
           });

@@ -7,50 +7,49 @@ import {
   operatorPinAttemptsMax,
   operatorUnlockMs,
 } from '../shared/limits.ts';
+import { PinLockout } from './pin-lockout.ts';
 import { sameSecret } from './same-secret.ts';
 
-/** Kept in memory only, as the lock was before it grew: restarting the kiosk app starts from the first lock. */
+/**
+ * The lock is kept in `lockFile` (the runtime: beside the device keys), so restarting the kiosk app
+ * gives no new guesses; null keeps it in memory. The open screen is not kept: a restart closes it.
+ */
 export class OperatorAccess {
   readonly #pin: string;
-  /** Wrong PINs since the last lock or the right PIN. */
-  #failures = 0;
-  /** The last lock's length; 0 once the right PIN was given (the next lock is the first again). */
-  #lastLockMs = 0;
-  #lockedUntilMs = 0;
+  readonly #lock: PinLockout;
   #unlockedUntilMs = 0;
 
-  constructor(pin: string) {
+  constructor(pin: string, lockFile: string | null) {
     this.#pin = pin;
+    this.#lock = new PinLockout({
+      limits: {
+        attemptsMax: operatorPinAttemptsMax,
+        lockMs: operatorLockMs,
+        lockMsMax: operatorLockMsMax,
+      },
+      file: lockFile,
+    });
   }
 
   /** Opens the screen for operatorUnlockMs on the right PIN; refuses every try while locked. */
   unlock(pin: string, now: number): KioskResult<{ unlockedUntil: string }> {
-    if (now < this.#lockedUntilMs) {
-      const minutes = Math.ceil((this.#lockedUntilMs - now) / 60_000);
+    const lockedMs = this.#lock.lockedForMs(now);
+    if (lockedMs > 0) {
       return kioskFailure(
         'operator_locked',
-        `too many wrong operator PINs; try again in ${minutes} min`,
+        `too many wrong operator PINs; try again in ${Math.ceil(lockedMs / 60_000)} min`,
       );
     }
     if (!sameSecret(pin, this.#pin)) {
-      this.#failures += 1;
-      if (this.#failures >= operatorPinAttemptsMax) this.#lock(now);
+      this.#lock.wrong(now);
       return kioskFailure('operator_pin_incorrect', 'wrong operator PIN');
     }
-    this.#failures = 0;
-    this.#lastLockMs = 0;
+    this.#lock.right();
     this.#unlockedUntilMs = now + operatorUnlockMs;
     return { ok: true, unlockedUntil: new Date(this.#unlockedUntilMs).toISOString() };
   }
 
   isUnlocked(now: number): boolean {
     return now < this.#unlockedUntilMs;
-  }
-
-  #lock(now: number): void {
-    this.#failures = 0;
-    this.#lastLockMs =
-      this.#lastLockMs === 0 ? operatorLockMs : Math.min(this.#lastLockMs * 2, operatorLockMsMax);
-    this.#lockedUntilMs = now + this.#lastLockMs;
   }
 }

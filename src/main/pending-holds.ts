@@ -1,8 +1,8 @@
 // Hold requests whose answer was lost, kept on disk beside the device keys until reconcile has settled
 // them: a kiosk restarted meanwhile (a crash, a power cut) still gives back what the hub took.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { SentHold } from './hub-link.ts';
+import { readStateFile, writeStateFile } from './state-file.ts';
 
 export interface PendingHold {
   sent: SentHold;
@@ -40,7 +40,9 @@ export class PendingHolds {
 
   constructor(file: string | null) {
     this.#file = file;
-    for (const entry of file === null ? [] : readEntries(file)) {
+    // A missing file is an empty list; an unreadable one stops the start (money owed must not be forgotten).
+    const entries = file === null ? null : readStateFile(file, fileSchema, 'a list of lost hold requests');
+    for (const entry of entries ?? []) {
       this.#entries.set(entry.paymentId, { sent: entry.sent, sentAtMs: entry.sentAtMs });
     }
   }
@@ -58,26 +60,10 @@ export class PendingHolds {
     if (this.#entries.delete(paymentId)) this.#save();
   }
 
-  /** Written whole to a temp file and renamed over the old one: a crash leaves the old or the new list. */
+  /** Written whole and renamed over the old one: a crash leaves the old or the new list. */
   #save(): void {
     if (this.#file === null) return;
     const entries = this.entries().map(([paymentId, pending]) => ({ paymentId, ...pending }));
-    const temp = `${this.#file}.tmp`;
-    writeFileSync(temp, JSON.stringify(entries), { mode: 0o600 });
-    renameSync(temp, this.#file);
+    writeStateFile(this.#file, entries);
   }
-}
-
-/** A missing file is an empty list; an unreadable one stops the start (money owed must not be forgotten). */
-function readEntries(file: string): z.infer<typeof fileSchema> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  const parsed = fileSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new Error(`${file}: not a list of lost hold requests`);
-  return parsed.data;
 }

@@ -226,9 +226,13 @@ export const pgListenReconnectMs = 1_000;
 // Enrolment station (issue 10): the officer's session and the enrolment in progress.
 /** The station locks (officer signs in again) after this long without a call from its screens. */
 export const stationIdleLockMs = 180_000;
-/** Wrong officer PINs in a row before sign-in locks for stationSignInLockMs. */
+/**
+ * Wrong officer PINs in a row before sign-in locks for stationSignInLockMs; each further round without a
+ * right PIN in between locks twice as long, up to stationSignInLockMsMax (as the operator's PIN).
+ */
 export const stationSignInAttemptsMax = 5;
 export const stationSignInLockMs = 300_000;
+export const stationSignInLockMsMax = 86_400_000;
 /** Officers one station's config may list. */
 export const stationOfficersMax = 50;
 /** Live templates sent with one enrolment (the hub's templatesPerPersonMax bounds it too). */

@@ -1,0 +1,51 @@
+// The kiosk's small state files in its own folder beside the device keys (lost hold requests, PIN locks):
+// each written whole, 0600, flushed and renamed, so a power cut leaves the old or the new file, never half.
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import type { z } from 'zod';
+
+/**
+ * The file's content, or null when there is none yet (a first start). A file that is there but cannot
+ * be read or is not what `schema` says stops the start: what it kept (money owed, a lock) must not be
+ * forgotten by a restart, and a person has to look at why it broke.
+ */
+export function readStateFile<T>(file: string, schema: z.ZodType<T>, what: string): T | null {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`${file}: not JSON; expected ${what}`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new Error(`${file}: not ${what}`);
+  return parsed.data;
+}
+
+/**
+ * Writes `value` to a temp file, flushes it, renames it over `file` and flushes the folder: once this
+ * returns, a power cut keeps the new content (a PIN lock a restart would otherwise undo).
+ */
+export function writeStateFile(file: string, value: unknown): void {
+  const temp = `${file}.tmp`;
+  const fd = openSync(temp, 'w', 0o600);
+  try {
+    writeSync(fd, JSON.stringify(value));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, file);
+  const dir = openSync(path.dirname(file), 'r');
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
+}
