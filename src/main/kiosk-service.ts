@@ -19,6 +19,7 @@ import {
   clinicVisitsRememberedMax,
   kioskPaymentIdleMsMax,
   kioskPaymentsRememberedMax,
+  lostHoldAnswerTrustedMs,
   paymentAuthorizationLifetimeMs,
 } from '../shared/limits.ts';
 import { parseVisitReference, visitFromHold, visitReference, VisitBoard } from './clinic-visits.ts';
@@ -109,7 +110,10 @@ export class KioskService {
 
   constructor(options: KioskServiceOptions) {
     this.#config = options.config;
-    this.#operator = new OperatorAccess(options.config.operatorPin, options.operatorLockFile ?? null);
+    this.#operator = new OperatorAccess(
+      options.config.operatorPin,
+      options.operatorLockFile ?? null,
+    );
     this.#hub = options.hub;
     this.#modelId = options.modelId;
     this.#now = options.now ?? Date.now;
@@ -158,6 +162,7 @@ export class KioskService {
       clinicVisits: async () => ({ ok: true, visits: this.#visits?.board.list() ?? [] }),
       operatorUnlock: async (request) => this.#operator.unlock(request.pin, this.#now()),
       operatorExit: async () => this.#operatorExit(),
+      operatorClearPaymentToCheck: async (request) => this.#clearPaymentToCheck(request.paymentId),
       reportCameraProblem: async () => ({ ok: true, recorded: true }),
       officerSignIn: (request) => station((s) => s.signIn(request)),
       // Never refused: an officer who leaves must be signed out (a running enrolment still completes).
@@ -198,6 +203,7 @@ export class KioskService {
       defaultLanguage: this.#config.defaultLanguage,
       payment: this.#currentView(),
       station: this.#station?.view() ?? null,
+      paymentsToCheck: this.#paymentsToCheck(),
     };
   }
 
@@ -249,17 +255,33 @@ export class KioskService {
    * a payment is looked at only once its authorization has expired, so asking the hub again with the
    * same request can find the hold it placed but never place one (HubLink.findPlacedHold).
    */
-  async reconcile(): Promise<{ refunded: string[]; released: string[]; notPlaced: string[] }> {
+  async reconcile(): Promise<{
+    refunded: string[];
+    released: string[];
+    notPlaced: string[];
+    unresolved: string[];
+  }> {
     const refunded: string[] = [];
     const released: string[] = [];
     const notPlaced: string[] = [];
+    const unresolved: string[] = [];
     for (const [paymentId, pending] of this.#unknownOutcome.entries()) {
-      if (this.#now() - pending.sentAtMs < paymentAuthorizationLifetimeMs + reconcileMarginMs) {
+      if (pending.toCheck === true) {
+        unresolved.push(paymentId);
         continue;
       }
+      const sinceSentMs = this.#now() - pending.sentAtMs;
+      if (sinceSentMs < paymentAuthorizationLifetimeMs + reconcileMarginMs) continue;
       const found = await this.#hub.findPlacedHold(pending.sent);
       if (!found.ok) continue;
       const hold = found.value;
+      if (hold === null && sinceSentMs >= lostHoldAnswerTrustedMs) {
+        // The hub may have pruned the answer it stored: "nothing placed" is no proof now, and the
+        // shopper may have paid. Kept for staff, never written off.
+        this.#unknownOutcome.markToCheck(paymentId);
+        unresolved.push(paymentId);
+        continue;
+      }
       const refundable = hold === null ? 0 : hold.settled - hold.refunded;
       if (hold !== null && hold.status === 'active') {
         // A check-in the patient was told did not happen: its cap must not stay held.
@@ -280,7 +302,32 @@ export class KioskService {
       } else notPlaced.push(paymentId);
       this.#unknownOutcome.delete(paymentId);
     }
-    return { refunded, released, notPlaced };
+    return { refunded, released, notPlaced, unresolved };
+  }
+
+  /** The lost hold requests reconcile could not settle (PendingHold.toCheck), for the operator screen. */
+  #paymentsToCheck(): KioskStatus['paymentsToCheck'] {
+    return this.#unknownOutcome
+      .entries()
+      .filter(([, pending]) => pending.toCheck === true)
+      .map(([paymentId, pending]) => ({
+        paymentId,
+        amount: pending.sent.request.amount,
+        reference: pending.sent.request.reference,
+        sentAt: new Date(pending.sentAtMs).toISOString(),
+      }));
+  }
+
+  /** Staff settled a payment to check with the hub's operator: the kiosk stops keeping it. */
+  #clearPaymentToCheck(paymentId: string): KioskResult<{ cleared: true }> {
+    if (!this.#operatorUnlocked()) {
+      return kioskFailure('operator_locked', 'the operator screen is locked');
+    }
+    if (!this.#paymentsToCheck().some((payment) => payment.paymentId === paymentId)) {
+      return kioskFailure('payment_closed', 'no payment to check has this id');
+    }
+    this.#unknownOutcome.delete(paymentId);
+    return { ok: true, cleared: true };
   }
 
   /**

@@ -8,6 +8,11 @@ export interface PendingHold {
   sent: SentHold;
   /** When the kiosk sent the request (its clock): reconcile waits out the authorization from here. */
   sentAtMs: number;
+  /**
+   * Asked again too late to trust the answer (lostHoldAnswerTrustedMs) and nothing found: the hub may have
+   * forgotten it. Not asked again; staff check it and clear it on the operator screen.
+   */
+  toCheck?: true;
 }
 
 const holdRequest = z.strictObject({
@@ -23,6 +28,7 @@ const fileSchema = z.array(
   z.strictObject({
     paymentId: z.string(),
     sentAtMs: z.number().int(),
+    toCheck: z.literal(true).optional(),
     sent: z.discriminatedUnion('template', [
       z.strictObject({ template: z.literal('purchase'), request: holdRequest }),
       z.strictObject({
@@ -41,9 +47,14 @@ export class PendingHolds {
   constructor(file: string | null) {
     this.#file = file;
     // A missing file is an empty list; an unreadable one stops the start (money owed must not be forgotten).
-    const entries = file === null ? null : readStateFile(file, fileSchema, 'a list of lost hold requests');
+    const entries =
+      file === null ? null : readStateFile(file, fileSchema, 'a list of lost hold requests');
     for (const entry of entries ?? []) {
-      this.#entries.set(entry.paymentId, { sent: entry.sent, sentAtMs: entry.sentAtMs });
+      this.#entries.set(entry.paymentId, {
+        sent: entry.sent,
+        sentAtMs: entry.sentAtMs,
+        ...(entry.toCheck === undefined ? {} : { toCheck: entry.toCheck }),
+      });
     }
   }
 
@@ -53,6 +64,14 @@ export class PendingHolds {
 
   add(paymentId: string, pending: PendingHold): void {
     this.#entries.set(paymentId, pending);
+    this.#save();
+  }
+
+  /** Marks a request staff must check (PendingHold.toCheck), on disk like the rest. */
+  markToCheck(paymentId: string): void {
+    const pending = this.#entries.get(paymentId);
+    if (pending === undefined || pending.toCheck === true) return;
+    this.#entries.set(paymentId, { ...pending, toCheck: true });
     this.#save();
   }
 

@@ -62,6 +62,12 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
   screenRef.current = screen;
   const clinic = props.status.mode === 'clinic' ? props.status.clinic : null;
 
+  // Read afresh each time the staff menu opens: reconcile may have added one since the kiosk started.
+  const paymentsToCheck = useCallback(async () => {
+    const answer = await api.call('status', {});
+    return answer.ok ? answer.status.paymentsToCheck : [];
+  }, [api]);
+
   const show = useCallback((next: Screen) => {
     mark(`screen:${next.name}`);
     setScreen(next);
@@ -374,6 +380,13 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
             exit={async () => {
               const answer = await api.call('operatorExit', {});
               return answer.ok ? t('operator.exiting') : t(`operator.${answer.error.code}`);
+            }}
+            paymentsToCheck={paymentsToCheck}
+            clearPaymentToCheck={async (paymentId) => {
+              const answer = await api.call('operatorClearPaymentToCheck', { paymentId });
+              return answer.ok
+                ? null
+                : t(`operator.${answer.error.code}`, { defaultValue: answer.error.message });
             }}
             onClose={() => show({ name: 'idle' })}
           />

@@ -247,6 +247,11 @@ export const kioskRequests = {
   operatorUnlock: z.strictObject({ pin: pinDigits }),
   /** Leaves kiosk mode (Electron: closes the window); only within an operator unlock. */
   operatorExit: z.strictObject({}),
+  /**
+   * Staff checked a payment to check (status.paymentsToCheck) with the hub's operator and settled it
+   * there; the kiosk stops looking for its hold. Only within an operator unlock.
+   */
+  operatorClearPaymentToCheck: z.strictObject({ paymentId }),
   reportCameraProblem: z.strictObject({
     problem: z.enum(['no_camera', 'permission_denied', 'camera_lost']),
   }),
@@ -324,6 +329,20 @@ export const kioskStatusSchema = z.object({
   payment: paymentViewSchema.nullable(),
   /** Enrolment mode: the station (officer, calibration, enrolment in progress); null in other modes. */
   station: stationViewSchema.nullable(),
+  /**
+   * Payments whose hold request got no answer and that the hub may no longer answer for (its stored
+   * answers are kept for a limited time): the shopper may have paid. Staff check each with the hub's
+   * operator (the hold by payee, reference and time) and clear it on the operator screen.
+   */
+  paymentsToCheck: z.array(
+    z.object({
+      paymentId: z.string(),
+      amount: z.number().int(),
+      reference: z.string(),
+      /** When the kiosk sent the hold request (ISO 8601). */
+      sentAt: z.string(),
+    }),
+  ),
 });
 export type KioskStatus = z.infer<typeof kioskStatusSchema>;
 
@@ -339,6 +358,7 @@ export interface KioskResponses {
   clinicVisits: { visits: VisitView[] };
   operatorUnlock: { unlockedUntil: string };
   operatorExit: { exiting: true };
+  operatorClearPaymentToCheck: { cleared: true };
   reportCameraProblem: { recorded: true };
   officerSignIn: { station: StationView };
   officerSignOut: { station: StationView };

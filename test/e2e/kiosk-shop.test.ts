@@ -21,7 +21,7 @@ import {
 import { repoRoot } from '../biometrics/face-helpers.ts';
 import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
 import type { KioskFixture } from './kiosk/deployment-fixture.ts';
-import { startKioskFixture } from './kiosk/deployment-fixture.ts';
+import { paymentToCheck, startKioskFixture } from './kiosk/deployment-fixture.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e');
 let fixture: KioskFixture;
@@ -172,10 +172,18 @@ describe('shop counter kiosk in Chromium', () => {
     await page.screenshot({ path: path.join(artifacts, 'ja-operator-pin.png') });
     await typeDigits(page, fixture.shop.config.operatorPin);
     await page.locator('.camera-choice').waitFor();
+    // The payment an earlier run left for staff to check (the hub may have forgotten it).
+    const toCheck = page.locator('[data-testid="payment-to-check"]');
+    await toCheck.waitFor();
+    expect(await toCheck.textContent()).toContain(paymentToCheck.reference);
+    expect(await toCheck.textContent()).toContain('1,200 円');
     await page.locator('[data-testid="language-switch"]').click();
     await page.screenshot({ path: path.join(artifacts, 'en-operator-menu.png') });
     await page.locator('[data-testid="language-switch"]').click();
     await page.screenshot({ path: path.join(artifacts, 'ja-operator-menu.png') });
+    await page.getByRole('button', { name: '確認済み' }).click();
+    await toCheck.waitFor({ state: 'detached' });
+    await page.screenshot({ path: path.join(artifacts, 'ja-operator-menu-checked.png') });
     await typeDigits(page, '980');
     await waitForScreen(page, ['face'], 10_000);
     await page.getByRole('button', { name: 'やめる', exact: true }).click();

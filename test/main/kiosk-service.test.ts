@@ -21,6 +21,7 @@ import { HubClient } from '../../src/shared/hub-client.ts';
 import { handleKioskCall } from '../../src/shared/kiosk-api.ts';
 import type { PaymentView } from '../../src/shared/kiosk-api.ts';
 import {
+  idempotencyRetentionSeconds,
   kioskPaymentIdleMsMax,
   operatorPinAttemptsMax,
   paymentAuthorizationLifetimeMs,
@@ -169,12 +170,11 @@ async function serviceOn(
   return { service, link };
 }
 
+/** What `reconcile` answers when no lost hold request is due. */
+const nothingToReconcile = { refunded: [], released: [], notPlaced: [], unresolved: [] };
+
 /** What `reconcile` answers when it refunded the hold of this one payment and did nothing else. */
-const refundedOnly = (paymentId: string) => ({
-  refunded: [paymentId],
-  released: [],
-  notPlaced: [],
-});
+const refundedOnly = (paymentId: string) => ({ ...nothingToReconcile, refunded: [paymentId] });
 
 /**
  * The till asks `service` for `amount` (under `reference`: its order number, a fresh one unless given);
@@ -486,11 +486,11 @@ describe('kiosk service', () => {
     });
     expect(await balance()).toBe(before - 820); // the hub did take it
     // Not before its authorization has expired: asking again must never place it.
-    expect(await service.reconcile()).toEqual({ refunded: [], released: [], notPlaced: [] });
+    expect(await service.reconcile()).toEqual(nothingToReconcile);
     pastAuthorizations();
     expect(await service.reconcile()).toEqual(refundedOnly(paymentId));
     expect(await balance()).toBe(before);
-    expect(await service.reconcile()).toEqual({ refunded: [], released: [], notPlaced: [] });
+    expect(await service.reconcile()).toEqual(nothingToReconcile);
     link.dispose();
   });
 });
@@ -608,8 +608,7 @@ describe('a lost hold request under a till reference used before', () => {
     drop = false;
     pastAuthorizations();
     expect(await service.reconcile()).toEqual({
-      refunded: [],
-      released: [],
+      ...nothingToReconcile,
       notPlaced: [second.paymentId],
     });
     // The first payment's 300 yen stay with the shop: nothing was refunded.
@@ -636,5 +635,50 @@ describe('a lost hold request across a kiosk restart', () => {
     expect(await balance()).toBe(before);
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual([]);
     restarted.link.dispose();
+  });
+});
+
+// Last in this file: the hub's clock moves two days on.
+describe('a lost hold request the hub may have forgotten', () => {
+  it('is never written off as "not placed" once the stored answer may be gone: it waits for staff, who clear it', async () => {
+    const file = path.join(work, 'pending-holds-to-check.json');
+    const first = await serviceOn(networkLosingFirstAnswer('/v1/holds'), {
+      pendingHoldsFile: file,
+    });
+    const before = await balance();
+    const paymentId = await confirmingPayment(first.service, 730, 'order-730');
+    const paid = await first.service.handlers.confirm({ paymentId, pin: '4862' });
+    expect(paid).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
+    expect(await balance()).toBe(before - 730); // the hub did take it
+    expect(first.service.status().paymentsToCheck).toEqual([]);
+    // The kiosk cannot reach the hub for two days; the hub's hourly pruning forgets the stored answer,
+    // so asking again with the same key finds nothing (the authorization it carries has long expired).
+    hubClock.offsetMs += (idempotencyRetentionSeconds + 3_600) * 1000;
+    await hub.store.deleteStoredResponsesBefore(
+      hubClock.now() - idempotencyRetentionSeconds * 1000,
+    );
+    const unresolved = { ...nothingToReconcile, unresolved: [paymentId] };
+    expect(await first.service.reconcile()).toEqual(unresolved);
+    expect(await first.service.reconcile()).toEqual(unresolved); // kept, not forgotten
+    first.link.dispose();
+    // Still there after a restart, for staff: the amount and the till's reference to look the hold up by.
+    const { service, link } = await serviceOn(fetch, { pendingHoldsFile: file });
+    expect(await service.reconcile()).toEqual(unresolved);
+    expect(service.status().paymentsToCheck).toMatchObject([
+      { paymentId, amount: 730, reference: 'order-730' },
+    ]);
+    expect(await balance()).toBe(before - 730);
+    // Staff checked it with the hub's operator: only an unlocked operator screen may clear it.
+    const locked = await service.handlers.operatorClearPaymentToCheck({ paymentId });
+    expect(locked).toMatchObject({ ok: false, error: { code: 'operator_locked' } });
+    expect(await service.handlers.operatorUnlock({ pin: shop.config.operatorPin })).toMatchObject({
+      ok: true,
+    });
+    const cleared = await service.handlers.operatorClearPaymentToCheck({ paymentId });
+    expect(cleared).toMatchObject({ ok: true });
+    expect(service.status().paymentsToCheck).toEqual([]);
+    expect(await service.reconcile()).toEqual(nothingToReconcile);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual([]);
+    link.dispose();
   });
 });

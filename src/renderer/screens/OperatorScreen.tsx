@@ -2,6 +2,7 @@
 // leave kiosk mode. It locks again by itself (the service keeps the unlock short and counts wrong PINs).
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { KioskStatus } from '../../shared/kiosk-api.ts';
 import type { CameraDevice } from '../camera.ts';
 import { chosenCamera, chooseCamera, listCameras } from '../camera.ts';
 import { Keypad } from './Keypad.tsx';
@@ -35,11 +36,67 @@ function CameraChoice() {
   );
 }
 
+type PaymentToCheck = KioskStatus['paymentsToCheck'][number];
+
+/**
+ * Payments whose hold request got no answer and that the hub may have forgotten (the kiosk could not
+ * settle them itself): staff check each with the hub's operator, then mark it checked.
+ */
+function PaymentsToCheck(props: {
+  load: () => Promise<PaymentToCheck[]>;
+  clear: (paymentId: string) => Promise<string | null>;
+  onMessage: (message: string | null) => void;
+}) {
+  const { t, i18n } = useTranslation();
+  const [payments, setPayments] = useState<PaymentToCheck[]>([]);
+  const { load } = props;
+  useEffect(() => {
+    void load().then(setPayments);
+  }, [load]);
+  if (payments.length === 0) return null;
+  const format = new Intl.DateTimeFormat(i18n.language === 'ja' ? 'ja-JP' : 'en-GB', {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+  });
+  return (
+    <section className="payments-to-check" role="alert" aria-labelledby="to-check-title">
+      <h2 id="to-check-title">{t('operator.toCheckTitle')}</h2>
+      <p>{t('operator.toCheckBody')}</p>
+      <ul>
+        {payments.map((payment) => (
+          <li key={payment.paymentId} data-testid="payment-to-check">
+            <span>
+              {t('operator.toCheckItem', {
+                amount: t('amount.yen', { amount: payment.amount.toLocaleString('ja-JP') }),
+                reference: payment.reference,
+                time: format.format(new Date(payment.sentAt)),
+              })}
+            </span>
+            <button
+              className="button button-secondary"
+              onClick={() =>
+                void props.clear(payment.paymentId).then(async (error) => {
+                  props.onMessage(error);
+                  setPayments(await load());
+                })
+              }
+            >
+              {t('operator.toCheckDone')}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 export function OperatorScreen(props: {
   unlock: (pin: string) => Promise<string | null>;
   /** null at a clinic reception: patients start their own check-in, no amount is typed. */
   charge: ((amount: number) => Promise<string | null>) | null;
   exit: () => Promise<string | null>;
+  paymentsToCheck: () => Promise<PaymentToCheck[]>;
+  clearPaymentToCheck: (paymentId: string) => Promise<string | null>;
   onClose: () => void;
 }) {
   const { t } = useTranslation();
@@ -54,27 +111,35 @@ export function OperatorScreen(props: {
         </p>
       )}
       {unlocked ? (
-        <>
-          {props.charge === null ? null : (
-            <Keypad
-              key="amount"
-              label={t('operator.amount')}
-              masked={false}
-              minLength={1}
-              maxLength={8}
-              prefix="¥"
-              submitLabel={t('operator.charge')}
-              onSubmit={(typed) => void props.charge?.(Number(typed)).then(setMessage)}
-            />
-          )}
-          <CameraChoice />
-          <button
-            className="button button-danger"
-            onClick={() => void props.exit().then(setMessage)}
-          >
-            {t('operator.exit')}
-          </button>
-        </>
+        // Side by side, so a list of payments to check never pushes Exit and Close off the screen.
+        <div className="operator-columns">
+          <PaymentsToCheck
+            load={props.paymentsToCheck}
+            clear={props.clearPaymentToCheck}
+            onMessage={setMessage}
+          />
+          <div className="operator-controls">
+            {props.charge === null ? null : (
+              <Keypad
+                key="amount"
+                label={t('operator.amount')}
+                masked={false}
+                minLength={1}
+                maxLength={8}
+                prefix="¥"
+                submitLabel={t('operator.charge')}
+                onSubmit={(typed) => void props.charge?.(Number(typed)).then(setMessage)}
+              />
+            )}
+            <CameraChoice />
+            <button
+              className="button button-danger"
+              onClick={() => void props.exit().then(setMessage)}
+            >
+              {t('operator.exit')}
+            </button>
+          </div>
+        </div>
       ) : (
         <Keypad
           key="pin"

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { HubOptions, RunningHub } from '../../../src/hub/hub.ts';
 import { startHub } from '../../../src/hub/hub.ts';
+import { PendingHolds } from '../../../src/main/pending-holds.ts';
 import type { WebShell } from '../../../src/main/web-shell.ts';
 import { startWebShell } from '../../../src/main/web-shell.ts';
 import { HubClient } from '../../../src/shared/hub-client.ts';
@@ -93,6 +94,7 @@ async function setUpFixture(options: {
       seconds: 10,
     }),
   ]);
+  leavePaymentToCheck(shop);
   const shell = await startWebShell({ config: shop.config, port: 0, rendererDir });
   const fixture: KioskFixture = {
     work,
@@ -119,4 +121,37 @@ async function setUpFixture(options: {
     },
   };
   return fixture;
+}
+
+/** The payment to check that the kiosk finds at start (`leavePaymentToCheck`), as its staff menu lists it. */
+export const paymentToCheck = {
+  paymentId: 'pay_e2eToCheck0917',
+  amount: 1_200,
+  reference: 'till-0917',
+};
+
+/**
+ * What an earlier run of this kiosk left in its folder: a hold request whose answer was lost, asked
+ * again only after the hub could have forgotten it, so it waits for staff on the operator screen.
+ */
+function leavePaymentToCheck(shop: Shop): void {
+  new PendingHolds(path.join(shop.config.keysDir, 'pending-holds.json')).add(
+    paymentToCheck.paymentId,
+    {
+      sentAtMs: Date.now() - 3 * 24 * 3600 * 1000,
+      toCheck: true,
+      sent: {
+        template: 'purchase',
+        request: {
+          payer: 'e2e-shopper',
+          payee: 'e2e-shop',
+          amount: paymentToCheck.amount,
+          reference: paymentToCheck.reference,
+          category: null,
+          authorization: 'an authorization that expired three days ago',
+          idempotencyKey: `kiosk-e2e-${paymentToCheck.paymentId}`,
+        },
+      },
+    },
+  );
 }
