@@ -51,6 +51,8 @@ const { values } = parseArgs({
     'cpu-prof': { type: 'string' },
     /** Another checkout (e.g. a worktree of the commit before a change): its hubs run every hub mode too. */
     baseline: { type: 'string' },
+    /** Runs every hub mode this many times (with --baseline in ABBA order) and prints medians. */
+    rounds: { type: 'string', default: '1' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -64,12 +66,16 @@ if (values.help) {
   --modes LIST        comma-separated subset of ${allModes.join(', ')}
   --cpu-prof DIR      write each hub's V8 CPU profile there (scripts/bench-hub/profile-summary.ts reads it)
   --baseline TREE     another checkout whose hubs run every hub mode too (before/after in one run)
+  --rounds N          every hub mode N times (trees in ABBA order: the machine's drift and the first
+                      run's advantage cancel) and each mode's median and range (default 1)
 `);
   process.exit(0);
 }
 const seconds = Number(values.seconds);
 const concurrency = Number(values.clients);
 const instances = Number(values.instances);
+const rounds = Number(values.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds is 1 or more');
 if (!(seconds > 0) || !Number.isInteger(concurrency) || concurrency < 1) {
   throw new Error('--seconds and --clients are positive numbers');
 }
@@ -644,6 +650,41 @@ function report(results: Measured[], raw: { commitsPerSecond: number } | undefin
   process.stdout.write(out.join('\n'));
 }
 
+/** Each mode's median over its rounds (labels less their ` #N`), with the range beside it. */
+function reportMedians(results: Measured[]): void {
+  const byMode = new Map<string, Measured[]>();
+  for (const m of results) {
+    const mode = m.label.replace(/ #\d+$/, '');
+    if (mode === m.label) continue;
+    byMode.set(mode, [...(byMode.get(mode) ?? []), m]);
+  }
+  const summary = (values: number[], digits = 0) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = sorted.length / 2;
+    const median =
+      sorted.length % 2 === 1
+        ? (sorted[Math.floor(middle)] ?? Number.NaN)
+        : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
+    return `${fmt(median, digits)} (${fmt(sorted[0] ?? Number.NaN, digits)}-${fmt(sorted.at(-1) ?? Number.NaN, digits)})`;
+  };
+  const width = Math.max(...[...byMode.keys()].map((mode) => mode.length));
+  const out = [
+    '',
+    `median (range) over ${rounds} rounds, trees in ABBA order:`,
+    `${'mode'.padEnd(width)}  pairs/s              p99 ms               server CPU µs/req`,
+  ];
+  for (const [mode, runs] of byMode) {
+    out.push(
+      `${mode.padEnd(width)}  ${summary(runs.map((m) => m.pairsPerSecond)).padEnd(19)}  ` +
+        `${summary(
+          runs.map((m) => m.p99),
+          2,
+        ).padEnd(19)}  ${summary(runs.map(hubMicrosPerRequest))}`,
+    );
+  }
+  process.stdout.write(`${out.join('\n')}\n\n`);
+}
+
 async function main(): Promise<void> {
   if (!procAvailable) throw new Error('bench:hub reads CPU times from /proc: Linux only');
   const trees: Array<{ tree: string; tag: string }> = [
@@ -659,33 +700,13 @@ async function main(): Promise<void> {
   };
   const raw = wanted('sqlite') || wanted('sqlite-single') ? measureRawSqlite() : undefined;
   if (wanted('bare')) progress(await measureBareFastify());
-  for (const { tree, tag } of trees) {
-    if (wanted('sqlite')) {
-      progress(
-        await measureHub({
-          label: `SQLite, group commit${tag}`,
-          tree,
-          count: 1,
-          groupCommit: true,
-        }),
-      );
-    }
-    if (wanted('sqlite-single')) {
-      progress(
-        await measureHub({
-          label: `SQLite, one commit per request${tag}`,
-          tree,
-          count: 1,
-          groupCommit: false,
-        }),
-      );
-    }
-  }
-  if (wanted('pg') || wanted('pg-n')) {
-    const target =
-      databaseUrl === undefined || databaseUrl === ''
+  const target =
+    wanted('pg') || wanted('pg-n')
+      ? databaseUrl === undefined || databaseUrl === ''
         ? await throwawayTarget()
-        : await givenTarget(databaseUrl);
+        : await givenTarget(databaseUrl)
+      : undefined;
+  if (target !== undefined) {
     cleanups.push({ run: () => target.close(), now: () => target.closeNow() });
     process.stderr.write(`bench:hub: PostgreSQL on ${target.description}\n`);
     if (target.postmasterPid === undefined) {
@@ -693,22 +714,50 @@ async function main(): Promise<void> {
         "bench:hub: the PostgreSQL server's CPU is not measured: it is not on this machine, or this role may not read data_directory (superuser or pg_read_all_settings)\n",
       );
     }
-    for (const [t, { tree, tag }] of trees.entries()) {
+  }
+  for (let round = 0; round < rounds; round++) {
+    // ABBA: the baseline first in rounds 1, 4, 5, 8, ..., so neither tree always runs first.
+    const ordered = round % 4 === 1 || round % 4 === 2 ? [...trees].reverse() : trees;
+    const suffix = rounds === 1 ? '' : ` #${round + 1}`;
+    for (const { tree, tag } of ordered) {
+      if (wanted('sqlite')) {
+        progress(
+          await measureHub({
+            label: `SQLite, group commit${tag}${suffix}`,
+            tree,
+            count: 1,
+            groupCommit: true,
+          }),
+        );
+      }
+      if (wanted('sqlite-single')) {
+        progress(
+          await measureHub({
+            label: `SQLite, one commit per request${tag}${suffix}`,
+            tree,
+            count: 1,
+            groupCommit: false,
+          }),
+        );
+      }
+      if (target === undefined) continue;
+      const t = trees.findIndex((candidate) => candidate.tree === tree);
       for (const count of [1, instances]) {
         if (!wanted(count === 1 ? 'pg' : 'pg-n')) continue;
         progress(
           await measureHub({
-            label: `PostgreSQL, ${count} instance${count === 1 ? '' : 's'}${tag}`,
+            label: `PostgreSQL, ${count} instance${count === 1 ? '' : 's'}${tag}${suffix}`,
             tree,
             count,
             groupCommit: true,
-            postgres: { target, mode: `pg${count}_${t}` },
+            postgres: { target, mode: `pg${count}_${t}_${round}` },
           }),
         );
       }
     }
   }
   report(results, raw);
+  if (rounds > 1) reportMedians(results);
   const prof = values['cpu-prof'];
   if (prof !== undefined) {
     // For scripts/bench-hub/profile-summary.ts: which profile (by pid) is which mode, and its window.
