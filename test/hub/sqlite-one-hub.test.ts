@@ -1,6 +1,5 @@
-// A SQLite data folder serves one hub process: a second one is refused at start (its throttles, sweeper
-// and token cache would not see the first's), and a killed hub leaves no claim behind. The token cache
-// that this makes safe answers a revocation or a new token from the very next lookup.
+// A SQLite data folder serves one hub process: a second one is refused at start (its PIN and request
+// throttles and its sweeper would not see the first's), and a killed hub leaves no claim behind.
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -8,8 +7,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SqliteHubStore } from '../../src/hub/storage/sqlite/sqlite-store.ts';
-import { ClientsByTokenCache } from '../../src/hub/storage/sqlite/token-cache.ts';
-import type { ClientRecord } from '../../src/hub/storage/records.ts';
 import { storeKind, tempDir } from './helpers.ts';
 
 const repoRoot = join(import.meta.dirname, '..', '..');
@@ -28,19 +25,6 @@ function storeOn(dir: string): SqliteHubStore {
   });
   open.push(store);
   return store;
-}
-
-function client(id: string, tokenHash: Uint8Array): ClientRecord {
-  return {
-    id,
-    name: id,
-    role: 'merchant',
-    merchantId: null,
-    eventTypes: [],
-    tokenHash,
-    createdAt: 0,
-    revokedAt: null,
-  };
 }
 
 /** A hub store opened by another node process (no wrapper: node runs tsx's loader itself). */
@@ -88,53 +72,4 @@ describe.runIf(storeKind === 'sqlite')('one hub per SQLite database', () => {
     await exited;
     expect(() => storeOn(dir)).not.toThrow();
   }, 30_000);
-});
-
-describe.runIf(storeKind === 'sqlite')('the bearer-token lookup after a commit', () => {
-  it('sees a revocation and a replaced token at once, however often the token was looked up before', async () => {
-    const store = storeOn(tempDir());
-    const oldHash = randomBytes(32);
-    const newHash = randomBytes(32);
-    await store.write(async (tx) => {
-      await tx.insertClient(client('cli_a', oldHash));
-      await tx.insertClient(client('cli_b', randomBytes(32)));
-    });
-    for (let i = 0; i < 3; i++) {
-      expect((await store.reader.findClientByTokenHash(oldHash))?.revokedAt).toBeNull();
-    }
-    await store.write((tx) => tx.replaceClientToken('cli_a', newHash));
-    expect(await store.reader.findClientByTokenHash(oldHash)).toBeUndefined();
-    expect((await store.reader.findClientByTokenHash(newHash))?.id).toBe('cli_a');
-    await store.write((tx) => tx.revokeClient('cli_a', 5, 'admin'));
-    expect((await store.reader.findClientByTokenHash(newHash))?.revokedAt).toBe(5);
-  });
-
-  it('finds a client created after its token was looked up and not found', async () => {
-    const store = storeOn(tempDir());
-    const hash = randomBytes(32);
-    expect(await store.reader.findClientByTokenHash(hash)).toBeUndefined();
-    await store.write((tx) => tx.insertClient(client('cli_new', hash)));
-    expect((await store.reader.findClientByTokenHash(hash))?.id).toBe('cli_new');
-  });
-
-  it('does not keep what a lookup read before a commit that ended while it was answered', async () => {
-    const cache = new ClientsByTokenCache();
-    const hash = randomBytes(32);
-    let reads = 0;
-    let answer: (record: ClientRecord) => void = () => undefined;
-    const pending = cache.find(hash, () => {
-      reads += 1;
-      return new Promise<ClientRecord>((resolve) => (answer = resolve));
-    });
-    cache.clear(); // a commit (say, the revocation) ends before the read is answered
-    answer(client('cli_a', hash));
-    await pending;
-    const revoked = { ...client('cli_a', hash), revokedAt: 9 };
-    const again = await cache.find(hash, async () => {
-      reads += 1;
-      return revoked;
-    });
-    expect(reads).toBe(2);
-    expect(again?.revokedAt).toBe(9);
-  });
 });

@@ -1,6 +1,6 @@
 // One hub process per SQLite database: the hub keeps state beside the database that a second process
-// would not see (the bearer-token cache, the PIN and request throttles, the expiry sweeper, the WAL
-// bound), so a second hub on the same data folder is refused at start instead of silently diverging.
+// would not see (the PIN and request throttles, the expiry sweeper, the WAL bound), so a second hub on
+// the same data folder is refused at start instead of silently diverging.
 import Database from 'better-sqlite3';
 
 /** Held while the hub runs; the kernel drops it when the process dies, however it dies. */

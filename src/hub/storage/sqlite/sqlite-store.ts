@@ -21,7 +21,6 @@ import { SqliteAuditWrites, readAuditRows } from './audit-store.ts';
 import { SqliteIdempotencyWrites, deleteStoredResponsesBefore } from './idempotency-store.ts';
 import type { SavepointHooks } from './savepoints.ts';
 import { claimDatabaseForOneHub, type OneHubLock } from './one-hub-lock.ts';
-import { ClientsByTokenCache } from './token-cache.ts';
 import { WalSync } from './wal-sync.ts';
 import {
   WalCheckpointer,
@@ -214,8 +213,6 @@ export class SqliteHubStore implements HubStore {
   private readonly checkpointer: WalCheckpointer | undefined;
   /** This process's claim on the database: no second hub shares it (one-hub-lock.ts). */
   private readonly oneHubLock: OneHubLock;
-  /** Clients found by token since the last commit; emptied by every commit (token-cache.ts). */
-  private readonly clientsByToken = new ClientsByTokenCache();
 
   constructor(options: SqliteStoreOptions) {
     const synchronous = options.synchronous ?? 'FULL';
@@ -240,9 +237,7 @@ export class SqliteHubStore implements HubStore {
       makeDatabaseFilesPrivate(options.file);
       this.walSync = syncOffThread ? new WalSync(options.file) : undefined;
       this.checkpointer = this.startCheckpointer(options, synchronous);
-      this.reader = this.cachedTokenLookups(
-        durableReads(sqliteReader(this.readDb), () => this.syncing),
-      );
+      this.reader = durableReads(sqliteReader(this.readDb), () => this.syncing);
       this.tx = new SqliteTransaction(this.writeDb, options.auditKey);
       this.beginStatement = this.writeDb.prepare('BEGIN IMMEDIATE');
       this.commitStatement = this.writeDb.prepare('COMMIT');
@@ -289,11 +284,8 @@ export class SqliteHubStore implements HubStore {
     } catch (error) {
       if (this.writeDb.inTransaction) this.writeDb.exec('ROLLBACK');
       this.tx.resetCaches();
-      this.clientsByToken.clear();
       return batch.map(() => ({ ok: false, error }));
     }
-    // Synchronously after COMMIT: the next request's token is read from what this batch committed.
-    this.clientsByToken.clear();
     const erased = this.tx.erasedAPerson();
     if (!erased && this.walSync === undefined) {
       this.checkpointer?.afterCommit();
@@ -374,15 +366,6 @@ export class SqliteHubStore implements HubStore {
     this.readDb.close();
     this.writeDb.close();
     this.oneHubLock.release();
-  }
-
-  /** `reader` whose bearer-token lookups go through the cache of clients found since the last commit. */
-  private cachedTokenLookups<T extends Pick<StoreReader, 'findClientByTokenHash'>>(reader: T): T {
-    const uncached = reader.findClientByTokenHash.bind(reader);
-    return Object.assign(reader, {
-      findClientByTokenHash: (tokenHash: Uint8Array) =>
-        this.clientsByToken.find(tokenHash, uncached),
-    });
   }
 }
 
