@@ -4,6 +4,7 @@
 // the enrolment station (enrolment-station.ts). Calls arrive validated; answers are values.
 import { randomBytes } from 'node:crypto';
 import { assert } from '../shared/assert.ts';
+import type { HoldView } from '../shared/hub-api.ts';
 import type {
   KioskError,
   KioskEvent,
@@ -606,6 +607,7 @@ export class KioskService {
     if (resumed?.ok === false) return this.#hubFailure(current, resumed.error, false, true);
     const already = open.value.find((hold) => hold.template === 'clinic_visit');
     if (already !== undefined) {
+      this.#adoptVisit(visits, already);
       const queueNumber = parseVisitReference(already.reference)?.queueNumber;
       this.#update(current, { state: 'failed', failure: 'already_checked_in' });
       this.#close(current);
@@ -647,6 +649,25 @@ export class KioskService {
     this.#close(current);
     this.#emit({ type: 'visits', visits: visits.board.list() });
     return { ok: true, payment: current.view };
+  }
+
+  /**
+   * The patient is told `hold` is their open visit (already_checked_in). If it is a check-in of this kiosk
+   * whose answer was lost, reconcile must not release it now, and the board must show it: without this the
+   * patient heard "checked in, No. N" while the board lacked No. N and its cap was released minutes later.
+   */
+  #adoptVisit(visits: { board: VisitBoard }, hold: HoldView): void {
+    for (const [paymentId, pending] of this.#unknownOutcome.entries()) {
+      const sent = pending.sent;
+      const same = sent.request.reference === hold.reference && sent.request.payer === hold.payer;
+      if (sent.template === 'clinic_visit' && same) this.#unknownOutcome.delete(paymentId);
+    }
+    const before = visits.board.list().length;
+    // Only today's visits of this kiosk, and only one not on the board yet.
+    visits.board.resume([hold], this.#now());
+    if (visits.board.list().length !== before) {
+      this.#emit({ type: 'visits', visits: visits.board.list() });
+    }
   }
 
   /**

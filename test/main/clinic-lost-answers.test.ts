@@ -1,0 +1,129 @@
+// Clinic reception against a real hub when the hub's answer to a check-in is lost: the patient who taps
+// "check in" again must find their visit on the board, and the kiosk must not release the cap it tells
+// them is their visit.
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
+import { loadKioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
+import { HubLink } from '../../src/main/hub-link.ts';
+import { KioskService } from '../../src/main/kiosk-service.ts';
+import { paymentAuthorizationLifetimeMs } from '../../src/shared/limits.ts';
+import { syntheticFace } from '../hub/helpers.ts';
+import type { KioskTestHub } from './kiosk-test-hub.ts';
+import {
+  enrolAtStation,
+  networkLosingFirstAnswer,
+  sameFaceAs,
+  startKioskTestHub,
+} from './kiosk-test-hub.ts';
+
+const adminToken = `admin-${randomBytes(12).toString('hex')}`;
+const modelId = 'faceapi-recognition-128-b413e420d684';
+const cap = 5_000;
+const face = syntheticFace();
+/** Moves forward only (the hub's rate limiter counts on it): the test waits out an authorization. */
+const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
+
+let test: KioskTestHub;
+let identity: KioskIdentity;
+
+beforeAll(async () => {
+  test = await startKioskTestHub({
+    prefix: 'facepay-clinic-lost-',
+    adminToken,
+    clock,
+    setup: {
+      shop: { id: 'clinic', name: 'Sakura Clinic' },
+      shopper: { id: 'patient', name: 'Suzuki Ichiro', deposit: 20_000 },
+      clinic: { cap, noShowAfterSeconds: 3_600 },
+    },
+  });
+  await enrolAtStation({
+    admin: test.admin,
+    hubUrl: test.hub.url,
+    dir: test.work,
+    modelId,
+    pin: '4862',
+    people: [
+      {
+        name: 'Suzuki Ichiro',
+        born: '1970-05-06',
+        account: 'patient',
+        faces: [sameFaceAs(face), sameFaceAs(face)],
+      },
+    ],
+  });
+  const loaded = await loadKioskIdentity({ dir: test.shop.config.keysDir, create: false });
+  if (!loaded.ok) throw new Error(loaded.error.message);
+  identity = loaded.value;
+}, 60_000);
+
+afterAll(async () => {
+  await test?.hub.close();
+  if (test !== undefined) await rm(test.work, { recursive: true, force: true });
+});
+
+/** A reception kiosk on the clinic's config behind `network`. */
+function reception(network: typeof fetch) {
+  const link = new HubLink({
+    hubUrl: test.hub.url,
+    hubToken: test.shop.config.hubToken,
+    kioskId: test.shop.config.kioskId,
+    identity,
+    now: clock.now,
+    fetch: network,
+  });
+  const service = new KioskService({
+    config: { ...test.shop.config, hubUrl: test.hub.url },
+    hub: link,
+    modelId,
+    now: clock.now,
+  });
+  return { service, link };
+}
+
+/** The patient taps "check in", looks at the camera, taps OK and types the PIN. */
+async function checkIn(service: KioskService) {
+  const started = await service.handlers.startCheckIn({});
+  if (!started.ok) return started;
+  const paymentId = started.payment.id;
+  const live = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
+  const descriptor = Array.from(sameFaceAs(face));
+  const identified = await service.handlers.identify({
+    paymentId,
+    modelId,
+    descriptor,
+    liveness: live,
+  });
+  if (!identified.ok) return identified;
+  const confirmed = await service.handlers.confirm({ paymentId });
+  if (!confirmed.ok || confirmed.payment.state !== 'pin') return confirmed;
+  return service.handlers.confirm({ paymentId, pin: '4862' });
+}
+
+describe('a check-in whose answer was lost', () => {
+  it('tapped again at the same kiosk: the patient is told their number, the board shows it, and reconcile leaves its cap held', async () => {
+    const { service, link } = reception(networkLosingFirstAnswer('/v1/holds'));
+    const before = await test.admin.getAccount('patient');
+    const lost = await checkIn(service);
+    expect(lost).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
+    const again = await checkIn(service);
+    expect(again).toMatchObject({
+      ok: false,
+      error: { code: 'already_checked_in', queueNumber: 1 },
+    });
+    const board = await service.handlers.clinicVisits({});
+    expect(board).toMatchObject({
+      ok: true,
+      visits: [{ queueNumber: 1, state: 'waiting', held: cap }],
+    });
+    clock.offsetMs += paymentAuthorizationLifetimeMs + 15_000;
+    const reconciled = await service.reconcile();
+    expect(reconciled).toEqual({ refunded: [], released: [], notPlaced: [], unresolved: [] });
+    const open = await test.admin.listHolds({ payer: 'patient', status: 'active' });
+    expect(open.items).toMatchObject([{ reference: expect.stringMatching(/^visit:.*:1:/) }]);
+    expect((await test.admin.getAccount('patient')).held).toBe(before.held + cap);
+    link.dispose();
+  });
+});
