@@ -26,7 +26,7 @@ import {
 import { parseVisitReference, visitFromHold, visitReference, VisitBoard } from './clinic-visits.ts';
 import type { PhotoVsLiveGate } from './enrolment-station.ts';
 import { EnrolmentStation } from './enrolment-station.ts';
-import type { HubAnswer, HubLink } from './hub-link.ts';
+import type { HubAnswer, HubLink, SentHold } from './hub-link.ts';
 import type { KioskConfig } from './kiosk-config.ts';
 import { payeeOf } from './kiosk-config.ts';
 import { OperatorAccess } from './operator-access.ts';
@@ -556,19 +556,8 @@ export class KioskService {
       // One key per payment: a retry of this payment can never take the money twice.
       idempotencyKey: `kiosk-${this.#config.kioskId}-${current.view.id}`,
     };
-    const sentAtMs = this.#now();
-    const hold = await this.#hub.placePurchase(request);
-    if (!hold.ok) {
-      // The request may have reached the hub: the shopper was told no money was taken, so reconcile()
-      // finds that hold once the hub answers again and refunds it.
-      if (hold.error.code === 'hub_unreachable') {
-        this.#unknownOutcome.add(current.view.id, {
-          sent: { template: 'purchase', request },
-          sentAtMs,
-        });
-      }
-      return this.#hubFailure(current, hold.error, false, true);
-    }
+    const hold = await this.#sendHold(current.view.id, { template: 'purchase', request });
+    if (!hold.ok) return this.#hubFailure(current, hold.error, false, true);
     assert(hold.value.status === 'settled', 'a purchase hold settles when placed');
     this.#update(current, {
       state: 'paid',
@@ -631,17 +620,8 @@ export class KioskService {
       // One key per check-in: a retry never holds the cap twice.
       idempotencyKey: `kiosk-${this.#config.kioskId}-${current.view.id}`,
     };
-    const sentAtMs = this.#now();
-    const hold = await this.#hub.placeVisit(request);
-    if (!hold.ok) {
-      if (hold.error.code === 'hub_unreachable') {
-        this.#unknownOutcome.add(current.view.id, {
-          sent: { template: 'clinic_visit', request },
-          sentAtMs,
-        });
-      }
-      return this.#hubFailure(current, hold.error, false, true);
-    }
+    const hold = await this.#sendHold(current.view.id, { template: 'clinic_visit', request });
+    if (!hold.ok) return this.#hubFailure(current, hold.error, false, true);
     assert(hold.value.status === 'active', 'a clinic visit waits for the consultation');
     const visit = visitFromHold(hold.value, number.queueNumber);
     visits.board.record(visit);
@@ -649,6 +629,22 @@ export class KioskService {
     this.#close(current);
     this.#emit({ type: 'visits', visits: visits.board.list() });
     return { ok: true, payment: current.view };
+  }
+
+  /**
+   * Sends a hold request, written to pending-holds first: a kiosk that stops before the answer (a crash, a
+   * power cut) finds the hold on restart (reconcile) and gives back money its shopper was never told was
+   * taken. A definite answer takes the entry out again; an unknown outcome (a lost answer, a 5xx, an
+   * unreadable page: hub_unreachable) leaves it for reconcile, as the shopper was told nothing was taken.
+   */
+  async #sendHold(paymentId: string, sent: SentHold): Promise<HubAnswer<HoldView>> {
+    this.#unknownOutcome.add(paymentId, { sent, sentAtMs: this.#now() });
+    const hold =
+      sent.template === 'purchase'
+        ? await this.#hub.placePurchase(sent.request)
+        : await this.#hub.placeVisit(sent.request);
+    if (hold.ok || hold.error.code !== 'hub_unreachable') this.#unknownOutcome.delete(paymentId);
+    return hold;
   }
 
   /**

@@ -1,0 +1,108 @@
+// A shop kiosk that stops (a crash, a power cut) while a purchase's hold request is on its way to the hub:
+// the hub settles it and nobody hears so; the restarted kiosk must still find that hold and refund it.
+import { randomBytes } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openHubLink } from '../../src/main/kiosk-runtime.ts';
+import { KioskService } from '../../src/main/kiosk-service.ts';
+import { paymentAuthorizationLifetimeMs } from '../../src/shared/limits.ts';
+import { syntheticFace } from '../hub/helpers.ts';
+import type { KioskTestHub } from './kiosk-test-hub.ts';
+import {
+  enrolAtStation,
+  networkHoldingBack,
+  sameFaceAs,
+  startKioskTestHub,
+} from './kiosk-test-hub.ts';
+
+const adminToken = `admin-${randomBytes(12).toString('hex')}`;
+const modelId = 'faceapi-recognition-128-b413e420d684';
+const face = syntheticFace();
+/** Moves forward only (the hub's rate limiter counts on it): the test waits out an authorization. */
+const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
+
+let test: KioskTestHub;
+
+beforeAll(async () => {
+  test = await startKioskTestHub({
+    prefix: 'facepay-shop-restart-',
+    adminToken,
+    clock,
+    setup: {
+      shop: { id: 'shop', name: 'Test Shop' },
+      shopper: { id: 'shopper', name: 'Sato Hanako', deposit: 5_000 },
+    },
+  });
+  await enrolAtStation({
+    admin: test.admin,
+    hubUrl: test.hub.url,
+    dir: test.work,
+    modelId,
+    pin: '4862',
+    people: [
+      {
+        name: 'Sato Hanako',
+        born: '1990-01-01',
+        account: 'shopper',
+        faces: [sameFaceAs(face), sameFaceAs(face)],
+      },
+    ],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await test?.hub.close();
+  if (test !== undefined) await rm(test.work, { recursive: true, force: true });
+});
+
+/** The shop's kiosk behind `network`, keeping its lost hold requests in `pendingHoldsFile`. */
+async function kiosk(network: typeof fetch, pendingHoldsFile: string) {
+  const config = { ...test.shop.config, hubUrl: test.hub.url };
+  const { link } = await openHubLink(config, { fetch: network, now: clock.now });
+  const service = new KioskService({
+    config,
+    hub: link,
+    modelId,
+    now: clock.now,
+    pendingHoldsFile,
+  });
+  return { service, link };
+}
+
+const balance = async () => (await test.admin.getAccount('shopper')).balance;
+
+describe('a kiosk stopped while a hold request is on its way', () => {
+  it('refunds the purchase the hub settled after the restart: the shopper was never told they paid', async () => {
+    const file = path.join(test.work, 'pending-holds.json');
+    const before = await balance();
+    const { network, arrived, release } = networkHoldingBack('/v1/holds');
+    const first = await kiosk(network, file);
+    const opened = first.service.requestFromTill({ amount: 730, reference: 'order-730' });
+    if (!opened.ok) throw new Error('kiosk busy');
+    const paymentId = opened.payment.id;
+    const descriptor = Array.from(sameFaceAs(face));
+    const liveness = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
+    await first.service.handlers.identify({ paymentId, modelId, descriptor, liveness });
+    await first.service.handlers.confirm({ paymentId });
+    const paying = first.service.handlers.confirm({ paymentId, pin: '4862' });
+    await arrived;
+    // The kiosk stops here; the one started on the same folder never hears the hub's answer.
+    const restarted = await kiosk(fetch, file);
+    release();
+    await paying;
+    first.link.dispose();
+    expect(await balance()).toBe(before - 730); // the hub did take it
+    expect(restarted.service.tillPayment(paymentId)).toBeNull();
+    clock.offsetMs += paymentAuthorizationLifetimeMs + 15_000;
+    expect(await restarted.service.reconcile()).toEqual({
+      refunded: [paymentId],
+      released: [],
+      notPlaced: [],
+      unresolved: [],
+    });
+    expect(await balance()).toBe(before);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual([]);
+    restarted.link.dispose();
+  });
+});
