@@ -30,7 +30,7 @@ commands:
   create-account --kind ${accountKinds.join('|')} --name N [--id ID] [--per-payment-max Y] [--daily-max Y] [--blocked-categories a,b]
   deposit        --account ID --amount Y
   show-account   --account ID
-  list-holds     [--payer ID] [--payee ID] [--status S] [--limit N]
+  list-holds     [--payer ID] [--payee ID] [--status S] [--reference R] [--limit N]
   rekey          renew the cancelable transform: every stored template moves to a new key, no face needed
   register-kiosk --name N --client CLIENT_ID (--keys DIR | --signing-key B64 --box-key B64)
                  register a kiosk's public keys; --keys makes (or reads) the kiosk's key files in DIR
@@ -58,6 +58,7 @@ const { values, positionals } = parseArgs({
     payer: { type: 'string' },
     payee: { type: 'string' },
     status: { type: 'string' },
+    reference: { type: 'string' },
     limit: { type: 'string' },
     client: { type: 'string' },
     keys: { type: 'string' },
@@ -179,6 +180,7 @@ async function run(command: string | undefined): Promise<unknown> {
         ...(values.payer === undefined ? {} : { payer: values.payer }),
         ...(values.payee === undefined ? {} : { payee: values.payee }),
         ...(status === undefined ? {} : { status: status as HoldStatus }),
+        ...(values.reference === undefined ? {} : { reference: values.reference }),
         ...(limit === undefined ? {} : { limit }),
       });
     }

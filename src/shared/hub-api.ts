@@ -220,6 +220,8 @@ export const holdListQuery = listQuery.extend({
   payer: accountIdSchema.optional(),
   payee: accountIdSchema.optional(),
   status: z.enum(holdStatuses).optional(),
+  /** Extension: only holds placed under this reference (the till's order number), e.g. to find a lost one. */
+  reference: text(L.holdReferenceLengthMax).optional(),
 });
 
 /** Path parameters: a hold's, account's or standing limit's id (the ledger's ids take up to 128). */

@@ -1,5 +1,6 @@
 // Every endpoint and every error code of API.md over a real port: the contract as a client sees it,
 // including roles, scopes, idempotent replays, paging, expiry exactness and OpenAPI.
+import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { account, balances, client, holdBody, startTestHub, type TestHub } from './helpers.ts';
 
@@ -355,6 +356,23 @@ describe('holds', () => {
     expect((await t.call('GET', '/v1/holds?limit=501')).status).toBe(400);
     expect((await t.call('GET', '/v1/holds?cursor=garbage')).status).toBe(400);
     expect((await t.call('GET', '/v1/holds?status=lost')).status).toBe(400);
+  });
+  it("lists by reference (extension): only holds placed under it, within the caller's own holds", async () => {
+    const reference = `till-${randomUUID().slice(0, 8)}`;
+    const mine = await placeAsAdmin(120, { reference });
+    await placeAsAdmin(130);
+    const byReference = await t.call('GET', `/v1/holds?payee=shop&reference=${reference}`);
+    expect(byReference.status).toBe(200);
+    expect(byReference.body.items.map((h: { id: string }) => h.id)).toEqual([mine.id]);
+    // Another merchant asking for the same reference sees none of shop's holds.
+    const other = await t.call('GET', `/v1/holds?reference=${reference}`, {
+      token: otherShopToken,
+    });
+    expect(other).toMatchObject({ status: 200, body: { items: [] } });
+    const own = await t.call('GET', `/v1/holds?reference=${reference}`, { token: shopToken });
+    expect(own.body.items.map((h: { id: string }) => h.id)).toEqual([mine.id]);
+    expect((await t.call('GET', `/v1/holds?reference=`)).status).toBe(400);
+    expect((await t.call('GET', `/v1/holds?reference=${'r'.repeat(257)}`)).status).toBe(400);
   });
 });
 

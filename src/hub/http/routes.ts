@@ -194,6 +194,7 @@ function holdHandlers(hub: HubContext) {
         ...(query.payer === undefined ? {} : { payer: query.payer }),
         ...(query.payee === undefined ? {} : { payee: query.payee }),
         ...(query.status === undefined ? {} : { status: query.status }),
+        ...(query.reference === undefined ? {} : { reference: query.reference }),
         ...(party === undefined ? {} : { party }),
         beforeSeq: decodeCursor(query.cursor),
         limit: limit + 1,

@@ -36,6 +36,8 @@ export interface HoldListFilter {
   payer?: string;
   payee?: string;
   status?: HoldStatus;
+  /** Only holds placed under this reference. */
+  reference?: string;
   /** Only holds where payer or payee is this account (a non-admin client's scope). */
   party?: string;
   beforeSeq: number | undefined;

@@ -233,6 +233,7 @@ export class PgLedgerReads implements LedgerReader {
     if (filter.payer !== undefined) add((n) => `h.payer = ${n}`, filter.payer);
     if (filter.payee !== undefined) add((n) => `h.payee = ${n}`, filter.payee);
     if (filter.status !== undefined) add((n) => `h.status = ${n}`, filter.status);
+    if (filter.reference !== undefined) add((n) => `h.reference = ${n}`, filter.reference);
     if (filter.party !== undefined) add((n) => `(h.payer = ${n} OR h.payee = ${n})`, filter.party);
     values.push(filter.limit);
     const sql = `SELECT ${holdSelect} FROM holds h WHERE ${where.join(' AND ')} ORDER BY h.seq DESC LIMIT $${values.length}`;
@@ -427,7 +428,10 @@ export class PgLedgerWrites extends PgLedgerReads implements LedgerWriter {
             committedSinceSql('h.payer = $2 AND h.payee = $3', '$4'),
             [since, payer, payee, committedReportedMax],
           );
-    assert(row !== undefined && row.total <= committedReportedMax, 'a committed sum within its cap');
+    assert(
+      row !== undefined && row.total <= committedReportedMax,
+      'a committed sum within its cap',
+    );
     return yen(row.total);
   }
   async insertStandingLimit(limit: StandingLimitRecord): Promise<void> {

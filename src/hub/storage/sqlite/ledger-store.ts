@@ -112,6 +112,7 @@ export class SqliteLedgerReads implements LedgerReader {
     if (filter.payer !== undefined) where.push('h.payer = @payer');
     if (filter.payee !== undefined) where.push('h.payee = @payee');
     if (filter.status !== undefined) where.push('h.status = @status');
+    if (filter.reference !== undefined) where.push('h.reference = @reference');
     if (filter.party !== undefined) where.push('(h.payer = @party OR h.payee = @party)');
     const sql = `SELECT ${holdColumns} FROM holds h WHERE ${where.join(' AND ')} ORDER BY h.seq DESC LIMIT @limit`;
     const rows = this.db.prepare<Record<string, unknown>, HoldRow>(sql).all({
@@ -119,6 +120,7 @@ export class SqliteLedgerReads implements LedgerReader {
       payer: filter.payer,
       payee: filter.payee,
       status: filter.status,
+      reference: filter.reference,
       party: filter.party,
       limit: filter.limit,
     });
@@ -324,8 +326,16 @@ export class SqliteLedgerWrites extends SqliteLedgerReads implements LedgerWrite
     const row =
       payee === undefined
         ? this.ledgerW.committedSince.get({ payer, since, cap: committedReportedMax })
-        : this.ledgerW.committedSinceToPayee.get({ payer, payee, since, cap: committedReportedMax });
-    assert(row !== undefined && row.total <= committedReportedMax, 'a committed sum within its cap');
+        : this.ledgerW.committedSinceToPayee.get({
+            payer,
+            payee,
+            since,
+            cap: committedReportedMax,
+          });
+    assert(
+      row !== undefined && row.total <= committedReportedMax,
+      'a committed sum within its cap',
+    );
     return yen(row.total);
   }
   async insertStandingLimit(limit: StandingLimitRecord): Promise<void> {
