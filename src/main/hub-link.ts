@@ -404,12 +404,22 @@ export class HubLink {
     return { ok: true, value: answer };
   }
 
-  /** Enrolment station: erases a person this station's client enrolled; the hub destroys the templates. */
+  /**
+   * Enrolment station: erases a person this station's client enrolled; the hub destroys the templates. A
+   * person the hub does not know (404) is erased already, by an earlier erasure whose answer was lost (it
+   * was refused for ever before) or by the hub's admin; a 5xx may come after the erasure: outcome unknown.
+   */
   async erasePerson(personId: string): Promise<HubAnswer<null>> {
-    return this.#guard(async () => {
-      await this.#client.deletePerson(personId);
-      return { ok: true, value: null };
-    });
+    return this.#guard(
+      async () => {
+        await this.#client.deletePerson(personId);
+        return { ok: true, value: null };
+      },
+      (error) =>
+        error.status === 404 && error.code === 'not_found'
+          ? { ok: true, value: null }
+          : outcomeUnknownOn5xx(error),
+    );
   }
 
   /** Enrolment station: unlocks a locked PIN on the officer's ID check (the enrolled document's hash). */

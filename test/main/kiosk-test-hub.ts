@@ -149,14 +149,18 @@ export function networkHoldingBack(pathname: string) {
 }
 
 /**
- * A network that delivers the first POST to `pathname` (the hub commits it) and then loses the hub's
- * answer ('socket hang up'); every later request and answer goes through, as when the network is back.
+ * A network that delivers the first POST to `pathname` (or the first request `which` picks) and then loses
+ * the hub's answer ('socket hang up'); every later request and answer goes through, as when the network is
+ * back.
  */
-export function networkLosingFirstAnswer(pathname: string): typeof fetch {
+export function networkLosingFirstAnswer(
+  which: string | ((input: Parameters<typeof fetch>[0], init?: RequestInit) => boolean),
+): typeof fetch {
+  const picked = typeof which === 'string' ? isPostTo.bind(null, which) : which;
   let lost = false;
   return async (input, init) => {
     const response = await fetch(input, init);
-    if (!lost && isPostTo(pathname, input, init)) {
+    if (!lost && picked(input, init)) {
       lost = true;
       throw new TypeError('socket hang up');
     }
