@@ -2,6 +2,7 @@
 // would not see (the PIN and request throttles, the expiry sweeper, the WAL bound), so a second hub on
 // the same data folder is refused at start instead of silently diverging.
 import Database from 'better-sqlite3';
+import { DataDirError } from '../../data-dir.ts';
 
 /** Held while the hub runs; the kernel drops it when the process dies, however it dies. */
 export interface OneHubLock {
@@ -26,7 +27,8 @@ export function claimDatabaseForOneHub(databaseFile: string): OneHubLock {
   } catch (error) {
     db.close();
     if ((error as { code?: string }).code === 'SQLITE_BUSY') {
-      throw new Error(
+      // The operator's mistake, told as one sentence by the hub command (a DataDirError, no stack).
+      throw new DataDirError(
         `another hub is running on ${databaseFile} (its lock ${file} is held): one hub process per SQLite database`,
       );
     }
