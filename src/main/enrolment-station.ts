@@ -52,6 +52,8 @@ interface Enrolment {
   live: Float32Array[];
   /** A child's guardian who consented: the hub's single-use consent token (never shown). */
   guardian: GuardianConsent | null;
+  /** A person a failed try of this enrolment created and could not erase (HubLink.enrol): erased first. */
+  leftBehind: string | null;
   /** A face_mismatch a second officer may still override: the document's person and the live faces. */
   overridable: {
     person: EnrolledPerson;
@@ -359,7 +361,9 @@ export class EnrolmentStation {
       modelId: this.#options.photoVsLive?.point.modelId ?? '',
       // Copies: hub-link zeroes what it seals, and a refused PIN is chosen again with the same faces.
       descriptors: enrolment.live.map((descriptor) => Float32Array.from(descriptor)),
+      leftBehind: enrolment.leftBehind ?? undefined,
     });
+    enrolment.leftBehind = 'leftBehind' in enrolled ? enrolled.leftBehind : null;
     if (!enrolled.ok) {
       // A PIN the hub's policy refuses can be chosen again; anything else ends the enrolment.
       if (enrolled.error.code === 'pin_rejected' || enrolled.error.code === 'hub_unreachable') {
@@ -555,6 +559,7 @@ export class EnrolmentStation {
       photo: null,
       live: [],
       guardian: null,
+      leftBehind: null,
       overridable: null,
     };
     this.#enrolment = enrolment;

@@ -311,18 +311,31 @@ export class HubLink {
 
   /**
    * Enrolment station: the person with their sealed PIN, then their faces, each protected with this
-   * kiosk's transform and sealed to the hub. The descriptors are zeroed once sealed. When the hub refuses
-   * the faces (a face enrolled for someone else: duplicate_face), the person just created is erased again,
-   * so neither the account nor the document stays taken by an enrolment without a face.
+   * kiosk's transform and sealed to the hub. The descriptors are zeroed once sealed. When the faces fail
+   * (refused: a face enrolled for someone else, duplicate_face; or their answer lost), the person just
+   * created is erased again, so neither the account nor the document stays taken. When that erasure fails
+   * too, the answer names the person `leftBehind` (perhaps with the faces the hub stored): the station's
+   * next try passes it back and it is erased first; before, that try was refused already_enrolled while
+   * the person stayed, payable by face and unknown to the station.
    */
   async enrol(request: {
     person: Omit<CreatePersonRequest, 'sealedPin'>;
     pin: string;
     modelId: string;
     descriptors: readonly Float32Array[];
-  }): Promise<HubAnswer<PersonView>> {
+    leftBehind?: string | undefined;
+  }): Promise<HubAnswer<PersonView> | { ok: false; error: KioskError; leftBehind: string }> {
     const connected = await this.#ensureConnected();
-    if (!connected.ok) return connected;
+    const cleared =
+      connected.ok && request.leftBehind !== undefined
+        ? await this.erasePerson(request.leftBehind)
+        : connected;
+    if (!cleared.ok) {
+      request.descriptors.forEach((descriptor) => descriptor.fill(0));
+      return request.leftBehind === undefined
+        ? cleared
+        : { ...cleared, leftBehind: request.leftBehind };
+    }
     const created = await this.#guard(
       async () => ({
         ok: true as const,
@@ -348,12 +361,8 @@ export class HubLink {
       return { ok: true as const, value: person };
     }, duplicateFace);
     if (added.ok) return { ok: true, value: { ...person, templates: request.descriptors.length } };
-    // Best effort: if the hub is gone the person stays without a face (no template, so no payment by face).
-    await this.#guard(async () => {
-      await this.#client.deletePerson(person.id);
-      return { ok: true, value: null };
-    });
-    return added;
+    const erased = await this.erasePerson(person.id);
+    return erased.ok ? added : { ...added, leftBehind: person.id };
   }
 
   /**

@@ -19,7 +19,7 @@ import { enrolmentConsentVersion } from '../../src/shared/kiosk-api.ts';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
 import { setUpEnrolmentStation } from '../../scripts/kiosk/deployment.ts';
 import { syntheticFace } from '../hub/helpers.ts';
-import { networkLosingFirstAnswer, sameFaceAs } from './kiosk-test-hub.ts';
+import { isPostTo, networkLosingFirstAnswer, sameFaceAs } from './kiosk-test-hub.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const modelId = 'faceapi-recognition-128-b413e420d684';
@@ -150,5 +150,54 @@ describe('an erasure whose answer was lost', () => {
     const again = await handlers.personErase({ document });
     expect(again).toMatchObject({ ok: true, personId });
     expect((await logKinds()).at(-1)).toBe('person.erased');
+  });
+});
+
+/**
+ * A network that delivers an enrolment's faces (POST /v1/persons/:id/templates: the hub stores them) and
+ * loses the answer, then is still down for the station's next DELETE of a person (never sent); `created`
+ * collects the ids the hub gave to POST /v1/persons.
+ */
+function networkDroppingAfterFaces() {
+  const created: string[] = [];
+  let lost = false;
+  let downForDelete = false;
+  const network: typeof fetch = async (input, init) => {
+    if (downForDelete && isDeleteOfPerson(input, init)) {
+      downForDelete = false;
+      throw new TypeError('fetch failed');
+    }
+    const response = await fetch(input, init);
+    if (isPostTo('/v1/persons', input, init) && response.ok) {
+      created.push(((await response.clone().json()) as { id: string }).id);
+    }
+    const faces = init?.method === 'POST' && new URL(String(input)).pathname.endsWith('/templates');
+    if (faces && !lost) {
+      lost = true;
+      downForDelete = true;
+      throw new TypeError('socket hang up');
+    }
+    return response;
+  };
+  return { network, created };
+}
+
+describe('an enrolment whose faces were stored but whose answer was lost, the network still down', () => {
+  it('tried again, enrols the person once: the faces left behind are erased first, not kept while the retry is refused', async () => {
+    const { network, created } = networkDroppingAfterFaces();
+    const handlers = await stationOn(network);
+    await upToPin(handlers, 'faces', licence('Fumi Aoki'));
+    const lost = await finish(handlers);
+    expect(lost).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
+    const [leftBehind] = created;
+    if (leftBehind === undefined) throw new Error('no person created');
+    expect(await atHub(leftBehind)).toBe(2); // enrolled with their face, payable by it
+    const again = await finish(handlers);
+    expect(again).toMatchObject({ ok: true, station: { enrolment: { step: 'enrolled' } } });
+    const personId = again.ok ? (again.station.enrolment?.person?.id ?? '') : '';
+    expect(personId).not.toBe(leftBehind);
+    expect(await atHub(leftBehind)).toBe(404);
+    expect(await atHub(personId)).toBe(2);
+    expect((await logKinds()).at(-1)).toBe('enrolment.completed');
   });
 });
