@@ -54,6 +54,8 @@ interface Enrolment {
   guardian: GuardianConsent | null;
   /** A person a failed try of this enrolment created and could not erase (HubLink.enrol): erased first. */
   leftBehind: string | null;
+  /** A try of this enrolment got no answer (hub_unreachable): the hub may have created the person. */
+  outcomeUnknown: boolean;
   /** A face_mismatch a second officer may still override: the document's person and the live faces. */
   overridable: {
     person: EnrolledPerson;
@@ -367,9 +369,14 @@ export class EnrolmentStation {
     if (!enrolled.ok) {
       // A PIN the hub's policy refuses can be chosen again; anything else ends the enrolment.
       if (enrolled.error.code === 'pin_rejected' || enrolled.error.code === 'hub_unreachable') {
+        enrolment.outcomeUnknown ||= enrolled.error.code === 'hub_unreachable';
         return { ok: false, error: enrolled.error };
       }
-      return this.#refuse(enrolment, 'enrolment.refused', enrolled.error);
+      return this.#refuse(
+        enrolment,
+        'enrolment.refused',
+        this.#explained(enrolment, enrolled.error),
+      );
     }
     const { value } = enrolled;
     enrolment.view = {
@@ -560,6 +567,7 @@ export class EnrolmentStation {
       live: [],
       guardian: null,
       leftBehind: null,
+      outcomeUnknown: false,
       overridable: null,
     };
     this.#enrolment = enrolment;
@@ -592,6 +600,19 @@ export class EnrolmentStation {
       return kioskFailure('enrolment_not_ready', `no enrolment waiting for ${step}`);
     }
     return { ok: true, value: { enrolment, gate } };
+  }
+
+  /**
+   * already_enrolled after a try whose answer was lost: that try's POST /v1/persons may have enrolled the
+   * person (without a face), and the hub lets no station find them by account or document. Said so, as
+   * a bare "already enrolled" left the officer no way on.
+   */
+  #explained(enrolment: Enrolment, error: KioskError): KioskError {
+    if (error.code !== 'already_enrolled' || !enrolment.outcomeUnknown) return error;
+    const message =
+      'an earlier try of this enrolment whose answer was lost may have enrolled this person (without a ' +
+      "face): the hub's admin must erase that enrolment before this person can be enrolled again";
+    return { ...error, message };
   }
 
   async #refuse(

@@ -41,7 +41,7 @@ beforeAll(async () => {
     dir: work,
     name: 'Ward office station 2',
     officers: [officer],
-    accounts: ['erased', 'faces'].map((id) => ({ id, name: id, deposit: 0 })),
+    accounts: ['erased', 'faces', 'created'].map((id) => ({ id, name: id, deposit: 0 })),
   });
 }, 60_000);
 
@@ -199,5 +199,20 @@ describe('an enrolment whose faces were stored but whose answer was lost, the ne
     expect(await atHub(leftBehind)).toBe(404);
     expect(await atHub(personId)).toBe(2);
     expect((await logKinds()).at(-1)).toBe('enrolment.completed');
+  });
+});
+
+describe('an enrolment whose POST /v1/persons answer was lost', () => {
+  it("tried again and refused already_enrolled, tells the officer an earlier try may have enrolled the person and that the hub's admin must erase it", async () => {
+    const handlers = await stationOn(networkLosingFirstAnswer('/v1/persons'));
+    await upToPin(handlers, 'created', licence('Chika Endo'));
+    const lost = await finish(handlers);
+    expect(lost).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
+    const again = await finish(handlers);
+    expect(again).toMatchObject({
+      ok: false,
+      error: { code: 'already_enrolled', message: expect.stringMatching(/earlier try.*admin/) },
+    });
+    expect((await logKinds()).at(-1)).toBe('enrolment.refused');
   });
 });
