@@ -366,6 +366,20 @@ export class EnrolmentStation {
       leftBehind: enrolment.leftBehind ?? undefined,
     });
     enrolment.leftBehind = 'leftBehind' in enrolled ? enrolled.leftBehind : null;
+    if (enrolment.leftBehind !== null) {
+      // Recorded now: a cancel, a lock or a restart forgets the enrolment, and the desk must still find
+      // (and erase) the person by their document.
+      await this.#record({
+        kind: 'enrolment.left_behind',
+        officer,
+        data: {
+          enrolment: enrolment.view.id,
+          personId: enrolment.leftBehind,
+          accountId: enrolment.view.accountId,
+          documentHash: person.numberHash,
+        },
+      });
+    }
     if (!enrolled.ok) {
       // A PIN the hub's policy refuses can be chosen again; anything else ends the enrolment.
       if (enrolled.error.code === 'pin_rejected' || enrolled.error.code === 'hub_unreachable') {

@@ -15,6 +15,7 @@ export type StationLogKind =
   | 'enrolment.guardian_refused'
   | 'enrolment.refused'
   | 'enrolment.completed'
+  | 'enrolment.left_behind'
   | 'enrolment.override'
   | 'person.erased'
   | 'person.pin_unlocked'
@@ -73,7 +74,9 @@ export async function enrolledByDocument(file: string): Promise<Map<string, stri
     const entry = JSON.parse(line) as StationLogEntry;
     const { personId, documentHash } = entry.data;
     if (typeof personId !== 'string') continue;
-    if (entry.kind === 'enrolment.completed' && typeof documentHash === 'string') {
+    // A person a failed try left on the hub (perhaps with faces) is found like an enrolled one: erasable.
+    const enrolled = entry.kind === 'enrolment.completed' || entry.kind === 'enrolment.left_behind';
+    if (enrolled && typeof documentHash === 'string') {
       byDocument.set(documentHash, personId);
     } else if (entry.kind === 'person.erased') {
       for (const [hash, id] of byDocument) if (id === personId) byDocument.delete(hash);

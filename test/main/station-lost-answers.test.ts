@@ -41,7 +41,11 @@ beforeAll(async () => {
     dir: work,
     name: 'Ward office station 2',
     officers: [officer],
-    accounts: ['erased', 'faces', 'created'].map((id) => ({ id, name: id, deposit: 0 })),
+    accounts: ['erased', 'faces', 'created', 'cancelled'].map((id) => ({
+      id,
+      name: id,
+      deposit: 0,
+    })),
   });
 }, 60_000);
 
@@ -214,5 +218,22 @@ describe('an enrolment whose POST /v1/persons answer was lost', () => {
       error: { code: 'already_enrolled', message: expect.stringMatching(/earlier try.*admin/) },
     });
     expect((await logKinds()).at(-1)).toBe('enrolment.refused');
+  });
+});
+
+describe('faces left behind by a lost answer, the enrolment then cancelled', () => {
+  it('can be erased at the desk by the document shown, not refused not_enrolled_here', async () => {
+    const { network, created } = networkDroppingAfterFaces();
+    const handlers = await stationOn(network);
+    const document = licence('Kaito Ueda');
+    await upToPin(handlers, 'cancelled', document);
+    expect(await finish(handlers)).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
+    expect(await handlers.enrolmentCancel({})).toMatchObject({ ok: true });
+    const [leftBehind] = created;
+    if (leftBehind === undefined) throw new Error('no person created');
+    expect(await atHub(leftBehind)).toBe(2);
+    const erased = await handlers.personErase({ document });
+    expect(erased).toMatchObject({ ok: true, personId: leftBehind });
+    expect(await atHub(leftBehind)).toBe(404);
   });
 });
