@@ -131,7 +131,8 @@ async function wrongOfficerPins(kiosk: KioskService, count: number): Promise<voi
   }
 }
 
-const lockFile = (name: string) => path.join(work, `${name}-${randomBytes(4).toString('hex')}.json`);
+const lockFile = (name: string) =>
+  path.join(work, `${name}-${randomBytes(4).toString('hex')}.json`);
 
 describe('operator PIN lock across a restart', () => {
   it('a new kiosk app on the same folder is still locked for the same remaining time', async () => {
