@@ -271,6 +271,10 @@ export class KioskService {
         unresolved.push(paymentId);
         continue;
       }
+      // On its way now (written ahead, #sendHold): its answer settles it. By the clock alone a kiosk clock
+      // set forward would ask again and refund a payment its shopper is about to be told is paid.
+      const current = this.#current;
+      if (current?.view.id === paymentId && current.busy === 'paying') continue;
       const sinceSentMs = this.#now() - pending.sentAtMs;
       if (sinceSentMs < paymentAuthorizationLifetimeMs + reconcileMarginMs) continue;
       const found = await this.#hub.findPlacedHold(pending.sent);

@@ -56,18 +56,27 @@ afterAll(async () => {
   if (test !== undefined) await rm(test.work, { recursive: true, force: true });
 });
 
-/** The shop's kiosk behind `network`, keeping its lost hold requests in `pendingHoldsFile`. */
-async function kiosk(network: typeof fetch, pendingHoldsFile: string) {
+/**
+ * The shop's kiosk behind `network`, keeping its lost hold requests in `pendingHoldsFile`; `now` is the
+ * kiosk service's clock (its hub link seals by the hub's).
+ */
+async function kiosk(network: typeof fetch, pendingHoldsFile: string, now = clock.now) {
   const config = { ...test.shop.config, hubUrl: test.hub.url };
   const { link } = await openHubLink(config, { fetch: network, now: clock.now });
-  const service = new KioskService({
-    config,
-    hub: link,
-    modelId,
-    now: clock.now,
-    pendingHoldsFile,
-  });
+  const service = new KioskService({ config, hub: link, modelId, now, pendingHoldsFile });
   return { service, link };
+}
+
+/** The till asks for `amount`, the shopper's face is identified and they tap OK: the PIN is next. */
+async function atPin(service: KioskService, amount: number): Promise<string> {
+  const opened = service.requestFromTill({ amount, reference: `order-${amount}` });
+  if (!opened.ok) throw new Error('kiosk busy');
+  const paymentId = opened.payment.id;
+  const descriptor = Array.from(sameFaceAs(face));
+  const liveness = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
+  await service.handlers.identify({ paymentId, modelId, descriptor, liveness });
+  await service.handlers.confirm({ paymentId });
+  return paymentId;
 }
 
 const balance = async () => (await test.admin.getAccount('shopper')).balance;
@@ -78,13 +87,7 @@ describe('a kiosk stopped while a hold request is on its way', () => {
     const before = await balance();
     const { network, arrived, release } = networkHoldingBack('/v1/holds');
     const first = await kiosk(network, file);
-    const opened = first.service.requestFromTill({ amount: 730, reference: 'order-730' });
-    if (!opened.ok) throw new Error('kiosk busy');
-    const paymentId = opened.payment.id;
-    const descriptor = Array.from(sameFaceAs(face));
-    const liveness = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
-    await first.service.handlers.identify({ paymentId, modelId, descriptor, liveness });
-    await first.service.handlers.confirm({ paymentId });
+    const paymentId = await atPin(first.service, 730);
     const paying = first.service.handlers.confirm({ paymentId, pin: '4862' });
     await arrived;
     // The kiosk stops here; the one started on the same folder never hears the hub's answer.
@@ -104,5 +107,30 @@ describe('a kiosk stopped while a hold request is on its way', () => {
     expect(await balance()).toBe(before);
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual([]);
     restarted.link.dispose();
+  });
+});
+
+describe('a hold request on its way', () => {
+  it('is not asked again by reconcile when the kiosk clock jumps past its authorization: the paid shopper keeps their receipt and the shop its money', async () => {
+    const file = path.join(test.work, 'pending-in-flight.json');
+    const jump = { ms: 0 };
+    const { network, arrived, release } = networkHoldingBack('/v1/holds');
+    const { service, link } = await kiosk(network, file, () => clock.now() + jump.ms);
+    const before = await balance();
+    const paymentId = await atPin(service, 410);
+    const paying = service.handlers.confirm({ paymentId, pin: '4862' });
+    await arrived;
+    jump.ms = paymentAuthorizationLifetimeMs + 15_000; // NTP sets the kiosk clock forward
+    const reconciling = service.reconcile();
+    release();
+    expect(await paying).toMatchObject({ ok: true, payment: { state: 'paid' } });
+    expect(await reconciling).toEqual({
+      refunded: [],
+      released: [],
+      notPlaced: [],
+      unresolved: [],
+    });
+    expect(await balance()).toBe(before - 410);
+    link.dispose();
   });
 });
