@@ -431,7 +431,10 @@ export class HubLink {
     );
   }
 
-  /** Enrolment station: unlocks a locked PIN on the officer's ID check (the enrolled document's hash). */
+  /**
+   * Enrolment station: unlocks a locked PIN on the officer's ID check (the enrolled document's hash). A 5xx
+   * may come after the unlock: outcome unknown (try again), not a refusal the officer passes on.
+   */
   async unlockPin(
     personId: string,
     idDocument: CreatePersonRequest['idDocument'],
@@ -439,7 +442,7 @@ export class HubLink {
     return this.#guard(async () => {
       await this.#client.unlockPin(personId, { idDocument });
       return { ok: true, value: null };
-    });
+    }, outcomeUnknownOn5xx);
   }
 
   #sealTemplates(modelId: string, descriptors: readonly Float32Array[]): string[] {

@@ -41,7 +41,7 @@ beforeAll(async () => {
     dir: work,
     name: 'Ward office station 2',
     officers: [officer],
-    accounts: ['erased', 'faces', 'created', 'cancelled'].map((id) => ({
+    accounts: ['erased', 'faces', 'created', 'cancelled', 'gateway'].map((id) => ({
       id,
       name: id,
       deposit: 0,
@@ -235,5 +235,38 @@ describe('faces left behind by a lost answer, the enrolment then cancelled', () 
     const erased = await handlers.personErase({ document });
     expect(erased).toMatchObject({ ok: true, personId: leftBehind });
     expect(await atHub(leftBehind)).toBe(404);
+  });
+});
+
+/** Delivers the first request `which` picks (the hub carries it out), then answers it as a gateway's JSON 502. */
+function networkAnswering502After(
+  which: (input: Parameters<typeof fetch>[0], init?: RequestInit) => boolean,
+): typeof fetch {
+  let answered = false;
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    if (answered || !which(input, init)) return response;
+    answered = true;
+    const error = { error: { code: 'bad_gateway', message: 'upstream closed the connection' } };
+    return Response.json(error, { status: 502 });
+  };
+}
+
+describe('a desk action answered by a gateway 502 after the hub carried it out', () => {
+  it('is an unknown outcome to try again, not a refusal: PIN unlock, then erasure', async () => {
+    const isUnlockOrErase = (input: Parameters<typeof fetch>[0], init?: RequestInit) =>
+      isDeleteOfPerson(input, init) || new URL(String(input)).pathname.endsWith('/unlock-pin');
+    const setUp = await stationOn(fetch);
+    const document = licence('Goro Hara');
+    await upToPin(setUp, 'gateway', document);
+    expect(await finish(setUp)).toMatchObject({ ok: true });
+    const handlers = await stationOn(networkAnswering502After(isUnlockOrErase));
+    const unlocked = await handlers.personUnlockPin({ document });
+    expect(unlocked).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
+    expect(await handlers.personUnlockPin({ document })).toMatchObject({ ok: true });
+    const handlers2 = await stationOn(networkAnswering502After(isUnlockOrErase));
+    const erased = await handlers2.personErase({ document });
+    expect(erased).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
+    expect(await handlers2.personErase({ document })).toMatchObject({ ok: true });
   });
 });
