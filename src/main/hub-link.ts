@@ -344,11 +344,12 @@ export class HubLink {
           sealedPin: this.#sealPin(request.pin, 'enrol'),
         }),
       }),
-      // The account or the document is enrolled already (no face compared yet).
+      // The account or the document is enrolled already (no face compared yet); a 5xx may come after the
+      // person was created: outcome unknown, so the station keeps the enrolment for another try.
       (error) =>
         error.code === 'duplicate_enrolment'
           ? failure('already_enrolled', error.message)
-          : fromHubError(error),
+          : outcomeUnknownOn5xx(error),
     );
     if (!created.ok) {
       request.descriptors.forEach((descriptor) => descriptor.fill(0));

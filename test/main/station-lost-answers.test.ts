@@ -41,7 +41,7 @@ beforeAll(async () => {
     dir: work,
     name: 'Ward office station 2',
     officers: [officer],
-    accounts: ['erased', 'faces', 'created', 'cancelled', 'gateway'].map((id) => ({
+    accounts: ['erased', 'faces', 'created', 'cancelled', 'gateway', 'created502'].map((id) => ({
       id,
       name: id,
       deposit: 0,
@@ -206,19 +206,27 @@ describe('an enrolment whose faces were stored but whose answer was lost, the ne
   });
 });
 
-describe('an enrolment whose POST /v1/persons answer was lost', () => {
-  it("tried again and refused already_enrolled, tells the officer an earlier try may have enrolled the person and that the hub's admin must erase it", async () => {
-    const handlers = await stationOn(networkLosingFirstAnswer('/v1/persons'));
-    await upToPin(handlers, 'created', licence('Chika Endo'));
-    const lost = await finish(handlers);
-    expect(lost).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
-    const again = await finish(handlers);
-    expect(again).toMatchObject({
-      ok: false,
-      error: { code: 'already_enrolled', message: expect.stringMatching(/earlier try.*admin/) },
-    });
-    expect((await logKinds()).at(-1)).toBe('enrolment.refused');
-  });
+describe('an enrolment whose POST /v1/persons was carried out but its answer lost or a gateway 502', () => {
+  const isCreate = (input: Parameters<typeof fetch>[0], init?: RequestInit) =>
+    isPostTo('/v1/persons', input, init);
+  it.each([
+    { account: 'created', network: () => networkLosingFirstAnswer('/v1/persons') },
+    { account: 'created502', network: () => networkAnswering502After(isCreate) },
+  ])(
+    "$account: may be tried again; refused already_enrolled then, it tells the officer an earlier try may have enrolled the person and that the hub's admin must erase it",
+    async ({ account, network }) => {
+      const handlers = await stationOn(network());
+      await upToPin(handlers, account, licence('Chika Endo'));
+      const lost = await finish(handlers);
+      expect(lost).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
+      const again = await finish(handlers);
+      expect(again).toMatchObject({
+        ok: false,
+        error: { code: 'already_enrolled', message: expect.stringMatching(/earlier try.*admin/) },
+      });
+      expect((await logKinds()).at(-1)).toBe('enrolment.refused');
+    },
+  );
 });
 
 describe('faces left behind by a lost answer, the enrolment then cancelled', () => {
