@@ -288,6 +288,14 @@ export class KioskService {
         continue;
       }
       const refundable = hold === null ? 0 : hold.settled - hold.refunded;
+      if (pending.sent.template === 'clinic_visit' && refundable > 0) {
+        // Only the clinic's consultation.completed settles a visit: a consultation took place (the clinic's
+        // system lists the hub's visits, not the board) and its fee is not the kiosk's to give back. What the
+        // patient was told (check-in failed) and what happened disagree: staff check it.
+        this.#unknownOutcome.markToCheck(paymentId);
+        unresolved.push(paymentId);
+        continue;
+      }
       if (hold !== null && hold.status === 'active') {
         // A check-in the patient was told did not happen: its cap must not stay held.
         const back = await this.#hub.release({

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import { loadKioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import { HubLink } from '../../src/main/hub-link.ts';
+import { HubClient } from '../../src/shared/hub-client.ts';
 import { KioskService } from '../../src/main/kiosk-service.ts';
 import { paymentAuthorizationLifetimeMs } from '../../src/shared/limits.ts';
 import { syntheticFace } from '../hub/helpers.ts';
@@ -124,6 +125,37 @@ describe('a check-in whose answer was lost', () => {
     const open = await test.admin.listHolds({ payer: 'patient', status: 'active' });
     expect(open.items).toMatchObject([{ reference: expect.stringMatching(/^visit:.*:1:/) }]);
     expect((await test.admin.getAccount('patient')).held).toBe(before.held + cap);
+    await closeOpenVisits();
+    link.dispose();
+  });
+
+  it("settled by the clinic's consultation.completed before reconcile ran: the fee is not refunded, staff check it", async () => {
+    const { service, link } = reception(networkLosingFirstAnswer('/v1/holds'));
+    const before = await test.admin.getAccount('patient');
+    const lost = await checkIn(service);
+    expect(lost).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
+    // The clinic's system lists the hub's open visits, not the kiosk's board: the visit is called and billed.
+    const [visit] = (await test.admin.listHolds({ payer: 'patient', status: 'active' })).items;
+    if (visit === undefined) throw new Error('no visit held');
+    const clinicSystem = new HubClient({
+      baseUrl: test.hub.url,
+      token: test.shop.clinicSystem?.token ?? '',
+    });
+    const event = { type: 'consultation.completed', data: { amount: 3_210 } };
+    await clinicSystem.holdAction(visit.id, 'events', event, `completed-${visit.id}`);
+    clock.offsetMs += paymentAuthorizationLifetimeMs + 15_000;
+    const reconciled = await service.reconcile();
+    expect(reconciled).toMatchObject({ refunded: [], unresolved: [expect.any(String)] });
+    expect((await test.admin.getAccount('patient')).balance).toBe(before.balance - 3_210);
+    expect(service.status().paymentsToCheck).toMatchObject([{ amount: cap }]);
     link.dispose();
   });
 });
+
+/** Releases what the patient still has held, so the next test checks in afresh. */
+async function closeOpenVisits(): Promise<void> {
+  const open = await test.admin.listHolds({ payer: 'patient', status: 'active' });
+  for (const hold of open.items) {
+    await test.admin.holdAction(hold.id, 'release', {}, `cleanup-${hold.id}`);
+  }
+}
