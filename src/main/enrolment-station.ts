@@ -364,22 +364,21 @@ export class EnrolmentStation {
       // Copies: hub-link zeroes what it seals, and a refused PIN is chosen again with the same faces.
       descriptors: enrolment.live.map((descriptor) => Float32Array.from(descriptor)),
       leftBehind: enrolment.leftBehind ?? undefined,
+      // Recorded before the faces are sent: a cancel, a lock or a restart forgets the enrolment, and the
+      // desk must still find (and erase) by their document a person the hub created.
+      onCreated: (personId) =>
+        this.#record({
+          kind: 'enrolment.person_created',
+          officer,
+          data: {
+            enrolment: enrolment.view.id,
+            personId,
+            accountId: enrolment.view.accountId,
+            documentHash: person.numberHash,
+          },
+        }),
     });
     enrolment.leftBehind = 'leftBehind' in enrolled ? enrolled.leftBehind : null;
-    if (enrolment.leftBehind !== null) {
-      // Recorded now: a cancel, a lock or a restart forgets the enrolment, and the desk must still find
-      // (and erase) the person by their document.
-      await this.#record({
-        kind: 'enrolment.left_behind',
-        officer,
-        data: {
-          enrolment: enrolment.view.id,
-          personId: enrolment.leftBehind,
-          accountId: enrolment.view.accountId,
-          documentHash: person.numberHash,
-        },
-      });
-    }
     if (!enrolled.ok) {
       // A PIN the hub's policy refuses can be chosen again; anything else ends the enrolment.
       if (enrolled.error.code === 'pin_rejected' || enrolled.error.code === 'hub_unreachable') {

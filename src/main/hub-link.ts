@@ -316,7 +316,8 @@ export class HubLink {
    * created is erased again, so neither the account nor the document stays taken. When that erasure fails
    * too, the answer names the person `leftBehind` (perhaps with the faces the hub stored): the station's
    * next try passes it back and it is erased first; before, that try was refused already_enrolled while
-   * the person stayed, payable by face and unknown to the station.
+   * the person stayed, payable by face and unknown to the station. `onCreated` hears the new person's id
+   * before their faces are sent (the station logs it: a restart must not lose whom the hub created).
    */
   async enrol(request: {
     person: Omit<CreatePersonRequest, 'sealedPin'>;
@@ -324,6 +325,7 @@ export class HubLink {
     modelId: string;
     descriptors: readonly Float32Array[];
     leftBehind?: string | undefined;
+    onCreated?: (personId: string) => Promise<void>;
   }): Promise<HubAnswer<PersonView> | { ok: false; error: KioskError; leftBehind: string }> {
     const connected = await this.#ensureConnected();
     const cleared =
@@ -356,6 +358,12 @@ export class HubLink {
       return created;
     }
     const person = created.value;
+    try {
+      await request.onCreated?.(person.id);
+    } catch (error) {
+      request.descriptors.forEach((descriptor) => descriptor.fill(0));
+      throw error;
+    }
     const added = await this.#guard(async () => {
       const sealedTemplates = this.#sealTemplates(request.modelId, request.descriptors);
       await this.#client.addTemplates(person.id, { modelId: request.modelId, sealedTemplates });

@@ -15,7 +15,7 @@ export type StationLogKind =
   | 'enrolment.guardian_refused'
   | 'enrolment.refused'
   | 'enrolment.completed'
-  | 'enrolment.left_behind'
+  | 'enrolment.person_created'
   | 'enrolment.override'
   | 'person.erased'
   | 'person.pin_unlocked'
@@ -74,8 +74,10 @@ export async function enrolledByDocument(file: string): Promise<Map<string, stri
     const entry = JSON.parse(line) as StationLogEntry;
     const { personId, documentHash } = entry.data;
     if (typeof personId !== 'string') continue;
-    // A person a failed try left on the hub (perhaps with faces) is found like an enrolled one: erasable.
-    const enrolled = entry.kind === 'enrolment.completed' || entry.kind === 'enrolment.left_behind';
+    // A person the hub created for a try that did not complete (perhaps with faces) is found like an
+    // enrolled one: erasable at the desk.
+    const enrolled =
+      entry.kind === 'enrolment.completed' || entry.kind === 'enrolment.person_created';
     if (enrolled && typeof documentHash === 'string') {
       byDocument.set(documentHash, personId);
     } else if (entry.kind === 'person.erased') {

@@ -129,17 +129,26 @@ export function isPostTo(pathname: string, input: Parameters<typeof fetch>[0], i
   return init?.method === 'POST' && new URL(url).pathname === pathname;
 }
 
+/** Which requests a faulty network acts on: every POST to a path, or those a test's predicate picks. */
+export type RequestPick =
+  string | ((input: Parameters<typeof fetch>[0], init?: RequestInit) => boolean);
+
+function picker(which: RequestPick) {
+  return typeof which === 'string' ? isPostTo.bind(null, which) : which;
+}
+
 /**
- * A network that holds every POST to `pathname` back until the test calls `release`, then delivers it;
- * `arrived` resolves once the first such request has reached it.
+ * A network that holds every POST to `pathname` (or every request `which` picks) back until the test calls
+ * `release`, then delivers it; `arrived` resolves once the first such request has reached it.
  */
-export function networkHoldingBack(pathname: string) {
+export function networkHoldingBack(which: RequestPick) {
+  const picked = picker(which);
   let release = () => {};
   let reached = () => {};
   const arrived = new Promise<void>((resolve) => (reached = resolve));
   const gate = new Promise<void>((resolve) => (release = resolve));
   const network: typeof fetch = async (input, init) => {
-    if (isPostTo(pathname, input, init)) {
+    if (picked(input, init)) {
       reached();
       await gate;
     }
@@ -153,10 +162,8 @@ export function networkHoldingBack(pathname: string) {
  * the hub's answer ('socket hang up'); every later request and answer goes through, as when the network is
  * back.
  */
-export function networkLosingFirstAnswer(
-  which: string | ((input: Parameters<typeof fetch>[0], init?: RequestInit) => boolean),
-): typeof fetch {
-  const picked = typeof which === 'string' ? isPostTo.bind(null, which) : which;
+export function networkLosingFirstAnswer(which: RequestPick): typeof fetch {
+  const picked = picker(which);
   let lost = false;
   return async (input, init) => {
     const response = await fetch(input, init);

@@ -19,7 +19,12 @@ import { enrolmentConsentVersion } from '../../src/shared/kiosk-api.ts';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
 import { setUpEnrolmentStation } from '../../scripts/kiosk/deployment.ts';
 import { syntheticFace } from '../hub/helpers.ts';
-import { isPostTo, networkLosingFirstAnswer, sameFaceAs } from './kiosk-test-hub.ts';
+import {
+  isPostTo,
+  networkHoldingBack,
+  networkLosingFirstAnswer,
+  sameFaceAs,
+} from './kiosk-test-hub.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const modelId = 'faceapi-recognition-128-b413e420d684';
@@ -41,11 +46,13 @@ beforeAll(async () => {
     dir: work,
     name: 'Ward office station 2',
     officers: [officer],
-    accounts: ['erased', 'faces', 'created', 'cancelled', 'gateway', 'created502'].map((id) => ({
-      id,
-      name: id,
-      deposit: 0,
-    })),
+    accounts: ['erased', 'faces', 'created', 'cancelled', 'gateway', 'created502', 'stopped'].map(
+      (id) => ({
+        id,
+        name: id,
+        deposit: 0,
+      }),
+    ),
   });
 }, 60_000);
 
@@ -276,5 +283,23 @@ describe('a desk action answered by a gateway 502 after the hub carried it out',
     const erased = await handlers2.personErase({ document });
     expect(erased).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
     expect(await handlers2.personErase({ document })).toMatchObject({ ok: true });
+  });
+});
+
+describe("a station stopped while an enrolment's faces are on their way", () => {
+  it('restarted, erases at the desk the person the hub created, by the document shown, not refused not_enrolled_here', async () => {
+    const isFaces = (input: Parameters<typeof fetch>[0], init?: RequestInit) =>
+      init?.method === 'POST' && new URL(String(input)).pathname.endsWith('/templates');
+    // Never released: the station stops with the faces on their way and hears nothing more.
+    const { network, arrived } = networkHoldingBack(isFaces);
+    const stopping = await stationOn(network);
+    const document = licence('Jun Sakai');
+    await upToPin(stopping, 'stopped', document);
+    void finish(stopping);
+    await arrived;
+    const restarted = await stationOn(fetch);
+    const erased = await restarted.personErase({ document });
+    expect(erased).toMatchObject({ ok: true, personId: expect.any(String) });
+    expect(await atHub(erased.ok ? erased.personId : '')).toBe(404);
   });
 });
