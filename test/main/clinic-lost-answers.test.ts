@@ -2,21 +2,20 @@
 // "check in" again must find their visit on the board, and the kiosk must not release the cap it tells
 // them is their visit.
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import { loadKioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import { HubLink } from '../../src/main/hub-link.ts';
-import { HubClient } from '../../src/shared/hub-client.ts';
 import { KioskService } from '../../src/main/kiosk-service.ts';
+import { HubClient } from '../../src/shared/hub-client.ts';
 import { paymentAuthorizationLifetimeMs } from '../../src/shared/limits.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import type { KioskTestHub } from './kiosk-test-hub.ts';
 import {
-  enrolAtStation,
+  closeKioskTestHub,
   networkLosingFirstAnswer,
   sameFaceAs,
-  startKioskTestHub,
+  startKioskTestHubWithMember,
 } from './kiosk-test-hub.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
@@ -30,7 +29,7 @@ let test: KioskTestHub;
 let identity: KioskIdentity;
 
 beforeAll(async () => {
-  test = await startKioskTestHub({
+  test = await startKioskTestHubWithMember({
     prefix: 'facepay-clinic-lost-',
     adminToken,
     clock,
@@ -39,21 +38,7 @@ beforeAll(async () => {
       shopper: { id: 'patient', name: 'Suzuki Ichiro', deposit: 20_000 },
       clinic: { cap, noShowAfterSeconds: 3_600 },
     },
-  });
-  await enrolAtStation({
-    admin: test.admin,
-    hubUrl: test.hub.url,
-    dir: test.work,
-    modelId,
-    pin: '4862',
-    people: [
-      {
-        name: 'Suzuki Ichiro',
-        born: '1970-05-06',
-        account: 'patient',
-        faces: [sameFaceAs(face), sameFaceAs(face)],
-      },
-    ],
+    member: { modelId, pin: '4862', born: '1970-05-06', face },
   });
   const loaded = await loadKioskIdentity({ dir: test.shop.config.keysDir, create: false });
   if (!loaded.ok) throw new Error(loaded.error.message);
@@ -61,8 +46,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await test?.hub.close();
-  if (test !== undefined) await rm(test.work, { recursive: true, force: true });
+  await closeKioskTestHub(test);
 });
 
 /** A reception kiosk on the clinic's config behind `network`. */

@@ -52,6 +52,43 @@ export async function startKioskTestHub(options: {
   }
 }
 
+/**
+ * startKioskTestHub, then the shop's shopper (setup.shopper) enrolled at a station with two reads of
+ * `face`, born `born`, PIN `pin`: a shop or clinic whose one member can pay or check in by face.
+ */
+export async function startKioskTestHubWithMember(
+  options: Parameters<typeof startKioskTestHub>[0] & {
+    member: { modelId: string; pin: string; born: string; face: Float32Array };
+  },
+): Promise<KioskTestHub> {
+  const test = await startKioskTestHub(options);
+  const { modelId, pin, born, face } = options.member;
+  const { id: account, name } = options.setup.shopper;
+  try {
+    const faces = [sameFaceAs(face), sameFaceAs(face)];
+    const people = [{ name, born, account, faces }];
+    await enrolAtStation({
+      admin: test.admin,
+      hubUrl: test.hub.url,
+      dir: test.work,
+      modelId,
+      pin,
+      people,
+    });
+    return test;
+  } catch (error) {
+    await closeKioskTestHub(test);
+    throw error;
+  }
+}
+
+/** Closes the hub startKioskTestHub started and removes its folder. */
+export async function closeKioskTestHub(test: KioskTestHub | undefined): Promise<void> {
+  if (test === undefined) return;
+  await test.hub.close();
+  await rm(test.work, { recursive: true, force: true });
+}
+
 /** `face` read again by the camera: cosine about 0.99 to it, well above the calibrated threshold. */
 export function sameFaceAs(face: Float32Array): Float32Array {
   const v = face.map((x) => x * 14 + (Math.random() - 0.5) * 0.1);

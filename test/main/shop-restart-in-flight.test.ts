@@ -1,7 +1,7 @@
 // A shop kiosk that stops (a crash, a power cut) while a purchase's hold request is on its way to the hub:
 // the hub settles it and nobody hears so; the restarted kiosk must still find that hold and refund it.
 import { randomBytes } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openHubLink } from '../../src/main/kiosk-runtime.ts';
@@ -10,10 +10,10 @@ import { paymentAuthorizationLifetimeMs } from '../../src/shared/limits.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import type { KioskTestHub } from './kiosk-test-hub.ts';
 import {
-  enrolAtStation,
+  closeKioskTestHub,
   networkHoldingBack,
   sameFaceAs,
-  startKioskTestHub,
+  startKioskTestHubWithMember,
 } from './kiosk-test-hub.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
@@ -25,7 +25,7 @@ const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
 let test: KioskTestHub;
 
 beforeAll(async () => {
-  test = await startKioskTestHub({
+  test = await startKioskTestHubWithMember({
     prefix: 'facepay-shop-restart-',
     adminToken,
     clock,
@@ -33,27 +33,12 @@ beforeAll(async () => {
       shop: { id: 'shop', name: 'Test Shop' },
       shopper: { id: 'shopper', name: 'Sato Hanako', deposit: 5_000 },
     },
-  });
-  await enrolAtStation({
-    admin: test.admin,
-    hubUrl: test.hub.url,
-    dir: test.work,
-    modelId,
-    pin: '4862',
-    people: [
-      {
-        name: 'Sato Hanako',
-        born: '1990-01-01',
-        account: 'shopper',
-        faces: [sameFaceAs(face), sameFaceAs(face)],
-      },
-    ],
+    member: { modelId, pin: '4862', born: '1990-01-01', face },
   });
 }, 60_000);
 
 afterAll(async () => {
-  await test?.hub.close();
-  if (test !== undefined) await rm(test.work, { recursive: true, force: true });
+  await closeKioskTestHub(test);
 });
 
 /**
