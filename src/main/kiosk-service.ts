@@ -252,7 +252,8 @@ export class KioskService {
 
   /**
    * For every payment whose hold request got no answer: if the hub did place the hold, refund all of it
-   * (the kiosk said no money was taken); if not, there is nothing to undo. Runs when the hub is reachable;
+   * (the kiosk said no money was taken), or release a check-in's open visit; a visit the clinic settled
+   * is kept for staff instead (its fee is the clinic's); if not placed, there is nothing to undo. Runs when the hub is reachable;
    * a payment is looked at only once its authorization has expired, so asking the hub again with the
    * same request can find the hold it placed but never place one (HubLink.findPlacedHold).
    */
@@ -670,12 +671,11 @@ export class KioskService {
       const same = sent.request.reference === hold.reference && sent.request.payer === hold.payer;
       if (sent.template === 'clinic_visit' && same) this.#unknownOutcome.delete(paymentId);
     }
-    const before = visits.board.list().length;
-    // Only today's visits of this kiosk, and only one not on the board yet.
+    const onBoard = () => visits.board.list().some((visit) => visit.holdId === hold.id);
+    const known = onBoard();
+    // Only today's visits of this kiosk go on its board (resume's rule).
     visits.board.resume([hold], this.#now());
-    if (visits.board.list().length !== before) {
-      this.#emit({ type: 'visits', visits: visits.board.list() });
-    }
+    if (!known && onBoard()) this.#emit({ type: 'visits', visits: visits.board.list() });
   }
 
   /**
