@@ -43,6 +43,8 @@ type PaymentToCheck = KioskStatus['paymentsToCheck'][number];
  * settle them itself): staff check each with the hub's operator, then mark it checked.
  */
 function PaymentsToCheck(props: {
+  /** At a clinic reception the clinic may have charged the visit: staff check the visit took place. */
+  clinic: boolean;
   load: () => Promise<PaymentToCheck[]>;
   clear: (paymentId: string) => Promise<string | null>;
   onMessage: (message: string | null) => void;
@@ -61,7 +63,7 @@ function PaymentsToCheck(props: {
   return (
     <section className="payments-to-check" role="alert" aria-labelledby="to-check-title">
       <h2 id="to-check-title">{t('operator.toCheckTitle')}</h2>
-      <p>{t('operator.toCheckBody')}</p>
+      <p>{t(props.clinic ? 'operator.toCheckBody_clinic' : 'operator.toCheckBody')}</p>
       <ul>
         {payments.map((payment) => (
           <li key={payment.paymentId} data-testid="payment-to-check">
@@ -114,6 +116,7 @@ export function OperatorScreen(props: {
         // Side by side, so a list of payments to check never pushes Exit and Close off the screen.
         <div className="operator-columns">
           <PaymentsToCheck
+            clinic={props.charge === null}
             load={props.paymentsToCheck}
             clear={props.clearPaymentToCheck}
             onMessage={setMessage}
