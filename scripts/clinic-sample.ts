@@ -60,6 +60,11 @@ function queueNumber(hold: Hold): string {
   return hold.reference.split(':')[2] ?? '?';
 }
 
+/** Which reception kiosk checked the visit in: each numbers its own visits from 1 every day. */
+function kioskOf(hold: Hold): string {
+  return hold.reference.split(':')[3] ?? '?';
+}
+
 /** Today's waiting visits, newest first: active clinic_visit holds placed today. */
 async function waitingToday(): Promise<Hold[]> {
   const today = new Date().toDateString();
@@ -86,7 +91,7 @@ if (values.complete === undefined) {
   for (const hold of waiting) {
     const time = new Date(hold.createdAt).toLocaleTimeString();
     console.log(
-      `No. ${queueNumber(hold)}  ${yen(hold.amount)} held  checked in ${time}  ${hold.id}`,
+      `No. ${queueNumber(hold)}  ${yen(hold.amount)} held  checked in ${time}  kiosk ${kioskOf(hold)}  ${hold.id}`,
     );
   }
 } else {
@@ -95,9 +100,21 @@ if (values.complete === undefined) {
     console.error('--amount must be a whole number of yen above 0');
     process.exit(2);
   }
-  const hold = waiting.find((h) => queueNumber(h) === values.complete || h.id === values.complete);
+  const matching = waiting.filter(
+    (h) => queueNumber(h) === values.complete || h.id === values.complete,
+  );
+  const hold = matching[0];
   if (hold === undefined) {
     console.error(`No. ${values.complete} is not waiting today`);
+    process.exit(1);
+  }
+  if (matching.length > 1) {
+    // Two reception kiosks both gave out this number today: charging one of them could be the wrong
+    // patient's visit, so the fee goes to a hold named by its id.
+    console.error(
+      `No. ${values.complete} is waiting at ${matching.length} kiosks today; complete it by its hold id:`,
+    );
+    for (const h of matching) console.error(`  kiosk ${kioskOf(h)}  ${h.id}`);
     process.exit(1);
   }
   const done: Hold = await call(

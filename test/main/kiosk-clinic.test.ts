@@ -10,6 +10,7 @@ import type { RunningHub } from '../../src/hub/hub.ts';
 import { startHub } from '../../src/hub/hub.ts';
 import { loadKioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import type { KioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
+import { localDay, visitReference } from '../../src/main/clinic-visits.ts';
 import { HubLink } from '../../src/main/hub-link.ts';
 import { kioskConfigSchema } from '../../src/main/kiosk-config.ts';
 import type { KioskConfig } from '../../src/main/kiosk-config.ts';
@@ -215,6 +216,36 @@ describe('clinic reception kiosk service', () => {
     });
   });
 
+  it("clinic:sample will not charge a queue number two reception kiosks both gave out today: it asks for the hold's id", async () => {
+    // Each reception kiosk numbers its visits from 1 every day: No. 7 at two kiosks is two patients.
+    const visits: string[] = [];
+    for (const kiosk of ['reception-a', 'reception-b']) {
+      const placed = await admin.placeHold(
+        {
+          payer: 'patient',
+          payee: 'clinic',
+          amount: 1_000,
+          currency: 'JPY',
+          reference: visitReference({ day: localDay(Date.now()), queueNumber: 7, kioskId: kiosk }),
+          expiresInSeconds: noShowAfterSeconds,
+          template: { name: 'clinic_visit' },
+          category: 'medical.consultation',
+        },
+        `two-sevens-${kiosk}-${Date.now()}`,
+      );
+      visits.push(placed.id);
+    }
+    const before = await account();
+    const ambiguous = await clinicSample(['--complete', '7', '--amount', '800']);
+    expect(ambiguous.code, ambiguous.out).toBe(1);
+    expect(ambiguous.out).toContain('No. 7 is waiting at 2 kiosks today');
+    for (const id of visits) expect(ambiguous.out).toContain(id);
+    expect(await account()).toEqual(before); // nothing charged
+    const byId = await clinicSample(['--complete', visits[1] ?? '', '--amount', '800']);
+    expect(byId.code, byId.out).toBe(0);
+    expect(await admin.getHold(visits[1] ?? '')).toMatchObject({ status: 'settled', settled: 800 });
+    expect(await admin.getHold(visits[0] ?? '')).toMatchObject({ status: 'active', settled: 0 });
+  });
   it('a second check-in of the same patient while one is open is refused with its number and holds nothing more', async () => {
     const { service } = reception();
     const first = await checkIn(service);
