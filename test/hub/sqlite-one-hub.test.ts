@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteHubStore } from '../../src/hub/storage/sqlite/sqlite-store.ts';
-import { storeKind, tempDir } from './helpers.ts';
+import { scratchDir, storeKind } from './helpers.ts';
 import { assertNoProcessLeft, runScript, spawnHub } from './process.ts';
 
 const open: SqliteHubStore[] = [];
@@ -26,7 +26,7 @@ function storeOn(dir: string): SqliteHubStore {
 
 describe.runIf(storeKind === 'sqlite')('one hub per SQLite database', () => {
   it('refuses a second store on the same database while the first is open, and not after', async () => {
-    const dir = tempDir();
+    const dir = scratchDir('facepay-one-hub-');
     const first = storeOn(dir);
     expect(() => storeOn(dir)).toThrow(/another hub is running on .*hub\.sqlite/);
     await first.close();
@@ -35,7 +35,7 @@ describe.runIf(storeKind === 'sqlite')('one hub per SQLite database', () => {
   });
 
   it('the hub command refuses a second hub on the data folder in one sentence; a SIGKILL of the first frees it', async () => {
-    const dir = tempDir();
+    const dir = scratchDir('facepay-one-hub-');
     chmodSync(dir, 0o700);
     const first = await spawnHub(dir, { FACEPAY_ADMIN_TOKEN: 'one-hub-test-token-0123456789' });
     const second = runScript('src/hub/cli.ts', ['--port', '0', '--data', dir], {
