@@ -281,18 +281,16 @@ export class KioskService {
       const found = await this.#hub.findPlacedHold(pending.sent);
       if (!found.ok) continue;
       const hold = found.value;
-      if (hold === null && sinceSentMs >= lostHoldAnswerTrustedMs) {
+      const refundable = hold === null ? 0 : hold.settled - hold.refunded;
+      const forStaff =
         // The hub may have pruned the answer it stored: "nothing placed" is no proof now, and the
         // shopper may have paid. Kept for staff, never written off.
-        this.#unknownOutcome.markToCheck(paymentId);
-        unresolved.push(paymentId);
-        continue;
-      }
-      const refundable = hold === null ? 0 : hold.settled - hold.refunded;
-      if (pending.sent.template === 'clinic_visit' && refundable > 0) {
-        // Only the clinic's consultation.completed settles a visit: a consultation took place (the clinic's
-        // system lists the hub's visits, not the board) and its fee is not the kiosk's to give back. What the
-        // patient was told (check-in failed) and what happened disagree: staff check it.
+        (hold === null && sinceSentMs >= lostHoldAnswerTrustedMs) ||
+        // Only the clinic's consultation.completed settles a visit: a consultation took place (the
+        // clinic's system lists the hub's visits, not the board) and its fee is not the kiosk's to give
+        // back. What the patient was told (check-in failed) and what happened disagree: staff check it.
+        (pending.sent.template === 'clinic_visit' && refundable > 0);
+      if (forStaff) {
         this.#unknownOutcome.markToCheck(paymentId);
         unresolved.push(paymentId);
         continue;
@@ -337,7 +335,7 @@ export class KioskService {
     if (!this.#operatorUnlocked()) {
       return kioskFailure('operator_locked', 'the operator screen is locked');
     }
-    if (!this.#paymentsToCheck().some((payment) => payment.paymentId === paymentId)) {
+    if (this.#unknownOutcome.get(paymentId)?.toCheck !== true) {
       return kioskFailure('payment_closed', 'no payment to check has this id');
     }
     this.#unknownOutcome.delete(paymentId);

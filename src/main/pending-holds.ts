@@ -12,7 +12,7 @@ export interface PendingHold {
    * Asked again too late to trust the answer (lostHoldAnswerTrustedMs) and nothing found: the hub may have
    * forgotten it. Not asked again; staff check it and clear it on the operator screen.
    */
-  toCheck?: true;
+  toCheck?: true | undefined;
 }
 
 const holdRequest = z.strictObject({
@@ -49,13 +49,7 @@ export class PendingHolds {
     // A missing file is an empty list; an unreadable one stops the start (money owed must not be forgotten).
     const entries =
       file === null ? null : readStateFile(file, fileSchema, 'a list of lost hold requests');
-    for (const entry of entries ?? []) {
-      this.#entries.set(entry.paymentId, {
-        sent: entry.sent,
-        sentAtMs: entry.sentAtMs,
-        ...(entry.toCheck === undefined ? {} : { toCheck: entry.toCheck }),
-      });
-    }
+    for (const { paymentId, ...pending } of entries ?? []) this.#entries.set(paymentId, pending);
   }
 
   entries(): [string, PendingHold][] {
@@ -65,6 +59,10 @@ export class PendingHolds {
   add(paymentId: string, pending: PendingHold): void {
     this.#entries.set(paymentId, pending);
     this.#save();
+  }
+
+  get(paymentId: string): PendingHold | undefined {
+    return this.#entries.get(paymentId);
   }
 
   /** Marks a request staff must check (PendingHold.toCheck), on disk like the rest. */

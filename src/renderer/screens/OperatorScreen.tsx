@@ -6,6 +6,7 @@ import type { KioskStatus } from '../../shared/kiosk-api.ts';
 import type { CameraDevice } from '../camera.ts';
 import { chosenCamera, chooseCamera, listCameras } from '../camera.ts';
 import { Keypad } from './Keypad.tsx';
+import { useYen } from './parts.tsx';
 
 /** Which camera the kiosk reads faces with; remembered on this kiosk. */
 function CameraChoice() {
@@ -50,6 +51,7 @@ function PaymentsToCheck(props: {
   onMessage: (message: string | null) => void;
 }) {
   const { t, i18n } = useTranslation();
+  const yen = useYen();
   const [payments, setPayments] = useState<PaymentToCheck[]>([]);
   const { load } = props;
   useEffect(() => {
@@ -69,7 +71,7 @@ function PaymentsToCheck(props: {
           <li key={payment.paymentId} data-testid="payment-to-check">
             <span>
               {t('operator.toCheckItem', {
-                amount: t('amount.yen', { amount: payment.amount.toLocaleString('ja-JP') }),
+                amount: yen(payment.amount),
                 reference: payment.reference,
                 time: format.format(new Date(payment.sentAt)),
               })}
