@@ -181,6 +181,11 @@ export const operatorPinAttemptsMax = 5;
 export const operatorLockMs = 300_000;
 export const operatorLockMsMax = 86_400_000;
 export const operatorUnlockMs = 60_000;
+/**
+ * While a PIN lock runs, its time left is written to disk this often: after a restart (whose downtime never
+ * counts) the lock has at most this much more time left than it had. 1,440 writes for a day-long lock.
+ */
+export const pinLockCheckpointMs = 60_000;
 /** Till payment requests kept for the till to read back. */
 export const kioskPaymentsRememberedMax = 1_000;
 /** Face session: the longest it reads one shopper before refusing. */
