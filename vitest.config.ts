@@ -22,6 +22,7 @@ const bothAdapters = [
   'test/hub/guardian.test.ts',
   'test/hub/hold-bounds.test.ts',
   'test/hub/hold-history.test.ts',
+  'test/hub/hold-placed-key.test.ts',
   'test/hub/hub-client.test.ts',
   'test/hub/http-api.test.ts',
   'test/hub/identity.test.ts',

@@ -1,5 +1,7 @@
 // The ledger's route handlers (API.md v1), keyed by their names in src/shared/hub-routes.ts, which
 // authenticates and validates first; each runs the ledger in one transaction and answers the contract.
+import type { FastifyRequest } from 'fastify';
+import { assert } from '../../shared/assert.ts';
 import { issuerAccountId, type ClientRecord } from '../storage/records.ts';
 import { listLimitDefault } from '../../shared/limits.ts';
 import { refuse } from '../errors.ts';
@@ -9,6 +11,7 @@ import { accountView, clientView, entryView, holdView, standingLimitView } from 
 import { hashToken, newToken } from './tokens.ts';
 import { buildOpenApi } from './openapi.ts';
 import { canSeeAccount, canSeeHold } from '../ledger/ledger.ts';
+import { placedKeyHash } from '../ledger/placed-key.ts';
 import { canManageStandingLimits } from '../ledger/consent.ts';
 
 function encodeCursor(seq: number): string {
@@ -140,13 +143,25 @@ function accountHandlers(hub: HubContext) {
   } satisfies Partial<RouteHandlers>;
 }
 
+/** The Idempotency-Key of a hold request: a string once idempotentWrite let the request run. */
+function placingKey(request: FastifyRequest): string {
+  const key = request.headers['idempotency-key'];
+  assert(typeof key === 'string', 'a placed hold came with its Idempotency-Key');
+  return key;
+}
+
 function holdHandlers(hub: HubContext) {
   return {
-    placeHold: async ({ caller, body, write, ok }) =>
-      write(async (tx) => ok(holdView(await hub.ledger.placeHold(tx, caller, body))), {
-        accounts: [body.payer, body.payee],
-        dueOfAccount: body.payer,
-      }),
+    // The hold keeps the key it was placed under (idempotentWrite checked it before `run`).
+    placeHold: async ({ caller, body, request, write, ok }) =>
+      write(
+        async (tx) =>
+          ok(holdView(await hub.ledger.placeHold(tx, caller, body, placingKey(request)))),
+        {
+          accounts: [body.payer, body.payee],
+          dueOfAccount: body.payer,
+        },
+      ),
 
     // The hold actions: the table gives each its body, idempotency and answer; here only the step.
     increaseHold: async ({ caller, params, body, write, ok }) =>
@@ -195,6 +210,9 @@ function holdHandlers(hub: HubContext) {
         ...(query.payee === undefined ? {} : { payee: query.payee }),
         ...(query.status === undefined ? {} : { status: query.status }),
         ...(query.reference === undefined ? {} : { reference: query.reference }),
+        ...(query.idempotencyKey === undefined
+          ? {}
+          : { placedKeyHash: placedKeyHash(caller.id, query.idempotencyKey) }),
         ...(party === undefined ? {} : { party }),
         beforeSeq: decodeCursor(query.cursor),
         limit: limit + 1,

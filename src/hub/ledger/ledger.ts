@@ -32,6 +32,7 @@ import { newId } from '../ids.ts';
 import type { Clock } from '../clock.ts';
 import { categoryCovers, categoryMinimumAgeYears } from '../../shared/categories.ts';
 import { chooseRule, expandTemplate, expiryRule, validateRules } from './rules.ts';
+import { placedKeyHash } from './placed-key.ts';
 import * as T from './transitions.ts';
 import {
   checkStandingLimit,
@@ -214,10 +215,12 @@ export class Ledger {
 
   // ---- holds -------------------------------------------------------------------------------
 
+  /** `idempotencyKey`: the key the caller placed it under, which the hold keeps (placed-key.ts). */
   async placeHold(
     tx: StoreTx,
     caller: ClientRecord,
     request: PlaceHoldRequest,
+    idempotencyKey: string | null = null,
   ): Promise<HoldRecord> {
     if (
       caller.role !== 'admin' &&
@@ -279,7 +282,10 @@ export class Ledger {
       version: 1,
       closedBy: null,
     };
-    await tx.insertHold(hold);
+    await tx.insertHold(
+      hold,
+      idempotencyKey === null ? null : placedKeyHash(caller.id, idempotencyKey),
+    );
     await tx.addHeld(payer.id, hold.amount);
     await tx.appendAudit({
       at,

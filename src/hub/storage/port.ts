@@ -38,6 +38,8 @@ export interface HoldListFilter {
   status?: HoldStatus;
   /** Only holds placed under this reference. */
   reference?: string;
+  /** Only holds placed under this client-bound Idempotency-Key hash (ledger/placed-key.ts). */
+  placedKeyHash?: Uint8Array;
   /** Only holds where payer or payee is this account (a non-admin client's scope). */
   party?: string;
   beforeSeq: number | undefined;
@@ -120,7 +122,8 @@ export interface LedgerWriter extends LedgerReader {
     accountId: string,
     rules: Pick<AccountRecord, 'limits' | 'blockedCategories'>,
   ): Promise<void>;
-  insertHold(hold: HoldRecord): Promise<void>;
+  /** `placedKeyHash`: the placing client's key (ledger/placed-key.ts), kept as long as the hold. */
+  insertHold(hold: HoldRecord, placedKeyHash: Uint8Array | null): Promise<void>;
   /**
    * Records the hold's next version (`after.version` is `before.version + 1`): a transition row, and
    * the settlements, refunds and events `after` adds to `before`'s, as new rows; nothing is rewritten

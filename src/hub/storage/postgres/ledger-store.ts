@@ -70,6 +70,9 @@ const holdColumns = [
   'closed_by',
 ];
 
+/** A new hold's columns: its terms and state, and the key that placed it (never changed after). */
+const holdInsertColumns = [...holdColumns, 'placed_key_hash'];
+
 /** The columns updateHold changes, in its statement's order ($1 is the id, $11 the new version). */
 const holdUpdateColumns = [
   'id',
@@ -88,7 +91,7 @@ const holdUpdateColumns = [
 
 /** The ledger's deferred writes (queries.ts preparedWrite: prepared once, EXECUTEd with literals). */
 const writes = {
-  insertHold: preparedWrite('w_hold', insertStatement('holds', holdColumns)),
+  insertHold: preparedWrite('w_hold', insertStatement('holds', holdInsertColumns)),
   updateHold: preparedWrite(
     'w_hold_update',
     `UPDATE holds SET status = $2, amount = $3, settled = $4, refunded = $5, expires_at = $6,
@@ -234,6 +237,9 @@ export class PgLedgerReads implements LedgerReader {
     if (filter.payee !== undefined) add((n) => `h.payee = ${n}`, filter.payee);
     if (filter.status !== undefined) add((n) => `h.status = ${n}`, filter.status);
     if (filter.reference !== undefined) add((n) => `h.reference = ${n}`, filter.reference);
+    if (filter.placedKeyHash !== undefined) {
+      add((n) => `h.placed_key_hash = ${n}`, Buffer.from(filter.placedKeyHash));
+    }
     if (filter.party !== undefined) add((n) => `(h.payer = ${n} OR h.payee = ${n})`, filter.party);
     values.push(filter.limit);
     const sql = `SELECT ${holdSelect} FROM holds h WHERE ${where.join(' AND ')} ORDER BY h.seq DESC LIMIT $${values.length}`;
@@ -334,11 +340,15 @@ export class PgLedgerWrites extends PgLedgerReads implements LedgerWriter {
     );
     assert(changed === 1, `person account ${accountId} exists`);
   }
-  async insertHold(hold: HoldRecord): Promise<void> {
+  async insertHold(hold: HoldRecord, placedKeyHash: Uint8Array | null): Promise<void> {
     assert(hold.version === 1, 'a new hold starts at version 1');
     const added = holdHistoryAdded(undefined, hold);
     const params = holdToParams(hold);
-    this.deferred.defer(writes.insertHold(valuesOf(params, holdColumns)), holdEffect(hold, params));
+    const inserted = { ...params, placed_key_hash: placedKeyHash };
+    this.deferred.defer(
+      writes.insertHold(valuesOf(inserted, holdInsertColumns)),
+      holdEffect(hold, params),
+    );
     await this.insertHoldHistory(hold, added, 'hold.placed', params);
   }
   async updateHold(before: HoldRecord, after: HoldRecord, kind: string): Promise<void> {

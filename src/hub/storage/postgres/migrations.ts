@@ -383,6 +383,24 @@ export const pgMigrations: ReadonlyArray<(client: PoolClient) => Promise<void>> 
       CREATE INDEX holds_pair_updated ON holds (payer, payee, updated_at);
     `);
   },
+  async function v7HoldPlacedKey(client) {
+    // SQLite's migration 17: the client-bound hash of the Idempotency-Key that placed a hold, for as
+    // long as the hold; holds placed before have none.
+    await client.query(`
+      ALTER TABLE holds ADD COLUMN placed_key_hash BYTEA
+        CHECK (placed_key_hash IS NULL OR length(placed_key_hash) = 32);
+      CREATE INDEX holds_placed_key ON holds (placed_key_hash) WHERE placed_key_hash IS NOT NULL;
+      CREATE FUNCTION holds_placed_key_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.placed_key_hash IS DISTINCT FROM OLD.placed_key_hash
+          THEN RAISE EXCEPTION 'the key that placed a hold never changes'; END IF;
+          RETURN NEW;
+        END $$;
+      -- OF placed_key_hash: fires only for an UPDATE that names the column (the hub's never do).
+      CREATE TRIGGER holds_placed_key_fixed BEFORE UPDATE OF placed_key_hash ON holds
+        FOR EACH ROW EXECUTE FUNCTION holds_placed_key_fixed();
+    `);
+  },
 ];
 
 async function currentVersion(client: PoolClient): Promise<number> {

@@ -113,6 +113,7 @@ export class SqliteLedgerReads implements LedgerReader {
     if (filter.payee !== undefined) where.push('h.payee = @payee');
     if (filter.status !== undefined) where.push('h.status = @status');
     if (filter.reference !== undefined) where.push('h.reference = @reference');
+    if (filter.placedKeyHash !== undefined) where.push('h.placed_key_hash = @placedKeyHash');
     if (filter.party !== undefined) where.push('(h.payer = @party OR h.payee = @party)');
     const sql = `SELECT ${holdColumns} FROM holds h WHERE ${where.join(' AND ')} ORDER BY h.seq DESC LIMIT @limit`;
     const rows = this.db.prepare<Record<string, unknown>, HoldRow>(sql).all({
@@ -121,6 +122,8 @@ export class SqliteLedgerReads implements LedgerReader {
       payee: filter.payee,
       status: filter.status,
       reference: filter.reference,
+      placedKeyHash:
+        filter.placedKeyHash === undefined ? undefined : Buffer.from(filter.placedKeyHash),
       party: filter.party,
       limit: filter.limit,
     });
@@ -187,10 +190,10 @@ export class SqliteLedgerWrites extends SqliteLedgerReads implements LedgerWrite
       insertHold: db.prepare(
         `INSERT INTO holds (id, status, payer, payee, amount, settled, refunded, reference, category, template,
            on_expiry, rules, expires_at, scheduled, due_at, authorized_max, created_at, updated_at, version,
-           closed_by)
+           closed_by, placed_key_hash)
          VALUES (@id, @status, @payer, @payee, @amount, @settled, @refunded, @reference, @category, @template,
            @on_expiry, @rules, @expires_at, @scheduled, @due_at, @authorized_max, @created_at, @updated_at,
-           @version, @closed_by)`,
+           @version, @closed_by, @placed_key_hash)`,
       ),
       insertTransition: db.prepare(
         `INSERT INTO hold_transitions (hold_id, version, kind, status, amount, settled, refunded, expires_at,
@@ -262,11 +265,14 @@ export class SqliteLedgerWrites extends SqliteLedgerReads implements LedgerWrite
     ).changes;
     assert(changed === 1, `person account ${accountId} exists`);
   }
-  async insertHold(hold: HoldRecord): Promise<void> {
+  async insertHold(hold: HoldRecord, placedKeyHash: Uint8Array | null): Promise<void> {
     assert(hold.version === 1, 'a new hold starts at version 1');
     const added = holdHistoryAdded(undefined, hold);
     const params = holdToParams(hold);
-    this.ledgerW.insertHold.run(params);
+    this.ledgerW.insertHold.run({
+      ...params,
+      placed_key_hash: placedKeyHash === null ? null : Buffer.from(placedKeyHash),
+    });
     this.insertHistory(hold, added, 'hold.placed', params);
   }
   async updateHold(before: HoldRecord, after: HoldRecord, kind: string): Promise<void> {
