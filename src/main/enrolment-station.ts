@@ -543,8 +543,7 @@ export class EnrolmentStation {
 
   /** An officer's id and PIN against the lock: refused while locked, counted when wrong. */
   #checkOfficerPin(request: { officerId: string; pin: string }): KioskResult<object> {
-    const now = this.#options.now();
-    const lockedMs = this.#signIn.lockedForMs(now);
+    const lockedMs = this.#signIn.lockedForMs();
     if (lockedMs > 0) {
       return kioskFailure(
         'officer_locked',
@@ -552,7 +551,7 @@ export class EnrolmentStation {
       );
     }
     if (!this.#officerPinMatches(request.officerId, request.pin)) {
-      this.#signIn.wrong(now);
+      this.#signIn.wrong();
       return kioskFailure('officer_pin_incorrect', 'wrong officer id or PIN');
     }
     this.#signIn.right();

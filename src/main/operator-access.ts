@@ -13,6 +13,7 @@ import { sameSecret } from './same-secret.ts';
 /**
  * The lock is kept in `lockFile` (the runtime: beside the device keys), so restarting the kiosk app
  * gives no new guesses; null keeps it in memory. The open screen is not kept: a restart closes it.
+ * The lock counts elapsed time, not the wall clock `now` (PinLockout); the open screen follows `now`.
  */
 export class OperatorAccess {
   readonly #pin: string;
@@ -33,7 +34,7 @@ export class OperatorAccess {
 
   /** Opens the screen for operatorUnlockMs on the right PIN; refuses every try while locked. */
   unlock(pin: string, now: number): KioskResult<{ unlockedUntil: string }> {
-    const lockedMs = this.#lock.lockedForMs(now);
+    const lockedMs = this.#lock.lockedForMs();
     if (lockedMs > 0) {
       return kioskFailure(
         'operator_locked',
@@ -41,7 +42,7 @@ export class OperatorAccess {
       );
     }
     if (!sameSecret(pin, this.#pin)) {
-      this.#lock.wrong(now);
+      this.#lock.wrong();
       return kioskFailure('operator_pin_incorrect', 'wrong operator PIN');
     }
     this.#lock.right();

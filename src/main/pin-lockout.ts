@@ -1,7 +1,14 @@
 // Wrong PINs lock a screen (the operator's, an enrolment station's sign-in), each further round twice as
 // long as the last up to a cap; the count is kept on disk, so restarting the kiosk gives no new guesses.
+//
+// A lock counts elapsed time, not the wall clock: a clock moved forward (by hand, a wrong NTP step) would
+// end it at once, one moved back would stretch it. While the app runs, time is a monotonic clock. Across a
+// restart the file keeps the time left (rewritten every pinLockCheckpointMs while locked), and the new run
+// counts it again from its start: the downtime never shortens a lock (the wall clock cannot say how long
+// it was), and a lock outlasts its length by at most the downtime plus one checkpoint interval.
 import { z } from 'zod';
 import { assert } from '../shared/assert.ts';
+import { pinLockCheckpointMs } from '../shared/limits.ts';
 import { readStateFile, writeStateFile } from './state-file.ts';
 
 export interface PinLockLimits {
@@ -12,27 +19,45 @@ export interface PinLockLimits {
   lockMsMax: number;
 }
 
+/**
+ * Milliseconds since an arbitrary start, never going back and blind to the wall clock (performance.now:
+ * a monotonic clock; tests move it with fake timers, and the wall clock apart with setSystemTime).
+ */
+function elapsedMs(): number {
+  return performance.now();
+}
+
+/** As kept on disk. */
 interface LockState {
   /** Wrong PINs since the last lock or the right PIN. */
   failures: number;
   /** The last lock's length; 0 once the right PIN was given (the next lock is the first again). */
   lastLockMs: number;
-  /** 0 once the right PIN was given. */
-  lockedUntilMs: number;
+  /** The lock's time left when written (0: not locked); at most lastLockMs. */
+  lockLeftMs: number;
 }
 
 function stateSchema(limits: PinLockLimits) {
+  const counts = {
+    failures: z
+      .number()
+      .int()
+      .min(0)
+      .max(limits.attemptsMax - 1),
+    lastLockMs: z.number().int().min(0).max(limits.lockMsMax),
+  };
+  const current = z.strictObject({ ...counts, lockLeftMs: z.number().int().min(0) });
+  // Written before locks counted elapsed time: the time left then is what that code would have said
+  // now (its end by the wall clock, at most the lock's length), read once.
+  const wallClock = z
+    .strictObject({ ...counts, lockedUntilMs: z.number().int().min(0) })
+    .transform(({ lockedUntilMs, ...rest }) => ({
+      ...rest,
+      lockLeftMs: Math.max(0, Math.min(lockedUntilMs - Date.now(), rest.lastLockMs)),
+    }));
   return z
-    .strictObject({
-      failures: z
-        .number()
-        .int()
-        .min(0)
-        .max(limits.attemptsMax - 1),
-      lastLockMs: z.number().int().min(0).max(limits.lockMsMax),
-      lockedUntilMs: z.number().int().min(0),
-    })
-    .refine((state) => state.lastLockMs > 0 || state.lockedUntilMs === 0, 'a lock has a length');
+    .union([current, wallClock])
+    .refine((state) => state.lockLeftMs <= state.lastLockMs, 'a lock has a length');
 }
 
 /**
@@ -42,7 +67,10 @@ function stateSchema(limits: PinLockLimits) {
 export class PinLockout {
   readonly #limits: PinLockLimits;
   readonly #file: string | null;
-  #state: LockState = { failures: 0, lastLockMs: 0, lockedUntilMs: 0 };
+  #state: LockState = { failures: 0, lastLockMs: 0, lockLeftMs: 0 };
+  /** The elapsed clock's reading when #state.lockLeftMs was the time left. */
+  #lockLeftAtMs = 0;
+  #checkpoint: NodeJS.Timeout | null = null;
 
   constructor(options: { limits: PinLockLimits; file: string | null }) {
     const { limits, file } = options;
@@ -54,40 +82,80 @@ export class PinLockout {
     // power cycle's guesses back, and a person has to see why it broke (the folder is the kiosk's own).
     const kept = file === null ? null : readStateFile(file, stateSchema(limits), 'a PIN lock');
     if (kept !== null) this.#state = kept;
+    this.#lockLeftAtMs = elapsedMs();
+    this.#scheduleCheckpoint();
   }
 
-  /**
-   * How long the screen stays locked from `now` (0: not locked). At most the lock's length: a clock set
-   * back does not stretch a lock into weeks.
-   */
-  lockedForMs(now: number): number {
-    const { lockedUntilMs, lastLockMs } = this.#state;
-    return Math.max(0, Math.min(lockedUntilMs - now, lastLockMs));
+  /** How long the screen stays locked (0: not locked): at most the lock's length, whatever the wall clock. */
+  lockedForMs(): number {
+    return this.#lockedForMsAt(elapsedMs());
+  }
+
+  #lockedForMsAt(atMs: number): number {
+    const passedMs = atMs - this.#lockLeftAtMs;
+    assert(passedMs >= 0, 'the elapsed clock never goes back');
+    return Math.max(0, this.#state.lockLeftMs - passedMs);
   }
 
   /** A wrong PIN (tried while not locked): counted, and the attemptsMax-th locks the screen. */
-  wrong(now: number): void {
-    assert(this.lockedForMs(now) === 0, 'no PIN is tried while locked');
+  wrong(): void {
+    assert(this.lockedForMs() === 0, 'no PIN is tried while locked');
     const failures = this.#state.failures + 1;
     if (failures < this.#limits.attemptsMax) {
-      this.#set({ ...this.#state, failures });
+      this.#set({ ...this.#state, failures, lockLeftMs: 0 });
       return;
     }
     const { lockMs, lockMsMax } = this.#limits;
     const last = this.#state.lastLockMs;
     const lockLength = last === 0 ? lockMs : Math.min(last * 2, lockMsMax);
-    this.#set({ failures: 0, lastLockMs: lockLength, lockedUntilMs: now + lockLength });
+    this.#set({ failures: 0, lastLockMs: lockLength, lockLeftMs: lockLength });
+    this.#scheduleCheckpoint();
   }
 
   /** The right PIN: the count starts over, and the next lock is the first one's length. */
   right(): void {
-    const { failures, lastLockMs, lockedUntilMs } = this.#state;
-    if (failures === 0 && lastLockMs === 0 && lockedUntilMs === 0) return;
-    this.#set({ failures: 0, lastLockMs: 0, lockedUntilMs: 0 });
+    const { failures, lastLockMs, lockLeftMs } = this.#state;
+    if (failures === 0 && lastLockMs === 0 && lockLeftMs === 0) return;
+    this.#set({ failures: 0, lastLockMs: 0, lockLeftMs: 0 });
   }
 
-  #set(state: LockState): void {
+  /** `atMs`: the elapsed clock's reading at which `state.lockLeftMs` is the time left. */
+  #set(state: LockState, atMs = elapsedMs()): void {
     if (this.#file !== null) writeStateFile(this.#file, state);
     this.#state = state;
+    this.#lockLeftAtMs = atMs;
+  }
+
+  /**
+   * While locked with a file, writes the time left every pinLockCheckpointMs and once more at the end, so
+   * a restart resumes the lock about where it was rather than from its start.
+   */
+  #scheduleCheckpoint(): void {
+    if (this.#file === null || this.#checkpoint !== null) return;
+    const leftMs = this.lockedForMs();
+    if (leftMs === 0 && this.#state.lockLeftMs === 0) return;
+    // unref: a lock in progress does not keep a closing app (or a test's worker) alive.
+    this.#checkpoint = setTimeout(
+      () => {
+        this.#checkpoint = null;
+        this.#writeTimeLeft();
+        this.#scheduleCheckpoint();
+      },
+      Math.min(leftMs, pinLockCheckpointMs),
+    ).unref();
+  }
+
+  #writeTimeLeft(): void {
+    const atMs = elapsedMs();
+    // Rounded up: the file keeps whole milliseconds, and rounding never shortens the lock.
+    const state = { ...this.#state, lockLeftMs: Math.ceil(this.#lockedForMsAt(atMs)) };
+    try {
+      if (this.#file !== null) writeStateFile(this.#file, state);
+    } catch {
+      // The file keeps the previous, longer time left: a failed checkpoint never shortens the lock,
+      // and this run goes on counting it in memory.
+    }
+    this.#state = state;
+    this.#lockLeftAtMs = atMs;
   }
 }

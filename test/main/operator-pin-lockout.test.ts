@@ -1,6 +1,6 @@
 // The operator PIN's lockout grows: each further round of wrong PINs locks the operator screen twice as
 // long as the last (capped), so a 4-digit PIN is not guessed in days; a right PIN starts it over.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { HubLink } from '../../src/main/hub-link.ts';
 import { kioskConfigSchema } from '../../src/main/kiosk-config.ts';
 import { KioskService } from '../../src/main/kiosk-service.ts';
@@ -34,6 +34,8 @@ beforeAll(async () => {
   };
   // The operator screen never calls the hub: the link is real but never connected.
   const identity = await makeKioskIdentity();
+  // The lock counts elapsed time (performance.now), which fake timers move; `now` is the wall clock.
+  vi.useFakeTimers({ toFake: ['performance', 'setTimeout', 'clearTimeout'] });
   link = new HubLink({
     hubUrl: config.hubUrl,
     hubToken: config.hubToken,
@@ -43,7 +45,16 @@ beforeAll(async () => {
   });
   service = new KioskService({ config, hub: link, modelId: null, now: () => now });
 });
-afterAll(() => link.dispose());
+afterAll(() => {
+  link.dispose();
+  vi.useRealTimers();
+});
+
+/** Time passes: the wall clock and the elapsed time alike. */
+function pass(ms: number): void {
+  now += ms;
+  vi.advanceTimersByTime(ms);
+}
 
 const unlock = (pin: string) => service.handlers.operatorUnlock({ pin });
 
@@ -59,13 +70,12 @@ async function wrongRound(): Promise<void> {
 
 /** Asserts the screen stays locked (even to the right PIN) for exactly `ms` from now. */
 async function lockedFor(ms: number): Promise<void> {
-  const from = now;
-  now = from + ms - 1;
+  pass(ms - 1);
   expect(await unlock(operatorPin)).toMatchObject({
     ok: false,
     error: { code: 'operator_locked' },
   });
-  now = from + ms;
+  pass(1);
 }
 
 /** Lock lengths in a row: doubling from operatorLockMs, capped at operatorLockMsMax. */
