@@ -5,7 +5,7 @@
 // Fake timers model the machine: performance.now (the monotonic clock) moves only as time passes, and
 // setSystemTime moves the wall clock (Date.now, the kiosk service's clock) on its own, as a clock change does.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { KioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
@@ -197,6 +197,22 @@ describe.each(screens)('$name PIN lock and the wall clock', (screen) => {
       const restarted = start(screen.config(), file);
       await expectLockedFor(restarted, screen.lockMs - 2 * pinLockCheckpointMs);
     }
+  });
+
+  it('reads a lock file written by the wall-clock lock once, as that code would have', async () => {
+    const left = 2 * minuteMs;
+    const running = lockFile();
+    const ended = lockFile();
+    const wallClockLock = (untilMs: number) =>
+      JSON.stringify({ failures: 0, lastLockMs: screen.lockMs, lockedUntilMs: untilMs });
+    writeFileSync(running, wallClockLock(Date.now() + left), { mode: 0o600 });
+    writeFileSync(ended, wallClockLock(Date.now() - 1), { mode: 0o600 });
+    const kiosk = start(screen.config(), running);
+    setClockBy(25 * hourMs);
+    await expectLockedFor(kiosk, left);
+    expect(await screen.tryPin(start(screen.config(), ended), screen.rightPin)).toMatchObject({
+      ok: true,
+    });
   });
 
   it('a restart before the first checkpoint never shortens the lock', async () => {
