@@ -18,6 +18,7 @@ const bothAdapters = [
   'test/hub/committed-sum-bound.test.ts',
   'test/hub/concurrency.test.ts',
   'test/hub/consent.test.ts',
+  'test/hub/enrolment-idempotency.test.ts',
   'test/hub/enrolment-scope.test.ts',
   'test/hub/guardian.test.ts',
   'test/hub/hold-bounds.test.ts',

@@ -42,6 +42,8 @@ export const errorStatus = {
   probe_replayed: 409,
   model_not_calibrated: 422,
   duplicate_enrolment: 409,
+  /** Extension: POST /v1/persons replayed under its Idempotency-Key after that person was erased. */
+  person_erased: 410,
   identification_required: 403,
   kiosk_exists: 409,
   client_revoked: 409,

@@ -269,8 +269,11 @@ export class HubClient implements RouteMethods {
   hubKey() {
     return this.call('hubKey', {});
   }
-  createPerson(body: RouteBody<'createPerson'>) {
-    return this.call('createPerson', { body });
+  createPerson(body: RouteBody<'createPerson'>, idempotencyKey?: string) {
+    return this.call('createPerson', {
+      body,
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    });
   }
   getPerson(id: string) {
     return this.call('getPerson', { params: { id } });

@@ -234,9 +234,11 @@ const identityRoutes = {
   createPerson: {
     method: 'POST',
     path: '/v1/persons',
-    summary: 'Enrol a person (enrollment)',
+    summary:
+      'Enrol a person (enrollment). Extension: an optional Idempotency-Key replays the stored answer (410 person_erased once that person was erased)',
     access: enrolment,
     body: api.createPersonRequest,
+    idempotency: 'optional',
     status: 201,
     response: api.personSchema,
   },

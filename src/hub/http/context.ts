@@ -85,15 +85,10 @@ export class HubContext {
     run: (tx: StoreTx) => Promise<Reply>,
     options: { required: boolean; reads?: JobReads } = { required: true },
   ): Promise<Reply & { replayed: boolean }> {
-    const key = request.headers['idempotency-key'];
-    if (key === undefined && !options.required) return this.write(run, options.reads);
-    if (typeof key !== 'string' || key.length < 1 || key.length > idempotencyKeyLengthMax) {
-      refuse(
-        'invalid_request',
-        `Idempotency-Key header of 1..${idempotencyKeyLengthMax} characters is required`,
-      );
+    if (request.headers['idempotency-key'] === undefined && !options.required) {
+      return this.write(run, options.reads);
     }
-    const hash = requestHash(request.method, request.url.split('?')[0] ?? '', request.body);
+    const { key, hash } = keyedRequest(request);
     const answer = (tx: StoreTx, reply: Reply) => this.storeAnswer(tx, client, key, hash, reply);
     // Both jobs look up the stored answer first: the store may read it ahead (one round trip fewer),
     // with what `run` reads next.
@@ -114,13 +109,48 @@ export class HubContext {
       }, runReads);
     } catch (error) {
       if (!(error instanceof RefusedRun)) throw error;
-      const refusal = { status: error.refusal.status, body: errorBody(error.refusal) };
-      // Another request with this key may have stored its answer in between: that one stands.
-      return this.store.write(
-        async (tx) => (await storedAnswer(tx, client, key, hash)) ?? answer(tx, refusal),
-        reads,
-      );
+      return this.storeRefusal(request, client, error.refusal);
     }
+  }
+
+  /**
+   * A refusal of a request under its Idempotency-Key, stored as the key's answer like any other: the
+   * same request asked again gets it, not a second run. Another request with this key may have stored
+   * its answer in between: that one stands, and is the answer. Also for a refusal from a route's own
+   * checks before its write (POST /v1/persons: see storedReply).
+   */
+  async storeRefusal(
+    request: FastifyRequest,
+    client: ClientRecord,
+    refusal: HubError,
+  ): Promise<Reply & { replayed: boolean }> {
+    assert(refusal.status < 500, 'only a refusal is an answer to keep');
+    const { key, hash } = keyedRequest(request);
+    const answer = { status: refusal.status, body: errorBody(refusal) };
+    return this.store.write(
+      async (tx) =>
+        (await storedAnswer(tx, client, key, hash)) ??
+        this.storeAnswer(tx, client, key, hash, answer),
+      { storedResponse: { clientId: client.id, key } },
+    );
+  }
+
+  /**
+   * The answer stored under the request's Idempotency-Key, before the route does any work of its own
+   * (undefined: no key, or nothing stored yet); another request under the key is refused. For a route
+   * whose work before its write cannot be done twice (POST /v1/persons: the sealed PIN's nonce is spent
+   * once, and the account and document are taken once the person exists): the retry of a request whose
+   * answer was lost gets that answer, not the refusal its repeated checks would give.
+   */
+  async storedReply(
+    request: FastifyRequest,
+    client: ClientRecord,
+  ): Promise<(Reply & { replayed: boolean }) | undefined> {
+    if (request.headers['idempotency-key'] === undefined) return undefined;
+    const { key, hash } = keyedRequest(request);
+    // Stored answers are read in write jobs only (a job's read-ahead); this one writes nothing.
+    const reads = { storedResponse: { clientId: client.id, key } };
+    return this.store.write((tx) => storedAnswer(tx, client, key, hash), reads);
   }
 
   private async storeAnswer(
@@ -156,6 +186,18 @@ export class HubContext {
       await this.store.write((tx) => this.ledger.expireDue(tx, scope));
     }
   }
+}
+
+/** The request's Idempotency-Key (1..idempotencyKeyLengthMax characters) and its hash under it. */
+function keyedRequest(request: FastifyRequest): { key: string; hash: Uint8Array } {
+  const key = request.headers['idempotency-key'];
+  if (typeof key !== 'string' || key.length < 1 || key.length > idempotencyKeyLengthMax) {
+    refuse(
+      'invalid_request',
+      `Idempotency-Key header of 1..${idempotencyKeyLengthMax} characters is required`,
+    );
+  }
+  return { key, hash: requestHash(request.method, request.url.split('?')[0] ?? '', request.body) };
 }
 
 /** The answer stored under the client's key, replayed; refused when it was for another request. */

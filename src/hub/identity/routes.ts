@@ -2,7 +2,7 @@
 // and extensions (PIN unlock, member number + PIN). Roles come from the route table, rules from the service.
 import type * as api from '../../shared/hub-api.ts';
 import { assert } from '../../shared/assert.ts';
-import { refuse } from '../errors.ts';
+import { HubError, refuse } from '../errors.ts';
 import { errorStatus, type ErrorCode } from '../../shared/error-codes.ts';
 import {
   pinAttemptsMax,
@@ -47,6 +47,31 @@ function personView(person: PersonRecord, templates: number, now: number): api.P
   };
 }
 
+/** Refusals kept under a key: not a rate limit or a full queue, which a while later may not refuse. */
+function keptRefusal(error: HubError): boolean {
+  return error.status < 500 && error.status !== 429;
+}
+
+/**
+ * A stored enrolment answer replayed for a person erased since: refused (410 person_erased), never the
+ * stored view (their masked name, account and member number outlive them only until the answer is
+ * pruned, and are not shown again), and never a person brought back.
+ */
+async function unlessErased<R extends (Reply & { replayed: boolean }) | undefined>(
+  hub: HubContext,
+  reply: R,
+): Promise<R> {
+  if (reply?.replayed !== true || reply.status !== 201) return reply;
+  assert(reply.json !== undefined, 'a replayed answer is the stored JSON');
+  const { id } = JSON.parse(reply.json) as { id: unknown };
+  assert(typeof id === 'string', 'a stored enrolment answer names its person');
+  if ((await hub.store.reader.getPerson(id)) !== undefined) return reply;
+  refuse(
+    'person_erased',
+    'the person this Idempotency-Key enrolled was erased since; enrol them again under a new key',
+  );
+}
+
 function requirePayee(caller: ClientRecord, payee: string): void {
   if (caller.role === 'admin') return;
   if (caller.role !== 'merchant' || caller.merchantId !== payee) {
@@ -77,17 +102,35 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
   return {
     hubKey: async ({ ok }) => ok({ publicKey: service().hubPublicKey() }),
 
-    createPerson: async ({ caller, body, write, ok }) => {
-      // Everything that needs no PIN is refused before Argon2id, so a refusal costs the hub nothing.
-      await service().checkEnrolment(hub.store.reader, caller, body);
-      const pinVerifier = await service().preparePin(body.sealedPin, {
-        dateOfBirth: body.dateOfBirth,
-        clientId: caller.id,
-      });
-      return write(async (tx) => {
-        const person = await service().createPerson(tx, caller, body, pinVerifier);
-        return ok(personView(person, 0, hub.clock.now()));
-      });
+    createPerson: async ({ caller, body, request, write, ok }) => {
+      // A retry under the key of a request whose answer was lost: its answer, before the checks that
+      // would now refuse it (the account and document taken by that very person, the PIN's nonce spent).
+      const stored = await unlessErased(hub, await hub.storedReply(request, caller));
+      if (stored !== undefined) return stored;
+      let pinVerifier: string;
+      try {
+        // Everything that needs no PIN is refused before Argon2id, so a refusal costs the hub nothing.
+        await service().checkEnrolment(hub.store.reader, caller, body);
+        pinVerifier = await service().preparePin(body.sealedPin, {
+          dateOfBirth: body.dateOfBirth,
+          clientId: caller.id,
+        });
+      } catch (error) {
+        // Under a key, a refusal is the key's answer (the one stored first stands): the request asked
+        // again, its PIN's nonce spent, gets it and runs no more. A retry that overtakes the first
+        // request (a gateway's 502 while the hub still works) is refused probe_replayed, and that
+        // refusal answers the first one too: no person is created that nobody heard of.
+        const keyed = request.headers['idempotency-key'] !== undefined;
+        if (!keyed || !(error instanceof HubError) || !keptRefusal(error)) throw error;
+        return unlessErased(hub, await hub.storeRefusal(request, caller, error));
+      }
+      return unlessErased(
+        hub,
+        await write(async (tx) => {
+          const person = await service().createPerson(tx, caller, body, pinVerifier);
+          return ok(personView(person, 0, hub.clock.now()));
+        }),
+      );
     },
 
     getPerson: async ({ caller, params: { id }, ok }) => {
