@@ -15,7 +15,8 @@ export function readStateFile<T>(file: string, schema: z.ZodType<T>, what: strin
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
+    // Node's message (EISDIR, EACCES) does not say which file: the person fixing it needs to know.
+    throw new Error(`${file}: cannot read ${what}: ${(error as Error).message}`, { cause: error });
   }
   let json: unknown;
   try {

@@ -1,6 +1,7 @@
 // `npm run kiosk -- --config FILE [--hub URL] [--port N] [--renderer DIR]`: starts the web shell and
 // prints `kiosk listening on http://127.0.0.1:PORT`; SIGINT/SIGTERM stop it cleanly.
 import { parseArgs } from 'node:util';
+import { AssertionError } from '../shared/assert.ts';
 import { readKioskConfig } from './kiosk-config.ts';
 import { startWebShell } from './web-shell.ts';
 
@@ -16,17 +17,26 @@ if (values.config === undefined) {
   process.stderr.write('usage: npm run kiosk -- --config FILE [--hub URL] [--port N]\n');
   process.exit(2);
 }
-const config = await readKioskConfig(values.config);
 const port = Number(values.port);
 if (!Number.isSafeInteger(port) || port < 0 || port > 65_535) {
   process.stderr.write(`--port must be 0-65535, not ${values.port}\n`);
   process.exit(2);
 }
-const shell = await startWebShell({
-  config: values.hub === undefined ? config : { ...config, hubUrl: values.hub },
-  port,
-  ...(values.renderer === undefined ? {} : { rendererDir: values.renderer }),
-});
+const shell = await readKioskConfig(values.config)
+  .then((config) =>
+    startWebShell({
+      config: values.hub === undefined ? config : { ...config, hubUrl: values.hub },
+      port,
+      ...(values.renderer === undefined ? {} : { rendererDir: values.renderer }),
+    }),
+  )
+  .catch((error: unknown) => {
+    // What stops a start (a config, a key or state file, a port) is a sentence for the person at the
+    // kiosk and exit 1, as the Electron shell says it; a programmer's assertion keeps its stack.
+    if (!(error instanceof Error) || error instanceof AssertionError) throw error;
+    process.stderr.write(`kiosk: ${error.message}\n`);
+    process.exit(1);
+  });
 process.stdout.write(`kiosk listening on ${shell.url}\n`);
 const stop = () => void shell.close().then(() => process.exit(0));
 process.on('SIGINT', stop);
