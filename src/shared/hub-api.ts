@@ -223,15 +223,15 @@ export const holdListQuery = listQuery.extend({
   /** Extension: only holds placed under this reference (the till's order number), e.g. to find a lost one. */
   reference: text(L.holdReferenceLengthMax).optional(),
   /**
-   * Extension: only the holds this client placed under this Idempotency-Key, found as long as the hold
-   * exists (stored answers are pruned after 48 h); another client asking with the same key finds none.
+   * Extension, with `payer`: only the holds this client placed under this Idempotency-Key, found as long
+   * as the hold exists (stored answers are pruned after 48 h); another client's same key finds none.
    */
   idempotencyKey: z
     .string()
     .min(1)
     .max(L.idempotencyKeyLengthMax)
     .describe(
-      "Extension: the holds the caller placed under this Idempotency-Key (as long as they exist); another client's key finds none",
+      "Extension, with payer: the holds the caller placed on that payer under this Idempotency-Key (as long as they exist); another client's key finds none",
     )
     .optional(),
 });

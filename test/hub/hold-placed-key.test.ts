@@ -1,5 +1,5 @@
-// GET /v1/holds?idempotencyKey=K (extension): a client finds the hold it placed under a key for as long
-// as the hold exists, after the stored answers are pruned; no other client finds it with the same key.
+// GET /v1/holds?payer=P&idempotencyKey=K (extension): a client finds the hold it placed under a key for as
+// long as the hold exists, after the stored answers are pruned; no other client finds it with the same key.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -57,9 +57,13 @@ async function placeUnder(key: string, token: string | null = null): Promise<str
 }
 
 async function idsByKey(key: string, token?: string): Promise<string[]> {
-  const found = await t.call('GET', `/v1/holds?idempotencyKey=${encodeURIComponent(key)}`, {
-    ...(token === undefined ? {} : { token }),
-  });
+  const found = await t.call(
+    'GET',
+    `/v1/holds?payer=alice&idempotencyKey=${encodeURIComponent(key)}`,
+    {
+      ...(token === undefined ? {} : { token }),
+    },
+  );
   expect(found.status).toBe(200);
   return (found.body.items as Array<{ id: string }>).map((hold) => hold.id);
 }
@@ -86,13 +90,13 @@ describe('a hold found by the Idempotency-Key that placed it', () => {
     // With the caller's other filters (its hour-long hold has expired since): the same one, or none.
     const filtered = await t.call(
       'GET',
-      `/v1/holds?payee=shop&status=expired&idempotencyKey=${encodeURIComponent(key)}`,
+      `/v1/holds?payer=alice&payee=shop&status=expired&idempotencyKey=${encodeURIComponent(key)}`,
       { token: tillToken },
     );
     expect(filtered.body.items.map((hold: { id: string }) => hold.id)).toEqual([mine]);
     const settledOnly = await t.call(
       'GET',
-      `/v1/holds?status=settled&idempotencyKey=${encodeURIComponent(key)}`,
+      `/v1/holds?payer=alice&status=settled&idempotencyKey=${encodeURIComponent(key)}`,
       { token: tillToken },
     );
     expect(settledOnly).toMatchObject({ status: 200, body: { items: [] } });
@@ -121,13 +125,26 @@ describe('a hold found by the Idempotency-Key that placed it', () => {
     });
     expect(refused.status).toBe(422);
     expect(await idsByKey('refused-key', tillToken)).toEqual([]);
-    expect((await t.call('GET', '/v1/holds?idempotencyKey=', { token: tillToken })).status).toBe(
-      400,
-    );
+    expect(
+      (await t.call('GET', '/v1/holds?payer=alice&idempotencyKey=', { token: tillToken })).status,
+    ).toBe(400);
     const long = 'k'.repeat(256);
     expect(
-      (await t.call('GET', `/v1/holds?idempotencyKey=${long}`, { token: tillToken })).status,
+      (await t.call('GET', `/v1/holds?payer=alice&idempotencyKey=${long}`, { token: tillToken }))
+        .status,
     ).toBe(400);
+  });
+
+  it("is asked within one payer's holds: a key without the payer is refused, another payer's finds none", async () => {
+    const key = `kiosk-till-1-${randomUUID()}`;
+    await placeUnder(key, tillToken);
+    const keyOnly = await t.call('GET', `/v1/holds?idempotencyKey=${key}`, { token: tillToken });
+    expect(keyOnly).toMatchObject({ status: 400, body: { error: { code: 'invalid_request' } } });
+    expect(keyOnly.body.error.message).toMatch(/payer/);
+    const otherPayer = await t.call('GET', `/v1/holds?payer=shop&idempotencyKey=${key}`, {
+      token: tillToken,
+    });
+    expect(otherPayer).toMatchObject({ status: 200, body: { items: [] } });
   });
 
   it('publishes the filter in the OpenAPI document', async () => {

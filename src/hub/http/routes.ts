@@ -202,6 +202,10 @@ function holdHandlers(hub: HubContext) {
     },
 
     listHolds: async ({ caller, query, ok }) => {
+      // By key only within one payer's holds: the key has no index of its own (sqlite/migrations v17).
+      if (query.idempotencyKey !== undefined && query.payer === undefined) {
+        refuse('invalid_request', 'query.idempotencyKey: give the payer of the hold request too');
+      }
       await hub.expireBeforeRead({});
       const limit = query.limit ?? listLimitDefault;
       const party = caller.role === 'admin' ? undefined : (caller.merchantId ?? '\u0000none');

@@ -385,11 +385,10 @@ export const pgMigrations: ReadonlyArray<(client: PoolClient) => Promise<void>> 
   },
   async function v7HoldPlacedKey(client) {
     // SQLite's migration 17: the client-bound hash of the Idempotency-Key that placed a hold, for as
-    // long as the hold; holds placed before have none.
+    // long as the hold; holds placed before have none. No index: a lookup names the payer too.
     await client.query(`
       ALTER TABLE holds ADD COLUMN placed_key_hash BYTEA
         CHECK (placed_key_hash IS NULL OR length(placed_key_hash) = 32);
-      CREATE INDEX holds_placed_key ON holds (placed_key_hash) WHERE placed_key_hash IS NOT NULL;
       CREATE FUNCTION holds_placed_key_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
           IF NEW.placed_key_hash IS DISTINCT FROM OLD.placed_key_hash

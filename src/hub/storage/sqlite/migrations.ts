@@ -480,10 +480,11 @@ export const migrations: ReadonlyArray<(db: Database.Database) => void> = [
     // The Idempotency-Key that placed a hold, as a hash bound to the placing client (placed-key.ts),
     // kept for as long as the hold: a client whose answer was lost finds its hold by key after the
     // stored answers are pruned. Holds placed before this migration have none (NULL): found by no key.
+    // No index of its own: one cost ~10 µs of every place (scripts/bench-hub/sqlite-statements.ts); a
+    // lookup names the payer too (routes.ts), and the payer's index narrows it to their holds.
     db.exec(`
       ALTER TABLE holds ADD COLUMN placed_key_hash BLOB
         CHECK (placed_key_hash IS NULL OR length(placed_key_hash) = 32);
-      CREATE INDEX holds_placed_key ON holds (placed_key_hash) WHERE placed_key_hash IS NOT NULL;
       CREATE TRIGGER holds_placed_key_fixed BEFORE UPDATE OF placed_key_hash ON holds
         WHEN NEW.placed_key_hash IS NOT OLD.placed_key_hash
         BEGIN SELECT RAISE(ABORT, 'the key that placed a hold never changes'); END;
