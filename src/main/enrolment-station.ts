@@ -4,7 +4,8 @@
 // a child (by the document's date of birth) first needs a guardian's face + PIN consent, with their limits.
 // A step cannot be skipped and a refusal ends the enrolment; only a face mismatch may be overridden, by a
 // second officer signing with their own PIN, and that override is logged with both officers and the score.
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { isChild } from '../shared/age.ts';
 import { assert } from '../shared/assert.ts';
 import { checkIdDocument, normaliseDocumentNumber } from '../shared/id-document.ts';
@@ -22,9 +23,11 @@ import {
   stationSignInLockMs,
   stationSignInLockMsMax,
 } from '../shared/limits.ts';
-import type { HubLink } from './hub-link.ts';
+import type { CreatePersonRequest, PersonView } from '../shared/hub-api.ts';
+import type { HubAnswer, HubLink } from './hub-link.ts';
 import type { KioskConfig } from './kiosk-config.ts';
 import { officerPinMatches } from './officers.ts';
+import { PendingPersons, type PendingPerson } from './pending-persons.ts';
 import { PinLockout } from './pin-lockout.ts';
 import type { StationLog, StationLogEntry } from './station-log.ts';
 import { enrolledByDocument } from './station-log.ts';
@@ -69,6 +72,15 @@ interface GuardianConsent {
   token: string;
 }
 
+/** What one try of an enrolment asks the hub for: the person (the PIN still clear: sealed per request). */
+interface PersonAttempt {
+  person: Omit<CreatePersonRequest, 'sealedPin'>;
+  pin: string;
+}
+
+type EnrolAnswer = Awaited<ReturnType<HubLink['addFaces']>>;
+type PersonAnswer = HubAnswer<PersonView> | { ok: false; error: KioskError; leftBehind: string };
+
 interface EnrolledPerson {
   displayName: string;
   dateOfBirth: string;
@@ -94,6 +106,8 @@ export class EnrolmentStation {
   #lastActivityMs = 0;
   /** Wrong officer PINs, at sign-in and at a second officer's override alike. */
   readonly #signIn: PinLockout;
+  /** POST /v1/persons requests whose answer is not known yet (the device keys' folder: kept on restart). */
+  readonly #pending: PendingPersons;
   #enrolment: Enrolment | null = null;
   /** An officer's call is running (most wait for the hub): the next one waits its turn (exclusive). */
   #busy = false;
@@ -102,6 +116,7 @@ export class EnrolmentStation {
     assert(options.config.enrolment !== undefined, 'an enrolment station has an enrolment config');
     this.#options = options;
     this.#config = options.config.enrolment;
+    this.#pending = new PendingPersons(path.join(options.config.keysDir, 'pending-persons.json'));
     this.#signIn = new PinLockout({
       limits: {
         attemptsMax: stationSignInAttemptsMax,
@@ -340,7 +355,7 @@ export class EnrolmentStation {
     assert(person !== null && officer !== null, 'the PIN step follows the document step');
     assert(!enrolment.view.child || guardian !== null, "a child's PIN step follows the guardian's");
     const override = enrolment.view.override;
-    const enrolled = await this.#options.hub.enrol({
+    const enrolled = await this.#enrolPerson(enrolment, {
       person: {
         displayName: person.displayName,
         dateOfBirth: person.dateOfBirth,
@@ -360,23 +375,6 @@ export class EnrolmentStation {
         consent: { version: request.consent.version, language: request.consent.language },
       },
       pin: request.pin,
-      modelId: this.#options.photoVsLive?.point.modelId ?? '',
-      // Copies: hub-link zeroes what it seals, and a refused PIN is chosen again with the same faces.
-      descriptors: enrolment.live.map((descriptor) => Float32Array.from(descriptor)),
-      leftBehind: enrolment.leftBehind ?? undefined,
-      // Recorded before the faces are sent: a cancel, a lock or a restart forgets the enrolment, and the
-      // desk must still find (and erase) by their document a person the hub created.
-      onCreated: (personId) =>
-        this.#record({
-          kind: 'enrolment.person_created',
-          officer,
-          data: {
-            enrolment: enrolment.view.id,
-            personId,
-            accountId: enrolment.view.accountId,
-            documentHash: person.numberHash,
-          },
-        }),
     });
     enrolment.leftBehind = 'leftBehind' in enrolled ? enrolled.leftBehind : null;
     if (!enrolled.ok) {
@@ -532,6 +530,129 @@ export class EnrolmentStation {
     if (this.#enrolment !== null) this.#forgetSecrets(this.#enrolment);
     this.#enrolment = null;
     return this.#answer();
+  }
+
+  /**
+   * POST /v1/persons, then the faces (copies: hub-link zeroes what it seals, and a refused PIN is chosen
+   * again with the same faces). The person is created once: see #person.
+   */
+  async #enrolPerson(enrolment: Enrolment, attempt: PersonAttempt): Promise<EnrolAnswer> {
+    const descriptors = enrolment.live.map((descriptor) => Float32Array.from(descriptor));
+    const person = await this.#person(enrolment, attempt);
+    if (!person.ok) {
+      descriptors.forEach((descriptor) => descriptor.fill(0));
+      return person;
+    }
+    const modelId = this.#options.photoVsLive?.point.modelId ?? '';
+    return this.#options.hub.addFaces({ person: person.value, modelId, descriptors });
+  }
+
+  /**
+   * The person this try enrols. A person a failed try left behind is erased first; a request sent before
+   * for this account or document whose answer is still unknown (PendingPersons, kept across a restart) is
+   * asked again under its Idempotency-Key, and the person it created is this try's when this try is that
+   * very request, else erased; only then is a new request sent. So a lost answer never leaves a person
+   * without a face whom the station cannot find, nor a retry refused because that person holds the account.
+   */
+  async #person(enrolment: Enrolment, attempt: PersonAttempt): Promise<PersonAnswer> {
+    const { hub } = this.#options;
+    if (enrolment.leftBehind !== null) {
+      const cleared = await hub.eraseLeftBehind(enrolment.leftBehind);
+      if (!cleared.ok) return cleared;
+      enrolment.leftBehind = null;
+    }
+    const documentHash = attempt.person.idDocument.numberHash;
+    for (const [key, pending] of this.#pending.matching(attempt.person.accountId, documentHash)) {
+      const earlier = await this.#askAgain(enrolment, { key, pending }, attempt);
+      if (!earlier.ok) return earlier;
+      if (earlier.value !== null) return { ok: true, value: earlier.value };
+    }
+    return this.#createPerson(enrolment, attempt);
+  }
+
+  /**
+   * An earlier request asked again, byte for byte under its key. Still no answer: this try waits. Refused
+   * (its person erased since, or no answer stored and the request refused now): nobody to keep (null).
+   * Answered with the person it created: recorded (the desk can find them), then theirs when this try is
+   * the same request (same enrolment, fields and PIN), else erased (the officer corrected the name, another
+   * PIN was typed, or a restart forgot the PIN) and forgotten only once the hub has erased them.
+   */
+  async #askAgain(
+    enrolment: Enrolment,
+    sent: { key: string; pending: PendingPerson },
+    attempt: PersonAttempt,
+  ): Promise<HubAnswer<PersonView | null>> {
+    const { hub } = this.#options;
+    const { key, pending } = sent;
+    const answer = await hub.createPerson(pending.body, key);
+    if (!answer.ok) {
+      if (outcomeStillUnknown(answer.error)) return answer;
+      // Refused as enrolled: the hub no longer keeps that request's answer (pruned), and its person may
+      // hold the account; #explained says so if this try is refused the same way.
+      enrolment.outcomeUnknown ||= answer.error.code === 'already_enrolled';
+      this.#pending.delete(key);
+      return { ok: true, value: null };
+    }
+    const person = answer.value;
+    await this.#recordCreated(pending, person.id);
+    const same = this.#pending.sameTry(key, { enrolment: enrolment.view.id, ...attempt });
+    if (same) {
+      this.#pending.delete(key);
+      return answer;
+    }
+    const erased = await hub.erasePerson(person.id);
+    if (!erased.ok) return erased;
+    this.#pending.delete(key);
+    await this.#record({
+      kind: 'person.erased',
+      officer: this.#officer,
+      data: { personId: person.id, document: documentType(enrolment), reason: 'earlier_try' },
+    });
+    return { ok: true, value: null };
+  }
+
+  /**
+   * A new request under a new Idempotency-Key, written to disk (flushed) before it is sent, and kept
+   * there until its answer is known: a lost answer, a 5xx, or a restart meanwhile leaves it for #askAgain.
+   */
+  async #createPerson(enrolment: Enrolment, attempt: PersonAttempt): Promise<PersonAnswer> {
+    const { hub } = this.#options;
+    const sealed = await hub.sealPerson(attempt.person, attempt.pin);
+    if (!sealed.ok) return sealed;
+    const key = `enrol-${randomUUID()}`;
+    const pending: PendingPerson = {
+      enrolment: enrolment.view.id,
+      accountId: attempt.person.accountId,
+      documentHash: attempt.person.idDocument.numberHash,
+      body: sealed.value,
+      sentAtMs: this.#options.now(),
+    };
+    this.#pending.add(key, pending, attempt.pin);
+    const created = await hub.createPerson(sealed.value, key);
+    if (!created.ok) {
+      if (!outcomeStillUnknown(created.error)) this.#pending.delete(key);
+      return created;
+    }
+    await this.#recordCreated(pending, created.value.id);
+    this.#pending.delete(key);
+    return created;
+  }
+
+  /**
+   * Recorded before the faces are sent: a cancel, a lock or a restart forgets the enrolment, and the desk
+   * must still find (and erase) by their document a person the hub created.
+   */
+  async #recordCreated(pending: PendingPerson, personId: string): Promise<void> {
+    await this.#record({
+      kind: 'enrolment.person_created',
+      officer: this.#officer,
+      data: {
+        enrolment: pending.enrolment,
+        personId,
+        accountId: pending.accountId,
+        documentHash: pending.documentHash,
+      },
+    });
   }
 
   /** An unknown id costs the same Argon2id work as a known one with a wrong PIN. */
@@ -707,4 +828,9 @@ function localDate(nowMs: number): string {
   const date = new Date(nowMs);
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+/** A request whose answer may still come: asked again under its key, never taken for a refusal. */
+function outcomeStillUnknown(error: KioskError): boolean {
+  return error.code === 'hub_unreachable' || error.code === 'rate_limited';
 }

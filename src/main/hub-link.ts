@@ -296,6 +296,27 @@ export class HubLink {
     });
   }
 
+  /**
+   * The holds this kiosk's client placed on the payer of `sent` under its Idempotency-Key, which the hub keeps with each hold for as
+   * long as it exists (GET /v1/holds?idempotencyKey=, an extension): after the stored answers are pruned,
+   * an empty list still proves that nothing was placed under it. null: this hub has no such lookup (an
+   * older hub refuses the unknown filter, 400, or the route, 404). Unreachable, 401, 429, 5xx: errors,
+   * asked again later.
+   */
+  async holdsPlacedUnder(sent: SentHold): Promise<HubAnswer<HoldView[] | null>> {
+    const { payer, idempotencyKey } = sent.request;
+    return this.#guard(
+      async (): Promise<HubAnswer<HoldView[] | null>> => {
+        const page = await this.#client.listHolds({ payer, idempotencyKey });
+        return { ok: true, value: page.items };
+      },
+      (error) =>
+        (error.status === 400 && error.code === 'invalid_request') || error.status === 404
+          ? { ok: true, value: null }
+          : fromHubError(error),
+    );
+  }
+
   /** Releases what a hold still holds (idempotent under `idempotencyKey`). */
   async release(request: { holdId: string; idempotencyKey: string }): Promise<HubAnswer<HoldView>> {
     return this.#guard(async () => {
@@ -318,6 +339,7 @@ export class HubLink {
    * next try passes it back and it is erased first; before, that try was refused already_enrolled while
    * the person stayed, payable by face and unknown to the station. `onCreated` hears the new person's id
    * before their faces are sent (the station logs it: a restart must not lose whom the hub created).
+   * The station itself goes step by step (sealPerson, createPerson, addFaces) to keep its request.
    */
   async enrol(request: {
     person: Omit<CreatePersonRequest, 'sealedPin'>;
@@ -327,48 +349,100 @@ export class HubLink {
     leftBehind?: string | undefined;
     onCreated?: (personId: string) => Promise<void>;
   }): Promise<HubAnswer<PersonView> | { ok: false; error: KioskError; leftBehind: string }> {
-    const connected = await this.#ensureConnected();
+    const zeroed = () => request.descriptors.forEach((descriptor) => descriptor.fill(0));
     const cleared =
-      connected.ok && request.leftBehind !== undefined
-        ? await this.erasePerson(request.leftBehind)
-        : connected;
+      request.leftBehind === undefined
+        ? await this.#ensureConnected()
+        : await this.eraseLeftBehind(request.leftBehind);
     if (!cleared.ok) {
-      request.descriptors.forEach((descriptor) => descriptor.fill(0));
-      return request.leftBehind === undefined
-        ? cleared
-        : { ...cleared, leftBehind: request.leftBehind };
+      zeroed();
+      return cleared;
     }
-    const created = await this.#guard(
+    const sealed = await this.sealPerson(request.person, request.pin);
+    const created = sealed.ok ? await this.createPerson(sealed.value) : sealed;
+    if (!created.ok) {
+      zeroed();
+      return created;
+    }
+    try {
+      await request.onCreated?.(created.value.id);
+    } catch (error) {
+      zeroed();
+      throw error;
+    }
+    return this.addFaces({
+      person: created.value,
+      modelId: request.modelId,
+      descriptors: request.descriptors,
+    });
+  }
+
+  /**
+   * Enrolment station: erases the person a failed try left behind (HubLink.enrol), before the next try;
+   * when that fails the answer names them again.
+   */
+  async eraseLeftBehind(
+    personId: string,
+  ): Promise<HubAnswer<null> | { ok: false; error: KioskError; leftBehind: string }> {
+    const connected = await this.#ensureConnected();
+    const erased = connected.ok ? await this.erasePerson(personId) : connected;
+    return erased.ok ? erased : { ...erased, leftBehind: personId };
+  }
+
+  /**
+   * Enrolment station: the body of POST /v1/persons, the PIN sealed to the hub. Sealed once per try and
+   * kept: a seal is single-use and random, so a request asked again under its Idempotency-Key (its answer
+   * lost) must be this very body.
+   */
+  async sealPerson(
+    person: Omit<CreatePersonRequest, 'sealedPin'>,
+    pin: string,
+  ): Promise<HubAnswer<CreatePersonRequest>> {
+    const connected = await this.#ensureConnected();
+    if (!connected.ok) return connected;
+    return { ok: true, value: { ...person, sealedPin: this.#sealPin(pin, 'enrol') } };
+  }
+
+  /**
+   * Enrolment station: POST /v1/persons, under `idempotencyKey` when given (the hub then answers a request
+   * asked again with the person it created). The account or the document enrolled already (no face
+   * compared yet) is already_enrolled; a 5xx may come after the person was created: outcome unknown
+   * (hub_unreachable), so the station keeps the enrolment for another try.
+   */
+  async createPerson(
+    body: CreatePersonRequest,
+    idempotencyKey?: string,
+  ): Promise<HubAnswer<PersonView>> {
+    const connected = await this.#ensureConnected();
+    if (!connected.ok) return connected;
+    return this.#guard(
       async () => ({
         ok: true as const,
-        value: await this.#client.createPerson({
-          ...request.person,
-          sealedPin: this.#sealPin(request.pin, 'enrol'),
-        }),
+        value: await this.#client.createPerson(body, idempotencyKey),
       }),
-      // The account or the document is enrolled already (no face compared yet); a 5xx may come after the
-      // person was created: outcome unknown, so the station keeps the enrolment for another try.
       (error) =>
         error.code === 'duplicate_enrolment'
           ? failure('already_enrolled', error.message)
           : outcomeUnknownOn5xx(error),
     );
-    if (!created.ok) {
-      request.descriptors.forEach((descriptor) => descriptor.fill(0));
-      return created;
-    }
-    const person = created.value;
-    try {
-      await request.onCreated?.(person.id);
-    } catch (error) {
-      request.descriptors.forEach((descriptor) => descriptor.fill(0));
-      throw error;
-    }
+  }
+
+  /**
+   * Enrolment station: the faces of a person just created, protected, sealed and zeroed. When they fail
+   * the person is erased again; when that fails too, the answer names them `leftBehind` (HubLink.enrol).
+   */
+  async addFaces(request: {
+    person: PersonView;
+    modelId: string;
+    descriptors: readonly Float32Array[];
+  }): Promise<HubAnswer<PersonView> | { ok: false; error: KioskError; leftBehind: string }> {
+    const { person } = request;
     const added = await this.#guard(async () => {
       const sealedTemplates = this.#sealTemplates(request.modelId, request.descriptors);
       await this.#client.addTemplates(person.id, { modelId: request.modelId, sealedTemplates });
       return { ok: true as const, value: person };
     }, duplicateFace);
+    request.descriptors.forEach((descriptor) => descriptor.fill(0));
     if (added.ok) return { ok: true, value: { ...person, templates: request.descriptors.length } };
     const erased = await this.erasePerson(person.id);
     return erased.ok ? added : { ...added, leftBehind: person.id };

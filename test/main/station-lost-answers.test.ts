@@ -46,13 +46,11 @@ beforeAll(async () => {
     dir: work,
     name: 'Ward office station 2',
     officers: [officer],
-    accounts: ['erased', 'faces', 'created', 'cancelled', 'gateway', 'created502', 'stopped'].map(
-      (id) => ({
-        id,
-        name: id,
-        deposit: 0,
-      }),
-    ),
+    accounts: ['erased', 'faces', 'cancelled', 'gateway', 'stopped'].map((id) => ({
+      id,
+      name: id,
+      deposit: 0,
+    })),
   });
 }, 60_000);
 
@@ -211,29 +209,6 @@ describe('an enrolment whose faces were stored but whose answer was lost, the ne
     expect(await atHub(personId)).toBe(2);
     expect((await logKinds()).at(-1)).toBe('enrolment.completed');
   });
-});
-
-describe('an enrolment whose POST /v1/persons was carried out but its answer lost or a gateway 502', () => {
-  const isCreate = (input: Parameters<typeof fetch>[0], init?: RequestInit) =>
-    isPostTo('/v1/persons', input, init);
-  it.each([
-    { account: 'created', network: () => networkLosingFirstAnswer('/v1/persons') },
-    { account: 'created502', network: () => networkAnswering502After(isCreate) },
-  ])(
-    "$account: may be tried again; refused already_enrolled then, it tells the officer an earlier try may have enrolled the person and that the hub's admin must erase it",
-    async ({ account, network }) => {
-      const handlers = await stationOn(network());
-      await upToPin(handlers, account, licence('Chika Endo'));
-      const lost = await finish(handlers);
-      expect(lost).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
-      const again = await finish(handlers);
-      expect(again).toMatchObject({
-        ok: false,
-        error: { code: 'already_enrolled', message: expect.stringMatching(/earlier try.*admin/) },
-      });
-      expect((await logKinds()).at(-1)).toBe('enrolment.refused');
-    },
-  );
 });
 
 describe('faces left behind by a lost answer, the enrolment then cancelled', () => {

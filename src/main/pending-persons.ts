@@ -1,0 +1,111 @@
+// Enrolments whose POST /v1/persons was sent and not answered, kept on disk beside the device keys until the
+// answer is known: the officer's retry, even after a restart, asks the same request under the same key.
+import { createHmac, randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { createPersonRequest, type CreatePersonRequest } from '../shared/hub-api.ts';
+import { readStateFile, writeStateFile } from './state-file.ts';
+
+export interface PendingPerson {
+  /** The enrolment that sent it (EnrolmentView.id): another enrolment is another try. */
+  enrolment: string;
+  accountId: string;
+  documentHash: string;
+  /**
+   * The request as sent, its PIN sealed to the hub (only the hub opens it): asked again byte for byte,
+   * since a seal is random and the hub replays only the same body. Holds the name and date of birth the
+   * hub is given, on disk only while the answer is unknown.
+   */
+  body: CreatePersonRequest;
+  sentAtMs: number;
+}
+
+const fileSchema = z.array(
+  z.strictObject({
+    idempotencyKey: z.string().min(1),
+    enrolment: z.string(),
+    accountId: z.string(),
+    documentHash: z.string(),
+    body: createPersonRequest,
+    sentAtMs: z.number().int(),
+  }),
+);
+
+/** The sent requests by Idempotency-Key; `file` null keeps them in memory only (a station under test). */
+export class PendingPersons {
+  readonly #file: string | null;
+  readonly #entries = new Map<string, PendingPerson>();
+  /** A keyed tag of each request's PIN, in memory only: a retry in this run may prove it is the same PIN. */
+  readonly #pinTags = new Map<string, string>();
+  readonly #pinTagKey = randomBytes(32);
+
+  constructor(file: string | null) {
+    this.#file = file;
+    // An unreadable file stops the start: a person the hub may have created must not be forgotten.
+    const entries =
+      file === null ? null : readStateFile(file, fileSchema, 'a list of unanswered enrolments');
+    for (const { idempotencyKey, ...pending } of entries ?? []) {
+      this.#entries.set(idempotencyKey, pending);
+    }
+  }
+
+  /** Written and flushed before the request leaves: a restart still knows the key it was sent under. */
+  add(idempotencyKey: string, pending: PendingPerson, pin: string): void {
+    this.#entries.set(idempotencyKey, pending);
+    this.#pinTags.set(idempotencyKey, this.#pinTag(pin));
+    this.#save();
+  }
+
+  /** Those for this account or this document: the hub enrols one person on each. */
+  matching(accountId: string, documentHash: string): [string, PendingPerson][] {
+    return [...this.#entries].filter(
+      ([, pending]) => pending.accountId === accountId || pending.documentHash === documentHash,
+    );
+  }
+
+  /**
+   * Whether a new try would send this very request: the same enrolment, the same fields, and a PIN proven
+   * the same in this run (after a restart it cannot be: the station never keeps a PIN).
+   */
+  sameTry(
+    idempotencyKey: string,
+    attempt: { enrolment: string; person: Omit<CreatePersonRequest, 'sealedPin'>; pin: string },
+  ): boolean {
+    const pending = this.#entries.get(idempotencyKey);
+    if (pending === undefined || pending.enrolment !== attempt.enrolment) return false;
+    const pinTag = this.#pinTags.get(idempotencyKey);
+    const sent = sortedJson({ ...pending.body, sealedPin: null });
+    return (
+      pinTag !== undefined &&
+      pinTag === this.#pinTag(attempt.pin) &&
+      sent === sortedJson({ ...attempt.person, sealedPin: null })
+    );
+  }
+
+  delete(idempotencyKey: string): void {
+    this.#pinTags.delete(idempotencyKey);
+    if (this.#entries.delete(idempotencyKey)) this.#save();
+  }
+
+  #pinTag(pin: string): string {
+    return createHmac('sha256', this.#pinTagKey).update(pin).digest('base64url');
+  }
+
+  /** Written whole and renamed over the old one: a crash leaves the old or the new list. */
+  #save(): void {
+    if (this.#file === null) return;
+    const entries = [...this.#entries].map(([idempotencyKey, pending]) => ({
+      idempotencyKey,
+      ...pending,
+    }));
+    writeStateFile(this.#file, entries);
+  }
+}
+
+/** JSON with every object's keys sorted: a body read back from the file compares equal to one built now. */
+function sortedJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner !== null && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : inner,
+  );
+}

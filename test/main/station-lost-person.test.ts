@@ -1,0 +1,275 @@
+// The enrolment station against a real hub when the answer to POST /v1/persons is lost (the network, a
+// gateway's 502, the station stopped while waiting): the officer's retry must end with exactly one person
+// on the account, with their faces, whom the station knows; never a person without a face nobody can find.
+import { randomBytes, randomInt } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { disposeKioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
+import type { RunningHub } from '../../src/hub/hub.ts';
+import { startHub } from '../../src/hub/hub.ts';
+import type { HubLink } from '../../src/main/hub-link.ts';
+import { KioskService } from '../../src/main/kiosk-service.ts';
+import { openHubLink } from '../../src/main/kiosk-runtime.ts';
+import { loadPhotoVsLiveGate } from '../../src/main/photo-vs-live-gate.ts';
+import { StationLog } from '../../src/main/station-log.ts';
+import { HubClient, HubRequestError } from '../../src/shared/hub-client.ts';
+import { enrolmentConsentVersion } from '../../src/shared/kiosk-api.ts';
+import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
+import { setUpEnrolmentStation } from '../../scripts/kiosk/deployment.ts';
+import { syntheticFace } from '../hub/helpers.ts';
+import { isPostTo, networkLosingFirstAnswer, sameFaceAs } from './kiosk-test-hub.ts';
+
+const adminToken = `admin-${randomBytes(12).toString('hex')}`;
+const modelId = 'faceapi-recognition-128-b413e420d684';
+const officer = { id: 'o-sato', pin: '735190' };
+const accounts = ['lost', 'gateway', 'restart', 'corrected', 'repin'];
+
+let work: string;
+let hub: RunningHub;
+let admin: HubClient;
+let station: EnrolmentStationDeployment;
+const links: { link: HubLink; identity: Parameters<typeof disposeKioskIdentity>[0] }[] = [];
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(os.tmpdir(), 'facepay-station-person-'));
+  hub = await startHub({ dataDir: path.join(work, 'hub'), port: 0, adminToken });
+  admin = new HubClient({ baseUrl: hub.url, token: adminToken });
+  station = await setUpEnrolmentStation({
+    hubUrl: hub.url,
+    adminToken,
+    dir: work,
+    name: 'Ward office station 3',
+    officers: [officer],
+    accounts: accounts.map((id) => ({ id, name: id, deposit: 0 })),
+  });
+}, 60_000);
+
+afterAll(async () => {
+  for (const { link, identity } of links) {
+    link.dispose();
+    disposeKioskIdentity(identity);
+  }
+  await hub?.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+/** A station (a fresh service: as after a restart) behind `network`, an officer signed in. */
+async function stationOn(network: typeof fetch) {
+  const opened = await openHubLink(station.config, { hubUrl: hub.url, fetch: network });
+  links.push(opened);
+  const service = new KioskService({
+    config: station.config,
+    hub: opened.link,
+    modelId,
+    station: {
+      log: new StationLog(station.config.enrolment?.logFile ?? ''),
+      photoVsLive: await loadPhotoVsLiveGate(),
+    },
+  });
+  const signedIn = await service.handlers.officerSignIn({
+    officerId: officer.id,
+    pin: officer.pin,
+  });
+  expect(signedIn).toMatchObject({ ok: true });
+  return service.handlers;
+}
+
+type Handlers = Awaited<ReturnType<typeof stationOn>>;
+
+function licence(name: string) {
+  return {
+    type: 'drivers_licence' as const,
+    number: String(randomInt(1e11, 1e12)),
+    name,
+    dateOfBirth: '1980-02-03',
+    expiry: '2035-01-01',
+  };
+}
+
+/** Document, ID photo and live face: the station then waits for the PIN. */
+async function upToPin(
+  handlers: Handlers,
+  accountId: string,
+  document: ReturnType<typeof licence>,
+) {
+  const face = syntheticFace();
+  expect(await handlers.enrolmentDocument({ accountId, document })).toMatchObject({ ok: true });
+  expect(await handlers.enrolmentIdPhoto({ modelId, descriptor: Array.from(face) })).toMatchObject({
+    ok: true,
+  });
+  const descriptors = [sameFaceAs(face), sameFaceAs(face)].map((d) => Array.from(d));
+  const liveness = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
+  expect(await handlers.enrolmentLiveFace({ modelId, descriptors, liveness })).toMatchObject({
+    ok: true,
+    station: { enrolment: { step: 'pin' } },
+  });
+}
+
+const finish = (handlers: Handlers, pin = '5829') =>
+  handlers.enrolmentFinish({
+    pin,
+    pinAgain: pin,
+    consent: { version: enrolmentConsentVersion, language: 'ja', accepted: true },
+  });
+
+const isCreate = (input: Parameters<typeof fetch>[0], init?: RequestInit) =>
+  isPostTo('/v1/persons', input, init);
+
+/** Delivers the first POST /v1/persons (the hub creates the person), then answers it as a gateway's 502. */
+function networkAnswering502AfterCreate(): typeof fetch {
+  let answered = false;
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    if (answered || !isCreate(input, init)) return response;
+    answered = true;
+    return Response.json({ error: { code: 'bad_gateway', message: 'upstream' } }, { status: 502 });
+  };
+}
+
+/**
+ * Delivers the first POST /v1/persons and never answers it: the station is stopped while it waits.
+ * `delivered` resolves once the hub has answered (and so committed the person).
+ */
+function networkStoppingAtCreate() {
+  let stopped = false;
+  let answered = () => {};
+  const delivered = new Promise<void>((resolve) => (answered = resolve));
+  const network: typeof fetch = async (input, init) => {
+    if (stopped || !isCreate(input, init)) return fetch(input, init);
+    stopped = true;
+    await fetch(input, init);
+    answered();
+    return new Promise<Response>(() => {});
+  };
+  return { network, delivered };
+}
+
+/** Who the hub enrolled on `accountId` and who of them was erased since, from its audit log. */
+async function enrolledOn(accountId: string): Promise<{ enrolled: string[]; erased: string[] }> {
+  const rows = await hub.store.auditRows(0, 100_000);
+  const enrolled = rows
+    .filter((row) => row.kind === 'person.enrolled')
+    .filter((row) => (JSON.parse(row.data) as { accountId?: string }).accountId === accountId)
+    .map((row) => row.subject);
+  const erased = rows
+    .filter((row) => row.kind === 'person.erased' && enrolled.includes(row.subject))
+    .map((row) => row.subject);
+  return { enrolled, erased };
+}
+
+/** The hub's templates for a person, or the status that says there is no such person. */
+async function atHub(personId: string): Promise<number | string> {
+  try {
+    return (await admin.getPerson(personId)).templates;
+  } catch (error) {
+    if (error instanceof HubRequestError) return error.status;
+    throw error;
+  }
+}
+
+async function logEntries(): Promise<{ kind: string; data: Record<string, unknown> }[]> {
+  const text = await readFile(path.join(station.config.configDir, 'enrolment-log.jsonl'), 'utf8');
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as { kind: string; data: Record<string, unknown> });
+}
+
+function personOf(answer: Awaited<ReturnType<typeof finish>>): string {
+  expect(answer).toMatchObject({ ok: true, station: { enrolment: { step: 'enrolled' } } });
+  return answer.ok ? (answer.station.enrolment?.person?.id ?? '') : '';
+}
+
+describe('POST /v1/persons carried out by the hub, its answer lost', () => {
+  it.each([
+    { account: 'lost', network: () => networkLosingFirstAnswer('/v1/persons') },
+    { account: 'gateway', network: networkAnswering502AfterCreate },
+  ])(
+    "$account: the officer's retry enrols that same person with their faces, not refused already_enrolled",
+    async ({ account, network }) => {
+      const handlers = await stationOn(network());
+      await upToPin(handlers, account, licence('Chika Endo'));
+      expect(await finish(handlers)).toMatchObject({
+        ok: false,
+        error: { code: 'hub_unreachable' },
+      });
+      const { enrolled: before } = await enrolledOn(account);
+      expect(before).toHaveLength(1); // the hub has them, without a face
+      expect(await atHub(before[0] ?? '')).toBe(0);
+      const personId = personOf(await finish(handlers));
+      expect(personId).toBe(before[0]);
+      expect(await atHub(personId)).toBe(2);
+      expect(await enrolledOn(account)).toEqual({ enrolled: [personId], erased: [] });
+      const kinds = (await logEntries()).map((entry) => entry.kind);
+      expect(kinds.slice(-2)).toEqual(['enrolment.person_created', 'enrolment.completed']);
+    },
+  );
+});
+
+describe('a station stopped while POST /v1/persons was on its way, the hub having created the person', () => {
+  it("restarted, the officer's retry finds that person and ends with one person on the account, with faces", async () => {
+    const { network, delivered } = networkStoppingAtCreate();
+    const stopping = await stationOn(network);
+    const document = licence('Daichi Kudo');
+    await upToPin(stopping, 'restart', document);
+    void finish(stopping);
+    await delivered;
+    const [lostPerson] = (await enrolledOn('restart')).enrolled;
+    expect(await atHub(lostPerson ?? '')).toBe(0);
+
+    const restarted = await stationOn(fetch);
+    await upToPin(restarted, 'restart', document);
+    const personId = personOf(await finish(restarted));
+    expect(await atHub(personId)).toBe(2);
+    // The PIN typed after the restart is the person's: the station keeps no PIN, so it cannot prove the
+    // first request's was the same, and erases the person that request created rather than guess.
+    const { enrolled, erased } = await enrolledOn('restart');
+    expect(enrolled.filter((id) => !erased.includes(id))).toEqual([personId]);
+    expect(await atHub(lostPerson ?? '')).toBe(404);
+    const log = await logEntries();
+    expect(log.filter((entry) => entry.data.personId === lostPerson).map((e) => e.kind)).toEqual([
+      'enrolment.person_created',
+      'person.erased',
+    ]);
+    // And the desk finds the one enrolled by the document.
+    expect(await restarted.personUnlockPin({ document })).toMatchObject({ ok: true, personId });
+  });
+});
+
+describe('a retry that is not the request whose answer was lost', () => {
+  it('the officer corrected the name: the person of the lost answer is erased, the corrected one enrolled', async () => {
+    const handlers = await stationOn(networkLosingFirstAnswer('/v1/persons'));
+    const typo = licence('Emi Fujta');
+    await upToPin(handlers, 'corrected', typo);
+    expect(await finish(handlers)).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
+    const [lostPerson] = (await enrolledOn('corrected')).enrolled;
+    await upToPin(handlers, 'corrected', { ...typo, name: 'Emi Fujita' });
+    const personId = personOf(await finish(handlers));
+    expect(personId).not.toBe(lostPerson);
+    expect(await atHub(lostPerson ?? '')).toBe(404);
+    expect(await atHub(personId)).toBe(2);
+    expect((await hub.store.reader.getPerson(personId))?.displayName).toBe('Emi Fujita');
+    const { enrolled, erased } = await enrolledOn('corrected');
+    expect(enrolled.filter((id) => !erased.includes(id))).toEqual([personId]);
+    const erasure = (await logEntries()).find(
+      (entry) => entry.kind === 'person.erased' && entry.data.personId === lostPerson,
+    );
+    expect(erasure?.data).toMatchObject({ reason: 'earlier_try' });
+  });
+
+  it('another PIN typed at the retry: that PIN is the one enrolled, on one person with faces', async () => {
+    const handlers = await stationOn(networkLosingFirstAnswer('/v1/persons'));
+    await upToPin(handlers, 'repin', licence('Fuka Goto'));
+    expect(await finish(handlers, '5829')).toMatchObject({
+      ok: false,
+      error: { code: 'hub_unreachable' },
+    });
+    const [lostPerson] = (await enrolledOn('repin')).enrolled;
+    const personId = personOf(await finish(handlers, '6031'));
+    expect(personId).not.toBe(lostPerson);
+    expect(await atHub(lostPerson ?? '')).toBe(404);
+    expect(await atHub(personId)).toBe(2);
+  });
+});
