@@ -383,6 +383,9 @@ export class EnrolmentStation {
         enrolment.outcomeUnknown ||= enrolled.error.code === 'hub_unreachable';
         return { ok: false, error: enrolled.error };
       }
+      if (enrolled.error.code === 'guardian_consent_invalid' && enrolment.view.child) {
+        return this.#consentAgain(enrolment);
+      }
       return this.#refuse(
         enrolment,
         'enrolment.refused',
@@ -530,6 +533,36 @@ export class EnrolmentStation {
     if (this.#enrolment !== null) this.#forgetSecrets(this.#enrolment);
     this.#enrolment = null;
     return this.#answer();
+  }
+
+  /**
+   * A child's consent the hub no longer takes: spent by the person an earlier try of this enrolment
+   * created (erased since: its faces were refused or their answer lost), or lapsed. Not the end of the
+   * enrolment: the guardian consents again, and the child's face is taken again after that (no guardian,
+   * no biometrics kept); the document stays.
+   */
+  #consentAgain(enrolment: Enrolment): StationAnswer {
+    enrolment.photo?.fill(0);
+    enrolment.photo = null;
+    enrolment.live.forEach((descriptor) => descriptor.fill(0));
+    enrolment.live = [];
+    enrolment.guardian = null;
+    enrolment.overridable?.live.forEach((descriptor) => descriptor.fill(0));
+    enrolment.overridable = null;
+    // An override was signed for the faces taken before: the new ones are compared afresh.
+    enrolment.view = {
+      ...enrolment.view,
+      step: 'guardian',
+      guardian: null,
+      photoMatch: null,
+      templates: 0,
+      override: null,
+    };
+    return kioskFailure(
+      'guardian_consent_invalid',
+      "the guardian's consent was used by an earlier try of this enrolment or has lapsed: the guardian " +
+        "consents again, then the child's face is taken again",
+    );
   }
 
   /**

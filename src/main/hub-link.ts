@@ -468,7 +468,9 @@ export class HubLink {
       return connected;
     }
     try {
-      return await this.#pinCheck(() => this.#guardianConsentOnce(request));
+      // A 5xx may come after the hub granted the consent: an unknown outcome the guardian tries again
+      // (a consent nobody spends lapses at the hub), not a refusal that ends the child's enrolment.
+      return await this.#pinCheck(() => this.#guardianConsentOnce(request), outcomeUnknownOn5xx);
     } finally {
       request.descriptor.fill(0);
     }
@@ -618,11 +620,14 @@ export class HubLink {
    * The hub allows a till one PIN check a second and answers 429 without counting a try: a shopper who
    * types fast waits a second rather than seeing an error. Freshly sealed each time (a seal is single-use).
    */
-  async #pinCheck<T>(work: () => Promise<HubAnswer<T>>): Promise<HubAnswer<T>> {
-    const first = await this.#guard(work);
+  async #pinCheck<T>(
+    work: () => Promise<HubAnswer<T>>,
+    translate?: (error: HubRequestError) => HubAnswer<T>,
+  ): Promise<HubAnswer<T>> {
+    const first = await this.#guard(work, translate);
     if (first.ok || first.error.code !== 'rate_limited') return first;
     await new Promise((resolve) => setTimeout(resolve, pinRetryAfterRateLimitMs));
-    return this.#guard(work);
+    return this.#guard(work, translate);
   }
 
   /** Hub errors become kiosk results; only a programmer error escapes as an exception. */
