@@ -30,7 +30,7 @@ import type { HubAnswer, HubLink, SentHold } from './hub-link.ts';
 import type { KioskConfig } from './kiosk-config.ts';
 import { payeeOf } from './kiosk-config.ts';
 import { OperatorAccess } from './operator-access.ts';
-import { PendingHolds } from './pending-holds.ts';
+import { PendingHolds, type PendingHold } from './pending-holds.ts';
 import type { StationLog } from './station-log.ts';
 
 /**
@@ -255,7 +255,8 @@ export class KioskService {
    * (the kiosk said no money was taken), or release a check-in's open visit; a visit the clinic settled
    * is kept for staff instead (its fee is the clinic's); if not placed, there is nothing to undo. Runs when the hub is reachable;
    * a payment is looked at only once its authorization has expired, so asking the hub again with the
-   * same request can find the hold it placed but never place one (HubLink.findPlacedHold).
+   * same request can find the hold it placed but never place one (HubLink.findPlacedHold); once the hub may
+   * have pruned that request's stored answer, by the request's key (#findLostHold).
    */
   async reconcile(): Promise<{
     refunded: string[];
@@ -278,14 +279,15 @@ export class KioskService {
       if (current?.view.id === paymentId && current.busy === 'paying') continue;
       const sinceSentMs = this.#now() - pending.sentAtMs;
       if (sinceSentMs < paymentAuthorizationLifetimeMs + reconcileMarginMs) continue;
-      const found = await this.#hub.findPlacedHold(pending.sent);
+      const found = await this.#findLostHold(pending, sinceSentMs);
       if (!found.ok) continue;
-      const hold = found.value;
+      const hold = found.value === 'unknown' ? null : found.value;
       const refundable = hold === null ? 0 : hold.settled - hold.refunded;
       const forStaff =
-        // The hub may have pruned the answer it stored: "nothing placed" is no proof now, and the
-        // shopper may have paid. Kept for staff, never written off.
-        (hold === null && sinceSentMs >= lostHoldAnswerTrustedMs) ||
+        // The hub may have pruned the answer it stored and cannot be asked by key (an older hub):
+        // "nothing placed" is no proof now, and the shopper may have paid. Kept for staff, never
+        // written off.
+        found.value === 'unknown' ||
         // Only the clinic's consultation.completed settles a visit: a consultation took place (the
         // clinic's system lists the hub's visits, not the board) and its fee is not the kiosk's to give
         // back. What the patient was told (check-in failed) and what happened disagree: staff check it.
@@ -315,6 +317,25 @@ export class KioskService {
       this.#unknownOutcome.delete(paymentId);
     }
     return { refunded, released, notPlaced, unresolved };
+  }
+
+  /**
+   * The hold a lost request placed, or null: the same request asked again (its stored answer names the
+   * hold); once that answer may have been pruned (lostHoldAnswerTrustedMs), a refusal proves nothing, so
+   * the hub is asked for the hold by the request's Idempotency-Key, which it keeps as long as the hold.
+   * 'unknown': the hub has no such lookup (an older hub), or names several holds under the key.
+   */
+  async #findLostHold(
+    pending: PendingHold,
+    sinceSentMs: number,
+  ): Promise<HubAnswer<HoldView | null | 'unknown'>> {
+    const found = await this.#hub.findPlacedHold(pending.sent);
+    if (!found.ok || found.value !== null || sinceSentMs < lostHoldAnswerTrustedMs) return found;
+    const byKey = await this.#hub.holdsPlacedUnder(pending.sent);
+    if (!byKey.ok) return byKey;
+    const holds = byKey.value;
+    if (holds === null || holds.length > 1) return { ok: true, value: 'unknown' };
+    return { ok: true, value: holds[0] ?? null };
   }
 
   /** The lost hold requests reconcile could not settle (PendingHold.toCheck), for the operator screen. */

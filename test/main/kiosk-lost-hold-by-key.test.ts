@@ -1,0 +1,163 @@
+// A shop kiosk's lost hold request, reconciled after the hub was out of reach for longer than it keeps
+// stored answers: the kiosk asks the hub for the hold by the request's Idempotency-Key, which the hold keeps.
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openHubLink } from '../../src/main/kiosk-runtime.ts';
+import { KioskService } from '../../src/main/kiosk-service.ts';
+import { idempotencyRetentionSeconds } from '../../src/shared/limits.ts';
+import { syntheticFace } from '../hub/helpers.ts';
+import type { KioskTestHub } from './kiosk-test-hub.ts';
+import {
+  closeKioskTestHub,
+  isPostTo,
+  networkLosingFirstAnswer,
+  networkToOlderHub,
+  sameFaceAs,
+  startKioskTestHubWithMember,
+} from './kiosk-test-hub.ts';
+
+const adminToken = `admin-${randomBytes(12).toString('hex')}`;
+const modelId = 'faceapi-recognition-128-b413e420d684';
+const face = syntheticFace();
+/** The hub's and the kiosks' clock: moves forward only (the hub's rate limiter counts on it). */
+const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
+
+let test: KioskTestHub;
+
+beforeAll(async () => {
+  test = await startKioskTestHubWithMember({
+    prefix: 'facepay-lost-hold-by-key-',
+    adminToken,
+    clock,
+    setup: {
+      shop: { id: 'shop', name: 'Test Shop' },
+      shopper: { id: 'shopper', name: 'Sato Hanako', deposit: 5_000 },
+    },
+    member: { modelId, pin: '4862', born: '1990-01-01', face },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await closeKioskTestHub(test);
+});
+
+/** The shop's kiosk behind `network`, keeping its lost hold requests in `file` (under the test's folder). */
+async function kiosk(network: typeof fetch, file: string) {
+  const config = { ...test.shop.config, hubUrl: test.hub.url };
+  const { link } = await openHubLink(config, { fetch: network, now: clock.now });
+  const pendingHoldsFile = path.join(test.work, file);
+  const service = new KioskService({
+    config,
+    hub: link,
+    modelId,
+    now: clock.now,
+    pendingHoldsFile,
+  });
+  return { service, link, pendingHoldsFile };
+}
+
+/** The shopper pays `amount` at `service` (face, OK, PIN); answers the payment's id and the answer. */
+async function pay(service: KioskService, amount: number) {
+  const opened = service.requestFromTill({ amount, reference: `order-${amount}` });
+  if (!opened.ok) throw new Error('kiosk busy');
+  const paymentId = opened.payment.id;
+  const descriptor = Array.from(sameFaceAs(face));
+  const liveness = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
+  await service.handlers.identify({ paymentId, modelId, descriptor, liveness });
+  await service.handlers.confirm({ paymentId });
+  return { paymentId, answer: await service.handlers.confirm({ paymentId, pin: '4862' }) };
+}
+
+/** Two days without the hub: its clock moves past the answer retention and its hourly pruning runs. */
+async function twoDaysLater(): Promise<void> {
+  clock.offsetMs += (idempotencyRetentionSeconds + 3_600) * 1000;
+  await test.hub.store.deleteStoredResponsesBefore(
+    clock.now() - idempotencyRetentionSeconds * 1000,
+  );
+}
+
+const balance = async () => (await test.admin.getAccount('shopper')).balance;
+const nothing = { refunded: [], released: [], notPlaced: [], unresolved: [] };
+const pendingIn = async (file: string) => JSON.parse(await readFile(file, 'utf8')) as unknown[];
+
+describe('a lost hold request asked again after the hub pruned its stored answer', () => {
+  it('is refunded when the hub placed it: found by its key, the shopper has their money back, no staff', async () => {
+    const { service, link, pendingHoldsFile } = await kiosk(
+      networkLosingFirstAnswer('/v1/holds'),
+      'pending-placed.json',
+    );
+    const before = await balance();
+    const { paymentId, answer } = await pay(service, 730);
+    expect(answer).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
+    expect(await balance()).toBe(before - 730); // the hub did take it
+    await twoDaysLater();
+    expect(await service.reconcile()).toEqual({ ...nothing, refunded: [paymentId] });
+    expect(await balance()).toBe(before);
+    expect(service.status().paymentsToCheck).toEqual([]);
+    expect(await pendingIn(pendingHoldsFile)).toEqual([]);
+    expect(await service.reconcile()).toEqual(nothing);
+    link.dispose();
+  });
+
+  it('is removed as never placed when it never reached the hub: no staff, nothing taken', async () => {
+    let drop = true;
+    const dropping: typeof fetch = async (input, init) => {
+      if (drop && isPostTo('/v1/holds', input, init)) throw new TypeError('network is unreachable');
+      return fetch(input, init);
+    };
+    const { service, link, pendingHoldsFile } = await kiosk(dropping, 'pending-never-sent.json');
+    const before = await balance();
+    const { paymentId, answer } = await pay(service, 420);
+    expect(answer).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
+    drop = false;
+    await twoDaysLater();
+    expect(await service.reconcile()).toEqual({ ...nothing, notPlaced: [paymentId] });
+    expect(service.status().paymentsToCheck).toEqual([]);
+    expect(await pendingIn(pendingHoldsFile)).toEqual([]);
+    expect(await balance()).toBe(before);
+    link.dispose();
+  });
+
+  it('waits, neither removed nor for staff, while the lookup by key gets no answer', async () => {
+    let cut = false;
+    const lossy = networkLosingFirstAnswer('/v1/holds');
+    const network: typeof fetch = async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (cut && url.includes('idempotencyKey=')) throw new TypeError('socket hang up');
+      return lossy(input, init);
+    };
+    const { service, link, pendingHoldsFile } = await kiosk(network, 'pending-lookup-lost.json');
+    const before = await balance();
+    const { paymentId } = await pay(service, 310);
+    expect(await balance()).toBe(before - 310);
+    await twoDaysLater();
+    cut = true;
+    expect(await service.reconcile()).toEqual(nothing);
+    expect(service.status().paymentsToCheck).toEqual([]);
+    expect(await pendingIn(pendingHoldsFile)).toHaveLength(1);
+    cut = false;
+    expect(await service.reconcile()).toEqual({ ...nothing, refunded: [paymentId] });
+    expect(await balance()).toBe(before);
+    link.dispose();
+  });
+
+  it('goes to staff only when the hub has no lookup by key (an older hub): never written off', async () => {
+    const { service, link, pendingHoldsFile } = await kiosk(
+      networkToOlderHub(networkLosingFirstAnswer('/v1/holds')),
+      'pending-older-hub.json',
+    );
+    const before = await balance();
+    const { paymentId } = await pay(service, 530);
+    expect(await balance()).toBe(before - 530);
+    await twoDaysLater();
+    expect(await service.reconcile()).toEqual({ ...nothing, unresolved: [paymentId] });
+    expect(service.status().paymentsToCheck).toMatchObject([
+      { paymentId, amount: 530, reference: 'order-530' },
+    ]);
+    expect(await pendingIn(pendingHoldsFile)).toHaveLength(1);
+    expect(await balance()).toBe(before - 530);
+    link.dispose();
+  });
+});
