@@ -1,0 +1,181 @@
+// A kiosk that cannot write pending-holds.json (its folder full) must not send the hold request: a request
+// it could not write down would be forgotten by a crash while the hub takes the money. Nothing is held or
+// taken, and once the folder can be written again the kiosk pays as before.
+//
+// Two wrong behaviours of today's kiosk-service are pinned with it.fails (each names the fix; flip it to
+// `it` once fixed): the write error is thrown out of the confirm call instead of ending the payment, and a
+// hold the hub settled is reported as an error when the entry cannot be taken out of the file afterwards.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openHubLink } from '../../src/main/kiosk-runtime.ts';
+import { KioskService } from '../../src/main/kiosk-service.ts';
+import { paymentAuthorizationLifetimeMs } from '../../src/shared/limits.ts';
+import { syntheticFace } from '../hub/helpers.ts';
+import type { KioskTestHub } from './kiosk-test-hub.ts';
+import {
+  closeKioskTestHub,
+  isPostTo,
+  sameFaceAs,
+  startKioskTestHubWithMember,
+} from './kiosk-test-hub.ts';
+
+const adminToken = `admin-${randomBytes(12).toString('hex')}`;
+const modelId = 'faceapi-recognition-128-b413e420d684';
+const face = syntheticFace();
+const memberPin = '4862';
+/** Moves forward only (the hub's rate limiter counts on it). */
+const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
+const english = JSON.parse(
+  readFileSync(path.join(import.meta.dirname, '../../src/renderer/locales/en.json'), 'utf8'),
+) as { error: Record<string, { body: string } | undefined> };
+
+let test: KioskTestHub;
+
+beforeAll(async () => {
+  test = await startKioskTestHubWithMember({
+    prefix: 'facepay-pending-full-',
+    adminToken,
+    clock,
+    setup: {
+      shop: { id: 'shop', name: 'Test Shop' },
+      shopper: { id: 'shopper', name: 'Sato Hanako', deposit: 5_000 },
+    },
+    member: { modelId, pin: memberPin, born: '1990-01-01', face },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await closeKioskTestHub(test);
+});
+
+/**
+ * A kiosk on the real hub whose pending-holds.json lives in a folder of its own. `full(true)` fills the
+ * folder, for root too: the kiosk writes a temp file first, and /dev/full refuses every write (ENOSPC).
+ * `holdRequests` counts the hold requests that went out; `fillWhenAnswered` fills the folder the moment
+ * the hub has answered a hold request, before the kiosk reads the answer.
+ */
+async function kioskWithFolder(name: string) {
+  const state = path.join(test.work, name);
+  mkdirSync(state, { mode: 0o700 });
+  const file = path.join(state, 'pending-holds.json');
+  const temp = `${file}.tmp`;
+  const full = (on: boolean) => {
+    if (on) symlinkSync('/dev/full', temp);
+    else rmSync(temp, { force: true });
+  };
+  const counts = { holdRequests: 0, fillWhenAnswered: false };
+  const network: typeof fetch = async (input, init) => {
+    if (!isPostTo('/v1/holds', input, init)) return fetch(input, init);
+    counts.holdRequests += 1;
+    const answer = await fetch(input, init);
+    if (counts.fillWhenAnswered) full(true);
+    return answer;
+  };
+  const config = { ...test.shop.config, hubUrl: test.hub.url };
+  const { link } = await openHubLink(config, { fetch: network, now: clock.now });
+  const service = new KioskService({
+    config,
+    hub: link,
+    modelId,
+    now: clock.now,
+    pendingHoldsFile: file,
+  });
+  const close = () => {
+    link.dispose();
+    full(false);
+  };
+  return { service, file, full, counts, close };
+}
+
+/** The till asks for `amount`; the shopper is identified by face, taps OK and types their PIN. */
+async function pay(service: KioskService, amount: number, reference: string) {
+  const opened = service.requestFromTill({ amount, reference });
+  if (!opened.ok) throw new Error(`kiosk: ${opened.code}`);
+  const paymentId = opened.payment.id;
+  const descriptor = Array.from(sameFaceAs(face));
+  const liveness = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
+  await service.handlers.identify({ paymentId, modelId, descriptor, liveness });
+  await service.handlers.confirm({ paymentId });
+  const answer = await service.handlers.confirm({ paymentId, pin: memberPin });
+  return { paymentId, answer };
+}
+
+/** What the shopper's screen says for a failure (the renderer's rule: an unlisted code is 'other'). */
+function shopperIsTold(code: string): string {
+  return (english.error[code] ?? english.error['other'])?.body ?? '';
+}
+
+const balance = async () => (await test.admin.getAccount('shopper')).balance;
+const holdsUnder = async (reference: string) =>
+  (await test.admin.listHolds({ payer: 'shopper', reference })).items;
+const nothingToReconcile = { refunded: [], released: [], notPlaced: [], unresolved: [] };
+
+describe('pending-holds.json cannot be written', () => {
+  it('before the hold request: it is never sent, and nothing is held or taken', async () => {
+    const kiosk = await kioskWithFolder('full-before-send');
+    try {
+      const before = await balance();
+      kiosk.full(true);
+      // Today the write error is thrown out of confirm (see the it.fails below); either way, nothing moves.
+      await pay(kiosk.service, 640, 'order-full-1').catch(() => null);
+      expect(kiosk.counts.holdRequests).toBe(0);
+      expect(await holdsUnder('order-full-1')).toEqual([]);
+      expect(await balance()).toBe(before);
+    } finally {
+      kiosk.close();
+    }
+  });
+
+  // Fix (kiosk-service.ts #sendHold): catch the error of #unknownOutcome.add and return
+  // { ok: false, error: { code: 'internal', message: 'the kiosk could not save the payment; nothing was
+  // sent' } } without sending, so #settle's #hubFailure ends the payment as failed; and PendingHolds.add
+  // (pending-holds.ts) takes the entry out of memory again when #save throws (or saves before it sets).
+  it.fails(
+    'KNOWN BUG: the payment ends failed (not a thrown error), the kiosk pays again at once, and the unsent request is never written down',
+    async () => {
+      const kiosk = await kioskWithFolder('full-then-room');
+      try {
+        const before = await balance();
+        kiosk.full(true);
+        const failed = await pay(kiosk.service, 640, 'order-full-2');
+        expect(failed.answer).toMatchObject({ ok: false });
+        const code = failed.answer.ok ? '' : failed.answer.error.code;
+        expect(shopperIsTold(code)).toContain('No money was taken');
+        expect(kiosk.service.tillPayment(failed.paymentId)).toMatchObject({ state: 'failed' });
+        // The folder has room again: the next payment goes through, and only it was ever written down.
+        kiosk.full(false);
+        const paid = await pay(kiosk.service, 310, 'order-full-3');
+        expect(paid.answer).toMatchObject({ ok: true, payment: { state: 'paid' } });
+        expect(await balance()).toBe(before - 310);
+        expect(JSON.parse(readFileSync(kiosk.file, 'utf8'))).toEqual([]);
+        clock.offsetMs += paymentAuthorizationLifetimeMs + 15_000;
+        expect(await kiosk.service.reconcile()).toEqual(nothingToReconcile);
+        expect(await holdsUnder('order-full-2')).toEqual([]);
+      } finally {
+        kiosk.close();
+      }
+    },
+  );
+
+  // Fix (kiosk-service.ts #sendHold): the hub's answer stands whatever the file does: catch the error
+  // of #unknownOutcome.delete after a definite answer, and write the list again later (PendingHolds
+  // keeps the entry marked answered in memory and #save retries on reconcile), so a restart meanwhile
+  // does not refund a purchase whose shopper was given a receipt.
+  it.fails(
+    'KNOWN BUG: a purchase the hub settled is reported paid even when the file cannot be updated after the answer',
+    async () => {
+      const kiosk = await kioskWithFolder('full-after-answer');
+      try {
+        const before = await balance();
+        kiosk.counts.fillWhenAnswered = true;
+        const paid = await pay(kiosk.service, 270, 'order-full-4').catch((error: unknown) => error);
+        expect(await balance()).toBe(before - 270);
+        expect(paid).toMatchObject({ answer: { ok: true, payment: { state: 'paid' } } });
+      } finally {
+        kiosk.close();
+      }
+    },
+  );
+});
