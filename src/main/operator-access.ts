@@ -7,18 +7,22 @@ import {
   operatorPinAttemptsMax,
   operatorUnlockMs,
 } from '../shared/limits.ts';
-import { PinLockout } from './pin-lockout.ts';
+import { elapsedMs, PinLockout } from './pin-lockout.ts';
 import { sameSecret } from './same-secret.ts';
 
 /**
  * The lock is kept in `lockFile` (the runtime: beside the device keys), so restarting the kiosk app
  * gives no new guesses; null keeps it in memory. The open screen is not kept: a restart closes it.
- * The lock counts elapsed time, not the wall clock `now` (PinLockout); the open screen follows `now`.
+ * The lock counts elapsed time, not the wall clock `now` (PinLockout). The open screen closes at whichever
+ * comes first, operatorUnlockMs of elapsed time or `now` past its end: a clock set back does not keep it
+ * open for hours, one set forward closes it early (the operator types the PIN again).
  */
 export class OperatorAccess {
   readonly #pin: string;
   readonly #lock: PinLockout;
   #unlockedUntilMs = 0;
+  /** The elapsed clock when the screen was opened (null: never opened). */
+  #unlockedAtElapsedMs: number | null = null;
 
   constructor(pin: string, lockFile: string | null) {
     this.#pin = pin;
@@ -47,10 +51,13 @@ export class OperatorAccess {
     }
     this.#lock.right();
     this.#unlockedUntilMs = now + operatorUnlockMs;
+    this.#unlockedAtElapsedMs = elapsedMs();
     return { ok: true, unlockedUntil: new Date(this.#unlockedUntilMs).toISOString() };
   }
 
   isUnlocked(now: number): boolean {
+    const openedAt = this.#unlockedAtElapsedMs;
+    if (openedAt === null || elapsedMs() - openedAt >= operatorUnlockMs) return false;
     return now < this.#unlockedUntilMs;
   }
 }

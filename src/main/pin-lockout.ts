@@ -23,7 +23,7 @@ export interface PinLockLimits {
  * Milliseconds since an arbitrary start, never going back and blind to the wall clock (performance.now:
  * a monotonic clock; tests move it with fake timers, and the wall clock apart with setSystemTime).
  */
-function elapsedMs(): number {
+export function elapsedMs(): number {
   return performance.now();
 }
 

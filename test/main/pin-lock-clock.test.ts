@@ -18,6 +18,7 @@ import { StationLog } from '../../src/main/station-log.ts';
 import {
   operatorLockMs,
   operatorPinAttemptsMax,
+  operatorUnlockMs,
   pinLockCheckpointMs,
   stationSignInAttemptsMax,
   stationSignInLockMs,
@@ -227,5 +228,33 @@ describe.each(screens)('$name PIN lock and the wall clock', (screen) => {
       lastLockMs: 0,
       lockLeftMs: 0,
     });
+  });
+});
+
+describe('the open operator screen and the wall clock', () => {
+  /** A call only an open operator screen may make; an unknown payment id changes nothing. */
+  const screenIsOpen = async (kiosk: KioskService) => {
+    const answer = await kiosk.handlers.operatorClearPaymentToCheck({
+      paymentId: 'pay_0000000000000000',
+    });
+    expect(answer).toMatchObject({ ok: false });
+    return answer.ok || answer.error.code !== 'operator_locked';
+  };
+
+  it('closes after operatorUnlockMs of elapsed time when the clock is moved 25 h back', async () => {
+    const kiosk = start(shopConfig, path.join(work, `lock-${randomBytes(4).toString('hex')}.json`));
+    expect(await kiosk.handlers.operatorUnlock({ pin: operatorPin })).toMatchObject({ ok: true });
+    setClockBy(-25 * hourMs);
+    pass(operatorUnlockMs - 1);
+    expect(await screenIsOpen(kiosk)).toBe(true);
+    pass(1);
+    expect(await screenIsOpen(kiosk)).toBe(false);
+  });
+
+  it('closes at once when the clock is moved forward past its end (never longer open)', async () => {
+    const kiosk = start(shopConfig, path.join(work, `lock-${randomBytes(4).toString('hex')}.json`));
+    expect(await kiosk.handlers.operatorUnlock({ pin: operatorPin })).toMatchObject({ ok: true });
+    setClockBy(operatorUnlockMs);
+    expect(await screenIsOpen(kiosk)).toBe(false);
   });
 });
