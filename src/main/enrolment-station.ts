@@ -456,7 +456,12 @@ export class EnrolmentStation {
       });
     }
     const numberHash = this.#numberHash(checked.document.type, checked.document.number);
-    const personId = (await enrolledByDocument(this.#options.log.file)).get(numberHash);
+    const unanswered = await this.#unansweredPerson(numberHash);
+    if (!unanswered.ok) return refuse(unanswered.error);
+    const personId =
+      (await enrolledByDocument(this.#options.log.file)).get(numberHash) ??
+      unanswered.value ??
+      undefined;
     if (personId === undefined) {
       return refuse({
         code: 'not_enrolled_here',
@@ -669,6 +674,22 @@ export class EnrolmentStation {
     await this.#recordCreated(pending, created.value.id);
     this.#pending.delete(key);
     return created;
+  }
+
+  /**
+   * The person an unanswered POST /v1/persons with this document created (the station stopped, or the
+   * officer cancelled, before a retry asked again): asked again under its key, so the desk finds them by
+   * the document (and logs them); null when it created nobody. Its outcome still unknown: hub_unreachable.
+   */
+  async #unansweredPerson(documentHash: string): Promise<HubAnswer<string | null>> {
+    for (const [key, pending] of this.#pending.forDocument(documentHash)) {
+      const answer = await this.#options.hub.createPerson(pending.body, key);
+      if (!answer.ok && outcomeStillUnknown(answer.error)) return answer;
+      if (answer.ok) await this.#recordCreated(pending, answer.value.id);
+      this.#pending.delete(key);
+      if (answer.ok) return { ok: true, value: answer.value.id };
+    }
+    return { ok: true, value: null };
   }
 
   /**

@@ -62,6 +62,11 @@ export class PendingPersons {
     );
   }
 
+  /** Those for this document (the desk's ID check finds the person by it). */
+  forDocument(documentHash: string): [string, PendingPerson][] {
+    return [...this.#entries].filter(([, pending]) => pending.documentHash === documentHash);
+  }
+
   /**
    * Whether a new try would send this very request: the same enrolment, the same fields, and a PIN proven
    * the same in this run (after a restart it cannot be: the station never keeps a PIN).

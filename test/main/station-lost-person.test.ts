@@ -24,7 +24,7 @@ import { isPostTo, networkLosingFirstAnswer, sameFaceAs } from './kiosk-test-hub
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const modelId = 'faceapi-recognition-128-b413e420d684';
 const officer = { id: 'o-sato', pin: '735190' };
-const accounts = ['lost', 'gateway', 'restart', 'corrected', 'repin'];
+const accounts = ['lost', 'gateway', 'restart', 'desk', 'corrected', 'repin'];
 
 let work: string;
 let hub: RunningHub;
@@ -235,6 +235,33 @@ describe('a station stopped while POST /v1/persons was on its way, the hub havin
     ]);
     // And the desk finds the one enrolled by the document.
     expect(await restarted.personUnlockPin({ document })).toMatchObject({ ok: true, personId });
+  });
+});
+
+describe('a station stopped while POST /v1/persons was on its way, the enrolment not tried again', () => {
+  it('restarted, erases at the desk the person the hub created, found by the document shown', async () => {
+    const { network, delivered } = networkStoppingAtCreate();
+    const stopping = await stationOn(network);
+    const document = licence('Eita Hoshi');
+    await upToPin(stopping, 'desk', document);
+    void finish(stopping);
+    await delivered;
+    const [lostPerson] = (await enrolledOn('desk')).enrolled;
+
+    const restarted = await stationOn(fetch);
+    expect(await restarted.personErase({ document })).toMatchObject({
+      ok: true,
+      personId: lostPerson,
+    });
+    expect(await atHub(lostPerson ?? '')).toBe(404);
+    const log = await logEntries();
+    expect(log.filter((entry) => entry.data.personId === lostPerson).map((e) => e.kind)).toEqual([
+      'enrolment.person_created',
+      'person.erased',
+    ]);
+    // Nothing of that request is left to trouble the next enrolment on the account.
+    await upToPin(restarted, 'desk', document);
+    expect(await atHub(personOf(await finish(restarted)))).toBe(2);
   });
 });
 
