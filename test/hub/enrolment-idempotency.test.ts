@@ -160,4 +160,12 @@ describe('POST /v1/persons with an Idempotency-Key', () => {
     const again = await create(body, 'enrol-aoi');
     expect(again.body.error.code).toBe('duplicate_enrolment');
   });
+
+  it('is in the OpenAPI document: POST /v1/persons takes an optional Idempotency-Key', async () => {
+    const document = await t.call('GET', '/v1/openapi.json', { token: null });
+    const parameters = document.body.paths['/v1/persons'].post.parameters as unknown[];
+    expect(parameters).toContainEqual(
+      expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false }),
+    );
+  });
 });

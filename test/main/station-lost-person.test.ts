@@ -24,7 +24,7 @@ import { isPostTo, networkLosingFirstAnswer, sameFaceAs } from './kiosk-test-hub
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const modelId = 'faceapi-recognition-128-b413e420d684';
 const officer = { id: 'o-sato', pin: '735190' };
-const accounts = ['lost', 'gateway', 'restart', 'desk', 'corrected', 'repin'];
+const accounts = ['lost', 'gateway', 'restart', 'desk', 'corrected', 'repin', 'erased'];
 
 let work: string;
 let hub: RunningHub;
@@ -297,6 +297,17 @@ describe('a retry that is not the request whose answer was lost', () => {
     const personId = personOf(await finish(handlers, '6031'));
     expect(personId).not.toBe(lostPerson);
     expect(await atHub(lostPerson ?? '')).toBe(404);
+    expect(await atHub(personId)).toBe(2);
+  });
+
+  it("the person of the lost answer erased meanwhile by the hub's admin: the retry, told 410, enrols anew", async () => {
+    const handlers = await stationOn(networkLosingFirstAnswer('/v1/persons'));
+    await upToPin(handlers, 'erased', licence('Gen Ishii'));
+    expect(await finish(handlers)).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
+    const [lostPerson] = (await enrolledOn('erased')).enrolled;
+    await admin.deletePerson(lostPerson ?? '');
+    const personId = personOf(await finish(handlers));
+    expect(personId).not.toBe(lostPerson);
     expect(await atHub(personId)).toBe(2);
   });
 });
