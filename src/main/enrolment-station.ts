@@ -4,6 +4,8 @@
 // a child (by the document's date of birth) first needs a guardian's face + PIN consent, with their limits.
 // A step cannot be skipped and a refusal ends the enrolment; only a face mismatch may be overridden, by a
 // second officer signing with their own PIN, and that override is logged with both officers and the score.
+// A lost answer is tried again (POST /v1/persons under a key kept on disk: PendingPersons) and never
+// leaves a person without a face; a child's spent or lapsed consent asks the guardian again.
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { isChild } from '../shared/age.ts';
@@ -790,9 +792,10 @@ export class EnrolmentStation {
   }
 
   /**
-   * already_enrolled after a try whose answer was lost: that try's POST /v1/persons may have enrolled the
-   * person (without a face), and the hub lets no station find them by account or document. Said so, as
-   * a bare "already enrolled" left the officer no way on.
+   * already_enrolled after a try whose answer was lost, that request no longer answered under its key
+   * (the hub prunes stored answers after 48 h): it may have enrolled the person (without a face), and the
+   * hub lets no station find them by account or document. Said so, as a bare "already enrolled" left the
+   * officer no way on.
    */
   #explained(enrolment: Enrolment, error: KioskError): KioskError {
     if (error.code !== 'already_enrolled' || !enrolment.outcomeUnknown) return error;
