@@ -245,6 +245,16 @@ export function listOf<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 }
 
+/**
+ * GET /v1/holds's page; asked by `idempotencyKey` (an extension), also since when the hub keeps the key of
+ * every hold it places: an empty page proves "never placed" only for a request sent after that.
+ */
+export const holdListPage = listOf(holdSchema).extend({
+  placedKeysSince: isoTimeSchema
+    .describe('Extension, with idempotencyKey: since when every placed hold keeps its key')
+    .optional(),
+});
+
 export const errorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }),
 });

@@ -162,7 +162,7 @@ const ledgerRoutes = {
     access: 'client',
     query: api.holdListQuery,
     status: 200,
-    response: api.listOf(api.holdSchema),
+    response: api.holdListPage,
   },
   getHold: {
     method: 'GET',

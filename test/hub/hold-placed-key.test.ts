@@ -147,6 +147,20 @@ describe('a hold found by the Idempotency-Key that placed it', () => {
     expect(otherPayer).toMatchObject({ status: 200, body: { items: [] } });
   });
 
+  it('says since when holds keep their key, with a lookup by key only', async () => {
+    const key = `kiosk-till-1-${randomUUID()}`;
+    await placeUnder(key, tillToken);
+    const found = await t.call('GET', `/v1/holds?payer=alice&idempotencyKey=${key}`, {
+      token: tillToken,
+    });
+    // The database's clock when the hub's schema began keeping keys: at or before this hub's start.
+    const since = Date.parse(found.body.placedKeysSince as string);
+    expect(since).toBeLessThanOrEqual(Date.now());
+    expect(since).toBeGreaterThan(Date.now() - 10 * 60_000);
+    const plain = await t.call('GET', '/v1/holds?payer=alice', { token: tillToken });
+    expect(plain.body).not.toHaveProperty('placedKeysSince');
+  });
+
   it('publishes the filter in the OpenAPI document', async () => {
     const doc = await t.call('GET', '/v1/openapi.json');
     const parameters = doc.body.paths['/v1/holds'].get.parameters as Array<{ name: string }>;
@@ -169,6 +183,7 @@ describe.runIf(storeKind === 'sqlite')('the placed-key migration', () => {
          9999999999999, 9999999999999, 0, 0, 1)`,
     ).run();
     db.close();
+    const migratedAfter = Date.now();
     t = await startTestHub({ dataDir: dir });
     await seed(t);
     const migrated = await t.call('GET', '/v1/holds?reference=till-old');
@@ -180,6 +195,10 @@ describe.runIf(storeKind === 'sqlite')('the placed-key migration', () => {
     const key = `kiosk-till-1-${randomUUID()}`;
     const placed = await placeUnder(key, tillToken);
     expect(await idsByKey(key, tillToken)).toEqual([placed]);
+    // An empty page proves "never placed" only for requests sent after the migration.
+    const page = await t.call('GET', `/v1/holds?payer=old-payer&idempotencyKey=${key}`);
+    expect(page.body.items).toEqual([]);
+    expect(Date.parse(page.body.placedKeysSince as string)).toBeGreaterThanOrEqual(migratedAfter);
   });
   it('the key that placed a hold is never rewritten', async () => {
     const id = await placeUnder(`k-${randomUUID()}`, tillToken);

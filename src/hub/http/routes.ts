@@ -225,6 +225,10 @@ function holdHandlers(hub: HubContext) {
       return ok({
         items: holds.slice(0, limit).map(holdView),
         nextCursor: holds.length > limit && lastSeq !== undefined ? encodeCursor(lastSeq) : null,
+        // Holds placed before the hub kept keys are found by none: the caller weighs an empty page.
+        ...(query.idempotencyKey === undefined
+          ? {}
+          : { placedKeysSince: new Date(await hub.store.reader.placedKeysSince()).toISOString() }),
       });
     },
   } satisfies Partial<RouteHandlers>;

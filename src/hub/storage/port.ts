@@ -56,6 +56,8 @@ export interface LedgerReader {
   getAccounts(ids: readonly string[]): Promise<Array<AccountRecord | undefined>>;
   getHold(id: string): Promise<HoldRecord | undefined>;
   listHolds(filter: HoldListFilter): Promise<{ holds: HoldRecord[]; seqs: number[] }>;
+  /** Since when (ms, the database's clock at its migration 17) every placed hold keeps its key. */
+  placedKeysSince(): Promise<number>;
   listEntries(
     accountId: string,
     beforeSeq: number | undefined,

@@ -246,6 +246,17 @@ export class PgLedgerReads implements LedgerReader {
     const found = (await this.db.query<HoldRow>(sql, values)).rows;
     return { holds: found.map(holdFromRow), seqs: found.map((row) => row.seq) };
   }
+  async placedKeysSince(): Promise<number> {
+    const row = await one<{ at: string }>(
+      this.db,
+      'placedKeysSince',
+      'SELECT at FROM placed_keys_since WHERE id = 1',
+      [],
+    );
+    const at = Number(row?.at);
+    assert(Number.isSafeInteger(at), 'migration 7 recorded its time');
+    return at;
+  }
   async getStandingLimit(id: string): Promise<StandingLimitRecord | undefined> {
     const row = await one<StandingLimitRow>(
       this.db,

@@ -398,6 +398,13 @@ export const pgMigrations: ReadonlyArray<(client: PoolClient) => Promise<void>> 
       -- OF placed_key_hash: fires only for an UPDATE that names the column (the hub's never do).
       CREATE TRIGGER holds_placed_key_fixed BEFORE UPDATE OF placed_key_hash ON holds
         FOR EACH ROW EXECUTE FUNCTION holds_placed_key_fixed();
+      CREATE TABLE placed_keys_since (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        at BIGINT NOT NULL
+      );
+      INSERT INTO placed_keys_since (id, at)
+        VALUES (1, (extract(epoch FROM clock_timestamp()) * 1000)::BIGINT);
+      ${refuseTrigger('placed_keys_since', 'UPDATE', 'placed_keys_since is written once')}
     `);
   },
 ];

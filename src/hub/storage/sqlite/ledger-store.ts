@@ -129,6 +129,13 @@ export class SqliteLedgerReads implements LedgerReader {
     });
     return { holds: rows.map(holdFromRow), seqs: rows.map((row) => row.seq) };
   }
+  async placedKeysSince(): Promise<number> {
+    const row = this.db
+      .prepare<[], { at: number }>('SELECT at FROM placed_keys_since WHERE id = 1')
+      .get();
+    assert(row !== undefined && Number.isSafeInteger(row.at), 'migration 17 recorded its time');
+    return row.at;
+  }
   async getStandingLimit(id: string): Promise<StandingLimitRecord | undefined> {
     return this.limitReads.get(id);
   }

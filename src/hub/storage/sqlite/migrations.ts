@@ -488,6 +488,15 @@ export const migrations: ReadonlyArray<(db: Database.Database) => void> = [
       CREATE TRIGGER holds_placed_key_fixed BEFORE UPDATE OF placed_key_hash ON holds
         WHEN NEW.placed_key_hash IS NOT OLD.placed_key_hash
         BEGIN SELECT RAISE(ABORT, 'the key that placed a hold never changes'); END;
+      -- Since when holds keep their key (the database's clock now): a lookup that finds nothing proves
+      -- "never placed" only for a request sent after this.
+      CREATE TABLE placed_keys_since (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        at INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO placed_keys_since (id, at) VALUES (1, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+      CREATE TRIGGER placed_keys_since_no_update BEFORE UPDATE ON placed_keys_since
+        BEGIN SELECT RAISE(ABORT, 'placed_keys_since is written once'); END;
     `);
   },
 ];
