@@ -297,18 +297,24 @@ export class HubLink {
   }
 
   /**
-   * The holds this kiosk's client placed on the payer of `sent` under its Idempotency-Key, which the hub keeps with each hold for as
-   * long as it exists (GET /v1/holds?idempotencyKey=, an extension): after the stored answers are pruned,
-   * an empty list still proves that nothing was placed under it. null: this hub has no such lookup (an
-   * older hub refuses the unknown filter, 400, or the route, 404). Unreachable, 401, 429, 5xx: errors,
-   * asked again later.
+   * The holds this kiosk's client placed on the payer of `sent` under its Idempotency-Key, which the hub
+   * keeps with each hold for as long as it exists (GET /v1/holds?payer=&idempotencyKey=, an extension),
+   * and since when it keeps them (`sinceMs`): after the stored answers are pruned, an empty list still
+   * proves that a request sent after that placed nothing. null: this hub has no such lookup (an older hub
+   * refuses the unknown filter, 400, or the route, 404). Unreachable, 401, 429, 5xx: errors, asked again.
    */
-  async holdsPlacedUnder(sent: SentHold): Promise<HubAnswer<HoldView[] | null>> {
+  async holdsPlacedUnder(
+    sent: SentHold,
+  ): Promise<HubAnswer<{ holds: HoldView[]; sinceMs: number } | null>> {
     const { payer, idempotencyKey } = sent.request;
     return this.#guard(
-      async (): Promise<HubAnswer<HoldView[] | null>> => {
+      async (): Promise<HubAnswer<{ holds: HoldView[]; sinceMs: number } | null>> => {
         const page = await this.#client.listHolds({ payer, idempotencyKey });
-        return { ok: true, value: page.items };
+        if (page.placedKeysSince === undefined) return { ok: true, value: null };
+        return {
+          ok: true,
+          value: { holds: page.items, sinceMs: Date.parse(page.placedKeysSince) },
+        };
       },
       (error) =>
         (error.status === 400 && error.code === 'invalid_request') || error.status === 404

@@ -21,6 +21,7 @@ import {
   kioskPaymentIdleMsMax,
   kioskPaymentsRememberedMax,
   lostHoldAnswerTrustedMs,
+  lostHoldKeysSinceMarginMs,
   paymentAuthorizationLifetimeMs,
 } from '../shared/limits.ts';
 import { parseVisitReference, visitFromHold, visitReference, VisitBoard } from './clinic-visits.ts';
@@ -323,7 +324,8 @@ export class KioskService {
    * The hold a lost request placed, or null: the same request asked again (its stored answer names the
    * hold); once that answer may have been pruned (lostHoldAnswerTrustedMs), a refusal proves nothing, so
    * the hub is asked for the hold by the request's Idempotency-Key, which it keeps as long as the hold.
-   * 'unknown': the hub has no such lookup (an older hub), or names several holds under the key.
+   * 'unknown': the hub has no such lookup (an older hub), names several holds under the key, or finds none
+   * for a request sent before it began keeping keys.
    */
   async #findLostHold(
     pending: PendingHold,
@@ -333,8 +335,14 @@ export class KioskService {
     if (!found.ok || found.value !== null || sinceSentMs < lostHoldAnswerTrustedMs) return found;
     const byKey = await this.#hub.holdsPlacedUnder(pending.sent);
     if (!byKey.ok) return byKey;
-    const holds = byKey.value;
-    if (holds === null || holds.length > 1) return { ok: true, value: 'unknown' };
+    if (byKey.value === null) return { ok: true, value: 'unknown' };
+    const { holds, sinceMs } = byKey.value;
+    // Sent before the hub kept keys (or so close to it that the two clocks cannot tell): an empty list
+    // proves nothing about it.
+    const sentBeforeKeys = pending.sentAtMs < sinceMs + lostHoldKeysSinceMarginMs;
+    if (holds.length > 1 || (holds.length === 0 && sentBeforeKeys)) {
+      return { ok: true, value: 'unknown' };
+    }
     return { ok: true, value: holds[0] ?? null };
   }
 

@@ -39,6 +39,12 @@ export const idempotencyRetentionSeconds = 48 * 3600;
  * the retention: the hub prunes hourly, and a kiosk's clock may have been corrected meanwhile.
  */
 export const lostHoldAnswerTrustedMs = (idempotencyRetentionSeconds - 6 * 3600) * 1000;
+/**
+ * Past that, the kiosk asks for the hold by its key (GET /v1/holds?payer=&idempotencyKey=); a hub keeps
+ * keys only since its upgrade (`placedKeysSince`), so "none under this key" proves "never placed" only for
+ * a request sent this long after it: by the kiosk's clock, which may have been corrected meanwhile.
+ */
+export const lostHoldKeysSinceMarginMs = 6 * 3600 * 1000;
 export const listLimitDefault = 50;
 export const listLimitMax = 500;
 export const nameLengthMax = 200;

@@ -43,8 +43,11 @@ afterAll(async () => {
   await closeKioskTestHub(test);
 });
 
-/** The shop's kiosk behind `network`, keeping its lost hold requests in `file` (under the test's folder). */
-async function kiosk(network: typeof fetch, file: string) {
+/**
+ * The shop's kiosk behind `network`, keeping its lost hold requests in `file` (under the test's folder);
+ * `now`: the kiosk service's clock (its hub link seals by the hub's).
+ */
+async function kiosk(network: typeof fetch, file: string, now = clock.now) {
   const config = { ...test.shop.config, hubUrl: test.hub.url };
   const { link } = await openHubLink(config, { fetch: network, now: clock.now });
   const pendingHoldsFile = path.join(test.work, file);
@@ -52,7 +55,7 @@ async function kiosk(network: typeof fetch, file: string) {
     config,
     hub: link,
     modelId,
-    now: clock.now,
+    now,
     pendingHoldsFile,
   });
   return { service, link, pendingHoldsFile };
@@ -140,6 +143,31 @@ describe('a lost hold request asked again after the hub pruned its stored answer
     cut = false;
     expect(await service.reconcile()).toEqual({ ...nothing, refunded: [paymentId] });
     expect(await balance()).toBe(before);
+    link.dispose();
+  });
+
+  it('goes to staff when it was sent before the hub kept keys: finding none under its key proves nothing', async () => {
+    // The hub began keeping keys when it started (its migration); by this kiosk's clock, a day behind,
+    // the request went out before that. It never reached the hub, but the kiosk cannot know.
+    const shift = clock.offsetMs + 24 * 3_600_000;
+    let drop = true;
+    const dropping: typeof fetch = async (input, init) => {
+      if (drop && isPostTo('/v1/holds', input, init)) throw new TypeError('network is unreachable');
+      return fetch(input, init);
+    };
+    const behind = () => clock.now() - shift;
+    const { service, link, pendingHoldsFile } = await kiosk(
+      dropping,
+      'pending-before.json',
+      behind,
+    );
+    const { paymentId, answer } = await pay(service, 260);
+    expect(answer).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
+    drop = false;
+    await twoDaysLater();
+    expect(await service.reconcile()).toEqual({ ...nothing, unresolved: [paymentId] });
+    expect(service.status().paymentsToCheck).toMatchObject([{ paymentId, amount: 260 }]);
+    expect(await pendingIn(pendingHoldsFile)).toHaveLength(1);
     link.dispose();
   });
 
