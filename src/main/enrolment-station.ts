@@ -665,7 +665,6 @@ export class EnrolmentStation {
       accountId: attempt.person.accountId,
       documentHash: attempt.person.idDocument.numberHash,
       body: sealed.value,
-      sentAtMs: this.#options.now(),
     };
     this.#pending.add(key, pending, attempt.pin);
     const created = await hub.createPerson(sealed.value, key);

@@ -16,7 +16,6 @@ export interface PendingPerson {
    * hub is given, on disk only while the answer is unknown.
    */
   body: CreatePersonRequest;
-  sentAtMs: number;
 }
 
 const fileSchema = z.array(
@@ -26,7 +25,6 @@ const fileSchema = z.array(
     accountId: z.string(),
     documentHash: z.string(),
     body: createPersonRequest,
-    sentAtMs: z.number().int(),
   }),
 );
 
