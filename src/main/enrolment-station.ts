@@ -537,8 +537,12 @@ export class EnrolmentStation {
   async cancel(): Promise<StationAnswer> {
     const officer = await this.#active();
     if (!officer.ok) return officer;
-    if (this.#enrolment !== null) this.#forgetSecrets(this.#enrolment);
+    const cancelled = this.#enrolment;
     this.#enrolment = null;
+    if (cancelled !== null) {
+      this.#forgetSecrets(cancelled);
+      await this.#dropUnanswered(cancelled.view.id);
+    }
     return this.#answer();
   }
 
@@ -640,15 +644,46 @@ export class EnrolmentStation {
       this.#pending.delete(key);
       return answer;
     }
-    const erased = await hub.erasePerson(person.id);
+    const erased = await this.#eraseCreated(sent, person.id, 'earlier_try');
+    return erased.ok ? { ok: true, value: null } : erased;
+  }
+
+  /**
+   * The person an unanswered request created, erased and logged; the request forgotten only once the hub
+   * erased them (until then the next try or the desk asks it again and finds them).
+   */
+  async #eraseCreated(
+    sent: { key: string; pending: PendingPerson },
+    personId: string,
+    reason: 'earlier_try' | 'cancelled',
+  ): Promise<HubAnswer<null>> {
+    const erased = await this.#options.hub.erasePerson(personId);
     if (!erased.ok) return erased;
-    this.#pending.delete(key);
+    this.#pending.delete(sent.key);
+    const document = sent.pending.body.idDocument.type;
     await this.#record({
       kind: 'person.erased',
       officer: this.#officer,
-      data: { personId: person.id, document: documentType(enrolment), reason: 'earlier_try' },
+      data: { personId, document, reason },
     });
-    return { ok: true, value: null };
+    return erased;
+  }
+
+  /**
+   * A cancelled enrolment's unanswered requests, asked again: the person one created is erased (logged),
+   * so a cancel leaves no person without a face on the hub. One whose outcome is still unknown stays for
+   * the desk (found by the document) or a later try.
+   */
+  async #dropUnanswered(enrolmentId: string): Promise<void> {
+    for (const [key, pending] of this.#pending.ofEnrolment(enrolmentId)) {
+      const answer = await this.#options.hub.createPerson(pending.body, key);
+      if (!answer.ok) {
+        if (!outcomeStillUnknown(answer.error)) this.#pending.delete(key);
+        continue;
+      }
+      await this.#recordCreated(pending, answer.value.id);
+      await this.#eraseCreated({ key, pending }, answer.value.id, 'cancelled');
+    }
   }
 
   /**

@@ -60,6 +60,11 @@ export class PendingPersons {
     );
   }
 
+  /** Those one enrolment sent (a cancel drops them). */
+  ofEnrolment(enrolment: string): [string, PendingPerson][] {
+    return [...this.#entries].filter(([, pending]) => pending.enrolment === enrolment);
+  }
+
   /** Those for this document (the desk's ID check finds the person by it). */
   forDocument(documentHash: string): [string, PendingPerson][] {
     return [...this.#entries].filter(([, pending]) => pending.documentHash === documentHash);

@@ -24,7 +24,7 @@ import { isPostTo, networkLosingFirstAnswer, sameFaceAs } from './kiosk-test-hub
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const modelId = 'faceapi-recognition-128-b413e420d684';
 const officer = { id: 'o-sato', pin: '735190' };
-const accounts = ['lost', 'gateway', 'restart', 'desk', 'corrected', 'repin', 'erased'];
+const accounts = ['lost', 'gateway', 'restart', 'desk', 'cancel', 'corrected', 'repin', 'erased'];
 
 let work: string;
 let hub: RunningHub;
@@ -262,6 +262,25 @@ describe('a station stopped while POST /v1/persons was on its way, the enrolment
     // Nothing of that request is left to trouble the next enrolment on the account.
     await upToPin(restarted, 'desk', document);
     expect(await atHub(personOf(await finish(restarted)))).toBe(2);
+  });
+});
+
+describe('an enrolment whose POST /v1/persons answer was lost, then cancelled', () => {
+  it('leaves no person without a face: the one the hub created is found and erased, logged', async () => {
+    const handlers = await stationOn(networkLosingFirstAnswer('/v1/persons'));
+    const document = licence('Hana Iida');
+    await upToPin(handlers, 'cancel', document);
+    expect(await finish(handlers)).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
+    const [lostPerson] = (await enrolledOn('cancel')).enrolled;
+    expect(await handlers.enrolmentCancel({})).toMatchObject({
+      ok: true,
+      station: { enrolment: null },
+    });
+    expect(await atHub(lostPerson ?? '')).toBe(404);
+    const erasure = (await logEntries()).find(
+      (entry) => entry.kind === 'person.erased' && entry.data.personId === lostPerson,
+    );
+    expect(erasure?.data).toMatchObject({ reason: 'cancelled' });
   });
 });
 
