@@ -10,6 +10,7 @@ import {
   client,
   dataDirAtVersion,
   holdBody,
+  openRawDb,
   startTestHub,
   storeKind,
   type TestHub,
@@ -161,6 +162,27 @@ describe('a hold found by the Idempotency-Key that placed it', () => {
     expect(plain.body).not.toHaveProperty('placedKeysSince');
   });
 
+  it('SQL cannot rewrite the key that placed a hold, nor since when keys are kept', async () => {
+    const id = await placeUnder(`k-${randomUUID()}`, tillToken);
+    const db = await openRawDb(t.dir);
+    try {
+      // A next transition on record, so the row could move on and only the key's own trigger objects.
+      await db.run(
+        `INSERT INTO hold_transitions (hold_id, version, kind, status, amount, settled, refunded,
+           expires_at, scheduled, authorized_max, closed_by, at)
+         SELECT hold_id, version + 1, 'test', status, amount, settled, refunded, expires_at, scheduled,
+           authorized_max, closed_by, at
+         FROM hold_transitions WHERE hold_id = ? ORDER BY version DESC LIMIT 1`,
+        id,
+      );
+      const rewrite = 'UPDATE holds SET placed_key_hash = ?, version = version + 1 WHERE id = ?';
+      await expect(db.run(rewrite, Buffer.alloc(32), id)).rejects.toThrow(/never changes/);
+      await expect(db.run('UPDATE placed_keys_since SET at = 0')).rejects.toThrow(/written once/);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('publishes the filter in the OpenAPI document', async () => {
     const doc = await t.call('GET', '/v1/openapi.json');
     const parameters = doc.body.paths['/v1/holds'].get.parameters as Array<{ name: string }>;
@@ -168,7 +190,7 @@ describe('a hold found by the Idempotency-Key that placed it', () => {
   });
 });
 
-// SQLite's own migrations from older files (v16: before holds kept their key), and its trigger.
+// SQLite's own migrations from older files (v16: before holds kept their key).
 describe.runIf(storeKind === 'sqlite')('the placed-key migration', () => {
   it('a hold written before it has no key and is found by none; holds placed after are', async () => {
     await t.stop();
@@ -199,16 +221,5 @@ describe.runIf(storeKind === 'sqlite')('the placed-key migration', () => {
     const page = await t.call('GET', `/v1/holds?payer=old-payer&idempotencyKey=${key}`);
     expect(page.body.items).toEqual([]);
     expect(Date.parse(page.body.placedKeysSince as string)).toBeGreaterThanOrEqual(migratedAfter);
-  });
-  it('the key that placed a hold is never rewritten', async () => {
-    const id = await placeUnder(`k-${randomUUID()}`, tillToken);
-    const db = new Database(join(t.dir, 'hub.sqlite'));
-    try {
-      expect(() =>
-        db.prepare('UPDATE holds SET placed_key_hash = zeroblob(32) WHERE id = ?').run(id),
-      ).toThrow(/never changes/);
-    } finally {
-      db.close();
-    }
   });
 });
