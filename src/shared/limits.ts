@@ -35,8 +35,9 @@ export const idempotencyRetentionSeconds = 48 * 3600;
 /**
  * A kiosk asking the hub again for a hold whose answer was lost trusts "nothing was placed" only this
  * long after it sent the request: later, the hub may have pruned the stored answer (above), so a refusal
- * proves nothing and the payment waits for staff (kiosk status `paymentsToCheck`). Six hours short of
- * the retention: the hub prunes hourly, and a kiosk's clock may have been corrected meanwhile.
+ * proves nothing and the kiosk asks for the hold by its key (below); only a hub without that lookup leaves
+ * the payment for staff (kiosk status `paymentsToCheck`). Six hours short of the retention: the hub
+ * prunes hourly, and a kiosk's clock may have been corrected meanwhile.
  */
 export const lostHoldAnswerTrustedMs = (idempotencyRetentionSeconds - 6 * 3600) * 1000;
 /**
