@@ -1,5 +1,5 @@
 // The Idempotency-Key a hold was placed under, as the hold keeps it: a hash bound to the placing client,
-// so only that client, asking with the same key, finds the hold (GET /v1/holds?idempotencyKey=).
+// so only that client, asking with the same key, finds the hold (GET /v1/holds?payer=&idempotencyKey=).
 import { createHash } from 'node:crypto';
 import { assert } from '../../shared/assert.ts';
 import { idempotencyKeyLengthMax } from '../../shared/limits.ts';
