@@ -5,7 +5,8 @@
 // A step cannot be skipped and a refusal ends the enrolment; only a face mismatch may be overridden, by a
 // second officer signing with their own PIN, and that override is logged with both officers and the score.
 // A lost answer is tried again (POST /v1/persons under a key kept on disk: PendingPersons) and never
-// leaves a person without a face; a child's spent or lapsed consent asks the guardian again.
+// leaves a person without a face: one nobody works on any more is asked again at start and then
+// periodically, and its person erased; a child's spent or lapsed consent asks the guardian again.
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { isChild } from '../shared/age.ts';
@@ -20,6 +21,9 @@ import type {
 } from '../shared/kiosk-api.ts';
 import { enrolmentConsentVersion, kioskFailure } from '../shared/kiosk-api.ts';
 import {
+  stationAbandonedAnswerTrustedMs,
+  stationAbandonedResolveBatchMax,
+  stationAbandonedResolveEveryMs,
   stationIdleLockMs,
   stationSignInAttemptsMax,
   stationSignInLockMs,
@@ -113,6 +117,8 @@ export class EnrolmentStation {
   #enrolment: Enrolment | null = null;
   /** An officer's call is running (most wait for the hub): the next one waits its turn (exclusive). */
   #busy = false;
+  /** When abandoned requests were last asked again (null: not yet in this run, so at the first tick). */
+  #resolvedAtMs: number | null = null;
 
   constructor(options: EnrolmentStationOptions) {
     assert(options.config.enrolment !== undefined, 'an enrolment station has an enrolment config');
@@ -136,6 +142,12 @@ export class EnrolmentStation {
       photoVsLive: gate === null ? null : { ...gate.point },
       consentVersion: enrolmentConsentVersion,
       enrolment: this.#enrolment?.view ?? null,
+      personsToErase: this.#pending.forAdmin().map((pending) => ({
+        accountId: pending.accountId,
+        documentType: pending.documentType,
+        documentHash: pending.documentHash,
+        sentAt: pending.sentAtMs === null ? null : new Date(pending.sentAtMs).toISOString(),
+      })),
     };
   }
 
@@ -157,8 +169,16 @@ export class EnrolmentStation {
     }
   }
 
-  /** The runtime's timer: locks the station once the officer has left it alone for stationIdleLockMs. */
+  /**
+   * The runtime's timer (its first tick at start, then every few seconds): locks the station once the
+   * officer has left it alone for stationIdleLockMs, and resolves the unanswered requests nobody works on.
+   */
   async lockIfIdle(): Promise<void> {
+    await this.#lockIfIdle();
+    await this.#resolveAbandonedWhenDue();
+  }
+
+  async #lockIfIdle(): Promise<void> {
     if (this.#officer === null || this.#busy) return;
     if (this.#options.now() - this.#lastActivityMs < stationIdleLockMs) return;
     const officer = this.#officer;
@@ -192,7 +212,7 @@ export class EnrolmentStation {
 
   /** The station as it stands; a call from the officer's screens, so it counts as activity. */
   async station(): Promise<StationAnswer> {
-    await this.lockIfIdle();
+    await this.#lockIfIdle();
     if (this.#officer !== null) this.#lastActivityMs = this.#options.now();
     return this.#answer();
   }
@@ -406,6 +426,7 @@ export class EnrolmentStation {
       },
     };
     this.#forgetSecrets(enrolment);
+    this.#forgetAdminErased(value.accountId, person.numberHash);
     await this.#record({
       kind: 'enrolment.completed',
       officer,
@@ -465,9 +486,13 @@ export class EnrolmentStation {
       unanswered.value ??
       undefined;
     if (personId === undefined) {
+      const forAdmin = this.#pending.forDocument(numberHash).some(([, sent]) => sent.body === null);
       return refuse({
         code: 'not_enrolled_here',
-        message: 'nobody enrolled at this station shows this document',
+        message: forAdmin
+          ? "an enrolment of this document got no answer and the hub no longer answers for it: the hub's " +
+            'admin must find that person by the document hash the station lists, and erase them'
+          : 'nobody enrolled at this station shows this document',
       });
     }
     const done =
@@ -628,6 +653,11 @@ export class EnrolmentStation {
   ): Promise<HubAnswer<PersonView | null>> {
     const { hub } = this.#options;
     const { key, pending } = sent;
+    if (pending.body === null) {
+      // The hub no longer answers for it: its person, if any, holds the account (#explained says so).
+      enrolment.outcomeUnknown = true;
+      return { ok: true, value: null };
+    }
     const answer = await hub.createPerson(pending.body, key);
     if (!answer.ok) {
       if (outcomeStillUnknown(answer.error)) return answer;
@@ -655,12 +685,12 @@ export class EnrolmentStation {
   async #eraseCreated(
     sent: { key: string; pending: PendingPerson },
     personId: string,
-    reason: 'earlier_try' | 'cancelled',
+    reason: 'earlier_try' | 'cancelled' | 'abandoned',
   ): Promise<HubAnswer<null>> {
     const erased = await this.#options.hub.erasePerson(personId);
     if (!erased.ok) return erased;
     this.#pending.delete(sent.key);
-    const document = sent.pending.body.idDocument.type;
+    const document = sent.pending.documentType;
     await this.#record({
       kind: 'person.erased',
       officer: this.#officer,
@@ -676,6 +706,7 @@ export class EnrolmentStation {
    */
   async #dropUnanswered(enrolmentId: string): Promise<void> {
     for (const [key, pending] of this.#pending.ofEnrolment(enrolmentId)) {
+      if (pending.body === null) continue;
       const answer = await this.#options.hub.createPerson(pending.body, key);
       if (!answer.ok) {
         if (!outcomeStillUnknown(answer.error)) this.#pending.delete(key);
@@ -684,6 +715,82 @@ export class EnrolmentStation {
       await this.#recordCreated(pending, answer.value.id);
       await this.#eraseCreated({ key, pending }, answer.value.id, 'cancelled');
     }
+  }
+
+  /**
+   * The runtime's tick, at start and then every stationAbandonedResolveEveryMs (sooner when the clock was
+   * set back): the requests nobody works on are resolved, one officer's call at a time (exclusive), so an
+   * officer's retry or desk check never asks the same request at once. The enrolment on the station is
+   * left alone: its officer's next try asks its request again.
+   */
+  async #resolveAbandonedWhenDue(): Promise<void> {
+    const now = this.#options.now();
+    const last = this.#resolvedAtMs;
+    const due = last === null || now < last || now - last >= stationAbandonedResolveEveryMs;
+    if (!due || this.#busy) return;
+    this.#busy = true;
+    try {
+      const before = this.#pending.forAdmin().length;
+      const current = this.#enrolment?.view.id ?? null;
+      const round = this.#pending.abandoned(current).slice(0, stationAbandonedResolveBatchMax);
+      for (const [key, pending] of round) {
+        // The hub did not answer: the rest wait for the next round rather than each for a timeout.
+        if (!(await this.#resolveAbandoned({ key, pending }))) break;
+      }
+      this.#resolvedAtMs = this.#options.now();
+      if (this.#pending.forAdmin().length !== before) this.#options.onChange(this.view());
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /**
+   * One request nobody works on, asked again under its key. Answered with a person: that person never got
+   * a face (the station never learned their id), so they are erased (logged, reason abandoned). Refused
+   * within the hub's answer retention (410 person_erased too): the refusal is the stored answer, nobody
+   * was created. Past it, a refusal proves nothing and the request is not sent (#forAdmin). False: no
+   * answer (unreachable, 5xx, rate limited), kept for the next round.
+   */
+  async #resolveAbandoned(sent: { key: string; pending: PendingPerson }): Promise<boolean> {
+    const { key, pending } = sent;
+    assert(pending.body !== null, 'a request the hub no longer answers for is not asked again');
+    const ageMs = pending.sentAtMs === null ? null : this.#options.now() - pending.sentAtMs;
+    // A negative age (the clock set back) or none known is not trusted either, but still asked.
+    const trusted = ageMs !== null && ageMs >= 0 && ageMs < stationAbandonedAnswerTrustedMs;
+    if (ageMs !== null && ageMs >= stationAbandonedAnswerTrustedMs) {
+      await this.#forAdmin(sent);
+      return true;
+    }
+    const answer = await this.#options.hub.createPerson(pending.body, key);
+    if (!answer.ok) {
+      if (outcomeStillUnknown(answer.error)) return false;
+      if (trusted) this.#pending.delete(key);
+      else await this.#forAdmin(sent);
+      return true;
+    }
+    await this.#recordCreated(pending, answer.value.id);
+    return (await this.#eraseCreated(sent, answer.value.id, 'abandoned')).ok;
+  }
+
+  /**
+   * A request the hub no longer answers for (its stored answers are pruned): its person, if the hub created
+   * one, can be found and erased only by the hub's admin. The name, date of birth, sealed PIN and consent
+   * token are dropped; the desk screen lists the account and document hash for the admin (logged).
+   */
+  async #forAdmin(sent: { key: string; pending: PendingPerson }): Promise<void> {
+    const { key, pending } = sent;
+    this.#pending.dropPersonalData(key);
+    await this.#record({
+      kind: 'enrolment.admin_erase_needed',
+      officer: this.#officer,
+      data: {
+        enrolment: pending.enrolment,
+        accountId: pending.accountId,
+        documentHash: pending.documentHash,
+        document: pending.documentType,
+        sentAt: pending.sentAtMs === null ? null : new Date(pending.sentAtMs).toISOString(),
+      },
+    });
   }
 
   /**
@@ -699,6 +806,8 @@ export class EnrolmentStation {
       enrolment: enrolment.view.id,
       accountId: attempt.person.accountId,
       documentHash: attempt.person.idDocument.numberHash,
+      documentType: attempt.person.idDocument.type,
+      sentAtMs: this.#options.now(),
       body: sealed.value,
     };
     this.#pending.add(key, pending, attempt.pin);
@@ -713,12 +822,23 @@ export class EnrolmentStation {
   }
 
   /**
+   * The hub enrolled this account and document just now, and it enrols one person on each: a request the
+   * hub no longer answered for, on either, left nobody (or the admin erased them). Off the desk's list.
+   */
+  #forgetAdminErased(accountId: string, documentHash: string): void {
+    for (const [key, pending] of this.#pending.matching(accountId, documentHash)) {
+      if (pending.body === null) this.#pending.delete(key);
+    }
+  }
+
+  /**
    * The person an unanswered POST /v1/persons with this document created (the station stopped, or the
    * officer cancelled, before a retry asked again): asked again under its key, so the desk finds them by
    * the document (and logs them); null when it created nobody. Its outcome still unknown: hub_unreachable.
    */
   async #unansweredPerson(documentHash: string): Promise<HubAnswer<string | null>> {
     for (const [key, pending] of this.#pending.forDocument(documentHash)) {
+      if (pending.body === null) continue;
       const answer = await this.#options.hub.createPerson(pending.body, key);
       if (!answer.ok && outcomeStillUnknown(answer.error)) return answer;
       if (answer.ok) await this.#recordCreated(pending, answer.value.id);
@@ -799,7 +919,7 @@ export class EnrolmentStation {
 
   /** The officer is signed in (and the station not idle-locked): the call counts as activity. */
   async #active(): Promise<{ ok: true; officer: string } | { ok: false; error: KioskError }> {
-    await this.lockIfIdle();
+    await this.#lockIfIdle();
     const officer = this.#officer;
     if (officer === null) return kioskFailure('officer_signed_out', 'an officer must sign in');
     this.#lastActivityMs = this.#options.now();

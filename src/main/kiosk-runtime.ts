@@ -1,6 +1,7 @@
 // Starts the kiosk service for any shell (Electron's main process or the web shell): loads the device
 // keys, connects to the hub (transform key), watches the hub's health, expires idle payments, in
-// clinic mode follows the waiting visits' holds, and in enrolment mode locks an idle station.
+// clinic mode follows the waiting visits' holds, and in enrolment mode locks an idle station and resolves
+// the unanswered enrolment requests nobody works on (from its first tick, at start).
 import path from 'node:path';
 import {
   disposeKioskIdentity,

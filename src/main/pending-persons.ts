@@ -2,6 +2,7 @@
 // answer is known: the officer's retry, even after a restart, asks the same request under the same key.
 import { createHmac, randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { assert } from '../shared/assert.ts';
 import { createPersonRequest, type CreatePersonRequest } from '../shared/hub-api.ts';
 import { readStateFile, writeStateFile } from './state-file.ts';
 
@@ -10,22 +11,34 @@ export interface PendingPerson {
   enrolment: string;
   accountId: string;
   documentHash: string;
+  /** What the desk screen names when only the hub's admin can still erase the person. */
+  documentType: CreatePersonRequest['idDocument']['type'];
+  /** When it was sent, by the station's clock; null: written before the station kept the time. */
+  sentAtMs: number | null;
   /**
    * The request as sent, its PIN sealed to the hub (only the hub opens it): asked again byte for byte,
    * since a seal is random and the hub replays only the same body. Holds the name and date of birth the
-   * hub is given, on disk only while the answer is unknown.
+   * hub is given, on disk only while the answer is unknown; null once the hub no longer answers for it
+   * (dropPersonalData): only the hub's admin can then erase its person, found by account or document.
    */
-  body: CreatePersonRequest;
+  body: CreatePersonRequest | null;
 }
 
 const fileSchema = z.array(
-  z.strictObject({
-    idempotencyKey: z.string().min(1),
-    enrolment: z.string(),
-    accountId: z.string(),
-    documentHash: z.string(),
-    body: createPersonRequest,
-  }),
+  z
+    .strictObject({
+      idempotencyKey: z.string().min(1),
+      enrolment: z.string(),
+      accountId: z.string(),
+      documentHash: z.string(),
+      // Absent in a file written before the station kept them: read from the body, or unknown.
+      documentType: createPersonRequest.shape.idDocument.shape.type.optional(),
+      sentAtMs: z.number().int().nonnegative().optional(),
+      body: createPersonRequest.nullable(),
+    })
+    .refine((entry) => entry.body !== null || entry.documentType !== undefined, {
+      message: 'an entry without its request names the document type',
+    }),
 );
 
 /** The sent requests by Idempotency-Key; `file` null keeps them in memory only (a station under test). */
@@ -41,8 +54,10 @@ export class PendingPersons {
     // An unreadable file stops the start: a person the hub may have created must not be forgotten.
     const entries =
       file === null ? null : readStateFile(file, fileSchema, 'a list of unanswered enrolments');
-    for (const { idempotencyKey, ...pending } of entries ?? []) {
-      this.#entries.set(idempotencyKey, pending);
+    for (const { idempotencyKey, documentType, sentAtMs, ...rest } of entries ?? []) {
+      const type = documentType ?? rest.body?.idDocument.type;
+      assert(type !== undefined, 'the schema asks for a document type where the body is gone');
+      this.#entries.set(idempotencyKey, { ...rest, documentType: type, sentAtMs: sentAtMs ?? null });
     }
   }
 
@@ -58,6 +73,34 @@ export class PendingPersons {
     return [...this.#entries].filter(
       ([, pending]) => pending.accountId === accountId || pending.documentHash === documentHash,
     );
+  }
+
+  /**
+   * Those the hub may still answer (their request kept) that another enrolment than `current` sent: nobody
+   * works on them (cancelled, signed out, locked, or sent before a restart), oldest first.
+   */
+  abandoned(current: string | null): [string, PendingPerson][] {
+    return [...this.#entries]
+      .filter(([, pending]) => pending.body !== null && pending.enrolment !== current)
+      .sort(([, a], [, b]) => (a.sentAtMs ?? 0) - (b.sentAtMs ?? 0));
+  }
+
+  /** Those whose person only the hub's admin can still erase (their request dropped): for the desk screen. */
+  forAdmin(): PendingPerson[] {
+    return [...this.#entries.values()].filter((pending) => pending.body === null);
+  }
+
+  /**
+   * The hub no longer answers for this request (past its answer retention): the name, date of birth,
+   * sealed PIN and consent token are dropped; what finds its person at the hub (account, document hash and
+   * type, time) is kept for the desk.
+   */
+  dropPersonalData(idempotencyKey: string): void {
+    const pending = this.#entries.get(idempotencyKey);
+    assert(pending !== undefined, 'only a kept request loses its personal data');
+    this.#entries.set(idempotencyKey, { ...pending, body: null });
+    this.#pinTags.delete(idempotencyKey);
+    this.#save();
   }
 
   /** Those one enrolment sent (a cancel drops them). */
@@ -79,7 +122,8 @@ export class PendingPersons {
     attempt: { enrolment: string; person: Omit<CreatePersonRequest, 'sealedPin'>; pin: string },
   ): boolean {
     const pending = this.#entries.get(idempotencyKey);
-    if (pending === undefined || pending.enrolment !== attempt.enrolment) return false;
+    if (pending === undefined || pending.body === null) return false;
+    if (pending.enrolment !== attempt.enrolment) return false;
     const pinTag = this.#pinTags.get(idempotencyKey);
     const sent = sortedJson({ ...pending.body, sealedPin: null });
     return (

@@ -16,6 +16,7 @@ export type StationLogKind =
   | 'enrolment.refused'
   | 'enrolment.completed'
   | 'enrolment.person_created'
+  | 'enrolment.admin_erase_needed'
   | 'enrolment.override'
   | 'person.erased'
   | 'person.pin_unlocked'

@@ -213,6 +213,22 @@ export const stationViewSchema = z.object({
     .nullable(),
   consentVersion: z.string(),
   enrolment: enrolmentViewSchema.nullable(),
+  /**
+   * Enrolments whose POST /v1/persons got no answer and that the hub no longer answers for (its stored
+   * answers are kept for a limited time): the hub may have enrolled the person, without a face, on the
+   * account and document. Only the hub's admin can find (by account or document hash) and erase them; the
+   * station keeps nothing else of them.
+   */
+  personsToErase: z.array(
+    z.object({
+      accountId: z.string(),
+      documentType: z.string(),
+      /** The keyed hash of the document number the hub stores with the person. */
+      documentHash: z.string(),
+      /** When the station sent the request (ISO 8601); null: not known. */
+      sentAt: z.string().nullable(),
+    }),
+  ),
 });
 export type StationView = z.infer<typeof stationViewSchema>;
 

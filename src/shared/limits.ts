@@ -258,6 +258,19 @@ export const stationOfficersMax = 50;
 export const stationLiveTemplatesMax = 4;
 /** Bytes of an ID photo file the officer gives (a document scanner's JPEG or PNG). */
 export const stationIdPhotoBytesMax = 8_000_000;
+/**
+ * An unanswered POST /v1/persons nobody works on (its enrolment cancelled, signed out, locked, or lost to a
+ * restart) is asked again under its key at start and then this often, and its person erased.
+ */
+export const stationAbandonedResolveEveryMs = 60_000;
+/** Requests asked again in one round: the officer's calls wait for it (one hub call at a time). */
+export const stationAbandonedResolveBatchMax = 8;
+/**
+ * How long after it was sent a refusal of such a request, asked again, proves it created nobody: six hours
+ * short of the hub's answer retention (it prunes hourly; the station's clock may have been corrected).
+ * Past that, its person can be erased only by the hub's admin, whom the desk screen names it for.
+ */
+export const stationAbandonedAnswerTrustedMs = (idempotencyRetentionSeconds - 6 * 3600) * 1000;
 
 // Children under a guardian (issue 10): the guardian's face + PIN consent to one child's enrolment.
 /** A guardian's consent token is spent by the child's enrolment within this long, or it lapses. */

@@ -134,6 +134,34 @@ const emptyDocument: TypedIdDocument = {
   expiry: '',
 };
 
+/**
+ * Enrolments whose answer was lost and that the hub no longer answers for: a person without a face may
+ * hold the account. Shown on the desk's first screen until an enrolment of that account or document
+ * succeeds, so the officer asks the hub's admin to erase them (by account or document hash).
+ */
+function PersonsToErase(props: { persons: StationView['personsToErase'] }) {
+  const { t } = useTranslation();
+  if (props.persons.length === 0) return null;
+  return (
+    <div className="pin-warning" role="alert" data-testid="persons-to-erase">
+      <p>{t('enrol.personsToErase.title')}</p>
+      <ul>
+        {props.persons.map((person, index) => (
+          // Two tries of one document may both be listed.
+          <li key={`${person.documentHash}:${index}`}>
+            {t('enrol.personsToErase.item', {
+              document: t(`enrol.document.types.${person.documentType}`),
+              account: person.accountId,
+              sentAt: person.sentAt ?? t('enrol.personsToErase.unknownTime'),
+              hash: person.documentHash,
+            })}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 export function StationDocumentScreen(props: {
   station: StationView;
   busy: boolean;
@@ -196,6 +224,7 @@ export function StationDocumentScreen(props: {
           })}
         </p>
       )}
+      <PersonsToErase persons={props.station.personsToErase} />
       <form
         className="document-form"
         onSubmit={(event) => {
