@@ -269,6 +269,8 @@ export class KioskService {
     const released: string[] = [];
     const notPlaced: string[] = [];
     const unresolved: string[] = [];
+    // A list that could not be written after an answer (a full disk) is written now, if it can be.
+    this.#unknownOutcome.flush();
     for (const [paymentId, pending] of this.#unknownOutcome.entries()) {
       if (pending.toCheck === true) {
         unresolved.push(paymentId);
@@ -678,7 +680,19 @@ export class KioskService {
    * unreadable page: hub_unreachable) leaves it for reconcile, as the shopper was told nothing was taken.
    */
   async #sendHold(paymentId: string, sent: SentHold): Promise<HubAnswer<HoldView>> {
-    this.#unknownOutcome.add(paymentId, { sent, sentAtMs: this.#now() });
+    try {
+      this.#unknownOutcome.add(paymentId, { sent, sentAtMs: this.#now() });
+    } catch (error) {
+      // A full or broken disk: the request is not sent, so the shopper is told truly that nothing was taken.
+      const why = error instanceof Error ? error.message : String(error);
+      return {
+        ok: false,
+        error: {
+          code: 'internal',
+          message: `the kiosk could not write the payment down (${why}); nothing was sent`,
+        },
+      };
+    }
     const hold =
       sent.template === 'purchase'
         ? await this.#hub.placePurchase(sent.request)

@@ -43,6 +43,8 @@ const fileSchema = z.array(
 export class PendingHolds {
   readonly #file: string | null;
   readonly #entries = new Map<string, PendingHold>();
+  /** A write failed since the last one that worked: the file lists what memory no longer does. */
+  #unsaved = false;
 
   constructor(file: string | null) {
     this.#file = file;
@@ -56,9 +58,18 @@ export class PendingHolds {
     return [...this.#entries];
   }
 
+  /**
+   * Written down before the request is sent, or thrown: a request the kiosk could not write down must not
+   * go out (a crash would forget it while the hub took the money), nor stay in memory to be written later.
+   */
   add(paymentId: string, pending: PendingHold): void {
     this.#entries.set(paymentId, pending);
-    this.#save();
+    try {
+      this.#save();
+    } catch (error) {
+      this.#entries.delete(paymentId);
+      throw error;
+    }
   }
 
   get(paymentId: string): PendingHold | undefined {
@@ -70,11 +81,36 @@ export class PendingHolds {
     const pending = this.#entries.get(paymentId);
     if (pending === undefined || pending.toCheck === true) return;
     this.#entries.set(paymentId, { ...pending, toCheck: true });
-    this.#save();
+    this.#saveOrLater();
   }
 
+  /**
+   * The hub answered (or reconcile settled it): the entry goes, in memory at once. A failed write (a full
+   * disk) is not the payment's failure: the hub's answer stands, and the list is written again by the next
+   * add, delete or flush. Until then the file still lists it; a restart meanwhile asks the hub again.
+   */
   delete(paymentId: string): void {
-    if (this.#entries.delete(paymentId)) this.#save();
+    if (this.#entries.delete(paymentId)) this.#saveOrLater();
+  }
+
+  /** Writes the list if an earlier write failed (reconcile calls it); false while it still cannot. */
+  flush(): boolean {
+    if (!this.#unsaved) return true;
+    this.#saveOrLater();
+    return !this.#unsaved;
+  }
+
+  /** The file is behind memory since a failed write. */
+  get unsaved(): boolean {
+    return this.#unsaved;
+  }
+
+  #saveOrLater(): void {
+    try {
+      this.#save();
+    } catch {
+      this.#unsaved = true;
+    }
   }
 
   /** Written whole and renamed over the old one: a crash leaves the old or the new list. */
@@ -82,5 +118,6 @@ export class PendingHolds {
     if (this.#file === null) return;
     const entries = this.entries().map(([paymentId, pending]) => ({ paymentId, ...pending }));
     writeStateFile(this.#file, entries);
+    this.#unsaved = false;
   }
 }

@@ -1,10 +1,7 @@
 // A kiosk that cannot write pending-holds.json (its folder full) must not send the hold request: a request
 // it could not write down would be forgotten by a crash while the hub takes the money. Nothing is held or
-// taken, and once the folder can be written again the kiosk pays as before.
-//
-// Two wrong behaviours of today's kiosk-service are pinned with it.fails (each names the fix; flip it to
-// `it` once fixed): the write error is thrown out of the confirm call instead of ending the payment, and a
-// hold the hub settled is reported as an error when the entry cannot be taken out of the file afterwards.
+// taken, and once the folder can be written again the kiosk pays as before. A write that fails after the
+// hub answered does not undo the answer: the shopper who paid is told so, and the list is written later.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
@@ -118,8 +115,7 @@ describe('pending-holds.json cannot be written', () => {
     try {
       const before = await balance();
       kiosk.full(true);
-      // Today the write error is thrown out of confirm (see the it.fails below); either way, nothing moves.
-      await pay(kiosk.service, 640, 'order-full-1').catch(() => null);
+      await pay(kiosk.service, 640, 'order-full-1');
       expect(kiosk.counts.holdRequests).toBe(0);
       expect(await holdsUnder('order-full-1')).toEqual([]);
       expect(await balance()).toBe(before);
@@ -128,54 +124,56 @@ describe('pending-holds.json cannot be written', () => {
     }
   });
 
-  // Fix (kiosk-service.ts #sendHold): catch the error of #unknownOutcome.add and return
-  // { ok: false, error: { code: 'internal', message: 'the kiosk could not save the payment; nothing was
-  // sent' } } without sending, so #settle's #hubFailure ends the payment as failed; and PendingHolds.add
-  // (pending-holds.ts) takes the entry out of memory again when #save throws (or saves before it sets).
-  it.fails(
-    'KNOWN BUG: the payment ends failed (not a thrown error), the kiosk pays again at once, and the unsent request is never written down',
-    async () => {
-      const kiosk = await kioskWithFolder('full-then-room');
-      try {
-        const before = await balance();
-        kiosk.full(true);
-        const failed = await pay(kiosk.service, 640, 'order-full-2');
-        expect(failed.answer).toMatchObject({ ok: false });
-        const code = failed.answer.ok ? '' : failed.answer.error.code;
-        expect(shopperIsTold(code)).toContain('No money was taken');
-        expect(kiosk.service.tillPayment(failed.paymentId)).toMatchObject({ state: 'failed' });
-        // The folder has room again: the next payment goes through, and only it was ever written down.
-        kiosk.full(false);
-        const paid = await pay(kiosk.service, 310, 'order-full-3');
-        expect(paid.answer).toMatchObject({ ok: true, payment: { state: 'paid' } });
-        expect(await balance()).toBe(before - 310);
-        expect(JSON.parse(readFileSync(kiosk.file, 'utf8'))).toEqual([]);
-        clock.offsetMs += paymentAuthorizationLifetimeMs + 15_000;
-        expect(await kiosk.service.reconcile()).toEqual(nothingToReconcile);
-        expect(await holdsUnder('order-full-2')).toEqual([]);
-      } finally {
-        kiosk.close();
-      }
-    },
-  );
+  it('the payment ends failed (not a thrown error), the kiosk pays again at once, and the unsent request is never written down', async () => {
+    const kiosk = await kioskWithFolder('full-then-room');
+    try {
+      const before = await balance();
+      kiosk.full(true);
+      const failed = await pay(kiosk.service, 640, 'order-full-2');
+      expect(failed.answer).toMatchObject({ ok: false });
+      const code = failed.answer.ok ? '' : failed.answer.error.code;
+      expect(shopperIsTold(code)).toContain('No money was taken');
+      expect(kiosk.service.tillPayment(failed.paymentId)).toMatchObject({ state: 'failed' });
+      // The folder has room again: the next payment goes through, and only it was ever written down.
+      kiosk.full(false);
+      const paid = await pay(kiosk.service, 310, 'order-full-3');
+      expect(paid.answer).toMatchObject({ ok: true, payment: { state: 'paid' } });
+      expect(await balance()).toBe(before - 310);
+      expect(JSON.parse(readFileSync(kiosk.file, 'utf8'))).toEqual([]);
+      clock.offsetMs += paymentAuthorizationLifetimeMs + 15_000;
+      expect(await kiosk.service.reconcile()).toEqual(nothingToReconcile);
+      expect(await holdsUnder('order-full-2')).toEqual([]);
+    } finally {
+      kiosk.close();
+    }
+  });
 
-  // Fix (kiosk-service.ts #sendHold): the hub's answer stands whatever the file does: catch the error
-  // of #unknownOutcome.delete after a definite answer, and write the list again later (PendingHolds
-  // keeps the entry marked answered in memory and #save retries on reconcile), so a restart meanwhile
-  // does not refund a purchase whose shopper was given a receipt.
-  it.fails(
-    'KNOWN BUG: a purchase the hub settled is reported paid even when the file cannot be updated after the answer',
-    async () => {
-      const kiosk = await kioskWithFolder('full-after-answer');
-      try {
-        const before = await balance();
-        kiosk.counts.fillWhenAnswered = true;
-        const paid = await pay(kiosk.service, 270, 'order-full-4').catch((error: unknown) => error);
-        expect(await balance()).toBe(before - 270);
-        expect(paid).toMatchObject({ answer: { ok: true, payment: { state: 'paid' } } });
-      } finally {
-        kiosk.close();
-      }
-    },
-  );
+  it('a purchase the hub settled is reported paid even when the file cannot be updated after the answer, and the list is written once it can', async () => {
+    const kiosk = await kioskWithFolder('full-after-answer');
+    try {
+      const before = await balance();
+      kiosk.counts.fillWhenAnswered = true;
+      const paid = await pay(kiosk.service, 270, 'order-full-4').catch((error: unknown) => error);
+      expect(await balance()).toBe(before - 270);
+      expect(paid).toMatchObject({ answer: { ok: true, payment: { state: 'paid' } } });
+      // The file still lists the request written ahead of it; the kiosk knows it was answered.
+      const listed = () =>
+        (
+          JSON.parse(readFileSync(kiosk.file, 'utf8')) as {
+            sent: { request: { reference: string } };
+          }[]
+        ).map((entry) => entry.sent.request.reference);
+      expect(listed()).toEqual(['order-full-4']);
+      clock.offsetMs += paymentAuthorizationLifetimeMs + 15_000;
+      expect(await kiosk.service.reconcile()).toEqual(nothingToReconcile);
+      expect(listed()).toEqual(['order-full-4']);
+      // Room again: reconcile writes the list as memory has it, and the receipt's money stays paid.
+      kiosk.full(false);
+      expect(await kiosk.service.reconcile()).toEqual(nothingToReconcile);
+      expect(listed()).toEqual([]);
+      expect(await balance()).toBe(before - 270);
+    } finally {
+      kiosk.close();
+    }
+  });
 });
