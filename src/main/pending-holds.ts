@@ -87,7 +87,9 @@ export class PendingHolds {
   /**
    * The hub answered (or reconcile settled it): the entry goes, in memory at once. A failed write (a full
    * disk) is not the payment's failure: the hub's answer stands, and the list is written again by the next
-   * add, delete or flush. Until then the file still lists it; a restart meanwhile asks the hub again.
+   * add, delete or flush. Until then the file still lists it: a restart meanwhile (a
+   * second fault) asks the hub again and refunds a purchase its shopper was told was paid, the merchant's
+   * loss and never the shopper's.
    */
   delete(paymentId: string): void {
     if (this.#entries.delete(paymentId)) this.#saveOrLater();
