@@ -2,7 +2,7 @@
 // (signed out, another document begun, the station restarted): the station resolves that request itself,
 // so no person without a face stays on the hub, and no name or sealed PIN stays on the station's disk.
 import { randomBytes, randomInt } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -355,6 +355,27 @@ describe("a left enrolment past the hub's answer retention", () => {
     await admin.deletePerson(lost);
     await upToPin(service, 'a-past', document);
     expect(await finish(service)).toMatchObject({ ok: true, station: { personsToErase: [] } });
+    expect(JSON.parse(await pendingFile(deployment))).toEqual([]);
+  });
+});
+
+describe('pending-persons.json as written before the station kept the time and document type', () => {
+  it('is read, and its request resolved: asked again, the person erased', async () => {
+    const deployment = await deployStation('older-file', ['a-older']);
+    const { state, network } = faultyNetwork();
+    const service = await stationOn(deployment, network);
+    const lost = await lostEnrolment(service, state, {
+      accountId: 'a-older',
+      document: licence('Goro Ueda'),
+    });
+    const file = path.join(deployment.config.keysDir, 'pending-persons.json');
+    const entries = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>[];
+    const older = entries.map(({ sentAtMs: _time, documentType: _type, ...rest }) => rest);
+    await writeFile(file, JSON.stringify(older), { mode: 0o600 });
+
+    const restarted = await stationOn(deployment, fetch);
+    await restarted.lockIdleStation();
+    expect(await atHub(lost)).toBe(404);
     expect(JSON.parse(await pendingFile(deployment))).toEqual([]);
   });
 });

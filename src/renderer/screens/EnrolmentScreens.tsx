@@ -140,7 +140,7 @@ const emptyDocument: TypedIdDocument = {
  * succeeds, so the officer asks the hub's admin to erase them (by account or document hash).
  */
 function PersonsToErase(props: { persons: StationView['personsToErase'] }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   if (props.persons.length === 0) return null;
   return (
     <div className="pin-warning" role="alert" data-testid="persons-to-erase">
@@ -152,7 +152,10 @@ function PersonsToErase(props: { persons: StationView['personsToErase'] }) {
             {t('enrol.personsToErase.item', {
               document: t(`enrol.document.types.${person.documentType}`),
               account: person.accountId,
-              sentAt: person.sentAt ?? t('enrol.personsToErase.unknownTime'),
+              sentAt:
+                person.sentAt === null
+                  ? t('enrol.personsToErase.unknownTime')
+                  : new Date(person.sentAt).toLocaleString(i18n.language),
               hash: person.documentHash,
             })}
           </li>
