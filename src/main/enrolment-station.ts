@@ -693,7 +693,8 @@ export class EnrolmentStation {
     const document = sent.pending.documentType;
     await this.#record({
       kind: 'person.erased',
-      officer: this.#officer,
+      // The station's own act, whoever is signed in now.
+      officer: reason === 'abandoned' ? null : this.#officer,
       data: { personId, document, reason },
     });
     return erased;
@@ -768,7 +769,7 @@ export class EnrolmentStation {
       else await this.#forAdmin(sent);
       return true;
     }
-    await this.#recordCreated(pending, answer.value.id);
+    await this.#recordCreated(pending, answer.value.id, null);
     return (await this.#eraseCreated(sent, answer.value.id, 'abandoned')).ok;
   }
 
@@ -782,7 +783,7 @@ export class EnrolmentStation {
     this.#pending.dropPersonalData(key);
     await this.#record({
       kind: 'enrolment.admin_erase_needed',
-      officer: this.#officer,
+      officer: null,
       data: {
         enrolment: pending.enrolment,
         accountId: pending.accountId,
@@ -852,10 +853,14 @@ export class EnrolmentStation {
    * Recorded before the faces are sent: a cancel, a lock or a restart forgets the enrolment, and the desk
    * must still find (and erase) by their document a person the hub created.
    */
-  async #recordCreated(pending: PendingPerson, personId: string): Promise<void> {
+  async #recordCreated(
+    pending: PendingPerson,
+    personId: string,
+    officer = this.#officer,
+  ): Promise<void> {
     await this.#record({
       kind: 'enrolment.person_created',
-      officer: this.#officer,
+      officer,
       data: {
         enrolment: pending.enrolment,
         personId,

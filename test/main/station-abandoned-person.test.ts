@@ -203,12 +203,12 @@ async function pendingFile(deployment: EnrolmentStationDeployment): Promise<stri
 
 async function logOf(
   deployment: EnrolmentStationDeployment,
-): Promise<{ kind: string; data: Record<string, unknown> }[]> {
+): Promise<{ kind: string; officer: string | null; data: Record<string, unknown> }[]> {
   const text = await readFile(deployment.config.enrolment?.logFile ?? '', 'utf8');
   return text
     .split('\n')
     .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as { kind: string; data: Record<string, unknown> });
+    .map((line) => JSON.parse(line) as Awaited<ReturnType<typeof logOf>>[number]);
 }
 
 async function erasures(deployment: EnrolmentStationDeployment, personId: string) {
@@ -250,6 +250,10 @@ describe('an enrolment whose POST /v1/persons answer was lost, left by the offic
 
     await service.lockIdleStation();
     expect(await atHub(left)).toBe(404);
+    // The station's own act, not the officer's who is signed in.
+    expect(await erasures(deployment, left)).toMatchObject([
+      { officer: null, data: { reason: 'abandoned' } },
+    ]);
     // The enrolment at the PIN step is not asked again: its officer's next try does that.
     expect(state.creates).toBe(sent + 1);
     expect(await atHub(current)).toBe(0);
