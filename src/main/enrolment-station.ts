@@ -658,7 +658,7 @@ export class EnrolmentStation {
       enrolment.outcomeUnknown = true;
       return { ok: true, value: null };
     }
-    const answer = await hub.createPerson(pending.body, key);
+    const answer = await hub.createPerson(pending.body, key, { askingAgain: true });
     if (!answer.ok) {
       if (outcomeStillUnknown(answer.error)) return answer;
       // Refused as enrolled: the hub no longer keeps that request's answer (pruned), and its person may
@@ -708,7 +708,7 @@ export class EnrolmentStation {
   async #dropUnanswered(enrolmentId: string): Promise<void> {
     for (const [key, pending] of this.#pending.ofEnrolment(enrolmentId)) {
       if (pending.body === null) continue;
-      const answer = await this.#options.hub.createPerson(pending.body, key);
+      const answer = await this.#options.hub.createPerson(pending.body, key, { askingAgain: true });
       if (!answer.ok) {
         if (!outcomeStillUnknown(answer.error)) this.#pending.delete(key);
         continue;
@@ -762,7 +762,7 @@ export class EnrolmentStation {
       await this.#forAdmin(sent);
       return true;
     }
-    const answer = await this.#options.hub.createPerson(pending.body, key);
+    const answer = await this.#options.hub.createPerson(pending.body, key, { askingAgain: true });
     if (!answer.ok) {
       if (outcomeStillUnknown(answer.error)) return false;
       if (trusted) this.#pending.delete(key);
@@ -840,7 +840,7 @@ export class EnrolmentStation {
   async #unansweredPerson(documentHash: string): Promise<HubAnswer<string | null>> {
     for (const [key, pending] of this.#pending.forDocument(documentHash)) {
       if (pending.body === null) continue;
-      const answer = await this.#options.hub.createPerson(pending.body, key);
+      const answer = await this.#options.hub.createPerson(pending.body, key, { askingAgain: true });
       if (!answer.ok && outcomeStillUnknown(answer.error)) return answer;
       if (answer.ok) await this.#recordCreated(pending, answer.value.id);
       this.#pending.delete(key);

@@ -413,11 +413,15 @@ export class HubLink {
    * Enrolment station: POST /v1/persons, under `idempotencyKey` when given (the hub then answers a request
    * asked again with the person it created). The account or the document enrolled already (no face
    * compared yet) is already_enrolled; a 5xx may come after the person was created: outcome unknown
-   * (hub_unreachable), so the station keeps the enrolment for another try.
+   * (hub_unreachable), so the station keeps the enrolment for another try. `askingAgain`: a request that
+   * may have reached the hub before, under the same key: a 401, or a 403 that is not the stored answer
+   * replayed (the station's client revoked, its role changed), was refused before the hub looked the key
+   * up and says nothing of the first request's fate, so it is an unknown outcome too.
    */
   async createPerson(
     body: CreatePersonRequest,
     idempotencyKey?: string,
+    options: { askingAgain?: boolean } = {},
   ): Promise<HubAnswer<PersonView>> {
     const connected = await this.#ensureConnected();
     if (!connected.ok) return connected;
@@ -426,10 +430,18 @@ export class HubLink {
         ok: true as const,
         value: await this.#client.createPerson(body, idempotencyKey),
       }),
-      (error) =>
-        error.code === 'duplicate_enrolment'
+      (error) => {
+        const beforeTheKey = error.status === 401 || (error.status === 403 && !error.replayed);
+        if (options.askingAgain === true && beforeTheKey) {
+          return failure(
+            'hub_unreachable',
+            `asking again for an enrolment: ${error.message}; its outcome is still unknown`,
+          );
+        }
+        return error.code === 'duplicate_enrolment'
           ? failure('already_enrolled', error.message)
-          : outcomeUnknownOn5xx(error),
+          : outcomeUnknownOn5xx(error);
+      },
     );
   }
 

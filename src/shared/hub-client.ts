@@ -21,6 +21,8 @@ export class HubRequestError extends Error {
     readonly code: string,
     message: string,
     readonly body: unknown,
+    /** The refusal stored under the request's Idempotency-Key, replayed (`Idempotent-Replayed: true`). */
+    readonly replayed = false,
   ) {
     super(`${status} ${code}: ${message}`);
   }
@@ -169,7 +171,8 @@ export class HubClient implements RouteMethods {
       const error = api.errorSchema.safeParse(answer.body);
       const code = error.success ? error.data.error.code : 'unknown';
       const message = error.success ? error.data.error.message : text.slice(0, 200);
-      throw new HubRequestError(response.status, code, message, answer.body);
+      const replayed = response.headers.get('idempotent-replayed') === 'true';
+      throw new HubRequestError(response.status, code, message, answer.body, replayed);
     }
     return answer;
   }

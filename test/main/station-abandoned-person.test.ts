@@ -383,3 +383,52 @@ describe('pending-persons.json as written before the station kept the time and d
     expect(JSON.parse(await pendingFile(deployment))).toEqual([]);
   });
 });
+
+describe("the station's credentials refused while it resolves a left enrolment", () => {
+  it('a 401 proves nothing about the request: it is kept, and the faceless person is not forgotten', async () => {
+    const deployment = await deployStation('revoked', ['a-revoked']);
+    const { state, network } = faultyNetwork();
+    const service = await stationOn(deployment, network);
+    const lost = await lostEnrolment(service, state, {
+      accountId: 'a-revoked',
+      document: licence('Goro Hayashi'),
+    });
+    expect(await service.handlers.officerSignOut({})).toMatchObject({ ok: true });
+
+    // The hub's admin revokes the station's client: every call is 401 before the hub looks the key up.
+    await admin.revokeClient(deployment.clientId);
+    await service.lockIdleStation();
+    expect(await atHub(lost)).toBe(0);
+    expect(await pendingFile(deployment)).toContain('Goro Hayashi');
+    expect((await logOf(deployment)).map((entry) => entry.kind)).not.toContain(
+      'enrolment.admin_erase_needed',
+    );
+  });
+});
+
+describe("a left enrolment whose lost answer was the hub's refusal", () => {
+  it('asked again, the refusal is the stored answer replayed: proof that nobody was created, so it is dropped', async () => {
+    const deployment = await deployStation('refused-lost', ['a-assigned']);
+    // An account the admin never assigned to this station: the hub refuses the enrolment (403).
+    await admin.createAccount({
+      id: 'a-unassigned',
+      name: 'a-unassigned',
+      kind: 'person',
+      currency: 'JPY',
+    });
+    const { state, network } = faultyNetwork();
+    const service = await stationOn(deployment, network);
+    await upToPin(service, 'a-unassigned', licence('Hana Ishii'));
+    state.losing = true;
+    expect(await finish(service)).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
+    state.losing = false;
+    expect(await service.handlers.officerSignOut({})).toMatchObject({ ok: true });
+    expect(await pendingFile(deployment)).toContain('Hana Ishii');
+
+    await service.lockIdleStation();
+    expect(JSON.parse(await pendingFile(deployment))).toEqual([]);
+    expect((await logOf(deployment)).map((entry) => entry.kind)).not.toContain(
+      'enrolment.admin_erase_needed',
+    );
+  });
+});
