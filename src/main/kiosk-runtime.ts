@@ -11,6 +11,7 @@ import {
 import { sodium } from '../biometrics/protect/sodium.ts';
 import type { KioskEvent, KioskHandlers } from '../shared/kiosk-api.ts';
 import { clinicVisitPollMs } from '../shared/limits.ts';
+import { reportBackgroundFailure, startTicking, type Ticking } from './background-ticks.ts';
 import { loadPhotoVsLiveGate } from './photo-vs-live-gate.ts';
 import { StationLog } from './station-log.ts';
 import { HubLink, type HubLinkOptions } from './hub-link.ts';
@@ -79,36 +80,46 @@ export async function startKioskRuntime(options: {
     ...(options.onOperatorExit === undefined ? {} : { onOperatorExit: options.onOperatorExit }),
     ...(station === undefined ? {} : { station }),
   });
-  let closed = false;
-  let timer: NodeJS.Timeout | null = null;
-  const watch = async () => {
-    const healthy = await hub.healthy();
-    // A kiosk that could not fetch its transform key is not ready to take faces.
-    const ready = healthy && (hub.ready || (await hub.connect()).ok);
-    service.setHubState(ready ? 'reachable' : 'unreachable');
-    if (ready) await service.reconcile();
-    service.expireIdle();
-    await service.lockIdleStation();
-    if (!closed)
-      timer = setTimeout(() => void watch(), healthEveryMs[ready ? 'reachable' : 'unreachable']);
-  };
-  await watch();
+  // Each round: the hub's health (and transform key), reconcile, idle payments and station locks.
+  const watching = await startTicking({
+    round: async () => {
+      const healthy = await hub.healthy();
+      // A kiosk that could not fetch its transform key is not ready to take faces.
+      const ready = healthy && (hub.ready || (await hub.connect()).ok);
+      service.setHubState(ready ? 'reachable' : 'unreachable');
+      if (ready) await service.reconcile();
+      service.expireIdle();
+      await service.lockIdleStation();
+      return healthEveryMs[ready ? 'reachable' : 'unreachable'];
+    },
+    retryMs: healthEveryMs.unreachable,
+    onError: (error) => reportBackgroundFailure('the background check', error),
+  });
   // The clinic's system tells the hub, not the kiosk: the board learns a visit's outcome by reading its hold.
-  let visitTimer: NodeJS.Timeout | null = null;
-  const followVisits = async () => {
-    await service.refreshVisits();
-    if (!closed) visitTimer = setTimeout(() => void followVisits(), clinicVisitPollMs);
-  };
-  if (config.mode === 'clinic') await followVisits();
+  let following: Ticking | null = null;
+  try {
+    if (config.mode === 'clinic') {
+      following = await startTicking({
+        round: async () => {
+          await service.refreshVisits();
+          return clinicVisitPollMs;
+        },
+        retryMs: clinicVisitPollMs,
+        onError: (error) => reportBackgroundFailure("reading the clinic's visits", error),
+      });
+    }
+  } catch (error) {
+    watching.stop();
+    throw error;
+  }
   return {
     config,
     handlers: service.handlers,
     service,
     subscribe: (listener) => service.subscribe(listener),
     close: async () => {
-      closed = true;
-      if (timer !== null) clearTimeout(timer);
-      if (visitTimer !== null) clearTimeout(visitTimer);
+      watching.stop();
+      following?.stop();
       hub.dispose();
       disposeKioskIdentity(identity);
     },
