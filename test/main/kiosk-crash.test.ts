@@ -63,7 +63,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // A test that failed half way leaves its kiosk running.
-  for (const kiosk of kiosks) process.kill(kiosk.pid, 'SIGKILL');
+  for (const kiosk of kiosks) if (pidAlive(kiosk.pid)) process.kill(kiosk.pid, 'SIGKILL');
   await Promise.all([...kiosks].map((kiosk) => kiosk.exited));
   await proxy?.close();
   await closeKioskTestHub(test);
