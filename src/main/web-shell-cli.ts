@@ -37,7 +37,8 @@ const shell = await readKioskConfig(values.config)
     process.stderr.write(`kiosk: ${error.message}\n`);
     process.exit(1);
   });
-process.stdout.write(`kiosk listening on ${shell.url}\n`);
+// The stop handlers before the ready line: a supervisor may stop the kiosk the moment it says it listens.
 const stop = () => void shell.close().then(() => process.exit(0));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
+process.stdout.write(`kiosk listening on ${shell.url}\n`);
