@@ -34,7 +34,7 @@ import type { HubAnswer, HubLink } from './hub-link.ts';
 import type { KioskConfig } from './kiosk-config.ts';
 import { officerPinMatches } from './officers.ts';
 import { PendingPersons, type PendingPerson } from './pending-persons.ts';
-import { PinLockout } from './pin-lockout.ts';
+import { elapsedMs, PinLockout } from './pin-lockout.ts';
 import type { StationLog, StationLogEntry } from './station-log.ts';
 import { enrolledByDocument } from './station-log.ts';
 
@@ -99,6 +99,11 @@ export interface EnrolmentStationOptions {
   log: StationLog;
   /** null: no calibrated photo-vs-live threshold (models/photo-vs-live.json): the station refuses to enrol. */
   photoVsLive: PhotoVsLiveGate | null;
+  /**
+   * The wall clock, for what is dated: a document's expiry and a child's age, times logged and shown, and a
+   * request's sentAtMs (kept on disk, compared with the hub's retention across restarts). The idle lock
+   * counts elapsed time instead (#lastActivityElapsedMs).
+   */
   now: () => number;
   onChange: (station: StationView) => void;
   /** Where the officers' PIN lock is kept (the runtime: beside the device keys); null: in memory only. */
@@ -109,7 +114,12 @@ export class EnrolmentStation {
   readonly #options: EnrolmentStationOptions;
   readonly #config: StationConfig;
   #officer: string | null = null;
-  #lastActivityMs = 0;
+  /**
+   * The elapsed clock (not the wall clock `now`) at the officer's last call: a clock set back would keep an
+   * officer who walked away signed in for hours, one set forward would sign a working officer out at once.
+   * Not kept on disk: a restart signs the officer out anyway.
+   */
+  #lastActivityElapsedMs = 0;
   /** Wrong officer PINs, at sign-in and at a second officer's override alike. */
   readonly #signIn: PinLockout;
   /** POST /v1/persons requests whose answer is not known yet (the device keys' folder: kept on restart). */
@@ -171,7 +181,8 @@ export class EnrolmentStation {
 
   /**
    * The runtime's timer (its first tick at start, then every few seconds): locks the station once the
-   * officer has left it alone for stationIdleLockMs, and resolves the unanswered requests nobody works on.
+   * officer has left it alone for stationIdleLockMs of elapsed time, and resolves the unanswered requests
+   * nobody works on.
    */
   async lockIfIdle(): Promise<void> {
     await this.#lockIfIdle();
@@ -180,7 +191,7 @@ export class EnrolmentStation {
 
   async #lockIfIdle(): Promise<void> {
     if (this.#officer === null || this.#busy) return;
-    if (this.#options.now() - this.#lastActivityMs < stationIdleLockMs) return;
+    if (elapsedMs() - this.#lastActivityElapsedMs < stationIdleLockMs) return;
     const officer = this.#officer;
     this.#lock();
     await this.#record({ kind: 'station.locked', officer, data: { reason: 'inactivity' } });
@@ -195,10 +206,9 @@ export class EnrolmentStation {
       }
       return pin;
     }
-    const now = this.#options.now();
     this.#lock();
     this.#officer = request.officerId;
-    this.#lastActivityMs = now;
+    this.#lastActivityElapsedMs = elapsedMs();
     await this.#record({ kind: 'officer.signed_in', officer: request.officerId, data: {} });
     return this.#answer();
   }
@@ -213,7 +223,7 @@ export class EnrolmentStation {
   /** The station as it stands; a call from the officer's screens, so it counts as activity. */
   async station(): Promise<StationAnswer> {
     await this.#lockIfIdle();
-    if (this.#officer !== null) this.#lastActivityMs = this.#options.now();
+    if (this.#officer !== null) this.#lastActivityElapsedMs = elapsedMs();
     return this.#answer();
   }
 
@@ -927,7 +937,7 @@ export class EnrolmentStation {
     await this.#lockIfIdle();
     const officer = this.#officer;
     if (officer === null) return kioskFailure('officer_signed_out', 'an officer must sign in');
-    this.#lastActivityMs = this.#options.now();
+    this.#lastActivityElapsedMs = elapsedMs();
     return { ok: true, officer };
   }
 

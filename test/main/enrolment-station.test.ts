@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RunningHub } from '../../src/hub/hub.ts';
 import { startHub } from '../../src/hub/hub.ts';
 import type { KioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
@@ -58,9 +58,6 @@ const consent = {
   language: 'ja' as const,
   accepted: true as const,
 };
-/** The station's clock: the idle-lock test moves it past the lock. */
-const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
-
 let work: string;
 let hub: RunningHub;
 let admin: HubClient;
@@ -139,7 +136,7 @@ async function stationService(options: { calibration?: string; fetch?: typeof fe
     hubToken: station.config.hubToken,
     kioskId: station.config.kioskId,
     identity,
-    // The hub checks a seal's time against its own clock; only the station's idle lock is moved on.
+    // The hub checks a seal's time against its own clock.
     now: Date.now,
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
   });
@@ -149,7 +146,7 @@ async function stationService(options: { calibration?: string; fetch?: typeof fe
     config: station.config,
     hub: link,
     modelId,
-    now: clock.now,
+    now: Date.now,
     station: {
       log,
       photoVsLive: await loadPhotoVsLiveGate(options.calibration ?? calibrationFile),
@@ -217,6 +214,16 @@ async function logEntries(): Promise<{ kind: string; officer: string | null; dat
 
 describe('enrolment station', () => {
   it('signs an officer in only with the right PIN, and locks after inactivity', async () => {
+    // The idle lock counts elapsed time (performance.now), which fake timers move on; the rest runs real.
+    vi.useFakeTimers({ toFake: ['performance'] });
+    try {
+      await signInThenIdle();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  async function signInThenIdle(): Promise<void> {
     const handlers = await stationService();
     expect(
       await handlers.enrolmentDocument({ accountId: 'hanako', document: passport }),
@@ -237,7 +244,12 @@ describe('enrolment station', () => {
         station: { officer: officer.id, photoVsLive: { threshold: 0.8, fmr: 0.001 } },
       },
     );
-    clock.offsetMs += stationIdleLockMs + 1_000;
+    vi.advanceTimersByTime(stationIdleLockMs - 1);
+    expect(await handlers.station({})).toMatchObject({
+      ok: true,
+      station: { officer: officer.id },
+    });
+    vi.advanceTimersByTime(stationIdleLockMs);
     expect(await handlers.station({})).toMatchObject({ ok: true, station: { officer: null } });
     expect(
       await handlers.enrolmentDocument({ accountId: 'hanako', document: passport }),
@@ -246,7 +258,7 @@ describe('enrolment station', () => {
     expect(kinds).toEqual(
       expect.arrayContaining(['officer.sign_in_refused', 'officer.signed_in', 'station.locked']),
     );
-  });
+  }
 
   it('refuses an MRZ with a bad check digit and an expired document, with the reason', async () => {
     const handlers = await signedIn();

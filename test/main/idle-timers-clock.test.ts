@@ -1,0 +1,157 @@
+// The kiosk's idle timers count elapsed time whatever its wall clock does: an enrolment station whose officer
+// walked away locks after stationIdleLockMs, a payment left open is cancelled after kioskPaymentIdleMsMax,
+// with the clock moved 25 h back (it would keep them open for a day) or forward (it would end them at once).
+//
+// Fake timers model the machine: performance.now (the monotonic clock) moves only as time passes, and
+// setSystemTime moves the wall clock (Date.now, the kiosk service's clock) on its own, as a clock change does.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { KioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
+import { sodium } from '../../src/biometrics/protect/sodium.ts';
+import { HubLink } from '../../src/main/hub-link.ts';
+import { kioskConfigSchema, type KioskConfig } from '../../src/main/kiosk-config.ts';
+import { KioskService } from '../../src/main/kiosk-service.ts';
+import { officerPinVerifier } from '../../src/main/officers.ts';
+import { StationLog } from '../../src/main/station-log.ts';
+import { stationIdleLockMs } from '../../src/shared/limits.ts';
+import { scratchDir } from '../hub/helpers.ts';
+import { makeKioskIdentity } from '../hub/kiosk-helpers.ts';
+
+const officer = { id: 'o-sato', pin: '739154' };
+const hourMs = 3_600_000;
+const minuteMs = 60_000;
+let work: string;
+let identity: KioskIdentity;
+const links: HubLink[] = [];
+
+beforeAll(async () => {
+  await sodium.ready;
+  work = scratchDir('facepay-idle-clock-');
+  identity = await makeKioskIdentity();
+});
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date', 'performance', 'setTimeout', 'clearTimeout'] });
+  vi.setSystemTime(Date.parse('2026-03-01T09:00:00.000Z'));
+});
+afterEach(() => vi.useRealTimers());
+afterAll(() => {
+  for (const link of links) link.dispose();
+});
+
+/** Time passes: the monotonic clock and the wall clock alike. */
+const pass = (ms: number) => vi.advanceTimersByTime(ms);
+/** Someone sets the kiosk's clock: only the wall clock moves. */
+const setClockBy = (ms: number) => vi.setSystemTime(Date.now() + ms);
+
+/** A kiosk's config in its own folder (keys, pending lists, station log). */
+function configFor(mode: 'shop' | 'enrolment'): KioskConfig {
+  const dir = path.join(work, randomBytes(4).toString('hex'));
+  mkdirSync(dir);
+  const common = {
+    hubUrl: 'http://127.0.0.1:9',
+    hubToken: 'station-token-0123456789',
+    shopName: 'Test',
+    keysDir: path.join(dir, 'keys'),
+    kioskId: 'kiosk-1',
+    operatorPin: '4821',
+  };
+  const parsed =
+    mode === 'shop'
+      ? kioskConfigSchema.parse({
+          ...common,
+          payee: 'shop',
+          tillToken: 'till-api-token-0123456789',
+        })
+      : kioskConfigSchema.parse({
+          ...common,
+          mode: 'enrolment',
+          enrolment: {
+            officers: [{ id: officer.id, pinVerifier: officerPinVerifier(officer.pin) }],
+            documentHashKey: randomBytes(32).toString('base64'),
+            logFile: path.join(dir, 'enrolment-log.jsonl'),
+          },
+        });
+  return { ...parsed, configDir: dir };
+}
+
+/** A kiosk app as the runtime starts it, on the wall clock (Date.now); its hub is never reached. */
+function start(config: KioskConfig): KioskService {
+  const hub = new HubLink({
+    hubUrl: config.hubUrl,
+    hubToken: config.hubToken,
+    kioskId: config.kioskId,
+    identity,
+    now: Date.now,
+  });
+  links.push(hub);
+  const logFile = config.enrolment?.logFile;
+  if (logFile === undefined) return new KioskService({ config, hub, modelId: null });
+  const log = new StationLog(logFile);
+  return new KioskService({ config, hub, modelId: null, station: { log, photoVsLive: null } });
+}
+
+describe('the enrolment station idle lock and the wall clock', () => {
+  async function signedIn(): Promise<{ kiosk: KioskService; logFile: string }> {
+    const config = configFor('enrolment');
+    const kiosk = start(config);
+    expect(
+      await kiosk.handlers.officerSignIn({ officerId: officer.id, pin: officer.pin }),
+    ).toMatchObject({ ok: true, station: { officer: officer.id } });
+    const logFile = config.enrolment?.logFile;
+    assertDefined(logFile);
+    return { kiosk, logFile };
+  }
+
+  /** The runtime's tick; the officer's screens make no call (status() is not an officer's call). */
+  async function signedInAfterTick(kiosk: KioskService): Promise<boolean> {
+    await kiosk.lockIdleStation();
+    return kiosk.status().station?.officer === officer.id;
+  }
+
+  /** The officer left alone for `ms` more of elapsed time is still signed in, and locked 1 ms later. */
+  async function expectLockedAfter(kiosk: KioskService, ms: number): Promise<void> {
+    pass(ms - 1);
+    expect(await signedInAfterTick(kiosk)).toBe(true);
+    pass(1);
+    expect(await signedInAfterTick(kiosk)).toBe(false);
+  }
+
+  it('locks after stationIdleLockMs of elapsed time when the clock is moved 25 h back meanwhile', async () => {
+    const { kiosk, logFile } = await signedIn();
+    pass(minuteMs);
+    setClockBy(-25 * hourMs);
+    await expectLockedAfter(kiosk, stationIdleLockMs - minuteMs);
+    const kinds = (await readFile(logFile, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { kind: string; data: unknown }).kind);
+    expect(kinds).toEqual(['officer.signed_in', 'station.locked']);
+  });
+
+  it('does not sign the officer out at once when the clock is moved 25 h forward', async () => {
+    const { kiosk } = await signedIn();
+    pass(minuteMs);
+    setClockBy(25 * hourMs);
+    await expectLockedAfter(kiosk, stationIdleLockMs - minuteMs);
+  });
+
+  it("an officer's call counts as activity by elapsed time, whichever way the clock moved", async () => {
+    for (const movedMs of [25 * hourMs, -25 * hourMs]) {
+      const { kiosk } = await signedIn();
+      pass(stationIdleLockMs - 1);
+      setClockBy(movedMs);
+      expect(await kiosk.handlers.station({})).toMatchObject({
+        ok: true,
+        station: { officer: officer.id },
+      });
+      await expectLockedAfter(kiosk, stationIdleLockMs);
+    }
+  });
+});
+
+function assertDefined<T>(value: T | undefined): asserts value is T {
+  expect(value).toBeDefined();
+}
