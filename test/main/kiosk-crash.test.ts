@@ -2,24 +2,22 @@
 // pending-holds.json) is SIGKILLed while its hold request is held at the network, restarted on the same folder,
 // and the payer must end where the shopper was told: nothing taken, or paid once and never refunded.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PendingHolds } from '../../src/main/pending-holds.ts';
-import type { KioskResult, PaymentView } from '../../src/shared/kiosk-api.ts';
 import { paymentAuthorizationLifetimeMs } from '../../src/shared/limits.ts';
 import { syntheticFace } from '../hub/helpers.ts';
-import {
-  assertNoProcessLeft,
-  nodeScript,
-  pidAlive,
-  processGroupGone,
-  repoRoot,
-  spawnTracked,
-} from '../hub/process.ts';
+import { assertNoProcessLeft } from '../hub/process.ts';
 import { startHoldingProxy, type HoldingProxy } from './holding-proxy.ts';
+import {
+  blankRenderer,
+  killKioskProcess,
+  killKioskProcessesLeft,
+  KioskSocket,
+  startKioskProcess,
+  type KioskProcess,
+} from './kiosk-process.ts';
 import {
   closeKioskTestHub,
   sameFaceAs,
@@ -36,12 +34,10 @@ const face = syntheticFace();
  * authorization's lifetime, so the restarted kiosk's reconcile asks about the lost request at once.
  */
 const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
-const clockAhead = pathToFileURL(path.join(import.meta.dirname, 'clock-ahead.ts')).href;
 
 let test: KioskTestHub;
 let proxy: HoldingProxy;
 let rendererDir: string;
-const kiosks = new Set<KioskProcess>();
 
 beforeAll(async () => {
   test = await startKioskTestHubWithMember({
@@ -56,133 +52,28 @@ beforeAll(async () => {
   });
   proxy = await startHoldingProxy(test.hub.url);
   // The payment needs no page: a folder with an index.html is all the web shell asks for.
-  rendererDir = path.join(test.work, 'renderer');
-  mkdirSync(rendererDir);
-  writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html>');
+  rendererDir = blankRenderer(test.work);
 }, 60_000);
 
 afterAll(async () => {
   // A test that failed half way leaves its kiosk running.
-  for (const kiosk of kiosks) if (pidAlive(kiosk.pid)) process.kill(kiosk.pid, 'SIGKILL');
-  await Promise.all([...kiosks].map((kiosk) => kiosk.exited));
+  await killKioskProcessesLeft();
   await proxy?.close();
   await closeKioskTestHub(test);
   await assertNoProcessLeft();
 });
 
-interface KioskProcess {
-  pid: number;
-  url: string;
-  exited: Promise<NodeJS.Signals | number | null>;
-}
-
-/**
- * `npm run kiosk -- --config FILE --hub PROXY` as node itself runs it (tsx's loader, no wrapper): the
- * pid is the process that holds the kiosk service. Its clock is the hub's. Listening means its first
- * watch (health, transform key, reconcile) has run.
- */
-async function startKiosk(): Promise<KioskProcess> {
-  const [node, args] = nodeScript('src/main/web-shell-cli.ts', [
-    '--config',
-    test.shop.configFile,
-    '--hub',
-    proxy.url,
-    '--port',
-    '0',
-    '--renderer',
+/** `npm run kiosk -- --config FILE --hub PROXY`, its clock the hub's (kiosk-process.ts). */
+function startKiosk(): Promise<KioskProcess> {
+  return startKioskProcess({
+    configFile: test.shop.configFile,
+    hubUrl: proxy.url,
     rendererDir,
-  ]);
-  // After tsx's loader (args[0..1]), so the clock file may be TypeScript.
-  const argv = [...args.slice(0, 2), '--import', clockAhead, ...args.slice(2)];
-  const child = spawnTracked(node, argv, {
-    cwd: repoRoot,
-    env: { ...process.env, FACEPAY_TEST_CLOCK_AHEAD_MS: String(clock.offsetMs) },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    clockAheadMs: clock.offsetMs,
   });
-  const pid = child.pid ?? 0;
-  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
-    child.on('exit', (code, signal) => resolve(signal ?? code)),
-  );
-  const kiosk: KioskProcess = { pid, url: '', exited };
-  kiosks.add(kiosk);
-  void exited.then(() => kiosks.delete(kiosk));
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  kiosk.url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const url = /kiosk listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
-      if (url !== undefined) resolve(url);
-    });
-    void exited.then((code) => reject(new Error(`kiosk exited ${code}: ${stderr}`)));
-  });
-  // The process that runs the kiosk service is node itself, running the web shell's script.
-  const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  expect(cmdline[0]).toBe(process.execPath);
-  expect(cmdline).toContain(path.join(repoRoot, 'src/main/web-shell-cli.ts'));
-  return kiosk;
 }
 
-/** SIGKILL of the kiosk's own process: nothing of it is left, and nothing answers at its address. */
-async function killKiosk(kiosk: KioskProcess): Promise<void> {
-  process.kill(kiosk.pid, 'SIGKILL');
-  expect(await kiosk.exited).toBe('SIGKILL');
-  expect(pidAlive(kiosk.pid)).toBe(false);
-  expect(await processGroupGone(kiosk.pid)).toBe(true);
-  await expect(fetch(`${kiosk.url}/kiosk/session`)).rejects.toThrow();
-}
-
-/** The renderer's side of the kiosk API: the page's session token, a socket of the page's origin. */
-class KioskSocket {
-  readonly #socket: WebSocket;
-  readonly #waiting = new Map<number, (result: KioskResult<unknown>) => void>();
-  #nextId = 1;
-
-  private constructor(socket: WebSocket) {
-    this.#socket = socket;
-    socket.on('message', (data) => {
-      const message = JSON.parse(String(data)) as { kind: string; id: number; result: never };
-      if (message.kind !== 'result') return;
-      this.#waiting.get(message.id)?.(message.result);
-      this.#waiting.delete(message.id);
-    });
-    // A call the kiosk never answers (it was killed) ends as the renderer's client ends it.
-    socket.on('close', () => {
-      for (const resolve of this.#waiting.values()) {
-        resolve({ ok: false, error: { code: 'internal', message: 'the kiosk service closed' } });
-      }
-      this.#waiting.clear();
-    });
-  }
-
-  static async open(kioskUrl: string): Promise<KioskSocket> {
-    const session = (await (await fetch(`${kioskUrl}/kiosk/session`)).json()) as {
-      wsPath: string;
-      token: string;
-    };
-    const url = new URL(session.wsPath, kioskUrl);
-    url.protocol = 'ws:';
-    url.searchParams.set('token', session.token);
-    const socket = new WebSocket(url, { origin: kioskUrl });
-    await new Promise((resolve, reject) => {
-      socket.once('open', resolve);
-      socket.once('error', reject);
-    });
-    return new KioskSocket(socket);
-  }
-
-  call(method: string, payload: unknown): Promise<KioskResult<{ payment: PaymentView }>> {
-    const id = this.#nextId++;
-    const answer = new Promise<KioskResult<unknown>>((resolve) => this.#waiting.set(id, resolve));
-    this.#socket.send(JSON.stringify({ id, method, payload }));
-    return answer as Promise<KioskResult<{ payment: PaymentView }>>;
-  }
-
-  close(): void {
-    this.#socket.close();
-  }
-}
+const killKiosk = killKioskProcess;
 
 /**
  * The till asks for `amount`; the shopper's face is identified, they tap OK (and give the PIN when

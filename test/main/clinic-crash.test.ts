@@ -1,0 +1,280 @@
+// Crash safety of a clinic check-in: the reception kiosk's own node process is SIGKILLed while its
+// clinic_visit hold request is held at the network, restarted on the same folder: a cap the patient was never
+// told about is released, a visit the patient saw stays on the board until the clinic's consultation settles it.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { PendingHolds } from '../../src/main/pending-holds.ts';
+import type { KioskResult, PaymentView, VisitView } from '../../src/shared/kiosk-api.ts';
+import { paymentAuthorizationLifetimeMs } from '../../src/shared/limits.ts';
+import { syntheticFace } from '../hub/helpers.ts';
+import { assertNoProcessLeft, runScriptTracked } from '../hub/process.ts';
+import { startHoldingProxy, type HoldingProxy } from './holding-proxy.ts';
+import {
+  blankRenderer,
+  killKioskProcess,
+  killKioskProcessesLeft,
+  KioskSocket,
+  startKioskProcess,
+  type KioskProcess,
+} from './kiosk-process.ts';
+import {
+  closeKioskTestHub,
+  sameFaceAs,
+  startKioskTestHubWithMember,
+  type KioskTestHub,
+} from './kiosk-test-hub.ts';
+
+const adminToken = `admin-${randomBytes(12).toString('hex')}`;
+const modelId = 'faceapi-recognition-128-b413e420d684';
+const pin = '4862';
+const cap = 5_000;
+const face = syntheticFace();
+/** The hub's clock and every kiosk process's (clock-ahead.ts): moved forward together, never back. */
+const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
+
+let test: KioskTestHub;
+let proxy: HoldingProxy;
+let rendererDir: string;
+
+beforeAll(async () => {
+  test = await startKioskTestHubWithMember({
+    prefix: 'facepay-clinic-crash-',
+    adminToken,
+    clock,
+    setup: {
+      shop: { id: 'clinic', name: 'Sakura Clinic' },
+      shopper: { id: 'patient', name: 'Suzuki Ichiro', deposit: 20_000 },
+      clinic: { cap, noShowAfterSeconds: 3_600 },
+    },
+    member: { modelId, pin, born: '1970-05-06', face },
+  });
+  proxy = await startHoldingProxy(test.hub.url);
+  rendererDir = blankRenderer(test.work);
+}, 60_000);
+
+afterAll(async () => {
+  await killKioskProcessesLeft();
+  await proxy?.close();
+  await closeKioskTestHub(test);
+  await assertNoProcessLeft();
+});
+
+// A test that failed half way leaves no kiosk running on the folder and no visit open (the next check-in
+// would be refused as a second one).
+afterEach(async () => {
+  await killKioskProcessesLeft();
+  const open = await test.admin.listHolds({ payer: 'patient', status: 'active' });
+  for (const hold of open.items) {
+    await test.admin.holdAction(hold.id, 'release', {}, `cleanup-${hold.id}`);
+  }
+});
+
+/** The reception kiosk on the clinic's folder, reaching the hub through the test's proxy. */
+function startKiosk(): Promise<KioskProcess> {
+  return startKioskProcess({
+    configFile: test.shop.configFile,
+    hubUrl: proxy.url,
+    rendererDir,
+    clockAheadMs: clock.offsetMs,
+  });
+}
+
+/**
+ * The patient taps "check in", is identified by face, taps OK and types the PIN when asked. Returns once
+ * the confirm that sends the clinic_visit hold request is on its way, with its answer to come.
+ */
+async function checkIn(kiosk: KioskProcess) {
+  const socket = await KioskSocket.open(kiosk.url);
+  const started = await socket.call('startCheckIn', {});
+  expect(started).toMatchObject({ ok: true, payment: { purpose: 'clinic_visit', amount: cap } });
+  const paymentId = started.ok ? started.payment.id : '';
+  const descriptor = Array.from(sameFaceAs(face));
+  const liveness = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
+  const identified = await socket.call('identify', { paymentId, modelId, descriptor, liveness });
+  expect(identified).toMatchObject({ ok: true, payment: { state: 'confirming' } });
+  const pinRequired = identified.ok && identified.payment.pinRequired;
+  if (pinRequired) {
+    const atPin = await socket.call('confirm', { paymentId });
+    expect(atPin).toMatchObject({ ok: true, payment: { state: 'pin' } });
+  }
+  const checkingIn: Promise<KioskResult<{ payment: PaymentView }>> = socket.call(
+    'confirm',
+    pinRequired ? { paymentId, pin } : { paymentId },
+  );
+  return { paymentId, checkingIn, socket };
+}
+
+async function account() {
+  const { balance, held } = await test.admin.getAccount('patient');
+  return { balance, held };
+}
+
+const pendingFile = () => path.join(test.shop.config.keysDir, 'pending-holds.json');
+
+/**
+ * What the killed kiosk left on disk is a list the next start reads (the kiosk's own reader) naming this
+ * check-in's request: written before it went out. Returns the visit's reference (its queue number).
+ */
+function expectWrittenAhead(paymentId: string): string {
+  expect(existsSync(`${pendingFile()}.tmp`)).toBe(false);
+  const onDisk = new PendingHolds(pendingFile()).get(paymentId);
+  expect(onDisk?.sent).toMatchObject({
+    template: 'clinic_visit',
+    request: {
+      payer: 'patient',
+      payee: 'clinic',
+      amount: cap,
+      reference: expect.stringMatching(/^visit:\d{4}-\d{2}-\d{2}:\d+:/),
+      idempotencyKey: `kiosk-${test.shop.config.kioskId}-${paymentId}`,
+    },
+  });
+  return onDisk?.sent.request.reference ?? '';
+}
+
+/** The restarted kiosk has reconciled `paymentId` (at start, or its watch each 10 s): its file no longer lists it. */
+async function untilReconciled(paymentId: string, withinMs = 30_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (new PendingHolds(pendingFile()).get(paymentId) !== undefined) {
+    if (Date.now() > deadline) throw new Error(`${paymentId} still pending after ${withinMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Past the lost request's authorization on both clocks: the hub can no longer place it. */
+function moveClocksPastAuthorization(): void {
+  clock.offsetMs += paymentAuthorizationLifetimeMs + 15_000;
+}
+
+/** The visits the hub holds under `reference` (one per check-in: the kiosk's idempotency key). */
+async function visitsUnder(reference: string) {
+  return (await test.admin.listHolds({ payer: 'patient', reference })).items;
+}
+
+/** The reception board of a running kiosk, as its idle screen asks for it. */
+async function board(kiosk: KioskProcess): Promise<VisitView[]> {
+  const socket = await KioskSocket.open(kiosk.url);
+  const answer = await socket.call<{ visits: VisitView[] }>('clinicVisits', {});
+  socket.close();
+  if (!answer.ok) throw new Error(`clinicVisits: ${answer.error.code}`);
+  return answer.visits;
+}
+
+/** A cap the restarted kiosk released: its board may list the visit as released, never as waiting. */
+async function expectNotWaitingOnBoard(kiosk: KioskProcess, reference: string): Promise<void> {
+  const [hold] = await visitsUnder(reference);
+  expect(hold).toBeDefined();
+  const waiting = (await board(kiosk)).filter((visit) => visit.state === 'waiting');
+  expect(waiting.map((visit) => visit.holdId)).not.toContain(hold?.id);
+}
+
+describe('a clinic reception kiosk SIGKILLed during a check-in, restarted on the same folder', () => {
+  it('killed while its hold request waits at the network, which then loses it: nothing is held, and the restart forgets it', async () => {
+    const before = await account();
+    const first = await startKiosk();
+    const held = proxy.holdNextRequest();
+    const { paymentId, checkingIn } = await checkIn(first);
+    await held.arrived;
+    await killKioskProcess(first);
+    // The patient's screen heard nothing but its kiosk going away: never a queue number.
+    expect(await checkingIn).toMatchObject({ ok: false });
+    const reference = expectWrittenAhead(paymentId);
+    held.drop();
+    expect(await account()).toEqual(before);
+
+    moveClocksPastAuthorization();
+    const second = await startKiosk();
+    await untilReconciled(paymentId);
+    expect(await account()).toEqual(before);
+    expect(await visitsUnder(reference)).toEqual([]);
+    await killKioskProcess(second);
+  }, 120_000);
+
+  it('killed while its hold request waits at the network, which delivers it afterwards: the hub holds the cap, the restart releases it', async () => {
+    const before = await account();
+    const first = await startKiosk();
+    const held = proxy.holdNextRequest();
+    const { paymentId, checkingIn } = await checkIn(first);
+    await held.arrived;
+    await killKioskProcess(first);
+    expect(await checkingIn).toMatchObject({ ok: false });
+    const reference = expectWrittenAhead(paymentId);
+    expect(await held.forward()).toBe(201);
+    // The hub did hold the cap; nobody was told a queue number.
+    expect(await account()).toEqual({ balance: before.balance, held: before.held + cap });
+
+    moveClocksPastAuthorization();
+    const second = await startKiosk();
+    await untilReconciled(paymentId);
+    expect(await account()).toEqual(before);
+    expect(await visitsUnder(reference)).toMatchObject([
+      { template: 'clinic_visit', amount: cap, status: 'released', settled: 0 },
+    ]);
+    await expectNotWaitingOnBoard(second, reference);
+    await killKioskProcess(second);
+  }, 120_000);
+
+  it('killed after the hub held the cap, before the answer reached it: the restart releases it (the patient was told nothing)', async () => {
+    const before = await account();
+    const first = await startKiosk();
+    const held = proxy.holdNextAnswer();
+    const { paymentId, checkingIn } = await checkIn(first);
+    expect(await held.answered).toBe(201);
+    await killKioskProcess(first);
+    expect(await checkingIn).toMatchObject({ ok: false });
+    const reference = expectWrittenAhead(paymentId);
+    expect(await account()).toEqual({ balance: before.balance, held: before.held + cap });
+
+    moveClocksPastAuthorization();
+    const second = await startKiosk();
+    await untilReconciled(paymentId);
+    expect(await account()).toEqual(before);
+    expect(await visitsUnder(reference)).toMatchObject([
+      { template: 'clinic_visit', amount: cap, status: 'released', settled: 0 },
+    ]);
+    await expectNotWaitingOnBoard(second, reference);
+    await killKioskProcess(second);
+  }, 120_000);
+
+  it('killed just after the patient saw their queue number: the restart keeps the visit on its board, never releases it, and the consultation settles the fee', async () => {
+    const before = await account();
+    const first = await startKiosk();
+    const { paymentId, checkingIn, socket } = await checkIn(first);
+    const checkedIn = await checkingIn;
+    expect(checkedIn).toMatchObject({
+      ok: true,
+      payment: { state: 'checked_in', visit: { state: 'waiting', held: cap } },
+    });
+    socket.close();
+    const visit = checkedIn.ok ? checkedIn.payment.visit : null;
+    if (visit === null) throw new Error('no visit');
+    await killKioskProcess(first);
+    expect(new PendingHolds(pendingFile()).get(paymentId)).toBeUndefined();
+
+    moveClocksPastAuthorization();
+    // Listening: its first reconcile (the authorization long expired) and its recovery of today's visits have run.
+    const second = await startKiosk();
+    const { queueNumber, holdId } = visit;
+    expect(await board(second)).toContainEqual(
+      expect.objectContaining({ queueNumber, holdId, state: 'waiting', held: cap }),
+    );
+    expect(await test.admin.getHold(holdId)).toMatchObject({ status: 'active', settled: 0 });
+    expect(await account()).toEqual({ balance: before.balance, held: before.held + cap });
+
+    // The clinic's system (clinic:sample) sends consultation.completed to the hub, not to the kiosk.
+    const completed = await runScriptTracked('scripts/clinic-sample.ts', [
+      ...['--hub', test.hub.url, '--token', test.shop.clinicSystem?.token ?? ''],
+      ...['--complete', String(queueNumber), '--amount', '3210'],
+    ]);
+    expect(completed.code, completed.out).toBe(0);
+    expect(completed.out.trim()).toBe(`No. ${queueNumber}: paid ¥3,210, released ¥1,790`);
+    // The kiosk reads its waiting visits' holds back every 3 s (clinicVisitPollMs).
+    const shown = async () => (await board(second)).find((seen) => seen.holdId === holdId);
+    await expect
+      .poll(shown, { timeout: 20_000, interval: 200 })
+      .toMatchObject({ queueNumber, state: 'paid', paid: 3_210, released: 1_790 });
+    expect(await account()).toEqual({ balance: before.balance - 3_210, held: before.held });
+    await killKioskProcess(second);
+  }, 120_000);
+});

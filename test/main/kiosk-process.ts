@@ -1,0 +1,147 @@
+// A kiosk as its own node process for crash tests: `npm run kiosk`'s web shell started the way node runs it
+// (tsx's loader, no wrapper, its clock moved with the hub's), SIGKILLed, and the renderer's side of its API.
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import WebSocket from 'ws';
+import { expect } from 'vitest';
+import type { KioskResult, PaymentView } from '../../src/shared/kiosk-api.ts';
+import { nodeScript, pidAlive, processGroupGone, repoRoot, spawnTracked } from '../hub/process.ts';
+
+export interface KioskProcess {
+  pid: number;
+  url: string;
+  exited: Promise<NodeJS.Signals | number | null>;
+}
+
+const clockAhead = pathToFileURL(path.join(import.meta.dirname, 'clock-ahead.ts')).href;
+/** Every kiosk this test file started and that has not exited yet. */
+const running = new Set<KioskProcess>();
+
+/** A renderer folder in `work` with only an index.html: all the web shell asks for when no page runs. */
+export function blankRenderer(work: string): string {
+  const dir = path.join(work, 'renderer');
+  mkdirSync(dir);
+  writeFileSync(path.join(dir, 'index.html'), '<!doctype html>');
+  return dir;
+}
+
+/**
+ * `npm run kiosk -- --config FILE --hub URL` as node itself runs it (tsx's loader, no wrapper): the
+ * pid is the process that holds the kiosk service. Its clock runs `clockAheadMs` ahead (clock-ahead.ts).
+ * Listening means its first rounds (health, transform key, reconcile; a clinic's visits) have run.
+ */
+export async function startKioskProcess(options: {
+  configFile: string;
+  hubUrl: string;
+  rendererDir: string;
+  clockAheadMs: number;
+}): Promise<KioskProcess> {
+  const [node, args] = nodeScript('src/main/web-shell-cli.ts', [
+    ...['--config', options.configFile, '--hub', options.hubUrl],
+    ...['--port', '0', '--renderer', options.rendererDir],
+  ]);
+  // After tsx's loader (args[0..1]), so the clock file may be TypeScript.
+  const argv = [...args.slice(0, 2), '--import', clockAhead, ...args.slice(2)];
+  const child = spawnTracked(node, argv, {
+    cwd: repoRoot,
+    env: { ...process.env, FACEPAY_TEST_CLOCK_AHEAD_MS: String(options.clockAheadMs) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const pid = child.pid ?? 0;
+  const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+    child.on('exit', (code, signal) => resolve(signal ?? code)),
+  );
+  const kiosk: KioskProcess = { pid, url: '', exited };
+  running.add(kiosk);
+  void exited.then(() => running.delete(kiosk));
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  kiosk.url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const url = /kiosk listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+      if (url !== undefined) resolve(url);
+    });
+    void exited.then((code) => reject(new Error(`kiosk exited ${code}: ${stderr}`)));
+  });
+  expectKioskProcess(pid);
+  return kiosk;
+}
+
+/** The process that runs the kiosk service is node itself, running the web shell's script. */
+function expectKioskProcess(pid: number): void {
+  const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  expect(cmdline[0]).toBe(process.execPath);
+  expect(cmdline).toContain(path.join(repoRoot, 'src/main/web-shell-cli.ts'));
+}
+
+/** SIGKILL of the kiosk's own process: nothing of it is left, and nothing answers at its address. */
+export async function killKioskProcess(kiosk: KioskProcess): Promise<void> {
+  // Still the web shell's node process, not a pid reused by something else.
+  expectKioskProcess(kiosk.pid);
+  process.kill(kiosk.pid, 'SIGKILL');
+  expect(await kiosk.exited).toBe('SIGKILL');
+  expect(pidAlive(kiosk.pid)).toBe(false);
+  expect(await processGroupGone(kiosk.pid)).toBe(true);
+  await expect(fetch(`${kiosk.url}/kiosk/session`)).rejects.toThrow();
+}
+
+/** For afterAll: a test that failed half way leaves its kiosk running. */
+export async function killKioskProcessesLeft(): Promise<void> {
+  const left = [...running];
+  for (const kiosk of left) if (pidAlive(kiosk.pid)) process.kill(kiosk.pid, 'SIGKILL');
+  await Promise.all(left.map((kiosk) => kiosk.exited));
+}
+
+/** The renderer's side of the kiosk API: the page's session token, a socket of the page's origin. */
+export class KioskSocket {
+  readonly #socket: WebSocket;
+  readonly #waiting = new Map<number, (result: KioskResult<unknown>) => void>();
+  #nextId = 1;
+
+  private constructor(socket: WebSocket) {
+    this.#socket = socket;
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data)) as { kind: string; id: number; result: never };
+      if (message.kind !== 'result') return;
+      this.#waiting.get(message.id)?.(message.result);
+      this.#waiting.delete(message.id);
+    });
+    // A call the kiosk never answers (it was killed) ends as the renderer's client ends it.
+    socket.on('close', () => {
+      for (const resolve of this.#waiting.values()) {
+        resolve({ ok: false, error: { code: 'internal', message: 'the kiosk service closed' } });
+      }
+      this.#waiting.clear();
+    });
+  }
+
+  static async open(kioskUrl: string): Promise<KioskSocket> {
+    const session = (await (await fetch(`${kioskUrl}/kiosk/session`)).json()) as {
+      wsPath: string;
+      token: string;
+    };
+    const url = new URL(session.wsPath, kioskUrl);
+    url.protocol = 'ws:';
+    url.searchParams.set('token', session.token);
+    const socket = new WebSocket(url, { origin: kioskUrl });
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    return new KioskSocket(socket);
+  }
+
+  call<T = { payment: PaymentView }>(method: string, payload: unknown): Promise<KioskResult<T>> {
+    const id = this.#nextId++;
+    const answer = new Promise<KioskResult<unknown>>((resolve) => this.#waiting.set(id, resolve));
+    this.#socket.send(JSON.stringify({ id, method, payload }));
+    return answer as Promise<KioskResult<T>>;
+  }
+
+  close(): void {
+    this.#socket.close();
+  }
+}
