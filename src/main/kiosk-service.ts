@@ -32,6 +32,7 @@ import type { KioskConfig } from './kiosk-config.ts';
 import { payeeOf } from './kiosk-config.ts';
 import { OperatorAccess } from './operator-access.ts';
 import { PendingHolds, type PendingHold } from './pending-holds.ts';
+import { elapsedMs } from './pin-lockout.ts';
 import type { StationLog } from './station-log.ts';
 
 /**
@@ -46,7 +47,11 @@ interface Payment {
   personId: string | null;
   payer: string | null;
   authorization: string | null;
-  lastActivityMs: number;
+  /**
+   * The elapsed clock (not the wall clock) at the last call or change: a clock set back would keep an
+   * abandoned payment open on the screen for hours, one set forward would cancel it under the shopper.
+   */
+  lastActivityElapsedMs: number;
   /**
    * A hub call for this payment is in flight: checking (identify, PIN), during which a second call is
    * refused but a cancel is not; or paying (the hold request sent), when nothing may close it but the answer.
@@ -68,6 +73,13 @@ export interface KioskServiceOptions {
   config: KioskConfig;
   hub: HubLink;
   modelId: string | null;
+  /**
+   * The wall clock (default Date.now), for what must agree with people and the hub or outlast a restart:
+   * a payment's default reference and a clinic's day of queue numbers (shown, sent to the hub), a lost hold
+   * request's sentAtMs and reconcile's wait from it (kept in pending-holds.json), the operator screen's end
+   * (OperatorAccess, which also counts elapsed time). The idle timers count elapsed time instead (performance.now: a payment's
+   * lastActivityElapsedMs, the station's idle lock, PIN locks), blind to a clock set back or forward.
+   */
   now?: () => number;
   onOperatorExit?: () => void;
   /**
@@ -435,7 +447,7 @@ export class KioskService {
       personId: null,
       payer: null,
       authorization: null,
-      lastActivityMs: this.#now(),
+      lastActivityElapsedMs: elapsedMs(),
       busy: null,
     };
     this.#payments.set(id, payment);
@@ -782,7 +794,7 @@ export class KioskService {
       return await work(current);
     } finally {
       current.busy = null;
-      current.lastActivityMs = this.#now();
+      current.lastActivityElapsedMs = elapsedMs();
     }
   }
 
@@ -806,7 +818,7 @@ export class KioskService {
     if (current.busy !== null && current.busy !== whileBusy) {
       return kioskFailure('payment_not_ready', `a hub call for this payment is in flight`);
     }
-    current.lastActivityMs = this.#now();
+    current.lastActivityElapsedMs = elapsedMs();
     return { ok: true, value: current };
   }
 
@@ -816,7 +828,7 @@ export class KioskService {
 
   #update(payment: Payment, change: Partial<PaymentView>): void {
     payment.view = { ...payment.view, ...change };
-    payment.lastActivityMs = this.#now();
+    payment.lastActivityElapsedMs = elapsedMs();
     this.#emit({ type: 'payment', payment: payment.view });
   }
 
@@ -834,7 +846,7 @@ export class KioskService {
     const current = this.#current;
     // Not idle while the hub is answering (and never closed under a hold request in flight).
     if (current === null || current.busy !== null) return;
-    if (this.#now() - current.lastActivityMs < kioskPaymentIdleMsMax) return;
+    if (elapsedMs() - current.lastActivityElapsedMs < kioskPaymentIdleMsMax) return;
     this.#update(current, { state: 'cancelled', failure: 'timeout' });
     this.#close(current);
   }

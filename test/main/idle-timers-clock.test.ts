@@ -16,7 +16,7 @@ import { kioskConfigSchema, type KioskConfig } from '../../src/main/kiosk-config
 import { KioskService } from '../../src/main/kiosk-service.ts';
 import { officerPinVerifier } from '../../src/main/officers.ts';
 import { StationLog } from '../../src/main/station-log.ts';
-import { stationIdleLockMs } from '../../src/shared/limits.ts';
+import { kioskPaymentIdleMsMax, stationIdleLockMs } from '../../src/shared/limits.ts';
 import { scratchDir } from '../hub/helpers.ts';
 import { makeKioskIdentity } from '../hub/kiosk-helpers.ts';
 
@@ -152,6 +152,62 @@ describe('the enrolment station idle lock and the wall clock', () => {
   });
 });
 
+describe('the payment idle expiry and the wall clock', () => {
+  /** A till's payment, open and waiting for the shopper's face. */
+  function openPayment(): { kiosk: KioskService; id: string } {
+    const kiosk = start(configFor('shop'));
+    const answer = kiosk.requestFromTill({ amount: 300, reference: 'idle-clock' });
+    assertOk(answer);
+    return { kiosk, id: answer.payment.id };
+  }
+
+  /** The runtime's tick: is the payment still open? */
+  function openAfterTick(kiosk: KioskService, id: string): boolean {
+    kiosk.expireIdle();
+    return kiosk.tillPayment(id)?.state === 'waiting_for_face';
+  }
+
+  /** The payment left alone for `ms` more of elapsed time is still open, and cancelled 1 ms later. */
+  function expectCancelledAfter(kiosk: KioskService, id: string, ms: number): void {
+    pass(ms - 1);
+    expect(openAfterTick(kiosk, id)).toBe(true);
+    pass(1);
+    expect(openAfterTick(kiosk, id)).toBe(false);
+    expect(kiosk.tillPayment(id)).toMatchObject({ state: 'cancelled', failure: 'timeout' });
+    expect(kiosk.status().payment).toBeNull();
+  }
+
+  it('is cancelled after kioskPaymentIdleMsMax of elapsed time when the clock is moved 25 h back meanwhile', () => {
+    const { kiosk, id } = openPayment();
+    pass(minuteMs);
+    setClockBy(-25 * hourMs);
+    expectCancelledAfter(kiosk, id, kioskPaymentIdleMsMax - minuteMs);
+  });
+
+  it('is not cancelled at once when the clock is moved 25 h forward', () => {
+    const { kiosk, id } = openPayment();
+    pass(minuteMs);
+    setClockBy(25 * hourMs);
+    expectCancelledAfter(kiosk, id, kioskPaymentIdleMsMax - minuteMs);
+  });
+
+  it('a till asking for a new payment finds the old one open until its idle time has passed', () => {
+    const { kiosk, id } = openPayment();
+    setClockBy(25 * hourMs);
+    expect(kiosk.requestFromTill({ amount: 500, reference: 'next' })).toMatchObject({
+      ok: false,
+      code: 'kiosk_busy',
+    });
+    pass(kioskPaymentIdleMsMax);
+    expect(kiosk.requestFromTill({ amount: 500, reference: 'next' })).toMatchObject({ ok: true });
+    expect(kiosk.tillPayment(id)).toMatchObject({ state: 'cancelled', failure: 'timeout' });
+  });
+});
+
 function assertDefined<T>(value: T | undefined): asserts value is T {
   expect(value).toBeDefined();
+}
+
+function assertOk<T extends { ok: boolean }>(answer: T): asserts answer is T & { ok: true } {
+  expect(answer.ok).toBe(true);
 }

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import type { RunningHub } from '../../src/hub/hub.ts';
 import { startHub } from '../../src/hub/hub.ts';
@@ -497,10 +497,13 @@ describe('kiosk service', () => {
 });
 
 describe('a payment whose hold request is in flight', () => {
+  afterEach(() => vi.useRealTimers());
+
   it('cannot be cancelled (till DELETE, the Cancel button, idle expiry) once the money is on its way: the till is never told "cancelled" for a paid payment', async () => {
     const { network, arrived, release } = networkHoldingBack('/v1/holds');
-    let skewMs = 0;
-    const { service, link } = await serviceOn(network, { now: () => hubClock.now() + skewMs });
+    // The idle timer counts elapsed time (performance.now), which fake timers move on; the rest runs real.
+    vi.useFakeTimers({ toFake: ['performance'] });
+    const { service, link } = await serviceOn(network);
     const before = await balance();
     const paymentId = await confirmingPayment(service, 410);
     const paying = service.handlers.confirm({ paymentId, pin: '4862' });
@@ -515,9 +518,10 @@ describe('a payment whose hold request is in flight', () => {
       error: { code: 'payment_not_ready' },
     });
     // A hub slow to answer: the runtime's idle timer must not cancel it either.
-    skewMs = kioskPaymentIdleMsMax + 1_000;
+    vi.advanceTimersByTime(kioskPaymentIdleMsMax + 1_000);
     service.expireIdle();
     expect(service.tillPayment(paymentId)).toMatchObject({ state: 'pin' });
+    vi.useRealTimers();
     release();
     expect(await paying).toMatchObject({ ok: true, payment: { state: 'paid' } });
     expect(service.tillPayment(paymentId)).toMatchObject({ state: 'paid' });
