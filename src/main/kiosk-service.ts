@@ -23,6 +23,7 @@ import {
   lostHoldAnswerTrustedMs,
   lostHoldKeysSinceMarginMs,
   paymentAuthorizationLifetimeMs,
+  reconcileMarginMs,
 } from '../shared/limits.ts';
 import { parseVisitReference, visitFromHold, visitReference, VisitBoard } from './clinic-visits.ts';
 import type { PhotoVsLiveGate } from './enrolment-station.ts';
@@ -34,12 +35,6 @@ import { OperatorAccess } from './operator-access.ts';
 import { PendingHolds, type PendingHold } from './pending-holds.ts';
 import { elapsedMs } from './pin-lockout.ts';
 import type { StationLog } from './station-log.ts';
-
-/**
- * How long past an authorization's lifetime a lost hold request waits before it is asked again: the hub
- * issued the authorization before the kiosk sent the request, so this much later it has surely expired.
- */
-const reconcileMarginMs = 10_000;
 
 interface Payment {
   view: PaymentView;
@@ -292,6 +287,7 @@ export class KioskService {
       // set forward would ask again and refund a payment its shopper is about to be told is paid.
       const current = this.#current;
       if (current?.view.id === paymentId && current.busy === 'paying') continue;
+      // The wall clock: sentAtMs comes from pending-holds.json, perhaps written before a restart.
       const sinceSentMs = this.#now() - pending.sentAtMs;
       if (sinceSentMs < paymentAuthorizationLifetimeMs + reconcileMarginMs) continue;
       const found = await this.#findLostHold(pending, sinceSentMs);

@@ -46,6 +46,15 @@ export const lostHoldAnswerTrustedMs = (idempotencyRetentionSeconds - 6 * 3600) 
  * a request sent this long after it: by the kiosk's clock, which may have been corrected meanwhile.
  */
 export const lostHoldKeysSinceMarginMs = 6 * 3600 * 1000;
+/**
+ * A lost hold request is asked again only this long past its authorization's lifetime
+ * (paymentAuthorizationLifetimeMs) after it was sent: the hub issued the authorization before the kiosk
+ * sent the request, so by then it has surely expired, and asking again can find the hold it placed but
+ * never place one. The margin is for the hub's clock, which judges the expiry, and the kiosk's, which
+ * counts the wait, disagreeing by a few seconds. The wait is on the kiosk's wall clock: the request's
+ * sentAtMs is kept in pending-holds.json, and the wait must go on across a restart.
+ */
+export const reconcileMarginMs = 10_000;
 export const listLimitDefault = 50;
 export const listLimitMax = 500;
 export const nameLengthMax = 200;
