@@ -107,7 +107,11 @@ export function EnrolmentStationApp(props: {
   const [guardianTerms, setGuardianTerms] = useState<GuardianTerms>(defaultGuardianTerms);
   /** The guardian's live face between the camera and their PIN; zeroed once sent or abandoned. */
   const guardianFace = useRef<Extract<FaceOutcome, { type: 'decided' }> | null>(null);
-  const lastPing = useRef(Date.now());
+  /**
+   * performance.now (elapsed time), as the service's idle lock counts: a clock set back would silence the
+   * pings for as long as it was moved, and the service would sign out an officer who is typing.
+   */
+  const lastPing = useRef(performance.now());
   const forgetGuardianFace = useCallback(() => {
     guardianFace.current?.descriptor.fill(0);
     guardianFace.current = null;
@@ -142,8 +146,8 @@ export function EnrolmentStationApp(props: {
   // Typing a long form makes no kiosk call: a tap or key tells the service the officer is still there.
   useEffect(() => {
     const activity = () => {
-      if (Date.now() - lastPing.current < stationIdleLockMs / 6) return;
-      lastPing.current = Date.now();
+      if (performance.now() - lastPing.current < stationIdleLockMs / 6) return;
+      lastPing.current = performance.now();
       void api.call('station', {}).then((answer) => answer.ok && setStation(answer.station));
     };
     window.addEventListener('pointerdown', activity);
