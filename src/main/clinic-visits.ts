@@ -71,16 +71,24 @@ export class VisitBoard {
 
   /**
    * After a restart: today's holds this kiosk placed (from the hub) give back the board and the last
-   * queue number, so numbers never repeat within a day.
+   * queue number, so numbers never repeat within a day. A hold `untold` says no patient was given (its
+   * answer was lost: the patient heard the check-in failed, and reconcile releases it) takes its number
+   * but stays off the board.
    */
-  resume(holds: readonly HoldView[], nowMs: number): void {
+  resume(
+    holds: readonly HoldView[],
+    nowMs: number,
+    untold: (hold: HoldView) => boolean = () => false,
+  ): void {
     this.#turnDay(nowMs);
     for (const hold of [...holds].reverse()) {
       const reference = parseVisitReference(hold.reference);
       if (reference === null || hold.template !== 'clinic_visit') continue;
       if (reference.day !== this.#day || reference.kioskId !== this.#kioskId) continue;
       this.#lastQueueNumber = Math.max(this.#lastQueueNumber, reference.queueNumber);
-      if (!this.#visits.has(hold.id)) this.record(visitFromHold(hold, reference.queueNumber));
+      if (!this.#visits.has(hold.id) && !untold(hold)) {
+        this.record(visitFromHold(hold, reference.queueNumber));
+      }
     }
   }
 

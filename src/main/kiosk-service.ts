@@ -408,7 +408,18 @@ export class KioskService {
       limit: clinicVisitsRememberedMax,
     });
     if (!recent.ok) return recent;
-    visits.board.resume(recent.value, this.#now());
+    // A check-in whose answer was lost (in pending-holds.json) was told to its patient as failed: its
+    // number is nobody's. Tapped again, #adoptVisit puts it on the board; else reconcile releases it.
+    const untold = (hold: HoldView) =>
+      this.#unknownOutcome
+        .entries()
+        .some(
+          ([, pending]) =>
+            pending.sent.template === 'clinic_visit' &&
+            pending.sent.request.reference === hold.reference &&
+            pending.sent.request.payer === hold.payer,
+        );
+    visits.board.resume(recent.value, this.#now(), untold);
     visits.resumed = true;
     return { ok: true, value: null };
   }
