@@ -57,7 +57,11 @@ export class PendingPersons {
     for (const { idempotencyKey, documentType, sentAtMs, ...rest } of entries ?? []) {
       const type = documentType ?? rest.body?.idDocument.type;
       assert(type !== undefined, 'the schema asks for a document type where the body is gone');
-      this.#entries.set(idempotencyKey, { ...rest, documentType: type, sentAtMs: sentAtMs ?? null });
+      this.#entries.set(idempotencyKey, {
+        ...rest,
+        documentType: type,
+        sentAtMs: sentAtMs ?? null,
+      });
     }
   }
 

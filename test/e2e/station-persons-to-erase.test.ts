@@ -90,7 +90,11 @@ async function leaveEnrolmentForAdmin(accountId: string): Promise<void> {
       liveness: { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] },
     });
     const pin = '5829';
-    const consent = { version: enrolmentConsentVersion, language: 'ja' as const, accepted: true as const };
+    const consent = {
+      version: enrolmentConsentVersion,
+      language: 'ja' as const,
+      accepted: true as const,
+    };
     expect(await handlers.enrolmentFinish({ pin, pinAgain: pin, consent })).toMatchObject({
       ok: false,
       error: { code: 'hub_unreachable' },
