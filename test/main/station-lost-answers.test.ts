@@ -1,149 +1,44 @@
 // The enrolment station against a real hub when the hub's answer is lost: an erasure the hub carried out
 // must not be refused for ever, and faces the hub stored for an enrolment the officer was told failed must
 // not stay behind, payable by face and unknown to the station, while the retry is refused.
-import { randomBytes, randomInt } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { disposeKioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
-import type { RunningHub } from '../../src/hub/hub.ts';
-import { startHub } from '../../src/hub/hub.ts';
-import type { HubLink } from '../../src/main/hub-link.ts';
-import { KioskService } from '../../src/main/kiosk-service.ts';
-import { openHubLink } from '../../src/main/kiosk-runtime.ts';
-import { loadPhotoVsLiveGate } from '../../src/main/photo-vs-live-gate.ts';
-import { StationLog } from '../../src/main/station-log.ts';
-import { HubClient, HubRequestError } from '../../src/shared/hub-client.ts';
-import { enrolmentConsentVersion } from '../../src/shared/kiosk-api.ts';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
-import { setUpEnrolmentStation } from '../../scripts/kiosk/deployment.ts';
-import { syntheticFace } from '../hub/helpers.ts';
+import { isPostTo, networkHoldingBack, networkLosingFirstAnswer } from './kiosk-test-hub.ts';
+import type { StationHub } from './station-fixture.ts';
 import {
-  isPostTo,
-  networkHoldingBack,
-  networkLosingFirstAnswer,
-  sameFaceAs,
-} from './kiosk-test-hub.ts';
+  atHub,
+  closeStationHub,
+  deployStation,
+  finish,
+  licence,
+  signedInStation,
+  startStationHub,
+  stationLog,
+  upToPin,
+} from './station-fixture.ts';
 
-const adminToken = `admin-${randomBytes(12).toString('hex')}`;
-const modelId = 'faceapi-recognition-128-b413e420d684';
-const officer = { id: 'o-sato', pin: '735190' };
-
-let work: string;
-let hub: RunningHub;
-let admin: HubClient;
+let fx: StationHub;
 let station: EnrolmentStationDeployment;
-const links: { link: HubLink; identity: Parameters<typeof disposeKioskIdentity>[0] }[] = [];
 
 beforeAll(async () => {
-  work = await mkdtemp(path.join(os.tmpdir(), 'facepay-station-lost-'));
-  hub = await startHub({ dataDir: path.join(work, 'hub'), port: 0, adminToken });
-  admin = new HubClient({ baseUrl: hub.url, token: adminToken });
-  station = await setUpEnrolmentStation({
-    hubUrl: hub.url,
-    adminToken,
-    dir: work,
+  fx = await startStationHub('facepay-station-lost-');
+  station = await deployStation(fx, {
+    dir: fx.work,
     name: 'Ward office station 2',
-    officers: [officer],
-    accounts: ['erased', 'faces', 'cancelled', 'gateway', 'stopped'].map((id) => ({
-      id,
-      name: id,
-      deposit: 0,
-    })),
+    accounts: ['erased', 'faces', 'cancelled', 'gateway', 'stopped'],
   });
 }, 60_000);
 
-afterAll(async () => {
-  for (const { link, identity } of links) {
-    link.dispose();
-    disposeKioskIdentity(identity);
-  }
-  await hub?.close();
-  await rm(work, { recursive: true, force: true });
-});
+afterAll(() => closeStationHub(fx));
 
 /** The station behind `network`, an officer signed in; its 1:1 gate is the repository's calibration. */
-async function stationOn(network: typeof fetch) {
-  const opened = await openHubLink(station.config, { hubUrl: hub.url, fetch: network });
-  links.push(opened);
-  const service = new KioskService({
-    config: station.config,
-    hub: opened.link,
-    modelId,
-    station: {
-      log: new StationLog(station.config.enrolment?.logFile ?? ''),
-      photoVsLive: await loadPhotoVsLiveGate(),
-    },
-  });
-  const signedIn = await service.handlers.officerSignIn({
-    officerId: officer.id,
-    pin: officer.pin,
-  });
-  expect(signedIn).toMatchObject({ ok: true });
-  return service.handlers;
-}
-
-type Handlers = Awaited<ReturnType<typeof stationOn>>;
-
-/** An adult's driver's licence of a fresh number. */
-function licence(name: string) {
-  const number = String(randomInt(1e11, 1e12));
-  return {
-    type: 'drivers_licence' as const,
-    number,
-    name,
-    dateOfBirth: '1980-02-03',
-    expiry: '2035-01-01',
-  };
-}
-
-/** Document, ID photo and live face of `face`: the station then waits for the PIN. */
-async function upToPin(
-  handlers: Handlers,
-  accountId: string,
-  document: ReturnType<typeof licence>,
-) {
-  const face = syntheticFace();
-  expect(await handlers.enrolmentDocument({ accountId, document })).toMatchObject({ ok: true });
-  expect(await handlers.enrolmentIdPhoto({ modelId, descriptor: Array.from(face) })).toMatchObject({
-    ok: true,
-  });
-  const descriptors = [sameFaceAs(face), sameFaceAs(face)].map((d) => Array.from(d));
-  const liveness = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
-  expect(await handlers.enrolmentLiveFace({ modelId, descriptors, liveness })).toMatchObject({
-    ok: true,
-    station: { enrolment: { step: 'pin' } },
-  });
-}
-
-const finish = (handlers: Handlers) =>
-  handlers.enrolmentFinish({
-    pin: '5829',
-    pinAgain: '5829',
-    consent: { version: enrolmentConsentVersion, language: 'ja', accepted: true },
-  });
+const stationOn = async (network: typeof fetch) =>
+  (await signedInStation(fx, station, network)).handlers;
 
 const isDeleteOfPerson = (input: Parameters<typeof fetch>[0], init?: RequestInit) =>
   init?.method === 'DELETE' && /^\/v1\/persons\/[^/]+$/.test(new URL(String(input)).pathname);
 
-/** The hub's answer for a person: its templates, or the status that says there is none. */
-async function atHub(personId: string): Promise<number | string> {
-  try {
-    return (await admin.getPerson(personId)).templates;
-  } catch (error) {
-    if (error instanceof HubRequestError) return error.status;
-    throw error;
-  }
-}
-
-async function logKinds(): Promise<string[]> {
-  const text = await readFile(path.join(station.config.configDir, 'enrolment-log.jsonl'), 'utf8');
-  return text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => (JSON.parse(line) as { kind: string }).kind);
-}
+const logKinds = async () => (await stationLog(station)).map((entry) => entry.kind);
 
 describe('an erasure whose answer was lost', () => {
   it('asked again, is reported done and recorded, not refused because the hub no longer knows the person', async () => {
@@ -155,7 +50,7 @@ describe('an erasure whose answer was lost', () => {
     const personId = enrolled.station.enrolment?.person?.id ?? '';
     const lost = await handlers.personErase({ document });
     expect(lost).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
-    expect(await atHub(personId)).toBe(404); // the hub did erase them
+    expect(await atHub(fx, personId)).toBe(404); // the hub did erase them
     const again = await handlers.personErase({ document });
     expect(again).toMatchObject({ ok: true, personId });
     expect((await logKinds()).at(-1)).toBe('person.erased');
@@ -200,13 +95,13 @@ describe('an enrolment whose faces were stored but whose answer was lost, the ne
     expect(lost).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
     const [leftBehind] = created;
     if (leftBehind === undefined) throw new Error('no person created');
-    expect(await atHub(leftBehind)).toBe(2); // enrolled with their face, payable by it
+    expect(await atHub(fx, leftBehind)).toBe(2); // enrolled with their face, payable by it
     const again = await finish(handlers);
     expect(again).toMatchObject({ ok: true, station: { enrolment: { step: 'enrolled' } } });
     const personId = again.ok ? (again.station.enrolment?.person?.id ?? '') : '';
     expect(personId).not.toBe(leftBehind);
-    expect(await atHub(leftBehind)).toBe(404);
-    expect(await atHub(personId)).toBe(2);
+    expect(await atHub(fx, leftBehind)).toBe(404);
+    expect(await atHub(fx, personId)).toBe(2);
     expect((await logKinds()).at(-1)).toBe('enrolment.completed');
   });
 });
@@ -221,10 +116,10 @@ describe('faces left behind by a lost answer, the enrolment then cancelled', () 
     expect(await handlers.enrolmentCancel({})).toMatchObject({ ok: true });
     const [leftBehind] = created;
     if (leftBehind === undefined) throw new Error('no person created');
-    expect(await atHub(leftBehind)).toBe(2);
+    expect(await atHub(fx, leftBehind)).toBe(2);
     const erased = await handlers.personErase({ document });
     expect(erased).toMatchObject({ ok: true, personId: leftBehind });
-    expect(await atHub(leftBehind)).toBe(404);
+    expect(await atHub(fx, leftBehind)).toBe(404);
   });
 });
 
@@ -275,6 +170,6 @@ describe("a station stopped while an enrolment's faces are on their way", () => 
     const restarted = await stationOn(fetch);
     const erased = await restarted.personErase({ document });
     expect(erased).toMatchObject({ ok: true, personId: expect.any(String) });
-    expect(await atHub(erased.ok ? erased.personId : '')).toBe(404);
+    expect(await atHub(fx, erased.ok ? erased.personId : '')).toBe(404);
   });
 });
