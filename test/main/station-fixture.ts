@@ -18,7 +18,7 @@ import { enrolmentConsentVersion } from '../../src/shared/kiosk-api.ts';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
 import { setUpEnrolmentStation } from '../../scripts/kiosk/deployment.ts';
 import { syntheticFace } from '../hub/helpers.ts';
-import { sameFaceAs } from './kiosk-test-hub.ts';
+import { isPostTo, sameFaceAs } from './kiosk-test-hub.ts';
 
 export const modelId = 'faceapi-recognition-128-b413e420d684';
 export const officer = { id: 'o-sato', pin: '735190' };
@@ -155,6 +155,24 @@ export const finish = (handlers: Handlers, pin = '5829') =>
     consent: { version: enrolmentConsentVersion, language: 'ja', accepted: true },
   });
 
+/**
+ * Delivers the first POST /v1/persons and never answers it: the station is stopped while it waits.
+ * `delivered` resolves once the hub has answered (and so committed the person).
+ */
+export function networkStoppingAtCreate() {
+  let stopped = false;
+  let answered = () => {};
+  const delivered = new Promise<void>((resolve) => (answered = resolve));
+  const network: typeof fetch = async (input, init) => {
+    if (stopped || !isPostTo('/v1/persons', input, init)) return fetch(input, init);
+    stopped = true;
+    await fetch(input, init);
+    answered();
+    return new Promise<Response>(() => {});
+  };
+  return { network, delivered };
+}
+
 /** The hub's templates for a person, or the status that says there is no such person. */
 export async function atHub(fixture: StationHub, personId: string): Promise<number | string> {
   try {
@@ -166,7 +184,7 @@ export async function atHub(fixture: StationHub, personId: string): Promise<numb
 }
 
 /** The persons the hub enrolled on `accountId`, from its audit log. */
-export async function enrolledOn(fixture: StationHub, accountId: string): Promise<string[]> {
+export async function personsEnrolledOn(fixture: StationHub, accountId: string): Promise<string[]> {
   const rows = await fixture.hub.store.auditRows(0, 100_000);
   return rows
     .filter((row) => row.kind === 'person.enrolled')

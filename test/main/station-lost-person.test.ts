@@ -1,118 +1,39 @@
 // The enrolment station against a real hub when the answer to POST /v1/persons is lost (the network, a
 // gateway's 502, the station stopped while waiting): the officer's retry must end with exactly one person
 // on the account, with their faces, whom the station knows; never a person without a face nobody can find.
-import { randomBytes, randomInt } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { disposeKioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
-import type { RunningHub } from '../../src/hub/hub.ts';
-import { startHub } from '../../src/hub/hub.ts';
-import type { HubLink } from '../../src/main/hub-link.ts';
-import { KioskService } from '../../src/main/kiosk-service.ts';
-import { openHubLink } from '../../src/main/kiosk-runtime.ts';
-import { loadPhotoVsLiveGate } from '../../src/main/photo-vs-live-gate.ts';
-import { StationLog } from '../../src/main/station-log.ts';
-import { HubClient, HubRequestError } from '../../src/shared/hub-client.ts';
-import { enrolmentConsentVersion } from '../../src/shared/kiosk-api.ts';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
-import { setUpEnrolmentStation } from '../../scripts/kiosk/deployment.ts';
-import { syntheticFace } from '../hub/helpers.ts';
-import { isPostTo, networkLosingFirstAnswer, sameFaceAs } from './kiosk-test-hub.ts';
+import { isPostTo, networkLosingFirstAnswer } from './kiosk-test-hub.ts';
+import type { StationHub } from './station-fixture.ts';
+import {
+  atHub,
+  closeStationHub,
+  deployStation,
+  finish,
+  licence,
+  networkStoppingAtCreate,
+  personsEnrolledOn,
+  signedInStation,
+  startStationHub,
+  stationLog,
+  upToPin,
+} from './station-fixture.ts';
 
-const adminToken = `admin-${randomBytes(12).toString('hex')}`;
-const modelId = 'faceapi-recognition-128-b413e420d684';
-const officer = { id: 'o-sato', pin: '735190' };
 const accounts = ['lost', 'gateway', 'restart', 'desk', 'cancel', 'corrected', 'repin', 'erased'];
 
-let work: string;
-let hub: RunningHub;
-let admin: HubClient;
+let fx: StationHub;
 let station: EnrolmentStationDeployment;
-const links: { link: HubLink; identity: Parameters<typeof disposeKioskIdentity>[0] }[] = [];
 
 beforeAll(async () => {
-  work = await mkdtemp(path.join(os.tmpdir(), 'facepay-station-person-'));
-  hub = await startHub({ dataDir: path.join(work, 'hub'), port: 0, adminToken });
-  admin = new HubClient({ baseUrl: hub.url, token: adminToken });
-  station = await setUpEnrolmentStation({
-    hubUrl: hub.url,
-    adminToken,
-    dir: work,
-    name: 'Ward office station 3',
-    officers: [officer],
-    accounts: accounts.map((id) => ({ id, name: id, deposit: 0 })),
-  });
+  fx = await startStationHub('facepay-station-person-');
+  station = await deployStation(fx, { dir: fx.work, name: 'Ward office station 3', accounts });
 }, 60_000);
 
-afterAll(async () => {
-  for (const { link, identity } of links) {
-    link.dispose();
-    disposeKioskIdentity(identity);
-  }
-  await hub?.close();
-  await rm(work, { recursive: true, force: true });
-});
+afterAll(() => closeStationHub(fx));
 
 /** A station (a fresh service: as after a restart) behind `network`, an officer signed in. */
-async function stationOn(network: typeof fetch) {
-  const opened = await openHubLink(station.config, { hubUrl: hub.url, fetch: network });
-  links.push(opened);
-  const service = new KioskService({
-    config: station.config,
-    hub: opened.link,
-    modelId,
-    station: {
-      log: new StationLog(station.config.enrolment?.logFile ?? ''),
-      photoVsLive: await loadPhotoVsLiveGate(),
-    },
-  });
-  const signedIn = await service.handlers.officerSignIn({
-    officerId: officer.id,
-    pin: officer.pin,
-  });
-  expect(signedIn).toMatchObject({ ok: true });
-  return service.handlers;
-}
-
-type Handlers = Awaited<ReturnType<typeof stationOn>>;
-
-function licence(name: string) {
-  return {
-    type: 'drivers_licence' as const,
-    number: String(randomInt(1e11, 1e12)),
-    name,
-    dateOfBirth: '1980-02-03',
-    expiry: '2035-01-01',
-  };
-}
-
-/** Document, ID photo and live face: the station then waits for the PIN. */
-async function upToPin(
-  handlers: Handlers,
-  accountId: string,
-  document: ReturnType<typeof licence>,
-) {
-  const face = syntheticFace();
-  expect(await handlers.enrolmentDocument({ accountId, document })).toMatchObject({ ok: true });
-  expect(await handlers.enrolmentIdPhoto({ modelId, descriptor: Array.from(face) })).toMatchObject({
-    ok: true,
-  });
-  const descriptors = [sameFaceAs(face), sameFaceAs(face)].map((d) => Array.from(d));
-  const liveness = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
-  expect(await handlers.enrolmentLiveFace({ modelId, descriptors, liveness })).toMatchObject({
-    ok: true,
-    station: { enrolment: { step: 'pin' } },
-  });
-}
-
-const finish = (handlers: Handlers, pin = '5829') =>
-  handlers.enrolmentFinish({
-    pin,
-    pinAgain: pin,
-    consent: { version: enrolmentConsentVersion, language: 'ja', accepted: true },
-  });
+const stationOn = async (network: typeof fetch) =>
+  (await signedInStation(fx, station, network)).handlers;
 
 const isCreate = (input: Parameters<typeof fetch>[0], init?: RequestInit) =>
   isPostTo('/v1/persons', input, init);
@@ -128,54 +49,17 @@ function networkAnswering502AfterCreate(): typeof fetch {
   };
 }
 
-/**
- * Delivers the first POST /v1/persons and never answers it: the station is stopped while it waits.
- * `delivered` resolves once the hub has answered (and so committed the person).
- */
-function networkStoppingAtCreate() {
-  let stopped = false;
-  let answered = () => {};
-  const delivered = new Promise<void>((resolve) => (answered = resolve));
-  const network: typeof fetch = async (input, init) => {
-    if (stopped || !isCreate(input, init)) return fetch(input, init);
-    stopped = true;
-    await fetch(input, init);
-    answered();
-    return new Promise<Response>(() => {});
-  };
-  return { network, delivered };
-}
-
 /** Who the hub enrolled on `accountId` and who of them was erased since, from its audit log. */
 async function enrolledOn(accountId: string): Promise<{ enrolled: string[]; erased: string[] }> {
-  const rows = await hub.store.auditRows(0, 100_000);
-  const enrolled = rows
-    .filter((row) => row.kind === 'person.enrolled')
-    .filter((row) => (JSON.parse(row.data) as { accountId?: string }).accountId === accountId)
-    .map((row) => row.subject);
+  const enrolled = await personsEnrolledOn(fx, accountId);
+  const rows = await fx.hub.store.auditRows(0, 100_000);
   const erased = rows
     .filter((row) => row.kind === 'person.erased' && enrolled.includes(row.subject))
     .map((row) => row.subject);
   return { enrolled, erased };
 }
 
-/** The hub's templates for a person, or the status that says there is no such person. */
-async function atHub(personId: string): Promise<number | string> {
-  try {
-    return (await admin.getPerson(personId)).templates;
-  } catch (error) {
-    if (error instanceof HubRequestError) return error.status;
-    throw error;
-  }
-}
-
-async function logEntries(): Promise<{ kind: string; data: Record<string, unknown> }[]> {
-  const text = await readFile(path.join(station.config.configDir, 'enrolment-log.jsonl'), 'utf8');
-  return text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as { kind: string; data: Record<string, unknown> });
-}
+const logEntries = () => stationLog(station);
 
 function personOf(answer: Awaited<ReturnType<typeof finish>>): string {
   expect(answer).toMatchObject({ ok: true, station: { enrolment: { step: 'enrolled' } } });
@@ -197,10 +81,10 @@ describe('POST /v1/persons carried out by the hub, its answer lost', () => {
       });
       const { enrolled: before } = await enrolledOn(account);
       expect(before).toHaveLength(1); // the hub has them, without a face
-      expect(await atHub(before[0] ?? '')).toBe(0);
+      expect(await atHub(fx, before[0] ?? '')).toBe(0);
       const personId = personOf(await finish(handlers));
       expect(personId).toBe(before[0]);
-      expect(await atHub(personId)).toBe(2);
+      expect(await atHub(fx, personId)).toBe(2);
       expect(await enrolledOn(account)).toEqual({ enrolled: [personId], erased: [] });
       const kinds = (await logEntries()).map((entry) => entry.kind);
       expect(kinds.slice(-2)).toEqual(['enrolment.person_created', 'enrolment.completed']);
@@ -217,17 +101,17 @@ describe('a station stopped while POST /v1/persons was on its way, the hub havin
     void finish(stopping);
     await delivered;
     const [lostPerson] = (await enrolledOn('restart')).enrolled;
-    expect(await atHub(lostPerson ?? '')).toBe(0);
+    expect(await atHub(fx, lostPerson ?? '')).toBe(0);
 
     const restarted = await stationOn(fetch);
     await upToPin(restarted, 'restart', document);
     const personId = personOf(await finish(restarted));
-    expect(await atHub(personId)).toBe(2);
+    expect(await atHub(fx, personId)).toBe(2);
     // The PIN typed after the restart is the person's: the station keeps no PIN, so it cannot prove the
     // first request's was the same, and erases the person that request created rather than guess.
     const { enrolled, erased } = await enrolledOn('restart');
     expect(enrolled.filter((id) => !erased.includes(id))).toEqual([personId]);
-    expect(await atHub(lostPerson ?? '')).toBe(404);
+    expect(await atHub(fx, lostPerson ?? '')).toBe(404);
     const log = await logEntries();
     expect(log.filter((entry) => entry.data.personId === lostPerson).map((e) => e.kind)).toEqual([
       'enrolment.person_created',
@@ -253,7 +137,7 @@ describe('a station stopped while POST /v1/persons was on its way, the enrolment
       ok: true,
       personId: lostPerson,
     });
-    expect(await atHub(lostPerson ?? '')).toBe(404);
+    expect(await atHub(fx, lostPerson ?? '')).toBe(404);
     const log = await logEntries();
     expect(log.filter((entry) => entry.data.personId === lostPerson).map((e) => e.kind)).toEqual([
       'enrolment.person_created',
@@ -261,7 +145,7 @@ describe('a station stopped while POST /v1/persons was on its way, the enrolment
     ]);
     // Nothing of that request is left to trouble the next enrolment on the account.
     await upToPin(restarted, 'desk', document);
-    expect(await atHub(personOf(await finish(restarted)))).toBe(2);
+    expect(await atHub(fx, personOf(await finish(restarted)))).toBe(2);
   });
 });
 
@@ -276,7 +160,7 @@ describe('an enrolment whose POST /v1/persons answer was lost, then cancelled', 
       ok: true,
       station: { enrolment: null },
     });
-    expect(await atHub(lostPerson ?? '')).toBe(404);
+    expect(await atHub(fx, lostPerson ?? '')).toBe(404);
     const erasure = (await logEntries()).find(
       (entry) => entry.kind === 'person.erased' && entry.data.personId === lostPerson,
     );
@@ -294,9 +178,9 @@ describe('a retry that is not the request whose answer was lost', () => {
     await upToPin(handlers, 'corrected', { ...typo, name: 'Emi Fujita' });
     const personId = personOf(await finish(handlers));
     expect(personId).not.toBe(lostPerson);
-    expect(await atHub(lostPerson ?? '')).toBe(404);
-    expect(await atHub(personId)).toBe(2);
-    expect((await hub.store.reader.getPerson(personId))?.displayName).toBe('Emi Fujita');
+    expect(await atHub(fx, lostPerson ?? '')).toBe(404);
+    expect(await atHub(fx, personId)).toBe(2);
+    expect((await fx.hub.store.reader.getPerson(personId))?.displayName).toBe('Emi Fujita');
     const { enrolled, erased } = await enrolledOn('corrected');
     expect(enrolled.filter((id) => !erased.includes(id))).toEqual([personId]);
     const erasure = (await logEntries()).find(
@@ -315,8 +199,8 @@ describe('a retry that is not the request whose answer was lost', () => {
     const [lostPerson] = (await enrolledOn('repin')).enrolled;
     const personId = personOf(await finish(handlers, '6031'));
     expect(personId).not.toBe(lostPerson);
-    expect(await atHub(lostPerson ?? '')).toBe(404);
-    expect(await atHub(personId)).toBe(2);
+    expect(await atHub(fx, lostPerson ?? '')).toBe(404);
+    expect(await atHub(fx, personId)).toBe(2);
   });
 
   it("the person of the lost answer erased meanwhile by the hub's admin: the retry, told 410, enrols anew", async () => {
@@ -324,9 +208,9 @@ describe('a retry that is not the request whose answer was lost', () => {
     await upToPin(handlers, 'erased', licence('Gen Ishii'));
     expect(await finish(handlers)).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
     const [lostPerson] = (await enrolledOn('erased')).enrolled;
-    await admin.deletePerson(lostPerson ?? '');
+    await fx.admin.deletePerson(lostPerson ?? '');
     const personId = personOf(await finish(handlers));
     expect(personId).not.toBe(lostPerson);
-    expect(await atHub(personId)).toBe(2);
+    expect(await atHub(fx, personId)).toBe(2);
   });
 });
