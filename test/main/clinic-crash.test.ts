@@ -20,16 +20,15 @@ import {
   type KioskProcess,
 } from './kiosk-process.ts';
 import {
-  closeKioskTestHub,
-  sameFaceAs,
-  startKioskTestHubWithMember,
-  type KioskTestHub,
-} from './kiosk-test-hub.ts';
+  cap,
+  closeOpenVisits,
+  modelId,
+  patientPin as pin,
+  startClinicWithPatient,
+} from './clinic-fixture.ts';
+import { closeKioskTestHub, sameFaceAs, type KioskTestHub } from './kiosk-test-hub.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
-const modelId = 'faceapi-recognition-128-b413e420d684';
-const pin = '4862';
-const cap = 5_000;
 const face = syntheticFace();
 /** The hub's clock and every kiosk process's (clock-ahead.ts): moved forward together, never back. */
 const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
@@ -39,17 +38,7 @@ let proxy: HoldingProxy;
 let rendererDir: string;
 
 beforeAll(async () => {
-  test = await startKioskTestHubWithMember({
-    prefix: 'facepay-clinic-crash-',
-    adminToken,
-    clock,
-    setup: {
-      shop: { id: 'clinic', name: 'Sakura Clinic' },
-      shopper: { id: 'patient', name: 'Suzuki Ichiro', deposit: 20_000 },
-      clinic: { cap, noShowAfterSeconds: 3_600 },
-    },
-    member: { modelId, pin, born: '1970-05-06', face },
-  });
+  test = await startClinicWithPatient({ prefix: 'facepay-clinic-crash-', adminToken, clock, face });
   proxy = await startHoldingProxy(test.hub.url);
   rendererDir = blankRenderer(test.work);
 }, 60_000);
@@ -65,10 +54,7 @@ afterAll(async () => {
 // would be refused as a second one).
 afterEach(async () => {
   await killKioskProcessesLeft();
-  const open = await test.admin.listHolds({ payer: 'patient', status: 'active' });
-  for (const hold of open.items) {
-    await test.admin.holdAction(hold.id, 'release', {}, `cleanup-${hold.id}`);
-  }
+  await closeOpenVisits(test);
 });
 
 /** The reception kiosk on the clinic's folder, reaching the hub through the test's proxy. */

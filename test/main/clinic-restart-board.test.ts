@@ -5,23 +5,22 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
-import { loadKioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
-import { HubLink } from '../../src/main/hub-link.ts';
-import { KioskService } from '../../src/main/kiosk-service.ts';
-import { HubClient } from '../../src/shared/hub-client.ts';
+import type { HubLink } from '../../src/main/hub-link.ts';
+import type { KioskService } from '../../src/main/kiosk-service.ts';
 import { paymentAuthorizationLifetimeMs, reconcileMarginMs } from '../../src/shared/limits.ts';
 import { syntheticFace } from '../hub/helpers.ts';
-import type { KioskTestHub } from './kiosk-test-hub.ts';
 import {
-  closeKioskTestHub,
-  isPostTo,
-  sameFaceAs,
-  startKioskTestHubWithMember,
-} from './kiosk-test-hub.ts';
+  checkIn as patientChecksIn,
+  clinicSystem,
+  closeOpenVisits,
+  reception as clinicReception,
+  receptionIdentity,
+  startClinicWithPatient,
+} from './clinic-fixture.ts';
+import type { KioskTestHub } from './kiosk-test-hub.ts';
+import { closeKioskTestHub, isPostTo } from './kiosk-test-hub.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
-const modelId = 'faceapi-recognition-128-b413e420d684';
-const cap = 5_000;
 const face = syntheticFace();
 /** Moves forward only (the hub's rate limiter counts on it). */
 const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
@@ -31,20 +30,13 @@ let identity: KioskIdentity;
 const links: HubLink[] = [];
 
 beforeAll(async () => {
-  test = await startKioskTestHubWithMember({
+  test = await startClinicWithPatient({
     prefix: 'facepay-clinic-restart-board-',
     adminToken,
     clock,
-    setup: {
-      shop: { id: 'clinic', name: 'Sakura Clinic' },
-      shopper: { id: 'patient', name: 'Suzuki Ichiro', deposit: 20_000 },
-      clinic: { cap, noShowAfterSeconds: 3_600 },
-    },
-    member: { modelId, pin: '4862', born: '1970-05-06', face },
+    face,
   });
-  const loaded = await loadKioskIdentity({ dir: test.shop.config.keysDir, create: false });
-  if (!loaded.ok) throw new Error(loaded.error.message);
-  identity = loaded.value;
+  identity = await receptionIdentity(test);
 }, 60_000);
 
 afterAll(async () => {
@@ -54,37 +46,20 @@ afterAll(async () => {
 
 /** A reception kiosk (as after a start) keeping its lost requests in `file`, behind `network`. */
 function reception(file: string, network: typeof fetch = fetch) {
-  const link = new HubLink({
-    hubUrl: test.hub.url,
-    hubToken: test.shop.config.hubToken,
-    kioskId: test.shop.config.kioskId,
+  const pendingHoldsFile = path.join(test.work, file);
+  const { service, link } = clinicReception({
+    test,
     identity,
     now: clock.now,
-    fetch: network,
+    network,
+    pendingHoldsFile,
   });
   links.push(link);
-  return new KioskService({
-    config: { ...test.shop.config, hubUrl: test.hub.url },
-    hub: link,
-    modelId,
-    now: clock.now,
-    pendingHoldsFile: path.join(test.work, file),
-  });
+  return service;
 }
 
 /** The patient taps "check in", looks at the camera, taps OK and types the PIN. */
-async function checkIn(service: KioskService) {
-  const started = await service.handlers.startCheckIn({});
-  if (!started.ok) return started;
-  const paymentId = started.payment.id;
-  const liveness = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
-  const descriptor = Array.from(sameFaceAs(face));
-  const identified = await service.handlers.identify({ paymentId, modelId, descriptor, liveness });
-  if (!identified.ok) return identified;
-  const confirmed = await service.handlers.confirm({ paymentId });
-  if (!confirmed.ok || confirmed.payment.state !== 'pin') return confirmed;
-  return service.handlers.confirm({ paymentId, pin: '4862' });
-}
+const checkIn = (service: KioskService) => patientChecksIn(service, face);
 
 async function board(service: KioskService) {
   const answer = await service.handlers.clinicVisits({});
@@ -101,12 +76,8 @@ describe('a reception kiosk restarted with a check-in whose answer was lost', ()
     expect(told).toMatchObject({ ok: true });
     const [visit] = (await test.admin.listHolds({ payer: 'patient', status: 'active' })).items;
     if (visit === undefined) throw new Error('no visit held');
-    const clinicSystem = new HubClient({
-      baseUrl: test.hub.url,
-      token: test.shop.clinicSystem?.token ?? '',
-    });
     const completed = { type: 'consultation.completed', data: { amount: 1_200 } };
-    await clinicSystem.holdAction(visit.id, 'events', completed, `completed-${visit.id}`);
+    await clinicSystem(test).holdAction(visit.id, 'events', completed, `completed-${visit.id}`);
     // No. 2: held at the hub, its answer lost: the patient is told the check-in failed.
     const lost = await checkIn(first);
     expect(lost).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
@@ -127,9 +98,7 @@ describe('a reception kiosk restarted with a check-in whose answer was lost', ()
       { queueNumber: 3, state: 'waiting' },
       { queueNumber: 1 },
     ]);
-    for (const hold of (await test.admin.listHolds({ payer: 'patient', status: 'active' })).items) {
-      await test.admin.holdAction(hold.id, 'release', {}, `cleanup-${hold.id}`);
-    }
+    await closeOpenVisits(test);
   });
 });
 

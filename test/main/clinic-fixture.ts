@@ -1,0 +1,106 @@
+// The clinic tests' shared set-up: a real hub with Sakura Clinic and its one patient, a reception kiosk in
+// the test's process, the patient's check-in and the clean-up of visits, once instead of a copy per file.
+import type { HubOptions } from '../../src/hub/hub.ts';
+import type { KioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
+import { loadKioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
+import { HubLink } from '../../src/main/hub-link.ts';
+import { KioskService } from '../../src/main/kiosk-service.ts';
+import { HubClient } from '../../src/shared/hub-client.ts';
+import type { KioskTestHub } from './kiosk-test-hub.ts';
+import { sameFaceAs, startKioskTestHubWithMember } from './kiosk-test-hub.ts';
+
+export const modelId = 'faceapi-recognition-128-b413e420d684';
+export const patientPin = '4862';
+/** The clinic's cap: what a check-in holds until the consultation settles it. */
+export const cap = 5_000;
+
+/** A hub with the clinic (cap, no-show after an hour) and its patient, enrolled with `face`. */
+export function startClinicWithPatient(options: {
+  prefix: string;
+  adminToken: string;
+  clock: NonNullable<HubOptions['clock']>;
+  face: Float32Array;
+}): Promise<KioskTestHub> {
+  return startKioskTestHubWithMember({
+    prefix: options.prefix,
+    adminToken: options.adminToken,
+    clock: options.clock,
+    setup: {
+      shop: { id: 'clinic', name: 'Sakura Clinic' },
+      shopper: { id: 'patient', name: 'Suzuki Ichiro', deposit: 20_000 },
+      clinic: { cap, noShowAfterSeconds: 3_600 },
+    },
+    member: { modelId, pin: patientPin, born: '1970-05-06', face: options.face },
+  });
+}
+
+/** The reception kiosk's keys, as the clinic's set-up wrote them. */
+export async function receptionIdentity(test: KioskTestHub): Promise<KioskIdentity> {
+  const loaded = await loadKioskIdentity({ dir: test.shop.config.keysDir, create: false });
+  if (!loaded.ok) throw new Error(loaded.error.message);
+  return loaded.value;
+}
+
+/**
+ * A reception kiosk on the clinic's config behind `network`, on `now` (the hub's clock); with
+ * `pendingHoldsFile`, it keeps its lost requests there (as a started kiosk does).
+ */
+export function reception(options: {
+  test: KioskTestHub;
+  identity: KioskIdentity;
+  now: () => number;
+  network: typeof fetch;
+  pendingHoldsFile?: string;
+}) {
+  const { test, now } = options;
+  const link = new HubLink({
+    hubUrl: test.hub.url,
+    hubToken: test.shop.config.hubToken,
+    kioskId: test.shop.config.kioskId,
+    identity: options.identity,
+    now,
+    fetch: options.network,
+  });
+  const service = new KioskService({
+    config: { ...test.shop.config, hubUrl: test.hub.url },
+    hub: link,
+    modelId,
+    now,
+    ...(options.pendingHoldsFile === undefined
+      ? {}
+      : { pendingHoldsFile: options.pendingHoldsFile }),
+  });
+  return { service, link };
+}
+
+/** The patient (enrolled with `face`) taps "check in", looks at the camera, taps OK and types the PIN. */
+export async function checkIn(service: KioskService, face: Float32Array) {
+  return (await checkInAs(service, face)).answer;
+}
+
+/** checkIn, with the id of the payment it started (none when the kiosk refused to start one). */
+export async function checkInAs(service: KioskService, face: Float32Array) {
+  const started = await service.handlers.startCheckIn({});
+  if (!started.ok) return { paymentId: undefined, answer: started };
+  const paymentId = started.payment.id;
+  const liveness = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
+  const descriptor = Array.from(sameFaceAs(face));
+  const identified = await service.handlers.identify({ paymentId, modelId, descriptor, liveness });
+  if (!identified.ok) return { paymentId, answer: identified };
+  const confirmed = await service.handlers.confirm({ paymentId });
+  if (!confirmed.ok || confirmed.payment.state !== 'pin') return { paymentId, answer: confirmed };
+  return { paymentId, answer: await service.handlers.confirm({ paymentId, pin: patientPin }) };
+}
+
+/** The clinic's system (clinic:sample's token): it bills visits on the hub, not through the kiosk. */
+export function clinicSystem(test: KioskTestHub): HubClient {
+  return new HubClient({ baseUrl: test.hub.url, token: test.shop.clinicSystem?.token ?? '' });
+}
+
+/** Releases what the patient still has held, so the next test checks in afresh. */
+export async function closeOpenVisits(test: KioskTestHub): Promise<void> {
+  const open = await test.admin.listHolds({ payer: 'patient', status: 'active' });
+  for (const hold of open.items) {
+    await test.admin.holdAction(hold.id, 'release', {}, `cleanup-${hold.id}`);
+  }
+}
