@@ -1,106 +1,42 @@
 // A child's enrolment at the station against a real hub when the guardian's consent meets a failure that
 // another try can mend: a 5xx on the consent (the hub may have granted it: unused, it lapses), and a consent
 // spent by the person an earlier try created and then erased. Neither may end the enrolment.
-import { randomBytes, randomInt } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { disposeKioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
-import type { RunningHub } from '../../src/hub/hub.ts';
-import { startHub } from '../../src/hub/hub.ts';
-import type { HubLink } from '../../src/main/hub-link.ts';
-import { KioskService } from '../../src/main/kiosk-service.ts';
-import { openHubLink } from '../../src/main/kiosk-runtime.ts';
-import { loadPhotoVsLiveGate } from '../../src/main/photo-vs-live-gate.ts';
-import { StationLog } from '../../src/main/station-log.ts';
-import { HubClient, HubRequestError } from '../../src/shared/hub-client.ts';
-import { enrolmentConsentVersion } from '../../src/shared/kiosk-api.ts';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
-import { setUpEnrolmentStation } from '../../scripts/kiosk/deployment.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import { isPostTo, sameFaceAs } from './kiosk-test-hub.ts';
+import type { Handlers, StationHub } from './station-fixture.ts';
+import {
+  atHub,
+  closeStationHub,
+  deployStation,
+  faces,
+  finish,
+  licence,
+  liveness,
+  modelId,
+  signedInStation,
+  startStationHub,
+} from './station-fixture.ts';
 
-const adminToken = `admin-${randomBytes(12).toString('hex')}`;
-const modelId = 'faceapi-recognition-128-b413e420d684';
-const officer = { id: 'o-sato', pin: '735190' };
-const liveness = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
 const guardianTerms = { limits: { perPaymentMax: 800, dailyMax: 2_000 }, blockedCategories: [] };
 
-let work: string;
-let hub: RunningHub;
-let admin: HubClient;
+let fx: StationHub;
 let station: EnrolmentStationDeployment;
-const links: { link: HubLink; identity: Parameters<typeof disposeKioskIdentity>[0] }[] = [];
 
 beforeAll(async () => {
-  work = await mkdtemp(path.join(os.tmpdir(), 'facepay-station-guardian-'));
-  hub = await startHub({ dataDir: path.join(work, 'hub'), port: 0, adminToken });
-  admin = new HubClient({ baseUrl: hub.url, token: adminToken });
-  station = await setUpEnrolmentStation({
-    hubUrl: hub.url,
-    adminToken,
-    dir: work,
+  fx = await startStationHub('facepay-station-guardian-');
+  station = await deployStation(fx, {
+    dir: fx.work,
     name: 'Ward office station 4',
-    officers: [officer],
-    accounts: ['mother', 'aki', 'father', 'ken'].map((id) => ({ id, name: id, deposit: 0 })),
+    accounts: ['mother', 'aki', 'father', 'ken'],
   });
 }, 60_000);
 
-afterAll(async () => {
-  for (const { link, identity } of links) {
-    link.dispose();
-    disposeKioskIdentity(identity);
-  }
-  await hub?.close();
-  await rm(work, { recursive: true, force: true });
-});
+afterAll(() => closeStationHub(fx));
 
-async function stationOn(network: typeof fetch) {
-  const opened = await openHubLink(station.config, { hubUrl: hub.url, fetch: network });
-  links.push(opened);
-  const service = new KioskService({
-    config: station.config,
-    hub: opened.link,
-    modelId,
-    station: {
-      log: new StationLog(station.config.enrolment?.logFile ?? ''),
-      photoVsLive: await loadPhotoVsLiveGate(),
-    },
-  });
-  const signedIn = await service.handlers.officerSignIn({
-    officerId: officer.id,
-    pin: officer.pin,
-  });
-  expect(signedIn).toMatchObject({ ok: true });
-  return service.handlers;
-}
-
-type Handlers = Awaited<ReturnType<typeof stationOn>>;
-
-function licence(name: string, dateOfBirth: string) {
-  const number = String(randomInt(1e11, 1e12));
-  return { type: 'drivers_licence' as const, number, name, dateOfBirth, expiry: '2035-01-01' };
-}
-
-/** ID photo and live face of `face`: the station then waits for the PIN. */
-async function faces(handlers: Handlers, face: Float32Array) {
-  expect(await handlers.enrolmentIdPhoto({ modelId, descriptor: Array.from(face) })).toMatchObject({
-    ok: true,
-  });
-  const descriptors = [sameFaceAs(face), sameFaceAs(face)].map((d) => Array.from(d));
-  expect(await handlers.enrolmentLiveFace({ modelId, descriptors, liveness })).toMatchObject({
-    ok: true,
-    station: { enrolment: { step: 'pin' } },
-  });
-}
-
-const finish = (handlers: Handlers) =>
-  handlers.enrolmentFinish({
-    pin: '5829',
-    pinAgain: '5829',
-    consent: { version: enrolmentConsentVersion, language: 'ja', accepted: true },
-  });
+const stationOn = async (network: typeof fetch) =>
+  (await signedInStation(fx, station, network)).handlers;
 
 /** An adult enrolled at the station with `face` and PIN 5829: a guardian. */
 async function guardianEnrolled(accountId: string, face: Float32Array): Promise<void> {
@@ -119,15 +55,6 @@ const consent = (handlers: Handlers, guardian: Float32Array) =>
     pin: '5829',
     ...guardianTerms,
   });
-
-async function atHub(personId: string): Promise<number | string> {
-  try {
-    return (await admin.getPerson(personId)).templates;
-  } catch (error) {
-    if (error instanceof HubRequestError) return error.status;
-    throw error;
-  }
-}
 
 describe("a guardian's consent answered by a gateway 502 after the hub granted it", () => {
   it('is an unknown outcome the guardian tries again, not a refusal that ends the enrolment', async () => {
@@ -163,7 +90,7 @@ describe("a guardian's consent answered by a gateway 502 after the hub granted i
     await faces(handlers, syntheticFace());
     const done = await finish(handlers);
     expect(done).toMatchObject({ ok: true, station: { enrolment: { step: 'enrolled' } } });
-    expect(await atHub(done.ok ? (done.station.enrolment?.person?.id ?? '') : '')).toBe(2);
+    expect(await atHub(fx, done.ok ? (done.station.enrolment?.person?.id ?? '') : '')).toBe(2);
   });
 });
 
@@ -210,11 +137,11 @@ describe("a child's retry after the person an earlier try created was erased, th
     await faces(handlers, child);
     expect(await finish(handlers)).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
     const [leftBehind] = created;
-    expect(await atHub(leftBehind ?? '')).toBe(2);
+    expect(await atHub(fx, leftBehind ?? '')).toBe(2);
     // The retry erases the person left behind; the consent they spent is asked for again.
     const retried = await finish(handlers);
     expect(retried).toMatchObject({ ok: false, error: { code: 'guardian_consent_invalid' } });
-    expect(await atHub(leftBehind ?? '')).toBe(404);
+    expect(await atHub(fx, leftBehind ?? '')).toBe(404);
     expect(await handlers.station({})).toMatchObject({
       station: { enrolment: { step: 'guardian', guardian: null, refusal: null, templates: 0 } },
     });
@@ -226,7 +153,7 @@ describe("a child's retry after the person an earlier try created was erased, th
     const done = await finish(handlers);
     expect(done).toMatchObject({ ok: true, station: { enrolment: { step: 'enrolled' } } });
     const personId = done.ok ? (done.station.enrolment?.person?.id ?? '') : '';
-    expect(await atHub(personId)).toBe(2);
+    expect(await atHub(fx, personId)).toBe(2);
     expect(created).toEqual([leftBehind, personId]);
   });
 });
