@@ -1,16 +1,15 @@
 // The clinic tests' shared set-up: a real hub with Sakura Clinic and its one patient, a reception kiosk in
 // the test's process, the patient's check-in and the clean-up of visits, once instead of a copy per file.
-import type { HubOptions } from '../../src/hub/hub.ts';
 import type { KioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import { loadKioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import { HubLink } from '../../src/main/hub-link.ts';
 import { KioskService } from '../../src/main/kiosk-service.ts';
 import { HubClient } from '../../src/shared/hub-client.ts';
-import type { KioskTestHub } from './kiosk-test-hub.ts';
-import { sameFaceAs, startKioskTestHubWithMember } from './kiosk-test-hub.ts';
+import type { KioskTestHub, TestClock } from './kiosk-test-hub.ts';
+import { memberPin, modelId, sameFaceAs, startKioskTestHubWithMember } from './kiosk-test-hub.ts';
 
-export const modelId = 'faceapi-recognition-128-b413e420d684';
-export const patientPin = '4862';
+export { modelId };
+export const patientPin = memberPin;
 /** The clinic's cap: what a check-in holds until the consultation settles it. */
 export const cap = 5_000;
 
@@ -18,7 +17,7 @@ export const cap = 5_000;
 export function startClinicWithPatient(options: {
   prefix: string;
   adminToken: string;
-  clock: NonNullable<HubOptions['clock']>;
+  clock: TestClock;
   face: Float32Array;
 }): Promise<KioskTestHub> {
   return startKioskTestHubWithMember({

@@ -4,7 +4,6 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import type { KioskService } from '../../src/main/kiosk-service.ts';
-import { idempotencyRetentionSeconds } from '../../src/shared/limits.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import {
   cap,
@@ -15,7 +14,11 @@ import {
   startClinicWithPatient,
 } from './clinic-fixture.ts';
 import type { KioskTestHub } from './kiosk-test-hub.ts';
-import { closeKioskTestHub, networkLosingFirstAnswer } from './kiosk-test-hub.ts';
+import {
+  closeKioskTestHub,
+  networkLosingFirstAnswer,
+  twoDaysLater as hubPrunedTwoDaysLater,
+} from './kiosk-test-hub.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const face = syntheticFace();
@@ -56,12 +59,7 @@ async function lostCheckIn(service: KioskService) {
 }
 
 /** Two days without the hub: its clock moves past the answer retention and its hourly pruning runs. */
-async function twoDaysLater(): Promise<void> {
-  clock.offsetMs += (idempotencyRetentionSeconds + 3_600) * 1000;
-  await test.hub.store.deleteStoredResponsesBefore(
-    clock.now() - idempotencyRetentionSeconds * 1000,
-  );
-}
+const twoDaysLater = () => hubPrunedTwoDaysLater(test, clock);
 
 const nothing = { refunded: [], released: [], notPlaced: [], unresolved: [] };
 

@@ -4,9 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openHubLink } from '../../src/main/kiosk-runtime.ts';
-import { KioskService } from '../../src/main/kiosk-service.ts';
-import { idempotencyRetentionSeconds } from '../../src/shared/limits.ts';
+import type { KioskService } from '../../src/main/kiosk-service.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import type { KioskTestHub } from './kiosk-test-hub.ts';
 import {
@@ -14,12 +12,11 @@ import {
   isPostTo,
   networkLosingFirstAnswer,
   networkToOlderHub,
-  sameFaceAs,
-  startKioskTestHubWithMember,
+  twoDaysLater as hubPrunedTwoDaysLater,
 } from './kiosk-test-hub.ts';
+import { pay as shopperPays, shopKiosk, startShopWithShopper } from './shop-fixture.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
-const modelId = 'faceapi-recognition-128-b413e420d684';
 const face = syntheticFace();
 /** The hub's and the kiosks' clock: moves forward only (the hub's rate limiter counts on it). */
 const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
@@ -27,15 +24,11 @@ const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
 let test: KioskTestHub;
 
 beforeAll(async () => {
-  test = await startKioskTestHubWithMember({
+  test = await startShopWithShopper({
     prefix: 'facepay-lost-hold-by-key-',
     adminToken,
     clock,
-    setup: {
-      shop: { id: 'shop', name: 'Test Shop' },
-      shopper: { id: 'shopper', name: 'Sato Hanako', deposit: 5_000 },
-    },
-    member: { modelId, pin: '4862', born: '1990-01-01', face },
+    face,
   });
 }, 60_000);
 
@@ -48,38 +41,16 @@ afterAll(async () => {
  * `now`: the kiosk service's clock (its hub link seals by the hub's).
  */
 async function kiosk(network: typeof fetch, file: string, now = clock.now) {
-  const config = { ...test.shop.config, hubUrl: test.hub.url };
-  const { link } = await openHubLink(config, { fetch: network, now: clock.now });
   const pendingHoldsFile = path.join(test.work, file);
-  const service = new KioskService({
-    config,
-    hub: link,
-    modelId,
-    now,
-    pendingHoldsFile,
-  });
+  const { service, link } = await shopKiosk({ test, clock, network, pendingHoldsFile, now });
   return { service, link, pendingHoldsFile };
 }
 
 /** The shopper pays `amount` at `service` (face, OK, PIN); answers the payment's id and the answer. */
-async function pay(service: KioskService, amount: number) {
-  const opened = service.requestFromTill({ amount, reference: `order-${amount}` });
-  if (!opened.ok) throw new Error('kiosk busy');
-  const paymentId = opened.payment.id;
-  const descriptor = Array.from(sameFaceAs(face));
-  const liveness = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
-  await service.handlers.identify({ paymentId, modelId, descriptor, liveness });
-  await service.handlers.confirm({ paymentId });
-  return { paymentId, answer: await service.handlers.confirm({ paymentId, pin: '4862' }) };
-}
+const pay = (service: KioskService, amount: number) => shopperPays(service, face, amount);
 
 /** Two days without the hub: its clock moves past the answer retention and its hourly pruning runs. */
-async function twoDaysLater(): Promise<void> {
-  clock.offsetMs += (idempotencyRetentionSeconds + 3_600) * 1000;
-  await test.hub.store.deleteStoredResponsesBefore(
-    clock.now() - idempotencyRetentionSeconds * 1000,
-  );
-}
+const twoDaysLater = () => hubPrunedTwoDaysLater(test, clock);
 
 const balance = async () => (await test.admin.getAccount('shopper')).balance;
 const nothing = { refunded: [], released: [], notPlaced: [], unresolved: [] };

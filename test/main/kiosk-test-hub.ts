@@ -13,6 +13,17 @@ import {
 } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import { HubLink } from '../../src/main/hub-link.ts';
 import { HubClient } from '../../src/shared/hub-client.ts';
+import { idempotencyRetentionSeconds } from '../../src/shared/limits.ts';
+
+/** The face model the tests' members are enrolled with, and their PIN. */
+export const modelId = 'faceapi-recognition-128-b413e420d684';
+export const memberPin = '4862';
+
+/** A test's clock for the hub and its kiosks: `offsetMs` only ever grows (the hub's rate limiter counts on it). */
+export interface TestClock {
+  offsetMs: number;
+  now: () => number;
+}
 
 export interface KioskTestHub {
   /** A temp folder holding the hub's data, the shop's config and keys; the test removes it. */
@@ -80,6 +91,14 @@ export async function startKioskTestHubWithMember(
     await closeKioskTestHub(test);
     throw error;
   }
+}
+
+/** Two days without the hub: its clock moves past the answer retention and its hourly pruning runs. */
+export async function twoDaysLater(test: KioskTestHub, clock: TestClock): Promise<void> {
+  clock.offsetMs += (idempotencyRetentionSeconds + 3_600) * 1000;
+  await test.hub.store.deleteStoredResponsesBefore(
+    clock.now() - idempotencyRetentionSeconds * 1000,
+  );
 }
 
 /** Closes the hub startKioskTestHub started and removes its folder. */

@@ -6,22 +6,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openHubLink } from '../../src/main/kiosk-runtime.ts';
-import { KioskService } from '../../src/main/kiosk-service.ts';
+import type { KioskService } from '../../src/main/kiosk-service.ts';
 import { paymentAuthorizationLifetimeMs } from '../../src/shared/limits.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import type { KioskTestHub } from './kiosk-test-hub.ts';
-import {
-  closeKioskTestHub,
-  isPostTo,
-  sameFaceAs,
-  startKioskTestHubWithMember,
-} from './kiosk-test-hub.ts';
+import { closeKioskTestHub, isPostTo } from './kiosk-test-hub.ts';
+import { pay as shopperPays, shopKiosk, startShopWithShopper } from './shop-fixture.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
-const modelId = 'faceapi-recognition-128-b413e420d684';
 const face = syntheticFace();
-const memberPin = '4862';
 /** Moves forward only (the hub's rate limiter counts on it). */
 const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
 const english = JSON.parse(
@@ -31,16 +24,7 @@ const english = JSON.parse(
 let test: KioskTestHub;
 
 beforeAll(async () => {
-  test = await startKioskTestHubWithMember({
-    prefix: 'facepay-pending-full-',
-    adminToken,
-    clock,
-    setup: {
-      shop: { id: 'shop', name: 'Test Shop' },
-      shopper: { id: 'shopper', name: 'Sato Hanako', deposit: 5_000 },
-    },
-    member: { modelId, pin: memberPin, born: '1990-01-01', face },
-  });
+  test = await startShopWithShopper({ prefix: 'facepay-pending-full-', adminToken, clock, face });
 }, 60_000);
 
 afterAll(async () => {
@@ -70,15 +54,7 @@ async function kioskWithFolder(name: string) {
     if (counts.fillWhenAnswered) full(true);
     return answer;
   };
-  const config = { ...test.shop.config, hubUrl: test.hub.url };
-  const { link } = await openHubLink(config, { fetch: network, now: clock.now });
-  const service = new KioskService({
-    config,
-    hub: link,
-    modelId,
-    now: clock.now,
-    pendingHoldsFile: file,
-  });
+  const { service, link } = await shopKiosk({ test, clock, network, pendingHoldsFile: file });
   const close = () => {
     link.dispose();
     full(false);
@@ -87,17 +63,8 @@ async function kioskWithFolder(name: string) {
 }
 
 /** The till asks for `amount`; the shopper is identified by face, taps OK and types their PIN. */
-async function pay(service: KioskService, amount: number, reference: string) {
-  const opened = service.requestFromTill({ amount, reference });
-  if (!opened.ok) throw new Error(`kiosk: ${opened.code}`);
-  const paymentId = opened.payment.id;
-  const descriptor = Array.from(sameFaceAs(face));
-  const liveness = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
-  await service.handlers.identify({ paymentId, modelId, descriptor, liveness });
-  await service.handlers.confirm({ paymentId });
-  const answer = await service.handlers.confirm({ paymentId, pin: memberPin });
-  return { paymentId, answer };
-}
+const pay = (service: KioskService, amount: number, reference: string) =>
+  shopperPays(service, face, amount, reference);
 
 /** What the shopper's screen says for a failure (the renderer's rule: an unlisted code is 'other'). */
 function shopperIsTold(code: string): string {

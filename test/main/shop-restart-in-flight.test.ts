@@ -4,20 +4,14 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openHubLink } from '../../src/main/kiosk-runtime.ts';
-import { KioskService } from '../../src/main/kiosk-service.ts';
+import type { KioskService } from '../../src/main/kiosk-service.ts';
 import { paymentAuthorizationLifetimeMs } from '../../src/shared/limits.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import type { KioskTestHub } from './kiosk-test-hub.ts';
-import {
-  closeKioskTestHub,
-  networkHoldingBack,
-  sameFaceAs,
-  startKioskTestHubWithMember,
-} from './kiosk-test-hub.ts';
+import { closeKioskTestHub, networkHoldingBack } from './kiosk-test-hub.ts';
+import { atPin as shopperAtPin, shopKiosk, startShopWithShopper } from './shop-fixture.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
-const modelId = 'faceapi-recognition-128-b413e420d684';
 const face = syntheticFace();
 /** Moves forward only (the hub's rate limiter counts on it): the test waits out an authorization. */
 const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
@@ -25,16 +19,7 @@ const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
 let test: KioskTestHub;
 
 beforeAll(async () => {
-  test = await startKioskTestHubWithMember({
-    prefix: 'facepay-shop-restart-',
-    adminToken,
-    clock,
-    setup: {
-      shop: { id: 'shop', name: 'Test Shop' },
-      shopper: { id: 'shopper', name: 'Sato Hanako', deposit: 5_000 },
-    },
-    member: { modelId, pin: '4862', born: '1990-01-01', face },
-  });
+  test = await startShopWithShopper({ prefix: 'facepay-shop-restart-', adminToken, clock, face });
 }, 60_000);
 
 afterAll(async () => {
@@ -45,24 +30,12 @@ afterAll(async () => {
  * The shop's kiosk behind `network`, keeping its lost hold requests in `pendingHoldsFile`; `now` is the
  * kiosk service's clock (its hub link seals by the hub's).
  */
-async function kiosk(network: typeof fetch, pendingHoldsFile: string, now = clock.now) {
-  const config = { ...test.shop.config, hubUrl: test.hub.url };
-  const { link } = await openHubLink(config, { fetch: network, now: clock.now });
-  const service = new KioskService({ config, hub: link, modelId, now, pendingHoldsFile });
-  return { service, link };
+function kiosk(network: typeof fetch, pendingHoldsFile: string, now = clock.now) {
+  return shopKiosk({ test, clock, network, pendingHoldsFile, now });
 }
 
 /** The till asks for `amount`, the shopper's face is identified and they tap OK: the PIN is next. */
-async function atPin(service: KioskService, amount: number): Promise<string> {
-  const opened = service.requestFromTill({ amount, reference: `order-${amount}` });
-  if (!opened.ok) throw new Error('kiosk busy');
-  const paymentId = opened.payment.id;
-  const descriptor = Array.from(sameFaceAs(face));
-  const liveness = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
-  await service.handlers.identify({ paymentId, modelId, descriptor, liveness });
-  await service.handlers.confirm({ paymentId });
-  return paymentId;
-}
+const atPin = (service: KioskService, amount: number) => shopperAtPin(service, face, amount);
 
 const balance = async () => (await test.admin.getAccount('shopper')).balance;
 

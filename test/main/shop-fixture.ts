@@ -1,0 +1,75 @@
+// The shop tests' shared set-up: a real hub with Test Shop and its one shopper, the shop's kiosk in the
+// test's process on its own pending-holds file, and the shopper's payment, once instead of a copy per file.
+import { openHubLink } from '../../src/main/kiosk-runtime.ts';
+import { KioskService } from '../../src/main/kiosk-service.ts';
+import type { KioskTestHub, TestClock } from './kiosk-test-hub.ts';
+import { memberPin, modelId, sameFaceAs, startKioskTestHubWithMember } from './kiosk-test-hub.ts';
+
+/** A hub with the shop and its shopper (a deposit of 5,000), enrolled with `face`. */
+export function startShopWithShopper(options: {
+  prefix: string;
+  adminToken: string;
+  clock: TestClock;
+  face: Float32Array;
+}): Promise<KioskTestHub> {
+  return startKioskTestHubWithMember({
+    prefix: options.prefix,
+    adminToken: options.adminToken,
+    clock: options.clock,
+    setup: {
+      shop: { id: 'shop', name: 'Test Shop' },
+      shopper: { id: 'shopper', name: 'Sato Hanako', deposit: 5_000 },
+    },
+    member: { modelId, pin: memberPin, born: '1990-01-01', face: options.face },
+  });
+}
+
+/**
+ * The shop's kiosk behind `network`, keeping its lost hold requests in `pendingHoldsFile`; `now` is the
+ * kiosk service's clock (its hub link seals by the hub's, `clock`).
+ */
+export async function shopKiosk(options: {
+  test: KioskTestHub;
+  clock: TestClock;
+  network: typeof fetch;
+  pendingHoldsFile: string;
+  now?: () => number;
+}) {
+  const { test, clock, pendingHoldsFile } = options;
+  const config = { ...test.shop.config, hubUrl: test.hub.url };
+  const { link } = await openHubLink(config, { fetch: options.network, now: clock.now });
+  const now = options.now ?? clock.now;
+  const service = new KioskService({ config, hub: link, modelId, now, pendingHoldsFile });
+  return { service, link };
+}
+
+/**
+ * The till asks for `amount` (under `reference`), the shopper (enrolled with `face`) is identified and
+ * taps OK: the PIN is next. Answers the payment's id.
+ */
+export async function atPin(
+  service: KioskService,
+  face: Float32Array,
+  amount: number,
+  reference = `order-${amount}`,
+): Promise<string> {
+  const opened = service.requestFromTill({ amount, reference });
+  if (!opened.ok) throw new Error(`kiosk: ${opened.code}`);
+  const paymentId = opened.payment.id;
+  const descriptor = Array.from(sameFaceAs(face));
+  const liveness = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
+  await service.handlers.identify({ paymentId, modelId, descriptor, liveness });
+  await service.handlers.confirm({ paymentId });
+  return paymentId;
+}
+
+/** atPin, then the shopper types their PIN: answers the payment's id and the kiosk's answer. */
+export async function pay(
+  service: KioskService,
+  face: Float32Array,
+  amount: number,
+  reference?: string,
+) {
+  const paymentId = await atPin(service, face, amount, reference);
+  return { paymentId, answer: await service.handlers.confirm({ paymentId, pin: memberPin }) };
+}
