@@ -3,13 +3,10 @@
 // face must match the ID photo at the photo-vs-live threshold; PIN twice and consent; the hub enrols with
 // the officer as verifiedBy; a mismatch, a bad MRZ, an expired document, a reused document and a face enrolled
 // already are refused, and a refused face leaves no person behind on the account.
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { RunningHub } from '../../src/hub/hub.ts';
-import { startHub } from '../../src/hub/hub.ts';
 import type { KioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import {
   disposeKioskIdentity,
@@ -19,19 +16,22 @@ import { HubLink } from '../../src/main/hub-link.ts';
 import { KioskService } from '../../src/main/kiosk-service.ts';
 import { loadPhotoVsLiveGate } from '../../src/main/photo-vs-live-gate.ts';
 import { StationLog } from '../../src/main/station-log.ts';
-import { HubClient } from '../../src/shared/hub-client.ts';
 import { enrolmentConsentVersion } from '../../src/shared/kiosk-api.ts';
 import { stationIdleLockMs } from '../../src/shared/limits.ts';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
-import { setUpEnrolmentStation } from '../../scripts/kiosk/deployment.ts';
 import { openRawDb, syntheticFace } from '../hub/helpers.ts';
 import { assertNoProcessLeft } from '../hub/process.ts';
 import { networkHoldingBack, sameFaceAs } from './kiosk-test-hub.ts';
+import type { StationHub } from './station-fixture.ts';
+import {
+  closeStationHub,
+  deployStation,
+  liveness as live,
+  modelId,
+  officer,
+  startStationHub,
+} from './station-fixture.ts';
 
-const adminToken = `admin-${randomBytes(12).toString('hex')}`;
-const modelId = 'faceapi-recognition-128-b413e420d684';
-const live = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
-const officer = { id: 'o-sato', pin: '735190' };
 /** A TD3 passport MRZ whose check digits follow ICAO 9303 (see test/shared/id-document.test.ts). */
 const passportMrz = [
   'P<JPNTANAKA<<HANAKO<<<<<<<<<<<<<<<<<<<<<<<<<',
@@ -58,22 +58,16 @@ const consent = {
   language: 'ja' as const,
   accepted: true as const,
 };
-let work: string;
-let hub: RunningHub;
-let admin: HubClient;
+let fx: StationHub;
 let station: EnrolmentStationDeployment;
 let identity: KioskIdentity;
 let calibrationFile: string;
 const links: HubLink[] = [];
 
 beforeAll(async () => {
-  work = await mkdtemp(path.join(os.tmpdir(), 'facepay-station-'));
-  hub = await startHub({ dataDir: path.join(work, 'hub'), port: 0, adminToken });
-  admin = new HubClient({ baseUrl: hub.url, token: adminToken });
-  station = await setUpEnrolmentStation({
-    hubUrl: hub.url,
-    adminToken,
-    dir: work,
+  fx = await startStationHub('facepay-station-');
+  station = await deployStation(fx, {
+    dir: fx.work,
     name: 'Ward office station 1',
     officers: [officer, { id: 'o-kato', pin: '902468' }],
     accounts: [
@@ -88,14 +82,10 @@ beforeAll(async () => {
       'mother',
       'kenta',
       'withdrawn',
-    ].map((id) => ({
-      id,
-      name: id,
-      deposit: 0,
-    })),
+    ],
   });
   // The station's 1:1 operating point, as models/photo-vs-live.json would give it.
-  calibrationFile = path.join(work, 'photo-vs-live.json');
+  calibrationFile = path.join(fx.work, 'photo-vs-live.json');
   await writeFile(
     calibrationFile,
     JSON.stringify({
@@ -125,14 +115,13 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const link of links) link.dispose();
   if (identity !== undefined) disposeKioskIdentity(identity);
-  await hub?.close();
-  await rm(work, { recursive: true, force: true });
+  await closeStationHub(fx);
   await assertNoProcessLeft();
 });
 
 async function stationService(options: { calibration?: string; fetch?: typeof fetch } = {}) {
   const link = new HubLink({
-    hubUrl: hub.url,
+    hubUrl: fx.hub.url,
     hubToken: station.config.hubToken,
     kioskId: station.config.kioskId,
     identity,
@@ -194,7 +183,7 @@ async function ciphertextInFiles(
 ): Promise<boolean> {
   await db.all('PRAGMA wal_checkpoint(TRUNCATE)');
   for (const file of ['hub.sqlite', 'hub.sqlite-wal']) {
-    const bytes = await readFile(path.join(work, 'hub', file)).catch(() => Buffer.alloc(0));
+    const bytes = await readFile(path.join(fx.work, 'hub', file)).catch(() => Buffer.alloc(0));
     if (sealed.some((row) => bytes.includes(Buffer.from(row.sealed).subarray(0, 48)))) return true;
   }
   return false;
@@ -314,7 +303,7 @@ describe('enrolment station', () => {
       },
     });
     const personId = done.ok ? (done.station.enrolment?.person?.id ?? '') : '';
-    const person = await admin.getPerson(personId);
+    const person = await fx.admin.getPerson(personId);
     expect(person).toMatchObject({
       accountId: 'hanako',
       idDocument: { type: 'passport', verifiedBy: officer.id },
@@ -359,7 +348,7 @@ describe('enrolment station', () => {
     expect(
       await handlers.enrolmentFinish({ pin: '5829', pinAgain: '5829', consent }),
     ).toMatchObject({ ok: false, error: { code: 'enrolment_not_ready' } });
-    const holds = await admin.getAccount('mismatch');
+    const holds = await fx.admin.getAccount('mismatch');
     expect(holds.id).toBe('mismatch');
     const refused = (await logEntries()).filter((entry) => entry.kind === 'enrolment.face_refused');
     expect(refused.at(-1)).toMatchObject({ officer: officer.id, data: { code: 'face_mismatch' } });
@@ -405,7 +394,7 @@ describe('enrolment station', () => {
     });
     expect(enrolled).toMatchObject({ ok: true, station: { enrolment: { step: 'enrolled' } } });
     const personId = enrolled.ok ? (enrolled.station.enrolment?.person?.id ?? '') : '';
-    const db = await openRawDb(path.join(work, 'hub'));
+    const db = await openRawDb(path.join(fx.work, 'hub'));
     try {
       const sealed = await db.all<{ sealed: Uint8Array }>(
         'SELECT sealed FROM templates WHERE person_id = ?',
@@ -431,7 +420,7 @@ describe('enrolment station', () => {
       expect(
         await db.get('SELECT id FROM templates WHERE person_id = ?', personId),
       ).toBeUndefined();
-      await expect(admin.getPerson(personId)).rejects.toMatchObject({ status: 404 });
+      await expect(fx.admin.getPerson(personId)).rejects.toMatchObject({ status: 404 });
       const erased = await db.get<{ actor: string }>(
         "SELECT actor FROM audit_log WHERE kind = 'person.erased' AND subject = ?",
         personId,
@@ -469,7 +458,7 @@ describe('enrolment station', () => {
     const done = await handlers.enrolmentFinish({ pin: '7391', pinAgain: '7391', consent });
     expect(done).toMatchObject({ ok: true, station: { enrolment: { step: 'enrolled' } } });
     const personId = done.ok ? (done.station.enrolment?.person?.id ?? '') : '';
-    expect(await admin.getPerson(personId)).toMatchObject({ templates: 1 });
+    expect(await fx.admin.getPerson(personId)).toMatchObject({ templates: 1 });
   });
 
   it('enrols after a face mismatch only when a second officer signs the override, audited', async () => {
@@ -585,8 +574,8 @@ describe('enrolment station', () => {
     });
     const personId = done.ok ? (done.station.enrolment?.person?.id ?? '') : '';
     const motherId = consented.ok ? (consented.station.enrolment?.guardian?.personId ?? '') : '';
-    expect(await admin.getPerson(personId)).toMatchObject({ guardianPersonId: motherId });
-    expect(await admin.getAccount('kenta')).toMatchObject({
+    expect(await fx.admin.getPerson(personId)).toMatchObject({ guardianPersonId: motherId });
+    expect(await fx.admin.getAccount('kenta')).toMatchObject({
       limits: guardianTerms.limits,
       blockedCategories: ['alcohol', 'gambling'],
     });
@@ -644,11 +633,11 @@ describe('enrolment station', () => {
       station: { officer: officer.id, enrolment: { step: 'enrolled' } },
     });
     const personId = done.ok ? (done.station.enrolment?.person?.id ?? '') : '';
-    expect(await admin.getPerson(personId)).toMatchObject({ accountId: 'withdrawn' });
+    expect(await fx.admin.getPerson(personId)).toMatchObject({ accountId: 'withdrawn' });
   });
 
   it('refuses to enrol without a calibrated photo-vs-live threshold', async () => {
-    const handlers = await signedIn({ calibration: path.join(work, 'absent.json') });
+    const handlers = await signedIn({ calibration: path.join(fx.work, 'absent.json') });
     expect(await handlers.station({})).toMatchObject({ ok: true, station: { photoVsLive: null } });
     expect(
       await handlers.enrolmentDocument({ accountId: 'other', document: passport }),
