@@ -6,27 +6,23 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PendingHolds } from '../../src/main/pending-holds.ts';
-import type { KioskResult, PaymentView, VisitView } from '../../src/shared/kiosk-api.ts';
+import type { VisitView } from '../../src/shared/kiosk-api.ts';
 import { paymentAuthorizationLifetimeMs } from '../../src/shared/limits.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import { assertNoProcessLeft, runScriptTracked } from '../hub/process.ts';
 import { startHoldingProxy, type HoldingProxy } from './holding-proxy.ts';
 import {
   blankRenderer,
+  confirmByFace,
   killKioskProcess,
   killKioskProcessesLeft,
   KioskSocket,
   startKioskProcess,
   type KioskProcess,
+  untilReconciled as untilKioskReconciled,
 } from './kiosk-process.ts';
-import {
-  cap,
-  closeOpenVisits,
-  modelId,
-  patientPin as pin,
-  startClinicWithPatient,
-} from './clinic-fixture.ts';
-import { closeKioskTestHub, sameFaceAs, type KioskTestHub } from './kiosk-test-hub.ts';
+import { cap, closeOpenVisits, startClinicWithPatient } from './clinic-fixture.ts';
+import { closeKioskTestHub, type KioskTestHub } from './kiosk-test-hub.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const face = syntheticFace();
@@ -76,19 +72,7 @@ async function checkIn(kiosk: KioskProcess) {
   const started = await socket.call('startCheckIn', {});
   expect(started).toMatchObject({ ok: true, payment: { purpose: 'clinic_visit', amount: cap } });
   const paymentId = started.ok ? started.payment.id : '';
-  const descriptor = Array.from(sameFaceAs(face));
-  const liveness = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
-  const identified = await socket.call('identify', { paymentId, modelId, descriptor, liveness });
-  expect(identified).toMatchObject({ ok: true, payment: { state: 'confirming' } });
-  const pinRequired = identified.ok && identified.payment.pinRequired;
-  if (pinRequired) {
-    const atPin = await socket.call('confirm', { paymentId });
-    expect(atPin).toMatchObject({ ok: true, payment: { state: 'pin' } });
-  }
-  const checkingIn: Promise<KioskResult<{ payment: PaymentView }>> = socket.call(
-    'confirm',
-    pinRequired ? { paymentId, pin } : { paymentId },
-  );
+  const checkingIn = confirmByFace(socket, paymentId, face);
   return { paymentId, checkingIn, socket };
 }
 
@@ -120,13 +104,7 @@ function expectWrittenAhead(paymentId: string): string {
 }
 
 /** The restarted kiosk has reconciled `paymentId` (at start, or its watch each 10 s): its file no longer lists it. */
-async function untilReconciled(paymentId: string, withinMs = 30_000): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  while (new PendingHolds(pendingFile()).get(paymentId) !== undefined) {
-    if (Date.now() > deadline) throw new Error(`${paymentId} still pending after ${withinMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const untilReconciled = (paymentId: string) => untilKioskReconciled(pendingFile(), paymentId);
 
 /** Past the lost request's authorization on both clocks: the hub can no longer place it. */
 function moveClocksPastAuthorization(): void {

@@ -12,22 +12,23 @@ import { assertNoProcessLeft } from '../hub/process.ts';
 import { startHoldingProxy, type HoldingProxy } from './holding-proxy.ts';
 import {
   blankRenderer,
+  confirmByFace,
   killKioskProcess,
   killKioskProcessesLeft,
   KioskSocket,
   startKioskProcess,
   type KioskProcess,
+  untilReconciled as untilKioskReconciled,
 } from './kiosk-process.ts';
 import {
   closeKioskTestHub,
-  sameFaceAs,
+  memberPin,
+  modelId,
   startKioskTestHubWithMember,
   type KioskTestHub,
 } from './kiosk-test-hub.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
-const modelId = 'faceapi-recognition-128-b413e420d684';
-const pin = '4862';
 const face = syntheticFace();
 /**
  * The hub's clock, and every kiosk process's (clock-ahead.ts): moved forward together, past an
@@ -48,7 +49,7 @@ beforeAll(async () => {
       shop: { id: 'shop', name: 'Test Shop' },
       shopper: { id: 'shopper', name: 'Sato Hanako', deposit: 50_000 },
     },
-    member: { modelId, pin, born: '1990-01-01', face },
+    member: { modelId, pin: memberPin, born: '1990-01-01', face },
   });
   proxy = await startHoldingProxy(test.hub.url);
   // The payment needs no page: a folder with an index.html is all the web shell asks for.
@@ -91,16 +92,7 @@ async function pay(kiosk: KioskProcess, amount: number, reference: string) {
   expect(response.status).toBe(201);
   const paymentId = ((await response.json()) as { payment: { id: string } }).payment.id;
   const socket = await KioskSocket.open(kiosk.url);
-  const descriptor = Array.from(sameFaceAs(face));
-  const liveness = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
-  const identified = await socket.call('identify', { paymentId, modelId, descriptor, liveness });
-  expect(identified).toMatchObject({ ok: true, payment: { state: 'confirming' } });
-  const pinRequired = identified.ok && identified.payment.pinRequired;
-  if (pinRequired) {
-    const atPin = await socket.call('confirm', { paymentId });
-    expect(atPin).toMatchObject({ ok: true, payment: { state: 'pin' } });
-  }
-  const paying = socket.call('confirm', pinRequired ? { paymentId, pin } : { paymentId });
+  const paying = confirmByFace(socket, paymentId, face);
   return { paymentId, paying, socket };
 }
 
@@ -131,13 +123,7 @@ function expectWrittenAhead(paymentId: string, amount: number, reference: string
 }
 
 /** The restarted kiosk's watch loop (each 10 s) has reconciled `paymentId`: its file no longer lists it. */
-async function untilReconciled(paymentId: string, withinMs = 30_000): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  while (new PendingHolds(pendingFile()).get(paymentId) !== undefined) {
-    if (Date.now() > deadline) throw new Error(`${paymentId} still pending after ${withinMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const untilReconciled = (paymentId: string) => untilKioskReconciled(pendingFile(), paymentId);
 
 /** Past the lost request's authorization on both clocks: the hub can no longer place it. */
 function moveClocksPastAuthorization(): void {

@@ -1,12 +1,15 @@
 // A kiosk as its own node process for crash tests: `npm run kiosk`'s web shell started the way node runs it
-// (tsx's loader, no wrapper, its clock moved with the hub's), SIGKILLed, and the renderer's side of its API.
+// (tsx's loader, no wrapper, its clock moved with the hub's), SIGKILLed, the renderer's side of its API, and the
+// steps both crash tests (shop, clinic) take through it: the member confirming by face, the wait for reconcile.
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { expect } from 'vitest';
+import { PendingHolds } from '../../src/main/pending-holds.ts';
 import type { KioskResult, PaymentView } from '../../src/shared/kiosk-api.ts';
 import { nodeScript, pidAlive, processGroupGone, repoRoot, spawnTracked } from '../hub/process.ts';
+import { memberPin, modelId, sameFaceAs } from './kiosk-test-hub.ts';
 
 export interface KioskProcess {
   pid: number;
@@ -143,5 +146,43 @@ export class KioskSocket {
 
   close(): void {
     this.#socket.close();
+  }
+}
+
+/**
+ * The member (enrolled with `face`) is identified for `paymentId` at the kiosk behind `socket`, taps OK
+ * and gives the PIN when asked. Returns once the confirm that sends the hold request is on its way: its
+ * answer to come.
+ */
+export async function confirmByFace(
+  socket: KioskSocket,
+  paymentId: string,
+  face: Float32Array,
+): Promise<KioskResult<{ payment: PaymentView }>> {
+  const descriptor = Array.from(sameFaceAs(face));
+  const liveness = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
+  const identified = await socket.call('identify', { paymentId, modelId, descriptor, liveness });
+  expect(identified).toMatchObject({ ok: true, payment: { state: 'confirming' } });
+  const pinRequired = identified.ok && identified.payment.pinRequired;
+  if (pinRequired) {
+    const atPin = await socket.call('confirm', { paymentId });
+    expect(atPin).toMatchObject({ ok: true, payment: { state: 'pin' } });
+  }
+  return socket.call('confirm', pinRequired ? { paymentId, pin: memberPin } : { paymentId });
+}
+
+/**
+ * The restarted kiosk has reconciled `paymentId` (at start, or its watch loop each 10 s): its
+ * pending-holds `file` no longer lists it.
+ */
+export async function untilReconciled(
+  file: string,
+  paymentId: string,
+  withinMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (new PendingHolds(file).get(paymentId) !== undefined) {
+    if (Date.now() > deadline) throw new Error(`${paymentId} still pending after ${withinMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
