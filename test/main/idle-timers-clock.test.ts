@@ -11,16 +11,22 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { KioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import { sodium } from '../../src/biometrics/protect/sodium.ts';
-import { HubLink } from '../../src/main/hub-link.ts';
-import { kioskConfigSchema, type KioskConfig } from '../../src/main/kiosk-config.ts';
+import type { HubLink } from '../../src/main/hub-link.ts';
+import type { KioskConfig } from '../../src/main/kiosk-config.ts';
 import { KioskService } from '../../src/main/kiosk-service.ts';
-import { officerPinVerifier } from '../../src/main/officers.ts';
 import { StationLog } from '../../src/main/station-log.ts';
 import { kioskPaymentIdleMsMax, stationIdleLockMs } from '../../src/shared/limits.ts';
 import { scratchDir } from '../hub/helpers.ts';
 import { makeKioskIdentity } from '../hub/kiosk-helpers.ts';
+import {
+  offlineKioskConfig,
+  officer,
+  pass,
+  setClockBy,
+  unreachedHubLink,
+  useMachineClocks,
+} from './offline-kiosk-fixture.ts';
 
-const officer = { id: 'o-sato', pin: '739154' };
 const hourMs = 3_600_000;
 const minuteMs = 60_000;
 let work: string;
@@ -32,60 +38,22 @@ beforeAll(async () => {
   work = scratchDir('facepay-idle-clock-');
   identity = await makeKioskIdentity();
 });
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['Date', 'performance', 'setTimeout', 'clearTimeout'] });
-  vi.setSystemTime(Date.parse('2026-03-01T09:00:00.000Z'));
-});
+beforeEach(useMachineClocks);
 afterEach(() => vi.useRealTimers());
 afterAll(() => {
   for (const link of links) link.dispose();
 });
 
-/** Time passes: the monotonic clock and the wall clock alike. */
-const pass = (ms: number) => vi.advanceTimersByTime(ms);
-/** Someone sets the kiosk's clock: only the wall clock moves. */
-const setClockBy = (ms: number) => vi.setSystemTime(Date.now() + ms);
-
 /** A kiosk's config in its own folder (keys, pending lists, station log). */
 function configFor(mode: 'shop' | 'enrolment'): KioskConfig {
   const dir = path.join(work, randomBytes(4).toString('hex'));
   mkdirSync(dir);
-  const common = {
-    hubUrl: 'http://127.0.0.1:9',
-    hubToken: 'station-token-0123456789',
-    shopName: 'Test',
-    keysDir: path.join(dir, 'keys'),
-    kioskId: 'kiosk-1',
-    operatorPin: '4821',
-  };
-  const parsed =
-    mode === 'shop'
-      ? kioskConfigSchema.parse({
-          ...common,
-          payee: 'shop',
-          tillToken: 'till-api-token-0123456789',
-        })
-      : kioskConfigSchema.parse({
-          ...common,
-          mode: 'enrolment',
-          enrolment: {
-            officers: [{ id: officer.id, pinVerifier: officerPinVerifier(officer.pin) }],
-            documentHashKey: randomBytes(32).toString('base64'),
-            logFile: path.join(dir, 'enrolment-log.jsonl'),
-          },
-        });
-  return { ...parsed, configDir: dir };
+  return offlineKioskConfig(mode, dir);
 }
 
 /** A kiosk app as the runtime starts it, on the wall clock (Date.now); its hub is never reached. */
 function start(config: KioskConfig): KioskService {
-  const hub = new HubLink({
-    hubUrl: config.hubUrl,
-    hubToken: config.hubToken,
-    kioskId: config.kioskId,
-    identity,
-    now: Date.now,
-  });
+  const hub = unreachedHubLink(config, identity, Date.now);
   links.push(hub);
   const logFile = config.enrolment?.logFile;
   if (logFile === undefined) return new KioskService({ config, hub, modelId: null });

@@ -10,10 +10,9 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { KioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import { sodium } from '../../src/biometrics/protect/sodium.ts';
-import { HubLink } from '../../src/main/hub-link.ts';
-import { kioskConfigSchema, type KioskConfig } from '../../src/main/kiosk-config.ts';
+import type { HubLink } from '../../src/main/hub-link.ts';
+import type { KioskConfig } from '../../src/main/kiosk-config.ts';
 import { KioskService } from '../../src/main/kiosk-service.ts';
-import { officerPinVerifier } from '../../src/main/officers.ts';
 import { StationLog } from '../../src/main/station-log.ts';
 import {
   operatorLockMs,
@@ -25,9 +24,16 @@ import {
 } from '../../src/shared/limits.ts';
 import { scratchDir } from '../hub/helpers.ts';
 import { makeKioskIdentity } from '../hub/kiosk-helpers.ts';
+import {
+  offlineKioskConfig,
+  officer,
+  operatorPin,
+  pass,
+  setClockBy,
+  unreachedHubLink,
+  useMachineClocks,
+} from './offline-kiosk-fixture.ts';
 
-const operatorPin = '4821';
-const officer = { id: 'o-sato', pin: '739154' };
 const hourMs = 3_600_000;
 const minuteMs = 60_000;
 let work: string;
@@ -40,48 +46,14 @@ beforeAll(async () => {
   await sodium.ready;
   work = scratchDir('facepay-pin-clock-');
   identity = await makeKioskIdentity();
-  const common = {
-    hubUrl: 'http://127.0.0.1:9',
-    hubToken: 'station-token-0123456789',
-    shopName: 'Test',
-    keysDir: path.join(work, 'keys'),
-    kioskId: 'kiosk-1',
-    operatorPin,
-  };
-  shopConfig = {
-    ...kioskConfigSchema.parse({
-      ...common,
-      payee: 'shop',
-      tillToken: 'till-api-token-0123456789',
-    }),
-    configDir: work,
-  };
-  stationConfig = {
-    ...kioskConfigSchema.parse({
-      ...common,
-      mode: 'enrolment',
-      enrolment: {
-        officers: [{ id: officer.id, pinVerifier: officerPinVerifier(officer.pin) }],
-        documentHashKey: randomBytes(32).toString('base64'),
-        logFile: path.join(work, 'enrolment-log.jsonl'),
-      },
-    }),
-    configDir: work,
-  };
+  shopConfig = offlineKioskConfig('shop', work);
+  stationConfig = offlineKioskConfig('enrolment', work);
 });
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['Date', 'performance', 'setTimeout', 'clearTimeout'] });
-  vi.setSystemTime(Date.parse('2026-03-01T09:00:00.000Z'));
-});
+beforeEach(useMachineClocks);
 afterEach(() => vi.useRealTimers());
 afterAll(() => {
   for (const link of links) link.dispose();
 });
-
-/** Time passes: the monotonic clock and the wall clock alike (a running lock writes its time left). */
-const pass = (ms: number) => vi.advanceTimersByTime(ms);
-/** Someone sets the kiosk's clock: only the wall clock moves. */
-const setClockBy = (ms: number) => vi.setSystemTime(Date.now() + ms);
 
 /**
  * A new run: the one before is gone, and with it its timers (a lock's checkpoints). clearAllTimers also
@@ -97,13 +69,7 @@ function restart(): void {
 /** A kiosk app as the runtime starts it, with its own wall clock (Date.now): one per (re)start. */
 function start(config: KioskConfig, lockFile: string): KioskService {
   restart();
-  const hub = new HubLink({
-    hubUrl: config.hubUrl,
-    hubToken: config.hubToken,
-    kioskId: config.kioskId,
-    identity,
-    now: Date.now,
-  });
+  const hub = unreachedHubLink(config, identity, Date.now);
   links.push(hub);
   if (config.mode !== 'enrolment') {
     return new KioskService({ config, hub, modelId: null, operatorLockFile: lockFile });

@@ -9,10 +9,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { KioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import { sodium } from '../../src/biometrics/protect/sodium.ts';
-import { HubLink } from '../../src/main/hub-link.ts';
-import { kioskConfigSchema, type KioskConfig } from '../../src/main/kiosk-config.ts';
+import type { HubLink } from '../../src/main/hub-link.ts';
+import type { KioskConfig } from '../../src/main/kiosk-config.ts';
 import { KioskService } from '../../src/main/kiosk-service.ts';
-import { officerPinVerifier } from '../../src/main/officers.ts';
 import { StationLog } from '../../src/main/station-log.ts';
 import {
   operatorLockMs,
@@ -23,9 +22,13 @@ import {
   stationSignInLockMsMax,
 } from '../../src/shared/limits.ts';
 import { makeKioskIdentity } from '../hub/kiosk-helpers.ts';
+import {
+  offlineKioskConfig,
+  officer,
+  operatorPin,
+  unreachedHubLink,
+} from './offline-kiosk-fixture.ts';
 
-const operatorPin = '4821';
-const officer = { id: 'o-sato', pin: '739154' };
 const wrongPin = '000000';
 let now = Date.parse('2026-03-01T09:00:00.000Z');
 let work: string;
@@ -38,34 +41,8 @@ beforeAll(async () => {
   await sodium.ready;
   work = mkdtempSync(path.join(os.tmpdir(), 'facepay-pin-lock-'));
   identity = await makeKioskIdentity();
-  const common = {
-    hubUrl: 'http://127.0.0.1:9',
-    hubToken: 'station-token-0123456789',
-    shopName: 'Test',
-    keysDir: path.join(work, 'keys'),
-    kioskId: 'kiosk-1',
-    operatorPin,
-  };
-  shopConfig = {
-    ...kioskConfigSchema.parse({
-      ...common,
-      payee: 'shop',
-      tillToken: 'till-api-token-0123456789',
-    }),
-    configDir: work,
-  };
-  stationConfig = {
-    ...kioskConfigSchema.parse({
-      ...common,
-      mode: 'enrolment',
-      enrolment: {
-        officers: [{ id: officer.id, pinVerifier: officerPinVerifier(officer.pin) }],
-        documentHashKey: randomBytes(32).toString('base64'),
-        logFile: path.join(work, 'enrolment-log.jsonl'),
-      },
-    }),
-    configDir: work,
-  };
+  shopConfig = offlineKioskConfig('shop', work);
+  stationConfig = offlineKioskConfig('enrolment', work);
   vi.useFakeTimers({ toFake: ['performance', 'setTimeout', 'clearTimeout'] });
 });
 afterAll(() => {
@@ -90,13 +67,7 @@ function restart(): void {
 
 /** A link that is never connected: neither PIN screen calls the hub. */
 function link(config: KioskConfig): HubLink {
-  const made = new HubLink({
-    hubUrl: config.hubUrl,
-    hubToken: config.hubToken,
-    kioskId: config.kioskId,
-    identity,
-    now: () => now,
-  });
+  const made = unreachedHubLink(config, identity, () => now);
   links.push(made);
   return made;
 }
