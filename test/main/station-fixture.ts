@@ -173,6 +173,38 @@ export function networkStoppingAtCreate() {
   return { network, delivered };
 }
 
+/** Which requests a test network picks out (a fetch's two arguments). */
+export type RequestPicker = (input: Parameters<typeof fetch>[0], init?: RequestInit) => boolean;
+
+/**
+ * A network that delivers an enrolment's faces (POST /v1/persons/:id/templates: the hub stores them) and
+ * loses the answer, then is still down for the station's next request `downFor` picks (never sent: the
+ * callers pick the DELETE of a person); `created` collects the ids the hub gave to POST /v1/persons.
+ */
+export function networkDroppingAfterFaces(downFor: RequestPicker) {
+  const created: string[] = [];
+  let lost = false;
+  let down = false;
+  const network: typeof fetch = async (input, init) => {
+    if (down && downFor(input, init)) {
+      down = false;
+      throw new TypeError('fetch failed');
+    }
+    const response = await fetch(input, init);
+    if (isPostTo('/v1/persons', input, init) && response.ok) {
+      created.push(((await response.clone().json()) as { id: string }).id);
+    }
+    const faces = init?.method === 'POST' && new URL(String(input)).pathname.endsWith('/templates');
+    if (faces && !lost) {
+      lost = true;
+      down = true;
+      throw new TypeError('socket hang up');
+    }
+    return response;
+  };
+  return { network, created };
+}
+
 /** The hub's templates for a person, or the status that says there is no such person. */
 export async function atHub(fixture: StationHub, personId: string): Promise<number | string> {
   try {

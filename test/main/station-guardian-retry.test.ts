@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import { isPostTo, sameFaceAs } from './kiosk-test-hub.ts';
-import type { Handlers, StationHub } from './station-fixture.ts';
+import type { Handlers, RequestPicker, StationHub } from './station-fixture.ts';
 import {
   atHub,
   closeStationHub,
@@ -15,6 +15,7 @@ import {
   licence,
   liveness,
   modelId,
+  networkDroppingAfterFaces,
   signedInStation,
   startStationHub,
 } from './station-fixture.ts';
@@ -95,38 +96,17 @@ describe("a guardian's consent answered by a gateway 502 after the hub granted i
 });
 
 /**
- * Delivers the child's faces (the hub stores them) and loses the answer, then is down for the station's
- * next DELETE of a person: the person stays behind, and the consent they spent with them.
+ * Any DELETE under /v1/persons/: with the network down for it after the child's faces are stored and their
+ * answer lost, the person stays behind, and the consent they spent with them.
  */
-function networkDroppingAfterFaces() {
-  const created: string[] = [];
-  let lost = false;
-  let downForDelete = false;
-  const network: typeof fetch = async (input, init) => {
-    const pathname = new URL(String(input)).pathname;
-    if (downForDelete && init?.method === 'DELETE' && pathname.startsWith('/v1/persons/')) {
-      downForDelete = false;
-      throw new TypeError('fetch failed');
-    }
-    const response = await fetch(input, init);
-    if (isPostTo('/v1/persons', input, init) && response.ok) {
-      created.push(((await response.clone().json()) as { id: string }).id);
-    }
-    if (init?.method === 'POST' && pathname.endsWith('/templates') && !lost) {
-      lost = true;
-      downForDelete = true;
-      throw new TypeError('socket hang up');
-    }
-    return response;
-  };
-  return { network, created };
-}
+const isDeleteUnderPersons: RequestPicker = (input, init) =>
+  init?.method === 'DELETE' && new URL(String(input)).pathname.startsWith('/v1/persons/');
 
 describe("a child's retry after the person an earlier try created was erased, their consent spent", () => {
   it('asks the guardian to consent again and then enrols the child once, not refused guardian_consent_invalid', async () => {
     const father = syntheticFace();
     await guardianEnrolled('father', father);
-    const { network, created } = networkDroppingAfterFaces();
+    const { network, created } = networkDroppingAfterFaces(isDeleteUnderPersons);
     const handlers = await stationOn(network);
     const document = licence('Ken Abe', '2015-09-09');
     expect(await handlers.enrolmentDocument({ accountId: 'ken', document })).toMatchObject({

@@ -3,7 +3,7 @@
 // not stay behind, payable by face and unknown to the station, while the retry is refused.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
-import { isPostTo, networkHoldingBack, networkLosingFirstAnswer } from './kiosk-test-hub.ts';
+import { networkHoldingBack, networkLosingFirstAnswer } from './kiosk-test-hub.ts';
 import type { StationHub } from './station-fixture.ts';
 import {
   atHub,
@@ -11,6 +11,7 @@ import {
   deployStation,
   finish,
   licence,
+  networkDroppingAfterFaces,
   signedInStation,
   startStationHub,
   stationLog,
@@ -57,38 +58,9 @@ describe('an erasure whose answer was lost', () => {
   });
 });
 
-/**
- * A network that delivers an enrolment's faces (POST /v1/persons/:id/templates: the hub stores them) and
- * loses the answer, then is still down for the station's next DELETE of a person (never sent); `created`
- * collects the ids the hub gave to POST /v1/persons.
- */
-function networkDroppingAfterFaces() {
-  const created: string[] = [];
-  let lost = false;
-  let downForDelete = false;
-  const network: typeof fetch = async (input, init) => {
-    if (downForDelete && isDeleteOfPerson(input, init)) {
-      downForDelete = false;
-      throw new TypeError('fetch failed');
-    }
-    const response = await fetch(input, init);
-    if (isPostTo('/v1/persons', input, init) && response.ok) {
-      created.push(((await response.clone().json()) as { id: string }).id);
-    }
-    const faces = init?.method === 'POST' && new URL(String(input)).pathname.endsWith('/templates');
-    if (faces && !lost) {
-      lost = true;
-      downForDelete = true;
-      throw new TypeError('socket hang up');
-    }
-    return response;
-  };
-  return { network, created };
-}
-
 describe('an enrolment whose faces were stored but whose answer was lost, the network still down', () => {
   it('tried again, enrols the person once: the faces left behind are erased first, not kept while the retry is refused', async () => {
-    const { network, created } = networkDroppingAfterFaces();
+    const { network, created } = networkDroppingAfterFaces(isDeleteOfPerson);
     const handlers = await stationOn(network);
     await upToPin(handlers, 'faces', licence('Fumi Aoki'));
     const lost = await finish(handlers);
@@ -108,7 +80,7 @@ describe('an enrolment whose faces were stored but whose answer was lost, the ne
 
 describe('faces left behind by a lost answer, the enrolment then cancelled', () => {
   it('can be erased at the desk by the document shown, not refused not_enrolled_here', async () => {
-    const { network, created } = networkDroppingAfterFaces();
+    const { network, created } = networkDroppingAfterFaces(isDeleteOfPerson);
     const handlers = await stationOn(network);
     const document = licence('Kaito Ueda');
     await upToPin(handlers, 'cancelled', document);
