@@ -9,20 +9,21 @@ import { PendingHolds } from '../../src/main/pending-holds.ts';
 import type { VisitView } from '../../src/shared/kiosk-api.ts';
 import { paymentAuthorizationLifetimeMs } from '../../src/shared/limits.ts';
 import { syntheticFace } from '../hub/helpers.ts';
-import { assertNoProcessLeft, runScriptTracked } from '../hub/process.ts';
-import { startHoldingProxy, type HoldingProxy } from './holding-proxy.ts';
+import { runScriptTracked } from '../hub/process.ts';
+import type { HoldingProxy } from './holding-proxy.ts';
 import {
-  blankRenderer,
+  closeCrashRig,
   confirmByFace,
   killKioskProcess,
   killKioskProcessesLeft,
   KioskSocket,
-  startKioskProcess,
+  startCrashRig,
+  type CrashRig,
   type KioskProcess,
   untilReconciled as untilKioskReconciled,
 } from './kiosk-process.ts';
 import { cap, closeOpenVisits, startClinicWithPatient } from './clinic-fixture.ts';
-import { closeKioskTestHub, type KioskTestHub } from './kiosk-test-hub.ts';
+import type { KioskTestHub } from './kiosk-test-hub.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const face = syntheticFace();
@@ -30,20 +31,17 @@ const face = syntheticFace();
 const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
 
 let test: KioskTestHub;
+let rig: CrashRig;
 let proxy: HoldingProxy;
-let rendererDir: string;
 
 beforeAll(async () => {
   test = await startClinicWithPatient({ prefix: 'facepay-clinic-crash-', adminToken, clock, face });
-  proxy = await startHoldingProxy(test.hub.url);
-  rendererDir = blankRenderer(test.work);
+  rig = await startCrashRig(test, clock);
+  proxy = rig.proxy;
 }, 60_000);
 
 afterAll(async () => {
-  await killKioskProcessesLeft();
-  await proxy?.close();
-  await closeKioskTestHub(test);
-  await assertNoProcessLeft();
+  await closeCrashRig(rig, test);
 });
 
 // A test that failed half way leaves no kiosk running on the folder and no visit open (the next check-in
@@ -54,14 +52,7 @@ afterEach(async () => {
 });
 
 /** The reception kiosk on the clinic's folder, reaching the hub through the test's proxy. */
-function startKiosk(): Promise<KioskProcess> {
-  return startKioskProcess({
-    configFile: test.shop.configFile,
-    hubUrl: proxy.url,
-    rendererDir,
-    clockAheadMs: clock.offsetMs,
-  });
-}
+const startKiosk = () => rig.startKiosk();
 
 /**
  * The patient taps "check in", is identified by face, taps OK and types the PIN when asked. Returns once

@@ -8,25 +8,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PendingHolds } from '../../src/main/pending-holds.ts';
 import { paymentAuthorizationLifetimeMs } from '../../src/shared/limits.ts';
 import { syntheticFace } from '../hub/helpers.ts';
-import { assertNoProcessLeft } from '../hub/process.ts';
-import { startHoldingProxy, type HoldingProxy } from './holding-proxy.ts';
+import type { HoldingProxy } from './holding-proxy.ts';
 import {
-  blankRenderer,
+  closeCrashRig,
   confirmByFace,
   killKioskProcess,
-  killKioskProcessesLeft,
   KioskSocket,
-  startKioskProcess,
+  startCrashRig,
+  type CrashRig,
   type KioskProcess,
   untilReconciled as untilKioskReconciled,
 } from './kiosk-process.ts';
-import {
-  closeKioskTestHub,
-  memberPin,
-  modelId,
-  startKioskTestHubWithMember,
-  type KioskTestHub,
-} from './kiosk-test-hub.ts';
+import type { KioskTestHub } from './kiosk-test-hub.ts';
+import { startShopWithShopper } from './shop-fixture.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const face = syntheticFace();
@@ -37,42 +31,27 @@ const face = syntheticFace();
 const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
 
 let test: KioskTestHub;
+let rig: CrashRig;
 let proxy: HoldingProxy;
-let rendererDir: string;
 
 beforeAll(async () => {
-  test = await startKioskTestHubWithMember({
+  test = await startShopWithShopper({
     prefix: 'facepay-kiosk-crash-',
     adminToken,
     clock,
-    setup: {
-      shop: { id: 'shop', name: 'Test Shop' },
-      shopper: { id: 'shopper', name: 'Sato Hanako', deposit: 50_000 },
-    },
-    member: { modelId, pin: memberPin, born: '1990-01-01', face },
+    face,
+    deposit: 50_000,
   });
-  proxy = await startHoldingProxy(test.hub.url);
-  // The payment needs no page: a folder with an index.html is all the web shell asks for.
-  rendererDir = blankRenderer(test.work);
+  rig = await startCrashRig(test, clock);
+  proxy = rig.proxy;
 }, 60_000);
 
 afterAll(async () => {
-  // A test that failed half way leaves its kiosk running.
-  await killKioskProcessesLeft();
-  await proxy?.close();
-  await closeKioskTestHub(test);
-  await assertNoProcessLeft();
+  await closeCrashRig(rig, test);
 });
 
 /** `npm run kiosk -- --config FILE --hub PROXY`, its clock the hub's (kiosk-process.ts). */
-function startKiosk(): Promise<KioskProcess> {
-  return startKioskProcess({
-    configFile: test.shop.configFile,
-    hubUrl: proxy.url,
-    rendererDir,
-    clockAheadMs: clock.offsetMs,
-  });
-}
+const startKiosk = () => rig.startKiosk();
 
 const killKiosk = killKioskProcess;
 

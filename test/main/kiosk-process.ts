@@ -1,6 +1,6 @@
-// A kiosk as its own node process for crash tests: `npm run kiosk`'s web shell started the way node runs it
-// (tsx's loader, no wrapper, its clock moved with the hub's), SIGKILLed, the renderer's side of its API, and the
-// steps both crash tests (shop, clinic) take through it: the member confirming by face, the wait for reconcile.
+// A kiosk as its own node process for crash tests: `npm run kiosk`'s web shell run the way node runs it
+// (tsx's loader, its clock moved with the hub's), SIGKILLed, the renderer's side of its API, and what both
+// crash tests (shop, clinic) share: the proxy, confirming by face, the wait for reconcile.
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -8,8 +8,17 @@ import WebSocket from 'ws';
 import { expect } from 'vitest';
 import { PendingHolds } from '../../src/main/pending-holds.ts';
 import type { KioskResult, PaymentView } from '../../src/shared/kiosk-api.ts';
-import { nodeScript, pidAlive, processGroupGone, repoRoot, spawnTracked } from '../hub/process.ts';
-import { memberPin, modelId, sameFaceAs } from './kiosk-test-hub.ts';
+import {
+  assertNoProcessLeft,
+  nodeScript,
+  pidAlive,
+  processGroupGone,
+  repoRoot,
+  spawnTracked,
+} from '../hub/process.ts';
+import { startHoldingProxy, type HoldingProxy } from './holding-proxy.ts';
+import type { KioskTestHub, TestClock } from './kiosk-test-hub.ts';
+import { closeKioskTestHub, memberPin, modelId, sameFaceAs } from './kiosk-test-hub.ts';
 
 export interface KioskProcess {
   pid: number;
@@ -96,6 +105,42 @@ export async function killKioskProcessesLeft(): Promise<void> {
   const left = [...running];
   for (const kiosk of left) if (pidAlive(kiosk.pid)) process.kill(kiosk.pid, 'SIGKILL');
   await Promise.all(left.map((kiosk) => kiosk.exited));
+}
+
+/** A crash test's kiosks and the proxy in front of its hub (which can hold a request or an answer). */
+export interface CrashRig {
+  proxy: HoldingProxy;
+  /** `npm run kiosk -- --config FILE --hub PROXY` on the test's shop folder, its clock the test's. */
+  startKiosk: () => Promise<KioskProcess>;
+}
+
+/** For beforeAll: a proxy in front of `test`'s hub; kiosks reach it on `clock` (clock-ahead.ts). */
+export async function startCrashRig(test: KioskTestHub, clock: TestClock): Promise<CrashRig> {
+  const proxy = await startHoldingProxy(test.hub.url);
+  // The kiosk needs no page: a folder with an index.html is all the web shell asks for.
+  const rendererDir = blankRenderer(test.work);
+  const startKiosk = () =>
+    startKioskProcess({
+      configFile: test.shop.configFile,
+      hubUrl: proxy.url,
+      rendererDir,
+      clockAheadMs: clock.offsetMs,
+    });
+  return { proxy, startKiosk };
+}
+
+/**
+ * For afterAll: a test that failed half way leaves its kiosk running. Kills what is left, closes the proxy
+ * and the hub, and checks that no process of the test is left.
+ */
+export async function closeCrashRig(
+  rig: CrashRig | undefined,
+  test: KioskTestHub | undefined,
+): Promise<void> {
+  await killKioskProcessesLeft();
+  await rig?.proxy.close();
+  await closeKioskTestHub(test);
+  await assertNoProcessLeft();
 }
 
 /** The renderer's side of the kiosk API: the page's session token, a socket of the page's origin. */

@@ -19,7 +19,7 @@ import { idempotencyRetentionSeconds } from '../../src/shared/limits.ts';
 export const modelId = 'faceapi-recognition-128-b413e420d684';
 export const memberPin = '4862';
 
-/** A test's clock for the hub and its kiosks: `offsetMs` only ever grows (the hub's rate limiter counts on it). */
+/** A test's clock for the hub and its kiosks: `offsetMs` only grows (the hub's rate limiter counts on it). */
 export interface TestClock {
   offsetMs: number;
   now: () => number;

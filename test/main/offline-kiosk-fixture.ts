@@ -1,5 +1,5 @@
-// Kiosks whose hub is never reached, for the tests of their clocks, idle timers and PIN locks: a shop's or
-// an enrolment station's config in a test folder, the link they hold, and fake timers as the machine's clocks.
+// Kiosks whose hub is never reached, for the tests of their clocks, idle timers and PIN locks: a shop's
+// or a station's config in a test folder, the link they hold, and fake timers as the machine's clocks.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { vi } from 'vitest';

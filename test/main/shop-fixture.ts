@@ -5,12 +5,13 @@ import { KioskService } from '../../src/main/kiosk-service.ts';
 import type { KioskTestHub, TestClock } from './kiosk-test-hub.ts';
 import { memberPin, modelId, sameFaceAs, startKioskTestHubWithMember } from './kiosk-test-hub.ts';
 
-/** A hub with the shop and its shopper (a deposit of 5,000), enrolled with `face`. */
+/** A hub with the shop and its shopper (a deposit of `deposit`, 5,000 unless told), enrolled with `face`. */
 export function startShopWithShopper(options: {
   prefix: string;
   adminToken: string;
   clock: TestClock;
   face: Float32Array;
+  deposit?: number;
 }): Promise<KioskTestHub> {
   return startKioskTestHubWithMember({
     prefix: options.prefix,
@@ -18,7 +19,7 @@ export function startShopWithShopper(options: {
     clock: options.clock,
     setup: {
       shop: { id: 'shop', name: 'Test Shop' },
-      shopper: { id: 'shopper', name: 'Sato Hanako', deposit: 5_000 },
+      shopper: { id: 'shopper', name: 'Sato Hanako', deposit: options.deposit ?? 5_000 },
     },
     member: { modelId, pin: memberPin, born: '1990-01-01', face: options.face },
   });
