@@ -623,7 +623,26 @@ export class EnrolmentStation {
       return person;
     }
     const modelId = this.#options.photoVsLive?.point.modelId ?? '';
-    return this.#options.hub.addFaces({ person: person.value, modelId, descriptors });
+    const added = await this.#options.hub.addFaces({ person: person.value, modelId, descriptors });
+    // Refused faces: hub-link erased the person again (else it names them leftBehind). The log says so,
+    // or the desk would find that person by the document and ask the hub about someone it no longer has.
+    if (!added.ok && !('leftBehind' in added)) {
+      await this.#recordErased(enrolment, person.value.id, 'faces_refused');
+    }
+    return added;
+  }
+
+  /** A person this enrolment's tries created and the station erased (the desk stops finding them). */
+  async #recordErased(
+    enrolment: Enrolment,
+    personId: string,
+    reason: 'faces_refused' | 'left_behind',
+  ): Promise<void> {
+    await this.#record({
+      kind: 'person.erased',
+      officer: this.#officer,
+      data: { personId, document: documentType(enrolment), reason },
+    });
   }
 
   /**
@@ -638,6 +657,7 @@ export class EnrolmentStation {
     if (enrolment.leftBehind !== null) {
       const cleared = await hub.eraseLeftBehind(enrolment.leftBehind);
       if (!cleared.ok) return cleared;
+      await this.#recordErased(enrolment, enrolment.leftBehind, 'left_behind');
       enrolment.leftBehind = null;
     }
     const documentHash = attempt.person.idDocument.numberHash;
