@@ -410,15 +410,7 @@ export class KioskService {
     if (!recent.ok) return recent;
     // A check-in whose answer was lost (in pending-holds.json) was told to its patient as failed: its
     // number is nobody's. Tapped again, #adoptVisit puts it on the board; else reconcile releases it.
-    const untold = (hold: HoldView) =>
-      this.#unknownOutcome
-        .entries()
-        .some(
-          ([, pending]) =>
-            pending.sent.template === 'clinic_visit' &&
-            pending.sent.request.reference === hold.reference &&
-            pending.sent.request.payer === hold.payer,
-        );
+    const untold = (hold: HoldView) => this.#unknownOutcome.lostCheckInsOf(hold).length > 0;
     visits.board.resume(recent.value, this.#now(), untold);
     visits.resumed = true;
     return { ok: true, value: null };
@@ -726,10 +718,8 @@ export class KioskService {
    * patient heard "checked in, No. N" while the board lacked No. N and its cap was released minutes later.
    */
   #adoptVisit(visits: { board: VisitBoard }, hold: HoldView): void {
-    for (const [paymentId, pending] of this.#unknownOutcome.entries()) {
-      const sent = pending.sent;
-      const same = sent.request.reference === hold.reference && sent.request.payer === hold.payer;
-      if (sent.template === 'clinic_visit' && same) this.#unknownOutcome.delete(paymentId);
+    for (const paymentId of this.#unknownOutcome.lostCheckInsOf(hold)) {
+      this.#unknownOutcome.delete(paymentId);
     }
     const onBoard = () => visits.board.list().some((visit) => visit.holdId === hold.id);
     const known = onBoard();

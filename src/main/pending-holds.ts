@@ -72,6 +72,21 @@ export class PendingHolds {
     }
   }
 
+  /**
+   * The payments whose lost check-in request placed the visit `hold` (a clinic_visit of the same reference
+   * and payer): their patients were told the check-in failed.
+   */
+  lostCheckInsOf(hold: { reference: string; payer: string }): string[] {
+    return this.entries()
+      .filter(
+        ([, { sent }]) =>
+          sent.template === 'clinic_visit' &&
+          sent.request.reference === hold.reference &&
+          sent.request.payer === hold.payer,
+      )
+      .map(([paymentId]) => paymentId);
+  }
+
   get(paymentId: string): PendingHold | undefined {
     return this.#entries.get(paymentId);
   }
