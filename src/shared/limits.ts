@@ -64,6 +64,8 @@ export const blockedCategoriesMax = 64;
 
 // Hub internals.
 export const writeBatchJobsMax = 256;
+/** Clients whose token the SQLite hub keeps in memory; past it the cache starts over (one read each). */
+export const clientTokenCacheMax = 10_000;
 /** Bearer-token lookups answered by one PostgreSQL statement (requests that arrived together). */
 export const tokenLookupBatchMax = 256;
 export const expirySweepBatchMax = 500;

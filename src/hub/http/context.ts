@@ -38,9 +38,10 @@ export class HubContext {
   }
 
   /**
-   * The calling client, from its bearer token; 401 without one, 429 over its rate. Read from the
-   * committed state on every request (one indexed lookup), never from a cache, so a revoked or
-   * rotated token stops at once, here and on any other hub instance sharing the database.
+   * The calling client, from its bearer token; 401 without one, 429 over its rate. Always the committed
+   * state, so a revoked or rotated token stops at once, here and on any other hub instance sharing the
+   * database: PostgreSQL reads it on every request; SQLite, owned by this one process, answers from a
+   * cache emptied at every commit that changed a client (client-token-cache.ts).
    */
   async authenticate(request: FastifyRequest, roles?: readonly Role[]): Promise<ClientRecord> {
     const header = request.headers.authorization;

@@ -7,10 +7,18 @@ import type { ClientRecord } from '../records.ts';
 import type { KioskRecord } from '../kiosk-records.ts';
 import { kioskFromRow, kioskToParams, type KioskRow } from './kiosk-rows.ts';
 import { clientFromRow, type ClientRow } from './rows.ts';
+import type { ClientTokenCache } from './client-token-cache.ts';
 
 export class SqliteAccessReads implements ClientReader, KioskReader {
   private readonly accessQ;
-  constructor(db: Database.Database) {
+  /**
+   * `tokens`: on the committed-state reader only, bearer tokens answered from memory; never on the
+   * writer, whose reads see its open transaction.
+   */
+  constructor(
+    db: Database.Database,
+    private readonly tokens?: ClientTokenCache,
+  ) {
     this.accessQ = {
       clientByToken: db.prepare<[Buffer], ClientRow>('SELECT * FROM clients WHERE token_hash = ?'),
       client: db.prepare<[string], ClientRow>('SELECT * FROM clients WHERE id = ?'),
@@ -25,6 +33,10 @@ export class SqliteAccessReads implements ClientReader, KioskReader {
   }
 
   async findClientByTokenHash(tokenHash: Uint8Array): Promise<ClientRecord | undefined> {
+    if (this.tokens === undefined) return this.readClientByTokenHash(tokenHash);
+    return this.tokens.find(tokenHash, (hash) => this.readClientByTokenHash(hash));
+  }
+  private readClientByTokenHash(tokenHash: Uint8Array): ClientRecord | undefined {
     const row = this.accessQ.clientByToken.get(Buffer.from(tokenHash));
     return row === undefined ? undefined : clientFromRow(row);
   }
@@ -47,7 +59,11 @@ export class SqliteAccessReads implements ClientReader, KioskReader {
 
 export class SqliteAccessWrites extends SqliteAccessReads implements AccessWriter {
   private readonly accessW;
-  constructor(db: Database.Database) {
+  /** `clientChanged`: told of every write to a client (the token cache empties at the commit). */
+  constructor(
+    db: Database.Database,
+    private readonly clientChanged: () => void,
+  ) {
     super(db);
     this.accessW = {
       insertClient: db.prepare(
@@ -74,6 +90,7 @@ export class SqliteAccessWrites extends SqliteAccessReads implements AccessWrite
   }
 
   async insertClient(client: ClientRecord): Promise<void> {
+    this.clientChanged();
     this.accessW.insertClient.run({
       ...client,
       eventTypes: JSON.stringify(client.eventTypes),
@@ -81,10 +98,12 @@ export class SqliteAccessWrites extends SqliteAccessReads implements AccessWrite
     });
   }
   async revokeClient(id: string, at: number, by: string): Promise<void> {
+    this.clientChanged();
     const changed = this.accessW.revokeClient.run(at, by, id).changes;
     assert(changed === 1, `client ${id} exists and is active`);
   }
   async replaceClientToken(id: string, tokenHash: Uint8Array): Promise<void> {
+    this.clientChanged();
     const changed = this.accessW.replaceClientToken.run(Buffer.from(tokenHash), id).changes;
     assert(changed === 1, `client ${id} exists and is active`);
   }

@@ -22,6 +22,7 @@ import { SqliteIdempotencyWrites, deleteStoredResponsesBefore } from './idempote
 import type { SavepointHooks } from './savepoints.ts';
 import { claimDatabaseForOneHub, type OneHubLock } from './one-hub-lock.ts';
 import { WalSync } from './wal-sync.ts';
+import { ClientTokenCache } from './client-token-cache.ts';
 import {
   WalCheckpointer,
   defaultWalCheckpointPolicy,
@@ -92,8 +93,15 @@ function makeDatabaseFilesPrivate(file: string): void {
 }
 
 /** The committed-state reader: every domain's reads on the read-only connection. */
-function sqliteReader(db: Database.Database): StoreReader & IdentityReader & KioskReader {
-  return compose(new SqliteLedgerReads(db), new SqliteAccessReads(db), new SqliteIdentityReads(db));
+function sqliteReader(
+  db: Database.Database,
+  tokens: ClientTokenCache,
+): StoreReader & IdentityReader & KioskReader {
+  return compose(
+    new SqliteLedgerReads(db),
+    new SqliteAccessReads(db, tokens),
+    new SqliteIdentityReads(db),
+  );
 }
 
 /**
@@ -142,6 +150,7 @@ class SqliteTransaction {
   constructor(
     private readonly db: Database.Database,
     auditKey: Uint8Array,
+    tokens: ClientTokenCache,
   ) {
     const identity = new SqliteIdentityWrites(db);
     this.erasedAPerson = identity.erasedAPerson;
@@ -149,7 +158,7 @@ class SqliteTransaction {
     this.hooks = [identity.savepointHooks, audit.savepointHooks];
     const parts = compose(
       new SqliteLedgerWrites(db),
-      new SqliteAccessWrites(db),
+      new SqliteAccessWrites(db, () => tokens.clientChanged()),
       identity,
       audit,
       new SqliteIdempotencyWrites(db),
@@ -200,6 +209,8 @@ export class SqliteHubStore implements HubStore {
   private readonly writeDb: Database.Database;
   private readonly readDb: Database.Database;
   private readonly tx: SqliteTransaction;
+  /** Bearer tokens of the committed state, emptied when a commit changed a client. */
+  private readonly tokens = new ClientTokenCache();
   private readonly beginStatement: Database.Statement;
   private readonly commitStatement: Database.Statement;
   private readonly queue: WriteQueue;
@@ -237,8 +248,8 @@ export class SqliteHubStore implements HubStore {
       makeDatabaseFilesPrivate(options.file);
       this.walSync = syncOffThread ? new WalSync(options.file) : undefined;
       this.checkpointer = this.startCheckpointer(options, synchronous);
-      this.reader = durableReads(sqliteReader(this.readDb), () => this.syncing);
-      this.tx = new SqliteTransaction(this.writeDb, options.auditKey);
+      this.reader = durableReads(sqliteReader(this.readDb, this.tokens), () => this.syncing);
+      this.tx = new SqliteTransaction(this.writeDb, options.auditKey, this.tokens);
       this.beginStatement = this.writeDb.prepare('BEGIN IMMEDIATE');
       this.commitStatement = this.writeDb.prepare('COMMIT');
       this.queue = new WriteQueue((batch) => this.runBatch(batch), groupCommit);
@@ -284,8 +295,11 @@ export class SqliteHubStore implements HubStore {
     } catch (error) {
       if (this.writeDb.inTransaction) this.writeDb.exec('ROLLBACK');
       this.tx.resetCaches();
+      this.tokens.transactionEnded();
       return batch.map(() => ({ ok: false, error }));
     }
+    // Before anything else runs: the next request's token is looked up in what was just committed.
+    this.tokens.transactionEnded();
     const erased = this.tx.erasedAPerson();
     if (!erased && this.walSync === undefined) {
       this.checkpointer?.afterCommit();
