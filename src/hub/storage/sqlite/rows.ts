@@ -68,7 +68,8 @@ export function clientFromRow(row: ClientRow): ClientRecord {
   };
 }
 
-export interface HoldRow {
+/** A row of the holds table: the hold's projection, without its history lists. */
+export interface HoldColumnsRow {
   seq: number;
   id: string;
   status: HoldRecord['status'];
@@ -86,17 +87,31 @@ export interface HoldRow {
   scheduled: string | null;
   due_at: number;
   authorized_max: number | null;
-  /** JSON arrays the hold reads gather from hold_settlements, hold_refunds and hold_events. */
-  settlements: string;
-  refunds: string;
-  events: string;
   created_at: number;
   updated_at: number;
   version: number;
   closed_by: HoldRecord['closedBy'];
 }
 
+/** A hold's row with its history lists gathered as JSON arrays (from hold_settlements, _refunds, _events). */
+export interface HoldRow extends HoldColumnsRow {
+  settlements: string;
+  refunds: string;
+  events: string;
+}
+
+/** A hold's history, in the order its rows were inserted. */
+export type HoldHistoryLists = Pick<HoldRecord, 'settlements' | 'refunds' | 'events'>;
+
 export function holdFromRow(row: HoldRow): HoldRecord {
+  return holdFromColumns(row, {
+    settlements: JSON.parse(row.settlements) as HoldRecord['settlements'],
+    refunds: JSON.parse(row.refunds) as HoldRecord['refunds'],
+    events: JSON.parse(row.events) as HoldRecord['events'],
+  });
+}
+
+export function holdFromColumns(row: HoldColumnsRow, history: HoldHistoryLists): HoldRecord {
   assert(row.settled <= row.amount, `hold ${row.id}: settled beyond amount`);
   assert(row.refunded <= row.settled, `hold ${row.id}: refunded beyond settled`);
   return {
@@ -115,9 +130,9 @@ export function holdFromRow(row: HoldRow): HoldRecord {
     expiresAt: row.expires_at,
     scheduled: row.scheduled === null ? null : (JSON.parse(row.scheduled) as ScheduledAction),
     authorizedMax: row.authorized_max === null ? null : yen(row.authorized_max),
-    settlements: JSON.parse(row.settlements) as HoldRecord['settlements'],
-    refunds: JSON.parse(row.refunds) as HoldRecord['refunds'],
-    events: JSON.parse(row.events) as HoldRecord['events'],
+    settlements: history.settlements,
+    refunds: history.refunds,
+    events: history.events,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     version: row.version,
