@@ -87,6 +87,12 @@ interface PersonAttempt {
 type EnrolAnswer = Awaited<ReturnType<HubLink['addFaces']>>;
 type PersonAnswer = HubAnswer<PersonView> | { ok: false; error: KioskError; leftBehind: string };
 
+/** An unanswered request sent again (#resend): the person it created, its refusal, or still no answer. */
+type Resent =
+  | { kind: 'created'; person: PersonView }
+  | { kind: 'refused'; error: KioskError }
+  | { kind: 'unknown'; answer: { ok: false; error: KioskError } };
+
 interface EnrolledPerson {
   displayName: string;
   dateOfBirth: string;
@@ -681,28 +687,26 @@ export class EnrolmentStation {
     sent: { key: string; pending: PendingPerson },
     attempt: PersonAttempt,
   ): Promise<HubAnswer<PersonView | null>> {
-    const { hub } = this.#options;
     const { key, pending } = sent;
     if (pending.body === null) {
       // The hub no longer answers for it: its person, if any, holds the account (#explained says so).
       enrolment.outcomeUnknown = true;
       return { ok: true, value: null };
     }
-    const answer = await hub.createPerson(pending.body, key, { askingAgain: true });
-    if (!answer.ok) {
-      if (outcomeStillUnknown(answer.error)) return answer;
+    const resent = await this.#resend(sent);
+    if (resent.kind === 'unknown') return resent.answer;
+    if (resent.kind === 'refused') {
       // Refused as enrolled: the hub no longer keeps that request's answer (pruned), and its person may
       // hold the account; #explained says so if this try is refused the same way.
-      enrolment.outcomeUnknown ||= answer.error.code === 'already_enrolled';
+      enrolment.outcomeUnknown ||= resent.error.code === 'already_enrolled';
       this.#pending.delete(key);
       return { ok: true, value: null };
     }
-    const person = answer.value;
-    await this.#recordCreated(pending, person.id);
+    const { person } = resent;
     const same = this.#pending.sameTry(key, { enrolment: enrolment.view.id, ...attempt });
     if (same) {
       this.#pending.delete(key);
-      return answer;
+      return { ok: true, value: person };
     }
     const erased = await this.#eraseCreated(sent, person.id, 'earlier_try');
     return erased.ok ? { ok: true, value: null } : erased;
@@ -738,13 +742,10 @@ export class EnrolmentStation {
   async #dropUnanswered(enrolmentId: string): Promise<void> {
     for (const [key, pending] of this.#pending.ofEnrolment(enrolmentId)) {
       if (pending.body === null) continue;
-      const answer = await this.#options.hub.createPerson(pending.body, key, { askingAgain: true });
-      if (!answer.ok) {
-        if (!outcomeStillUnknown(answer.error)) this.#pending.delete(key);
-        continue;
-      }
-      await this.#recordCreated(pending, answer.value.id);
-      await this.#eraseCreated({ key, pending }, answer.value.id, 'cancelled');
+      const sent = { key, pending };
+      const resent = await this.#resend(sent);
+      if (resent.kind === 'refused') this.#pending.delete(key);
+      if (resent.kind === 'created') await this.#eraseCreated(sent, resent.person.id, 'cancelled');
     }
   }
 
@@ -792,15 +793,15 @@ export class EnrolmentStation {
       await this.#forAdmin(sent);
       return true;
     }
-    const answer = await this.#options.hub.createPerson(pending.body, key, { askingAgain: true });
-    if (!answer.ok) {
-      if (outcomeStillUnknown(answer.error)) return false;
+    // Recorded with no officer: the station's own act, whoever is signed in now.
+    const resent = await this.#resend(sent, null);
+    if (resent.kind === 'unknown') return false;
+    if (resent.kind === 'refused') {
       if (trusted) this.#pending.delete(key);
       else await this.#forAdmin(sent);
       return true;
     }
-    await this.#recordCreated(pending, answer.value.id, null);
-    return (await this.#eraseCreated(sent, answer.value.id, 'abandoned')).ok;
+    return (await this.#eraseCreated(sent, resent.person.id, 'abandoned')).ok;
   }
 
   /**
@@ -870,13 +871,33 @@ export class EnrolmentStation {
   async #unansweredPerson(documentHash: string): Promise<HubAnswer<string | null>> {
     for (const [key, pending] of this.#pending.forDocument(documentHash)) {
       if (pending.body === null) continue;
-      const answer = await this.#options.hub.createPerson(pending.body, key, { askingAgain: true });
-      if (!answer.ok && outcomeStillUnknown(answer.error)) return answer;
-      if (answer.ok) await this.#recordCreated(pending, answer.value.id);
+      const resent = await this.#resend({ key, pending });
+      if (resent.kind === 'unknown') return resent.answer;
       this.#pending.delete(key);
-      if (answer.ok) return { ok: true, value: answer.value.id };
+      if (resent.kind === 'created') return { ok: true, value: resent.person.id };
     }
     return { ok: true, value: null };
+  }
+
+  /**
+   * An unanswered POST /v1/persons sent again, byte for byte under its Idempotency-Key: the hub replays its
+   * stored answer. A person it created is recorded at once (the desk finds them by the document), by
+   * `officer` (the signed-in one when not given, read once the answer is in); what else follows is the
+   * caller's. Unknown: no answer yet (unreachable, 5xx, rate limited), never taken for a refusal.
+   */
+  async #resend(
+    sent: { key: string; pending: PendingPerson },
+    officer?: string | null,
+  ): Promise<Resent> {
+    const { key, pending } = sent;
+    assert(pending.body !== null, 'a request the hub no longer answers for is not sent again');
+    const answer = await this.#options.hub.createPerson(pending.body, key, { askingAgain: true });
+    if (!answer.ok) {
+      if (outcomeStillUnknown(answer.error)) return { kind: 'unknown', answer };
+      return { kind: 'refused', error: answer.error };
+    }
+    await this.#recordCreated(pending, answer.value.id, officer);
+    return { kind: 'created', person: answer.value };
   }
 
   /**
