@@ -32,9 +32,10 @@ import {
 import type { CreatePersonRequest, PersonView } from '../shared/hub-api.ts';
 import type { HubAnswer, HubLink } from './hub-link.ts';
 import type { KioskConfig } from './kiosk-config.ts';
+import { elapsedMs } from './monotonic-clock.ts';
 import { officerPinMatches } from './officers.ts';
 import { PendingPersons, type PendingPerson } from './pending-persons.ts';
-import { elapsedMs, PinLockout } from './pin-lockout.ts';
+import { PinLockout } from './pin-lockout.ts';
 import type { StationLog, StationLogEntry } from './station-log.ts';
 import { enrolledByDocument } from './station-log.ts';
 

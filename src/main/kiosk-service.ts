@@ -31,9 +31,9 @@ import { EnrolmentStation } from './enrolment-station.ts';
 import type { HubAnswer, HubLink, SentHold } from './hub-link.ts';
 import type { KioskConfig } from './kiosk-config.ts';
 import { payeeOf } from './kiosk-config.ts';
+import { elapsedMs } from './monotonic-clock.ts';
 import { OperatorAccess } from './operator-access.ts';
 import { PendingHolds, type PendingHold } from './pending-holds.ts';
-import { elapsedMs } from './pin-lockout.ts';
 import type { StationLog } from './station-log.ts';
 
 interface Payment {

@@ -7,7 +7,8 @@ import {
   operatorPinAttemptsMax,
   operatorUnlockMs,
 } from '../shared/limits.ts';
-import { elapsedMs, PinLockout } from './pin-lockout.ts';
+import { elapsedMs } from './monotonic-clock.ts';
+import { PinLockout } from './pin-lockout.ts';
 import { sameSecret } from './same-secret.ts';
 
 /**

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { assert } from '../shared/assert.ts';
 import { pinLockCheckpointMs } from '../shared/limits.ts';
+import { elapsedMs } from './monotonic-clock.ts';
 import { readStateFile, writeStateFile } from './state-file.ts';
 
 export interface PinLockLimits {
@@ -17,14 +18,6 @@ export interface PinLockLimits {
   /** The first round's lock. */
   lockMs: number;
   lockMsMax: number;
-}
-
-/**
- * Milliseconds since an arbitrary start, never going back and blind to the wall clock (performance.now:
- * a monotonic clock; tests move it with fake timers, and the wall clock apart with setSystemTime).
- */
-export function elapsedMs(): number {
-  return performance.now();
 }
 
 /** As kept on disk. */
