@@ -491,7 +491,7 @@ async function measureHub(options: {
   return { ...measured, writes: readWriteStats(dataDirs) };
 }
 
-async function measureBareFastify(): Promise<Measured> {
+async function measureBareFastify(suffix = ''): Promise<Measured> {
   const server = await startServer(
     join(root, 'scripts/bench-hub/bare-fastify.ts'),
     [],
@@ -511,7 +511,7 @@ async function measureBareFastify(): Promise<Measured> {
     );
     return {
       ...result,
-      label: 'bare Fastify (2 POSTs a pair)',
+      label: `${bareLabel}${suffix}`,
       instances: 1,
       isSqlite: false,
       writes: null,
@@ -521,6 +521,10 @@ async function measureBareFastify(): Promise<Measured> {
     await stopChild(server.child);
   }
 }
+
+const bareLabel = 'bare Fastify (2 POSTs a pair)';
+/** A run's round under --rounds (its label's ` #N`), or undefined. */
+const roundOf = (m: Measured) => / #(\d+)$/.exec(m.label)?.[1];
 
 /** The physical limit: one durable (synchronous=FULL, WAL) commit per inserted row. */
 function measureRawSqlite(): { commitsPerSecond: number } {
@@ -547,8 +551,12 @@ const hubMicrosPerRequest = (m: Measured) =>
   m.hubs.reduce((sum, h) => sum + h.cpuMicros, 0) / requestsOf(m);
 
 function report(results: Measured[], raw: { commitsPerSecond: number } | undefined): void {
-  const bare = results.find((m) => m.label.startsWith('bare'));
-  const bareMicros = bare === undefined ? Number.NaN : hubMicrosPerRequest(bare);
+  const bares = results.filter((m) => m.label.startsWith(bareLabel));
+  // Each run against bare Fastify of its own round (with --rounds), else the one bare run.
+  const bareMicros = (m: Measured) => {
+    const bare = bares.find((b) => roundOf(b) === roundOf(m)) ?? bares[0];
+    return bare === undefined ? Number.NaN : hubMicrosPerRequest(bare);
+  };
   const header = [
     'mode',
     'pairs/s',
@@ -577,7 +585,7 @@ function report(results: Measured[], raw: { commitsPerSecond: number } | undefin
         (100 * m.hubs.reduce((sum, h) => sum + h.systemMicros, 0)) /
           m.hubs.reduce((sum, h) => sum + h.cpuMicros, 0),
       ),
-      m === bare ? '1.00' : `${fmt(hubMicrosPerRequest(m) / bareMicros, 2)}`,
+      bares.includes(m) ? '1.00' : `${fmt(hubMicrosPerRequest(m) / bareMicros(m), 2)}`,
       fmt(m.serverMicros / requests),
       fmt(m.loadMicros / requests),
       m.isSqlite && raw !== undefined
@@ -650,14 +658,23 @@ function report(results: Measured[], raw: { commitsPerSecond: number } | undefin
   process.stdout.write(out.join('\n'));
 }
 
-/** Each mode's median over its rounds (labels less their ` #N`), with the range beside it. */
+/**
+ * Each mode's median over its rounds (labels less their ` #N`), with the range beside it; and each run's
+ * CPU per request over bare Fastify's in the same round, which reads past the machine's own swings (on
+ * this shared machine bare Fastify's own µs/request moved from 23 to 42 within an hour).
+ */
 function reportMedians(results: Measured[]): void {
   const byMode = new Map<string, Measured[]>();
+  const bareOfRound = new Map<string, number>();
   for (const m of results) {
+    const round = roundOf(m);
+    if (round === undefined) continue;
     const mode = m.label.replace(/ #\d+$/, '');
-    if (mode === m.label) continue;
+    if (mode === bareLabel) bareOfRound.set(round, hubMicrosPerRequest(m));
     byMode.set(mode, [...(byMode.get(mode) ?? []), m]);
   }
+  const overBare = (m: Measured) =>
+    hubMicrosPerRequest(m) / (bareOfRound.get(roundOf(m) ?? '') ?? Number.NaN);
   const summary = (values: number[], digits = 0) => {
     const sorted = [...values].sort((a, b) => a - b);
     const middle = sorted.length / 2;
@@ -671,7 +688,7 @@ function reportMedians(results: Measured[]): void {
   const out = [
     '',
     `median (range) over ${rounds} rounds, trees in ABBA order:`,
-    `${'mode'.padEnd(width)}  pairs/s              p99 ms               server CPU µs/req`,
+    `${'mode'.padEnd(width)}  pairs/s              p99 ms               server CPU µs/req    x bare (same round)`,
   ];
   for (const [mode, runs] of byMode) {
     out.push(
@@ -679,7 +696,8 @@ function reportMedians(results: Measured[]): void {
         `${summary(
           runs.map((m) => m.p99),
           2,
-        ).padEnd(19)}  ${summary(runs.map(hubMicrosPerRequest))}`,
+        ).padEnd(19)}  ${summary(runs.map(hubMicrosPerRequest)).padEnd(19)}  ` +
+        (bareOfRound.size === 0 ? 'n/a (no bare mode)' : summary(runs.map(overBare), 2)),
     );
   }
   process.stdout.write(`${out.join('\n')}\n\n`);
@@ -699,7 +717,8 @@ async function main(): Promise<void> {
     );
   };
   const raw = wanted('sqlite') || wanted('sqlite-single') ? measureRawSqlite() : undefined;
-  if (wanted('bare')) progress(await measureBareFastify());
+  // With rounds, bare Fastify runs in every round: each run is also read against its own round's.
+  if (wanted('bare') && rounds === 1) progress(await measureBareFastify());
   const target =
     wanted('pg') || wanted('pg-n')
       ? databaseUrl === undefined || databaseUrl === ''
@@ -719,6 +738,7 @@ async function main(): Promise<void> {
     // ABBA: the baseline first in rounds 1, 4, 5, 8, ..., so neither tree always runs first.
     const ordered = round % 4 === 1 || round % 4 === 2 ? [...trees].reverse() : trees;
     const suffix = rounds === 1 ? '' : ` #${round + 1}`;
+    if (wanted('bare') && rounds > 1) progress(await measureBareFastify(suffix));
     for (const { tree, tag } of ordered) {
       if (wanted('sqlite')) {
         progress(
