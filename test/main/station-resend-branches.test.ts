@@ -1,0 +1,342 @@
+// The enrolment station against a real hub when an unanswered POST /v1/persons, sent again under its key,
+// gets no answer again or a refusal: each caller of the re-send keeps, drops or lists that request for the
+// hub's admin as the person it may have created requires (never a faceless person forgotten, nor a name kept).
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KioskService } from '../../src/main/kiosk-service.ts';
+import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
+import { isPostTo } from './kiosk-test-hub.ts';
+import type { StationHub } from './station-fixture.ts';
+import {
+  atHub,
+  closeStationHub,
+  deployStation,
+  finish,
+  licence,
+  networkStoppingAtCreate,
+  personsEnrolledOn,
+  signIn,
+  signedInStation,
+  startStationHub,
+  stationLog,
+  upToPin,
+} from './station-fixture.ts';
+
+let fx: StationHub;
+
+beforeAll(async () => {
+  fx = await startStationHub('facepay-station-resend-');
+}, 60_000);
+
+afterAll(() => closeStationHub(fx));
+
+/** A station of its own (its own pending-persons.json and log), enrolling on `accounts`. */
+const ownStation = (name: string, accounts: string[]) =>
+  deployStation(fx, { dir: path.join(fx.work, name), name, accounts });
+
+/** A person account the hub's admin never assigned to a station: the hub refuses to enrol on it (403). */
+const unassignedAccount = (id: string) =>
+  fx.admin.createAccount({ id, name: id, kind: 'person', currency: 'JPY' });
+
+/**
+ * The network between the station and the hub: while `losing`, each POST /v1/persons is carried out and its
+ * answer lost; while `down`, nothing reaches the hub. `creates` counts the POST /v1/persons that reached it.
+ */
+function faultyNetwork() {
+  const state = { losing: false, down: false, creates: 0 };
+  const network: typeof fetch = async (input, init) => {
+    if (state.down) throw new TypeError('fetch failed: connect ECONNREFUSED');
+    const create = isPostTo('/v1/persons', input, init);
+    if (create) state.creates += 1;
+    const response = await fetch(input, init);
+    if (create && state.losing) throw new TypeError('socket hang up');
+    return response;
+  };
+  return { state, network };
+}
+
+/** A station's service (as after a start) behind `network`, on the test's clock, an officer signed in. */
+const stationOn = (
+  deployment: EnrolmentStationDeployment,
+  network: typeof fetch,
+  clock = { ms: Date.now() },
+) => signedInStation(fx, deployment, network, () => clock.ms);
+
+/** The enrolment is tried with its answer lost: the officer is told hub_unreachable. */
+async function lostTry(service: KioskService, state: { losing: boolean }): Promise<void> {
+  state.losing = true;
+  expect(await finish(service.handlers)).toMatchObject({
+    ok: false,
+    error: { code: 'hub_unreachable' },
+  });
+  state.losing = false;
+}
+
+/** `lostTry` of a fresh enrolment: the hub has a person on `accountId`, without a face. */
+async function lostEnrolment(
+  service: KioskService,
+  state: { losing: boolean },
+  enrolment: { accountId: string; document: ReturnType<typeof licence> },
+): Promise<string> {
+  await upToPin(service.handlers, enrolment.accountId, enrolment.document);
+  await lostTry(service, state);
+  const enrolled = await personsEnrolledOn(fx, enrolment.accountId);
+  expect(enrolled).toHaveLength(1);
+  const person = enrolled[0] ?? '';
+  expect(await atHub(fx, person)).toBe(0);
+  return person;
+}
+
+const pendingPath = (deployment: EnrolmentStationDeployment) =>
+  path.join(deployment.config.keysDir, 'pending-persons.json');
+
+/** pending-persons.json as the station wrote it. */
+async function pending(deployment: EnrolmentStationDeployment): Promise<Record<string, unknown>[]> {
+  return JSON.parse(await readFile(pendingPath(deployment), 'utf8')) as Record<string, unknown>[];
+}
+
+const pendingKeys = async (deployment: EnrolmentStationDeployment) =>
+  (await pending(deployment)).map((entry) => entry.idempotencyKey);
+
+const logKinds = async (deployment: EnrolmentStationDeployment) =>
+  (await stationLog(deployment)).map((entry) => entry.kind);
+
+/**
+ * The hub's hourly pruning, run as when its clock is past the answer retention of every request sent so
+ * far: a request asked again is no longer answered from its stored answer but run again.
+ */
+const hubPrunesStoredAnswers = () => fx.hub.store.deleteStoredResponsesBefore(Date.now() + 1_000);
+
+describe("an officer's retry of an enrolment whose answer was lost (#askAgain)", () => {
+  it('the hub still unreachable: the try waits, the person and the request under its key kept, then that person enrolled', async () => {
+    const deployment = await ownStation('retry-down', ['a-retry-down']);
+    const { state, network } = faultyNetwork();
+    const service = await stationOn(deployment, network);
+    const lost = await lostEnrolment(service, state, {
+      accountId: 'a-retry-down',
+      document: licence('Akane Doi'),
+    });
+    const keys = await pendingKeys(deployment);
+    expect(keys).toHaveLength(1);
+
+    state.down = true;
+    const waiting = await finish(service.handlers);
+    state.down = false;
+    expect(waiting).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
+    const shown = await service.handlers.station({});
+    expect(shown).toMatchObject({ ok: true, station: { enrolment: { step: 'pin' } } });
+    // Nothing erased, nothing forgotten: the same request, under the same key, is asked at the next try.
+    expect(await atHub(fx, lost)).toBe(0);
+    expect(await pendingKeys(deployment)).toEqual(keys);
+    expect(await logKinds(deployment)).not.toContain('person.erased');
+
+    const enrolled = await finish(service.handlers);
+    expect(enrolled).toMatchObject({
+      ok: true,
+      station: { enrolment: { step: 'enrolled', person: { id: lost } } },
+    });
+    expect(await atHub(fx, lost)).toBe(2);
+    expect(await personsEnrolledOn(fx, 'a-retry-down')).toEqual([lost]);
+    expect(await pending(deployment)).toEqual([]);
+  });
+
+  it('the document begun again, the lost answer since pruned by the hub: refused already_enrolled, the officer told why, the request data dropped', async () => {
+    const deployment = await ownStation('retry-pruned', ['a-retry-pruned']);
+    const { state, network } = faultyNetwork();
+    const service = await stationOn(deployment, network);
+    const document = licence('Bin Endo');
+    const lost = await lostEnrolment(service, state, { accountId: 'a-retry-pruned', document });
+    await hubPrunesStoredAnswers();
+
+    // A new enrolment of the same document: none of its own tries went unanswered.
+    await upToPin(service.handlers, 'a-retry-pruned', document);
+    const sent = state.creates;
+    const refused = await finish(service.handlers);
+    expect(refused).toMatchObject({ ok: false, error: { code: 'already_enrolled' } });
+    const message = refused.ok ? '' : refused.error.message;
+    expect(message).toContain('an earlier try of this enrolment whose answer was lost');
+    expect(message).toContain("the hub's admin must erase");
+    const shown = await service.handlers.station({});
+    expect(shown).toMatchObject({
+      ok: true,
+      station: { enrolment: { step: 'refused', refusal: { code: 'already_enrolled', message } } },
+    });
+    // The earlier request asked again (refused as enrolled), then this try's own (refused the same way).
+    expect(state.creates).toBe(sent + 2);
+    // Nothing of that request (name, sealed PIN) is asked again: its personal data is off the disk.
+    const file = JSON.stringify(await pending(deployment));
+    expect(file).not.toContain('Bin Endo');
+    expect(file).not.toContain('sealedPin');
+    expect(await atHub(fx, lost)).toBe(0); // only the hub's admin can find them now
+  });
+});
+
+describe('an enrolment cancelled after its answer was lost (#dropUnanswered)', () => {
+  it('the lost answer was the hub refusal: replayed, it proves nobody was created, and the request is dropped from disk', async () => {
+    const deployment = await ownStation('cancel-refused', ['a-cancel-assigned']);
+    await unassignedAccount('a-cancel-unassigned');
+    const { state, network } = faultyNetwork();
+    const service = await stationOn(deployment, network);
+    await upToPin(service.handlers, 'a-cancel-unassigned', licence('Chiaki Fuse'));
+    await lostTry(service, state);
+    expect(JSON.stringify(await pending(deployment))).toContain('Chiaki Fuse');
+    const sent = state.creates;
+
+    const cancelled = await service.handlers.enrolmentCancel({});
+    expect(cancelled).toMatchObject({
+      ok: true,
+      station: { enrolment: null, personsToErase: [] },
+    });
+    expect(state.creates).toBe(sent + 1);
+    expect(await pending(deployment)).toEqual([]);
+    const kinds = await logKinds(deployment);
+    expect(kinds).not.toContain('enrolment.admin_erase_needed');
+    expect(kinds).not.toContain('person.erased');
+  });
+
+  it('the hub still unreachable: the request kept, and the desk erases its person by the document once the hub answers', async () => {
+    const deployment = await ownStation('cancel-down', ['a-cancel-down']);
+    const { state, network } = faultyNetwork();
+    const service = await stationOn(deployment, network);
+    const document = licence('Daiki Goto');
+    const lost = await lostEnrolment(service, state, { accountId: 'a-cancel-down', document });
+    const keys = await pendingKeys(deployment);
+
+    state.down = true;
+    const cancelled = await service.handlers.enrolmentCancel({});
+    state.down = false;
+    expect(cancelled).toMatchObject({ ok: true, station: { enrolment: null } });
+    expect(await atHub(fx, lost)).toBe(0);
+    expect(await pendingKeys(deployment)).toEqual(keys);
+    expect(await logKinds(deployment)).not.toContain('person.erased');
+
+    const erased = await service.handlers.personErase({ document });
+    expect(erased).toMatchObject({ ok: true, personId: lost });
+    expect(await atHub(fx, lost)).toBe(404);
+    expect(await pending(deployment)).toEqual([]);
+  });
+});
+
+describe('the desk, by the document, after a station stopped while POST /v1/persons was on its way (#unansweredPerson)', () => {
+  it('restarted with the hub unreachable: answers hub_unreachable and keeps the request, then erases its person once the hub answers', async () => {
+    const deployment = await ownStation('desk-down', ['a-desk-down']);
+    const { network: stopping, delivered } = networkStoppingAtCreate();
+    const before = await stationOn(deployment, stopping);
+    const document = licence('Eri Hara');
+    await upToPin(before.handlers, 'a-desk-down', document);
+    void finish(before.handlers);
+    await delivered;
+    const [lost] = await personsEnrolledOn(fx, 'a-desk-down');
+    const keys = await pendingKeys(deployment);
+    expect(keys).toHaveLength(1);
+
+    const { state, network } = faultyNetwork();
+    const restarted = await stationOn(deployment, network);
+    state.down = true;
+    const unknown = await restarted.handlers.personErase({ document });
+    state.down = false;
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
+    expect(await atHub(fx, lost ?? '')).toBe(0);
+    expect(await pendingKeys(deployment)).toEqual(keys);
+
+    const erased = await restarted.handlers.personErase({ document });
+    expect(erased).toMatchObject({ ok: true, personId: lost });
+    expect(await atHub(fx, lost ?? '')).toBe(404);
+    expect(await pending(deployment)).toEqual([]);
+  });
+
+  it('the request the hub refused: the replayed refusal drops it, and the desk answers that nobody was enrolled here', async () => {
+    const deployment = await ownStation('desk-refused', ['a-desk-assigned']);
+    await unassignedAccount('a-desk-unassigned');
+    const { network: stopping, delivered } = networkStoppingAtCreate();
+    const before = await stationOn(deployment, stopping);
+    const document = licence('Fumika Ide');
+    await upToPin(before.handlers, 'a-desk-unassigned', document);
+    void finish(before.handlers);
+    await delivered;
+    expect(JSON.stringify(await pending(deployment))).toContain('Fumika Ide');
+
+    const { state, network } = faultyNetwork();
+    const restarted = await stationOn(deployment, network);
+    const desk = await restarted.handlers.personErase({ document });
+    expect(desk).toMatchObject({
+      ok: false,
+      error: {
+        code: 'not_enrolled_here',
+        message: 'nobody enrolled at this station shows this document',
+      },
+    });
+    expect(state.creates).toBe(1); // asked again: the hub's stored refusal is the proof
+    expect(await pending(deployment)).toEqual([]);
+    expect(await logKinds(deployment)).not.toContain('enrolment.admin_erase_needed');
+  });
+});
+
+/**
+ * How a left request's age comes to be untrusted: the station's clock set back before it was sent, or no
+ * time kept with it (`restarts`: the station reads the rewritten file at its next start).
+ */
+const untrusted = [
+  {
+    cause: 'the clock set back before it was sent',
+    name: 'clock-back',
+    restarts: false,
+    untrust: (_deployment: EnrolmentStationDeployment, clock: { ms: number }) => {
+      clock.ms -= 3_600_000;
+      return Promise.resolve();
+    },
+  },
+  {
+    cause: 'its time not kept (a file written before the station kept it), the station restarted',
+    name: 'no-time',
+    restarts: true,
+    untrust: async (deployment: EnrolmentStationDeployment, _clock: { ms: number }) => {
+      const older = (await pending(deployment)).map(({ sentAtMs: _time, ...rest }) => rest);
+      await writeFile(pendingPath(deployment), JSON.stringify(older), { mode: 0o600 });
+    },
+  },
+];
+
+describe('a left enrolment whose age the station cannot trust, refused when asked again (#resolveAbandoned)', () => {
+  it.each(untrusted)(
+    "$cause: the refusal proves nothing, so the request is listed for the hub's admin, not dropped",
+    async ({ name, restarts, untrust }) => {
+      const account = `a-${name}`;
+      const deployment = await ownStation(name, [account]);
+      const { state, network } = faultyNetwork();
+      const clock = { ms: Date.now() };
+      let service = await stationOn(deployment, network, clock);
+      const document = licence('Goro Iwata');
+      const lost = await lostEnrolment(service, state, { accountId: account, document });
+      expect(await service.handlers.officerSignOut({})).toMatchObject({ ok: true });
+      // Its stored answer pruned: asked again, the hub refuses it as enrolled (that very person holds it).
+      await hubPrunesStoredAnswers();
+      await untrust(deployment, clock);
+      if (restarts) service = await stationOn(deployment, network, clock);
+      const sent = state.creates;
+
+      await service.lockIdleStation(); // the runtime's timer
+      expect(state.creates).toBe(sent + 1);
+      expect(await atHub(fx, lost)).toBe(0);
+      const file = JSON.stringify(await pending(deployment));
+      expect(file).not.toContain('Goro Iwata');
+      expect(file).not.toContain('1980-02-03');
+      expect(file).not.toContain('sealedPin');
+      await signIn(service);
+      const shown = await service.handlers.station({});
+      expect(shown.ok && shown.station.personsToErase).toEqual([
+        {
+          accountId: account,
+          documentType: 'drivers_licence',
+          documentHash: expect.any(String),
+          sentAt: name === 'no-time' ? null : expect.any(String),
+        },
+      ]);
+      const logged = (await stationLog(deployment)).filter(
+        (entry) => entry.kind === 'enrolment.admin_erase_needed',
+      );
+      expect(logged).toMatchObject([{ officer: null, data: { accountId: account } }]);
+    },
+  );
+});
