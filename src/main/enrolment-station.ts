@@ -884,7 +884,8 @@ export class EnrolmentStation {
    * An unanswered POST /v1/persons sent again, byte for byte under its Idempotency-Key: the hub replays its
    * stored answer. A person it created is recorded at once (the desk finds them by the document), by
    * `officer` (the signed-in one when not given, read once the answer is in); what else follows is the
-   * caller's. Unknown: no answer yet (unreachable, 5xx, rate limited), never taken for a refusal.
+   * caller's. Unknown: no answer yet (unreachable, 5xx, rate limited, the connection refused), never taken
+   * for a refusal.
    */
   async #resend(
     sent: { key: string; pending: PendingPerson },
@@ -892,7 +893,17 @@ export class EnrolmentStation {
   ): Promise<Resent> {
     const { key, pending } = sent;
     assert(pending.body !== null, 'a request the hub no longer answers for is not sent again');
-    const answer = await this.#options.hub.createPerson(pending.body, key, { askingAgain: true });
+    const { hub } = this.#options;
+    // A link not connected yet (the station just started) connects first; a refusal of that (the station's
+    // client revoked: 401) comes before the hub looks the key up, and says nothing of what the request did.
+    if (!hub.ready) {
+      const connected = await hub.connect();
+      if (!connected.ok) {
+        const message = `asking again for an enrolment: ${connected.error.message}; its outcome is still unknown`;
+        return { kind: 'unknown', answer: kioskFailure('hub_unreachable', message) };
+      }
+    }
+    const answer = await hub.createPerson(pending.body, key, { askingAgain: true });
     if (!answer.ok) {
       if (outcomeStillUnknown(answer.error)) return { kind: 'unknown', answer };
       return { kind: 'refused', error: answer.error };

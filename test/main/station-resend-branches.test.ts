@@ -340,3 +340,24 @@ describe('a left enrolment whose age the station cannot trust, refused when aske
     },
   );
 });
+
+describe("a station restarted after its client was revoked, a left enrolment's answer lost (#resend)", () => {
+  it('the refused connection proves nothing about the request: it is kept, and the faceless person is not forgotten', async () => {
+    const deployment = await ownStation('revoked-restart', ['a-revoked-restart']);
+    const { state, network } = faultyNetwork();
+    const service = await stationOn(deployment, network);
+    const lost = await lostEnrolment(service, state, {
+      accountId: 'a-revoked-restart',
+      document: licence('Hiro Kubo'),
+    });
+    expect(await service.handlers.officerSignOut({})).toMatchObject({ ok: true });
+    await fx.admin.revokeClient(deployment.clientId);
+
+    // Started again: its link connects (hub key, transform key) on its first call, and is refused (401).
+    const restarted = await stationOn(deployment, network);
+    await restarted.lockIdleStation(); // the runtime's timer at start
+    expect(await atHub(fx, lost)).toBe(0);
+    expect(JSON.stringify(await pending(deployment))).toContain('Hiro Kubo');
+    expect(await logKinds(deployment)).not.toContain('enrolment.admin_erase_needed');
+  });
+});
