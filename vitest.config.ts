@@ -20,6 +20,7 @@ const bothAdapters = [
   'test/hub/consent.test.ts',
   'test/hub/enrolment-idempotency.test.ts',
   'test/hub/enrolment-scope.test.ts',
+  'test/hub/find-person.test.ts',
   'test/hub/guardian.test.ts',
   'test/hub/hold-bounds.test.ts',
   'test/hub/hold-history.test.ts',

@@ -34,6 +34,9 @@ commands:
   rekey          renew the cancelable transform: every stored template moves to a new key, no face needed
   register-kiosk --name N --client CLIENT_ID (--keys DIR | --signing-key B64 --box-key B64)
                  register a kiosk's public keys; --keys makes (or reads) the kiosk's key files in DIR
+  find-person    --account ID | --document-hash HASH   the person enrolled on that account or document
+                 (the hash an enrolment station lists when the hub's answer about a person was lost)
+  erase-person   --person ID   erase that person and destroy their face templates (audited)
   show-kiosk     --kiosk ID
   revoke-kiosk   --kiosk ID   its signed requests and attestations are refused from now on
 environment: FACEPAY_HUB_URL (default http://127.0.0.1:8787), FACEPAY_ADMIN_TOKEN
@@ -65,6 +68,8 @@ const { values, positionals } = parseArgs({
     'signing-key': { type: 'string' },
     'box-key': { type: 'string' },
     kiosk: { type: 'string' },
+    'document-hash': { type: 'string' },
+    person: { type: 'string' },
   },
 });
 
@@ -192,6 +197,18 @@ async function run(command: string | undefined): Promise<unknown> {
         clientId: need('client'),
         ...(await kioskKeys()),
       });
+    case 'find-person': {
+      const account = values.account;
+      const documentHash = values['document-hash'];
+      if ((account === undefined) === (documentHash === undefined))
+        fail('give --account or --document-hash, one of them');
+      return hub.findPersons(account === undefined ? { documentHash } : { accountId: account });
+    }
+    case 'erase-person': {
+      const person = need('person');
+      await hub.deletePerson(person);
+      return { erased: person };
+    }
     case 'show-kiosk':
       return hub.getKiosk(need('kiosk'));
     case 'revoke-kiosk': {

@@ -321,6 +321,19 @@ const idDocumentCheckSchema = z.strictObject({
   verifiedBy: text(L.nameLengthMax),
 });
 
+/**
+ * Extension, GET /v1/persons: the person enrolled on an account or with a document (its keyed numberHash),
+ * exactly one of the two; how an admin finds a person an enrolment station lost the answer about.
+ */
+export const personFindQuery = z
+  .strictObject({
+    accountId: accountIdSchema.optional(),
+    documentHash: idDocumentCheckSchema.shape.numberHash.optional(),
+  })
+  .refine((q) => (q.accountId === undefined) !== (q.documentHash === undefined), {
+    message: 'give accountId or documentHash, one of them',
+  });
+
 export const createPersonRequest = z.strictObject({
   displayName: text(L.nameLengthMax),
   dateOfBirth: isoDateSchema,
@@ -377,6 +390,8 @@ export const personSchema = z.object({
     .meta({ description: 'extension: the consent recorded at enrolment; null: none given' }),
 });
 export type PersonView = z.infer<typeof personSchema>;
+/** GET /v1/persons' answer: the person found (at most one: an account and a document enrol one each). */
+export const personFindPage = listOf(personSchema);
 
 export const addTemplatesRequest = z.strictObject({
   modelId: text(128),

@@ -278,6 +278,9 @@ export class HubClient implements RouteMethods {
       ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
     });
   }
+  findPersons(query: RouteQuery<'findPersons'>) {
+    return this.call('findPersons', { query });
+  }
   getPerson(id: string) {
     return this.call('getPerson', { params: { id } });
   }

@@ -242,6 +242,16 @@ const identityRoutes = {
     status: 201,
     response: api.personSchema,
   },
+  findPersons: {
+    method: 'GET',
+    path: '/v1/persons',
+    summary:
+      'Extension: the person enrolled on an account (accountId) or with a document (documentHash): all for the admin, only its own for an enrolment client',
+    access: enrolment,
+    query: api.personFindQuery,
+    status: 200,
+    response: api.personFindPage,
+  },
   getPerson: {
     method: 'GET',
     path: '/v1/persons/:id',

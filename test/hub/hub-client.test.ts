@@ -76,6 +76,10 @@ describe('HubClient', () => {
       sealedTemplates: [probe(), probe()],
     });
     expect((await station.getPerson(person.id)).templates).toBe(2);
+    const byDocument = await admin.findPersons({
+      documentHash: testIdDocument('alice').numberHash,
+    });
+    expect(byDocument.items.map((p) => p.id)).toEqual([person.id]);
     expect(await station.unlockPin(person.id, { idDocument: testIdDocument('alice') })).toBeNull();
 
     // A payment: identify, PIN, hold; the admin then works the hold's actions.

@@ -133,6 +133,21 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
       );
     },
 
+    // Extension: found by account or document. An enrolment client sees only the persons it enrolled, and
+    // nothing says whether another organisation enrolled one (an empty list either way).
+    findPersons: async ({ caller, query, ok }) => {
+      const { reader } = hub.store;
+      const person =
+        query.accountId !== undefined
+          ? await reader.findPersonByAccount(query.accountId)
+          : await reader.findPersonByDocument(query.documentHash ?? '');
+      const visible =
+        person !== undefined && (caller.role === 'admin' || caller.id === person.createdBy);
+      if (!visible) return ok({ items: [], nextCursor: null });
+      const templates = await reader.countTemplates(person.id);
+      return ok({ items: [personView(person, templates, hub.clock.now())], nextCursor: null });
+    },
+
     getPerson: async ({ caller, params: { id }, ok }) => {
       const person = await hub.store.reader.getPerson(id);
       if (person === undefined) refuse('not_found', `person ${id} not found`);
