@@ -64,7 +64,11 @@ interface Enrolment {
   guardian: GuardianConsent | null;
   /** A person a failed try of this enrolment created and could not erase (HubLink.enrol): erased first. */
   leftBehind: string | null;
-  /** A try of this enrolment got no answer (hub_unreachable): the hub may have created the person. */
+  /**
+   * A request of this enrolment whose fate the hub can no longer tell (asked again after its stored answer
+   * was pruned, and refused as enrolled; or one it no longer answers for): the hub may have created the
+   * person, and a refusal as enrolled says so (#explained).
+   */
   outcomeUnknown: boolean;
   /** A face_mismatch a second officer may still override: the document's person and the live faces. */
   overridable: {
@@ -91,7 +95,7 @@ type PersonAnswer = HubAnswer<PersonView> | { ok: false; error: KioskError; left
 /** An unanswered request sent again (#resend): the person it created, its refusal, or still no answer. */
 type Resent =
   | { kind: 'created'; person: PersonView }
-  | { kind: 'refused'; error: KioskError }
+  | { kind: 'refused'; error: KioskError; replayed: boolean }
   | { kind: 'unknown'; answer: { ok: false; error: KioskError } };
 
 interface EnrolledPerson {
@@ -418,8 +422,11 @@ export class EnrolmentStation {
     enrolment.leftBehind = 'leftBehind' in enrolled ? enrolled.leftBehind : null;
     if (!enrolled.ok) {
       // A PIN the hub's policy refuses can be chosen again; anything else ends the enrolment.
+      // A lost answer is not remembered here: its request stays in PendingPersons, and the next try asks it
+      // again (#askAgain), which learns what it did; only a request whose fate stays unknown sets
+      // outcomeUnknown there. (Set here, a refusal replayed for that request, proving it enrolled nobody,
+      // would still have told the officer a person may need the admin's erase.)
       if (enrolled.error.code === 'pin_rejected' || enrolled.error.code === 'hub_unreachable') {
-        enrolment.outcomeUnknown ||= enrolled.error.code === 'hub_unreachable';
         return { ok: false, error: enrolled.error };
       }
       if (enrolled.error.code === 'guardian_consent_invalid' && enrolment.view.child) {
@@ -697,9 +704,10 @@ export class EnrolmentStation {
     const resent = await this.#resend(sent);
     if (resent.kind === 'unknown') return resent.answer;
     if (resent.kind === 'refused') {
-      // Refused as enrolled: the hub no longer keeps that request's answer (pruned), and its person may
-      // hold the account; #explained says so if this try is refused the same way.
-      enrolment.outcomeUnknown ||= resent.error.code === 'already_enrolled';
+      // Refused as enrolled, run again because the hub no longer keeps that request's answer (pruned): its
+      // person may hold the account; #explained says so if this try is refused the same way. Its stored
+      // refusal replayed is that request's own fate: it enrolled nobody, and the admin has nothing to erase.
+      enrolment.outcomeUnknown ||= resent.error.code === 'already_enrolled' && !resent.replayed;
       this.#pending.delete(key);
       return { ok: true, value: null };
     }
@@ -905,8 +913,9 @@ export class EnrolmentStation {
     }
     const answer = await hub.createPerson(pending.body, key, { askingAgain: true });
     if (!answer.ok) {
-      if (outcomeStillUnknown(answer.error)) return { kind: 'unknown', answer };
-      return { kind: 'refused', error: answer.error };
+      if (outcomeStillUnknown(answer.error))
+        return { kind: 'unknown', answer: { ok: false, error: answer.error } };
+      return { kind: 'refused', error: answer.error, replayed: answer.replayed === true };
     }
     await this.#recordCreated(pending, answer.value.id, officer);
     return { kind: 'created', person: answer.value };

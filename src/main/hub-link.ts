@@ -38,6 +38,12 @@ const pinRetryAfterRateLimitMs = Math.ceil(1000 / pinChecksPerSecondPerClient) +
 type CreatePersonLimits = GuardianConsentRequest['limits'];
 
 export type HubAnswer<T> = { ok: true; value: T } | { ok: false; error: KioskError };
+/**
+ * POST /v1/persons' answer; a refusal says whether it is the hub's stored answer replayed under the request's
+ * Idempotency-Key (then it is that request's own fate: it created nobody) or the request run again.
+ */
+export type CreatePersonAnswer =
+  { ok: true; value: PersonView } | { ok: false; error: KioskError; replayed?: boolean };
 
 /** A hold the kiosk places for a payment or a check-in, under that payment's own Idempotency-Key. */
 export interface KioskHoldRequest {
@@ -422,7 +428,7 @@ export class HubLink {
     body: CreatePersonRequest,
     idempotencyKey?: string,
     options: { askingAgain?: boolean } = {},
-  ): Promise<HubAnswer<PersonView>> {
+  ): Promise<CreatePersonAnswer> {
     const connected = await this.#ensureConnected();
     if (!connected.ok) return connected;
     return this.#guard(
@@ -439,7 +445,7 @@ export class HubLink {
           );
         }
         return error.code === 'duplicate_enrolment'
-          ? failure('already_enrolled', error.message)
+          ? { ...failure('already_enrolled', error.message), replayed: error.replayed }
           : outcomeUnknownOn5xx(error);
       },
     );
