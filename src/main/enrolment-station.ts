@@ -121,6 +121,16 @@ export interface EnrolmentStationOptions {
   signInLockFile: string | null;
 }
 
+/** What the log says of a request listed for the hub's admin: what finds its person, never personal data. */
+function listedRequest(pending: PendingPerson) {
+  return {
+    enrolment: pending.enrolment,
+    accountId: pending.accountId,
+    documentHash: pending.documentHash,
+    document: pending.documentType,
+  };
+}
+
 export class EnrolmentStation {
   readonly #options: EnrolmentStationOptions;
   readonly #config: StationConfig;
@@ -774,9 +784,15 @@ export class EnrolmentStation {
       const before = this.#pending.forAdmin().length;
       const current = this.#enrolment?.view.id ?? null;
       const round = this.#pending.abandoned(current).slice(0, stationAbandonedResolveBatchMax);
+      let answered = true;
       for (const [key, pending] of round) {
         // The hub did not answer: the rest wait for the next round rather than each for a timeout.
-        if (!(await this.#resolveAbandoned({ key, pending }))) break;
+        answered = await this.#resolveAbandoned({ key, pending });
+        if (!answered) break;
+      }
+      const listed = this.#pending.forAdminByKey().slice(0, stationAbandonedResolveBatchMax);
+      for (const [key, pending] of answered ? listed : []) {
+        if (!(await this.#resolveForAdmin({ key, pending }))) break;
       }
       this.#resolvedAtMs = this.#options.now();
       if (this.#pending.forAdmin().length !== before) this.#options.onChange(this.view());
@@ -814,6 +830,39 @@ export class EnrolmentStation {
   }
 
   /**
+   * A request listed for the hub's admin (#forAdmin), looked up by its document (GET /v1/persons shows this
+   * station's organisation only the persons it enrolled): a person without a face on its account is the one
+   * that request created, never told to the station, and is erased (logged, reason abandoned); a person with
+   * faces holds the document, so the request created nobody; nobody: it created nobody, or the admin erased
+   * them. Either way it is off the list (logged). An enrolment on the station for that account or document
+   * is its officer's: its own person, between the request and the faces, has no face yet. False: no answer
+   * (unreachable, a hub without the lookup), kept for the next round and the admin.
+   */
+  async #resolveForAdmin(sent: { key: string; pending: PendingPerson }): Promise<boolean> {
+    const { key, pending } = sent;
+    const current = this.#enrolment;
+    const onStation =
+      current !== null &&
+      (current.view.accountId === pending.accountId ||
+        current.person?.numberHash === pending.documentHash);
+    if (onStation) return true;
+    const found = await this.#options.hub.personWithDocument(pending.documentHash);
+    if (!found.ok) return false;
+    const person = found.value;
+    if (person !== null && person.templates === 0 && person.accountId === pending.accountId) {
+      await this.#recordCreated(pending, person.id, null);
+      return (await this.#eraseCreated(sent, person.id, 'abandoned')).ok;
+    }
+    this.#pending.delete(key);
+    await this.#record({
+      kind: 'enrolment.admin_erase_resolved',
+      officer: null,
+      data: { ...listedRequest(pending), found: person === null ? 'nobody' : 'enrolled' },
+    });
+    return true;
+  }
+
+  /**
    * A request the hub no longer answers for (its stored answers are pruned): its person, if the hub created
    * one, can be found and erased only by the hub's admin. The name, date of birth, sealed PIN and consent
    * token are dropped; the desk screen lists the account and document hash for the admin (logged).
@@ -825,10 +874,7 @@ export class EnrolmentStation {
       kind: 'enrolment.admin_erase_needed',
       officer: null,
       data: {
-        enrolment: pending.enrolment,
-        accountId: pending.accountId,
-        documentHash: pending.documentHash,
-        document: pending.documentType,
+        ...listedRequest(pending),
         sentAt: pending.sentAtMs === null ? null : new Date(pending.sentAtMs).toISOString(),
       },
     });

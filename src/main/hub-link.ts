@@ -390,6 +390,24 @@ export class HubLink {
   }
 
   /**
+   * Enrolment station: the person this station's client enrolled with this document (its keyed hash), or
+   * null when it enrolled nobody there (a person another organisation enrolled is not shown either). Any
+   * refusal (a hub older than GET /v1/persons answers 404; a revoked client 401) says nothing of that
+   * person, so it is hub_unreachable: the caller keeps what it was checking.
+   */
+  async personWithDocument(documentHash: string): Promise<HubAnswer<PersonView | null>> {
+    const connected = await this.#ensureConnected();
+    if (!connected.ok) return failure('hub_unreachable', connected.error.message);
+    return this.#guard(
+      async () => {
+        const page = await this.#client.findPersons({ documentHash });
+        return { ok: true, value: page.items[0] ?? null };
+      },
+      (error) => failure('hub_unreachable', `looking for an enrolled person: ${error.message}`),
+    );
+  }
+
+  /**
    * Enrolment station: erases the person a failed try left behind (HubLink.enrol), before the next try;
    * when that fails the answer names them again.
    */

@@ -91,7 +91,14 @@ export class PendingPersons {
 
   /** Those whose person only the hub's admin can still erase (their request dropped): for the desk screen. */
   forAdmin(): PendingPerson[] {
-    return [...this.#entries.values()].filter((pending) => pending.body === null);
+    return this.forAdminByKey().map(([, pending]) => pending);
+  }
+
+  /** forAdmin, with each one's Idempotency-Key, oldest first (the runtime's tick looks for their person). */
+  forAdminByKey(): [string, PendingPerson][] {
+    return [...this.#entries]
+      .filter(([, pending]) => pending.body === null)
+      .sort(([, a], [, b]) => (a.sentAtMs ?? 0) - (b.sentAtMs ?? 0));
   }
 
   /**

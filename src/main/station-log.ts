@@ -17,6 +17,7 @@ export type StationLogKind =
   | 'enrolment.completed'
   | 'enrolment.person_created'
   | 'enrolment.admin_erase_needed'
+  | 'enrolment.admin_erase_resolved'
   | 'enrolment.override'
   | 'person.erased'
   | 'person.pin_unlocked'

@@ -185,6 +185,12 @@ export function isPostTo(pathname: string, input: Parameters<typeof fetch>[0], i
   return init?.method === 'POST' && new URL(url).pathname === pathname;
 }
 
+/** GET /v1/persons?...: an enrolment station looking a listed request's person up by its document. */
+export function isPersonLookup(input: Parameters<typeof fetch>[0], init?: RequestInit): boolean {
+  const url = String(input instanceof Request ? input.url : input);
+  return (init?.method ?? 'GET') === 'GET' && new URL(url).pathname === '/v1/persons';
+}
+
 /** Which requests a faulty network acts on: every POST to a path, or those a test's predicate picks. */
 export type RequestPick =
   string | ((input: Parameters<typeof fetch>[0], init?: RequestInit) => boolean);

@@ -11,7 +11,7 @@ import {
   stationAbandonedResolveEveryMs,
 } from '../../src/shared/limits.ts';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
-import { isPostTo } from './kiosk-test-hub.ts';
+import { isPersonLookup, isPostTo } from './kiosk-test-hub.ts';
 import type { StationHub } from './station-fixture.ts';
 import {
   atHub,
@@ -42,12 +42,20 @@ const ownStation = (name: string, accounts: string[]) =>
 
 /**
  * The network between the station and the hub: while `losing`, each POST /v1/persons is carried out and its
- * answer lost; while `down`, nothing reaches the hub. `creates` counts the POST /v1/persons sent.
+ * answer lost; while `down`, nothing reaches the hub; while `noLookup`, GET /v1/persons answers 404 as a hub
+ * older than that lookup does. `creates` counts the POST /v1/persons sent.
  */
 function faultyNetwork() {
-  const state = { losing: false, down: false, creates: 0 };
+  const state = { losing: false, down: false, noLookup: false, creates: 0 };
   const network: typeof fetch = async (input, init) => {
     if (state.down) throw new TypeError('fetch failed: connect ECONNREFUSED');
+    if (state.noLookup && isPersonLookup(input, init)) {
+      const notFound = { error: { code: 'not_found', message: 'Route GET:/v1/persons not found' } };
+      return new Response(JSON.stringify(notFound), {
+        status: 404,
+        headers: { 'content-type': 'application/json' },
+      });
+    }
     const create = isPostTo('/v1/persons', input, init);
     if (create) state.creates += 1;
     const response = await fetch(input, init);
@@ -203,9 +211,10 @@ describe('the hub unreachable while the station resolves a left enrolment', () =
 });
 
 describe("a left enrolment past the hub's answer retention", () => {
-  it("is not asked again: its personal data dropped, the desk told which document needs the hub admin's erase", async () => {
+  it("is not asked again: its personal data dropped; a hub without the lookup by document: the desk told which document needs the hub admin's erase", async () => {
     const deployment = await ownStation('past-retention', ['a-past']);
     const { state, network } = faultyNetwork();
+    state.noLookup = true;
     const clock = { ms: Date.now() };
     const service = await stationOn(deployment, network, clock);
     const document = licence('Fumio Tani');
