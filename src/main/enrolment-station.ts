@@ -706,18 +706,18 @@ export class EnrolmentStation {
     attempt: PersonAttempt,
   ): Promise<HubAnswer<PersonView | null>> {
     const { key, pending } = sent;
-    if (pending.body === null) {
-      // The hub no longer answers for it: its person, if any, holds the account (#explained says so).
-      enrolment.outcomeUnknown = true;
-      return { ok: true, value: null };
-    }
+    // The hub no longer answers for it (listed for the admin): its person, if any, holds the account.
+    if (pending.body === null) return this.#lookUpForTry(enrolment, sent);
     const resent = await this.#resend(sent);
     if (resent.kind === 'unknown') return resent.answer;
     if (resent.kind === 'refused') {
       // Refused as enrolled, run again because the hub no longer keeps that request's answer (pruned): its
-      // person may hold the account; #explained says so if this try is refused the same way. Its stored
-      // refusal replayed is that request's own fate: it enrolled nobody, and the admin has nothing to erase.
-      enrolment.outcomeUnknown ||= resent.error.code === 'already_enrolled' && !resent.replayed;
+      // person may hold the account. Listed for the admin, and looked up at once. Its stored refusal
+      // replayed is that request's own fate: it enrolled nobody, and nothing is left to look for.
+      if (resent.error.code === 'already_enrolled' && !resent.replayed) {
+        await this.#forAdmin(sent);
+        return this.#lookUpForTry(enrolment, sent);
+      }
       this.#pending.delete(key);
       return { ok: true, value: null };
     }
@@ -839,13 +839,33 @@ export class EnrolmentStation {
    * (unreachable, a hub without the lookup), kept for the next round and the admin.
    */
   async #resolveForAdmin(sent: { key: string; pending: PendingPerson }): Promise<boolean> {
-    const { key, pending } = sent;
     const current = this.#enrolment;
     const onStation =
       current !== null &&
-      (current.view.accountId === pending.accountId ||
-        current.person?.numberHash === pending.documentHash);
-    if (onStation) return true;
+      (current.view.accountId === sent.pending.accountId ||
+        current.person?.numberHash === sent.pending.documentHash);
+    return onStation || this.#lookUpListed(sent);
+  }
+
+  /**
+   * A listed request of the account or document this try enrols, looked up now (#lookUpListed), so the try
+   * goes on at once when that request's person had no face; without an answer, a refusal as enrolled says
+   * the admin may have to erase them (outcomeUnknown, #explained).
+   */
+  async #lookUpForTry(
+    enrolment: Enrolment,
+    sent: { key: string; pending: PendingPerson },
+  ): Promise<HubAnswer<null>> {
+    if (!(await this.#lookUpListed(sent))) enrolment.outcomeUnknown = true;
+    return { ok: true, value: null };
+  }
+
+  /**
+   * A listed request's person, looked up by the document and dealt with as #resolveForAdmin says; false
+   * when the hub did not answer (the entry stays listed).
+   */
+  async #lookUpListed(sent: { key: string; pending: PendingPerson }): Promise<boolean> {
+    const { key, pending } = sent;
     const found = await this.#options.hub.personWithDocument(pending.documentHash);
     if (!found.ok) return false;
     const person = found.value;

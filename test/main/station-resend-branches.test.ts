@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KioskService } from '../../src/main/kiosk-service.ts';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
-import { isPostTo } from './kiosk-test-hub.ts';
+import { isPersonLookup, isPostTo } from './kiosk-test-hub.ts';
 import type { StationHub } from './station-fixture.ts';
 import {
   atHub,
@@ -41,12 +41,14 @@ const unassignedAccount = (id: string) =>
 
 /**
  * The network between the station and the hub: while `losing`, each POST /v1/persons is carried out and its
- * answer lost; while `down`, nothing reaches the hub. `creates` counts the POST /v1/persons that reached it.
+ * answer lost; while `down`, nothing reaches the hub; while `lookupDown`, the lookup by document (GET
+ * /v1/persons) does not. `creates` counts the POST /v1/persons that reached it.
  */
 function faultyNetwork() {
-  const state = { losing: false, down: false, creates: 0 };
+  const state = { losing: false, down: false, lookupDown: false, creates: 0 };
   const network: typeof fetch = async (input, init) => {
     if (state.down) throw new TypeError('fetch failed: connect ECONNREFUSED');
+    if (state.lookupDown && isPersonLookup(input, init)) throw new TypeError('fetch failed');
     const create = isPostTo('/v1/persons', input, init);
     if (create) state.creates += 1;
     const response = await fetch(input, init);
@@ -141,7 +143,7 @@ describe("an officer's retry of an enrolment whose answer was lost (#askAgain)",
     expect(await pending(deployment)).toEqual([]);
   });
 
-  it('the document begun again, the lost answer since pruned by the hub: refused already_enrolled, the officer told why, the request data dropped', async () => {
+  it('the document begun again, the lost answer since pruned by the hub: refused as enrolled, its faceless person found by the document and erased, and this try enrols', async () => {
     const deployment = await ownStation('retry-pruned', ['a-retry-pruned']);
     const { state, network } = faultyNetwork();
     const service = await stationOn(deployment, network);
@@ -152,6 +154,34 @@ describe("an officer's retry of an enrolment whose answer was lost (#askAgain)",
     // A new enrolment of the same document: none of its own tries went unanswered.
     await upToPin(service.handlers, 'a-retry-pruned', document);
     const sent = state.creates;
+    const enrolled = await finish(service.handlers);
+    expect(enrolled).toMatchObject({
+      ok: true,
+      station: { enrolment: { step: 'enrolled' }, personsToErase: [] },
+    });
+    // The earlier request asked again (refused as enrolled), then this try's own.
+    expect(state.creates).toBe(sent + 2);
+    expect(await atHub(fx, lost)).toBe(404);
+    const kinds = await logKinds(deployment);
+    expect(kinds).toContain('enrolment.admin_erase_needed');
+    expect(kinds).toContain('person.erased');
+    expect(await pending(deployment)).toEqual([]);
+  });
+
+  it('the same, the lookup by document unanswered: refused already_enrolled, the officer told why, the request data dropped and listed', async () => {
+    const deployment = await ownStation('retry-pruned-down', ['a-retry-pruned-down']);
+    const { state, network } = faultyNetwork();
+    const service = await stationOn(deployment, network);
+    const document = licence('Bin Endo');
+    const lost = await lostEnrolment(service, state, {
+      accountId: 'a-retry-pruned-down',
+      document,
+    });
+    await hubPrunesStoredAnswers();
+
+    await upToPin(service.handlers, 'a-retry-pruned-down', document);
+    state.lookupDown = true;
+    const sent = state.creates;
     const refused = await finish(service.handlers);
     expect(refused).toMatchObject({ ok: false, error: { code: 'already_enrolled' } });
     const message = refused.ok ? '' : refused.error.message;
@@ -160,7 +190,10 @@ describe("an officer's retry of an enrolment whose answer was lost (#askAgain)",
     const shown = await service.handlers.station({});
     expect(shown).toMatchObject({
       ok: true,
-      station: { enrolment: { step: 'refused', refusal: { code: 'already_enrolled', message } } },
+      station: {
+        enrolment: { step: 'refused', refusal: { code: 'already_enrolled', message } },
+        personsToErase: [{ accountId: 'a-retry-pruned-down' }],
+      },
     });
     // The earlier request asked again (refused as enrolled), then this try's own (refused the same way).
     expect(state.creates).toBe(sent + 2);
@@ -168,7 +201,7 @@ describe("an officer's retry of an enrolment whose answer was lost (#askAgain)",
     const file = JSON.stringify(await pending(deployment));
     expect(file).not.toContain('Bin Endo');
     expect(file).not.toContain('sealedPin');
-    expect(await atHub(fx, lost)).toBe(0); // only the hub's admin can find them now
+    expect(await atHub(fx, lost)).toBe(0); // found by a later lookup, or by the hub's admin
   });
 });
 
