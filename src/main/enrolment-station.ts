@@ -756,16 +756,31 @@ export class EnrolmentStation {
   /**
    * A cancelled enrolment's unanswered requests, asked again: the person one created is erased (logged),
    * so a cancel leaves no person without a face on the hub. One whose outcome is still unknown stays for
-   * the desk (found by the document) or a later try.
+   * the desk (found by the document) or a later try. A refusal is that request's fate only when the hub
+   * replays it; one run again after the hub pruned its answer proves nothing (#refusedAgain).
    */
   async #dropUnanswered(enrolmentId: string): Promise<void> {
     for (const [key, pending] of this.#pending.ofEnrolment(enrolmentId)) {
       if (pending.body === null) continue;
       const sent = { key, pending };
       const resent = await this.#resend(sent);
-      if (resent.kind === 'refused') this.#pending.delete(key);
+      if (resent.kind === 'refused') await this.#refusedAgain(sent, resent.replayed);
       if (resent.kind === 'created') await this.#eraseCreated(sent, resent.person.id, 'cancelled');
     }
+  }
+
+  /**
+   * A request asked again and refused: dropped when the refusal is the hub's stored answer replayed (it
+   * enrolled nobody); run again after the hub pruned that answer, the refusal says nothing of what the
+   * request did, so it is listed for the hub's admin and its person looked up by the document (the
+   * runtime's tick, #resolveForAdmin).
+   */
+  async #refusedAgain(
+    sent: { key: string; pending: PendingPerson },
+    replayed: boolean,
+  ): Promise<void> {
+    if (replayed) this.#pending.delete(sent.key);
+    else await this.#forAdmin(sent);
   }
 
   /**
@@ -941,15 +956,20 @@ export class EnrolmentStation {
   /**
    * The person an unanswered POST /v1/persons with this document created (the station stopped, or the
    * officer cancelled, before a retry asked again): asked again under its key, so the desk finds them by
-   * the document (and logs them); null when it created nobody. Its outcome still unknown: hub_unreachable.
+   * the document (and logs them); null when it created nobody (or, refused after the hub pruned its answer,
+   * when that is left to the lookup of #refusedAgain). Its outcome still unknown: hub_unreachable.
    */
   async #unansweredPerson(documentHash: string): Promise<HubAnswer<string | null>> {
     for (const [key, pending] of this.#pending.forDocument(documentHash)) {
       if (pending.body === null) continue;
       const resent = await this.#resend({ key, pending });
       if (resent.kind === 'unknown') return resent.answer;
+      if (resent.kind === 'refused') {
+        await this.#refusedAgain({ key, pending }, resent.replayed);
+        continue;
+      }
       this.#pending.delete(key);
-      if (resent.kind === 'created') return { ok: true, value: resent.person.id };
+      return { ok: true, value: resent.person.id };
     }
     return { ok: true, value: null };
   }

@@ -462,9 +462,14 @@ export class HubLink {
             `asking again for an enrolment: ${error.message}; its outcome is still unknown`,
           );
         }
-        return error.code === 'duplicate_enrolment'
-          ? { ...failure('already_enrolled', error.message), replayed: error.replayed }
-          : outcomeUnknownOn5xx(error);
+        const answer =
+          error.code === 'duplicate_enrolment'
+            ? failure('already_enrolled', error.message)
+            : outcomeUnknownOn5xx(error);
+        // A refusal (not an unknown outcome) says whether the hub replayed it for this very request.
+        return answer.error.code === 'hub_unreachable'
+          ? answer
+          : { ...answer, replayed: error.replayed };
       },
     );
   }

@@ -5,6 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KioskService } from '../../src/main/kiosk-service.ts';
+import { stationAbandonedResolveEveryMs } from '../../src/shared/limits.ts';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
 import { isPersonLookup, isPostTo } from './kiosk-test-hub.ts';
 import type { StationHub } from './station-fixture.ts';
@@ -391,5 +392,65 @@ describe("a station restarted after its client was revoked, a left enrolment's a
     expect(await atHub(fx, lost)).toBe(0);
     expect(JSON.stringify(await pending(deployment))).toContain('Hiro Kubo');
     expect(await logKinds(deployment)).not.toContain('enrolment.admin_erase_needed');
+  });
+});
+
+describe('a request asked again after the hub pruned its answer, refused (#dropUnanswered, #unansweredPerson)', () => {
+  it('on a cancel: the refusal proves nothing, so it is listed for the admin, and the tick erases its faceless person', async () => {
+    const deployment = await ownStation('cancel-pruned', ['a-cancel-pruned']);
+    const { state, network } = faultyNetwork();
+    const clock = { ms: Date.now() };
+    const service = await stationOn(deployment, network, clock);
+    const lost = await lostEnrolment(service, state, {
+      accountId: 'a-cancel-pruned',
+      document: licence('Kei Mori'),
+    });
+    await hubPrunesStoredAnswers();
+
+    state.lookupDown = true;
+    const cancelled = await service.handlers.enrolmentCancel({});
+    expect(cancelled).toMatchObject({
+      ok: true,
+      station: { enrolment: null, personsToErase: [{ accountId: 'a-cancel-pruned' }] },
+    });
+    expect(JSON.stringify(await pending(deployment))).not.toContain('Kei Mori');
+    expect(await atHub(fx, lost)).toBe(0);
+
+    state.lookupDown = false;
+    clock.ms += stationAbandonedResolveEveryMs;
+    await service.lockIdleStation(); // the runtime's tick
+    expect(await atHub(fx, lost)).toBe(404);
+    expect(await pending(deployment)).toEqual([]);
+  });
+
+  it('at the desk after a restart: the refusal proves nothing, so it is listed for the admin, and the tick erases its faceless person', async () => {
+    const deployment = await ownStation('desk-pruned', ['a-desk-pruned']);
+    const { network: stopping, delivered } = networkStoppingAtCreate();
+    const before = await stationOn(deployment, stopping);
+    const document = licence('Rin Sato');
+    await upToPin(before.handlers, 'a-desk-pruned', document);
+    void finish(before.handlers);
+    await delivered;
+    const [lost] = await personsEnrolledOn(fx, 'a-desk-pruned');
+    await hubPrunesStoredAnswers();
+
+    const { state, network } = faultyNetwork();
+    const clock = { ms: Date.now() };
+    state.lookupDown = true;
+    const restarted = await stationOn(deployment, network, clock);
+    const desk = await restarted.handlers.personErase({ document });
+    expect(desk).toMatchObject({ ok: false, error: { code: 'not_enrolled_here' } });
+    const shown = await restarted.handlers.station({});
+    expect(shown).toMatchObject({
+      ok: true,
+      station: { personsToErase: [{ accountId: 'a-desk-pruned' }] },
+    });
+    expect(await atHub(fx, lost ?? '')).toBe(0);
+
+    state.lookupDown = false;
+    clock.ms += stationAbandonedResolveEveryMs;
+    await restarted.lockIdleStation(); // the runtime's tick
+    expect(await atHub(fx, lost ?? '')).toBe(404);
+    expect(await pending(deployment)).toEqual([]);
   });
 });
