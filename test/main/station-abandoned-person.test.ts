@@ -11,7 +11,7 @@ import {
   stationAbandonedResolveEveryMs,
 } from '../../src/shared/limits.ts';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
-import { isPersonLookup, isPostTo } from './kiosk-test-hub.ts';
+import { faultyNetwork, lostEnrolment as lostEnrolmentOn, pendingPath } from './station-faults.ts';
 import type { StationHub } from './station-fixture.ts';
 import {
   atHub,
@@ -40,31 +40,6 @@ afterAll(() => closeStationHub(fx));
 const ownStation = (name: string, accounts: string[]) =>
   deployStation(fx, { dir: path.join(fx.work, name), name, accounts });
 
-/**
- * The network between the station and the hub: while `losing`, each POST /v1/persons is carried out and its
- * answer lost; while `down`, nothing reaches the hub; while `noLookup`, GET /v1/persons answers 404 as a hub
- * older than that lookup does. `creates` counts the POST /v1/persons sent.
- */
-function faultyNetwork() {
-  const state = { losing: false, down: false, noLookup: false, creates: 0 };
-  const network: typeof fetch = async (input, init) => {
-    if (state.down) throw new TypeError('fetch failed: connect ECONNREFUSED');
-    if (state.noLookup && isPersonLookup(input, init)) {
-      const notFound = { error: { code: 'not_found', message: 'Route GET:/v1/persons not found' } };
-      return new Response(JSON.stringify(notFound), {
-        status: 404,
-        headers: { 'content-type': 'application/json' },
-      });
-    }
-    const create = isPostTo('/v1/persons', input, init);
-    if (create) state.creates += 1;
-    const response = await fetch(input, init);
-    if (create && state.losing) throw new TypeError('socket hang up');
-    return response;
-  };
-  return { state, network };
-}
-
 /** A station's service (as after a start) behind `network`, on the test's clock, an officer signed in. */
 const stationOn = (
   deployment: EnrolmentStationDeployment,
@@ -73,22 +48,11 @@ const stationOn = (
 ) => signedInStation(fx, deployment, network, () => clock.ms);
 
 /** The enrolment is tried with its answer lost: the hub has a person on `accountId`, without a face. */
-async function lostEnrolment(
+const lostEnrolment = (
   service: KioskService,
   state: { losing: boolean },
   enrolment: { accountId: string; document: ReturnType<typeof licence> },
-): Promise<string> {
-  await upToPin(service.handlers, enrolment.accountId, enrolment.document);
-  state.losing = true;
-  expect(await finish(service.handlers)).toMatchObject({
-    ok: false,
-    error: { code: 'hub_unreachable' },
-  });
-  state.losing = false;
-  const person = await personOn(enrolment.accountId);
-  expect(await atHub(fx, person)).toBe(0);
-  return person;
-}
+) => lostEnrolmentOn(fx, service, state, enrolment);
 
 /** The one person the hub enrolled on `accountId` (from its audit log). */
 async function personOn(accountId: string): Promise<string> {
@@ -97,9 +61,8 @@ async function personOn(accountId: string): Promise<string> {
   return enrolled[0] ?? '';
 }
 
-async function pendingFile(deployment: EnrolmentStationDeployment): Promise<string> {
-  return readFile(path.join(deployment.config.keysDir, 'pending-persons.json'), 'utf8');
-}
+const pendingFile = (deployment: EnrolmentStationDeployment) =>
+  readFile(pendingPath(deployment), 'utf8');
 
 async function erasures(deployment: EnrolmentStationDeployment, personId: string) {
   return (await stationLog(deployment)).filter(

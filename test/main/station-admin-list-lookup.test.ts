@@ -10,7 +10,7 @@ import {
   stationAbandonedAnswerTrustedMs,
   stationAbandonedResolveEveryMs,
 } from '../../src/shared/limits.ts';
-import { isPersonLookup, isPostTo } from './kiosk-test-hub.ts';
+import { faultyNetwork, lostEnrolment } from './station-faults.ts';
 import type { StationHub } from './station-fixture.ts';
 import {
   atHub,
@@ -18,7 +18,6 @@ import {
   deployStation,
   finish,
   licence,
-  personsEnrolledOn,
   signIn,
   signedInStation,
   startStationHub,
@@ -35,21 +34,6 @@ beforeAll(async () => {
 afterAll(() => closeStationHub(fx));
 
 /**
- * The network between the station and the hub: while `losing`, POST /v1/persons is carried out and its
- * answer lost; while `lookupDown`, the lookup by document does not reach the hub.
- */
-function faultyNetwork() {
-  const state = { losing: false, lookupDown: false };
-  const network: typeof fetch = async (input, init) => {
-    if (state.lookupDown && isPersonLookup(input, init)) throw new TypeError('fetch failed');
-    const response = await fetch(input, init);
-    if (state.losing && isPostTo('/v1/persons', input, init)) throw new TypeError('socket hang up');
-    return response;
-  };
-  return { state, network };
-}
-
-/**
  * An enrolment of `document` on `accountId` whose answer is lost, the officer gone, and the runtime's
  * tick only after the hub's answer retention: its request is listed for the hub's admin. The faceless
  * person the hub created is returned.
@@ -61,21 +45,13 @@ async function listedForAdmin(
   clock: { ms: number },
   enrolment: { accountId: string; document: ReturnType<typeof licence> },
 ): Promise<string> {
-  await upToPin(service.handlers, enrolment.accountId, enrolment.document);
-  state.losing = true;
-  expect(await finish(service.handlers)).toMatchObject({
-    ok: false,
-    error: { code: 'hub_unreachable' },
-  });
-  state.losing = false;
-  const [lost] = await personsEnrolledOn(fx, enrolment.accountId);
-  expect(await atHub(fx, lost ?? '')).toBe(0);
+  const lost = await lostEnrolment(fx, service, state, enrolment);
   expect(await service.handlers.officerSignOut({})).toMatchObject({ ok: true });
   clock.ms += stationAbandonedAnswerTrustedMs;
   await service.lockIdleStation(); // the runtime's tick
   const kinds = (await stationLog(deployment)).map((entry) => entry.kind);
   expect(kinds).toContain('enrolment.admin_erase_needed');
-  return lost ?? '';
+  return lost;
 }
 
 /** A station of its own (its own files and log) enrolling on `accountId`, behind faultyNetwork, signed in. */

@@ -1,13 +1,19 @@
 // The enrolment station against a real hub when an unanswered POST /v1/persons, sent again under its key,
 // gets no answer again or a refusal: each caller of the re-send keeps, drops or lists that request for the
 // hub's admin as the person it may have created requires (never a faceless person forgotten, nor a name kept).
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KioskService } from '../../src/main/kiosk-service.ts';
 import { stationAbandonedResolveEveryMs } from '../../src/shared/limits.ts';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
-import { isPersonLookup, isPostTo } from './kiosk-test-hub.ts';
+import {
+  faultyNetwork,
+  lostEnrolment as lostEnrolmentOn,
+  lostTry,
+  pending,
+  pendingPath,
+} from './station-faults.ts';
 import type { StationHub } from './station-fixture.ts';
 import {
   atHub,
@@ -40,25 +46,6 @@ const ownStation = (name: string, accounts: string[]) =>
 const unassignedAccount = (id: string) =>
   fx.admin.createAccount({ id, name: id, kind: 'person', currency: 'JPY' });
 
-/**
- * The network between the station and the hub: while `losing`, each POST /v1/persons is carried out and its
- * answer lost; while `down`, nothing reaches the hub; while `lookupDown`, the lookup by document (GET
- * /v1/persons) does not. `creates` counts the POST /v1/persons that reached it.
- */
-function faultyNetwork() {
-  const state = { losing: false, down: false, lookupDown: false, creates: 0 };
-  const network: typeof fetch = async (input, init) => {
-    if (state.down) throw new TypeError('fetch failed: connect ECONNREFUSED');
-    if (state.lookupDown && isPersonLookup(input, init)) throw new TypeError('fetch failed');
-    const create = isPostTo('/v1/persons', input, init);
-    if (create) state.creates += 1;
-    const response = await fetch(input, init);
-    if (create && state.losing) throw new TypeError('socket hang up');
-    return response;
-  };
-  return { state, network };
-}
-
 /** A station's service (as after a start) behind `network`, on the test's clock, an officer signed in. */
 const stationOn = (
   deployment: EnrolmentStationDeployment,
@@ -66,38 +53,11 @@ const stationOn = (
   clock = { ms: Date.now() },
 ) => signedInStation(fx, deployment, network, () => clock.ms);
 
-/** The enrolment is tried with its answer lost: the officer is told hub_unreachable. */
-async function lostTry(service: KioskService, state: { losing: boolean }): Promise<void> {
-  state.losing = true;
-  expect(await finish(service.handlers)).toMatchObject({
-    ok: false,
-    error: { code: 'hub_unreachable' },
-  });
-  state.losing = false;
-}
-
-/** `lostTry` of a fresh enrolment: the hub has a person on `accountId`, without a face. */
-async function lostEnrolment(
+const lostEnrolment = (
   service: KioskService,
   state: { losing: boolean },
   enrolment: { accountId: string; document: ReturnType<typeof licence> },
-): Promise<string> {
-  await upToPin(service.handlers, enrolment.accountId, enrolment.document);
-  await lostTry(service, state);
-  const enrolled = await personsEnrolledOn(fx, enrolment.accountId);
-  expect(enrolled).toHaveLength(1);
-  const person = enrolled[0] ?? '';
-  expect(await atHub(fx, person)).toBe(0);
-  return person;
-}
-
-const pendingPath = (deployment: EnrolmentStationDeployment) =>
-  path.join(deployment.config.keysDir, 'pending-persons.json');
-
-/** pending-persons.json as the station wrote it. */
-async function pending(deployment: EnrolmentStationDeployment): Promise<Record<string, unknown>[]> {
-  return JSON.parse(await readFile(pendingPath(deployment), 'utf8')) as Record<string, unknown>[];
-}
+) => lostEnrolmentOn(fx, service, state, enrolment);
 
 const pendingKeys = async (deployment: EnrolmentStationDeployment) =>
   (await pending(deployment)).map((entry) => entry.idempotencyKey);

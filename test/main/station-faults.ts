@@ -1,0 +1,79 @@
+// The faults the enrolment station's lost-answer tests put between a station and a real hub, and what they
+// read back: one network whose faults a test switches on and off, and an enrolment whose answer is lost.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'vitest';
+import type { KioskService } from '../../src/main/kiosk-service.ts';
+import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
+import { isPersonLookup, isPostTo } from './kiosk-test-hub.ts';
+import type { StationHub } from './station-fixture.ts';
+import type { licence } from './station-fixture.ts';
+import { atHub, finish, personsEnrolledOn, upToPin } from './station-fixture.ts';
+
+/**
+ * The network between a station and the hub: while `losing`, each POST /v1/persons is carried out and its
+ * answer lost; while `down`, nothing reaches the hub; while `lookupDown`, the lookup by document (GET
+ * /v1/persons) does not; while `noLookup`, that lookup answers 404 as a hub older than it does. `creates`
+ * counts the POST /v1/persons that reached the hub.
+ */
+export function faultyNetwork() {
+  const state = { losing: false, down: false, lookupDown: false, noLookup: false, creates: 0 };
+  const network: typeof fetch = async (input, init) => {
+    if (state.down) throw new TypeError('fetch failed: connect ECONNREFUSED');
+    if (isPersonLookup(input, init)) {
+      if (state.lookupDown) throw new TypeError('fetch failed');
+      if (state.noLookup) return noLookupAnswer();
+    }
+    const create = isPostTo('/v1/persons', input, init);
+    if (create) state.creates += 1;
+    const response = await fetch(input, init);
+    if (create && state.losing) throw new TypeError('socket hang up');
+    return response;
+  };
+  return { state, network };
+}
+
+/** What a hub older than the lookup by document (GET /v1/persons) answers it. */
+export function noLookupAnswer(): Response {
+  const notFound = { error: { code: 'not_found', message: 'Route GET:/v1/persons not found' } };
+  return new Response(JSON.stringify(notFound), {
+    status: 404,
+    headers: { 'content-type': 'application/json' },
+  });
+}
+
+/** The enrolment is tried with its answer lost: the officer is told hub_unreachable. */
+export async function lostTry(service: KioskService, state: { losing: boolean }): Promise<void> {
+  state.losing = true;
+  expect(await finish(service.handlers)).toMatchObject({
+    ok: false,
+    error: { code: 'hub_unreachable' },
+  });
+  state.losing = false;
+}
+
+/** `lostTry` of a fresh enrolment: the hub has a person on `accountId`, without a face (returned). */
+export async function lostEnrolment(
+  fixture: StationHub,
+  service: KioskService,
+  state: { losing: boolean },
+  enrolment: { accountId: string; document: ReturnType<typeof licence> },
+): Promise<string> {
+  await upToPin(service.handlers, enrolment.accountId, enrolment.document);
+  await lostTry(service, state);
+  const enrolled = await personsEnrolledOn(fixture, enrolment.accountId);
+  expect(enrolled).toHaveLength(1);
+  const person = enrolled[0] ?? '';
+  expect(await atHub(fixture, person)).toBe(0);
+  return person;
+}
+
+export const pendingPath = (deployment: EnrolmentStationDeployment) =>
+  path.join(deployment.config.keysDir, 'pending-persons.json');
+
+/** pending-persons.json as the station wrote it. */
+export async function pending(
+  deployment: EnrolmentStationDeployment,
+): Promise<Record<string, unknown>[]> {
+  return JSON.parse(await readFile(pendingPath(deployment), 'utf8')) as Record<string, unknown>[];
+}
