@@ -805,9 +805,11 @@ export class EnrolmentStation {
         answered = await this.#resolveAbandoned({ key, pending });
         if (!answered) break;
       }
-      const listed = this.#pending.forAdminByKey().slice(0, stationAbandonedResolveBatchMax);
-      for (const [key, pending] of answered ? listed : []) {
-        if (!(await this.#resolveForAdmin({ key, pending }))) break;
+      if (answered) {
+        const listed = this.#pending.forAdminByKey().slice(0, stationAbandonedResolveBatchMax);
+        for (const [key, pending] of listed) {
+          if (!(await this.#resolveForAdmin({ key, pending }))) break;
+        }
       }
       this.#resolvedAtMs = this.#options.now();
       if (this.#pending.forAdmin().length !== before) this.#options.onChange(this.view());
@@ -987,17 +989,7 @@ export class EnrolmentStation {
   ): Promise<Resent> {
     const { key, pending } = sent;
     assert(pending.body !== null, 'a request the hub no longer answers for is not sent again');
-    const { hub } = this.#options;
-    // A link not connected yet (the station just started) connects first; a refusal of that (the station's
-    // client revoked: 401) comes before the hub looks the key up, and says nothing of what the request did.
-    if (!hub.ready) {
-      const connected = await hub.connect();
-      if (!connected.ok) {
-        const message = `asking again for an enrolment: ${connected.error.message}; its outcome is still unknown`;
-        return { kind: 'unknown', answer: kioskFailure('hub_unreachable', message) };
-      }
-    }
-    const answer = await hub.createPerson(pending.body, key, { askingAgain: true });
+    const answer = await this.#options.hub.createPerson(pending.body, key, { askingAgain: true });
     if (!answer.ok) {
       if (outcomeStillUnknown(answer.error))
         return { kind: 'unknown', answer: { ok: false, error: answer.error } };

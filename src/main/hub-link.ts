@@ -448,7 +448,15 @@ export class HubLink {
     options: { askingAgain?: boolean } = {},
   ): Promise<CreatePersonAnswer> {
     const connected = await this.#ensureConnected();
-    if (!connected.ok) return connected;
+    if (!connected.ok) {
+      // Asking again on a link not connected yet (the station just started): a refused connection (the
+      // station's client revoked: 401) comes before the hub looks the key up, like a 401 on the request.
+      if (options.askingAgain !== true) return connected;
+      return failure(
+        'hub_unreachable',
+        `asking again for an enrolment: ${connected.error.message}; its outcome is still unknown`,
+      );
+    }
     return this.#guard(
       async () => ({
         ok: true as const,
