@@ -8,8 +8,13 @@ import type { PersonRecord } from '../storage/identity-records.ts';
 
 /** Admin, or the enrolment client that enrolled the person: read, add faces, erase, unlock. */
 export function requirePersonOwner(caller: ClientRecord, person: PersonRecord): void {
-  if (caller.role === 'admin' || caller.id === person.createdBy) return;
+  if (ownsPerson(caller, person)) return;
   refuse('forbidden', 'this person was enrolled by another enrolment organisation');
+}
+
+/** Admin, or the enrolment client that enrolled this person: who may read, erase or unlock them. */
+export function ownsPerson(caller: ClientRecord, person: PersonRecord): boolean {
+  return caller.role === 'admin' || caller.id === person.createdBy;
 }
 
 /** Admin, or the enrolment client the admin assigned this person account to. */

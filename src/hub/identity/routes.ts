@@ -19,7 +19,7 @@ import type { PersonRecord } from '../storage/identity-records.ts';
 import { isoTime } from '../clock.ts';
 import type { IdentityService, PinOnlyOutcome } from './identity.ts';
 import { isChild, maskDisplayName } from './people.ts';
-import { assignEnrollmentClient, requirePersonOwner } from './ownership.ts';
+import { assignEnrollmentClient, ownsPerson, requirePersonOwner } from './ownership.ts';
 import { join } from 'node:path';
 import { commitNextTransformKey, prepareNextTransformKey } from './rekey.ts';
 import { transformKeyId } from '../../biometrics/protect/cancelable-transform.ts';
@@ -141,9 +141,9 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
         query.accountId !== undefined
           ? await reader.findPersonByAccount(query.accountId)
           : await reader.findPersonByDocument(query.documentHash ?? '');
-      const visible =
-        person !== undefined && (caller.role === 'admin' || caller.id === person.createdBy);
-      if (!visible) return ok({ items: [], nextCursor: null });
+      if (person === undefined || !ownsPerson(caller, person)) {
+        return ok({ items: [], nextCursor: null });
+      }
       const templates = await reader.countTemplates(person.id);
       return ok({ items: [personView(person, templates, hub.clock.now())], nextCursor: null });
     },
