@@ -3,8 +3,6 @@
 // listed on the document screen with its account and document hash, for the hub's admin to erase, when the
 // hub cannot look the person up by the document (an older hub; a current one lets the station erase them).
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +24,8 @@ import { repoRoot } from '../biometrics/face-helpers.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
 import { isPersonLookup, isPostTo, sameFaceAs } from '../main/kiosk-test-hub.ts';
+import { startHoldingProxy, type HoldingProxy } from '../main/holding-proxy.ts';
+import { noLookupAnswer } from '../main/station-faults.ts';
 import type { EnrolmentFixture } from './kiosk/enrolment-fixture.ts';
 import { startEnrolmentFixture } from './kiosk/enrolment-fixture.ts';
 
@@ -49,63 +49,15 @@ afterAll(async () => {
   await assertNoProcessLeft();
 });
 
-/** What a hub older than the lookup by document answers it: the desk's list is all the station can do. */
-const noLookup = () =>
-  new Response(
-    JSON.stringify({ error: { code: 'not_found', message: 'Route GET:/v1/persons not found' } }),
-    { status: 404, headers: { 'content-type': 'application/json' } },
-  );
-
 /** Every POST /v1/persons is carried out by the hub and its answer lost; a hub without the lookup. */
 const losingCreates: typeof fetch = async (input, init) => {
-  if (isPersonLookup(input, init)) return noLookup();
+  if (isPersonLookup(input, init)) return noLookupAnswer();
   const response = await fetch(input, init);
   if (isPostTo('/v1/persons', input, init)) throw new TypeError('socket hang up');
   return response;
 };
 
-/**
- * The hub as the restarted station reaches it: every request passed on, but GET /v1/persons answered 404
- * (a hub without the lookup), so the listed request stays on the desk's list.
- */
-async function hubWithoutLookup(
-  hubUrl: string,
-): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = createServer((request, response) => {
-    void (async () => {
-      const url = `${hubUrl}${request.url ?? '/'}`;
-      const chunks: Buffer[] = [];
-      for await (const chunk of request) chunks.push(chunk as Buffer);
-      const headers = new Headers();
-      for (const [name, value] of Object.entries(request.headers)) {
-        if (typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name))
-          headers.set(name, value);
-      }
-      const body = Buffer.concat(chunks);
-      const answer = isPersonLookup(url, { method: request.method ?? 'GET' })
-        ? noLookup()
-        : await fetch(url, {
-            method: request.method ?? 'GET',
-            headers,
-            ...(body.length === 0 ? {} : { body: new Uint8Array(body) }),
-          });
-      response.writeHead(answer.status, {
-        'content-type': answer.headers.get('content-type') ?? 'application/json',
-      });
-      response.end(Buffer.from(await answer.arrayBuffer()));
-    })().catch(() => response.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-let proxy: { url: string; close: () => Promise<void> } | null = null;
+let proxy: HoldingProxy | null = null;
 
 /**
  * The station's service behind that network: an enrolment finished with its answer lost, the officer
@@ -169,7 +121,11 @@ describe("the desk's document screen", () => {
   it("names the account and document hash of an enrolment only the hub's admin can still erase", async () => {
     await leaveEnrolmentForAdmin('e2e-lost');
     // The station started again (the web shell) reads what was left in pending-persons.json.
-    proxy = await hubWithoutLookup(fixture.station.config.hubUrl);
+    // The hub as the restarted station reaches it: GET /v1/persons answered 404 (a hub without the
+    // lookup), so the listed request stays on the desk's list.
+    proxy = await startHoldingProxy(fixture.station.config.hubUrl, {
+      answerHere: (method, url) => (isPersonLookup(url, { method }) ? noLookupAnswer() : undefined),
+    });
     shell = await startWebShell({
       config: { ...fixture.station.config, hubUrl: proxy.url },
       port: 0,

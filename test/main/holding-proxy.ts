@@ -1,5 +1,6 @@
 // A network between a kiosk process and the hub that a crash test controls: it forwards every request,
 // and can hold the next POST /v1/holds before the hub sees it, or after the hub answered, while the test kills the kiosk.
+// `answerHere` answers chosen requests itself (e.g. as a hub older than a route would).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -41,7 +42,10 @@ const notForwarded = new Set([
   'keep-alive',
 ]);
 
-export async function startHoldingProxy(hubUrl: string): Promise<HoldingProxy> {
+export async function startHoldingProxy(
+  hubUrl: string,
+  options: { answerHere?: (method: string, url: string) => Response | undefined } = {},
+): Promise<HoldingProxy> {
   let gate: Gate | null = null;
   const server = createServer((request, response) => {
     void route(request, response).catch(() => response.destroy());
@@ -49,6 +53,12 @@ export async function startHoldingProxy(hubUrl: string): Promise<HoldingProxy> {
 
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await readBody(request);
+    const here = options.answerHere?.(request.method ?? 'GET', `${hubUrl}${request.url ?? '/'}`);
+    if (here !== undefined) {
+      const { status } = here;
+      const contentType = here.headers.get('content-type');
+      return reply(response, { status, contentType, body: Buffer.from(await here.arrayBuffer()) });
+    }
     const isHold = request.method === 'POST' && request.url === '/v1/holds';
     const held = isHold ? gate : null;
     if (held !== null) gate = null;
