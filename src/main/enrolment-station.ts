@@ -65,9 +65,9 @@ interface Enrolment {
   /** A person a failed try of this enrolment created and could not erase (HubLink.enrol): erased first. */
   leftBehind: string | null;
   /**
-   * A request of this enrolment whose fate the hub can no longer tell (asked again after its stored answer
-   * was pruned, and refused as enrolled; or one it no longer answers for): the hub may have created the
-   * person, and a refusal as enrolled says so (#explained).
+   * A request for this account or document whose fate the hub can no longer tell (asked again and refused
+   * without its stored answer replayed, or one it no longer answers for) and whose person the lookup did
+   * not settle: the hub may have created that person, and a refusal as enrolled says so (#explained).
    */
   outcomeUnknown: boolean;
   /** A face_mismatch a second officer may still override: the document's person and the live faces. */
@@ -695,8 +695,8 @@ export class EnrolmentStation {
 
   /**
    * An earlier request asked again, byte for byte under its key. Still no answer: this try waits. Refused
-   * (its person erased since, or no answer stored and the request refused now): nobody to keep (null).
-   * Answered with the person it created: recorded (the desk can find them), then theirs when this try is
+   * with its stored answer replayed (refused then, or its person erased since): nobody to keep (null).
+   * Refused otherwise: listed for the hub's admin and looked up by the document (#refusedAgain). Answered with the person it created: recorded (the desk can find them), then theirs when this try is
    * the same request (same enrolment, fields and PIN), else erased (the officer corrected the name, another
    * PIN was typed, or a restart forgot the PIN) and forgotten only once the hub has erased them.
    */
@@ -711,15 +711,12 @@ export class EnrolmentStation {
     const resent = await this.#resend(sent);
     if (resent.kind === 'unknown') return resent.answer;
     if (resent.kind === 'refused') {
-      // Refused as enrolled, run again because the hub no longer keeps that request's answer (pruned): its
-      // person may hold the account. Listed for the admin, and looked up at once. Its stored refusal
-      // replayed is that request's own fate: it enrolled nobody, and nothing is left to look for.
-      if (resent.error.code === 'already_enrolled' && !resent.replayed) {
-        await this.#forAdmin(sent);
-        return this.#lookUpForTry(enrolment, sent);
-      }
-      this.#pending.delete(key);
-      return { ok: true, value: null };
+      // The same rule as a cancel's and the desk's. Listed (any refusal not replayed, whatever its code:
+      // run again after the hub pruned the answer, or refused before it looked the key up), its person may
+      // hold the account: looked up at once, so this try goes on when the lookup settles it, and a refusal
+      // as enrolled then tells the officer the admin may have to erase that person (#explained).
+      await this.#refusedAgain(sent, resent.replayed);
+      return resent.replayed ? { ok: true, value: null } : this.#lookUpForTry(enrolment, sent);
     }
     const { person } = resent;
     const same = this.#pending.sameTry(key, { enrolment: enrolment.view.id, ...attempt });
