@@ -696,9 +696,10 @@ export class EnrolmentStation {
   /**
    * An earlier request asked again, byte for byte under its key. Still no answer: this try waits. Refused
    * with its stored answer replayed (refused then, or its person erased since): nobody to keep (null).
-   * Refused otherwise: listed for the hub's admin and looked up by the document (#refusedAgain). Answered with the person it created: recorded (the desk can find them), then theirs when this try is
-   * the same request (same enrolment, fields and PIN), else erased (the officer corrected the name, another
-   * PIN was typed, or a restart forgot the PIN) and forgotten only once the hub has erased them.
+   * Refused otherwise: listed for the hub's admin and looked up by the document (#refusedAgain). Answered
+   * with the person it created: recorded (the desk can find them), then theirs when this try is the same
+   * request (same enrolment, fields and PIN), else erased (the officer corrected the name, another PIN was
+   * typed, or a restart forgot the PIN) and forgotten only once the hub has erased them.
    */
   async #askAgain(
     enrolment: Enrolment,
