@@ -19,6 +19,7 @@ const bothAdapters = [
   'test/hub/concurrency.test.ts',
   'test/hub/consent.test.ts',
   'test/hub/enrolment-idempotency.test.ts',
+  'test/hub/erasure-stored-answer.test.ts',
   'test/hub/enrolment-scope.test.ts',
   'test/hub/find-person.test.ts',
   'test/hub/guardian.test.ts',

@@ -21,6 +21,8 @@ export interface Reply {
   body: unknown;
   /** The body already serialised (a stored answer): sent as is. */
   json?: string;
+  /** The person this answer shows (an enrolment): its stored copy goes when they are erased. */
+  personId?: string;
 }
 
 export class HubContext {
@@ -167,6 +169,7 @@ export class HubContext {
       status: reply.status,
       body: json,
       createdAt: this.clock.now(),
+      ...(reply.personId === undefined ? {} : { personId: reply.personId }),
     });
     return { status: reply.status, body: reply.body, json, replayed: false };
   }

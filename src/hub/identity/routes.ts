@@ -128,7 +128,8 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
         hub,
         await write(async (tx) => {
           const person = await service().createPerson(tx, caller, body, pinVerifier);
-          return ok(personView(person, 0, hub.clock.now()));
+          // Named so that the answer stored under the key is erased with the person (deletePerson).
+          return { ...ok(personView(person, 0, hub.clock.now())), personId: person.id };
         }),
       );
     },

@@ -106,6 +106,19 @@ export interface StoredResponse {
   status: number;
   body: string;
   createdAt: number;
+  /**
+   * The person whose view `body` is (an enrolment's answer), written with it: erasing that person cuts
+   * the stored body down to `{"id"}` (deletePerson). Not read back.
+   */
+  personId?: string;
+}
+
+/**
+ * What an erased person's stored enrolment answer becomes: their id alone, which is what a replay under
+ * its key needs to refuse it as person_erased (identity/routes.ts), and nothing else of them.
+ */
+export function erasedPersonAnswer(personId: string): string {
+  return JSON.stringify({ id: personId });
 }
 
 /** An audit row as stored: the chained content and its HMAC. */

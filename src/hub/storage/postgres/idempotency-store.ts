@@ -18,8 +18,8 @@ export function storedResponseStatement(clientId: string, key: string): Statemen
 /** A stored answer (queries.ts preparedWrite: prepared once on the writer's connection). */
 const insertStoredResponse = preparedWrite(
   'w_stored_response',
-  `INSERT INTO idempotency (client_id, key, request_hash, status, body, created_at)
-   VALUES ($1, $2, $3, $4, $5, $6)`,
+  `INSERT INTO idempotency (client_id, key, request_hash, status, body, created_at, person_id)
+   VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 );
 
 export class PgIdempotencyWrites implements IdempotencyWriter {
@@ -40,7 +40,15 @@ export class PgIdempotencyWrites implements IdempotencyWriter {
    */
   async putStoredResponse(clientId: string, key: string, r: StoredResponse): Promise<void> {
     this.deferred.defer(
-      insertStoredResponse([clientId, key, r.requestHash, r.status, r.body, r.createdAt]),
+      insertStoredResponse([
+        clientId,
+        key,
+        r.requestHash,
+        r.status,
+        r.body,
+        r.createdAt,
+        r.personId ?? null,
+      ]),
       { kind: 'storedResponse', clientId, key },
     );
   }

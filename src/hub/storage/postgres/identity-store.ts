@@ -15,6 +15,7 @@ import type {
   ReplayNonceRecord,
   TemplateRecord,
 } from '../identity-records.ts';
+import { erasedPersonAnswer } from '../records.ts';
 import {
   guardianConsentColumns,
   guardianConsentFromRow,
@@ -273,6 +274,12 @@ export class PgIdentityWrites extends PgIdentityReads implements IdentityWriter 
       'clearGuardian',
       'UPDATE persons SET guardian_person_id = NULL WHERE guardian_person_id = $1',
       [personId],
+    );
+    await changes(
+      this.db,
+      'eraseStoredAnswersOf',
+      'UPDATE idempotency SET body = $1 WHERE person_id = $2',
+      [erasedPersonAnswer(personId), personId],
     );
     const deleted = await changes(this.db, 'deletePerson', 'DELETE FROM persons WHERE id = $1', [
       personId,

@@ -407,6 +407,15 @@ export const pgMigrations: ReadonlyArray<(client: PoolClient) => Promise<void>> 
       ${refuseTrigger('placed_keys_since', 'UPDATE', 'placed_keys_since is written once')}
     `);
   },
+  async function v8StoredAnswerPerson(client) {
+    // SQLite's migration 18: the person an enrolment's stored answer shows, erased with them.
+    await client.query(`
+      ALTER TABLE idempotency ADD COLUMN person_id TEXT;
+      UPDATE idempotency SET person_id = body::jsonb ->> 'id'
+        WHERE status = 201 AND left(body::jsonb ->> 'id', 4) = 'per_';
+      CREATE INDEX idempotency_person ON idempotency (person_id) WHERE person_id IS NOT NULL;
+    `);
+  },
 ];
 
 async function currentVersion(client: PoolClient): Promise<number> {

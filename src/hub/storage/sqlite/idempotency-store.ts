@@ -13,8 +13,8 @@ export class SqliteIdempotencyWrites implements IdempotencyWriter {
         'SELECT request_hash, status, body, created_at FROM idempotency WHERE client_id = ? AND key = ?',
       ),
       putResponse: db.prepare(
-        `INSERT INTO idempotency (client_id, key, request_hash, status, body, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO idempotency (client_id, key, request_hash, status, body, created_at, person_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
       ),
     };
   }
@@ -31,6 +31,7 @@ export class SqliteIdempotencyWrites implements IdempotencyWriter {
       r.status,
       r.body,
       r.createdAt,
+      r.personId ?? null,
     );
   }
 }

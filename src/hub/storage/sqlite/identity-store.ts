@@ -1,8 +1,9 @@
-// Identity in SQLite: persons, sealed templates, member numbers, single-use payment authorizations and
-// replay nonces. Erasing a person zeroes the freed pages too (secure_delete ON for that statement set).
+// Identity in SQLite: persons, sealed templates, member numbers, authorizations, replay nonces. Erasure
+// zeroes the freed pages (secure_delete ON) and cuts the enrolment's stored answer down to the id.
 import type Database from 'better-sqlite3';
 import { assert } from '../../../shared/assert.ts';
 import { pinFailureKindsSql, type IdentityReader, type IdentityWriter } from '../port.ts';
+import { erasedPersonAnswer } from '../records.ts';
 import type {
   GuardianConsentRecord,
   IdentificationRecord,
@@ -169,6 +170,9 @@ export class SqliteIdentityWrites extends SqliteIdentityReads implements Identit
         'UPDATE persons SET guardian_person_id = NULL WHERE guardian_person_id = ?',
       ),
       deletePerson: db.prepare<[string]>('DELETE FROM persons WHERE id = ?'),
+      eraseStoredAnswersOf: db.prepare<[string, string]>(
+        'UPDATE idempotency SET body = ? WHERE person_id = ?',
+      ),
       insertTemplate: db.prepare(
         `INSERT INTO templates (id, person_id, model_id, transform_key_id, sealed, created_at)
          VALUES (@id, @personId, @modelId, @transformKeyId, @sealed, @createdAt)`,
@@ -257,6 +261,7 @@ export class SqliteIdentityWrites extends SqliteIdentityReads implements Identit
     this.identityW.deleteAuthorizationsOf.run(personId);
     this.identityW.deleteGuardianConsentsOf.run(personId);
     this.identityW.clearGuardian.run(personId);
+    this.identityW.eraseStoredAnswersOf.run(erasedPersonAnswer(personId), personId);
     assert(this.identityW.deletePerson.run(personId).changes === 1, 'person exists');
     return ids;
   }

@@ -500,6 +500,18 @@ export const migrations: ReadonlyArray<(db: Database.Database) => void> = [
         BEGIN SELECT RAISE(ABORT, 'placed_keys_since is written once'); END;
     `);
   },
+  function v18StoredAnswerPerson(db) {
+    // The person an enrolment's stored answer shows, so that erasing them cuts that answer down to their
+    // id in the same transaction (not up to the retention window later). Answers stored before this
+    // migration are found by their body: an enrolment's answer is the only one whose id is a person's.
+    // The index holds only those rows, so the payments' answers add nothing to it.
+    db.exec(`
+      ALTER TABLE idempotency ADD COLUMN person_id TEXT;
+      UPDATE idempotency SET person_id = json_extract(body, '$.id')
+        WHERE status = 201 AND json_valid(body) AND substr(json_extract(body, '$.id'), 1, 4) = 'per_';
+      CREATE INDEX idempotency_person ON idempotency (person_id) WHERE person_id IS NOT NULL;
+    `);
+  },
 ];
 
 export class DatabaseTooNewError extends Error {
