@@ -818,17 +818,21 @@ export class EnrolmentStation {
 
   /**
    * One request nobody works on, asked again under its key. Answered with a person: that person never got
-   * a face (the station never learned their id), so they are erased (logged, reason abandoned). Refused
-   * within the hub's answer retention (410 person_erased too): the refusal is the stored answer, nobody
-   * was created. Past it, a refusal proves nothing and the request is not sent (#forAdmin). False: no
-   * answer (unreachable, 5xx, rate limited), kept for the next round.
+   * a face (the station never learned their id), so they are erased (logged, reason abandoned). Refused:
+   * as on a cancel (#refusedAgain), dropped when the refusal is the hub's stored answer replayed (410
+   * person_erased too), whatever its age; run again (its answer pruned: the hub's clock ahead, or its
+   * stored answers lost) or refused before the hub looked the key up, it proves nothing, however young, and
+   * is listed. False: no answer (unreachable, 5xx, rate limited), kept for the next round.
    */
   async #resolveAbandoned(sent: { key: string; pending: PendingPerson }): Promise<boolean> {
-    const { key, pending } = sent;
+    const { pending } = sent;
     assert(pending.body !== null, 'a request the hub no longer answers for is not asked again');
+    // The age decides only whether it is asked, never whether a refusal is believed (the replay says that).
+    // Past stationAbandonedAnswerTrustedMs (six hours short of the hub's answer retention) its answer is
+    // pruned or soon will be: asked, it would be run again (a days-old consent and sealed PIN enrolled
+    // anew, only to be erased), and its name and sealed PIN kept on disk past the time the hub answers for
+    // them. Listed at once instead. A negative age (the clock set back) or none known: asked.
     const ageMs = pending.sentAtMs === null ? null : this.#options.now() - pending.sentAtMs;
-    // A negative age (the clock set back) or none known is not trusted either, but still asked.
-    const trusted = ageMs !== null && ageMs >= 0 && ageMs < stationAbandonedAnswerTrustedMs;
     if (ageMs !== null && ageMs >= stationAbandonedAnswerTrustedMs) {
       await this.#forAdmin(sent);
       return true;
@@ -837,8 +841,7 @@ export class EnrolmentStation {
     const resent = await this.#resend(sent, null);
     if (resent.kind === 'unknown') return false;
     if (resent.kind === 'refused') {
-      if (trusted) this.#pending.delete(key);
-      else await this.#forAdmin(sent);
+      await this.#refusedAgain(sent, resent.replayed);
       return true;
     }
     return (await this.#eraseCreated(sent, resent.person.id, 'abandoned')).ok;
