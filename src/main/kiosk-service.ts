@@ -22,8 +22,6 @@ import {
   kioskPaymentsRememberedMax,
   lostHoldAnswerTrustedMs,
   lostHoldKeysSinceMarginMs,
-  paymentAuthorizationLifetimeMs,
-  reconcileMarginMs,
 } from '../shared/limits.ts';
 import { parseVisitReference, visitFromHold, visitReference, VisitBoard } from './clinic-visits.ts';
 import type { PhotoVsLiveGate } from './enrolment-station.ts';
@@ -71,11 +69,17 @@ export interface KioskServiceOptions {
   /**
    * The wall clock (default Date.now), for what must agree with people and the hub or outlast a restart:
    * a payment's default reference and a clinic's day of queue numbers (shown, sent to the hub), a lost hold
-   * request's sentAtMs and reconcile's wait from it (kept in pending-holds.json), the operator screen's end
+   * request's sentAtMs (kept in pending-holds.json, compared with the hub's retention), the operator screen's end
    * (OperatorAccess, which also counts elapsed time). The idle timers count elapsed time instead (performance.now: a payment's
    * lastActivityElapsedMs, the station's idle lock, PIN locks), blind to a clock set back or forward.
    */
   now?: () => number;
+  /**
+   * The elapsed clock reconcile's wait counts (default elapsedMs): a lost hold request is asked again only
+   * once its authorization's lifetime has passed on it (PendingHolds), whatever the wall clock says. Tests
+   * on a real hub pass one that moves with their hub's clock.
+   */
+  elapsed?: () => number;
   onOperatorExit?: () => void;
   /**
    * Where lost hold requests are kept until reconciled (the runtime: beside the device keys), so a restart
@@ -127,7 +131,10 @@ export class KioskService {
     this.#modelId = options.modelId;
     this.#now = options.now ?? Date.now;
     this.#onOperatorExit = options.onOperatorExit ?? (() => {});
-    this.#unknownOutcome = new PendingHolds(options.pendingHoldsFile ?? null);
+    this.#unknownOutcome = new PendingHolds(
+      options.pendingHoldsFile ?? null,
+      options.elapsed ?? elapsedMs,
+    );
     assert(this.#config.mode !== 'clinic' || this.#config.clinic !== undefined, 'a clinic config');
     assert(
       (this.#config.mode === 'enrolment') === (options.station !== undefined),
@@ -276,8 +283,10 @@ export class KioskService {
     const released: string[] = [];
     const notPlaced: string[] = [];
     const unresolved: string[] = [];
-    // A list that could not be written after an answer (a full disk) is written now, if it can be.
+    // A list that could not be written after an answer (a full disk) is written now, if it can be; and the
+    // waits' times left, so that a restart resumes them about where they are.
     this.#unknownOutcome.flush();
+    this.#unknownOutcome.checkpoint();
     for (const [paymentId, pending] of this.#unknownOutcome.entries()) {
       if (pending.toCheck === true) {
         unresolved.push(paymentId);
@@ -287,9 +296,11 @@ export class KioskService {
       // set forward would ask again and refund a payment its shopper is about to be told is paid.
       const current = this.#current;
       if (current?.view.id === paymentId && current.busy === 'paying') continue;
-      // The wall clock: sentAtMs comes from pending-holds.json, perhaps written before a restart.
+      // Elapsed time, not the wall clock: one set forward would ask before the authorization expired, and
+      // a request that never reached the hub would place the hold now, only to be refunded.
+      if (this.#unknownOutcome.waitLeftMs(paymentId) > 0) continue;
+      // The wall clock, to compare with the hub's answer retention (its clock).
       const sinceSentMs = this.#now() - pending.sentAtMs;
-      if (sinceSentMs < paymentAuthorizationLifetimeMs + reconcileMarginMs) continue;
       const found = await this.#findLostHold(pending, sinceSentMs);
       if (!found.ok) continue;
       const hold = found.value === 'unknown' ? null : found.value;

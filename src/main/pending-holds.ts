@@ -1,12 +1,32 @@
 // Hold requests whose answer was lost, kept on disk beside the device keys until reconcile has settled
 // them: a kiosk restarted meanwhile (a crash, a power cut) still gives back what the hub took.
+//
+// Each waits reconcileWaitMs (its authorization's lifetime and a margin) before reconcile asks the hub
+// again. The wait counts elapsed time, not the wall clock: a clock set forward would end it early (the
+// request asked again would place the hold, and reconcile refund it), one set back would stretch it. While
+// the app runs, time is the elapsed clock; the file keeps each request's time left (rewritten by reconcile
+// every reconcileWaitCheckpointMs while one waits), and a restart counts it again from its start: the
+// downtime never shortens a wait, and a wait outlasts its length by at most the downtime and one checkpoint.
 import { z } from 'zod';
+import { assert } from '../shared/assert.ts';
+import {
+  paymentAuthorizationLifetimeMs,
+  reconcileMarginMs,
+  reconcileWaitCheckpointMs,
+} from '../shared/limits.ts';
 import type { SentHold } from './hub-link.ts';
+import { elapsedMs } from './monotonic-clock.ts';
 import { readStateFile, writeStateFile } from './state-file.ts';
+
+/** How long a lost request waits before reconcile asks again: past its authorization on any clock. */
+const reconcileWaitMs = paymentAuthorizationLifetimeMs + reconcileMarginMs;
 
 export interface PendingHold {
   sent: SentHold;
-  /** When the kiosk sent the request (its clock): reconcile waits out the authorization from here. */
+  /**
+   * When the kiosk sent the request (its wall clock), compared with the hub's answer retention and shown
+   * to staff; reconcile's wait is not counted from it (PendingHolds.waitLeftMs).
+   */
   sentAtMs: number;
   /**
    * Asked again too late to trust the answer (lostHoldAnswerTrustedMs) and nothing found: the hub may have
@@ -28,6 +48,15 @@ const fileSchema = z.array(
   z.strictObject({
     paymentId: z.string(),
     sentAtMs: z.number().int(),
+    // Absent in a file written before the wait counted elapsed time (sentAtMs only): the whole wait again
+    // from this start. The wall clock cannot say how much of it passed (it may have been set forward, the
+    // very fault), and a whole wait is at most reconcileWaitMs late. Never more than the wait's length.
+    waitLeftMs: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .transform((left) => Math.min(left ?? reconcileWaitMs, reconcileWaitMs)),
     toCheck: z.literal(true).optional(),
     sent: z.discriminatedUnion('template', [
       z.strictObject({ template: z.literal('purchase'), request: holdRequest }),
@@ -39,23 +68,61 @@ const fileSchema = z.array(
   }),
 );
 
-/** The lost hold requests by payment id; `file` null keeps them in memory only (a service under test). */
+/**
+ * The lost hold requests by payment id; `file` null keeps them in memory only (a service under test).
+ * `elapsed` is the clock their waits count (monotonic-clock.ts unless a test moves its own).
+ */
 export class PendingHolds {
   readonly #file: string | null;
+  readonly #elapsed: () => number;
   readonly #entries = new Map<string, PendingHold>();
+  /** The elapsed clock's reading at which each request's wait ends in this run. */
+  readonly #waitEndsAtMs = new Map<string, number>();
   /** A write failed since the last one that worked: the file lists what memory no longer does. */
   #unsaved = false;
+  /** The elapsed clock at the last write, and whether a wait still had time left in it (checkpoint). */
+  #saved = { atMs: 0, waiting: false };
 
-  constructor(file: string | null) {
+  constructor(file: string | null, elapsed: () => number = elapsedMs) {
     this.#file = file;
+    this.#elapsed = elapsed;
     // A missing file is an empty list; an unreadable one stops the start (money owed must not be forgotten).
     const entries =
       file === null ? null : readStateFile(file, fileSchema, 'a list of lost hold requests');
-    for (const { paymentId, ...pending } of entries ?? []) this.#entries.set(paymentId, pending);
+    const startMs = elapsed();
+    for (const { paymentId, waitLeftMs, ...pending } of entries ?? []) {
+      this.#entries.set(paymentId, pending);
+      this.#waitEndsAtMs.set(paymentId, startMs + waitLeftMs);
+    }
+    this.#saved = {
+      atMs: startMs,
+      waiting: entries?.some((entry) => entry.waitLeftMs > 0) ?? false,
+    };
   }
 
   entries(): [string, PendingHold][] {
     return [...this.#entries];
+  }
+
+  /**
+   * How long reconcile must still wait before asking the hub about `paymentId` again (0: it may ask):
+   * at most reconcileWaitMs, whatever the wall clock does.
+   */
+  waitLeftMs(paymentId: string): number {
+    const endsAtMs = this.#waitEndsAtMs.get(paymentId);
+    assert(endsAtMs !== undefined, 'a wait for every lost request');
+    return Math.max(0, endsAtMs - this.#elapsed());
+  }
+
+  /**
+   * Writes the times left if a wait still had time left at the last write and reconcileWaitCheckpointMs
+   * has passed since (reconcile calls it), so a restart resumes a wait about where it was. A failed write
+   * leaves the file's longer times: it never shortens a wait.
+   */
+  checkpoint(): void {
+    if (!this.#saved.waiting) return;
+    if (this.#elapsed() - this.#saved.atMs < reconcileWaitCheckpointMs) return;
+    this.#saveOrLater();
   }
 
   /**
@@ -64,10 +131,12 @@ export class PendingHolds {
    */
   add(paymentId: string, pending: PendingHold): void {
     this.#entries.set(paymentId, pending);
+    this.#waitEndsAtMs.set(paymentId, this.#elapsed() + reconcileWaitMs);
     try {
       this.#save();
     } catch (error) {
       this.#entries.delete(paymentId);
+      this.#waitEndsAtMs.delete(paymentId);
       throw error;
     }
   }
@@ -107,6 +176,7 @@ export class PendingHolds {
    * loss and never the shopper's.
    */
   delete(paymentId: string): void {
+    this.#waitEndsAtMs.delete(paymentId);
     if (this.#entries.delete(paymentId)) this.#saveOrLater();
   }
 
@@ -130,11 +200,20 @@ export class PendingHolds {
     }
   }
 
-  /** Written whole and renamed over the old one: a crash leaves the old or the new list. */
+  /**
+   * Written whole and renamed over the old one: a crash leaves the old or the new list. Each wait's time
+   * left is rounded up: the file keeps whole milliseconds, and rounding never shortens a wait.
+   */
   #save(): void {
     if (this.#file === null) return;
-    const entries = this.entries().map(([paymentId, pending]) => ({ paymentId, ...pending }));
+    const atMs = this.#elapsed();
+    const entries = this.entries().map(([paymentId, pending]) => ({
+      paymentId,
+      ...pending,
+      waitLeftMs: Math.ceil(this.waitLeftMs(paymentId)),
+    }));
     writeStateFile(this.#file, entries);
     this.#unsaved = false;
+    this.#saved = { atMs, waiting: entries.some((entry) => entry.waitLeftMs > 0) };
   }
 }

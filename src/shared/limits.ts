@@ -51,10 +51,16 @@ export const lostHoldKeysSinceMarginMs = 6 * 3600 * 1000;
  * (paymentAuthorizationLifetimeMs) after it was sent: the hub issued the authorization before the kiosk
  * sent the request, so by then it has surely expired, and asking again can find the hold it placed but
  * never place one. The margin is for the hub's clock, which judges the expiry, and the kiosk's, which
- * counts the wait, disagreeing by a few seconds. The wait is on the kiosk's wall clock: the request's
- * sentAtMs is kept in pending-holds.json, and the wait must go on across a restart.
+ * counts the wait, disagreeing by a few seconds. The wait counts elapsed time, not the kiosk's wall clock
+ * (set forward it would end the wait early: the request asked again would place the hold, and reconcile
+ * refund it); pending-holds.json keeps its time left, and a restart counts that again from its start.
  */
 export const reconcileMarginMs = 10_000;
+/**
+ * While a lost hold request waits (above), reconcile writes its time left to pending-holds.json this
+ * often: after a restart (whose downtime never counts) it waits at most this much longer than it had left.
+ */
+export const reconcileWaitCheckpointMs = 30_000;
 export const listLimitDefault = 50;
 export const listLimitMax = 500;
 export const nameLengthMax = 200;

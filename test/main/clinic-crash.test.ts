@@ -18,6 +18,7 @@ import {
   killKioskProcessesLeft,
   KioskSocket,
   startCrashRig,
+  timePassesIn,
   type CrashRig,
   type KioskProcess,
   untilReconciled as untilKioskReconciled,
@@ -140,6 +141,7 @@ describe('a clinic reception kiosk SIGKILLed during a check-in, restarted on the
 
     moveClocksPastAuthorization();
     const second = await startKiosk();
+    timePassesIn(second, clock);
     await untilReconciled(paymentId);
     expect(await account()).toEqual(before);
     expect(await visitsUnder(reference)).toEqual([]);
@@ -161,6 +163,7 @@ describe('a clinic reception kiosk SIGKILLed during a check-in, restarted on the
 
     moveClocksPastAuthorization();
     const second = await startKiosk();
+    timePassesIn(second, clock);
     await untilReconciled(paymentId);
     expect(await account()).toEqual(before);
     expect(await visitsUnder(reference)).toMatchObject([
@@ -183,6 +186,7 @@ describe('a clinic reception kiosk SIGKILLed during a check-in, restarted on the
 
     moveClocksPastAuthorization();
     const second = await startKiosk();
+    timePassesIn(second, clock);
     await untilReconciled(paymentId);
     expect(await account()).toEqual(before);
     expect(await visitsUnder(reference)).toMatchObject([

@@ -4,6 +4,7 @@ import type { KioskIdentity } from '../../src/biometrics/protect/kiosk-identity.
 import { loadKioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import { HubLink } from '../../src/main/hub-link.ts';
 import { KioskService } from '../../src/main/kiosk-service.ts';
+import { elapsedMs } from '../../src/main/monotonic-clock.ts';
 import { HubClient } from '../../src/shared/hub-client.ts';
 import type { KioskTestHub, TestClock } from './kiosk-test-hub.ts';
 import { memberPin, modelId, sameFaceAs, startKioskTestHubWithMember } from './kiosk-test-hub.ts';
@@ -41,17 +42,19 @@ export async function receptionIdentity(test: KioskTestHub): Promise<KioskIdenti
 }
 
 /**
- * A reception kiosk on the clinic's config behind `network`, on `now` (the hub's clock); with
- * `pendingHoldsFile`, it keeps its lost requests there (as a started kiosk does).
+ * A reception kiosk on the clinic's config behind `network`, on `clock` (the hub's: its wall clock, and
+ * its elapsed clock moves as `clock` does, besides the machine's own); with `pendingHoldsFile`, it keeps
+ * its lost requests there (as a started kiosk does).
  */
 export function reception(options: {
   test: KioskTestHub;
   identity: KioskIdentity;
-  now: () => number;
+  clock: TestClock;
   network: typeof fetch;
   pendingHoldsFile?: string;
 }) {
-  const { test, now } = options;
+  const { test, clock } = options;
+  const now = clock.now;
   const link = new HubLink({
     hubUrl: test.hub.url,
     hubToken: test.shop.config.hubToken,
@@ -65,6 +68,7 @@ export function reception(options: {
     hub: link,
     modelId,
     now,
+    elapsed: () => elapsedMs() + clock.offsetMs,
     ...(options.pendingHoldsFile === undefined
       ? {}
       : { pendingHoldsFile: options.pendingHoldsFile }),

@@ -38,7 +38,7 @@ afterAll(async () => {
 
 /** A reception kiosk on the clinic's config behind `network`. */
 function reception(network: typeof fetch) {
-  return clinicReception({ test, identity, now: clock.now, network });
+  return clinicReception({ test, identity, clock, network });
 }
 
 /** The patient taps "check in", looks at the camera, taps OK and types the PIN. */

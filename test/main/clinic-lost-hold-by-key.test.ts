@@ -45,7 +45,7 @@ afterAll(async () => {
 /** A reception kiosk on the clinic's config whose first check-in answer is lost. */
 function reception() {
   const network = networkLosingFirstAnswer('/v1/holds');
-  return clinicReception({ test, identity, now: clock.now, network });
+  return clinicReception({ test, identity, clock, network });
 }
 
 /** The patient checks in (face, OK, PIN); the answer is lost; answers the visit's hold on the hub. */

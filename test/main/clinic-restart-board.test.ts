@@ -50,7 +50,7 @@ function reception(file: string, network: typeof fetch = fetch) {
   const { service, link } = clinicReception({
     test,
     identity,
-    now: clock.now,
+    clock,
     network,
     pendingHoldsFile,
   });

@@ -15,6 +15,7 @@ import { HubLink } from '../../src/main/hub-link.ts';
 import { kioskConfigSchema } from '../../src/main/kiosk-config.ts';
 import type { KioskConfig } from '../../src/main/kiosk-config.ts';
 import { KioskService } from '../../src/main/kiosk-service.ts';
+import { elapsedMs } from '../../src/main/monotonic-clock.ts';
 import type { HubRequestError } from '../../src/shared/hub-client.ts';
 import { HubClient } from '../../src/shared/hub-client.ts';
 import type { KioskEvent, KioskResult, PaymentView } from '../../src/shared/kiosk-api.ts';
@@ -118,6 +119,8 @@ function reception(options: { config?: Partial<KioskConfig>; fetch?: typeof fetc
     hub: link,
     modelId,
     now: hubClock.now,
+    // Reconcile's wait counts elapsed time: it passes as hubClock moves.
+    elapsed: () => elapsedMs() + hubClock.offsetMs,
   });
   const events: KioskEvent[] = [];
   service.subscribe((event) => events.push(event));

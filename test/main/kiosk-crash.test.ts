@@ -15,6 +15,7 @@ import {
   killKioskProcess,
   KioskSocket,
   startCrashRig,
+  timePassesIn,
   type CrashRig,
   type KioskProcess,
   untilReconciled as untilKioskReconciled,
@@ -26,7 +27,8 @@ const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const face = syntheticFace();
 /**
  * The hub's clock, and every kiosk process's (clock-ahead.ts): moved forward together, past an
- * authorization's lifetime, so the restarted kiosk's reconcile asks about the lost request at once.
+ * authorization's lifetime; timePassesIn moves the restarted kiosk's elapsed clock past reconcile's wait
+ * too, so it asks about the lost request at its next round.
  */
 const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
 
@@ -125,6 +127,7 @@ describe('a kiosk process SIGKILLed during a shop payment, restarted on the same
 
     moveClocksPastAuthorization();
     const second = await startKiosk();
+    timePassesIn(second, clock);
     await untilReconciled(paymentId);
     expect(await balance()).toBe(before);
     expect(await holdsOf('crash-lost')).toEqual([]);
@@ -145,6 +148,7 @@ describe('a kiosk process SIGKILLed during a shop payment, restarted on the same
 
     moveClocksPastAuthorization();
     const second = await startKiosk();
+    timePassesIn(second, clock);
     await untilReconciled(paymentId);
     expect(await balance()).toBe(before);
     expect(await holdsOf('crash-late')).toMatchObject([
@@ -166,6 +170,7 @@ describe('a kiosk process SIGKILLed during a shop payment, restarted on the same
 
     moveClocksPastAuthorization();
     const second = await startKiosk();
+    timePassesIn(second, clock);
     await untilReconciled(paymentId);
     expect(await balance()).toBe(before);
     expect(await holdsOf('crash-answer-lost')).toMatchObject([

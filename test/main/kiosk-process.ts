@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
 import { expect } from 'vitest';
 import { PendingHolds } from '../../src/main/pending-holds.ts';
+import { paymentAuthorizationLifetimeMs, reconcileMarginMs } from '../../src/shared/limits.ts';
 import type { KioskResult, PaymentView } from '../../src/shared/kiosk-api.ts';
 import {
   assertNoProcessLeft,
@@ -27,6 +28,8 @@ export interface KioskProcess {
 }
 
 const clockAhead = pathToFileURL(path.join(import.meta.dirname, 'clock-ahead.ts')).href;
+/** How far time moves in a kiosk process at each timePassesIn: past reconcile's wait for a lost request. */
+const timeStepMs = paymentAuthorizationLifetimeMs + reconcileMarginMs + 5_000;
 /** Every kiosk this test file started and that has not exited yet. */
 const running = new Set<KioskProcess>();
 
@@ -57,7 +60,11 @@ export async function startKioskProcess(options: {
   const argv = [...args.slice(0, 2), '--import', clockAhead, ...args.slice(2)];
   const child = spawnTracked(node, argv, {
     cwd: repoRoot,
-    env: { ...process.env, FACEPAY_TEST_CLOCK_AHEAD_MS: String(options.clockAheadMs) },
+    env: {
+      ...process.env,
+      FACEPAY_TEST_CLOCK_AHEAD_MS: String(options.clockAheadMs),
+      FACEPAY_TEST_TIME_STEP_MS: String(timeStepMs),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pid = child.pid ?? 0;
@@ -87,6 +94,17 @@ function expectKioskProcess(pid: number): void {
   const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
   expect(cmdline[0]).toBe(process.execPath);
   expect(cmdline).toContain(path.join(repoRoot, 'src/main/web-shell-cli.ts'));
+}
+
+/**
+ * Time passes (clock-ahead.ts): `clock` (the hub's) and the kiosk's wall and elapsed clocks move forward
+ * together, past reconcile's wait for a lost request (counted from the kiosk's start: a restart's downtime
+ * never counts). Its watch loop (each 10 s) then asks about what it lost.
+ */
+export function timePassesIn(kiosk: KioskProcess, clock: TestClock): void {
+  expectKioskProcess(kiosk.pid);
+  clock.offsetMs += timeStepMs;
+  process.kill(kiosk.pid, 'SIGUSR2');
 }
 
 /** SIGKILL of the kiosk's own process: nothing of it is left, and nothing answers at its address. */

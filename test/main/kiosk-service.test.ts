@@ -17,6 +17,7 @@ import type { KioskRuntime } from '../../src/main/kiosk-runtime.ts';
 import { openHubLink, startKioskRuntime } from '../../src/main/kiosk-runtime.ts';
 import type { HubLink } from '../../src/main/hub-link.ts';
 import { KioskService } from '../../src/main/kiosk-service.ts';
+import { elapsedMs } from '../../src/main/monotonic-clock.ts';
 import { HubClient } from '../../src/shared/hub-client.ts';
 import { handleKioskCall } from '../../src/shared/kiosk-api.ts';
 import type { PaymentView } from '../../src/shared/kiosk-api.ts';
@@ -56,6 +57,8 @@ const live = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blin
  * authorization's lifetime before a lost hold is looked for. It never moves back (the rate limiter).
  */
 const hubClock = { offsetMs: 0, now: () => Date.now() + hubClock.offsetMs };
+/** Those kiosks' elapsed clock (reconcile's wait): time passes on it as on hubClock. */
+const kioskElapsed = () => elapsedMs() + hubClock.offsetMs;
 /** Past the lifetime of every authorization issued so far, and the kiosk's margin (reconcile). */
 const pastAuthorizations = () => (hubClock.offsetMs += paymentAuthorizationLifetimeMs + 15_000);
 
@@ -164,6 +167,7 @@ async function serviceOn(
     hub: link,
     modelId,
     now: options.now ?? hubClock.now,
+    elapsed: kioskElapsed,
     ...(options.pendingHoldsFile === undefined
       ? {}
       : { pendingHoldsFile: options.pendingHoldsFile }),

@@ -2,6 +2,7 @@
 // test's process on its own pending-holds file, and the shopper's payment, once instead of a copy per file.
 import { openHubLink } from '../../src/main/kiosk-runtime.ts';
 import { KioskService } from '../../src/main/kiosk-service.ts';
+import { elapsedMs } from '../../src/main/monotonic-clock.ts';
 import type { KioskTestHub, TestClock } from './kiosk-test-hub.ts';
 import { memberPin, modelId, sameFaceAs, startKioskTestHubWithMember } from './kiosk-test-hub.ts';
 
@@ -27,7 +28,8 @@ export function startShopWithShopper(options: {
 
 /**
  * The shop's kiosk behind `network`, keeping its lost hold requests in `pendingHoldsFile`; `now` is the
- * kiosk service's clock (its hub link seals by the hub's, `clock`).
+ * kiosk service's clock (its hub link seals by the hub's, `clock`). Its elapsed clock moves as `clock`
+ * does (time passing), besides the machine's own.
  */
 export async function shopKiosk(options: {
   test: KioskTestHub;
@@ -40,7 +42,8 @@ export async function shopKiosk(options: {
   const config = { ...test.shop.config, hubUrl: test.hub.url };
   const { link } = await openHubLink(config, { fetch: options.network, now: clock.now });
   const now = options.now ?? clock.now;
-  const service = new KioskService({ config, hub: link, modelId, now, pendingHoldsFile });
+  const elapsed = () => elapsedMs() + clock.offsetMs;
+  const service = new KioskService({ config, hub: link, modelId, now, elapsed, pendingHoldsFile });
   return { service, link };
 }
 
