@@ -25,6 +25,7 @@ import {
   stationAbandonedResolveBatchMax,
   stationAbandonedResolveEveryMs,
   stationIdleLockMs,
+  stationLookupCreatedAfterSentMsMax,
   stationSignInAttemptsMax,
   stationSignInLockMs,
   stationSignInLockMsMax,
@@ -92,6 +93,12 @@ interface PersonAttempt {
 type EnrolAnswer = Awaited<ReturnType<HubLink['addFaces']>>;
 type PersonAnswer = HubAnswer<PersonView> | { ok: false; error: KioskError; leftBehind: string };
 
+/**
+ * A listed request's lookup by document (#lookUpListed): settled (its person erased, or nobody of its to
+ * erase: off the list), still listed (a faceless person it cannot have created, spared), or no answer.
+ */
+type LookedUp = 'settled' | 'listed' | 'unanswered';
+
 /** An unanswered request sent again (#resend): the person it created, its refusal, or still no answer. */
 type Resent =
   | { kind: 'created'; person: PersonView }
@@ -150,12 +157,17 @@ export class EnrolmentStation {
   #busy = false;
   /** When abandoned requests were last asked again (null: not yet in this run, so at the first tick). */
   #resolvedAtMs: number | null = null;
+  /** Listed requests and the person their lookup spared, logged once a run (the tick looks every round). */
+  readonly #sparedLogged = new Set<string>();
 
   constructor(options: EnrolmentStationOptions) {
     assert(options.config.enrolment !== undefined, 'an enrolment station has an enrolment config');
     this.#options = options;
     this.#config = options.config.enrolment;
-    this.#pending = new PendingPersons(path.join(options.config.keysDir, 'pending-persons.json'));
+    this.#pending = new PendingPersons(
+      path.join(options.config.keysDir, 'pending-persons.json'),
+      options.now(),
+    );
     this.#signIn = new PinLockout({
       limits: {
         attemptsMax: stationSignInAttemptsMax,
@@ -806,7 +818,7 @@ export class EnrolmentStation {
       if (answered) {
         const listed = this.#pending.forAdminByKey().slice(0, stationAbandonedResolveBatchMax);
         for (const [key, pending] of listed) {
-          if (!(await this.#resolveForAdmin({ key, pending }))) break;
+          if ((await this.#resolveForAdmin({ key, pending })) === 'unanswered') break;
         }
       }
       this.#resolvedAtMs = this.#options.now();
@@ -852,44 +864,51 @@ export class EnrolmentStation {
    * station's organisation only the persons it enrolled): a person without a face on its account is the one
    * that request created, never told to the station, and is erased (logged, reason abandoned); a person with
    * faces holds the document, so the request created nobody; nobody: it created nobody, or the admin erased
-   * them. Either way it is off the list (logged). An enrolment on the station for that account or document
-   * is its officer's: its own person, between the request and the faces, has no face yet. False: no answer
-   * (unreachable, a hub without the lookup), kept for the next round and the admin.
+   * them. Either way it is off the list (logged). A faceless person created after the request was sent
+   * (#createdInTime) is another enrolment's under way, spared: the request stays listed (logged). An
+   * enrolment on the station for that account or document is its officer's: its own person, between the
+   * request and the faces, has no face yet. Unanswered (unreachable, a hub without the lookup): kept for the
+   * next round and the admin.
    */
-  async #resolveForAdmin(sent: { key: string; pending: PendingPerson }): Promise<boolean> {
+  async #resolveForAdmin(sent: { key: string; pending: PendingPerson }): Promise<LookedUp> {
     const current = this.#enrolment;
     const onStation =
       current !== null &&
       (current.view.accountId === sent.pending.accountId ||
         current.person?.numberHash === sent.pending.documentHash);
-    return onStation || this.#lookUpListed(sent);
+    return onStation ? 'listed' : this.#lookUpListed(sent);
   }
 
   /**
    * A listed request of the account or document this try enrols, looked up now (#lookUpListed), so the try
-   * goes on at once when that request's person had no face; without an answer, a refusal as enrolled says
-   * the admin may have to erase them (outcomeUnknown, #explained).
+   * goes on at once when that request's person had no face; unsettled (no answer, or a person spared), a
+   * refusal as enrolled says the admin may have to erase them (outcomeUnknown, #explained).
    */
   async #lookUpForTry(
     enrolment: Enrolment,
     sent: { key: string; pending: PendingPerson },
   ): Promise<HubAnswer<null>> {
-    if (!(await this.#lookUpListed(sent))) enrolment.outcomeUnknown = true;
+    if ((await this.#lookUpListed(sent)) !== 'settled') enrolment.outcomeUnknown = true;
     return { ok: true, value: null };
   }
 
   /**
-   * A listed request's person, looked up by the document and dealt with as #resolveForAdmin says; false
-   * when the hub did not answer (the entry stays listed).
+   * A listed request's person, looked up by the document and dealt with as #resolveForAdmin says; an erase
+   * the hub did not answer is unanswered too (the entry stays listed).
    */
-  async #lookUpListed(sent: { key: string; pending: PendingPerson }): Promise<boolean> {
+  async #lookUpListed(sent: { key: string; pending: PendingPerson }): Promise<LookedUp> {
     const { key, pending } = sent;
     const found = await this.#options.hub.personWithDocument(pending.documentHash);
-    if (!found.ok) return false;
+    if (!found.ok) return 'unanswered';
     const person = found.value;
     if (person !== null && person.templates === 0 && person.accountId === pending.accountId) {
+      if (!createdInTime(pending, person)) {
+        await this.#spared(sent, person);
+        return 'listed';
+      }
       await this.#recordCreated(pending, person.id, null);
-      return (await this.#eraseCreated(sent, person.id, 'abandoned')).ok;
+      const erased = await this.#eraseCreated(sent, person.id, 'abandoned');
+      return erased.ok ? 'settled' : 'unanswered';
     }
     this.#pending.delete(key);
     await this.#record({
@@ -897,7 +916,30 @@ export class EnrolmentStation {
       officer: null,
       data: { ...listedRequest(pending), found: person === null ? 'nobody' : 'enrolled' },
     });
-    return true;
+    return 'settled';
+  }
+
+  /**
+   * A faceless person on a listed request's account whom that request cannot have created: never erased by
+   * the station. The request stays listed for the hub's admin, and the next rounds look again: once that
+   * person has faces (their enrolment done) or is gone, the request is settled. Logged once a run, with
+   * both times, so the admin sees why the list did not empty.
+   */
+  async #spared(sent: { key: string; pending: PendingPerson }, person: PersonView): Promise<void> {
+    const seen = `${sent.key} ${person.id}`;
+    if (this.#sparedLogged.has(seen)) return;
+    this.#sparedLogged.add(seen);
+    await this.#record({
+      kind: 'enrolment.admin_erase_spared',
+      officer: null,
+      data: {
+        ...listedRequest(sent.pending),
+        personId: person.id,
+        personCreatedAt: person.createdAt,
+        requestSentNoLaterThan: new Date(sent.pending.sentNoLaterThanMs).toISOString(),
+        requestSentAtKnown: sent.pending.sentAtMs !== null,
+      },
+    });
   }
 
   /**
@@ -927,12 +969,14 @@ export class EnrolmentStation {
     const sealed = await hub.sealPerson(attempt.person, attempt.pin);
     if (!sealed.ok) return sealed;
     const key = `enrol-${randomUUID()}`;
+    const sentAtMs = this.#options.now();
     const pending: PendingPerson = {
       enrolment: enrolment.view.id,
       accountId: attempt.person.accountId,
       documentHash: attempt.person.idDocument.numberHash,
       documentType: attempt.person.idDocument.type,
-      sentAtMs: this.#options.now(),
+      sentAtMs,
+      sentNoLaterThanMs: sentAtMs,
       body: sealed.value,
     };
     this.#pending.add(key, pending, attempt.pin);
@@ -1195,6 +1239,17 @@ function localDate(nowMs: number): string {
   const date = new Date(nowMs);
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}
+
+/**
+ * Whether the hub can have created `person` for this request: at most stationLookupCreatedAfterSentMsMax
+ * (the hub's clock) after the station sent it (its clock); the limit says why that holds whatever the two
+ * clocks' difference. A time the hub did not give as a date is never in time: the person is spared.
+ */
+function createdInTime(pending: PendingPerson, person: PersonView): boolean {
+  const createdAtMs = Date.parse(person.createdAt);
+  const latestMs = pending.sentNoLaterThanMs + stationLookupCreatedAfterSentMsMax;
+  return Number.isFinite(createdAtMs) && createdAtMs <= latestMs;
 }
 
 /** A request whose answer may still come: asked again under its key, never taken for a refusal. */

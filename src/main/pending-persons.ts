@@ -16,6 +16,12 @@ export interface PendingPerson {
   /** When it was sent, by the station's clock; null: written before the station kept the time. */
   sentAtMs: number | null;
   /**
+   * When it was sent at the latest, by the station's clock: sentAtMs, or, for one read without it, when the
+   * station first read it from the file (it was sent before that). Bounds when the hub can have created its
+   * person (stationLookupCreatedAfterSentMsMax).
+   */
+  sentNoLaterThanMs: number;
+  /**
    * The request as sent, its PIN sealed to the hub (only the hub opens it): asked again byte for byte,
    * since a seal is random and the hub replays only the same body. Holds the name and date of birth the
    * hub is given, on disk only while the answer is unknown; null once the hub no longer answers for it
@@ -33,7 +39,10 @@ const fileSchema = z.array(
       documentHash: z.string(),
       // Absent in a file written before the station kept them: read from the body, or unknown.
       documentType: createPersonRequest.shape.idDocument.shape.type.optional(),
-      sentAtMs: z.number().int().nonnegative().optional(),
+      // Absent in a file written before the station kept it; null once such an entry was written back.
+      sentAtMs: z.number().int().nonnegative().nullable().optional(),
+      // Absent in a file written before the station kept it: sentAtMs, or when this run read the file.
+      sentNoLaterThanMs: z.number().int().nonnegative().optional(),
       body: createPersonRequest.nullable(),
     })
     .refine((entry) => entry.body !== null || entry.documentType !== undefined, {
@@ -41,7 +50,10 @@ const fileSchema = z.array(
     }),
 );
 
-/** The sent requests by Idempotency-Key; `file` null keeps them in memory only (a station under test). */
+/**
+ * The sent requests by Idempotency-Key; `file` null keeps them in memory only (a station under test).
+ * `readAtMs`: now, by the station's clock (the bound of when an entry read without its time was sent).
+ */
 export class PendingPersons {
   readonly #file: string | null;
   readonly #entries = new Map<string, PendingPerson>();
@@ -49,18 +61,20 @@ export class PendingPersons {
   readonly #pinTags = new Map<string, string>();
   readonly #pinTagKey = randomBytes(32);
 
-  constructor(file: string | null) {
+  constructor(file: string | null, readAtMs: number) {
     this.#file = file;
     // An unreadable file stops the start: a person the hub may have created must not be forgotten.
     const entries =
       file === null ? null : readStateFile(file, fileSchema, 'a list of unanswered enrolments');
-    for (const { idempotencyKey, documentType, sentAtMs, ...rest } of entries ?? []) {
+    for (const entry of entries ?? []) {
+      const { idempotencyKey, documentType, sentAtMs, sentNoLaterThanMs, ...rest } = entry;
       const type = documentType ?? rest.body?.idDocument.type;
       assert(type !== undefined, 'the schema asks for a document type where the body is gone');
       this.#entries.set(idempotencyKey, {
         ...rest,
         documentType: type,
         sentAtMs: sentAtMs ?? null,
+        sentNoLaterThanMs: sentNoLaterThanMs ?? sentAtMs ?? readAtMs,
       });
     }
   }

@@ -18,6 +18,7 @@ export type StationLogKind =
   | 'enrolment.person_created'
   | 'enrolment.admin_erase_needed'
   | 'enrolment.admin_erase_resolved'
+  | 'enrolment.admin_erase_spared'
   | 'enrolment.override'
   | 'person.erased'
   | 'person.pin_unlocked'

@@ -283,11 +283,24 @@ export const stationAbandonedResolveEveryMs = 60_000;
 /** Requests asked again in one round: the officer's calls wait for it (one hub call at a time). */
 export const stationAbandonedResolveBatchMax = 8;
 /**
- * How long after it was sent a refusal of such a request, asked again, proves it created nobody: six hours
- * short of the hub's answer retention (it prunes hourly; the station's clock may have been corrected).
- * Past that, its person can be erased only by the hub's admin, whom the desk screen names it for.
+ * How long after it was sent such a request is still asked again: six hours short of the hub's answer
+ * retention (it prunes hourly; the station's clock may have been corrected). Older, its stored answer is
+ * pruned or soon will be, and asked it would be run again (a days-old consent and sealed PIN): it is listed
+ * for the hub's admin at once, and its person looked up by the document. The age says nothing of whether
+ * a refusal is believed: only a refusal the hub replays from its stored answer is, at any age.
  */
 export const stationAbandonedAnswerTrustedMs = (idempotencyRetentionSeconds - 6 * 3600) * 1000;
+/**
+ * A listed request's lookup by document erases a faceless person on its account only when the hub created
+ * them (its clock) at most this long after the station sent the request (the station's clock); one created
+ * later is another enrolment under way (another station of the organisation, between its request and its
+ * faces) and is spared. Clock skew needs no allowance of its own: the hub opens a request's sealed PIN only
+ * within probeAgeMsMax of the seal's time, read on the station's clock just before the request was sent and
+ * judged on the hub's, whatever their difference, and a request asked again carries that same seal. The
+ * rest is the hub's work between opening the PIN and writing the person (the Argon2id queue, where
+ * enrolments wait behind payments, and the write lock): seconds on a busy hub, minutes allowed.
+ */
+export const stationLookupCreatedAfterSentMsMax = probeAgeMsMax + 270_000;
 
 // Children under a guardian (issue 10): the guardian's face + PIN consent to one child's enrolment.
 /** A guardian's consent token is spent by the child's enrolment within this long, or it lapses. */

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { disposeKioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
+import type { Clock } from '../../src/hub/clock.ts';
 import type { RunningHub } from '../../src/hub/hub.ts';
 import { startHub } from '../../src/hub/hub.ts';
 import type { HubLink } from '../../src/main/hub-link.ts';
@@ -33,11 +34,19 @@ export interface StationHub {
   links: { link: HubLink; identity: Parameters<typeof disposeKioskIdentity>[0] }[];
 }
 
-/** Starts a hub (an ephemeral port, a fresh admin token) in a new temp folder whose name begins `prefix`. */
-export async function startStationHub(prefix: string): Promise<StationHub> {
+/**
+ * Starts a hub (an ephemeral port, a fresh admin token) in a new temp folder whose name begins `prefix`, on
+ * `clock` when one is given (else the system's).
+ */
+export async function startStationHub(prefix: string, clock?: Clock): Promise<StationHub> {
   const adminToken = `admin-${randomBytes(12).toString('hex')}`;
   const work = await mkdtemp(path.join(os.tmpdir(), prefix));
-  const hub = await startHub({ dataDir: path.join(work, 'hub'), port: 0, adminToken });
+  const hub = await startHub({
+    dataDir: path.join(work, 'hub'),
+    port: 0,
+    adminToken,
+    ...(clock === undefined ? {} : { clock }),
+  });
   const admin = new HubClient({ baseUrl: hub.url, token: adminToken });
   return { work, hub, adminToken, admin, links: [] };
 }

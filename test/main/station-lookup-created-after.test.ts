@@ -1,0 +1,213 @@
+// The enrolment station against a real hub: a request listed for the hub's admin is looked up by its
+// document, and a faceless person created after that request was sent (another station of the organisation
+// enrolling them now) is not that request's person: spared, the request stays listed and the log says why.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
+import {
+  disposeKioskIdentity,
+  kioskPublicKeys,
+  loadKioskIdentity,
+} from '../../src/biometrics/protect/kiosk-identity.node.ts';
+import { sodium } from '../../src/biometrics/protect/sodium.ts';
+import { readKioskConfig } from '../../src/main/kiosk-config.ts';
+import { openHubLink } from '../../src/main/kiosk-runtime.ts';
+import { KioskService } from '../../src/main/kiosk-service.ts';
+import { loadPhotoVsLiveGate } from '../../src/main/photo-vs-live-gate.ts';
+import { StationLog } from '../../src/main/station-log.ts';
+import {
+  stationAbandonedAnswerTrustedMs,
+  stationAbandonedResolveEveryMs,
+} from '../../src/shared/limits.ts';
+import { faultyNetwork, lostEnrolment, lostTry, pending, pendingPath } from './station-faults.ts';
+import type { StationHub } from './station-fixture.ts';
+import {
+  atHub,
+  closeStationHub,
+  deployStation,
+  finish,
+  licence,
+  modelId,
+  signIn,
+  startStationHub,
+  stationLog,
+  upToPin,
+} from './station-fixture.ts';
+
+/** One clock for the hub and every station (their services and hub links): time passes by `shiftMs`. */
+const time = { shiftMs: 0 };
+const now = () => Date.now() + time.shiftMs;
+
+let fx: StationHub;
+
+beforeAll(async () => {
+  fx = await startStationHub('facepay-station-created-after-', { now });
+}, 60_000);
+
+afterAll(() => closeStationHub(fx));
+
+/** A service of `deployment` (as after a start) behind `network`, on the test's clock, signed in. */
+async function stationOn(deployment: EnrolmentStationDeployment, network: typeof fetch) {
+  const opened = await openHubLink(deployment.config, { hubUrl: fx.hub.url, fetch: network, now });
+  fx.links.push(opened);
+  const service = new KioskService({
+    config: deployment.config,
+    hub: opened.link,
+    modelId,
+    now,
+    station: {
+      log: new StationLog(deployment.config.enrolment?.logFile ?? ''),
+      photoVsLive: await loadPhotoVsLiveGate(),
+    },
+  });
+  await signIn(service);
+  return service;
+}
+
+/**
+ * Another station of `deployment`'s organisation: its own kiosk keys, registered to the same hub client (so
+ * the lookup by document shows each the other's persons), the same document-hash key, its own files and log.
+ */
+async function sameClientStation(
+  deployment: EnrolmentStationDeployment,
+  name: string,
+): Promise<EnrolmentStationDeployment> {
+  const dir = path.join(fx.work, name);
+  await mkdir(dir, { recursive: true });
+  await sodium.ready;
+  const identity = await loadKioskIdentity({
+    dir: path.join(dir, 'station-kiosk-keys'),
+    create: true,
+  });
+  if (!identity.ok) throw new Error(identity.error.message);
+  const kiosk = await fx.admin.registerKiosk({
+    name,
+    clientId: deployment.clientId,
+    ...kioskPublicKeys(identity.value),
+  });
+  disposeKioskIdentity(identity.value);
+  const file = JSON.parse(await readFile(deployment.configFile, 'utf8')) as object;
+  const configFile = path.join(dir, 'station.json');
+  const config = { ...file, kioskId: kiosk.id, shopName: name };
+  await writeFile(configFile, JSON.stringify(config), { mode: 0o600 });
+  return { config: await readKioskConfig(configFile), configFile, clientId: deployment.clientId };
+}
+
+/** The runtime's tick, the officer signed out and the next round due. */
+async function tick(service: KioskService): Promise<void> {
+  await service.handlers.officerSignOut({});
+  time.shiftMs += stationAbandonedResolveEveryMs;
+  await service.lockIdleStation();
+}
+
+const personsToErase = async (service: KioskService) => {
+  await signIn(service);
+  const shown = await service.handlers.station({});
+  return shown.ok ? shown.station.personsToErase : null;
+};
+
+/**
+ * The second station enrols `document` on `account` with its answer lost: between its POST /v1/persons
+ * and its faces, the hub holds a faceless person of the organisation (returned) on that account.
+ */
+async function secondStationMidEnrolment(
+  first: EnrolmentStationDeployment,
+  enrolment: { accountId: string; document: ReturnType<typeof licence> },
+) {
+  const second = await sameClientStation(first, `${enrolment.accountId}-second`);
+  const { state, network } = faultyNetwork();
+  const service = await stationOn(second, network);
+  await upToPin(service.handlers, enrolment.accountId, enrolment.document);
+  await lostTry(service, state);
+  const found = await fx.admin.findPersons({ accountId: enrolment.accountId });
+  const person = found.items[0];
+  expect(person?.templates).toBe(0);
+  return { service, person: person?.id ?? '' };
+}
+
+describe("a listed request's lookup finds a faceless person created after that request was sent", () => {
+  it('another station of the organisation, an hour later, between its POST /v1/persons and its faces: that person is spared, the request stays listed (logged why, once), and is resolved once that station gives them faces', async () => {
+    const account = 'a-later';
+    const first = await deployStation(fx, {
+      dir: path.join(fx.work, 'later-first'),
+      name: 'later-first',
+      accounts: [account],
+    });
+    const { state, network } = faultyNetwork();
+    const station = await stationOn(first, network);
+    const document = licence('Saki Ono');
+    const lost = await lostEnrolment(fx, station, state, { accountId: account, document });
+    // Listed by its age, its lookup unanswered: then the hub's admin erases its person.
+    state.lookupDown = true;
+    time.shiftMs += stationAbandonedAnswerTrustedMs;
+    await tick(station);
+    expect((await stationLog(first)).map((entry) => entry.kind)).toContain(
+      'enrolment.admin_erase_needed',
+    );
+    await fx.admin.deletePerson(lost);
+    time.shiftMs += 3_600_000;
+    const later = await secondStationMidEnrolment(first, { accountId: account, document });
+
+    state.lookupDown = false;
+    await tick(station);
+    await tick(station);
+    expect(await atHub(fx, later.person)).toBe(0);
+    const spared = (await stationLog(first)).filter(
+      (entry) => entry.kind === 'enrolment.admin_erase_spared',
+    );
+    expect(spared).toMatchObject([
+      { officer: null, data: { accountId: account, personId: later.person } },
+    ]);
+    expect(await pending(first)).toMatchObject([{ accountId: account, body: null }]);
+    expect(await personsToErase(station)).toMatchObject([{ accountId: account }]);
+
+    // That station's officer tries again: the same request, now answered, and the faces sent.
+    expect(await finish(later.service.handlers)).toMatchObject({
+      ok: true,
+      station: { enrolment: { step: 'enrolled', person: { id: later.person } } },
+    });
+    await tick(station);
+    expect(await atHub(fx, later.person)).toBe(2);
+    const resolved = (await stationLog(first)).filter(
+      (entry) => entry.kind === 'enrolment.admin_erase_resolved',
+    );
+    expect(resolved).toMatchObject([{ data: { accountId: account, found: 'enrolled' } }]);
+    expect(await pending(first)).toEqual([]);
+  });
+
+  it('a request whose time was not kept (an older file), listed after a restart: the file is read again at the next start, and a person created after the station read it is spared', async () => {
+    const account = 'a-no-time';
+    const first = await deployStation(fx, {
+      dir: path.join(fx.work, 'no-time-first'),
+      name: 'no-time-first',
+      accounts: [account],
+    });
+    const { state, network } = faultyNetwork();
+    const station = await stationOn(first, network);
+    const document = licence('Taro Ueno');
+    const lost = await lostEnrolment(fx, station, state, { accountId: account, document });
+    await station.handlers.officerSignOut({});
+    // Its stored answer pruned and its time dropped from the file: asked again after a restart, the hub
+    // runs it again and refuses it as enrolled (no replay), so it is listed; its lookup is unanswered.
+    await fx.hub.store.deleteStoredResponsesBefore(now() + 1_000);
+    const older = (await pending(first)).map(({ sentAtMs: _time, ...rest }) => rest);
+    await writeFile(pendingPath(first), JSON.stringify(older), { mode: 0o600 });
+    state.lookupDown = true;
+    await tick(await stationOn(first, network));
+    expect(await pending(first)).toMatchObject([{ accountId: account, body: null }]);
+    await fx.admin.deletePerson(lost);
+
+    const restarted = await stationOn(first, network);
+    time.shiftMs += 3_600_000;
+    const later = await secondStationMidEnrolment(first, { accountId: account, document });
+    state.lookupDown = false;
+    await tick(restarted);
+    expect(await atHub(fx, later.person)).toBe(0);
+    const spared = (await stationLog(first)).filter(
+      (entry) => entry.kind === 'enrolment.admin_erase_spared',
+    );
+    expect(spared).toMatchObject([{ data: { accountId: account, personId: later.person } }]);
+    expect(await personsToErase(restarted)).toMatchObject([{ accountId: account }]);
+  });
+});
