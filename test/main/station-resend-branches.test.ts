@@ -268,12 +268,14 @@ describe('the desk, by the document, after a station stopped while POST /v1/pers
 });
 
 /**
- * How a left request's age comes to be untrusted: the station's clock set back before it was sent, or no
- * time kept with it (`restarts`: the station reads the rewritten file at its next start).
+ * How a left request's age comes to be unknown or negative: the station's clock set back after it was sent,
+ * or no time kept with it (`restarts`: the station reads the rewritten file at its next start). Whether a
+ * refusal is believed no longer depends on it (only a replay is): these show that the age does not let a
+ * refusal run again pass as the request's own.
  */
 const untrusted = [
   {
-    cause: 'the clock set back before it was sent',
+    cause: 'the clock set back after it was sent',
     name: 'clock-back',
     restarts: false,
     untrust: (_deployment: EnrolmentStationDeployment, clock: { ms: number }) => {
@@ -292,9 +294,9 @@ const untrusted = [
   },
 ];
 
-describe('a left enrolment whose age the station cannot trust, refused when asked again (#resolveAbandoned)', () => {
+describe('a left enrolment whose age is unknown or negative, asked again after the hub pruned its answer (#resolveAbandoned)', () => {
   it.each(untrusted)(
-    "$cause: the refusal proves nothing, so the request is listed for the hub's admin, not dropped; its faceless person is then found by the document and erased",
+    "$cause: refused as enrolled without its stored answer replayed (the hub ran it again), it is listed for the hub's admin, not dropped; its faceless person is then found by the document and erased",
     async ({ name, restarts, untrust }) => {
       const account = `a-${name}`;
       const deployment = await ownStation(name, [account]);
