@@ -41,9 +41,12 @@ export type HubAnswer<T> = { ok: true; value: T } | { ok: false; error: KioskErr
 /**
  * POST /v1/persons' answer; a refusal says whether it is the hub's stored answer replayed under the request's
  * Idempotency-Key (then it is that request's own fate: it created nobody) or the request run again.
+ * `refusedRunAgain`: an unknown outcome that was a refusal of the request run again, which the hub may now
+ * keep as the key's answer and replay at the next ask (see createPerson's `replayProvesNothing`).
  */
 export type CreatePersonAnswer =
-  { ok: true; value: PersonView } | { ok: false; error: KioskError; replayed?: boolean };
+  | { ok: true; value: PersonView }
+  | { ok: false; error: KioskError; replayed?: boolean; refusedRunAgain?: boolean };
 
 /** A hold the kiosk places for a payment or a check-in, under that payment's own Idempotency-Key. */
 export interface KioskHoldRequest {
@@ -88,6 +91,25 @@ const passedThrough: ReadonlySet<KioskErrorCode> = new Set([
   'guardian_not_identified',
   'guardian_not_adult',
   'guardian_consent_invalid',
+]);
+
+/**
+ * Refusals of POST /v1/holds that the hub gives only inside the hold's own run, which idempotentWrite starts
+ * after it found no answer stored under the request's key (src/hub/http/context.ts; Ledger.placeHold): so,
+ * not replayed, they prove no answer is stored, hence (within the answer retention) that the first request
+ * under the key committed nothing. Everything else may come before that lookup and then says nothing of the
+ * first request: Fastify's 400 (bad JSON), 413, 415 and 404 (no such route), authenticate's 401, 429 and a
+ * role's 403 forbidden, the body's schema (400 invalid_request), the key's own checks (400, 409
+ * idempotency_key_reused). forbidden, invalid_request and not_found come from placeHold's run too (the
+ * payee's scope, payer = payee, an unknown account), but not only: they are left out.
+ */
+const refusedAfterTheKey: ReadonlySet<string> = new Set([
+  'authorization_invalid',
+  'authorization_required',
+  'insufficient_funds',
+  'limit_exceeded',
+  'category_blocked',
+  'age_restricted',
 ]);
 
 export class HubLink {
@@ -252,10 +274,15 @@ export class HubLink {
    * sent only once the authorization it carries has expired (the caller waits). A hold the hub committed
    * comes back as its stored answer and is read again for its state now; a request it never committed is
    * refused (its authorization expired): null. Listing holds by reference could find another payment's hold
-   * under a reused till reference and refund it. Inconclusive answers (unreachable, 401, 429, 5xx, a key
-   * the hub says was reused) are errors: asked again later.
+   * under a reused till reference and refund it. Only a refusal that is the stored answer replayed, or that
+   * the hub gives only after it looked the key up (refusedAfterTheKey), proves that the first request placed
+   * nothing; any other refusal may have come before that lookup (401, 429, 403 forbidden, 400, 404, 413,
+   * 415, a key the hub says was reused) and says nothing of it: 'refusedBeforeTheKey'. Unreachable or 5xx:
+   * errors, asked again later.
    */
-  async findPlacedHold(sent: SentHold): Promise<HubAnswer<HoldView | null>> {
+  async findPlacedHold(
+    sent: SentHold,
+  ): Promise<HubAnswer<HoldView | null | 'refusedBeforeTheKey'>> {
     const hold = {
       template: sent.template,
       expiresInSeconds:
@@ -264,7 +291,7 @@ export class HubLink {
           : sent.request.expiresInSeconds,
     };
     return this.#guard(
-      async (): Promise<HubAnswer<HoldView | null>> => {
+      async (): Promise<HubAnswer<HoldView | null | 'refusedBeforeTheKey'>> => {
         const placed = await this.#client.placeHold(
           holdBody(sent.request, hold),
           sent.request.idempotencyKey,
@@ -272,14 +299,11 @@ export class HubLink {
         return { ok: true, value: await this.#client.getHold(placed.id) };
       },
       (error) => {
-        const inconclusive =
-          error.status === 401 ||
-          error.status === 429 ||
-          error.status >= 500 ||
-          error.code === 'idempotency_key_reused';
-        return inconclusive
-          ? failure('hub_unreachable', `asking again for a lost hold: ${error.message}`)
-          : { ok: true, value: null };
+        if (error.status >= 500) {
+          return failure('hub_unreachable', `asking again for a lost hold: ${error.message}`);
+        }
+        const proof = error.replayed || refusedAfterTheKey.has(error.code);
+        return { ok: true, value: proof ? null : 'refusedBeforeTheKey' };
       },
     );
   }
@@ -440,12 +464,14 @@ export class HubLink {
    * (hub_unreachable), so the station keeps the enrolment for another try. `askingAgain`: a request that
    * may have reached the hub before, under the same key: a 401, or a 403 that is not the stored answer
    * replayed (the station's client revoked, its role changed), was refused before the hub looked the key
-   * up and says nothing of the first request's fate, so it is an unknown outcome too.
+   * up and says nothing of the first request's fate, so it is an unknown outcome too (`refusedRunAgain`:
+   * the hub may store a 403 of its own checks as the key's answer). `replayProvesNothing`: an earlier ask got
+   * such a refusal, so a refusal replayed now may be that one, not the first request's: taken as run again.
    */
   async createPerson(
     body: CreatePersonRequest,
     idempotencyKey?: string,
-    options: { askingAgain?: boolean } = {},
+    options: { askingAgain?: boolean; replayProvesNothing?: boolean } = {},
   ): Promise<CreatePersonAnswer> {
     const connected = await this.#ensureConnected();
     if (!connected.ok) {
@@ -463,21 +489,21 @@ export class HubLink {
         value: await this.#client.createPerson(body, idempotencyKey),
       }),
       (error) => {
-        const beforeTheKey = error.status === 401 || (error.status === 403 && !error.replayed);
+        const replayed = error.replayed && options.replayProvesNothing !== true;
+        const beforeTheKey = error.status === 401 || (error.status === 403 && !replayed);
         if (options.askingAgain === true && beforeTheKey) {
-          return failure(
+          const unknown = failure(
             'hub_unreachable',
             `asking again for an enrolment: ${error.message}; its outcome is still unknown`,
           );
+          return { ...unknown, refusedRunAgain: !error.replayed };
         }
         const answer =
           error.code === 'duplicate_enrolment'
             ? failure('already_enrolled', error.message)
             : outcomeUnknownOn5xx(error);
         // A refusal (not an unknown outcome) says whether the hub replayed it for this very request.
-        return answer.error.code === 'hub_unreachable'
-          ? answer
-          : { ...answer, replayed: error.replayed };
+        return answer.error.code === 'hub_unreachable' ? answer : { ...answer, replayed };
       },
     );
   }

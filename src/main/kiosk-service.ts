@@ -344,7 +344,8 @@ export class KioskService {
   /**
    * The hold a lost request placed, or null: the same request asked again (its stored answer names the
    * hold); once that answer may have been pruned (lostHoldAnswerTrustedMs), a refusal proves nothing, so
-   * the hub is asked for the hold by the request's Idempotency-Key, which it keeps as long as the hold.
+   * the hub is asked for the hold by the request's Idempotency-Key, which it keeps as long as the hold. A
+   * refusal from before the hub looked the key up never proves anything: the request waits for that lookup.
    * 'unknown': the hub has no such lookup (an older hub), names several holds under the key, or finds none
    * for a request sent before it began keeping keys.
    */
@@ -353,7 +354,19 @@ export class KioskService {
     sinceSentMs: number,
   ): Promise<HubAnswer<HoldView | null | 'unknown'>> {
     const found = await this.#hub.findPlacedHold(pending.sent);
-    if (!found.ok || found.value !== null || sinceSentMs < lostHoldAnswerTrustedMs) return found;
+    if (!found.ok) return found;
+    const asked = found.value;
+    if (asked !== null && asked !== 'refusedBeforeTheKey') return { ok: true, value: asked };
+    if (sinceSentMs < lostHoldAnswerTrustedMs) {
+      // Refused before the hub looked the key up (its checks of the request or of this till): nothing is
+      // known of the first request, which may have placed the hold; asked again at the next round.
+      if (asked === null) return { ok: true, value: null };
+      return kioskFailure(
+        'hub_unreachable',
+        'refused before the hub looked the key up: outcome unknown',
+      );
+    }
+    // Past it, such a refusal (one that lasts, as a stricter hub's body check would) is decided by the key.
     const byKey = await this.#hub.holdsPlacedUnder(pending.sent);
     if (!byKey.ok) return byKey;
     if (byKey.value === null) return { ok: true, value: 'unknown' };

@@ -57,7 +57,9 @@ export async function startHoldingProxy(
     if (here !== undefined) {
       const { status } = here;
       const contentType = here.headers.get('content-type');
-      return reply(response, { status, contentType, body: Buffer.from(await here.arrayBuffer()) });
+      const replayed = here.headers.get('idempotent-replayed');
+      const body = Buffer.from(await here.arrayBuffer());
+      return reply(response, { status, contentType, replayed, body });
     }
     const isHold = request.method === 'POST' && request.url === '/v1/holds';
     const held = isHold ? gate : null;
@@ -88,6 +90,7 @@ export async function startHoldingProxy(
     return {
       status: response.status,
       contentType: response.headers.get('content-type'),
+      replayed: response.headers.get('idempotent-replayed'),
       body: Buffer.from(await response.arrayBuffer()),
     };
   }
@@ -132,14 +135,19 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/**
+ * Passes the hub's answer on with the headers its callers read: Idempotent-Replayed tells a stored answer
+ * replayed from the request run again (a lost request asked again).
+ */
 function reply(
   response: ServerResponse,
-  answer: { status: number; contentType: string | null; body: Buffer },
+  answer: { status: number; contentType: string | null; replayed: string | null; body: Buffer },
 ): void {
   // The kiosk that sent it may be dead by now: writing to its closed socket is not an error here.
   if (response.destroyed) return;
   response.writeHead(answer.status, {
     ...(answer.contentType === null ? {} : { 'content-type': answer.contentType }),
+    ...(answer.replayed === null ? {} : { 'idempotent-replayed': answer.replayed }),
     'content-length': String(answer.body.length),
   });
   response.end(answer.body);
