@@ -864,11 +864,11 @@ export class EnrolmentStation {
    * station's organisation only the persons it enrolled): a person without a face on its account is the one
    * that request created, never told to the station, and is erased (logged, reason abandoned); a person with
    * faces holds the document, so the request created nobody; nobody: it created nobody, or the admin erased
-   * them. Either way it is off the list (logged). A faceless person created after the request was sent
-   * (#createdInTime) is another enrolment's under way, spared: the request stays listed (logged). An
-   * enrolment on the station for that account or document is its officer's: its own person, between the
-   * request and the faces, has no face yet. Unanswered (unreachable, a hub without the lookup): kept for the
-   * next round and the admin.
+   * them (unless the station's client may have changed since: refusedNotReplayed). Either way it is off the
+   * list (logged). A faceless person created after the request was sent (#createdInTime) is another
+   * enrolment's under way, spared: the request stays listed (logged). An enrolment on the station for that
+   * account or document is its officer's: its own person, between the request and the faces, has no face
+   * yet. Unanswered (unreachable, a hub without the lookup): kept for the next round and the admin.
    */
   async #resolveForAdmin(sent: { key: string; pending: PendingPerson }): Promise<LookedUp> {
     const current = this.#enrolment;
@@ -910,6 +910,10 @@ export class EnrolmentStation {
       const erased = await this.#eraseCreated(sent, person.id, 'abandoned');
       return erased.ok ? 'settled' : 'unanswered';
     }
+    // Asked again, it was refused by the hub's client checks (401, 403: refusedNotReplayed), so the station's
+    // client may have changed since it was sent, and the lookup shows only the persons this client enrolled:
+    // finding nobody proves nothing. Left listed for the hub's admin.
+    if (person === null && pending.refusedNotReplayed) return 'listed';
     this.#pending.delete(key);
     await this.#record({
       kind: 'enrolment.admin_erase_resolved',
@@ -977,6 +981,7 @@ export class EnrolmentStation {
       documentType: attempt.person.idDocument.type,
       sentAtMs,
       sentNoLaterThanMs: sentAtMs,
+      refusedNotReplayed: false,
       body: sealed.value,
     };
     this.#pending.add(key, pending, attempt.pin);
@@ -1026,7 +1031,8 @@ export class EnrolmentStation {
    * stored answer. A person it created is recorded at once (the desk finds them by the document), by
    * `officer` (the signed-in one when not given, read once the answer is in); what else follows is the
    * caller's. Unknown: no answer yet (unreachable, 5xx, rate limited, the connection refused), never taken
-   * for a refusal.
+   * for a refusal; one that was a refusal run again is marked on the entry (refusedNotReplayed) before the
+   * next ask, so the hub's replay of that refusal is not taken for the first request's.
    */
   async #resend(
     sent: { key: string; pending: PendingPerson },
@@ -1034,8 +1040,12 @@ export class EnrolmentStation {
   ): Promise<Resent> {
     const { key, pending } = sent;
     assert(pending.body !== null, 'a request the hub no longer answers for is not sent again');
-    const answer = await this.#options.hub.createPerson(pending.body, key, { askingAgain: true });
+    const answer = await this.#options.hub.createPerson(pending.body, key, {
+      askingAgain: true,
+      replayProvesNothing: pending.refusedNotReplayed,
+    });
     if (!answer.ok) {
+      if (answer.refusedRunAgain === true) this.#pending.markRefusedNotReplayed(key);
       if (outcomeStillUnknown(answer.error))
         return { kind: 'unknown', answer: { ok: false, error: answer.error } };
       return { kind: 'refused', error: answer.error, replayed: answer.replayed === true };

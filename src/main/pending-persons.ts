@@ -22,6 +22,13 @@ export interface PendingPerson {
    */
   sentNoLaterThanMs: number;
   /**
+   * Asked again, it was refused run again (not its stored answer replayed), and that refusal kept it (an
+   * unknown outcome): the hub may now store that refusal under its key, so a refusal it replays later is not
+   * proof of the first request's fate; nor is a lookup by document that finds nobody (the station's hub
+   * client changed: it sees only the persons the new one enrolled).
+   */
+  refusedNotReplayed: boolean;
+  /**
    * The request as sent, its PIN sealed to the hub (only the hub opens it): asked again byte for byte,
    * since a seal is random and the hub replays only the same body. Holds the name and date of birth the
    * hub is given, on disk only while the answer is unknown; null once the hub no longer answers for it
@@ -43,6 +50,8 @@ const fileSchema = z.array(
       sentAtMs: z.number().int().nonnegative().nullable().optional(),
       // Absent in a file written before the station kept it: sentAtMs, or when this run read the file.
       sentNoLaterThanMs: z.number().int().nonnegative().optional(),
+      // Absent in a file written before the station kept it: never refused so.
+      refusedNotReplayed: z.boolean().optional(),
       body: createPersonRequest.nullable(),
     })
     .refine((entry) => entry.body !== null || entry.documentType !== undefined, {
@@ -67,7 +76,14 @@ export class PendingPersons {
     const entries =
       file === null ? null : readStateFile(file, fileSchema, 'a list of unanswered enrolments');
     for (const entry of entries ?? []) {
-      const { idempotencyKey, documentType, sentAtMs, sentNoLaterThanMs, ...rest } = entry;
+      const {
+        idempotencyKey,
+        documentType,
+        sentAtMs,
+        sentNoLaterThanMs,
+        refusedNotReplayed,
+        ...rest
+      } = entry;
       const type = documentType ?? rest.body?.idDocument.type;
       assert(type !== undefined, 'the schema asks for a document type where the body is gone');
       this.#entries.set(idempotencyKey, {
@@ -75,6 +91,7 @@ export class PendingPersons {
         documentType: type,
         sentAtMs: sentAtMs ?? null,
         sentNoLaterThanMs: sentNoLaterThanMs ?? sentAtMs ?? readAtMs,
+        refusedNotReplayed: refusedNotReplayed ?? false,
       });
     }
   }
@@ -125,6 +142,15 @@ export class PendingPersons {
     assert(pending !== undefined, 'only a kept request loses its personal data');
     this.#entries.set(idempotencyKey, { ...pending, body: null });
     this.#pinTags.delete(idempotencyKey);
+    this.#save();
+  }
+
+  /** Written before the next ask: a restart must not believe that refusal replayed either. */
+  markRefusedNotReplayed(idempotencyKey: string): void {
+    const pending = this.#entries.get(idempotencyKey);
+    assert(pending !== undefined, 'only a kept request is refused again');
+    if (pending.refusedNotReplayed) return;
+    this.#entries.set(idempotencyKey, { ...pending, refusedNotReplayed: true });
     this.#save();
   }
 

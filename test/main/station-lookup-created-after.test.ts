@@ -188,10 +188,13 @@ describe("a listed request's lookup finds a faceless person created after that r
     const document = licence('Taro Ueno');
     const lost = await lostEnrolment(fx, station, state, { accountId: account, document });
     await station.handlers.officerSignOut({});
-    // Its stored answer pruned and its time dropped from the file: asked again after a restart, the hub
-    // runs it again and refuses it as enrolled (no replay), so it is listed; its lookup is unanswered.
+    // Its stored answer pruned and the file as an older station wrote it (no time, no bound, no flag):
+    // asked again after a restart, the hub runs it again and refuses it as enrolled (no replay), so it is
+    // listed; its lookup is unanswered.
     await fx.hub.store.deleteStoredResponsesBefore(now() + 1_000);
-    const older = (await pending(first)).map(({ sentAtMs: _time, ...rest }) => rest);
+    const older = (await pending(first)).map(
+      ({ sentAtMs: _time, sentNoLaterThanMs: _bound, refusedNotReplayed: _flag, ...rest }) => rest,
+    );
     await writeFile(pendingPath(first), JSON.stringify(older), { mode: 0o600 });
     state.lookupDown = true;
     await tick(await stationOn(first, network));
