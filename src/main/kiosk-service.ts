@@ -342,12 +342,15 @@ export class KioskService {
   }
 
   /**
-   * The hold a lost request placed, or null: the same request asked again (its stored answer names the
-   * hold); once that answer may have been pruned (lostHoldAnswerTrustedMs), a refusal proves nothing, so
-   * the hub is asked for the hold by the request's Idempotency-Key, which it keeps as long as the hold. A
-   * refusal from before the hub looked the key up never proves anything: the request waits for that lookup.
-   * 'unknown': the hub has no such lookup (an older hub), names several holds under the key, or finds none
-   * for a request sent before it began keeping keys.
+   * The hold a lost request placed, or null. The same request asked again gets its stored answer (which
+   * names the hold) while the hub keeps it; whatever else it gets, the hub is asked for the hold by the
+   * request's Idempotency-Key, which it keeps as long as the hold: that answer holds at any age and on any
+   * kiosk clock. A refusal of the request asked again proves "never placed" only while the hub still kept
+   * the first answer, which the kiosk can judge by its own clock alone: it decides only where the key
+   * cannot (an older hub; a request sent before the hub kept keys). A refusal from before the hub looked
+   * the key up proves nothing at any age. 'unknown': neither can tell, or several holds share the key.
+   * (Before, a refusal within lostHoldAnswerTrustedMs by the kiosk's clock was believed: a clock set back
+   * while the hub was out of reach for two days wrote off a hold the shopper had paid.)
    */
   async #findLostHold(
     pending: PendingHold,
@@ -357,16 +360,20 @@ export class KioskService {
     if (!found.ok) return found;
     const asked = found.value;
     if (asked !== null && asked !== 'refusedBeforeTheKey') return { ok: true, value: asked };
-    if (sinceSentMs < lostHoldAnswerTrustedMs) {
-      // Refused before the hub looked the key up (its checks of the request or of this till): nothing is
-      // known of the first request, which may have placed the hold; asked again at the next round.
-      if (asked === null) return { ok: true, value: null };
-      return kioskFailure(
-        'hub_unreachable',
-        'refused before the hub looked the key up: outcome unknown',
-      );
-    }
-    // Past it, such a refusal (one that lasts, as a stricter hub's body check would) is decided by the key.
+    const byKey = await this.#byKey(pending);
+    if (!byKey.ok || byKey.value !== 'unknown') return byKey;
+    if (sinceSentMs >= lostHoldAnswerTrustedMs) return byKey;
+    // The key cannot tell; the hub should still keep the first answer by this kiosk's clock. A refusal
+    // given after the key was looked up is that proof; one given before it is asked again next round.
+    if (asked === null) return { ok: true, value: null };
+    return kioskFailure(
+      'hub_unreachable',
+      'refused before the hub looked the key up: outcome unknown',
+    );
+  }
+
+  /** The hold placed under the lost request's key, null for none, 'unknown' where the key cannot tell. */
+  async #byKey(pending: PendingHold): Promise<HubAnswer<HoldView | null | 'unknown'>> {
     const byKey = await this.#hub.holdsPlacedUnder(pending.sent);
     if (!byKey.ok) return byKey;
     if (byKey.value === null) return { ok: true, value: 'unknown' };
