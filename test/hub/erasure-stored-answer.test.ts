@@ -67,7 +67,7 @@ describe('erasing a person', () => {
       expect(after).not.toContain(trace);
   });
 
-  it('still refuses the key asked again as person_erased (410), and enrols nobody', async () => {
+  it('still refuses the key asked again as person_erased (410, replayed), and enrols nobody', async () => {
     await account(t, 'daichi', 'person');
     await assignEnroller(t, 'daichi', org.id);
     const body = testPersonBody(t, hubKey, { accountId: 'daichi' });
@@ -78,6 +78,9 @@ describe('erasing a person', () => {
     const again = await t.call('POST', '/v1/persons', { token: org.token, body, key: 'enrol-d' });
     expect(again.status).toBe(410);
     expect(again.body.error.code).toBe('person_erased');
+    // The key's own fate (its person created, then erased): a replay, so a station that lost the first
+    // answer knows the request needs nothing more.
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
     const found = await t.call('GET', '/v1/persons?accountId=daichi', { token: org.token });
     expect(found.body.items).toEqual([]);
   });

@@ -12,7 +12,7 @@ import {
   pinUnlocksPerHourPerClient,
 } from '../../shared/limits.ts';
 import { RateLimiter, WindowLimiter } from '../http/rate-limit.ts';
-import type { HubContext, Reply } from '../http/context.ts';
+import { errorBody, type HubContext, type Reply } from '../http/context.ts';
 import type { RouteHandlers } from '../http/table-routes.ts';
 import type { ClientRecord } from '../storage/records.ts';
 import type { PersonRecord } from '../storage/identity-records.ts';
@@ -54,22 +54,24 @@ function keptRefusal(error: HubError): boolean {
 
 /**
  * A stored enrolment answer replayed for a person erased since: refused (410 person_erased), never the
- * stored view (their masked name, account and member number outlive them only until the answer is
- * pruned, and are not shown again), and never a person brought back.
+ * stored view (the erasure cut it down to the person's id), and never a person brought back. Marked
+ * replayed like the answer it stands for: it is the key's own fate (its person was created, then erased),
+ * so a client that lost the first answer knows the request needs nothing more.
  */
 async function unlessErased<R extends (Reply & { replayed: boolean }) | undefined>(
   hub: HubContext,
   reply: R,
-): Promise<R> {
+): Promise<R | (Reply & { replayed: true })> {
   if (reply?.replayed !== true || reply.status !== 201) return reply;
   assert(reply.json !== undefined, 'a replayed answer is the stored JSON');
   const { id } = JSON.parse(reply.json) as { id: unknown };
   assert(typeof id === 'string', 'a stored enrolment answer names its person');
   if ((await hub.store.reader.getPerson(id)) !== undefined) return reply;
-  refuse(
+  const erased = new HubError(
     'person_erased',
     'the person this Idempotency-Key enrolled was erased since; enrol them again under a new key',
   );
+  return { status: erased.status, body: errorBody(erased), replayed: true };
 }
 
 function requirePayee(caller: ClientRecord, payee: string): void {
