@@ -466,7 +466,8 @@ export class HubLink {
    * replayed (the station's client revoked, its role changed), was refused before the hub looked the key
    * up and says nothing of the first request's fate, so it is an unknown outcome too (`refusedRunAgain`:
    * the hub may store a 403 of its own checks as the key's answer). `replayProvesNothing`: an earlier ask got
-   * such a refusal, so a refusal replayed now may be that one, not the first request's: taken as run again.
+   * such a refusal, so a refusal replayed now may be that one, not the first request's: taken as run again
+   * (not 410 person_erased: see below).
    */
   async createPerson(
     body: CreatePersonRequest,
@@ -489,7 +490,12 @@ export class HubLink {
         value: await this.#client.createPerson(body, idempotencyKey),
       }),
       (error) => {
-        const replayed = error.replayed && options.replayProvesNothing !== true;
+        // A replayed 410 person_erased is proof even then: it stands for a stored 201, so a run of this very
+        // body created a person, erased since; the hub holds one person per account and document (checked
+        // again where it inserts), so a person the first send created (if that run was not the first send)
+        // was gone before it.
+        const erasedSince = error.status === 410 && error.code === 'person_erased';
+        const replayed = error.replayed && (options.replayProvesNothing !== true || erasedSince);
         const beforeTheKey = error.status === 401 || (error.status === 403 && !replayed);
         if (options.askingAgain === true && beforeTheKey) {
           const unknown = failure(
