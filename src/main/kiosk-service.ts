@@ -31,7 +31,7 @@ import type { KioskConfig } from './kiosk-config.ts';
 import { payeeOf } from './kiosk-config.ts';
 import { elapsedMs } from './monotonic-clock.ts';
 import { OperatorAccess } from './operator-access.ts';
-import { PendingHolds, type PendingHold } from './pending-holds.ts';
+import { PendingHolds, senderOfToken, type PendingHold } from './pending-holds.ts';
 import type { StationLog } from './station-log.ts';
 
 interface Payment {
@@ -114,6 +114,8 @@ export class KioskService {
    * again once the hub is back and the authorization it carried has expired (reconcile).
    */
   readonly #unknownOutcome: PendingHolds;
+  /** This run's hub client as pending-holds.json records it (senderOfToken of the config's hubToken). */
+  readonly #sender: string;
   readonly #operator: OperatorAccess;
   /** Clinic mode only: today's visits; `resumed` once the hub has told what this kiosk placed before a restart. */
   readonly #visits: { board: VisitBoard; resumed: boolean } | null;
@@ -128,6 +130,7 @@ export class KioskService {
       options.operatorLockFile ?? null,
     );
     this.#hub = options.hub;
+    this.#sender = senderOfToken(options.config.hubToken);
     this.#modelId = options.modelId;
     this.#now = options.now ?? Date.now;
     this.#onOperatorExit = options.onOperatorExit ?? (() => {});
@@ -351,8 +354,21 @@ export class KioskService {
    * the key up proves nothing at any age. 'unknown': neither can tell, or several holds share the key.
    * (Before, a refusal within lostHoldAnswerTrustedMs by the kiosk's clock was believed: a clock set back
    * while the hub was out of reach for two days wrote off a hold the shopper had paid.)
+   * Sent under another hub client (PendingHold.sentBy: a till provisioned again; or a rotated token, which
+   * the kiosk cannot tell apart), "never placed" is 'unknown' too: the hub keeps stored answers and keys per
+   * client, so the request asked again runs afresh and the key finds nothing, whatever the old client did.
    */
   async #findLostHold(
+    pending: PendingHold,
+    sinceSentMs: number,
+  ): Promise<HubAnswer<HoldView | null | 'unknown'>> {
+    const found = await this.#findLostHoldAsSender(pending, sinceSentMs);
+    if (!found.ok || found.value !== null || pending.sentBy === this.#sender) return found;
+    return { ok: true, value: 'unknown' };
+  }
+
+  /** #findLostHold as if this run's client had sent the request. */
+  async #findLostHoldAsSender(
     pending: PendingHold,
     sinceSentMs: number,
   ): Promise<HubAnswer<HoldView | null | 'unknown'>> {
@@ -723,7 +739,7 @@ export class KioskService {
    */
   async #sendHold(paymentId: string, sent: SentHold): Promise<HubAnswer<HoldView>> {
     try {
-      this.#unknownOutcome.add(paymentId, { sent, sentAtMs: this.#now() });
+      this.#unknownOutcome.add(paymentId, { sent, sentAtMs: this.#now(), sentBy: this.#sender });
     } catch (error) {
       // A full or broken disk: the request is not sent, so the shopper is told truly that nothing was taken.
       const why = error instanceof Error ? error.message : String(error);

@@ -7,6 +7,7 @@
 // the app runs, time is the elapsed clock; the file keeps each request's time left (rewritten by reconcile
 // every reconcileWaitCheckpointMs while one waits), and a restart counts it again from its start: the
 // downtime never shortens a wait, and a wait outlasts its length by at most the downtime and one checkpoint.
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { assert } from '../shared/assert.ts';
 import {
@@ -21,6 +22,25 @@ import { readStateFile, writeStateFile } from './state-file.ts';
 /** How long a lost request waits before reconcile asks again: past its authorization on any clock. */
 const reconcileWaitMs = paymentAuthorizationLifetimeMs + reconcileMarginMs;
 
+/** Bytes of SHA-256 kept in a sender's fingerprint: 128 bits, ample to tell a kiosk's tokens apart. */
+const senderFingerprintBytes = 16;
+
+/**
+ * The fingerprint of the hub token a request is sent under, kept with it (PendingHold.sentBy) instead of
+ * the token, which never goes to disk. The hub tells no client its own id, so the kiosk tells its clients
+ * apart by their tokens: a rotated token of the same client reads as another sender. Domain-separated
+ * from the hub's own SHA-256 of the token (tokens.ts), so the file cannot be matched against its table;
+ * the token's 256 random bits keep it from being found from the fingerprint.
+ */
+export function senderOfToken(hubToken: string): string {
+  assert(hubToken.length > 0, 'a hub token');
+  const digest = createHash('sha256')
+    .update('facepay.kiosk.pending-hold-sender.v1:', 'utf8')
+    .update(hubToken, 'utf8')
+    .digest();
+  return digest.subarray(0, senderFingerprintBytes).toString('base64url');
+}
+
 export interface PendingHold {
   sent: SentHold;
   /**
@@ -28,6 +48,12 @@ export interface PendingHold {
    * to staff; reconcile's wait is not counted from it (PendingHolds.waitLeftMs).
    */
   sentAtMs: number;
+  /**
+   * Which hub client sent it: its token's fingerprint (senderOfToken), or null where unknown (a file of an
+   * older kiosk). The hub keeps stored answers and the keys holds were placed under per client, so under
+   * another sender only a hold found proves anything; "not placed" goes to staff (KioskService.reconcile).
+   */
+  sentBy: string | null;
   /**
    * Asked again too late to trust the answer (lostHoldAnswerTrustedMs) and nothing found: the hub may have
    * forgotten it. Not asked again; staff check it and clear it on the operator screen.
@@ -57,6 +83,16 @@ const fileSchema = z.array(
       .min(0)
       .optional()
       .transform((left) => Math.min(left ?? reconcileWaitMs, reconcileWaitMs)),
+    // Absent in a file of a kiosk that did not record its sender: unknown (null), never read as this
+    // run's token. The token may have been replaced by another client's since the request went out (the
+    // very fault), and then "not placed" would write off a hold the old client placed. Unknown costs at
+    // most a look by staff at a request that placed nothing; null is written back as such.
+    sentBy: z
+      .string()
+      .min(1)
+      .nullable()
+      .optional()
+      .transform((sender) => sender ?? null),
     toCheck: z.literal(true).optional(),
     sent: z.discriminatedUnion('template', [
       z.strictObject({ template: z.literal('purchase'), request: holdRequest }),

@@ -28,6 +28,7 @@ function testElapsed() {
 
 const lost: PendingHold = {
   sentAtMs: Date.parse('2026-03-01T09:00:00.000Z'),
+  sentBy: null,
   sent: {
     template: 'purchase',
     request: {

@@ -1,5 +1,6 @@
 // The shop tests' shared set-up: a real hub with Test Shop and its one shopper, the shop's kiosk in the
 // test's process on its own pending-holds file, and the shopper's payment, once instead of a copy per file.
+import type { KioskConfig } from '../../src/main/kiosk-config.ts';
 import { openHubLink } from '../../src/main/kiosk-runtime.ts';
 import { KioskService } from '../../src/main/kiosk-service.ts';
 import { elapsedMs } from '../../src/main/monotonic-clock.ts';
@@ -29,7 +30,8 @@ export function startShopWithShopper(options: {
 /**
  * The shop's kiosk behind `network`, keeping its lost hold requests in `pendingHoldsFile`; `now` is the
  * kiosk service's clock (its hub link seals by the hub's, `clock`). Its elapsed clock moves as `clock`
- * does (time passing), besides the machine's own.
+ * does (time passing), besides the machine's own. `config`: the shop's unless told (a till provisioned
+ * again, with another token).
  */
 export async function shopKiosk(options: {
   test: KioskTestHub;
@@ -37,9 +39,10 @@ export async function shopKiosk(options: {
   network: typeof fetch;
   pendingHoldsFile: string;
   now?: () => number;
+  config?: KioskConfig;
 }) {
   const { test, clock, pendingHoldsFile } = options;
-  const config = { ...test.shop.config, hubUrl: test.hub.url };
+  const config = { ...(options.config ?? test.shop.config), hubUrl: test.hub.url };
   const { link } = await openHubLink(config, { fetch: options.network, now: clock.now });
   const now = options.now ?? clock.now;
   const elapsed = () => elapsedMs() + clock.offsetMs;

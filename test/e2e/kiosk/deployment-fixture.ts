@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { HubOptions, RunningHub } from '../../../src/hub/hub.ts';
 import { startHub } from '../../../src/hub/hub.ts';
-import { PendingHolds } from '../../../src/main/pending-holds.ts';
+import { PendingHolds, senderOfToken } from '../../../src/main/pending-holds.ts';
 import type { WebShell } from '../../../src/main/web-shell.ts';
 import { startWebShell } from '../../../src/main/web-shell.ts';
 import { HubClient } from '../../../src/shared/hub-client.ts';
@@ -139,6 +139,7 @@ function leavePaymentToCheck(shop: Shop): void {
     paymentToCheck.paymentId,
     {
       sentAtMs: Date.now() - 3 * 24 * 3600 * 1000,
+      sentBy: senderOfToken(shop.config.hubToken),
       toCheck: true,
       sent: {
         template: 'purchase',

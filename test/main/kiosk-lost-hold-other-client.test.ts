@@ -1,0 +1,215 @@
+// A shop kiosk's lost hold request reconciled under another hub token than the one it was sent under. The
+// hub keeps stored answers and placed keys per client: under another client "nothing placed" proves nothing.
+//
+// A real hub. The till is provisioned again (a new merchant client of the same shop, its own kiosk keys), or
+// its client's token is rotated, between the payment and reconcile; the kiosk restarts on the same folder.
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  disposeKioskIdentity,
+  kioskPublicKeys,
+  loadKioskIdentity,
+} from '../../src/biometrics/protect/kiosk-identity.node.ts';
+import type { HubLink } from '../../src/main/hub-link.ts';
+import type { KioskConfig } from '../../src/main/kiosk-config.ts';
+import type { KioskService } from '../../src/main/kiosk-service.ts';
+import {
+  lostHoldKeysSinceMarginMs,
+  paymentAuthorizationLifetimeMs,
+  reconcileMarginMs,
+} from '../../src/shared/limits.ts';
+import { syntheticFace } from '../hub/helpers.ts';
+import type { KioskTestHub } from './kiosk-test-hub.ts';
+import {
+  closeKioskTestHub,
+  isPostTo,
+  networkLosingFirstAnswer,
+  twoDaysLater,
+} from './kiosk-test-hub.ts';
+import { pay, shopKiosk, startShopWithShopper } from './shop-fixture.ts';
+
+const adminToken = `admin-${randomBytes(12).toString('hex')}`;
+const face = syntheticFace();
+/** The hub's clock and the kiosks' (wall and elapsed): time passing, forward only. */
+const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
+/** Reconcile asks a lost request again once its authorization's lifetime and the margin have passed. */
+const waitMs = paymentAuthorizationLifetimeMs + reconcileMarginMs;
+const nothing = { refunded: [], released: [], notPlaced: [], unresolved: [] };
+
+let test: KioskTestHub;
+/** The shop's till config as it stands: a rotation gives its client a new token. */
+let till: KioskConfig;
+const links: HubLink[] = [];
+
+beforeAll(async () => {
+  test = await startShopWithShopper({
+    prefix: 'facepay-lost-hold-other-client-',
+    adminToken,
+    clock,
+    face,
+  });
+  till = test.shop.config;
+  // The hub has kept the keys holds were placed under for long enough that finding none under a
+  // request's key proves, for the client that sent it, that it placed nothing (lostHoldKeysSinceMarginMs).
+  clock.offsetMs += lostHoldKeysSinceMarginMs + 3_600_000;
+}, 60_000);
+
+afterEach(() => {
+  for (const link of links.splice(0)) link.dispose();
+});
+
+afterAll(async () => {
+  await closeKioskTestHub(test);
+});
+
+/** A start of the kiosk app with `config`, behind `network`, on the pending-holds file `file`. */
+async function startKiosk(config: KioskConfig, network: typeof fetch, file: string) {
+  const pendingHoldsFile = path.join(test.work, file);
+  const { service, link } = await shopKiosk({ test, clock, network, pendingHoldsFile, config });
+  links.push(link);
+  return { service, pendingHoldsFile };
+}
+
+/**
+ * The till provisioned again, as setUpShop does it: a new merchant client of the same shop and a kiosk
+ * registered under it with new keys. Its config is the shop's with the new token, kiosk id and keys.
+ */
+async function provisionedAgain(name: string): Promise<KioskConfig> {
+  const client = await test.admin.createClient({ name, role: 'merchant', merchantId: 'shop' });
+  const keysDir = path.join(test.work, `keys-${name}`);
+  const identity = await loadKioskIdentity({ dir: keysDir, create: true });
+  if (!identity.ok) throw new Error(identity.error.message);
+  const kiosk = await test.admin.registerKiosk({
+    name,
+    clientId: client.id,
+    ...kioskPublicKeys(identity.value),
+  });
+  disposeKioskIdentity(identity.value);
+  return { ...test.shop.config, hubToken: client.token, kioskId: kiosk.id, keysDir };
+}
+
+/** The till's client gets a new token (POST /v1/clients/:id/rotate-token); the old one stops at once. */
+async function rotated(): Promise<KioskConfig> {
+  const again = await test.admin.rotateClientToken(test.shop.tillClientId);
+  till = { ...till, hubToken: again.token };
+  return till;
+}
+
+/** A network that loses every hold request before it reaches the hub while `lost.on`. */
+function networkLosingHoldRequests() {
+  const lost = { on: true };
+  const network: typeof fetch = async (input, init) => {
+    if (lost.on && isPostTo('/v1/holds', input, init))
+      throw new TypeError('network is unreachable');
+    return fetch(input, init);
+  };
+  return { network, lost };
+}
+
+/** The shopper pays `amount` at `service` and is told nothing was taken (the answer was lost). */
+async function lostPayment(service: KioskService, amount: number): Promise<string> {
+  const { paymentId, answer } = await pay(service, face, amount);
+  expect(answer).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
+  return paymentId;
+}
+
+const balance = async () => (await test.admin.getAccount('shopper')).balance;
+const pendingIn = async (file: string) =>
+  JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>[];
+
+/** Reconcile left `paymentId` for staff: on the operator screen and in the file, nothing given back. */
+async function keptForStaff(
+  service: KioskService,
+  paymentId: string,
+  file: string,
+  amount: number,
+) {
+  expect(await service.reconcile()).toEqual({ ...nothing, unresolved: [paymentId] });
+  expect(service.status().paymentsToCheck).toMatchObject([{ paymentId, amount }]);
+  expect(await pendingIn(file)).toMatchObject([{ paymentId, toCheck: true }]);
+  // Asked no more: it stays for staff, round after round.
+  expect(await service.reconcile()).toEqual({ ...nothing, unresolved: [paymentId] });
+}
+
+describe('a lost hold request reconciled after the till was provisioned again under another client', () => {
+  it('placed and settled, the hub still keeping its answer: kept for staff, not written off', async () => {
+    const file = 'pending-other-client.json';
+    const first = await startKiosk(till, networkLosingFirstAnswer('/v1/holds'), file);
+    const before = await balance();
+    const paymentId = await lostPayment(first.service, 640);
+    expect(await balance()).toBe(before - 640); // the old client placed and settled it
+    const again = await provisionedAgain('till-again');
+    const second = await startKiosk(again, fetch, file);
+    clock.offsetMs += waitMs;
+    // Asked again under the new client, the request runs afresh (refused: its authorization expired)
+    // and the new client finds nothing under the key: neither says the old client placed nothing.
+    await keptForStaff(second.service, paymentId, second.pendingHoldsFile, 640);
+    expect(await balance()).toBe(before - 640);
+  });
+
+  it('placed and settled, the hub past its answer retention: kept for staff, not written off', async () => {
+    const file = 'pending-other-client-pruned.json';
+    const first = await startKiosk(till, networkLosingFirstAnswer('/v1/holds'), file);
+    const before = await balance();
+    const paymentId = await lostPayment(first.service, 650);
+    const again = await provisionedAgain('till-again-pruned');
+    const second = await startKiosk(again, fetch, file);
+    await twoDaysLater(test, clock);
+    await keptForStaff(second.service, paymentId, second.pendingHoldsFile, 650);
+    expect(await balance()).toBe(before - 650);
+  });
+});
+
+describe("a lost hold request reconciled after the till's token was rotated (the same client)", () => {
+  it('placed and settled, the hub replaying its stored answer: refunded as before', async () => {
+    const file = 'pending-rotated.json';
+    const first = await startKiosk(till, networkLosingFirstAnswer('/v1/holds'), file);
+    const before = await balance();
+    const paymentId = await lostPayment(first.service, 660);
+    expect(await balance()).toBe(before - 660);
+    const second = await startKiosk(await rotated(), fetch, file);
+    clock.offsetMs += waitMs;
+    expect(await second.service.reconcile()).toEqual({ ...nothing, refunded: [paymentId] });
+    expect(await balance()).toBe(before);
+    expect(second.service.status().paymentsToCheck).toEqual([]);
+    expect(await pendingIn(second.pendingHoldsFile)).toEqual([]);
+  });
+
+  it('placed and settled, the hub past its answer retention: found by its key, refunded as before', async () => {
+    const file = 'pending-rotated-pruned.json';
+    const first = await startKiosk(till, networkLosingFirstAnswer('/v1/holds'), file);
+    const before = await balance();
+    const paymentId = await lostPayment(first.service, 670);
+    const second = await startKiosk(await rotated(), fetch, file);
+    await twoDaysLater(test, clock);
+    expect(await second.service.reconcile()).toEqual({ ...nothing, refunded: [paymentId] });
+    expect(await balance()).toBe(before);
+  });
+
+  it('never reached the hub: kept for staff, since the kiosk cannot tell a rotation from another client', async () => {
+    const file = 'pending-rotated-never-sent.json';
+    const { network, lost } = networkLosingHoldRequests();
+    const first = await startKiosk(till, network, file);
+    const before = await balance();
+    const paymentId = await lostPayment(first.service, 680);
+    lost.on = false;
+    const second = await startKiosk(await rotated(), fetch, file);
+    clock.offsetMs += waitMs;
+    await keptForStaff(second.service, paymentId, second.pendingHoldsFile, 680);
+    expect(await balance()).toBe(before);
+  });
+
+  it('under the token it was sent under, never reached the hub: written off as never placed', async () => {
+    const file = 'pending-same-token-never-sent.json';
+    const { network, lost } = networkLosingHoldRequests();
+    const first = await startKiosk(till, network, file);
+    const paymentId = await lostPayment(first.service, 690);
+    lost.on = false;
+    const second = await startKiosk(till, fetch, file);
+    clock.offsetMs += waitMs;
+    expect(await second.service.reconcile()).toEqual({ ...nothing, notPlaced: [paymentId] });
+    expect(await pendingIn(second.pendingHoldsFile)).toEqual([]);
+  });
+});
