@@ -13,6 +13,7 @@ import { isChild } from '../shared/age.ts';
 import { assert } from '../shared/assert.ts';
 import { checkIdDocument, normaliseDocumentNumber } from '../shared/id-document.ts';
 import type {
+  EnrolmentRefusalReason,
   EnrolmentView,
   KioskError,
   KioskRequest,
@@ -68,9 +69,11 @@ interface Enrolment {
   /**
    * A request for this account or document whose fate the hub can no longer tell (asked again and refused
    * without its stored answer replayed, or one it no longer answers for) and whose person the lookup did
-   * not settle: the hub may have created that person, and a refusal as enrolled says so (#explained).
+   * not settle: the hub may have created that person (earlier_try_unresolved), or the lookup found a
+   * faceless person created after that request was sent and spared them (enrolled_elsewhere). A refusal as
+   * enrolled says which (#explained). Null: nothing unsettled.
    */
-  outcomeUnknown: boolean;
+  unsettled: EnrolmentRefusalReason | null;
   /** A face_mismatch a second officer may still override: the document's person and the live faces. */
   overridable: {
     person: EnrolledPerson;
@@ -95,9 +98,10 @@ type PersonAnswer = HubAnswer<PersonView> | { ok: false; error: KioskError; left
 
 /**
  * A listed request's lookup by document (#lookUpListed): settled (its person erased, or nobody of its to
- * erase: off the list), still listed (a faceless person it cannot have created, spared), or no answer.
+ * erase: off the list), still listed (nobody found where that proves nothing), still listed with a faceless
+ * person on its account it cannot have created (spared), or no answer.
  */
-type LookedUp = 'settled' | 'listed' | 'unanswered';
+type LookedUp = 'settled' | 'listed' | 'spared' | 'unanswered';
 
 /** An unanswered request sent again (#resend): the person it created, its refusal, or still no answer. */
 type Resent =
@@ -446,7 +450,7 @@ export class EnrolmentStation {
       // A PIN the hub's policy refuses can be chosen again; anything else ends the enrolment.
       // A lost answer is not remembered here: its request stays in PendingPersons, and the next try asks it
       // again (#askAgain), which learns what it did; only a request whose fate stays unknown sets
-      // outcomeUnknown there. (Set here, a refusal replayed for that request, proving it enrolled nobody,
+      // unsettled there. (Set here, a refusal replayed for that request, proving it enrolled nobody,
       // would still have told the officer a person may need the admin's erase.)
       if (enrolled.error.code === 'pin_rejected' || enrolled.error.code === 'hub_unreachable') {
         return { ok: false, error: enrolled.error };
@@ -881,14 +885,18 @@ export class EnrolmentStation {
 
   /**
    * A listed request of the account or document this try enrols, looked up now (#lookUpListed), so the try
-   * goes on at once when that request's person had no face; unsettled (no answer, or a person spared), a
-   * refusal as enrolled says the admin may have to erase them (outcomeUnknown, #explained).
+   * goes on at once when that request's person had no face. Unsettled, a refusal as enrolled says why
+   * (#explained): a person spared holds this very account and document (the hub enrols one person on
+   * each), so another enrolment holds them, whatever else is unsettled; otherwise (no answer, or nobody
+   * found where that proves nothing) that request may have, and only the hub's admin can erase them.
    */
   async #lookUpForTry(
     enrolment: Enrolment,
     sent: { key: string; pending: PendingPerson },
   ): Promise<HubAnswer<null>> {
-    if ((await this.#lookUpListed(sent)) !== 'settled') enrolment.outcomeUnknown = true;
+    const looked = await this.#lookUpListed(sent);
+    if (looked === 'spared') enrolment.unsettled = 'enrolled_elsewhere';
+    else if (looked !== 'settled') enrolment.unsettled ??= 'earlier_try_unresolved';
     return { ok: true, value: null };
   }
 
@@ -904,7 +912,7 @@ export class EnrolmentStation {
     if (person !== null && person.templates === 0 && person.accountId === pending.accountId) {
       if (!createdInTime(pending, person)) {
         await this.#spared(sent, person);
-        return 'listed';
+        return 'spared';
       }
       await this.#recordCreated(pending, person.id, null);
       const erased = await this.#eraseCreated(sent, person.id, 'abandoned');
@@ -1120,7 +1128,7 @@ export class EnrolmentStation {
       live: [],
       guardian: null,
       leftBehind: null,
-      outcomeUnknown: false,
+      unsettled: null,
       overridable: null,
     };
     this.#enrolment = enrolment;
@@ -1156,17 +1164,17 @@ export class EnrolmentStation {
   }
 
   /**
-   * already_enrolled after a try whose answer was lost, that request no longer answered under its key
-   * (the hub prunes stored answers after 48 h): it may have enrolled the person (without a face), and the
-   * hub lets no station find them by account or document. Said so, as a bare "already enrolled" left the
-   * officer no way on.
+   * already_enrolled after a try whose answer was lost, that request no longer answered under its key (the
+   * hub prunes stored answers after 48 h) and its person not settled by the lookup (#lookUpForTry): said
+   * why, with the reason the screen words in the officer's language, as a bare "already enrolled" left the
+   * officer no way on. An earlier try may have enrolled the person (without a face) and only the hub's admin
+   * can erase them; or a faceless person created after that try holds the account: another station
+   * enrolling them now (it gives them faces in a moment) or since, whom no admin should erase for this.
    */
   #explained(enrolment: Enrolment, error: KioskError): KioskError {
-    if (error.code !== 'already_enrolled' || !enrolment.outcomeUnknown) return error;
-    const message =
-      'an earlier try of this enrolment whose answer was lost may have enrolled this person (without a ' +
-      "face): the hub's admin must erase that enrolment before this person can be enrolled again";
-    return { ...error, message };
+    const reason = enrolment.unsettled;
+    if (error.code !== 'already_enrolled' || reason === null) return error;
+    return { ...error, message: unsettledMessages[reason], enrolmentReason: reason };
   }
 
   async #refuse(
@@ -1177,7 +1185,10 @@ export class EnrolmentStation {
     enrolment.view = {
       ...enrolment.view,
       step: 'refused',
-      refusal: { code: error.documentCode ?? error.code, message: error.message },
+      refusal: {
+        code: error.enrolmentReason ?? error.documentCode ?? error.code,
+        message: error.message,
+      },
     };
     this.#forgetSecrets(enrolment);
     await this.#record({
@@ -1188,7 +1199,7 @@ export class EnrolmentStation {
         accountId: enrolment.view.accountId,
         document: enrolment.view.documentType,
         code: error.code,
-        reason: error.documentCode ?? null,
+        reason: error.documentCode ?? error.enrolmentReason ?? null,
         photoScore: enrolment.view.photoMatch?.score ?? null,
       },
     });
@@ -1261,6 +1272,17 @@ function createdInTime(pending: PendingPerson, person: PersonView): boolean {
   const latestMs = pending.sentNoLaterThanMs + stationLookupCreatedAfterSentMsMax;
   return Number.isFinite(createdAtMs) && createdAtMs <= latestMs;
 }
+
+/** The service's own words (English, logged and shown beside the screen's) for each #explained reason. */
+const unsettledMessages: Record<EnrolmentRefusalReason, string> = {
+  earlier_try_unresolved:
+    'an earlier try of this enrolment whose answer was lost may have enrolled this person (without a ' +
+    "face): the hub's admin must erase that enrolment before this person can be enrolled again",
+  enrolled_elsewhere:
+    'this person was enrolled on this account after an earlier try of this station whose answer was ' +
+    'lost: another station may be enrolling them right now; wait a few minutes and try again, or ask ' +
+    "the hub's admin",
+};
 
 /** A request whose answer may still come: asked again under its key, never taken for a refusal. */
 function outcomeStillUnknown(error: KioskError): boolean {

@@ -203,7 +203,7 @@ export function EnrolmentStationApp(props: {
       }
       show({
         name: 'station-refused',
-        code: error.documentCode ?? error.code,
+        code: error.enrolmentReason ?? error.documentCode ?? error.code,
         detail: error.message,
         existing: error.existingPersonMasked ?? null,
       });

@@ -57,6 +57,15 @@ export const kioskErrorCodes = [
 ] as const;
 export type KioskErrorCode = (typeof kioskErrorCodes)[number];
 
+/**
+ * Why the enrolment station was refused already_enrolled when its own lost requests may be the cause: an
+ * earlier try whose fate the hub can no longer tell may hold the account (only the hub's admin can erase
+ * that person), or a faceless person created after this station's try holds it (another station of the
+ * organisation enrolling them now, or since): not this station's to erase. Each has its own words on screen.
+ */
+export const enrolmentRefusalReasons = ['earlier_try_unresolved', 'enrolled_elsewhere'] as const;
+export type EnrolmentRefusalReason = (typeof enrolmentRefusalReasons)[number];
+
 export interface KioskError {
   readonly code: KioskErrorCode;
   readonly message: string;
@@ -68,6 +77,8 @@ export interface KioskError {
   readonly documentCode?: IdDocumentErrorCode;
   /** duplicate_face: the already enrolled person's masked id, when the hub names one; never their data. */
   readonly existingPersonMasked?: string;
+  /** already_enrolled at the enrolment station: what its own lost requests say of who holds the account. */
+  readonly enrolmentReason?: EnrolmentRefusalReason;
 }
 
 export type KioskResult<T> = ({ ok: true } & T) | { ok: false; error: KioskError };

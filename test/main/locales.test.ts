@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { enrolmentRefusalReasons } from '../../src/shared/kiosk-api.ts';
 
 const localesDir = join(import.meta.dirname, '..', '..', 'src', 'renderer', 'locales');
 type Tree = { [key: string]: string | string[] | Tree };
@@ -39,6 +40,18 @@ describe('kiosk resource files', () => {
       expect(lookup(tree, 'error.pin_checks_suspended.title')).toEqual(expect.any(String));
       expect(lookup(tree, 'error.pin_checks_suspended.body')).toEqual(expect.any(String));
       expect(lookup(tree, 'enrol.refused.codes.pin_checks_suspended')).toEqual(expect.any(String));
+    }
+  });
+
+  it('each reason the enrolment station gives for a refusal as enrolled has its own words in both', () => {
+    for (const tree of [ja, en]) {
+      const words = enrolmentRefusalReasons.map((reason) =>
+        lookup(tree, `enrol.refused.codes.${reason}`),
+      );
+      words.forEach((text) => expect(text).toEqual(expect.any(String)));
+      expect(new Set([...words, lookup(tree, 'enrol.refused.codes.already_enrolled')]).size).toBe(
+        words.length + 1,
+      );
     }
   });
 });

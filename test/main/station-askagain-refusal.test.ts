@@ -106,7 +106,10 @@ describe("the officer's retry, the lost request refused again without a replay (
     state.lookupDown = true;
     const refused = await finish(service.handlers);
     // This try's own request reached the hub, whose faceless person holds the account.
-    expect(refused).toMatchObject({ ok: false, error: { code: 'already_enrolled' } });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: 'already_enrolled', enrolmentReason: 'earlier_try_unresolved' },
+    });
     const message = refused.ok ? '' : refused.error.message;
     expect(message).toContain('an earlier try of this enrolment whose answer was lost');
     expect(message).toContain("the hub's admin must erase");
@@ -114,7 +117,7 @@ describe("the officer's retry, the lost request refused again without a replay (
     expect(shown).toMatchObject({
       ok: true,
       station: {
-        enrolment: { step: 'refused', refusal: { code: 'already_enrolled', message } },
+        enrolment: { step: 'refused', refusal: { code: 'earlier_try_unresolved', message } },
         personsToErase: [{ accountId: 'a-front-listed' }],
       },
     });

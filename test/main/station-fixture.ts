@@ -1,15 +1,21 @@
 // The set-up the enrolment-station tests share (a real hub, a deployed station, an officer signed in, an
 // adult's enrolment up to the PIN): one copy, so a change to how a station starts is made once.
 import { randomBytes, randomInt } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { disposeKioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
+import {
+  disposeKioskIdentity,
+  kioskPublicKeys,
+  loadKioskIdentity,
+} from '../../src/biometrics/protect/kiosk-identity.node.ts';
+import { sodium } from '../../src/biometrics/protect/sodium.ts';
 import type { Clock } from '../../src/hub/clock.ts';
 import type { RunningHub } from '../../src/hub/hub.ts';
 import { startHub } from '../../src/hub/hub.ts';
 import type { HubLink } from '../../src/main/hub-link.ts';
+import { readKioskConfig } from '../../src/main/kiosk-config.ts';
 import { KioskService } from '../../src/main/kiosk-service.ts';
 import { openHubLink } from '../../src/main/kiosk-runtime.ts';
 import { loadPhotoVsLiveGate } from '../../src/main/photo-vs-live-gate.ts';
@@ -83,22 +89,80 @@ export function deployStation(
 }
 
 /**
+ * Another station of `deployment`'s organisation: its own kiosk keys, registered to the same hub client (so
+ * the lookup by document shows each the other's persons), the same document-hash key, its own files and log.
+ */
+export async function sameClientStation(
+  fixture: StationHub,
+  deployment: EnrolmentStationDeployment,
+  name: string,
+): Promise<EnrolmentStationDeployment> {
+  const dir = path.join(fixture.work, name);
+  await mkdir(dir, { recursive: true });
+  await sodium.ready;
+  const identity = await loadKioskIdentity({
+    dir: path.join(dir, 'station-kiosk-keys'),
+    create: true,
+  });
+  if (!identity.ok) throw new Error(identity.error.message);
+  const kiosk = await fixture.admin.registerKiosk({
+    name,
+    clientId: deployment.clientId,
+    ...kioskPublicKeys(identity.value),
+  });
+  disposeKioskIdentity(identity.value);
+  const file = JSON.parse(await readFile(deployment.configFile, 'utf8')) as object;
+  const configFile = path.join(dir, 'station.json');
+  const config = { ...file, kioskId: kiosk.id, shopName: name };
+  await writeFile(configFile, JSON.stringify(config), { mode: 0o600 });
+  return { config: await readKioskConfig(configFile), configFile, clientId: deployment.clientId };
+}
+
+/**
  * A fresh service of `deployment` (as after a start) behind `network`, its 1:1 gate the repository's
  * calibration, on the clock `now` when one is given; not signed in.
  */
-export async function stationService(
+export function stationService(
   fixture: StationHub,
   deployment: EnrolmentStationDeployment,
   network: typeof fetch,
   now?: () => number,
 ): Promise<KioskService> {
-  const opened = await openHubLink(deployment.config, { hubUrl: fixture.hub.url, fetch: network });
+  return serviceOn(fixture, deployment, network, now === undefined ? {} : { service: now });
+}
+
+/**
+ * `signedInStation` on the clock of a hub started on `now`: the service and its hub link (the time its
+ * requests and sealed PINs carry) both read it, so time moved for the hub moves for the station too.
+ */
+export async function signedInStationOnHubClock(
+  fixture: StationHub,
+  deployment: EnrolmentStationDeployment,
+  network: typeof fetch,
+  now: () => number,
+): Promise<KioskService> {
+  const service = await serviceOn(fixture, deployment, network, { service: now, link: now });
+  await signIn(service);
+  return service;
+}
+
+async function serviceOn(
+  fixture: StationHub,
+  deployment: EnrolmentStationDeployment,
+  network: typeof fetch,
+  clocks: { service?: () => number; link?: () => number },
+): Promise<KioskService> {
+  const opened = await openHubLink(deployment.config, {
+    hubUrl: fixture.hub.url,
+    fetch: network,
+    ...(clocks.link === undefined ? {} : { now: clocks.link }),
+  });
   fixture.links.push(opened);
   return new KioskService({
     config: deployment.config,
     hub: opened.link,
     modelId,
-    ...(now === undefined ? {} : { now }),
+    ...(clocks.service === undefined ? {} : { now: clocks.service }),
     station: {
       log: new StationLog(deployment.config.enrolment?.logFile ?? ''),
       photoVsLive: await loadPhotoVsLiveGate(),

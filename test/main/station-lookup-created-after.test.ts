@@ -1,21 +1,11 @@
 // The enrolment station against a real hub: a request listed for the hub's admin is looked up by its
 // document, and a faceless person created after that request was sent (another station of the organisation
 // enrolling them now) is not that request's person: spared, the request stays listed and the log says why.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
-import {
-  disposeKioskIdentity,
-  kioskPublicKeys,
-  loadKioskIdentity,
-} from '../../src/biometrics/protect/kiosk-identity.node.ts';
-import { sodium } from '../../src/biometrics/protect/sodium.ts';
-import { readKioskConfig } from '../../src/main/kiosk-config.ts';
-import { openHubLink } from '../../src/main/kiosk-runtime.ts';
-import { KioskService } from '../../src/main/kiosk-service.ts';
-import { loadPhotoVsLiveGate } from '../../src/main/photo-vs-live-gate.ts';
-import { StationLog } from '../../src/main/station-log.ts';
+import type { KioskService } from '../../src/main/kiosk-service.ts';
 import {
   stationAbandonedAnswerTrustedMs,
   stationAbandonedResolveEveryMs,
@@ -28,8 +18,9 @@ import {
   deployStation,
   finish,
   licence,
-  modelId,
+  sameClientStation,
   signIn,
+  signedInStationOnHubClock,
   startStationHub,
   stationLog,
   upToPin,
@@ -48,51 +39,8 @@ beforeAll(async () => {
 afterAll(() => closeStationHub(fx));
 
 /** A service of `deployment` (as after a start) behind `network`, on the test's clock, signed in. */
-async function stationOn(deployment: EnrolmentStationDeployment, network: typeof fetch) {
-  const opened = await openHubLink(deployment.config, { hubUrl: fx.hub.url, fetch: network, now });
-  fx.links.push(opened);
-  const service = new KioskService({
-    config: deployment.config,
-    hub: opened.link,
-    modelId,
-    now,
-    station: {
-      log: new StationLog(deployment.config.enrolment?.logFile ?? ''),
-      photoVsLive: await loadPhotoVsLiveGate(),
-    },
-  });
-  await signIn(service);
-  return service;
-}
-
-/**
- * Another station of `deployment`'s organisation: its own kiosk keys, registered to the same hub client (so
- * the lookup by document shows each the other's persons), the same document-hash key, its own files and log.
- */
-async function sameClientStation(
-  deployment: EnrolmentStationDeployment,
-  name: string,
-): Promise<EnrolmentStationDeployment> {
-  const dir = path.join(fx.work, name);
-  await mkdir(dir, { recursive: true });
-  await sodium.ready;
-  const identity = await loadKioskIdentity({
-    dir: path.join(dir, 'station-kiosk-keys'),
-    create: true,
-  });
-  if (!identity.ok) throw new Error(identity.error.message);
-  const kiosk = await fx.admin.registerKiosk({
-    name,
-    clientId: deployment.clientId,
-    ...kioskPublicKeys(identity.value),
-  });
-  disposeKioskIdentity(identity.value);
-  const file = JSON.parse(await readFile(deployment.configFile, 'utf8')) as object;
-  const configFile = path.join(dir, 'station.json');
-  const config = { ...file, kioskId: kiosk.id, shopName: name };
-  await writeFile(configFile, JSON.stringify(config), { mode: 0o600 });
-  return { config: await readKioskConfig(configFile), configFile, clientId: deployment.clientId };
-}
+const stationOn = (deployment: EnrolmentStationDeployment, network: typeof fetch) =>
+  signedInStationOnHubClock(fx, deployment, network, now);
 
 /** The runtime's tick, the officer signed out and the next round due. */
 async function tick(service: KioskService): Promise<void> {
@@ -115,7 +63,7 @@ async function secondStationMidEnrolment(
   first: EnrolmentStationDeployment,
   enrolment: { accountId: string; document: ReturnType<typeof licence> },
 ) {
-  const second = await sameClientStation(first, `${enrolment.accountId}-second`);
+  const second = await sameClientStation(fx, first, `${enrolment.accountId}-second`);
   const { state, network } = faultyNetwork();
   const service = await stationOn(second, network);
   await upToPin(service.handlers, enrolment.accountId, enrolment.document);

@@ -144,7 +144,10 @@ describe("an officer's retry of an enrolment whose answer was lost (#askAgain)",
     state.lookupDown = true;
     const sent = state.creates;
     const refused = await finish(service.handlers);
-    expect(refused).toMatchObject({ ok: false, error: { code: 'already_enrolled' } });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: 'already_enrolled', enrolmentReason: 'earlier_try_unresolved' },
+    });
     const message = refused.ok ? '' : refused.error.message;
     expect(message).toContain('an earlier try of this enrolment whose answer was lost');
     expect(message).toContain("the hub's admin must erase");
@@ -152,7 +155,7 @@ describe("an officer's retry of an enrolment whose answer was lost (#askAgain)",
     expect(shown).toMatchObject({
       ok: true,
       station: {
-        enrolment: { step: 'refused', refusal: { code: 'already_enrolled', message } },
+        enrolment: { step: 'refused', refusal: { code: 'earlier_try_unresolved', message } },
         personsToErase: [{ accountId: 'a-retry-pruned-down' }],
       },
     });

@@ -4,7 +4,7 @@
 import type { ReactNode } from 'react';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { StationView } from '../../shared/kiosk-api.ts';
+import { enrolmentRefusalReasons, type StationView } from '../../shared/kiosk-api.ts';
 import { idDocumentTypes } from '../../shared/hub-api.ts';
 import type { TypedIdDocument } from '../../shared/id-document.ts';
 import { pinDigitsMax, pinDigitsMin } from '../../shared/limits.ts';
@@ -763,7 +763,8 @@ function refusedAt(code: string): StationStep | null {
   if (['guardian_not_adult', 'pin_locked', 'pin_checks_suspended'].includes(code))
     return 'guardian';
   if (['face_mismatch', 'liveness_failed', 'face_timeout'].includes(code)) return 'live';
-  if (['duplicate_face', 'already_enrolled', 'hub_refused', 'hub_unreachable'].includes(code)) {
+  const atHub = ['duplicate_face', 'already_enrolled', 'hub_refused', 'hub_unreachable'];
+  if ([...atHub, ...enrolmentRefusalReasons].includes(code)) {
     return 'consent';
   }
   return 'document';

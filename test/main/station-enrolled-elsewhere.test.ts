@@ -1,0 +1,150 @@
+// The enrolment station against a real hub: an officer enrols again an account and document whose earlier
+// request is listed for the hub's admin, and is refused as enrolled. The station says why in its own reason
+// (the screen's words in both languages): a person spared by the lookup, created after that request was
+// sent, is another station's enrolment (under way, or done since): wait or ask the admin, never "erase it";
+// a lookup that went unanswered leaves the earlier try's person possible: the admin must erase them.
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
+import type { KioskService } from '../../src/main/kiosk-service.ts';
+import {
+  stationAbandonedAnswerTrustedMs,
+  stationAbandonedResolveEveryMs,
+} from '../../src/shared/limits.ts';
+import { faultyNetwork, lostEnrolment, lostTry, pending } from './station-faults.ts';
+import type { StationHub } from './station-fixture.ts';
+import {
+  atHub,
+  closeStationHub,
+  deployStation,
+  finish,
+  licence,
+  sameClientStation,
+  signIn,
+  signedInStationOnHubClock,
+  startStationHub,
+  stationLog,
+  upToPin,
+} from './station-fixture.ts';
+
+/** One clock for the hub and every station: time passes by `shiftMs`. */
+const time = { shiftMs: 0 };
+const now = () => Date.now() + time.shiftMs;
+
+let fx: StationHub;
+
+beforeAll(async () => {
+  fx = await startStationHub('facepay-station-elsewhere-', { now });
+}, 60_000);
+
+afterAll(() => closeStationHub(fx));
+
+const stationOn = (deployment: EnrolmentStationDeployment, network: typeof fetch) =>
+  signedInStationOnHubClock(fx, deployment, network, now);
+
+/**
+ * A station whose enrolment of `document` on `account` lost its answer, left past the time the hub answers
+ * for it with its lookup unanswered (listed for the hub's admin), whose person the admin then erased.
+ */
+async function listedAndErased(account: string, document: ReturnType<typeof licence>) {
+  const deployment = await deployStation(fx, {
+    dir: path.join(fx.work, account),
+    name: account,
+    accounts: [account],
+  });
+  const { state, network } = faultyNetwork();
+  const station = await stationOn(deployment, network);
+  const lost = await lostEnrolment(fx, station, state, { accountId: account, document });
+  state.lookupDown = true;
+  await station.handlers.officerSignOut({});
+  time.shiftMs += stationAbandonedAnswerTrustedMs + stationAbandonedResolveEveryMs;
+  await station.lockIdleStation();
+  expect(await pending(deployment)).toMatchObject([{ accountId: account, body: null }]);
+  await fx.admin.deletePerson(lost);
+  state.lookupDown = false;
+  return { deployment, state, station };
+}
+
+/** Another station of the organisation enrolling `document` on `account`: its person has no face yet. */
+async function enrollingElsewhere(
+  first: EnrolmentStationDeployment,
+  enrolment: { accountId: string; document: ReturnType<typeof licence> },
+) {
+  const second = await sameClientStation(fx, first, `${enrolment.accountId}-second`);
+  const { state, network } = faultyNetwork();
+  const service = await stationOn(second, network);
+  await upToPin(service.handlers, enrolment.accountId, enrolment.document);
+  await lostTry(service, state);
+  const person = (await fx.admin.findPersons({ accountId: enrolment.accountId })).items[0];
+  expect(person?.templates).toBe(0);
+  return { service, person: person?.id ?? '' };
+}
+
+/** The officer enrols `document` on `account` again, up to the end: refused as enrolled. */
+async function enrolAgain(
+  station: KioskService,
+  account: string,
+  document: ReturnType<typeof licence>,
+) {
+  await signIn(station);
+  await upToPin(station.handlers, account, document);
+  const refused = await finish(station.handlers);
+  expect(refused).toMatchObject({ ok: false, error: { code: 'already_enrolled' } });
+  const shown = await station.handlers.station({});
+  return { error: refused.ok ? null : refused.error, shown };
+}
+
+describe('an enrolment refused as enrolled while an earlier request of its account is listed for the admin', () => {
+  it('the lookup spares a faceless person created after that request (another station enrolling them): enrolled_elsewhere, not an earlier try for the admin to erase; that person is kept', async () => {
+    const account = 'a-elsewhere';
+    const document = licence('Mio Kato');
+    const { deployment, station } = await listedAndErased(account, document);
+    time.shiftMs += 3_600_000;
+    const later = await enrollingElsewhere(deployment, { accountId: account, document });
+
+    const { error, shown } = await enrolAgain(station, account, document);
+    expect(error).toMatchObject({
+      code: 'already_enrolled',
+      enrolmentReason: 'enrolled_elsewhere',
+    });
+    expect(error?.message).toContain('another station may be enrolling them');
+    expect(error?.message).not.toContain("the hub's admin must erase");
+    expect(shown).toMatchObject({
+      ok: true,
+      station: { enrolment: { step: 'refused', refusal: { code: 'enrolled_elsewhere' } } },
+    });
+    const refusals = (await stationLog(deployment)).filter(
+      (entry) => entry.kind === 'enrolment.refused',
+    );
+    expect(refusals).toMatchObject([
+      { data: { code: 'already_enrolled', reason: 'enrolled_elsewhere' } },
+    ]);
+    expect(await atHub(fx, later.person)).toBe(0);
+
+    // That station's officer tries again: the same person gets their faces.
+    expect(await finish(later.service.handlers)).toMatchObject({
+      ok: true,
+      station: { enrolment: { step: 'enrolled', person: { id: later.person } } },
+    });
+  });
+
+  it("the lookup unanswered: earlier_try_unresolved, the hub's admin must erase", async () => {
+    const account = 'a-unresolved';
+    const document = licence('Sora Endo');
+    const { deployment, state, station } = await listedAndErased(account, document);
+    time.shiftMs += 3_600_000;
+    await enrollingElsewhere(deployment, { accountId: account, document });
+
+    state.lookupDown = true;
+    const { error, shown } = await enrolAgain(station, account, document);
+    expect(error).toMatchObject({
+      code: 'already_enrolled',
+      enrolmentReason: 'earlier_try_unresolved',
+    });
+    expect(error?.message).toContain("the hub's admin must erase");
+    expect(shown).toMatchObject({
+      ok: true,
+      station: { enrolment: { step: 'refused', refusal: { code: 'earlier_try_unresolved' } } },
+    });
+  });
+});
