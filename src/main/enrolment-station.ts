@@ -888,7 +888,8 @@ export class EnrolmentStation {
    * goes on at once when that request's person had no face. Unsettled, a refusal as enrolled says why
    * (#explained): a person spared holds this very account and document (the hub enrols one person on
    * each), so another enrolment holds them, whatever else is unsettled; otherwise (no answer, or nobody
-   * found where that proves nothing) that request may have, and only the hub's admin can erase them.
+   * found where that proves nothing) that request may have created the person holding them, whom only the
+   * hub's admin can erase.
    */
   async #lookUpForTry(
     enrolment: Enrolment,
@@ -1273,7 +1274,7 @@ function createdInTime(pending: PendingPerson, person: PersonView): boolean {
   return Number.isFinite(createdAtMs) && createdAtMs <= latestMs;
 }
 
-/** The service's own words (English, logged and shown beside the screen's) for each #explained reason. */
+/** The service's own words (English: the detail under the screen's own) for each #explained reason. */
 const unsettledMessages: Record<EnrolmentRefusalReason, string> = {
   earlier_try_unresolved:
     'an earlier try of this enrolment whose answer was lost may have enrolled this person (without a ' +
