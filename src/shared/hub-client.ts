@@ -192,6 +192,10 @@ export class HubClient implements RouteMethods {
   getClient(id: string) {
     return this.call('getClient', { params: { id } });
   }
+  /** The client this token belongs to (GET /v1/clients/me, an extension). */
+  getOwnClient() {
+    return this.call('getOwnClient', {});
+  }
   revokeClient(id: string) {
     return this.call('revokeClient', { params: { id } });
   }

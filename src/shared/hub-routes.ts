@@ -76,6 +76,15 @@ const ledgerRoutes = {
     status: 201,
     response: api.createdClientSchema,
   },
+  getOwnClient: {
+    method: 'GET',
+    path: '/v1/clients/me',
+    summary:
+      'The calling client itself (any client; extension): a till learns which client its token is, e.g. to tell a rotated token from another client',
+    access: 'client',
+    status: 200,
+    response: api.clientSchema,
+  },
   getClient: {
     method: 'GET',
     path: '/v1/clients/:id',

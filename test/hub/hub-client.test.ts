@@ -58,6 +58,7 @@ describe('HubClient', () => {
 
     const spare = await admin.createClient({ name: 'spare', role: 'merchant', merchantId: 'shop' });
     expect((await admin.getClient(spare.id)).revokedAt).toBeNull();
+    expect((await clientFor(spare.token).getOwnClient()).id).toBe(spare.id);
     expect((await admin.rotateClientToken(spare.id)).token).not.toBe(spare.token);
     expect(await admin.revokeClient(spare.id)).toBeNull();
 

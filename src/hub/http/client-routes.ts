@@ -19,6 +19,9 @@ export function clientAdminHandlers(hub: HubContext) {
     getClient: async ({ params: { id }, ok }) =>
       ok(clientView(await existingClient(hub.store.reader, id))),
 
+    // The caller as authenticated (its record read with its token): a rotated token reads the same id.
+    getOwnClient: async ({ caller, ok }) => ok(clientView(caller)),
+
     // Revoking twice is no error and no second audit row: the client is revoked either way.
     revokeClient: async ({ caller, params: { id }, ok }) => {
       if (id === caller.id)
