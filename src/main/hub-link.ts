@@ -117,6 +117,8 @@ export class HubLink {
   readonly #options: HubLinkOptions;
   #hubKey: Uint8Array | null = null;
   #transform: CancelableTransform | null = null;
+  /** The hub client this link's token belongs to, once the hub has said (learnOwnClient); null until then. */
+  #ownClientId: string | null = null;
 
   constructor(options: HubLinkOptions) {
     this.#options = options;
@@ -160,8 +162,32 @@ export class HubLink {
       this.#transform?.dispose();
       this.#transform = opened.value;
       this.#hubKey = hubKey;
+      // Best effort: a hub that cannot say now is asked again at the next health round (kiosk-runtime.ts).
+      await this.learnOwnClient();
       return { ok: true, value: { transformKeyId: answer.transformKeyId } };
     });
+  }
+
+  /** The id of the hub client this link's token belongs to, as far as known (learnOwnClient); else null. */
+  get ownClientId(): string | null {
+    return this.#ownClientId;
+  }
+
+  /**
+   * Asks the hub which client this link's token belongs to (GET /v1/clients/me, an extension) unless known,
+   * and keeps the answer: a token's client never changes, and a rotation gives the same client a new token
+   * (then a new link). null where the hub cannot say now: unreachable, any refusal, or an older hub without
+   * the route (404); asked again at the next call.
+   */
+  async learnOwnClient(): Promise<string | null> {
+    if (this.#ownClientId !== null) return this.#ownClientId;
+    const own = await this.#guard(async (): Promise<HubAnswer<string>> => {
+      const client = await this.#client.getOwnClient();
+      return { ok: true, value: client.id };
+    });
+    // An empty id is no id (the file of lost requests refuses one).
+    if (own.ok && own.value.length > 0) this.#ownClientId = own.value;
+    return this.#ownClientId;
   }
 
   async healthy(): Promise<boolean> {

@@ -87,6 +87,8 @@ export async function startKioskRuntime(options: {
       // A kiosk that could not fetch its transform key is not ready to take faces.
       const ready = healthy && (hub.ready || (await hub.connect()).ok);
       service.setHubState(ready ? 'reachable' : 'unreachable');
+      // Which hub client this kiosk is, recorded with each hold request it sends (kept once known).
+      if (ready) await hub.learnOwnClient();
       if (ready) await service.reconcile();
       service.expireIdle();
       await service.lockIdleStation();

@@ -354,17 +354,31 @@ export class KioskService {
    * the key up proves nothing at any age. 'unknown': neither can tell, or several holds share the key.
    * (Before, a refusal within lostHoldAnswerTrustedMs by the kiosk's clock was believed: a clock set back
    * while the hub was out of reach for two days wrote off a hold the shopper had paid.)
-   * Sent under another hub client (PendingHold.sentBy: a till provisioned again; or a rotated token, which
-   * the kiosk cannot tell apart), "never placed" is 'unknown' too: the hub keeps stored answers and keys per
-   * client, so the request asked again runs afresh and the key finds nothing, whatever the old client did.
+   * Sent under another hub client (#sentByThisClient: a till provisioned again), "never placed" is 'unknown'
+   * too: the hub keeps stored answers and keys per client, so the request asked again runs afresh and the
+   * key finds nothing, whatever the old client did.
    */
   async #findLostHold(
     pending: PendingHold,
     sinceSentMs: number,
   ): Promise<HubAnswer<HoldView | null | 'unknown'>> {
     const found = await this.#findLostHoldAsSender(pending, sinceSentMs);
-    if (!found.ok || found.value !== null || pending.sentBy === this.#sender) return found;
+    if (!found.ok || found.value !== null || (await this.#sentByThisClient(pending))) return found;
     return { ok: true, value: 'unknown' };
+  }
+
+  /**
+   * Whether this run's hub client sent `pending`: by the clients' ids where both are known (GET
+   * /v1/clients/me; asked here if this run does not know its own yet), so a rotated token, which keeps its
+   * client, is the same sender. Else by the token's fingerprint (PendingHold.sentBy), under which a rotated
+   * token reads as another sender: its "never placed" goes to staff rather than be written off unproven.
+   */
+  async #sentByThisClient(pending: PendingHold): Promise<boolean> {
+    if (pending.sentByClient !== null) {
+      const ownClientId = await this.#hub.learnOwnClient();
+      if (ownClientId !== null) return pending.sentByClient === ownClientId;
+    }
+    return pending.sentBy === this.#sender;
   }
 
   /** #findLostHold as if this run's client had sent the request. */
@@ -739,7 +753,12 @@ export class KioskService {
    */
   async #sendHold(paymentId: string, sent: SentHold): Promise<HubAnswer<HoldView>> {
     try {
-      this.#unknownOutcome.add(paymentId, { sent, sentAtMs: this.#now(), sentBy: this.#sender });
+      this.#unknownOutcome.add(paymentId, {
+        sent,
+        sentAtMs: this.#now(),
+        sentBy: this.#sender,
+        sentByClient: this.#hub.ownClientId,
+      });
     } catch (error) {
       // A full or broken disk: the request is not sent, so the shopper is told truly that nothing was taken.
       const why = error instanceof Error ? error.message : String(error);

@@ -27,10 +27,10 @@ const senderFingerprintBytes = 16;
 
 /**
  * The fingerprint of the hub token a request is sent under, kept with it (PendingHold.sentBy) instead of
- * the token, which never goes to disk. The hub tells no client its own id, so the kiosk tells its clients
- * apart by their tokens: a rotated token of the same client reads as another sender. Domain-separated
- * from the hub's own SHA-256 of the token (tokens.ts), so the file cannot be matched against its table;
- * the token's 256 random bits keep it from being found from the fingerprint.
+ * the token, which never goes to disk. Where the client's id is unknown (PendingHold.sentByClient null),
+ * the kiosk tells its clients apart by their tokens: a rotated token of the same client then reads as
+ * another sender. Domain-separated from the hub's own SHA-256 of the token (tokens.ts), so the file cannot
+ * be matched against its table; the token's 256 random bits keep it from being found from the fingerprint.
  */
 export function senderOfToken(hubToken: string): string {
   assert(hubToken.length > 0, 'a hub token');
@@ -54,6 +54,12 @@ export interface PendingHold {
    * another sender only a hold found proves anything; "not placed" goes to staff (KioskService.reconcile).
    */
   sentBy: string | null;
+  /**
+   * The id of the hub client that sent it (HubLink.ownClientId: GET /v1/clients/me), or null where unknown
+   * at sending (the hub could not say: out of reach, or an older hub) or in a file of an older kiosk. Where
+   * both it and this run's are known, they decide who sent it, not sentBy: a rotated token keeps its client.
+   */
+  sentByClient: string | null;
   /**
    * Asked again too late to trust the answer (lostHoldAnswerTrustedMs) and nothing found: the hub may have
    * forgotten it. Not asked again; staff check it and clear it on the operator screen.
@@ -93,6 +99,13 @@ const fileSchema = z.array(
       .nullable()
       .optional()
       .transform((sender) => sender ?? null),
+    // Absent in a file of a kiosk that did not record its client's id: unknown (null), and sentBy decides.
+    sentByClient: z
+      .string()
+      .min(1)
+      .nullable()
+      .optional()
+      .transform((client) => client ?? null),
     toCheck: z.literal(true).optional(),
     sent: z.discriminatedUnion('template', [
       z.strictObject({ template: z.literal('purchase'), request: holdRequest }),

@@ -1,5 +1,5 @@
-// pending-holds.json records which hub client sent each lost request (a fingerprint of its token, never the
-// token): reconcile trusts "never placed" only from that client. An older file without it still loads.
+// pending-holds.json records which hub client sent each lost request (its id where known, and a fingerprint
+// of its token, never the token): reconcile trusts "never placed" only from that client. Older files load.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ beforeAll(() => {
 const lost: PendingHold = {
   sentAtMs: Date.parse('2026-03-01T09:00:00.000Z'),
   sentBy: senderOfToken(token),
+  sentByClient: 'cli_01TESTSHOPTILL0000000000000',
   sent: {
     template: 'purchase',
     request: {
@@ -32,7 +33,11 @@ const lost: PendingHold = {
 };
 
 const onDisk = (file: string) =>
-  JSON.parse(readFileSync(file, 'utf8')) as { paymentId: string; sentBy?: unknown }[];
+  JSON.parse(readFileSync(file, 'utf8')) as {
+    paymentId: string;
+    sentBy?: unknown;
+    sentByClient?: unknown;
+  }[];
 
 describe("a lost hold request's sender", () => {
   it('is a fingerprint that tells tokens apart, one token always the same', () => {
@@ -44,21 +49,33 @@ describe("a lost hold request's sender", () => {
   it('is written with the request, and the token itself never is', () => {
     const file = path.join(work, 'written.json');
     new PendingHolds(file).add('pay_1', lost);
-    expect(onDisk(file)).toMatchObject([{ paymentId: 'pay_1', sentBy: senderOfToken(token) }]);
+    expect(onDisk(file)).toMatchObject([
+      { paymentId: 'pay_1', sentBy: senderOfToken(token), sentByClient: lost.sentByClient },
+    ]);
     expect(readFileSync(file, 'utf8')).not.toContain(token);
-    expect(new PendingHolds(file).get('pay_1')?.sentBy).toBe(senderOfToken(token));
+    expect(new PendingHolds(file).get('pay_1')).toMatchObject({
+      sentBy: senderOfToken(token),
+      sentByClient: lost.sentByClient,
+    });
   });
 
   it('is unknown (null) in an older file, and stays so when the file is written back and read again', () => {
     const file = path.join(work, 'older.json');
     new PendingHolds(file).add('pay_1', lost);
-    const older = onDisk(file).map(({ sentBy: _dropped, ...entry }) => entry);
+    const older = onDisk(file).map(
+      ({ sentBy: _dropped, sentByClient: _droppedToo, ...entry }) => entry,
+    );
     expect(older[0]).not.toHaveProperty('sentBy');
+    expect(older[0]).not.toHaveProperty('sentByClient');
     writeFileSync(file, JSON.stringify(older));
     const loaded = new PendingHolds(file);
-    expect(loaded.get('pay_1')?.sentBy).toBeNull();
+    expect(loaded.get('pay_1')).toMatchObject({ sentBy: null, sentByClient: null });
     loaded.markToCheck('pay_1');
-    expect(onDisk(file)).toMatchObject([{ paymentId: 'pay_1', sentBy: null }]);
-    expect(new PendingHolds(file).get('pay_1')).toMatchObject({ sentBy: null, toCheck: true });
+    expect(onDisk(file)).toMatchObject([{ paymentId: 'pay_1', sentBy: null, sentByClient: null }]);
+    expect(new PendingHolds(file).get('pay_1')).toMatchObject({
+      sentBy: null,
+      sentByClient: null,
+      toCheck: true,
+    });
   });
 });

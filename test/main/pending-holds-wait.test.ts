@@ -29,6 +29,7 @@ function testElapsed() {
 const lost: PendingHold = {
   sentAtMs: Date.parse('2026-03-01T09:00:00.000Z'),
   sentBy: null,
+  sentByClient: null,
   sent: {
     template: 'purchase',
     request: {

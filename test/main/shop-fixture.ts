@@ -1,11 +1,23 @@
 // The shop tests' shared set-up: a real hub with Test Shop and its one shopper, the shop's kiosk in the
 // test's process on its own pending-holds file, and the shopper's payment, once instead of a copy per file.
+import path from 'node:path';
+import {
+  disposeKioskIdentity,
+  kioskPublicKeys,
+  loadKioskIdentity,
+} from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import type { KioskConfig } from '../../src/main/kiosk-config.ts';
 import { openHubLink } from '../../src/main/kiosk-runtime.ts';
 import { KioskService } from '../../src/main/kiosk-service.ts';
 import { elapsedMs } from '../../src/main/monotonic-clock.ts';
 import type { KioskTestHub, TestClock } from './kiosk-test-hub.ts';
-import { memberPin, modelId, sameFaceAs, startKioskTestHubWithMember } from './kiosk-test-hub.ts';
+import {
+  isPostTo,
+  memberPin,
+  modelId,
+  sameFaceAs,
+  startKioskTestHubWithMember,
+} from './kiosk-test-hub.ts';
 
 /** A hub with the shop and its shopper (a deposit of `deposit`, 5,000 unless told), enrolled with `face`. */
 export function startShopWithShopper(options: {
@@ -79,4 +91,33 @@ export async function pay(
 ) {
   const paymentId = await atPin(service, face, amount, reference);
   return { paymentId, answer: await service.handlers.confirm({ paymentId, pin: memberPin }) };
+}
+
+/**
+ * The shop's till provisioned again, as setUpShop does it: a new merchant client of the same shop and a
+ * kiosk registered under it with new keys. Its config is the shop's with the new token, kiosk id and keys.
+ */
+export async function provisionedAgain(test: KioskTestHub, name: string): Promise<KioskConfig> {
+  const client = await test.admin.createClient({ name, role: 'merchant', merchantId: 'shop' });
+  const keysDir = path.join(test.work, `keys-${name}`);
+  const identity = await loadKioskIdentity({ dir: keysDir, create: true });
+  if (!identity.ok) throw new Error(identity.error.message);
+  const kiosk = await test.admin.registerKiosk({
+    name,
+    clientId: client.id,
+    ...kioskPublicKeys(identity.value),
+  });
+  disposeKioskIdentity(identity.value);
+  return { ...test.shop.config, hubToken: client.token, kioskId: kiosk.id, keysDir };
+}
+
+/** A network that loses every hold request before it reaches the hub while `lost.on`. */
+export function networkLosingHoldRequests() {
+  const lost = { on: true };
+  const network: typeof fetch = async (input, init) => {
+    if (lost.on && isPostTo('/v1/holds', input, init))
+      throw new TypeError('network is unreachable');
+    return fetch(input, init);
+  };
+  return { network, lost };
 }

@@ -140,6 +140,7 @@ function leavePaymentToCheck(shop: Shop): void {
     {
       sentAtMs: Date.now() - 3 * 24 * 3600 * 1000,
       sentBy: senderOfToken(shop.config.hubToken),
+      sentByClient: shop.tillClientId,
       toCheck: true,
       sent: {
         template: 'purchase',
