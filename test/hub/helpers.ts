@@ -322,9 +322,10 @@ export function testCalibrationFile(faceOnlyFmr?: number): string {
 /**
  * A new data folder whose database an older hub wrote: only the first `version` migrations applied, open
  * for the test to fill with rows of that schema before it closes it and starts today's hub on `dir`.
+ * Removed once the test file has run (scratchDir), whether or not the test removes it itself.
  */
 export function dataDirAtVersion(version: number): { dir: string; db: Database.Database } {
-  const dir = tempDir();
+  const dir = scratchDir('facepay-hub-');
   openDataDir(dir, { create: true });
   const db = new Database(join(dir, 'hub.sqlite'));
   for (const step of migrations.slice(0, version)) step(db);
