@@ -3,6 +3,9 @@
 //
 // A real hub. The till is provisioned again (a new merchant client of the same shop, its own kiosk keys), or
 // its client's token is rotated, between the payment and reconcile; the kiosk restarts on the same folder.
+// A kiosk that knows its client's id (GET /v1/clients/me) tells a rotation (the same client) from another
+// client; where the id is unknown on one side (lost on the way, an older hub's 404), the token's fingerprint
+// decides, and a rotation reads as another sender.
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -73,6 +76,31 @@ async function rotated(): Promise<KioskConfig> {
   const again = await test.admin.rotateClientToken(test.shop.tillClientId);
   till = { ...till, hubToken: again.token };
   return till;
+}
+
+const isOwnClientAsk = (input: Parameters<typeof fetch>[0], init?: RequestInit) =>
+  (init?.method ?? 'GET') === 'GET' &&
+  new URL(String(input instanceof Request ? input.url : input)).pathname === '/v1/clients/me';
+
+/** `network`, with GET /v1/clients/me lost on the way. */
+function losingOwnClientAsk(network: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    if (isOwnClientAsk(input, init)) throw new TypeError('network is unreachable');
+    return network(input, init);
+  };
+}
+
+/** `network` to a hub that has no GET /v1/clients/me (an older hub: Fastify's 404 for an unknown route). */
+function olderHub(network: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    if (!isOwnClientAsk(input, init)) return network(input, init);
+    const body = {
+      message: 'Route GET:/v1/clients/me not found',
+      error: 'Not Found',
+      statusCode: 404,
+    };
+    return Response.json(body, { status: 404 });
+  };
 }
 
 /** The shopper pays `amount` at `service` and is told nothing was taken (the answer was lost). */
@@ -165,7 +193,7 @@ describe("a lost hold request reconciled after the till's token was rotated (the
     const second = await startKiosk(await rotated(), fetch, file);
     clock.offsetMs += waitMs;
     // A rotation keeps the client, whose stored answers and placed keys prove it placed nothing
-    // (kiosk-lost-hold-own-client.test.ts: where the id is unknown, it goes to staff as before).
+    // (below: where the id is unknown on one side, it goes to staff as before).
     expect(await second.service.reconcile()).toEqual({ ...nothing, notPlaced: [paymentId] });
     expect(await pendingIn(second.pendingHoldsFile)).toEqual([]);
     expect(await balance()).toBe(before);
@@ -181,5 +209,88 @@ describe("a lost hold request reconciled after the till's token was rotated (the
     clock.offsetMs += waitMs;
     expect(await second.service.reconcile()).toEqual({ ...nothing, notPlaced: [paymentId] });
     expect(await pendingIn(second.pendingHoldsFile)).toEqual([]);
+  });
+});
+
+describe('a lost hold request that never reached the hub, the kiosk knowing its client id', () => {
+  it('rotated token of the same client: written off as never placed, the id on disk and never the token', async () => {
+    const file = 'pending-own-rotated.json';
+    const { network, lost } = networkLosingHoldRequests();
+    const first = await startKiosk(till, network, file);
+    const before = await balance();
+    const paymentId = await lostPayment(first.service, 710);
+    const onDisk = await readFile(first.pendingHoldsFile, 'utf8');
+    expect(JSON.parse(onDisk)).toMatchObject([{ paymentId, sentByClient: test.shop.tillClientId }]);
+    expect(onDisk).not.toContain(till.hubToken);
+    lost.on = false;
+    const second = await startKiosk(await rotated(), fetch, file);
+    clock.offsetMs += waitMs;
+    expect(await second.service.reconcile()).toEqual({ ...nothing, notPlaced: [paymentId] });
+    expect(second.service.status().paymentsToCheck).toEqual([]);
+    expect(await pendingIn(second.pendingHoldsFile)).toEqual([]);
+    expect(await balance()).toBe(before);
+  });
+
+  it("another client's token (the till provisioned again): kept for staff", async () => {
+    const file = 'pending-own-other-client.json';
+    const { network, lost } = networkLosingHoldRequests();
+    const first = await startKiosk(till, network, file);
+    const paymentId = await lostPayment(first.service, 720);
+    lost.on = false;
+    const second = await startKiosk(await provisionedAgain(test, 'till-own-other'), fetch, file);
+    clock.offsetMs += waitMs;
+    await keptForStaff(second.service, paymentId, second.pendingHoldsFile, 720);
+  });
+});
+
+describe('a lost hold request that never reached the hub, the client id unknown on one side: the fingerprint decides', () => {
+  it('the id lost on its way when sent, the token rotated since: kept for staff', async () => {
+    const file = 'pending-own-unknown-at-send.json';
+    const { network, lost } = networkLosingHoldRequests();
+    const first = await startKiosk(till, losingOwnClientAsk(network), file);
+    const paymentId = await lostPayment(first.service, 730);
+    expect(await pendingIn(first.pendingHoldsFile)).toMatchObject([
+      { paymentId, sentByClient: null },
+    ]);
+    lost.on = false;
+    const second = await startKiosk(await rotated(), fetch, file);
+    clock.offsetMs += waitMs;
+    await keptForStaff(second.service, paymentId, second.pendingHoldsFile, 730);
+  });
+
+  it('an older hub (404 for the id) then and at reconcile, the token rotated since: kept for staff', async () => {
+    const file = 'pending-own-older-hub.json';
+    const { network, lost } = networkLosingHoldRequests();
+    const first = await startKiosk(till, olderHub(network), file);
+    const paymentId = await lostPayment(first.service, 740);
+    expect(await pendingIn(first.pendingHoldsFile)).toMatchObject([
+      { paymentId, sentByClient: null },
+    ]);
+    lost.on = false;
+    const second = await startKiosk(await rotated(), olderHub(fetch), file);
+    clock.offsetMs += waitMs;
+    await keptForStaff(second.service, paymentId, second.pendingHoldsFile, 740);
+  });
+
+  it('known when sent, an older hub (404) at reconcile, the token rotated since: kept for staff', async () => {
+    const file = 'pending-own-unknown-at-reconcile.json';
+    const { network, lost } = networkLosingHoldRequests();
+    const first = await startKiosk(till, network, file);
+    const paymentId = await lostPayment(first.service, 750);
+    lost.on = false;
+    const second = await startKiosk(await rotated(), olderHub(fetch), file);
+    clock.offsetMs += waitMs;
+    await keptForStaff(second.service, paymentId, second.pendingHoldsFile, 750);
+  });
+
+  it('the id unknown when sent, reconciled under the very token it was sent under: written off as before', async () => {
+    const file = 'pending-own-unknown-same-token.json';
+    const { network, lost } = networkLosingHoldRequests();
+    const first = await startKiosk(till, olderHub(network), file);
+    const paymentId = await lostPayment(first.service, 760);
+    lost.on = false;
+    const second = await startKiosk(till, fetch, file);
+    clock.offsetMs += waitMs;
+    expect(await second.service.reconcile()).toEqual({ ...nothing, notPlaced: [paymentId] });
   });
 });
