@@ -119,6 +119,8 @@ export class HubLink {
   #transform: CancelableTransform | null = null;
   /** The hub client this link's token belongs to, once the hub has said (learnOwnClient); null until then. */
   #ownClientId: string | null = null;
+  /** The last ask for it got no answer at all (unreachable, 5xx, 429), rather than a refusal (an older hub). */
+  #ownClientUnanswered = false;
 
   constructor(options: HubLinkOptions) {
     this.#options = options;
@@ -181,13 +183,28 @@ export class HubLink {
    */
   async learnOwnClient(): Promise<string | null> {
     if (this.#ownClientId !== null) return this.#ownClientId;
-    const own = await this.#guard(async (): Promise<HubAnswer<string>> => {
-      const client = await this.#client.getOwnClient();
-      return { ok: true, value: client.id };
-    });
+    const own = await this.#guard(
+      async (): Promise<HubAnswer<string>> => {
+        const client = await this.#client.getOwnClient();
+        return { ok: true, value: client.id };
+      },
+      (error) =>
+        error.status >= 500 || error.status === 429
+          ? failure('hub_unreachable', `asking which client this kiosk is: ${error.message}`)
+          : fromHubError(error),
+    );
+    this.#ownClientUnanswered = !own.ok && own.error.code === 'hub_unreachable';
     // An empty id is no id (the file of lost requests refuses one).
     if (own.ok && own.value.length > 0) this.#ownClientId = own.value;
     return this.#ownClientId;
+  }
+
+  /**
+   * Whether the last learnOwnClient got no answer at all (unreachable, 5xx, 429): the hub may say at the next
+   * ask. A refusal (an older hub's 404) is an answer: this hub cannot say.
+   */
+  get ownClientUnanswered(): boolean {
+    return this.#ownClientUnanswered;
   }
 
   async healthy(): Promise<boolean> {

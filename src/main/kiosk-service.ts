@@ -363,8 +363,14 @@ export class KioskService {
     sinceSentMs: number,
   ): Promise<HubAnswer<HoldView | null | 'unknown'>> {
     const found = await this.#findLostHoldAsSender(pending, sinceSentMs);
-    if (!found.ok || found.value !== null || (await this.#sentByThisClient(pending))) return found;
-    return { ok: true, value: 'unknown' };
+    if (!found.ok || found.value !== null) return found;
+    const sameSender = await this.#sentByThisClient(pending);
+    if (sameSender === 'not yet known') {
+      // The hub did not answer which client this is: the next round may tell, rather than send the
+      // payment to staff for good on a rotated token's fingerprint.
+      return kioskFailure('hub_unreachable', 'the hub did not say which client this kiosk is');
+    }
+    return sameSender ? found : { ok: true, value: 'unknown' };
   }
 
   /**
@@ -372,13 +378,15 @@ export class KioskService {
    * /v1/clients/me; asked here if this run does not know its own yet), so a rotated token, which keeps its
    * client, is the same sender. Else by the token's fingerprint (PendingHold.sentBy), under which a rotated
    * token reads as another sender: its "never placed" goes to staff rather than be written off unproven.
+   * 'not yet known': the entry has its client's id, this run has none, and the hub gave no answer (as
+   * opposed to an older hub's refusal) while the fingerprints differ: ask again next round.
    */
-  async #sentByThisClient(pending: PendingHold): Promise<boolean> {
-    if (pending.sentByClient !== null) {
-      const ownClientId = await this.#hub.learnOwnClient();
-      if (ownClientId !== null) return pending.sentByClient === ownClientId;
-    }
-    return pending.sentBy === this.#sender;
+  async #sentByThisClient(pending: PendingHold): Promise<boolean | 'not yet known'> {
+    if (pending.sentBy === this.#sender) return true;
+    if (pending.sentByClient === null) return false;
+    const ownClientId = await this.#hub.learnOwnClient();
+    if (ownClientId !== null) return pending.sentByClient === ownClientId;
+    return this.#hub.ownClientUnanswered ? 'not yet known' : false;
   }
 
   /** #findLostHold as if this run's client had sent the request. */

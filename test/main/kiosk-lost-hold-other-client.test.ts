@@ -283,6 +283,30 @@ describe('a lost hold request that never reached the hub, the client id unknown 
     await keptForStaff(second.service, paymentId, second.pendingHoldsFile, 750);
   });
 
+  it('known when sent, unanswered at reconcile (lost on the way), the token rotated since: asked again next round, then written off', async () => {
+    const file = 'pending-own-unanswered-at-reconcile.json';
+    const { network, lost } = networkLosingHoldRequests();
+    const first = await startKiosk(till, network, file);
+    const before = await balance();
+    const paymentId = await lostPayment(first.service, 770);
+    lost.on = false;
+    const asking = { lost: true };
+    const sometimesLosing: typeof fetch = (input, init) =>
+      asking.lost && isOwnClientAsk(input, init)
+        ? Promise.reject(new TypeError('network is unreachable'))
+        : fetch(input, init);
+    const second = await startKiosk(await rotated(), sometimesLosing, file);
+    clock.offsetMs += waitMs;
+    // Not for staff on the fingerprint alone: the hub gave no answer, so the next round asks again.
+    expect(await second.service.reconcile()).toEqual(nothing);
+    expect(second.service.status().paymentsToCheck).toEqual([]);
+    expect(await pendingIn(second.pendingHoldsFile)).toMatchObject([{ paymentId }]);
+    asking.lost = false;
+    expect(await second.service.reconcile()).toEqual({ ...nothing, notPlaced: [paymentId] });
+    expect(await pendingIn(second.pendingHoldsFile)).toEqual([]);
+    expect(await balance()).toBe(before);
+  });
+
   it('the id unknown when sent, reconciled under the very token it was sent under: written off as before', async () => {
     const file = 'pending-own-unknown-same-token.json';
     const { network, lost } = networkLosingHoldRequests();
