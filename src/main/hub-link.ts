@@ -119,8 +119,6 @@ export class HubLink {
   #transform: CancelableTransform | null = null;
   /** The hub client this link's token belongs to, once the hub has said (learnOwnClient); null until then. */
   #ownClientId: string | null = null;
-  /** The last ask for it got no answer at all (unreachable, 5xx, 429), rather than a refusal (an older hub). */
-  #ownClientUnanswered = false;
 
   constructor(options: HubLinkOptions) {
     this.#options = options;
@@ -178,33 +176,24 @@ export class HubLink {
   /**
    * Asks the hub which client this link's token belongs to (GET /v1/clients/me, an extension) unless known,
    * and keeps the answer: a token's client never changes, and a rotation gives the same client a new token
-   * (then a new link). null where the hub cannot say now: unreachable, any refusal, or an older hub without
-   * the route (404); asked again at the next call.
+   * (then a new link). null: the hub refused to say (an older hub without the route: 404). No answer at all
+   * (unreachable, 5xx, 429) is hub_unreachable: it may say at the next ask.
    */
-  async learnOwnClient(): Promise<string | null> {
-    if (this.#ownClientId !== null) return this.#ownClientId;
+  async learnOwnClient(): Promise<HubAnswer<string | null>> {
+    if (this.#ownClientId !== null) return { ok: true, value: this.#ownClientId };
     const own = await this.#guard(
-      async (): Promise<HubAnswer<string>> => {
+      async (): Promise<HubAnswer<string | null>> => {
         const client = await this.#client.getOwnClient();
-        return { ok: true, value: client.id };
+        // An empty id is no id (the file of lost requests refuses one).
+        return { ok: true, value: client.id.length > 0 ? client.id : null };
       },
       (error) =>
         error.status >= 500 || error.status === 429
           ? failure('hub_unreachable', `asking which client this kiosk is: ${error.message}`)
-          : fromHubError(error),
+          : { ok: true, value: null },
     );
-    this.#ownClientUnanswered = !own.ok && own.error.code === 'hub_unreachable';
-    // An empty id is no id (the file of lost requests refuses one).
-    if (own.ok && own.value.length > 0) this.#ownClientId = own.value;
-    return this.#ownClientId;
-  }
-
-  /**
-   * Whether the last learnOwnClient got no answer at all (unreachable, 5xx, 429): the hub may say at the next
-   * ask. A refusal (an older hub's 404) is an answer: this hub cannot say.
-   */
-  get ownClientUnanswered(): boolean {
-    return this.#ownClientUnanswered;
+    if (own.ok && own.value !== null) this.#ownClientId = own.value;
+    return own;
   }
 
   async healthy(): Promise<boolean> {

@@ -384,9 +384,9 @@ export class KioskService {
   async #sentByThisClient(pending: PendingHold): Promise<boolean | 'not yet known'> {
     if (pending.sentBy === this.#sender) return true;
     if (pending.sentByClient === null) return false;
-    const ownClientId = await this.#hub.learnOwnClient();
-    if (ownClientId !== null) return pending.sentByClient === ownClientId;
-    return this.#hub.ownClientUnanswered ? 'not yet known' : false;
+    const own = await this.#hub.learnOwnClient();
+    if (!own.ok) return 'not yet known';
+    return own.value !== null && pending.sentByClient === own.value;
   }
 
   /** #findLostHold as if this run's client had sent the request. */
