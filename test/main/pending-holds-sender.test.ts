@@ -3,9 +3,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { PendingHold } from '../../src/main/pending-holds.ts';
 import { PendingHolds, senderOfToken } from '../../src/main/pending-holds.ts';
 import { scratchDir } from '../hub/helpers.ts';
+import { lostPurchase } from './pending-hold-example.ts';
 
 const token = 'fpk_8ZK0uH3XUuXr4HXjXs3pVJ2C8jYqkz7vB3tM1dQe5wA';
 let work: string;
@@ -14,23 +14,10 @@ beforeAll(() => {
   work = scratchDir('facepay-pending-sender-');
 });
 
-const lost: PendingHold = {
-  sentAtMs: Date.parse('2026-03-01T09:00:00.000Z'),
+const lost = lostPurchase({
   sentBy: senderOfToken(token),
   sentByClient: 'cli_01TESTSHOPTILL0000000000000',
-  sent: {
-    template: 'purchase',
-    request: {
-      payer: 'shopper',
-      payee: 'shop',
-      amount: 700,
-      reference: 'order-700',
-      category: null,
-      authorization: 'an authorization',
-      idempotencyKey: 'kiosk-k1-pay_1',
-    },
-  },
-};
+});
 
 const onDisk = (file: string) =>
   JSON.parse(readFileSync(file, 'utf8')) as {

@@ -4,7 +4,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { PendingHold } from '../../src/main/pending-holds.ts';
 import { PendingHolds } from '../../src/main/pending-holds.ts';
 import {
   paymentAuthorizationLifetimeMs,
@@ -12,6 +11,7 @@ import {
   reconcileWaitCheckpointMs,
 } from '../../src/shared/limits.ts';
 import { scratchDir } from '../hub/helpers.ts';
+import { lostPurchase } from './pending-hold-example.ts';
 
 const waitMs = paymentAuthorizationLifetimeMs + reconcileMarginMs;
 let work: string;
@@ -26,23 +26,7 @@ function testElapsed() {
   return clock;
 }
 
-const lost: PendingHold = {
-  sentAtMs: Date.parse('2026-03-01T09:00:00.000Z'),
-  sentBy: null,
-  sentByClient: null,
-  sent: {
-    template: 'purchase',
-    request: {
-      payer: 'shopper',
-      payee: 'shop',
-      amount: 700,
-      reference: 'order-700',
-      category: null,
-      authorization: 'an authorization',
-      idempotencyKey: 'kiosk-k1-pay_1',
-    },
-  },
-};
+const lost = lostPurchase({ sentBy: null, sentByClient: null });
 
 const onDisk = (file: string) =>
   JSON.parse(readFileSync(file, 'utf8')) as { paymentId: string; waitLeftMs?: number }[];
