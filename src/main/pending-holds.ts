@@ -15,6 +15,7 @@ import {
   reconcileMarginMs,
   reconcileWaitCheckpointMs,
 } from '../shared/limits.ts';
+import { AnsweredJournal, settledMark } from './answered-journal.ts';
 import type { SentHold } from './hub-link.ts';
 import { elapsedMs } from './monotonic-clock.ts';
 import { readStateFile, writeStateFile } from './state-file.ts';
@@ -123,6 +124,8 @@ const fileSchema = z.array(
  */
 export class PendingHolds {
   readonly #file: string | null;
+  /** Entries settled while the list could not be rewritten (answered-journal.ts); beside the file. */
+  readonly #journal: AnsweredJournal | null;
   readonly #elapsed: () => number;
   readonly #entries = new Map<string, PendingHold>();
   /** The elapsed clock's reading at which each request's wait ends in this run. */
@@ -138,8 +141,16 @@ export class PendingHolds {
     // A missing file is an empty list; an unreadable one stops the start (money owed must not be forgotten).
     const entries =
       file === null ? null : readStateFile(file, fileSchema, 'a list of lost hold requests');
+    this.#journal = file === null ? null : new AnsweredJournal(answeredJournalFile(file));
+    const settled = this.#journal?.marks() ?? new Set<string>();
     const startMs = elapsed();
     for (const { paymentId, waitLeftMs, ...pending } of entries ?? []) {
+      // Settled by the run before, which could not rewrite the list: forgotten, and the list written
+      // without it at the next write that works (flush).
+      if (settled.has(settledMark(paymentId, pending.sent.request.idempotencyKey))) {
+        this.#unsaved = true;
+        continue;
+      }
       this.#entries.set(paymentId, pending);
       this.#waitEndsAtMs.set(paymentId, startMs + waitLeftMs);
     }
@@ -220,13 +231,18 @@ export class PendingHolds {
   /**
    * The hub answered (or reconcile settled it): the entry goes, in memory at once. A failed write (a full
    * disk) is not the payment's failure: the hub's answer stands, and the list is written again by the next
-   * add, delete or flush. Until then the file still lists it: a restart meanwhile (a
-   * second fault) asks the hub again and refunds a purchase its shopper was told was paid, the merchant's
-   * loss and never the shopper's.
+   * add, delete or flush. Until then the file still lists it, so the entry is noted settled in the journal
+   * written out in advance: a restart meanwhile (a second fault) forgets it too, where it would have asked
+   * the hub again and refunded a purchase its shopper was told was paid (the merchant's loss). Only with
+   * every journal slot taken, or the journal's own write failing, does that old outcome remain.
    */
   delete(paymentId: string): void {
     this.#waitEndsAtMs.delete(paymentId);
-    if (this.#entries.delete(paymentId)) this.#saveOrLater();
+    const pending = this.#entries.get(paymentId);
+    if (pending === undefined) return;
+    this.#entries.delete(paymentId);
+    if (this.#saveOrLater()) return;
+    this.#journal?.note(settledMark(paymentId, pending.sent.request.idempotencyKey));
   }
 
   /** Writes the list if an earlier write failed (reconcile calls it); false while it still cannot. */
@@ -241,20 +257,26 @@ export class PendingHolds {
     return this.#unsaved;
   }
 
-  #saveOrLater(): void {
+  /** False where the write failed: the file is behind memory until a later write works. */
+  #saveOrLater(): boolean {
     try {
       this.#save();
+      return true;
     } catch {
       this.#unsaved = true;
+      return false;
     }
   }
 
   /**
    * Written whole and renamed over the old one: a crash leaves the old or the new list. Each wait's time
-   * left is rounded up: the file keeps whole milliseconds, and rounding never shortens a wait.
+   * left is rounded up: the file keeps whole milliseconds, and rounding never shortens a wait. The journal
+   * is made first (nothing goes out that could not be noted settled later) and emptied once the list
+   * written no longer names what it noted.
    */
   #save(): void {
     if (this.#file === null) return;
+    this.#journal?.reserve();
     const atMs = this.#elapsed();
     const entries = this.entries().map(([paymentId, pending]) => ({
       paymentId,
@@ -262,7 +284,13 @@ export class PendingHolds {
       waitLeftMs: Math.ceil(this.waitLeftMs(paymentId)),
     }));
     writeStateFile(this.#file, entries);
+    this.#journal?.clear();
     this.#unsaved = false;
     this.#saved = { atMs, waiting: entries.some((entry) => entry.waitLeftMs > 0) };
   }
+}
+
+/** The journal beside `file` (pending-holds.json: pending-holds.answered). */
+function answeredJournalFile(file: string): string {
+  return `${file.replace(/\.json$/, '')}.answered`;
 }

@@ -34,10 +34,16 @@ export function readStateFile<T>(file: string, schema: z.ZodType<T>, what: strin
  * returns, a power cut keeps the new content (a PIN lock a restart would otherwise undo).
  */
 export function writeStateFile(file: string, value: unknown): void {
+  writeFileDurably(file, JSON.stringify(value));
+}
+
+/** writeStateFile's steps for any content: temp file, flush, rename over `file`, flush the folder. */
+export function writeFileDurably(file: string, content: string | Buffer): void {
+  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   const temp = `${file}.tmp`;
   const fd = openSync(temp, 'w', 0o600);
   try {
-    writeSync(fd, JSON.stringify(value));
+    writeSync(fd, bytes);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
