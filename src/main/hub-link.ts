@@ -363,7 +363,8 @@ export class HubLink {
    * keeps with each hold for as long as it exists (GET /v1/holds?payer=&idempotencyKey=, an extension),
    * and since when it keeps them (`sinceMs`): after the stored answers are pruned, an empty list still
    * proves that a request sent after that placed nothing. null: this hub has no such lookup (an older hub
-   * refuses the unknown filter, 400, or the route, 404). Unreachable, 401, 429, 5xx: errors, asked again.
+   * refuses the unknown filter, 400, or the route, 404). Unreachable, 401, 429, 5xx: errors, asked again
+   * (a 5xx as hub_unreachable, like no answer: a fault that passes, KioskService.reconcile).
    */
   async holdsPlacedUnder(
     sent: SentHold,
@@ -381,11 +382,14 @@ export class HubLink {
       (error) =>
         (error.status === 400 && error.code === 'invalid_request') || error.status === 404
           ? { ok: true, value: null }
-          : fromHubError(error),
+          : outcomeUnknownOn5xx(error),
     );
   }
 
-  /** Releases what a hold still holds (idempotent under `idempotencyKey`). */
+  /**
+   * Releases what a hold still holds (idempotent under `idempotencyKey`). A 5xx may come after the release:
+   * hub_unreachable, like a lost answer; asked again under the same key, the hub replays what it did.
+   */
   async release(request: { holdId: string; idempotencyKey: string }): Promise<HubAnswer<HoldView>> {
     return this.#guard(async () => {
       const hold = await this.#client.holdAction(
@@ -395,7 +399,7 @@ export class HubLink {
         request.idempotencyKey,
       );
       return { ok: true, value: hold };
-    });
+    }, outcomeUnknownOn5xx);
   }
 
   /**
@@ -666,7 +670,10 @@ export class HubLink {
     });
   }
 
-  /** Gives the settled money of a hold back to the payer (idempotent under `idempotencyKey`). */
+  /**
+   * Gives the settled money of a hold back to the payer (idempotent under `idempotencyKey`). A 5xx may come
+   * after the refund: hub_unreachable, like a lost answer (see release).
+   */
   async refund(request: {
     holdId: string;
     amount: number;
@@ -680,7 +687,7 @@ export class HubLink {
         request.idempotencyKey,
       );
       return { ok: true, value: hold };
-    });
+    }, outcomeUnknownOn5xx);
   }
 
   dispose(): void {

@@ -114,6 +114,11 @@ export class KioskService {
    * again once the hub is back and the authorization it carried has expired (reconcile).
    */
   readonly #unknownOutcome: PendingHolds;
+  /**
+   * The lost requests the hub refused to look up, release or refund (#noteRefusal): how many times, and the
+   * hub's words the last time. In memory only: a restart asks again and learns it again in two rounds.
+   */
+  readonly #refusals = new Map<string, { times: number; hubWords: string }>();
   /** This run's hub client as pending-holds.json records it (senderOfToken of the config's hubToken). */
   readonly #sender: string;
   readonly #operator: OperatorAccess;
@@ -305,7 +310,10 @@ export class KioskService {
       // The wall clock, to compare with the hub's answer retention (its clock).
       const sinceSentMs = this.#now() - pending.sentAtMs;
       const found = await this.#findLostHold(pending, sinceSentMs);
-      if (!found.ok) continue;
+      if (!found.ok) {
+        this.#noteRefusal(paymentId, found.error);
+        continue;
+      }
       const hold = found.value === 'unknown' ? null : found.value;
       const refundable = hold === null ? 0 : hold.settled - hold.refunded;
       const forStaff =
@@ -319,29 +327,58 @@ export class KioskService {
         (pending.sent.template === 'clinic_visit' && refundable > 0);
       if (forStaff) {
         this.#unknownOutcome.markToCheck(paymentId);
+        this.#refusals.delete(paymentId);
         unresolved.push(paymentId);
         continue;
       }
-      if (hold !== null && hold.status === 'active') {
-        // A check-in the patient was told did not happen: its cap must not stay held.
-        const back = await this.#hub.release({
-          holdId: hold.id,
-          idempotencyKey: `kiosk-${this.#config.kioskId}-${paymentId}-release`,
-        });
-        if (!back.ok) continue;
-        released.push(paymentId);
-      } else if (hold !== null && refundable > 0) {
-        const back = await this.#hub.refund({
-          holdId: hold.id,
-          amount: refundable,
-          idempotencyKey: `kiosk-${this.#config.kioskId}-${paymentId}-refund`,
-        });
-        if (!back.ok) continue;
-        refunded.push(paymentId);
-      } else notPlaced.push(paymentId);
+      const given = await this.#giveBack(paymentId, hold);
+      if (given === 'notYet') continue;
+      ({ released, refunded, notPlaced })[given].push(paymentId);
       this.#unknownOutcome.delete(paymentId);
+      this.#refusals.delete(paymentId);
     }
     return { refunded, released, notPlaced, unresolved };
+  }
+
+  /**
+   * Undoes what a lost request placed: releases a check-in's open visit (the patient was told it did not
+   * happen: its cap must not stay held), refunds what a purchase took. 'notPlaced': nothing to undo, as
+   * nothing was placed or it is undone already (a release or refund whose answer was lost, done by the hub's
+   * operator, a visit expired). 'notYet': the hub did not do it (#noteRefusal); asked again next round,
+   * under the same key, after the hold is read again.
+   */
+  async #giveBack(
+    paymentId: string,
+    hold: HoldView | null,
+  ): Promise<'released' | 'refunded' | 'notPlaced' | 'notYet'> {
+    const refundable = hold === null ? 0 : hold.settled - hold.refunded;
+    const key = `kiosk-${this.#config.kioskId}-${paymentId}`;
+    if (hold === null || (hold.status !== 'active' && refundable <= 0)) return 'notPlaced';
+    const active = hold.status === 'active';
+    const back = active
+      ? await this.#hub.release({ holdId: hold.id, idempotencyKey: `${key}-release` })
+      : await this.#hub.refund({
+          holdId: hold.id,
+          amount: refundable,
+          idempotencyKey: `${key}-refund`,
+        });
+    if (back.ok) return active ? 'released' : 'refunded';
+    this.#noteRefusal(paymentId, back.error);
+    return 'notYet';
+  }
+
+  /**
+   * A lost request's look-up, release or refund failed. No answer, a 5xx or a 429 passes by itself: asked
+   * again next round, unseen. Any other refusal is counted: the first may be a race (the hold closed or
+   * changed under the request, which the next round reads again); refused again, it will not pass by
+   * itself (the till's role or token changed, a stricter hub, a key the hub keeps a refusal under), and
+   * staff see it (paymentsToCheck) while the kiosk keeps asking, so the shopper's money is neither stuck
+   * unseen nor written off.
+   */
+  #noteRefusal(paymentId: string, error: KioskError): void {
+    if (error.code === 'hub_unreachable' || error.code === 'rate_limited') return;
+    const times = (this.#refusals.get(paymentId)?.times ?? 0) + 1;
+    this.#refusals.set(paymentId, { times, hubWords: error.message });
   }
 
   /**
@@ -425,17 +462,23 @@ export class KioskService {
     return { ok: true, value: holds[0] ?? null };
   }
 
-  /** The lost hold requests reconcile could not settle (PendingHold.toCheck), for the operator screen. */
+  /**
+   * For the operator screen: the lost hold requests reconcile could not settle (PendingHold.toCheck), which
+   * staff clear, and those the hub refused again (#noteRefusal), with its words, which the kiosk still asks.
+   */
   #paymentsToCheck(): KioskStatus['paymentsToCheck'] {
-    return this.#unknownOutcome
-      .entries()
-      .filter(([, pending]) => pending.toCheck === true)
-      .map(([paymentId, pending]) => ({
+    return this.#unknownOutcome.entries().flatMap(([paymentId, pending]) => {
+      const refused = this.#refusals.get(paymentId);
+      const refusedAgain = refused !== undefined && refused.times >= 2;
+      if (pending.toCheck !== true && !refusedAgain) return [];
+      return {
         paymentId,
         amount: pending.sent.request.amount,
         reference: pending.sent.request.reference,
         sentAt: new Date(pending.sentAtMs).toISOString(),
-      }));
+        hubRefusal: pending.toCheck !== true && refusedAgain ? refused.hubWords : null,
+      };
+    });
   }
 
   /** Staff settled a payment to check with the hub's operator: the kiosk stops keeping it. */
@@ -443,6 +486,7 @@ export class KioskService {
     if (!this.#operatorUnlocked()) {
       return kioskFailure('operator_locked', 'the operator screen is locked');
     }
+    // One the hub refuses is still asked: it leaves the list once the hub (or its operator) has undone it.
     if (this.#unknownOutcome.get(paymentId)?.toCheck !== true) {
       return kioskFailure('payment_closed', 'no payment to check has this id');
     }
@@ -794,6 +838,7 @@ export class KioskService {
   #adoptVisit(visits: { board: VisitBoard }, hold: HoldView): void {
     for (const paymentId of this.#unknownOutcome.lostCheckInsOf(hold)) {
       this.#unknownOutcome.delete(paymentId);
+      this.#refusals.delete(paymentId);
     }
     const onBoard = () => visits.board.list().some((visit) => visit.holdId === hold.id);
     const known = onBoard();

@@ -359,7 +359,8 @@ export const kioskStatusSchema = z.object({
   /**
    * Payments whose hold request got no answer and that the hub may no longer answer for (its stored
    * answers are kept for a limited time): the shopper may have paid. Staff check each with the hub's
-   * operator (the hold by payee, reference and time) and clear it on the operator screen.
+   * operator (the hold by payee, reference and time) and clear it on the operator screen. Also those whose
+   * hold the kiosk found but the hub refuses, again and again, to release or refund (or to look up).
    */
   paymentsToCheck: z.array(
     z.object({
@@ -368,6 +369,12 @@ export const kioskStatusSchema = z.object({
       reference: z.string(),
       /** When the kiosk sent the hold request (ISO 8601). */
       sentAt: z.string(),
+      /**
+       * The hub's last refusal, in its words (e.g. "403 forbidden: ..."), of a payment the kiosk still asks
+       * it to undo every round: not for staff to clear, it leaves the list once undone (at the hub too).
+       * null: the hub may no longer answer for it; staff check it and clear it.
+       */
+      hubRefusal: z.string().nullable(),
     }),
   ),
 });

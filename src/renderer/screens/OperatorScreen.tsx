@@ -41,7 +41,9 @@ type PaymentToCheck = KioskStatus['paymentsToCheck'][number];
 
 /**
  * Payments whose hold request got no answer and that the hub may have forgotten (the kiosk could not
- * settle them itself): staff check each with the hub's operator, then mark it checked.
+ * settle them itself): staff check each with the hub's operator, then mark it checked. Also payments the
+ * hub refuses, again and again, to release or refund (hubRefusal): the kiosk keeps asking and takes them
+ * off the list once undone, so staff get the hub's operator to fix the kiosk's access or undo it there.
  */
 function PaymentsToCheck(props: {
   /** At a clinic reception the clinic may have charged the visit: staff check the visit took place. */
@@ -58,6 +60,7 @@ function PaymentsToCheck(props: {
     void load().then(setPayments);
   }, [load]);
   if (payments.length === 0) return null;
+  const unanswered = payments.some((payment) => payment.hubRefusal === null);
   const format = new Intl.DateTimeFormat(i18n.language === 'ja' ? 'ja-JP' : 'en-GB', {
     dateStyle: 'medium',
     timeStyle: 'short',
@@ -65,7 +68,9 @@ function PaymentsToCheck(props: {
   return (
     <section className="payments-to-check" role="alert" aria-labelledby="to-check-title">
       <h2 id="to-check-title">{t('operator.toCheckTitle')}</h2>
-      <p>{t(props.clinic ? 'operator.toCheckBody_clinic' : 'operator.toCheckBody')}</p>
+      {unanswered ? (
+        <p>{t(props.clinic ? 'operator.toCheckBody_clinic' : 'operator.toCheckBody')}</p>
+      ) : null}
       <ul>
         {payments.map((payment) => (
           <li key={payment.paymentId} data-testid="payment-to-check">
@@ -76,17 +81,26 @@ function PaymentsToCheck(props: {
                 time: format.format(new Date(payment.sentAt)),
               })}
             </span>
-            <button
-              className="button button-secondary"
-              onClick={() =>
-                void props.clear(payment.paymentId).then(async (error) => {
-                  props.onMessage(error);
-                  setPayments(await load());
-                })
-              }
-            >
-              {t('operator.toCheckDone')}
-            </button>
+            {payment.hubRefusal === null ? (
+              <button
+                className="button button-secondary"
+                onClick={() =>
+                  void props.clear(payment.paymentId).then(async (error) => {
+                    props.onMessage(error);
+                    setPayments(await load());
+                  })
+                }
+              >
+                {t('operator.toCheckDone')}
+              </button>
+            ) : (
+              // Not for staff to clear: the kiosk is still asking the hub, and stops once it is done.
+              <span data-testid="payment-refused">
+                {t(props.clinic ? 'operator.toCheckRefused_clinic' : 'operator.toCheckRefused', {
+                  refusal: payment.hubRefusal,
+                })}
+              </span>
+            )}
           </li>
         ))}
       </ul>
