@@ -2,8 +2,7 @@
 // through a restart on the still-full folder: the kiosk noted it settled in space written out in advance,
 // where it used to ask the hub again after the restart and refund a purchase its shopper was told was paid.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answeredJournalSlots, settledMark } from '../../src/main/answered-journal.ts';
 import { PendingHolds } from '../../src/main/pending-holds.ts';
@@ -11,6 +10,7 @@ import { paymentAuthorizationLifetimeMs } from '../../src/shared/limits.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import type { KioskTestHub } from './kiosk-test-hub.ts';
 import { closeKioskTestHub, isPostTo } from './kiosk-test-hub.ts';
+import { folderThatFills } from './folder-that-fills.ts';
 import { lostPurchase } from './pending-hold-example.ts';
 import { pay, shopKiosk, startShopWithShopper } from './shop-fixture.ts';
 
@@ -34,34 +34,7 @@ afterAll(async () => {
   await closeKioskTestHub(test);
 });
 
-/**
- * A folder for pending-holds.json whose list cannot be rewritten while `full(true)`: the kiosk writes a
- * temp file first, and /dev/full refuses every write (ENOSPC), for root too. Files already there (the
- * journal) keep their blocks, as on a full disk. `fillWhenAnswered` fills it the moment the hub has
- * answered a hold request, before the kiosk reads the answer.
- */
-function folder(name: string) {
-  const state = path.join(test.work, name);
-  mkdirSync(state, { mode: 0o700 });
-  const file = path.join(state, 'pending-holds.json');
-  const full = (on: boolean) => {
-    if (on) symlinkSync('/dev/full', `${file}.tmp`);
-    else rmSync(`${file}.tmp`, { force: true });
-  };
-  const counts = { holdRequests: 0, fillWhenAnswered: false };
-  const network: typeof fetch = async (input, init) => {
-    if (!isPostTo('/v1/holds', input, init)) return fetch(input, init);
-    counts.holdRequests += 1;
-    const answer = await fetch(input, init);
-    if (counts.fillWhenAnswered) full(true);
-    return answer;
-  };
-  const listed = () =>
-    (JSON.parse(readFileSync(file, 'utf8')) as { sent: { request: { reference: string } } }[]).map(
-      (entry) => entry.sent.request.reference,
-    );
-  return { file, full, counts, network, listed };
-}
+const folder = (name: string) => folderThatFills(test.work, name);
 
 const balance = async () => (await test.admin.getAccount('shopper')).balance;
 const holdsUnder = async (reference: string) =>

@@ -3,14 +3,15 @@
 // taken, and once the folder can be written again the kiosk pays as before. A write that fails after the
 // hub answered does not undo the answer: the shopper who paid is told so, and the list is written later.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KioskService } from '../../src/main/kiosk-service.ts';
 import { paymentAuthorizationLifetimeMs } from '../../src/shared/limits.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import type { KioskTestHub } from './kiosk-test-hub.ts';
-import { closeKioskTestHub, isPostTo } from './kiosk-test-hub.ts';
+import { closeKioskTestHub } from './kiosk-test-hub.ts';
+import { folderThatFills } from './folder-that-fills.ts';
 import { pay as shopperPays, shopKiosk, startShopWithShopper } from './shop-fixture.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
@@ -31,35 +32,20 @@ afterAll(async () => {
   await closeKioskTestHub(test);
 });
 
-/**
- * A kiosk on the real hub whose pending-holds.json lives in a folder of its own. `full(true)` fills the
- * folder, for root too: the kiosk writes a temp file first, and /dev/full refuses every write (ENOSPC).
- * `holdRequests` counts the hold requests that went out; `fillWhenAnswered` fills the folder the moment
- * the hub has answered a hold request, before the kiosk reads the answer.
- */
+/** A kiosk on the real hub whose pending-holds.json lives in a folder of its own that the test can fill. */
 async function kioskWithFolder(name: string) {
-  const state = path.join(test.work, name);
-  mkdirSync(state, { mode: 0o700 });
-  const file = path.join(state, 'pending-holds.json');
-  const temp = `${file}.tmp`;
-  const full = (on: boolean) => {
-    if (on) symlinkSync('/dev/full', temp);
-    else rmSync(temp, { force: true });
-  };
-  const counts = { holdRequests: 0, fillWhenAnswered: false };
-  const network: typeof fetch = async (input, init) => {
-    if (!isPostTo('/v1/holds', input, init)) return fetch(input, init);
-    counts.holdRequests += 1;
-    const answer = await fetch(input, init);
-    if (counts.fillWhenAnswered) full(true);
-    return answer;
-  };
-  const { service, link } = await shopKiosk({ test, clock, network, pendingHoldsFile: file });
+  const folder = folderThatFills(test.work, name);
+  const { service, link } = await shopKiosk({
+    test,
+    clock,
+    network: folder.network,
+    pendingHoldsFile: folder.file,
+  });
   const close = () => {
     link.dispose();
-    full(false);
+    folder.full(false);
   };
-  return { service, file, full, counts, close };
+  return { ...folder, service, close };
 }
 
 /** The till asks for `amount`; the shopper is identified by face, taps OK and types their PIN. */
@@ -124,12 +110,7 @@ describe('pending-holds.json cannot be written', () => {
       expect(await balance()).toBe(before - 270);
       expect(paid).toMatchObject({ answer: { ok: true, payment: { state: 'paid' } } });
       // The file still lists the request written ahead of it; the kiosk knows it was answered.
-      const listed = () =>
-        (
-          JSON.parse(readFileSync(kiosk.file, 'utf8')) as {
-            sent: { request: { reference: string } };
-          }[]
-        ).map((entry) => entry.sent.request.reference);
+      const listed = kiosk.listed;
       expect(listed()).toEqual(['order-full-4']);
       clock.offsetMs += paymentAuthorizationLifetimeMs + 15_000;
       expect(await kiosk.service.reconcile()).toEqual(nothingToReconcile);
