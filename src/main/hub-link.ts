@@ -119,6 +119,11 @@ export class HubLink {
   #transform: CancelableTransform | null = null;
   /** The hub client this link's token belongs to, once the hub has said (learnOwnClient); null until then. */
   #ownClientId: string | null = null;
+  /**
+   * This hub has no GET /v1/clients/me (an older hub answered 404): not asked again on this link until it
+   * connects again (learnOwnClient), instead of at every health round for ever.
+   */
+  #ownClientRouteMissing = false;
 
   constructor(options: HubLinkOptions) {
     this.#options = options;
@@ -163,6 +168,8 @@ export class HubLink {
       this.#transform = opened.value;
       this.#hubKey = hubKey;
       // Best effort: a hub that cannot say now is asked again at the next health round (kiosk-runtime.ts).
+      // Connected again, the hub may be a newer one now: one that lacked the route is asked once more.
+      this.#ownClientRouteMissing = false;
       await this.learnOwnClient();
       return { ok: true, value: { transformKeyId: answer.transformKeyId } };
     });
@@ -176,21 +183,28 @@ export class HubLink {
   /**
    * Asks the hub which client this link's token belongs to (GET /v1/clients/me, an extension) unless known,
    * and keeps the answer: a token's client never changes, and a rotation gives the same client a new token
-   * (then a new link). null: the hub refused to say (an older hub without the route: 404). No answer at all
-   * (unreachable, 5xx, 429) is hub_unreachable: it may say at the next ask.
+   * (then a new link). null: the hub refused to say (an older hub without the route: 404; any other
+   * refusal). No answer at all (unreachable, an unreadable page, 5xx, 429) is hub_unreachable: it may say
+   * at the next ask. A 404 is kept until the link connects again: the route itself never answers 404 (it
+   * answers its caller's record, or 401 or 429), so the hub has no such route, and asking it at every
+   * health round would only fill its log.
    */
   async learnOwnClient(): Promise<HubAnswer<string | null>> {
     if (this.#ownClientId !== null) return { ok: true, value: this.#ownClientId };
+    if (this.#ownClientRouteMissing) return { ok: true, value: null };
     const own = await this.#guard(
       async (): Promise<HubAnswer<string | null>> => {
         const client = await this.#client.getOwnClient();
         // An empty id is no id (the file of lost requests refuses one).
         return { ok: true, value: client.id.length > 0 ? client.id : null };
       },
-      (error) =>
-        error.status >= 500 || error.status === 429
-          ? failure('hub_unreachable', `asking which client this kiosk is: ${error.message}`)
-          : { ok: true, value: null },
+      (error) => {
+        if (error.status >= 500 || error.status === 429) {
+          return failure('hub_unreachable', `asking which client this kiosk is: ${error.message}`);
+        }
+        if (error.status === 404) this.#ownClientRouteMissing = true;
+        return { ok: true, value: null };
+      },
     );
     if (own.ok && own.value !== null) this.#ownClientId = own.value;
     return own;

@@ -50,6 +50,23 @@ export async function openHubLink(
   return { link, identity: identity.value };
 }
 
+/**
+ * The hub's part of a background round: its health, the link's transform key (connected if not yet),
+ * which hub client this kiosk is (asked until known, or until the hub is found to lack the route:
+ * HubLink.learnOwnClient) and reconcile. Answers whether the hub is ready for faces and payments.
+ */
+export async function watchHubRound(hub: HubLink, service: KioskService): Promise<boolean> {
+  const healthy = await hub.healthy();
+  // A kiosk that could not fetch its transform key is not ready to take faces.
+  const ready = healthy && (hub.ready || (await hub.connect()).ok);
+  service.setHubState(ready ? 'reachable' : 'unreachable');
+  if (!ready) return false;
+  // Recorded with each hold request it sends (PendingHold.sentByClient), so reconcile tells a rotated token.
+  await hub.learnOwnClient();
+  await service.reconcile();
+  return true;
+}
+
 export async function startKioskRuntime(options: {
   config: KioskConfig;
   onOperatorExit?: () => void;
@@ -83,13 +100,7 @@ export async function startKioskRuntime(options: {
   // Each round: the hub's health (and transform key), reconcile, idle payments and station locks.
   const watching = await startTicking({
     round: async () => {
-      const healthy = await hub.healthy();
-      // A kiosk that could not fetch its transform key is not ready to take faces.
-      const ready = healthy && (hub.ready || (await hub.connect()).ok);
-      service.setHubState(ready ? 'reachable' : 'unreachable');
-      // Which hub client this kiosk is, recorded with each hold request it sends (kept once known).
-      if (ready) await hub.learnOwnClient();
-      if (ready) await service.reconcile();
+      const ready = await watchHubRound(hub, service);
       service.expireIdle();
       await service.lockIdleStation();
       return healthEveryMs[ready ? 'reachable' : 'unreachable'];
