@@ -11,7 +11,11 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { isChild } from '../shared/age.ts';
 import { assert } from '../shared/assert.ts';
-import { checkIdDocument, normaliseDocumentNumber } from '../shared/id-document.ts';
+import {
+  checkIdDocument,
+  normaliseDocumentNumber,
+  type IdDocumentCheck,
+} from '../shared/id-document.ts';
 import type {
   EnrolmentRefusalReason,
   EnrolmentView,
@@ -273,11 +277,7 @@ export class EnrolmentStation {
     const enrolment = this.#begin(request.accountId, request.document.type);
     const checked = checkIdDocument(request.document, localDate(this.#options.now()));
     if (!checked.ok) {
-      return this.#refuse(enrolment, 'enrolment.document_refused', {
-        code: 'document_refused',
-        message: checked.error.message,
-        documentCode: checked.error.code,
-      });
+      return this.#refuse(enrolment, 'enrolment.document_refused', documentRefused(checked.error));
     }
     enrolment.person = {
       displayName: request.document.name.trim(),
@@ -521,13 +521,7 @@ export class EnrolmentStation {
       });
       return { ok: false as const, error };
     };
-    if (!checked.ok) {
-      return refuse({
-        code: 'document_refused',
-        message: checked.error.message,
-        documentCode: checked.error.code,
-      });
-    }
+    if (!checked.ok) return refuse(documentRefused(checked.error));
     const numberHash = this.#numberHash(checked.document.type, checked.document.number);
     const unanswered = await this.#unansweredPerson(numberHash);
     if (!unanswered.ok) return refuse(unanswered.error);
@@ -537,13 +531,20 @@ export class EnrolmentStation {
       undefined;
     if (personId === undefined) {
       const forAdmin = this.#pending.forDocument(numberHash).some(([, sent]) => sent.body === null);
-      return refuse({
-        code: 'not_enrolled_here',
-        message: forAdmin
-          ? "an enrolment of this document got no answer and the hub no longer answers for it: the hub's " +
-            'admin must find that person by the document hash the station lists, and erase them'
-          : 'nobody enrolled at this station shows this document',
-      });
+      return refuse(
+        forAdmin
+          ? {
+              code: 'not_enrolled_here',
+              message:
+                "an enrolment of this document got no answer and the hub no longer answers for it: the hub's " +
+                'admin must find that person by the document hash the station lists, and erase them',
+              deskReason: 'listed_for_admin',
+            }
+          : {
+              code: 'not_enrolled_here',
+              message: 'nobody enrolled at this station shows this document',
+            },
+      );
     }
     const done =
       action === 'erase'
@@ -1095,9 +1096,11 @@ export class EnrolmentStation {
   #checkOfficerPin(request: { officerId: string; pin: string }): KioskResult<object> {
     const lockedMs = this.#signIn.lockedForMs();
     if (lockedMs > 0) {
+      const lockedMinutes = Math.ceil(lockedMs / 60_000);
       return kioskFailure(
         'officer_locked',
-        `too many wrong officer PINs; try again in ${Math.ceil(lockedMs / 60_000)} min`,
+        `too many wrong officer PINs; try again in ${lockedMinutes} min`,
+        { lockedMinutes },
       );
     }
     if (!this.#officerPinMatches(request.officerId, request.pin)) {
@@ -1256,6 +1259,16 @@ function documentType(enrolment: Enrolment) {
   return type;
 }
 
+/** A document the station's check refused: the reason, and the MRZ's disagreeing fields where it names them. */
+function documentRefused(error: Extract<IdDocumentCheck, { ok: false }>['error']): KioskError {
+  return {
+    code: 'document_refused',
+    message: error.message,
+    documentCode: error.code,
+    ...(error.mrzMismatches === undefined ? {} : { mrzMismatches: error.mrzMismatches }),
+  };
+}
+
 /** The station's local calendar date (YYYY-MM-DD): a document is valid through its expiry day. */
 function localDate(nowMs: number): string {
   const date = new Date(nowMs);
@@ -1274,7 +1287,7 @@ function createdInTime(pending: PendingPerson, person: PersonView): boolean {
   return Number.isFinite(createdAtMs) && createdAtMs <= latestMs;
 }
 
-/** The service's own words (English: the detail under the screen's own) for each #explained reason. */
+/** The service's own words (English, for logs; the screen words the reason itself) for each #explained reason. */
 const unsettledMessages: Record<EnrolmentRefusalReason, string> = {
   earlier_try_unresolved:
     'an earlier try of this enrolment whose answer was lost may have enrolled this person (without a ' +

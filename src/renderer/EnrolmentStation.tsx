@@ -8,12 +8,16 @@ import type { KioskApi, KioskError, KioskStatus, StationView } from '../shared/k
 import { enrolmentConsentVersion } from '../shared/kiosk-api.ts';
 import { stationIdleLockMs, stationIdPhotoBytesMax } from '../shared/limits.ts';
 import { chosenCamera, openCamera, stopCamera, watchCamera } from './camera.ts';
+import { qualityReasons } from '../biometrics/quality.ts';
 import type { FaceReader } from './face/face-reader.ts';
 import type { Language } from './i18n.ts';
 import { switchLanguage } from './i18n.ts';
 import { mark } from './marks.ts';
-import type { DeskAction, DocumentForm } from './screens/EnrolmentScreens.tsx';
+import type { DeskAction, DocumentForm, StationRefusal } from './screens/EnrolmentScreens.tsx';
 import {
+  localRefusal,
+  refusalLine,
+  stationRefusal,
   StationActionDoneScreen,
   StationEraseConfirmScreen,
   StationConsentScreen,
@@ -38,26 +42,52 @@ import type { GuardianTerms } from './screens/guardian-terms.tsx';
 import { TopBar } from './screens/parts.tsx';
 
 type Screen =
-  | { name: 'station-signin'; message: string | null }
-  | { name: 'station-document' }
+  | { name: 'station-signin'; message: Message | null }
+  /** `form`: what the officer typed, shown again to correct after a refusal of it; null: an empty form. */
+  | { name: 'station-document'; form: DocumentForm | null }
   | { name: 'station-guardian-terms' }
   | { name: 'station-guardian-face'; message: Message | null; attempt: number }
   | { name: 'station-guardian-pin'; message: Message | null }
-  | { name: 'station-photo'; message: string | null }
+  | { name: 'station-photo'; message: Message | null }
   | { name: 'station-live' }
-  | { name: 'station-pin'; first: string | null; message: string | null }
+  | { name: 'station-pin'; first: string | null; message: Message | null }
   | { name: 'station-consent'; pin: string }
   | { name: 'station-working' }
   | { name: 'station-done' }
-  | { name: 'station-override'; message: string | null }
+  | { name: 'station-override'; message: Message | null }
   | { name: 'station-erase-confirm'; document: DocumentForm['document'] }
   | { name: 'station-action-done'; action: Exclude<DeskAction, 'enrol'>; personId: string }
-  | { name: 'station-refused'; code: string; detail: string | null; existing: string | null };
+  | {
+      name: 'station-refused';
+      refusal: StationRefusal;
+      /** Refused at the desk (erasure, PIN unlock), not in an enrolment. */
+      atDesk: boolean;
+      /** The document form the refusal answered, for the officer to correct; null: nothing to correct. */
+      form: DocumentForm | null;
+    };
 
-/** A message kept as its translation key, so it follows a language switch while it is shown. */
-interface Message {
-  key: string;
-  count?: number;
+/**
+ * A message kept as its translation key (and values), or as the refusal it words, so it follows a
+ * language switch while it is shown.
+ */
+type Message =
+  | { key: string; count?: number; translatedValues?: Record<string, string> }
+  | { refusal: StationRefusal };
+
+/** A refusal that answered no document form: an enrolment's later step. */
+const noForm = { atDesk: false, form: null } as const;
+
+/**
+ * Why a still gave no face, in the officer's words where the reason is one the renderer names (the
+ * engine's own reasons, and an error's text, read as "unreadable").
+ */
+function unreadablePhoto(reason: string): Message {
+  const named: readonly string[] = [...qualityReasons, 'too_large', 'not_an_image', 'not_ready'];
+  const key = named.includes(reason) ? reason : 'unreadable';
+  return {
+    key: 'enrol.photo.unreadable',
+    translatedValues: { reason: `enrol.photo.reasons.${key}` },
+  };
 }
 
 /** The ID photo is read at most this large on its long side (a scanner's page is much larger). */
@@ -79,7 +109,7 @@ function resumedScreen(station: StationView | null): Screen {
     case 'pin':
       return { name: 'station-pin', first: null, message: null };
     default:
-      return { name: 'station-document' };
+      return { name: 'station-document', form: null };
   }
 }
 
@@ -137,10 +167,10 @@ export function EnrolmentStationApp(props: {
         if (event.type !== 'station') return;
         setStation(event.station);
         if (event.station.officer === null) {
-          show({ name: 'station-signin', message: t('enrol.signIn.locked') });
+          show({ name: 'station-signin', message: { key: 'enrol.signIn.locked' } });
         }
       }),
-    [api, show, t],
+    [api, show],
   );
 
   // Typing a long form makes no kiosk call: a tap or key tells the service the officer is still there.
@@ -193,22 +223,34 @@ export function EnrolmentStationApp(props: {
     void ensureCamera();
   }, [ensureCamera]);
 
-  /** A refusal ends the enrolment on screen as the service ended it; some are only a retry. */
+  /**
+   * A refusal ends the enrolment on screen as the service ended it; some are only a retry. Its words come
+   * from the resource files; the service's English message goes to the marks (a diagnostic trail), not
+   * on screen.
+   */
   const refused = useCallback(
-    (error: KioskError) => {
+    (error: KioskError, answered: { atDesk: boolean; form: DocumentForm | null } = noForm) => {
+      mark('station_refused', { code: error.code, message: error.message.slice(0, 300) });
       if (error.code === 'hub_unreachable') setHub('unreachable');
       if (error.code === 'officer_signed_out') {
-        show({ name: 'station-signin', message: t('enrol.signIn.locked') });
+        show({ name: 'station-signin', message: { key: 'enrol.signIn.locked' } });
         return;
       }
-      show({
-        name: 'station-refused',
-        code: error.enrolmentReason ?? error.documentCode ?? error.code,
-        detail: error.message,
-        existing: error.existingPersonMasked ?? null,
-      });
+      show({ name: 'station-refused', refusal: stationRefusal(error), ...answered });
     },
-    [show, t],
+    [show],
+  );
+
+  /** A refusal worded beside the form it answers (sign-in, override): the screen's own words if any. */
+  const lineFor = useCallback(
+    (error: KioskError, screenKeys: string): Message => {
+      mark('station_refused', { code: error.code, message: error.message.slice(0, 300) });
+      const own = `${screenKeys}.${error.code}`;
+      return error.lockedMinutes === undefined && i18n.exists(own)
+        ? { key: own }
+        : { refusal: stationRefusal(error) };
+    },
+    [i18n],
   );
 
   const accept = useCallback(
@@ -225,11 +267,12 @@ export function EnrolmentStationApp(props: {
     async (officerId: string, pin: string) => {
       setBusy(true);
       const answer = await api.call('officerSignIn', { officerId, pin });
-      if (accept(answer)) show({ name: 'station-document' });
-      else if (!answer.ok)
-        show({ name: 'station-signin', message: t(`enrol.signIn.${answer.error.code}`) });
+      if (accept(answer)) show({ name: 'station-document', form: null });
+      else if (!answer.ok) {
+        show({ name: 'station-signin', message: lineFor(answer.error, 'enrol.signIn') });
+      }
     },
-    [accept, api, show, t],
+    [accept, api, lineFor, show],
   );
 
   const signOut = useCallback(async () => {
@@ -239,14 +282,18 @@ export function EnrolmentStationApp(props: {
     show({ name: 'station-signin', message: null });
   }, [accept, api, reader, show]);
 
-  const restart = useCallback(async () => {
-    reader.stop();
-    forgetGuardianFace();
-    setGuardianTerms(defaultGuardianTerms);
-    accept(await api.call('enrolmentCancel', {}));
-    setPhotoUrl(null);
-    show({ name: 'station-document' });
-  }, [accept, api, forgetGuardianFace, reader, show]);
+  /** Ends the enrolment; the document form again, empty or with `form` to correct. */
+  const restart = useCallback(
+    async (form: DocumentForm | null = null) => {
+      reader.stop();
+      forgetGuardianFace();
+      setGuardianTerms(defaultGuardianTerms);
+      accept(await api.call('enrolmentCancel', {}));
+      setPhotoUrl(null);
+      show({ name: 'station-document', form });
+    },
+    [accept, api, forgetGuardianFace, reader, show],
+  );
 
   /** Erasure (after the officer confirms) or PIN unlock, on the document the person shows. */
   const personAction = useCallback(
@@ -259,7 +306,7 @@ export function EnrolmentStationApp(props: {
       if (answer.ok) {
         setStation(answer.station);
         show({ name: 'station-action-done', action: kind, personId: answer.personId });
-      } else refused(answer.error);
+      } else refused(answer.error, { atDesk: true, form: { accountId: '', document } });
     },
     [api, refused, show],
   );
@@ -277,7 +324,7 @@ export function EnrolmentStationApp(props: {
       setBusy(true);
       const answer = await api.call('enrolmentDocument', form);
       if (!accept(answer)) {
-        if (!answer.ok) refused(answer.error);
+        if (!answer.ok) refused(answer.error, { atDesk: false, form });
         return;
       }
       await ensureCamera();
@@ -297,7 +344,7 @@ export function EnrolmentStationApp(props: {
         const reason = outcome.reasons.includes('timeout') ? 'face_timeout' : 'liveness_failed';
         show({
           name: 'station-guardian-face',
-          message: { key: `enrol.refused.codes.${reason}` },
+          message: { key: `enrol.guardian.${reason}` },
           attempt: Date.now(),
         });
         return;
@@ -306,7 +353,7 @@ export function EnrolmentStationApp(props: {
       guardianFace.current = outcome;
       show({ name: 'station-guardian-pin', message: null });
     },
-    [forgetGuardianFace, show, t],
+    [forgetGuardianFace, show],
   );
 
   const onGuardianPin = useCallback(
@@ -346,7 +393,7 @@ export function EnrolmentStationApp(props: {
         });
       } else refused(error);
     },
-    [accept, api, forgetGuardianFace, guardianTerms, refused, show, t],
+    [accept, api, forgetGuardianFace, guardianTerms, refused, show],
   );
 
   const readPhoto = useCallback(
@@ -362,10 +409,7 @@ export function EnrolmentStationApp(props: {
       if (!read.ok) {
         setBusy(false);
         URL.revokeObjectURL(url);
-        show({
-          name: 'station-photo',
-          message: t('enrol.photo.unreadable', { reason: read.reason }),
-        });
+        show({ name: 'station-photo', message: unreadablePhoto(read.reason) });
         return;
       }
       const answer = await api.call('enrolmentIdPhoto', {
@@ -382,11 +426,11 @@ export function EnrolmentStationApp(props: {
       const camera = await ensureCamera();
       show(
         camera === null
-          ? { name: 'station-photo', message: t('enrol.refused.codes.camera') }
+          ? { name: 'station-photo', message: { refusal: localRefusal('camera') } }
           : { name: 'station-live' },
       );
     },
-    [accept, api, ensureCamera, reader, refused, show, t],
+    [accept, api, ensureCamera, reader, refused, show],
   );
 
   const stillFromCamera = useCallback(
@@ -407,34 +451,29 @@ export function EnrolmentStationApp(props: {
   const stillFromFile = useCallback(
     async (file: File) => {
       if (file.size > stationIdPhotoBytesMax) {
-        show({
-          name: 'station-photo',
-          message: t('enrol.photo.unreadable', { reason: 'too_large' }),
-        });
+        show({ name: 'station-photo', message: unreadablePhoto('too_large') });
         return;
       }
       let image: ImageBitmap;
       try {
         image = await createImageBitmap(file);
       } catch {
-        show({
-          name: 'station-photo',
-          message: t('enrol.photo.unreadable', { reason: 'not_an_image' }),
-        });
+        show({ name: 'station-photo', message: unreadablePhoto('not_an_image') });
         return;
       }
       const { width, height } = image;
       await readPhoto(image, width, height, URL.createObjectURL(file));
       image.close();
     },
-    [readPhoto, show, t],
+    [readPhoto, show],
   );
 
   const onLive = useCallback(
     async (outcome: FaceOutcome) => {
       if (outcome.type === 'refused') {
         const code = outcome.reasons.includes('timeout') ? 'face_timeout' : 'liveness_failed';
-        show({ name: 'station-refused', code, detail: outcome.reasons.join(', '), existing: null });
+        mark('station_refused', { code, message: outcome.reasons.join(', ').slice(0, 300) });
+        show({ name: 'station-refused', refusal: localRefusal(code), ...noForm });
         return;
       }
       show({ name: 'station-working' });
@@ -458,11 +497,12 @@ export function EnrolmentStationApp(props: {
       setBusy(true);
       const answer = await api.call('enrolmentOverride', { officerId, pin });
       if (accept(answer)) show({ name: 'station-pin', first: null, message: null });
+      else if (!answer.ok && answer.error.code === 'officer_signed_out') refused(answer.error);
       else if (!answer.ok) {
-        show({ name: 'station-override', message: t(`enrol.override.${answer.error.code}`) });
+        show({ name: 'station-override', message: lineFor(answer.error, 'enrol.override') });
       }
     },
-    [accept, api, show, t],
+    [accept, api, lineFor, refused, show],
   );
 
   const onPin = useCallback(
@@ -471,10 +511,10 @@ export function EnrolmentStationApp(props: {
       if (screen.first === null) {
         show({ name: 'station-pin', first: pin, message: null });
       } else if (screen.first !== pin) {
-        show({ name: 'station-pin', first: null, message: t('enrol.pin.pins_differ') });
+        show({ name: 'station-pin', first: null, message: { key: 'enrol.pin.pins_differ' } });
       } else show({ name: 'station-consent', pin });
     },
-    [screen, show, t],
+    [screen, show],
   );
 
   const agree = useCallback(async () => {
@@ -495,20 +535,28 @@ export function EnrolmentStationApp(props: {
     }
     if (answer.ok) return;
     if (answer.error.code === 'pin_rejected' || answer.error.code === 'pins_differ') {
-      show({ name: 'station-pin', first: null, message: t(`enrol.pin.${answer.error.code}`) });
+      show({
+        name: 'station-pin',
+        first: null,
+        message: { key: `enrol.pin.${answer.error.code}` },
+      });
     } else refused(answer.error);
-  }, [accept, api, i18n.language, refused, screen, show, t]);
+  }, [accept, api, i18n.language, refused, screen, show]);
 
   const language = (next: Language) => void switchLanguage(next);
-  const translated = (message: Message | null) =>
-    message === null
-      ? null
-      : t(message.key, message.count === undefined ? {} : { count: message.count });
+  const translated = (message: Message | null) => {
+    if (message === null) return null;
+    if ('refusal' in message) return refusalLine({ t, i18n }, message.refusal);
+    const values: Record<string, string | number> = {};
+    for (const [name, key] of Object.entries(message.translatedValues ?? {})) values[name] = t(key);
+    if (message.count !== undefined) values['count'] = message.count;
+    return t(message.key, values);
+  };
   const body = (() => {
     if (screen.name === 'station-signin' || station === null || station.officer === null) {
       return (
         <StationSignInScreen
-          message={screen.name === 'station-signin' ? screen.message : null}
+          message={screen.name === 'station-signin' ? translated(screen.message) : null}
           busy={busy}
           onSignIn={(id, pin) => void signIn(id, pin)}
         />
@@ -520,6 +568,8 @@ export function EnrolmentStationApp(props: {
         return (
           <StationDocumentScreen
             {...common}
+            key={screen.form === null ? 'empty' : 'to-correct'}
+            initial={screen.form}
             busy={busy}
             action={action}
             onAction={setAction}
@@ -532,7 +582,7 @@ export function EnrolmentStationApp(props: {
             {...common}
             busy={busy}
             onConfirm={() => void personAction('erase', screen.document)}
-            onCancel={() => show({ name: 'station-document' })}
+            onCancel={() => show({ name: 'station-document', form: null })}
           />
         );
       case 'station-action-done':
@@ -541,7 +591,7 @@ export function EnrolmentStationApp(props: {
             {...common}
             action={screen.action}
             personId={screen.personId}
-            onNext={() => show({ name: 'station-document' })}
+            onNext={() => show({ name: 'station-document', form: null })}
           />
         );
       case 'station-guardian-terms':
@@ -587,7 +637,7 @@ export function EnrolmentStationApp(props: {
             {...common}
             stream={stream}
             busy={busy}
-            message={screen.message}
+            message={translated(screen.message)}
             onStill={(video) => void stillFromCamera(video)}
             onFile={(file) => void stillFromFile(file)}
             onCancel={() => void restart()}
@@ -609,7 +659,7 @@ export function EnrolmentStationApp(props: {
           <StationPinScreen
             {...common}
             again={screen.first !== null}
-            message={screen.message}
+            message={translated(screen.message)}
             busy={busy}
             onPin={onPin}
             onCancel={() => void restart()}
@@ -632,9 +682,10 @@ export function EnrolmentStationApp(props: {
         return (
           <StationRefusedScreen
             {...common}
-            code={screen.code}
-            detail={screen.detail}
-            existingPersonMasked={screen.existing}
+            refusal={screen.refusal}
+            atDesk={screen.atDesk}
+            canCorrect={screen.form !== null}
+            onCorrect={() => void restart(screen.form)}
             onAgain={() => void restart()}
             onOverride={() => show({ name: 'station-override', message: null })}
           />
@@ -644,7 +695,7 @@ export function EnrolmentStationApp(props: {
           <StationOverrideScreen
             {...common}
             busy={busy}
-            message={screen.message}
+            message={translated(screen.message)}
             onOverride={(id, pin) => void override(id, pin)}
             onCancel={() => void restart()}
           />

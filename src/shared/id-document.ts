@@ -32,9 +32,26 @@ export type IdDocumentErrorCode =
   | 'mrz_mismatch'
   | 'document_expired';
 
+/** Every IdDocumentErrorCode, for the screens that word each one. */
+export const idDocumentErrorCodes = [
+  'invalid_request',
+  'number_invalid',
+  'mrz_required',
+  'mrz_invalid',
+  'mrz_mismatch',
+  'document_expired',
+] as const satisfies readonly IdDocumentErrorCode[];
+
+/** The typed fields an MRZ can disagree with (mrz_mismatch), named for the officer to check again. */
+export const mrzFields = ['number', 'date_of_birth', 'expiry', 'name'] as const;
+export type MrzField = (typeof mrzFields)[number];
+
 export type IdDocumentCheck =
   | { ok: true; document: { type: IdDocumentType; number: string; dateOfBirth: string } }
-  | { ok: false; error: { code: IdDocumentErrorCode; message: string } };
+  | {
+      ok: false;
+      error: { code: IdDocumentErrorCode; message: string; mrzMismatches?: MrzField[] };
+    };
 
 function refused(code: IdDocumentErrorCode, message: string): IdDocumentCheck {
   return { ok: false, error: { code, message } };
@@ -107,14 +124,16 @@ function mrzProblem(document: TypedIdDocument, number: string, lines: string[]):
     return refused('mrz_invalid', `the MRZ does not check: ${wrong.join(', ')}`);
   }
   const fields = result.fields;
-  const mismatches: string[] = [];
+  const mismatches: MrzField[] = [];
   if (normaliseDocumentNumber(result.documentNumber ?? '') !== number) mismatches.push('number');
-  if (fields.birthDate !== mrzDate(document.dateOfBirth)) mismatches.push('date of birth');
+  if (fields.birthDate !== mrzDate(document.dateOfBirth)) mismatches.push('date_of_birth');
   if (fields.expirationDate !== mrzDate(document.expiry)) mismatches.push('expiry');
   const mrzName = nameWords(`${fields.lastName ?? ''} ${fields.firstName ?? ''}`);
   if (mrzName.join(' ') !== nameWords(document.name).join(' ')) mismatches.push('name');
   if (mismatches.length > 0) {
-    return refused('mrz_mismatch', `the MRZ and the typed ${mismatches.join(', ')} disagree`);
+    const typed = mismatches.map((field) => field.replaceAll('_', ' ')).join(', ');
+    const message = `the MRZ and the typed ${typed} disagree`;
+    return { ok: false, error: { code: 'mrz_mismatch', message, mrzMismatches: mismatches } };
   }
   return { ok: true, document: { type: document.type, number, dateOfBirth: document.dateOfBirth } };
 }

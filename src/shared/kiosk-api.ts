@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import * as L from './limits.ts';
 import { isCategory } from './categories.ts';
-import type { IdDocumentErrorCode } from './id-document.ts';
+import type { IdDocumentErrorCode, MrzField } from './id-document.ts';
 import { typedIdDocumentSchema } from './id-document.ts';
 import { accountIdSchema } from './hub-api.ts';
 
@@ -66,6 +66,52 @@ export type KioskErrorCode = (typeof kioskErrorCodes)[number];
 export const enrolmentRefusalReasons = ['earlier_try_unresolved', 'enrolled_elsewhere'] as const;
 export type EnrolmentRefusalReason = (typeof enrolmentRefusalReasons)[number];
 
+/**
+ * Why the desk found nobody enrolled at this station with the document shown, when its own lost requests
+ * say more: an enrolment of this document got no answer and the hub no longer answers for it, so only the
+ * hub's admin can find that person (by the document hash the desk lists) and erase them.
+ */
+export const deskRefusalReasons = ['listed_for_admin'] as const;
+export type DeskRefusalReason = (typeof deskRefusalReasons)[number];
+
+/**
+ * Every code the enrolment station's calls can answer: its own, the hub's it passes on (hub-link), and
+ * the transport's. The officer's screens word each one in Japanese and English (locales:
+ * enrol.refused.codes.*.title / .body); the `message` beside it is the service's English, for logs.
+ */
+export const stationErrorCodes = [
+  'invalid_request',
+  'unknown_method',
+  'wrong_mode',
+  'internal',
+  'hub_unreachable',
+  'hub_refused',
+  'rate_limited',
+  'liveness_failed',
+  'pin_incorrect',
+  'pin_locked',
+  'pin_checks_suspended',
+  'officer_signed_out',
+  'officer_pin_incorrect',
+  'officer_locked',
+  'enrolment_not_ready',
+  'document_refused',
+  'no_photo_calibration',
+  'face_mismatch',
+  'pins_differ',
+  'pin_rejected',
+  'consent_required',
+  'already_enrolled',
+  'duplicate_face',
+  'not_enrolled_here',
+  'second_officer_required',
+  'id_document_mismatch',
+  'guardian_required',
+  'guardian_not_identified',
+  'guardian_not_adult',
+  'guardian_consent_invalid',
+] as const satisfies readonly KioskErrorCode[];
+
 export interface KioskError {
   readonly code: KioskErrorCode;
   readonly message: string;
@@ -79,6 +125,12 @@ export interface KioskError {
   readonly existingPersonMasked?: string;
   /** already_enrolled at the enrolment station: what its own lost requests say of who holds the account. */
   readonly enrolmentReason?: EnrolmentRefusalReason;
+  /** not_enrolled_here at the desk: what the station's own lost requests say of that document. */
+  readonly deskReason?: DeskRefusalReason;
+  /** document_refused for mrz_mismatch: the typed fields the MRZ disagrees with. */
+  readonly mrzMismatches?: readonly MrzField[];
+  /** officer_locked: whole minutes until the officers' PIN lock lifts. */
+  readonly lockedMinutes?: number;
 }
 
 export type KioskResult<T> = ({ ok: true } & T) | { ok: false; error: KioskError };

@@ -273,9 +273,9 @@ describe('a child enrolled under a guardian, then paying', () => {
     const refusal = page.locator('.station-refusal');
     expect(await refusal.getAttribute('data-code')).toBe('pin_checks_suspended');
     expect(await refusal.locator('.error-title').textContent()).toContain('暗証番号の確認を停止');
-    // The hub's own words beside it name the cap the operator set.
+    // Its body in the officer's language (the hub's English sentence, naming the cap, is for logs).
     expect(await page.locator('[data-testid="refusal-detail"]').textContent()).toContain(
-      '1 wrong PIN from this client',
+      '直近24時間の暗証番号の誤りが上限',
     );
     await shootBoth(page, 'child-07-pin-checks-suspended');
     expect(await fixture.hub.store.reader.findPersonByAccount('e2e-kid-2')).toBeUndefined();

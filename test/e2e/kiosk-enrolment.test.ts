@@ -303,7 +303,7 @@ describe('enrolment station in Chromium', () => {
     const badMrz = await enrol(page, { document: passport, photo: fixture.idPhoto, pin: '5829' });
     expect(badMrz).toMatchObject({ screen: 'station-refused', code: 'mrz_invalid' });
     expect(await page.locator('[data-testid="refusal-detail"]').textContent()).toContain(
-      'check digit',
+      'チェックデジット',
     );
     await shootBoth(page, 'station-refused-mrz');
     await page.locator('[data-testid="start-again"]').click();

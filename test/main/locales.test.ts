@@ -39,19 +39,23 @@ describe('kiosk resource files', () => {
     for (const tree of [ja, en]) {
       expect(lookup(tree, 'error.pin_checks_suspended.title')).toEqual(expect.any(String));
       expect(lookup(tree, 'error.pin_checks_suspended.body')).toEqual(expect.any(String));
-      expect(lookup(tree, 'enrol.refused.codes.pin_checks_suspended')).toEqual(expect.any(String));
+      expect(lookup(tree, 'enrol.refused.codes.pin_checks_suspended.title')).toEqual(
+        expect.any(String),
+      );
+      expect(lookup(tree, 'enrol.refused.codes.pin_checks_suspended.body')).toEqual(
+        expect.any(String),
+      );
     }
   });
 
   it('each reason the enrolment station gives for a refusal as enrolled has its own words in both', () => {
     for (const tree of [ja, en]) {
       const words = enrolmentRefusalReasons.map((reason) =>
-        lookup(tree, `enrol.refused.codes.${reason}`),
+        lookup(tree, `enrol.refused.codes.${reason}.body`),
       );
       words.forEach((text) => expect(text).toEqual(expect.any(String)));
-      expect(new Set([...words, lookup(tree, 'enrol.refused.codes.already_enrolled')]).size).toBe(
-        words.length + 1,
-      );
+      const enrolled = lookup(tree, 'enrol.refused.codes.already_enrolled.body');
+      expect(new Set([...words, enrolled]).size).toBe(words.length + 1);
     }
   });
 });

@@ -3,10 +3,16 @@
 // PIN twice, the consent text, and the outcome (enrolled, or the reason the enrolment stopped).
 import type { ReactNode } from 'react';
 import { useEffect, useRef, useState } from 'react';
+import type { i18n as I18n, TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
-import { enrolmentRefusalReasons, type StationView } from '../../shared/kiosk-api.ts';
+import {
+  deskRefusalReasons,
+  enrolmentRefusalReasons,
+  type KioskError,
+  type StationView,
+} from '../../shared/kiosk-api.ts';
 import { idDocumentTypes } from '../../shared/hub-api.ts';
-import type { TypedIdDocument } from '../../shared/id-document.ts';
+import type { MrzField, TypedIdDocument } from '../../shared/id-document.ts';
 import { pinDigitsMax, pinDigitsMin } from '../../shared/limits.ts';
 import type { FaceReader } from '../face/face-reader.ts';
 import { FaceGuide, FacePromptText, useFaceSession, type FaceOutcome } from './face-guide.tsx';
@@ -167,6 +173,8 @@ function PersonsToErase(props: { persons: StationView['personsToErase'] }) {
 
 export function StationDocumentScreen(props: {
   station: StationView;
+  /** What the officer typed before a refusal, to correct; null: an empty form. */
+  initial: DocumentForm | null;
   busy: boolean;
   action: DeskAction;
   onAction: (action: DeskAction) => void;
@@ -175,8 +183,10 @@ export function StationDocumentScreen(props: {
 }) {
   const { t } = useTranslation();
   const enrolling = props.action === 'enrol';
-  const [accountId, setAccountId] = useState('');
-  const [document, setDocument] = useState<TypedIdDocument>(emptyDocument);
+  const [accountId, setAccountId] = useState(props.initial?.accountId ?? '');
+  const [document, setDocument] = useState<TypedIdDocument>(
+    props.initial?.document ?? emptyDocument,
+  );
   const set = (change: Partial<TypedIdDocument>) => setDocument((d) => ({ ...d, ...change }));
   const hasMrz = document.type === 'passport' || document.type === 'residence_card';
   const calibrated = props.station.photoVsLive;
@@ -647,25 +657,77 @@ export function StationDoneScreen(props: {
   );
 }
 
+/**
+ * A refusal as the officer's screens word it: the key of its words (the service's reason where it gives
+ * one, else its code) and the facts the service passed beside it. Never the service's English sentence:
+ * that stays in the error's `message`, for logs.
+ */
+export interface StationRefusal {
+  /** enrol.refused.codes.<code>: title and body. */
+  code: string;
+  existingPersonMasked: string | null;
+  mrzMismatches: readonly MrzField[] | null;
+  lockedMinutes: number | null;
+}
+
+export function stationRefusal(error: KioskError): StationRefusal {
+  return {
+    code: error.enrolmentReason ?? error.deskReason ?? error.documentCode ?? error.code,
+    existingPersonMasked: error.existingPersonMasked ?? null,
+    mrzMismatches: error.mrzMismatches ?? null,
+    lockedMinutes: error.lockedMinutes ?? null,
+  };
+}
+
+/** A refusal the renderer itself decides (a face not read, no camera): no facts from the service. */
+export function localRefusal(code: 'face_timeout' | 'liveness_failed' | 'camera'): StationRefusal {
+  return { code, existingPersonMasked: null, mrzMismatches: null, lockedMinutes: null };
+}
+
+/** Title and body in the officer's language; a code without words of its own reads as hub_refused's. */
+export function refusalWords(
+  translation: { t: TFunction; i18n: I18n },
+  refusal: StationRefusal,
+): { title: string; body: string } {
+  const { t, i18n } = translation;
+  const known = i18n.exists(`enrol.refused.codes.${refusal.code}.title`);
+  const code = known ? refusal.code : 'hub_refused';
+  const fields = (refusal.mrzMismatches ?? []).map((field) => t(`enrol.refused.fields.${field}`));
+  const body =
+    refusal.lockedMinutes === null
+      ? t(`enrol.refused.codes.${code}.body`, {
+          fields:
+            fields.length === 0
+              ? t('enrol.refused.fields.some')
+              : fields.join(t('enrol.refused.fieldSeparator')),
+        })
+      : t('enrol.refused.lockedMinutes', { count: refusal.lockedMinutes });
+  return { title: t(`enrol.refused.codes.${code}.title`), body };
+}
+
+/** One line for a screen that shows a refusal beside its form (sign-in, override, photo). */
+export function refusalLine(translation: { t: TFunction; i18n: I18n }, refusal: StationRefusal) {
+  return translation.t('enrol.refused.line', refusalWords(translation, refusal));
+}
+
 export function StationRefusedScreen(props: {
   station: StationView;
-  code: string;
-  detail: string | null;
-  existingPersonMasked: string | null;
+  refusal: StationRefusal;
+  /** Refused at the desk (erasure, PIN unlock): no enrolment step, the desk's title. */
+  atDesk: boolean;
+  /** The refusal answered the document form: the officer may correct what they typed. */
+  canCorrect: boolean;
+  onCorrect: () => void;
   onAgain: () => void;
   onOverride: () => void;
   onSignOut: () => void;
 }) {
-  const { t } = useTranslation();
+  const translation = useTranslation();
+  const { t } = translation;
+  const { code, existingPersonMasked } = props.refusal;
   const match = props.station.enrolment?.photoMatch ?? null;
-  const step = refusedAt(props.code);
-  const title = t(`enrol.refused.codes.${props.code}`, {
-    defaultValue: t('enrol.refused.codes.hub_refused'),
-  });
-  // The service's own words (English) add what the title does not say, unless they say the same.
-  const plain = (text: string) => text.toLowerCase().replace(/[.\s]+$/u, '');
-  const detail =
-    props.detail === null || plain(title).startsWith(plain(props.detail)) ? null : props.detail;
+  const step = props.atDesk ? null : refusedAt(code);
+  const words = refusalWords(translation, props.refusal);
   return (
     <StationFrame
       station={props.station}
@@ -673,11 +735,14 @@ export function StationRefusedScreen(props: {
       title={t(step === null ? 'enrol.refused.titleDesk' : 'enrol.refused.title')}
       onSignOut={props.onSignOut}
     >
-      <div className="station-refusal" role="alert" data-code={props.code}>
-        <p className="error-title">{title}</p>
-        {props.existingPersonMasked === null ? null : (
+      <div className="station-refusal" role="alert" data-code={code}>
+        <p className="error-title">{words.title}</p>
+        <p className="station-note" data-testid="refusal-detail">
+          {words.body}
+        </p>
+        {existingPersonMasked === null ? null : (
           <p className="masked-name" data-testid="existing-person">
-            {t('enrol.refused.existing', { id: props.existingPersonMasked })}
+            {t('enrol.refused.existing', { id: existingPersonMasked })}
           </p>
         )}
         {match === null || match.matched ? null : (
@@ -688,17 +753,25 @@ export function StationRefusedScreen(props: {
             })}
           </p>
         )}
-        {detail === null ? null : (
-          <p className="station-detail" lang="en" data-testid="refusal-detail">
-            {detail}
-          </p>
-        )}
       </div>
       <div className="actions">
-        <button className="button button-primary" onClick={props.onAgain} data-testid="start-again">
-          {t('enrol.refused.again')}
+        {props.canCorrect ? (
+          <button
+            className="button button-primary"
+            onClick={props.onCorrect}
+            data-testid="correct-document"
+          >
+            {t('enrol.refused.correct')}
+          </button>
+        ) : null}
+        <button
+          className={`button ${props.canCorrect ? 'button-secondary' : 'button-primary'}`}
+          onClick={props.onAgain}
+          data-testid="start-again"
+        >
+          {t(props.atDesk ? 'enrol.refused.backToDesk' : 'enrol.refused.again')}
         </button>
-        {props.code === 'face_mismatch' ? (
+        {code === 'face_mismatch' ? (
           <button
             className="button button-danger"
             onClick={props.onOverride}
@@ -759,7 +832,13 @@ export function StationOverrideScreen(props: {
 }
 
 function refusedAt(code: string): StationStep | null {
-  if (['not_enrolled_here', 'id_document_mismatch', 'rate_limited'].includes(code)) return null;
+  const atDesk = [
+    'not_enrolled_here',
+    'id_document_mismatch',
+    'rate_limited',
+    ...deskRefusalReasons,
+  ];
+  if (atDesk.includes(code)) return null;
   if (['guardian_not_adult', 'pin_locked', 'pin_checks_suspended'].includes(code))
     return 'guardian';
   if (['face_mismatch', 'liveness_failed', 'face_timeout'].includes(code)) return 'live';
