@@ -1,0 +1,129 @@
+// The operator screen end to end, in Debian's Chromium: a lost payment whose refund the hub refuses round
+// after round (the till's role changed) is listed for staff with the hub's words and no "Checked" button,
+// in Japanese and English, while the kiosk (the web shell) keeps asking; once the hub takes it, it is refunded.
+// Screenshots go to test-artifacts/kiosk-e2e-refused.
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildRenderer } from '../../scripts/kiosk/build-renderer.ts';
+import {
+  launchKioskBrowser,
+  openKiosk,
+  typeDigits,
+  waitForScreen,
+} from '../../scripts/kiosk/kiosk-browser.ts';
+import { startWebShell, type WebShell } from '../../src/main/web-shell.ts';
+import { repoRoot } from '../biometrics/face-helpers.ts';
+import { syntheticFace } from '../hub/helpers.ts';
+import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
+import { startHoldingProxy, type HoldingProxy } from '../main/holding-proxy.ts';
+import type { KioskTestHub } from '../main/kiosk-test-hub.ts';
+import { closeKioskTestHub, networkLosingFirstAnswer } from '../main/kiosk-test-hub.ts';
+import { pay, shopKiosk, startShopWithShopper } from '../main/shop-fixture.ts';
+
+const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-refused');
+const adminToken = `admin-${randomBytes(12).toString('hex')}`;
+const face = syntheticFace();
+/** The hub's clock and the test's kiosk's: the machine's (the web shell's kiosk signs by it). */
+const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
+const refusal = 'this call needs role merchant';
+
+let test: KioskTestHub;
+let proxy: HoldingProxy;
+/** While set, the proxy answers the kiosk's refunds as a hub would after the till's role changed. */
+let refusing = true;
+let rendererDir = '';
+let browser: Browser | null = null;
+let shell: WebShell | null = null;
+const pageLog: string[] = [];
+
+beforeAll(async () => {
+  await rm(artifacts, { recursive: true, force: true });
+  await mkdir(artifacts, { recursive: true });
+  test = await startShopWithShopper({
+    prefix: 'facepay-refund-refused-e2e-',
+    adminToken,
+    clock,
+    face,
+  });
+  proxy = await startHoldingProxy(test.hub.url, {
+    answerHere: (method, url) => {
+      const isRefund = /^\/v1\/holds\/[^/]+\/refunds$/.test(new URL(url).pathname);
+      if (!refusing || method !== 'POST' || !isRefund) return undefined;
+      return Response.json({ error: { code: 'forbidden', message: refusal } }, { status: 403 });
+    },
+  });
+  rendererDir = await buildRenderer(path.join(test.work, 'renderer'));
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await shell?.close();
+  await proxy?.close();
+  await closeKioskTestHub(test);
+  await assertNoProcessLeft();
+});
+
+/** Polls `check` every 250 ms until it holds, for at most `timeoutMs`. */
+async function until(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
+  const endsAt = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > endsAt) throw new Error(`not so after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+describe('the operator screen', () => {
+  it('lists a payment whose refund the hub keeps refusing, with its words and no Checked button', async () => {
+    const balance = async () => (await test.admin.getAccount('shopper')).balance;
+    const before = await balance();
+    // An earlier run of this kiosk: the shopper paid, the answer was lost; its wait is over since.
+    const pendingHoldsFile = path.join(test.shop.config.keysDir, 'pending-holds.json');
+    const earlier = await shopKiosk({
+      test,
+      clock,
+      network: networkLosingFirstAnswer('/v1/holds'),
+      pendingHoldsFile,
+    });
+    const { answer } = await pay(earlier.service, face, 1_300, 'till-1300');
+    earlier.link.dispose();
+    expect(answer).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
+    expect(await balance()).toBe(before - 1_300);
+    const pending = JSON.parse(await readFile(pendingHoldsFile, 'utf8')) as object[];
+    const waited = pending.map((entry) => ({ ...entry, waitLeftMs: 0 }));
+    await writeFile(pendingHoldsFile, JSON.stringify(waited));
+
+    // The kiosk starts (its first round is refused once); the next round, 10 s on, is refused again.
+    const config = { ...test.shop.config, hubUrl: proxy.url };
+    shell = await startWebShell({ config, port: 0, rendererDir });
+    const service = shell.runtime.service;
+    await until(() => service.status().paymentsToCheck.length === 1, 30_000);
+
+    browser = await launchKioskBrowser(null);
+    expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
+    const page = await openKiosk(browser, shell.url, pageLog);
+    await page.getByRole('button', { name: '店員メニューを開く' }).click();
+    await waitForScreen(page, ['operator'], 5_000);
+    await typeDigits(page, config.operatorPin);
+    const item = page.locator('[data-testid="payment-to-check"]');
+    await item.waitFor();
+    const words = page.locator('[data-testid="payment-refused"]');
+    expect(await item.textContent()).toContain('till-1300');
+    expect(await item.textContent()).toContain('1,300 円');
+    expect(await words.textContent()).toContain('ハブがこの返金を拒否しています');
+    expect(await words.textContent()).toContain(`403 forbidden: ${refusal}`);
+    expect(await item.getByRole('button').count()).toBe(0);
+    await page.screenshot({ path: path.join(artifacts, 'ja-operator-refund-refused.png') });
+    await page.locator('[data-testid="language-switch"]').click();
+    expect(await words.textContent()).toContain('The hub refuses to give this money back');
+    expect(await words.textContent()).toContain('keeps asking by itself');
+    await page.screenshot({ path: path.join(artifacts, 'en-operator-refund-refused.png') });
+
+    // The hub takes it at the next round: refunded, and off the list.
+    refusing = false;
+    await until(async () => (await balance()) === before, 30_000);
+    expect(service.status().paymentsToCheck).toEqual([]);
+  }, 180_000);
+});
