@@ -22,6 +22,7 @@ import {
   kioskPaymentsRememberedMax,
   lostHoldAnswerTrustedMs,
   lostHoldKeysSinceMarginMs,
+  lostHoldRefusalsShownToStaff,
 } from '../shared/limits.ts';
 import { parseVisitReference, visitFromHold, visitReference, VisitBoard } from './clinic-visits.ts';
 import type { PhotoVsLiveGate } from './enrolment-station.ts';
@@ -279,7 +280,8 @@ export class KioskService {
    * is kept for staff instead (its fee is the clinic's); if not placed, there is nothing to undo. Runs when the hub is reachable;
    * a payment is looked at only once its authorization has expired, so asking the hub again with the
    * same request can find the hold it placed but never place one (HubLink.findPlacedHold); once the hub may
-   * have pruned that request's stored answer, by the request's key (#findLostHold).
+   * have pruned that request's stored answer, by the request's key (#findLostHold). A look-up, release or
+   * refund the hub keeps refusing is shown to staff and asked again all the same (#noteRefusal).
    */
   async reconcile(): Promise<{
     refunded: string[];
@@ -370,10 +372,10 @@ export class KioskService {
   /**
    * A lost request's look-up, release or refund failed. No answer, a 5xx or a 429 passes by itself: asked
    * again next round, unseen. Any other refusal is counted: the first may be a race (the hold closed or
-   * changed under the request, which the next round reads again); refused again, it will not pass by
-   * itself (the till's role or token changed, a stricter hub, a key the hub keeps a refusal under), and
-   * staff see it (paymentsToCheck) while the kiosk keeps asking, so the shopper's money is neither stuck
-   * unseen nor written off.
+   * changed under the request, which the next round reads again); refused again
+   * (lostHoldRefusalsShownToStaff), it will not pass by itself (the till's role or token changed, a
+   * stricter hub, a key the hub keeps a refusal under), and staff see it (paymentsToCheck) while the kiosk
+   * keeps asking, so the shopper's money is neither stuck unseen nor written off.
    */
   #noteRefusal(paymentId: string, error: KioskError): void {
     if (error.code === 'hub_unreachable' || error.code === 'rate_limited') return;
@@ -469,7 +471,7 @@ export class KioskService {
   #paymentsToCheck(): KioskStatus['paymentsToCheck'] {
     return this.#unknownOutcome.entries().flatMap(([paymentId, pending]) => {
       const refused = this.#refusals.get(paymentId);
-      const refusedAgain = refused !== undefined && refused.times >= 2;
+      const refusedAgain = refused !== undefined && refused.times >= lostHoldRefusalsShownToStaff;
       if (pending.toCheck !== true && !refusedAgain) return [];
       return {
         paymentId,

@@ -47,6 +47,12 @@ export const lostHoldAnswerTrustedMs = (idempotencyRetentionSeconds - 6 * 3600) 
  */
 export const lostHoldKeysSinceMarginMs = 6 * 3600 * 1000;
 /**
+ * Refusals (not unreachable, 5xx or 429) of a lost hold request's look-up, release or refund after which
+ * staff see it (kiosk status `paymentsToCheck`, `hubRefusal`) while the kiosk keeps asking every round. Not
+ * the first: it may be a race (the hold closed or changed under the request), read again next round.
+ */
+export const lostHoldRefusalsShownToStaff = 2;
+/**
  * A lost hold request is asked again only this long past its authorization's lifetime
  * (paymentAuthorizationLifetimeMs) after it was sent: the hub issued the authorization before the kiosk
  * sent the request, so by then it has surely expired, and asking again can find the hold it placed but
