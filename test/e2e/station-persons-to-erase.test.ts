@@ -1,7 +1,8 @@
 // The enrolment station's desk screen end to end, in Debian's Chromium: an enrolment whose POST /v1/persons
 // answer was lost, left unresolved past the hub's answer retention (the hub no longer answers for it), is
 // listed on the document screen with its account and document hash, for the hub's admin to erase, when the
-// hub cannot look the person up by the document (an older hub; a current one lets the station erase them).
+// hub cannot look the person up by the document (an older hub; a current one lets the station erase them);
+// the desk, asked to erase that person, says in the officer's language that only the hub's admin can.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -59,6 +60,15 @@ const losingCreates: typeof fetch = async (input, init) => {
 
 let proxy: HoldingProxy | null = null;
 
+/** The document of the enrolment whose answer was lost. */
+const lostDocument = {
+  type: 'drivers_licence' as const,
+  number: '482910375561',
+  name: 'Hiro Lost',
+  dateOfBirth: '1979-05-06',
+  expiry: '2035-01-01',
+};
+
 /**
  * The station's service behind that network: an enrolment finished with its answer lost, the officer
  * gone, and the runtime's tick only after stationAbandonedAnswerTrustedMs (the station was off, or the hub
@@ -81,14 +91,7 @@ async function leaveEnrolmentForAdmin(accountId: string): Promise<void> {
     const { handlers } = service;
     const { officer } = fixture;
     await handlers.officerSignIn({ officerId: officer.id, pin: officer.pin });
-    const document = {
-      type: 'drivers_licence' as const,
-      number: '482910375561',
-      name: 'Hiro Lost',
-      dateOfBirth: '1979-05-06',
-      expiry: '2035-01-01',
-    };
-    await handlers.enrolmentDocument({ accountId, document });
+    await handlers.enrolmentDocument({ accountId, document: lostDocument });
     const face = syntheticFace();
     await handlers.enrolmentIdPhoto({ modelId, descriptor: Array.from(face) });
     await handlers.enrolmentLiveFace({
@@ -143,5 +146,27 @@ describe("the desk's document screen", () => {
     expect(text).toContain('運転免許証');
     expect(text).not.toContain('Hiro Lost');
     await page.screenshot({ path: path.join(artifacts, 'ja-station-persons-to-erase.png') });
+
+    // The desk, asked to erase that person by the document: only the hub's admin can, and the refusal says
+    // so in the officer's language, not with the service's English sentence.
+    await page.locator('[data-testid="desk-erase"]').click();
+    await page.locator('[data-testid="doc-type"]').selectOption(lostDocument.type);
+    await page.locator('[data-testid="doc-number"]').fill(lostDocument.number);
+    await page.locator('[data-testid="doc-name"]').fill(lostDocument.name);
+    await page.locator('[data-testid="doc-birth"]').fill(lostDocument.dateOfBirth);
+    await page.locator('[data-testid="doc-expiry"]').fill(lostDocument.expiry);
+    await page.locator('[data-testid="doc-submit"]').click();
+    await page.locator('[data-testid="erase-confirm"]').click();
+    await waitForScreen(page, ['station-refused'], 30_000);
+    const refusal = page.locator('.station-refusal');
+    expect(await refusal.getAttribute('data-code')).toBe('listed_for_admin');
+    expect(await refusal.textContent()).toContain('書類ハッシュでその方を探して削除');
+    expect(await refusal.textContent()).not.toContain("hub's admin");
+    // The document was typed right: nothing to correct, only back to the desk.
+    expect(await page.locator('[data-testid="correct-document"]').count()).toBe(0);
+    await page.screenshot({ path: path.join(artifacts, 'ja-station-desk-listed-for-admin.png') });
+    await page.locator('[data-testid="language-switch"]').click();
+    expect(await refusal.textContent()).toContain('find that person by the document hash');
+    await page.screenshot({ path: path.join(artifacts, 'en-station-desk-listed-for-admin.png') });
   });
 });

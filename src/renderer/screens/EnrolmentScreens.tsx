@@ -12,7 +12,11 @@ import {
   type StationView,
 } from '../../shared/kiosk-api.ts';
 import { idDocumentTypes } from '../../shared/hub-api.ts';
-import type { MrzField, TypedIdDocument } from '../../shared/id-document.ts';
+import {
+  idDocumentErrorCodes,
+  type MrzField,
+  type TypedIdDocument,
+} from '../../shared/id-document.ts';
 import { pinDigitsMax, pinDigitsMin } from '../../shared/limits.ts';
 import type { FaceReader } from '../face/face-reader.ts';
 import { FaceGuide, FacePromptText, useFaceSession, type FaceOutcome } from './face-guide.tsx';
@@ -715,7 +719,7 @@ export function StationRefusedScreen(props: {
   refusal: StationRefusal;
   /** Refused at the desk (erasure, PIN unlock): no enrolment step, the desk's title. */
   atDesk: boolean;
-  /** The refusal answered the document form: the officer may correct what they typed. */
+  /** The refusal answered the document form: the officer may correct what they typed, where a typo may be why. */
   canCorrect: boolean;
   onCorrect: () => void;
   onAgain: () => void;
@@ -728,6 +732,7 @@ export function StationRefusedScreen(props: {
   const match = props.station.enrolment?.photoMatch ?? null;
   const step = props.atDesk ? null : refusedAt(code);
   const words = refusalWords(translation, props.refusal);
+  const canCorrect = props.canCorrect && typoMayCause.includes(code);
   return (
     <StationFrame
       station={props.station}
@@ -755,7 +760,7 @@ export function StationRefusedScreen(props: {
         )}
       </div>
       <div className="actions">
-        {props.canCorrect ? (
+        {canCorrect ? (
           <button
             className="button button-primary"
             onClick={props.onCorrect}
@@ -765,7 +770,7 @@ export function StationRefusedScreen(props: {
           </button>
         ) : null}
         <button
-          className={`button ${props.canCorrect ? 'button-secondary' : 'button-primary'}`}
+          className={`button ${canCorrect ? 'button-secondary' : 'button-primary'}`}
           onClick={props.onAgain}
           data-testid="start-again"
         >
@@ -830,6 +835,13 @@ export function StationOverrideScreen(props: {
     </StationFrame>
   );
 }
+
+/** Refusals a typo in the document form may cause (a wrong number finds nobody, or another document). */
+const typoMayCause: readonly string[] = [
+  ...idDocumentErrorCodes,
+  'not_enrolled_here',
+  'id_document_mismatch',
+];
 
 function refusedAt(code: string): StationStep | null {
   const atDesk = [
