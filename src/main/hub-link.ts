@@ -29,7 +29,7 @@ import {
   HubRequestError,
   HubUnreachableError,
 } from '../shared/hub-client.ts';
-import type { KioskError, KioskErrorCode } from '../shared/kiosk-api.ts';
+import type { CredentialsRefused, KioskError, KioskErrorCode } from '../shared/kiosk-api.ts';
 import { kioskPurchaseHoldLifetimeSeconds, pinChecksPerSecondPerClient } from '../shared/limits.ts';
 
 /** Just over the hub's window of one PIN check a second per till (pinChecksPerSecondPerClient). */
@@ -124,6 +124,12 @@ export class HubLink {
    * connects again (learnOwnClient), instead of at every health round for ever.
    */
   #ownClientRouteMissing = false;
+  /**
+   * The hub refused this kiosk's credentials: its last connect was answered 401, 403 or 404 (refusesKiosk),
+   * or a later call 401 or kiosk_revoked. Not ready then, so the next round connects again and says
+   * whether it still refuses; null once a connect succeeds or gets no answer (out of reach is not a refusal).
+   */
+  #credentialsRefused: CredentialsRefused | null = null;
 
   constructor(options: HubLinkOptions) {
     this.#options = options;
@@ -136,43 +142,63 @@ export class HubLink {
   }
 
   get ready(): boolean {
-    return this.#hubKey !== null && this.#transform !== null;
+    return this.#hubKey !== null && this.#transform !== null && this.#credentialsRefused === null;
   }
 
-  /** Fetches the hub's key and this kiosk's transform key (signed request, sealed answer). */
+  /** The hub's refusal of this kiosk's credentials, as its last answer had it; null: none seen. */
+  get credentialsRefused(): CredentialsRefused | null {
+    return this.#credentialsRefused;
+  }
+
+  /**
+   * Fetches the hub's key and this kiosk's transform key (signed request, sealed answer). What the hub
+   * answers decides credentialsRefused: a refusal of the till's token or of this kiosk sets it, anything
+   * else (connected, or no answer: out of reach) clears it.
+   */
   async connect(): Promise<HubAnswer<{ transformKeyId: string }>> {
-    return this.#guard(async () => {
-      await sodium.ready;
-      const published = await this.#client.hubKey();
-      const hubKey = sodium.from_base64(published.publicKey, sodium.base64_variants.ORIGINAL);
-      const { kioskId, identity } = this.#options;
-      const answer = await this.#client.provisionTransformKey(
+    let refused: CredentialsRefused | null = null;
+    const connected = await this.#guard(
+      () => this.#connectOnce(),
+      (error) => {
+        refused = refusesKiosk(error) ? { status: error.status, code: error.code } : null;
+        return fromHubError(error);
+      },
+    );
+    this.#credentialsRefused = connected.ok ? null : refused;
+    return connected;
+  }
+
+  async #connectOnce(): Promise<HubAnswer<{ transformKeyId: string }>> {
+    await sodium.ready;
+    const published = await this.#client.hubKey();
+    const hubKey = sodium.from_base64(published.publicKey, sodium.base64_variants.ORIGINAL);
+    const { kioskId, identity } = this.#options;
+    const answer = await this.#client.provisionTransformKey(
+      kioskId,
+      signProvisionRequest({
         kioskId,
-        signProvisionRequest({
-          kioskId,
-          signingSecretKey: identity.signing.secretKey,
-          nowMs: this.#options.now(),
-        }),
-      );
-      const opened = openProvisionedTransform({
-        sealedTransformKey: sodium.from_base64(
-          answer.sealedTransformKey,
-          sodium.base64_variants.ORIGINAL,
-        ),
-        transformKeyId: answer.transformKeyId,
-        box: identity.box,
-        dimension: 128,
-      });
-      if (!opened.ok) return failure('hub_refused', opened.error.message);
-      this.#transform?.dispose();
-      this.#transform = opened.value;
-      this.#hubKey = hubKey;
-      // Best effort: a hub that cannot say now is asked again at the next health round (kiosk-runtime.ts).
-      // Connected again, the hub may be a newer one now: one that lacked the route is asked once more.
-      this.#ownClientRouteMissing = false;
-      await this.learnOwnClient();
-      return { ok: true, value: { transformKeyId: answer.transformKeyId } };
+        signingSecretKey: identity.signing.secretKey,
+        nowMs: this.#options.now(),
+      }),
+    );
+    const opened = openProvisionedTransform({
+      sealedTransformKey: sodium.from_base64(
+        answer.sealedTransformKey,
+        sodium.base64_variants.ORIGINAL,
+      ),
+      transformKeyId: answer.transformKeyId,
+      box: identity.box,
+      dimension: 128,
     });
+    if (!opened.ok) return failure('hub_refused', opened.error.message);
+    this.#transform?.dispose();
+    this.#transform = opened.value;
+    this.#hubKey = hubKey;
+    // Best effort: a hub that cannot say now is asked again at the next health round (kiosk-runtime.ts).
+    // Connected again, the hub may be a newer one now: one that lacked the route is asked once more.
+    this.#ownClientRouteMissing = false;
+    await this.learnOwnClient();
+    return { ok: true, value: { transformKeyId: answer.transformKeyId } };
   }
 
   /** The id of the hub client this link's token belongs to, as far as known (learnOwnClient); else null. */
@@ -770,6 +796,16 @@ export class HubLink {
     return this.#guard(work, translate);
   }
 
+  /**
+   * A call the hub refused for who this kiosk is, not for what it asked: the till's token (401) or this
+   * kiosk's registration (kiosk_revoked, an identify's attestation). Not ready from now on: the next round
+   * connects again, and its answer says whether the hub still refuses (see connect).
+   */
+  #noteCredentialsRefused(error: HubRequestError): void {
+    if (error.status !== 401 && error.code !== 'kiosk_revoked') return;
+    this.#credentialsRefused = { status: error.status, code: error.code };
+  }
+
   /** Hub errors become kiosk results; only a programmer error escapes as an exception. */
   async #guard<T>(
     work: () => Promise<HubAnswer<T>>,
@@ -790,7 +826,10 @@ export class HubLink {
       if (error instanceof HubUnreachableError) {
         return failure('hub_unreachable', 'the payment service cannot be reached');
       }
-      if (error instanceof HubRequestError) return translate(error);
+      if (error instanceof HubRequestError) {
+        this.#noteCredentialsRefused(error);
+        return translate(error);
+      }
       throw error;
     }
   }
@@ -812,6 +851,17 @@ function holdBody(
     authorization: request.authorization,
     ...(request.category === null ? {} : { category: request.category }),
   };
+}
+
+/**
+ * A refusal of connect that is about this kiosk's credentials, which no retry alone will change: the
+ * till's token unknown or revoked (401), the kiosk revoked, registered to another client or signed with
+ * other keys (403), or no kiosk of that id at this hub (404 not_found; a proxy's 404 page is unreadable,
+ * hence out of reach). 5xx and 429 are out of reach; other 4xx (a stale signed request) are neither.
+ */
+function refusesKiosk(error: HubRequestError): boolean {
+  if (error.status === 401 || error.status === 403) return true;
+  return error.status === 404 && error.code === 'not_found';
 }
 
 function failure(code: KioskErrorCode, message: string): { ok: false; error: KioskError } {

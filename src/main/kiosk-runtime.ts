@@ -53,18 +53,35 @@ export async function openHubLink(
 /**
  * The hub's part of a background round: its health, the link's transform key (connected if not yet),
  * which hub client this kiosk is (asked until known, or until the hub is found to lack the route:
- * HubLink.learnOwnClient) and reconcile. Answers whether the hub is ready for faces and payments.
+ * HubLink.learnOwnClient) and reconcile. Answers whether the hub is ready for faces and payments; when it
+ * is not, the kiosk's status tells a hub out of reach from one that refuses this kiosk's credentials, and
+ * the next round asks again either way (a hub back, or whose admin restored the kiosk, is ready again).
  */
 export async function watchHubRound(hub: HubLink, service: KioskService): Promise<boolean> {
-  const healthy = await hub.healthy();
-  // A kiosk that could not fetch its transform key is not ready to take faces.
-  const ready = healthy && (hub.ready || (await hub.connect()).ok);
-  service.setHubState(ready ? 'reachable' : 'unreachable');
-  if (!ready) return false;
+  if (!(await connectedIfAnswering(hub, service))) return false;
   // Recorded with each hold request it sends (PendingHold.sentByClient), so reconcile tells a rotated token.
   await hub.learnOwnClient();
   await service.reconcile();
-  return true;
+  if (hub.ready) return true;
+  // Reconcile's calls were refused this kiosk's credentials (a token revoked while the kiosk ran): connect
+  // says now whether the hub refuses the kiosk, instead of the status saying 'reachable' for another round.
+  return connectedIfAnswering(hub, service);
+}
+
+/** The hub's health, then connect unless ready; the service's hub state from what the hub answered. */
+async function connectedIfAnswering(hub: HubLink, service: KioskService): Promise<boolean> {
+  // No answer, a 5xx or a 429 from the health route: out of reach, whatever the hub said before.
+  if (!(await hub.healthy())) {
+    service.setHubState('unreachable');
+    return false;
+  }
+  // A kiosk that could not fetch its transform key is not ready to take faces.
+  if (hub.ready || (await hub.connect()).ok) {
+    service.setHubState('reachable');
+    return true;
+  }
+  service.setHubState('unreachable', hub.credentialsRefused);
+  return false;
 }
 
 export async function startKioskRuntime(options: {

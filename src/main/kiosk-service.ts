@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { assert } from '../shared/assert.ts';
 import type { HoldView } from '../shared/hub-api.ts';
 import type {
+  CredentialsRefused,
   KioskError,
   KioskEvent,
   KioskHandlers,
@@ -110,6 +111,8 @@ export class KioskService {
   readonly #payments = new Map<string, Payment>();
   #current: Payment | null = null;
   #hubState: 'reachable' | 'unreachable' = 'unreachable';
+  /** Why the hub is not ready although it answers: it refuses this kiosk (the runtime's round says). */
+  #credentialsRefused: CredentialsRefused | null = null;
   /**
    * Payments whose hold request went out and whose answer never came, with the request as sent: asked
    * again once the hub is back and the authorization it carried has expired (reconcile).
@@ -223,6 +226,8 @@ export class KioskService {
               noShowAfterSeconds: this.#config.clinic.noShowAfterSeconds,
             },
       hub: this.#hubState,
+      credentialsRefused: this.#credentialsRefused,
+      lostPaymentsWaiting: this.#lostPaymentsWaiting(),
       modelId: this.#modelId,
       livenessPolicy: this.#config.livenessPolicy,
       defaultLanguage: this.#config.defaultLanguage,
@@ -237,10 +242,34 @@ export class KioskService {
     await this.#station?.lockIfIdle();
   }
 
-  setHubState(state: 'reachable' | 'unreachable'): void {
-    if (state === this.#hubState) return;
+  /**
+   * Whether the hub is ready for faces and payments, and when not although it answered, its refusal of
+   * this kiosk's credentials (only 'unreachable' has one: a refusing hub is not ready).
+   */
+  setHubState(
+    state: 'reachable' | 'unreachable',
+    credentialsRefused: CredentialsRefused | null = null,
+  ): void {
+    assert(state === 'unreachable' || credentialsRefused === null, 'a ready hub refuses nothing');
+    const before = this.#credentialsRefused;
+    const sameRefusal =
+      before?.status === credentialsRefused?.status && before?.code === credentialsRefused?.code;
+    if (state === this.#hubState && sameRefusal) return;
     this.#hubState = state;
-    this.#emit({ type: 'hub', hub: state });
+    this.#credentialsRefused = credentialsRefused;
+    this.#emit({ type: 'hub', hub: state, credentialsRefused });
+  }
+
+  /**
+   * Lost payments reconcile will give back once the hub answers for them: not staff's (toCheck), nor the
+   * one being paid now (its answer settles it), as reconcile counts them.
+   */
+  #lostPaymentsWaiting(): number {
+    const current = this.#current;
+    const paying = current?.busy === 'paying' ? current.view.id : null;
+    return this.#unknownOutcome
+      .entries()
+      .filter(([paymentId, pending]) => pending.toCheck !== true && paymentId !== paying).length;
   }
 
   /** A till's `POST /kiosk/v1/payment-requests`: refused while another payment is open. */

@@ -394,6 +394,18 @@ export const kioskRequests = {
 export type KioskMethod = keyof typeof kioskRequests;
 export type KioskRequest<M extends KioskMethod> = z.infer<(typeof kioskRequests)[M]>;
 
+/**
+ * The hub answered, but refuses this kiosk's credentials (HubLink.connect): 401 unauthorized (the till's
+ * token revoked, rotated away or unknown), 403 (kiosk_revoked, forbidden: registered to another client,
+ * kiosk_signature_invalid: other keys) or 404 not_found (no such kiosk at this hub). The kiosk asks again
+ * every round; only provisioning it again (a new kiosk.json) or the hub's admin ends it.
+ */
+export const credentialsRefusedSchema = z.object({
+  status: z.number().int().min(400).max(499),
+  code: z.string().max(64),
+});
+export type CredentialsRefused = z.infer<typeof credentialsRefusedSchema>;
+
 export const kioskStatusSchema = z.object({
   shopName: z.string(),
   /** The merchant account paid; null at an enrolment station. */
@@ -401,7 +413,15 @@ export const kioskStatusSchema = z.object({
   mode: z.enum(['shop', 'clinic', 'enrolment']),
   /** Clinic mode: the cap held at check-in and how long a visit waits before a no-show releases it. */
   clinic: z.object({ cap: z.number().int(), noShowAfterSeconds: z.number().int() }).nullable(),
+  /** 'unreachable': not ready for faces and payments, out of reach or refusing (credentialsRefused). */
   hub: z.enum(['reachable', 'unreachable']),
+  /** Why the hub is not ready when it answered: it refuses this kiosk; null when out of reach or ready. */
+  credentialsRefused: credentialsRefusedSchema.nullable(),
+  /**
+   * Lost payments the kiosk will give back (refund or release) once the hub answers for them (reconcile),
+   * not those listed for staff (paymentsToCheck): staff see how many wait while the hub refuses the kiosk.
+   */
+  lostPaymentsWaiting: z.number().int().nonnegative(),
   modelId: z.string().nullable(),
   livenessPolicy: z.enum(['natural', 'challenge']),
   defaultLanguage: z.enum(['ja', 'en']),
@@ -463,7 +483,12 @@ export interface KioskResponses {
 /** Pushed by the service: a till sent an amount, or the payment changed outside the renderer's own calls. */
 export const kioskEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('payment'), payment: paymentViewSchema }),
-  z.object({ type: z.literal('hub'), hub: z.enum(['reachable', 'unreachable']) }),
+  z.object({
+    type: z.literal('hub'),
+    hub: z.enum(['reachable', 'unreachable']),
+    /** As in the status; absent from a sender that does not tell. */
+    credentialsRefused: credentialsRefusedSchema.nullable().optional(),
+  }),
   /** Clinic mode: a visit changed (checked in, paid, released, expired); the board redraws from it. */
   z.object({ type: z.literal('visits'), visits: z.array(visitViewSchema) }),
   /** Enrolment mode: the station locked itself after inactivity (or the officer changed). */
