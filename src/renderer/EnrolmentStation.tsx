@@ -64,6 +64,11 @@ type Screen =
       atDesk: boolean;
       /** The document form the refusal answered, for the officer to correct; null: nothing to correct. */
       form: DocumentForm | null;
+      /**
+       * The PIN of an enrolment the hub did not answer (it stays at the PIN step): the officer may send it
+       * again from the consent screen, which asks the hub about the lost request first; null: no retry.
+       */
+      consentPin: string | null;
     };
 
 /**
@@ -74,8 +79,14 @@ type Message =
   | { key: string; count?: number; translatedValues?: Record<string, string> }
   | { refusal: StationRefusal };
 
-/** A refusal that answered no document form: an enrolment's later step. */
-const noForm = { atDesk: false, form: null } as const;
+/** Where a refusal came from, for the ways on that its screen offers. */
+type RefusalContext = Pick<
+  Extract<Screen, { name: 'station-refused' }>,
+  'atDesk' | 'form' | 'consentPin'
+>;
+
+/** A refusal in an enrolment's later step: no form to correct, nothing to send again. */
+const noContext: RefusalContext = { atDesk: false, form: null, consentPin: null };
 
 /**
  * Why a still gave no face, in the officer's words where the reason is one the renderer names (the
@@ -229,14 +240,14 @@ export function EnrolmentStationApp(props: {
    * on screen.
    */
   const refused = useCallback(
-    (error: KioskError, answered: { atDesk: boolean; form: DocumentForm | null } = noForm) => {
+    (error: KioskError, answered: Partial<RefusalContext> = {}) => {
       mark('station_refused', { code: error.code, message: error.message.slice(0, 300) });
       if (error.code === 'hub_unreachable') setHub('unreachable');
       if (error.code === 'officer_signed_out') {
         show({ name: 'station-signin', message: { key: 'enrol.signIn.locked' } });
         return;
       }
-      show({ name: 'station-refused', refusal: stationRefusal(error), ...answered });
+      show({ name: 'station-refused', refusal: stationRefusal(error), ...noContext, ...answered });
     },
     [show],
   );
@@ -324,7 +335,7 @@ export function EnrolmentStationApp(props: {
       setBusy(true);
       const answer = await api.call('enrolmentDocument', form);
       if (!accept(answer)) {
-        if (!answer.ok) refused(answer.error, { atDesk: false, form });
+        if (!answer.ok) refused(answer.error, { form });
         return;
       }
       await ensureCamera();
@@ -473,7 +484,7 @@ export function EnrolmentStationApp(props: {
       if (outcome.type === 'refused') {
         const code = outcome.reasons.includes('timeout') ? 'face_timeout' : 'liveness_failed';
         mark('station_refused', { code, message: outcome.reasons.join(', ').slice(0, 300) });
-        show({ name: 'station-refused', refusal: localRefusal(code), ...noForm });
+        show({ name: 'station-refused', refusal: localRefusal(code), ...noContext });
         return;
       }
       show({ name: 'station-working' });
@@ -534,14 +545,19 @@ export function EnrolmentStationApp(props: {
       return;
     }
     if (answer.ok) return;
-    if (answer.error.code === 'pin_rejected' || answer.error.code === 'pins_differ') {
-      show({
-        name: 'station-pin',
-        first: null,
-        message: { key: `enrol.pin.${answer.error.code}` },
-      });
-    } else refused(answer.error);
-  }, [accept, api, i18n.language, refused, screen, show]);
+    const { error } = answer;
+    if (error.code === 'pin_rejected' || error.code === 'pins_differ') {
+      show({ name: 'station-pin', first: null, message: { key: `enrol.pin.${error.code}` } });
+    } else if (error.code === 'guardian_consent_invalid') {
+      // The service kept the document and waits for the guardian again (their consent was spent or lapsed).
+      mark('station_refused', { code: error.code, message: error.message.slice(0, 300) });
+      await ensureCamera();
+      const message = { key: 'enrol.guardian.consentAgain' };
+      show({ name: 'station-guardian-face', message, attempt: Date.now() });
+    } else if (error.code === 'hub_unreachable') {
+      refused(error, { consentPin: screen.pin });
+    } else refused(error);
+  }, [accept, api, ensureCamera, i18n.language, refused, screen, show]);
 
   const language = (next: Language) => void switchLanguage(next);
   const translated = (message: Message | null) => {
@@ -563,6 +579,21 @@ export function EnrolmentStationApp(props: {
       );
     }
     const common = { station, onSignOut: () => void signOut() };
+    // A face step without a camera (none, or lost): said, with a way to open it again or to stop.
+    const noCamera = (
+      <StationRefusedScreen
+        {...common}
+        step={screen.name === 'station-guardian-face' ? 'guardian' : 'live'}
+        refusal={localRefusal('camera')}
+        atDesk={false}
+        canCorrect={false}
+        onCorrect={() => undefined}
+        canRetry
+        onRetry={() => void ensureCamera()}
+        onAgain={() => void restart()}
+        onOverride={() => undefined}
+      />
+    );
     switch (screen.name) {
       case 'station-document':
         return (
@@ -607,7 +638,9 @@ export function EnrolmentStationApp(props: {
           />
         );
       case 'station-guardian-face':
-        return stream === null ? null : (
+        return stream === null ? (
+          noCamera
+        ) : (
           <StationGuardianFaceScreen
             {...common}
             // A new session for each try (a refused face or a guardian the hub did not find).
@@ -644,7 +677,9 @@ export function EnrolmentStationApp(props: {
           />
         );
       case 'station-live':
-        return stream === null ? null : (
+        return stream === null ? (
+          noCamera
+        ) : (
           <StationLiveScreen
             {...common}
             stream={stream}
@@ -686,6 +721,8 @@ export function EnrolmentStationApp(props: {
             atDesk={screen.atDesk}
             canCorrect={screen.form !== null}
             onCorrect={() => void restart(screen.form)}
+            canRetry={screen.consentPin !== null}
+            onRetry={() => show({ name: 'station-consent', pin: screen.consentPin ?? '' })}
             onAgain={() => void restart()}
             onOverride={() => show({ name: 'station-override', message: null })}
           />
@@ -707,6 +744,7 @@ export function EnrolmentStationApp(props: {
       <TopBar
         shopName={`${props.status.shopName} · ${t('enrol.title')}`}
         hub={hub}
+        offline={t('enrol.hubOffline')}
         onLanguage={language}
       />
       {body}

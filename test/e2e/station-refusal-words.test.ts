@@ -1,15 +1,18 @@
-// The enrolment station's refusals as the officer reads them, in Debian's Chromium: the desk's "nobody
-// enrolled here", an MRZ that disagrees with the typed fields, the hub refusing an enrolment and the officers'
-// PIN lock are each worded from the resource files in Japanese and in English (title and body, with the
-// facts the service passed: the fields, the minutes), never with the service's English sentence on screen;
-// that sentence is kept for logs (the page's marks). Screenshots: test-artifacts/enrolment-e2e/{ja,en}-refusal-*.png.
+// The enrolment station's refusals as the officer reads them, in Debian's Chromium, each worded from the
+// resource files in Japanese and English (title and body, with the facts the service passed: the MRZ's
+// fields, the lock's minutes), never with the service's English sentence, which is kept for logs (the marks):
+// the desk's "nobody enrolled here", an MRZ that disagrees, the hub refusing an enrolment, the hub not
+// answering it (sent again from the refusal), the officers' PIN lock. Screenshots: {ja,en}-refusal-*.png.
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRenderer } from '../../scripts/kiosk/build-renderer.ts';
+import { chromiumPath } from '../../scripts/kiosk/camera-clip.ts';
 import {
+  headlessChromiumArgs,
   launchKioskBrowser,
   marks,
   openKiosk,
@@ -18,12 +21,19 @@ import {
 } from '../../scripts/kiosk/kiosk-browser.ts';
 import { startWebShell, type WebShell } from '../../src/main/web-shell.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
+import { syntheticFace } from '../hub/helpers.ts';
 import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
+import { startHoldingProxy, type HoldingProxy } from '../main/holding-proxy.ts';
+import { isPostTo, sameFaceAs } from '../main/kiosk-test-hub.ts';
 import type { StationHub } from '../main/station-fixture.ts';
 import {
   closeStationHub,
   deployStation,
+  faces,
+  finish,
   licence,
+  liveness,
+  modelId,
   officer,
   signIn,
   startStationHub,
@@ -64,6 +74,34 @@ let fx: StationHub;
 let rendererDir = '';
 let browser: Browser | null = null;
 let shell: WebShell | null = null;
+let proxy: HoldingProxy | null = null;
+let hubDown = false;
+/** The next POST /v1/persons is answered as the hub does once the guardian's consent was spent. */
+let consentSpent = false;
+let cameraless: Browser | null = null;
+
+const spentConsent = () =>
+  new Response(
+    JSON.stringify({
+      error: { code: 'guardian_consent_invalid', message: 'the consent was used already' },
+    }),
+    { status: 403, headers: { 'content-type': 'application/json' } },
+  );
+
+/** The answer the proxy gives POST /v1/persons itself, if any. */
+function personsAnswer(): Response | undefined {
+  if (hubDown) return unavailable();
+  if (!consentSpent) return undefined;
+  consentSpent = false;
+  return spentConsent();
+}
+
+/** What a hub (or the proxy before it) answers while it is down. */
+const unavailable = () =>
+  new Response(JSON.stringify({ error: { code: 'unavailable', message: 'down for the test' } }), {
+    status: 503,
+    headers: { 'content-type': 'application/json' },
+  });
 let page: Page;
 const pageLog: string[] = [];
 
@@ -74,10 +112,27 @@ beforeAll(async () => {
   const deployment = await deployStation(fx, {
     dir: path.join(fx.work, 'station'),
     name: 'Chuo Ward Office',
-    accounts: [account],
+    accounts: [account, 'e2e-guardian', 'e2e-child', 'e2e-camera'],
   });
-  shell = await startWebShell({ config: deployment.config, port: 0, rendererDir });
-  browser = await launchKioskBrowser(null);
+  // The station reaches the hub through a proxy that answers POST /v1/persons 503 while `hubDown`.
+  proxy = await startHoldingProxy(fx.hub.url, {
+    answerHere: (method, url) =>
+      isPostTo('/v1/persons', url, { method }) ? personsAnswer() : undefined,
+  });
+  shell = await startWebShell({
+    config: { ...deployment.config, hubUrl: proxy.url },
+    port: 0,
+    rendererDir,
+  });
+  // Chromium's own fake camera (a test pattern): the face steps have a camera, no face is read.
+  browser = await chromium.launch({
+    executablePath: chromiumPath(),
+    args: [
+      ...headlessChromiumArgs,
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+    ],
+  });
   expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
   page = await openKiosk(browser, shell.url, pageLog, { screens: ['station-signin'] });
   await page.locator('[data-testid="officer-id"]').fill(officer.id);
@@ -87,7 +142,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  await cameraless?.close();
   await shell?.close();
+  await proxy?.close();
   await closeStationHub(fx);
   await assertNoProcessLeft();
 });
@@ -242,6 +299,120 @@ describe("the station's refusals, in the officer's language", () => {
     await waitForScreen(page, ['station-refused'], 60_000);
     await refusalInBoth('hub-refused', { code: 'hub_refused', key: 'hub_refused' }, /^\d{3} \w+: /);
     await startAgain();
+  }, 180_000);
+
+  it('lets the officer send an enrolment the hub did not answer again, and it enrols', async () => {
+    const service = shell?.runtime.service;
+    if (service === undefined) throw new Error('no web shell');
+    await signIn(service);
+    await upToPin(service.handlers, account, licence('Mio Retry'));
+    await page.reload();
+    await waitForScreen(page, ['station-pin'], 60_000);
+    await typeDigits(page, '5829');
+    await waitForScreen(page, ['station-pin-again'], 10_000);
+    await typeDigits(page, '5829');
+    await waitForScreen(page, ['station-consent'], 10_000);
+    hubDown = true;
+    await page.locator('[data-testid="consent-agree"]').click();
+    await waitForScreen(page, ['station-refused'], 60_000);
+    await refusalInBoth(
+      'hub-unreachable',
+      { code: 'hub_unreachable', key: 'hub_unreachable' },
+      /503/,
+    );
+    // Not stopped: the enrolment waits to be sent again; the badge names the identity service.
+    expect(await page.locator('h1').textContent()).toBe(words('ja', 'enrol.refused.titleNotYet'));
+    expect(await page.locator('.hub-offline').textContent()).toBe(words('ja', 'enrol.hubOffline'));
+    hubDown = false;
+    await page.locator('[data-testid="retry"]').click();
+    await waitForScreen(page, ['station-consent'], 10_000);
+    await page.locator('[data-testid="consent-agree"]').click();
+    await waitForScreen(page, ['station-done'], 60_000);
+    expect(await page.locator('[data-testid="enrolled-name"]').textContent()).not.toBe('');
+    await page.locator('[data-testid="next-person"]').click();
+    await waitForScreen(page, ['station-document'], 10_000);
+  }, 180_000);
+
+  it("asks the guardian to consent again when the hub finds their consent spent, not 'start again'", async () => {
+    const service = shell?.runtime.service;
+    if (service === undefined) throw new Error('no web shell');
+    await signIn(service);
+    const { handlers } = service;
+    const guardian = syntheticFace();
+    const adult = licence('Kaori Guardian');
+    expect(
+      await handlers.enrolmentDocument({ accountId: 'e2e-guardian', document: adult }),
+    ).toMatchObject({ ok: true });
+    await faces(handlers, guardian);
+    expect(await finish(handlers)).toMatchObject({ ok: true });
+    const child = licence('Sora Child', '2016-05-05');
+    expect(
+      await handlers.enrolmentDocument({ accountId: 'e2e-child', document: child }),
+    ).toMatchObject({ ok: true, station: { enrolment: { step: 'guardian' } } });
+    const consent = await handlers.enrolmentGuardian({
+      modelId,
+      descriptor: Array.from(sameFaceAs(guardian)),
+      liveness,
+      pin: '5829',
+      limits: { perPaymentMax: 800 },
+      blockedCategories: [],
+    });
+    expect(consent).toMatchObject({ ok: true });
+    await faces(handlers, syntheticFace());
+    await page.reload();
+    await waitForScreen(page, ['station-pin'], 60_000);
+    await typeDigits(page, '5829');
+    await waitForScreen(page, ['station-pin-again'], 10_000);
+    await typeDigits(page, '5829');
+    await waitForScreen(page, ['station-consent'], 10_000);
+    consentSpent = true;
+    await page.locator('[data-testid="consent-agree"]').click();
+    await waitForScreen(page, ['station-guardian-face'], 60_000);
+    const message = page.locator('[data-testid="guardian-message"]');
+    for (const language of ['ja', 'en'] as const) {
+      await speak(language);
+      expect(await message.textContent()).toBe(words(language, 'enrol.guardian.consentAgain'));
+      const shot = `${language}-refusal-guardian-consent-again.png`;
+      await page.screenshot({ path: path.join(artifacts, shot) });
+    }
+    await speak('ja');
+    expect(await handlers.station({})).toMatchObject({
+      station: { enrolment: { step: 'guardian', accountId: 'e2e-child' } },
+    });
+  }, 180_000);
+
+  it('says a face step has no camera, and offers to open it again or stop', async () => {
+    const service = shell?.runtime.service;
+    if (service === undefined || shell === null) throw new Error('no web shell');
+    await signIn(service);
+    const { handlers } = service;
+    const document = licence('Nao Camera');
+    expect(await handlers.enrolmentDocument({ accountId: 'e2e-camera', document })).toMatchObject({
+      ok: true,
+    });
+    const face = syntheticFace();
+    expect(
+      await handlers.enrolmentIdPhoto({ modelId, descriptor: Array.from(face) }),
+    ).toMatchObject({ ok: true, station: { enrolment: { step: 'live_face' } } });
+    cameraless = await launchKioskBrowser(null);
+    const without = await openKiosk(cameraless, shell.url, pageLog, { screens: ['station-live'] });
+    const refusal = without.locator('.station-refusal');
+    await refusal.waitFor({ timeout: 30_000 });
+    expect(await refusal.getAttribute('data-code')).toBe('camera');
+    expect(await without.locator('main').textContent()).not.toMatch(englishWords);
+    expect(await without.locator('[data-testid="retry"]').count()).toBe(1);
+    expect(await without.locator('[data-testid="start-again"]').count()).toBe(1);
+    await without.screenshot({ path: path.join(artifacts, 'ja-refusal-no-camera.png') });
+    await without.locator('[data-testid="language-switch"]').click();
+    expect(await refusal.locator('.error-title').textContent()).toBe(
+      words('en', 'enrol.refused.codes.camera.title'),
+    );
+    await without.screenshot({ path: path.join(artifacts, 'en-refusal-no-camera.png') });
+    await without.locator('[data-testid="start-again"]').click();
+    await waitForScreen(without, ['station-document'], 10_000);
+    await without.context().close();
+    await page.reload();
+    await waitForScreen(page, ['station-document'], 60_000);
   }, 180_000);
 
   it("gives the officers' PIN lock with its minutes, in each language", async () => {

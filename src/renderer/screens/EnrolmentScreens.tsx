@@ -722,6 +722,11 @@ export function StationRefusedScreen(props: {
   /** The refusal answered the document form: the officer may correct what they typed, where a typo may be why. */
   canCorrect: boolean;
   onCorrect: () => void;
+  /** The hub did not answer the enrolment (or the camera is gone): it may be tried again as it stands. */
+  canRetry: boolean;
+  /** The step it stopped at, where the code does not tell (a camera lost at the guardian's or the live face). */
+  step?: StationStep;
+  onRetry: () => void;
   onAgain: () => void;
   onOverride: () => void;
   onSignOut: () => void;
@@ -730,14 +735,20 @@ export function StationRefusedScreen(props: {
   const { t } = translation;
   const { code, existingPersonMasked } = props.refusal;
   const match = props.station.enrolment?.photoMatch ?? null;
-  const step = props.atDesk ? null : refusedAt(code);
+  const step = props.atDesk ? null : (props.step ?? refusedAt(code));
   const words = refusalWords(translation, props.refusal);
   const canCorrect = props.canCorrect && typoMayCause.includes(code);
   return (
     <StationFrame
       station={props.station}
       step={step}
-      title={t(step === null ? 'enrol.refused.titleDesk' : 'enrol.refused.title')}
+      title={t(
+        step === null
+          ? 'enrol.refused.titleDesk'
+          : props.canRetry
+            ? 'enrol.refused.titleNotYet'
+            : 'enrol.refused.title',
+      )}
       onSignOut={props.onSignOut}
     >
       <div className="station-refusal" role="alert" data-code={code}>
@@ -760,6 +771,11 @@ export function StationRefusedScreen(props: {
         )}
       </div>
       <div className="actions">
+        {props.canRetry ? (
+          <button className="button button-primary" onClick={props.onRetry} data-testid="retry">
+            {t('enrol.retry')}
+          </button>
+        ) : null}
         {canCorrect ? (
           <button
             className="button button-primary"
@@ -770,7 +786,7 @@ export function StationRefusedScreen(props: {
           </button>
         ) : null}
         <button
-          className={`button ${canCorrect ? 'button-secondary' : 'button-primary'}`}
+          className={`button ${canCorrect || props.canRetry ? 'button-secondary' : 'button-primary'}`}
           onClick={props.onAgain}
           data-testid="start-again"
         >

@@ -37,6 +37,8 @@ export function Amount(props: { amount: number; label?: string }) {
 export function TopBar(props: {
   shopName: string;
   hub: 'reachable' | 'unreachable';
+  /** What the badge says while the hub is out of reach; default: the payment server's words. */
+  offline?: string;
   onLanguage: (language: Language) => void;
 }) {
   const { t, i18n } = useTranslation();
@@ -46,7 +48,7 @@ export function TopBar(props: {
       <span className="shop-name">{props.shopName}</span>
       {props.hub === 'unreachable' ? (
         <span className="hub-offline" role="alert">
-          {t('hub.offline')}
+          {props.offline ?? t('hub.offline')}
         </span>
       ) : null}
       <button
