@@ -52,6 +52,8 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
   const { t } = useTranslation();
   const { api, reader } = props;
   const [hub, setHub] = useState(props.status.hub);
+  /** The hub answers but refuses this kiosk's credentials: staff must have it provisioned again. */
+  const [credentialsRefused, setCredentialsRefused] = useState(props.status.credentialsRefused);
   const [payment, setPayment] = useState<PaymentView | null>(props.status.payment);
   const [screen, setScreen] = useState<Screen>({ name: 'idle' });
   const [busy, setBusy] = useState(false);
@@ -66,6 +68,12 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
   const paymentsToCheck = useCallback(async () => {
     const answer = await api.call('status', {});
     return answer.ok ? answer.status.paymentsToCheck : [];
+  }, [api]);
+
+  // How many lost payments wait for the hub (to tell staff while it refuses this kiosk): read afresh.
+  const lostPaymentsWaiting = useCallback(async () => {
+    const answer = await api.call('status', {});
+    return answer.ok ? answer.status.lostPaymentsWaiting : 0;
   }, [api]);
 
   const show = useCallback((next: Screen) => {
@@ -106,6 +114,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
     return api.onEvent((event) => {
       if (event.type === 'hub') {
         setHub(event.hub);
+        setCredentialsRefused(event.credentialsRefused ?? null);
         return;
       }
       if (event.type === 'visits') {
@@ -270,13 +279,14 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
             cap={clinic.cap}
             visits={visits}
             canCheckIn={hub === 'reachable'}
-            message={idleMessage}
+            message={credentialsRefused === null ? idleMessage : t('idle.refusedBody_clinic')}
             onCheckIn={() => void checkIn()}
             onOperator={() => show({ name: 'operator' })}
           />
         ) : (
           <IdleScreen
             shopName={props.status.shopName}
+            refused={credentialsRefused !== null}
             onOperator={() => show({ name: 'operator' })}
           />
         );
@@ -382,6 +392,8 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
               return answer.ok ? t('operator.exiting') : t(`operator.${answer.error.code}`);
             }}
             paymentsToCheck={paymentsToCheck}
+            credentialsRefused={credentialsRefused}
+            lostPaymentsWaiting={lostPaymentsWaiting}
             clearPaymentToCheck={async (paymentId) => {
               const answer = await api.call('operatorClearPaymentToCheck', { paymentId });
               return answer.ok
@@ -395,7 +407,12 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
   })();
   return (
     <div className="kiosk" data-screen={screen.name}>
-      <TopBar shopName={props.status.shopName} hub={hub} onLanguage={language} />
+      <TopBar
+        shopName={props.status.shopName}
+        hub={hub}
+        {...(credentialsRefused === null ? {} : { offline: t('hub.refused') })}
+        onLanguage={language}
+      />
       {body}
     </div>
   );

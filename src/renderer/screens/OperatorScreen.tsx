@@ -2,7 +2,7 @@
 // leave kiosk mode. It locks again by itself (the service keeps the unlock short and counts wrong PINs).
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { KioskStatus } from '../../shared/kiosk-api.ts';
+import type { CredentialsRefused, KioskStatus } from '../../shared/kiosk-api.ts';
 import type { CameraDevice } from '../camera.ts';
 import { chosenCamera, chooseCamera, listCameras } from '../camera.ts';
 import { Keypad } from './Keypad.tsx';
@@ -108,12 +108,74 @@ function PaymentsToCheck(props: {
   );
 }
 
+/** The hub codes HubLink.connect takes for a refusal of this kiosk, each with its own words. */
+const refusalReasons: ReadonlySet<string> = new Set([
+  'unauthorized',
+  'kiosk_revoked',
+  'forbidden',
+  'kiosk_signature_invalid',
+  'not_found',
+]);
+
+/**
+ * The hub answers but refuses this kiosk's credentials: staff learn it is not the network, what the hub
+ * said, how many lost payments wait to be given back meanwhile, and how to have the kiosk provisioned again.
+ */
+function HubRefusesKiosk(props: {
+  refused: CredentialsRefused;
+  lostPaymentsWaiting: () => Promise<number>;
+}) {
+  const { t } = useTranslation();
+  const [lost, setLost] = useState(0);
+  const { lostPaymentsWaiting } = props;
+  useEffect(() => {
+    void lostPaymentsWaiting().then(setLost);
+  }, [lostPaymentsWaiting]);
+  const { status, code } = props.refused;
+  const reason = refusalReasons.has(code) ? code : 'other';
+  return (
+    <section
+      className="hub-refuses-kiosk"
+      role="alert"
+      aria-labelledby="refuses-title"
+      data-testid="hub-refuses-kiosk"
+      data-code={code}
+    >
+      <h2 id="refuses-title">{t('operator.credentialsTitle')}</h2>
+      <p>{t(`operator.credentialsReason.${reason}`)}</p>
+      <p className="hub-answer">{t('operator.credentialsAnswer', { status, code })}</p>
+      <p>{t('operator.credentialsNotNetwork')}</p>
+      {lost === 0 ? null : (
+        <p className="lost-waiting" data-testid="lost-payments-waiting">
+          {t('operator.credentialsLost', { count: lost })}
+        </p>
+      )}
+      <p>{t('operator.credentialsSteps')}</p>
+      <ol>
+        <li>
+          {t('operator.credentialsRotate')}
+          <code>{t('operator.credentialsCommand.rotate')}</code>
+        </li>
+        <li>
+          {t('operator.credentialsProvision')}
+          <code>{t('operator.credentialsCommand.createClient')}</code>
+          <code>{t('operator.credentialsCommand.registerKiosk')}</code>
+        </li>
+      </ol>
+      <p>{t('operator.credentialsRestart')}</p>
+    </section>
+  );
+}
+
 export function OperatorScreen(props: {
   unlock: (pin: string) => Promise<string | null>;
   /** null at a clinic reception: patients start their own check-in, no amount is typed. */
   charge: ((amount: number) => Promise<string | null>) | null;
   exit: () => Promise<string | null>;
   paymentsToCheck: () => Promise<PaymentToCheck[]>;
+  /** The hub refuses this kiosk's credentials (status.credentialsRefused); null: it does not. */
+  credentialsRefused: CredentialsRefused | null;
+  lostPaymentsWaiting: () => Promise<number>;
   clearPaymentToCheck: (paymentId: string) => Promise<string | null>;
   onClose: () => void;
 }) {
@@ -131,12 +193,20 @@ export function OperatorScreen(props: {
       {unlocked ? (
         // Side by side, so a list of payments to check never pushes Exit and Close off the screen.
         <div className="operator-columns">
-          <PaymentsToCheck
-            clinic={props.charge === null}
-            load={props.paymentsToCheck}
-            clear={props.clearPaymentToCheck}
-            onMessage={setMessage}
-          />
+          <div className="operator-notices">
+            {props.credentialsRefused === null ? null : (
+              <HubRefusesKiosk
+                refused={props.credentialsRefused}
+                lostPaymentsWaiting={props.lostPaymentsWaiting}
+              />
+            )}
+            <PaymentsToCheck
+              clinic={props.charge === null}
+              load={props.paymentsToCheck}
+              clear={props.clearPaymentToCheck}
+              onMessage={setMessage}
+            />
+          </div>
           <div className="operator-controls">
             {props.charge === null ? null : (
               <Keypad

@@ -6,14 +6,25 @@ import type { PaymentView } from '../../shared/kiosk-api.ts';
 import { kioskReceiptScreenMs } from '../../shared/limits.ts';
 import { Amount, ConfirmFrame, purposeContext, useDoneAfter } from './parts.tsx';
 
-export function IdleScreen(props: { shopName: string; onOperator: () => void }) {
+/**
+ * The shop's idle screen. `refused`: the hub refuses this kiosk's credentials, so no payment can be
+ * taken until staff have it provisioned again: the shopper is told to ask staff, not that the network is down.
+ */
+export function IdleScreen(props: { shopName: string; refused: boolean; onOperator: () => void }) {
   const { t } = useTranslation();
   return (
     <main className="screen screen-idle" aria-labelledby="idle-title">
       <h1 id="idle-title" className="idle-title">
         {t('idle.welcome', { shop: props.shopName })}
       </h1>
-      <p className="idle-hint">{t('idle.hint')}</p>
+      {props.refused ? (
+        <section className="idle-refused" role="alert" data-testid="idle-refused">
+          <h2>{t('idle.refusedTitle')}</h2>
+          <p>{t('idle.refusedBody')}</p>
+        </section>
+      ) : (
+        <p className="idle-hint">{t('idle.hint')}</p>
+      )}
       <button
         className="operator-corner"
         onClick={props.onOperator}
