@@ -753,14 +753,14 @@ export function StationRefusedScreen(props: {
     >
       <div className="station-refusal" role="alert" data-code={code}>
         <p className="error-title">{words.title}</p>
+        {existingPersonMasked === null ? null : (
+          <p className="station-note" data-testid="existing-person">
+            <strong>{t('enrol.refused.existing', { id: existingPersonMasked })}</strong>
+          </p>
+        )}
         <p className="station-note" data-testid="refusal-detail">
           {words.body}
         </p>
-        {existingPersonMasked === null ? null : (
-          <p className="masked-name" data-testid="existing-person">
-            {t('enrol.refused.existing', { id: existingPersonMasked })}
-          </p>
-        )}
         {match === null || match.matched ? null : (
           <p className="station-note" data-testid="photo-score">
             {t('enrol.done.match', {
