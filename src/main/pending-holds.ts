@@ -127,9 +127,8 @@ export class PendingHolds {
   /** Entries settled while the list could not be rewritten (answered-journal.ts); beside the file. */
   readonly #journal: AnsweredJournal | null;
   readonly #elapsed: () => number;
-  readonly #entries = new Map<string, PendingHold>();
-  /** The elapsed clock's reading at which each request's wait ends in this run. */
-  readonly #waitEndsAtMs = new Map<string, number>();
+  /** Each request, and the elapsed clock's reading at which its wait ends in this run. */
+  readonly #entries = new Map<string, { pending: PendingHold; waitEndsAtMs: number }>();
   /** A write failed since the last one that worked: the file lists what memory no longer does. */
   #unsaved = false;
   /** The elapsed clock at the last write, and whether a wait still had time left in it (checkpoint). */
@@ -151,8 +150,7 @@ export class PendingHolds {
         this.#unsaved = true;
         continue;
       }
-      this.#entries.set(paymentId, pending);
-      this.#waitEndsAtMs.set(paymentId, startMs + waitLeftMs);
+      this.#entries.set(paymentId, { pending, waitEndsAtMs: startMs + waitLeftMs });
     }
     this.#saved = {
       atMs: startMs,
@@ -161,7 +159,7 @@ export class PendingHolds {
   }
 
   entries(): [string, PendingHold][] {
-    return [...this.#entries];
+    return [...this.#entries].map(([paymentId, { pending }]) => [paymentId, pending]);
   }
 
   /**
@@ -169,9 +167,9 @@ export class PendingHolds {
    * at most reconcileWaitMs, whatever the wall clock does.
    */
   waitLeftMs(paymentId: string): number {
-    const endsAtMs = this.#waitEndsAtMs.get(paymentId);
-    assert(endsAtMs !== undefined, 'a wait for every lost request');
-    return Math.max(0, endsAtMs - this.#elapsed());
+    const entry = this.#entries.get(paymentId);
+    assert(entry !== undefined, 'a wait for every lost request');
+    return Math.max(0, entry.waitEndsAtMs - this.#elapsed());
   }
 
   /**
@@ -190,13 +188,11 @@ export class PendingHolds {
    * go out (a crash would forget it while the hub took the money), nor stay in memory to be written later.
    */
   add(paymentId: string, pending: PendingHold): void {
-    this.#entries.set(paymentId, pending);
-    this.#waitEndsAtMs.set(paymentId, this.#elapsed() + reconcileWaitMs);
+    this.#entries.set(paymentId, { pending, waitEndsAtMs: this.#elapsed() + reconcileWaitMs });
     try {
       this.#save();
     } catch (error) {
       this.#entries.delete(paymentId);
-      this.#waitEndsAtMs.delete(paymentId);
       throw error;
     }
   }
@@ -217,14 +213,14 @@ export class PendingHolds {
   }
 
   get(paymentId: string): PendingHold | undefined {
-    return this.#entries.get(paymentId);
+    return this.#entries.get(paymentId)?.pending;
   }
 
   /** Marks a request staff must check (PendingHold.toCheck), on disk like the rest. */
   markToCheck(paymentId: string): void {
-    const pending = this.#entries.get(paymentId);
-    if (pending === undefined || pending.toCheck === true) return;
-    this.#entries.set(paymentId, { ...pending, toCheck: true });
+    const entry = this.#entries.get(paymentId);
+    if (entry === undefined || entry.pending.toCheck === true) return;
+    this.#entries.set(paymentId, { ...entry, pending: { ...entry.pending, toCheck: true } });
     this.#saveOrLater();
   }
 
@@ -237,12 +233,11 @@ export class PendingHolds {
    * every journal slot taken, or the journal's own write failing, does that old outcome remain.
    */
   delete(paymentId: string): void {
-    this.#waitEndsAtMs.delete(paymentId);
-    const pending = this.#entries.get(paymentId);
-    if (pending === undefined) return;
+    const entry = this.#entries.get(paymentId);
+    if (entry === undefined) return;
     this.#entries.delete(paymentId);
     if (this.#saveOrLater()) return;
-    this.#journal?.note(settledMark(paymentId, pending.sent.request.idempotencyKey));
+    this.#journal?.note(settledMark(paymentId, entry.pending.sent.request.idempotencyKey));
   }
 
   /** Writes the list if an earlier write failed (reconcile calls it); false while it still cannot. */
