@@ -130,6 +130,11 @@ export class HubLink {
    * whether it still refuses; null once a connect succeeds or gets no answer (out of reach is not a refusal).
    */
   #credentialsRefused: CredentialsRefused | null = null;
+  /**
+   * Rounds since the hub last answered a call made with this kiosk's credentials that the link asks for
+   * itself (connect, learnOwnClient, checkCredentialsEvery): an idle kiosk makes no other.
+   */
+  #roundsSinceCredentialsAsked = 0;
 
   constructor(options: HubLinkOptions) {
     this.#options = options;
@@ -165,7 +170,31 @@ export class HubLink {
       },
     );
     this.#credentialsRefused = connected.ok ? null : refused;
+    if (connected.ok) this.#roundsSinceCredentialsAsked = 0;
     return connected;
+  }
+
+  /**
+   * A round of an accepted kiosk: every `everyRounds`-th asks the hub something cheap with the till's token
+   * (GET /v1/clients/me, or GET /v1/hub-key at an older hub without that route, which is still asked only
+   * once per connection), so that a token revoked or rotated away is noticed (a 401 makes the link not
+   * ready: #noteCredentialsRefused) while the kiosk is idle, not at the next shopper's payment. Nothing is
+   * asked while learnOwnClient asks at every round anyway. No answer, a 5xx or a 429 is no refusal.
+   * (A revoked kiosk registration shows only in a signed call; connect's is audited at the hub, so it is
+   * not repeated for this: the next payment's identify finds it.)
+   */
+  async checkCredentialsEvery(everyRounds: number): Promise<void> {
+    assert(Number.isSafeInteger(everyRounds) && everyRounds >= 1, 'a check every round or fewer');
+    const stillAsking = this.#ownClientId === null && !this.#ownClientRouteMissing;
+    this.#roundsSinceCredentialsAsked = stillAsking ? 0 : this.#roundsSinceCredentialsAsked + 1;
+    if (this.#roundsSinceCredentialsAsked < everyRounds) return;
+    this.#roundsSinceCredentialsAsked = 0;
+    const routeMissing = this.#ownClientRouteMissing;
+    await this.#guard(async (): Promise<HubAnswer<null>> => {
+      if (routeMissing) await this.#client.hubKey();
+      else await this.#client.getOwnClient();
+      return { ok: true, value: null };
+    });
   }
 
   async #connectOnce(): Promise<HubAnswer<{ transformKeyId: string }>> {

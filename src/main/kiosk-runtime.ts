@@ -30,6 +30,12 @@ export interface KioskRuntime {
 const healthEveryMs = { unreachable: 2_000, reachable: 10_000 };
 
 /**
+ * An accepted kiosk asks the hub something with its credentials at least every this many rounds (a minute
+ * at healthEveryMs.reachable): an idle kiosk learns that its token was revoked before a shopper tries to pay.
+ */
+export const credentialsCheckedEveryRounds = 6;
+
+/**
  * The kiosk's link to its hub from its config: its device keys (made on first start; the caller
  * disposes them after the link) and its client token. Tests pass a clock or a network of their own.
  */
@@ -53,7 +59,8 @@ export async function openHubLink(
 /**
  * The hub's part of a background round: its health, the link's transform key (connected if not yet),
  * which hub client this kiosk is (asked until known, or until the hub is found to lack the route:
- * HubLink.learnOwnClient) and reconcile. Answers whether the hub is ready for faces and payments; when it
+ * HubLink.learnOwnClient), every few rounds whether it still accepts this kiosk's token
+ * (HubLink.checkCredentialsEvery), and reconcile. Answers whether the hub is ready for faces and payments; when it
  * is not, the kiosk's status tells a hub out of reach from one that refuses this kiosk's credentials, and
  * the next round asks again either way (a hub back, or whose admin restored the kiosk, is ready again).
  */
@@ -61,6 +68,9 @@ export async function watchHubRound(hub: HubLink, service: KioskService): Promis
   if (!(await connectedIfAnswering(hub, service))) return false;
   // Recorded with each hold request it sends (PendingHold.sentByClient), so reconcile tells a rotated token.
   await hub.learnOwnClient();
+  // The health route asks for no credentials: without this an idle kiosk would learn of a revoked token only
+  // from its next payment's refusal (or reconcile's, when payments were lost).
+  await hub.checkCredentialsEvery(credentialsCheckedEveryRounds);
   await service.reconcile();
   if (hub.ready) return true;
   // Reconcile's calls were refused this kiosk's credentials (a token revoked while the kiosk ran): connect
