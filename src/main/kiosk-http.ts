@@ -14,6 +14,7 @@ import type { AppMount } from './electron/app-files.ts';
 import { resolveMountedFile } from './electron/app-files.ts';
 import { kioskResponseHeaders } from './electron/window-policy.ts';
 import type { KioskRuntime } from './kiosk-runtime.ts';
+import type { TillAnswer } from './kiosk-service.ts';
 import { sameSecret } from './same-secret.ts';
 
 export interface KioskHttpOptions {
@@ -104,6 +105,7 @@ export async function startKioskHttp(options: KioskHttpOptions): Promise<KioskHt
       );
     }
     const answer = runtime.service.requestFromTill(parsed.data);
+    if (!answer.ok && answer.status === 503) return notTakingPayments(response, answer);
     if (!answer.ok) return sendJson(response, answer.status, error(answer.code, answer.message));
     return sendJson(response, 201, { payment: tillView(answer.payment) });
   }
@@ -180,6 +182,20 @@ export async function startKioskHttp(options: KioskHttpOptions): Promise<KioskHt
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * The till is told at once that this kiosk takes no payments, and why (reason, and the hub's own status and
+ * code when it refuses the kiosk), so the cashier does not send the shopper to the camera. Out of reach,
+ * Retry-After says when the kiosk asks the hub again; refused, only staff can change it (no Retry-After).
+ */
+function notTakingPayments(
+  response: ServerResponse,
+  answer: Extract<TillAnswer, { status: 503 }>,
+): void {
+  if (answer.notTaking.reason === 'hub_unreachable') response.setHeader('Retry-After', '2');
+  const { reason, hub } = answer.notTaking;
+  sendJson(response, 503, { error: { ...error(answer.code, answer.message).error, reason, hub } });
 }
 
 /** What a till may read back: the state, never the shopper's masked name. */

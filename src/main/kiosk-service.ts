@@ -60,9 +60,33 @@ export interface TillPaymentRequest {
   category?: string | undefined;
 }
 
+/**
+ * Why the kiosk takes no payment now: the hub refuses its credentials (with the hub's status and code), or
+ * it has been out of reach for hubOutOfReachRefusedAfterMs.
+ */
+export type NotTakingPayments =
+  | { reason: 'credentials_refused'; hub: CredentialsRefused }
+  | { reason: 'hub_unreachable'; hub: null };
+
 export type TillAnswer =
   | { ok: true; payment: PaymentView }
-  | { ok: false; status: 409; code: 'kiosk_busy' | 'wrong_mode'; message: string };
+  | { ok: false; status: 409; code: 'kiosk_busy' | 'wrong_mode'; message: string }
+  | {
+      ok: false;
+      status: 503;
+      code: 'not_taking_payments';
+      message: string;
+      notTaking: NotTakingPayments;
+    };
+
+/**
+ * How long the hub must have been out of reach before a new payment is refused (the till's, the operator's).
+ * A round that misses the hub once is retried 2 s later, and a health ask may take its 10 s timeout: a hub
+ * that answers the very next ask never turns a till away, and a payment opened meanwhile goes through once
+ * it answers (an identify without an answer is tried again). Longer, and the shopper would face the camera
+ * only to be told the service is unreachable. (For src/shared/limits.ts, which this change does not own.)
+ */
+const hubOutOfReachRefusedAfterMs = 15_000;
 
 export interface KioskServiceOptions {
   config: KioskConfig;
@@ -105,12 +129,18 @@ export class KioskService {
   readonly #hub: HubLink;
   readonly #modelId: string | null;
   readonly #now: () => number;
+  readonly #elapsed: () => number;
   readonly #onOperatorExit: () => void;
   readonly #listeners = new Set<(event: KioskEvent) => void>();
   /** Every payment this run has seen, oldest first, for the till to read back. */
   readonly #payments = new Map<string, Payment>();
   #current: Payment | null = null;
   #hubState: 'reachable' | 'unreachable' = 'unreachable';
+  /**
+   * Since when (the elapsed clock) the hub has not answered, while it does not (not while it refuses the
+   * kiosk): from the start until the first round finds it, as a kiosk that never reached it knows no better.
+   */
+  #outOfReachSinceElapsedMs: number | null;
   /** Why the hub is not ready although it answers: it refuses this kiosk (the runtime's round says). */
   #credentialsRefused: CredentialsRefused | null = null;
   /**
@@ -142,11 +172,10 @@ export class KioskService {
     this.#sender = senderOfToken(options.config.hubToken);
     this.#modelId = options.modelId;
     this.#now = options.now ?? Date.now;
+    this.#elapsed = options.elapsed ?? elapsedMs;
+    this.#outOfReachSinceElapsedMs = this.#elapsed();
     this.#onOperatorExit = options.onOperatorExit ?? (() => {});
-    this.#unknownOutcome = new PendingHolds(
-      options.pendingHoldsFile ?? null,
-      options.elapsed ?? elapsedMs,
-    );
+    this.#unknownOutcome = new PendingHolds(options.pendingHoldsFile ?? null, this.#elapsed);
     assert(this.#config.mode !== 'clinic' || this.#config.clinic !== undefined, 'a clinic config');
     assert(
       (this.#config.mode === 'enrolment') === (options.station !== undefined),
@@ -255,6 +284,11 @@ export class KioskService {
     const sameRefusal =
       before?.status === credentialsRefused?.status && before?.code === credentialsRefused?.code;
     if (state === this.#hubState && sameRefusal) return;
+    const outOfReach = state === 'unreachable' && credentialsRefused === null;
+    // Counted from the first round that missed it, not again at each one that misses it too.
+    const wasOutOfReach = this.#hubState === 'unreachable' && before === null;
+    if (!outOfReach) this.#outOfReachSinceElapsedMs = null;
+    else if (!wasOutOfReach) this.#outOfReachSinceElapsedMs = this.#elapsed();
     this.#hubState = state;
     this.#credentialsRefused = credentialsRefused;
     this.#emit({ type: 'hub', hub: state, credentialsRefused });
@@ -272,7 +306,24 @@ export class KioskService {
       .filter(([paymentId, pending]) => pending.toCheck !== true && paymentId !== paying).length;
   }
 
-  /** A till's `POST /kiosk/v1/payment-requests`: refused while another payment is open. */
+  /**
+   * Why no payment can go through now, or null when one can: the hub refuses this kiosk's credentials (no
+   * retry alone changes that), or it has been out of reach for hubOutOfReachRefusedAfterMs. Asked before a
+   * payment opens, so nobody is sent to the camera for a payment that fails at the end; the next round that
+   * finds the hub accepting the kiosk takes payments again.
+   */
+  notTakingPayments(): NotTakingPayments | null {
+    const refused = this.#credentialsRefused;
+    if (refused !== null) return { reason: 'credentials_refused', hub: refused };
+    const since = this.#outOfReachSinceElapsedMs;
+    if (since === null || this.#elapsed() - since < hubOutOfReachRefusedAfterMs) return null;
+    return { reason: 'hub_unreachable', hub: null };
+  }
+
+  /**
+   * A till's `POST /kiosk/v1/payment-requests`: refused while another payment is open, and at once, with
+   * why, while the kiosk takes no payments (notTakingPayments).
+   */
   requestFromTill(request: TillPaymentRequest): TillAnswer {
     if (this.#config.mode !== 'shop') {
       return {
@@ -280,6 +331,16 @@ export class KioskService {
         status: 409,
         code: 'wrong_mode',
         message: `a ${this.#config.mode} kiosk`,
+      };
+    }
+    const notTaking = this.notTakingPayments();
+    if (notTaking !== null) {
+      return {
+        ok: false,
+        status: 503,
+        code: 'not_taking_payments',
+        message: notTakingMessage(notTaking),
+        notTaking,
       };
     }
     this.#expireIdle();
@@ -612,6 +673,12 @@ export class KioskService {
     }
     if (this.#config.mode !== 'shop')
       return kioskFailure('wrong_mode', `a ${this.#config.mode} kiosk`);
+    // The screen's keypad is disabled then too; this answers a call made before it heard.
+    const notTaking = this.notTakingPayments();
+    if (notTaking !== null) {
+      const code = notTaking.reason === 'credentials_refused' ? 'hub_refused' : 'hub_unreachable';
+      return kioskFailure(code, notTakingMessage(notTaking));
+    }
     this.#expireIdle();
     if (this.#current !== null) return kioskFailure('payment_not_ready', 'a payment is open');
     const reference =
@@ -1006,6 +1073,15 @@ export class KioskService {
   #emit(event: KioskEvent): void {
     for (const listener of this.#listeners) listener(event);
   }
+}
+
+/** The till's and the logs' words for why no payment is taken (the screens have their own, localized). */
+function notTakingMessage(notTaking: NotTakingPayments): string {
+  if (notTaking.reason === 'hub_unreachable') {
+    return 'not taking payments: the payment service has been out of reach; try again once it answers';
+  }
+  const { status, code } = notTaking.hub;
+  return `not taking payments: the payment service refuses this kiosk's credentials (${status} ${code}); staff must have it provisioned again`;
 }
 
 function stripUndefined(liveness: KioskRequest<'identify'>['liveness']) {
