@@ -394,6 +394,15 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
             paymentsToCheck={paymentsToCheck}
             credentialsRefused={credentialsRefused}
             lostPaymentsWaiting={lostPaymentsWaiting}
+            // As soon as the hub misses a round, a little sooner than the service refuses a payment (15 s
+            // on): staff get the keypad back once the next round finds the hub (2 s later).
+            chargeDisabled={
+              credentialsRefused !== null
+                ? 'credentials_refused'
+                : hub === 'unreachable'
+                  ? 'hub_unreachable'
+                  : null
+            }
             clearPaymentToCheck={async (paymentId) => {
               const answer = await api.call('operatorClearPaymentToCheck', { paymentId });
               return answer.ok

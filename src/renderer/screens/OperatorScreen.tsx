@@ -167,6 +167,53 @@ function HubRefusesKiosk(props: {
   );
 }
 
+/** Why no charge can go through now, as the screen can tell from the kiosk's status. */
+export type ChargeDisabled = 'credentials_refused' | 'hub_unreachable';
+
+/**
+ * The amount keypad, disabled with the reason while no payment can go through (the service refuses one
+ * then, and the till's too): staff do not type a charge the shopper would face the camera for in vain.
+ */
+function ChargeKeypad(props: {
+  disabled: ChargeDisabled | null;
+  onSubmit: (amount: number) => void;
+}) {
+  const { t } = useTranslation();
+  const disabled = props.disabled !== null;
+  return (
+    <>
+      {props.disabled === null ? null : (
+        // Outside the dimmed keypad: the reason is read in full.
+        <p id="charge-disabled" className="pin-warning" role="status">
+          <strong>{t('operator.chargeDisabledTitle')}</strong>{' '}
+          {t(`operator.chargeDisabled.${props.disabled}`)}
+        </p>
+      )}
+      <fieldset
+        className="charge"
+        disabled={disabled}
+        aria-describedby={disabled ? 'charge-disabled' : undefined}
+        data-testid="charge-keypad"
+        data-disabled={props.disabled ?? undefined}
+        // No border or inset of a form group: the keypad looks as it does elsewhere, only dimmed when off.
+        style={{ border: 0, padding: 0, margin: 0, minWidth: 0, opacity: disabled ? 0.45 : 1 }}
+      >
+        <Keypad
+          key="amount"
+          label={t('operator.amount')}
+          masked={false}
+          minLength={1}
+          maxLength={8}
+          prefix="¥"
+          submitLabel={t('operator.charge')}
+          busy={disabled}
+          onSubmit={(typed) => props.onSubmit(Number(typed))}
+        />
+      </fieldset>
+    </>
+  );
+}
+
 export function OperatorScreen(props: {
   unlock: (pin: string) => Promise<string | null>;
   /** null at a clinic reception: patients start their own check-in, no amount is typed. */
@@ -176,6 +223,8 @@ export function OperatorScreen(props: {
   /** The hub refuses this kiosk's credentials (status.credentialsRefused); null: it does not. */
   credentialsRefused: CredentialsRefused | null;
   lostPaymentsWaiting: () => Promise<number>;
+  /** No payment can go through now (the hub refuses the kiosk, or does not answer); null: one can. */
+  chargeDisabled: ChargeDisabled | null;
   clearPaymentToCheck: (paymentId: string) => Promise<string | null>;
   onClose: () => void;
 }) {
@@ -209,15 +258,9 @@ export function OperatorScreen(props: {
           </div>
           <div className="operator-controls">
             {props.charge === null ? null : (
-              <Keypad
-                key="amount"
-                label={t('operator.amount')}
-                masked={false}
-                minLength={1}
-                maxLength={8}
-                prefix="¥"
-                submitLabel={t('operator.charge')}
-                onSubmit={(typed) => void props.charge?.(Number(typed)).then(setMessage)}
+              <ChargeKeypad
+                disabled={props.chargeDisabled}
+                onSubmit={(amount) => void props.charge?.(amount).then(setMessage)}
               />
             )}
             <CameraChoice />

@@ -1,0 +1,125 @@
+// The operator's charge keypad end to end, in Debian's Chromium: disabled, with why, while the hub refuses
+// this kiosk's credentials (the till's token rotated, kiosk.json not updated), in Japanese and English, the
+// till's request refused at the same time; enabled again once kiosk.json has the new token and the kiosk
+// restarts. Screenshots go to test-artifacts/kiosk-e2e-charge-disabled.
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildRenderer } from '../../scripts/kiosk/build-renderer.ts';
+import {
+  launchKioskBrowser,
+  openKiosk,
+  typeDigits,
+  waitForScreen,
+} from '../../scripts/kiosk/kiosk-browser.ts';
+import type { KioskConfig } from '../../src/main/kiosk-config.ts';
+import { startWebShell, type WebShell } from '../../src/main/web-shell.ts';
+import { repoRoot } from '../biometrics/face-helpers.ts';
+import { syntheticFace } from '../hub/helpers.ts';
+import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
+import type { KioskTestHub } from '../main/kiosk-test-hub.ts';
+import { closeKioskTestHub } from '../main/kiosk-test-hub.ts';
+import { startShopWithShopper } from '../main/shop-fixture.ts';
+
+const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-charge-disabled');
+const adminToken = `admin-${randomBytes(12).toString('hex')}`;
+const face = syntheticFace();
+const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
+
+let test: KioskTestHub;
+let rendererDir = '';
+let browser: Browser | null = null;
+let shell: WebShell | null = null;
+const pageLog: string[] = [];
+
+beforeAll(async () => {
+  await rm(artifacts, { recursive: true, force: true });
+  await mkdir(artifacts, { recursive: true });
+  test = await startShopWithShopper({ prefix: 'facepay-charge-e2e-', adminToken, clock, face });
+  rendererDir = await buildRenderer(path.join(test.work, 'renderer'));
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await shell?.close();
+  await closeKioskTestHub(test);
+  await assertNoProcessLeft();
+});
+
+/** The till sends `amount` to the kiosk's own API: the HTTP status and body it gets back. */
+async function tillAsks(config: KioskConfig, amount: number) {
+  const response = await fetch(`${shell?.url ?? ''}/kiosk/v1/payment-requests`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${config.tillToken ?? ''}`,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({ amount, reference: `order-${amount}` }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, never> };
+}
+
+/** The kiosk in the browser with its staff menu unlocked. */
+async function staffMenu(config: KioskConfig, openStaffMenu: string): Promise<Page> {
+  browser ??= await launchKioskBrowser(null);
+  expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
+  const page = await openKiosk(browser, shell?.url ?? '', pageLog);
+  await page.getByRole('button', { name: openStaffMenu }).click();
+  await waitForScreen(page, ['operator'], 5_000);
+  await typeDigits(page, config.operatorPin ?? '');
+  await page.locator('[data-testid="charge-keypad"]').waitFor();
+  return page;
+}
+
+describe("the operator's charge keypad", () => {
+  it('is disabled with the reason while the hub refuses the kiosk, as the till is refused, and enabled once the kiosk is provisioned again', async () => {
+    const rotated = await test.admin.rotateClientToken(test.shop.tillClientId);
+    const stale = { ...test.shop.config, hubUrl: test.hub.url };
+    shell = await startWebShell({ config: stale, port: 0, rendererDir });
+    expect(shell.runtime.service.status().credentialsRefused).toEqual({
+      status: 401,
+      code: 'unauthorized',
+    });
+    expect(await tillAsks(stale, 500)).toMatchObject({
+      status: 503,
+      body: { error: { code: 'not_taking_payments', reason: 'credentials_refused' } },
+    });
+
+    const page = await staffMenu(stale, '店員メニューを開く');
+    const keypad = page.locator('[data-testid="charge-keypad"]');
+    expect(await keypad.getAttribute('data-disabled')).toBe('credentials_refused');
+    expect(await keypad.getAttribute('disabled')).not.toBeNull();
+    expect(await keypad.getByRole('button', { name: '5' }).isDisabled()).toBe(true);
+    const why = page.locator('#charge-disabled');
+    expect(await why.textContent()).toContain('決済を受け付けていません');
+    expect(await why.textContent()).toContain('再登録されるまで');
+    await page.screenshot({ path: path.join(artifacts, 'ja-operator-charge-disabled.png') });
+    await page.locator('[data-testid="language-switch"]').click();
+    expect(await why.textContent()).toContain('Not taking payments.');
+    expect(await why.textContent()).toContain('provisioned again');
+    await page.screenshot({ path: path.join(artifacts, 'en-operator-charge-disabled.png') });
+    expect(shell.runtime.service.status().payment).toBeNull();
+    await page.close();
+
+    // kiosk.json gets the rotated token and the kiosk restarts: it takes payments again.
+    await shell.close();
+    shell = null;
+    const fixed = { ...stale, hubToken: rotated.token };
+    shell = await startWebShell({ config: fixed, port: 0, rendererDir });
+    expect(shell.runtime.service.status()).toMatchObject({
+      hub: 'reachable',
+      credentialsRefused: null,
+    });
+    const again = await staffMenu(fixed, '店員メニューを開く');
+    const enabled = again.locator('[data-testid="charge-keypad"]');
+    expect(await enabled.getAttribute('data-disabled')).toBeNull();
+    expect(await enabled.getAttribute('disabled')).toBeNull();
+    expect(await enabled.getByRole('button', { name: '5' }).isDisabled()).toBe(false);
+    expect(await again.locator('#charge-disabled').count()).toBe(0);
+    await again.screenshot({ path: path.join(artifacts, 'ja-operator-charge-enabled.png') });
+    const taken = await tillAsks(fixed, 500);
+    expect(taken.status).toBe(201);
+  }, 180_000);
+});
