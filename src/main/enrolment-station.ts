@@ -1259,13 +1259,17 @@ function documentType(enrolment: Enrolment) {
   return type;
 }
 
-/** A document the station's check refused: the reason, and the MRZ's disagreeing fields where it names them. */
+/**
+ * A document the station's check refused: the reason, the MRZ's disagreeing fields and its check digits that
+ * do not check, where it names them.
+ */
 function documentRefused(error: Extract<IdDocumentCheck, { ok: false }>['error']): KioskError {
   return {
     code: 'document_refused',
     message: error.message,
     documentCode: error.code,
     ...(error.mrzMismatches === undefined ? {} : { mrzMismatches: error.mrzMismatches }),
+    ...(error.mrzCheckDigits === undefined ? {} : { mrzCheckDigits: error.mrzCheckDigits }),
   };
 }
 

@@ -29,6 +29,7 @@ import {
   HubRequestError,
   HubUnreachableError,
 } from '../shared/hub-client.ts';
+import { errorStatus, type ErrorCode } from '../shared/error-codes.ts';
 import type { CredentialsRefused, KioskError, KioskErrorCode } from '../shared/kiosk-api.ts';
 import { kioskPurchaseHoldLifetimeSeconds, pinChecksPerSecondPerClient } from '../shared/limits.ts';
 
@@ -910,6 +911,10 @@ function outcomeUnknownOn5xx(error: HubRequestError): { ok: false; error: KioskE
   );
 }
 
+/**
+ * A hub refusal as the kiosk's code; a code the screens do not explain as such is hub_refused, with the
+ * hub's own code and status beside it (hubCode, hubStatus), as the officer's screen words the hub's reason.
+ */
 function fromHubError(error: HubRequestError): { ok: false; error: KioskError } {
   const code = error.code as KioskErrorCode;
   const attemptsLeft = attemptsLeftOf(error.body);
@@ -920,8 +925,19 @@ function fromHubError(error: HubRequestError): { ok: false; error: KioskError } 
       code: known,
       message: error.message,
       ...(attemptsLeft === undefined ? {} : { attemptsLeft }),
+      ...(known === 'hub_refused' && isHubErrorCode(error.code)
+        ? { hubCode: error.code, hubStatus: error.status }
+        : {}),
     },
   };
+}
+
+/**
+ * One of the hub's error codes (error-codes.ts): not the client's 'unknown' for an answer without the hub's
+ * error body (a gateway's own 429 or 502), which says nothing of the hub's reason.
+ */
+function isHubErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(errorStatus, code);
 }
 
 /**

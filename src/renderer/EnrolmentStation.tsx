@@ -64,12 +64,16 @@ type Screen =
       atDesk: boolean;
       /** The document form the refusal answered, for the officer to correct; null: nothing to correct. */
       form: DocumentForm | null;
-      /**
-       * The PIN of an enrolment the hub did not answer (it stays at the PIN step): the officer may send it
-       * again from the consent screen, which asks the hub about the lost request first; null: no retry.
-       */
-      consentPin: string | null;
+      /** A step the hub did not answer, which the service keeps: the officer may try it again; null: no retry. */
+      retry: Retry | null;
     };
+
+/**
+ * A step to try again after the hub did not answer it. consent: the enrolment, with its PIN, sent again
+ * from the consent screen, which asks the hub about the lost request first. guardian: the guardian's
+ * consent, from their face (the face sent was zeroed, and the hub spent its nonce), then their PIN.
+ */
+type Retry = { at: 'consent'; pin: string } | { at: 'guardian' };
 
 /**
  * A message kept as its translation key (and values), or as the refusal it words, so it follows a
@@ -82,11 +86,11 @@ type Message =
 /** Where a refusal came from, for the ways on that its screen offers. */
 type RefusalContext = Pick<
   Extract<Screen, { name: 'station-refused' }>,
-  'atDesk' | 'form' | 'consentPin'
+  'atDesk' | 'form' | 'retry'
 >;
 
 /** A refusal in an enrolment's later step: no form to correct, nothing to send again. */
-const noContext: RefusalContext = { atDesk: false, form: null, consentPin: null };
+const noContext: RefusalContext = { atDesk: false, form: null, retry: null };
 
 /**
  * Why a still gave no face, in the officer's words where the reason is one the renderer names (the
@@ -402,6 +406,9 @@ export function EnrolmentStationApp(props: {
           message: { key: `enrol.guardian.${error.code}` },
           attempt: Date.now(),
         });
+      } else if (error.code === 'hub_unreachable') {
+        // The service keeps the guardian step: the guardian tries again, as at the consent step.
+        refused(error, { retry: { at: 'guardian' } });
       } else refused(error);
     },
     [accept, api, forgetGuardianFace, guardianTerms, refused, show],
@@ -555,9 +562,22 @@ export function EnrolmentStationApp(props: {
       const message = { key: 'enrol.guardian.consentAgain' };
       show({ name: 'station-guardian-face', message, attempt: Date.now() });
     } else if (error.code === 'hub_unreachable') {
-      refused(error, { consentPin: screen.pin });
+      refused(error, { retry: { at: 'consent', pin: screen.pin } });
     } else refused(error);
   }, [accept, api, ensureCamera, i18n.language, refused, screen, show]);
+
+  /** The step the hub did not answer, again: the consent screen, or the guardian's camera. */
+  const retry = useCallback(
+    async (step: Retry) => {
+      if (step.at === 'consent') {
+        show({ name: 'station-consent', pin: step.pin });
+        return;
+      }
+      await ensureCamera();
+      show({ name: 'station-guardian-face', message: null, attempt: Date.now() });
+    },
+    [ensureCamera, show],
+  );
 
   const language = (next: Language) => void switchLanguage(next);
   const translated = (message: Message | null) => {
@@ -721,8 +741,11 @@ export function EnrolmentStationApp(props: {
             atDesk={screen.atDesk}
             canCorrect={screen.form !== null}
             onCorrect={() => void restart(screen.form)}
-            canRetry={screen.consentPin !== null}
-            onRetry={() => show({ name: 'station-consent', pin: screen.consentPin ?? '' })}
+            canRetry={screen.retry !== null}
+            {...(screen.retry?.at === 'guardian' ? { step: 'guardian' as const } : {})}
+            onRetry={() => {
+              if (screen.retry !== null) void retry(screen.retry);
+            }}
             onAgain={() => void restart()}
             onOverride={() => show({ name: 'station-override', message: null })}
           />

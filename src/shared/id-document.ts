@@ -46,11 +46,35 @@ export const idDocumentErrorCodes = [
 export const mrzFields = ['number', 'date_of_birth', 'expiry', 'name'] as const;
 export type MrzField = (typeof mrzFields)[number];
 
+/** The MRZ's check digits (ICAO 9303), named for the officer when one does not check (mrz_invalid). */
+export const mrzCheckDigits = [
+  'number',
+  'date_of_birth',
+  'expiry',
+  'personal_number',
+  'composite',
+] as const;
+export type MrzCheckDigit = (typeof mrzCheckDigits)[number];
+
+/** The `mrz` package's name of each check digit's field. */
+const checkDigitOfField: Readonly<Record<string, MrzCheckDigit>> = {
+  documentNumberCheckDigit: 'number',
+  birthDateCheckDigit: 'date_of_birth',
+  expirationDateCheckDigit: 'expiry',
+  personalNumberCheckDigit: 'personal_number',
+  compositeCheckDigit: 'composite',
+};
+
 export type IdDocumentCheck =
   | { ok: true; document: { type: IdDocumentType; number: string; dateOfBirth: string } }
   | {
       ok: false;
-      error: { code: IdDocumentErrorCode; message: string; mrzMismatches?: MrzField[] };
+      error: {
+        code: IdDocumentErrorCode;
+        message: string;
+        mrzMismatches?: MrzField[];
+        mrzCheckDigits?: MrzCheckDigit[];
+      };
     };
 
 function refused(code: IdDocumentErrorCode, message: string): IdDocumentCheck {
@@ -120,8 +144,19 @@ function mrzProblem(document: TypedIdDocument, number: string, lines: string[]):
     return refused('mrz_invalid', 'the MRZ is not in a format this station reads (TD1, TD2, TD3)');
   }
   if (!result.valid) {
-    const wrong = result.details.filter((detail) => !detail.valid).map((detail) => detail.label);
-    return refused('mrz_invalid', `the MRZ does not check: ${wrong.join(', ')}`);
+    const invalid = result.details.filter((detail) => !detail.valid);
+    const message = `the MRZ does not check: ${invalid.map((detail) => detail.label).join(', ')}`;
+    // A check digit is named for the officer; another fault (a letter where a digit goes, an unknown
+    // state code) is only in the message, and the screen says "a check digit or the format".
+    const failed = invalid.flatMap((detail) => {
+      const digit = detail.field === null ? undefined : checkDigitOfField[detail.field];
+      return digit === undefined ? [] : [digit];
+    });
+    // The composite digit covers the others' fields and digits, so it fails with any of them: named only
+    // alone (then the fault is in what only it covers), not as a second typo beside the first.
+    const digits = failed.length > 1 ? failed.filter((digit) => digit !== 'composite') : failed;
+    if (digits.length === 0) return refused('mrz_invalid', message);
+    return { ok: false, error: { code: 'mrz_invalid', message, mrzCheckDigits: digits } };
   }
   const fields = result.fields;
   const mismatches: MrzField[] = [];

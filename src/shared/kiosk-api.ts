@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import * as L from './limits.ts';
 import { isCategory } from './categories.ts';
-import type { IdDocumentErrorCode, MrzField } from './id-document.ts';
+import type { IdDocumentErrorCode, MrzCheckDigit, MrzField } from './id-document.ts';
 import { typedIdDocumentSchema } from './id-document.ts';
 import { accountIdSchema } from './hub-api.ts';
 
@@ -75,6 +75,24 @@ export const deskRefusalReasons = ['listed_for_admin'] as const;
 export type DeskRefusalReason = (typeof deskRefusalReasons)[number];
 
 /**
+ * The hub's own codes (hub_refused's `hubCode`) an enrolment can meet at POST /v1/persons, its templates
+ * and the guardian's consent (src/hub/identity), that the officer's screens word on their own
+ * (enrol.refused.hubCodes.*.title / .body); any other code reads as hub_refused's words.
+ */
+export const stationHubCodes = [
+  'not_found',
+  'forbidden',
+  'invalid_request',
+  'guardian_consent_required',
+  'person_erased',
+  'model_not_calibrated',
+  'kiosk_attestation_required',
+  'kiosk_attestation_invalid',
+  'kiosk_revoked',
+  'unauthorized',
+] as const;
+
+/**
  * Every code the enrolment station's calls can answer: its own, the hub's it passes on (hub-link), and
  * the transport's. The officer's screens word each one in Japanese and English (locales:
  * enrol.refused.codes.*.title / .body); the `message` beside it is the service's English, for logs.
@@ -131,6 +149,12 @@ export interface KioskError {
   readonly mrzMismatches?: readonly MrzField[];
   /** officer_locked: whole minutes until the officers' PIN lock lifts. */
   readonly lockedMinutes?: number;
+  /** document_refused for mrz_invalid: the MRZ's check digits that do not check. */
+  readonly mrzCheckDigits?: readonly MrzCheckDigit[];
+  /** hub_refused: the hub's own error code (`{"error":{"code"}}`), which says why. */
+  readonly hubCode?: string;
+  /** hub_refused: the HTTP status the hub answered with. */
+  readonly hubStatus?: number;
 }
 
 export type KioskResult<T> = ({ ok: true } & T) | { ok: false; error: KioskError };

@@ -1,8 +1,9 @@
 // The enrolment station's refusals as the officer reads them, in Debian's Chromium, each worded from the
 // resource files in Japanese and English (title and body, with the facts the service passed: the MRZ's
-// fields, the lock's minutes), never with the service's English sentence, which is kept for logs (the marks):
-// the desk's "nobody enrolled here", an MRZ that disagrees, the hub refusing an enrolment, the hub not
-// answering it (sent again from the refusal), the officers' PIN lock. Screenshots: {ja,en}-refusal-*.png.
+// fields, its check digits that fail, the hub's own code, the lock's minutes), never with the service's English
+// sentence, which is kept for logs (the marks): the desk's "nobody enrolled here", an MRZ that disagrees or
+// does not check, the hub refusing an enrolment (an account it does not know), the hub not answering it
+// (sent again from the refusal), the officers' PIN lock. Screenshots: {ja,en}-refusal-*.png.
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -184,9 +185,19 @@ async function speak(language: 'ja' | 'en'): Promise<void> {
  */
 async function refusalInBoth(
   name: string,
-  expected: { code: string; key: string; values?: Record<'ja' | 'en', Record<string, string>> },
+  expected: {
+    code: string;
+    /** Where the words are: enrol.refused.codes.<key>, or `words` (a full key) when given. */
+    key: string;
+    words?: string;
+    /** The body's own key, where it is not the title's neighbour (a fact worded on its own). */
+    body?: string;
+    values?: Record<'ja' | 'en', Record<string, string>>;
+  },
   logged: RegExp,
 ): Promise<void> {
+  const wordsAt = expected.words ?? `enrol.refused.codes.${expected.key}`;
+  const bodyAt = expected.body ?? `${wordsAt}.body`;
   const refusal = page.locator('.station-refusal');
   expect(await refusal.getAttribute('data-code')).toBe(expected.code);
   for (const language of ['ja', 'en'] as const) {
@@ -197,10 +208,10 @@ async function refusalInBoth(
       expect(await page.locator('main').textContent()).not.toMatch(englishWords);
     }
     expect(await refusal.locator('.error-title').textContent()).toBe(
-      words(language, `enrol.refused.codes.${expected.key}.title`),
+      words(language, `${wordsAt}.title`),
     );
     expect(await page.locator('[data-testid="refusal-detail"]').textContent()).toBe(
-      words(language, `enrol.refused.codes.${expected.key}.body`, values),
+      words(language, bodyAt, values),
     );
     await page.screenshot({ path: path.join(artifacts, `${language}-refusal-${name}.png`) });
   }
@@ -246,6 +257,39 @@ describe("the station's refusals, in the officer's language", () => {
     await page.locator('[data-testid="doc-number"]').fill('');
   }, 120_000);
 
+  it('names the MRZ check digits that do not check, in each language', async () => {
+    await page.locator('[data-testid="desk-enrol"]').click();
+    // The date of birth's check digit typed 3 instead of 2: it fails, and the whole line's (composite)
+    // with it, which is not named beside it.
+    const mistyped = passport.mrz.replace('9004012F', '9004013F');
+    await fillDocument({
+      account,
+      type: 'passport',
+      number: passport.number,
+      name: 'Hanako Tanaka',
+      birth: '1990-04-01',
+      expiry: '2031-04-01',
+      mrz: mistyped,
+    });
+    await waitForScreen(page, ['station-refused'], 30_000);
+    const digits = (language: 'ja' | 'en') =>
+      words(language, 'enrol.refused.checkDigits.date_of_birth');
+    await refusalInBoth(
+      'mrz-check-digits',
+      {
+        code: 'mrz_invalid',
+        key: 'mrz_invalid',
+        body: 'enrol.refused.mrzCheckDigits',
+        values: { ja: { digits: digits('ja') }, en: { digits: digits('en') } },
+      },
+      /the MRZ does not check: Birth date check digit, Composite check digit/,
+    );
+    await page.locator('[data-testid="correct-document"]').click();
+    await waitForScreen(page, ['station-document'], 10_000);
+    expect(await page.locator('[data-testid="doc-mrz"]').inputValue()).toBe(mistyped);
+    await page.locator('[data-testid="doc-number"]').fill('');
+  }, 120_000);
+
   it('names the typed fields an MRZ disagrees with, in each language', async () => {
     await page.locator('[data-testid="desk-enrol"]').click();
     await fillDocument({
@@ -283,7 +327,7 @@ describe("the station's refusals, in the officer's language", () => {
     await waitForScreen(page, ['station-photo'], 30_000);
   }, 120_000);
 
-  it("words the hub's refusal of an enrolment (an account not the organisation's) without the hub's English", async () => {
+  it("words the hub's own reason for refusing an enrolment (an account it does not know), without the hub's English", async () => {
     // Up to the PIN through the service (no camera here); the page opened again resumes there.
     const service = shell?.runtime.service;
     if (service === undefined) throw new Error('no web shell');
@@ -297,7 +341,16 @@ describe("the station's refusals, in the officer's language", () => {
     await waitForScreen(page, ['station-consent'], 10_000);
     await page.locator('[data-testid="consent-agree"]').click();
     await waitForScreen(page, ['station-refused'], 60_000);
-    await refusalInBoth('hub-refused', { code: 'hub_refused', key: 'hub_refused' }, /^\d{3} \w+: /);
+    // The hub's 404 not_found: its own words, not the generic "check the account number and document".
+    expect(await page.locator('.station-refusal').getAttribute('data-hub-code')).toBe('not_found');
+    await refusalInBoth(
+      'hub-refused',
+      { code: 'hub_refused', key: 'hub_refused', words: 'enrol.refused.hubCodes.not_found' },
+      /^404 not_found: person account e2e-not-opened not found/,
+    );
+    expect(await page.locator('main').textContent()).not.toContain(
+      words('ja', 'enrol.refused.codes.hub_refused.body'),
+    );
     await startAgain();
   }, 180_000);
 

@@ -8,12 +8,14 @@ import { useTranslation } from 'react-i18next';
 import {
   deskRefusalReasons,
   enrolmentRefusalReasons,
+  stationHubCodes,
   type KioskError,
   type StationView,
 } from '../../shared/kiosk-api.ts';
 import { idDocumentTypes } from '../../shared/hub-api.ts';
 import {
   idDocumentErrorCodes,
+  type MrzCheckDigit,
   type MrzField,
   type TypedIdDocument,
 } from '../../shared/id-document.ts';
@@ -672,6 +674,10 @@ export interface StationRefusal {
   existingPersonMasked: string | null;
   mrzMismatches: readonly MrzField[] | null;
   lockedMinutes: number | null;
+  /** mrz_invalid: the check digits that do not check; null: not named (the format, or another fault). */
+  mrzCheckDigits: readonly MrzCheckDigit[] | null;
+  /** hub_refused: the hub's own code, worded where the station knows it (stationHubCodes). */
+  hubCode: string | null;
 }
 
 export function stationRefusal(error: KioskError): StationRefusal {
@@ -680,33 +686,64 @@ export function stationRefusal(error: KioskError): StationRefusal {
     existingPersonMasked: error.existingPersonMasked ?? null,
     mrzMismatches: error.mrzMismatches ?? null,
     lockedMinutes: error.lockedMinutes ?? null,
+    mrzCheckDigits: error.mrzCheckDigits ?? null,
+    hubCode: error.hubCode ?? null,
   };
 }
 
 /** A refusal the renderer itself decides (a face not read, no camera): no facts from the service. */
 export function localRefusal(code: 'face_timeout' | 'liveness_failed' | 'camera'): StationRefusal {
-  return { code, existingPersonMasked: null, mrzMismatches: null, lockedMinutes: null };
+  return {
+    code,
+    existingPersonMasked: null,
+    mrzMismatches: null,
+    lockedMinutes: null,
+    mrzCheckDigits: null,
+    hubCode: null,
+  };
 }
 
-/** Title and body in the officer's language; a code without words of its own reads as hub_refused's. */
+/**
+ * Where a refusal's title and body are: the hub's own code's words for a hub_refused that names one the
+ * station words, else its code's; a code without words of its own reads as hub_refused's.
+ */
+function refusalKey(i18n: I18n, refusal: StationRefusal): string {
+  const hubCode = refusal.hubCode;
+  if (refusal.code === 'hub_refused' && hubCode !== null) {
+    const worded: readonly string[] = stationHubCodes;
+    if (worded.includes(hubCode)) return `enrol.refused.hubCodes.${hubCode}`;
+  }
+  const known = i18n.exists(`enrol.refused.codes.${refusal.code}.title`);
+  return `enrol.refused.codes.${known ? refusal.code : 'hub_refused'}`;
+}
+
+/** A list of named parts (fields, check digits) in the officer's language; `none` when there are none. */
+function namedList(t: TFunction, keys: string[], none: string): string {
+  return keys.length === 0
+    ? t(none)
+    : keys.map((key) => t(key)).join(t('enrol.refused.fieldSeparator'));
+}
+
+/** Title and body in the officer's language, with the facts the service passed. */
 export function refusalWords(
   translation: { t: TFunction; i18n: I18n },
   refusal: StationRefusal,
 ): { title: string; body: string } {
   const { t, i18n } = translation;
-  const known = i18n.exists(`enrol.refused.codes.${refusal.code}.title`);
-  const code = known ? refusal.code : 'hub_refused';
-  const fields = (refusal.mrzMismatches ?? []).map((field) => t(`enrol.refused.fields.${field}`));
-  const body =
-    refusal.lockedMinutes === null
-      ? t(`enrol.refused.codes.${code}.body`, {
-          fields:
-            fields.length === 0
-              ? t('enrol.refused.fields.some')
-              : fields.join(t('enrol.refused.fieldSeparator')),
-        })
-      : t('enrol.refused.lockedMinutes', { count: refusal.lockedMinutes });
-  return { title: t(`enrol.refused.codes.${code}.title`), body };
+  const key = refusalKey(i18n, refusal);
+  const title = t(`${key}.title`);
+  if (refusal.lockedMinutes !== null) {
+    return { title, body: t('enrol.refused.lockedMinutes', { count: refusal.lockedMinutes }) };
+  }
+  const digits = refusal.mrzCheckDigits ?? [];
+  if (refusal.code === 'mrz_invalid' && digits.length > 0) {
+    const named = digits.map((digit) => `enrol.refused.checkDigits.${digit}`);
+    const list = namedList(t, named, 'enrol.refused.fields.some');
+    return { title, body: t('enrol.refused.mrzCheckDigits', { digits: list }) };
+  }
+  const fields = (refusal.mrzMismatches ?? []).map((field) => `enrol.refused.fields.${field}`);
+  const body = t(`${key}.body`, { fields: namedList(t, fields, 'enrol.refused.fields.some') });
+  return { title, body };
 }
 
 /** One line for a screen that shows a refusal beside its form (sign-in, override, photo). */
@@ -751,7 +788,12 @@ export function StationRefusedScreen(props: {
       )}
       onSignOut={props.onSignOut}
     >
-      <div className="station-refusal" role="alert" data-code={code}>
+      <div
+        className="station-refusal"
+        role="alert"
+        data-code={code}
+        data-hub-code={props.refusal.hubCode ?? undefined}
+      >
         <p className="error-title">{words.title}</p>
         {existingPersonMasked === null ? null : (
           <p className="station-note" data-testid="existing-person">
