@@ -67,7 +67,7 @@ function kioskOf(hold: Hold): string {
 
 /** Today's waiting visits, newest first: active clinic_visit holds placed today. */
 async function waitingToday(): Promise<Hold[]> {
-  const today = new Date().toDateString();
+  const today = new Date(Date.now()).toDateString();
   const found: Hold[] = [];
   let cursor: string | null = '';
   while (cursor !== null) {

@@ -220,7 +220,16 @@ export async function runScriptTracked(
   args: string[],
 ): Promise<{ code: number | null; out: string }> {
   const [command, argv] = nodeScript(script, args);
-  const child = spawnTracked(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return runTracked(command, argv);
+}
+
+/** runScriptTracked's run of any node command line, with `env` (default: this process's). */
+export async function runTracked(
+  command: string,
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; out: string }> {
+  const child = spawnTracked(command, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));

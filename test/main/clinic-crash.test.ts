@@ -9,7 +9,6 @@ import { PendingHolds } from '../../src/main/pending-holds.ts';
 import type { VisitView } from '../../src/shared/kiosk-api.ts';
 import { paymentAuthorizationLifetimeMs } from '../../src/shared/limits.ts';
 import { syntheticFace } from '../hub/helpers.ts';
-import { runScriptTracked } from '../hub/process.ts';
 import type { HoldingProxy } from './holding-proxy.ts';
 import {
   closeCrashRig,
@@ -17,6 +16,7 @@ import {
   killKioskProcess,
   killKioskProcessesLeft,
   KioskSocket,
+  runScriptOnClock,
   startCrashRig,
   timePassesIn,
   type CrashRig,
@@ -25,11 +25,12 @@ import {
 } from './kiosk-process.ts';
 import { cap, closeOpenVisits, startClinicWithPatient } from './clinic-fixture.ts';
 import type { KioskTestHub } from './kiosk-test-hub.ts';
+import { clinicDayClock } from './clinic-day-clock.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const face = syntheticFace();
 /** The hub's clock and every kiosk process's (clock-ahead.ts): moved forward together, never back. */
-const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
+const clock = clinicDayClock();
 
 let test: KioskTestHub;
 let rig: CrashRig;
@@ -222,10 +223,14 @@ describe('a clinic reception kiosk SIGKILLed during a check-in, restarted on the
     expect(await account()).toEqual({ balance: before.balance, held: before.held + cap });
 
     // The clinic's system (clinic:sample) sends consultation.completed to the hub, not to the kiosk.
-    const completed = await runScriptTracked('scripts/clinic-sample.ts', [
-      ...['--hub', test.hub.url, '--token', test.shop.clinicSystem?.token ?? ''],
-      ...['--complete', String(queueNumber), '--amount', '3210'],
-    ]);
+    const completed = await runScriptOnClock(
+      'scripts/clinic-sample.ts',
+      [
+        ...['--hub', test.hub.url, '--token', test.shop.clinicSystem?.token ?? ''],
+        ...['--complete', String(queueNumber), '--amount', '3210'],
+      ],
+      clock,
+    );
     expect(completed.code, completed.out).toBe(0);
     expect(completed.out.trim()).toBe(`No. ${queueNumber}: paid ¥3,210, released ¥1,790`);
     // The kiosk reads its waiting visits' holds back every 3 s (clinicVisitPollMs).

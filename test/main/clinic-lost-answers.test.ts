@@ -18,11 +18,12 @@ import {
 } from './clinic-fixture.ts';
 import type { KioskTestHub } from './kiosk-test-hub.ts';
 import { closeKioskTestHub, networkLosingFirstAnswer } from './kiosk-test-hub.ts';
+import { clinicDayClock } from './clinic-day-clock.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const face = syntheticFace();
 /** Moves forward only (the hub's rate limiter counts on it): the test waits out an authorization. */
-const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
+const clock = clinicDayClock();
 
 let test: KioskTestHub;
 let identity: KioskIdentity;

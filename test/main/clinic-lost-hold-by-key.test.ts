@@ -19,11 +19,12 @@ import {
   networkLosingFirstAnswer,
   twoDaysLater as hubPrunedTwoDaysLater,
 } from './kiosk-test-hub.ts';
+import { clinicDayClock } from './clinic-day-clock.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const face = syntheticFace();
 /** The hub's and the kiosks' clock: moves forward only (the hub's rate limiter counts on it). */
-const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
+const clock = clinicDayClock();
 
 let test: KioskTestHub;
 let identity: KioskIdentity;

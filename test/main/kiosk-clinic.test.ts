@@ -28,7 +28,9 @@ import {
   sameFaceAs,
   startKioskTestHub,
 } from './kiosk-test-hub.ts';
-import { assertNoProcessLeft, runScriptTracked } from '../hub/process.ts';
+import { assertNoProcessLeft } from '../hub/process.ts';
+import { runScriptOnClock } from './kiosk-process.ts';
+import { clinicDayClock } from './clinic-day-clock.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const modelId = 'faceapi-recognition-128-b413e420d684';
@@ -42,7 +44,7 @@ const sameFace = () => sameFaceAs(face);
  * The hub's (and the kiosks') clock follows the wall clock; the no-show test moves it past the deadline.
  * It only ever moves forward: the hub's rate limiter counts on that.
  */
-const hubClock = { offsetMs: 0, now: () => Date.now() + hubClock.offsetMs };
+const hubClock = clinicDayClock();
 
 let work: string;
 let hub: RunningHub;
@@ -92,6 +94,7 @@ async function enrolPatient(): Promise<void> {
     dir: work,
     modelId,
     pin: '4862',
+    now: hubClock.now,
     people: [
       {
         name: 'Suzuki Ichiro',
@@ -154,13 +157,11 @@ async function account() {
 /** The clinic's IT person's sample: `npm run clinic:sample -- --hub URL --token T ...`. */
 async function clinicSample(args: string[]): Promise<{ code: number | null; out: string }> {
   const token = clinic.clinicSystem?.token ?? '';
-  return runScriptTracked('scripts/clinic-sample.ts', [
-    '--hub',
-    hub.url,
-    '--token',
-    token,
-    ...args,
-  ]);
+  return runScriptOnClock(
+    'scripts/clinic-sample.ts',
+    ['--hub', hub.url, '--token', token, ...args],
+    hubClock,
+  );
 }
 
 /** Closes whatever visit the patient has open, so each test starts with none. */
@@ -229,7 +230,11 @@ describe('clinic reception kiosk service', () => {
           payee: 'clinic',
           amount: 1_000,
           currency: 'JPY',
-          reference: visitReference({ day: localDay(Date.now()), queueNumber: 7, kioskId: kiosk }),
+          reference: visitReference({
+            day: localDay(hubClock.now()),
+            queueNumber: 7,
+            kioskId: kiosk,
+          }),
           expiresInSeconds: noShowAfterSeconds,
           template: { name: 'clinic_visit' },
           category: 'medical.consultation',

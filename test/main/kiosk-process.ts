@@ -15,6 +15,7 @@ import {
   pidAlive,
   processGroupGone,
   repoRoot,
+  runTracked,
   spawnTracked,
 } from '../hub/process.ts';
 import { startHoldingProxy, type HoldingProxy } from './holding-proxy.ts';
@@ -32,6 +33,26 @@ const clockAhead = pathToFileURL(path.join(import.meta.dirname, 'clock-ahead.ts'
 const timeStepMs = paymentAuthorizationLifetimeMs + reconcileMarginMs + 5_000;
 /** Every kiosk this test file started and that has not exited yet. */
 const running = new Set<KioskProcess>();
+
+/** nodeScript with clock-ahead.ts loaded after tsx's loader (so it may be TypeScript), before `script`. */
+export function nodeScriptAhead(script: string, args: string[]): [string, string[]] {
+  const [node, argv] = nodeScript(script, args);
+  return [node, [...argv.slice(0, 2), '--import', clockAhead, ...argv.slice(2)]];
+}
+
+/** What clock-ahead.ts reads: the process's clock `aheadMs` ahead, each SIGUSR2 `stepMs` on. */
+export function clockAheadEnv(aheadMs: number, stepMs = 0): Record<string, string> {
+  return {
+    FACEPAY_TEST_CLOCK_AHEAD_MS: String(aheadMs),
+    FACEPAY_TEST_TIME_STEP_MS: String(stepMs),
+  };
+}
+
+/** A script run to its end (runScriptTracked) on `clock`, as the test's hub runs: clinic:sample's "today". */
+export function runScriptOnClock(script: string, args: string[], clock: TestClock) {
+  const [node, argv] = nodeScriptAhead(script, args);
+  return runTracked(node, argv, { ...process.env, ...clockAheadEnv(clock.offsetMs) });
+}
 
 /** A renderer folder in `work` with only an index.html: all the web shell asks for when no page runs. */
 export function blankRenderer(work: string): string {
@@ -52,19 +73,13 @@ export async function startKioskProcess(options: {
   rendererDir: string;
   clockAheadMs: number;
 }): Promise<KioskProcess> {
-  const [node, args] = nodeScript('src/main/web-shell-cli.ts', [
+  const [node, argv] = nodeScriptAhead('src/main/web-shell-cli.ts', [
     ...['--config', options.configFile, '--hub', options.hubUrl],
     ...['--port', '0', '--renderer', options.rendererDir],
   ]);
-  // After tsx's loader (args[0..1]), so the clock file may be TypeScript.
-  const argv = [...args.slice(0, 2), '--import', clockAhead, ...args.slice(2)];
   const child = spawnTracked(node, argv, {
     cwd: repoRoot,
-    env: {
-      ...process.env,
-      FACEPAY_TEST_CLOCK_AHEAD_MS: String(options.clockAheadMs),
-      FACEPAY_TEST_TIME_STEP_MS: String(timeStepMs),
-    },
+    env: { ...process.env, ...clockAheadEnv(options.clockAheadMs, timeStepMs) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pid = child.pid ?? 0;

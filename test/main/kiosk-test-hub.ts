@@ -85,6 +85,7 @@ export async function startKioskTestHubWithMember(
       modelId,
       pin,
       people,
+      ...(options.clock === undefined ? {} : { now: options.clock.now }),
     });
     return test;
   } catch (error) {
@@ -134,6 +135,8 @@ export async function enrolAtStation(options: {
   modelId: string;
   pin: string;
   people: TestPatron[];
+  /** The station's clock (it signs its requests by it): the hub's, where a test moves that. */
+  now?: () => number;
 }): Promise<void> {
   const { admin } = options;
   const station = await admin.createClient({ name: 'station', role: 'enrollment' });
@@ -152,7 +155,7 @@ export async function enrolAtStation(options: {
     hubToken: station.token,
     kioskId: kiosk.id,
     identity: keys.value,
-    now: Date.now,
+    now: options.now ?? Date.now,
   });
   try {
     for (const who of options.people) {
