@@ -4,7 +4,9 @@
 // Without it the file still lists such a request after a restart, and reconcile refunds a purchase its
 // shopper was told was paid (the merchant's loss). A full disk refuses new blocks, not writes into blocks a
 // file already has: the journal is written whole (every slot empty) before the first request goes out, and
-// a settled entry is then one 64-byte write into that space, inside one disk sector (no torn slot).
+// a settled entry is then one 64-byte write into that space, inside one disk sector (no torn slot). That
+// holds on filesystems that overwrite in place (ext4, xfs); a copy-on-write one (btrfs, ZFS) needs new
+// blocks for any write, so there the note fails and the old outcome (a refund after a restart) remains.
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { assert } from '../shared/assert.ts';
