@@ -1,7 +1,8 @@
 // The operator's charge keypad end to end, in Debian's Chromium: disabled, with why, while the hub refuses
 // this kiosk's credentials (the till's token rotated, kiosk.json not updated), in Japanese and English, the
 // till's request refused at the same time; enabled again once kiosk.json has the new token and the kiosk
-// restarts. Screenshots go to test-artifacts/kiosk-e2e-charge-disabled.
+// restarts. Likewise while the hub, behind a proxy, answers nothing but 503, and again once it is back.
+// Screenshots go to test-artifacts/kiosk-e2e-charge-disabled.
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +21,7 @@ import { repoRoot } from '../biometrics/face-helpers.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
 import type { KioskTestHub } from '../main/kiosk-test-hub.ts';
+import { startHoldingProxy, type HoldingProxy } from '../main/holding-proxy.ts';
 import { closeKioskTestHub } from '../main/kiosk-test-hub.ts';
 import { startShopWithShopper } from '../main/shop-fixture.ts';
 
@@ -32,6 +34,9 @@ let test: KioskTestHub;
 let rendererDir = '';
 let browser: Browser | null = null;
 let shell: WebShell | null = null;
+let proxy: HoldingProxy | null = null;
+/** While set, the proxy answers every request as a hub that is down would (503). */
+let hubAway = false;
 const pageLog: string[] = [];
 
 beforeAll(async () => {
@@ -44,9 +49,19 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await shell?.close();
+  await proxy?.close();
   await closeKioskTestHub(test);
   await assertNoProcessLeft();
 });
+
+/** Polls `check` every 250 ms until it holds, for at most `timeoutMs`. */
+async function until(check: () => boolean, timeoutMs: number): Promise<void> {
+  const endsAt = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > endsAt) throw new Error(`not so after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
 
 /** The till sends `amount` to the kiosk's own API: the HTTP status and body it gets back. */
 async function tillAsks(config: KioskConfig, amount: number) {
@@ -122,4 +137,48 @@ describe("the operator's charge keypad", () => {
     const taken = await tillAsks(fixed, 500);
     expect(taken.status).toBe(201);
   }, 180_000);
+
+  it('is disabled with the reason while the hub does not answer, the till refused once it stays away, and enabled once it is back', async () => {
+    await shell?.close();
+    shell = null;
+    proxy = await startHoldingProxy(test.hub.url, {
+      answerHere: () =>
+        hubAway
+          ? Response.json({ error: { code: 'unavailable', message: 'down' } }, { status: 503 })
+          : undefined,
+    });
+    // The first test rotated the till's token away from the shop's config: this kiosk gets a current one.
+    const rotated = await test.admin.rotateClientToken(test.shop.tillClientId);
+    const config = { ...test.shop.config, hubToken: rotated.token, hubUrl: proxy.url };
+    shell = await startWebShell({ config, port: 0, rendererDir });
+    const service = shell.runtime.service;
+    expect(service.status().hub).toBe('reachable');
+    const page = await staffMenu(config, '店員メニューを開く');
+    const keypad = page.locator('[data-testid="charge-keypad"]');
+    expect(await keypad.getAttribute('data-disabled')).toBeNull();
+
+    hubAway = true;
+    // The next health round (every 10 s while the hub answered) finds it away.
+    await until(() => service.status().hub === 'unreachable', 15_000);
+    await page.locator('[data-testid="charge-keypad"][data-disabled="hub_unreachable"]').waitFor();
+    expect(await keypad.getByRole('button', { name: '5' }).isDisabled()).toBe(true);
+    const why = page.locator('#charge-disabled');
+    expect(await why.textContent()).toContain('決済サーバーに接続できない');
+    await page.screenshot({ path: path.join(artifacts, 'ja-operator-charge-hub-unreachable.png') });
+    await page.locator('[data-testid="language-switch"]').click();
+    expect(await why.textContent()).toContain('The payment service cannot be reached');
+    await page.screenshot({ path: path.join(artifacts, 'en-operator-charge-hub-unreachable.png') });
+    // Away for 15 s: the till is refused too.
+    await until(() => service.notTakingPayments()?.reason === 'hub_unreachable', 20_000);
+    expect(await tillAsks(config, 600)).toMatchObject({
+      status: 503,
+      body: { error: { code: 'not_taking_payments', reason: 'hub_unreachable', hub: null } },
+    });
+
+    hubAway = false;
+    // Rounds come every 2 s while the hub is away: the keypad is back by itself.
+    await page.locator('[data-testid="charge-keypad"]:not([data-disabled])').waitFor();
+    expect(await page.locator('#charge-disabled').count()).toBe(0);
+    expect((await tillAsks(config, 600)).status).toBe(201);
+  }, 120_000);
 });
