@@ -266,11 +266,16 @@ export class HubLink {
     return own;
   }
 
+  /**
+   * Whether the hub answers its health route. A hub found away may come back upgraded in place: the memory
+   * that it has no GET /v1/clients/me is dropped then, so the next ready round asks for the client again.
+   */
   async healthy(): Promise<boolean> {
     try {
       await this.#client.health();
       return true;
     } catch {
+      this.#ownClientRouteMissing = false;
       return false;
     }
   }
@@ -904,6 +909,8 @@ function failure(code: KioskErrorCode, message: string): { ok: false; error: Kio
  * (KioskService.reconcile) instead of telling the shopper a refusal while the hold stands.
  */
 function outcomeUnknownOn5xx(error: HubRequestError): { ok: false; error: KioskError } {
+  // A 429 passes by itself whoever sent it: a gateway's own (no hub error code) too, never a refusal.
+  if (error.status === 429) return failure('rate_limited', error.message);
   if (error.status < 500) return fromHubError(error);
   return failure(
     'hub_unreachable',

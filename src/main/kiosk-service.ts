@@ -452,7 +452,11 @@ export class KioskService {
       : await this.#hub.refund({
           holdId: hold.id,
           amount: refundable,
-          idempotencyKey: `${key}-refund`,
+          // A key per amount: the hub keeps a refusal under its key, so a refund raced by another (the
+          // shop's back office refunding part) would be refused 409 under one key for every later round's
+          // smaller amount until the hub prunes it. The amount only ever falls (each round reads the hold
+          // first), and the hub refuses more than is left: no key can refund twice.
+          idempotencyKey: `${key}-refund-${refundable}`,
         });
     if (back.ok) return active ? 'released' : 'refunded';
     this.#noteRefusal(paymentId, back.error);

@@ -1,9 +1,9 @@
 // An older hub (no GET /v1/clients/me) upgraded in place while the kiosk runs: the kiosk must learn which hub
 // client it is from the upgraded hub, as it did before it remembered the older hub's 404 (dd067ca).
 //
-// REVIEW FINDING, NOT FIXED: HubLink forgets the 404 only when it connects again, and a ready link never
+// Found in review (helper-65): HubLink forgets the 404 only when it connects again, and a ready link never
 // connects again after the hub was away for a round (kiosk-runtime's round connects only while not ready).
-// The test is marked `fails` so CI stays green; drop `.fails` with the fix (hub-link.ts, others' file now).
+// Fixed: a health ask that finds the hub away drops that memory (HubLink.healthy).
 // Why it matters: each hold request records this run's client id (PendingHold.sentByClient); left null,
 // a lost request of this kiosk whose token is rotated later is sent to staff instead of being settled.
 import { randomBytes } from 'node:crypto';
@@ -67,21 +67,17 @@ async function kiosk() {
 }
 
 describe('an older hub upgraded in place while the kiosk runs', () => {
-  it.fails(
-    'learns which client it is from the upgraded hub once the hub is back',
-    async () => {
-      const { link, network, round } = await kiosk();
-      expect(await round()).toBe(true);
-      expect(network.asked).toBe(1);
-      expect(link.ownClientId).toBeNull();
-      // The hub is stopped for its upgrade: a round finds it away.
-      network.hub = 'away';
-      expect(await round()).toBe(false);
-      // Back, with GET /v1/clients/me. Rounds at 10 s: a minute of them.
-      network.hub = 'upgraded hub';
-      for (let n = 0; n < 6; n += 1) expect(await round()).toBe(true);
-      expect(link.ownClientId).toBe(test.shop.tillClientId);
-    },
-    60_000,
-  );
+  it('learns which client it is from the upgraded hub once the hub is back', async () => {
+    const { link, network, round } = await kiosk();
+    expect(await round()).toBe(true);
+    expect(network.asked).toBe(1);
+    expect(link.ownClientId).toBeNull();
+    // The hub is stopped for its upgrade: a round finds it away.
+    network.hub = 'away';
+    expect(await round()).toBe(false);
+    // Back, with GET /v1/clients/me. Rounds at 10 s: a minute of them.
+    network.hub = 'upgraded hub';
+    for (let n = 0; n < 6; n += 1) expect(await round()).toBe(true);
+    expect(link.ownClientId).toBe(test.shop.tillClientId);
+  }, 60_000);
 });

@@ -1,13 +1,12 @@
 // A lost payment whose hold changes between reconcile's read and its refund (the shop's back office refunds
 // part of it at the hub meanwhile): the kiosk's next round reads the hold again and refunds what is left.
 //
-// REVIEW FINDING, NOT FIXED: 183bb57 treats a first refusal as such a race, "read again next round", but
+// Found in review (helper-65): 183bb57 treats a first refusal as such a race, "read again next round", but
 // KioskService.#giveBack refunds under one Idempotency-Key per payment (`kiosk-<kiosk>-<payment>-refund`)
 // whatever the amount. The hub stores the refusal (exceeds_refundable) under that key, so the next round's
 // refund of the amount left, under the same key with another body, is refused (idempotency_key_reused) at
 // every round until the hub prunes the key (a day or more): the shopper waits, and staff see a refusal
-// they cannot clear. Marked `fails` so CI stays green; drop `.fails` with the fix (kiosk-service.ts, others'
-// file now; e.g. a key per amount, safe since each round reads the hold before it refunds).
+// they cannot clear. Fixed with a key per amount (#giveBack), safe since each round reads the hold first.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -50,7 +49,7 @@ const isRefund = (input: Parameters<typeof fetch>[0], init?: RequestInit) =>
   );
 
 describe('a lost payment refunded in part at the hub while reconcile refunds it', () => {
-  it.fails('refunds what is left at a later round', async () => {
+  it('refunds what is left at a later round', async () => {
     const network = { loseHoldAnswer: true, backOfficeRefunds: 0 };
     const fetchThrough: typeof fetch = async (input, init) => {
       if (isPostTo('/v1/holds', input, init) && network.loseHoldAnswer) {
