@@ -132,29 +132,37 @@ export async function photoAttackClip(options: {
   return options.output;
 }
 
-/** `count` frames spread over [startS, startS + durationS) as JPEG files, in time order. */
+/**
+ * `count` frames spread over [startS, startS + durationS) as JPEG files, in time order, in a new folder in
+ * `tempRoot` (the system's temp folder) that `dispose` removes.
+ */
 export async function extractFrames(options: {
   video: string;
   startS: number;
   durationS: number;
   count: number;
+  tempRoot?: string;
 }): Promise<{ files: string[]; dispose: () => Promise<void> }> {
   await requireTool('ffmpeg');
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'facepay-frames-'));
+  const dir = await mkdtemp(path.join(options.tempRoot ?? os.tmpdir(), 'facepay-frames-'));
+  const dispose = () => rm(dir, { recursive: true, force: true });
   const fps = options.count / options.durationS;
-  await execFileAsync('ffmpeg', [
-    ...ffmpegSegment(options.video, options.startS, options.durationS),
-    '-vf',
-    `fps=${fps}`,
-    '-q:v',
-    '2',
-    path.join(dir, 'frame-%03d.jpg'),
-  ]);
-  const files = (await readdir(dir)).filter((name) => name.endsWith('.jpg')).sort();
-  return {
-    files: files.map((name) => path.join(dir, name)),
-    dispose: () => rm(dir, { recursive: true, force: true }),
-  };
+  try {
+    await execFileAsync('ffmpeg', [
+      ...ffmpegSegment(options.video, options.startS, options.durationS),
+      '-vf',
+      `fps=${fps}`,
+      '-q:v',
+      '2',
+      path.join(dir, 'frame-%03d.jpg'),
+    ]);
+    const files = (await readdir(dir)).filter((name) => name.endsWith('.jpg')).sort();
+    return { files: files.map((name) => path.join(dir, name)), dispose };
+  } catch (error) {
+    // The caller gets no dispose to call: the folder goes now (an unreadable video left it behind).
+    await dispose();
+    throw error;
+  }
 }
 
 /**

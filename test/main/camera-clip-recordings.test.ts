@@ -1,6 +1,6 @@
 // Chromium's fake camera fed from recordings as people make them: a MediaRecorder webm (no duration,
 // guessed rate) and a rotation-tagged phone clip become .y4m clips and enrolment stills the right way up.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,6 +57,16 @@ describe('camera clips from recorded files', () => {
     } finally {
       await stills.dispose();
     }
+  });
+
+  it('leaves no frames folder behind when ffmpeg cannot read the video', async () => {
+    const video = path.join(dir, 'not-a-video.mp4');
+    await writeFile(video, 'this is text, not a video');
+    const tempRoot = await mkdtemp(path.join(dir, 'frames-root-'));
+    await expect(
+      extractFrames({ video, startS: 0, durationS: 1, count: 2, tempRoot }),
+    ).rejects.toThrow();
+    expect(await readdir(tempRoot)).toEqual([]);
   });
 
   it('says the video is too short, instead of giving Chromium an empty camera, when the window starts past its end', async () => {
