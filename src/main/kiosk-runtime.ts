@@ -10,7 +10,7 @@ import {
 } from '../biometrics/protect/kiosk-identity.node.ts';
 import { sodium } from '../biometrics/protect/sodium.ts';
 import type { KioskEvent, KioskHandlers } from '../shared/kiosk-api.ts';
-import { clinicVisitPollMs } from '../shared/limits.ts';
+import { clinicVisitPollMs, credentialsCheckedEveryRounds } from '../shared/limits.ts';
 import { reportBackgroundFailure, startTicking, type Ticking } from './background-ticks.ts';
 import { loadPhotoVsLiveGate } from './photo-vs-live-gate.ts';
 import { StationLog } from './station-log.ts';
@@ -28,12 +28,6 @@ export interface KioskRuntime {
 
 /** How often the hub's health is asked when it was unreachable, and when it was fine. */
 const healthEveryMs = { unreachable: 2_000, reachable: 10_000 };
-
-/**
- * An accepted kiosk asks the hub something with its credentials at least every this many rounds (a minute
- * at healthEveryMs.reachable): an idle kiosk learns that its token was revoked before a shopper tries to pay.
- */
-export const credentialsCheckedEveryRounds = 6;
 
 /**
  * The kiosk's link to its hub from its config: its device keys (made on first start; the caller

@@ -19,6 +19,7 @@ import { kioskFailure } from '../shared/kiosk-api.ts';
 import {
   clinicOpenHoldsReadMax,
   clinicVisitsRememberedMax,
+  hubOutOfReachRefusedAfterMs,
   kioskPaymentIdleMsMax,
   kioskPaymentsRememberedMax,
   lostHoldAnswerTrustedMs,
@@ -52,6 +53,11 @@ interface Payment {
    * refused but a cancel is not; or paying (the hold request sent), when nothing may close it but the answer.
    */
   busy: 'checking' | 'paying' | null;
+  /**
+   * How many of its hold requests the hub answered 429 (not placed): the next one goes out under a key of
+   * its own (#holdKey), with a new identification and authorization, as a new attempt at the same payment.
+   */
+  attemptsRefused: number;
 }
 
 export interface TillPaymentRequest {
@@ -78,15 +84,6 @@ export type TillAnswer =
       message: string;
       notTaking: NotTakingPayments;
     };
-
-/**
- * How long the hub must have been out of reach before a new payment is refused (the till's, the operator's).
- * A round that misses the hub once is retried 2 s later, and a health ask may take its 10 s timeout: a hub
- * that answers the very next ask never turns a till away, and a payment opened meanwhile goes through once
- * it answers (an identify without an answer is tried again). Longer, and the shopper would face the camera
- * only to be told the service is unreachable. (For src/shared/limits.ts, which this change does not own.)
- */
-const hubOutOfReachRefusedAfterMs = 15_000;
 
 export interface KioskServiceOptions {
   config: KioskConfig;
@@ -657,6 +654,7 @@ export class KioskService {
       authorization: null,
       lastActivityElapsedMs: elapsedMs(),
       busy: null,
+      attemptsRefused: 0,
     };
     this.#payments.set(id, payment);
     while (this.#payments.size > kioskPaymentsRememberedMax) {
@@ -678,11 +676,8 @@ export class KioskService {
     if (this.#config.mode !== 'shop')
       return kioskFailure('wrong_mode', `a ${this.#config.mode} kiosk`);
     // The screen's keypad is disabled then too; this answers a call made before it heard.
-    const notTaking = this.notTakingPayments();
-    if (notTaking !== null) {
-      const code = notTaking.reason === 'credentials_refused' ? 'hub_refused' : 'hub_unreachable';
-      return kioskFailure(code, notTakingMessage(notTaking));
-    }
+    const refused = this.#refusedWhileNotTaking();
+    if (refused !== null) return refused;
     this.#expireIdle();
     if (this.#current !== null) return kioskFailure('payment_not_ready', 'a payment is open');
     const reference =
@@ -692,12 +687,28 @@ export class KioskService {
     return { ok: true, payment: payment.view };
   }
 
-  /** A patient taps "check in": a check-in for the clinic's cap waits for their face. */
+  /**
+   * The operator's charge or a patient's check-in while the kiosk takes no payments (notTakingPayments):
+   * refused with why, as the till is, rather than sending someone to the camera for nothing.
+   */
+  #refusedWhileNotTaking(): { ok: false; error: KioskError } | null {
+    const notTaking = this.notTakingPayments();
+    if (notTaking === null) return null;
+    const code = notTaking.reason === 'credentials_refused' ? 'hub_refused' : 'hub_unreachable';
+    return kioskFailure(code, notTakingMessage(notTaking));
+  }
+
+  /**
+   * A patient taps "check in": a check-in for the clinic's cap waits for their face. Refused while the
+   * kiosk takes no payments (the screen's button is disabled then too; this answers a tap made before it heard).
+   */
   async #startCheckIn(): Promise<KioskResult<{ payment: PaymentView }>> {
     const clinic = this.#config.clinic;
     if (this.#visits === null || clinic === undefined) {
       return kioskFailure('wrong_mode', 'this kiosk is not a clinic reception');
     }
+    const refused = this.#refusedWhileNotTaking();
+    if (refused !== null) return refused;
     this.#expireIdle();
     if (this.#current !== null) return kioskFailure('payment_not_ready', 'a check-in is open');
     const payment = this.#open('patient', {
@@ -822,7 +833,7 @@ export class KioskService {
       category: current.view.category,
       authorization,
       // One key per payment: a retry of this payment can never take the money twice.
-      idempotencyKey: `kiosk-${this.#config.kioskId}-${current.view.id}`,
+      idempotencyKey: this.#holdKey(current),
     };
     const hold = await this.#sendHold(current.view.id, { template: 'purchase', request });
     if (!hold.ok) return this.#hubFailure(current, hold.error, false, true);
@@ -885,8 +896,8 @@ export class KioskService {
       category: current.view.category,
       authorization,
       expiresInSeconds: clinic.noShowAfterSeconds,
-      // One key per check-in: a retry never holds the cap twice.
-      idempotencyKey: `kiosk-${this.#config.kioskId}-${current.view.id}`,
+      // One key per check-in (per attempt): a retry never holds the cap twice.
+      idempotencyKey: this.#holdKey(current),
     };
     const hold = await this.#sendHold(current.view.id, { template: 'clinic_visit', request });
     if (!hold.ok) return this.#hubFailure(current, hold.error, false, true);
@@ -897,6 +908,17 @@ export class KioskService {
     this.#close(current);
     this.#emit({ type: 'visits', visits: visits.board.list() });
     return { ok: true, payment: current.view };
+  }
+
+  /**
+   * The hold request's Idempotency-Key: one per payment, so a request asked again (reconcile) can never
+   * take the money twice; a new one per attempt after a 429, whose request the hub never ran (its rate
+   * limiter refuses before any work; a gateway's 429 never reached it), so nothing is stored under the old
+   * key, and a new authorization under it could only be refused or replayed with the 429.
+   */
+  #holdKey(current: Payment): string {
+    const key = `kiosk-${this.#config.kioskId}-${current.view.id}`;
+    return current.attemptsRefused === 0 ? key : `${key}-attempt-${current.attemptsRefused + 1}`;
   }
 
   /**
@@ -960,6 +982,10 @@ export class KioskService {
     paying = false,
   ): { ok: false; error: KioskError } {
     if (error.code === 'hub_unreachable') this.setHubState('unreachable');
+    if (paying && error.code === 'rate_limited') {
+      this.#backToFace(current);
+      return { ok: false, error };
+    }
     const retryable =
       (pinStep && error.code === 'pin_incorrect') ||
       error.code === 'rate_limited' ||
@@ -969,6 +995,26 @@ export class KioskService {
       this.#close(current);
     }
     return { ok: false, error };
+  }
+
+  /**
+   * The hub answered 429 once the authorization was spent (single use: #settle), to the hold request or to a
+   * check-in's reads before it. Nothing was placed (a 429 is refused before any work; #sendHold drops it from
+   * pending-holds), so the same payment starts again at the face step, as a new attempt: a PIN typed again
+   * would be refused (the identification is gone), and the payment would sit at the PIN step until it timed out.
+   */
+  #backToFace(current: Payment): void {
+    current.personId = null;
+    current.payer = null;
+    current.authorization = null;
+    current.attemptsRefused += 1;
+    this.#update(current, {
+      state: 'waiting_for_face',
+      displayNameMasked: null,
+      pinRequired: false,
+      // A check-in's queue number is taken afresh at its next placement (#checkIn).
+      ...(current.view.purpose === 'clinic_visit' ? { reference: 'visit' } : {}),
+    });
   }
 
   /**

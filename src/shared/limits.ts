@@ -218,6 +218,20 @@ export const operatorUnlockMs = 60_000;
 export const pinLockCheckpointMs = 60_000;
 /** Till payment requests kept for the till to read back. */
 export const kioskPaymentsRememberedMax = 1_000;
+/**
+ * How long the hub must have been out of reach before a new payment is refused (the till's, the operator's,
+ * a patient's check-in). A round that misses the hub once is retried 2 s later, and a health ask may take its
+ * 10 s timeout: a hub that answers the very next ask never turns a till away, and a payment opened meanwhile
+ * goes through once it answers (an identify without an answer is tried again). Longer, and the shopper would
+ * face the camera only to be told the service is unreachable.
+ */
+export const hubOutOfReachRefusedAfterMs = 15_000;
+/**
+ * An accepted kiosk asks the hub something with its credentials at least every this many rounds (a minute
+ * at the runtime's 10 s rounds while the hub is fine, kiosk-runtime's healthEveryMs.reachable): an idle
+ * kiosk learns that its token was revoked before a shopper tries to pay.
+ */
+export const credentialsCheckedEveryRounds = 6;
 /** Face session: the longest it reads one shopper before refusing. */
 export const faceSessionTimeLimitMsMax = 30_000;
 /** Face session: frames of motion history kept (blinks, 3-D motion). */
