@@ -199,6 +199,16 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
     [api, fail, payment, show],
   );
 
+  // A 429 to the hold request (not placed) sends the payment back to the face step (the service): the
+  // shopper is told, with a retry there that works; a PIN check's 429 keeps it at the PIN, for the member screen.
+  const afterRateLimited = useCallback(async () => {
+    const current = await api.call('currentPayment', {});
+    if (current.ok && current.payment?.state === 'waiting_for_face') {
+      setPayment(current.payment);
+      show({ name: 'error', code: 'rate_limited' });
+    } else show({ name: 'member', message: t('member.incorrect') });
+  }, [api, show, t]);
+
   const afterPay = useCallback(
     (answer: Awaited<ReturnType<KioskApi['call']>>, pinScreen: 'pin' | 'member') => {
       setBusy(false);
@@ -218,11 +228,12 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
       const { error } = answer;
       if (error.code === 'pin_incorrect' && pinScreen === 'pin') {
         show({ name: 'pin', attemptsLeft: error.attemptsLeft ?? 0 });
-      } else if (error.code === 'pin_incorrect' || error.code === 'rate_limited') {
+      } else if (error.code === 'rate_limited') void afterRateLimited();
+      else if (error.code === 'pin_incorrect') {
         show({ name: 'member', message: t('member.incorrect') });
       } else fail(error);
     },
-    [fail, show, t],
+    [afterRateLimited, fail, show, t],
   );
 
   const confirm = useCallback(

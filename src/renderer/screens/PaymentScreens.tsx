@@ -108,6 +108,8 @@ const waysOut: Record<string, readonly ('retry' | 'memberPin' | 'staff')[]> = {
   liveness_failed: ['retry', 'memberPin', 'staff'],
   face_timeout: ['retry', 'memberPin', 'staff'],
   hub_unreachable: ['retry', 'staff'],
+  // The hold request was answered 429 (not placed): the service starts the payment again at the face step.
+  rate_limited: ['retry', 'memberPin', 'staff'],
   insufficient_funds: ['staff'],
   limit_exceeded: ['staff'],
   category_blocked: ['staff'],
