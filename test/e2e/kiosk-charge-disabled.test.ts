@@ -24,6 +24,7 @@ import type { KioskTestHub } from '../main/kiosk-test-hub.ts';
 import { startHoldingProxy, type HoldingProxy } from '../main/holding-proxy.ts';
 import { closeKioskTestHub } from '../main/kiosk-test-hub.ts';
 import { startShopWithShopper } from '../main/shop-fixture.ts';
+import { expectOperatorScreenFits } from './kiosk/screen-fits.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-charge-disabled');
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
@@ -111,10 +112,12 @@ describe("the operator's charge keypad", () => {
     expect(await why.textContent()).toContain('決済を受け付けていません');
     expect(await why.textContent()).toContain('再登録されるまで');
     await page.screenshot({ path: path.join(artifacts, 'ja-operator-charge-disabled.png') });
+    await expectOperatorScreenFits(page);
     await page.locator('[data-testid="language-switch"]').click();
     expect(await why.textContent()).toContain('Not taking payments.');
     expect(await why.textContent()).toContain('provisioned again');
     await page.screenshot({ path: path.join(artifacts, 'en-operator-charge-disabled.png') });
+    await expectOperatorScreenFits(page);
     expect(shell.runtime.service.status().payment).toBeNull();
     await page.close();
 
@@ -165,9 +168,11 @@ describe("the operator's charge keypad", () => {
     const why = page.locator('#charge-disabled');
     expect(await why.textContent()).toContain('決済サーバーに接続できない');
     await page.screenshot({ path: path.join(artifacts, 'ja-operator-charge-hub-unreachable.png') });
+    await expectOperatorScreenFits(page);
     await page.locator('[data-testid="language-switch"]').click();
     expect(await why.textContent()).toContain('The payment service cannot be reached');
     await page.screenshot({ path: path.join(artifacts, 'en-operator-charge-hub-unreachable.png') });
+    await expectOperatorScreenFits(page);
     // Away for 15 s: the till is refused too.
     await until(() => service.notTakingPayments()?.reason === 'hub_unreachable', 20_000);
     expect(await tillAsks(config, 600)).toMatchObject({

@@ -288,6 +288,30 @@ describe('enrolment station in Chromium', () => {
     });
   }, 600_000);
 
+  it("shows the date fields in the app's language, year/month/day, not in the browser's (mm/dd/yyyy)", async () => {
+    const page = await station();
+    await signIn(page);
+    const birth = page.locator('[data-testid="doc-birth"]');
+    expect(await birth.getAttribute('placeholder')).toBe('年/月/日（例 1980/02/03）');
+    await birth.fill('1980年2月3日');
+    await birth.blur();
+    expect(await birth.inputValue()).toBe('1980/02/03');
+    // No 30 February: said under the field, and the form cannot be sent.
+    await birth.fill('2023/02/30');
+    expect(await page.locator('[data-testid="doc-birth-invalid"]').textContent()).toContain(
+      '日付になっていません',
+    );
+    expect(await birth.getAttribute('aria-invalid')).toBe('true');
+    const toggle = page.locator('[data-testid="language-switch"]');
+    await toggle.click();
+    expect(await page.locator('[data-testid="doc-expiry"]').getAttribute('placeholder')).toBe(
+      'year/month/day, e.g. 1980/02/03',
+    );
+    await shootBoth(page, 'station-date-invalid');
+    await toggle.click();
+    await birth.fill('');
+  }, 120_000);
+
   it('refuses an MRZ with a bad check digit and an expired document, with the reason on screen', async () => {
     const page = await station();
     await signIn(page);
@@ -305,6 +329,9 @@ describe('enrolment station in Chromium', () => {
     expect(await page.locator('[data-testid="refusal-detail"]').textContent()).toContain(
       'チェックデジット',
     );
+    // Nothing is stopped: the officer corrects the MRZ typed, and the heading says so.
+    expect(await page.locator('[data-testid="correct-document"]').count()).toBe(1);
+    expect(await page.locator('#station-title').textContent()).toBe('入力内容を確認してください');
     await shootBoth(page, 'station-refused-mrz');
     await page.locator('[data-testid="start-again"]').click();
     await waitForScreen(page, ['station-document'], 10_000);

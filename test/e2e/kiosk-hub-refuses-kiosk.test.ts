@@ -21,6 +21,7 @@ import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
 import type { KioskTestHub } from '../main/kiosk-test-hub.ts';
 import { closeKioskTestHub, networkLosingFirstAnswer } from '../main/kiosk-test-hub.ts';
 import { pay, shopKiosk, startShopWithShopper } from '../main/shop-fixture.ts';
+import { expectOperatorScreenFits } from './kiosk/screen-fits.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-hub-refuses');
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
@@ -117,6 +118,7 @@ describe('a kiosk the hub refuses', () => {
     expect(await notice.textContent()).toContain('rotate-client-token');
     expect(await lost.textContent()).toContain('1 件');
     await page.screenshot({ path: path.join(artifacts, 'ja-operator-hub-refuses.png') });
+    await expectOperatorScreenFits(page);
 
     await page.locator('[data-testid="language-switch"]').click();
     expect(await notice.textContent()).toContain("The hub refuses this kiosk's credentials");
@@ -124,6 +126,7 @@ describe('a kiosk the hub refuses', () => {
     expect(await notice.textContent()).toContain('This is not a network fault');
     expect(await lost.textContent()).toContain('1 lost payment is waiting to be given back');
     await page.screenshot({ path: path.join(artifacts, 'en-operator-hub-refuses.png') });
+    await expectOperatorScreenFits(page);
     await page.getByRole('button', { name: 'Close' }).click();
     await idle.waitFor();
     expect(await idle.textContent()).toContain('This kiosk cannot take payments right now');

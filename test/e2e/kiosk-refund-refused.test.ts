@@ -22,6 +22,7 @@ import { startHoldingProxy, type HoldingProxy } from '../main/holding-proxy.ts';
 import type { KioskTestHub } from '../main/kiosk-test-hub.ts';
 import { closeKioskTestHub, networkLosingFirstAnswer } from '../main/kiosk-test-hub.ts';
 import { pay, shopKiosk, startShopWithShopper } from '../main/shop-fixture.ts';
+import { expectOperatorScreenFits } from './kiosk/screen-fits.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-refused');
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
@@ -116,10 +117,12 @@ describe('the operator screen', () => {
     expect(await words.textContent()).toContain(`403 forbidden: ${refusal}`);
     expect(await item.getByRole('button').count()).toBe(0);
     await page.screenshot({ path: path.join(artifacts, 'ja-operator-refund-refused.png') });
+    await expectOperatorScreenFits(page);
     await page.locator('[data-testid="language-switch"]').click();
     expect(await words.textContent()).toContain('The hub refuses to give this money back');
     expect(await words.textContent()).toContain('keeps asking by itself');
     await page.screenshot({ path: path.join(artifacts, 'en-operator-refund-refused.png') });
+    await expectOperatorScreenFits(page);
 
     // The hub takes it at the next round: refunded, and off the list.
     refusing = false;

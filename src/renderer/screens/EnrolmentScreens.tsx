@@ -24,6 +24,7 @@ import type { FaceReader } from '../face/face-reader.ts';
 import { FaceGuide, FacePromptText, useFaceSession, type FaceOutcome } from './face-guide.tsx';
 import { GuardianTermsSummary } from './guardian-terms.tsx';
 import { Keypad } from './Keypad.tsx';
+import { DateInput } from './parts.tsx';
 
 export type StationStep = 'document' | 'guardian' | 'photo' | 'live' | 'pin' | 'consent' | 'done';
 const adultSteps: readonly StationStep[] = ['document', 'photo', 'live', 'pin', 'consent', 'done'];
@@ -291,19 +292,17 @@ export function StationDocumentScreen(props: {
           />
         </Field>
         <Field label={t('enrol.document.dateOfBirth')}>
-          <input
-            type="date"
+          <DateInput
             value={document.dateOfBirth}
-            onChange={(e) => set({ dateOfBirth: e.target.value })}
-            data-testid="doc-birth"
+            onChange={(iso) => set({ dateOfBirth: iso })}
+            testId="doc-birth"
           />
         </Field>
         <Field label={t('enrol.document.expiry')}>
-          <input
-            type="date"
+          <DateInput
             value={document.expiry}
-            onChange={(e) => set({ expiry: e.target.value })}
-            data-testid="doc-expiry"
+            onChange={(iso) => set({ expiry: iso })}
+            testId="doc-expiry"
           />
         </Field>
         {hasMrz ? (
@@ -751,6 +750,17 @@ export function refusalLine(translation: { t: TFunction; i18n: I18n }, refusal: 
   return translation.t('enrol.refused.line', refusalWords(translation, refusal));
 }
 
+/**
+ * The refusal screen's heading says where the enrolment stands: stopped only when nothing but starting
+ * again is offered; a typed field to correct, or an answer to wait for, is not a stop.
+ */
+function refusalHeading(options: { atDesk: boolean; canRetry: boolean; canCorrect: boolean }) {
+  if (options.atDesk) return 'enrol.refused.titleDesk';
+  if (options.canRetry) return 'enrol.refused.titleNotYet';
+  if (options.canCorrect) return 'enrol.refused.titleCorrect';
+  return 'enrol.refused.title';
+}
+
 export function StationRefusedScreen(props: {
   station: StationView;
   refusal: StationRefusal;
@@ -779,13 +789,7 @@ export function StationRefusedScreen(props: {
     <StationFrame
       station={props.station}
       step={step}
-      title={t(
-        step === null
-          ? 'enrol.refused.titleDesk'
-          : props.canRetry
-            ? 'enrol.refused.titleNotYet'
-            : 'enrol.refused.title',
-      )}
+      title={t(refusalHeading({ atDesk: step === null, canRetry: props.canRetry, canCorrect }))}
       onSignOut={props.onSignOut}
     >
       <div

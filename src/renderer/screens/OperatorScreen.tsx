@@ -233,16 +233,30 @@ export function OperatorScreen(props: {
   const [message, setMessage] = useState<string | null>(null);
   return (
     <main className="screen screen-operator" aria-labelledby="operator-title">
-      <h1 id="operator-title">{t('operator.title')}</h1>
+      {/* Title, camera and Close in one row that never scrolls away: only the columns below scroll. */}
+      <header className="operator-head">
+        <h1 id="operator-title">{t('operator.title')}</h1>
+        {unlocked ? <CameraChoice /> : null}
+        <button className="button button-secondary" onClick={props.onClose}>
+          {t('actions.close')}
+        </button>
+      </header>
       {message === null ? null : (
         <p className="pin-warning" role="alert">
           {message}
         </p>
       )}
       {unlocked ? (
-        // Side by side, so a list of payments to check never pushes Exit and Close off the screen.
+        // Side by side, so a list of payments to check never pushes Exit off the screen; the notices
+        // column scrolls on its own (a keyboard user reaches it by Tab: it is focusable).
         <div className="operator-columns">
-          <div className="operator-notices">
+          <div
+            className="operator-notices"
+            tabIndex={0}
+            role="region"
+            aria-label={t('operator.noticesLabel')}
+            data-testid="operator-notices"
+          >
             {props.credentialsRefused === null ? null : (
               <HubRefusesKiosk
                 refused={props.credentialsRefused}
@@ -263,7 +277,6 @@ export function OperatorScreen(props: {
                 onSubmit={(amount) => void props.charge?.(amount).then(setMessage)}
               />
             )}
-            <CameraChoice />
             <button
               className="button button-danger"
               onClick={() => void props.exit().then(setMessage)}
@@ -273,24 +286,23 @@ export function OperatorScreen(props: {
           </div>
         </div>
       ) : (
-        <Keypad
-          key="pin"
-          label={t('operator.pin')}
-          masked
-          minLength={4}
-          maxLength={8}
-          submitLabel={t('actions.ok')}
-          onSubmit={(pin) =>
-            void props.unlock(pin).then((error) => {
-              setMessage(error);
-              setUnlocked(error === null);
-            })
-          }
-        />
+        <div className="operator-pin">
+          <Keypad
+            key="pin"
+            label={t('operator.pin')}
+            masked
+            minLength={4}
+            maxLength={8}
+            submitLabel={t('actions.ok')}
+            onSubmit={(pin) =>
+              void props.unlock(pin).then((error) => {
+                setMessage(error);
+                setUnlocked(error === null);
+              })
+            }
+          />
+        </div>
       )}
-      <button className="button button-secondary" onClick={props.onClose}>
-        {t('actions.close')}
-      </button>
     </main>
   );
 }

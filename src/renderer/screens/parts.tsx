@@ -1,7 +1,7 @@
 // Small pieces every screen shares: the amount in yen, the language switch, the top bar with the
 // shop's name, the staff-call notice, the confirm screen's frame and a screen that leaves by itself.
 import type { ReactNode } from 'react';
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PaymentView } from '../../shared/kiosk-api.ts';
 import type { Language } from '../i18n.ts';
@@ -110,5 +110,64 @@ export function ConfirmFrame(props: {
         </button>
       </div>
     </main>
+  );
+}
+
+/**
+ * A typed date as the ISO date the hub takes ('1980-02-03'), or null: year, month and day in that order,
+ * split by '-', '/', '.' or 年月日, or eight digits; the day must exist (no 2023-02-30).
+ */
+export function isoDateOf(typed: string): string | null {
+  const parts =
+    /^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$/.exec(typed) ??
+    /^\s*(\d{4})(\d{2})(\d{2})\s*$/.exec(typed);
+  if (parts === null) return null;
+  const [year, month, day] = parts.slice(1).map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  const exists =
+    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  if (!exists) return null;
+  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}
+
+/**
+ * A date field in the app's language, not the browser's: Chromium's own date input orders and words
+ * its fields by the browser's locale (an English Chromium shows "mm/dd/yyyy" on a Japanese screen).
+ * Year, month and day in that order in both languages; `onChange` gets the ISO date, or '' while what is
+ * typed is not one (the form waits for it).
+ */
+export function DateInput(props: {
+  value: string;
+  onChange: (iso: string) => void;
+  testId: string;
+}) {
+  const { t } = useTranslation();
+  const [typed, setTyped] = useState(props.value.replaceAll('-', '/'));
+  const iso = isoDateOf(typed);
+  const invalid = typed.trim() !== '' && iso === null;
+  return (
+    <>
+      <input
+        inputMode="numeric"
+        autoComplete="off"
+        value={typed}
+        placeholder={t('enrol.document.datePlaceholder')}
+        aria-invalid={invalid}
+        onChange={(event) => {
+          setTyped(event.target.value);
+          props.onChange(isoDateOf(event.target.value) ?? '');
+        }}
+        // Shown back as the officer reads dates: 1980/02/03 whichever separator was typed.
+        onBlur={() => {
+          if (iso !== null) setTyped(iso.replaceAll('-', '/'));
+        }}
+        data-testid={props.testId}
+      />
+      {invalid ? (
+        <span className="field-hint field-invalid" data-testid={`${props.testId}-invalid`}>
+          {t('enrol.document.dateInvalid')}
+        </span>
+      ) : null}
+    </>
   );
 }
