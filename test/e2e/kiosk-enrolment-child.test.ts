@@ -24,6 +24,7 @@ import { repoRoot } from '../biometrics/face-helpers.ts';
 import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
 import type { EnrolmentFixture } from './kiosk/enrolment-fixture.ts';
 import { startEnrolmentFixture } from './kiosk/enrolment-fixture.ts';
+import { expectInView } from './kiosk/screen-fits.ts';
 import {
   enrolSecondPerson,
   secondPersonCameraClip,
@@ -136,6 +137,15 @@ describe('a child enrolled under a guardian, then paying', () => {
       name: 'Kenta Talking',
     });
     await page.locator('[data-testid="guardian-block-food"]').check();
+    // Each category is a touch target as tall as a button, and the choices leave the buttons on screen.
+    for (const choice of await page.locator('.category-choice').all()) {
+      expect((await choice.boundingBox())?.height).toBeGreaterThanOrEqual(64);
+    }
+    await expectInView(
+      page,
+      page.locator('[data-testid="guardian-terms-submit"]'),
+      'guardian terms submit',
+    );
     await shootBoth(page, 'child-01-guardian-terms');
     await page.locator('[data-testid="guardian-terms-submit"]').click();
     await reach(page, ['station-guardian-face'], 10_000);
