@@ -29,6 +29,7 @@ import { startHoldingProxy, type HoldingProxy } from '../main/holding-proxy.ts';
 import { noLookupAnswer } from '../main/station-faults.ts';
 import type { EnrolmentFixture } from './kiosk/enrolment-fixture.ts';
 import { startEnrolmentFixture } from './kiosk/enrolment-fixture.ts';
+import { expectInView } from './kiosk/screen-fits.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'enrolment-e2e');
 const modelId = 'faceapi-recognition-128-b413e420d684';
@@ -146,6 +147,16 @@ describe("the desk's document screen", () => {
     expect(text).toContain('運転免許証');
     expect(text).not.toContain('Hiro Lost');
     await page.screenshot({ path: path.join(artifacts, 'ja-station-persons-to-erase.png') });
+    // The notice leaves the form's button on the 1280x800 screen, in both languages.
+    const submit = page.locator('[data-testid="doc-submit"]');
+    await expectInView(page, submit, 'document submit (ja)');
+    const toggle = page.locator('[data-testid="language-switch"]');
+    await toggle.click();
+    await expectInView(page, submit, 'document submit (en)');
+    // The day before the month's name, as the operator screen writes it: never 12/4/2026 (which day?).
+    expect(await listed.textContent()).toMatch(/sent \d{1,2} [A-Z][a-z]{2} \d{4}/);
+    await page.screenshot({ path: path.join(artifacts, 'en-station-persons-to-erase.png') });
+    await toggle.click();
 
     // The desk, asked to erase that person by the document: only the hub's admin can, and the refusal says
     // so in the officer's language, not with the service's English sentence.

@@ -152,11 +152,19 @@ const emptyDocument: TypedIdDocument = {
  * hold the account. Shown on the desk's first screen until an enrolment of that account or document
  * succeeds, so the officer asks the hub's admin to erase them (by account or document hash).
  */
+/** When an enrolment was sent, as the operator screen writes times: 4 Dec 2026 in English, not 12/4. */
+function sentAtFormat(language: string): Intl.DateTimeFormat {
+  return new Intl.DateTimeFormat(language === 'ja' ? 'ja-JP' : 'en-GB', {
+    dateStyle: 'medium',
+    timeStyle: 'medium',
+  });
+}
+
 function PersonsToErase(props: { persons: StationView['personsToErase'] }) {
   const { t, i18n } = useTranslation();
   if (props.persons.length === 0) return null;
   return (
-    <div className="pin-warning" role="alert" data-testid="persons-to-erase">
+    <div className="pin-warning persons-to-erase" role="alert" data-testid="persons-to-erase">
       <p>{t('enrol.personsToErase.title')}</p>
       <ul>
         {props.persons.map((person, index) => (
@@ -168,7 +176,7 @@ function PersonsToErase(props: { persons: StationView['personsToErase'] }) {
               sentAt:
                 person.sentAt === null
                   ? t('enrol.personsToErase.unknownTime')
-                  : new Date(person.sentAt).toLocaleString(i18n.language),
+                  : sentAtFormat(i18n.language).format(new Date(person.sentAt)),
               hash: person.documentHash,
             })}
           </li>
