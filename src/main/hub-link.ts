@@ -909,8 +909,11 @@ function failure(code: KioskErrorCode, message: string): { ok: false; error: Kio
  * (KioskService.reconcile) instead of telling the shopper a refusal while the hold stands.
  */
 function outcomeUnknownOn5xx(error: HubRequestError): { ok: false; error: KioskError } {
-  // A 429 passes by itself whoever sent it: a gateway's own (no hub error code) too, never a refusal.
-  if (error.status === 429) return failure('rate_limited', error.message);
+  // A gateway's own 429 (no hub error code) passes by itself, as the hub's rate_limited does: never a
+  // refusal. The hub's own 429s keep their codes (pin_checks_suspended is the station's to explain).
+  if (error.status === 429 && !isHubErrorCode(error.code)) {
+    return failure('rate_limited', error.message);
+  }
   if (error.status < 500) return fromHubError(error);
   return failure(
     'hub_unreachable',
