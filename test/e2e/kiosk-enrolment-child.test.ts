@@ -146,6 +146,10 @@ describe('a child enrolled under a guardian, then paying', () => {
       page.locator('[data-testid="guardian-terms-submit"]'),
       'guardian terms submit',
     );
+    // The officer's button says where it leads, not an instruction to the guardian that reads as a notice.
+    expect(await page.locator('[data-testid="guardian-terms-submit"]').textContent()).toBe(
+      '次へ：保護者の顔の確認',
+    );
     await shootBoth(page, 'child-01-guardian-terms');
     await page.locator('[data-testid="guardian-terms-submit"]').click();
     await reach(page, ['station-guardian-face'], 10_000);
