@@ -8,6 +8,29 @@ import type { IdDocumentErrorCode, MrzCheckDigit, MrzField } from './id-document
 import { typedIdDocumentSchema } from './id-document.ts';
 import { accountIdSchema } from './hub-api.ts';
 
+/** The codes only the enrolment station answers (its officers, document, faces, guardian). */
+const stationOwnErrorCodes = [
+  'officer_signed_out',
+  'officer_pin_incorrect',
+  'officer_locked',
+  'enrolment_not_ready',
+  'document_refused',
+  'no_photo_calibration',
+  'face_mismatch',
+  'pins_differ',
+  'pin_rejected',
+  'consent_required',
+  'already_enrolled',
+  'duplicate_face',
+  'not_enrolled_here',
+  'second_officer_required',
+  'id_document_mismatch',
+  'guardian_required',
+  'guardian_not_identified',
+  'guardian_not_adult',
+  'guardian_consent_invalid',
+] as const;
+
 export const kioskErrorCodes = [
   'invalid_request',
   'unknown_method',
@@ -34,25 +57,7 @@ export const kioskErrorCodes = [
   'already_checked_in',
   'wrong_mode',
   // Enrolment station (issue 10).
-  'officer_signed_out',
-  'officer_pin_incorrect',
-  'officer_locked',
-  'enrolment_not_ready',
-  'document_refused',
-  'no_photo_calibration',
-  'face_mismatch',
-  'pins_differ',
-  'pin_rejected',
-  'consent_required',
-  'already_enrolled',
-  'duplicate_face',
-  'not_enrolled_here',
-  'second_officer_required',
-  'id_document_mismatch',
-  'guardian_required',
-  'guardian_not_identified',
-  'guardian_not_adult',
-  'guardian_consent_invalid',
+  ...stationOwnErrorCodes,
   'internal',
 ] as const;
 export type KioskErrorCode = (typeof kioskErrorCodes)[number];
@@ -109,25 +114,7 @@ export const stationErrorCodes = [
   'pin_incorrect',
   'pin_locked',
   'pin_checks_suspended',
-  'officer_signed_out',
-  'officer_pin_incorrect',
-  'officer_locked',
-  'enrolment_not_ready',
-  'document_refused',
-  'no_photo_calibration',
-  'face_mismatch',
-  'pins_differ',
-  'pin_rejected',
-  'consent_required',
-  'already_enrolled',
-  'duplicate_face',
-  'not_enrolled_here',
-  'second_officer_required',
-  'id_document_mismatch',
-  'guardian_required',
-  'guardian_not_identified',
-  'guardian_not_adult',
-  'guardian_consent_invalid',
+  ...stationOwnErrorCodes,
 ] as const satisfies readonly KioskErrorCode[];
 
 export interface KioskError {
