@@ -3,41 +3,17 @@
 //
 // A real hub; the admin revokes or rotates the till's client while the kiosk runs idle (no payment, nothing
 // to reconcile), and the runtime's hub round (watchHubRound) runs as it does every ~10 s in the kiosk.
-import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { KioskConfig } from '../../src/main/kiosk-config.ts';
-import type { HubLink } from '../../src/main/hub-link.ts';
 import { openHubLink, watchHubRound } from '../../src/main/kiosk-runtime.ts';
 import { KioskService } from '../../src/main/kiosk-service.ts';
-import type { KioskTestHub } from './kiosk-test-hub.ts';
-import { closeKioskTestHub, modelId, startKioskTestHub } from './kiosk-test-hub.ts';
+import { hubForRounds } from './hub-round-fixture.ts';
+import { modelId } from './kiosk-test-hub.ts';
 import { provisionedAgain } from './shop-fixture.ts';
+import { credentialsCheckedEveryRounds } from '../../src/shared/limits.ts';
 
-const adminToken = `admin-${randomBytes(12).toString('hex')}`;
-/** The bound the kiosk keeps: a refusal is noticed within this many accepted rounds (a minute at 10 s each). */
-const credentialsCheckedEveryRounds = 6;
-
-let test: KioskTestHub;
-const links: HubLink[] = [];
-
-beforeAll(async () => {
-  test = await startKioskTestHub({
-    prefix: 'facepay-idle-refusal-',
-    adminToken,
-    setup: {
-      shop: { id: 'shop', name: 'Test Shop' },
-      shopper: { id: 'shopper', name: 'Sato Hanako', deposit: 1_000 },
-    },
-  });
-}, 60_000);
-
-afterEach(() => {
-  for (const link of links.splice(0)) link.dispose();
-});
-
-afterAll(async () => {
-  await closeKioskTestHub(test);
-});
+const hubRig = hubForRounds('facepay-idle-refusal-');
+const links = hubRig.links;
 
 const pathOf = (input: Parameters<typeof fetch>[0]) =>
   new URL(String(input instanceof Request ? input.url : input)).pathname;
@@ -59,7 +35,10 @@ async function idleKiosk(config: KioskConfig, route: OwnClientRoute = 'hub') {
         )
       : Response.json({ error: { code: 'internal', message: 'internal error' } }, { status: 503 });
   };
-  const { link } = await openHubLink({ ...config, hubUrl: test.hub.url }, { fetch: network });
+  const { link } = await openHubLink(
+    { ...config, hubUrl: hubRig.test.hub.url },
+    { fetch: network },
+  );
   links.push(link);
   const service = new KioskService({ config, hub: link, modelId });
   const round = () => watchHubRound(link, service);
@@ -75,10 +54,10 @@ async function rounds(kiosk: { round: () => Promise<boolean> }, count: number) {
 
 describe('an idle kiosk', () => {
   it(`notices within ${credentialsCheckedEveryRounds} rounds that the admin revoked its till's token, and says it takes no payments`, async () => {
-    const till = await provisionedAgain(test, 'till-idle-revoked');
+    const till = await provisionedAgain(hubRig.test, 'till-idle-revoked');
     const kiosk = await idleKiosk(till);
     expect(await kiosk.round()).toBe(true);
-    await test.admin.revokeClient((await test.admin.getKiosk(till.kioskId)).clientId);
+    await hubRig.test.admin.revokeClient((await hubRig.test.admin.getKiosk(till.kioskId)).clientId);
     const said = await rounds(kiosk, credentialsCheckedEveryRounds);
     expect(said.at(-1)).toBe(false);
     expect(kiosk.service.status()).toMatchObject({
@@ -88,14 +67,16 @@ describe('an idle kiosk', () => {
   });
 
   it(`notices a token rotated away within ${credentialsCheckedEveryRounds} rounds, and only by a cheap call every ${credentialsCheckedEveryRounds} rounds while accepted`, async () => {
-    const till = await provisionedAgain(test, 'till-idle-rotated');
+    const till = await provisionedAgain(hubRig.test, 'till-idle-rotated');
     const kiosk = await idleKiosk(till);
     expect(await kiosk.round()).toBe(true);
     // Connect asked which client this kiosk is; accepted rounds ask once every N rounds, no more.
     expect(kiosk.asked('/v1/clients/me')).toBe(1);
     expect(await rounds(kiosk, 2 * credentialsCheckedEveryRounds)).not.toContain(false);
     expect(kiosk.asked('/v1/clients/me')).toBe(3);
-    await test.admin.rotateClientToken((await test.admin.getKiosk(till.kioskId)).clientId);
+    await hubRig.test.admin.rotateClientToken(
+      (await hubRig.test.admin.getKiosk(till.kioskId)).clientId,
+    );
     const said = await rounds(kiosk, credentialsCheckedEveryRounds);
     expect(said.at(-1)).toBe(false);
     expect(kiosk.service.status().credentialsRefused).toEqual({
@@ -105,11 +86,11 @@ describe('an idle kiosk', () => {
   });
 
   it(`notices the revocation within ${credentialsCheckedEveryRounds} rounds at an older hub without GET /v1/clients/me, which it still asks once per connection`, async () => {
-    const till = await provisionedAgain(test, 'till-idle-older-hub');
+    const till = await provisionedAgain(hubRig.test, 'till-idle-older-hub');
     const kiosk = await idleKiosk(till, 'older hub');
     expect(await kiosk.round()).toBe(true);
     expect(await rounds(kiosk, credentialsCheckedEveryRounds)).not.toContain(false);
-    await test.admin.revokeClient((await test.admin.getKiosk(till.kioskId)).clientId);
+    await hubRig.test.admin.revokeClient((await hubRig.test.admin.getKiosk(till.kioskId)).clientId);
     const said = await rounds(kiosk, credentialsCheckedEveryRounds);
     expect(said.at(-1)).toBe(false);
     expect(kiosk.service.status().credentialsRefused).toEqual({
@@ -121,7 +102,7 @@ describe('an idle kiosk', () => {
   });
 
   it('stays ready when the check gets no readable answer (a 503): a hub that fails once is not a refusal', async () => {
-    const kiosk = await idleKiosk(test.shop.config, 'failing hub');
+    const kiosk = await idleKiosk(hubRig.test.shop.config, 'failing hub');
     expect(await rounds(kiosk, 2 * credentialsCheckedEveryRounds)).not.toContain(false);
     expect(kiosk.service.status()).toMatchObject({ hub: 'reachable', credentialsRefused: null });
   });

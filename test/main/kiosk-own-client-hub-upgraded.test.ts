@@ -6,37 +6,14 @@
 // Fixed: a health ask that finds the hub away drops that memory (HubLink.healthy).
 // Why it matters: each hold request records this run's client id (PendingHold.sentByClient); left null,
 // a lost request of this kiosk whose token is rotated later is sent to staff instead of being settled.
-import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { HubLink } from '../../src/main/hub-link.ts';
+import { describe, expect, it } from 'vitest';
 import { openHubLink, watchHubRound } from '../../src/main/kiosk-runtime.ts';
 import { KioskService } from '../../src/main/kiosk-service.ts';
-import type { KioskTestHub } from './kiosk-test-hub.ts';
-import { closeKioskTestHub, modelId, startKioskTestHub } from './kiosk-test-hub.ts';
+import { hubForRounds } from './hub-round-fixture.ts';
+import { modelId } from './kiosk-test-hub.ts';
 
-const adminToken = `admin-${randomBytes(12).toString('hex')}`;
-
-let test: KioskTestHub;
-const links: HubLink[] = [];
-
-beforeAll(async () => {
-  test = await startKioskTestHub({
-    prefix: 'facepay-own-client-upgraded-',
-    adminToken,
-    setup: {
-      shop: { id: 'shop', name: 'Test Shop' },
-      shopper: { id: 'shopper', name: 'Sato Hanako', deposit: 1_000 },
-    },
-  });
-}, 60_000);
-
-afterEach(() => {
-  for (const link of links.splice(0)) link.dispose();
-});
-
-afterAll(async () => {
-  await closeKioskTestHub(test);
-});
+const hubRig = hubForRounds('facepay-own-client-upgraded-');
+const links = hubRig.links;
 
 /** The hub as the kiosk's network shows it: an older one, away (restarting), or the upgraded one. */
 type HubSeen = 'older hub' | 'away' | 'upgraded hub';
@@ -59,7 +36,7 @@ async function kiosk() {
       { status: 404 },
     );
   };
-  const config = { ...test.shop.config, hubUrl: test.hub.url };
+  const config = { ...hubRig.test.shop.config, hubUrl: hubRig.test.hub.url };
   const { link } = await openHubLink(config, { fetch: fetchThrough });
   links.push(link);
   const service = new KioskService({ config, hub: link, modelId });
@@ -78,6 +55,6 @@ describe('an older hub upgraded in place while the kiosk runs', () => {
     // Back, with GET /v1/clients/me. Rounds at 10 s: a minute of them.
     network.hub = 'upgraded hub';
     for (let n = 0; n < 6; n += 1) expect(await round()).toBe(true);
-    expect(link.ownClientId).toBe(test.shop.tillClientId);
+    expect(link.ownClientId).toBe(hubRig.test.shop.tillClientId);
   }, 60_000);
 });

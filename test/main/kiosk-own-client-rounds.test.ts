@@ -2,37 +2,14 @@
 // lost or failed ask is asked again next round, and a hub without the route is asked once, not every round.
 //
 // A real hub; the kiosk's network loses the ask, or answers it as a failing hub or an older hub would.
-import { randomBytes } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { HubLink } from '../../src/main/hub-link.ts';
+import { describe, expect, it } from 'vitest';
 import { openHubLink, watchHubRound } from '../../src/main/kiosk-runtime.ts';
 import { KioskService } from '../../src/main/kiosk-service.ts';
-import type { KioskTestHub } from './kiosk-test-hub.ts';
-import { closeKioskTestHub, modelId, startKioskTestHub } from './kiosk-test-hub.ts';
+import { hubForRounds } from './hub-round-fixture.ts';
+import { modelId } from './kiosk-test-hub.ts';
 
-const adminToken = `admin-${randomBytes(12).toString('hex')}`;
-
-let test: KioskTestHub;
-const links: HubLink[] = [];
-
-beforeAll(async () => {
-  test = await startKioskTestHub({
-    prefix: 'facepay-own-client-rounds-',
-    adminToken,
-    setup: {
-      shop: { id: 'shop', name: 'Test Shop' },
-      shopper: { id: 'shopper', name: 'Sato Hanako', deposit: 1_000 },
-    },
-  });
-}, 60_000);
-
-afterEach(() => {
-  for (const link of links.splice(0)) link.dispose();
-});
-
-afterAll(async () => {
-  await closeKioskTestHub(test);
-});
+const hubRig = hubForRounds('facepay-own-client-rounds-');
+const links = hubRig.links;
 
 /** How the kiosk's network treats GET /v1/clients/me; 'hub': it reaches the hub. */
 type OwnClientAsk = 'hub' | 'lost' | 'older hub' | 'failing hub' | 'too fast' | 'proxy page';
@@ -77,7 +54,7 @@ async function kiosk(ask: OwnClientAsk) {
     network.asked += 1;
     return network.ask === 'hub' ? fetch(input, init) : answerOf(network.ask);
   };
-  const config = { ...test.shop.config, hubUrl: test.hub.url };
+  const config = { ...hubRig.test.shop.config, hubUrl: hubRig.test.hub.url };
   const { link } = await openHubLink(config, { fetch: fetchThrough });
   links.push(link);
   const service = new KioskService({ config, hub: link, modelId });
@@ -95,7 +72,7 @@ describe("the runtime's hub round", () => {
     network.ask = 'hub';
     await round();
     expect(network.asked).toBe(3);
-    expect(link.ownClientId).toBe(test.shop.tillClientId);
+    expect(link.ownClientId).toBe(hubRig.test.shop.tillClientId);
     await round();
     await round();
     expect(network.asked).toBe(3);
@@ -113,7 +90,7 @@ describe("the runtime's hub round", () => {
       expect(link.ownClientId).toBeNull();
       network.ask = 'hub';
       await round();
-      expect(link.ownClientId).toBe(test.shop.tillClientId);
+      expect(link.ownClientId).toBe(hubRig.test.shop.tillClientId);
     },
   );
 
@@ -136,7 +113,7 @@ describe("the runtime's hub round", () => {
     network.ask = 'hub';
     expect(await link.connect()).toMatchObject({ ok: true });
     expect(network.asked).toBe(2);
-    expect(link.ownClientId).toBe(test.shop.tillClientId);
+    expect(link.ownClientId).toBe(hubRig.test.shop.tillClientId);
     await round();
     expect(network.asked).toBe(2);
   });
