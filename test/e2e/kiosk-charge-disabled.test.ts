@@ -3,12 +3,9 @@
 // till's request refused at the same time; enabled again once kiosk.json has the new token and the kiosk
 // restarts. Likewise while the hub, behind a proxy, answers nothing but 503, and again once it is back.
 // Screenshots go to test-artifacts/kiosk-e2e-charge-disabled.
-import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer } from '../../scripts/kiosk/build-renderer.ts';
 import {
   launchKioskBrowser,
   openKiosk,
@@ -17,22 +14,16 @@ import {
 } from '../../scripts/kiosk/kiosk-browser.ts';
 import type { KioskConfig } from '../../src/main/kiosk-config.ts';
 import { startWebShell, type WebShell } from '../../src/main/web-shell.ts';
-import { repoRoot } from '../biometrics/face-helpers.ts';
-import { syntheticFace } from '../hub/helpers.ts';
 import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
 import type { KioskTestHub } from '../main/kiosk-test-hub.ts';
 import { startHoldingProxy, type HoldingProxy } from '../main/holding-proxy.ts';
 import { closeKioskTestHub } from '../main/kiosk-test-hub.ts';
-import { startShopWithShopper } from '../main/shop-fixture.ts';
 import { expectOperatorScreenFits } from './kiosk/screen-fits.ts';
-
-const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-charge-disabled');
-const adminToken = `admin-${randomBytes(12).toString('hex')}`;
-const face = syntheticFace();
-const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
+import { startShopRig, until } from './kiosk/shop-rig.ts';
 
 let test: KioskTestHub;
 let rendererDir = '';
+let artifacts = '';
 let browser: Browser | null = null;
 let shell: WebShell | null = null;
 let proxy: HoldingProxy | null = null;
@@ -41,10 +32,10 @@ let hubAway = false;
 const pageLog: string[] = [];
 
 beforeAll(async () => {
-  await rm(artifacts, { recursive: true, force: true });
-  await mkdir(artifacts, { recursive: true });
-  test = await startShopWithShopper({ prefix: 'facepay-charge-e2e-', adminToken, clock, face });
-  rendererDir = await buildRenderer(path.join(test.work, 'renderer'));
+  ({ test, rendererDir, artifacts } = await startShopRig({
+    artifactsName: 'kiosk-e2e-charge-disabled',
+    prefix: 'facepay-charge-e2e-',
+  }));
 }, 300_000);
 
 afterAll(async () => {
@@ -54,15 +45,6 @@ afterAll(async () => {
   await closeKioskTestHub(test);
   await assertNoProcessLeft();
 });
-
-/** Polls `check` every 250 ms until it holds, for at most `timeoutMs`. */
-async function until(check: () => boolean, timeoutMs: number): Promise<void> {
-  const endsAt = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > endsAt) throw new Error(`not so after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 /** The till sends `amount` to the kiosk's own API: the HTTP status and body it gets back. */
 async function tillAsks(config: KioskConfig, amount: number) {

@@ -2,12 +2,10 @@
 // kiosk's credentials (the till's token rotated, kiosk.json not updated): the shopper is sent to staff, not
 // told the network is down; staff see the hub's answer, the lost payment waiting, and how to provision the
 // kiosk again, in Japanese and English. Screenshots go to test-artifacts/kiosk-e2e-hub-refuses.
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer } from '../../scripts/kiosk/build-renderer.ts';
 import {
   launchKioskBrowser,
   openKiosk,
@@ -15,56 +13,34 @@ import {
   waitForScreen,
 } from '../../scripts/kiosk/kiosk-browser.ts';
 import { startWebShell, type WebShell } from '../../src/main/web-shell.ts';
-import { repoRoot } from '../biometrics/face-helpers.ts';
-import { syntheticFace } from '../hub/helpers.ts';
 import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
-import type { KioskTestHub } from '../main/kiosk-test-hub.ts';
 import { closeKioskTestHub, networkLosingFirstAnswer } from '../main/kiosk-test-hub.ts';
-import { pay, shopKiosk, startShopWithShopper } from '../main/shop-fixture.ts';
+import { pay, shopKiosk } from '../main/shop-fixture.ts';
 import { expectOperatorScreenFits } from './kiosk/screen-fits.ts';
+import { startShopRig, until, type ShopRig } from './kiosk/shop-rig.ts';
 
-const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-hub-refuses');
-const adminToken = `admin-${randomBytes(12).toString('hex')}`;
-const face = syntheticFace();
-/** The hub's clock and the test's kiosk's: the machine's (the web shell's kiosk signs by it). */
-const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
-
-let test: KioskTestHub;
-let rendererDir = '';
+let rig: ShopRig;
 let browser: Browser | null = null;
 let shell: WebShell | null = null;
 const pageLog: string[] = [];
 
 beforeAll(async () => {
-  await rm(artifacts, { recursive: true, force: true });
-  await mkdir(artifacts, { recursive: true });
-  test = await startShopWithShopper({
+  rig = await startShopRig({
+    artifactsName: 'kiosk-e2e-hub-refuses',
     prefix: 'facepay-hub-refuses-e2e-',
-    adminToken,
-    clock,
-    face,
   });
-  rendererDir = await buildRenderer(path.join(test.work, 'renderer'));
 }, 300_000);
 
 afterAll(async () => {
   await browser?.close();
   await shell?.close();
-  await closeKioskTestHub(test);
+  await closeKioskTestHub(rig.test);
   await assertNoProcessLeft();
 });
 
-/** Polls `check` every 250 ms until it holds, for at most `timeoutMs`. */
-async function until(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
-  const endsAt = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > endsAt) throw new Error(`not so after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
 describe('a kiosk the hub refuses', () => {
   it('sends the shopper to staff and tells staff the hub refuses its token, the lost payment waiting and what to do', async () => {
+    const { test, clock, face, rendererDir, artifacts } = rig;
     // An earlier run of this kiosk: the shopper paid, the answer was lost; its wait is over since.
     const pendingHoldsFile = path.join(test.shop.config.keysDir, 'pending-holds.json');
     const earlier = await shopKiosk({

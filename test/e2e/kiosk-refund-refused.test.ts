@@ -2,12 +2,10 @@
 // after round (the till's role changed) is listed for staff with the hub's words and no "Checked" button,
 // in Japanese and English, while the kiosk (the web shell) keeps asking; once the hub takes it, it is refunded.
 // Screenshots go to test-artifacts/kiosk-e2e-refused.
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer } from '../../scripts/kiosk/build-renderer.ts';
 import {
   launchKioskBrowser,
   openKiosk,
@@ -15,23 +13,20 @@ import {
   waitForScreen,
 } from '../../scripts/kiosk/kiosk-browser.ts';
 import { startWebShell, type WebShell } from '../../src/main/web-shell.ts';
-import { repoRoot } from '../biometrics/face-helpers.ts';
-import { syntheticFace } from '../hub/helpers.ts';
 import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
 import { startHoldingProxy, type HoldingProxy } from '../main/holding-proxy.ts';
-import type { KioskTestHub } from '../main/kiosk-test-hub.ts';
+import type { KioskTestHub, TestClock } from '../main/kiosk-test-hub.ts';
 import { closeKioskTestHub, networkLosingFirstAnswer } from '../main/kiosk-test-hub.ts';
-import { pay, shopKiosk, startShopWithShopper } from '../main/shop-fixture.ts';
+import { pay, shopKiosk } from '../main/shop-fixture.ts';
 import { expectOperatorScreenFits } from './kiosk/screen-fits.ts';
+import { startShopRig, until } from './kiosk/shop-rig.ts';
 
-const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-refused');
-const adminToken = `admin-${randomBytes(12).toString('hex')}`;
-const face = syntheticFace();
-/** The hub's clock and the test's kiosk's: the machine's (the web shell's kiosk signs by it). */
-const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
 const refusal = 'this call needs role merchant';
 
 let test: KioskTestHub;
+let clock: TestClock;
+let face: Float32Array;
+let artifacts = '';
 let proxy: HoldingProxy;
 /** While set, the proxy answers the kiosk's refunds as a hub would after the till's role changed. */
 let refusing = true;
@@ -41,14 +36,10 @@ let shell: WebShell | null = null;
 const pageLog: string[] = [];
 
 beforeAll(async () => {
-  await rm(artifacts, { recursive: true, force: true });
-  await mkdir(artifacts, { recursive: true });
-  test = await startShopWithShopper({
+  ({ test, clock, face, rendererDir, artifacts } = await startShopRig({
+    artifactsName: 'kiosk-e2e-refused',
     prefix: 'facepay-refund-refused-e2e-',
-    adminToken,
-    clock,
-    face,
-  });
+  }));
   proxy = await startHoldingProxy(test.hub.url, {
     answerHere: (method, url) => {
       const isRefund = /^\/v1\/holds\/[^/]+\/refunds$/.test(new URL(url).pathname);
@@ -56,7 +47,6 @@ beforeAll(async () => {
       return Response.json({ error: { code: 'forbidden', message: refusal } }, { status: 403 });
     },
   });
-  rendererDir = await buildRenderer(path.join(test.work, 'renderer'));
 }, 300_000);
 
 afterAll(async () => {
@@ -66,15 +56,6 @@ afterAll(async () => {
   await closeKioskTestHub(test);
   await assertNoProcessLeft();
 });
-
-/** Polls `check` every 250 ms until it holds, for at most `timeoutMs`. */
-async function until(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
-  const endsAt = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > endsAt) throw new Error(`not so after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 describe('the operator screen', () => {
   it('lists a payment whose refund the hub keeps refusing, with its words and no Checked button', async () => {
