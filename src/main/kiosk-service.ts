@@ -420,11 +420,10 @@ export class KioskService {
         unresolved.push(paymentId);
         continue;
       }
-      const given = await this.#giveBack(paymentId, hold);
+      const given = await this.#giveBack(paymentId, hold, refundable);
       if (given === 'notYet') continue;
       ({ released, refunded, notPlaced })[given].push(paymentId);
-      this.#unknownOutcome.delete(paymentId);
-      this.#refusals.delete(paymentId);
+      this.#forgetLost(paymentId);
     }
     return { refunded, released, notPlaced, unresolved };
   }
@@ -439,8 +438,8 @@ export class KioskService {
   async #giveBack(
     paymentId: string,
     hold: HoldView | null,
+    refundable: number,
   ): Promise<'released' | 'refunded' | 'notPlaced' | 'notYet'> {
-    const refundable = hold === null ? 0 : hold.settled - hold.refunded;
     const key = `kiosk-${this.#config.kioskId}-${paymentId}`;
     if (hold === null || (hold.status !== 'active' && refundable <= 0)) return 'notPlaced';
     const active = hold.status === 'active';
@@ -458,6 +457,12 @@ export class KioskService {
     if (back.ok) return active ? 'released' : 'refunded';
     this.#noteRefusal(paymentId, back.error);
     return 'notYet';
+  }
+
+  /** A lost request settled (given back, or found placed and told): off the list, with its refusals. */
+  #forgetLost(paymentId: string): void {
+    this.#unknownOutcome.delete(paymentId);
+    this.#refusals.delete(paymentId);
   }
 
   /**
@@ -960,10 +965,7 @@ export class KioskService {
    * patient heard "checked in, No. N" while the board lacked No. N and its cap was released minutes later.
    */
   #adoptVisit(visits: { board: VisitBoard }, hold: HoldView): void {
-    for (const paymentId of this.#unknownOutcome.lostCheckInsOf(hold)) {
-      this.#unknownOutcome.delete(paymentId);
-      this.#refusals.delete(paymentId);
-    }
+    for (const paymentId of this.#unknownOutcome.lostCheckInsOf(hold)) this.#forgetLost(paymentId);
     const onBoard = () => visits.board.list().some((visit) => visit.holdId === hold.id);
     const known = onBoard();
     // Only today's visits of this kiosk go on its board (resume's rule).
