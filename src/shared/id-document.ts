@@ -24,15 +24,7 @@ export const typedIdDocumentSchema = z.strictObject({
 });
 export type TypedIdDocument = z.infer<typeof typedIdDocumentSchema>;
 
-export type IdDocumentErrorCode =
-  | 'invalid_request'
-  | 'number_invalid'
-  | 'mrz_required'
-  | 'mrz_invalid'
-  | 'mrz_mismatch'
-  | 'document_expired';
-
-/** Every IdDocumentErrorCode, for the screens that word each one. */
+/** Every reason a document check refuses, for the screens that word each one. */
 export const idDocumentErrorCodes = [
   'invalid_request',
   'number_invalid',
@@ -40,7 +32,8 @@ export const idDocumentErrorCodes = [
   'mrz_invalid',
   'mrz_mismatch',
   'document_expired',
-] as const satisfies readonly IdDocumentErrorCode[];
+] as const;
+export type IdDocumentErrorCode = (typeof idDocumentErrorCodes)[number];
 
 /** The typed fields an MRZ can disagree with (mrz_mismatch), named for the officer to check again. */
 export const mrzFields = ['number', 'date_of_birth', 'expiry', 'name'] as const;
