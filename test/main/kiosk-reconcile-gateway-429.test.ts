@@ -10,15 +10,12 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HubLink } from '../../src/main/hub-link.ts';
-import { openHubLink } from '../../src/main/kiosk-runtime.ts';
-import { KioskService } from '../../src/main/kiosk-service.ts';
-import { elapsedMs } from '../../src/main/monotonic-clock.ts';
 import { paymentAuthorizationLifetimeMs, reconcileMarginMs } from '../../src/shared/limits.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import { startHoldingProxy, type HoldingProxy } from './holding-proxy.ts';
 import type { KioskTestHub } from './kiosk-test-hub.ts';
-import { closeKioskTestHub, modelId, networkLosingFirstAnswer } from './kiosk-test-hub.ts';
-import { pay, startShopWithShopper } from './shop-fixture.ts';
+import { closeKioskTestHub, networkLosingFirstAnswer } from './kiosk-test-hub.ts';
+import { pay, shopKiosk, startShopWithShopper } from './shop-fixture.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const face = syntheticFace();
@@ -63,18 +60,14 @@ const nothing = { refunded: [], released: [], notPlaced: [], unresolved: [] };
 
 describe('a refund throttled by a gateway in front of the hub', () => {
   it('is asked again unseen, never listed for staff as refused, and refunded once let through', async () => {
-    const config = { ...test.shop.config, hubUrl: proxy.url };
-    const network = networkLosingFirstAnswer('/v1/holds');
-    const { link } = await openHubLink(config, { fetch: network, now: clock.now });
-    links.push(link);
-    const service = new KioskService({
-      config,
-      hub: link,
-      modelId,
-      now: clock.now,
-      elapsed: () => elapsedMs() + clock.offsetMs,
+    const { service, link } = await shopKiosk({
+      test,
+      clock,
+      hubUrl: proxy.url,
+      network: networkLosingFirstAnswer('/v1/holds'),
       pendingHoldsFile: path.join(test.work, 'pending-gateway-429.json'),
     });
+    links.push(link);
     const before = await balance();
     // Paid, but the answer was lost: the shopper was told nothing was taken.
     const { paymentId, answer } = await pay(service, face, 640);

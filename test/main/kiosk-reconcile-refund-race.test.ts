@@ -11,14 +11,11 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HubLink } from '../../src/main/hub-link.ts';
-import { openHubLink } from '../../src/main/kiosk-runtime.ts';
-import { KioskService } from '../../src/main/kiosk-service.ts';
-import { elapsedMs } from '../../src/main/monotonic-clock.ts';
 import { paymentAuthorizationLifetimeMs, reconcileMarginMs } from '../../src/shared/limits.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import type { KioskTestHub } from './kiosk-test-hub.ts';
-import { closeKioskTestHub, isPostTo, modelId } from './kiosk-test-hub.ts';
-import { pay, startShopWithShopper } from './shop-fixture.ts';
+import { closeKioskTestHub, isPostTo } from './kiosk-test-hub.ts';
+import { pay, shopKiosk, startShopWithShopper } from './shop-fixture.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const face = syntheticFace();
@@ -66,17 +63,13 @@ describe('a lost payment refunded in part at the hub while reconcile refunds it'
       }
       return fetch(input, init);
     };
-    const config = { ...test.shop.config, hubUrl: test.hub.url };
-    const { link } = await openHubLink(config, { fetch: fetchThrough, now: clock.now });
-    links.push(link);
-    const service = new KioskService({
-      config,
-      hub: link,
-      modelId,
-      now: clock.now,
-      elapsed: () => elapsedMs() + clock.offsetMs,
+    const { service, link } = await shopKiosk({
+      test,
+      clock,
+      network: fetchThrough,
       pendingHoldsFile: path.join(test.work, 'pending-refund-race.json'),
     });
+    links.push(link);
     const before = await balance();
     // Paid, but the answer was lost: the shopper was told nothing was taken.
     const { paymentId, answer } = await pay(service, face, 800);

@@ -43,7 +43,7 @@ export function startShopWithShopper(options: {
  * The shop's kiosk behind `network`, keeping its lost hold requests in `pendingHoldsFile`; `now` is the
  * kiosk service's clock (its hub link seals by the hub's, `clock`). Its elapsed clock moves as `clock`
  * does (time passing), besides the machine's own. `config`: the shop's unless told (a till provisioned
- * again, with another token).
+ * again, with another token); `hubUrl`: the test's hub unless told.
  */
 export async function shopKiosk(options: {
   test: KioskTestHub;
@@ -52,9 +52,14 @@ export async function shopKiosk(options: {
   pendingHoldsFile: string;
   now?: () => number;
   config?: KioskConfig;
+  /** The hub as the kiosk reaches it: the test's hub unless told (a proxy in front of it). */
+  hubUrl?: string;
 }) {
   const { test, clock, pendingHoldsFile } = options;
-  const config = { ...(options.config ?? test.shop.config), hubUrl: test.hub.url };
+  const config = {
+    ...(options.config ?? test.shop.config),
+    hubUrl: options.hubUrl ?? test.hub.url,
+  };
   const { link } = await openHubLink(config, { fetch: options.network, now: clock.now });
   const now = options.now ?? clock.now;
   const elapsed = () => elapsedMs() + clock.offsetMs;
