@@ -54,8 +54,8 @@ interface Payment {
    */
   busy: 'checking' | 'paying' | null;
   /**
-   * How many of its hold requests the hub answered 429 (not placed): the next one goes out under a key of
-   * its own (#holdKey), with a new identification and authorization, as a new attempt at the same payment.
+   * How many of its hold requests were answered 429 (each kept for reconcile): the next one goes out under a
+   * key of its own (#holdKey), with a new identification and authorization, as a new attempt at the payment.
    */
   attemptsRefused: number;
 }
@@ -840,7 +840,7 @@ export class KioskService {
       // One key per payment: a retry of this payment can never take the money twice.
       idempotencyKey: this.#holdKey(current),
     };
-    const hold = await this.#sendHold(current.view.id, { template: 'purchase', request });
+    const hold = await this.#sendHold(current, { template: 'purchase', request });
     if (!hold.ok) return this.#hubFailure(current, hold.error, false, true);
     assert(hold.value.status === 'settled', 'a purchase hold settles when placed');
     this.#update(current, {
@@ -904,7 +904,7 @@ export class KioskService {
       // One key per check-in (per attempt): a retry never holds the cap twice.
       idempotencyKey: this.#holdKey(current),
     };
-    const hold = await this.#sendHold(current.view.id, { template: 'clinic_visit', request });
+    const hold = await this.#sendHold(current, { template: 'clinic_visit', request });
     if (!hold.ok) return this.#hubFailure(current, hold.error, false, true);
     assert(hold.value.status === 'active', 'a clinic visit waits for the consultation');
     const visit = visitFromHold(hold.value, number.queueNumber);
@@ -917,9 +917,8 @@ export class KioskService {
 
   /**
    * The hold request's Idempotency-Key: one per payment, so a request asked again (reconcile) can never
-   * take the money twice; a new one per attempt after a 429, whose request the hub never ran (its rate
-   * limiter refuses before any work; a gateway's 429 never reached it), so nothing is stored under the old
-   * key, and a new authorization under it could only be refused or replayed with the 429.
+   * take the money twice; a new one per attempt after a 429, as a new authorization under the old key could
+   * only be refused or replayed with the 429. The throttled attempt stays in pending-holds (#sendHold).
    */
   #holdKey(current: Payment): string {
     const key = `kiosk-${this.#config.kioskId}-${current.view.id}`;
@@ -931,8 +930,12 @@ export class KioskService {
    * power cut) finds the hold on restart (reconcile) and gives back money its shopper was never told was
    * taken. A definite answer takes the entry out again; an unknown outcome (a lost answer, a 5xx, an
    * unreadable page: hub_unreachable) leaves it for reconcile, as the shopper was told nothing was taken.
+   * A 429 leaves it too, under an id of its own, as the payment goes on under a new key (#backToFace): the
+   * hub's own limiter refuses before any work, but a gateway may answer 429 after forwarding the request,
+   * and then only reconcile would give back the first attempt's money (it finds nothing in the other case).
    */
-  async #sendHold(paymentId: string, sent: SentHold): Promise<HubAnswer<HoldView>> {
+  async #sendHold(current: Payment, sent: SentHold): Promise<HubAnswer<HoldView>> {
+    const paymentId = current.view.id;
     try {
       this.#unknownOutcome.add(paymentId, {
         sent,
@@ -955,7 +958,14 @@ export class KioskService {
       sent.template === 'purchase'
         ? await this.#hub.placePurchase(sent.request)
         : await this.#hub.placeVisit(sent.request);
-    if (hold.ok || hold.error.code !== 'hub_unreachable') this.#unknownOutcome.delete(paymentId);
+    if (!hold.ok && hold.error.code === 'rate_limited') {
+      this.#unknownOutcome.rename(
+        paymentId,
+        `${paymentId}-throttled-${current.attemptsRefused + 1}`,
+      );
+    } else if (hold.ok || hold.error.code !== 'hub_unreachable') {
+      this.#unknownOutcome.delete(paymentId);
+    }
     return hold;
   }
 
@@ -1001,9 +1011,10 @@ export class KioskService {
 
   /**
    * The hub answered 429 once the authorization was spent (single use: #settle), to the hold request or to a
-   * check-in's reads before it. Nothing was placed (a 429 is refused before any work; #sendHold drops it from
-   * pending-holds), so the same payment starts again at the face step, as a new attempt: a PIN typed again
-   * would be refused (the identification is gone), and the payment would sit at the PIN step until it timed out.
+   * check-in's reads before it. Nothing was placed as far as the kiosk can tell (reconcile gives back the
+   * throttled request's hold if a gateway ran it: #sendHold), so the same payment starts again at the face
+   * step, as a new attempt: a PIN typed again would be refused (the identification is gone), and the payment
+   * would sit at the PIN step until it timed out.
    */
   #backToFace(current: Payment): void {
     current.personId = null;

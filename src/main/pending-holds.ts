@@ -216,6 +216,19 @@ export class PendingHolds {
     return this.#entries.get(paymentId)?.pending;
   }
 
+  /**
+   * The request stays lost under another id, its wait unchanged (KioskService: a throttled attempt, whose
+   * payment id the next attempt takes). A failed write is as delete's: the file lists it under the old id
+   * until the next write, which a restart reads as the same request.
+   */
+  rename(paymentId: string, to: string): void {
+    const entry = this.#entries.get(paymentId);
+    if (entry === undefined) return;
+    this.#entries.delete(paymentId);
+    this.#entries.set(to, entry);
+    this.#saveOrLater();
+  }
+
   /** Marks a request staff must check (PendingHold.toCheck), on disk like the rest. */
   markToCheck(paymentId: string): void {
     const entry = this.#entries.get(paymentId);
