@@ -3,7 +3,8 @@
 // checks in by face (+ PIN), a second check-in is refused with their number, the clinic system's
 // consultation.completed (npm run clinic:sample) settles the fee and the board shows it, and a no-show's
 // hold releases at the deadline. Screenshots of every clinic screen, both languages, go to
-// test-artifacts/clinic-e2e.
+// test-artifacts/clinic-e2e. Hub, kiosks, enrolment and clinic:sample share one clock that stays in one
+// local day for the whole run (clinic-day-clock.ts): a run across local midnight saw its board cleared.
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -15,12 +16,16 @@ import {
   waitForScreen,
 } from '../../scripts/kiosk/kiosk-browser.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
-import { assertNoProcessLeft, runScriptTracked, trackChildProcesses } from '../hub/process.ts';
+import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
+import { clinicDayClock } from '../main/clinic-day-clock.ts';
+import { runScriptOnClock } from '../main/kiosk-process.ts';
 import type { ClinicFixture } from './kiosk/clinic-fixture.ts';
 import { startClinicFixture } from './kiosk/clinic-fixture.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'clinic-e2e');
 const cap = 5_000;
+/** The file's time limits added up (beforeAll and two tests, 300 s each): its clinic day lasts that long. */
+const fileSpanMs = 3 * 300_000;
 let fixture: ClinicFixture;
 let browser: Browser | null = null;
 const pageLog: string[] = [];
@@ -28,7 +33,7 @@ const pageLog: string[] = [];
 beforeAll(async () => {
   await rm(artifacts, { recursive: true, force: true });
   await mkdir(artifacts, { recursive: true });
-  fixture = await startClinicFixture({ cap });
+  fixture = await startClinicFixture({ cap, clock: clinicDayClock(fileSpanMs) });
 }, 300_000);
 
 afterEach(async () => {
@@ -94,15 +99,16 @@ async function patient() {
   return { balance, held };
 }
 
-/** The clinic's IT person's sample, run as they would: `npm run clinic:sample -- --hub URL --token T ...`. */
+/**
+ * The clinic's IT person's sample, run as they would: `npm run clinic:sample -- --hub URL --token T ...`,
+ * on the hub's clock (its list is of today's visits).
+ */
 async function clinicSample(args: string[]): Promise<{ code: number | null; out: string }> {
-  return runScriptTracked('scripts/clinic-sample.ts', [
-    '--hub',
-    fixture.hub.url,
-    '--token',
-    fixture.clinicSystemToken,
-    ...args,
-  ]);
+  return runScriptOnClock(
+    'scripts/clinic-sample.ts',
+    ['--hub', fixture.hub.url, '--token', fixture.clinicSystemToken, ...args],
+    fixture.clock,
+  );
 }
 
 async function visitLine(page: Page, queueNumber: number, state: string) {
