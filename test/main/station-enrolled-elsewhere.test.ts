@@ -11,7 +11,12 @@ import {
   stationAbandonedAnswerTrustedMs,
   stationAbandonedResolveEveryMs,
 } from '../../src/shared/limits.ts';
-import { faultyNetwork, lostEnrolment, lostTry, pending } from './station-faults.ts';
+import {
+  faultyNetwork,
+  lostEnrolment,
+  pending,
+  secondStationMidEnrolment,
+} from './station-faults.ts';
 import type { StationHub } from './station-fixture.ts';
 import {
   atHub,
@@ -19,7 +24,6 @@ import {
   deployStation,
   finish,
   licence,
-  sameClientStation,
   signIn,
   signedInStationOnHubClock,
   startStationHub,
@@ -65,21 +69,6 @@ async function listedAndErased(account: string, document: ReturnType<typeof lice
   return { deployment, state, station };
 }
 
-/** Another station of the organisation enrolling `document` on `account`: its person has no face yet. */
-async function enrollingElsewhere(
-  first: EnrolmentStationDeployment,
-  enrolment: { accountId: string; document: ReturnType<typeof licence> },
-) {
-  const second = await sameClientStation(fx, first, `${enrolment.accountId}-second`);
-  const { state, network } = faultyNetwork();
-  const service = await stationOn(second, network);
-  await upToPin(service.handlers, enrolment.accountId, enrolment.document);
-  await lostTry(service, state);
-  const person = (await fx.admin.findPersons({ accountId: enrolment.accountId })).items[0];
-  expect(person?.templates).toBe(0);
-  return { service, person: person?.id ?? '' };
-}
-
 /** The officer enrols `document` on `account` again, up to the end: refused as enrolled. */
 async function enrolAgain(
   station: KioskService,
@@ -100,7 +89,12 @@ describe('an enrolment refused as enrolled while an earlier request of its accou
     const document = licence('Mio Kato');
     const { deployment, station } = await listedAndErased(account, document);
     time.shiftMs += 3_600_000;
-    const later = await enrollingElsewhere(deployment, { accountId: account, document });
+    const later = await secondStationMidEnrolment(fx, {
+      first: deployment,
+      accountId: account,
+      document,
+      now,
+    });
 
     const { error, shown } = await enrolAgain(station, account, document);
     expect(error).toMatchObject({
@@ -133,7 +127,7 @@ describe('an enrolment refused as enrolled while an earlier request of its accou
     const document = licence('Sora Endo');
     const { deployment, state, station } = await listedAndErased(account, document);
     time.shiftMs += 3_600_000;
-    await enrollingElsewhere(deployment, { accountId: account, document });
+    await secondStationMidEnrolment(fx, { first: deployment, accountId: account, document, now });
 
     state.lookupDown = true;
     const { error, shown } = await enrolAgain(station, account, document);

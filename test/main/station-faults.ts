@@ -8,7 +8,14 @@ import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.
 import { isPersonLookup, isPostTo } from './kiosk-test-hub.ts';
 import type { StationHub } from './station-fixture.ts';
 import type { licence } from './station-fixture.ts';
-import { atHub, finish, personsEnrolledOn, upToPin } from './station-fixture.ts';
+import {
+  atHub,
+  finish,
+  personsEnrolledOn,
+  sameClientStation,
+  signedInStationOnHubClock,
+  upToPin,
+} from './station-fixture.ts';
 
 /**
  * The network between a station and the hub: while `losing`, each POST /v1/persons is carried out and its
@@ -31,6 +38,32 @@ export function faultyNetwork() {
     return response;
   };
   return { state, network };
+}
+
+/**
+ * A second station of `first`'s client enrolling `document` on `accountId` with its answer lost: between its
+ * POST /v1/persons and its faces, the hub holds a faceless person of the organisation (returned) on that
+ * account. The station (service and hub link) reads `now`, the hub's clock.
+ */
+export async function secondStationMidEnrolment(
+  fixture: StationHub,
+  enrolment: {
+    first: EnrolmentStationDeployment;
+    accountId: string;
+    document: ReturnType<typeof licence>;
+    now: () => number;
+  },
+) {
+  const { accountId, document } = enrolment;
+  const second = await sameClientStation(fixture, enrolment.first, `${accountId}-second`);
+  const { state, network } = faultyNetwork();
+  const service = await signedInStationOnHubClock(fixture, second, network, enrolment.now);
+  await upToPin(service.handlers, accountId, document);
+  await lostTry(service, state);
+  const found = await fixture.admin.findPersons({ accountId });
+  const person = found.items[0];
+  expect(person?.templates).toBe(0);
+  return { service, person: person?.id ?? '' };
 }
 
 /** What a hub older than the lookup by document (GET /v1/persons) answers it. */

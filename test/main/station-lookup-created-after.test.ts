@@ -10,7 +10,13 @@ import {
   stationAbandonedAnswerTrustedMs,
   stationAbandonedResolveEveryMs,
 } from '../../src/shared/limits.ts';
-import { faultyNetwork, lostEnrolment, lostTry, pending, pendingPath } from './station-faults.ts';
+import {
+  faultyNetwork,
+  lostEnrolment,
+  pending,
+  pendingPath,
+  secondStationMidEnrolment,
+} from './station-faults.ts';
 import type { StationHub } from './station-fixture.ts';
 import {
   atHub,
@@ -18,12 +24,10 @@ import {
   deployStation,
   finish,
   licence,
-  sameClientStation,
   signIn,
   signedInStationOnHubClock,
   startStationHub,
   stationLog,
-  upToPin,
 } from './station-fixture.ts';
 
 /** One clock for the hub and every station (their services and hub links): time passes by `shiftMs`. */
@@ -55,25 +59,6 @@ const personsToErase = async (service: KioskService) => {
   return shown.ok ? shown.station.personsToErase : null;
 };
 
-/**
- * The second station enrols `document` on `account` with its answer lost: between its POST /v1/persons
- * and its faces, the hub holds a faceless person of the organisation (returned) on that account.
- */
-async function secondStationMidEnrolment(
-  first: EnrolmentStationDeployment,
-  enrolment: { accountId: string; document: ReturnType<typeof licence> },
-) {
-  const second = await sameClientStation(fx, first, `${enrolment.accountId}-second`);
-  const { state, network } = faultyNetwork();
-  const service = await stationOn(second, network);
-  await upToPin(service.handlers, enrolment.accountId, enrolment.document);
-  await lostTry(service, state);
-  const found = await fx.admin.findPersons({ accountId: enrolment.accountId });
-  const person = found.items[0];
-  expect(person?.templates).toBe(0);
-  return { service, person: person?.id ?? '' };
-}
-
 describe("a listed request's lookup finds a faceless person created after that request was sent", () => {
   it('another station of the organisation, an hour later, between its POST /v1/persons and its faces: that person is spared, the request stays listed (logged why, once), and is resolved once that station gives them faces', async () => {
     const account = 'a-later';
@@ -95,7 +80,7 @@ describe("a listed request's lookup finds a faceless person created after that r
     );
     await fx.admin.deletePerson(lost);
     time.shiftMs += 3_600_000;
-    const later = await secondStationMidEnrolment(first, { accountId: account, document });
+    const later = await secondStationMidEnrolment(fx, { first, accountId: account, document, now });
 
     state.lookupDown = false;
     await tick(station);
@@ -151,7 +136,7 @@ describe("a listed request's lookup finds a faceless person created after that r
 
     const restarted = await stationOn(first, network);
     time.shiftMs += 3_600_000;
-    const later = await secondStationMidEnrolment(first, { accountId: account, document });
+    const later = await secondStationMidEnrolment(fx, { first, accountId: account, document, now });
     state.lookupDown = false;
     await tick(restarted);
     expect(await atHub(fx, later.person)).toBe(0);
