@@ -8,9 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HubLink } from '../../src/main/hub-link.ts';
-import { KioskService } from '../../src/main/kiosk-service.ts';
-import { openHubLink } from '../../src/main/kiosk-runtime.ts';
-import { elapsedMs } from '../../src/main/monotonic-clock.ts';
+import type { KioskService } from '../../src/main/kiosk-service.ts';
 import { paymentAuthorizationLifetimeMs, reconcileMarginMs } from '../../src/shared/limits.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import {
@@ -22,8 +20,8 @@ import {
 } from './clinic-fixture.ts';
 import { startHoldingProxy, type HoldingProxy } from './holding-proxy.ts';
 import type { KioskTestHub } from './kiosk-test-hub.ts';
-import { closeKioskTestHub, modelId, networkLosingFirstAnswer } from './kiosk-test-hub.ts';
-import { pay, startShopWithShopper } from './shop-fixture.ts';
+import { closeKioskTestHub, networkLosingFirstAnswer } from './kiosk-test-hub.ts';
+import { pay, shopKiosk, startShopWithShopper } from './shop-fixture.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const face = syntheticFace();
@@ -96,18 +94,14 @@ function isRefund(url: string | URL): boolean {
  */
 async function kiosk(file: string, network = networkLosingFirstAnswer('/v1/holds')) {
   const pendingHoldsFile = path.join(test.work, file);
-  const config = { ...test.shop.config, hubUrl: proxy.url };
-  const { link } = await openHubLink(config, { fetch: network, now: clock.now });
-  links.push(link);
-  const elapsed = () => elapsedMs() + clock.offsetMs;
-  const service = new KioskService({
-    config,
-    hub: link,
-    modelId,
-    now: clock.now,
-    elapsed,
+  const { service, link } = await shopKiosk({
+    test,
+    clock,
+    network,
     pendingHoldsFile,
+    hubUrl: proxy.url,
   });
+  links.push(link);
   return { service, pendingHoldsFile };
 }
 

@@ -4,9 +4,6 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openHubLink } from '../../src/main/kiosk-runtime.ts';
-import { KioskService } from '../../src/main/kiosk-service.ts';
-import { elapsedMs } from '../../src/main/monotonic-clock.ts';
 import {
   lostHoldAnswerTrustedMs,
   paymentAuthorizationLifetimeMs,
@@ -18,11 +15,10 @@ import type { KioskTestHub } from './kiosk-test-hub.ts';
 import {
   closeKioskTestHub,
   isPostTo,
-  modelId,
   networkLosingFirstAnswer,
   networkToOlderHub,
 } from './kiosk-test-hub.ts';
-import { pay, startShopWithShopper } from './shop-fixture.ts';
+import { pay, shopKiosk, startShopWithShopper } from './shop-fixture.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const face = syntheticFace();
@@ -76,16 +72,13 @@ afterAll(async () => {
  */
 async function kiosk(network: typeof fetch, file: string, ahead = { ms: 0 }) {
   const pendingHoldsFile = path.join(test.work, file);
-  const config = { ...test.shop.config, hubUrl: proxy.url };
-  const { link } = await openHubLink(config, { fetch: network, now: clock.now });
-  const elapsed = () => elapsedMs() + clock.offsetMs + ahead.ms;
-  const service = new KioskService({
-    config,
-    hub: link,
-    modelId,
-    now: clock.now,
-    elapsed,
+  const { service, link } = await shopKiosk({
+    test,
+    clock,
+    network,
     pendingHoldsFile,
+    hubUrl: proxy.url,
+    elapsedAhead: ahead,
   });
   return { service, link, pendingHoldsFile };
 }

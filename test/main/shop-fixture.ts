@@ -43,7 +43,8 @@ export function startShopWithShopper(options: {
  * The shop's kiosk behind `network`, keeping its lost hold requests in `pendingHoldsFile`; `now` is the
  * kiosk service's clock (its hub link seals by the hub's, `clock`). Its elapsed clock moves as `clock`
  * does (time passing), besides the machine's own. `config`: the shop's unless told (a till provisioned
- * again, with another token); `hubUrl`: the test's hub unless told.
+ * again, with another token); `hubUrl`: the test's hub unless told; `elapsedAhead`: its elapsed clock that
+ * much further ahead (a jump of the kiosk's own, read at each call).
  */
 export async function shopKiosk(options: {
   test: KioskTestHub;
@@ -54,6 +55,7 @@ export async function shopKiosk(options: {
   config?: KioskConfig;
   /** The hub as the kiosk reaches it: the test's hub unless told (a proxy in front of it). */
   hubUrl?: string;
+  elapsedAhead?: { ms: number };
 }) {
   const { test, clock, pendingHoldsFile } = options;
   const config = {
@@ -62,7 +64,7 @@ export async function shopKiosk(options: {
   };
   const { link } = await openHubLink(config, { fetch: options.network, now: clock.now });
   const now = options.now ?? clock.now;
-  const elapsed = () => elapsedMs() + clock.offsetMs;
+  const elapsed = () => elapsedMs() + clock.offsetMs + (options.elapsedAhead?.ms ?? 0);
   const service = new KioskService({ config, hub: link, modelId, now, elapsed, pendingHoldsFile });
   return { service, link };
 }
