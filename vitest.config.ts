@@ -32,6 +32,7 @@ const bothAdapters = [
   'test/hub/kiosks.test.ts',
   'test/hub/ledger-model.test.ts',
   'test/hub/own-client.test.ts',
+  'test/hub/own-kiosk.test.ts',
   'test/hub/pin-fallback.test.ts',
   'test/hub/pin-queue.test.ts',
   'test/hub/replay-restart.test.ts',

@@ -181,8 +181,8 @@ export class HubLink {
    * once per connection), so that a token revoked or rotated away is noticed (a 401 makes the link not
    * ready: #noteCredentialsRefused) while the kiosk is idle, not at the next shopper's payment. Nothing is
    * asked while learnOwnClient asks at every round anyway. No answer, a 5xx or a 429 is no refusal.
-   * (A revoked kiosk registration shows only in a signed call; connect's is audited at the hub, so it is
-   * not repeated for this: the next payment's identify finds it.)
+   * The same round reads this kiosk's registration (#checkRegistration), so a kiosk the admin revoked is
+   * noticed too, by an unsigned read the hub does not audit (connect's signed request is audited).
    */
   async checkCredentialsEvery(everyRounds: number): Promise<void> {
     assert(Number.isSafeInteger(everyRounds) && everyRounds >= 1, 'a check every round or fewer');
@@ -196,6 +196,22 @@ export class HubLink {
       else await this.#client.getOwnClient();
       return { ok: true, value: null };
     });
+    if (!routeMissing && this.#credentialsRefused === null) await this.#checkRegistration();
+  }
+
+  /**
+   * GET /v1/kiosks/:id: a kiosk the admin revoked is refused, as connect would hear it (403 kiosk_revoked).
+   * Only that answer counts: a 404 is an older hub without the route as much as a kiosk not of this
+   * client, which connect tells apart at the next payment; no answer is no refusal.
+   */
+  async #checkRegistration(): Promise<void> {
+    const read = await this.#guard(async () => ({
+      ok: true as const,
+      value: await this.#client.getOwnKiosk(this.#options.kioskId),
+    }));
+    if (read.ok && read.value.revokedAt !== null) {
+      this.#credentialsRefused = { status: 403, code: 'kiosk_revoked' };
+    }
   }
 
   async #connectOnce(): Promise<HubAnswer<{ transformKeyId: string }>> {

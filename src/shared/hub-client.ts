@@ -319,6 +319,10 @@ export class HubClient implements RouteMethods {
   getKiosk(id: string) {
     return this.call('getKiosk', { params: { id } });
   }
+  /** A kiosk of this token's client (GET /v1/kiosks/:id, an extension): its registration, revokedAt. */
+  getOwnKiosk(id: string) {
+    return this.call('getOwnKiosk', { params: { id } });
+  }
   revokeKiosk(id: string) {
     return this.call('revokeKiosk', { params: { id } });
   }

@@ -385,6 +385,16 @@ const kioskRoutes = {
     status: 200,
     response: api.kioskSchema,
   },
+  getOwnKiosk: {
+    method: 'GET',
+    path: '/v1/kiosks/:id',
+    summary:
+      "Extension: a kiosk registered to the calling client (merchant, enrollment), as the admin reads it: an idle kiosk notices its revocation without a signed request; 404 not_found for another client's",
+    access: ['merchant', 'enrollment'],
+    params: api.idParams,
+    status: 200,
+    response: api.kioskSchema,
+  },
   revokeKiosk: {
     method: 'DELETE',
     path: '/v1/admin/kiosks/:id',

@@ -1,5 +1,5 @@
 // Kiosk devices over HTTP (extension of API.md): the admin registers, reads and revokes kiosks; a
-// registered kiosk fetches the current transform key sealed to itself with a signed, fresh request.
+// registered kiosk reads its own registration and fetches the current transform key (signed, fresh).
 import { refuse } from '../errors.ts';
 import type { HubContext } from '../http/context.ts';
 import type { RouteHandlers } from '../http/table-routes.ts';
@@ -19,6 +19,14 @@ export function kioskHandlers(hub: HubContext, identity: IdentityService | undef
     getKiosk: async ({ params: { id }, ok }) => {
       const kiosk = await hub.store.reader.getKiosk(id);
       if (kiosk === undefined) refuse('not_found', `kiosk ${id} not found`);
+      return ok(kioskView(kiosk));
+    },
+
+    // Not audited: a read of the caller's own registration, asked by an idle kiosk about once a minute.
+    // Another client's kiosk answers as one that does not exist: no client learns which ids are taken.
+    getOwnKiosk: async ({ caller, params: { id }, ok }) => {
+      const kiosk = await hub.store.reader.getKiosk(id);
+      if (kiosk?.clientId !== caller.id) refuse('not_found', `kiosk ${id} not found`);
       return ok(kioskView(kiosk));
     },
 
