@@ -836,6 +836,7 @@ export class HubLink {
   /**
    * The hub allows a till one PIN check a second and answers 429 without counting a try: a shopper who
    * types fast waits a second rather than seeing an error. Freshly sealed each time (a seal is single-use).
+   * A second 429 says so (pinNotChecked): the screen tells the shopper that no PIN was checked, not a wrong one.
    */
   async #pinCheck<T>(
     work: () => Promise<HubAnswer<T>>,
@@ -844,7 +845,9 @@ export class HubLink {
     const first = await this.#guard(work, translate);
     if (first.ok || first.error.code !== 'rate_limited') return first;
     await new Promise((resolve) => setTimeout(resolve, pinRetryAfterRateLimitMs));
-    return this.#guard(work, translate);
+    const again = await this.#guard(work, translate);
+    if (again.ok || again.error.code !== 'rate_limited') return again;
+    return { ok: false, error: { ...again.error, pinNotChecked: true } };
   }
 
   /**

@@ -39,8 +39,10 @@ type Screen =
   | { name: 'idle' }
   | { name: 'face' }
   | { name: 'confirm' }
-  | { name: 'pin'; attemptsLeft: number | null }
-  | { name: 'member'; message: string | null }
+  /** notChecked: the hub checked no PIN (asked too quickly, 429): no try was counted. */
+  | { name: 'pin'; attemptsLeft: number | null; notChecked?: boolean }
+  /** notice: a key of member.* (read in the language shown, which may change while it is on screen). */
+  | { name: 'member'; notice: 'incorrect' | 'notChecked' | null }
   | { name: 'working' }
   | { name: 'receipt' }
   | { name: 'waiting' }
@@ -151,7 +153,11 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
   const checkIn = useCallback(async () => {
     setIdleMessage(null);
     const answer = await api.call('startCheckIn', {});
-    if (!answer.ok) setIdleMessage(t(`clinic.refused.${answer.error.code}`, { defaultValue: '' }));
+    // A refusal without words of its own still says something true, never an empty notice.
+    if (!answer.ok) {
+      const fallback = t('error.other.body', { context: 'clinic' });
+      setIdleMessage(t(`clinic.refused.${answer.error.code}`, { defaultValue: fallback }));
+    }
   }, [api, t]);
 
   useEffect(
@@ -200,14 +206,25 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
   );
 
   // A 429 to the hold request (not placed) sends the payment back to the face step (the service): the
-  // shopper is told, with a retry there that works; a PIN check's 429 keeps it at the PIN, for the member screen.
+  // shopper is told, with a retry there that works.
   const afterRateLimited = useCallback(async () => {
     const current = await api.call('currentPayment', {});
-    if (current.ok && current.payment?.state === 'waiting_for_face') {
-      setPayment(current.payment);
-      show({ name: 'error', code: 'rate_limited' });
-    } else show({ name: 'member', message: t('member.incorrect') });
-  }, [api, show, t]);
+    if (current.ok && current.payment !== null) setPayment(current.payment);
+    show({ name: 'error', code: 'rate_limited' });
+  }, [api, show]);
+
+  // A PIN check answered 429 (pinNotChecked): the hub checked nothing and counted no try, so the shopper
+  // stays where they were, told so, with the tries left as they were; they type the PIN again.
+  const afterPinNotChecked = useCallback(
+    (pinScreen: 'pin' | 'member') => {
+      const shown = screenRef.current;
+      if (pinScreen === 'pin') {
+        const attemptsLeft = shown.name === 'pin' ? shown.attemptsLeft : null;
+        show({ name: 'pin', attemptsLeft, notChecked: true });
+      } else show({ name: 'member', notice: 'notChecked' });
+    },
+    [show],
+  );
 
   const afterPay = useCallback(
     (answer: Awaited<ReturnType<KioskApi['call']>>, pinScreen: 'pin' | 'member') => {
@@ -228,12 +245,14 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
       const { error } = answer;
       if (error.code === 'pin_incorrect' && pinScreen === 'pin') {
         show({ name: 'pin', attemptsLeft: error.attemptsLeft ?? 0 });
+      } else if (error.code === 'rate_limited' && error.pinNotChecked === true) {
+        afterPinNotChecked(pinScreen);
       } else if (error.code === 'rate_limited') void afterRateLimited();
       else if (error.code === 'pin_incorrect') {
-        show({ name: 'member', message: t('member.incorrect') });
+        show({ name: 'member', notice: 'incorrect' });
       } else fail(error);
     },
-    [afterRateLimited, fail, show, t],
+    [afterPinNotChecked, afterRateLimited, fail, show],
   );
 
   const confirm = useCallback(
@@ -309,7 +328,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
             stream={stream}
             reader={reader}
             onOutcome={(outcome) => void onFaceOutcome(outcome)}
-            onMemberPin={() => show({ name: 'member', message: null })}
+            onMemberPin={() => show({ name: 'member', notice: null })}
             onCancel={() => void cancel()}
           />
         );
@@ -339,6 +358,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
             amountLabel={clinic === null ? undefined : t('clinic.capLabel')}
             busy={busy}
             attemptsLeft={screen.attemptsLeft}
+            notChecked={screen.notChecked === true}
             onPin={(pin) => void confirm(pin)}
             onCancel={() => void cancel()}
           />
@@ -348,7 +368,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
           <MemberPinScreen
             payment={payment}
             busy={busy}
-            message={screen.message}
+            message={screen.notice === null ? null : t(`member.${screen.notice}`)}
             onSubmit={(n, p) => void payWithMember(n, p)}
             onBack={() => void beginFace()}
           />
@@ -366,7 +386,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
             queueNumber={screen.queueNumber}
             payment={payment}
             onRetry={() => void beginFace()}
-            onMemberPin={() => show({ name: 'member', message: null })}
+            onMemberPin={() => show({ name: 'member', notice: null })}
             onClose={() => void cancel()}
           />
         );
@@ -378,7 +398,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
             onRetry={() =>
               void (payment === null ? Promise.resolve(show({ name: 'idle' })) : beginFace())
             }
-            onMemberPin={() => show({ name: 'member', message: null })}
+            onMemberPin={() => show({ name: 'member', notice: null })}
           />
         );
       case 'operator':

@@ -122,6 +122,11 @@ export interface KioskError {
   readonly message: string;
   /** PIN tries left before the lock, for pin_incorrect. */
   readonly attemptsLeft?: number;
+  /**
+   * rate_limited at the PIN check itself: the hub checked no PIN and counted no try, and the payment stays at
+   * its step (absent: a 429 to the hold request, which sent the payment back to the face step).
+   */
+  readonly pinNotChecked?: true;
   /** The patient's open visit, for already_checked_in. */
   readonly queueNumber?: number;
   /** Why the ID document was refused, for document_refused. */

@@ -116,6 +116,9 @@ const waysOut: Record<string, readonly ('retry' | 'memberPin' | 'staff')[]> = {
   age_restricted: ['staff'],
   pin_locked: ['staff'],
   pin_checks_suspended: ['staff'],
+  // The hub refused the kiosk's request (its credentials, or a reason of its own): the payment or check-in
+  // is closed and nothing was taken or held; only staff can act on it.
+  hub_refused: ['staff'],
   already_checked_in: ['staff'],
   transform_key_outdated: ['retry', 'staff'],
 };

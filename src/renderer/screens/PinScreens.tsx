@@ -12,19 +12,28 @@ export function PinScreen(props: {
   amountLabel?: string | undefined;
   busy: boolean;
   attemptsLeft: number | null;
+  /** The last PIN was not checked (the hub was asked too quickly): no try counted, type it again. */
+  notChecked: boolean;
   onPin: (pin: string) => void;
   onCancel: () => void;
 }) {
   const { t } = useTranslation();
   return (
     <main className="screen screen-pin" aria-labelledby="pin-title">
-      <h1 id="pin-title">{t('pin.title')}</h1>
+      <h1 id="pin-title">{t(props.notChecked ? 'pin.titleAgain' : 'pin.title')}</h1>
       <p className="masked-name">{props.payment.displayNameMasked}</p>
       <Amount
         amount={props.payment.amount}
         {...(props.amountLabel === undefined ? {} : { label: props.amountLabel })}
       />
-      {props.attemptsLeft === null ? null : (
+      {props.notChecked ? (
+        // One line, so the screen still fits: the title says to wait and type the PIN again.
+        <p className="pin-warning" role="alert" data-testid="pin-not-checked">
+          {props.attemptsLeft === null
+            ? t('pin.notChecked')
+            : t('pin.notCheckedTriesLeft', { count: props.attemptsLeft })}
+        </p>
+      ) : props.attemptsLeft === null ? null : (
         <p className="pin-warning" role="alert" data-testid="pin-warning">
           {t('pin.incorrect', { count: props.attemptsLeft })}
         </p>

@@ -1,0 +1,198 @@
+// A check-in the hub refuses mid-way, in Debian's Chromium against a real hub behind a proxy that answers the
+// patient's member number + PIN as the hub would refuse it: the patient reads clinic words (ask at the reception
+// desk, nothing held) in Japanese and English, and Close leads back to reception, whose idle screen says check-in
+// is not possible while the hub refuses the kiosk. Screenshots: test-artifacts/kiosk-e2e-clinic-hub-refused.
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildRenderer } from '../../scripts/kiosk/build-renderer.ts';
+import { cameraClip } from '../../scripts/kiosk/camera-clip.ts';
+import {
+  launchKioskBrowser,
+  openKiosk,
+  typeDigits,
+  waitForScreen,
+} from '../../scripts/kiosk/kiosk-browser.ts';
+import { startWebShell, type WebShell } from '../../src/main/web-shell.ts';
+import { repoRoot } from '../biometrics/face-helpers.ts';
+import { syntheticFace } from '../hub/helpers.ts';
+import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
+import { patientPin, startClinicWithPatient } from '../main/clinic-fixture.ts';
+import { startHoldingProxy, type HoldingProxy } from '../main/holding-proxy.ts';
+import type { KioskTestHub, TestClock } from '../main/kiosk-test-hub.ts';
+import { closeKioskTestHub } from '../main/kiosk-test-hub.ts';
+import { strangerVideo } from './kiosk/deployment-fixture.ts';
+
+const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-clinic-hub-refused');
+let test: KioskTestHub;
+let proxy: HoldingProxy;
+let shell: WebShell;
+let browser: Browser | null = null;
+let memberNumber = '';
+let clip = '';
+const pageLog: string[] = [];
+/** The machine's: the web shell's kiosk signs by it (no board is read here, so a local midnight is no matter). */
+const clock: TestClock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
+/** How the proxy answers: `pinAuthorization` for POST /v1/pin-authorizations, `all` for every call but health. */
+const refuse: { pinAuthorization: Response | null; all: Response | null } = {
+  pinAuthorization: null,
+  all: null,
+};
+
+beforeAll(async () => {
+  await rm(artifacts, { recursive: true, force: true });
+  await mkdir(artifacts, { recursive: true });
+  test = await startClinicWithPatient({
+    prefix: 'facepay-clinic-refused-e2e-',
+    adminToken: `admin-${Date.now()}`,
+    clock,
+    face: syntheticFace(),
+  });
+  const found = await test.admin.findPersons({ accountId: 'patient' });
+  memberNumber = found.items[0]?.memberNumber ?? '';
+  proxy = await startHoldingProxy(test.hub.url, {
+    answerHere: (method, url) => {
+      const { pathname } = new URL(url);
+      if (refuse.all !== null && pathname !== '/v1/health') return refuse.all.clone();
+      if (method !== 'POST' || pathname !== '/v1/pin-authorizations') return undefined;
+      // A token revoked stays revoked: from that answer on, the hub refuses every call of the kiosk.
+      if (refuse.pinAuthorization?.status === 401) refuse.all = refuse.pinAuthorization;
+      return refuse.pinAuthorization?.clone();
+    },
+  });
+  const [rendererDir, stranger] = await Promise.all([
+    buildRenderer(path.join(test.work, 'renderer')),
+    // Someone the clinic does not know: the face step never checks them in, they use the member number.
+    cameraClip({
+      video: strangerVideo,
+      output: path.join(test.work, 'stranger.y4m'),
+      durationS: 6,
+    }),
+  ]);
+  clip = stranger;
+  const config = { ...test.shop.config, hubUrl: proxy.url };
+  shell = await startWebShell({ config, port: 0, rendererDir });
+}, 300_000);
+
+afterEach(async () => {
+  refuse.pinAuthorization = null;
+  refuse.all = null;
+  await browser?.close();
+  browser = null;
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await shell?.close();
+  await proxy?.close();
+  await closeKioskTestHub(test);
+  await assertNoProcessLeft();
+});
+
+const held = async () => (await test.admin.getAccount('patient')).held;
+
+/** The hub's refusal, as its body reads: `{"error":{"code","message"}}`. */
+function hubRefusal(status: number, code: string, message: string): Response {
+  return Response.json({ error: { code, message } }, { status });
+}
+
+/** The patient taps check in, chooses the member number and types it and the PIN. */
+async function checkInByMemberNumber(): Promise<Page> {
+  browser = await launchKioskBrowser(clip);
+  expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
+  const page = await openKiosk(browser, shell.url, pageLog);
+  await page.locator('[data-testid="check-in"]').click();
+  await waitForScreen(page, ['face'], 30_000);
+  await page.getByRole('button', { name: '会員番号と暗証番号で受付' }).click();
+  await waitForScreen(page, ['member'], 10_000);
+  await typeDigits(page, memberNumber);
+  await typeDigits(page, patientPin);
+  await waitForScreen(page, ['error'], 30_000);
+  return page;
+}
+
+/** The error screen's title and body in Japanese, then English (screenshots of both), back in Japanese. */
+async function errorInBothLanguages(page: Page, name: string) {
+  const read = async () => ({
+    title: (await page.locator('#error-title').textContent()) ?? '',
+    body: (await page.locator('.error-body').textContent()) ?? '',
+    staff: (await page.locator('.staff-note').textContent()) ?? '',
+  });
+  const ja = await read();
+  await page.screenshot({ path: path.join(artifacts, `ja-${name}.png`) });
+  await page.locator('[data-testid="language-switch"]').click();
+  const en = await read();
+  await page.screenshot({ path: path.join(artifacts, `en-${name}.png`) });
+  await page.locator('[data-testid="language-switch"]').click();
+  return { ja, en };
+}
+
+describe('a check-in the hub refuses', () => {
+  it("refused for the kiosk's credentials mid-way: clinic words, nothing held, Close back to reception, which says check-in is not possible", async () => {
+    const before = await held();
+    refuse.pinAuthorization = hubRefusal(401, 'unauthorized', 'token revoked');
+    const page = await checkInByMemberNumber();
+    expect(await page.locator('[data-testid="error-screen"]').getAttribute('data-code')).toBe(
+      'hub_refused',
+    );
+    const { ja, en } = await errorInBothLanguages(page, 'clinic-hub-refused');
+    expect(ja.title).toBe('受付できませんでした');
+    expect(ja.body).toContain('決済サーバーがこの端末の要求を受け付けませんでした');
+    expect(ja.body).toContain('お金はお預かりしていません');
+    expect(ja.body).toContain('受付窓口');
+    expect(ja.staff).toContain('受付');
+    expect(en.title).toBe('Check-in did not go through');
+    expect(en.body).toContain("refused this kiosk's request");
+    expect(en.body).toContain('No money was held');
+    expect(en.body).toContain('reception desk');
+    for (const words of [ja.title, ja.body, ja.staff, en.title, en.body, en.staff]) {
+      expect(words).not.toMatch(/お支払い|係員|payment did not|taken|member of staff/);
+    }
+    // The check-in is closed: no retry that could not work, only Close, back to the board.
+    expect(await page.getByRole('button', { name: 'もう一度' }).count()).toBe(0);
+    expect(shell.runtime.service.status().payment).toBeNull();
+    expect(await held()).toBe(before);
+
+    // The hub goes on refusing the kiosk (refuse.all): the next round finds it so (credentials refused).
+    await page.getByRole('button', { name: '閉じる' }).click();
+    await waitForScreen(page, ['idle'], 10_000);
+    const notice = page.locator('.screen-clinic [role="alert"]');
+    await notice.waitFor({ timeout: 30_000 });
+    await page.locator('[data-testid="check-in"]:disabled').waitFor();
+    expect(await notice.textContent()).toContain('この端末では、ただいま受付できません');
+    await page.screenshot({ path: path.join(artifacts, 'ja-clinic-idle-refused.png') });
+    await page.locator('[data-testid="language-switch"]').click();
+    expect(await notice.textContent()).toContain('This kiosk cannot take check-ins right now');
+    await page.screenshot({ path: path.join(artifacts, 'en-clinic-idle-refused.png') });
+  }, 180_000);
+
+  it("at the clinic's wrong-PIN cap: clinic words for the paused PIN check-in, nothing held", async () => {
+    // Let the kiosk's rounds find the hub again first (the first test left it refused).
+    const reachable = Date.now() + 30_000;
+    while (shell.runtime.service.status().credentialsRefused !== null && Date.now() < reachable)
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(shell.runtime.service.status().credentialsRefused).toBeNull();
+    const before = await held();
+    refuse.pinAuthorization = hubRefusal(
+      429,
+      'pin_checks_suspended',
+      '20 wrong PINs from this client in 24 hours: PIN checks resume as they age out',
+    );
+    const page = await checkInByMemberNumber();
+    expect(await page.locator('[data-testid="error-screen"]').getAttribute('data-code')).toBe(
+      'pin_checks_suspended',
+    );
+    const { ja, en } = await errorInBothLanguages(page, 'clinic-pin-checks-suspended');
+    expect(ja.title).toBe('この端末での暗証番号による受付は停止中です');
+    expect(ja.body).toContain('直近24時間');
+    expect(ja.body).toContain('お金はお預かりしていません');
+    expect(en.title).toBe('Check-in with a PIN is paused at this kiosk');
+    expect(en.body).toContain('in the last 24 hours');
+    expect(en.body).toContain('No money was held');
+    for (const words of [ja.title, ja.body, en.title, en.body]) {
+      expect(words).not.toMatch(/お支払い|係員|till|taken|staff/);
+    }
+    expect(await held()).toBe(before);
+  }, 180_000);
+});
