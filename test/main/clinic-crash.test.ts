@@ -3,11 +3,9 @@
 // told about is released, a visit the patient saw stays on the board until the clinic's consultation settles it.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PendingHolds } from '../../src/main/pending-holds.ts';
 import type { VisitView } from '../../src/shared/kiosk-api.ts';
-import { paymentAuthorizationLifetimeMs } from '../../src/shared/limits.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import type { HoldingProxy } from './holding-proxy.ts';
 import {
@@ -18,10 +16,8 @@ import {
   KioskSocket,
   runScriptOnClock,
   startCrashRig,
-  timePassesIn,
   type CrashRig,
   type KioskProcess,
-  untilReconciled as untilKioskReconciled,
 } from './kiosk-process.ts';
 import { cap, closeOpenVisits, startClinicWithPatient } from './clinic-fixture.ts';
 import type { KioskTestHub } from './kiosk-test-hub.ts';
@@ -74,15 +70,13 @@ async function account() {
   return { balance, held };
 }
 
-const pendingFile = () => path.join(test.shop.config.keysDir, 'pending-holds.json');
-
 /**
  * What the killed kiosk left on disk is a list the next start reads (the kiosk's own reader) naming this
  * check-in's request: written before it went out. Returns the visit's reference (its queue number).
  */
 function expectWrittenAhead(paymentId: string): string {
-  expect(existsSync(`${pendingFile()}.tmp`)).toBe(false);
-  const onDisk = new PendingHolds(pendingFile()).get(paymentId);
+  expect(existsSync(`${rig.pendingHoldsFile}.tmp`)).toBe(false);
+  const onDisk = new PendingHolds(rig.pendingHoldsFile).get(paymentId);
   expect(onDisk?.sent).toMatchObject({
     template: 'clinic_visit',
     request: {
@@ -94,14 +88,6 @@ function expectWrittenAhead(paymentId: string): string {
     },
   });
   return onDisk?.sent.request.reference ?? '';
-}
-
-/** The restarted kiosk has reconciled `paymentId` (at start, or its watch each 10 s): its file no longer lists it. */
-const untilReconciled = (paymentId: string) => untilKioskReconciled(pendingFile(), paymentId);
-
-/** Past the lost request's authorization on both clocks: the hub can no longer place it. */
-function moveClocksPastAuthorization(): void {
-  clock.offsetMs += paymentAuthorizationLifetimeMs + 15_000;
 }
 
 /** The visits the hub holds under `reference` (one per check-in: the kiosk's idempotency key). */
@@ -140,10 +126,8 @@ describe('a clinic reception kiosk SIGKILLed during a check-in, restarted on the
     held.drop();
     expect(await account()).toEqual(before);
 
-    moveClocksPastAuthorization();
-    const second = await startKiosk();
-    timePassesIn(second, clock);
-    await untilReconciled(paymentId);
+    const second = await rig.restartPastAuthorization();
+    await rig.reconciled(second, paymentId);
     expect(await account()).toEqual(before);
     expect(await visitsUnder(reference)).toEqual([]);
     await killKioskProcess(second);
@@ -162,10 +146,8 @@ describe('a clinic reception kiosk SIGKILLed during a check-in, restarted on the
     // The hub did hold the cap; nobody was told a queue number.
     expect(await account()).toEqual({ balance: before.balance, held: before.held + cap });
 
-    moveClocksPastAuthorization();
-    const second = await startKiosk();
-    timePassesIn(second, clock);
-    await untilReconciled(paymentId);
+    const second = await rig.restartPastAuthorization();
+    await rig.reconciled(second, paymentId);
     expect(await account()).toEqual(before);
     expect(await visitsUnder(reference)).toMatchObject([
       { template: 'clinic_visit', amount: cap, status: 'released', settled: 0 },
@@ -185,10 +167,8 @@ describe('a clinic reception kiosk SIGKILLed during a check-in, restarted on the
     const reference = expectWrittenAhead(paymentId);
     expect(await account()).toEqual({ balance: before.balance, held: before.held + cap });
 
-    moveClocksPastAuthorization();
-    const second = await startKiosk();
-    timePassesIn(second, clock);
-    await untilReconciled(paymentId);
+    const second = await rig.restartPastAuthorization();
+    await rig.reconciled(second, paymentId);
     expect(await account()).toEqual(before);
     expect(await visitsUnder(reference)).toMatchObject([
       { template: 'clinic_visit', amount: cap, status: 'released', settled: 0 },
@@ -210,11 +190,10 @@ describe('a clinic reception kiosk SIGKILLed during a check-in, restarted on the
     const visit = checkedIn.ok ? checkedIn.payment.visit : null;
     if (visit === null) throw new Error('no visit');
     await killKioskProcess(first);
-    expect(new PendingHolds(pendingFile()).get(paymentId)).toBeUndefined();
+    expect(new PendingHolds(rig.pendingHoldsFile).get(paymentId)).toBeUndefined();
 
-    moveClocksPastAuthorization();
     // Listening: its first reconcile (the authorization long expired) and its recovery of today's visits have run.
-    const second = await startKiosk();
+    const second = await rig.restartPastAuthorization();
     const { queueNumber, holdId } = visit;
     expect(await board(second)).toContainEqual(
       expect.objectContaining({ queueNumber, holdId, state: 'waiting', held: cap }),

@@ -3,10 +3,8 @@
 // and the payer must end where the shopper was told: nothing taken, or paid once and never refunded.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PendingHolds } from '../../src/main/pending-holds.ts';
-import { paymentAuthorizationLifetimeMs } from '../../src/shared/limits.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import type { HoldingProxy } from './holding-proxy.ts';
 import {
@@ -15,10 +13,8 @@ import {
   killKioskProcess,
   KioskSocket,
   startCrashRig,
-  timePassesIn,
   type CrashRig,
   type KioskProcess,
-  untilReconciled as untilKioskReconciled,
 } from './kiosk-process.ts';
 import type { KioskTestHub } from './kiosk-test-hub.ts';
 import { startShopWithShopper } from './shop-fixture.ts';
@@ -77,7 +73,6 @@ async function pay(kiosk: KioskProcess, amount: number, reference: string) {
   return { paymentId, paying, socket };
 }
 
-const pendingFile = () => path.join(test.shop.config.keysDir, 'pending-holds.json');
 const balance = async () => (await test.admin.getAccount('shopper')).balance;
 
 /** The holds placed on the shopper under `reference` (one per payment: the kiosk's idempotency key). */
@@ -90,8 +85,8 @@ async function holdsOf(reference: string) {
  * it names this payment's request: written before the request went out, not after.
  */
 function expectWrittenAhead(paymentId: string, amount: number, reference: string): void {
-  expect(existsSync(`${pendingFile()}.tmp`)).toBe(false);
-  const onDisk = new PendingHolds(pendingFile()).get(paymentId);
+  expect(existsSync(`${rig.pendingHoldsFile}.tmp`)).toBe(false);
+  const onDisk = new PendingHolds(rig.pendingHoldsFile).get(paymentId);
   expect(onDisk?.sent).toMatchObject({
     template: 'purchase',
     request: {
@@ -101,14 +96,6 @@ function expectWrittenAhead(paymentId: string, amount: number, reference: string
       idempotencyKey: `kiosk-${test.shop.config.kioskId}-${paymentId}`,
     },
   });
-}
-
-/** The restarted kiosk's watch loop (each 10 s) has reconciled `paymentId`: its file no longer lists it. */
-const untilReconciled = (paymentId: string) => untilKioskReconciled(pendingFile(), paymentId);
-
-/** Past the lost request's authorization on both clocks: the hub can no longer place it. */
-function moveClocksPastAuthorization(): void {
-  clock.offsetMs += paymentAuthorizationLifetimeMs + 15_000;
 }
 
 describe('a kiosk process SIGKILLed during a shop payment, restarted on the same folder', () => {
@@ -125,10 +112,8 @@ describe('a kiosk process SIGKILLed during a shop payment, restarted on the same
     held.drop();
     expect(await balance()).toBe(before);
 
-    moveClocksPastAuthorization();
-    const second = await startKiosk();
-    timePassesIn(second, clock);
-    await untilReconciled(paymentId);
+    const second = await rig.restartPastAuthorization();
+    await rig.reconciled(second, paymentId);
     expect(await balance()).toBe(before);
     expect(await holdsOf('crash-lost')).toEqual([]);
     await killKiosk(second);
@@ -146,10 +131,8 @@ describe('a kiosk process SIGKILLed during a shop payment, restarted on the same
     expect(await held.forward()).toBe(201);
     expect(await balance()).toBe(before - 920); // the hub did take it; nobody was told
 
-    moveClocksPastAuthorization();
-    const second = await startKiosk();
-    timePassesIn(second, clock);
-    await untilReconciled(paymentId);
+    const second = await rig.restartPastAuthorization();
+    await rig.reconciled(second, paymentId);
     expect(await balance()).toBe(before);
     expect(await holdsOf('crash-late')).toMatchObject([
       { amount: 920, settled: 920, refunded: 920 },
@@ -168,10 +151,8 @@ describe('a kiosk process SIGKILLed during a shop payment, restarted on the same
     expectWrittenAhead(paymentId, 1_030, 'crash-answer-lost');
     expect(await balance()).toBe(before - 1_030);
 
-    moveClocksPastAuthorization();
-    const second = await startKiosk();
-    timePassesIn(second, clock);
-    await untilReconciled(paymentId);
+    const second = await rig.restartPastAuthorization();
+    await rig.reconciled(second, paymentId);
     expect(await balance()).toBe(before);
     expect(await holdsOf('crash-answer-lost')).toMatchObject([
       { amount: 1_030, settled: 1_030, refunded: 1_030 },
@@ -186,11 +167,10 @@ describe('a kiosk process SIGKILLed during a shop payment, restarted on the same
     expect(await paying).toMatchObject({ ok: true, payment: { state: 'paid' } });
     socket.close();
     await killKiosk(first);
-    expect(new PendingHolds(pendingFile()).get(paymentId)).toBeUndefined();
+    expect(new PendingHolds(rig.pendingHoldsFile).get(paymentId)).toBeUndefined();
 
-    moveClocksPastAuthorization();
     // Listening: its first reconcile, with the authorization long expired, has run.
-    const second = await startKiosk();
+    const second = await rig.restartPastAuthorization();
     expect(await balance()).toBe(before - 1_140);
     expect(await holdsOf('crash-after-paid')).toMatchObject([
       { amount: 1_140, settled: 1_140, refunded: 0 },

@@ -145,6 +145,15 @@ export interface CrashRig {
   proxy: HoldingProxy;
   /** `npm run kiosk -- --config FILE --hub PROXY` on the test's shop folder, its clock the test's. */
   startKiosk: () => Promise<KioskProcess>;
+  /** The kiosk's pending-holds.json: its lost hold requests, written before each goes out, read at a start. */
+  pendingHoldsFile: string;
+  /**
+   * After a kill: the test's clock past the lost request's authorization (the hub can no longer place it),
+   * then the kiosk started again on the same folder, its clock as far ahead.
+   */
+  restartPastAuthorization: () => Promise<KioskProcess>;
+  /** Time passes in the restarted `kiosk` past reconcile's wait; resolves once it has reconciled `paymentId`. */
+  reconciled: (kiosk: KioskProcess, paymentId: string) => Promise<void>;
 }
 
 /** For beforeAll: a proxy in front of `test`'s hub; kiosks reach it on `clock` (clock-ahead.ts). */
@@ -152,6 +161,7 @@ export async function startCrashRig(test: KioskTestHub, clock: TestClock): Promi
   const proxy = await startHoldingProxy(test.hub.url);
   // The kiosk needs no page: a folder with an index.html is all the web shell asks for.
   const rendererDir = blankRenderer(test.work);
+  const pendingHoldsFile = path.join(test.shop.config.keysDir, 'pending-holds.json');
   const startKiosk = () =>
     startKioskProcess({
       configFile: test.shop.configFile,
@@ -159,7 +169,15 @@ export async function startCrashRig(test: KioskTestHub, clock: TestClock): Promi
       rendererDir,
       clockAheadMs: clock.offsetMs,
     });
-  return { proxy, startKiosk };
+  const restartPastAuthorization = () => {
+    clock.offsetMs += paymentAuthorizationLifetimeMs + 15_000;
+    return startKiosk();
+  };
+  const reconciled = async (kiosk: KioskProcess, paymentId: string) => {
+    timePassesIn(kiosk, clock);
+    await untilReconciled(pendingHoldsFile, paymentId);
+  };
+  return { proxy, startKiosk, pendingHoldsFile, restartPastAuthorization, reconciled };
 }
 
 /**
