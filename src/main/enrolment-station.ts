@@ -274,6 +274,10 @@ export class EnrolmentStation {
     if (this.#options.photoVsLive === null) {
       return kioskFailure('no_photo_calibration', 'no calibrated photo-vs-live threshold');
     }
+    // The document step asks the hub nothing: without this the officer would take the person's photo, face
+    // and PIN only for the hub to refuse the station at the consent.
+    const refused = await this.#credentialsStillRefused();
+    if (refused !== null) return { ok: false, error: refused };
     const enrolment = this.#begin(request.accountId, request.document.type);
     const checked = checkIdDocument(request.document, localDate(this.#options.now()));
     if (!checked.ok) {
@@ -315,6 +319,11 @@ export class EnrolmentStation {
       blockedCategories: request.blockedCategories,
     });
     if (!consented.ok) {
+      const error = this.#withCredentials(consented.error);
+      // A refusal of the station's credentials ends it: the guardian trying again changes nothing.
+      if (error.credentialsRefused !== undefined) {
+        return this.#refuse(enrolment, 'enrolment.guardian_refused', error);
+      }
       const tryAgain: readonly string[] = [
         'pin_incorrect',
         'guardian_not_identified',
@@ -447,22 +456,21 @@ export class EnrolmentStation {
     });
     enrolment.leftBehind = 'leftBehind' in enrolled ? enrolled.leftBehind : null;
     if (!enrolled.ok) {
+      const error = this.#withCredentials(enrolled.error);
       // A PIN the hub's policy refuses can be chosen again; anything else ends the enrolment.
       // A lost answer is not remembered here: its request stays in PendingPersons, and the next try asks it
       // again (#askAgain), which learns what it did; only a request whose fate stays unknown sets
       // unsettled there. (Set here, a refusal replayed for that request, proving it enrolled nobody,
       // would still have told the officer a person may need the admin's erase.)
-      if (enrolled.error.code === 'pin_rejected' || enrolled.error.code === 'hub_unreachable') {
-        return { ok: false, error: enrolled.error };
+      // An unknown outcome stays one while the hub refuses the station (its request is kept, asked again
+      // once the hub accepts it), but it says so: sending it again from the consent cannot work.
+      if (error.code === 'pin_rejected' || error.code === 'hub_unreachable') {
+        return { ok: false, error };
       }
-      if (enrolled.error.code === 'guardian_consent_invalid' && enrolment.view.child) {
+      if (error.code === 'guardian_consent_invalid' && enrolment.view.child) {
         return this.#consentAgain(enrolment);
       }
-      return this.#refuse(
-        enrolment,
-        'enrolment.refused',
-        this.#explained(enrolment, enrolled.error),
-      );
+      return this.#refuse(enrolment, 'enrolment.refused', this.#explained(enrolment, error));
     }
     const { value } = enrolled;
     enrolment.view = {
@@ -522,9 +530,13 @@ export class EnrolmentStation {
       return { ok: false as const, error };
     };
     if (!checked.ok) return refuse(documentRefused(checked.error));
+    // Erasure and unlock skip connect: a refusal the link noted earlier is asked afresh first, so their
+    // failure is not put down to it when it is over. Not refused for it: a revoked registration (not the
+    // token) leaves them to the hub to answer.
+    await this.#credentialsStillRefused();
     const numberHash = this.#numberHash(checked.document.type, checked.document.number);
     const unanswered = await this.#unansweredPerson(numberHash);
-    if (!unanswered.ok) return refuse(unanswered.error);
+    if (!unanswered.ok) return refuse(this.#withCredentials(unanswered.error));
     const personId =
       (await enrolledByDocument(this.#options.log.file)).get(numberHash) ??
       unanswered.value ??
@@ -554,7 +566,7 @@ export class EnrolmentStation {
             numberHash,
             verifiedBy: active.officer,
           });
-    if (!done.ok) return refuse(done.error);
+    if (!done.ok) return refuse(this.#withCredentials(done.error));
     await this.#record({
       kind,
       officer: active.officer,
@@ -1137,6 +1149,41 @@ export class EnrolmentStation {
     };
     this.#enrolment = enrolment;
     return enrolment;
+  }
+
+  /**
+   * While the hub link last heard the hub refuse this station's credentials (HubLink.credentialsRefused),
+   * the hub is asked again (connect: an admin may have restored the station since the last round): its
+   * refusal as the officer's error, or null when it accepts the station now or does not answer (out of
+   * reach is not a refusal: the step goes on as it would have).
+   */
+  async #credentialsStillRefused(): Promise<KioskError | null> {
+    const { hub } = this.#options;
+    if (hub.credentialsRefused === null) return null;
+    const connected = await hub.connect();
+    const refused = hub.credentialsRefused;
+    if (connected.ok || refused === null) return null;
+    return {
+      code: 'hub_refused',
+      message: `the hub refuses this station's credentials: ${refused.status} ${refused.code}`,
+      hubCode: refused.code,
+      hubStatus: refused.status,
+      credentialsRefused: refused,
+    };
+  }
+
+  /**
+   * A hub call's failure with the hub's refusal of this station's credentials beside it, when that refusal
+   * is why (the link noted it from this very answer, or found it connecting first): the screens then say
+   * the station must be provisioned again, not that the network or the account is at fault.
+   */
+  #withCredentials(error: KioskError): KioskError {
+    const refused = this.#options.hub.credentialsRefused;
+    if (refused === null) return error;
+    const byIt =
+      error.code === 'hub_unreachable' ||
+      (error.code === 'hub_refused' && error.hubCode === refused.code);
+    return byIt ? { ...error, credentialsRefused: refused } : error;
   }
 
   /** The officer is signed in (and the station not idle-locked): the call counts as activity. */

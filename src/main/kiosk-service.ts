@@ -195,14 +195,12 @@ export class KioskService {
             onChange: (station) => this.#emit({ type: 'station', station }),
           });
     // Every officer's call but reading the station and signing out runs alone (EnrolmentStation.exclusive).
-    const station = <R>(call: (station: EnrolmentStation) => Promise<R>, alone = true) => {
+    const station = async <R>(call: (station: EnrolmentStation) => Promise<R>, alone = true) => {
       const at = this.#station;
-      if (at === null) {
-        return Promise.resolve(
-          kioskFailure('wrong_mode', 'this kiosk is not an enrolment station'),
-        );
-      }
-      return alone ? at.exclusive(() => call(at)) : call(at);
+      if (at === null) return kioskFailure('wrong_mode', 'this kiosk is not an enrolment station');
+      const answer = await (alone ? at.exclusive(() => call(at)) : call(at));
+      this.#noteStationCredentialsRefused();
+      return answer;
     };
     this.handlers = {
       status: async () => ({ ok: true, status: this.status() }),
@@ -289,6 +287,16 @@ export class KioskService {
     this.#hubState = state;
     this.#credentialsRefused = credentialsRefused;
     this.#emit({ type: 'hub', hub: state, credentialsRefused });
+  }
+
+  /**
+   * An officer's call that met the hub's refusal of the station's credentials (the link noted it) says so
+   * at once, as the runtime's next round would have: the screens follow the hub event, and only a state the
+   * service holds is cleared by the round that finds the hub taking the station again.
+   */
+  #noteStationCredentialsRefused(): void {
+    const refused = this.#hub.credentialsRefused;
+    if (refused !== null) this.setHubState('unreachable', refused);
   }
 
   /**

@@ -147,6 +147,11 @@ export interface KioskError {
   readonly hubCode?: string;
   /** hub_refused: the HTTP status the hub answered with. */
   readonly hubStatus?: number;
+  /**
+   * The enrolment station's call failed while the hub refuses this station's credentials (HubLink
+   * credentialsRefused): its answer. No retry changes that; the station must be provisioned again.
+   */
+  readonly credentialsRefused?: CredentialsRefused;
 }
 
 export type KioskResult<T> = ({ ok: true } & T) | { ok: false; error: KioskError };
