@@ -1,13 +1,23 @@
 // The clinic tests' shared set-up: a real hub with Sakura Clinic and its one patient, a reception kiosk in
 // the test's process, the patient's check-in and the clean-up of visits, once instead of a copy per file.
+import { randomBytes } from 'node:crypto';
 import type { KioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
-import { loadKioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
+import {
+  disposeKioskIdentity,
+  loadKioskIdentity,
+} from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import { HubLink } from '../../src/main/hub-link.ts';
 import { KioskService } from '../../src/main/kiosk-service.ts';
 import { elapsedMs } from '../../src/main/monotonic-clock.ts';
 import { HubClient } from '../../src/shared/hub-client.ts';
 import type { KioskTestHub, TestClock } from './kiosk-test-hub.ts';
-import { memberPin, modelId, sameFaceAs, startKioskTestHubWithMember } from './kiosk-test-hub.ts';
+import {
+  closeKioskTestHub,
+  memberPin,
+  modelId,
+  sameFaceAs,
+  startKioskTestHubWithMember,
+} from './kiosk-test-hub.ts';
 
 export { modelId };
 export const patientPin = memberPin;
@@ -39,6 +49,36 @@ export async function receptionIdentity(test: KioskTestHub): Promise<KioskIdenti
   const loaded = await loadKioskIdentity({ dir: test.shop.config.keysDir, create: false });
   if (!loaded.ok) throw new Error(loaded.error.message);
   return loaded.value;
+}
+
+/** A clinic test file's hub (the clinic and its patient) and its reception kiosk's keys. */
+export interface ClinicWithReception {
+  test: KioskTestHub;
+  identity: KioskIdentity;
+}
+
+/** For beforeAll: startClinicWithPatient (under an admin token of its own) and the reception's keys. */
+export async function startClinicWithReception(options: {
+  prefix: string;
+  clock: TestClock;
+  face: Float32Array;
+}): Promise<ClinicWithReception> {
+  const adminToken = `admin-${randomBytes(12).toString('hex')}`;
+  const test = await startClinicWithPatient({ ...options, adminToken });
+  try {
+    return { test, identity: await receptionIdentity(test) };
+  } catch (error) {
+    await closeKioskTestHub(test);
+    throw error;
+  }
+}
+
+/** For afterAll (after a set-up that may have failed half way): the keys zeroed, the hub closed. */
+export async function closeClinicWithReception(
+  clinic: Partial<ClinicWithReception>,
+): Promise<void> {
+  if (clinic.identity !== undefined) disposeKioskIdentity(clinic.identity);
+  await closeKioskTestHub(clinic.test);
 }
 
 /**

@@ -1,7 +1,6 @@
 // Clinic reception against a real hub when the hub's answer to a check-in is lost: the patient who taps
 // "check in" again must find their visit on the board, and the kiosk must not release the cap it tells
 // them is their visit.
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import type { KioskService } from '../../src/main/kiosk-service.ts';
@@ -13,14 +12,13 @@ import {
   clinicSystem,
   closeOpenVisits,
   reception as clinicReception,
-  receptionIdentity,
-  startClinicWithPatient,
+  closeClinicWithReception,
+  startClinicWithReception,
 } from './clinic-fixture.ts';
 import type { KioskTestHub } from './kiosk-test-hub.ts';
-import { closeKioskTestHub, networkLosingFirstAnswer } from './kiosk-test-hub.ts';
+import { networkLosingFirstAnswer } from './kiosk-test-hub.ts';
 import { clinicDayClock } from './clinic-day-clock.ts';
 
-const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const face = syntheticFace();
 /** Moves forward only (the hub's rate limiter counts on it): the test waits out an authorization. */
 const clock = clinicDayClock();
@@ -29,12 +27,15 @@ let test: KioskTestHub;
 let identity: KioskIdentity;
 
 beforeAll(async () => {
-  test = await startClinicWithPatient({ prefix: 'facepay-clinic-lost-', adminToken, clock, face });
-  identity = await receptionIdentity(test);
+  ({ test, identity } = await startClinicWithReception({
+    prefix: 'facepay-clinic-lost-',
+    clock,
+    face,
+  }));
 }, 60_000);
 
 afterAll(async () => {
-  await closeKioskTestHub(test);
+  await closeClinicWithReception({ test, identity });
 });
 
 /** A reception kiosk on the clinic's config behind `network`. */

@@ -1,6 +1,5 @@
 // A clinic reception's lost check-in answer, reconciled after the hub was out of reach for longer than it
 // keeps stored answers: the visit is found by the request's key and the clinic's rules apply as before.
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import type { KioskService } from '../../src/main/kiosk-service.ts';
@@ -10,18 +9,16 @@ import {
   checkInAs,
   clinicSystem,
   reception as clinicReception,
-  receptionIdentity,
-  startClinicWithPatient,
+  closeClinicWithReception,
+  startClinicWithReception,
 } from './clinic-fixture.ts';
 import type { KioskTestHub } from './kiosk-test-hub.ts';
 import {
-  closeKioskTestHub,
   networkLosingFirstAnswer,
   twoDaysLater as hubPrunedTwoDaysLater,
 } from './kiosk-test-hub.ts';
 import { clinicDayClock } from './clinic-day-clock.ts';
 
-const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const face = syntheticFace();
 /** The hub's and the kiosks' clock: moves forward only (the hub's rate limiter counts on it). */
 const clock = clinicDayClock();
@@ -30,17 +27,15 @@ let test: KioskTestHub;
 let identity: KioskIdentity;
 
 beforeAll(async () => {
-  test = await startClinicWithPatient({
+  ({ test, identity } = await startClinicWithReception({
     prefix: 'facepay-clinic-by-key-',
-    adminToken,
     clock,
     face,
-  });
-  identity = await receptionIdentity(test);
+  }));
 }, 60_000);
 
 afterAll(async () => {
-  await closeKioskTestHub(test);
+  await closeClinicWithReception({ test, identity });
 });
 
 /** A reception kiosk on the clinic's config whose first check-in answer is lost. */

@@ -1,7 +1,6 @@
 // A reception kiosk restarted while a check-in's answer was lost rebuilds its board from the hub's holds:
 // that check-in, whose patient was told it failed, must not appear on it (a queue number nobody was given,
 // shown as waiting until reconcile releases it); an answered one must, and numbering goes past both.
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
@@ -14,14 +13,13 @@ import {
   clinicSystem,
   closeOpenVisits,
   reception as clinicReception,
-  receptionIdentity,
-  startClinicWithPatient,
+  closeClinicWithReception,
+  startClinicWithReception,
 } from './clinic-fixture.ts';
 import type { KioskTestHub } from './kiosk-test-hub.ts';
-import { closeKioskTestHub, isPostTo } from './kiosk-test-hub.ts';
+import { isPostTo } from './kiosk-test-hub.ts';
 import { clinicDayClock } from './clinic-day-clock.ts';
 
-const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const face = syntheticFace();
 /** Moves forward only (the hub's rate limiter counts on it). */
 const clock = clinicDayClock();
@@ -31,18 +29,16 @@ let identity: KioskIdentity;
 const links: HubLink[] = [];
 
 beforeAll(async () => {
-  test = await startClinicWithPatient({
+  ({ test, identity } = await startClinicWithReception({
     prefix: 'facepay-clinic-restart-board-',
-    adminToken,
     clock,
     face,
-  });
-  identity = await receptionIdentity(test);
+  }));
 }, 60_000);
 
 afterAll(async () => {
   for (const link of links) link.dispose();
-  await closeKioskTestHub(test);
+  await closeClinicWithReception({ test, identity });
 });
 
 /** A reception kiosk (as after a start) keeping its lost requests in `file`, behind `network`. */

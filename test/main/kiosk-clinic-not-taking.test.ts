@@ -1,10 +1,8 @@
 // A clinic reception takes no check-in while the kiosk takes no payments (the hub refuses its credentials, or
 // has been out of reach 15 s), as a shop refuses the till: refused by the service, not only disabled on screen.
 // And a check-in whose hold request is answered 429 (not placed) starts again at the face step and checks in once.
-import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { KioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
-import { disposeKioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import type { HubLink } from '../../src/main/hub-link.ts';
 import { watchHubRound } from '../../src/main/kiosk-runtime.ts';
 import { hubOutOfReachRefusedAfterMs } from '../../src/shared/limits.ts';
@@ -17,14 +15,13 @@ import {
   modelId,
   patientPin,
   reception,
-  receptionIdentity,
-  startClinicWithPatient,
+  closeClinicWithReception,
+  startClinicWithReception,
 } from './clinic-fixture.ts';
 import { clinicDayClock } from './clinic-day-clock.ts';
 import type { KioskTestHub } from './kiosk-test-hub.ts';
-import { closeKioskTestHub, isPostTo, sameFaceAs } from './kiosk-test-hub.ts';
+import { isPostTo, sameFaceAs } from './kiosk-test-hub.ts';
 
-const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const face = syntheticFace();
 /** The hub's and the reception's clock: within one local day, forward only. */
 const clock = clinicDayClock();
@@ -34,13 +31,11 @@ let identity: KioskIdentity;
 const links: HubLink[] = [];
 
 beforeAll(async () => {
-  test = await startClinicWithPatient({
+  ({ test, identity } = await startClinicWithReception({
     prefix: 'facepay-clinic-not-taking-',
-    adminToken,
     clock,
     face,
-  });
-  identity = await receptionIdentity(test);
+  }));
 }, 60_000);
 
 afterEach(async () => {
@@ -49,8 +44,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  if (identity !== undefined) disposeKioskIdentity(identity);
-  await closeKioskTestHub(test);
+  await closeClinicWithReception({ test, identity });
 });
 
 function receptionBehind(network: typeof fetch) {
