@@ -6,7 +6,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
 import type { KioskService } from '../../src/main/kiosk-service.ts';
-import { faultyNetwork, lostEnrolment, lostTry, pending, pendingPath } from './station-faults.ts';
+import {
+  faultyNetwork,
+  hubPrunesStoredAnswers,
+  lostEnrolment,
+  lostTry,
+  pending,
+  pendingPath,
+} from './station-faults.ts';
 import type { StationHub } from './station-fixture.ts';
 import {
   atHub,
@@ -47,12 +54,6 @@ const personsToErase = async (service: KioskService) => {
   return shown.ok ? shown.station.personsToErase : null;
 };
 
-/**
- * The hub's pruning of every stored answer so far, as when its clock runs ahead of the station's (or its
- * stored answers were lost): a request the station sent moments ago is run again when asked again.
- */
-const hubPrunesStoredAnswers = () => fx.hub.store.deleteStoredResponsesBefore(Date.now() + 1_000);
-
 describe("a left request refused when the runtime's tick asks it again (#resolveAbandoned)", () => {
   it('sent moments ago but run again by the hub (its answer pruned): refused as enrolled without a replay, listed, and its faceless person found by the document and erased', async () => {
     const { deployment, state, service } = await station('young-run-again', ['a-young']);
@@ -61,7 +62,7 @@ describe("a left request refused when the runtime's tick asks it again (#resolve
       document: licence('Piko Abe'),
     });
     expect(await service.handlers.officerSignOut({})).toMatchObject({ ok: true });
-    await hubPrunesStoredAnswers();
+    await hubPrunesStoredAnswers(fx);
     const sent = state.creates;
 
     await service.lockIdleStation(); // the runtime's tick, the request seconds old

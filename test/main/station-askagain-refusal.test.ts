@@ -6,7 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
 import { stationAbandonedResolveEveryMs } from '../../src/shared/limits.ts';
 import { isPostTo } from './kiosk-test-hub.ts';
-import { faultyNetwork, lostEnrolment, lostTry, pending } from './station-faults.ts';
+import {
+  expectRefusedAsEarlierTryUnresolved,
+  faultyNetwork,
+  hubPrunesStoredAnswers,
+  lostEnrolment,
+  lostTry,
+  pending,
+} from './station-faults.ts';
 import type { StationHub } from './station-fixture.ts';
 import {
   atHub,
@@ -62,12 +69,6 @@ async function station(name: string, accounts: string[]) {
 const logKinds = async (deployment: EnrolmentStationDeployment) =>
   (await stationLog(deployment)).map((entry) => entry.kind);
 
-/**
- * The hub's hourly pruning, run as when its clock is past the answer retention of every request sent so
- * far: a request asked again is no longer answered from its stored answer but run again.
- */
-const hubPrunesStoredAnswers = () => fx.hub.store.deleteStoredResponsesBefore(Date.now() + 1_000);
-
 describe("the officer's retry, the lost request refused again without a replay (#askAgain)", () => {
   it('refused before the hub looked its key up: listed, its faceless person found by the document and erased, and this try enrols', async () => {
     const { deployment, state, refusal, service } = await station('front-refused', ['a-front']);
@@ -106,21 +107,7 @@ describe("the officer's retry, the lost request refused again without a replay (
     state.lookupDown = true;
     const refused = await finish(service.handlers);
     // This try's own request reached the hub, whose faceless person holds the account.
-    expect(refused).toMatchObject({
-      ok: false,
-      error: { code: 'already_enrolled', enrolmentReason: 'earlier_try_unresolved' },
-    });
-    const message = refused.ok ? '' : refused.error.message;
-    expect(message).toContain('an earlier try of this enrolment whose answer was lost');
-    expect(message).toContain("the hub's admin must erase");
-    const shown = await service.handlers.station({});
-    expect(shown).toMatchObject({
-      ok: true,
-      station: {
-        enrolment: { step: 'refused', refusal: { code: 'earlier_try_unresolved', message } },
-        personsToErase: [{ accountId: 'a-front-listed' }],
-      },
-    });
+    await expectRefusedAsEarlierTryUnresolved(service, refused, 'a-front-listed');
     const file = JSON.stringify(await pending(deployment));
     expect(file).not.toContain('Nao Wada');
     expect(file).not.toContain('sealedPin');
@@ -140,7 +127,7 @@ describe("the officer's retry, the lost request refused again without a replay (
     // An account the hub does not know: the first request is refused (404), and that answer is lost.
     await upToPin(service.handlers, 'a-pruned-unknown', licence('Oto Yagi'));
     await lostTry(service, state);
-    await hubPrunesStoredAnswers();
+    await hubPrunesStoredAnswers(fx);
 
     const sent = state.creates;
     const refused = await finish(service.handlers);

@@ -66,6 +66,41 @@ export async function secondStationMidEnrolment(
   return { service, person: person?.id ?? '' };
 }
 
+/**
+ * The hub's pruning of every stored answer so far, as when its clock is past the answer retention of every
+ * request sent (or its stored answers were lost): a request the station sent moments ago is run again when
+ * asked again.
+ */
+export const hubPrunesStoredAnswers = (fixture: StationHub) =>
+  fixture.hub.store.deleteStoredResponsesBefore(Date.now() + 1_000);
+
+/**
+ * `refused` (the officer's finish) is the refusal of an enrolment whose earlier request may have left a
+ * faceless person on `accountId`, its lookup unanswered: already enrolled, the officer told the hub's admin
+ * must erase, and the station's screen shows that refusal and lists the account for the admin.
+ */
+export async function expectRefusedAsEarlierTryUnresolved(
+  service: KioskService,
+  refused: Awaited<ReturnType<typeof finish>>,
+  accountId: string,
+): Promise<void> {
+  expect(refused).toMatchObject({
+    ok: false,
+    error: { code: 'already_enrolled', enrolmentReason: 'earlier_try_unresolved' },
+  });
+  const message = refused.ok ? '' : refused.error.message;
+  expect(message).toContain('an earlier try of this enrolment whose answer was lost');
+  expect(message).toContain("the hub's admin must erase");
+  const shown = await service.handlers.station({});
+  expect(shown).toMatchObject({
+    ok: true,
+    station: {
+      enrolment: { step: 'refused', refusal: { code: 'earlier_try_unresolved', message } },
+      personsToErase: [{ accountId }],
+    },
+  });
+}
+
 /** What a hub older than the lookup by document (GET /v1/persons) answers it. */
 export function noLookupAnswer(): Response {
   const notFound = { error: { code: 'not_found', message: 'Route GET:/v1/persons not found' } };

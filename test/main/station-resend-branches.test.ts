@@ -8,7 +8,9 @@ import type { KioskService } from '../../src/main/kiosk-service.ts';
 import { stationAbandonedResolveEveryMs } from '../../src/shared/limits.ts';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
 import {
+  expectRefusedAsEarlierTryUnresolved,
   faultyNetwork,
+  hubPrunesStoredAnswers,
   lostEnrolment as lostEnrolmentOn,
   lostTry,
   pending,
@@ -65,12 +67,6 @@ const pendingKeys = async (deployment: EnrolmentStationDeployment) =>
 const logKinds = async (deployment: EnrolmentStationDeployment) =>
   (await stationLog(deployment)).map((entry) => entry.kind);
 
-/**
- * The hub's hourly pruning, run as when its clock is past the answer retention of every request sent so
- * far: a request asked again is no longer answered from its stored answer but run again.
- */
-const hubPrunesStoredAnswers = () => fx.hub.store.deleteStoredResponsesBefore(Date.now() + 1_000);
-
 describe("an officer's retry of an enrolment whose answer was lost (#askAgain)", () => {
   it('the hub still unreachable: the try waits, the person and the request under its key kept, then that person enrolled', async () => {
     const deployment = await ownStation('retry-down', ['a-retry-down']);
@@ -110,7 +106,7 @@ describe("an officer's retry of an enrolment whose answer was lost (#askAgain)",
     const service = await stationOn(deployment, network);
     const document = licence('Bin Endo');
     const lost = await lostEnrolment(service, state, { accountId: 'a-retry-pruned', document });
-    await hubPrunesStoredAnswers();
+    await hubPrunesStoredAnswers(fx);
 
     // A new enrolment of the same document: none of its own tries went unanswered.
     await upToPin(service.handlers, 'a-retry-pruned', document);
@@ -138,27 +134,13 @@ describe("an officer's retry of an enrolment whose answer was lost (#askAgain)",
       accountId: 'a-retry-pruned-down',
       document,
     });
-    await hubPrunesStoredAnswers();
+    await hubPrunesStoredAnswers(fx);
 
     await upToPin(service.handlers, 'a-retry-pruned-down', document);
     state.lookupDown = true;
     const sent = state.creates;
     const refused = await finish(service.handlers);
-    expect(refused).toMatchObject({
-      ok: false,
-      error: { code: 'already_enrolled', enrolmentReason: 'earlier_try_unresolved' },
-    });
-    const message = refused.ok ? '' : refused.error.message;
-    expect(message).toContain('an earlier try of this enrolment whose answer was lost');
-    expect(message).toContain("the hub's admin must erase");
-    const shown = await service.handlers.station({});
-    expect(shown).toMatchObject({
-      ok: true,
-      station: {
-        enrolment: { step: 'refused', refusal: { code: 'earlier_try_unresolved', message } },
-        personsToErase: [{ accountId: 'a-retry-pruned-down' }],
-      },
-    });
+    await expectRefusedAsEarlierTryUnresolved(service, refused, 'a-retry-pruned-down');
     // The earlier request asked again (refused as enrolled), then this try's own (refused the same way).
     expect(state.creates).toBe(sent + 2);
     // Nothing of that request (name, sealed PIN) is asked again: its personal data is off the disk.
@@ -310,7 +292,7 @@ describe('a left enrolment whose age is unknown or negative, asked again after t
       const lost = await lostEnrolment(service, state, { accountId: account, document });
       expect(await service.handlers.officerSignOut({})).toMatchObject({ ok: true });
       // Its stored answer pruned: asked again, the hub refuses it as enrolled (that very person holds it).
-      await hubPrunesStoredAnswers();
+      await hubPrunesStoredAnswers(fx);
       await untrust(deployment, clock);
       if (restarts) service = await stationOn(deployment, network, clock);
       const sent = state.creates;
@@ -370,7 +352,7 @@ describe('a request asked again after the hub pruned its answer, refused (#dropU
       accountId: 'a-cancel-pruned',
       document: licence('Kei Mori'),
     });
-    await hubPrunesStoredAnswers();
+    await hubPrunesStoredAnswers(fx);
 
     state.lookupDown = true;
     const cancelled = await service.handlers.enrolmentCancel({});
@@ -397,7 +379,7 @@ describe('a request asked again after the hub pruned its answer, refused (#dropU
     void finish(before.handlers);
     await delivered;
     const [lost] = await personsEnrolledOn(fx, 'a-desk-pruned');
-    await hubPrunesStoredAnswers();
+    await hubPrunesStoredAnswers(fx);
 
     const { state, network } = faultyNetwork();
     const clock = { ms: Date.now() };
