@@ -26,8 +26,11 @@ let shell: WebShell;
 let browser: Browser | null = null;
 let openPaymentId: string | null = null;
 const pageLog: string[] = [];
-/** The next `left` POSTs to `route` are answered 429 by the proxy; `answered` counts them. */
-const throttle = { route: '', left: 0, answered: 0 };
+/**
+ * The next `left` POSTs to `route` are answered 429 by the proxy (the hub's `code`, rate_limited unless
+ * told); `answered` counts them.
+ */
+const throttle = { route: '', left: 0, answered: 0, code: 'rate_limited' };
 
 beforeAll(async () => {
   fixture = await startKioskFixture(artifacts);
@@ -39,8 +42,8 @@ beforeAll(async () => {
         return undefined;
       throttle.left -= 1;
       throttle.answered += 1;
-      // The hub's own answer when a till asks a second PIN check within the second.
-      const error = { code: 'rate_limited', message: 'one PIN check a second per till' };
+      // The hub's own answers: a till's second PIN check within the second, or its wrong PINs at the cap.
+      const error = { code: throttle.code, message: 'one PIN check a second per till' };
       return Response.json({ error }, { status: 429 });
     },
   });
@@ -51,6 +54,7 @@ beforeAll(async () => {
 afterEach(async () => {
   throttle.left = 0;
   throttle.answered = 0;
+  throttle.code = 'rate_limited';
   if (openPaymentId !== null) {
     await fetch(`${shell.url}/kiosk/v1/payment-requests/${openPaymentId}`, {
       method: 'DELETE',
@@ -199,6 +203,36 @@ describe('a PIN check answered 429 (not checked, no try counted)', () => {
     );
     expect(await page.getByRole('button', { name: 'もう一度' }).count()).toBe(1);
     expect(shell.runtime.service.status().payment).toMatchObject({ state: 'waiting_for_face' });
+    expect(await balance()).toBe(before);
+  }, 120_000);
+
+  it("the hub's pin_checks_suspended (the till's wrong PINs of 24 hours) closes the payment with its words and Close", async () => {
+    const before = await balance();
+    const page = await paymentOnFaceScreen(fixture.clips.stranger, 310);
+    await page.getByRole('button', { name: '会員番号と暗証番号で支払う' }).click();
+    await waitForScreen(page, ['member'], 10_000);
+    await typeDigits(page, fixture.enrolled.person.memberNumber);
+    throttle.route = '/v1/pin-authorizations';
+    throttle.code = 'pin_checks_suspended';
+    throttle.left = 1;
+    await typeDigits(page, fixture.enrolled.pin);
+    await waitForScreen(page, ['error'], 30_000);
+    // Not asked again: this 429 is the hub's cap, not its one-a-second limit.
+    expect(throttle.answered).toBe(1);
+    const screen = page.locator('[data-testid="error-screen"]');
+    expect(await screen.getAttribute('data-code')).toBe('pin_checks_suspended');
+    const body = page.locator('.error-body');
+    expect(await body.textContent()).toContain('直近24時間');
+    expect(await body.textContent()).toContain('お金は引き落とされていません');
+    await page.locator('[data-testid="language-switch"]').click();
+    expect(await body.textContent()).toContain('in the last 24 hours');
+    expect(await body.textContent()).not.toContain('today');
+    await page.screenshot({ path: path.join(artifacts, 'en-pin-checks-suspended.png') });
+    // The payment is closed: no retry, Close leads back to the idle screen.
+    expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(0);
+    expect(shell.runtime.service.status().payment).toBeNull();
+    await page.getByRole('button', { name: 'Close' }).click();
+    await waitForScreen(page, ['idle'], 10_000);
     expect(await balance()).toBe(before);
   }, 120_000);
 });
