@@ -143,6 +143,8 @@ export function EnrolmentStationApp(props: {
   const { t, i18n } = useTranslation();
   const { api, reader } = props;
   const [hub, setHub] = useState(props.status.hub);
+  /** The hub answers but refuses this station's credentials: it must be provisioned again. */
+  const [credentialsRefused, setCredentialsRefused] = useState(props.status.credentialsRefused);
   const [station, setStation] = useState<StationView | null>(props.status.station);
   const [screen, setScreen] = useState<Screen>(() => resumedScreen(props.status.station));
   const [busy, setBusy] = useState(false);
@@ -178,7 +180,10 @@ export function EnrolmentStationApp(props: {
   useEffect(
     () =>
       api.onEvent((event) => {
-        if (event.type === 'hub') setHub(event.hub);
+        if (event.type === 'hub') {
+          setHub(event.hub);
+          setCredentialsRefused(event.credentialsRefused ?? null);
+        }
         if (event.type !== 'station') return;
         setStation(event.station);
         if (event.station.officer === null) {
@@ -247,6 +252,8 @@ export function EnrolmentStationApp(props: {
     (error: KioskError, answered: Partial<RefusalContext> = {}) => {
       mark('station_refused', { code: error.code, message: error.message.slice(0, 300) });
       if (error.code === 'hub_unreachable') setHub('unreachable');
+      // Said at once, before the runtime's next round tells it (the hub event).
+      if (error.credentialsRefused !== undefined) setCredentialsRefused(error.credentialsRefused);
       if (error.code === 'officer_signed_out') {
         show({ name: 'station-signin', message: { key: 'enrol.signIn.locked' } });
         return;
@@ -339,7 +346,15 @@ export function EnrolmentStationApp(props: {
       setBusy(true);
       const answer = await api.call('enrolmentDocument', form);
       if (!accept(answer)) {
-        if (!answer.ok) refused(answer.error, { form });
+        if (answer.ok) return;
+        if (answer.error.credentialsRefused === undefined) refused(answer.error, { form });
+        else {
+          // The document screen itself says it, in place of the form (kept for when the hub accepts again).
+          const { code, message } = answer.error;
+          mark('station_refused', { code, message: message.slice(0, 300) });
+          setCredentialsRefused(answer.error.credentialsRefused);
+          show({ name: 'station-document', form });
+        }
         return;
       }
       await ensureCamera();
@@ -406,7 +421,7 @@ export function EnrolmentStationApp(props: {
           message: { key: `enrol.guardian.${error.code}` },
           attempt: Date.now(),
         });
-      } else if (error.code === 'hub_unreachable') {
+      } else if (error.code === 'hub_unreachable' && error.credentialsRefused === undefined) {
         // The service keeps the guardian step: the guardian tries again, as at the consent step.
         refused(error, { retry: { at: 'guardian' } });
       } else refused(error);
@@ -561,7 +576,7 @@ export function EnrolmentStationApp(props: {
       await ensureCamera();
       const message = { key: 'enrol.guardian.consentAgain' };
       show({ name: 'station-guardian-face', message, attempt: Date.now() });
-    } else if (error.code === 'hub_unreachable') {
+    } else if (error.code === 'hub_unreachable' && error.credentialsRefused === undefined) {
       refused(error, { retry: { at: 'consent', pin: screen.pin } });
     } else refused(error);
   }, [accept, api, ensureCamera, i18n.language, refused, screen, show]);
@@ -594,6 +609,7 @@ export function EnrolmentStationApp(props: {
         <StationSignInScreen
           message={screen.name === 'station-signin' ? translated(screen.message) : null}
           busy={busy}
+          credentialsRefused={credentialsRefused}
           onSignIn={(id, pin) => void signIn(id, pin)}
         />
       );
@@ -624,6 +640,7 @@ export function EnrolmentStationApp(props: {
             busy={busy}
             action={action}
             onAction={setAction}
+            credentialsRefused={credentialsRefused}
             onSubmit={(f) => void submitDocument(f)}
           />
         );
@@ -766,8 +783,8 @@ export function EnrolmentStationApp(props: {
     <div className="kiosk kiosk-station" data-screen={screen.name}>
       <TopBar
         shopName={`${props.status.shopName} · ${t('enrol.title')}`}
-        hub={hub}
-        offline={t('enrol.hubOffline')}
+        hub={credentialsRefused === null ? hub : 'unreachable'}
+        offline={t(credentialsRefused === null ? 'enrol.hubOffline' : 'enrol.hubRefused')}
         onLanguage={language}
       />
       {body}

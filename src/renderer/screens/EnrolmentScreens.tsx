@@ -9,6 +9,7 @@ import {
   deskRefusalReasons,
   enrolmentRefusalReasons,
   stationHubCodes,
+  type CredentialsRefused,
   type KioskError,
   type StationView,
 } from '../../shared/kiosk-api.ts';
@@ -72,11 +73,13 @@ export function StationFrame(props: {
 export function StationSignInScreen(props: {
   message: string | null;
   busy: boolean;
+  /** The hub refuses this station's credentials: said beside the sign-in, which still works. */
+  credentialsRefused: CredentialsRefused | null;
   onSignIn: (officerId: string, pin: string) => void;
 }) {
   const { t } = useTranslation();
-  return (
-    <main className="screen screen-station-signin" aria-labelledby="signin-title">
+  const signIn = (
+    <div className="station-signin-form">
       <h1 id="signin-title">{t('enrol.signIn.title')}</h1>
       {props.message === null ? null : (
         <p className="pin-warning" role="alert" data-testid="station-message">
@@ -91,7 +94,75 @@ export function StationSignInScreen(props: {
         busy={props.busy}
         onSubmit={props.onSignIn}
       />
+    </div>
+  );
+  return (
+    <main className="screen screen-station-signin" aria-labelledby="signin-title">
+      {props.credentialsRefused === null ? (
+        signIn
+      ) : (
+        // Side by side: the notice scrolls on its own, the keypad stays whole on the screen.
+        <div className="station-signin-refused">
+          <StationHubRefuses refused={props.credentialsRefused} steps />
+          {signIn}
+        </div>
+      )}
     </main>
+  );
+}
+
+/** The hub codes a refusal of this station's credentials has its own words for (as the staff menu's). */
+const credentialsReasons: ReadonlySet<string> = new Set([
+  'unauthorized',
+  'kiosk_revoked',
+  'forbidden',
+  'kiosk_signature_invalid',
+  'not_found',
+]);
+
+function credentialsReasonKey(code: string): string {
+  return `enrol.hubRefuses.reasons.${credentialsReasons.has(code) ? code : 'other'}`;
+}
+
+/**
+ * The hub answers but refuses this station's credentials: the officer learns what the hub said, that it
+ * is not the network and no retry helps, and (`steps`) what the hub's administrator runs to provision the
+ * station again: the staff menu's hub:admin commands, those a station needs (an enrolment client).
+ */
+export function StationHubRefuses(props: { refused: CredentialsRefused; steps: boolean }) {
+  const { t } = useTranslation();
+  const { status, code } = props.refused;
+  return (
+    <section
+      className="hub-refuses-kiosk station-hub-refuses"
+      role="alert"
+      aria-labelledby="station-refuses-title"
+      data-testid="station-hub-refuses"
+      data-code={code}
+    >
+      <h2 id="station-refuses-title">{t('enrol.hubRefuses.title')}</h2>
+      <p>{t(credentialsReasonKey(code))}</p>
+      <p className="hub-answer">{t('operator.credentialsAnswer', { status, code })}</p>
+      <p>{t('enrol.hubRefuses.notNetwork')}</p>
+      {props.steps ? (
+        <>
+          <p>{t('enrol.hubRefuses.steps')}</p>
+          <ol>
+            <li>
+              {t('enrol.hubRefuses.rotate')}
+              <code>{t('operator.credentialsCommand.rotate')}</code>
+            </li>
+            <li>
+              {t('enrol.hubRefuses.provision')}
+              <code>{t('enrol.hubRefuses.createClient')}</code>
+              <code>{t('enrol.hubRefuses.registerKiosk')}</code>
+              {t('enrol.hubRefuses.register')}
+            </li>
+          </ol>
+          <p>{t('enrol.hubRefuses.restart')}</p>
+        </>
+      ) : null}
+    </section>
   );
 }
 
@@ -195,9 +266,15 @@ export function StationDocumentScreen(props: {
   onAction: (action: DeskAction) => void;
   onSubmit: (form: DocumentForm) => void;
   onSignOut: () => void;
+  /**
+   * The hub refuses this station's credentials: no enrolment can be sent, so the notice stands in for the
+   * enrolment's form (the service refuses it too); erasure and unlock keep theirs, the hub answers them.
+   */
+  credentialsRefused: CredentialsRefused | null;
 }) {
   const { t } = useTranslation();
   const enrolling = props.action === 'enrol';
+  const refused = props.credentialsRefused;
   const [accountId, setAccountId] = useState(props.initial?.accountId ?? '');
   const [document, setDocument] = useState<TypedIdDocument>(
     props.initial?.document ?? emptyDocument,
@@ -239,7 +316,8 @@ export function StationDocumentScreen(props: {
           </button>
         ))}
       </div>
-      {!enrolling ? null : calibrated === null ? (
+      {refused === null ? null : <StationHubRefuses refused={refused} steps={enrolling} />}
+      {!enrolling || refused !== null ? null : calibrated === null ? (
         <p className="pin-warning" role="alert" data-testid="no-calibration">
           {t('enrol.calibration.missing')}
         </p>
@@ -253,101 +331,103 @@ export function StationDocumentScreen(props: {
         </p>
       )}
       <PersonsToErase persons={props.station.personsToErase} />
-      <form
-        className="document-form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          if (ready && !props.busy) submit();
-        }}
-      >
-        {enrolling ? (
-          <Field label={t('enrol.document.account')}>
-            <input
-              value={accountId}
-              onChange={(e) => setAccountId(e.target.value)}
-              data-testid="doc-account"
-            />
-          </Field>
-        ) : null}
-        <Field label={t('enrol.document.type')}>
-          <select
-            value={document.type}
-            onChange={(e) => set({ type: e.target.value as TypedIdDocument['type'] })}
-            data-testid="doc-type"
-          >
-            {idDocumentTypes.map((type) => (
-              <option key={type} value={type}>
-                {t(`enrol.document.types.${type}`)}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field label={t('enrol.document.number')}>
-          <input
-            value={document.number}
-            onChange={(e) => set({ number: e.target.value })}
-            data-testid="doc-number"
-          />
-        </Field>
-        <Field
-          label={t('enrol.document.name')}
-          {...(document.type === 'passport' ? { hint: t('enrol.document.nameHint') } : {})}
+      {enrolling && refused !== null ? null : (
+        <form
+          className="document-form"
+          onSubmit={(event) => {
+            event.preventDefault();
+            if (ready && !props.busy) submit();
+          }}
         >
-          <input
-            value={document.name}
-            onChange={(e) => set({ name: e.target.value })}
-            data-testid="doc-name"
-          />
-        </Field>
-        <Field label={t('enrol.document.dateOfBirth')}>
-          <DateInput
-            value={document.dateOfBirth}
-            onChange={(iso) => set({ dateOfBirth: iso })}
-            testId="doc-birth"
-          />
-        </Field>
-        <Field label={t('enrol.document.expiry')}>
-          <DateInput
-            value={document.expiry}
-            onChange={(iso) => set({ expiry: iso })}
-            testId="doc-expiry"
-          />
-        </Field>
-        {hasMrz ? (
-          <Field
-            wide
-            label={t(
-              document.type === 'passport' ? 'enrol.document.mrz' : 'enrol.document.mrzOptional',
-            )}
-            hint={t('enrol.document.mrzHint')}
-          >
-            <textarea
-              className="mrz-input"
-              rows={3}
-              spellCheck={false}
-              value={document.mrz ?? ''}
-              onChange={(e) => set({ mrz: e.target.value })}
-              data-testid="doc-mrz"
+          {enrolling ? (
+            <Field label={t('enrol.document.account')}>
+              <input
+                value={accountId}
+                onChange={(e) => setAccountId(e.target.value)}
+                data-testid="doc-account"
+              />
+            </Field>
+          ) : null}
+          <Field label={t('enrol.document.type')}>
+            <select
+              value={document.type}
+              onChange={(e) => set({ type: e.target.value as TypedIdDocument['type'] })}
+              data-testid="doc-type"
+            >
+              {idDocumentTypes.map((type) => (
+                <option key={type} value={type}>
+                  {t(`enrol.document.types.${type}`)}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field label={t('enrol.document.number')}>
+            <input
+              value={document.number}
+              onChange={(e) => set({ number: e.target.value })}
+              data-testid="doc-number"
             />
           </Field>
-        ) : null}
-        <div className="actions form-actions">
-          <button
-            type="submit"
-            className="button button-primary"
-            disabled={!ready || props.busy}
-            data-testid="doc-submit"
+          <Field
+            label={t('enrol.document.name')}
+            {...(document.type === 'passport' ? { hint: t('enrol.document.nameHint') } : {})}
           >
-            {t(
-              props.action === 'erase'
-                ? 'enrol.document.submitErase'
-                : props.action === 'unlock_pin'
-                  ? 'enrol.document.submitUnlock'
-                  : 'enrol.document.submit',
-            )}
-          </button>
-        </div>
-      </form>
+            <input
+              value={document.name}
+              onChange={(e) => set({ name: e.target.value })}
+              data-testid="doc-name"
+            />
+          </Field>
+          <Field label={t('enrol.document.dateOfBirth')}>
+            <DateInput
+              value={document.dateOfBirth}
+              onChange={(iso) => set({ dateOfBirth: iso })}
+              testId="doc-birth"
+            />
+          </Field>
+          <Field label={t('enrol.document.expiry')}>
+            <DateInput
+              value={document.expiry}
+              onChange={(iso) => set({ expiry: iso })}
+              testId="doc-expiry"
+            />
+          </Field>
+          {hasMrz ? (
+            <Field
+              wide
+              label={t(
+                document.type === 'passport' ? 'enrol.document.mrz' : 'enrol.document.mrzOptional',
+              )}
+              hint={t('enrol.document.mrzHint')}
+            >
+              <textarea
+                className="mrz-input"
+                rows={3}
+                spellCheck={false}
+                value={document.mrz ?? ''}
+                onChange={(e) => set({ mrz: e.target.value })}
+                data-testid="doc-mrz"
+              />
+            </Field>
+          ) : null}
+          <div className="actions form-actions">
+            <button
+              type="submit"
+              className="button button-primary"
+              disabled={!ready || props.busy}
+              data-testid="doc-submit"
+            >
+              {t(
+                props.action === 'erase'
+                  ? 'enrol.document.submitErase'
+                  : props.action === 'unlock_pin'
+                    ? 'enrol.document.submitUnlock'
+                    : 'enrol.document.submit',
+              )}
+            </button>
+          </div>
+        </form>
+      )}
     </StationFrame>
   );
 }
@@ -685,6 +765,8 @@ export interface StationRefusal {
   mrzCheckDigits: readonly MrzCheckDigit[] | null;
   /** hub_refused: the hub's own code, worded where the station knows it (stationHubCodes). */
   hubCode: string | null;
+  /** The hub refuses this station's credentials (its answer): worded as that, whatever the code. */
+  credentialsRefused: CredentialsRefused | null;
 }
 
 export function stationRefusal(error: KioskError): StationRefusal {
@@ -695,6 +777,7 @@ export function stationRefusal(error: KioskError): StationRefusal {
     lockedMinutes: error.lockedMinutes ?? null,
     mrzCheckDigits: error.mrzCheckDigits ?? null,
     hubCode: error.hubCode ?? null,
+    credentialsRefused: error.credentialsRefused ?? null,
   };
 }
 
@@ -707,6 +790,7 @@ export function localRefusal(code: 'face_timeout' | 'liveness_failed' | 'camera'
     lockedMinutes: null,
     mrzCheckDigits: null,
     hubCode: null,
+    credentialsRefused: null,
   };
 }
 
@@ -737,6 +821,10 @@ export function refusalWords(
   refusal: StationRefusal,
 ): { title: string; body: string } {
   const { t, i18n } = translation;
+  const refused = refusal.credentialsRefused;
+  if (refused !== null) {
+    return { title: t('enrol.hubRefuses.title'), body: t(credentialsReasonKey(refused.code)) };
+  }
   const key = refusalKey(i18n, refusal);
   const title = t(`${key}.title`);
   if (refusal.lockedMinutes !== null) {
@@ -793,11 +881,14 @@ export function StationRefusedScreen(props: {
   const step = props.atDesk ? null : (props.step ?? refusedAt(code));
   const words = refusalWords(translation, props.refusal);
   const canCorrect = props.canCorrect && typoMayCause.includes(code);
+  const credentials = props.refusal.credentialsRefused;
+  // Sending again cannot help while the hub refuses the station (the service keeps what is unanswered).
+  const canRetry = props.canRetry && credentials === null;
   return (
     <StationFrame
       station={props.station}
       step={step}
-      title={t(refusalHeading({ atDesk: step === null, canRetry: props.canRetry, canCorrect }))}
+      title={t(refusalHeading({ atDesk: step === null, canRetry, canCorrect }))}
       onSignOut={props.onSignOut}
     >
       <div
@@ -806,15 +897,21 @@ export function StationRefusedScreen(props: {
         data-code={code}
         data-hub-code={props.refusal.hubCode ?? undefined}
       >
-        <p className="error-title">{words.title}</p>
+        {credentials === null ? (
+          <p className="error-title">{words.title}</p>
+        ) : (
+          <StationHubRefuses refused={credentials} steps />
+        )}
         {existingPersonMasked === null ? null : (
           <p className="station-note" data-testid="existing-person">
             <strong>{t('enrol.refused.existing', { id: existingPersonMasked })}</strong>
           </p>
         )}
-        <p className="station-note" data-testid="refusal-detail">
-          {words.body}
-        </p>
+        {credentials === null ? (
+          <p className="station-note" data-testid="refusal-detail">
+            {words.body}
+          </p>
+        ) : null}
         {match === null || match.matched ? null : (
           <p className="station-note" data-testid="photo-score">
             {t('enrol.done.match', {
@@ -825,7 +922,7 @@ export function StationRefusedScreen(props: {
         )}
       </div>
       <div className="actions">
-        {props.canRetry ? (
+        {canRetry ? (
           <button className="button button-primary" onClick={props.onRetry} data-testid="retry">
             {t('enrol.retry')}
           </button>
@@ -840,7 +937,7 @@ export function StationRefusedScreen(props: {
           </button>
         ) : null}
         <button
-          className={`button ${canCorrect || props.canRetry ? 'button-secondary' : 'button-primary'}`}
+          className={`button ${canCorrect || canRetry ? 'button-secondary' : 'button-primary'}`}
           onClick={props.onAgain}
           data-testid="start-again"
         >

@@ -1,0 +1,287 @@
+// The enrolment station's screens end to end, in Debian's Chromium, while a real hub refuses the station's
+// credentials (its client's token rotated at the hub, station.json not updated): the consent's refusal, the
+// desk and the sign-in say the hub answered and refuses this station, that it is not the network, that no
+// enrolment can be sent, and what the hub's administrator runs, in Japanese and English; once the hub takes
+// the station again the notice goes by itself. Screenshots go to test-artifacts/station-e2e-hub-refuses.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
+import { buildRenderer } from '../../scripts/kiosk/build-renderer.ts';
+import {
+  launchKioskBrowser,
+  openKiosk,
+  typeDigits,
+  waitForScreen,
+} from '../../scripts/kiosk/kiosk-browser.ts';
+import { startWebShell, type WebShell } from '../../src/main/web-shell.ts';
+import { repoRoot } from '../biometrics/face-helpers.ts';
+import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
+import type { StationHub } from '../main/station-fixture.ts';
+import {
+  closeStationHub,
+  deployStation,
+  licence,
+  officer,
+  signIn,
+  startStationHub,
+  upToPin,
+} from '../main/station-fixture.ts';
+import { expectInView, kioskDisplays } from './kiosk/screen-fits.ts';
+import { until } from './kiosk/shop-rig.ts';
+
+const artifacts = path.join(repoRoot, 'test-artifacts', 'station-e2e-hub-refuses');
+const localesDir = path.join(repoRoot, 'src', 'renderer', 'locales');
+type Words = Record<string, unknown>;
+const locales = {
+  ja: JSON.parse(readFileSync(path.join(localesDir, 'ja.json'), 'utf8')) as Words,
+  en: JSON.parse(readFileSync(path.join(localesDir, 'en.json'), 'utf8')) as Words,
+};
+
+/** A resource string by its dotted key, with `{{name}}` filled from `values`. */
+function words(language: 'ja' | 'en', key: string, values: Record<string, string> = {}): string {
+  const found = key
+    .split('.')
+    .reduce<unknown>((node, part) => (node as Words | undefined)?.[part], locales[language]);
+  expect(typeof found, key).toBe('string');
+  return (found as string).replace(/\{\{(\w+)\}\}/g, (_, name: string) => values[name] ?? '');
+}
+
+/**
+ * The station's way to the hub: every request passed on as it is, except that once `newToken` is set the
+ * station's old token is replaced by it, as if the administrator had put the rotated token in station.json
+ * and restarted the station (the hub then accepts it again, without the page being opened anew).
+ */
+interface TokenProxy {
+  url: string;
+  newToken: { from: string; to: string } | null;
+  close(): Promise<void>;
+}
+
+async function startTokenProxy(hubUrl: string): Promise<TokenProxy> {
+  const proxy: TokenProxy = { url: '', newToken: null, close: async () => undefined };
+  const server: Server = createServer((request, response) => {
+    void passOn(request)
+      .then(async (answer) => {
+        response.writeHead(answer.status, {
+          'content-type': answer.headers.get('content-type') ?? 'application/json',
+        });
+        response.end(Buffer.from(await answer.arrayBuffer()));
+      })
+      .catch(() => response.destroy());
+  });
+  async function passOn(request: IncomingMessage): Promise<Response> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (['host', 'connection', 'content-length'].includes(name) || value === undefined) continue;
+      headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const swap = proxy.newToken;
+    if (swap !== null && headers.get('authorization') === `Bearer ${swap.from}`) {
+      headers.set('authorization', `Bearer ${swap.to}`);
+    }
+    const method = request.method ?? 'GET';
+    return fetch(`${hubUrl}${request.url ?? '/'}`, {
+      method,
+      headers,
+      ...(method === 'GET' || method === 'HEAD' ? {} : { body: Buffer.concat(chunks) }),
+    });
+  }
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  proxy.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return proxy;
+}
+
+let fx: StationHub;
+let deployment: EnrolmentStationDeployment;
+let rendererDir = '';
+let proxy: TokenProxy | null = null;
+let shell: WebShell | null = null;
+let browser: Browser | null = null;
+let page: Page;
+const pageLog: string[] = [];
+
+beforeAll(async () => {
+  await rm(artifacts, { recursive: true, force: true });
+  await mkdir(artifacts, { recursive: true });
+  fx = await startStationHub('facepay-station-hub-refuses-e2e-');
+  rendererDir = await buildRenderer(path.join(fx.work, 'renderer'));
+  deployment = await deployStation(fx, {
+    dir: path.join(fx.work, 'station'),
+    name: 'Chuo Ward Office',
+    accounts: ['e2e-refused'],
+  });
+  proxy = await startTokenProxy(fx.hub.url);
+  shell = await startWebShell({
+    config: { ...deployment.config, hubUrl: proxy.url },
+    port: 0,
+    rendererDir,
+  });
+  browser = await launchKioskBrowser(null);
+  expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await shell?.close();
+  await proxy?.close();
+  await closeStationHub(fx);
+  await assertNoProcessLeft();
+});
+
+/** The language switch in the top bar, to `language`. */
+async function speak(language: 'ja' | 'en'): Promise<void> {
+  const now = await page.evaluate(() => document.documentElement.lang);
+  if (now !== language) await page.locator('[data-testid="language-switch"]').click();
+  await page.waitForFunction((lang) => document.documentElement.lang === lang, language);
+}
+
+/** The notice in `language`: the hub's answer, not the network, the commands that fix it. */
+async function expectNotice(notice: Locator, language: 'ja' | 'en', steps: boolean) {
+  const text = (await notice.textContent()) ?? '';
+  expect(await notice.getAttribute('data-code')).toBe('unauthorized');
+  expect(text).toContain(words(language, 'enrol.hubRefuses.title'));
+  expect(text).toContain(words(language, 'enrol.hubRefuses.reasons.unauthorized'));
+  const answer = { status: '401', code: 'unauthorized' };
+  expect(text).toContain(words(language, 'operator.credentialsAnswer', answer));
+  expect(text).toContain(words(language, 'enrol.hubRefuses.notNetwork'));
+  const command = words(language, 'operator.credentialsCommand.rotate');
+  expect(text.includes(command)).toBe(steps);
+  if (steps) expect(text).toContain('--role enrollment');
+  // The top bar names the refusal, not the network.
+  expect(await page.locator('.hub-offline').textContent()).toBe(
+    words(language, 'enrol.hubRefused'),
+  );
+  expect(await page.locator('body').textContent()).not.toContain(
+    words(language, 'enrol.hubOffline'),
+  );
+}
+
+/** The notice on this screen in both languages, each screenshot `<language>-<name>.png`, then `check`. */
+async function noticeInBoth(
+  name: string,
+  steps: boolean,
+  check: (language: 'ja' | 'en') => Promise<void>,
+): Promise<void> {
+  const notice = page.locator('[data-testid="station-hub-refuses"]');
+  await notice.waitFor({ timeout: 10_000 });
+  for (const language of ['ja', 'en'] as const) {
+    await speak(language);
+    await expectNotice(notice, language, steps);
+    await check(language);
+    await page.screenshot({ path: path.join(artifacts, `${language}-${name}.png`) });
+  }
+  await speak('ja');
+}
+
+/**
+ * On each of `displays` (the kiosk's and the smaller one): `locators` inside the viewport and not covered;
+ * the page itself not scrolled.
+ */
+async function expectOnScreen(
+  locators: Record<string, Locator>,
+  displays: readonly { width: number; height: number }[] = kioskDisplays,
+): Promise<void> {
+  for (const display of displays) {
+    await page.setViewportSize(display);
+    for (const [name, locator] of Object.entries(locators)) {
+      const where = `${name} at ${display.width}x${display.height}`;
+      await expectInView(page, locator, where);
+    }
+    expect(await page.evaluate(() => document.scrollingElement?.scrollTop ?? 0)).toBe(0);
+  }
+  await page.setViewportSize(kioskDisplays[0]);
+}
+
+describe('an enrolment station the hub refuses', () => {
+  it('says so at the consent, at the desk and at the sign-in, and clears it once the hub takes the station again', async () => {
+    if (shell === null || proxy === null || browser === null) throw new Error('no rig');
+    const service = shell.runtime.service;
+    await until(() => service.status().hub === 'reachable', 30_000);
+    // An enrolment under way (document, ID photo, live face through the service): the page resumes at the PIN.
+    await signIn(service);
+    await upToPin(service.handlers, 'e2e-refused', licence('Yui Refused'));
+    page = await openKiosk(browser, shell.url, pageLog, { screens: ['station-pin'] });
+    await typeDigits(page, '5829');
+    await waitForScreen(page, ['station-pin-again'], 10_000);
+    await typeDigits(page, '5829');
+    await waitForScreen(page, ['station-consent'], 10_000);
+
+    // The hub's administrator rotates the station's token; station.json keeps the old one.
+    const rotated = await fx.admin.rotateClientToken(deployment.clientId);
+    await page.locator('[data-testid="consent-agree"]').click();
+    await waitForScreen(page, ['station-refused'], 60_000);
+    expect(await page.locator('.station-refusal').getAttribute('data-hub-code')).toBe(
+      'unauthorized',
+    );
+    // The service holds it from that call on, not only from its next round: so the round that finds the
+    // hub taking the station again clears it.
+    expect(service.status()).toMatchObject({
+      hub: 'unreachable',
+      credentialsRefused: { status: 401, code: 'unauthorized' },
+    });
+    await noticeInBoth('station-consent-hub-refuses', true, async (language) => {
+      // Nothing to send again: only the way back to the desk.
+      expect(await page.locator('[data-testid="retry"]').count()).toBe(0);
+      expect(await page.locator('[data-testid="start-again"]').textContent()).toBe(
+        words(language, 'enrol.refused.again'),
+      );
+      expect(await page.locator('main').textContent()).not.toContain(
+        words(language, 'enrol.refused.codes.hub_unreachable.body'),
+      );
+    });
+    await expectOnScreen({
+      title: page.locator('#station-title'),
+      'start again': page.locator('[data-testid="start-again"]'),
+    });
+
+    // The desk: the notice stands in for the enrolment's form; erasure keeps its form.
+    await page.locator('[data-testid="start-again"]').click();
+    await waitForScreen(page, ['station-document'], 10_000);
+    await noticeInBoth('station-desk-hub-refuses', true, async () => {
+      expect(await page.locator('[data-testid="doc-submit"]').isVisible()).toBe(false);
+    });
+    await expectOnScreen({
+      'sign out': page.locator('.station-bar button'),
+      'desk actions': page.locator('.desk-actions'),
+    });
+    await page.locator('[data-testid="desk-erase"]').click();
+    await noticeInBoth('station-desk-erase-hub-refuses', false, async () => {
+      expect(await page.locator('[data-testid="doc-submit"]').isVisible()).toBe(true);
+    });
+    // The station's display: the erasure's form alone (no notice) is taller than the smaller one already.
+    await expectOnScreen({ 'erase submit': page.locator('[data-testid="doc-submit"]') }, [
+      kioskDisplays[0],
+    ]);
+    await page.locator('[data-testid="desk-enrol"]').click();
+
+    // Signed out: the sign-in still works, the notice beside it.
+    await page.locator('.station-bar button').click();
+    await waitForScreen(page, ['station-signin'], 10_000);
+    await noticeInBoth('station-signin-hub-refuses', true, async () => undefined);
+    await expectOnScreen({
+      'officer id': page.locator('[data-testid="officer-id"]'),
+      keypad: page.locator('.keypad'),
+    });
+
+    // The station's token put right (the rotated one): the next round finds the hub taking the station,
+    // and the notice goes from the open page by itself.
+    proxy.newToken = { from: deployment.config.hubToken, to: rotated.token };
+    const notice = page.locator('[data-testid="station-hub-refuses"]');
+    await notice.waitFor({ state: 'detached', timeout: 30_000 });
+    await page.locator('.hub-offline').waitFor({ state: 'detached', timeout: 10_000 });
+    expect(service.status()).toMatchObject({ hub: 'reachable', credentialsRefused: null });
+    await page.locator('[data-testid="officer-id"]').fill(officer.id);
+    await typeDigits(page, officer.pin);
+    await waitForScreen(page, ['station-document'], 30_000);
+    expect(await page.locator('[data-testid="doc-submit"]').isVisible()).toBe(true);
+    await page.screenshot({ path: path.join(artifacts, 'ja-station-desk-hub-accepts-again.png') });
+  }, 240_000);
+});
