@@ -394,6 +394,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
         return (
           <CameraProblemScreen
             problem={screen.problem}
+            payment={payment}
             canPay={payment !== null && payment.state === 'waiting_for_face'}
             onRetry={() =>
               void (payment === null ? Promise.resolve(show({ name: 'idle' })) : beginFace())

@@ -1,7 +1,8 @@
 // A check-in the hub refuses mid-way, in Debian's Chromium against a real hub behind a proxy that answers the
 // patient's member number + PIN as the hub would refuse it: the patient reads clinic words (ask at the reception
 // desk, nothing held) in Japanese and English, and Close leads back to reception, whose idle screen says check-in
-// is not possible while the hub refuses the kiosk. Screenshots: test-artifacts/kiosk-e2e-clinic-hub-refused.
+// is not possible while the hub refuses the kiosk. And a check-in with no camera: clinic words, and the member
+// number way out checks in. Screenshots: test-artifacts/kiosk-e2e-clinic-hub-refused.
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -195,4 +196,40 @@ describe('a check-in the hub refuses', () => {
     }
     expect(await held()).toBe(before);
   }, 180_000);
+});
+
+describe('a check-in with no camera', () => {
+  it('says so in clinic words, and checking in with the member number and PIN works', async () => {
+    const before = await held();
+    browser = await launchKioskBrowser(null);
+    expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
+    const page = await openKiosk(browser, shell.url, pageLog);
+    await page.locator('[data-testid="check-in"]').click();
+    await waitForScreen(page, ['camera'], 30_000);
+    const problem = page.locator('[data-testid="camera-problem"]');
+    expect(await problem.getAttribute('data-problem')).toBe('no_camera');
+    const memberNumberWay = page.getByRole('button', { name: '会員番号と暗証番号で受付' });
+    expect(await memberNumberWay.count()).toBe(1);
+    const body = page.locator('.error-body');
+    const staff = page.locator('.staff-note');
+    expect(await body.textContent()).toContain('受付窓口');
+    expect(await body.textContent()).toContain('お金はお預かりしていません');
+    expect(await staff.textContent()).toBe('お困りの際は受付にお声がけください');
+    await page.screenshot({ path: path.join(artifacts, 'ja-clinic-no-camera.png') });
+    await page.locator('[data-testid="language-switch"]').click();
+    expect(await body.textContent()).toContain('reception desk');
+    expect(await staff.textContent()).toBe('Need help? Please ask at the reception desk');
+    expect(
+      await page.getByRole('button', { name: 'Check in with member number and PIN' }).count(),
+    ).toBe(1);
+    await page.screenshot({ path: path.join(artifacts, 'en-clinic-no-camera.png') });
+    await page.locator('[data-testid="language-switch"]').click();
+
+    await memberNumberWay.click();
+    await waitForScreen(page, ['member'], 10_000);
+    await typeDigits(page, memberNumber);
+    await typeDigits(page, patientPin);
+    await waitForScreen(page, ['waiting'], 30_000);
+    expect(await held()).toBe(before + (test.shop.config.clinic?.cap ?? 0));
+  }, 120_000);
 });

@@ -191,18 +191,21 @@ export function ErrorScreen(props: {
   );
 }
 
+/** A camera problem, in a clinic's words while a check-in is open (the patient asks at the reception desk). */
 export function CameraProblemScreen(props: {
   problem: string;
+  payment: PaymentView | null;
   canPay: boolean;
   onRetry: () => void;
   onMemberPin: () => void;
 }) {
   const { t } = useTranslation();
+  const context = purposeContext(props.payment);
   return (
     <ProblemScreen
       id="camera-title"
       title={t(`camera.${props.problem}.title`)}
-      body={t(`camera.${props.problem}.body`)}
+      body={t(`camera.${props.problem}.body`, context)}
       marks={{ 'data-testid': 'camera-problem', 'data-problem': props.problem }}
     >
       <button className="button button-primary" onClick={props.onRetry}>
@@ -210,10 +213,10 @@ export function CameraProblemScreen(props: {
       </button>
       {props.canPay ? (
         <button className="button button-secondary" onClick={props.onMemberPin}>
-          {t('actions.memberPin')}
+          {t('actions.memberPin', context)}
         </button>
       ) : null}
-      <p className="staff-note">{t('actions.staff')}</p>
+      <p className="staff-note">{t('actions.staff', context)}</p>
     </ProblemScreen>
   );
 }
