@@ -8,7 +8,7 @@ import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.
 import type { KioskService } from '../../src/main/kiosk-service.ts';
 import { watchHubRound } from '../../src/main/kiosk-runtime.ts';
 import { syntheticFace } from '../hub/helpers.ts';
-import { networkLosingFirstAnswer } from './kiosk-test-hub.ts';
+import { networkLosingFirstAnswer, sameFaceAs } from './kiosk-test-hub.ts';
 import type { StationHub } from './station-fixture.ts';
 import {
   closeStationHub,
@@ -16,6 +16,8 @@ import {
   faces,
   finish,
   licence,
+  liveness,
+  modelId,
   signedInStation,
   startStationHub,
   upToPin,
@@ -30,10 +32,13 @@ beforeAll(async () => {
 afterAll(() => closeStationHub(fx));
 
 /** A station of its own (its own client and kiosk: the test revokes them), `account` its to enrol on. */
-async function ownStation(name: string, account: string): Promise<EnrolmentStationDeployment> {
+async function ownStation(
+  name: string,
+  ...accounts: string[]
+): Promise<EnrolmentStationDeployment> {
   const dir = path.join(fx.work, name);
   await mkdir(dir, { recursive: true });
-  return deployStation(fx, { dir, name, accounts: [account] });
+  return deployStation(fx, { dir, name, accounts });
 }
 
 /** The signed-in station's service on `network`, and its hub link (the last one the fixture opened). */
@@ -101,6 +106,39 @@ describe('an enrolment station whose token the hub no longer accepts', () => {
       error: { code: 'hub_unreachable', credentialsRefused: unauthorized },
     });
     expect(service.status().station?.enrolment?.step).toBe('pin');
+  });
+});
+
+describe("a child's enrolment at a station whose token is rotated before the guardian consents", () => {
+  it("ends it at the guardian with the hub's refusal of the station, not as a guardian to try again", async () => {
+    const deployment = await ownStation('guardian', 'a-parent', 'a-child');
+    const { service } = await stationWithLink(deployment, fetch);
+    const { handlers } = service;
+    const parent = syntheticFace();
+    const adult = licence('Kei Parent');
+    expect(
+      await handlers.enrolmentDocument({ accountId: 'a-parent', document: adult }),
+    ).toMatchObject({ ok: true });
+    await faces(handlers, parent);
+    expect(await finish(handlers)).toMatchObject({ ok: true });
+    const child = licence('Rin Child', '2017-06-07');
+    expect(
+      await handlers.enrolmentDocument({ accountId: 'a-child', document: child }),
+    ).toMatchObject({ ok: true, station: { enrolment: { step: 'guardian' } } });
+    await fx.admin.rotateClientToken(deployment.clientId);
+    const consented = await handlers.enrolmentGuardian({
+      modelId,
+      descriptor: Array.from(sameFaceAs(parent)),
+      liveness,
+      pin: '5829',
+      limits: { perPaymentMax: 800 },
+      blockedCategories: [],
+    });
+    expect(consented).toMatchObject({
+      ok: false,
+      error: { code: 'hub_refused', credentialsRefused: unauthorized },
+    });
+    expect(service.status().station?.enrolment?.step).toBe('refused');
   });
 });
 
