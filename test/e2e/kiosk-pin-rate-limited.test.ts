@@ -112,6 +112,11 @@ async function expectInView(page: Page, name: string): Promise<void> {
   expect(await page.evaluate(() => document.scrollingElement?.scrollTop ?? 0)).toBe(0);
 }
 
+/** The top bar's height: the same on every screen (a tall screen below must not squeeze it). */
+function topBarHeight(page: Page): Promise<number> {
+  return page.locator('.top-bar').evaluate((bar) => bar.getBoundingClientRect().height);
+}
+
 /** The till's payment as the till reads it. */
 async function paidAtTill(): Promise<string | undefined> {
   const response = await fetch(`${shell.url}/kiosk/v1/payment-requests/${openPaymentId ?? ''}`, {
@@ -126,6 +131,7 @@ describe('a PIN check answered 429 (not checked, no try counted)', () => {
     const page = await paymentOnFaceScreen(fixture.clips.live, 640);
     const shown = await waitForScreen(page, ['confirm', 'error'], 90_000);
     expect(shown, pageLog.slice(-20).join('\n')).toBe('confirm');
+    const barHeight = await topBarHeight(page);
     await page.locator('[data-testid="confirm-ok"]').click();
     await waitForScreen(page, ['pin'], 20_000);
     // One wrong PIN first: the hub counts it (2 tries left); the 429 after it must not.
@@ -140,6 +146,8 @@ describe('a PIN check answered 429 (not checked, no try counted)', () => {
     // The kiosk asked twice (its own wait and retry), both answered 429: still at the PIN, nothing taken.
     expect(throttle.answered).toBe(2);
     expect(await page.evaluate(() => document.body.dataset['screen'])).toBe('pin');
+    // The notice above the pad made the bar 72 px instead of 80 (flex-shrink; seen in the screenshots).
+    expect(await topBarHeight(page)).toBe(barHeight);
     expect(ja).toContain('暗証番号は確認されず、回数にも数えていません');
     expect(ja).toContain('残り 2 回');
     expect(en).toContain('PIN not checked');
