@@ -188,6 +188,7 @@ describe('HubClient', () => {
     expect(provisioned.kioskId).toBe(kiosk.id);
     expect(await admin.revokeKiosk(kiosk.id)).toBeNull();
     expect((await admin.getKiosk(kiosk.id)).revokedAt).not.toBeNull();
+    expect((await clientFor(kioskClient.token).getOwnKiosk(kiosk.id)).revokedAt).not.toBeNull();
 
     expect((await admin.rekey()).templates).toBe(2);
     expect(await station.deletePerson(person.id)).toBeNull();
