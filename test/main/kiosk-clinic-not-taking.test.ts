@@ -125,7 +125,7 @@ describe('a check-in whose hold request is answered 429', () => {
     const first = await checkInAs(service, face);
     expect(first.answer).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
     expect(await held()).toBe(before);
-    // Kept for reconcile to ask the hub about (kiosk-hold-429-forwarded), not for staff.
+    // Kept for reconcile to ask the hub about (kiosk-hold-rate-limited), not for staff.
     expect(service.status().lostPaymentsWaiting).toBe(1);
     expect(service.status().payment).toMatchObject({
       id: first.paymentId,
