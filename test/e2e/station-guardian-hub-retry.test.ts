@@ -4,7 +4,6 @@
 // step, so the refusal offers 'try again' (her camera again) beside 'start again', under 'not enrolled yet';
 // tried again with the hub back, she consents and the child's photo comes next. Screenshots (ja, en):
 // test-artifacts/enrolment-e2e/{ja,en}-refusal-guardian-hub-unreachable.png.
-import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -33,24 +32,9 @@ import {
   secondPersonCameraClip,
   secondPersonDefaults,
 } from './kiosk/second-person.ts';
+import { words } from './kiosk/locale-words.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'enrolment-e2e');
-const localesDir = path.join(repoRoot, 'src', 'renderer', 'locales');
-type Words = Record<string, unknown>;
-const locales = {
-  ja: JSON.parse(readFileSync(path.join(localesDir, 'ja.json'), 'utf8')) as Words,
-  en: JSON.parse(readFileSync(path.join(localesDir, 'en.json'), 'utf8')) as Words,
-};
-
-/** A resource string by its dotted key. */
-function words(language: 'ja' | 'en', key: string): string {
-  const found = key
-    .split('.')
-    .reduce<unknown>((node, part) => (node as Words | undefined)?.[part], locales[language]);
-  expect(typeof found, key).toBe('string');
-  return found as string;
-}
-
 /** Three Latin words in a row: an English sentence (or part of one) on a Japanese screen. */
 const englishWords = /[A-Za-z]+(?:[\s,;:'’]+[A-Za-z]+){2,}/;
 

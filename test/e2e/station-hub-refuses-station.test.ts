@@ -5,7 +5,6 @@
 // the station again the notice goes by itself. Screenshots go to test-artifacts/station-e2e-hub-refuses.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -33,24 +32,9 @@ import {
 } from '../main/station-fixture.ts';
 import { expectInView, kioskDisplays } from './kiosk/screen-fits.ts';
 import { until } from './kiosk/shop-rig.ts';
+import { words } from './kiosk/locale-words.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'station-e2e-hub-refuses');
-const localesDir = path.join(repoRoot, 'src', 'renderer', 'locales');
-type Words = Record<string, unknown>;
-const locales = {
-  ja: JSON.parse(readFileSync(path.join(localesDir, 'ja.json'), 'utf8')) as Words,
-  en: JSON.parse(readFileSync(path.join(localesDir, 'en.json'), 'utf8')) as Words,
-};
-
-/** A resource string by its dotted key, with `{{name}}` filled from `values`. */
-function words(language: 'ja' | 'en', key: string, values: Record<string, string> = {}): string {
-  const found = key
-    .split('.')
-    .reduce<unknown>((node, part) => (node as Words | undefined)?.[part], locales[language]);
-  expect(typeof found, key).toBe('string');
-  return (found as string).replace(/\{\{(\w+)\}\}/g, (_, name: string) => values[name] ?? '');
-}
-
 /**
  * The station's way to the hub: every request passed on as it is, except that once `newToken` is set the
  * station's old token is replaced by it, as if the administrator had put the rotated token in station.json

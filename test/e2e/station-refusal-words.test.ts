@@ -4,7 +4,6 @@
 // sentence, which is kept for logs (the marks): the desk's "nobody enrolled here", an MRZ that disagrees or
 // does not check, the hub refusing an enrolment (an account it does not know), the hub not answering it
 // (sent again from the refusal), the officers' PIN lock. Screenshots: {ja,en}-refusal-*.png.
-import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -40,24 +39,9 @@ import {
   startStationHub,
   upToPin,
 } from '../main/station-fixture.ts';
+import { words } from './kiosk/locale-words.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'enrolment-e2e');
-const localesDir = path.join(repoRoot, 'src', 'renderer', 'locales');
-type Words = Record<string, unknown>;
-const locales = {
-  ja: JSON.parse(readFileSync(path.join(localesDir, 'ja.json'), 'utf8')) as Words,
-  en: JSON.parse(readFileSync(path.join(localesDir, 'en.json'), 'utf8')) as Words,
-};
-
-/** A resource string by its dotted key, with `{{name}}` filled from `values`. */
-function words(language: 'ja' | 'en', key: string, values: Record<string, string> = {}): string {
-  const found = key
-    .split('.')
-    .reduce<unknown>((node, part) => (node as Words | undefined)?.[part], locales[language]);
-  expect(typeof found, key).toBe('string');
-  return (found as string).replace(/\{\{(\w+)\}\}/g, (_, name: string) => values[name] ?? '');
-}
-
 /** Three Latin words in a row: an English sentence (or part of one) on a Japanese screen. */
 const englishWords = /[A-Za-z]+(?:[\s,;:'’]+[A-Za-z]+){2,}/;
 

@@ -1,0 +1,26 @@
+// The renderer's own resource strings, read from its locale files, so an e2e test checks a screen against the
+// words a person is meant to see (in Japanese and English) rather than a copy of them that could drift.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'vitest';
+import { repoRoot } from '../../biometrics/face-helpers.ts';
+
+type Words = Record<string, unknown>;
+const localesDir = path.join(repoRoot, 'src', 'renderer', 'locales');
+const locales = {
+  ja: JSON.parse(readFileSync(path.join(localesDir, 'ja.json'), 'utf8')) as Words,
+  en: JSON.parse(readFileSync(path.join(localesDir, 'en.json'), 'utf8')) as Words,
+};
+
+/** A resource string by its dotted key, with `{{name}}` filled from `values`; a missing key fails the test. */
+export function words(
+  language: 'ja' | 'en',
+  key: string,
+  values: Record<string, string> = {},
+): string {
+  const found = key
+    .split('.')
+    .reduce<unknown>((node, part) => (node as Words | undefined)?.[part], locales[language]);
+  expect(typeof found, key).toBe('string');
+  return (found as string).replace(/\{\{(\w+)\}\}/g, (_, name: string) => values[name] ?? '');
+}
