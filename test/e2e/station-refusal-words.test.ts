@@ -24,20 +24,20 @@ import { repoRoot } from '../biometrics/face-helpers.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
 import { startHoldingProxy, type HoldingProxy } from '../main/holding-proxy.ts';
-import { isPostTo, sameFaceAs } from '../main/kiosk-test-hub.ts';
+import { isPostTo } from '../main/kiosk-test-hub.ts';
 import type { StationHub } from '../main/station-fixture.ts';
 import {
   closeStationHub,
   deployStation,
   faces,
-  finish,
   licence,
-  liveness,
   modelId,
   officer,
   signIn,
   startStationHub,
   upToPin,
+  guardianConsents,
+  upToGuardianConsent,
 } from '../main/station-fixture.ts';
 import { words } from './kiosk/locale-words.ts';
 
@@ -375,25 +375,12 @@ describe("the station's refusals, in the officer's language", () => {
     if (service === undefined) throw new Error('no web shell');
     await signIn(service);
     const { handlers } = service;
-    const guardian = syntheticFace();
-    const adult = licence('Kaori Guardian');
-    expect(
-      await handlers.enrolmentDocument({ accountId: 'e2e-guardian', document: adult }),
-    ).toMatchObject({ ok: true });
-    await faces(handlers, guardian);
-    expect(await finish(handlers)).toMatchObject({ ok: true });
-    const child = licence('Sora Child', '2016-05-05');
-    expect(
-      await handlers.enrolmentDocument({ accountId: 'e2e-child', document: child }),
-    ).toMatchObject({ ok: true, station: { enrolment: { step: 'guardian' } } });
-    const consent = await handlers.enrolmentGuardian({
-      modelId,
-      descriptor: Array.from(sameFaceAs(guardian)),
-      liveness,
-      pin: '5829',
-      limits: { perPaymentMax: 800 },
-      blockedCategories: [],
-    });
+    const guardian = await upToGuardianConsent(
+      handlers,
+      { accountId: 'e2e-guardian', name: 'Kaori Guardian' },
+      { accountId: 'e2e-child', name: 'Sora Child', born: '2016-05-05' },
+    );
+    const consent = await guardianConsents(handlers, guardian);
     expect(consent).toMatchObject({ ok: true });
     await faces(handlers, syntheticFace());
     await page.reload();

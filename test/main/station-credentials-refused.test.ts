@@ -8,7 +8,7 @@ import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.
 import type { KioskService } from '../../src/main/kiosk-service.ts';
 import { watchHubRound } from '../../src/main/kiosk-runtime.ts';
 import { syntheticFace } from '../hub/helpers.ts';
-import { networkLosingFirstAnswer, sameFaceAs } from './kiosk-test-hub.ts';
+import { networkLosingFirstAnswer } from './kiosk-test-hub.ts';
 import type { StationHub } from './station-fixture.ts';
 import {
   closeStationHub,
@@ -16,11 +16,11 @@ import {
   faces,
   finish,
   licence,
-  liveness,
-  modelId,
   signedInStation,
   startStationHub,
   upToPin,
+  guardianConsents,
+  upToGuardianConsent,
 } from './station-fixture.ts';
 
 let fx: StationHub;
@@ -114,26 +114,13 @@ describe("a child's enrolment at a station whose token is rotated before the gua
     const deployment = await ownStation('guardian', 'a-parent', 'a-child');
     const { service } = await stationWithLink(deployment, fetch);
     const { handlers } = service;
-    const parent = syntheticFace();
-    const adult = licence('Kei Parent');
-    expect(
-      await handlers.enrolmentDocument({ accountId: 'a-parent', document: adult }),
-    ).toMatchObject({ ok: true });
-    await faces(handlers, parent);
-    expect(await finish(handlers)).toMatchObject({ ok: true });
-    const child = licence('Rin Child', '2017-06-07');
-    expect(
-      await handlers.enrolmentDocument({ accountId: 'a-child', document: child }),
-    ).toMatchObject({ ok: true, station: { enrolment: { step: 'guardian' } } });
+    const parent = await upToGuardianConsent(
+      handlers,
+      { accountId: 'a-parent', name: 'Kei Parent' },
+      { accountId: 'a-child', name: 'Rin Child', born: '2017-06-07' },
+    );
     await fx.admin.rotateClientToken(deployment.clientId);
-    const consented = await handlers.enrolmentGuardian({
-      modelId,
-      descriptor: Array.from(sameFaceAs(parent)),
-      liveness,
-      pin: '5829',
-      limits: { perPaymentMax: 800 },
-      blockedCategories: [],
-    });
+    const consented = await guardianConsents(handlers, parent);
     expect(consented).toMatchObject({
       ok: false,
       error: { code: 'hub_refused', credentialsRefused: unauthorized },

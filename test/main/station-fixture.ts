@@ -229,6 +229,41 @@ export const finish = (handlers: Handlers, pin = '5829') =>
   });
 
 /**
+ * An adult enrolled on `guardian`'s account (a licence and a face of their own), then `child`'s document: the
+ * station now waits for the guardian's consent. Answers the guardian's face, for guardianConsents.
+ */
+export async function upToGuardianConsent(
+  handlers: Handlers,
+  guardian: { accountId: string; name: string },
+  child: { accountId: string; name: string; born: string },
+): Promise<Float32Array> {
+  const face = syntheticFace();
+  const adult = licence(guardian.name);
+  expect(
+    await handlers.enrolmentDocument({ accountId: guardian.accountId, document: adult }),
+  ).toMatchObject({ ok: true });
+  await faces(handlers, face);
+  expect(await finish(handlers)).toMatchObject({ ok: true });
+  const document = licence(child.name, child.born);
+  expect(await handlers.enrolmentDocument({ accountId: child.accountId, document })).toMatchObject({
+    ok: true,
+    station: { enrolment: { step: 'guardian' } },
+  });
+  return face;
+}
+
+/** The guardian (enrolled with `face`) consents: their face again, PIN 5829, 800 a payment, nothing blocked. */
+export const guardianConsents = (handlers: Handlers, face: Float32Array) =>
+  handlers.enrolmentGuardian({
+    modelId,
+    descriptor: Array.from(sameFaceAs(face)),
+    liveness,
+    pin: '5829',
+    limits: { perPaymentMax: 800 },
+    blockedCategories: [],
+  });
+
+/**
  * Delivers the first POST /v1/persons and never answers it: the station is stopped while it waits.
  * `delivered` resolves once the hub has answered (and so committed the person).
  */
