@@ -28,6 +28,9 @@ commands:
   revoke-client  --client ID   its token is refused from the next request on
   rotate-client-token --client ID   a new token (shown once); the old one stops at once
   create-account --kind ${accountKinds.join('|')} --name N [--id ID] [--per-payment-max Y] [--daily-max Y] [--blocked-categories a,b]
+  assign-enrollment-client --account ID --client CLIENT_ID
+                 the one enrollment client that may enrol a person on that person account (again
+                 after a station's client was replaced; refused once another client's person is on it)
   deposit        --account ID --amount Y
   show-account   --account ID
   list-holds     [--payer ID] [--payee ID] [--status S] [--reference R] [--limit N]
@@ -169,6 +172,8 @@ async function run(command: string | undefined): Promise<unknown> {
         ...(blockedCategories === undefined ? {} : { blockedCategories }),
       });
     }
+    case 'assign-enrollment-client':
+      return hub.assignEnrollmentClient(need('account'), need('client'));
     case 'deposit': {
       const amount = integer('amount');
       if (amount === undefined) fail('missing --amount');
