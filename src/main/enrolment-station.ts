@@ -276,7 +276,8 @@ export class EnrolmentStation {
     }
     // The document step asks the hub nothing: without this the officer would take the person's photo, face
     // and PIN only for the hub to refuse the station at the consent.
-    const refused = await this.#credentialsStillRefused();
+    await this.#askAgainIfRefused();
+    const refused = this.#credentialsRefusal();
     if (refused !== null) return { ok: false, error: refused };
     const enrolment = this.#begin(request.accountId, request.document.type);
     const checked = checkIdDocument(request.document, localDate(this.#options.now()));
@@ -533,7 +534,7 @@ export class EnrolmentStation {
     // Erasure and unlock skip connect: a refusal the link noted earlier is asked afresh first, so their
     // failure is not put down to it when it is over. Not refused for it: a revoked registration (not the
     // token) leaves them to the hub to answer.
-    await this.#credentialsStillRefused();
+    await this.#askAgainIfRefused();
     const numberHash = this.#numberHash(checked.document.type, checked.document.number);
     const unanswered = await this.#unansweredPerson(numberHash);
     if (!unanswered.ok) return refuse(this.#withCredentials(unanswered.error));
@@ -1153,16 +1154,18 @@ export class EnrolmentStation {
 
   /**
    * While the hub link last heard the hub refuse this station's credentials (HubLink.credentialsRefused),
-   * the hub is asked again (connect: an admin may have restored the station since the last round): its
-   * refusal as the officer's error, or null when it accepts the station now or does not answer (out of
-   * reach is not a refusal: the step goes on as it would have).
+   * the hub is asked again (connect): an admin may have restored the station since the last round. An
+   * answer that accepts the station, or none (out of reach is not a refusal), clears the refusal.
    */
-  async #credentialsStillRefused(): Promise<KioskError | null> {
+  async #askAgainIfRefused(): Promise<void> {
     const { hub } = this.#options;
-    if (hub.credentialsRefused === null) return null;
-    const connected = await hub.connect();
-    const refused = hub.credentialsRefused;
-    if (connected.ok || refused === null) return null;
+    if (hub.credentialsRefused !== null) await hub.connect();
+  }
+
+  /** The hub's refusal of this station's credentials, as the link holds it now, as the officer's error. */
+  #credentialsRefusal(): KioskError | null {
+    const refused = this.#options.hub.credentialsRefused;
+    if (refused === null) return null;
     return {
       code: 'hub_refused',
       message: `the hub refuses this station's credentials: ${refused.status} ${refused.code}`,
