@@ -1,0 +1,213 @@
+// A check-in whose fee hold the patient's own account refuses, in Debian's Chromium against a real hub: a
+// per-payment limit below the clinic's cap, a block on the clinic's category. The patient reads clinic words
+// (nothing held, ask at the reception desk), not the shop's, in Japanese and English, on the kiosk's small
+// display too, and Close leads back to reception. Screenshots: test-artifacts/kiosk-e2e-clinic-account-rules.
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildRenderer } from '../../scripts/kiosk/build-renderer.ts';
+import { cameraClip } from '../../scripts/kiosk/camera-clip.ts';
+import {
+  launchKioskBrowser,
+  openKiosk,
+  typeDigits,
+  waitForScreen,
+} from '../../scripts/kiosk/kiosk-browser.ts';
+import { startWebShell, type WebShell } from '../../src/main/web-shell.ts';
+import type { CreateAccountRequest } from '../../src/shared/hub-api.ts';
+import { yen } from '../../src/shared/money.ts';
+import { repoRoot } from '../biometrics/face-helpers.ts';
+import { syntheticFace } from '../hub/helpers.ts';
+import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
+import { cap, modelId, patientPin } from '../main/clinic-fixture.ts';
+import type { KioskTestHub, TestClock } from '../main/kiosk-test-hub.ts';
+import {
+  closeKioskTestHub,
+  enrolAtStation,
+  sameFaceAs,
+  startKioskTestHub,
+} from '../main/kiosk-test-hub.ts';
+import { strangerVideo } from './kiosk/deployment-fixture.ts';
+import { words } from './kiosk/locale-words.ts';
+import { expectInView } from './kiosk/screen-fits.ts';
+
+const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-clinic-account-rules');
+/** The kiosk's small display: the refusal and its way out must fit it unscrolled. */
+const smallDisplay = { width: 1024, height: 600 };
+/** Patients whose accounts refuse the clinic's cap (5,000 yen on 'medical.consultation'), each its own way. */
+const patients = {
+  limited: {
+    account: 'limited-patient',
+    name: 'Tanaka Hanako',
+    limits: { perPaymentMax: yen(cap - 2_000) },
+  },
+  blocking: { account: 'blocking-patient', name: 'Sato Jiro', blockedCategories: ['medical'] },
+} satisfies Record<
+  string,
+  Pick<CreateAccountRequest, 'name' | 'limits' | 'blockedCategories'> & {
+    account: string;
+  }
+>;
+type Patient = keyof typeof patients;
+type Refusal = 'limit_exceeded' | 'category_blocked';
+
+let test: KioskTestHub;
+let shell: WebShell;
+let browser: Browser | null = null;
+let clip = '';
+const memberNumbers: Partial<Record<Patient, string>> = {};
+const pageLog: string[] = [];
+/**
+ * The machine's: the web shell's kiosk runs in this process and signs by it. No visit is made here (every
+ * check-in is refused), so a local midnight crossed mid-run changes no board.
+ */
+const clock: TestClock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
+
+/** The patients' accounts with their rules and money enough for the cap, enrolled at a station. */
+async function enrolPatients(): Promise<void> {
+  const people = [];
+  for (const patient of Object.values(patients)) {
+    const { account, name, ...rules } = patient;
+    await test.admin.createAccount({
+      id: account,
+      kind: 'person',
+      name,
+      currency: 'JPY',
+      ...rules,
+    });
+    await test.admin.deposit(account, 20_000, `deposit-${account}`);
+    const face = syntheticFace();
+    people.push({ name, born: '1975-04-12', account, faces: [sameFaceAs(face), sameFaceAs(face)] });
+  }
+  await enrolAtStation({
+    admin: test.admin,
+    hubUrl: test.hub.url,
+    dir: test.work,
+    modelId,
+    pin: patientPin,
+    people,
+    now: clock.now,
+  });
+  for (const [patient, { account }] of Object.entries(patients)) {
+    const found = await test.admin.findPersons({ accountId: account });
+    memberNumbers[patient as Patient] = found.items[0]?.memberNumber ?? '';
+  }
+}
+
+beforeAll(async () => {
+  await rm(artifacts, { recursive: true, force: true });
+  await mkdir(artifacts, { recursive: true });
+  test = await startKioskTestHub({
+    prefix: 'facepay-clinic-account-rules-e2e-',
+    adminToken: `admin-${Date.now()}`,
+    clock,
+    setup: {
+      shop: { id: 'clinic', name: 'Sakura Clinic' },
+      shopper: { id: 'patient', name: 'Suzuki Ichiro', deposit: 20_000 },
+      clinic: { cap, noShowAfterSeconds: 3_600 },
+    },
+  });
+  await enrolPatients();
+  const [rendererDir, stranger] = await Promise.all([
+    buildRenderer(path.join(test.work, 'renderer')),
+    // The camera sees someone the clinic does not know: the patients check in by member number.
+    cameraClip({
+      video: strangerVideo,
+      output: path.join(test.work, 'stranger.y4m'),
+      durationS: 6,
+    }),
+  ]);
+  clip = stranger;
+  shell = await startWebShell({ config: test.shop.config, port: 0, rendererDir });
+}, 300_000);
+
+afterEach(async () => {
+  await browser?.close();
+  browser = null;
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await shell?.close();
+  await closeKioskTestHub(test);
+  await assertNoProcessLeft();
+});
+
+const account = (patient: Patient) => test.admin.getAccount(patients[patient].account);
+
+/** The patient taps check in, chooses the member number and types it and the PIN: refused, an error screen. */
+async function checkInByMemberNumber(patient: Patient): Promise<Page> {
+  browser = await launchKioskBrowser(clip);
+  expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
+  const page = await openKiosk(browser, shell.url, pageLog);
+  await page.locator('[data-testid="check-in"]').click();
+  await waitForScreen(page, ['face'], 30_000);
+  await page.getByRole('button', { name: words('ja', 'actions.memberPin_clinic') }).click();
+  await waitForScreen(page, ['member'], 10_000);
+  await typeDigits(page, memberNumbers[patient] ?? '');
+  await typeDigits(page, patientPin);
+  await waitForScreen(page, ['error'], 30_000);
+  return page;
+}
+
+/** The error screen's words, and its title, body, help line and Close on the small display, unscrolled. */
+async function readScreen(page: Page, shot: string) {
+  const screen = {
+    title: (await page.locator('#error-title').textContent()) ?? '',
+    body: (await page.locator('.error-body').textContent()) ?? '',
+    staff: (await page.locator('.staff-note').textContent()) ?? '',
+    buttons: await page.locator('.screen-error .actions button').allTextContents(),
+  };
+  await page.setViewportSize(smallDisplay);
+  for (const part of ['#error-title', '.error-body', '.staff-note', '.actions button'])
+    await expectInView(page, page.locator(part), `${shot} ${part}`);
+  await page.screenshot({ path: path.join(artifacts, `${shot}.png`) });
+  return screen;
+}
+
+/** The refusal in Japanese, then English: the shop's words nowhere, the clinic's in their place. */
+async function expectClinicWords(page: Page, code: Refusal) {
+  const ja = await readScreen(page, `ja-${code}`);
+  await page.locator('[data-testid="language-switch"]').click();
+  const en = await readScreen(page, `en-${code}`);
+  await page.locator('[data-testid="language-switch"]').click();
+  const seen = { ja, en };
+  for (const language of ['ja', 'en'] as const) {
+    const { title, body } = seen[language];
+    expect(title).not.toBe(words(language, `error.${code}.title`));
+    expect(body).not.toContain(words(language, `error.${code}.body`));
+    expect(title).toBe(words(language, `error.${code}.title_clinic`));
+    expect(body).toBe(words(language, `error.${code}.body_clinic`));
+  }
+  return seen;
+}
+
+/** One refusal, end to end: nothing held, clinic words, only Close (no retry, no PIN), back to reception. */
+async function refusedCheckIn(patient: Patient, code: Refusal) {
+  const before = await account(patient);
+  const page = await checkInByMemberNumber(patient);
+  expect(await page.locator('[data-testid="error-screen"]').getAttribute('data-code')).toBe(code);
+  const { ja, en } = await expectClinicWords(page, code);
+  expect(ja.staff).toBe(words('ja', 'actions.staff_clinic'));
+  expect(en.staff).toBe(words('en', 'actions.staff_clinic'));
+  // The account's own rule refused the hold: trying again or with a PIN would meet it again.
+  expect(ja.buttons).toEqual([words('ja', 'actions.close')]);
+  expect(en.buttons).toEqual([words('en', 'actions.close')]);
+  expect(shell.runtime.service.status().payment).toBeNull();
+  expect(await account(patient)).toMatchObject({ balance: before.balance, held: 0 });
+
+  await page.getByRole('button', { name: words('ja', 'actions.close') }).click();
+  await waitForScreen(page, ['idle'], 10_000);
+  await page.locator('[data-testid="check-in"]:enabled').waitFor({ timeout: 10_000 });
+}
+
+describe("a check-in the patient's account refuses", () => {
+  it('over its per-payment limit: clinic words in ja and en, nothing held, Close back to reception', async () => {
+    await refusedCheckIn('limited', 'limit_exceeded');
+  }, 180_000);
+
+  it("with the clinic's category blocked: clinic words in ja and en, nothing held, Close back to reception", async () => {
+    await refusedCheckIn('blocking', 'category_blocked');
+  }, 180_000);
+});
