@@ -1,7 +1,8 @@
 // A check-in whose fee hold the patient's own account refuses, in Debian's Chromium against a real hub: a
-// per-payment limit below the clinic's cap, a block on the clinic's category. The patient reads clinic words
-// (nothing held, ask at the reception desk), not the shop's, in Japanese and English, on the kiosk's small
-// display too, and Close leads back to reception. Screenshots: test-artifacts/kiosk-e2e-clinic-account-rules.
+// per-payment limit below the clinic's cap, a block on the clinic's category, an age rule on the category a
+// reception was configured with. The patient reads clinic words (nothing held, ask at the reception desk), not
+// the shop's, in Japanese and English, on the kiosk's small display too, and Close leads back to reception.
+// Screenshots: test-artifacts/kiosk-e2e-clinic-account-rules.
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -35,27 +36,43 @@ import { expectInView } from './kiosk/screen-fits.ts';
 const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-clinic-account-rules');
 /** The kiosk's small display: the refusal and its way out must fit it unscrolled. */
 const smallDisplay = { width: 1024, height: 600 };
-/** Patients whose accounts refuse the clinic's cap (5,000 yen on 'medical.consultation'), each its own way. */
+/** Old enough to enrol without a guardian (18), too young for an age-restricted category (20). */
+const nineteenYearsAgo = new Date(Date.now() - 19.5 * 365.25 * 86_400_000)
+  .toISOString()
+  .slice(0, 10);
+/**
+ * Patients whose accounts refuse the clinic's cap (5,000 yen on 'medical.consultation'), each its own way;
+ * the young one only at a reception whose category has an age rule.
+ */
 const patients = {
   limited: {
     account: 'limited-patient',
     name: 'Tanaka Hanako',
+    born: '1975-04-12',
     limits: { perPaymentMax: yen(cap - 2_000) },
   },
-  blocking: { account: 'blocking-patient', name: 'Sato Jiro', blockedCategories: ['medical'] },
+  blocking: {
+    account: 'blocking-patient',
+    name: 'Sato Jiro',
+    born: '1968-11-30',
+    blockedCategories: ['medical'],
+  },
+  young: { account: 'young-patient', name: 'Ito Sora', born: nineteenYearsAgo },
 } satisfies Record<
   string,
   Pick<CreateAccountRequest, 'name' | 'limits' | 'blockedCategories'> & {
     account: string;
+    born: string;
   }
 >;
 type Patient = keyof typeof patients;
-type Refusal = 'limit_exceeded' | 'category_blocked';
+type Refusal = 'limit_exceeded' | 'category_blocked' | 'age_restricted';
 
 let test: KioskTestHub;
 let shell: WebShell;
 let browser: Browser | null = null;
 let clip = '';
+let rendererDir = '';
 const memberNumbers: Partial<Record<Patient, string>> = {};
 const pageLog: string[] = [];
 /**
@@ -68,7 +85,7 @@ const clock: TestClock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs }
 async function enrolPatients(): Promise<void> {
   const people = [];
   for (const patient of Object.values(patients)) {
-    const { account, name, ...rules } = patient;
+    const { account, name, born, ...rules } = patient;
     await test.admin.createAccount({
       id: account,
       kind: 'person',
@@ -78,7 +95,7 @@ async function enrolPatients(): Promise<void> {
     });
     await test.admin.deposit(account, 20_000, `deposit-${account}`);
     const face = syntheticFace();
-    people.push({ name, born: '1975-04-12', account, faces: [sameFaceAs(face), sameFaceAs(face)] });
+    people.push({ name, born, account, faces: [sameFaceAs(face), sameFaceAs(face)] });
   }
   await enrolAtStation({
     admin: test.admin,
@@ -109,7 +126,7 @@ beforeAll(async () => {
     },
   });
   await enrolPatients();
-  const [rendererDir, stranger] = await Promise.all([
+  const [renderer, stranger] = await Promise.all([
     buildRenderer(path.join(test.work, 'renderer')),
     // The camera sees someone the clinic does not know: the patients check in by member number.
     cameraClip({
@@ -119,6 +136,7 @@ beforeAll(async () => {
     }),
   ]);
   clip = stranger;
+  rendererDir = renderer;
   shell = await startWebShell({ config: test.shop.config, port: 0, rendererDir });
 }, 300_000);
 
@@ -209,5 +227,14 @@ describe("a check-in the patient's account refuses", () => {
 
   it("with the clinic's category blocked: clinic words in ja and en, nothing held, Close back to reception", async () => {
     await refusedCheckIn('blocking', 'category_blocked');
+  }, 180_000);
+});
+
+describe('a reception configured with an age-restricted category (no medical one is)', () => {
+  it('a patient of 19: clinic words in ja and en, nothing held, Close back to reception', async () => {
+    await shell.close();
+    const config = { ...test.shop.config, defaultCategory: 'tobacco' };
+    shell = await startWebShell({ config, port: 0, rendererDir });
+    await refusedCheckIn('young', 'age_restricted');
   }, 180_000);
 });
