@@ -210,6 +210,7 @@ export class KioskService {
       confirm: (request) => this.#confirm(request),
       payWithMemberPin: (request) => this.#payWithMemberPin(request),
       cancel: async (request) => this.#cancel(request.paymentId),
+      notMe: async (request) => this.#notMe(request.paymentId),
       startCheckIn: async () => this.#startCheckIn(),
       clinicVisits: async () => ({ ok: true, visits: this.#visits?.board.list() ?? [] }),
       operatorUnlock: async (request) => this.#operator.unlock(request.pin, this.#now()),
@@ -1048,6 +1049,26 @@ export class KioskService {
     this.#update(payment.value, { state: 'cancelled' });
     this.#close(payment.value);
     return { ok: true, payment: payment.value.view };
+  }
+
+  /**
+   * The masked name was not the shopper's: back to the face step with the matched person, their payer
+   * account and their single-use authorization forgotten (the hub lets it expire), so no PIN of theirs
+   * is tried and no hold is placed on their account. Not while a PIN check is in flight.
+   */
+  #notMe(paymentId: string): KioskResult<{ payment: PaymentView }> {
+    const payment = this.#payment(paymentId, ['confirming', 'pin']);
+    if (!payment.ok) return payment;
+    const current = payment.value;
+    current.personId = null;
+    current.payer = null;
+    current.authorization = null;
+    this.#update(current, {
+      state: 'waiting_for_face',
+      displayNameMasked: null,
+      pinRequired: false,
+    });
+    return { ok: true, payment: current.view };
   }
 
   #operatorExit(): KioskResult<{ exiting: true }> {

@@ -340,6 +340,12 @@ export const kioskRequests = {
     pin: pinDigits,
   }),
   cancel: z.strictObject({ paymentId }),
+  /**
+   * The shopper says the masked name shown is not theirs (the confirm or PIN step): the payment goes back to
+   * the face step keeping nothing of the person matched, and stays open for the till (face again, or the
+   * shopper's own member number and PIN).
+   */
+  notMe: z.strictObject({ paymentId }),
   /** Clinic mode: a patient taps "check in"; opens a check-in for the clinic's cap. */
   startCheckIn: z.strictObject({}),
   /** Clinic mode: today's visits this kiosk checked in, newest first, for the reception board. */
@@ -481,6 +487,7 @@ export interface KioskResponses {
   confirm: { payment: PaymentView };
   payWithMemberPin: { payment: PaymentView };
   cancel: { payment: PaymentView };
+  notMe: { payment: PaymentView };
   startCheckIn: { payment: PaymentView };
   clinicVisits: { visits: VisitView[] };
   operatorUnlock: { unlockedUntil: string };
