@@ -294,6 +294,20 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
     show({ name: 'idle' });
   }, [api, payment, show]);
 
+  // The name shown is someone else's: the payment stays open, and the shopper chooses their own way to pay.
+  const notMe = useCallback(async () => {
+    if (payment === null) return;
+    setBusy(true);
+    const answer = await api.call('notMe', { paymentId: payment.id });
+    setBusy(false);
+    if (!answer.ok) {
+      fail(answer.error);
+      return;
+    }
+    setPayment(answer.payment);
+    show({ name: 'error', code: 'not_me' });
+  }, [api, fail, payment, show]);
+
   const done = useCallback(() => {
     setPayment(null);
     show({ name: 'idle' });
@@ -340,6 +354,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
             noShowAfterSeconds={clinic.noShowAfterSeconds}
             busy={busy}
             onOk={() => void confirm()}
+            onNotMe={() => void notMe()}
             onCancel={() => void cancel()}
           />
         ) : (
@@ -348,6 +363,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
             shopName={props.status.shopName}
             busy={busy}
             onOk={() => void confirm()}
+            onNotMe={() => void notMe()}
             onCancel={() => void cancel()}
           />
         );

@@ -112,6 +112,7 @@ export function ClinicConfirmScreen(props: {
   noShowAfterSeconds: number;
   busy: boolean;
   onOk: () => void;
+  onNotMe: () => void;
   onCancel: () => void;
 }) {
   const { t } = useTranslation();
@@ -130,8 +131,10 @@ export function ClinicConfirmScreen(props: {
       amount={props.payment.amount}
       amountLabel={t('clinic.capLabel')}
       okLabel={t('clinic.checkInOk')}
+      cancelLabel={t('actions.cancelPayment', { context: 'clinic' })}
       busy={props.busy}
       onOk={props.onOk}
+      onNotMe={props.onNotMe}
       onCancel={props.onCancel}
     >
       <p className="clinic-note">{t('clinic.capNote', { within })}</p>

@@ -41,6 +41,7 @@ export function ConfirmScreen(props: {
   shopName: string;
   busy: boolean;
   onOk: () => void;
+  onNotMe: () => void;
   onCancel: () => void;
 }) {
   const { t } = useTranslation();
@@ -51,8 +52,10 @@ export function ConfirmScreen(props: {
       amount={props.payment.amount}
       amountLabel={t('confirm.payTo', { shop: props.shopName })}
       okLabel={t('actions.ok')}
+      cancelLabel={t('actions.cancelPayment')}
       busy={props.busy}
       onOk={props.onOk}
+      onNotMe={props.onNotMe}
       onCancel={props.onCancel}
     />
   );
@@ -105,6 +108,8 @@ export function ReceiptScreen(props: { payment: PaymentView; onDone: () => void 
 /** Which ways out a failure offers. */
 const waysOut: Record<string, readonly ('retry' | 'memberPin' | 'staff')[]> = {
   no_match: ['retry', 'memberPin', 'staff'],
+  // The shopper said the name shown was not theirs: the same face would match the same person again.
+  not_me: ['memberPin', 'retry', 'staff'],
   liveness_failed: ['retry', 'memberPin', 'staff'],
   face_timeout: ['retry', 'memberPin', 'staff'],
   hub_unreachable: ['retry', 'staff'],
@@ -167,20 +172,28 @@ export function ErrorScreen(props: {
       })}
       marks={{ 'data-testid': 'error-screen', 'data-code': props.code }}
     >
-      {ways.includes('retry') && open ? (
-        <button className="button button-primary" onClick={props.onRetry}>
-          {t('actions.retry')}
-        </button>
-      ) : null}
-      {ways.includes('memberPin') && open ? (
-        <button
-          className="button button-secondary"
-          onClick={props.onMemberPin}
-          data-testid="member-pin"
-        >
-          {t('actions.memberPin', purposeContext(props.payment))}
-        </button>
-      ) : null}
+      {/* The ways the payment can still go on, the first one leading. */}
+      {open
+        ? ways
+            .filter((way) => way !== 'staff')
+            .map((way, index) => {
+              const className = `button ${index === 0 ? 'button-primary' : 'button-secondary'}`;
+              return way === 'retry' ? (
+                <button key={way} className={className} onClick={props.onRetry}>
+                  {t('actions.retry')}
+                </button>
+              ) : (
+                <button
+                  key={way}
+                  className={className}
+                  onClick={props.onMemberPin}
+                  data-testid="member-pin"
+                >
+                  {t('actions.memberPin', purposeContext(props.payment))}
+                </button>
+              );
+            })
+        : null}
       {ways.includes('staff') ? (
         <p className="staff-note">{t('actions.staff', purposeContext(props.payment))}</p>
       ) : null}

@@ -82,8 +82,12 @@ export function ConfirmFrame(props: {
   amount: number;
   amountLabel: string;
   okLabel: string;
+  /** Cancels the payment (or check-in) for the till: the words say which. */
+  cancelLabel: string;
   busy: boolean;
   onOk: () => void;
+  /** The name shown is someone else's: the payment stays open for the shopper's own way to pay. */
+  onNotMe: () => void;
   onCancel: () => void;
   children?: ReactNode;
 }) {
@@ -105,8 +109,21 @@ export function ConfirmFrame(props: {
         >
           {props.okLabel}
         </button>
-        <button className="button button-secondary" onClick={props.onCancel} disabled={props.busy}>
+        <button
+          className="button button-secondary"
+          onClick={props.onNotMe}
+          disabled={props.busy}
+          data-testid="not-me"
+        >
           {t('actions.notMe')}
+        </button>
+        <button
+          className="button button-secondary"
+          onClick={props.onCancel}
+          disabled={props.busy}
+          data-testid="confirm-cancel"
+        >
+          {props.cancelLabel}
         </button>
       </div>
     </main>

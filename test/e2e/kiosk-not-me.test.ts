@@ -1,0 +1,148 @@
+// "Not me" on the confirm screen, in Debian's Chromium against a real hub: the till's payment stays open,
+// the shopper is told in ja and en that nothing was paid, with the member number and PIN first (the same face
+// would match the same person again), and pays it that way. Cancel on the same screen still cancels.
+// Screenshots: test-artifacts/kiosk-e2e-not-me.
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  launchKioskBrowser,
+  openKiosk,
+  requestPayment,
+  typeDigits,
+  waitForScreen,
+} from '../../scripts/kiosk/kiosk-browser.ts';
+import { repoRoot } from '../biometrics/face-helpers.ts';
+import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
+import type { KioskFixture } from './kiosk/deployment-fixture.ts';
+import { startKioskFixture } from './kiosk/deployment-fixture.ts';
+import { words } from './kiosk/locale-words.ts';
+import { expectInView, kioskDisplays } from './kiosk/screen-fits.ts';
+
+const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-not-me');
+let fixture: KioskFixture;
+let browser: Browser | null = null;
+const pageLog: string[] = [];
+
+beforeAll(async () => {
+  fixture = await startKioskFixture(artifacts);
+  browser = await launchKioskBrowser(fixture.clips.live);
+  expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
+}, 300_000);
+
+afterEach(async () => {
+  const open = fixture.shell.runtime.service.status().payment;
+  if (open !== null) await fixture.shell.runtime.service.handlers.cancel({ paymentId: open.id });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await fixture?.close();
+  await assertNoProcessLeft();
+});
+
+const balance = async () => (await fixture.admin.getAccount('e2e-shopper')).balance;
+
+/** The till asks for `amount`; the shopper's face is read: the confirm screen shows the masked name. */
+async function atConfirm(amount: number): Promise<{ page: Page; paymentId: string }> {
+  if (browser === null) throw new Error('no browser');
+  const page = await openKiosk(browser, fixture.shell.url, pageLog);
+  const requested = await requestPayment(fixture.shell.url, fixture.shop.tillToken, {
+    amount,
+    reference: `e2e-not-me-${amount}`,
+  });
+  expect(requested.status).toBe(201);
+  const paymentId = requested.body.payment?.id ?? '';
+  const shown = await waitForScreen(page, ['confirm', 'error'], 90_000);
+  expect(shown, pageLog.slice(-20).join('\n')).toBe('confirm');
+  return { page, paymentId };
+}
+
+/** The till's payment as the till reads it. */
+async function atTill(paymentId: string): Promise<string | undefined> {
+  const response = await fetch(`${fixture.shell.url}/kiosk/v1/payment-requests/${paymentId}`, {
+    headers: { authorization: `Bearer ${fixture.shop.tillToken}` },
+  });
+  return ((await response.json()) as { payment?: { state?: string } }).payment?.state;
+}
+
+describe('"not me" on the confirm screen', () => {
+  it("keeps the till's payment, says nothing was paid, and the shopper pays with member number and PIN", async () => {
+    const before = await balance();
+    const { page, paymentId } = await atConfirm(870);
+    for (const display of kioskDisplays) {
+      await page.setViewportSize(display);
+      for (const id of ['confirm-ok', 'not-me', 'confirm-cancel'])
+        await expectInView(
+          page,
+          page.locator(`[data-testid="${id}"]`),
+          `${id} at ${display.width}`,
+        );
+    }
+    await page.setViewportSize(kioskDisplays[0]);
+    expect(await page.locator('[data-testid="not-me"]').textContent()).toBe(
+      words('ja', 'actions.notMe'),
+    );
+    await page.screenshot({ path: path.join(artifacts, 'ja-confirm.png') });
+    await page.locator('[data-testid="not-me"]').click();
+
+    const screen = page.locator('[data-testid="error-screen"]');
+    await screen.waitFor({ timeout: 10_000 });
+    expect(await screen.getAttribute('data-code')).toBe('not_me');
+    expect(await atTill(paymentId)).toBe('waiting_for_face');
+    expect(fixture.shell.runtime.service.status().payment).toMatchObject({
+      id: paymentId,
+      state: 'waiting_for_face',
+      displayNameMasked: null,
+    });
+    for (const language of ['ja', 'en'] as const) {
+      if (language === 'en') await page.locator('[data-testid="language-switch"]').click();
+      await expect
+        .poll(() => page.locator('#error-title').textContent())
+        .toBe(words(language, 'error.not_me.title'));
+      expect(await page.locator('.error-body').textContent()).toBe(
+        words(language, 'error.not_me.body'),
+      );
+      // The member number and PIN lead (a primary button, first); trying the face again comes second.
+      const buttons = page.locator('[data-testid="error-screen"] .actions button');
+      expect(await buttons.first().getAttribute('data-testid')).toBe('member-pin');
+      expect(await buttons.first().getAttribute('class')).toContain('button-primary');
+      expect(await buttons.nth(1).textContent()).toBe(words(language, 'actions.retry'));
+      await page.screenshot({ path: path.join(artifacts, `${language}-not-me.png`) });
+      for (const display of kioskDisplays) {
+        await page.setViewportSize(display);
+        for (const [index, name] of [
+          [0, 'member'],
+          [1, 'retry'],
+          [2, 'cancel'],
+        ] as const)
+          await expectInView(page, buttons.nth(index), `${name} at ${display.width}`);
+      }
+      await page.setViewportSize(kioskDisplays[0]);
+    }
+    await page.locator('[data-testid="language-switch"]').click();
+    expect(await balance()).toBe(before);
+
+    await page.locator('[data-testid="member-pin"]').click();
+    await waitForScreen(page, ['member'], 10_000);
+    await typeDigits(page, fixture.enrolled.person.memberNumber);
+    await typeDigits(page, fixture.enrolled.pin);
+    await waitForScreen(page, ['receipt'], 30_000);
+    expect(await atTill(paymentId)).toBe('paid');
+    expect(await balance()).toBe(before - 870);
+    await page.close();
+  }, 240_000);
+
+  it("cancel on the confirm screen still cancels the till's payment", async () => {
+    const before = await balance();
+    const { page, paymentId } = await atConfirm(450);
+    expect(await page.locator('[data-testid="confirm-cancel"]').textContent()).toBe(
+      words('ja', 'actions.cancelPayment'),
+    );
+    await page.locator('[data-testid="confirm-cancel"]').click();
+    await waitForScreen(page, ['idle'], 10_000);
+    expect(await atTill(paymentId)).toBe('cancelled');
+    expect(await balance()).toBe(before);
+    await page.close();
+  }, 240_000);
+});
