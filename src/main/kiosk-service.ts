@@ -4,9 +4,11 @@
 // the enrolment station (enrolment-station.ts). Calls arrive validated; answers are values.
 import { randomBytes } from 'node:crypto';
 import { assert } from '../shared/assert.ts';
+import { errorStatus, type ErrorCode } from '../shared/error-codes.ts';
 import type { HoldView } from '../shared/hub-api.ts';
 import type {
   CredentialsRefused,
+  HubRefusal,
   KioskError,
   KioskEvent,
   KioskHandlers,
@@ -20,6 +22,7 @@ import {
   clinicOpenHoldsReadMax,
   clinicVisitsRememberedMax,
   hubOutOfReachRefusedAfterMs,
+  hubRefusalMessageCharsMax,
   kioskPaymentIdleMsMax,
   kioskPaymentsRememberedMax,
   lostHoldAnswerTrustedMs,
@@ -147,9 +150,9 @@ export class KioskService {
   readonly #unknownOutcome: PendingHolds;
   /**
    * The lost requests the hub refused to look up, release or refund (#noteRefusal): how many times, and the
-   * hub's words the last time. In memory only: a restart asks again and learns it again in two rounds.
+   * hub's last refusal. In memory only: a restart asks again and learns it again in two rounds.
    */
-  readonly #refusals = new Map<string, { times: number; hubWords: string }>();
+  readonly #refusals = new Map<string, { times: number; refusal: HubRefusal }>();
   /** This run's hub client as pending-holds.json records it (senderOfToken of the config's hubToken). */
   readonly #sender: string;
   readonly #operator: OperatorAccess;
@@ -485,7 +488,7 @@ export class KioskService {
   #noteRefusal(paymentId: string, error: KioskError): void {
     if (error.code === 'hub_unreachable' || error.code === 'rate_limited') return;
     const times = (this.#refusals.get(paymentId)?.times ?? 0) + 1;
-    this.#refusals.set(paymentId, { times, hubWords: error.message });
+    this.#refusals.set(paymentId, { times, refusal: hubRefusalOf(error) });
   }
 
   /**
@@ -571,7 +574,7 @@ export class KioskService {
 
   /**
    * For the operator screen: the lost hold requests reconcile could not settle (PendingHold.toCheck), which
-   * staff clear, and those the hub refused again (#noteRefusal), with its words, which the kiosk still asks.
+   * staff clear, and those the hub refused again (#noteRefusal), with its refusal, which the kiosk still asks.
    */
   #paymentsToCheck(): KioskStatus['paymentsToCheck'] {
     return this.#unknownOutcome.entries().flatMap(([paymentId, pending]) => {
@@ -583,7 +586,7 @@ export class KioskService {
         amount: pending.sent.request.amount,
         reference: pending.sent.request.reference,
         sentAt: new Date(pending.sentAtMs).toISOString(),
-        hubRefusal: pending.toCheck !== true && refusedAgain ? refused.hubWords : null,
+        hubRefusal: pending.toCheck !== true && refusedAgain ? refused.refusal : null,
       };
     });
   }
@@ -1174,6 +1177,28 @@ function notTakingMessage(notTaking: NotTakingPayments): string {
   }
   const { status, code } = notTaking.hub;
   return `not taking payments: the payment service refuses this kiosk's credentials (${status} ${code}); staff must have it provisioned again`;
+}
+
+/**
+ * A refusal of a lost request's look-up, release or refund as data for the operator screen, which words it
+ * by code: the hub's code and status (hub_refused carries them; a code the link passes through as the
+ * kiosk's, e.g. insufficient_funds, is the hub's own with the status the hub's table fixes for it), and the
+ * hub's message without the status and code HubRequestError puts before it. A code that is not the hub's
+ * (a proxy's answer) stays hub_refused with no status; its message keeps what came back.
+ */
+function hubRefusalOf(error: KioskError): HubRefusal {
+  const code = error.hubCode ?? error.code;
+  const status = error.hubStatus ?? (isHubErrorCode(code) ? errorStatus[code] : null);
+  const prefix = `${status} ${code}: `;
+  const message =
+    status !== null && error.message.startsWith(prefix)
+      ? error.message.slice(prefix.length)
+      : error.message;
+  return { status, code, hubMessage: message.slice(0, hubRefusalMessageCharsMax) };
+}
+
+function isHubErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(errorStatus, code);
 }
 
 function stripUndefined(liveness: KioskRequest<'identify'>['liveness']) {

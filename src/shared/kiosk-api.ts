@@ -433,6 +433,39 @@ export const credentialsRefusedSchema = z.object({
 });
 export type CredentialsRefused = z.infer<typeof credentialsRefusedSchema>;
 
+/**
+ * The hub's codes a lost payment's look-up, release or refund can keep meeting (its auth, the ledger's
+ * release and refund, src/hub), that the operator screen words on its own, with what to do
+ * (operator.toCheckRefusedReason.*); any other reads as a generic sentence with its status and code.
+ */
+export const paymentToCheckHubCodes = [
+  'unauthorized',
+  'forbidden',
+  'kiosk_revoked',
+  'not_found',
+  'invalid_request',
+  'hold_closed',
+  'hold_expired',
+  'idempotency_key_reused',
+  'exceeds_refundable',
+  'insufficient_funds',
+  'too_many_refunds',
+] as const;
+
+/**
+ * A refusal the hub keeps giving, as data: the screen words it by code in the staff's language, and shows
+ * the hub's own message apart, for the hub's operator.
+ */
+export const hubRefusalSchema = z.object({
+  /** The HTTP status the hub answered with; null where the code is not the hub's (a proxy's answer). */
+  status: z.number().int().nullable(),
+  /** The hub's error code (error-codes.ts); else the kiosk's own for it (hub_refused). */
+  code: z.string().max(64),
+  /** The hub's message, in English, as it gave it (cut at L.hubRefusalMessageCharsMax). */
+  hubMessage: z.string().max(L.hubRefusalMessageCharsMax),
+});
+export type HubRefusal = z.infer<typeof hubRefusalSchema>;
+
 export const kioskStatusSchema = z.object({
   shopName: z.string(),
   /** The merchant account paid; null at an enrolment station. */
@@ -469,11 +502,11 @@ export const kioskStatusSchema = z.object({
       /** When the kiosk sent the hold request (ISO 8601). */
       sentAt: z.string(),
       /**
-       * The hub's last refusal, in its words (e.g. "403 forbidden: ..."), of a payment the kiosk still asks
-       * it to undo every round: not for staff to clear, it leaves the list once undone (at the hub too).
-       * null: the hub may no longer answer for it; staff check it and clear it.
+       * The hub's last refusal of a payment the kiosk still asks it to undo every round: not for staff to
+       * clear, it leaves the list once undone (at the hub too). null: the hub may no longer answer for it;
+       * staff check it and clear it.
        */
-      hubRefusal: z.string().nullable(),
+      hubRefusal: hubRefusalSchema.nullable(),
     }),
   ),
 });

@@ -52,6 +52,8 @@ export const lostHoldKeysSinceMarginMs = 6 * 3600 * 1000;
  * the first: it may be a race (the hold closed or changed under the request), read again next round.
  */
 export const lostHoldRefusalsShownToStaff = 2;
+/** The hub's message kept with such a refusal (kiosk status `hubRefusal.hubMessage`), for its operator. */
+export const hubRefusalMessageCharsMax = 300;
 /**
  * A lost hold request is asked again only this long past its authorization's lifetime
  * (paymentAuthorizationLifetimeMs) after it was sent: the hub issued the authorization before the kiosk

@@ -43,6 +43,12 @@ const passing = {
   'the till asking too fast': [429, 'rate_limited', 'too many requests; slow down'],
 } as const;
 type Refusal = readonly [number, string, string];
+/** The kiosk status's hubRefusal for "the till's role changed". */
+const roleChanged = {
+  status: 403,
+  code: 'forbidden',
+  hubMessage: 'this call needs role merchant',
+};
 
 let test: KioskTestHub;
 let proxy: HoldingProxy;
@@ -134,12 +140,12 @@ describe('a lost payment whose refund the hub refuses for good', () => {
       // The first refusal may be a race (the hold changed under the request): the hold is read again first.
       expect(await service.reconcile()).toEqual(nothing);
       expect(service.status().paymentsToCheck).toEqual([]);
-      // Refused again: staff see it, with the hub's words, and the kiosk keeps asking.
+      // Refused again: staff see it, with the hub's status, code and words, and the kiosk keeps asking.
       expect(await service.reconcile()).toEqual(nothing);
       const shown = {
         paymentId,
         amount: 500 + status,
-        hubRefusal: `${status} ${code}: ${message}`,
+        hubRefusal: { status, code, hubMessage: message },
       };
       expect(service.status().paymentsToCheck).toMatchObject([shown]);
       expect(await service.reconcile()).toEqual(nothing);
@@ -170,7 +176,7 @@ describe('a lost payment whose refund the hub refuses for good', () => {
     expect(service.status().paymentsToCheck).toEqual([]);
     expect(await service.reconcile()).toEqual(nothing);
     expect(service.status().paymentsToCheck).toMatchObject([
-      { paymentId, amount: 580, hubRefusal: '403 forbidden: this call needs role merchant' },
+      { paymentId, amount: 580, hubRefusal: roleChanged },
     ]);
     expect(await pendingIn(pendingHoldsFile)).toEqual([
       expect.not.objectContaining({ toCheck: true }),
@@ -326,7 +332,7 @@ describe('a lost check-in whose release the hub refuses for good', () => {
     expect(service.status().paymentsToCheck).toEqual([]);
     expect(await service.reconcile()).toEqual(nothing);
     expect(service.status().paymentsToCheck).toMatchObject([
-      { paymentId, amount: cap, hubRefusal: '403 forbidden: this call needs role merchant' },
+      { paymentId, amount: cap, hubRefusal: roleChanged },
     ]);
     expect(await held()).toBe(cap);
     refusingRelease.on = false;

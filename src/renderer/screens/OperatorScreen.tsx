@@ -2,7 +2,8 @@
 // leave kiosk mode. It locks again by itself (the service keeps the unlock short and counts wrong PINs).
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { CredentialsRefused, KioskStatus } from '../../shared/kiosk-api.ts';
+import type { CredentialsRefused, HubRefusal, KioskStatus } from '../../shared/kiosk-api.ts';
+import { paymentToCheckHubCodes } from '../../shared/kiosk-api.ts';
 import type { CameraDevice } from '../camera.ts';
 import { chosenCamera, chooseCamera, listCameras } from '../camera.ts';
 import { Keypad } from './Keypad.tsx';
@@ -38,6 +39,33 @@ function CameraChoice() {
 }
 
 type PaymentToCheck = KioskStatus['paymentsToCheck'][number];
+
+const wordedRefusalCodes: ReadonlySet<string> = new Set(paymentToCheckHubCodes);
+
+/**
+ * Why the hub keeps refusing to give one payment back, in the staff's language by the hub's code, with what
+ * to do for that cause (a generic sentence with the status and code for any other); the hub's own message,
+ * in English, stands apart and labelled, for the hub's operator, never inside the staff's sentence.
+ */
+function HubRefusalWords(props: { refusal: HubRefusal; clinic: boolean }) {
+  const { t } = useTranslation();
+  const { status, code, hubMessage } = props.refusal;
+  const reason = wordedRefusalCodes.has(code) ? code : 'other';
+  const answer = status === null ? code : `${status} ${code}`;
+  const undo = t(props.clinic ? 'operator.toCheckUndo_clinic' : 'operator.toCheckUndo');
+  return (
+    // Not for staff to clear: the kiosk is still asking the hub, and stops once it is done.
+    <div className="payment-refused" data-testid="payment-refused" data-code={code}>
+      <p>{t(props.clinic ? 'operator.toCheckRefused_clinic' : 'operator.toCheckRefused')}</p>
+      <p data-testid="payment-refused-reason">
+        {t(`operator.toCheckRefusedReason.${reason}`, { undo, answer })}
+      </p>
+      <p className="hub-words" data-testid="payment-refused-hub-words">
+        {t('operator.toCheckHubWords', { answer })} <span lang="en">{hubMessage}</span>
+      </p>
+    </div>
+  );
+}
 
 /**
  * Payments whose hold request got no answer and that the hub may have forgotten (the kiosk could not
@@ -94,12 +122,7 @@ function PaymentsToCheck(props: {
                 {t('operator.toCheckDone')}
               </button>
             ) : (
-              // Not for staff to clear: the kiosk is still asking the hub, and stops once it is done.
-              <span data-testid="payment-refused">
-                {t(props.clinic ? 'operator.toCheckRefused_clinic' : 'operator.toCheckRefused', {
-                  refusal: payment.hubRefusal,
-                })}
-              </span>
+              <HubRefusalWords refusal={payment.hubRefusal} clinic={props.clinic} />
             )}
           </li>
         ))}
