@@ -13,6 +13,7 @@ import { repoRoot, startWebShell } from '../src/main/web-shell.ts';
 import { HubClient } from '../src/shared/hub-client.ts';
 import { electronBinary } from './electron-available.ts';
 import { ensureRenderer } from './kiosk/build-renderer.ts';
+import { chooseKioskWindow } from './kiosk/kiosk-window.ts';
 import {
   cameraClip,
   chromiumPath,
@@ -121,15 +122,19 @@ const shopper = await demoShopper().catch((error: unknown) => {
 });
 const display =
   process.env['DISPLAY'] !== undefined || process.env['WAYLAND_DISPLAY'] !== undefined;
-const electron = electronBinary();
-const inElectron =
-  display && electron.ok && existsSync(path.join(repoRoot, 'dist', 'main', 'main.js'));
-say('building the kiosk renderer (first start only)...');
+say('building the kiosk renderer (when its sources changed)...');
 const rendererDir = await ensureRenderer(path.join(repoRoot, 'dist', 'renderer'));
+const kioskWindow = await chooseKioskWindow({
+  display,
+  electron: electronBinary(),
+  chromiumFound: existsSync(chromiumPath()),
+  distDir: path.join(repoRoot, 'dist'),
+});
 // Electron runs its own kiosk service (and till API on the config's tillApiPort); otherwise the web shell.
-const shell = inElectron
-  ? null
-  : await startWebShell({ config: shop.config, port: kioskPort, rendererDir });
+const shell =
+  kioskWindow.kind === 'electron'
+    ? null
+    : await startWebShell({ config: shop.config, port: kioskPort, rendererDir });
 const kioskUrl = shell?.url ?? `http://127.0.0.1:${shop.config.tillApiPort}`;
 if (shell !== null) say(`kiosk listening on ${shell.url}`);
 say(`
@@ -146,29 +151,21 @@ Ask the kiosk for a payment as the till would:
 `);
 
 const children: ReturnType<typeof spawn>[] = [];
-if (inElectron && electron.ok) {
+if (kioskWindow.kind === 'electron') {
   say('opening the kiosk window in Electron (Operator PIN leaves kiosk mode)');
   children.push(
-    spawn(
-      electron.path,
-      [path.join(repoRoot, 'dist', 'main', 'main.js'), '--config', shop.configFile],
-      {
-        stdio: 'inherit',
-      },
-    ),
+    spawn(kioskWindow.electronPath, [kioskWindow.mainFile, '--config', shop.configFile], {
+      stdio: 'inherit',
+    }),
   );
-} else if (shell !== null && display && existsSync(chromiumPath())) {
-  say(
-    `${electron.ok ? 'Electron main is not built (npm run build)' : `no Electron binary (${electron.reason})`}:`,
-  );
+} else if (shell !== null && kioskWindow.kind === 'chromium') {
+  say(`${kioskWindow.why}:`);
   say(`opening ${shell.url} in the system Chromium as an app window`);
   children.push(
     spawn(chromiumPath(), [`--app=${shell.url}`, '--start-fullscreen'], { stdio: 'ignore' }),
   );
 } else if (shell !== null) {
-  say(
-    `No Electron binary${display ? '' : ' and no display'}: open ${shell.url} in Chromium on this machine.`,
-  );
+  say(`${kioskWindow.why}: open ${shell.url} in Chromium on this machine.`);
   if (shopper !== null) await headlessPayment(shell.url, shopper.pin);
 }
 
