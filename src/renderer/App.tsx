@@ -376,6 +376,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
             attemptsLeft={screen.attemptsLeft}
             notChecked={screen.notChecked === true}
             onPin={(pin) => void confirm(pin)}
+            onNotMe={() => void notMe()}
             onCancel={() => void cancel()}
           />
         );

@@ -54,7 +54,11 @@ async function atConfirm(amount: number): Promise<{ page: Page; paymentId: strin
   expect(requested.status).toBe(201);
   const paymentId = requested.body.payment?.id ?? '';
   const shown = await waitForScreen(page, ['confirm', 'error'], 90_000);
-  expect(shown, pageLog.slice(-20).join('\n')).toBe('confirm');
+  const code =
+    shown === 'error'
+      ? await page.locator('[data-testid="error-screen"]').getAttribute('data-code')
+      : null;
+  expect(shown, `${code ?? ''}\n${pageLog.slice(-20).join('\n')}`).toBe('confirm');
   return { page, paymentId };
 }
 
@@ -130,6 +134,43 @@ describe('"not me" on the confirm screen', () => {
     await waitForScreen(page, ['receipt'], 30_000);
     expect(await atTill(paymentId)).toBe('paid');
     expect(await balance()).toBe(before - 870);
+    await page.close();
+  }, 240_000);
+
+  it("from the PIN screen too: no PIN of the matched person is tried, and the till's payment stays open", async () => {
+    const before = await balance();
+    const { page, paymentId } = await atConfirm(540);
+    await page.locator('[data-testid="confirm-ok"]').click();
+    await waitForScreen(page, ['pin'], 20_000);
+    // The kiosk's display (the PIN screen, keypad and all, is taller than the smaller one already).
+    for (const display of [kioskDisplays[0]]) {
+      await page.setViewportSize(display);
+      for (const id of ['not-me', 'keypad-submit'])
+        await expectInView(
+          page,
+          page.locator(`[data-testid="${id}"]`),
+          `${id} at ${display.width}`,
+        );
+      await expectInView(
+        page,
+        page.getByRole('button', { name: words('ja', 'actions.cancelPayment'), exact: true }),
+        `cancel at ${display.width}`,
+      );
+    }
+    await page.setViewportSize(kioskDisplays[0]);
+    await page.screenshot({ path: path.join(artifacts, 'ja-pin-not-me.png') });
+    await page.locator('[data-testid="not-me"]').click();
+    const screen = page.locator('[data-testid="error-screen"]');
+    await screen.waitFor({ timeout: 10_000 });
+    expect(await screen.getAttribute('data-code')).toBe('not_me');
+    expect(await atTill(paymentId)).toBe('waiting_for_face');
+    // The matched person's PIN step is gone: a confirm with their PIN is not taken.
+    const confirm = await fixture.shell.runtime.service.handlers.confirm({
+      paymentId,
+      pin: fixture.enrolled.pin,
+    });
+    expect(confirm).toMatchObject({ ok: false, error: { code: 'payment_not_ready' } });
+    expect(await balance()).toBe(before);
     await page.close();
   }, 240_000);
 

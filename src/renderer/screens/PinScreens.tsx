@@ -15,6 +15,8 @@ export function PinScreen(props: {
   /** The last PIN was not checked (the hub was asked too quickly): no try counted, type it again. */
   notChecked: boolean;
   onPin: (pin: string) => void;
+  /** The name shown is someone else's (the shopper tapped OK on it): back to their own way to pay. */
+  onNotMe: () => void;
   onCancel: () => void;
 }) {
   const { t } = useTranslation();
@@ -47,9 +49,19 @@ export function PinScreen(props: {
         onSubmit={props.onPin}
         busy={props.busy}
       />
-      <button className="button button-secondary" onClick={props.onCancel}>
-        {t('actions.cancelPayment', purposeContext(props.payment))}
-      </button>
+      <div className="actions">
+        <button
+          className="button button-secondary"
+          onClick={props.onNotMe}
+          disabled={props.busy}
+          data-testid="not-me"
+        >
+          {t('actions.notMe')}
+        </button>
+        <button className="button button-secondary" onClick={props.onCancel}>
+          {t('actions.cancelPayment', purposeContext(props.payment))}
+        </button>
+      </div>
     </main>
   );
 }
