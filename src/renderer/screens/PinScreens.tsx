@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import type { PaymentView } from '../../shared/kiosk-api.ts';
 import { pinDigitsMax, pinDigitsMin } from '../../shared/limits.ts';
 import { Keypad } from './Keypad.tsx';
-import { Amount, purposeContext } from './parts.tsx';
+import { Amount, NotMeButton, purposeContext } from './parts.tsx';
 
 export function PinScreen(props: {
   payment: PaymentView;
@@ -50,14 +50,7 @@ export function PinScreen(props: {
         busy={props.busy}
       />
       <div className="actions">
-        <button
-          className="button button-secondary"
-          onClick={props.onNotMe}
-          disabled={props.busy}
-          data-testid="not-me"
-        >
-          {t('actions.notMe')}
-        </button>
+        <NotMeButton busy={props.busy} onNotMe={props.onNotMe} />
         <button className="button button-secondary" onClick={props.onCancel}>
           {t('actions.cancelPayment', purposeContext(props.payment))}
         </button>

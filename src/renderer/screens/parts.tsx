@@ -91,7 +91,6 @@ export function ConfirmFrame(props: {
   onCancel: () => void;
   children?: ReactNode;
 }) {
-  const { t } = useTranslation();
   return (
     <main className="screen screen-confirm" aria-labelledby="confirm-title">
       <h1 id="confirm-title">{props.title}</h1>
@@ -109,14 +108,7 @@ export function ConfirmFrame(props: {
         >
           {props.okLabel}
         </button>
-        <button
-          className="button button-secondary"
-          onClick={props.onNotMe}
-          disabled={props.busy}
-          data-testid="not-me"
-        >
-          {t('actions.notMe')}
-        </button>
+        <NotMeButton busy={props.busy} onNotMe={props.onNotMe} />
         <button
           className="button button-secondary"
           onClick={props.onCancel}
@@ -127,6 +119,24 @@ export function ConfirmFrame(props: {
         </button>
       </div>
     </main>
+  );
+}
+
+/**
+ * The name shown (confirm, PIN) is someone else's: the payment stays open for the shopper's own way to pay
+ * (KioskService's notMe). Disabled while a call for the payment is in flight.
+ */
+export function NotMeButton(props: { busy: boolean; onNotMe: () => void }) {
+  const { t } = useTranslation();
+  return (
+    <button
+      className="button button-secondary"
+      onClick={props.onNotMe}
+      disabled={props.busy}
+      data-testid="not-me"
+    >
+      {t('actions.notMe')}
+    </button>
   );
 }
 
