@@ -15,6 +15,7 @@ import { switchLanguage } from './i18n.ts';
 import { mark } from './marks.ts';
 import type { DeskAction, DocumentForm, StationRefusal } from './screens/EnrolmentScreens.tsx';
 import {
+  HubRefusesEnrolment,
   localRefusal,
   refusalLine,
   stationRefusal,
@@ -91,6 +92,20 @@ type RefusalContext = Pick<
 
 /** A refusal in an enrolment's later step: no form to correct, nothing to send again. */
 const noContext: RefusalContext = { atDesk: false, form: null, retry: null };
+
+/**
+ * The steps of an enrolment under way that take the person's (or guardian's) photo, face, PIN or terms
+ * before anything is sent: while the hub refuses the station, each says so on the step (the desk, the
+ * sign-in and the refusal have their own notice; the consent's agree answers with the refusal).
+ */
+const stepsBeforeSending: ReadonlySet<Screen['name']> = new Set([
+  'station-guardian-terms',
+  'station-guardian-face',
+  'station-guardian-pin',
+  'station-photo',
+  'station-live',
+  'station-pin',
+] as const);
 
 /**
  * Why a still gave no face, in the officer's words where the reason is one the renderer names (the
@@ -787,7 +802,11 @@ export function EnrolmentStationApp(props: {
         offline={t(credentialsRefused === null ? 'enrol.hubOffline' : 'enrol.hubRefused')}
         onLanguage={language}
       />
-      {body}
+      <HubRefusesEnrolment.Provider
+        value={credentialsRefused !== null && stepsBeforeSending.has(screen.name)}
+      >
+        {body}
+      </HubRefusesEnrolment.Provider>
     </div>
   );
 }

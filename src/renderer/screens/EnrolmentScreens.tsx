@@ -2,7 +2,7 @@
 // photo (a camera still or a scanner's file), the live face beside that photo with quality prompts, the
 // PIN twice, the consent text, and the outcome (enrolled, or the reason the enrolment stopped).
 import type { ReactNode } from 'react';
-import { useEffect, useRef, useState } from 'react';
+import { createContext, useContext, useEffect, useRef, useState } from 'react';
 import type { i18n as I18n, TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import {
@@ -32,6 +32,31 @@ const adultSteps: readonly StationStep[] = ['document', 'photo', 'live', 'pin', 
 /** A child's enrolment has the guardian's consent between the document and the child's photo. */
 const childSteps: readonly StationStep[] = ['document', 'guardian', ...adultSteps.slice(1)];
 
+/**
+ * True while the hub refuses this station's credentials and an enrolment is under way at a step before its
+ * consent (EnrolmentStation provides it): the step's frame says so, the guardian's steps included.
+ */
+export const HubRefusesEnrolment = createContext(false);
+
+/**
+ * The hub refuses the station mid-enrolment: said on the step itself, compact above its camera, keypad or
+ * form, so the officer can stop now rather than learn it at the consent; it goes once the hub takes the
+ * station again, and the step stays usable meanwhile.
+ */
+function RefusedDuringEnrolment() {
+  const { t } = useTranslation();
+  return (
+    <p
+      className="pin-warning station-refused-enrolment"
+      role="alert"
+      data-testid="station-refused-during-enrolment"
+    >
+      <strong>{t('enrol.refusedDuringEnrolment.title')}</strong>{' '}
+      {t('enrol.refusedDuringEnrolment.body', { cancel: t('enrol.cancel') })}
+    </p>
+  );
+}
+
 /** The officer's bar: who is signed in, the step reached, sign-out. */
 export function StationFrame(props: {
   station: StationView;
@@ -44,6 +69,7 @@ export function StationFrame(props: {
   const { t } = useTranslation();
   const steps = props.station.enrolment?.child === true ? childSteps : adultSteps;
   const reached = props.step === null ? -1 : steps.indexOf(props.step);
+  const hubRefuses = useContext(HubRefusesEnrolment);
   return (
     <main className="screen screen-station" aria-labelledby="station-title">
       <div className="station-bar">
@@ -65,6 +91,7 @@ export function StationFrame(props: {
         </button>
       </div>
       <h1 id="station-title">{props.title}</h1>
+      {hubRefuses ? <RefusedDuringEnrolment /> : null}
       {props.children}
     </main>
   );
