@@ -17,7 +17,7 @@ import type {
   KioskStatus,
   PaymentView,
 } from '../shared/kiosk-api.ts';
-import { kioskFailure } from '../shared/kiosk-api.ts';
+import { kioskFailure, paymentToCheckFinalRefusals } from '../shared/kiosk-api.ts';
 import {
   clinicOpenHoldsReadMax,
   clinicVisitsRememberedMax,
@@ -596,11 +596,17 @@ export class KioskService {
     if (!this.#operatorUnlocked()) {
       return kioskFailure('operator_locked', 'the operator screen is locked');
     }
-    // One the hub refuses is still asked: it leaves the list once the hub (or its operator) has undone it.
-    if (this.#unknownOutcome.get(paymentId)?.toCheck !== true) {
+    // One the hub refuses is still asked: it leaves the list once the hub (or its operator) has undone it,
+    // unless no retry can ever undo it (paymentToCheckFinalRefusals) and staff say it was given back.
+    const refused = this.#refusals.get(paymentId);
+    const final =
+      refused !== undefined &&
+      refused.times >= lostHoldRefusalsShownToStaff &&
+      paymentToCheckFinalRefusals.includes(refused.refusal.code);
+    if (this.#unknownOutcome.get(paymentId)?.toCheck !== true && !final) {
       return kioskFailure('payment_closed', 'no payment to check has this id');
     }
-    this.#unknownOutcome.delete(paymentId);
+    this.#forgetLost(paymentId);
     return { ok: true, cleared: true };
   }
 

@@ -453,6 +453,13 @@ export const paymentToCheckHubCodes = [
 ] as const;
 
 /**
+ * Of those, the refusals no retry can ever undo: the hub will never refund this hold again. Once the hub's
+ * operator has given the money back another way, staff mark the payment checked and the kiosk stops asking
+ * (operatorClearPaymentToCheck); any other refusal leaves the list only when the money is given back.
+ */
+export const paymentToCheckFinalRefusals: readonly string[] = ['too_many_refunds'];
+
+/**
  * A refusal the hub keeps giving, as data: the screen words it by code in the staff's language, and shows
  * the hub's own message apart, for the hub's operator.
  */

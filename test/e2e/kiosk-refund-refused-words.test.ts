@@ -109,7 +109,9 @@ describe('the operator screen, the hub refusing a refund for a cause of its own'
 
     const ja = await refusalOnScreen(page);
     expect(ja.code).toBe('too_many_refunds');
-    expect(ja.all).toContain(words('ja', 'operator.toCheckRefused'));
+    // No retry can undo it: the headline says so, not that the kiosk keeps asking.
+    expect(ja.all).toContain(words('ja', 'operator.toCheckRefusedFinal'));
+    expect(ja.all).not.toContain(words('ja', 'operator.toCheckRefused'));
     expect(ja.reason).toBe(words('ja', 'operator.toCheckRefusedReason.too_many_refunds'));
     // The staff's sentences carry no English from the hub; its message is the labelled line's alone.
     expect(ja.all.replace(ja.hubWords, '')).not.toContain(hubMessage);
@@ -122,13 +124,20 @@ describe('the operator screen, the hub refusing a refund for a cause of its own'
 
     await page.locator('[data-testid="language-switch"]').click();
     const en = await refusalOnScreen(page);
-    expect(en.all).toContain(words('en', 'operator.toCheckRefused'));
+    expect(en.all).toContain(words('en', 'operator.toCheckRefusedFinal'));
     expect(en.reason).toBe(words('en', 'operator.toCheckRefusedReason.too_many_refunds'));
     expect(en.hubWords).toBe(
       `${words('en', 'operator.toCheckHubWords', { answer: '422 too_many_refunds' })} ${hubMessage}`,
     );
     await page.screenshot({ path: path.join(artifacts, 'en-operator-refused-words.png') });
     await expectOperatorScreenFits(page);
+
+    // No retry can undo this one: once the hub's operator gave the money back another way, staff mark
+    // it checked, and it leaves the list.
+    const item = page.locator('[data-testid="payment-to-check"]');
+    await item.getByRole('button', { name: words('en', 'operator.toCheckDone') }).click();
+    await item.waitFor({ state: 'detached', timeout: 10_000 });
+    expect(service.status().paymentsToCheck).toEqual([]);
     expect(pageLog.filter((line) => line.startsWith('pageerror'))).toEqual([]);
   }, 180_000);
 });

@@ -30,6 +30,8 @@ let test: KioskTestHub;
 let proxy: HoldingProxy;
 /** While set, the proxy answers every refund itself: [status, body]. */
 let refusing: readonly [number, unknown] | null = null;
+/** Refunds the kiosks asked the hub for, through the proxy. */
+let refundsAsked = 0;
 const links: HubLink[] = [];
 
 beforeAll(async () => {
@@ -43,6 +45,7 @@ beforeAll(async () => {
   proxy = await startHoldingProxy(test.hub.url, {
     answerHere: (method, url) => {
       const isRefund = /^\/v1\/holds\/[^/]+\/refunds$/.test(new URL(url).pathname);
+      if (isRefund && method === 'POST') refundsAsked += 1;
       if (refusing === null || method !== 'POST' || !isRefund) return undefined;
       const [status, body] = refusing;
       return Response.json(body, { status });
@@ -153,6 +156,52 @@ describe("a lost payment's refund the hub keeps refusing, in the kiosk status", 
         },
       },
     ]);
+  });
+});
+
+describe('a refusal no retry can undo (too_many_refunds)', () => {
+  it('staff mark it checked once the money was given back another way, and the kiosk stops asking; any other refusal they cannot', async () => {
+    const final = await kiosk('pending-final-refusal.json');
+    const amount = holdRefundsMax + 700;
+    const { paymentId, holdId } = await paidButToldNot(final, amount);
+    for (let refund = 0; refund < holdRefundsMax; refund += 1) {
+      await test.admin.holdAction(holdId, 'refunds', { amount: 1 }, `back-office-final-${refund}`);
+    }
+    expect(await refusedTwice(final)).toMatchObject([
+      { paymentId, hubRefusal: { code: 'too_many_refunds' } },
+    ]);
+    // Another kiosk's payment the hub refuses for a reason staff can get mended (forbidden).
+    const other = await kiosk('pending-forbidden.json');
+    const forbidden = await paidButToldNot(other, 640);
+    refusing = [403, { error: { code: 'forbidden', message: 'not this merchant' } }];
+    expect(await refusedTwice(other)).toMatchObject([
+      { paymentId: forbidden.paymentId, hubRefusal: { code: 'forbidden' } },
+    ]);
+
+    const pin = test.shop.config.operatorPin;
+    expect(await final.handlers.operatorClearPaymentToCheck({ paymentId })).toMatchObject({
+      ok: false,
+      error: { code: 'operator_locked' },
+    });
+    await final.handlers.operatorUnlock({ pin });
+    await other.handlers.operatorUnlock({ pin });
+    expect(
+      await other.handlers.operatorClearPaymentToCheck({ paymentId: forbidden.paymentId }),
+    ).toMatchObject({ ok: false, error: { code: 'payment_closed' } });
+    expect(other.status().paymentsToCheck).toHaveLength(1);
+
+    expect(await final.handlers.operatorClearPaymentToCheck({ paymentId })).toEqual({
+      ok: true,
+      cleared: true,
+    });
+    expect(final.status().paymentsToCheck).toEqual([]);
+    expect(final.status().lostPaymentsWaiting).toBe(0);
+    // Not asked again: no refund request goes out, and the hold keeps the back office's refunds only.
+    const asked = refundsAsked;
+    expect(asked).toBeGreaterThan(0);
+    await final.reconcile();
+    expect(refundsAsked).toBe(asked);
+    expect((await test.admin.getHold(holdId)).refunded).toBe(holdRefundsMax);
   });
 });
 

@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { CredentialsRefused, HubRefusal, KioskStatus } from '../../shared/kiosk-api.ts';
-import { paymentToCheckHubCodes } from '../../shared/kiosk-api.ts';
+import { paymentToCheckFinalRefusals, paymentToCheckHubCodes } from '../../shared/kiosk-api.ts';
 import type { CameraDevice } from '../camera.ts';
 import { chosenCamera, chooseCamera, listCameras } from '../camera.ts';
 import { Keypad } from './Keypad.tsx';
@@ -56,7 +56,15 @@ function HubRefusalWords(props: { refusal: HubRefusal; clinic: boolean }) {
   return (
     // Not for staff to clear: the kiosk is still asking the hub, and stops once it is done.
     <div className="payment-refused" data-testid="payment-refused" data-code={code}>
-      <p>{t(props.clinic ? 'operator.toCheckRefused_clinic' : 'operator.toCheckRefused')}</p>
+      <p>
+        {t(
+          paymentToCheckFinalRefusals.includes(code)
+            ? 'operator.toCheckRefusedFinal'
+            : props.clinic
+              ? 'operator.toCheckRefused_clinic'
+              : 'operator.toCheckRefused',
+        )}
+      </p>
       <p data-testid="payment-refused-reason">
         {t(`operator.toCheckRefusedReason.${reason}`, { undo, answer })}
       </p>
@@ -109,7 +117,11 @@ function PaymentsToCheck(props: {
                 time: format.format(new Date(payment.sentAt)),
               })}
             </span>
-            {payment.hubRefusal === null ? (
+            {payment.hubRefusal === null ? null : (
+              <HubRefusalWords refusal={payment.hubRefusal} clinic={props.clinic} />
+            )}
+            {payment.hubRefusal === null ||
+            paymentToCheckFinalRefusals.includes(payment.hubRefusal.code) ? (
               <button
                 className="button button-secondary"
                 onClick={() =>
@@ -121,9 +133,7 @@ function PaymentsToCheck(props: {
               >
                 {t('operator.toCheckDone')}
               </button>
-            ) : (
-              <HubRefusalWords refusal={payment.hubRefusal} clinic={props.clinic} />
-            )}
+            ) : null}
           </li>
         ))}
       </ul>
