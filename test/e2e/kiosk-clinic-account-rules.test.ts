@@ -7,8 +7,6 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer } from '../../scripts/kiosk/build-renderer.ts';
-import { cameraClip } from '../../scripts/kiosk/camera-clip.ts';
 import {
   launchKioskBrowser,
   openKiosk,
@@ -29,7 +27,7 @@ import {
   sameFaceAs,
   startKioskTestHub,
 } from '../main/kiosk-test-hub.ts';
-import { strangerVideo } from './kiosk/deployment-fixture.ts';
+import { rendererAndStrangerCamera } from './kiosk/deployment-fixture.ts';
 import { words } from './kiosk/locale-words.ts';
 import { expectInView } from './kiosk/screen-fits.ts';
 
@@ -126,17 +124,8 @@ beforeAll(async () => {
     },
   });
   await enrolPatients();
-  const [renderer, stranger] = await Promise.all([
-    buildRenderer(path.join(test.work, 'renderer')),
-    // The camera sees someone the clinic does not know: the patients check in by member number.
-    cameraClip({
-      video: strangerVideo,
-      output: path.join(test.work, 'stranger.y4m'),
-      durationS: 6,
-    }),
-  ]);
-  clip = stranger;
-  rendererDir = renderer;
+  // The camera sees someone the clinic does not know: the patients check in by member number.
+  ({ rendererDir, clip } = await rendererAndStrangerCamera(test.work));
   shell = await startWebShell({ config: test.shop.config, port: 0, rendererDir });
 }, 300_000);
 

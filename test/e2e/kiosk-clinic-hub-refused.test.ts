@@ -7,8 +7,6 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer } from '../../scripts/kiosk/build-renderer.ts';
-import { cameraClip } from '../../scripts/kiosk/camera-clip.ts';
 import {
   launchKioskBrowser,
   openKiosk,
@@ -23,7 +21,7 @@ import { patientPin, startClinicWithPatient } from '../main/clinic-fixture.ts';
 import { startHoldingProxy, type HoldingProxy } from '../main/holding-proxy.ts';
 import type { KioskTestHub, TestClock } from '../main/kiosk-test-hub.ts';
 import { closeKioskTestHub } from '../main/kiosk-test-hub.ts';
-import { strangerVideo } from './kiosk/deployment-fixture.ts';
+import { rendererAndStrangerCamera } from './kiosk/deployment-fixture.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-clinic-hub-refused');
 let test: KioskTestHub;
@@ -62,16 +60,10 @@ beforeAll(async () => {
       return refuse.pinAuthorization?.clone();
     },
   });
-  const [rendererDir, stranger] = await Promise.all([
-    buildRenderer(path.join(test.work, 'renderer')),
-    // Someone the clinic does not know: the face step never checks them in, they use the member number.
-    cameraClip({
-      video: strangerVideo,
-      output: path.join(test.work, 'stranger.y4m'),
-      durationS: 6,
-    }),
-  ]);
-  clip = stranger;
+  // Someone the clinic does not know: the face step never checks them in, they use the member number.
+  const camera = await rendererAndStrangerCamera(test.work);
+  const { rendererDir } = camera;
+  clip = camera.clip;
   const config = { ...test.shop.config, hubUrl: proxy.url };
   shell = await startWebShell({ config, port: 0, rendererDir });
 }, 300_000);

@@ -25,6 +25,20 @@ import { sharedData } from '../../biometrics/face-helpers.ts';
 export const talkingFace = path.join(sharedData, 'video', 'talking-face.mp4');
 export const strangerVideo = path.join(sharedData, 'video', 'webcam', 'selfie_61dc1abd-8.mp4');
 
+/**
+ * A renderer built into `work` and a 6 s camera clip of the stranger (someone no hub knows), made side by
+ * side: for the tests whose patients or shoppers check in or pay with their member number.
+ */
+export async function rendererAndStrangerCamera(
+  work: string,
+): Promise<{ rendererDir: string; clip: string }> {
+  const [rendererDir, clip] = await Promise.all([
+    buildRenderer(path.join(work, 'renderer')),
+    cameraClip({ video: strangerVideo, output: path.join(work, 'stranger.y4m'), durationS: 6 }),
+  ]);
+  return { rendererDir, clip };
+}
+
 export interface KioskFixture {
   work: string;
   adminToken: string;
