@@ -29,7 +29,7 @@ import {
   HubRequestError,
   HubUnreachableError,
 } from '../shared/hub-client.ts';
-import { errorStatus, type ErrorCode } from '../shared/error-codes.ts';
+import { isHubErrorCode } from '../shared/error-codes.ts';
 import type { CredentialsRefused, KioskError, KioskErrorCode } from '../shared/kiosk-api.ts';
 import { kioskPurchaseHoldLifetimeSeconds, pinChecksPerSecondPerClient } from '../shared/limits.ts';
 
@@ -959,14 +959,6 @@ function fromHubError(error: HubRequestError): { ok: false; error: KioskError } 
         : {}),
     },
   };
-}
-
-/**
- * One of the hub's error codes (error-codes.ts): not the client's 'unknown' for an answer without the hub's
- * error body (a gateway's own 429 or 502), which says nothing of the hub's reason.
- */
-function isHubErrorCode(code: string): code is ErrorCode {
-  return Object.hasOwn(errorStatus, code);
 }
 
 /**

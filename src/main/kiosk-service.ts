@@ -4,7 +4,7 @@
 // the enrolment station (enrolment-station.ts). Calls arrive validated; answers are values.
 import { randomBytes } from 'node:crypto';
 import { assert } from '../shared/assert.ts';
-import { errorStatus, type ErrorCode } from '../shared/error-codes.ts';
+import { errorStatus, isHubErrorCode } from '../shared/error-codes.ts';
 import type { HoldView } from '../shared/hub-api.ts';
 import type {
   CredentialsRefused,
@@ -578,17 +578,24 @@ export class KioskService {
    */
   #paymentsToCheck(): KioskStatus['paymentsToCheck'] {
     return this.#unknownOutcome.entries().flatMap(([paymentId, pending]) => {
-      const refused = this.#refusals.get(paymentId);
-      const refusedAgain = refused !== undefined && refused.times >= lostHoldRefusalsShownToStaff;
-      if (pending.toCheck !== true && !refusedAgain) return [];
+      const refusal = this.#refusalShownToStaff(paymentId);
+      if (pending.toCheck !== true && refusal === null) return [];
       return {
         paymentId,
         amount: pending.sent.request.amount,
         reference: pending.sent.request.reference,
         sentAt: new Date(pending.sentAtMs).toISOString(),
-        hubRefusal: pending.toCheck !== true && refusedAgain ? refused.refusal : null,
+        hubRefusal: pending.toCheck !== true ? refusal : null,
       };
     });
+  }
+
+  /** The hub's refusal of a lost request once refused again (lostHoldRefusalsShownToStaff), else null. */
+  #refusalShownToStaff(paymentId: string): HubRefusal | null {
+    const refused = this.#refusals.get(paymentId);
+    return refused !== undefined && refused.times >= lostHoldRefusalsShownToStaff
+      ? refused.refusal
+      : null;
   }
 
   /** Staff settled a payment to check with the hub's operator: the kiosk stops keeping it. */
@@ -598,11 +605,8 @@ export class KioskService {
     }
     // One the hub refuses is still asked: it leaves the list once the hub (or its operator) has undone it,
     // unless no retry can ever undo it (paymentToCheckFinalRefusals) and staff say it was given back.
-    const refused = this.#refusals.get(paymentId);
-    const final =
-      refused !== undefined &&
-      refused.times >= lostHoldRefusalsShownToStaff &&
-      paymentToCheckFinalRefusals.includes(refused.refusal.code);
+    const refusal = this.#refusalShownToStaff(paymentId);
+    const final = refusal !== null && paymentToCheckFinalRefusals.includes(refusal.code);
     if (this.#unknownOutcome.get(paymentId)?.toCheck !== true && !final) {
       return kioskFailure('payment_closed', 'no payment to check has this id');
     }
@@ -1201,10 +1205,6 @@ function hubRefusalOf(error: KioskError): HubRefusal {
       ? error.message.slice(prefix.length)
       : error.message;
   return { status, code, hubMessage: message.slice(0, hubRefusalMessageCharsMax) };
-}
-
-function isHubErrorCode(code: string): code is ErrorCode {
-  return Object.hasOwn(errorStatus, code);
 }
 
 function stripUndefined(liveness: KioskRequest<'identify'>['liveness']) {

@@ -65,6 +65,14 @@ export const errorStatus = {
 
 export type ErrorCode = keyof typeof errorStatus;
 
+/**
+ * One of the hub's error codes: not a client's 'unknown' for an answer without the hub's error body (a
+ * gateway's own 429 or 502), nor a code some proxy made up, which say nothing of the hub's reason.
+ */
+export function isHubErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(errorStatus, code);
+}
+
 export interface ErrorBody {
   error: { code: ErrorCode; message: string };
 }
