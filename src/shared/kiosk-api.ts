@@ -509,9 +509,9 @@ export const kioskStatusSchema = z.object({
       /** When the kiosk sent the hold request (ISO 8601). */
       sentAt: z.string(),
       /**
-       * The hub's last refusal of a payment the kiosk still asks it to undo every round: not for staff to
-       * clear, it leaves the list once undone (at the hub too). null: the hub may no longer answer for it;
-       * staff check it and clear it.
+       * The hub's last refusal of a payment the kiosk still asks it to undo every round: it leaves the list
+       * once undone (at the hub too), and staff clear it only where no retry can undo it
+       * (paymentToCheckFinalRefusals). null: the hub may no longer answer for it; staff check and clear it.
        */
       hubRefusal: hubRefusalSchema.nullable(),
     }),

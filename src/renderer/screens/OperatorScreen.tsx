@@ -54,7 +54,7 @@ function HubRefusalWords(props: { refusal: HubRefusal; clinic: boolean }) {
   const answer = status === null ? code : `${status} ${code}`;
   const undo = t(props.clinic ? 'operator.toCheckUndo_clinic' : 'operator.toCheckUndo');
   return (
-    // Not for staff to clear: the kiosk is still asking the hub, and stops once it is done.
+    // Staff clear only a final refusal (paymentToCheckFinalRefusals); the kiosk keeps asking about the rest.
     <div className="payment-refused" data-testid="payment-refused" data-code={code}>
       <p>
         {t(
