@@ -70,6 +70,15 @@ async function atTill(paymentId: string): Promise<string | undefined> {
   return ((await response.json()) as { payment?: { state?: string } }).payment?.state;
 }
 
+/** The shopper taps Not me: the not_me screen, and the till's payment still open at the face step. */
+async function tapNotMe(page: Page, paymentId: string): Promise<void> {
+  await page.locator('[data-testid="not-me"]').click();
+  const screen = page.locator('[data-testid="error-screen"]');
+  await screen.waitFor({ timeout: 10_000 });
+  expect(await screen.getAttribute('data-code')).toBe('not_me');
+  expect(await atTill(paymentId)).toBe('waiting_for_face');
+}
+
 describe('"not me" on the confirm screen', () => {
   it("keeps the till's payment, says nothing was paid, and the shopper pays with member number and PIN", async () => {
     const before = await balance();
@@ -88,12 +97,7 @@ describe('"not me" on the confirm screen', () => {
       words('ja', 'actions.notMe'),
     );
     await page.screenshot({ path: path.join(artifacts, 'ja-confirm.png') });
-    await page.locator('[data-testid="not-me"]').click();
-
-    const screen = page.locator('[data-testid="error-screen"]');
-    await screen.waitFor({ timeout: 10_000 });
-    expect(await screen.getAttribute('data-code')).toBe('not_me');
-    expect(await atTill(paymentId)).toBe('waiting_for_face');
+    await tapNotMe(page, paymentId);
     expect(fixture.shell.runtime.service.status().payment).toMatchObject({
       id: paymentId,
       state: 'waiting_for_face',
@@ -159,11 +163,7 @@ describe('"not me" on the confirm screen', () => {
     }
     await page.setViewportSize(kioskDisplays[0]);
     await page.screenshot({ path: path.join(artifacts, 'ja-pin-not-me.png') });
-    await page.locator('[data-testid="not-me"]').click();
-    const screen = page.locator('[data-testid="error-screen"]');
-    await screen.waitFor({ timeout: 10_000 });
-    expect(await screen.getAttribute('data-code')).toBe('not_me');
-    expect(await atTill(paymentId)).toBe('waiting_for_face');
+    await tapNotMe(page, paymentId);
     // The matched person's PIN step is gone: a confirm with their PIN is not taken.
     const confirm = await fixture.shell.runtime.service.handlers.confirm({
       paymentId,
