@@ -21,6 +21,7 @@ import { kioskFailure, paymentToCheckFinalRefusals } from '../shared/kiosk-api.t
 import {
   clinicOpenHoldsReadMax,
   clinicVisitsRememberedMax,
+  faceTriesPerPaymentMax,
   hubOutOfReachRefusedAfterMs,
   hubRefusalMessageCharsMax,
   kioskPaymentIdleMsMax,
@@ -672,6 +673,7 @@ export class KioskService {
         state: 'waiting_for_face',
         displayNameMasked: null,
         pinRequired: false,
+        faceTriesLeft: faceTriesPerPaymentMax,
         receipt: null,
         visit: null,
         failure: null,
@@ -762,6 +764,12 @@ export class KioskService {
     if (!request.liveness.passed) {
       return kioskFailure('liveness_failed', 'the face did not pass the liveness check');
     }
+    if (current.view.faceTriesLeft === 0) {
+      return kioskFailure(
+        'face_tries_used',
+        `the hub compared ${faceTriesPerPaymentMax} faces for this payment; pay by member number and PIN`,
+      );
+    }
     const descriptor = Float32Array.from(request.descriptor);
     const answer = await this.#hub.identify({
       descriptor,
@@ -773,6 +781,8 @@ export class KioskService {
     descriptor.fill(0);
     if (!this.#stillCurrent(current)) return kioskFailure('payment_closed', 'payment closed');
     if (!answer.ok) return this.#hubFailure(current, answer.error, false);
+    // Compared, matched or not: one try fewer (its event reaches the screen before this answer).
+    this.#update(current, { faceTriesLeft: current.view.faceTriesLeft - 1 });
     const { match } = answer.value;
     if (match === null) return kioskFailure('no_match', 'the face matches no member');
     current.personId = match.personId;

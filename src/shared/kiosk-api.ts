@@ -39,6 +39,8 @@ export const kioskErrorCodes = [
   'payment_closed',
   'liveness_failed',
   'no_match',
+  // The payment's face tries (faceTriesPerPaymentMax) were all compared by the hub: member number + PIN.
+  'face_tries_used',
   'pin_required',
   'pin_incorrect',
   'pin_locked',
@@ -217,6 +219,8 @@ export const paymentViewSchema = z.object({
   ]),
   displayNameMasked: z.string().nullable(),
   pinRequired: z.boolean(),
+  /** Faces the hub may still compare for this payment (limits: faceTriesPerPaymentMax); 0: no face step. */
+  faceTriesLeft: z.number().int().min(0),
   receipt: z
     .object({
       holdId: z.string(),

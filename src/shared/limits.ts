@@ -91,6 +91,12 @@ export const standingLimitLifetimeSecondsMax = 5 * 31_536_000;
 export const templatesPerPersonMax = 10;
 export const paymentAuthorizationLifetimeMs = 120_000;
 export const pinAttemptsMax = 3;
+/**
+ * Faces the hub compares for one payment or check-in: each is one more chance that a stranger is taken
+ * for a member (issue 8: FMR about 1% out of sample), so past these the shopper pays by member number and
+ * PIN, or asks staff. A face the kiosk refused itself (liveness, timeout) never reached the hub: not counted.
+ */
+export const faceTriesPerPaymentMax = 3;
 /** Argon2id costs ~150 ms of the hub's CPU: a till may ask for at most this many PIN checks a second. */
 export const pinChecksPerSecondPerClient = 1;
 /**

@@ -3,7 +3,7 @@
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PaymentView } from '../../shared/kiosk-api.ts';
-import { kioskReceiptScreenMs } from '../../shared/limits.ts';
+import { faceTriesPerPaymentMax, kioskReceiptScreenMs } from '../../shared/limits.ts';
 import { Amount, ConfirmFrame, purposeContext, useDoneAfter } from './parts.tsx';
 
 /**
@@ -126,6 +126,8 @@ const waysOut: Record<string, readonly ('retry' | 'memberPin' | 'staff')[]> = {
   hub_refused: ['staff'],
   already_checked_in: ['staff'],
   transform_key_outdated: ['retry', 'staff'],
+  // The hub compared this payment's last face try: the shopper's own member number and PIN, or staff.
+  face_tries_used: ['memberPin', 'staff'],
 };
 
 /** The frame of every failure screen: what went wrong, in words, then the ways out. */
@@ -160,15 +162,21 @@ export function ErrorScreen(props: {
 }) {
   const { t } = useTranslation();
   const key = waysOut[props.code] === undefined ? 'other' : props.code;
-  const ways = waysOut[props.code] ?? ['retry', 'staff'];
   const open = props.payment !== null && ['waiting_for_face', 'pin'].includes(props.payment.state);
+  const offered = waysOut[props.code] ?? ['retry', 'staff'];
+  // A face failure's retry is one more look at the camera, and the hub compares no more faces for this
+  // payment: the body that said "try again" says to use the member number instead, and retry goes.
+  const faceFailure = offered.includes('retry') && offered.includes('memberPin');
+  const faceTriesUsed = open && props.payment?.faceTriesLeft === 0 && faceFailure;
+  const ways = faceTriesUsed ? offered.filter((way) => way !== 'retry') : offered;
   return (
     <ProblemScreen
       id="error-title"
       title={t(`error.${key}.title`, purposeContext(props.payment))}
-      body={t(`error.${key}.body`, {
+      body={t(`error.${faceTriesUsed ? 'face_tries_used' : key}.body`, {
         ...purposeContext(props.payment),
         number: props.queueNumber ?? '',
+        tries: faceTriesPerPaymentMax,
       })}
       marks={{ 'data-testid': 'error-screen', 'data-code': props.code }}
     >

@@ -1,0 +1,119 @@
+// A payment's face tries, in Debian's Chromium against a real hub: a shopper who taps "Not me" and looks
+// again each time is told, at the last try, that the face is not checked again for this payment (ja, en),
+// offered no retry, and pays with their member number and PIN. Screenshots: test-artifacts/kiosk-e2e-face-tries.
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  launchKioskBrowser,
+  openKiosk,
+  requestPayment,
+  typeDigits,
+  waitForScreen,
+} from '../../scripts/kiosk/kiosk-browser.ts';
+import { faceTriesPerPaymentMax } from '../../src/shared/limits.ts';
+import { repoRoot } from '../biometrics/face-helpers.ts';
+import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
+import type { KioskFixture } from './kiosk/deployment-fixture.ts';
+import { startKioskFixture } from './kiosk/deployment-fixture.ts';
+import { words } from './kiosk/locale-words.ts';
+import { expectInView, kioskDisplays } from './kiosk/screen-fits.ts';
+
+const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-face-tries');
+let fixture: KioskFixture;
+let browser: Browser | null = null;
+const pageLog: string[] = [];
+
+beforeAll(async () => {
+  fixture = await startKioskFixture(artifacts);
+  browser = await launchKioskBrowser(fixture.clips.live);
+  expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await fixture?.close();
+  await assertNoProcessLeft();
+});
+
+const balance = async () => (await fixture.admin.getAccount('e2e-shopper')).balance;
+
+/** The face is read (again): the confirm screen, or the test fails with the code and the page's log. */
+async function expectConfirm(page: Page): Promise<void> {
+  const shown = await waitForScreen(page, ['confirm', 'error'], 90_000);
+  const code =
+    shown === 'error'
+      ? await page.locator('[data-testid="error-screen"]').getAttribute('data-code')
+      : null;
+  expect(shown, `${code ?? ''}\n${pageLog.slice(-20).join('\n')}`).toBe('confirm');
+}
+
+/** The shopper taps Not me on the confirm screen: the not_me screen. */
+async function tapNotMe(page: Page): Promise<void> {
+  await page.locator('[data-testid="not-me"]').click();
+  const screen = page.locator('[data-testid="error-screen"]');
+  await screen.waitFor({ timeout: 10_000 });
+  expect(await screen.getAttribute('data-code')).toBe('not_me');
+}
+
+describe('face tries per payment', () => {
+  it('after the last face try, "Not me" offers no retry and says why; the member number and PIN pay', async () => {
+    if (browser === null) throw new Error('no browser');
+    const before = await balance();
+    const page = await openKiosk(browser, fixture.shell.url, pageLog);
+    const requested = await requestPayment(fixture.shell.url, fixture.shop.tillToken, {
+      amount: 610,
+      reference: 'e2e-face-tries-610',
+    });
+    expect(requested.status).toBe(201);
+    const buttons = page.locator('[data-testid="error-screen"] .actions button');
+    const retry = page.getByRole('button', { name: words('ja', 'actions.retry'), exact: true });
+
+    for (let tried = 1; tried < faceTriesPerPaymentMax; tried += 1) {
+      await expectConfirm(page);
+      await tapNotMe(page);
+      expect(await page.locator('.error-body').textContent()).toBe(
+        words('ja', 'error.not_me.body'),
+      );
+      await retry.click();
+    }
+    await expectConfirm(page);
+    await tapNotMe(page);
+    const tries = String(faceTriesPerPaymentMax);
+    for (const language of ['ja', 'en'] as const) {
+      if (language === 'en') await page.locator('[data-testid="language-switch"]').click();
+      await expect
+        .poll(() => page.locator('#error-title').textContent())
+        .toBe(words(language, 'error.not_me.title'));
+      expect(await page.locator('.error-body').textContent()).toBe(
+        words(language, 'error.face_tries_used.body', { tries }),
+      );
+      // Only the member number and PIN, then Cancel payment: no way back to the camera.
+      expect(await buttons.count()).toBe(2);
+      expect(await buttons.first().getAttribute('data-testid')).toBe('member-pin');
+      expect(await buttons.first().getAttribute('class')).toContain('button-primary');
+      expect(await buttons.nth(1).textContent()).toBe(words(language, 'actions.cancelPayment'));
+      for (const display of kioskDisplays) {
+        await page.setViewportSize(display);
+        await expectInView(page, buttons.first(), `member at ${display.width}`);
+        await expectInView(page, buttons.nth(1), `cancel at ${display.width}`);
+      }
+      await page.setViewportSize(kioskDisplays[0]);
+      await page.screenshot({ path: path.join(artifacts, `${language}-face-tries-used.png`) });
+    }
+    await page.locator('[data-testid="language-switch"]').click();
+    expect(fixture.shell.runtime.service.status().payment).toMatchObject({
+      state: 'waiting_for_face',
+      faceTriesLeft: 0,
+    });
+    expect(await balance()).toBe(before);
+
+    await page.locator('[data-testid="member-pin"]').click();
+    await waitForScreen(page, ['member'], 10_000);
+    await typeDigits(page, fixture.enrolled.person.memberNumber);
+    await typeDigits(page, fixture.enrolled.pin);
+    await waitForScreen(page, ['receipt'], 30_000);
+    expect(await balance()).toBe(before - 610);
+    await page.close();
+  }, 300_000);
+});

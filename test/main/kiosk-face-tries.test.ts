@@ -1,0 +1,152 @@
+// The hub compares at most faceTriesPerPaymentMax faces for one payment: each is one more chance that a
+// stranger is taken for a member, so a stranger retrying, or tapping "Not me" and looking again, is bounded.
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HubLink } from '../../src/main/hub-link.ts';
+import type { KioskService } from '../../src/main/kiosk-service.ts';
+import { faceTriesPerPaymentMax } from '../../src/shared/limits.ts';
+import { syntheticFace } from '../hub/helpers.ts';
+import type { KioskTestHub, TestClock } from './kiosk-test-hub.ts';
+import {
+  closeKioskTestHub,
+  isPostTo,
+  memberPin,
+  modelId,
+  networkLosingFirstAnswer,
+  sameFaceAs,
+} from './kiosk-test-hub.ts';
+import { shopKiosk, startShopWithShopper } from './shop-fixture.ts';
+
+const satoFace = syntheticFace();
+const strangerFace = syntheticFace();
+const clock: TestClock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
+const live = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
+
+let test: KioskTestHub;
+let link: HubLink;
+let service: KioskService;
+let satoMemberNumber: string;
+/** Identify requests that reached the hub, whatever became of their answers. */
+let identifiesSent = 0;
+
+beforeAll(async () => {
+  test = await startShopWithShopper({
+    prefix: 'facepay-face-tries-',
+    adminToken: `admin-${randomBytes(12).toString('hex')}`,
+    clock,
+    face: satoFace,
+  });
+  const [sato] = (await test.admin.findPersons({ accountId: 'shopper' })).items;
+  if (sato === undefined) throw new Error('Sato is not enrolled');
+  satoMemberNumber = sato.memberNumber;
+  // The first identify's answer is lost on the way back (the hub compared; the kiosk never heard).
+  const losing = networkLosingFirstAnswer('/v1/identify');
+  const network: typeof fetch = (input, init) => {
+    if (isPostTo('/v1/identify', input, init)) identifiesSent += 1;
+    return losing(input, init);
+  };
+  ({ service, link } = await shopKiosk({
+    test,
+    clock,
+    network,
+    pendingHoldsFile: path.join(test.work, 'pending-holds.json'),
+  }));
+}, 60_000);
+
+afterAll(async () => {
+  link?.dispose();
+  await closeKioskTestHub(test);
+});
+
+const balance = async (account: string) => (await test.admin.getAccount(account)).balance;
+
+function openPayment(amount: number): string {
+  const opened = service.requestFromTill({ amount, reference: `order-${amount}` });
+  if (!opened.ok) throw new Error(`kiosk: ${opened.code}`);
+  expect(opened.payment.faceTriesLeft).toBe(faceTriesPerPaymentMax);
+  return opened.payment.id;
+}
+
+function identify(paymentId: string, face: Float32Array, liveness = live) {
+  const descriptor = Array.from(sameFaceAs(face));
+  return service.handlers.identify({ paymentId, modelId, descriptor, liveness });
+}
+
+describe('face tries per payment', () => {
+  it('counts no try for a face the kiosk refused itself, nor for one whose answer never came back', async () => {
+    const paymentId = openPayment(450);
+    const refused = await identify(paymentId, strangerFace, { ...live, passed: false });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'liveness_failed' } });
+    const lost = await identify(paymentId, strangerFace);
+    expect(lost).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
+    expect(service.status().payment).toMatchObject({
+      id: paymentId,
+      state: 'waiting_for_face',
+      faceTriesLeft: faceTriesPerPaymentMax,
+    });
+    expect(await service.handlers.cancel({ paymentId })).toMatchObject({ ok: true });
+  }, 60_000);
+
+  it("refuses a stranger's face once the hub compared the payment's last try, without asking the hub; the member number still pays", async () => {
+    const satoBefore = await balance('shopper');
+    const paymentId = openPayment(720);
+    for (let left = faceTriesPerPaymentMax - 1; left >= 0; left -= 1) {
+      expect(await identify(paymentId, strangerFace)).toMatchObject({
+        ok: false,
+        error: { code: 'no_match' },
+      });
+      expect(service.status().payment).toMatchObject({ id: paymentId, faceTriesLeft: left });
+    }
+    const sentBefore = identifiesSent;
+    // Even Sato's own face is not compared any more: the hub is not asked.
+    const used = await identify(paymentId, satoFace);
+    expect(used).toMatchObject({ ok: false, error: { code: 'face_tries_used' } });
+    expect(identifiesSent).toBe(sentBefore);
+    expect(service.status().payment).toMatchObject({
+      id: paymentId,
+      state: 'waiting_for_face',
+      displayNameMasked: null,
+      faceTriesLeft: 0,
+    });
+
+    const paid = await service.handlers.payWithMemberPin({
+      paymentId,
+      memberNumber: satoMemberNumber,
+      pin: memberPin,
+    });
+    expect(paid).toMatchObject({ ok: true, payment: { state: 'paid' } });
+    expect(await balance('shopper')).toBe(satoBefore - 720);
+  }, 60_000);
+
+  it('bounds "Not me" and looking again: each match is a try, and a new payment has its tries again', async () => {
+    const satoBefore = await balance('shopper');
+    const paymentId = openPayment(530);
+    for (let left = faceTriesPerPaymentMax - 1; left >= 0; left -= 1) {
+      expect(await identify(paymentId, satoFace)).toMatchObject({
+        ok: true,
+        payment: { state: 'confirming', faceTriesLeft: left },
+      });
+      expect(await service.handlers.notMe({ paymentId })).toMatchObject({
+        ok: true,
+        payment: { state: 'waiting_for_face', displayNameMasked: null, faceTriesLeft: left },
+      });
+    }
+    const sentBefore = identifiesSent;
+    expect(await identify(paymentId, satoFace)).toMatchObject({
+      ok: false,
+      error: { code: 'face_tries_used' },
+    });
+    expect(identifiesSent).toBe(sentBefore);
+    expect(await service.handlers.cancel({ paymentId })).toMatchObject({ ok: true });
+    expect(await balance('shopper')).toBe(satoBefore);
+
+    // The next payment starts with every try, and Sato pays it by face.
+    const next = openPayment(260);
+    expect(await identify(next, satoFace)).toMatchObject({ ok: true });
+    await service.handlers.confirm({ paymentId: next });
+    const paid = await service.handlers.confirm({ paymentId: next, pin: memberPin });
+    expect(paid).toMatchObject({ ok: true, payment: { state: 'paid' } });
+    expect(await balance('shopper')).toBe(satoBefore - 260);
+  }, 60_000);
+});
