@@ -7,37 +7,26 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  launchKioskBrowser,
-  openKiosk,
-  typeDigits,
-  waitForScreen,
-} from '../../scripts/kiosk/kiosk-browser.ts';
+import { launchKioskBrowser, openKiosk, waitForScreen } from '../../scripts/kiosk/kiosk-browser.ts';
 import { startWebShell, type WebShell } from '../../src/main/web-shell.ts';
-import type { CreateAccountRequest } from '../../src/shared/hub-api.ts';
 import { yen } from '../../src/shared/money.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
-import { syntheticFace } from '../hub/helpers.ts';
 import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
-import { cap, modelId, patientPin } from '../main/clinic-fixture.ts';
+import { cap } from '../main/clinic-fixture.ts';
 import type { KioskTestHub, TestClock } from '../main/kiosk-test-hub.ts';
+import { closeKioskTestHub, startKioskTestHub } from '../main/kiosk-test-hub.ts';
 import {
-  closeKioskTestHub,
-  enrolAtStation,
-  sameFaceAs,
-  startKioskTestHub,
-} from '../main/kiosk-test-hub.ts';
+  enrolRuleBoundPeople,
+  nineteenYearsAgo,
+  readErrorScreenInBothLanguages,
+  refusedByMemberNumber,
+  type AccountRuleRefusal,
+  type RuleBoundPerson,
+} from './kiosk/account-rules.ts';
 import { rendererAndStrangerCamera } from './kiosk/deployment-fixture.ts';
 import { words } from './kiosk/locale-words.ts';
-import { expectInView } from './kiosk/screen-fits.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-clinic-account-rules');
-/** The kiosk's small display: the refusal and its way out must fit it unscrolled. */
-const smallDisplay = { width: 1024, height: 600 };
-/** Old enough to enrol without a guardian (18), too young for an age-restricted category (20). */
-const nineteenYearsAgo = new Date(Date.now() - 19.5 * 365.25 * 86_400_000)
-  .toISOString()
-  .slice(0, 10);
 /**
  * Patients whose accounts refuse the clinic's cap (5,000 yen on 'medical.consultation'), each its own way;
  * the young one only at a reception whose category has an age rule.
@@ -56,59 +45,21 @@ const patients = {
     blockedCategories: ['medical'],
   },
   young: { account: 'young-patient', name: 'Ito Sora', born: nineteenYearsAgo },
-} satisfies Record<
-  string,
-  Pick<CreateAccountRequest, 'name' | 'limits' | 'blockedCategories'> & {
-    account: string;
-    born: string;
-  }
->;
+} satisfies Record<string, RuleBoundPerson>;
 type Patient = keyof typeof patients;
-type Refusal = 'limit_exceeded' | 'category_blocked' | 'age_restricted';
 
 let test: KioskTestHub;
 let shell: WebShell;
 let browser: Browser | null = null;
 let clip = '';
 let rendererDir = '';
-const memberNumbers: Partial<Record<Patient, string>> = {};
+let memberNumbers: Record<Patient, string>;
 const pageLog: string[] = [];
 /**
  * The machine's: the web shell's kiosk runs in this process and signs by it. No visit is made here (every
  * check-in is refused), so a local midnight crossed mid-run changes no board.
  */
 const clock: TestClock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
-
-/** The patients' accounts with their rules and money enough for the cap, enrolled at a station. */
-async function enrolPatients(): Promise<void> {
-  const people = [];
-  for (const patient of Object.values(patients)) {
-    const { account, name, born, ...rules } = patient;
-    await test.admin.createAccount({
-      id: account,
-      kind: 'person',
-      name,
-      currency: 'JPY',
-      ...rules,
-    });
-    await test.admin.deposit(account, 20_000, `deposit-${account}`);
-    const face = syntheticFace();
-    people.push({ name, born, account, faces: [sameFaceAs(face), sameFaceAs(face)] });
-  }
-  await enrolAtStation({
-    admin: test.admin,
-    hubUrl: test.hub.url,
-    dir: test.work,
-    modelId,
-    pin: patientPin,
-    people,
-    now: clock.now,
-  });
-  for (const [patient, { account }] of Object.entries(patients)) {
-    const found = await test.admin.findPersons({ accountId: account });
-    memberNumbers[patient as Patient] = found.items[0]?.memberNumber ?? '';
-  }
-}
 
 beforeAll(async () => {
   await rm(artifacts, { recursive: true, force: true });
@@ -123,7 +74,7 @@ beforeAll(async () => {
       clinic: { cap, noShowAfterSeconds: 3_600 },
     },
   });
-  await enrolPatients();
+  memberNumbers = await enrolRuleBoundPeople(test, clock, patients);
   // The camera sees someone the clinic does not know: the patients check in by member number.
   ({ rendererDir, clip } = await rendererAndStrangerCamera(test.work));
   shell = await startWebShell({ config: test.shop.config, port: 0, rendererDir });
@@ -150,36 +101,14 @@ async function checkInByMemberNumber(patient: Patient): Promise<Page> {
   const page = await openKiosk(browser, shell.url, pageLog);
   await page.locator('[data-testid="check-in"]').click();
   await waitForScreen(page, ['face'], 30_000);
-  await page.getByRole('button', { name: words('ja', 'actions.memberPin_clinic') }).click();
-  await waitForScreen(page, ['member'], 10_000);
-  await typeDigits(page, memberNumbers[patient] ?? '');
-  await typeDigits(page, patientPin);
-  await waitForScreen(page, ['error'], 30_000);
+  const wayOut = words('ja', 'actions.memberPin_clinic');
+  await refusedByMemberNumber(page, { wayOut, memberNumber: memberNumbers[patient] });
   return page;
 }
 
-/** The error screen's words, and its title, body, help line and Close on the small display, unscrolled. */
-async function readScreen(page: Page, shot: string) {
-  const screen = {
-    title: (await page.locator('#error-title').textContent()) ?? '',
-    body: (await page.locator('.error-body').textContent()) ?? '',
-    staff: (await page.locator('.staff-note').textContent()) ?? '',
-    buttons: await page.locator('.screen-error .actions button').allTextContents(),
-  };
-  await page.setViewportSize(smallDisplay);
-  for (const part of ['#error-title', '.error-body', '.staff-note', '.actions button'])
-    await expectInView(page, page.locator(part), `${shot} ${part}`);
-  await page.screenshot({ path: path.join(artifacts, `${shot}.png`) });
-  return screen;
-}
-
 /** The refusal in Japanese, then English: the shop's words nowhere, the clinic's in their place. */
-async function expectClinicWords(page: Page, code: Refusal) {
-  const ja = await readScreen(page, `ja-${code}`);
-  await page.locator('[data-testid="language-switch"]').click();
-  const en = await readScreen(page, `en-${code}`);
-  await page.locator('[data-testid="language-switch"]').click();
-  const seen = { ja, en };
+async function expectClinicWords(page: Page, code: AccountRuleRefusal) {
+  const seen = await readErrorScreenInBothLanguages(page, { artifacts, code });
   for (const language of ['ja', 'en'] as const) {
     const { title, body } = seen[language];
     expect(title).not.toBe(words(language, `error.${code}.title`));
@@ -191,7 +120,7 @@ async function expectClinicWords(page: Page, code: Refusal) {
 }
 
 /** One refusal, end to end: nothing held, clinic words, only Close (no retry, no PIN), back to reception. */
-async function refusedCheckIn(patient: Patient, code: Refusal) {
+async function refusedCheckIn(patient: Patient, code: AccountRuleRefusal) {
   const before = await account(patient);
   const page = await checkInByMemberNumber(patient);
   expect(await page.locator('[data-testid="error-screen"]').getAttribute('data-code')).toBe(code);
