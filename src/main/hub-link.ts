@@ -942,7 +942,8 @@ function outcomeUnknownOn5xx(error: HubRequestError): { ok: false; error: KioskE
 
 /**
  * A hub refusal as the kiosk's code; a code the screens do not explain as such is hub_refused, with the
- * hub's own code and status beside it (hubCode, hubStatus), as the officer's screen words the hub's reason.
+ * hub's own code beside it (hubCode), as the officer's screen words the hub's reason. Any code the hub's
+ * own carries its status and words apart (hubStatus, hubMessage); a stranger's (a proxy's) carries neither.
  */
 function fromHubError(error: HubRequestError): { ok: false; error: KioskError } {
   const code = error.code as KioskErrorCode;
@@ -954,8 +955,9 @@ function fromHubError(error: HubRequestError): { ok: false; error: KioskError } 
       code: known,
       message: error.message,
       ...(attemptsLeft === undefined ? {} : { attemptsLeft }),
-      ...(known === 'hub_refused' && isHubErrorCode(error.code)
-        ? { hubCode: error.code, hubStatus: error.status }
+      ...(known === 'hub_refused' && isHubErrorCode(error.code) ? { hubCode: error.code } : {}),
+      ...(isHubErrorCode(error.code)
+        ? { hubStatus: error.status, hubMessage: error.hubMessage }
         : {}),
     },
   };

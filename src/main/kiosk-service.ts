@@ -4,7 +4,6 @@
 // the enrolment station (enrolment-station.ts). Calls arrive validated; answers are values.
 import { randomBytes } from 'node:crypto';
 import { assert } from '../shared/assert.ts';
-import { errorStatus, isHubErrorCode } from '../shared/error-codes.ts';
 import type { HoldView } from '../shared/hub-api.ts';
 import type {
   CredentialsRefused,
@@ -1201,20 +1200,15 @@ function notTakingMessage(notTaking: NotTakingPayments): string {
 
 /**
  * A refusal of a lost request's look-up, release or refund as data for the operator screen, which words it
- * by code: the hub's code and status (hub_refused carries them; a code the link passes through as the
- * kiosk's, e.g. insufficient_funds, is the hub's own with the status the hub's table fixes for it), and the
- * hub's message without the status and code HubRequestError puts before it. A code that is not the hub's
- * (a proxy's answer) stays hub_refused with no status; its message keeps what came back.
+ * by code: the hub's code, status and message as the hub answered them (hub-link keeps them apart). A code
+ * that is not the hub's (a proxy's answer) stays hub_refused with no status; its message keeps what came back.
  */
 function hubRefusalOf(error: KioskError): HubRefusal {
-  const code = error.hubCode ?? error.code;
-  const status = error.hubStatus ?? (isHubErrorCode(code) ? errorStatus[code] : null);
-  const prefix = `${status} ${code}: `;
-  const message =
-    status !== null && error.message.startsWith(prefix)
-      ? error.message.slice(prefix.length)
-      : error.message;
-  return { status, code, hubMessage: message.slice(0, hubRefusalMessageCharsMax) };
+  return {
+    status: error.hubStatus ?? null,
+    code: error.hubCode ?? error.code,
+    hubMessage: (error.hubMessage ?? error.message).slice(0, hubRefusalMessageCharsMax),
+  };
 }
 
 function stripUndefined(liveness: KioskRequest<'identify'>['liveness']) {

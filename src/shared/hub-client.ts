@@ -19,12 +19,13 @@ export class HubRequestError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
-    message: string,
+    /** The hub's own words (`{"error":{"message"}}`), without the status and code `message` starts with. */
+    readonly hubMessage: string,
     readonly body: unknown,
     /** The refusal stored under the request's Idempotency-Key, replayed (`Idempotent-Replayed: true`). */
     readonly replayed = false,
   ) {
-    super(`${status} ${code}: ${message}`);
+    super(`${status} ${code}: ${hubMessage}`);
   }
 }
 

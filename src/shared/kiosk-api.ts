@@ -147,8 +147,10 @@ export interface KioskError {
   readonly mrzCheckDigits?: readonly MrzCheckDigit[];
   /** hub_refused: the hub's own error code (`{"error":{"code"}}`), which says why. */
   readonly hubCode?: string;
-  /** hub_refused: the HTTP status the hub answered with. */
+  /** The HTTP status the hub answered with, whenever the code is the hub's own (hub_refused's hubCode, or a code passed on). */
   readonly hubStatus?: number;
+  /** With hubStatus: the hub's own message, for its operator (never shown to a shopper). */
+  readonly hubMessage?: string;
   /**
    * The enrolment station's call failed while the hub refuses this station's credentials (HubLink
    * credentialsRefused): its answer. No retry changes that; the station must be provisioned again.

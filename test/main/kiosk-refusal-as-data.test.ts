@@ -126,6 +126,17 @@ describe("a lost payment's refund the hub keeps refusing, in the kiosk status", 
     ]);
   });
 
+  it('a code of the hub answered with another status than its table keeps the status and the message as answered', async () => {
+    const service = await kiosk('pending-other-status.json');
+    const { paymentId } = await paidButToldNot(service, 615);
+    // A hub of another version (or its gateway) answering a known code with its own status.
+    const message = 'the payee has not enough available money for this refund';
+    refusing = [409, { error: { code: 'insufficient_funds', message } }];
+    expect(await refusedTwice(service)).toMatchObject([
+      { paymentId, hubRefusal: { status: 409, code: 'insufficient_funds', hubMessage: message } },
+    ]);
+  });
+
   it("a code that is not the hub's (a proxy's) has no status, and its message keeps what came back", async () => {
     const service = await kiosk('pending-not-the-hubs.json');
     const { paymentId } = await paidButToldNot(service, 620);
