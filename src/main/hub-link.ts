@@ -87,6 +87,7 @@ const passedThrough: ReadonlySet<KioskErrorCode> = new Set([
   'transform_key_outdated',
   'rate_limited',
   'pin_checks_suspended',
+  'face_required',
   'pin_rejected',
   'id_document_mismatch',
   'guardian_not_identified',

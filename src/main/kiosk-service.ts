@@ -1029,9 +1029,12 @@ export class KioskService {
       this.#backToFace(current);
       return { ok: false, error };
     }
+    // face_required: the member number and PIN do not pay this amount or account, and no PIN try was
+    // counted; the shopper's face still may.
     const retryable =
       (pinStep && error.code === 'pin_incorrect') ||
       error.code === 'rate_limited' ||
+      error.code === 'face_required' ||
       (!paying && error.code === 'hub_unreachable');
     if (!retryable) {
       this.#update(current, { state: 'failed', failure: error.code });

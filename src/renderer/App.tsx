@@ -33,7 +33,7 @@ import {
   WorkingScreen,
 } from './screens/PaymentScreens.tsx';
 import { MemberPinScreen, PinScreen } from './screens/PinScreens.tsx';
-import { TopBar } from './screens/parts.tsx';
+import { memberPinPays, TopBar } from './screens/parts.tsx';
 
 type Screen =
   | { name: 'idle' }
@@ -412,7 +412,9 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
           <CameraProblemScreen
             problem={screen.problem}
             payment={payment}
-            canPay={payment !== null && payment.state === 'waiting_for_face'}
+            canPay={
+              payment !== null && payment.state === 'waiting_for_face' && memberPinPays(payment)
+            }
             onRetry={() =>
               void (payment === null ? Promise.resolve(show({ name: 'idle' })) : beginFace())
             }

@@ -41,6 +41,8 @@ export const kioskErrorCodes = [
   'no_match',
   // The payment's face tries (faceTriesPerPaymentMax) were all compared by the hub: member number + PIN.
   'face_tries_used',
+  // The hub's: a member number and PIN alone do not pay this (over pinOnlyAmountMax, or a child's account).
+  'face_required',
   'pin_required',
   'pin_incorrect',
   'pin_locked',

@@ -1,6 +1,8 @@
-// A payment's face tries, in Debian's Chromium against a real hub: a shopper who taps "Not me" and looks
+// The face and its fallback, in Debian's Chromium against a real hub: a shopper who taps "Not me" and looks
 // again each time is told, at the last try, that the face is not checked again for this payment (ja, en),
-// offered no retry, and pays with their member number and PIN. Screenshots: test-artifacts/kiosk-e2e-face-tries.
+// offered no retry, and pays with their member number and PIN; above what the member number and PIN pay
+// alone, no screen offers them, and the words say the face is needed. Screenshots:
+// test-artifacts/kiosk-e2e-face-tries.
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +13,7 @@ import {
   typeDigits,
   waitForScreen,
 } from '../../scripts/kiosk/kiosk-browser.ts';
-import { faceTriesPerPaymentMax } from '../../src/shared/limits.ts';
+import { faceTriesPerPaymentMax, pinOnlyAmountMax } from '../../src/shared/limits.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
 import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
 import type { KioskFixture } from './kiosk/deployment-fixture.ts';
@@ -114,6 +116,47 @@ describe('face tries per payment', () => {
     await typeDigits(page, fixture.enrolled.pin);
     await waitForScreen(page, ['receipt'], 30_000);
     expect(await balance()).toBe(before - 610);
+    await page.close();
+  }, 300_000);
+});
+
+describe('above what the member number and PIN pay alone', () => {
+  it('neither the face screen nor "Not me" offers them, the words say the face is needed, and the face pays', async () => {
+    if (browser === null) throw new Error('no browser');
+    const before = await balance();
+    const amount = pinOnlyAmountMax + 2_000;
+    const page = await openKiosk(browser, fixture.shell.url, pageLog);
+    const requested = await requestPayment(fixture.shell.url, fixture.shop.tillToken, {
+      amount,
+      reference: 'e2e-face-only',
+    });
+    expect(requested.status).toBe(201);
+    await waitForScreen(page, ['face'], 30_000);
+    const memberButton = page.getByRole('button', {
+      name: words('ja', 'actions.memberPin'),
+      exact: true,
+    });
+    expect(await memberButton.count()).toBe(0);
+    await expectConfirm(page);
+    await tapNotMe(page);
+    // The limit as the screen writes an amount: "10,000 円" in Japanese, "¥10,000" in English.
+    const limit = { ja: '10,000 円', en: '¥10,000' };
+    for (const language of ['ja', 'en'] as const) {
+      if (language === 'en') await page.locator('[data-testid="language-switch"]').click();
+      await expect
+        .poll(() => page.locator('.error-body').textContent())
+        .toBe(words(language, 'error.not_me.body_faceOnly', { max: limit[language] }));
+      expect(await page.locator('[data-testid="member-pin"]').count()).toBe(0);
+      await page.screenshot({ path: path.join(artifacts, `${language}-not-me-face-only.png`) });
+    }
+    await page.locator('[data-testid="language-switch"]').click();
+    await page.getByRole('button', { name: words('ja', 'actions.retry'), exact: true }).click();
+    await expectConfirm(page);
+    await page.locator('[data-testid="confirm-ok"]').click();
+    await waitForScreen(page, ['pin'], 20_000);
+    await typeDigits(page, fixture.enrolled.pin);
+    await waitForScreen(page, ['receipt'], 30_000);
+    expect(await balance()).toBe(before - amount);
     await page.close();
   }, 300_000);
 });

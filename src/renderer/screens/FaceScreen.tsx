@@ -6,7 +6,7 @@ import type { PaymentView } from '../../shared/kiosk-api.ts';
 import type { FaceReader } from '../face/face-reader.ts';
 import { mark } from '../marks.ts';
 import { FaceGuide, FacePromptText, useFaceSession, type FaceOutcome } from './face-guide.tsx';
-import { Amount, purposeContext } from './parts.tsx';
+import { Amount, memberPinPays, purposeContext } from './parts.tsx';
 
 export type { FaceOutcome } from './face-guide.tsx';
 
@@ -87,9 +87,11 @@ export function FaceScreen(props: {
       </div>
       <FacePromptText promptKey={session.promptKey} />
       <div className="actions">
-        <button className="button button-secondary" onClick={props.onMemberPin}>
-          {t('actions.memberPin', purposeContext(props.payment))}
-        </button>
+        {memberPinPays(props.payment) ? (
+          <button className="button button-secondary" onClick={props.onMemberPin}>
+            {t('actions.memberPin', purposeContext(props.payment))}
+          </button>
+        ) : null}
         <button className="button button-secondary" onClick={props.onCancel}>
           {t('actions.cancel')}
         </button>

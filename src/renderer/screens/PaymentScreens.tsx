@@ -3,8 +3,19 @@
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PaymentView } from '../../shared/kiosk-api.ts';
-import { faceTriesPerPaymentMax, kioskReceiptScreenMs } from '../../shared/limits.ts';
-import { Amount, ConfirmFrame, purposeContext, useDoneAfter } from './parts.tsx';
+import {
+  faceTriesPerPaymentMax,
+  kioskReceiptScreenMs,
+  pinOnlyAmountMax,
+} from '../../shared/limits.ts';
+import {
+  Amount,
+  ConfirmFrame,
+  memberPinPays,
+  purposeContext,
+  useDoneAfter,
+  useYen,
+} from './parts.tsx';
 
 /**
  * The shop's idle screen. `refused`: the hub refuses this kiosk's credentials, so no payment can be
@@ -128,6 +139,8 @@ const waysOut: Record<string, readonly ('retry' | 'memberPin' | 'staff')[]> = {
   transform_key_outdated: ['retry', 'staff'],
   // The hub compared this payment's last face try: the shopper's own member number and PIN, or staff.
   face_tries_used: ['memberPin', 'staff'],
+  // The member number and PIN do not pay this (above what they pay alone, a child's account): the face may.
+  face_required: ['retry', 'staff'],
 };
 
 /** The frame of every failure screen: what went wrong, in words, then the ways out. */
@@ -161,23 +174,38 @@ export function ErrorScreen(props: {
   onClose: () => void;
 }) {
   const { t } = useTranslation();
+  const yen = useYen();
   const key = waysOut[props.code] === undefined ? 'other' : props.code;
   const open = props.payment !== null && ['waiting_for_face', 'pin'].includes(props.payment.state);
   const offered = waysOut[props.code] ?? ['retry', 'staff'];
   // A face failure's retry is one more look at the camera, and the hub compares no more faces for this
   // payment: the body that said "try again" says to use the member number instead, and retry goes.
   const faceFailure = offered.includes('retry') && offered.includes('memberPin');
-  const faceTriesUsed = open && props.payment?.faceTriesLeft === 0 && faceFailure;
-  const ways = faceTriesUsed ? offered.filter((way) => way !== 'retry') : offered;
+  const faceTriesUsed =
+    open && props.payment?.faceTriesLeft === 0 && (faceFailure || props.code === 'face_required');
+  // Above what the member number and PIN pay alone, a body that offered them says the face is needed
+  // (body_faceOnly, where the body named them), and their button goes.
+  const faceOnly = !memberPinPays(props.payment);
+  const ways = offered.filter(
+    (way) => !(way === 'retry' && faceTriesUsed) && !(way === 'memberPin' && faceOnly),
+  );
+  const bodyKey = faceFailure && faceTriesUsed ? 'face_tries_used' : key;
+  const words = {
+    ...purposeContext(props.payment),
+    number: props.queueNumber ?? '',
+    tries: faceTriesPerPaymentMax,
+    max: yen(pinOnlyAmountMax),
+  };
+  const body = t(`error.${bodyKey}.body`, words);
   return (
     <ProblemScreen
       id="error-title"
       title={t(`error.${key}.title`, purposeContext(props.payment))}
-      body={t(`error.${faceTriesUsed ? 'face_tries_used' : key}.body`, {
-        ...purposeContext(props.payment),
-        number: props.queueNumber ?? '',
-        tries: faceTriesPerPaymentMax,
-      })}
+      body={
+        offered.includes('memberPin') && faceOnly
+          ? t(`error.${bodyKey}.body_faceOnly`, { ...words, defaultValue: body })
+          : body
+      }
       marks={{ 'data-testid': 'error-screen', 'data-code': props.code }}
     >
       {/* The ways the payment can still go on, the first one leading. */}

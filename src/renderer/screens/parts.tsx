@@ -4,11 +4,20 @@ import type { ReactNode } from 'react';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PaymentView } from '../../shared/kiosk-api.ts';
+import { pinOnlyAmountMax } from '../../shared/limits.ts';
 import type { Language } from '../i18n.ts';
 
 /** i18next context for a check-in's words ("cancel check-in", not "cancel payment"); none for a purchase. */
 export function purposeContext(payment: PaymentView | null): { context?: string } {
   return payment?.purpose === 'clinic_visit' ? { context: 'clinic' } : {};
+}
+
+/**
+ * Whether the member number and PIN can pay this payment: the hub pays at most pinOnlyAmountMax on them
+ * alone (above it, and for a child's account, it answers face_required), so above it no screen offers them.
+ */
+export function memberPinPays(payment: PaymentView | null): boolean {
+  return payment === null || payment.amount <= pinOnlyAmountMax;
 }
 
 export function useYen() {

@@ -1,0 +1,91 @@
+// The member number and PIN pay at most pinOnlyAmountMax alone: above it the hub answers face_required. The
+// kiosk keeps the till's payment open (no PIN try was counted) so the shopper can still pay by face, instead
+// of closing it as a refusal of the kiosk ("ask staff", the till rings the amount again).
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HubLink } from '../../src/main/hub-link.ts';
+import type { KioskService } from '../../src/main/kiosk-service.ts';
+import { pinAttemptsMax, pinOnlyAmountMax } from '../../src/shared/limits.ts';
+import { syntheticFace } from '../hub/helpers.ts';
+import type { KioskTestHub, TestClock } from './kiosk-test-hub.ts';
+import { closeKioskTestHub, memberPin, modelId, sameFaceAs } from './kiosk-test-hub.ts';
+import { shopKiosk, startShopWithShopper } from './shop-fixture.ts';
+
+const satoFace = syntheticFace();
+const clock: TestClock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
+
+let test: KioskTestHub;
+let link: HubLink;
+let service: KioskService;
+let satoMemberNumber: string;
+
+beforeAll(async () => {
+  test = await startShopWithShopper({
+    prefix: 'facepay-face-required-',
+    adminToken: `admin-${randomBytes(12).toString('hex')}`,
+    clock,
+    face: satoFace,
+    deposit: 50_000,
+  });
+  const [sato] = (await test.admin.findPersons({ accountId: 'shopper' })).items;
+  if (sato === undefined) throw new Error('Sato is not enrolled');
+  satoMemberNumber = sato.memberNumber;
+  ({ service, link } = await shopKiosk({
+    test,
+    clock,
+    network: fetch,
+    pendingHoldsFile: path.join(test.work, 'pending-holds.json'),
+  }));
+}, 60_000);
+
+afterAll(async () => {
+  link?.dispose();
+  await closeKioskTestHub(test);
+});
+
+const balance = async () => (await test.admin.getAccount('shopper')).balance;
+
+describe('member number and PIN above what they pay alone', () => {
+  it('is face_required with the payment still open, no PIN try counted, and the face then pays it', async () => {
+    const before = await balance();
+    const amount = pinOnlyAmountMax + 2_000;
+    const opened = service.requestFromTill({ amount, reference: 'order-big' });
+    if (!opened.ok) throw new Error(`kiosk: ${opened.code}`);
+    const paymentId = opened.payment.id;
+
+    // As often as the PIN's tries: were any counted, Sato's PIN would be locked before the face pays.
+    for (let attempt = 0; attempt < pinAttemptsMax; attempt += 1) {
+      const refused = await service.handlers.payWithMemberPin({
+        paymentId,
+        memberNumber: satoMemberNumber,
+        pin: attempt === 0 ? memberPin : '0000',
+      });
+      expect(refused).toMatchObject({ ok: false, error: { code: 'face_required' } });
+      expect(service.status().payment).toMatchObject({ id: paymentId, state: 'waiting_for_face' });
+    }
+    expect(service.tillPayment(paymentId)).toMatchObject({ state: 'waiting_for_face' });
+    expect(await balance()).toBe(before);
+
+    const descriptor = Array.from(sameFaceAs(satoFace));
+    const liveness = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
+    await service.handlers.identify({ paymentId, modelId, descriptor, liveness });
+    await service.handlers.confirm({ paymentId });
+    const paid = await service.handlers.confirm({ paymentId, pin: memberPin });
+    expect(paid).toMatchObject({ ok: true, payment: { state: 'paid' } });
+    expect(await balance()).toBe(before - amount);
+  }, 60_000);
+
+  it('at the limit itself the member number and PIN still pay', async () => {
+    const before = await balance();
+    const opened = service.requestFromTill({ amount: pinOnlyAmountMax, reference: 'order-at' });
+    if (!opened.ok) throw new Error(`kiosk: ${opened.code}`);
+    const paid = await service.handlers.payWithMemberPin({
+      paymentId: opened.payment.id,
+      memberNumber: satoMemberNumber,
+      pin: memberPin,
+    });
+    expect(paid).toMatchObject({ ok: true, payment: { state: 'paid' } });
+    expect(await balance()).toBe(before - pinOnlyAmountMax);
+  }, 60_000);
+});
