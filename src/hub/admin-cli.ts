@@ -31,6 +31,9 @@ commands:
   assign-enrollment-client --account ID --client CLIENT_ID
                  the one enrollment client that may enrol a person on that person account (again
                  after a station's client was replaced; refused once another client's person is on it)
+  transfer-enrollments --from REVOKED_CLIENT_ID --to NEW_CLIENT_ID
+                 the persons a revoked enrollment client enrolled, and the person accounts assigned
+                 to it, go to its replacement (which may then erase them and unlock their PINs)
   deposit        --account ID --amount Y
   show-account   --account ID
   list-holds     [--payer ID] [--payee ID] [--status S] [--reference R] [--limit N]
@@ -73,6 +76,8 @@ const { values, positionals } = parseArgs({
     kiosk: { type: 'string' },
     'document-hash': { type: 'string' },
     person: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
   },
 });
 
@@ -174,6 +179,8 @@ async function run(command: string | undefined): Promise<unknown> {
     }
     case 'assign-enrollment-client':
       return hub.assignEnrollmentClient(need('account'), need('client'));
+    case 'transfer-enrollments':
+      return hub.transferEnrollments(need('from'), need('to'));
     case 'deposit': {
       const amount = integer('amount');
       if (amount === undefined) fail('missing --amount');

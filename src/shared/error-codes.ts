@@ -47,6 +47,8 @@ export const errorStatus = {
   identification_required: 403,
   kiosk_exists: 409,
   client_revoked: 409,
+  /** Extension: a client's enrolments move to its replacement only once it is revoked (it could enrol after). */
+  client_not_revoked: 409,
   id_document_mismatch: 403,
   kiosk_revoked: 403,
   kiosk_signature_invalid: 403,

@@ -416,6 +416,20 @@ export const accountEnrollmentClientSchema = z.object({
   accountId: z.string(),
   enrollmentClientId: z.string(),
 });
+/** Extension: the admin moves a revoked enrolment client's persons and person accounts to its replacement. */
+export const transferEnrollmentsRequest = z.strictObject({
+  to: z.string().min(1).max(L.idLengthMax).meta({
+    description: 'the active enrollment client that replaces the revoked one (the path id)',
+  }),
+});
+export const enrollmentsTransferSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  moved: z.object({
+    persons: z.number().int().min(0),
+    accounts: z.number().int().min(0),
+  }),
+});
 export const addedTemplatesSchema = z.object({
   personId: z.string(),
   templateIds: z.array(z.string()),

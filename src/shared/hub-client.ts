@@ -223,6 +223,10 @@ export class HubClient implements RouteMethods {
   assignEnrollmentClient(accountId: string, clientId: string) {
     return this.call('assignEnrollmentClient', { params: { id: accountId }, body: { clientId } });
   }
+  /** Extension (admin): a revoked enrolment client's persons and person accounts move to `to`. */
+  transferEnrollments(from: string, to: string) {
+    return this.call('transferEnrollments', { params: { id: from }, body: { to } });
+  }
 
   placeHold(body: RouteBody<'placeHold'>, idempotencyKey: string) {
     return this.call('placeHold', { body, idempotencyKey });

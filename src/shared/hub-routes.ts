@@ -312,6 +312,17 @@ const identityRoutes = {
     status: 200,
     response: api.accountEnrollmentClientSchema,
   },
+  transferEnrollments: {
+    method: 'POST',
+    path: '/v1/clients/:id/transfer-enrollments',
+    summary:
+      "Extension: move a revoked enrollment client's persons and the person accounts assigned to it to its active replacement, in one transaction; again, it moves nothing (admin)",
+    access: admin,
+    params: api.idParams,
+    body: api.transferEnrollmentsRequest,
+    status: 200,
+    response: api.enrollmentsTransferSchema,
+  },
   rekey: {
     method: 'POST',
     path: '/v1/admin/rekey',

@@ -61,6 +61,13 @@ describe('HubClient', () => {
     expect((await clientFor(spare.token).getOwnClient()).id).toBe(spare.id);
     expect((await admin.rotateClientToken(spare.id)).token).not.toBe(spare.token);
     expect(await admin.revokeClient(spare.id)).toBeNull();
+    // A lost station's client, revoked: what it enrolled goes to the station's client (nothing here).
+    const lost = await admin.createClient({ name: 'lost station', role: 'enrollment' });
+    await admin.revokeClient(lost.id);
+    expect((await admin.transferEnrollments(lost.id, enroller.id)).moved).toEqual({
+      persons: 0,
+      accounts: 0,
+    });
 
     await admin.createAccount({ id: 'alice', kind: 'person', name: 'Alice', currency: 'JPY' });
     expect((await admin.deposit('alice', 50_000, 'alice-deposit')).balance).toBe(50_000);

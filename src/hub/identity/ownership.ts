@@ -1,6 +1,7 @@
 // Which enrolment organisation may act on what: the admin assigns a person account to one enrolment
 // client, which alone may enrol a person on it; a person belongs to the client that enrolled them.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { assert } from '../../shared/assert.ts';
 import { refuse } from '../errors.ts';
 import type { IdentityReader, StoreTx } from '../storage/port.ts';
 import type { ClientRecord } from '../storage/records.ts';
@@ -57,6 +58,58 @@ export async function assignEnrollmentClient(options: {
     data: { enrollmentClientId: clientId },
   });
   return { accountId, enrollmentClientId: clientId };
+}
+
+/**
+ * The admin hands a revoked enrolment client's persons and person accounts to the active enrolment
+ * client that replaces it (a lost station's new client), so the organisation can erase and unlock the
+ * people its old station enrolled. In the caller's one transaction; each person and account moved is
+ * audited. Only a revoked client: an active one could enrol again after the move and split its people.
+ */
+export async function transferEnrollments(options: {
+  tx: StoreTx;
+  caller: ClientRecord;
+  from: string;
+  to: string;
+  at: number;
+}): Promise<{ from: string; to: string; moved: { persons: number; accounts: number } }> {
+  const { tx, from, to } = options;
+  await requireTransferClients(tx, from, to);
+  assert(from !== to, 'a revoked client and an active one are two clients');
+  const moved = await tx.moveEnrollments(from, to);
+  const subjects = [
+    ...moved.personIds.map((id) => ({ id, kind: 'person.enrollment_client_moved' })),
+    ...moved.accountIds.map((id) => ({ id, kind: 'account.enrollment_client_moved' })),
+  ];
+  for (const subject of subjects) {
+    await tx.appendAudit({
+      at: options.at,
+      kind: subject.kind,
+      subject: subject.id,
+      actor: options.caller.id,
+      data: { from, to },
+    });
+  }
+  return {
+    from,
+    to,
+    moved: { persons: moved.personIds.length, accounts: moved.accountIds.length },
+  };
+}
+
+/** `from` a revoked enrollment client, `to` an active one; both known (404 otherwise). */
+async function requireTransferClients(tx: StoreTx, from: string, to: string): Promise<void> {
+  const source = await tx.getClient(from);
+  if (source === undefined) refuse('not_found', `client ${from} not found`);
+  const target = await tx.getClient(to);
+  if (target === undefined) refuse('not_found', `client ${to} not found`);
+  if (source.role !== 'enrollment')
+    refuse('invalid_request', `client ${from} is not an enrollment client`);
+  if (target.role !== 'enrollment')
+    refuse('invalid_request', `client ${to} (to) is not an enrollment client`);
+  if (source.revokedAt === null)
+    refuse('client_not_revoked', `revoke client ${from} first: its token could enrol again`);
+  if (target.revokedAt !== null) refuse('client_revoked', `client ${to} (to) was revoked`);
 }
 
 /**

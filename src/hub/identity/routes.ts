@@ -19,7 +19,12 @@ import type { PersonRecord } from '../storage/identity-records.ts';
 import { isoTime } from '../clock.ts';
 import type { IdentityService, PinOnlyOutcome } from './identity.ts';
 import { isChild, maskDisplayName } from './people.ts';
-import { assignEnrollmentClient, ownsPerson, requirePersonOwner } from './ownership.ts';
+import {
+  assignEnrollmentClient,
+  ownsPerson,
+  requirePersonOwner,
+  transferEnrollments,
+} from './ownership.ts';
 import { join } from 'node:path';
 import { commitNextTransformKey, prepareNextTransformKey } from './rekey.ts';
 import { transformKeyId } from '../../biometrics/protect/cancelable-transform.ts';
@@ -219,6 +224,14 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
         }),
       );
       return ok(assigned);
+    },
+
+    // Extension: a revoked enrolment client's persons and person accounts go to its replacement (admin).
+    transferEnrollments: async ({ caller, params: { id }, body, ok }) => {
+      const transferred = await hub.store.write((tx) =>
+        transferEnrollments({ tx, caller, from: id, to: body.to, at: hub.clock.now() }),
+      );
+      return ok(transferred);
     },
 
     rekey: async ({ caller, ok }) => {

@@ -32,6 +32,12 @@ export interface AuditAppend {
   data: Record<string, unknown>;
 }
 
+/** What moveEnrollments changed: the persons and the person accounts now of the new client. */
+export interface MovedEnrollments {
+  personIds: string[];
+  accountIds: string[];
+}
+
 export interface HoldListFilter {
   payer?: string;
   payee?: string;
@@ -193,6 +199,11 @@ export interface IdentityWriter extends IdentityReader {
   admitNonce(nonce: ReplayNonceRecord): Promise<'admitted' | 'replayed'>;
   /** Names the enrolment client that may enrol a person on this person account. */
   setAccountEnrollmentClient(accountId: string, clientId: string): Promise<void>;
+  /**
+   * Hands everything of enrolment client `from` to `to`: the persons it enrolled (created_by) and the
+   * person accounts assigned to it. Answers the ids changed, each list sorted.
+   */
+  moveEnrollments(from: string, to: string): Promise<MovedEnrollments>;
   /** Replaces the client's identification with this one. */
   putIdentification(identification: IdentificationRecord): Promise<void>;
   /** Spends the client's identification (its PIN was right). */

@@ -5,6 +5,7 @@ import {
   pinFailureKindsSql,
   type IdentityReader,
   type IdentityWriter,
+  type MovedEnrollments,
   type TemplateChange,
 } from '../port.ts';
 import type {
@@ -394,6 +395,23 @@ export class PgIdentityWrites extends PgIdentityReads implements IdentityWriter 
       [clientId, accountId],
     );
     assert(changed === 1, `person account ${accountId} exists`);
+  }
+  async moveEnrollments(from: string, to: string): Promise<MovedEnrollments> {
+    const persons = await rows<{ id: string }>(
+      this.db,
+      'movePersons',
+      'UPDATE persons SET created_by = $1 WHERE created_by = $2 RETURNING id',
+      [to, from],
+    );
+    const accounts = await rows<{ id: string }>(
+      this.db,
+      'moveAccounts',
+      "UPDATE accounts SET enrollment_client_id = $1 WHERE enrollment_client_id = $2 AND kind = 'person' RETURNING id",
+      [to, from],
+    );
+    // Sorted here, not by ORDER BY (an UPDATE has none): the same order as SQLite's, byte order.
+    const ids = (moved: Array<{ id: string }>) => moved.map((row) => row.id).sort();
+    return { personIds: ids(persons), accountIds: ids(accounts) };
   }
   async putIdentification(identification: IdentificationRecord): Promise<void> {
     const p = identificationToParams(identification);

@@ -2,7 +2,12 @@
 // zeroes the freed pages (secure_delete ON) and cuts the enrolment's stored answer down to the id.
 import type Database from 'better-sqlite3';
 import { assert } from '../../../shared/assert.ts';
-import { pinFailureKindsSql, type IdentityReader, type IdentityWriter } from '../port.ts';
+import {
+  pinFailureKindsSql,
+  type IdentityReader,
+  type IdentityWriter,
+  type MovedEnrollments,
+} from '../port.ts';
 import { erasedPersonAnswer } from '../records.ts';
 import type {
   GuardianConsentRecord,
@@ -210,6 +215,12 @@ export class SqliteIdentityWrites extends SqliteIdentityReads implements Identit
       setAccountEnrollmentClient: db.prepare<[string, string]>(
         "UPDATE accounts SET enrollment_client_id = ? WHERE id = ? AND kind = 'person'",
       ),
+      movePersons: db.prepare<[string, string], { id: string }>(
+        'UPDATE persons SET created_by = ? WHERE created_by = ? RETURNING id',
+      ),
+      moveAccounts: db.prepare<[string, string], { id: string }>(
+        "UPDATE accounts SET enrollment_client_id = ? WHERE enrollment_client_id = ? AND kind = 'person' RETURNING id",
+      ),
       putIdentification: db.prepare(
         `INSERT INTO identifications (client_id, payee, amount, person_ids, at, purpose)
          VALUES (@client_id, @payee, @amount, @person_ids, @at, @purpose)
@@ -309,6 +320,13 @@ export class SqliteIdentityWrites extends SqliteIdentityReads implements Identit
   async setAccountEnrollmentClient(accountId: string, clientId: string): Promise<void> {
     const changed = this.identityW.setAccountEnrollmentClient.run(clientId, accountId).changes;
     assert(changed === 1, `person account ${accountId} exists`);
+  }
+  async moveEnrollments(from: string, to: string): Promise<MovedEnrollments> {
+    const ids = (moved: Array<{ id: string }>) => moved.map((row) => row.id).sort();
+    return {
+      personIds: ids(this.identityW.movePersons.all(to, from)),
+      accountIds: ids(this.identityW.moveAccounts.all(to, from)),
+    };
   }
   async putIdentification(identification: IdentificationRecord): Promise<void> {
     this.identityW.putIdentification.run(identificationToParams(identification));
