@@ -88,6 +88,7 @@ const passedThrough: ReadonlySet<KioskErrorCode> = new Set([
   'rate_limited',
   'pin_checks_suspended',
   'face_required',
+  'identification_required',
   'pin_rejected',
   'id_document_mismatch',
   'guardian_not_identified',

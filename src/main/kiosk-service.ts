@@ -818,6 +818,12 @@ export class KioskService {
         amount: current.view.amount,
       });
       if (!this.#stillCurrent(current)) return kioskFailure('payment_closed', 'payment closed');
+      // The hub remembers a face for identificationMemoryMs: a shopper slower than that at the confirm and
+      // PIN screens looks at the camera again (no PIN try was counted), the payment still open.
+      if (!verified.ok && verified.error.code === 'identification_required') {
+        this.#forgetMatch(current);
+        return verified;
+      }
       if (!verified.ok) return this.#hubFailure(current, verified.error, true);
       current.authorization = verified.value.authorization;
       current.payer = verified.value.payer;
@@ -1051,16 +1057,26 @@ export class KioskService {
    * would sit at the PIN step until it timed out.
    */
   #backToFace(current: Payment): void {
+    current.attemptsRefused += 1;
+    this.#forgetMatch(current, {
+      // A check-in's queue number is taken afresh at its next placement (#checkIn).
+      ...(current.view.purpose === 'clinic_visit' ? { reference: 'visit' } : {}),
+    });
+  }
+
+  /**
+   * Back to the face step with the matched person, their payer account and their single-use authorization
+   * forgotten (the hub lets it expire): no PIN of theirs is tried and no hold is placed on their account.
+   */
+  #forgetMatch(current: Payment, change: Partial<PaymentView> = {}): void {
     current.personId = null;
     current.payer = null;
     current.authorization = null;
-    current.attemptsRefused += 1;
     this.#update(current, {
       state: 'waiting_for_face',
       displayNameMasked: null,
       pinRequired: false,
-      // A check-in's queue number is taken afresh at its next placement (#checkIn).
-      ...(current.view.purpose === 'clinic_visit' ? { reference: 'visit' } : {}),
+      ...change,
     });
   }
 
@@ -1077,23 +1093,14 @@ export class KioskService {
   }
 
   /**
-   * The masked name was not the shopper's: back to the face step with the matched person, their payer
-   * account and their single-use authorization forgotten (the hub lets it expire), so no PIN of theirs
-   * is tried and no hold is placed on their account. Not while a PIN check is in flight.
+   * The masked name was not the shopper's: back to the face step with nothing of the matched person kept
+   * (#forgetMatch). Not while a PIN check is in flight.
    */
   #notMe(paymentId: string): KioskResult<{ payment: PaymentView }> {
     const payment = this.#payment(paymentId, ['confirming', 'pin']);
     if (!payment.ok) return payment;
-    const current = payment.value;
-    current.personId = null;
-    current.payer = null;
-    current.authorization = null;
-    this.#update(current, {
-      state: 'waiting_for_face',
-      displayNameMasked: null,
-      pinRequired: false,
-    });
-    return { ok: true, payment: current.view };
+    this.#forgetMatch(payment.value);
+    return { ok: true, payment: payment.value.view };
   }
 
   #operatorExit(): KioskResult<{ exiting: true }> {

@@ -43,6 +43,8 @@ export const kioskErrorCodes = [
   'face_tries_used',
   // The hub's: a member number and PIN alone do not pay this (over pinOnlyAmountMax, or a child's account).
   'face_required',
+  // The hub's: the face was identified too long ago (identificationMemoryMs) for the PIN; look again.
+  'identification_required',
   'pin_required',
   'pin_incorrect',
   'pin_locked',

@@ -141,6 +141,8 @@ const waysOut: Record<string, readonly ('retry' | 'memberPin' | 'staff')[]> = {
   face_tries_used: ['memberPin', 'staff'],
   // The member number and PIN do not pay this (above what they pay alone, a child's account): the face may.
   face_required: ['retry', 'staff'],
+  // The hub no longer remembers the face for the PIN (too long at confirm and PIN): look again.
+  identification_required: ['retry', 'memberPin', 'staff'],
 };
 
 /** The frame of every failure screen: what went wrong, in words, then the ways out. */
