@@ -213,6 +213,21 @@ describe("moving a revoked enrolment client's enrolments to its replacement", ()
     });
     expect((await t.hub.store.auditRows(0, 100_000)).length).toBe(auditedOnce);
   });
+
+  it('sent several times at once (an operator retrying): one call moves everyone, each person audited once', async () => {
+    const people = ['alice', 'bob', 'carol'];
+    for (const accountId of people) await enrolBy(oldStation, accountId);
+    await revoke(oldStation.id);
+
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () => transfer(oldStation.id, newStation.id)),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
+    const moved = answers.map((answer) => answer.body.moved.persons).sort();
+    expect(moved).toEqual([0, 0, 0, people.length]);
+    expect(await audit('person.enrollment_client_moved')).toHaveLength(people.length);
+    expect(await audit('account.enrollment_client_moved')).toHaveLength(people.length);
+  });
 });
 
 describe('what the transfer refuses', () => {
