@@ -670,23 +670,26 @@ export function StationPinScreen(props: {
       title={props.title ?? t(props.again ? 'enrol.pin.again' : 'enrol.pin.first')}
       onSignOut={props.onSignOut}
     >
-      {hint === null ? null : <p className="station-note">{hint}</p>}
-      {props.message === null ? null : (
-        <p className="pin-warning" role="alert" data-testid={props.messageTestId ?? 'pin-warning'}>
-          {props.message}
-        </p>
-      )}
-      {props.aside === undefined ? (
-        keypad
-      ) : (
-        <div className="pin-row">
+      {/* One column on a tall display; the pad beside the rest on a low one, and always beside `aside`. */}
+      <div className={props.aside === undefined ? 'pin-layout' : 'pin-layout pin-layout-beside'}>
+        <div className="pin-side">
+          {hint === null ? null : <p className="station-note">{hint}</p>}
+          {props.message === null ? null : (
+            <p
+              className="pin-warning"
+              role="alert"
+              data-testid={props.messageTestId ?? 'pin-warning'}
+            >
+              {props.message}
+            </p>
+          )}
           {props.aside}
-          {keypad}
+          <button className="button button-secondary" onClick={props.onCancel}>
+            {t('enrol.cancel')}
+          </button>
         </div>
-      )}
-      <button className="button button-secondary" onClick={props.onCancel}>
-        {t('enrol.cancel')}
-      </button>
+        {keypad}
+      </div>
     </StationFrame>
   );
 }

@@ -23,37 +23,42 @@ export function PinScreen(props: {
   return (
     <main className="screen screen-pin" aria-labelledby="pin-title">
       <h1 id="pin-title">{t(props.notChecked ? 'pin.titleAgain' : 'pin.title')}</h1>
-      <p className="masked-name">{props.payment.displayNameMasked}</p>
-      <Amount
-        amount={props.payment.amount}
-        {...(props.amountLabel === undefined ? {} : { label: props.amountLabel })}
-      />
-      {props.notChecked ? (
-        // One line, so the screen still fits: the title says to wait and type the PIN again.
-        <p className="pin-warning" role="alert" data-testid="pin-not-checked">
-          {props.attemptsLeft === null
-            ? t('pin.notChecked')
-            : t('pin.notCheckedTriesLeft', { count: props.attemptsLeft })}
-        </p>
-      ) : props.attemptsLeft === null ? null : (
-        <p className="pin-warning" role="alert" data-testid="pin-warning">
-          {t('pin.incorrect', { count: props.attemptsLeft })}
-        </p>
-      )}
-      <Keypad
-        label={t('pin.label')}
-        masked
-        minLength={pinDigitsMin}
-        maxLength={pinDigitsMax}
-        submitLabel={t('actions.ok')}
-        onSubmit={props.onPin}
-        busy={props.busy}
-      />
-      <div className="actions">
-        <NotMeButton busy={props.busy} onNotMe={props.onNotMe} />
-        <button className="button button-secondary" onClick={props.onCancel}>
-          {t('actions.cancelPayment', purposeContext(props.payment))}
-        </button>
+      {/* One column on the kiosk's display; the pad beside the rest on a lower one (styles.css). */}
+      <div className="pin-layout">
+        <div className="pin-side">
+          <p className="masked-name">{props.payment.displayNameMasked}</p>
+          <Amount
+            amount={props.payment.amount}
+            {...(props.amountLabel === undefined ? {} : { label: props.amountLabel })}
+          />
+          {props.notChecked ? (
+            // One line, so the screen still fits: the title says to wait and type the PIN again.
+            <p className="pin-warning" role="alert" data-testid="pin-not-checked">
+              {props.attemptsLeft === null
+                ? t('pin.notChecked')
+                : t('pin.notCheckedTriesLeft', { count: props.attemptsLeft })}
+            </p>
+          ) : props.attemptsLeft === null ? null : (
+            <p className="pin-warning" role="alert" data-testid="pin-warning">
+              {t('pin.incorrect', { count: props.attemptsLeft })}
+            </p>
+          )}
+          <div className="actions">
+            <NotMeButton busy={props.busy} onNotMe={props.onNotMe} />
+            <button className="button button-secondary" onClick={props.onCancel}>
+              {t('actions.cancelPayment', purposeContext(props.payment))}
+            </button>
+          </div>
+        </div>
+        <Keypad
+          label={t('pin.label')}
+          masked
+          minLength={pinDigitsMin}
+          maxLength={pinDigitsMax}
+          submitLabel={t('actions.ok')}
+          onSubmit={props.onPin}
+          busy={props.busy}
+        />
       </div>
     </main>
   );
@@ -71,40 +76,44 @@ export function MemberPinScreen(props: {
   return (
     <main className="screen screen-pin" aria-labelledby="member-title">
       <h1 id="member-title">{t('member.title', purposeContext(props.payment))}</h1>
-      <Amount amount={props.payment.amount} />
-      {props.message === null ? null : (
-        <p className="pin-warning" role="alert" data-testid="pin-warning">
-          {props.message}
-        </p>
-      )}
-      {memberNumber === null ? (
-        <Keypad
-          key="number"
-          label={t('member.number')}
-          masked={false}
-          minLength={6}
-          maxLength={16}
-          submitLabel={t('actions.next')}
-          onSubmit={setMemberNumber}
-        />
-      ) : (
-        <Keypad
-          key="pin"
-          label={t('pin.label')}
-          masked
-          minLength={pinDigitsMin}
-          maxLength={pinDigitsMax}
-          submitLabel={t('actions.pay')}
-          busy={props.busy}
-          onSubmit={(pin) => props.onSubmit(memberNumber, pin)}
-        />
-      )}
-      <button
-        className="button button-secondary"
-        onClick={() => (memberNumber === null ? props.onBack() : setMemberNumber(null))}
-      >
-        {t('actions.back')}
-      </button>
+      <div className="pin-layout">
+        <div className="pin-side">
+          <Amount amount={props.payment.amount} />
+          {props.message === null ? null : (
+            <p className="pin-warning" role="alert" data-testid="pin-warning">
+              {props.message}
+            </p>
+          )}
+          <button
+            className="button button-secondary"
+            onClick={() => (memberNumber === null ? props.onBack() : setMemberNumber(null))}
+          >
+            {t('actions.back')}
+          </button>
+        </div>
+        {memberNumber === null ? (
+          <Keypad
+            key="number"
+            label={t('member.number')}
+            masked={false}
+            minLength={6}
+            maxLength={16}
+            submitLabel={t('actions.next')}
+            onSubmit={setMemberNumber}
+          />
+        ) : (
+          <Keypad
+            key="pin"
+            label={t('pin.label')}
+            masked
+            minLength={pinDigitsMin}
+            maxLength={pinDigitsMax}
+            submitLabel={t('actions.pay')}
+            busy={props.busy}
+            onSubmit={(pin) => props.onSubmit(memberNumber, pin)}
+          />
+        )}
+      </div>
     </main>
   );
 }

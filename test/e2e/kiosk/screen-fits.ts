@@ -59,3 +59,62 @@ export async function expectOperatorScreenFits(page: Page): Promise<void> {
   }
   await page.setViewportSize(kioskDisplays[0]);
 }
+
+/** How far `locator` reaches past the viewport (0: not at all), and whether it is seen at its centre. */
+async function overflowOf(page: Page, locator: Locator) {
+  const viewport = page.viewportSize();
+  if (viewport === null) throw new Error('the page has no viewport');
+  const { box, seen } = await placeOf(locator);
+  const past = Math.max(
+    -box.x,
+    -box.y,
+    box.x + box.width - viewport.width,
+    box.y + box.height - viewport.height,
+    0,
+  );
+  return { past: Math.round(past), seen };
+}
+
+/** The page's language, switched with the top bar's button when it is not `language` already. */
+export async function speak(page: Page, language: 'ja' | 'en'): Promise<void> {
+  const now = await page.evaluate(() => document.documentElement.lang);
+  if (now !== language) await page.locator('[data-testid="language-switch"]').click();
+  await page.waitForFunction((lang) => document.documentElement.lang === lang, language);
+}
+
+/**
+ * The screen on both kiosk displays in Japanese and English: each of `locators` in view and not covered
+ * (expectInView), the page and the screen unscrolled. Every check is made before it fails, so the failure
+ * lists each element out of view and by how many pixels. Leaves the page at 1280x800 in Japanese.
+ */
+export async function expectScreenFitsEverywhere(
+  page: Page,
+  locators: Record<string, Locator>,
+): Promise<void> {
+  const misses: string[] = [];
+  for (const language of ['ja', 'en'] as const) {
+    await speak(page, language);
+    for (const display of kioskDisplays) {
+      await page.setViewportSize(display);
+      const where = `${display.width}x${display.height} ${language}`;
+      for (const [what, locator] of Object.entries(locators)) {
+        const missed = await expectInView(page, locator, `${what} at ${where}`).then(
+          () => false,
+          () => true,
+        );
+        if (!missed) continue;
+        const { past, seen } = await overflowOf(page, locator);
+        misses.push(`${what} at ${where}: ${past} px out of view${seen ? '' : ', covered'}`);
+      }
+      const scrolled = await page.evaluate(() => ({
+        page: document.scrollingElement?.scrollTop ?? 0,
+        screen: document.querySelector('.screen')?.scrollTop ?? 0,
+      }));
+      if (scrolled.page !== 0 || scrolled.screen !== 0)
+        misses.push(`scrolled at ${where}: ${JSON.stringify(scrolled)}`);
+    }
+  }
+  await page.setViewportSize(kioskDisplays[0]);
+  await speak(page, 'ja');
+  expect(misses).toEqual([]);
+}

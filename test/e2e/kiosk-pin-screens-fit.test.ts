@@ -1,0 +1,163 @@
+// The shopper's PIN screens on both kiosk displays (1280x800 and the smaller 1024x600), in Debian's Chromium
+// against a real hub, in Japanese and English: the title, the keypad's first and last rows, OK and the
+// screen's own buttons all in view without scrolling, with and without the wrong-PIN warning shown.
+// Screenshots: test-artifacts/kiosk-e2e-pin-screens-fit.
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  launchKioskBrowser,
+  openKiosk,
+  requestPayment,
+  typeDigits,
+  waitForScreen,
+} from '../../scripts/kiosk/kiosk-browser.ts';
+import { repoRoot } from '../biometrics/face-helpers.ts';
+import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
+import type { KioskFixture } from './kiosk/deployment-fixture.ts';
+import { startKioskFixture } from './kiosk/deployment-fixture.ts';
+import { words } from './kiosk/locale-words.ts';
+import { expectScreenFitsEverywhere, kioskDisplays, speak } from './kiosk/screen-fits.ts';
+
+const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-pin-screens-fit');
+let fixture: KioskFixture;
+const browsers: Browser[] = [];
+let openPaymentId: string | null = null;
+const pageLog: string[] = [];
+
+beforeAll(async () => {
+  fixture = await startKioskFixture(artifacts);
+}, 300_000);
+
+afterEach(async () => {
+  if (openPaymentId !== null)
+    await fixture.shell.runtime.service.handlers.cancel({ paymentId: openPaymentId });
+  openPaymentId = null;
+  for (const browser of browsers.splice(0)) await browser.close();
+});
+
+afterAll(async () => {
+  for (const browser of browsers.splice(0)) await browser.close();
+  await fixture?.close();
+  await assertNoProcessLeft();
+});
+
+/** Chromium with `clip` as its camera, at the kiosk, and the till's payment of `amount` on its way. */
+async function kioskAsked(clip: string, amount: number): Promise<Page> {
+  const browser = await launchKioskBrowser(clip);
+  browsers.push(browser);
+  expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
+  const page = await openKiosk(browser, fixture.shell.url, pageLog);
+  const requested = await requestPayment(fixture.shell.url, fixture.shop.tillToken, {
+    amount,
+    reference: `e2e-pin-fit-${amount}`,
+  });
+  expect(requested.status).toBe(201);
+  openPaymentId = requested.body.payment?.id ?? null;
+  return page;
+}
+
+/** The keypad's corners: its display, its first row's ends, its last row (delete, 0, OK). */
+function keypadParts(page: Page) {
+  const keys = page.locator('.keypad-keys .key');
+  return {
+    'keypad display': page.locator('.keypad-display'),
+    'key 1': keys.nth(0),
+    'key 3': keys.nth(2),
+    'key delete': keys.nth(9),
+    'key 0': keys.nth(10),
+    OK: page.locator('[data-testid="keypad-submit"]'),
+  };
+}
+
+/** A screenshot of the screen at each display, in each language, named `name`. */
+async function screenshots(page: Page, name: string): Promise<void> {
+  for (const language of ['ja', 'en'] as const) {
+    await speak(page, language);
+    for (const display of kioskDisplays) {
+      await page.setViewportSize(display);
+      const file = `${language}-${name}-${display.width}x${display.height}.png`;
+      await page.screenshot({ path: path.join(artifacts, file) });
+    }
+  }
+  await page.setViewportSize(kioskDisplays[0]);
+  await speak(page, 'ja');
+}
+
+/** The keys stay a comfortable touch size on every display (the smaller one included). */
+async function expectTouchSizedKeys(page: Page): Promise<void> {
+  for (const display of kioskDisplays) {
+    await page.setViewportSize(display);
+    const heights = await page
+      .locator('.keypad-keys .key')
+      .evaluateAll((keys) => keys.map((key) => key.getBoundingClientRect().height));
+    expect(
+      Math.min(...heights),
+      `keys at ${display.width}x${display.height}`,
+    ).toBeGreaterThanOrEqual(56);
+  }
+  await page.setViewportSize(kioskDisplays[0]);
+}
+
+describe("the shopper's PIN screens fit both kiosk displays", () => {
+  it('the PIN screen after a face match: title, name, keypad, OK, Not me and Cancel, and so with the wrong-PIN warning', async () => {
+    const page = await kioskAsked(fixture.clips.live, 760);
+    const shown = await waitForScreen(page, ['confirm', 'error'], 90_000);
+    expect(shown, pageLog.slice(-20).join('\n')).toBe('confirm');
+    await page.locator('[data-testid="confirm-ok"]').click();
+    await waitForScreen(page, ['pin'], 20_000);
+    const cancel = page.getByRole('button', {
+      name: new RegExp(
+        `^(${words('ja', 'actions.cancelPayment')}|${words('en', 'actions.cancelPayment')})$`,
+      ),
+    });
+    const screen = {
+      title: page.locator('#pin-title'),
+      name: page.locator('.masked-name'),
+      amount: page.locator('[data-testid="amount"]'),
+      ...keypadParts(page),
+      'Not me': page.locator('[data-testid="not-me"]'),
+      cancel,
+    };
+    await screenshots(page, 'pin');
+    await expectScreenFitsEverywhere(page, screen);
+    await expectTouchSizedKeys(page);
+
+    // A wrong PIN: the warning (tries left) above the pad, and everything still in view.
+    await typeDigits(page, '1357');
+    const warning = page.locator('[data-testid="pin-warning"]');
+    await warning.waitFor({ timeout: 20_000 });
+    await screenshots(page, 'pin-wrong');
+    await expectScreenFitsEverywhere(page, { warning, ...screen });
+    await expectTouchSizedKeys(page);
+  }, 240_000);
+
+  it('the member number and PIN screen: title, keypad, its OK and Back, and so with the wrong-PIN warning', async () => {
+    const page = await kioskAsked(fixture.clips.stranger, 680);
+    await waitForScreen(page, ['face'], 30_000);
+    await page.getByRole('button', { name: words('ja', 'actions.memberPin') }).click();
+    await waitForScreen(page, ['member'], 10_000);
+    const back = page.getByRole('button', {
+      name: new RegExp(`^(${words('ja', 'actions.back')}|${words('en', 'actions.back')})$`),
+    });
+    const screen = {
+      title: page.locator('#member-title'),
+      amount: page.locator('[data-testid="amount"]'),
+      ...keypadParts(page),
+      back,
+    };
+    await screenshots(page, 'member-number');
+    await expectScreenFitsEverywhere(page, screen);
+    await expectTouchSizedKeys(page);
+
+    // The member number typed, a wrong PIN: the warning, the keypad asking for the PIN again.
+    await typeDigits(page, fixture.enrolled.person.memberNumber);
+    await typeDigits(page, '1357');
+    const warning = page.locator('[data-testid="pin-warning"]');
+    await warning.waitFor({ timeout: 20_000 });
+    expect(await warning.textContent()).toBe(words('ja', 'member.incorrect'));
+    await screenshots(page, 'member-wrong');
+    await expectScreenFitsEverywhere(page, { warning, ...screen });
+    await expectTouchSizedKeys(page);
+  }, 240_000);
+});

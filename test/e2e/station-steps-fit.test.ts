@@ -1,0 +1,267 @@
+// The enrolment station's PIN and guardian steps on both kiosk displays (1280x800 and the smaller 1024x600),
+// in Debian's Chromium against a real hub, in Japanese and English: the station's name whole, its step pills
+// on one line, the title, the keypad's rows, OK and Cancel in view without scrolling, with the warning too,
+// and with the hub's refusal (the top bar's badge and the step's notice).
+// Screenshots: test-artifacts/station-e2e-steps-fit.
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
+import { buildRenderer } from '../../scripts/kiosk/build-renderer.ts';
+import { cameraClip, sampleCameraWindow } from '../../scripts/kiosk/camera-clip.ts';
+import {
+  launchKioskBrowser,
+  openKiosk,
+  typeDigits,
+  waitForScreen,
+} from '../../scripts/kiosk/kiosk-browser.ts';
+import { startWebShell, type WebShell } from '../../src/main/web-shell.ts';
+import { repoRoot } from '../biometrics/face-helpers.ts';
+import { syntheticFace } from '../hub/helpers.ts';
+import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
+import type { StationHub } from '../main/station-fixture.ts';
+import {
+  closeStationHub,
+  deployStation,
+  faces,
+  licence,
+  signIn,
+  startStationHub,
+  upToGuardianConsent,
+} from '../main/station-fixture.ts';
+import { talkingFace } from './kiosk/deployment-fixture.ts';
+import { words } from './kiosk/locale-words.ts';
+import { expectScreenFitsEverywhere, kioskDisplays, speak } from './kiosk/screen-fits.ts';
+import { until } from './kiosk/shop-rig.ts';
+
+const artifacts = path.join(repoRoot, 'test-artifacts', 'station-e2e-steps-fit');
+
+let fx: StationHub;
+let deployment: EnrolmentStationDeployment;
+let shell: WebShell | null = null;
+let browser: Browser | null = null;
+let page: Page;
+const pageLog: string[] = [];
+
+beforeAll(async () => {
+  await rm(artifacts, { recursive: true, force: true });
+  await mkdir(artifacts, { recursive: true });
+  fx = await startStationHub('facepay-station-steps-fit-e2e-');
+  const [rendererDir, clip] = await Promise.all([
+    buildRenderer(path.join(fx.work, 'renderer')),
+    // The camera: the guardian's face is read from it on the way to the guardian's PIN.
+    cameraClip({
+      video: talkingFace,
+      output: path.join(fx.work, 'camera.y4m'),
+      ...sampleCameraWindow,
+    }),
+  ]);
+  deployment = await deployStation(fx, {
+    dir: path.join(fx.work, 'station'),
+    name: 'Chuo Ward Office',
+    accounts: ['e2e-fit-adult', 'e2e-fit-guardian', 'e2e-fit-child', 'e2e-fit-refused'],
+  });
+  shell = await startWebShell({ config: deployment.config, port: 0, rendererDir });
+  browser = await launchKioskBrowser(clip);
+  expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await shell?.close();
+  await closeStationHub(fx);
+  await assertNoProcessLeft();
+});
+
+/** A button by its words in either language (the check switches between them). */
+function button(key: string): Locator {
+  const names = (['ja', 'en'] as const).map((language) => words(language, key));
+  return page.getByRole('button', { name: new RegExp(`^(${names.join('|')})$`) });
+}
+
+/** The station's frame: the officer, the first and last step pills, Sign out and the step's title. */
+function frame() {
+  const pills = page.locator('.station-steps li');
+  return {
+    officer: page.locator('[data-testid="station-officer"]'),
+    'first step': pills.first(),
+    'last step': pills.last(),
+    'sign out': button('enrol.signOut'),
+    title: page.locator('#station-title'),
+  };
+}
+
+/** The keypad's corners: its display, its first row's ends, its last row (delete, 0, OK). */
+function keypadParts() {
+  const keys = page.locator('.keypad-keys .key');
+  return {
+    'keypad display': page.locator('.keypad-display'),
+    'key 1': keys.nth(0),
+    'key 3': keys.nth(2),
+    'key delete': keys.nth(9),
+    'key 0': keys.nth(10),
+    OK: page.locator('[data-testid="keypad-submit"]'),
+  };
+}
+
+/**
+ * On each display in each language: the top bar's station name not cut short (no ellipsis), each step pill
+ * one line and all in one row, the keys (if any) at least 56 px high. Returns what was not so.
+ */
+async function barAndKeysWhole(): Promise<string[]> {
+  const faults: string[] = [];
+  for (const language of ['ja', 'en'] as const) {
+    await speak(page, language);
+    for (const display of kioskDisplays) {
+      await page.setViewportSize(display);
+      const where = `${display.width}x${display.height} ${language}`;
+      const found = await page.evaluate(() => {
+        const name = document.querySelector('.shop-name');
+        const pills = [...document.querySelectorAll('.station-steps li')];
+        const lines = pills.map((pill) => {
+          const range = document.createRange();
+          range.selectNodeContents(pill);
+          return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
+        });
+        const tops = new Set(pills.map((pill) => Math.round(pill.getBoundingClientRect().top)));
+        const keys = [...document.querySelectorAll('.keypad-keys .key')].map(
+          (key) => key.getBoundingClientRect().height,
+        );
+        return {
+          // Cut at the side (one line, an ellipsis) or below (the lines past those shown).
+          nameCut:
+            name === null
+              ? 0
+              : Math.max(
+                  name.scrollWidth - name.clientWidth,
+                  name.scrollHeight - name.clientHeight,
+                ),
+          wrappedPills: lines.filter((count) => count > 1).length,
+          rows: tops.size,
+          lowestKey: keys.length === 0 ? null : Math.min(...keys),
+        };
+      });
+      if (found.nameCut > 0) faults.push(`station name cut by ${found.nameCut} px at ${where}`);
+      if (found.wrappedPills > 0) faults.push(`${found.wrappedPills} step pills wrap at ${where}`);
+      if (found.rows > 1) faults.push(`step pills in ${found.rows} rows at ${where}`);
+      if (found.lowestKey !== null && found.lowestKey < 56)
+        faults.push(`a key ${found.lowestKey} px high at ${where}`);
+    }
+  }
+  await page.setViewportSize(kioskDisplays[0]);
+  await speak(page, 'ja');
+  return faults;
+}
+
+/** A screenshot of the step at each display, in each language, named `name`. */
+async function screenshots(name: string): Promise<void> {
+  for (const language of ['ja', 'en'] as const) {
+    await speak(page, language);
+    for (const display of kioskDisplays) {
+      await page.setViewportSize(display);
+      const file = `${language}-${name}-${display.width}x${display.height}.png`;
+      await page.screenshot({ path: path.join(artifacts, file) });
+    }
+  }
+  await page.setViewportSize(kioskDisplays[0]);
+  await speak(page, 'ja');
+}
+
+/** The step whole on both displays in both languages: its parts in view, its bar and keys whole. */
+async function expectStepFits(name: string, parts: Record<string, Locator>): Promise<void> {
+  await screenshots(name);
+  await expectScreenFitsEverywhere(page, { ...frame(), ...parts });
+  expect(await barAndKeysWhole()).toEqual([]);
+}
+
+describe("the station's PIN and guardian steps fit both kiosk displays", () => {
+  it("the person's PIN, again, and with the PINs-differ warning", async () => {
+    if (shell === null || browser === null) throw new Error('no rig');
+    const service = shell.runtime.service;
+    await until(() => service.status().hub === 'reachable', 30_000);
+    await signIn(service);
+    const document = licence('Ren Fitting');
+    const started = await service.handlers.enrolmentDocument({
+      accountId: 'e2e-fit-adult',
+      document,
+    });
+    expect(started).toMatchObject({ ok: true });
+    await faces(service.handlers, syntheticFace());
+    page = await openKiosk(browser, shell.url, pageLog, { screens: ['station-pin'] });
+    const step = {
+      hint: page.locator('.station-note'),
+      ...keypadParts(),
+      cancel: button('enrol.cancel'),
+    };
+    await expectStepFits('pin', step);
+
+    await typeDigits(page, '5829');
+    await waitForScreen(page, ['station-pin-again'], 10_000);
+    await expectStepFits('pin-again', step);
+
+    await typeDigits(page, '5830');
+    await waitForScreen(page, ['station-pin'], 10_000);
+    const warning = page.locator('[data-testid="pin-warning"]');
+    expect(await warning.textContent()).toBe(words('ja', 'enrol.pin.pins_differ'));
+    await expectStepFits('pin-differ', { warning, ...step });
+    await button('enrol.cancel').click();
+    await waitForScreen(page, ['station-document'], 10_000);
+  }, 300_000);
+
+  it("the guardian's terms for a child, and the guardian's PIN beside the terms they agree to", async () => {
+    if (shell === null) throw new Error('no rig');
+    await upToGuardianConsent(
+      shell.runtime.service.handlers,
+      { accountId: 'e2e-fit-guardian', name: 'Aoi Guardian' },
+      { accountId: 'e2e-fit-child', name: 'Mei Child', born: '2016-05-05' },
+    );
+    await page.reload();
+    await waitForScreen(page, ['station-guardian-terms'], 30_000);
+    const choices = page.locator('.category-choice');
+    await expectStepFits('guardian-terms', {
+      note: page.locator('.station-note'),
+      'per payment': page.locator('[data-testid="guardian-per-payment"]'),
+      daily: page.locator('[data-testid="guardian-daily"]'),
+      'first category': choices.first(),
+      'last category': choices.last(),
+      next: page.locator('[data-testid="guardian-terms-submit"]'),
+      cancel: button('enrol.cancel'),
+    });
+
+    await page.locator('[data-testid="guardian-terms-submit"]').click();
+    await waitForScreen(page, ['station-guardian-pin'], 120_000);
+    await expectStepFits('guardian-pin', {
+      terms: page.locator('[data-testid="guardian-terms"]'),
+      ...keypadParts(),
+      cancel: button('enrol.cancel'),
+    });
+    await button('enrol.cancel').click();
+    await waitForScreen(page, ['station-document'], 10_000);
+  }, 300_000);
+
+  it("the PIN step with the top bar's refusal badge and the step's refusal notice (the longest bar)", async () => {
+    if (shell === null) throw new Error('no rig');
+    const service = shell.runtime.service;
+    const document = licence('Sora Refused');
+    const started = await service.handlers.enrolmentDocument({
+      accountId: 'e2e-fit-refused',
+      document,
+    });
+    expect(started).toMatchObject({ ok: true });
+    await faces(service.handlers, syntheticFace());
+    await page.reload();
+    await waitForScreen(page, ['station-pin'], 30_000);
+    // The hub's administrator rotates the station's token: its next rounds learn that the hub refuses it.
+    await fx.admin.rotateClientToken(deployment.clientId);
+    const alert = page.locator('[data-testid="station-refused-during-enrolment"]');
+    await alert.waitFor({ timeout: 120_000 });
+    expect(await page.locator('.hub-offline').textContent()).toBe(words('ja', 'enrol.hubRefused'));
+    await expectStepFits('pin-refused', {
+      badge: page.locator('.hub-offline'),
+      alert,
+      ...keypadParts(),
+      cancel: button('enrol.cancel'),
+    });
+  }, 300_000);
+});
