@@ -32,6 +32,7 @@ import {
 import { isHubErrorCode } from '../shared/error-codes.ts';
 import type { CredentialsRefused, KioskError, KioskErrorCode } from '../shared/kiosk-api.ts';
 import { kioskPurchaseHoldLifetimeSeconds, pinChecksPerSecondPerClient } from '../shared/limits.ts';
+import { HubClock } from './hub-clock.ts';
 
 /** Just over the hub's window of one PIN check a second per till (pinChecksPerSecondPerClient). */
 const pinRetryAfterRateLimitMs = Math.ceil(1000 / pinChecksPerSecondPerClient) + 100;
@@ -70,6 +71,7 @@ export interface HubLinkOptions {
   hubToken: string;
   kioskId: string;
   identity: KioskIdentity;
+  /** The kiosk's own clock; what it seals and signs by is the hub's, read from its answers (HubClock). */
   now: () => number;
   timeoutMs?: number;
   /** Tests put a lossy network here. */
@@ -138,15 +140,23 @@ export class HubLink {
    * itself (connect, learnOwnClient, checkCredentialsEvery): an idle kiosk makes no other.
    */
   #roundsSinceCredentialsAsked = 0;
+  /** The hub's clock, which every sealed probe and PIN and every signed request is stamped by. */
+  readonly #hubClock: HubClock;
 
   constructor(options: HubLinkOptions) {
     this.#options = options;
+    this.#hubClock = new HubClock(options.now);
     this.#client = new HubClient({
       baseUrl: options.hubUrl,
       token: options.hubToken,
       timeoutMs: options.timeoutMs ?? 10_000,
-      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      fetch: this.#hubClock.watching(options.fetch ?? fetch),
     });
+  }
+
+  /** How far the hub's clock is from this kiosk's, by its last quick answer (HubClock); 0 before one. */
+  get hubClockOffsetMs(): number {
+    return this.#hubClock.offsetMs;
   }
 
   get ready(): boolean {
@@ -226,7 +236,7 @@ export class HubLink {
       signProvisionRequest({
         kioskId,
         signingSecretKey: identity.signing.secretKey,
-        nowMs: this.#options.now(),
+        nowMs: this.#hubClock.now(),
       }),
     );
     const opened = openProvisionedTransform({
@@ -756,7 +766,7 @@ export class HubLink {
         transform,
         hubPublicKey,
         modelId,
-        nowMs: this.#options.now(),
+        nowMs: this.#hubClock.now(),
       });
       descriptor.fill(0);
       return sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
@@ -822,7 +832,7 @@ export class HubLink {
       transform,
       hubPublicKey,
       modelId: request.modelId,
-      nowMs: this.#options.now(),
+      nowMs: this.#hubClock.now(),
       kiosk: { kioskId, signingSecretKey: identity.signing.secretKey },
       liveness: request.liveness,
     };
@@ -831,7 +841,7 @@ export class HubLink {
   #sealPin(pin: string, purpose: string): string {
     const hubPublicKey = this.#hubKey;
     assert(hubPublicKey !== null, 'PINs are sealed after connect');
-    const sealed = sealPin({ hubPublicKey, pin, purpose, nowMs: this.#options.now() });
+    const sealed = sealPin({ hubPublicKey, pin, purpose, nowMs: this.#hubClock.now() });
     return sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
   }
 

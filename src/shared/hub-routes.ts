@@ -5,6 +5,13 @@ import * as api from './hub-api.ts';
 import type { Role } from './hub-api.ts';
 import { pinOnlyAmountMax } from './limits.ts';
 
+/**
+ * Extension: every answer of the hub carries its clock (milliseconds since the epoch) in this header, so a
+ * kiosk whose own clock is off seals and signs by the hub's (src/main/hub-clock.ts); HTTP's Date header
+ * has whole seconds only, and a test hub's clock is not the machine's.
+ */
+export const hubTimeHeader = 'hub-time';
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 /**

@@ -151,6 +151,11 @@ export const templateBindingIdLengthMax = 128;
 export const sealedTemplateBytesMax = 8_192;
 export const probeAgeMsMax = 30_000;
 export const probeFutureSkewMsMax = 5_000;
+/**
+ * A kiosk reads the hub's clock (hubTimeHeader) only from an answer back within this long: the hub stamped
+ * it somewhere in the round trip, so its reading is at most half of it off, well inside probeFutureSkewMsMax.
+ */
+export const hubClockRoundTripMsMax = 2_000;
 export const probeLabelLengthMax = 128;
 export const probePayloadBytesMax = 8_192;
 export const sealedProbeBytesMax = 8_448;

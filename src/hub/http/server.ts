@@ -2,6 +2,7 @@
 // (never a 500 for bad input), and the routes of the shared route table with their handlers.
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { AssertionError } from '../../shared/assert.ts';
+import { hubTimeHeader } from '../../shared/hub-routes.ts';
 import { requestBodyBytesMax } from '../../shared/limits.ts';
 import { HubError } from '../errors.ts';
 import { errorBody, type HubContext } from './context.ts';
@@ -70,6 +71,11 @@ export function buildServer(
         ),
       ),
   );
+  // Every answer, refusals and 404s too, says the hub's time: a kiosk seals by it (hubTimeHeader).
+  app.addHook('onSend', async (_request, reply, payload) => {
+    void reply.header(hubTimeHeader, String(hub.clock.now()));
+    return payload;
+  });
   refuseRoutesOutsideTable(app);
   // A route of the table without its handler is a type error here.
   const handlers = {
