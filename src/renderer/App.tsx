@@ -61,7 +61,8 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
   const [busy, setBusy] = useState(false);
   const [stream, setStream] = useState<MediaStream | null>(null);
   const [visits, setVisits] = useState<VisitView[]>([]);
-  const [idleMessage, setIdleMessage] = useState<string | null>(null);
+  /** Why the kiosk refused the patient's last check-in tap (a kiosk error code), worded as it is shown. */
+  const [checkInRefusal, setCheckInRefusal] = useState<string | null>(null);
   const screenRef = useRef(screen);
   screenRef.current = screen;
   const clinic = props.status.mode === 'clinic' ? props.status.clinic : null;
@@ -115,6 +116,8 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
   useEffect(() => {
     return api.onEvent((event) => {
       if (event.type === 'hub') {
+        // A tap's refusal spoke of the hub as it was: once the hub changes, it would say what is no longer so.
+        setCheckInRefusal(null);
         setHub(event.hub);
         setCredentialsRefused(event.credentialsRefused ?? null);
         return;
@@ -151,14 +154,19 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
 
   // Clinic mode: the patient's tap opens a check-in for the cap; its event starts the face screen.
   const checkIn = useCallback(async () => {
-    setIdleMessage(null);
+    setCheckInRefusal(null);
     const answer = await api.call('startCheckIn', {});
-    // A refusal without words of its own still says something true, never an empty notice.
-    if (!answer.ok) {
-      const fallback = t('error.other.body', { context: 'clinic' });
-      setIdleMessage(t(`clinic.refused.${answer.error.code}`, { defaultValue: fallback }));
-    }
-  }, [api, t]);
+    if (!answer.ok) setCheckInRefusal(answer.error.code);
+  }, [api]);
+
+  // Worded at each render, so that it follows the language switch. A refusal without words of its own
+  // still says something true, never an empty notice.
+  const idleMessage =
+    checkInRefusal === null
+      ? null
+      : t(`clinic.refused.${checkInRefusal}`, {
+          defaultValue: t('error.other.body', { context: 'clinic' }),
+        });
 
   useEffect(
     () => () => {

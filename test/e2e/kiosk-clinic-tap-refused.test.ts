@@ -142,6 +142,11 @@ async function tapRefused(language: 'ja' | 'en') {
   // What the check-in's own refusal screen says beyond its cause: no money held, ask at the reception desk.
   const checkInRefused = sentences(words(language, 'error.hub_refused.body_clinic'));
   expect(sentences(tapWords).slice(1)).toEqual(checkInRefused.slice(1));
+  // In the other language too, when the patient switches.
+  const other = language === 'ja' ? 'en' : 'ja';
+  await page.locator('[data-testid="language-switch"]').click();
+  expect(await notice.textContent()).toBe(words(other, 'clinic.refused.hub_refused'));
+  await page.locator('[data-testid="language-switch"]').click();
   expect(await screenOf(page)).toBe('idle');
   expect(shell.runtime.service.status().payment).toBeNull();
   expect(await held()).toBe(before);
@@ -149,6 +154,13 @@ async function tapRefused(language: 'ja' | 'en') {
   // Once the screen hears the refusal, check-in is disabled and the screen says why.
   await page.locator('[data-testid="check-in"]:disabled').waitFor({ timeout: 15_000 });
   expect(await notice.textContent()).toBe(words(language, 'idle.refusedBody_clinic'));
+
+  // The hub takes the kiosk again: check-in is possible, and no word of the refusal stays behind.
+  tokenRevoked = false;
+  await until(() => shell.runtime.service.status().credentialsRefused === null, 30_000);
+  await page.locator('[data-testid="check-in"]:enabled').waitFor({ timeout: 15_000 });
+  await page.screenshot({ path: path.join(artifacts, `${language}-taken-again.png`) });
+  expect(await notice.count()).toBe(0);
 }
 
 describe('a check-in tap the kiosk refuses, the hub having just refused its credentials', () => {
