@@ -110,6 +110,7 @@ async function refusalOnScreen(page: Page) {
     reason: await text('payment-refused-reason'),
     hubWords: await text('payment-refused-hub-words'),
     all: (await refused.textContent()) ?? '',
+    title: (await page.locator('#to-check-title').textContent()) ?? '',
   };
 }
 
@@ -142,7 +143,9 @@ describe("a clinic reception's operator screen, the hub refusing a lost check-in
     await expectOperatorScreenFits(page);
     const seen = { ja, en };
     for (const language of ['ja', 'en'] as const) {
-      const { code, reason, hubWords, all } = seen[language];
+      const { code, reason, hubWords, all, title } = seen[language];
+      // The list is of check-ins, not payments.
+      expect(title).toBe(words(language, 'operator.toCheckTitle_clinic'));
       const undo = words(language, 'operator.toCheckUndo_clinic');
       expect(code).toBe('forbidden');
       // The clinic's headline (a hold to release), not the shop's (money to give back).

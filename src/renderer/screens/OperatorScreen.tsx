@@ -103,7 +103,9 @@ function PaymentsToCheck(props: {
   });
   return (
     <section className="payments-to-check" role="alert" aria-labelledby="to-check-title">
-      <h2 id="to-check-title">{t('operator.toCheckTitle')}</h2>
+      <h2 id="to-check-title">
+        {t(props.clinic ? 'operator.toCheckTitle_clinic' : 'operator.toCheckTitle')}
+      </h2>
       {unanswered ? (
         <p>{t(props.clinic ? 'operator.toCheckBody_clinic' : 'operator.toCheckBody')}</p>
       ) : null}
