@@ -2,8 +2,6 @@
 // and no PIN try counted, instead of closing it as a refusal of the kiosk ("ask staff", the till rings the
 // amount again): a member number and PIN above pinOnlyAmountMax (the hub's face_required), and a PIN typed
 // after the hub stopped remembering the face (identificationMemoryMs: identification_required).
-import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HubLink } from '../../src/main/hub-link.ts';
 import type { KioskService } from '../../src/main/kiosk-service.ts';
@@ -15,7 +13,7 @@ import {
 import { syntheticFace } from '../hub/helpers.ts';
 import type { KioskTestHub, TestClock } from './kiosk-test-hub.ts';
 import { closeKioskTestHub, memberPin, modelId, sameFaceAs } from './kiosk-test-hub.ts';
-import { shopKiosk, startShopWithShopper } from './shop-fixture.ts';
+import { shopWithShopperAndKiosk } from './shop-fixture.ts';
 
 const satoFace = syntheticFace();
 const clock: TestClock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
@@ -26,21 +24,16 @@ let service: KioskService;
 let satoMemberNumber: string;
 
 beforeAll(async () => {
-  test = await startShopWithShopper({
-    prefix: 'facepay-face-required-',
-    adminToken: `admin-${randomBytes(12).toString('hex')}`,
+  ({
+    test,
+    service,
+    link,
+    memberNumber: satoMemberNumber,
+  } = await shopWithShopperAndKiosk({
+    prefix: 'facepay-face-again-',
     clock,
     face: satoFace,
     deposit: 50_000,
-  });
-  const [sato] = (await test.admin.findPersons({ accountId: 'shopper' })).items;
-  if (sato === undefined) throw new Error('Sato is not enrolled');
-  satoMemberNumber = sato.memberNumber;
-  ({ service, link } = await shopKiosk({
-    test,
-    clock,
-    network: fetch,
-    pendingHoldsFile: path.join(test.work, 'pending-holds.json'),
   }));
 }, 60_000);
 

@@ -1,7 +1,5 @@
 // The hub compares at most faceTriesPerPaymentMax faces for one payment: each is one more chance that a
 // stranger is taken for a member, so a stranger retrying, or tapping "Not me" and looking again, is bounded.
-import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HubLink } from '../../src/main/hub-link.ts';
 import type { KioskService } from '../../src/main/kiosk-service.ts';
@@ -16,7 +14,7 @@ import {
   networkLosingFirstAnswer,
   sameFaceAs,
 } from './kiosk-test-hub.ts';
-import { shopKiosk, startShopWithShopper } from './shop-fixture.ts';
+import { shopWithShopperAndKiosk } from './shop-fixture.ts';
 
 const satoFace = syntheticFace();
 const strangerFace = syntheticFace();
@@ -31,26 +29,22 @@ let satoMemberNumber: string;
 let identifiesSent = 0;
 
 beforeAll(async () => {
-  test = await startShopWithShopper({
-    prefix: 'facepay-face-tries-',
-    adminToken: `admin-${randomBytes(12).toString('hex')}`,
-    clock,
-    face: satoFace,
-  });
-  const [sato] = (await test.admin.findPersons({ accountId: 'shopper' })).items;
-  if (sato === undefined) throw new Error('Sato is not enrolled');
-  satoMemberNumber = sato.memberNumber;
   // The first identify's answer is lost on the way back (the hub compared; the kiosk never heard).
   const losing = networkLosingFirstAnswer('/v1/identify');
   const network: typeof fetch = (input, init) => {
     if (isPostTo('/v1/identify', input, init)) identifiesSent += 1;
     return losing(input, init);
   };
-  ({ service, link } = await shopKiosk({
+  ({
     test,
+    service,
+    link,
+    memberNumber: satoMemberNumber,
+  } = await shopWithShopperAndKiosk({
+    prefix: 'facepay-face-tries-',
     clock,
+    face: satoFace,
     network,
-    pendingHoldsFile: path.join(test.work, 'pending-holds.json'),
   }));
 }, 60_000);
 

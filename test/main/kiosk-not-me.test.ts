@@ -1,7 +1,6 @@
 // "Not me" at the confirm or PIN step: the face matched someone else. The payment goes back to the face
 // step with nothing of that person kept (no PIN of theirs can be tried, no hold on their account), and the
 // till's payment stays open for the shopper to pay with their own member number and PIN.
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HubLink } from '../../src/main/hub-link.ts';
@@ -15,7 +14,7 @@ import {
   modelId,
   sameFaceAs,
 } from './kiosk-test-hub.ts';
-import { atPin, shopKiosk, startShopWithShopper } from './shop-fixture.ts';
+import { atPin, shopWithShopperAndKiosk } from './shop-fixture.ts';
 
 /** The shopper the face matches (Sato, account `shopper`) and the one in front of the kiosk (Ito). */
 const satoFace = syntheticFace();
@@ -29,12 +28,11 @@ let service: KioskService;
 let itoMemberNumber: string;
 
 beforeAll(async () => {
-  test = await startShopWithShopper({
+  ({ test, service, link } = await shopWithShopperAndKiosk({
     prefix: 'facepay-not-me-',
-    adminToken: `admin-${randomBytes(12).toString('hex')}`,
     clock,
     face: satoFace,
-  });
+  }));
   await test.admin.createAccount({ id: 'ito', kind: 'person', name: 'Ito Ken', currency: 'JPY' });
   await test.admin.deposit('ito', 3_000, 'ito-deposit');
   await enrolAtStation({
@@ -56,12 +54,6 @@ beforeAll(async () => {
   const [ito] = (await test.admin.findPersons({ accountId: 'ito' })).items;
   if (ito === undefined) throw new Error('Ito is not enrolled');
   itoMemberNumber = ito.memberNumber;
-  ({ service, link } = await shopKiosk({
-    test,
-    clock,
-    network: fetch,
-    pendingHoldsFile: path.join(test.work, 'pending-holds.json'),
-  }));
 }, 60_000);
 
 afterAll(async () => {

@@ -1,5 +1,6 @@
 // The shop tests' shared set-up: a real hub with Test Shop and its one shopper, the shop's kiosk in the
 // test's process on its own pending-holds file, and the shopper's payment, once instead of a copy per file.
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import {
   disposeKioskIdentity,
@@ -12,6 +13,7 @@ import { KioskService } from '../../src/main/kiosk-service.ts';
 import { elapsedMs } from '../../src/main/monotonic-clock.ts';
 import type { KioskTestHub, TestClock } from './kiosk-test-hub.ts';
 import {
+  closeKioskTestHub,
   isPostTo,
   memberPin,
   modelId,
@@ -37,6 +39,41 @@ export function startShopWithShopper(options: {
     },
     member: { modelId, pin: memberPin, born: '1990-01-01', face: options.face },
   });
+}
+
+/**
+ * startShopWithShopper, then the shop's kiosk behind `network` (fetch unless told) on `pending-holds.json`
+ * in the hub's folder: the hub, the kiosk's service and link, and the shopper's member number.
+ */
+export async function shopWithShopperAndKiosk(options: {
+  prefix: string;
+  clock: TestClock;
+  face: Float32Array;
+  deposit?: number;
+  network?: typeof fetch;
+}) {
+  const test = await startShopWithShopper({
+    prefix: options.prefix,
+    adminToken: `admin-${randomBytes(12).toString('hex')}`,
+    clock: options.clock,
+    face: options.face,
+    ...(options.deposit === undefined ? {} : { deposit: options.deposit }),
+  });
+  try {
+    const [shopper] = (await test.admin.findPersons({ accountId: 'shopper' })).items;
+    if (shopper === undefined) throw new Error('the shopper is not enrolled');
+    const { service, link } = await shopKiosk({
+      test,
+      clock: options.clock,
+      network: options.network ?? fetch,
+      pendingHoldsFile: path.join(test.work, 'pending-holds.json'),
+    });
+    return { test, service, link, memberNumber: shopper.memberNumber };
+  } catch (error) {
+    // The caller never gets the hub to close: no process or folder is left behind.
+    await closeKioskTestHub(test);
+    throw error;
+  }
 }
 
 /**
