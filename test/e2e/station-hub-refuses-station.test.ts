@@ -90,10 +90,10 @@ async function expectNotice(notice: Locator, language: 'ja' | 'en', steps: boole
   const command = words(language, 'operator.credentialsCommand.rotate');
   expect(text.includes(command)).toBe(steps);
   if (steps) expect(text).toContain('--role enrollment');
-  // A revoked client's replacement can enrol only on the accounts assigned to it again.
-  const assign = words(language, 'enrol.hubRefuses.assignAccount');
-  expect(assign).toContain('assign-enrollment-client');
-  expect(text.includes(assign)).toBe(steps);
+  // A revoked client's replacement erases, unlocks and enrols this desk's people once they are moved to it.
+  const transfer = words(language, 'enrol.hubRefuses.transferEnrollments');
+  expect(transfer).toContain('transfer-enrollments --from');
+  expect(text.includes(transfer)).toBe(steps);
   // The top bar names the refusal, not the network.
   expect(await page.locator('.hub-offline').textContent()).toBe(
     words(language, 'enrol.hubRefused'),

@@ -183,7 +183,7 @@ export function StationHubRefuses(props: { refused: CredentialsRefused; steps: b
               {t('enrol.hubRefuses.provision')}
               <code>{t('enrol.hubRefuses.createClient')}</code>
               <code>{t('enrol.hubRefuses.registerKiosk')}</code>
-              <code>{t('enrol.hubRefuses.assignAccount')}</code>
+              <code>{t('enrol.hubRefuses.transferEnrollments')}</code>
               {t('enrol.hubRefuses.register')}
             </li>
           </ol>
