@@ -4,65 +4,28 @@
 // alone, no screen offers them, and the words say the face is needed. Screenshots:
 // test-artifacts/kiosk-e2e-face-tries.
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  launchKioskBrowser,
   openKiosk,
   requestPayment,
   typeDigits,
   waitForScreen,
 } from '../../scripts/kiosk/kiosk-browser.ts';
 import { faceTriesPerPaymentMax, pinOnlyAmountMax } from '../../src/shared/limits.ts';
-import { repoRoot } from '../biometrics/face-helpers.ts';
-import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
-import type { KioskFixture } from './kiosk/deployment-fixture.ts';
-import { startKioskFixture } from './kiosk/deployment-fixture.ts';
 import { words } from './kiosk/locale-words.ts';
 import { expectInView, kioskDisplays } from './kiosk/screen-fits.ts';
+import { expectConfirmScreen, tapNotMe, useShopInChromium } from './kiosk/shop-in-chromium.ts';
 
-const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-face-tries');
-let fixture: KioskFixture;
-let browser: Browser | null = null;
-const pageLog: string[] = [];
+const shop = useShopInChromium('kiosk-e2e-face-tries');
+const { artifacts, pageLog } = shop;
 
-beforeAll(async () => {
-  fixture = await startKioskFixture(artifacts);
-  browser = await launchKioskBrowser(fixture.clips.live);
-  expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
-}, 300_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await fixture?.close();
-  await assertNoProcessLeft();
-});
-
-const balance = async () => (await fixture.admin.getAccount('e2e-shopper')).balance;
-
-/** The face is read (again): the confirm screen, or the test fails with the code and the page's log. */
-async function expectConfirm(page: Page): Promise<void> {
-  const shown = await waitForScreen(page, ['confirm', 'error'], 90_000);
-  const code =
-    shown === 'error'
-      ? await page.locator('[data-testid="error-screen"]').getAttribute('data-code')
-      : null;
-  expect(shown, `${code ?? ''}\n${pageLog.slice(-20).join('\n')}`).toBe('confirm');
-}
-
-/** The shopper taps Not me on the confirm screen: the not_me screen. */
-async function tapNotMe(page: Page): Promise<void> {
-  await page.locator('[data-testid="not-me"]').click();
-  const screen = page.locator('[data-testid="error-screen"]');
-  await screen.waitFor({ timeout: 10_000 });
-  expect(await screen.getAttribute('data-code')).toBe('not_me');
-}
+const balance = async () => (await shop.fixture().admin.getAccount('e2e-shopper')).balance;
 
 describe('face tries per payment', () => {
   it('after the last face try, "Not me" offers no retry and says why; the member number and PIN pay', async () => {
-    if (browser === null) throw new Error('no browser');
+    const fixture = shop.fixture();
     const before = await balance();
-    const page = await openKiosk(browser, fixture.shell.url, pageLog);
+    const page = await openKiosk(shop.browser(), fixture.shell.url, pageLog);
     const requested = await requestPayment(fixture.shell.url, fixture.shop.tillToken, {
       amount: 610,
       reference: 'e2e-face-tries-610',
@@ -72,14 +35,14 @@ describe('face tries per payment', () => {
     const retry = page.getByRole('button', { name: words('ja', 'actions.retry'), exact: true });
 
     for (let tried = 1; tried < faceTriesPerPaymentMax; tried += 1) {
-      await expectConfirm(page);
+      await expectConfirmScreen(page, pageLog);
       await tapNotMe(page);
       expect(await page.locator('.error-body').textContent()).toBe(
         words('ja', 'error.not_me.body'),
       );
       await retry.click();
     }
-    await expectConfirm(page);
+    await expectConfirmScreen(page, pageLog);
     await tapNotMe(page);
     const tries = String(faceTriesPerPaymentMax);
     for (const language of ['ja', 'en'] as const) {
@@ -122,10 +85,10 @@ describe('face tries per payment', () => {
 
 describe('above what the member number and PIN pay alone', () => {
   it('neither the face screen nor "Not me" offers them, the words say the face is needed, and the face pays', async () => {
-    if (browser === null) throw new Error('no browser');
+    const fixture = shop.fixture();
     const before = await balance();
     const amount = pinOnlyAmountMax + 2_000;
-    const page = await openKiosk(browser, fixture.shell.url, pageLog);
+    const page = await openKiosk(shop.browser(), fixture.shell.url, pageLog);
     const requested = await requestPayment(fixture.shell.url, fixture.shop.tillToken, {
       amount,
       reference: 'e2e-face-only',
@@ -137,7 +100,7 @@ describe('above what the member number and PIN pay alone', () => {
       exact: true,
     });
     expect(await memberButton.count()).toBe(0);
-    await expectConfirm(page);
+    await expectConfirmScreen(page, pageLog);
     await tapNotMe(page);
     // The limit as the screen writes an amount: "10,000 円" in Japanese, "¥10,000" in English.
     const limit = { ja: '10,000 円', en: '¥10,000' };
@@ -151,7 +114,7 @@ describe('above what the member number and PIN pay alone', () => {
     }
     await page.locator('[data-testid="language-switch"]').click();
     await page.getByRole('button', { name: words('ja', 'actions.retry'), exact: true }).click();
-    await expectConfirm(page);
+    await expectConfirmScreen(page, pageLog);
     await page.locator('[data-testid="confirm-ok"]').click();
     await waitForScreen(page, ['pin'], 20_000);
     await typeDigits(page, fixture.enrolled.pin);
