@@ -31,6 +31,15 @@ describe('face tries per payment', () => {
       reference: 'e2e-face-tries-610',
     });
     expect(requested.status).toBe(201);
+    await waitForScreen(page, ['face'], 30_000);
+    for (const display of kioskDisplays) {
+      await page.setViewportSize(display);
+      for (const way of ['actions.memberPin', 'actions.cancelPayment']) {
+        const button = page.getByRole('button', { name: words('ja', way), exact: true });
+        await expectInView(page, button, `${way} at ${display.width}`);
+      }
+    }
+    await page.setViewportSize(kioskDisplays[0]);
     const buttons = page.locator('[data-testid="error-screen"] .actions button');
     const retry = page.getByRole('button', { name: words('ja', 'actions.retry'), exact: true });
 
@@ -100,6 +109,17 @@ describe('above what the member number and PIN pay alone', () => {
       exact: true,
     });
     expect(await memberButton.count()).toBe(0);
+    // Its camera, prompt and only way out, Cancel payment, on the kiosk's displays.
+    const cancel = page.getByRole('button', {
+      name: words('ja', 'actions.cancelPayment'),
+      exact: true,
+    });
+    for (const display of kioskDisplays) {
+      await page.setViewportSize(display);
+      await expectInView(page, page.locator('.camera-frame'), `camera at ${display.width}`);
+      await expectInView(page, cancel, `cancel at ${display.width}`);
+    }
+    await page.setViewportSize(kioskDisplays[0]);
     await expectConfirmScreen(page, pageLog);
     await tapNotMe(page);
     // The limit as the screen writes an amount: "10,000 円" in Japanese, "¥10,000" in English.

@@ -22,6 +22,7 @@ import { repoRoot } from '../biometrics/face-helpers.ts';
 import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
 import type { KioskFixture } from './kiosk/deployment-fixture.ts';
 import { paymentToCheck, startKioskFixture } from './kiosk/deployment-fixture.ts';
+import { words } from './kiosk/locale-words.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e');
 let fixture: KioskFixture;
@@ -186,7 +187,10 @@ describe('shop counter kiosk in Chromium', () => {
     await page.screenshot({ path: path.join(artifacts, 'ja-operator-menu-checked.png') });
     await typeDigits(page, '980');
     await waitForScreen(page, ['face'], 10_000);
-    await page.getByRole('button', { name: 'やめる', exact: true }).click();
+    // Cancel on the face screen says what it cancels, as on every other screen of the payment.
+    await page
+      .getByRole('button', { name: words('ja', 'actions.cancelPayment'), exact: true })
+      .click();
     await waitForScreen(page, ['idle'], 10_000);
     expect(await balance()).toBe(before);
   }, 60_000);

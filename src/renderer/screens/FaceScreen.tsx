@@ -93,7 +93,7 @@ export function FaceScreen(props: {
           </button>
         ) : null}
         <button className="button button-secondary" onClick={props.onCancel}>
-          {t('actions.cancel')}
+          {t('actions.cancelPayment', purposeContext(props.payment))}
         </button>
       </div>
     </main>
