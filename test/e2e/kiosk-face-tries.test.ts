@@ -87,6 +87,18 @@ describe('face tries per payment', () => {
     await typeDigits(page, fixture.enrolled.person.memberNumber);
     await typeDigits(page, fixture.enrolled.pin);
     await waitForScreen(page, ['receipt'], 30_000);
+    // The receipt, its hold id and Done, on the kiosk's displays.
+    for (const display of kioskDisplays) {
+      await page.setViewportSize(display);
+      await expectInView(
+        page,
+        page.locator('[data-testid="hold-id"]'),
+        `hold id at ${display.width}`,
+      );
+      const done = page.getByRole('button', { name: words('ja', 'actions.done'), exact: true });
+      await expectInView(page, done, `done at ${display.width}`);
+    }
+    await page.setViewportSize(kioskDisplays[0]);
     expect(await balance()).toBe(before - 610);
     await page.close();
   }, 300_000);
