@@ -5,17 +5,12 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  launchKioskBrowser,
-  openKiosk,
-  requestPayment,
-  typeDigits,
-  waitForScreen,
-} from '../../scripts/kiosk/kiosk-browser.ts';
+import { typeDigits, waitForScreen } from '../../scripts/kiosk/kiosk-browser.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
-import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
+import { assertNoProcessLeft } from '../hub/process.ts';
 import type { KioskFixture } from './kiosk/deployment-fixture.ts';
 import { startKioskFixture } from './kiosk/deployment-fixture.ts';
+import { kioskAskedToPay } from './kiosk/kiosk-asked.ts';
 import { words } from './kiosk/locale-words.ts';
 import { expectScreenFitsEverywhere, kioskDisplays, speak } from './kiosk/screen-fits.ts';
 
@@ -44,17 +39,10 @@ afterAll(async () => {
 
 /** Chromium with `clip` as its camera, at the kiosk, and the till's payment of `amount` on its way. */
 async function kioskAsked(clip: string, amount: number): Promise<Page> {
-  const browser = await launchKioskBrowser(clip);
-  browsers.push(browser);
-  expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
-  const page = await openKiosk(browser, fixture.shell.url, pageLog);
-  const requested = await requestPayment(fixture.shell.url, fixture.shop.tillToken, {
-    amount,
-    reference: `e2e-pin-fit-${amount}`,
-  });
-  expect(requested.status).toBe(201);
-  openPaymentId = requested.body.payment?.id ?? null;
-  return page;
+  const reference = `e2e-pin-fit-${amount}`;
+  const asked = await kioskAskedToPay(fixture, { clip, amount, reference, browsers, pageLog });
+  openPaymentId = asked.paymentId;
+  return asked.page;
 }
 
 /** The keypad's corners: its display, its first row's ends, its last row (delete, 0, OK). */

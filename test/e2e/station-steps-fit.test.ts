@@ -8,35 +8,21 @@ import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
-import { buildRenderer } from '../../scripts/kiosk/build-renderer.ts';
-import { cameraClip, sampleCameraWindow } from '../../scripts/kiosk/camera-clip.ts';
-import {
-  launchKioskBrowser,
-  openKiosk,
-  typeDigits,
-  waitForScreen,
-} from '../../scripts/kiosk/kiosk-browser.ts';
-import { startWebShell, type WebShell } from '../../src/main/web-shell.ts';
+import { openKiosk, typeDigits, waitForScreen } from '../../scripts/kiosk/kiosk-browser.ts';
+import type { WebShell } from '../../src/main/web-shell.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
 import { syntheticFace } from '../hub/helpers.ts';
-import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
+import { assertNoProcessLeft } from '../hub/process.ts';
 import type { StationHub } from '../main/station-fixture.ts';
-import {
-  closeStationHub,
-  deployStation,
-  faces,
-  licence,
-  signIn,
-  startStationHub,
-  upToGuardianConsent,
-} from '../main/station-fixture.ts';
-import { talkingFace } from './kiosk/deployment-fixture.ts';
+import { faces, licence, signIn, upToGuardianConsent } from '../main/station-fixture.ts';
 import { words } from './kiosk/locale-words.ts';
 import { expectScreenFitsEverywhere, kioskDisplays, speak } from './kiosk/screen-fits.ts';
 import { until } from './kiosk/shop-rig.ts';
+import { startStationInChromium, type StationInChromium } from './kiosk/station-in-chromium.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'station-e2e-steps-fit');
 
+let rig: StationInChromium | null = null;
 let fx: StationHub;
 let deployment: EnrolmentStationDeployment;
 let shell: WebShell | null = null;
@@ -47,30 +33,16 @@ const pageLog: string[] = [];
 beforeAll(async () => {
   await rm(artifacts, { recursive: true, force: true });
   await mkdir(artifacts, { recursive: true });
-  fx = await startStationHub('facepay-station-steps-fit-e2e-');
-  const [rendererDir, clip] = await Promise.all([
-    buildRenderer(path.join(fx.work, 'renderer')),
-    // The camera: the guardian's face is read from it on the way to the guardian's PIN.
-    cameraClip({
-      video: talkingFace,
-      output: path.join(fx.work, 'camera.y4m'),
-      ...sampleCameraWindow,
-    }),
-  ]);
-  deployment = await deployStation(fx, {
-    dir: path.join(fx.work, 'station'),
+  rig = await startStationInChromium({
+    prefix: 'facepay-station-steps-fit-e2e-',
     name: 'Chuo Ward Office',
     accounts: ['e2e-fit-adult', 'e2e-fit-guardian', 'e2e-fit-child', 'e2e-fit-refused'],
   });
-  shell = await startWebShell({ config: deployment.config, port: 0, rendererDir });
-  browser = await launchKioskBrowser(clip);
-  expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
+  ({ fx, deployment, shell, browser } = rig);
 }, 300_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await shell?.close();
-  await closeStationHub(fx);
+  await rig?.close();
   await assertNoProcessLeft();
 });
 

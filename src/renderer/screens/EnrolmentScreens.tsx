@@ -670,7 +670,8 @@ export function StationPinScreen(props: {
       title={props.title ?? t(props.again ? 'enrol.pin.again' : 'enrol.pin.first')}
       onSignOut={props.onSignOut}
     >
-      {/* One column on a tall display; the pad beside the rest on a low one, and always beside `aside`. */}
+      {/* In the order the PIN is typed, the pad before Cancel; one column on a tall display, the pad beside
+          the rest on a low one, and always beside `aside` (styles.css, .pin-layout). */}
       <div className={props.aside === undefined ? 'pin-layout' : 'pin-layout pin-layout-beside'}>
         <div className="pin-side">
           {hint === null ? null : <p className="station-note">{hint}</p>}
@@ -684,11 +685,11 @@ export function StationPinScreen(props: {
             </p>
           )}
           {props.aside}
-          <button className="button button-secondary" onClick={props.onCancel}>
-            {t('enrol.cancel')}
-          </button>
         </div>
         {keypad}
+        <button className="button button-secondary pin-actions" onClick={props.onCancel}>
+          {t('enrol.cancel')}
+        </button>
       </div>
     </StationFrame>
   );

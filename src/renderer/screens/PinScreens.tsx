@@ -23,7 +23,8 @@ export function PinScreen(props: {
   return (
     <main className="screen screen-pin" aria-labelledby="pin-title">
       <h1 id="pin-title">{t(props.notChecked ? 'pin.titleAgain' : 'pin.title')}</h1>
-      {/* One column on the kiosk's display; the pad beside the rest on a lower one (styles.css). */}
+      {/* In the order a person types a PIN, the pad before the buttons; one column on the kiosk's display,
+          the pad beside the rest on a lower one (styles.css, .pin-layout). */}
       <div className="pin-layout">
         <div className="pin-side">
           <p className="masked-name">{props.payment.displayNameMasked}</p>
@@ -43,12 +44,6 @@ export function PinScreen(props: {
               {t('pin.incorrect', { count: props.attemptsLeft })}
             </p>
           )}
-          <div className="actions">
-            <NotMeButton busy={props.busy} onNotMe={props.onNotMe} />
-            <button className="button button-secondary" onClick={props.onCancel}>
-              {t('actions.cancelPayment', purposeContext(props.payment))}
-            </button>
-          </div>
         </div>
         <Keypad
           label={t('pin.label')}
@@ -59,6 +54,12 @@ export function PinScreen(props: {
           onSubmit={props.onPin}
           busy={props.busy}
         />
+        <div className="actions pin-actions">
+          <NotMeButton busy={props.busy} onNotMe={props.onNotMe} />
+          <button className="button button-secondary" onClick={props.onCancel}>
+            {t('actions.cancelPayment', purposeContext(props.payment))}
+          </button>
+        </div>
       </div>
     </main>
   );
@@ -84,12 +85,6 @@ export function MemberPinScreen(props: {
               {props.message}
             </p>
           )}
-          <button
-            className="button button-secondary"
-            onClick={() => (memberNumber === null ? props.onBack() : setMemberNumber(null))}
-          >
-            {t('actions.back')}
-          </button>
         </div>
         {memberNumber === null ? (
           <Keypad
@@ -113,6 +108,12 @@ export function MemberPinScreen(props: {
             onSubmit={(pin) => props.onSubmit(memberNumber, pin)}
           />
         )}
+        <button
+          className="button button-secondary pin-actions"
+          onClick={() => (memberNumber === null ? props.onBack() : setMemberNumber(null))}
+        >
+          {t('actions.back')}
+        </button>
       </div>
     </main>
   );
