@@ -1,6 +1,5 @@
-// What Tab and a screen reader meet on the PIN screens, in Debian's Chromium against a real hub, on both kiosk
-// displays: the title, name, amount and warning, then the keypad (digits, delete, OK), then Not me, Cancel or Back.
-// The shopper's PIN and member-number screens, the station's PIN step and the guardian's PIN step.
+// The shopper's and the station's PIN screens read as a PIN is typed (Tab, a screen reader; Chromium, real hub,
+// both displays): title, name, amount, warning, then the keypad (digits, delete, OK), then Not me, Cancel, Back.
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -17,22 +16,18 @@ import { kioskDisplays } from './kiosk/screen-fits.ts';
 import { until } from './kiosk/shop-rig.ts';
 import { startStationInChromium, type StationInChromium } from './kiosk/station-in-chromium.ts';
 
-/** What a person reads on a PIN screen, and every control: querySelectorAll answers them in DOM order. */
-const readSelector = [
-  'h1',
-  '.masked-name',
-  '[data-testid="amount"]',
-  '.station-note',
-  '.pin-warning',
-  '[data-testid="guardian-terms"]',
-  '.keypad-display',
-  'button',
-  'input',
-  'select',
-  'textarea',
-  'a[href]',
-  '[tabindex]',
-].join(', ');
+/** What a person reads on a PIN screen, by selector, as the expected orders name it. */
+const readParts: [selector: string, name: string][] = [
+  ['h1', 'title'],
+  ['.masked-name', 'name'],
+  ['[data-testid="amount"]', 'amount'],
+  ['.station-note', 'hint'],
+  ['.pin-warning', 'warning'],
+  ['[data-testid="guardian-terms"]', 'terms'],
+  ['.keypad-display', 'keypad'],
+];
+/** Every control: named 'key <its label>' on the keypad (but its submit button), else by tag and words. */
+const controls = 'button, input, select, textarea, a[href], [tabindex]';
 
 interface ScreenParts {
   /** Each part of `main` in DOM order: 'title', 'name', ..., 'key 1', 'button OK'. */
@@ -43,45 +38,38 @@ interface ScreenParts {
   focused: number;
 }
 
-/** The screen's `main` as Tab and a screen reader walk it (no tabindex or aria-owns on these screens). */
+/**
+ * The screen's `main` as Tab and a screen reader walk it (no tabindex or aria-owns on these screens):
+ * querySelectorAll answers its parts and controls in DOM order.
+ */
 async function screenParts(page: Page): Promise<ScreenParts> {
-  return page.evaluate((selector) => {
-    const main = document.querySelector('main');
-    if (main === null) throw new Error('no main on the page');
-    const elements = [...main.querySelectorAll(selector)];
-    const names = elements.map((element) =>
-      element.matches('h1')
-        ? 'title'
-        : element.matches('.masked-name')
-          ? 'name'
-          : element.matches('[data-testid="amount"]')
-            ? 'amount'
-            : element.matches('.station-note')
-              ? 'hint'
-              : element.matches('.pin-warning')
-                ? 'warning'
-                : element.matches('[data-testid="guardian-terms"]')
-                  ? 'terms'
-                  : element.matches('.keypad-display')
-                    ? 'keypad'
-                    : element.matches('.keypad-keys .key:not([data-testid="keypad-submit"])')
-                      ? `key ${element.getAttribute('aria-label') ?? ''}`
-                      : `${element.tagName.toLowerCase()} ${element.textContent?.trim() ?? ''}`,
-    );
-    const focusable = elements.map(
-      (element) =>
-        element.matches('button, input, select, textarea, a[href], [tabindex]') &&
-        !element.matches(':disabled'),
-    );
-    const active = document.activeElement;
-    const focused =
-      active === null || active === document.body
-        ? -2
-        : elements.indexOf(active) >= 0
-          ? elements.indexOf(active)
-          : -1;
-    return { names, focusable, focused };
-  }, readSelector);
+  return page.evaluate(
+    ({ parts, controls }) => {
+      const main = document.querySelector('main');
+      if (main === null) throw new Error('no main on the page');
+      const selector = [...parts.map(([partSelector]) => partSelector), controls].join(', ');
+      const elements = [...main.querySelectorAll(selector)];
+      const names = elements.map((element) => {
+        const part = parts.find(([partSelector]) => element.matches(partSelector));
+        if (part !== undefined) return part[1];
+        if (element.matches('.keypad-keys .key:not([data-testid="keypad-submit"])'))
+          return `key ${element.getAttribute('aria-label') ?? ''}`;
+        return `${element.tagName.toLowerCase()} ${element.textContent?.trim() ?? ''}`;
+      });
+      const focusable = elements.map(
+        (element) => element.matches(controls) && !element.matches(':disabled'),
+      );
+      const active = document.activeElement;
+      const focused =
+        active === null || active === document.body
+          ? -2
+          : elements.indexOf(active) >= 0
+            ? elements.indexOf(active)
+            : -1;
+      return { names, focusable, focused };
+    },
+    { parts: readParts, controls },
+  );
 }
 
 /**
@@ -89,10 +77,10 @@ async function screenParts(page: Page): Promise<ScreenParts> {
  * key would move Tab's starting point to that key) until focus leaves the page or comes round again.
  */
 async function tabOrder(page: Page): Promise<string[]> {
-  await page.evaluate(() => {
-    const controls = [...document.querySelectorAll<HTMLElement>('button, input, select, a[href]')];
-    controls.find((control) => !control.matches(':disabled'))?.focus();
-  });
+  await page.evaluate((selector) => {
+    const all = [...document.querySelectorAll<HTMLElement>(selector)];
+    all.find((control) => !control.matches(':disabled, [tabindex="-1"]'))?.focus();
+  }, controls);
   const reached: number[] = [];
   let names: string[] = [];
   for (let press = 0; press < 60; press++) {
