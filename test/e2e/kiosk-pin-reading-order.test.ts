@@ -1,16 +1,14 @@
 // The shopper's and the station's PIN screens read as a PIN is typed (Tab, a screen reader; Chromium, real hub,
 // both displays): title, name, amount, warning, then the keypad (digits, delete, OK), then Not me, Cancel, Back.
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openKiosk, typeDigits, waitForScreen } from '../../scripts/kiosk/kiosk-browser.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import { assertNoProcessLeft } from '../hub/process.ts';
 import { faces, licence, signIn, upToGuardianConsent } from '../main/station-fixture.ts';
-import type { KioskFixture } from './kiosk/deployment-fixture.ts';
-import { startKioskFixture } from './kiosk/deployment-fixture.ts';
-import { kioskAskedToPay } from './kiosk/kiosk-asked.ts';
+import { useKioskAskedToPay } from './kiosk/kiosk-asked.ts';
 import { words } from './kiosk/locale-words.ts';
 import { kioskDisplays } from './kiosk/screen-fits.ts';
 import { until } from './kiosk/shop-rig.ts';
@@ -168,38 +166,10 @@ const onePadBeside = { '1280x800': 'one column', '1024x600': 'pad beside' };
 
 describe("the shopper's PIN screens: the keypad and OK before Not me, Cancel and Back", () => {
   const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-pin-reading-order');
-  let fixture: KioskFixture;
-  const browsers: Browser[] = [];
-  let openPaymentId: string | null = null;
-  const pageLog: string[] = [];
-
-  beforeAll(async () => {
-    fixture = await startKioskFixture(artifacts);
-  }, 300_000);
-
-  afterEach(async () => {
-    if (openPaymentId !== null)
-      await fixture.shell.runtime.service.handlers.cancel({ paymentId: openPaymentId });
-    openPaymentId = null;
-    for (const browser of browsers.splice(0)) await browser.close();
-  });
-
-  afterAll(async () => {
-    for (const browser of browsers.splice(0)) await browser.close();
-    await fixture?.close();
-    await assertNoProcessLeft();
-  });
-
-  /** Chromium with `clip` as its camera, at the kiosk, and the till's payment of `amount` on its way. */
-  async function kioskAsked(clip: string, amount: number): Promise<Page> {
-    const reference = `e2e-pin-order-${amount}`;
-    const asked = await kioskAskedToPay(fixture, { clip, amount, reference, browsers, pageLog });
-    openPaymentId = asked.paymentId;
-    return asked.page;
-  }
+  const { fixture, kioskAsked, pageLog } = useKioskAskedToPay(artifacts, 'e2e-pin-order');
 
   it('the PIN screen after a face match: title, name, amount, warning, keypad, OK, then Not me and Cancel', async () => {
-    const page = await kioskAsked(fixture.clips.live, 770);
+    const page = await kioskAsked(fixture().clips.live, 770);
     const shown = await waitForScreen(page, ['confirm', 'error'], 90_000);
     expect(shown, pageLog.slice(-20).join('\n')).toBe('confirm');
     await page.locator('[data-testid="confirm-ok"]').click();
@@ -219,7 +189,7 @@ describe("the shopper's PIN screens: the keypad and OK before Not me, Cancel and
   }, 240_000);
 
   it('the member number, then its PIN with the wrong-PIN warning: title, amount, keypad, Next or Pay, then Back', async () => {
-    const page = await kioskAsked(fixture.clips.stranger, 690);
+    const page = await kioskAsked(fixture().clips.stranger, 690);
     await waitForScreen(page, ['face'], 30_000);
     await page.getByRole('button', { name: words('ja', 'actions.memberPin') }).click();
     await waitForScreen(page, ['member'], 10_000);
@@ -227,7 +197,7 @@ describe("the shopper's PIN screens: the keypad and OK before Not me, Cancel and
     const numberPad = keypadRead(words('ja', 'actions.next'));
     await expectReadInOrder(page, ['title', 'amount', ...numberPad, back], onePadBeside);
 
-    await typeDigits(page, fixture.enrolled.person.memberNumber);
+    await typeDigits(page, fixture().enrolled.person.memberNumber);
     const pinPad = keypadRead(words('ja', 'actions.pay'));
     await expectReadInOrder(page, ['title', 'amount', ...pinPad, back], onePadBeside);
 

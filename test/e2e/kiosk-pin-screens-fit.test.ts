@@ -3,47 +3,16 @@
 // screen's own buttons all in view without scrolling, with and without the wrong-PIN warning shown.
 // Screenshots: test-artifacts/kiosk-e2e-pin-screens-fit.
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { typeDigits, waitForScreen } from '../../scripts/kiosk/kiosk-browser.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
-import { assertNoProcessLeft } from '../hub/process.ts';
-import type { KioskFixture } from './kiosk/deployment-fixture.ts';
-import { startKioskFixture } from './kiosk/deployment-fixture.ts';
-import { kioskAskedToPay } from './kiosk/kiosk-asked.ts';
+import { useKioskAskedToPay } from './kiosk/kiosk-asked.ts';
 import { words } from './kiosk/locale-words.ts';
 import { expectScreenFitsEverywhere, kioskDisplays, speak } from './kiosk/screen-fits.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-pin-screens-fit');
-let fixture: KioskFixture;
-const browsers: Browser[] = [];
-let openPaymentId: string | null = null;
-const pageLog: string[] = [];
-
-beforeAll(async () => {
-  fixture = await startKioskFixture(artifacts);
-}, 300_000);
-
-afterEach(async () => {
-  if (openPaymentId !== null)
-    await fixture.shell.runtime.service.handlers.cancel({ paymentId: openPaymentId });
-  openPaymentId = null;
-  for (const browser of browsers.splice(0)) await browser.close();
-});
-
-afterAll(async () => {
-  for (const browser of browsers.splice(0)) await browser.close();
-  await fixture?.close();
-  await assertNoProcessLeft();
-});
-
-/** Chromium with `clip` as its camera, at the kiosk, and the till's payment of `amount` on its way. */
-async function kioskAsked(clip: string, amount: number): Promise<Page> {
-  const reference = `e2e-pin-fit-${amount}`;
-  const asked = await kioskAskedToPay(fixture, { clip, amount, reference, browsers, pageLog });
-  openPaymentId = asked.paymentId;
-  return asked.page;
-}
+const { fixture, kioskAsked, pageLog } = useKioskAskedToPay(artifacts, 'e2e-pin-fit');
 
 /** The keypad's corners: its display, its first row's ends, its last row (delete, 0, OK). */
 function keypadParts(page: Page) {
@@ -89,7 +58,7 @@ async function expectTouchSizedKeys(page: Page): Promise<void> {
 
 describe("the shopper's PIN screens fit both kiosk displays", () => {
   it('the PIN screen after a face match: title, name, keypad, OK, Not me and Cancel, and so with the wrong-PIN warning', async () => {
-    const page = await kioskAsked(fixture.clips.live, 760);
+    const page = await kioskAsked(fixture().clips.live, 760);
     const shown = await waitForScreen(page, ['confirm', 'error'], 90_000);
     expect(shown, pageLog.slice(-20).join('\n')).toBe('confirm');
     await page.locator('[data-testid="confirm-ok"]').click();
@@ -121,7 +90,7 @@ describe("the shopper's PIN screens fit both kiosk displays", () => {
   }, 240_000);
 
   it('the member number and PIN screen: title, keypad, its OK and Back, and so with the wrong-PIN warning', async () => {
-    const page = await kioskAsked(fixture.clips.stranger, 680);
+    const page = await kioskAsked(fixture().clips.stranger, 680);
     await waitForScreen(page, ['face'], 30_000);
     await page.getByRole('button', { name: words('ja', 'actions.memberPin') }).click();
     await waitForScreen(page, ['member'], 10_000);
@@ -139,7 +108,7 @@ describe("the shopper's PIN screens fit both kiosk displays", () => {
     await expectTouchSizedKeys(page);
 
     // The member number typed, a wrong PIN: the warning, the keypad asking for the PIN again.
-    await typeDigits(page, fixture.enrolled.person.memberNumber);
+    await typeDigits(page, fixture().enrolled.person.memberNumber);
     await typeDigits(page, '1357');
     const warning = page.locator('[data-testid="pin-warning"]');
     await warning.waitFor({ timeout: 20_000 });
