@@ -16,7 +16,7 @@ import type {
   KioskStatus,
   PaymentView,
 } from '../shared/kiosk-api.ts';
-import { kioskFailure, paymentToCheckFinalRefusals } from '../shared/kiosk-api.ts';
+import { isFinalRefusal, kioskFailure } from '../shared/kiosk-api.ts';
 import {
   clinicOpenHoldsReadMax,
   clinicVisitsRememberedMax,
@@ -605,8 +605,7 @@ export class KioskService {
     }
     // One the hub refuses is still asked: it leaves the list once the hub (or its operator) has undone it,
     // unless no retry can ever undo it (paymentToCheckFinalRefusals) and staff say it was given back.
-    const refusal = this.#refusalShownToStaff(paymentId);
-    const final = refusal !== null && paymentToCheckFinalRefusals.includes(refusal.code);
+    const final = isFinalRefusal(this.#refusalShownToStaff(paymentId));
     if (this.#unknownOutcome.get(paymentId)?.toCheck !== true && !final) {
       return kioskFailure('payment_closed', 'no payment to check has this id');
     }

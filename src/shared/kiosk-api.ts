@@ -483,6 +483,11 @@ export const hubRefusalSchema = z.object({
 });
 export type HubRefusal = z.infer<typeof hubRefusalSchema>;
 
+/** Whether no retry can undo `refusal` (paymentToCheckFinalRefusals): then staff may mark its payment checked. */
+export function isFinalRefusal(refusal: HubRefusal | null): boolean {
+  return refusal !== null && paymentToCheckFinalRefusals.includes(refusal.code);
+}
+
 export const kioskStatusSchema = z.object({
   shopName: z.string(),
   /** The merchant account paid; null at an enrolment station. */

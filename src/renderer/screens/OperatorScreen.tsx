@@ -3,7 +3,7 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { CredentialsRefused, HubRefusal, KioskStatus } from '../../shared/kiosk-api.ts';
-import { paymentToCheckFinalRefusals, paymentToCheckHubCodes } from '../../shared/kiosk-api.ts';
+import { isFinalRefusal, paymentToCheckHubCodes } from '../../shared/kiosk-api.ts';
 import type { CameraDevice } from '../camera.ts';
 import { chosenCamera, chooseCamera, listCameras } from '../camera.ts';
 import { Keypad } from './Keypad.tsx';
@@ -54,11 +54,11 @@ function HubRefusalWords(props: { refusal: HubRefusal; clinic: boolean }) {
   const answer = status === null ? code : `${status} ${code}`;
   const undo = t(props.clinic ? 'operator.toCheckUndo_clinic' : 'operator.toCheckUndo');
   return (
-    // Staff clear only a final refusal (paymentToCheckFinalRefusals); the kiosk keeps asking about the rest.
+    // Staff clear only a final refusal (isFinalRefusal); the kiosk keeps asking about the rest.
     <div className="payment-refused" data-testid="payment-refused" data-code={code}>
       <p>
         {t(
-          paymentToCheckFinalRefusals.includes(code)
+          isFinalRefusal(props.refusal)
             ? 'operator.toCheckRefusedFinal'
             : props.clinic
               ? 'operator.toCheckRefused_clinic'
@@ -122,8 +122,7 @@ function PaymentsToCheck(props: {
             {payment.hubRefusal === null ? null : (
               <HubRefusalWords refusal={payment.hubRefusal} clinic={props.clinic} />
             )}
-            {payment.hubRefusal === null ||
-            paymentToCheckFinalRefusals.includes(payment.hubRefusal.code) ? (
+            {payment.hubRefusal === null || isFinalRefusal(payment.hubRefusal) ? (
               <button
                 className="button button-secondary"
                 onClick={() =>
