@@ -817,12 +817,6 @@ export class KioskService {
         amount: current.view.amount,
       });
       if (!this.#stillCurrent(current)) return kioskFailure('payment_closed', 'payment closed');
-      // The hub remembers a face for identificationMemoryMs: a shopper slower than that at the confirm and
-      // PIN screens looks at the camera again (no PIN try was counted), the payment still open.
-      if (!verified.ok && verified.error.code === 'identification_required') {
-        this.#forgetMatch(current);
-        return verified;
-      }
       if (!verified.ok) return this.#hubFailure(current, verified.error, true);
       current.authorization = verified.value.authorization;
       current.payer = verified.value.payer;
@@ -1020,8 +1014,9 @@ export class KioskService {
   }
 
   /**
-   * A refusal the shopper can act on keeps the payment open (wrong PIN, no match); one that ends it
-   * (insufficient funds, a locked PIN, the hub gone while paying) closes it with the reason.
+   * A refusal the shopper can act on keeps the payment open (wrong PIN, no match, face_required), or sends
+   * it back to the face step (a 429 to the hold request, a face the hub no longer remembers); one that ends
+   * it (insufficient funds, a locked PIN, the hub gone while paying) closes it with the reason.
    */
   #hubFailure(
     current: Payment,
@@ -1032,6 +1027,12 @@ export class KioskService {
     if (error.code === 'hub_unreachable') this.setHubState('unreachable');
     if (paying && error.code === 'rate_limited') {
       this.#backToFace(current);
+      return { ok: false, error };
+    }
+    // The hub remembers a face for identificationMemoryMs: a shopper slower than that at the confirm and
+    // PIN screens looks at the camera again (no PIN try was counted), the payment still open.
+    if (error.code === 'identification_required') {
+      this.#forgetMatch(current);
       return { ok: false, error };
     }
     // face_required: the member number and PIN do not pay this amount or account, and no PIN try was
