@@ -192,17 +192,23 @@ export function ErrorScreen(props: {
     (way) => !(way === 'retry' && faceTriesUsed) && !(way === 'memberPin' && faceOnly),
   );
   const bodyKey = faceFailure && faceTriesUsed ? 'face_tries_used' : key;
+  // "Look at the camera again" is no title once the camera is not used again for this payment.
+  const titleKey = key === 'identification_required' && faceTriesUsed ? 'face_tries_used' : key;
   const words = {
     ...purposeContext(props.payment),
     number: props.queueNumber ?? '',
     tries: faceTriesPerPaymentMax,
     max: yen(pinOnlyAmountMax),
   };
-  const body = t(`error.${bodyKey}.body`, words);
+  // face_required says to look at the camera; with no face try left, it says to ask staff instead.
+  const body =
+    key === 'face_required' && faceTriesUsed
+      ? t('error.face_required.body_triesUsed', words)
+      : t(`error.${bodyKey}.body`, words);
   return (
     <ProblemScreen
       id="error-title"
-      title={t(`error.${key}.title`, purposeContext(props.payment))}
+      title={t(`error.${titleKey}.title`, words)}
       body={
         offered.includes('memberPin') && faceOnly
           ? t(`error.${bodyKey}.body_faceOnly`, { ...words, defaultValue: body })
