@@ -3,7 +3,6 @@
 // desk, nothing held) in Japanese and English, and Close leads back to reception, whose idle screen says check-in
 // is not possible while the hub refuses the kiosk. And a check-in with no camera: clinic words, and the member
 // number way out checks in. Screenshots: test-artifacts/kiosk-e2e-clinic-hub-refused.
-import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -13,19 +12,18 @@ import {
   typeDigits,
   waitForScreen,
 } from '../../scripts/kiosk/kiosk-browser.ts';
-import { startWebShell, type WebShell } from '../../src/main/web-shell.ts';
+import type { WebShell } from '../../src/main/web-shell.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
-import { patientPin, startClinicWithPatient } from '../main/clinic-fixture.ts';
-import { startHoldingProxy, type HoldingProxy } from '../main/holding-proxy.ts';
+import { patientPin } from '../main/clinic-fixture.ts';
 import type { KioskTestHub, TestClock } from '../main/kiosk-test-hub.ts';
-import { closeKioskTestHub } from '../main/kiosk-test-hub.ts';
-import { rendererAndStrangerCamera } from './kiosk/deployment-fixture.ts';
+import type { ClinicBehindProxy } from './kiosk/clinic-behind-proxy.ts';
+import { clinicWithPatientBehindProxy, receptionBehindProxy } from './kiosk/clinic-behind-proxy.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-clinic-hub-refused');
+let clinic: ClinicBehindProxy | undefined;
 let test: KioskTestHub;
-let proxy: HoldingProxy;
 let shell: WebShell;
 let browser: Browser | null = null;
 let memberNumber = '';
@@ -40,17 +38,11 @@ const refuse: { pinAuthorization: Response | null; all: Response | null } = {
 };
 
 beforeAll(async () => {
-  await rm(artifacts, { recursive: true, force: true });
-  await mkdir(artifacts, { recursive: true });
-  test = await startClinicWithPatient({
+  clinic = await clinicWithPatientBehindProxy({
+    artifacts,
     prefix: 'facepay-clinic-refused-e2e-',
-    adminToken: `admin-${Date.now()}`,
     clock,
     face: syntheticFace(),
-  });
-  const found = await test.admin.findPersons({ accountId: 'patient' });
-  memberNumber = found.items[0]?.memberNumber ?? '';
-  proxy = await startHoldingProxy(test.hub.url, {
     answerHere: (method, url) => {
       const { pathname } = new URL(url);
       if (refuse.all !== null && pathname !== '/v1/health') return refuse.all.clone();
@@ -60,12 +52,9 @@ beforeAll(async () => {
       return refuse.pinAuthorization?.clone();
     },
   });
+  ({ test, memberNumber } = clinic);
   // Someone the clinic does not know: the face step never checks them in, they use the member number.
-  const camera = await rendererAndStrangerCamera(test.work);
-  const { rendererDir } = camera;
-  clip = camera.clip;
-  const config = { ...test.shop.config, hubUrl: proxy.url };
-  shell = await startWebShell({ config, port: 0, rendererDir });
+  ({ shell, clip } = await receptionBehindProxy(clinic));
 }, 300_000);
 
 afterEach(async () => {
@@ -78,8 +67,7 @@ afterEach(async () => {
 afterAll(async () => {
   await browser?.close();
   await shell?.close();
-  await proxy?.close();
-  await closeKioskTestHub(test);
+  await clinic?.close();
   await assertNoProcessLeft();
 });
 

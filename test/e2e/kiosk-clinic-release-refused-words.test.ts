@@ -3,7 +3,7 @@
 // staff read the clinic's words (the hold to release, not money to refund) in Japanese and English, by the hub's
 // code, the hub's English message apart; once the hub takes the release, the cap is released and off the list.
 // Screenshots: test-artifacts/kiosk-e2e-clinic-release-refused.
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,18 +17,14 @@ import { startWebShell, type WebShell } from '../../src/main/web-shell.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
-import {
-  cap,
-  checkInAs,
-  reception,
-  receptionIdentity,
-  startClinicWithPatient,
-} from '../main/clinic-fixture.ts';
-import { startHoldingProxy, type HoldingProxy } from '../main/holding-proxy.ts';
+import { cap, checkInAs, reception, receptionIdentity } from '../main/clinic-fixture.ts';
+import type { HoldingProxy } from '../main/holding-proxy.ts';
 import type { KioskTestHub, TestClock } from '../main/kiosk-test-hub.ts';
-import { closeKioskTestHub, networkLosingFirstAnswer } from '../main/kiosk-test-hub.ts';
+import { networkLosingFirstAnswer } from '../main/kiosk-test-hub.ts';
 import { disposeKioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import { buildRenderer } from '../../scripts/kiosk/build-renderer.ts';
+import type { ClinicBehindProxy } from './kiosk/clinic-behind-proxy.ts';
+import { clinicWithPatientBehindProxy } from './kiosk/clinic-behind-proxy.ts';
 import { words } from './kiosk/locale-words.ts';
 import { expectOperatorScreenFits } from './kiosk/screen-fits.ts';
 import { until } from './kiosk/shop-rig.ts';
@@ -40,6 +36,7 @@ const hubMessage = 'this call needs role merchant';
 const clock: TestClock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
 const face = syntheticFace();
 
+let clinic: ClinicBehindProxy | undefined;
 let test: KioskTestHub;
 let proxy: HoldingProxy;
 /** While set, the proxy answers the kiosk's releases as the hub does once the reception's role changed. */
@@ -50,29 +47,25 @@ let shell: WebShell | null = null;
 const pageLog: string[] = [];
 
 beforeAll(async () => {
-  await rm(artifacts, { recursive: true, force: true });
-  await mkdir(artifacts, { recursive: true });
-  test = await startClinicWithPatient({
+  clinic = await clinicWithPatientBehindProxy({
+    artifacts,
     prefix: 'facepay-clinic-release-refused-e2e-',
-    adminToken: `admin-${Date.now()}`,
     clock,
     face,
-  });
-  rendererDir = await buildRenderer(path.join(test.work, 'renderer'));
-  proxy = await startHoldingProxy(test.hub.url, {
     answerHere: (method, url) => {
       const isRelease = /^\/v1\/holds\/[^/]+\/release$/.test(new URL(url).pathname);
       if (!refusing || method !== 'POST' || !isRelease) return undefined;
       return Response.json({ error: { code: 'forbidden', message: hubMessage } }, { status: 403 });
     },
   });
+  ({ test, proxy } = clinic);
+  rendererDir = await buildRenderer(path.join(test.work, 'renderer'));
 }, 300_000);
 
 afterAll(async () => {
   await browser?.close();
   await shell?.close();
-  await proxy?.close();
-  await closeKioskTestHub(test);
+  await clinic?.close();
   await assertNoProcessLeft();
 });
 

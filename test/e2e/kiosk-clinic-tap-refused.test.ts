@@ -6,21 +6,18 @@
 // The tap must reach the kiosk after it learnt of the refusal and before the screen did (which disables the
 // button): a window of a few milliseconds on one socket. The page here hears the kiosk's hub events
 // `hubEventsHeardLateMs` late, as a renderer whose main thread is busy would, so a real tap lands in it.
-import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchKioskBrowser, screenOf, waitForScreen } from '../../scripts/kiosk/kiosk-browser.ts';
-import { startWebShell, type WebShell } from '../../src/main/web-shell.ts';
+import type { WebShell } from '../../src/main/web-shell.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
-import { startClinicWithPatient } from '../main/clinic-fixture.ts';
-import { startHoldingProxy, type HoldingProxy } from '../main/holding-proxy.ts';
 import type { KioskTestHub, TestClock } from '../main/kiosk-test-hub.ts';
-import { closeKioskTestHub } from '../main/kiosk-test-hub.ts';
 import { refusedByMemberNumber, smallDisplay } from './kiosk/account-rules.ts';
-import { rendererAndStrangerCamera } from './kiosk/deployment-fixture.ts';
+import type { ClinicBehindProxy } from './kiosk/clinic-behind-proxy.ts';
+import { clinicWithPatientBehindProxy, receptionBehindProxy } from './kiosk/clinic-behind-proxy.ts';
 import { words } from './kiosk/locale-words.ts';
 import { expectInView } from './kiosk/screen-fits.ts';
 import { until } from './kiosk/shop-rig.ts';
@@ -28,8 +25,8 @@ import { until } from './kiosk/shop-rig.ts';
 const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-clinic-tap-refused');
 /** How late the page hears the kiosk's hub events: the window a tap lands in. */
 const hubEventsHeardLateMs = 5_000;
+let clinic: ClinicBehindProxy | undefined;
 let test: KioskTestHub;
-let proxy: HoldingProxy;
 let shell: WebShell;
 let browser: Browser | null = null;
 let memberNumber = '';
@@ -40,28 +37,20 @@ const clock: TestClock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs }
 let tokenRevoked = false;
 
 beforeAll(async () => {
-  await rm(artifacts, { recursive: true, force: true });
-  await mkdir(artifacts, { recursive: true });
-  test = await startClinicWithPatient({
+  clinic = await clinicWithPatientBehindProxy({
+    artifacts,
     prefix: 'facepay-clinic-tap-refused-e2e-',
-    adminToken: `admin-${Date.now()}`,
     clock,
     face: syntheticFace(),
-  });
-  const found = await test.admin.findPersons({ accountId: 'patient' });
-  memberNumber = found.items[0]?.memberNumber ?? '';
-  proxy = await startHoldingProxy(test.hub.url, {
     answerHere: (_method, url) => {
       if (!tokenRevoked || new URL(url).pathname === '/v1/health') return undefined;
       const error = { code: 'unauthorized', message: 'token revoked' };
       return Response.json({ error }, { status: 401 });
     },
   });
+  ({ test, memberNumber } = clinic);
   // Someone the clinic does not know: the patient uses the member number.
-  const camera = await rendererAndStrangerCamera(test.work);
-  clip = camera.clip;
-  const config = { ...test.shop.config, hubUrl: proxy.url };
-  shell = await startWebShell({ config, port: 0, rendererDir: camera.rendererDir });
+  ({ shell, clip } = await receptionBehindProxy(clinic));
 }, 300_000);
 
 afterEach(async () => {
@@ -75,8 +64,7 @@ afterEach(async () => {
 afterAll(async () => {
   await browser?.close();
   await shell?.close();
-  await proxy?.close();
-  await closeKioskTestHub(test);
+  await clinic?.close();
   await assertNoProcessLeft();
 });
 
