@@ -3,40 +3,27 @@
 // desk and the sign-in say the hub answered and refuses this station, that it is not the network, that no
 // enrolment can be sent, and what the hub's administrator runs, in Japanese and English; once the hub takes
 // the station again the notice goes by itself. Screenshots go to test-artifacts/station-e2e-hub-refuses.
-import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
-import { buildRenderer } from '../../scripts/kiosk/build-renderer.ts';
-import {
-  launchKioskBrowser,
-  openKiosk,
-  typeDigits,
-  waitForScreen,
-} from '../../scripts/kiosk/kiosk-browser.ts';
-import { startWebShell, type WebShell } from '../../src/main/web-shell.ts';
+import { openKiosk, typeDigits, waitForScreen } from '../../scripts/kiosk/kiosk-browser.ts';
+import type { WebShell } from '../../src/main/web-shell.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
-import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
+import { assertNoProcessLeft } from '../hub/process.ts';
 import type { StationHub } from '../main/station-fixture.ts';
-import {
-  closeStationHub,
-  deployStation,
-  licence,
-  officer,
-  signIn,
-  startStationHub,
-  upToPin,
-} from '../main/station-fixture.ts';
+import { licence, officer, signIn, upToPin } from '../main/station-fixture.ts';
 import { expectInView, kioskDisplays } from './kiosk/screen-fits.ts';
 import { until } from './kiosk/shop-rig.ts';
 import { words } from './kiosk/locale-words.ts';
-import { startTokenProxy, type TokenProxy } from './kiosk/token-proxy.ts';
+import type { StationBehindTokenProxy } from './kiosk/station-behind-token-proxy.ts';
+import { stationBehindTokenProxy } from './kiosk/station-behind-token-proxy.ts';
+import type { TokenProxy } from './kiosk/token-proxy.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'station-e2e-hub-refuses');
+let station: StationBehindTokenProxy | undefined;
 let fx: StationHub;
 let deployment: EnrolmentStationDeployment;
-let rendererDir = '';
 let proxy: TokenProxy | null = null;
 let shell: WebShell | null = null;
 let browser: Browser | null = null;
@@ -44,30 +31,18 @@ let page: Page;
 const pageLog: string[] = [];
 
 beforeAll(async () => {
-  await rm(artifacts, { recursive: true, force: true });
-  await mkdir(artifacts, { recursive: true });
-  fx = await startStationHub('facepay-station-hub-refuses-e2e-');
-  rendererDir = await buildRenderer(path.join(fx.work, 'renderer'));
-  deployment = await deployStation(fx, {
-    dir: path.join(fx.work, 'station'),
+  station = await stationBehindTokenProxy({
+    artifacts,
+    prefix: 'facepay-station-hub-refuses-e2e-',
     name: 'Chuo Ward Office',
     accounts: ['e2e-refused'],
+    camera: false,
   });
-  proxy = await startTokenProxy(fx.hub.url);
-  shell = await startWebShell({
-    config: { ...deployment.config, hubUrl: proxy.url },
-    port: 0,
-    rendererDir,
-  });
-  browser = await launchKioskBrowser(null);
-  expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
+  ({ fx, deployment, proxy, shell, browser } = station);
 }, 300_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await shell?.close();
-  await proxy?.close();
-  await closeStationHub(fx);
+  await station?.close();
   await assertNoProcessLeft();
 });
 

@@ -2,41 +2,28 @@
 // Debian's Chromium: the ID photo (camera on) and the PIN say so on the step, in Japanese and English, the
 // step's own controls still on the station's display; the refusal cleared, the alert goes by itself and
 // the enrolment goes on. Screenshots go to test-artifacts/station-e2e-refused-during-enrolment.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
-import { buildRenderer } from '../../scripts/kiosk/build-renderer.ts';
-import { cameraClip, sampleCameraWindow } from '../../scripts/kiosk/camera-clip.ts';
-import {
-  launchKioskBrowser,
-  openKiosk,
-  typeDigits,
-  waitForScreen,
-} from '../../scripts/kiosk/kiosk-browser.ts';
-import { startWebShell, type WebShell } from '../../src/main/web-shell.ts';
+import { openKiosk, typeDigits, waitForScreen } from '../../scripts/kiosk/kiosk-browser.ts';
+import type { WebShell } from '../../src/main/web-shell.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
 import { syntheticFace } from '../hub/helpers.ts';
-import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
+import { assertNoProcessLeft } from '../hub/process.ts';
 import type { StationHub } from '../main/station-fixture.ts';
-import {
-  closeStationHub,
-  deployStation,
-  faces,
-  licence,
-  signIn,
-  startStationHub,
-  upToGuardianConsent,
-} from '../main/station-fixture.ts';
-import { talkingFace } from './kiosk/deployment-fixture.ts';
+import { faces, licence, signIn, upToGuardianConsent } from '../main/station-fixture.ts';
 import { words } from './kiosk/locale-words.ts';
 import { expectInView, kioskDisplays } from './kiosk/screen-fits.ts';
 import { until } from './kiosk/shop-rig.ts';
-import { startTokenProxy, type TokenProxy } from './kiosk/token-proxy.ts';
+import type { StationBehindTokenProxy } from './kiosk/station-behind-token-proxy.ts';
+import { stationBehindTokenProxy } from './kiosk/station-behind-token-proxy.ts';
+import type { TokenProxy } from './kiosk/token-proxy.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'station-e2e-refused-during-enrolment');
 
+let station: StationBehindTokenProxy | undefined;
 let fx: StationHub;
 let deployment: EnrolmentStationDeployment;
 let proxy: TokenProxy | null = null;
@@ -50,39 +37,20 @@ const pageLog: string[] = [];
 const fits: Record<string, Record<string, boolean>> = {};
 
 beforeAll(async () => {
-  await rm(artifacts, { recursive: true, force: true });
-  await mkdir(artifacts, { recursive: true });
-  fx = await startStationHub('facepay-station-refused-enrolment-e2e-');
-  const [rendererDir, clip] = await Promise.all([
-    buildRenderer(path.join(fx.work, 'renderer')),
-    // The camera: the ID photo step waits for the officer's still; the guardian's face is read from it.
-    cameraClip({
-      video: talkingFace,
-      output: path.join(fx.work, 'camera.y4m'),
-      ...sampleCameraWindow,
-    }),
-  ]);
-  deployment = await deployStation(fx, {
-    dir: path.join(fx.work, 'station'),
+  station = await stationBehindTokenProxy({
+    artifacts,
+    prefix: 'facepay-station-refused-enrolment-e2e-',
     name: 'Chuo Ward Office',
     accounts: ['e2e-refused-mid', 'e2e-guardian', 'e2e-child'],
+    // The ID photo step waits for the officer's still; the guardian's face is read from the camera.
+    camera: true,
   });
-  proxy = await startTokenProxy(fx.hub.url);
-  shell = await startWebShell({
-    config: { ...deployment.config, hubUrl: proxy.url },
-    port: 0,
-    rendererDir,
-  });
-  browser = await launchKioskBrowser(clip);
-  expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
+  ({ fx, deployment, proxy, shell, browser } = station);
 }, 300_000);
 
 afterAll(async () => {
   await writeFile(path.join(artifacts, 'fits.json'), JSON.stringify(fits, null, 2));
-  await browser?.close();
-  await shell?.close();
-  await proxy?.close();
-  await closeStationHub(fx);
+  await station?.close();
   await assertNoProcessLeft();
 });
 
