@@ -230,6 +230,12 @@ export type FaceSessionUpdate =
       readonly liveness: { passed: true; score: number; checks: string[] };
       readonly decision: LivenessDecision;
       readonly sinceFirstFaceMs: number;
+      /**
+       * Of sinceFirstFaceMs, the time everything but natural motion was there (live passive scores,
+       * agreeing descriptors) and the session waited only for a blink or 3-D head motion: the shopper's
+       * share, not the kiosk's. 0 when motion came before the rest.
+       */
+      readonly motionWaitMs: number;
       /** Frames pushed since the session began (or was reset), this one included. */
       readonly framesUsed: number;
       /** Decision-ready frames fused into the descriptor. */
@@ -426,6 +432,7 @@ export class FaceSession {
     // seen when the evidence sufficed; live evidence on any other frame asks for the next one described.
     // (Deciding on older descriptors while the face was turned away let a replayed video through, on
     // descriptors that the frames read since no longer agreed with: replay-01 in the frame-rate runs.)
+    evidence.timeWaitForMotion(timestampMs, waitingOnlyForMotion(decision));
     const described = result.ok && result.descriptor !== null && this.#probeFrame(result.face);
     evidence.descriptorWanted = decision.live && !described;
     const fused = decision.live && described ? evidence.fusedDescriptor() : null;
@@ -536,6 +543,7 @@ export class FaceSession {
       liveness: { passed: true, score, checks: [...decision.evidence] },
       decision,
       sinceFirstFaceMs: timestampMs - first,
+      motionWaitMs: state.evidence.motionWaitMs,
       framesUsed: state.framesPushed,
       descriptorFrames: fused.frames,
       face: sessionFace(face),
@@ -595,6 +603,14 @@ interface SessionState {
   refusal: CaptureRefusal | null;
 }
 
+/** Reasons that only a blink or 3-D head motion would clear. */
+const naturalMotionReasons: ReadonlySet<string> = new Set(['no_blink', 'no_3d_motion']);
+
+/** Not live, and nothing but natural motion missing: the rest of the evidence is there. */
+function waitingOnlyForMotion(decision: LivenessDecision): boolean {
+  return decision.reasons.length > 0 && decision.reasons.every((r) => naturalMotionReasons.has(r));
+}
+
 /** Everything the session has gathered about one shopper, bounded by the window. No pixels. */
 class SessionEvidence {
   readonly #tuning: FaceSessionTuning;
@@ -602,6 +618,10 @@ class SessionEvidence {
   readonly #motion: NaturalMotionStream;
   firstFaceMs: number | null = null;
   firstReadyMs: number | null = null;
+  /** Time so far between frames at which only natural motion was missing (timeWaitForMotion). */
+  #motionWaitMs = 0;
+  /** The previous frame's time, when only natural motion was missing at it; else null. */
+  #waitingForMotionAtMs: number | null = null;
   frameSize = { width: 0, height: 0 };
   readonly passive: number[] = [];
   /** Frames observed since the first face; ready descriptors older than the window are not fused. */
@@ -658,6 +678,22 @@ class SessionEvidence {
     if (summary.parallax !== null)
       this.#parallaxMax = Math.max(this.#parallaxMax ?? 0, summary.parallax);
     this.#summary = { ...summary, parallax: this.#parallaxMax };
+  }
+
+  /**
+   * Counts the time since the previous frame as waiting for motion when, at that frame, the decision
+   * lacked only natural motion and agreeing descriptors were held; `onlyMotionMissing` is this frame's.
+   */
+  timeWaitForMotion(timestampMs: number, onlyMotionMissing: boolean): void {
+    if (this.#waitingForMotionAtMs !== null)
+      this.#motionWaitMs += timestampMs - this.#waitingForMotionAtMs;
+    const waiting = onlyMotionMissing && this.fusedDescriptor() !== null;
+    this.#waitingForMotionAtMs = waiting ? timestampMs : null;
+  }
+
+  /** Time spent waiting for a blink or 3-D motion alone, up to the latest frame. */
+  get motionWaitMs(): number {
+    return this.#motionWaitMs;
   }
 
   /** The controller while the challenge is asked, else null (natural policy: until it is asked). */

@@ -211,6 +211,20 @@ describe('face session on talking-face.mp4', () => {
     expect(progress.every((p, i) => p >= (progress[i - 1] ?? 0) && p < 1)).toBe(true);
   }, 60_000);
 
+  it('says how much of its time was the wait for the blink alone: most of it when the blink is late, little when it is not', async () => {
+    const late = await runUntilFinished(session(), frames, talkingFps);
+    if (late.final.kind !== 'decided') throw new Error(`refused: ${JSON.stringify(late.final)}`);
+    expect(late.final.liveness.checks).toContain('blink');
+    // The blink comes ~7 s in; live passive scores and agreeing descriptors were there long before.
+    expect(late.final.motionWaitMs).toBeGreaterThan(late.final.sinceFirstFaceMs / 2);
+    expect(late.final.motionWaitMs).toBeLessThan(late.final.sinceFirstFaceMs);
+    // The same blink 0.7 s after the first face: the session was still gathering the rest.
+    const soon = await runUntilFinished(session(), frames.slice(150), talkingFps);
+    if (soon.final.kind !== 'decided') throw new Error(`refused: ${JSON.stringify(soon.final)}`);
+    expect(soon.final.liveness.checks).toContain('blink');
+    expect(soon.final.motionWaitMs).toBeLessThan(soon.final.sinceFirstFaceMs / 2);
+  }, 60_000);
+
   it('refuses when the time runs out, then asserts on push until reset', async () => {
     const run = session({ timeLimitMs: 500 });
     const updates: FaceSessionUpdate[] = [];

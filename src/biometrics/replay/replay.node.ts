@@ -186,7 +186,10 @@ export function describeSession(session: ReplaySessionSummary | null): string {
   const when =
     session.sinceFirstFaceMs === null
       ? ''
-      : ` ${session.sinceFirstFaceMs.toFixed(0)} ms after the first face`;
+      : ` ${session.sinceFirstFaceMs.toFixed(0)} ms after the first face` +
+        (session.motionWaitMs === null || session.motionWaitMs === 0
+          ? ''
+          : `, ${session.motionWaitMs.toFixed(0)} ms of it waiting for a blink or 3-D motion alone`);
   const where = session.frameIndex === null ? '' : ` at frame #${session.frameIndex}`;
   const why = session.outcome === 'decided' ? session.evidence : session.reasons;
   const read = `${session.framesUsed} frames of the recording's ${session.frames}`;

@@ -23,6 +23,8 @@ export interface ReplaySessionSummary {
   readonly reasons: readonly string[];
   readonly evidence: readonly string[];
   readonly sinceFirstFaceMs: number | null;
+  /** Of sinceFirstFaceMs, the wait for a blink or 3-D motion alone (decided only; FaceSessionUpdate). */
+  readonly motionWaitMs: number | null;
   readonly framesUsed: number;
   /** Source frame index of the session's first frame. */
   readonly firstFrameIndex: number | null;
@@ -143,6 +145,7 @@ export class ReplaySessionFeed {
         reasons: [],
         evidence: update.liveness.checks,
         sinceFirstFaceMs: update.sinceFirstFaceMs,
+        motionWaitMs: update.motionWaitMs,
       };
     if (update?.kind === 'refused')
       return {
@@ -151,6 +154,7 @@ export class ReplaySessionFeed {
         reasons: update.reasons,
         evidence: update.decision?.evidence ?? [],
         sinceFirstFaceMs: update.sinceFirstFaceMs,
+        motionWaitMs: null,
       };
     return {
       ...common,
@@ -158,6 +162,7 @@ export class ReplaySessionFeed {
       reasons: ['recording_ended'],
       evidence: [],
       sinceFirstFaceMs: null,
+      motionWaitMs: null,
     };
   }
 

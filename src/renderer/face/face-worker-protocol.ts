@@ -38,6 +38,8 @@ export type FromFaceWorker =
       modelId: string;
       liveness: { passed: true; score: number; checks: string[] };
       sinceFirstFaceMs: number;
+      /** Of sinceFirstFaceMs, the wait for a blink or 3-D motion alone (FaceSessionUpdate). */
+      motionWaitMs: number;
       framesUsed: number;
       processMs: number;
     }

@@ -134,6 +134,7 @@ function toMessage(
       modelId: update.modelId,
       liveness: update.liveness,
       sinceFirstFaceMs: update.sinceFirstFaceMs,
+      motionWaitMs: update.motionWaitMs,
       framesUsed: update.framesUsed,
       processMs,
     };
