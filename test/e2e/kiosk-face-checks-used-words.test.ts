@@ -2,32 +2,16 @@
 // Chromium against a real hub behind a proxy that answers one route as the hub does: the screen must not say
 // "look at the camera" when no look is left. Screenshots: test-artifacts/kiosk-e2e-face-checks-used-words.
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  launchKioskBrowser,
-  openKiosk,
-  requestPayment,
-  typeDigits,
-  waitForScreen,
-} from '../../scripts/kiosk/kiosk-browser.ts';
-import { startWebShell, type WebShell } from '../../src/main/web-shell.ts';
+import type { Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { typeDigits, waitForScreen } from '../../scripts/kiosk/kiosk-browser.ts';
 import { faceTriesPerPaymentMax, pinOnlyAmountMax } from '../../src/shared/limits.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
-import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
-import { startHoldingProxy, type HoldingProxy } from '../main/holding-proxy.ts';
-import type { KioskFixture } from './kiosk/deployment-fixture.ts';
-import { startKioskFixture } from './kiosk/deployment-fixture.ts';
+import { useKioskBehindProxy } from './kiosk/kiosk-behind-proxy.ts';
 import { words } from './kiosk/locale-words.ts';
 import { expectConfirmScreen, tapNotMe } from './kiosk/shop-in-chromium.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-face-checks-used-words');
-let fixture: KioskFixture;
-let proxy: HoldingProxy;
-let shell: WebShell;
-let browser: Browser | null = null;
-let openPaymentId: string | null = null;
-const pageLog: string[] = [];
 
 /** The hub's own answers: a child's account by member number (422), a PIN past the face's memory (403). */
 const hubRefusals: Record<string, { status: number; code: string; message: string }> = {
@@ -45,49 +29,24 @@ const hubRefusals: Record<string, { status: number; code: string; message: strin
 /** The next POST to `route` is answered by the proxy with the hub's refusal above; `answered` counts. */
 const refuse = { route: '', left: 0, answered: 0 };
 
-beforeAll(async () => {
-  fixture = await startKioskFixture(artifacts);
-  // This file's kiosk reaches the hub through the proxy: the fixture's own kiosk steps aside.
-  await fixture.shell.close();
-  proxy = await startHoldingProxy(fixture.hub.url, {
-    answerHere: (method, url) => {
-      const route = new URL(url).pathname;
-      if (method !== 'POST' || route !== refuse.route || refuse.left === 0) return undefined;
-      const refusal = hubRefusals[route];
-      if (refusal === undefined) return undefined;
-      refuse.left -= 1;
-      refuse.answered += 1;
-      const error = { code: refusal.code, message: refusal.message };
-      return Response.json({ error }, { status: refusal.status });
-    },
-  });
-  const config = { ...fixture.shop.config, hubUrl: proxy.url };
-  shell = await startWebShell({ config, port: 0, rendererDir: fixture.rendererDir });
-}, 300_000);
+const kiosk = useKioskBehindProxy(artifacts, (method, url) => {
+  const route = new URL(url).pathname;
+  const refusal = hubRefusals[route];
+  if (method !== 'POST' || route !== refuse.route || refuse.left === 0 || refusal === undefined)
+    return undefined;
+  refuse.left -= 1;
+  refuse.answered += 1;
+  const error = { code: refusal.code, message: refusal.message };
+  return Response.json({ error }, { status: refusal.status });
+});
+const { pageLog } = kiosk;
 
-afterEach(async () => {
+afterEach(() => {
   refuse.left = 0;
   refuse.answered = 0;
-  if (openPaymentId !== null) {
-    await fetch(`${shell.url}/kiosk/v1/payment-requests/${openPaymentId}`, {
-      method: 'DELETE',
-      headers: { authorization: `Bearer ${fixture.shop.tillToken}` },
-    });
-  }
-  openPaymentId = null;
-  await browser?.close();
-  browser = null;
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await shell?.close();
-  await proxy?.close();
-  await fixture?.close();
-  await assertNoProcessLeft();
-});
-
-const balance = async () => (await fixture.admin.getAccount('e2e-shopper')).balance;
+const balance = async () => (await kiosk.fixture().admin.getAccount('e2e-shopper')).balance;
 const tries = String(faceTriesPerPaymentMax);
 
 /**
@@ -95,12 +54,7 @@ const tries = String(faceTriesPerPaymentMax);
  * left; the shopper then looks a last time: the confirm screen.
  */
 async function lastFaceTryConfirmed(amount: number, reference: string): Promise<Page> {
-  browser = await launchKioskBrowser(fixture.clips.live);
-  expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
-  const page = await openKiosk(browser, shell.url, pageLog);
-  const requested = await requestPayment(shell.url, fixture.shop.tillToken, { amount, reference });
-  expect(requested.status).toBe(201);
-  openPaymentId = requested.body.payment?.id ?? null;
+  const { page } = await kiosk.kioskAsked(kiosk.fixture().clips.live, { amount, reference });
   await waitForScreen(page, ['face'], 30_000);
   const retry = page.getByRole('button', { name: words('ja', 'actions.retry'), exact: true });
   for (let tried = 1; tried < faceTriesPerPaymentMax; tried += 1) {
@@ -109,7 +63,7 @@ async function lastFaceTryConfirmed(amount: number, reference: string): Promise<
     await retry.click();
   }
   await expectConfirmScreen(page, pageLog);
-  expect(shell.runtime.service.status().payment).toMatchObject({ faceTriesLeft: 0 });
+  expect(kiosk.shell().runtime.service.status().payment).toMatchObject({ faceTriesLeft: 0 });
   return page;
 }
 
@@ -147,8 +101,8 @@ describe('a refusal that asks for the face, after the last face try', () => {
     await waitForScreen(page, ['member'], 10_000);
     refuse.route = '/v1/pin-authorizations';
     refuse.left = 1;
-    await typeDigits(page, fixture.enrolled.person.memberNumber);
-    await typeDigits(page, fixture.enrolled.pin);
+    await typeDigits(page, kiosk.fixture().enrolled.person.memberNumber);
+    await typeDigits(page, kiosk.fixture().enrolled.pin);
     const shown = await failureInBothLanguages(page, 'face-required-no-try');
     expect(refuse.answered).toBe(1);
     for (const screen of shown) {
@@ -166,7 +120,7 @@ describe('a refusal that asks for the face, after the last face try', () => {
       expect(screen.buttons).toEqual([words(language, 'actions.cancelPayment')]);
     }
     expect(pinOnlyAmountMax).toBe(10_000);
-    expect(shell.runtime.service.status().payment).toMatchObject({
+    expect(kiosk.shell().runtime.service.status().payment).toMatchObject({
       state: 'waiting_for_face',
       faceTriesLeft: 0,
     });
@@ -180,7 +134,7 @@ describe('a refusal that asks for the face, after the last face try', () => {
     await waitForScreen(page, ['pin'], 20_000);
     refuse.route = '/v1/verify-pin';
     refuse.left = 1;
-    await typeDigits(page, fixture.enrolled.pin);
+    await typeDigits(page, kiosk.fixture().enrolled.pin);
     const shown = await failureInBothLanguages(page, 'identification-no-try');
     expect(refuse.answered).toBe(1);
     for (const screen of shown) {
@@ -197,8 +151,8 @@ describe('a refusal that asks for the face, after the last face try', () => {
 
     await page.locator('[data-testid="member-pin"]').click();
     await waitForScreen(page, ['member'], 10_000);
-    await typeDigits(page, fixture.enrolled.person.memberNumber);
-    await typeDigits(page, fixture.enrolled.pin);
+    await typeDigits(page, kiosk.fixture().enrolled.person.memberNumber);
+    await typeDigits(page, kiosk.fixture().enrolled.pin);
     await waitForScreen(page, ['receipt'], 30_000);
     expect(await balance()).toBe(before - 630);
   }, 300_000);
