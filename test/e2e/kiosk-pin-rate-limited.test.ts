@@ -3,92 +3,45 @@
 // screen, told the PIN was not checked, tries left as they were, and pays with the PIN typed again. A 429 to
 // the hold request still goes back to the face step. Screenshots: test-artifacts/kiosk-e2e-pin-rate-limited.
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  launchKioskBrowser,
-  openKiosk,
-  requestPayment,
-  typeDigits,
-  waitForScreen,
-} from '../../scripts/kiosk/kiosk-browser.ts';
-import { startWebShell, type WebShell } from '../../src/main/web-shell.ts';
+import type { Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { typeDigits, waitForScreen } from '../../scripts/kiosk/kiosk-browser.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
-import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
-import { startHoldingProxy, type HoldingProxy } from '../main/holding-proxy.ts';
-import type { KioskFixture } from './kiosk/deployment-fixture.ts';
-import { startKioskFixture } from './kiosk/deployment-fixture.ts';
+import { useKioskBehindProxy } from './kiosk/kiosk-behind-proxy.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-pin-rate-limited');
-let fixture: KioskFixture;
-let proxy: HoldingProxy;
-let shell: WebShell;
-let browser: Browser | null = null;
-let openPaymentId: string | null = null;
-const pageLog: string[] = [];
 /**
  * The next `left` POSTs to `route` are answered 429 by the proxy (the hub's `code`, rate_limited unless
  * told); `answered` counts them.
  */
 const throttle = { route: '', left: 0, answered: 0, code: 'rate_limited' };
 
-beforeAll(async () => {
-  fixture = await startKioskFixture(artifacts);
-  // This file's kiosk reaches the hub through the proxy: the fixture's own kiosk steps aside.
-  await fixture.shell.close();
-  proxy = await startHoldingProxy(fixture.hub.url, {
-    answerHere: (method, url) => {
-      if (method !== 'POST' || new URL(url).pathname !== throttle.route || throttle.left === 0)
-        return undefined;
-      throttle.left -= 1;
-      throttle.answered += 1;
-      // The hub's own answers: a till's second PIN check within the second, or its wrong PINs at the cap.
-      const error = { code: throttle.code, message: 'one PIN check a second per till' };
-      return Response.json({ error }, { status: 429 });
-    },
-  });
-  const config = { ...fixture.shop.config, hubUrl: proxy.url };
-  shell = await startWebShell({ config, port: 0, rendererDir: fixture.rendererDir });
-}, 300_000);
+const kiosk = useKioskBehindProxy(artifacts, (method, url) => {
+  if (method !== 'POST' || new URL(url).pathname !== throttle.route || throttle.left === 0)
+    return undefined;
+  throttle.left -= 1;
+  throttle.answered += 1;
+  // The hub's own answers: a till's second PIN check within the second, or its wrong PINs at the cap.
+  const error = { code: throttle.code, message: 'one PIN check a second per till' };
+  return Response.json({ error }, { status: 429 });
+});
+const { pageLog } = kiosk;
+let openPaymentId = '';
 
-afterEach(async () => {
+afterEach(() => {
   throttle.left = 0;
   throttle.answered = 0;
   throttle.code = 'rate_limited';
-  if (openPaymentId !== null) {
-    await fetch(`${shell.url}/kiosk/v1/payment-requests/${openPaymentId}`, {
-      method: 'DELETE',
-      headers: { authorization: `Bearer ${fixture.shop.tillToken}` },
-    });
-  }
-  openPaymentId = null;
-  await browser?.close();
-  browser = null;
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await shell?.close();
-  await proxy?.close();
-  await fixture?.close();
-  await assertNoProcessLeft();
-});
-
-const balance = async () => (await fixture.admin.getAccount('e2e-shopper')).balance;
+const balance = async () => (await kiosk.fixture().admin.getAccount('e2e-shopper')).balance;
 
 /** Chromium with `clip` as its camera, at the kiosk, and the till's payment of `amount` on its face screen. */
 async function paymentOnFaceScreen(clip: string, amount: number): Promise<Page> {
-  browser = await launchKioskBrowser(clip);
-  expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
-  const page = await openKiosk(browser, shell.url, pageLog);
-  const requested = await requestPayment(shell.url, fixture.shop.tillToken, {
-    amount,
-    reference: `e2e-pin-429-${amount}`,
-  });
-  expect(requested.status).toBe(201);
-  openPaymentId = requested.body.payment?.id ?? null;
-  await waitForScreen(page, ['face'], 30_000);
-  return page;
+  const asked = await kiosk.kioskAsked(clip, { amount, reference: `e2e-pin-429-${amount}` });
+  openPaymentId = asked.paymentId;
+  await waitForScreen(asked.page, ['face'], 30_000);
+  return asked.page;
 }
 
 /** The warning on the screen, in Japanese and then in English (screenshots of both), back in Japanese. */
@@ -118,17 +71,12 @@ function topBarHeight(page: Page): Promise<number> {
 }
 
 /** The till's payment as the till reads it. */
-async function paidAtTill(): Promise<string | undefined> {
-  const response = await fetch(`${shell.url}/kiosk/v1/payment-requests/${openPaymentId ?? ''}`, {
-    headers: { authorization: `Bearer ${fixture.shop.tillToken}` },
-  });
-  return ((await response.json()) as { payment?: { state?: string } }).payment?.state;
-}
+const paidAtTill = () => kiosk.atTill(openPaymentId);
 
 describe('a PIN check answered 429 (not checked, no try counted)', () => {
   it('keeps the shopper on the PIN screen, says the PIN was not checked, keeps the tries left, and the PIN typed again pays', async () => {
     const before = await balance();
-    const page = await paymentOnFaceScreen(fixture.clips.live, 640);
+    const page = await paymentOnFaceScreen(kiosk.fixture().clips.live, 640);
     const shown = await waitForScreen(page, ['confirm', 'error'], 90_000);
     expect(shown, pageLog.slice(-20).join('\n')).toBe('confirm');
     const barHeight = await topBarHeight(page);
@@ -141,7 +89,7 @@ describe('a PIN check answered 429 (not checked, no try counted)', () => {
 
     throttle.route = '/v1/verify-pin';
     throttle.left = 2;
-    await typeDigits(page, fixture.enrolled.pin);
+    await typeDigits(page, kiosk.fixture().enrolled.pin);
     const { ja, en } = await warningInBothLanguages(page, 'pin-not-checked', 'pin-not-checked');
     // The kiosk asked twice (its own wait and retry), both answered 429: still at the PIN, nothing taken.
     expect(throttle.answered).toBe(2);
@@ -159,10 +107,10 @@ describe('a PIN check answered 429 (not checked, no try counted)', () => {
     // Not the wrong-PIN warning, and the screen still fits 1280x800 (the cancel button in view, unscrolled).
     expect(await page.locator('[data-testid="pin-warning"]').count()).toBe(0);
     await expectInView(page, 'お支払いをやめる');
-    expect(shell.runtime.service.status().payment).toMatchObject({ state: 'pin' });
+    expect(kiosk.shell().runtime.service.status().payment).toMatchObject({ state: 'pin' });
     expect(await balance()).toBe(before);
 
-    await typeDigits(page, fixture.enrolled.pin);
+    await typeDigits(page, kiosk.fixture().enrolled.pin);
     await waitForScreen(page, ['receipt'], 30_000);
     expect(await paidAtTill()).toBe('paid');
     expect(await balance()).toBe(before - 640);
@@ -170,13 +118,13 @@ describe('a PIN check answered 429 (not checked, no try counted)', () => {
 
   it('keeps the shopper on the member screen with the number typed, says it was not checked, and the PIN typed again pays', async () => {
     const before = await balance();
-    const page = await paymentOnFaceScreen(fixture.clips.stranger, 530);
+    const page = await paymentOnFaceScreen(kiosk.fixture().clips.stranger, 530);
     await page.getByRole('button', { name: '会員番号と暗証番号で支払う' }).click();
     await waitForScreen(page, ['member'], 10_000);
-    await typeDigits(page, fixture.enrolled.person.memberNumber);
+    await typeDigits(page, kiosk.fixture().enrolled.person.memberNumber);
     throttle.route = '/v1/pin-authorizations';
     throttle.left = 2;
-    await typeDigits(page, fixture.enrolled.pin);
+    await typeDigits(page, kiosk.fixture().enrolled.pin);
     const { ja, en } = await warningInBothLanguages(page, 'pin-warning', 'member-not-checked');
     expect(throttle.answered).toBe(2);
     expect(await page.evaluate(() => document.body.dataset['screen'])).toBe('member');
@@ -187,10 +135,12 @@ describe('a PIN check answered 429 (not checked, no try counted)', () => {
     await expectInView(page, '戻る');
     // The member number is kept: the keypad asks for the PIN.
     expect(await page.locator('.keypad-display').getAttribute('aria-label')).toBe('暗証番号');
-    expect(shell.runtime.service.status().payment).toMatchObject({ state: 'waiting_for_face' });
+    expect(kiosk.shell().runtime.service.status().payment).toMatchObject({
+      state: 'waiting_for_face',
+    });
     expect(await balance()).toBe(before);
 
-    await typeDigits(page, fixture.enrolled.pin);
+    await typeDigits(page, kiosk.fixture().enrolled.pin);
     await waitForScreen(page, ['receipt'], 30_000);
     expect(await paidAtTill()).toBe('paid');
     expect(await balance()).toBe(before - 530);
@@ -198,32 +148,34 @@ describe('a PIN check answered 429 (not checked, no try counted)', () => {
 
   it('a 429 to the hold request still goes back to the face step, with the busy words and a retry', async () => {
     const before = await balance();
-    const page = await paymentOnFaceScreen(fixture.clips.stranger, 420);
+    const page = await paymentOnFaceScreen(kiosk.fixture().clips.stranger, 420);
     await page.getByRole('button', { name: '会員番号と暗証番号で支払う' }).click();
     await waitForScreen(page, ['member'], 10_000);
-    await typeDigits(page, fixture.enrolled.person.memberNumber);
+    await typeDigits(page, kiosk.fixture().enrolled.person.memberNumber);
     throttle.route = '/v1/holds';
     throttle.left = 1;
-    await typeDigits(page, fixture.enrolled.pin);
+    await typeDigits(page, kiosk.fixture().enrolled.pin);
     await waitForScreen(page, ['error'], 30_000);
     expect(await page.locator('[data-testid="error-screen"]').getAttribute('data-code')).toBe(
       'rate_limited',
     );
     expect(await page.getByRole('button', { name: 'もう一度' }).count()).toBe(1);
-    expect(shell.runtime.service.status().payment).toMatchObject({ state: 'waiting_for_face' });
+    expect(kiosk.shell().runtime.service.status().payment).toMatchObject({
+      state: 'waiting_for_face',
+    });
     expect(await balance()).toBe(before);
   }, 120_000);
 
   it("the hub's pin_checks_suspended (the till's wrong PINs of 24 hours) closes the payment with its words and Close", async () => {
     const before = await balance();
-    const page = await paymentOnFaceScreen(fixture.clips.stranger, 310);
+    const page = await paymentOnFaceScreen(kiosk.fixture().clips.stranger, 310);
     await page.getByRole('button', { name: '会員番号と暗証番号で支払う' }).click();
     await waitForScreen(page, ['member'], 10_000);
-    await typeDigits(page, fixture.enrolled.person.memberNumber);
+    await typeDigits(page, kiosk.fixture().enrolled.person.memberNumber);
     throttle.route = '/v1/pin-authorizations';
     throttle.code = 'pin_checks_suspended';
     throttle.left = 1;
-    await typeDigits(page, fixture.enrolled.pin);
+    await typeDigits(page, kiosk.fixture().enrolled.pin);
     await waitForScreen(page, ['error'], 30_000);
     // Not asked again: this 429 is the hub's cap, not its one-a-second limit.
     expect(throttle.answered).toBe(1);
@@ -238,7 +190,7 @@ describe('a PIN check answered 429 (not checked, no try counted)', () => {
     await page.screenshot({ path: path.join(artifacts, 'en-pin-checks-suspended.png') });
     // The payment is closed: no retry, Close leads back to the idle screen.
     expect(await page.getByRole('button', { name: 'Try again' }).count()).toBe(0);
-    expect(shell.runtime.service.status().payment).toBeNull();
+    expect(kiosk.shell().runtime.service.status().payment).toBeNull();
     await page.getByRole('button', { name: 'Close' }).click();
     await waitForScreen(page, ['idle'], 10_000);
     expect(await balance()).toBe(before);
