@@ -1,7 +1,7 @@
 // Small pieces every screen shares: the amount in yen, the language switch, the top bar with the
 // shop's name, the staff-call notice, the confirm screen's frame and a screen that leaves by itself.
 import type { ReactNode } from 'react';
-import { useEffect, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PaymentView } from '../../shared/kiosk-api.ts';
 import { pinOnlyAmountMax } from '../../shared/limits.ts';
@@ -43,6 +43,53 @@ export function Amount(props: { amount: number; label?: string }) {
   );
 }
 
+/**
+ * How many ems wide `name`'s words are on one line, a little over (rounding), set as --shop-name-ems: the
+ * style sheet sizes the name to its room's width divided by it, between its smallest and largest size, so
+ * it fits on the bar's one row at once on any display, with no script at a resize.
+ */
+function measureEms(name: HTMLElement): void {
+  const range = document.createRange();
+  range.selectNodeContents(name);
+  const wordsPx = range.getBoundingClientRect().width;
+  const fontPx = parseFloat(getComputedStyle(name).fontSize);
+  if (wordsPx === 0 || fontPx === 0) return;
+  name.style.setProperty('--shop-name-ems', ((wordsPx + 2) / fontPx).toFixed(3));
+}
+
+/**
+ * The shop's (or station's) name on the bar's one row: smaller when the room beside the badge and the
+ * language switch is short (a 1024 px display, the badge shown), cut with an ellipsis only below its
+ * smallest size (18 px); the whole name is its title, and what screen readers read either way.
+ */
+function ShopName(props: { name: string }) {
+  const ref = useRef<HTMLSpanElement>(null);
+  useLayoutEffect(() => {
+    const name = ref.current;
+    if (name === null) return;
+    let shown = true;
+    const measure = () => {
+      if (shown) measureEms(name);
+    };
+    measure();
+    // Its words' width changes with the font loaded and the page's language (the font for Japanese).
+    void document.fonts.ready.then(measure);
+    const observer = new MutationObserver(measure);
+    observer.observe(document.documentElement, { attributeFilter: ['lang'] });
+    return () => {
+      shown = false;
+      observer.disconnect();
+    };
+  }, [props.name]);
+  return (
+    <span className="shop-name-room">
+      <span ref={ref} className="shop-name" title={props.name}>
+        {props.name}
+      </span>
+    </span>
+  );
+}
+
 export function TopBar(props: {
   shopName: string;
   hub: 'reachable' | 'unreachable';
@@ -54,7 +101,7 @@ export function TopBar(props: {
   const other: Language = i18n.language === 'ja' ? 'en' : 'ja';
   return (
     <header className="top-bar">
-      <span className="shop-name">{props.shopName}</span>
+      <ShopName name={props.shopName} />
       {props.hub === 'unreachable' ? (
         <span className="hub-offline" role="alert">
           {props.offline ?? t('hub.offline')}
