@@ -1,0 +1,155 @@
+// One scripted shopper in front of the kiosk's face session under the challenge policy: the responder's
+// frames pushed one by one, its prompts answered, until the session decides, refuses or runs out of time.
+//
+// The session, tracker, passive model and mask detector are the kiosk's (face.worker.ts builds the same
+// session); only the camera is replaced, by recorded frames of one person at the clip's frame rate.
+import type { MaskDetector } from '../../src/biometrics/capture/mask-detector.ts';
+import type { FaceSessionUpdate } from '../../src/biometrics/face-session.ts';
+import { FaceSession } from '../../src/biometrics/face-session.ts';
+import type { FaceTracker } from '../../src/biometrics/face-tracker.ts';
+import type { RgbImage } from '../../src/biometrics/image.ts';
+import type { Challenge } from '../../src/biometrics/liveness/active/challenge.ts';
+import type { PassiveTextureDetector } from '../../src/biometrics/liveness/passive-texture.ts';
+import { assert } from '../../src/shared/assert.ts';
+import { seededRandom } from '../../src/shared/seeded-random.ts';
+import type { ResponderEvent } from './responder.ts';
+import { ScriptedResponder } from './responder.ts';
+import type { ActionSegment, FrameRange, FrameReading, SpliceLimits } from './segments.ts';
+
+export interface SessionTools {
+  readonly tracker: FaceTracker;
+  readonly passive: PassiveTextureDetector;
+  readonly mask: MaskDetector;
+}
+
+export interface ScriptedRun {
+  readonly seed: number;
+  readonly order: readonly Challenge[];
+  readonly readings: readonly FrameReading[];
+  readonly images: ReadonlyMap<number, RgbImage>;
+  readonly frameIntervalMs: number;
+  readonly home: FrameRange;
+  readonly answers: ReadonlyMap<Challenge, ActionSegment>;
+  readonly reactionMs: number;
+  readonly turnDwellMs: number | null;
+  readonly limits: SpliceLimits;
+  readonly timeLimitMs: number;
+}
+
+export interface RunOutcome {
+  readonly outcome: 'decided' | 'refused' | 'undecided';
+  /** Refused: the session's reasons. Decided: the evidence it decided on. */
+  readonly reasons: readonly string[];
+  /** First face to the decision (or refusal), on the frames' timestamps: the person's timeline. */
+  readonly decisionMs: number | null;
+  readonly frames: number;
+  readonly events: readonly ResponderEvent[];
+  /** The session's whole push() per frame (engine, passive score, liveness), wall clock. */
+  readonly pushMs: readonly number[];
+  /** The engine stages per frame, wall clock (detect, landmarks, eyes, describe, ...). */
+  readonly stageMs: Readonly<Record<string, number[]>>;
+  readonly firstFaceMs: number | null;
+  /** The session's prompt each time it changed (null: none shown), on the frames' timestamps. */
+  readonly prompts: readonly { readonly atMs: number; readonly prompt: string | null }[];
+}
+
+export async function runScripted(run: ScriptedRun, tools: SessionTools): Promise<RunOutcome> {
+  tools.tracker.reset();
+  const session = new FaceSession(tools.tracker, {
+    policy: 'challenge',
+    passive: tools.passive,
+    mask: tools.mask,
+    random: seededRandom(run.seed),
+    timeLimitMs: run.timeLimitMs,
+  });
+  assert(
+    session.challenges.join() === run.order.join(),
+    'the session draws the order the run planned',
+  );
+  const responder = new ScriptedResponder({
+    readings: run.readings,
+    frameIntervalMs: run.frameIntervalMs,
+    reactionMs: run.reactionMs,
+    home: run.home,
+    answers: run.answers,
+    limits: run.limits,
+    turnDwellMs: run.turnDwellMs,
+  });
+  const pushMs: number[] = [];
+  const stageMs: Record<string, number[]> = {};
+  // The session refuses on its own once its time limit has passed; two frames more is a safety bound.
+  const framesMax = Math.ceil(run.timeLimitMs / run.frameIntervalMs) + 2;
+  let final: Exclude<FaceSessionUpdate, { kind: 'reading' }> | null = null;
+  let lastMs = 0;
+  let frames = 0;
+  const prompts: { atMs: number; prompt: string | null }[] = [];
+  for (; frames < framesMax && final === null; frames++) {
+    const shown = responder.next();
+    const image = run.images.get(shown.index);
+    assert(image !== undefined, `frame ${shown.index} was decoded`);
+    const update = await session.push(image, shown.timestampMs);
+    lastMs = shown.timestampMs;
+    pushMs.push(update.timingsMs.total);
+    for (const [stage, ms] of Object.entries(update.timingsMs))
+      if (stage !== 'total') (stageMs[stage] ??= []).push(ms);
+    if (update.kind !== 'reading') final = update;
+    else {
+      if (prompts.at(-1)?.prompt !== update.prompt)
+        prompts.push({ atMs: shown.timestampMs, prompt: update.prompt });
+      responder.observe(update.prompt, shown.timestampMs);
+    }
+  }
+  const since = final?.sinceFirstFaceMs ?? null;
+  return {
+    outcome: final === null ? 'undecided' : final.kind,
+    reasons:
+      final === null
+        ? ['frames_ran_out']
+        : final.kind === 'decided'
+          ? final.liveness.checks
+          : final.reasons,
+    decisionMs: since,
+    frames,
+    events: responder.events,
+    pushMs,
+    stageMs,
+    firstFaceMs: since === null ? null : lastMs - since,
+    prompts,
+  };
+}
+
+/** Where the time to a decision went: the person's (reacting to each prompt, then acting) and the
+ * session's (settling before the first prompt, waiting between an action's end and the next prompt or
+ * the decision: frames to confirm the return, passive scores, agreeing descriptors). */
+export interface TimeSplit {
+  readonly settleMs: number;
+  readonly reactionMs: number;
+  readonly actionMs: number;
+  readonly sessionWaitMs: number;
+}
+
+export function splitTime(outcome: RunOutcome): TimeSplit | null {
+  const first = outcome.firstFaceMs;
+  const total = outcome.decisionMs;
+  if (first === null || total === null) return null;
+  const at = (kind: ResponderEvent['kind']): number[] =>
+    outcome.events.filter((e) => e.kind === kind).map((e) => e.atMs);
+  const prompts = at('prompt');
+  const onsets = at('onset');
+  const ends = at('action_end');
+  const settleMs = (prompts[0] ?? first + total) - first;
+  let reactionMs = 0;
+  let actionMs = 0;
+  onsets.forEach((onset, k) => {
+    reactionMs += onset - (prompts[k] ?? onset);
+    // The session may see the head back a frame before the finder's end frame: the action ends there.
+    const next = prompts[k + 1] ?? first + total;
+    actionMs += Math.min(ends[k] ?? next, next) - onset;
+  });
+  return {
+    settleMs,
+    reactionMs,
+    actionMs,
+    sessionWaitMs: total - settleMs - reactionMs - actionMs,
+  };
+}
