@@ -27,7 +27,7 @@ import { seededRandom } from '../src/shared/seeded-random.ts';
 import type { ClipReadings } from './bench-challenge/clip-frames.ts';
 import { decodeFrames, readClip } from './bench-challenge/clip-frames.ts';
 import type { RunOutcome, SessionTools, TimeSplit } from './bench-challenge/run.ts';
-import { runScripted, splitTime } from './bench-challenge/run.ts';
+import { actionAcceptance, runScripted, splitTime } from './bench-challenge/run.ts';
 import type { ActionSegment, ClipSegments, FrameRange } from './bench-challenge/segments.ts';
 import { defaultTurnExtent, findSegments, spliceDistance } from './bench-challenge/segments.ts';
 
@@ -247,6 +247,9 @@ function summarise(
   const times = decided.flatMap((r) => (r.result?.decisionMs == null ? [] : [r.result.decisionMs]));
   const splits = decided.flatMap((r) => (r.split === null ? [] : [r.split]));
   const person = splits.map((s) => s.reactionMs + s.actionMs);
+  const acceptance = decided.flatMap((r) => (r.result === null ? [] : actionAcceptance(r.result)));
+  const accepted = acceptance.map((a) => a.acceptedMs);
+  const rest = acceptance.map((a) => a.restMs);
   const session = splits.map((s) => s.settleMs + s.sessionWaitMs);
   const pushes = ran.flatMap((r) => r.result?.pushMs ?? []);
   // A frame computed within its interval leaves the next camera frame waiting for no one.
@@ -282,6 +285,9 @@ function summarise(
     `of which the person's (reaction + action): median ${ms(q(person, 0.5))} ms (${share(person, session)} of the time); the session's (settle before the first prompt + waiting after actions): median ${ms(q(session, 0.5))} ms`,
   );
   say(
+    `each action taken by the challenge a median ${ms(q(accepted, 0.5))} ms after its onset (max ${ms(accepted.length === 0 ? null : Math.max(...accepted))}); the recorded person then took a median ${ms(q(rest, 0.5))} ms more to end it (back to frontal / eyes open), over ${acceptance.length} actions`,
+  );
+  say(
     `wall clock per frame, session push (engine + passive + liveness), Node tfjs wasm on this machine (2 shared cores): median ${ms(q(pushes, 0.5))} ms, p95 ${ms(q(pushes, 0.95))} ms over ${pushes.length} frames; within the clips' frame interval (${ms(intervals.length === 0 ? null : Math.min(...intervals))}-${ms(intervals.length === 0 ? null : Math.max(...intervals))} ms): ${pushes.length === 0 ? '-' : ((100 * inTime) / pushes.length).toFixed(0)}% of frames (the kiosk's Chromium worker: ~45 ms a frame, not measured here)`,
   );
   say(
@@ -301,6 +307,8 @@ function summarise(
     },
     withinGoal: times.filter((t) => t <= goalMs).length,
     personMsMedian: q(person, 0.5),
+    actionAcceptedAfterOnsetMsMedian: q(accepted, 0.5),
+    actionRestAfterAcceptedMsMedian: q(rest, 0.5),
     sessionMsMedian: q(session, 0.5),
     pushMs: {
       median: q(pushes, 0.5),

@@ -153,3 +153,28 @@ export function splitTime(outcome: RunOutcome): TimeSplit | null {
     sessionWaitMs: total - settleMs - reactionMs - actionMs,
   };
 }
+
+/** Per action: how long after its onset the session stopped asking for it (the challenge took it),
+ * and how long the recorded person then took to end it (back to frontal, eyes open). */
+export function actionAcceptance(
+  outcome: RunOutcome,
+): { readonly acceptedMs: number; readonly restMs: number }[] {
+  const onsets = outcome.events.filter((e) => e.kind === 'onset');
+  const ends = outcome.events.filter((e) => e.kind === 'action_end');
+  return onsets.flatMap((onset) => {
+    if (onset.kind !== 'onset') return [];
+    const accepted = outcome.prompts.find(
+      (p) => p.atMs > onset.atMs && p.prompt !== onset.challenge,
+    );
+    // The session may decide before the finder's last frame of the action is shown: it ends there.
+    const decidedAt =
+      outcome.firstFaceMs === null || outcome.decisionMs === null
+        ? undefined
+        : outcome.firstFaceMs + outcome.decisionMs;
+    const end =
+      ends.find((e) => e.kind === 'action_end' && e.challenge === onset.challenge)?.atMs ??
+      decidedAt;
+    if (accepted === undefined || end === undefined) return [];
+    return [{ acceptedMs: accepted.atMs - onset.atMs, restMs: end - accepted.atMs }];
+  });
+}
