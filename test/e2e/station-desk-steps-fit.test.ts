@@ -17,6 +17,7 @@ import { expectScreenFitsEverywhere, kioskDisplays, speak } from './kiosk/screen
 import { until } from './kiosk/shop-rig.ts';
 import { startStationInChromium, type StationInChromium } from './kiosk/station-in-chromium.ts';
 import { topBarFaults } from './kiosk/top-bar-fits.ts';
+import { stationButton, stationFrame, stationKeypadParts } from './kiosk/station-screen-parts.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'station-e2e-desk-steps-fit');
 /** A ward office's counter, as long as real ones: its name and the station's words share the top bar. */
@@ -43,37 +44,6 @@ afterAll(async () => {
   await rig?.close();
   await assertNoProcessLeft();
 });
-
-/** A button by its words in either language (the check switches between them). */
-function button(key: string): Locator {
-  const names = (['ja', 'en'] as const).map((language) => words(language, key));
-  return page.getByRole('button', { name: new RegExp(`^(${names.join('|')})$`) });
-}
-
-/** The station's frame: the officer, the first and last step pills, Sign out and the step's title. */
-function frame() {
-  const pills = page.locator('.station-steps li');
-  return {
-    officer: page.locator('[data-testid="station-officer"]'),
-    'first step': pills.first(),
-    'last step': pills.last(),
-    'sign out': button('enrol.signOut'),
-    title: page.locator('#station-title'),
-  };
-}
-
-/** The keypad's corners: its display, its first row's ends, its last row (delete, 0, OK). */
-function keypadParts() {
-  const keys = page.locator('.keypad-keys .key');
-  return {
-    'keypad display': page.locator('.keypad-display'),
-    'key 1': keys.nth(0),
-    'key 3': keys.nth(2),
-    'key delete': keys.nth(9),
-    'key 0': keys.nth(10),
-    OK: page.locator('[data-testid="keypad-submit"]'),
-  };
-}
 
 /** What the top bar reads in `language`: the station's name and what it is. */
 const barName = (language: 'ja' | 'en') => `${stationName} · ${words(language, 'enrol.title')}`;
@@ -108,7 +78,7 @@ describe("the station's sign-in, document check and consent fit both kiosk displ
     const signIn = {
       title: page.locator('#signin-title'),
       'officer id': page.locator('[data-testid="officer-id"]'),
-      ...keypadParts(),
+      ...stationKeypadParts(page),
     };
     await expectStepFits('signin', signIn);
 
@@ -136,7 +106,7 @@ describe("the station's sign-in, document check and consent fit both kiosk displ
       '[data-testid="calibration-point"], [data-testid="no-calibration"]',
     );
     const form = {
-      ...frame(),
+      ...stationFrame(page),
       enrol: page.locator('[data-testid="desk-enrol"]'),
       'unlock PIN': page.locator('[data-testid="desk-unlock_pin"]'),
       'document type': page.locator('[data-testid="doc-type"]'),
@@ -186,10 +156,10 @@ describe("the station's sign-in, document check and consent fit both kiosk displ
     await waitForScreen(page, ['station-consent'], 10_000);
     const text = page.locator('[data-testid="consent-text"]');
     await expectStepFits('consent', {
-      ...frame(),
+      ...stationFrame(page),
       text,
       agree: page.locator('[data-testid="consent-agree"]'),
-      cancel: button('enrol.cancel'),
+      cancel: stationButton(page, 'enrol.cancel'),
     });
     // Words taller than their room (a longer text, a larger font) scroll inside it, a few lines shown.
     for (const display of kioskDisplays) {
@@ -203,7 +173,7 @@ describe("the station's sign-in, document check and consent fit both kiosk displ
       expect(box.height, `consent text at ${where}`).toBeGreaterThanOrEqual(120);
     }
     await page.setViewportSize(kioskDisplays[0]);
-    await button('enrol.cancel').click();
+    await stationButton(page, 'enrol.cancel').click();
     await waitForScreen(page, ['station-document'], 10_000);
   }, 300_000);
 });

@@ -19,6 +19,7 @@ import { words } from './kiosk/locale-words.ts';
 import { expectScreenFitsEverywhere, kioskDisplays, speak } from './kiosk/screen-fits.ts';
 import { until } from './kiosk/shop-rig.ts';
 import { startStationInChromium, type StationInChromium } from './kiosk/station-in-chromium.ts';
+import { stationButton, stationFrame, stationKeypadParts } from './kiosk/station-screen-parts.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'station-e2e-steps-fit');
 
@@ -45,37 +46,6 @@ afterAll(async () => {
   await rig?.close();
   await assertNoProcessLeft();
 });
-
-/** A button by its words in either language (the check switches between them). */
-function button(key: string): Locator {
-  const names = (['ja', 'en'] as const).map((language) => words(language, key));
-  return page.getByRole('button', { name: new RegExp(`^(${names.join('|')})$`) });
-}
-
-/** The station's frame: the officer, the first and last step pills, Sign out and the step's title. */
-function frame() {
-  const pills = page.locator('.station-steps li');
-  return {
-    officer: page.locator('[data-testid="station-officer"]'),
-    'first step': pills.first(),
-    'last step': pills.last(),
-    'sign out': button('enrol.signOut'),
-    title: page.locator('#station-title'),
-  };
-}
-
-/** The keypad's corners: its display, its first row's ends, its last row (delete, 0, OK). */
-function keypadParts() {
-  const keys = page.locator('.keypad-keys .key');
-  return {
-    'keypad display': page.locator('.keypad-display'),
-    'key 1': keys.nth(0),
-    'key 3': keys.nth(2),
-    'key delete': keys.nth(9),
-    'key 0': keys.nth(10),
-    OK: page.locator('[data-testid="keypad-submit"]'),
-  };
-}
 
 /**
  * On each display in each language: the top bar's station name not cut short (no ellipsis), each step pill
@@ -143,7 +113,7 @@ async function screenshots(name: string): Promise<void> {
 /** The step whole on both displays in both languages: its parts in view, its bar and keys whole. */
 async function expectStepFits(name: string, parts: Record<string, Locator>): Promise<void> {
   await screenshots(name);
-  await expectScreenFitsEverywhere(page, { ...frame(), ...parts });
+  await expectScreenFitsEverywhere(page, { ...stationFrame(page), ...parts });
   expect(await barAndKeysWhole()).toEqual([]);
 }
 
@@ -163,8 +133,8 @@ describe("the station's PIN and guardian steps fit both kiosk displays", () => {
     page = await openKiosk(browser, shell.url, pageLog, { screens: ['station-pin'] });
     const step = {
       hint: page.locator('.station-note'),
-      ...keypadParts(),
-      cancel: button('enrol.cancel'),
+      ...stationKeypadParts(page),
+      cancel: stationButton(page, 'enrol.cancel'),
     };
     await expectStepFits('pin', step);
 
@@ -177,7 +147,7 @@ describe("the station's PIN and guardian steps fit both kiosk displays", () => {
     const warning = page.locator('[data-testid="pin-warning"]');
     expect(await warning.textContent()).toBe(words('ja', 'enrol.pin.pins_differ'));
     await expectStepFits('pin-differ', { warning, ...step });
-    await button('enrol.cancel').click();
+    await stationButton(page, 'enrol.cancel').click();
     await waitForScreen(page, ['station-document'], 10_000);
   }, 300_000);
 
@@ -198,17 +168,17 @@ describe("the station's PIN and guardian steps fit both kiosk displays", () => {
       'first category': choices.first(),
       'last category': choices.last(),
       next: page.locator('[data-testid="guardian-terms-submit"]'),
-      cancel: button('enrol.cancel'),
+      cancel: stationButton(page, 'enrol.cancel'),
     });
 
     await page.locator('[data-testid="guardian-terms-submit"]').click();
     await waitForScreen(page, ['station-guardian-pin'], 120_000);
     await expectStepFits('guardian-pin', {
       terms: page.locator('[data-testid="guardian-terms"]'),
-      ...keypadParts(),
-      cancel: button('enrol.cancel'),
+      ...stationKeypadParts(page),
+      cancel: stationButton(page, 'enrol.cancel'),
     });
-    await button('enrol.cancel').click();
+    await stationButton(page, 'enrol.cancel').click();
     await waitForScreen(page, ['station-document'], 10_000);
   }, 300_000);
 
@@ -232,8 +202,8 @@ describe("the station's PIN and guardian steps fit both kiosk displays", () => {
     await expectStepFits('pin-refused', {
       badge: page.locator('.hub-offline'),
       alert,
-      ...keypadParts(),
-      cancel: button('enrol.cancel'),
+      ...stationKeypadParts(page),
+      cancel: stationButton(page, 'enrol.cancel'),
     });
   }, 300_000);
 });
