@@ -9,37 +9,15 @@ import { typeDigits, waitForScreen } from '../../scripts/kiosk/kiosk-browser.ts'
 import { repoRoot } from '../biometrics/face-helpers.ts';
 import { useKioskAskedToPay } from './kiosk/kiosk-asked.ts';
 import { words } from './kiosk/locale-words.ts';
-import { expectScreenFitsEverywhere, kioskDisplays, speak } from './kiosk/screen-fits.ts';
+import {
+  expectScreenFitsEverywhere,
+  keypadParts,
+  kioskDisplays,
+  screenshotsEverywhere,
+} from './kiosk/screen-fits.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-pin-screens-fit');
 const { fixture, kioskAsked, pageLog } = useKioskAskedToPay(artifacts, 'e2e-pin-fit');
-
-/** The keypad's corners: its display, its first row's ends, its last row (delete, 0, OK). */
-function keypadParts(page: Page) {
-  const keys = page.locator('.keypad-keys .key');
-  return {
-    'keypad display': page.locator('.keypad-display'),
-    'key 1': keys.nth(0),
-    'key 3': keys.nth(2),
-    'key delete': keys.nth(9),
-    'key 0': keys.nth(10),
-    OK: page.locator('[data-testid="keypad-submit"]'),
-  };
-}
-
-/** A screenshot of the screen at each display, in each language, named `name`. */
-async function screenshots(page: Page, name: string): Promise<void> {
-  for (const language of ['ja', 'en'] as const) {
-    await speak(page, language);
-    for (const display of kioskDisplays) {
-      await page.setViewportSize(display);
-      const file = `${language}-${name}-${display.width}x${display.height}.png`;
-      await page.screenshot({ path: path.join(artifacts, file) });
-    }
-  }
-  await page.setViewportSize(kioskDisplays[0]);
-  await speak(page, 'ja');
-}
 
 /** The keys stay a comfortable touch size on every display (the smaller one included). */
 async function expectTouchSizedKeys(page: Page): Promise<void> {
@@ -76,7 +54,7 @@ describe("the shopper's PIN screens fit both kiosk displays", () => {
       'Not me': page.locator('[data-testid="not-me"]'),
       cancel,
     };
-    await screenshots(page, 'pin');
+    await screenshotsEverywhere(page, artifacts, 'pin');
     await expectScreenFitsEverywhere(page, screen);
     await expectTouchSizedKeys(page);
 
@@ -84,7 +62,7 @@ describe("the shopper's PIN screens fit both kiosk displays", () => {
     await typeDigits(page, '1357');
     const warning = page.locator('[data-testid="pin-warning"]');
     await warning.waitFor({ timeout: 20_000 });
-    await screenshots(page, 'pin-wrong');
+    await screenshotsEverywhere(page, artifacts, 'pin-wrong');
     await expectScreenFitsEverywhere(page, { warning, ...screen });
     await expectTouchSizedKeys(page);
   }, 240_000);
@@ -103,7 +81,7 @@ describe("the shopper's PIN screens fit both kiosk displays", () => {
       ...keypadParts(page),
       back,
     };
-    await screenshots(page, 'member-number');
+    await screenshotsEverywhere(page, artifacts, 'member-number');
     await expectScreenFitsEverywhere(page, screen);
     await expectTouchSizedKeys(page);
 
@@ -113,7 +91,7 @@ describe("the shopper's PIN screens fit both kiosk displays", () => {
     const warning = page.locator('[data-testid="pin-warning"]');
     await warning.waitFor({ timeout: 20_000 });
     expect(await warning.textContent()).toBe(words('ja', 'member.incorrect'));
-    await screenshots(page, 'member-wrong');
+    await screenshotsEverywhere(page, artifacts, 'member-wrong');
     await expectScreenFitsEverywhere(page, { warning, ...screen });
     await expectTouchSizedKeys(page);
   }, 240_000);

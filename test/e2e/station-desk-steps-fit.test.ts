@@ -13,11 +13,16 @@ import { syntheticFace } from '../hub/helpers.ts';
 import { assertNoProcessLeft } from '../hub/process.ts';
 import { faces, licence, officer, signIn } from '../main/station-fixture.ts';
 import { words } from './kiosk/locale-words.ts';
-import { expectScreenFitsEverywhere, kioskDisplays, speak } from './kiosk/screen-fits.ts';
+import {
+  expectScreenFitsEverywhere,
+  keypadParts,
+  kioskDisplays,
+  screenshotsEverywhere,
+} from './kiosk/screen-fits.ts';
 import { until } from './kiosk/shop-rig.ts';
 import { startStationInChromium, type StationInChromium } from './kiosk/station-in-chromium.ts';
 import { topBarFaults } from './kiosk/top-bar-fits.ts';
-import { stationButton, stationFrame, stationKeypadParts } from './kiosk/station-screen-parts.ts';
+import { stationButton, stationFrame } from './kiosk/station-screen-parts.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'station-e2e-desk-steps-fit');
 /** A ward office's counter, as long as real ones: its name and the station's words share the top bar. */
@@ -48,23 +53,9 @@ afterAll(async () => {
 /** What the top bar reads in `language`: the station's name and what it is. */
 const barName = (language: 'ja' | 'en') => `${stationName} · ${words(language, 'enrol.title')}`;
 
-/** A screenshot of the step at each display, in each language, named `name`. */
-async function screenshots(name: string): Promise<void> {
-  for (const language of ['ja', 'en'] as const) {
-    await speak(page, language);
-    for (const display of kioskDisplays) {
-      await page.setViewportSize(display);
-      const file = `${language}-${name}-${display.width}x${display.height}.png`;
-      await page.screenshot({ path: path.join(artifacts, file) });
-    }
-  }
-  await page.setViewportSize(kioskDisplays[0]);
-  await speak(page, 'ja');
-}
-
 /** The step whole on both displays in both languages: its parts in view, the top bar one row. */
 async function expectStepFits(name: string, parts: Record<string, Locator>): Promise<void> {
-  await screenshots(name);
+  await screenshotsEverywhere(page, artifacts, name);
   await expectScreenFitsEverywhere(page, parts);
   expect(await topBarFaults(page, barName)).toEqual([]);
 }
@@ -78,7 +69,7 @@ describe("the station's sign-in, document check and consent fit both kiosk displ
     const signIn = {
       title: page.locator('#signin-title'),
       'officer id': page.locator('[data-testid="officer-id"]'),
-      ...stationKeypadParts(page),
+      ...keypadParts(page),
     };
     await expectStepFits('signin', signIn);
 

@@ -16,10 +16,16 @@ import { assertNoProcessLeft } from '../hub/process.ts';
 import type { StationHub } from '../main/station-fixture.ts';
 import { faces, licence, signIn, upToGuardianConsent } from '../main/station-fixture.ts';
 import { words } from './kiosk/locale-words.ts';
-import { expectScreenFitsEverywhere, kioskDisplays, speak } from './kiosk/screen-fits.ts';
+import {
+  expectScreenFitsEverywhere,
+  keypadParts,
+  kioskDisplays,
+  screenshotsEverywhere,
+  speak,
+} from './kiosk/screen-fits.ts';
 import { until } from './kiosk/shop-rig.ts';
 import { startStationInChromium, type StationInChromium } from './kiosk/station-in-chromium.ts';
-import { stationButton, stationFrame, stationKeypadParts } from './kiosk/station-screen-parts.ts';
+import { stationButton, stationFrame } from './kiosk/station-screen-parts.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'station-e2e-steps-fit');
 
@@ -96,23 +102,9 @@ async function barAndKeysWhole(): Promise<string[]> {
   return faults;
 }
 
-/** A screenshot of the step at each display, in each language, named `name`. */
-async function screenshots(name: string): Promise<void> {
-  for (const language of ['ja', 'en'] as const) {
-    await speak(page, language);
-    for (const display of kioskDisplays) {
-      await page.setViewportSize(display);
-      const file = `${language}-${name}-${display.width}x${display.height}.png`;
-      await page.screenshot({ path: path.join(artifacts, file) });
-    }
-  }
-  await page.setViewportSize(kioskDisplays[0]);
-  await speak(page, 'ja');
-}
-
 /** The step whole on both displays in both languages: its parts in view, its bar and keys whole. */
 async function expectStepFits(name: string, parts: Record<string, Locator>): Promise<void> {
-  await screenshots(name);
+  await screenshotsEverywhere(page, artifacts, name);
   await expectScreenFitsEverywhere(page, { ...stationFrame(page), ...parts });
   expect(await barAndKeysWhole()).toEqual([]);
 }
@@ -133,7 +125,7 @@ describe("the station's PIN and guardian steps fit both kiosk displays", () => {
     page = await openKiosk(browser, shell.url, pageLog, { screens: ['station-pin'] });
     const step = {
       hint: page.locator('.station-note'),
-      ...stationKeypadParts(page),
+      ...keypadParts(page),
       cancel: stationButton(page, 'enrol.cancel'),
     };
     await expectStepFits('pin', step);
@@ -175,7 +167,7 @@ describe("the station's PIN and guardian steps fit both kiosk displays", () => {
     await waitForScreen(page, ['station-guardian-pin'], 120_000);
     await expectStepFits('guardian-pin', {
       terms: page.locator('[data-testid="guardian-terms"]'),
-      ...stationKeypadParts(page),
+      ...keypadParts(page),
       cancel: stationButton(page, 'enrol.cancel'),
     });
     await stationButton(page, 'enrol.cancel').click();
@@ -202,7 +194,7 @@ describe("the station's PIN and guardian steps fit both kiosk displays", () => {
     await expectStepFits('pin-refused', {
       badge: page.locator('.hub-offline'),
       alert,
-      ...stationKeypadParts(page),
+      ...keypadParts(page),
       cancel: stationButton(page, 'enrol.cancel'),
     });
   }, 300_000);

@@ -1,5 +1,6 @@
 // Checks, in the real Chromium, that a staff screen fits the kiosk's display: its title not scrolled
 // under the top bar, its buttons on the screen, the page itself not scrolled; used by the e2e tests.
+import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
 
@@ -117,4 +118,31 @@ export async function expectScreenFitsEverywhere(
   await page.setViewportSize(kioskDisplays[0]);
   await speak(page, 'ja');
   expect(misses).toEqual([]);
+}
+
+/** A screenshot of the screen at each display, in each language, as `dir`/<language>-`name`-<size>.png. */
+export async function screenshotsEverywhere(page: Page, dir: string, name: string): Promise<void> {
+  for (const language of ['ja', 'en'] as const) {
+    await speak(page, language);
+    for (const display of kioskDisplays) {
+      await page.setViewportSize(display);
+      const file = `${language}-${name}-${display.width}x${display.height}.png`;
+      await page.screenshot({ path: path.join(dir, file) });
+    }
+  }
+  await page.setViewportSize(kioskDisplays[0]);
+  await speak(page, 'ja');
+}
+
+/** The keypad's corners: its display, its first row's ends, its last row (delete, 0, OK). */
+export function keypadParts(page: Page) {
+  const keys = page.locator('.keypad-keys .key');
+  return {
+    'keypad display': page.locator('.keypad-display'),
+    'key 1': keys.nth(0),
+    'key 3': keys.nth(2),
+    'key delete': keys.nth(9),
+    'key 0': keys.nth(10),
+    OK: page.locator('[data-testid="keypad-submit"]'),
+  };
 }
