@@ -37,8 +37,8 @@ interface ScreenParts {
 }
 
 /**
- * The screen's `main` as Tab and a screen reader walk it (no tabindex or aria-owns on these screens):
- * querySelectorAll answers its parts and controls in DOM order.
+ * The screen's `main` as Tab and a screen reader walk it (no aria-owns, and tabindex only -1, on the title
+ * the screen focuses from code): querySelectorAll answers its parts and controls in DOM order.
  */
 async function screenParts(page: Page): Promise<ScreenParts> {
   return page.evaluate(
@@ -55,7 +55,7 @@ async function screenParts(page: Page): Promise<ScreenParts> {
         return `${element.tagName.toLowerCase()} ${element.textContent?.trim() ?? ''}`;
       });
       const focusable = elements.map(
-        (element) => element.matches(controls) && !element.matches(':disabled'),
+        (element) => element.matches(controls) && !element.matches(':disabled, [tabindex="-1"]'),
       );
       const active = document.activeElement;
       const focused =

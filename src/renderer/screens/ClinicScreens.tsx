@@ -3,7 +3,7 @@
 import { useTranslation } from 'react-i18next';
 import type { PaymentView, VisitView } from '../../shared/kiosk-api.ts';
 import { clinicBoardVisitsShownMax, clinicWaitingScreenMs } from '../../shared/limits.ts';
-import { Amount, ConfirmFrame, useDoneAfter, useYen, Yen } from './parts.tsx';
+import { Amount, ConfirmFrame, ScreenTitle, useDoneAfter, useYen, Yen } from './parts.tsx';
 
 function useClock() {
   const { i18n } = useTranslation();
@@ -66,9 +66,9 @@ export function ClinicIdleScreen(props: {
   const shown = props.visits.slice(0, clinicBoardVisitsShownMax);
   return (
     <main className="screen screen-idle screen-clinic" aria-labelledby="idle-title">
-      <h1 id="idle-title" className="clinic-title">
+      <ScreenTitle id="idle-title" className="clinic-title">
         {t('clinic.welcome', { clinic: props.clinicName })}
-      </h1>
+      </ScreenTitle>
       <p className="idle-hint">{t('clinic.hint', { cap: yen(props.cap) })}</p>
       {props.message === null ? null : (
         <p className="pin-warning" role="alert">
@@ -151,9 +151,9 @@ export function ClinicWaitingScreen(props: { payment: PaymentView; onDone: () =>
   if (visit === null) return null;
   return (
     <main className="screen screen-waiting" aria-labelledby="waiting-title">
-      <h1 id="waiting-title" className="receipt-title">
+      <ScreenTitle id="waiting-title" className="receipt-title">
         ✓ {t('clinic.checkedIn')}
-      </h1>
+      </ScreenTitle>
       <p className="queue-label">{t('clinic.yourNumber')}</p>
       <p className="queue-number" data-testid="queue-number">
         {visit.queueNumber}

@@ -25,7 +25,7 @@ import type { FaceReader } from '../face/face-reader.ts';
 import { FaceGuide, FacePromptText, useFaceSession, type FaceOutcome } from './face-guide.tsx';
 import { GuardianTermsSummary } from './guardian-terms.tsx';
 import { Keypad } from './Keypad.tsx';
-import { DateInput } from './parts.tsx';
+import { DateInput, ScreenTitle } from './parts.tsx';
 
 export type StationStep = 'document' | 'guardian' | 'photo' | 'live' | 'pin' | 'consent' | 'done';
 const adultSteps: readonly StationStep[] = ['document', 'photo', 'live', 'pin', 'consent', 'done'];
@@ -90,7 +90,7 @@ export function StationFrame(props: {
           {t('enrol.signOut')}
         </button>
       </div>
-      <h1 id="station-title">{props.title}</h1>
+      <ScreenTitle id="station-title">{props.title}</ScreenTitle>
       {hubRefuses ? <RefusedDuringEnrolment /> : null}
       {props.children}
     </main>
@@ -107,7 +107,7 @@ export function StationSignInScreen(props: {
   const { t } = useTranslation();
   const signIn = (
     <div className="station-signin-form">
-      <h1 id="signin-title">{t('enrol.signIn.title')}</h1>
+      <ScreenTitle id="signin-title">{t('enrol.signIn.title')}</ScreenTitle>
       {props.message === null ? null : (
         <p className="pin-warning" role="alert" data-testid="station-message">
           {props.message}

@@ -6,7 +6,7 @@ import type { PaymentView } from '../../shared/kiosk-api.ts';
 import type { FaceReader } from '../face/face-reader.ts';
 import { mark } from '../marks.ts';
 import { FaceGuide, FacePromptText, useFaceSession, type FaceOutcome } from './face-guide.tsx';
-import { Amount, memberPinPays, purposeContext } from './parts.tsx';
+import { Amount, memberPinPays, purposeContext, ScreenTitle } from './parts.tsx';
 
 export type { FaceOutcome } from './face-guide.tsx';
 
@@ -75,9 +75,9 @@ export function FaceScreen(props: {
 
   return (
     <main className="screen screen-face" aria-labelledby="face-title">
-      <h1 id="face-title" className="visually-hidden">
+      <ScreenTitle id="face-title" className="visually-hidden">
         {t('face.title')}
-      </h1>
+      </ScreenTitle>
       <Amount
         amount={props.payment.amount}
         {...(props.amountLabel === undefined ? {} : { label: props.amountLabel })}

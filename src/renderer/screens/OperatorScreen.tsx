@@ -7,7 +7,7 @@ import { isFinalRefusal, paymentToCheckHubCodes } from '../../shared/kiosk-api.t
 import type { CameraDevice } from '../camera.ts';
 import { chosenCamera, chooseCamera, listCameras } from '../camera.ts';
 import { Keypad } from './Keypad.tsx';
-import { useYen } from './parts.tsx';
+import { ScreenTitle, useYen } from './parts.tsx';
 
 /** Which camera the kiosk reads faces with; remembered on this kiosk. */
 function CameraChoice() {
@@ -269,7 +269,7 @@ export function OperatorScreen(props: {
     <main className="screen screen-operator" aria-labelledby="operator-title">
       {/* Title, camera and Close in one row that never scrolls away: only the columns below scroll. */}
       <header className="operator-head">
-        <h1 id="operator-title">{t('operator.title')}</h1>
+        <ScreenTitle id="operator-title">{t('operator.title')}</ScreenTitle>
         {unlocked ? <CameraChoice /> : null}
         <button className="button button-secondary" onClick={props.onClose}>
           {t('actions.close')}

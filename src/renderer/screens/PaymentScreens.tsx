@@ -13,6 +13,7 @@ import {
   ConfirmFrame,
   memberPinPays,
   purposeContext,
+  ScreenTitle,
   useDoneAfter,
   useYen,
 } from './parts.tsx';
@@ -25,9 +26,9 @@ export function IdleScreen(props: { shopName: string; refused: boolean; onOperat
   const { t } = useTranslation();
   return (
     <main className="screen screen-idle" aria-labelledby="idle-title">
-      <h1 id="idle-title" className="idle-title">
+      <ScreenTitle id="idle-title" className="idle-title">
         {t('idle.welcome', { shop: props.shopName })}
-      </h1>
+      </ScreenTitle>
       {props.refused ? (
         <section className="idle-refused" role="alert" data-testid="idle-refused">
           <h2>{t('idle.refusedTitle')}</h2>
@@ -95,9 +96,9 @@ export function ReceiptScreen(props: { payment: PaymentView; onDone: () => void 
   }).format(new Date(receipt.settledAt));
   return (
     <main className="screen screen-receipt" aria-labelledby="receipt-title">
-      <h1 id="receipt-title" className="receipt-title">
+      <ScreenTitle id="receipt-title" className="receipt-title">
         ✓ {t('receipt.title')}
-      </h1>
+      </ScreenTitle>
       <Amount amount={receipt.amount} label={t('receipt.paid')} />
       <dl className="receipt">
         <dt>{t('receipt.shop')}</dt>
@@ -155,9 +156,9 @@ function ProblemScreen(props: {
 }) {
   return (
     <main className="screen screen-error" aria-labelledby={props.id} {...props.marks}>
-      <h1 id={props.id} className="error-title">
+      <ScreenTitle id={props.id} className="error-title">
         {props.title}
-      </h1>
+      </ScreenTitle>
       <p className="error-body" role="alert">
         {props.body}
       </p>

@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import type { PaymentView } from '../../shared/kiosk-api.ts';
 import { pinDigitsMax, pinDigitsMin } from '../../shared/limits.ts';
 import { Keypad } from './Keypad.tsx';
-import { Amount, NotMeButton, purposeContext } from './parts.tsx';
+import { Amount, NotMeButton, purposeContext, ScreenTitle } from './parts.tsx';
 
 export function PinScreen(props: {
   payment: PaymentView;
@@ -22,7 +22,9 @@ export function PinScreen(props: {
   const { t } = useTranslation();
   return (
     <main className="screen screen-pin" aria-labelledby="pin-title">
-      <h1 id="pin-title">{t(props.notChecked ? 'pin.titleAgain' : 'pin.title')}</h1>
+      <ScreenTitle id="pin-title">
+        {t(props.notChecked ? 'pin.titleAgain' : 'pin.title')}
+      </ScreenTitle>
       {/* In the order a person types a PIN, the pad before the buttons; one column on the kiosk's display,
           the pad beside the rest on a lower one (styles.css, .pin-layout). */}
       <div className="pin-layout">
@@ -76,7 +78,9 @@ export function MemberPinScreen(props: {
   const [memberNumber, setMemberNumber] = useState<string | null>(null);
   return (
     <main className="screen screen-pin" aria-labelledby="member-title">
-      <h1 id="member-title">{t('member.title', purposeContext(props.payment))}</h1>
+      <ScreenTitle id="member-title">
+        {t('member.title', purposeContext(props.payment))}
+      </ScreenTitle>
       <div className="pin-layout">
         <div className="pin-side">
           <Amount amount={props.payment.amount} />

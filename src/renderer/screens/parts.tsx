@@ -20,6 +20,23 @@ export function memberPinPays(payment: PaymentView | null): boolean {
   return payment === null || payment.amount <= pinOnlyAmountMax;
 }
 
+/**
+ * A screen's title, given the focus when its screen appears: a screen reader says which screen this is, and
+ * Tab goes on to the screen's own fields and buttons instead of starting over at the top bar (language
+ * switch, sign-out). Focused from code only (tabIndex -1): never a Tab stop itself.
+ */
+export function ScreenTitle(props: { id: string; className?: string; children: ReactNode }) {
+  const title = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    title.current?.focus({ preventScroll: true });
+  }, []);
+  return (
+    <h1 id={props.id} className={props.className} tabIndex={-1} ref={title}>
+      {props.children}
+    </h1>
+  );
+}
+
 export function useYen() {
   const { t, i18n } = useTranslation();
   const number = new Intl.NumberFormat(i18n.language === 'ja' ? 'ja-JP' : 'en-US');
@@ -149,7 +166,7 @@ export function ConfirmFrame(props: {
 }) {
   return (
     <main className="screen screen-confirm" aria-labelledby="confirm-title">
-      <h1 id="confirm-title">{props.title}</h1>
+      <ScreenTitle id="confirm-title">{props.title}</ScreenTitle>
       <p className="masked-name" data-testid="masked-name">
         {props.name}
       </p>
