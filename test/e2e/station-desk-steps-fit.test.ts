@@ -18,6 +18,7 @@ import {
   keypadParts,
   kioskDisplays,
   screenshotsEverywhere,
+  speak,
 } from './kiosk/screen-fits.ts';
 import { until } from './kiosk/shop-rig.ts';
 import { startStationInChromium, type StationInChromium } from './kiosk/station-in-chromium.ts';
@@ -58,6 +59,32 @@ async function expectStepFits(name: string, parts: Record<string, Locator>): Pro
   await screenshotsEverywhere(page, artifacts, name);
   await expectScreenFitsEverywhere(page, parts);
   expect(await topBarFaults(page, barName)).toEqual([]);
+}
+
+/** The form's field labels that take more than one line, on each display in each language. */
+async function wrappedFieldLabels(): Promise<string[]> {
+  const wrapped: string[] = [];
+  for (const language of ['ja', 'en'] as const) {
+    await speak(page, language);
+    for (const display of kioskDisplays) {
+      await page.setViewportSize(display);
+      const labels = await page.evaluate(() =>
+        [...document.querySelectorAll('main .field-label')].map((label) => {
+          const range = document.createRange();
+          range.selectNodeContents(label);
+          const lines = new Set([...range.getClientRects()].map((rect) => Math.round(rect.top)));
+          return { text: label.textContent ?? '', lines: lines.size };
+        }),
+      );
+      for (const label of labels.filter((one) => one.lines > 1))
+        wrapped.push(
+          `${display.width}x${display.height} ${language}: ${label.text} (${label.lines} lines)`,
+        );
+    }
+  }
+  await page.setViewportSize(kioskDisplays[0]);
+  await speak(page, 'ja');
+  return wrapped;
 }
 
 describe("the station's sign-in, document check and consent fit both kiosk displays", () => {
@@ -117,6 +144,8 @@ describe("the station's sign-in, document check and consent fit both kiosk displ
       MRZ: page.locator('[data-testid="doc-mrz"]'),
       ...form,
     });
+    // Three columns on the smaller display: a label on two lines pushes its field below its neighbours'.
+    expect(await wrappedFieldLabels()).toEqual([]);
 
     // Erasing and unlocking are no enrolment: their step pills keep their place, unseen.
     const desk = Object.fromEntries(
