@@ -9,153 +9,52 @@
 // the clip's rate: frontal until a prompt, the reaction time still frontal, then the asked action's frames,
 // then frontal again. Times are on the frames' timestamps (the person's timeline); the wall clock per
 // frame is printed beside them. Only the face session is measured: not the camera, hub or screens.
+//
+// `--policy natural [--blink-prompt-after-ms 0,500,1500]`: the kiosk's default policy instead, with a
+// shopper who blinks only when prompted, once per blinkPromptAfterMs value (bench-challenge/natural.ts).
 import { writeFile } from 'node:fs/promises';
-import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadMaskDetector } from '../src/biometrics/capture/mask-detector.node.ts';
 import { createFaceTracker } from '../src/biometrics/engine.node.ts';
-import { defaultFaceSessionTuning } from '../src/biometrics/face-session.ts';
+import type { LivenessPolicyName } from '../src/biometrics/face-session.ts';
 import type { Challenge } from '../src/biometrics/liveness/active/challenge.ts';
 import { challengeKinds, drawChallenges } from '../src/biometrics/liveness/active/challenge.ts';
-import { defaultContinuityOptions } from '../src/biometrics/liveness/active/face-continuity.ts';
 import { loadPassiveTextureDetector } from '../src/biometrics/liveness/passive-texture.node.ts';
 import { percentile } from '../src/biometrics/replay/pipeline.ts';
-import { isVideoFile } from '../src/biometrics/replay/video-files.ts';
 import { faceSessionTimeLimitMsMax } from '../src/shared/limits.ts';
 import { seededRandom } from '../src/shared/seeded-random.ts';
-import type { ClipReadings } from './bench-challenge/clip-frames.ts';
-import { decodeFrames, readClip } from './bench-challenge/clip-frames.ts';
-import type { RunOutcome, SessionTools, TimeSplit } from './bench-challenge/run.ts';
+import type { Clip } from './bench-challenge/clips.ts';
+import {
+  analyseLiveClips,
+  challengeOptions,
+  framesNeeded,
+  homeFor,
+  jsonClip,
+  limits,
+  printClips,
+  segmentsFor,
+} from './bench-challenge/clips.ts';
+import { decodeFrames } from './bench-challenge/clip-frames.ts';
+import {
+  benchNatural,
+  blinkPromptAfterMsDefault,
+  blinkPromptAfterMsMax,
+} from './bench-challenge/natural.ts';
+import type { SessionTools } from './bench-challenge/run.ts';
 import { actionAcceptance, runScripted, splitTime } from './bench-challenge/run.ts';
-import type { ActionSegment, ClipSegments, FrameRange } from './bench-challenge/segments.ts';
-import { defaultTurnExtent, findSegments, spliceDistance } from './bench-challenge/segments.ts';
+import type { RunRow } from './bench-challenge/report.ts';
+import { jsonRow, ms, say, share } from './bench-challenge/report.ts';
+import type { ActionSegment } from './bench-challenge/segments.ts';
+import { defaultTurnExtent } from './bench-challenge/segments.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
-const videoDir = path.resolve(repoRoot, '..', 'shared', 'data', 'video');
-const challengeOptions = defaultFaceSessionTuning.challenge;
-const limits = { ...defaultContinuityOptions, frontalYaw: challengeOptions.frontalYaw };
 /** The kiosk worker's session time limit (src/renderer/face/face.worker.ts). */
 const kioskTimeLimitMs = faceSessionTimeLimitMsMax / 2;
 /** Issue 7: face presented -> payment settled, with a challenge, at most this long. */
 const goalMs = 4000;
-const say = (line: string): void => void process.stdout.write(`${line}\n`);
-
-interface Clip {
-  readonly readings: ClipReadings;
-  readonly segments: ClipSegments;
-  /** Frontal stretches long enough to settle on: where the shopper may stand until the first prompt. */
-  readonly homes: readonly FrameRange[];
-}
-
-interface RunRow {
-  readonly run: number;
-  readonly order: readonly Challenge[];
-  readonly clip: string | null;
-  readonly result: RunOutcome | null;
-  readonly split: TimeSplit | null;
-  readonly spliceMax: number | null;
-  readonly frameIntervalMs: number | null;
-}
-
-/** Live recordings of people: the live selfie clips, the pairs' live halves, the webcam set's clips. */
-async function liveClips(): Promise<string[]> {
-  const inDir = async (dir: string): Promise<string[]> =>
-    (await readdir(dir))
-      .filter(isVideoFile)
-      .sort()
-      .map((name) => path.join(dir, name));
-  const pairs = await readdir(path.join(videoDir, 'pairs'), { withFileTypes: true });
-  const pairLive = await Promise.all(
-    pairs
-      .filter((entry) => entry.isDirectory())
-      .map(async (entry) =>
-        (await inDir(path.join(videoDir, 'pairs', entry.name))).filter((file) =>
-          path.basename(file).startsWith('live.'),
-        ),
-      ),
-  );
-  return [
-    ...(await inDir(path.join(videoDir, 'live'))),
-    ...pairLive.flat().sort(),
-    ...(await inDir(path.join(videoDir, 'webcam'))),
-  ];
-}
-
-/** Stretches spanning the challenge's settle time and a reaction's worth more (played back and forth
- * they last as long as needed, but a short one is a person twitching, not standing). */
-function homesOf(segments: ClipSegments, framesPerSecond: number): FrameRange[] {
-  const framesMin = Math.ceil(((challengeOptions.settleMs + 200) * framesPerSecond) / 1000);
-  return segments.stretches.filter((s) => s.end - s.start + 1 >= framesMin);
-}
-
-/** The home whose face is nearest the first answer's lead-in: the cut into the first action is the
- * smallest the clip offers (a far one trips the session's face continuity, as any swapped face would). */
-function homeFor(clip: Clip, first: ActionSegment): FrameRange {
-  let best: { home: FrameRange; fraction: number } | null = null;
-  for (const home of clip.homes)
-    for (let h = home.start; h <= home.end; h++)
-      for (let e = first.leadIn.start; e <= first.leadIn.end; e++) {
-        const a = clip.readings.readings[h];
-        const b = clip.readings.readings[e];
-        if (a === undefined || b === undefined) continue;
-        const fraction = spliceDistance(a, b, limits).fraction;
-        if (best === null || fraction < best.fraction) best = { home, fraction };
-      }
-  if (best === null) throw new Error('a clip without a home answers nothing');
-  return best.home;
-}
-
-function segmentsFor(clip: Clip, action: Challenge): ActionSegment[] {
-  return clip.segments.segments.filter((s) => s.action === action);
-}
-
 function answers(clip: Clip, order: readonly Challenge[]): boolean {
   return clip.homes.length > 0 && order.every((c) => segmentsFor(clip, c).length > 0);
-}
-
-function printClips(clips: readonly Clip[]): void {
-  say(
-    "\nSegments found per clip (@n: the frame the action starts at), read by the kiosk's tracker: yaw by yawOf, blinks by the challenge's blink detector",
-  );
-  say(
-    '| clip | fps | frames (face) | frontal yaw | longest frontal ms | blink | turn_left (peak yaw) | turn_right (peak yaw) | not usable |',
-  );
-  say('|---|---|---|---|---|---|---|---|---|');
-  for (const clip of clips) {
-    const r = clip.readings;
-    const home = clip.homes.reduce((n, h) => Math.max(n, h.end - h.start + 1), 0);
-    const ms = home === 0 ? '-' : (home * 1000) / r.framesPerSecond;
-    const of = (action: Challenge): string => {
-      const found = segmentsFor(clip, action);
-      if (found.length === 0) return '-';
-      return found
-        .map((s) =>
-          action === 'blink' ? `@${s.onset}` : `@${s.onset} (${s.peakYawDelta.toFixed(2)})`,
-        )
-        .join(' ');
-    };
-    const rejected = clip.segments.rejected
-      .map((x) => `${x.action}@${x.onset}: ${x.why}`)
-      .join('; ');
-    say(
-      `| ${r.name} | ${r.framesPerSecond.toFixed(1)} | ${r.readings.length} (${r.readings.filter((f) => f.face !== null).length}) | ${clip.segments.frontalYaw?.toFixed(3) ?? '-'} | ${typeof ms === 'number' ? ms.toFixed(0) : ms} | ${of('blink')} | ${of('turn_left')} | ${of('turn_right')} | ${rejected || '-'} |`,
-    );
-  }
-}
-
-/** Every frame a run on this clip may show: home, and each segment's lead-in, action and hold. */
-function framesNeeded(clip: Clip): Set<number> {
-  const wanted = new Set<number>();
-  const add = (from: number, to: number): void => {
-    for (let i = from; i <= to; i++) wanted.add(i);
-  };
-  for (const home of clip.homes) add(home.start, home.end);
-  for (const s of clip.segments.segments) {
-    add(s.leadIn.start, s.hold.spliced ? s.end : s.hold.from);
-    add(s.hold.range.start, s.hold.range.end);
-  }
-  return wanted;
 }
 
 async function runOnClip(
@@ -209,9 +108,6 @@ async function runOnClip(
   return rows;
 }
 
-const ms = (v: number | null | undefined): string =>
-  v === null || v === undefined ? '-' : v.toFixed(0);
-
 function printRunHeader(): void {
   say(
     '\n| run | clip | order | outcome | first face -> decision ms | settle | reaction | action | session wait | frames | worst splice (of bound) | push ms median / p95 | reasons / evidence |',
@@ -229,13 +125,6 @@ function printRun(row: RunRow): void {
   say(
     `| ${row.run} | ${row.clip ?? '-'} | ${row.order.join(' > ')} | ${r?.outcome ?? 'no clip answers both'} | ${ms(r?.decisionMs)} | ${ms(s?.settleMs)} | ${ms(s?.reactionMs)} | ${ms(s?.actionMs)} | ${ms(s?.sessionWaitMs)} | ${r?.frames ?? '-'} | ${row.spliceMax === null ? '-' : row.spliceMax.toFixed(2)} | ${push} | ${r?.reasons.join(', ') ?? '-'} |`,
   );
-}
-
-/** The person's part of all decided runs' time together, as a percentage. */
-function share(person: readonly number[], session: readonly number[]): string {
-  const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
-  const total = sum(person) + sum(session);
-  return total > 0 ? `${((100 * sum(person)) / total).toFixed(0)}%` : '-';
 }
 
 function summarise(
@@ -321,28 +210,37 @@ function summarise(
   };
 }
 
-function parsedOptions(): {
+interface BenchOptions {
+  policy: LivenessPolicyName;
   runs: number;
   reactionMs: number;
   turnDwellMs: number | null;
   turnExtent: number;
+  blinkPromptAfterMs: readonly number[];
   json: string | undefined;
-} {
+}
+
+function parsedOptions(): BenchOptions {
   const { values } = parseArgs({
     options: {
+      policy: { type: 'string', default: 'challenge' },
       runs: { type: 'string', default: '10' },
       'reaction-ms': { type: 'string', default: '500' },
       'turn-dwell-ms': { type: 'string' },
       'turn-extent': { type: 'string', default: String(defaultTurnExtent) },
+      'blink-prompt-after-ms': { type: 'string', default: blinkPromptAfterMsDefault.join(',') },
       json: { type: 'string' },
     },
   });
+  const policy = values.policy;
   const runs = Number(values.runs);
   const reactionMs = Number(values['reaction-ms']);
   const dwell = values['turn-dwell-ms'];
   const turnDwellMs = dwell === undefined ? null : Number(dwell);
   const turnExtent = Number(values['turn-extent']);
+  const blinkPromptAfterMs = values['blink-prompt-after-ms'].split(',').map(Number);
   const valid =
+    (policy === 'challenge' || policy === 'natural') &&
     Number.isInteger(runs) &&
     runs >= 1 &&
     runs <= 100 &&
@@ -350,14 +248,59 @@ function parsedOptions(): {
     reactionMs <= 3000 &&
     (turnDwellMs === null || (turnDwellMs >= 0 && turnDwellMs <= 5000)) &&
     turnExtent > 0 &&
-    turnExtent <= 1;
+    turnExtent <= 1 &&
+    blinkPromptAfterMs.length <= 10 &&
+    blinkPromptAfterMs.every((v) => Number.isInteger(v) && v >= 0 && v <= blinkPromptAfterMsMax);
   if (!valid) {
     say(
       `usage: bench:challenge [--runs 1..100] [--reaction-ms ${challengeOptions.reactionMsMin}..3000] [--turn-dwell-ms 0..5000 [--turn-extent 0..1]] [--json FILE]`,
     );
+    say(
+      `       bench:challenge --policy natural [--blink-prompt-after-ms 0,500,1500 (up to 10 values, 0..${blinkPromptAfterMsMax})] [--runs 1..100] [--reaction-ms ...] [--json FILE]`,
+    );
     process.exit(2);
   }
-  return { runs, reactionMs, turnDwellMs, turnExtent, json: values.json };
+  return {
+    policy,
+    runs,
+    reactionMs,
+    turnDwellMs,
+    turnExtent,
+    blinkPromptAfterMs,
+    json: values.json,
+  };
+}
+
+/** The challenge policy's runs: each a drawn order, on a clip whose person can answer both. */
+async function benchChallenge(
+  clips: readonly Clip[],
+  tools: SessionTools,
+  options: BenchOptions,
+): Promise<{ summary: unknown; runs: unknown[] }> {
+  const planned = Array.from({ length: options.runs }, (_, run) => {
+    const order = drawChallenges(challengeKinds, challengeOptions.count, seededRandom(run));
+    const able = clips.filter((c) => answers(c, order));
+    return { run, order, clip: able.length === 0 ? null : (able[run % able.length] ?? null) };
+  });
+  printRunHeader();
+  const rows: RunRow[] = planned
+    .filter((p) => p.clip === null)
+    .map((p) => ({
+      run: p.run,
+      order: p.order,
+      clip: null,
+      result: null,
+      split: null,
+      spliceMax: null,
+      frameIntervalMs: null,
+    }));
+  rows.forEach(printRun);
+  for (const clip of clips) {
+    const mine = planned.filter((p) => p.clip === clip);
+    if (mine.length > 0) rows.push(...(await runOnClip(clip, mine, tools, options)));
+  }
+  rows.sort((a, b) => a.run - b.run);
+  return { summary: summarise(rows, options), runs: rows.map(jsonRow) };
 }
 
 async function main(): Promise<void> {
@@ -370,85 +313,20 @@ async function main(): Promise<void> {
     mask: await loadMaskDetector({ modelsDir }),
   };
   try {
-    const clips: Clip[] = [];
-    for (const file of await liveClips()) {
-      const readings = await readClip(file, tracker);
-      const segments = findSegments(
-        readings.readings,
-        challengeOptions,
-        defaultContinuityOptions,
-        options.turnExtent,
-      );
-      clips.push({ readings, segments, homes: homesOf(segments, readings.framesPerSecond) });
-    }
+    const clips = await analyseLiveClips(tracker, options.turnExtent);
     printClips(clips);
-    const planned = Array.from({ length: options.runs }, (_, run) => {
-      const order = drawChallenges(challengeKinds, challengeOptions.count, seededRandom(run));
-      const able = clips.filter((c) => answers(c, order));
-      return { run, order, clip: able.length === 0 ? null : (able[run % able.length] ?? null) };
-    });
-    printRunHeader();
-    const rows: RunRow[] = planned
-      .filter((p) => p.clip === null)
-      .map((p) => ({
-        run: p.run,
-        order: p.order,
-        clip: null,
-        result: null,
-        split: null,
-        spliceMax: null,
-        frameIntervalMs: null,
-      }));
-    rows.forEach(printRun);
-    for (const clip of clips) {
-      const mine = planned.filter((p) => p.clip === clip);
-      if (mine.length > 0) rows.push(...(await runOnClip(clip, mine, tools, options)));
-    }
-    rows.sort((a, b) => a.run - b.run);
-    const summary = summarise(rows, options);
+    const { summary, runs } =
+      options.policy === 'natural'
+        ? await benchNatural(clips, tools, { ...options, timeLimitMs: kioskTimeLimitMs })
+        : await benchChallenge(clips, tools, options);
     if (options.json !== undefined)
       await writeFile(
         options.json,
-        `${JSON.stringify({ summary, runs: rows.map(jsonRow), clips: clips.map(jsonClip) }, null, 2)}\n`,
+        `${JSON.stringify({ summary, runs, clips: clips.map(jsonClip) }, null, 2)}\n`,
       );
   } finally {
     tracker.dispose();
   }
-}
-
-function jsonRow(row: RunRow): unknown {
-  const r = row.result;
-  return {
-    run: row.run,
-    order: row.order,
-    clip: row.clip,
-    outcome: r?.outcome ?? 'no_clip_answers',
-    reasons: r?.reasons ?? [],
-    decisionMs: r?.decisionMs ?? null,
-    split: row.split,
-    frames: r?.frames ?? 0,
-    events: r?.events ?? [],
-    prompts: r?.prompts ?? [],
-    pushMs: r?.pushMs ?? [],
-    stageMsMedian:
-      r === null
-        ? {}
-        : Object.fromEntries(Object.entries(r.stageMs).map(([k, v]) => [k, percentile(v, 0.5)])),
-  };
-}
-
-function jsonClip(clip: Clip): unknown {
-  return {
-    name: clip.readings.name,
-    framesPerSecond: clip.readings.framesPerSecond,
-    frames: clip.readings.readings.length,
-    frontalYaw: clip.segments.frontalYaw,
-    homes: clip.homes,
-    stretches: clip.segments.stretches,
-    blinks: clip.segments.blinks,
-    segments: clip.segments.segments,
-    rejected: clip.segments.rejected,
-  };
 }
 
 await main();

@@ -1,10 +1,14 @@
-// One scripted shopper in front of the kiosk's face session under the challenge policy: the responder's
+// One scripted shopper in front of the kiosk's face session (challenge or natural policy): the responder's
 // frames pushed one by one, its prompts answered, until the session decides, refuses or runs out of time.
 //
 // The session, tracker, passive model and mask detector are the kiosk's (face.worker.ts builds the same
 // session); only the camera is replaced, by recorded frames of one person at the clip's frame rate.
 import type { MaskDetector } from '../../src/biometrics/capture/mask-detector.ts';
-import type { FaceSessionUpdate } from '../../src/biometrics/face-session.ts';
+import type {
+  FaceSessionTuning,
+  FaceSessionUpdate,
+  LivenessPolicyName,
+} from '../../src/biometrics/face-session.ts';
 import { FaceSession } from '../../src/biometrics/face-session.ts';
 import type { FaceTracker } from '../../src/biometrics/face-tracker.ts';
 import type { RgbImage } from '../../src/biometrics/image.ts';
@@ -23,6 +27,11 @@ export interface SessionTools {
 }
 
 export interface ScriptedRun {
+  /** The session's policy (default challenge); natural: the kiosk's default, the challenge only when
+   * the passive score is uncertain, and `order` then empty (nothing is asked from the first frame). */
+  readonly policy?: LivenessPolicyName;
+  /** The session's tuning (default: defaultFaceSessionTuning, as the kiosk worker's). */
+  readonly tuning?: FaceSessionTuning;
   readonly seed: number;
   readonly order: readonly Challenge[];
   readonly readings: readonly FrameReading[];
@@ -51,21 +60,35 @@ export interface RunOutcome {
   readonly firstFaceMs: number | null;
   /** The session's prompt each time it changed (null: none shown), on the frames' timestamps. */
   readonly prompts: readonly { readonly atMs: number; readonly prompt: string | null }[];
+  /** The first frame at which the session was asking its challenge (null: never asked). */
+  readonly challengeAskedAtMs: number | null;
+  /** The passive scores' median and band the session ended on (null: no decision to read them from). */
+  readonly passive: { readonly median: number | null; readonly band: string | null } | null;
 }
 
-export async function runScripted(run: ScriptedRun, tools: SessionTools): Promise<RunOutcome> {
-  tools.tracker.reset();
+/** The session as the kiosk's worker builds it (face.worker.ts), but for its random source: seeded, so
+ * a run's challenge order is the one planned. */
+function sessionFor(run: ScriptedRun, tools: SessionTools): FaceSession {
+  const policy = run.policy ?? 'challenge';
   const session = new FaceSession(tools.tracker, {
-    policy: 'challenge',
+    policy,
     passive: tools.passive,
     mask: tools.mask,
     random: seededRandom(run.seed),
     timeLimitMs: run.timeLimitMs,
+    ...(run.tuning === undefined ? {} : { tuning: run.tuning }),
   });
+  // The natural policy draws its order too, but asks it (and shows it) only on an uncertain score.
   assert(
-    session.challenges.join() === run.order.join(),
+    session.challenges.join() === (policy === 'challenge' ? run.order.join() : ''),
     'the session draws the order the run planned',
   );
+  return session;
+}
+
+export async function runScripted(run: ScriptedRun, tools: SessionTools): Promise<RunOutcome> {
+  tools.tracker.reset();
+  const session = sessionFor(run, tools);
   const responder = new ScriptedResponder({
     readings: run.readings,
     frameIntervalMs: run.frameIntervalMs,
@@ -83,12 +106,15 @@ export async function runScripted(run: ScriptedRun, tools: SessionTools): Promis
   let lastMs = 0;
   let frames = 0;
   const prompts: { atMs: number; prompt: string | null }[] = [];
+  let challengeAskedAtMs: number | null = null;
   for (; frames < framesMax && final === null; frames++) {
     const shown = responder.next();
     const image = run.images.get(shown.index);
     assert(image !== undefined, `frame ${shown.index} was decoded`);
     const update = await session.push(image, shown.timestampMs);
     lastMs = shown.timestampMs;
+    if (challengeAskedAtMs === null && session.challenges.length > 0)
+      challengeAskedAtMs = shown.timestampMs;
     pushMs.push(update.timingsMs.total);
     for (const [stage, ms] of Object.entries(update.timingsMs))
       if (stage !== 'total') (stageMs[stage] ??= []).push(ms);
@@ -115,6 +141,11 @@ export async function runScripted(run: ScriptedRun, tools: SessionTools): Promis
     stageMs,
     firstFaceMs: since === null ? null : lastMs - since,
     prompts,
+    challengeAskedAtMs,
+    passive:
+      final?.decision == null
+        ? null
+        : { median: final.decision.scores.passiveMedian, band: final.decision.scores.passiveBand },
   };
 }
 
