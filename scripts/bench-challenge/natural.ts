@@ -9,6 +9,7 @@ import {
   type FaceSessionTuning,
 } from '../../src/biometrics/face-session.ts';
 import type { RgbImage } from '../../src/biometrics/image.ts';
+import { seededRandom } from '../../src/shared/seeded-random.ts';
 import type { Clip } from './clips.ts';
 import { framesNeeded, homeFor, limits, segmentsFor } from './clips.ts';
 import { decodeFrames } from './clip-frames.ts';
@@ -36,6 +37,9 @@ export interface NaturalPlan {
   readonly clip: Clip;
   readonly blink: ActionSegment;
   readonly home: FrameRange;
+  /** The home's frame shown first, drawn from the run's seed: runs on one clip and blink differ in
+   * where the person is in their stretch when first seen (else they repeat each other frame for frame). */
+  readonly homeFrom: number;
 }
 
 /** Why a clip's person cannot be the shopper here; null when it can. */
@@ -55,7 +59,9 @@ export function planNatural(clips: readonly Clip[], runs: number): NaturalPlan[]
     const clip = able[run % able.length] as Clip;
     const blinks = segmentsFor(clip, 'blink');
     const blink = blinks[Math.floor(run / able.length) % blinks.length] as ActionSegment;
-    return { run, clip, blink, home: homeFor(clip, blink) };
+    const home = homeFor(clip, blink);
+    const homeFrom = home.start + Math.floor(seededRandom(run)() * (home.end - home.start + 1));
+    return { run, clip, blink, home, homeFrom };
   });
 }
 
@@ -82,6 +88,7 @@ export async function runNatural(
       images,
       frameIntervalMs: 1000 / readings.framesPerSecond,
       home: plan.home,
+      homeFrom: plan.homeFrom,
       answers: new Map(options.blinks ? [['blink', plan.blink]] : []),
       reactionMs: options.reactionMs,
       turnDwellMs: null,
@@ -102,6 +109,8 @@ export function blinkPromptMs(outcome: RunOutcome): number | null {
 export interface NaturalRow extends RunRow {
   readonly blinkPromptAfterMs: number;
   readonly blinkOnset: number;
+  readonly home: FrameRange;
+  readonly homeFrom: number;
   readonly result: RunOutcome;
 }
 
@@ -150,9 +159,9 @@ export function naturalFigures(rows: readonly NaturalRow[]): Record<string, unkn
 
 function printNaturalRunHeader(): void {
   say(
-    '\n| blinkPromptAfterMs | run | clip | blink @ | outcome | first face -> decision ms | blink prompt ms | reaction | blink | session wait | challenge asked ms | passive median (band) | reasons / evidence |',
+    '\n| blinkPromptAfterMs | run | clip | stands on (from) | blink @ | outcome | first face -> decision ms | blink prompt ms | reaction | blink | session wait | challenge asked ms | passive median (band) | reasons / evidence |',
   );
-  say('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  say('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 }
 
 function printNaturalRun(row: NaturalRow): void {
@@ -163,9 +172,9 @@ function printNaturalRun(row: NaturalRow): void {
       ? '-'
       : ms(r.challengeAskedAtMs - r.firstFaceMs);
   const passive =
-    r.passive?.median == null ? '-' : `${r.passive.median.toFixed(3)} (${r.passive.band ?? '-'})`;
+    r.passive?.median == null ? '-' : `${r.passive.median.toFixed(4)} (${r.passive.band ?? '-'})`;
   say(
-    `| ${row.blinkPromptAfterMs} | ${row.run} | ${row.clip ?? '-'} | ${row.blinkOnset} | ${r.outcome} | ${ms(r.decisionMs)} | ${ms(blinkPromptMs(r))} | ${ms(s?.reactionMs)} | ${ms(s?.actionMs)} | ${ms(s?.sessionWaitMs)} | ${asked} | ${passive} | ${r.reasons.join(', ')} |`,
+    `| ${row.blinkPromptAfterMs} | ${row.run} | ${row.clip ?? '-'} | ${row.home.start}-${row.home.end} (${row.homeFrom}) | ${row.blinkOnset} | ${r.outcome} | ${ms(r.decisionMs)} | ${ms(blinkPromptMs(r))} | ${ms(s?.reactionMs)} | ${ms(s?.actionMs)} | ${ms(s?.sessionWaitMs)} | ${asked} | ${passive} | ${r.reasons.join(', ')} |`,
   );
 }
 
@@ -216,6 +225,8 @@ export async function benchNatural(
           frameIntervalMs: 1000 / clip.readings.framesPerSecond,
           blinkPromptAfterMs,
           blinkOnset: plan.blink.onset,
+          home: plan.home,
+          homeFrom: plan.homeFrom,
         };
         printNaturalRun(row);
         rows.push(row);
@@ -226,13 +237,17 @@ export async function benchNatural(
       rows.filter((r) => r.blinkPromptAfterMs === value).sort((a, b) => a.run - b.run),
     ),
   );
-  printNaturalSummary(figures, unable, options);
+  const distinct = new Set(
+    plans.map((p) => `${p.clip.readings.name}@${p.blink.onset}/${p.homeFrom}`),
+  );
+  printNaturalSummary(figures, unable, { ...options, distinct: distinct.size });
   return {
     summary: {
       policy: 'natural',
       reactionMs: options.reactionMs,
       runs: options.runs,
       answerable: plans.length,
+      distinct: distinct.size,
       blinkPromptAfterMs: options.blinkPromptAfterMs,
       byBlinkPromptAfterMs: figures,
       unanswered: unable,
@@ -242,6 +257,8 @@ export async function benchNatural(
       policy: 'natural',
       blinkPromptAfterMs: r.blinkPromptAfterMs,
       blinkOnset: r.blinkOnset,
+      home: r.home,
+      homeFrom: r.homeFrom,
       blinkPromptMs: blinkPromptMs(r.result),
       challengeAskedAtMs: r.result.challengeAskedAtMs,
       passive: r.result.passive,
@@ -252,13 +269,13 @@ export async function benchNatural(
 function printNaturalSummary(
   figures: readonly Record<string, unknown>[],
   unable: readonly { clip: string; why: string }[],
-  options: NaturalOptions,
+  options: NaturalOptions & { distinct: number },
 ): void {
   say(
     `\nbench:challenge --policy natural  face first seen -> face session decided, natural policy (the kiosk's default), scripted shopper who blinks only when prompted`,
   );
   say(
-    `runs ${options.runs} per value, the same seeded runs for each; reaction ${options.reactionMs} ms; session time limit ${options.timeLimitMs} ms (the kiosk worker's); tuning: defaultFaceSessionTuning with only blinkPromptAfterMs changed`,
+    `runs ${options.runs} per value (${options.distinct} distinct: clip, blink and first frame shown), the same seeded runs for each; reaction ${options.reactionMs} ms; session time limit ${options.timeLimitMs} ms (the kiosk worker's); tuning: defaultFaceSessionTuning with only blinkPromptAfterMs changed`,
   );
   if (unable.length > 0)
     say(

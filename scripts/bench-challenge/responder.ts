@@ -21,6 +21,8 @@ export interface ResponderOptions {
   readonly reactionMs: number;
   /** Frontal frames held from the start, until the first prompt. */
   readonly home: FrameRange;
+  /** The home's frame shown first (default its first): where in the stretch the shopper is when seen. */
+  readonly homeFrom?: number;
   /** The recorded answer to each challenge this shopper can answer. */
   readonly answers: ReadonlyMap<Challenge, ActionSegment>;
   readonly limits: SpliceLimits;
@@ -67,8 +69,11 @@ export class ScriptedResponder {
   constructor(options: ResponderOptions) {
     if (!(options.frameIntervalMs > 0 && options.reactionMs >= 0))
       throw new Error('frame interval must be positive and reaction time not negative');
+    const from = options.homeFrom ?? options.home.start;
+    if (!(from >= options.home.start && from <= options.home.end))
+      throw new Error('the first frame shown must be a frame of the home');
     this.#options = options;
-    const home = { range: options.home, from: options.home.start };
+    const home = { range: options.home, from };
     this.#plays = [{ fromStep: 0, frames: [], hold: home, segment: null }];
   }
 

@@ -38,6 +38,8 @@ export interface ScriptedRun {
   readonly images: ReadonlyMap<number, RgbImage>;
   readonly frameIntervalMs: number;
   readonly home: FrameRange;
+  /** See ResponderOptions.homeFrom. */
+  readonly homeFrom?: number;
   readonly answers: ReadonlyMap<Challenge, ActionSegment>;
   readonly reactionMs: number;
   readonly turnDwellMs: number | null;
@@ -94,6 +96,7 @@ export async function runScripted(run: ScriptedRun, tools: SessionTools): Promis
     frameIntervalMs: run.frameIntervalMs,
     reactionMs: run.reactionMs,
     home: run.home,
+    ...(run.homeFrom === undefined ? {} : { homeFrom: run.homeFrom }),
     answers: run.answers,
     limits: run.limits,
     turnDwellMs: run.turnDwellMs,
