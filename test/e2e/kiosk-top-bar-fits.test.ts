@@ -1,7 +1,6 @@
 // The shop's and the clinic's top bar with long real-world names, in Debian's Chromium against a real hub, on
 // both kiosk displays (1280x800 and the smaller 1024x600) in Japanese and English: one row, the name one line
 // beside the badge and language switch. Screenshots: test-artifacts/kiosk-e2e-top-bar-fits.
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchKioskBrowser, openKiosk } from '../../scripts/kiosk/kiosk-browser.ts';
@@ -9,7 +8,7 @@ import type { KioskConfig } from '../../src/main/kiosk-config.ts';
 import { startWebShell, type WebShell } from '../../src/main/web-shell.ts';
 import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
 import { closeKioskTestHub } from '../main/kiosk-test-hub.ts';
-import { expectScreenFitsEverywhere, kioskDisplays, speak } from './kiosk/screen-fits.ts';
+import { expectScreenFitsEverywhere, screenshotsEverywhere } from './kiosk/screen-fits.ts';
 import { startShopRig, until, type ShopRig } from './kiosk/shop-rig.ts';
 import { topBarFaults } from './kiosk/top-bar-fits.ts';
 
@@ -69,23 +68,9 @@ async function kioskNamed(options: {
   return { page, hub };
 }
 
-/** A screenshot of the screen at each display, in each language, named `name`. */
-async function screenshots(page: Page, name: string): Promise<void> {
-  for (const language of ['ja', 'en'] as const) {
-    await speak(page, language);
-    for (const display of kioskDisplays) {
-      await page.setViewportSize(display);
-      const file = `${language}-${name}-${display.width}x${display.height}.png`;
-      await page.screenshot({ path: path.join(rig.artifacts, file) });
-    }
-  }
-  await page.setViewportSize(kioskDisplays[0]);
-  await speak(page, 'ja');
-}
-
 /** The idle screen with the name `shopName`: its bar whole, its title, staff button and switch in view. */
 async function expectIdleFits(page: Page, shopName: string, name: string): Promise<void> {
-  await screenshots(page, name);
+  await screenshotsEverywhere(page, rig.artifacts, name);
   expect(await topBarFaults(page, () => shopName)).toEqual([]);
   await expectScreenFitsEverywhere(page, {
     title: page.locator('#idle-title'),

@@ -14,11 +14,11 @@ import { assertNoProcessLeft } from '../hub/process.ts';
 import { faces, licence, officer, signIn } from '../main/station-fixture.ts';
 import { words } from './kiosk/locale-words.ts';
 import {
+  everywhere,
   expectScreenFitsEverywhere,
   keypadParts,
   kioskDisplays,
   screenshotsEverywhere,
-  speak,
 } from './kiosk/screen-fits.ts';
 import { until } from './kiosk/shop-rig.ts';
 import { startStationInChromium, type StationInChromium } from './kiosk/station-in-chromium.ts';
@@ -64,26 +64,18 @@ async function expectStepFits(name: string, parts: Record<string, Locator>): Pro
 /** The form's field labels that take more than one line, on each display in each language. */
 async function wrappedFieldLabels(): Promise<string[]> {
   const wrapped: string[] = [];
-  for (const language of ['ja', 'en'] as const) {
-    await speak(page, language);
-    for (const display of kioskDisplays) {
-      await page.setViewportSize(display);
-      const labels = await page.evaluate(() =>
-        [...document.querySelectorAll('main .field-label')].map((label) => {
-          const range = document.createRange();
-          range.selectNodeContents(label);
-          const lines = new Set([...range.getClientRects()].map((rect) => Math.round(rect.top)));
-          return { text: label.textContent ?? '', lines: lines.size };
-        }),
-      );
-      for (const label of labels.filter((one) => one.lines > 1))
-        wrapped.push(
-          `${display.width}x${display.height} ${language}: ${label.text} (${label.lines} lines)`,
-        );
-    }
-  }
-  await page.setViewportSize(kioskDisplays[0]);
-  await speak(page, 'ja');
+  await everywhere(page, async (where) => {
+    const labels = await page.evaluate(() =>
+      [...document.querySelectorAll('main .field-label')].map((label) => {
+        const range = document.createRange();
+        range.selectNodeContents(label);
+        const lines = new Set([...range.getClientRects()].map((rect) => Math.round(rect.top)));
+        return { text: label.textContent ?? '', lines: lines.size };
+      }),
+    );
+    for (const label of labels.filter((one) => one.lines > 1))
+      wrapped.push(`${where}: ${label.text} (${label.lines} lines)`);
+  });
   return wrapped;
 }
 

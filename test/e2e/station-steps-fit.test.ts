@@ -17,11 +17,10 @@ import type { StationHub } from '../main/station-fixture.ts';
 import { faces, licence, signIn, upToGuardianConsent } from '../main/station-fixture.ts';
 import { words } from './kiosk/locale-words.ts';
 import {
+  everywhere,
   expectScreenFitsEverywhere,
   keypadParts,
-  kioskDisplays,
   screenshotsEverywhere,
-  speak,
 } from './kiosk/screen-fits.ts';
 import { until } from './kiosk/shop-rig.ts';
 import { startStationInChromium, type StationInChromium } from './kiosk/station-in-chromium.ts';
@@ -59,46 +58,36 @@ afterAll(async () => {
  */
 async function barAndKeysWhole(): Promise<string[]> {
   const faults: string[] = [];
-  for (const language of ['ja', 'en'] as const) {
-    await speak(page, language);
-    for (const display of kioskDisplays) {
-      await page.setViewportSize(display);
-      const where = `${display.width}x${display.height} ${language}`;
-      const found = await page.evaluate(() => {
-        const name = document.querySelector('.shop-name');
-        const pills = [...document.querySelectorAll('.station-steps li')];
-        const lines = pills.map((pill) => {
-          const range = document.createRange();
-          range.selectNodeContents(pill);
-          return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
-        });
-        const tops = new Set(pills.map((pill) => Math.round(pill.getBoundingClientRect().top)));
-        const keys = [...document.querySelectorAll('.keypad-keys .key')].map(
-          (key) => key.getBoundingClientRect().height,
-        );
-        return {
-          // Cut at the side (one line, an ellipsis) or below (the lines past those shown).
-          nameCut:
-            name === null
-              ? 0
-              : Math.max(
-                  name.scrollWidth - name.clientWidth,
-                  name.scrollHeight - name.clientHeight,
-                ),
-          wrappedPills: lines.filter((count) => count > 1).length,
-          rows: tops.size,
-          lowestKey: keys.length === 0 ? null : Math.min(...keys),
-        };
+  await everywhere(page, async (where) => {
+    const found = await page.evaluate(() => {
+      const name = document.querySelector('.shop-name');
+      const pills = [...document.querySelectorAll('.station-steps li')];
+      const lines = pills.map((pill) => {
+        const range = document.createRange();
+        range.selectNodeContents(pill);
+        return new Set([...range.getClientRects()].map((rect) => Math.round(rect.top))).size;
       });
-      if (found.nameCut > 0) faults.push(`station name cut by ${found.nameCut} px at ${where}`);
-      if (found.wrappedPills > 0) faults.push(`${found.wrappedPills} step pills wrap at ${where}`);
-      if (found.rows > 1) faults.push(`step pills in ${found.rows} rows at ${where}`);
-      if (found.lowestKey !== null && found.lowestKey < 56)
-        faults.push(`a key ${found.lowestKey} px high at ${where}`);
-    }
-  }
-  await page.setViewportSize(kioskDisplays[0]);
-  await speak(page, 'ja');
+      const tops = new Set(pills.map((pill) => Math.round(pill.getBoundingClientRect().top)));
+      const keys = [...document.querySelectorAll('.keypad-keys .key')].map(
+        (key) => key.getBoundingClientRect().height,
+      );
+      return {
+        // Cut at the side (one line, an ellipsis) or below (the lines past those shown).
+        nameCut:
+          name === null
+            ? 0
+            : Math.max(name.scrollWidth - name.clientWidth, name.scrollHeight - name.clientHeight),
+        wrappedPills: lines.filter((count) => count > 1).length,
+        rows: tops.size,
+        lowestKey: keys.length === 0 ? null : Math.min(...keys),
+      };
+    });
+    if (found.nameCut > 0) faults.push(`station name cut by ${found.nameCut} px at ${where}`);
+    if (found.wrappedPills > 0) faults.push(`${found.wrappedPills} step pills wrap at ${where}`);
+    if (found.rows > 1) faults.push(`step pills in ${found.rows} rows at ${where}`);
+    if (found.lowestKey !== null && found.lowestKey < 56)
+      faults.push(`a key ${found.lowestKey} px high at ${where}`);
+  });
   return faults;
 }
 

@@ -93,45 +93,55 @@ export async function expectScreenFitsEverywhere(
   locators: Record<string, Locator>,
 ): Promise<void> {
   const misses: string[] = [];
+  await everywhere(page, async (where) => {
+    for (const [what, locator] of Object.entries(locators)) {
+      const missed = await expectInView(page, locator, `${what} at ${where}`).then(
+        () => false,
+        () => true,
+      );
+      if (!missed) continue;
+      const { past, seen } = await overflowOf(page, locator);
+      misses.push(`${what} at ${where}: ${past} px out of view${seen ? '' : ', covered'}`);
+    }
+    const scrolled = await page.evaluate(() => ({
+      page: document.scrollingElement?.scrollTop ?? 0,
+      screen: document.querySelector('.screen')?.scrollTop ?? 0,
+    }));
+    if (scrolled.page !== 0 || scrolled.screen !== 0)
+      misses.push(`scrolled at ${where}: ${JSON.stringify(scrolled)}`);
+  });
+  expect(misses).toEqual([]);
+}
+
+/**
+ * Runs `visit` with the page in each language at each kiosk display, told where ('1024x600 en'), then leaves
+ * the page at 1280x800 in Japanese.
+ */
+export async function everywhere(
+  page: Page,
+  visit: (
+    where: string,
+    language: 'ja' | 'en',
+    display: (typeof kioskDisplays)[number],
+  ) => Promise<void>,
+): Promise<void> {
   for (const language of ['ja', 'en'] as const) {
     await speak(page, language);
     for (const display of kioskDisplays) {
       await page.setViewportSize(display);
-      const where = `${display.width}x${display.height} ${language}`;
-      for (const [what, locator] of Object.entries(locators)) {
-        const missed = await expectInView(page, locator, `${what} at ${where}`).then(
-          () => false,
-          () => true,
-        );
-        if (!missed) continue;
-        const { past, seen } = await overflowOf(page, locator);
-        misses.push(`${what} at ${where}: ${past} px out of view${seen ? '' : ', covered'}`);
-      }
-      const scrolled = await page.evaluate(() => ({
-        page: document.scrollingElement?.scrollTop ?? 0,
-        screen: document.querySelector('.screen')?.scrollTop ?? 0,
-      }));
-      if (scrolled.page !== 0 || scrolled.screen !== 0)
-        misses.push(`scrolled at ${where}: ${JSON.stringify(scrolled)}`);
+      await visit(`${display.width}x${display.height} ${language}`, language, display);
     }
   }
   await page.setViewportSize(kioskDisplays[0]);
   await speak(page, 'ja');
-  expect(misses).toEqual([]);
 }
 
 /** A screenshot of the screen at each display, in each language, as `dir`/<language>-`name`-<size>.png. */
 export async function screenshotsEverywhere(page: Page, dir: string, name: string): Promise<void> {
-  for (const language of ['ja', 'en'] as const) {
-    await speak(page, language);
-    for (const display of kioskDisplays) {
-      await page.setViewportSize(display);
-      const file = `${language}-${name}-${display.width}x${display.height}.png`;
-      await page.screenshot({ path: path.join(dir, file) });
-    }
-  }
-  await page.setViewportSize(kioskDisplays[0]);
-  await speak(page, 'ja');
+  await everywhere(page, async (_where, language, display) => {
+    const file = `${language}-${name}-${display.width}x${display.height}.png`;
+    await page.screenshot({ path: path.join(dir, file) });
+  });
 }
 
 /** The keypad's corners: its display, its first row's ends, its last row (delete, 0, OK). */

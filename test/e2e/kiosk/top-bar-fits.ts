@@ -1,7 +1,7 @@
 // Checks, in the real Chromium, the top bar every kiosk screen shares on both kiosk displays and in both
 // languages: one row, the shop's name one readable line beside (never under) its badge and language switch.
 import type { Page } from 'playwright-core';
-import { kioskDisplays, speak } from './screen-fits.ts';
+import { everywhere } from './screen-fits.ts';
 
 /** The smallest size the shop's name may shrink to before it is cut (with the whole name in its title). */
 export const shopNameFontPxMin = 18;
@@ -108,15 +108,8 @@ export async function topBarFaults(
   fullName: (language: 'ja' | 'en') => string,
 ): Promise<string[]> {
   const faults: string[] = [];
-  for (const language of ['ja', 'en'] as const) {
-    await speak(page, language);
-    for (const display of kioskDisplays) {
-      await page.setViewportSize(display);
-      const where = `${display.width}x${display.height} ${language}`;
-      faults.push(...barFaults(await measureBar(page), fullName(language), where));
-    }
-  }
-  await page.setViewportSize(kioskDisplays[0]);
-  await speak(page, 'ja');
+  await everywhere(page, async (where, language) => {
+    faults.push(...barFaults(await measureBar(page), fullName(language), where));
+  });
   return faults;
 }
