@@ -318,7 +318,7 @@ function printNaturalSummary(
     );
   printNaturalTable(figures);
   say(
-    "\nperson: from the prompt to the blink's onset (the reaction) plus the blink itself, as recorded; share: of all decided runs' time. decided unprompted: decided before any 'blink' prompt, on natural motion the recorded person made within the frontal frames stood on (evidence column). challenge asked: the passive score was uncertain, so the natural policy asked its challenge (which this shopper answers only if it asks a blink first).",
+    "\nperson: from the prompt to the blink's onset (the reaction) plus the blink itself, as recorded; share: of all decided runs' time. decided unprompted: decided before any 'blink' prompt, on natural motion the recorded person made within the frontal frames stood on (evidence column). challenge asked: the passive score was uncertain, so the natural policy asked its challenge, which this shopper answers only with its one blink, and only if it has not blinked yet (it never turns).",
   );
   say(
     'not modelled: a shopper who never needs the prompt (one who blinks or turns on their own before it is decided without it, whatever blinkPromptAfterMs is). This shopper shows no blink and stands frontal until prompted: these are the times of one who waits to be asked.',
