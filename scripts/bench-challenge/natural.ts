@@ -19,7 +19,8 @@ import type { RunOutcome, SessionTools } from './run.ts';
 import { runScripted, splitTime } from './run.ts';
 import type { ActionSegment, FrameRange } from './segments.ts';
 
-/** The values compared by default: at once, a third of the way, the kiosk's (defaultFaceSessionTuning). */
+/** The values compared by default: at once (the kiosk's, defaultFaceSessionTuning, since 2026-12-05), a third of
+ * the way, and the kiosk's 1,500 ms before that. */
 export const blinkPromptAfterMsDefault: readonly number[] = [0, 500, 1500];
 /** A prompt later than this is past any useful wait (the kiosk worker's session lasts 15 s). */
 export const blinkPromptAfterMsMax = 10_000;
