@@ -13,7 +13,7 @@ import { repoRoot } from '../biometrics/face-helpers.ts';
 import { assertNoProcessLeft } from '../hub/process.ts';
 import type { StationHub } from '../main/station-fixture.ts';
 import { licence, officer, signIn, upToPin } from '../main/station-fixture.ts';
-import { expectInView, kioskDisplays } from './kiosk/screen-fits.ts';
+import { everywhere, expectInView, kioskDisplays } from './kiosk/screen-fits.ts';
 import { until } from './kiosk/shop-rig.ts';
 import { words } from './kiosk/locale-words.ts';
 import type { StationBehindTokenProxy } from './kiosk/station-behind-token-proxy.ts';
@@ -96,22 +96,21 @@ async function noticeInBoth(
 }
 
 /**
- * On each of `displays` (the kiosk's and the smaller one): `locators` inside the viewport and not covered;
- * the page itself not scrolled.
+ * On each of `displays` (the kiosk's and the smaller one), in Japanese and English: `locators` inside the
+ * viewport and not covered; the page itself not scrolled. Leaves the page at 1280x800 in Japanese.
  */
 async function expectOnScreen(
   locators: Record<string, Locator>,
   displays: readonly { width: number; height: number }[] = kioskDisplays,
 ): Promise<void> {
-  for (const display of displays) {
-    await page.setViewportSize(display);
-    for (const [name, locator] of Object.entries(locators)) {
-      const where = `${name} at ${display.width}x${display.height}`;
-      await expectInView(page, locator, where);
-    }
-    expect(await page.evaluate(() => document.scrollingElement?.scrollTop ?? 0)).toBe(0);
-  }
-  await page.setViewportSize(kioskDisplays[0]);
+  await everywhere(page, async (where, _language, display) => {
+    if (!displays.some((one) => one.width === display.width && one.height === display.height))
+      return;
+    for (const [name, locator] of Object.entries(locators))
+      await expectInView(page, locator, `${name} at ${where}`);
+    const scrolled = await page.evaluate(() => document.scrollingElement?.scrollTop ?? 0);
+    expect(scrolled, `the page scrolled at ${where}`).toBe(0);
+  });
 }
 
 describe('an enrolment station the hub refuses', () => {
