@@ -12,6 +12,9 @@
 //
 // `--policy natural [--blink-prompt-after-ms 0,500,1500]`: the kiosk's default policy instead, with a
 // shopper who blinks only when prompted, once per blinkPromptAfterMs value (bench-challenge/natural.ts).
+//
+// `--responder none`: no shopper; each clip played as recorded from seeded start frames, prompts ignored:
+// how often a replayed recording passes the challenge (bench-challenge/replay.ts).
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -41,6 +44,7 @@ import {
   blinkPromptAfterMsDefault,
   blinkPromptAfterMsMax,
 } from './bench-challenge/natural.ts';
+import { benchReplay } from './bench-challenge/replay.ts';
 import type { SessionTools } from './bench-challenge/run.ts';
 import { actionAcceptance, runScripted, splitTime } from './bench-challenge/run.ts';
 import type { RunRow } from './bench-challenge/report.ts';
@@ -212,6 +216,8 @@ function summarise(
 
 interface BenchOptions {
   policy: LivenessPolicyName;
+  /** scripted: a shopper answering the prompts; none: the recording as recorded (challenge policy only). */
+  responder: 'scripted' | 'none';
   runs: number;
   reactionMs: number;
   turnDwellMs: number | null;
@@ -224,6 +230,7 @@ function parsedOptions(): BenchOptions {
   const { values } = parseArgs({
     options: {
       policy: { type: 'string', default: 'challenge' },
+      responder: { type: 'string', default: 'scripted' },
       runs: { type: 'string', default: '10' },
       'reaction-ms': { type: 'string', default: '500' },
       'turn-dwell-ms': { type: 'string' },
@@ -233,6 +240,7 @@ function parsedOptions(): BenchOptions {
     },
   });
   const policy = values.policy;
+  const responder = values.responder;
   const runs = Number(values.runs);
   const reactionMs = Number(values['reaction-ms']);
   const dwell = values['turn-dwell-ms'];
@@ -241,6 +249,7 @@ function parsedOptions(): BenchOptions {
   const blinkPromptAfterMs = values['blink-prompt-after-ms'].split(',').map(Number);
   const valid =
     (policy === 'challenge' || policy === 'natural') &&
+    (responder === 'scripted' || (responder === 'none' && policy === 'challenge')) &&
     Number.isInteger(runs) &&
     runs >= 1 &&
     runs <= 100 &&
@@ -256,12 +265,16 @@ function parsedOptions(): BenchOptions {
       `usage: bench:challenge [--runs 1..100] [--reaction-ms ${challengeOptions.reactionMsMin}..3000] [--turn-dwell-ms 0..5000 [--turn-extent 0..1]] [--json FILE]`,
     );
     say(
+      `       bench:challenge --responder none [--runs 1..100] [--json FILE]   (each clip as recorded, prompts ignored)`,
+    );
+    say(
       `       bench:challenge --policy natural [--blink-prompt-after-ms 0,500,1500 (up to 10 values, 0..${blinkPromptAfterMsMax})] [--runs 1..100] [--reaction-ms ...] [--json FILE]`,
     );
     process.exit(2);
   }
   return {
     policy,
+    responder,
     runs,
     reactionMs,
     turnDwellMs,
@@ -313,6 +326,15 @@ async function main(): Promise<void> {
     mask: await loadMaskDetector({ modelsDir }),
   };
   try {
+    if (options.responder === 'none') {
+      const { summary, runs } = await benchReplay(tools, {
+        runs: options.runs,
+        timeLimitMs: kioskTimeLimitMs,
+      });
+      if (options.json !== undefined)
+        await writeFile(options.json, `${JSON.stringify({ summary, runs }, null, 2)}\n`);
+      return;
+    }
     const clips = await analyseLiveClips(tracker, options.turnExtent);
     printClips(clips);
     const { summary, runs } =

@@ -17,7 +17,7 @@ import type { ActionSegment, ClipSegments, FrameRange } from './segments.ts';
 import { findSegments, spliceDistance } from './segments.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
-const videoDir = path.resolve(repoRoot, '..', 'shared', 'data', 'video');
+export const videoDir = path.resolve(repoRoot, '..', 'shared', 'data', 'video');
 export const challengeOptions = defaultFaceSessionTuning.challenge;
 export const limits = { ...defaultContinuityOptions, frontalYaw: challengeOptions.frontalYaw };
 
@@ -29,7 +29,7 @@ export interface Clip {
 }
 
 /** Live recordings of people: the live selfie clips, the pairs' live halves, the webcam set's clips. */
-async function liveClips(): Promise<string[]> {
+export async function liveClipFiles(): Promise<string[]> {
   const inDir = async (dir: string): Promise<string[]> =>
     (await readdir(dir))
       .filter(isVideoFile)
@@ -71,7 +71,8 @@ export async function analyseClip(
 /** Every shared live clip, analysed in order. */
 export async function analyseLiveClips(tracker: FaceTracker, turnExtent: number): Promise<Clip[]> {
   const clips: Clip[] = [];
-  for (const file of await liveClips()) clips.push(await analyseClip(file, tracker, turnExtent));
+  for (const file of await liveClipFiles())
+    clips.push(await analyseClip(file, tracker, turnExtent));
   return clips;
 }
 

@@ -70,7 +70,7 @@ export interface RunOutcome {
 
 /** The session as the kiosk's worker builds it (face.worker.ts), but for its random source: seeded, so
  * a run's challenge order is the one planned. */
-function sessionFor(run: ScriptedRun, tools: SessionTools): FaceSession {
+function sessionFor(run: SessionRun, tools: SessionTools): FaceSession {
   const policy = run.policy ?? 'challenge';
   const session = new FaceSession(tools.tracker, {
     policy,
@@ -88,9 +88,14 @@ function sessionFor(run: ScriptedRun, tools: SessionTools): FaceSession {
   return session;
 }
 
+/** What shows the session its frames: the scripted shopper, or a recording that ignores every prompt. */
+export interface FrameSchedule {
+  next(): { readonly index: number; readonly timestampMs: number };
+  observe(prompt: string | null, atMs: number): void;
+  readonly events: readonly ResponderEvent[];
+}
+
 export async function runScripted(run: ScriptedRun, tools: SessionTools): Promise<RunOutcome> {
-  tools.tracker.reset();
-  const session = sessionFor(run, tools);
   const responder = new ScriptedResponder({
     readings: run.readings,
     frameIntervalMs: run.frameIntervalMs,
@@ -101,6 +106,23 @@ export async function runScripted(run: ScriptedRun, tools: SessionTools): Promis
     limits: run.limits,
     turnDwellMs: run.turnDwellMs,
   });
+  return runSession(run, responder, tools);
+}
+
+/** The session's part of a run: who shows the frames is the schedule's business. */
+export type SessionRun = Pick<
+  ScriptedRun,
+  'policy' | 'tuning' | 'seed' | 'order' | 'images' | 'frameIntervalMs' | 'timeLimitMs'
+>;
+
+/** Pushes the schedule's frames until the session decides, refuses or its time limit passes. */
+export async function runSession(
+  run: SessionRun,
+  responder: FrameSchedule,
+  tools: SessionTools,
+): Promise<RunOutcome> {
+  tools.tracker.reset();
+  const session = sessionFor(run, tools);
   const pushMs: number[] = [];
   const stageMs: Record<string, number[]> = {};
   // The session refuses on its own once its time limit has passed; two frames more is a safety bound.

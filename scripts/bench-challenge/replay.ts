@@ -1,0 +1,263 @@
+// bench:challenge --responder none: how often a recording that ignores every prompt passes the kiosk's
+// random challenge (issues 7 / 8): the APCER of the challenge against an unresponsive replay.
+//
+// Each clip is played as recorded from a seeded start frame (looped from its end to its start, as a
+// looping replay does) at its frame rate, into the kiosk's FaceSession under the 'challenge' policy. No
+// fitting: the session's tuning is the kiosk's, so every figure is out of sample.
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Challenge } from '../../src/biometrics/liveness/active/challenge.ts';
+import { challengeKinds, drawChallenges } from '../../src/biometrics/liveness/active/challenge.ts';
+import { openFrameSource } from '../../src/biometrics/replay/frame-source.node.ts';
+import { isVideoFile } from '../../src/biometrics/replay/video-files.ts';
+import { seededRandom } from '../../src/shared/seeded-random.ts';
+import { challengeOptions, liveClipFiles, videoDir } from './clips.ts';
+import { clipName, decodeFrames } from './clip-frames.ts';
+import { say } from './report.ts';
+import type { ResponderEvent } from './responder.ts';
+import type { FrameSchedule, RunOutcome, SessionTools } from './run.ts';
+import { runSession } from './run.ts';
+
+/** Seeds of the start frames, apart from the seeds of the orders (run k's order is seededRandom(k)'s). */
+const startSeedBase = 1_000_003;
+
+export interface ReplayClip {
+  readonly file: string;
+  readonly name: string;
+  /** live: a real person recorded (what a replay attack shows); attack: the shared replay / attack clips. */
+  readonly kind: 'live' | 'attack';
+  readonly framesPerSecond: number;
+  readonly frames: number;
+}
+
+export interface ReplayRun {
+  readonly run: number;
+  readonly order: readonly Challenge[];
+  readonly startFrame: number;
+  readonly result: RunOutcome;
+}
+
+/** A recording played from a start frame, looped; the prompts it is told are ignored. */
+export class RecordingPlayback implements FrameSchedule {
+  readonly events: readonly ResponderEvent[] = [];
+  readonly #frames: number;
+  readonly #startFrame: number;
+  readonly #frameIntervalMs: number;
+  #step = 0;
+
+  constructor(options: { frames: number; startFrame: number; frameIntervalMs: number }) {
+    if (!(options.frames > 0 && options.frameIntervalMs > 0))
+      throw new Error('a recording has frames and a positive frame interval');
+    if (!(options.startFrame >= 0 && options.startFrame < options.frames))
+      throw new Error('the start frame is a frame of the recording');
+    this.#frames = options.frames;
+    this.#startFrame = options.startFrame;
+    this.#frameIntervalMs = options.frameIntervalMs;
+  }
+
+  next(): { index: number; timestampMs: number } {
+    const step = this.#step;
+    this.#step += 1;
+    return {
+      index: (this.#startFrame + step) % this.#frames,
+      timestampMs: step * this.#frameIntervalMs,
+    };
+  }
+
+  observe(): void {
+    // A recording cannot hear the prompt.
+  }
+}
+
+/** The live clips bench:challenge runs, the demo's talking face, then the shared replay / attack clips. */
+export async function replayClipFiles(): Promise<{ file: string; kind: 'live' | 'attack' }[]> {
+  const replayDir = path.join(videoDir, 'replay');
+  const replays = (await readdir(replayDir))
+    .filter(isVideoFile)
+    .sort()
+    .map((name) => path.join(replayDir, name));
+  const pairs = (await readdir(path.join(videoDir, 'pairs'), { withFileTypes: true }))
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
+  const attacks: string[] = [];
+  for (const pair of pairs) {
+    const dir = path.join(videoDir, 'pairs', pair);
+    for (const name of (await readdir(dir)).filter(isVideoFile).sort())
+      if (name.startsWith('attack.')) attacks.push(path.join(dir, name));
+  }
+  return [
+    ...(await liveClipFiles()).map((file) => ({ file, kind: 'live' as const })),
+    { file: path.join(videoDir, 'talking-face.mp4'), kind: 'live' },
+    ...[...replays, ...attacks].map((file) => ({ file, kind: 'attack' as const })),
+  ];
+}
+
+/** The clip's frame rate and its frames counted by decoding them (a container's count can be missing). */
+export async function probeReplayClip(file: string, kind: ReplayClip['kind']): Promise<ReplayClip> {
+  const source = await openFrameSource(file, { folderFps: 25 });
+  let frames = 0;
+  for await (const frame of source.opening(source.sourceFrames))
+    if (frame.image.width > 0) frames++;
+  const name = clipName(file);
+  return {
+    file,
+    name: kind === 'attack' ? `${name} (attack)` : name,
+    kind,
+    framesPerSecond: source.framesPerSecond,
+    frames,
+  };
+}
+
+/** Run k: the order the session draws from seed k, and a start frame drawn from its own seed. */
+export function planReplay(
+  clip: ReplayClip,
+  runs: number,
+): { run: number; order: Challenge[]; startFrame: number }[] {
+  return Array.from({ length: runs }, (_, run) => ({
+    run,
+    order: drawChallenges(challengeKinds, challengeOptions.count, seededRandom(run)),
+    startFrame: Math.floor(seededRandom(startSeedBase + run)() * clip.frames),
+  }));
+}
+
+/** The frames one run can show: from its start, one session's time limit on (and two more), looped. */
+function framesOfRun(clip: ReplayClip, startFrame: number, timeLimitMs: number): Set<number> {
+  const count = Math.ceil((timeLimitMs * clip.framesPerSecond) / 1000) + 2;
+  return new Set(Array.from({ length: count }, (_, k) => (startFrame + k) % clip.frames));
+}
+
+/** The clip's planned runs, each a fresh challenge session shown the recording from its start frame. */
+export async function runReplayClip(
+  clip: ReplayClip,
+  options: { runs: number; timeLimitMs: number },
+  tools: SessionTools,
+): Promise<ReplayRun[]> {
+  const frameIntervalMs = 1000 / clip.framesPerSecond;
+  const results: ReplayRun[] = [];
+  for (const planned of planReplay(clip, options.runs)) {
+    // Decoded per run: a long clip's frames all at once do not fit in memory.
+    const images = await decodeFrames(
+      clip.file,
+      framesOfRun(clip, planned.startFrame, options.timeLimitMs),
+    );
+    const playback = new RecordingPlayback({
+      frames: clip.frames,
+      startFrame: planned.startFrame,
+      frameIntervalMs,
+    });
+    const result = await runSession(
+      {
+        policy: 'challenge',
+        seed: planned.run,
+        order: planned.order,
+        images,
+        frameIntervalMs,
+        timeLimitMs: options.timeLimitMs,
+      },
+      playback,
+      tools,
+    );
+    results.push({ ...planned, result });
+  }
+  return results;
+}
+
+/** How many orders of `count` challenges the pool makes: a recording doing one fixed order matches a
+ * random one this one time in so many (the team's "1 in 6 by chance"). */
+export function orderCount(pool: readonly Challenge[], count: number): number {
+  let n = 1;
+  for (let k = 0; k < count; k++) n *= pool.length - k;
+  return n;
+}
+
+function tally(results: readonly ReplayRun[]): {
+  passed: number;
+  refused: Map<string, number>;
+  undecided: number;
+} {
+  const refused = new Map<string, number>();
+  for (const r of results.filter((x) => x.result.outcome === 'refused')) {
+    const key = r.result.reasons.join('+');
+    refused.set(key, (refused.get(key) ?? 0) + 1);
+  }
+  return {
+    passed: results.filter((r) => r.result.outcome === 'decided').length,
+    refused,
+    undecided: results.filter((r) => r.result.outcome === 'undecided').length,
+  };
+}
+
+function printClipRow(clip: ReplayClip, results: readonly ReplayRun[]): void {
+  const t = tally(results);
+  const passes = results
+    .filter((r) => r.result.outcome === 'decided')
+    .map(
+      (r) =>
+        `run ${r.run} @${r.startFrame}: ${r.order.join(' > ')} (${r.result.reasons.join(', ')})`,
+    )
+    .join('; ');
+  const refusals = [...t.refused].map(([k, n]) => `${n}x ${k}`).join('; ');
+  say(
+    `| ${clip.name} | ${clip.framesPerSecond.toFixed(1)} | ${clip.frames} | ${t.passed}/${results.length} | ${passes || '-'} | ${refusals || '-'} | ${t.undecided} |`,
+  );
+}
+
+/** The whole mode: every clip, its runs, one row each, and the totals (live people, attack clips). */
+export async function benchReplay(
+  tools: SessionTools,
+  options: { runs: number; timeLimitMs: number },
+): Promise<{ summary: unknown; runs: unknown[] }> {
+  say(
+    `\nbench:challenge --responder none  a recording played as recorded (seeded start frame, looped), prompts ignored, into the kiosk's FaceSession, challenge policy (${challengeOptions.count} of ${challengeOptions.pool.join('/')}); session time limit ${options.timeLimitMs} ms; ${options.runs} runs a clip`,
+  );
+  say(
+    '| clip | fps | frames | passed / runs | passes: run @start frame: order (evidence) | refused (reasons) | undecided |',
+  );
+  say('|---|---|---|---|---|---|---|');
+  const all: { clip: ReplayClip; results: ReplayRun[] }[] = [];
+  for (const { file, kind } of await replayClipFiles()) {
+    const clip = await probeReplayClip(file, kind);
+    const results = await runReplayClip(clip, options, tools);
+    printClipRow(clip, results);
+    all.push({ clip, results });
+  }
+  const summary: Record<string, unknown> = {
+    runsPerClip: options.runs,
+    timeLimitMs: options.timeLimitMs,
+  };
+  for (const kind of ['live', 'attack'] as const) {
+    const mine = all.filter((a) => a.clip.kind === kind).flatMap((a) => a.results);
+    const t = tally(mine);
+    say(
+      `| total, ${kind === 'live' ? 'recordings of real people' : 'replay / attack clips'} (${all.filter((a) => a.clip.kind === kind).length} clips) | | | ${t.passed}/${mine.length} | | ${[...t.refused].map(([k, n]) => `${n}x ${k}`).join('; ') || '-'} | ${t.undecided} |`,
+    );
+    summary[kind] = {
+      passed: t.passed,
+      runs: mine.length,
+      refused: Object.fromEntries(t.refused),
+      undecided: t.undecided,
+    };
+  }
+  const orders = orderCount(challengeOptions.pool, challengeOptions.count);
+  say(
+    `"1 in ${orders} by chance": ${orders} orders of ${challengeOptions.count} of ${challengeOptions.pool.length} challenges, so a recording doing one fixed order matches a random one 1 time in ${orders}; the passes above are what recordings of people who turn and blink on their own actually get`,
+  );
+  return {
+    summary,
+    runs: all.flatMap(({ clip, results }) =>
+      results.map((r) => ({
+        clip: clip.name,
+        kind: clip.kind,
+        run: r.run,
+        order: r.order,
+        startFrame: r.startFrame,
+        outcome: r.result.outcome,
+        reasons: r.result.reasons,
+        decisionMs: r.result.decisionMs,
+        frames: r.result.frames,
+        prompts: r.result.prompts,
+      })),
+    ),
+  };
+}
