@@ -99,7 +99,11 @@ export async function probeReplayClip(file: string, kind: ReplayClip['kind']): P
   let frames = 0;
   for await (const frame of source.opening(source.sourceFrames))
     if (frame.image.width > 0) frames++;
-  const name = clipName(file);
+  // The pairs' attack.* files share a name: their set tells them apart, as clipName does for live.*.
+  const base = path.basename(file);
+  const name = base.startsWith('attack.')
+    ? `${path.basename(path.dirname(file))}/${base}`
+    : clipName(file);
   return {
     file,
     name: kind === 'attack' ? `${name} (attack)` : name,
