@@ -18,12 +18,9 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadMaskDetector } from '../src/biometrics/capture/mask-detector.node.ts';
-import { createFaceTracker } from '../src/biometrics/engine.node.ts';
 import type { LivenessPolicyName } from '../src/biometrics/face-session.ts';
 import type { Challenge } from '../src/biometrics/liveness/active/challenge.ts';
 import { challengeKinds, drawChallenges } from '../src/biometrics/liveness/active/challenge.ts';
-import { loadPassiveTextureDetector } from '../src/biometrics/liveness/passive-texture.node.ts';
 import { percentile } from '../src/biometrics/replay/pipeline.ts';
 import { faceSessionTimeLimitMsMax } from '../src/shared/limits.ts';
 import { seededRandom } from '../src/shared/seeded-random.ts';
@@ -46,6 +43,7 @@ import {
 } from './bench-challenge/natural.ts';
 import { benchReplay } from './bench-challenge/replay.ts';
 import type { SessionTools } from './bench-challenge/run.ts';
+import { loadSessionTools } from './bench-challenge/run.ts';
 import { actionAcceptance, runScripted, splitTime } from './bench-challenge/run.ts';
 import type { RunRow } from './bench-challenge/report.ts';
 import { jsonRow, ms, say, share } from './bench-challenge/report.ts';
@@ -319,12 +317,8 @@ async function benchChallenge(
 async function main(): Promise<void> {
   const options = parsedOptions();
   const modelsDir = path.join(repoRoot, 'models');
-  const tracker = await createFaceTracker({ modelsDir });
-  const tools: SessionTools = {
-    tracker,
-    passive: await loadPassiveTextureDetector({ modelsDir }),
-    mask: await loadMaskDetector({ modelsDir }),
-  };
+  const tools = await loadSessionTools(modelsDir);
+  const tracker = tools.tracker;
   try {
     if (options.responder === 'none') {
       const { summary, runs } = await benchReplay(tools, {

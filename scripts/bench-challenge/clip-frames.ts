@@ -20,10 +20,11 @@ export interface ClipReadings {
   readonly engineMs: readonly number[];
 }
 
-/** The clip's name in a report: its file, or its set for the pairs' live.* files. */
+/** The clip's name in a report: its file, or set/file for the pairs' live.* and attack.* files (same names). */
 export function clipName(file: string): string {
   const base = path.basename(file);
-  return base.startsWith('live.') ? `${path.basename(path.dirname(file))}/${base}` : base;
+  const pairFile = base.startsWith('live.') || base.startsWith('attack.');
+  return pairFile ? `${path.basename(path.dirname(file))}/${base}` : base;
 }
 
 export async function readClip(file: string, tracker: FaceTracker): Promise<ClipReadings> {

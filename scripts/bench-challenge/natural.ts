@@ -14,7 +14,7 @@ import type { Clip } from './clips.ts';
 import { framesNeeded, homeFor, limits, segmentsFor } from './clips.ts';
 import { decodeFrames } from './clip-frames.ts';
 import type { RunRow } from './report.ts';
-import { jsonRow, ms, quantileMs, say, share } from './report.ts';
+import { countsText, jsonRow, ms, quantileMs, say, share } from './report.ts';
 import type { RunOutcome, SessionTools } from './run.ts';
 import { runScripted, splitTime } from './run.ts';
 import type { ActionSegment, FrameRange } from './segments.ts';
@@ -221,9 +221,7 @@ function printNaturalTable(figures: readonly NaturalFigures[]): void {
   for (const f of figures) {
     const d = f.decisionMs;
     const a = f.afterPromptDecisionMs;
-    const reasons = Object.entries(f.notDecided)
-      .map(([k, n]) => `${n}x ${k}`)
-      .join('; ');
+    const reasons = countsText(Object.entries(f.notDecided));
     say(
       `| ${String(f.blinkPromptAfterMs)} | ${String(f.runs)} | ${String(f.decided)} | ${String(f.refused)}${reasons === '' ? '' : ` (${reasons})`} | ${ms(d.median)} / ${ms(d.p95)} / ${ms(d.max)} | ${ms(f.promptAfterFirstFaceMsMedian)} | ${String(a.decided)}: ${ms(a.median)} / ${ms(a.max)} | ${ms(f.personMsMedian)} (${f.personShare}) | ${String(f.decidedUnprompted)} | ${String(f.challengeAsked)} |`,
     );

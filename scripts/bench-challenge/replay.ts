@@ -13,7 +13,7 @@ import { isVideoFile } from '../../src/biometrics/replay/video-files.ts';
 import { seededRandom } from '../../src/shared/seeded-random.ts';
 import { challengeOptions, liveClipFiles, videoDir } from './clips.ts';
 import { clipName, decodeFrames } from './clip-frames.ts';
-import { say } from './report.ts';
+import { countsText, say } from './report.ts';
 import type { ResponderEvent } from './responder.ts';
 import type { FrameSchedule, RunOutcome, SessionTools } from './run.ts';
 import { runSession } from './run.ts';
@@ -99,11 +99,7 @@ export async function probeReplayClip(file: string, kind: ReplayClip['kind']): P
   let frames = 0;
   for await (const frame of source.opening(source.sourceFrames))
     if (frame.image.width > 0) frames++;
-  // The pairs' attack.* files share a name: their set tells them apart, as clipName does for live.*.
-  const base = path.basename(file);
-  const name = base.startsWith('attack.')
-    ? `${path.basename(path.dirname(file))}/${base}`
-    : clipName(file);
+  const name = clipName(file);
   return {
     file,
     name: kind === 'attack' ? `${name} (attack)` : name,
@@ -201,7 +197,7 @@ function printClipRow(clip: ReplayClip, results: readonly ReplayRun[]): void {
         `run ${r.run} @${r.startFrame}: ${r.order.join(' > ')} (${r.result.reasons.join(', ')})`,
     )
     .join('; ');
-  const refusals = [...t.refused].map(([k, n]) => `${n}x ${k}`).join('; ');
+  const refusals = countsText(t.refused);
   say(
     `| ${clip.name} | ${clip.framesPerSecond.toFixed(1)} | ${clip.frames} | ${t.passed}/${results.length} | ${passes || '-'} | ${refusals || '-'} | ${t.undecided} |`,
   );
@@ -234,7 +230,7 @@ export async function benchReplay(
     const mine = all.filter((a) => a.clip.kind === kind).flatMap((a) => a.results);
     const t = tally(mine);
     say(
-      `| total, ${kind === 'live' ? 'recordings of real people' : 'replay / attack clips'} (${all.filter((a) => a.clip.kind === kind).length} clips) | | | ${t.passed}/${mine.length} | | ${[...t.refused].map(([k, n]) => `${n}x ${k}`).join('; ') || '-'} | ${t.undecided} |`,
+      `| total, ${kind === 'live' ? 'recordings of real people' : 'replay / attack clips'} (${all.filter((a) => a.clip.kind === kind).length} clips) | | | ${t.passed}/${mine.length} | | ${countsText(t.refused) || '-'} | ${t.undecided} |`,
     );
     summary[kind] = {
       passed: t.passed,

@@ -21,6 +21,11 @@ export interface RunRow {
 export const ms = (v: number | null | undefined): string =>
   v === null || v === undefined ? '-' : v.toFixed(0);
 
+/** Counted outcomes as the tables print them: '3x active_timeout; 1x passive_attack' ('' for none). */
+export function countsText(counts: Iterable<readonly [string, number]>): string {
+  return [...counts].map(([what, n]) => `${n}x ${what}`).join('; ');
+}
+
 /** A percentile rounded to the ms, null for no values. */
 export function quantileMs(values: readonly number[], p: number): number | null {
   return values.length === 0 ? null : Math.round(percentile(values, p));

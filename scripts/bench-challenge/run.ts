@@ -3,7 +3,9 @@
 //
 // The session, tracker, passive model and mask detector are the kiosk's (face.worker.ts builds the same
 // session); only the camera is replaced, by recorded frames of one person at the clip's frame rate.
+import { loadMaskDetector } from '../../src/biometrics/capture/mask-detector.node.ts';
 import type { MaskDetector } from '../../src/biometrics/capture/mask-detector.ts';
+import { createFaceTracker } from '../../src/biometrics/engine.node.ts';
 import type {
   FaceSessionTuning,
   FaceSessionUpdate,
@@ -13,6 +15,7 @@ import { FaceSession } from '../../src/biometrics/face-session.ts';
 import type { FaceTracker } from '../../src/biometrics/face-tracker.ts';
 import type { RgbImage } from '../../src/biometrics/image.ts';
 import type { Challenge } from '../../src/biometrics/liveness/active/challenge.ts';
+import { loadPassiveTextureDetector } from '../../src/biometrics/liveness/passive-texture.node.ts';
 import type { PassiveTextureDetector } from '../../src/biometrics/liveness/passive-texture.ts';
 import { assert } from '../../src/shared/assert.ts';
 import { seededRandom } from '../../src/shared/seeded-random.ts';
@@ -24,6 +27,16 @@ export interface SessionTools {
   readonly tracker: FaceTracker;
   readonly passive: PassiveTextureDetector;
   readonly mask: MaskDetector;
+}
+
+/** The kiosk's tracker, passive model and mask detector from `modelsDir` (the caller disposes the tracker). */
+export async function loadSessionTools(modelsDir: string): Promise<SessionTools> {
+  const tracker = await createFaceTracker({ modelsDir });
+  return {
+    tracker,
+    passive: await loadPassiveTextureDetector({ modelsDir }),
+    mask: await loadMaskDetector({ modelsDir }),
+  };
 }
 
 export interface ScriptedRun {

@@ -2,11 +2,8 @@
 // decided, sooner when the kiosk prompts sooner; one who never blinks is never decided on the natural path.
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadMaskDetector } from '../../src/biometrics/capture/mask-detector.node.ts';
-import { createFaceTracker } from '../../src/biometrics/engine.node.ts';
 import type { FaceTracker } from '../../src/biometrics/face-tracker.ts';
 import type { RgbImage } from '../../src/biometrics/image.ts';
-import { loadPassiveTextureDetector } from '../../src/biometrics/liveness/passive-texture.node.ts';
 import { faceSessionTimeLimitMsMax } from '../../src/shared/limits.ts';
 import type { Clip } from '../../scripts/bench-challenge/clips.ts';
 import { analyseClip, framesNeeded } from '../../scripts/bench-challenge/clips.ts';
@@ -20,6 +17,7 @@ import {
   whyNotNatural,
 } from '../../scripts/bench-challenge/natural.ts';
 import type { RunOutcome, SessionTools } from '../../scripts/bench-challenge/run.ts';
+import { loadSessionTools } from '../../scripts/bench-challenge/run.ts';
 import { defaultTurnExtent } from '../../scripts/bench-challenge/segments.ts';
 import { modelsDir, sharedData } from '../biometrics/face-helpers.ts';
 
@@ -35,12 +33,8 @@ let plan: NaturalPlan;
 let images: Map<number, RgbImage>;
 
 beforeAll(async () => {
-  tracker = await createFaceTracker({ modelsDir });
-  tools = {
-    tracker,
-    passive: await loadPassiveTextureDetector({ modelsDir }),
-    mask: await loadMaskDetector({ modelsDir }),
-  };
+  tools = await loadSessionTools(modelsDir);
+  tracker = tools.tracker;
   clip = await analyseClip(blinkClip, tracker, defaultTurnExtent);
   const [first] = planNatural([clip], 1);
   if (first === undefined) throw new Error(`the blink clip cannot run: ${whyNotNatural(clip)}`);

@@ -2,11 +2,8 @@
 // session asks, a clip whose person never turns never passes (every order holds a turn), runs repeat.
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadMaskDetector } from '../../src/biometrics/capture/mask-detector.node.ts';
-import { createFaceTracker } from '../../src/biometrics/engine.node.ts';
 import type { FaceTracker } from '../../src/biometrics/face-tracker.ts';
 import { challengeKinds } from '../../src/biometrics/liveness/active/challenge.ts';
-import { loadPassiveTextureDetector } from '../../src/biometrics/liveness/passive-texture.node.ts';
 import { faceSessionTimeLimitMsMax } from '../../src/shared/limits.ts';
 import type { Clip } from '../../scripts/bench-challenge/clips.ts';
 import { analyseClip, challengeOptions, segmentsFor } from '../../scripts/bench-challenge/clips.ts';
@@ -20,6 +17,7 @@ import {
   runReplayClip,
 } from '../../scripts/bench-challenge/replay.ts';
 import type { SessionTools } from '../../scripts/bench-challenge/run.ts';
+import { loadSessionTools } from '../../scripts/bench-challenge/run.ts';
 import { defaultTurnExtent } from '../../scripts/bench-challenge/segments.ts';
 import { modelsDir, sharedData } from '../biometrics/face-helpers.ts';
 
@@ -37,12 +35,8 @@ let clip: ReplayClip;
 let results: ReplayRun[];
 
 beforeAll(async () => {
-  tracker = await createFaceTracker({ modelsDir });
-  tools = {
-    tracker,
-    passive: await loadPassiveTextureDetector({ modelsDir }),
-    mask: await loadMaskDetector({ modelsDir }),
-  };
+  tools = await loadSessionTools(modelsDir);
+  tracker = tools.tracker;
   analysed = await analyseClip(noTurnClip, tracker, defaultTurnExtent);
   clip = await probeReplayClip(noTurnClip, 'live');
   results = await runReplayClip(clip, { runs, timeLimitMs }, tools);
