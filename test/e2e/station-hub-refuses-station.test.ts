@@ -13,7 +13,7 @@ import { repoRoot } from '../biometrics/face-helpers.ts';
 import { assertNoProcessLeft } from '../hub/process.ts';
 import type { StationHub } from '../main/station-fixture.ts';
 import { licence, officer, signIn, upToPin } from '../main/station-fixture.ts';
-import { everywhere, expectInView, kioskDisplays } from './kiosk/screen-fits.ts';
+import { everywhere, expectInView, kioskDisplays, speak } from './kiosk/screen-fits.ts';
 import { until } from './kiosk/shop-rig.ts';
 import { words } from './kiosk/locale-words.ts';
 import type { StationBehindTokenProxy } from './kiosk/station-behind-token-proxy.ts';
@@ -45,13 +45,6 @@ afterAll(async () => {
   await station?.close();
   await assertNoProcessLeft();
 });
-
-/** The language switch in the top bar, to `language`. */
-async function speak(language: 'ja' | 'en'): Promise<void> {
-  const now = await page.evaluate(() => document.documentElement.lang);
-  if (now !== language) await page.locator('[data-testid="language-switch"]').click();
-  await page.waitForFunction((lang) => document.documentElement.lang === lang, language);
-}
 
 /** The notice in `language`: the hub's answer, not the network, the commands that fix it. */
 async function expectNotice(notice: Locator, language: 'ja' | 'en', steps: boolean) {
@@ -87,12 +80,12 @@ async function noticeInBoth(
   const notice = page.locator('[data-testid="station-hub-refuses"]');
   await notice.waitFor({ timeout: 10_000 });
   for (const language of ['ja', 'en'] as const) {
-    await speak(language);
+    await speak(page, language);
     await expectNotice(notice, language, steps);
     await check(language);
     await page.screenshot({ path: path.join(artifacts, `${language}-${name}.png`) });
   }
-  await speak('ja');
+  await speak(page, 'ja');
 }
 
 /**
