@@ -148,7 +148,8 @@ export const sessionParallaxMin = 0.25;
  * bound is the calibrated operating threshold of models/thresholds.json (0.9574, FMR <= 1e-3 on every
  * subset): each fused frame would match every other one at the hub, so the mean is one person's.
  * Two challenges of three, not three: a replayed recording must show the right two actions in the
- * right order (1 in 6 by order alone) at the right moments, and a shopper is done in about 3 s.
+ * right order (1 in 6 by order alone) at the right moments, and a shopper is done in about 3.4 s
+ * (bench:challenge, turns cut short: 3,439 ms median).
  * The blink is asked for from the first good frame, not after 1.5 s of them: `npm run bench:challenge --
  * --policy natural` (2026-12-05, a scripted shopper of recorded frames who blinks only when asked, 500 ms
  * reaction; 3 clips with a usable blink, 10 runs each) decided a median 883 ms after the first face with the

@@ -389,6 +389,43 @@ describe('challenge controller', () => {
     expect(play(teleport, jumpy)).toMatchObject({ status: 'failed', reason: 'too_fast' });
   });
 
+  it('takes the last turn as the answer: the head need not come back to frontal first', () => {
+    // A head that turns as asked and stays turned: turns pass on the turn, but only the last one passes
+    // without coming back (the next prompt needs a frontal start).
+    const staysTurned = (challenge: Challenge): Person => ({
+      answer: (c) => c,
+      reactionMs: 300,
+      faceAt: (t) => {
+        const sign = challenge === 'turn_left' ? 1 : -1;
+        return t > 1800 ? face({ yaw: sign * degrees(25) * Math.min(1, (t - 1800) / 400) }) : null;
+      },
+    });
+    for (const challenge of ['turn_left', 'turn_right'] as const) {
+      const one = { ...defaultChallengeOptions, pool: [challenge], count: 1 };
+      let lastMs = 0;
+      const person = staysTurned(challenge);
+      const state = play(new ChallengeController(seededRandom(1), one), {
+        ...person,
+        faceAt: (t, base) => {
+          lastMs = t;
+          return t > 1800 ? (person.faceAt?.(t, base) ?? base) : base;
+        },
+      });
+      expect(state, challenge).toMatchObject({ status: 'passed' });
+      expect(lastMs, 'passed on the turned frames, not seconds later').toBeLessThan(2500);
+    }
+    const two = { ...defaultChallengeOptions, pool: ['turn_left', 'turn_right'] as Challenge[] };
+    const first = new ChallengeController(() => 0, { ...two, count: 2 });
+    expect(first.challenges).toEqual(['turn_right', 'turn_left']);
+    const turnsAway = staysTurned('turn_right');
+    expect(
+      play(first, {
+        ...turnsAway,
+        faceAt: (t, base) => (t > 1800 ? (turnsAway.faceAt?.(t, base) ?? base) : base),
+      }),
+    ).toMatchObject({ status: 'failed', reason: 'timeout' });
+  });
+
   it('fails a photo: it cannot blink, and a card turned 55 degrees is no head turn', () => {
     const photo: Person = {
       answer: (c) => (c === 'blink' ? null : 'card_turn_left'),

@@ -277,7 +277,10 @@ export class ChallengeController {
     const shrink = parallax === null ? Infinity : Math.max(0, parallax.foreshortening);
     const headLike = Math.abs(delta) >= this.#options.turnYawPerForeshorteningMin * shrink;
     if (swing >= this.#options.turnParallaxMin && headLike) turn.solid = true;
-    if (turn.solid) this.#complete(frame.t, this.#indexOfAsk(), 'returning');
+    if (!turn.solid) return;
+    // Coming back to frontal only sets up the next prompt: after the last one the turn itself passes.
+    const index = this.#indexOfAsk();
+    this.#complete(frame.t, index, index + 1 < this.challenges.length ? 'returning' : 'next');
   }
 
   #indexOfAsk(): number {
