@@ -14,7 +14,8 @@
 // shopper who blinks only when prompted, once per blinkPromptAfterMs value (bench-challenge/natural.ts).
 //
 // `--responder none`: no shopper; each clip played as recorded from seeded start frames, prompts ignored:
-// how often a replayed recording passes the challenge (bench-challenge/replay.ts).
+// how often a replayed recording passes the challenge (bench-challenge/replay.ts). `--from clip-start`:
+// every order once, each recording from its first frame, as an attacker who starts it for the kiosk.
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -41,6 +42,7 @@ import {
   blinkPromptAfterMsDefault,
   blinkPromptAfterMsMax,
 } from './bench-challenge/natural.ts';
+import type { ReplayStart } from './bench-challenge/replay.ts';
 import { benchReplay } from './bench-challenge/replay.ts';
 import type { SessionTools } from './bench-challenge/run.ts';
 import { loadSessionTools } from './bench-challenge/run.ts';
@@ -216,6 +218,8 @@ interface BenchOptions {
   policy: LivenessPolicyName;
   /** scripted: a shopper answering the prompts; none: the recording as recorded (challenge policy only). */
   responder: 'scripted' | 'none';
+  /** --responder none: where each recording starts (replay.ts ReplayStart). */
+  from: ReplayStart;
   runs: number;
   reactionMs: number;
   turnDwellMs: number | null;
@@ -229,6 +233,7 @@ function parsedOptions(): BenchOptions {
     options: {
       policy: { type: 'string', default: 'challenge' },
       responder: { type: 'string', default: 'scripted' },
+      from: { type: 'string', default: 'seeded' },
       runs: { type: 'string', default: '10' },
       'reaction-ms': { type: 'string', default: '500' },
       'turn-dwell-ms': { type: 'string' },
@@ -239,6 +244,7 @@ function parsedOptions(): BenchOptions {
   });
   const policy = values.policy;
   const responder = values.responder;
+  const from = values.from;
   const runs = Number(values.runs);
   const reactionMs = Number(values['reaction-ms']);
   const dwell = values['turn-dwell-ms'];
@@ -248,6 +254,7 @@ function parsedOptions(): BenchOptions {
   const valid =
     (policy === 'challenge' || policy === 'natural') &&
     (responder === 'scripted' || (responder === 'none' && policy === 'challenge')) &&
+    (from === 'seeded' || (from === 'clip-start' && responder === 'none')) &&
     Number.isInteger(runs) &&
     runs >= 1 &&
     runs <= 100 &&
@@ -263,7 +270,7 @@ function parsedOptions(): BenchOptions {
       `usage: bench:challenge [--runs 1..100] [--reaction-ms ${challengeOptions.reactionMsMin}..3000] [--turn-dwell-ms 0..5000 [--turn-extent 0..1]] [--json FILE]`,
     );
     say(
-      `       bench:challenge --responder none [--runs 1..100] [--json FILE]   (each clip as recorded, prompts ignored)`,
+      `       bench:challenge --responder none [--runs 1..100 | --from clip-start] [--json FILE]   (each clip as recorded, prompts ignored; clip-start: every order once, from the clip's first frame)`,
     );
     say(
       `       bench:challenge --policy natural [--blink-prompt-after-ms 0,500,1500 (up to 10 values, 0..${blinkPromptAfterMsMax})] [--runs 1..100] [--reaction-ms ...] [--json FILE]`,
@@ -273,6 +280,7 @@ function parsedOptions(): BenchOptions {
   return {
     policy,
     responder,
+    from,
     runs,
     reactionMs,
     turnDwellMs,
@@ -324,6 +332,7 @@ async function main(): Promise<void> {
       const { summary, runs } = await benchReplay(tools, {
         runs: options.runs,
         timeLimitMs: kioskTimeLimitMs,
+        from: options.from,
       });
       if (options.json !== undefined)
         await writeFile(options.json, `${JSON.stringify({ summary, runs }, null, 2)}\n`);

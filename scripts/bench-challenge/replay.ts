@@ -21,6 +21,17 @@ import { runSession } from './run.ts';
 /** Seeds of the start frames, apart from the seeds of the orders (run k's order is seededRandom(k)'s). */
 const startSeedBase = 1_000_003;
 
+/** seeded: each run from a seeded start frame (a loop playing, come upon at a random moment); clip-start:
+ * every order once, each from the clip's first frame (an attacker who starts the replay for the kiosk). */
+export type ReplayStart = 'seeded' | 'clip-start';
+
+/** A run as planned: its seed (the session draws its order from it), that order, and its first frame. */
+export interface PlannedReplay {
+  readonly run: number;
+  readonly order: Challenge[];
+  readonly startFrame: number;
+}
+
 export interface ReplayClip {
   readonly file: string;
   readonly name: string;
@@ -110,15 +121,26 @@ export async function probeReplayClip(file: string, kind: ReplayClip['kind']): P
 }
 
 /** Run k: the order the session draws from seed k, and a start frame drawn from its own seed. */
-export function planReplay(
-  clip: ReplayClip,
-  runs: number,
-): { run: number; order: Challenge[]; startFrame: number }[] {
+export function planReplay(clip: ReplayClip, runs: number): PlannedReplay[] {
   return Array.from({ length: runs }, (_, run) => ({
     run,
     order: drawChallenges(challengeKinds, challengeOptions.count, seededRandom(run)),
     startFrame: Math.floor(seededRandom(startSeedBase + run)() * clip.frames),
   }));
+}
+
+/** Every order of `count` challenges of the pool once, each run from the clip's first frame, with the first
+ * seed from which the session draws that order. */
+export function planFromClipStart(pool: readonly Challenge[], count: number): PlannedReplay[] {
+  const wanted = orderCount(pool, count);
+  const plans = new Map<string, PlannedReplay>();
+  for (let seed = 0; plans.size < wanted; seed++) {
+    if (seed > 10_000) throw new Error('no seed draws some order: is the random source seeded?');
+    const order = drawChallenges(pool, count, seededRandom(seed));
+    const key = order.join('>');
+    if (!plans.has(key)) plans.set(key, { run: seed, order, startFrame: 0 });
+  }
+  return [...plans.values()].sort((a, b) => a.run - b.run);
 }
 
 /** The frames one run can show: from its start, one session's time limit on (and two more), looped. */
@@ -130,37 +152,49 @@ function framesOfRun(clip: ReplayClip, startFrame: number, timeLimitMs: number):
 /** The clip's planned runs, each a fresh challenge session shown the recording from its start frame. */
 export async function runReplayClip(
   clip: ReplayClip,
-  options: { runs: number; timeLimitMs: number },
+  options: { runs: number; timeLimitMs: number; from?: ReplayStart },
   tools: SessionTools,
 ): Promise<ReplayRun[]> {
-  const frameIntervalMs = 1000 / clip.framesPerSecond;
+  const plans =
+    options.from === 'clip-start'
+      ? planFromClipStart(challengeOptions.pool, challengeOptions.count)
+      : planReplay(clip, options.runs);
   const results: ReplayRun[] = [];
-  for (const planned of planReplay(clip, options.runs)) {
-    // Decoded per run: a long clip's frames all at once do not fit in memory.
-    const images = await decodeFrames(
-      clip.file,
-      framesOfRun(clip, planned.startFrame, options.timeLimitMs),
-    );
-    const playback = new RecordingPlayback({
-      frames: clip.frames,
-      startFrame: planned.startFrame,
-      frameIntervalMs,
-    });
-    const result = await runSession(
-      {
-        policy: 'challenge',
-        seed: planned.run,
-        order: planned.order,
-        images,
-        frameIntervalMs,
-        timeLimitMs: options.timeLimitMs,
-      },
-      playback,
-      tools,
-    );
-    results.push({ ...planned, result });
-  }
+  for (const planned of plans) results.push(await runPlannedReplay(clip, planned, options, tools));
   return results;
+}
+
+/** One planned run: a fresh challenge session shown the recording from the run's start frame. */
+export async function runPlannedReplay(
+  clip: ReplayClip,
+  planned: PlannedReplay,
+  options: { timeLimitMs: number },
+  tools: SessionTools,
+): Promise<ReplayRun> {
+  const frameIntervalMs = 1000 / clip.framesPerSecond;
+  // Decoded per run: a long clip's frames all at once do not fit in memory.
+  const images = await decodeFrames(
+    clip.file,
+    framesOfRun(clip, planned.startFrame, options.timeLimitMs),
+  );
+  const playback = new RecordingPlayback({
+    frames: clip.frames,
+    startFrame: planned.startFrame,
+    frameIntervalMs,
+  });
+  const result = await runSession(
+    {
+      policy: 'challenge',
+      seed: planned.run,
+      order: planned.order,
+      images,
+      frameIntervalMs,
+      timeLimitMs: options.timeLimitMs,
+    },
+    playback,
+    tools,
+  );
+  return { ...planned, result };
 }
 
 /** How many orders of `count` challenges the pool makes: a recording doing one fixed order matches a
@@ -206,10 +240,15 @@ function printClipRow(clip: ReplayClip, results: readonly ReplayRun[]): void {
 /** The whole mode: every clip, its runs, one row each, and the totals (live people, attack clips). */
 export async function benchReplay(
   tools: SessionTools,
-  options: { runs: number; timeLimitMs: number },
+  options: { runs: number; timeLimitMs: number; from: ReplayStart },
 ): Promise<{ summary: unknown; runs: unknown[] }> {
+  const orders = orderCount(challengeOptions.pool, challengeOptions.count);
+  const played =
+    options.from === 'clip-start'
+      ? `from its first frame, once for each of the ${orders} orders`
+      : `from a seeded start frame, ${options.runs} runs a clip`;
   say(
-    `\nbench:challenge --responder none  a recording played as recorded (seeded start frame, looped), prompts ignored, into the kiosk's FaceSession, challenge policy (${challengeOptions.count} of ${challengeOptions.pool.join('/')}); session time limit ${options.timeLimitMs} ms; ${options.runs} runs a clip`,
+    `\nbench:challenge --responder none  a recording played as recorded (${played}; looped), prompts ignored, into the kiosk's FaceSession, challenge policy (${challengeOptions.count} of ${challengeOptions.pool.join('/')}); session time limit ${options.timeLimitMs} ms`,
   );
   say(
     '| clip | fps | frames | passed / runs | passes: run @start frame: order (evidence) | refused (reasons) | undecided |',
@@ -223,7 +262,8 @@ export async function benchReplay(
     all.push({ clip, results });
   }
   const summary: Record<string, unknown> = {
-    runsPerClip: options.runs,
+    from: options.from,
+    runsPerClip: options.from === 'clip-start' ? orders : options.runs,
     timeLimitMs: options.timeLimitMs,
   };
   for (const kind of ['live', 'attack'] as const) {
@@ -239,7 +279,6 @@ export async function benchReplay(
       undecided: t.undecided,
     };
   }
-  const orders = orderCount(challengeOptions.pool, challengeOptions.count);
   say(
     `"1 in ${orders} by chance": ${orders} orders of ${challengeOptions.count} of ${challengeOptions.pool.length} challenges, so a recording doing one fixed order matches a random one 1 time in ${orders}; the passes above are what recordings of people who turn and blink on their own actually get`,
   );
