@@ -3,22 +3,19 @@
 // acts only a reaction time after the prompt, and its frames pass the kiosk's own challenge session.
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadMaskDetector } from '../../src/biometrics/capture/mask-detector.node.ts';
-import { createFaceTracker } from '../../src/biometrics/engine.node.ts';
 import { defaultFaceSessionTuning } from '../../src/biometrics/face-session.ts';
-import type { FaceTracker } from '../../src/biometrics/face-tracker.ts';
 import type { Challenge } from '../../src/biometrics/liveness/active/challenge.ts';
 import { drawChallenges } from '../../src/biometrics/liveness/active/challenge.ts';
 import { defaultContinuityOptions } from '../../src/biometrics/liveness/active/face-continuity.ts';
 import { yawOf } from '../../src/biometrics/liveness/active/pose.ts';
-import { loadPassiveTextureDetector } from '../../src/biometrics/liveness/passive-texture.node.ts';
 import { faceSessionTimeLimitMsMax } from '../../src/shared/limits.ts';
 import { seededRandom } from '../../src/shared/seeded-random.ts';
 import type { ClipReadings } from '../../scripts/bench-challenge/clip-frames.ts';
 import { decodeFrames, readClip } from '../../scripts/bench-challenge/clip-frames.ts';
 import type { ShownFrame } from '../../scripts/bench-challenge/responder.ts';
 import { ScriptedResponder } from '../../scripts/bench-challenge/responder.ts';
-import { runScripted } from '../../scripts/bench-challenge/run.ts';
+import type { SessionTools } from '../../scripts/bench-challenge/run.ts';
+import { loadSessionTools, runScripted } from '../../scripts/bench-challenge/run.ts';
 import type { ActionSegment, ClipSegments } from '../../scripts/bench-challenge/segments.ts';
 import { findSegments } from '../../scripts/bench-challenge/segments.ts';
 import { modelsDir, sharedData } from '../biometrics/face-helpers.ts';
@@ -30,22 +27,22 @@ const turnsClip = path.join(sharedData, 'video', 'live', 'live-01.mov');
 /** A webcam clip with two blinks (7.7 fps, 76 frames). */
 const blinkClip = path.join(sharedData, 'video', 'webcam', 'selfie_61dc1b75-8.webm');
 
-let tracker: FaceTracker;
+let tools: SessionTools;
 let turns: { clip: ClipReadings; found: ClipSegments };
 let blinks: { clip: ClipReadings; found: ClipSegments };
 
 async function analyse(file: string): Promise<{ clip: ClipReadings; found: ClipSegments }> {
-  const clip = await readClip(file, tracker);
+  const clip = await readClip(file, tools.tracker);
   return { clip, found: findSegments(clip.readings, options, defaultContinuityOptions) };
 }
 
 beforeAll(async () => {
-  tracker = await createFaceTracker({ modelsDir });
+  tools = await loadSessionTools(modelsDir);
   turns = await analyse(turnsClip);
   blinks = await analyse(blinkClip);
 }, 120_000);
 afterAll(() => {
-  tracker.dispose();
+  tools.tracker.dispose();
 });
 
 function segment(found: ClipSegments, action: Challenge): ActionSegment {
@@ -193,11 +190,7 @@ describe('the kiosk session answered by the scripted shopper', () => {
         limits,
         timeLimitMs: faceSessionTimeLimitMsMax / 2,
       },
-      {
-        tracker,
-        passive: await loadPassiveTextureDetector({ modelsDir }),
-        mask: await loadMaskDetector({ modelsDir }),
-      },
+      tools,
     );
     expect(outcome.outcome).toBe('decided');
     expect(outcome.reasons).toContain('challenge_passed');
