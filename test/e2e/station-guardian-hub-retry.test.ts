@@ -33,6 +33,7 @@ import {
   secondPersonDefaults,
 } from './kiosk/second-person.ts';
 import { words } from './kiosk/locale-words.ts';
+import { speak } from './kiosk/screen-fits.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'enrolment-e2e');
 /** Three Latin words in a row: an English sentence (or part of one) on a Japanese screen. */
@@ -128,12 +129,6 @@ async function guardianConsents(until: string[]): Promise<string> {
 }
 
 /** The language switch in the top bar, to `language`. */
-async function speak(language: 'ja' | 'en'): Promise<void> {
-  const now = await page.evaluate(() => document.documentElement.lang);
-  if (now !== language) await page.locator('[data-testid="language-switch"]').click();
-  await page.waitForFunction((lang) => document.documentElement.lang === lang, language);
-}
-
 describe("the hub not answering a guardian's consent", () => {
   it("offers to try the guardian's consent again, and she consents once the hub answers", async () => {
     await page.locator('[data-testid="officer-id"]').fill(officer.id);
@@ -155,7 +150,7 @@ describe("the hub not answering a guardian's consent", () => {
     const refusal = page.locator('.station-refusal');
     expect(await refusal.getAttribute('data-code')).toBe('hub_unreachable');
     for (const language of ['ja', 'en'] as const) {
-      await speak(language);
+      await speak(page, language);
       if (language === 'ja') {
         expect(await page.locator('main').textContent()).not.toMatch(englishWords);
       }
@@ -177,7 +172,7 @@ describe("the hub not answering a guardian's consent", () => {
         path: path.join(artifacts, `${language}-refusal-guardian-hub-unreachable.png`),
       });
     }
-    await speak('ja');
+    await speak(page, 'ja');
     const service = shell?.runtime.service;
     if (service === undefined) throw new Error('no web shell');
     expect(await service.handlers.station({})).toMatchObject({

@@ -40,6 +40,7 @@ import {
   upToGuardianConsent,
 } from '../main/station-fixture.ts';
 import { words } from './kiosk/locale-words.ts';
+import { speak } from './kiosk/screen-fits.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'enrolment-e2e');
 /** Three Latin words in a row: an English sentence (or part of one) on a Japanese screen. */
@@ -156,12 +157,6 @@ async function fillDocument(document: {
 }
 
 /** The language switch in the top bar, to `language`. */
-async function speak(language: 'ja' | 'en'): Promise<void> {
-  const now = await page.evaluate(() => document.documentElement.lang);
-  if (now !== language) await page.locator('[data-testid="language-switch"]').click();
-  await page.waitForFunction((lang) => document.documentElement.lang === lang, language);
-}
-
 /**
  * The refusal screen in both languages: its code, then in each language the title and body the resource
  * files give for `key` (with `values` per language), no English sentence on the Japanese screen, and a
@@ -185,7 +180,7 @@ async function refusalInBoth(
   const refusal = page.locator('.station-refusal');
   expect(await refusal.getAttribute('data-code')).toBe(expected.code);
   for (const language of ['ja', 'en'] as const) {
-    await speak(language);
+    await speak(page, language);
     const values = expected.values?.[language] ?? {};
     // First: the Japanese screen carries no English sentence (the service's, under a Japanese title).
     if (language === 'ja') {
@@ -199,7 +194,7 @@ async function refusalInBoth(
     );
     await page.screenshot({ path: path.join(artifacts, `${language}-refusal-${name}.png`) });
   }
-  await speak('ja');
+  await speak(page, 'ja');
   const refusals = (await marks(page)).filter((mark) => mark.name === 'station_refused');
   expect(String(refusals.at(-1)?.detail?.['message'])).toMatch(logged);
   expect(await page.locator('main').textContent()).not.toMatch(logged);
@@ -394,12 +389,12 @@ describe("the station's refusals, in the officer's language", () => {
     await waitForScreen(page, ['station-guardian-face'], 60_000);
     const message = page.locator('[data-testid="guardian-message"]');
     for (const language of ['ja', 'en'] as const) {
-      await speak(language);
+      await speak(page, language);
       expect(await message.textContent()).toBe(words(language, 'enrol.guardian.consentAgain'));
       const shot = `${language}-refusal-guardian-consent-again.png`;
       await page.screenshot({ path: path.join(artifacts, shot) });
     }
-    await speak('ja');
+    await speak(page, 'ja');
     expect(await handlers.station({})).toMatchObject({
       station: { enrolment: { step: 'guardian', accountId: 'e2e-child' } },
     });
@@ -456,7 +451,7 @@ describe("the station's refusals, in the officer's language", () => {
       { timeout: 30_000 },
     );
     for (const language of ['ja', 'en'] as const) {
-      await speak(language);
+      await speak(page, language);
       const lock = words(language, 'enrol.refused.codes.officer_locked.title');
       expect(await message.textContent()).toBe(
         words(language, 'enrol.refused.line', {
@@ -469,6 +464,6 @@ describe("the station's refusals, in the officer's language", () => {
         path: path.join(artifacts, `${language}-refusal-officer-locked.png`),
       });
     }
-    await speak('ja');
+    await speak(page, 'ja');
   }, 120_000);
 });

@@ -15,7 +15,7 @@ import { assertNoProcessLeft } from '../hub/process.ts';
 import type { StationHub } from '../main/station-fixture.ts';
 import { faces, licence, signIn, upToGuardianConsent } from '../main/station-fixture.ts';
 import { words } from './kiosk/locale-words.ts';
-import { expectInView, kioskDisplays } from './kiosk/screen-fits.ts';
+import { expectInView, kioskDisplays, speak } from './kiosk/screen-fits.ts';
 import { until } from './kiosk/shop-rig.ts';
 import type { StationBehindTokenProxy } from './kiosk/station-behind-token-proxy.ts';
 import { stationBehindTokenProxy } from './kiosk/station-behind-token-proxy.ts';
@@ -55,12 +55,6 @@ afterAll(async () => {
 });
 
 /** The language switch in the top bar, to `language`. */
-async function speak(language: 'ja' | 'en'): Promise<void> {
-  const now = await page.evaluate(() => document.documentElement.lang);
-  if (now !== language) await page.locator('[data-testid="language-switch"]').click();
-  await page.waitForFunction((lang) => document.documentElement.lang === lang, language);
-}
-
 const alert = () => page.locator('[data-testid="station-refused-during-enrolment"]');
 
 /**
@@ -100,7 +94,7 @@ async function hubTakesStationAgain(): Promise<void> {
 /** The alert on this step in both languages (its words from the locale files), a screenshot of each. */
 async function alertInBoth(name: string): Promise<void> {
   for (const language of ['ja', 'en'] as const) {
-    await speak(language);
+    await speak(page, language);
     expect(await alert().getAttribute('role')).toBe('alert');
     const text = (await alert().textContent()) ?? '';
     expect(text).toContain(words(language, 'enrol.refusedDuringEnrolment.title'));
@@ -113,7 +107,7 @@ async function alertInBoth(name: string): Promise<void> {
     );
     await page.screenshot({ path: path.join(artifacts, `${language}-${name}.png`) });
   }
-  await speak('ja');
+  await speak(page, 'ja');
 }
 
 /** The step's Cancel, in whichever language the page speaks. */
@@ -131,7 +125,7 @@ async function onScreen(name: string, locators: Record<string, Locator>) {
   const [station, smaller] = kioskDisplays;
   const seen: Record<string, boolean> = {};
   for (const language of ['ja', 'en'] as const) {
-    await speak(language);
+    await speak(page, language);
     await page.setViewportSize(station);
     for (const [what, locator] of Object.entries(locators)) {
       await expectInView(page, locator, `${what} at 1280x800 (${language})`);
@@ -148,7 +142,7 @@ async function onScreen(name: string, locators: Record<string, Locator>) {
     await page.screenshot({ path: path.join(artifacts, `${language}-${name}-1024x600.png`) });
   }
   await page.setViewportSize(station);
-  await speak('ja');
+  await speak(page, 'ja');
   fits[`${name} 1024x600`] = seen;
   return seen;
 }
