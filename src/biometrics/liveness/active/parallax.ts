@@ -107,6 +107,8 @@ export interface Parallax {
   readonly magnitude: number;
   /** Its component along the current eye line: > 0 toward the image's right (subject turning to their left). */
   readonly horizontal: number;
+  /** Its component across the eye line, toward the mouth: > 0 the nose dips (subject looking down). */
+  readonly vertical: number;
   /** RMS residual of the face-plane points themselves (fit quality; large = landmarks unreliable). */
   readonly planeResidual: number;
   /** Horizontal shrink of the face against the reference: 1 - (eye distance / eye-to-mouth height) ratio.
@@ -161,6 +163,7 @@ export function planarParallax(
   return {
     magnitude: Math.hypot(dx, dy) / norm,
     horizontal: (dx * ux + dy * uy) / norm,
+    vertical: (dy * ux - dx * uy) / norm,
     planeResidual: Math.sqrt(squares / from.length) / norm,
     foreshortening: 1 - faceWidthRatio(current) / Math.max(1e-6, faceWidthRatio(reference)),
   };
