@@ -51,6 +51,8 @@ export type FacePrompt =
   | 'blink'
   | 'turn_left'
   | 'turn_right'
+  | 'look_up'
+  | 'look_down'
   | CapturePrompt;
 
 /** natural: passive + a blink or 3-D head motion, and the random blink/turn challenge only when the

@@ -54,6 +54,10 @@ export interface View {
   yaw: number;
   /** Pivot depth of the rotation (a neck sits behind the face; a card turns about itself). */
   pivotZ: number;
+  /** Rotation about the horizontal axis, radians, before the yaw; > 0 tips the head back (looking up). */
+  pitch?: number;
+  /** Height of that axis (a neck pivots below the eyes; a card tilts about its middle, 0.5). */
+  pivotY?: number;
   /** Camera distance in eye distances and focal length in pixels. */
   distance: number;
   focal: number;
@@ -64,7 +68,8 @@ export interface View {
 export function project(points: readonly Point3[], view: View): Point[] {
   const c = Math.cos(view.yaw);
   const s = Math.sin(view.yaw);
-  return points.map((p) => {
+  return points.map((flat) => {
+    const p = tipped(flat, view);
     const z0 = p.z - view.pivotZ;
     const x = p.x * c + z0 * s;
     const z = -p.x * s + z0 * c + view.pivotZ;
@@ -74,6 +79,17 @@ export function project(points: readonly Point3[], view: View): Point[] {
       y: view.centre.y + (view.shift?.y ?? 0) + (view.focal * p.y) / depth,
     };
   });
+}
+
+function tipped(p: Point3, view: View): Point3 {
+  const pitch = view.pitch ?? 0;
+  if (pitch === 0) return p;
+  const pivotY = view.pivotY ?? 0;
+  const y0 = p.y - pivotY;
+  const z0 = p.z - view.pivotZ;
+  const c = Math.cos(pitch);
+  const s = Math.sin(pitch);
+  return { x: p.x, y: y0 * c - z0 * s + pivotY, z: y0 * s + z0 * c + view.pivotZ };
 }
 
 export const kioskView: View = {

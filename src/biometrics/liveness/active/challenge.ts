@@ -1,6 +1,7 @@
-// The active liveness challenge: after a short frontal settle, asks for blink / turn left / turn right in
-// an order drawn from an injected random source, each within a time limit, fed frame by frame.
-// A photo fails: it cannot blink, and its "turn" is a homography of the frontal view (planar_turn).
+// The active liveness challenge: after a short frontal settle, asks for blink / turn left / turn right /
+// look up / look down in an order drawn from an injected random source, each within a time limit, fed
+// frame by frame. A photo fails: it cannot blink, and its "turn" or "look" is a homography of the frontal
+// view (planar_turn, planar_look).
 import { assert } from '../../../shared/assert.ts';
 import { activeChallengesMax, activeChallengeTimeLimitMsMax } from '../../../shared/limits.ts';
 import type { Point } from '../../geometry.ts';
@@ -10,13 +11,31 @@ import { placedLids } from './ear.ts';
 import type { ActiveFace, ActiveFrame, ContinuityOptions } from './face-continuity.ts';
 import { defaultContinuityOptions, FaceContinuity } from './face-continuity.ts';
 import { planarParallax } from './parallax.ts';
-import { yawOf } from './pose.ts';
+import { pitchOf, yawOf } from './pose.ts';
 
-export type Challenge = 'blink' | 'turn_left' | 'turn_right';
-export const challengeKinds: readonly Challenge[] = ['blink', 'turn_left', 'turn_right'];
+export type Challenge = 'blink' | 'turn_left' | 'turn_right' | 'look_up' | 'look_down';
+export const challengeKinds: readonly Challenge[] = [
+  'blink',
+  'turn_left',
+  'turn_right',
+  'look_up',
+  'look_down',
+];
+type Turn = 'turn_left' | 'turn_right';
+type Look = 'look_up' | 'look_down';
+
+function isLook(challenge: Challenge): challenge is Look {
+  return challenge === 'look_up' || challenge === 'look_down';
+}
 
 export type ChallengeFailure =
-  'timeout' | 'wrong_action' | 'face_lost' | 'face_changed' | 'too_fast' | 'planar_turn';
+  | 'timeout'
+  | 'wrong_action'
+  | 'face_lost'
+  | 'face_changed'
+  | 'too_fast'
+  | 'planar_turn'
+  | 'planar_look';
 
 export interface ChallengeOptions {
   /** The challenges drawn, in random order, without repeats. */
@@ -39,6 +58,17 @@ export interface ChallengeOptions {
   /** A head's yaw change is large for little foreshortening; a turned card's is the reverse:
    * the yaw change must be at least this times the face's horizontal shrink. */
   readonly turnYawPerForeshorteningMin: number;
+  /** Pitch change (see pitchOf) from the baseline that counts as looking up or down ... */
+  readonly lookPitch: number;
+  /** ... and within which the head counts as level again. */
+  readonly frontalPitch: number;
+  /** Faster pitch change between consecutive frames is not a head. */
+  readonly pitchPerSecondMax: number;
+  /** Nose-tip parallax across the eye line (eye distances) a 3-D look must show, on the side it tips to. */
+  readonly lookParallaxMin: number;
+  /** As for turns, vertically: the pitch change must be at least this times the face's vertical shrink
+   * (a card tilted back shortens the face without moving the nose along it). */
+  readonly lookPitchPerForeshorteningMin: number;
   readonly blink: BlinkOptions;
   readonly continuity: ContinuityOptions;
 }
@@ -46,8 +76,11 @@ export interface ChallengeOptions {
 /** Set on the shared clips (scripts/eval-liveness-video.ts): photo cards swung +-50 degrees reach a yaw
  * change of 0.15 at most (the landmark net half-imagines a turned face) with a shrink of 0.2-0.27; real
  * head turns in the live selfie videos reach 0.3-0.6 with a shrink mostly under half the yaw change. */
+/** The kinds the kiosk draws from: the look kinds join once their bounds are measured (see below). */
+export const defaultChallengePool: readonly Challenge[] = ['blink', 'turn_left', 'turn_right'];
+
 export const defaultChallengeOptions: ChallengeOptions = {
-  pool: challengeKinds,
+  pool: defaultChallengePool,
   count: 3,
   settleMs: 400,
   timeLimitMs: 5000,
@@ -57,6 +90,11 @@ export const defaultChallengeOptions: ChallengeOptions = {
   yawPerSecondMax: 6,
   turnParallaxMin: 0.08,
   turnYawPerForeshorteningMin: 1,
+  lookPitch: 0.12,
+  frontalPitch: 0.05,
+  pitchPerSecondMax: 4,
+  lookParallaxMin: 0.08,
+  lookPitchPerForeshorteningMin: 1,
   blink: defaultBlinkOptions,
   continuity: defaultContinuityOptions,
 };
@@ -101,21 +139,30 @@ export function assertChallengeOptions(options: ChallengeOptions): void {
   assert(options.reactionMsMin >= 0, 'reactionMsMin must not be negative');
   assert(options.frontalYaw > 0 && options.frontalYaw < options.turnYaw, 'frontalYaw < turnYaw');
   assert(options.yawPerSecondMax > 0 && options.turnParallaxMin > 0, 'positive bounds');
+  assert(
+    options.frontalPitch > 0 && options.frontalPitch < options.lookPitch,
+    'frontalPitch < lookPitch',
+  );
+  assert(options.pitchPerSecondMax > 0 && options.lookParallaxMin > 0, 'positive look bounds');
+}
+
+interface Pose {
+  readonly yaw: number;
+  readonly pitch: number;
 }
 
 interface Settle {
-  readonly frames: { timestampMs: number; yaw: number; landmarks: readonly Point[] }[];
+  readonly frames: { timestampMs: number; pose: Pose; landmarks: readonly Point[] }[];
 }
 
-interface Baseline {
-  readonly yaw: number;
+interface Baseline extends Pose {
   readonly landmarks: readonly Point[];
 }
 
-interface Turn {
-  /** When the head first left the frontal band after the prompt. */
+interface Move {
+  /** When the head first left the frontal (or level) band after the prompt. */
   startedMs: number | null;
-  /** A turned frame showed 3-D parallax on the turning side. */
+  /** A turned or tipped frame showed 3-D parallax on the side it moved to. */
   solid: boolean;
   beyond: boolean;
 }
@@ -130,14 +177,17 @@ export class ChallengeController {
   #baseline: Baseline | null = null;
   #phaseStartMs: number | null = null;
   #lastMs = -Infinity;
-  #last: { timestampMs: number; yaw: number } | null = null;
-  #turn: Turn = { startedMs: null, solid: false, beyond: false };
+  #last: { timestampMs: number; pose: Pose } | null = null;
+  #move: Move = { startedMs: null, solid: false, beyond: false };
   readonly #completedMs: number[] = [];
+  /** Pitch is read only when a look is drawn: orders of blinks and turns behave as they always did. */
+  readonly #watchesPitch: boolean;
 
   constructor(random: () => number, options: ChallengeOptions = defaultChallengeOptions) {
     assertChallengeOptions(options);
     this.#options = options;
     this.challenges = drawChallenges(options.pool, options.count, random);
+    this.#watchesPitch = this.challenges.some(isLook);
     this.#blinks = new BlinkDetector(options.blink);
     this.#continuity = new FaceContinuity(options.continuity);
   }
@@ -161,47 +211,59 @@ export class ChallengeController {
 
   #step(t: number, face: ActiveFace): void {
     const landmarks = face.landmarks;
-    const yaw = yawOf(landmarks);
+    const pose: Pose = { yaw: yawOf(landmarks), pitch: pitchOf(landmarks) };
     // A frame without a lid reading is skipped by the blink detector, as by natural motion.
     const eyes = placedLids(face.eyes, landmarks);
     const blink = eyes === null ? null : this.#blinks.push(t, eyes).blink;
     const last = this.#last;
-    this.#last = { timestampMs: t, yaw };
-    if (last !== null) {
-      const rate = Math.abs(yaw - last.yaw) / ((t - last.timestampMs) / 1000);
-      if (rate > this.#options.yawPerSecondMax) {
-        this.#fail('too_fast', `yaw changed at ${rate.toFixed(1)}/s`);
-        return;
-      }
-    }
+    this.#last = { timestampMs: t, pose };
+    if (last !== null && this.#tooFast(t, pose, last)) return;
     const state = this.#state;
-    if (state.status === 'settling') this.#stepSettle(t, yaw, landmarks);
-    else if (state.status === 'returning') this.#stepReturn(t, yaw, state.index);
+    if (state.status === 'settling') this.#stepSettle(t, pose, landmarks);
+    else if (state.status === 'returning') this.#stepReturn(t, pose, state.index);
     else if (state.status === 'asking')
-      this.#stepAsk({ t, yaw, landmarks, blinkStartMs: blink?.startMs ?? null }, state);
+      this.#stepAsk({ t, pose, landmarks, blinkStartMs: blink?.startMs ?? null }, state);
+  }
+
+  /** A head moves at a human pace; a swapped picture jumps. */
+  #tooFast(t: number, pose: Pose, last: { timestampMs: number; pose: Pose }): boolean {
+    const seconds = (t - last.timestampMs) / 1000;
+    const yawRate = Math.abs(pose.yaw - last.pose.yaw) / seconds;
+    const pitchRate = Math.abs(pose.pitch - last.pose.pitch) / seconds;
+    if (yawRate > this.#options.yawPerSecondMax)
+      this.#fail('too_fast', `yaw changed at ${yawRate.toFixed(1)}/s`);
+    else if (this.#watchesPitch && pitchRate > this.#options.pitchPerSecondMax)
+      this.#fail('too_fast', `pitch changed at ${pitchRate.toFixed(1)}/s`);
+    else return false;
+    return true;
   }
 
   #timedOut(t: number): boolean {
     return t - (this.#phaseStartMs ?? t) > this.#options.timeLimitMs;
   }
 
-  #stepSettle(t: number, yaw: number, landmarks: readonly Point[]): void {
+  #stepSettle(t: number, pose: Pose, landmarks: readonly Point[]): void {
     const frames = this.#settle.frames;
-    frames.push({ timestampMs: t, yaw, landmarks });
+    frames.push({ timestampMs: t, pose, landmarks });
     const median = quantile(
-      frames.map((f) => f.yaw),
+      frames.map((f) => f.pose.yaw),
       0.5,
     );
     // Only a steady stretch counts: drop older frames that disagree with the current median.
-    while (Math.abs((frames[0]?.yaw ?? median) - median) > this.#options.frontalYaw) frames.shift();
+    while (Math.abs((frames[0]?.pose.yaw ?? median) - median) > this.#options.frontalYaw)
+      frames.shift();
     const first = frames[0];
     const steady =
       first !== undefined && frames.length >= 3 && t - first.timestampMs >= this.#options.settleMs;
     if (steady) {
       const nearest = [...frames].sort(
-        (a, b) => Math.abs(a.yaw - median) - Math.abs(b.yaw - median),
+        (a, b) => Math.abs(a.pose.yaw - median) - Math.abs(b.pose.yaw - median),
       )[0];
-      this.#baseline = { yaw: median, landmarks: (nearest ?? first).landmarks };
+      const pitch = quantile(
+        frames.map((f) => f.pose.pitch),
+        0.5,
+      );
+      this.#baseline = { yaw: median, pitch, landmarks: (nearest ?? first).landmarks };
       this.#ask(0, t);
       return;
     }
@@ -215,14 +277,20 @@ export class ChallengeController {
       return;
     }
     this.#phaseStartMs = t;
-    this.#turn = { startedMs: null, solid: false, beyond: false };
+    this.#move = { startedMs: null, solid: false, beyond: false };
     this.#state = { status: 'asking', challenge, index };
   }
 
-  #stepReturn(t: number, yaw: number, index: number): void {
+  /** After a turn the head comes back to frontal; after a look, level again. */
+  #stepReturn(t: number, pose: Pose, index: number): void {
     const baseline = this.#baseline;
     assert(baseline !== null, 'returning before settling');
-    if (Math.abs(yaw - baseline.yaw) <= this.#options.frontalYaw) this.#ask(index + 1, t);
+    const done = this.challenges[index];
+    assert(done !== undefined, 'returning from a challenge that was drawn');
+    const back = isLook(done)
+      ? Math.abs(pose.pitch - baseline.pitch) <= this.#options.frontalPitch
+      : Math.abs(pose.yaw - baseline.yaw) <= this.#options.frontalYaw;
+    if (back) this.#ask(index + 1, t);
     else if (this.#timedOut(t)) this.#fail('timeout', 'did not come back to frontal');
   }
 
@@ -230,57 +298,87 @@ export class ChallengeController {
     const baseline = this.#baseline;
     assert(baseline !== null, 'asking before settling');
     const prompt = this.#phaseStartMs ?? frame.t;
-    const delta = frame.yaw - baseline.yaw;
-    if (Math.abs(delta) >= this.#options.turnYaw) {
-      this.#stepTurned(frame, delta, state.challenge, baseline);
-      if (this.#state.status !== 'asking') return;
-    } else {
-      this.#stepUnturned(delta);
-      if (this.#state.status !== 'asking') return;
-    }
+    const yawDelta = frame.pose.yaw - baseline.yaw;
+    const pitchDelta = frame.pose.pitch - baseline.pitch;
+    // A turn is read whatever was asked (a wrong one refuses); a look only while a look is asked, since
+    // turning and blinking heads tip a little on their own.
+    if (Math.abs(yawDelta) >= this.#options.turnYaw)
+      this.#stepMoved(frame, {
+        direction: yawDelta > 0 ? 'turn_left' : 'turn_right',
+        delta: yawDelta,
+      });
+    else if (isLook(state.challenge) && Math.abs(pitchDelta) >= this.#options.lookPitch)
+      this.#stepMoved(frame, {
+        direction: pitchDelta < 0 ? 'look_up' : 'look_down',
+        delta: pitchDelta,
+      });
+    else this.#stepUnmoved(state.challenge, yawDelta, pitchDelta);
+    if (this.#state.status !== 'asking') return;
     // Blinks that began before the prompt, or too soon after it to be an answer, are natural ones.
     const blinkStart = frame.blinkStartMs;
     const answered = blinkStart !== null && blinkStart - prompt >= this.#options.reactionMsMin;
     if (state.challenge === 'blink' && answered) this.#complete(frame.t, state.index, 'next');
     else if (this.#timedOut(frame.t))
-      this.#fail(this.#turn.beyond ? 'planar_turn' : 'timeout', `no ${state.challenge} in time`);
+      this.#fail(
+        this.#move.beyond ? planarFailure(state.challenge) : 'timeout',
+        `no ${state.challenge} in time`,
+      );
   }
 
-  #stepUnturned(delta: number): void {
-    const turn = this.#turn;
-    if (turn.beyond && !turn.solid) {
-      this.#fail('planar_turn', 'turned without 3-D parallax: a flat picture');
+  #stepUnmoved(challenge: Challenge, yawDelta: number, pitchDelta: number): void {
+    const move = this.#move;
+    if (move.beyond && !move.solid) {
+      this.#fail(planarFailure(challenge), 'moved without 3-D parallax: a flat picture');
       return;
     }
-    // The turn starts when the head leaves the frontal band; drifting back in restarts the clock.
-    if (Math.abs(delta) > this.#options.frontalYaw) turn.startedMs ??= this.#lastMs;
-    else turn.startedMs = null;
+    // The move starts when the head leaves the frontal band; drifting back in restarts the clock.
+    const away = isLook(challenge)
+      ? Math.abs(pitchDelta) > this.#options.frontalPitch
+      : Math.abs(yawDelta) > this.#options.frontalYaw;
+    if (away) move.startedMs ??= this.#lastMs;
+    else move.startedMs = null;
   }
 
-  #stepTurned(frame: AskFrame, delta: number, challenge: Challenge, baseline: Baseline): void {
-    const turn = this.#turn;
-    turn.startedMs ??= frame.t;
-    const direction: Challenge = delta > 0 ? 'turn_left' : 'turn_right';
-    if (direction !== challenge) {
-      this.#fail('wrong_action', `${direction} when asked to ${challenge}`);
+  #stepMoved(frame: AskFrame, moved: { direction: Turn | Look; delta: number }): void {
+    const asked = this.#askedChallenge();
+    const move = this.#move;
+    move.startedMs ??= frame.t;
+    if (moved.direction !== asked) {
+      this.#fail('wrong_action', `${moved.direction} when asked to ${asked}`);
       return;
     }
-    const reaction = turn.startedMs - (this.#phaseStartMs ?? frame.t);
+    const reaction = move.startedMs - (this.#phaseStartMs ?? frame.t);
     if (reaction < this.#options.reactionMsMin) {
-      this.#fail('too_fast', `turn began ${reaction.toFixed(0)} ms after the prompt`);
+      this.#fail('too_fast', `${asked} began ${reaction.toFixed(0)} ms after the prompt`);
       return;
     }
-    turn.beyond = true;
-    const parallax = planarParallax(baseline.landmarks, frame.landmarks);
-    // The nose swings off the face plane toward the side the head turns to; a photo's nose stays on it.
-    const swing = parallax === null ? 0 : parallax.horizontal * Math.sign(delta);
-    const shrink = parallax === null ? Infinity : Math.max(0, parallax.foreshortening);
-    const headLike = Math.abs(delta) >= this.#options.turnYawPerForeshorteningMin * shrink;
-    if (swing >= this.#options.turnParallaxMin && headLike) turn.solid = true;
-    if (!turn.solid) return;
-    // Coming back to frontal only sets up the next prompt: after the last one the turn itself passes.
+    move.beyond = true;
+    if (this.#solid(frame.landmarks, moved)) move.solid = true;
+    if (!move.solid) return;
+    // Coming back to frontal only sets up the next prompt: after the last one the move itself passes.
     const index = this.#indexOfAsk();
     this.#complete(frame.t, index, index + 1 < this.challenges.length ? 'returning' : 'next');
+  }
+
+  /** The nose swings off the face plane toward the side the head moves to, and the face changes its
+   * pose far more than it foreshortens; a photo's nose stays on the plane while the card shrinks. */
+  #solid(landmarks: readonly Point[], moved: { direction: Turn | Look; delta: number }): boolean {
+    const baseline = this.#baseline;
+    assert(baseline !== null, 'moving before settling');
+    const parallax = planarParallax(baseline.landmarks, landmarks);
+    if (parallax === null) return false;
+    const o = this.#options;
+    const look = isLook(moved.direction);
+    const swing = (look ? parallax.vertical : parallax.horizontal) * Math.sign(moved.delta);
+    const shrink = Math.max(0, look ? parallax.verticalForeshortening : parallax.foreshortening);
+    const ratio = look ? o.lookPitchPerForeshorteningMin : o.turnYawPerForeshorteningMin;
+    const headLike = Math.abs(moved.delta) >= ratio * shrink;
+    return swing >= (look ? o.lookParallaxMin : o.turnParallaxMin) && headLike;
+  }
+
+  #askedChallenge(): Challenge {
+    assert(this.#state.status === 'asking', 'not asking');
+    return this.#state.challenge;
   }
 
   #indexOfAsk(): number {
@@ -304,9 +402,13 @@ export class ChallengeController {
   }
 }
 
+function planarFailure(challenge: Challenge): ChallengeFailure {
+  return isLook(challenge) ? 'planar_look' : 'planar_turn';
+}
+
 interface AskFrame {
   readonly t: number;
-  readonly yaw: number;
+  readonly pose: Pose;
   readonly landmarks: readonly Point[];
   readonly blinkStartMs: number | null;
 }

@@ -114,6 +114,9 @@ export interface Parallax {
   /** Horizontal shrink of the face against the reference: 1 - (eye distance / eye-to-mouth height) ratio.
    * A card turned far enough to move the nose shrinks a lot; a head turning shrinks little. */
   readonly foreshortening: number;
+  /** The same vertically: 1 - (eye-to-mouth height / eye distance) ratio against the reference's. A card
+   * tilted back shortens the face; a head looking up or down shortens it less than its pitch changes. */
+  readonly verticalForeshortening: number;
 }
 
 /** Reference eye distance: mean of each eye's corners. */
@@ -166,5 +169,6 @@ export function planarParallax(
     vertical: (dy * ux - dx * uy) / norm,
     planeResidual: Math.sqrt(squares / from.length) / norm,
     foreshortening: 1 - faceWidthRatio(current) / Math.max(1e-6, faceWidthRatio(reference)),
+    verticalForeshortening: 1 - faceWidthRatio(reference) / Math.max(1e-6, faceWidthRatio(current)),
   };
 }
