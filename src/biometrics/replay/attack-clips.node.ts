@@ -1,13 +1,20 @@
 // Presentation-attack clips made from one still photo with Debian's ffmpeg, for measurements and tests:
-// the photo held up and moved (pan and zoom), or turned like a card in front of the camera (perspective).
+// the photo held up and moved (pan and zoom), or turned or tilted like a card in front of the camera.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { assert } from '../../shared/assert.ts';
 
 const execFileAsync = promisify(execFile);
 
-export type AttackMotion = 'pan-zoom' | 'card-turn' | 'still';
-export const attackMotions: readonly AttackMotion[] = ['pan-zoom', 'card-turn', 'still'];
+export type AttackMotion = 'pan-zoom' | 'card-turn' | 'card-tilt' | 'still';
+/** The PAD corpus and the liveness evaluations take their own lists (padAttackMotions); nothing iterates
+ * this one, so the pitch measurement's card-tilt joins it without changing what they train or measure. */
+export const attackMotions: readonly AttackMotion[] = [
+  'pan-zoom',
+  'card-turn',
+  'card-tilt',
+  'still',
+];
 
 export interface AttackClipOptions {
   readonly photo: string;
@@ -49,7 +56,26 @@ function motionFilter(motion: AttackMotion, side: number, frames: number): strin
         'sense=destination:eval=frame',
       ].join(':');
     }
+    case 'card-tilt':
+      return cardTiltFilter(side);
   }
+}
+
+/** card-turn's swing about the horizontal axis instead: the card's height shrinks, and the top and the
+ * bottom edge take turns being the far (narrower) one, as a print tipped back and forth to fake a nod. */
+function cardTiltFilter(side: number): string {
+  const half = side / 2;
+  const angle = `0.9*sin(in/10)`;
+  const y = (sign: string): string => `${half}${sign}${half}*cos(${angle})`;
+  const x = (base: number, sign: string): string =>
+    `${base}${sign}${(side / 5).toFixed(0)}*sin(${angle})`;
+  return [
+    `perspective=x0='${x(0, '+')}':y0='${y('-')}'`,
+    `x1='${x(side, '-')}':y1='${y('-')}'`,
+    `x2='${x(0, '-')}':y2='${y('+')}'`,
+    `x3='${x(side, '+')}':y3='${y('+')}'`,
+    'sense=destination:eval=frame',
+  ].join(':');
 }
 
 export async function makeAttackClip(options: AttackClipOptions): Promise<void> {
