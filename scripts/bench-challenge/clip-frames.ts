@@ -27,14 +27,19 @@ export function clipName(file: string): string {
   return pairFile ? `${path.basename(path.dirname(file))}/${base}` : base;
 }
 
-export async function readClip(file: string, tracker: FaceTracker): Promise<ClipReadings> {
+/** Every frame from the first, or the first `framesMax` (eval:pitch reads 20 s of the 200 s talking face). */
+export async function readClip(
+  file: string,
+  tracker: FaceTracker,
+  framesMax = Infinity,
+): Promise<ClipReadings> {
   const source = await openFrameSource(file, { folderFps: 25 });
   tracker.reset();
   const readings: FrameReading[] = [];
   const engineMs: number[] = [];
   let width = 0;
   let height = 0;
-  for await (const frame of source.opening(source.sourceFrames)) {
+  for await (const frame of source.opening(Math.min(source.sourceFrames, framesMax))) {
     width = frame.image.width;
     height = frame.image.height;
     const started = performance.now();

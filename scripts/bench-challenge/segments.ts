@@ -233,8 +233,8 @@ function leadInBefore(clip: Clip, onset: number): FrameRange | null {
   return start === onset ? null : { start, end: onset - 1 };
 }
 
-/** The yaw the most frames lie within `band` of. */
-function frontalYawOf(yaws: readonly number[], band: number): number {
+/** The yaw the most frames lie within `band` of (eval:pitch finds a clip's frontal pitch the same way). */
+export function frontalYawOf(yaws: readonly number[], band: number): number {
   let best = { yaw: quantile(yaws, 0.5), count: -1 };
   for (const candidate of yaws) {
     const count = yaws.filter((y) => Math.abs(y - candidate) <= band).length;
