@@ -1,6 +1,7 @@
 // The look-up / look-down challenges on the synthetic 3-D head and photo card: a head that tips when asked
 // passes, the wrong way or too soon refuses, and a card tilted back never passes for a head.
 import { describe, expect, it } from 'vitest';
+import type { Point } from '../../../src/biometrics/geometry.ts';
 import { boundingBox } from '../../../src/biometrics/geometry.ts';
 import type {
   Challenge,
@@ -13,7 +14,7 @@ import {
 } from '../../../src/biometrics/liveness/active/challenge.ts';
 import type { ActiveFace } from '../../../src/biometrics/liveness/active/face-continuity.ts';
 import { planarParallax } from '../../../src/biometrics/liveness/active/parallax.ts';
-import { pitchOf } from '../../../src/biometrics/liveness/active/pose.ts';
+import { pitchOf, readablePitchOf } from '../../../src/biometrics/liveness/active/pose.ts';
 import { seededRandom } from '../../../src/shared/seeded-random.ts';
 import type { View } from './active-synthetic-face.ts';
 import { kioskView, project, syntheticFace3d, syntheticLids } from './active-synthetic-face.ts';
@@ -107,6 +108,12 @@ function play(
 function asking(pool: readonly Challenge[], count = pool.length): ChallengeController {
   const options: ChallengeOptions = { ...defaultChallengeOptions, pool, count };
   return new ChallengeController(seededRandom(7), options);
+}
+
+/** The fit folded as on a face in profile: the mouth (48-67) drawn up onto the eye line. */
+function collapsed(landmarks: readonly Point[]): Point[] {
+  const eyeY = landmarks[36]!.y;
+  return landmarks.map((p, i) => (i >= 48 ? { x: p.x, y: eyeY } : p));
 }
 
 const asTold = (asked: Challenge): Move =>
@@ -204,6 +211,24 @@ describe('look challenges', () => {
       status: 'failed',
       reason: 'planar_look',
     });
+  });
+
+  it('skips a frame whose landmark fit collapsed (mouth at the eye line) instead of reading a jump', () => {
+    const controller = asking(['look_up']);
+    let state: ChallengeState = controller.state;
+    for (let frame = 0; frame < 150 && state.status !== 'passed'; frame++) {
+      const t = 1000 + (frame * 1000) / 30;
+      const head = face({ pitch: frame > 30 ? degrees(15) * ramp((frame - 30) * 33) : 0 });
+      // One frame in the prompt's wait as a profile reads: the fit folds the mouth up onto the eyes.
+      const eyeY = head.landmarks[36]!.y;
+      const landmarks =
+        frame === 25
+          ? head.landmarks.map((p, i) => (i >= 48 ? { x: p.x, y: eyeY } : p))
+          : head.landmarks;
+      state = controller.observe({ timestampMs: t, face: { ...head, landmarks } });
+    }
+    expect(readablePitchOf(collapsed(face({}).landmarks))).toBeNull();
+    expect(state).toMatchObject({ status: 'passed' });
   });
 
   it('refuses a pitch that jumps faster than a head moves (a swapped picture)', () => {

@@ -11,7 +11,7 @@ import { placedLids } from './ear.ts';
 import type { ActiveFace, ActiveFrame, ContinuityOptions } from './face-continuity.ts';
 import { defaultContinuityOptions, FaceContinuity } from './face-continuity.ts';
 import { planarParallax } from './parallax.ts';
-import { pitchOf, yawOf } from './pose.ts';
+import { readablePitchOf, yawOf } from './pose.ts';
 
 export type Challenge = 'blink' | 'turn_left' | 'turn_right' | 'look_up' | 'look_down';
 export const challengeKinds: readonly Challenge[] = [
@@ -79,6 +79,12 @@ export interface ChallengeOptions {
 /** The kinds the kiosk draws from: the look kinds join once their bounds are measured (see below). */
 export const defaultChallengePool: readonly Challenge[] = ['blink', 'turn_left', 'turn_right'];
 
+/* Look bounds from `npm run eval:pitch` (2026-12-05, 3 bounds held together): photo cards tilted +-50 degrees
+ * about their horizontal axis (card-tilt, 7 photos) reach a pitch change of 0.087 and a matching vertical
+ * parallax of 0.089, and no card frame passes two of the three bounds; 11 deliberate looks of 5 people in
+ * the live selfie clips (6 up, 5 down) pass all three, the weakest at pitch 0.126 / parallax 0.154 (live-03
+ * up) and 0.179 / 0.266 (live-05 down). Real looks change pitch at up to 3.4/s, cards at 1.2/s at most.
+ * Thin evidence, in sample: no webcam clip, no prompted person. */
 export const defaultChallengeOptions: ChallengeOptions = {
   pool: defaultChallengePool,
   count: 3,
@@ -92,8 +98,8 @@ export const defaultChallengeOptions: ChallengeOptions = {
   turnYawPerForeshorteningMin: 1,
   lookPitch: 0.12,
   frontalPitch: 0.05,
-  pitchPerSecondMax: 4,
-  lookParallaxMin: 0.08,
+  pitchPerSecondMax: 6,
+  lookParallaxMin: 0.12,
   lookPitchPerForeshorteningMin: 1,
   blink: defaultBlinkOptions,
   continuity: defaultContinuityOptions,
@@ -211,7 +217,14 @@ export class ChallengeController {
 
   #step(t: number, face: ActiveFace): void {
     const landmarks = face.landmarks;
-    const pose: Pose = { yaw: yawOf(landmarks), pitch: pitchOf(landmarks) };
+    const pitch = readablePitchOf(landmarks);
+    // A collapsed fit says nothing about a look: skip the frame (only the clock runs on).
+    if (pitch === null && this.#watchesPitch) {
+      if (this.#timedOut(t)) this.#fail('timeout', 'no readable face in time');
+      return;
+    }
+    // Orders without a look never read pitch, so a collapsed fit's 0 there goes unused.
+    const pose: Pose = { yaw: yawOf(landmarks), pitch: pitch ?? 0 };
     // A frame without a lid reading is skipped by the blink detector, as by natural motion.
     const eyes = placedLids(face.eyes, landmarks);
     const blink = eyes === null ? null : this.#blinks.push(t, eyes).blink;
