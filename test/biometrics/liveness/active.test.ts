@@ -25,6 +25,8 @@ const degrees = (d: number): number => (d * Math.PI) / 180;
 
 function face(options: {
   yaw?: number;
+  /** > 0 looks up; the head pivots on the neck, below and behind the eyes. */
+  pitch?: number;
   eyeOpen?: number;
   flat?: boolean;
   view?: Partial<View>;
@@ -35,6 +37,7 @@ function face(options: {
     ...(options.flat === true ? { pivotZ: 0 } : {}),
     ...options.view,
     yaw: options.yaw ?? 0,
+    ...(options.pitch === undefined ? {} : { pitch: options.pitch, pivotY: 1.2 }),
   };
   const landmarks = project(
     syntheticFace3d({ eyeOpen: options.eyeOpen ?? 1, flat: options.flat ?? false }),
@@ -56,15 +59,18 @@ interface Person {
   faceAt?: (t: number, base: ActiveFace) => ActiveFace | null;
 }
 
-/** Pose of an action `ms` after it started: blinks close for 150 ms, turns go 25 degrees and back. */
+/** Pose of an action `ms` after it started: blinks close for 150 ms, turns go 25 degrees and back,
+ * looks 15 degrees and back. */
 function pose(
   action: Challenge | 'card_turn_left' | null,
   ms: number,
-): { yaw: number; eyeOpen: number; flat?: boolean } {
+): { yaw: number; eyeOpen: number; flat?: boolean; pitch?: number } {
   if (action === null || ms < 0) return { yaw: 0, eyeOpen: 1 };
   if (action === 'blink') return { yaw: 0, eyeOpen: ms < 150 ? 0.15 : 1 };
   const ramp = ms < 400 ? ms / 400 : ms < 700 ? 1 : Math.max(0, 1 - (ms - 700) / 400);
   if (action === 'card_turn_left') return { yaw: degrees(55) * ramp, eyeOpen: 1, flat: true };
+  if (action === 'look_up' || action === 'look_down')
+    return { yaw: 0, pitch: (action === 'look_up' ? 1 : -1) * degrees(15) * ramp, eyeOpen: 1 };
   return { yaw: (action === 'turn_left' ? 1 : -1) * degrees(25) * ramp, eyeOpen: 1 };
 }
 
@@ -85,7 +91,12 @@ function play(controller: ChallengeController, person: Person, seconds = 20): Ch
       actionStart = t + person.reactionMs;
     }
     const p = pose(action, t - actionStart);
-    const base = face({ yaw: p.yaw, eyeOpen: p.eyeOpen, flat: p.flat ?? person.flat ?? false });
+    const base = face({
+      yaw: p.yaw,
+      eyeOpen: p.eyeOpen,
+      flat: p.flat ?? person.flat ?? false,
+      ...(p.pitch === undefined ? {} : { pitch: p.pitch }),
+    });
     const next = controller.observe({
       timestampMs: t,
       face: person.faceAt === undefined ? base : person.faceAt(t, base),
@@ -322,8 +333,13 @@ describe('challenge controller', () => {
   });
 
   it('fails the wrong action: a person who turns the other way, or follows a fixed script', () => {
-    const mirror = (c: Challenge): Challenge =>
-      c === 'turn_left' ? 'turn_right' : c === 'turn_right' ? 'turn_left' : c;
+    const opposite: Partial<Record<Challenge, Challenge>> = {
+      turn_left: 'turn_right',
+      turn_right: 'turn_left',
+      look_up: 'look_down',
+      look_down: 'look_up',
+    };
+    const mirror = (c: Challenge): Challenge => opposite[c] ?? c;
     const controller = new ChallengeController(seededRandom(2));
     const firstTurn = controller.challenges.find((c) => c !== 'blink');
     expect(play(controller, { answer: mirror, reactionMs: 300 })).toMatchObject({
@@ -331,7 +347,11 @@ describe('challenge controller', () => {
       reason: 'wrong_action',
       challenge: firstTurn,
     });
-    const scripted = new ChallengeController(() => 0);
+    const blinkAndTurns: Challenge[] = ['blink', 'turn_left', 'turn_right'];
+    const scripted = new ChallengeController(() => 0, {
+      ...defaultChallengeOptions,
+      pool: blinkAndTurns,
+    });
     expect(scripted.challenges).toEqual(['turn_left', 'turn_right', 'blink']);
     const script: Challenge[] = ['turn_right', 'turn_left', 'blink'];
     let next = 0;
