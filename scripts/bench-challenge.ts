@@ -1,10 +1,11 @@
-// `npm run bench:challenge -- [--runs 10] [--reaction-ms 500] [--turn-dwell-ms N] [--json FILE]`: face
-// presented -> decision on the kiosk's challenge path, with a scripted shopper answering the prompts.
+// `npm run bench:challenge -- [--runs 10] [--reaction-ms 500] [--turn-dwell-ms N] [--pool KINDS] [--json FILE]`:
+// face presented -> decision on the kiosk's challenge path, with a scripted shopper answering the prompts.
 //
 // bench:e2e plays a recording that never answers a prompt, so issue 7's "with a challenge at most 4 s" was
 // never measured. Here each shared live clip is read through the kiosk's tracker; the segment finder says
-// where that person is frontal, blinks, turns left and back, turns right and back (yawOf and the
-// challenge's own blink detector). Each run draws a challenge order (seed = run index), takes a clip whose
+// where that person is frontal, blinks, turns left or right and back, looks up or down and back (yawOf,
+// readablePitchOf and the challenge's own blink detector). `--pool KINDS` (comma list; default the face
+// session's pool) is what the session draws from. Each run draws an order (seed = run index), takes a clip whose
 // person can answer both, and feeds the kiosk's FaceSession (challenge policy) frames of that one person at
 // the clip's rate: frontal until a prompt, the reaction time still frontal, then the asked action's frames,
 // then frontal again. Times are on the frames' timestamps (the person's timeline); the wall clock per
@@ -15,13 +16,12 @@
 //
 // `--responder none`: no shopper; each clip played as recorded from seeded start frames, prompts ignored:
 // how often a replayed recording passes the challenge (bench-challenge/replay.ts). `--from clip-start`:
-// every order once, each recording from its first frame, as an attacker who starts it for the kiosk.
+// every order of the pool once, each recording from its first frame, as an attacker who starts it for the
+// kiosk (a run count is then a usage error).
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import type { LivenessPolicyName } from '../src/biometrics/face-session.ts';
 import type { Challenge } from '../src/biometrics/liveness/active/challenge.ts';
-import { challengeKinds, drawChallenges } from '../src/biometrics/liveness/active/challenge.ts';
+import { drawChallenges } from '../src/biometrics/liveness/active/challenge.ts';
 import { percentile } from '../src/biometrics/replay/pipeline.ts';
 import { faceSessionTimeLimitMsMax } from '../src/shared/limits.ts';
 import { seededRandom } from '../src/shared/seeded-random.ts';
@@ -37,12 +37,9 @@ import {
   segmentsFor,
 } from './bench-challenge/clips.ts';
 import { decodeFrames } from './bench-challenge/clip-frames.ts';
-import {
-  benchNatural,
-  blinkPromptAfterMsDefault,
-  blinkPromptAfterMsMax,
-} from './bench-challenge/natural.ts';
-import type { ReplayStart } from './bench-challenge/replay.ts';
+import { benchNatural } from './bench-challenge/natural.ts';
+import type { BenchOptions } from './bench-challenge/options.ts';
+import { parseBenchOptions, tuningWithPool } from './bench-challenge/options.ts';
 import { benchReplay } from './bench-challenge/replay.ts';
 import type { SessionTools } from './bench-challenge/run.ts';
 import { loadSessionTools } from './bench-challenge/run.ts';
@@ -50,7 +47,6 @@ import { actionAcceptance, runScripted, splitTime } from './bench-challenge/run.
 import type { RunRow } from './bench-challenge/report.ts';
 import { jsonRow, ms, say, share } from './bench-challenge/report.ts';
 import type { ActionSegment } from './bench-challenge/segments.ts';
-import { defaultTurnExtent } from './bench-challenge/segments.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 /** The kiosk worker's session time limit (src/renderer/face/face.worker.ts). */
@@ -65,7 +61,7 @@ async function runOnClip(
   clip: Clip,
   runs: readonly { run: number; order: readonly Challenge[] }[],
   tools: SessionTools,
-  options: { reactionMs: number; turnDwellMs: number | null },
+  options: { reactionMs: number; turnDwellMs: number | null; pool: readonly Challenge[] },
 ): Promise<RunRow[]> {
   const images = await decodeFrames(clip.readings.file, framesNeeded(clip));
   const rows: RunRow[] = [];
@@ -82,6 +78,7 @@ async function runOnClip(
     const home = homeFor(clip, first);
     const result = await runScripted(
       {
+        tuning: tuningWithPool(options.pool),
         seed: run,
         order,
         readings: clip.readings.readings,
@@ -133,7 +130,12 @@ function printRun(row: RunRow): void {
 
 function summarise(
   rows: readonly RunRow[],
-  options: { reactionMs: number; turnDwellMs: number | null; turnExtent: number },
+  options: {
+    reactionMs: number;
+    turnDwellMs: number | null;
+    turnExtent: number;
+    pool: readonly Challenge[];
+  },
 ): unknown {
   const ran = rows.filter((r) => r.result !== null);
   const decided = ran.filter((r) => r.result?.outcome === 'decided');
@@ -161,10 +163,10 @@ function summarise(
     .filter((r) => r.result === null)
     .map((r) => `${r.run} (${r.order.join(' > ')})`);
   say(
-    `\nbench:challenge  face first seen -> face session decided, challenge policy (${challengeOptions.count} of ${challengeOptions.pool.join('/')}), scripted shopper`,
+    `\nbench:challenge  face first seen -> face session decided, challenge policy (${challengeOptions.count} of ${options.pool.join('/')}), scripted shopper`,
   );
   say(
-    `reaction ${options.reactionMs} ms; turns ${options.turnDwellMs === null ? 'as recorded' : `held at most ${options.turnDwellMs} ms once past ${options.turnExtent} of the recorded peak yaw (or turnYaw), then cut to the way back`}; session time limit ${kioskTimeLimitMs} ms (the kiosk worker's)`,
+    `reaction ${options.reactionMs} ms; turns and looks ${options.turnDwellMs === null ? 'as recorded' : `held at most ${options.turnDwellMs} ms once past ${options.turnExtent} of the recorded peak yaw / pitch change (or turnYaw / lookPitch), then cut to the way back`}; session time limit ${kioskTimeLimitMs} ms (the kiosk worker's)`,
   );
   say(
     `runs ${rows.length}: ${ran.length} answerable, ${decided.length} decided${failures.size === 0 ? '' : `, not decided: ${[...failures].map(([k, n]) => `${n}x ${k}`).join('; ')}`}`,
@@ -187,6 +189,8 @@ function summarise(
     'hub and ui stages: not measured here (bench:e2e measures them on the path without a challenge)',
   );
   return {
+    pool: options.pool,
+    count: challengeOptions.count,
     reactionMs: options.reactionMs,
     turnDwellMs: options.turnDwellMs,
     turnExtent: options.turnExtent,
@@ -214,82 +218,6 @@ function summarise(
   };
 }
 
-interface BenchOptions {
-  policy: LivenessPolicyName;
-  /** scripted: a shopper answering the prompts; none: the recording as recorded (challenge policy only). */
-  responder: 'scripted' | 'none';
-  /** --responder none: where each recording starts (replay.ts ReplayStart). */
-  from: ReplayStart;
-  runs: number;
-  reactionMs: number;
-  turnDwellMs: number | null;
-  turnExtent: number;
-  blinkPromptAfterMs: readonly number[];
-  json: string | undefined;
-}
-
-function parsedOptions(): BenchOptions {
-  const { values } = parseArgs({
-    options: {
-      policy: { type: 'string', default: 'challenge' },
-      responder: { type: 'string', default: 'scripted' },
-      from: { type: 'string', default: 'seeded' },
-      runs: { type: 'string', default: '10' },
-      'reaction-ms': { type: 'string', default: '500' },
-      'turn-dwell-ms': { type: 'string' },
-      'turn-extent': { type: 'string', default: String(defaultTurnExtent) },
-      'blink-prompt-after-ms': { type: 'string', default: blinkPromptAfterMsDefault.join(',') },
-      json: { type: 'string' },
-    },
-  });
-  const policy = values.policy;
-  const responder = values.responder;
-  const from = values.from;
-  const runs = Number(values.runs);
-  const reactionMs = Number(values['reaction-ms']);
-  const dwell = values['turn-dwell-ms'];
-  const turnDwellMs = dwell === undefined ? null : Number(dwell);
-  const turnExtent = Number(values['turn-extent']);
-  const blinkPromptAfterMs = values['blink-prompt-after-ms'].split(',').map(Number);
-  const valid =
-    (policy === 'challenge' || policy === 'natural') &&
-    (responder === 'scripted' || (responder === 'none' && policy === 'challenge')) &&
-    (from === 'seeded' || (from === 'clip-start' && responder === 'none')) &&
-    Number.isInteger(runs) &&
-    runs >= 1 &&
-    runs <= 100 &&
-    reactionMs >= challengeOptions.reactionMsMin &&
-    reactionMs <= 3000 &&
-    (turnDwellMs === null || (turnDwellMs >= 0 && turnDwellMs <= 5000)) &&
-    turnExtent > 0 &&
-    turnExtent <= 1 &&
-    blinkPromptAfterMs.length <= 10 &&
-    blinkPromptAfterMs.every((v) => Number.isInteger(v) && v >= 0 && v <= blinkPromptAfterMsMax);
-  if (!valid) {
-    say(
-      `usage: bench:challenge [--runs 1..100] [--reaction-ms ${challengeOptions.reactionMsMin}..3000] [--turn-dwell-ms 0..5000 [--turn-extent 0..1]] [--json FILE]`,
-    );
-    say(
-      `       bench:challenge --responder none [--runs 1..100 | --from clip-start] [--json FILE]   (each clip as recorded, prompts ignored; clip-start: every order once, from the clip's first frame)`,
-    );
-    say(
-      `       bench:challenge --policy natural [--blink-prompt-after-ms 0,500,1500 (up to 10 values, 0..${blinkPromptAfterMsMax})] [--runs 1..100] [--reaction-ms ...] [--json FILE]`,
-    );
-    process.exit(2);
-  }
-  return {
-    policy,
-    responder,
-    from,
-    runs,
-    reactionMs,
-    turnDwellMs,
-    turnExtent,
-    blinkPromptAfterMs,
-    json: values.json,
-  };
-}
-
 /** The challenge policy's runs: each a drawn order, on a clip whose person can answer both. */
 async function benchChallenge(
   clips: readonly Clip[],
@@ -297,7 +225,7 @@ async function benchChallenge(
   options: BenchOptions,
 ): Promise<{ summary: unknown; runs: unknown[] }> {
   const planned = Array.from({ length: options.runs }, (_, run) => {
-    const order = drawChallenges(challengeKinds, challengeOptions.count, seededRandom(run));
+    const order = drawChallenges(options.pool, challengeOptions.count, seededRandom(run));
     const able = clips.filter((c) => answers(c, order));
     return { run, order, clip: able.length === 0 ? null : (able[run % able.length] ?? null) };
   });
@@ -322,6 +250,13 @@ async function benchChallenge(
   return { summary: summarise(rows, options), runs: rows.map(jsonRow) };
 }
 
+function parsedOptions(): BenchOptions {
+  const parsed = parseBenchOptions(process.argv.slice(2));
+  if (parsed.ok) return parsed.options;
+  for (const line of parsed.usage) say(line);
+  process.exit(2);
+}
+
 async function main(): Promise<void> {
   const options = parsedOptions();
   const modelsDir = path.join(repoRoot, 'models');
@@ -333,6 +268,7 @@ async function main(): Promise<void> {
         runs: options.runs,
         timeLimitMs: kioskTimeLimitMs,
         from: options.from,
+        pool: options.pool,
       });
       if (options.json !== undefined)
         await writeFile(options.json, `${JSON.stringify({ summary, runs }, null, 2)}\n`);

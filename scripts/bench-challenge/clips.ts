@@ -1,5 +1,5 @@
 // The shared live clips as both bench:challenge modes see them: each read by the kiosk's tracker, its
-// frontal stretches, blinks and turns found, and the stretches a scripted shopper may stand on.
+// frontal stretches, blinks, turns and looks found, and the stretches a scripted shopper may stand on.
 //
 // Shared by the challenge mode (bench-challenge.ts) and the natural-policy mode (natural.ts), so both
 // run the same people on the same segments.
@@ -19,7 +19,11 @@ import { findSegments, spliceDistance } from './segments.ts';
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 export const videoDir = path.resolve(repoRoot, '..', 'shared', 'data', 'video');
 export const challengeOptions = defaultFaceSessionTuning.challenge;
-export const limits = { ...defaultContinuityOptions, frontalYaw: challengeOptions.frontalYaw };
+export const limits = {
+  ...defaultContinuityOptions,
+  frontalYaw: challengeOptions.frontalYaw,
+  frontalPitch: challengeOptions.frontalPitch,
+};
 
 export interface Clip {
   readonly readings: ClipReadings;
@@ -106,12 +110,12 @@ export function segmentsFor(clip: Clip, action: Challenge): ActionSegment[] {
 
 export function printClips(clips: readonly Clip[]): void {
   say(
-    "\nSegments found per clip (@n: the frame the action starts at), read by the kiosk's tracker: yaw by yawOf, blinks by the challenge's blink detector",
+    "\nSegments found per clip (@n: the frame the action starts at), read by the kiosk's tracker: yaw by yawOf, pitch by readablePitchOf, blinks by the challenge's blink detector; looks: (peak pitch change / vertical swing / best pitch per shrink among frames past lookPitch and lookParallaxMin, '-' none)",
   );
   say(
-    '| clip | fps | frames (face) | frontal yaw | longest frontal ms | blink | turn_left (peak yaw) | turn_right (peak yaw) | not usable |',
+    '| clip | fps | frames (face) | frontal yaw | level pitch | longest frontal ms | blink | turn_left (peak yaw) | turn_right (peak yaw) | look_up | look_down | not usable |',
   );
-  say('|---|---|---|---|---|---|---|---|---|');
+  say('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const clip of clips) {
     const r = clip.readings;
     const home = clip.homes.reduce((n, h) => Math.max(n, h.end - h.start + 1), 0);
@@ -119,19 +123,23 @@ export function printClips(clips: readonly Clip[]): void {
     const of = (action: Challenge): string => {
       const found = segmentsFor(clip, action);
       if (found.length === 0) return '-';
-      return found
-        .map((s) =>
-          action === 'blink' ? `@${s.onset}` : `@${s.onset} (${s.peakYawDelta.toFixed(2)})`,
-        )
-        .join(' ');
+      return found.map((s) => `@${s.onset}${segmentFigures(s)}`).join(' ');
     };
     const rejected = clip.segments.rejected
       .map((x) => `${x.action}@${x.onset}: ${x.why}`)
       .join('; ');
     say(
-      `| ${r.name} | ${r.framesPerSecond.toFixed(1)} | ${r.readings.length} (${r.readings.filter((f) => f.face !== null).length}) | ${clip.segments.frontalYaw?.toFixed(3) ?? '-'} | ${typeof ms === 'number' ? ms.toFixed(0) : ms} | ${of('blink')} | ${of('turn_left')} | ${of('turn_right')} | ${rejected || '-'} |`,
+      `| ${r.name} | ${r.framesPerSecond.toFixed(1)} | ${r.readings.length} (${r.readings.filter((f) => f.face !== null).length}) | ${clip.segments.frontalYaw?.toFixed(3) ?? '-'} | ${clip.segments.frontalPitch?.toFixed(3) ?? '-'} | ${typeof ms === 'number' ? ms.toFixed(0) : ms} | ${of('blink')} | ${of('turn_left')} | ${of('turn_right')} | ${of('look_up')} | ${of('look_down')} | ${rejected || '-'} |`,
     );
   }
+}
+
+/** A turn's peak yaw change; a look's peak pitch change, vertical swing and pitch per shrink. */
+function segmentFigures(s: ActionSegment): string {
+  if (s.action === 'blink') return '';
+  if (s.action === 'turn_left' || s.action === 'turn_right') return ` (${s.peakDelta.toFixed(2)})`;
+  const f = (v: number | null): string => (v === null ? '-' : v.toFixed(2));
+  return ` (${f(s.peakDelta)} / ${f(s.swing)} / ${f(s.pitchPerShrink)})`;
 }
 
 /** Every frame a run on this clip may show: home, and each segment's lead-in, action and hold. */
@@ -154,6 +162,7 @@ export function jsonClip(clip: Clip): unknown {
     framesPerSecond: clip.readings.framesPerSecond,
     frames: clip.readings.readings.length,
     frontalYaw: clip.segments.frontalYaw,
+    frontalPitch: clip.segments.frontalPitch,
     homes: clip.homes,
     stretches: clip.segments.stretches,
     blinks: clip.segments.blinks,

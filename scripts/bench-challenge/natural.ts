@@ -9,6 +9,7 @@ import {
   type FaceSessionTuning,
 } from '../../src/biometrics/face-session.ts';
 import type { RgbImage } from '../../src/biometrics/image.ts';
+import type { Challenge } from '../../src/biometrics/liveness/active/challenge.ts';
 import { seededRandom } from '../../src/shared/seeded-random.ts';
 import type { Clip } from './clips.ts';
 import { framesNeeded, homeFor, limits, segmentsFor } from './clips.ts';
@@ -30,6 +31,8 @@ export interface NaturalOptions {
   readonly reactionMs: number;
   readonly blinkPromptAfterMs: readonly number[];
   readonly timeLimitMs: number;
+  /** The kinds the challenge draws from when the natural policy asks it (default: the session's pool). */
+  readonly pool?: readonly Challenge[];
 }
 
 /** One seeded run: the clip whose person stands and blinks, which of its blinks, and where it stands. */
@@ -66,9 +69,13 @@ export function planNatural(clips: readonly Clip[], runs: number): NaturalPlan[]
   });
 }
 
-/** The kiosk's tuning with only the prompt's delay changed. */
-export function tuningWithBlinkPromptAfter(blinkPromptAfterMs: number): FaceSessionTuning {
-  return { ...defaultFaceSessionTuning, blinkPromptAfterMs };
+/** The kiosk's tuning with only the prompt's delay changed (and the challenge's pool, where given). */
+export function tuningWithBlinkPromptAfter(
+  blinkPromptAfterMs: number,
+  pool: readonly Challenge[] = defaultFaceSessionTuning.challenge.pool,
+): FaceSessionTuning {
+  const challenge = { ...defaultFaceSessionTuning.challenge, pool };
+  return { ...defaultFaceSessionTuning, blinkPromptAfterMs, challenge };
 }
 
 /** One shopper on the natural policy; `blinks` false: one who never blinks (nothing to answer with). */
@@ -247,7 +254,7 @@ export async function benchNatural(
     const images = await decodeFrames(clip.readings.file, framesNeeded(clip));
     for (const blinkPromptAfterMs of options.blinkPromptAfterMs)
       for (const plan of mine) {
-        const tuning = tuningWithBlinkPromptAfter(blinkPromptAfterMs);
+        const tuning = tuningWithBlinkPromptAfter(blinkPromptAfterMs, options.pool);
         const result = await runNatural(plan, images, { ...options, tuning, blinks: true }, tools);
         const row: NaturalRow = {
           run: plan.run,
@@ -309,7 +316,7 @@ function printNaturalSummary(
     `\nbench:challenge --policy natural  face first seen -> face session decided, natural policy (the kiosk's default), scripted shopper who blinks only when prompted`,
   );
   say(
-    `runs ${options.runs} per value (${options.distinct} distinct: clip, blink and first frame shown), the same seeded runs for each; reaction ${options.reactionMs} ms; session time limit ${options.timeLimitMs} ms (the kiosk worker's); tuning: defaultFaceSessionTuning with only blinkPromptAfterMs changed`,
+    `runs ${options.runs} per value (${options.distinct} distinct: clip, blink and first frame shown), the same seeded runs for each; reaction ${options.reactionMs} ms; session time limit ${options.timeLimitMs} ms (the kiosk worker's); tuning: defaultFaceSessionTuning with only blinkPromptAfterMs changed; challenge pool ${(options.pool ?? defaultFaceSessionTuning.challenge.pool).join('/')}`,
   );
   if (unable.length > 0)
     say(

@@ -7,12 +7,13 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Challenge } from '../../src/biometrics/liveness/active/challenge.ts';
-import { challengeKinds, drawChallenges } from '../../src/biometrics/liveness/active/challenge.ts';
+import { drawChallenges } from '../../src/biometrics/liveness/active/challenge.ts';
 import { openFrameSource } from '../../src/biometrics/replay/frame-source.node.ts';
 import { isVideoFile } from '../../src/biometrics/replay/video-files.ts';
 import { seededRandom } from '../../src/shared/seeded-random.ts';
 import { challengeOptions, liveClipFiles, videoDir } from './clips.ts';
 import { clipName, decodeFrames } from './clip-frames.ts';
+import { tuningWithPool } from './options.ts';
 import { countsText, say } from './report.ts';
 import type { ResponderEvent } from './responder.ts';
 import type { FrameSchedule, RunOutcome, SessionTools } from './run.ts';
@@ -120,11 +121,15 @@ export async function probeReplayClip(file: string, kind: ReplayClip['kind']): P
   };
 }
 
-/** Run k: the order the session draws from seed k, and a start frame drawn from its own seed. */
-export function planReplay(clip: ReplayClip, runs: number): PlannedReplay[] {
+/** Run k: the order the session draws from seed k out of `pool`, and a start frame drawn from its own seed. */
+export function planReplay(
+  clip: ReplayClip,
+  runs: number,
+  pool: readonly Challenge[] = challengeOptions.pool,
+): PlannedReplay[] {
   return Array.from({ length: runs }, (_, run) => ({
     run,
-    order: drawChallenges(challengeKinds, challengeOptions.count, seededRandom(run)),
+    order: drawChallenges(pool, challengeOptions.count, seededRandom(run)),
     startFrame: Math.floor(seededRandom(startSeedBase + run)() * clip.frames),
   }));
 }
@@ -149,18 +154,26 @@ function framesOfRun(clip: ReplayClip, startFrame: number, timeLimitMs: number):
   return new Set(Array.from({ length: count }, (_, k) => (startFrame + k) % clip.frames));
 }
 
-/** The clip's planned runs, each a fresh challenge session shown the recording from its start frame. */
+/** The clip's planned runs, each a fresh challenge session shown the recording from its start frame,
+ * drawing from `pool` (default the face session's). */
 export async function runReplayClip(
   clip: ReplayClip,
-  options: { runs: number; timeLimitMs: number; from?: ReplayStart },
+  options: {
+    runs: number;
+    timeLimitMs: number;
+    from?: ReplayStart;
+    pool?: readonly Challenge[];
+  },
   tools: SessionTools,
 ): Promise<ReplayRun[]> {
+  const pool = options.pool ?? challengeOptions.pool;
   const plans =
     options.from === 'clip-start'
-      ? planFromClipStart(challengeOptions.pool, challengeOptions.count)
-      : planReplay(clip, options.runs);
+      ? planFromClipStart(pool, challengeOptions.count)
+      : planReplay(clip, options.runs, pool);
   const results: ReplayRun[] = [];
-  for (const planned of plans) results.push(await runPlannedReplay(clip, planned, options, tools));
+  for (const planned of plans)
+    results.push(await runPlannedReplay(clip, planned, { ...options, pool }, tools));
   return results;
 }
 
@@ -168,7 +181,7 @@ export async function runReplayClip(
 export async function runPlannedReplay(
   clip: ReplayClip,
   planned: PlannedReplay,
-  options: { timeLimitMs: number },
+  options: { timeLimitMs: number; pool?: readonly Challenge[] },
   tools: SessionTools,
 ): Promise<ReplayRun> {
   const frameIntervalMs = 1000 / clip.framesPerSecond;
@@ -185,6 +198,7 @@ export async function runPlannedReplay(
   const result = await runSession(
     {
       policy: 'challenge',
+      tuning: tuningWithPool(options.pool ?? challengeOptions.pool),
       seed: planned.run,
       order: planned.order,
       images,
@@ -240,15 +254,16 @@ function printClipRow(clip: ReplayClip, results: readonly ReplayRun[]): void {
 /** The whole mode: every clip, its runs, one row each, and the totals (live people, attack clips). */
 export async function benchReplay(
   tools: SessionTools,
-  options: { runs: number; timeLimitMs: number; from: ReplayStart },
+  options: { runs: number; timeLimitMs: number; from: ReplayStart; pool: readonly Challenge[] },
 ): Promise<{ summary: unknown; runs: unknown[] }> {
-  const orders = orderCount(challengeOptions.pool, challengeOptions.count);
+  const pool = options.pool;
+  const orders = orderCount(pool, challengeOptions.count);
   const played =
     options.from === 'clip-start'
       ? `from its first frame, once for each of the ${orders} orders`
       : `from a seeded start frame, ${options.runs} runs a clip`;
   say(
-    `\nbench:challenge --responder none  a recording played as recorded (${played}; looped), prompts ignored, into the kiosk's FaceSession, challenge policy (${challengeOptions.count} of ${challengeOptions.pool.join('/')}); session time limit ${options.timeLimitMs} ms`,
+    `\nbench:challenge --responder none  a recording played as recorded (${played}; looped), prompts ignored, into the kiosk's FaceSession, challenge policy (${challengeOptions.count} of ${pool.join('/')}); session time limit ${options.timeLimitMs} ms`,
   );
   say(
     '| clip | fps | frames | passed / runs | passes: run @start frame: order (evidence) | refused (reasons) | undecided |',
@@ -262,6 +277,8 @@ export async function benchReplay(
     all.push({ clip, results });
   }
   const summary: Record<string, unknown> = {
+    pool,
+    count: challengeOptions.count,
     from: options.from,
     runsPerClip: options.from === 'clip-start' ? orders : options.runs,
     timeLimitMs: options.timeLimitMs,
@@ -280,7 +297,7 @@ export async function benchReplay(
     };
   }
   say(
-    `"1 in ${orders} by chance": ${orders} orders of ${challengeOptions.count} of ${challengeOptions.pool.length} challenges, so a recording doing one fixed order matches a random one 1 time in ${orders}; the passes above are what recordings of people who turn and blink on their own actually get`,
+    `"1 in ${orders} by chance": ${orders} orders of ${challengeOptions.count} of ${pool.length} challenges, so a recording doing one fixed order matches a random one 1 time in ${orders}; the passes above are what recordings of people who turn and blink on their own actually get`,
   );
   return {
     summary,

@@ -26,8 +26,8 @@ export interface ResponderOptions {
   /** The recorded answer to each challenge this shopper can answer. */
   readonly answers: ReadonlyMap<Challenge, ActionSegment>;
   readonly limits: SpliceLimits;
-  /** A turn held at its extreme for longer than this in the recording is cut short, to the frame on
-   * its way back whose face is nearest (null: the turn as recorded). */
+  /** A turn or look held at its extreme for longer than this in the recording is cut short, to the
+   * frame on its way back whose face is nearest (null: as recorded). */
   readonly turnDwellMs: number | null;
 }
 

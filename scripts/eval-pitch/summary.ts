@@ -5,7 +5,7 @@
 import { planarParallax } from '../../src/biometrics/liveness/active/parallax.ts';
 import { pitchOf, yawOf } from '../../src/biometrics/liveness/active/pose.ts';
 import type { ClipSegments, FrameReading } from '../bench-challenge/segments.ts';
-import { frontalYawOf } from '../bench-challenge/segments.ts';
+import { frontalPitchOf } from '../bench-challenge/segments.ts';
 
 /** Candidate bounds of a look_up / look_down challenge, as turnYaw, turnParallaxMin and
  * turnYawPerForeshorteningMin are for turns. */
@@ -56,10 +56,9 @@ export function pitchBaseline(
     const landmarks = r.face?.landmarks ?? [];
     return { yaw: yawOf(landmarks), pitch: pitchOf(landmarks) };
   };
-  const pitch = frontalYawOf(
-    candidates.map((r) => pose(r).pitch),
-    pitchBand,
-  );
+  // The level pitch bench:challenge looks for looks from (collapsed fits left out, as the challenge does).
+  const pitch = frontalPitchOf(readings, segments.stretches, pitchBand);
+  if (pitch === null) return null;
   const cost = (r: FrameReading): number =>
     Math.abs(pose(r).pitch - pitch) / pitchBand +
     Math.abs(pose(r).yaw - frontalYaw) / segments.frontalBand;

@@ -21,7 +21,11 @@ import { findSegments } from '../../scripts/bench-challenge/segments.ts';
 import { modelsDir, sharedData } from '../biometrics/face-helpers.ts';
 
 const options = defaultFaceSessionTuning.challenge;
-const limits = { ...defaultContinuityOptions, frontalYaw: options.frontalYaw };
+const limits = {
+  ...defaultContinuityOptions,
+  frontalYaw: options.frontalYaw,
+  frontalPitch: options.frontalPitch,
+};
 /** A phone selfie that turns left, then right (25 fps, 360x480: about 10 s of engine time). */
 const turnsClip = path.join(sharedData, 'video', 'live', 'live-01.mov');
 /** A webcam clip with two blinks (7.7 fps, 76 frames). */

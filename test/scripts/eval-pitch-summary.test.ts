@@ -41,6 +41,8 @@ function segments(stretch: { start: number; end: number }): ClipSegments {
   return {
     frontalYaw: 0,
     frontalBand: 0.03,
+    frontalPitch: null,
+    levelBand: 0.025,
     stretches: [stretch],
     blinks: [],
     segments: [],
