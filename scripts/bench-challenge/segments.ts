@@ -41,7 +41,8 @@ export interface ActionSegment {
   readonly action: Challenge;
   /** Frontal, open-eyed frames just before the action (ending at onset - 1): where a splice may enter. */
   readonly leadIn: FrameRange;
-  /** First frame of the action: the head leaves the frontal band, or the eyes are first closed. */
+  /** First frame of the action: the head leaves the frontal band (a look: passes the challenge's
+   * frontalPitch, where the challenge starts its move), or the eyes are first closed. */
   readonly onset: number;
   /** Last frame of the action: the first frontal (level) frame after the turn (look), or the frame the
    * eyes reopened. */
@@ -144,6 +145,7 @@ export function findSegments(
   };
   const clip: Clip = {
     readings,
+    closed,
     yaws,
     pitches,
     reference,
@@ -199,6 +201,8 @@ export function frontalPitchOf(
 
 interface Clip {
   readonly readings: readonly FrameReading[];
+  /** Frames within a blink, with a frame of margin each side. */
+  readonly closed: ReadonlySet<number>;
   readonly yaws: readonly (number | null)[];
   /** readablePitchOf per frame: null without a face or where the fit collapsed. */
   readonly pitches: readonly (number | null)[];
@@ -233,6 +237,10 @@ interface Axis {
   readonly swing: (p: Parallax) => number;
   /** An unreadable value on a frame with a face is skipped (a collapsed pitch fit), not a lost face. */
   readonly skipsUnreadable: boolean;
+  /** Looks: the onset is the excursion's first frame past `back` (pitch drifts before a look, often
+   * while a turn is still coming back) and the lead-in the frames just before it within the challenge's
+   * own frontalYaw and frontalPitch; turns: the excursion's first frame, lead-in in the frontal stretch. */
+  readonly onsetPastBack: boolean;
 }
 
 function yawAxis(clip: Clip): Axis {
@@ -249,6 +257,7 @@ function yawAxis(clip: Clip): Axis {
     negative: 'turn_right',
     swing: (p) => p.horizontal,
     skipsUnreadable: false,
+    onsetPastBack: false,
   };
 }
 
@@ -267,6 +276,7 @@ function pitchAxis(clip: Clip, level: number): Axis {
     negative: 'look_up',
     swing: (p) => p.vertical,
     skipsUnreadable: true,
+    onsetPastBack: true,
   };
 }
 
@@ -387,12 +397,13 @@ function excursionSegments(
       if (Math.abs(peak) >= axis.move) rejected.push({ action, onset: run.start, why });
       continue;
     }
-    const leadIn = leadInBefore(clip, run.start);
+    const onset = onsetOf(axis, run);
+    const leadIn = axis.onsetPastBack ? steadyBefore(clip, onset) : leadInBefore(clip, onset);
     const hold = holdAfter(clip, run.end + 1);
     if (leadIn === null || hold === null) {
       rejected.push({
         action,
-        onset: run.start,
+        onset,
         why: leadIn === null ? 'no frontal frames just before' : 'no frontal hold after',
       });
       continue;
@@ -401,7 +412,7 @@ function excursionSegments(
     segments.push({
       action,
       leadIn,
-      onset: run.start,
+      onset,
       end: run.end + 1,
       hold,
       plateau: plateauOf(clip, axis, run, peak),
@@ -411,6 +422,32 @@ function excursionSegments(
     });
   }
   return { segments, rejected };
+}
+
+/** The excursion's first frame, or for looks its first frame past the challenge's level band. */
+function onsetOf(axis: Axis, run: FrameRange): number {
+  if (!axis.onsetPastBack) return run.start;
+  const past = range(run).find(
+    (i) => Math.abs((axis.values[i] ?? axis.reference) - axis.reference) > axis.back,
+  );
+  return past ?? run.start;
+}
+
+/** Frames just before `onset` that the challenge reads as frontal and level (its own bands, not the
+ * finder's halves), eyes open; null when none. */
+function steadyBefore(clip: Clip, onset: number): FrameRange | null {
+  const steady = (i: number): boolean => {
+    const yaw = clip.yaws[i];
+    const pitch = clip.pitches[i];
+    if (yaw === null || yaw === undefined || clip.closed.has(i)) return false;
+    const level =
+      clip.level === null ||
+      (pitch != null && Math.abs(pitch - clip.level) <= clip.options.frontalPitch);
+    return level && Math.abs(yaw - clip.reference) <= clip.options.frontalYaw;
+  };
+  let start = onset;
+  while (start - 1 >= 0 && steady(start - 1)) start -= 1;
+  return start === onset ? null : { start, end: onset - 1 };
 }
 
 function plateauOf(clip: Clip, axis: Axis, run: FrameRange, peak: number): FrameRange {
@@ -435,14 +472,14 @@ function excursionProblem(clip: Clip, axis: Axis, run: FrameRange, peak: number)
   if (Math.abs(back - reference) > axis.back)
     return axis.name === 'yaw' ? 'does not come back to frontal' : 'does not come back level';
   if (axis.name === 'pitch') {
-    const turned = turnedIn(clip, run);
+    const turned = turnedIn(clip, { start: onsetOf(axis, run), end: run.end });
     if (turned !== null) return `turns while looking (yaw change ${turned.toFixed(3)})`;
   }
   return rateProblem(clip, axis, run);
 }
 
-/** The largest |yaw change| of a look's frames where it reaches turnYaw (the challenge reads a turn
- * there, the wrong action), else null. */
+/** The largest |yaw change| of a look's frames from its onset where it reaches turnYaw (the challenge
+ * reads a turn there, the wrong action), else null. */
 function turnedIn(clip: Clip, run: FrameRange): number | null {
   const changes = range(run).map((i) =>
     Math.abs((clip.yaws[i] ?? clip.reference) - clip.reference),

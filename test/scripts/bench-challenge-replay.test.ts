@@ -3,7 +3,6 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaceTracker } from '../../src/biometrics/face-tracker.ts';
-import { challengeKinds } from '../../src/biometrics/liveness/active/challenge.ts';
 import { faceSessionTimeLimitMsMax } from '../../src/shared/limits.ts';
 import type { Clip } from '../../scripts/bench-challenge/clips.ts';
 import { analyseClip, challengeOptions, segmentsFor } from '../../scripts/bench-challenge/clips.ts';
@@ -79,8 +78,9 @@ describe('bench:challenge --responder none, a recording that ignores the prompts
   it('never passes an order holding a turn on a clip whose person never turns', () => {
     expect(segmentsFor(analysed, 'turn_left')).toEqual([]);
     expect(segmentsFor(analysed, 'turn_right')).toEqual([]);
-    // Two of blink / turn_left / turn_right always hold a turn: the no-turn person passes none.
-    expect(orderCount(challengeKinds, challengeOptions.count)).toBe(6);
+    // Two of the session's pool (blink / turn_left / turn_right) always hold a turn: the no-turn person
+    // passes none.
+    expect(orderCount(challengeOptions.pool, challengeOptions.count)).toBe(6);
     expect(results).toHaveLength(runs);
     for (const r of results) {
       expect(r.order.some((c) => c !== 'blink')).toBe(true);
