@@ -149,9 +149,9 @@ export const sessionParallaxMin = 0.25;
  * 0.97-0.999 (talking-face: 1st percentile 0.991 frame to frame, lowest 0.971 five frames apart); the
  * bound is the calibrated operating threshold of models/thresholds.json (0.9574, FMR <= 1e-3 on every
  * subset): each fused frame would match every other one at the hub, so the mean is one person's.
- * Two challenges of three, not three: a replayed recording must show the right two actions in the
- * right order (1 in 6 by order alone) at the right moments, and a shopper is done in about 3.4 s
- * (bench:challenge, turns cut short: 3,439 ms median).
+ * Two challenges of the five kinds, not three: a replayed recording must show the right two actions in
+ * the right order (1 in 20 by order alone) at the right moments, and a shopper is done in about 3.4 s
+ * (bench:challenge, turns and looks cut short: 3,359 ms median).
  * The blink is asked for from the first good frame, not after 1.5 s of them: `npm run bench:challenge --
  * --policy natural` (2026-12-05, a scripted shopper of recorded frames who blinks only when asked, 500 ms
  * reaction; 3 clips with a usable blink, 10 runs each) decided a median 883 ms after the first face with the

@@ -76,8 +76,10 @@ export interface ChallengeOptions {
 /** Set on the shared clips (scripts/eval-liveness-video.ts): photo cards swung +-50 degrees reach a yaw
  * change of 0.15 at most (the landmark net half-imagines a turned face) with a shrink of 0.2-0.27; real
  * head turns in the live selfie videos reach 0.3-0.6 with a shrink mostly under half the yaw change. */
-/** The kinds the kiosk draws from: the look kinds join once their bounds are measured (see below). */
-export const defaultChallengePool: readonly Challenge[] = ['blink', 'turn_left', 'turn_right'];
+/** The kinds the kiosk draws from: all five since the look bounds were measured (below), so two drawn
+ * make 20 orders, not 6: a recording that turns left then right passes 1 order in 20 (bench:challenge
+ * --responder none --from clip-start), and real recorded looks pass the controller (bench:challenge). */
+export const defaultChallengePool: readonly Challenge[] = challengeKinds;
 
 /* Look bounds from `npm run eval:pitch` (2026-12-05, 3 bounds held together): photo cards tilted +-50 degrees
  * about their horizontal axis (card-tilt, 7 photos) reach a pitch change of 0.087 and a matching vertical
