@@ -73,15 +73,14 @@ export interface ChallengeOptions {
   readonly continuity: ContinuityOptions;
 }
 
-/** Set on the shared clips (scripts/eval-liveness-video.ts): photo cards swung +-50 degrees reach a yaw
- * change of 0.15 at most (the landmark net half-imagines a turned face) with a shrink of 0.2-0.27; real
- * head turns in the live selfie videos reach 0.3-0.6 with a shrink mostly under half the yaw change. */
 /** The kinds the kiosk draws from: all five since the look bounds were measured (below), so two drawn
- * make 20 orders, not 6: a recording that turns left then right passes 1 order in 20 (bench:challenge
- * --responder none --from clip-start), and real recorded looks pass the controller (bench:challenge). */
+ * make 20 orders, not 6, and real recorded looks pass the controller (bench:challenge, 10/10 runs). */
 export const defaultChallengePool: readonly Challenge[] = challengeKinds;
 
-/* Look bounds from `npm run eval:pitch` (2026-12-05, 3 bounds held together): photo cards tilted +-50 degrees
+/** Set on the shared clips (scripts/eval-liveness-video.ts): photo cards swung +-50 degrees reach a yaw
+ * change of 0.15 at most (the landmark net half-imagines a turned face) with a shrink of 0.2-0.27; real
+ * head turns in the live selfie videos reach 0.3-0.6 with a shrink mostly under half the yaw change.
+ * Look bounds from `npm run eval:pitch` (2026-12-05, 3 bounds held together): photo cards tilted +-50 degrees
  * about their horizontal axis (card-tilt, 7 photos) reach a pitch change of 0.087 and a matching vertical
  * parallax of 0.089, and no card frame passes two of the three bounds; 11 deliberate looks of 5 people in
  * the live selfie clips (6 up, 5 down) pass all three, the weakest at pitch 0.126 / parallax 0.154 (live-03
