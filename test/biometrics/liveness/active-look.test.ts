@@ -231,6 +231,19 @@ describe('look challenges', () => {
     expect(state).toMatchObject({ status: 'passed' });
   });
 
+  it('reads no pitch where the fit folded the mouth onto the eye line but left its corners below', () => {
+    const landmarks = face({}).landmarks;
+    const eyeY = (landmarks[36]!.y + landmarks[45]!.y) / 2;
+    const corners = (landmarks[48]!.y + landmarks[54]!.y) / 2;
+    // The 18 other mouth points a little above the eye line, so the mouth's mean sits on it.
+    const folded = landmarks.map((p, i) =>
+      i >= 48 && i !== 48 && i !== 54 ? { x: p.x, y: eyeY - (2 * (corners - eyeY)) / 18 } : p,
+    );
+    expect(Math.abs(pitchOf(folded))).toBeGreaterThan(100);
+    expect(readablePitchOf(folded)).toBeNull();
+    expect(readablePitchOf(landmarks)).toBeCloseTo(pitchOf(landmarks), 9);
+  });
+
   it('refuses a pitch that jumps faster than a head moves (a swapped picture)', () => {
     const controller = asking(['look_up']);
     let state: ChallengeState = controller.state;

@@ -20,6 +20,8 @@ export function pitchOf(landmarks: readonly Point[]): number {
 /** The mouth corners sit about one eye distance below the eye line, and still half of one in a strong
  * look up; under this the landmark fit has collapsed (a profile, a failed fit) and pitch means nothing. */
 const mouthBelowEyesMin = 0.25;
+/** Frontal faces read about 0.5, strong looks 0.1-0.9 (eval:pitch): far outside, the fit has folded. */
+const pitchReadableRange = { min: -1, max: 2 };
 
 /** pitchOf, or null where the fit has collapsed: eval:pitch met ratios of 1e6 on live-02's profile frames,
  * which a challenge would read as a jump (too_fast) or a look. */
@@ -33,5 +35,9 @@ export function readablePitchOf(landmarks: readonly Point[]): number | null {
   // Depth of the mouth below the eye line, along the eye line's normal toward the chin.
   const below =
     ((mouth.y - centre.y) * (left.x - right.x) - (mouth.x - centre.x) * (left.y - right.y)) / eyes;
-  return below >= mouthBelowEyesMin * eyes ? pitchOf(landmarks) : null;
+  if (below < mouthBelowEyesMin * eyes) return null;
+  // The ratio's own denominator is the whole mouth's mean, which a fit can fold onto the eye line while
+  // the corners stay below (ZubairCracksCode frames 113 and 172 read 577,567 and -953,999).
+  const pitch = pitchOf(landmarks);
+  return pitch > pitchReadableRange.min && pitch < pitchReadableRange.max ? pitch : null;
 }
