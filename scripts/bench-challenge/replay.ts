@@ -297,7 +297,7 @@ export async function benchReplay(
     };
   }
   say(
-    `"1 in ${orders} by chance": ${orders} orders of ${challengeOptions.count} of ${pool.length} challenges, so a recording doing one fixed order matches a random one 1 time in ${orders}; the passes above are what recordings of people who turn and blink on their own actually get`,
+    `"1 in ${orders} by chance": ${orders} orders of ${challengeOptions.count} of ${pool.length} challenges, so a recording doing one fixed order matches a random one 1 time in ${orders}; the passes above are what recordings of people who turn, look and blink on their own actually get`,
   );
   return {
     summary,
