@@ -16,7 +16,7 @@
 // The defaults are the bounds the first run suggested (see the margins it prints): card-tilt photos
 // reach a pitch change of 0.087 and a matching parallax of 0.089, while 11 real looks in 6 live clips
 // pass all three with the weakest at pitch 0.126 and parallax 0.154.
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,9 +25,9 @@ import type { FaceTracker } from '../src/biometrics/face-tracker.ts';
 import { defaultContinuityOptions } from '../src/biometrics/liveness/active/face-continuity.ts';
 import { attackClipStem, padAttackPhotos } from '../src/biometrics/liveness/pad-clips.node.ts';
 import { makeAttackClip } from '../src/biometrics/replay/attack-clips.node.ts';
-import { isVideoFile } from '../src/biometrics/replay/video-files.ts';
-import { challengeOptions, liveClipFiles, videoDir } from './bench-challenge/clips.ts';
+import { challengeOptions, videoDir } from './bench-challenge/clips.ts';
 import { readClip } from './bench-challenge/clip-frames.ts';
+import { replayClipFiles } from './bench-challenge/replay.ts';
 import { say } from './bench-challenge/report.ts';
 import { findSegments } from './bench-challenge/segments.ts';
 import type { PitchClip } from './eval-pitch/report.ts';
@@ -104,36 +104,15 @@ function jsonClip(clip: PitchClip): Measured {
   };
 }
 
+/** bench:challenge's clips (live clips, the talking face, the replay / attack clips), the talking face cut
+ * to its first talkingSeconds (24 fps, 200 s). */
 async function recordedSources(talkingSeconds: number): Promise<Source[]> {
-  const inDir = async (dir: string): Promise<string[]> =>
-    (await readdir(dir))
-      .filter(isVideoFile)
-      .sort()
-      .map((name) => path.join(dir, name));
-  const pairs = (await readdir(path.join(videoDir, 'pairs'), { withFileTypes: true }))
-    .filter((d) => d.isDirectory())
-    .map((d) => d.name)
-    .sort();
-  const pairAttacks = (
-    await Promise.all(pairs.map((set) => inDir(path.join(videoDir, 'pairs', set))))
-  )
-    .flat()
-    .filter((file) => path.basename(file).startsWith('attack.'));
   const talking = path.join(videoDir, 'talking-face.mp4');
-  return [
-    ...(await liveClipFiles()).map((file) => ({
-      file,
-      kind: 'live' as const,
-      framesMax: Infinity,
-    })),
-    // 24 fps: the first talkingSeconds of the 200 s recording.
-    { file: talking, kind: 'live', framesMax: Math.round(talkingSeconds * 24) },
-    ...[...(await inDir(path.join(videoDir, 'replay'))), ...pairAttacks].map((file) => ({
-      file,
-      kind: 'replay' as const,
-      framesMax: Infinity,
-    })),
-  ];
+  return (await replayClipFiles()).map(({ file, kind }) => ({
+    file,
+    kind: kind === 'attack' ? ('replay' as const) : ('live' as const),
+    framesMax: file === talking ? Math.round(talkingSeconds * 24) : Infinity,
+  }));
 }
 
 async function cardClips(
