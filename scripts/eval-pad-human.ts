@@ -50,24 +50,24 @@ import {
   measureHumanPadCost,
 } from '../src/biometrics/liveness/human-pad-corpus.node.ts';
 import { PadCorpus } from '../src/biometrics/liveness/pad-corpus.node.ts';
-import type {
-  DomainSummary,
-  FeatureTable,
-  OuterFoldResult,
-  PadCandidate,
-} from '../src/biometrics/liveness/pad-cv.ts';
-import { nestedCrossValidation, summariseDomain } from '../src/biometrics/liveness/pad-cv.ts';
+import type { PadCandidate } from '../src/biometrics/liveness/pad-cv.ts';
 import { fixedScoreCrossValidation } from '../src/biometrics/liveness/pad-fixed-score.ts';
-import type { PadProtocolData } from '../src/biometrics/liveness/pad-protocol.node.ts';
 import {
   defaultPadPaths,
-  domainNames,
   loadPadProtocolData,
   padCandidates,
   padCvOptions,
-  padFeatureSets,
 } from '../src/biometrics/liveness/pad-protocol.node.ts';
 import { assert } from '../src/shared/assert.ts';
+import type { Method } from './eval-pad/extra-features.ts';
+import {
+  choices,
+  methodsReport,
+  nestedMethod,
+  printDomain,
+  v3CandidatesWith,
+  withExtraFeatures,
+} from './eval-pad/extra-features.ts';
 import { stageEvaluationModels, type PinnedModelFile } from './evaluation-models.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
@@ -102,96 +102,19 @@ function logOdds(p: number): number {
   return Math.log(q / (1 - q));
 }
 
-/** eval:pad's table plus the nets' logits alone and appended to each v3 feature set. */
-function humanTable(
-  data: PadProtocolData,
-  human: readonly (HumanPadScores | null)[],
-): FeatureTable {
-  const table = new Map(data.table);
-  const humanRow = (i: number): number[] | null => {
+/** The nets' logits (null: failed to acquire), the extra row of each sample. */
+function humanRow(human: readonly (HumanPadScores | null)[]) {
+  return (i: number): number[] | null => {
     const h = human[i];
     return h === null || h === undefined ? null : [logOdds(h.antispoof), logOdds(h.liveness)];
   };
-  table.set(
-    'human',
-    data.samples.map((s) => {
-      const row = humanRow(s.index);
-      return row === null ? null : Float64Array.from(row);
-    }),
-  );
-  for (const set of padFeatureSets) {
-    const rows = data.table.get(set.key);
-    assert(rows !== undefined, `features of ${set.key}`);
-    table.set(
-      `${set.key}+human`,
-      data.samples.map((s) => {
-        const v3 = rows[s.index];
-        const h = humanRow(s.index);
-        return v3 === null || v3 === undefined || h === null
-          ? null
-          : Float64Array.from([...v3, ...h]);
-      }),
-    );
-  }
-  return table;
 }
 
-const withHuman: readonly PadCandidate[] = padCandidates.map((c) => ({
-  ...c,
-  name: c.name.replace(' l2=', '+human l2='),
-  features: `${c.features}+human`,
-}));
 const humanLogistic: readonly PadCandidate[] = [0.03, 0.3].map((l2) => ({
   name: `human logits l2=${l2}`,
   features: 'human',
   l2,
 }));
-
-interface Method {
-  readonly name: string;
-  readonly folds: readonly OuterFoldResult[];
-}
-
-const pct = (v: number): string => `${(100 * v).toFixed(1)}%`.padStart(6);
-const spreadText = (s: { worst: number; median: number } | null): string =>
-  s === null ? '     -/-     ' : `${pct(s.worst)}/${pct(s.median)}`;
-
-function printDomain(domain: string, methods: readonly Method[]): void {
-  console.log('');
-  console.log(
-    `${domainNames[domain] ?? domain}: out of sample, each score from a fold that never saw its group`,
-  );
-  console.log(
-    `${'method'.padEnd(34)} reals att FTA | shipped point: APCER  BPCER  worst/med APCER  worst/med BPCER |` +
-      ` own-domain threshold: APCER  BPCER  worst/med APCER  worst/med BPCER |  AUC`,
-  );
-  for (const method of methods) {
-    const d: DomainSummary = summariseDomain(method.folds, domain);
-    const r = d.pooled;
-    const own = d.ownThreshold;
-    const ownText =
-      own === null
-        ? ' '.repeat(70)
-        : `${pct(own.pooled.apcer)} ${pct(own.pooled.bpcer)}  ${spreadText(own.apcerFolds)}  ${spreadText(own.bpcerFolds)}`;
-    console.log(
-      `${method.name.padEnd(34)} ${String(r.reals).padStart(5)} ${String(r.attacks).padStart(3)} ${String(r.failedToAcquire).padStart(3)} |` +
-        `                ${pct(r.apcer)} ${pct(r.bpcer)}  ${spreadText(d.apcerFolds)}  ${spreadText(d.bpcerFolds)} |` +
-        `                       ${ownText} | ${r.auc === null ? '  n/a' : r.auc.toFixed(3)}`,
-    );
-  }
-}
-
-function choices(method: Method): string {
-  const counts = new Map<string, number>();
-  for (const fold of method.folds) {
-    const name = fold.choice.candidate.name;
-    counts.set(name, (counts.get(name) ?? 0) + 1);
-  }
-  return [...counts]
-    .sort((a, b) => b[1] - a[1])
-    .map(([name, n]) => `${name} x${n}`)
-    .join(', ');
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -239,13 +162,10 @@ async function main(): Promise<void> {
     corpus.dispose();
     scorer.dispose();
   }
-  const table = humanTable(data, human);
-  const nested = (name: string, candidates: readonly PadCandidate[]): Method => {
-    const started = performance.now();
-    const folds = nestedCrossValidation(data.samples, table, candidates, padCvOptions);
-    log(`${name}: ${((performance.now() - started) / 1000).toFixed(0)} s`);
-    return { name, folds };
-  };
+  const table = withExtraFeatures(data, data.table, 'human', humanRow(human));
+  const withHuman = v3CandidatesWith('human');
+  const nested = (name: string, candidates: readonly PadCandidate[]): Method =>
+    nestedMethod({ name, data, table, candidates, log });
   const fixed = (net: HumanPadNet, orient: boolean): Method => ({
     name: `${net} alone${orient ? ', sign fitted' : ''}`,
     folds: fixedScoreCrossValidation(
@@ -283,15 +203,7 @@ async function main(): Promise<void> {
     backend: runtime.backend,
     models: modelsDir,
     cost,
-    methods: methods.map((method) => ({
-      name: method.name,
-      domains: domains.map((domain) => summariseDomain(method.folds, domain)),
-      folds: method.folds.map((f) => ({
-        testGroups: f.testGroups,
-        candidate: f.choice.candidate.name,
-        point: f.choice.point,
-      })),
-    })),
+    methods: methodsReport(methods, domains),
   };
   await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
 }
