@@ -23,6 +23,7 @@ import path from 'node:path';
 import type { Challenge } from '../src/biometrics/liveness/active/challenge.ts';
 import { drawChallenges } from '../src/biometrics/liveness/active/challenge.ts';
 import { percentile } from '../src/biometrics/replay/pipeline.ts';
+import { tuningWithChallengePool } from '../src/biometrics/face-session.ts';
 import { faceSessionTimeLimitMsMax } from '../src/shared/limits.ts';
 import { seededRandom } from '../src/shared/seeded-random.ts';
 import type { Clip } from './bench-challenge/clips.ts';
@@ -39,7 +40,7 @@ import {
 import { decodeFrames } from './bench-challenge/clip-frames.ts';
 import { benchNatural } from './bench-challenge/natural.ts';
 import type { BenchOptions } from './bench-challenge/options.ts';
-import { parseBenchOptions, tuningWithPool } from './bench-challenge/options.ts';
+import { parseBenchOptions } from './bench-challenge/options.ts';
 import { benchReplay } from './bench-challenge/replay.ts';
 import type { SessionTools } from './bench-challenge/run.ts';
 import { loadSessionTools } from './bench-challenge/run.ts';
@@ -78,7 +79,7 @@ async function runOnClip(
     const home = homeFor(clip, first);
     const result = await runScripted(
       {
-        tuning: tuningWithPool(options.pool),
+        tuning: tuningWithChallengePool(options.pool),
         seed: run,
         order,
         readings: clip.readings.readings,

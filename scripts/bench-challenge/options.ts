@@ -3,7 +3,7 @@
 //
 // Pure: arguments in, options or the usage text out (the script prints it and exits 2).
 import { parseArgs } from 'node:util';
-import type { FaceSessionTuning, LivenessPolicyName } from '../../src/biometrics/face-session.ts';
+import type { LivenessPolicyName } from '../../src/biometrics/face-session.ts';
 import { defaultFaceSessionTuning } from '../../src/biometrics/face-session.ts';
 import type { Challenge } from '../../src/biometrics/liveness/active/challenge.ts';
 import { challengeKinds } from '../../src/biometrics/liveness/active/challenge.ts';
@@ -48,12 +48,6 @@ export function parsePool(text: string): readonly Challenge[] | null {
 }
 
 /** The kiosk's session tuning with only the challenge pool changed. */
-export function tuningWithPool(
-  pool: readonly Challenge[],
-  base: FaceSessionTuning = defaultFaceSessionTuning,
-): FaceSessionTuning {
-  return { ...base, challenge: { ...base.challenge, pool } };
-}
 
 export function usage(): string[] {
   const pool = `[--pool ${challengeKinds.join(',')} (${challengeOptions.count} or more kinds; default ${challengeOptions.pool.join(',')})]`;

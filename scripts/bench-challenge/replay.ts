@@ -13,7 +13,7 @@ import { isVideoFile } from '../../src/biometrics/replay/video-files.ts';
 import { seededRandom } from '../../src/shared/seeded-random.ts';
 import { challengeOptions, liveClipFiles, videoDir } from './clips.ts';
 import { clipName, decodeFrames } from './clip-frames.ts';
-import { tuningWithPool } from './options.ts';
+import { tuningWithChallengePool } from '../../src/biometrics/face-session.ts';
 import { countsText, say } from './report.ts';
 import type { ResponderEvent } from './responder.ts';
 import type { FrameSchedule, RunOutcome, SessionTools } from './run.ts';
@@ -198,7 +198,7 @@ export async function runPlannedReplay(
   const result = await runSession(
     {
       policy: 'challenge',
-      tuning: tuningWithPool(options.pool ?? challengeOptions.pool),
+      tuning: tuningWithChallengePool(options.pool ?? challengeOptions.pool),
       seed: planned.run,
       order: planned.order,
       images,

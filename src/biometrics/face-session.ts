@@ -9,6 +9,7 @@
 // suffices. A frame read well but with eyes closed or a mask on (capture/capture-checks.ts) feeds the
 // liveness evidence but not the fused descriptor. No frame's pixels outlive push().
 import { assert } from '../shared/assert.ts';
+import { challengePoolMin, isChallenge } from '../shared/challenge-kinds.ts';
 import { faceSessionTimeLimitMsMax, faceSessionWindowFramesMax } from '../shared/limits.ts';
 import type { FaceObservation, FrameResult, StageTimingsMs, UndescribedFrame } from './engine.ts';
 import type { CapturePrompt, CaptureRefusal } from './capture/capture-checks.ts';
@@ -187,6 +188,28 @@ export const defaultFaceSessionTuning: FaceSessionTuning = {
   capture: defaultCaptureCheckTuning,
   probePose: defaultProbePose,
 };
+
+/** The session's tuning with the challenge drawn from `pool` instead of all five kinds. */
+export function tuningWithChallengePool(
+  pool: readonly Challenge[],
+  base: FaceSessionTuning = defaultFaceSessionTuning,
+): FaceSessionTuning {
+  return { ...base, challenge: { ...base.challenge, pool } };
+}
+
+/**
+ * A kiosk's tuning for the pool its config names (kiosk.json challengeKinds): known kinds, no repeats, and
+ * at least challengePoolMin of them, checked again here since the pool reaches the worker in a message.
+ */
+export function kioskTuning(pool: readonly Challenge[]): FaceSessionTuning {
+  assert(
+    pool.length >= challengePoolMin &&
+      pool.every(isChallenge) &&
+      new Set(pool).size === pool.length,
+    `the challenge pool needs ${challengePoolMin} or more different kinds`,
+  );
+  return tuningWithChallengePool(pool);
+}
 
 export interface FaceSessionOptions {
   readonly policy: LivenessPolicyName;

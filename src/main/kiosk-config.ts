@@ -6,6 +6,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { assert } from '../shared/assert.ts';
 import { accountIdSchema, categorySchema } from '../shared/hub-api.ts';
+import { challengeKinds } from '../shared/challenge-kinds.ts';
+import { challengePoolSchema } from '../shared/kiosk-api.ts';
 import {
   clinicNoShowSecondsMax,
   kioskPaymentAmountMax,
@@ -80,6 +82,12 @@ export const kioskConfigSchema = z
     defaultLanguage: z.enum(['ja', 'en']).default('ja'),
     /** natural: passive texture + a blink or 3-D head motion; challenge: also a random blink/turn challenge. */
     livenessPolicy: z.enum(['natural', 'challenge']).default('natural'),
+    /**
+     * The challenge's kinds (blink, turn_left, turn_right, look_up, look_down), three or more; default all
+     * five. Leave out what this kiosk's shoppers cannot do (a camera mounted low makes looking down awkward);
+     * each kind left out makes a replayed recording likelier to match the drawn order (README).
+     */
+    challengeKinds: challengePoolSchema.default([...challengeKinds]),
     /** Category of payments typed on the operator screen (tills send their own). */
     defaultCategory: categorySchema.optional(),
   })

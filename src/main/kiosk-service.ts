@@ -258,6 +258,7 @@ export class KioskService {
       lostPaymentsWaiting: this.#lostPaymentsWaiting(),
       modelId: this.#modelId,
       livenessPolicy: this.#config.livenessPolicy,
+      challengeKinds: this.#config.challengeKinds,
       defaultLanguage: this.#config.defaultLanguage,
       payment: this.#currentView(),
       station: this.#station?.view() ?? null,

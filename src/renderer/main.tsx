@@ -16,6 +16,7 @@ async function start(root: HTMLElement): Promise<void> {
   await startI18n(status.status.defaultLanguage);
   const reader = new FaceReader({
     policy: status.status.livenessPolicy,
+    challengeKinds: status.status.challengeKinds,
     modelsBaseUrl: new URL('/models/', window.location.href).href,
     wasmBaseUrl: new URL('/wasm/', window.location.href).href,
   });

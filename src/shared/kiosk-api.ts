@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import * as L from './limits.ts';
 import { isCategory } from './categories.ts';
+import { challengeKinds, challengePoolMin } from './challenge-kinds.ts';
 import type { IdDocumentErrorCode, MrzCheckDigit, MrzField } from './id-document.ts';
 import { typedIdDocumentSchema } from './id-document.ts';
 import { accountIdSchema } from './hub-api.ts';
@@ -488,6 +489,12 @@ export function isFinalRefusal(refusal: HubRefusal | null): boolean {
   return refusal !== null && paymentToCheckFinalRefusals.includes(refusal.code);
 }
 
+/** The kinds a kiosk's challenge draws from (kiosk.json challengeKinds): known, no repeats, three or more. */
+export const challengePoolSchema = z
+  .array(z.enum(challengeKinds))
+  .min(challengePoolMin)
+  .refine((kinds) => new Set(kinds).size === kinds.length, { message: 'a kind named twice' });
+
 export const kioskStatusSchema = z.object({
   shopName: z.string(),
   /** The merchant account paid; null at an enrolment station. */
@@ -506,6 +513,8 @@ export const kioskStatusSchema = z.object({
   lostPaymentsWaiting: z.number().int().nonnegative(),
   modelId: z.string().nullable(),
   livenessPolicy: z.enum(['natural', 'challenge']),
+  /** The kinds this kiosk's challenge draws two from, in a random order. */
+  challengeKinds: challengePoolSchema,
   defaultLanguage: z.enum(['ja', 'en']),
   payment: paymentViewSchema.nullable(),
   /** Enrolment mode: the station (officer, calibration, enrolment in progress); null in other modes. */

@@ -1,6 +1,7 @@
 // The UI thread's side of face reading: a fixed frame tick grabs the camera's current picture only when
 // the worker is free (at most frameQueueLengthMax waiting; the rest are dropped, never queued) and hands on updates.
 import type { LivenessPolicyName } from '../../biometrics/face-session.ts';
+import type { Challenge } from '../../shared/challenge-kinds.ts';
 import { frameQueueLengthMax, frameTickMs, kioskFrameSideMaxPixels } from '../../shared/limits.ts';
 import type { FromFaceWorker, ToFaceWorker } from './face-worker-protocol.ts';
 
@@ -25,7 +26,12 @@ export class FaceReader {
   #still: ((message: Extract<FromFaceWorker, { type: 'still_read' }>) => void) | null = null;
   stats: FaceReaderStats = { framesSent: 0, framesDropped: 0, grabMs: 0, processMs: 0 };
 
-  constructor(options: { policy: LivenessPolicyName; modelsBaseUrl: string; wasmBaseUrl: string }) {
+  constructor(options: {
+    policy: LivenessPolicyName;
+    challengeKinds: readonly Challenge[];
+    modelsBaseUrl: string;
+    wasmBaseUrl: string;
+  }) {
     this.#worker = new Worker(new URL('./face.worker.ts', import.meta.url), { type: 'module' });
     this.#ready = new Promise((resolve, reject) => {
       this.#worker.onmessage = (event: MessageEvent<FromFaceWorker>) => {

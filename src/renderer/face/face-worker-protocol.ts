@@ -1,9 +1,17 @@
 // Messages between the renderer's UI thread and the face worker: camera frames in (one at a time,
 // as transferable bitmaps), session updates out. Pixels never leave the renderer process.
 import type { FacePrompt, LivenessPolicyName } from '../../biometrics/face-session.ts';
+import type { Challenge } from '../../shared/challenge-kinds.ts';
 
 export type ToFaceWorker =
-  | { type: 'start'; modelsBaseUrl: string; wasmBaseUrl: string; policy: LivenessPolicyName }
+  | {
+      type: 'start';
+      modelsBaseUrl: string;
+      wasmBaseUrl: string;
+      policy: LivenessPolicyName;
+      /** The kinds the challenge draws from (the kiosk's config). */
+      challengeKinds: readonly Challenge[];
+    }
   | { type: 'frame'; bitmap: ImageBitmap; timestampMs: number; grabMs: number }
   | { type: 'reset' }
   /** Enrolment station: one still (the ID photo), read whole on its own; the session is not touched. */

@@ -9,7 +9,7 @@ import {
 import { EngineStartupError } from '../../biometrics/errors.ts';
 import type { FaceSessionUpdate } from '../../biometrics/face-session.ts';
 import type { FaceTracker } from '../../biometrics/face-tracker.ts';
-import { FaceSession } from '../../biometrics/face-session.ts';
+import { FaceSession, kioskTuning } from '../../biometrics/face-session.ts';
 import type { RgbImage } from '../../biometrics/image.ts';
 import { faceSessionTimeLimitMsMax } from '../../shared/limits.ts';
 import type { FromFaceWorker, ToFaceWorker } from './face-worker-protocol.ts';
@@ -49,6 +49,7 @@ async function start(message: Extract<ToFaceWorker, { type: 'start' }>): Promise
     stillReader = tracker;
     session = new FaceSession(tracker, {
       policy: message.policy,
+      tuning: kioskTuning(message.challengeKinds),
       passive,
       mask,
       random: cryptoRandom,

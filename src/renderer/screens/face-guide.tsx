@@ -82,11 +82,17 @@ export function FaceGuide(props: { progress: number; faceSeen: boolean }) {
   );
 }
 
-/** The session's prompt, read out as it changes. */
+/** The session's prompt, read out as it changes; its key in data-prompt, for a tester who answers it. */
 export function FacePromptText(props: { promptKey: FaceSessionState['promptKey'] }) {
   const { t } = useTranslation();
   return (
-    <p className="prompt" role="status" aria-live="polite" data-testid="face-prompt">
+    <p
+      className="prompt"
+      role="status"
+      aria-live="polite"
+      data-testid="face-prompt"
+      data-prompt={props.promptKey}
+    >
       {t(`prompt.${props.promptKey}`)}
     </p>
   );

@@ -3,6 +3,8 @@
 // frame by frame. A photo fails: it cannot blink, and its "turn" or "look" is a homography of the frontal
 // view (planar_turn, planar_look).
 import { assert } from '../../../shared/assert.ts';
+import type { Challenge } from '../../../shared/challenge-kinds.ts';
+import { challengeKinds } from '../../../shared/challenge-kinds.ts';
 import { activeChallengesMax, activeChallengeTimeLimitMsMax } from '../../../shared/limits.ts';
 import type { Point } from '../../geometry.ts';
 import type { BlinkOptions } from './blink.ts';
@@ -13,14 +15,8 @@ import { defaultContinuityOptions, FaceContinuity } from './face-continuity.ts';
 import { planarParallax } from './parallax.ts';
 import { readablePitchOf, yawOf } from './pose.ts';
 
-export type Challenge = 'blink' | 'turn_left' | 'turn_right' | 'look_up' | 'look_down';
-export const challengeKinds: readonly Challenge[] = [
-  'blink',
-  'turn_left',
-  'turn_right',
-  'look_up',
-  'look_down',
-];
+export type { Challenge };
+export { challengeKinds };
 type Turn = 'turn_left' | 'turn_right';
 type Look = 'look_up' | 'look_down';
 
