@@ -36,7 +36,11 @@ const motion = (
 });
 const live = passive([0.9, 0.95, 0.85, 0.92, 0.9, 0.91]);
 const kiosk = { ...defaultDecisionPolicy, mode: 'kiosk' as const };
-const passed: ChallengeState = { status: 'passed', completedMs: [1, 2, 3] };
+const passed: ChallengeState = {
+  status: 'passed',
+  completedMs: [1, 2],
+  challenges: ['turn_left', 'blink'],
+};
 
 describe('liveness decision', () => {
   it('passes a recording with live texture and a blink or 3-D motion', () => {

@@ -106,7 +106,12 @@ export type ChallengeState =
   | { readonly status: 'settling' }
   | { readonly status: 'asking'; readonly challenge: Challenge; readonly index: number }
   | { readonly status: 'returning'; readonly index: number }
-  | { readonly status: 'passed'; readonly completedMs: readonly number[] }
+  | {
+      readonly status: 'passed';
+      readonly completedMs: readonly number[];
+      /** What was asked and answered, in order. */
+      readonly challenges: readonly Challenge[];
+    }
   | {
       readonly status: 'failed';
       readonly reason: ChallengeFailure;
@@ -283,7 +288,11 @@ export class ChallengeController {
   #ask(index: number, t: number): void {
     const challenge = this.challenges[index];
     if (challenge === undefined) {
-      this.#state = { status: 'passed', completedMs: [...this.#completedMs] };
+      this.#state = {
+        status: 'passed',
+        completedMs: [...this.#completedMs],
+        challenges: [...this.challenges],
+      };
       return;
     }
     this.#phaseStartMs = t;
