@@ -33,7 +33,7 @@ import type {
 import { defaultNaturalMotionOptions } from './liveness/active/natural-motion.ts';
 import { NaturalMotionStream } from './liveness/active/natural-motion-stream.ts';
 import type { DecisionPolicy, LivenessDecision } from './liveness/decision.ts';
-import { decideLiveness, defaultDecisionPolicy } from './liveness/decision.ts';
+import { answeredMotion, decideLiveness, defaultDecisionPolicy } from './liveness/decision.ts';
 import type { PassiveTextureDetector } from './liveness/passive-texture.ts';
 import type { PoseMeasures, QualityReason } from './quality.ts';
 import type { FrameEngine } from './replay/pipeline.ts';
@@ -755,11 +755,18 @@ class SessionEvidence {
     return this.#summary;
   }
 
+  /** A blink or 3-D motion seen, or (at a kiosk) a passed challenge that stands for them, as the decision
+   * counts it (answeredMotion): no 'blink' prompt after the shopper did what was asked. */
   naturalSeen(policy: DecisionPolicy): boolean {
     const blinks = this.#summary?.blinks.length ?? 0;
+    const answered = answeredMotion(
+      policy.mode === 'kiosk' ? (this.activeChallenge()?.state ?? null) : null,
+    );
     return (
       blinks >= policy.blinksMin ||
-      (this.#parallaxMax !== null && this.#parallaxMax >= policy.parallaxMin)
+      (this.#parallaxMax !== null && this.#parallaxMax >= policy.parallaxMin) ||
+      answered.blink ||
+      answered.solid
     );
   }
 

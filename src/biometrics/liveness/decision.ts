@@ -152,7 +152,7 @@ export function challengeNeeded(policy: DecisionPolicy, band: PassiveBand | null
  * tilted). So it meets the natural-motion bound it covers, and a shopper who did what was asked is not
  * then asked to blink too (bench:e2e --answer-challenges: 1 of 10 such shoppers timed out that way).
  */
-function answeredMotion(active: ChallengeState | null): { blink: boolean; solid: boolean } {
+export function answeredMotion(active: ChallengeState | null): { blink: boolean; solid: boolean } {
   if (active?.status !== 'passed') return { blink: false, solid: false };
   return {
     blink: active.challenges.includes('blink'),
