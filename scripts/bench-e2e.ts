@@ -3,14 +3,24 @@
 // settled, split into camera (grabbing frames), engine (worker: detection to liveness decision), hub
 // (identify, verify-pin + hold round trips) and ui (screens and taps). Baseline in the same run: the
 // hub's own time for the same three calls made directly from Node, without the kiosk.
+//
+// `--answer-challenges [--pool KINDS] [--reaction-ms 500] [--turn-dwell-ms N [--turn-extent X]]`: the
+// challenge path, which a looping recording can never take. The kiosk's policy asks the challenge every
+// time, drawn from the kinds the clip's person performs (default video/live/live-05.mov, enrolled from its
+// first 3.2 s); a scripted camera (kiosk/scripted-shopper.ts) plays her own recorded moves reactionMs after
+// each prompt shows, as bench:challenge's shopper does in Node, here through the whole kiosk.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import type { Page } from 'playwright-core';
+import { createFaceTracker } from '../src/biometrics/engine.node.ts';
 import { startHub } from '../src/hub/hub.ts';
 import { percentile } from '../src/biometrics/replay/pipeline.ts';
 import { repoRoot, startWebShell } from '../src/main/web-shell.ts';
+import type { Challenge } from '../src/shared/challenge-kinds.ts';
+import { challengePoolMin } from '../src/shared/challenge-kinds.ts';
 import { HubClient } from '../src/shared/hub-client.ts';
 import { buildRenderer } from './kiosk/build-renderer.ts';
 import {
@@ -20,8 +30,18 @@ import {
   sampleCameraWindow,
   sampleEnrolSeconds,
 } from './kiosk/camera-clip.ts';
+import type { ResponderEvent } from './bench-challenge/responder.ts';
+import { defaultTurnExtent } from './bench-challenge/segments.ts';
 import { setUpShopWithShopperFromVideo } from './kiosk/deployment.ts';
-import type { StageTimes } from './kiosk/kiosk-browser.ts';
+import type { Answering, ScriptedShopper } from './kiosk/scripted-shopper.ts';
+import {
+  answerPrompts,
+  ClipCannotAnswerError,
+  installScriptedCamera,
+  loadShopperFrames,
+  prepareScriptedShopper,
+} from './kiosk/scripted-shopper.ts';
+import type { FollowedPayment, KioskMark, StageTimes } from './kiosk/kiosk-browser.ts';
 import {
   clearMarks,
   followPayment,
@@ -34,6 +54,10 @@ import {
 } from './kiosk/kiosk-browser.ts';
 
 const sampleVideo = path.join(repoRoot, '..', 'shared', 'data', 'video', 'talking-face.mp4');
+/** The one shared clip whose person turns both ways and looks up and down, each from a frontal pose
+ * (bench:challenge's segment table), enrolled from her frontal opening (0-3.2 s). */
+const answeringVideo = path.join(repoRoot, '..', 'shared', 'data', 'video', 'live', 'live-05.mov');
+const answeringEnrolSeconds = 3.2;
 const { values } = parseArgs({
   options: {
     video: {
@@ -45,10 +69,36 @@ const { values } = parseArgs({
     'enrol-seconds': { type: 'string', default: String(sampleEnrolSeconds) },
     'camera-from': { type: 'string' },
     'camera-seconds': { type: 'string', default: '30' },
+    'answer-challenges': { type: 'boolean', default: false },
+    'reaction-ms': { type: 'string', default: '500' },
+    pool: { type: 'string' },
+    'turn-dwell-ms': { type: 'string' },
+    'turn-extent': { type: 'string', default: String(defaultTurnExtent) },
   },
 });
 const runs = Number(values.runs);
-const enrolSeconds = Number(values['enrol-seconds']);
+// --answer-challenges: the challenge path. The kiosk always asks the challenge, drawn from the kinds the
+// clip's person performs; a scripted camera plays her own recorded moves on cue (scripted-shopper.ts).
+const answering = values['answer-challenges'];
+const video = answering && values.video === sampleVideo ? answeringVideo : values.video;
+const enrolSeconds = Number(
+  answering && values['enrol-seconds'] === String(sampleEnrolSeconds)
+    ? answeringEnrolSeconds
+    : values['enrol-seconds'],
+);
+const reactionMs = Number(values['reaction-ms']);
+const poolAsked = values.pool?.split(',');
+// As bench:challenge's: a move held at its extreme (past turnExtent of its peak) longer than this is cut.
+const turnDwellMs = values['turn-dwell-ms'] === undefined ? null : Number(values['turn-dwell-ms']);
+const turnExtent = Number(values['turn-extent']);
+const movesValid = (turnDwellMs === null || turnDwellMs >= 0) && turnExtent > 0 && turnExtent <= 1;
+if (!(Number.isInteger(runs) && runs >= 1 && reactionMs >= 0 && enrolSeconds > 0 && movesValid)) {
+  process.stderr.write(
+    'usage: bench:e2e [--video FILE] [--runs N] [--json FILE] [--enrol-seconds S] [--camera-from S]\n' +
+      '       bench:e2e --answer-challenges [--video FILE] [--enrol-seconds S] [--reaction-ms 500] [--pool KINDS] [--turn-dwell-ms N [--turn-extent 0..1]] [--runs N]\n',
+  );
+  process.exit(2);
+}
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 interface RunResult {
@@ -66,47 +116,78 @@ interface RunResult {
   framesDropped: number;
   /** Each frame's worker stages (ms), from the run's frame marks. */
   frameStages: Record<string, number>[];
+  /** --answer-challenges: where the challenge path's time went (null: another mode, or not settled). */
+  phases: ChallengePhases | null;
 }
 
 const work = await mkdtemp(path.join(os.tmpdir(), 'facepay-bench-e2e-'));
 const adminToken = `bench-${randomBytes(12).toString('hex')}`;
 const hub = await startHub({ dataDir: path.join(work, 'hub'), port: 0, adminToken });
 try {
+  const shopper = answering ? await scriptedShopperOf(video, poolAsked) : null;
   const { shop, enrolled } = await setUpShopWithShopperFromVideo({
     hubUrl: hub.url,
     adminToken,
     dir: work,
     shop: { id: 'bench-shop', name: 'Bench Shop' },
     shopper: { id: 'bench-shopper', name: 'Bench Shopper', deposit: 1_000_000 },
-    video: values.video,
+    video,
     enrolSeconds,
     dateOfBirth: '1985-05-05',
     pin: '4862',
+    ...(shopper === null
+      ? {}
+      : { livenessPolicy: 'challenge', challengeKinds: [...shopper.answers.keys()] }),
   });
-  const clip = await cameraClip({
-    video: values.video,
-    output: path.join(work, 'camera.y4m'),
-    // The sample video's window with blinks (camera-clip.ts); another video from after its enrolment part.
-    startS: Number(
-      values['camera-from'] ??
-        (values.video === sampleVideo ? sampleCameraWindow.startS : enrolSeconds),
-    ),
-    durationS: Number(values['camera-seconds']),
-  });
+  const clip =
+    shopper !== null
+      ? null
+      : await cameraClip({
+          video,
+          output: path.join(work, 'camera.y4m'),
+          // The sample video's window with blinks (camera-clip.ts); another video from after its enrolment part.
+          startS: Number(
+            values['camera-from'] ??
+              (video === sampleVideo ? sampleCameraWindow.startS : enrolSeconds),
+          ),
+          durationS: Number(values['camera-seconds']),
+        });
   const rendererDir = await buildRenderer(path.join(work, 'renderer'));
   const shell = await startWebShell({ config: shop.config, port: 0, rendererDir });
   const browser = await launchKioskBrowser(clip);
   const results: RunResult[] = [];
   try {
-    const page = await openKiosk(browser, shell.url);
+    const page = await openKiosk(browser, shell.url, [], {
+      ...(shopper === null ? {} : { beforeOpen: installScriptedCamera }),
+    });
+    if (shopper !== null) {
+      await loadShopperFrames(page, shopper);
+      say(
+        `${path.basename(video)}: the kiosk draws 2 of ${[...shopper.answers.keys()].join(', ')}`,
+      );
+    }
     for (let run = 1; run <= runs; run += 1) {
       await clearMarks(page);
       const requested = await requestPayment(shell.url, shop.tillToken, {
         amount: 100 + run,
         reference: `bench-${run}`,
       });
-      const followed = await followPayment(page, { pin: enrolled.pin, timeoutMs: 40_000 });
+      const shopperAnswers =
+        shopper === null ? null : await answerOnFaceScreen(page, shopper, reactionMs);
+      let followed: FollowedPayment;
+      try {
+        followed = await followPayment(page, { pin: enrolled.pin, timeoutMs: 40_000 });
+      } finally {
+        await shopperAnswers?.stop();
+      }
+      const answered = await shopperAnswers?.stop();
       const timeline = await marks(page);
+      const phases = answered === undefined ? null : challengePhases(answered, timeline);
+      if (answered !== undefined)
+        say(
+          `run ${run}: asked ${answered.events.flatMap((e) => (e.kind === 'prompt' ? [e.challenge] : [])).join(' > ')}` +
+            (phases === null ? '' : ` ${JSON.stringify(phases)}`),
+        );
       const decided = timeline.find((m) => m.name === 'face_decided' || m.name === 'face_refused');
       results.push({
         run,
@@ -123,6 +204,7 @@ try {
         motionWaitMs:
           decided?.name === 'face_decided' ? Number(decided.detail?.['motionWaitMs'] ?? 0) : null,
         stages: followed.outcome === 'paid' ? stageTimes(timeline) : null,
+        phases: followed.outcome === 'paid' ? phases : null,
         framesSent: Number(decided?.detail?.['framesSent'] ?? 0),
         framesDropped: Number(decided?.detail?.['framesDropped'] ?? 0),
         frameStages: timeline
@@ -160,12 +242,89 @@ try {
   report(results, baseline);
 } catch (error) {
   // The operator's setup (a short video, no ffmpeg) is a sentence and an exit code, not a stack.
-  if (!(error instanceof EmptyCameraClipError || error instanceof MissingToolError)) throw error;
+  if (!(
+    error instanceof EmptyCameraClipError ||
+    error instanceof MissingToolError ||
+    error instanceof ClipCannotAnswerError
+  ))
+    throw error;
   process.stderr.write(`bench:e2e: ${error.message}\n`);
   process.exitCode = 1;
 } finally {
   await hub.close();
   await rm(work, { recursive: true, force: true });
+}
+
+/** The clip's person read by the kiosk's tracker in Node, her answers found (bench:challenge's reader);
+ * with `pool`, only her answers of those kinds (the kiosk then draws from them alone). */
+async function scriptedShopperOf(
+  file: string,
+  pool: readonly string[] | undefined,
+): Promise<ScriptedShopper> {
+  const tracker = await createFaceTracker({ modelsDir: path.join(repoRoot, 'models') });
+  try {
+    const read = await prepareScriptedShopper(file, tracker, turnExtent);
+    const unknown = pool?.filter((kind) => !read.answers.has(kind as Challenge)) ?? [];
+    if (unknown.length > 0)
+      throw new ClipCannotAnswerError(
+        `${path.basename(file)}: its person does not perform ${unknown.join(', ')} (she performs ${[...read.answers.keys()].join(', ')})`,
+      );
+    const shopper =
+      pool === undefined
+        ? read
+        : {
+            ...read,
+            answers: new Map([...read.answers].filter(([kind]) => pool.includes(kind))),
+          };
+    if (shopper.answers.size < challengePoolMin)
+      throw new ClipCannotAnswerError(
+        `${path.basename(file)}: its person performs ${shopper.answers.size} challenge kinds (${[...shopper.answers.keys()].join(', ')}); a kiosk draws from ${challengePoolMin} or more`,
+      );
+    return shopper;
+  } finally {
+    tracker.dispose();
+  }
+}
+
+/** Once the face screen shows, she stands at the camera and answers its prompts until stopped. */
+async function answerOnFaceScreen(
+  page: Page,
+  shopper: ScriptedShopper,
+  reaction: number,
+): Promise<Answering> {
+  await waitForScreen(page, ['face'], 15_000);
+  return answerPrompts(page, shopper, { reactionMs: reaction, turnDwellMs });
+}
+
+/**
+ * The challenge path cut at the two prompts, on the page's clock: the kiosk settling on a frontal face
+ * before it asks (settle); the shopper's reaction, first move and way back until the second prompt
+ * (first); her reaction and second move, then the kiosk's wait for a frontal probe frame (second); the
+ * identification, PIN and hold (after).
+ */
+interface ChallengePhases {
+  settle: number;
+  first: number;
+  second: number;
+  after: number;
+}
+
+function challengePhases(
+  answered: { events: ResponderEvent[]; pageMsAtStart: number | null },
+  timeline: readonly KioskMark[],
+): ChallengePhases | null {
+  const at = (name: string) => timeline.find((m) => m.name === name)?.at;
+  const [firstFace, decided, paid] = [at('face_first_seen'), at('face_decided'), at('paid')];
+  const prompts = answered.events.flatMap((e) => (e.kind === 'prompt' ? [e.atMs] : []));
+  const [p1, p2] = prompts.map((ms) => ms + (answered.pageMsAtStart ?? Number.NaN));
+  const known = (t: number | undefined): t is number => t !== undefined && Number.isFinite(t);
+  if (!(known(firstFace) && known(p1) && known(p2) && known(decided) && known(paid))) return null;
+  return {
+    settle: Math.round(p1 - firstFace),
+    first: Math.round(p2 - p1),
+    second: Math.round(decided - p2),
+    after: Math.round(paid - decided),
+  };
 }
 
 interface PathSummary {
@@ -221,7 +380,7 @@ function report(results: RunResult[], hubBaselineMs: number): void {
   const median = (pick: (s: StageTimes) => number) =>
     paid.length === 0 ? null : Math.round(percentile(paid.map(pick), 0.5));
   const summary = {
-    video: values.video,
+    video,
     runs: results.length,
     settledRuns: paid.length,
     medianMs: median((s) => s.totalMs),
@@ -278,7 +437,7 @@ function report(results: RunResult[], hubBaselineMs: number): void {
     ),
   };
   say('\nbench:e2e  face first seen -> hold settled (headless Chromium, web shell, real hub)');
-  say(`video ${path.basename(values.video)}; ${summary.settledRuns}/${summary.runs} runs settled`);
+  say(`video ${path.basename(video)}; ${summary.settledRuns}/${summary.runs} runs settled`);
   say('| measure | median ms | p95 ms |');
   say('|---|---|---|');
   say(`| total | ${summary.medianMs ?? '-'} | ${summary.p95Ms ?? '-'} |`);
@@ -306,6 +465,17 @@ function report(results: RunResult[], hubBaselineMs: number): void {
     `with a challenge:    ${challenge.settledRuns} runs, median ${challenge.medianMs ?? '-'} ms, ` +
       `at most ${challenge.maxMs ?? '-'} ms (goal: at most 4000)`,
   );
+  const phased = results.flatMap((r) => (r.phases === null ? [] : [r.phases]));
+  if (phased.length > 0) {
+    const mid = (pick: (p: ChallengePhases) => number) =>
+      Math.round(percentile(phased.map(pick), 0.5));
+    say(
+      `challenge path, median of ${phased.length} runs: kiosk settles ${mid((p) => p.settle)} ms before the first prompt, ` +
+        `first prompt -> second ${mid((p) => p.first)} ms (her reaction, move and way back), ` +
+        `second prompt -> decided ${mid((p) => p.second)} ms (her reaction and move, then a frontal probe frame), ` +
+        `decided -> paid ${mid((p) => p.after)} ms`,
+    );
+  }
   if (summary.stages.hub !== null) {
     say(
       `hub stage / baseline: ${(summary.stages.hub / hubBaselineMs).toFixed(1)}x (identify + verify-pin + hold vs one hold)`,

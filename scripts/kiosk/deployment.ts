@@ -18,6 +18,7 @@ import { officerPinVerifier } from '../../src/main/officers.ts';
 import { repoRoot } from '../../src/main/web-shell.ts';
 import type { KioskConfig, KioskConfigFile } from '../../src/main/kiosk-config.ts';
 import { readKioskConfig } from '../../src/main/kiosk-config.ts';
+import type { Challenge } from '../../src/shared/challenge-kinds.ts';
 import type { AccountKind, PersonView } from '../../src/shared/hub-api.ts';
 import { HubClient, HubRequestError } from '../../src/shared/hub-client.ts';
 import { extractFrames } from './camera-clip.ts';
@@ -30,6 +31,8 @@ export interface ShopSetup {
   shopper: { id: string; name: string; deposit: number };
   operatorPin?: string;
   livenessPolicy?: 'natural' | 'challenge';
+  /** The challenge's kinds (kiosk.json challengeKinds); default all five. */
+  challengeKinds?: Challenge[];
   /** A clinic reception instead of a shop counter: its cap and no-show deadline. */
   clinic?: { cap: number; noShowAfterSeconds: number };
 }
@@ -109,6 +112,7 @@ export async function setUpShop(setup: ShopSetup): Promise<Shop> {
     operatorPin: setup.operatorPin ?? '2580',
     defaultLanguage: 'ja',
     livenessPolicy: setup.livenessPolicy ?? 'natural',
+    ...(setup.challengeKinds === undefined ? {} : { challengeKinds: setup.challengeKinds }),
     ...(setup.clinic === undefined ? {} : { mode: 'clinic', clinic: setup.clinic }),
   };
   const configFile = path.join(setup.dir, 'kiosk.json');

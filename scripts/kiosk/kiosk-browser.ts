@@ -1,7 +1,7 @@
 // Drives the kiosk renderer in Debian's Chromium like a shopper and a till would: the camera fed from
 // a .y4m clip, the amount sent by the till API, taps on OK and the PIN pad, screenshots of each screen,
 // and the payment's timeline read back from the page. Used by the e2e tests, `npm run demo` and bench:e2e.
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { chromiumPath, requireTool } from './camera-clip.ts';
 
@@ -47,10 +47,16 @@ export async function openKiosk(
   browser: Browser,
   url: string,
   log: string[] = [],
-  options: { grantCamera?: boolean; screens?: string[] } = {},
+  options: {
+    grantCamera?: boolean;
+    screens?: string[];
+    /** Before the kiosk's page loads (e.g. installScriptedCamera). */
+    beforeOpen?: (context: BrowserContext) => Promise<void>;
+  } = {},
 ): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   if (options.grantCamera !== false) await context.grantPermissions(['camera'], { origin: url });
+  await options.beforeOpen?.(context);
   const page = await context.newPage();
   page.on('console', (message) => log.push(`${message.type()}: ${message.text()}`));
   page.on('pageerror', (error) => log.push(`pageerror: ${error.message}`));
