@@ -214,7 +214,8 @@ export function decideLiveness(
   const needed = challengeNeeded(policy, passive.passiveBand);
   judgeActive(active, needed, out);
   const live = out.reasons.length === 0;
-  // Fail closed: a pass must rest on the passive model and natural motion (and the challenge in a kiosk).
+  // Fail closed: a pass must rest on the passive model and a motion summary (its blink or 3-D motion, or
+  // the challenge answered in their place) and, in a kiosk, the challenge where it is needed.
   assert(!live || passive.passiveMedian !== null, 'no pass without passive scores');
   assert(!live || inputs.motion !== null, 'no pass without natural motion');
   assert(!live || passive.passiveBand !== 'attack', 'no pass on a confident attack score');
