@@ -40,6 +40,7 @@ import {
   installScriptedCamera,
   loadShopperFrames,
   prepareScriptedShopper,
+  promptedChallenges,
 } from './kiosk/scripted-shopper.ts';
 import type { FollowedPayment, KioskMark, StageTimes } from './kiosk/kiosk-browser.ts';
 import {
@@ -175,17 +176,17 @@ try {
       const shopperAnswers =
         shopper === null ? null : await answerOnFaceScreen(page, shopper, reactionMs);
       let followed: FollowedPayment;
+      let answered: Awaited<ReturnType<Answering['stop']>> | undefined;
       try {
         followed = await followPayment(page, { pin: enrolled.pin, timeoutMs: 40_000 });
       } finally {
-        await shopperAnswers?.stop();
+        answered = await shopperAnswers?.stop();
       }
-      const answered = await shopperAnswers?.stop();
       const timeline = await marks(page);
       const phases = answered === undefined ? null : challengePhases(answered, timeline);
       if (answered !== undefined)
         say(
-          `run ${run}: asked ${answered.events.flatMap((e) => (e.kind === 'prompt' ? [e.challenge] : [])).join(' > ')}` +
+          `run ${run}: asked ${promptedChallenges(answered.events).join(' > ')}` +
             (phases === null ? '' : ` ${JSON.stringify(phases)}`),
         );
       const decided = timeline.find((m) => m.name === 'face_decided' || m.name === 'face_refused');

@@ -47,8 +47,6 @@ export function parsePool(text: string): readonly Challenge[] | null {
   return valid ? pool : null;
 }
 
-/** The kiosk's session tuning with only the challenge pool changed. */
-
 export function usage(): string[] {
   const pool = `[--pool ${challengeKinds.join(',')} (${challengeOptions.count} or more kinds; default ${challengeOptions.pool.join(',')})]`;
   return [

@@ -75,9 +75,9 @@ export async function prepareScriptedShopper(
 interface ScriptedCameraPage {
   size(width: number, height: number): void;
   add(index: number, base64: string): Promise<void>;
-  /** Draws a frame; answers the face screen's prompt key (data-prompt), the screen shown and the page's
-   * clock (performance.now(), the clock of the kiosk's timing marks). */
-  show(index: number): { prompt: string | null; screen: string | null; pageMs: number };
+  /** Draws a frame; answers the face screen's prompt key (data-prompt) and the page's clock
+   * (performance.now(), the clock of the kiosk's timing marks). */
+  show(index: number): { prompt: string | null; pageMs: number };
 }
 
 /** Runs in the page before its own scripts: getUserMedia and enumerateDevices answer with the canvas. */
@@ -102,7 +102,6 @@ function scriptedCameraInit(): void {
       const prompt = document.querySelector('[data-testid="face-prompt"]');
       return {
         prompt: prompt?.getAttribute('data-prompt') ?? null,
-        screen: document.body.dataset['screen'] ?? null,
         pageMs: performance.now(),
       };
     },
@@ -146,6 +145,11 @@ export async function loadShopperFrames(page: Page, shopper: ScriptedShopper): P
       },
       entries.slice(i, i + 20),
     );
+}
+
+/** The challenges the shopper was prompted for, in order. */
+export function promptedChallenges(events: readonly ResponderEvent[]): Challenge[] {
+  return events.flatMap((e) => (e.kind === 'prompt' ? [e.challenge] : []));
 }
 
 export interface Answering {

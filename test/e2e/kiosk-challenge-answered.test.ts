@@ -36,6 +36,7 @@ import {
   installScriptedCamera,
   loadShopperFrames,
   prepareScriptedShopper,
+  promptedChallenges,
 } from '../../scripts/kiosk/scripted-shopper.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
 import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
@@ -132,9 +133,6 @@ async function balance(): Promise<number> {
   return (await admin.getAccount(shopperId)).balance;
 }
 
-const prompted = (events: readonly ResponderEvent[]): Challenge[] =>
-  events.flatMap((e) => (e.kind === 'prompt' ? [e.challenge] : []));
-
 describe('kiosk challenge path in Chromium', () => {
   it('a shopper who does what the two drawn prompts ask pays by face and PIN', async () => {
     expect(
@@ -147,13 +145,13 @@ describe('kiosk challenge path in Chromium', () => {
     await waitForScreen(page, ['face'], 30_000);
     const answering = answerPrompts(page, shopper, { reactionMs: 500 });
     let paid: FollowedPayment;
+    let events: ResponderEvent[];
     try {
       paid = await followPayment(page, { pin: secondPersonDefaults.pin, timeoutMs: 90_000 });
     } finally {
-      await answering.stop();
+      ({ events } = await answering.stop());
     }
-    const { events } = await answering.stop();
-    const asked = prompted(events);
+    const asked = promptedChallenges(events);
     const refused = (await marks(page)).find((m) => m.name === 'face_refused');
     const why = `${asked.join(' > ')} ${paid.errorCode ?? ''} ${JSON.stringify(refused?.detail ?? {})}`;
     expect(
@@ -182,12 +180,12 @@ describe('kiosk challenge path in Chromium', () => {
     await waitForScreen(page, ['face'], 30_000);
     const still = { ...shopper, answers: new Map() };
     const answering = answerPrompts(page, still, { reactionMs: 500 });
+    let events: ResponderEvent[];
     try {
       await expectPromptThenRefusal(page);
     } finally {
-      await answering.stop();
+      ({ events } = await answering.stop());
     }
-    const { events } = await answering.stop();
     // She was asked and did nothing: the challenge, not the face or the hub, refused her.
     expect(events.some((e) => e.kind === 'no_answer')).toBe(true);
     expect(events.some((e) => e.kind === 'onset')).toBe(false);
