@@ -279,6 +279,9 @@ export type FaceSessionUpdate =
       readonly kind: 'refused';
       readonly reasons: readonly string[];
       readonly decision: LivenessDecision | null;
+      /** The challenge being asked when it failed or the time ran out (the screen names the move);
+       * null when none was. */
+      readonly challenge: Challenge | null;
       readonly sinceFirstFaceMs: number | null;
       readonly framesUsed: number;
       readonly timingsMs: FaceSessionTimingsMs;
@@ -538,10 +541,13 @@ export class FaceSession {
     const verdict = reasons.includes('timeout') ? this.#decision() : decision;
     const extra = reasons.includes('timeout') ? this.#waitingFor(verdict) : [];
     const first = state.evidence.firstFaceMs;
+    const active = state.evidence.activeChallenge()?.state;
+    const asked = active?.status === 'asking' || active?.status === 'failed' ? active.challenge : null;
     return {
       kind: 'refused',
       reasons: [...new Set([...reasons, ...extra])],
       decision: verdict,
+      challenge: asked,
       sinceFirstFaceMs: first === null ? null : timestampMs - first,
       framesUsed: state.framesPushed,
       timingsMs: timings ?? timingsOf(null, clock, 0, 0),

@@ -12,7 +12,9 @@ import type {
 } from '../shared/kiosk-api.ts';
 import type { CameraProblem } from './camera.ts';
 import { chosenCamera, openCamera, stopCamera, watchCamera } from './camera.ts';
+import type { Challenge } from '../shared/challenge-kinds.ts';
 import type { FaceReader } from './face/face-reader.ts';
+import { faceRefusal } from './face/face-refusal.ts';
 import type { Language } from './i18n.ts';
 import { switchLanguage } from './i18n.ts';
 import { mark } from './marks.ts';
@@ -46,7 +48,13 @@ type Screen =
   | { name: 'working' }
   | { name: 'receipt' }
   | { name: 'waiting' }
-  | { name: 'error'; code: string; queueNumber?: number | undefined }
+  /** challenge: the move a refused face session asked for (the screen names it). */
+  | {
+      name: 'error';
+      code: string;
+      queueNumber?: number | undefined;
+      challenge?: Challenge | null | undefined;
+    }
   | { name: 'camera'; problem: CameraProblem }
   | { name: 'operator' };
 
@@ -188,10 +196,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
       const current = payment;
       if (current === null) return;
       if (outcome.type === 'refused') {
-        show({
-          name: 'error',
-          code: outcome.reasons.includes('timeout') ? 'face_timeout' : 'liveness_failed',
-        });
+        show({ name: 'error', ...faceRefusal(outcome) });
         return;
       }
       show({ name: 'working' });
@@ -409,6 +414,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
           <ErrorScreen
             code={screen.code}
             queueNumber={screen.queueNumber}
+            challenge={screen.challenge ?? null}
             payment={payment}
             onRetry={() => void beginFace()}
             onMemberPin={() => show({ name: 'member', notice: null })}

@@ -2,8 +2,9 @@
 // challenge, drawn from the three kinds its config names, and a real hub. The shopper is the woman of
 // video/live/live-05.mov, enrolled from her frontal opening, on a scripted camera that plays her own
 // recorded turns and looks when the screen asks for them (scripts/kiosk/scripted-shopper.ts): she pays by
-// face + PIN. The same woman doing nothing when asked is refused and pays nothing. Screenshots of the
-// prompt and the refusal in both languages go to test-artifacts/kiosk-e2e-challenge.
+// face + PIN. The same woman doing nothing when asked, or turning the wrong way, is refused, pays nothing
+// and is told which move was asked; retrying it right, she pays. Screenshots of the prompts and the
+// refusals in both languages go to test-artifacts/kiosk-e2e-challenge.
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -31,6 +32,7 @@ import {
 } from '../../scripts/kiosk/kiosk-browser.ts';
 import type { ResponderEvent } from '../../scripts/bench-challenge/responder.ts';
 import type { ScriptedShopper } from '../../scripts/kiosk/scripted-shopper.ts';
+import type { ActionSegment } from '../../scripts/bench-challenge/segments.ts';
 import {
   answerPrompts,
   installScriptedCamera,
@@ -45,6 +47,7 @@ import {
   secondPersonDefaults,
   secondPersonVideo,
 } from './kiosk/second-person.ts';
+import { words } from './kiosk/locale-words.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-challenge');
 /**
@@ -181,20 +184,98 @@ describe('kiosk challenge path in Chromium', () => {
     const still = { ...shopper, answers: new Map() };
     const answering = answerPrompts(page, still, { reactionMs: 500 });
     let events: ResponderEvent[];
+    let refused: Refusal;
     try {
-      await expectPromptThenRefusal(page);
+      refused = await expectPromptThenRefusal(page, 'still');
     } finally {
       ({ events } = await answering.stop());
     }
-    // She was asked and did nothing: the challenge, not the face or the hub, refused her.
+    // She was asked and did nothing: the challenge, not the face or the hub, refused her, and the screen
+    // says which move it waited for.
     expect(events.some((e) => e.kind === 'no_answer')).toBe(true);
     expect(events.some((e) => e.kind === 'onset')).toBe(false);
+    const [asked] = promptedChallenges(events);
+    expect(asked).toBe(refused.prompted);
+    expect(refused.code, pageLog.slice(-20).join('\n')).toBe('challenge_missed');
+    expectMoveNamed(refused, 'challenge_missed', asked);
     expect(await balance()).toBe(before);
   }, 180_000);
+
+  it('a shopper who moves the wrong way is told the move asked, and pays when she retries it right', async () => {
+    const page = await kioskWithShopper();
+    const before = await balance();
+    await askToPay(630, 'e2e-challenge-3');
+    await waitForScreen(page, ['face'], 30_000);
+    // Each prompt answered with another of her moves: a turn the other way, or a turn for the look down.
+    const contrary = {
+      ...shopper,
+      answers: new Map(
+        pool.map((kind) => [kind, shopper.answers.get(wrongMove[kind]) as ActionSegment]),
+      ),
+    };
+    const wrong = answerPrompts(page, contrary, { reactionMs: 500 });
+    let events: ResponderEvent[];
+    let refused: Refusal;
+    try {
+      refused = await expectPromptThenRefusal(page, 'wrong');
+    } finally {
+      ({ events } = await wrong.stop());
+    }
+    const [asked] = promptedChallenges(events);
+    expect(asked).toBe(refused.prompted);
+    expect(refused.code, pageLog.slice(-20).join('\n')).toBe('challenge_wrong_move');
+    expectMoveNamed(refused, 'challenge_wrong_move', asked);
+    expect(await balance()).toBe(before);
+
+    // The way out the screen offers first: try again, and this time do what is asked.
+    await page.getByRole('button', { name: words('ja', 'actions.retry') }).click();
+    await waitForScreen(page, ['face'], 30_000);
+    const right = answerPrompts(page, shopper, { reactionMs: 500 });
+    let paid: FollowedPayment;
+    try {
+      paid = await followPayment(page, { pin: secondPersonDefaults.pin, timeoutMs: 90_000 });
+    } finally {
+      ({ events } = await right.stop());
+    }
+    expect(paid, `${promptedChallenges(events).join(' > ')} ${paid.errorCode ?? ''}`).toMatchObject(
+      {
+        outcome: 'paid',
+      },
+    );
+    openPaymentId = null;
+    const hold = await admin.getHold(paid.holdId ?? '');
+    expect(hold).toMatchObject({ status: 'settled', settled: 630, payer: shopperId });
+    expect(await balance()).toBe(before - 630);
+  }, 240_000);
 });
 
-/** The first prompt, then the refusal, each screenshot in Japanese and English. */
-async function expectPromptThenRefusal(page: Page): Promise<void> {
+/** The move each kind of the pool is answered with by a shopper who gets it wrong. */
+const wrongMove: Record<Challenge, Challenge> = {
+  turn_left: 'turn_right',
+  turn_right: 'turn_left',
+  look_down: 'turn_left',
+  look_up: 'turn_left',
+  blink: 'turn_left',
+};
+
+interface Refusal {
+  /** The first prompt shown (its data-prompt key). */
+  prompted: string | null;
+  code: string | null;
+  body: { ja: string; en: string };
+}
+
+/** The refusal's body names the move asked, in the kiosk's own words, in both languages. */
+function expectMoveNamed(refused: Refusal, code: string, asked: Challenge | undefined): void {
+  expect(asked).toBeDefined();
+  for (const language of ['ja', 'en'] as const) {
+    const move = words(language, `error.moves.${asked as Challenge}`);
+    expect(refused.body[language]).toBe(words(language, `error.${code}.body`, { move }));
+  }
+}
+
+/** The first prompt, then the refusal, each screenshot in Japanese and English (`name` tells them apart). */
+async function expectPromptThenRefusal(page: Page, name: string): Promise<Refusal> {
   // The first prompt, in Japanese and in English: the screen a challenged shopper reads.
   const prompt = page.locator(
     `[data-testid="face-prompt"]:is(${pool.map((k) => `[data-prompt="${k}"]`).join(',')})`,
@@ -202,20 +283,23 @@ async function expectPromptThenRefusal(page: Page): Promise<void> {
   await prompt.waitFor({ timeout: 30_000 });
   const kind = await prompt.getAttribute('data-prompt');
   const ja = (await prompt.textContent()) ?? '';
-  await page.screenshot({ path: path.join(artifacts, `ja-prompt-${kind}.png`) });
+  await page.screenshot({ path: path.join(artifacts, `ja-${name}-prompt-${kind}.png`) });
   const toggle = page.locator('[data-testid="language-switch"]');
   await toggle.click();
   const en = (await prompt.textContent()) ?? '';
-  await page.screenshot({ path: path.join(artifacts, `en-prompt-${kind}.png`) });
+  await page.screenshot({ path: path.join(artifacts, `en-${name}-prompt-${kind}.png`) });
   await toggle.click();
   expect(ja).toMatch(/[ぁ-んァ-ン一-龯]/);
   expect(en).toMatch(/^Please (turn|look) /);
   await waitForScreen(page, ['error'], 30_000);
   const screen = page.locator('[data-testid="error-screen"]');
+  const body = screen.locator('.error-body');
   const code = await screen.getAttribute('data-code');
-  await page.screenshot({ path: path.join(artifacts, 'ja-refused.png') });
+  const jaBody = (await body.textContent()) ?? '';
+  await page.screenshot({ path: path.join(artifacts, `ja-${name}-refused.png`) });
   await toggle.click();
-  await page.screenshot({ path: path.join(artifacts, 'en-refused.png') });
+  const enBody = (await body.textContent()) ?? '';
+  await page.screenshot({ path: path.join(artifacts, `en-${name}-refused.png`) });
   await toggle.click();
-  expect(code, pageLog.slice(-20).join('\n')).toBe('liveness_failed');
+  return { prompted: kind, code, body: { ja: jaBody, en: enBody } };
 }

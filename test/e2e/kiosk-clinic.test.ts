@@ -15,6 +15,7 @@ import {
   openKiosk,
   waitForScreen,
 } from '../../scripts/kiosk/kiosk-browser.ts';
+import { faceRefusalCodes } from '../../src/renderer/face/face-refusal.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
 import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
 import { clinicDayClock } from '../main/clinic-day-clock.ts';
@@ -65,7 +66,7 @@ async function shootBoth(page: Page, name: string): Promise<void> {
 }
 
 /** Refusals of the face reading itself: the patient taps "try again", as people do. */
-const faceNotRead = ['no_match', 'face_timeout', 'liveness_failed'];
+const faceNotRead: readonly string[] = ['no_match', ...faceRefusalCodes];
 
 /**
  * The patient taps "check in" and goes through face, confirmation and PIN; when the face was not read

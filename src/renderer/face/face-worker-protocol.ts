@@ -51,7 +51,13 @@ export type FromFaceWorker =
       framesUsed: number;
       processMs: number;
     }
-  | { type: 'refused'; reasons: string[]; processMs: number }
+  | {
+      type: 'refused';
+      reasons: string[];
+      /** The challenge asked when it failed or the time ran out; null when none was. */
+      challenge: Challenge | null;
+      processMs: number;
+    }
   | { type: 'frame_error'; message: string }
   /** The frame arrived before start finished or after the session decided; nothing was read. */
   | { type: 'skipped' }

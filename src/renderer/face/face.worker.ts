@@ -141,7 +141,12 @@ function toMessage(
     };
   }
   if (update.kind === 'refused') {
-    return { type: 'refused', reasons: [...update.reasons], processMs };
+    return {
+      type: 'refused',
+      reasons: [...update.reasons],
+      challenge: update.challenge,
+      processMs,
+    };
   }
   return {
     type: 'reading',

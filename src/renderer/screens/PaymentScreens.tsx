@@ -2,6 +2,7 @@
 // the receipt, and every failure with its way out (retry, member number + PIN, call staff).
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { Challenge } from '../../shared/challenge-kinds.ts';
 import type { PaymentView } from '../../shared/kiosk-api.ts';
 import {
   faceTriesPerPaymentMax,
@@ -124,6 +125,12 @@ const waysOut: Record<string, readonly ('retry' | 'memberPin' | 'staff')[]> = {
   not_me: ['memberPin', 'retry', 'staff'],
   liveness_failed: ['retry', 'memberPin', 'staff'],
   face_timeout: ['retry', 'memberPin', 'staff'],
+  // The shopper's own slip in the face check (face-refusal.ts): said, so the retry can succeed.
+  face_changed: ['retry', 'memberPin', 'staff'],
+  face_left_view: ['retry', 'memberPin', 'staff'],
+  challenge_wrong_move: ['retry', 'memberPin', 'staff'],
+  challenge_too_fast: ['retry', 'memberPin', 'staff'],
+  challenge_missed: ['retry', 'memberPin', 'staff'],
   hub_unreachable: ['retry', 'staff'],
   // The hold request was answered 429 (not placed): the service starts the payment again at the face step.
   rate_limited: ['retry', 'memberPin', 'staff'],
@@ -171,6 +178,8 @@ export function ErrorScreen(props: {
   code: string;
   /** For already_checked_in: the patient's open visit. */
   queueNumber?: number | undefined;
+  /** For challenge_wrong_move and challenge_missed: the move that was asked. */
+  challenge?: Challenge | null;
   payment: PaymentView | null;
   onRetry: () => void;
   onMemberPin: () => void;
@@ -200,6 +209,7 @@ export function ErrorScreen(props: {
     number: props.queueNumber ?? '',
     tries: faceTriesPerPaymentMax,
     max: yen(pinOnlyAmountMax),
+    move: props.challenge == null ? '' : t(`error.moves.${props.challenge}`),
   };
   // face_required says to look at the camera; with no face try left, it says to ask staff instead.
   const body =
