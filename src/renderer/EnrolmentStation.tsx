@@ -10,6 +10,7 @@ import { stationIdleLockMs, stationIdPhotoBytesMax } from '../shared/limits.ts';
 import { chosenCamera, openCamera, stopCamera, watchCamera } from './camera.ts';
 import { qualityReasons } from '../biometrics/quality.ts';
 import type { FaceReader } from './face/face-reader.ts';
+import { faceRefusal } from './face/face-refusal.ts';
 import type { Language } from './i18n.ts';
 import { switchLanguage } from './i18n.ts';
 import { mark } from './marks.ts';
@@ -386,10 +387,11 @@ export function EnrolmentStationApp(props: {
   const onGuardianFace = useCallback(
     (outcome: FaceOutcome) => {
       if (outcome.type === 'refused') {
-        const reason = outcome.reasons.includes('timeout') ? 'face_timeout' : 'liveness_failed';
+        const refused = faceRefusal(outcome);
+        const move = refused.challenge === null ? {} : { move: `error.moves.${refused.challenge}` };
         show({
           name: 'station-guardian-face',
-          message: { key: `enrol.guardian.${reason}` },
+          message: { key: `enrol.guardian.${refused.code}`, translatedValues: move },
           attempt: Date.now(),
         });
         return;
@@ -519,9 +521,16 @@ export function EnrolmentStationApp(props: {
   const onLive = useCallback(
     async (outcome: FaceOutcome) => {
       if (outcome.type === 'refused') {
-        const code = outcome.reasons.includes('timeout') ? 'face_timeout' : 'liveness_failed';
-        mark('station_refused', { code, message: outcome.reasons.join(', ').slice(0, 300) });
-        show({ name: 'station-refused', refusal: localRefusal(code), ...noContext });
+        const refused = faceRefusal(outcome);
+        mark('station_refused', {
+          code: refused.code,
+          message: outcome.reasons.join(', ').slice(0, 300),
+        });
+        show({
+          name: 'station-refused',
+          refusal: localRefusal(refused.code, refused.challenge),
+          ...noContext,
+        });
         return;
       }
       show({ name: 'station-working' });

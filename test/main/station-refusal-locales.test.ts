@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { faceRefusalCodes } from '../../src/renderer/face/face-refusal.ts';
 import { idDocumentErrorCodes, mrzFields } from '../../src/shared/id-document.ts';
 import {
   deskRefusalReasons,
@@ -24,8 +25,9 @@ function lookup(tree: Tree, path: string): unknown {
   return path.split('.').reduce<unknown>((node, key) => (node as Tree | undefined)?.[key], tree);
 }
 
-/** What the renderer decides itself: a live face not read in time or not live, a camera it cannot open. */
-const rendererCodes = ['face_timeout', 'liveness_failed', 'camera'] as const;
+/** What the renderer decides itself: a live face refused (each screen face-refusal.ts picks), a camera it
+ * cannot open. */
+const rendererCodes = [...faceRefusalCodes, 'camera'] as const;
 const everyRefusal = [
   ...stationErrorCodes,
   ...idDocumentErrorCodes,
@@ -63,7 +65,7 @@ describe("the enrolment station's refusals in the resource files", () => {
     }
   });
 
-  it('a body interpolates only the facts the service passes, in both languages alike', () => {
+  it('a body interpolates only the facts the service or the face session passes, in both languages alike', () => {
     for (const code of everyRefusal) {
       const names = (language: 'ja' | 'en') =>
         [
@@ -72,9 +74,12 @@ describe("the enrolment station's refusals in the resource files", () => {
           ),
         ].map((match) => match[1]);
       expect(names('ja'), code).toEqual(names('en'));
-      names('ja').forEach((name) => expect(['fields'], code).toContain(name));
+      names('ja').forEach((name) => expect(['fields', 'move'], code).toContain(name));
     }
     expect(lookup(languages.ja, 'enrol.refused.codes.mrz_mismatch.body')).toContain('{{fields}}');
+    // The move asked is named where a challenge move failed (refusalWords passes it).
+    for (const code of ['challenge_wrong_move', 'challenge_missed'])
+      expect(lookup(languages.en, `enrol.refused.codes.${code}.body`)).toContain('{{move}}');
   });
 
   it('the MRZ fields and the lock minutes have their words in both', () => {

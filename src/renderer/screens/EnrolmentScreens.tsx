@@ -21,7 +21,10 @@ import {
   type TypedIdDocument,
 } from '../../shared/id-document.ts';
 import { pinDigitsMax, pinDigitsMin } from '../../shared/limits.ts';
+import type { Challenge } from '../../shared/challenge-kinds.ts';
 import type { FaceReader } from '../face/face-reader.ts';
+import type { FaceRefusalCode } from '../face/face-refusal.ts';
+import { faceRefusalCodes } from '../face/face-refusal.ts';
 import { FaceGuide, FacePromptText, useFaceSession, type FaceOutcome } from './face-guide.tsx';
 import { GuardianTermsSummary } from './guardian-terms.tsx';
 import { Keypad } from './Keypad.tsx';
@@ -799,6 +802,8 @@ export interface StationRefusal {
   hubCode: string | null;
   /** The hub refuses this station's credentials (its answer): worded as that, whatever the code. */
   credentialsRefused: CredentialsRefused | null;
+  /** A live face refused on a challenge move (face-refusal.ts): the move asked, which the body names. */
+  challenge: Challenge | null;
 }
 
 export function stationRefusal(error: KioskError): StationRefusal {
@@ -810,11 +815,15 @@ export function stationRefusal(error: KioskError): StationRefusal {
     mrzCheckDigits: error.mrzCheckDigits ?? null,
     hubCode: error.hubCode ?? null,
     credentialsRefused: error.credentialsRefused ?? null,
+    challenge: null,
   };
 }
 
 /** A refusal the renderer itself decides (a face not read, no camera): no facts from the service. */
-export function localRefusal(code: 'face_timeout' | 'liveness_failed' | 'camera'): StationRefusal {
+export function localRefusal(
+  code: FaceRefusalCode | 'camera',
+  challenge: Challenge | null = null,
+): StationRefusal {
   return {
     code,
     existingPersonMasked: null,
@@ -823,6 +832,7 @@ export function localRefusal(code: 'face_timeout' | 'liveness_failed' | 'camera'
     mrzCheckDigits: null,
     hubCode: null,
     credentialsRefused: null,
+    challenge,
   };
 }
 
@@ -869,7 +879,11 @@ export function refusalWords(
     return { title, body: t('enrol.refused.mrzCheckDigits', { digits: list }) };
   }
   const fields = (refusal.mrzMismatches ?? []).map((field) => `enrol.refused.fields.${field}`);
-  const body = t(`${key}.body`, { fields: namedList(t, fields, 'enrol.refused.fields.some') });
+  const move = refusal.challenge === null ? '' : t(`error.moves.${refusal.challenge}`);
+  const body = t(`${key}.body`, {
+    fields: namedList(t, fields, 'enrol.refused.fields.some'),
+    move,
+  });
   return { title, body };
 }
 
@@ -1052,7 +1066,7 @@ function refusedAt(code: string): StationStep | null {
   if (atDesk.includes(code)) return null;
   if (['guardian_not_adult', 'pin_locked', 'pin_checks_suspended'].includes(code))
     return 'guardian';
-  if (['face_mismatch', 'liveness_failed', 'face_timeout'].includes(code)) return 'live';
+  if (['face_mismatch', ...faceRefusalCodes].includes(code)) return 'live';
   const atHub = ['duplicate_face', 'already_enrolled', 'hub_refused', 'hub_unreachable'];
   if ([...atHub, ...enrolmentRefusalReasons].includes(code)) {
     return 'consent';
