@@ -16,6 +16,7 @@ import {
   typeDigits,
   waitForScreen,
 } from '../../scripts/kiosk/kiosk-browser.ts';
+import { faceRefusalCodes } from '../../src/renderer/face/face-refusal.ts';
 import { enrolmentConsentVersion } from '../../src/shared/kiosk-api.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
 import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
@@ -181,7 +182,7 @@ async function enrol(
 }
 
 /** Refusals of the face reading itself: the officer starts again with a fresh camera, as people do. */
-const faceNotRead = ['face_timeout', 'liveness_failed'];
+const faceNotRead: readonly string[] = faceRefusalCodes;
 const attemptsMax = 3;
 
 async function enrolWithRetries(options: Parameters<typeof enrol>[1]) {
