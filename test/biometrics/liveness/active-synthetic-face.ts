@@ -1,7 +1,9 @@
 // A synthetic 68-point face for the active-liveness tests: a 3-D point set shaped like a head (nose in
 // front, jaw behind) or the same points flat like a photo, turned, then projected by a pinhole camera.
 import type { Point } from '../../../src/biometrics/geometry.ts';
+import { boundingBox } from '../../../src/biometrics/geometry.ts';
 import type { EyeLids } from '../../../src/biometrics/liveness/active/ear.ts';
+import type { ActiveFace } from '../../../src/biometrics/liveness/active/face-continuity.ts';
 import { eyeClosureReading } from '../../../src/biometrics/liveness/active/ear.ts';
 
 export interface Point3 {
@@ -105,4 +107,21 @@ export const kioskView: View = {
 export function syntheticLids(landmarks: readonly Point[]): EyeLids {
   const { openness, ear } = eyeClosureReading(landmarks);
   return { openness, ear };
+}
+
+/** A live head (not a card) at this yaw and pitch (radians; pitch > 0 looks up, pivoting on the neck),
+ * eyes open, as the challenge controller sees it. */
+export function syntheticHead(pose: { yaw: number; pitch?: number }): ActiveFace {
+  const view: View = {
+    ...kioskView,
+    yaw: pose.yaw,
+    ...(pose.pitch === undefined ? {} : { pitch: pose.pitch, pivotY: 1.2 }),
+  };
+  const landmarks = project(syntheticFace3d({ eyeOpen: 1 }), view);
+  return {
+    box: boundingBox(landmarks),
+    landmarks,
+    eyes: syntheticLids(landmarks),
+    descriptor: null,
+  };
 }

@@ -47,6 +47,9 @@ export interface ChallengeOptions {
   readonly turnYaw: number;
   /** ... and within which the head counts as frontal again. */
   readonly frontalYaw: number;
+  /** Coming back from a turn, a head this close to its baseline yaw is on its way back: the next prompt
+   * shows while it comes the rest of the way (at least frontalYaw, less than turnYaw). */
+  readonly returnedYaw: number;
   /** Faster yaw change between consecutive frames is not a head (a swapped picture). */
   readonly yawPerSecondMax: number;
   /** Nose-tip parallax (eye distances) a 3-D turn must show, on the side it turns to. */
@@ -58,6 +61,8 @@ export interface ChallengeOptions {
   readonly lookPitch: number;
   /** ... and within which the head counts as level again. */
   readonly frontalPitch: number;
+  /** As returnedYaw, for coming back level from a look (at least frontalPitch, less than lookPitch). */
+  readonly returnedPitch: number;
   /** Faster pitch change between consecutive frames is not a head. */
   readonly pitchPerSecondMax: number;
   /** Nose-tip parallax across the eye line (eye distances) a 3-D look must show, on the side it tips to. */
@@ -81,7 +86,11 @@ export const defaultChallengePool: readonly Challenge[] = challengeKinds;
  * parallax of 0.089, and no card frame passes two of the three bounds; 11 deliberate looks of 5 people in
  * the live selfie clips (6 up, 5 down) pass all three, the weakest at pitch 0.126 / parallax 0.154 (live-03
  * up) and 0.179 / 0.266 (live-05 down). Real looks change pitch at up to 3.4/s, cards at 1.2/s at most.
- * Thin evidence, in sample: no webcam clip, no prompted person. */
+ * Thin evidence, in sample: no webcam clip, no prompted person.
+ * The way back (returnedYaw 0.1, about 5 degrees; returnedPitch 0.08) is half the move's bound and more
+ * than the frontal band: people come back a few degrees off where they started, and the next prompt may
+ * show while they come the rest of the way (bench:challenge, 2026-12-06: 40-100 ms sooner a run;
+ * --responder none unchanged, 1/120 and 0/50). */
 export const defaultChallengeOptions: ChallengeOptions = {
   pool: defaultChallengePool,
   count: 3,
@@ -90,11 +99,13 @@ export const defaultChallengeOptions: ChallengeOptions = {
   reactionMsMin: 150,
   turnYaw: 0.2,
   frontalYaw: 0.06,
+  returnedYaw: 0.1,
   yawPerSecondMax: 6,
   turnParallaxMin: 0.08,
   turnYawPerForeshorteningMin: 1,
   lookPitch: 0.12,
   frontalPitch: 0.05,
+  returnedPitch: 0.08,
   pitchPerSecondMax: 6,
   lookParallaxMin: 0.12,
   lookPitchPerForeshorteningMin: 1,
@@ -152,6 +163,14 @@ export function assertChallengeOptions(options: ChallengeOptions): void {
     'frontalPitch < lookPitch',
   );
   assert(options.pitchPerSecondMax > 0 && options.lookParallaxMin > 0, 'positive look bounds');
+  assert(
+    options.returnedYaw >= options.frontalYaw && options.returnedYaw < options.turnYaw,
+    'frontalYaw <= returnedYaw < turnYaw',
+  );
+  assert(
+    options.returnedPitch >= options.frontalPitch && options.returnedPitch < options.lookPitch,
+    'frontalPitch <= returnedPitch < lookPitch',
+  );
 }
 
 interface Pose {
@@ -307,8 +326,8 @@ export class ChallengeController {
     const done = this.challenges[index];
     assert(done !== undefined, 'returning from a challenge that was drawn');
     const back = isLook(done)
-      ? Math.abs(pose.pitch - baseline.pitch) <= this.#options.frontalPitch
-      : Math.abs(pose.yaw - baseline.yaw) <= this.#options.frontalYaw;
+      ? Math.abs(pose.pitch - baseline.pitch) <= this.#options.returnedPitch
+      : Math.abs(pose.yaw - baseline.yaw) <= this.#options.returnedYaw;
     if (back) this.#ask(index + 1, t);
     else if (this.#timedOut(t)) this.#fail('timeout', 'did not come back to frontal');
   }
@@ -350,11 +369,9 @@ export class ChallengeController {
       this.#fail(planarFailure(challenge), 'moved without 3-D parallax: a flat picture');
       return;
     }
-    // The move starts when the head leaves the frontal band; drifting back in restarts the clock.
-    const away = isLook(challenge)
-      ? Math.abs(pitchDelta) > this.#options.frontalPitch
-      : Math.abs(yawDelta) > this.#options.frontalYaw;
-    if (away) move.startedMs ??= this.#lastMs;
+    // The move starts when the head leaves the frontal band on the side asked (a head still coming back
+    // from the other side has not started it); drifting back in restarts the clock.
+    if (movingAway(challenge, yawDelta, pitchDelta, this.#options)) move.startedMs ??= this.#lastMs;
     else move.startedMs = null;
   }
 
@@ -418,6 +435,28 @@ export class ChallengeController {
   #fail(reason: ChallengeFailure, detail: string): void {
     const challenge = this.#state.status === 'asking' ? this.#state.challenge : null;
     this.#state = { status: 'failed', reason, challenge, detail };
+  }
+}
+
+/** Whether the head is out of the frontal (level) band on the side the challenge asks for; a blink
+ * watches the yaw both ways (any turn is no blink). */
+function movingAway(
+  challenge: Challenge,
+  yawDelta: number,
+  pitchDelta: number,
+  o: Pick<ChallengeOptions, 'frontalYaw' | 'frontalPitch'>,
+): boolean {
+  switch (challenge) {
+    case 'turn_left':
+      return yawDelta > o.frontalYaw;
+    case 'turn_right':
+      return yawDelta < -o.frontalYaw;
+    case 'look_up':
+      return pitchDelta < -o.frontalPitch;
+    case 'look_down':
+      return pitchDelta > o.frontalPitch;
+    case 'blink':
+      return Math.abs(yawDelta) > o.frontalYaw;
   }
 }
 
