@@ -542,7 +542,8 @@ export class FaceSession {
     const extra = reasons.includes('timeout') ? this.#waitingFor(verdict) : [];
     const first = state.evidence.firstFaceMs;
     const active = state.evidence.activeChallenge()?.state;
-    const asked = active?.status === 'asking' || active?.status === 'failed' ? active.challenge : null;
+    const asked =
+      active?.status === 'asking' || active?.status === 'failed' ? active.challenge : null;
     return {
       kind: 'refused',
       reasons: [...new Set([...reasons, ...extra])],
