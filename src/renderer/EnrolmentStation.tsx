@@ -10,7 +10,7 @@ import { stationIdleLockMs, stationIdPhotoBytesMax } from '../shared/limits.ts';
 import { chosenCamera, openCamera, stopCamera, watchCamera } from './camera.ts';
 import { qualityReasons } from '../biometrics/quality.ts';
 import type { FaceReader } from './face/face-reader.ts';
-import { faceRefusal } from './face/face-refusal.ts';
+import { faceRefusal, moveWordsKey } from './face/face-refusal.ts';
 import type { Language } from './i18n.ts';
 import { switchLanguage } from './i18n.ts';
 import { mark } from './marks.ts';
@@ -388,7 +388,7 @@ export function EnrolmentStationApp(props: {
     (outcome: FaceOutcome) => {
       if (outcome.type === 'refused') {
         const refused = faceRefusal(outcome);
-        const move = refused.challenge === null ? {} : { move: `error.moves.${refused.challenge}` };
+        const move = refused.challenge === null ? {} : { move: moveWordsKey(refused.challenge) };
         show({
           name: 'station-guardian-face',
           message: { key: `enrol.guardian.${refused.code}`, translatedValues: move },

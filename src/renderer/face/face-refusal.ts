@@ -53,3 +53,16 @@ export function faceRefusal(refused: {
   if (has('timeout') || has('active_timeout')) return plain('face_timeout');
   return plain('liveness_failed');
 }
+
+/** The locale key of a move's words, which the refusal screens name (error.moves.<move>). */
+export function moveWordsKey(challenge: Challenge): string {
+  return `error.moves.${challenge}`;
+}
+
+/** The words for the move a refusal names, in the screen's language; empty where it names none. */
+export function moveWords(
+  t: (key: string) => string,
+  challenge: Challenge | null | undefined,
+): string {
+  return challenge == null ? '' : t(moveWordsKey(challenge));
+}

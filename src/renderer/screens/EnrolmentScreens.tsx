@@ -24,7 +24,7 @@ import { pinDigitsMax, pinDigitsMin } from '../../shared/limits.ts';
 import type { Challenge } from '../../shared/challenge-kinds.ts';
 import type { FaceReader } from '../face/face-reader.ts';
 import type { FaceRefusalCode } from '../face/face-refusal.ts';
-import { faceRefusalCodes } from '../face/face-refusal.ts';
+import { faceRefusalCodes, moveWords } from '../face/face-refusal.ts';
 import { FaceGuide, FacePromptText, useFaceSession, type FaceOutcome } from './face-guide.tsx';
 import { GuardianTermsSummary } from './guardian-terms.tsx';
 import { Keypad } from './Keypad.tsx';
@@ -879,10 +879,9 @@ export function refusalWords(
     return { title, body: t('enrol.refused.mrzCheckDigits', { digits: list }) };
   }
   const fields = (refusal.mrzMismatches ?? []).map((field) => `enrol.refused.fields.${field}`);
-  const move = refusal.challenge === null ? '' : t(`error.moves.${refusal.challenge}`);
   const body = t(`${key}.body`, {
     fields: namedList(t, fields, 'enrol.refused.fields.some'),
-    move,
+    move: moveWords(t, refusal.challenge),
   });
   return { title, body };
 }

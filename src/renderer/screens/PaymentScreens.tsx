@@ -4,6 +4,7 @@ import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Challenge } from '../../shared/challenge-kinds.ts';
 import type { PaymentView } from '../../shared/kiosk-api.ts';
+import { faceRefusalCodes, moveWords } from '../face/face-refusal.ts';
 import {
   faceTriesPerPaymentMax,
   kioskReceiptScreenMs,
@@ -118,22 +119,20 @@ export function ReceiptScreen(props: { payment: PaymentView; onDone: () => void 
   );
 }
 
+type WayOut = 'retry' | 'memberPin' | 'staff';
+
+/** A face the kiosk could not check (face-refusal.ts), or the hub matched to nobody: look again, or the other ways. */
+const faceFailureWays: readonly WayOut[] = ['retry', 'memberPin', 'staff'];
+
 /** Which ways out a failure offers. */
-const waysOut: Record<string, readonly ('retry' | 'memberPin' | 'staff')[]> = {
-  no_match: ['retry', 'memberPin', 'staff'],
+const waysOut: Record<string, readonly WayOut[]> = {
+  ...Object.fromEntries(faceRefusalCodes.map((code) => [code, faceFailureWays])),
+  no_match: faceFailureWays,
   // The shopper said the name shown was not theirs: the same face would match the same person again.
   not_me: ['memberPin', 'retry', 'staff'],
-  liveness_failed: ['retry', 'memberPin', 'staff'],
-  face_timeout: ['retry', 'memberPin', 'staff'],
-  // The shopper's own slip in the face check (face-refusal.ts): said, so the retry can succeed.
-  face_changed: ['retry', 'memberPin', 'staff'],
-  face_left_view: ['retry', 'memberPin', 'staff'],
-  challenge_wrong_move: ['retry', 'memberPin', 'staff'],
-  challenge_too_fast: ['retry', 'memberPin', 'staff'],
-  challenge_missed: ['retry', 'memberPin', 'staff'],
   hub_unreachable: ['retry', 'staff'],
   // The hold request was answered 429 (not placed): the service starts the payment again at the face step.
-  rate_limited: ['retry', 'memberPin', 'staff'],
+  rate_limited: faceFailureWays,
   insufficient_funds: ['staff'],
   limit_exceeded: ['staff'],
   category_blocked: ['staff'],
@@ -150,7 +149,7 @@ const waysOut: Record<string, readonly ('retry' | 'memberPin' | 'staff')[]> = {
   // The member number and PIN do not pay this (above what they pay alone, a child's account): the face may.
   face_required: ['retry', 'staff'],
   // The hub no longer remembers the face for the PIN (too long at confirm and PIN): look again.
-  identification_required: ['retry', 'memberPin', 'staff'],
+  identification_required: faceFailureWays,
 };
 
 /** The frame of every failure screen: what went wrong, in words, then the ways out. */
@@ -209,7 +208,7 @@ export function ErrorScreen(props: {
     number: props.queueNumber ?? '',
     tries: faceTriesPerPaymentMax,
     max: yen(pinOnlyAmountMax),
-    move: props.challenge == null ? '' : t(`error.moves.${props.challenge}`),
+    move: moveWords(t, props.challenge),
   };
   // face_required says to look at the camera; with no face try left, it says to ask staff instead.
   const body =
