@@ -33,16 +33,16 @@ import {
 import type { ResponderEvent } from './bench-challenge/responder.ts';
 import { defaultTurnExtent } from './bench-challenge/segments.ts';
 import { setUpShopWithShopperFromVideo } from './kiosk/deployment.ts';
-import type { Answering, ScriptedShopper } from './kiosk/scripted-shopper.ts';
+import type { Answered, ScriptedShopper } from './kiosk/scripted-shopper.ts';
 import {
-  answerPrompts,
   ClipCannotAnswerError,
   installScriptedCamera,
   loadShopperFrames,
   prepareScriptedShopper,
   promptedChallenges,
+  whileAnswering,
 } from './kiosk/scripted-shopper.ts';
-import type { FollowedPayment, KioskMark, StageTimes } from './kiosk/kiosk-browser.ts';
+import type { KioskMark, StageTimes } from './kiosk/kiosk-browser.ts';
 import {
   clearMarks,
   followPayment,
@@ -173,15 +173,10 @@ try {
         amount: 100 + run,
         reference: `bench-${run}`,
       });
-      const shopperAnswers =
-        shopper === null ? null : await answerOnFaceScreen(page, shopper, reactionMs);
-      let followed: FollowedPayment;
-      let answered: Awaited<ReturnType<Answering['stop']>> | undefined;
-      try {
-        followed = await followPayment(page, { pin: enrolled.pin, timeoutMs: 40_000 });
-      } finally {
-        answered = await shopperAnswers?.stop();
-      }
+      const pay = () => followPayment(page, { pin: enrolled.pin, timeoutMs: 40_000 });
+      const answered =
+        shopper === null ? undefined : await answerOnFaceScreen(page, shopper, reactionMs, pay);
+      const followed = answered === undefined ? await pay() : answered.result;
       const timeline = await marks(page);
       const phases = answered === undefined ? null : challengePhases(answered, timeline);
       if (answered !== undefined)
@@ -287,14 +282,15 @@ async function scriptedShopperOf(
   }
 }
 
-/** Once the face screen shows, she stands at the camera and answers its prompts until stopped. */
-async function answerOnFaceScreen(
+/** Once the face screen shows, she stands at the camera and answers its prompts while the payment runs. */
+async function answerOnFaceScreen<T>(
   page: Page,
   shopper: ScriptedShopper,
   reaction: number,
-): Promise<Answering> {
+  pay: () => Promise<T>,
+): Promise<Answered<T>> {
   await waitForScreen(page, ['face'], 15_000);
-  return answerPrompts(page, shopper, { reactionMs: reaction, turnDwellMs });
+  return whileAnswering(page, shopper, { reactionMs: reaction, turnDwellMs }, pay);
 }
 
 /**

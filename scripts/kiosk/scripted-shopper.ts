@@ -147,6 +147,34 @@ export async function loadShopperFrames(page: Page, shopper: ScriptedShopper): P
     );
 }
 
+/** What a shopper did while an action ran, beside the action's own result. */
+export interface Answered<T> {
+  result: T;
+  events: ResponderEvent[];
+  pageMsAtStart: number | null;
+}
+
+/**
+ * Runs `action` while the shopper answers the page's prompts (answerPrompts), and stops her once it ends,
+ * whether it resolved or threw: her loop never outlives the payment it answered.
+ */
+export async function whileAnswering<T>(
+  page: Page,
+  shopper: ScriptedShopper,
+  options: Parameters<typeof answerPrompts>[2],
+  action: () => Promise<T>,
+): Promise<Answered<T>> {
+  const answering = answerPrompts(page, shopper, options);
+  let result: T;
+  let answered: Awaited<ReturnType<Answering['stop']>>;
+  try {
+    result = await action();
+  } finally {
+    answered = await answering.stop();
+  }
+  return { result, ...answered };
+}
+
 /** The challenges the shopper was prompted for, in order. */
 export function promptedChallenges(events: readonly ResponderEvent[]): Challenge[] {
   return events.flatMap((e) => (e.kind === 'prompt' ? [e.challenge] : []));

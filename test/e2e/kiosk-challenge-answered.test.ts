@@ -21,7 +21,6 @@ import { HubClient } from '../../src/shared/hub-client.ts';
 import { buildRenderer } from '../../scripts/kiosk/build-renderer.ts';
 import type { Shop } from '../../scripts/kiosk/deployment.ts';
 import { setUpShop } from '../../scripts/kiosk/deployment.ts';
-import type { FollowedPayment } from '../../scripts/kiosk/kiosk-browser.ts';
 import {
   followPayment,
   launchKioskBrowser,
@@ -30,15 +29,14 @@ import {
   requestPayment,
   waitForScreen,
 } from '../../scripts/kiosk/kiosk-browser.ts';
-import type { ResponderEvent } from '../../scripts/bench-challenge/responder.ts';
 import type { ScriptedShopper } from '../../scripts/kiosk/scripted-shopper.ts';
 import type { ActionSegment } from '../../scripts/bench-challenge/segments.ts';
 import {
-  answerPrompts,
   installScriptedCamera,
   loadShopperFrames,
   prepareScriptedShopper,
   promptedChallenges,
+  whileAnswering,
 } from '../../scripts/kiosk/scripted-shopper.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
 import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
@@ -146,14 +144,9 @@ describe('kiosk challenge path in Chromium', () => {
     const before = await balance();
     await askToPay(740, 'e2e-challenge-1');
     await waitForScreen(page, ['face'], 30_000);
-    const answering = answerPrompts(page, shopper, { reactionMs: 500 });
-    let paid: FollowedPayment;
-    let events: ResponderEvent[];
-    try {
-      paid = await followPayment(page, { pin: secondPersonDefaults.pin, timeoutMs: 90_000 });
-    } finally {
-      ({ events } = await answering.stop());
-    }
+    const { result: paid, events } = await whileAnswering(page, shopper, { reactionMs: 500 }, () =>
+      followPayment(page, { pin: secondPersonDefaults.pin, timeoutMs: 90_000 }),
+    );
     const asked = promptedChallenges(events);
     const refused = (await marks(page)).find((m) => m.name === 'face_refused');
     const why = `${asked.join(' > ')} ${paid.errorCode ?? ''} ${JSON.stringify(refused?.detail ?? {})}`;
@@ -182,14 +175,9 @@ describe('kiosk challenge path in Chromium', () => {
     await askToPay(520, 'e2e-challenge-2');
     await waitForScreen(page, ['face'], 30_000);
     const still = { ...shopper, answers: new Map() };
-    const answering = answerPrompts(page, still, { reactionMs: 500 });
-    let events: ResponderEvent[];
-    let refused: Refusal;
-    try {
-      refused = await expectPromptThenRefusal(page, 'still');
-    } finally {
-      ({ events } = await answering.stop());
-    }
+    const { result: refused, events } = await whileAnswering(page, still, { reactionMs: 500 }, () =>
+      expectPromptThenRefusal(page, 'still'),
+    );
     // She was asked and did nothing: the challenge, not the face or the hub, refused her, and the screen
     // says which move it waited for.
     expect(events.some((e) => e.kind === 'no_answer')).toBe(true);
@@ -213,14 +201,12 @@ describe('kiosk challenge path in Chromium', () => {
         pool.map((kind) => [kind, shopper.answers.get(wrongMove[kind]) as ActionSegment]),
       ),
     };
-    const wrong = answerPrompts(page, contrary, { reactionMs: 500 });
-    let events: ResponderEvent[];
-    let refused: Refusal;
-    try {
-      refused = await expectPromptThenRefusal(page, 'wrong');
-    } finally {
-      ({ events } = await wrong.stop());
-    }
+    const { result: refused, events } = await whileAnswering(
+      page,
+      contrary,
+      { reactionMs: 500 },
+      () => expectPromptThenRefusal(page, 'wrong'),
+    );
     const [asked] = promptedChallenges(events);
     expect(asked).toBe(refused.prompted);
     expect(refused.code, pageLog.slice(-20).join('\n')).toBe('challenge_wrong_move');
@@ -230,18 +216,16 @@ describe('kiosk challenge path in Chromium', () => {
     // The way out the screen offers first: try again, and this time do what is asked.
     await page.getByRole('button', { name: words('ja', 'actions.retry') }).click();
     await waitForScreen(page, ['face'], 30_000);
-    const right = answerPrompts(page, shopper, { reactionMs: 500 });
-    let paid: FollowedPayment;
-    try {
-      paid = await followPayment(page, { pin: secondPersonDefaults.pin, timeoutMs: 90_000 });
-    } finally {
-      ({ events } = await right.stop());
-    }
-    expect(paid, `${promptedChallenges(events).join(' > ')} ${paid.errorCode ?? ''}`).toMatchObject(
-      {
-        outcome: 'paid',
-      },
+    const retried = await whileAnswering(page, shopper, { reactionMs: 500 }, () =>
+      followPayment(page, { pin: secondPersonDefaults.pin, timeoutMs: 90_000 }),
     );
+    const paid = retried.result;
+    expect(
+      paid,
+      `${promptedChallenges(retried.events).join(' > ')} ${paid.errorCode ?? ''}`,
+    ).toMatchObject({
+      outcome: 'paid',
+    });
     openPaymentId = null;
     const hold = await admin.getHold(paid.holdId ?? '');
     expect(hold).toMatchObject({ status: 'settled', settled: 630, payer: shopperId });
