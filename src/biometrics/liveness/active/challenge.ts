@@ -319,7 +319,7 @@ export class ChallengeController {
     this.#state = { status: 'asking', challenge, index };
   }
 
-  /** After a turn the head comes back to frontal; after a look, level again. */
+  /** After a turn the head comes back near where it started (returnedYaw); after a look, near level (returnedPitch). */
   #stepReturn(t: number, pose: Pose, index: number): void {
     const baseline = this.#baseline;
     assert(baseline !== null, 'returning before settling');
@@ -329,7 +329,11 @@ export class ChallengeController {
       ? Math.abs(pose.pitch - baseline.pitch) <= this.#options.returnedPitch
       : Math.abs(pose.yaw - baseline.yaw) <= this.#options.returnedYaw;
     if (back) this.#ask(index + 1, t);
-    else if (this.#timedOut(t)) this.#fail('timeout', 'did not come back to frontal');
+    else if (this.#timedOut(t))
+      this.#fail(
+        'timeout',
+        `did not come back within ${isLook(done) ? 'returnedPitch' : 'returnedYaw'} of the start`,
+      );
   }
 
   #stepAsk(frame: AskFrame, state: { challenge: Challenge; index: number }): void {
