@@ -74,11 +74,11 @@ import {
   buildThresholdsFile,
   serializeThresholdsFile,
 } from '../src/biometrics/calibration/thresholds-file.ts';
-import { ratesAt, selectThreshold } from '../src/biometrics/calibration/thresholds.ts';
+import { ratesAt } from '../src/biometrics/calibration/thresholds.ts';
 import {
   crossValidate,
-  safetyMargins as margins,
   scoredPairs,
+  thresholdCrossValidationOptions,
 } from '../src/biometrics/calibration/cross-validation.ts';
 
 export const calibrateScriptVersion = 'scripts/calibrate.ts v2';
@@ -163,16 +163,14 @@ async function main(): Promise<void> {
   const sharpness = (image: string): number | null =>
     sharpnessOf(acquired.images.get(image)?.acquisition);
   const everyPair = scoredPairs([...pairs, ...loaded.maskGroups], descriptorOf, sharpness);
-  const validation = {
+  const validation = thresholdCrossValidationOptions({
     pairs: everyPair,
     folds: args.folds,
     repeats: args.repeats,
     seed: cvSeed,
     linked: linkedIdentities,
     targetFmr: args.targetFmr,
-    fit: (train: ScoreSet) => selectThreshold(train, args.targetFmr).threshold,
-    margins,
-  };
+  });
   const crossValidation = crossValidate(validation);
   const bandedValidation = crossValidate({
     ...validation,

@@ -30,8 +30,8 @@ import {
   crossValidate,
   identityOf,
   pairsWithin,
-  safetyMargins,
   scoredPairs,
+  thresholdCrossValidationOptions,
 } from '../src/biometrics/calibration/cross-validation.ts';
 import {
   calibrationRoots,
@@ -44,10 +44,8 @@ import { pairImages } from '../src/biometrics/calibration/pairs.ts';
 import { productionPipeline } from '../src/biometrics/calibration/production.node.ts';
 import type { Cell } from '../src/biometrics/calibration/report.ts';
 import { fixed, formatTable, percent } from '../src/biometrics/calibration/report.ts';
-import type { ScoreSet } from '../src/biometrics/calibration/scores.ts';
 import type { ThresholdsFile } from '../src/biometrics/calibration/thresholds-file.ts';
 import { parseThresholdsFile } from '../src/biometrics/calibration/thresholds-file.ts';
-import { selectThreshold } from '../src/biometrics/calibration/thresholds.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const exitRefused = 2;
@@ -244,16 +242,16 @@ function rerunCrossValidation(
   merge: readonly (readonly string[])[],
 ): CrossValidationResult {
   const { folds, repeats, seed } = calibration.outOfSample;
-  return crossValidate({
-    pairs: records.map((record) => record.scored),
-    folds,
-    repeats,
-    seed,
-    linked: [...linkedIdentities, ...merge],
-    targetFmr: calibration.targetFmr,
-    fit: (train: ScoreSet) => selectThreshold(train, calibration.targetFmr).threshold,
-    margins: safetyMargins,
-  });
+  return crossValidate(
+    thresholdCrossValidationOptions({
+      pairs: records.map((record) => record.scored),
+      folds,
+      repeats,
+      seed,
+      linked: [...linkedIdentities, ...merge],
+      targetFmr: calibration.targetFmr,
+    }),
+  );
 }
 
 /** Each held-out fold's impostor pairs at or above the threshold that fold was scored at. */

@@ -13,7 +13,7 @@ import { spread } from './fold-spread.ts';
 import type { ScoreSet } from './scores.ts';
 import { groupScores, pairScore } from './scores.ts';
 import type { SubsetRates } from './thresholds.ts';
-import { ratesAt, thresholdStep } from './thresholds.ts';
+import { ratesAt, selectThreshold, thresholdStep } from './thresholds.ts';
 
 /** One compared (or failed) pair, labelled with its condition (subset or mask group) and its two people. */
 export interface ScoredPair {
@@ -193,6 +193,26 @@ export interface CrossValidationOptions {
    * Absent: scores as they are.
    */
   readonly transform?: ScoreTransform;
+}
+
+/** What a calibration records of its cross-validation; the threshold procedure itself is fixed below. */
+export type ThresholdValidationProtocol = Omit<
+  CrossValidationOptions,
+  'fit' | 'margins' | 'transform'
+>;
+
+/**
+ * Options validating the product's threshold procedure (selectThreshold at the target FMR, then the safety
+ * margins), so that calibrate and the scripts auditing it rerun the very same procedure.
+ */
+export function thresholdCrossValidationOptions(
+  protocol: ThresholdValidationProtocol,
+): CrossValidationOptions {
+  return {
+    ...protocol,
+    fit: (train) => selectThreshold(train, protocol.targetFmr).threshold,
+    margins: safetyMargins,
+  };
 }
 
 /** Training pairs in, a function rewriting pairs' scores out. */
