@@ -412,12 +412,15 @@ describe('challenge controller', () => {
   it('takes the last turn as the answer: the head need not come back to frontal first', () => {
     // A head that turns as asked and stays turned: turns pass on the turn, but only the last one passes
     // without coming back (the next prompt needs a frontal start).
+    // She starts turning 400 ms after the first prompt (the first frame at 1,000 ms, then the settle).
+    const turnsFrom = 1000 + defaultChallengeOptions.settleMs + 400;
     const staysTurned = (challenge: Challenge): Person => ({
       answer: (c) => c,
       reactionMs: 300,
       faceAt: (t, base) => {
         const sign = challenge === 'turn_left' ? 1 : -1;
-        return t > 1800 ? face({ yaw: sign * degrees(25) * Math.min(1, (t - 1800) / 400) }) : base;
+        const turned = Math.min(1, (t - turnsFrom) / 400);
+        return t > turnsFrom ? face({ yaw: sign * degrees(25) * turned }) : base;
       },
     });
     for (const challenge of ['turn_left', 'turn_right'] as const) {
