@@ -51,10 +51,10 @@ import type {
 import {
   crossValidate,
   identityOf,
-  safetyMargins,
   scoredPairs,
   scoreSetOf,
   summarizeConditions,
+  thresholdCrossValidationOptions,
 } from '../src/biometrics/calibration/cross-validation.ts';
 import {
   calibrationRoots,
@@ -420,18 +420,16 @@ async function main(): Promise<void> {
         `${scored.length} scored pairs incl. photo-vs-live conditions\n${pairsLine}`,
     );
 
-    const fit = (train: ReturnType<typeof scoreSetOf>): number =>
-      selectThreshold(train, args.targetFmr).threshold;
-    const cv = crossValidate({
-      pairs: scored,
-      folds: args.folds,
-      repeats: args.repeats,
-      seed: cvSeed,
-      linked: linkedIdentities,
-      targetFmr: args.targetFmr,
-      fit,
-      margins: safetyMargins,
-    });
+    const cv = crossValidate(
+      thresholdCrossValidationOptions({
+        pairs: scored,
+        folds: args.folds,
+        repeats: args.repeats,
+        seed: cvSeed,
+        linked: linkedIdentities,
+        targetFmr: args.targetFmr,
+      }),
+    );
     const summaries = summarizeConditions(cv.outcomes, args.targetFmr);
     const pvl = summaries.get(condition);
     assert(pvl !== undefined, 'the photo-vs-live condition was tested');
