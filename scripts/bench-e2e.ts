@@ -31,6 +31,7 @@ import {
   sampleEnrolSeconds,
 } from './kiosk/camera-clip.ts';
 import type { ResponderEvent } from './bench-challenge/responder.ts';
+import { parsePool } from './bench-challenge/options.ts';
 import { defaultTurnExtent } from './bench-challenge/segments.ts';
 import { setUpShopWithShopperFromVideo } from './kiosk/deployment.ts';
 import type { Answered, ScriptedShopper } from './kiosk/scripted-shopper.ts';
@@ -88,12 +89,15 @@ const enrolSeconds = Number(
     : values['enrol-seconds'],
 );
 const reactionMs = Number(values['reaction-ms']);
-const poolAsked = values.pool?.split(',');
+// bench:challenge's reading of --pool: known kinds, none twice, at least as many as the kiosk draws.
+const poolAsked = values.pool === undefined ? undefined : parsePool(values.pool);
+const poolValid = poolAsked === undefined || (answering && poolAsked !== null);
 // As bench:challenge's: a move held at its extreme (past turnExtent of its peak) longer than this is cut.
 const turnDwellMs = values['turn-dwell-ms'] === undefined ? null : Number(values['turn-dwell-ms']);
 const turnExtent = Number(values['turn-extent']);
 const movesValid = (turnDwellMs === null || turnDwellMs >= 0) && turnExtent > 0 && turnExtent <= 1;
-if (!(Number.isInteger(runs) && runs >= 1 && reactionMs >= 0 && enrolSeconds > 0 && movesValid)) {
+const numbersValid = Number.isInteger(runs) && runs >= 1 && reactionMs >= 0 && enrolSeconds > 0;
+if (!(numbersValid && movesValid && poolValid)) {
   process.stderr.write(
     'usage: bench:e2e [--video FILE] [--runs N] [--json FILE] [--enrol-seconds S] [--camera-from S]\n' +
       '       bench:e2e --answer-challenges [--video FILE] [--enrol-seconds S] [--reaction-ms 500] [--pool KINDS] [--turn-dwell-ms N [--turn-extent 0..1]] [--runs N]\n',
@@ -125,7 +129,7 @@ const work = await mkdtemp(path.join(os.tmpdir(), 'facepay-bench-e2e-'));
 const adminToken = `bench-${randomBytes(12).toString('hex')}`;
 const hub = await startHub({ dataDir: path.join(work, 'hub'), port: 0, adminToken });
 try {
-  const shopper = answering ? await scriptedShopperOf(video, poolAsked) : null;
+  const shopper = answering ? await scriptedShopperOf(video, poolAsked ?? undefined) : null;
   const { shop, enrolled } = await setUpShopWithShopperFromVideo({
     hubUrl: hub.url,
     adminToken,
@@ -255,12 +259,12 @@ try {
  * with `pool`, only her answers of those kinds (the kiosk then draws from them alone). */
 async function scriptedShopperOf(
   file: string,
-  pool: readonly string[] | undefined,
+  pool: readonly Challenge[] | undefined,
 ): Promise<ScriptedShopper> {
   const tracker = await createFaceTracker({ modelsDir: path.join(repoRoot, 'models') });
   try {
     const read = await prepareScriptedShopper(file, tracker, turnExtent);
-    const unknown = pool?.filter((kind) => !read.answers.has(kind as Challenge)) ?? [];
+    const unknown = pool?.filter((kind) => !read.answers.has(kind)) ?? [];
     if (unknown.length > 0)
       throw new ClipCannotAnswerError(
         `${path.basename(file)}: its person does not perform ${unknown.join(', ')} (she performs ${[...read.answers.keys()].join(', ')})`,

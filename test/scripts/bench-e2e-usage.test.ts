@@ -1,0 +1,35 @@
+// bench:e2e refuses a command line it cannot honour with its usage (exit 2) before it starts a hub,
+// builds the kiosk or opens Chromium: --pool is read as bench:challenge reads it (parsePool).
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const script = path.resolve(import.meta.dirname, '..', '..', 'scripts', 'bench-e2e.ts');
+
+/** The script as `npm run bench:e2e -- ...args` runs it; killed if it starts benchmarking instead. */
+function bench(args: readonly string[]): { status: number | null; stderr: string } {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    killSignal: 'SIGKILL',
+  });
+  return { status: run.status, stderr: run.stderr };
+}
+
+describe('bench:e2e usage', () => {
+  it.each([
+    ['an unknown kind', ['--answer-challenges', '--pool', 'turn_left,nod']],
+    ['a kind twice', ['--answer-challenges', '--pool', 'turn_left,turn_left']],
+    ['fewer kinds than the kiosk draws', ['--answer-challenges', '--pool', 'turn_left']],
+    ['a pool without the challenge path', ['--pool', 'turn_left,turn_right']],
+    ['no runs', ['--runs', '0']],
+  ])(
+    'exits 2 with its usage on %s',
+    (_name, args) => {
+      const run = bench(args);
+      expect(run.status).toBe(2);
+      expect(run.stderr).toMatch(/^usage: bench:e2e/);
+    },
+    70_000,
+  );
+});
