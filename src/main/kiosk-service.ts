@@ -214,6 +214,7 @@ export class KioskService {
       payWithMemberPin: (request) => this.#payWithMemberPin(request),
       cancel: async (request) => this.#cancel(request.paymentId),
       notMe: async (request) => this.#notMe(request.paymentId),
+      reportFaceRefused: async (request) => this.#faceRefused(request.paymentId),
       startCheckIn: async () => this.#startCheckIn(),
       clinicVisits: async () => ({ ok: true, visits: this.#visits?.board.list() ?? [] }),
       operatorUnlock: async (request) => this.#operator.unlock(request.pin, this.#now()),
@@ -761,12 +762,13 @@ export class KioskService {
     request: KioskRequest<'identify'>,
   ): Promise<KioskResult<{ payment: PaymentView }>> {
     if (!request.liveness.passed) {
+      this.#useFaceTry(current);
       return kioskFailure('liveness_failed', 'the face did not pass the liveness check');
     }
     if (current.view.faceTriesLeft === 0) {
       return kioskFailure(
         'face_tries_used',
-        `the hub compared ${faceTriesPerPaymentMax} faces for this payment; pay by member number and PIN`,
+        `the ${faceTriesPerPaymentMax} face tries of this payment are used; pay by member number and PIN`,
       );
     }
     const descriptor = Float32Array.from(request.descriptor);
@@ -781,7 +783,7 @@ export class KioskService {
     if (!this.#stillCurrent(current)) return kioskFailure('payment_closed', 'payment closed');
     if (!answer.ok) return this.#hubFailure(current, answer.error, false);
     // Compared, matched or not: one try fewer (its event reaches the screen before this answer).
-    this.#update(current, { faceTriesLeft: current.view.faceTriesLeft - 1 });
+    this.#useFaceTry(current);
     const { match } = answer.value;
     if (match === null) return kioskFailure('no_match', 'the face matches no member');
     current.personId = match.personId;
@@ -1097,6 +1099,19 @@ export class KioskService {
    * The masked name was not the shopper's: back to the face step with nothing of the matched person kept
    * (#forgetMatch). Not while a PIN check is in flight.
    */
+  /** The face session refused the face it read: one face try used, as a comparison uses one. */
+  #faceRefused(paymentId: string): KioskResult<{ payment: PaymentView }> {
+    const payment = this.#payment(paymentId, ['waiting_for_face']);
+    if (!payment.ok) return payment;
+    this.#useFaceTry(payment.value);
+    return { ok: true, payment: payment.value.view };
+  }
+
+  /** One look at the camera ended (compared by the hub, or refused by the kiosk); none below zero. */
+  #useFaceTry(current: Payment): void {
+    this.#update(current, { faceTriesLeft: Math.max(0, current.view.faceTriesLeft - 1) });
+  }
+
   #notMe(paymentId: string): KioskResult<{ payment: PaymentView }> {
     const payment = this.#payment(paymentId, ['confirming', 'pin']);
     if (!payment.ok) return payment;

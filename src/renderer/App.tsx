@@ -196,6 +196,10 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
       const current = payment;
       if (current === null) return;
       if (outcome.type === 'refused') {
+        // The refusal uses one of the payment's face tries (the service counts): past the last, the
+        // error screen offers no retry, so a replayed recording cannot be retried until a draw fits.
+        const reported = await api.call('reportFaceRefused', { paymentId: current.id });
+        if (reported.ok) setPayment(reported.payment);
         show({ name: 'error', ...faceRefusal(outcome) });
         return;
       }

@@ -40,7 +40,8 @@ export const kioskErrorCodes = [
   'payment_closed',
   'liveness_failed',
   'no_match',
-  // The payment's face tries (faceTriesPerPaymentMax) were all compared by the hub: member number + PIN.
+  // The payment's face tries (faceTriesPerPaymentMax) are used (compared by the hub, or refused by the
+  // kiosk): member number + PIN.
   'face_tries_used',
   // The hub's: a member number and PIN alone do not pay this (over pinOnlyAmountMax, or a child's account).
   'face_required',
@@ -226,7 +227,7 @@ export const paymentViewSchema = z.object({
   ]),
   displayNameMasked: z.string().nullable(),
   pinRequired: z.boolean(),
-  /** Faces the hub may still compare for this payment (limits: faceTriesPerPaymentMax); 0: no face step. */
+  /** Looks at the camera left for this payment (limits: faceTriesPerPaymentMax); 0: no face step. */
   faceTriesLeft: z.number().int().min(0),
   receipt: z
     .object({
@@ -369,6 +370,11 @@ export const kioskRequests = {
    * there; the kiosk stops looking for its hold. Only within an operator unlock.
    */
   operatorClearPaymentToCheck: z.strictObject({ paymentId }),
+  /**
+   * The face session refused the face it read (liveness, the challenge, timeout): one of the payment's face
+   * tries is used, as a comparison by the hub uses one, so a refused shopper cannot retry without end.
+   */
+  reportFaceRefused: z.strictObject({ paymentId }),
   reportCameraProblem: z.strictObject({
     problem: z.enum(['no_camera', 'permission_denied', 'camera_lost']),
   }),
@@ -557,6 +563,7 @@ export interface KioskResponses {
   operatorUnlock: { unlockedUntil: string };
   operatorExit: { exiting: true };
   operatorClearPaymentToCheck: { cleared: true };
+  reportFaceRefused: { payment: PaymentView };
   reportCameraProblem: { recorded: true };
   officerSignIn: { station: StationView };
   officerSignOut: { station: StationView };

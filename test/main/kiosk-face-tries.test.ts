@@ -68,16 +68,17 @@ function identify(paymentId: string, face: Float32Array, liveness = live) {
 }
 
 describe('face tries per payment', () => {
-  it('counts no try for a face the kiosk refused itself, nor for one whose answer never came back', async () => {
+  it('counts a try for a face the kiosk refused itself, none for one whose answer never came back', async () => {
     const paymentId = openPayment(450);
     const refused = await identify(paymentId, strangerFace, { ...live, passed: false });
     expect(refused).toMatchObject({ ok: false, error: { code: 'liveness_failed' } });
+    expect(service.status().payment).toMatchObject({ faceTriesLeft: faceTriesPerPaymentMax - 1 });
     const lost = await identify(paymentId, strangerFace);
     expect(lost).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
     expect(service.status().payment).toMatchObject({
       id: paymentId,
       state: 'waiting_for_face',
-      faceTriesLeft: faceTriesPerPaymentMax,
+      faceTriesLeft: faceTriesPerPaymentMax - 1,
     });
     expect(await service.handlers.cancel({ paymentId })).toMatchObject({ ok: true });
   }, 60_000);

@@ -1,0 +1,138 @@
+// A face the kiosk's face session refused (liveness, the challenge, timeout) uses one of the payment's face
+// tries, as a comparison by the hub does: a replayed recording passes the challenge only when the order drawn
+// is the one it performs, so an unbounded retry button would let it try draws until one fits.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HubLink } from '../../src/main/hub-link.ts';
+import type { KioskService } from '../../src/main/kiosk-service.ts';
+import { faceTriesPerPaymentMax } from '../../src/shared/limits.ts';
+import { syntheticFace } from '../hub/helpers.ts';
+import type { KioskTestHub, TestClock } from './kiosk-test-hub.ts';
+import { closeKioskTestHub, isPostTo, memberPin, modelId, sameFaceAs } from './kiosk-test-hub.ts';
+import { shopWithShopperAndKiosk } from './shop-fixture.ts';
+
+const satoFace = syntheticFace();
+const clock: TestClock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
+const live = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
+
+let test: KioskTestHub;
+let link: HubLink;
+let service: KioskService;
+let satoMemberNumber: string;
+let identifiesSent = 0;
+
+beforeAll(async () => {
+  const network: typeof fetch = (input, init) => {
+    if (isPostTo('/v1/identify', input, init)) identifiesSent += 1;
+    return fetch(input, init);
+  };
+  ({
+    test,
+    service,
+    link,
+    memberNumber: satoMemberNumber,
+  } = await shopWithShopperAndKiosk({
+    prefix: 'facepay-face-refusals-',
+    clock,
+    face: satoFace,
+    network,
+  }));
+}, 60_000);
+
+afterAll(async () => {
+  link?.dispose();
+  await closeKioskTestHub(test);
+});
+
+const balance = async (account: string) => (await test.admin.getAccount(account)).balance;
+
+function openPayment(amount: number): string {
+  const opened = service.requestFromTill({ amount, reference: `order-${amount}` });
+  if (!opened.ok) throw new Error(`kiosk: ${opened.code}`);
+  return opened.payment.id;
+}
+
+function identify(paymentId: string) {
+  const descriptor = Array.from(sameFaceAs(satoFace));
+  return service.handlers.identify({ paymentId, modelId, descriptor, liveness: live });
+}
+
+describe('face refusals count as face tries', () => {
+  it("after the last refused face, even the member's own live face is not compared; the member number and PIN pay", async () => {
+    const before = await balance('shopper');
+    const paymentId = openPayment(380);
+    for (let left = faceTriesPerPaymentMax - 1; left >= 0; left -= 1) {
+      expect(await service.handlers.reportFaceRefused({ paymentId })).toMatchObject({
+        ok: true,
+        payment: { id: paymentId, state: 'waiting_for_face', faceTriesLeft: left },
+      });
+    }
+    // One more report (a renderer that ran the camera again) stays at none left.
+    expect(await service.handlers.reportFaceRefused({ paymentId })).toMatchObject({
+      ok: true,
+      payment: { faceTriesLeft: 0 },
+    });
+    const sentBefore = identifiesSent;
+    expect(await identify(paymentId)).toMatchObject({
+      ok: false,
+      error: { code: 'face_tries_used' },
+    });
+    expect(identifiesSent).toBe(sentBefore);
+    expect(await balance('shopper')).toBe(before);
+
+    const paid = await service.handlers.payWithMemberPin({
+      paymentId,
+      memberNumber: satoMemberNumber,
+      pin: memberPin,
+    });
+    expect(paid).toMatchObject({ ok: true, payment: { state: 'paid' } });
+    expect(await balance('shopper')).toBe(before - 380);
+  }, 60_000);
+
+  it('a refusal and a comparison share the tries: two refusals leave one look, which pays', async () => {
+    const before = await balance('shopper');
+    const paymentId = openPayment(240);
+    for (let refused = 0; refused < faceTriesPerPaymentMax - 1; refused += 1)
+      await service.handlers.reportFaceRefused({ paymentId });
+    expect(await identify(paymentId)).toMatchObject({
+      ok: true,
+      payment: { state: 'confirming', faceTriesLeft: 0 },
+    });
+    await service.handlers.confirm({ paymentId });
+    const paid = await service.handlers.confirm({ paymentId, pin: memberPin });
+    expect(paid).toMatchObject({ ok: true, payment: { state: 'paid' } });
+    expect(await balance('shopper')).toBe(before - 240);
+
+    // The next payment has all its tries again.
+    const next = openPayment(120);
+    expect(service.status().payment).toMatchObject({
+      id: next,
+      faceTriesLeft: faceTriesPerPaymentMax,
+    });
+    expect(await service.handlers.cancel({ paymentId: next })).toMatchObject({ ok: true });
+  }, 60_000);
+
+  it('counts nothing for a payment that is not waiting for a face, or not the open one', async () => {
+    const paymentId = openPayment(510);
+    expect(await identify(paymentId)).toMatchObject({
+      ok: true,
+      payment: { state: 'confirming', faceTriesLeft: faceTriesPerPaymentMax - 1 },
+    });
+    expect(await service.handlers.reportFaceRefused({ paymentId })).toMatchObject({
+      ok: false,
+      error: { code: 'payment_not_ready' },
+    });
+    expect(
+      await service.handlers.reportFaceRefused({ paymentId: 'pay_0123456789abcdef' }),
+    ).toMatchObject({ ok: false, error: { code: 'no_payment' } });
+    expect(service.status().payment).toMatchObject({
+      id: paymentId,
+      faceTriesLeft: faceTriesPerPaymentMax - 1,
+    });
+    expect(await service.handlers.cancel({ paymentId })).toMatchObject({ ok: true });
+    // A closed payment's refusal is refused as closed.
+    expect(await service.handlers.reportFaceRefused({ paymentId })).toMatchObject({
+      ok: false,
+      error: { code: 'payment_closed' },
+    });
+  }, 60_000);
+});
