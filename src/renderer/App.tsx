@@ -116,9 +116,18 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
     return opened.stream;
   }, [api, show, stream]);
 
-  const beginFace = useCallback(async () => {
-    if ((await ensureCamera()) !== null) show({ name: 'face' });
-  }, [ensureCamera, show]);
+  // The camera for `current`'s face; with none of its face tries left, the screen that says so and offers
+  // the member number instead (a look whose face nobody would compare would only waste the shopper's time).
+  const beginFace = useCallback(
+    async (current: PaymentView) => {
+      if (current.faceTriesLeft === 0) {
+        show({ name: 'error', code: 'face_tries_used' });
+        return;
+      }
+      if ((await ensureCamera()) !== null) show({ name: 'face' });
+    },
+    [ensureCamera, show],
+  );
 
   // A payment the service opened (a till's amount, the operator's) starts the face screen.
   useEffect(() => {
@@ -140,7 +149,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
       const idle = ['idle', 'operator', 'receipt', 'error'].includes(screenRef.current.name);
       if (next.state === 'waiting_for_face' && idle && screenRef.current.name !== 'face') {
         mark('payment_requested', { amount: next.amount });
-        void beginFace();
+        void beginFace(next);
       }
       // Cancelled by the till, or left alone too long: back to the shop's idle screen.
       if (next.state === 'cancelled' && !['idle', 'operator'].includes(screenRef.current.name)) {
@@ -151,7 +160,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
 
   useEffect(() => {
     if (payment?.state === 'waiting_for_face' && screenRef.current.name === 'idle')
-      void beginFace();
+      void beginFace(payment);
     if (clinic !== null) {
       void api.call('clinicVisits', {}).then((answer) => {
         if (answer.ok) setVisits(answer.visits);
@@ -404,7 +413,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
             busy={busy}
             message={screen.notice === null ? null : t(`member.${screen.notice}`)}
             onSubmit={(n, p) => void payWithMember(n, p)}
-            onBack={() => void beginFace()}
+            onBack={() => void beginFace(payment)}
           />
         );
       case 'working':
@@ -420,7 +429,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
             queueNumber={screen.queueNumber}
             challenge={screen.challenge ?? null}
             payment={payment}
-            onRetry={() => void beginFace()}
+            onRetry={() => void (payment === null ? show({ name: 'idle' }) : beginFace(payment))}
             onMemberPin={() => show({ name: 'member', notice: null })}
             onClose={() => void cancel()}
           />
@@ -433,9 +442,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
             canPay={
               payment !== null && payment.state === 'waiting_for_face' && memberPinPays(payment)
             }
-            onRetry={() =>
-              void (payment === null ? Promise.resolve(show({ name: 'idle' })) : beginFace())
-            }
+            onRetry={() => void (payment === null ? show({ name: 'idle' }) : beginFace(payment))}
             onMemberPin={() => show({ name: 'member', notice: null })}
           />
         );

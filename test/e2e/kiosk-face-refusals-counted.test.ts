@@ -1,7 +1,8 @@
 // A printed photo moved in front of the camera, in Debian's Chromium against a real hub: each refusal uses
-// one of the payment's face tries, so after the last one the error screen offers no retry (ja, en) and the
-// member number and PIN pay. Before, retry was offered without end: a replayed recording could be retried
-// until the challenge drew the order it performs. Screenshots: test-artifacts/kiosk-e2e-face-refusals-counted.
+// one of the payment's face tries, so after the last one the error screen offers no retry (ja, en), Back
+// from the member number returns to it (not to the camera), and the member number and PIN pay. Before,
+// retry was offered without end: a replayed recording could be retried until the challenge drew the order
+// it performs. Screenshots: test-artifacts/kiosk-e2e-face-refusals-counted.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { typeDigits, waitForScreen } from '../../scripts/kiosk/kiosk-browser.ts';
@@ -65,6 +66,17 @@ describe('face refusals use the face tries', () => {
     }
     await page.locator('[data-testid="language-switch"]').click();
 
+    // Back from the member number leads to the screen that says the face is not checked again, not to a
+    // camera whose face the kiosk would not compare.
+    await page.locator('[data-testid="member-pin"]').click();
+    await waitForScreen(page, ['member'], 10_000);
+    await page.getByRole('button', { name: words('ja', 'actions.back'), exact: true }).click();
+    expect(await waitForScreen(page, ['error', 'face'], 10_000)).toBe('error');
+    expect(await screen.getAttribute('data-code')).toBe('face_tries_used');
+    expect(await page.locator('#error-title').textContent()).toBe(
+      words('ja', 'error.face_tries_used.title', { tries }),
+    );
+    await page.screenshot({ path: path.join(artifacts, 'ja-member-back.png') });
     await page.locator('[data-testid="member-pin"]').click();
     await waitForScreen(page, ['member'], 10_000);
     await typeDigits(page, kiosk.fixture().enrolled.person.memberNumber);
