@@ -1,5 +1,8 @@
 // The hub compares at most faceTriesPerPaymentMax faces for one payment: each is one more chance that a
 // stranger is taken for a member, so a stranger retrying, or tapping "Not me" and looking again, is bounded.
+// A face the kiosk's face session refused (liveness, the challenge, timeout) uses a try too: a replayed
+// recording passes the challenge only when the order drawn is the one it performs, so an unbounded retry
+// button would let it try draws until one fits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HubLink } from '../../src/main/hub-link.ts';
 import type { KioskService } from '../../src/main/kiosk-service.ts';
@@ -143,5 +146,86 @@ describe('face tries per payment', () => {
     const paid = await service.handlers.confirm({ paymentId: next, pin: memberPin });
     expect(paid).toMatchObject({ ok: true, payment: { state: 'paid' } });
     expect(await balance('shopper')).toBe(satoBefore - 260);
+  }, 60_000);
+});
+
+describe('face refusals count as face tries', () => {
+  it("after the last refused face, even the member's own live face is not compared; the member number and PIN pay", async () => {
+    const before = await balance('shopper');
+    const paymentId = openPayment(380);
+    for (let left = faceTriesPerPaymentMax - 1; left >= 0; left -= 1) {
+      expect(await service.handlers.reportFaceRefused({ paymentId })).toMatchObject({
+        ok: true,
+        payment: { id: paymentId, state: 'waiting_for_face', faceTriesLeft: left },
+      });
+    }
+    // One more report (a renderer that ran the camera again) stays at none left.
+    expect(await service.handlers.reportFaceRefused({ paymentId })).toMatchObject({
+      ok: true,
+      payment: { faceTriesLeft: 0 },
+    });
+    const sentBefore = identifiesSent;
+    expect(await identify(paymentId, satoFace)).toMatchObject({
+      ok: false,
+      error: { code: 'face_tries_used' },
+    });
+    expect(identifiesSent).toBe(sentBefore);
+    expect(await balance('shopper')).toBe(before);
+
+    const paid = await service.handlers.payWithMemberPin({
+      paymentId,
+      memberNumber: satoMemberNumber,
+      pin: memberPin,
+    });
+    expect(paid).toMatchObject({ ok: true, payment: { state: 'paid' } });
+    expect(await balance('shopper')).toBe(before - 380);
+  }, 60_000);
+
+  it('a refusal and a comparison share the tries: two refusals leave one look, which pays', async () => {
+    const before = await balance('shopper');
+    const paymentId = openPayment(240);
+    for (let refused = 0; refused < faceTriesPerPaymentMax - 1; refused += 1)
+      await service.handlers.reportFaceRefused({ paymentId });
+    expect(await identify(paymentId, satoFace)).toMatchObject({
+      ok: true,
+      payment: { state: 'confirming', faceTriesLeft: 0 },
+    });
+    await service.handlers.confirm({ paymentId });
+    const paid = await service.handlers.confirm({ paymentId, pin: memberPin });
+    expect(paid).toMatchObject({ ok: true, payment: { state: 'paid' } });
+    expect(await balance('shopper')).toBe(before - 240);
+
+    // The next payment has all its tries again.
+    const next = openPayment(120);
+    expect(service.status().payment).toMatchObject({
+      id: next,
+      faceTriesLeft: faceTriesPerPaymentMax,
+    });
+    expect(await service.handlers.cancel({ paymentId: next })).toMatchObject({ ok: true });
+  }, 60_000);
+
+  it('counts nothing for a payment that is not waiting for a face, or not the open one', async () => {
+    const paymentId = openPayment(510);
+    expect(await identify(paymentId, satoFace)).toMatchObject({
+      ok: true,
+      payment: { state: 'confirming', faceTriesLeft: faceTriesPerPaymentMax - 1 },
+    });
+    expect(await service.handlers.reportFaceRefused({ paymentId })).toMatchObject({
+      ok: false,
+      error: { code: 'payment_not_ready' },
+    });
+    expect(
+      await service.handlers.reportFaceRefused({ paymentId: 'pay_0123456789abcdef' }),
+    ).toMatchObject({ ok: false, error: { code: 'no_payment' } });
+    expect(service.status().payment).toMatchObject({
+      id: paymentId,
+      faceTriesLeft: faceTriesPerPaymentMax - 1,
+    });
+    expect(await service.handlers.cancel({ paymentId })).toMatchObject({ ok: true });
+    // A closed payment's refusal is refused as closed.
+    expect(await service.handlers.reportFaceRefused({ paymentId })).toMatchObject({
+      ok: false,
+      error: { code: 'payment_closed' },
+    });
   }, 60_000);
 });
