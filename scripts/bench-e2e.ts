@@ -334,7 +334,10 @@ interface PathSummary {
   maxMs: number | null;
 }
 
-/** Median and p95 of the engine stage's two parts, and of the total less the motion wait, over settled runs. */
+/**
+ * Median and p95, over settled runs, of the engine stage's two parts, of the total less the motion wait, of
+ * the shopper's taps, and of the total less both (the kiosk's and the hub's time alone).
+ */
 function engineSplit(results: readonly RunResult[]) {
   const settled = results.flatMap((r) =>
     r.stages === null || r.motionWaitMs === null
@@ -350,6 +353,12 @@ function engineSplit(results: readonly RunResult[]) {
     motionWaitP95Ms: at((r) => r.waitMs, 0.95),
     totalWithoutWaitMedianMs: at((r) => r.stages.totalMs - r.waitMs, 0.5),
     totalWithoutWaitP95Ms: at((r) => r.stages.totalMs - r.waitMs, 0.95),
+    // The shopper's taps on the confirm and PIN screens (instant here, seconds for a person), and what is
+    // left once they and the motion wait are taken out: the kiosk's and the hub's time alone.
+    tapsMedianMs: at((r) => r.stages.taps, 0.5),
+    tapsP95Ms: at((r) => r.stages.taps, 0.95),
+    kioskAloneMedianMs: at((r) => r.stages.totalMs - r.waitMs - r.stages.taps, 0.5),
+    kioskAloneP95Ms: at((r) => r.stages.totalMs - r.waitMs - r.stages.taps, 0.95),
   };
 }
 
@@ -428,7 +437,7 @@ function report(results: RunResult[], hubBaselineMs: number): void {
     ) as Record<'noChallenge' | 'challenge', PathSummary>,
     // The engine stage split: the kiosk's own part (everything else gathered, a described frame facing
     // the camera) and the shopper's (waiting for a blink or 3-D motion alone, which a prompt can shorten
-    // for a person and nothing can for a recording that does not blink).
+    // for a person and nothing can for a recording that does not blink); then the shopper's taps.
     engineSplit: engineSplit(results),
     framesDroppedPerRun: Math.round(
       percentile(
@@ -456,6 +465,12 @@ function report(results: RunResult[], hubBaselineMs: number): void {
   );
   say(
     `| total without the motion wait | ${split.totalWithoutWaitMedianMs ?? '-'} | ${split.totalWithoutWaitP95Ms ?? '-'} |`,
+  );
+  say(
+    `| ui, the scripted shopper's taps (screen asked -> OK, PIN) | ${split.tapsMedianMs ?? '-'} | ${split.tapsP95Ms ?? '-'} |`,
+  );
+  say(
+    `| kiosk and hub alone (total less the motion wait and the taps) | ${split.kioskAloneMedianMs ?? '-'} | ${split.kioskAloneP95Ms ?? '-'} |`,
   );
   const { noChallenge, challenge } = summary.byPath;
   say(

@@ -125,6 +125,11 @@ export interface StageTimes {
   engine: number;
   hub: number;
   ui: number;
+  /**
+   * Of ui, the shopper's taps: from the kiosk asking for the confirm screen to the OK reaching it, and from
+   * its asking for the PIN screen to the PIN. A person's seconds, which a scripted shopper plays at once.
+   */
+  taps: number;
 }
 
 /** Face first seen → paid, split by where the time went (see bench:e2e's header). */
@@ -145,7 +150,8 @@ export function stageTimes(timeline: readonly KioskMark[]): StageTimes | null {
   const pinOrConfirm = last('pin_submitted') === undefined ? 'confirm_clicked' : 'pin_submitted';
   const hub = span('identify_sent', 'identify_done') + span(pinOrConfirm, 'hub_paid_answer');
   const totalMs = paid.at - first.at;
-  return { totalMs, camera, engine, hub, ui: totalMs - camera - engine - hub };
+  const taps = span('screen:confirm', 'confirm_clicked') + span('screen:pin', 'pin_submitted');
+  return { totalMs, camera, engine, hub, ui: totalMs - camera - engine - hub, taps };
 }
 
 export interface FollowedPayment {
