@@ -1,6 +1,8 @@
 // The kiosk's page loads in Debian's Chromium, from the web shell against a real hub, without one failed
-// request: no 404 in the console for staff to puzzle over (Chromium asks every page for /favicon.ico; the
-// page names an empty icon, which the kiosk's CSP allows as a data: image, so it never asks the shell).
+// request and without a console error for staff to puzzle over. Chromium asks every page for /favicon.ico
+// (the page now names an empty icon, which the kiosk's CSP allows as a data: image); that fetch is not a
+// page response, so the console assertion is the one that catches its 404, the response listener every
+// other resource.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchKioskBrowser, openKiosk } from '../../scripts/kiosk/kiosk-browser.ts';
