@@ -1095,10 +1095,6 @@ export class KioskService {
     return { ok: true, payment: payment.value.view };
   }
 
-  /**
-   * The masked name was not the shopper's: back to the face step with nothing of the matched person kept
-   * (#forgetMatch). Not while a PIN check is in flight.
-   */
   /** The face session refused the face it read: one face try used, as a comparison uses one. */
   #faceRefused(paymentId: string): KioskResult<{ payment: PaymentView }> {
     const payment = this.#payment(paymentId, ['waiting_for_face']);
@@ -1112,6 +1108,10 @@ export class KioskService {
     this.#update(current, { faceTriesLeft: Math.max(0, current.view.faceTriesLeft - 1) });
   }
 
+  /**
+   * The masked name was not the shopper's: back to the face step with nothing of the matched person kept
+   * (#forgetMatch). Not while a PIN check is in flight.
+   */
   #notMe(paymentId: string): KioskResult<{ payment: PaymentView }> {
     const payment = this.#payment(paymentId, ['confirming', 'pin']);
     if (!payment.ok) return payment;

@@ -96,8 +96,8 @@ export const pinAttemptsMax = 3;
  * own refusal (liveness, the challenge, timeout); past these the shopper pays by member number and PIN, or
  * asks staff. A comparison is one more chance that a stranger is taken for a member (issue 8: FMR about 1%
  * out of sample); a refusal is one more draw of the challenge, which a replayed recording passes when the
- * order drawn is the one it performs (bench:challenge --from clip-start: 1 in 20 per draw), so the retry
- * button cannot be tapped until a draw fits. A look whose answer never came back is not counted.
+ * order drawn is the one it performs (bench:challenge --from clip-start: 1 in 20 per draw), and an endless
+ * retry button would let it draw until one fits. A look whose answer never came back is not counted.
  */
 export const faceTriesPerPaymentMax = 3;
 /** Argon2id costs ~150 ms of the hub's CPU: a till may ask for at most this many PIN checks a second. */
