@@ -58,3 +58,14 @@ export function jsonRow(row: RunRow): Record<string, unknown> {
         : Object.fromEntries(Object.entries(r.stageMs).map(([k, v]) => [k, percentile(v, 0.5)])),
   };
 }
+
+/**
+ * How often a recording gets through a payment's `tries` looks at the camera, each a fresh draw of the
+ * challenge (a refusal uses a try), when `passed` of `runs` draws let it through. Every draw until the first
+ * pass is a refusal, so the payment is lost to it unless all `tries` draws refuse.
+ */
+export function passWithinTries(passed: number, runs: number, tries: number): number {
+  if (!(runs > 0 && passed >= 0 && passed <= runs && Number.isInteger(tries) && tries >= 1))
+    throw new RangeError(`passWithinTries(${passed}, ${runs}, ${tries})`);
+  return 1 - (1 - passed / runs) ** tries;
+}
