@@ -2,26 +2,14 @@
 // clip-start (which plays every order once) is a usage error rather than a silently ignored count.
 //
 // The refusals run the script itself: it must exit 2 with its usage before any model loads.
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultFaceSessionTuning } from '../../src/biometrics/face-session.ts';
 import { challengeKinds } from '../../src/biometrics/liveness/active/challenge.ts';
 import { parseBenchOptions, parsePool } from '../../scripts/bench-challenge/options.ts';
 import { planFromClipStart, planReplay } from '../../scripts/bench-challenge/replay.ts';
+import { runScript } from '../hub/process.ts';
 
-const script = path.resolve(import.meta.dirname, '..', '..', 'scripts', 'bench-challenge.ts');
 const all = challengeKinds.join(',');
-
-/** The script as `npm run bench:challenge -- ...args` runs it; killed if it starts benchmarking instead. */
-function bench(args: readonly string[]): { status: number | null; stdout: string } {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
-    encoding: 'utf8',
-    timeout: 60_000,
-    killSignal: 'SIGKILL',
-  });
-  return { status: run.status, stdout: run.stdout };
-}
 
 describe('bench:challenge --pool', () => {
   it('reads a comma list of challenge kinds; the default is the face session’s pool', () => {
@@ -49,7 +37,7 @@ describe('bench:challenge --pool', () => {
   });
 
   it('exits 2 with its usage on an unknown kind', () => {
-    const run = bench(['--pool', 'blink,nod']);
+    const run = runScript('scripts/bench-challenge.ts', ['--pool', 'blink,nod']);
     expect(run.status).toBe(2);
     expect(run.stdout).toMatch(/^usage: bench:challenge/);
   }, 70_000);
@@ -64,7 +52,14 @@ describe('bench:challenge --from clip-start', () => {
   });
 
   it('exits 2 with its usage when given --runs', () => {
-    const run = bench(['--responder', 'none', '--from', 'clip-start', '--runs', '3']);
+    const run = runScript('scripts/bench-challenge.ts', [
+      '--responder',
+      'none',
+      '--from',
+      'clip-start',
+      '--runs',
+      '3',
+    ]);
     expect(run.status).toBe(2);
     expect(run.stdout).toMatch(/^usage: bench:challenge/);
   }, 70_000);

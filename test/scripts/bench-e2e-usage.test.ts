@@ -1,20 +1,7 @@
 // bench:e2e refuses a command line it cannot honour with its usage (exit 2) before it starts a hub,
 // builds the kiosk or opens Chromium: --pool is read as bench:challenge reads it (parsePool).
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const script = path.resolve(import.meta.dirname, '..', '..', 'scripts', 'bench-e2e.ts');
-
-/** The script as `npm run bench:e2e -- ...args` runs it; killed if it starts benchmarking instead. */
-function bench(args: readonly string[]): { status: number | null; stderr: string } {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', script, ...args], {
-    encoding: 'utf8',
-    timeout: 60_000,
-    killSignal: 'SIGKILL',
-  });
-  return { status: run.status, stderr: run.stderr };
-}
+import { runScript } from '../hub/process.ts';
 
 describe('bench:e2e usage', () => {
   it.each([
@@ -26,7 +13,7 @@ describe('bench:e2e usage', () => {
   ])(
     'exits 2 with its usage on %s',
     (_name, args) => {
-      const run = bench(args);
+      const run = runScript('scripts/bench-e2e.ts', args);
       expect(run.status).toBe(2);
       expect(run.stderr).toMatch(/^usage: bench:e2e/);
     },
