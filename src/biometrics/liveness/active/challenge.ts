@@ -96,8 +96,10 @@ export const defaultChallengePool: readonly Challenge[] = challengeKinds;
  * beside it the same hour: bench:e2e (challenge path, moves cut short, 30 runs each) settle phase median
  * 480 -> 272 ms, face seen -> paid 4,374 -> 3,946 ms median, 7 -> 17 of 30 within 4 s; bench:challenge
  * 3,319 -> 3,160 ms median (2 of 10 runs 280-360 ms slower: a baseline on fewer frames of a swaying head);
- * recordings pass no more often (--responder none 0/120 and 0/50, was 1/120 and 0/50; eval:liveness photo
- * clips 0/42 both). */
+ * seeded recordings pass no more often (--responder none 0/120 and 0/50, was 1/120 and 0/50; eval:liveness
+ * photo clips 0/42 both), but one more clip played from its start does (--from clip-start: 4/240, was 3/240;
+ * ZubairCracksCode/live.mov look_down > turn_left, 0/20 at 400 ms: the prompt now precedes her recorded
+ * look down). That is the order it performs, 1 draw in 20, as for the others; the face tries bound it. */
 export const defaultChallengeOptions: ChallengeOptions = {
   pool: defaultChallengePool,
   count: 3,
