@@ -32,6 +32,7 @@ import {
 import { parseVisitReference, visitFromHold, visitReference, VisitBoard } from './clinic-visits.ts';
 import type { PhotoVsLiveGate } from './enrolment-station.ts';
 import { EnrolmentStation } from './enrolment-station.ts';
+import { FaceCheckPause } from './face-check-pause.ts';
 import type { HubAnswer, HubLink, SentHold } from './hub-link.ts';
 import type { KioskConfig } from './kiosk-config.ts';
 import { payeeOf } from './kiosk-config.ts';
@@ -156,6 +157,8 @@ export class KioskService {
   /** This run's hub client as pending-holds.json records it (senderOfToken of the config's hubToken). */
   readonly #sender: string;
   readonly #operator: OperatorAccess;
+  /** Failed face looks in a row across payments; past the limit, no face is read until staff resume. */
+  readonly #facePause = new FaceCheckPause();
   /** Clinic mode only: today's visits; `resumed` once the hub has told what this kiosk placed before a restart. */
   readonly #visits: { board: VisitBoard; resumed: boolean } | null;
   /** Enrolment mode only. */
@@ -220,6 +223,7 @@ export class KioskService {
       operatorUnlock: async (request) => this.#operator.unlock(request.pin, this.#now()),
       operatorExit: async () => this.#operatorExit(),
       operatorClearPaymentToCheck: async (request) => this.#clearPaymentToCheck(request.paymentId),
+      operatorResumeFaceChecks: async () => this.#resumeFaceChecks(),
       reportCameraProblem: async () => ({ ok: true, recorded: true }),
       officerSignIn: (request) => station((s) => s.signIn(request)),
       // Never refused: an officer who leaves must be signed out (a running enrolment still completes).
@@ -263,6 +267,7 @@ export class KioskService {
       defaultLanguage: this.#config.defaultLanguage,
       payment: this.#currentView(),
       station: this.#station?.view() ?? null,
+      faceChecksPaused: this.#facePause.paused,
       paymentsToCheck: this.#paymentsToCheck(),
     };
   }
@@ -673,7 +678,8 @@ export class KioskService {
         state: 'waiting_for_face',
         displayNameMasked: null,
         pinRequired: false,
-        faceTriesLeft: faceTriesPerPaymentMax,
+        faceTriesLeft: this.#facePause.paused ? 0 : faceTriesPerPaymentMax,
+        faceChecksPaused: this.#facePause.paused,
         receipt: null,
         visit: null,
         failure: null,
@@ -762,7 +768,7 @@ export class KioskService {
     request: KioskRequest<'identify'>,
   ): Promise<KioskResult<{ payment: PaymentView }>> {
     if (!request.liveness.passed) {
-      this.#useFaceTry(current);
+      this.#faceLookFailed(current);
       return kioskFailure('liveness_failed', 'the face did not pass the liveness check');
     }
     if (current.view.faceTriesLeft === 0) {
@@ -783,9 +789,13 @@ export class KioskService {
     if (!this.#stillCurrent(current)) return kioskFailure('payment_closed', 'payment closed');
     if (!answer.ok) return this.#hubFailure(current, answer.error, false);
     // Compared, matched or not: one try fewer (its event reaches the screen before this answer).
-    this.#useFaceTry(current);
     const { match } = answer.value;
-    if (match === null) return kioskFailure('no_match', 'the face matches no member');
+    if (match === null) {
+      this.#faceLookFailed(current);
+      return kioskFailure('no_match', 'the face matches no member');
+    }
+    this.#facePause.lookMatched();
+    this.#useFaceTry(current);
     current.personId = match.personId;
     current.authorization = answer.value.authorization ?? null;
     current.payer = answer.value.payer ?? null;
@@ -1099,13 +1109,35 @@ export class KioskService {
   #faceRefused(paymentId: string): KioskResult<{ payment: PaymentView }> {
     const payment = this.#payment(paymentId, ['waiting_for_face']);
     if (!payment.ok) return payment;
-    this.#useFaceTry(payment.value);
+    this.#faceLookFailed(payment.value);
     return { ok: true, payment: payment.value.view };
   }
 
   /** One look at the camera ended (compared by the hub, or refused by the kiosk); none below zero. */
   #useFaceTry(current: Payment): void {
     this.#update(current, { faceTriesLeft: Math.max(0, current.view.faceTriesLeft - 1) });
+  }
+
+  /**
+   * A look refused by the kiosk or matched to nobody: one try fewer, and one more failed in a row; the one
+   * that pauses face checks leaves this payment none either (the screen says face checks are paused).
+   */
+  #faceLookFailed(current: Payment): void {
+    if (this.#facePause.lookFailed())
+      this.#update(current, { faceTriesLeft: 0, faceChecksPaused: true });
+    else this.#useFaceTry(current);
+  }
+
+  /**
+   * Staff resume face checks: payments and check-ins opened from now on have their tries. The one open now
+   * keeps its screen (member number and PIN, or cancel): a face screen would not open under staff's hands.
+   */
+  #resumeFaceChecks(): KioskResult<{ resumed: true }> {
+    if (!this.#operatorUnlocked()) {
+      return kioskFailure('operator_locked', 'the operator screen is locked');
+    }
+    this.#facePause.resume();
+    return { ok: true, resumed: true };
   }
 
   /**

@@ -81,6 +81,12 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
     return answer.ok ? answer.status.paymentsToCheck : [];
   }, [api]);
 
+  // Whether the kiosk paused face checks (failed looks in a row), read when staff open the menu.
+  const faceChecksPaused = useCallback(async () => {
+    const answer = await api.call('status', {});
+    return answer.ok && answer.status.faceChecksPaused;
+  }, [api]);
+
   // How many lost payments wait for the hub (to tell staff while it refuses this kiosk): read afresh.
   const lostPaymentsWaiting = useCallback(async () => {
     const answer = await api.call('status', {});
@@ -481,6 +487,13 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
             }
             clearPaymentToCheck={async (paymentId) => {
               const answer = await api.call('operatorClearPaymentToCheck', { paymentId });
+              return answer.ok
+                ? null
+                : t(`operator.${answer.error.code}`, { defaultValue: answer.error.message });
+            }}
+            faceChecksPaused={faceChecksPaused}
+            resumeFaceChecks={async () => {
+              const answer = await api.call('operatorResumeFaceChecks', {});
               return answer.ok
                 ? null
                 : t(`operator.${answer.error.code}`, { defaultValue: answer.error.message });

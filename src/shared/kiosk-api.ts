@@ -229,6 +229,11 @@ export const paymentViewSchema = z.object({
   pinRequired: z.boolean(),
   /** Looks at the camera left for this payment (limits: faceTriesPerPaymentMax); 0: no face step. */
   faceTriesLeft: z.number().int().min(0),
+  /**
+   * The kiosk reads no face now (faceLooksFailedInARowMax looks in a row failed, until staff resume face
+   * checks): faceTriesLeft is 0, and the screen says why, not that this payment used its tries.
+   */
+  faceChecksPaused: z.boolean(),
   receipt: z
     .object({
       holdId: z.string(),
@@ -370,6 +375,11 @@ export const kioskRequests = {
    * there; the kiosk stops looking for its hold. Only within an operator unlock.
    */
   operatorClearPaymentToCheck: z.strictObject({ paymentId }),
+  /**
+   * Staff resume face checks the kiosk paused (status.faceChecksPaused); payments and check-ins opened from
+   * now on have their face tries again. Only within an operator unlock.
+   */
+  operatorResumeFaceChecks: z.strictObject({}),
   /**
    * The face session refused the face it read (liveness, the challenge, timeout): one of the payment's face
    * tries is used, as a comparison by the hub uses one, so a refused shopper cannot retry without end.
@@ -531,6 +541,11 @@ export const kioskStatusSchema = z.object({
    * operator (the hold by payee, reference and time) and clear it on the operator screen. Also those whose
    * hold the kiosk found but the hub refuses, again and again, to release or refund (or to look up).
    */
+  /**
+   * The kiosk reads no face (faceLooksFailedInARowMax looks in a row refused or matched nobody): payments
+   * and check-ins go by member number and PIN until staff resume face checks on the operator screen.
+   */
+  faceChecksPaused: z.boolean(),
   paymentsToCheck: z.array(
     z.object({
       paymentId: z.string(),
@@ -563,6 +578,7 @@ export interface KioskResponses {
   operatorUnlock: { unlockedUntil: string };
   operatorExit: { exiting: true };
   operatorClearPaymentToCheck: { cleared: true };
+  operatorResumeFaceChecks: { resumed: true };
   reportFaceRefused: { payment: PaymentView };
   reportCameraProblem: { recorded: true };
   officerSignIn: { station: StationView };

@@ -100,6 +100,15 @@ export const pinAttemptsMax = 3;
  * retry button would let it draw until one fits. A look whose answer never came back is not counted.
  */
 export const faceTriesPerPaymentMax = 3;
+/**
+ * Looks in a row, across payments and check-ins, that the kiosk refused or that matched nobody; at this many
+ * the kiosk reads no face (every payment and check-in goes by member number and PIN, or staff) until staff
+ * resume face checks on the operator screen. faceTriesPerPaymentMax bounds one payment only: a patient tapping
+ * "check in" again, or a till opening payment after payment, would give a replayed recording 3 fresh
+ * challenge draws each time (1 in 20 passes). Two payments' worth: a real person who used a payment's three
+ * and tries once more is not stopped; a face match starts the count again.
+ */
+export const faceLooksFailedInARowMax = 6;
 /** Argon2id costs ~150 ms of the hub's CPU: a till may ask for at most this many PIN checks a second. */
 export const pinChecksPerSecondPerClient = 1;
 /**

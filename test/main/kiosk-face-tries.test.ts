@@ -3,7 +3,7 @@
 // A face the kiosk's face session refused (liveness, the challenge, timeout) uses a try too: a replayed
 // recording passes the challenge only when the order drawn is the one it performs, so an unbounded retry
 // button would let it try draws until one fits.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { HubLink } from '../../src/main/hub-link.ts';
 import type { KioskService } from '../../src/main/kiosk-service.ts';
 import { faceTriesPerPaymentMax } from '../../src/shared/limits.ts';
@@ -50,6 +50,17 @@ beforeAll(async () => {
     network,
   }));
 }, 60_000);
+
+// Each case counts its own payment's tries: the kiosk-wide pause after failed looks in a row, which these
+// cases' looks together would reach, is kiosk-face-checks-paused.test.ts's; staff resume it before each.
+beforeEach(async () => {
+  expect(
+    await service.handlers.operatorUnlock({ pin: test.shop.config.operatorPin }),
+  ).toMatchObject({
+    ok: true,
+  });
+  expect(await service.handlers.operatorResumeFaceChecks({})).toMatchObject({ ok: true });
+});
 
 afterAll(async () => {
   link?.dispose();

@@ -201,6 +201,46 @@ function HubRefusesKiosk(props: {
   );
 }
 
+/**
+ * The kiosk paused face checks after failed looks in a row (status.faceChecksPaused): staff learn why and
+ * resume them; read afresh each time the menu opens.
+ */
+function FaceChecksPaused(props: {
+  paused: () => Promise<boolean>;
+  resume: () => Promise<string | null>;
+  onMessage: (message: string | null) => void;
+}) {
+  const { t } = useTranslation();
+  const [paused, setPaused] = useState(false);
+  const { paused: load } = props;
+  useEffect(() => {
+    void load().then(setPaused);
+  }, [load]);
+  if (!paused) return null;
+  return (
+    <section
+      className="face-checks-paused"
+      role="alert"
+      aria-labelledby="face-paused-title"
+      data-testid="face-checks-paused"
+    >
+      <h2 id="face-paused-title">{t('operator.faceChecksPausedTitle')}</h2>
+      <p>{t('operator.faceChecksPausedBody')}</p>
+      <button
+        className="button button-primary"
+        onClick={() =>
+          void props.resume().then((error) => {
+            props.onMessage(error ?? t('operator.faceChecksResumed'));
+            if (error === null) setPaused(false);
+          })
+        }
+      >
+        {t('operator.resumeFaceChecks')}
+      </button>
+    </section>
+  );
+}
+
 /** Why no charge can go through now, as the screen can tell from the kiosk's status. */
 export type ChargeDisabled = 'credentials_refused' | 'hub_unreachable';
 
@@ -260,6 +300,9 @@ export function OperatorScreen(props: {
   /** No payment can go through now (the hub refuses the kiosk, or does not answer); null: one can. */
   chargeDisabled: ChargeDisabled | null;
   clearPaymentToCheck: (paymentId: string) => Promise<string | null>;
+  /** Whether the kiosk reads no face now (status.faceChecksPaused), read when the menu unlocks. */
+  faceChecksPaused: () => Promise<boolean>;
+  resumeFaceChecks: () => Promise<string | null>;
   onClose: () => void;
 }) {
   const { t } = useTranslation();
@@ -297,6 +340,11 @@ export function OperatorScreen(props: {
                 lostPaymentsWaiting={props.lostPaymentsWaiting}
               />
             )}
+            <FaceChecksPaused
+              paused={props.faceChecksPaused}
+              resume={props.resumeFaceChecks}
+              onMessage={setMessage}
+            />
             <PaymentsToCheck
               clinic={props.charge === null}
               load={props.paymentsToCheck}

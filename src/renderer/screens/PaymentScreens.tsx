@@ -200,9 +200,16 @@ export function ErrorScreen(props: {
   const ways = offered.filter(
     (way) => !(way === 'retry' && faceTriesUsed) && !(way === 'memberPin' && faceOnly),
   );
-  const bodyKey = faceFailure && faceTriesUsed ? 'face_tries_used' : key;
+  // With face checks paused at this kiosk (failed looks in a row, across payments), the words say that
+  // instead: this payment may have used none of its tries.
+  const triesUsedKey =
+    props.payment?.faceChecksPaused === true ? 'face_checks_paused' : 'face_tries_used';
+  const named = (shown: string) => (shown === 'face_tries_used' ? triesUsedKey : shown);
+  const bodyKey = named(faceFailure && faceTriesUsed ? 'face_tries_used' : key);
   // "Look at the camera again" is no title once the camera is not used again for this payment.
-  const titleKey = key === 'identification_required' && faceTriesUsed ? 'face_tries_used' : key;
+  const titleKey = named(
+    key === 'identification_required' && faceTriesUsed ? 'face_tries_used' : key,
+  );
   const words = {
     ...purposeContext(props.payment),
     number: props.queueNumber ?? '',

@@ -1,0 +1,143 @@
+// Face checks paused after failed looks in a row, in Debian's Chromium against a real hub: the look that
+// reaches faceLooksFailedInARowMax (a printed photo, refused at the camera) ends with the paused words (ja,
+// en) and no retry, the member number pays, the staff menu says why and resumes, and the next payment opens
+// the camera again. The looks before it are reported to the service as the renderer reports a refusal
+// (kiosk-face-refusals-counted covers that path). Screenshots: test-artifacts/kiosk-e2e-face-checks-paused.
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { typeDigits, waitForScreen } from '../../scripts/kiosk/kiosk-browser.ts';
+import { faceRefusalCodes } from '../../src/renderer/face/face-refusal.ts';
+import { faceLooksFailedInARowMax, faceTriesPerPaymentMax } from '../../src/shared/limits.ts';
+import { repoRoot } from '../biometrics/face-helpers.ts';
+import { useKioskBehindProxy } from './kiosk/kiosk-behind-proxy.ts';
+import { words } from './kiosk/locale-words.ts';
+import { expectOperatorScreenFits } from './kiosk/screen-fits.ts';
+
+const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-face-checks-paused');
+// Every request goes through to the hub: the proxy only counts the faces the hub was asked to compare.
+let identifies = 0;
+const kiosk = useKioskBehindProxy(artifacts, (method, url) => {
+  if (method === 'POST' && new URL(url).pathname === '/v1/identify') identifies += 1;
+  return undefined;
+});
+const { pageLog } = kiosk;
+
+const balance = async () => (await kiosk.fixture().admin.getAccount('e2e-shopper')).balance;
+
+/** Till payments whose looks the face session refused, reported as the renderer reports them, cancelled. */
+async function earlierRefusedLooks(looks: number): Promise<void> {
+  const service = kiosk.shell().runtime.service;
+  for (let left = looks, order = 1; left > 0; order += 1) {
+    const opened = service.requestFromTill({
+      amount: 100 + order,
+      reference: `e2e-paused-${order}`,
+    });
+    if (!opened.ok) throw new Error(`kiosk: ${opened.code}`);
+    const paymentId = opened.payment.id;
+    for (let look = 0; look < faceTriesPerPaymentMax && left > 0; look += 1, left -= 1)
+      expect(await service.handlers.reportFaceRefused({ paymentId })).toMatchObject({ ok: true });
+    expect(await service.handlers.cancel({ paymentId })).toMatchObject({ ok: true });
+  }
+  expect(service.status().faceChecksPaused).toBe(false);
+}
+
+describe('face checks paused after failed looks in a row', () => {
+  it('the look that reaches the limit says face checks are paused, the member number pays, and staff resume them', async () => {
+    await earlierRefusedLooks(faceLooksFailedInARowMax - 1);
+    const before = await balance();
+    const { page } = await kiosk.kioskAsked(kiosk.fixture().clips.photo, {
+      amount: 350,
+      reference: 'e2e-face-paused-350',
+    });
+    const shown = await waitForScreen(page, ['error', 'confirm'], 90_000);
+    expect(shown, pageLog.slice(-20).join('\n')).toBe('error');
+    const screen = page.locator('[data-testid="error-screen"]');
+    expect(faceRefusalCodes).toContain(await screen.getAttribute('data-code'));
+    expect(kiosk.shell().runtime.service.status()).toMatchObject({
+      faceChecksPaused: true,
+      payment: { state: 'waiting_for_face', faceTriesLeft: 0, faceChecksPaused: true },
+    });
+    expect(identifies).toBe(0);
+
+    for (const language of ['ja', 'en'] as const) {
+      if (language === 'en') await page.locator('[data-testid="language-switch"]').click();
+      await expect
+        .poll(() => page.locator('html').getAttribute('lang'), { timeout: 5_000 })
+        .toBe(language);
+      // Paused at this kiosk, not "this payment's tries are used": this payment used one.
+      expect(await page.locator('.error-body').textContent()).toBe(
+        words(language, 'error.face_checks_paused.body'),
+      );
+      expect(await screen.locator('.actions button').allTextContents()).toEqual([
+        words(language, 'actions.memberPin'),
+        words(language, 'actions.cancelPayment'),
+      ]);
+      await page.screenshot({ path: path.join(artifacts, `${language}-paused-refusal.png`) });
+    }
+    await page.locator('[data-testid="language-switch"]').click();
+
+    await page.locator('[data-testid="member-pin"]').click();
+    await waitForScreen(page, ['member'], 10_000);
+    await typeDigits(page, kiosk.fixture().enrolled.person.memberNumber);
+    await typeDigits(page, kiosk.fixture().enrolled.pin);
+    await waitForScreen(page, ['receipt'], 30_000);
+    expect(await balance()).toBe(before - 350);
+    await page.getByRole('button', { name: words('ja', 'actions.done'), exact: true }).click();
+    await waitForScreen(page, ['idle'], 10_000);
+
+    // A payment while paused opens no camera: the paused screen, titled as such, the member number first.
+    const service = kiosk.shell().runtime.service;
+    const paused = service.requestFromTill({ amount: 360, reference: 'e2e-face-paused-360' });
+    if (!paused.ok) throw new Error(`kiosk: ${paused.code}`);
+    await waitForScreen(page, ['error'], 10_000);
+    expect(await screen.getAttribute('data-code')).toBe('face_tries_used');
+    expect(await page.locator('#error-title').textContent()).toBe(
+      words('ja', 'error.face_checks_paused.title'),
+    );
+    await page.screenshot({ path: path.join(artifacts, 'ja-paused-next-payment.png') });
+    expect(await service.handlers.cancel({ paymentId: paused.payment.id })).toMatchObject({
+      ok: true,
+    });
+    await waitForScreen(page, ['idle'], 10_000);
+
+    // The staff menu says why and resumes face checks.
+    await page.getByRole('button', { name: words('ja', 'operator.open') }).click();
+    await waitForScreen(page, ['operator'], 5_000);
+    await typeDigits(page, kiosk.fixture().shop.config.operatorPin);
+    const notice = page.locator('[data-testid="face-checks-paused"]');
+    await notice.waitFor({ timeout: 10_000 });
+    expect(await notice.locator('h2').textContent()).toBe(
+      words('ja', 'operator.faceChecksPausedTitle'),
+    );
+    expect(await notice.locator('p').textContent()).toBe(
+      words('ja', 'operator.faceChecksPausedBody'),
+    );
+    await page.screenshot({ path: path.join(artifacts, 'ja-operator-paused.png') });
+    await expectOperatorScreenFits(page);
+    await page.locator('[data-testid="language-switch"]').click();
+    const resume = notice.getByRole('button', { name: words('en', 'operator.resumeFaceChecks') });
+    await page.screenshot({ path: path.join(artifacts, 'en-operator-paused.png') });
+    await expectOperatorScreenFits(page);
+    await resume.click();
+    await notice.waitFor({ state: 'detached', timeout: 10_000 });
+    expect(await page.locator('.screen-operator > .pin-warning').textContent()).toBe(
+      words('en', 'operator.faceChecksResumed'),
+    );
+    expect(service.status().faceChecksPaused).toBe(false);
+    await page.getByRole('button', { name: words('en', 'actions.close'), exact: true }).click();
+    await waitForScreen(page, ['idle'], 10_000);
+
+    // The next payment has its face tries and opens the camera.
+    const next = service.requestFromTill({ amount: 370, reference: 'e2e-face-resumed-370' });
+    if (!next.ok) throw new Error(`kiosk: ${next.code}`);
+    expect(next.payment).toMatchObject({
+      faceTriesLeft: faceTriesPerPaymentMax,
+      faceChecksPaused: false,
+    });
+    await waitForScreen(page, ['face'], 10_000);
+    expect(await service.handlers.cancel({ paymentId: next.payment.id })).toMatchObject({
+      ok: true,
+    });
+    expect(await balance()).toBe(before - 350);
+  }, 300_000);
+});
