@@ -10,7 +10,7 @@ import type { Challenge } from '../../src/biometrics/liveness/active/challenge.t
 import { drawChallenges } from '../../src/biometrics/liveness/active/challenge.ts';
 import { openFrameSource } from '../../src/biometrics/replay/frame-source.node.ts';
 import { isVideoFile } from '../../src/biometrics/replay/video-files.ts';
-import { faceTriesPerPaymentMax } from '../../src/shared/limits.ts';
+import { faceLooksFailedInARowMax, faceTriesPerPaymentMax } from '../../src/shared/limits.ts';
 import { seededRandom } from '../../src/shared/seeded-random.ts';
 import { challengeOptions, liveClipFiles, videoDir } from './clips.ts';
 import { clipName, decodeFrames } from './clip-frames.ts';
@@ -316,6 +316,13 @@ export async function benchReplay(
       draws: worst.runs,
       passRate: perPayment,
     };
+    // Across payments (a patient tapping "check in" again): the kiosk pauses face checks after
+    // faceLooksFailedInARowMax failed looks in a row, until staff resume them.
+    const beforePause = passWithinTries(worst.t.passed, worst.runs, faceLooksFailedInARowMax);
+    say(
+      `across payments, until the kiosk pauses face checks (${faceLooksFailedInARowMax} failed looks in a row; staff resume them): the same clip gets through ${(100 * beforePause).toFixed(1)}% of the time`,
+    );
+    summary['beforeFacePause'] = { looks: faceLooksFailedInARowMax, passRate: beforePause };
   }
   say(
     `"1 in ${orders} by chance": ${orders} orders of ${challengeOptions.count} of ${pool.length} challenges, so a recording doing one fixed order matches a random one 1 time in ${orders}; the passes above are what recordings of people who turn, look and blink on their own actually get`,
