@@ -22,8 +22,12 @@ export class FaceCheckPause {
     return this.#paused;
   }
 
-  /** A look the hub matched to a member: the count starts again. */
-  lookMatched(): void {
+  /**
+   * A payment or check-in the face paid (matched, confirmed, the PIN where asked, the hold placed): the
+   * count starts again. A match alone does not: an attacker who is a member could otherwise show their own
+   * face, tap "Not me", and draw again.
+   */
+  paidByFace(): void {
     this.#failedInARow = 0;
   }
 

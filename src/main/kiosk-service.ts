@@ -794,7 +794,6 @@ export class KioskService {
       this.#faceLookFailed(current);
       return kioskFailure('no_match', 'the face matches no member');
     }
-    this.#facePause.lookMatched();
     this.#useFaceTry(current);
     current.personId = match.personId;
     current.authorization = answer.value.authorization ?? null;
@@ -834,7 +833,10 @@ export class KioskService {
       current.authorization = verified.value.authorization;
       current.payer = verified.value.payer;
     }
-    return this.#settle(current);
+    const settled = await this.#settle(current);
+    // Paid (or checked in) by face: the failed looks in a row start again (FaceCheckPause.paidByFace).
+    if (settled.ok) this.#facePause.paidByFace();
+    return settled;
   }
 
   async #payWithMemberPin(

@@ -106,7 +106,8 @@ export const faceTriesPerPaymentMax = 3;
  * resume face checks on the operator screen. faceTriesPerPaymentMax bounds one payment only: a patient tapping
  * "check in" again, or a till opening payment after payment, would give a replayed recording 3 fresh
  * challenge draws each time (1 in 20 passes). Two payments' worth: a real person who used a payment's three
- * and tries once more is not stopped; a face match starts the count again.
+ * and tries once more is not stopped. A payment or check-in paid by face starts the count again; a match
+ * alone does not (a member could show their own face, tap "Not me", and draw again).
  */
 export const faceLooksFailedInARowMax = 6;
 /** Argon2id costs ~150 ms of the hub's CPU: a till may ask for at most this many PIN checks a second. */

@@ -1,6 +1,7 @@
 // A payment's 3 face tries are fresh for every payment, so a patient tapping "check in" again (or a till
 // opening payment after payment) would give a replayed recording 3 new challenge draws each time. Past
-// faceLooksFailedInARowMax failed looks in a row the reception kiosk reads no face until staff resume it.
+// faceLooksFailedInARowMax failed looks in a row the reception kiosk reads no face until staff resume it;
+// only a check-in paid by face starts the count again, not a match alone.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { KioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import type { HubLink } from '../../src/main/hub-link.ts';
@@ -80,6 +81,18 @@ async function refusedLooks(paymentId: string, looks: number): Promise<void> {
   expect(await service.handlers.cancel({ paymentId })).toMatchObject({ ok: true });
 }
 
+/** The patient taps OK on the masked name and types the PIN: checked in. */
+async function patientConfirms(paymentId: string): Promise<void> {
+  expect(await service.handlers.confirm({ paymentId })).toMatchObject({
+    ok: true,
+    payment: { state: 'pin' },
+  });
+  expect(await service.handlers.confirm({ paymentId, pin: patientPin })).toMatchObject({
+    ok: true,
+    payment: { state: 'checked_in' },
+  });
+}
+
 async function resumeFaceChecks(): Promise<void> {
   const unlocked = await service.handlers.operatorUnlock({ pin: test.shop.config.operatorPin });
   expect(unlocked).toMatchObject({ ok: true });
@@ -157,7 +170,7 @@ describe('face checks paused after failed looks in a row', () => {
     await resumeFaceChecks();
   }, 60_000);
 
-  it("a stranger's faces the hub matched to nobody count as failed looks; the patient's match starts the count again", async () => {
+  it("a stranger's faces the hub matched to nobody count as failed looks; the patient's check-in by face starts the count again", async () => {
     // A stranger tries faceLooksFailedInARowMax - 1 looks over two check-ins: no pause yet.
     const first = await tapCheckIn();
     for (let look = 0; look < faceTriesPerPaymentMax; look += 1)
@@ -168,13 +181,14 @@ describe('face checks paused after failed looks in a row', () => {
       expect(await identify(second.id, strangerFace)).toMatchObject({
         error: { code: 'no_match' },
       });
-    // The patient's own face on the same check-in: matched, so the count starts again.
+    // The patient checks in by face on the same check-in's last try: the count starts again.
     expect(await identify(second.id, patientFace)).toMatchObject({
       ok: true,
       payment: { state: 'confirming' },
     });
-    await service.handlers.cancel({ paymentId: second.id });
-    // As many failed looks again, less one: still no pause, however many came before the match.
+    await patientConfirms(second.id);
+    await closeOpenVisits(test);
+    // As many failed looks again, less one: still no pause, however many came before the check-in.
     const third = await tapCheckIn();
     await refusedLooks(third.id, faceTriesPerPaymentMax);
     const fourth = await tapCheckIn();
@@ -189,6 +203,29 @@ describe('face checks paused after failed looks in a row', () => {
       payment: { faceTriesLeft: 0, faceChecksPaused: true },
     });
     await service.handlers.cancel({ paymentId: fifth.id });
+    await resumeFaceChecks();
+  }, 60_000);
+
+  it('a member\'s own face matched and then "Not me" does not start the count again: a member cannot buy fresh draws with it', async () => {
+    const first = await tapCheckIn();
+    await refusedLooks(first.id, faceTriesPerPaymentMax);
+    const second = await tapCheckIn();
+    for (let look = faceTriesPerPaymentMax; look < faceLooksFailedInARowMax - 1; look += 1)
+      await service.handlers.reportFaceRefused({ paymentId: second.id });
+    // The attacker's own (enrolled) face on the last try: matched, then "Not me".
+    expect(await identify(second.id, patientFace)).toMatchObject({
+      ok: true,
+      payment: { state: 'confirming' },
+    });
+    expect(await service.handlers.notMe({ paymentId: second.id })).toMatchObject({ ok: true });
+    await service.handlers.cancel({ paymentId: second.id });
+    // A fresh check-in: its first refused look is the limit's.
+    const third = await tapCheckIn();
+    expect(await service.handlers.reportFaceRefused({ paymentId: third.id })).toMatchObject({
+      ok: true,
+      payment: { faceTriesLeft: 0, faceChecksPaused: true },
+    });
+    await service.handlers.cancel({ paymentId: third.id });
     await resumeFaceChecks();
   }, 60_000);
 });
