@@ -115,6 +115,8 @@ export async function startKioskRuntime(options: {
     pendingHoldsFile: path.join(config.keysDir, 'pending-holds.json'),
     // The PIN locks there too: a restart (a power cycle) must not give anyone new guesses.
     operatorLockFile: path.join(config.keysDir, 'operator-lock.json'),
+    // And the face-check pause: a power cycle must not give a replayed recording fresh draws.
+    faceCheckPauseFile: path.join(config.keysDir, 'face-check-pause.json'),
     ...(options.onOperatorExit === undefined ? {} : { onOperatorExit: options.onOperatorExit }),
     ...(station === undefined ? {} : { station }),
   });

@@ -119,6 +119,11 @@ export interface KioskServiceOptions {
    */
   operatorLockFile?: string;
   /**
+   * Where the failed face looks in a row and the face-check pause are kept (the runtime: beside the device
+   * keys), so a restart gives a replayed recording no fresh draws; absent, in memory only.
+   */
+  faceCheckPauseFile?: string;
+  /**
    * Enrolment mode: the station's log, its photo-vs-live gate (null: not calibrated), and where the
    * officers' PIN lock is kept (absent: in memory only).
    */
@@ -158,7 +163,7 @@ export class KioskService {
   readonly #sender: string;
   readonly #operator: OperatorAccess;
   /** Failed face looks in a row across payments; past the limit, no face is read until staff resume. */
-  readonly #facePause = new FaceCheckPause();
+  readonly #facePause: FaceCheckPause;
   /** Clinic mode only: today's visits; `resumed` once the hub has told what this kiosk placed before a restart. */
   readonly #visits: { board: VisitBoard; resumed: boolean } | null;
   /** Enrolment mode only. */
@@ -171,6 +176,7 @@ export class KioskService {
       options.config.operatorPin,
       options.operatorLockFile ?? null,
     );
+    this.#facePause = new FaceCheckPause(options.faceCheckPauseFile ?? null);
     this.#hub = options.hub;
     this.#sender = senderOfToken(options.config.hubToken);
     this.#modelId = options.modelId;
@@ -1125,9 +1131,14 @@ export class KioskService {
    * that pauses face checks leaves this payment none either (the screen says face checks are paused).
    */
   #faceLookFailed(current: Payment): void {
-    if (this.#facePause.lookFailed())
-      this.#update(current, { faceTriesLeft: 0, faceChecksPaused: true });
-    else this.#useFaceTry(current);
+    try {
+      this.#facePause.lookFailed();
+    } finally {
+      // Even when the pause's file could not be written (a full disk), this payment's try is used.
+      if (this.#facePause.paused)
+        this.#update(current, { faceTriesLeft: 0, faceChecksPaused: true });
+      else this.#useFaceTry(current);
+    }
   }
 
   /**
