@@ -23,7 +23,7 @@ import {
   type AccountRuleRefusal,
   type RuleBoundPerson,
 } from './kiosk/account-rules.ts';
-import { rendererAndStrangerCamera } from './kiosk/deployment-fixture.ts';
+import { webShellWithStrangerCamera } from './kiosk/deployment-fixture.ts';
 import { words } from './kiosk/locale-words.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-clinic-account-rules');
@@ -76,8 +76,7 @@ beforeAll(async () => {
   });
   memberNumbers = await enrolRuleBoundPeople(test, clock, patients);
   // The camera sees someone the clinic does not know: the patients check in by member number.
-  ({ rendererDir, clip } = await rendererAndStrangerCamera(test.work));
-  shell = await startWebShell({ config: test.shop.config, port: 0, rendererDir });
+  ({ shell, rendererDir, clip } = await webShellWithStrangerCamera(test.work, test.shop));
 }, 300_000);
 
 afterEach(async () => {

@@ -12,7 +12,7 @@ import {
   requestPayment,
   waitForScreen,
 } from '../../scripts/kiosk/kiosk-browser.ts';
-import { startWebShell, type WebShell } from '../../src/main/web-shell.ts';
+import type { WebShell } from '../../src/main/web-shell.ts';
 import { yen } from '../../src/shared/money.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
 import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
@@ -26,7 +26,7 @@ import {
   type AccountRuleRefusal,
   type RuleBoundPerson,
 } from './kiosk/account-rules.ts';
-import { rendererAndStrangerCamera } from './kiosk/deployment-fixture.ts';
+import { webShellWithStrangerCamera } from './kiosk/deployment-fixture.ts';
 import { words } from './kiosk/locale-words.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-shop-account-rules');
@@ -72,13 +72,7 @@ beforeAll(async () => {
   });
   memberNumbers = await enrolRuleBoundPeople(test, clock, shoppers);
   // The camera sees someone the shop does not know: the shoppers pay with their member number.
-  const camera = await rendererAndStrangerCamera(test.work);
-  clip = camera.clip;
-  shell = await startWebShell({
-    config: test.shop.config,
-    port: 0,
-    rendererDir: camera.rendererDir,
-  });
+  ({ shell, clip } = await webShellWithStrangerCamera(test.work, test.shop));
 }, 300_000);
 
 afterEach(async () => {

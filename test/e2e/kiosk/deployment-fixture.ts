@@ -39,6 +39,23 @@ export async function rendererAndStrangerCamera(
   return { rendererDir, clip };
 }
 
+/**
+ * rendererAndStrangerCamera, and the web shell serving that renderer on the config of `shop` (its own
+ * kiosk, in this process): the member-number tests' kiosk. The caller closes the shell.
+ */
+export async function webShellWithStrangerCamera(
+  work: string,
+  shop: Pick<Shop, 'config'>,
+): Promise<{ shell: WebShell; rendererDir: string; clip: string }> {
+  const camera = await rendererAndStrangerCamera(work);
+  const shell = await startWebShell({
+    config: shop.config,
+    port: 0,
+    rendererDir: camera.rendererDir,
+  });
+  return { shell, ...camera };
+}
+
 export interface KioskFixture {
   work: string;
   adminToken: string;
