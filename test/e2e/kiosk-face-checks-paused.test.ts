@@ -1,8 +1,10 @@
 // Face checks paused after failed looks in a row, in Debian's Chromium against a real hub: the look that
 // reaches faceLooksFailedInARowMax (a printed photo, refused at the camera) ends with the paused words (ja,
 // en) and no retry, the member number pays, the staff menu says why and resumes, and the next payment opens
-// the camera again. The looks before it are reported to the service as the renderer reports a refusal
-// (kiosk-face-refusals-counted covers that path). Screenshots: test-artifacts/kiosk-e2e-face-checks-paused.
+// the camera again. While paused, what the member number cannot pay (above its limit, a child's account)
+// says face checks are paused, not that this payment's tries were used. The looks before are reported to
+// the service as the renderer reports a refusal (kiosk-face-refusals-counted covers that path).
+// Screenshots: test-artifacts/kiosk-e2e-face-checks-paused.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { typeDigits, waitForScreen } from '../../scripts/kiosk/kiosk-browser.ts';
@@ -14,11 +16,18 @@ import { words } from './kiosk/locale-words.ts';
 import { expectOperatorScreenFits } from './kiosk/screen-fits.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-face-checks-paused');
-// Every request goes through to the hub: the proxy only counts the faces the hub was asked to compare.
+// The proxy counts the faces the hub was asked to compare, and when told answers the next member-number
+// payment as the hub answers a child's account (face_required); every other request goes to the hub.
 let identifies = 0;
+let refuseNextAsChildAccount = false;
 const kiosk = useKioskBehindProxy(artifacts, (method, url) => {
-  if (method === 'POST' && new URL(url).pathname === '/v1/identify') identifies += 1;
-  return undefined;
+  const route = new URL(url).pathname;
+  if (method === 'POST' && route === '/v1/identify') identifies += 1;
+  if (method !== 'POST' || route !== '/v1/pin-authorizations' || !refuseNextAsChildAccount)
+    return undefined;
+  refuseNextAsChildAccount = false;
+  const error = { code: 'face_required', message: "a child's account pays by face and PIN" };
+  return Response.json({ error }, { status: 422 });
 });
 const { pageLog } = kiosk;
 
@@ -38,12 +47,12 @@ async function earlierRefusedLooks(looks: number): Promise<void> {
       expect(await service.handlers.reportFaceRefused({ paymentId })).toMatchObject({ ok: true });
     expect(await service.handlers.cancel({ paymentId })).toMatchObject({ ok: true });
   }
-  expect(service.status().faceChecksPaused).toBe(false);
 }
 
 describe('face checks paused after failed looks in a row', () => {
   it('the look that reaches the limit says face checks are paused, the member number pays, and staff resume them', async () => {
     await earlierRefusedLooks(faceLooksFailedInARowMax - 1);
+    expect(kiosk.shell().runtime.service.status().faceChecksPaused).toBe(false);
     const before = await balance();
     const { page } = await kiosk.kioskAsked(kiosk.fixture().clips.photo, {
       amount: 350,
@@ -139,5 +148,60 @@ describe('face checks paused after failed looks in a row', () => {
       ok: true,
     });
     expect(await balance()).toBe(before - 350);
+  }, 300_000);
+
+  it("while paused, what the member number cannot pay says so: above its limit, and a child's account (face_required)", async () => {
+    await earlierRefusedLooks(faceLooksFailedInARowMax);
+    const service = kiosk.shell().runtime.service;
+    expect(service.status().faceChecksPaused).toBe(true);
+    const max = { ja: '10,000 円', en: '¥10,000' };
+    // Above what the member number pays alone: the paused words for that, and only Cancel.
+    const { page, paymentId } = await kiosk.kioskAsked(kiosk.fixture().clips.photo, {
+      amount: 12_000,
+      reference: 'e2e-face-paused-12000',
+    });
+    const screen = page.locator('[data-testid="error-screen"]');
+    expect(await waitForScreen(page, ['error', 'face'], 30_000)).toBe('error');
+    for (const language of ['ja', 'en'] as const) {
+      if (language === 'en') await page.locator('[data-testid="language-switch"]').click();
+      await expect
+        .poll(() => page.locator('.error-body').textContent(), { timeout: 5_000 })
+        .toBe(words(language, 'error.face_checks_paused.body_faceOnly', { max: max[language] }));
+      expect(await screen.locator('.actions button').allTextContents()).toEqual([
+        words(language, 'actions.cancelPayment'),
+      ]);
+      await page.screenshot({ path: path.join(artifacts, `${language}-paused-above-pin-max.png`) });
+    }
+    await page.locator('[data-testid="language-switch"]').click();
+    expect(await service.handlers.cancel({ paymentId })).toMatchObject({ ok: true });
+    await waitForScreen(page, ['idle'], 10_000);
+
+    // A child's account by member number: the hub says face_required, and the face is not read here now.
+    const child = service.requestFromTill({ amount: 380, reference: 'e2e-face-paused-child' });
+    if (!child.ok) throw new Error(`kiosk: ${child.code}`);
+    await waitForScreen(page, ['error'], 10_000);
+    await page.locator('[data-testid="member-pin"]').click();
+    await waitForScreen(page, ['member'], 10_000);
+    refuseNextAsChildAccount = true;
+    await typeDigits(page, kiosk.fixture().enrolled.person.memberNumber);
+    await typeDigits(page, kiosk.fixture().enrolled.pin);
+    await expect
+      .poll(() => screen.getAttribute('data-code'), { timeout: 30_000 })
+      .toBe('face_required');
+    expect(refuseNextAsChildAccount).toBe(false);
+    for (const language of ['ja', 'en'] as const) {
+      if (language === 'en') await page.locator('[data-testid="language-switch"]').click();
+      await expect
+        .poll(() => page.locator('.error-body').textContent(), { timeout: 5_000 })
+        .toBe(words(language, 'error.face_required.body_paused', { max: max[language] }));
+      expect(await screen.locator('.actions button').allTextContents()).toEqual([
+        words(language, 'actions.cancelPayment'),
+      ]);
+      await page.screenshot({ path: path.join(artifacts, `${language}-paused-face-required.png`) });
+    }
+    expect(await service.handlers.cancel({ paymentId: child.payment.id })).toMatchObject({
+      ok: true,
+    });
+    expect(identifies).toBe(0);
   }, 300_000);
 });

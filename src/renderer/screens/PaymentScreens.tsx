@@ -217,10 +217,13 @@ export function ErrorScreen(props: {
     max: yen(pinOnlyAmountMax),
     move: moveWords(t, props.challenge),
   };
-  // face_required says to look at the camera; with no face try left, it says to ask staff instead.
+  // face_required says to look at the camera; with no face try left, it says to ask staff instead (and
+  // why: this payment's tries used, or face checks paused at this kiosk).
+  const faceRequiredBody =
+    props.payment?.faceChecksPaused === true ? 'body_paused' : 'body_triesUsed';
   const body =
     key === 'face_required' && faceTriesUsed
-      ? t('error.face_required.body_triesUsed', words)
+      ? t(`error.face_required.${faceRequiredBody}`, words)
       : t(`error.${bodyKey}.body`, words);
   return (
     <ProblemScreen
