@@ -346,6 +346,10 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
   }, [show]);
 
   const language = (next: Language) => void switchLanguage(next);
+  // A staff call's refusal in the staff's words by its code; the service's message where none are written.
+  const operatorRefusal = (error: KioskError) =>
+    t(`operator.${error.code}`, { defaultValue: error.message });
+
   const body = (() => {
     switch (screen.name) {
       case 'idle':
@@ -464,9 +468,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
                 ? null
                 : async (amount) => {
                     const answer = await api.call('startPayment', { amount });
-                    return answer.ok
-                      ? null
-                      : t(`operator.${answer.error.code}`, { defaultValue: answer.error.message });
+                    return answer.ok ? null : operatorRefusal(answer.error);
                   }
             }
             exit={async () => {
@@ -487,16 +489,12 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
             }
             clearPaymentToCheck={async (paymentId) => {
               const answer = await api.call('operatorClearPaymentToCheck', { paymentId });
-              return answer.ok
-                ? null
-                : t(`operator.${answer.error.code}`, { defaultValue: answer.error.message });
+              return answer.ok ? null : operatorRefusal(answer.error);
             }}
             faceChecksPaused={faceChecksPaused}
             resumeFaceChecks={async () => {
               const answer = await api.call('operatorResumeFaceChecks', {});
-              return answer.ok
-                ? null
-                : t(`operator.${answer.error.code}`, { defaultValue: answer.error.message });
+              return answer.ok ? null : operatorRefusal(answer.error);
             }}
             onClose={() => show({ name: 'idle' })}
           />

@@ -202,8 +202,8 @@ export function ErrorScreen(props: {
   );
   // With face checks paused at this kiosk (failed looks in a row, across payments), the words say that
   // instead: this payment may have used none of its tries.
-  const triesUsedKey =
-    props.payment?.faceChecksPaused === true ? 'face_checks_paused' : 'face_tries_used';
+  const paused = props.payment?.faceChecksPaused === true;
+  const triesUsedKey = paused ? 'face_checks_paused' : 'face_tries_used';
   const named = (shown: string) => (shown === 'face_tries_used' ? triesUsedKey : shown);
   const bodyKey = named(faceFailure && faceTriesUsed ? 'face_tries_used' : key);
   // "Look at the camera again" is no title once the camera is not used again for this payment.
@@ -219,8 +219,7 @@ export function ErrorScreen(props: {
   };
   // face_required says to look at the camera; with no face try left, it says to ask staff instead (and
   // why: this payment's tries used, or face checks paused at this kiosk).
-  const faceRequiredBody =
-    props.payment?.faceChecksPaused === true ? 'body_paused' : 'body_triesUsed';
+  const faceRequiredBody = paused ? 'body_paused' : 'body_triesUsed';
   const body =
     key === 'face_required' && faceTriesUsed
       ? t(`error.face_required.${faceRequiredBody}`, words)
