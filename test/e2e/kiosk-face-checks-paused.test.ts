@@ -12,7 +12,7 @@ import { faceRefusalCodes } from '../../src/renderer/face/face-refusal.ts';
 import { faceLooksFailedInARowMax, faceTriesPerPaymentMax } from '../../src/shared/limits.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
 import { useKioskBehindProxy } from './kiosk/kiosk-behind-proxy.ts';
-import { words } from './kiosk/locale-words.ts';
+import { expectErrorScreenInBothLanguages, words } from './kiosk/locale-words.ts';
 import { expectOperatorScreenFits } from './kiosk/screen-fits.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-face-checks-paused');
@@ -68,22 +68,15 @@ describe('face checks paused after failed looks in a row', () => {
     });
     expect(identifies).toBe(0);
 
-    for (const language of ['ja', 'en'] as const) {
-      if (language === 'en') await page.locator('[data-testid="language-switch"]').click();
-      await expect
-        .poll(() => page.locator('html').getAttribute('lang'), { timeout: 5_000 })
-        .toBe(language);
-      // Paused at this kiosk, not "this payment's tries are used": this payment used one.
-      expect(await page.locator('.error-body').textContent()).toBe(
-        words(language, 'error.face_checks_paused.body'),
-      );
-      expect(await screen.locator('.actions button').allTextContents()).toEqual([
-        words(language, 'actions.memberPin'),
-        words(language, 'actions.cancelPayment'),
-      ]);
-      await page.screenshot({ path: path.join(artifacts, `${language}-paused-refusal.png`) });
-    }
-    await page.locator('[data-testid="language-switch"]').click();
+    // Paused at this kiosk, not "this payment's tries are used": this payment used one.
+    await expectErrorScreenInBothLanguages(page, {
+      artifacts,
+      shot: 'paused-refusal',
+      expected: (language) => ({
+        body: words(language, 'error.face_checks_paused.body'),
+        buttons: [words(language, 'actions.memberPin'), words(language, 'actions.cancelPayment')],
+      }),
+    });
 
     await page.locator('[data-testid="member-pin"]').click();
     await waitForScreen(page, ['member'], 10_000);
@@ -162,17 +155,14 @@ describe('face checks paused after failed looks in a row', () => {
     });
     const screen = page.locator('[data-testid="error-screen"]');
     expect(await waitForScreen(page, ['error', 'face'], 30_000)).toBe('error');
-    for (const language of ['ja', 'en'] as const) {
-      if (language === 'en') await page.locator('[data-testid="language-switch"]').click();
-      await expect
-        .poll(() => page.locator('.error-body').textContent(), { timeout: 5_000 })
-        .toBe(words(language, 'error.face_checks_paused.body_faceOnly', { max: max[language] }));
-      expect(await screen.locator('.actions button').allTextContents()).toEqual([
-        words(language, 'actions.cancelPayment'),
-      ]);
-      await page.screenshot({ path: path.join(artifacts, `${language}-paused-above-pin-max.png`) });
-    }
-    await page.locator('[data-testid="language-switch"]').click();
+    await expectErrorScreenInBothLanguages(page, {
+      artifacts,
+      shot: 'paused-above-pin-max',
+      expected: (language) => ({
+        body: words(language, 'error.face_checks_paused.body_faceOnly', { max: max[language] }),
+        buttons: [words(language, 'actions.cancelPayment')],
+      }),
+    });
     expect(await service.handlers.cancel({ paymentId })).toMatchObject({ ok: true });
     await waitForScreen(page, ['idle'], 10_000);
 
@@ -189,16 +179,14 @@ describe('face checks paused after failed looks in a row', () => {
       .poll(() => screen.getAttribute('data-code'), { timeout: 30_000 })
       .toBe('face_required');
     expect(refuseNextAsChildAccount).toBe(false);
-    for (const language of ['ja', 'en'] as const) {
-      if (language === 'en') await page.locator('[data-testid="language-switch"]').click();
-      await expect
-        .poll(() => page.locator('.error-body').textContent(), { timeout: 5_000 })
-        .toBe(words(language, 'error.face_required.body_paused', { max: max[language] }));
-      expect(await screen.locator('.actions button').allTextContents()).toEqual([
-        words(language, 'actions.cancelPayment'),
-      ]);
-      await page.screenshot({ path: path.join(artifacts, `${language}-paused-face-required.png`) });
-    }
+    await expectErrorScreenInBothLanguages(page, {
+      artifacts,
+      shot: 'paused-face-required',
+      expected: (language) => ({
+        body: words(language, 'error.face_required.body_paused', { max: max[language] }),
+        buttons: [words(language, 'actions.cancelPayment')],
+      }),
+    });
     expect(await service.handlers.cancel({ paymentId: child.payment.id })).toMatchObject({
       ok: true,
     });

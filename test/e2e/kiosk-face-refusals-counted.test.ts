@@ -10,7 +10,7 @@ import { faceRefusalCodes } from '../../src/renderer/face/face-refusal.ts';
 import { faceTriesPerPaymentMax } from '../../src/shared/limits.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
 import { useKioskBehindProxy } from './kiosk/kiosk-behind-proxy.ts';
-import { words } from './kiosk/locale-words.ts';
+import { expectErrorScreenInBothLanguages, words } from './kiosk/locale-words.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-face-refusals-counted');
 // Every request goes through to the hub: the proxy only counts the faces the hub was asked to compare.
@@ -49,22 +49,15 @@ describe('face refusals use the face tries', () => {
     expect(identifies).toBe(0);
 
     const tries = String(faceTriesPerPaymentMax);
-    for (const language of ['ja', 'en'] as const) {
-      if (language === 'en') await page.locator('[data-testid="language-switch"]').click();
-      await expect
-        .poll(() => page.locator('html').getAttribute('lang'), { timeout: 5_000 })
-        .toBe(language);
-      expect(await page.locator('.error-body').textContent()).toBe(
-        words(language, 'error.face_tries_used.body', { tries }),
-      );
-      // The member number leads; no retry, and Cancel payment.
-      expect(await screen.locator('.actions button').allTextContents()).toEqual([
-        words(language, 'actions.memberPin'),
-        words(language, 'actions.cancelPayment'),
-      ]);
-      await page.screenshot({ path: path.join(artifacts, `${language}-refused-last.png`) });
-    }
-    await page.locator('[data-testid="language-switch"]').click();
+    // The member number leads; no retry, and Cancel payment.
+    await expectErrorScreenInBothLanguages(page, {
+      artifacts,
+      shot: 'refused-last',
+      expected: (language) => ({
+        body: words(language, 'error.face_tries_used.body', { tries }),
+        buttons: [words(language, 'actions.memberPin'), words(language, 'actions.cancelPayment')],
+      }),
+    });
 
     // Back from the member number leads to the screen that says the face is not checked again, not to a
     // camera whose face the kiosk would not compare.

@@ -73,12 +73,26 @@ function identify(paymentId: string, face: Float32Array) {
   return service.handlers.identify({ paymentId, modelId, descriptor, liveness: live });
 }
 
-/** The face session refused `looks` faces on this check-in, then the patient cancels. */
-async function refusedLooks(paymentId: string, looks: number): Promise<void> {
+/** The face session refused `looks` faces on this check-in (the renderer reports each). */
+async function reportRefused(paymentId: string, looks: number): Promise<void> {
   for (let look = 0; look < looks; look += 1) {
     expect(await service.handlers.reportFaceRefused({ paymentId })).toMatchObject({ ok: true });
   }
+}
+
+/** The face session refused `looks` faces on this check-in, then the patient cancels. */
+async function refusedLooks(paymentId: string, looks: number): Promise<void> {
+  await reportRefused(paymentId, looks);
   expect(await service.handlers.cancel({ paymentId })).toMatchObject({ ok: true });
+}
+
+/** Refused looks over two check-ins, one short of the pause: the second check-in is left open (its id). */
+async function oneLookShortOfThePause(): Promise<string> {
+  const first = await tapCheckIn();
+  await refusedLooks(first.id, faceTriesPerPaymentMax);
+  const second = await tapCheckIn();
+  await reportRefused(second.id, faceLooksFailedInARowMax - 1 - faceTriesPerPaymentMax);
+  return second.id;
 }
 
 /** The patient taps OK on the masked name and types the PIN: checked in. */
@@ -150,12 +164,8 @@ describe('face checks paused after failed looks in a row', () => {
   }, 60_000);
 
   it('the look that reaches the limit leaves its own check-in no try either', async () => {
-    const first = await tapCheckIn();
-    await refusedLooks(first.id, faceTriesPerPaymentMax);
-    const second = await tapCheckIn();
-    for (let look = faceTriesPerPaymentMax; look < faceLooksFailedInARowMax - 1; look += 1)
-      await service.handlers.reportFaceRefused({ paymentId: second.id });
-    await service.handlers.cancel({ paymentId: second.id });
+    const second = await oneLookShortOfThePause();
+    await service.handlers.cancel({ paymentId: second });
     // One look short of the limit, on a fresh check-in: the refusal that reaches it ends its tries too.
     const third = await tapCheckIn();
     expect(await service.handlers.reportFaceRefused({ paymentId: third.id })).toMatchObject({
@@ -207,18 +217,14 @@ describe('face checks paused after failed looks in a row', () => {
   }, 60_000);
 
   it('a member\'s own face matched and then "Not me" does not start the count again: a member cannot buy fresh draws with it', async () => {
-    const first = await tapCheckIn();
-    await refusedLooks(first.id, faceTriesPerPaymentMax);
-    const second = await tapCheckIn();
-    for (let look = faceTriesPerPaymentMax; look < faceLooksFailedInARowMax - 1; look += 1)
-      await service.handlers.reportFaceRefused({ paymentId: second.id });
+    const second = await oneLookShortOfThePause();
     // The attacker's own (enrolled) face on the last try: matched, then "Not me".
-    expect(await identify(second.id, patientFace)).toMatchObject({
+    expect(await identify(second, patientFace)).toMatchObject({
       ok: true,
       payment: { state: 'confirming' },
     });
-    expect(await service.handlers.notMe({ paymentId: second.id })).toMatchObject({ ok: true });
-    await service.handlers.cancel({ paymentId: second.id });
+    expect(await service.handlers.notMe({ paymentId: second })).toMatchObject({ ok: true });
+    await service.handlers.cancel({ paymentId: second });
     // A fresh check-in: its first refused look is the limit's.
     const third = await tapCheckIn();
     expect(await service.handlers.reportFaceRefused({ paymentId: third.id })).toMatchObject({

@@ -2,6 +2,7 @@
 // words a person is meant to see (in Japanese and English) rather than a copy of them that could drift.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { repoRoot } from '../../biometrics/face-helpers.ts';
 
@@ -23,4 +24,35 @@ export function words(
     .reduce<unknown>((node, part) => (node as Words | undefined)?.[part], locales[language]);
   expect(typeof found, key).toBe('string');
   return (found as string).replace(/\{\{(\w+)\}\}/g, (_, name: string) => values[name] ?? '');
+}
+
+/**
+ * The error screen on `page` in Japanese, then English: its body is `expected(language).body` and its
+ * buttons exactly `expected(language).buttons`, with a screenshot `<language>-<shot>.png` in `artifacts`
+ * of each; the page is left in Japanese.
+ */
+export async function expectErrorScreenInBothLanguages(
+  page: Page,
+  options: {
+    artifacts: string;
+    shot: string;
+    expected: (language: 'ja' | 'en') => { body: string; buttons: string[] };
+  },
+): Promise<void> {
+  const screen = page.locator('[data-testid="error-screen"]');
+  for (const language of ['ja', 'en'] as const) {
+    if (language === 'en') await page.locator('[data-testid="language-switch"]').click();
+    await expect
+      .poll(() => page.locator('html').getAttribute('lang'), { timeout: 5_000 })
+      .toBe(language);
+    const { body, buttons } = options.expected(language);
+    await expect
+      .poll(() => page.locator('.error-body').textContent(), { timeout: 5_000 })
+      .toBe(body);
+    expect(await screen.locator('.actions button').allTextContents()).toEqual(buttons);
+    await page.screenshot({
+      path: path.join(options.artifacts, `${language}-${options.shot}.png`),
+    });
+  }
+  await page.locator('[data-testid="language-switch"]').click();
 }
