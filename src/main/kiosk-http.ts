@@ -207,6 +207,9 @@ function tillView(payment: PaymentView) {
     reference: payment.reference,
     holdId: payment.receipt?.holdId ?? null,
     failure: payment.failure,
+    // The kiosk reads no face (failed looks in a row): the till tells the cashier the shopper pays by
+    // member number and PIN, and that staff resume face checks on the kiosk's operator screen.
+    faceChecksPaused: payment.faceChecksPaused,
   };
 }
 

@@ -20,6 +20,7 @@ import { isFinalRefusal, kioskFailure } from '../shared/kiosk-api.ts';
 import {
   clinicOpenHoldsReadMax,
   clinicVisitsRememberedMax,
+  faceLooksFailedInARowMax,
   faceTriesPerPaymentMax,
   hubOutOfReachRefusedAfterMs,
   hubRefusalMessageCharsMax,
@@ -1131,6 +1132,7 @@ export class KioskService {
    * that pauses face checks leaves this payment none either (the screen says face checks are paused).
    */
   #faceLookFailed(current: Payment): void {
+    const wasPaused = this.#facePause.paused;
     try {
       this.#facePause.lookFailed();
     } finally {
@@ -1138,7 +1140,21 @@ export class KioskService {
       if (this.#facePause.paused)
         this.#update(current, { faceTriesLeft: 0, faceChecksPaused: true });
       else this.#useFaceTry(current);
+      if (this.#facePause.paused && !wasPaused) this.#faceChecksChanged(true);
     }
+  }
+
+  /**
+   * Face checks paused or resumed: the screens say so before anyone is sent to the camera (the idle screen,
+   * the clinic's board) and the log says so where the kiosk's operator looks.
+   */
+  #faceChecksChanged(paused: boolean): void {
+    console.error(
+      paused
+        ? `kiosk: face checks paused after ${faceLooksFailedInARowMax} failed looks in a row; staff resume them on the operator screen`
+        : 'kiosk: face checks resumed by staff',
+    );
+    this.#emit({ type: 'faceChecks', paused });
   }
 
   /**
@@ -1149,7 +1165,9 @@ export class KioskService {
     if (!this.#operatorUnlocked()) {
       return kioskFailure('operator_locked', 'the operator screen is locked');
     }
+    const wasPaused = this.#facePause.paused;
     this.#facePause.resume();
+    if (wasPaused) this.#faceChecksChanged(false);
     return { ok: true, resumed: true };
   }
 

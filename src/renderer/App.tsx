@@ -69,6 +69,8 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
   const [busy, setBusy] = useState(false);
   const [stream, setStream] = useState<MediaStream | null>(null);
   const [visits, setVisits] = useState<VisitView[]>([]);
+  /** The kiosk reads no face (failed looks in a row) until staff resume: the idle screens say so. */
+  const [faceChecksPaused, setFaceChecksPaused] = useState(props.status.faceChecksPaused);
   /** Why the kiosk refused the patient's last check-in tap (a kiosk error code), worded as it is shown. */
   const [checkInRefusal, setCheckInRefusal] = useState<string | null>(null);
   const screenRef = useRef(screen);
@@ -79,12 +81,6 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
   const paymentsToCheck = useCallback(async () => {
     const answer = await api.call('status', {});
     return answer.ok ? answer.status.paymentsToCheck : [];
-  }, [api]);
-
-  // Whether the kiosk paused face checks (failed looks in a row), read when staff open the menu.
-  const faceChecksPaused = useCallback(async () => {
-    const answer = await api.call('status', {});
-    return answer.ok && answer.status.faceChecksPaused;
   }, [api]);
 
   // How many lost payments wait for the hub (to tell staff while it refuses this kiosk): read afresh.
@@ -124,10 +120,17 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
 
   // The camera for `current`'s face; with none of its face tries left, the screen that says so and offers
   // the member number instead (a look whose face nobody would compare would only waste the shopper's time).
+  // A patient who tapped "Check in with member number" on the board (face checks paused) goes straight to it.
   const beginFace = useCallback(
     async (current: PaymentView) => {
       if (current.faceTriesLeft === 0) {
-        show({ name: 'error', code: 'face_tries_used' });
+        const askedForMemberPin =
+          current.faceChecksPaused && current.source === 'patient' && memberPinPays(current);
+        show(
+          askedForMemberPin
+            ? { name: 'member', notice: null }
+            : { name: 'error', code: 'face_tries_used' },
+        );
         return;
       }
       if ((await ensureCamera()) !== null) show({ name: 'face' });
@@ -147,6 +150,10 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
       }
       if (event.type === 'visits') {
         setVisits(event.visits);
+        return;
+      }
+      if (event.type === 'faceChecks') {
+        setFaceChecksPaused(event.paused);
         return;
       }
       if (event.type === 'station') return;
@@ -359,6 +366,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
             cap={clinic.cap}
             visits={visits}
             canCheckIn={hub === 'reachable'}
+            faceChecksPaused={faceChecksPaused}
             message={credentialsRefused === null ? idleMessage : t('idle.refusedBody_clinic')}
             onCheckIn={() => void checkIn()}
             onOperator={() => show({ name: 'operator' })}
@@ -367,6 +375,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
           <IdleScreen
             shopName={props.status.shopName}
             refused={credentialsRefused !== null}
+            faceChecksPaused={faceChecksPaused}
             onOperator={() => show({ name: 'operator' })}
           />
         );
@@ -494,6 +503,8 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
             faceChecksPaused={faceChecksPaused}
             resumeFaceChecks={async () => {
               const answer = await api.call('operatorResumeFaceChecks', {});
+              // The service's event says so too; set here as well, so the notice goes with the answer.
+              if (answer.ok) setFaceChecksPaused(false);
               return answer.ok ? null : operatorRefusal(answer.error);
             }}
             onClose={() => show({ name: 'idle' })}

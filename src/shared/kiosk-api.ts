@@ -608,6 +608,8 @@ export const kioskEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('visits'), visits: z.array(visitViewSchema) }),
   /** Enrolment mode: the station locked itself after inactivity (or the officer changed). */
   z.object({ type: z.literal('station'), station: stationViewSchema }),
+  /** Face checks paused (failed looks in a row) or resumed by staff: as status.faceChecksPaused. */
+  z.object({ type: z.literal('faceChecks'), paused: z.boolean() }),
 ]);
 export type KioskEvent = z.infer<typeof kioskEventSchema>;
 

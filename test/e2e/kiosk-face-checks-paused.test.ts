@@ -1,9 +1,10 @@
 // Face checks paused after failed looks in a row, in Debian's Chromium against a real hub: the look that
 // reaches faceLooksFailedInARowMax (a printed photo, refused at the camera) ends with the paused words (ja,
-// en) and no retry, the member number pays, the staff menu says why and resumes, and the next payment opens
-// the camera again. While paused, what the member number cannot pay (above its limit, a child's account)
-// says face checks are paused, not that this payment's tries were used. The looks before are reported to
-// the service as the renderer reports a refusal (kiosk-face-refusals-counted covers that path).
+// en) and no retry, the member number pays, the idle screen then says face payment is paused (ja, en), the
+// staff menu says why and resumes (the idle screen says so), and the next payment opens the camera again.
+// While paused, what the member number cannot pay (above its limit, a child's account) says face checks
+// are paused, not that this payment's tries were used. The looks before are reported to the service as
+// the renderer reports a refusal (kiosk-face-refusals-counted covers that path).
 // Screenshots: test-artifacts/kiosk-e2e-face-checks-paused.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import { faceRefusalCodes } from '../../src/renderer/face/face-refusal.ts';
 import { faceLooksFailedInARowMax, faceTriesPerPaymentMax } from '../../src/shared/limits.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
 import { useKioskBehindProxy } from './kiosk/kiosk-behind-proxy.ts';
+import { expectIdleFaceChecksPausedInBothLanguages } from './kiosk/idle-face-checks-paused.ts';
 import { expectErrorScreenInBothLanguages, words } from './kiosk/locale-words.ts';
 import { expectOperatorScreenFits } from './kiosk/screen-fits.ts';
 
@@ -86,6 +88,17 @@ describe('face checks paused after failed looks in a row', () => {
     expect(await balance()).toBe(before - 350);
     await page.getByRole('button', { name: words('ja', 'actions.done'), exact: true }).click();
     await waitForScreen(page, ['idle'], 10_000);
+    // The idle screen, loaded before the pause, says it (the service's faceChecks event) before the next
+    // amount sends anyone to the camera.
+    await expectIdleFaceChecksPausedInBothLanguages(page, {
+      artifacts,
+      shot: 'idle-paused',
+      expected: (language) => ({
+        title: words(language, 'idle.facePausedTitle'),
+        body: words(language, 'idle.facePausedBody'),
+      }),
+    });
+    expect(await page.locator('.idle-hint').count()).toBe(0);
 
     // A payment while paused opens no camera: the paused screen, titled as such, the member number first.
     const service = kiosk.shell().runtime.service;
@@ -128,6 +141,9 @@ describe('face checks paused after failed looks in a row', () => {
     expect(service.status().faceChecksPaused).toBe(false);
     await page.getByRole('button', { name: words('en', 'actions.close'), exact: true }).click();
     await waitForScreen(page, ['idle'], 10_000);
+    // Resumed: the idle screen says how to pay by face again.
+    expect(await page.locator('.idle-hint').textContent()).toBe(words('en', 'idle.hint'));
+    expect(await page.locator('[data-testid="idle-face-checks-paused"]').count()).toBe(0);
 
     // The next payment has its face tries and opens the camera.
     const next = service.requestFromTill({ amount: 370, reference: 'e2e-face-resumed-370' });

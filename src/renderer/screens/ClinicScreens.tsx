@@ -2,7 +2,12 @@
 // released, never a name), the check-in confirmation (the cap to be held), and the waiting screen.
 import { useTranslation } from 'react-i18next';
 import type { PaymentView, VisitView } from '../../shared/kiosk-api.ts';
-import { clinicBoardVisitsShownMax, clinicWaitingScreenMs } from '../../shared/limits.ts';
+import {
+  clinicBoardVisitsShownMax,
+  clinicWaitingScreenMs,
+  pinOnlyAmountMax,
+} from '../../shared/limits.ts';
+import { IdleFaceChecksPaused } from './PaymentScreens.tsx';
 import { Amount, ConfirmFrame, ScreenTitle, useDoneAfter, useYen, Yen } from './parts.tsx';
 
 function useClock() {
@@ -57,6 +62,8 @@ export function ClinicIdleScreen(props: {
   cap: number;
   visits: readonly VisitView[];
   canCheckIn: boolean;
+  /** The kiosk reads no face: the member number and PIN check in (where they pay the cap), or the desk. */
+  faceChecksPaused: boolean;
   message: string | null;
   onCheckIn: () => void;
   onOperator: () => void;
@@ -64,25 +71,41 @@ export function ClinicIdleScreen(props: {
   const { t } = useTranslation();
   const yen = useYen();
   const shown = props.visits.slice(0, clinicBoardVisitsShownMax);
+  // Above what the member number and PIN pay alone, a paused kiosk checks nobody in: only the desk can.
+  const memberPinChecksIn = props.cap <= pinOnlyAmountMax;
+  const paused = props.faceChecksPaused;
   return (
     <main className="screen screen-idle screen-clinic" aria-labelledby="idle-title">
       <ScreenTitle id="idle-title" className="clinic-title">
         {t('clinic.welcome', { clinic: props.clinicName })}
       </ScreenTitle>
-      <p className="idle-hint">{t('clinic.hint', { cap: yen(props.cap) })}</p>
+      {paused ? (
+        <IdleFaceChecksPaused
+          title={t('idle.facePausedTitle_clinic')}
+          body={t(
+            memberPinChecksIn ? 'idle.facePausedBody_clinic' : 'idle.facePausedBody_clinicDesk',
+            { cap: yen(props.cap) },
+          )}
+        />
+      ) : (
+        <p className="idle-hint">{t('clinic.hint', { cap: yen(props.cap) })}</p>
+      )}
       {props.message === null ? null : (
         <p className="pin-warning" role="alert">
           {props.message}
         </p>
       )}
-      <button
-        className="button button-primary button-large"
-        onClick={props.onCheckIn}
-        disabled={!props.canCheckIn}
-        data-testid="check-in"
-      >
-        {t('clinic.checkIn')}
-      </button>
+      {/* Paused, above what the member number holds: nothing on this kiosk checks in, so no button. */}
+      {paused && !memberPinChecksIn ? null : (
+        <button
+          className="button button-primary button-large"
+          onClick={props.onCheckIn}
+          disabled={!props.canCheckIn}
+          data-testid="check-in"
+        >
+          {t(paused ? 'clinic.checkIn_paused' : 'clinic.checkIn')}
+        </button>
+      )}
       <section className="visit-board" aria-labelledby="board-title">
         <h2 id="board-title">{t('clinic.board')}</h2>
         {shown.length === 0 ? (

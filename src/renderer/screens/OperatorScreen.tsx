@@ -202,21 +202,14 @@ function HubRefusesKiosk(props: {
 }
 
 /**
- * The kiosk paused face checks after failed looks in a row (status.faceChecksPaused): staff learn why and
- * resume them; read afresh each time the menu opens.
+ * The kiosk paused face checks after failed looks in a row (status.faceChecksPaused, kept current by the
+ * service's faceChecks event): staff learn why and resume them.
  */
 function FaceChecksPaused(props: {
-  paused: () => Promise<boolean>;
   resume: () => Promise<string | null>;
   onMessage: (message: string | null) => void;
 }) {
   const { t } = useTranslation();
-  const [paused, setPaused] = useState(false);
-  const { paused: load } = props;
-  useEffect(() => {
-    void load().then(setPaused);
-  }, [load]);
-  if (!paused) return null;
   return (
     <section
       className="face-checks-paused"
@@ -231,7 +224,6 @@ function FaceChecksPaused(props: {
         onClick={() =>
           void props.resume().then((error) => {
             props.onMessage(error ?? t('operator.faceChecksResumed'));
-            if (error === null) setPaused(false);
           })
         }
       >
@@ -300,8 +292,8 @@ export function OperatorScreen(props: {
   /** No payment can go through now (the hub refuses the kiosk, or does not answer); null: one can. */
   chargeDisabled: ChargeDisabled | null;
   clearPaymentToCheck: (paymentId: string) => Promise<string | null>;
-  /** Whether the kiosk reads no face now (status.faceChecksPaused), read when the menu unlocks. */
-  faceChecksPaused: () => Promise<boolean>;
+  /** Whether the kiosk reads no face now (status.faceChecksPaused; the faceChecks event keeps it current). */
+  faceChecksPaused: boolean;
   resumeFaceChecks: () => Promise<string | null>;
   onClose: () => void;
 }) {
@@ -340,11 +332,9 @@ export function OperatorScreen(props: {
                 lostPaymentsWaiting={props.lostPaymentsWaiting}
               />
             )}
-            <FaceChecksPaused
-              paused={props.faceChecksPaused}
-              resume={props.resumeFaceChecks}
-              onMessage={setMessage}
-            />
+            {props.faceChecksPaused ? (
+              <FaceChecksPaused resume={props.resumeFaceChecks} onMessage={setMessage} />
+            ) : null}
             <PaymentsToCheck
               clinic={props.charge === null}
               load={props.paymentsToCheck}

@@ -21,10 +21,17 @@ import {
 } from './parts.tsx';
 
 /**
- * The shop's idle screen. `refused`: the hub refuses this kiosk's credentials, so no payment can be
- * taken until staff have it provisioned again: the shopper is told to ask staff, not that the network is down.
+ * The shop's idle screen: the shop's name and how to pay. `refused`: the hub refuses this kiosk's
+ * credentials, so no payment can be taken until staff have it provisioned again: the shopper is told to ask
+ * staff, not that the network is down. `faceChecksPaused`: the member number and PIN pay, said before the
+ * till's amount sends anyone to a camera that reads no face.
  */
-export function IdleScreen(props: { shopName: string; refused: boolean; onOperator: () => void }) {
+export function IdleScreen(props: {
+  shopName: string;
+  refused: boolean;
+  faceChecksPaused: boolean;
+  onOperator: () => void;
+}) {
   const { t } = useTranslation();
   return (
     <main className="screen screen-idle" aria-labelledby="idle-title">
@@ -36,6 +43,8 @@ export function IdleScreen(props: { shopName: string; refused: boolean; onOperat
           <h2>{t('idle.refusedTitle')}</h2>
           <p>{t('idle.refusedBody')}</p>
         </section>
+      ) : props.faceChecksPaused ? (
+        <IdleFaceChecksPaused title={t('idle.facePausedTitle')} body={t('idle.facePausedBody')} />
       ) : (
         <p className="idle-hint">{t('idle.hint')}</p>
       )}
@@ -47,6 +56,16 @@ export function IdleScreen(props: { shopName: string; refused: boolean; onOperat
         {t('operator.short')}
       </button>
     </main>
+  );
+}
+
+/** Face checks are paused (status.faceChecksPaused): said on the idle screens, shop and clinic. */
+export function IdleFaceChecksPaused(props: { title: string; body: string }) {
+  return (
+    <section className="idle-refused" role="status" data-testid="idle-face-checks-paused">
+      <h2>{props.title}</h2>
+      <p>{props.body}</p>
+    </section>
   );
 }
 
