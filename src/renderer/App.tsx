@@ -124,10 +124,8 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
   const beginFace = useCallback(
     async (current: PaymentView) => {
       if (current.faceTriesLeft === 0) {
-        const askedForMemberPin =
-          current.faceChecksPaused && current.source === 'patient' && memberPinPays(current);
         show(
-          askedForMemberPin
+          memberPinFromBoard(current)
             ? { name: 'member', notice: null }
             : { name: 'error', code: 'face_tries_used' },
         );
@@ -429,10 +427,13 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
         return payment === null ? null : (
           <MemberPinScreen
             payment={payment}
+            amountLabel={clinic === null ? undefined : t('clinic.capLabel')}
             busy={busy}
             message={screen.notice === null ? null : t(`member.${screen.notice}`)}
             onSubmit={(n, p) => void payWithMember(n, p)}
-            onBack={() => void beginFace(payment)}
+            // Back to where the patient came from: the board they tapped (the check-in is cancelled), else
+            // the face step (or the screen saying why no face is read).
+            onBack={() => void (memberPinFromBoard(payment) ? cancel() : beginFace(payment))}
           />
         );
       case 'working':
@@ -523,4 +524,13 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
       {body}
     </div>
   );
+}
+
+/**
+ * A check-in at a reception whose face checks are paused, where the member number holds the cap: the
+ * board's button reads "Check in with member number", so the check-in opens on that screen, and its Back
+ * cancels the check-in and returns to the board (whose notice says the rest).
+ */
+function memberPinFromBoard(payment: PaymentView): boolean {
+  return payment.faceChecksPaused && payment.source === 'patient' && memberPinPays(payment);
 }

@@ -140,6 +140,15 @@ describe('a clinic reception with face checks paused', () => {
     await checkIn.click();
     expect(await waitForScreen(page, ['member', 'error', 'face'], 10_000)).toBe('member');
     await page.screenshot({ path: path.join(artifacts, 'ja-member-from-board.png') });
+    // Back returns to the board, the check-in cancelled (no screen about faces between).
+    const opened = service.status().payment?.id ?? '';
+    await page.getByRole('button', { name: words('ja', 'actions.back'), exact: true }).click();
+    expect(await waitForScreen(page, ['idle', 'error', 'face'], 10_000)).toBe('idle');
+    expect(service.tillPayment(opened)).toMatchObject({ state: 'cancelled' });
+    await checkIn.click();
+    expect(await waitForScreen(page, ['member', 'error', 'face'], 10_000)).toBe('member');
+    // The amount is the cap held at check-in, not a payment.
+    expect(await page.locator('.amount-label').textContent()).toBe(words('ja', 'clinic.capLabel'));
     await typeDigits(page, memberNumber);
     await typeDigits(page, patientPin);
     expect(await waitForScreen(page, ['waiting', 'error'], 30_000), pageLog.join('\n')).toBe(

@@ -69,6 +69,8 @@ export function PinScreen(props: {
 
 export function MemberPinScreen(props: {
   payment: PaymentView;
+  /** What the amount is (a clinic's cap held at check-in); default: the amount paid. */
+  amountLabel?: string | undefined;
   busy: boolean;
   message: string | null;
   onSubmit: (memberNumber: string, pin: string) => void;
@@ -83,7 +85,10 @@ export function MemberPinScreen(props: {
       </ScreenTitle>
       <div className="pin-layout">
         <div className="pin-side">
-          <Amount amount={props.payment.amount} />
+          <Amount
+            amount={props.payment.amount}
+            {...(props.amountLabel === undefined ? {} : { label: props.amountLabel })}
+          />
           {props.message === null ? null : (
             <p className="pin-warning" role="alert" data-testid="pin-warning">
               {props.message}
