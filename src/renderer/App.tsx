@@ -464,6 +464,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
             }
             onRetry={() => void (payment === null ? show({ name: 'idle' }) : beginFace(payment))}
             onMemberPin={() => show({ name: 'member', notice: null })}
+            onClose={() => void cancel()}
           />
         );
       case 'operator':

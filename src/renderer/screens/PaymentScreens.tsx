@@ -293,9 +293,12 @@ export function CameraProblemScreen(props: {
   canPay: boolean;
   onRetry: () => void;
   onMemberPin: () => void;
+  /** Cancels the payment or check-in (nothing was taken or held) and goes back to the idle screen. */
+  onClose: () => void;
 }) {
   const { t } = useTranslation();
   const context = purposeContext(props.payment);
+  const open = props.payment !== null && ['waiting_for_face', 'pin'].includes(props.payment.state);
   return (
     <ProblemScreen
       id="camera-title"
@@ -312,6 +315,10 @@ export function CameraProblemScreen(props: {
         </button>
       ) : null}
       <p className="staff-note">{t('actions.staff', context)}</p>
+      {/* A shopper who would rather not pay here at all leaves without waiting for staff. */}
+      <button className="button button-secondary" onClick={props.onClose}>
+        {t(open ? 'actions.cancelPayment' : 'actions.close', context)}
+      </button>
     </ProblemScreen>
   );
 }
