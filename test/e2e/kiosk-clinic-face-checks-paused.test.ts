@@ -111,6 +111,7 @@ describe('a clinic reception with face checks paused', () => {
       shot: 'paused-look',
       // The member number first, then Cancel; no retry (no camera while paused).
       expected: (language) => ({
+        title: words(language, 'error.face_checks_paused.title_clinic'),
         body: words(language, 'error.face_checks_paused.body_clinic'),
         buttons: [
           words(language, 'actions.memberPin_clinic'),
@@ -181,10 +182,8 @@ describe('a clinic reception with face checks paused', () => {
       artifacts,
       shot: 'board-paused-desk',
       expected: (language) => ({
-        title: words(language, 'idle.facePausedTitle_clinic'),
-        body: words(language, 'idle.facePausedBody_clinicDesk', {
-          cap: yenWords(language, bigCap),
-        }),
+        title: words(language, 'idle.facePausedTitle_clinicDesk'),
+        body: words(language, 'idle.facePausedBody_clinicDesk'),
       }),
     });
     // Nothing on this kiosk checks the patient in: no button to tap.

@@ -74,7 +74,9 @@ describe('face checks paused after failed looks in a row', () => {
     await expectErrorScreenInBothLanguages(page, {
       artifacts,
       shot: 'paused-refusal',
+      // Titled as the pause, not as this look's refusal (which was this kiosk's sixth in a row).
       expected: (language) => ({
+        title: words(language, 'error.face_checks_paused.title'),
         body: words(language, 'error.face_checks_paused.body'),
         buttons: [words(language, 'actions.memberPin'), words(language, 'actions.cancelPayment')],
       }),
@@ -175,6 +177,7 @@ describe('face checks paused after failed looks in a row', () => {
       artifacts,
       shot: 'paused-above-pin-max',
       expected: (language) => ({
+        title: words(language, 'error.face_checks_paused.title'),
         body: words(language, 'error.face_checks_paused.body_faceOnly', { max: max[language] }),
         buttons: [words(language, 'actions.cancelPayment')],
       }),
@@ -198,7 +201,9 @@ describe('face checks paused after failed looks in a row', () => {
     await expectErrorScreenInBothLanguages(page, {
       artifacts,
       shot: 'paused-face-required',
+      // Not "this payment needs your face": the kiosk reads none now.
       expected: (language) => ({
+        title: words(language, 'error.face_checks_paused.title'),
         body: words(language, 'error.face_required.body_paused', { max: max[language] }),
         buttons: [words(language, 'actions.cancelPayment')],
       }),

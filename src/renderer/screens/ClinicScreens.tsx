@@ -81,7 +81,9 @@ export function ClinicIdleScreen(props: {
       </ScreenTitle>
       {paused ? (
         <IdleFaceChecksPaused
-          title={t('idle.facePausedTitle_clinic')}
+          title={t(
+            memberPinChecksIn ? 'idle.facePausedTitle_clinic' : 'idle.facePausedTitle_clinicDesk',
+          )}
           body={t(
             memberPinChecksIn ? 'idle.facePausedBody_clinic' : 'idle.facePausedBody_clinicDesk',
             { cap: yen(props.cap) },

@@ -225,10 +225,12 @@ export function ErrorScreen(props: {
   const triesUsedKey = paused ? 'face_checks_paused' : 'face_tries_used';
   const named = (shown: string) => (shown === 'face_tries_used' ? triesUsedKey : shown);
   const bodyKey = named(faceFailure && faceTriesUsed ? 'face_tries_used' : key);
-  // "Look at the camera again" is no title once the camera is not used again for this payment.
-  const titleKey = named(
-    key === 'identification_required' && faceTriesUsed ? 'face_tries_used' : key,
-  );
+  // "Look at the camera again" is no title once the camera is not used again for this payment; with face
+  // checks paused, no title about this look or this payment's face either (the body says the kiosk paused).
+  const titleKey =
+    paused && faceTriesUsed
+      ? 'face_checks_paused'
+      : named(key === 'identification_required' && faceTriesUsed ? 'face_tries_used' : key);
   const words = {
     ...purposeContext(props.payment),
     number: props.queueNumber ?? '',

@@ -27,16 +27,16 @@ export function words(
 }
 
 /**
- * The error screen on `page` in Japanese, then English: its body is `expected(language).body` and its
- * buttons exactly `expected(language).buttons`, with a screenshot `<language>-<shot>.png` in `artifacts`
- * of each; the page is left in Japanese.
+ * The error screen on `page` in Japanese, then English: its body is `expected(language).body`, its title
+ * `expected(language).title` where given, and its buttons exactly `expected(language).buttons`, with a
+ * screenshot `<language>-<shot>.png` in `artifacts` of each; the page is left in Japanese.
  */
 export async function expectErrorScreenInBothLanguages(
   page: Page,
   options: {
     artifacts: string;
     shot: string;
-    expected: (language: 'ja' | 'en') => { body: string; buttons: string[] };
+    expected: (language: 'ja' | 'en') => { title?: string; body: string; buttons: string[] };
   },
 ): Promise<void> {
   const screen = page.locator('[data-testid="error-screen"]');
@@ -45,10 +45,11 @@ export async function expectErrorScreenInBothLanguages(
     await expect
       .poll(() => page.locator('html').getAttribute('lang'), { timeout: 5_000 })
       .toBe(language);
-    const { body, buttons } = options.expected(language);
+    const { title, body, buttons } = options.expected(language);
     await expect
       .poll(() => page.locator('.error-body').textContent(), { timeout: 5_000 })
       .toBe(body);
+    if (title !== undefined) expect(await screen.locator('.error-title').textContent()).toBe(title);
     expect(await screen.locator('.actions button').allTextContents()).toEqual(buttons);
     await page.screenshot({
       path: path.join(options.artifacts, `${language}-${options.shot}.png`),
