@@ -519,7 +519,11 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
       <TopBar
         shopName={props.status.shopName}
         hub={hub}
-        {...(credentialsRefused === null ? {} : { offline: t('hub.refused') })}
+        // In a clinic's words there: a patient checks in (a hold), nobody pays at the kiosk.
+        offline={t(
+          credentialsRefused === null ? 'hub.offline' : 'hub.refused',
+          clinic === null ? {} : { context: 'clinic' },
+        )}
         onLanguage={language}
       />
       {body}

@@ -142,9 +142,13 @@ describe('a check-in the hub refuses', () => {
     await notice.waitFor({ timeout: 30_000 });
     await page.locator('[data-testid="check-in"]:disabled').waitFor();
     expect(await notice.textContent()).toContain('この端末では、ただいま受付できません');
+    // The top bar's badge in the clinic's words too: nobody pays at a reception kiosk.
+    const badge = page.locator('.top-bar .hub-offline');
+    expect(await badge.textContent()).toBe('受付を停止しています');
     await page.screenshot({ path: path.join(artifacts, 'ja-clinic-idle-refused.png') });
     await page.locator('[data-testid="language-switch"]').click();
     expect(await notice.textContent()).toContain('This kiosk cannot take check-ins right now');
+    expect(await badge.textContent()).toBe('Not taking check-ins');
     await page.screenshot({ path: path.join(artifacts, 'en-clinic-idle-refused.png') });
   }, 180_000);
 
