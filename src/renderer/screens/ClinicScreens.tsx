@@ -152,7 +152,7 @@ export function ClinicConfirmScreen(props: {
   return (
     <ConfirmFrame
       title={t('clinic.confirmTitle', { clinic: props.clinicName })}
-      name={props.payment.displayNameMasked ?? ''}
+      name={t('confirm.name', { name: props.payment.displayNameMasked ?? '' })}
       amount={props.payment.amount}
       amountLabel={t('clinic.capLabel')}
       okLabel={t('clinic.checkInOk')}
