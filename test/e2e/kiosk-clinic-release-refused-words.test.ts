@@ -123,8 +123,12 @@ describe("a clinic reception's operator screen, the hub refusing a lost check-in
     browser = await launchKioskBrowser(null);
     expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
     const page = await openKiosk(browser, shell.url, pageLog);
-    await page.getByRole('button', { name: words('ja', 'operator.open') }).click();
+    await page.getByRole('button', { name: words('ja', 'operator.open_clinic') }).click();
     await waitForScreen(page, ['operator'], 5_000);
+    // The clinic's staff menu, as its corner button says; not the shop clerk's.
+    expect(await page.locator('#operator-title').textContent()).toBe(
+      words('ja', 'operator.title_clinic'),
+    );
     await typeDigits(page, config.operatorPin);
 
     const ja = await refusalOnScreen(page);

@@ -123,7 +123,7 @@ export function ClinicIdleScreen(props: {
       <button
         className="operator-corner"
         onClick={props.onOperator}
-        aria-label={t('operator.open')}
+        aria-label={t('operator.open', { context: 'clinic' })}
       >
         {t('operator.short', { context: 'clinic' })}
       </button>

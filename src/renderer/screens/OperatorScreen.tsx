@@ -304,7 +304,10 @@ export function OperatorScreen(props: {
     <main className="screen screen-operator" aria-labelledby="operator-title">
       {/* Title, camera and Close in one row that never scrolls away: only the columns below scroll. */}
       <header className="operator-head">
-        <ScreenTitle id="operator-title">{t('operator.title')}</ScreenTitle>
+        {/* At a clinic, the staff menu (as its corner button says), not the shop clerk's. */}
+        <ScreenTitle id="operator-title">
+          {t('operator.title', props.charge === null ? { context: 'clinic' } : {})}
+        </ScreenTitle>
         {unlocked ? <CameraChoice /> : null}
         <button className="button button-secondary" onClick={props.onClose}>
           {t('actions.close')}
