@@ -11,12 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchKioskBrowser, openKiosk, waitForScreen } from '../../scripts/kiosk/kiosk-browser.ts';
 import type { WebShell } from '../../src/main/web-shell.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
-import { syntheticFace } from '../hub/helpers.ts';
 import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
-import { startClinicWithPatient } from '../main/clinic-fixture.ts';
 import type { KioskTestHub, TestClock } from '../main/kiosk-test-hub.ts';
 import { closeKioskTestHub } from '../main/kiosk-test-hub.ts';
-import { webShellWithStrangerCamera } from './kiosk/deployment-fixture.ts';
+import { clinicWithStrangerCamera } from './kiosk/clinic-with-stranger-camera.ts';
 import { words } from './kiosk/locale-words.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-camera-problem-cancel');
@@ -30,14 +28,8 @@ const pageLog: string[] = [];
 beforeAll(async () => {
   await rm(artifacts, { recursive: true, force: true });
   await mkdir(artifacts, { recursive: true });
-  test = await startClinicWithPatient({
-    prefix: 'facepay-camera-cancel-e2e-',
-    adminToken: `admin-${Date.now()}`,
-    clock,
-    face: syntheticFace(),
-  });
   // The clip is not used: the browser below has no camera at all.
-  ({ shell } = await webShellWithStrangerCamera(test.work, test.shop));
+  ({ test, shell } = await clinicWithStrangerCamera('facepay-camera-cancel-e2e-', clock));
 }, 300_000);
 
 afterAll(async () => {

@@ -25,11 +25,10 @@ import {
 } from '../../src/shared/limits.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
 import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
-import { cap, patientPin, startClinicWithPatient } from '../main/clinic-fixture.ts';
-import { syntheticFace } from '../hub/helpers.ts';
+import { cap, patientPin } from '../main/clinic-fixture.ts';
 import type { KioskTestHub, TestClock } from '../main/kiosk-test-hub.ts';
 import { closeKioskTestHub } from '../main/kiosk-test-hub.ts';
-import { webShellWithStrangerCamera } from './kiosk/deployment-fixture.ts';
+import { clinicWithStrangerCamera } from './kiosk/clinic-with-stranger-camera.ts';
 import { expectIdleFaceChecksPausedInBothLanguages } from './kiosk/idle-face-checks-paused.ts';
 import { expectErrorScreenInBothLanguages, words } from './kiosk/locale-words.ts';
 
@@ -47,16 +46,13 @@ const pageLog: string[] = [];
 beforeAll(async () => {
   await rm(artifacts, { recursive: true, force: true });
   await mkdir(artifacts, { recursive: true });
-  test = await startClinicWithPatient({
-    prefix: 'facepay-clinic-face-paused-e2e-',
-    adminToken: `admin-${Date.now()}`,
+  // The camera sees someone the clinic does not know: the look that pauses matches nobody.
+  ({ test, shell, clip, rendererDir } = await clinicWithStrangerCamera(
+    'facepay-clinic-face-paused-e2e-',
     clock,
-    face: syntheticFace(),
-  });
+  ));
   const [patient] = (await test.admin.findPersons({ accountId: 'patient' })).items;
   memberNumber = patient?.memberNumber ?? '';
-  // The camera sees someone the clinic does not know: the look that pauses matches nobody.
-  ({ shell, clip, rendererDir } = await webShellWithStrangerCamera(test.work, test.shop));
 }, 300_000);
 
 afterAll(async () => {
