@@ -17,7 +17,7 @@ import { faceLooksFailedInARowMax, faceTriesPerPaymentMax } from '../../src/shar
 import { syntheticFace } from '../hub/helpers.ts';
 import type { KioskTestHub } from './kiosk-test-hub.ts';
 import { closeKioskTestHub } from './kiosk-test-hub.ts';
-import { shopKiosk, startShopWithShopper } from './shop-fixture.ts';
+import { runtimeOf, shopKiosk, startShopWithShopper } from './shop-fixture.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
@@ -41,17 +41,7 @@ beforeAll(async () => {
   service.subscribe((event) => {
     if (event.type === 'faceChecks') pauseEvents.push(event);
   });
-  const config = test.shop.config;
-  http = await startKioskHttp({
-    runtime: {
-      config,
-      handlers: service.handlers,
-      service,
-      subscribe: (listener) => service.subscribe(listener),
-      close: async () => {},
-    },
-    port: 0,
-  });
+  http = await startKioskHttp({ runtime: runtimeOf(test.shop.config, service), port: 0 });
 }, 60_000);
 
 afterAll(async () => {

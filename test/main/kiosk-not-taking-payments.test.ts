@@ -15,7 +15,7 @@ import type { KioskService } from '../../src/main/kiosk-service.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import type { KioskTestHub } from './kiosk-test-hub.ts';
 import { closeKioskTestHub, memberPin, modelId, sameFaceAs } from './kiosk-test-hub.ts';
-import { provisionedAgain, shopKiosk, startShopWithShopper } from './shop-fixture.ts';
+import { provisionedAgain, runtimeOf, shopKiosk, startShopWithShopper } from './shop-fixture.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const face = syntheticFace();
@@ -75,17 +75,6 @@ async function kioskWithTill(config: KioskConfig, name: string, network: typeof 
       return { status: response.status, headers: response.headers, body: await response.json() };
     },
     tillTakesBack: (id: string) => till({ method: 'DELETE' }, `/${id}`),
-  };
-}
-
-/** What startKioskRuntime gives kiosk-http, for a service the test drives itself. */
-function runtimeOf(config: KioskConfig, service: KioskService) {
-  return {
-    config,
-    handlers: service.handlers,
-    service,
-    subscribe: (listener: Parameters<KioskService['subscribe']>[0]) => service.subscribe(listener),
-    close: async () => {},
   };
 }
 

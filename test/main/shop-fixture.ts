@@ -106,6 +106,17 @@ export async function shopKiosk(options: {
   return { service, link };
 }
 
+/** What startKioskRuntime gives kiosk-http, for a service the test drives itself (its till API on a port). */
+export function runtimeOf(config: KioskConfig, service: KioskService) {
+  return {
+    config,
+    handlers: service.handlers,
+    service,
+    subscribe: (listener: Parameters<KioskService['subscribe']>[0]) => service.subscribe(listener),
+    close: async () => {},
+  };
+}
+
 /**
  * The till asks for `amount` (under `reference`), the shopper (enrolled with `face`) is identified and
  * taps OK: the PIN is next. Answers the payment's id.
