@@ -15,7 +15,7 @@ import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
 import type { KioskTestHub, TestClock } from '../main/kiosk-test-hub.ts';
 import { closeKioskTestHub } from '../main/kiosk-test-hub.ts';
 import { clinicWithStrangerCamera } from './kiosk/clinic-with-stranger-camera.ts';
-import { words } from './kiosk/locale-words.ts';
+import { inJapaneseThenEnglish, words } from './kiosk/locale-words.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-camera-problem-cancel');
 const clock: TestClock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
@@ -52,11 +52,7 @@ describe('a camera problem at check-in', () => {
     const checkIn = shell.runtime.service.status().payment;
     expect(checkIn).toMatchObject({ state: 'waiting_for_face' });
 
-    for (const language of ['ja', 'en'] as const) {
-      if (language === 'en') await page.locator('[data-testid="language-switch"]').click();
-      await expect
-        .poll(() => page.locator('html').getAttribute('lang'), { timeout: 5_000 })
-        .toBe(language);
+    await inJapaneseThenEnglish(page, async (language) => {
       // Try the camera again, the member number, and last the way out.
       expect(await problem.locator('.actions button').allTextContents()).toEqual([
         words(language, 'camera.retry'),
@@ -64,10 +60,10 @@ describe('a camera problem at check-in', () => {
         words(language, 'actions.cancelPayment_clinic'),
       ]);
       await page.screenshot({ path: path.join(artifacts, `${language}-no-camera.png`) });
-    }
+    });
 
     await page
-      .getByRole('button', { name: words('en', 'actions.cancelPayment_clinic'), exact: true })
+      .getByRole('button', { name: words('ja', 'actions.cancelPayment_clinic'), exact: true })
       .click();
     expect(await waitForScreen(page, ['idle'], 10_000)).toBe('idle');
     expect(shell.runtime.service.tillPayment(checkIn?.id ?? '')).toMatchObject({

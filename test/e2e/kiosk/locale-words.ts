@@ -27,6 +27,27 @@ export function words(
 }
 
 /**
+ * Runs `check` on `page` in Japanese, then in English (the language switch tapped, the page's lang awaited),
+ * and leaves the page in Japanese again: the screen tests that read a screen's words in both languages.
+ */
+export async function inJapaneseThenEnglish(
+  page: Page,
+  check: (language: 'ja' | 'en') => Promise<void>,
+): Promise<void> {
+  const switchTo = async (language: 'ja' | 'en') => {
+    await page.locator('[data-testid="language-switch"]').click();
+    await expect
+      .poll(() => page.locator('html').getAttribute('lang'), { timeout: 5_000 })
+      .toBe(language);
+  };
+  await expect.poll(() => page.locator('html').getAttribute('lang'), { timeout: 5_000 }).toBe('ja');
+  await check('ja');
+  await switchTo('en');
+  await check('en');
+  await switchTo('ja');
+}
+
+/**
  * The error screen on `page` in Japanese, then English: its body is `expected(language).body`, its title
  * `expected(language).title` where given, and its buttons exactly `expected(language).buttons`, with a
  * screenshot `<language>-<shot>.png` in `artifacts` of each; the page is left in Japanese.
@@ -40,11 +61,7 @@ export async function expectErrorScreenInBothLanguages(
   },
 ): Promise<void> {
   const screen = page.locator('[data-testid="error-screen"]');
-  for (const language of ['ja', 'en'] as const) {
-    if (language === 'en') await page.locator('[data-testid="language-switch"]').click();
-    await expect
-      .poll(() => page.locator('html').getAttribute('lang'), { timeout: 5_000 })
-      .toBe(language);
+  await inJapaneseThenEnglish(page, async (language) => {
     const { title, body, buttons } = options.expected(language);
     await expect
       .poll(() => page.locator('.error-body').textContent(), { timeout: 5_000 })
@@ -54,6 +71,5 @@ export async function expectErrorScreenInBothLanguages(
     await page.screenshot({
       path: path.join(options.artifacts, `${language}-${options.shot}.png`),
     });
-  }
-  await page.locator('[data-testid="language-switch"]').click();
+  });
 }
