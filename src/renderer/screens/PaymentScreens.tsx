@@ -39,10 +39,12 @@ export function IdleScreen(props: {
         {t('idle.welcome', { shop: props.shopName })}
       </ScreenTitle>
       {props.refused ? (
-        <section className="idle-refused" role="alert" data-testid="idle-refused">
-          <h2>{t('idle.refusedTitle')}</h2>
-          <p>{t('idle.refusedBody')}</p>
-        </section>
+        <IdleNotice
+          title={t('idle.refusedTitle')}
+          body={t('idle.refusedBody')}
+          role="alert"
+          testId="idle-refused"
+        />
       ) : props.faceChecksPaused ? (
         <IdleFaceChecksPaused title={t('idle.facePausedTitle')} body={t('idle.facePausedBody')} />
       ) : (
@@ -59,14 +61,24 @@ export function IdleScreen(props: {
   );
 }
 
-/** Face checks are paused (status.faceChecksPaused): said on the idle screens, shop and clinic. */
-export function IdleFaceChecksPaused(props: { title: string; body: string }) {
+/** A boxed notice on an idle screen (the hub refuses the kiosk; face checks are paused). */
+function IdleNotice(props: {
+  title: string;
+  body: string;
+  role: 'alert' | 'status';
+  testId: string;
+}) {
   return (
-    <section className="idle-refused" role="status" data-testid="idle-face-checks-paused">
+    <section className="idle-refused" role={props.role} data-testid={props.testId}>
       <h2>{props.title}</h2>
       <p>{props.body}</p>
     </section>
   );
+}
+
+/** Face checks are paused (status.faceChecksPaused): said on the idle screens, shop and clinic. */
+export function IdleFaceChecksPaused(props: { title: string; body: string }) {
+  return <IdleNotice {...props} role="status" testId="idle-face-checks-paused" />;
 }
 
 export function ConfirmScreen(props: {
