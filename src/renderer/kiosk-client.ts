@@ -17,15 +17,38 @@ declare global {
   }
 }
 
-export async function connectKiosk(): Promise<KioskApi> {
-  if (window.facepayKiosk !== undefined) return window.facepayKiosk;
-  const response = await fetch('/kiosk/session', { cache: 'no-store' });
+export interface KioskConnection {
+  api: KioskApi;
+  /**
+   * Calls `listener` once when the link to the kiosk service is lost: the web shell stopped or restarted,
+   * and this page's socket (and its token) will never answer again. Never under Electron, whose renderer
+   * lives and dies with the service.
+   */
+  onLost(listener: () => void): void;
+}
+
+export async function connectKiosk(): Promise<KioskConnection> {
+  const bridge = window.facepayKiosk;
+  if (bridge !== undefined) return { api: bridge, onLost: () => {} };
+  const response = await fetch(sessionPath, { cache: 'no-store' });
   if (!response.ok) throw new Error(`kiosk session: HTTP ${response.status}`);
   const session = (await response.json()) as { wsPath: string; token: string };
   const url = new URL(session.wsPath, window.location.href);
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   url.searchParams.set('token', session.token);
-  return WebSocketKiosk.open(url.href);
+  const api = await WebSocketKiosk.open(url.href);
+  return { api, onLost: (listener) => api.onClosed(listener) };
+}
+
+const sessionPath = '/kiosk/session';
+
+/** Whether the web shell answers again (a page loaded now would get a session): it is back after a restart. */
+export async function kioskServiceAnswers(): Promise<boolean> {
+  try {
+    return (await fetch(sessionPath, { cache: 'no-store' })).ok;
+  } catch {
+    return false;
+  }
 }
 
 type Pending = (result: KioskResult<unknown>) => void;
@@ -34,6 +57,7 @@ class WebSocketKiosk implements KioskApi {
   readonly #socket: WebSocket;
   readonly #pending = new Map<number, Pending>();
   readonly #listeners = new Set<(event: KioskEvent) => void>();
+  readonly #closedListeners = new Set<() => void>();
   #nextId = 1;
 
   private constructor(socket: WebSocket) {
@@ -44,7 +68,12 @@ class WebSocketKiosk implements KioskApi {
         resolve({ ok: false, error: { code: 'internal', message: 'the kiosk service closed' } });
       }
       this.#pending.clear();
+      for (const listener of this.#closedListeners) listener();
     };
+  }
+
+  onClosed(listener: () => void): void {
+    this.#closedListeners.add(listener);
   }
 
   static open(url: string): Promise<WebSocketKiosk> {
