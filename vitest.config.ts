@@ -30,6 +30,7 @@ const bothAdapters = [
   'test/hub/hub-client.test.ts',
   'test/hub/http-api.test.ts',
   'test/hub/identity.test.ts',
+  'test/hub/kiosk-alerts.test.ts',
   'test/hub/kiosks.test.ts',
   'test/hub/ledger-model.test.ts',
   'test/hub/own-client.test.ts',

@@ -45,6 +45,8 @@ commands:
   erase-person   --person ID   erase that person and destroy their face templates (audited)
   show-kiosk     --kiosk ID
   revoke-kiosk   --kiosk ID   its signed requests and attestations are refused from now on
+  kiosk-alerts   --kiosk ID [--limit N] [--cursor C]   what the kiosk told the hub (face checks paused
+                 after failed looks in a row, or resumed by staff), newest first
 environment: FACEPAY_HUB_URL (default http://127.0.0.1:8787), FACEPAY_ADMIN_TOKEN
 `;
 
@@ -74,6 +76,7 @@ const { values, positionals } = parseArgs({
     'signing-key': { type: 'string' },
     'box-key': { type: 'string' },
     kiosk: { type: 'string' },
+    cursor: { type: 'string' },
     'document-hash': { type: 'string' },
     person: { type: 'string' },
     from: { type: 'string' },
@@ -223,6 +226,13 @@ async function run(command: string | undefined): Promise<unknown> {
     }
     case 'show-kiosk':
       return hub.getKiosk(need('kiosk'));
+    case 'kiosk-alerts': {
+      const limit = integer('limit');
+      return hub.listKioskAlerts(need('kiosk'), {
+        ...(limit === undefined ? {} : { limit }),
+        ...(values.cursor === undefined ? {} : { cursor: values.cursor }),
+      });
+    }
     case 'revoke-kiosk': {
       const kiosk = need('kiosk');
       await hub.revokeKiosk(kiosk);

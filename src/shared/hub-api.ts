@@ -616,3 +616,38 @@ export const provisionedTransformKeySchema = z.object({
     .meta({ description: "base64 crypto_box_seal of the 32-byte key to the kiosk's box key" }),
 });
 export type ProvisionedTransformKey = z.infer<typeof provisionedTransformKeySchema>;
+
+/** What a kiosk tells its hub of itself: face checks paused (failed looks in a row), or staff resumed them. */
+export const kioskAlertTypes = ['face_checks_paused', 'face_checks_resumed'] as const;
+export type KioskAlertType = (typeof kioskAlertTypes)[number];
+
+/** The alert as the kiosk made it (what idempotency by alertId compares), without its signature. */
+export const kioskAlertFields = z.strictObject({
+  alertId: z
+    .uuid()
+    .meta({ description: 'made by the kiosk; the same alert sent again has the same id' }),
+  type: z.enum(kioskAlertTypes),
+  occurredAt: isoTimeSchema.meta({ description: "the kiosk's clock when it happened" }),
+  failedLooksInARow: z.number().int().min(0).max(L.kioskAlertFailedLooksMax),
+});
+
+export const kioskAlertRequest = kioskAlertFields.extend({
+  nonce: base64Schema.max(64).meta({ description: 'base64, 24 random bytes, never reused' }),
+  timestamp: isoTimeSchema.meta({ description: 'the kiosk clock; refused when over 30 s old' }),
+  signature: base64Schema.max(128).meta({
+    description:
+      'base64 Ed25519 signature over BLAKE2b-256 of "facepay.kiosk-alert.v1" and the length-prefixed ' +
+      'kioskId, alertId, type, occurredAt, failedLooksInARow (decimal), nonce bytes and timestamp string',
+  }),
+});
+export type KioskAlertRequest = z.infer<typeof kioskAlertRequest>;
+
+export const kioskAlertSchema = z.object({
+  alertId: z.string(),
+  kioskId: z.string(),
+  type: z.enum(kioskAlertTypes),
+  occurredAt: z.string(),
+  failedLooksInARow: z.number().int(),
+  receivedAt: z.string().meta({ description: "the hub's clock when it recorded the alert" }),
+});
+export type KioskAlertView = z.infer<typeof kioskAlertSchema>;

@@ -334,6 +334,13 @@ export class HubClient implements RouteMethods {
   provisionTransformKey(kioskId: string, body: RouteBody<'provisionTransformKey'>) {
     return this.call('provisionTransformKey', { params: { id: kioskId }, body });
   }
+  /** POST /v1/kiosks/:id/alerts (an extension): a signed alert of this kiosk (face checks paused, resumed). */
+  reportKioskAlert(kioskId: string, body: RouteBody<'reportKioskAlert'>) {
+    return this.call('reportKioskAlert', { params: { id: kioskId }, body });
+  }
+  listKioskAlerts(kioskId: string, query: RouteQuery<'listKioskAlerts'> = {}) {
+    return this.call('listKioskAlerts', { params: { id: kioskId }, query });
+  }
 }
 
 /** `/v1/holds/:id` with `{id}` -> `/v1/holds/<id, URL-encoded>`. */

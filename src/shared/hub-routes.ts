@@ -433,6 +433,28 @@ const kioskRoutes = {
     status: 200,
     response: api.provisionedTransformKeySchema,
   },
+  reportKioskAlert: {
+    method: 'POST',
+    path: '/v1/kiosks/:id/alerts',
+    summary:
+      "Extension: the kiosk tells its hub that it paused face checks (failed looks in a row) or that staff resumed them (the kiosk's client, signed request); kept in the audit log, once per alertId",
+    access: ['merchant', 'enrollment'],
+    params: api.idParams,
+    body: api.kioskAlertRequest,
+    status: 201,
+    response: api.kioskAlertSchema,
+  },
+  listKioskAlerts: {
+    method: 'GET',
+    path: '/v1/kiosks/:id/alerts',
+    summary:
+      "Extension: a kiosk's alerts, newest first (admin, or the kiosk's own client; another client's kiosk is 404 not_found)",
+    access: ['admin', 'merchant', 'enrollment'],
+    params: api.idParams,
+    query: api.listQuery,
+    status: 200,
+    response: api.listOf(api.kioskAlertSchema),
+  },
 } as const satisfies Record<string, RouteSpec>;
 
 /** Every route of the hub, by name (the HubClient's method names and the server's handler keys). */

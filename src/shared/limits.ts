@@ -209,6 +209,8 @@ export const kiosksPerClientMax = 1_000;
 /** A signed provisioning request is fresh for as long as a sealed probe (probeAgeMsMax, probeFutureSkewMsMax). */
 export const kioskRequestAgeMsMax = probeAgeMsMax;
 export const kioskRequestFutureSkewMsMax = probeFutureSkewMsMax;
+/** An alert's failed looks in a row (the pause comes at faceLooksFailedInARowMax; more never counts). */
+export const kioskAlertFailedLooksMax = 10_000;
 
 // The kiosk app (kiosk service, web shell, renderer).
 /** The most a kiosk asks for in one payment (a shop counter, not a car dealer). */

@@ -1,11 +1,13 @@
 // What a registered kiosk signs with its Ed25519 key, and how the hub checks it: a provisioning request
-// (nonce + timestamp) and an identify attestation binding the sealed probe to liveness, payee and amount.
+// (nonce + timestamp), an alert of the kiosk's own, and an identify attestation binding the sealed probe
+// to liveness, payee and amount.
 import { assert } from '../../shared/assert.ts';
 import { sodium } from './sodium.ts';
 
 const provisionContext = 'facepay.kiosk-provision.v1';
 const attestationContext = 'facepay.kiosk-attestation.v1';
 const guardianContext = 'facepay.guardian-attestation.v1';
+const alertContext = 'facepay.kiosk-alert.v1';
 export const kioskSigningPublicKeyBytes = 32; // crypto_sign_PUBLICKEYBYTES
 export const kioskSigningSecretKeyBytes = 64; // crypto_sign_SECRETKEYBYTES
 export const kioskSignatureBytes = 64; // crypto_sign_BYTES
@@ -74,6 +76,51 @@ export function provisionDigest(request: {
     request.nonce,
     sodium.from_string(request.timestamp),
   ]);
+}
+
+/** What a kiosk tells its hub of itself (face checks paused or resumed), as it signs it. */
+export interface SignedKioskAlert {
+  readonly kioskId: string;
+  readonly alertId: string;
+  readonly type: string;
+  readonly occurredAt: string;
+  readonly failedLooksInARow: number;
+  readonly nonce: Uint8Array;
+  readonly timestamp: string;
+}
+
+/** A context of its own: a provisioning signature can never stand for an alert's, nor the other way. */
+export function alertDigest(alert: SignedKioskAlert): Uint8Array {
+  assert(alert.nonce.length === kioskRequestNonceBytes, 'alert nonce length');
+  assert(
+    Number.isSafeInteger(alert.failedLooksInARow) && alert.failedLooksInARow >= 0,
+    'failed looks is a count',
+  );
+  return digest(alertContext, [
+    sodium.from_string(alert.kioskId),
+    sodium.from_string(alert.alertId),
+    sodium.from_string(alert.type),
+    sodium.from_string(alert.occurredAt),
+    sodium.from_string(String(alert.failedLooksInARow)),
+    alert.nonce,
+    sodium.from_string(alert.timestamp),
+  ]);
+}
+
+/** Kiosk side: an alert's signed body (fresh nonce, timestamp by the hub's clock `nowMs`). */
+export function signKioskAlert(options: {
+  kioskId: string;
+  alert: Omit<SignedKioskAlert, 'kioskId' | 'nonce' | 'timestamp'>;
+  signingSecretKey: Uint8Array;
+  nowMs: number;
+}): { nonce: string; timestamp: string; signature: string } {
+  assert(Number.isSafeInteger(options.nowMs) && options.nowMs >= 0, 'timestamp is an integer');
+  const nonce = sodium.randombytes_buf(kioskRequestNonceBytes);
+  const timestamp = new Date(options.nowMs).toISOString();
+  const signed = alertDigest({ ...options.alert, kioskId: options.kioskId, nonce, timestamp });
+  const signature = signKioskDigest(signed, options.signingSecretKey);
+  const base64 = (bytes: Uint8Array) => sodium.to_base64(bytes, sodium.base64_variants.ORIGINAL);
+  return { nonce: base64(nonce), timestamp, signature: base64(signature) };
 }
 
 export function attestationDigest(identify: AttestedIdentify): Uint8Array {

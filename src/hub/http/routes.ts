@@ -14,11 +14,12 @@ import { canSeeAccount, canSeeHold } from '../ledger/ledger.ts';
 import { placedKeyHash } from '../ledger/placed-key.ts';
 import { canManageStandingLimits } from '../ledger/consent.ts';
 
-function encodeCursor(seq: number): string {
+/** A page's cursor: the last seq it showed (every list of this hub pages by seq, newest first). */
+export function encodeCursor(seq: number): string {
   return Buffer.from(JSON.stringify({ s: seq })).toString('base64url');
 }
 
-function decodeCursor(cursor: string | undefined): number | undefined {
+export function decodeCursor(cursor: string | undefined): number | undefined {
   if (cursor === undefined) return undefined;
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { s?: unknown };

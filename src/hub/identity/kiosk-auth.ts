@@ -1,13 +1,15 @@
-// Checks what registered kiosks sign: a provisioning request (fresh, never replayed, from an active kiosk
-// of the calling client) and the attestation on identify, required once a client has any kiosk.
+// Checks what registered kiosks sign: a provisioning request or an alert (fresh, never replayed, from an
+// active kiosk of the calling client) and the attestation on identify, required once a client has any kiosk.
 import { kioskRequestAgeMsMax, kioskRequestFutureSkewMsMax } from '../../shared/limits.ts';
 import type {
   GuardianConsentRequest,
   IdentifyRequest,
+  KioskAlertRequest,
   KioskAttestation,
   ProvisionTransformKeyRequest,
 } from '../../shared/hub-api.ts';
 import {
+  alertDigest,
   attestationDigest,
   guardianAttestationDigest,
   kioskRequestNonceBytes,
@@ -22,7 +24,7 @@ import type { KioskRecord } from '../storage/kiosk-records.ts';
 import { fromBase64 } from './base64.ts';
 import { spendNonce } from './replay-nonces.ts';
 
-/** Verifies signed provisioning requests; their nonces are spent in the database (replay-nonces.ts). */
+/** Verifies signed kiosk requests (provisioning, alerts); their nonces are spent in the database (replay-nonces.ts). */
 export class KioskRequestVerifier {
   constructor(private readonly clock: Clock) {}
 
@@ -32,6 +34,43 @@ export class KioskRequestVerifier {
     kioskId: string;
     request: ProvisionTransformKeyRequest;
   }): Promise<KioskRecord> {
+    const { kioskId, request } = options;
+    return this.#verifySigned(options, (nonce) =>
+      provisionDigest({ kioskId, nonce, timestamp: request.timestamp }),
+    );
+  }
+
+  /** The same checks for an alert, under its own digest (alertDigest): no other signature passes. */
+  async verifyAlertRequest(options: {
+    tx: StoreTx;
+    caller: ClientRecord;
+    kioskId: string;
+    request: KioskAlertRequest;
+  }): Promise<KioskRecord> {
+    const { kioskId, request } = options;
+    return this.#verifySigned(options, (nonce) =>
+      alertDigest({
+        kioskId,
+        alertId: request.alertId,
+        type: request.type,
+        occurredAt: request.occurredAt,
+        failedLooksInARow: request.failedLooksInARow,
+        nonce,
+        timestamp: request.timestamp,
+      }),
+    );
+  }
+
+  /** The kiosk is the caller's and active, signed `digestFor(nonce)`, is fresh, and its nonce is new. */
+  async #verifySigned(
+    options: {
+      tx: StoreTx;
+      caller: ClientRecord;
+      kioskId: string;
+      request: { nonce: string; timestamp: string; signature: string };
+    },
+    digestFor: (nonce: Uint8Array) => Uint8Array,
+  ): Promise<KioskRecord> {
     const { caller, kioskId, request } = options;
     const kiosk = await options.tx.getKiosk(kioskId);
     if (kiosk === undefined) refuse('not_found', `kiosk ${kioskId} not found`);
@@ -42,7 +81,7 @@ export class KioskRequestVerifier {
     if (nonce.length !== kioskRequestNonceBytes)
       refuse('invalid_request', `nonce must be ${kioskRequestNonceBytes} bytes`);
     const valid = verifyKioskSignature({
-      digest: provisionDigest({ kioskId, nonce, timestamp: request.timestamp }),
+      digest: digestFor(nonce),
       signature: fromBase64(request.signature, 'signature'),
       signingPublicKey: kiosk.signingPublicKey,
     });

@@ -1,9 +1,13 @@
 // Kiosk devices over HTTP (extension of API.md): the admin registers, reads and revokes kiosks; a
-// registered kiosk reads its own registration and fetches the current transform key (signed, fresh).
+// registered kiosk reads its own registration, fetches the current transform key and sends its alerts
+// (signed, fresh); the admin and the kiosk's own client read those alerts.
+import { listLimitDefault } from '../../shared/limits.ts';
 import { refuse } from '../errors.ts';
 import type { HubContext } from '../http/context.ts';
+import { decodeCursor, encodeCursor } from '../http/routes.ts';
 import type { RouteHandlers } from '../http/table-routes.ts';
 import type { IdentityService } from './identity.ts';
+import { kioskAlertView, recordKioskAlert } from './kiosk-alerts.ts';
 import { KioskRequestVerifier } from './kiosk-auth.ts';
 import { kioskView, registerKiosk, revokeKiosk } from './kiosks.ts';
 
@@ -46,6 +50,32 @@ export function kioskHandlers(hub: HubContext, identity: IdentityService | undef
           request: body,
         });
         return ok(await identity.provisionTransformKey(tx, caller, kiosk));
+      });
+    },
+
+    reportKioskAlert: async ({ caller, params: { id }, body, write, ok }) =>
+      write(async (tx) => {
+        const kiosk = await verifier.verifyAlertRequest({ tx, caller, kioskId: id, request: body });
+        const at = hub.clock.now();
+        return ok(await recordKioskAlert({ tx, caller, kiosk, request: body, at }));
+      }),
+
+    // Not audited (a read). Another client's kiosk answers as one that does not exist, as getOwnKiosk does.
+    listKioskAlerts: async ({ caller, params: { id }, query, ok }) => {
+      const kiosk = await hub.store.reader.getKiosk(id);
+      if (kiosk === undefined || (caller.role !== 'admin' && kiosk.clientId !== caller.id))
+        refuse('not_found', `kiosk ${id} not found`);
+      const limit = query.limit ?? listLimitDefault;
+      const rows = await hub.store.reader.listKioskAlerts(
+        id,
+        decodeCursor(query.cursor),
+        limit + 1,
+      );
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return ok({
+        items: page.map(kioskAlertView),
+        nextCursor: rows.length > limit && last !== undefined ? encodeCursor(last.seq) : null,
       });
     },
   } satisfies Partial<RouteHandlers>;

@@ -120,6 +120,14 @@ export interface KioskReader {
   findKioskByPublicKey(key: Uint8Array): Promise<KioskRecord | undefined>;
   /** Kiosks ever registered to the client, revoked ones included. */
   countKiosksOfClient(clientId: string): Promise<number>;
+  /** The kiosk's alert (kioskAlertAuditKinds) of this id, from the audit log; undefined when none. */
+  findKioskAlert(kioskId: string, alertId: string): Promise<AuditRecord | undefined>;
+  /** The kiosk's alerts from the audit log, newest first, before `beforeSeq` when given. */
+  listKioskAlerts(
+    kioskId: string,
+    beforeSeq: number | undefined,
+    limit: number,
+  ): Promise<AuditRecord[]>;
 }
 
 /** Ledger writes: accounts, holds (each change an inserted history row), money, standing limits. */
@@ -231,6 +239,16 @@ export const pinFailureAuditKinds = [
   'identity.member_number_unknown',
 ] as const;
 export const pinFailureKindsSql = sqlStringList(pinFailureAuditKinds);
+
+/**
+ * The audit kinds of a kiosk's alerts: the audit log is their only store (subject: the kiosk; data: the
+ * alert's fields), found by partial indexes that cost the other rows nothing.
+ */
+export const kioskAlertAuditKinds = [
+  'kiosk.face_checks_paused',
+  'kiosk.face_checks_resumed',
+] as const;
+export const kioskAlertKindsSql = sqlStringList(kioskAlertAuditKinds);
 
 function sqlStringList(values: readonly string[]): string {
   return values.map((value) => `'${value}'`).join(', ');

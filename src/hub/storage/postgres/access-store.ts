@@ -1,12 +1,17 @@
 // Access in PostgreSQL: API clients (token hashes, roles) and registered kiosk devices (public keys).
 // Both are revoked by setting revoked_at once and never deleted, so the audit log's actors stay named.
 import { assert } from '../../../shared/assert.ts';
-import type { AccessWriter, ClientReader, KioskReader } from '../port.ts';
-import type { ClientRecord } from '../records.ts';
+import {
+  kioskAlertKindsSql,
+  type AccessWriter,
+  type ClientReader,
+  type KioskReader,
+} from '../port.ts';
+import type { AuditRecord, ClientRecord } from '../records.ts';
 import type { KioskRecord } from '../kiosk-records.ts';
 import { kioskFromRow, kioskToParams, type KioskRow } from '../sqlite/kiosk-rows.ts';
 import { clientFromRow, type ClientRow } from '../sqlite/rows.ts';
-import { changes, insertStatement, one, valuesOf, type Queryable } from './queries.ts';
+import { changes, insertStatement, one, rows, valuesOf, type Queryable } from './queries.ts';
 
 const kioskColumns = [
   'id',
@@ -60,7 +65,32 @@ export class PgAccessReads implements ClientReader, KioskReader {
     );
     return row?.n ?? 0;
   }
+  // The kinds as literals and the same expression, exactly as the partial indexes of migration 9.
+  async findKioskAlert(kioskId: string, alertId: string): Promise<AuditRecord | undefined> {
+    const row = await one<AuditRow>(
+      this.db,
+      'kioskAlert',
+      `SELECT * FROM audit_log WHERE kind IN (${kioskAlertKindsSql}) AND subject = $1 AND ((data::jsonb) ->> 'alertId') = $2`,
+      [kioskId, alertId],
+    );
+    return row === undefined ? undefined : { ...row, hash: new Uint8Array(row.hash) };
+  }
+  async listKioskAlerts(
+    kioskId: string,
+    beforeSeq: number | undefined,
+    limit: number,
+  ): Promise<AuditRecord[]> {
+    const found = await rows<AuditRow>(
+      this.db,
+      'kioskAlerts',
+      `SELECT * FROM audit_log WHERE kind IN (${kioskAlertKindsSql}) AND subject = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`,
+      [kioskId, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit],
+    );
+    return found.map((row) => ({ ...row, hash: new Uint8Array(row.hash) }));
+  }
 }
+
+type AuditRow = Omit<AuditRecord, 'hash'> & { hash: Buffer };
 
 export class PgAccessWrites extends PgAccessReads implements AccessWriter {
   async insertClient(client: ClientRecord): Promise<void> {

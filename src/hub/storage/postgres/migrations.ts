@@ -2,7 +2,7 @@
 // Same tables, columns and immutability rules as the SQLite schema, so both adapters share row mappers.
 import type { PoolClient } from 'pg';
 import { genesisHash } from '../../audit/chain.ts';
-import { pinFailureKindsSql, pinUnlockKindsSql } from '../port.ts';
+import { kioskAlertKindsSql, pinFailureKindsSql, pinUnlockKindsSql } from '../port.ts';
 import { issuerAccountId } from '../records.ts';
 import { DatabaseTooNewError } from '../sqlite/migrations.ts';
 
@@ -414,6 +414,16 @@ export const pgMigrations: ReadonlyArray<(client: PoolClient) => Promise<void>> 
       UPDATE idempotency SET person_id = body::jsonb ->> 'id'
         WHERE status = 201 AND left(body::jsonb ->> 'id', 4) = 'per_';
       CREATE INDEX idempotency_person ON idempotency (person_id) WHERE person_id IS NOT NULL;
+    `);
+  },
+  async function v9KioskAlerts(client) {
+    // SQLite's migration 19: a kiosk's alerts live in the audit log alone, listed by kiosk and found by
+    // alert id (one row per id), through partial indexes.
+    await client.query(`
+      CREATE INDEX audit_log_kiosk_alerts ON audit_log (subject, seq)
+        WHERE kind IN (${kioskAlertKindsSql});
+      CREATE UNIQUE INDEX audit_log_kiosk_alert_ids ON audit_log (subject, ((data::jsonb) ->> 'alertId'))
+        WHERE kind IN (${kioskAlertKindsSql});
     `);
   },
 ];

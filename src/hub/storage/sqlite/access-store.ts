@@ -2,8 +2,13 @@
 // Both are revoked by setting revoked_at once and never deleted, so the audit log's actors stay named.
 import type Database from 'better-sqlite3';
 import { assert } from '../../../shared/assert.ts';
-import type { AccessWriter, ClientReader, KioskReader } from '../port.ts';
-import type { ClientRecord } from '../records.ts';
+import {
+  kioskAlertKindsSql,
+  type AccessWriter,
+  type ClientReader,
+  type KioskReader,
+} from '../port.ts';
+import type { AuditRecord, ClientRecord } from '../records.ts';
 import type { KioskRecord } from '../kiosk-records.ts';
 import { kioskFromRow, kioskToParams, type KioskRow } from './kiosk-rows.ts';
 import { clientFromRow, type ClientRow } from './rows.ts';
@@ -28,6 +33,13 @@ export class SqliteAccessReads implements ClientReader, KioskReader {
       ),
       countKiosks: db.prepare<[string], { n: number }>(
         'SELECT COUNT(*) AS n FROM kiosks WHERE client_id = ?',
+      ),
+      // The kinds as literals and the same expression, exactly as the partial indexes of migration 19.
+      kioskAlert: db.prepare<[string, string], AuditRow>(
+        `SELECT * FROM audit_log WHERE kind IN (${kioskAlertKindsSql}) AND subject = ? AND json_extract(data, '$.alertId') = ?`,
+      ),
+      kioskAlerts: db.prepare<[string, number, number], AuditRow>(
+        `SELECT * FROM audit_log WHERE kind IN (${kioskAlertKindsSql}) AND subject = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
       ),
     };
   }
@@ -55,7 +67,22 @@ export class SqliteAccessReads implements ClientReader, KioskReader {
   async countKiosksOfClient(clientId: string): Promise<number> {
     return this.accessQ.countKiosks.get(clientId)?.n ?? 0;
   }
+  async findKioskAlert(kioskId: string, alertId: string): Promise<AuditRecord | undefined> {
+    const row = this.accessQ.kioskAlert.get(kioskId, alertId);
+    return row === undefined ? undefined : { ...row, hash: new Uint8Array(row.hash) };
+  }
+  async listKioskAlerts(
+    kioskId: string,
+    beforeSeq: number | undefined,
+    limit: number,
+  ): Promise<AuditRecord[]> {
+    return this.accessQ.kioskAlerts
+      .all(kioskId, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit)
+      .map((row) => ({ ...row, hash: new Uint8Array(row.hash) }));
+  }
 }
+
+type AuditRow = Omit<AuditRecord, 'hash'> & { hash: Buffer };
 
 export class SqliteAccessWrites extends SqliteAccessReads implements AccessWriter {
   private readonly accessW;

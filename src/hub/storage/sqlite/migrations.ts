@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import { assert } from '../../../shared/assert.ts';
 import { memberNumberDrawsMax } from '../../../shared/limits.ts';
 import { newMemberNumber } from '../../ids.ts';
-import { pinFailureKindsSql, pinUnlockKindsSql } from '../port.ts';
+import { kioskAlertKindsSql, pinFailureKindsSql, pinUnlockKindsSql } from '../port.ts';
 import { issuerAccountId } from '../records.ts';
 
 export const migrations: ReadonlyArray<(db: Database.Database) => void> = [
@@ -510,6 +510,17 @@ export const migrations: ReadonlyArray<(db: Database.Database) => void> = [
       UPDATE idempotency SET person_id = json_extract(body, '$.id')
         WHERE status = 201 AND json_valid(body) AND substr(json_extract(body, '$.id'), 1, 4) = 'per_';
       CREATE INDEX idempotency_person ON idempotency (person_id) WHERE person_id IS NOT NULL;
+    `);
+  },
+  function v19KioskAlerts(db) {
+    // A kiosk's alerts (face checks paused, resumed) live in the audit log alone: listed by kiosk, newest
+    // first, and found by the kiosk's alert id, one row per id (unique: an alert sent again adds none).
+    // Partial indexes: the other rows of the log cost nothing.
+    db.exec(`
+      CREATE INDEX audit_log_kiosk_alerts ON audit_log (subject, seq)
+        WHERE kind IN (${kioskAlertKindsSql});
+      CREATE UNIQUE INDEX audit_log_kiosk_alert_ids ON audit_log (subject, json_extract(data, '$.alertId'))
+        WHERE kind IN (${kioskAlertKindsSql});
     `);
   },
 ];
