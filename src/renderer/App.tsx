@@ -363,7 +363,8 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
             clinicName={props.status.shopName}
             cap={clinic.cap}
             visits={visits}
-            canCheckIn={hub === 'reachable'}
+            // A tap the kiosk refused for the hub says the next would be too, before its hub event is heard.
+            canCheckIn={hub === 'reachable' && !tapRefusedForHub(checkInRefusal)}
             faceChecksPaused={faceChecksPaused}
             message={credentialsRefused === null ? idleMessage : t('idle.refusedBody_clinic')}
             onCheckIn={() => void checkIn()}
@@ -538,4 +539,9 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
  */
 function memberPinFromBoard(payment: PaymentView): boolean {
   return payment.faceChecksPaused && payment.source === 'patient' && memberPinPays(payment);
+}
+
+/** A check-in tap refused because the kiosk takes no payments now (the hub refuses it or is out of reach). */
+function tapRefusedForHub(code: string | null): boolean {
+  return code === 'hub_refused' || code === 'hub_unreachable';
 }

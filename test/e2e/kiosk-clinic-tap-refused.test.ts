@@ -122,6 +122,8 @@ async function tapRefused(language: 'ja' | 'en') {
   await page.locator('[data-testid="check-in"]').click({ timeout: 1_000 });
   const notice = page.locator('.screen-clinic [role="alert"]');
   await notice.waitFor({ timeout: 2_000 });
+  // The refused tap says the next would be refused too: the button is disabled before the hub event is heard.
+  expect(await page.locator('[data-testid="check-in"]').isDisabled()).toBe(true);
   const tapWords = (await notice.textContent()) ?? '';
   await page.screenshot({ path: path.join(artifacts, `${language}-tap-refused.png`) });
   await page.setViewportSize(smallDisplay);
@@ -139,9 +141,11 @@ async function tapRefused(language: 'ja' | 'en') {
   expect(shell.runtime.service.status().payment).toBeNull();
   expect(await held()).toBe(before);
 
-  // Once the screen hears the refusal, check-in is disabled and the screen says why.
-  await page.locator('[data-testid="check-in"]:disabled').waitFor({ timeout: 15_000 });
-  expect(await notice.textContent()).toBe(words(language, 'idle.refusedBody_clinic'));
+  // Once the screen hears the refusal, the screen says why, and check-in stays disabled.
+  await expect
+    .poll(() => notice.textContent(), { timeout: 15_000 })
+    .toBe(words(language, 'idle.refusedBody_clinic'));
+  expect(await page.locator('[data-testid="check-in"]').isDisabled()).toBe(true);
 
   // The hub takes the kiosk again: check-in is possible, and no word of the refusal stays behind.
   tokenRevoked = false;
