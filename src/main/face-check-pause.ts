@@ -26,6 +26,11 @@ export class FaceCheckPause {
     this.#paused = kept?.paused ?? false;
   }
 
+  /** Face looks failed in a row so far (what the hub is told with a pause or a resume). */
+  get failedInARow(): number {
+    return this.#failedInARow;
+  }
+
   /** Whether the kiosk reads no face now. */
   get paused(): boolean {
     return this.#paused;

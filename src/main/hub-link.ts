@@ -7,7 +7,7 @@ import {
   protectAndAttestGuardian,
   protectProbe,
 } from '../biometrics/protect/kiosk-protect.ts';
-import type { LivenessVerdict } from '../biometrics/protect/kiosk-attestation.ts';
+import { signKioskAlert, type LivenessVerdict } from '../biometrics/protect/kiosk-attestation.ts';
 import { sealPin } from '../biometrics/protect/probe-seal.ts';
 import { sodium } from '../biometrics/protect/sodium.ts';
 import {
@@ -21,6 +21,7 @@ import type {
   GuardianConsentView,
   HoldView,
   IdentifyResponse,
+  KioskAlert,
   PersonView,
 } from '../shared/hub-api.ts';
 import {
@@ -65,6 +66,13 @@ export interface KioskHoldRequest {
 export type SentHold =
   | { template: 'purchase'; request: KioskHoldRequest }
   | { template: 'clinic_visit'; request: KioskHoldRequest & { expiresInSeconds: number } };
+
+/**
+ * What became of an alert sent to the hub: recorded (or recorded before), to send again later (no answer,
+ * 5xx, 429, the token refused, a clock off), or refused for good (the kiosk revoked, another client's).
+ */
+export type AlertDelivery =
+  { outcome: 'delivered' } | { outcome: 'later' | 'refused'; reason: string };
 
 export interface HubLinkOptions {
   hubUrl: string;
@@ -872,6 +880,33 @@ export class HubLink {
     this.#credentialsRefused = { status: error.status, code: error.code };
   }
 
+  /** POST /v1/kiosks/:id/alerts, signed now by the hub's clock with a fresh nonce (the same alert id each time). */
+  async sendKioskAlert(alert: KioskAlert): Promise<AlertDelivery> {
+    const { kioskId, identity } = this.#options;
+    const seen: { refusal: HubRequestError | null } = { refusal: null };
+    const sent = await this.#guard(
+      async (): Promise<HubAnswer<null>> => {
+        const signed = signKioskAlert({
+          kioskId,
+          alert,
+          signingSecretKey: identity.signing.secretKey,
+          nowMs: this.#hubClock.now(),
+        });
+        await this.#client.reportKioskAlert(kioskId, { ...alert, ...signed });
+        return { ok: true, value: null };
+      },
+      (error) => {
+        seen.refusal = error;
+        return fromHubError(error);
+      },
+    );
+    if (sent.ok) return { outcome: 'delivered' };
+    const { refusal } = seen;
+    if (refusal === null) return { outcome: 'later', reason: sent.error.message };
+    const reason = `${refusal.status} ${refusal.code}`;
+    return { outcome: alertRefusedForGood(refusal) ? 'refused' : 'later', reason };
+  }
+
   /** Hub errors become kiosk results; only a programmer error escapes as an exception. */
   async #guard<T>(
     work: () => Promise<HubAnswer<T>>,
@@ -928,6 +963,16 @@ function holdBody(
 function refusesKiosk(error: HubRequestError): boolean {
   if (error.status === 401 || error.status === 403) return true;
   return error.status === 404 && error.code === 'not_found';
+}
+
+/**
+ * A refusal of an alert that sending it again will not change: a 4xx other than the token refused (401,
+ * which the runtime's round notices and stops at), 429, or a signed request the hub found stale or replayed
+ * (the next one is signed afresh by the hub's clock, which this answer set).
+ */
+function alertRefusedForGood(error: HubRequestError): boolean {
+  if (error.status >= 500 || error.status === 429 || error.status === 401) return false;
+  return error.code !== 'kiosk_request_stale' && error.code !== 'kiosk_request_replayed';
 }
 
 function failure(code: KioskErrorCode, message: string): { ok: false; error: KioskError } {

@@ -66,6 +66,8 @@ export async function watchHubRound(hub: HubLink, service: KioskService): Promis
   // from its next payment's refusal (or reconcile's, when payments were lost).
   await hub.checkCredentialsEvery(credentialsCheckedEveryRounds);
   await service.reconcile();
+  // Alerts that could not go when made (the hub was out of reach, or the kiosk restarted before).
+  await service.deliverAlerts();
   if (hub.ready) return true;
   // Reconcile's calls were refused this kiosk's credentials (a token revoked while the kiosk ran): connect
   // says now whether the hub refuses the kiosk, instead of the status saying 'reachable' for another round.
@@ -117,6 +119,8 @@ export async function startKioskRuntime(options: {
     operatorLockFile: path.join(config.keysDir, 'operator-lock.json'),
     // And the face-check pause: a power cycle must not give a replayed recording fresh draws.
     faceCheckPauseFile: path.join(config.keysDir, 'face-check-pause.json'),
+    // And the hub's alerts of that pause: written before they are sent, kept until the hub has them.
+    kioskAlertsFile: path.join(config.keysDir, 'kiosk-alerts.json'),
     ...(options.onOperatorExit === undefined ? {} : { onOperatorExit: options.onOperatorExit }),
     ...(station === undefined ? {} : { station }),
   });

@@ -34,6 +34,7 @@ import { parseVisitReference, visitFromHold, visitReference, VisitBoard } from '
 import type { PhotoVsLiveGate } from './enrolment-station.ts';
 import { EnrolmentStation } from './enrolment-station.ts';
 import { FaceCheckPause } from './face-check-pause.ts';
+import { KioskAlertsOutbox } from './kiosk-alerts-outbox.ts';
 import type { HubAnswer, HubLink, SentHold } from './hub-link.ts';
 import type { KioskConfig } from './kiosk-config.ts';
 import { payeeOf } from './kiosk-config.ts';
@@ -125,6 +126,11 @@ export interface KioskServiceOptions {
    */
   faceCheckPauseFile?: string;
   /**
+   * Where the alerts for the hub (face checks paused, resumed) wait until it has them (the runtime: beside
+   * the device keys), so a crash or a hub out of reach delays them but loses none; absent, in memory only.
+   */
+  kioskAlertsFile?: string;
+  /**
    * Enrolment mode: the station's log, its photo-vs-live gate (null: not calibrated), and where the
    * officers' PIN lock is kept (absent: in memory only).
    */
@@ -165,6 +171,8 @@ export class KioskService {
   readonly #operator: OperatorAccess;
   /** Failed face looks in a row across payments; past the limit, no face is read until staff resume. */
   readonly #facePause: FaceCheckPause;
+  /** The pause and its end as the hub hears of them (kiosk-alerts-outbox.ts). */
+  readonly #alerts: KioskAlertsOutbox;
   /** Clinic mode only: today's visits; `resumed` once the hub has told what this kiosk placed before a restart. */
   readonly #visits: { board: VisitBoard; resumed: boolean } | null;
   /** Enrolment mode only. */
@@ -179,6 +187,10 @@ export class KioskService {
     );
     this.#facePause = new FaceCheckPause(options.faceCheckPauseFile ?? null);
     this.#hub = options.hub;
+    this.#alerts = new KioskAlertsOutbox({
+      file: options.kioskAlertsFile ?? null,
+      send: (alert) => this.#hub.sendKioskAlert(alert),
+    });
     this.#sender = senderOfToken(options.config.hubToken);
     this.#modelId = options.modelId;
     this.#now = options.now ?? Date.now;
@@ -277,6 +289,11 @@ export class KioskService {
       faceChecksPaused: this.#facePause.paused,
       paymentsToCheck: this.#paymentsToCheck(),
     };
+  }
+
+  /** The alerts the hub has not had yet, sent in order (the runtime's round, and at once when made). */
+  deliverAlerts(): Promise<void> {
+    return this.#alerts.deliver();
   }
 
   /** Enrolment mode: the runtime's timer locks an idle station. */
@@ -1140,15 +1157,25 @@ export class KioskService {
       if (this.#facePause.paused)
         this.#update(current, { faceTriesLeft: 0, faceChecksPaused: true });
       else this.#useFaceTry(current);
-      if (this.#facePause.paused && !wasPaused) this.#faceChecksChanged(true);
+      if (this.#facePause.paused && !wasPaused)
+        this.#faceChecksChanged(true, this.#facePause.failedInARow);
     }
   }
 
   /**
    * Face checks paused or resumed: the screens say so before anyone is sent to the camera (the idle screen,
-   * the clinic's board) and the log says so where the kiosk's operator looks.
+   * the clinic's board), the log says so where the kiosk's operator looks, and the hub hears of it (an
+   * attack on the kiosk is seen centrally): kept in the outbox first, sent now, else at a later round.
    */
-  #faceChecksChanged(paused: boolean): void {
+  #faceChecksChanged(paused: boolean, failedLooksInARow: number): void {
+    this.#alerts.queue({
+      type: paused ? 'face_checks_paused' : 'face_checks_resumed',
+      occurredAtMs: this.#now(),
+      failedLooksInARow,
+    });
+    void this.deliverAlerts().catch((error: unknown) =>
+      console.error(`kiosk: sending an alert to the hub failed: ${String(error)}`),
+    );
     console.error(
       paused
         ? `kiosk: face checks paused after ${faceLooksFailedInARowMax} failed looks in a row; staff resume them on the operator screen`
@@ -1166,8 +1193,9 @@ export class KioskService {
       return kioskFailure('operator_locked', 'the operator screen is locked');
     }
     const wasPaused = this.#facePause.paused;
+    const failedLooksInARow = this.#facePause.failedInARow;
     this.#facePause.resume();
-    if (wasPaused) this.#faceChecksChanged(false);
+    if (wasPaused) this.#faceChecksChanged(false, failedLooksInARow);
     return { ok: true, resumed: true };
   }
 

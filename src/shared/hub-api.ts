@@ -631,6 +631,8 @@ export const kioskAlertFields = z.strictObject({
   failedLooksInARow: z.number().int().min(0).max(L.kioskAlertFailedLooksMax),
 });
 
+export type KioskAlert = z.infer<typeof kioskAlertFields>;
+
 export const kioskAlertRequest = kioskAlertFields.extend({
   nonce: base64Schema.max(64).meta({ description: 'base64, 24 random bytes, never reused' }),
   timestamp: isoTimeSchema.meta({ description: 'the kiosk clock; refused when over 30 s old' }),

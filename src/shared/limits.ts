@@ -213,6 +213,8 @@ export const kioskRequestFutureSkewMsMax = probeFutureSkewMsMax;
 export const kioskAlertFailedLooksMax = 10_000;
 
 // The kiosk app (kiosk service, web shell, renderer).
+/** Alerts a kiosk keeps for its hub while it is out of reach (kiosk-alerts-outbox.ts); past it, the oldest go. */
+export const kioskAlertsQueuedMax = 100;
 /** The most a kiosk asks for in one payment (a shop counter, not a car dealer). */
 export const kioskPaymentAmountMax = 10_000_000;
 /** Expiry the kiosk gives a purchase hold (the hub settles it when placed, so it never runs out). */

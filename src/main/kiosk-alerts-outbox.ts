@@ -1,0 +1,95 @@
+// The kiosk's alerts to its hub (face checks paused, resumed), kept in a durable outbox until the hub has
+// them: written before each is sent, so a crash or a hub out of reach delays an alert but never loses it.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { kioskAlertFields, type KioskAlert, type KioskAlertType } from '../shared/hub-api.ts';
+import { kioskAlertsQueuedMax } from '../shared/limits.ts';
+import type { AlertDelivery } from './hub-link.ts';
+import { readStateFile, writeStateFile } from './state-file.ts';
+
+const outboxSchema = z.strictObject({ alerts: z.array(kioskAlertFields) });
+
+/**
+ * Alerts waiting for the hub, oldest first, in `file` (the runtime: beside the device keys) after every
+ * change; null: in memory only. A file that cannot be read stops the start (readStateFile). Nothing here
+ * touches the pause itself: an alert that cannot be kept or sent is said in the log, and the pause stays.
+ */
+export class KioskAlertsOutbox {
+  readonly #file: string | null;
+  readonly #send: (alert: KioskAlert) => Promise<AlertDelivery>;
+  #alerts: KioskAlert[];
+  /** The delivery running now: a second caller waits for it instead of sending the same alerts twice. */
+  #delivering: Promise<void> | null = null;
+
+  constructor(options: {
+    file: string | null;
+    send: (alert: KioskAlert) => Promise<AlertDelivery>;
+  }) {
+    this.#file = options.file;
+    this.#send = options.send;
+    const kept =
+      options.file === null ? null : readStateFile(options.file, outboxSchema, 'the alerts outbox');
+    this.#alerts = kept?.alerts ?? [];
+  }
+
+  /** The alerts not delivered yet, oldest first. */
+  get waiting(): readonly KioskAlert[] {
+    return this.#alerts;
+  }
+
+  /** Keeps a new alert (written before anything is sent); past kioskAlertsQueuedMax the oldest goes. */
+  queue(alert: { type: KioskAlertType; occurredAtMs: number; failedLooksInARow: number }): void {
+    this.#alerts.push({
+      alertId: randomUUID(),
+      type: alert.type,
+      occurredAt: new Date(alert.occurredAtMs).toISOString(),
+      failedLooksInARow: alert.failedLooksInARow,
+    });
+    const over = this.#alerts.length - kioskAlertsQueuedMax;
+    if (over > 0) {
+      this.#alerts.splice(0, over);
+      console.error(`kiosk: ${over} alert(s) for the hub dropped, the outbox is full`);
+    }
+    this.#save();
+  }
+
+  /**
+   * Sends the waiting alerts in order until the hub is out of reach; one the hub has (or refused for good)
+   * leaves the outbox. Never throws: the next background round tries again.
+   */
+  deliver(): Promise<void> {
+    this.#delivering ??= this.#deliverAll().finally(() => {
+      this.#delivering = null;
+    });
+    return this.#delivering;
+  }
+
+  /** The oldest first, till none is left: one queued while this runs is sent by this run too. */
+  async #deliverAll(): Promise<void> {
+    for (let alert = this.#alerts[0]; alert !== undefined; alert = this.#alerts[0]) {
+      const delivery = await this.#send(alert);
+      if (delivery.outcome === 'later') return;
+      if (delivery.outcome === 'refused') {
+        console.error(
+          `kiosk: the hub refused the alert ${alert.type} (${delivery.reason}); it is dropped`,
+        );
+      }
+      const sent = alert.alertId;
+      this.#alerts = this.#alerts.filter((waiting) => waiting.alertId !== sent);
+      this.#save();
+    }
+  }
+
+  /**
+   * A write that fails (a full disk) is said in the log: the alert stays in memory and is sent this run,
+   * and one sent but still in the file is recorded once by the hub (same alert id) after a restart.
+   */
+  #save(): void {
+    if (this.#file === null) return;
+    try {
+      writeStateFile(this.#file, { alerts: this.#alerts });
+    } catch (error) {
+      console.error(`kiosk: the alerts outbox could not be written: ${(error as Error).message}`);
+    }
+  }
+}
