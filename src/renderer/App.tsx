@@ -35,7 +35,7 @@ import {
   WorkingScreen,
 } from './screens/PaymentScreens.tsx';
 import { MemberPinScreen, PinScreen } from './screens/PinScreens.tsx';
-import { memberPinPays, TopBar } from './screens/parts.tsx';
+import { memberPinPays, purposeContext, TopBar } from './screens/parts.tsx';
 
 type Screen =
   | { name: 'idle' }
@@ -430,7 +430,9 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
             payment={payment}
             amountLabel={clinic === null ? undefined : t('clinic.capLabel')}
             busy={busy}
-            message={screen.notice === null ? null : t(`member.${screen.notice}`)}
+            message={
+              screen.notice === null ? null : t(`member.${screen.notice}`, purposeContext(payment))
+            }
             onSubmit={(n, p) => void payWithMember(n, p)}
             // Back to where the patient came from: the board they tapped (the check-in is cancelled), else
             // the face step (or the screen saying why no face is read).
