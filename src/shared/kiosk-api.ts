@@ -259,9 +259,10 @@ const finite = z.number().refine(Number.isFinite, 'finite');
 
 /**
  * The version of the consent text the enrolment station shows (locales: enrol.consent.*). The station
- * records it with the time the person agreed; a new text needs a new version here.
+ * records it with the time the person agreed; a new text needs a new version here. 2026-12-06: erasure
+ * at the station where the person enrolled (not "any station": another station refuses, not_enrolled_here).
  */
-export const enrolmentConsentVersion = 'facepay-consent-2026-12-01';
+export const enrolmentConsentVersion = 'facepay-consent-2026-12-06';
 
 /** The enrolment in progress at a station, as its officer's screens see it: never a PIN or a document number. */
 export const enrolmentViewSchema = z.object({
