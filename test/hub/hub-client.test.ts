@@ -1,6 +1,8 @@
 // The typed HubClient covers the whole route table: one walk through the hub's life calls every route
 // by its method against a real hub, and each answer must parse with that route's response schema.
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signKioskAlert } from '../../src/biometrics/protect/kiosk-attestation.ts';
 import { kioskPublicKeys } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import { signProvisionRequest } from '../../src/biometrics/protect/transform-key-provision.ts';
 import { hubRoutes, routeNames, type RouteName } from '../../src/shared/hub-routes.ts';
@@ -193,6 +195,24 @@ describe('HubClient', () => {
     });
     const provisioned = await clientFor(kioskClient.token).provisionTransformKey(kiosk.id, signed);
     expect(provisioned.kioskId).toBe(kiosk.id);
+    const alert = {
+      alertId: randomUUID(),
+      type: 'face_checks_paused' as const,
+      occurredAt: new Date(t.clock.now()).toISOString(),
+      failedLooksInARow: 6,
+    };
+    const alertSigned = signKioskAlert({
+      kioskId: kiosk.id,
+      alert,
+      signingSecretKey: identity.signing.secretKey,
+      nowMs: t.clock.now(),
+    });
+    const reported = await clientFor(kioskClient.token).reportKioskAlert(kiosk.id, {
+      ...alert,
+      ...alertSigned,
+    });
+    expect(reported.alertId).toBe(alert.alertId);
+    expect((await admin.listKioskAlerts(kiosk.id)).items).toEqual([reported]);
     expect(await admin.revokeKiosk(kiosk.id)).toBeNull();
     expect((await admin.getKiosk(kiosk.id)).revokedAt).not.toBeNull();
     expect((await clientFor(kioskClient.token).getOwnKiosk(kiosk.id)).revokedAt).not.toBeNull();
