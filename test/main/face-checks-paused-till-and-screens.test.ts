@@ -45,6 +45,9 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  // The hub's alert of staff resuming may still be on its way: a request the hub answers while it closes
+  // keeps its connection open (keep-alive) and the close waits for it.
+  await service?.deliverAlerts();
   await http?.close();
   link?.dispose();
   if (test !== undefined) await closeKioskTestHub(test);

@@ -57,6 +57,9 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
+  // The hub's alert of staff resuming may still be on its way: a request the hub answers while it closes
+  // keeps its connection open (keep-alive) and the close waits for it.
+  await service?.deliverAlerts();
   link?.dispose();
   await closeClinicWithReception({ test, identity });
 });
