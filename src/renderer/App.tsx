@@ -366,7 +366,8 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
             // A tap the kiosk refused for the hub says the next would be too, before its hub event is heard.
             canCheckIn={hub === 'reachable' && !tapRefusedForHub(checkInRefusal)}
             faceChecksPaused={faceChecksPaused}
-            message={credentialsRefused === null ? idleMessage : t('idle.refusedBody_clinic')}
+            refused={credentialsRefused !== null}
+            message={idleMessage}
             onCheckIn={() => void checkIn()}
             onOperator={() => show({ name: 'operator' })}
           />

@@ -138,10 +138,14 @@ describe('a check-in the hub refuses', () => {
     // The hub goes on refusing the kiosk (refuse.all): the next round finds it so (credentials refused).
     await page.getByRole('button', { name: '閉じる' }).click();
     await waitForScreen(page, ['idle'], 10_000);
-    const notice = page.locator('.screen-clinic [role="alert"]');
+    // The board says so in place of its "tap to check in" hint, and offers no button to tap.
+    const notice = page.locator('.screen-clinic [data-testid="idle-refused"]');
     await notice.waitFor({ timeout: 30_000 });
-    await page.locator('[data-testid="check-in"]:disabled').waitFor();
+    expect(await notice.getAttribute('role')).toBe('alert');
     expect(await notice.textContent()).toContain('この端末では、ただいま受付できません');
+    expect(await notice.textContent()).toContain('受付窓口');
+    expect(await page.locator('.screen-clinic .idle-hint').count()).toBe(0);
+    expect(await page.locator('[data-testid="check-in"]').count()).toBe(0);
     // The top bar's badge in the clinic's words too: nobody pays at a reception kiosk.
     const badge = page.locator('.top-bar .hub-offline');
     expect(await badge.textContent()).toBe('受付を停止しています');

@@ -141,11 +141,14 @@ async function tapRefused(language: 'ja' | 'en') {
   expect(shell.runtime.service.status().payment).toBeNull();
   expect(await held()).toBe(before);
 
-  // Once the screen hears the refusal, the screen says why, and check-in stays disabled.
-  await expect
-    .poll(() => notice.textContent(), { timeout: 15_000 })
-    .toBe(words(language, 'idle.refusedBody_clinic'));
-  expect(await page.locator('[data-testid="check-in"]').isDisabled()).toBe(true);
+  // Once the screen hears the refusal, the board says why in place of its hint, and offers no button.
+  const refused = page.locator('.screen-clinic [data-testid="idle-refused"]');
+  await refused.waitFor({ timeout: 15_000 });
+  expect(await refused.textContent()).toBe(
+    words(language, 'idle.refusedTitle_clinic') + words(language, 'idle.refusedBody_clinic'),
+  );
+  expect(await page.locator('[data-testid="check-in"]').count()).toBe(0);
+  expect(await notice.count()).toBe(1);
 
   // The hub takes the kiosk again: check-in is possible, and no word of the refusal stays behind.
   tokenRevoked = false;

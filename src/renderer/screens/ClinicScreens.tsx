@@ -7,7 +7,7 @@ import {
   clinicWaitingScreenMs,
   pinOnlyAmountMax,
 } from '../../shared/limits.ts';
-import { IdleFaceChecksPaused } from './PaymentScreens.tsx';
+import { IdleFaceChecksPaused, IdleRefused } from './PaymentScreens.tsx';
 import { Amount, ConfirmFrame, ScreenTitle, useDoneAfter, useYen, Yen } from './parts.tsx';
 
 function useClock() {
@@ -62,6 +62,11 @@ export function ClinicIdleScreen(props: {
   cap: number;
   visits: readonly VisitView[];
   canCheckIn: boolean;
+  /**
+   * The hub refuses this kiosk's credentials until staff provision it again: nothing here checks in, so the
+   * board says so in place of the hint and shows no button to press.
+   */
+  refused: boolean;
   /** The kiosk reads no face: the member number and PIN check in (where they pay the cap), or the desk. */
   faceChecksPaused: boolean;
   message: string | null;
@@ -79,7 +84,9 @@ export function ClinicIdleScreen(props: {
       <ScreenTitle id="idle-title" className="clinic-title">
         {t('clinic.welcome', { clinic: props.clinicName })}
       </ScreenTitle>
-      {paused ? (
+      {props.refused ? (
+        <IdleRefused title={t('idle.refusedTitle_clinic')} body={t('idle.refusedBody_clinic')} />
+      ) : paused ? (
         <IdleFaceChecksPaused
           title={t(
             memberPinChecksIn ? 'idle.facePausedTitle_clinic' : 'idle.facePausedTitle_clinicDesk',
@@ -92,13 +99,13 @@ export function ClinicIdleScreen(props: {
       ) : (
         <p className="idle-hint">{t('clinic.hint', { cap: yen(props.cap) })}</p>
       )}
-      {props.message === null ? null : (
+      {props.message === null || props.refused ? null : (
         <p className="pin-warning" role="alert">
           {props.message}
         </p>
       )}
-      {/* Paused, above what the member number holds: nothing on this kiosk checks in, so no button. */}
-      {paused && !memberPinChecksIn ? null : (
+      {/* Refused, or paused above what the member number holds: nothing on this kiosk checks in, so no button. */}
+      {props.refused || (paused && !memberPinChecksIn) ? null : (
         <button
           className="button button-primary button-large"
           onClick={props.onCheckIn}

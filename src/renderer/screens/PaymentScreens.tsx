@@ -39,12 +39,7 @@ export function IdleScreen(props: {
         {t('idle.welcome', { shop: props.shopName })}
       </ScreenTitle>
       {props.refused ? (
-        <IdleNotice
-          title={t('idle.refusedTitle')}
-          body={t('idle.refusedBody')}
-          role="alert"
-          testId="idle-refused"
-        />
+        <IdleRefused title={t('idle.refusedTitle')} body={t('idle.refusedBody')} />
       ) : props.faceChecksPaused ? (
         <IdleFaceChecksPaused title={t('idle.facePausedTitle')} body={t('idle.facePausedBody')} />
       ) : (
@@ -74,6 +69,11 @@ function IdleNotice(props: {
       <p>{props.body}</p>
     </section>
   );
+}
+
+/** The hub refuses this kiosk's credentials (status.credentialsRefused): said on the idle screens, shop and clinic. */
+export function IdleRefused(props: { title: string; body: string }) {
+  return <IdleNotice {...props} role="alert" testId="idle-refused" />;
 }
 
 /** Face checks are paused (status.faceChecksPaused): said on the idle screens, shop and clinic. */
