@@ -1,15 +1,17 @@
-// A kiosk SIGKILLed right after it paused face checks, before its hub heard of it: the alert was written to
-// kiosk-alerts.json beside the device keys before any send, so the kiosk started again on the same folder
-// delivers it, and the hub records it exactly once. The node process that holds the kiosk service is killed.
+// A kiosk SIGKILLed right after it paused face checks, before its hub heard of it (or after the hub recorded
+// it but before its answer came back): the alert was written to kiosk-alerts.json beside the device keys
+// before any send, so the kiosk started again on the same folder delivers it, and the hub records it exactly
+// once. The node process that holds the kiosk service is killed, not a wrapper.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KioskStatus } from '../../src/shared/kiosk-api.ts';
 import { faceLooksFailedInARowMax, faceTriesPerPaymentMax } from '../../src/shared/limits.ts';
 import { assertNoProcessLeft } from '../hub/process.ts';
 import { syntheticFace } from '../hub/helpers.ts';
-import { startHoldingProxy, type HoldingProxy } from './holding-proxy.ts';
 import {
   blankRenderer,
   killKioskProcess,
@@ -25,10 +27,62 @@ const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
 
 let test: KioskTestHub;
-let proxy: HoldingProxy;
+let proxy: AlertsGate;
 let rendererDir: string;
-/** While on, the proxy answers every alert itself with a 503: the hub never sees one. */
-const alertsHeldBack = { on: true };
+
+/**
+ * What the network between kiosk and hub does to an alert: passes it, answers it itself with a 503 (the
+ * hub never sees it), or delivers it and cuts the connection before the hub's answer reaches the kiosk.
+ */
+type AlertFate = 'passed' | 'held back' | 'answer lost';
+
+interface AlertsGate {
+  url: string;
+  fate: AlertFate;
+  close(): Promise<void>;
+}
+
+/** A proxy in front of the hub that forwards everything and does to alerts what `fate` says. */
+async function startAlertsGate(hubUrl: string): Promise<AlertsGate> {
+  const gate: AlertsGate = { url: '', fate: 'held back', close: async () => {} };
+  const server = createServer((request, response) => {
+    void (async () => {
+      const body = await readBody(request);
+      const isAlert = request.method === 'POST' && /\/alerts$/.test(request.url ?? '');
+      if (isAlert && gate.fate === 'held back') return void response.writeHead(503).end();
+      const headers = new Headers();
+      for (const name of ['authorization', 'content-type', 'idempotency-key']) {
+        const value = request.headers[name];
+        if (typeof value === 'string') headers.set(name, value);
+      }
+      const answer = await fetch(`${hubUrl}${request.url ?? '/'}`, {
+        method: request.method ?? 'GET',
+        headers,
+        ...(body.length === 0 ? {} : { body: new Uint8Array(body) }),
+      });
+      const bytes = Buffer.from(await answer.arrayBuffer());
+      if (isAlert && gate.fate === 'answer lost') return void response.destroy();
+      const passed: Record<string, string> = {};
+      for (const [name, value] of answer.headers) {
+        if (name === 'content-type' || name === 'hub-time') passed[name] = value;
+      }
+      response.writeHead(answer.status, passed).end(bytes);
+    })().catch(() => response.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  gate.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  gate.close = async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return gate;
+}
+
+async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
 
 beforeAll(async () => {
   test = await startShopWithShopper({
@@ -37,12 +91,7 @@ beforeAll(async () => {
     clock,
     face: syntheticFace(),
   });
-  proxy = await startHoldingProxy(test.hub.url, {
-    answerHere: (method, url) =>
-      alertsHeldBack.on && method === 'POST' && new URL(url).pathname.endsWith('/alerts')
-        ? new Response('held back by the test', { status: 503 })
-        : undefined,
-  });
+  proxy = await startAlertsGate(test.hub.url);
   rendererDir = blankRenderer(test.work);
 }, 60_000);
 
@@ -90,9 +139,9 @@ async function faceChecksPaused(socket: KioskSocket): Promise<boolean> {
   return answer.status.faceChecksPaused;
 }
 
-function waitingAlerts(): Array<{ type: string }> {
+function waitingAlerts(): Array<{ alertId: string; type: string }> {
   const file = path.join(test.shop.config.keysDir, 'kiosk-alerts.json');
-  return (JSON.parse(readFileSync(file, 'utf8')) as { alerts: Array<{ type: string }> }).alerts;
+  return (JSON.parse(readFileSync(file, 'utf8')) as { alerts: never[] }).alerts;
 }
 
 describe('a kiosk process SIGKILLed right after it paused face checks', () => {
@@ -100,6 +149,7 @@ describe('a kiosk process SIGKILLed right after it paused face checks', () => {
     const kioskId = test.shop.config.kioskId;
     const kiosk = await startKiosk();
     const socket = await KioskSocket.open(kiosk.url);
+    proxy.fate = 'held back';
     await refusedLooks(kiosk, socket, 101, faceTriesPerPaymentMax);
     await refusedLooks(kiosk, socket, 102, faceLooksFailedInARowMax - faceTriesPerPaymentMax);
     expect(await faceChecksPaused(socket)).toBe(true);
@@ -109,7 +159,7 @@ describe('a kiosk process SIGKILLed right after it paused face checks', () => {
     await killKioskProcess(kiosk);
     expect((await test.admin.listKioskAlerts(kioskId)).items).toEqual([]);
 
-    alertsHeldBack.on = false;
+    proxy.fate = 'passed';
     // Listening means the first round has run: the outbox was sent then.
     const again = await startKiosk();
     expect(waitingAlerts()).toEqual([]);
@@ -119,4 +169,49 @@ describe('a kiosk process SIGKILLed right after it paused face checks', () => {
     ]);
     await killKioskProcess(again);
   }, 120_000);
+
+  it('the hub recorded the alert but its answer was lost: after the restart the kiosk sends it again, and the hub still has it once', async () => {
+    const kioskId = test.shop.config.kioskId;
+    proxy.fate = 'passed';
+    const kiosk = await startKiosk();
+    const socket = await KioskSocket.open(kiosk.url);
+    expect(
+      await socket.call('operatorUnlock', { pin: test.shop.config.operatorPin }),
+    ).toMatchObject({ ok: true });
+    expect(await socket.call('operatorResumeFaceChecks', {})).toMatchObject({ ok: true });
+    await untilAlerts(kioskId, 2);
+    expect(waitingAlerts()).toEqual([]);
+
+    proxy.fate = 'answer lost';
+    await refusedLooks(kiosk, socket, 201, faceTriesPerPaymentMax);
+    await refusedLooks(kiosk, socket, 202, faceLooksFailedInARowMax - faceTriesPerPaymentMax);
+    expect(await faceChecksPaused(socket)).toBe(true);
+    const [recorded] = await untilAlerts(kioskId, 3);
+    expect(recorded).toMatchObject({ type: 'face_checks_paused' });
+    // The kiosk never heard the hub's answer: the alert is still in its outbox.
+    expect(waitingAlerts()).toMatchObject([{ alertId: recorded?.alertId }]);
+
+    socket.close();
+    await killKioskProcess(kiosk);
+    proxy.fate = 'passed';
+    const again = await startKiosk();
+    expect(waitingAlerts()).toEqual([]);
+    const alerts = (await test.admin.listKioskAlerts(kioskId)).items;
+    expect(alerts.map((alert) => alert.type)).toEqual([
+      'face_checks_paused',
+      'face_checks_resumed',
+      'face_checks_paused',
+    ]);
+    expect(alerts[0]).toEqual(recorded);
+    await killKioskProcess(again);
+  }, 120_000);
 });
+
+/** The kiosk's alerts once the hub has `count` of them (the kiosk sends in the background). */
+async function untilAlerts(kioskId: string, count: number) {
+  for (;;) {
+    const { items } = await test.admin.listKioskAlerts(kioskId);
+    if (items.length >= count) return items;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
