@@ -293,22 +293,42 @@ describe('enrolment station in Chromium', () => {
     const page = await station();
     await signIn(page);
     const birth = page.locator('[data-testid="doc-birth"]');
+    const invalid = page.locator('[data-testid="doc-birth-invalid"]');
     expect(await birth.getAttribute('placeholder')).toBe('年/月/日（例 1980/02/03）');
     await birth.fill('1980年2月3日');
     await birth.blur();
     expect(await birth.inputValue()).toBe('1980/02/03');
-    // No 30 February: said under the field, and the form cannot be sent.
+    // A date being typed is not wrong yet: nothing said at each keystroke.
+    await birth.fill('');
+    await birth.pressSequentially('2023/0');
+    expect(await invalid.count()).toBe(0);
+    expect(await birth.getAttribute('aria-invalid')).toBe('false');
+    // Left half typed: not a date.
+    await birth.blur();
+    expect(await invalid.textContent()).toContain('日付になっていません');
+    // No 30 February: a date in order that does not exist says so, once the field is left, and the form
+    // cannot be sent.
     await birth.fill('2023/02/30');
-    expect(await page.locator('[data-testid="doc-birth-invalid"]').textContent()).toContain(
-      '日付になっていません',
+    expect(await invalid.count()).toBe(0);
+    await birth.blur();
+    expect(await invalid.textContent()).toBe(
+      'この日付はありません。月と日を確認してください（例 1980/02/03）。',
     );
     expect(await birth.getAttribute('aria-invalid')).toBe('true');
-    const toggle = page.locator('[data-testid="language-switch"]');
-    await toggle.click();
+    // The expiry's example is a date still to come.
     expect(await page.locator('[data-testid="doc-expiry"]').getAttribute('placeholder')).toBe(
-      'year/month/day, e.g. 1980/02/03',
+      '年/月/日（例 2030/04/01）',
     );
     await shootBoth(page, 'station-date-invalid');
+    // In English (the switch keeps what was typed, and says it in English).
+    const toggle = page.locator('[data-testid="language-switch"]');
+    await toggle.click();
+    expect(await invalid.textContent()).toBe(
+      'There is no such date. Check the month and day (e.g. 1980/02/03).',
+    );
+    expect(await page.locator('[data-testid="doc-expiry"]').getAttribute('placeholder')).toBe(
+      'year/month/day, e.g. 2030/04/01',
+    );
     await toggle.click();
     await birth.fill('');
   }, 120_000);

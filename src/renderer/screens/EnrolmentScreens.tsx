@@ -421,6 +421,7 @@ export function StationDocumentScreen(props: {
               value={document.expiry}
               onChange={(iso) => set({ expiry: iso })}
               testId="doc-expiry"
+              placeholder={t('enrol.document.expiryPlaceholder')}
             />
           </Field>
           {hasMrz ? (

@@ -214,60 +214,81 @@ export function NotMeButton(props: { busy: boolean; onNotMe: () => void }) {
 }
 
 /**
- * A typed date as the ISO date the hub takes ('1980-02-03'), or null: year, month and day in that order,
- * split by '-', '/', '.' or 年月日, or eight digits; the day must exist (no 2023-02-30).
+ * What a typed date is: the ISO date the hub takes ('1980-02-03'); a well-ordered date that does not exist
+ * (2023/02/30, 1980/13/02: no_such_day, a message of its own); anything else not_a_date (empty: nothing).
+ * Year, month and day in that order, split by '-', '/', '.' or 年月日, or eight digits.
  */
-export function isoDateOf(typed: string): string | null {
+export function readTypedDate(
+  typed: string,
+): { iso: string } | 'empty' | 'not_a_date' | 'no_such_day' {
+  if (typed.trim() === '') return 'empty';
   const parts =
     /^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$/.exec(typed) ??
     /^\s*(\d{4})(\d{2})(\d{2})\s*$/.exec(typed);
-  if (parts === null) return null;
+  if (parts === null) return 'not_a_date';
   const [year, month, day] = parts.slice(1).map(Number) as [number, number, number];
   const date = new Date(Date.UTC(year, month - 1, day));
   const exists =
     date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
-  if (!exists) return null;
-  return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  if (!exists) return 'no_such_day';
+  return { iso: `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}` };
+}
+
+/** A typed date as the ISO date the hub takes, or null when it is not one (readTypedDate says why). */
+export function isoDateOf(typed: string): string | null {
+  const read = readTypedDate(typed);
+  return typeof read === 'object' ? read.iso : null;
 }
 
 /**
  * A date field in the app's language, not the browser's: Chromium's own date input orders and words
  * its fields by the browser's locale (an English Chromium shows "mm/dd/yyyy" on a Japanese screen).
  * Year, month and day in that order in both languages; `onChange` gets the ISO date, or '' while what is
- * typed is not one (the form waits for it).
+ * typed is not one (the form waits for it). What is wrong is said once the officer leaves the field (or
+ * presses Enter in it), not at each keystroke of a date still being typed; typing again hides it until then.
  */
 export function DateInput(props: {
   value: string;
   onChange: (iso: string) => void;
   testId: string;
+  /** The example under the field (an expiry's is in the future); the date of birth's by default. */
+  placeholder?: string;
 }) {
   const { t } = useTranslation();
   const [typed, setTyped] = useState(props.value.replaceAll('-', '/'));
-  const iso = isoDateOf(typed);
-  const invalid = typed.trim() !== '' && iso === null;
+  const [left, setLeft] = useState(props.value !== '');
+  const read = readTypedDate(typed);
+  const wrong = left && typeof read === 'string' && read !== 'empty' ? read : null;
   return (
     <>
       <input
         inputMode="numeric"
         autoComplete="off"
         value={typed}
-        placeholder={t('enrol.document.datePlaceholder')}
-        aria-invalid={invalid}
+        placeholder={props.placeholder ?? t('enrol.document.datePlaceholder')}
+        aria-invalid={wrong !== null}
         onChange={(event) => {
           setTyped(event.target.value);
+          setLeft(false);
           props.onChange(isoDateOf(event.target.value) ?? '');
         }}
         // Shown back as the officer reads dates: 1980/02/03 whichever separator was typed.
         onBlur={() => {
-          if (iso !== null) setTyped(iso.replaceAll('-', '/'));
+          setLeft(true);
+          if (typeof read === 'object') setTyped(read.iso.replaceAll('-', '/'));
+        }}
+        onKeyDown={(event) => {
+          if (event.key === 'Enter') setLeft(true);
         }}
         data-testid={props.testId}
       />
-      {invalid ? (
+      {wrong === null ? null : (
         <span className="field-hint field-invalid" data-testid={`${props.testId}-invalid`}>
-          {t('enrol.document.dateInvalid')}
+          {t(
+            wrong === 'no_such_day' ? 'enrol.document.dateNoSuchDay' : 'enrol.document.dateInvalid',
+          )}
         </span>
-      ) : null}
+      )}
     </>
   );
 }
