@@ -147,6 +147,10 @@ describe('a clinic reception with face checks paused', () => {
     // The amount is the cap held at check-in, not a payment.
     expect(await page.locator('.amount-label').textContent()).toBe(words('ja', 'clinic.capLabel'));
     await typeDigits(page, memberNumber);
+    // The PIN's submit checks the patient in, and says so (not the shop's 「支払う」).
+    expect(await page.locator('[data-testid="keypad-submit"]').textContent()).toBe(
+      words('ja', 'actions.pay_clinic'),
+    );
     await typeDigits(page, patientPin);
     expect(await waitForScreen(page, ['waiting', 'error'], 30_000), pageLog.join('\n')).toBe(
       'waiting',

@@ -168,7 +168,7 @@ describe("the shopper's PIN screens: the keypad and OK before Not me, Cancel and
   const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-pin-reading-order');
   const { fixture, kioskAsked, pageLog } = useKioskAskedToPay(artifacts, 'e2e-pin-order');
 
-  it('the PIN screen after a face match: title, name, amount, warning, keypad, OK, then Not me and Cancel', async () => {
+  it('the PIN screen after a face match: title, name, amount, warning, keypad, Pay, then Not me and Cancel', async () => {
     const page = await kioskAsked(fixture().clips.live, 770);
     const shown = await waitForScreen(page, ['confirm', 'error'], 90_000);
     expect(shown, pageLog.slice(-20).join('\n')).toBe('confirm');
@@ -178,7 +178,8 @@ describe("the shopper's PIN screens: the keypad and OK before Not me, Cancel and
       `button ${words('ja', 'actions.notMe')}`,
       `button ${words('ja', 'actions.cancelPayment')}`,
     ];
-    const pad = keypadRead(words('ja', 'actions.ok'));
+    // The keypad's submit pays, and says so.
+    const pad = keypadRead(words('ja', 'actions.pay'));
     await expectReadInOrder(page, ['title', 'name', 'amount', ...pad, ...actions], onePadBeside);
 
     // A wrong PIN: the warning (tries left) is read after the amount, before the keypad.

@@ -52,7 +52,8 @@ export function PinScreen(props: {
           masked
           minLength={pinDigitsMin}
           maxLength={pinDigitsMax}
-          submitLabel={t('actions.ok')}
+          // The tap that pays (or holds the clinic's cap) says so: "OK" told nobody money would move.
+          submitLabel={t('actions.pay', purposeContext(props.payment))}
           onSubmit={props.onPin}
           busy={props.busy}
         />
@@ -112,7 +113,7 @@ export function MemberPinScreen(props: {
             masked
             minLength={pinDigitsMin}
             maxLength={pinDigitsMax}
-            submitLabel={t('actions.pay')}
+            submitLabel={t('actions.pay', purposeContext(props.payment))}
             busy={props.busy}
             onSubmit={(pin) => props.onSubmit(memberNumber, pin)}
           />
