@@ -265,6 +265,9 @@ describe('enrolment station in Chromium', () => {
       code: 'face_mismatch',
     });
     expect(outcome.screens).not.toContain('station-pin');
+    // A second officer's override is offered: the enrolment is not complete yet, not stopped.
+    expect(await page.locator('[data-testid="override-open"]').count()).toBe(1);
+    expect(await page.locator('#station-title').textContent()).toBe('登録はまだ完了していません');
     await shootBoth(page, 'station-refused-face-mismatch');
     expect(await page.locator('.station-refusal .error-title').textContent()).toContain(
       '書類の写真と一致しません',

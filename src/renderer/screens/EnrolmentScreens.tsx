@@ -894,11 +894,17 @@ export function refusalLine(translation: { t: TFunction; i18n: I18n }, refusal: 
 
 /**
  * The refusal screen's heading says where the enrolment stands: stopped only when nothing but starting
- * again is offered; a typed field to correct, or an answer to wait for, is not a stop.
+ * again is offered; a typed field to correct, an answer to wait for, or a second officer's override that
+ * carries it on is not a stop.
  */
-function refusalHeading(options: { atDesk: boolean; canRetry: boolean; canCorrect: boolean }) {
+function refusalHeading(options: {
+  atDesk: boolean;
+  canRetry: boolean;
+  canCorrect: boolean;
+  canOverride: boolean;
+}) {
   if (options.atDesk) return 'enrol.refused.titleDesk';
-  if (options.canRetry) return 'enrol.refused.titleNotYet';
+  if (options.canRetry || options.canOverride) return 'enrol.refused.titleNotYet';
   if (options.canCorrect) return 'enrol.refused.titleCorrect';
   return 'enrol.refused.title';
 }
@@ -930,11 +936,12 @@ export function StationRefusedScreen(props: {
   const credentials = props.refusal.credentialsRefused;
   // Sending again cannot help while the hub refuses the station (the service keeps what is unanswered).
   const canRetry = props.canRetry && credentials === null;
+  const canOverride = code === 'face_mismatch';
   return (
     <StationFrame
       station={props.station}
       step={step}
-      title={t(refusalHeading({ atDesk: step === null, canRetry, canCorrect }))}
+      title={t(refusalHeading({ atDesk: step === null, canRetry, canCorrect, canOverride }))}
       onSignOut={props.onSignOut}
     >
       <div
@@ -989,7 +996,7 @@ export function StationRefusedScreen(props: {
         >
           {t(props.atDesk ? 'enrol.refused.backToDesk' : 'enrol.refused.again')}
         </button>
-        {code === 'face_mismatch' ? (
+        {canOverride ? (
           <button
             className="button button-danger"
             onClick={props.onOverride}
