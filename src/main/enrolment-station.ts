@@ -22,6 +22,7 @@ import type {
   KioskError,
   KioskRequest,
   KioskResult,
+  PersonToErase,
   StationView,
 } from '../shared/kiosk-api.ts';
 import { enrolmentConsentVersion, kioskFailure } from '../shared/kiosk-api.ts';
@@ -513,11 +514,14 @@ export class EnrolmentStation {
    * Erasure or PIN unlock at the desk, each after the officer's ID check: the document shown is checked
    * like an enrolment's, its keyed hash finds the person this station enrolled, and the hub acts (erasure
    * destroys the templates; unlock compares the document with the enrolled one and names the officer).
+   * An erasure's preview finds the person the same way and erases nobody: it names them (toErase).
    */
   async personAction(
     action: 'erase' | 'unlock_pin',
     request: KioskRequest<'personErase'>,
-  ): Promise<KioskResult<{ station: StationView; personId: string }>> {
+  ): Promise<
+    KioskResult<{ station: StationView; personId: string; toErase?: PersonToErase | null }>
+  > {
     const active = await this.#active();
     if (!active.ok) return active;
     const checked = checkIdDocument(request.document, localDate(this.#options.now()));
@@ -559,6 +563,11 @@ export class EnrolmentStation {
             },
       );
     }
+    if (action === 'erase' && request.preview === true) {
+      const toErase = await this.#toErase(numberHash, personId);
+      if (!toErase.ok) return refuse(this.#withCredentials(toErase.error));
+      return { ok: true, station: this.view(), personId, toErase: toErase.value };
+    }
     const done =
       action === 'erase'
         ? await this.#options.hub.erasePerson(personId)
@@ -574,6 +583,19 @@ export class EnrolmentStation {
       data: { personId, document: checked.document.type },
     });
     return { ok: true, station: this.view(), personId };
+  }
+
+  /**
+   * Whom an erasure would erase, as the hub names them: the station's log keeps no name or member number
+   * (only ids and the document hash), so the hub's person with this document, when it is the one found.
+   */
+  async #toErase(documentHash: string, personId: string): Promise<HubAnswer<PersonToErase | null>> {
+    const found = await this.#options.hub.personWithDocument(documentHash);
+    if (!found.ok) return found;
+    const person = found.value;
+    if (person === null || person.id !== personId) return { ok: true, value: null };
+    const { displayNameMasked, memberNumber } = person;
+    return { ok: true, value: { displayNameMasked, memberNumber } };
   }
 
   /**

@@ -4,7 +4,13 @@
 // this file only moves between screens, reads faces, and keeps the officer's session alive while they work.
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { KioskApi, KioskError, KioskStatus, StationView } from '../shared/kiosk-api.ts';
+import type {
+  KioskApi,
+  KioskError,
+  KioskStatus,
+  PersonToErase,
+  StationView,
+} from '../shared/kiosk-api.ts';
 import { enrolmentConsentVersion } from '../shared/kiosk-api.ts';
 import { stationIdleLockMs, stationIdPhotoBytesMax } from '../shared/limits.ts';
 import { chosenCamera, openCamera, stopCamera, watchCamera } from './camera.ts';
@@ -57,7 +63,12 @@ type Screen =
   | { name: 'station-working' }
   | { name: 'station-done' }
   | { name: 'station-override'; message: Message | null }
-  | { name: 'station-erase-confirm'; document: DocumentForm['document'] }
+  | {
+      name: 'station-erase-confirm';
+      document: DocumentForm['document'];
+      personId: string;
+      toErase: PersonToErase | null;
+    }
   | { name: 'station-action-done'; action: Exclude<DeskAction, 'enrol'>; personId: string }
   | {
       name: 'station-refused';
@@ -349,10 +360,25 @@ export function EnrolmentStationApp(props: {
     [api, refused, show],
   );
 
+  /** Whom the document finds, erasing nobody: the confirmation names them (or the desk's refusal). */
+  const previewErase = useCallback(
+    async (document: DocumentForm['document']) => {
+      setBusy(true);
+      const answer = await api.call('personErase', { document, preview: true });
+      setBusy(false);
+      if (answer.ok) {
+        setStation(answer.station);
+        const { personId, toErase = null } = answer;
+        show({ name: 'station-erase-confirm', document, personId, toErase });
+      } else refused(answer.error, { atDesk: true, form: { accountId: '', document } });
+    },
+    [api, refused, show],
+  );
+
   const submitDocument = useCallback(
     async (form: DocumentForm) => {
       if (action === 'erase') {
-        show({ name: 'station-erase-confirm', document: form.document });
+        await previewErase(form.document);
         return;
       }
       if (action === 'unlock_pin') {
@@ -381,7 +407,7 @@ export function EnrolmentStationApp(props: {
           : { name: 'station-photo', message: null },
       );
     },
-    [accept, action, api, ensureCamera, personAction, refused, show],
+    [accept, action, api, ensureCamera, personAction, previewErase, refused, show],
   );
 
   const onGuardianFace = useCallback(
@@ -672,6 +698,8 @@ export function EnrolmentStationApp(props: {
         return (
           <StationEraseConfirmScreen
             {...common}
+            personId={screen.personId}
+            toErase={screen.toErase}
             busy={busy}
             onConfirm={() => void personAction('erase', screen.document)}
             onCancel={() => show({ name: 'station-document', form: null })}

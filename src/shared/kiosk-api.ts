@@ -441,8 +441,14 @@ export const kioskRequests = {
     officerId: z.string().min(1).max(64),
     pin: z.string().regex(/^[0-9]{4,12}$/),
   }),
-  /** Erasure at the station after the officer's ID check: the person enrolled here with this document. */
-  personErase: z.strictObject({ document: typedIdDocumentSchema }),
+  /**
+   * Erasure at the station after the officer's ID check: the person enrolled here with this document.
+   * `preview`: nobody is erased; the answer names whom the document finds, for the officer to confirm.
+   */
+  personErase: z.strictObject({
+    document: typedIdDocumentSchema,
+    preview: z.literal(true).optional(),
+  }),
   /** A locked PIN unlocked after the officer's ID check (the hub compares the enrolled document). */
   personUnlockPin: z.strictObject({ document: typedIdDocumentSchema }),
 } as const;
@@ -592,8 +598,17 @@ export interface KioskResponses {
   enrolmentFinish: { station: StationView };
   enrolmentCancel: { station: StationView };
   enrolmentOverride: { station: StationView };
-  personErase: { station: StationView; personId: string };
+  personErase: { station: StationView; personId: string; toErase?: PersonToErase | null };
   personUnlockPin: { station: StationView; personId: string };
+}
+
+/**
+ * Whom an erasure's preview found, as the hub holds them: the masked name and the member number the officer
+ * can check with the person before an erasure that cannot be undone. null: the hub did not name them.
+ */
+export interface PersonToErase {
+  displayNameMasked: string;
+  memberNumber: string;
 }
 
 /** Pushed by the service: a till sent an amount, or the payment changed outside the renderer's own calls. */

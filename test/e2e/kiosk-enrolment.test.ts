@@ -392,8 +392,21 @@ describe('enrolment station in Chromium', () => {
     await page.locator('[data-testid="desk-erase"]').click();
     await fillDocument(page, document);
     await page.locator('[data-testid="doc-submit"]').click();
-    await waitForScreen(page, ['station-erase-confirm'], 10_000);
+    await waitForScreen(page, ['station-erase-confirm'], 30_000);
+    // Whom the document found, before an erasure that cannot be undone: his masked name and member number's
+    // last digits, in both languages; the warning is a note, not an error.
+    const enrolled = (await stationLog()).find(
+      (entry) => entry.kind === 'enrolment.completed' && entry.data['accountId'] === 'e2e-taro',
+    );
+    const taroPerson = await fixture.admin.getPerson(String(enrolled?.data['personId']));
+    const member = taroPerson.memberNumber.slice(-4);
+    const erasePerson = page.locator('[data-testid="erase-person"]');
+    expect(await erasePerson.textContent()).toBe(`対象：T*** T*****（会員番号 …${member}）`);
+    expect(await page.locator('.error-title').count()).toBe(0);
     await shootBoth(page, 'station-desk-03-erase-confirm');
+    await page.locator('[data-testid="language-switch"]').click();
+    expect(await erasePerson.textContent()).toBe(`Person: T*** T***** (member no. …${member})`);
+    await page.locator('[data-testid="language-switch"]').click();
     await page.locator('[data-testid="erase-confirm"]').click();
     await waitForScreen(page, ['station-action-done', 'station-refused'], 30_000);
     await shootBoth(page, 'station-desk-04-erased');
@@ -407,9 +420,9 @@ describe('enrolment station in Chromium', () => {
 
     await page.locator('[data-testid="action-next"]').click();
     await fillDocument(page, document);
+    // Nobody to name: refused before any confirmation.
     await page.locator('[data-testid="doc-submit"]').click();
-    await page.locator('[data-testid="erase-confirm"]').click();
-    await waitForScreen(page, ['station-refused'], 30_000);
+    await waitForScreen(page, ['station-refused', 'station-erase-confirm'], 30_000);
     expect(await refusalCode(page)).toBe('not_enrolled_here');
     await shootBoth(page, 'station-desk-05-not-enrolled-here');
   }, 300_000);

@@ -11,6 +11,7 @@ import {
   stationHubCodes,
   type CredentialsRefused,
   type KioskError,
+  type PersonToErase,
   type StationView,
 } from '../../shared/kiosk-api.ts';
 import { idDocumentTypes } from '../../shared/hub-api.ts';
@@ -1091,9 +1092,14 @@ export function StationWorkingScreen() {
   );
 }
 
-/** Erasure cannot be undone: the officer confirms once more, with the person present. */
+/**
+ * Erasure cannot be undone: the officer confirms once more, with the person present, seeing whom the
+ * document found (masked name and the member number's last digits; the masked id where the hub named nobody).
+ */
 export function StationEraseConfirmScreen(props: {
   station: StationView;
+  personId: string;
+  toErase: PersonToErase | null;
   busy: boolean;
   onConfirm: () => void;
   onCancel: () => void;
@@ -1107,7 +1113,17 @@ export function StationEraseConfirmScreen(props: {
       title={t('enrol.erase.title')}
       onSignOut={props.onSignOut}
     >
-      <p className="station-refusal error-title">{t('enrol.erase.text')}</p>
+      <p className="masked-name" data-testid="erase-person">
+        {props.toErase === null
+          ? t('enrol.actionDone.person', { id: maskedPersonId(props.personId) })
+          : t('enrol.erase.person', {
+              name: props.toErase.displayNameMasked,
+              member: props.toErase.memberNumber.slice(-4),
+            })}
+      </p>
+      <p className="station-note" data-testid="erase-text">
+        {t('enrol.erase.text')}
+      </p>
       <div className="actions">
         <button
           className="button button-danger"
@@ -1134,7 +1150,7 @@ export function StationActionDoneScreen(props: {
   onSignOut: () => void;
 }) {
   const { t } = useTranslation();
-  const masked = `${props.personId.slice(0, 4)}…${props.personId.slice(-4)}`;
+  const masked = maskedPersonId(props.personId);
   return (
     <StationFrame
       station={props.station}
@@ -1150,4 +1166,9 @@ export function StationActionDoneScreen(props: {
       </button>
     </StationFrame>
   );
+}
+
+/** A person's id as the desk shows it: its ends, enough to tell one case from another. */
+function maskedPersonId(personId: string): string {
+  return `${personId.slice(0, 4)}…${personId.slice(-4)}`;
 }
