@@ -106,6 +106,28 @@ async function expectOnScreen(
   });
 }
 
+/**
+ * The desk's notice, standing in for the enrolment's form: on the station's display (1280x800) whole in
+ * each language, nothing cut off or scrolled out of it (its last line, restart, was in English); on the
+ * smaller one its last line is reached by scrolling the notice alone. Leaves the page at 1280x800 in Japanese.
+ */
+async function expectNoticeWhole(): Promise<void> {
+  const notice = page.locator('[data-testid="station-hub-refuses"]');
+  const restart = page.locator('[data-testid="hub-refuses-restart"]');
+  await everywhere(page, async (where, _language, display) => {
+    if (display.width === kioskDisplays[0].width) {
+      const room = await notice.evaluate((box) => ({
+        overflow: box.scrollHeight - box.clientHeight,
+      }));
+      expect(room, `the notice's text past its box at ${where}`).toEqual({ overflow: 0 });
+      await expectInView(page, notice, `notice at ${where}`);
+    } else await restart.scrollIntoViewIfNeeded();
+    await expectInView(page, restart, `restart at ${where}`);
+    const scrolled = await page.evaluate(() => document.scrollingElement?.scrollTop ?? 0);
+    expect(scrolled, `the page scrolled at ${where}`).toBe(0);
+  });
+}
+
 describe('an enrolment station the hub refuses', () => {
   it('says so at the consent, at the desk and at the sign-in, and clears it once the hub takes the station again', async () => {
     if (shell === null || proxy === null || browser === null) throw new Error('no rig');
@@ -158,6 +180,7 @@ describe('an enrolment station the hub refuses', () => {
       'sign out': page.locator('.station-bar button'),
       'desk actions': page.locator('.desk-actions'),
     });
+    await expectNoticeWhole();
     await page.locator('[data-testid="desk-erase"]').click();
     await noticeInBoth('station-desk-erase-hub-refuses', false, async () => {
       expect(await page.locator('[data-testid="doc-submit"]').isVisible()).toBe(true);

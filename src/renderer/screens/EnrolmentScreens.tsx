@@ -160,12 +160,18 @@ function credentialsReasonKey(code: string): string {
  * is not the network and no retry helps, and (`steps`) what the hub's administrator runs to provision the
  * station again: the staff menu's hub:admin commands, those a station needs (an enrolment client).
  */
-export function StationHubRefuses(props: { refused: CredentialsRefused; steps: boolean }) {
+export function StationHubRefuses(props: {
+  refused: CredentialsRefused;
+  steps: boolean;
+  /** It stands in for the desk's form: it takes the form's room (whole where the display has it). */
+  inPlaceOfForm?: boolean;
+}) {
   const { t } = useTranslation();
   const { status, code } = props.refused;
+  const room = props.inPlaceOfForm === true ? ' station-hub-refuses-whole' : '';
   return (
     <section
-      className="hub-refuses-kiosk station-hub-refuses"
+      className={`hub-refuses-kiosk station-hub-refuses${room}`}
       role="alert"
       aria-labelledby="station-refuses-title"
       data-testid="station-hub-refuses"
@@ -191,7 +197,7 @@ export function StationHubRefuses(props: { refused: CredentialsRefused; steps: b
               {t('enrol.hubRefuses.register')}
             </li>
           </ol>
-          <p>{t('enrol.hubRefuses.restart')}</p>
+          <p data-testid="hub-refuses-restart">{t('enrol.hubRefuses.restart')}</p>
         </>
       ) : null}
     </section>
@@ -348,7 +354,9 @@ export function StationDocumentScreen(props: {
           </button>
         ))}
       </div>
-      {refused === null ? null : <StationHubRefuses refused={refused} steps={enrolling} />}
+      {refused === null ? null : (
+        <StationHubRefuses refused={refused} steps={enrolling} inPlaceOfForm={enrolling} />
+      )}
       {!enrolling || refused !== null ? null : calibrated === null ? (
         <p className="pin-warning" role="alert" data-testid="no-calibration">
           {t('enrol.calibration.missing')}
