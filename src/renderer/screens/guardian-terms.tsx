@@ -1,6 +1,7 @@
 // A child's limits as the guardian sets them, in words: on the guardian's PIN screen (what they agree to)
 // and on the enrolment's done screen (what the child's account now refuses).
 import { useTranslation } from 'react-i18next';
+import { useYen } from './parts.tsx';
 
 export interface GuardianTerms {
   limits: { perPaymentMax?: number | undefined; dailyMax?: number | undefined };
@@ -11,8 +12,10 @@ export interface GuardianTerms {
 export function GuardianTermsSummary(props: { terms: GuardianTerms; guardian?: string }) {
   const { t, i18n } = useTranslation();
   const { perPaymentMax, dailyMax } = props.terms.limits;
+  const inYen = useYen();
+  // The locale's yen words (円 in Japanese), as every other amount on the kiosk's screens.
   const yen = (value: number | undefined) =>
-    value === undefined ? t('enrol.guardian.noLimit') : `¥${value.toLocaleString('ja-JP')}`;
+    value === undefined ? t('enrol.guardian.noLimit') : inYen(value);
   const blocked = props.terms.blockedCategories.map((name) =>
     t(`enrol.guardian.categories.${name}`, { defaultValue: name }),
   );
