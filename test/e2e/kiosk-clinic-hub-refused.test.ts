@@ -173,7 +173,7 @@ describe('a check-in the hub refuses', () => {
       'pin_checks_suspended',
     );
     const { ja, en } = await errorInBothLanguages(page, 'clinic-pin-checks-suspended');
-    expect(ja.title).toBe('この端末での暗証番号による受付は停止中です');
+    expect(ja.title).toBe('この端末では、暗証番号での受付を停止しています');
     expect(ja.body).toContain('直近24時間');
     expect(ja.body).toContain('お金はお預かりしていません');
     expect(en.title).toBe('Check-in with a PIN is paused at this kiosk');

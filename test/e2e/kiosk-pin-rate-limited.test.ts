@@ -85,7 +85,7 @@ describe('a PIN check answered 429 (not checked, no try counted)', () => {
     // One wrong PIN first: the hub counts it (2 tries left); the 429 after it must not.
     await typeDigits(page, '1357');
     await page.locator('[data-testid="pin-warning"]').waitFor();
-    expect(await page.locator('[data-testid="pin-warning"]').textContent()).toContain('あと 2 回');
+    expect(await page.locator('[data-testid="pin-warning"]').textContent()).toContain('あと2回');
 
     throttle.route = '/v1/verify-pin';
     throttle.left = 2;
@@ -97,7 +97,7 @@ describe('a PIN check answered 429 (not checked, no try counted)', () => {
     // The notice above the pad made the bar 72 px instead of 80 (flex-shrink; seen in the screenshots).
     expect(await topBarHeight(page)).toBe(barHeight);
     expect(ja).toContain('暗証番号は確認されず、回数にも数えていません');
-    expect(ja).toContain('残り 2 回');
+    expect(ja).toContain('残り2回');
     expect(en).toContain('PIN not checked');
     expect(en).toContain('no try was counted');
     expect(en).toContain('2 tries left');
