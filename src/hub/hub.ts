@@ -25,6 +25,9 @@ import { HubContext } from './http/context.ts';
 import { buildServer } from './http/server.ts';
 import { hashToken } from './http/tokens.ts';
 
+/** While the hub closes, how often a connection that finished its last answer is closed. */
+const closeIdleSweepMs = 50;
+
 export interface HubOptions {
   /** Holds the keys; and the SQLite database unless `databaseUrl` names a PostgreSQL one. */
   dataDir: string;
@@ -212,7 +215,14 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     sweep,
     close: async () => {
       timers.forEach((timer) => clearInterval(timer));
-      await app.close();
+      // Fastify closes the keep-alive connections idle when close starts; one busy then would stay open after
+      // its answer until the keep-alive timeout (72 s), and the stop with it. Each is closed once idle.
+      const idleSweep = setInterval(() => app.server.closeIdleConnections(), closeIdleSweepMs);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(idleSweep);
+      }
       await identity?.close();
       await store.close();
     },
