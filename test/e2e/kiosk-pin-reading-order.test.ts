@@ -172,8 +172,12 @@ describe("the shopper's PIN screens: the keypad and OK before Not me, Cancel and
     const page = await kioskAsked(fixture().clips.live, 770);
     const shown = await waitForScreen(page, ['confirm', 'error'], 90_000);
     expect(shown, pageLog.slice(-20).join('\n')).toBe('confirm');
+    const confirmName = await page.locator('[data-testid="masked-name"]').textContent();
     await page.locator('[data-testid="confirm-ok"]').click();
     await waitForScreen(page, ['pin'], 20_000);
+    // The PIN screen names the person as the confirm did (「… 様」).
+    expect(await page.locator('[data-testid="pin-masked-name"]').textContent()).toBe(confirmName);
+    expect(confirmName).toMatch(/ 様$/);
     const actions = [
       `button ${words('ja', 'actions.notMe')}`,
       `button ${words('ja', 'actions.cancelPayment')}`,

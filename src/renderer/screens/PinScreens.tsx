@@ -29,7 +29,10 @@ export function PinScreen(props: {
           the pad beside the rest on a lower one (styles.css, .pin-layout). */}
       <div className="pin-layout">
         <div className="pin-side">
-          <p className="masked-name">{props.payment.displayNameMasked}</p>
+          {/* As the confirm screen names the person (「… 様」), so the two screens read alike. */}
+          <p className="masked-name" data-testid="pin-masked-name">
+            {t('confirm.name', { name: props.payment.displayNameMasked ?? '' })}
+          </p>
           <Amount
             amount={props.payment.amount}
             {...(props.amountLabel === undefined ? {} : { label: props.amountLabel })}
