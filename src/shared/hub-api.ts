@@ -597,9 +597,14 @@ export const kioskSchema = z.object({
 });
 export type KioskView = z.infer<typeof kioskSchema>;
 
-export const provisionTransformKeyRequest = z.strictObject({
+/** What makes a signed kiosk request fresh: the hub refuses a nonce seen before or an old clock. */
+const kioskFreshnessFields = {
   nonce: base64Schema.max(64).meta({ description: 'base64, 24 random bytes, never reused' }),
   timestamp: isoTimeSchema.meta({ description: 'the kiosk clock; refused when over 30 s old' }),
+};
+
+export const provisionTransformKeyRequest = z.strictObject({
+  ...kioskFreshnessFields,
   signature: base64Schema.max(128).meta({
     description:
       'base64 Ed25519 signature over BLAKE2b-256 of "facepay.kiosk-provision.v1" and the length-prefixed ' +
@@ -634,8 +639,7 @@ export const kioskAlertFields = z.strictObject({
 export type KioskAlert = z.infer<typeof kioskAlertFields>;
 
 export const kioskAlertRequest = kioskAlertFields.extend({
-  nonce: base64Schema.max(64).meta({ description: 'base64, 24 random bytes, never reused' }),
-  timestamp: isoTimeSchema.meta({ description: 'the kiosk clock; refused when over 30 s old' }),
+  ...kioskFreshnessFields,
   signature: base64Schema.max(128).meta({
     description:
       'base64 Ed25519 signature over BLAKE2b-256 of "facepay.kiosk-alert.v1" and the length-prefixed ' +
