@@ -107,20 +107,32 @@ export function alertDigest(alert: SignedKioskAlert): Uint8Array {
   ]);
 }
 
+/** The fields a signed kiosk request (provisioning, alert) carries on the wire, base64 where bytes. */
+export type SignedKioskRequest = { nonce: string; timestamp: string; signature: string };
+
+/** Kiosk side: a fresh nonce, the timestamp `nowMs`, and the signature of `digestFor` over them. */
+export function signFreshKioskRequest(
+  options: { signingSecretKey: Uint8Array; nowMs: number },
+  digestFor: (nonce: Uint8Array, timestamp: string) => Uint8Array,
+): SignedKioskRequest {
+  assert(Number.isSafeInteger(options.nowMs) && options.nowMs >= 0, 'timestamp is an integer');
+  const nonce = sodium.randombytes_buf(kioskRequestNonceBytes);
+  const timestamp = new Date(options.nowMs).toISOString();
+  const signature = signKioskDigest(digestFor(nonce, timestamp), options.signingSecretKey);
+  const base64 = (bytes: Uint8Array) => sodium.to_base64(bytes, sodium.base64_variants.ORIGINAL);
+  return { nonce: base64(nonce), timestamp, signature: base64(signature) };
+}
+
 /** Kiosk side: an alert's signed body (fresh nonce, timestamp by the hub's clock `nowMs`). */
 export function signKioskAlert(options: {
   kioskId: string;
   alert: Omit<SignedKioskAlert, 'kioskId' | 'nonce' | 'timestamp'>;
   signingSecretKey: Uint8Array;
   nowMs: number;
-}): { nonce: string; timestamp: string; signature: string } {
-  assert(Number.isSafeInteger(options.nowMs) && options.nowMs >= 0, 'timestamp is an integer');
-  const nonce = sodium.randombytes_buf(kioskRequestNonceBytes);
-  const timestamp = new Date(options.nowMs).toISOString();
-  const signed = alertDigest({ ...options.alert, kioskId: options.kioskId, nonce, timestamp });
-  const signature = signKioskDigest(signed, options.signingSecretKey);
-  const base64 = (bytes: Uint8Array) => sodium.to_base64(bytes, sodium.base64_variants.ORIGINAL);
-  return { nonce: base64(nonce), timestamp, signature: base64(signature) };
+}): SignedKioskRequest {
+  return signFreshKioskRequest(options, (nonce, timestamp) =>
+    alertDigest({ ...options.alert, kioskId: options.kioskId, nonce, timestamp }),
+  );
 }
 
 export function attestationDigest(identify: AttestedIdentify): Uint8Array {

@@ -3,7 +3,11 @@
 import { assert } from '../../shared/assert.ts';
 import { templateKeyBytes } from '../../shared/limits.ts';
 import { CancelableTransform, transformKeyId } from './cancelable-transform.ts';
-import { kioskRequestNonceBytes, provisionDigest, signKioskDigest } from './kiosk-attestation.ts';
+import {
+  provisionDigest,
+  signFreshKioskRequest,
+  type SignedKioskRequest,
+} from './kiosk-attestation.ts';
 import { fail, ok } from './result.ts';
 import type { Result } from './result.ts';
 import { sodium } from './sodium.ts';
@@ -23,15 +27,10 @@ export function signProvisionRequest(options: {
   kioskId: string;
   signingSecretKey: Uint8Array;
   nowMs: number;
-}): { nonce: string; timestamp: string; signature: string } {
-  assert(Number.isSafeInteger(options.nowMs) && options.nowMs >= 0, 'timestamp is an integer');
-  const nonce = sodium.randombytes_buf(kioskRequestNonceBytes);
-  const timestamp = new Date(options.nowMs).toISOString();
-  const signature = signKioskDigest(
+}): SignedKioskRequest {
+  return signFreshKioskRequest(options, (nonce, timestamp) =>
     provisionDigest({ kioskId: options.kioskId, nonce, timestamp }),
-    options.signingSecretKey,
   );
-  return { nonce: toBase64(nonce), timestamp, signature: toBase64(signature) };
 }
 
 /** Hub side: the transform key sealed to the kiosk's box key. */
@@ -76,8 +75,4 @@ export function openProvisionedTransform(options: {
   } finally {
     sodium.memzero(key);
   }
-}
-
-function toBase64(bytes: Uint8Array): string {
-  return sodium.to_base64(bytes, sodium.base64_variants.ORIGINAL);
 }
