@@ -10,7 +10,7 @@ import {
 import type { AuditRecord, ClientRecord } from '../records.ts';
 import type { KioskRecord } from '../kiosk-records.ts';
 import { kioskFromRow, kioskToParams, type KioskRow } from '../sqlite/kiosk-rows.ts';
-import { clientFromRow, type ClientRow } from '../sqlite/rows.ts';
+import { auditFromRow, clientFromRow, type AuditRow, type ClientRow } from '../sqlite/rows.ts';
 import { changes, insertStatement, one, rows, valuesOf, type Queryable } from './queries.ts';
 
 const kioskColumns = [
@@ -73,7 +73,7 @@ export class PgAccessReads implements ClientReader, KioskReader {
       `SELECT * FROM audit_log WHERE kind IN (${kioskAlertKindsSql}) AND subject = $1 AND ((data::jsonb) ->> 'alertId') = $2`,
       [kioskId, alertId],
     );
-    return row === undefined ? undefined : { ...row, hash: new Uint8Array(row.hash) };
+    return row === undefined ? undefined : auditFromRow(row);
   }
   async listKioskAlerts(
     kioskId: string,
@@ -86,11 +86,9 @@ export class PgAccessReads implements ClientReader, KioskReader {
       `SELECT * FROM audit_log WHERE kind IN (${kioskAlertKindsSql}) AND subject = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`,
       [kioskId, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit],
     );
-    return found.map((row) => ({ ...row, hash: new Uint8Array(row.hash) }));
+    return found.map(auditFromRow);
   }
 }
-
-type AuditRow = Omit<AuditRecord, 'hash'> & { hash: Buffer };
 
 export class PgAccessWrites extends PgAccessReads implements AccessWriter {
   async insertClient(client: ClientRecord): Promise<void> {

@@ -11,7 +11,7 @@ import {
 import type { AuditRecord, ClientRecord } from '../records.ts';
 import type { KioskRecord } from '../kiosk-records.ts';
 import { kioskFromRow, kioskToParams, type KioskRow } from './kiosk-rows.ts';
-import { clientFromRow, type ClientRow } from './rows.ts';
+import { auditFromRow, clientFromRow, type AuditRow, type ClientRow } from './rows.ts';
 import type { ClientTokenCache } from './client-token-cache.ts';
 
 export class SqliteAccessReads implements ClientReader, KioskReader {
@@ -69,7 +69,7 @@ export class SqliteAccessReads implements ClientReader, KioskReader {
   }
   async findKioskAlert(kioskId: string, alertId: string): Promise<AuditRecord | undefined> {
     const row = this.accessQ.kioskAlert.get(kioskId, alertId);
-    return row === undefined ? undefined : { ...row, hash: new Uint8Array(row.hash) };
+    return row === undefined ? undefined : auditFromRow(row);
   }
   async listKioskAlerts(
     kioskId: string,
@@ -78,11 +78,9 @@ export class SqliteAccessReads implements ClientReader, KioskReader {
   ): Promise<AuditRecord[]> {
     return this.accessQ.kioskAlerts
       .all(kioskId, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit)
-      .map((row) => ({ ...row, hash: new Uint8Array(row.hash) }));
+      .map(auditFromRow);
   }
 }
-
-type AuditRow = Omit<AuditRecord, 'hash'> & { hash: Buffer };
 
 export class SqliteAccessWrites extends SqliteAccessReads implements AccessWriter {
   private readonly accessW;

@@ -6,6 +6,7 @@ import { dueAt } from '../records.ts';
 import type {
   StoredResponse,
   AccountRecord,
+  AuditRecord,
   ClientRecord,
   EntryRecord,
   HoldRecord,
@@ -53,6 +54,13 @@ export interface ClientRow {
   token_hash: Buffer;
   created_at: number;
   revoked_at: number | null;
+}
+
+/** An audit_log row as both drivers return it: the hash column is a Buffer. */
+export type AuditRow = Omit<AuditRecord, 'hash'> & { hash: Buffer };
+
+export function auditFromRow(row: AuditRow): AuditRecord {
+  return { ...row, hash: new Uint8Array(row.hash) };
 }
 
 export function clientFromRow(row: ClientRow): ClientRecord {
