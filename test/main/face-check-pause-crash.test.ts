@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KioskStatus, PaymentView } from '../../src/shared/kiosk-api.ts';
+import type { PaymentView } from '../../src/shared/kiosk-api.ts';
 import { faceLooksFailedInARowMax, faceTriesPerPaymentMax } from '../../src/shared/limits.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import {
@@ -16,6 +16,7 @@ import {
   type CrashRig,
   type KioskProcess,
 } from './kiosk-process.ts';
+import { faceChecksPaused, refusedLooks, tillAsks, type TestTill } from './kiosk-process-looks.ts';
 import type { KioskTestHub } from './kiosk-test-hub.ts';
 import { startShopWithShopper } from './shop-fixture.ts';
 
@@ -25,6 +26,7 @@ const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
 let test: KioskTestHub;
 let rig: CrashRig;
 let pauseFile: string;
+let till: TestTill;
 
 beforeAll(async () => {
   test = await startShopWithShopper({
@@ -35,50 +37,18 @@ beforeAll(async () => {
   });
   rig = await startCrashRig(test, clock);
   pauseFile = path.join(test.shop.config.keysDir, 'face-check-pause.json');
+  till = { token: test.shop.tillToken, referencePrefix: 'pause-crash' };
 }, 60_000);
 
 afterAll(async () => {
   await closeCrashRig(rig, test);
 });
 
-/** The till asks `kiosk` for `amount`: the payment's id (the till's view says no more of it). */
-async function tillAsks(kiosk: KioskProcess, amount: number) {
-  const response = await fetch(`${kiosk.url}/kiosk/v1/payment-requests`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${test.shop.tillToken}`,
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({ amount, reference: `pause-crash-${amount}` }),
-  });
-  expect(response.status).toBe(201);
-  return ((await response.json()) as { payment: { id: string } }).payment;
-}
-
 /** The open payment as the kiosk's screen sees it (its face tries). */
 async function openPayment(socket: KioskSocket): Promise<PaymentView | null> {
   const answer = await socket.call<{ payment: PaymentView | null }>('currentPayment', {});
   if (!answer.ok) throw new Error(answer.error.message);
   return answer.payment;
-}
-
-/** The face session refused `looks` faces on a new payment (the renderer reports each), then it is cancelled. */
-async function refusedLooks(
-  kiosk: KioskProcess,
-  socket: KioskSocket,
-  amount: number,
-  looks: number,
-) {
-  const { id: paymentId } = await tillAsks(kiosk, amount);
-  for (let look = 0; look < looks; look += 1)
-    expect(await socket.call('reportFaceRefused', { paymentId })).toMatchObject({ ok: true });
-  expect(await socket.call('cancel', { paymentId })).toMatchObject({ ok: true });
-}
-
-async function faceChecksPaused(socket: KioskSocket): Promise<boolean> {
-  const answer = await socket.call<{ status: KioskStatus }>('status', {});
-  if (!answer.ok) throw new Error(answer.error.message);
-  return answer.status.faceChecksPaused;
 }
 
 /** SIGKILL, then `npm run kiosk` again on the same folder, and the page's socket to it. */
@@ -93,15 +63,15 @@ describe('a kiosk process SIGKILLed with face checks paused, or on the way there
   it('started again on the same folder it is still paused: the next payment has no face try; staff resume it, and that survives too', async () => {
     let kiosk = await rig.startKiosk();
     let socket = await KioskSocket.open(kiosk.url);
-    await refusedLooks(kiosk, socket, 101, faceTriesPerPaymentMax);
-    await refusedLooks(kiosk, socket, 102, faceLooksFailedInARowMax - faceTriesPerPaymentMax);
+    await refusedLooks(kiosk, socket, till, 101, faceTriesPerPaymentMax);
+    await refusedLooks(kiosk, socket, till, 102, faceLooksFailedInARowMax - faceTriesPerPaymentMax);
     expect(await faceChecksPaused(socket)).toBe(true);
     expect(existsSync(`${pauseFile}.tmp`)).toBe(false);
     expect(statSync(pauseFile).mode & 0o777).toBe(0o600);
 
     ({ kiosk, socket } = await killAndRestart(kiosk, socket));
     expect(await faceChecksPaused(socket)).toBe(true);
-    const paused = await tillAsks(kiosk, 103);
+    const paused = await tillAsks(kiosk, till, 103);
     expect(await openPayment(socket)).toMatchObject({
       id: paused.id,
       faceTriesLeft: 0,
@@ -115,7 +85,7 @@ describe('a kiosk process SIGKILLed with face checks paused, or on the way there
     expect(await socket.call('operatorResumeFaceChecks', {})).toMatchObject({ ok: true });
     ({ kiosk, socket } = await killAndRestart(kiosk, socket));
     expect(await faceChecksPaused(socket)).toBe(false);
-    const resumed = await tillAsks(kiosk, 104);
+    const resumed = await tillAsks(kiosk, till, 104);
     expect(await openPayment(socket)).toMatchObject({
       id: resumed.id,
       faceTriesLeft: faceTriesPerPaymentMax,
@@ -128,12 +98,18 @@ describe('a kiosk process SIGKILLed with face checks paused, or on the way there
   it('killed one failed look short of the pause: the first refused look after the restart pauses', async () => {
     let kiosk = await rig.startKiosk();
     let socket = await KioskSocket.open(kiosk.url);
-    await refusedLooks(kiosk, socket, 201, faceTriesPerPaymentMax);
-    await refusedLooks(kiosk, socket, 202, faceLooksFailedInARowMax - faceTriesPerPaymentMax - 1);
+    await refusedLooks(kiosk, socket, till, 201, faceTriesPerPaymentMax);
+    await refusedLooks(
+      kiosk,
+      socket,
+      till,
+      202,
+      faceLooksFailedInARowMax - faceTriesPerPaymentMax - 1,
+    );
     expect(await faceChecksPaused(socket)).toBe(false);
 
     ({ kiosk, socket } = await killAndRestart(kiosk, socket));
-    const { id: paymentId } = await tillAsks(kiosk, 203);
+    const { id: paymentId } = await tillAsks(kiosk, till, 203);
     expect(await socket.call('reportFaceRefused', { paymentId })).toMatchObject({
       ok: true,
       payment: { faceTriesLeft: 0, faceChecksPaused: true },

@@ -8,7 +8,6 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KioskStatus } from '../../src/shared/kiosk-api.ts';
 import { faceLooksFailedInARowMax, faceTriesPerPaymentMax } from '../../src/shared/limits.ts';
 import { assertNoProcessLeft } from '../hub/process.ts';
 import { syntheticFace } from '../hub/helpers.ts';
@@ -20,6 +19,7 @@ import {
   startKioskProcess,
   type KioskProcess,
 } from './kiosk-process.ts';
+import { faceChecksPaused, refusedLooks, type TestTill } from './kiosk-process-looks.ts';
 import { closeKioskTestHub, type KioskTestHub } from './kiosk-test-hub.ts';
 import { startShopWithShopper } from './shop-fixture.ts';
 
@@ -29,6 +29,7 @@ const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
 let test: KioskTestHub;
 let proxy: AlertsGate;
 let rendererDir: string;
+let till: TestTill;
 
 /**
  * What the network between kiosk and hub does to an alert: passes it, answers it itself with a 503 (the
@@ -93,6 +94,7 @@ beforeAll(async () => {
   });
   proxy = await startAlertsGate(test.hub.url);
   rendererDir = blankRenderer(test.work);
+  till = { token: test.shop.tillToken, referencePrefix: 'alerts-crash' };
 }, 60_000);
 
 afterAll(async () => {
@@ -111,34 +113,6 @@ function startKiosk(): Promise<KioskProcess> {
   });
 }
 
-/** The till asks the kiosk for `amount`, the face session refuses `looks` faces, and it is cancelled. */
-async function refusedLooks(
-  kiosk: KioskProcess,
-  socket: KioskSocket,
-  amount: number,
-  looks: number,
-) {
-  const response = await fetch(`${kiosk.url}/kiosk/v1/payment-requests`, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${test.shop.tillToken}`,
-      'content-type': 'application/json',
-    },
-    body: JSON.stringify({ amount, reference: `alerts-crash-${amount}` }),
-  });
-  expect(response.status).toBe(201);
-  const paymentId = ((await response.json()) as { payment: { id: string } }).payment.id;
-  for (let look = 0; look < looks; look += 1)
-    expect(await socket.call('reportFaceRefused', { paymentId })).toMatchObject({ ok: true });
-  expect(await socket.call('cancel', { paymentId })).toMatchObject({ ok: true });
-}
-
-async function faceChecksPaused(socket: KioskSocket): Promise<boolean> {
-  const answer = await socket.call<{ status: KioskStatus }>('status', {});
-  if (!answer.ok) throw new Error(answer.error.message);
-  return answer.status.faceChecksPaused;
-}
-
 function waitingAlerts(): Array<{ alertId: string; type: string }> {
   const file = path.join(test.shop.config.keysDir, 'kiosk-alerts.json');
   return (JSON.parse(readFileSync(file, 'utf8')) as { alerts: never[] }).alerts;
@@ -150,8 +124,8 @@ describe('a kiosk process SIGKILLed right after it paused face checks', () => {
     const kiosk = await startKiosk();
     const socket = await KioskSocket.open(kiosk.url);
     proxy.fate = 'held back';
-    await refusedLooks(kiosk, socket, 101, faceTriesPerPaymentMax);
-    await refusedLooks(kiosk, socket, 102, faceLooksFailedInARowMax - faceTriesPerPaymentMax);
+    await refusedLooks(kiosk, socket, till, 101, faceTriesPerPaymentMax);
+    await refusedLooks(kiosk, socket, till, 102, faceLooksFailedInARowMax - faceTriesPerPaymentMax);
     expect(await faceChecksPaused(socket)).toBe(true);
     expect(waitingAlerts()).toMatchObject([{ type: 'face_checks_paused' }]);
 
@@ -183,8 +157,8 @@ describe('a kiosk process SIGKILLed right after it paused face checks', () => {
     expect(waitingAlerts()).toEqual([]);
 
     proxy.fate = 'answer lost';
-    await refusedLooks(kiosk, socket, 201, faceTriesPerPaymentMax);
-    await refusedLooks(kiosk, socket, 202, faceLooksFailedInARowMax - faceTriesPerPaymentMax);
+    await refusedLooks(kiosk, socket, till, 201, faceTriesPerPaymentMax);
+    await refusedLooks(kiosk, socket, till, 202, faceLooksFailedInARowMax - faceTriesPerPaymentMax);
     expect(await faceChecksPaused(socket)).toBe(true);
     const [recorded] = await untilAlerts(kioskId, 3);
     expect(recorded).toMatchObject({ type: 'face_checks_paused' });
