@@ -603,13 +603,21 @@ const kioskFreshnessFields = {
   timestamp: isoTimeSchema.meta({ description: 'the kiosk clock; refused when over 30 s old' }),
 };
 
+/** A kiosk request's signature: over the digest of its own `context` (so no request stands for another). */
+function kioskSignatureSchema(context: string, signedFields: string) {
+  return base64Schema.max(128).meta({
+    description:
+      `base64 Ed25519 signature over BLAKE2b-256 of "${context}" and the length-prefixed ` +
+      signedFields,
+  });
+}
+
 export const provisionTransformKeyRequest = z.strictObject({
   ...kioskFreshnessFields,
-  signature: base64Schema.max(128).meta({
-    description:
-      'base64 Ed25519 signature over BLAKE2b-256 of "facepay.kiosk-provision.v1" and the length-prefixed ' +
-      'kioskId, nonce bytes and timestamp string',
-  }),
+  signature: kioskSignatureSchema(
+    'facepay.kiosk-provision.v1',
+    'kioskId, nonce bytes and timestamp string',
+  ),
 });
 export type ProvisionTransformKeyRequest = z.infer<typeof provisionTransformKeyRequest>;
 
@@ -640,11 +648,10 @@ export type KioskAlert = z.infer<typeof kioskAlertFields>;
 
 export const kioskAlertRequest = kioskAlertFields.extend({
   ...kioskFreshnessFields,
-  signature: base64Schema.max(128).meta({
-    description:
-      'base64 Ed25519 signature over BLAKE2b-256 of "facepay.kiosk-alert.v1" and the length-prefixed ' +
-      'kioskId, alertId, type, occurredAt, failedLooksInARow (decimal), nonce bytes and timestamp string',
-  }),
+  signature: kioskSignatureSchema(
+    'facepay.kiosk-alert.v1',
+    'kioskId, alertId, type, occurredAt, failedLooksInARow (decimal), nonce bytes and timestamp string',
+  ),
 });
 export type KioskAlertRequest = z.infer<typeof kioskAlertRequest>;
 
