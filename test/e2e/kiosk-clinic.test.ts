@@ -153,7 +153,7 @@ describe('clinic reception kiosk in Chromium', () => {
     const completed = await clinicSample(['--complete', '1', '--amount', '3210']);
     expect(completed.out.trim()).toBe('No. 1: paid ¥3,210, released ¥1,790');
     const line = await visitLine(page, 1, 'paid');
-    expect(await line.textContent()).toMatch(/1番.*お支払い 3,210 円、お預かり解除 1,790 円/);
+    expect(await line.textContent()).toMatch(/1番.*お支払い 3,210円、お預かり解除 1,790円/);
     await shootBoth(page, 'clinic-02-board-paid');
     const hold = await fixture.admin.getHold(open.items[0]?.id ?? '');
     expect(hold).toMatchObject({ status: 'settled', settled: 3_210 });
@@ -180,7 +180,7 @@ describe('clinic reception kiosk in Chromium', () => {
     await waitForScreen(page, ['idle'], 10_000);
     const line = page.locator(`[data-testid="visit-${queueNumber}"][data-state="expired"]`);
     await line.waitFor({ timeout: (deadlineSeconds + 30) * 1000 });
-    expect(await line.textContent()).toContain('未受診：お預かり解除 5,000 円');
+    expect(await line.textContent()).toContain('未受診：お預かり解除 5,000円');
     await shootBoth(page, 'clinic-03-board-no-show');
     expect(await patient()).toEqual(before);
   }, 300_000);

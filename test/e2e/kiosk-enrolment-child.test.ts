@@ -207,8 +207,8 @@ describe('a child enrolled under a guardian, then paying', () => {
     expect(await boy.locator('[data-testid="guardian-name"]').textContent()).toBe('H***** S*****');
     // Amounts in the locale's yen words, as everywhere else: not a hard-coded ¥ on a Japanese screen.
     const terms = (await boy.locator('[data-testid="guardian-terms"]').textContent()) ?? '';
-    expect(terms).toContain('1,000 円');
-    expect(terms).toContain('1,500 円');
+    expect(terms).toContain('1,000円');
+    expect(terms).toContain('1,500円');
 
     const personId = (await fixture.hub.store.reader.findPersonByAccount('e2e-kid'))?.id ?? '';
     const person = await fixture.admin.getPerson(personId);

@@ -165,7 +165,7 @@ describe('face checks paused after failed looks in a row', () => {
     await earlierRefusedLooks(faceLooksFailedInARowMax);
     const service = kiosk.shell().runtime.service;
     expect(service.status().faceChecksPaused).toBe(true);
-    const max = { ja: '10,000 円', en: '¥10,000' };
+    const max = { ja: '10,000円', en: '¥10,000' };
     // Above what the member number pays alone: the paused words for that, and only Cancel.
     const { page, paymentId } = await kiosk.kioskAsked(kiosk.fixture().clips.photo, {
       amount: 12_000,

@@ -112,7 +112,7 @@ describe('a refusal that asks for the face, after the last face try', () => {
       expect(screen.body).toBe(
         words(language, 'error.face_required.body_triesUsed', {
           tries,
-          max: language === 'ja' ? '10,000 円' : '¥10,000',
+          max: language === 'ja' ? '10,000円' : '¥10,000',
         }),
       );
       expect(screen.body).not.toBe(words(language, 'error.face_required.body'));

@@ -134,8 +134,8 @@ describe('above what the member number and PIN pay alone', () => {
     await page.setViewportSize(kioskDisplays[0]);
     await expectConfirmScreen(page, pageLog);
     await tapNotMe(page);
-    // The limit as the screen writes an amount: "10,000 円" in Japanese, "¥10,000" in English.
-    const limit = { ja: '10,000 円', en: '¥10,000' };
+    // The limit as the screen writes an amount: "10,000円" in Japanese, "¥10,000" in English.
+    const limit = { ja: '10,000円', en: '¥10,000' };
     for (const language of ['ja', 'en'] as const) {
       if (language === 'en') await page.locator('[data-testid="language-switch"]').click();
       await expect

@@ -93,7 +93,7 @@ describe('the operator screen', () => {
     await item.waitFor();
     const words = page.locator('[data-testid="payment-refused"]');
     expect(await item.textContent()).toContain('till-1300');
-    expect(await item.textContent()).toContain('1,300 円');
+    expect(await item.textContent()).toContain('1,300円');
     expect(await words.textContent()).toContain('ハブがこの返金を拒否しています');
     expect(await words.textContent()).toContain('403 forbidden');
     expect(await words.textContent()).toContain(refusal);

@@ -178,7 +178,7 @@ describe('shop counter kiosk in Chromium', () => {
     const toCheck = page.locator('[data-testid="payment-to-check"]');
     await toCheck.waitFor();
     expect(await toCheck.textContent()).toContain(paymentToCheck.reference);
-    expect(await toCheck.textContent()).toContain('1,200 円');
+    expect(await toCheck.textContent()).toContain('1,200円');
     await page.locator('[data-testid="language-switch"]').click();
     await page.screenshot({ path: path.join(artifacts, 'en-operator-menu.png') });
     await page.locator('[data-testid="language-switch"]').click();
