@@ -315,7 +315,7 @@ describe('enrolment station in Chromium', () => {
     expect(await invalid.count()).toBe(0);
     await birth.blur();
     expect(await invalid.textContent()).toBe(
-      'この日付はありません。月と日を確認してください（例 1980/02/03）。',
+      '存在しない日付です。月と日をご確認ください（例 1980/02/03）。',
     );
     expect(await birth.getAttribute('aria-invalid')).toBe('true');
     // The expiry's example is a date still to come.
