@@ -1,12 +1,16 @@
 // Counts the kiosk's face looks that failed in a row, across payments and check-ins, and pauses face checks
 // at faceLooksFailedInARowMax until staff resume them: a payment's own tries are fresh for every payment.
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { faceLooksFailedInARowMax } from '../shared/limits.ts';
+import { kioskAlertFields, type KioskAlert, type KioskAlertType } from '../shared/hub-api.ts';
+import { faceLooksFailedInARowMax, kioskAlertsQueuedMax } from '../shared/limits.ts';
 import { readStateFile, writeStateFile } from './state-file.ts';
 
 const stateSchema = z.strictObject({
   failedInARow: z.number().int().min(0),
   paused: z.boolean(),
+  // Absent in files written before alerts were handed over this way: none to hand over.
+  alertsNotInOutbox: z.array(kioskAlertFields).max(kioskAlertsQueuedMax).optional(),
 });
 
 /**
@@ -18,12 +22,40 @@ export class FaceCheckPause {
   readonly #file: string | null;
   #failedInARow: number;
   #paused: boolean;
+  #alertsNotInOutbox: KioskAlert[];
 
   constructor(file: string | null) {
     this.#file = file;
     const kept = file === null ? null : readStateFile(file, stateSchema, 'the face-check pause');
     this.#failedInARow = kept?.failedInARow ?? 0;
     this.#paused = kept?.paused ?? false;
+    this.#alertsNotInOutbox = kept?.alertsNotInOutbox ?? [];
+  }
+
+  /**
+   * The alerts for the hub (paused, resumed) made with the change they tell of, in the same write of this
+   * file, and kept here until the alerts outbox has them in its own file (handedOver): a crash between the
+   * two files' writes, or an outbox that cannot write, loses none. Oldest first.
+   */
+  get alertsNotInOutbox(): readonly KioskAlert[] {
+    return this.#alertsNotInOutbox;
+  }
+
+  /**
+   * The outbox keeps `alertId` in its file now. A write that fails is said in the log: the file still lists
+   * the alert, a restart hands it over again, and the hub records an alert id once.
+   */
+  handedOver(alertId: string): void {
+    const left = this.#alertsNotInOutbox.filter((alert) => alert.alertId !== alertId);
+    if (left.length === this.#alertsNotInOutbox.length) return;
+    this.#alertsNotInOutbox = left;
+    try {
+      this.#save();
+    } catch (error) {
+      console.error(
+        `kiosk: the face-check pause could not be written: ${(error as Error).message}`,
+      );
+    }
   }
 
   /** Face looks failed in a row so far (what the hub is told with a pause or a resume). */
@@ -40,9 +72,12 @@ export class FaceCheckPause {
    * A look the kiosk refused, or one the hub matched to nobody. Counted (and paused at the limit) before the
    * file is written: a write that fails (a full disk) throws, and the count in memory still holds.
    */
-  lookFailed(): void {
+  lookFailed(nowMs: number): void {
     this.#failedInARow += 1;
-    if (this.#failedInARow >= faceLooksFailedInARowMax) this.#paused = true;
+    if (this.#failedInARow >= faceLooksFailedInARowMax && !this.#paused) {
+      this.#paused = true;
+      this.#alertForHub('face_checks_paused', nowMs, this.#failedInARow);
+    }
     this.#save();
   }
 
@@ -66,14 +101,31 @@ export class FaceCheckPause {
   }
 
   /** Staff resume face checks (operator screen): the count starts again too. */
-  resume(): void {
+  resume(nowMs: number): void {
+    if (this.#paused) this.#alertForHub('face_checks_resumed', nowMs, this.#failedInARow);
     this.#paused = false;
     this.#failedInARow = 0;
     this.#save();
   }
 
+  /** Past kioskAlertsQueuedMax the oldest goes, as in the outbox. */
+  #alertForHub(type: KioskAlertType, nowMs: number, failedLooksInARow: number): void {
+    this.#alertsNotInOutbox.push({
+      alertId: randomUUID(),
+      type,
+      occurredAt: new Date(nowMs).toISOString(),
+      failedLooksInARow,
+    });
+    const over = this.#alertsNotInOutbox.length - kioskAlertsQueuedMax;
+    if (over > 0) this.#alertsNotInOutbox.splice(0, over);
+  }
+
   #save(): void {
     if (this.#file === null) return;
-    writeStateFile(this.#file, { failedInARow: this.#failedInARow, paused: this.#paused });
+    writeStateFile(this.#file, {
+      failedInARow: this.#failedInARow,
+      paused: this.#paused,
+      alertsNotInOutbox: this.#alertsNotInOutbox,
+    });
   }
 }

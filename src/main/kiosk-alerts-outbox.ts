@@ -1,8 +1,7 @@
 // The kiosk's alerts to its hub (face checks paused, resumed), kept in a durable outbox until the hub has
 // them: written before each is sent, so a crash or a hub out of reach delays an alert but never loses it.
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { kioskAlertFields, type KioskAlert, type KioskAlertType } from '../shared/hub-api.ts';
+import { kioskAlertFields, type KioskAlert } from '../shared/hub-api.ts';
 import { kioskAlertsQueuedMax } from '../shared/limits.ts';
 import type { AlertDelivery } from './hub-link.ts';
 import { readStateFile, writeStateFile } from './state-file.ts';
@@ -37,20 +36,20 @@ export class KioskAlertsOutbox {
     return this.#alerts;
   }
 
-  /** Keeps a new alert (written before anything is sent); past kioskAlertsQueuedMax the oldest goes. */
-  queue(alert: { type: KioskAlertType; occurredAtMs: number; failedLooksInARow: number }): void {
-    this.#alerts.push({
-      alertId: randomUUID(),
-      type: alert.type,
-      occurredAt: new Date(alert.occurredAtMs).toISOString(),
-      failedLooksInARow: alert.failedLooksInARow,
-    });
+  /**
+   * Keeps `alert` (written before anything is sent); one already waiting is not kept twice, but the file is
+   * written again (an earlier write may have failed). Past kioskAlertsQueuedMax the oldest goes. True once
+   * the file has it (or there is no file): the pause can then forget it (FaceCheckPause.handedOver).
+   */
+  keep(alert: KioskAlert): boolean {
+    if (this.#alerts.some((waiting) => waiting.alertId === alert.alertId)) return this.#save();
+    this.#alerts.push(alert);
     const over = this.#alerts.length - kioskAlertsQueuedMax;
     if (over > 0) {
       this.#alerts.splice(0, over);
       console.error(`kiosk: ${over} alert(s) for the hub dropped, the outbox is full`);
     }
-    this.#save();
+    return this.#save();
   }
 
   /**
@@ -84,12 +83,14 @@ export class KioskAlertsOutbox {
    * A write that fails (a full disk) is said in the log: the alert stays in memory and is sent this run,
    * and one sent but still in the file is recorded once by the hub (same alert id) after a restart.
    */
-  #save(): void {
-    if (this.#file === null) return;
+  #save(): boolean {
+    if (this.#file === null) return true;
     try {
       writeStateFile(this.#file, { alerts: this.#alerts });
+      return true;
     } catch (error) {
       console.error(`kiosk: the alerts outbox could not be written: ${(error as Error).message}`);
+      return false;
     }
   }
 }

@@ -191,6 +191,9 @@ export class KioskService {
       file: options.kioskAlertsFile ?? null,
       send: (alert) => this.#hub.sendKioskAlert(alert),
     });
+    // A pause or resume whose alert did not reach the outbox's file before the last stop (the runtime's
+    // first round sends it).
+    this.#handOverAlerts();
     this.#sender = senderOfToken(options.config.hubToken);
     this.#modelId = options.modelId;
     this.#now = options.now ?? Date.now;
@@ -1151,28 +1154,24 @@ export class KioskService {
   #faceLookFailed(current: Payment): void {
     const wasPaused = this.#facePause.paused;
     try {
-      this.#facePause.lookFailed();
+      this.#facePause.lookFailed(this.#now());
     } finally {
       // Even when the pause's file could not be written (a full disk), this payment's try is used.
       if (this.#facePause.paused)
         this.#update(current, { faceTriesLeft: 0, faceChecksPaused: true });
       else this.#useFaceTry(current);
-      if (this.#facePause.paused && !wasPaused)
-        this.#faceChecksChanged(true, this.#facePause.failedInARow);
+      if (this.#facePause.paused && !wasPaused) this.#faceChecksChanged(true);
     }
   }
 
   /**
    * Face checks paused or resumed: the screens say so before anyone is sent to the camera (the idle screen,
    * the clinic's board), the log says so where the kiosk's operator looks, and the hub hears of it (an
-   * attack on the kiosk is seen centrally): kept in the outbox first, sent now, else at a later round.
+   * attack on the kiosk is seen centrally): the alert the pause made is kept in the outbox first, sent now,
+   * else at a later round.
    */
-  #faceChecksChanged(paused: boolean, failedLooksInARow: number): void {
-    this.#alerts.queue({
-      type: paused ? 'face_checks_paused' : 'face_checks_resumed',
-      occurredAtMs: this.#now(),
-      failedLooksInARow,
-    });
+  #faceChecksChanged(paused: boolean): void {
+    this.#handOverAlerts();
     void this.deliverAlerts().catch((error: unknown) =>
       console.error(`kiosk: sending an alert to the hub failed: ${String(error)}`),
     );
@@ -1185,6 +1184,16 @@ export class KioskService {
   }
 
   /**
+   * The pause's alerts move to the outbox; each leaves the pause's file once the outbox's file has it. One
+   * the outbox cannot write stays in both (in memory it is sent this run; the hub records an id once).
+   */
+  #handOverAlerts(): void {
+    for (const alert of [...this.#facePause.alertsNotInOutbox]) {
+      if (this.#alerts.keep(alert)) this.#facePause.handedOver(alert.alertId);
+    }
+  }
+
+  /**
    * Staff resume face checks: payments and check-ins opened from now on have their tries. The one open now
    * keeps its screen (member number and PIN, or cancel): a face screen would not open under staff's hands.
    */
@@ -1193,9 +1202,8 @@ export class KioskService {
       return kioskFailure('operator_locked', 'the operator screen is locked');
     }
     const wasPaused = this.#facePause.paused;
-    const failedLooksInARow = this.#facePause.failedInARow;
-    this.#facePause.resume();
-    if (wasPaused) this.#faceChecksChanged(false, failedLooksInARow);
+    this.#facePause.resume(this.#now());
+    if (wasPaused) this.#faceChecksChanged(false);
     return { ok: true, resumed: true };
   }
 

@@ -37,10 +37,10 @@ function diskFull(): void {
 describe('face-check-pause.json', () => {
   it('a new kiosk on the same file goes on counting where the last one stopped', () => {
     const first = new FaceCheckPause(freshFile());
-    for (let look = 1; look < faceLooksFailedInARowMax; look += 1) first.lookFailed();
+    for (let look = 1; look < faceLooksFailedInARowMax; look += 1) first.lookFailed(Date.now());
     expect(first.paused).toBe(false);
     const second = new FaceCheckPause(file);
-    second.lookFailed();
+    second.lookFailed(Date.now());
     expect(second.paused).toBe(true);
     expect(new FaceCheckPause(file).paused).toBe(true);
   });
@@ -56,16 +56,16 @@ describe('face-check-pause.json', () => {
     const pause = new FaceCheckPause(freshFile());
     diskFull();
     for (let look = 1; look < faceLooksFailedInARowMax; look += 1)
-      expect(() => pause.lookFailed()).toThrow(/ENOSPC/);
+      expect(() => pause.lookFailed(Date.now())).toThrow(/ENOSPC/);
     expect(pause.paused).toBe(false);
-    expect(() => pause.lookFailed()).toThrow(/ENOSPC/);
+    expect(() => pause.lookFailed(Date.now())).toThrow(/ENOSPC/);
     expect(pause.paused).toBe(true);
   });
 
   it('on a full disk a payment paid by face does not throw; the file keeps the higher count', () => {
     const said = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const pause = new FaceCheckPause(freshFile());
-    for (let look = 1; look < faceLooksFailedInARowMax; look += 1) pause.lookFailed();
+    for (let look = 1; look < faceLooksFailedInARowMax; look += 1) pause.lookFailed(Date.now());
     diskFull();
     expect(() => pause.paidByFace()).not.toThrow();
     expect(said).toHaveBeenCalledWith(
@@ -74,7 +74,7 @@ describe('face-check-pause.json', () => {
     // A restart reads the count before the payment: one more failed look pauses.
     rmSync(`${file}.tmp`, { force: true });
     const restarted = new FaceCheckPause(file);
-    restarted.lookFailed();
+    restarted.lookFailed(Date.now());
     expect(restarted.paused).toBe(true);
   });
 });

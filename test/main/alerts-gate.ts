@@ -1,0 +1,58 @@
+// A proxy in front of the hub for the kiosk's alerts: both alert crash tests (the outbox, the handoff from
+// the pause to the outbox) decide whether an alert reaches the hub, and whether its answer comes back.
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * What the network between kiosk and hub does to an alert: passes it, answers it itself with a 503 (the
+ * hub never sees it), or delivers it and cuts the connection before the hub's answer reaches the kiosk.
+ */
+export type AlertFate = 'passed' | 'held back' | 'answer lost';
+
+export interface AlertsGate {
+  url: string;
+  fate: AlertFate;
+  close(): Promise<void>;
+}
+
+/** A proxy in front of the hub that forwards everything and does to alerts what `fate` says. */
+export async function startAlertsGate(hubUrl: string): Promise<AlertsGate> {
+  const gate: AlertsGate = { url: '', fate: 'held back', close: async () => {} };
+  const server = createServer((request, response) => {
+    void (async () => {
+      const body = await readBody(request);
+      const isAlert = request.method === 'POST' && /\/alerts$/.test(request.url ?? '');
+      if (isAlert && gate.fate === 'held back') return void response.writeHead(503).end();
+      const headers = new Headers();
+      for (const name of ['authorization', 'content-type', 'idempotency-key']) {
+        const value = request.headers[name];
+        if (typeof value === 'string') headers.set(name, value);
+      }
+      const answer = await fetch(`${hubUrl}${request.url ?? '/'}`, {
+        method: request.method ?? 'GET',
+        headers,
+        ...(body.length === 0 ? {} : { body: new Uint8Array(body) }),
+      });
+      const bytes = Buffer.from(await answer.arrayBuffer());
+      if (isAlert && gate.fate === 'answer lost') return void response.destroy();
+      const passed: Record<string, string> = {};
+      for (const [name, value] of answer.headers) {
+        if (name === 'content-type' || name === 'hub-time') passed[name] = value;
+      }
+      response.writeHead(answer.status, passed).end(bytes);
+    })().catch(() => response.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  gate.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  gate.close = async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return gate;
+}
+
+async function readBody(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
