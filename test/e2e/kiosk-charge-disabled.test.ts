@@ -148,7 +148,7 @@ describe("the operator's charge keypad", () => {
     await page.locator('[data-testid="charge-keypad"][data-disabled="hub_unreachable"]').waitFor();
     expect(await keypad.getByRole('button', { name: '5' }).isDisabled()).toBe(true);
     const why = page.locator('#charge-disabled');
-    expect(await why.textContent()).toContain('決済サーバーに接続できない');
+    expect(await why.textContent()).toContain('決済サービスに接続できない');
     await page.screenshot({ path: path.join(artifacts, 'ja-operator-charge-hub-unreachable.png') });
     await expectOperatorScreenFits(page);
     await page.locator('[data-testid="language-switch"]').click();

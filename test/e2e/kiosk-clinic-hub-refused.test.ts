@@ -119,7 +119,7 @@ describe('a check-in the hub refuses', () => {
     );
     const { ja, en } = await errorInBothLanguages(page, 'clinic-hub-refused');
     expect(ja.title).toBe('受付できませんでした');
-    expect(ja.body).toContain('受付サーバーがこの端末の要求を受け付けませんでした');
+    expect(ja.body).toContain('受付サービスがこの端末からの依頼を受け付けませんでした');
     expect(ja.body).toContain('お金はお預かりしていません');
     expect(ja.body).toContain('受付窓口');
     expect(ja.staff).toContain('受付');

@@ -96,7 +96,7 @@ describe('a PIN check answered 429 (not checked, no try counted)', () => {
     expect(await page.evaluate(() => document.body.dataset['screen'])).toBe('pin');
     // The notice above the pad made the bar 72 px instead of 80 (flex-shrink; seen in the screenshots).
     expect(await topBarHeight(page)).toBe(barHeight);
-    expect(ja).toContain('暗証番号は確認されず、回数にも数えていません');
+    expect(ja).toContain('暗証番号を確認できませんでした。回数には数えていません');
     expect(ja).toContain('残り2回');
     expect(en).toContain('PIN not checked');
     expect(en).toContain('no try was counted');
@@ -128,7 +128,7 @@ describe('a PIN check answered 429 (not checked, no try counted)', () => {
     const { ja, en } = await warningInBothLanguages(page, 'pin-warning', 'member-not-checked');
     expect(throttle.answered).toBe(2);
     expect(await page.evaluate(() => document.body.dataset['screen'])).toBe('member');
-    expect(ja).toContain('会員番号と暗証番号は確認されませんでした');
+    expect(ja).toContain('会員番号と暗証番号を確認できませんでした');
     expect(ja).not.toContain('違います');
     expect(en).toContain('were not checked');
     expect(en).not.toContain('Wrong');

@@ -1,7 +1,13 @@
 // A child's limits as the guardian sets them, in words: on the guardian's PIN screen (what they agree to)
 // and on the enrolment's done screen (what the child's account now refuses).
 import { useTranslation } from 'react-i18next';
+import { categoryVocabulary } from '../../shared/categories.ts';
 import { useYen } from './parts.tsx';
+
+/** The vocabulary's order, the checkboxes' on the guardian's screen: the summary lists blocks in it too. */
+const vocabularyOrder = Object.keys(categoryVocabulary);
+const inVocabularyOrder = (a: string, b: string) =>
+  vocabularyOrder.indexOf(a) - vocabularyOrder.indexOf(b);
 
 export interface GuardianTerms {
   limits: { perPaymentMax?: number | undefined; dailyMax?: number | undefined };
@@ -16,9 +22,9 @@ export function GuardianTermsSummary(props: { terms: GuardianTerms; guardian?: s
   // The locale's yen words (円 in Japanese), as every other amount on the kiosk's screens.
   const yen = (value: number | undefined) =>
     value === undefined ? t('enrol.guardian.noLimit') : inYen(value);
-  const blocked = props.terms.blockedCategories.map((name) =>
-    t(`enrol.guardian.categories.${name}`, { defaultValue: name }),
-  );
+  const blocked = [...props.terms.blockedCategories]
+    .sort(inVocabularyOrder)
+    .map((name) => t(`enrol.guardian.categories.${name}`, { defaultValue: name }));
   return (
     <dl className="enrolled guardian-terms" data-testid="guardian-terms">
       {props.guardian === undefined ? null : (
