@@ -1,7 +1,63 @@
-// A proxy in front of the hub for the kiosk's alerts: both alert crash tests (the outbox, the handoff from
-// the pause to the outbox) decide whether an alert reaches the hub, and whether its answer comes back.
+// A shop and its kiosk process behind a proxy that decides the kiosk's alerts' fate: both alert crash tests
+// (the outbox, the handoff from the pause to the outbox) choose whether an alert reaches the hub.
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { assertNoProcessLeft } from '../hub/process.ts';
+import { syntheticFace } from '../hub/helpers.ts';
+import {
+  blankRenderer,
+  killKioskProcessesLeft,
+  startKioskProcess,
+  type KioskProcess,
+} from './kiosk-process.ts';
+import type { TestTill } from './kiosk-process-looks.ts';
+import { closeKioskTestHub, type KioskTestHub } from './kiosk-test-hub.ts';
+import { startShopWithShopper } from './shop-fixture.ts';
+
+/** The hub with its shop, the proxy in front of it, and the kiosk process's way to start on them. */
+export interface AlertsRig {
+  readonly test: KioskTestHub;
+  readonly proxy: AlertsGate;
+  readonly till: TestTill;
+  /** kiosk-alerts.json beside the device keys. */
+  readonly outboxFile: string;
+  startKiosk(): Promise<KioskProcess>;
+  /** Kills kiosk processes left, closes proxy and hub, and checks that no process is left. */
+  close(): Promise<void>;
+}
+
+export async function startAlertsRig(name: string): Promise<AlertsRig> {
+  const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
+  const test = await startShopWithShopper({
+    prefix: `facepay-${name}-`,
+    adminToken: `admin-${randomBytes(12).toString('hex')}`,
+    clock,
+    face: syntheticFace(),
+  });
+  const proxy = await startAlertsGate(test.hub.url);
+  const rendererDir = blankRenderer(test.work);
+  return {
+    test,
+    proxy,
+    till: { token: test.shop.tillToken, referencePrefix: name },
+    outboxFile: path.join(test.shop.config.keysDir, 'kiosk-alerts.json'),
+    startKiosk: () =>
+      startKioskProcess({
+        configFile: test.shop.configFile,
+        hubUrl: proxy.url,
+        rendererDir,
+        clockAheadMs: clock.offsetMs,
+      }),
+    close: async () => {
+      await killKioskProcessesLeft();
+      await proxy.close();
+      await closeKioskTestHub(test);
+      await assertNoProcessLeft();
+    },
+  };
+}
 
 /**
  * What the network between kiosk and hub does to an alert: passes it, answers it itself with a 503 (the

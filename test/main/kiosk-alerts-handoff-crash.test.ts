@@ -2,44 +2,17 @@
 // outbox's write failed (a full disk) and the hub was out of reach. The pause file keeps the alert until the
 // outbox has it, so the kiosk started again on the same folder still tells the hub, once. The node process
 // that holds the kiosk service is killed, not a wrapper.
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { faceLooksFailedInARowMax, faceTriesPerPaymentMax } from '../../src/shared/limits.ts';
-import { assertNoProcessLeft } from '../hub/process.ts';
-import { syntheticFace } from '../hub/helpers.ts';
-import { startAlertsGate, type AlertsGate } from './alerts-gate.ts';
-import {
-  blankRenderer,
-  killKioskProcess,
-  killKioskProcessesLeft,
-  KioskSocket,
-  startKioskProcess,
-  type KioskProcess,
-} from './kiosk-process.ts';
-import { faceChecksPaused, refusedLooks, type TestTill } from './kiosk-process-looks.ts';
-import { closeKioskTestHub, type KioskTestHub } from './kiosk-test-hub.ts';
-import { startShopWithShopper } from './shop-fixture.ts';
+import { startAlertsRig, type AlertsRig } from './alerts-gate.ts';
+import { killKioskProcess, KioskSocket } from './kiosk-process.ts';
+import { faceChecksPaused, refusedLooks } from './kiosk-process-looks.ts';
 
-const adminToken = `admin-${randomBytes(12).toString('hex')}`;
-const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
-
-let test: KioskTestHub;
-let proxy: AlertsGate;
-let rendererDir: string;
-let till: TestTill;
+let rig: AlertsRig;
 
 beforeAll(async () => {
-  test = await startShopWithShopper({
-    prefix: 'facepay-kiosk-alerts-handoff-',
-    adminToken,
-    clock,
-    face: syntheticFace(),
-  });
-  proxy = await startAlertsGate(test.hub.url);
-  rendererDir = blankRenderer(test.work);
-  till = { token: test.shop.tillToken, referencePrefix: 'alerts-handoff' };
+  rig = await startAlertsRig('kiosk-alerts-handoff');
 }, 60_000);
 
 afterEach(() => {
@@ -47,79 +20,69 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  await killKioskProcessesLeft();
-  await proxy?.close();
-  await closeKioskTestHub(test);
-  await assertNoProcessLeft();
+  await rig?.close();
 });
-
-function startKiosk(): Promise<KioskProcess> {
-  return startKioskProcess({
-    configFile: test.shop.configFile,
-    hubUrl: proxy.url,
-    rendererDir,
-    clockAheadMs: clock.offsetMs,
-  });
-}
-
-function outboxFile(): string {
-  return path.join(test.shop.config.keysDir, 'kiosk-alerts.json');
-}
 
 /** Every write of the outbox fails with ENOSPC from now on (its temp file is /dev/full), as on a full disk. */
 function outboxDiskFull(): void {
-  symlinkSync('/dev/full', `${outboxFile()}.tmp`);
+  symlinkSync('/dev/full', `${rig.outboxFile}.tmp`);
 }
 
 function outboxWritable(): void {
-  rmSync(`${outboxFile()}.tmp`, { force: true });
+  rmSync(`${rig.outboxFile}.tmp`, { force: true });
 }
 
 function alertsInOutboxFile(): Array<{ type: string }> {
-  if (!existsSync(outboxFile())) return [];
-  return (JSON.parse(readFileSync(outboxFile(), 'utf8')) as { alerts: never[] }).alerts;
+  if (!existsSync(rig.outboxFile)) return [];
+  return (JSON.parse(readFileSync(rig.outboxFile, 'utf8')) as { alerts: never[] }).alerts;
 }
 
 describe('a kiosk SIGKILLed before its face-check alert reached the outbox file', () => {
   it('paused: started again, it tells the hub of the pause, once', async () => {
-    const kioskId = test.shop.config.kioskId;
-    proxy.fate = 'held back';
-    const kiosk = await startKiosk();
+    const kioskId = rig.test.shop.config.kioskId;
+    rig.proxy.fate = 'held back';
+    const kiosk = await rig.startKiosk();
     const socket = await KioskSocket.open(kiosk.url);
     outboxDiskFull();
-    await refusedLooks(kiosk, socket, till, 301, faceTriesPerPaymentMax);
-    await refusedLooks(kiosk, socket, till, 302, faceLooksFailedInARowMax - faceTriesPerPaymentMax);
+    await refusedLooks(kiosk, socket, rig.till, 301, faceTriesPerPaymentMax);
+    await refusedLooks(
+      kiosk,
+      socket,
+      rig.till,
+      302,
+      faceLooksFailedInARowMax - faceTriesPerPaymentMax,
+    );
     expect(await faceChecksPaused(socket)).toBe(true);
     // The outbox could not keep it, and the hub never had it.
     expect(alertsInOutboxFile()).toEqual([]);
     socket.close();
     await killKioskProcess(kiosk);
-    expect((await test.admin.listKioskAlerts(kioskId)).items).toEqual([]);
+    expect((await rig.test.admin.listKioskAlerts(kioskId)).items).toEqual([]);
 
     outboxWritable();
-    proxy.fate = 'passed';
+    rig.proxy.fate = 'passed';
     // Listening means the first round has run: the outbox was sent then.
-    const again = await startKiosk();
-    const alerts = (await test.admin.listKioskAlerts(kioskId)).items;
+    const again = await rig.startKiosk();
+    const alerts = (await rig.test.admin.listKioskAlerts(kioskId)).items;
     expect(alerts).toMatchObject([
       { type: 'face_checks_paused', failedLooksInARow: faceLooksFailedInARowMax, kioskId },
     ]);
     // A second restart sends nothing more: the hub still has the pause once.
     await killKioskProcess(again);
-    const third = await startKiosk();
-    expect((await test.admin.listKioskAlerts(kioskId)).items).toHaveLength(1);
+    const third = await rig.startKiosk();
+    expect((await rig.test.admin.listKioskAlerts(kioskId)).items).toHaveLength(1);
     await killKioskProcess(third);
   }, 120_000);
 
   it('resumed by staff: started again, it tells the hub of the resume, once', async () => {
-    const kioskId = test.shop.config.kioskId;
-    proxy.fate = 'held back';
-    const kiosk = await startKiosk();
+    const kioskId = rig.test.shop.config.kioskId;
+    rig.proxy.fate = 'held back';
+    const kiosk = await rig.startKiosk();
     const socket = await KioskSocket.open(kiosk.url);
     expect(await faceChecksPaused(socket)).toBe(true);
     outboxDiskFull();
     expect(
-      await socket.call('operatorUnlock', { pin: test.shop.config.operatorPin }),
+      await socket.call('operatorUnlock', { pin: rig.test.shop.config.operatorPin }),
     ).toMatchObject({ ok: true });
     expect(await socket.call('operatorResumeFaceChecks', {})).toMatchObject({ ok: true });
     expect(await faceChecksPaused(socket)).toBe(false);
@@ -127,9 +90,9 @@ describe('a kiosk SIGKILLed before its face-check alert reached the outbox file'
     await killKioskProcess(kiosk);
 
     outboxWritable();
-    proxy.fate = 'passed';
-    const again = await startKiosk();
-    const alerts = (await test.admin.listKioskAlerts(kioskId)).items;
+    rig.proxy.fate = 'passed';
+    const again = await rig.startKiosk();
+    const alerts = (await rig.test.admin.listKioskAlerts(kioskId)).items;
     // Newest first.
     expect(alerts.map((alert) => alert.type)).toEqual([
       'face_checks_resumed',
