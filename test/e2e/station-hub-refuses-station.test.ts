@@ -107,9 +107,10 @@ async function expectOnScreen(
 }
 
 /**
- * The desk's notice, standing in for the enrolment's form: on the station's display (1280x800) whole in
- * each language, nothing cut off or scrolled out of it (its last line, restart, was in English); on the
- * smaller one its last line is reached by scrolling the notice alone. Leaves the page at 1280x800 in Japanese.
+ * The notice, standing in for the desk's enrolment form or the refusal's words: on the station's display
+ * (1280x800) whole in each language, nothing cut off or scrolled out of it (its last line, restart, was in
+ * English, at the desk and at the consent's refusal); on the smaller one its last line is reached by
+ * scrolling the notice alone. Leaves the page at 1280x800 in Japanese.
  */
 async function expectNoticeWhole(): Promise<void> {
   const notice = page.locator('[data-testid="station-hub-refuses"]');
@@ -169,6 +170,7 @@ describe('an enrolment station the hub refuses', () => {
       title: page.locator('#station-title'),
       'start again': page.locator('[data-testid="start-again"]'),
     });
+    await expectNoticeWhole();
 
     // The desk: the notice stands in for the enrolment's form; erasure keeps its form.
     await page.locator('[data-testid="start-again"]').click();

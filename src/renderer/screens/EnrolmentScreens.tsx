@@ -163,7 +163,10 @@ function credentialsReasonKey(code: string): string {
 export function StationHubRefuses(props: {
   refused: CredentialsRefused;
   steps: boolean;
-  /** It stands in for the desk's form: it takes the form's room (whole where the display has it). */
+  /**
+   * It stands in for the desk's form or the refusal's words: it takes their room (whole where the display
+   * has it) instead of a box of half the screen.
+   */
   inPlaceOfForm?: boolean;
 }) {
   const { t } = useTranslation();
@@ -962,7 +965,7 @@ export function StationRefusedScreen(props: {
         {credentials === null ? (
           <p className="error-title">{words.title}</p>
         ) : (
-          <StationHubRefuses refused={credentials} steps />
+          <StationHubRefuses refused={credentials} steps inPlaceOfForm />
         )}
         {existingPersonMasked === null ? null : (
           <p className="station-note" data-testid="existing-person">
