@@ -13,6 +13,7 @@ import {
   rows,
   type Queryable,
 } from './queries.ts';
+import { auditFromRow, type AuditRow } from '../sqlite/rows.ts';
 import type { PgDeferredWrites, PgSavepointHooks } from './savepoints.ts';
 
 /** An audit row (queries.ts preparedWrite: prepared once on the writer's connection). */
@@ -96,11 +97,11 @@ export async function readPgAuditRows(
   afterSeq: number,
   limit: number,
 ): Promise<AuditRecord[]> {
-  const found = await rows<Omit<AuditRecord, 'hash'> & { hash: Buffer }>(
+  const found = await rows<AuditRow>(
     db,
     'auditRows',
     'SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2',
     [afterSeq, limit],
   );
-  return found.map((row) => ({ ...row, hash: new Uint8Array(row.hash) }));
+  return found.map(auditFromRow);
 }

@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import { genesisHash, nextAuditRow } from '../../audit/chain.ts';
 import { pinUnlockKindsSql, type AuditAppend, type AuditWriter } from '../port.ts';
 import type { AuditRecord } from '../records.ts';
+import { auditFromRow, type AuditRow } from './rows.ts';
 import type { SavepointHooks } from './savepoints.ts';
 
 export class SqliteAuditWrites implements AuditWriter {
@@ -74,9 +75,9 @@ export function readAuditRows(
   limit: number,
 ): AuditRecord[] {
   return db
-    .prepare<[number, number], Omit<AuditRecord, 'hash'> & { hash: Buffer }>(
+    .prepare<[number, number], AuditRow>(
       'SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?',
     )
     .all(afterSeq, limit)
-    .map((row) => ({ ...row, hash: new Uint8Array(row.hash) }));
+    .map(auditFromRow);
 }
