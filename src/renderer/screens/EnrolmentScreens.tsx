@@ -771,18 +771,20 @@ export function StationDoneScreen(props: {
       title={`✓ ${t('enrol.done.title')}`}
       onSignOut={props.onSignOut}
     >
-      <dl className="enrolled">
-        <dt>{t('enrol.done.name')}</dt>
-        <dd data-testid="enrolled-name">{person.displayNameMasked}</dd>
-        <dt>{t('enrol.done.member')}</dt>
-        <dd data-testid="member-number">{person.memberNumber}</dd>
-      </dl>
-      {enrolment.guardian === null ? null : (
-        <GuardianTermsSummary
-          terms={enrolment.guardian}
-          guardian={enrolment.guardian.displayNameMasked}
-        />
-      )}
+      <div className="enrolled-summary">
+        <dl className="enrolled">
+          <dt>{t('enrol.done.name')}</dt>
+          <dd data-testid="enrolled-name">{person.displayNameMasked}</dd>
+          <dt>{t('enrol.done.member')}</dt>
+          <dd data-testid="member-number">{person.memberNumber}</dd>
+        </dl>
+        {enrolment.guardian === null ? null : (
+          <GuardianTermsSummary
+            terms={enrolment.guardian}
+            guardian={enrolment.guardian.displayNameMasked}
+          />
+        )}
+      </div>
       {match === null ? null : (
         <p className="station-note" data-testid="photo-score">
           {t('enrol.done.match', {
