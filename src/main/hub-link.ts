@@ -409,7 +409,7 @@ export class HubLink {
     return this.#guard(async () => {
       const placed = await this.#client.placeHold(holdBody(request, hold), request.idempotencyKey);
       return { ok: true, value: placed };
-    }, outcomeUnknownOn5xx);
+    }, holdRefusedOrUnknown);
   }
 
   /**
@@ -994,6 +994,23 @@ function outcomeUnknownOn5xx(error: HubRequestError): { ok: false; error: KioskE
   return failure(
     'hub_unreachable',
     `the payment service answered ${error.status}: outcome unknown`,
+  );
+}
+
+/**
+ * A hold request's 4xx proves that nothing was placed only when the hub itself gave it: its error body
+ * with one of its codes. Anything else (a proxy's 408 with an empty body, a gateway's 400 or 404 in its
+ * own JSON) may come after the proxy forwarded the request and the hub placed and settled the hold, as a
+ * gateway's 429 may: an unknown outcome, so the payment stays in pending-holds for reconcile
+ * (KioskService.#sendHold) instead of closing as refused while the shopper's money is taken.
+ */
+function holdRefusedOrUnknown(error: HubRequestError): { ok: false; error: KioskError } {
+  if (error.status >= 500 || error.status === 429 || isHubErrorCode(error.code)) {
+    return outcomeUnknownOn5xx(error);
+  }
+  return failure(
+    'hub_unreachable',
+    `the payment service's answer (${error.status}) was not its own: outcome unknown`,
   );
 }
 

@@ -1001,7 +1001,8 @@ export class KioskService {
    * Sends a hold request, written to pending-holds first: a kiosk that stops before the answer (a crash, a
    * power cut) finds the hold on restart (reconcile) and gives back money its shopper was never told was
    * taken. A definite answer takes the entry out again; an unknown outcome (a lost answer, a 5xx, an
-   * unreadable page: hub_unreachable) leaves it for reconcile, as the shopper was told nothing was taken.
+   * unreadable page, a 4xx that is not the hub's own refusal: hub_unreachable) leaves it for reconcile, as
+   * the shopper was told nothing was taken.
    * A 429 leaves it too, under an id of its own, as the payment goes on under a new key (#backToFace): the
    * hub's own limiter refuses before any work, but a gateway may answer 429 after forwarding the request,
    * and then only reconcile would give back the first attempt's money (it finds nothing in the other case).

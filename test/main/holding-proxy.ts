@@ -1,6 +1,7 @@
 // A network between a kiosk process and the hub that a crash test controls: it forwards every request,
 // and can hold the next POST /v1/holds before the hub sees it, or after the hub answered, while the test kills the kiosk.
-// `answerHere` answers chosen requests itself (e.g. as a hub older than a route would).
+// `answerHere` answers chosen requests itself (e.g. as a hub older than a route would); `answerAfter`
+// forwards a request and then answers it itself, the hub's answer dropped (a gateway that timed out waiting).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -44,7 +45,10 @@ const notForwarded = new Set([
 
 export async function startHoldingProxy(
   hubUrl: string,
-  options: { answerHere?: (method: string, url: string) => Response | undefined } = {},
+  options: {
+    answerHere?: (method: string, url: string) => Response | undefined;
+    answerAfter?: (method: string, url: string) => Response | undefined;
+  } = {},
 ): Promise<HoldingProxy> {
   let gate: Gate | null = null;
   const server = createServer((request, response) => {
@@ -54,13 +58,7 @@ export async function startHoldingProxy(
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const body = await readBody(request);
     const here = options.answerHere?.(request.method ?? 'GET', `${hubUrl}${request.url ?? '/'}`);
-    if (here !== undefined) {
-      const { status } = here;
-      const contentType = here.headers.get('content-type');
-      const replayed = here.headers.get('idempotent-replayed');
-      const body = Buffer.from(await here.arrayBuffer());
-      return reply(response, { status, contentType, replayed, body });
-    }
+    if (here !== undefined) return reply(response, await own(here));
     const isHold = request.method === 'POST' && request.url === '/v1/holds';
     const held = isHold ? gate : null;
     if (held !== null) gate = null;
@@ -74,7 +72,17 @@ export async function startHoldingProxy(
     const answer = await forward(request, body);
     // The hub committed and answered; its answer never reaches the kiosk (the test kills it meanwhile).
     if (held?.kind === 'answer') return held.answered(answer.status);
-    reply(response, answer);
+    const after = options.answerAfter?.(request.method ?? 'GET', `${hubUrl}${request.url ?? '/'}`);
+    reply(response, after === undefined ? answer : await own(after));
+  }
+
+  async function own(here: Response) {
+    return {
+      status: here.status,
+      contentType: here.headers.get('content-type'),
+      replayed: here.headers.get('idempotent-replayed'),
+      body: Buffer.from(await here.arrayBuffer()),
+    };
   }
 
   async function forward(request: IncomingMessage, body: Buffer) {
