@@ -32,7 +32,11 @@ import {
 } from '../shared/hub-client.ts';
 import { isHubErrorCode } from '../shared/error-codes.ts';
 import type { CredentialsRefused, KioskError, KioskErrorCode } from '../shared/kiosk-api.ts';
-import { kioskPurchaseHoldLifetimeSeconds, pinChecksPerSecondPerClient } from '../shared/limits.ts';
+import {
+  kioskDescriptorLength,
+  kioskPurchaseHoldLifetimeSeconds,
+  pinChecksPerSecondPerClient,
+} from '../shared/limits.ts';
 import { HubClock } from './hub-clock.ts';
 
 /** Just over the hub's window of one PIN check a second per till (pinChecksPerSecondPerClient). */
@@ -254,7 +258,7 @@ export class HubLink {
       ),
       transformKeyId: answer.transformKeyId,
       box: identity.box,
-      dimension: 128,
+      dimension: kioskDescriptorLength,
     });
     if (!opened.ok) return failure('hub_refused', opened.error.message);
     this.#transform?.dispose();

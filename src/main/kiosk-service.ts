@@ -782,12 +782,20 @@ export class KioskService {
     return { ok: true, payment: payment.view };
   }
 
+  /**
+   * The descriptor is the service's own copy (handleKioskCall's parse, or IPC's): zeroed on every way out,
+   * refused, compared or thrown, so no face lingers in this process's memory after the call.
+   */
   async #identify(
     request: KioskRequest<'identify'>,
   ): Promise<KioskResult<{ payment: PaymentView }>> {
-    return this.#oneCallAtATime(request.paymentId, ['waiting_for_face'], (current) =>
-      this.#identifyFor(current, request),
-    );
+    try {
+      return await this.#oneCallAtATime(request.paymentId, ['waiting_for_face'], (current) =>
+        this.#identifyFor(current, request),
+      );
+    } finally {
+      request.descriptor.fill(0);
+    }
   }
 
   async #identifyFor(
@@ -804,15 +812,7 @@ export class KioskService {
         `the ${faceTriesPerPaymentMax} face tries of this payment are used; pay by member number and PIN`,
       );
     }
-    const descriptor = Float32Array.from(request.descriptor);
-    const answer = await this.#hub.identify({
-      descriptor,
-      modelId: request.modelId,
-      liveness: stripUndefined(request.liveness),
-      payee: payeeOf(this.#config),
-      amount: current.view.amount,
-    });
-    descriptor.fill(0);
+    const answer = await this.#identifyAtHub(current, request);
     if (!this.#stillCurrent(current)) return kioskFailure('payment_closed', 'payment closed');
     if (!answer.ok) return this.#hubFailure(current, answer.error, false);
     // Compared, matched or not: one try fewer (its event reaches the screen before this answer).
@@ -831,6 +831,22 @@ export class KioskService {
       pinRequired: answer.value.pinRequired || answer.value.authorization === undefined,
     });
     return { ok: true, payment: current.view };
+  }
+
+  /** The hub's identify of `request`'s face, its Float32Array copy zeroed however the call ends. */
+  async #identifyAtHub(current: Payment, request: KioskRequest<'identify'>) {
+    const descriptor = Float32Array.from(request.descriptor);
+    try {
+      return await this.#hub.identify({
+        descriptor,
+        modelId: request.modelId,
+        liveness: stripUndefined(request.liveness),
+        payee: payeeOf(this.#config),
+        amount: current.view.amount,
+      });
+    } finally {
+      descriptor.fill(0);
+    }
   }
 
   async #confirm(request: KioskRequest<'confirm'>): Promise<KioskResult<{ payment: PaymentView }>> {

@@ -334,7 +334,19 @@ export const stationViewSchema = z.object({
 });
 export type StationView = z.infer<typeof stationViewSchema>;
 
-const descriptorSchema = z.array(finite).min(L.templateDimensionMin).max(L.templateDimensionMax);
+/**
+ * A face descriptor from the renderer, as the service can protect it: the engine's length and a finite,
+ * non-zero norm (protectProbe asserts both), so another process's bad descriptor is an invalid_request
+ * here rather than an assertion inside the service.
+ */
+const descriptorSchema = z
+  .array(finite)
+  .length(L.kioskDescriptorLength)
+  .refine((values) => {
+    let squares = 0;
+    for (const value of values) squares += value * value;
+    return squares > 0 && Number.isFinite(squares);
+  }, 'a descriptor has a finite, non-zero norm');
 const modelIdSchema = z.string().min(1).max(128);
 
 export const kioskRequests = {
@@ -348,7 +360,7 @@ export const kioskRequests = {
   identify: z.strictObject({
     paymentId,
     modelId: z.string().min(1).max(128),
-    descriptor: z.array(finite).min(L.templateDimensionMin).max(L.templateDimensionMax),
+    descriptor: descriptorSchema,
     liveness: livenessEvidenceSchema,
   }),
   confirm: z.strictObject({ paymentId, pin: pinDigits.optional() }),

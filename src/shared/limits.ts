@@ -159,6 +159,11 @@ export const faceDetectionsPerFrameMax = 10;
 // Template protection.
 export const templateDimensionMin = 8;
 export const templateDimensionMax = 1024;
+/**
+ * The length of the descriptor the kiosk's face engine gives (face-api's recognition model) and its
+ * cancelable transform is made for: the kiosk API refuses any other at its door.
+ */
+export const kioskDescriptorLength = 128;
 export const templateKeyBytes = 32;
 export const templateBindingIdLengthMax = 128;
 export const sealedTemplateBytesMax = 8_192;
