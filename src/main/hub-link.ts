@@ -861,16 +861,21 @@ export class HubLink {
    * The hub allows a till one PIN check a second and answers 429 without counting a try: a shopper who
    * types fast waits a second rather than seeing an error. Freshly sealed each time (a seal is single-use).
    * A second 429 says so (pinNotChecked): the screen tells the shopper that no PIN was checked, not a wrong one.
+   * Only the hub's own 429 (its rate_limited, hubStatus set) is sent again: a gateway's 429 (outcomeUnknownOn5xx)
+   * may come after it forwarded the check and the hub counted a wrong PIN, and sending it again would count
+   * one typed PIN twice (3 lock the PIN until an officer's ID check); it is answered as it came.
    */
   async #pinCheck<T>(
     work: () => Promise<HubAnswer<T>>,
     translate?: (error: HubRequestError) => HubAnswer<T>,
   ): Promise<HubAnswer<T>> {
+    const rateLimitedByHub = (answer: HubAnswer<T>) =>
+      !answer.ok && answer.error.code === 'rate_limited' && answer.error.hubStatus !== undefined;
     const first = await this.#guard(work, translate);
-    if (first.ok || first.error.code !== 'rate_limited') return first;
+    if (!rateLimitedByHub(first)) return first;
     await new Promise((resolve) => setTimeout(resolve, pinRetryAfterRateLimitMs));
     const again = await this.#guard(work, translate);
-    if (again.ok || again.error.code !== 'rate_limited') return again;
+    if (again.ok || !rateLimitedByHub(again)) return again;
     return { ok: false, error: { ...again.error, pinNotChecked: true } };
   }
 
