@@ -170,6 +170,8 @@ export class KioskService {
   readonly #sender: string;
   readonly #operator: OperatorAccess;
   /** Failed face looks in a row across payments; past the limit, no face is read until staff resume. */
+  /** The end of the last turn at the clinic's visits (#inVisitsTurn). */
+  #visitsTurn: Promise<unknown> = Promise.resolve();
   readonly #facePause: FaceCheckPause;
   /** The pause and its end as the hub hears of them (kiosk-alerts-outbox.ts). */
   readonly #alerts: KioskAlertsOutbox;
@@ -442,36 +444,67 @@ export class KioskService {
       // Elapsed time, not the wall clock: one set forward would ask before the authorization expired, and
       // a request that never reached the hub would place the hold now, only to be refunded.
       if (this.#unknownOutcome.waitLeftMs(paymentId) > 0) continue;
-      // The wall clock, to compare with the hub's answer retention (its clock).
-      const sinceSentMs = this.#now() - pending.sentAtMs;
-      const found = await this.#findLostHold(pending, sinceSentMs);
-      if (!found.ok) {
-        this.#noteRefusal(paymentId, found.error);
-        continue;
-      }
-      const hold = found.value === 'unknown' ? null : found.value;
-      const refundable = hold === null ? 0 : hold.settled - hold.refunded;
-      const forStaff =
-        // The hub may have pruned the answer it stored and cannot be asked by key (an older hub):
-        // "nothing placed" is no proof now, and the shopper may have paid. Kept for staff, never
-        // written off.
-        found.value === 'unknown' ||
-        // Only the clinic's consultation.completed settles a visit: a consultation took place (the
-        // clinic's system lists the hub's visits, not the board) and its fee is not the kiosk's to give
-        // back. What the patient was told (check-in failed) and what happened disagree: staff check it.
-        (pending.sent.template === 'clinic_visit' && refundable > 0);
-      if (forStaff) {
-        this.#unknownOutcome.markToCheck(paymentId);
-        this.#refusals.delete(paymentId);
-        unresolved.push(paymentId);
-        continue;
-      }
-      const given = await this.#giveBack(paymentId, hold, refundable);
-      if (given === 'notYet') continue;
-      ({ released, refunded, notPlaced })[given].push(paymentId);
-      this.#forgetLost(paymentId);
+      const outcome =
+        pending.sent.template === 'clinic_visit'
+          ? // A patient tapping "check in" again may be told this visit is theirs (#adoptVisit): the
+            // two take turns, and a visit adopted meanwhile is no longer this one's to look at.
+            await this.#inVisitsTurn(async () =>
+              this.#unknownOutcome.get(paymentId) === undefined
+                ? 'adopted'
+                : this.#reconcileOne(paymentId, pending),
+            )
+          : await this.#reconcileOne(paymentId, pending);
+      if (outcome === 'adopted' || outcome === 'notYet') continue;
+      ({ released, refunded, notPlaced, unresolved })[outcome].push(paymentId);
     }
     return { refunded, released, notPlaced, unresolved };
+  }
+
+  /**
+   * One lost request, its wait over: found and given back ('released', 'refunded', 'notPlaced'), kept for
+   * staff ('unresolved'), or asked again next round ('notYet': a refusal, noted for staff).
+   */
+  async #reconcileOne(
+    paymentId: string,
+    pending: PendingHold,
+  ): Promise<'released' | 'refunded' | 'notPlaced' | 'unresolved' | 'notYet'> {
+    // The wall clock, to compare with the hub's answer retention (its clock).
+    const sinceSentMs = this.#now() - pending.sentAtMs;
+    const found = await this.#findLostHold(pending, sinceSentMs);
+    if (!found.ok) {
+      this.#noteRefusal(paymentId, found.error);
+      return 'notYet';
+    }
+    const hold = found.value === 'unknown' ? null : found.value;
+    const refundable = hold === null ? 0 : hold.settled - hold.refunded;
+    const forStaff =
+      // The hub may have pruned the answer it stored and cannot be asked by key (an older hub):
+      // "nothing placed" is no proof now, and the shopper may have paid. Kept for staff, never
+      // written off.
+      found.value === 'unknown' ||
+      // Only the clinic's consultation.completed settles a visit: a consultation took place (the
+      // clinic's system lists the hub's visits, not the board) and its fee is not the kiosk's to give
+      // back. What the patient was told (check-in failed) and what happened disagree: staff check it.
+      (pending.sent.template === 'clinic_visit' && refundable > 0);
+    if (forStaff) {
+      this.#unknownOutcome.markToCheck(paymentId);
+      this.#refusals.delete(paymentId);
+      return 'unresolved';
+    }
+    const given = await this.#giveBack(paymentId, hold, refundable);
+    if (given !== 'notYet') this.#forgetLost(paymentId);
+    return given;
+  }
+
+  /**
+   * Runs `work` when the visits' turn before it is over: reconcile's look at a lost check-in (read, then
+   * release) and a tap's look for the patient's open visit (list, then adopt) never interleave, so a patient
+   * is never told a visit is theirs that reconcile is releasing, nor is one released after it was adopted.
+   */
+  #inVisitsTurn<T>(work: () => Promise<T>): Promise<T> {
+    const turn = this.#visitsTurn.then(work, work);
+    this.#visitsTurn = turn.catch(() => undefined);
+    return turn;
   }
 
   /**
@@ -956,19 +989,25 @@ export class KioskService {
     const visits = this.#visits;
     const clinic = this.#config.clinic;
     assert(visits !== null && clinic !== undefined, 'check-ins happen in clinic mode');
-    const open = await this.#hub.recentHolds({
-      payee: payeeOf(this.#config),
-      payer,
-      status: 'active',
-      limit: clinicOpenHoldsReadMax,
+    // The list and the adoption in one turn: reconcile may be releasing a lost check-in of this patient.
+    const looked = await this.#inVisitsTurn(async () => {
+      const open = await this.#hub.recentHolds({
+        payee: payeeOf(this.#config),
+        payer,
+        status: 'active',
+        limit: clinicOpenHoldsReadMax,
+      });
+      if (!open.ok) return open;
+      // Started while the hub was away: today's numbers so far first, so none is given twice.
+      const resumed = visits.resumed ? null : await this.#resumeVisits(visits);
+      if (resumed?.ok === false) return resumed;
+      const already = open.value.find((hold) => hold.template === 'clinic_visit');
+      if (already !== undefined) this.#adoptVisit(visits, already);
+      return { ok: true as const, already };
     });
-    if (!open.ok) return this.#hubFailure(current, open.error, false, true);
-    // Started while the hub was away: today's numbers so far first, so none is given twice.
-    const resumed = visits.resumed ? null : await this.#resumeVisits(visits);
-    if (resumed?.ok === false) return this.#hubFailure(current, resumed.error, false, true);
-    const already = open.value.find((hold) => hold.template === 'clinic_visit');
+    if (!looked.ok) return this.#hubFailure(current, looked.error, false, true);
+    const { already } = looked;
     if (already !== undefined) {
-      this.#adoptVisit(visits, already);
       const queueNumber = parseVisitReference(already.reference)?.queueNumber;
       this.#update(current, { state: 'failed', failure: 'already_checked_in' });
       this.#close(current);
