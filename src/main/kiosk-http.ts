@@ -7,7 +7,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { kioskCallsInFlightMax, kioskMessageBytesMax } from '../shared/limits.ts';
+import {
+  idempotencyKeyLengthMax,
+  kioskCallsInFlightMax,
+  kioskMessageBytesMax,
+} from '../shared/limits.ts';
 import type { KioskWireMessage, PaymentView } from '../shared/kiosk-api.ts';
 import { handleKioskCall, kioskRequests, kioskWireCallSchema } from '../shared/kiosk-api.ts';
 import type { AppMount } from './electron/app-files.ts';
@@ -104,9 +108,18 @@ export async function startKioskHttp(options: KioskHttpOptions): Promise<KioskHt
         error('invalid_request', parsed.error.issues[0]?.message ?? 'invalid'),
       );
     }
-    const answer = runtime.service.requestFromTill(parsed.data);
+    const key = tillIdempotencyKey(request.headers['idempotency-key']);
+    if (key === false) {
+      return sendJson(
+        response,
+        400,
+        error('invalid_request', `Idempotency-Key must be 1-${idempotencyKeyLengthMax} characters`),
+      );
+    }
+    const answer = runtime.service.requestFromTill(parsed.data, key);
     if (!answer.ok && answer.status === 503) return notTakingPayments(response, answer);
     if (!answer.ok) return sendJson(response, answer.status, error(answer.code, answer.message));
+    if (answer.replayed) response.setHeader('Idempotent-Replayed', 'true');
     return sendJson(response, 201, { payment: tillView(answer.payment) });
   }
 
@@ -199,6 +212,16 @@ function notTakingPayments(
 }
 
 /** What a till may read back: the state, never the shopper's masked name. */
+/**
+ * The till's optional Idempotency-Key (the hub's rule: 1-255 characters): undefined when there is none,
+ * false when it is not one.
+ */
+function tillIdempotencyKey(header: string | string[] | undefined): string | undefined | false {
+  if (header === undefined) return undefined;
+  if (typeof header !== 'string') return false;
+  return header.length >= 1 && header.length <= idempotencyKeyLengthMax ? header : false;
+}
+
 function tillView(payment: PaymentView) {
   return {
     id: payment.id,

@@ -81,8 +81,14 @@ export type NotTakingPayments =
   | { reason: 'hub_unreachable'; hub: null };
 
 export type TillAnswer =
-  | { ok: true; payment: PaymentView }
-  | { ok: false; status: 409; code: 'kiosk_busy' | 'wrong_mode'; message: string }
+  /** replayed: the payment an earlier request under the same Idempotency-Key opened, as it is now. */
+  | { ok: true; payment: PaymentView; replayed: boolean }
+  | {
+      ok: false;
+      status: 409;
+      code: 'kiosk_busy' | 'wrong_mode' | 'idempotency_key_reused';
+      message: string;
+    }
   | {
       ok: false;
       status: 503;
@@ -147,6 +153,11 @@ export class KioskService {
   readonly #listeners = new Set<(event: KioskEvent) => void>();
   /** Every payment this run has seen, oldest first, for the till to read back. */
   readonly #payments = new Map<string, Payment>();
+  /**
+   * The till's Idempotency-Keys, each with the request it came with and the payment it opened, as long as
+   * the payment is remembered (#payments): a till that lost the 201 asks again and reads its payment.
+   */
+  readonly #tillKeys = new Map<string, { request: string; paymentId: string }>();
   #current: Payment | null = null;
   #hubState: 'reachable' | 'unreachable' = 'unreachable';
   /**
@@ -369,7 +380,7 @@ export class KioskService {
    * A till's `POST /kiosk/v1/payment-requests`: refused while another payment is open, and at once, with
    * why, while the kiosk takes no payments (notTakingPayments).
    */
-  requestFromTill(request: TillPaymentRequest): TillAnswer {
+  requestFromTill(request: TillPaymentRequest, idempotencyKey?: string): TillAnswer {
     if (this.#config.mode !== 'shop') {
       return {
         ok: false,
@@ -378,6 +389,8 @@ export class KioskService {
         message: `a ${this.#config.mode} kiosk`,
       };
     }
+    const asked = idempotencyKey === undefined ? null : this.#askedBefore(idempotencyKey, request);
+    if (asked !== null) return asked;
     const notTaking = this.notTakingPayments();
     if (notTaking !== null) {
       return {
@@ -397,7 +410,39 @@ export class KioskService {
         message: 'another payment is open at this kiosk',
       };
     }
-    return { ok: true, payment: this.#open('till', request).view };
+    const payment = this.#open('till', request);
+    if (idempotencyKey !== undefined) {
+      this.#tillKeys.set(idempotencyKey, {
+        request: sameTillRequest(request),
+        paymentId: payment.view.id,
+      });
+    }
+    return { ok: true, payment: payment.view, replayed: false };
+  }
+
+  /**
+   * The payment a till request under `key` opened, as it is now (open, paid, cancelled: whatever the first
+   * answer would have led the till to), or a refusal when the key came with another request; null when the
+   * key is new, or its payment is no longer remembered (then it opens a payment as a new request would,
+   * which its shopper must confirm again).
+   */
+  #askedBefore(key: string, request: TillPaymentRequest): TillAnswer | null {
+    const known = this.#tillKeys.get(key);
+    if (known === undefined) return null;
+    const payment = this.#payments.get(known.paymentId);
+    if (payment === undefined) {
+      this.#tillKeys.delete(key);
+      return null;
+    }
+    if (known.request !== sameTillRequest(request)) {
+      return {
+        ok: false,
+        status: 409,
+        code: 'idempotency_key_reused',
+        message: 'this Idempotency-Key came with another payment request',
+      };
+    }
+    return { ok: true, payment: payment.view, replayed: true };
   }
 
   /** The till takes back the amount it sent (`DELETE /kiosk/v1/payment-requests/:id`) while it is still open. */
@@ -756,6 +801,9 @@ export class KioskService {
       const oldest = this.#payments.keys().next().value;
       assert(oldest !== undefined, 'a full map has an oldest entry');
       this.#payments.delete(oldest);
+      for (const [key, known] of this.#tillKeys) {
+        if (known.paymentId === oldest) this.#tillKeys.delete(key);
+      }
     }
     this.#current = payment;
     this.#emit({ type: 'payment', payment: payment.view });
@@ -1399,3 +1447,8 @@ function stripUndefined(liveness: KioskRequest<'identify'>['liveness']) {
 }
 
 export type { HubAnswer };
+
+/** A till request as its Idempotency-Key is compared: amount, reference and category, in one order. */
+function sameTillRequest(request: TillPaymentRequest): string {
+  return JSON.stringify([request.amount, request.reference, request.category ?? null]);
+}
