@@ -413,7 +413,7 @@ export class HubLink {
     return this.#guard(async () => {
       const placed = await this.#client.placeHold(holdBody(request, hold), request.idempotencyKey);
       return { ok: true, value: placed };
-    }, holdRefusedOrUnknown);
+    }, ownRefusalOrUnknown);
   }
 
   /**
@@ -658,7 +658,7 @@ export class HubLink {
         const answer =
           error.code === 'duplicate_enrolment'
             ? failure('already_enrolled', error.message)
-            : outcomeUnknownOn5xx(error);
+            : ownRefusalOrUnknown(error);
         // A refusal (not an unknown outcome) says whether the hub replayed it for this very request.
         return answer.error.code === 'hub_unreachable' ? answer : { ...answer, replayed };
       },
@@ -1007,13 +1007,15 @@ function outcomeUnknownOn5xx(error: HubRequestError): { ok: false; error: KioskE
 }
 
 /**
- * A hold request's 4xx proves that nothing was placed only when the hub itself gave it: its error body
- * with one of its codes. Anything else (a proxy's 408 with an empty body, a gateway's 400 or 404 in its
- * own JSON) may come after the proxy forwarded the request and the hub placed and settled the hold, as a
- * gateway's 429 may: an unknown outcome, so the payment stays in pending-holds for reconcile
- * (KioskService.#sendHold) instead of closing as refused while the shopper's money is taken.
+ * A 4xx to a request that creates something (a hold, a person) proves that nothing was created only when
+ * the hub itself gave it: its error body with one of its codes. Anything else (a proxy's 408 with an empty
+ * body, a gateway's 400 or 404 in its own JSON) may come after the proxy forwarded the request and the hub
+ * created it, as a gateway's 429 may: an unknown outcome, so the request stays written down to be asked
+ * again: a hold in pending-holds for reconcile (KioskService.#sendHold) instead of closing as refused while
+ * the shopper's money is taken; a person in pending-persons (EnrolmentStation.#createPerson) instead of the
+ * account and document staying taken by a person without a face the station forgot.
  */
-function holdRefusedOrUnknown(error: HubRequestError): { ok: false; error: KioskError } {
+function ownRefusalOrUnknown(error: HubRequestError): { ok: false; error: KioskError } {
   if (error.status >= 500 || error.status === 429 || isHubErrorCode(error.code)) {
     return outcomeUnknownOn5xx(error);
   }
