@@ -311,15 +311,7 @@ export class EnrolmentStation {
     if (request.modelId !== gate.point.modelId) {
       return kioskFailure('no_photo_calibration', `no calibrated model ${request.modelId}`);
     }
-    const consented = await this.#options.hub.guardianConsent({
-      descriptor: Float32Array.from(request.descriptor),
-      modelId: request.modelId,
-      liveness: request.liveness,
-      pin: request.pin,
-      childAccountId: enrolment.view.accountId ?? '',
-      limits: request.limits,
-      blockedCategories: request.blockedCategories,
-    });
+    const consented = await this.#guardianConsentAtHub(enrolment, request);
     if (!consented.ok) {
       const error = this.#withCredentials(consented.error);
       // A refusal of the station's credentials ends it: the guardian trying again changes nothing.
@@ -363,6 +355,24 @@ export class EnrolmentStation {
     return this.#answer();
   }
 
+  /** The hub's consent of the guardian at the camera, the station's Float32Array copy zeroed however it ends. */
+  async #guardianConsentAtHub(enrolment: Enrolment, request: KioskRequest<'enrolmentGuardian'>) {
+    const descriptor = Float32Array.from(request.descriptor);
+    try {
+      return await this.#options.hub.guardianConsent({
+        descriptor,
+        modelId: request.modelId,
+        liveness: request.liveness,
+        pin: request.pin,
+        childAccountId: enrolment.view.accountId ?? '',
+        limits: request.limits,
+        blockedCategories: request.blockedCategories,
+      });
+    } finally {
+      descriptor.fill(0);
+    }
+  }
+
   async idPhoto(request: KioskRequest<'enrolmentIdPhoto'>): Promise<StationAnswer> {
     const current = await this.#at('id_photo');
     if (!current.ok) return current;
@@ -397,26 +407,38 @@ export class EnrolmentStation {
       });
     }
     const live = request.descriptors.map((descriptor) => Float32Array.from(descriptor));
-    const { score, matched } = gate.compare(photo, live);
-    const refusedPerson = enrolment.person;
-    assert(refusedPerson !== null, 'the live step follows the document step');
-    enrolment.view = {
-      ...enrolment.view,
-      photoMatch: { score, threshold: gate.point.threshold, matched },
-    };
-    if (!matched) {
-      const guardian = enrolment.guardian;
-      const refused = await this.#refuse(enrolment, 'enrolment.face_refused', {
-        code: 'face_mismatch',
-        message: 'the live face does not match the ID photo',
-      });
-      // Kept only for a second officer's override (overrideMismatch); any other step forgets them.
-      enrolment.overridable = { person: refusedPerson, live, guardian };
-      return refused;
+    // Zeroed unless the enrolment keeps them (the PIN step, or an override): a throw, in the comparison or
+    // the refusal's log write, drops them.
+    let kept = false;
+    try {
+      const { score, matched } = gate.compare(photo, live);
+      // The ID photo was taken for this comparison alone (an override signs for its score, not the photo).
+      photo.fill(0);
+      enrolment.photo = null;
+      enrolment.view = {
+        ...enrolment.view,
+        photoMatch: { score, threshold: gate.point.threshold, matched },
+      };
+      if (!matched) {
+        const { person, guardian } = enrolment;
+        assert(person !== null, 'the live step follows the document step');
+        const refused = await this.#refuse(enrolment, 'enrolment.face_refused', {
+          code: 'face_mismatch',
+          message: 'the live face does not match the ID photo',
+        });
+        // Kept only for a second officer's override (overrideMismatch); any other step forgets them. Not
+        // when the officer signed out while the refusal was logged: that dropped the enrolment.
+        kept = this.#enrolment === enrolment;
+        if (kept) enrolment.overridable = { person, live, guardian };
+        return refused;
+      }
+      enrolment.live = live;
+      kept = true;
+      enrolment.view = { ...enrolment.view, step: 'pin', templates: live.length };
+      return this.#answer();
+    } finally {
+      if (!kept) live.forEach((descriptor) => descriptor.fill(0));
     }
-    enrolment.live = live;
-    enrolment.view = { ...enrolment.view, step: 'pin', templates: live.length };
-    return this.#answer();
   }
 
   async finish(request: KioskRequest<'enrolmentFinish'>): Promise<StationAnswer> {
@@ -692,20 +714,27 @@ export class EnrolmentStation {
    * again with the same faces). The person is created once: see #person.
    */
   async #enrolPerson(enrolment: Enrolment, attempt: PersonAttempt): Promise<EnrolAnswer> {
+    // Copied before the first wait: a sign-out meanwhile zeroes the enrolment's faces, and what the officer
+    // approved still completes. Zeroed however this ends, a throw included.
     const descriptors = enrolment.live.map((descriptor) => Float32Array.from(descriptor));
-    const person = await this.#person(enrolment, attempt);
-    if (!person.ok) {
+    try {
+      const person = await this.#person(enrolment, attempt);
+      if (!person.ok) return person;
+      const modelId = this.#options.photoVsLive?.point.modelId ?? '';
+      const added = await this.#options.hub.addFaces({
+        person: person.value,
+        modelId,
+        descriptors,
+      });
+      // Refused faces: hub-link erased the person again (else it names them leftBehind). The log says so,
+      // or the desk would find that person by the document and ask the hub about someone it no longer has.
+      if (!added.ok && !('leftBehind' in added)) {
+        await this.#recordErased(enrolment, person.value.id, 'faces_refused');
+      }
+      return added;
+    } finally {
       descriptors.forEach((descriptor) => descriptor.fill(0));
-      return person;
     }
-    const modelId = this.#options.photoVsLive?.point.modelId ?? '';
-    const added = await this.#options.hub.addFaces({ person: person.value, modelId, descriptors });
-    // Refused faces: hub-link erased the person again (else it names them leftBehind). The log says so,
-    // or the desk would find that person by the document and ask the hub about someone it no longer has.
-    if (!added.ok && !('leftBehind' in added)) {
-      await this.#recordErased(enrolment, person.value.id, 'faces_refused');
-    }
-    return added;
   }
 
   /** A person this enrolment's tries created and the station erased (the desk stops finding them). */

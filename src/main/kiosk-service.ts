@@ -265,9 +265,12 @@ export class KioskService {
       officerSignOut: () => station((s) => s.signOut(), false),
       station: () => station((s) => s.station(), false),
       enrolmentDocument: (request) => station((s) => s.document(request)),
-      enrolmentGuardian: (request) => station((s) => s.guardian(request)),
-      enrolmentIdPhoto: (request) => station((s) => s.idPhoto(request)),
-      enrolmentLiveFace: (request) => station((s) => s.liveFace(request)),
+      enrolmentGuardian: (request) =>
+        wipedAfter([request.descriptor], () => station((s) => s.guardian(request))),
+      enrolmentIdPhoto: (request) =>
+        wipedAfter([request.descriptor], () => station((s) => s.idPhoto(request))),
+      enrolmentLiveFace: (request) =>
+        wipedAfter(request.descriptors, () => station((s) => s.liveFace(request))),
       enrolmentFinish: (request) => station((s) => s.finish(request)),
       enrolmentCancel: () => station((s) => s.cancel()),
       enrolmentOverride: (request) => station((s) => s.overrideMismatch(request)),
@@ -1438,6 +1441,19 @@ function hubRefusalOf(error: KioskError): HubRefusal {
     code: error.hubCode ?? error.code,
     hubMessage: (error.hubMessage ?? error.message).slice(0, hubRefusalMessageCharsMax),
   };
+}
+
+/**
+ * An officer's call with face descriptors from the renderer (the service's own copies: handleKioskCall's
+ * parse, or IPC's): zeroed however it ends, refused before the station read them (busy, wrong mode) included.
+ * The station zeroes its own copies (EnrolmentStation).
+ */
+async function wipedAfter<R>(descriptors: number[][], call: () => Promise<R>): Promise<R> {
+  try {
+    return await call();
+  } finally {
+    for (const descriptor of descriptors) descriptor.fill(0);
+  }
 }
 
 function stripUndefined(liveness: KioskRequest<'identify'>['liveness']) {
