@@ -209,6 +209,8 @@ describe('a child enrolled under a guardian, then paying', () => {
     const terms = (await boy.locator('[data-testid="guardian-terms"]').textContent()) ?? '';
     expect(terms).toContain('1,000円');
     expect(terms).toContain('1,500円');
+    // Blocked categories in the order of the guardian's checkboxes, not sorted by their English keys.
+    expect(terms).toContain('酒類、たばこ、ギャンブル、食品・飲食店');
 
     const personId = (await fixture.hub.store.reader.findPersonByAccount('e2e-kid'))?.id ?? '';
     const person = await fixture.admin.getPerson(personId);
