@@ -355,22 +355,17 @@ export class EnrolmentStation {
     return this.#answer();
   }
 
-  /** The hub's consent of the guardian at the camera, the station's Float32Array copy zeroed however it ends. */
-  async #guardianConsentAtHub(enrolment: Enrolment, request: KioskRequest<'enrolmentGuardian'>) {
-    const descriptor = Float32Array.from(request.descriptor);
-    try {
-      return await this.#options.hub.guardianConsent({
-        descriptor,
-        modelId: request.modelId,
-        liveness: request.liveness,
-        pin: request.pin,
-        childAccountId: enrolment.view.accountId ?? '',
-        limits: request.limits,
-        blockedCategories: request.blockedCategories,
-      });
-    } finally {
-      descriptor.fill(0);
-    }
+  /** The hub's consent of the guardian at the camera; HubLink.guardianConsent zeroes the copy however it ends. */
+  #guardianConsentAtHub(enrolment: Enrolment, request: KioskRequest<'enrolmentGuardian'>) {
+    return this.#options.hub.guardianConsent({
+      descriptor: Float32Array.from(request.descriptor),
+      modelId: request.modelId,
+      liveness: request.liveness,
+      pin: request.pin,
+      childAccountId: enrolment.view.accountId ?? '',
+      limits: request.limits,
+      blockedCategories: request.blockedCategories,
+    });
   }
 
   async idPhoto(request: KioskRequest<'enrolmentIdPhoto'>): Promise<StationAnswer> {

@@ -873,13 +873,11 @@ export class KioskService {
   async #identify(
     request: KioskRequest<'identify'>,
   ): Promise<KioskResult<{ payment: PaymentView }>> {
-    try {
-      return await this.#oneCallAtATime(request.paymentId, ['waiting_for_face'], (current) =>
+    return wipedAfter([request.descriptor], () =>
+      this.#oneCallAtATime(request.paymentId, ['waiting_for_face'], (current) =>
         this.#identifyFor(current, request),
-      );
-    } finally {
-      request.descriptor.fill(0);
-    }
+      ),
+    );
   }
 
   async #identifyFor(
