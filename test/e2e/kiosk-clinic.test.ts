@@ -22,6 +22,7 @@ import { clinicDayClock } from '../main/clinic-day-clock.ts';
 import { runScriptOnClock } from '../main/kiosk-process.ts';
 import type { ClinicFixture } from './kiosk/clinic-fixture.ts';
 import { startClinicFixture } from './kiosk/clinic-fixture.ts';
+import { expectScreenFitsEverywhere } from './kiosk/screen-fits.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'clinic-e2e');
 const cap = 5_000;
@@ -135,6 +136,12 @@ describe('clinic reception kiosk in Chromium', () => {
     expect(open.items).toHaveLength(1);
     expect(open.items[0]).toMatchObject({ template: 'clinic_visit', amount: cap, settled: 0 });
     expect(await patient()).toEqual({ balance: before.balance, held: before.held + cap });
+    // The time the hold lapses is its own line (not the end of the seating paragraph), in view with
+    // the Done button on each display and language.
+    await expectScreenFitsEverywhere(checkedIn, {
+      releaseNote: checkedIn.locator('.screen-waiting .clinic-deadline'),
+      done: checkedIn.locator('.screen-waiting .button-primary'),
+    });
     await checkedIn.getByRole('button', { name: '完了' }).click();
     await waitForScreen(checkedIn, ['idle'], 10_000);
     await visitLine(checkedIn, 1, 'waiting');

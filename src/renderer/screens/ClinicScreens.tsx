@@ -191,7 +191,11 @@ export function ClinicWaitingScreen(props: { payment: PaymentView; onDone: () =>
         {visit.queueNumber}
       </p>
       <Amount amount={visit.held} label={t('clinic.heldLabel')} />
-      <p className="clinic-note">{t('clinic.waitingNote', { deadline: clock(visit.deadline) })}</p>
+      <p className="clinic-note">{t('clinic.waitingNote')}</p>
+      {/* Its own line: the one time the patient must keep, not the end of a paragraph about seats. */}
+      <p className="clinic-deadline">
+        {t('clinic.releaseNote', { deadline: clock(visit.deadline) })}
+      </p>
       <button className="button button-primary" onClick={props.onDone}>
         {t('actions.done')}
       </button>
