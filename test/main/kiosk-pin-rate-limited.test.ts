@@ -12,8 +12,28 @@ import { closeKioskTestHub, isPostTo, memberPin } from './kiosk-test-hub.ts';
 import { atPin, shopKiosk, startShopWithShopper } from './shop-fixture.ts';
 
 const face = syntheticFace();
-/** The hub's and the kiosks' clock: the machine's (the hub's limiter refills as real time passes). */
-const clock: TestClock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
+/**
+ * The hub's and the kiosks' clock: the machine's, held still (frozenAtMs) while the other kiosk crowds
+ * this one's PIN checks. The hub's limiter refills with this clock, so a loaded machine (Argon2id taking
+ * 0.5 s a check) cannot refill the till's second between the other kiosk's check and this kiosk's.
+ */
+const clock: TestClock & { frozenAtMs: number | null } = {
+  offsetMs: 0,
+  frozenAtMs: null,
+  now: () => clock.frozenAtMs ?? Date.now() + clock.offsetMs,
+};
+
+/** Holds the clock still until `thaw`. */
+function freeze(): void {
+  clock.frozenAtMs = clock.now();
+}
+
+/** The clock runs again from `aheadMs` past the moment it was held at (never back). */
+function thaw(aheadMs: number): void {
+  const from = (clock.frozenAtMs ?? clock.now()) + aheadMs;
+  clock.frozenAtMs = null;
+  clock.offsetMs = from - Date.now();
+}
 
 let test: KioskTestHub;
 const links: HubLink[] = [];
@@ -52,6 +72,8 @@ describe("a PIN check refused by the hub's per-till limit", () => {
     const network: typeof fetch = async (input, init) => {
       if (!crowd.on || !isPostTo('/v1/verify-pin', input, init)) return fetch(input, init);
       // The hub lets a till have a burst of two, then one a second: the other kiosk takes what is there.
+      // The kiosk's retry comes after its own wait: the held clock moves on that one second, no more.
+      if (crowd.checks.length > 0 && clock.frozenAtMs !== null) clock.frozenAtMs += 1_000;
       for (let i = crowd.checks.length === 0 ? 2 : 1; i > 0; i--) {
         unknownMembers += 1;
         const before = await other.link.pinAuthorization({
@@ -78,8 +100,11 @@ describe("a PIN check refused by the hub's per-till limit", () => {
     const paymentId = await atPin(service, face, 760);
 
     crowd.on = true;
+    freeze();
     const refused = await service.handlers.confirm({ paymentId, pin: memberPin });
     crowd.on = false;
+    // Two seconds on: the till's burst is back, for the wrong PIN and the right one below.
+    thaw(2_000);
     // Both of the kiosk's tries (its own wait and retry) met the hub's 429; the other kiosk's checks went in.
     expect(crowd.checks).toEqual(['pin_incorrect', 'pin_incorrect', 'pin_incorrect']);
     expect(crowd.refused).toBe(2);
