@@ -337,6 +337,10 @@ export class HubLink {
     return again.ok ? this.#identifyOnce(request) : again;
   }
 
+  /**
+   * The PIN after a face: a single-use authorization. Only the hub's own error refuses it
+   * (ownRefusalOrUnknown): a gateway's 5xx, 408 or own 429 leaves the shopper at the PIN to type it again.
+   */
   async verifyPin(request: {
     personId: string;
     pin: string;
@@ -354,10 +358,13 @@ export class HubLink {
         amount: request.amount,
       });
       return { ok: true, value: { authorization: answer.authorization, payer: answer.payer } };
-    });
+    }, ownRefusalOrUnknown);
   }
 
-  /** Member number + PIN, for when the face cannot be read (hub extension POST /v1/pin-authorizations). */
+  /**
+   * Member number + PIN, for when the face cannot be read (hub extension POST /v1/pin-authorizations); a
+   * gateway's own answer is no refusal, as for verifyPin.
+   */
   async pinAuthorization(request: {
     memberNumber: string;
     pin: string;
@@ -382,7 +389,7 @@ export class HubLink {
           displayNameMasked: answer.displayNameMasked,
         },
       };
-    });
+    }, ownRefusalOrUnknown);
   }
 
   /** A purchase hold (settled when placed), under the payment's own Idempotency-Key. */
@@ -1013,7 +1020,8 @@ function outcomeUnknownOn5xx(error: HubRequestError): { ok: false; error: KioskE
  * created it, as a gateway's 429 may: an unknown outcome, so the request stays written down to be asked
  * again: a hold in pending-holds for reconcile (KioskService.#sendHold) instead of closing as refused while
  * the shopper's money is taken; a person in pending-persons (EnrolmentStation.#createPerson) instead of the
- * account and document staying taken by a person without a face the station forgot.
+ * account and document staying taken by a person without a face the station forgot. A shopper's PIN check
+ * too (verifyPin, pinAuthorization): a gateway's fault is no refusal that closes the payment.
  */
 function ownRefusalOrUnknown(error: HubRequestError): { ok: false; error: KioskError } {
   if (error.status >= 500 || error.status === 429 || isHubErrorCode(error.code)) {

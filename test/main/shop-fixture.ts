@@ -130,11 +130,20 @@ export async function atPin(
   const opened = service.requestFromTill({ amount, reference });
   if (!opened.ok) throw new Error(`kiosk: ${opened.code}`);
   const paymentId = opened.payment.id;
+  await lookAndConfirm(service, face, paymentId);
+  return paymentId;
+}
+
+/** The shopper of `face` looks at the camera for the open payment and taps OK: at the PIN. */
+export async function lookAndConfirm(
+  service: KioskService,
+  face: Float32Array,
+  paymentId: string,
+): Promise<void> {
   const descriptor = Array.from(sameFaceAs(face));
   const liveness = { passed: true, score: 0.99, checks: ['passive_texture_live', 'blink'] };
   await service.handlers.identify({ paymentId, modelId, descriptor, liveness });
   await service.handlers.confirm({ paymentId });
-  return paymentId;
 }
 
 /** atPin, then the shopper types their PIN: answers the payment's id and the kiosk's answer. */
