@@ -37,6 +37,7 @@ const bothAdapters = [
   'test/hub/own-kiosk.test.ts',
   'test/hub/pin-fallback.test.ts',
   'test/hub/pin-queue.test.ts',
+  'test/hub/rekey-enrolment-race.test.ts',
   'test/hub/replay-restart.test.ts',
   'test/hub/route-table.test.ts',
   'test/hub/sealed-fuzz.test.ts',

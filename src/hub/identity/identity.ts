@@ -251,8 +251,36 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     opened.value.fill(0);
   }
 
-  /** Moves every template to `nextKey` inside `tx`; call adoptTransformKey after the commit. */
-  async rekey(tx: StoreTx, caller: ClientRecord, nextKey: Uint8Array): Promise<number> {
+  /**
+   * Moves every template to `nextKey` and takes the key in the same transaction, so a write after it (in
+   * its batch or the next) checks and stores faces under the key the rows are under: a station's faces
+   * protected under the old key are refused transform_key_outdated, never stored under the old key id
+   * beside rows under the new one (the gallery could not load them, and the hub would not start again).
+   * When the transaction does not commit, the service goes back to the key the rows are still under.
+   * The caller renames the key files once it returns (commitNextTransformKey; finishInterruptedRekey
+   * finishes that after a crash).
+   */
+  async rekeyAndAdopt(
+    caller: ClientRecord,
+    nextKey: Uint8Array,
+    reader: IdentityReader,
+  ): Promise<number> {
+    const previous = this.transformKey;
+    try {
+      return await this.writer.write(async (tx) => {
+        const moved = await this.rekey(tx, caller, nextKey);
+        // The gallery reloads from this transaction's rows, in turn with the changes heard from others.
+        await this.adoptTransformKey(nextKey, tx);
+        return moved;
+      });
+    } catch (error) {
+      if (this.transformKey !== previous) await this.adoptTransformKey(previous, reader);
+      throw error;
+    }
+  }
+
+  /** Moves every template to `nextKey` inside `tx` (rekeyAndAdopt takes the key in the same one). */
+  private async rekey(tx: StoreTx, caller: ClientRecord, nextKey: Uint8Array): Promise<number> {
     const moved = await rekeyTemplates({
       tx,
       dataKey: this.keys.dataKey,

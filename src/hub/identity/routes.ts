@@ -237,9 +237,8 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
     rekey: async ({ caller, ok }) => {
       const keysDir = join(hub.dataDir, 'keys');
       const nextKey = await prepareNextTransformKey(keysDir);
-      const templates = await hub.store.write((tx) => service().rekey(tx, caller, nextKey));
+      const templates = await service().rekeyAndAdopt(caller, nextKey, hub.store.reader);
       await commitNextTransformKey(keysDir);
-      await service().adoptTransformKey(nextKey, hub.store.reader);
       return ok({ templates, transformKeyId: transformKeyId(nextKey) });
     },
 
