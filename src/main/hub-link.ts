@@ -673,24 +673,42 @@ export class HubLink {
   }
 
   /**
-   * Enrolment station: the faces of a person just created, protected, sealed and zeroed. When they fail
-   * the person is erased again; when that fails too, the answer names them `leftBehind` (HubLink.enrol).
+   * Enrolment station: the faces of a person just created, protected, sealed, and zeroed however this ends.
+   * When they fail the person is erased again; when that fails too, the answer names them `leftBehind`
+   * (HubLink.enrol). Faces protected under a key the hub has since replaced (an admin's re-key) are
+   * protected again once under the key fetched anew, as an identify's probe is; else the station would
+   * erase every person it enrols until restarted.
    */
   async addFaces(request: {
     person: PersonView;
     modelId: string;
     descriptors: readonly Float32Array[];
   }): Promise<HubAnswer<PersonView> | { ok: false; error: KioskError; leftBehind: string }> {
-    const { person } = request;
-    const added = await this.#guard(async () => {
-      const sealedTemplates = this.#sealTemplates(request.modelId, request.descriptors);
-      await this.#client.addTemplates(person.id, { modelId: request.modelId, sealedTemplates });
-      return { ok: true as const, value: person };
+    const { person, modelId, descriptors } = request;
+    try {
+      let added = await this.#addFacesOnce(person.id, modelId, descriptors);
+      if (!added.ok && added.error.code === 'transform_key_outdated') {
+        const again = await this.connect();
+        added = again.ok ? await this.#addFacesOnce(person.id, modelId, descriptors) : again;
+      }
+      if (added.ok) return { ok: true, value: { ...person, templates: descriptors.length } };
+      const erased = await this.erasePerson(person.id);
+      return erased.ok ? added : { ...added, leftBehind: person.id };
+    } finally {
+      descriptors.forEach((descriptor) => descriptor.fill(0));
+    }
+  }
+
+  async #addFacesOnce(
+    personId: string,
+    modelId: string,
+    descriptors: readonly Float32Array[],
+  ): Promise<HubAnswer<null>> {
+    return this.#guard(async () => {
+      const sealedTemplates = this.#sealTemplates(modelId, descriptors);
+      await this.#client.addTemplates(personId, { modelId, sealedTemplates });
+      return { ok: true as const, value: null };
     }, duplicateFace);
-    request.descriptors.forEach((descriptor) => descriptor.fill(0));
-    if (added.ok) return { ok: true, value: { ...person, templates: request.descriptors.length } };
-    const erased = await this.erasePerson(person.id);
-    return erased.ok ? added : { ...added, leftBehind: person.id };
   }
 
   /**
@@ -715,7 +733,14 @@ export class HubLink {
     try {
       // A 5xx may come after the hub granted the consent: an unknown outcome the guardian tries again
       // (a consent nobody spends lapses at the hub), not a refusal that ends the child's enrolment.
-      return await this.#pinCheck(() => this.#guardianConsentOnce(request), outcomeUnknownOn5xx);
+      const once = () =>
+        this.#pinCheck(() => this.#guardianConsentOnce(request), outcomeUnknownOn5xx);
+      const first = await once();
+      if (first.ok || first.error.code !== 'transform_key_outdated') return first;
+      // The hub was re-keyed since the station connected (it refuses the face before the PIN is tried):
+      // fetch the new key once and protect the face again, as addFaces does.
+      const again = await this.connect();
+      return again.ok ? await once() : again;
     } finally {
       request.descriptor.fill(0);
     }
@@ -779,6 +804,7 @@ export class HubLink {
     const transform = this.#transform;
     const hubPublicKey = this.#hubKey;
     assert(transform !== null && hubPublicKey !== null, 'enrol runs after connect');
+    // The caller zeroes the descriptors (addFaces, once the hub answered: they may be sealed again).
     return descriptors.map((descriptor) => {
       const sealed = protectProbe({
         descriptor,
@@ -787,7 +813,6 @@ export class HubLink {
         modelId,
         nowMs: this.#hubClock.now(),
       });
-      descriptor.fill(0);
       return sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
     });
   }
