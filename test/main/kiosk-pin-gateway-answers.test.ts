@@ -8,7 +8,6 @@
 // as the hub's refusal (hub_refused): the kiosk closed the payment and told the shopper "the payment
 // service refused this kiosk's request; ask a member of staff", for a gateway's passing fault.
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HubLink } from '../../src/main/hub-link.ts';
 import type { KioskService } from '../../src/main/kiosk-service.ts';
@@ -16,7 +15,7 @@ import { syntheticFace } from '../hub/helpers.ts';
 import { startHoldingProxy, type HoldingProxy } from './holding-proxy.ts';
 import type { KioskTestHub } from './kiosk-test-hub.ts';
 import { closeKioskTestHub, isPostTo, memberPin } from './kiosk-test-hub.ts';
-import { atPin, lookAndConfirm, shopKiosk, startShopWithShopper } from './shop-fixture.ts';
+import { atPin, lookAndConfirm, shopKioskAt, startShopWithShopper } from './shop-fixture.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const face = syntheticFace();
@@ -85,13 +84,7 @@ afterAll(async () => {
 const balance = async () => (await test.admin.getAccount('shopper')).balance;
 
 async function kioskBehindGateway(): Promise<KioskService> {
-  const { service, link } = await shopKiosk({
-    test,
-    clock,
-    network: fetch,
-    hubUrl: proxy.url,
-    pendingHoldsFile: path.join(test.work, `pending-${randomBytes(4).toString('hex')}.json`),
-  });
+  const { service, link } = await shopKioskAt(test, clock, proxy.url);
   links.push(link);
   return service;
 }

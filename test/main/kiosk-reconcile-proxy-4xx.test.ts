@@ -6,7 +6,6 @@
 // KioskService.#sendHold dropped the payment from pending-holds, and the shopper, told the payment failed,
 // stayed charged with nothing left to reconcile. Fixed: only the hub's own error is a refusal of a hold.
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HubLink } from '../../src/main/hub-link.ts';
 import { paymentAuthorizationLifetimeMs, reconcileMarginMs } from '../../src/shared/limits.ts';
@@ -14,7 +13,7 @@ import { syntheticFace } from '../hub/helpers.ts';
 import { startHoldingProxy, type HoldingProxy } from './holding-proxy.ts';
 import type { KioskTestHub } from './kiosk-test-hub.ts';
 import { closeKioskTestHub, isPostTo } from './kiosk-test-hub.ts';
-import { pay, shopKiosk, startShopWithShopper } from './shop-fixture.ts';
+import { pay, shopKioskAt, startShopWithShopper } from './shop-fixture.ts';
 
 const adminToken = `admin-${randomBytes(12).toString('hex')}`;
 const face = syntheticFace();
@@ -66,13 +65,7 @@ describe('a hold request a proxy forwarded, then answered with a 4xx of its own'
   it.each(Object.keys(proxyAnswers) as ProxyAnswer[])(
     '%s is an unknown outcome: never paid, kept for reconcile, refunded once the authorization expired',
     async (which) => {
-      const { service, link } = await shopKiosk({
-        test,
-        clock,
-        network: fetch,
-        hubUrl: proxy.url,
-        pendingHoldsFile: path.join(test.work, `pending-${randomBytes(4).toString('hex')}.json`),
-      });
+      const { service, link } = await shopKioskAt(test, clock, proxy.url);
       links.push(link);
       const before = await balance();
       answering = which;

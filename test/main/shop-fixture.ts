@@ -106,6 +106,17 @@ export async function shopKiosk(options: {
   return { service, link };
 }
 
+/** The shop's kiosk reaching the hub at `hubUrl` (a proxy in front of it), on a pending-holds file of its own. */
+export function shopKioskAt(test: KioskTestHub, clock: TestClock, hubUrl: string) {
+  return shopKiosk({
+    test,
+    clock,
+    network: fetch,
+    hubUrl,
+    pendingHoldsFile: path.join(test.work, `pending-${randomBytes(4).toString('hex')}.json`),
+  });
+}
+
 /** What startKioskRuntime gives kiosk-http, for a service the test drives itself (its till API on a port). */
 export function runtimeOf(config: KioskConfig, service: KioskService) {
   return {
