@@ -23,6 +23,7 @@ const bothAdapters = [
   'test/hub/enrolment-scope.test.ts',
   'test/hub/enrolment-transfer.test.ts',
   'test/hub/find-person.test.ts',
+  'test/hub/gallery-full-refusal.test.ts',
   'test/hub/guardian.test.ts',
   'test/hub/hold-bounds.test.ts',
   'test/hub/hold-history.test.ts',

@@ -57,6 +57,8 @@ export interface HubOptions {
    * on liveness). Off by default: in production every identify carries a registered kiosk's signature.
    */
   allowUnattested?: boolean;
+  /** The most face templates the in-memory gallery holds (default and most: galleryTemplatesMax). */
+  galleryTemplatesMax?: number;
 }
 
 export interface RunningHub {
@@ -129,6 +131,9 @@ async function openIdentity(
       pinFailuresPerDayPerClient:
         options.pinFailuresPerDayPerClient ?? pinFailuresPerDayPerClientMax,
       allowUnattested: options.allowUnattested ?? false,
+      ...(options.galleryTemplatesMax === undefined
+        ? {}
+        : { galleryTemplatesMax: options.galleryTemplatesMax }),
     },
   });
 }

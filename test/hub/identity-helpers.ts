@@ -127,6 +127,7 @@ export async function startIdentityHub(
     faceOnlyFmr?: number | undefined;
     shopBalance?: number;
     pinFailuresPerDayPerClient?: number;
+    galleryTemplatesMax?: number;
   } = {},
 ): Promise<IdentityTestHub> {
   await sodium.ready;
@@ -136,6 +137,9 @@ export async function startIdentityHub(
     ...(options.pinFailuresPerDayPerClient === undefined
       ? {}
       : { pinFailuresPerDayPerClient: options.pinFailuresPerDayPerClient }),
+    ...(options.galleryTemplatesMax === undefined
+      ? {}
+      : { galleryTemplatesMax: options.galleryTemplatesMax }),
   });
   await account(t, 'shop', 'merchant', options.shopBalance ?? 0);
   const enroller = await clientWithId(t, 'enrollment');

@@ -88,6 +88,8 @@ export interface IdentityOptions {
   pinFailuresPerDayPerClient: number;
   /** Demo data and tests only: identify without a kiosk attestation takes the liveness as sent. */
   allowUnattested: boolean;
+  /** The most templates the gallery holds (default and most: galleryTemplatesMax); tests use a few. */
+  galleryTemplatesMax?: number;
 }
 
 /** What a member number + PIN came to, for the route to answer (the PIN fallback, extension). */
@@ -126,7 +128,12 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       isPinFailureCap(options.pinFailuresPerDayPerClient),
       `the wrong-PIN cap is 1 to ${pinFailuresPerDayPerClientMax}`,
     );
-    this.gallery = new Gallery({ dimension: calibration.dimension });
+    this.gallery = new Gallery({
+      dimension: calibration.dimension,
+      ...(options.galleryTemplatesMax === undefined
+        ? {}
+        : { templatesMax: options.galleryTemplatesMax }),
+    });
     this.transformKey = keys.transformKey;
     this.keyId = transformKeyId(keys.transformKey);
   }
@@ -663,7 +670,10 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       });
       for (const [i, template] of templates.entries()) {
         const added = this.gallery.add({ personId, templateId: templateIds[i] ?? '', template });
-        if (!added.ok) refuse('unavailable', 'the gallery is full');
+        if (added.ok) continue;
+        // The transaction rolls back, and the route learns no ids to take out: those of this call go now.
+        for (const id of templateIds.slice(0, i)) this.gallery.remove(id);
+        refuse('unavailable', 'the gallery is full');
       }
       return { templateIds, templates: existing + templates.length };
     } finally {
