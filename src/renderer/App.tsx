@@ -136,6 +136,15 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
     [ensureCamera, show],
   );
 
+  // "Try again" on an error screen: back to the PIN where the payment still waits for it (a PIN check the
+  // hub did not answer: the kiosk takes no face for such a payment), else to the face. At once, from the
+  // payment as last answered, so the tap changes the screen without a round trip.
+  const retryAfterError = useCallback(() => {
+    if (payment === null) show({ name: 'idle' });
+    else if (payment.state === 'pin') show({ name: 'pin', attemptsLeft: null });
+    else void beginFace(payment);
+  }, [beginFace, payment, show]);
+
   // A payment the service opened (a till's amount, the operator's) starts the face screen.
   useEffect(() => {
     return api.onEvent((event) => {
@@ -453,7 +462,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
             queueNumber={screen.queueNumber}
             challenge={screen.challenge ?? null}
             payment={payment}
-            onRetry={() => void (payment === null ? show({ name: 'idle' }) : beginFace(payment))}
+            onRetry={retryAfterError}
             onMemberPin={() => show({ name: 'member', notice: null })}
             onClose={() => void cancel()}
           />
