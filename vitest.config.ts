@@ -41,6 +41,7 @@ const bothAdapters = [
   'test/hub/rekey-enrolment-race.test.ts',
   'test/hub/replay-restart.test.ts',
   'test/hub/route-table.test.ts',
+  'test/hub/scheduled-settle-at-cap.test.ts',
   'test/hub/sealed-fuzz.test.ts',
   'test/hub/sql-literals.test.ts',
   'test/hub/use-cases.test.ts',

@@ -482,6 +482,10 @@ export class Ledger {
     if (scheduled !== null && scheduled.at <= hold.expiresAt) {
       if (scheduled.action === 'release')
         return T.release(hold, { at: scheduled.at, closedBy: 'schedule' });
+      // At the most settlements (the payee's own parts), the rest goes back as at expiry: a 51st would not
+      // be recorded, and a deadline that cannot run would hold the money and stop every sweep.
+      if (hold.settlements.length >= holdSettlementsMax)
+        return T.release(hold, { at: scheduled.at, closedBy: 'schedule' });
       const remaining = T.remainingOf(hold);
       const amount =
         scheduled.amount === 'remaining' ? remaining : minYen(scheduled.amount, remaining);

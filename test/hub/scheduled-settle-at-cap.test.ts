@@ -1,0 +1,65 @@
+// An escrow hold whose payee settled it in 50 parts (holdSettlementsMax) before the buyer's goods.received
+// scheduled the settle of the rest: when the return window ends, the scheduled settle cannot be a 51st.
+// The hold must still close at its deadline, as a hold at the cap does at expiry (its rest released to the
+// payer), and the sweep must go on to every other due hold.
+//
+// Found in review: the scheduled settle skipped the cap that an immediate settle checks, so at the deadline
+// T.settle's assertion threw: the hold stayed active with its money held for good, and every expiry that
+// came to it (the sweep's batch of all due holds, GET /v1/holds, the payer's and payee's next requests)
+// answered 500 and rolled back, so no hold anywhere expired.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { holdSettlementsMax } from '../../src/shared/limits.ts';
+import { account, balances, client, holdBody, startTestHub, type TestHub } from './helpers.ts';
+
+let t: TestHub;
+beforeEach(async () => {
+  t = await startTestHub();
+  await account(t, 'alice', 'person', 100_000);
+  await account(t, 'bob', 'person', 10_000);
+  await account(t, 'shop', 'merchant');
+});
+afterEach(async () => t.stop());
+
+describe('a settle scheduled on a hold that has its most settlements', () => {
+  it('closes the hold at its deadline (the rest released), and the sweep expires the other due holds', async () => {
+    const buyerApp = await client(t, 'merchant', 'alice');
+    const escrow = await t.call('POST', '/v1/holds', {
+      body: holdBody('alice', 'shop', 4_500, {
+        template: { name: 'escrow', returnWindowSeconds: 600 },
+        expiresInSeconds: 86_400,
+      }),
+    });
+    expect(escrow.status).toBe(201);
+    const id = escrow.body.id as string;
+    for (let i = 0; i < holdSettlementsMax; i += 1) {
+      const part = await t.call('POST', `/v1/holds/${id}/settle`, { body: { amount: 1 } });
+      expect(part.status).toBe(200);
+    }
+    const received = await t.call('POST', `/v1/holds/${id}/events`, {
+      token: buyerApp,
+      body: { type: 'goods.received' },
+    });
+    expect(received.status).toBe(200);
+    expect(received.body.scheduled).toMatchObject({ action: 'settle' });
+    // Bob's hold, due in a minute: the same sweep must expire it.
+    const other = await t.call('POST', '/v1/holds', {
+      body: holdBody('bob', 'shop', 1_000, { expiresInSeconds: 60 }),
+    });
+    expect(other.status).toBe(201);
+
+    t.clock.advance(601_000);
+    expect(await t.hub.sweep()).toBe(2);
+    const closed = await t.call('GET', `/v1/holds/${id}`);
+    expect(closed.status).toBe(200);
+    expect(closed.body).toMatchObject({ settled: holdSettlementsMax, remaining: 0 });
+    expect(closed.body.status).not.toBe('active');
+    expect(await balances(t, 'alice')).toEqual({
+      balance: 100_000 - holdSettlementsMax,
+      held: 0,
+      available: 100_000 - holdSettlementsMax,
+    });
+    expect((await t.call('GET', `/v1/holds/${other.body.id}`)).body.status).not.toBe('active');
+    expect((await balances(t, 'bob')).held).toBe(0);
+    expect((await t.call('GET', '/v1/holds?payer=alice')).status).toBe(200);
+  });
+});
