@@ -339,7 +339,8 @@ export class HubLink {
 
   /**
    * The PIN after a face: a single-use authorization. Only the hub's own error refuses it
-   * (ownRefusalOrUnknown): a gateway's 5xx, 408 or own 429 leaves the shopper at the PIN to type it again.
+   * (pinCheckRefusalOrUnknown): a gateway's 5xx, 408 or own 429 leaves the shopper at the PIN to type it
+   * again.
    */
   async verifyPin(request: {
     personId: string;
@@ -358,7 +359,7 @@ export class HubLink {
         amount: request.amount,
       });
       return { ok: true, value: { authorization: answer.authorization, payer: answer.payer } };
-    }, ownRefusalOrUnknown);
+    }, pinCheckRefusalOrUnknown);
   }
 
   /**
@@ -389,7 +390,7 @@ export class HubLink {
           displayNameMasked: answer.displayNameMasked,
         },
       };
-    }, ownRefusalOrUnknown);
+    }, pinCheckRefusalOrUnknown);
   }
 
   /** A purchase hold (settled when placed), under the payment's own Idempotency-Key. */
@@ -1056,6 +1057,18 @@ function ownRefusalOrUnknown(error: HubRequestError): { ok: false; error: KioskE
     'hub_unreachable',
     `the payment service's answer (${error.status}) was not its own: outcome unknown`,
   );
+}
+
+/**
+ * A shopper's PIN check (verify-pin, pin-authorizations): ownRefusalOrUnknown, and a gateway's own 429 is
+ * hub_unreachable too. It may come after the hub counted a try, so it is neither sent again (#pinCheck)
+ * nor a "busy, look at the camera again" (the hold's 429): the shopper stays at the PIN and types it again.
+ */
+function pinCheckRefusalOrUnknown(error: HubRequestError): { ok: false; error: KioskError } {
+  if (error.status === 429 && !isHubErrorCode(error.code)) {
+    return failure('hub_unreachable', `a gateway answered the PIN check ${error.status}`);
+  }
+  return ownRefusalOrUnknown(error);
 }
 
 /**

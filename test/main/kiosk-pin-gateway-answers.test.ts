@@ -1,7 +1,7 @@
 // A shopper's PIN check (verify-pin after a face, or member number + PIN) that a gateway forwarded to the hub
 // and then answered itself: a 502 or 504 in its own JSON, its own 429, a 408 with an empty body. None is
 // the hub's refusal, so the payment stays open at the PIN, the shopper is told the service could not be
-// reached (or to wait), and pays with the PIN typed again (after a face, looking at the camera again too:
+// reached, and pays with the PIN typed again (after a face, looking at the camera again too:
 // the hub spent the identification on the authorization the gateway lost).
 //
 // Found in review: verify-pin and pin-authorizations read any answer in the hub's error shape, or in none,
@@ -35,7 +35,7 @@ const gatewayAnswers = {
   },
   'a 429 of the gateway’s own': {
     answer: () => Response.json({ message: 'Too Many Requests' }, { status: 429 }),
-    code: 'rate_limited',
+    code: 'hub_unreachable',
   },
   'a 408 with an empty body': {
     answer: () => new Response(null, { status: 408 }),
