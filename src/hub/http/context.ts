@@ -187,7 +187,8 @@ export class HubContext {
     for (let round = 0; round < 100; round++) {
       const due = await this.store.reader.dueHoldIds(this.clock.now(), scope, 1);
       if (due.length === 0) return;
-      await this.store.write((tx) => this.ledger.expireDue(tx, scope));
+      // None closed: what is still due could not expire (Ledger.expireDue skipped it); asking again won't.
+      if ((await this.store.write((tx) => this.ledger.expireDue(tx, scope))) === 0) return;
     }
   }
 }
