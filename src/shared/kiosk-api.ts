@@ -261,8 +261,10 @@ const finite = z.number().refine(Number.isFinite, 'finite');
  * The version of the consent text the enrolment station shows (locales: enrol.consent.*). The station
  * records it with the time the person agreed; a new text needs a new version here. 2026-12-06: erasure
  * at the station where the person enrolled (not "any station": another station refuses, not_enrolled_here).
+ * 2026-12-07: plain words (no "template" or "keyed hash"): the photo is not kept, the face is kept as
+ * encrypted numbers, the document number in a form that cannot be turned back.
  */
-export const enrolmentConsentVersion = 'facepay-consent-2026-12-06';
+export const enrolmentConsentVersion = 'facepay-consent-2026-12-07';
 
 /** The enrolment in progress at a station, as its officer's screens see it: never a PIN or a document number. */
 export const enrolmentViewSchema = z.object({
