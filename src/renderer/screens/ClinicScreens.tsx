@@ -31,13 +31,18 @@ function VisitLine(props: { visit: VisitView }) {
     >
       <span className="visit-number">{t('clinic.number', { number: visit.queueNumber })}</span>
       <span className="visit-state">
+        {/* Each label with its amount on one line: an amount alone on the next line reads as another item. */}
         {visit.state === 'paid' ? (
           <>
-            {t('clinic.state.paid')} <Yen amount={visit.paid} />
+            <span className="visit-part">
+              {t('clinic.state.paid')} <Yen amount={visit.paid} />
+            </span>
             {visit.released > 0 ? (
               <>
                 {t('clinic.comma')}
-                {t('clinic.state.releasedPart')} <Yen amount={visit.released} />
+                <span className="visit-part">
+                  {t('clinic.state.releasedPart')} <Yen amount={visit.released} />
+                </span>
               </>
             ) : null}
           </>
@@ -45,12 +50,14 @@ function VisitLine(props: { visit: VisitView }) {
           <>
             {t('clinic.state.waiting')}
             {t('clinic.comma')}
-            {t('clinic.state.held')} <Yen amount={visit.held} />
+            <span className="visit-part">
+              {t('clinic.state.held')} <Yen amount={visit.held} />
+            </span>
           </>
         ) : (
-          <>
+          <span className="visit-part">
             {t(`clinic.state.${visit.state}`)} <Yen amount={visit.released} />
-          </>
+          </span>
         )}
       </span>
     </li>
