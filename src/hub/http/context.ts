@@ -202,7 +202,19 @@ function keyedRequest(request: FastifyRequest): { key: string; hash: Uint8Array 
       `Idempotency-Key header of 1..${idempotencyKeyLengthMax} characters is required`,
     );
   }
-  return { key, hash: requestHash(request.method, request.url.split('?')[0] ?? '', request.body) };
+  // The request as the route reads it: each path segment decoded (shop:1 and shop%3A1 name one account)
+  // and written again in one spelling, and no body as {} (a release reads both alike).
+  const path = (request.url.split('?')[0] ?? '').split('/').map(canonicalSegment).join('/');
+  return { key, hash: requestHash(request.method, path, request.body ?? {}) };
+}
+
+/** One spelling of a path segment: encodeURIComponent of what it decodes to (the segment as sent if it does not). */
+function canonicalSegment(segment: string): string {
+  try {
+    return encodeURIComponent(decodeURIComponent(segment));
+  } catch {
+    return segment;
+  }
 }
 
 /** The answer stored under the client's key, replayed; refused when it was for another request. */
