@@ -21,6 +21,7 @@ const bothAdapters = [
   'test/hub/enrolment-idempotency.test.ts',
   'test/hub/erasure-stored-answer.test.ts',
   'test/hub/enrolment-scope.test.ts',
+  'test/hub/delayed-event-while-scheduled.test.ts',
   'test/hub/enrolment-transfer.test.ts',
   'test/hub/find-person.test.ts',
   'test/hub/gallery-full-refusal.test.ts',

@@ -13,6 +13,8 @@ export const errorStatus = {
   hold_expired: 409,
   idempotency_key_reused: 409,
   account_exists: 409,
+  /** Extension: the hold's delayed rule is already scheduled (`scheduled`); the hold is still active. */
+  action_scheduled: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   insufficient_funds: 422,

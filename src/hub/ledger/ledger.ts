@@ -425,7 +425,10 @@ export class Ledger {
     const remaining = T.remainingOf(hold);
     if (rule.delaySeconds !== undefined) {
       if (hold.scheduled !== null)
-        refuse('hold_closed', 'this hold already has an action scheduled');
+        refuse(
+          'action_scheduled',
+          'this hold already has an action scheduled; it runs at its time unless the hold closes first',
+        );
       return this.schedule(hold, rule, at);
     }
     if (rule.action === 'release') return T.release(hold, { at, closedBy: 'rule' });
