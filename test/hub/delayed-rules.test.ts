@@ -1,12 +1,16 @@
-// An escrow hold whose payee settled it in 50 parts (holdSettlementsMax) before the buyer's goods.received
-// scheduled the settle of the rest: when the return window ends, the scheduled settle cannot be a 51st.
-// The hold must still close at its deadline, as a hold at the cap does at expiry (its rest released to the
-// payer), and the sweep must go on to every other due hold.
+// Delayed rules (the escrow template's return window, README's `delaySeconds`) at their edges.
 //
-// Found in review: the scheduled settle skipped the cap that an immediate settle checks, so at the deadline
-// T.settle's assertion threw: the hold stayed active with its money held for good, and every expiry that
-// came to it (the sweep's batch of all due holds, GET /v1/holds, the payer's and payee's next requests)
-// answered 500 and rolled back, so no hold anywhere expired.
+// A settle scheduled on a hold whose payee settled it in 50 parts (holdSettlementsMax) before the buyer's
+// goods.received: when the return window ends, it cannot be a 51st. The hold must still close at its
+// deadline, as a hold at the cap does at expiry (its rest released to the payer), and the sweep must go on
+// to every other due hold. Found in review: the scheduled settle skipped the cap that an immediate settle
+// checks, so at the deadline T.settle's assertion threw: the hold stayed active with its money held for
+// good, and every expiry that came to it (the sweep's batch of all due holds, GET /v1/holds, the payer's
+// and payee's next requests) answered 500 and rolled back, so no hold anywhere expired.
+//
+// A second event that would schedule a delayed rule while one is scheduled (the buyer's app sends
+// goods.received again under a new key): the hold is still active and its money held, so the answer must
+// not say it is closed (API.md's `409 hold_closed`): a payer app would record the hold as over.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { holdSettlementsMax } from '../../src/shared/limits.ts';
 import { account, balances, client, holdBody, startTestHub, type TestHub } from './helpers.ts';
@@ -61,5 +65,30 @@ describe('a settle scheduled on a hold that has its most settlements', () => {
     expect((await t.call('GET', `/v1/holds/${other.body.id}`)).body.status).not.toBe('active');
     expect((await balances(t, 'bob')).held).toBe(0);
     expect((await t.call('GET', '/v1/holds?payer=alice')).status).toBe(200);
+  });
+});
+
+describe('a delayed rule asked again while one is scheduled', () => {
+  it('is refused action_scheduled (409), the hold still active with its schedule and money as they were', async () => {
+    const buyerApp = await client(t, 'merchant', 'alice');
+    const placed = await t.call('POST', '/v1/holds', {
+      body: holdBody('alice', 'shop', 4_500, {
+        template: { name: 'escrow', returnWindowSeconds: 600 },
+      }),
+    });
+    const received = () =>
+      t.call('POST', `/v1/holds/${placed.body.id}/events`, {
+        token: buyerApp,
+        body: { type: 'goods.received' },
+      });
+    const first = await received();
+    expect(first.status).toBe(200);
+    t.clock.advance(60_000);
+    const again = await received();
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('action_scheduled');
+    const hold = (await t.call('GET', `/v1/holds/${placed.body.id}`)).body;
+    expect(hold).toMatchObject({ status: 'active', scheduled: first.body.scheduled });
+    expect((await balances(t, 'alice')).held).toBe(4_500);
   });
 });
