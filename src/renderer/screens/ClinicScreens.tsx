@@ -7,15 +7,13 @@ import {
   clinicWaitingScreenMs,
   pinOnlyAmountMax,
 } from '../../shared/limits.ts';
+import { dateTimeFormat } from '../date-time.ts';
 import { IdleFaceChecksPaused, IdleRefused } from './PaymentScreens.tsx';
 import { Amount, ConfirmFrame, ScreenTitle, useDoneAfter, useYen, Yen } from './parts.tsx';
 
 function useClock() {
   const { i18n } = useTranslation();
-  const time = new Intl.DateTimeFormat(i18n.language === 'ja' ? 'ja-JP' : 'en-GB', {
-    hour: '2-digit',
-    minute: '2-digit',
-  });
+  const time = dateTimeFormat(i18n.language, 'clock');
   return (iso: string) => time.format(new Date(iso));
 }
 

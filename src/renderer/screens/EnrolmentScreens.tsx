@@ -26,6 +26,7 @@ import type { Challenge } from '../../shared/challenge-kinds.ts';
 import type { FaceReader } from '../face/face-reader.ts';
 import type { FaceRefusalCode } from '../face/face-refusal.ts';
 import { faceRefusalCodes, moveWords } from '../face/face-refusal.ts';
+import { dateTimeFormat } from '../date-time.ts';
 import { FaceGuide, FacePromptText, useFaceSession, type FaceOutcome } from './face-guide.tsx';
 import { GuardianTermsSummary } from './guardian-terms.tsx';
 import { Keypad } from './Keypad.tsx';
@@ -264,14 +265,6 @@ const emptyDocument: TypedIdDocument = {
  * hold the account. Shown on the desk's first screen until an enrolment of that account or document
  * succeeds, so the officer asks the hub's admin to erase them (by account or document hash).
  */
-/** When an enrolment was sent, as the operator screen writes times: 4 Dec 2026 in English, not 12/4. */
-function sentAtFormat(language: string): Intl.DateTimeFormat {
-  return new Intl.DateTimeFormat(language === 'ja' ? 'ja-JP' : 'en-GB', {
-    dateStyle: 'medium',
-    timeStyle: 'medium',
-  });
-}
-
 function PersonsToErase(props: { persons: StationView['personsToErase'] }) {
   const { t, i18n } = useTranslation();
   if (props.persons.length === 0) return null;
@@ -288,7 +281,7 @@ function PersonsToErase(props: { persons: StationView['personsToErase'] }) {
               sentAt:
                 person.sentAt === null
                   ? t('enrol.personsToErase.unknownTime')
-                  : sentAtFormat(i18n.language).format(new Date(person.sentAt)),
+                  : dateTimeFormat(i18n.language, 'dateTime').format(new Date(person.sentAt)),
               hash: person.documentHash,
             })}
           </li>

@@ -6,6 +6,7 @@ import type { CredentialsRefused, HubRefusal, KioskStatus } from '../../shared/k
 import { isFinalRefusal, paymentToCheckHubCodes } from '../../shared/kiosk-api.ts';
 import type { CameraDevice } from '../camera.ts';
 import { chosenCamera, chooseCamera, listCameras } from '../camera.ts';
+import { dateTimeFormat } from '../date-time.ts';
 import { Keypad } from './Keypad.tsx';
 import { ScreenTitle, useYen } from './parts.tsx';
 
@@ -97,10 +98,7 @@ function PaymentsToCheck(props: {
   }, [load]);
   if (payments.length === 0) return null;
   const unanswered = payments.some((payment) => payment.hubRefusal === null);
-  const format = new Intl.DateTimeFormat(i18n.language === 'ja' ? 'ja-JP' : 'en-GB', {
-    dateStyle: 'medium',
-    timeStyle: 'short',
-  });
+  const format = dateTimeFormat(i18n.language, 'dateTime');
   return (
     <section className="payments-to-check" role="alert" aria-labelledby="to-check-title">
       <h2 id="to-check-title">

@@ -10,6 +10,7 @@ import {
   kioskReceiptScreenMs,
   pinOnlyAmountMax,
 } from '../../shared/limits.ts';
+import { dateTimeFormat } from '../date-time.ts';
 import {
   Amount,
   ConfirmFrame,
@@ -122,11 +123,7 @@ export function ReceiptScreen(props: { payment: PaymentView; onDone: () => void 
   const { onDone } = props;
   useDoneAfter(onDone, kioskReceiptScreenMs);
   if (receipt === null) return null;
-  // Month spelled out in English: 01/12 reads as January in one country and December in another.
-  const time = new Intl.DateTimeFormat(i18n.language === 'ja' ? 'ja-JP' : 'en-GB', {
-    dateStyle: 'medium',
-    timeStyle: 'medium',
-  }).format(new Date(receipt.settledAt));
+  const time = dateTimeFormat(i18n.language, 'dateTime').format(new Date(receipt.settledAt));
   return (
     <main className="screen screen-receipt" aria-labelledby="receipt-title">
       <ScreenTitle id="receipt-title" className="receipt-title">
