@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as FaceApi from '@vladmandic/face-api';
 import { assert } from '../shared/assert.ts';
+import { kioskDescriptorLength } from '../shared/limits.ts';
 import { alignedChip, chipPhotometrics } from './align.ts';
 import type { RawDetection } from './blazeface.ts';
 import type { DetectFn, DetectorConfig } from './detectors.ts';
@@ -31,7 +32,8 @@ import {
   poseReason,
 } from './quality.ts';
 
-export const descriptorLength = 128;
+/** face-api's recognition model's descriptor: the length the kiosk API takes at its door (one constant). */
+export const descriptorLength = kioskDescriptorLength;
 
 export type Stage = 'detect' | 'landmarks' | 'eyes' | 'quality' | 'align' | 'describe';
 export type StageTimingsMs = Record<Stage | 'total', number>;
