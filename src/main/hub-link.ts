@@ -527,13 +527,14 @@ export class HubLink {
 
   /**
    * Enrolment station: the person with their sealed PIN, then their faces, each protected with this
-   * kiosk's transform and sealed to the hub. The descriptors are zeroed once sealed. When the faces fail
-   * (refused: a face enrolled for someone else, duplicate_face; or their answer lost), the person just
-   * created is erased again, so neither the account nor the document stays taken. When that erasure fails
-   * too, the answer names the person `leftBehind` (perhaps with the faces the hub stored): the station's
-   * next try passes it back and it is erased first; before, that try was refused already_enrolled while
-   * the person stayed, payable by face and unknown to the station. `onCreated` hears the new person's id
-   * before their faces are sent (the station logs it: a restart must not lose whom the hub created).
+   * kiosk's transform and sealed to the hub; the descriptors are zeroed once the hub answered. When the
+   * faces fail (refused: a face enrolled for someone else, duplicate_face; or their answer lost), the
+   * person just created is erased again, so neither the account nor the document stays taken. When that
+   * erasure fails too, the answer names the person `leftBehind` (perhaps with the faces the hub stored):
+   * the station's next try passes it back and it is erased first; before, that try was refused
+   * already_enrolled while the person stayed, payable by face and unknown to the station. `onCreated`
+   * hears the new person's id before their faces are sent (the station logs it: a restart must not lose
+   * whom the hub created).
    * The station itself goes step by step (sealPerson, createPerson, addFaces) to keep its request.
    */
   async enrol(request: {
@@ -715,7 +716,8 @@ export class HubLink {
   /**
    * Enrolment station: a child's guardian consents by face and PIN. The face is protected and attested
    * with the child's account and the limits (the hub refuses other limits under this signature), the
-   * PIN sealed for `guardian:<childAccountId>`; the descriptor is zeroed once sealed.
+   * PIN sealed for `guardian:<childAccountId>`; the descriptor is zeroed once the hub answered (it is sealed
+   * again after a re-key, see below).
    */
   async guardianConsent(request: {
     descriptor: Float32Array;

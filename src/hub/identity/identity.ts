@@ -263,7 +263,9 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
    * its batch or the next) checks and stores faces under the key the rows are under: a station's faces
    * protected under the old key are refused transform_key_outdated, never stored under the old key id
    * beside rows under the new one (the gallery could not load them, and the hub would not start again).
-   * When the transaction does not commit, the service goes back to the key the rows are still under.
+   * When the write is answered with an error, the service goes back to the previous key (right when the
+   * transaction did not commit; a commit whose answer was lost would leave rows under the new key, and
+   * the reload's assertion says so: not handled yet).
    * The caller renames the key files once it returns (commitNextTransformKey; finishInterruptedRekey
    * finishes that after a crash).
    */
