@@ -330,11 +330,19 @@ export class HubLink {
   }): Promise<HubAnswer<IdentifyResponse>> {
     const connected = await this.#ensureConnected();
     if (!connected.ok) return connected;
-    const first = await this.#identifyOnce(request);
+    return this.#underCurrentKey(() => this.#identifyOnce(request));
+  }
+
+  /**
+   * `protectAndAsk` once; when the hub answers transform_key_outdated (an admin re-keyed it since this
+   * kiosk or station connected), the new key is fetched and it runs once more, protecting again under it.
+   * The hub refuses an outdated face before it tries any PIN, so a PIN is never counted twice.
+   */
+  async #underCurrentKey<T>(protectAndAsk: () => Promise<HubAnswer<T>>): Promise<HubAnswer<T>> {
+    const first = await protectAndAsk();
     if (first.ok || first.error.code !== 'transform_key_outdated') return first;
-    // The hub was re-keyed since we provisioned: fetch the new key once and protect again.
     const again = await this.connect();
-    return again.ok ? this.#identifyOnce(request) : again;
+    return again.ok ? protectAndAsk() : again;
   }
 
   /**
@@ -688,11 +696,9 @@ export class HubLink {
   }): Promise<HubAnswer<PersonView> | { ok: false; error: KioskError; leftBehind: string }> {
     const { person, modelId, descriptors } = request;
     try {
-      let added = await this.#addFacesOnce(person.id, modelId, descriptors);
-      if (!added.ok && added.error.code === 'transform_key_outdated') {
-        const again = await this.connect();
-        added = again.ok ? await this.#addFacesOnce(person.id, modelId, descriptors) : again;
-      }
+      const added = await this.#underCurrentKey(() =>
+        this.#addFacesOnce(person.id, modelId, descriptors),
+      );
       if (added.ok) return { ok: true, value: { ...person, templates: descriptors.length } };
       const erased = await this.erasePerson(person.id);
       return erased.ok ? added : { ...added, leftBehind: person.id };
@@ -736,14 +742,9 @@ export class HubLink {
     try {
       // A 5xx may come after the hub granted the consent: an unknown outcome the guardian tries again
       // (a consent nobody spends lapses at the hub), not a refusal that ends the child's enrolment.
-      const once = () =>
-        this.#pinCheck(() => this.#guardianConsentOnce(request), outcomeUnknownOn5xx);
-      const first = await once();
-      if (first.ok || first.error.code !== 'transform_key_outdated') return first;
-      // The hub was re-keyed since the station connected (it refuses the face before the PIN is tried):
-      // fetch the new key once and protect the face again, as addFaces does.
-      const again = await this.connect();
-      return again.ok ? await once() : again;
+      return await this.#underCurrentKey(() =>
+        this.#pinCheck(() => this.#guardianConsentOnce(request), outcomeUnknownOn5xx),
+      );
     } finally {
       request.descriptor.fill(0);
     }
