@@ -24,25 +24,33 @@ beforeEach(async () => {
 });
 afterEach(async () => t.stop());
 
+/**
+ * Alice's escrow of 4,500 to the shop (a 600 s return window, a day to live), and `goodsReceived`, her
+ * app's goods.received event that schedules the settle.
+ */
+async function alicesEscrow() {
+  const buyerApp = await client(t, 'merchant', 'alice');
+  const placed = await t.call('POST', '/v1/holds', {
+    body: holdBody('alice', 'shop', 4_500, {
+      template: { name: 'escrow', returnWindowSeconds: 600 },
+      expiresInSeconds: 86_400,
+    }),
+  });
+  expect(placed.status).toBe(201);
+  const id = placed.body.id as string;
+  const goodsReceived = () =>
+    t.call('POST', `/v1/holds/${id}/events`, { token: buyerApp, body: { type: 'goods.received' } });
+  return { id, goodsReceived };
+}
+
 describe('a settle scheduled on a hold that has its most settlements', () => {
   it('closes the hold at its deadline (the rest released), and the sweep expires the other due holds', async () => {
-    const buyerApp = await client(t, 'merchant', 'alice');
-    const escrow = await t.call('POST', '/v1/holds', {
-      body: holdBody('alice', 'shop', 4_500, {
-        template: { name: 'escrow', returnWindowSeconds: 600 },
-        expiresInSeconds: 86_400,
-      }),
-    });
-    expect(escrow.status).toBe(201);
-    const id = escrow.body.id as string;
+    const { id, goodsReceived } = await alicesEscrow();
     for (let i = 0; i < holdSettlementsMax; i += 1) {
       const part = await t.call('POST', `/v1/holds/${id}/settle`, { body: { amount: 1 } });
       expect(part.status).toBe(200);
     }
-    const received = await t.call('POST', `/v1/holds/${id}/events`, {
-      token: buyerApp,
-      body: { type: 'goods.received' },
-    });
+    const received = await goodsReceived();
     expect(received.status).toBe(200);
     expect(received.body.scheduled).toMatchObject({ action: 'settle' });
     // Bob's hold, due in a minute: the same sweep must expire it.
@@ -70,24 +78,14 @@ describe('a settle scheduled on a hold that has its most settlements', () => {
 
 describe('a delayed rule asked again while one is scheduled', () => {
   it('is refused action_scheduled (409), the hold still active with its schedule and money as they were', async () => {
-    const buyerApp = await client(t, 'merchant', 'alice');
-    const placed = await t.call('POST', '/v1/holds', {
-      body: holdBody('alice', 'shop', 4_500, {
-        template: { name: 'escrow', returnWindowSeconds: 600 },
-      }),
-    });
-    const received = () =>
-      t.call('POST', `/v1/holds/${placed.body.id}/events`, {
-        token: buyerApp,
-        body: { type: 'goods.received' },
-      });
-    const first = await received();
+    const { id, goodsReceived } = await alicesEscrow();
+    const first = await goodsReceived();
     expect(first.status).toBe(200);
     t.clock.advance(60_000);
-    const again = await received();
+    const again = await goodsReceived();
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('action_scheduled');
-    const hold = (await t.call('GET', `/v1/holds/${placed.body.id}`)).body;
+    const hold = (await t.call('GET', `/v1/holds/${id}`)).body;
     expect(hold).toMatchObject({ status: 'active', scheduled: first.body.scheduled });
     expect((await balances(t, 'alice')).held).toBe(4_500);
   });
