@@ -5,7 +5,7 @@
 import { defineConfig } from 'vitest/config';
 
 /** Suites that need several hub instances on one database: PostgreSQL only. */
-const postgresOnly = ['test/hub/multi-instance.test.ts'];
+const postgresOnly = ['test/hub/multi-instance.test.ts', 'test/hub/multi-instance-rekey.test.ts'];
 
 /** The hub suites run on both adapters; the rest are about SQLite itself, a process or no store. */
 const bothAdapters = [

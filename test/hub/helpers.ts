@@ -54,7 +54,7 @@ export async function databaseFor(dir: string): Promise<string | undefined> {
 }
 
 /** Drops the PostgreSQL database of `dir`, if the postgres project made one. */
-async function forgetDatabase(dir: string): Promise<void> {
+export async function forgetDatabase(dir: string): Promise<void> {
   const name = databasesByDir.get(dir);
   if (name === undefined || postgresAdminUrl === undefined) return;
   databasesByDir.delete(dir);

@@ -1,8 +1,7 @@
 // Two hub instances on one PostgreSQL database (issue 11): one winner among settles split across
 // them, idempotency answers from either, erasure heard by both, and one instance SIGKILLed under load.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import {
   account,
@@ -30,22 +29,11 @@ import {
 } from './identity-helpers.ts';
 import { pinAttemptsMax, pinUnlocksPerDayPerPerson } from '../../src/shared/limits.ts';
 import { memberNumberFromPayload } from '../../src/shared/member-number.ts';
+import { copyKeys, cutTemplateFeeds, twoInstances } from './two-instances.ts';
 import { assertNoProcessLeft, runScriptTracked, spawnHub, type HubProcess } from './process.ts';
 import { sodium } from '../../src/biometrics/protect/sodium.ts';
 
 afterAll(assertNoProcessLeft);
-
-/** A second data directory for the same deployment: a private copy of the first one's keys/. */
-function copyKeys(fromDir: string): string {
-  const dir = tempDir('facepay-instance-b-');
-  chmodSync(dir, 0o700);
-  mkdirSync(join(dir, 'keys'), { mode: 0o700 });
-  for (const name of readdirSync(join(fromDir, 'keys'))) {
-    copyFileSync(join(fromDir, 'keys', name), join(dir, 'keys', name));
-    chmodSync(join(dir, 'keys', name), 0o600);
-  }
-  return dir;
-}
 
 const running: TestHub[] = [];
 afterEach(async () => {
@@ -53,25 +41,10 @@ afterEach(async () => {
   for (const t of running.splice(0).reverse()) await t.stop();
 });
 
-/** Instance A on a fresh database, and instance B on the same database with a copy of A's keys. */
-async function twoInstances(options: { calibrationFile?: string } = {}) {
-  const a = await startTestHub(options);
-  running.push(a);
-  const databaseUrl = await databaseFor(a.dir);
-  expect(databaseUrl).toBeDefined();
-  const b = await startTestHub({
-    ...options,
-    dataDir: copyKeys(a.dir),
-    ...(databaseUrl === undefined ? {} : { databaseUrl }),
-  });
-  running.push(b);
-  return { a, b };
-}
-
 /** Two instances with identity, a shop, its till and an enrolled Alice (face and PIN 4821). */
 async function enrolledOnTwo() {
   await sodium.ready;
-  const { a, b } = await twoInstances({ calibrationFile: testCalibrationFile() });
+  const { a, b } = await twoInstances(running, { calibrationFile: testCalibrationFile() });
   await account(a, 'shop', 'merchant');
   const enroller = await clientWithId(a, 'enrollment');
   const till = await client(a, 'merchant', 'shop');
@@ -87,7 +60,7 @@ async function enrolledOnTwo() {
 
 describe('two instances on one database', () => {
   it('20 concurrent settles of one hold split across both: exactly one succeeds', async () => {
-    const { a, b } = await twoInstances();
+    const { a, b } = await twoInstances(running);
     await account(a, 'alice', 'person', 100_000);
     await account(a, 'shop', 'merchant');
     const shop = await client(a, 'merchant', 'shop');
@@ -111,7 +84,7 @@ describe('two instances on one database', () => {
   });
 
   it('an idempotency key replayed on the other instance returns the stored answer, no second hold', async () => {
-    const { a, b } = await twoInstances();
+    const { a, b } = await twoInstances(running);
     await account(a, 'alice', 'person', 100_000);
     await account(a, 'shop', 'merchant');
     const key = randomUUID();
@@ -160,16 +133,7 @@ describe('two instances on one database', () => {
 
     // B's listener connection is cut (a network blip): B hears nothing until it reconnects, and its
     // gallery still holds Alice while A erases her.
-    const raw = await openRawDb(a.dir);
-    try {
-      const cut = await raw.all(
-        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-         WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`,
-      );
-      expect(cut).toHaveLength(2);
-    } finally {
-      await raw.close();
-    }
+    await cutTemplateFeeds(a);
     expect(
       (await a.call('DELETE', `/v1/persons/${person.id}`, { token: enroller.token })).status,
     ).toBe(204);

@@ -36,12 +36,13 @@ import { transformKeyId } from '../../biometrics/protect/cancelable-transform.ts
 import { sealTransformKey } from '../../biometrics/protect/transform-key-provision.ts';
 import { sodium } from '../../biometrics/protect/sodium.ts';
 import type { EnvelopeErrorCode } from '../../biometrics/protect/probe-seal.ts';
-import type {
-  HubStore,
-  StoreReader,
-  IdentityReader,
-  StoreTx,
-  TemplateChange,
+import {
+  rekeyedAuditKind,
+  type HubStore,
+  type StoreReader,
+  type IdentityReader,
+  type StoreTx,
+  type TemplateChange,
 } from '../storage/port.ts';
 import type { ClientRecord } from '../storage/records.ts';
 import type {
@@ -199,19 +200,30 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
         this.addStoredTemplate(row);
       }
     } else if (change.kind === 'rekeyed') {
-      if (change.transformKeyId === this.keyId) return;
-      const key = await follow.readTransformKey();
-      if (key === undefined || transformKeyId(key) !== change.transformKeyId) {
-        this.staleTransformKeyId = change.transformKeyId;
-        process.stderr.write(
-          `identity: another instance re-keyed to ${change.transformKeyId}; copy its keys/ here and restart\n`,
-        );
-        return;
-      }
-      await this.adoptTransformKeyNow(key, follow.reader);
+      await this.followRekey(change.transformKeyId, follow);
     } else {
-      await this.loadGallery(follow.reader);
+      // A resynchronisation after the feed was lost: a re-key committed meanwhile was never heard.
+      const storedKeyId = await follow.reader.latestRekeyedKeyId();
+      if (storedKeyId !== undefined && storedKeyId !== this.keyId) {
+        await this.followRekey(storedKeyId, follow);
+      } else {
+        await this.loadGallery(follow.reader);
+      }
     }
+  }
+
+  /** Takes another instance's re-key from this instance's keys/, or refuses identity until restart. */
+  private async followRekey(keyId: string, follow: IdentityFollowOptions): Promise<void> {
+    if (keyId === this.keyId) return;
+    const key = await follow.readTransformKey();
+    if (key === undefined || transformKeyId(key) !== keyId) {
+      this.staleTransformKeyId = keyId;
+      process.stderr.write(
+        `identity: another instance re-keyed to ${keyId}; copy its keys/ here and restart\n`,
+      );
+      return;
+    }
+    await this.adoptTransformKeyNow(key, follow.reader);
   }
 
   /** Resolves once every change heard so far is in the gallery (tests and shutdown wait on it). */
@@ -263,9 +275,8 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
    * its batch or the next) checks and stores faces under the key the rows are under: a station's faces
    * protected under the old key are refused transform_key_outdated, never stored under the old key id
    * beside rows under the new one (the gallery could not load them, and the hub would not start again).
-   * When the write is answered with an error, the service goes back to the previous key (right when the
-   * transaction did not commit; a commit whose answer was lost would leave rows under the new key, and
-   * the reload's assertion says so: not handled yet).
+   * When the write is answered with an error, the service keeps the key the store names: the previous
+   * one when the transaction did not commit, the new one when it committed and only its answer was lost.
    * The caller renames the key files once it returns (commitNextTransformKey; finishInterruptedRekey
    * finishes that after a crash).
    */
@@ -283,13 +294,20 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
         return moved;
       });
     } catch (error) {
-      if (this.transformKey !== previous) await this.adoptTransformKey(previous, reader);
+      // The store unreadable too: the previous key (the reload then fails, and says so, if it committed).
+      const committed = await reader.latestRekeyedKeyId().then(
+        (storedKeyId) => storedKeyId === transformKeyId(nextKey),
+        () => false,
+      );
+      const stored = committed ? nextKey : previous;
+      if (this.transformKey !== stored) await this.adoptTransformKey(stored, reader);
       throw error;
     }
   }
 
   /** Moves every template to `nextKey` inside `tx` (rekeyAndAdopt takes the key in the same one). */
   private async rekey(tx: StoreTx, caller: ClientRecord, nextKey: Uint8Array): Promise<number> {
+    await this.requireStoredTransformKey(tx);
     const moved = await rekeyTemplates({
       tx,
       dataKey: this.keys.dataKey,
@@ -299,7 +317,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     });
     await tx.appendAudit({
       at: this.clock.now(),
-      kind: 'identity.rekeyed',
+      kind: rekeyedAuditKind,
       subject: transformKeyId(nextKey),
       actor: caller.id,
       data: { templates: moved },
@@ -632,7 +650,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     modelId: string,
     sealedTemplates: string[],
   ): Promise<{ templateIds: string[]; templates: number }> {
-    this.requireCurrentTransformKey();
+    await this.requireStoredTransformKey(tx);
     if (modelId !== this.calibration.modelId)
       refuse('model_not_calibrated', `no calibrated threshold for model ${modelId}`);
     const person = await tx.getPerson(personId);
@@ -704,6 +722,22 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
   private requireCurrentTransformKey(): void {
     if (this.staleTransformKeyId !== undefined) {
       refuse('unavailable', 'this hub instance awaits the re-keyed transform key; try another');
+    }
+  }
+
+  /**
+   * Refuses a write of templates when the store's rows are under another key than this instance's: another
+   * instance re-keyed and its notification has not arrived (or the feed was down). Read inside the write's
+   * transaction, behind every commit before it, so no template is stored under a key the others left.
+   */
+  private async requireStoredTransformKey(tx: StoreTx): Promise<void> {
+    this.requireCurrentTransformKey();
+    const storedKeyId = await tx.latestRekeyedKeyId();
+    if (storedKeyId !== undefined && storedKeyId !== this.keyId) {
+      refuse(
+        'unavailable',
+        'this hub instance has not taken the re-keyed transform key yet; try again',
+      );
     }
   }
 

@@ -111,6 +111,11 @@ export interface IdentityReader {
   listTemplates(afterId: string, limit: number): Promise<TemplateRecord[]>;
   getTemplate(id: string): Promise<TemplateRecord | undefined>;
   countTemplates(personId: string): Promise<number>;
+  /**
+   * The transform key id of the newest re-key (rekeyedAuditKind), committed or of this transaction;
+   * undefined when the hub was never re-keyed (every template is under the key it was created with).
+   */
+  latestRekeyedKeyId(): Promise<string | undefined>;
 }
 
 /** Registered kiosk devices (public keys only). */
@@ -249,6 +254,13 @@ export const kioskAlertAuditKinds = [
   'kiosk.face_checks_resumed',
 ] as const;
 export const kioskAlertKindsSql = sqlStringList(kioskAlertAuditKinds);
+
+/**
+ * The audit kind of a re-key (subject: the transform key id every template moved to). The newest one
+ * names the key the stored templates are under, for every instance (a partial index finds it).
+ */
+export const rekeyedAuditKind = 'identity.rekeyed';
+export const rekeyedKindSql = sqlStringList([rekeyedAuditKind]);
 
 function sqlStringList(values: readonly string[]): string {
   return values.map((value) => `'${value}'`).join(', ');

@@ -3,6 +3,7 @@
 import { assert } from '../../../shared/assert.ts';
 import {
   pinFailureKindsSql,
+  rekeyedKindSql,
   type IdentityReader,
   type IdentityWriter,
   type MovedEnrollments,
@@ -179,6 +180,16 @@ export class PgIdentityReads implements IdentityReader {
       [clientId, sinceMs],
     );
     return Number(row?.n ?? 0);
+  }
+  async latestRekeyedKeyId(): Promise<string | undefined> {
+    const row = await one<{ subject: string }>(
+      this.db,
+      'latestRekey',
+      // The kind as a literal, exactly as the partial index audit_log_rekeys names it.
+      `SELECT subject FROM audit_log WHERE kind = ${rekeyedKindSql} ORDER BY seq DESC LIMIT 1`,
+      [],
+    );
+    return row?.subject;
   }
 }
 

@@ -2,7 +2,12 @@
 // Same tables, columns and immutability rules as the SQLite schema, so both adapters share row mappers.
 import type { PoolClient } from 'pg';
 import { genesisHash } from '../../audit/chain.ts';
-import { kioskAlertKindsSql, pinFailureKindsSql, pinUnlockKindsSql } from '../port.ts';
+import {
+  kioskAlertKindsSql,
+  pinFailureKindsSql,
+  pinUnlockKindsSql,
+  rekeyedKindSql,
+} from '../port.ts';
 import { issuerAccountId } from '../records.ts';
 import { DatabaseTooNewError } from '../sqlite/migrations.ts';
 
@@ -425,6 +430,12 @@ export const pgMigrations: ReadonlyArray<(client: PoolClient) => Promise<void>> 
       CREATE UNIQUE INDEX audit_log_kiosk_alert_ids ON audit_log (subject, ((data::jsonb) ->> 'alertId'))
         WHERE kind IN (${kioskAlertKindsSql});
     `);
+  },
+  async function v10Rekeys(client) {
+    // SQLite's migration 20: the newest re-key, read by every write that stores templates.
+    await client.query(
+      `CREATE INDEX audit_log_rekeys ON audit_log (seq) WHERE kind = ${rekeyedKindSql}`,
+    );
   },
 ];
 

@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import { assert } from '../../../shared/assert.ts';
 import {
   pinFailureKindsSql,
+  rekeyedKindSql,
   type IdentityReader,
   type IdentityWriter,
   type MovedEnrollments,
@@ -64,6 +65,10 @@ export class SqliteIdentityReads implements IdentityReader {
       pinFailuresByClient: db.prepare<[string, number], { n: number }>(
         `SELECT COUNT(*) AS n FROM audit_log WHERE kind IN (${pinFailureKindsSql}) AND actor = ? AND at > ?`,
       ),
+      // The kind as a literal, exactly as the partial index audit_log_rekeys names it.
+      latestRekey: db.prepare<[], { subject: string }>(
+        `SELECT subject FROM audit_log WHERE kind = ${rekeyedKindSql} ORDER BY seq DESC LIMIT 1`,
+      ),
       identification: db.prepare<[string], IdentificationRow>(
         'SELECT * FROM identifications WHERE client_id = ?',
       ),
@@ -118,6 +123,9 @@ export class SqliteIdentityReads implements IdentityReader {
   }
   async pinFailuresByClientSince(clientId: string, sinceMs: number): Promise<number> {
     return this.identityQ.pinFailuresByClient.get(clientId, sinceMs)?.n ?? 0;
+  }
+  async latestRekeyedKeyId(): Promise<string | undefined> {
+    return this.identityQ.latestRekey.get()?.subject;
   }
 }
 

@@ -4,7 +4,12 @@ import type Database from 'better-sqlite3';
 import { assert } from '../../../shared/assert.ts';
 import { memberNumberDrawsMax } from '../../../shared/limits.ts';
 import { newMemberNumber } from '../../ids.ts';
-import { kioskAlertKindsSql, pinFailureKindsSql, pinUnlockKindsSql } from '../port.ts';
+import {
+  kioskAlertKindsSql,
+  pinFailureKindsSql,
+  pinUnlockKindsSql,
+  rekeyedKindSql,
+} from '../port.ts';
 import { issuerAccountId } from '../records.ts';
 
 export const migrations: ReadonlyArray<(db: Database.Database) => void> = [
@@ -522,6 +527,11 @@ export const migrations: ReadonlyArray<(db: Database.Database) => void> = [
       CREATE UNIQUE INDEX audit_log_kiosk_alert_ids ON audit_log (subject, json_extract(data, '$.alertId'))
         WHERE kind IN (${kioskAlertKindsSql});
     `);
+  },
+  function v20Rekeys(db) {
+    // The newest re-key names the transform key every stored template is under: a write that stores
+    // templates reads it inside its transaction (another instance may have re-keyed unheard).
+    db.exec(`CREATE INDEX audit_log_rekeys ON audit_log (seq) WHERE kind = ${rekeyedKindSql};`);
   },
 ];
 
