@@ -336,6 +336,9 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
     if (payment !== null && ['waiting_for_face', 'confirming', 'pin'].includes(payment.state)) {
       const answer = await api.call('cancel', { paymentId: payment.id });
       if (answer.ok) setPayment(answer.payment);
+      // The hold request is on its way (or a hub call is): the payment goes on, and its answer shows the
+      // outcome. Going idle would tell the shopper it was cancelled while the hub may settle it.
+      else if (answer.error.code === 'payment_not_ready') return;
     }
     show({ name: 'idle' });
   }, [api, payment, show]);

@@ -62,7 +62,14 @@ export function PinScreen(props: {
         />
         <div className="actions pin-actions">
           <NotMeButton busy={props.busy} onNotMe={props.onNotMe} />
-          <button className="button button-secondary" onClick={props.onCancel}>
+          {/* Not while the PIN is checked and the hold placed: the kiosk refuses a cancel once the hold
+              request is sent (the hub may settle it), so the button must not look as if it worked. */}
+          <button
+            className="button button-secondary"
+            data-testid="pin-cancel"
+            disabled={props.busy}
+            onClick={props.onCancel}
+          >
             {t('actions.cancelPayment', purposeContext(props.payment))}
           </button>
         </div>
@@ -123,6 +130,8 @@ export function MemberPinScreen(props: {
         )}
         <button
           className="button button-secondary pin-actions"
+          data-testid="member-back"
+          disabled={props.busy}
           onClick={() => (memberNumber === null ? props.onBack() : setMemberNumber(null))}
         >
           {t('actions.back')}

@@ -20,6 +20,8 @@ export interface KioskBehindProxy {
   fixture(): KioskFixture;
   /** The kiosk whose hub is the proxy (the fixture's own kiosk is stopped). */
   shell(): WebShell;
+  /** The proxy itself: a test may hold the next hold request (holdNextRequest) or its answer. */
+  proxy(): HoldingProxy;
   readonly pageLog: string[];
   /** Chromium with `clip` as its camera at the kiosk, the till's payment asked; closed after the test. */
   kioskAsked(
@@ -74,6 +76,10 @@ export function useKioskBehindProxy(artifacts: string, answerHere: AnswerHere): 
   return {
     fixture: () => started().fixture,
     shell: () => started().shell,
+    proxy: () => {
+      if (proxy === undefined) throw new Error('not started (beforeAll)');
+      return proxy;
+    },
     pageLog,
     async kioskAsked(clip, payment) {
       const browser = await launchKioskBrowser(clip);
