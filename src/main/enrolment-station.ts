@@ -137,6 +137,15 @@ export interface EnrolmentStationOptions {
   signInLockFile: string | null;
 }
 
+/**
+ * Where one officer's own PIN lock is kept: beside the station's (`officer-lock.json` ->
+ * `officer-lock.<id in hex>.json`); hex, so ids that differ only in case keep two files on any file system.
+ */
+function officerLockFile(stationFile: string, officerId: string): string {
+  const { dir, name, ext } = path.parse(stationFile);
+  return path.join(dir, `${name}.${Buffer.from(officerId, 'utf8').toString('hex')}${ext}`);
+}
+
 /** What the log says of a request listed for the hub's admin: what finds its person, never personal data. */
 function listedRequest(pending: PendingPerson) {
   return {
@@ -157,8 +166,16 @@ export class EnrolmentStation {
    * Not kept on disk: a restart signs the officer out anyway.
    */
   #lastActivityElapsedMs = 0;
-  /** Wrong officer PINs, at sign-in and at a second officer's override alike. */
+  /**
+   * Wrong officer PINs, at sign-in and at a second officer's override alike, counted for the whole station
+   * (whatever id was typed: a stranger gets the same few guesses a round, known ids or not) and again in
+   * #signInOf for the configured officer whose id was typed. A right PIN starts over the station's count and
+   * that officer's own, never another officer's: otherwise an officer who knows their own PIN could sign in
+   * between guesses at a colleague's and never reach the colleague's lock.
+   */
   readonly #signIn: PinLockout;
+  /** Each configured officer's own wrong PINs (by id), locked and kept on disk like the station's. */
+  readonly #signInOf: ReadonlyMap<string, PinLockout>;
   /** POST /v1/persons requests whose answer is not known yet (the device keys' folder: kept on restart). */
   readonly #pending: PendingPersons;
   #enrolment: Enrolment | null = null;
@@ -177,14 +194,19 @@ export class EnrolmentStation {
       path.join(options.config.keysDir, 'pending-persons.json'),
       options.now(),
     );
-    this.#signIn = new PinLockout({
-      limits: {
-        attemptsMax: stationSignInAttemptsMax,
-        lockMs: stationSignInLockMs,
-        lockMsMax: stationSignInLockMsMax,
-      },
-      file: options.signInLockFile,
-    });
+    const limits = {
+      attemptsMax: stationSignInAttemptsMax,
+      lockMs: stationSignInLockMs,
+      lockMsMax: stationSignInLockMsMax,
+    };
+    const file = options.signInLockFile;
+    this.#signIn = new PinLockout({ limits, file });
+    this.#signInOf = new Map(
+      this.#config.officers.map(({ id }) => [
+        id,
+        new PinLockout({ limits, file: file === null ? null : officerLockFile(file, id) }),
+      ]),
+    );
   }
 
   view(): StationView {
@@ -244,7 +266,11 @@ export class EnrolmentStation {
     const pin = this.#checkOfficerPin(request);
     if (!pin.ok) {
       if (pin.error.code === 'officer_pin_incorrect') {
-        await this.#record({ kind: 'officer.sign_in_refused', officer: null, data: {} });
+        await this.#record({
+          kind: 'officer.sign_in_refused',
+          officer: null,
+          data: { attemptedOfficer: this.#knownOfficer(request.officerId) },
+        });
       }
       return pin;
     }
@@ -634,7 +660,11 @@ export class EnrolmentStation {
     const pin = this.#checkOfficerPin(request);
     if (!pin.ok) {
       if (pin.error.code === 'officer_pin_incorrect') {
-        await this.#record({ kind: 'officer.sign_in_refused', officer: active.officer, data: {} });
+        await this.#record({
+          kind: 'officer.sign_in_refused',
+          officer: active.officer,
+          data: { attemptedOfficer: this.#knownOfficer(request.officerId) },
+        });
       }
       return pin;
     }
@@ -1151,9 +1181,22 @@ export class EnrolmentStation {
     return officerPinMatches(pin, verifier) && officer !== undefined;
   }
 
-  /** An officer's id and PIN against the lock: refused while locked, counted when wrong. */
+  /**
+   * The id typed, for the station log, when it is a configured officer's; null otherwise: what was typed
+   * in the id field is not logged (it may be a PIN typed in the wrong field).
+   */
+  #knownOfficer(officerId: string): string | null {
+    return this.#signInOf.has(officerId) ? officerId : null;
+  }
+
+  /**
+   * An officer's id and PIN against the station's lock and that officer's: refused while either is locked,
+   * counted in both when wrong (the station's alone for an id no officer has), and the right PIN starts over
+   * only the station's count and that officer's own.
+   */
   #checkOfficerPin(request: { officerId: string; pin: string }): KioskResult<object> {
-    const lockedMs = this.#signIn.lockedForMs();
+    const own = this.#signInOf.get(request.officerId);
+    const lockedMs = Math.max(this.#signIn.lockedForMs(), own?.lockedForMs() ?? 0);
     if (lockedMs > 0) {
       const lockedMinutes = Math.ceil(lockedMs / 60_000);
       return kioskFailure(
@@ -1163,10 +1206,16 @@ export class EnrolmentStation {
       );
     }
     if (!this.#officerPinMatches(request.officerId, request.pin)) {
-      this.#signIn.wrong();
+      try {
+        this.#signIn.wrong();
+      } finally {
+        own?.wrong();
+      }
       return kioskFailure('officer_pin_incorrect', 'wrong officer id or PIN');
     }
+    assert(own !== undefined, "a PIN that matched is a configured officer's");
     this.#signIn.right();
+    own.right();
     return { ok: true };
   }
 
