@@ -135,6 +135,13 @@ export async function startKioskHttp(options: KioskHttpOptions): Promise<KioskHt
       origin === `http://${host}` &&
       sameSecret(url.searchParams.get('token') ?? '', sessionToken);
     if (!allowed) {
+      // Node's server took its own 'error' listener off this socket when it handed over the upgrade: a
+      // client that resets it would otherwise end the kiosk's process (as ws does in its own refusals).
+      socket.on('error', (cause) => {
+        logSocketError('a refused WebSocket upgrade', cause);
+        socket.destroy();
+      });
+      socket.once('finish', () => socket.destroy());
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
     }
@@ -149,6 +156,9 @@ export async function startKioskHttp(options: KioskHttpOptions): Promise<KioskHt
       sockets.delete(ws);
       unsubscribe();
     });
+    // A frame over maxPayload, text that is not UTF-8, a bad opcode: ws has already begun closing this one
+    // socket with the matching code (1009, 1007, 1002); without a listener its 'error' would end the process.
+    ws.on('error', (cause) => logSocketError('a kiosk API socket', cause));
     ws.on('message', (data, isBinary) => {
       const call = isBinary ? null : parseCall(data.toString());
       if (call === null) {
@@ -289,6 +299,11 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
   } catch {
     return null;
   }
+}
+
+/** One line for the kiosk's log: which connection, and the error's code (never a token or a payload). */
+function logSocketError(what: string, cause: Error & { code?: string }): void {
+  console.error(`kiosk: ${what} ended on an error: ${cause.code ?? cause.name}`);
 }
 
 function bearerMatches(header: string | undefined, token: string): boolean {
