@@ -6,6 +6,9 @@
 // restart the file keeps the time left (rewritten every pinLockCheckpointMs while locked), and the new run
 // counts it again from its start: the downtime never shortens a lock (the wall clock cannot say how long
 // it was), and a lock outlasts its length by at most the downtime plus one checkpoint interval.
+//
+// A wrong PIN the file could not keep (a full disk) still counts in memory, and the lock refuses every try
+// until the file is written again: a restart would give back guesses the file never saw.
 import { z } from 'zod';
 import { assert } from '../shared/assert.ts';
 import { pinLockCheckpointMs } from '../shared/limits.ts';
@@ -55,7 +58,8 @@ function stateSchema(limits: PinLockLimits) {
 
 /**
  * One screen's lock. `file` is where it is kept (the runtime: the kiosk's own folder); null keeps it in
- * memory (a service under test). Every change is on disk before the caller answers the PIN's try.
+ * memory (a service under test). Every wrong PIN is on disk before the caller answers the PIN's try, or
+ * the screen is locked until it is.
  */
 export class PinLockout {
   readonly #limits: PinLockLimits;
@@ -64,6 +68,11 @@ export class PinLockout {
   /** The elapsed clock's reading when #state.lockLeftMs was the time left. */
   #lockLeftAtMs = 0;
   #checkpoint: NodeJS.Timeout | null = null;
+  /**
+   * A wrong PIN is in memory but not in the file (it could not be written): the file may keep fewer wrong
+   * PINs or no lock, so every try is refused until a write of memory's state succeeds.
+   */
+  #unsaved = false;
 
   constructor(options: { limits: PinLockLimits; file: string | null }) {
     const { limits, file } = options;
@@ -79,9 +88,15 @@ export class PinLockout {
     this.#scheduleCheckpoint();
   }
 
-  /** How long the screen stays locked (0: not locked): at most the lock's length, whatever the wall clock. */
+  /**
+   * How long the screen stays locked (0: not locked): at most the lock's length, whatever the wall clock.
+   * While a wrong PIN is not in the file, the file is written first, and if it still cannot be, the
+   * screen is locked (for at least pinLockCheckpointMs: the next try writes again).
+   */
   lockedForMs(): number {
-    return this.#lockedForMsAt(elapsedMs());
+    if (this.#unsaved) this.#writeTimeLeft();
+    const leftMs = this.#lockedForMsAt(elapsedMs());
+    return this.#unsaved ? Math.max(leftMs, pinLockCheckpointMs) : leftMs;
   }
 
   #lockedForMsAt(atMs: number): number {
@@ -90,19 +105,33 @@ export class PinLockout {
     return Math.max(0, this.#state.lockLeftMs - passedMs);
   }
 
-  /** A wrong PIN (tried while not locked): counted, and the attemptsMax-th locks the screen. */
+  /**
+   * A wrong PIN (tried while not locked): counted, and the attemptsMax-th locks the screen. Counted in
+   * memory even when the file cannot be written; the screen is then locked until it can (lockedForMs).
+   */
   wrong(): void {
-    assert(this.lockedForMs() === 0, 'no PIN is tried while locked');
+    assert(
+      !this.#unsaved && this.#lockedForMsAt(elapsedMs()) === 0,
+      'no PIN is tried while locked',
+    );
     const failures = this.#state.failures + 1;
-    if (failures < this.#limits.attemptsMax) {
-      this.#set({ ...this.#state, failures, lockLeftMs: 0 });
-      return;
-    }
     const { lockMs, lockMsMax } = this.#limits;
     const last = this.#state.lastLockMs;
     const lockLength = last === 0 ? lockMs : Math.min(last * 2, lockMsMax);
-    this.#set({ failures: 0, lastLockMs: lockLength, lockLeftMs: lockLength });
-    this.#scheduleCheckpoint();
+    const locks = failures >= this.#limits.attemptsMax;
+    this.#set(
+      locks
+        ? { failures: 0, lastLockMs: lockLength, lockLeftMs: lockLength }
+        : { ...this.#state, failures, lockLeftMs: 0 },
+    );
+    const failed = this.#write(this.#state);
+    if (failed !== null) {
+      this.#unsaved = true;
+      console.error(
+        `kiosk: ${this.#file} could not keep a wrong PIN (${failed.message}); PIN tries are refused until it can`,
+      );
+    }
+    if (locks) this.#scheduleCheckpoint();
   }
 
   /** The right PIN: the count starts over, and the next lock is the first one's length. */
@@ -110,13 +139,28 @@ export class PinLockout {
     const { failures, lastLockMs, lockLeftMs } = this.#state;
     if (failures === 0 && lastLockMs === 0 && lockLeftMs === 0) return;
     this.#set({ failures: 0, lastLockMs: 0, lockLeftMs: 0 });
+    // Unwritten, the file keeps the wrong PINs before it: stricter than memory, so nothing is refused
+    // for it (a restart counts them again), and the next write writes memory's whole state.
+    this.#write(this.#state);
   }
 
-  /** `atMs`: the elapsed clock's reading at which `state.lockLeftMs` is the time left. */
+  /** Memory's state; `atMs`: the elapsed clock's reading at which `state.lockLeftMs` is the time left. */
   #set(state: LockState, atMs = elapsedMs()): void {
-    if (this.#file !== null) writeStateFile(this.#file, state);
     this.#state = state;
     this.#lockLeftAtMs = atMs;
+  }
+
+  /** Writes `state` to the file (none: nothing to write); the error when it could not be written. */
+  #write(state: LockState): Error | null {
+    if (this.#file === null) return null;
+    try {
+      writeStateFile(this.#file, state);
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
+    if (this.#unsaved) console.error(`kiosk: ${this.#file} written again; PIN tries are taken`);
+    this.#unsaved = false;
+    return null;
   }
 
   /**
@@ -125,7 +169,7 @@ export class PinLockout {
    */
   #scheduleCheckpoint(): void {
     if (this.#file === null || this.#checkpoint !== null) return;
-    const leftMs = this.lockedForMs();
+    const leftMs = this.#lockedForMsAt(elapsedMs());
     if (leftMs === 0 && this.#state.lockLeftMs === 0) return;
     // unref: a lock in progress does not keep a closing app (or a test's worker) alive.
     this.#checkpoint = setTimeout(
@@ -138,17 +182,13 @@ export class PinLockout {
     ).unref();
   }
 
+  /** Writes the time left now; also the next try's write of a wrong PIN the file could not keep. */
   #writeTimeLeft(): void {
     const atMs = elapsedMs();
     // Rounded up: the file keeps whole milliseconds, and rounding never shortens the lock.
-    const state = { ...this.#state, lockLeftMs: Math.ceil(this.#lockedForMsAt(atMs)) };
-    try {
-      if (this.#file !== null) writeStateFile(this.#file, state);
-    } catch {
-      // The file keeps the previous, longer time left: a failed checkpoint never shortens the lock,
-      // and this run goes on counting it in memory.
-    }
-    this.#state = state;
-    this.#lockLeftAtMs = atMs;
+    this.#set({ ...this.#state, lockLeftMs: Math.ceil(this.#lockedForMsAt(atMs)) }, atMs);
+    // Unwritten, the file keeps the previous, longer time left (a failed checkpoint never shortens the
+    // lock), or a wrong PIN is still missing from it and #unsaved stays; this run counts on in memory.
+    this.#write(this.#state);
   }
 }
