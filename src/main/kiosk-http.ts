@@ -306,8 +306,9 @@ function logSocketError(what: string, cause: Error & { code?: string }): void {
   console.error(`kiosk: ${what} ended on an error: ${cause.code ?? cause.name}`);
 }
 
+/** `Bearer TOKEN`, the scheme in any case (RFC 9110 §11.1: auth schemes are case-insensitive). */
 function bearerMatches(header: string | undefined, token: string): boolean {
-  const given = header?.startsWith('Bearer ') === true ? header.slice(7) : '';
+  const given = header === undefined ? '' : (/^bearer +(.*)$/i.exec(header)?.[1] ?? '');
   return sameSecret(given, token);
 }
 
