@@ -113,9 +113,35 @@ function numberProblem(type: IdDocumentType, number: string): string | null {
   return null;
 }
 
-/** An ISO date as the MRZ writes it (YYMMDD): MRZ dates carry no century, so only these digits compare. */
-function mrzDate(isoDate: string): string {
-  return `${isoDate.slice(2, 4)}${isoDate.slice(5, 7)}${isoDate.slice(8, 10)}`;
+/**
+ * The ISO date an MRZ date (YYMMDD) names on `today` (YYYY-MM-DD); null when it is not six digits. MRZ dates
+ * carry no century, so it is read from today, and the typed date must be that date, century and all
+ * (comparing YYMMDD alone took a child's MRZ 150401 for a typed 1915-04-01: an adult, no guardian).
+ *
+ * A date of birth is the latest date with those digits that is not after today. So a person aged 100 or
+ * more cannot be enrolled on an MRZ document (passport, MRZ residence card) at the station: their MRZ
+ * reads as a date this century, and the typed date is refused as mrz_mismatch on date_of_birth. The
+ * station has no other route for them (the hub's admin CLI enrols nobody); a document without an MRZ (My
+ * Number card, driver's licence, residence card) is checked on its typed date alone.
+ *
+ * An expiry is the date with those digits from 50 years before today to 49 after (ICAO 9303 names no
+ * century; documents are issued for about ten years): an expired passport's 200401 is 2020-04-01, so a
+ * typed 2120-04-01 no longer passes it as valid (it is mrz_mismatch on expiry).
+ */
+function mrzIsoDate(
+  yymmdd: string | null | undefined,
+  kind: 'birth' | 'expiry',
+  today: string,
+): string | null {
+  if (yymmdd === null || yymmdd === undefined || !/^\d{6}$/.test(yymmdd)) return null;
+  const thisYear = Number(today.slice(0, 4));
+  const monthDay = `${yymmdd.slice(2, 4)}-${yymmdd.slice(4, 6)}`;
+  const iso = (year: number) => `${String(year).padStart(4, '0')}-${monthDay}`;
+  let year = thisYear - (thisYear % 100) + Number(yymmdd.slice(0, 2));
+  if (kind === 'birth') return iso(iso(year) > today ? year - 100 : year);
+  if (year > thisYear + 49) year -= 100;
+  else if (year < thisYear - 50) year += 100;
+  return iso(year);
 }
 
 /** The name's Latin words in upper case, sorted: "Hanako Tanaka" and MRZ "TANAKA<<HANAKO" agree. */
@@ -129,7 +155,12 @@ function nameWords(name: string): string[] {
     .sort();
 }
 
-function mrzProblem(document: TypedIdDocument, number: string, lines: string[]): IdDocumentCheck {
+function mrzProblem(
+  document: TypedIdDocument,
+  number: string,
+  lines: string[],
+  today: string,
+): IdDocumentCheck {
   let result;
   try {
     result = parseMrz(lines);
@@ -154,8 +185,12 @@ function mrzProblem(document: TypedIdDocument, number: string, lines: string[]):
   const fields = result.fields;
   const mismatches: MrzField[] = [];
   if (normaliseDocumentNumber(result.documentNumber ?? '') !== number) mismatches.push('number');
-  if (fields.birthDate !== mrzDate(document.dateOfBirth)) mismatches.push('date_of_birth');
-  if (fields.expirationDate !== mrzDate(document.expiry)) mismatches.push('expiry');
+  if (mrzIsoDate(fields.birthDate, 'birth', today) !== document.dateOfBirth) {
+    mismatches.push('date_of_birth');
+  }
+  if (mrzIsoDate(fields.expirationDate, 'expiry', today) !== document.expiry) {
+    mismatches.push('expiry');
+  }
   const mrzName = nameWords(`${fields.lastName ?? ''} ${fields.firstName ?? ''}`);
   if (mrzName.join(' ') !== nameWords(document.name).join(' ')) mismatches.push('name');
   if (mismatches.length > 0) {
@@ -187,5 +222,5 @@ export function checkIdDocument(input: unknown, today: string): IdDocumentCheck 
       ? refused('mrz_required', "a passport's MRZ must be typed or scanned")
       : { ok: true, document: { type: document.type, number, dateOfBirth: document.dateOfBirth } };
   }
-  return mrzProblem(document, number, lines);
+  return mrzProblem(document, number, lines, today);
 }
