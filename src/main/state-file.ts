@@ -1,6 +1,15 @@
 // The kiosk's small state files in its own folder beside the device keys (lost hold requests, PIN locks):
 // each written whole, 0600, flushed and renamed, so a power cut leaves the old or the new file, never half.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 
@@ -37,22 +46,57 @@ export function writeStateFile(file: string, value: unknown): void {
   writeFileDurably(file, JSON.stringify(value));
 }
 
-/** writeStateFile's steps for any content: temp file, flush, rename over `file`, flush the folder. */
+/**
+ * writeStateFile's steps for any content: temp file, flush, rename over `file`, flush the folder. A write
+ * that fails or stops short (a full disk, a file-size limit) throws before the rename: `file` keeps its
+ * old content, and the temp file is removed.
+ */
 export function writeFileDurably(file: string, content: string | Buffer): void {
   const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   const temp = `${file}.tmp`;
   const fd = openSync(temp, 'w', 0o600);
   try {
-    writeSync(fd, bytes);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    try {
+      writeAll(fd, bytes, temp);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, file);
+  } catch (error) {
+    removeTemp(temp);
+    throw error;
   }
-  renameSync(temp, file);
   const dir = openSync(path.dirname(file), 'r');
   try {
     fsyncSync(dir);
   } finally {
     closeSync(dir);
+  }
+}
+
+/**
+ * write(2) may take fewer bytes than asked (a disk nearly full, a file-size limit: Node ignores SIGXFSZ),
+ * and the next write then says why (ENOSPC, EFBIG); one that takes none says nothing, so it is refused.
+ */
+function writeAll(fd: number, bytes: Buffer, name: string): void {
+  let written = 0;
+  while (written < bytes.length) {
+    const wrote = writeSync(fd, bytes, written, bytes.length - written);
+    if (wrote <= 0)
+      throw new Error(`${name}: a write took none of ${bytes.length - written} bytes`);
+    written += wrote;
+  }
+}
+
+/**
+ * Removes a failed write's temp file, freeing its blocks. A link in its place holds none of the bytes
+ * and is kept (the tests' /dev/full, standing for a disk that stays full).
+ */
+function removeTemp(temp: string): void {
+  try {
+    if (lstatSync(temp).isFile()) unlinkSync(temp);
+  } catch {
+    // Gone, or the folder cannot be changed: the next write truncates it, and the error thrown says why.
   }
 }
