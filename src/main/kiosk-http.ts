@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   idempotencyKeyLengthMax,
@@ -274,7 +275,13 @@ async function serveStatic(
     ...kioskResponseHeaders(answer.contentType),
     'content-length': String(size),
   });
-  createReadStream(answer.file).pipe(response);
+  // pipeline, not pipe: a client gone half way, or a read that fails, closes the file and the response
+  // (pipe left the file open at each dropped download, and a read error had no listener).
+  pipeline(createReadStream(answer.file), response, (cause) => {
+    if (cause && cause.code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+      logSocketError('a page file', cause);
+    }
+  });
 }
 
 async function fileSize(file: string): Promise<number | null> {
@@ -302,7 +309,7 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
 }
 
 /** One line for the kiosk's log: which connection, and the error's code (never a token or a payload). */
-function logSocketError(what: string, cause: Error & { code?: string }): void {
+function logSocketError(what: string, cause: NodeJS.ErrnoException): void {
   console.error(`kiosk: ${what} ended on an error: ${cause.code ?? cause.name}`);
 }
 
