@@ -555,8 +555,10 @@ export class EnrolmentStation {
 
   /**
    * Erasure or PIN unlock at the desk, each after the officer's ID check: the document shown is checked
-   * like an enrolment's, its keyed hash finds the person this station enrolled, and the hub acts (erasure
-   * destroys the templates; unlock compares the document with the enrolled one and names the officer).
+   * like an enrolment's but an expired one is taken (a passport that expired since the enrolment must not
+   * keep its holder from erasing their data; nobody is enrolled on it), its keyed hash (type and number
+   * only) finds the person this station enrolled, and the hub acts (erasure destroys the templates;
+   * unlock compares the document with the enrolled one and names the officer).
    * An erasure's preview finds the person the same way and erases nobody: it names them (toErase).
    */
   async personAction(
@@ -567,7 +569,9 @@ export class EnrolmentStation {
   > {
     const active = await this.#active();
     if (!active.ok) return active;
-    const checked = checkIdDocument(request.document, localDate(this.#options.now()));
+    const checked = checkIdDocument(request.document, localDate(this.#options.now()), {
+      expired: 'accepted',
+    });
     const kind = action === 'erase' ? 'person.erased' : 'person.pin_unlocked';
     const refuse = async (error: KioskError) => {
       await this.#record({

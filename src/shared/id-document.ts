@@ -1,6 +1,7 @@
 // The enrolment officer's ID check, before anything reaches the hub: the typed fields of the document,
 // its number's own format and check digit, and for passports and MRZ cards the MRZ's check digits (parsed by
-// the `mrz` package, ICAO 9303) agreeing with what was typed. An expired document is refused.
+// the `mrz` package, ICAO 9303) agreeing with what was typed. An expired document is refused for an
+// enrolment (not for erasure or PIN unlock of someone enrolled on it).
 //
 // Used by the enrolment station (issue 10) in the renderer and the kiosk service alike: pure TypeScript.
 // Japanese residence cards carry no ICAO MRZ, so a residence card's MRZ is checked only when one is given
@@ -201,15 +202,26 @@ function mrzProblem(
   return { ok: true, document: { type: document.type, number, dateOfBirth: document.dateOfBirth } };
 }
 
-/** `today` is the station's local date (YYYY-MM-DD): a document is valid through its expiry day. */
-export function checkIdDocument(input: unknown, today: string): IdDocumentCheck {
+/**
+ * `today` is the station's local date (YYYY-MM-DD): a document is valid through its expiry day. An expired
+ * document is refused unless `expired` is 'accepted': erasure and PIN unlock find a person enrolled on it
+ * before it expired (its keyed hash covers only the type and number), and it is checked as closely
+ * otherwise (number, MRZ check digits, the MRZ against every typed field, the expiry included).
+ */
+export function checkIdDocument(
+  input: unknown,
+  today: string,
+  options: { expired: 'refused' | 'accepted' } = { expired: 'refused' },
+): IdDocumentCheck {
   const parsed = typedIdDocumentSchema.safeParse(input);
   if (!parsed.success) return refused('invalid_request', parsed.error.issues[0]?.message ?? '');
   const document = parsed.data;
   const number = normaliseDocumentNumber(document.number);
   const problem = numberProblem(document.type, number);
   if (problem !== null) return refused('number_invalid', problem);
-  if (document.expiry < today) return refused('document_expired', 'the document has expired');
+  if (document.expiry < today && options.expired === 'refused') {
+    return refused('document_expired', 'the document has expired');
+  }
   if (document.dateOfBirth >= today) {
     return refused('invalid_request', 'the date of birth must be in the past');
   }
