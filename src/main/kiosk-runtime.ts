@@ -115,6 +115,8 @@ export async function startKioskRuntime(options: {
     modelId: options.modelId ?? null,
     // With the device keys: the kiosk's own folder, 0700, read by nobody else.
     pendingHoldsFile: path.join(config.keysDir, 'pending-holds.json'),
+    // And the till's payment requests: a restart must not forget a paid one, nor open a second under its key.
+    tillRequestsFile: path.join(config.keysDir, 'till-requests.json'),
     // The PIN locks there too: a restart (a power cycle) must not give anyone new guesses.
     operatorLockFile: path.join(config.keysDir, 'operator-lock.json'),
     // And the face-check pause: a power cycle must not give a replayed recording fresh draws.

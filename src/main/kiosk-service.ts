@@ -40,6 +40,7 @@ import type { KioskConfig } from './kiosk-config.ts';
 import { payeeOf } from './kiosk-config.ts';
 import { elapsedMs } from './monotonic-clock.ts';
 import { OperatorAccess } from './operator-access.ts';
+import { TillRequests } from './till-requests.ts';
 import { PendingHolds, senderOfToken, type PendingHold } from './pending-holds.ts';
 import type { StationLog } from './station-log.ts';
 
@@ -89,6 +90,8 @@ export type TillAnswer =
       code: 'kiosk_busy' | 'wrong_mode' | 'idempotency_key_reused';
       message: string;
     }
+  /** The request could not be written down (a full disk): no payment was opened for the till. */
+  | { ok: false; status: 500; code: 'internal'; message: string }
   | {
       ok: false;
       status: 503;
@@ -121,6 +124,8 @@ export interface KioskServiceOptions {
    * does not forget money the hub may have taken; absent, they are kept in memory only.
    */
   pendingHoldsFile?: string;
+  /** Where the till's payment requests are kept across restarts (till-requests.ts); absent: in memory only. */
+  tillRequestsFile?: string;
   /**
    * Where the operator PIN's lock is kept (the runtime: beside the device keys), so restarting the kiosk
    * gives no new guesses; absent, in memory only.
@@ -154,10 +159,10 @@ export class KioskService {
   /** Every payment this run has seen, oldest first, for the till to read back. */
   readonly #payments = new Map<string, Payment>();
   /**
-   * The till's Idempotency-Keys, each with the request it came with and the payment it opened, as long as
-   * the payment is remembered (#payments): a till that lost the 201 asks again and reads its payment.
+   * The till's payment requests, each with its Idempotency-Key and the request it came with, kept across
+   * restarts: a till that lost the 201, or the kiosk's restart, asks again and reads its payment.
    */
-  readonly #tillKeys = new Map<string, { request: string; paymentId: string }>();
+  readonly #tillRequests: TillRequests;
   #current: Payment | null = null;
   #hubState: 'reachable' | 'unreachable' = 'unreachable';
   /**
@@ -214,6 +219,13 @@ export class KioskService {
     this.#outOfReachSinceElapsedMs = this.#elapsed();
     this.#onOperatorExit = options.onOperatorExit ?? (() => {});
     this.#unknownOutcome = new PendingHolds(options.pendingHoldsFile ?? null, this.#elapsed);
+    this.#tillRequests = new TillRequests(options.tillRequestsFile ?? null);
+    // Paid at the hub and written so, stopped before the lost-hold entry went: it is not lost, and must not
+    // be refunded (#sendHold writes the till's record first).
+    for (const [paymentId] of this.#unknownOutcome.entries()) {
+      if (this.#tillRequests.view(paymentId)?.state === 'paid')
+        this.#unknownOutcome.delete(paymentId);
+    }
     assert(this.#config.mode !== 'clinic' || this.#config.clinic !== undefined, 'a clinic config');
     assert(
       (this.#config.mode === 'enrolment') === (options.station !== undefined),
@@ -414,29 +426,32 @@ export class KioskService {
       };
     }
     const payment = this.#open('till', request);
-    if (idempotencyKey !== undefined) {
-      this.#tillKeys.set(idempotencyKey, {
-        request: sameTillRequest(request),
-        paymentId: payment.view.id,
-      });
+    try {
+      this.#tillRequests.opened(payment.view, idempotencyKey ?? null, sameTillRequest(request));
+    } catch (error) {
+      // A full or broken disk: the till is given no payment a restart would not know.
+      this.#update(payment, { state: 'failed', failure: 'internal' });
+      this.#close(payment);
+      const why = error instanceof Error ? error.message : String(error);
+      return {
+        ok: false,
+        status: 500,
+        code: 'internal',
+        message: `the kiosk could not write the payment request down (${why})`,
+      };
     }
     return { ok: true, payment: payment.view, replayed: false };
   }
 
   /**
    * The payment a till request under `key` opened, as it is now (open, paid, cancelled: whatever the first
-   * answer would have led the till to), or a refusal when the key came with another request; null when the
-   * key is new, or its payment is no longer remembered (then it opens a payment as a new request would,
-   * which its shopper must confirm again).
+   * answer would have led the till to; one a restart interrupted: failed, kiosk_restarted), or a refusal
+   * when the key came with another request; null when the key is new, or its payment is no longer kept (the
+   * last tillRequestsKeptMax: then it opens a payment as a new request would, which its shopper must confirm).
    */
   #askedBefore(key: string, request: TillPaymentRequest): TillAnswer | null {
-    const known = this.#tillKeys.get(key);
+    const known = this.#tillRequests.byKey(key);
     if (known === undefined) return null;
-    const payment = this.#payments.get(known.paymentId);
-    if (payment === undefined) {
-      this.#tillKeys.delete(key);
-      return null;
-    }
     if (known.request !== sameTillRequest(request)) {
       return {
         ok: false,
@@ -445,7 +460,8 @@ export class KioskService {
         message: 'this Idempotency-Key came with another payment request',
       };
     }
-    return { ok: true, payment: payment.view, replayed: true };
+    const view = this.#payments.get(known.view.id)?.view ?? known.view;
+    return { ok: true, payment: view, replayed: true };
   }
 
   /** The till takes back the amount it sent (`DELETE /kiosk/v1/payment-requests/:id`) while it is still open. */
@@ -454,7 +470,7 @@ export class KioskService {
   }
 
   tillPayment(id: string): PaymentView | null {
-    return this.#payments.get(id)?.view ?? null;
+    return this.#payments.get(id)?.view ?? this.#tillRequests.view(id);
   }
 
   /**
@@ -804,9 +820,6 @@ export class KioskService {
       const oldest = this.#payments.keys().next().value;
       assert(oldest !== undefined, 'a full map has an oldest entry');
       this.#payments.delete(oldest);
-      for (const [key, known] of this.#tillKeys) {
-        if (known.paymentId === oldest) this.#tillKeys.delete(key);
-      }
     }
     this.#current = payment;
     this.#emit({ type: 'payment', payment: payment.view });
@@ -1013,17 +1026,24 @@ export class KioskService {
     const hold = await this.#sendHold(current, { template: 'purchase', request });
     if (!hold.ok) return this.#hubFailure(current, hold.error, false, true);
     assert(hold.value.status === 'settled', 'a purchase hold settles when placed');
-    this.#update(current, {
-      state: 'paid',
-      receipt: {
-        holdId: hold.value.id,
-        amount: hold.value.settled,
-        shopName: this.#config.shopName,
-        settledAt: hold.value.updatedAt,
-      },
-    });
+    this.#update(current, { state: 'paid', receipt: this.#purchaseReceipt(hold.value) });
     this.#close(current);
     return { ok: true, payment: current.view };
+  }
+
+  #purchaseReceipt(hold: HoldView): NonNullable<PaymentView['receipt']> {
+    return {
+      holdId: hold.id,
+      amount: hold.settled,
+      shopName: this.#config.shopName,
+      settledAt: hold.updatedAt,
+    };
+  }
+
+  /** Writes a till payment's change down (till-requests.ts); a failed write is logged, memory stays right. */
+  #tillRequestChanged(view: PaymentView): void {
+    if (this.#tillRequests.changed(view)) return;
+    console.error(`kiosk: the till's payment ${view.id} could not be written down (${view.state})`);
   }
 
   /**
@@ -1141,6 +1161,15 @@ export class KioskService {
         `${paymentId}-throttled-${current.attemptsRefused + 1}`,
       );
     } else if (hold.ok || hold.error.code !== 'hub_unreachable') {
+      // Paid: the till's record says so before the lost-hold entry goes, so a restart in between finds
+      // the payment paid (and drops the entry), never open with its hold refunded.
+      if (hold.ok && sent.template === 'purchase' && current.view.source === 'till') {
+        this.#tillRequestChanged({
+          ...current.view,
+          state: 'paid',
+          receipt: this.#purchaseReceipt(hold.value),
+        });
+      }
       this.#unknownOutcome.delete(paymentId);
     }
     return hold;
@@ -1398,6 +1427,7 @@ export class KioskService {
     payment.authorization = null;
     payment.personId = null;
     if (this.#current === payment) this.#current = null;
+    if (payment.view.source === 'till') this.#tillRequestChanged(payment.view);
   }
 
   #expireIdle(): void {

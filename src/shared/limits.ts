@@ -254,6 +254,11 @@ export const pinLockCheckpointMs = 60_000;
 /** Till payment requests kept for the till to read back. */
 export const kioskPaymentsRememberedMax = 1_000;
 /**
+ * The till's latest payment requests kept on disk (till-requests.json), read back and found by their
+ * Idempotency-Key after a restart: a till that lost an answer asks again within minutes, not 100 sales later.
+ */
+export const tillRequestsKeptMax = 100;
+/**
  * How long the hub must have been out of reach before a new payment is refused (the till's, the operator's,
  * a patient's check-in). A round that misses the hub once is retried 2 s later, and a health ask may take its
  * 10 s timeout: a hub that answers the very next ask never turns a till away, and a payment opened meanwhile

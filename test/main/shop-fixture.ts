@@ -88,6 +88,8 @@ export async function shopKiosk(options: {
   clock: TestClock;
   network: typeof fetch;
   pendingHoldsFile: string;
+  /** Where it keeps the till's payment requests across restarts; absent: in memory only. */
+  tillRequestsFile?: string;
   now?: () => number;
   config?: KioskConfig;
   /** The hub as the kiosk reaches it: the test's hub unless told (a proxy in front of it). */
@@ -102,7 +104,17 @@ export async function shopKiosk(options: {
   const { link } = await openHubLink(config, { fetch: options.network, now: clock.now });
   const now = options.now ?? clock.now;
   const elapsed = () => elapsedMs() + clock.offsetMs + (options.elapsedAhead?.ms ?? 0);
-  const service = new KioskService({ config, hub: link, modelId, now, elapsed, pendingHoldsFile });
+  const service = new KioskService({
+    config,
+    hub: link,
+    modelId,
+    now,
+    elapsed,
+    pendingHoldsFile,
+    ...(options.tillRequestsFile === undefined
+      ? {}
+      : { tillRequestsFile: options.tillRequestsFile }),
+  });
   return { service, link };
 }
 
