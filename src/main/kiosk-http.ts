@@ -126,13 +126,14 @@ export async function startKioskHttp(options: KioskHttpOptions): Promise<KioskHt
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: kioskMessageBytesMax });
   server.on('upgrade', (request, socket, head) => {
-    const url = new URL(request.url ?? '/', 'http://kiosk');
+    // A listener that throws ends the process: a target that is no URL (`GET http://[`) is refused.
+    const url = requestUrl(request);
     const host = request.headers.host ?? '';
     const origin = request.headers.origin;
     const allowed =
       options.renderer !== undefined &&
       ownHosts.has(host) &&
-      url.pathname === '/kiosk/v1/ws' &&
+      url?.pathname === '/kiosk/v1/ws' &&
       origin === `http://${host}` &&
       sameSecret(url.searchParams.get('token') ?? '', sessionToken);
     if (!allowed) {
@@ -303,6 +304,15 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
   }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/** The request's target as a URL, or null when it is none (Node's parser lets `http://[` through). */
+function requestUrl(request: IncomingMessage): URL | null {
+  try {
+    return new URL(request.url ?? '/', 'http://kiosk');
   } catch {
     return null;
   }
