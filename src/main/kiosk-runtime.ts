@@ -17,6 +17,7 @@ import { StationLog } from './station-log.ts';
 import { HubLink, type HubLinkOptions } from './hub-link.ts';
 import type { KioskConfig } from './kiosk-config.ts';
 import { KioskService } from './kiosk-service.ts';
+import { claimKeysFolder, type KeysFolderClaim } from './one-kiosk-lock.ts';
 
 export interface KioskRuntime {
   readonly config: KioskConfig;
@@ -109,6 +110,36 @@ export async function startKioskRuntime(options: {
           signInLockFile: path.join(config.keysDir, 'officer-lock.json'),
         };
   const { link: hub, identity } = await openHubLink(config);
+  // Before any state file is read: a second kiosk on this folder would overwrite the first one's.
+  let claim: KeysFolderClaim;
+  try {
+    claim = await claimKeysFolder(config.keysDir);
+  } catch (error) {
+    hub.dispose();
+    disposeKioskIdentity(identity);
+    throw error;
+  }
+  try {
+    return await startClaimed({ ...options, config, station, hub, identity, claim });
+  } catch (error) {
+    hub.dispose();
+    disposeKioskIdentity(identity);
+    await claim.release();
+    throw error;
+  }
+}
+
+/** startKioskRuntime's part once the keys folder is this process's. */
+async function startClaimed(options: {
+  config: KioskConfig;
+  onOperatorExit?: () => void;
+  modelId?: string | null;
+  station: ConstructorParameters<typeof KioskService>[0]['station'];
+  hub: HubLink;
+  identity: KioskIdentity;
+  claim: KeysFolderClaim;
+}): Promise<KioskRuntime> {
+  const { config, station, hub, identity, claim } = options;
   const service = new KioskService({
     config,
     hub,
@@ -164,6 +195,7 @@ export async function startKioskRuntime(options: {
       following?.stop();
       hub.dispose();
       disposeKioskIdentity(identity);
+      await claim.release();
     },
   };
 }
