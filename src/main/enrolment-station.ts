@@ -6,7 +6,10 @@
 // second officer signing with their own PIN, and that override is logged with both officers and the score.
 // A lost answer is tried again (POST /v1/persons under a key kept on disk: PendingPersons) and never
 // leaves a person without a face: one nobody works on any more is asked again at start and then
-// periodically, and its person erased; a child's spent or lapsed consent asks the guardian again.
+// periodically, and its person erased; a person the hub created whose enrolment did not complete (the
+// faces refused or their answer lost, and the erase that followed unanswered; or the station stopped
+// meanwhile) stays on that list until the hub has erased them, whatever the officer did meanwhile; a
+// child's spent or lapsed consent asks the guardian again.
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { isChild } from '../shared/age.ts';
@@ -69,8 +72,6 @@ interface Enrolment {
   live: Float32Array[];
   /** A child's guardian who consented: the hub's single-use consent token (never shown). */
   guardian: GuardianConsent | null;
-  /** A person a failed try of this enrolment created and could not erase (HubLink.enrol): erased first. */
-  leftBehind: string | null;
   /**
    * A request for this account or document whose fate the hub can no longer tell (asked again and refused
    * without its stored answer replayed, or one it no longer answers for) and whose person the lookup did
@@ -499,7 +500,9 @@ export class EnrolmentStation {
       },
       pin: request.pin,
     });
-    enrolment.leftBehind = 'leftBehind' in enrolled ? enrolled.leftBehind : null;
+    // A person this try created and could not erase (HubLink.addFaces' leftBehind) stays in PendingPersons
+    // with their id: the next try of this account or document erases them first, as does a cancel, and
+    // the clean-up tick once nobody works on this enrolment (sign-out, lock, another document, a restart).
     if (!enrolled.ok) {
       const error = this.#withCredentials(enrolled.error);
       // A PIN the hub's policy refuses can be chosen again; anything else ends the enrolment.
@@ -594,7 +597,9 @@ export class EnrolmentStation {
       unanswered.value ??
       undefined;
     if (personId === undefined) {
-      const forAdmin = this.#pending.forDocument(numberHash).some(([, sent]) => sent.body === null);
+      const forAdmin = this.#pending
+        .forDocument(numberHash)
+        .some(([, sent]) => sent.body === null && sent.personId === null);
       return refuse(
         forAdmin
           ? {
@@ -624,6 +629,8 @@ export class EnrolmentStation {
             verifiedBy: active.officer,
           });
     if (!done.ok) return refuse(this.#withCredentials(done.error));
+    // Erased: off the list of persons whose enrolment did not complete, if there.
+    if (action === 'erase') this.#pending.forgetPerson(personId);
     await this.#record({
       kind,
       officer: active.officer,
@@ -755,10 +762,15 @@ export class EnrolmentStation {
         modelId,
         descriptors,
       });
-      // Refused faces: hub-link erased the person again (else it names them leftBehind). The log says so,
-      // or the desk would find that person by the document and ask the hub about someone it no longer has.
+      // Stored: off the list before the enrolment is recorded complete (the caller), so neither a crash
+      // nor the clean-up can then erase a person whose enrolment completed.
+      if (added.ok) this.#pending.forgetPerson(person.value.id);
+      // Refused faces: hub-link erased the person again (else it names them leftBehind, kept on the list).
+      // The log says so, or the desk would find that person by the document and ask the hub about someone
+      // it no longer has.
       if (!added.ok && !('leftBehind' in added)) {
-        await this.#recordErased(enrolment, person.value.id, 'faces_refused');
+        this.#pending.forgetPerson(person.value.id);
+        await this.#recordErased(person.value.id, documentType(enrolment), 'faces_refused');
       }
       return added;
     } finally {
@@ -768,34 +780,37 @@ export class EnrolmentStation {
 
   /** A person this enrolment's tries created and the station erased (the desk stops finding them). */
   async #recordErased(
-    enrolment: Enrolment,
     personId: string,
+    document: PendingPerson['documentType'],
     reason: 'faces_refused' | 'left_behind',
   ): Promise<void> {
     await this.#record({
       kind: 'person.erased',
       officer: this.#officer,
-      data: { personId, document: documentType(enrolment), reason },
+      data: { personId, document, reason },
     });
   }
 
   /**
-   * The person this try enrols. A person a failed try left behind is erased first; a request sent before
-   * for this account or document whose answer is still unknown (PendingPersons, kept across a restart) is
-   * asked again under its Idempotency-Key, and the person it created is this try's when this try is that
-   * very request, else erased; only then is a new request sent. So a lost answer never leaves a person
-   * without a face whom the station cannot find, nor a retry refused because that person holds the account.
+   * The person this try enrols. A person an earlier try of this account or document created and whose
+   * enrolment did not complete (PendingPersons with their id: this enrolment's faces refused or their
+   * answer lost and the erase unanswered, or another enrolment's left so) is erased first; a request sent
+   * before for this account or document whose answer is still unknown (kept across a restart) is asked
+   * again under its Idempotency-Key, and the person it created is this try's when this try is that very
+   * request, else erased; only then is a new request sent. So a lost answer never leaves a person without
+   * a face whom the station cannot find, nor a retry refused because that person holds the account.
    */
   async #person(enrolment: Enrolment, attempt: PersonAttempt): Promise<PersonAnswer> {
     const { hub } = this.#options;
-    if (enrolment.leftBehind !== null) {
-      const cleared = await hub.eraseLeftBehind(enrolment.leftBehind);
-      if (!cleared.ok) return cleared;
-      await this.#recordErased(enrolment, enrolment.leftBehind, 'left_behind');
-      enrolment.leftBehind = null;
-    }
     const documentHash = attempt.person.idDocument.numberHash;
     for (const [key, pending] of this.#pending.matching(attempt.person.accountId, documentHash)) {
+      if (pending.personId !== null) {
+        const cleared = await hub.eraseLeftBehind(pending.personId);
+        if (!cleared.ok) return { ok: false, error: cleared.error };
+        this.#pending.delete(key);
+        await this.#recordErased(pending.personId, pending.documentType, 'left_behind');
+        continue;
+      }
       const earlier = await this.#askAgain(enrolment, { key, pending }, attempt);
       if (!earlier.ok) return earlier;
       if (earlier.value !== null) return { ok: true, value: earlier.value };
@@ -832,7 +847,7 @@ export class EnrolmentStation {
     const { person } = resent;
     const same = this.#pending.sameTry(key, { enrolment: enrolment.view.id, ...attempt });
     if (same) {
-      this.#pending.delete(key);
+      this.#pending.created(key, person.id);
       return { ok: true, value: person };
     }
     const erased = await this.#eraseCreated(sent, person.id, 'earlier_try');
@@ -865,12 +880,18 @@ export class EnrolmentStation {
    * A cancelled enrolment's unanswered requests, asked again: the person one created is erased (logged),
    * so a cancel leaves no person without a face on the hub. One whose outcome is still unknown stays for
    * the desk (found by the document) or a later try. A refusal is that request's fate only when the hub
-   * replays it; one run again after the hub pruned its answer proves nothing (#refusedAgain).
+   * replays it; one run again after the hub pruned its answer proves nothing (#refusedAgain). A person a
+   * try created and could not erase (its faces refused or their answer lost) is erased too; unanswered, it
+   * stays on the list for the clean-up tick.
    */
   async #dropUnanswered(enrolmentId: string): Promise<void> {
     for (const [key, pending] of this.#pending.ofEnrolment(enrolmentId)) {
-      if (pending.body === null) continue;
       const sent = { key, pending };
+      if (pending.personId !== null) {
+        await this.#eraseCreated(sent, pending.personId, 'cancelled');
+        continue;
+      }
+      if (pending.body === null) continue;
       const resent = await this.#resend(sent);
       if (resent.kind === 'refused') await this.#refusedAgain(sent, resent.replayed);
       if (resent.kind === 'created') await this.#eraseCreated(sent, resent.person.id, 'cancelled');
@@ -906,8 +927,22 @@ export class EnrolmentStation {
     try {
       const before = this.#pending.forAdmin().length;
       const current = this.#enrolment?.view.id ?? null;
-      const round = this.#pending.abandoned(current).slice(0, stationAbandonedResolveBatchMax);
       let answered = true;
+      // Persons created for an enrolment nobody finishes any more: some may have faces (an answer lost
+      // after the hub stored them), payable by face, so they go first.
+      const unfinished = this.#pending
+        .unfinished(current)
+        .slice(0, stationAbandonedResolveBatchMax);
+      for (const [key, pending] of unfinished) {
+        assert(pending.personId !== null, 'an unfinished entry names its person');
+        const erased = await this.#eraseCreated({ key, pending }, pending.personId, 'abandoned');
+        // No answer: the rest wait for the next round. A refusal keeps that entry and goes on.
+        answered = erased.ok || !outcomeStillUnknown(erased.error);
+        if (!answered) break;
+      }
+      const round = answered
+        ? this.#pending.abandoned(current).slice(0, stationAbandonedResolveBatchMax)
+        : [];
       for (const [key, pending] of round) {
         // The hub did not answer: the rest wait for the next round rather than each for a timeout.
         answered = await this.#resolveAbandoned({ key, pending });
@@ -1086,6 +1121,7 @@ export class EnrolmentStation {
       sentNoLaterThanMs: sentAtMs,
       refusedNotReplayed: false,
       body: sealed.value,
+      personId: null,
     };
     this.#pending.add(key, pending, attempt.pin);
     const created = await hub.createPerson(sealed.value, key);
@@ -1094,7 +1130,8 @@ export class EnrolmentStation {
       return created;
     }
     await this.#recordCreated(pending, created.value.id);
-    this.#pending.delete(key);
+    // Written before the faces are sent: a restart meanwhile leaves the clean-up a person to erase.
+    this.#pending.created(key, created.value.id);
     return created;
   }
 
@@ -1104,7 +1141,7 @@ export class EnrolmentStation {
    */
   #forgetAdminErased(accountId: string, documentHash: string): void {
     for (const [key, pending] of this.#pending.matching(accountId, documentHash)) {
-      if (pending.body === null) this.#pending.delete(key);
+      if (pending.body === null && pending.personId === null) this.#pending.delete(key);
     }
   }
 
@@ -1123,7 +1160,8 @@ export class EnrolmentStation {
         await this.#refusedAgain({ key, pending }, resent.replayed);
         continue;
       }
-      this.#pending.delete(key);
+      // Kept with their id until they are erased (the desk, the clean-up tick): they have no face.
+      this.#pending.created(key, resent.person.id);
       return { ok: true, value: resent.person.id };
     }
     return { ok: true, value: null };
@@ -1243,7 +1281,6 @@ export class EnrolmentStation {
       photo: null,
       live: [],
       guardian: null,
-      leftBehind: null,
       unsettled: null,
       overridable: null,
     };

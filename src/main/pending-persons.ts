@@ -1,5 +1,8 @@
 // Enrolments whose POST /v1/persons was sent and not answered, kept on disk beside the device keys until the
 // answer is known: the officer's retry, even after a restart, asks the same request under the same key.
+// Once answered, the entry stays (its person named, the request dropped) until that enrolment completes or
+// the hub has erased its person: a cancel, a sign-out, a lock or a restart between the person and their
+// faces leaves the station's clean-up a person to erase, not a person nobody knows of.
 import { createHmac, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { assert } from '../shared/assert.ts';
@@ -35,6 +38,14 @@ export interface PendingPerson {
    * (dropPersonalData): only the hub's admin can then erase its person, found by account or document.
    */
   body: CreatePersonRequest | null;
+  /**
+   * The person the hub created for this request, told to the station, whose enrolment has not completed
+   * (their faces not sent yet, refused or their answer lost, and the erase that followed not answered):
+   * erased by the station (the officer's next try of this account or document, a cancel, the clean-up
+   * tick) unless the enrolment completes, which drops the entry before it is recorded. The request
+   * itself (body) is dropped then: never sent again. null: the hub's answer is not known yet.
+   */
+  personId: string | null;
 }
 
 const fileSchema = z.array(
@@ -53,6 +64,8 @@ const fileSchema = z.array(
       // Absent in a file written before the station kept it: never refused so.
       refusedNotReplayed: z.boolean().optional(),
       body: createPersonRequest.nullable(),
+      // Absent in a file written before the station kept it: not answered yet.
+      personId: z.string().min(1).nullable().optional(),
     })
     .refine((entry) => entry.body !== null || entry.documentType !== undefined, {
       message: 'an entry without its request names the document type',
@@ -82,6 +95,7 @@ export class PendingPersons {
         sentAtMs,
         sentNoLaterThanMs,
         refusedNotReplayed,
+        personId,
         ...rest
       } = entry;
       const type = documentType ?? rest.body?.idDocument.type;
@@ -92,6 +106,7 @@ export class PendingPersons {
         sentAtMs: sentAtMs ?? null,
         sentNoLaterThanMs: sentNoLaterThanMs ?? sentAtMs ?? readAtMs,
         refusedNotReplayed: refusedNotReplayed ?? false,
+        personId: personId ?? null,
       });
     }
   }
@@ -120,6 +135,39 @@ export class PendingPersons {
       .sort(([, a], [, b]) => (a.sentAtMs ?? 0) - (b.sentAtMs ?? 0));
   }
 
+  /**
+   * Those answered with a person whose enrolment has not completed, that another enrolment than `current`
+   * sent (nobody finishes them any more), oldest first: the clean-up erases their person.
+   */
+  unfinished(current: string | null): [string, PendingPerson][] {
+    return [...this.#entries]
+      .filter(([, pending]) => pending.personId !== null && pending.enrolment !== current)
+      .sort(([, a], [, b]) => (a.sentAtMs ?? 0) - (b.sentAtMs ?? 0));
+  }
+
+  /**
+   * The hub answered this request with `personId`: kept (written before the faces are sent) until the
+   * enrolment completes or that person is erased; the request (name, date of birth, sealed PIN, consent
+   * token) is dropped, as it is never sent again.
+   */
+  created(idempotencyKey: string, personId: string): void {
+    const pending = this.#entries.get(idempotencyKey);
+    assert(pending !== undefined, 'only a kept request is answered');
+    this.#entries.set(idempotencyKey, { ...pending, body: null, personId });
+    this.#pinTags.delete(idempotencyKey);
+    this.#save();
+  }
+
+  /** The person's enrolment completed, or the hub erased them: their entry goes (if any). */
+  forgetPerson(personId: string): void {
+    const keys = [...this.#entries]
+      .filter(([, pending]) => pending.personId === personId)
+      .map(([key]) => key);
+    for (const key of keys) this.#entries.delete(key);
+    for (const key of keys) this.#pinTags.delete(key);
+    if (keys.length > 0) this.#save();
+  }
+
   /** Those whose person only the hub's admin can still erase (their request dropped): for the desk screen. */
   forAdmin(): PendingPerson[] {
     return this.forAdminByKey().map(([, pending]) => pending);
@@ -128,7 +176,7 @@ export class PendingPersons {
   /** forAdmin, with each one's Idempotency-Key, oldest first (the runtime's tick looks for their person). */
   forAdminByKey(): [string, PendingPerson][] {
     return [...this.#entries]
-      .filter(([, pending]) => pending.body === null)
+      .filter(([, pending]) => pending.body === null && pending.personId === null)
       .sort(([, a], [, b]) => (a.sentAtMs ?? 0) - (b.sentAtMs ?? 0));
   }
 
