@@ -562,7 +562,15 @@ export class EnrolmentStation {
    * keep its holder from erasing their data; nobody is enrolled on it), its keyed hash (type and number
    * only) finds the person this station enrolled, and the hub acts (erasure destroys the templates;
    * unlock compares the document with the enrolled one and names the officer).
-   * An erasure's preview finds the person the same way and erases nobody: it names them (toErase).
+   * An erasure erases the person the hub names for the document now (GET /v1/persons?documentHash=, the
+   * persons this station's client enrolled), which may not be the one this station's log names: the hub's
+   * admin may have erased that one and another station of the organisation enrolled the document again.
+   * The person asked for the data held on their document to be erased, and that person's templates are
+   * it: erasing the logged one alone would answer "erased" on the hub's 404 while the templates stay,
+   * payable by face. The hub decides whether this station's client may erase them. When the hub names
+   * nobody, the logged person is erased (a 404 then means nobody of this client holds the document: an
+   * erasure whose answer was lost, or the admin's). No answer to the lookup: hub_unreachable, erasing
+   * nobody. An erasure's preview finds the person the same way and erases nobody: it names them (toErase).
    */
   async personAction(
     action: 'erase' | 'unlock_pin',
@@ -592,11 +600,11 @@ export class EnrolmentStation {
     const numberHash = this.#numberHash(checked.document.type, checked.document.number);
     const unanswered = await this.#unansweredPerson(numberHash);
     if (!unanswered.ok) return refuse(this.#withCredentials(unanswered.error));
-    const personId =
+    const logged =
       (await enrolledByDocument(this.#options.log.file)).get(numberHash) ??
       unanswered.value ??
       undefined;
-    if (personId === undefined) {
+    if (logged === undefined) {
       const forAdmin = this.#pending
         .forDocument(numberHash)
         .some(([, sent]) => sent.body === null && sent.personId === null);
@@ -615,10 +623,16 @@ export class EnrolmentStation {
             },
       );
     }
-    if (action === 'erase' && request.preview === true) {
-      const toErase = await this.#toErase(numberHash, personId);
-      if (!toErase.ok) return refuse(this.#withCredentials(toErase.error));
-      return { ok: true, station: this.view(), personId, toErase: toErase.value };
+    let personId = logged;
+    if (action === 'erase') {
+      const named = await this.#options.hub.personWithDocument(numberHash);
+      // The lookup takes any refusal for no answer (hub_unreachable); one of the station's credentials is
+      // said as such, as the erasure's own would be: a refusal of the station, not of the person.
+      if (!named.ok) return refuse(this.#credentialsRefusal() ?? named.error);
+      personId = named.value?.id ?? logged;
+      if (request.preview === true) {
+        return { ok: true, station: this.view(), personId, toErase: toErase(named.value) };
+      }
     }
     const done =
       action === 'erase'
@@ -634,22 +648,14 @@ export class EnrolmentStation {
     await this.#record({
       kind,
       officer: active.officer,
-      data: { personId, document: checked.document.type },
+      data: {
+        personId,
+        document: checked.document.type,
+        // The person the log named for this document, gone from the hub: the log no longer names them.
+        ...(personId === logged ? {} : { loggedPersonId: logged }),
+      },
     });
     return { ok: true, station: this.view(), personId };
-  }
-
-  /**
-   * Whom an erasure would erase, as the hub names them: the station's log keeps no name or member number
-   * (only ids and the document hash), so the hub's person with this document, when it is the one found.
-   */
-  async #toErase(documentHash: string, personId: string): Promise<HubAnswer<PersonToErase | null>> {
-    const found = await this.#options.hub.personWithDocument(documentHash);
-    if (!found.ok) return found;
-    const person = found.value;
-    if (person === null || person.id !== personId) return { ok: true, value: null };
-    const { displayNameMasked, memberNumber } = person;
-    return { ok: true, value: { displayNameMasked, memberNumber } };
   }
 
   /**
@@ -1431,6 +1437,16 @@ export class EnrolmentStation {
   async #record(entry: Omit<StationLogEntry, 'at'>): Promise<void> {
     await this.#options.log.append({ at: new Date(this.#options.now()).toISOString(), ...entry });
   }
+}
+
+/**
+ * Whom an erasure would erase, as the hub names them (the station's log keeps no name or member number,
+ * only ids and the document hash); null: the hub names nobody for the document (the screen shows the id).
+ */
+function toErase(person: PersonView | null): PersonToErase | null {
+  if (person === null) return null;
+  const { displayNameMasked, memberNumber } = person;
+  return { displayNameMasked, memberNumber };
 }
 
 function documentType(enrolment: Enrolment) {

@@ -84,7 +84,12 @@ export async function enrolledByDocument(file: string): Promise<Map<string, stri
     if (enrolled && typeof documentHash === 'string') {
       byDocument.set(documentHash, personId);
     } else if (entry.kind === 'person.erased') {
-      for (const [hash, id] of byDocument) if (id === personId) byDocument.delete(hash);
+      // An erasure of the person the hub named for a document in place of the one logged for it
+      // (loggedPersonId: erased outside this log) leaves neither named.
+      const { loggedPersonId } = entry.data;
+      for (const [hash, id] of byDocument) {
+        if (id === personId || id === loggedPersonId) byDocument.delete(hash);
+      }
     }
   }
   return byDocument;
