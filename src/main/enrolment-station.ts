@@ -571,6 +571,8 @@ export class EnrolmentStation {
    * nobody, the logged person is erased (a 404 then means nobody of this client holds the document: an
    * erasure whose answer was lost, or the admin's). No answer to the lookup: hub_unreachable, erasing
    * nobody. An erasure's preview finds the person the same way and erases nobody: it names them (toErase).
+   * A PIN unlock finds the person the same way: the logged one, gone, would answer 404 while the person
+   * the document names now stays locked.
    */
   async personAction(
     action: 'erase' | 'unlock_pin',
@@ -623,16 +625,13 @@ export class EnrolmentStation {
             },
       );
     }
-    let personId = logged;
-    if (action === 'erase') {
-      const named = await this.#options.hub.personWithDocument(numberHash);
-      // The lookup takes any refusal for no answer (hub_unreachable); one of the station's credentials is
-      // said as such, as the erasure's own would be: a refusal of the station, not of the person.
-      if (!named.ok) return refuse(this.#credentialsRefusal() ?? named.error);
-      personId = named.value?.id ?? logged;
-      if (request.preview === true) {
-        return { ok: true, station: this.view(), personId, toErase: toErase(named.value) };
-      }
+    const named = await this.#options.hub.personWithDocument(numberHash);
+    // The lookup takes any refusal for no answer (hub_unreachable); one of the station's credentials is
+    // said as such, as the erasure's own would be: a refusal of the station, not of the person.
+    if (!named.ok) return refuse(this.#credentialsRefusal() ?? named.error);
+    const personId = named.value?.id ?? logged;
+    if (action === 'erase' && request.preview === true) {
+      return { ok: true, station: this.view(), personId, toErase: toErase(named.value) };
     }
     const done =
       action === 'erase'

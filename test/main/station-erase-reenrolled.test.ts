@@ -1,7 +1,8 @@
 // The desk's erasure when the person this station's log names for a document is no longer the one the hub
 // holds for it: enrolled at station A, erased by the hub's admin (outside A's log), enrolled again at
 // station B of the same organisation. Asked at A's desk to erase their data, the person the document names
-// now is erased (and previewed so), not the gone one answered "erased" while their templates stay.
+// now is erased (and previewed so), not the gone one answered "erased" while their templates stay; a PIN
+// unlock likewise unlocks the person the document names now.
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StationHub } from './station-fixture.ts';
@@ -86,5 +87,16 @@ describe("the desk's erasure of a document re-enrolled at another station after 
       toErase: { displayNameMasked: 'K*** O**', memberNumber: p2.memberNumber },
     });
     expect(await atHub(fixture, p2.id)).toBe(2); // a preview erases nobody
+  });
+
+  it('unlocks the PIN of the person the document names now, not answer 404 for the gone one', async () => {
+    const { first, desk, document, p1, p2 } = await reenrolledElsewhere('a-unlock', 'Mio Sano');
+    const unlocked = await desk.personUnlockPin({ document });
+    expect(unlocked).toMatchObject({ ok: true, personId: p2.id });
+    expect((await stationLog(first)).at(-1)).toMatchObject({
+      kind: 'person.pin_unlocked',
+      data: { personId: p2.id, loggedPersonId: p1 },
+    });
+    expect(await atHub(fixture, p2.id)).toBe(2); // an unlock erases nobody
   });
 });
