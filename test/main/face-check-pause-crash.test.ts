@@ -1,47 +1,23 @@
 // The face-check pause survives the kiosk's death: its node process (`npm run kiosk`'s web shell, which holds
 // face-check-pause.json) is SIGKILLed and started again on the same folder, and a replayed recording gets no
 // fresh draws from it: a paused kiosk is still paused, and the failed looks so far still count.
-import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { PaymentView } from '../../src/shared/kiosk-api.ts';
 import { faceLooksFailedInARowMax, faceTriesPerPaymentMax } from '../../src/shared/limits.ts';
-import { syntheticFace } from '../hub/helpers.ts';
-import {
-  closeCrashRig,
-  killKioskProcess,
-  KioskSocket,
-  startCrashRig,
-  type CrashRig,
-  type KioskProcess,
-} from './kiosk-process.ts';
+import { killKioskProcess, KioskSocket, type KioskProcess } from './kiosk-process.ts';
 import { faceChecksPaused, refusedLooks, tillAsks, type TestTill } from './kiosk-process-looks.ts';
-import type { KioskTestHub } from './kiosk-test-hub.ts';
-import { startShopWithShopper } from './shop-fixture.ts';
+import { useShopCrashRig } from './shop-crash-rig.ts';
 
-const adminToken = `admin-${randomBytes(12).toString('hex')}`;
-const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
-
-let test: KioskTestHub;
-let rig: CrashRig;
+const { test, rig } = useShopCrashRig({ prefix: 'facepay-face-pause-crash-' });
 let pauseFile: string;
 let till: TestTill;
 
-beforeAll(async () => {
-  test = await startShopWithShopper({
-    prefix: 'facepay-face-pause-crash-',
-    adminToken,
-    clock,
-    face: syntheticFace(),
-  });
-  rig = await startCrashRig(test, clock);
-  pauseFile = path.join(test.shop.config.keysDir, 'face-check-pause.json');
-  till = { token: test.shop.tillToken, referencePrefix: 'pause-crash' };
-}, 60_000);
-
-afterAll(async () => {
-  await closeCrashRig(rig, test);
+// After the rig's beforeAll (hooks run in the order they are registered).
+beforeAll(() => {
+  pauseFile = path.join(test().shop.config.keysDir, 'face-check-pause.json');
+  till = { token: test().shop.tillToken, referencePrefix: 'pause-crash' };
 });
 
 /** The open payment as the kiosk's screen sees it (its face tries). */
@@ -55,13 +31,13 @@ async function openPayment(socket: KioskSocket): Promise<PaymentView | null> {
 async function killAndRestart(kiosk: KioskProcess, socket: KioskSocket) {
   socket.close();
   await killKioskProcess(kiosk);
-  const again = await rig.startKiosk();
+  const again = await rig().startKiosk();
   return { kiosk: again, socket: await KioskSocket.open(again.url) };
 }
 
 describe('a kiosk process SIGKILLed with face checks paused, or on the way there', () => {
   it('started again on the same folder it is still paused: the next payment has no face try; staff resume it, and that survives too', async () => {
-    let kiosk = await rig.startKiosk();
+    let kiosk = await rig().startKiosk();
     let socket = await KioskSocket.open(kiosk.url);
     await refusedLooks(kiosk, socket, till, 101, faceTriesPerPaymentMax);
     await refusedLooks(kiosk, socket, till, 102, faceLooksFailedInARowMax - faceTriesPerPaymentMax);
@@ -80,7 +56,7 @@ describe('a kiosk process SIGKILLed with face checks paused, or on the way there
     expect(await socket.call('cancel', { paymentId: paused.id })).toMatchObject({ ok: true });
 
     expect(
-      await socket.call('operatorUnlock', { pin: test.shop.config.operatorPin }),
+      await socket.call('operatorUnlock', { pin: test().shop.config.operatorPin }),
     ).toMatchObject({ ok: true });
     expect(await socket.call('operatorResumeFaceChecks', {})).toMatchObject({ ok: true });
     ({ kiosk, socket } = await killAndRestart(kiosk, socket));
@@ -96,7 +72,7 @@ describe('a kiosk process SIGKILLed with face checks paused, or on the way there
   }, 120_000);
 
   it('killed one failed look short of the pause: the first refused look after the restart pauses', async () => {
-    let kiosk = await rig.startKiosk();
+    let kiosk = await rig().startKiosk();
     let socket = await KioskSocket.open(kiosk.url);
     await refusedLooks(kiosk, socket, till, 201, faceTriesPerPaymentMax);
     await refusedLooks(

@@ -1,55 +1,21 @@
 // Crash safety of a shop payment: the kiosk's own node process (`npm run kiosk`'s web shell, which holds
 // pending-holds.json) is SIGKILLed while its hold request is held at the network, restarted on the same folder,
 // and the payer must end where the shopper was told: nothing taken, or paid once and never refunded.
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PendingHolds } from '../../src/main/pending-holds.ts';
-import { syntheticFace } from '../hub/helpers.ts';
-import type { HoldingProxy } from './holding-proxy.ts';
 import {
-  closeCrashRig,
   confirmByFace,
   killKioskProcess,
   KioskSocket,
-  startCrashRig,
-  type CrashRig,
   type KioskProcess,
 } from './kiosk-process.ts';
-import type { KioskTestHub } from './kiosk-test-hub.ts';
-import { startShopWithShopper } from './shop-fixture.ts';
+import { useShopCrashRig } from './shop-crash-rig.ts';
 
-const adminToken = `admin-${randomBytes(12).toString('hex')}`;
-const face = syntheticFace();
-/**
- * The hub's clock, and every kiosk process's (clock-ahead.ts): moved forward together, past an
- * authorization's lifetime; timePassesIn moves the restarted kiosk's elapsed clock past reconcile's wait
- * too, so it asks about the lost request at its next round.
- */
-const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
-
-let test: KioskTestHub;
-let rig: CrashRig;
-let proxy: HoldingProxy;
-
-beforeAll(async () => {
-  test = await startShopWithShopper({
-    prefix: 'facepay-kiosk-crash-',
-    adminToken,
-    clock,
-    face,
-    deposit: 50_000,
-  });
-  rig = await startCrashRig(test, clock);
-  proxy = rig.proxy;
-}, 60_000);
-
-afterAll(async () => {
-  await closeCrashRig(rig, test);
-});
+const { face, test, rig } = useShopCrashRig({ prefix: 'facepay-kiosk-crash-', deposit: 50_000 });
 
 /** `npm run kiosk -- --config FILE --hub PROXY`, its clock the hub's (kiosk-process.ts). */
-const startKiosk = () => rig.startKiosk();
+const startKiosk = () => rig().startKiosk();
 
 const killKiosk = killKioskProcess;
 
@@ -61,7 +27,7 @@ async function pay(kiosk: KioskProcess, amount: number, reference: string) {
   const response = await fetch(`${kiosk.url}/kiosk/v1/payment-requests`, {
     method: 'POST',
     headers: {
-      authorization: `Bearer ${test.shop.tillToken}`,
+      authorization: `Bearer ${test().shop.tillToken}`,
       'content-type': 'application/json',
     },
     body: JSON.stringify({ amount, reference }),
@@ -73,11 +39,11 @@ async function pay(kiosk: KioskProcess, amount: number, reference: string) {
   return { paymentId, paying, socket };
 }
 
-const balance = async () => (await test.admin.getAccount('shopper')).balance;
+const balance = async () => (await test().admin.getAccount('shopper')).balance;
 
 /** The holds placed on the shopper under `reference` (one per payment: the kiosk's idempotency key). */
 async function holdsOf(reference: string) {
-  return (await test.admin.listHolds({ payer: 'shopper', reference })).items;
+  return (await test().admin.listHolds({ payer: 'shopper', reference })).items;
 }
 
 /**
@@ -85,15 +51,15 @@ async function holdsOf(reference: string) {
  * it names this payment's request: written before the request went out, not after.
  */
 function expectWrittenAhead(paymentId: string, amount: number, reference: string): void {
-  expect(existsSync(`${rig.pendingHoldsFile}.tmp`)).toBe(false);
-  const onDisk = new PendingHolds(rig.pendingHoldsFile).get(paymentId);
+  expect(existsSync(`${rig().pendingHoldsFile}.tmp`)).toBe(false);
+  const onDisk = new PendingHolds(rig().pendingHoldsFile).get(paymentId);
   expect(onDisk?.sent).toMatchObject({
     template: 'purchase',
     request: {
       payer: 'shopper',
       amount,
       reference,
-      idempotencyKey: `kiosk-${test.shop.config.kioskId}-${paymentId}`,
+      idempotencyKey: `kiosk-${test().shop.config.kioskId}-${paymentId}`,
     },
   });
 }
@@ -102,7 +68,7 @@ describe('a kiosk process SIGKILLed during a shop payment, restarted on the same
   it('killed while its hold request waits at the network, which then loses it: nothing is taken, and the restart forgets it', async () => {
     const before = await balance();
     const first = await startKiosk();
-    const held = proxy.holdNextRequest();
+    const held = rig().proxy.holdNextRequest();
     const { paymentId, paying } = await pay(first, 810, 'crash-lost');
     await held.arrived;
     await killKiosk(first);
@@ -112,8 +78,8 @@ describe('a kiosk process SIGKILLed during a shop payment, restarted on the same
     held.drop();
     expect(await balance()).toBe(before);
 
-    const second = await rig.restartPastAuthorization();
-    await rig.reconciled(second, paymentId);
+    const second = await rig().restartPastAuthorization();
+    await rig().reconciled(second, paymentId);
     expect(await balance()).toBe(before);
     expect(await holdsOf('crash-lost')).toEqual([]);
     await killKiosk(second);
@@ -122,7 +88,7 @@ describe('a kiosk process SIGKILLed during a shop payment, restarted on the same
   it('killed while its hold request waits at the network, which delivers it afterwards: the hub takes it, the restart refunds it once', async () => {
     const before = await balance();
     const first = await startKiosk();
-    const held = proxy.holdNextRequest();
+    const held = rig().proxy.holdNextRequest();
     const { paymentId, paying } = await pay(first, 920, 'crash-late');
     await held.arrived;
     await killKiosk(first);
@@ -131,8 +97,8 @@ describe('a kiosk process SIGKILLed during a shop payment, restarted on the same
     expect(await held.forward()).toBe(201);
     expect(await balance()).toBe(before - 920); // the hub did take it; nobody was told
 
-    const second = await rig.restartPastAuthorization();
-    await rig.reconciled(second, paymentId);
+    const second = await rig().restartPastAuthorization();
+    await rig().reconciled(second, paymentId);
     expect(await balance()).toBe(before);
     expect(await holdsOf('crash-late')).toMatchObject([
       { amount: 920, settled: 920, refunded: 920 },
@@ -143,7 +109,7 @@ describe('a kiosk process SIGKILLed during a shop payment, restarted on the same
   it('killed after the hub settled its purchase, before the answer reached it: the restart refunds it once', async () => {
     const before = await balance();
     const first = await startKiosk();
-    const held = proxy.holdNextAnswer();
+    const held = rig().proxy.holdNextAnswer();
     const { paymentId, paying } = await pay(first, 1_030, 'crash-answer-lost');
     expect(await held.answered).toBe(201);
     await killKiosk(first);
@@ -151,8 +117,8 @@ describe('a kiosk process SIGKILLed during a shop payment, restarted on the same
     expectWrittenAhead(paymentId, 1_030, 'crash-answer-lost');
     expect(await balance()).toBe(before - 1_030);
 
-    const second = await rig.restartPastAuthorization();
-    await rig.reconciled(second, paymentId);
+    const second = await rig().restartPastAuthorization();
+    await rig().reconciled(second, paymentId);
     expect(await balance()).toBe(before);
     expect(await holdsOf('crash-answer-lost')).toMatchObject([
       { amount: 1_030, settled: 1_030, refunded: 1_030 },
@@ -167,10 +133,10 @@ describe('a kiosk process SIGKILLed during a shop payment, restarted on the same
     expect(await paying).toMatchObject({ ok: true, payment: { state: 'paid' } });
     socket.close();
     await killKiosk(first);
-    expect(new PendingHolds(rig.pendingHoldsFile).get(paymentId)).toBeUndefined();
+    expect(new PendingHolds(rig().pendingHoldsFile).get(paymentId)).toBeUndefined();
 
     // Listening: its first reconcile, with the authorization long expired, has run.
-    const second = await rig.restartPastAuthorization();
+    const second = await rig().restartPastAuthorization();
     expect(await balance()).toBe(before - 1_140);
     expect(await holdsOf('crash-after-paid')).toMatchObject([
       { amount: 1_140, settled: 1_140, refunded: 0 },

@@ -1,51 +1,19 @@
 // The web shell's page files, when their client goes away half way: the kiosk's own node process
 // (`npm run kiosk`'s web shell) closes the file it was sending. Any local process may ask for them (no
 // token), so a file left open at each dropped download would let one use up the kiosk's descriptors.
-import { randomBytes } from 'node:crypto';
 import { readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertNoProcessLeft } from '../hub/process.ts';
-import {
-  blankRenderer,
-  killKioskProcess,
-  killKioskProcessesLeft,
-  startKioskProcess,
-  type KioskProcess,
-} from './kiosk-process.ts';
-import { closeKioskTestHub, startKioskTestHub, type KioskTestHub } from './kiosk-test-hub.ts';
+import { describe, expect, it } from 'vitest';
+import { killKioskProcess, useKioskProcess } from './kiosk-process.ts';
 
-let test: KioskTestHub;
-let kiosk: KioskProcess;
 /** A page file far larger than a socket's buffers: the kiosk is still sending it when its client leaves. */
 let bigFile: string;
 const bigFileBytes = 16 * 1024 * 1024;
 
-beforeAll(async () => {
-  test = await startKioskTestHub({
-    prefix: 'facepay-kiosk-http-aborted-downloads-',
-    adminToken: `admin-${randomBytes(12).toString('hex')}`,
-    setup: {
-      shop: { id: 'shop', name: 'Test Shop' },
-      shopper: { id: 'shopper', name: 'Sato Hanako', deposit: 5_000 },
-    },
-  });
-  const rendererDir = blankRenderer(test.work);
+const { kiosk } = useKioskProcess('facepay-kiosk-http-aborted-downloads-', (rendererDir) => {
   bigFile = path.join(rendererDir, 'big.js');
   writeFileSync(bigFile, Buffer.alloc(bigFileBytes, 0x20));
-  kiosk = await startKioskProcess({
-    configFile: test.shop.configFile,
-    hubUrl: test.hub.url,
-    rendererDir,
-    clockAheadMs: 0,
-  });
-}, 60_000);
-
-afterAll(async () => {
-  await killKioskProcessesLeft();
-  await closeKioskTestHub(test);
-  await assertNoProcessLeft();
 });
 
 /** The kiosk process's open descriptors on `file` (/proc/PID/fd). */
@@ -93,28 +61,28 @@ async function settles(read: () => number, check: (n: number) => boolean, within
 describe("the web shell's page files, their client gone half way", () => {
   it('30 downloads of a 16 MiB file dropped after the first bytes: the kiosk holds the file open for none of them', async () => {
     // A whole download works, and closes the file once sent.
-    const whole = await fetch(`${kiosk.url}/big.js`);
+    const whole = await fetch(`${kiosk().url}/big.js`);
     expect(whole.status).toBe(200);
     expect((await whole.arrayBuffer()).byteLength).toBe(bigFileBytes);
     expect(
       await settles(
-        () => openOn(kiosk.pid, bigFile),
+        () => openOn(kiosk().pid, bigFile),
         (n) => n === 0,
       ),
     ).toBe(0);
 
     for (let i = 0; i < 30; i += 1) {
-      expect(await downloadDropped(kiosk.url, '/big.js')).toBe('HTTP/1.1 200 OK');
+      expect(await downloadDropped(kiosk().url, '/big.js')).toBe('HTTP/1.1 200 OK');
     }
     expect(
       await settles(
-        () => openOn(kiosk.pid, bigFile),
+        () => openOn(kiosk().pid, bigFile),
         (n) => n === 0,
       ),
     ).toBe(0);
 
     // Still answering.
-    expect((await fetch(`${kiosk.url}/kiosk/session`)).status).toBe(200);
-    await killKioskProcess(kiosk);
+    expect((await fetch(`${kiosk().url}/kiosk/session`)).status).toBe(200);
+    await killKioskProcess(kiosk());
   }, 60_000);
 });

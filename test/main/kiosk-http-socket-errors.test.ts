@@ -4,44 +4,13 @@
 // that sends a frame over the size limit or text that is not UTF-8, each raise an error on one socket.
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { kioskMessageBytesMax } from '../../src/shared/limits.ts';
-import { assertNoProcessLeft, pidAlive } from '../hub/process.ts';
-import {
-  blankRenderer,
-  killKioskProcess,
-  killKioskProcessesLeft,
-  startKioskProcess,
-  type KioskProcess,
-} from './kiosk-process.ts';
-import { closeKioskTestHub, startKioskTestHub, type KioskTestHub } from './kiosk-test-hub.ts';
+import { pidAlive } from '../hub/process.ts';
+import { exitOf, killKioskProcess, pageSocketUrl, useKioskProcess } from './kiosk-process.ts';
 
-let test: KioskTestHub;
-let kiosk: KioskProcess;
-
-beforeAll(async () => {
-  test = await startKioskTestHub({
-    prefix: 'facepay-kiosk-http-socket-errors-',
-    adminToken: `admin-${randomBytes(12).toString('hex')}`,
-    setup: {
-      shop: { id: 'shop', name: 'Test Shop' },
-      shopper: { id: 'shopper', name: 'Sato Hanako', deposit: 5_000 },
-    },
-  });
-  kiosk = await startKioskProcess({
-    configFile: test.shop.configFile,
-    hubUrl: test.hub.url,
-    rendererDir: blankRenderer(test.work),
-    clockAheadMs: 0,
-  });
-}, 60_000);
-
-afterAll(async () => {
-  await killKioskProcessesLeft();
-  await closeKioskTestHub(test);
-  await assertNoProcessLeft();
-});
+const { test, kiosk } = useKioskProcess('facepay-kiosk-http-socket-errors-');
 
 /** A WebSocket upgrade from another origin, without the page's token: the kiosk refuses it. */
 function refusedUpgrade(host: string): string {
@@ -97,14 +66,7 @@ async function socketSending(
   kioskUrl: string,
   frame: string | Buffer,
 ): Promise<{ code: number; error: string }> {
-  const session = (await (await fetch(`${kioskUrl}/kiosk/session`)).json()) as {
-    wsPath: string;
-    token: string;
-  };
-  const url = new URL(session.wsPath, kioskUrl);
-  url.protocol = 'ws:';
-  url.searchParams.set('token', session.token);
-  const ws = new WebSocket(url, { origin: kioskUrl });
+  const ws = new WebSocket(await pageSocketUrl(kioskUrl), { origin: kioskUrl });
   return new Promise((resolve, reject) => {
     let error = '';
     ws.on('open', () => ws.send(frame, { binary: false }));
@@ -116,20 +78,14 @@ async function socketSending(
   });
 }
 
-/** How the kiosk process ended (its exit code or signal), or 'running' if it has not within 500 ms. */
-function exitOf(process: KioskProcess): Promise<string> {
-  const running = new Promise<string>((resolve) => setTimeout(() => resolve('running'), 500));
-  return Promise.race([process.exited.then((code) => `exited ${code}`), running]);
-}
-
 async function stillAnswering(kioskUrl: string): Promise<void> {
-  expect(await exitOf(kiosk)).toBe('running');
-  expect(pidAlive(kiosk.pid)).toBe(true);
+  expect(await exitOf(kiosk())).toBe('running');
+  expect(pidAlive(kiosk().pid)).toBe(true);
   const session = await fetch(`${kioskUrl}/kiosk/session`);
   expect(session.status).toBe(200);
   expect(await session.json()).toMatchObject({ wsPath: '/kiosk/v1/ws' });
   // The till opens a payment, then cancels it (the kiosk takes one payment at a time).
-  const authorization = `Bearer ${test.shop.tillToken}`;
+  const authorization = `Bearer ${test().shop.tillToken}`;
   const till = await fetch(`${kioskUrl}/kiosk/v1/payment-requests`, {
     method: 'POST',
     headers: { authorization, 'content-type': 'application/json' },
@@ -148,33 +104,33 @@ describe("a client breaking its own connection to the kiosk's HTTP server", () =
   it('ends that connection only: refused upgrades reset by the client, an oversized frame and text that is not UTF-8 leave the kiosk process up', async () => {
     // No token needed: 50 upgrades from another origin, each reset once refused.
     for (let i = 0; i < 50; i += 1) {
-      const answer = await refusedThenReset(kiosk.url).catch(async (error: Error) => {
-        throw new Error(`upgrade ${i + 1}: ${error.message}; kiosk ${await exitOf(kiosk)}`);
+      const answer = await refusedThenReset(kiosk().url).catch(async (error: Error) => {
+        throw new Error(`upgrade ${i + 1}: ${error.message}; kiosk ${await exitOf(kiosk())}`);
       });
       expect(answer).toBe('HTTP/1.1 403 Forbidden');
     }
     // The same, reset before the refusal could be written.
     for (let i = 0; i < 50; i += 1) {
-      await upgradeResetAtOnce(kiosk.url).catch(async (error: Error) => {
-        throw new Error(`upgrade ${i + 51}: ${error.message}; kiosk ${await exitOf(kiosk)}`);
+      await upgradeResetAtOnce(kiosk().url).catch(async (error: Error) => {
+        throw new Error(`upgrade ${i + 51}: ${error.message}; kiosk ${await exitOf(kiosk())}`);
       });
     }
     // The kiosk has had time to read each reset; it is still the same process, and answers.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    await stillAnswering(kiosk.url);
+    await stillAnswering(kiosk().url);
 
     // With the page's token: a frame over the kiosk's limit (64 KiB) is refused with 1009 (too big).
     const oversized = 'x'.repeat(70_000);
     expect(oversized.length).toBeGreaterThan(kioskMessageBytesMax);
-    expect((await socketSending(kiosk.url, oversized)).code).toBe(1009);
-    await stillAnswering(kiosk.url);
+    expect((await socketSending(kiosk().url, oversized)).code).toBe(1009);
+    await stillAnswering(kiosk().url);
 
     // A text frame that is not UTF-8 (0xff never occurs in UTF-8) is refused with 1007 (invalid data).
     const notUtf8 = Buffer.from([0x7b, 0xff, 0xfe, 0x7d]);
-    expect((await socketSending(kiosk.url, notUtf8)).code).toBe(1007);
-    await stillAnswering(kiosk.url);
+    expect((await socketSending(kiosk().url, notUtf8)).code).toBe(1007);
+    await stillAnswering(kiosk().url);
 
     // Still the same process, and it stops as a kiosk stops (SIGKILL), not by itself.
-    await killKioskProcess(kiosk);
+    await killKioskProcess(kiosk());
   }, 60_000);
 });

@@ -3,43 +3,11 @@
 // kiosk`'s web shell) stays up, its page and its kiosk API socket still answered.
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertNoProcessLeft, pidAlive } from '../hub/process.ts';
-import {
-  blankRenderer,
-  killKioskProcess,
-  killKioskProcessesLeft,
-  KioskSocket,
-  startKioskProcess,
-  type KioskProcess,
-} from './kiosk-process.ts';
-import { closeKioskTestHub, startKioskTestHub, type KioskTestHub } from './kiosk-test-hub.ts';
+import { describe, expect, it } from 'vitest';
+import { pidAlive } from '../hub/process.ts';
+import { exitOf, killKioskProcess, KioskSocket, useKioskProcess } from './kiosk-process.ts';
 
-let test: KioskTestHub;
-let kiosk: KioskProcess;
-
-beforeAll(async () => {
-  test = await startKioskTestHub({
-    prefix: 'facepay-kiosk-http-upgrade-bad-target-',
-    adminToken: `admin-${randomBytes(12).toString('hex')}`,
-    setup: {
-      shop: { id: 'shop', name: 'Test Shop' },
-      shopper: { id: 'shopper', name: 'Sato Hanako', deposit: 5_000 },
-    },
-  });
-  kiosk = await startKioskProcess({
-    configFile: test.shop.configFile,
-    hubUrl: test.hub.url,
-    rendererDir: blankRenderer(test.work),
-    clockAheadMs: 0,
-  });
-}, 60_000);
-
-afterAll(async () => {
-  await killKioskProcessesLeft();
-  await closeKioskTestHub(test);
-  await assertNoProcessLeft();
-});
+const { kiosk } = useKioskProcess('facepay-kiosk-http-upgrade-bad-target-');
 
 /** A WebSocket upgrade to `target`, under the kiosk's own host and origin: its status line, or how it ended. */
 function upgradeTo(kioskUrl: string, target: string): Promise<string> {
@@ -60,24 +28,18 @@ function upgradeTo(kioskUrl: string, target: string): Promise<string> {
   });
 }
 
-/** How the kiosk process ended (its exit code or signal), or 'running' if it has not within 500 ms. */
-function exitOf(process: KioskProcess): Promise<string> {
-  const running = new Promise<string>((resolve) => setTimeout(() => resolve('running'), 500));
-  return Promise.race([process.exited.then((code) => `exited ${code}`), running]);
-}
-
 describe('a WebSocket upgrade whose request target is no URL', () => {
   it('is refused (403), and the kiosk process stays up and still answers its page and its socket', async () => {
     for (const target of ['http://[', '//[', 'http://%']) {
-      const answer = await upgradeTo(kiosk.url, target);
-      expect(await exitOf(kiosk)).toBe('running');
+      const answer = await upgradeTo(kiosk().url, target);
+      expect(await exitOf(kiosk())).toBe('running');
       expect(answer).toBe('HTTP/1.1 403 Forbidden');
     }
-    expect(pidAlive(kiosk.pid)).toBe(true);
-    expect((await fetch(`${kiosk.url}/kiosk/session`)).status).toBe(200);
-    const socket = await KioskSocket.open(kiosk.url);
+    expect(pidAlive(kiosk().pid)).toBe(true);
+    expect((await fetch(`${kiosk().url}/kiosk/session`)).status).toBe(200);
+    const socket = await KioskSocket.open(kiosk().url);
     expect(await socket.call('status', {})).toMatchObject({ ok: true });
     socket.close();
-    await killKioskProcess(kiosk);
+    await killKioskProcess(kiosk());
   }, 60_000);
 });

@@ -1,11 +1,12 @@
 // A kiosk as its own node process for crash tests: `npm run kiosk`'s web shell run the way node runs it
 // (tsx's loader, its clock moved with the hub's), SIGKILLed, the renderer's side of its API, and what both
 // crash tests (shop, clinic) share: the proxy, confirming by face, the wait for reconcile.
+import { randomBytes } from 'node:crypto';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import WebSocket from 'ws';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { PendingHolds } from '../../src/main/pending-holds.ts';
 import { paymentAuthorizationLifetimeMs, reconcileMarginMs } from '../../src/shared/limits.ts';
 import type { KioskResult, PaymentView } from '../../src/shared/kiosk-api.ts';
@@ -20,7 +21,13 @@ import {
 } from '../hub/process.ts';
 import { startHoldingProxy, type HoldingProxy } from './holding-proxy.ts';
 import type { KioskTestHub, TestClock } from './kiosk-test-hub.ts';
-import { closeKioskTestHub, memberPin, modelId, sameFaceAs } from './kiosk-test-hub.ts';
+import {
+  closeKioskTestHub,
+  memberPin,
+  modelId,
+  sameFaceAs,
+  startKioskTestHub,
+} from './kiosk-test-hub.ts';
 
 export interface KioskProcess {
   pid: number;
@@ -140,6 +147,58 @@ export async function killKioskProcessesLeft(): Promise<void> {
   await Promise.all(left.map((kiosk) => kiosk.exited));
 }
 
+/** How the kiosk process ended (its exit code or signal), or 'running' if it has not within 500 ms. */
+export function exitOf(kiosk: KioskProcess): Promise<string> {
+  const running = new Promise<string>((resolve) => setTimeout(() => resolve('running'), 500));
+  return Promise.race([kiosk.exited.then((code) => `exited ${code}`), running]);
+}
+
+/**
+ * For a test file of the kiosk's own HTTP server: before all, a hub with the shop and its shopper and one
+ * kiosk process on it (no proxy, no clock ahead) on a blank renderer, which `beforeStart` may add page files
+ * to; after all, whatever kiosk is left killed, the hub closed, and no process of the test left.
+ */
+export function useKioskProcess(
+  prefix: string,
+  beforeStart: (rendererDir: string) => void = () => undefined,
+): { test: () => KioskTestHub; kiosk: () => KioskProcess } {
+  let test: KioskTestHub | undefined;
+  let kiosk: KioskProcess | undefined;
+  beforeAll(async () => {
+    test = await startKioskTestHub({
+      prefix,
+      adminToken: `admin-${randomBytes(12).toString('hex')}`,
+      setup: {
+        shop: { id: 'shop', name: 'Test Shop' },
+        shopper: { id: 'shopper', name: 'Sato Hanako', deposit: 5_000 },
+      },
+    });
+    const rendererDir = blankRenderer(test.work);
+    beforeStart(rendererDir);
+    kiosk = await startKioskProcess({
+      configFile: test.shop.configFile,
+      hubUrl: test.hub.url,
+      rendererDir,
+      clockAheadMs: 0,
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await killKioskProcessesLeft();
+    await closeKioskTestHub(test);
+    await assertNoProcessLeft();
+  });
+  return { test: setInBeforeAll(() => test), kiosk: setInBeforeAll(() => kiosk) };
+}
+
+/** For a hook-registering helper's accessors: what `read` answers, which its beforeAll has set. */
+export function setInBeforeAll<T>(read: () => T | undefined): () => T {
+  return () => {
+    const value = read();
+    if (value === undefined) throw new Error('not started (beforeAll)');
+    return value;
+  };
+}
+
 /** A crash test's kiosks and the proxy in front of its hub (which can hold a request or an answer). */
 export interface CrashRig {
   proxy: HoldingProxy;
@@ -194,6 +253,18 @@ export async function closeCrashRig(
   await assertNoProcessLeft();
 }
 
+/** The kiosk API socket's address as the page gets it (GET /kiosk/session), the page's token in it. */
+export async function pageSocketUrl(kioskUrl: string): Promise<URL> {
+  const session = (await (await fetch(`${kioskUrl}/kiosk/session`)).json()) as {
+    wsPath: string;
+    token: string;
+  };
+  const url = new URL(session.wsPath, kioskUrl);
+  url.protocol = 'ws:';
+  url.searchParams.set('token', session.token);
+  return url;
+}
+
 /** The renderer's side of the kiosk API: the page's session token, a socket of the page's origin. */
 export class KioskSocket {
   readonly #socket: WebSocket;
@@ -218,14 +289,7 @@ export class KioskSocket {
   }
 
   static async open(kioskUrl: string): Promise<KioskSocket> {
-    const session = (await (await fetch(`${kioskUrl}/kiosk/session`)).json()) as {
-      wsPath: string;
-      token: string;
-    };
-    const url = new URL(session.wsPath, kioskUrl);
-    url.protocol = 'ws:';
-    url.searchParams.set('token', session.token);
-    const socket = new WebSocket(url, { origin: kioskUrl });
+    const socket = new WebSocket(await pageSocketUrl(kioskUrl), { origin: kioskUrl });
     await new Promise((resolve, reject) => {
       socket.once('open', resolve);
       socket.once('error', reject);

@@ -2,54 +2,33 @@
 // the folder of a running kiosk would keep its own copy of the state files (lost hold requests, the till's
 // requests, PIN locks) and overwrite the first one's money owed. It is refused at start with one sentence;
 // a kiosk SIGKILLed leaves no claim behind (the kernel frees it), so its restart is taken.
-import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startKioskRuntime } from '../../src/main/kiosk-runtime.ts';
-import { syntheticFace } from '../hub/helpers.ts';
-import { closeCrashRig, killKioskProcess, startCrashRig, type CrashRig } from './kiosk-process.ts';
-import type { KioskTestHub } from './kiosk-test-hub.ts';
-import { startShopWithShopper } from './shop-fixture.ts';
+import { killKioskProcess } from './kiosk-process.ts';
+import { useShopCrashRig } from './shop-crash-rig.ts';
 
-const adminToken = `admin-${randomBytes(12).toString('hex')}`;
-const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
-
-let test: KioskTestHub;
-let rig: CrashRig;
-
-beforeAll(async () => {
-  test = await startShopWithShopper({
-    prefix: 'facepay-one-kiosk-',
-    adminToken,
-    clock,
-    face: syntheticFace(),
-  });
-  rig = await startCrashRig(test, clock);
-}, 60_000);
-
-afterAll(async () => {
-  await closeCrashRig(rig, test);
-});
+const { test, rig } = useShopCrashRig({ prefix: 'facepay-one-kiosk-' });
 
 describe('a second kiosk on the keys folder of a running one', () => {
   it('is refused at start, naming the folder; the first keeps serving, and its restart after a SIGKILL is taken', async () => {
-    const first = await rig.startKiosk();
-    await expect(rig.startKiosk()).rejects.toThrow(
-      `kiosk exited 1: kiosk: another kiosk is running on ${test.shop.config.keysDir}`,
+    const first = await rig().startKiosk();
+    await expect(rig().startKiosk()).rejects.toThrow(
+      `kiosk exited 1: kiosk: another kiosk is running on ${test().shop.config.keysDir}`,
     );
     expect((await fetch(`${first.url}/kiosk/session`)).status).toBe(200);
     // In this process too (the Electron shell's runtime beside the web shell).
-    await expect(startKioskRuntime({ config: test.shop.config })).rejects.toThrow(
+    await expect(startKioskRuntime({ config: test().shop.config })).rejects.toThrow(
       'another kiosk is running on',
     );
 
     await killKioskProcess(first);
-    const second = await rig.startKiosk();
+    const second = await rig().startKiosk();
     expect((await fetch(`${second.url}/kiosk/session`)).status).toBe(200);
     await killKioskProcess(second);
     // And once no process holds it, a runtime here takes it, and gives it back when closed.
-    const here = await startKioskRuntime({ config: test.shop.config });
+    const here = await startKioskRuntime({ config: test().shop.config });
     await here.close();
-    const third = await rig.startKiosk();
+    const third = await rig().startKiosk();
     await killKioskProcess(third);
   }, 120_000);
 });

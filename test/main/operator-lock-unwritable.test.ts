@@ -4,29 +4,17 @@
 import { readFileSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HubLink } from '../../src/main/hub-link.ts';
-import { kioskConfigSchema, type KioskConfig } from '../../src/main/kiosk-config.ts';
+import type { HubLink } from '../../src/main/hub-link.ts';
 import { KioskService } from '../../src/main/kiosk-service.ts';
 import type { KioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import { operatorLockMs, operatorPinAttemptsMax } from '../../src/shared/limits.ts';
 import { scratchDir } from '../hub/helpers.ts';
 import { makeKioskIdentity } from '../hub/kiosk-helpers.ts';
+import { offlineKioskConfig, operatorPin, unreachedHubLink } from './offline-kiosk-fixture.ts';
 
-const operatorPin = '4821';
 const wrongPin = '0000';
-const config: KioskConfig = {
-  ...kioskConfigSchema.parse({
-    hubUrl: 'http://127.0.0.1:9',
-    hubToken: 'till-token-0123456789',
-    payee: 'shop',
-    shopName: 'Test Shop',
-    keysDir: 'keys',
-    kioskId: 'kiosk-1',
-    tillToken: 'till-api-token-0123456789',
-    operatorPin,
-  }),
-  configDir: '.',
-};
+// The service writes no file under the config's folder: its operator lock is the file each test names.
+const config = offlineKioskConfig('shop', '.');
 let identity: KioskIdentity;
 const links: HubLink[] = [];
 
@@ -43,13 +31,7 @@ afterAll(() => {
  * the kiosk's IPC answers one; 'unlocked' for the open screen).
  */
 function kioskOn(file: string) {
-  const link = new HubLink({
-    hubUrl: config.hubUrl,
-    hubToken: config.hubToken,
-    kioskId: config.kioskId,
-    identity,
-    now: Date.now,
-  });
+  const link = unreachedHubLink(config, identity, Date.now);
   links.push(link);
   const service = new KioskService({ config, hub: link, modelId: null, operatorLockFile: file });
   return async (pin: string): Promise<string> => {

@@ -2,45 +2,23 @@
 // reads back how its payment ended, and its Idempotency-Key still finds that payment. Before, the kiosk kept
 // both in memory only: GET answered 404 for a payment the shopper had paid, and the till asking again under
 // its key opened a second payment, which the shopper could pay again (found in review).
-import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { syntheticFace } from '../hub/helpers.ts';
+import { describe, expect, it } from 'vitest';
 import {
-  closeCrashRig,
   confirmByFace,
   killKioskProcess,
   KioskSocket,
-  startCrashRig,
-  type CrashRig,
   type KioskProcess,
 } from './kiosk-process.ts';
-import type { KioskTestHub } from './kiosk-test-hub.ts';
-import { atPin, shopKiosk, startShopWithShopper } from './shop-fixture.ts';
+import { atPin, shopKiosk } from './shop-fixture.ts';
+import { useShopCrashRig } from './shop-crash-rig.ts';
 import { memberPin, networkHoldingBack } from './kiosk-test-hub.ts';
 import { paymentAuthorizationLifetimeMs } from '../../src/shared/limits.ts';
 
-const adminToken = `admin-${randomBytes(12).toString('hex')}`;
-const face = syntheticFace();
-const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
-
-let test: KioskTestHub;
-let rig: CrashRig;
-
-beforeAll(async () => {
-  test = await startShopWithShopper({
-    prefix: 'facepay-till-restart-',
-    adminToken,
-    clock,
-    face,
-    deposit: 50_000,
-  });
-  rig = await startCrashRig(test, clock);
-}, 60_000);
-
-afterAll(async () => {
-  await closeCrashRig(rig, test);
+const { clock, face, test, rig } = useShopCrashRig({
+  prefix: 'facepay-till-restart-',
+  deposit: 50_000,
 });
 
 interface TillView {
@@ -56,7 +34,7 @@ async function tillAsks(kiosk: KioskProcess, body: unknown, key: string) {
   const response = await fetch(`${kiosk.url}/kiosk/v1/payment-requests`, {
     method: 'POST',
     headers: {
-      authorization: `Bearer ${test.shop.tillToken}`,
+      authorization: `Bearer ${test().shop.tillToken}`,
       'content-type': 'application/json',
       'idempotency-key': key,
     },
@@ -72,7 +50,7 @@ async function tillAsks(kiosk: KioskProcess, body: unknown, key: string) {
 /** The till's GET of its payment. */
 async function tillReads(kiosk: KioskProcess, paymentId: string) {
   const response = await fetch(`${kiosk.url}/kiosk/v1/payment-requests/${paymentId}`, {
-    headers: { authorization: `Bearer ${test.shop.tillToken}` },
+    headers: { authorization: `Bearer ${test().shop.tillToken}` },
   });
   return {
     status: response.status,
@@ -80,12 +58,12 @@ async function tillReads(kiosk: KioskProcess, paymentId: string) {
   };
 }
 
-const balance = async () => (await test.admin.getAccount('shopper')).balance;
+const balance = async () => (await test().admin.getAccount('shopper')).balance;
 
 describe('the till after the kiosk restarted', () => {
   it('reads its paid payment back, and its key answers that payment (replayed), not a new one to pay again', async () => {
     const before = await balance();
-    const first = await rig.startKiosk();
+    const first = await rig().startKiosk();
     const body = { amount: 640, reference: 'till-restart-paid' };
     const asked = await tillAsks(first, body, 'order-640');
     expect(asked.status).toBe(201);
@@ -100,11 +78,11 @@ describe('the till after the kiosk restarted', () => {
     await killKioskProcess(first);
 
     // The till lost the kiosk while polling: it reads the payment, and asks again under its key.
-    const second = await rig.startKiosk();
+    const second = await rig().startKiosk();
     const read = await tillReads(second, paymentId);
     expect(read.status).toBe(200);
     expect(read.payment).toMatchObject({ id: paymentId, state: 'paid', amount: 640 });
-    const holds = (await test.admin.listHolds({ payer: 'shopper', reference: body.reference }))
+    const holds = (await test().admin.listHolds({ payer: 'shopper', reference: body.reference }))
       .items;
     expect(holds).toHaveLength(1);
     expect(read.payment?.holdId).toBe(holds[0]?.id);
@@ -122,8 +100,8 @@ describe('the till after the kiosk restarted', () => {
 
   it('reads a payment the crash interrupted as failed (kiosk_restarted), and the hold that went through is refunded', async () => {
     const before = await balance();
-    const first = await rig.startKiosk();
-    const held = rig.proxy.holdNextRequest();
+    const first = await rig().startKiosk();
+    const held = rig().proxy.holdNextRequest();
     const body = { amount: 870, reference: 'till-restart-interrupted' };
     const asked = await tillAsks(first, body, 'order-870');
     const paymentId = asked.payment?.id ?? '';
@@ -135,7 +113,7 @@ describe('the till after the kiosk restarted', () => {
     expect(await held.forward()).toBe(201);
     expect(await balance()).toBe(before - 870); // the hub took it; nobody was told
 
-    const second = await rig.restartPastAuthorization();
+    const second = await rig().restartPastAuthorization();
     const read = await tillReads(second, paymentId);
     expect(read.status).toBe(200);
     expect(read.payment).toMatchObject({
@@ -146,17 +124,23 @@ describe('the till after the kiosk restarted', () => {
     });
     const again = await tillAsks(second, body, 'order-870');
     expect(again).toMatchObject({ status: 201, replayed: 'true', payment: { id: paymentId } });
-    await rig.reconciled(second, paymentId);
+    await rig().reconciled(second, paymentId);
     expect(await balance()).toBe(before);
     await killKioskProcess(second);
   }, 120_000);
 
   it('finds a payment written paid whose lost-hold entry a crash left behind: not refunded by the restart', async () => {
-    const pendingHoldsFile = path.join(test.work, 'pending-paid-left.json');
-    const tillRequestsFile = path.join(test.work, 'till-paid-left.json');
+    const pendingHoldsFile = path.join(test().work, 'pending-paid-left.json');
+    const tillRequestsFile = path.join(test().work, 'till-paid-left.json');
     const before = await balance();
     const { network, arrived, release } = networkHoldingBack('/v1/holds');
-    const first = await shopKiosk({ test, clock, network, pendingHoldsFile, tillRequestsFile });
+    const first = await shopKiosk({
+      test: test(),
+      clock,
+      network,
+      pendingHoldsFile,
+      tillRequestsFile,
+    });
     const paymentId = await atPin(first.service, face, 560, 'till-restart-paid-left');
     const paying = first.service.handlers.confirm({ paymentId, pin: memberPin });
     await arrived;
@@ -170,7 +154,7 @@ describe('the till after the kiosk restarted', () => {
     await writeFile(pendingHoldsFile, listedWhileOut);
 
     const restarted = await shopKiosk({
-      test,
+      test: test(),
       clock,
       network: fetch,
       pendingHoldsFile,
