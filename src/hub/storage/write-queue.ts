@@ -78,7 +78,14 @@ export class WriteQueue {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.groupCommit ? writeBatchJobsMax : 1);
       const started = performance.now();
-      const outcomes = await this.runBatch(batch);
+      let outcomes: Outcome[];
+      try {
+        outcomes = await this.runBatch(batch);
+      } catch (error) {
+        // A runner answers its faults as outcomes; one that throws still answers its batch, and the
+        // queue goes on (left draining, every later write would wait forever).
+        outcomes = batch.map(() => ({ ok: false, error }));
+      }
       this.counted = {
         batches: this.counted.batches + 1,
         jobs: this.counted.jobs + batch.length,

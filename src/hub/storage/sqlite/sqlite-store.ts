@@ -5,6 +5,7 @@ import { chmodSync, existsSync } from 'node:fs';
 import type { HubStore, IdentityReader, KioskReader, StoreReader, StoreTx } from '../port.ts';
 import type { AuditRecord } from '../records.ts';
 import { compose } from '../compose.ts';
+import { HubError } from '../../errors.ts';
 import {
   WriteQueue,
   runJobs,
@@ -70,6 +71,19 @@ function openConnection(file: string, options: { readonly: boolean; synchronous:
   }
   db.pragma('foreign_keys = ON');
   return db;
+}
+
+/**
+ * What the requests of a batch whose BEGIN (or the checkpoint wait before it) failed are answered:
+ * the write lock held by another process past the busy timeout is `503 unavailable` (try again); any
+ * other fault passes as it is (`500 internal`, logged with its stack), as the PostgreSQL runner's do.
+ * One line on stderr either way, so an operator sees the refused batch.
+ */
+function beginRefusal(error: unknown, jobs: number): unknown {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`sqlite: a batch of ${jobs} writes refused at BEGIN: ${message}\n`);
+  if ((error as { code?: string }).code !== 'SQLITE_BUSY') return error;
+  return new HubError('unavailable', 'the database is busy (its write lock is held); try again');
 }
 
 /**
@@ -286,9 +300,16 @@ export class SqliteHubStore implements HubStore {
   private async runBatch(batch: QueuedJob[]): Promise<Outcome[]> {
     if (this.syncFailure !== undefined)
       return batch.map(() => ({ ok: false, error: this.syncFailure }));
-    await this.checkpointer?.beforeBegin();
-    this.tx.resetCaches();
-    this.beginStatement.run();
+    try {
+      await this.checkpointer?.beforeBegin();
+      this.tx.resetCaches();
+      this.beginStatement.run();
+    } catch (error) {
+      // Nothing of the batch ran (another process holding the write lock past the busy timeout, a
+      // full or unreadable disk): the batch is refused whole and the queue goes on with the next one.
+      const refusal = beginRefusal(error, batch.length);
+      return batch.map(() => ({ ok: false, error: refusal }));
+    }
     const outcomes = await runJobs(batch, this.tx.tx, (fn) => this.tx.nested(fn));
     try {
       this.commitStatement.run();
