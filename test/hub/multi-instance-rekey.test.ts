@@ -11,9 +11,6 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  account,
-  client,
-  clientWithId,
   databaseFor,
   forgetDatabase,
   startTestHub,
@@ -22,9 +19,8 @@ import {
   testFaceModelId,
   type TestHub,
 } from './helpers.ts';
-import { enrolTestPerson, fetchHubKey, sealedProbe } from './identity-helpers.ts';
-import { cutTemplateFeeds, twoInstances } from './two-instances.ts';
-import { sodium } from '../../src/biometrics/protect/sodium.ts';
+import { enrolTestPerson, sealedProbe } from './identity-helpers.ts';
+import { cutTemplateFeeds, twoInstancesWithShop } from './two-instances.ts';
 import { readKeyFile } from '../../src/biometrics/protect/key-files.node.ts';
 import {
   CancelableTransform,
@@ -45,12 +41,7 @@ afterEach(async () => {
 
 describe('a re-key the other instance has not heard of', () => {
   it("refuses that instance's faces (503), keeps every row under the new key, and the hub starts again", async () => {
-    await sodium.ready;
-    const { a, b } = await twoInstances(running, { calibrationFile: testCalibrationFile() });
-    await account(a, 'shop', 'merchant');
-    const enroller = await clientWithId(a, 'enrollment');
-    const till = await client(a, 'merchant', 'shop');
-    const hubKey = await fetchHubKey(a, till);
+    const { a, b, enroller, till, hubKey } = await twoInstancesWithShop(running);
     const alice = face();
     const oldKey = await transformKey(a.dir);
     const protectOld = CancelableTransform.fromKey({ key: oldKey, dimension: 128 });

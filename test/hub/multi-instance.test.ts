@@ -8,20 +8,17 @@ import {
   adminToken,
   balances,
   client,
-  clientWithId,
   databaseFor,
   holdBody,
   openRawDb,
   startTestHub,
   syntheticFace as face,
   tempDir,
-  testCalibrationFile,
   testFaceModelId,
   type TestHub,
 } from './helpers.ts';
 import {
   enrolTestPerson,
-  fetchHubKey,
   sealedPin,
   sealedProbe,
   testIdDocument,
@@ -29,9 +26,8 @@ import {
 } from './identity-helpers.ts';
 import { pinAttemptsMax, pinUnlocksPerDayPerPerson } from '../../src/shared/limits.ts';
 import { memberNumberFromPayload } from '../../src/shared/member-number.ts';
-import { copyKeys, cutTemplateFeeds, twoInstances } from './two-instances.ts';
+import { copyKeys, cutTemplateFeeds, twoInstances, twoInstancesWithShop } from './two-instances.ts';
 import { assertNoProcessLeft, runScriptTracked, spawnHub, type HubProcess } from './process.ts';
-import { sodium } from '../../src/biometrics/protect/sodium.ts';
 
 afterAll(assertNoProcessLeft);
 
@@ -43,12 +39,7 @@ afterEach(async () => {
 
 /** Two instances with identity, a shop, its till and an enrolled Alice (face and PIN 4821). */
 async function enrolledOnTwo() {
-  await sodium.ready;
-  const { a, b } = await twoInstances(running, { calibrationFile: testCalibrationFile() });
-  await account(a, 'shop', 'merchant');
-  const enroller = await clientWithId(a, 'enrollment');
-  const till = await client(a, 'merchant', 'shop');
-  const hubKey = await fetchHubKey(a, till);
+  const { a, b, enroller, till, hubKey } = await twoInstancesWithShop(running);
   const alice = face();
   const person = await enrolTestPerson(a, hubKey, {
     enroller,

@@ -3,7 +3,19 @@
 import { chmodSync, copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { databaseFor, openRawDb, startTestHub, tempDir, type TestHub } from './helpers.ts';
+import { sodium } from '../../src/biometrics/protect/sodium.ts';
+import {
+  account,
+  client,
+  clientWithId,
+  databaseFor,
+  openRawDb,
+  startTestHub,
+  tempDir,
+  testCalibrationFile,
+  type TestHub,
+} from './helpers.ts';
+import { fetchHubKey } from './identity-helpers.ts';
 
 /** A second data directory for the same deployment: a private copy of the first one's keys/. */
 export function copyKeys(fromDir: string): string {
@@ -36,6 +48,20 @@ export async function twoInstances(
   });
   running.push(b);
   return { a, b };
+}
+
+/**
+ * twoInstances with identity (the test calibration), and on A a shop, its till's token and an enrolment
+ * organisation's client; hubKey is the hub's sealing key as the till fetched it.
+ */
+export async function twoInstancesWithShop(running: TestHub[]) {
+  await sodium.ready;
+  const { a, b } = await twoInstances(running, { calibrationFile: testCalibrationFile() });
+  await account(a, 'shop', 'merchant');
+  const enroller = await clientWithId(a, 'enrollment');
+  const till = await client(a, 'merchant', 'shop');
+  const hubKey = await fetchHubKey(a, till);
+  return { a, b, enroller, till, hubKey };
 }
 
 /** Cuts both instances' LISTEN connections (a network blip): neither hears a change until it reconnects. */
