@@ -29,6 +29,7 @@ const bothAdapters = [
   'test/hub/hold-bounds.test.ts',
   'test/hub/hold-history.test.ts',
   'test/hub/hold-placed-key.test.ts',
+  'test/hub/holds-list-no-merchant.test.ts',
   'test/hub/idempotency-same-request-spelled-otherwise.test.ts',
   'test/hub/hub-client.test.ts',
   'test/hub/http-api.test.ts',

@@ -209,19 +209,24 @@ function holdHandlers(hub: HubContext) {
       }
       await hub.expireBeforeRead({});
       const limit = query.limit ?? listLimitDefault;
-      const party = caller.role === 'admin' ? undefined : (caller.merchantId ?? '\u0000none');
-      const { holds, seqs } = await hub.store.reader.listHolds({
-        ...(query.payer === undefined ? {} : { payer: query.payer }),
-        ...(query.payee === undefined ? {} : { payee: query.payee }),
-        ...(query.status === undefined ? {} : { status: query.status }),
-        ...(query.reference === undefined ? {} : { reference: query.reference }),
-        ...(query.idempotencyKey === undefined
-          ? {}
-          : { placedKeyHash: placedKeyHash(caller.id, query.idempotencyKey) }),
-        ...(party === undefined ? {} : { party }),
-        beforeSeq: decodeCursor(query.cursor),
-        limit: limit + 1,
-      });
+      // A client that acts for no account (an enrollment client) is party to no hold: its page is empty,
+      // asked of no store (a stand-in party id could be some account's, and PostgreSQL refuses NUL).
+      const party = caller.role === 'admin' ? undefined : caller.merchantId;
+      const { holds, seqs } =
+        party === null
+          ? { holds: [], seqs: [] }
+          : await hub.store.reader.listHolds({
+              ...(query.payer === undefined ? {} : { payer: query.payer }),
+              ...(query.payee === undefined ? {} : { payee: query.payee }),
+              ...(query.status === undefined ? {} : { status: query.status }),
+              ...(query.reference === undefined ? {} : { reference: query.reference }),
+              ...(query.idempotencyKey === undefined
+                ? {}
+                : { placedKeyHash: placedKeyHash(caller.id, query.idempotencyKey) }),
+              ...(party === undefined ? {} : { party }),
+              beforeSeq: decodeCursor(query.cursor),
+              limit: limit + 1,
+            });
       const lastSeq = seqs[limit - 1];
       return ok({
         items: holds.slice(0, limit).map(holdView),
