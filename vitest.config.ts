@@ -46,6 +46,7 @@ const bothAdapters = [
   'test/hub/route-table.test.ts',
   'test/hub/sealed-fuzz.test.ts',
   'test/hub/sql-literals.test.ts',
+  'test/hub/stored-responses-purge-fault.test.ts',
   'test/hub/use-cases.test.ts',
 ];
 

@@ -27,6 +27,8 @@ import { hashToken } from './http/tokens.ts';
 
 /** While the hub closes, how often a connection that finished its last answer is closed. */
 const closeIdleSweepMs = 50;
+/** How often the stored answers past idempotencyRetentionSeconds are deleted. */
+const storedResponsesPurgeIntervalMs = 3_600_000;
 
 export interface HubOptions {
   /** Holds the keys; and the SQLite database unless `databaseUrl` names a PostgreSQL one. */
@@ -59,6 +61,8 @@ export interface HubOptions {
   allowUnattested?: boolean;
   /** The most face templates the in-memory gallery holds (default and most: galleryTemplatesMax). */
   galleryTemplatesMax?: number;
+  /** How often stored answers past their retention are deleted (default: hourly); tests shorten it. */
+  storedResponsesPurgeIntervalMs?: number;
 }
 
 export interface RunningHub {
@@ -194,6 +198,21 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       sweeping = false;
     }
   };
+  // A purge that fails (the database unreachable then, or SQLite's write lock held past its busy
+  // timeout) is told on one line and left to the next tick, as a failed sweep is: unheard, its
+  // rejection would end the process.
+  let purging = false;
+  const purgeStoredResponses = async (): Promise<void> => {
+    if (purging) return;
+    purging = true;
+    try {
+      await store.deleteStoredResponsesBefore(clock.now() - idempotencyRetentionSeconds * 1000);
+    } catch (error) {
+      process.stderr.write(`idempotency purge: ${String(error)}; trying again next time\n`);
+    } finally {
+      purging = false;
+    }
+  };
   const timers: NodeJS.Timeout[] = [];
   if (options.sweeper !== false) {
     timers.push(
@@ -203,9 +222,10 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       ),
     );
     timers.push(
-      setInterval(() => {
-        void store.deleteStoredResponsesBefore(clock.now() - idempotencyRetentionSeconds * 1000);
-      }, 3_600_000),
+      setInterval(
+        () => void purgeStoredResponses(),
+        options.storedResponsesPurgeIntervalMs ?? storedResponsesPurgeIntervalMs,
+      ),
     );
     timers.forEach((timer) => timer.unref());
   }
