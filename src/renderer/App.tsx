@@ -64,7 +64,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
   const [hub, setHub] = useState(props.status.hub);
   /** The hub answers but refuses this kiosk's credentials: staff must have it provisioned again. */
   const [credentialsRefused, setCredentialsRefused] = useState(props.status.credentialsRefused);
-  const [payment, setPayment] = useState<PaymentView | null>(props.status.payment);
+  const [payment, setPaymentState] = useState<PaymentView | null>(props.status.payment);
   const [screen, setScreen] = useState<Screen>({ name: 'idle' });
   const [busy, setBusy] = useState(false);
   const [stream, setStream] = useState<MediaStream | null>(null);
@@ -75,6 +75,14 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
   const [checkInRefusal, setCheckInRefusal] = useState<string | null>(null);
   const screenRef = useRef(screen);
   screenRef.current = screen;
+  /** The payment as last set (ahead of the render): done() checks that its receipt's payment is still it. */
+  const paymentRef = useRef(payment);
+  const setCurrentPayment = useCallback((next: PaymentView | null) => {
+    paymentRef.current = next;
+    setPaymentState(next);
+  }, []);
+  /** Stops watching the open camera for loss (before the kiosk stops it itself). */
+  const unwatchCamera = useRef<(() => void) | null>(null);
   const clinic = props.status.mode === 'clinic' ? props.status.clinic : null;
 
   // Read afresh each time the staff menu opens: reconcile may have added one since the kiosk started.
@@ -109,12 +117,15 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
       show({ name: 'camera', problem: opened.problem });
       return null;
     }
-    watchCamera(opened.stream, () => {
+    unwatchCamera.current?.();
+    unwatchCamera.current = watchCamera(opened.stream, () => {
+      unwatchCamera.current = null;
       setStream(null);
       void api.call('reportCameraProblem', { problem: 'camera_lost' });
       if (screenRef.current.name === 'face') show({ name: 'camera', problem: 'camera_lost' });
     });
-    setStream(opened.stream);
+    // Set by the caller with the face screen, in one render: a render between them would find the camera
+    // on under a screen that needs none, and release it.
     return opened.stream;
   }, [api, show, stream]);
 
@@ -131,7 +142,10 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
         );
         return;
       }
-      if ((await ensureCamera()) !== null) show({ name: 'face' });
+      const camera = await ensureCamera();
+      if (camera === null) return;
+      setStream(camera);
+      show({ name: 'face' });
     },
     [ensureCamera, show],
   );
@@ -165,7 +179,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
       }
       if (event.type === 'station') return;
       const next = event.payment;
-      setPayment(next);
+      setCurrentPayment(next);
       const idle = ['idle', 'operator', 'receipt', 'error'].includes(screenRef.current.name);
       if (next.state === 'waiting_for_face' && idle && screenRef.current.name !== 'face') {
         mark('payment_requested', { amount: next.amount });
@@ -212,6 +226,23 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
     [stream],
   );
 
+  // The camera is on only while a screen may read a face (the face step, and the screens that go back to
+  // it while the payment waits for a face): at idle, the receipt, the confirmation, the PIN or the staff
+  // menu its light would face the queue all night. The next face step opens it again (ensureCamera).
+  const cameraNeeded =
+    screen.name === 'face' ||
+    screen.name === 'working' ||
+    (['error', 'member', 'camera'].includes(screen.name) &&
+      payment?.state === 'waiting_for_face' &&
+      payment.faceTriesLeft !== 0);
+  useEffect(() => {
+    if (cameraNeeded || stream === null) return;
+    unwatchCamera.current?.();
+    unwatchCamera.current = null;
+    // Stopped by the effect above, as the stream changes.
+    setStream(null);
+  }, [cameraNeeded, stream]);
+
   const fail = useCallback(
     (error: KioskError) => {
       if (error.code === 'hub_unreachable') setHub('unreachable');
@@ -228,7 +259,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
         // The refusal uses one of the payment's face tries (the service counts): past the last, the
         // error screen offers no retry, so a replayed recording cannot be retried until a draw fits.
         const reported = await api.call('reportFaceRefused', { paymentId: current.id });
-        if (reported.ok) setPayment(reported.payment);
+        if (reported.ok) setCurrentPayment(reported.payment);
         show({ name: 'error', ...faceRefusal(outcome) });
         return;
       }
@@ -245,7 +276,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
         fail(answer.error);
         return;
       }
-      setPayment(answer.payment);
+      setCurrentPayment(answer.payment);
       show({ name: 'confirm' });
     },
     [api, fail, payment, show],
@@ -255,7 +286,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
   // shopper is told, with a retry there that works.
   const afterRateLimited = useCallback(async () => {
     const current = await api.call('currentPayment', {});
-    if (current.ok && current.payment !== null) setPayment(current.payment);
+    if (current.ok && current.payment !== null) setCurrentPayment(current.payment);
     show({ name: 'error', code: 'rate_limited' });
   }, [api, show]);
 
@@ -277,7 +308,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
       setBusy(false);
       if (answer.ok && 'payment' in answer && answer.payment !== null) {
         const paid = answer.payment as PaymentView;
-        setPayment(paid);
+        setCurrentPayment(paid);
         if (paid.state === 'paid') {
           mark('paid', { holdId: paid.receipt?.holdId ?? '' });
           show({ name: 'receipt' });
@@ -335,7 +366,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
   const cancel = useCallback(async () => {
     if (payment !== null && ['waiting_for_face', 'confirming', 'pin'].includes(payment.state)) {
       const answer = await api.call('cancel', { paymentId: payment.id });
-      if (answer.ok) setPayment(answer.payment);
+      if (answer.ok) setCurrentPayment(answer.payment);
       // The hold request is on its way (or a hub call is): the payment goes on, and its answer shows the
       // outcome. Going idle would tell the shopper it was cancelled while the hub may settle it.
       else if (answer.error.code === 'payment_not_ready') return;
@@ -353,14 +384,20 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
       fail(answer.error);
       return;
     }
-    setPayment(answer.payment);
+    setCurrentPayment(answer.payment);
     show({ name: 'error', code: 'not_me' });
   }, [api, fail, payment, show]);
 
+  // The receipt's (or waiting screen's) Done, or its timer: idle, unless a new payment has replaced the one
+  // it shows meanwhile (the till's next amount while its camera opens): that payment is kept, and its face
+  // screen follows (cleared, the face screen would have no payment to show, and no button).
   const done = useCallback(() => {
-    setPayment(null);
+    const current = paymentRef.current;
+    if (current !== null && ['waiting_for_face', 'confirming', 'pin'].includes(current.state))
+      return;
+    setCurrentPayment(null);
     show({ name: 'idle' });
-  }, [show]);
+  }, [setCurrentPayment, show]);
 
   const language = (next: Language) => void switchLanguage(next);
   // A staff call's refusal in the staff's words by its code; the service's message where none are written.

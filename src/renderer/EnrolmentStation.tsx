@@ -162,6 +162,17 @@ const cameraScreens: ReadonlySet<Screen['name']> = new Set([
   'station-live',
 ]);
 
+/**
+ * Screens during which the camera stays open: the camera steps, the guardian's PIN between their face and the
+ * ID photo, and the wait for the live face's answer.
+ */
+const cameraKept: ReadonlySet<Screen['name']> = new Set([
+  ...cameraScreens,
+  'station-guardian-face',
+  'station-guardian-pin',
+  'station-working',
+]);
+
 export function EnrolmentStationApp(props: {
   api: KioskApi;
   status: KioskStatus;
@@ -241,6 +252,17 @@ export function EnrolmentStationApp(props: {
     },
     [stream],
   );
+  // The camera is on only while a step may take a face or photo: signed out (by the officer or the idle
+  // lock), at the desk, the PIN, the consent or a refusal its light would stay on all night. The next camera
+  // step opens it again (ensureCamera).
+  // Released as the screen leaves those steps, not as a camera opens: a step opens it before its screen shows.
+  const cameraNeeded = station?.officer != null && cameraKept.has(screen.name);
+  const streamRef = useRef(stream);
+  streamRef.current = stream;
+  useEffect(() => {
+    // Stopped by the effect above, as the stream changes.
+    if (!cameraNeeded && streamRef.current !== null) setStream(null);
+  }, [cameraNeeded]);
   useEffect(
     () => () => {
       if (photoUrl !== null) URL.revokeObjectURL(photoUrl);
