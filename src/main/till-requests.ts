@@ -21,12 +21,28 @@ const closedStates: ReadonlySet<PaymentView['state']> = new Set([
   'failed',
 ]);
 
+/**
+ * What is written of a till payment: what the till reads back, in a shape of its own (a new field of the
+ * kiosk API's payment view must not make an older file unreadable, which would stop the kiosk's start).
+ */
+const storedPaymentSchema = z.object({
+  id: z.string(),
+  amount: z.number().int(),
+  reference: z.string(),
+  category: z.string().nullable(),
+  state: paymentViewSchema.shape.state,
+  receipt: paymentViewSchema.shape.receipt,
+  failure: z.string().nullable(),
+  faceChecksPaused: z.boolean(),
+});
+type StoredPayment = z.infer<typeof storedPaymentSchema>;
+
 const recordSchema = z.object({
   /** The till's Idempotency-Key, if it sent one. */
   key: z.string().nullable(),
   /** The request as the key compares it (amount, reference, category). */
   request: z.string(),
-  view: paymentViewSchema,
+  payment: storedPaymentSchema,
 });
 type TillRecord = z.infer<typeof recordSchema>;
 const fileSchema = z.array(recordSchema).max(tillRequestsKeptMax);
@@ -44,10 +60,10 @@ export class TillRequests {
     const records =
       file === null ? null : readStateFile(file, fileSchema, "the till's payment requests");
     for (const record of records ?? []) {
-      const view = closedStates.has(record.view.state)
-        ? record.view
-        : { ...record.view, state: 'failed' as const, failure: interruptedFailure };
-      this.#records.set(view.id, { ...record, view });
+      const payment = closedStates.has(record.payment.state)
+        ? record.payment
+        : { ...record.payment, state: 'failed' as const, failure: interruptedFailure };
+      this.#records.set(payment.id, { ...record, payment });
     }
   }
 
@@ -56,7 +72,7 @@ export class TillRequests {
    * takes the payment back, so no till holds an id a restart would not know).
    */
   opened(view: PaymentView, key: string | null, request: string): void {
-    this.#records.set(view.id, { key, request, view: withoutPerson(view) });
+    this.#records.set(view.id, { key, request, payment: stored(view) });
     while (this.#records.size > tillRequestsKeptMax) {
       const oldest = this.#records.keys().next().value;
       if (oldest === undefined) break;
@@ -72,9 +88,9 @@ export class TillRequests {
   changed(view: PaymentView): boolean {
     const record = this.#records.get(view.id);
     if (record === undefined) return true;
-    const next = withoutPerson(view);
-    if (!this.#unsaved && JSON.stringify(next) === JSON.stringify(record.view)) return true;
-    this.#records.set(view.id, { ...record, view: next });
+    const next = stored(view);
+    if (!this.#unsaved && JSON.stringify(next) === JSON.stringify(record.payment)) return true;
+    this.#records.set(view.id, { ...record, payment: next });
     try {
       this.#save();
       return true;
@@ -86,13 +102,14 @@ export class TillRequests {
 
   /** The payment of an earlier run (or this one), as the till last heard of it. */
   view(paymentId: string): PaymentView | null {
-    return this.#records.get(paymentId)?.view ?? null;
+    const record = this.#records.get(paymentId);
+    return record === undefined ? null : paymentView(record.payment);
   }
 
   /** The payment the till opened under `key`, with the request it came with; undefined when none. */
   byKey(key: string): { view: PaymentView; request: string } | undefined {
     for (const record of this.#records.values()) {
-      if (record.key === key) return { view: record.view, request: record.request };
+      if (record.key === key) return { view: paymentView(record.payment), request: record.request };
     }
     return undefined;
   }
@@ -104,7 +121,22 @@ export class TillRequests {
   }
 }
 
-/** The till never reads whom the face matched: the masked name is not written down. */
-function withoutPerson(view: PaymentView): PaymentView {
-  return { ...view, displayNameMasked: null };
+/** What the till reads of `view`; never whom the face matched (the masked name is not written down). */
+function stored(view: PaymentView): StoredPayment {
+  const { id, amount, reference, category, state, receipt, failure, faceChecksPaused } = view;
+  return { id, amount, reference, category, state, receipt, failure, faceChecksPaused };
+}
+
+/** A till payment read back: closed, so no face step, PIN or person is left to show. */
+function paymentView(payment: StoredPayment): PaymentView {
+  return {
+    ...payment,
+    purpose: 'purchase',
+    currency: 'JPY',
+    source: 'till',
+    displayNameMasked: null,
+    pinRequired: false,
+    faceTriesLeft: 0,
+    visit: null,
+  };
 }
