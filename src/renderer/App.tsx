@@ -81,6 +81,8 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
     paymentRef.current = next;
     setPaymentState(next);
   }, []);
+  /** The staff's choice of camera (chosenCamera) the open stream was opened for. */
+  const streamChoice = useRef<string | null>(null);
   /** Stops watching the open camera for loss (before the kiosk stops it itself). */
   const unwatchCamera = useRef<(() => void) | null>(null);
   const clinic = props.status.mode === 'clinic' ? props.status.clinic : null;
@@ -107,12 +109,21 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
     document.body.dataset['screen'] = screen.name;
   }, [screen]);
 
+  // The open camera while it is live and still the one staff chose (the staff menu's choice, read afresh:
+  // one chosen since it opened takes effect at this face step), else the chosen one opened.
   const ensureCamera = useCallback(async (): Promise<MediaStream | null> => {
-    if (stream !== null && stream.getVideoTracks().some((track) => track.readyState === 'live')) {
+    const chosen = chosenCamera();
+    if (
+      stream !== null &&
+      streamChoice.current === chosen &&
+      stream.getVideoTracks().some((track) => track.readyState === 'live')
+    ) {
       return stream;
     }
-    const opened = await openCamera(chosenCamera());
+    const opened = await openCamera(chosen);
     if (!opened.ok) {
+      // Not the camera chosen: the one open (another) is released, not read from.
+      setStream(null);
       void api.call('reportCameraProblem', { problem: opened.problem });
       show({ name: 'camera', problem: opened.problem });
       return null;
@@ -124,6 +135,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
       void api.call('reportCameraProblem', { problem: 'camera_lost' });
       if (screenRef.current.name === 'face') show({ name: 'camera', problem: 'camera_lost' });
     });
+    streamChoice.current = chosen;
     // Set by the caller with the face screen, in one render: a render between them would find the camera
     // on under a screen that needs none, and release it.
     return opened.stream;
