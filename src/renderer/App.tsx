@@ -73,6 +73,8 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
   const [faceChecksPaused, setFaceChecksPaused] = useState(props.status.faceChecksPaused);
   /** Why the kiosk refused the patient's last check-in tap (a kiosk error code), worded as it is shown. */
   const [checkInRefusal, setCheckInRefusal] = useState<string | null>(null);
+  /** How many staff calls were refused operator_locked (the unlock ended): each sends the menu to its PIN. */
+  const [operatorLockedAgain, setOperatorLockedAgain] = useState(0);
   const screenRef = useRef(screen);
   screenRef.current = screen;
   /** The payment as last set (ahead of the render): done() checks that its receipt's payment is still it. */
@@ -413,8 +415,11 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
 
   const language = (next: Language) => void switchLanguage(next);
   // A staff call's refusal in the staff's words by its code; the service's message where none are written.
-  const operatorRefusal = (error: KioskError) =>
-    t(`operator.${error.code}`, { defaultValue: error.message });
+  // operator_locked: the staff menu's unlock has ended (the service's timer): the menu asks for the PIN again.
+  const operatorRefusal = (error: KioskError) => {
+    if (error.code === 'operator_locked') setOperatorLockedAgain((times) => times + 1);
+    return t(`operator.${error.code}`, { defaultValue: error.message });
+  };
 
   const body = (() => {
     switch (screen.name) {
@@ -539,6 +544,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
               const answer = await api.call('operatorUnlock', { pin });
               return answer.ok ? null : t(`operator.${answer.error.code}`);
             }}
+            lockedAgain={operatorLockedAgain}
             charge={
               clinic !== null
                 ? null
@@ -549,7 +555,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
             }
             exit={async () => {
               const answer = await api.call('operatorExit', {});
-              return answer.ok ? t('operator.exiting') : t(`operator.${answer.error.code}`);
+              return answer.ok ? t('operator.exiting') : operatorRefusal(answer.error);
             }}
             paymentsToCheck={paymentsToCheck}
             credentialsRefused={credentialsRefused}

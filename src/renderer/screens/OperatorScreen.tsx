@@ -1,9 +1,10 @@
 // The operator screen behind the operator PIN: type an amount to charge when no till sends one, and
 // leave kiosk mode. It locks again by itself (the service keeps the unlock short and counts wrong PINs).
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { CredentialsRefused, HubRefusal, KioskStatus } from '../../shared/kiosk-api.ts';
 import { isFinalRefusal, paymentToCheckHubCodes } from '../../shared/kiosk-api.ts';
+import { operatorUnlockMs } from '../../shared/limits.ts';
 import type { CameraDevice } from '../camera.ts';
 import { chosenCamera, chooseCamera, listCameras } from '../camera.ts';
 import { dateTimeFormat } from '../date-time.ts';
@@ -279,7 +280,10 @@ function ChargeKeypad(props: {
 }
 
 export function OperatorScreen(props: {
+  /** The service's answer to the PIN: null (the menu is open for operatorUnlockMs), or the refusal's words. */
   unlock: (pin: string) => Promise<string | null>;
+  /** Counts the staff calls the service refused operator_locked: each change asks for the PIN again. */
+  lockedAgain: number;
   /** null at a clinic reception: patients start their own check-in, no amount is typed. */
   charge: ((amount: number) => Promise<string | null>) | null;
   exit: () => Promise<string | null>;
@@ -298,6 +302,29 @@ export function OperatorScreen(props: {
   const { t } = useTranslation();
   const [unlocked, setUnlocked] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
+  /** The unlock ended with the menu open: the PIN pad says so (worded at each render, in the language shown). */
+  const [ended, setEnded] = useState(false);
+  const lockAgain = useCallback(() => {
+    setUnlocked(false);
+    setMessage(null);
+    setEnded(true);
+  }, []);
+  // The service keeps the menu open operatorUnlockMs of elapsed time from the right PIN: then the PIN again,
+  // rather than a menu whose every button answers "locked". Counted here from its answer (a little after the
+  // service's start), not from its unlockedUntil: the page's clock need not be the service's (a browser on
+  // another machine, a clock set), and a menu that outlives the unlock is what the refusal below catches.
+  useEffect(() => {
+    if (!unlocked) return;
+    const timer = window.setTimeout(lockAgain, operatorUnlockMs);
+    return () => window.clearTimeout(timer);
+  }, [lockAgain, unlocked]);
+  // A staff call refused because the unlock has ended (a clock the timer did not follow): the PIN again.
+  const lockedSeen = useRef(props.lockedAgain);
+  useEffect(() => {
+    if (props.lockedAgain === lockedSeen.current) return;
+    lockedSeen.current = props.lockedAgain;
+    lockAgain();
+  }, [lockAgain, props.lockedAgain]);
   return (
     <main className="screen screen-operator" aria-labelledby="operator-title">
       {/* Title, camera and Close in one row that never scrolls away: only the columns below scroll. */}
@@ -316,6 +343,11 @@ export function OperatorScreen(props: {
           {message}
         </p>
       )}
+      {ended && !unlocked ? (
+        <p className="pin-warning" role="alert" data-testid="operator-unlock-ended">
+          {t('operator.unlockEnded')}
+        </p>
+      ) : null}
       {unlocked ? (
         // Side by side, so a list of payments to check never pushes Exit off the screen; the notices
         // column scrolls on its own (a keyboard user reaches it by Tab: it is focusable).
@@ -369,6 +401,7 @@ export function OperatorScreen(props: {
             submitLabel={t('actions.ok')}
             onSubmit={(pin) =>
               void props.unlock(pin).then((error) => {
+                setEnded(false);
                 setMessage(error);
                 setUnlocked(error === null);
               })
