@@ -65,7 +65,9 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
   /** The hub answers but refuses this kiosk's credentials: staff must have it provisioned again. */
   const [credentialsRefused, setCredentialsRefused] = useState(props.status.credentialsRefused);
   const [payment, setPaymentState] = useState<PaymentView | null>(props.status.payment);
-  const [screen, setScreen] = useState<Screen>({ name: 'idle' });
+  // A page loaded (or reloaded) while the service's payment waits for the shopper's OK or PIN continues there;
+  // one waiting for a face opens the camera first (below), anything else starts idle.
+  const [screen, setScreen] = useState<Screen>(() => resumedScreen(props.status.payment));
   const [busy, setBusy] = useState(false);
   const [stream, setStream] = useState<MediaStream | null>(null);
   const [visits, setVisits] = useState<VisitView[]>([]);
@@ -600,6 +602,13 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
       {body}
     </div>
   );
+}
+
+/** The screen a page starts on for the payment the service holds: its confirmation or PIN, else idle. */
+function resumedScreen(payment: PaymentView | null): Screen {
+  if (payment?.state === 'confirming') return { name: 'confirm' };
+  if (payment?.state === 'pin') return { name: 'pin', attemptsLeft: null };
+  return { name: 'idle' };
 }
 
 /**
