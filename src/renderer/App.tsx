@@ -85,6 +85,15 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
     paymentRef.current = next;
     setPaymentState(next);
   }, []);
+  /**
+   * Whether a call's answer about payment `id` is still the screen's: not when the till (or the service's
+   * timeout, or the shopper) has cancelled it meanwhile, or another payment has replaced it. An answer that
+   * arrives late would otherwise paint its error over idle or over the next payment's face screen.
+   */
+  const stillShown = useCallback(
+    (id: string) => paymentRef.current?.id === id && paymentRef.current.state !== 'cancelled',
+    [],
+  );
   /** The staff's choice of camera (chosenCamera) the open stream was opened for. */
   const streamChoice = useRef<string | null>(null);
   /** Stops watching the open camera for loss (before the kiosk stops it itself). */
@@ -275,6 +284,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
         // The refusal uses one of the payment's face tries (the service counts): past the last, the
         // error screen offers no retry, so a replayed recording cannot be retried until a draw fits.
         const reported = await api.call('reportFaceRefused', { paymentId: current.id });
+        if (!stillShown(current.id)) return;
         if (reported.ok) setCurrentPayment(reported.payment);
         show({ name: 'error', ...faceRefusal(outcome) });
         return;
@@ -288,6 +298,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
         liveness: outcome.liveness,
       });
       mark('identify_done');
+      if (!stillShown(current.id)) return;
       if (!answer.ok) {
         fail(answer.error);
         return;
@@ -300,11 +311,15 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
 
   // A 429 to the hold request (not placed) sends the payment back to the face step (the service): the
   // shopper is told, with a retry there that works.
-  const afterRateLimited = useCallback(async () => {
-    const current = await api.call('currentPayment', {});
-    if (current.ok && current.payment !== null) setCurrentPayment(current.payment);
-    show({ name: 'error', code: 'rate_limited' });
-  }, [api, show]);
+  const afterRateLimited = useCallback(
+    async (paymentId: string) => {
+      const current = await api.call('currentPayment', {});
+      if (!stillShown(paymentId)) return;
+      if (current.ok && current.payment !== null) setCurrentPayment(current.payment);
+      show({ name: 'error', code: 'rate_limited' });
+    },
+    [api, show],
+  );
 
   // A PIN check answered 429 (pinNotChecked): the hub checked nothing and counted no try, so the shopper
   // stays where they were, told so, with the tries left as they were; they type the PIN again.
@@ -320,8 +335,13 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
   );
 
   const afterPay = useCallback(
-    (answer: Awaited<ReturnType<KioskApi['call']>>, pinScreen: 'pin' | 'member') => {
+    (
+      paymentId: string,
+      answer: Awaited<ReturnType<KioskApi['call']>>,
+      pinScreen: 'pin' | 'member',
+    ) => {
       setBusy(false);
+      if (!stillShown(paymentId)) return;
       if (answer.ok && 'payment' in answer && answer.payment !== null) {
         const paid = answer.payment as PaymentView;
         setCurrentPayment(paid);
@@ -340,7 +360,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
         show({ name: 'pin', attemptsLeft: error.attemptsLeft ?? 0 });
       } else if (error.code === 'rate_limited' && error.pinNotChecked === true) {
         afterPinNotChecked(pinScreen);
-      } else if (error.code === 'rate_limited') void afterRateLimited();
+      } else if (error.code === 'rate_limited') void afterRateLimited(paymentId);
       else if (error.code === 'pin_incorrect') {
         show({ name: 'member', notice: 'incorrect' });
       } else fail(error);
@@ -359,7 +379,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
       });
       if (pin !== undefined || (answer.ok && answer.payment.state === 'paid'))
         mark('hub_paid_answer');
-      afterPay(answer, 'pin');
+      afterPay(payment.id, answer, 'pin');
     },
     [afterPay, api, payment],
   );
@@ -374,7 +394,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
         pin,
       });
       mark('member_pin_answer', { code: answer.ok ? 'ok' : answer.error.code });
-      afterPay(answer, 'member');
+      afterPay(payment.id, answer, 'member');
     },
     [afterPay, api, payment],
   );
@@ -396,6 +416,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
     setBusy(true);
     const answer = await api.call('notMe', { paymentId: payment.id });
     setBusy(false);
+    if (!stillShown(payment.id)) return;
     if (!answer.ok) {
       fail(answer.error);
       return;

@@ -2,6 +2,7 @@
 // and can hold the next POST /v1/holds before the hub sees it, or after the hub answered, while the test kills the kiosk.
 // `answerHere` answers chosen requests itself (e.g. as a hub older than a route would); `answerAfter`
 // forwards a request and then answers it itself, the hub's answer dropped (a gateway that timed out waiting).
+// `heldRoute` holds another request than the hold request (e.g. POST /v1/verify-pin).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -48,6 +49,8 @@ export async function startHoldingProxy(
   options: {
     answerHere?: (method: string, url: string) => Response | undefined;
     answerAfter?: (method: string, url: string) => Response | undefined;
+    /** The request holdNextRequest and holdNextAnswer hold; the hold request (POST /v1/holds) unless set. */
+    heldRoute?: { method: string; path: string };
   } = {},
 ): Promise<HoldingProxy> {
   let gate: Gate | null = null;
@@ -59,7 +62,8 @@ export async function startHoldingProxy(
     const body = await readBody(request);
     const here = options.answerHere?.(request.method ?? 'GET', `${hubUrl}${request.url ?? '/'}`);
     if (here !== undefined) return reply(response, await own(here));
-    const isHold = request.method === 'POST' && request.url === '/v1/holds';
+    const heldRoute = options.heldRoute ?? { method: 'POST', path: '/v1/holds' };
+    const isHold = request.method === heldRoute.method && request.url === heldRoute.path;
     const held = isHold ? gate : null;
     if (held !== null) gate = null;
     if (held?.kind === 'request') {
