@@ -265,7 +265,16 @@ export class ChallengeController {
     if (state.status === 'settling') this.#stepSettle(t, pose, landmarks);
     else if (state.status === 'returning') this.#stepReturn(t, pose, state.index);
     else if (state.status === 'asking')
-      this.#stepAsk({ t, pose, landmarks, blinkStartMs: blink?.startMs ?? null }, state);
+      this.#stepAsk(
+        {
+          t,
+          previousMs: last?.timestampMs ?? t,
+          pose,
+          landmarks,
+          blinkStartMs: blink?.startMs ?? null,
+        },
+        state,
+      );
   }
 
   /** A head moves at a human pace; a swapped picture jumps. */
@@ -363,7 +372,7 @@ export class ChallengeController {
         direction: pitchDelta < 0 ? 'look_up' : 'look_down',
         delta: pitchDelta,
       });
-    else this.#stepUnmoved(state.challenge, yawDelta, pitchDelta);
+    else this.#stepUnmoved(frame, state.challenge, yawDelta, pitchDelta);
     if (this.#state.status !== 'asking') return;
     // Blinks that began before the prompt, or too soon after it to be an answer, are natural ones.
     const blinkStart = frame.blinkStartMs;
@@ -376,22 +385,26 @@ export class ChallengeController {
       );
   }
 
-  #stepUnmoved(challenge: Challenge, yawDelta: number, pitchDelta: number): void {
+  #stepUnmoved(frame: AskFrame, challenge: Challenge, yawDelta: number, pitchDelta: number): void {
     const move = this.#move;
     if (move.beyond && !move.solid) {
       this.#fail(planarFailure(challenge), 'moved without 3-D parallax: a flat picture');
       return;
     }
     // The move starts when the head leaves the frontal band on the side asked (a head still coming back
-    // from the other side has not started it); drifting back in restarts the clock.
-    if (movingAway(challenge, yawDelta, pitchDelta, this.#options)) move.startedMs ??= this.#lastMs;
+    // from the other side has not started it); drifting back in restarts the clock. It left the band
+    // after the previous frame, perhaps just after it: the move's start is that frame's time, the
+    // earliest it can have been. At ~6 frames a second (170 ms apart) the first frame out of the band
+    // came 170 ms after the prompt's even for a turn begun before the prompt, above reactionMsMin.
+    if (movingAway(challenge, yawDelta, pitchDelta, this.#options))
+      move.startedMs ??= frame.previousMs;
     else move.startedMs = null;
   }
 
   #stepMoved(frame: AskFrame, moved: { direction: Turn | Look; delta: number }): void {
     const asked = this.#askedChallenge();
     const move = this.#move;
-    move.startedMs ??= frame.t;
+    move.startedMs ??= frame.previousMs;
     if (moved.direction !== asked) {
       this.#fail('wrong_action', `${moved.direction} when asked to ${asked}`);
       return;
@@ -479,6 +492,8 @@ function planarFailure(challenge: Challenge): ChallengeFailure {
 
 interface AskFrame {
   readonly t: number;
+  /** The previous frame with a face read (t on the first). */
+  readonly previousMs: number;
   readonly pose: Pose;
   readonly landmarks: readonly Point[];
   readonly blinkStartMs: number | null;
