@@ -22,6 +22,8 @@ export class FaceReader {
   #video: HTMLVideoElement | null = null;
   #timer: number | null = null;
   #inFlight = 0;
+  /** The shopper's number, bumped by start(): the worker echoes it, and answers of another are dropped. */
+  #session = 0;
   #ready: Promise<Extract<FromFaceWorker, { type: 'ready' }>>;
   #still: ((message: Extract<FromFaceWorker, { type: 'still_read' }>) => void) | null = null;
   stats: FaceReaderStats = { framesSent: 0, framesDropped: 0, grabMs: 0, processMs: 0 };
@@ -57,7 +59,8 @@ export class FaceReader {
     this.stats = { framesSent: 0, framesDropped: 0, grabMs: 0, processMs: 0 };
     this.#video = video;
     this.#listener = listener;
-    this.#post({ type: 'reset' });
+    this.#session += 1;
+    this.#post({ type: 'reset', session: this.#session });
     this.#timer = window.setInterval(() => void this.#tick(), frameTickMs);
   }
 
@@ -99,6 +102,8 @@ export class FaceReader {
       return;
     }
     this.#inFlight += 1;
+    // Grabbed for this shopper: a start() during the grab makes it the previous one's (the worker skips it).
+    const session = this.#session;
     const started = performance.now();
     try {
       const scale = Math.min(
@@ -113,7 +118,9 @@ export class FaceReader {
       const grabMs = performance.now() - started;
       this.stats.grabMs += grabMs;
       this.stats.framesSent += 1;
-      this.#post({ type: 'frame', bitmap, timestampMs: performance.now(), grabMs }, [bitmap]);
+      this.#post({ type: 'frame', bitmap, timestampMs: performance.now(), grabMs, session }, [
+        bitmap,
+      ]);
     } catch {
       this.#inFlight -= 1;
     }
@@ -123,6 +130,8 @@ export class FaceReader {
     // Every frame gets exactly one answer: the slot frees whatever it says.
     this.#inFlight = Math.max(0, this.#inFlight - 1);
     if ('processMs' in message) this.stats.processMs += message.processMs;
+    // An answer to the previous shopper's frame (in flight when start() ran) is not this shopper's.
+    if ('session' in message && message.session !== this.#session) return;
     if (message.type !== 'skipped') this.#listener(message);
   }
 

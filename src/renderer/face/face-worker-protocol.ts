@@ -12,8 +12,10 @@ export type ToFaceWorker =
       /** The kinds the challenge draws from (the kiosk's config). */
       challengeKinds: readonly Challenge[];
     }
-  | { type: 'frame'; bitmap: ImageBitmap; timestampMs: number; grabMs: number }
-  | { type: 'reset' }
+  /** session: the reader's shopper number (FaceReader.start), echoed in the frame's answer. */
+  | { type: 'frame'; bitmap: ImageBitmap; timestampMs: number; grabMs: number; session: number }
+  /** A new shopper: frames and answers of any other session number are the previous one's. */
+  | { type: 'reset'; session: number }
   /** Enrolment station: one still (the ID photo), read whole on its own; the session is not touched. */
   | { type: 'still'; bitmap: ImageBitmap };
 
@@ -23,11 +25,17 @@ export interface WorkerFace {
   frameHeight: number;
 }
 
+/**
+ * Every answer to a frame carries the frame's session number: an answer still on its way when the reader
+ * started the next shopper (the previous payment's decided descriptor, say) is dropped, never handed to the
+ * next shopper's listener.
+ */
 export type FromFaceWorker =
   | { type: 'ready'; backend: string; modelId: string; startupMs: number }
   | { type: 'startup_failed'; code: string; message: string }
   | {
       type: 'reading';
+      session: number;
       prompt: FacePrompt | null;
       progress: number;
       face: WorkerFace | null;
@@ -42,6 +50,7 @@ export type FromFaceWorker =
     }
   | {
       type: 'decided';
+      session: number;
       descriptor: Float32Array;
       modelId: string;
       liveness: { passed: true; score: number; checks: string[] };
@@ -53,14 +62,16 @@ export type FromFaceWorker =
     }
   | {
       type: 'refused';
+      session: number;
       reasons: string[];
       /** The challenge asked when it failed or the time ran out; null when none was. */
       challenge: Challenge | null;
       processMs: number;
     }
-  | { type: 'frame_error'; message: string }
-  /** The frame arrived before start finished or after the session decided; nothing was read. */
-  | { type: 'skipped' }
+  | { type: 'frame_error'; session: number; message: string }
+  /** The frame arrived before start finished, after the session decided, or belongs to another session;
+   * nothing was read. */
+  | { type: 'skipped'; session: number }
   /** The still's face: its descriptor, or why none (no_face, face_too_small, turned_away, ...). */
   | { type: 'still_read'; ok: true; descriptor: Float32Array; modelId: string }
   | { type: 'still_read'; ok: false; reason: string };

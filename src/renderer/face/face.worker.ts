@@ -24,6 +24,8 @@ let session: FaceSession | null = null;
 let stillReader: FaceTracker | null = null;
 let canvas: OffscreenCanvas | null = null;
 let finished = false;
+/** The session number of the latest reset: a frame of another is the previous shopper's. */
+let current = 0;
 
 scope.onmessage = (event) => {
   const message = event.data;
@@ -31,8 +33,9 @@ scope.onmessage = (event) => {
   else if (message.type === 'reset') {
     session?.reset();
     finished = false;
+    current = message.session;
   } else if (message.type === 'still') void still(message.bitmap);
-  else void frame(message.bitmap, message.timestampMs);
+  else void frame(message.bitmap, message.timestampMs, message.session);
 };
 
 async function start(message: Extract<ToFaceWorker, { type: 'start' }>): Promise<void> {
@@ -70,21 +73,23 @@ async function start(message: Extract<ToFaceWorker, { type: 'start' }>): Promise
   }
 }
 
-async function frame(bitmap: ImageBitmap, timestampMs: number): Promise<void> {
+async function frame(bitmap: ImageBitmap, timestampMs: number, tag: number): Promise<void> {
   const started = performance.now();
   try {
-    if (session === null || finished) {
-      scope.postMessage({ type: 'skipped' });
+    if (session === null || finished || tag !== current) {
+      scope.postMessage({ type: 'skipped', session: tag });
       return;
     }
     const image = toRgb(bitmap);
     const toRgbMs = performance.now() - started;
     const update = await session.push(image, timestampMs);
-    finished = update.kind !== 'reading';
-    scope.postMessage(toMessage(update, image, performance.now() - started, toRgbMs));
+    // A reset during the push: the session already dropped what it read; its answer is stale too.
+    if (tag === current) finished = update.kind !== 'reading';
+    scope.postMessage(toMessage(update, image, performance.now() - started, toRgbMs, tag));
   } catch (error) {
     scope.postMessage({
       type: 'frame_error',
+      session: tag,
       message: error instanceof Error ? error.message : String(error),
     });
   } finally {
@@ -127,10 +132,12 @@ function toMessage(
   image: RgbImage,
   processMs: number,
   toRgbMs: number,
+  tag: number,
 ): FromFaceWorker {
   if (update.kind === 'decided') {
     return {
       type: 'decided',
+      session: tag,
       descriptor: update.descriptor,
       modelId: update.modelId,
       liveness: update.liveness,
@@ -143,6 +150,7 @@ function toMessage(
   if (update.kind === 'refused') {
     return {
       type: 'refused',
+      session: tag,
       reasons: [...update.reasons],
       challenge: update.challenge,
       processMs,
@@ -150,6 +158,7 @@ function toMessage(
   }
   return {
     type: 'reading',
+    session: tag,
     prompt: update.prompt,
     progress: update.progress,
     face:
