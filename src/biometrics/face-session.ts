@@ -21,6 +21,8 @@ import { EngineStartupError } from './errors.ts';
 import type { Box, Point } from './geometry.ts';
 import type { RgbImage } from './image.ts';
 import type { Challenge, ChallengeOptions } from './liveness/active/challenge.ts';
+import type { ActiveFace, ContinuityFailure } from './liveness/active/face-continuity.ts';
+import { descriptorDistanceOf, FaceContinuity } from './liveness/active/face-continuity.ts';
 import {
   assertChallengeOptions,
   ChallengeController,
@@ -378,6 +380,18 @@ export class FaceSession {
     return this.#state.evidence.activeChallenge()?.challenges ?? [];
   }
 
+  /** How often this shopper's evidence was gathered again since the session began (or was reset): the
+   * tracked face was lost for longer than the detector's gap, or another face took its place. */
+  get restarts(): number {
+    return this.#state.evidence.restarts.length;
+  }
+
+  /** Why each of those restarts: face_lost, face_changed (box or descriptor, FaceContinuity), or
+   * probe_disagreed (a frontal descriptor farther than the same-person bound from one held for fusion). */
+  get restartReasons(): readonly string[] {
+    return [...this.#state.evidence.restarts];
+  }
+
   /** Forgets the shopper (and the tracked face): the next push starts a new session. */
   reset(): void {
     this.#generation += 1;
@@ -415,8 +429,10 @@ export class FaceSession {
   }
 
   #fresh(): SessionState {
-    // Drawn for both policies (the natural one may come to ask it); fed only once it is asked.
-    const challenge = new ChallengeController(this.#options.random, this.#tuning.challenge);
+    // Drawn for both policies (the natural one may come to ask it); fed only once it is asked. A face
+    // that breaks its track draws a new one with the evidence gathered again.
+    const challenge = (): ChallengeController =>
+      new ChallengeController(this.#options.random, this.#tuning.challenge);
     const askAtOnce = this.#policy.challenge === 'always';
     return {
       finished: null,
@@ -446,7 +462,12 @@ export class FaceSession {
     const passiveScore = scorePassive(image, result, this.#options.passive);
     const livenessStarted = performance.now();
     evidence.frameSize = { width: image.width, height: image.height };
-    evidence.observe(timestampMs, result, passiveScore);
+    const broken = evidence.observe(timestampMs, result, passiveScore);
+    // The face broke its track in the middle of a challenge: the challenge fails as the controller's own
+    // continuity check fails it (active_face_lost / active_face_changed, and a failed challenge ends the
+    // session); anywhere else the evidence was gathered again from this frame (SessionEvidence.observe).
+    if (broken !== null && broken.midChallenge)
+      return this.#refuse([`active_${broken.reason}`], timestampMs, clock, null);
     let decision = this.#decision();
     // The challenge is asked on as many scored frames as a refusal would need (a median of a few
     // frames near the threshold swings). It is needed while the score stays short of live; a later
@@ -650,11 +671,39 @@ function waitingOnlyForMotion(decision: LivenessDecision): boolean {
   return decision.reasons.length > 0 && decision.reasons.every((r) => naturalMotionReasons.has(r));
 }
 
-/** Everything the session has gathered about one shopper, bounded by the window. No pixels. */
+/** Why the evidence was gathered again: the tracked face was lost for longer than the detector's gap, or
+ * another face took its place. midChallenge: it happened while a challenge was asked or being come back
+ * from (the session then refuses, as the challenge's own continuity check would; nothing is reset). */
+interface TrackBreak {
+  readonly reason: ContinuityFailure;
+  readonly midChallenge: boolean;
+}
+
+/**
+ * Everything the session has gathered about one shopper, bounded by the window. No pixels.
+ *
+ * All of it comes from one tracked face: from the first frame of a track to the decision, the passive
+ * scores, natural motion, the challenge and the fused descriptors are that face's. The track breaks when
+ * no face is seen for longer than the continuity's faceLostMsMax (a frame with a face after so long counts
+ * too), when the box jumps, when a described frame's descriptor is farther than descriptorDistanceMax from
+ * the previous described frame's, or when a probe descriptor is that far from one already held for fusion
+ * (another person's: held descriptors are never silently dropped for it). A break throws away everything
+ * gathered (the first face's time, which bounds the session, stays) and the evidence is gathered again
+ * from the frame that broke it: a live person who turned, left, and was replaced by a photo no longer
+ * lends the photo their motion, challenge, passive scores or descriptors.
+ */
 class SessionEvidence {
   readonly #tuning: FaceSessionTuning;
-  readonly challenge: ChallengeController;
-  readonly #motion: NaturalMotionStream;
+  readonly #newChallenge: () => ChallengeController;
+  readonly #askAtOnce: boolean;
+  challenge: ChallengeController;
+  #motion: NaturalMotionStream;
+  /** The tracked face's continuity (null between a break on a frame without a face and the next face). */
+  #track: FaceContinuity | null = null;
+  /** The latest frame with a face on the current track. */
+  #trackFaceMs: number | null = null;
+  /** Why the evidence was gathered again, each time (a track broken), for measuring. */
+  readonly restarts: string[] = [];
   firstFaceMs: number | null = null;
   firstReadyMs: number | null = null;
   /** Time so far between frames at which only natural motion was missing (timeWaitForMotion). */
@@ -677,33 +726,67 @@ class SessionEvidence {
   /** The challenge is being asked (fed frames, prompted, needed for a pass). */
   challengeAsked: boolean;
 
-  constructor(tuning: FaceSessionTuning, challenge: ChallengeController, askAtOnce: boolean) {
+  constructor(
+    tuning: FaceSessionTuning,
+    newChallenge: () => ChallengeController,
+    askAtOnce: boolean,
+  ) {
     this.#tuning = tuning;
-    this.challenge = challenge;
+    this.#newChallenge = newChallenge;
+    this.#askAtOnce = askAtOnce;
+    this.challenge = newChallenge();
     this.challengeAsked = askAtOnce;
-    this.#motion = new NaturalMotionStream({
-      motion: tuning.motion,
-      windowFrames: tuning.windowFrames,
-      referenceYawSlack: tuning.referenceYawSlack,
+    this.#motion = this.#newMotion();
+  }
+
+  #newMotion(): NaturalMotionStream {
+    return new NaturalMotionStream({
+      motion: this.#tuning.motion,
+      windowFrames: this.#tuning.windowFrames,
+      referenceYawSlack: this.#tuning.referenceYawSlack,
     });
   }
 
-  observe(timestampMs: number, result: SessionFrame, passiveScore: number | null): void {
+  /** One frame's evidence; a broken track (see the class) is answered, with the evidence gathered again
+   * from this frame unless it broke mid-challenge. */
+  observe(
+    timestampMs: number,
+    result: SessionFrame,
+    passiveScore: number | null,
+  ): TrackBreak | null {
     const face = result.face;
     this.firstFaceMs ??= face === null ? null : timestampMs;
-    if (this.firstFaceMs === null) return;
-    this.#frames += 1;
-    if (result.ok) this.firstReadyMs ??= timestampMs;
+    if (this.firstFaceMs === null) return null;
     const descriptor = result.ok ? result.descriptor : null;
-    const active =
+    const active: ActiveFace | null =
       face === null
         ? null
         : { box: face.box, landmarks: face.landmarks, eyes: face.eyes, descriptor };
+    // A turned face's descriptor scores low against its own frontal templates: it is never fused.
+    const probe =
+      descriptor !== null && face !== null && inProbePose(face.pose, this.#tuning.probePose)
+        ? descriptor
+        : null;
+    const lost = this.#trackBreak(timestampMs, active);
+    const disagreed = lost === null && this.#disagrees(probe) !== null;
+    const reason = disagreed ? 'face_changed' : lost;
+    let broken: TrackBreak | null = null;
+    if (reason !== null) {
+      const status = this.activeChallenge()?.state.status;
+      broken = { reason, midChallenge: status === 'asking' || status === 'returning' };
+      if (broken.midChallenge) return broken;
+      this.restarts.push(disagreed ? 'probe_disagreed' : reason);
+      this.#restart();
+      // This frame, if it has a face, is the first of the new track.
+      if (active !== null) this.#trackBreak(timestampMs, active);
+    }
+    if (this.#track === null) return broken;
+    this.#frames += 1;
+    if (result.ok) this.firstReadyMs ??= timestampMs;
     const window = this.#tuning.windowFrames;
     if (passiveScore !== null) keepLast(this.passive, passiveScore, window);
     if (descriptor !== null) {
-      // A turned face's descriptor scores low against its own frontal templates: it is never fused.
-      if (face !== null && inProbePose(face.pose, this.#tuning.probePose))
+      if (probe !== null)
         keepLast(
           this.#ready,
           { frame: this.#frames, descriptor },
@@ -717,6 +800,56 @@ class SessionEvidence {
     if (summary.parallax !== null)
       this.#parallaxMax = Math.max(this.#parallaxMax ?? 0, summary.parallax);
     this.#summary = { ...summary, parallax: this.#parallaxMax };
+    return broken;
+  }
+
+  /** The track's continuity on this frame; starts a track on a face when none is held. */
+  #trackBreak(timestampMs: number, face: ActiveFace | null): ContinuityFailure | null {
+    if (this.#track === null) {
+      if (face === null) return null;
+      this.#track = new FaceContinuity(this.#tuning.motion.continuity);
+    }
+    const gapMax = this.#tuning.motion.continuity.faceLostMsMax;
+    // Frames far apart (a stalled camera) hide as much as frames without a face.
+    const unseen = this.#trackFaceMs !== null && timestampMs - this.#trackFaceMs > gapMax;
+    const checked = this.#track.check({ timestampMs, face });
+    if (face !== null) this.#trackFaceMs = timestampMs;
+    return unseen ? 'face_lost' : checked;
+  }
+
+  /** A probe descriptor farther than the same-person bound (the continuity's descriptorDistanceMax) from
+   * one held for fusion: another person's, the track's face changed. */
+  #disagrees(probe: Float32Array | null): ContinuityFailure | null {
+    if (probe === null) return null;
+    const bound = this.#tuning.motion.continuity.descriptorDistanceMax;
+    return this.#heldReady().every((d) => descriptorDistanceOf(d, probe) <= bound)
+      ? null
+      : 'face_changed';
+  }
+
+  /** Everything gathered goes; the session's first face (its time limit) stays. */
+  #restart(): void {
+    this.#track = null;
+    this.#trackFaceMs = null;
+    this.passive.length = 0;
+    this.#ready.length = 0;
+    this.#describedFrame = -Infinity;
+    this.descriptorWanted = false;
+    this.#parallaxMax = null;
+    this.#summary = null;
+    this.#waitingForMotionAtMs = null;
+    this.#motion = this.#newMotion();
+    this.challenge = this.#newChallenge();
+    this.challengeAsked = this.#askAtOnce;
+  }
+
+  /** The decision-ready descriptors held for fusion still within the window. */
+  #heldReady(): Float32Array[] {
+    const oldest = this.#frames - this.#tuning.windowFrames;
+    return this.#ready
+      .filter((r) => r.frame > oldest)
+      .slice(-this.#tuning.descriptorFramesMax)
+      .map((r) => r.descriptor);
   }
 
   /**
@@ -777,13 +910,15 @@ class SessionEvidence {
     );
   }
 
-  /** The most recent decision-ready descriptors that all agree, fused; null while too few agree. */
+  /**
+   * The most recent decision-ready descriptors of the track that all agree (sameFaceCosineMin), fused;
+   * null while too few agree. Every held one is the track's person: one farther than the same-person
+   * bound broke the track (#disagrees). Older ones short of the fusion bound are left out, not fused:
+   * a real face's frontal frames a few seconds apart can be (live-04: a restart on each such pair put her
+   * decision 2.2 s later, scripts/measure-face-continuity.ts and `npm run replay`).
+   */
   fusedDescriptor(): { descriptor: Float32Array; frames: number } | null {
-    const oldest = this.#frames - this.#tuning.windowFrames;
-    const recent = this.#ready
-      .filter((r) => r.frame > oldest)
-      .slice(-this.#tuning.descriptorFramesMax)
-      .map((r) => r.descriptor);
+    const recent = this.#heldReady();
     let start = 0;
     while (start < recent.length && !allAgree(recent.slice(start), this.#tuning.sameFaceCosineMin))
       start += 1;

@@ -192,7 +192,11 @@ export function describeSession(session: ReplaySessionSummary | null): string {
           : `, ${session.motionWaitMs.toFixed(0)} ms of it waiting for a blink or 3-D motion alone`);
   const where = session.frameIndex === null ? '' : ` at frame #${session.frameIndex}`;
   const why = session.outcome === 'decided' ? session.evidence : session.reasons;
-  const read = `${session.framesUsed} frames of the recording's ${session.frames}`;
+  const restarted =
+    session.restarts === 0
+      ? ''
+      : `, evidence gathered again ${session.restarts}x (${session.restartReasons.join(', ')})`;
+  const read = `${session.framesUsed} frames of the recording's ${session.frames}${restarted}`;
   return `${session.outcome}${where}${when} (${read}; ${why.join(', ')})`;
 }
 

@@ -36,6 +36,9 @@ export interface ReplaySessionSummary {
   /** The session's own work per frame (motion, decision) on top of engine and passive score. */
   readonly overheadMsMedian: number;
   readonly overheadMsP95: number;
+  /** How often the session gathered its evidence again because the tracked face was lost or changed. */
+  readonly restarts: number;
+  readonly restartReasons: readonly string[];
 }
 
 export interface ReplaySessionOptions {
@@ -137,6 +140,8 @@ export class ReplaySessionFeed {
       prompts: Object.fromEntries(this.#prompts),
       overheadMsMedian: this.#overheadMs.length === 0 ? 0 : percentile(this.#overheadMs, 0.5),
       overheadMsP95: this.#overheadMs.length === 0 ? 0 : percentile(this.#overheadMs, 0.95),
+      restarts: this.#session.restarts,
+      restartReasons: this.#session.restartReasons,
     };
     if (update?.kind === 'decided')
       return {
