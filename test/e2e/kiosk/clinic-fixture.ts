@@ -33,7 +33,7 @@ export interface ClinicFixture {
   liveClip: string;
   /** The hub's clock, which the kiosks and the enrolment read too; a script the test runs must read it. */
   clock: TestClock;
-  /** A reception kiosk on the clinic's config with this no-show deadline. */
+  /** A reception kiosk on the clinic's config with this no-show deadline; the one started before stops first. */
   startReception(noShowAfterSeconds: number): Promise<KioskProcess>;
   close(): Promise<void>;
 }
@@ -95,6 +95,8 @@ export async function startClinicFixture(options: {
       liveClip,
       clock,
       startReception: async (noShowAfterSeconds) => {
+        // One kiosk process per keys folder: the reception before this one stops first (a restart).
+        for (const earlier of receptions) await stopReception(earlier);
         const configFile = await receptionConfig(clinic, {
           cap: options.cap,
           noShowAfterSeconds,
