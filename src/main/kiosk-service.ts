@@ -163,6 +163,11 @@ export class KioskService {
    * restarts: a till that lost the 201, or the kiosk's restart, asks again and reads its payment.
    */
   readonly #tillRequests: TillRequests;
+  /**
+   * Paid purchases whose till record could not be written paid (a full disk): their lost-hold entries stay
+   * until it is (reconcile writes it again each round), and reconcile never asks the hub about them.
+   */
+  readonly #paidUnwritten = new Set<string>();
   #current: Payment | null = null;
   #hubState: 'reachable' | 'unreachable' = 'unreachable';
   /**
@@ -425,19 +430,19 @@ export class KioskService {
         message: 'another payment is open at this kiosk',
       };
     }
-    const payment = this.#open('till', request);
+    let payment: Payment;
     try {
-      this.#tillRequests.opened(payment.view, idempotencyKey ?? null, sameTillRequest(request));
+      // Written before anyone sees it: a full or broken disk opens nothing, on the screen or for the key.
+      payment = this.#open('till', request, (view) =>
+        this.#tillRequests.opened(view, idempotencyKey ?? null, sameTillRequest(request)),
+      );
     } catch (error) {
-      // A full or broken disk: the till is given no payment a restart would not know.
-      this.#update(payment, { state: 'failed', failure: 'internal' });
-      this.#close(payment);
       const why = error instanceof Error ? error.message : String(error);
       return {
         ok: false,
         status: 500,
         code: 'internal',
-        message: `the kiosk could not write the payment request down (${why})`,
+        message: `the kiosk could not write the payment request down (${why}); no payment was opened`,
       };
     }
     return { ok: true, payment: payment.view, replayed: false };
@@ -497,6 +502,13 @@ export class KioskService {
     this.#unknownOutcome.flush();
     this.#unknownOutcome.checkpoint();
     for (const [paymentId, pending] of this.#unknownOutcome.entries()) {
+      if (this.#paidUnwritten.has(paymentId)) {
+        if (this.#tillRequests.flush()) {
+          this.#paidUnwritten.delete(paymentId);
+          this.#unknownOutcome.delete(paymentId);
+        }
+        continue;
+      }
       if (pending.toCheck === true) {
         unresolved.push(paymentId);
         continue;
@@ -788,7 +800,12 @@ export class KioskService {
     this.#expireIdle();
   }
 
-  #open(source: PaymentView['source'], request: TillPaymentRequest): Payment {
+  /** `beforeShown` runs on the new payment's view first; when it throws, no payment is opened. */
+  #open(
+    source: PaymentView['source'],
+    request: TillPaymentRequest,
+    beforeShown?: (view: PaymentView) => void,
+  ): Payment {
     const id = `pay_${randomBytes(12).toString('hex')}`;
     const payment: Payment = {
       view: {
@@ -815,6 +832,7 @@ export class KioskService {
       busy: null,
       attemptsRefused: 0,
     };
+    beforeShown?.(payment.view);
     this.#payments.set(id, payment);
     while (this.#payments.size > kioskPaymentsRememberedMax) {
       const oldest = this.#payments.keys().next().value;
@@ -1040,10 +1058,14 @@ export class KioskService {
     };
   }
 
-  /** Writes a till payment's change down (till-requests.ts); a failed write is logged, memory stays right. */
-  #tillRequestChanged(view: PaymentView): void {
-    if (this.#tillRequests.changed(view)) return;
+  /**
+   * Writes a till payment's change down (till-requests.ts); a failed write is logged and answered false,
+   * memory stays right and the next change writes it again.
+   */
+  #tillRequestChanged(view: PaymentView): boolean {
+    if (this.#tillRequests.changed(view)) return true;
     console.error(`kiosk: the till's payment ${view.id} could not be written down (${view.state})`);
+    return false;
   }
 
   /**
@@ -1162,13 +1184,16 @@ export class KioskService {
       );
     } else if (hold.ok || hold.error.code !== 'hub_unreachable') {
       // Paid: the till's record says so before the lost-hold entry goes, so a restart in between finds
-      // the payment paid (and drops the entry), never open with its hold refunded.
+      // the payment paid (and drops the entry), never open with its hold refunded. A record that cannot
+      // be written keeps the entry (#paidUnwritten) until it can: a restart before then reads the
+      // payment interrupted (failed, kiosk_restarted), and reconcile makes that true by refunding it,
+      // where the till would otherwise read "failed, nothing taken" for money taken.
       if (hold.ok && sent.template === 'purchase' && current.view.source === 'till') {
-        this.#tillRequestChanged({
-          ...current.view,
-          state: 'paid',
-          receipt: this.#purchaseReceipt(hold.value),
-        });
+        const paid = { ...current.view, state: 'paid' as const };
+        if (!this.#tillRequestChanged({ ...paid, receipt: this.#purchaseReceipt(hold.value) })) {
+          this.#paidUnwritten.add(paymentId);
+          return hold;
+        }
       }
       this.#unknownOutcome.delete(paymentId);
     }

@@ -72,13 +72,21 @@ export class TillRequests {
    * takes the payment back, so no till holds an id a restart would not know).
    */
   opened(view: PaymentView, key: string | null, request: string): void {
+    const before = new Map(this.#records);
     this.#records.set(view.id, { key, request, payment: stored(view) });
     while (this.#records.size > tillRequestsKeptMax) {
       const oldest = this.#records.keys().next().value;
       if (oldest === undefined) break;
       this.#records.delete(oldest);
     }
-    this.#save();
+    try {
+      this.#save();
+    } catch (error) {
+      // Not opened: neither the key nor the payment is known (the till may ask again under the key).
+      this.#records.clear();
+      for (const [id, record] of before) this.#records.set(id, record);
+      throw error;
+    }
   }
 
   /**
@@ -96,6 +104,17 @@ export class TillRequests {
       return true;
     } catch {
       this.#unsaved = true;
+      return false;
+    }
+  }
+
+  /** Writes what a failed write left unwritten; true when the file holds what memory does. */
+  flush(): boolean {
+    if (!this.#unsaved) return true;
+    try {
+      this.#save();
+      return true;
+    } catch {
       return false;
     }
   }
