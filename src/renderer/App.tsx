@@ -169,10 +169,20 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
       }
       const camera = await ensureCamera();
       if (camera === null) return;
+      // Cancelled (the till, the service's timeout) or replaced while the camera opened, which takes
+      // seconds on some cameras: no face screen for it, and a camera opened for it goes off again.
+      if (!stillShown(current.id) || paymentRef.current?.state !== 'waiting_for_face') {
+        if (camera !== stream) {
+          unwatchCamera.current?.();
+          unwatchCamera.current = null;
+          stopCamera(camera);
+        }
+        return;
+      }
       setStream(camera);
       show({ name: 'face' });
     },
-    [ensureCamera, show],
+    [ensureCamera, show, stillShown, stream],
   );
 
   // "Try again" on an error screen: back to the PIN where the payment still waits for it (a PIN check the
