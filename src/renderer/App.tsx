@@ -261,14 +261,17 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
     [stream],
   );
 
-  // The camera is on only while a screen may read a face (the face step, and the screens that go back to
-  // it while the payment waits for a face): at idle, the receipt, the confirmation, the PIN or the staff
-  // menu its light would face the queue all night. The next face step opens it again (ensureCamera).
+  // The camera is on only while a screen may read a face: the face step, and, while the shopper is at the
+  // kiosk with a face try left, the screens that go back to it (an error, the member number, the camera's
+  // problem, and the confirmation and PIN, whose "Not me" and "try again" lead back to the camera at once).
+  // At idle, the receipt or the staff menu its light would face the queue all night. The next face step
+  // opens it again (ensureCamera).
   const cameraNeeded =
     screen.name === 'face' ||
     screen.name === 'working' ||
-    (['error', 'member', 'camera'].includes(screen.name) &&
-      payment?.state === 'waiting_for_face' &&
+    (['error', 'member', 'camera', 'confirm', 'pin'].includes(screen.name) &&
+      payment !== null &&
+      ['waiting_for_face', 'confirming', 'pin'].includes(payment.state) &&
       payment.faceTriesLeft !== 0);
   useEffect(() => {
     if (cameraNeeded || stream === null) return;
