@@ -110,21 +110,15 @@ export async function startKioskRuntime(options: {
           signInLockFile: path.join(config.keysDir, 'officer-lock.json'),
         };
   const { link: hub, identity } = await openHubLink(config);
-  // Before any state file is read: a second kiosk on this folder would overwrite the first one's.
-  let claim: KeysFolderClaim;
+  let claim: KeysFolderClaim | undefined;
   try {
+    // Before any state file is read: a second kiosk on this folder would overwrite the first one's.
     claim = await claimKeysFolder(config.keysDir);
-  } catch (error) {
-    hub.dispose();
-    disposeKioskIdentity(identity);
-    throw error;
-  }
-  try {
     return await startClaimed({ ...options, config, station, hub, identity, claim });
   } catch (error) {
     hub.dispose();
     disposeKioskIdentity(identity);
-    await claim.release();
+    await claim?.release();
     throw error;
   }
 }

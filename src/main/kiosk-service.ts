@@ -1189,8 +1189,8 @@ export class KioskService {
       // payment interrupted (failed, kiosk_restarted), and reconcile makes that true by refunding it,
       // where the till would otherwise read "failed, nothing taken" for money taken.
       if (hold.ok && sent.template === 'purchase' && current.view.source === 'till') {
-        const paid = { ...current.view, state: 'paid' as const };
-        if (!this.#tillRequestChanged({ ...paid, receipt: this.#purchaseReceipt(hold.value) })) {
+        const receipt = this.#purchaseReceipt(hold.value);
+        if (!this.#tillRequestChanged({ ...current.view, state: 'paid', receipt })) {
           this.#paidUnwritten.add(paymentId);
           return hold;
         }

@@ -99,22 +99,21 @@ export class TillRequests {
     const next = stored(view);
     if (!this.#unsaved && JSON.stringify(next) === JSON.stringify(record.payment)) return true;
     this.#records.set(view.id, { ...record, payment: next });
+    return this.#saveOrLater();
+  }
+
+  /** Writes what a failed write left unwritten; true when the file holds what memory does. */
+  flush(): boolean {
+    return !this.#unsaved || this.#saveOrLater();
+  }
+
+  /** False where the write failed: the file is behind memory until a later write works. */
+  #saveOrLater(): boolean {
     try {
       this.#save();
       return true;
     } catch {
       this.#unsaved = true;
-      return false;
-    }
-  }
-
-  /** Writes what a failed write left unwritten; true when the file holds what memory does. */
-  flush(): boolean {
-    if (!this.#unsaved) return true;
-    try {
-      this.#save();
-      return true;
-    } catch {
       return false;
     }
   }
