@@ -79,10 +79,19 @@ async function demoShop(): Promise<Shop> {
   });
 }
 
+const demoShopperPin = '4862';
+
 /** The man of the sample video, enrolled once from its first seconds (the kiosk sees the rest). */
 async function demoShopper(): Promise<{ memberNumber: string; pin: string } | null> {
   const file = path.join(kioskDir, 'enrolled.json');
   if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as never;
+  // Enrolled by a start stopped before it wrote enrolled.json: the hub has the person, the PIN is the demo's.
+  const found = (await admin.findPersons({ accountId: 'demo-shopper' })).items[0];
+  if (found !== undefined) {
+    const saved = { memberNumber: found.memberNumber, pin: demoShopperPin };
+    await writeFile(file, JSON.stringify(saved), { mode: 0o600 });
+    return saved;
+  }
   if (!existsSync(sampleVideo)) return null;
   const frames = await extractFrames({
     video: sampleVideo,
@@ -99,7 +108,7 @@ async function demoShopper(): Promise<{ memberNumber: string; pin: string } | nu
       accountId: 'demo-shopper',
       displayName: 'Hanako Demo',
       dateOfBirth: '1990-04-01',
-      pin: '4862',
+      pin: demoShopperPin,
     });
     const saved = { memberNumber: enrolled.person.memberNumber, pin: enrolled.pin };
     await writeFile(file, JSON.stringify(saved), { mode: 0o600 });

@@ -2,7 +2,8 @@
 // merchant client, the kiosk's own keys registered with the hub, its config file, and a person enrolled
 // from photos or video frames. Used by `npm start`, `npm run demo`, bench:e2e and the e2e tests.
 import { randomBytes } from 'node:crypto';
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cosineSimilarity } from '../../src/biometrics/calibration/scores.ts';
 import { createFaceEngine } from '../../src/biometrics/engine.node.ts';
@@ -68,26 +69,111 @@ export async function ensureAccount(
   }
 }
 
-/** A client of `role` (a till or an enrolment station) with a registered kiosk whose keys live in `keysDir`. */
+interface Registration {
+  clientId: string;
+  token: string;
+  kioskId: string;
+  role: 'merchant' | 'enrollment';
+  merchantId: string | null;
+}
+
+/** The record of the keys' registration, kept in the keys folder itself (0600 in a 0700 folder). */
+const registrationFileName = 'registration.json';
+
+async function recordedRegistration(keysDir: string): Promise<Registration | null> {
+  try {
+    return JSON.parse(
+      await readFile(path.join(keysDir, registrationFileName), 'utf8'),
+    ) as Registration;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/**
+ * A client of `role` (a till or an enrolment station) with a registered kiosk whose keys live in
+ * `keysDir`. Resumable: the keys are made and registered in a fresh staging folder, the registration
+ * (client token, kiosk id) written beside them, and only then is the folder renamed to `keysDir`, so an
+ * interruption at any point leaves either no `keysDir` (the next call starts again; the hub keeps an
+ * unused client) or one whose registration a later call reuses. A `keysDir` without a registration
+ * (left by an older set-up) is moved aside, never deleted, and a new kiosk registered.
+ */
 async function registeredKiosk(
   admin: HubClient,
   options: { name: string; role: 'merchant' | 'enrollment'; merchantId?: string; keysDir: string },
 ): Promise<{ clientId: string; token: string; kioskId: string }> {
-  const client = await admin.createClient({
-    name: options.name,
-    role: options.role,
-    ...(options.merchantId === undefined ? {} : { merchantId: options.merchantId }),
-  });
-  await sodium.ready;
-  const identity = await loadKioskIdentity({ dir: options.keysDir, create: true });
-  if (!identity.ok) throw new Error(`kiosk keys: ${identity.error.message}`);
-  const kiosk = await admin.registerKiosk({
-    name: options.name,
-    clientId: client.id,
-    ...kioskPublicKeys(identity.value),
-  });
-  disposeKioskIdentity(identity.value);
-  return { clientId: client.id, token: client.token, kioskId: kiosk.id };
+  const merchantId = options.merchantId ?? null;
+  const parent = path.dirname(options.keysDir);
+  const base = path.basename(options.keysDir);
+  await mkdir(parent, { recursive: true });
+  for (const name of await readdir(parent)) {
+    if (name.startsWith(`${base}.pending-`)) {
+      await rm(path.join(parent, name), { recursive: true, force: true });
+    }
+  }
+  if (existsSync(options.keysDir)) {
+    const recorded = await recordedRegistration(options.keysDir);
+    if (recorded !== null) {
+      if (recorded.role !== options.role || recorded.merchantId !== merchantId) {
+        throw new Error(
+          `${options.keysDir} holds the keys of a ${recorded.role} kiosk${recorded.merchantId === null ? '' : ` of ${recorded.merchantId}`}, not of this set-up`,
+        );
+      }
+      return { clientId: recorded.clientId, token: recorded.token, kioskId: recorded.kioskId };
+    }
+    await rename(options.keysDir, `${options.keysDir}.unregistered-${Date.now()}`);
+  }
+  const staging = path.join(parent, `${base}.pending-${randomBytes(6).toString('hex')}`);
+  try {
+    const client = await admin.createClient({
+      name: options.name,
+      role: options.role,
+      ...(options.merchantId === undefined ? {} : { merchantId: options.merchantId }),
+    });
+    await sodium.ready;
+    const identity = await loadKioskIdentity({ dir: staging, create: true });
+    if (!identity.ok) throw new Error(`kiosk keys: ${identity.error.message}`);
+    let kioskId: string;
+    try {
+      kioskId = (
+        await admin.registerKiosk({
+          name: options.name,
+          clientId: client.id,
+          ...kioskPublicKeys(identity.value),
+        })
+      ).id;
+    } finally {
+      disposeKioskIdentity(identity.value);
+    }
+    const registration: Registration = {
+      clientId: client.id,
+      token: client.token,
+      kioskId,
+      role: options.role,
+      merchantId,
+    };
+    await writeFile(
+      path.join(staging, registrationFileName),
+      `${JSON.stringify(registration, null, 2)}\n`,
+      { mode: 0o600 },
+    );
+    await rename(staging, options.keysDir);
+    return { clientId: client.id, token: client.token, kioskId };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** The config written 0600 under a temporary name and renamed into place: never half a file. */
+async function writeConfigFile(configFile: string, file: KioskConfigFile): Promise<void> {
+  const temporary = `${configFile}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(temporary, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+    await rename(temporary, configFile);
+  } finally {
+    await rm(temporary, { force: true });
+  }
 }
 
 /** The shop's accounts, its till client and kiosk, and the kiosk's config file in `dir`. */
@@ -116,7 +202,7 @@ export async function setUpShop(setup: ShopSetup): Promise<Shop> {
     ...(setup.clinic === undefined ? {} : { mode: 'clinic', clinic: setup.clinic }),
   };
   const configFile = path.join(setup.dir, 'kiosk.json');
-  await writeFile(configFile, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+  await writeConfigFile(configFile, file);
   // The clinic's own system reports consultations to the hub; it never talks to the kiosk.
   const clinicSystem =
     setup.clinic === undefined
@@ -192,7 +278,7 @@ export async function setUpEnrolmentStation(
     livenessPolicy: 'natural',
   };
   const configFile = path.join(setup.dir, 'station.json');
-  await writeFile(configFile, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+  await writeConfigFile(configFile, file);
   return { config: await readKioskConfig(configFile), configFile, clientId: station.clientId };
 }
 
