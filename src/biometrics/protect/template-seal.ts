@@ -4,6 +4,8 @@ import { assert } from '../../shared/assert.ts';
 import {
   sealedTemplateBytesMax,
   templateBindingIdLengthMax,
+  templateDimensionMax,
+  templateDimensionMin,
   templateKeyBytes,
 } from '../../shared/limits.ts';
 import { assertTemplateDimension } from './cancelable-transform.ts';
@@ -33,6 +35,19 @@ export type TemplateSealErrorCode = 'sealed_template_malformed' | 'sealed_templa
 
 export function sealedTemplateBytes(dimension: number): number {
   return headerBytes + dimension * 4 + tagBytes;
+}
+
+/**
+ * The dimension a sealed template was sealed with, read from its length (undefined when no dimension fits).
+ * The length is authenticated with the rest: openTemplate at this dimension still checks every byte.
+ */
+export function sealedTemplateDimension(sealed: Uint8Array): number | undefined {
+  const bodyBytes = sealed.length - sealedTemplateBytes(0);
+  if (bodyBytes <= 0 || bodyBytes % 4 !== 0) return undefined;
+  const dimension = bodyBytes / 4;
+  return dimension >= templateDimensionMin && dimension <= templateDimensionMax
+    ? dimension
+    : undefined;
 }
 
 export function sealTemplate(options: {

@@ -313,7 +313,6 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       dataKey: this.keys.dataKey,
       fromKey: this.transformKey,
       toKey: nextKey,
-      dimension: this.calibration.dimension,
     });
     await tx.appendAudit({
       at: this.clock.now(),

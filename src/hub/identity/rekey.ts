@@ -1,13 +1,14 @@
 // Renewal of the cancelable transform (ISO/IEC 24745 renewability): every stored template is moved to
 // a new transform key without any face, in one transaction; the new key file replaces the old only after
 // the commit, and a hub that stopped in between finishes the swap at start (the rows name their key id).
-import { rename } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { assert } from '../../shared/assert.ts';
 import {
   CancelableTransform,
   transformKeyId,
+  type Rekeyer,
 } from '../../biometrics/protect/cancelable-transform.ts';
 import {
   createKeyFile,
@@ -15,6 +16,7 @@ import {
   readKeyFile,
 } from '../../biometrics/protect/key-files.node.ts';
 import { resealTemplate } from '../../biometrics/protect/reseal.ts';
+import { sealedTemplateDimension } from '../../biometrics/protect/template-seal.ts';
 import { sodium } from '../../biometrics/protect/sodium.ts';
 import type { StoreTx, IdentityReader } from '../storage/port.ts';
 
@@ -34,18 +36,36 @@ export async function prepareNextTransformKey(keysDir: string): Promise<Uint8Arr
   return key;
 }
 
-/** Re-transforms and re-seals every template of the dimension inside the caller's transaction. */
+/**
+ * Re-transforms and re-seals every stored template inside the caller's transaction, each at its own
+ * dimension: rows of another model than the calibrated one (enrolled before a model change) move to the
+ * new key too, or the old key's file, replaced after the commit, would be the only way to open them.
+ * A row's dimension is read from its sealed length, which the seal authenticates.
+ */
 export async function rekeyTemplates(options: {
   tx: StoreTx;
   dataKey: Uint8Array;
   fromKey: Uint8Array;
   toKey: Uint8Array;
-  dimension: number;
 }): Promise<number> {
-  const { tx, dataKey, dimension } = options;
-  const from = CancelableTransform.fromKey({ key: options.fromKey, dimension });
-  const to = CancelableTransform.fromKey({ key: options.toKey, dimension });
-  const rekeyer = from.rekeyerTo(to);
+  const { tx, dataKey } = options;
+  const fromKeyId = transformKeyId(options.fromKey);
+  // One rekeyer per dimension met (a matrix each), made when first needed.
+  const rekeyers = new Map<number, Rekeyer>();
+  const rekeyerFor = (dimension: number): Rekeyer => {
+    const made = rekeyers.get(dimension);
+    if (made !== undefined) return made;
+    const from = CancelableTransform.fromKey({ key: options.fromKey, dimension });
+    const to = CancelableTransform.fromKey({ key: options.toKey, dimension });
+    try {
+      const rekeyer = from.rekeyerTo(to);
+      rekeyers.set(dimension, rekeyer);
+      return rekeyer;
+    } finally {
+      from.dispose();
+      to.dispose();
+    }
+  };
   let moved = 0;
   let after = '';
   try {
@@ -54,10 +74,10 @@ export async function rekeyTemplates(options: {
       if (page.length === 0) break;
       for (const row of page) {
         after = row.id;
-        assert(
-          row.transformKeyId === rekeyer.fromKeyId,
-          `template ${row.id} is not under the current key`,
-        );
+        assert(row.transformKeyId === fromKeyId, `template ${row.id} is not under the current key`);
+        const dimension = sealedTemplateDimension(row.sealed);
+        assert(dimension !== undefined, `template ${row.id} has no template's length`);
+        const rekeyer = rekeyerFor(dimension);
         const binding = {
           personId: row.personId,
           templateId: row.id,
@@ -78,9 +98,7 @@ export async function rekeyTemplates(options: {
       }
     }
   } finally {
-    rekeyer.dispose();
-    from.dispose();
-    to.dispose();
+    for (const rekeyer of rekeyers.values()) rekeyer.dispose();
   }
   return moved;
 }
@@ -89,6 +107,28 @@ export async function rekeyTemplates(options: {
 export async function commitNextTransformKey(keysDir: string): Promise<void> {
   const { current, next } = transformKeyPaths(keysDir);
   await rename(next, current);
+}
+
+/**
+ * After a re-key that failed (refused, thrown, or its answer lost): the next key becomes the current one if
+ * the store says the rows moved to it (the transaction committed), and is deleted if they did not, so the
+ * next re-key can start without a restart. Left in place, for the start to settle, when the store cannot
+ * be read.
+ */
+export async function settleFailedRekey(
+  keysDir: string,
+  nextKey: Uint8Array,
+  reader: IdentityReader,
+): Promise<void> {
+  const { current, next } = transformKeyPaths(keysDir);
+  let storedKeyId: string | undefined;
+  try {
+    storedKeyId = await reader.latestRekeyedKeyId();
+  } catch {
+    return;
+  }
+  if (storedKeyId === transformKeyId(nextKey)) await rename(next, current);
+  else await rm(next, { force: true });
 }
 
 /**

@@ -26,8 +26,9 @@ import {
   transferEnrollments,
 } from './ownership.ts';
 import { join } from 'node:path';
-import { commitNextTransformKey, prepareNextTransformKey } from './rekey.ts';
+import { commitNextTransformKey, prepareNextTransformKey, settleFailedRekey } from './rekey.ts';
 import { transformKeyId } from '../../biometrics/protect/cancelable-transform.ts';
+import { pinPaymentBinding } from '../../biometrics/protect/probe-seal.ts';
 
 function personView(person: PersonRecord, templates: number, now: number): api.PersonView {
   return {
@@ -237,7 +238,14 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
     rekey: async ({ caller, ok }) => {
       const keysDir = join(hub.dataDir, 'keys');
       const nextKey = await prepareNextTransformKey(keysDir);
-      const templates = await service().rekeyAndAdopt(caller, nextKey, hub.store.reader);
+      let templates: number;
+      try {
+        templates = await service().rekeyAndAdopt(caller, nextKey, hub.store.reader);
+      } catch (error) {
+        // The next key file goes (or becomes the current one, if the rows moved), so a retry can start.
+        await settleFailedRekey(keysDir, nextKey, hub.store.reader);
+        throw error;
+      }
       await commitNextTransformKey(keysDir);
       return ok({ templates, transformKeyId: transformKeyId(nextKey) });
     },
@@ -268,6 +276,7 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
         verifier: person.pinVerifier,
         sealedPin: body.sealedPin,
         purpose: `verify:${person.id}`,
+        binding: pinPaymentBinding({ payee: body.payee, amount: body.amount }),
         clientId: caller.id,
       });
       return write(async (tx) => {
@@ -349,6 +358,7 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
         verifier: person?.pinVerifier ?? null,
         sealedPin: body.sealedPin,
         purpose: `member:${body.memberNumber}`,
+        binding: pinPaymentBinding({ payee: body.payee, amount: body.amount }),
         clientId: caller.id,
       });
       return write(async (tx) => {
