@@ -3,7 +3,7 @@
 // so no person without a face stays on the hub, and no name or sealed PIN stays on the station's disk.
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { KioskService } from '../../src/main/kiosk-service.ts';
 import { startKioskRuntime } from '../../src/main/kiosk-runtime.ts';
 import {
@@ -12,33 +12,20 @@ import {
 } from '../../src/shared/limits.ts';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
 import { faultyNetwork, lostEnrolment as lostEnrolmentOn, pendingPath } from './station-faults.ts';
-import type { StationHub } from './station-fixture.ts';
+import { stationHubForFile } from './station-rig.ts';
 import {
   atHub,
-  closeStationHub,
-  deployStation,
   finish,
   licence,
   networkStoppingAtCreate,
   personsEnrolledOn,
   signIn,
   signedInStation,
-  startStationHub,
   stationLog,
   upToPin,
 } from './station-fixture.ts';
 
-let fx: StationHub;
-
-beforeAll(async () => {
-  fx = await startStationHub('facepay-station-abandoned-');
-}, 60_000);
-
-afterAll(() => closeStationHub(fx));
-
-/** A station of its own (its own pending-persons.json and log), enrolling on `accounts`. */
-const ownStation = (name: string, accounts: string[]) =>
-  deployStation(fx, { dir: path.join(fx.work, name), name, accounts });
+const fx = stationHubForFile('facepay-station-abandoned-');
 
 /** A station's service (as after a start) behind `network`, on the test's clock, an officer signed in. */
 const stationOn = (
@@ -72,7 +59,7 @@ async function erasures(deployment: EnrolmentStationDeployment, personId: string
 
 describe('an enrolment whose POST /v1/persons answer was lost, left by the officer', () => {
   it("signed out: the station's next tick erases the faceless person and empties pending-persons.json", async () => {
-    const deployment = await ownStation('signed-out', ['a-signed-out']);
+    const deployment = await fx.ownStation('signed-out', ['a-signed-out']);
     const { state, network } = faultyNetwork();
     const service = await stationOn(deployment, network);
     const document = licence('Ayumi Kato');
@@ -88,7 +75,7 @@ describe('an enrolment whose POST /v1/persons answer was lost, left by the offic
   });
 
   it('another document begun: the left enrolment is resolved, the one on the station left alone', async () => {
-    const deployment = await ownStation('in-progress', ['a-left', 'a-current']);
+    const deployment = await fx.ownStation('in-progress', ['a-left', 'a-current']);
     const { state, network } = faultyNetwork();
     const service = await stationOn(deployment, network);
     const left = await lostEnrolment(service, state, {
@@ -125,7 +112,7 @@ describe('an enrolment whose POST /v1/persons answer was lost, left by the offic
 
 describe('a station stopped while POST /v1/persons was on its way, the hub having created the person', () => {
   it('started again, the runtime resolves the request at start: the person erased, the file empty', async () => {
-    const deployment = await ownStation('restart', ['a-restart']);
+    const deployment = await fx.ownStation('restart', ['a-restart']);
     const { network, delivered } = networkStoppingAtCreate();
     const stopping = await stationOn(deployment, network);
     await upToPin(stopping.handlers, 'a-restart', licence('Daisuke Ono'));
@@ -148,7 +135,7 @@ describe('a station stopped while POST /v1/persons was on its way, the hub havin
 
 describe('the hub unreachable while the station resolves a left enrolment', () => {
   it('the request is kept, and resolved at a later tick once the hub answers', async () => {
-    const deployment = await ownStation('hub-down', ['a-hub-down']);
+    const deployment = await fx.ownStation('hub-down', ['a-hub-down']);
     const { state, network } = faultyNetwork();
     const clock = { ms: Date.now() };
     const service = await stationOn(deployment, network, clock);
@@ -175,7 +162,7 @@ describe('the hub unreachable while the station resolves a left enrolment', () =
 
 describe("a left enrolment past the hub's answer retention", () => {
   it("is not asked again: its personal data dropped; a hub without the lookup by document: the desk told which document needs the hub admin's erase", async () => {
-    const deployment = await ownStation('past-retention', ['a-past']);
+    const deployment = await fx.ownStation('past-retention', ['a-past']);
     const { state, network } = faultyNetwork();
     state.noLookup = true;
     const clock = { ms: Date.now() };
@@ -224,7 +211,7 @@ describe("a left enrolment past the hub's answer retention", () => {
 
 describe('pending-persons.json as written before the station kept the time and document type', () => {
   it('is read, and its request resolved: asked again, the person erased', async () => {
-    const deployment = await ownStation('older-file', ['a-older']);
+    const deployment = await fx.ownStation('older-file', ['a-older']);
     const { state, network } = faultyNetwork();
     const service = await stationOn(deployment, network);
     const lost = await lostEnrolment(service, state, {
@@ -245,7 +232,7 @@ describe('pending-persons.json as written before the station kept the time and d
 
 describe("the station's credentials refused while it resolves a left enrolment", () => {
   it('a 401 proves nothing about the request: it is kept, and the faceless person is not forgotten', async () => {
-    const deployment = await ownStation('revoked', ['a-revoked']);
+    const deployment = await fx.ownStation('revoked', ['a-revoked']);
     const { state, network } = faultyNetwork();
     const service = await stationOn(deployment, network);
     const lost = await lostEnrolment(service, state, {
@@ -267,7 +254,7 @@ describe("the station's credentials refused while it resolves a left enrolment",
 
 describe("a left enrolment whose lost answer was the hub's refusal", () => {
   it('asked again, the refusal is the stored answer replayed: proof that nobody was created, so it is dropped', async () => {
-    const deployment = await ownStation('refused-lost', ['a-assigned']);
+    const deployment = await fx.ownStation('refused-lost', ['a-assigned']);
     // An account the admin never assigned to this station: the hub refuses the enrolment (403).
     await fx.admin.createAccount({
       id: 'a-unassigned',

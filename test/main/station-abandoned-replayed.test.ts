@@ -2,8 +2,7 @@
 // runtime's tick and refused is dropped only when the refusal is the hub's stored answer replayed, whatever
 // its age; a refusal the hub ran again says nothing of the first request, however young, and is listed.
 import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
 import type { KioskService } from '../../src/main/kiosk-service.ts';
 import {
@@ -14,31 +13,22 @@ import {
   pending,
   pendingPath,
 } from './station-faults.ts';
-import type { StationHub } from './station-fixture.ts';
+import { stationHubForFile } from './station-rig.ts';
 import {
   atHub,
-  closeStationHub,
-  deployStation,
   licence,
   signIn,
   signedInStation,
-  startStationHub,
   stationService,
   stationLog,
   upToPin,
 } from './station-fixture.ts';
 
-let fx: StationHub;
-
-beforeAll(async () => {
-  fx = await startStationHub('facepay-station-abandoned-replayed-');
-}, 60_000);
-
-afterAll(() => closeStationHub(fx));
+const fx = stationHubForFile('facepay-station-abandoned-replayed-');
 
 /** A station of its own (its own pending-persons.json and log) enrolling on `accounts`, signed in. */
 async function station(name: string, accounts: string[]) {
-  const deployment = await deployStation(fx, { dir: path.join(fx.work, name), name, accounts });
+  const deployment = await fx.ownStation(name, accounts);
   const { state, network } = faultyNetwork();
   const clock = { ms: Date.now() };
   const service = await signedInStation(fx, deployment, network, () => clock.ms);

@@ -2,8 +2,7 @@
 // hub's answer retention) is looked up by its document (GET /v1/persons) at the runtime's tick, so the
 // faceless person it created is erased by the station itself, the desk's list empties and the account enrols
 // again at once; a hub that cannot answer leaves it listed for the admin.
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { KioskService } from '../../src/main/kiosk-service.ts';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
 import {
@@ -11,27 +10,18 @@ import {
   stationAbandonedResolveEveryMs,
 } from '../../src/shared/limits.ts';
 import { faultyNetwork, lostEnrolment } from './station-faults.ts';
-import type { StationHub } from './station-fixture.ts';
+import { stationHubForFile } from './station-rig.ts';
 import {
   atHub,
-  closeStationHub,
-  deployStation,
   finish,
   licence,
   signIn,
   signedInStation,
-  startStationHub,
   stationLog,
   upToPin,
 } from './station-fixture.ts';
 
-let fx: StationHub;
-
-beforeAll(async () => {
-  fx = await startStationHub('facepay-station-lookup-');
-}, 60_000);
-
-afterAll(() => closeStationHub(fx));
+const fx = stationHubForFile('facepay-station-lookup-');
 
 /**
  * An enrolment of `document` on `accountId` whose answer is lost, the officer gone, and the runtime's
@@ -56,11 +46,7 @@ async function listedForAdmin(
 
 /** A station of its own (its own files and log) enrolling on `accountId`, behind faultyNetwork, signed in. */
 async function station(name: string, accountId: string) {
-  const deployment = await deployStation(fx, {
-    dir: path.join(fx.work, name),
-    name,
-    accounts: [accountId],
-  });
+  const deployment = await fx.ownStation(name, [accountId]);
   const { state, network } = faultyNetwork();
   const clock = { ms: Date.now() };
   const service = await signedInStation(fx, deployment, network, () => clock.ms);

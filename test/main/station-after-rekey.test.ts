@@ -7,42 +7,31 @@
 // Found in review: HubLink.addFaces answered the refusal as it came; the station erased the person it had
 // just created, and, still holding the old key (ready, so never connecting again), refused every later
 // enrolment the same way until restarted; a guardian's consent was refused the same way.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
-import type { StationHub } from './station-fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { stationHubForFile } from './station-rig.ts';
 import {
   atHub,
-  closeStationHub,
-  deployStation,
   finish,
   guardianConsents,
   licence,
   signedInStation,
-  startStationHub,
   upToGuardianConsent,
   upToPin,
 } from './station-fixture.ts';
 
-let fx: StationHub;
-let station: EnrolmentStationDeployment;
-
-beforeAll(async () => {
-  fx = await startStationHub('facepay-station-rekey-');
-  station = await deployStation(fx, {
-    dir: fx.work,
+const fx = stationHubForFile('facepay-station-rekey-', {
+  station: {
     name: 'Ward office station 4',
     accounts: ['before-rekey', 'after-rekey', 'later', 'mother', 'aki'],
-  });
-}, 60_000);
-
-afterAll(() => closeStationHub(fx));
+  },
+});
 
 const enrolledId = (answer: Awaited<ReturnType<typeof finish>>) =>
   answer.ok ? (answer.station.enrolment?.person?.id ?? '') : '';
 
 describe('a station connected before the hub re-keyed', () => {
   it('protects the faces again under the new key: the person is enrolled, and so are later ones', async () => {
-    const handlers = (await signedInStation(fx, station, fetch)).handlers;
+    const handlers = (await signedInStation(fx, fx.station, fetch)).handlers;
     await upToPin(handlers, 'before-rekey', licence('Before Rekey'));
     const first = await finish(handlers);
     expect(first).toMatchObject({ ok: true, station: { enrolment: { step: 'enrolled' } } });
@@ -64,7 +53,7 @@ describe('a station connected before the hub re-keyed', () => {
   });
 
   it("takes a guardian's consent by a face protected again under the new key", async () => {
-    const handlers = (await signedInStation(fx, station, fetch)).handlers;
+    const handlers = (await signedInStation(fx, fx.station, fetch)).handlers;
     const mother = await upToGuardianConsent(
       handlers,
       { accountId: 'mother', name: 'Mori Yuko' },

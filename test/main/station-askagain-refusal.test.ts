@@ -1,8 +1,7 @@
 // The enrolment station against a real hub: the officer's retry asks a lost POST /v1/persons again and is
 // refused without the hub's stored answer replayed. That refusal says nothing of what the first request did,
 // so the request is listed for the hub's admin and its person looked up by the document, never dropped.
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
 import { stationAbandonedResolveEveryMs } from '../../src/shared/limits.ts';
 import { isPostTo } from './kiosk-test-hub.ts';
@@ -14,26 +13,10 @@ import {
   lostTry,
   pending,
 } from './station-faults.ts';
-import type { StationHub } from './station-fixture.ts';
-import {
-  atHub,
-  closeStationHub,
-  deployStation,
-  finish,
-  licence,
-  signedInStation,
-  startStationHub,
-  stationLog,
-  upToPin,
-} from './station-fixture.ts';
+import { stationHubForFile } from './station-rig.ts';
+import { atHub, finish, licence, signedInStation, stationLog, upToPin } from './station-fixture.ts';
 
-let fx: StationHub;
-
-beforeAll(async () => {
-  fx = await startStationHub('facepay-station-askagain-');
-}, 60_000);
-
-afterAll(() => closeStationHub(fx));
+const fx = stationHubForFile('facepay-station-askagain-');
 
 /**
  * faultyNetwork, and while `refusing` is above zero, that many POST /v1/persons are refused before the hub
@@ -59,7 +42,7 @@ function refusingNetwork() {
 
 /** A station of its own (its own pending-persons.json and log) enrolling on `accounts`, signed in. */
 async function station(name: string, accounts: string[]) {
-  const deployment = await deployStation(fx, { dir: path.join(fx.work, name), name, accounts });
+  const deployment = await fx.ownStation(name, accounts);
   const { state, refusal, network } = refusingNetwork();
   const clock = { ms: Date.now() };
   const service = await signedInStation(fx, deployment, network, () => clock.ms);

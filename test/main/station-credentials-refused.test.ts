@@ -3,33 +3,25 @@
 // enrolment start that cannot be sent, or calling the refusal "not answering" with a retry that cannot work.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
 import type { KioskService } from '../../src/main/kiosk-service.ts';
 import { watchHubRound } from '../../src/main/kiosk-runtime.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import { networkLosingFirstAnswer } from './kiosk-test-hub.ts';
-import type { StationHub } from './station-fixture.ts';
+import { stationHubForFile } from './station-rig.ts';
 import {
-  closeStationHub,
   deployStation,
   faces,
   finish,
   licence,
   signedInStation,
-  startStationHub,
   upToPin,
   guardianConsents,
   upToGuardianConsent,
 } from './station-fixture.ts';
 
-let fx: StationHub;
-
-beforeAll(async () => {
-  fx = await startStationHub('facepay-station-credentials-');
-}, 60_000);
-
-afterAll(() => closeStationHub(fx));
+const fx = stationHubForFile('facepay-station-credentials-');
 
 /** A station of its own (its own client and kiosk: the test revokes them), `account` its to enrol on. */
 async function ownStation(

@@ -10,7 +10,7 @@
 // arrays the station hands them are kept here and looked at afterwards.
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { HubLink } from '../../src/main/hub-link.ts';
 import { openHubLink } from '../../src/main/kiosk-runtime.ts';
 import { KioskService } from '../../src/main/kiosk-service.ts';
@@ -18,20 +18,11 @@ import type { PhotoVsLiveGate } from '../../src/main/enrolment-station.ts';
 import { loadPhotoVsLiveGate } from '../../src/main/photo-vs-live-gate.ts';
 import { StationLog } from '../../src/main/station-log.ts';
 import { stationIdleLockMs } from '../../src/shared/limits.ts';
-import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import { networkHoldingBack, sameFaceAs } from './kiosk-test-hub.ts';
-import type { Handlers, StationHub } from './station-fixture.ts';
-import {
-  closeStationHub,
-  deployStation,
-  finish,
-  licence,
-  liveness,
-  modelId,
-  officer,
-  startStationHub,
-} from './station-fixture.ts';
+import type { Handlers } from './station-fixture.ts';
+import { stationHubForFile } from './station-rig.ts';
+import { finish, licence, liveness, modelId, officer } from './station-fixture.ts';
 
 const secondOfficer = { id: 'o-kato', pin: '902468' };
 const accounts = [
@@ -49,21 +40,15 @@ const accounts = [
   'busy',
 ] as const;
 
-let fx: StationHub;
-let deployment: EnrolmentStationDeployment;
 let logs = 0;
 
-beforeAll(async () => {
-  fx = await startStationHub('facepay-station-wiped-');
-  deployment = await deployStation(fx, {
-    dir: fx.work,
+const fx = stationHubForFile('facepay-station-wiped-', {
+  station: {
     name: 'Ward office station wiped',
     officers: [officer, secondOfficer],
     accounts: [...accounts],
-  });
-}, 60_000);
-
-afterAll(() => closeStationHub(fx));
+  },
+});
 
 const allZero = (values: ArrayLike<number>) => Array.from(values).every((value) => value === 0);
 const noneZero = (arrays: ArrayLike<number>[]) => arrays.every((values) => !allZero(values));
@@ -74,7 +59,7 @@ const noneZero = (arrays: ArrayLike<number>[]) => arrays.every((values) => !allZ
  * guardianConsent and addFaces is kept here, and the call goes on to the real one.
  */
 async function watchedStation(network: typeof fetch = fetch) {
-  const opened = await openHubLink(deployment.config, { hubUrl: fx.hub.url, fetch: network });
+  const opened = await openHubLink(fx.station.config, { hubUrl: fx.hub.url, fetch: network });
   fx.links.push(opened);
   const handed = {
     photos: [] as Float32Array[],
@@ -113,7 +98,7 @@ async function watchedStation(network: typeof fetch = fetch) {
   logs += 1;
   const logFile = path.join(fx.work, `station-log-${logs}.jsonl`);
   const service = new KioskService({
-    config: deployment.config,
+    config: fx.station.config,
     hub: link,
     modelId,
     station: { log: new StationLog(logFile), photoVsLive: gate },

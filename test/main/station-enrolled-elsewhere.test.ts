@@ -3,9 +3,7 @@
 // (the screen's words in both languages): a person spared by the lookup, created after that request was
 // sent, is another station's enrolment (under way, or done since): wait or ask the admin, never "erase it";
 // a lookup that went unanswered leaves the earlier try's person possible: the admin must erase them.
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
+import { describe, expect, it } from 'vitest';
 import type { KioskService } from '../../src/main/kiosk-service.ts';
 import {
   stationAbandonedAnswerTrustedMs,
@@ -17,45 +15,18 @@ import {
   pending,
   secondStationMidEnrolment,
 } from './station-faults.ts';
-import type { StationHub } from './station-fixture.ts';
-import {
-  atHub,
-  closeStationHub,
-  deployStation,
-  finish,
-  licence,
-  signIn,
-  signedInStationOnHubClock,
-  startStationHub,
-  stationLog,
-  upToPin,
-} from './station-fixture.ts';
+import { stationHubOnSharedClock } from './station-rig.ts';
+import { atHub, finish, licence, signIn, stationLog, upToPin } from './station-fixture.ts';
 
-/** One clock for the hub and every station: time passes by `shiftMs`. */
-const time = { shiftMs: 0 };
-const now = () => Date.now() + time.shiftMs;
-
-let fx: StationHub;
-
-beforeAll(async () => {
-  fx = await startStationHub('facepay-station-elsewhere-', { now });
-}, 60_000);
-
-afterAll(() => closeStationHub(fx));
-
-const stationOn = (deployment: EnrolmentStationDeployment, network: typeof fetch) =>
-  signedInStationOnHubClock(fx, deployment, network, now);
+/** One clock for the hub and every station (their services and hub links): time passes by `shiftMs`. */
+const { fx, time, now, stationOn } = stationHubOnSharedClock('facepay-station-elsewhere-');
 
 /**
  * A station whose enrolment of `document` on `account` lost its answer, left past the time the hub answers
  * for it with its lookup unanswered (listed for the hub's admin), whose person the admin then erased.
  */
 async function listedAndErased(account: string, document: ReturnType<typeof licence>) {
-  const deployment = await deployStation(fx, {
-    dir: path.join(fx.work, account),
-    name: account,
-    accounts: [account],
-  });
+  const deployment = await fx.ownStation(account, [account]);
   const { state, network } = faultyNetwork();
   const station = await stationOn(deployment, network);
   const lost = await lostEnrolment(fx, station, state, { accountId: account, document });

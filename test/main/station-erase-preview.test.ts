@@ -1,35 +1,14 @@
 // The desk's erasure cannot be undone, so before it the officer sees whom the document finds: the service's
 // preview names the person (masked name, member number, as the hub holds them) and erases nobody.
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StationHub } from './station-fixture.ts';
-import {
-  closeStationHub,
-  deployStation,
-  finish,
-  licence,
-  signedInStation,
-  startStationHub,
-  upToPin,
-} from './station-fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { stationHubForFile } from './station-rig.ts';
+import { finish, licence, signedInStation, upToPin } from './station-fixture.ts';
 
-let fixture: StationHub;
-
-beforeAll(async () => {
-  fixture = await startStationHub('facepay-station-erase-preview-');
-}, 60_000);
-
-afterAll(async () => {
-  await closeStationHub(fixture);
-});
+const fixture = stationHubForFile('facepay-station-erase-preview-');
 
 describe("the desk's erasure preview", () => {
   it('names the person the document finds and erases nobody; the erasure after it erases them', async () => {
-    const deployment = await deployStation(fixture, {
-      dir: path.join(fixture.work, 'station'),
-      name: 'erase-preview',
-      accounts: ['a-preview'],
-    });
+    const deployment = await fixture.ownStation('erase-preview', ['a-preview'], 'station');
     const { handlers } = await signedInStation(fixture, deployment, fetch);
     const document = licence('Kenta Ishida');
     await upToPin(handlers, 'a-preview', document);

@@ -3,42 +3,26 @@
 // station B of the same organisation. Asked at A's desk to erase their data, the person the document names
 // now is erased (and previewed so), not the gone one answered "erased" while their templates stay; a PIN
 // unlock likewise unlocks the person the document names now.
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StationHub } from './station-fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { stationHubForFile } from './station-rig.ts';
 import {
   atHub,
-  closeStationHub,
-  deployStation,
   finish,
   licence,
   sameClientStation,
   signedInStation,
-  startStationHub,
   stationLog,
   upToPin,
 } from './station-fixture.ts';
 
-let fixture: StationHub;
-
-beforeAll(async () => {
-  fixture = await startStationHub('facepay-station-erase-reenrolled-');
-}, 60_000);
-
-afterAll(async () => {
-  await closeStationHub(fixture);
-});
+const fixture = stationHubForFile('facepay-station-erase-reenrolled-');
 
 /**
  * `name`'s licence enrolled at a station A on `accountId` (p1), erased by the hub's admin (A's log still
  * names p1), then enrolled again on the same account at station B of A's client (p2): A and p2 for the desk.
  */
 async function reenrolledElsewhere(accountId: string, name: string) {
-  const first = await deployStation(fixture, {
-    dir: path.join(fixture.work, `${accountId}-a`),
-    name: `${accountId}-a`,
-    accounts: [accountId],
-  });
+  const first = await fixture.ownStation(`${accountId}-a`, [accountId]);
   const stationA = await signedInStation(fixture, first, fetch);
   const document = licence(name);
   await upToPin(stationA.handlers, accountId, document);

@@ -2,38 +2,27 @@
 // admin erased since; asked again under its key, the hub answers 410 person_erased, replayed (the key's own
 // fate). Wherever the station asks, that drops the request: nothing is listed for the admin, nobody looked up.
 import { readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
 import { readKioskConfig } from '../../src/main/kiosk-config.ts';
 import type { KioskService } from '../../src/main/kiosk-service.ts';
 import { stationAbandonedResolveEveryMs } from '../../src/shared/limits.ts';
 import { faultyNetwork, lostEnrolment, pending } from './station-faults.ts';
-import type { StationHub } from './station-fixture.ts';
+import { stationHubForFile } from './station-rig.ts';
 import {
   atHub,
-  closeStationHub,
-  deployStation,
   finish,
   licence,
   personsEnrolledOn,
   signIn,
   signedInStation,
-  startStationHub,
   stationLog,
   stationService,
 } from './station-fixture.ts';
 
-let fx: StationHub;
+const fx = stationHubForFile('facepay-station-erased-replay-');
 
-beforeAll(async () => {
-  fx = await startStationHub('facepay-station-erased-replay-');
-}, 60_000);
-
-afterAll(() => closeStationHub(fx));
-
-const ownStation = (name: string, account: string) =>
-  deployStation(fx, { dir: path.join(fx.work, name), name, accounts: [account] });
+const ownStation = (name: string, account: string) => fx.ownStation(name, [account]);
 
 /**
  * A station whose POST /v1/persons answer was lost on `account` (`clock` its time), then the person that

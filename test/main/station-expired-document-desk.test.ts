@@ -2,36 +2,19 @@
 // covers only the type and number, so the station takes it for PIN unlock and erasure (checked otherwise
 // as an enrolment's: number, MRZ), while an enrolment on an expired document is still refused. Before,
 // someone enrolled on a since-expired passport could never erase their data or unlock their PIN there.
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StationHub } from './station-fixture.ts';
-import {
-  closeStationHub,
-  deployStation,
-  finish,
-  licence,
-  signedInStation,
-  startStationHub,
-  upToPin,
-} from './station-fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { stationHubForFile } from './station-rig.ts';
+import { finish, licence, signedInStation, upToPin } from './station-fixture.ts';
 
-let fixture: StationHub;
-
-beforeAll(async () => {
-  fixture = await startStationHub('facepay-station-expired-desk-');
-}, 60_000);
-
-afterAll(async () => {
-  await closeStationHub(fixture);
-});
+const fixture = stationHubForFile('facepay-station-expired-desk-');
 
 describe('the desk and a document expired since the enrolment', () => {
   it('unlocks the PIN, names the person and erases them; an enrolment on it is refused', async () => {
-    const deployment = await deployStation(fixture, {
-      dir: path.join(fixture.work, 'station'),
-      name: 'expired-desk',
-      accounts: ['a-expired', 'a-again'],
-    });
+    const deployment = await fixture.ownStation(
+      'expired-desk',
+      ['a-expired', 'a-again'],
+      'station',
+    );
     const { handlers } = await signedInStation(fixture, deployment, fetch);
     const document = licence('Yui Mori');
     await upToPin(handlers, 'a-expired', document);

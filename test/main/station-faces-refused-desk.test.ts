@@ -1,38 +1,16 @@
 // A face the hub refuses (enrolled already for someone else) makes the station erase the person it had just
 // created: the desk, asked later for that document, must say nobody is enrolled here with it, not send an
 // unlock or erasure for a person the hub no longer has (a 404 the officer cannot act on).
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { syntheticFace } from '../hub/helpers.ts';
-import type { StationHub } from './station-fixture.ts';
-import {
-  closeStationHub,
-  deployStation,
-  faces,
-  finish,
-  licence,
-  signedInStation,
-  stationLog,
-  startStationHub,
-} from './station-fixture.ts';
+import { stationHubForFile } from './station-rig.ts';
+import { faces, finish, licence, signedInStation, stationLog } from './station-fixture.ts';
 
-let fixture: StationHub;
-
-beforeAll(async () => {
-  fixture = await startStationHub('facepay-station-faces-refused-');
-}, 60_000);
-
-afterAll(async () => {
-  await closeStationHub(fixture);
-});
+const fixture = stationHubForFile('facepay-station-faces-refused-');
 
 describe('a person erased by the station after the hub refused their face', () => {
   it('is logged erased, and the desk answers not_enrolled_here for their document', async () => {
-    const deployment = await deployStation(fixture, {
-      dir: path.join(fixture.work, 'station'),
-      name: 'faces-refused',
-      accounts: ['a-first', 'a-twin'],
-    });
+    const deployment = await fixture.ownStation('faces-refused', ['a-first', 'a-twin'], 'station');
     const service = await signedInStation(fixture, deployment, fetch);
     const { handlers } = service;
     const face = syntheticFace();

@@ -2,33 +2,16 @@
 // answers a 4xx of its own (a timeout while waiting, its own JSON): the hub did create the person, so the
 // station must keep the request to ask again, not forget it and leave the account and document taken by a
 // person without a face that every later try is refused for.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
-import type { StationHub } from './station-fixture.ts';
-import {
-  atHub,
-  closeStationHub,
-  deployStation,
-  finish,
-  licence,
-  signedInStation,
-  startStationHub,
-  upToPin,
-} from './station-fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { stationHubForFile } from './station-rig.ts';
+import { atHub, finish, licence, signedInStation, upToPin } from './station-fixture.ts';
 
-let fx: StationHub;
-let station: EnrolmentStationDeployment;
-
-beforeAll(async () => {
-  fx = await startStationHub('facepay-station-gateway-4xx-');
-  station = await deployStation(fx, {
-    dir: fx.work,
+const fx = stationHubForFile('facepay-station-gateway-4xx-', {
+  station: {
     name: 'Ward office station 3',
     accounts: ['gateway-408', 'gateway-json'],
-  });
-}, 60_000);
-
-afterAll(() => closeStationHub(fx));
+  },
+});
 
 /**
  * A network whose first POST /v1/persons reaches the hub, whose answer the gateway drops for `ownAnswer`;
@@ -59,7 +42,7 @@ describe("a gateway's own 4xx to the person's creation, after the hub created th
   ] as const) {
     it(`${name}: the officer is told the outcome is unknown, and the next try enrols that very person with their face`, async () => {
       const { network, created } = gatewayAnsweringPersonItself(ownAnswer);
-      const handlers = (await signedInStation(fx, station, network)).handlers;
+      const handlers = (await signedInStation(fx, fx.station, network)).handlers;
       await upToPin(handlers, account, licence(`Gateway ${account}`));
       const first = await finish(handlers);
       expect(first).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });

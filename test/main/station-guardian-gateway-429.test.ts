@@ -5,34 +5,19 @@
 //
 // Found in review: #pinCheck sent again after any rate_limited, and outcomeUnknownOn5xx makes a gateway's 429
 // rate_limited too, so one wrong PIN typed once was counted twice at the hub.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
+import { describe, expect, it } from 'vitest';
 import { pinAttemptsMax } from '../../src/shared/limits.ts';
 import { isPostTo, sameFaceAs } from './kiosk-test-hub.ts';
-import type { Handlers, StationHub } from './station-fixture.ts';
-import {
-  closeStationHub,
-  deployStation,
-  liveness,
-  modelId,
-  signedInStation,
-  startStationHub,
-  upToGuardianConsent,
-} from './station-fixture.ts';
+import type { Handlers } from './station-fixture.ts';
+import { stationHubForFile } from './station-rig.ts';
+import { liveness, modelId, signedInStation, upToGuardianConsent } from './station-fixture.ts';
 
-let fx: StationHub;
-let station: EnrolmentStationDeployment;
-
-beforeAll(async () => {
-  fx = await startStationHub('facepay-station-guardian-429-');
-  station = await deployStation(fx, {
-    dir: fx.work,
+const fx = stationHubForFile('facepay-station-guardian-429-', {
+  station: {
     name: 'Ward office station 6',
     accounts: ['mother', 'aki'],
-  });
-}, 60_000);
-
-afterAll(() => closeStationHub(fx));
+  },
+});
 
 /** The guardian at the camera types `pin` (theirs is 5829). */
 const consent = (handlers: Handlers, guardian: Float32Array, pin: string) =>
@@ -58,7 +43,7 @@ describe("a guardian's PIN check a gateway forwarded, then answered 429 itself",
       // The hub answered (pin_incorrect, a try counted); the gateway says its own 429 instead.
       return Response.json({ message: 'API rate limit exceeded' }, { status: 429 });
     };
-    const handlers = (await signedInStation(fx, station, network)).handlers;
+    const handlers = (await signedInStation(fx, fx.station, network)).handlers;
     const mother = await upToGuardianConsent(
       handlers,
       { accountId: 'mother', name: 'Mori Yuko' },

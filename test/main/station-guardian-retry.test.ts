@@ -1,15 +1,13 @@
 // A child's enrolment at the station against a real hub when the guardian's consent meets a failure that
 // another try can mend: a 5xx on the consent (the hub may have granted it: unused, it lapses), and a consent
 // spent by the person an earlier try created and then erased. Neither may end the enrolment.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
+import { describe, expect, it } from 'vitest';
 import { syntheticFace } from '../hub/helpers.ts';
 import { isPostTo, sameFaceAs } from './kiosk-test-hub.ts';
-import type { Handlers, RequestPicker, StationHub } from './station-fixture.ts';
+import type { Handlers, RequestPicker } from './station-fixture.ts';
+import { stationHubForFile } from './station-rig.ts';
 import {
   atHub,
-  closeStationHub,
-  deployStation,
   faces,
   finish,
   licence,
@@ -17,27 +15,19 @@ import {
   modelId,
   networkDroppingAfterFaces,
   signedInStation,
-  startStationHub,
 } from './station-fixture.ts';
 
 const guardianTerms = { limits: { perPaymentMax: 800, dailyMax: 2_000 }, blockedCategories: [] };
 
-let fx: StationHub;
-let station: EnrolmentStationDeployment;
-
-beforeAll(async () => {
-  fx = await startStationHub('facepay-station-guardian-');
-  station = await deployStation(fx, {
-    dir: fx.work,
+const fx = stationHubForFile('facepay-station-guardian-', {
+  station: {
     name: 'Ward office station 4',
     accounts: ['mother', 'aki', 'father', 'ken'],
-  });
-}, 60_000);
-
-afterAll(() => closeStationHub(fx));
+  },
+});
 
 const stationOn = async (network: typeof fetch) =>
-  (await signedInStation(fx, station, network)).handlers;
+  (await signedInStation(fx, fx.station, network)).handlers;
 
 /** An adult enrolled at the station with `face` and PIN 5829: a guardian. */
 async function guardianEnrolled(accountId: string, face: Float32Array): Promise<void> {

@@ -1,34 +1,14 @@
 // A hub refusal of an enrolment carries the hub's own code and status (hubCode, hubStatus) beside the
 // station's hub_refused, for the officer's screen to say why; and an MRZ that does not check names its check digits.
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StationHub } from './station-fixture.ts';
-import {
-  closeStationHub,
-  deployStation,
-  finish,
-  licence,
-  signedInStation,
-  startStationHub,
-  upToPin,
-} from './station-fixture.ts';
+import { describe, expect, it } from 'vitest';
+import { stationHubForFile } from './station-rig.ts';
+import { finish, licence, signedInStation, upToPin } from './station-fixture.ts';
 
-let fixture: StationHub;
-
-beforeAll(async () => {
-  fixture = await startStationHub('facepay-station-hub-codes-');
-}, 60_000);
-
-afterAll(async () => {
-  await closeStationHub(fixture);
-});
-
-const station = (name: string, accounts: string[] = []) =>
-  deployStation(fixture, { dir: path.join(fixture.work, name), name, accounts });
+const fixture = stationHubForFile('facepay-station-hub-codes-');
 
 describe("a hub refusal's own code", () => {
   it('says the hub does not know the account (404 not_found)', async () => {
-    const service = await signedInStation(fixture, await station('unknown'), fetch);
+    const service = await signedInStation(fixture, await fixture.ownStation('unknown'), fetch);
     await upToPin(service.handlers, 'h-never-opened', licence('Ken Nowhere'));
     const refused = await finish(service.handlers);
     expect(refused).toMatchObject({
@@ -39,7 +19,7 @@ describe("a hub refusal's own code", () => {
   });
 
   it("says the account is not assigned to the station's organisation (403 forbidden)", async () => {
-    const service = await signedInStation(fixture, await station('unassigned'), fetch);
+    const service = await signedInStation(fixture, await fixture.ownStation('unassigned'), fetch);
     const account = 'h-not-ours';
     await fixture.admin.createAccount({
       id: account,
@@ -79,7 +59,11 @@ describe("a refusal that is not the hub's", () => {
       }
       return fetch(input, init);
     };
-    const service = await signedInStation(fixture, await station('gateway', ['h-gw']), gateway);
+    const service = await signedInStation(
+      fixture,
+      await fixture.ownStation('gateway', ['h-gw']),
+      gateway,
+    );
     await upToPin(service.handlers, 'h-gw', licence('Gen Gateway'));
     const refused = await finish(service.handlers);
     expect(refused).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
@@ -89,7 +73,11 @@ describe("a refusal that is not the hub's", () => {
 
 describe('an MRZ that does not check', () => {
   it('names the check digits that fail', async () => {
-    const service = await signedInStation(fixture, await station('mrz', ['h-mrz']), fetch);
+    const service = await signedInStation(
+      fixture,
+      await fixture.ownStation('mrz', ['h-mrz']),
+      fetch,
+    );
     // The date of birth's check digit typed 3 instead of 2: that digit and the composite one (over the
     // whole line) do not check; the composite follows from the first, so only the date of birth is named
     // (the message, for logs, has both).

@@ -2,9 +2,7 @@
 // document, and a faceless person created after that request was sent (another station of the organisation
 // enrolling them now) is not that request's person: spared, the request stays listed and the log says why.
 import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
+import { describe, expect, it } from 'vitest';
 import type { KioskService } from '../../src/main/kiosk-service.ts';
 import {
   stationAbandonedAnswerTrustedMs,
@@ -17,34 +15,11 @@ import {
   pendingPath,
   secondStationMidEnrolment,
 } from './station-faults.ts';
-import type { StationHub } from './station-fixture.ts';
-import {
-  atHub,
-  closeStationHub,
-  deployStation,
-  finish,
-  licence,
-  signIn,
-  signedInStationOnHubClock,
-  startStationHub,
-  stationLog,
-} from './station-fixture.ts';
+import { stationHubOnSharedClock } from './station-rig.ts';
+import { atHub, finish, licence, signIn, stationLog } from './station-fixture.ts';
 
 /** One clock for the hub and every station (their services and hub links): time passes by `shiftMs`. */
-const time = { shiftMs: 0 };
-const now = () => Date.now() + time.shiftMs;
-
-let fx: StationHub;
-
-beforeAll(async () => {
-  fx = await startStationHub('facepay-station-created-after-', { now });
-}, 60_000);
-
-afterAll(() => closeStationHub(fx));
-
-/** A service of `deployment` (as after a start) behind `network`, on the test's clock, signed in. */
-const stationOn = (deployment: EnrolmentStationDeployment, network: typeof fetch) =>
-  signedInStationOnHubClock(fx, deployment, network, now);
+const { fx, time, now, stationOn } = stationHubOnSharedClock('facepay-station-created-after-');
 
 /** The runtime's tick, the officer signed out and the next round due. */
 async function tick(service: KioskService): Promise<void> {
@@ -62,11 +37,7 @@ const personsToErase = async (service: KioskService) => {
 describe("a listed request's lookup finds a faceless person created after that request was sent", () => {
   it('another station of the organisation, an hour later, between its POST /v1/persons and its faces: that person is spared, the request stays listed (logged why, once), and is resolved once that station gives them faces', async () => {
     const account = 'a-later';
-    const first = await deployStation(fx, {
-      dir: path.join(fx.work, 'later-first'),
-      name: 'later-first',
-      accounts: [account],
-    });
+    const first = await fx.ownStation('later-first', [account]);
     const { state, network } = faultyNetwork();
     const station = await stationOn(first, network);
     const document = licence('Saki Ono');
@@ -111,11 +82,7 @@ describe("a listed request's lookup finds a faceless person created after that r
 
   it('a request whose time was not kept (an older file), listed after a restart: the file is read again at the next start, and a person created after the station read it is spared', async () => {
     const account = 'a-no-time';
-    const first = await deployStation(fx, {
-      dir: path.join(fx.work, 'no-time-first'),
-      name: 'no-time-first',
-      accounts: [account],
-    });
+    const first = await fx.ownStation('no-time-first', [account]);
     const { state, network } = faultyNetwork();
     const station = await stationOn(first, network);
     const document = licence('Taro Ueno');

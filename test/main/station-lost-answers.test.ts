@@ -1,45 +1,34 @@
 // The enrolment station against a real hub when the hub's answer is lost: an erasure the hub carried out
 // must not be refused for ever, and faces the hub stored for an enrolment the officer was told failed must
 // not stay behind, payable by face and unknown to the station, while the retry is refused.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
+import { describe, expect, it } from 'vitest';
 import { networkHoldingBack, networkLosingFirstAnswer } from './kiosk-test-hub.ts';
-import type { StationHub } from './station-fixture.ts';
+import { stationHubForFile } from './station-rig.ts';
 import {
   atHub,
-  closeStationHub,
-  deployStation,
   finish,
   licence,
   networkDroppingAfterFaces,
   signedInStation,
-  startStationHub,
   stationLog,
   upToPin,
 } from './station-fixture.ts';
 
-let fx: StationHub;
-let station: EnrolmentStationDeployment;
-
-beforeAll(async () => {
-  fx = await startStationHub('facepay-station-lost-');
-  station = await deployStation(fx, {
-    dir: fx.work,
+const fx = stationHubForFile('facepay-station-lost-', {
+  station: {
     name: 'Ward office station 2',
     accounts: ['erased', 'faces', 'cancelled', 'gateway', 'stopped'],
-  });
-}, 60_000);
-
-afterAll(() => closeStationHub(fx));
+  },
+});
 
 /** The station behind `network`, an officer signed in; its 1:1 gate is the repository's calibration. */
 const stationOn = async (network: typeof fetch) =>
-  (await signedInStation(fx, station, network)).handlers;
+  (await signedInStation(fx, fx.station, network)).handlers;
 
 const isDeleteOfPerson = (input: Parameters<typeof fetch>[0], init?: RequestInit) =>
   init?.method === 'DELETE' && /^\/v1\/persons\/[^/]+$/.test(new URL(String(input)).pathname);
 
-const logKinds = async () => (await stationLog(station)).map((entry) => entry.kind);
+const logKinds = async () => (await stationLog(fx.station)).map((entry) => entry.kind);
 
 describe('an erasure whose answer was lost', () => {
   it('asked again, is reported done and recorded, not refused because the hub no longer knows the person', async () => {

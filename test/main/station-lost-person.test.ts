@@ -1,39 +1,29 @@
 // The enrolment station against a real hub when the answer to POST /v1/persons is lost (the network, a
 // gateway's 502, the station stopped while waiting): the officer's retry must end with exactly one person
 // on the account, with their faces, whom the station knows; never a person without a face nobody can find.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
+import { describe, expect, it } from 'vitest';
 import { isPostTo, networkLosingFirstAnswer } from './kiosk-test-hub.ts';
-import type { StationHub } from './station-fixture.ts';
+import { stationHubForFile } from './station-rig.ts';
 import {
   atHub,
-  closeStationHub,
-  deployStation,
   finish,
   licence,
   networkStoppingAtCreate,
   personsEnrolledOn,
   signedInStation,
-  startStationHub,
   stationLog,
   upToPin,
 } from './station-fixture.ts';
 
 const accounts = ['lost', 'gateway', 'restart', 'desk', 'cancel', 'corrected', 'repin', 'erased'];
 
-let fx: StationHub;
-let station: EnrolmentStationDeployment;
-
-beforeAll(async () => {
-  fx = await startStationHub('facepay-station-person-');
-  station = await deployStation(fx, { dir: fx.work, name: 'Ward office station 3', accounts });
-}, 60_000);
-
-afterAll(() => closeStationHub(fx));
+const fx = stationHubForFile('facepay-station-person-', {
+  station: { name: 'Ward office station 3', accounts },
+});
 
 /** A station (a fresh service: as after a restart) behind `network`, an officer signed in. */
 const stationOn = async (network: typeof fetch) =>
-  (await signedInStation(fx, station, network)).handlers;
+  (await signedInStation(fx, fx.station, network)).handlers;
 
 const isCreate = (input: Parameters<typeof fetch>[0], init?: RequestInit) =>
   isPostTo('/v1/persons', input, init);
@@ -59,7 +49,7 @@ async function enrolledOn(accountId: string): Promise<{ enrolled: string[]; eras
   return { enrolled, erased };
 }
 
-const logEntries = () => stationLog(station);
+const logEntries = () => stationLog(fx.station);
 
 function personOf(answer: Awaited<ReturnType<typeof finish>>): string {
   expect(answer).toMatchObject({ ok: true, station: { enrolment: { step: 'enrolled' } } });

@@ -1,37 +1,20 @@
 // The facts an officer needs from a station refusal travel as fields of the error, for the screens to word
 // in Japanese or English: the typed fields an MRZ disagrees with, the minutes the officers' PIN lock has left,
 // and a desk refusal whose document waits for the hub's admin. The service's English message stays, for logs.
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { faultyNetwork, lostEnrolment, pending } from './station-faults.ts';
-import type { StationHub } from './station-fixture.ts';
-import {
-  closeStationHub,
-  deployStation,
-  licence,
-  officer,
-  signIn,
-  signedInStation,
-  startStationHub,
-  stationService,
-} from './station-fixture.ts';
+import { stationHubForFile } from './station-rig.ts';
+import { licence, officer, signIn, signedInStation, stationService } from './station-fixture.ts';
 
-let fixture: StationHub;
-
-beforeAll(async () => {
-  fixture = await startStationHub('facepay-station-refusal-facts-');
-}, 60_000);
-
-afterAll(async () => {
-  await closeStationHub(fixture);
-});
-
-const station = (name: string, accounts: string[] = []) =>
-  deployStation(fixture, { dir: path.join(fixture.work, name), name, accounts });
+const fixture = stationHubForFile('facepay-station-refusal-facts-');
 
 describe("a station refusal's facts", () => {
   it('names the typed fields a passport MRZ disagrees with', async () => {
-    const service = await signedInStation(fixture, await station('mrz', ['a-mrz']), fetch);
+    const service = await signedInStation(
+      fixture,
+      await fixture.ownStation('mrz', ['a-mrz']),
+      fetch,
+    );
     const refused = await service.handlers.enrolmentDocument({
       accountId: 'a-mrz',
       document: {
@@ -58,7 +41,7 @@ describe("a station refusal's facts", () => {
   });
 
   it("gives the minutes left on the officers' PIN lock", async () => {
-    const service = await stationService(fixture, await station('locked'), fetch);
+    const service = await stationService(fixture, await fixture.ownStation('locked'), fetch);
     const wrong = () => service.handlers.officerSignIn({ officerId: officer.id, pin: '000000' });
     for (let tries = 0; tries < 5; tries += 1) {
       expect(await wrong()).toMatchObject({ ok: false, error: { code: 'officer_pin_incorrect' } });
@@ -74,7 +57,7 @@ describe("a station refusal's facts", () => {
   });
 
   it("says at the desk that a document's lost enrolment waits for the hub's admin, apart from nobody", async () => {
-    const deployment = await station('desk', ['a-listed']);
+    const deployment = await fixture.ownStation('desk', ['a-listed']);
     const { state, network } = faultyNetwork();
     const service = await signedInStation(fixture, deployment, network);
     const document = licence('Rin Listed');

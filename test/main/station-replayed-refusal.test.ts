@@ -2,38 +2,24 @@
 // already enrolled"), asked again under its key, comes back as the hub's stored refusal replayed. That is
 // the request's own fate (it enrolled nobody), so the officer must not be told an earlier try may have
 // left a person for the hub's admin to erase: the person on the account is a real, complete enrolment.
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isPostTo } from './kiosk-test-hub.ts';
-import type { StationHub } from './station-fixture.ts';
+import { stationHubForFile } from './station-rig.ts';
 import {
   atHub,
-  closeStationHub,
-  deployStation,
   finish,
   licence,
   personsEnrolledOn,
   signedInStation,
-  startStationHub,
   stationLog,
   upToPin,
 } from './station-fixture.ts';
 
-let fx: StationHub;
-
-beforeAll(async () => {
-  fx = await startStationHub('facepay-station-replayed-');
-}, 60_000);
-
-afterAll(() => closeStationHub(fx));
+const fx = stationHubForFile('facepay-station-replayed-');
 
 describe('a lost refusal of POST /v1/persons, asked again', () => {
   it('is the stored refusal replayed: the officer is told the account is enrolled, not to have a person erased', async () => {
-    const deployment = await deployStation(fx, {
-      dir: path.join(fx.work, 'replayed'),
-      name: 'replayed',
-      accounts: ['a-taken'],
-    });
+    const deployment = await fx.ownStation('replayed', ['a-taken']);
     const state = { losing: false };
     const network: typeof fetch = async (input, init) => {
       const response = await fetch(input, init);

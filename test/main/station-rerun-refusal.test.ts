@@ -3,7 +3,7 @@
 // it is still not the first request's fate, and must not drop the request while its faceless person stays.
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
 import {
   disposeKioskIdentity,
@@ -18,26 +18,17 @@ import {
   stationAbandonedResolveEveryMs,
 } from '../../src/shared/limits.ts';
 import { faultyNetwork, lostEnrolment, pending, pendingPath } from './station-faults.ts';
-import type { StationHub } from './station-fixture.ts';
+import { stationHubForFile } from './station-rig.ts';
 import {
   atHub,
-  closeStationHub,
-  deployStation,
   licence,
   signIn,
   signedInStation,
-  startStationHub,
   stationLog,
   stationService,
 } from './station-fixture.ts';
 
-let fx: StationHub;
-
-beforeAll(async () => {
-  fx = await startStationHub('facepay-station-rerun-refusal-');
-}, 60_000);
-
-afterAll(() => closeStationHub(fx));
+const fx = stationHubForFile('facepay-station-rerun-refusal-');
 
 /**
  * The station provisioned again under a new enrolment client: new device keys registered to it, its
@@ -76,11 +67,7 @@ const personsToErase = async (service: KioskService) => {
 describe('a refusal the hub stored from running a lost request again, replayed at a later ask', () => {
   it("the station's client changed since it was sent: the run-again 403 and its replay after a restart both keep the request (never dropped), and once listed it stays on the desk's list while its faceless person is still at the hub", async () => {
     const account = 'a-reprovisioned';
-    const first = await deployStation(fx, {
-      dir: path.join(fx.work, 'reprovisioned'),
-      name: 'reprovisioned',
-      accounts: [account],
-    });
+    const first = await fx.ownStation('reprovisioned', [account]);
     const { state, network } = faultyNetwork();
     const clock = { ms: Date.now() };
     const service = await signedInStation(fx, first, network, () => clock.ms);

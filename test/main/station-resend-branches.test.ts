@@ -2,8 +2,7 @@
 // gets no answer again or a refusal: each caller of the re-send keeps, drops or lists that request for the
 // hub's admin as the person it may have created requires (never a faceless person forgotten, nor a name kept).
 import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { KioskService } from '../../src/main/kiosk-service.ts';
 import { stationAbandonedResolveEveryMs } from '../../src/shared/limits.ts';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
@@ -16,33 +15,20 @@ import {
   pending,
   pendingPath,
 } from './station-faults.ts';
-import type { StationHub } from './station-fixture.ts';
+import { stationHubForFile } from './station-rig.ts';
 import {
   atHub,
-  closeStationHub,
-  deployStation,
   finish,
   licence,
   networkStoppingAtCreate,
   personsEnrolledOn,
   signIn,
   signedInStation,
-  startStationHub,
   stationLog,
   upToPin,
 } from './station-fixture.ts';
 
-let fx: StationHub;
-
-beforeAll(async () => {
-  fx = await startStationHub('facepay-station-resend-');
-}, 60_000);
-
-afterAll(() => closeStationHub(fx));
-
-/** A station of its own (its own pending-persons.json and log), enrolling on `accounts`. */
-const ownStation = (name: string, accounts: string[]) =>
-  deployStation(fx, { dir: path.join(fx.work, name), name, accounts });
+const fx = stationHubForFile('facepay-station-resend-');
 
 /** A person account the hub's admin never assigned to a station: the hub refuses to enrol on it (403). */
 const unassignedAccount = (id: string) =>
@@ -69,7 +55,7 @@ const logKinds = async (deployment: EnrolmentStationDeployment) =>
 
 describe("an officer's retry of an enrolment whose answer was lost (#askAgain)", () => {
   it('the hub still unreachable: the try waits, the person and the request under its key kept, then that person enrolled', async () => {
-    const deployment = await ownStation('retry-down', ['a-retry-down']);
+    const deployment = await fx.ownStation('retry-down', ['a-retry-down']);
     const { state, network } = faultyNetwork();
     const service = await stationOn(deployment, network);
     const lost = await lostEnrolment(service, state, {
@@ -101,7 +87,7 @@ describe("an officer's retry of an enrolment whose answer was lost (#askAgain)",
   });
 
   it('the document begun again, the lost answer since pruned by the hub: refused as enrolled, its faceless person found by the document and erased, and this try enrols', async () => {
-    const deployment = await ownStation('retry-pruned', ['a-retry-pruned']);
+    const deployment = await fx.ownStation('retry-pruned', ['a-retry-pruned']);
     const { state, network } = faultyNetwork();
     const service = await stationOn(deployment, network);
     const document = licence('Bin Endo');
@@ -126,7 +112,7 @@ describe("an officer's retry of an enrolment whose answer was lost (#askAgain)",
   });
 
   it('the same, the lookup by document unanswered: refused already_enrolled, the officer told why, the request data dropped and listed', async () => {
-    const deployment = await ownStation('retry-pruned-down', ['a-retry-pruned-down']);
+    const deployment = await fx.ownStation('retry-pruned-down', ['a-retry-pruned-down']);
     const { state, network } = faultyNetwork();
     const service = await stationOn(deployment, network);
     const document = licence('Bin Endo');
@@ -153,7 +139,7 @@ describe("an officer's retry of an enrolment whose answer was lost (#askAgain)",
 
 describe('an enrolment cancelled after its answer was lost (#dropUnanswered)', () => {
   it('the lost answer was the hub refusal: replayed, it proves nobody was created, and the request is dropped from disk', async () => {
-    const deployment = await ownStation('cancel-refused', ['a-cancel-assigned']);
+    const deployment = await fx.ownStation('cancel-refused', ['a-cancel-assigned']);
     await unassignedAccount('a-cancel-unassigned');
     const { state, network } = faultyNetwork();
     const service = await stationOn(deployment, network);
@@ -175,7 +161,7 @@ describe('an enrolment cancelled after its answer was lost (#dropUnanswered)', (
   });
 
   it('the hub still unreachable: the request kept, and the desk erases its person by the document once the hub answers', async () => {
-    const deployment = await ownStation('cancel-down', ['a-cancel-down']);
+    const deployment = await fx.ownStation('cancel-down', ['a-cancel-down']);
     const { state, network } = faultyNetwork();
     const service = await stationOn(deployment, network);
     const document = licence('Daiki Goto');
@@ -199,7 +185,7 @@ describe('an enrolment cancelled after its answer was lost (#dropUnanswered)', (
 
 describe('the desk, by the document, after a station stopped while POST /v1/persons was on its way (#unansweredPerson)', () => {
   it('restarted with the hub unreachable: answers hub_unreachable and keeps the request, then erases its person once the hub answers', async () => {
-    const deployment = await ownStation('desk-down', ['a-desk-down']);
+    const deployment = await fx.ownStation('desk-down', ['a-desk-down']);
     const { network: stopping, delivered } = networkStoppingAtCreate();
     const before = await stationOn(deployment, stopping);
     const document = licence('Eri Hara');
@@ -226,7 +212,7 @@ describe('the desk, by the document, after a station stopped while POST /v1/pers
   });
 
   it('the request the hub refused: the replayed refusal drops it, and the desk answers that nobody was enrolled here', async () => {
-    const deployment = await ownStation('desk-refused', ['a-desk-assigned']);
+    const deployment = await fx.ownStation('desk-refused', ['a-desk-assigned']);
     await unassignedAccount('a-desk-unassigned');
     const { network: stopping, delivered } = networkStoppingAtCreate();
     const before = await stationOn(deployment, stopping);
@@ -284,7 +270,7 @@ describe('a left enrolment whose age is unknown or negative, asked again after t
     "$cause: refused as enrolled without its stored answer replayed (the hub ran it again), it is listed for the hub's admin, not dropped; its faceless person is then found by the document and erased",
     async ({ name, restarts, untrust }) => {
       const account = `a-${name}`;
-      const deployment = await ownStation(name, [account]);
+      const deployment = await fx.ownStation(name, [account]);
       const { state, network } = faultyNetwork();
       const clock = { ms: Date.now() };
       let service = await stationOn(deployment, network, clock);
@@ -323,7 +309,7 @@ describe('a left enrolment whose age is unknown or negative, asked again after t
 
 describe("a station restarted after its client was revoked, a left enrolment's answer lost (#resend)", () => {
   it('the refused connection proves nothing about the request: it is kept, and the faceless person is not forgotten', async () => {
-    const deployment = await ownStation('revoked-restart', ['a-revoked-restart']);
+    const deployment = await fx.ownStation('revoked-restart', ['a-revoked-restart']);
     const { state, network } = faultyNetwork();
     const service = await stationOn(deployment, network);
     const lost = await lostEnrolment(service, state, {
@@ -344,7 +330,7 @@ describe("a station restarted after its client was revoked, a left enrolment's a
 
 describe('a request asked again after the hub pruned its answer, refused (#dropUnanswered, #unansweredPerson)', () => {
   it('on a cancel: the refusal proves nothing, so it is listed for the admin, and the tick erases its faceless person', async () => {
-    const deployment = await ownStation('cancel-pruned', ['a-cancel-pruned']);
+    const deployment = await fx.ownStation('cancel-pruned', ['a-cancel-pruned']);
     const { state, network } = faultyNetwork();
     const clock = { ms: Date.now() };
     const service = await stationOn(deployment, network, clock);
@@ -371,7 +357,7 @@ describe('a request asked again after the hub pruned its answer, refused (#dropU
   });
 
   it('at the desk after a restart: the refusal proves nothing, so it is listed for the admin, and the tick erases its faceless person', async () => {
-    const deployment = await ownStation('desk-pruned', ['a-desk-pruned']);
+    const deployment = await fx.ownStation('desk-pruned', ['a-desk-pruned']);
     const { network: stopping, delivered } = networkStoppingAtCreate();
     const before = await stationOn(deployment, stopping);
     const document = licence('Rin Sato');

@@ -3,32 +3,15 @@
 // station restarts (or the station stops while the faces are on their way). That person stays on the
 // station's durable list (pending-persons.json) and its clean-up tick erases them once the hub answers,
 // so no person is left on the hub (with a face or without) and the same document enrols again.
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { KioskService } from '../../src/main/kiosk-service.ts';
 import type { EnrolmentStationDeployment } from '../../scripts/kiosk/deployment.ts';
 import { isPostTo, networkHoldingBack } from './kiosk-test-hub.ts';
-import type { StationHub } from './station-fixture.ts';
-import {
-  atHub,
-  closeStationHub,
-  deployStation,
-  finish,
-  licence,
-  signedInStation,
-  startStationHub,
-  stationLog,
-  upToPin,
-} from './station-fixture.ts';
+import { stationHubForFile } from './station-rig.ts';
+import { atHub, finish, licence, signedInStation, stationLog, upToPin } from './station-fixture.ts';
 import { pending } from './station-faults.ts';
 
-let fx: StationHub;
-
-beforeAll(async () => {
-  fx = await startStationHub('facepay-station-unfinished-');
-}, 60_000);
-
-afterAll(() => closeStationHub(fx));
+const fx = stationHubForFile('facepay-station-unfinished-');
 
 type Picked = (input: Parameters<typeof fetch>[0], init?: RequestInit) => boolean;
 
@@ -59,8 +42,7 @@ function network() {
   return { state, network: fetchThrough };
 }
 
-const ownStation = (name: string) =>
-  deployStation(fx, { dir: path.join(fx.work, name), name, accounts: [name] });
+const ownStation = (name: string) => fx.ownStation(name, [name]);
 
 /**
  * The enrolment of `document` on `accountId` finished with the faces' answer lost and the erase of the
