@@ -1,6 +1,7 @@
 // The clinic tests' shared set-up: a real hub with Sakura Clinic and its one patient, a reception kiosk in
 // the test's process, the patient's check-in and the clean-up of visits, once instead of a copy per file.
 import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import type { KioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import {
   disposeKioskIdentity,
@@ -10,6 +11,8 @@ import { HubLink } from '../../src/main/hub-link.ts';
 import { KioskService } from '../../src/main/kiosk-service.ts';
 import { elapsedMs } from '../../src/main/monotonic-clock.ts';
 import { HubClient } from '../../src/shared/hub-client.ts';
+import { syntheticFace } from '../hub/helpers.ts';
+import { clinicDayClock } from './clinic-day-clock.ts';
 import type { KioskTestHub, TestClock } from './kiosk-test-hub.ts';
 import {
   closeKioskTestHub,
@@ -146,4 +149,56 @@ export async function closeOpenVisits(test: KioskTestHub): Promise<void> {
   for (const hold of open.items) {
     await test.admin.holdAction(hold.id, 'release', {}, `cleanup-${hold.id}`);
   }
+}
+
+/** A clinic test file's hub and reception keys (there once its beforeAll has run), its patient's face and clock. */
+export interface ClinicRig extends ClinicWithReception {
+  face: Float32Array;
+  /** The hub's and the receptions' clock: within one local day, forward only (the hub's rate limiter counts on it). */
+  clock: TestClock;
+  /** `reception` on the file's hub, keys and clock: its link is disposed by disposeLinks, else after the file. */
+  reception(
+    network: typeof fetch,
+    pendingHoldsFile?: string,
+  ): { service: KioskService; link: HubLink };
+  /** The patient taps "check in", looks at the camera, taps OK and types the PIN. */
+  checkIn(service: KioskService): ReturnType<typeof checkIn>;
+  disposeLinks(): void;
+}
+
+/**
+ * Registers the file's beforeAll (startClinicWithReception under `prefix`, a fresh face, clinicDayClock) and
+ * afterAll (the receptions' links disposed, closeClinicWithReception); answers the rig they fill.
+ */
+export function clinicForFile(prefix: string): ClinicRig {
+  const face = syntheticFace();
+  const clock = clinicDayClock();
+  const links: HubLink[] = [];
+  const rig = {
+    face,
+    clock,
+    reception(network: typeof fetch, pendingHoldsFile?: string) {
+      const opened = reception({
+        test: rig.test,
+        identity: rig.identity,
+        clock,
+        network,
+        ...(pendingHoldsFile === undefined ? {} : { pendingHoldsFile }),
+      });
+      links.push(opened.link);
+      return opened;
+    },
+    checkIn: (service: KioskService) => checkIn(service, face),
+    disposeLinks: () => {
+      for (const link of links.splice(0)) link.dispose();
+    },
+  } as ClinicRig;
+  beforeAll(async () => {
+    Object.assign(rig, await startClinicWithReception({ prefix, clock, face }));
+  }, 60_000);
+  afterAll(async () => {
+    rig.disposeLinks();
+    await closeClinicWithReception(rig);
+  });
+  return rig;
 }

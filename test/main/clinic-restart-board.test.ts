@@ -2,64 +2,23 @@
 // that check-in, whose patient was told it failed, must not appear on it (a queue number nobody was given,
 // shown as waiting until reconcile releases it); an answered one must, and numbering goes past both.
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
-import type { HubLink } from '../../src/main/hub-link.ts';
+import { describe, expect, it } from 'vitest';
 import type { KioskService } from '../../src/main/kiosk-service.ts';
 import { paymentAuthorizationLifetimeMs, reconcileMarginMs } from '../../src/shared/limits.ts';
-import { syntheticFace } from '../hub/helpers.ts';
-import {
-  checkIn as patientChecksIn,
-  clinicSystem,
-  closeOpenVisits,
-  reception as clinicReception,
-  closeClinicWithReception,
-  startClinicWithReception,
-} from './clinic-fixture.ts';
-import type { KioskTestHub } from './kiosk-test-hub.ts';
+import { clinicSystem, closeOpenVisits, clinicForFile } from './clinic-fixture.ts';
 import { isPostTo } from './kiosk-test-hub.ts';
-import { clinicDayClock } from './clinic-day-clock.ts';
 
-const face = syntheticFace();
-/** Moves forward only (the hub's rate limiter counts on it). */
-const clock = clinicDayClock();
-
-let test: KioskTestHub;
-let identity: KioskIdentity;
-const links: HubLink[] = [];
-
-beforeAll(async () => {
-  ({ test, identity } = await startClinicWithReception({
-    prefix: 'facepay-clinic-restart-board-',
-    clock,
-    face,
-  }));
-}, 60_000);
-
-afterAll(async () => {
-  for (const link of links) link.dispose();
-  await closeClinicWithReception({ test, identity });
-});
+const clinic = clinicForFile('facepay-clinic-restart-board-');
+const { clock, checkIn } = clinic;
 
 /** A reception kiosk (as after a start) keeping its lost requests in `file`, behind `network`. */
 function reception(file: string, network: typeof fetch = fetch) {
-  const pendingHoldsFile = path.join(test.work, file);
-  const { service, link } = clinicReception({
-    test,
-    identity,
-    clock,
-    network,
-    pendingHoldsFile,
-  });
-  links.push(link);
+  const { service } = clinic.reception(network, path.join(clinic.test.work, file));
   // Its runtime's first round found the hub, as at a start: else, once the test's clock has moved past the
   // authorization, a kiosk whose hub was never reached counts as out of reach and refuses check-ins (636b373).
   service.setHubState('reachable');
   return service;
 }
-
-/** The patient taps "check in", looks at the camera, taps OK and types the PIN. */
-const checkIn = (service: KioskService) => patientChecksIn(service, face);
 
 async function board(service: KioskService) {
   const answer = await service.handlers.clinicVisits({});
@@ -74,10 +33,16 @@ describe('a reception kiosk restarted with a check-in whose answer was lost', ()
     // No. 1: told, seen and billed by the clinic's system.
     const told = await checkIn(first);
     expect(told).toMatchObject({ ok: true });
-    const [visit] = (await test.admin.listHolds({ payer: 'patient', status: 'active' })).items;
+    const [visit] = (await clinic.test.admin.listHolds({ payer: 'patient', status: 'active' }))
+      .items;
     if (visit === undefined) throw new Error('no visit held');
     const completed = { type: 'consultation.completed', data: { amount: 1_200 } };
-    await clinicSystem(test).holdAction(visit.id, 'events', completed, `completed-${visit.id}`);
+    await clinicSystem(clinic.test).holdAction(
+      visit.id,
+      'events',
+      completed,
+      `completed-${visit.id}`,
+    );
     // No. 2: held at the hub, its answer lost: the patient is told the check-in failed.
     const lost = await checkIn(first);
     expect(lost).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
@@ -98,7 +63,7 @@ describe('a reception kiosk restarted with a check-in whose answer was lost', ()
       { queueNumber: 3, state: 'waiting' },
       { queueNumber: 1 },
     ]);
-    await closeOpenVisits(test);
+    await closeOpenVisits(clinic.test);
   });
 });
 

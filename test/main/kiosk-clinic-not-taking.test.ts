@@ -1,12 +1,9 @@
 // A clinic reception takes no check-in while the kiosk takes no payments (the hub refuses its credentials, or
 // has been out of reach 15 s), as a shop refuses the till: refused by the service, not only disabled on screen.
 // And a check-in whose hold request is answered 429 (not placed) starts again at the face step and checks in once.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { KioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
-import type { HubLink } from '../../src/main/hub-link.ts';
+import { afterEach, describe, expect, it } from 'vitest';
 import { watchHubRound } from '../../src/main/kiosk-runtime.ts';
 import { hubOutOfReachRefusedAfterMs } from '../../src/shared/limits.ts';
-import { syntheticFace } from '../hub/helpers.ts';
 import {
   cap,
   checkIn,
@@ -14,46 +11,24 @@ import {
   closeOpenVisits,
   modelId,
   patientPin,
-  reception,
-  closeClinicWithReception,
-  startClinicWithReception,
+  clinicForFile,
 } from './clinic-fixture.ts';
-import { clinicDayClock } from './clinic-day-clock.ts';
-import type { KioskTestHub } from './kiosk-test-hub.ts';
 import { isPostTo, sameFaceAs } from './kiosk-test-hub.ts';
 
-const face = syntheticFace();
-/** The hub's and the reception's clock: within one local day, forward only. */
-const clock = clinicDayClock();
-
-let test: KioskTestHub;
-let identity: KioskIdentity;
-const links: HubLink[] = [];
-
-beforeAll(async () => {
-  ({ test, identity } = await startClinicWithReception({
-    prefix: 'facepay-clinic-not-taking-',
-    clock,
-    face,
-  }));
-}, 60_000);
+const clinic = clinicForFile('facepay-clinic-not-taking-');
+const { face, clock } = clinic;
 
 afterEach(async () => {
-  for (const link of links.splice(0)) link.dispose();
-  await closeOpenVisits(test);
-});
-
-afterAll(async () => {
-  await closeClinicWithReception({ test, identity });
+  clinic.disposeLinks();
+  await closeOpenVisits(clinic.test);
 });
 
 function receptionBehind(network: typeof fetch) {
-  const { service, link } = reception({ test, identity, clock, network });
-  links.push(link);
+  const { service, link } = clinic.reception(network);
   return { service, round: () => watchHubRound(link, service) };
 }
 
-const held = async () => (await test.admin.getAccount('patient')).held;
+const held = async () => (await clinic.test.admin.getAccount('patient')).held;
 
 describe('a clinic reception that takes no payments', () => {
   it('refuses a check-in once the hub has been out of reach 15 s, and takes one again once it answers', async () => {
