@@ -112,6 +112,25 @@ async function expectNotWaitingOnBoard(kiosk: KioskProcess, reference: string): 
   expect(waiting.map((visit) => visit.holdId)).not.toContain(hold?.id);
 }
 
+/**
+ * The kiosk killed after the hub held the cap, the patient told nothing: its restart reconciles `paymentId`
+ * and releases the visit under `reference` (the account back to `before`, the board never showing it waiting).
+ */
+async function restartReleases(
+  paymentId: string,
+  reference: string,
+  before: Awaited<ReturnType<typeof account>>,
+): Promise<void> {
+  const second = await rig.restartPastAuthorization();
+  await rig.reconciled(second, paymentId);
+  expect(await account()).toEqual(before);
+  expect(await visitsUnder(reference)).toMatchObject([
+    { template: 'clinic_visit', amount: cap, status: 'released', settled: 0 },
+  ]);
+  await expectNotWaitingOnBoard(second, reference);
+  await killKioskProcess(second);
+}
+
 describe('a clinic reception kiosk SIGKILLed during a check-in, restarted on the same folder', () => {
   it('killed while its hold request waits at the network, which then loses it: nothing is held, and the restart forgets it', async () => {
     const before = await account();
@@ -146,14 +165,7 @@ describe('a clinic reception kiosk SIGKILLed during a check-in, restarted on the
     // The hub did hold the cap; nobody was told a queue number.
     expect(await account()).toEqual({ balance: before.balance, held: before.held + cap });
 
-    const second = await rig.restartPastAuthorization();
-    await rig.reconciled(second, paymentId);
-    expect(await account()).toEqual(before);
-    expect(await visitsUnder(reference)).toMatchObject([
-      { template: 'clinic_visit', amount: cap, status: 'released', settled: 0 },
-    ]);
-    await expectNotWaitingOnBoard(second, reference);
-    await killKioskProcess(second);
+    await restartReleases(paymentId, reference, before);
   }, 120_000);
 
   it('killed after the hub held the cap, before the answer reached it: the restart releases it (the patient was told nothing)', async () => {
@@ -167,14 +179,7 @@ describe('a clinic reception kiosk SIGKILLed during a check-in, restarted on the
     const reference = expectWrittenAhead(paymentId);
     expect(await account()).toEqual({ balance: before.balance, held: before.held + cap });
 
-    const second = await rig.restartPastAuthorization();
-    await rig.reconciled(second, paymentId);
-    expect(await account()).toEqual(before);
-    expect(await visitsUnder(reference)).toMatchObject([
-      { template: 'clinic_visit', amount: cap, status: 'released', settled: 0 },
-    ]);
-    await expectNotWaitingOnBoard(second, reference);
-    await killKioskProcess(second);
+    await restartReleases(paymentId, reference, before);
   }, 120_000);
 
   it('killed just after the patient saw their queue number: the restart keeps the visit on its board, never releases it, and the consultation settles the fee', async () => {
