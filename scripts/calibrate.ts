@@ -75,6 +75,7 @@ import {
   serializeThresholdsFile,
 } from '../src/biometrics/calibration/thresholds-file.ts';
 import { ratesAt } from '../src/biometrics/calibration/thresholds.ts';
+import { descriptorLength } from '../src/biometrics/engine.ts';
 import {
   crossValidate,
   scoredPairs,
@@ -178,6 +179,7 @@ async function main(): Promise<void> {
   });
   const file = buildThresholdsFile({
     modelId: pipeline.engine.modelId,
+    dimension: descriptorLength,
     targetFmr: args.targetFmr,
     scores,
     extraGroups: maskGroups,

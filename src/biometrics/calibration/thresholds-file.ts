@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { assert } from '../../shared/assert.ts';
+import { templateDimensionMax, templateDimensionMin } from '../../shared/limits.ts';
 import type { ConditionSummary, CrossValidationResult } from './cross-validation.ts';
 import { summarizeConditions, withMargin } from './cross-validation.ts';
 import type { ProbeQualityBands } from './quality-bands.ts';
@@ -19,6 +20,8 @@ export const curveThresholds: readonly number[] = [
 
 export interface CalibrationInput {
   modelId: string;
+  /** The model's descriptor length: the hub opens and re-keys templates of this dimension. */
+  dimension: number;
   targetFmr: number;
   scores: ScoreSet;
   /** Further groups that must also hold the target (the mask split of the masked-face subset). */
@@ -67,6 +70,7 @@ const outOfSampleEntry = z.object({
 export const thresholdsFileSchema = z.object({
   modelId: z.string().min(1),
   metric: z.literal(calibrationMetric),
+  dimension: z.number().int().min(templateDimensionMin).max(templateDimensionMax),
   decision: z.string(),
   threshold: z.number().min(-1).max(1),
   targetFmr: z.number().min(0).max(1),
@@ -152,6 +156,7 @@ export function buildThresholdsFile(input: CalibrationInput): ThresholdsFile {
   const file: ThresholdsFile = {
     modelId: input.modelId,
     metric: calibrationMetric,
+    dimension: input.dimension,
     decision: 'match when cosine similarity >= threshold',
     threshold,
     targetFmr: input.targetFmr,

@@ -2,7 +2,11 @@
 // the measured false-match rates that decide whether a face alone may authorise a payment.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { falsePaymentRateMax } from '../../shared/limits.ts';
+import {
+  falsePaymentRateMax,
+  templateDimensionMax,
+  templateDimensionMin,
+} from '../../shared/limits.ts';
 
 export interface FaceOperatingPoint {
   /** Cosine similarity at or above which the score counts. */
@@ -20,23 +24,69 @@ export interface IdentityCalibration {
   faceOnlyPoints: FaceOperatingPoint[];
 }
 
-const thresholdsFile = z.looseObject({
-  modelId: z.string().min(1),
-  metric: z.enum(['cosine', 'cosine-similarity', 'euclidean']).default('euclidean'),
-  threshold: z.number(),
-  dimension: z.number().int().positive().default(128),
-  faceOnlyPoints: z
-    .array(z.object({ threshold: z.number(), fmr: z.number().min(0).max(1) }))
-    .default([]),
-});
+type Metric = 'cosine' | 'cosine-similarity' | 'euclidean';
+
+/** The range a threshold can have: cosine similarity of unit vectors, or their euclidean distance. */
+const metricRange: Record<Metric, readonly [number, number]> = {
+  cosine: [-1, 1],
+  'cosine-similarity': [-1, 1],
+  euclidean: [0, 2],
+};
+
+// The metric and the dimension are required: the writer (scripts/calibrate.ts, thresholds-file.ts) writes
+// both, and a guess is worse than a refusal (a cosine 0.9639 read as a distance matches at cosine 0.5355;
+// a 512-d model read as 128-d).
+const thresholdsFile = z
+  .looseObject({
+    modelId: z.string().min(1),
+    metric: z.enum(['cosine', 'cosine-similarity', 'euclidean']),
+    threshold: z.number(),
+    dimension: z.number().int().min(templateDimensionMin).max(templateDimensionMax),
+    faceOnlyPoints: z
+      .array(z.object({ threshold: z.number(), fmr: z.number().min(0).max(1) }))
+      .default([]),
+  })
+  .superRefine((file, context) => {
+    const [low, high] = metricRange[file.metric];
+    const points = [
+      { path: ['threshold'], value: file.threshold },
+      ...file.faceOnlyPoints.map((p, index) => ({
+        path: ['faceOnlyPoints', index, 'threshold'],
+        value: p.threshold,
+      })),
+    ];
+    for (const { path, value } of points) {
+      if (value < low || value > high) {
+        context.addIssue({
+          code: 'custom',
+          path,
+          message: `a ${file.metric} threshold is in [${low}, ${high}], not ${value}`,
+        });
+      }
+    }
+  });
 
 /** For L2-normalised vectors: euclidean distance d and cosine c relate by d^2 = 2 - 2c. */
-function toCosine(metric: 'cosine' | 'cosine-similarity' | 'euclidean', value: number): number {
+function toCosine(metric: Metric, value: number): number {
   return metric === 'euclidean' ? 1 - (value * value) / 2 : value;
 }
 
+/** Reads a thresholds file; throws, naming the file and the fields, when one is missing or out of range. */
 export function loadCalibration(path: string): IdentityCalibration {
-  const parsed = thresholdsFile.parse(JSON.parse(readFileSync(path, 'utf8')));
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`calibration ${path}: not readable JSON`, { cause: error });
+  }
+  const checked = thresholdsFile.safeParse(json);
+  if (!checked.success) {
+    const fields = checked.error.issues
+      .map((issue) => `${issue.path.join('.') || '(file)'}: ${issue.message}`)
+      .join('; ');
+    throw new Error(`calibration ${path}: ${fields}`);
+  }
+  const parsed = checked.data;
   return {
     modelId: parsed.modelId,
     dimension: parsed.dimension,

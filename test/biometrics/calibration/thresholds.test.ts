@@ -56,6 +56,7 @@ function input(scores: ScoreSet, extraGroups: ScoreSet = new Map(), margin = 0):
   const fitted = selectThreshold(new Map([...scores, ...extraGroups]), 0.001).threshold;
   return {
     modelId: 'test-model',
+    dimension: 128,
     targetFmr: 0.001,
     scores,
     extraGroups,
