@@ -5,7 +5,12 @@
 import { defineConfig } from 'vitest/config';
 
 /** Suites that need several hub instances on one database: PostgreSQL only. */
-const postgresOnly = ['test/hub/multi-instance.test.ts', 'test/hub/multi-instance-rekey.test.ts'];
+const postgresOnly = [
+  'test/hub/multi-instance.test.ts',
+  'test/hub/multi-instance-rekey.test.ts',
+  'test/hub/postgres-head-lock-timeout.test.ts',
+  'test/hub/postgres-repeatable-read-default.test.ts',
+];
 
 /** The hub suites run on both adapters; the rest are about SQLite itself, a process or no store. */
 const bothAdapters = [

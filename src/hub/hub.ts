@@ -19,7 +19,7 @@ import { finishInterruptedRekey, transformKeyPaths } from './identity/rekey.ts';
 import type { DataDir } from './data-dir.ts';
 import { SqliteHubStore } from './storage/sqlite/sqlite-store.ts';
 import { defaultWalCheckpointPolicy } from './storage/sqlite/wal-checkpoint.ts';
-import { PgHubStore } from './storage/postgres/pg-store.ts';
+import { PgHubStore, type PgTimeouts } from './storage/postgres/pg-store.ts';
 import type { HubStore } from './storage/port.ts';
 import { HubContext } from './http/context.ts';
 import { buildServer } from './http/server.ts';
@@ -63,6 +63,8 @@ export interface HubOptions {
   galleryTemplatesMax?: number;
   /** How often stored answers past their retention are deleted (default: hourly); tests shorten it. */
   storedResponsesPurgeIntervalMs?: number;
+  /** PostgreSQL: how long to wait on the database before answering 503 (defaultPgTimeouts). */
+  postgresTimeouts?: Partial<PgTimeouts>;
 }
 
 export interface RunningHub {
@@ -166,6 +168,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
           databaseUrl: options.databaseUrl,
           auditKey: dir.auditKey,
           groupCommit: options.groupCommit ?? true,
+          ...(options.postgresTimeouts === undefined ? {} : { timeouts: options.postgresTimeouts }),
         });
   const identity = await openIdentity(options, dir, store, clock).catch(async (error: unknown) => {
     await store.close();

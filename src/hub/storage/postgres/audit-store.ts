@@ -39,6 +39,8 @@ export class PgAuditWrites implements AuditWriter {
     private readonly db: Queryable,
     private readonly auditKey: Uint8Array,
     private readonly deferred: PgDeferredWrites,
+    /** How long BEGIN waits for the head's lock (and any lock of the transaction) before it fails. */
+    private readonly lockTimeoutMs: number,
   ) {}
 
   /**
@@ -48,12 +50,21 @@ export class PgAuditWrites implements AuditWriter {
    */
   readonly beginAndLockHead = async (then: string[]): Promise<pg.QueryResult[]> => {
     const results = (await this.db.query(
-      ['BEGIN', 'SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE', ...then].join('; '),
+      [
+        // Pinned, whatever the database's or role's default_transaction_isolation says: the head's
+        // lock orders the writers, and each statement must see what the one before it committed.
+        'BEGIN ISOLATION LEVEL READ COMMITTED',
+        // Another instance stalled while holding the head (or anything else holding it) refuses this
+        // batch after lockTimeoutMs (55P03, answered 503) instead of stopping every write here.
+        `SET LOCAL lock_timeout = ${integerLiteral(this.lockTimeoutMs)}`,
+        'SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE',
+        ...then,
+      ].join('; '),
     )) as unknown as pg.QueryResult[];
-    const head = (results[1]?.rows as Array<{ seq: number; hash: Buffer }> | undefined)?.[0];
+    const head = (results[2]?.rows as Array<{ seq: number; hash: Buffer }> | undefined)?.[0];
     assert(head !== undefined, 'the audit head row exists (migration 1)');
     this.auditTail = { seq: head.seq, hash: new Uint8Array(head.hash) };
-    return results.slice(2);
+    return results.slice(3);
   };
 
   /**

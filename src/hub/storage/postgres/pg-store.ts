@@ -23,6 +23,7 @@ import {
 import { checkLedgerConsistency, type ConsistencyReport, type ReadQuery } from '../consistency.ts';
 import { migratePg } from './migrations.ts';
 import { openPool } from './pool.ts';
+import { faultLine, transientRefusal } from './pg-errors.ts';
 import { TemplateFeed } from './template-feed.ts';
 import { one, type Queryable } from './queries.ts';
 import { PgLedgerReads } from './ledger-store.ts';
@@ -56,7 +57,34 @@ export interface PgStoreOptions {
   auditKey: Uint8Array;
   /** Group concurrent write jobs of this instance into one transaction and one commit. */
   groupCommit?: boolean;
+  /** Bounds on waiting for the database (defaultPgTimeouts for any not given). */
+  timeouts?: Partial<PgTimeouts>;
 }
+
+/**
+ * How long this instance waits on the database before the request is answered `503 unavailable`
+ * (pg-errors.ts): one instance (or any session) that stalls holding the chain head's lock holds up
+ * another's writes for `lockMs` at most, and a writer session of this hub stalled inside its
+ * transaction is ended by the server after `idleInTransactionMs` (its lock goes with it).
+ */
+export interface PgTimeouts {
+  /** A write batch's wait for the chain head's lock (and any other lock of its transaction). */
+  lockMs: number;
+  /** One statement of a write batch (the writer's session). */
+  statementMs: number;
+  /** The writer's session idle inside its transaction (the server ends the session, the lock goes). */
+  idleInTransactionMs: number;
+  /** A new connection to open, or a connection of a full pool to come back. */
+  connectMs: number;
+}
+
+/** As SQLite's busy timeout for the lock; a statement or an idle transaction far past any batch's. */
+export const defaultPgTimeouts: PgTimeouts = {
+  lockMs: 5_000,
+  statementMs: 30_000,
+  idleInTransactionMs: 30_000,
+  connectMs: 10_000,
+};
 
 /** Session advisory lock keys (one namespace per purpose). */
 const exclusiveLockKeys: Record<string, number> = { sweeper: 0x46_50_53_57 }; // 'FPSW'
@@ -76,14 +104,21 @@ export class PgHubStore implements HubStore {
     private readonly auditKey: Uint8Array,
     private readonly feed: TemplateFeed,
     groupCommit: boolean,
+    private readonly timeouts: PgTimeouts,
   ) {
-    this.reader = pgReader(pool);
+    this.reader = pgReader(refusingTransientFaults(pool));
     this.queue = new WriteQueue((batch) => this.runBatch(batch), groupCommit);
   }
 
   /** Connects, migrates (or refuses a newer schema) and starts listening for template changes. */
   static async open(options: PgStoreOptions): Promise<PgHubStore> {
-    const pool = openPool(options.databaseUrl);
+    const timeouts = { ...defaultPgTimeouts, ...options.timeouts };
+    for (const [name, ms] of Object.entries(timeouts))
+      assert(
+        Number.isSafeInteger(ms) && ms > 0,
+        `the PostgreSQL ${name} timeout is a positive integer`,
+      );
+    const pool = openPool(options.databaseUrl, { connectTimeoutMs: timeouts.connectMs });
     try {
       const client = await pool.connect();
       try {
@@ -92,7 +127,7 @@ export class PgHubStore implements HubStore {
         client.release();
       }
       const feed = await TemplateFeed.start(options.databaseUrl);
-      return new PgHubStore(pool, options.auditKey, feed, options.groupCommit ?? true);
+      return new PgHubStore(pool, options.auditKey, feed, options.groupCommit ?? true, timeouts);
     } catch (error) {
       await pool.end();
       throw error;
@@ -114,13 +149,23 @@ export class PgHubStore implements HubStore {
       const outcomes = await runJobs(batch, transaction.tx, (fn) => transaction.nested(fn));
       await transaction.commit();
       writer.busy = false;
-      return outcomes;
+      return outcomes.map((outcome) => (outcome.ok ? outcome : this.refusal(outcome.error, 1)));
     } catch (error) {
       // The connection failed or COMMIT was refused: nothing of the batch is known to be stored. The
-      // connection is dropped (it may be broken mid-transaction) and the next batch takes a new one.
+      // connection is dropped (it may be broken mid-transaction, or inside the transaction a timeout
+      // aborted): the server rolls back, and the next batch takes a new one.
       if (writer !== undefined) this.dropWriter(writer, error);
-      return batch.map(() => ({ ok: false, error }));
+      const refused = this.refusal(error, batch.length);
+      return batch.map(() => refused);
     }
+  }
+
+  /** A transient fault (pg-errors.ts) becomes 503 unavailable, told on one line; others pass. */
+  private refusal(error: unknown, jobs: number): Outcome {
+    const refusal = transientRefusal(error);
+    if (refusal === undefined) return { ok: false, error };
+    process.stderr.write(`postgres: ${jobs} writes refused: ${faultLine(error)}\n`);
+    return { ok: false, error: refusal };
   }
 
   /**
@@ -131,7 +176,19 @@ export class PgHubStore implements HubStore {
    */
   private async takeWriter(): Promise<NonNullable<PgHubStore['writer']>> {
     const client = await this.pool.connect();
-    const writer = { client, transaction: new PgTransaction(client, this.auditKey), busy: false };
+    try {
+      // The writer's session only: the pool's reads (a consistency check over a large ledger) keep
+      // the server's defaults.
+      await client.query(
+        `SET statement_timeout = ${this.timeouts.statementMs}; ` +
+          `SET idle_in_transaction_session_timeout = ${this.timeouts.idleInTransactionMs}`,
+      );
+    } catch (error) {
+      client.release(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }
+    const transaction = new PgTransaction(client, this.auditKey, this.timeouts.lockMs);
+    const writer = { client, transaction, busy: false };
     client.on('error', (error) => {
       if (this.writer !== writer) return;
       process.stderr.write(`postgres writer connection: ${error.message}\n`);
@@ -206,6 +263,24 @@ export class PgHubStore implements HubStore {
     this.writer = undefined;
     await this.pool.end();
   }
+}
+
+/**
+ * `pool` whose queries that fail on a transient fault (pg-errors.ts) fail with 503 unavailable, told on
+ * one line, for the committed-state reads of requests.
+ */
+function refusingTransientFaults(pool: pg.Pool): Queryable {
+  const query = async (...args: unknown[]): Promise<unknown> => {
+    try {
+      return await (pool.query as (...a: unknown[]) => Promise<unknown>).apply(pool, args);
+    } catch (error) {
+      const refusal = transientRefusal(error);
+      if (refusal === undefined) throw error;
+      process.stderr.write(`postgres: a read refused: ${faultLine(error)}\n`);
+      throw refusal;
+    }
+  };
+  return { query } as unknown as Queryable;
 }
 
 /** Read-only statements on a PostgreSQL pool, for the consistency check. */

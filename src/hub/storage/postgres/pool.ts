@@ -20,11 +20,21 @@ const types = {
   },
 } as pg.CustomTypesConfig;
 
-export function openPool(databaseUrl: string, options: { max?: number } = {}): pg.Pool {
+/**
+ * How long a checkout waits for a connection (a new one to open, or one of a full pool to come back)
+ * before it fails (pg-errors.ts: 503): a database that does not answer stops no request for ever.
+ */
+export const defaultConnectTimeoutMs = 10_000;
+
+export function openPool(
+  databaseUrl: string,
+  options: { max?: number; connectTimeoutMs?: number } = {},
+): pg.Pool {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: options.max ?? pgPoolConnectionsMax,
     types,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? defaultConnectTimeoutMs,
     // A dropped idle connection is reported here; the pool replaces it on the next checkout.
     idleTimeoutMillis: 30_000,
   });

@@ -65,6 +65,7 @@ export class PgTransaction {
   constructor(
     private readonly db: pg.PoolClient,
     auditKey: Uint8Array,
+    lockTimeoutMs: number,
   ) {
     const deferred: PgDeferredWrites = {
       defer: (sql, effect, check) => {
@@ -76,7 +77,7 @@ export class PgTransaction {
     const query = (...args: unknown[]): Promise<unknown> => this.statement(args);
     const conn = { query } as unknown as Pick<pg.PoolClient, 'query'>;
     this.identity = new PgIdentityWrites(conn);
-    this.audit = new PgAuditWrites(conn, auditKey, deferred);
+    this.audit = new PgAuditWrites(conn, auditKey, deferred, lockTimeoutMs);
     this.hooks = [this.identity.savepointHooks, this.audit.savepointHooks];
     const parts = compose(
       new PgLedgerWrites(conn, deferred),
