@@ -1,9 +1,11 @@
 // Idempotency in PostgreSQL: a request's stored answer, written in the transaction that did its work
 // (its primary key makes a key one answer, whichever instance took it first).
+import type pg from 'pg';
+import { idempotencyRetentionSeconds } from '../../../shared/limits.ts';
 import type { IdempotencyWriter } from '../port.ts';
 import type { StoredResponse } from '../records.ts';
 import { storedResponseFromRow, type StoredResponseRow } from '../sqlite/rows.ts';
-import { changes, one, preparedWrite, type Queryable, type Statement } from './queries.ts';
+import { integerLiteral, one, preparedWrite, type Queryable, type Statement } from './queries.ts';
 import type { PgDeferredWrites } from './savepoints.ts';
 
 /** The stored-answer lookup (a transaction may read it ahead: PgTransaction). */
@@ -54,7 +56,37 @@ export class PgIdempotencyWrites implements IdempotencyWriter {
   }
 }
 
-/** Deletes the stored answers created before `at`; answers how many. */
-export function deletePgStoredResponsesBefore(db: Queryable, at: number): Promise<number> {
-  return changes(db, 'deleteResponses', 'DELETE FROM idempotency WHERE created_at < $1', [at]);
+/**
+ * Deletes the stored answers created before `at`, but none younger than the retention by the
+ * database's clock: the instances share these answers, and one whose clock runs ahead must not delete
+ * what the others still replay. It runs under the chain head's lock, as a write transaction does, so it
+ * waits for (and never deadlocks with) a transaction that changes stored answers (an erasure's); it
+ * waits `limits.lockMs` at most for that lock and `limits.statementMs` for its statements. Answers how
+ * many it deleted.
+ */
+export async function deletePgStoredResponsesBefore(
+  pool: pg.Pool,
+  at: number,
+  limits: { lockMs: number; statementMs: number },
+): Promise<number> {
+  const client = await pool.connect();
+  try {
+    const results = (await client.query(
+      [
+        'BEGIN ISOLATION LEVEL READ COMMITTED',
+        `SET LOCAL lock_timeout = ${integerLiteral(limits.lockMs)}`,
+        `SET LOCAL statement_timeout = ${integerLiteral(limits.statementMs)}`,
+        'SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE',
+        `DELETE FROM idempotency WHERE created_at < LEAST(${integerLiteral(at)},
+           (EXTRACT(EPOCH FROM now()) * 1000)::BIGINT - ${integerLiteral(idempotencyRetentionSeconds * 1000)})`,
+        'COMMIT',
+      ].join('; '),
+    )) as unknown as pg.QueryResult[];
+    client.release();
+    return results[4]?.rowCount ?? 0;
+  } catch (error) {
+    // The transaction may be open (aborted): the connection goes, and the server rolls it back.
+    client.release(error instanceof Error ? error : new Error(String(error)));
+    throw error;
+  }
 }

@@ -245,7 +245,10 @@ export class PgHubStore implements HubStore {
   }
 
   async deleteStoredResponsesBefore(at: number): Promise<number> {
-    return deletePgStoredResponsesBefore(this.pool, at);
+    return deletePgStoredResponsesBefore(this.pool, at, {
+      lockMs: this.timeouts.lockMs,
+      statementMs: this.timeouts.statementMs,
+    });
   }
 
   async auditRows(afterSeq: number, limit: number): Promise<AuditRecord[]> {
