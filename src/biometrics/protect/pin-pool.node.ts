@@ -12,6 +12,7 @@ import {
 } from '../../shared/limits.ts';
 import { pinDummyVerifier, pinPrehash } from './pin.ts';
 import { sodium } from './sodium.ts';
+import { assertTestRun } from './test-only.ts';
 
 // The worker only runs libsodium's Argon2id on an already peppered pre-hash: the PIN never reaches it.
 const workerSource = `
@@ -63,8 +64,22 @@ export class PinQueueFullError extends Error {
   override name = 'PinQueueFullError';
 }
 
+/**
+ * Worker crashes in a row (no job finished in between) after which the pool stops starting workers and
+ * refuses every job: a worker that dies at once each time would otherwise be restarted forever.
+ */
+export const pinWorkerRespawnsMax = 5;
+
+export class PinWorkerFailedError extends Error {
+  override name = 'PinWorkerFailedError';
+}
+
 export class PinWorkerPool {
-  readonly #worker: Worker;
+  /** The live worker; null until the first job, after it died (the next job starts another) or closed. */
+  #worker: Worker | null = null;
+  /** Workers that died since a job last finished. */
+  #crashes = 0;
+  #closed = false;
   /** Waiting jobs per lane, per client; a Map's insertion order is the clients' turn order. */
   readonly #waiting: Record<PinLane, Map<string, Job[]>> = {
     payment: new Map(),
@@ -76,22 +91,45 @@ export class PinWorkerPool {
   #running: { id: number; job: Job } | null = null;
   #nextId = 1;
 
-  constructor() {
-    this.#worker = new Worker(workerSource, { eval: true });
-    this.#worker.unref();
-    this.#worker.on(
+  /** A new worker; when it fails or exits, the jobs on it and waiting fail and the next job starts another. */
+  #spawn(): Worker {
+    const worker = new Worker(workerSource, { eval: true });
+    worker.unref();
+    worker.on(
       'message',
       (message: { id: number; ok: boolean; result?: boolean | string; error?: string }) => {
         const running = this.#running;
-        if (running?.id !== message.id) return;
+        if (worker !== this.#worker || running?.id !== message.id) return;
         this.#running = null;
+        this.#crashes = 0;
         this.#release(running.job.owner);
         if (message.ok && message.result !== undefined) running.job.resolve(message.result);
         else running.job.reject(new Error(`Argon2id worker: ${message.error ?? 'no result'}`));
         this.#dispatch();
       },
     );
-    this.#worker.on('error', (error) => this.#failAll(error));
+    // 'error' comes before 'exit' when the worker throws; 'exit' alone when it is killed or ends.
+    worker.on('error', (error) => this.#lost(worker, error));
+    worker.on('exit', (code) =>
+      this.#lost(worker, new Error(`Argon2id worker exited (code ${code})`)),
+    );
+    return worker;
+  }
+
+  /** Drops a dead worker: its job and the waiting ones fail; the next job starts a new worker. */
+  #lost(worker: Worker, error: Error): void {
+    if (worker !== this.#worker) return;
+    this.#worker = null;
+    if (this.#closed) return;
+    this.#crashes += 1;
+    void worker.terminate();
+    this.#failAll(new PinWorkerFailedError(`Argon2id worker failed: ${error.message}`));
+  }
+
+  /** For tests only: kills the live worker (a real crash, as an out-of-memory kill would be). */
+  async dangerousTestOnlyKillWorker(): Promise<void> {
+    assertTestRun('dangerousTestOnlyKillWorker');
+    await this.#worker?.terminate();
   }
 
   /** True when the PIN matches; with `verifier: null` the same work runs against a throwaway verifier. */
@@ -127,8 +165,11 @@ export class PinWorkerPool {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     this.#failAll(new Error('PIN worker closed'));
-    await this.#worker.terminate();
+    const worker = this.#worker;
+    this.#worker = null;
+    await worker?.terminate();
   }
 
   #run(
@@ -137,6 +178,16 @@ export class PinWorkerPool {
     prehash: Uint8Array,
     verifier: string,
   ): Promise<boolean | string> {
+    if (this.#closed || this.#crashes > pinWorkerRespawnsMax) {
+      sodium.memzero(prehash);
+      return Promise.reject(
+        new PinWorkerFailedError(
+          this.#closed
+            ? 'PIN worker closed'
+            : `the Argon2id worker failed ${this.#crashes} times in a row; not started again`,
+        ),
+      );
+    }
     const mine = this.#perClient.get(owner.clientId) ?? 0;
     if (
       this.#waitingCount[owner.lane] >= laneQueuedMax[owner.lane] ||
@@ -167,6 +218,7 @@ export class PinWorkerPool {
     if (job === undefined) return;
     const id = this.#nextId++;
     this.#running = { id, job };
+    this.#worker ??= this.#spawn();
     this.#worker.postMessage(
       {
         id,
