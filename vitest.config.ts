@@ -10,7 +10,6 @@ const postgresOnly = [
   'test/hub/multi-instance-rekey.test.ts',
   'test/hub/postgres-head-lock-timeout.test.ts',
   'test/hub/postgres-repeatable-read-default.test.ts',
-  'test/hub/postgres-purge-skewed-clock.test.ts',
 ];
 
 /** The hub suites run on both adapters; the rest are about SQLite itself, a process or no store. */
@@ -33,6 +32,9 @@ const bothAdapters = [
   'test/hub/gallery-full-refusal.test.ts',
   'test/hub/guardian.test.ts',
   'test/hub/hold-bounds.test.ts',
+  'test/hub/hold-deadline-account-expiry.test.ts',
+  'test/hub/hold-deadline-delayed-rules.test.ts',
+  'test/hub/hold-deadline-one-instant.test.ts',
   'test/hub/hold-history.test.ts',
   'test/hub/hold-placed-key.test.ts',
   'test/hub/holds-list-no-merchant.test.ts',

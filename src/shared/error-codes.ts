@@ -27,6 +27,11 @@ export const errorStatus = {
   not_an_increase: 422,
   too_many_settlements: 422,
   too_many_events: 422,
+  /**
+   * Extension: a delayed rule would run after the hold expires (sent by other than the payer), or past
+   * its one-year lifetime; nothing changed.
+   */
+  delay_past_expiry: 422,
   /** Extension: a hold took holdRefundsMax refunds. */
   too_many_refunds: 422,
   /** Extension: a deposit would take the money issued past issuedMinorMax (balances stay safe integers). */

@@ -29,7 +29,7 @@ import {
 } from '../storage/records.ts';
 import { refuse } from '../errors.ts';
 import { newId } from '../ids.ts';
-import type { Clock } from '../clock.ts';
+import { isoTime, type Clock } from '../clock.ts';
 import { categoryCovers, categoryMinimumAgeYears } from '../../shared/categories.ts';
 import { chooseRule, expandTemplate, expiryRule, validateRules } from './rules.ts';
 import { placedKeyHash } from './placed-key.ts';
@@ -249,7 +249,7 @@ export class Ledger {
     // Deadlines that passed free or move the payer's money: run them, then read the payer again if
     // any did. If none did, the first read stands: nothing since changed the account (writers run one
     // at a time, and an authorization or standing-limit check only reads it).
-    const expired = await this.expireDue(tx, { accountId: request.payer });
+    const expired = await this.expireDue(tx, { accountId: request.payer }, at);
     const payer = expired === 0 ? payerBefore : await this.holdParty(tx, request.payer, 'payer');
     await this.checkPayerCanCommit(tx, payer, {
       category: request.category,
@@ -319,26 +319,27 @@ export class Ledger {
     amount: Yen,
     authorization?: string,
   ): Promise<HoldRecord> {
-    const hold = await this.activeHold(tx, caller, holdId);
+    // One instant for the whole request: the hold is open at it, and the raise is stamped with it.
+    const at = this.now();
+    const hold = await this.activeHold(tx, caller, holdId, { at });
     if (amount <= hold.amount)
       refuse('not_an_increase', `new total ${amount} is not above ${hold.amount}`);
-    await this.expireDue(tx, { accountId: hold.payer });
+    await this.expireDue(tx, { accountId: hold.payer }, at);
     const freshPayer = await tx.getAccount(hold.payer);
     assert(freshPayer !== undefined, 'payer exists');
-    await this.checkIncreaseConsent(tx, caller, hold, { amount, authorization, payer: freshPayer });
+    await this.checkIncreaseConsent(tx, caller, hold, {
+      amount,
+      authorization,
+      payer: freshPayer,
+      at,
+    });
     await this.checkPayerCanCommit(tx, freshPayer, {
       category: hold.category ?? undefined,
       total: amount,
       delta: subYen(amount, hold.amount),
-      at: this.now(),
+      at,
     });
-    return this.apply(
-      tx,
-      hold,
-      T.increase(hold, { amount, at: this.now() }),
-      caller.id,
-      'hold.increased',
-    );
+    return this.apply(tx, hold, T.increase(hold, { amount, at }), caller.id, 'hold.increased');
   }
 
   async settle(
@@ -348,18 +349,20 @@ export class Ledger {
     amount: Yen,
     final: boolean,
   ): Promise<HoldRecord> {
-    const hold = await this.activeHold(tx, caller, holdId);
+    const at = this.now();
+    const hold = await this.activeHold(tx, caller, holdId, { at });
     this.checkSettlement(hold, amount);
-    const transition = T.settle(hold, { amount, final, at: this.now(), closedBy: 'client' });
+    const transition = T.settle(hold, { amount, final, at, closedBy: 'client' });
     return this.apply(tx, hold, transition, caller.id, 'hold.settled');
   }
 
   async release(tx: StoreTx, caller: ClientRecord, holdId: string): Promise<HoldRecord> {
-    const hold = await this.activeHold(tx, caller, holdId);
+    const at = this.now();
+    const hold = await this.activeHold(tx, caller, holdId, { at });
     return this.apply(
       tx,
       hold,
-      T.release(hold, { at: this.now(), closedBy: 'client' }),
+      T.release(hold, { at, closedBy: 'client' }),
       caller.id,
       'hold.released',
     );
@@ -371,13 +374,14 @@ export class Ledger {
     holdId: string,
     amount: Yen,
   ): Promise<HoldRecord> {
-    const hold = await this.managedHold(tx, caller, holdId);
+    const at = this.now();
+    const hold = await this.managedHold(tx, caller, holdId, at);
     const refundable = subYen(hold.settled, hold.refunded);
     if (amount > refundable) refuse('exceeds_refundable', `at most ${refundable} can be refunded`);
     if (hold.refunds.length >= holdRefundsMax) {
       refuse('too_many_refunds', `a hold takes at most ${holdRefundsMax} refunds`);
     }
-    await this.expireDue(tx, { accountId: hold.payee });
+    await this.expireDue(tx, { accountId: hold.payee }, at);
     const payee = await tx.getAccount(hold.payee);
     assert(payee !== undefined, 'payee exists');
     if (subYen(payee.balance, payee.held) < amount) {
@@ -385,13 +389,7 @@ export class Ledger {
     }
     const current = await tx.getHold(holdId);
     assert(current !== undefined, 'hold exists');
-    return this.apply(
-      tx,
-      current,
-      T.refund(current, { amount, at: this.now() }),
-      caller.id,
-      'hold.refunded',
-    );
+    return this.apply(tx, current, T.refund(current, { amount, at }), caller.id, 'hold.refunded');
   }
 
   async event(
@@ -400,7 +398,8 @@ export class Ledger {
     holdId: string,
     event: HoldEventRequest,
   ): Promise<HoldRecord> {
-    const hold = await this.activeHold(tx, caller, holdId, { allowSenders: true });
+    const at = this.now();
+    const hold = await this.activeHold(tx, caller, holdId, { allowSenders: true, at });
     const choice = chooseRule(hold, event.type, caller);
     if ('refusal' in choice) {
       if (choice.refusal === 'forbidden')
@@ -409,19 +408,23 @@ export class Ledger {
     }
     if (hold.events.length >= holdEventsMax)
       refuse('too_many_events', 'this hold has recorded its maximum of events');
-    const at = this.now();
     const recorded: HoldRecord = {
       ...hold,
       events: [...hold.events, { type: event.type, at, data: event.data ?? {} }],
     };
-    const transition = this.runRule(recorded, choice.rule, event, at);
+    const transition = this.runRule(recorded, choice.rule, event, { at, caller });
     return this.apply(tx, hold, transition, caller.id, 'hold.event', {
       type: event.type,
       rule: choice.rule.action,
     });
   }
 
-  private runRule(hold: HoldRecord, rule: Rule, event: HoldEventRequest, at: number): T.Transition {
+  private runRule(
+    hold: HoldRecord,
+    rule: Rule,
+    event: HoldEventRequest,
+    { at, caller }: { at: number; caller: ClientRecord },
+  ): T.Transition {
     const remaining = T.remainingOf(hold);
     if (rule.delaySeconds !== undefined) {
       if (hold.scheduled !== null)
@@ -429,7 +432,7 @@ export class Ledger {
           'action_scheduled',
           'this hold already has an action scheduled; it runs at its time unless the hold closes first',
         );
-      return this.schedule(hold, rule, at);
+      return this.schedule(hold, rule, at, caller);
     }
     if (rule.action === 'release') return T.release(hold, { at, closedBy: 'rule' });
     let amount: Yen;
@@ -445,17 +448,46 @@ export class Ledger {
     return T.settle(hold, { amount, final: rule.final === true, at, closedBy: 'rule' });
   }
 
-  /** A delayed rule (escrow's return window): record when it runs, keeping the hold alive until then. */
-  private schedule(hold: HoldRecord, rule: Rule, at: number): T.Transition {
+  /**
+   * A delayed rule (escrow's return window): record when it runs. It never runs after the hold expires:
+   * only the payer's own client (or admin) may keep the payer's money held past `expiresAt` for it (the
+   * buyer's goods.received), and never past a year after placing (holdLifetimeSecondsMax); anyone else's
+   * event, or one whose full delay would not fit in that year, is refused with nothing changed, so no
+   * payee stretches a short hold and no return window ends before its time.
+   */
+  private schedule(hold: HoldRecord, rule: Rule, at: number, caller: ClientRecord): T.Transition {
     assert(rule.delaySeconds !== undefined && rule.amount !== 'event', 'schedulable rule');
-    const latest = hold.createdAt + holdLifetimeSecondsMax * 1000;
-    const runAt = Math.min(at + rule.delaySeconds * 1000, latest);
+    const runAt = at + rule.delaySeconds * 1000;
+    if (runAt > hold.expiresAt) {
+      const payersOwn = caller.role === 'admin' || caller.merchantId === hold.payer;
+      if (!payersOwn) {
+        refuse(
+          'delay_past_expiry',
+          `${rule.on} would run its ${rule.action} at ${isoTime(runAt)}, after the hold expires at ` +
+            `${isoTime(hold.expiresAt)}; only the payer may hold its money longer`,
+        );
+      }
+      const latest = hold.createdAt + holdLifetimeSecondsMax * 1000;
+      if (runAt > latest) {
+        refuse(
+          'delay_past_expiry',
+          `${rule.on} would run its ${rule.action} at ${isoTime(runAt)}, past the hold's one-year ` +
+            `lifetime (${isoTime(latest)}); its delay of ${rule.delaySeconds} s no longer fits`,
+        );
+      }
+    }
     const amount =
       rule.amount === undefined || rule.amount === 'remaining' ? 'remaining' : (rule.amount as Yen);
     return {
       hold: {
         ...hold,
-        scheduled: { on: rule.on, action: rule.action, amount, at: runAt },
+        scheduled: {
+          on: rule.on,
+          action: rule.action,
+          amount,
+          final: rule.final === true,
+          at: runAt,
+        },
         expiresAt: Math.max(hold.expiresAt, runAt),
         updatedAt: at,
         version: hold.version + 1,
@@ -473,18 +505,32 @@ export class Ledger {
    * savepoint: one that cannot (a fault of the hub's, a damaged row) is skipped and reported, so it does
    * not stop every other hold's deadline; within one hold's or one account's scope its failure is answered.
    */
-  async expireDue(tx: StoreTx, scope: { holdId?: string; accountId?: string }): Promise<number> {
-    const at = this.now();
-    const ids = await tx.dueHoldIds(at, scope, expirySweepBatchMax);
+  async expireDue(
+    tx: StoreTx,
+    scope: { holdId?: string; accountId?: string },
+    at: number = this.now(),
+  ): Promise<number> {
+    // Each deadline of the hold that passed by `at`, in order: a scheduled settle that leaves the hold
+    // open (a fixed amount, not final) can be followed by its expiry.
     const expire = async (id: string) => {
-      const hold = await tx.getHold(id);
+      let hold = await tx.getHold(id);
       assert(hold !== undefined && hold.status === 'active', 'due hold is active');
-      await this.apply(tx, hold, this.deadlineTransition(hold), 'hub', 'hold.expired');
+      do {
+        hold = await this.apply(tx, hold, this.deadlineTransition(hold), 'hub', 'hold.expired');
+      } while (hold.status === 'active' && dueAt(hold) <= at);
     };
     if (scope.holdId !== undefined || scope.accountId !== undefined) {
-      for (const id of ids) await expire(id);
-      return ids.length;
+      // A write's own scope runs every due deadline, a batch at a time, before it reads the money:
+      // one batch left the payer's 501st expired hold still held.
+      let expired = 0;
+      for (;;) {
+        const ids = await tx.dueHoldIds(at, scope, expirySweepBatchMax);
+        for (const id of ids) await expire(id);
+        expired += ids.length;
+        if (ids.length < expirySweepBatchMax) return expired;
+      }
     }
+    const ids = await tx.dueHoldIds(at, scope, expirySweepBatchMax);
     let expired = 0;
     for (const id of ids) {
       try {
@@ -510,7 +556,12 @@ export class Ledger {
       const remaining = T.remainingOf(hold);
       const amount =
         scheduled.amount === 'remaining' ? remaining : minYen(scheduled.amount, remaining);
-      return T.settle(hold, { amount, final: true, at: scheduled.at, closedBy: 'schedule' });
+      // As the immediate rule would: a fixed amount closes the hold only if `final` (or nothing remains);
+      // left open, the hold has nothing scheduled and runs to its expiry.
+      const final = scheduled.final ?? scheduledRuleFinal(hold, scheduled.on);
+      const settled = T.settle(hold, { amount, final, at: scheduled.at, closedBy: 'schedule' });
+      if (settled.hold.status !== 'active') return settled;
+      return { ...settled, hold: { ...settled.hold, scheduled: null } };
     }
     const rule = expiryRule(hold);
     const at = hold.expiresAt;
@@ -613,10 +664,10 @@ export class Ledger {
     tx: StoreTx,
     caller: ClientRecord,
     hold: HoldRecord,
-    raise: { amount: Yen; authorization: string | undefined; payer: AccountRecord },
+    raise: { amount: Yen; authorization: string | undefined; payer: AccountRecord; at: number },
   ): Promise<void> {
     if (caller.role === 'admin') return;
-    const at = this.now();
+    const at = raise.at;
     if (raise.authorization !== undefined && raise.payer.kind === 'person') {
       const bound = { payer: hold.payer, payee: hold.payee, amount: raise.amount, at };
       const verdict = await this.authorizations.consume(tx, raise.authorization, bound);
@@ -687,12 +738,17 @@ export class Ledger {
   }
 
   /** The hold if this client may see it, after its passed deadlines ran. */
-  async visibleHold(tx: StoreTx, caller: ClientRecord, holdId: string): Promise<HoldRecord> {
+  async visibleHold(
+    tx: StoreTx,
+    caller: ClientRecord,
+    holdId: string,
+    at: number = this.now(),
+  ): Promise<HoldRecord> {
     const hold = await tx.getHold(holdId);
     if (hold === undefined || !canSeeHold(caller, hold))
       refuse('not_found', `hold ${holdId} not found`);
-    if (hold.status === 'active' && dueAt(hold) <= this.now()) {
-      await this.expireDue(tx, { holdId });
+    if (hold.status === 'active' && dueAt(hold) <= at) {
+      await this.expireDue(tx, { holdId }, at);
       const fresh = await tx.getHold(holdId);
       assert(fresh !== undefined, 'hold still exists');
       return fresh;
@@ -704,8 +760,9 @@ export class Ledger {
     tx: StoreTx,
     caller: ClientRecord,
     holdId: string,
+    at: number,
   ): Promise<HoldRecord> {
-    const hold = await this.visibleHold(tx, caller, holdId);
+    const hold = await this.visibleHold(tx, caller, holdId, at);
     if (!canManage(caller, hold))
       refuse('forbidden', 'only the payee merchant (or admin) acts on this hold');
     return hold;
@@ -715,12 +772,12 @@ export class Ledger {
     tx: StoreTx,
     caller: ClientRecord,
     holdId: string,
-    options: { allowSenders?: boolean } = {},
+    options: { allowSenders?: boolean; at: number },
   ): Promise<HoldRecord> {
     const hold =
       options.allowSenders === true
-        ? await this.visibleHold(tx, caller, holdId)
-        : await this.managedHold(tx, caller, holdId);
+        ? await this.visibleHold(tx, caller, holdId, options.at)
+        : await this.managedHold(tx, caller, holdId, options.at);
     if (hold.status !== 'active') {
       const byDeadline = hold.closedBy === 'expiry' || hold.closedBy === 'schedule';
       if (byDeadline) refuse('hold_expired', `hold ${holdId} closed at its deadline`);
@@ -744,6 +801,16 @@ async function checkIssuable(tx: StoreTx, amount: Yen): Promise<void> {
       `the hub holds ${issued} of at most ${issuedMinorMax}: a deposit of ${amount} would pass it`,
     );
   }
+}
+
+/**
+ * Whether the delayed settle scheduled on `on` was `final`, for a schedule recorded before it kept that:
+ * the hold's first delayed rule on that event type (the one that scheduled it, but for a rare list of
+ * several delayed rules on one type with different senders).
+ */
+function scheduledRuleFinal(hold: HoldRecord, on: string): boolean {
+  const rule = hold.rules.find((r) => r.on === on && r.delaySeconds !== undefined);
+  return rule?.final === true;
 }
 
 /** The account read for a hold's party, or not_found (an issuer is never a party). */

@@ -34,6 +34,8 @@ export interface ScheduledAction {
   on: string;
   action: 'settle' | 'release';
   amount: Yen | 'remaining';
+  /** The rule's `final` (a settle of a fixed amount closes the hold only then); absent in older rows. */
+  final?: boolean;
   at: number;
 }
 
