@@ -37,15 +37,41 @@ const { values } = parseArgs({
   },
 });
 
+// What the demo opened (hub, kiosk, browser) and its private temp folder (the hub's data, the kiosk's keys
+// and config, the camera clip), closed and removed on every way out: done, failed, Ctrl-C or SIGTERM.
+const cleanups: (() => Promise<unknown>)[] = [];
+let work: string | null = null;
+let stopping = false;
+const say = (line: string) => {
+  if (!stopping) process.stdout.write(`${line}\n`);
+};
+
+async function cleanUp(): Promise<void> {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  if (work !== null) await rm(work, { recursive: true, force: true });
+  work = null;
+}
+
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    void cleanUp().finally(() => process.exit(code));
+  });
+}
+
 async function main(): Promise<number> {
   const out = path.resolve(values.out);
   await mkdir(out, { recursive: true });
-  const work = await mkdtemp(path.join(os.tmpdir(), 'facepay-demo-'));
+  work = await mkdtemp(path.join(os.tmpdir(), 'facepay-demo-'));
   const adminToken = `demo-admin-${randomBytes(12).toString('hex')}`;
-  const say = (line: string) => process.stdout.write(`${line}\n`);
-  const hub = await startHub({ dataDir: path.join(work, 'hub'), port: 0, adminToken });
-  const cleanups: (() => Promise<unknown>)[] = [() => hub.close()];
   try {
+    const hub = await startHub({ dataDir: path.join(work, 'hub'), port: 0, adminToken });
+    cleanups.push(() => hub.close());
     say(`hub listening on ${hub.url}`);
     const enrolSeconds = Number(values['enrol-seconds']);
     const { shop, enrolled } = await setUpShopWithShopperFromVideo({
@@ -71,7 +97,7 @@ async function main(): Promise<number> {
     const shell = await startWebShell({ config: shop.config, port: 0, rendererDir });
     cleanups.push(() => shell.close());
     say(`kiosk listening on ${shell.url}`);
-    const browser = await launchKioskBrowser(clip);
+    const browser = await launchKioskBrowser(clip, { callerHandlesSignals: true });
     cleanups.push(() => browser.close());
     const page = await openKiosk(browser, shell.url);
     await page.screenshot({ path: path.join(out, 'pay-00-idle.png') });
@@ -101,14 +127,17 @@ async function main(): Promise<number> {
     say(`screenshots in ${out}`);
     return 0;
   } finally {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-    await rm(work, { recursive: true, force: true });
+    await cleanUp();
   }
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => {
+    if (!stopping) process.exit(code);
+  },
   (error: unknown) => {
+    // Stopped by a signal: its handler exits once the clean-up is done; what failed is only that.
+    if (stopping) return;
     process.stderr.write(
       `${
         error instanceof MissingToolError || error instanceof EmptyCameraClipError

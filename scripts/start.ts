@@ -4,10 +4,12 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { Browser } from 'playwright-core';
 import { startHub } from '../src/hub/hub.ts';
+import type { RunningHub } from '../src/hub/hub.ts';
 import { readKioskConfig } from '../src/main/kiosk-config.ts';
 import { repoRoot, startWebShell } from '../src/main/web-shell.ts';
 import { HubClient } from '../src/shared/hub-client.ts';
@@ -37,7 +39,43 @@ const kioskDir = path.join(dataDir, 'kiosk');
 const hubPort = Number(process.env['FACEPAY_PORT'] ?? 8787);
 const kioskPort = Number(process.env['FACEPAY_KIOSK_PORT'] ?? 8790);
 const sampleVideo = path.join(repoRoot, '..', 'shared', 'data', 'video', 'talking-face.mp4');
-const say = (text: string) => process.stdout.write(`${text}\n`);
+
+// Everything this start opens, closed on every way out: Ctrl-C or SIGTERM at any step (from the first
+// line, enrolment included), or a failure. Its temp files (the enrolment's frames and the camera clip, the
+// face of the sample video) live in one private folder that goes with it.
+let stopping = false;
+const say = (text: string) => {
+  if (!stopping) process.stdout.write(`${text}\n`);
+};
+const children: ReturnType<typeof spawn>[] = [];
+let hub: RunningHub | null = null;
+let shell: Awaited<ReturnType<typeof startWebShell>> | null = null;
+let browser: Browser | null = null;
+const tempDir = await mkdtemp(path.join(os.tmpdir(), 'facepay-start-'));
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) child.kill('SIGTERM');
+  await browser?.close().catch(() => undefined);
+  await shell?.close().catch(() => undefined);
+  await hub?.close().catch(() => undefined);
+  await rm(tempDir, { recursive: true, force: true });
+  process.exit(code);
+}
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+process.on('uncaughtException', (error) => {
+  if (!stopping) {
+    process.stderr.write(
+      `${
+        error instanceof MissingToolError || error instanceof EmptyCameraClipError
+          ? error.message
+          : String(error.stack)
+      }\n`,
+    );
+  }
+  void stop(1);
+});
 
 const adminTokenFile = path.join(dataDir, 'admin-token');
 // The hub keeps personal data here: the folder is private before anything is written into it. The
@@ -53,9 +91,10 @@ const adminToken =
     : `demo-admin-${randomBytes(16).toString('hex')}`);
 await writeFile(adminTokenFile, adminToken, { mode: 0o600 });
 
-const hub = await startHub({ dataDir, port: hubPort, adminToken });
-say(`hub listening on ${hub.url}`);
-const admin = new HubClient({ baseUrl: hub.url, token: adminToken });
+const running = await startHub({ dataDir, port: hubPort, adminToken });
+hub = running;
+say(`hub listening on ${running.url}`);
+const admin = new HubClient({ baseUrl: running.url, token: adminToken });
 
 /** The shop and its kiosk once per data folder; later starts reuse the kiosk's keys and config. */
 async function demoShop(): Promise<Shop> {
@@ -63,7 +102,7 @@ async function demoShop(): Promise<Shop> {
   if (existsSync(configFile)) {
     const config = await readKioskConfig(configFile);
     return {
-      config: { ...config, hubUrl: hub.url },
+      config: { ...config, hubUrl: running.url },
       configFile,
       tillToken: config.tillToken ?? '',
       tillClientId: '',
@@ -71,7 +110,7 @@ async function demoShop(): Promise<Shop> {
     };
   }
   return setUpShop({
-    hubUrl: hub.url,
+    hubUrl: running.url,
     adminToken,
     dir: kioskDir,
     shop: { id: 'demo-shop', name: 'Demo Konbini' },
@@ -98,10 +137,11 @@ async function demoShopper(): Promise<{ memberNumber: string; pin: string } | nu
     startS: 0,
     durationS: sampleEnrolSeconds,
     count: 8,
+    tempRoot: tempDir,
   });
   try {
     const enrolled = await enrolFromPhotos({
-      hubUrl: hub.url,
+      hubUrl: running.url,
       adminToken,
       dir: kioskDir,
       photos: frames.files,
@@ -140,7 +180,7 @@ const kioskWindow = await chooseKioskWindow({
   distDir: path.join(repoRoot, 'dist'),
 });
 // Electron runs its own kiosk service (and till API on the config's tillApiPort); otherwise the web shell.
-const shell =
+shell =
   kioskWindow.kind === 'electron'
     ? null
     : await startWebShell({ config: shop.config, port: kioskPort, rendererDir });
@@ -155,11 +195,10 @@ FacePay demo (data in ${dataDir})
 Ask the kiosk for a payment as the till would:
   curl -s -X POST ${kioskUrl}/kiosk/v1/payment-requests -H 'Authorization: Bearer ${shop.tillToken}' \\
        -H 'Content-Type: application/json' -d '{"amount":680,"reference":"till-1"}'
-  FACEPAY_HUB_URL=${hub.url} FACEPAY_ADMIN_TOKEN=${adminToken} npm run hub:admin -- show-account --account demo-shopper
-  API contract: ${hub.url}/v1/openapi.json
+  FACEPAY_HUB_URL=${running.url} FACEPAY_ADMIN_TOKEN=${adminToken} npm run hub:admin -- show-account --account demo-shopper
+  API contract: ${running.url}/v1/openapi.json
 `);
 
-const children: ReturnType<typeof spawn>[] = [];
 if (kioskWindow.kind === 'electron') {
   say('opening the kiosk window in Electron (Operator PIN leaves kiosk mode)');
   children.push(
@@ -185,11 +224,11 @@ async function headlessPayment(url: string, pin: string): Promise<void> {
   say('Paying once, headless, with talking-face.mp4 (45-75 s, looped) as the camera...');
   const clip = await cameraClip({
     video: sampleVideo,
-    output: path.join(os.tmpdir(), `facepay-start-${process.pid}.y4m`),
+    output: path.join(tempDir, 'camera.y4m'),
     ...sampleCameraWindow,
   });
-  const browser = await launchKioskBrowser(clip);
   try {
+    browser = await launchKioskBrowser(clip, { callerHandlesSignals: true });
     const page = await openKiosk(browser, url);
     const before = (await admin.getAccount('demo-shopper')).balance;
     await requestPayment(url, shop.tillToken, {
@@ -213,27 +252,10 @@ async function headlessPayment(url: string, pin: string): Promise<void> {
       say(`  not paid: ${paid.outcome} ${paid.errorCode ?? ''}`);
     }
   } finally {
-    await browser.close();
+    await browser?.close();
+    browser = null;
     await rm(clip, { force: true });
   }
 }
 
 say('Ctrl-C stops the hub and the kiosk.');
-const stop = async () => {
-  for (const child of children) child.kill('SIGTERM');
-  await shell?.close();
-  await hub.close();
-  process.exit(0);
-};
-process.on('SIGINT', () => void stop());
-process.on('SIGTERM', () => void stop());
-process.on('uncaughtException', (error) => {
-  process.stderr.write(
-    `${
-      error instanceof MissingToolError || error instanceof EmptyCameraClipError
-        ? error.message
-        : String(error.stack)
-    }\n`,
-  );
-  void stop();
-});

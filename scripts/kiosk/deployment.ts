@@ -329,6 +329,8 @@ export async function enrolFromVideo(options: {
     startS: options.startS,
     durationS: options.durationS,
     count: 8,
+    // In the set-up's own folder, not the shared temp folder: a stop half way leaves no face there.
+    tempRoot: options.dir,
   });
   try {
     const enrolled = await enrolFromPhotos({

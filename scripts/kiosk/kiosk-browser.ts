@@ -21,7 +21,14 @@ const chromiumArgs = [...headlessChromiumArgs, '--autoplay-policy=no-user-gestur
 /** Chromium with its fake camera playing `clip` (looped); null: no camera at all. */
 export async function launchKioskBrowser(
   clip: string | null,
-  options: { askForPermission?: boolean } = {},
+  options: {
+    askForPermission?: boolean;
+    /**
+     * The caller closes the browser on SIGINT, SIGTERM and SIGHUP itself (then removes its temp files):
+     * Playwright's own handlers would exit the process first (SIGINT: 130) and skip that.
+     */
+    callerHandlesSignals?: boolean;
+  } = {},
 ): Promise<Browser> {
   await requireTool('chromium');
   // Without the fake UI flag Chromium asks the page's context for permission (tests deny it there).
@@ -34,7 +41,15 @@ export async function launchKioskBrowser(
           ...fakeUi,
           `--use-file-for-fake-video-capture=${clip}`,
         ];
-  return chromium.launch({ executablePath: chromiumPath(), args: [...chromiumArgs, ...camera] });
+  const signals =
+    options.callerHandlesSignals === true
+      ? { handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false }
+      : {};
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    args: [...chromiumArgs, ...camera],
+    ...signals,
+  });
 }
 
 export interface KioskMark {
