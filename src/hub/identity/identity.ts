@@ -37,7 +37,9 @@ import { sealTransformKey } from '../../biometrics/protect/transform-key-provisi
 import { sodium } from '../../biometrics/protect/sodium.ts';
 import type { EnvelopeErrorCode } from '../../biometrics/protect/probe-seal.ts';
 import {
+  personErasedAuditKind,
   rekeyedAuditKind,
+  templatesAddedAuditKind,
   type HubStore,
   type StoreReader,
   type IdentityReader,
@@ -111,8 +113,17 @@ function envelopeRefusal(code: EnvelopeErrorCode, message: string): never {
   refuse(code === 'probe_rate_limited' ? 'rate_limited' : code, message);
 }
 
-export class IdentityService implements PaymentAuthorizations, AgeVerifier {
+/**
+ * The gallery in use and the audit seq through which other instances' template changes are in it
+ * (catchUp reads the changes after it). A reload builds a new one and swaps both in one step.
+ */
+interface GalleryState {
   readonly gallery: Gallery;
+  throughSeq: number;
+}
+
+export class IdentityService implements PaymentAuthorizations, AgeVerifier {
+  private galleryState: GalleryState;
   private readonly pins = new PinWorkerPool();
   private keyId: string;
   private transformKey: Uint8Array;
@@ -129,12 +140,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       isPinFailureCap(options.pinFailuresPerDayPerClient),
       `the wrong-PIN cap is 1 to ${pinFailuresPerDayPerClientMax}`,
     );
-    this.gallery = new Gallery({
-      dimension: calibration.dimension,
-      ...(options.galleryTemplatesMax === undefined
-        ? {}
-        : { templatesMax: options.galleryTemplatesMax }),
-    });
+    this.galleryState = { gallery: this.newGallery(), throughSeq: 0 };
     this.transformKey = keys.transformKey;
     this.keyId = transformKeyId(keys.transformKey);
   }
@@ -197,7 +203,8 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
         const row = await follow.reader.getTemplate(id);
         // Gone already (erased right after), or of another model: nothing to add.
         if (row === undefined || row.modelId !== this.calibration.modelId) continue;
-        this.addStoredTemplate(row);
+        const added = this.addStoredTemplate(this.gallery, row, this.keyId);
+        assert(added, 'the gallery holds every stored template');
       }
     } else if (change.kind === 'rekeyed') {
       await this.followRekey(change.transformKeyId, follow);
@@ -231,24 +238,102 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     await this.following;
   }
 
+  /** The gallery in use (a reload swaps in another: take it anew rather than keep it). */
+  get gallery(): Gallery {
+    return this.galleryState.gallery;
+  }
+
+  private newGallery(): Gallery {
+    return new Gallery({
+      dimension: this.calibration.dimension,
+      ...(this.options.galleryTemplatesMax === undefined
+        ? {}
+        : { templatesMax: this.options.galleryTemplatesMax }),
+    });
+  }
+
   /** (Re)fills the gallery from the sealed rows of the calibrated model. */
   async loadGallery(reader: IdentityReader): Promise<void> {
-    this.gallery.clear();
-    let after = '';
-    for (;;) {
-      const page = await reader.listTemplates(after, 1000);
-      if (page.length === 0) return;
-      for (const row of page) {
-        after = row.id;
-        if (row.modelId !== this.calibration.modelId) continue;
-        this.addStoredTemplate(row);
+    this.swapGallery(await this.readGallery(reader, this.keyId));
+  }
+
+  /**
+   * A new gallery of the sealed rows of the calibrated model, all under `keyId`, built beside the one
+   * in use: identify and enrolment keep searching that one, never an empty or partial gallery, until
+   * swapGallery. Its seq is read first: a change committed while the pages are read is in them or after
+   * the seq, and the first catchUp applies it (this instance's own enrolments meanwhile included).
+   */
+  private async readGallery(reader: IdentityReader, keyId: string): Promise<GalleryState> {
+    const throughSeq =
+      (await reader.templateChangesSince?.(Number.MAX_SAFE_INTEGER))?.throughSeq ?? 0;
+    const gallery = this.newGallery();
+    try {
+      let after = '';
+      for (;;) {
+        const page = await reader.listTemplates(after, 1000);
+        if (page.length === 0) return { gallery, throughSeq };
+        for (const row of page) {
+          after = row.id;
+          if (row.modelId !== this.calibration.modelId) continue;
+          assert(
+            this.addStoredTemplate(gallery, row, keyId),
+            'the gallery holds every stored template',
+          );
+        }
       }
+    } catch (error) {
+      gallery.clear();
+      throw error;
     }
   }
 
-  /** Opens one stored template of the calibrated model into the gallery. */
-  private addStoredTemplate(row: TemplateRecord): void {
-    assert(row.transformKeyId === this.keyId, `template ${row.id} is under another transform key`);
+  /** Puts `next` in use in one step; the one it replaces is zeroed. */
+  private swapGallery(next: GalleryState): void {
+    const previous = this.galleryState;
+    this.galleryState = next;
+    if (previous.gallery !== next.gallery) previous.gallery.clear();
+  }
+
+  /**
+   * Applies the template changes committed since the gallery's seq by any instance (the feed may lag,
+   * or be down): called inside a write transaction, so under the chain head's lock every commit before
+   * it is applied, and a face enrolled on another instance is found by the next duplicate check or
+   * identification here. Nothing to do where the store has no change log (one SQLite instance: every
+   * change went through this gallery). Refuses (503) while the rows are under a re-keyed transform key
+   * this instance has not taken yet.
+   */
+  private async catchUp(reader: IdentityReader): Promise<void> {
+    if (reader.templateChangesSince === undefined || reader.listTemplatesOfPersons === undefined) {
+      return;
+    }
+    for (;;) {
+      const state = this.galleryState;
+      const changed = await reader.templateChangesSince(state.throughSeq);
+      const rows = await reader.listTemplatesOfPersons(changed.addedPersonIds);
+      // Swapped meanwhile (a reload or re-key): the new gallery catches up from its own seq.
+      if (this.galleryState !== state) continue;
+      const rekeyed = changed.rekeyedTo !== undefined && changed.rekeyedTo !== this.keyId;
+      if (rekeyed || rows.some((row) => row.transformKeyId !== this.keyId)) {
+        refuse(
+          'unavailable',
+          'this hub instance has not taken the re-keyed transform key yet; try again',
+        );
+      }
+      for (const row of rows) {
+        if (row.modelId !== this.calibration.modelId || state.gallery.has(row.id)) continue;
+        if (!this.addStoredTemplate(state.gallery, row, this.keyId)) {
+          refuse('unavailable', 'the gallery is full');
+        }
+      }
+      for (const personId of changed.erasedPersonIds) state.gallery.removePerson(personId);
+      state.throughSeq = Math.max(state.throughSeq, changed.throughSeq);
+      return;
+    }
+  }
+
+  /** Opens one stored template of the calibrated model into `gallery`; false when it is full. */
+  private addStoredTemplate(gallery: Gallery, row: TemplateRecord, keyId: string): boolean {
+    assert(row.transformKeyId === keyId, `template ${row.id} is under another transform key`);
     const opened = openTemplate({
       dataKey: this.keys.dataKey,
       binding: {
@@ -261,13 +346,13 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       dimension: this.calibration.dimension,
     });
     assert(opened.ok, `template ${row.id} does not open: the data key or the row is wrong`);
-    const added = this.gallery.add({
+    const added = gallery.add({
       personId: row.personId,
       templateId: row.id,
       template: opened.value,
     });
-    assert(added.ok, 'the gallery holds every stored template');
     opened.value.fill(0);
+    return added.ok;
   }
 
   /**
@@ -334,11 +419,14 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     await adopted;
   }
 
+  /** The gallery under the new key is built first; the key and the gallery change in one step. */
   private async adoptTransformKeyNow(key: Uint8Array, reader: IdentityReader): Promise<void> {
+    const keyId = transformKeyId(key);
+    const next = await this.readGallery(reader, keyId);
     this.transformKey = key;
-    this.keyId = transformKeyId(key);
+    this.keyId = keyId;
     this.staleTransformKeyId = undefined;
-    await this.loadGallery(reader);
+    this.swapGallery(next);
   }
 
   hubPublicKey(): string {
@@ -664,6 +752,8 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       for (const sealed of sealedTemplates) {
         templates.push(await this.openProbeOrRefuse(tx, sealed, modelId));
       }
+      // Faces enrolled on other instances first (their notices may not have arrived): no await between.
+      await this.catchUp(tx);
       this.refuseDuplicateOrMismatch(personId, templates, existing);
       const at = this.clock.now();
       const templateIds: string[] = [];
@@ -682,7 +772,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       }
       await tx.appendAudit({
         at,
-        kind: 'person.templates_added',
+        kind: templatesAddedAuditKind,
         subject: personId,
         actor: caller.id,
         data: { count: templates.length, modelId },
@@ -774,7 +864,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     const templateIds = await tx.deletePerson(personId);
     await tx.appendAudit({
       at: this.clock.now(),
-      kind: 'person.erased',
+      kind: personErasedAuditKind,
       subject: personId,
       actor: caller.id,
       data: { templates: templateIds.length },
@@ -1209,6 +1299,8 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     try {
       if (!request.liveness.passed)
         refuse('liveness_failed', 'the kiosk did not see a live person');
+      // Persons enrolled or erased on other instances first: no await between this and the search.
+      await this.catchUp(tx);
       found = this.gallery.search(probe, identifyCandidatesK);
     } finally {
       probe.fill(0);

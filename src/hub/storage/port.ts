@@ -116,6 +116,30 @@ export interface IdentityReader {
    * undefined when the hub was never re-keyed (every template is under the key it was created with).
    */
   latestRekeyedKeyId(): Promise<string | undefined>;
+  /**
+   * Where several hub instances share the database (PostgreSQL; absent where this process is the only
+   * writer): the template changes committed after audit seq `afterSeq`, up to the newest committed
+   * seq. Inside a write transaction (the chain head's lock held) nothing else commits meanwhile.
+   */
+  templateChangesSince?(afterSeq: number): Promise<TemplateChangesSince>;
+  /** The stored templates of these persons, of every model (templateChangesSince's added persons). */
+  listTemplatesOfPersons?(personIds: readonly string[]): Promise<TemplateRecord[]>;
+}
+
+/** The audit kinds that change the stored templates (subject: the person; a re-key's: its key id). */
+export const templatesAddedAuditKind = 'person.templates_added';
+export const personErasedAuditKind = 'person.erased';
+
+/** What templateChangesSince found. */
+export interface TemplateChangesSince {
+  /** The newest committed audit seq: every template change up to it is below or in this answer. */
+  throughSeq: number;
+  /** Persons templates were added to (some may be erased since: listTemplatesOfPersons finds none). */
+  addedPersonIds: string[];
+  /** Persons erased (a person id is never enrolled again). */
+  erasedPersonIds: string[];
+  /** The transform key id of the newest re-key among the changes, if any. */
+  rekeyedTo: string | undefined;
 }
 
 /** Registered kiosk devices (public keys only). */
@@ -261,6 +285,11 @@ export const kioskAlertKindsSql = sqlStringList(kioskAlertAuditKinds);
  */
 export const rekeyedAuditKind = 'identity.rekeyed';
 export const rekeyedKindSql = sqlStringList([rekeyedAuditKind]);
+export const templateChangeKindsSql = sqlStringList([
+  templatesAddedAuditKind,
+  personErasedAuditKind,
+  rekeyedAuditKind,
+]);
 
 function sqlStringList(values: readonly string[]): string {
   return values.map((value) => `'${value}'`).join(', ');

@@ -2,8 +2,12 @@
 // and replay nonces; template changes are announced to every instance (NOTIFY) when the transaction commits.
 import { assert } from '../../../shared/assert.ts';
 import {
+  personErasedAuditKind,
   pinFailureKindsSql,
   rekeyedKindSql,
+  templateChangeKindsSql,
+  templatesAddedAuditKind,
+  type TemplateChangesSince,
   type IdentityReader,
   type IdentityWriter,
   type MovedEnrollments,
@@ -190,6 +194,43 @@ export class PgIdentityReads implements IdentityReader {
       [],
     );
     return row?.subject;
+  }
+  async templateChangesSince(afterSeq: number): Promise<TemplateChangesSince> {
+    // The head row's seq is the committed chain's end (a transaction writes it only with its COMMIT):
+    // rows up to it are committed, never a rolled-back transaction's seq that another commit reuses.
+    const found = await rows<{ head: string; kind: string | null; subject: string | null }>(
+      this.db,
+      'templateChangesSince',
+      `SELECT h.seq AS head, l.kind, l.subject FROM audit_head h
+       LEFT JOIN audit_log l ON l.seq > $1 AND l.seq <= h.seq AND l.kind IN (${templateChangeKindsSql})
+       WHERE h.id = 1 ORDER BY l.seq`,
+      [afterSeq],
+    );
+    const head = found[0];
+    assert(head !== undefined, 'the audit head row exists (migration 1)');
+    const changed: TemplateChangesSince = {
+      throughSeq: Number(head.head),
+      addedPersonIds: [],
+      erasedPersonIds: [],
+      rekeyedTo: undefined,
+    };
+    for (const row of found) {
+      if (row.kind === null || row.subject === null) continue;
+      if (row.kind === templatesAddedAuditKind) changed.addedPersonIds.push(row.subject);
+      else if (row.kind === personErasedAuditKind) changed.erasedPersonIds.push(row.subject);
+      else changed.rekeyedTo = row.subject;
+    }
+    return changed;
+  }
+  async listTemplatesOfPersons(personIds: readonly string[]): Promise<TemplateRecord[]> {
+    if (personIds.length === 0) return [];
+    const found = await rows<TemplateRow>(
+      this.db,
+      'templatesOfPersons',
+      'SELECT * FROM templates WHERE person_id = ANY($1::text[]) ORDER BY id COLLATE "C"',
+      [[...new Set(personIds)]],
+    );
+    return found.map(templateFromRow);
   }
 }
 
