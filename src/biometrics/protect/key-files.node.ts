@@ -57,7 +57,8 @@ export async function ensureKeyDirectory(dir: string): Promise<Result<void, KeyF
 
 /**
  * Writes a new key file, never over an existing one: written 0600 under a temporary name, flushed,
- * then hard-linked into place (fails if the name exists), so a crash never leaves half a key.
+ * then hard-linked into place (fails if the name exists), so a crash never leaves half a key under the
+ * key's name; a write that fails removes the temporary file.
  */
 export async function createKeyFile(options: {
   path: string;
@@ -69,13 +70,25 @@ export async function createKeyFile(options: {
   const text = Buffer.from(`${header} ${kind} ${sodium.to_base64(key)}\n`, 'utf8');
   const temporary = `${path}.${sodium.to_hex(sodium.randombytes_buf(8))}.tmp`;
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
-  const handle = await open(temporary, flags, 0o600);
+  let handle;
   try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    handle = await open(temporary, flags, 0o600);
+  } catch (error) {
     text.fill(0);
+    throw error;
+  }
+  try {
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+      text.fill(0);
+    }
+  } catch (error) {
+    // A failed write (disk full, a file-size limit) must not leave part of a key on disk.
+    await unlink(temporary).catch(() => undefined);
+    throw error;
   }
   try {
     await link(temporary, path);
