@@ -22,6 +22,7 @@ import {
   extractFrames,
   EmptyCameraClipError,
   MissingToolError,
+  requireTool,
   sampleCameraWindow,
   sampleEnrolSeconds,
 } from './kiosk/camera-clip.ts';
@@ -214,7 +215,19 @@ if (kioskWindow.kind === 'electron') {
   );
 } else if (shell !== null) {
   say(`${kioskWindow.why}: open ${shell.url} in Chromium on this machine.`);
-  if (shopper !== null) await headlessPayment(shell.url, shopper.pin);
+  if (shopper !== null) {
+    // Without Chromium (or with a payment that fails) the hub and the kiosk still serve the till's curl.
+    await requireTool('chromium')
+      .then(() => headlessPayment(shell.url, shopper.pin))
+      .catch((error: unknown) => {
+        const why =
+          error instanceof MissingToolError || error instanceof EmptyCameraClipError
+            ? error.message
+            : `the headless payment failed: ${error instanceof Error ? error.message : String(error)}`;
+        say(`  ${why}`);
+        say('  (no headless payment; the hub and the kiosk keep running)');
+      });
+  }
 }
 
 /** One payment in headless Chromium with the rest of the sample video as the camera. */

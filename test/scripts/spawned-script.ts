@@ -42,9 +42,12 @@ export async function waitFor(
   const deadline = Date.now() + timeoutMs;
   while (!(await done())) {
     if (script.child.exitCode !== null || script.child.signalCode !== null) {
-      throw new Error(`exited (${script.child.exitCode}) before ${what}:\n${script.out()}`);
+      throw new Error(
+        `exited (${script.child.exitCode}) before ${what}:\n${script.out().slice(-4000)}`,
+      );
     }
-    if (Date.now() > deadline) throw new Error(`no ${what} in ${timeoutMs} ms:\n${script.out()}`);
+    if (Date.now() > deadline)
+      throw new Error(`no ${what} in ${timeoutMs} ms:\n${script.out().slice(-4000)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
