@@ -3,7 +3,7 @@
 // once headless with the sample video as the camera and keeps the hub and the kiosk running for curl.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -66,6 +66,8 @@ async function stop(code: number): Promise<void> {
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 process.on('uncaughtException', (error) => {
+  // At once: the face engine's wasm module rethrows an uncaught error from its own handler after this one.
+  rmSync(tempDir, { recursive: true, force: true });
   if (!stopping) {
     process.stderr.write(
       `${
