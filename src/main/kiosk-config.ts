@@ -1,7 +1,7 @@
 // The kiosk's configuration file: which hub, which till client and merchant account, where the device
 // keys live, the shop's name, the liveness policy and the mode (shop counter, clinic reception with
 // its cap and no-show deadline, or enrolment station with its officers); read once at start and checked with zod.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { assert } from '../shared/assert.ts';
@@ -110,9 +110,19 @@ export const kioskConfigSchema = z
 export type KioskConfigFile = z.input<typeof kioskConfigSchema>;
 export type KioskConfig = z.output<typeof kioskConfigSchema> & { configDir: string };
 
+/**
+ * The kiosk's config, refused while group or others may read or write it: it holds the hub and till
+ * tokens and the operator PIN (the same rule as the keys folder's 0700).
+ */
 export async function readKioskConfig(file: string): Promise<KioskConfig> {
   let json: unknown;
   try {
+    const mode = (await stat(file)).mode & 0o777;
+    if ((mode & 0o077) !== 0) {
+      throw new Error(
+        `must be mode 0600 (it holds the hub and till tokens and the operator PIN), not 0${mode.toString(8)}: chmod 600 ${file}`,
+      );
+    }
     json = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
     throw new Error(`kiosk config ${file}: ${(error as Error).message}`, { cause: error });

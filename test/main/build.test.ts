@@ -55,6 +55,7 @@ beforeAll(async () => {
       tillToken: 'till-token-0123456789abcdef',
       operatorPin,
     }),
+    { mode: 0o600 },
   );
 }, 60_000);
 

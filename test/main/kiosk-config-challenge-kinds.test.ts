@@ -31,7 +31,7 @@ const shop = {
 
 async function read(name: string, json: unknown) {
   const file = path.join(dir, name);
-  await writeFile(file, JSON.stringify(json));
+  await writeFile(file, JSON.stringify(json), { mode: 0o600 });
   return readKioskConfig(file);
 }
 

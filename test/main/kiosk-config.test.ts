@@ -40,7 +40,7 @@ const shop = { ...common, payee: 'shop-1', tillToken: 'till-token-0123456789abcd
 
 async function read(name: string, json: unknown) {
   const file = path.join(dir, name);
-  await writeFile(file, JSON.stringify(json));
+  await writeFile(file, JSON.stringify(json), { mode: 0o600 });
   return readKioskConfig(file);
 }
 

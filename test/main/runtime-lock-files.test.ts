@@ -54,7 +54,7 @@ function kioskFolder(mode: 'shop' | 'enrolment'): { configFile: string; keysDir:
           },
         };
   const configFile = path.join(dir, 'kiosk.json');
-  writeFileSync(configFile, JSON.stringify(config));
+  writeFileSync(configFile, JSON.stringify(config), { mode: 0o600 });
   return { configFile, keysDir: path.join(dir, 'state', 'keys') };
 }
 
