@@ -50,6 +50,7 @@ const bothAdapters = [
   'test/hub/own-kiosk.test.ts',
   'test/hub/pin-fallback.test.ts',
   'test/hub/pin-queue.test.ts',
+  'test/hub/probe-replay-window-edge.test.ts',
   'test/hub/rekey-enrolment-race.test.ts',
   'test/hub/replay-restart.test.ts',
   'test/hub/route-table.test.ts',

@@ -8,7 +8,7 @@ import {
   protectProbe,
 } from '../biometrics/protect/kiosk-protect.ts';
 import { signKioskAlert, type LivenessVerdict } from '../biometrics/protect/kiosk-attestation.ts';
-import { sealPin } from '../biometrics/protect/probe-seal.ts';
+import { pinPaymentBinding, sealPin } from '../biometrics/protect/probe-seal.ts';
 import { sodium } from '../biometrics/protect/sodium.ts';
 import {
   openProvisionedTransform,
@@ -359,7 +359,7 @@ export class HubLink {
     const connected = await this.#ensureConnected();
     if (!connected.ok) return connected;
     return this.#pinCheck(async () => {
-      const sealedPin = this.#sealPin(request.pin, `verify:${request.personId}`);
+      const sealedPin = this.#sealPin(request.pin, `verify:${request.personId}`, request);
       const answer = await this.#client.verifyPin({
         personId: request.personId,
         sealedPin,
@@ -383,7 +383,7 @@ export class HubLink {
     const connected = await this.#ensureConnected();
     if (!connected.ok) return connected;
     return this.#pinCheck(async () => {
-      const sealedPin = this.#sealPin(request.pin, `member:${request.memberNumber}`);
+      const sealedPin = this.#sealPin(request.pin, `member:${request.memberNumber}`, request);
       const answer = await this.#client.pinAuthorization({
         memberNumber: request.memberNumber,
         sealedPin,
@@ -886,10 +886,17 @@ export class HubLink {
     };
   }
 
-  #sealPin(pin: string, purpose: string): string {
+  /** A payment's PIN is bound, inside the seal, to the payee and amount: no other till can present it. */
+  #sealPin(pin: string, purpose: string, payment?: { payee: string; amount: number }): string {
     const hubPublicKey = this.#hubKey;
     assert(hubPublicKey !== null, 'PINs are sealed after connect');
-    const sealed = sealPin({ hubPublicKey, pin, purpose, nowMs: this.#hubClock.now() });
+    const sealed = sealPin({
+      hubPublicKey,
+      pin,
+      purpose,
+      nowMs: this.#hubClock.now(),
+      ...(payment === undefined ? {} : { binding: pinPaymentBinding(payment) }),
+    });
     return sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
   }
 

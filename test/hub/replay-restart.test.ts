@@ -252,11 +252,12 @@ describe('replay protection survives a restart', () => {
     // The enrolment PIN, 2 templates, the identify probe and the verify-pin PIN; 1 signed request.
     expect(kept.filter((r) => r.purpose === 'envelope')).toHaveLength(5);
     expect(kept.filter((r) => r.purpose === 'kiosk_request')).toHaveLength(1);
+    // A millisecond past the window: both its ends are inclusive (probe-replay-window-edge.test.ts).
     for (const row of kept) {
       expect(row.expires_at - row.seen_at).toBe(
         row.purpose === 'envelope'
-          ? probeAgeMsMax + probeFutureSkewMsMax
-          : kioskRequestAgeMsMax + kioskRequestFutureSkewMsMax,
+          ? probeAgeMsMax + probeFutureSkewMsMax + 1
+          : kioskRequestAgeMsMax + kioskRequestFutureSkewMsMax + 1,
       );
     }
     // Once the window of every one has passed, the next accepted nonce prunes them.
@@ -266,7 +267,7 @@ describe('replay protection survives a restart', () => {
       {
         purpose: 'envelope',
         seen_at: t.clock.now(),
-        expires_at: t.clock.now() + probeAgeMsMax + probeFutureSkewMsMax,
+        expires_at: t.clock.now() + probeAgeMsMax + probeFutureSkewMsMax + 1,
       },
     ]);
   });

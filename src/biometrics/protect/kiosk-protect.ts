@@ -13,13 +13,18 @@ import {
 import { sealProbe } from './probe-seal.ts';
 import { sodium } from './sodium.ts';
 
-/** The sealed probe names the transform's key id, so a hub that was re-keyed can say so. */
+/**
+ * The sealed probe names the transform's key id, so a hub that was re-keyed can say so, and, from a
+ * registered kiosk that attests to it, that kiosk's id: the hub takes no other kiosk's attestation for it.
+ * An enrolment template (attested by nobody) names no kiosk.
+ */
 export function protectProbe(options: {
   descriptor: Float32Array;
   transform: CancelableTransform;
   hubPublicKey: Uint8Array;
   modelId: string;
   nowMs: number;
+  kioskId?: string;
 }): Uint8Array {
   const { descriptor, transform } = options;
   assert(descriptor.length === transform.dimension, 'descriptor and transform dimensions agree');
@@ -36,6 +41,7 @@ export function protectProbe(options: {
     modelId: options.modelId,
     nowMs: options.nowMs,
     transformKeyId: transform.keyId,
+    ...(options.kioskId === undefined ? {} : { kioskId: options.kioskId }),
   });
   protectedTemplate.fill(0);
   return sealed;
@@ -62,7 +68,7 @@ function sealAndSign(
   options: AttestedProbeOptions,
   digestOf: (sealedProbe: Uint8Array) => Uint8Array,
 ): AttestedProbe {
-  const sealed = protectProbe(options);
+  const sealed = protectProbe({ ...options, kioskId: options.kiosk.kioskId });
   const signature = signKioskDigest(digestOf(sealed), options.kiosk.signingSecretKey);
   const base64 = (bytes: Uint8Array) => sodium.to_base64(bytes, sodium.base64_variants.ORIGINAL);
   return {

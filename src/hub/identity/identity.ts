@@ -964,13 +964,15 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
 
   /**
    * Argon2id outside the transaction; the verdict and the failure count inside it. The PIN must be
-   * sealed for `purpose` (`verify:<personId>` after a face, `member:<memberNumber>` without one);
+   * sealed for `purpose` (`verify:<personId>` after a face, `member:<memberNumber>` without one), and a
+   * PIN the kiosk bound to its payment only for that `binding` (pinPaymentBinding);
    * `verifier: null` (nobody holds that member number) runs the same work and never matches.
    */
   async checkPin(options: {
     verifier: string | null;
     sealedPin: string;
     purpose: string;
+    binding?: string;
     /** The till asking: its share of the payment lane. */
     clientId: string;
   }): Promise<boolean> {
@@ -980,6 +982,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       replayGuard: 'caller_records_nonce',
       nowMs: this.clock.now(),
       purpose: options.purpose,
+      ...(options.binding === undefined ? {} : { binding: options.binding }),
     });
     if (!opened.ok) envelopeRefusal(opened.error.code, opened.error.message);
     await this.spendPinNonce(opened.value);
@@ -1293,7 +1296,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       refuse('model_not_calibrated', `no calibrated threshold for model ${request.modelId}`);
     const kiosk = await attest();
     const probe = await this.openProbeOrRefuse(tx, request.sealedProbe, request.modelId, {
-      keyIdRequired: kiosk !== null,
+      attestingKioskId: kiosk?.id ?? null,
     });
     let found;
     try {
@@ -1316,13 +1319,15 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
 
   /**
    * Opens a sealed probe or template. One that names a transform key other than the current one is
-   * refused as outdated (the kiosk re-provisions); a registered kiosk's probe must name its key.
+   * refused as outdated (the kiosk re-provisions); a registered kiosk's probe must name its key and,
+   * inside the seal, that kiosk: captured bytes another kiosk attests to are refused. A probe bound to a
+   * kiosk is taken only with that kiosk's attestation (never as a template or unattested).
    */
   private async openProbeOrRefuse(
     tx: StoreTx,
     sealed: string,
     modelId: string,
-    options: { keyIdRequired: boolean } = { keyIdRequired: false },
+    options: { attestingKioskId: string | null } = { attestingKioskId: null },
   ): Promise<Float32Array> {
     const nowMs = this.clock.now();
     const opened = openProbe({
@@ -1334,16 +1339,29 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       dimension: this.calibration.dimension,
     });
     if (!opened.ok) envelopeRefusal(opened.error.code, opened.error.message);
-    const { template, transformKeyId: probeKeyId, nonce } = opened.value;
+    const { template, transformKeyId: probeKeyId, kioskId: sealedBy, nonce } = opened.value;
     try {
       await spendNonce(tx, { purpose: 'envelope', nonce, nowMs });
     } catch (error) {
       template.fill(0);
       throw error;
     }
-    if (probeKeyId === null && options.keyIdRequired) {
+    const { attestingKioskId } = options;
+    if (attestingKioskId !== null && (probeKeyId === null || sealedBy === null)) {
       template.fill(0);
-      refuse('probe_invalid', "a registered kiosk's probe names its transform key id");
+      refuse(
+        'probe_invalid',
+        "a registered kiosk's probe names its transform key id and the kiosk",
+      );
+    }
+    if (sealedBy !== attestingKioskId) {
+      template.fill(0);
+      refuse(
+        'kiosk_attestation_invalid',
+        attestingKioskId === null
+          ? 'this probe was sealed by a registered kiosk: only its attestation vouches for it'
+          : 'the attesting kiosk is not the kiosk that sealed this probe',
+      );
     }
     if (probeKeyId !== null && probeKeyId !== this.keyId) {
       template.fill(0);

@@ -12,10 +12,14 @@ import type { ReplayNonceRecord } from '../storage/identity-records.ts';
 
 type Purpose = ReplayNonceRecord['purpose'];
 
-/** A request is fresh for at most its age limit after `now`, plus the skew it may be ahead by. */
+/**
+ * A request is fresh for at most its age limit after `now`, plus the skew it may be ahead by, both ends
+ * inclusive; the store forgets a nonce once `expires_at <= now`, so it is kept one millisecond longer than
+ * that last fresh moment (a replay at exactly t0 + age + skew is refused as replayed).
+ */
 export const nonceRetentionMs: Readonly<Record<Purpose, number>> = {
-  envelope: probeAgeMsMax + probeFutureSkewMsMax,
-  kiosk_request: kioskRequestAgeMsMax + kioskRequestFutureSkewMsMax,
+  envelope: probeAgeMsMax + probeFutureSkewMsMax + 1,
+  kiosk_request: kioskRequestAgeMsMax + kioskRequestFutureSkewMsMax + 1,
 };
 
 /**
