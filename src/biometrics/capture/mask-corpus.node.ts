@@ -4,11 +4,12 @@
 // Labels: a mask over the nose and mouth (mask_full, every mfr2 mask) or over the mouth (mask_mouth)
 // hides the face the matcher needs, so it is "masked"; a mask pulled under the chin (mask_chin) leaves
 // it bare and is not. Grey subsets (orl, faceapi, yaleb) are left out: the kiosk's camera is colour,
-// and features of colour have nothing to read there. Each identity is one group for the folds.
+// and features of colour have nothing to read there. Each identity is one group for the folds, and
+// people the data links (datasets.node.ts linkedIdentities: possibly the same person) share one group.
 import path from 'node:path';
 import type { AcquiredImage, Embed } from '../calibration/acquire.node.ts';
 import { acquireImages, cacheFileFor } from '../calibration/acquire.node.ts';
-import { readDataCsv } from '../calibration/datasets.node.ts';
+import { linkedIdentities, readDataCsv } from '../calibration/datasets.node.ts';
 import { productionPipeline } from '../calibration/production.node.ts';
 import type { FaceEngine } from '../engine.ts';
 import type { QualityReason } from '../quality.ts';
@@ -33,6 +34,11 @@ const unmaskedSubsets: Readonly<Record<string, readonly string[]>> = {
   faces2: ['selfie_webcam', 'web_actors'],
 };
 
+/** The fold group of `<root>/<identity>`: itself, or the first of its linked group (the same person). */
+export function maskGroupOf(identity: string): string {
+  return linkedIdentities.find((group) => group.includes(identity))?.[0] ?? identity;
+}
+
 export async function listMaskCorpus(dataRoot: string): Promise<MaskSample[]> {
   const samples: MaskSample[] = [];
   for (const root of ['faces', 'faces2']) {
@@ -43,7 +49,7 @@ export async function listMaskCorpus(dataRoot: string): Promise<MaskSample[]> {
       const identity = image.split('/')[0] ?? '';
       samples.push({
         file: `${root}/${image}`,
-        group: `${root}/${identity}`,
+        group: maskGroupOf(`${root}/${identity}`),
         subset: identity.startsWith('mfr2_') ? 'mfr2' : 'mask_positions',
         position,
         masked: !unmaskedPositions.has(position),
@@ -59,7 +65,7 @@ export async function listMaskCorpus(dataRoot: string): Promise<MaskSample[]> {
       if (!(unmaskedSubsets[root] ?? []).includes(subset)) continue;
       samples.push({
         file: `${root}/${row.identity}/${row.n}.jpg`,
-        group: `${root}/${row.identity}`,
+        group: maskGroupOf(`${root}/${row.identity}`),
         subset,
         position: 'no-mask',
         masked: false,
