@@ -6,6 +6,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
+import { readCommandLine, usageError, wholeNumberArgument } from '../src/shared/command-line.ts';
 import { startHub } from '../src/hub/hub.ts';
 import { startWebShell, repoRoot } from '../src/main/web-shell.ts';
 import { HubClient } from '../src/shared/hub-client.ts';
@@ -25,17 +27,35 @@ import {
   requestPayment,
 } from './kiosk/kiosk-browser.ts';
 
-const { values } = parseArgs({
-  options: {
-    video: {
-      type: 'string',
-      default: path.join(repoRoot, '..', 'shared', 'data', 'video', 'talking-face.mp4'),
+const usage =
+  'usage: npm run demo -- [--video FILE] [--out DIR] [--amount JPY] [--enrol-seconds S]\n' +
+  '  one face payment, headless: a local hub, the web-shell kiosk and Chromium with the video as camera';
+const { values } = readCommandLine(usage, () =>
+  parseArgs({
+    strict: true,
+    options: {
+      video: {
+        type: 'string',
+        default: path.join(repoRoot, '..', 'shared', 'data', 'video', 'talking-face.mp4'),
+      },
+      out: { type: 'string', default: path.join(repoRoot, '.facepay', 'demo-pay') },
+      amount: { type: 'string', default: '680' },
+      'enrol-seconds': { type: 'string', default: String(sampleEnrolSeconds) },
     },
-    out: { type: 'string', default: path.join(repoRoot, '.facepay', 'demo-pay') },
-    amount: { type: 'string', default: '680' },
-    'enrol-seconds': { type: 'string', default: String(sampleEnrolSeconds) },
-  },
-});
+  }),
+);
+// Checked before anything starts: a wrong amount is a usage error, not a refused payment at the end.
+const amount = wholeNumberArgument(usage, '--amount', values.amount);
+const enrolSeconds = /^\d+(\.\d+)?$/.test(values['enrol-seconds'])
+  ? Number(values['enrol-seconds'])
+  : 0;
+if (!(enrolSeconds > 0)) {
+  usageError(
+    usage,
+    `--enrol-seconds must be a number of seconds above 0, not '${values['enrol-seconds']}'`,
+  );
+}
+if (!existsSync(values.video)) usageError(usage, `--video ${values.video}: no such file`);
 
 // What the demo opened (hub, kiosk, browser) and its private temp folder (the hub's data, the kiosk's keys
 // and config, the camera clip), closed and removed on every way out: done, failed, Ctrl-C or SIGTERM.
@@ -73,7 +93,6 @@ async function main(): Promise<number> {
     const hub = await startHub({ dataDir: path.join(work, 'hub'), port: 0, adminToken });
     cleanups.push(() => hub.close());
     say(`hub listening on ${hub.url}`);
-    const enrolSeconds = Number(values['enrol-seconds']);
     const { shop, enrolled } = await setUpShopWithShopperFromVideo({
       hubUrl: hub.url,
       adminToken,
@@ -101,7 +120,6 @@ async function main(): Promise<number> {
     cleanups.push(() => browser.close());
     const page = await openKiosk(browser, shell.url);
     await page.screenshot({ path: path.join(out, 'pay-00-idle.png') });
-    const amount = Number(values.amount);
     const requested = await requestPayment(shell.url, shop.tillToken, {
       amount,
       reference: 'demo-1',

@@ -16,6 +16,7 @@ import {
   modelSources,
 } from '../src/biometrics/model-files.ts';
 import { readModelManifest, readVerifiedFile } from '../src/biometrics/model-store.node.ts';
+import { usageError } from '../src/shared/command-line.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 
@@ -24,20 +25,22 @@ interface Options {
   mode: 'install' | 'write-manifest' | 'check';
 }
 
+const usage = 'usage: npm run models -- [--write-manifest | --check] [--dir DIR]';
+
 function parseArgs(argv: readonly string[]): Options {
   let modelsDir = path.join(repoRoot, 'models');
   let mode: Options['mode'] = 'install';
   for (let index = 0; index < argv.length; index += 1) {
     const arg = argv[index];
-    if (arg === '--write-manifest') mode = 'write-manifest';
+    if (arg === '--help' || arg === '-h') {
+      process.stdout.write(`${usage}\n`);
+      process.exit(0);
+    } else if (arg === '--write-manifest') mode = 'write-manifest';
     else if (arg === '--check') mode = 'check';
     else if (arg === '--dir' && argv[index + 1] !== undefined) {
       modelsDir = path.resolve(argv[index + 1] as string);
       index += 1;
-    } else
-      throw new Error(
-        `unknown argument ${String(arg)}; use [--write-manifest | --check] [--dir DIR]`,
-      );
+    } else usageError(usage, `unknown argument ${String(arg)}`);
   }
   return { modelsDir, mode };
 }

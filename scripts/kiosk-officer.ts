@@ -1,16 +1,17 @@
 // Prints the Argon2id verifier of an enrolment officer's PIN for the station's kiosk.json
 // ("enrolment": {"officers": [{"id", "pinVerifier"}]}); the PIN itself is never written anywhere.
 // npm run kiosk:officer -- --id o-tanaka < pin.txt     (the PIN on stdin, so it stays out of the shell history)
-import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
+import { text } from 'node:stream/consumers';
 import { officerIdPattern, officerPinVerifier } from '../src/main/officers.ts';
+import { readCommandLine, usageError } from '../src/shared/command-line.ts';
 
-const { values } = parseArgs({ options: { id: { type: 'string' } } });
+const usage = 'usage: npm run kiosk:officer -- --id OFFICER_ID < pin.txt';
+const { values } = readCommandLine(usage, () =>
+  parseArgs({ strict: true, options: { id: { type: 'string' } } }),
+);
 const id = values.id ?? '';
-if (!officerIdPattern.test(id)) {
-  process.stderr.write('usage: npm run kiosk:officer -- --id OFFICER_ID < pin.txt\n');
-  process.exit(2);
-}
+if (!officerIdPattern.test(id)) usageError(usage, `--id must match ${String(officerIdPattern)}`);
 const pin = (await text(process.stdin)).trim();
 if (!/^[0-9]{4,12}$/.test(pin)) {
   process.stderr.write('the PIN on stdin must be 4 to 12 digits\n');

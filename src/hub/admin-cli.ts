@@ -21,6 +21,7 @@ import {
   kioskPublicKeys,
   loadKioskIdentity,
 } from '../biometrics/protect/kiosk-identity.node.ts';
+import { readCommandLine, urlArgument } from '../shared/command-line.ts';
 
 const usage = `usage: npm run hub:admin -- [--url URL] [--token TOKEN] <command> [options]
 commands:
@@ -50,39 +51,62 @@ commands:
 environment: FACEPAY_HUB_URL (default http://127.0.0.1:8787), FACEPAY_ADMIN_TOKEN
 `;
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    url: { type: 'string' },
-    token: { type: 'string' },
-    name: { type: 'string' },
-    role: { type: 'string' },
-    merchant: { type: 'string' },
-    'event-types': { type: 'string' },
-    kind: { type: 'string' },
-    id: { type: 'string' },
-    'per-payment-max': { type: 'string' },
-    'daily-max': { type: 'string' },
-    'blocked-categories': { type: 'string' },
-    account: { type: 'string' },
-    amount: { type: 'string' },
-    payer: { type: 'string' },
-    payee: { type: 'string' },
-    status: { type: 'string' },
-    reference: { type: 'string' },
-    limit: { type: 'string' },
-    client: { type: 'string' },
-    keys: { type: 'string' },
-    'signing-key': { type: 'string' },
-    'box-key': { type: 'string' },
-    kiosk: { type: 'string' },
-    cursor: { type: 'string' },
-    'document-hash': { type: 'string' },
-    person: { type: 'string' },
-    from: { type: 'string' },
-    to: { type: 'string' },
-  },
-});
+const { values, positionals } = readCommandLine(usage, () =>
+  parseArgs({
+    strict: true,
+    allowPositionals: true,
+    options: {
+      url: { type: 'string' },
+      token: { type: 'string' },
+      name: { type: 'string' },
+      role: { type: 'string' },
+      merchant: { type: 'string' },
+      'event-types': { type: 'string' },
+      kind: { type: 'string' },
+      id: { type: 'string' },
+      'per-payment-max': { type: 'string' },
+      'daily-max': { type: 'string' },
+      'blocked-categories': { type: 'string' },
+      account: { type: 'string' },
+      amount: { type: 'string' },
+      payer: { type: 'string' },
+      payee: { type: 'string' },
+      status: { type: 'string' },
+      reference: { type: 'string' },
+      limit: { type: 'string' },
+      client: { type: 'string' },
+      keys: { type: 'string' },
+      'signing-key': { type: 'string' },
+      'box-key': { type: 'string' },
+      kiosk: { type: 'string' },
+      cursor: { type: 'string' },
+      'document-hash': { type: 'string' },
+      person: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+    },
+  }),
+);
+
+/** Each command's own flags (--url and --token go with every one): any other is refused, not ignored. */
+const commandFlags: Record<string, readonly string[]> = {
+  'create-client': ['name', 'role', 'merchant', 'event-types'],
+  'revoke-client': ['client'],
+  'rotate-client-token': ['client'],
+  'create-account': ['kind', 'name', 'id', 'per-payment-max', 'daily-max', 'blocked-categories'],
+  'assign-enrollment-client': ['account', 'client'],
+  'transfer-enrollments': ['from', 'to'],
+  deposit: ['account', 'amount'],
+  'show-account': ['account'],
+  'list-holds': ['payer', 'payee', 'status', 'reference', 'limit'],
+  rekey: [],
+  'register-kiosk': ['name', 'client', 'keys', 'signing-key', 'box-key'],
+  'find-person': ['account', 'document-hash'],
+  'erase-person': ['person'],
+  'show-kiosk': ['kiosk'],
+  'revoke-kiosk': ['kiosk'],
+  'kiosk-alerts': ['kiosk', 'limit', 'cursor'],
+};
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n\n${usage}`);
@@ -96,7 +120,8 @@ function need(name: keyof typeof values): string {
 function integer(name: keyof typeof values): number | undefined {
   const value = values[name];
   if (value === undefined) return undefined;
-  const n = Number(value);
+  // Decimal digits only: Number() would read '0x10' as 16 and '' as 0.
+  const n = /^\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(n) || n <= 0)
     fail(`--${name} must be a positive integer, got ${String(value)}`);
   return n;
@@ -108,6 +133,17 @@ const list = (value: string | boolean | undefined) =>
         .map((s) => s.trim())
         .filter((s) => s !== '')
     : undefined;
+
+const command = positionals[0];
+if (command === undefined) fail('no command given');
+const flags = commandFlags[command];
+if (flags === undefined) fail(`unknown command ${command}`);
+if (positionals.length > 1) fail(`unexpected argument '${String(positionals[1])}'`);
+for (const [flag, value] of Object.entries(values)) {
+  if (value === undefined || flag === 'url' || flag === 'token' || flag === 'help') continue;
+  if (!flags.includes(flag)) fail(`--${flag} is not an option of ${command}`);
+}
+if (values.url !== undefined) urlArgument(usage, '--url', values.url);
 
 const token = values.token ?? process.env['FACEPAY_ADMIN_TOKEN'];
 if (token === undefined || token === '')
@@ -268,7 +304,7 @@ function operatorLine(error: unknown): string | null {
 }
 
 try {
-  const result = await run(positionals[0]);
+  const result = await run(command);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 } catch (error) {
   const line = operatorLine(error);

@@ -1,6 +1,7 @@
 // `npm run audit:verify -- --data <dir> [--database-url postgres://…]`: checks the audit chain and
 // recomputes the ledger from its history; exits 0 when both hold, 1 naming the first problem found.
 import { parseArgs } from 'node:util';
+import { readCommandLine, usageError } from '../shared/command-line.ts';
 import Database from 'better-sqlite3';
 import { openDataDir } from './data-dir.ts';
 import { verifyAuditChain } from './audit/verify.ts';
@@ -10,19 +11,19 @@ import { pgReadQuery, readPgAuditRows } from './storage/postgres/pg-store.ts';
 import { databaseUrlFromCommandLine } from './database-url-arg.ts';
 import { openPool } from './storage/postgres/pool.ts';
 
-const { values } = parseArgs({
-  options: {
-    data: { type: 'string' },
-    'database-url': { type: 'string' },
-    json: { type: 'boolean', default: false },
-  },
-});
-if (values.data === undefined) {
-  process.stderr.write(
-    'usage: npm run audit:verify -- --data <dir> [--database-url <postgres://…>] [--json]\n',
-  );
-  process.exit(2);
-}
+const usage =
+  'usage: npm run audit:verify -- --data <dir> [--database-url <postgres://…>] [--json]';
+const { values } = readCommandLine(usage, () =>
+  parseArgs({
+    strict: true,
+    options: {
+      data: { type: 'string' },
+      'database-url': { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  }),
+);
+if (values.data === undefined) usageError(usage, 'missing --data');
 const databaseUrl = databaseUrlFromCommandLine(values['database-url']);
 // The audit key lives in <data>/keys on every instance of a deployment; the rows in the database.
 const dir = openDataDir(values.data, { create: false });

@@ -1,37 +1,34 @@
 // `npm run hub -- --port <port> --data <dir> [--host <host>] [--database-url postgres://…]`: starts
 // the hub and prints the line clients wait for; SIGTERM/SIGINT stop it after in-flight requests finish.
-import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { writeFileSync } from 'node:fs';
+import { readCommandLine, portArgument, usageError } from '../shared/command-line.ts';
 import { startHub } from './hub.ts';
 import { DataDirError } from './data-dir.ts';
 import { databaseUrlFromCommandLine } from './database-url-arg.ts';
 import { isPinFailureCap } from './identity/identity.ts';
 import { pinFailuresPerDayPerClientMax } from '../shared/limits.ts';
 
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string', default: '0' },
-    data: { type: 'string' },
-    host: { type: 'string', default: '127.0.0.1' },
-    'no-group-commit': { type: 'boolean', default: false },
-    synchronous: { type: 'string', default: 'FULL' },
-    'allow-unattested': { type: 'boolean', default: false },
-    'database-url': { type: 'string' },
-  },
-  strict: true,
-});
+const usage =
+  'usage: npm run hub -- --port <port> --data <dir> [--host <host>] [--database-url <postgres://…>] [--allow-unattested]\n' +
+  '                     [--no-group-commit] [--synchronous FULL|NORMAL]';
+const { values } = readCommandLine(usage, () =>
+  parseArgs({
+    strict: true,
+    options: {
+      port: { type: 'string', default: '0' },
+      data: { type: 'string' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'no-group-commit': { type: 'boolean', default: false },
+      synchronous: { type: 'string', default: 'FULL' },
+      'allow-unattested': { type: 'boolean', default: false },
+      'database-url': { type: 'string' },
+    },
+  }),
+);
 
-if (values.data === undefined) {
-  process.stderr.write(
-    'usage: npm run hub -- --port <port> --data <dir> [--host <host>] [--database-url <postgres://…>] [--allow-unattested]\n',
-  );
-  process.exit(2);
-}
-const port = Number(values.port);
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  process.stderr.write(`invalid --port ${values.port}\n`);
-  process.exit(2);
-}
+if (values.data === undefined) usageError(usage, 'missing --data');
+const port = portArgument(usage, '--port', values.port);
 if (values.synchronous !== 'FULL' && values.synchronous !== 'NORMAL') {
   process.stderr.write('--synchronous is FULL or NORMAL\n');
   process.exit(2);

@@ -2,26 +2,25 @@
 // prints `kiosk listening on http://127.0.0.1:PORT`; SIGINT/SIGTERM stop it cleanly.
 import { parseArgs } from 'node:util';
 import { AssertionError } from '../shared/assert.ts';
+import { readCommandLine, portArgument, urlArgument, usageError } from '../shared/command-line.ts';
 import { readKioskConfig } from './kiosk-config.ts';
 import { startWebShell } from './web-shell.ts';
 
-const { values } = parseArgs({
-  options: {
-    config: { type: 'string' },
-    hub: { type: 'string' },
-    port: { type: 'string', default: '8790' },
-    renderer: { type: 'string' },
-  },
-});
-if (values.config === undefined) {
-  process.stderr.write('usage: npm run kiosk -- --config FILE [--hub URL] [--port N]\n');
-  process.exit(2);
-}
-const port = Number(values.port);
-if (!Number.isSafeInteger(port) || port < 0 || port > 65_535) {
-  process.stderr.write(`--port must be 0-65535, not ${values.port}\n`);
-  process.exit(2);
-}
+const usage = 'usage: npm run kiosk -- --config FILE [--hub URL] [--port N] [--renderer DIR]';
+const { values } = readCommandLine(usage, () =>
+  parseArgs({
+    strict: true,
+    options: {
+      config: { type: 'string' },
+      hub: { type: 'string' },
+      port: { type: 'string', default: '8790' },
+      renderer: { type: 'string' },
+    },
+  }),
+);
+if (values.config === undefined) usageError(usage, 'missing --config');
+const port = portArgument(usage, '--port', values.port);
+if (values.hub !== undefined) urlArgument(usage, '--hub', values.hub);
 const shell = await readKioskConfig(values.config)
   .then((config) =>
     startWebShell({
