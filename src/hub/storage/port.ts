@@ -360,5 +360,12 @@ export interface HubStore {
   onTemplateChange(listener: (change: TemplateChange) => void): () => void;
   /** How the write queue has grouped jobs into transactions so far (bench:hub prints it). */
   writeStats(): WriteQueueStats;
+  /**
+   * Where an erasure's deleted rows can outlive its commit in the database's files (SQLite: in the
+   * WAL, until a truncating checkpoint that another reader of the file can hold off): `pending` says
+   * whether they may still be there; `settle` tries again for at most the store's bound and answers
+   * whether nothing is left. Absent where the adapter has nothing to wait for.
+   */
+  readonly erasureScrub?: { pending(): boolean; settle(): Promise<boolean> };
   close(): Promise<void>;
 }

@@ -1,7 +1,8 @@
 // The SQLite adapter of the storage port: WAL, foreign keys, durable commits, one writer connection
 // that groups concurrent jobs into one transaction (group commit) and a reader that sees only commits.
 import Database from 'better-sqlite3';
-import { chmodSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { HubStore, IdentityReader, KioskReader, StoreReader, StoreTx } from '../port.ts';
 import type { AuditRecord } from '../records.ts';
 import { compose } from '../compose.ts';
@@ -50,6 +51,20 @@ export interface SqliteStoreOptions {
    */
   checkpoints?: 'worker' | 'in_commit';
   checkpointPolicy?: WalCheckpointPolicy;
+  /**
+   * How long an erasure's answer waits for the truncating checkpoint that takes its deleted pages out
+   * of the WAL while another reader of the file holds it off (default 2000 ms); past it the erasure is
+   * answered 503 and the hub goes on trying every erasureScrubRetryMs (default 1000 ms).
+   */
+  erasureScrubWaitMs?: number;
+  erasureScrubRetryMs?: number;
+}
+
+/** The TRUNCATE checkpoint's row: busy 1 when a reader or another checkpoint held it off. */
+interface CheckpointRow {
+  readonly busy: number;
+  readonly log: number;
+  readonly checkpointed: number;
 }
 
 /** SQLite's automatic checkpoint in the writer's COMMIT: every ~40 MB of WAL, so hot pages rewritten
@@ -238,10 +253,26 @@ export class SqliteHubStore implements HubStore {
   private readonly checkpointer: WalCheckpointer | undefined;
   /** This process's claim on the database: no second hub shares it (one-hub-lock.ts). */
   private readonly oneHubLock: OneHubLock;
+  private readonly file: string;
+  private readonly scrubWaitMs: number;
+  private readonly scrubRetryMs: number;
+  /** An erasure's deleted pages may still be in the WAL: its truncating checkpoint has not run yet. */
+  private scrubPending = false;
+  /** When the scrub was first found held off (for the log line once it is done). */
+  private scrubHeldSince: number | undefined;
+  private scrubbing: Promise<boolean> | undefined;
+  private scrubTimer: NodeJS.Timeout | undefined;
+  readonly erasureScrub = {
+    pending: (): boolean => this.scrubPending,
+    settle: (): Promise<boolean> => this.scrub(),
+  };
 
   constructor(options: SqliteStoreOptions) {
     const synchronous = options.synchronous ?? 'FULL';
     const groupCommit = options.groupCommit ?? true;
+    this.file = options.file;
+    this.scrubWaitMs = options.erasureScrubWaitMs ?? 2000;
+    this.scrubRetryMs = options.erasureScrubRetryMs ?? 1000;
     this.oneHubLock = withPrivateUmask(() => claimDatabaseForOneHub(options.file));
     try {
       // With group commit at FULL, COMMIT itself never fsyncs: runBatch syncs the WAL afterwards on the
@@ -267,6 +298,13 @@ export class SqliteHubStore implements HubStore {
       this.beginStatement = this.writeDb.prepare('BEGIN IMMEDIATE');
       this.commitStatement = this.writeDb.prepare('COMMIT');
       this.queue = new WriteQueue((batch) => this.runBatch(batch), groupCommit);
+      // A hub stopped while a reader held off an erasure's scrub left this mark: finish it first.
+      if (existsSync(this.scrubMark())) {
+        this.scrubPending = true;
+        this.scrubHeldSince = Date.now();
+        if (this.truncateWal()) this.scrubDone();
+        else this.scrubHeldOff();
+      }
     } catch (error) {
       this.oneHubLock.release();
       throw error;
@@ -326,7 +364,7 @@ export class SqliteHubStore implements HubStore {
       this.checkpointer?.afterCommit();
       return outcomes;
     }
-    const durable = this.beforeAnswer(erased);
+    const durable = this.walSync?.sync() ?? Promise.resolve();
     this.syncing = durable.catch(() => undefined);
     try {
       await durable;
@@ -338,23 +376,103 @@ export class SqliteHubStore implements HubStore {
     } finally {
       this.syncing = undefined;
     }
+    if (erased) {
+      // An erased person's sealed templates stay in the WAL's frames (and the old pages in the database
+      // file) until a checkpoint copies the zeroed pages back (secure_delete) and TRUNCATE empties the
+      // log. Reads go on meanwhile; the next batch waits (at most scrubWaitMs), so that no transaction
+      // of this writer holds the checkpoint off. Whether it ran is erasureScrub.pending().
+      this.scrubPending = true;
+      await this.scrub();
+    }
     this.checkpointer?.afterCommit();
     return outcomes;
   }
 
   /**
-   * What a commit needs before it is answered (reads wait meanwhile): after an erasure, the WAL copied
-   * back and emptied; at FULL with group commit, the WAL's fsync.
+   * Runs the truncating checkpoint until it completes or scrubWaitMs have passed, each try without
+   * waiting on a lock (busy_timeout 0): the event loop never stalls on a reader that holds the WAL.
    */
-  private async beforeAnswer(erased: boolean): Promise<void> {
-    if (erased) {
-      // An erased person's sealed templates stay in the WAL's frames until a checkpoint copies the
-      // zeroed pages back (secure_delete) and TRUNCATE empties the log: do it now, not some time later,
-      // once the worker's checkpoint (if one runs) is done, so this one is not refused as busy.
+  private scrub(): Promise<boolean> {
+    if (!this.scrubPending) return Promise.resolve(true);
+    this.scrubbing ??= this.scrubWithin(this.scrubWaitMs).finally(() => {
+      this.scrubbing = undefined;
+    });
+    return this.scrubbing;
+  }
+
+  private async scrubWithin(ms: number): Promise<boolean> {
+    const deadline = performance.now() + ms;
+    for (;;) {
+      // The worker's checkpoint (if one runs) would hold this one off.
       await this.checkpointer?.idle();
-      this.writeDb.pragma('wal_checkpoint(TRUNCATE)');
+      if (this.truncateWal()) {
+        this.scrubDone();
+        return true;
+      }
+      if (performance.now() >= deadline) {
+        this.scrubHeldOff();
+        return false;
+      }
+      await sleep(25);
     }
-    await this.walSync?.sync();
+  }
+
+  /** One truncating checkpoint on the writer's connection, outside any transaction: whether it ran. */
+  private truncateWal(): boolean {
+    if (this.writeDb.inTransaction) return false;
+    this.writeDb.pragma('busy_timeout = 0');
+    try {
+      const [row] = this.writeDb.pragma('wal_checkpoint(TRUNCATE)') as CheckpointRow[];
+      return row !== undefined && row.busy === 0 && row.log === 0 && row.checkpointed === 0;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') throw error;
+      return false;
+    } finally {
+      this.writeDb.pragma('busy_timeout = 5000');
+    }
+  }
+
+  private scrubDone(): void {
+    this.scrubPending = false;
+    clearTimeout(this.scrubTimer);
+    this.scrubTimer = undefined;
+    rmSync(this.scrubMark(), { force: true });
+    if (this.scrubHeldSince !== undefined) {
+      const ms = Date.now() - this.scrubHeldSince;
+      process.stderr.write(`sqlite: erased rows taken out of ${this.file}-wal after ${ms} ms\n`);
+    }
+    this.scrubHeldSince = undefined;
+  }
+
+  /** Held off past the bound: told once, marked on disk (for a restart) and tried again in the background. */
+  private scrubHeldOff(): void {
+    if (this.scrubHeldSince === undefined) {
+      this.scrubHeldSince = Date.now();
+      withPrivateUmask(() => writeFileSync(this.scrubMark(), `${new Date().toISOString()}\n`));
+      process.stderr.write(
+        `sqlite: erased rows are still in ${this.file}-wal: another reader of the database holds ` +
+          `the truncating checkpoint off; trying again every ${this.scrubRetryMs} ms\n`,
+      );
+    }
+    if (this.scrubTimer !== undefined) return;
+    this.scrubTimer = setTimeout(() => {
+      this.scrubTimer = undefined;
+      if (this.scrubbing !== undefined || !this.scrubPending) return;
+      // One try, in the queue's gaps: a try finding the writer in a transaction simply fails.
+      this.scrubbing = this.scrubWithin(0).finally(() => {
+        this.scrubbing = undefined;
+      });
+      void this.scrubbing.catch((error: unknown) => {
+        process.stderr.write(`sqlite: erasure scrub failed: ${String(error)}\n`);
+      });
+    }, this.scrubRetryMs);
+    this.scrubTimer.unref();
+  }
+
+  /** Beside the database: an erasure whose scrub has not run yet (the next start runs it). */
+  private scrubMark(): string {
+    return `${this.file}-erasure-scrub`;
   }
 
   async deleteStoredResponsesBefore(at: number): Promise<number> {
@@ -396,7 +514,11 @@ export class SqliteHubStore implements HubStore {
 
   async close(): Promise<void> {
     await this.queue.close();
+    clearTimeout(this.scrubTimer);
+    this.scrubTimer = undefined;
+    await this.scrubbing;
     await this.checkpointer?.close();
+    if (this.scrubPending && this.truncateWal()) this.scrubDone();
     this.walSync?.close();
     this.readDb.close();
     this.writeDb.close();
