@@ -58,6 +58,7 @@ import {
 } from '../src/biometrics/calibration/datasets.node.ts';
 import type { LabelledPair } from '../src/biometrics/calibration/pairs.ts';
 import { pairImages } from '../src/biometrics/calibration/pairs.ts';
+import { fittedPeopleOf } from '../src/biometrics/calibration/fitted-people.ts';
 import { productionPipeline, sharpnessOf } from '../src/biometrics/calibration/production.node.ts';
 import {
   fitQualityBands,
@@ -229,6 +230,7 @@ function datasetHashes(
     imageSha256Prefixes: [
       ...new Set(images.map((image) => (acquired.get(image)?.sha256 ?? '').slice(0, 16))),
     ].sort(),
+    fittedPeople: fittedPeopleOf(images),
   };
 }
 

@@ -1,11 +1,15 @@
 // `npm run eval:faces`: every labelled pair through the production engine at the calibrated threshold of
 // models/thresholds.json; writes {modelId, backend, threshold, subsets} for other programs and prints a table.
-// Out of sample first: a subset none of whose images chose the threshold (thresholds.json lists the
-// calibration images by sha256) is measured on new people as is; for a subset whose images were in the
-// calibration, the cross-validated figures recorded by `npm run calibrate` (people held out of the fit) are
-// printed first and the rates measured here are labelled in-sample. Added fields: `sample` per subset
-// (`out-of-sample`, `in-sample`, or `mixed`) and `outOfSample` (the calibration's cross-validated entry of
-// each in-sample subset).
+// Out of sample first: a subset none of whose people chose the threshold is measured on new people as is;
+// for a subset with people the calibration fitted on, the cross-validated figures recorded by `npm run
+// calibrate` (people held out of the fit) are printed first and the rates measured here are labelled
+// in-sample. Decided by person, not by file: a pair is in sample when one of its images is a calibration
+// image (thresholds.json's imageSha256Prefixes) or shows a person the record lists in fittedPeople (a
+// re-encoded copy or a new photo of a fitted person is still that person; fitted-people.ts maps folder
+// names such as nuaa_client_0001 or spoof crops nuaa_0001_* to `nuaa:0001`). A record without
+// fittedPeople (older files) cannot say, and such pairs are `unknown`. Added fields: `sample` per subset
+// (`out-of-sample`, `in-sample`, `mixed`, or `unknown`) and `outOfSample` (the calibration's
+// cross-validated entry of each subset that is not out of sample).
 //
 // Usage: npx tsx scripts/eval-faces.ts --root <dir> --pairs <csv> --json <file> [--thresholds <file>]
 // <root> has the layout of ../shared/data/faces (`<identity>/<n>.jpg`); the pairs file has the columns
@@ -25,6 +29,8 @@ import { formatTable, percent } from '../src/biometrics/calibration/report.ts';
 import { scorePairs } from '../src/biometrics/calibration/scores.ts';
 import type { ThresholdsFile } from '../src/biometrics/calibration/thresholds-file.ts';
 import { parseThresholdsFile } from '../src/biometrics/calibration/thresholds-file.ts';
+import type { SampleKind } from '../src/biometrics/calibration/fitted-people.ts';
+import { pairSample, subsetSample } from '../src/biometrics/calibration/fitted-people.ts';
 import type { LabelledPair } from '../src/biometrics/calibration/pairs.ts';
 import type { AcquiredImage } from '../src/biometrics/calibration/acquire.node.ts';
 import { ratesAt } from '../src/biometrics/calibration/thresholds.ts';
@@ -40,7 +46,7 @@ export interface EvalFacesSubset {
   failedToAcquire: number;
 }
 
-export type SampleKind = 'out-of-sample' | 'in-sample' | 'mixed';
+export type { SampleKind } from '../src/biometrics/calibration/fitted-people.ts';
 
 export interface EvalFacesReport {
   modelId: string;
@@ -128,26 +134,32 @@ async function main(): Promise<number> {
   }
 }
 
-/** A pair is in sample when either of its images is one the calibration fitted the threshold on. */
+/** A pair is in sample when either of its images is a calibration image or shows a fitted person. */
 function sampleKinds(
   pairs: readonly LabelledPair[],
   acquired: ReadonlyMap<string, AcquiredImage>,
   calibration: ThresholdsFile,
 ): Record<string, SampleKind> {
-  const seen = new Set(calibration.dataset.imageSha256Prefixes);
-  const inCalibration = (image: string): boolean =>
-    seen.has((acquired.get(image)?.sha256 ?? '').slice(0, 16));
-  const counts = new Map<string, { seen: number; all: number }>();
+  const known = {
+    imageSha256Prefixes: new Set(calibration.dataset.imageSha256Prefixes),
+    fittedPeople:
+      calibration.dataset.fittedPeople === undefined
+        ? null
+        : new Set(calibration.dataset.fittedPeople),
+  };
+  const sha256Of = (image: string): string | undefined => acquired.get(image)?.sha256;
+  const counts = new Map<string, { inSample: number; outOfSample: number; unknown: number }>();
   for (const pair of pairs) {
-    const count = counts.get(pair.subset) ?? { seen: 0, all: 0 };
+    const count = counts.get(pair.subset) ?? { inSample: 0, outOfSample: 0, unknown: 0 };
     counts.set(pair.subset, count);
-    count.all += 1;
-    if (inCalibration(pair.imgA) || inCalibration(pair.imgB)) count.seen += 1;
+    const kind = pairSample([pair.imgA, pair.imgB], known, sha256Of);
+    if (kind === 'in-sample') count.inSample += 1;
+    else if (kind === 'out-of-sample') count.outOfSample += 1;
+    else count.unknown += 1;
   }
   const kinds: Record<string, SampleKind> = {};
   for (const [subset, count] of [...counts].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    kinds[subset] =
-      count.seen === 0 ? 'out-of-sample' : count.seen === count.all ? 'in-sample' : 'mixed';
+    kinds[subset] = subsetSample(count);
   }
   return kinds;
 }
@@ -176,7 +188,10 @@ function printReport(report: EvalFacesReport): void {
       ),
     );
   }
-  console.log('\nMEASURED HERE at the shipped threshold (sample: whether these people chose it):');
+  console.log(
+    '\nMEASURED HERE at the shipped threshold (sample: whether these people chose it, by person; ' +
+      'unknown: the thresholds file does not list its fitted people):',
+  );
   const rows = Object.entries(report.subsets).map(([subset, entry]) => [
     subset,
     report.sample[subset] ?? '-',

@@ -103,6 +103,10 @@ export const thresholdsFileSchema = z.object({
     /** The first 16 hex digits of each calibration image's sha256, sorted: lets an evaluation tell
      * which of its images chose the threshold (in sample) and which did not. */
     imageSha256Prefixes: z.array(z.string().regex(/^[0-9a-f]{16}$/)),
+    /** The people of the calibration images, keyed by dataset and person (`nuaa:0001`, fitted-people.ts),
+     * sorted: lets an evaluation tell a new photo of a fitted person (in sample) from a new person.
+     * Absent from older records: an evaluation then cannot say and reports `unknown`. */
+    fittedPeople: z.array(z.string().min(1)).optional(),
   }),
   pipeline: z.record(z.string(), z.string()),
   createdBy: z.string(),
