@@ -5,10 +5,19 @@
 // Each clip's first run of frames also streams through the kiosk's face session (natural policy): the
 // session columns say whether, and how soon, the kiosk would have decided (the whole-clip figures stay).
 //
+// In or out of sample (issue 8): each row's `sample` says whether the decision it measures was fitted on
+// that clip or its person (`in-sample`), on neither (`out-of-sample`), or whether the data cannot say
+// (`unknown`); `sampleBy` splits it into the passive PAD model (its training groups, read from the model
+// file) and the natural-motion and challenge bounds, which were set by hand on these very clips (the
+// default live, replay and photo clips all set them: liveness/eval-sample.ts). The summary prints
+// out-of-sample rows first, then unknown, then in-sample, each labelled; `rates` (all rows pooled) stays,
+// `ratesBySample` is added.
+//
 // Usage: npx tsx scripts/eval-liveness-video.ts [--only videos|synthetic|all] [--json <file>]
-//          [--live <dir>] [--replay <dir>] [--frames 150] [--models models]
+//          [--live <dir>] [--replay <dir>] [--frames 150] [--models models] [--photo <file> ...]
+// --photo: the photos to hold up (paths under ../shared/data), instead of the default seven.
 // Attack clips go to a temporary folder (never the repository) that is removed at the end.
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,17 +43,29 @@ import {
   padAttackMotions,
   padAttackPhotos,
 } from '../src/biometrics/liveness/pad-clips.node.ts';
+import type { ClipSample, SampleBasis } from '../src/biometrics/liveness/eval-sample.ts';
+import {
+  clipSample,
+  motionBoundFolders,
+  padTrainingGroupsOf,
+} from '../src/biometrics/liveness/eval-sample.ts';
+import { padTextureEntry } from '../src/biometrics/liveness/pad-texture.entry.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const shared = path.resolve(repoRoot, '..', 'shared', 'data');
 
 /** One printed photo per NUAA subject with prints, the Silent-Face print, and colour web photos. */
-const photos = padAttackPhotos.map((photo) => path.join(shared, photo.file));
+const defaultPhotos = padAttackPhotos.map((photo) => photo.file);
 const motions: readonly AttackMotion[] = padAttackMotions;
 
 interface Row {
   readonly name: string;
   readonly kind: 'bona fide' | 'replay' | `photo ${AttackMotion}`;
+  /** Under ../shared/data: the clip, or the photo a photo-attack clip moves; null when outside it. */
+  readonly source: string | null;
+  /** Whether the decision measured here was fitted on this clip or its person (eval-sample.ts). */
+  readonly sample: ClipSample;
+  readonly sampleBy: { readonly pad: ClipSample; readonly motionBounds: ClipSample };
   readonly frames: number;
   readonly framesWithFace: number;
   readonly passiveMedian: number | null;
@@ -76,6 +97,7 @@ interface Tools {
   readonly engine: FaceTracker;
   readonly passive: PassiveTextureDetector;
   readonly mask: MaskDetector;
+  readonly basis: SampleBasis;
 }
 
 /** The clip plays as the camera while the controller asks; a photo cannot answer. */
@@ -108,12 +130,21 @@ function runChallenge(
   };
 }
 
+/** The file under ../shared/data, with forward slashes; null when it is not under it. */
+function dataFileOf(file: string): string | null {
+  const relative = path.relative(shared, path.resolve(file));
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return null;
+  return relative.split(path.sep).join('/');
+}
+
 async function evaluate(
   file: string,
   kind: Row['kind'],
   tools: Tools,
   challenge: 'all' | 'turns' | 'none',
+  source: string | null,
 ): Promise<Row> {
+  const label = clipSample(source, tools.basis);
   tools.engine.reset();
   const { run, json } = await replayRecording(file, { ...tools, folderFps: 25, reportFrames: 0 });
   const s = run.liveness.scores;
@@ -128,6 +159,9 @@ async function evaluate(
   const row: Row = {
     name: path.basename(file),
     kind,
+    source,
+    sample: label.sample,
+    sampleBy: { pad: label.pad, motionBounds: label.motionBounds },
     frames: json.frames,
     framesWithFace: json.framesWithFace,
     passiveMedian: s.passiveMedian,
@@ -159,6 +193,7 @@ function printRow(r: Row): void {
     [
       r.name.padEnd(34),
       r.kind.padEnd(16),
+      r.sample.padEnd(13),
       `${r.framesWithFace}/${r.frames}`.padStart(8),
       f(r.passiveMedian).padStart(6),
       String(r.blinks).padStart(3),
@@ -189,6 +224,27 @@ interface Rates {
   readonly session: number;
 }
 
+const sampleOrder: readonly ClipSample[] = ['out-of-sample', 'unknown', 'in-sample'];
+
+function printRates(table: readonly Rates[]): void {
+  console.log(
+    'kind              n   error (APCER attacks / BPCER bona fide)   passive only   natural motion only   streaming session',
+  );
+  for (const r of table)
+    console.log(
+      `${r.kind.padEnd(16)} ${String(r.n).padStart(3)}   ${(100 * r.errorRate).toFixed(1).padStart(6)}%   ${(100 * r.passiveOnly).toFixed(1).padStart(26)}%   ${(100 * r.naturalOnly).toFixed(1).padStart(12)}%   ${(100 * r.session).toFixed(1).padStart(16)}%`,
+    );
+}
+
+const sampleHeadings: Readonly<Record<ClipSample, string>> = {
+  'out-of-sample':
+    'OUT OF SAMPLE (neither the PAD model nor the motion/challenge bounds were fitted on these clips or people)',
+  unknown:
+    'UNKNOWN (the data does not say who a clip shows, or the PAD model does not list its training)',
+  'in-sample':
+    'IN SAMPLE (the PAD model was trained on these people, or the motion/challenge bounds were set on these clips): optimistic',
+};
+
 function rates(rows: readonly Row[]): Rates[] {
   const kinds = [...new Set(rows.map((r) => r.kind))];
   return kinds.map((kind) => {
@@ -216,6 +272,7 @@ async function main(): Promise<void> {
       replay: { type: 'string', default: path.join(shared, 'video', 'replay') },
       frames: { type: 'string', default: '150' },
       models: { type: 'string', default: path.join(repoRoot, 'models') },
+      photo: { type: 'string', multiple: true },
     },
   });
   const frames = Number(values.frames);
@@ -231,25 +288,34 @@ async function main(): Promise<void> {
   const engine = await createFaceTracker({ modelsDir: values.models });
   const passive = await loadPassiveTextureDetector({ modelsDir: values.models });
   const mask = await loadMaskDetector({ modelsDir: values.models });
-  const tools: Tools = { engine, passive, mask };
+  const photos = values.photo ?? defaultPhotos;
+  const basis: SampleBasis = {
+    padTrainingGroups: padTrainingGroupsOf(
+      JSON.parse(await readFile(path.join(values.models, padTextureEntry.file), 'utf8')),
+    ),
+    // The bounds were set on eval:liveness's default clips: its photos' clips too, whichever are run now.
+    motionBoundSources: [...motionBoundFolders, ...defaultPhotos],
+  };
+  const tools: Tools = { engine, passive, mask, basis };
   const rows: Row[] = [];
   console.log(
-    `backend ${engine.backend}; columns: file, kind, face/frames, passive median (threshold ${passive.threshold.toFixed(3)}), blinks, parallax, decision, reasons, challenges`,
+    `backend ${engine.backend}; columns: file, kind, sample, face/frames, passive median (threshold ${passive.threshold.toFixed(3)}), blinks, parallax, decision, reasons, challenges`,
   );
   if (values.only !== 'synthetic') {
     for (const file of await mediaIn(values.live))
-      rows.push(await evaluate(file, 'bona fide', tools, 'turns'));
+      rows.push(await evaluate(file, 'bona fide', tools, 'turns', dataFileOf(file)));
     for (const file of await mediaIn(values.replay))
-      rows.push(await evaluate(file, 'replay', tools, 'none'));
+      rows.push(await evaluate(file, 'replay', tools, 'none', dataFileOf(file)));
   }
   if (values.only !== 'videos') {
     const dir = await mkdtemp(path.join(tmpdir(), 'facepay-liveness-'));
     try {
-      for (const photo of photos) {
+      for (const source of photos) {
+        const photo = path.join(shared, source);
         for (const motion of motions) {
           const output = path.join(dir, `${attackClipStem(photo, motion)}.mp4`);
           await makeAttackClip({ photo, output, motion, frames, framesPerSecond: 25, side: 480 });
-          rows.push(await evaluate(output, `photo ${motion}`, tools, 'all'));
+          rows.push(await evaluate(output, `photo ${motion}`, tools, 'all', dataFileOf(photo)));
         }
       }
     } finally {
@@ -258,13 +324,28 @@ async function main(): Promise<void> {
   }
   engine.dispose();
   const table = rates(rows);
+  const ratesBySample: Partial<Record<ClipSample, Rates[]>> = {};
+  for (const sample of sampleOrder) {
+    const group = rows.filter((r) => r.sample === sample);
+    console.log(`\n${sampleHeadings[sample]}: ${group.length} clips`);
+    if (group.length === 0) continue;
+    console.log(`clips: ${group.map((r) => r.name).join(', ')}`);
+    ratesBySample[sample] = rates(group);
+    printRates(ratesBySample[sample]);
+    printChallenges(group);
+  }
   console.log(
-    '\nkind              n   error (APCER attacks / BPCER bona fide)   passive only   natural motion only   streaming session',
+    '\nALL CLIPS POOLED (in and out of sample together, for comparison with earlier runs):',
   );
-  for (const r of table)
-    console.log(
-      `${r.kind.padEnd(16)} ${String(r.n).padStart(3)}   ${(100 * r.errorRate).toFixed(1).padStart(6)}%   ${(100 * r.passiveOnly).toFixed(1).padStart(26)}%   ${(100 * r.naturalOnly).toFixed(1).padStart(12)}%   ${(100 * r.session).toFixed(1).padStart(16)}%`,
+  printRates(table);
+  if (values.json !== undefined)
+    await writeFile(
+      values.json,
+      `${JSON.stringify({ rates: table, ratesBySample, rows }, null, 2)}\n`,
     );
+}
+
+function printChallenges(rows: readonly Row[]): void {
   const challenged = rows.flatMap((r) => (r.kind.startsWith('photo') ? (r.challenges ?? []) : []));
   if (challenged.length > 0) {
     const passed = challenged.filter((c) => c.status === 'passed').length;
@@ -272,7 +353,7 @@ async function main(): Promise<void> {
     for (const c of challenged)
       byReason.set(c.reason ?? 'passed', (byReason.get(c.reason ?? 'passed') ?? 0) + 1);
     console.log(
-      `\nactive challenge on photo clips: ${passed}/${challenged.length} passed; outcomes ${JSON.stringify(Object.fromEntries(byReason))}`,
+      `active challenge on photo clips: ${passed}/${challenged.length} passed; outcomes ${JSON.stringify(Object.fromEntries(byReason))}`,
     );
   }
   const turnRuns = rows.flatMap((r) => (r.kind === 'bona fide' ? (r.challenges ?? []) : []));
@@ -280,8 +361,6 @@ async function main(): Promise<void> {
     console.log(
       `single-turn challenge on live videos (the person's own turns answer it or not): ${turnRuns.filter((c) => c.status === 'passed').length}/${turnRuns.length} passed`,
     );
-  if (values.json !== undefined)
-    await writeFile(values.json, `${JSON.stringify({ rates: table, rows }, null, 2)}\n`);
 }
 
 if (
