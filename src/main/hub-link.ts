@@ -30,7 +30,7 @@ import {
   HubRequestError,
   HubUnreachableError,
 } from '../shared/hub-client.ts';
-import { isHubErrorCode } from '../shared/error-codes.ts';
+import { isHubErrorCode, type ErrorCode } from '../shared/error-codes.ts';
 import type { CredentialsRefused, KioskError, KioskErrorCode } from '../shared/kiosk-api.ts';
 import {
   kioskDescriptorLength,
@@ -1018,13 +1018,28 @@ function refusesKiosk(error: HubRequestError): boolean {
 }
 
 /**
- * A refusal of an alert that sending it again will not change: a 4xx other than the token refused (401,
- * which the runtime's round notices and stops at), 429, or a signed request the hub found stale or replayed
- * (the next one is signed afresh by the hub's clock, which this answer set).
+ * The hub's own refusals that say the alert itself, or this kiosk, will never be taken: its body refused
+ * (invalid_request, payload_too_large: the same bytes are sent again), its alert id taken by another alert
+ * (idempotency_key_reused), or the kiosk revoked (kiosk_revoked: a revocation is not undone). Sending such an
+ * alert again only blocks the ones behind it (the outbox sends in order).
+ */
+const alertRefusalsForGood: ReadonlySet<string> = new Set<ErrorCode>([
+  'invalid_request',
+  'payload_too_large',
+  'idempotency_key_reused',
+  'kiosk_revoked',
+]);
+
+/**
+ * A refusal of an alert that sending it again will not change: only one of alertRefusalsForGood, in the
+ * hub's own error body. Anything else keeps the alert for a later round: a gateway's 4xx in its own JSON
+ * (code 'unknown': `{"message":"no Route matched"}`, a 400 "upstream request timeout"), an older hub without
+ * the alerts route (404 not_found, 405), the token refused (401), 429, 5xx, a signed request the hub found
+ * stale or replayed, or a signature it did not take (kiosk_signature_invalid: keys provisioned again).
  */
 function alertRefusedForGood(error: HubRequestError): boolean {
   if (error.status >= 500 || error.status === 429 || error.status === 401) return false;
-  return error.code !== 'kiosk_request_stale' && error.code !== 'kiosk_request_replayed';
+  return isHubErrorCode(error.code) && alertRefusalsForGood.has(error.code);
 }
 
 function failure(code: KioskErrorCode, message: string): { ok: false; error: KioskError } {

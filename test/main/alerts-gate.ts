@@ -62,8 +62,20 @@ export async function startAlertsRig(name: string): Promise<AlertsRig> {
 /**
  * What the network between kiosk and hub does to an alert: passes it, answers it itself with a 503 (the
  * hub never sees it), or delivers it and cuts the connection before the hub's answer reaches the kiosk.
+ * Two more answer it with a 4xx the hub never gave: 'gateway 4xx', a gateway's own JSON (400
+ * `{"message":"upstream request timeout"}`), and 'route missing', the 404 not_found in the hub's own error
+ * body that an older hub without the alerts route answers.
  */
-export type AlertFate = 'passed' | 'held back' | 'answer lost';
+export type AlertFate = 'passed' | 'held back' | 'answer lost' | 'gateway 4xx' | 'route missing';
+
+/** The answers of the fates that answer an alert themselves with a 4xx. */
+const refusedAlert = {
+  'gateway 4xx': { status: 400, body: { message: 'upstream request timeout' } },
+  'route missing': {
+    status: 404,
+    body: { error: { code: 'not_found', message: 'no route POST /v1/kiosks/:id/alerts' } },
+  },
+} as const;
 
 export interface AlertsGate {
   url: string;
@@ -79,6 +91,12 @@ export async function startAlertsGate(hubUrl: string): Promise<AlertsGate> {
       const body = await readBody(request);
       const isAlert = request.method === 'POST' && /\/alerts$/.test(request.url ?? '');
       if (isAlert && gate.fate === 'held back') return void response.writeHead(503).end();
+      if (isAlert && (gate.fate === 'gateway 4xx' || gate.fate === 'route missing')) {
+        const { status, body: answer } = refusedAlert[gate.fate];
+        return void response
+          .writeHead(status, { 'content-type': 'application/json' })
+          .end(JSON.stringify(answer));
+      }
       const headers = new Headers();
       for (const name of ['authorization', 'content-type', 'idempotency-key']) {
         const value = request.headers[name];
