@@ -17,6 +17,7 @@ const postgresOnly = [
 const bothAdapters = [
   'test/contract/*.test.ts',
   'test/hub/attestation-required.test.ts',
+  'test/hub/audit-verify-truncated.test.ts',
   'test/hub/bad-input.test.ts',
   'test/hub/categories.test.ts',
   'test/hub/cli.test.ts',

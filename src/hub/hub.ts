@@ -8,7 +8,8 @@ import {
 } from '../shared/limits.ts';
 import { assert } from '../shared/assert.ts';
 import { systemClock, type Clock } from './clock.ts';
-import { openDataDir } from './data-dir.ts';
+import { keyFile, openDataDir } from './data-dir.ts';
+import { auditAnchorName } from './audit/anchor.ts';
 import { Ledger } from './ledger/ledger.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -157,6 +158,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       ? new SqliteHubStore({
           file: dir.databaseFile,
           auditKey: dir.auditKey,
+          auditAnchorFile: keyFile(dir.root, auditAnchorName),
           synchronous: options.synchronous ?? 'FULL',
           groupCommit: options.groupCommit ?? true,
           checkpointPolicy: {

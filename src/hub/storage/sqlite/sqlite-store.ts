@@ -24,6 +24,7 @@ import { SqliteIdempotencyWrites, deleteStoredResponsesBefore } from './idempote
 import type { SavepointHooks } from './savepoints.ts';
 import { claimDatabaseForOneHub, type OneHubLock } from './one-hub-lock.ts';
 import { WalSync } from './wal-sync.ts';
+import { readAuditAnchor, writeAuditAnchor, type AuditHead } from '../../audit/anchor.ts';
 import { ClientTokenCache } from './client-token-cache.ts';
 import {
   WalCheckpointer,
@@ -58,6 +59,12 @@ export interface SqliteStoreOptions {
    */
   erasureScrubWaitMs?: number;
   erasureScrubRetryMs?: number;
+  /**
+   * Where the hub keeps the audit log's head outside the database (audit/anchor.ts; the hub: keys/),
+   * written at start, every auditAnchorIntervalMs (default 10 s) when the log has grown, and at close.
+   */
+  auditAnchorFile?: string;
+  auditAnchorIntervalMs?: number;
 }
 
 /** The TRUNCATE checkpoint's row: busy 1 when a reader or another checkpoint held it off. */
@@ -262,6 +269,18 @@ export class SqliteHubStore implements HubStore {
   private scrubHeldSince: number | undefined;
   private scrubbing: Promise<boolean> | undefined;
   private scrubTimer: NodeJS.Timeout | undefined;
+  private readonly anchorFile: string | undefined;
+  private readonly auditKey: Uint8Array;
+  /** The head in the anchor file: written by this hub, or found there at start. */
+  private anchored: AuditHead | undefined;
+  /** The anchor is not moved any more (the log lost its row, or the file does not check out). */
+  private anchorHeld = false;
+  private anchorTimer: NodeJS.Timeout | undefined;
+  /** The anchor being written (off the event loop); the next one waits for it. */
+  private anchoring: Promise<void> | undefined;
+  private readonly auditTail: Database.Statement<[], { seq: number; hash: Buffer }>;
+  private readonly auditHashAt: Database.Statement<[number], { hash: Buffer }>;
+  private readonly anchorStats = { writes: 0, writeMs: 0 };
   readonly erasureScrub = {
     pending: (): boolean => this.scrubPending,
     settle: (): Promise<boolean> => this.scrub(),
@@ -271,6 +290,8 @@ export class SqliteHubStore implements HubStore {
     const synchronous = options.synchronous ?? 'FULL';
     const groupCommit = options.groupCommit ?? true;
     this.file = options.file;
+    this.anchorFile = options.auditAnchorFile;
+    this.auditKey = options.auditKey;
     this.scrubWaitMs = options.erasureScrubWaitMs ?? 2000;
     this.scrubRetryMs = options.erasureScrubRetryMs ?? 1000;
     this.oneHubLock = withPrivateUmask(() => claimDatabaseForOneHub(options.file));
@@ -298,6 +319,11 @@ export class SqliteHubStore implements HubStore {
       this.beginStatement = this.writeDb.prepare('BEGIN IMMEDIATE');
       this.commitStatement = this.writeDb.prepare('COMMIT');
       this.queue = new WriteQueue((batch) => this.runBatch(batch), groupCommit);
+      this.auditTail = this.readDb.prepare(
+        'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1',
+      );
+      this.auditHashAt = this.readDb.prepare('SELECT hash FROM audit_log WHERE seq = ?');
+      this.startAnchor(options.auditAnchorIntervalMs ?? 10_000);
       // A hub stopped while a reader held off an erasure's scrub left this mark: finish it first.
       if (existsSync(this.scrubMark())) {
         this.scrubPending = true;
@@ -470,6 +496,77 @@ export class SqliteHubStore implements HubStore {
     this.scrubTimer.unref();
   }
 
+  /** Reads the anchor the last run left, writes the current head, and then every `intervalMs`. */
+  private startAnchor(intervalMs: number): void {
+    const file = this.anchorFile;
+    if (file === undefined) return;
+    try {
+      this.anchored = readAuditAnchor(file, this.auditKey);
+    } catch (error) {
+      this.anchorHeld = true;
+      process.stderr.write(
+        `sqlite: audit anchor left as it is (audit:verify will fail): ${String(error)}\n`,
+      );
+    }
+    this.anchorNow();
+    this.anchorTimer = setInterval(() => this.anchorNow(), intervalMs);
+    this.anchorTimer.unref();
+  }
+
+  /** Starts writing the anchor unless a write is under way. */
+  private anchorNow(): void {
+    if (this.anchoring !== undefined) return;
+    this.anchoring = this.writeAnchor().finally(() => {
+      this.anchoring = undefined;
+    });
+  }
+
+  /**
+   * Moves the anchor to the log's last row if the log has grown, and only if it still holds the row
+   * anchored before (a log whose tail was deleted is never anchored anew: audit:verify reports it).
+   * Only rows on disk: not while a commit's fsync runs (its rows are visible to reads already).
+   */
+  private async writeAnchor(): Promise<void> {
+    const file = this.anchorFile;
+    if (file === undefined || this.anchorHeld || this.syncing !== undefined) return;
+    try {
+      const tail = this.auditTail.get();
+      const anchored = this.anchored;
+      if (tail === undefined || (anchored !== undefined && tail.seq <= anchored.seq)) {
+        if ((tail?.seq ?? 0) < (anchored?.seq ?? 0)) this.holdAnchor(anchored as AuditHead);
+        return;
+      }
+      if (anchored !== undefined) {
+        const row = this.auditHashAt.get(anchored.seq);
+        if (row === undefined || !Buffer.from(anchored.hash).equals(row.hash)) {
+          this.holdAnchor(anchored);
+          return;
+        }
+      }
+      const started = performance.now();
+      const head = { seq: tail.seq, hash: new Uint8Array(tail.hash) };
+      await writeAuditAnchor(file, this.auditKey, head);
+      this.anchored = head;
+      this.anchorStats.writes++;
+      this.anchorStats.writeMs += performance.now() - started;
+    } catch (error) {
+      process.stderr.write(`sqlite: audit anchor not written: ${String(error)}\n`);
+    }
+  }
+
+  private holdAnchor(anchored: AuditHead): void {
+    this.anchorHeld = true;
+    process.stderr.write(
+      `sqlite: the audit log no longer holds row ${anchored.seq} as the anchor in ${this.anchorFile} ` +
+        'records it (rows deleted or rewritten); the anchor is kept and audit:verify fails\n',
+    );
+  }
+
+  /** Anchor files written and the milliseconds they took (each a write, two fsyncs and a rename). */
+  auditAnchorStats(): { writes: number; writeMs: number } {
+    return { ...this.anchorStats };
+  }
+
   /** Beside the database: an erasure whose scrub has not run yet (the next start runs it). */
   private scrubMark(): string {
     return `${this.file}-erasure-scrub`;
@@ -514,6 +611,10 @@ export class SqliteHubStore implements HubStore {
 
   async close(): Promise<void> {
     await this.queue.close();
+    clearInterval(this.anchorTimer);
+    this.anchorTimer = undefined;
+    await this.anchoring;
+    await this.writeAnchor();
     clearTimeout(this.scrubTimer);
     this.scrubTimer = undefined;
     await this.scrubbing;
