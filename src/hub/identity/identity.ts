@@ -61,7 +61,7 @@ import { refuse } from '../errors.ts';
 import { fromBase64 } from './base64.ts';
 import { newId, newMemberNumber } from '../ids.ts';
 import type { AgeVerifier, PaymentAuthorizations } from '../ledger/ledger.ts';
-import type { StandingConsentTerms } from '../ledger/consent.ts';
+import { revokeStandingLimitsOfErased, type StandingConsentTerms } from '../ledger/consent.ts';
 import { faceAloneSuffices, type IdentityCalibration } from './calibration.ts';
 import { rekeyTemplates } from './rekey.ts';
 import { idDocumentMatches, requireAccountEnroller, requirePersonOwner } from './ownership.ts';
@@ -862,13 +862,16 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     if (person === undefined) refuse('not_found', `person ${personId} not found`);
     requirePersonOwner(caller, person);
     const templateIds = await tx.deletePerson(personId);
+    const at = this.clock.now();
     await tx.appendAudit({
-      at: this.clock.now(),
+      at,
       kind: personErasedAuditKind,
       subject: personId,
       actor: caller.id,
       data: { templates: templateIds.length },
     });
+    // Their standing consent goes with them (holds placed under it stay and settle or refund).
+    await revokeStandingLimitsOfErased(tx, person.accountId, caller.id, at);
     return templateIds;
   }
 

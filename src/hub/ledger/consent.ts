@@ -152,9 +152,37 @@ export async function revokeStandingLimit(
   await revoke(tx, { id, actor: caller.id, at, reason: 'revoked' });
 }
 
+/**
+ * An erased person's consent goes with them: every standing limit their account still grants (expired
+ * ones included) is revoked in the erasure's transaction, audited with reason `person_erased`. Their
+ * holds stay as they are and settle or refund as before.
+ */
+export async function revokeStandingLimitsOfErased(
+  tx: StoreTx,
+  payer: string,
+  actor: string,
+  at: number,
+): Promise<number> {
+  const standing: string[] = [];
+  let before: number | undefined;
+  for (;;) {
+    const page = await tx.listStandingLimits(payer, before, 100);
+    for (const limit of page.limits) if (limit.revokedAt === null) standing.push(limit.id);
+    if (page.limits.length < 100) break;
+    before = page.seqs[page.seqs.length - 1];
+  }
+  for (const id of standing) await revoke(tx, { id, actor, at, reason: 'person_erased' });
+  return standing.length;
+}
+
 async function revoke(
   tx: StoreTx,
-  revocation: { id: string; actor: string; at: number; reason: 'revoked' | 'replaced' },
+  revocation: {
+    id: string;
+    actor: string;
+    at: number;
+    reason: 'revoked' | 'replaced' | 'person_erased';
+  },
 ): Promise<void> {
   await tx.revokeStandingLimit(revocation.id, revocation.at, revocation.actor);
   await tx.appendAudit({
