@@ -3,8 +3,11 @@
 import { assert } from '../shared/assert.ts';
 
 export interface Ticking {
-  /** No round starts after this; one in progress finishes and schedules nothing. */
-  stop(): void;
+  /**
+   * No round starts after this; one in progress finishes and schedules nothing. Resolves once it has
+   * finished (at once when none runs): the caller may then dispose what rounds use (the link, the keys).
+   */
+  stop(): Promise<void>;
 }
 
 /**
@@ -22,9 +25,15 @@ export async function startTicking(options: {
   assert(retryMs > 0, 'a failed round is retried after a pause');
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
+  /** The round running now (a later one: the first is the caller's own await). */
+  let running: Promise<void> | null = null;
   const schedule = (delayMs: number) => {
     if (stopped) return;
-    timer = setTimeout(() => void later(), delayMs);
+    timer = setTimeout(() => {
+      running = later().finally(() => {
+        running = null;
+      });
+    }, delayMs);
   };
   const later = async () => {
     timer = null;
@@ -38,10 +47,11 @@ export async function startTicking(options: {
   };
   schedule(await round());
   return {
-    stop: () => {
+    stop: async () => {
       stopped = true;
       if (timer !== null) clearTimeout(timer);
       timer = null;
+      await running;
     },
   };
 }

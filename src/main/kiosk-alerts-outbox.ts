@@ -19,6 +19,8 @@ export class KioskAlertsOutbox {
   #alerts: KioskAlert[];
   /** The delivery running now: a second caller waits for it instead of sending the same alerts twice. */
   #delivering: Promise<void> | null = null;
+  /** Set by stop: no alert is sent after the one in flight (the runtime is closing its link and keys). */
+  #stopped = false;
 
   constructor(options: {
     file: string | null;
@@ -57,15 +59,26 @@ export class KioskAlertsOutbox {
    * leaves the outbox. Never throws: the next background round tries again.
    */
   deliver(): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
     this.#delivering ??= this.#deliverAll().finally(() => {
       this.#delivering = null;
     });
     return this.#delivering;
   }
 
-  /** The oldest first, till none is left: one queued while this runs is sent by this run too. */
+  /**
+   * No alert is sent from now on; resolves once the one in flight has its answer (and the file its
+   * outcome). The alerts not sent stay in the file for the next start. Kept alerts are still written.
+   */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#delivering;
+  }
+
+  /** The oldest first, till none is left (or stop): one queued while this runs is sent by this run too. */
   async #deliverAll(): Promise<void> {
     for (let alert = this.#alerts[0]; alert !== undefined; alert = this.#alerts[0]) {
+      if (this.#stopped) return;
       const delivery = await this.#send(alert);
       if (delivery.outcome === 'later') return;
       if (delivery.outcome === 'refused') {

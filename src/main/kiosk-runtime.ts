@@ -31,6 +31,31 @@ export interface KioskRuntime {
 const healthEveryMs = { unreachable: 2_000, reachable: 10_000 };
 
 /**
+ * How long close waits for a background round in flight: a hub call's own timeout (HubLink's 10 s) and a
+ * margin; a round stuck past it (a hub that stalls call after call) does not hold the process's exit.
+ */
+const roundFinishesOnCloseMsMax = 15_000;
+
+/** True once `work` settled (fulfilled or not) within `ms`; false when the time ran out first. */
+async function settledWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => true,
+      ),
+      timedOut,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * The kiosk's link to its hub from its config: its device keys (made on first start; the caller
  * disposes them after the link) and its client token. Tests pass a clock or a network of their own.
  */
@@ -176,7 +201,7 @@ async function startClaimed(options: {
       });
     }
   } catch (error) {
-    watching.stop();
+    await watching.stop();
     throw error;
   }
   return {
@@ -185,8 +210,18 @@ async function startClaimed(options: {
     service,
     subscribe: (listener) => service.subscribe(listener),
     close: async () => {
-      watching.stop();
-      following?.stop();
+      // A round or an alert's send in flight finishes first (bounded): one signed after the key below is
+      // zeroed would be refused, and none may write the keys folder's state files once its claim is gone.
+      const finishing = Promise.all([
+        watching.stop(),
+        following?.stop(),
+        service.stopDeliveringAlerts(),
+      ]);
+      if (!(await settledWithin(finishing, roundFinishesOnCloseMsMax))) {
+        console.error(
+          `kiosk: a background round still runs ${roundFinishesOnCloseMsMax} ms after close; closing anyway`,
+        );
+      }
       hub.dispose();
       disposeKioskIdentity(identity);
       await claim.release();

@@ -332,6 +332,15 @@ export class KioskService {
     return this.#alerts.deliver();
   }
 
+  /**
+   * The runtime closing: no alert is sent after the one in flight, whose answer this waits for (the link
+   * and the signing key are disposed next; an alert signed after that would be refused). The rest wait in
+   * the outbox's file for the next start.
+   */
+  stopDeliveringAlerts(): Promise<void> {
+    return this.#alerts.stop();
+  }
+
   /** Enrolment mode: the runtime's timer locks an idle station. */
   async lockIdleStation(): Promise<void> {
     await this.#station?.lockIfIdle();

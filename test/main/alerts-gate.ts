@@ -66,7 +66,8 @@ export async function startAlertsRig(name: string): Promise<AlertsRig> {
  * `{"message":"upstream request timeout"}`), and 'route missing', the 404 not_found in the hub's own error
  * body that an older hub without the alerts route answers.
  */
-export type AlertFate = 'passed' | 'held back' | 'answer lost' | 'gateway 4xx' | 'route missing';
+export type AlertFate =
+  'passed' | 'held back' | 'answer lost' | 'gateway 4xx' | 'route missing' | 'answer held';
 
 /** The answers of the fates that answer an alert themselves with a 4xx. */
 const refusedAlert = {
@@ -80,19 +81,33 @@ const refusedAlert = {
 export interface AlertsGate {
   url: string;
   fate: AlertFate;
+  /** 'answer held': the hub's answers to alerts the gate holds now, oldest first, till released. */
+  readonly held: Array<() => void>;
+  /** The status of every answer to an alert that reached the kiosk, in order. */
+  readonly alertStatuses: number[];
   close(): Promise<void>;
 }
 
 /** A proxy in front of the hub that forwards everything and does to alerts what `fate` says. */
 export async function startAlertsGate(hubUrl: string): Promise<AlertsGate> {
-  const gate: AlertsGate = { url: '', fate: 'held back', close: async () => {} };
+  const gate: AlertsGate = {
+    url: '',
+    fate: 'held back',
+    held: [],
+    alertStatuses: [],
+    close: async () => {},
+  };
   const server = createServer((request, response) => {
     void (async () => {
       const body = await readBody(request);
       const isAlert = request.method === 'POST' && /\/alerts$/.test(request.url ?? '');
-      if (isAlert && gate.fate === 'held back') return void response.writeHead(503).end();
+      if (isAlert && gate.fate === 'held back') {
+        gate.alertStatuses.push(503);
+        return void response.writeHead(503).end();
+      }
       if (isAlert && (gate.fate === 'gateway 4xx' || gate.fate === 'route missing')) {
         const { status, body: answer } = refusedAlert[gate.fate];
+        gate.alertStatuses.push(status);
         return void response
           .writeHead(status, { 'content-type': 'application/json' })
           .end(JSON.stringify(answer));
@@ -109,6 +124,10 @@ export async function startAlertsGate(hubUrl: string): Promise<AlertsGate> {
       });
       const bytes = Buffer.from(await answer.arrayBuffer());
       if (isAlert && gate.fate === 'answer lost') return void response.destroy();
+      if (isAlert && gate.fate === 'answer held') {
+        await new Promise<void>((resolve) => gate.held.push(resolve));
+      }
+      if (isAlert) gate.alertStatuses.push(answer.status);
       const passed: Record<string, string> = {};
       for (const [name, value] of answer.headers) {
         if (name === 'content-type' || name === 'hub-time') passed[name] = value;
@@ -119,6 +138,7 @@ export async function startAlertsGate(hubUrl: string): Promise<AlertsGate> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   gate.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   gate.close = async () => {
+    for (const release of gate.held.splice(0)) release();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   };
