@@ -12,6 +12,7 @@ import {
 import { fail, ok } from '../protect/result.ts';
 import type { Result } from '../protect/result.ts';
 import { SimdInt8Rows, probeLevelsMaxFor, simdSupported } from './simd-screen.ts';
+import { assertTestRun } from '../protect/test-only.ts';
 
 /*
  * Layout: every template is L2-normalised and stored in one row-major Float32Array (the exact copy).
@@ -304,6 +305,7 @@ export class Gallery {
       probe = quantiseProbe(q, dim, Math.min(probeLevelsMax, packedLevelsMax));
       const slots = (count + 1) >> 1;
       if (this.#integerDots.length < 2 * slots) {
+        this.#integerDots.fill(0);
         this.#integerDots = this.#screener.allocate(this.#capacity);
       }
       dots = this.#integerDots;
@@ -440,18 +442,38 @@ export class Gallery {
     this.#freePersonIndexes.push(index);
   }
 
+  /**
+   * Doubles the arrays. The old ones are zeroed once copied, as clear() and a removed row are: left to
+   * the garbage collector, the templates would stay in freed memory until it is reused.
+   */
   #grow(): void {
     const capacity = Math.min(this.#capacity * 2, this.templatesMax + (this.templatesMax % 2));
     assert(capacity > this.#capacity, 'gallery grows');
     const dim = this.dimension;
-    this.#vectors = copyInto(new Float32Array(capacity * dim), this.#vectors);
-    this.#packed = copyInto(this.#screener.allocate(this.#packedLength(capacity)), this.#packed);
+    this.#vectors = moveInto(new Float32Array(capacity * dim), this.#vectors);
+    this.#packed = moveInto(this.#screener.allocate(this.#packedLength(capacity)), this.#packed);
     this.#simdRows?.grow(capacity);
-    this.#rowInvScale = copyInto(new Float64Array(capacity), this.#rowInvScale);
-    this.#rowErr = copyInto(new Float64Array(capacity), this.#rowErr);
-    this.#rowNorm = copyInto(new Float64Array(capacity), this.#rowNorm);
+    this.#rowInvScale = moveInto(new Float64Array(capacity), this.#rowInvScale);
+    this.#rowErr = moveInto(new Float64Array(capacity), this.#rowErr);
+    this.#rowNorm = moveInto(new Float64Array(capacity), this.#rowNorm);
     this.#rowPerson = copyInto(new Int32Array(capacity), this.#rowPerson);
     this.#capacity = capacity;
+  }
+
+  /**
+   * For tests only: the arrays that hold templates or values derived from them, as they are now (a
+   * later growth replaces them), to check that growth zeroes the ones it drops.
+   */
+  dangerousTestOnlyTemplateBuffers(): ArrayBufferView[] {
+    assertTestRun('dangerousTestOnlyTemplateBuffers');
+    return [
+      this.#vectors,
+      this.#packed,
+      this.#rowInvScale,
+      this.#rowErr,
+      this.#rowNorm,
+      ...(this.#simdRows?.dangerousTestOnlyMemory() ?? []),
+    ];
   }
 
   /** Float64 slots of the packed JS index: two int8 rows per slot, none with the SIMD kernel. */
@@ -604,6 +626,13 @@ function writeNormalised(target: Float32Array, offset: number, v: Float32Array):
 
 function copyInto<T extends Float32Array | Float64Array | Int32Array>(target: T, source: T): T {
   target.set(source as never);
+  return target;
+}
+
+/** copyInto, then zeroes the source: it held template data and is dropped. */
+function moveInto<T extends Float32Array | Float64Array>(target: T, source: T): T {
+  copyInto(target, source);
+  source.fill(0);
   return target;
 }
 

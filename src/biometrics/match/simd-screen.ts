@@ -1,6 +1,7 @@
 // WebAssembly SIMD screening kernel for the gallery: int8 rows times an int16 probe, one exact integer dot
 // per row, from a module hand-assembled here (no wabt, no build step); callers fall back where unsupported.
 import { assert } from '../../shared/assert.ts';
+import { assertTestRun } from '../protect/test-only.ts';
 
 /*
  * The kernel, as WAT (the bytes below are this, opcode for opcode):
@@ -236,6 +237,8 @@ export class SimdInt8Rows {
     const instance = new WebAssembly.Instance(compiled, { env: { memory } });
     const rows = new Int8Array(memory.buffer, rowsOffset, this.stride * capacity);
     rows.set(this.rows);
+    // The old memory (rows, the last probe and its dots) is dropped: zeroed first, as clear() does.
+    if (this.#capacity > 0) new Uint8Array(this.#memory.buffer).fill(0);
     this.#memory = memory;
     this.#dotsFn = instance.exports['dots'] as DotsFunction;
     this.#rowsOffset = rowsOffset;
@@ -263,5 +266,11 @@ export class SimdInt8Rows {
   /** Zeroes every row (the padding is always zero). */
   clear(): void {
     this.rows.fill(0);
+  }
+
+  /** For tests only: the WebAssembly memory's bytes as they are now (grow() replaces the memory). */
+  dangerousTestOnlyMemory(): Uint8Array[] {
+    assertTestRun('dangerousTestOnlyMemory');
+    return [new Uint8Array(this.#memory.buffer)];
   }
 }
