@@ -4,7 +4,7 @@
 //
 // Usage: npx tsx scripts/calibrate.ts [--root ../shared/data/faces --root ../shared/data/faces2]
 //          [--out models/thresholds.json] [--target-fmr 0.001] [--folds 5] [--repeats 4] [--no-cache]
-//          [--quality-bands 3]
+//          [--quality-bands 3] [--allow-unmeasured-fmr]
 // Each root has the layout of ../shared/data/faces: `<identity>/<n>.jpg`, pairs.csv, optionally masks.csv.
 //
 // Method.
@@ -27,7 +27,13 @@
 //    and scored on pairs whose two people are both in the fold. These figures are printed first, with the
 //    worst and median fold. The shipped threshold = the fit on everyone + the margin that, in every fold
 //    of every repeat, kept every subset of the held-out people within the target (the safety factor: a
-//    margin in cosine units, stated in the file). In-sample figures at that threshold follow, labelled.
+//    margin in cosine units, stated in the file). That margin is chosen on the folds it is then judged on, so
+//    the verdict printed first is the nested one: did every outer test fold, at ITS threshold (fitted and
+//    margin chosen without it), hold every subset? A subset with fewer than 2 x folds people also gets a
+//    leave-pair-out fold per two of its people with an impostor pair (a subset of <= folds people has no
+//    two people in one k-fold test fold). A subset with compared impostor pairs none of which was tested
+//    (fmrNotMeasured) could decide the threshold unseen: calibrate refuses to write the file (exit code 3)
+//    unless --allow-unmeasured-fmr. In-sample figures at that threshold follow, labelled.
 // 5. The record keeps the model id (thresholds are valid for that descriptor only), both sets of rates,
 //    curve points, the datasets' hashes and this script's version. Output is deterministic.
 // 6. A candidate is validated beside it and printed, not written: a threshold per band of the probe's chip
@@ -99,6 +105,7 @@ interface Args {
   repeats: number;
   cache: boolean;
   qualityBands: number;
+  allowUnmeasuredFmr: boolean;
 }
 
 function parseCli(): Args {
@@ -111,6 +118,7 @@ function parseCli(): Args {
       repeats: { type: 'string', default: '4' },
       'no-cache': { type: 'boolean', default: false },
       'quality-bands': { type: 'string', default: '3' },
+      'allow-unmeasured-fmr': { type: 'boolean', default: false },
     },
   });
   const qualityBands = Number(values['quality-bands']);
@@ -135,6 +143,7 @@ function parseCli(): Args {
     repeats,
     cache: !values['no-cache'],
     qualityBands,
+    allowUnmeasuredFmr: values['allow-unmeasured-fmr'],
   };
 }
 
@@ -201,14 +210,52 @@ async function main(): Promise<void> {
     },
     args.targetFmr,
   );
-  await mkdir(path.dirname(args.out), { recursive: true });
-  await writeFile(args.out, serializeThresholdsFile(file));
   printOutOfSample(file);
   printQualityBands(file, banded);
   printReport(file, scores, pairs, acquired.images);
   printMaskCurve(file, maskGroups);
-  console.log(`\nwrote ${path.relative(process.cwd(), args.out)}`);
+  const unmeasured = unmeasuredConditions(file.outOfSample.perCondition);
   pipeline.engine.dispose();
+  if (unmeasured.length > 0 && !args.allowUnmeasuredFmr) {
+    console.error(
+      `\nREFUSED, nothing written: ${unmeasured.join(', ')} ha${unmeasured.length === 1 ? 's' : 've'} ` +
+        'compared impostor pairs but no out-of-sample FMR, and could decide the threshold unseen ' +
+        '(--allow-unmeasured-fmr to write it anyway)',
+    );
+    process.exitCode = 3;
+    return;
+  }
+  await mkdir(path.dirname(args.out), { recursive: true });
+  await writeFile(args.out, serializeThresholdsFile(file));
+  console.log(`\nwrote ${path.relative(process.cwd(), args.out)}`);
+}
+
+function unmeasuredConditions(
+  perCondition: ThresholdsFile['outOfSample']['perCondition'],
+): string[] {
+  return Object.entries(perCondition).flatMap(([name, entry]) =>
+    entry.fmrNotMeasured === true ? [name] : [],
+  );
+}
+
+/** The nested out-of-sample verdict, first and in words. */
+function verdict(cv: {
+  safetyMarginHeld: boolean;
+  worstFold?: ThresholdsFile['outOfSample']['worstFold'];
+  perCondition: ThresholdsFile['outOfSample']['perCondition'];
+}): string {
+  const worst = cv.worstFold;
+  const where =
+    worst === undefined || worst === null
+      ? 'no impostor pair compared in any test fold'
+      : `worst fold ${percent(worst.fmr, 2)} (${worst.falseMatches} of ${worst.comparedImpostors}) on ` +
+        `condition ${worst.condition} (${worst.fold})`;
+  const unmeasured = unmeasuredConditions(cv.perCondition);
+  const notMeasured =
+    unmeasured.length === 0 ? '' : `; FMR NOT MEASURED out of sample on ${unmeasured.join(', ')}`;
+  return cv.safetyMarginHeld
+    ? `FMR target held out of sample on every test fold of every condition: ${where}`
+    : `FMR target NOT held out of sample: ${where}${notMeasured}`;
 }
 
 function progress(done: number, total: number): void {
@@ -237,15 +284,35 @@ function datasetHashes(
 /** Out of sample first: the figures of people the threshold was not fitted on, with their fold spread. */
 function printOutOfSample(file: ThresholdsFile): void {
   const cv = file.outOfSample;
+  console.log(`\n${verdict(cv)}`);
   console.log(
-    `\nOUT OF SAMPLE (${cv.folds}-fold identity-disjoint cross-validation x ${cv.repeats} repeats; ` +
-      `a fold's threshold is fitted on the other people + a margin chosen on them alone):`,
+    `\nOUT OF SAMPLE (${cv.folds}-fold identity-disjoint cross-validation x ${cv.repeats} repeats, plus ` +
+      `${cv.pairFolds ?? 0} leave-pair-out folds for subsets of < ${2 * cv.folds} people; a fold's ` +
+      `threshold is fitted on the other people + a margin chosen on them alone):`,
   );
   console.log(
     `shipped threshold ${file.threshold} = fit on everyone ${cv.inSampleThreshold} + safety margin ` +
-      `${cv.safetyMargin}${cv.safetyMarginHeld ? '' : ' (NOT enough: some fold stayed above the target at the largest margin tried)'}`,
+      `${cv.safetyMargin}, the smallest at which the ${cv.folds * cv.repeats} k-fold folds it was chosen on ` +
+      `held (in sample: ${cv.safetyMarginFoundOnItsFolds === false ? 'NOT found even at the largest margin tried' : 'found'}); ` +
+      `over the pair folds too it would be ${cv.safetyMarginWithPairFolds ?? '-'}` +
+      `${cv.safetyMarginWithPairFoldsFound === false ? ' (NOT found)' : ''} (not shipped)`,
   );
   console.log(formatTable(outOfSampleHeader, outOfSampleRows(cv.perCondition)));
+  const split = Object.entries(cv.perCondition).flatMap(([name, entry]) =>
+    entry.fmrPairFolds === undefined
+      ? []
+      : [
+          `${name} FMR ${percent(entry.fmrKFold ?? null, 3)} / ${percent(entry.fmrPairFolds, 3)}, ` +
+            `FNMR ${percent(entry.fnmrKFold ?? null)} / ${percent(entry.fnmrPairFolds ?? null)}`,
+        ],
+  );
+  if (split.length > 0)
+    console.log(`pooled over the k-fold folds alone / the pair folds alone: ${split.join('; ')}`);
+  const unmeasured = unmeasuredConditions(cv.perCondition);
+  if (unmeasured.length > 0)
+    console.log(
+      `WARNING: no out-of-sample FMR for ${unmeasured.join(', ')}: none of their impostor pairs was tested`,
+    );
 }
 
 /** The candidate beside the shipped threshold: one per band of the probe's sharpness, validated the same way. */
@@ -253,9 +320,10 @@ function printQualityBands(file: ThresholdsFile, bands: BandedCandidate): void {
   console.log(
     `\nCANDIDATE, NOT WRITTEN: a threshold per band of the probe's sharpness (cuts ${bands.cuts.join(', ')}), ` +
       `out of sample the same way: thresholds ${bands.thresholds.join(' / ')} = banded fit on everyone ` +
-      `${bands.inSampleThreshold} + margin ${bands.safetyMargin}${bands.safetyMarginHeld ? '' : ' (NOT enough)'} ` +
+      `${bands.inSampleThreshold} + margin ${bands.safetyMargin} ` +
       `+ each band's shift; compare its FNMR with the table above (one threshold, ${file.threshold})`,
   );
+  console.log(verdict(bands));
   console.log(formatTable(outOfSampleHeader, outOfSampleRows(bands.perCondition)));
   const lowest = Math.min(...bands.thresholds);
   console.log(
@@ -268,8 +336,9 @@ function printQualityBands(file: ThresholdsFile, bands: BandedCandidate): void {
 
 const outOfSampleHeader = [
   'condition',
-  'genuine',
-  'impostors',
+  'genuine (distinct)',
+  'impostors compared (distinct)',
+  'impostor person-pairs tested',
   'FMR (pooled)',
   'FMR worst / median fold',
   'folds > target',
@@ -280,9 +349,11 @@ const outOfSampleHeader = [
 function outOfSampleRows(perCondition: ThresholdsFile['outOfSample']['perCondition']): Cell[][] {
   return Object.entries(perCondition).map(([name, entry]) => [
     name,
-    entry.genuinePairs,
-    entry.comparedImpostors,
-    `${percent(entry.fmr, 3)} (${entry.falseMatches})`,
+    entry.distinctGenuinePairs ?? '-',
+    entry.distinctComparedImpostors ?? '-',
+    `${entry.impostorPersonPairsTested ?? '-'} / ${entry.impostorPersonPairs ?? '-'}` +
+      `${entry.fmrNotMeasured === true ? ' FMR NOT MEASURED' : ''}`,
+    `${percent(entry.fmr, 3)} (${entry.falseMatches} of ${entry.comparedImpostors} fold-pairs)`,
     `${percent(entry.fmrWorstFold, 2)} / ${percent(entry.fmrMedianFold, 2)} of ${entry.foldsWithImpostors}`,
     `${entry.foldsOverTarget}`,
     `${percent(entry.fnmr)} (${entry.falseNonMatches})`,

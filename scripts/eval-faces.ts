@@ -174,16 +174,25 @@ function printReport(report: EvalFacesReport): void {
       "\nOUT OF SAMPLE for subsets the threshold was calibrated on (npm run calibrate's " +
         'identity-disjoint cross-validation: people held out of the fit; worst / median fold):',
     );
+    // Distinct pairs tested (a pair tested in several folds once); '-' for records without them.
     const rows = crossValidated.map(([subset, entry]) => [
       subset,
-      entry.genuinePairs,
-      entry.comparedImpostors,
-      `${percent(entry.fmr, 3)} (${percent(entry.fmrWorstFold, 2)} / ${percent(entry.fmrMedianFold, 2)})`,
+      entry.distinctGenuinePairs ?? '-',
+      entry.distinctComparedImpostors ?? '-',
+      entry.fmrNotMeasured === true
+        ? 'NOT MEASURED'
+        : `${percent(entry.fmr, 3)} (${percent(entry.fmrWorstFold, 2)} / ${percent(entry.fmrMedianFold, 2)})`,
       `${percent(entry.fnmr)} (${percent(entry.fnmrWorstFold)} / ${percent(entry.fnmrMedianFold)})`,
     ]);
     console.log(
       formatTable(
-        ['subset', 'genuine', 'impostors', 'FMR (worst/median)', 'FNMR (worst/median)'],
+        [
+          'subset',
+          'genuine (distinct)',
+          'impostors (distinct)',
+          'FMR (worst/median)',
+          'FNMR (worst/median)',
+        ],
         rows,
       ),
     );

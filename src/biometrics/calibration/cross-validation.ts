@@ -5,6 +5,12 @@
 // threshold of that fold is fitted on pairs whose people are both outside it. The safety margin added to the
 // fitted threshold is itself chosen by an inner cross-validation on the training folds only (nested), so the
 // out-of-sample figures are not flattered by the margin's choice.
+//
+// A condition with fewer than 2 x folds people has some k-fold test fold with at most one of them, and one
+// with <= folds people never has two in one fold: none of its impostor pairs would be tested. So each two
+// of its people with an impostor pair are also held out alone (a pair fold): fitted on everyone else, with
+// a margin chosen by k folds of those people. `margin.held` is the nested verdict over every test fold; the
+// shipped margin (chosen on the k-fold folds it is then checked on) is an in-sample choice (marginFound).
 
 import { assert } from '../../shared/assert.ts';
 import type { LabelledPair } from './pairs.ts';
@@ -193,6 +199,13 @@ export interface CrossValidationOptions {
    * Absent: scores as they are.
    */
   readonly transform?: ScoreTransform;
+  /**
+   * A condition with at most this many people also gets one leave-pair-out test fold per impostor
+   * person-pair (see pairFoldPeople). Default 2 x folds - 1: below 2 x folds people some k-fold test fold
+   * holds at most one of them, and a condition of <= folds people never has an impostor pair tested.
+   * 0: no pair folds.
+   */
+  readonly pairFoldsUpTo?: number;
 }
 
 /** What a calibration records of its cross-validation; the threshold procedure itself is fixed below. */
@@ -225,21 +238,34 @@ const identityTransform: ScoreTransform = () => (pairs) => [...pairs];
 /** Training and test pairs, both rewritten by the transform fitted on the training pairs alone. */
 function fittedSplit(
   options: CrossValidationOptions,
+  trainPairs: readonly ScoredPair[],
+  testPairs: readonly ScoredPair[],
+): { train: ScoreSet; test: ScoreSet } {
+  const rewrite = (options.transform ?? identityTransform)(trainPairs);
+  return { train: scoreSetOf(rewrite(trainPairs)), test: scoreSetOf(rewrite(testPairs)) };
+}
+
+function planSplit(
+  options: CrossValidationOptions,
   plan: FoldPlan,
   trainFolds: ReadonlySet<number>,
   testFolds: ReadonlySet<number>,
 ): { train: ScoreSet; test: ScoreSet } {
-  const trainPairs = pairsWithin(options.pairs, plan, trainFolds);
-  const rewrite = (options.transform ?? identityTransform)(trainPairs);
-  return {
-    train: scoreSetOf(rewrite(trainPairs)),
-    test: scoreSetOf(rewrite(pairsWithin(options.pairs, plan, testFolds))),
-  };
+  return fittedSplit(
+    options,
+    pairsWithin(options.pairs, plan, trainFolds),
+    pairsWithin(options.pairs, plan, testFolds),
+  );
 }
 
 export interface FoldOutcome {
+  /** `k-fold` (or absent): a fold of a repeat's plan; `pair`: two people (and anyone linked to them) held out alone. */
+  readonly kind?: 'k-fold' | 'pair';
+  /** For a pair fold: -1 and the pair fold's index. */
   readonly repeat: number;
   readonly fold: number;
+  /** `repeat 2 fold 3`, or `pair A + B`. */
+  readonly label?: string;
   /** Fitted on the training people, plus the margin the inner folds chose. */
   readonly threshold: number;
   readonly margin: number;
@@ -250,19 +276,61 @@ export interface FoldOutcome {
 
 export interface MarginChoice {
   readonly margin: number;
-  /** False when even the largest margin left some inner fold above the target. */
+  /**
+   * Out of sample: true when every outer test fold (k-fold and pair folds), scored at its own threshold
+   * (fitted without it + the margin chosen without it), kept every condition within the target, and every
+   * condition with compared impostor pairs had some of them tested. Never an in-sample statement.
+   */
   readonly held: boolean;
+}
+
+/** Which of a condition's pairs the test folds covered, each pair counted once however often it was tested. */
+export interface ConditionCoverage {
+  readonly distinctGenuinePairs: number;
+  readonly distinctImpostorPairs: number;
+  /** Distinct impostor pairs tested whose two images were acquired. */
+  readonly distinctComparedImpostors: number;
+  /** Impostor person-pairs (two people with an impostor pair in this condition) in the data / tested. */
+  readonly impostorPersonPairs: number;
+  readonly impostorPersonPairsTested: number;
+  /** The data has compared impostor pairs of this condition but no test fold compared any: no FMR out of sample. */
+  readonly fmrNotMeasured: boolean;
+}
+
+export interface WorstFold {
+  readonly condition: string;
+  readonly label: string;
+  readonly fmr: number;
+  readonly falseMatches: number;
+  readonly comparedImpostors: number;
+  readonly overTarget: boolean;
 }
 
 export interface CrossValidationResult {
   readonly outcomes: readonly FoldOutcome[];
   /** Fitted on everyone, without margin: the in-sample threshold. */
   readonly inSampleThreshold: number;
-  /** The margin chosen by cross-validation over all people, and the threshold it gives. */
+  /**
+   * The shipped margin: the smallest at which every k-fold test fold of every repeat, at the threshold fitted
+   * on the rest of its plan, holds every condition (chosen on those same folds), and the threshold it gives.
+   * `held` is the nested out-of-sample verdict, not whether that choice succeeded (marginFound).
+   */
   readonly margin: MarginChoice;
   readonly threshold: number;
+  /** In sample: the shipped margin made the very folds it was chosen on hold (false: even the largest did not). */
+  readonly marginFound: boolean;
+  /** The same choice made over the k-fold AND the pair folds: what the policy would ship if they counted. */
+  readonly marginWithPairFolds: { readonly margin: number; readonly found: boolean };
+  /** The worst (condition, test fold) by FMR over every outer test fold; null when no impostor was compared. */
+  readonly worstFold: WorstFold | null;
+  readonly coverage: ReadonlyMap<string, ConditionCoverage>;
   /** The fold plan of each repeat (outcome.repeat indexes it): lets a caller score other probes per fold. */
   readonly plans: readonly FoldPlan[];
+}
+
+interface Check {
+  readonly fitted: number;
+  readonly test: ScoreSet;
 }
 
 export function crossValidate(options: CrossValidationOptions): CrossValidationResult {
@@ -273,59 +341,238 @@ export function crossValidate(options: CrossValidationOptions): CrossValidationR
     planFolds({ ...options, seed: `${options.seed}/${repeat}` }),
   );
   const outcomes: FoldOutcome[] = [];
+  const foldChecks: Check[] = [];
+  const pairChecks: Check[] = [];
+  const tested: (readonly number[])[] = [];
+  const indices = options.pairs.map((_, index) => index);
   for (const [repeat, plan] of plans.entries()) {
     for (const fold of allFolds) {
       const trainFolds = new Set([...allFolds].filter((other) => other !== fold));
       const margin = chooseMargin(options, [plan], trainFolds);
-      const { train, test } = fittedSplit(options, plan, trainFolds, new Set([fold]));
-      const threshold = withMargin(options.fit(train), margin.margin);
+      const { train, test } = planSplit(options, plan, trainFolds, new Set([fold]));
+      const fitted = options.fit(train);
+      foldChecks.push({ fitted, test });
+      const threshold = withMargin(fitted, margin.margin);
       const rates = new Map([...test].map(([name, scores]) => [name, ratesAt(scores, threshold)]));
       const people = [...plan.values()].filter((value) => value === fold).length;
-      outcomes.push({ repeat, fold, threshold, margin: margin.margin, people, rates });
+      const label = `repeat ${repeat} fold ${fold}`;
+      outcomes.push({
+        kind: 'k-fold',
+        repeat,
+        fold,
+        label,
+        threshold,
+        margin: margin.margin,
+        people,
+        rates,
+      });
+      tested.push(indices.filter((index) => inFold(options.pairs[index], plan, fold)));
     }
+  }
+  for (const [index, heldOut] of pairFoldPeople(options).entries()) {
+    const isHeld = (pair: ScoredPair): boolean =>
+      heldOut.has(pair.identityA) || heldOut.has(pair.identityB);
+    const trainPairs = options.pairs.filter((pair) => !isHeld(pair));
+    const testIndices = indices.filter((i) => {
+      const pair = options.pairs[i];
+      return pair !== undefined && heldOut.has(pair.identityA) && heldOut.has(pair.identityB);
+    });
+    const testPairs = testIndices.flatMap((i) => options.pairs[i] ?? []);
+    // Nested: the margin is chosen by k folds of the training people alone.
+    const inner = { ...options, pairs: trainPairs };
+    const innerPlan = planFolds({ ...inner, seed: `${options.seed}/pair-inner` });
+    const margin = chooseMargin(inner, [innerPlan], allFolds);
+    const { train, test } = fittedSplit(options, trainPairs, testPairs);
+    const fitted = options.fit(train);
+    pairChecks.push({ fitted, test });
+    const threshold = withMargin(fitted, margin.margin);
+    const rates = new Map([...test].map(([name, scores]) => [name, ratesAt(scores, threshold)]));
+    const label = `pair ${[...heldOut].sort().join(' + ')}`;
+    const people = heldOut.size;
+    outcomes.push({
+      kind: 'pair',
+      repeat: -1,
+      fold: index,
+      label,
+      threshold,
+      margin: margin.margin,
+      people,
+      rates,
+    });
+    tested.push(testIndices);
   }
   const everyone = (options.transform ?? identityTransform)(options.pairs)(options.pairs);
   const inSampleThreshold = options.fit(scoreSetOf(everyone));
-  const margin = chooseMargin(options, plans, allFolds);
+  const shipped = marginFromChecks(options, foldChecks);
+  const withPairs = marginFromChecks(options, [...foldChecks, ...pairChecks]);
+  const coverage = conditionCoverage(options.pairs, tested);
+  const worstFold = worstOf(outcomes, options.targetFmr);
+  const unmeasured = [...coverage.values()].some((entry) => entry.fmrNotMeasured);
   return {
     outcomes,
     inSampleThreshold,
-    margin,
-    threshold: withMargin(inSampleThreshold, margin.margin),
+    margin: {
+      margin: shipped.margin,
+      held:
+        !unmeasured && outcomes.every((outcome) => holdsRates(outcome.rates, options.targetFmr)),
+    },
+    threshold: withMargin(inSampleThreshold, shipped.margin),
+    marginFound: shipped.found,
+    marginWithPairFolds: withPairs,
+    worstFold,
+    coverage,
     plans,
   };
 }
 
+function inFold(pair: ScoredPair | undefined, plan: FoldPlan, fold: number): boolean {
+  return (
+    pair !== undefined && plan.get(pair.identityA) === fold && plan.get(pair.identityB) === fold
+  );
+}
+
+/** Within floor(target x compared impostors) false matches: the rule holdsTarget applies to scores. */
+function withinTarget(rates: SubsetRates, targetFmr: number): boolean {
+  return rates.falseMatches <= Math.floor(targetFmr * rates.comparedImpostors + 1e-9);
+}
+
+function holdsRates(rates: ReadonlyMap<string, SubsetRates>, targetFmr: number): boolean {
+  return [...rates.values()].every((rate) => withinTarget(rate, targetFmr));
+}
+
+/**
+ * The held-out sets of the pair folds: for every condition with at most `pairFoldsUpTo` people, every two
+ * people with an impostor pair in it, with anyone linked to either; each distinct set once, in a stable order.
+ */
+export function pairFoldPeople(options: CrossValidationOptions): ReadonlySet<string>[] {
+  const upTo = options.pairFoldsUpTo ?? 2 * options.folds - 1;
+  const peopleOf = new Map<string, Set<string>>();
+  for (const pair of options.pairs) {
+    const people = peopleOf.get(pair.condition) ?? new Set<string>();
+    peopleOf.set(pair.condition, people);
+    people.add(pair.identityA).add(pair.identityB);
+  }
+  const everyone = new Map<string, string>();
+  for (const pair of options.pairs) {
+    everyone.set(pair.identityA, pair.condition);
+    everyone.set(pair.identityB, pair.condition);
+  }
+  const groupOf = linkedGroups(options.linked, everyone);
+  const membersOf = new Map<string, string[]>();
+  for (const [identity, group] of groupOf)
+    membersOf.set(group, [...(membersOf.get(group) ?? []), identity]);
+  const closure = (identity: string): string[] =>
+    membersOf.get(groupOf.get(identity) ?? '') ?? [identity];
+  const sets = new Map<string, ReadonlySet<string>>();
+  for (const pair of options.pairs) {
+    if (pair.genuine || (peopleOf.get(pair.condition)?.size ?? 0) > upTo) continue;
+    const held = new Set([...closure(pair.identityA), ...closure(pair.identityB)]);
+    const key = [...held].sort().join('\u0000');
+    if (!sets.has(key)) sets.set(key, held);
+  }
+  return [...sets].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, held]) => held);
+}
+
+function conditionCoverage(
+  pairs: readonly ScoredPair[],
+  tested: readonly (readonly number[])[],
+): Map<string, ConditionCoverage> {
+  const testedOnce = new Set(tested.flat());
+  const personPair = (pair: ScoredPair): string =>
+    [pair.identityA, pair.identityB].sort().join('\u0000');
+  const names = [...new Set(pairs.map((pair) => pair.condition))].sort();
+  return new Map(
+    names.map((name) => {
+      const mine = pairs.flatMap((pair, index) =>
+        pair.condition === name ? [{ pair, index }] : [],
+      );
+      const impostors = mine.filter(({ pair }) => !pair.genuine);
+      const seen = impostors.filter(({ index }) => testedOnce.has(index));
+      const compared = seen.filter(({ pair }) => pair.score !== null).length;
+      const comparable = impostors.some(({ pair }) => pair.score !== null);
+      return [
+        name,
+        {
+          distinctGenuinePairs: mine.filter(
+            ({ pair, index }) => pair.genuine && testedOnce.has(index),
+          ).length,
+          distinctImpostorPairs: seen.length,
+          distinctComparedImpostors: compared,
+          impostorPersonPairs: new Set(impostors.map(({ pair }) => personPair(pair))).size,
+          impostorPersonPairsTested: new Set(seen.map(({ pair }) => personPair(pair))).size,
+          fmrNotMeasured: comparable && compared === 0,
+        },
+      ];
+    }),
+  );
+}
+
+function worstOf(outcomes: readonly FoldOutcome[], targetFmr: number): WorstFold | null {
+  let worst: WorstFold | null = null;
+  for (const outcome of outcomes) {
+    for (const [condition, rates] of outcome.rates) {
+      if (rates.fmr === null) continue;
+      const candidate: WorstFold = {
+        condition,
+        label: outcome.label ?? `repeat ${outcome.repeat} fold ${outcome.fold}`,
+        fmr: rates.fmr,
+        falseMatches: rates.falseMatches,
+        comparedImpostors: rates.comparedImpostors,
+        overTarget: !withinTarget(rates, targetFmr),
+      };
+      if (
+        worst === null ||
+        candidate.fmr > worst.fmr ||
+        (candidate.fmr === worst.fmr && candidate.falseMatches > worst.falseMatches)
+      )
+        worst = candidate;
+    }
+  }
+  return worst;
+}
+
 /**
  * The smallest margin at which, for every plan and every fold g among `folds`, the threshold fitted on the
- * other folds of `folds` plus the margin keeps every condition of fold g within the target.
+ * other folds of `folds` plus the margin keeps every condition of fold g within the target. `held` here
+ * means only that such a margin was found on those folds.
  */
 function chooseMargin(
   options: CrossValidationOptions,
   plans: readonly FoldPlan[],
   folds: ReadonlySet<number>,
 ): MarginChoice {
-  const checks: { fitted: number; test: ScoreSet }[] = [];
+  const checks: Check[] = [];
   for (const plan of plans) {
     for (const fold of folds) {
       const others = new Set([...folds].filter((other) => other !== fold));
-      const { train, test } = fittedSplit(options, plan, others, new Set([fold]));
+      const { train, test } = planSplit(options, plan, others, new Set([fold]));
       checks.push({ fitted: options.fit(train), test });
     }
   }
+  const choice = marginFromChecks(options, checks);
+  return { margin: choice.margin, held: choice.found };
+}
+
+function marginFromChecks(
+  options: CrossValidationOptions,
+  checks: readonly Check[],
+): { margin: number; found: boolean } {
   for (const margin of options.margins) {
     const everywhere = checks.every((check) =>
       holdsTarget(check.test, withMargin(check.fitted, margin), options.targetFmr),
     );
-    if (everywhere) return { margin, held: true };
+    if (everywhere) return { margin, found: true };
   }
   const largest = options.margins.at(-1);
   assert(largest !== undefined, 'margins are not empty');
-  return { margin: largest, held: false };
+  return { margin: largest, found: false };
 }
 
 export interface ConditionSummary {
-  /** Counts summed over every test fold (every repeat): each pair is scored once per repeat. */
+  /**
+   * Counts summed over every test fold (every repeat, and the pair folds): a pair is counted once per fold
+   * that tested it, so these are not numbers of distinct pairs (ConditionCoverage has those).
+   */
   readonly genuinePairs: number;
   readonly impostorPairs: number;
   readonly comparedImpostors: number;

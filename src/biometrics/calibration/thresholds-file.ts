@@ -4,7 +4,11 @@
 import { z } from 'zod';
 import { assert } from '../../shared/assert.ts';
 import { templateDimensionMax, templateDimensionMin } from '../../shared/limits.ts';
-import type { ConditionSummary, CrossValidationResult } from './cross-validation.ts';
+import type {
+  ConditionCoverage,
+  ConditionSummary,
+  CrossValidationResult,
+} from './cross-validation.ts';
 import { summarizeConditions, withMargin } from './cross-validation.ts';
 import type { ProbeQualityBands } from './quality-bands.ts';
 import type { ScoreSet } from './scores.ts';
@@ -65,6 +69,30 @@ const outOfSampleEntry = z.object({
   foldsWithImpostors: z.number().int().nonnegative(),
   foldsWithGenuine: z.number().int().nonnegative(),
   foldsOverTarget: z.number().int().nonnegative(),
+  // Optional so that records written before they existed still read.
+  /** Each pair counted once however many test folds scored it (the counts above sum over folds). */
+  distinctGenuinePairs: z.number().int().nonnegative().optional(),
+  distinctImpostorPairs: z.number().int().nonnegative().optional(),
+  distinctComparedImpostors: z.number().int().nonnegative().optional(),
+  /** Two people with an impostor pair in this condition: in the data, and in some test fold. */
+  impostorPersonPairs: z.number().int().nonnegative().optional(),
+  impostorPersonPairsTested: z.number().int().nonnegative().optional(),
+  /** True: the data has compared impostor pairs here but none was tested out of sample. */
+  fmrNotMeasured: z.boolean().optional(),
+  /** The pooled rates split by kind of test fold: the k-fold folds alone, the leave-pair-out folds alone. */
+  fmrKFold: rate.optional(),
+  fnmrKFold: rate.optional(),
+  fmrPairFolds: rate.optional(),
+  fnmrPairFolds: rate.optional(),
+});
+
+const worstFold = z.object({
+  condition: z.string(),
+  fold: z.string(),
+  fmr: z.number().min(0).max(1),
+  falseMatches: z.number().int().nonnegative(),
+  comparedImpostors: z.number().int().nonnegative(),
+  overTarget: z.boolean(),
 });
 
 export const thresholdsFileSchema = z.object({
@@ -84,7 +112,15 @@ export const thresholdsFileSchema = z.object({
     seed: z.string(),
     inSampleThreshold: z.number().min(-1).max(1),
     safetyMargin: z.number().min(0),
+    /** Nested, out of sample: every outer test fold held every condition at its own fitted + margin. */
     safetyMarginHeld: z.boolean(),
+    /** In sample: the margin made the very folds it was chosen on hold. */
+    safetyMarginFoundOnItsFolds: z.boolean().optional(),
+    /** The same choice over the k-fold and the pair folds (not shipped; shown beside). */
+    safetyMarginWithPairFolds: z.number().min(0).optional(),
+    safetyMarginWithPairFoldsFound: z.boolean().optional(),
+    pairFolds: z.number().int().nonnegative().optional(),
+    worstFold: worstFold.nullable().optional(),
     perCondition: z.record(z.string(), outOfSampleEntry),
   }),
   perSubset: z.record(z.string(), subsetEntry),
@@ -121,16 +157,23 @@ const method =
   'impostor). Fit: per subset, the lowest threshold on a 1e-4 grid with FMR <= targetFmr; the fitted ' +
   'threshold is the highest of these (over subsets and the extra groups: the mask split of mfr2). The ' +
   'operating threshold is the fit on all people plus a safety margin chosen by identity-disjoint ' +
-  'cross-validation: the smallest margin at which, in every fold, the threshold fitted on the other folds ' +
-  'keeps every subset of the held-out people within the target (see outOfSample). Match when similarity >= ' +
-  'threshold.';
+  'cross-validation: the smallest margin at which, in every k-fold test fold, the threshold fitted on the ' +
+  'other folds keeps every subset of the held-out people within the target (see outOfSample). That choice ' +
+  'is judged on the folds it was chosen on; whether the target holds out of sample is ' +
+  'outOfSample.safetyMarginHeld (nested). Match when similarity >= threshold.';
 
 const outOfSampleProtocol =
   'Identity-disjoint k-fold cross-validation, repeated with different seeds: people (not images) are dealt ' +
   'to folds, stratified by subset; a test pair has both its people in the test fold; the threshold of a ' +
   'fold is fitted on pairs whose people are both outside it, plus a margin chosen by an inner ' +
-  'cross-validation on the training folds only. Rates are summed over all test folds of all repeats; ' +
-  'worst and median are over the folds where the rate could be measured.';
+  'cross-validation on the training folds only. A subset with fewer than 2 x folds people also gets a ' +
+  'leave-pair-out test fold for each two of its people with an impostor pair (both held out, the threshold ' +
+  'fitted on everyone else plus a margin chosen by k folds of those people): without them a subset of <= ' +
+  'folds people never has an impostor pair tested. Rates are summed over all test folds (a pair tested in ' +
+  'several folds counts each time; the distinct* counts count it once); worst and median are over the ' +
+  'folds where the rate could be measured. safetyMarginHeld: every test fold, at its own threshold ' +
+  '(fitted and margin chosen without it), kept every subset within the target, and every subset with ' +
+  'compared impostors had some tested (fmrNotMeasured false).';
 
 /** Six decimals: enough for rates over 20,000 pairs, short enough to read, stable across runs. */
 function round6(value: number | null): number | null {
@@ -172,7 +215,8 @@ export function buildThresholdsFile(input: CalibrationInput): ThresholdsFile {
       inSampleThreshold: cv.inSampleThreshold,
       safetyMargin: cv.margin.margin,
       safetyMarginHeld: cv.margin.held,
-      perCondition: outOfSampleEntries(summarizeConditions(cv.outcomes, input.targetFmr)),
+      ...marginDetails(cv),
+      perCondition: outOfSampleEntries(cv, input.targetFmr),
     },
     perSubset,
     perGroup,
@@ -214,6 +258,11 @@ export interface BandedCandidate {
   readonly inSampleThreshold: number;
   readonly safetyMargin: number;
   readonly safetyMarginHeld: boolean;
+  readonly safetyMarginFoundOnItsFolds: boolean;
+  readonly safetyMarginWithPairFolds: number;
+  readonly safetyMarginWithPairFoldsFound: boolean;
+  readonly pairFolds: number;
+  readonly worstFold: ThresholdsFile['outOfSample']['worstFold'];
   readonly perCondition: ThresholdsFile['outOfSample']['perCondition'];
   /** Every impostor pair scored at the lowest band threshold: what a kiosk lying about sharpness could get. */
   readonly fmrAtLowestBand: Readonly<Record<string, number | null>>;
@@ -234,7 +283,8 @@ export function bandedCandidate(banded: BandedCalibration, targetFmr: number): B
     inSampleThreshold: cv.inSampleThreshold,
     safetyMargin: cv.margin.margin,
     safetyMarginHeld: cv.margin.held,
-    perCondition: outOfSampleEntries(summarizeConditions(cv.outcomes, targetFmr)),
+    ...marginDetails(cv),
+    perCondition: outOfSampleEntries(cv, targetFmr),
     fmrAtLowestBand,
   };
 }
@@ -257,11 +307,53 @@ function entriesAt(
   return entries;
 }
 
+function marginDetails(cv: CrossValidationResult): {
+  safetyMarginFoundOnItsFolds: boolean;
+  safetyMarginWithPairFolds: number;
+  safetyMarginWithPairFoldsFound: boolean;
+  pairFolds: number;
+  worstFold: ThresholdsFile['outOfSample']['worstFold'];
+} {
+  const worst = cv.worstFold;
+  return {
+    safetyMarginFoundOnItsFolds: cv.marginFound,
+    safetyMarginWithPairFolds: cv.marginWithPairFolds.margin,
+    safetyMarginWithPairFoldsFound: cv.marginWithPairFolds.found,
+    pairFolds: cv.outcomes.filter((outcome) => outcome.kind === 'pair').length,
+    worstFold:
+      worst === null
+        ? null
+        : {
+            condition: worst.condition,
+            fold: worst.label,
+            fmr: round6(worst.fmr) ?? 0,
+            falseMatches: worst.falseMatches,
+            comparedImpostors: worst.comparedImpostors,
+            overTarget: worst.overTarget,
+          },
+  };
+}
+
 function outOfSampleEntries(
-  summaries: ReadonlyMap<string, ConditionSummary>,
+  cv: CrossValidationResult,
+  targetFmr: number,
 ): ThresholdsFile['outOfSample']['perCondition'] {
+  const summaries = summarizeConditions(cv.outcomes, targetFmr);
+  const kFold = summarizeConditions(
+    cv.outcomes.filter((outcome) => outcome.kind !== 'pair'),
+    targetFmr,
+  );
+  const pairFolds = summarizeConditions(
+    cv.outcomes.filter((outcome) => outcome.kind === 'pair'),
+    targetFmr,
+  );
+  const coverage: ReadonlyMap<string, ConditionCoverage> = cv.coverage;
   const entries: ThresholdsFile['outOfSample']['perCondition'] = {};
-  for (const [name, summary] of summaries) {
+  const names = [...new Set([...summaries.keys(), ...coverage.keys()])].sort();
+  for (const name of names) {
+    const summary = summaries.get(name) ?? emptySummary;
+    const covered = coverage.get(name);
+    const paired = pairFolds.get(name);
     entries[name] = {
       genuinePairs: summary.genuinePairs,
       comparedImpostors: summary.comparedImpostors,
@@ -277,10 +369,43 @@ function outOfSampleEntries(
       foldsWithImpostors: summary.fmrSpread?.folds ?? 0,
       foldsWithGenuine: summary.fnmrSpread?.folds ?? 0,
       foldsOverTarget: summary.foldsOverTarget,
+      ...(covered === undefined
+        ? {}
+        : {
+            distinctGenuinePairs: covered.distinctGenuinePairs,
+            distinctImpostorPairs: covered.distinctImpostorPairs,
+            distinctComparedImpostors: covered.distinctComparedImpostors,
+            impostorPersonPairs: covered.impostorPersonPairs,
+            impostorPersonPairsTested: covered.impostorPersonPairsTested,
+            fmrNotMeasured: covered.fmrNotMeasured,
+          }),
+      ...(paired === undefined
+        ? {}
+        : {
+            fmrKFold: round6(kFold.get(name)?.fmr ?? null),
+            fnmrKFold: round6(kFold.get(name)?.fnmr ?? null),
+            fmrPairFolds: round6(paired.fmr),
+            fnmrPairFolds: round6(paired.fnmr),
+          }),
     };
   }
   return entries;
 }
+
+/** A condition no test fold held any pair of. */
+const emptySummary: ConditionSummary = {
+  genuinePairs: 0,
+  impostorPairs: 0,
+  comparedImpostors: 0,
+  failedToAcquire: 0,
+  falseMatches: 0,
+  falseNonMatches: 0,
+  fmr: null,
+  fnmr: null,
+  fmrSpread: null,
+  fnmrSpread: null,
+  foldsOverTarget: 0,
+};
 
 function roundRates(
   rates: SubsetRates,
