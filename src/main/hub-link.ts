@@ -85,6 +85,11 @@ export interface HubLinkOptions {
   identity: KioskIdentity;
   /** The kiosk's own clock; what it seals and signs by is the hub's, read from its answers (HubClock). */
   now: () => number;
+  /**
+   * The elapsed clock the hub's time is kept against (HubClock; default monotonic-clock.ts). A test whose
+   * `now` stands for time passing (moved with its hub's clock) passes the same clock here.
+   */
+  elapsed?: () => number;
   timeoutMs?: number;
   /** Tests put a lossy network here. */
   fetch?: typeof fetch;
@@ -157,7 +162,7 @@ export class HubLink {
 
   constructor(options: HubLinkOptions) {
     this.#options = options;
-    this.#hubClock = new HubClock(options.now);
+    this.#hubClock = new HubClock(options.now, options.elapsed);
     this.#client = new HubClient({
       baseUrl: options.hubUrl,
       token: options.hubToken,

@@ -61,7 +61,7 @@ async function settledWithin(work: Promise<unknown>, ms: number): Promise<boolea
  */
 export async function openHubLink(
   config: KioskConfig,
-  overrides: Partial<Pick<HubLinkOptions, 'now' | 'fetch' | 'hubUrl'>> = {},
+  overrides: Partial<Pick<HubLinkOptions, 'now' | 'elapsed' | 'fetch' | 'hubUrl'>> = {},
 ): Promise<{ link: HubLink; identity: KioskIdentity }> {
   const identity = await loadKioskIdentity({ dir: config.keysDir, create: true });
   if (!identity.ok) throw new Error(`kiosk keys in ${config.keysDir}: ${identity.error.message}`);

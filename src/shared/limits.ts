@@ -174,6 +174,21 @@ export const probeFutureSkewMsMax = 5_000;
  * it somewhere in the round trip, so its reading is at most half of it off, well inside probeFutureSkewMsMax.
  */
 export const hubClockRoundTripMsMax = 2_000;
+/**
+ * How far one answer may move the hub's clock a kiosk learned (src/main/hub-clock.ts): two readings are each
+ * at most half a quick round trip off (hubClockRoundTripMsMax), so honest ones agree within this. A reading
+ * further off (a hub whose clock was stepped, a cached answer, one forged on a plain-HTTP link) is taken
+ * only once hubClockAgreeingAnswers answers in a row agree on it.
+ */
+export const hubClockStepMsMax = hubClockRoundTripMsMax;
+export const hubClockAgreeingAnswers = 3;
+/**
+ * Before any reading, how far the first may be from the kiosk's own clock and be taken at once (a kiosk
+ * clock somewhat off, the reason the hub's time is read); further needs hubClockAgreeingAnswers in a row.
+ */
+export const hubClockFirstReadingMsMax = 3_600_000;
+/** No hub time before this (2020-01-01) is a clock: a Hub-Time of 0 or so is refused outright. */
+export const hubClockEarliestMs = Date.UTC(2020, 0, 1);
 export const probeLabelLengthMax = 128;
 export const probePayloadBytesMax = 8_192;
 export const sealedProbeBytesMax = 8_448;

@@ -52,6 +52,7 @@ function shopKioskLink(intercept: (path: string, body: unknown) => boolean): Hub
     kioskId: k1.id,
     identity: k1.identity,
     now: () => t.clock.now(),
+    elapsed: () => t.clock.now(),
     fetch: async (input, init) => {
       const url = new URL(String(input instanceof Request ? input.url : input));
       const body: unknown = typeof init?.body === 'string' ? JSON.parse(init.body) : undefined;

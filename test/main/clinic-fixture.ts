@@ -104,6 +104,7 @@ export function reception(options: {
     kioskId: test.shop.config.kioskId,
     identity: options.identity,
     now,
+    elapsed: now,
     fetch: options.network,
   });
   const service = new KioskService({

@@ -39,7 +39,10 @@ afterAll(async () => {
 
 /** A kiosk service of `config` whose every call to the hub goes through the gate. */
 async function kioskService(config: KioskConfig, outboxFile: string): Promise<KioskService> {
-  const { link } = await openHubLink({ ...config, hubUrl: gate.url }, { now: clock.now });
+  const { link } = await openHubLink(
+    { ...config, hubUrl: gate.url },
+    { now: clock.now, elapsed: clock.now },
+  );
   links.push(link);
   return new KioskService({
     config,

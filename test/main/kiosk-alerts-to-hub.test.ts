@@ -39,7 +39,10 @@ afterAll(async () => {
 
 /** A kiosk service of `config` (the shop's unless told) on the test's hub, its outbox in `outboxFile`. */
 async function kioskService(outboxFile: string, config: KioskConfig = test.shop.config) {
-  const { link } = await openHubLink({ ...config, hubUrl: test.hub.url }, { now: clock.now });
+  const { link } = await openHubLink(
+    { ...config, hubUrl: test.hub.url },
+    { now: clock.now, elapsed: clock.now },
+  );
   links.push(link);
   const service = new KioskService({
     config,

@@ -114,6 +114,7 @@ function reception(options: { config?: Partial<KioskConfig>; fetch?: typeof fetc
     kioskId: clinic.config.kioskId,
     identity,
     now: hubClock.now,
+    elapsed: hubClock.now,
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
   });
   links.push(link);

@@ -51,7 +51,7 @@ afterAll(async () => {
  */
 async function watchedKiosk() {
   const config = test.shop.config;
-  const { link } = await openHubLink(config, { now: clock.now });
+  const { link } = await openHubLink(config, { now: clock.now, elapsed: clock.now });
   links.push(link);
   const handedToLink: Float32Array[] = [];
   const watched = new Proxy(link, {

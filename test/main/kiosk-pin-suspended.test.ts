@@ -33,7 +33,10 @@ beforeAll(async () => {
     },
   }));
   // The kiosk seals PINs with the hub's clock, so a test that moves it keeps every seal fresh.
-  ({ link } = await openHubLink(shop.config, { now: () => clock.now() }));
+  ({ link } = await openHubLink(shop.config, {
+    now: () => clock.now(),
+    elapsed: () => clock.now(),
+  }));
   service = new KioskService({ config: shop.config, hub: link, modelId: null });
 }, 60_000);
 

@@ -161,6 +161,7 @@ async function serviceOn(
     hubUrl: hub.url,
     fetch: network,
     now: hubClock.now,
+    elapsed: kioskElapsed,
   });
   const service = new KioskService({
     config: { ...shop.config, hubUrl: hub.url },

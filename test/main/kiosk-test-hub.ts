@@ -156,6 +156,7 @@ export async function enrolAtStation(options: {
     kioskId: kiosk.id,
     identity: keys.value,
     now: options.now ?? Date.now,
+    ...(options.now === undefined ? {} : { elapsed: options.now }),
   });
   try {
     for (const who of options.people) {

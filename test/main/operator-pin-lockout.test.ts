@@ -42,6 +42,7 @@ beforeAll(async () => {
     kioskId: config.kioskId,
     identity,
     now: () => now,
+    elapsed: () => now,
   });
   service = new KioskService({ config, hub: link, modelId: null, now: () => now });
 });

@@ -101,7 +101,11 @@ export async function shopKiosk(options: {
     ...(options.config ?? test.shop.config),
     hubUrl: options.hubUrl ?? test.hub.url,
   };
-  const { link } = await openHubLink(config, { fetch: options.network, now: clock.now });
+  const { link } = await openHubLink(config, {
+    fetch: options.network,
+    now: clock.now,
+    elapsed: clock.now,
+  });
   const now = options.now ?? clock.now;
   const elapsed = () => elapsedMs() + clock.offsetMs + (options.elapsedAhead?.ms ?? 0);
   const service = new KioskService({

@@ -155,7 +155,7 @@ async function serviceOn(
   const opened = await openHubLink(deployment.config, {
     hubUrl: fixture.hub.url,
     fetch: network,
-    ...(clocks.link === undefined ? {} : { now: clocks.link }),
+    ...(clocks.link === undefined ? {} : { now: clocks.link, elapsed: clocks.link }),
   });
   fixture.links.push(opened);
   return new KioskService({
