@@ -29,7 +29,12 @@ protocol.registerSchemesAsPrivileged([
   { scheme: policy.appScheme, privileges: { ...policy.appSchemePrivileges } },
 ]);
 
-if (!app.requestSingleInstanceLock()) {
+// The packaged kiosk opens to no debugger: started with one's switch, it exits before any window or key.
+const debugSwitch = policy.refusedDebugSwitch({ packaged: app.isPackaged, argv: process.argv });
+if (debugSwitch !== null) {
+  process.stderr.write(`kiosk: refusing to start with ${debugSwitch}\n`);
+  app.exit(2);
+} else if (!app.requestSingleInstanceLock()) {
   // A second start only brings the running kiosk to the front (its 'second-instance' below).
   app.quit();
 } else {
@@ -140,7 +145,7 @@ async function serveAppFile(request: Request): Promise<Response> {
 }
 
 function createKioskWindow(): BrowserWindow {
-  const devTools = process.env['FACEPAY_KIOSK_DEVTOOLS'] === '1';
+  const devTools = policy.devToolsAllowed({ packaged: app.isPackaged, env: process.env });
   const options: BrowserWindowConstructorOptions = policy.kioskWindowOptions({
     preloadPath: layout.preloadFile,
     devTools,

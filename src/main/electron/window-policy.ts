@@ -140,6 +140,50 @@ export function kioskWindowOptions(options: { preloadPath: string; devTools?: bo
   } as const;
 }
 
+/**
+ * Whether the kiosk window may open DevTools: only from a source checkout (`electron .`) with
+ * FACEPAY_KIOSK_DEVTOOLS=1, never in the packaged app (app.isPackaged), where anyone at the kiosk's
+ * environment would otherwise get a console inside the page that sees faces and PINs.
+ */
+export function devToolsAllowed(options: {
+  packaged: boolean;
+  env: Readonly<Record<string, string | undefined>>;
+}): boolean {
+  return !options.packaged && options.env['FACEPAY_KIOSK_DEVTOOLS'] === '1';
+}
+
+/**
+ * Switches that open the app to a debugger: Chromium's remote debugging (DevTools protocol on a port or a
+ * pipe) and Node's inspector (also off by the enableNodeCliInspectArguments fuse, electron-builder.yml).
+ */
+export const debugSwitches = [
+  '--remote-debugging-port',
+  '--remote-debugging-pipe',
+  '--remote-debugging-address',
+  '--inspect',
+  '--inspect-brk',
+  '--inspect-port',
+  '--inspect-publish-uid',
+  '--debug',
+  '--debug-brk',
+] as const;
+
+/**
+ * The first debug switch (debugSwitches, bare or `=value`) on the packaged app's command line, which then
+ * refuses to start; null when there is none, or from a source checkout (a developer's `electron .`).
+ */
+export function refusedDebugSwitch(options: {
+  packaged: boolean;
+  argv: readonly string[];
+}): string | null {
+  if (!options.packaged) return null;
+  for (const arg of options.argv) {
+    const name = arg.split('=', 1)[0] ?? arg;
+    if ((debugSwitches as readonly string[]).includes(name)) return name;
+  }
+  return null;
+}
+
 /** Whether a URL (or an origin string) is on the app's own origin: scheme, host and port all equal. */
 export function isAppUrl(url: string | null | undefined, origin: string = appOrigin): boolean {
   if (typeof url !== 'string' || url.length === 0) return false;
