@@ -1,0 +1,35 @@
+// What the kiosk shows when its start fails (models or WASM not loaded, the face worker down, the service not
+// answering): the locale's words, never the raw error (that goes to the console), and a retry by itself.
+import { useEffect, useLayoutEffect } from 'react';
+import { useTranslation } from 'react-i18next';
+import { switchLanguage } from '../i18n.ts';
+import { mark } from '../marks.ts';
+import { ScreenTitle, TopBar } from './parts.tsx';
+
+/** The screen for a failed start; the page reloads after `retryInMs` (the caller's backoff). */
+export function StartupFailedScreen(props: { shopName: string; retryInMs: number }) {
+  const { t } = useTranslation();
+  useLayoutEffect(() => {
+    document.body.dataset['screen'] = 'startup_failed';
+    mark('screen:startup_failed', { retryInMs: props.retryInMs });
+  }, [props.retryInMs]);
+  useEffect(() => {
+    const timer = window.setTimeout(() => window.location.reload(), props.retryInMs);
+    return () => window.clearTimeout(timer);
+  }, [props.retryInMs]);
+  return (
+    <div className="kiosk" data-screen="startup_failed">
+      <TopBar
+        shopName={props.shopName}
+        hub="reachable"
+        onLanguage={(language) => void switchLanguage(language)}
+      />
+      <main className="screen screen-error" aria-labelledby="startup-failed-title">
+        <ScreenTitle id="startup-failed-title">{t('startupFailed.title')}</ScreenTitle>
+        <p className="error-body" role="alert">
+          {t('startupFailed.body')}
+        </p>
+      </main>
+    </div>
+  );
+}
