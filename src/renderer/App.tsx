@@ -16,7 +16,7 @@ import type { Challenge } from '../shared/challenge-kinds.ts';
 import type { FaceReader } from './face/face-reader.ts';
 import { faceRefusal } from './face/face-refusal.ts';
 import type { Language } from './i18n.ts';
-import { switchLanguage } from './i18n.ts';
+import { restoreLanguage, switchLanguage } from './i18n.ts';
 import { mark } from './marks.ts';
 import {
   ClinicConfirmScreen,
@@ -121,6 +121,12 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
   useLayoutEffect(() => {
     document.body.dataset['screen'] = screen.name;
   }, [screen]);
+  // Back at idle (receipt or waiting screen done, cancelled, the till's cancel or timeout, the staff menu
+  // closed), the kiosk speaks its default language again: one person's English is not the next one's.
+  const defaultLanguage = props.status.defaultLanguage;
+  useLayoutEffect(() => {
+    if (screen.name === 'idle') void restoreLanguage(defaultLanguage);
+  }, [screen.name, defaultLanguage]);
 
   // The open camera while it is live and still the one staff chose (the staff menu's choice, read afresh:
   // one chosen since it opened takes effect at this face step), else the chosen one opened.

@@ -18,7 +18,7 @@ import { qualityReasons } from '../biometrics/quality.ts';
 import type { FaceReader } from './face/face-reader.ts';
 import { faceRefusal, moveWordsKey } from './face/face-refusal.ts';
 import type { Language } from './i18n.ts';
-import { switchLanguage } from './i18n.ts';
+import { restoreLanguage, switchLanguage } from './i18n.ts';
 import { mark } from './marks.ts';
 import type { DeskAction, DocumentForm, StationRefusal } from './screens/EnrolmentScreens.tsx';
 import {
@@ -213,6 +213,12 @@ export function EnrolmentStationApp(props: {
     const again = screen.name === 'station-pin' && screen.first !== null;
     document.body.dataset['screen'] = again ? 'station-pin-again' : screen.name;
   }, [screen]);
+  // Back at sign-in (the officer signed out, or the idle lock), the station speaks its default language
+  // again: the next officer or person is not left in the last one's.
+  const defaultLanguage = props.status.defaultLanguage;
+  useLayoutEffect(() => {
+    if (screen.name === 'station-signin') void restoreLanguage(defaultLanguage);
+  }, [screen.name, defaultLanguage]);
 
   // The service locks an idle station; its event brings the sign-in back with the reason.
   useEffect(

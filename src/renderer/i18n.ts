@@ -21,3 +21,8 @@ export async function switchLanguage(language: Language): Promise<void> {
   await i18next.changeLanguage(language);
   document.documentElement.lang = language;
 }
+
+/** Back to `language` (the kiosk's default) where another is shown: at idle, after sign-out. */
+export async function restoreLanguage(language: Language): Promise<void> {
+  if (i18next.language !== language) await switchLanguage(language);
+}
