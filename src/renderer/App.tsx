@@ -444,9 +444,10 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
     show({ name: 'error', code: 'not_me' });
   }, [api, fail, payment, show]);
 
-  // The receipt's (or waiting screen's) Done, or its timer: idle, unless a new payment has replaced the one
-  // it shows meanwhile (the till's next amount while its camera opens): that payment is kept, and its face
-  // screen follows (cleared, the face screen would have no payment to show, and no button).
+  // The receipt's (or waiting screen's) Done, or its timer, or a closed payment's error screen left alone:
+  // idle, unless a new payment has replaced the one it shows meanwhile (the till's next amount while its
+  // camera opens): that payment is kept, and its face screen follows (cleared, the face screen would have
+  // no payment to show, and no button).
   const done = useCallback(() => {
     const current = paymentRef.current;
     if (current !== null && ['waiting_for_face', 'confirming', 'pin'].includes(current.state))
@@ -564,6 +565,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
             onRetry={retryAfterError}
             onMemberPin={() => show({ name: 'member', notice: null })}
             onClose={() => void cancel()}
+            onTimeout={done}
           />
         );
       case 'camera':

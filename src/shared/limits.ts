@@ -252,6 +252,11 @@ export const kioskCallsInFlightMax = 8;
 export const kioskPaymentIdleMsMax = 120_000;
 /** The receipt stays on screen this long before the idle screen returns. */
 export const kioskReceiptScreenMs = 8_000;
+/**
+ * An error screen whose payment is closed (refused: funds, an account rule, a locked PIN, the hub) stays this
+ * long before the idle screen (or the clinic's board) returns: the next person never reads the last one's.
+ */
+export const kioskClosedErrorScreenMs = 15_000;
 /** Wrong operator PINs in a row before the operator screen locks (a round). */
 export const operatorPinAttemptsMax = 5;
 /**

@@ -1,12 +1,13 @@
 // The payment's plain screens: idle (the shop's name), confirm (masked name and amount), paying,
 // the receipt, and every failure with its way out (retry, member number + PIN, call staff).
-import type { ReactNode } from 'react';
+import { useEffect, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Challenge } from '../../shared/challenge-kinds.ts';
 import type { PaymentView } from '../../shared/kiosk-api.ts';
 import { faceRefusalCodes, moveWords } from '../face/face-refusal.ts';
 import {
   faceTriesPerPaymentMax,
+  kioskClosedErrorScreenMs,
   kioskReceiptScreenMs,
   pinOnlyAmountMax,
 } from '../../shared/limits.ts';
@@ -211,11 +212,20 @@ export function ErrorScreen(props: {
   onRetry: () => void;
   onMemberPin: () => void;
   onClose: () => void;
+  /** Left alone kioskClosedErrorScreenMs while its payment is closed: back to idle (or the board). */
+  onTimeout: () => void;
 }) {
   const { t } = useTranslation();
   const yen = useYen();
   const key = waysOut[props.code] === undefined ? 'other' : props.code;
   const open = props.payment !== null && ['waiting_for_face', 'pin'].includes(props.payment.state);
+  // A payment still open goes on (or ends by the service's own timeout, whose cancel brings idle back).
+  const { onTimeout } = props;
+  useEffect(() => {
+    if (open) return undefined;
+    const timer = window.setTimeout(onTimeout, kioskClosedErrorScreenMs);
+    return () => window.clearTimeout(timer);
+  }, [open, onTimeout]);
   const offered = waysOut[props.code] ?? ['retry', 'staff'];
   // A face failure's retry is one more look at the camera, and the hub compares no more faces for this
   // payment: the body that said "try again" says to use the member number instead, and retry goes.
