@@ -6,7 +6,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as FaceApi from '@vladmandic/face-api';
 import { assert } from '../shared/assert.ts';
 import { kioskDescriptorLength } from '../shared/limits.ts';
-import { alignedChip, chipPhotometrics } from './align.ts';
+import {
+  chipInFrameMask,
+  chipPhotometrics,
+  chipPlacement,
+  chipSide,
+  rotatedSquare,
+} from './align.ts';
 import type { RawDetection } from './blazeface.ts';
 import type { DetectFn, DetectorConfig } from './detectors.ts';
 import { createDetector } from './detectors.ts';
@@ -27,6 +33,7 @@ import type {
 import {
   countReason,
   defaultQualityThresholds,
+  framingReason,
   measurePose,
   photometricReason,
   poseReason,
@@ -193,8 +200,10 @@ export class FaceEngine {
 
 /**
  * The steps after a pose the gate accepted, shared by the per-frame engine and the tracking loop:
- * alignment, the photometric gate (fills `face.photometrics`) and the unit descriptor (null when
- * `describe` is false: the gate still runs, so ok means the same with or without a descriptor).
+ * alignment, the photometric gate (fills `face.photometrics`, read on the part of the chip inside the
+ * frame), the framing gate (a face cut off by the frame's edge is refused before the photometric
+ * reasons) and the unit descriptor (null when `describe` is false: the gates still run, so ok means the
+ * same with or without a descriptor).
  */
 export async function describeFace(
   models: FaceModels,
@@ -203,11 +212,15 @@ export async function describeFace(
   options: { quality: QualityThresholds; clock: StageClock; describe: boolean },
 ): Promise<{ ok: true; descriptor: Float32Array | null } | { ok: false; reason: QualityReason }> {
   const { quality, clock } = options;
-  const chip = alignedChip(frame, face.landmarks);
+  const [height, width] = frame.shape;
+  const placement = chipPlacement(face.landmarks);
+  const chip = rotatedSquare(frame, placement.center, placement.side, placement.roll, chipSide);
   try {
     clock.lap('align');
-    face.photometrics = await chipPhotometrics(chip);
-    const failure = photometricReason(face.photometrics, quality);
+    face.photometrics = await chipPhotometrics(chip, chipInFrameMask(placement, width, height));
+    const failure =
+      framingReason(face.landmarks, { width, height }, quality) ??
+      photometricReason(face.photometrics, quality);
     clock.lap('quality');
     if (failure !== null) return { ok: false, reason: failure };
     if (!options.describe) return { ok: true, descriptor: null };

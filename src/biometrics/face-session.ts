@@ -297,6 +297,7 @@ const promptForQuality: Readonly<Record<QualityReason, FacePrompt>> = {
   too_bright: 'too_bright',
   turned_away: 'face_the_camera',
   blurred: 'hold_still',
+  face_cut_off: 'move_back',
 };
 
 export function assertFaceSessionTuning(tuning: FaceSessionTuning): void {

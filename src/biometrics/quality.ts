@@ -11,7 +11,8 @@ export type QualityReason =
   | 'too_dark'
   | 'too_bright'
   | 'blurred'
-  | 'turned_away';
+  | 'turned_away'
+  | 'face_cut_off';
 
 export const qualityReasons: readonly QualityReason[] = [
   'no_face',
@@ -21,6 +22,7 @@ export const qualityReasons: readonly QualityReason[] = [
   'too_bright',
   'blurred',
   'turned_away',
+  'face_cut_off',
 ];
 
 export interface QualityThresholds {
@@ -38,13 +40,21 @@ export interface QualityThresholds {
   lumaMeanMax: number;
   /** Variance of the Laplacian of the grey face chip (150 px); lower is blurrier. */
   sharpnessMin: number;
+  /** How far a landmark may lie past the frame's edge, as a fraction of the landmarks' larger extent;
+   * further is a face cut off by the frame (a person too close: the landmark net places the unseen chin
+   * and jaw beyond the edge). */
+  landmarkOutsideFrameMax: number;
 }
 
 /** Set from the shared photo sets (scripts/measure-detectors.ts, bench-face-stages.ts, calibrate.ts):
  * derived dark/bright/blurred copies fail. Yaw: landmarks that disagree with the detector's eyes are
  * refused as turned away before this bound applies (landmarks.ts), so the bound only has to stop faces
  * the descriptor cannot read; `npm run calibrate` measured 0.07 against 0.15: four more photos (turned
- * ~40-50 degrees) acquired, no new false match on any subset, FNMR at each subset's own threshold lower. */
+ * ~40-50 degrees) acquired, no new false match on any subset, FNMR at each subset's own threshold lower.
+ * Cut off: 640 px webcam photos (faces2 selfie_webcam) cut at the base of the nose overrun 0.31-0.42,
+ * cut through the mouth (landmark 62) 0.14-0.25; the tightest still photos of the shared sets (yaleb's
+ * 168x192 crops, chin at the edge) reach 0.188 (faceapi 0.063): 0.2 refuses a face cut at the nose and
+ * about half of those cut at the mouth, and no photo the calibration reads. */
 export const defaultQualityThresholds: QualityThresholds = {
   secondFaceWidthRatioMin: 0.5,
   eyeDistanceMinPixels: 16,
@@ -54,6 +64,7 @@ export const defaultQualityThresholds: QualityThresholds = {
   lumaMeanMin: 35,
   lumaMeanMax: 240,
   sharpnessMin: 12,
+  landmarkOutsideFrameMax: 0.2,
 };
 
 export interface PoseMeasures {
@@ -113,6 +124,39 @@ export function poseReason(
     pose.pitchRatio < thresholds.pitchRatioMin || pose.pitchRatio > thresholds.pitchRatioMax;
   if (yawOff || pitchOff) return 'turned_away';
   return null;
+}
+
+/** face_cut_off when a landmark lies past the edge of the `width` x `height` frame by more than the
+ * tolerance (or is not a finite point). */
+export function framingReason(
+  landmarks: readonly Point[],
+  frame: { width: number; height: number },
+  thresholds: QualityThresholds,
+): QualityReason | null {
+  return landmarkOverrun(landmarks, frame) > thresholds.landmarkOutsideFrameMax
+    ? 'face_cut_off'
+    : null;
+}
+
+/** The furthest any landmark lies outside the frame, as a fraction of the landmarks' larger extent
+ * (0 when all are inside; Infinity when a point is not finite). */
+export function landmarkOverrun(
+  landmarks: readonly Point[],
+  frame: { width: number; height: number },
+): number {
+  if (landmarks.some((point) => !Number.isFinite(point.x) || !Number.isFinite(point.y)))
+    return Number.POSITIVE_INFINITY;
+  const xs = landmarks.map((point) => point.x);
+  const ys = landmarks.map((point) => point.y);
+  const extent = Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys));
+  const outside = Math.max(
+    0,
+    -Math.min(...xs),
+    -Math.min(...ys),
+    Math.max(...xs) - (frame.width - 1),
+    Math.max(...ys) - (frame.height - 1),
+  );
+  return outside / Math.max(extent, 1e-6);
 }
 
 export function photometricReason(
