@@ -154,32 +154,62 @@ export function devToolsAllowed(options: {
 
 /**
  * Switches that open the app to a debugger: Chromium's remote debugging (DevTools protocol on a port or a
- * pipe) and Node's inspector (also off by the enableNodeCliInspectArguments fuse, electron-builder.yml).
+ * pipe), DevTools opened by itself, and Node's inspector (also off by the enableNodeCliInspectArguments fuse,
+ * electron-builder.yml). Each name, without its dashes, is refused exactly or as the start of a longer one
+ * (debugSwitchPrefixes).
  */
 export const debugSwitches = [
-  '--remote-debugging-port',
-  '--remote-debugging-pipe',
-  '--remote-debugging-address',
-  '--inspect',
-  '--inspect-brk',
-  '--inspect-port',
-  '--inspect-publish-uid',
-  '--debug',
-  '--debug-brk',
+  'remote-debugging-port',
+  'remote-debugging-pipe',
+  'remote-debugging-address',
+  'remote-debugging-io-pipes',
+  'remote-allow-origins',
+  'auto-open-devtools-for-tabs',
+  'inspect',
+  'inspect-brk',
+  'inspect-port',
+  'inspect-publish-uid',
+  'inspect-brk-node',
+  'debug',
+  'debug-brk',
+  'debug-port',
 ] as const;
 
+/** Any switch starting with one of these is refused too (a remote-debugging-* or inspect* Chromium or Node adds). */
+export const debugSwitchPrefixes = ['remote-debugging', 'inspect', 'devtools'] as const;
+
 /**
- * The first debug switch (debugSwitches, bare or `=value`) on the packaged app's command line, which then
- * refuses to start; null when there is none, or from a source checkout (a developer's `electron .`).
+ * A command-line argument's switch name as Chromium reads it: a leading `--` or `-` (Chromium takes both on
+ * every platform, and `/` on Windows) and any `=value` dropped, lower-cased (Windows lower-cases switches);
+ * null for an argument that is no switch.
+ */
+export function switchName(arg: string): string | null {
+  const prefix = /^(--|-|\/)/.exec(arg);
+  if (prefix === null) return null;
+  const rest = arg.slice(prefix[0].length);
+  const name = (rest.split('=', 1)[0] ?? rest).trim().toLowerCase();
+  return name.length === 0 ? null : name;
+}
+
+/**
+ * The first debug switch (debugSwitches or debugSwitchPrefixes; `--` or `-` or `/`, bare or `=value`, any case)
+ * on the packaged app's command line, as written up to its `=`, which then refuses to start; null when there is
+ * none, or from a source checkout (a developer's `electron .`). argv[0] (the binary) is not read.
  */
 export function refusedDebugSwitch(options: {
   packaged: boolean;
   argv: readonly string[];
 }): string | null {
   if (!options.packaged) return null;
-  for (const arg of options.argv) {
-    const name = arg.split('=', 1)[0] ?? arg;
-    if ((debugSwitches as readonly string[]).includes(name)) return name;
+  for (const arg of options.argv.slice(1)) {
+    const name = switchName(arg);
+    if (name === null) continue;
+    if (
+      (debugSwitches as readonly string[]).includes(name) ||
+      debugSwitchPrefixes.some((prefix) => name.startsWith(prefix))
+    ) {
+      return arg.split('=', 1)[0] ?? arg;
+    }
   }
   return null;
 }
