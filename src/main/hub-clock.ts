@@ -10,10 +10,14 @@ import {
 import { hubTimeHeader } from '../shared/hub-routes.ts';
 import { elapsedMs } from './monotonic-clock.ts';
 
-/** A hub time and the kiosk's elapsed-clock instant it was true at: the hub's time later is that plus the elapsed. */
+/**
+ * A hub time and the kiosk's elapsed-clock instant it was true at: the hub's time later is that plus the
+ * elapsed. atWallMs is the kiosk's wall clock at that instant, for the wall-clock prediction (#observe).
+ */
 interface Reading {
   hubMs: number;
   atElapsedMs: number;
+  atWallMs: number;
 }
 
 /**
@@ -26,7 +30,13 @@ interface Reading {
  * than hubClockFirstReadingMsMax from the kiosk's own clock: a reading beyond that is taken only when
  * hubClockAgreeingAnswers answers in a row agree on it (a hub whose clock was really stepped is followed
  * within a few answers; one forged or stale answer moves nothing). A time before hubClockEarliestMs is no
- * clock and is ignored. A man in the middle of a plain-HTTP link who forges every answer can still move
+ * clock and is ignored.
+ *
+ * The elapsed clock stops while the machine is suspended (CLOCK_MONOTONIC on Linux) or its VM paused, so after
+ * a sleep the learned reading is behind by the sleep while the wall clock (kept by NTP or the RTC) is not. An
+ * answer is therefore also taken alone when it agrees, within hubClockStepMsMax, with the wall-clock
+ * prediction (the learned reading's offset from the kiosk's wall clock, carried forward on the wall clock):
+ * a forger gains nothing by matching the kiosk's own clock. A man in the middle of a plain-HTTP link who forges every answer can still move
  * the kiosk's clock, hubClockStepMsMax per answer or all at once after a few: only https stops that.
  */
 export class HubClock {
@@ -69,13 +79,14 @@ export class HubClock {
     const roundTripMs = receivedAt - sentAt;
     if (roundTripMs < 0 || roundTripMs > hubClockRoundTripMsMax) return;
     // The hub stamped its answer somewhere in the round trip: the middle is at most half of it off.
-    const reading = { hubMs, atElapsedMs: sentAt + roundTripMs / 2 };
+    const atElapsedMs = sentAt + roundTripMs / 2;
+    const reading = { hubMs, atElapsedMs, atWallMs: this.localNow() - (receivedAt - atElapsedMs) };
     const learned = this.#reading;
     const agrees =
       learned === null
-        ? Math.abs(hubMs - (this.localNow() - (receivedAt - reading.atElapsedMs))) <=
-          hubClockFirstReadingMsMax
-        : Math.abs(hubMs - predicted(learned, reading.atElapsedMs)) <= hubClockStepMsMax;
+        ? Math.abs(hubMs - reading.atWallMs) <= hubClockFirstReadingMsMax
+        : Math.abs(hubMs - predicted(learned, reading.atElapsedMs)) <= hubClockStepMsMax ||
+          Math.abs(hubMs - predictedByWall(learned, reading.atWallMs)) <= hubClockStepMsMax;
     if (agrees) {
       this.#reading = reading;
       this.#candidate = null;
@@ -105,4 +116,13 @@ export class HubClock {
 /** The hub's time at `atElapsedMs` by `reading`. */
 function predicted(reading: Reading, atElapsedMs: number): number {
   return reading.hubMs + (atElapsedMs - reading.atElapsedMs);
+}
+
+/**
+ * The hub's time when the kiosk's wall clock read `atWallMs`, by `reading`'s offset from the wall clock: right
+ * across a suspend (which the elapsed clock misses), wrong across a wall-clock step (which the elapsed one
+ * ignores); an answer that agrees with either is taken.
+ */
+function predictedByWall(reading: Reading, atWallMs: number): number {
+  return reading.hubMs + (atWallMs - reading.atWallMs);
 }
