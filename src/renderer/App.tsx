@@ -25,7 +25,7 @@ import {
 } from './screens/ClinicScreens.tsx';
 import type { FaceOutcome } from './screens/FaceScreen.tsx';
 import { FaceScreen } from './screens/FaceScreen.tsx';
-import { OperatorScreen } from './screens/OperatorScreen.tsx';
+import { OperatorScreen, type OperatorNotice } from './screens/OperatorScreen.tsx';
 import {
   CameraProblemScreen,
   ConfirmScreen,
@@ -457,11 +457,13 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
   }, [setCurrentPayment, show]);
 
   const language = (next: Language) => void switchLanguage(next);
-  // A staff call's refusal in the staff's words by its code; the service's message where none are written.
+  // A staff call's refusal by its code (the staff menu words it in the language shown, a generic sentence
+  // with the code where none are written; the service's English message goes to the console only).
   // operator_locked: the staff menu's unlock has ended (the service's timer): the menu asks for the PIN again.
-  const operatorRefusal = (error: KioskError) => {
+  const operatorRefusal = (error: KioskError): OperatorNotice => {
     if (error.code === 'operator_locked') setOperatorLockedAgain((times) => times + 1);
-    return t(`operator.${error.code}`, { defaultValue: error.message });
+    console.warn(`staff call refused: ${error.code}: ${error.message}`);
+    return { key: `operator.${error.code}`, code: error.code };
   };
 
   const body = (() => {
@@ -586,7 +588,9 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
           <OperatorScreen
             unlock={async (pin) => {
               const answer = await api.call('operatorUnlock', { pin });
-              return answer.ok ? null : t(`operator.${answer.error.code}`);
+              return answer.ok
+                ? null
+                : { key: `operator.${answer.error.code}`, code: answer.error.code };
             }}
             lockedAgain={operatorLockedAgain}
             charge={
@@ -599,7 +603,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
             }
             exit={async () => {
               const answer = await api.call('operatorExit', {});
-              return answer.ok ? t('operator.exiting') : operatorRefusal(answer.error);
+              return answer.ok ? { key: 'operator.exiting' } : operatorRefusal(answer.error);
             }}
             paymentsToCheck={paymentsToCheck}
             credentialsRefused={credentialsRefused}

@@ -42,6 +42,24 @@ function CameraChoice() {
 
 type PaymentToCheck = KioskStatus['paymentsToCheck'][number];
 
+/**
+ * A notice on the staff menu as a locale key (and the kiosk error code where it is a refusal), worded at each
+ * render so that it follows the language switch; a code without words of its own reads a generic sentence.
+ */
+export interface OperatorNotice {
+  key: string;
+  code?: string;
+}
+
+/** The staff menu's words for `notice`, in the language shown. */
+function useNoticeWords() {
+  const { t } = useTranslation();
+  return (notice: OperatorNotice) =>
+    t(notice.key, {
+      defaultValue: t('operator.refusedOther', { code: notice.code ?? '' }),
+    });
+}
+
 const wordedRefusalCodes: ReadonlySet<string> = new Set(paymentToCheckHubCodes);
 
 /**
@@ -87,8 +105,8 @@ function PaymentsToCheck(props: {
   /** At a clinic reception the clinic may have charged the visit: staff check the visit took place. */
   clinic: boolean;
   load: () => Promise<PaymentToCheck[]>;
-  clear: (paymentId: string) => Promise<string | null>;
-  onMessage: (message: string | null) => void;
+  clear: (paymentId: string) => Promise<OperatorNotice | null>;
+  onMessage: (message: OperatorNotice | null) => void;
 }) {
   const { t, i18n } = useTranslation();
   const yen = useYen();
@@ -205,8 +223,8 @@ function HubRefusesKiosk(props: {
  * service's faceChecks event): staff learn why and resume them.
  */
 function FaceChecksPaused(props: {
-  resume: () => Promise<string | null>;
-  onMessage: (message: string | null) => void;
+  resume: () => Promise<OperatorNotice | null>;
+  onMessage: (message: OperatorNotice | null) => void;
 }) {
   const { t } = useTranslation();
   return (
@@ -222,7 +240,7 @@ function FaceChecksPaused(props: {
         className="button button-primary"
         onClick={() =>
           void props.resume().then((error) => {
-            props.onMessage(error ?? t('operator.faceChecksResumed'));
+            props.onMessage(error ?? { key: 'operator.faceChecksResumed' });
           })
         }
       >
@@ -280,28 +298,29 @@ function ChargeKeypad(props: {
 }
 
 export function OperatorScreen(props: {
-  /** The service's answer to the PIN: null (the menu is open for operatorUnlockMs), or the refusal's words. */
-  unlock: (pin: string) => Promise<string | null>;
+  /** The service's answer to the PIN: null (the menu is open for operatorUnlockMs), or the refusal. */
+  unlock: (pin: string) => Promise<OperatorNotice | null>;
   /** Counts the staff calls the service refused operator_locked: each change asks for the PIN again. */
   lockedAgain: number;
   /** null at a clinic reception: patients start their own check-in, no amount is typed. */
-  charge: ((amount: number) => Promise<string | null>) | null;
-  exit: () => Promise<string | null>;
+  charge: ((amount: number) => Promise<OperatorNotice | null>) | null;
+  exit: () => Promise<OperatorNotice | null>;
   paymentsToCheck: () => Promise<PaymentToCheck[]>;
   /** The hub refuses this kiosk's credentials (status.credentialsRefused); null: it does not. */
   credentialsRefused: CredentialsRefused | null;
   lostPaymentsWaiting: () => Promise<number>;
   /** No payment can go through now (the hub refuses the kiosk, or does not answer); null: one can. */
   chargeDisabled: ChargeDisabled | null;
-  clearPaymentToCheck: (paymentId: string) => Promise<string | null>;
+  clearPaymentToCheck: (paymentId: string) => Promise<OperatorNotice | null>;
   /** Whether the kiosk reads no face now (status.faceChecksPaused; the faceChecks event keeps it current). */
   faceChecksPaused: boolean;
-  resumeFaceChecks: () => Promise<string | null>;
+  resumeFaceChecks: () => Promise<OperatorNotice | null>;
   onClose: () => void;
 }) {
   const { t } = useTranslation();
   const [unlocked, setUnlocked] = useState(false);
-  const [message, setMessage] = useState<string | null>(null);
+  const noticeWords = useNoticeWords();
+  const [message, setMessage] = useState<OperatorNotice | null>(null);
   /** The unlock ended with the menu open: the PIN pad says so (worded at each render, in the language shown). */
   const [ended, setEnded] = useState(false);
   const lockAgain = useCallback(() => {
@@ -339,8 +358,8 @@ export function OperatorScreen(props: {
         </button>
       </header>
       {message === null ? null : (
-        <p className="pin-warning" role="alert">
-          {message}
+        <p className="pin-warning" role="alert" data-testid="operator-message">
+          {noticeWords(message)}
         </p>
       )}
       {ended && !unlocked ? (
