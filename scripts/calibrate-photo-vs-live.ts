@@ -23,7 +23,9 @@
 // 3. Out of sample (cross-validation.ts, nested margin): people are dealt to --folds folds --repeats times.
 //    Four folds, not calibrate.ts's five: a photo-vs-live impostor pair is tested only when both its people
 //    share a test fold, and five folds deal the subset's five people (the linked two as one) one per fold;
-//    ten seeds, so most pairs of people meet in some test fold.
+//    ten seeds, so most pairs of people meet in some test fold. A condition of fewer than 2 x folds people
+//    (this one included) also gets a leave-pair-out fold per impostor person-pair, so every such pair is
+//    tested; its sessions are scored at those folds' thresholds too.
 // 4. Several live frames: the phone/webcam clips of ../shared/data/video/webcam, every --frame-step-th
 //    frame (the face session describes every third), through the engine (cached); the acquired frames cut
 //    into consecutive windows of N; each window against every selfie_webcam photo, combined as the median
@@ -51,6 +53,7 @@ import type {
 import {
   crossValidate,
   identityOf,
+  outcomeTests,
   scoredPairs,
   scoreSetOf,
   summarizeConditions,
@@ -324,12 +327,11 @@ function sessionFigures(
   const fnmrs: (number | null)[] = [];
   const fmrs: (number | null)[] = [];
   for (const outcome of cv.outcomes) {
-    const plan = cv.plans[outcome.repeat];
-    assert(plan !== undefined, 'every outcome has its plan');
+    // k-fold folds and the leave-pair-out folds alike: both people of a session held out of its threshold.
+    const tests = outcomeTests(cv, outcome);
     const fold = { genuine: 0, impostor: 0, falseNonMatches: 0, falseMatches: 0 };
     for (const [index, session] of all.entries()) {
-      if (plan.get(session.photoPerson) !== outcome.fold) continue;
-      if (plan.get(session.livePerson) !== outcome.fold) continue;
+      if (!tests(session.photoPerson, session.livePerson)) continue;
       const matched = (scores[index] ?? -1) >= outcome.threshold;
       if (session.genuine) {
         fold.genuine += 1;
@@ -381,7 +383,9 @@ function testedPairs(
   let impostor = 0;
   for (const pair of pairs) {
     if (pair.condition !== condition) continue;
-    const tested = cv.plans.some((plan) => plan.get(pair.identityA) === plan.get(pair.identityB));
+    const tested = cv.outcomes.some((outcome) =>
+      outcomeTests(cv, outcome)(pair.identityA, pair.identityB),
+    );
     if (!tested) continue;
     if (pair.genuine) genuine += 1;
     else impostor += 1;
@@ -506,7 +510,8 @@ async function main(): Promise<void> {
         ...file.outOfSample,
         protocol:
           `identity-disjoint ${args.folds}-fold cross-validation x ${args.repeats} seeds (${cvSeed}/<n>), ` +
-          'a fold threshold fitted on the other people + a margin chosen by an inner cross-validation on them',
+          `plus a leave-pair-out fold per impostor person-pair of each condition under ${2 * args.folds} ` +
+          'people; a fold threshold fitted on the other people + a margin chosen by an inner cross-validation on them',
         genuineTests: pvl.genuinePairs,
         impostorTests: pvl.comparedImpostors,
         falseNonMatches: pvl.falseNonMatches,
@@ -526,7 +531,11 @@ async function main(): Promise<void> {
       },
       inSampleThreshold: cv.inSampleThreshold,
       safetyMargin: cv.margin.margin,
+      // Nested, out of sample: every outer test fold (k-fold and pair folds) held at its own threshold.
       safetyMarginHeld: cv.margin.held,
+      // In sample: the margin made the very k-fold folds it was chosen on hold (this field's meaning
+      // before the pair folds, when it was written as safetyMarginHeld).
+      safetyMarginFoundOnItsFolds: cv.marginFound,
       liveFrames: figures.map((entry) => ({
         frames: entry.window,
         combine: entry.combine,

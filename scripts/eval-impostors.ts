@@ -11,6 +11,7 @@
 // 2. Out of sample: the cross-validation of models/thresholds.json (its folds, repeats, seed and target)
 //    run again by calibration/cross-validation.ts; each held-out fold's impostor pairs at or above THAT
 //    fold's threshold, i.e. the false matches behind the recorded out-of-sample FMR, checked against it.
+//    The leave-pair-out folds of small conditions count too (where `p<n>`), as the recorded figures do.
 // 3. Per person pair (unordered): how many of those matches the two people account for.
 // --merge a,b (identity directories as in the pairs, e.g. faces/nuaa_03): a WHAT-IF that treats a and b as
 // one person (their pairs become genuine, kept in one fold) and reruns 1-3; never a replacement figure.
@@ -29,7 +30,7 @@ import type { ScoredPair } from '../src/biometrics/calibration/cross-validation.
 import {
   crossValidate,
   identityOf,
-  pairsWithin,
+  outcomeTests,
   scoredPairs,
   thresholdCrossValidationOptions,
 } from '../src/biometrics/calibration/cross-validation.ts';
@@ -59,7 +60,7 @@ export interface ImpostorMatch {
   readonly personB: string;
   readonly score: number;
   readonly threshold: number;
-  /** `shipped`, or the held-out fold it matched in: `r<repeat>f<fold>`. */
+  /** `shipped`, or the held-out fold it matched in: `r<repeat>f<fold>`, or `p<n>` for pair fold n. */
   readonly where: string;
 }
 
@@ -179,7 +180,7 @@ function parseCli(): Args {
 }
 
 /** A scored pair and the two images it came from (scoredPairs keeps the order of its input). */
-interface PairRecord {
+export interface PairRecord {
   readonly scored: ScoredPair;
   readonly pair: LabelledPair;
 }
@@ -254,21 +255,22 @@ function rerunCrossValidation(
   );
 }
 
-/** Each held-out fold's impostor pairs at or above the threshold that fold was scored at. */
-function foldMatches(
+/**
+ * Each held-out fold's impostor pairs at or above the threshold that fold was scored at: the k-fold folds
+ * and the leave-pair-out folds alike, as the recorded out-of-sample counts include both.
+ */
+export function foldMatches(
   records: readonly PairRecord[],
   validation: CrossValidationResult,
 ): ImpostorMatch[] {
-  const recordOf = new Map(records.map((record) => [record.scored, record]));
-  const scored = records.map((record) => record.scored);
   return validation.outcomes.flatMap((outcome) => {
-    const plan = validation.plans[outcome.repeat];
-    if (plan === undefined) throw new Error('every outcome has its fold plan');
-    return pairsWithin(scored, plan, new Set([outcome.fold]))
-      .map((pair) => recordOf.get(pair))
-      .filter((record): record is PairRecord => record !== undefined)
+    const tests = outcomeTests(validation, outcome);
+    const where =
+      outcome.kind === 'pair' ? `p${outcome.fold}` : `r${outcome.repeat}f${outcome.fold}`;
+    return records
+      .filter((record) => tests(record.scored.identityA, record.scored.identityB))
       .filter((record) => isImpostorAtOrAbove(record, outcome.threshold))
-      .map((record) => matchOf(record, outcome.threshold, `r${outcome.repeat}f${outcome.fold}`));
+      .map((record) => matchOf(record, outcome.threshold, where));
   });
 }
 

@@ -12,8 +12,11 @@
 // mask detector's features and the shipped detector's probability. Cached in .facepay/cache by image
 // sha256 and a key naming the engine, the variants, the models and the detector (~5 min cold, 2 cores).
 //
-// Out of sample as calibrate does it: identity-disjoint k-fold cross-validation repeated with other seeds
-// (calibration/cross-validation.ts); each fold's threshold is the lowest holding FMR <= target on EVERY
+// Out of sample as calibrate did before its leave-pair-out folds: identity-disjoint k-fold cross-validation
+// repeated with other seeds (pairFoldsUpTo 0: the per-fold mask detector refit and the fold-by-fold
+// comparison of matchers need a plan per fold). So the FMR of a condition of fewer than 2 x folds people
+// (mask_positions: 4, selfie_webcam: 6, nuaa: 8) covers few or none of its impostor person-pairs here
+// (calibration/cross-validation.ts; calibrate's pair folds measure them). Each fold's threshold is the lowest holding FMR <= target on EVERY
 // training subset and mask group (for a variant: every subset's impostor pairs compared occluded on both
 // sides, so a stranger's occluded face must stay apart on nuaa or yaleb as on mfr2), plus the safety margin
 // chosen by the nested inner folds. FNMR counts failures to acquire as non-matches. Views:
@@ -275,6 +278,9 @@ function crossValidateMatcher(
     pairs,
     folds: run.folds,
     repeats: run.repeats,
+    // k-fold folds only (see the header): the routers refit the mask detector per fold of a plan, and the
+    // matchers are compared fold by fold on the same plans; pair folds have no plan to refit on.
+    pairFoldsUpTo: 0,
     seed: 'eval-masked-match',
     linked: linkedIdentities,
     targetFmr: run.targetFmr,
@@ -476,10 +482,12 @@ async function makeRouters(
  * margin): what the matcher could do if no other subset had to be held. Out of sample, not a policy.
  */
 function ownThresholdOutcomes(matcher: Matcher, targetFmr: number): FoldOutcome[] {
-  const folds = new Set(matcher.cv.outcomes.map((outcome) => outcome.fold));
+  const folds = new Set(
+    matcher.cv.outcomes.flatMap((outcome) => (outcome.kind === 'pair' ? [] : [outcome.fold])),
+  );
   return matcher.cv.outcomes.map((outcome) => {
     const plan = matcher.cv.plans[outcome.repeat];
-    assert(plan !== undefined, 'a plan per repeat');
+    assert(outcome.kind !== 'pair' && plan !== undefined, 'k-fold outcomes only (pairFoldsUpTo 0)');
     const others = new Set([...folds].filter((fold) => fold !== outcome.fold));
     const train = scoreSetOf(pairsWithin(matcher.scored, plan, others));
     const test = scoreSetOf(pairsWithin(matcher.scored, plan, new Set([outcome.fold])));
@@ -507,6 +515,7 @@ function routedOutcomes(options: {
       (o) => o.repeat === outcome.repeat && o.fold === outcome.fold,
     );
     const plan = base.cv.plans[outcome.repeat];
+    assert(outcome.kind !== 'pair', 'k-fold outcomes only (pairFoldsUpTo 0)');
     assert(other !== undefined && plan !== undefined, 'the same folds for every matcher');
     assert(variant.cv.plans[outcome.repeat]?.size === plan.size, 'the same people in the plans');
     const masked = router(outcome.repeat, outcome.fold);

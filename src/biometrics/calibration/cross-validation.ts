@@ -271,7 +271,37 @@ export interface FoldOutcome {
   readonly margin: number;
   /** People in the test fold. */
   readonly people: number;
+  /** For a pair fold: its held-out people, sorted (its test pairs have both people among them). */
+  readonly heldOut?: readonly string[];
   readonly rates: ReadonlyMap<string, SubsetRates>;
+}
+
+/**
+ * Whether an outcome's test set holds a pair of these two people: both in its fold of its repeat's plan
+ * (k-fold), or both among its held-out people (pair fold, whose `repeat` indexes no plan).
+ */
+export function outcomeTests(
+  result: Pick<CrossValidationResult, 'plans'>,
+  outcome: FoldOutcome,
+): (identityA: string, identityB: string) => boolean {
+  if (outcome.kind === 'pair') {
+    assert(outcome.heldOut !== undefined, 'a pair fold names its held-out people');
+    const held = new Set(outcome.heldOut);
+    return (a, b) => held.has(a) && held.has(b);
+  }
+  const plan = result.plans[outcome.repeat];
+  assert(plan !== undefined, "a k-fold outcome has its repeat's plan");
+  return (a, b) => plan.get(a) === outcome.fold && plan.get(b) === outcome.fold;
+}
+
+/** The pairs an outcome tested (the test set its rates were measured on, before any transform). */
+export function outcomeTestPairs<Pair extends ScoredPair>(
+  pairs: readonly Pair[],
+  result: Pick<CrossValidationResult, 'plans'>,
+  outcome: FoldOutcome,
+): Pair[] {
+  const tests = outcomeTests(result, outcome);
+  return pairs.filter((pair) => tests(pair.identityA, pair.identityB));
 }
 
 export interface MarginChoice {
@@ -324,7 +354,10 @@ export interface CrossValidationResult {
   /** The worst (condition, test fold) by FMR over every outer test fold; null when no impostor was compared. */
   readonly worstFold: WorstFold | null;
   readonly coverage: ReadonlyMap<string, ConditionCoverage>;
-  /** The fold plan of each repeat (outcome.repeat indexes it): lets a caller score other probes per fold. */
+  /**
+   * The fold plan of each repeat (a k-fold outcome's repeat indexes it; a pair fold's -1 does not, it names
+   * its people in heldOut): outcomeTests rebuilds any outcome's test set to score other probes per fold.
+   */
   readonly plans: readonly FoldPlan[];
 }
 
@@ -387,7 +420,8 @@ export function crossValidate(options: CrossValidationOptions): CrossValidationR
     pairChecks.push({ fitted, test });
     const threshold = withMargin(fitted, margin.margin);
     const rates = new Map([...test].map(([name, scores]) => [name, ratesAt(scores, threshold)]));
-    const label = `pair ${[...heldOut].sort().join(' + ')}`;
+    const held = [...heldOut].sort();
+    const label = `pair ${held.join(' + ')}`;
     const people = heldOut.size;
     outcomes.push({
       kind: 'pair',
@@ -397,6 +431,7 @@ export function crossValidate(options: CrossValidationOptions): CrossValidationR
       threshold,
       margin: margin.margin,
       people,
+      heldOut: held,
       rates,
     });
     tested.push(testIndices);
