@@ -98,7 +98,12 @@ const worstFold = z.object({
 export const thresholdsFileSchema = z.object({
   modelId: z.string().min(1),
   metric: z.literal(calibrationMetric),
-  dimension: z.number().int().min(templateDimensionMin).max(templateDimensionMax),
+  /**
+   * Optional here so that records written before it existed (before b46c927) still read in the evaluation
+   * scripts and scripts/record-fitted-people.ts; calibrate always writes it, and the hub's loader
+   * (src/hub/identity/calibration.ts) still requires it.
+   */
+  dimension: z.number().int().min(templateDimensionMin).max(templateDimensionMax).optional(),
   decision: z.string(),
   threshold: z.number().min(-1).max(1),
   targetFmr: z.number().min(0).max(1),
