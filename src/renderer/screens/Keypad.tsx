@@ -11,7 +11,8 @@ export function Keypad(props: {
   submitLabel: string;
   onSubmit: (value: string) => void;
   busy?: boolean;
-  prefix?: string;
+  /** How a plain (unmasked) value is shown, e.g. an amount in the language's yen; default: as typed. */
+  format?: (value: string) => string;
 }) {
   const { t } = useTranslation();
   const [value, setValue] = useState('');
@@ -22,13 +23,16 @@ export function Keypad(props: {
     setValue('');
     props.onSubmit(typed);
   };
-  const shown = props.masked ? '●'.repeat(value.length) : value;
+  const shown = props.masked
+    ? '●'.repeat(value.length)
+    : value !== '' && props.format !== undefined
+      ? props.format(value)
+      : value;
   return (
     <div className="keypad">
       <div className="keypad-display" role="status" aria-label={props.label}>
         <span className="keypad-label">{props.label}</span>
         <span className="keypad-value" data-testid="keypad-value">
-          {props.prefix}
           {shown === '' ? '\u00a0' : shown}
         </span>
       </div>

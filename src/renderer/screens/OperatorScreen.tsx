@@ -262,6 +262,7 @@ function ChargeKeypad(props: {
   onSubmit: (amount: number) => void;
 }) {
   const { t } = useTranslation();
+  const yen = useYen();
   const disabled = props.disabled !== null;
   return (
     <>
@@ -287,7 +288,8 @@ function ChargeKeypad(props: {
           masked={false}
           minLength={1}
           maxLength={8}
-          prefix="¥"
+          // As every amount on the kiosk: grouped, in the language's yen (1,200,000円 / ¥1,200,000).
+          format={(typed) => yen(Number(typed))}
           submitLabel={t('operator.charge')}
           busy={disabled}
           onSubmit={(typed) => props.onSubmit(Number(typed))}
