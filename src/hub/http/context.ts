@@ -23,6 +23,8 @@ export interface Reply {
   json?: string;
   /** The person this answer shows (an enrolment): its stored copy goes when they are erased. */
   personId?: string;
+  /** Extension headers of this answer (README: extensions), e.g. FacePay-Scrub on an erasure. */
+  headers?: Readonly<Record<string, string>>;
 }
 
 export class HubContext {
@@ -248,6 +250,7 @@ export function errorBody(error: HubError): unknown {
 
 export function send(reply: FastifyReply, result: Reply & { replayed?: boolean }): FastifyReply {
   if (result.replayed === true) void reply.header('Idempotent-Replayed', 'true');
+  for (const [name, value] of Object.entries(result.headers ?? {})) void reply.header(name, value);
   if (result.json !== undefined) {
     return reply.code(result.status).type('application/json; charset=utf-8').send(result.json);
   }

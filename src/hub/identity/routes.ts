@@ -87,18 +87,7 @@ function requirePayee(caller: ClientRecord, payee: string): void {
   }
 }
 
-/** An erasure committed whose rows are still in the database's files (HubStore.erasureScrub). */
-function scrubHeldOff(): HubError {
-  return new HubError(
-    'unavailable',
-    'the person is erased, but another reader of the database still holds their deleted data on ' +
-      'disk; the hub keeps removing it: send the same DELETE again to learn when it is gone',
-  );
-}
-
 export function identityHandlers(hub: HubContext, identity: IdentityService | undefined) {
-  /** Erasures answered 503 (caller and person): their retry answers 204 once the scrub has run. */
-  const scrubAwaited = new Set<string>();
   const pinChecks = new RateLimiter(pinChecksPerSecondPerClient, () => hub.clock.now());
   // Unlock attempts, right document or not: an organisation cannot unlock its way through guesses.
   // Per client here, in this instance's memory (a throttle); per person in the audit log, on every
@@ -198,26 +187,14 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
     },
 
     deletePerson: async ({ caller, params: { id }, ok }) => {
-      const scrub = hub.store.erasureScrub;
-      const retry = `${caller.id} ${id}`;
-      let destroyed: string[];
-      try {
-        destroyed = await hub.store.write((tx) => service().deletePerson(tx, caller, id));
-      } catch (error) {
-        // The retry of an erasure answered 503: the person is gone, the answer waits on the scrub.
-        const retried = error instanceof HubError && error.code === 'not_found';
-        if (!retried || !scrubAwaited.has(retry) || scrub === undefined) throw error;
-        if (!(await scrub.settle())) throw scrubHeldOff();
-        scrubAwaited.delete(retry);
-        return ok(undefined);
-      }
+      const destroyed = await hub.store.write((tx) => service().deletePerson(tx, caller, id));
       for (const templateId of destroyed) identity?.gallery.remove(templateId);
-      // The erasure committed, but its rows may still be in the database's files (a reader of the file
-      // held the scrub off past the store's bound): 503, and the same DELETE again answers 204 once
-      // they are gone (the store keeps trying meanwhile).
-      if (scrub?.pending() === true) {
-        scrubAwaited.add(retry);
-        throw scrubHeldOff();
+      // The erasure committed: 204, as the contract says. The store's write already waited (at most
+      // its bound) for the scrub that takes the deleted rows out of the database's files; if another
+      // reader of the file still holds it off, the store keeps trying (and marks it for a restart),
+      // and the answer says so in an extension header.
+      if (hub.store.erasureScrub?.pending() === true) {
+        return { ...ok(undefined), headers: { 'FacePay-Scrub': 'pending' } };
       }
       return ok(undefined);
     },

@@ -363,9 +363,9 @@ export interface HubStore {
   /**
    * Where an erasure's deleted rows can outlive its commit in the database's files (SQLite: in the
    * WAL, until a truncating checkpoint that another reader of the file can hold off): `pending` says
-   * whether they may still be there; `settle` tries again for at most the store's bound and answers
-   * whether nothing is left. Absent where the adapter has nothing to wait for.
+   * whether they may still be there (the store keeps trying). Absent where the adapter has nothing to
+   * wait for.
    */
-  readonly erasureScrub?: { pending(): boolean; settle(): Promise<boolean> };
+  readonly erasureScrub?: { pending(): boolean };
   close(): Promise<void>;
 }

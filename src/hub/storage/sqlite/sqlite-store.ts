@@ -55,13 +55,16 @@ export interface SqliteStoreOptions {
   /**
    * How long an erasure's answer waits for the truncating checkpoint that takes its deleted pages out
    * of the WAL while another reader of the file holds it off (default 2000 ms); past it the erasure is
-   * answered 503 and the hub goes on trying every erasureScrubRetryMs (default 1000 ms).
+   * answered (204, FacePay-Scrub: pending) and the hub goes on trying every erasureScrubRetryMs
+   * (default 1000 ms).
    */
   erasureScrubWaitMs?: number;
   erasureScrubRetryMs?: number;
   /**
    * Where the hub keeps the audit log's head outside the database (audit/anchor.ts; the hub: keys/),
    * written at start, every auditAnchorIntervalMs (default 10 s) when the log has grown, and at close.
+   * At synchronous NORMAL a commit is not fsynced: the anchor names only rows read before an fsync of
+   * the WAL that it waited for (anchorSync), never a row a power loss could still take back.
    */
   auditAnchorFile?: string;
   auditAnchorIntervalMs?: number;
@@ -269,6 +272,8 @@ export class SqliteHubStore implements HubStore {
   private scrubHeldSince: number | undefined;
   private scrubbing: Promise<boolean> | undefined;
   private scrubTimer: NodeJS.Timeout | undefined;
+  /** close() has started: no scrub retry is armed any more (the connections are about to close). */
+  private closing = false;
   private readonly anchorFile: string | undefined;
   private readonly auditKey: Uint8Array;
   /** The head in the anchor file: written by this hub, or found there at start. */
@@ -280,10 +285,18 @@ export class SqliteHubStore implements HubStore {
   private anchoring: Promise<void> | undefined;
   private readonly auditTail: Database.Statement<[], { seq: number; hash: Buffer }>;
   private readonly auditHashAt: Database.Statement<[number], { hash: Buffer }>;
-  private readonly anchorStats = { writes: 0, writeMs: 0 };
+  /**
+   * At synchronous NORMAL (commits not fsynced): the fsync of the WAL that the anchor waits for, so that
+   * it names only rows on disk; undefined where every answered commit is durable already.
+   */
+  private readonly anchorSync: WalSync | undefined;
+  /**
+   * writes/writeMs: anchor files written; walSyncs: fsyncs of the WAL made for them (NORMAL);
+   * syncedSeq: the last audit row read before such an fsync completed (the most an anchor may name).
+   */
+  private readonly anchorStats = { writes: 0, writeMs: 0, walSyncs: 0, syncedSeq: 0 };
   readonly erasureScrub = {
     pending: (): boolean => this.scrubPending,
-    settle: (): Promise<boolean> => this.scrub(),
   };
 
   constructor(options: SqliteStoreOptions) {
@@ -313,6 +326,10 @@ export class SqliteHubStore implements HubStore {
       );
       makeDatabaseFilesPrivate(options.file);
       this.walSync = syncOffThread ? new WalSync(options.file) : undefined;
+      this.anchorSync =
+        synchronous === 'NORMAL' && options.auditAnchorFile !== undefined
+          ? new WalSync(options.file)
+          : undefined;
       this.checkpointer = this.startCheckpointer(options, synchronous);
       this.reader = durableReads(sqliteReader(this.readDb, this.tokens), () => this.syncing);
       this.tx = new SqliteTransaction(this.writeDb, options.auditKey, this.tokens);
@@ -481,7 +498,9 @@ export class SqliteHubStore implements HubStore {
           `the truncating checkpoint off; trying again every ${this.scrubRetryMs} ms\n`,
       );
     }
-    if (this.scrubTimer !== undefined) return;
+    // close() tries once more itself (the mark above lets the next start finish it); a timer armed
+    // now would fire on closed connections.
+    if (this.scrubTimer !== undefined || this.closing) return;
     this.scrubTimer = setTimeout(() => {
       this.scrubTimer = undefined;
       if (this.scrubbing !== undefined || !this.scrubPending) return;
@@ -524,7 +543,8 @@ export class SqliteHubStore implements HubStore {
   /**
    * Moves the anchor to the log's last row if the log has grown, and only if it still holds the row
    * anchored before (a log whose tail was deleted is never anchored anew: audit:verify reports it).
-   * Only rows on disk: not while a commit's fsync runs (its rows are visible to reads already).
+   * Only rows on disk: not while a commit's fsync runs (its rows are visible to reads already), and at
+   * synchronous NORMAL only rows read before an fsync of the WAL that completed (anchorSync).
    */
   private async writeAnchor(): Promise<void> {
     const file = this.anchorFile;
@@ -545,6 +565,13 @@ export class SqliteHubStore implements HubStore {
       }
       const started = performance.now();
       const head = { seq: tail.seq, hash: new Uint8Array(tail.hash) };
+      if (this.anchorSync !== undefined) {
+        // The row was read from the committed state, so its frames were written to the WAL before this
+        // fsync starts (or copied into the database by a checkpoint, which syncs both files at NORMAL).
+        await this.anchorSync.sync();
+        this.anchorStats.walSyncs++;
+        this.anchorStats.syncedSeq = Math.max(this.anchorStats.syncedSeq, tail.seq);
+      }
       await writeAuditAnchor(file, this.auditKey, head);
       this.anchored = head;
       this.anchorStats.writes++;
@@ -562,8 +589,11 @@ export class SqliteHubStore implements HubStore {
     );
   }
 
-  /** Anchor files written and the milliseconds they took (each a write, two fsyncs and a rename). */
-  auditAnchorStats(): { writes: number; writeMs: number } {
+  /**
+   * Anchor files written and the milliseconds they took (each a write, two fsyncs and a rename; at
+   * NORMAL with the WAL's fsync before it), and the WAL fsyncs made for them.
+   */
+  auditAnchorStats(): { writes: number; writeMs: number; walSyncs: number; syncedSeq: number } {
     return { ...this.anchorStats };
   }
 
@@ -610,6 +640,7 @@ export class SqliteHubStore implements HubStore {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.queue.close();
     clearInterval(this.anchorTimer);
     this.anchorTimer = undefined;
@@ -621,6 +652,7 @@ export class SqliteHubStore implements HubStore {
     await this.checkpointer?.close();
     if (this.scrubPending && this.truncateWal()) this.scrubDone();
     this.walSync?.close();
+    this.anchorSync?.close();
     this.readDb.close();
     this.writeDb.close();
     this.oneHubLock.release();
