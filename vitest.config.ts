@@ -11,6 +11,7 @@ const postgresOnly = [
   'test/hub/postgres-head-lock-timeout.test.ts',
   'test/hub/postgres-repeatable-read-default.test.ts',
   'test/hub/postgres-purge-skewed-clock.test.ts',
+  'test/hub/postgres-purge-chunked.test.ts',
 ];
 
 /** The hub suites run on both adapters; the rest are about SQLite itself, a process or no store. */

@@ -56,36 +56,52 @@ export class PgIdempotencyWrites implements IdempotencyWriter {
   }
 }
 
+/** Stored answers one purge transaction deletes at most (its hold on the head's lock: a few ms). */
+export const defaultPurgeChunkRows = 5_000;
+
 /**
  * Deletes the stored answers created before `at`, but none younger than the retention by the
  * database's clock: the instances share these answers, and one whose clock runs ahead must not delete
  * what the others still replay. It runs under the chain head's lock, as a write transaction does, so it
  * waits for (and never deadlocks with) a transaction that changes stored answers (an erasure's); it
- * waits `limits.lockMs` at most for that lock and `limits.statementMs` for its statements. Answers how
- * many it deleted.
+ * waits `limits.lockMs` at most for that lock and `limits.statementMs` for its statements. The rows go
+ * `limits.chunkRows` at a time (oldest first, by the created_at index), each chunk in its own short
+ * transaction: the head's lock, which every instance's writes wait on, is held for one chunk only, and a
+ * backlog of any size never runs into the statement timeout. Answers how many it deleted.
  */
 export async function deletePgStoredResponsesBefore(
   pool: pg.Pool,
   at: number,
-  limits: { lockMs: number; statementMs: number },
+  limits: { lockMs: number; statementMs: number; chunkRows?: number },
 ): Promise<number> {
+  const chunkRows = limits.chunkRows ?? defaultPurgeChunkRows;
+  const cutoff = `LEAST(${integerLiteral(at)},
+    (EXTRACT(EPOCH FROM now()) * 1000)::BIGINT - ${integerLiteral(idempotencyRetentionSeconds * 1000)})`;
   const client = await pool.connect();
+  let deleted = 0;
   try {
-    const results = (await client.query(
-      [
-        'BEGIN ISOLATION LEVEL READ COMMITTED',
-        `SET LOCAL lock_timeout = ${integerLiteral(limits.lockMs)}`,
-        `SET LOCAL statement_timeout = ${integerLiteral(limits.statementMs)}`,
-        'SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE',
-        `DELETE FROM idempotency WHERE created_at < LEAST(${integerLiteral(at)},
-           (EXTRACT(EPOCH FROM now()) * 1000)::BIGINT - ${integerLiteral(idempotencyRetentionSeconds * 1000)})`,
-        'COMMIT',
-      ].join('; '),
-    )) as unknown as pg.QueryResult[];
+    for (;;) {
+      const results = (await client.query(
+        [
+          'BEGIN ISOLATION LEVEL READ COMMITTED',
+          `SET LOCAL lock_timeout = ${integerLiteral(limits.lockMs)}`,
+          `SET LOCAL statement_timeout = ${integerLiteral(limits.statementMs)}`,
+          'SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE',
+          `DELETE FROM idempotency WHERE (client_id, key) IN (
+             SELECT client_id, key FROM idempotency WHERE created_at < ${cutoff}
+             ORDER BY created_at LIMIT ${integerLiteral(chunkRows)})`,
+          'COMMIT',
+        ].join('; '),
+      )) as unknown as pg.QueryResult[];
+      const chunk = results[4]?.rowCount ?? 0;
+      deleted += chunk;
+      if (chunk < chunkRows) break;
+    }
     client.release();
-    return results[4]?.rowCount ?? 0;
+    return deleted;
   } catch (error) {
-    // The transaction may be open (aborted): the connection goes, and the server rolls it back.
+    // The transaction may be open (aborted): the connection goes, and the server rolls it back. The
+    // chunks committed before it stay deleted.
     client.release(error instanceof Error ? error : new Error(String(error)));
     throw error;
   }

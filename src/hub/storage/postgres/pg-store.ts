@@ -59,6 +59,8 @@ export interface PgStoreOptions {
   groupCommit?: boolean;
   /** Bounds on waiting for the database (defaultPgTimeouts for any not given). */
   timeouts?: Partial<PgTimeouts>;
+  /** Stored answers the purge deletes per transaction (default defaultPurgeChunkRows). */
+  purgeChunkRows?: number;
 }
 
 /**
@@ -105,6 +107,7 @@ export class PgHubStore implements HubStore {
     private readonly feed: TemplateFeed,
     groupCommit: boolean,
     private readonly timeouts: PgTimeouts,
+    private readonly purgeChunkRows: number | undefined,
   ) {
     this.reader = pgReader(refusingTransientFaults(pool));
     this.queue = new WriteQueue((batch) => this.runBatch(batch), groupCommit);
@@ -118,6 +121,11 @@ export class PgHubStore implements HubStore {
         Number.isSafeInteger(ms) && ms > 0,
         `the PostgreSQL ${name} timeout is a positive integer`,
       );
+    assert(
+      options.purgeChunkRows === undefined ||
+        (Number.isSafeInteger(options.purgeChunkRows) && options.purgeChunkRows > 0),
+      'the purge chunk is a positive integer of rows',
+    );
     const pool = openPool(options.databaseUrl, { connectTimeoutMs: timeouts.connectMs });
     try {
       const client = await pool.connect();
@@ -127,7 +135,14 @@ export class PgHubStore implements HubStore {
         client.release();
       }
       const feed = await TemplateFeed.start(options.databaseUrl);
-      return new PgHubStore(pool, options.auditKey, feed, options.groupCommit ?? true, timeouts);
+      return new PgHubStore(
+        pool,
+        options.auditKey,
+        feed,
+        options.groupCommit ?? true,
+        timeouts,
+        options.purgeChunkRows,
+      );
     } catch (error) {
       await pool.end();
       throw error;
@@ -248,6 +263,7 @@ export class PgHubStore implements HubStore {
     return deletePgStoredResponsesBefore(this.pool, at, {
       lockMs: this.timeouts.lockMs,
       statementMs: this.timeouts.statementMs,
+      ...(this.purgeChunkRows === undefined ? {} : { chunkRows: this.purgeChunkRows }),
     });
   }
 
