@@ -8,6 +8,8 @@ import { defineConfig } from 'vitest/config';
 const postgresOnly = [
   'test/hub/multi-instance.test.ts',
   'test/hub/multi-instance-rekey.test.ts',
+  'test/hub/rekey-commit-lost.test.ts',
+  'test/hub/multi-instance-rekey-probe.test.ts',
   'test/hub/postgres-head-lock-timeout.test.ts',
   'test/hub/postgres-repeatable-read-default.test.ts',
   'test/hub/postgres-purge-skewed-clock.test.ts',
@@ -55,6 +57,7 @@ const bothAdapters = [
   'test/hub/pin-queue.test.ts',
   'test/hub/probe-replay-window-edge.test.ts',
   'test/hub/rekey-enrolment-race.test.ts',
+  'test/hub/rekey-model-change.test.ts',
   'test/hub/replay-restart.test.ts',
   'test/hub/route-table.test.ts',
   'test/hub/sealed-fuzz.test.ts',

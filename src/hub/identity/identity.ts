@@ -35,6 +35,7 @@ import { PinQueueFullError, PinWorkerPool } from '../../biometrics/protect/pin-p
 import { transformKeyId } from '../../biometrics/protect/cancelable-transform.ts';
 import { sealTransformKey } from '../../biometrics/protect/transform-key-provision.ts';
 import { sodium } from '../../biometrics/protect/sodium.ts';
+import { assertTestRun } from '../../biometrics/protect/test-only.ts';
 import type { EnvelopeErrorCode } from '../../biometrics/protect/probe-seal.ts';
 import {
   personErasedAuditKind,
@@ -70,6 +71,14 @@ import { tightenedAccountRules } from './guardian.ts';
 import { spendNonce, spendNonceNow } from './replay-nonces.ts';
 import { ageYears, isChild, maskDisplayName } from './people.ts';
 import { categoryMinimumAgeYears } from '../../shared/categories.ts';
+
+/**
+ * A re-key's end: the templates moved, or its failure and whether anything of it may be stored: 'no'
+ * when the job itself failed before its commit was sent, 'unknown' when the commit (or the batch) failed
+ * and the server may have committed it.
+ */
+export type RekeyOutcome =
+  { ok: true; templates: number } | { ok: false; error: unknown; stored: 'no' | 'unknown' };
 
 export interface IdentityFollowOptions {
   subscribe: (listener: (change: TemplateChange) => void) => () => void;
@@ -308,6 +317,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     }
     for (;;) {
       const state = this.galleryState;
+      await this.beforeCatchUpRead?.();
       const changed = await reader.templateChangesSince(state.throughSeq);
       const rows = await reader.listTemplatesOfPersons(changed.addedPersonIds);
       // Swapped meanwhile (a reload or re-key): the new gallery catches up from its own seq.
@@ -329,6 +339,18 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       state.throughSeq = Math.max(state.throughSeq, changed.throughSeq);
       return;
     }
+  }
+
+  /** A test's wait before each read of catchUp (dangerousTestOnlyBeforeCatchUpRead). */
+  private beforeCatchUpRead: (() => Promise<void>) | undefined;
+
+  /**
+   * Tests only: `wait` is awaited before each read of the template changes in catchUp, so a test can let
+   * a change land (a followed re-key) while a request is there, as a slow database read would.
+   */
+  dangerousTestOnlyBeforeCatchUpRead(wait: (() => Promise<void>) | undefined): void {
+    assertTestRun('dangerousTestOnlyBeforeCatchUpRead');
+    this.beforeCatchUpRead = wait;
   }
 
   /** Opens one stored template of the calibrated model into `gallery`; false when it is full. */
@@ -369,24 +391,42 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     caller: ClientRecord,
     nextKey: Uint8Array,
     reader: IdentityReader,
-  ): Promise<number> {
+  ): Promise<RekeyOutcome> {
     const previous = this.transformKey;
+    // Set once the job's own work is done: a failure after it is the commit's (or the batch's), whose
+    // outcome the server may not have told (a connection lost at COMMIT, the server committing anyway).
+    let jobDone = false;
     try {
-      return await this.writer.write(async (tx) => {
+      const templates = await this.writer.write(async (tx) => {
         const moved = await this.rekey(tx, caller, nextKey);
         // The gallery reloads from this transaction's rows, in turn with the changes heard from others.
         await this.adoptTransformKey(nextKey, tx);
+        jobDone = true;
         return moved;
       });
+      return { ok: true, templates };
     } catch (error) {
-      // The store unreadable too: the previous key (the reload then fails, and says so, if it committed).
+      // The job threw before its end: its writes were undone (its savepoint, or the whole batch), and
+      // the key is taken only at its end, so the previous one is still in use.
+      if (!jobDone) return { ok: false, error, stored: 'no' };
+      // At or after the commit: the rows may be under either key. This instance takes the one the store
+      // shows now (the previous if it cannot be read); a commit the server finishes later is refused to
+      // writes here (requireStoredTransformKey) and settled by the next start.
       const committed = await reader.latestRekeyedKeyId().then(
         (storedKeyId) => storedKeyId === transformKeyId(nextKey),
         () => false,
       );
       const stored = committed ? nextKey : previous;
-      if (this.transformKey !== stored) await this.adoptTransformKey(stored, reader);
-      throw error;
+      if (this.transformKey !== stored) {
+        await this.adoptTransformKey(stored, reader).catch((adoptError: unknown) => {
+          process.stderr.write(
+            `identity: after a re-key whose commit was not confirmed, the gallery did not reload: ${
+              (adoptError as Error).message
+            }\n`,
+          );
+        });
+      }
+      return { ok: false, error, stored: 'unknown' };
     }
   }
 
@@ -737,6 +777,8 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     modelId: string,
     sealedTemplates: string[],
   ): Promise<{ templateIds: string[]; templates: number }> {
+    // The key the probes are opened and checked under: a re-key taken meanwhile refuses (see below).
+    const keyId = this.keyId;
     await this.requireStoredTransformKey(tx);
     if (modelId !== this.calibration.modelId)
       refuse('model_not_calibrated', `no calibrated threshold for model ${modelId}`);
@@ -754,17 +796,18 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       }
       // Faces enrolled on other instances first (their notices may not have arrived): no await between.
       await this.catchUp(tx);
+      this.refuseIfRekeyedSince(keyId);
       this.refuseDuplicateOrMismatch(personId, templates, existing);
       const at = this.clock.now();
       const templateIds: string[] = [];
       for (const template of templates) {
         const id = newId('tpl');
-        const binding = { personId, templateId: id, modelId, transformKeyId: this.keyId };
+        const binding = { personId, templateId: id, modelId, transformKeyId: keyId };
         await tx.insertTemplate({
           id,
           personId,
           modelId,
-          transformKeyId: this.keyId,
+          transformKeyId: keyId,
           sealed: sealTemplate({ dataKey: this.keys.dataKey, binding, template }),
           createdAt: at,
         });
@@ -811,6 +854,17 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
   private requireCurrentTransformKey(): void {
     if (this.staleTransformKeyId !== undefined) {
       refuse('unavailable', 'this hub instance awaits the re-keyed transform key; try another');
+    }
+  }
+
+  /**
+   * Refuses (503) when this instance took another transform key (a re-key it made or followed) after a
+   * probe was opened and checked under `keyId`: the gallery is under the new key now, so that probe would
+   * be compared with templates it cannot match, and stored under a key it was not made under.
+   */
+  private refuseIfRekeyedSince(keyId: string): void {
+    if (this.keyId !== keyId) {
+      refuse('unavailable', 'the transform key changed during this request; capture again');
     }
   }
 
@@ -1298,6 +1352,8 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     if (request.modelId !== this.calibration.modelId)
       refuse('model_not_calibrated', `no calibrated threshold for model ${request.modelId}`);
     const kiosk = await attest();
+    // The key the probe is opened and checked under: a re-key taken meanwhile refuses (see below).
+    const keyId = this.keyId;
     const probe = await this.openProbeOrRefuse(tx, request.sealedProbe, request.modelId, {
       attestingKioskId: kiosk?.id ?? null,
     });
@@ -1307,6 +1363,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
         refuse('liveness_failed', 'the kiosk did not see a live person');
       // Persons enrolled or erased on other instances first: no await between this and the search.
       await this.catchUp(tx);
+      this.refuseIfRekeyedSince(keyId);
       found = this.gallery.search(probe, identifyCandidatesK);
     } finally {
       probe.fill(0);

@@ -110,25 +110,14 @@ export async function commitNextTransformKey(keysDir: string): Promise<void> {
 }
 
 /**
- * After a re-key that failed (refused, thrown, or its answer lost): the next key becomes the current one if
- * the store says the rows moved to it (the transaction committed), and is deleted if they did not, so the
- * next re-key can start without a restart. Left in place, for the start to settle, when the store cannot
- * be read.
+ * After a re-key whose job failed before its commit was sent (a row that does not open, the
+ * multi-instance 'unavailable' refusal): nothing of it is stored, so the next key file goes and the next
+ * re-key can start without a restart. Never after a failure at or after the commit (a lost connection,
+ * an unknown outcome): the server may have committed, or still be committing, so the rows may need that
+ * file; it stays for the start to settle (finishInterruptedRekey reads the rows' key).
  */
-export async function settleFailedRekey(
-  keysDir: string,
-  nextKey: Uint8Array,
-  reader: IdentityReader,
-): Promise<void> {
-  const { current, next } = transformKeyPaths(keysDir);
-  let storedKeyId: string | undefined;
-  try {
-    storedKeyId = await reader.latestRekeyedKeyId();
-  } catch {
-    return;
-  }
-  if (storedKeyId === transformKeyId(nextKey)) await rename(next, current);
-  else await rm(next, { force: true });
+export async function discardNextTransformKey(keysDir: string): Promise<void> {
+  await rm(transformKeyPaths(keysDir).next, { force: true });
 }
 
 /**

@@ -26,7 +26,11 @@ import {
   transferEnrollments,
 } from './ownership.ts';
 import { join } from 'node:path';
-import { commitNextTransformKey, prepareNextTransformKey, settleFailedRekey } from './rekey.ts';
+import {
+  commitNextTransformKey,
+  discardNextTransformKey,
+  prepareNextTransformKey,
+} from './rekey.ts';
 import { transformKeyId } from '../../biometrics/protect/cancelable-transform.ts';
 import { pinPaymentBinding } from '../../biometrics/protect/probe-seal.ts';
 
@@ -245,14 +249,27 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
     rekey: async ({ caller, ok }) => {
       const keysDir = join(hub.dataDir, 'keys');
       const nextKey = await prepareNextTransformKey(keysDir);
-      let templates: number;
-      try {
-        templates = await service().rekeyAndAdopt(caller, nextKey, hub.store.reader);
-      } catch (error) {
-        // The next key file goes (or becomes the current one, if the rows moved), so a retry can start.
-        await settleFailedRekey(keysDir, nextKey, hub.store.reader);
-        throw error;
+      const outcome = await service().rekeyAndAdopt(caller, nextKey, hub.store.reader);
+      if (!outcome.ok) {
+        // Nothing stored: the next key file goes, so a retry can start without a restart.
+        if (outcome.stored === 'no') {
+          await discardNextTransformKey(keysDir);
+          throw outcome.error;
+        }
+        // The server may have committed (or be committing): the rows may need the next key file. It
+        // stays; the start settles it (finishInterruptedRekey), and a re-key until then is refused.
+        process.stderr.write(
+          `rekey: the commit was not confirmed (${
+            outcome.error instanceof Error ? outcome.error.message : String(outcome.error)
+          }); transform.key.next stays for the next start to settle\n`,
+        );
+        if (outcome.error instanceof HubError) throw outcome.error;
+        refuse(
+          'unavailable',
+          'the re-key may or may not have committed; restart the hub to settle it',
+        );
       }
+      const templates = outcome.templates;
       await commitNextTransformKey(keysDir);
       return ok({ templates, transformKeyId: transformKeyId(nextKey) });
     },
