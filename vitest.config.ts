@@ -8,6 +8,8 @@ import { defineConfig } from 'vitest/config';
 const postgresOnly = [
   'test/hub/multi-instance.test.ts',
   'test/hub/multi-instance-rekey.test.ts',
+  'test/hub/multi-instance-gallery-reload.test.ts',
+  'test/hub/multi-instance-duplicate-face.test.ts',
   'test/hub/rekey-commit-lost.test.ts',
   'test/hub/multi-instance-rekey-probe.test.ts',
   'test/hub/postgres-head-lock-timeout.test.ts',
