@@ -25,6 +25,7 @@ import {
   requireTool,
   sampleCameraWindow,
   sampleEnrolSeconds,
+  stopRunningTools,
 } from './kiosk/camera-clip.ts';
 import type { Shop } from './kiosk/deployment.ts';
 import { enrolFromPhotos, ensureAccount, setUpShop } from './kiosk/deployment.ts';
@@ -41,9 +42,11 @@ const hubPort = Number(process.env['FACEPAY_PORT'] ?? 8787);
 const kioskPort = Number(process.env['FACEPAY_KIOSK_PORT'] ?? 8790);
 const sampleVideo = path.join(repoRoot, '..', 'shared', 'data', 'video', 'talking-face.mp4');
 
-// Everything this start opens, closed on every way out: Ctrl-C or SIGTERM at any step (from the first
-// line, enrolment included), or a failure. Its temp files (the enrolment's frames and the camera clip, the
-// face of the sample video) live in one private folder that goes with it.
+// Everything this start opens, closed on every way out: Ctrl-C, SIGTERM or SIGHUP (the terminal closed) at
+// any step (from the first line, enrolment included), or a failure; it then exits as `npm run demo` does
+// (130, 143, 129; 1 on a failure). Its temp files (the enrolment's frames and the camera clip, the face of
+// the sample video; the headless Chromium's profile) live in one private folder, or Playwright's, that go
+// with it; a running ffmpeg (stopRunningTools) and the Electron or Chromium window are ended.
 let stopping = false;
 const say = (text: string) => {
   if (!stopping) process.stdout.write(`${text}\n`);
@@ -52,19 +55,28 @@ const children: ReturnType<typeof spawn>[] = [];
 let hub: RunningHub | null = null;
 let shell: Awaited<ReturnType<typeof startWebShell>> | null = null;
 let browser: Browser | null = null;
+/** The headless Chromium being launched: a stop while it starts waits for it, then closes it. */
+let browserLaunch: Promise<Browser> | null = null;
 const tempDir = await mkdtemp(path.join(os.tmpdir(), 'facepay-start-'));
 async function stop(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   for (const child of children) child.kill('SIGTERM');
-  await browser?.close().catch(() => undefined);
+  await stopRunningTools().catch(() => undefined);
+  const launched = browser ?? (await browserLaunch?.catch(() => null)) ?? null;
+  await launched?.close().catch(() => undefined);
   await shell?.close().catch(() => undefined);
   await hub?.close().catch(() => undefined);
   await rm(tempDir, { recursive: true, force: true });
   process.exit(code);
 }
-process.on('SIGINT', () => void stop(0));
-process.on('SIGTERM', () => void stop(0));
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+] as const) {
+  process.on(signal, () => void stop(code));
+}
 process.on('uncaughtException', (error) => {
   // At once: the face engine's wasm module rethrows an uncaught error from its own handler after this one.
   rmSync(tempDir, { recursive: true, force: true });
@@ -243,7 +255,8 @@ async function headlessPayment(url: string, pin: string): Promise<void> {
     ...sampleCameraWindow,
   });
   try {
-    browser = await launchKioskBrowser(clip, { callerHandlesSignals: true });
+    browserLaunch = launchKioskBrowser(clip, { callerHandlesSignals: true });
+    browser = await browserLaunch;
     const page = await openKiosk(browser, url);
     const before = (await admin.getAccount('demo-shopper')).balance;
     await requestPayment(url, shop.tillToken, {

@@ -1,6 +1,7 @@
 // Turns a recording (or a still photo, as a printed-photo attack) into the .y4m file Chromium's fake
 // camera plays, and extracts still frames for enrolment; a missing ffmpeg names the package to install.
 import { execFile } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, open, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,44 @@ import { promisify } from 'node:util';
 import { makeAttackClip } from '../../src/biometrics/replay/attack-clips.node.ts';
 
 const execFileAsync = promisify(execFile);
+
+/** The ffmpeg (and tool probe) processes running now, for stopRunningTools. */
+const runningTools = new Set<ChildProcess>();
+
+/** `command` run to its end (execFile), tracked while it runs so a script stopping can end it. */
+async function runTool(
+  command: string,
+  args: string[],
+  options: { timeout?: number } = {},
+): Promise<void> {
+  const running = execFileAsync(command, args, options);
+  const child = running.child;
+  runningTools.add(child);
+  try {
+    await running;
+  } finally {
+    runningTools.delete(child);
+  }
+}
+
+/**
+ * Ends every tool this process started here and still running (an ffmpeg cutting the camera clip or the
+ * enrolment frames), SIGTERM then SIGKILL after `graceMs`; resolves once each has exited. A script stopping
+ * (a signal, a failure) calls it before it removes the tool's output folder.
+ */
+export async function stopRunningTools(graceMs = 2_000): Promise<void> {
+  const children = [...runningTools];
+  await Promise.all(
+    children.map(async (child) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    }),
+  );
+}
 
 export class MissingToolError extends Error {
   override name = 'MissingToolError';
@@ -17,7 +56,7 @@ export class MissingToolError extends Error {
 export async function requireTool(command: 'ffmpeg' | 'chromium'): Promise<void> {
   const probe = command === 'chromium' ? ['--version'] : ['-version'];
   try {
-    await execFileAsync(command === 'chromium' ? chromiumPath() : command, probe, {
+    await runTool(command === 'chromium' ? chromiumPath() : command, probe, {
       timeout: 30_000,
     });
   } catch (error) {
@@ -64,7 +103,7 @@ export async function cameraClip(options: {
   await requireTool('ffmpeg');
   const side = options.side ?? 640;
   const scale = `scale='if(gt(iw,ih),min(${side},iw),-2)':'if(gt(iw,ih),-2,min(${side},ih))'`;
-  await execFileAsync('ffmpeg', [
+  await runTool('ffmpeg', [
     ...ffmpegSegment(options.video, options.startS ?? 0, options.durationS),
     '-vf',
     `${scale},fps=${options.fps ?? 15},format=yuv420p`,
@@ -148,7 +187,7 @@ export async function extractFrames(options: {
   const dispose = () => rm(dir, { recursive: true, force: true });
   const fps = options.count / options.durationS;
   try {
-    await execFileAsync('ffmpeg', [
+    await runTool('ffmpeg', [
       ...ffmpegSegment(options.video, options.startS, options.durationS),
       '-vf',
       `fps=${fps}`,
