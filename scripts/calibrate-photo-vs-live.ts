@@ -604,14 +604,24 @@ function printOutOfSample(
 ): void {
   const thresholds = spread(cv.outcomes.map((outcome) => outcome.threshold));
   console.log(
-    `\nOUT OF SAMPLE (${args.folds}-fold identity-disjoint cross-validation x ${args.repeats} seeds; a fold's ` +
+    `\nOUT OF SAMPLE (${args.folds}-fold identity-disjoint cross-validation x ${args.repeats} seeds, plus ` +
+      `${cv.outcomes.filter((outcome) => outcome.kind === 'pair').length} leave-pair-out folds; a fold's ` +
       `threshold is fitted on the other people + a margin chosen on them alone; fold thresholds ` +
       `${fixed(thresholds?.best ?? null)}..${fixed(thresholds?.worst ?? null)}):`,
   );
   console.log(
     `threshold ${cv.threshold} = fit on everyone ${cv.inSampleThreshold} + safety margin ${cv.margin.margin}` +
-      `${cv.margin.held ? '' : ' (NOT enough: some inner fold stayed above the target at the largest margin)'}; ` +
+      `${cv.marginFound ? '' : ' (NOT enough: some k-fold fold stayed above the target at the largest margin)'}; ` +
       `target FMR ${percent(args.targetFmr, 1)} on every condition`,
+  );
+  const worst = cv.worstFold;
+  console.log(
+    cv.margin.held
+      ? 'nested verdict: every test fold held every condition at its own threshold (safetyMarginHeld true)'
+      : 'nested verdict: FMR target NOT held out of sample (safetyMarginHeld false)' +
+          (worst === null
+            ? ''
+            : `; worst fold ${worst.label} on ${worst.condition}: ${worst.falseMatches}/${worst.comparedImpostors}`),
   );
   const rows: Cell[][] = [...summaries].map(([name, entry]) => [
     name,
