@@ -3,7 +3,7 @@
 // from photos or video frames. Used by `npm start`, `npm run demo`, bench:e2e and the e2e tests.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cosineSimilarity } from '../../src/biometrics/calibration/scores.ts';
 import { createFaceEngine } from '../../src/biometrics/engine.node.ts';
@@ -75,6 +75,49 @@ interface Registration {
   kioskId: string;
   role: 'merchant' | 'enrollment';
   merchantId: string | null;
+  /** The hub it was made on (absent in a record from before these were kept). */
+  hubUrl?: string;
+  /** That hub's X25519 public key (GET /v1/hub-key): its identity, whatever URL it is reached at. */
+  hubPublicKey?: string;
+}
+
+/** A staging folder of a set-up that died is removed by the next one after this long (or at once, its pid gone). */
+const stalePendingMs = 10 * 60_000;
+
+/** Whether the set-up that made staging folder `name` (`<base>.pending-<pid>-<hex>`) may still be writing it. */
+async function pendingInUse(dir: string, name: string): Promise<boolean> {
+  const pid = /\.pending-(\d+)-[0-9a-f]+$/.exec(name)?.[1];
+  if (pid !== undefined && Number(pid) !== process.pid) {
+    try {
+      process.kill(Number(pid), 0);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    }
+  }
+  try {
+    return Date.now() - (await stat(path.join(dir, name))).mtimeMs < stalePendingMs;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether `recorded` is a registration this hub still honours: made on the hub whose key it is (when the
+ * record has it), its token accepted and its kiosk registered to that client and not revoked. A refusal
+ * (401, 403, 404) says no; a hub that cannot be reached throws (the keys are not given up for a network error).
+ */
+async function registrationStillValid(hubUrl: string, recorded: Registration): Promise<boolean> {
+  const client = new HubClient({ baseUrl: hubUrl, token: recorded.token });
+  try {
+    if (recorded.hubPublicKey !== undefined) {
+      if ((await client.hubKey()).publicKey !== recorded.hubPublicKey) return false;
+    }
+    const kiosk = await client.getOwnKiosk(recorded.kioskId);
+    return kiosk.clientId === recorded.clientId && kiosk.revokedAt === null;
+  } catch (error) {
+    if (error instanceof HubRequestError && [401, 403, 404].includes(error.status)) return false;
+    throw error;
+  }
 }
 
 /** The record of the keys' registration, kept in the keys folder itself (0600 in a 0700 folder). */
@@ -96,19 +139,29 @@ async function recordedRegistration(keysDir: string): Promise<Registration | nul
  * `keysDir`. Resumable: the keys are made and registered in a fresh staging folder, the registration
  * (client token, kiosk id) written beside them, and only then is the folder renamed to `keysDir`, so an
  * interruption at any point leaves either no `keysDir` (the next call starts again; the hub keeps an
- * unused client) or one whose registration a later call reuses. A `keysDir` without a registration
- * (left by an older set-up) is moved aside, never deleted, and a new kiosk registered.
+ * unused client) or one whose registration a later call reuses, only while the hub it was made on (its
+ * key, recorded with its URL) still accepts its token and kiosk (registrationStillValid): a set-up re-run
+ * against another hub, or a hub whose data folder was reset, registers anew. A `keysDir` without a
+ * registration (left by an older set-up), or with one this hub does not honour, is moved aside, never
+ * deleted, and a new kiosk registered. Another set-up's staging folder is removed only once stale (its
+ * process gone, or untouched for stalePendingMs).
  */
 async function registeredKiosk(
   admin: HubClient,
-  options: { name: string; role: 'merchant' | 'enrollment'; merchantId?: string; keysDir: string },
+  options: {
+    hubUrl: string;
+    name: string;
+    role: 'merchant' | 'enrollment';
+    merchantId?: string;
+    keysDir: string;
+  },
 ): Promise<{ clientId: string; token: string; kioskId: string }> {
   const merchantId = options.merchantId ?? null;
   const parent = path.dirname(options.keysDir);
   const base = path.basename(options.keysDir);
   await mkdir(parent, { recursive: true });
   for (const name of await readdir(parent)) {
-    if (name.startsWith(`${base}.pending-`)) {
+    if (name.startsWith(`${base}.pending-`) && !(await pendingInUse(parent, name))) {
       await rm(path.join(parent, name), { recursive: true, force: true });
     }
   }
@@ -120,12 +173,20 @@ async function registeredKiosk(
           `${options.keysDir} holds the keys of a ${recorded.role} kiosk${recorded.merchantId === null ? '' : ` of ${recorded.merchantId}`}, not of this set-up`,
         );
       }
-      return { clientId: recorded.clientId, token: recorded.token, kioskId: recorded.kioskId };
+      if (await registrationStillValid(options.hubUrl, recorded)) {
+        return { clientId: recorded.clientId, token: recorded.token, kioskId: recorded.kioskId };
+      }
+      await rename(options.keysDir, `${options.keysDir}.other-hub-${Date.now()}`);
+    } else {
+      await rename(options.keysDir, `${options.keysDir}.unregistered-${Date.now()}`);
     }
-    await rename(options.keysDir, `${options.keysDir}.unregistered-${Date.now()}`);
   }
-  const staging = path.join(parent, `${base}.pending-${randomBytes(6).toString('hex')}`);
+  const staging = path.join(
+    parent,
+    `${base}.pending-${process.pid}-${randomBytes(6).toString('hex')}`,
+  );
   try {
+    const hubPublicKey = (await admin.hubKey()).publicKey;
     const client = await admin.createClient({
       name: options.name,
       role: options.role,
@@ -152,6 +213,8 @@ async function registeredKiosk(
       kioskId,
       role: options.role,
       merchantId,
+      hubUrl: options.hubUrl,
+      hubPublicKey,
     };
     await writeFile(
       path.join(staging, registrationFileName),
@@ -182,6 +245,7 @@ export async function setUpShop(setup: ShopSetup): Promise<Shop> {
   await ensureAccount(admin, { ...setup.shop, kind: 'merchant', deposit: 0 });
   await ensureAccount(admin, { ...setup.shopper, kind: 'person' });
   const till = await registeredKiosk(admin, {
+    hubUrl: setup.hubUrl,
     name: `${setup.shop.name} till`,
     role: 'merchant',
     merchantId: setup.shop.id,
@@ -248,6 +312,7 @@ export async function setUpEnrolmentStation(
 ): Promise<EnrolmentStationDeployment> {
   const admin = new HubClient({ baseUrl: setup.hubUrl, token: setup.adminToken });
   const station = await registeredKiosk(admin, {
+    hubUrl: setup.hubUrl,
     name: setup.name,
     role: 'enrollment',
     keysDir: path.join(setup.dir, 'station-kiosk-keys'),
@@ -379,6 +444,7 @@ export async function enrolFromPhotos(options: {
   const admin = new HubClient({ baseUrl: options.hubUrl, token: options.adminToken });
   const keysDir = path.join(options.dir, 'station-keys');
   const station = await registeredKiosk(admin, {
+    hubUrl: options.hubUrl,
     name: `enrolment station ${randomBytes(3).toString('hex')}`,
     role: 'enrollment',
     keysDir,
