@@ -1,6 +1,7 @@
 // The kiosk's tracking loop: the detector runs on the first frame, when the tracked face is lost and
-// every N frames; otherwise the 68 landmarks are read around the previous frame's landmarks. The eyelids
-// (face mesh + iris) are read around the landmarks on every frame with a face.
+// every N frames; otherwise the 68 landmarks are read around the previous frame's landmarks and the
+// detector only counts faces (a second face refuses the frame as multiple_faces, as the engine does).
+// The eyelids (face mesh + iris) are read around the landmarks on every frame with a face.
 //
 // Built from the engine's own parts (same detector, landmark net, quality checks, alignment and
 // descriptor as FaceEngine.processFrame), so only the detection schedule differs. Lost means: no face,
@@ -149,6 +150,18 @@ export class FaceTracker {
     let agreed = true;
     clock.lap('landmarks');
     let detected = false;
+    if (landmarks !== null && (await this.#crowded(frame, clock))) {
+      // A second face joined between re-detections: refused as the per-frame engine refuses it, and
+      // the next frame starts again from a detection.
+      this.#previous = null;
+      return finish({
+        ready: false,
+        reason: 'multiple_faces',
+        detected,
+        descriptor: null,
+        face: null,
+      });
+    }
     if (landmarks === null) {
       detected = true;
       const found = await this.#detected(frame, clock);
@@ -212,6 +225,24 @@ export class FaceTracker {
       ratio <= this.#options.sizeRatioMax &&
       ratio >= 1 / this.#options.sizeRatioMax &&
       shift <= this.#options.centreShiftMax
+    );
+  }
+
+  /**
+   * On a tracked frame, whether the detector sees a second face as large as the engine's count check
+   * refuses (countReason): the landmarks follow one face only, so without this a person stepping in
+   * beside the shopper went unseen until the next scheduled re-detection (up to 5 frames read ready).
+   * A detector that misses the tracked face on this frame changes nothing: tracking holds.
+   */
+  async #crowded(frame: tf.Tensor3D, clock: StageClock): Promise<boolean> {
+    const detections = await this.#detect(frame);
+    clock.lap('detect');
+    if (detections.length < 2) return false;
+    return (
+      countReason(
+        detections.map((detection) => detection.box),
+        this.#engine.quality,
+      ) === 'multiple_faces'
     );
   }
 
