@@ -113,16 +113,19 @@ export function measurePose(landmarks: readonly Point[]): PoseMeasures {
   };
 }
 
+/** Each bound is written so that a measure that is not a finite number (NaN from degenerate
+ * landmarks or an empty chip) fails it rather than passing every comparison. */
 export function poseReason(
   pose: PoseMeasures,
   thresholds: QualityThresholds,
 ): QualityReason | null {
-  if (pose.eyeDistancePixels < thresholds.eyeDistanceMinPixels) return 'face_too_small';
-  const yawOff =
-    pose.yawRatio < thresholds.yawRatioMin || pose.yawRatio > 1 - thresholds.yawRatioMin;
-  const pitchOff =
-    pose.pitchRatio < thresholds.pitchRatioMin || pose.pitchRatio > thresholds.pitchRatioMax;
-  if (yawOff || pitchOff) return 'turned_away';
+  const eyes = pose.eyeDistancePixels;
+  if (!Number.isFinite(eyes) || !(eyes >= thresholds.eyeDistanceMinPixels)) return 'face_too_small';
+  const yawOn =
+    pose.yawRatio >= thresholds.yawRatioMin && pose.yawRatio <= 1 - thresholds.yawRatioMin;
+  const pitchOn =
+    pose.pitchRatio >= thresholds.pitchRatioMin && pose.pitchRatio <= thresholds.pitchRatioMax;
+  if (!yawOn || !pitchOn) return 'turned_away';
   return null;
 }
 
@@ -163,9 +166,10 @@ export function photometricReason(
   measures: PhotometricMeasures,
   thresholds: QualityThresholds,
 ): QualityReason | null {
-  if (measures.lumaMean < thresholds.lumaMeanMin) return 'too_dark';
-  if (measures.lumaMean > thresholds.lumaMeanMax) return 'too_bright';
-  if (measures.sharpness < thresholds.sharpnessMin) return 'blurred';
+  if (!(measures.lumaMean >= thresholds.lumaMeanMin)) return 'too_dark';
+  if (!(measures.lumaMean <= thresholds.lumaMeanMax)) return 'too_bright';
+  const sharpness = measures.sharpness;
+  if (!Number.isFinite(sharpness) || !(sharpness >= thresholds.sharpnessMin)) return 'blurred';
   return null;
 }
 
