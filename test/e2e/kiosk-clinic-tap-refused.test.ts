@@ -116,6 +116,12 @@ async function tapRefused(language: 'ja' | 'en') {
   expect(await refusedByMemberNumber(page, { wayOut, memberNumber })).toBe('hub_refused');
   await page.getByRole('button', { name: words(language, 'actions.close') }).click();
   await waitForScreen(page, ['idle'], 10_000);
+  // Back at idle the board speaks its default language (Japanese): the next patient switches for English.
+  await until(async () => (await page.locator('html').getAttribute('lang')) === 'ja', 5_000);
+  if (language === 'en') {
+    await page.locator('[data-testid="language-switch"]').click();
+    await until(async () => (await page.locator('html').getAttribute('lang')) === 'en', 5_000);
+  }
   await until(() => shell.runtime.service.status().credentialsRefused !== null, 30_000);
 
   // The screen has not heard yet: the button is still enabled, and the tap reaches the kiosk.

@@ -143,8 +143,11 @@ describe('face checks paused after failed looks in a row', () => {
     expect(service.status().faceChecksPaused).toBe(false);
     await page.getByRole('button', { name: words('en', 'actions.close'), exact: true }).click();
     await waitForScreen(page, ['idle'], 10_000);
-    // Resumed: the idle screen says how to pay by face again.
-    expect(await page.locator('.idle-hint').textContent()).toBe(words('en', 'idle.hint'));
+    // Resumed: the idle screen says how to pay by face again, in the kiosk's default language (back at
+    // idle, the staff's English is not kept for the next shopper).
+    await expect
+      .poll(() => page.locator('.idle-hint').textContent(), { timeout: 5_000 })
+      .toBe(words('ja', 'idle.hint'));
     expect(await page.locator('[data-testid="idle-face-checks-paused"]').count()).toBe(0);
 
     // The next payment has its face tries and opens the camera.

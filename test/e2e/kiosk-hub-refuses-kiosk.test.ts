@@ -105,6 +105,12 @@ describe('a kiosk the hub refuses', () => {
     await expectOperatorScreenFits(page);
     await page.getByRole('button', { name: 'Close' }).click();
     await idle.waitFor();
+    // Back at idle the kiosk speaks its default language again (the staff's English is not the next
+    // shopper's); the shopper's own tap on the switch reads the refusal in English.
+    await expect
+      .poll(() => idle.textContent(), { timeout: 5_000 })
+      .toContain('店員にお声がけください');
+    await page.locator('[data-testid="language-switch"]').click();
     expect(await idle.textContent()).toContain('This kiosk cannot take payments right now');
     expect(await badge.textContent()).toBe('Not taking payments');
     await page.screenshot({ path: path.join(artifacts, 'en-idle-hub-refuses.png') });
