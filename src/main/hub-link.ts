@@ -159,6 +159,8 @@ export class HubLink {
   #roundsSinceCredentialsAsked = 0;
   /** The hub's clock, which every sealed probe and PIN and every signed request is stamped by. */
   readonly #hubClock: HubClock;
+  /** Set by beginClosing: no hub call starts after it. */
+  #closing = false;
 
   constructor(options: HubLinkOptions) {
     this.#options = options;
@@ -167,8 +169,29 @@ export class HubLink {
       baseUrl: options.hubUrl,
       token: options.hubToken,
       timeoutMs: options.timeoutMs ?? 10_000,
-      fetch: this.#hubClock.watching(options.fetch ?? fetch),
+      fetch: this.#unlessClosing(this.#hubClock.watching(options.fetch ?? fetch)),
     });
+  }
+
+  /**
+   * The kiosk is closing (KioskRuntime.close): every hub call from now on fails at once as if the hub were
+   * out of reach, so a background round against a stalling hub ends before its next call (one call's
+   * timeout at most, inside close's wait) instead of running past close, which then zeroes the signing key
+   * and releases the keys folder. A call in flight is let finish (an alert's send is answered, not lost).
+   */
+  beginClosing(): void {
+    this.#closing = true;
+  }
+
+  get closing(): boolean {
+    return this.#closing;
+  }
+
+  #unlessClosing(network: typeof fetch): typeof fetch {
+    return async (input, init) => {
+      if (this.#closing) throw new Error('the kiosk is closing: no hub call');
+      return network(input, init);
+    };
   }
 
   /** How far the hub's clock is from this kiosk's, by its last quick answer (HubClock); 0 before one. */

@@ -18,6 +18,7 @@ import { HubLink, type HubLinkOptions } from './hub-link.ts';
 import type { KioskConfig } from './kiosk-config.ts';
 import { KioskService } from './kiosk-service.ts';
 import { claimKeysFolder, type KeysFolderClaim } from './one-kiosk-lock.ts';
+import { closeStateFolders } from './state-file.ts';
 
 export interface KioskRuntime {
   readonly config: KioskConfig;
@@ -212,6 +213,9 @@ async function startClaimed(options: {
     close: async () => {
       // A round or an alert's send in flight finishes first (bounded): one signed after the key below is
       // zeroed would be refused, and none may write the keys folder's state files once its claim is gone.
+      // From here no hub call starts (HubLink.beginClosing): a round against a stalling hub ends after the
+      // call in flight (10 s at most), not after a 10 s timeout for each of its calls.
+      hub.beginClosing();
       const finishing = Promise.all([
         watching.stop(),
         following?.stop(),
@@ -221,6 +225,10 @@ async function startClaimed(options: {
         console.error(
           `kiosk: a background round still runs ${roundFinishesOnCloseMsMax} ms after close; closing anyway`,
         );
+        // That round may still write pending holds, alerts...: refused from here (another kiosk process may
+        // own the folder once the claim below is released). Only then: a runtime sharing the folder's claim
+        // in this process (tests) keeps writing after a close that finished in time.
+        closeStateFolders([config.keysDir]);
       }
       hub.dispose();
       disposeKioskIdentity(identity);

@@ -3,6 +3,7 @@
 // for the cap) and follows the visit until the clinic's event settles it; in enrolment mode its calls go to
 // the enrolment station (enrolment-station.ts). Calls arrive validated; answers are values.
 import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
 import { assert } from '../shared/assert.ts';
 import type { HoldView } from '../shared/hub-api.ts';
 import type {
@@ -43,6 +44,7 @@ import { OperatorAccess } from './operator-access.ts';
 import { TillRequests } from './till-requests.ts';
 import { PendingHolds, senderOfToken, type PendingHold } from './pending-holds.ts';
 import type { StationLog } from './station-log.ts';
+import { reopenStateFolders } from './state-file.ts';
 
 interface Payment {
   view: PaymentView;
@@ -203,6 +205,17 @@ export class KioskService {
   readonly handlers: KioskHandlers;
 
   constructor(options: KioskServiceOptions) {
+    // Its state files' folders writable again (a kiosk closed before on them in this process: closeStateFolders).
+    reopenStateFolders(
+      [
+        options.pendingHoldsFile,
+        options.tillRequestsFile,
+        options.operatorLockFile,
+        options.faceCheckPauseFile,
+        options.kioskAlertsFile,
+        options.station?.signInLockFile,
+      ].flatMap((file) => (file === undefined ? [] : [dirname(file)])),
+    );
     this.#config = options.config;
     this.#operator = new OperatorAccess(
       options.config.operatorPin,

@@ -39,6 +39,23 @@ export function readStateFile<T>(file: string, schema: z.ZodType<T>, what: strin
 }
 
 /**
+ * Folders whose state files a closing kiosk gave up (KioskRuntime.close, before it releases the keys-folder
+ * claim): a background round still running after close may not write there (another process may now own the
+ * folder). Opened again by the next KioskService on them (reopenStateFolders).
+ */
+const closedFolders = new Set<string>();
+
+/** From now on writeStateFile and writeFileDurably refuse (throw) for any file directly in `dirs`. */
+export function closeStateFolders(dirs: Iterable<string>): void {
+  for (const dir of dirs) closedFolders.add(path.resolve(dir));
+}
+
+/** Undoes closeStateFolders for `dirs` (a kiosk service starting on them again in this process). */
+export function reopenStateFolders(dirs: Iterable<string>): void {
+  for (const dir of dirs) closedFolders.delete(path.resolve(dir));
+}
+
+/**
  * Writes `value` to a temp file, flushes it, renames it over `file` and flushes the folder: once this
  * returns, a power cut keeps the new content (a PIN lock a restart would otherwise undo).
  */
@@ -52,6 +69,9 @@ export function writeStateFile(file: string, value: unknown): void {
  * old content, and the temp file is removed.
  */
 export function writeFileDurably(file: string, content: string | Buffer): void {
+  if (closedFolders.has(path.dirname(path.resolve(file)))) {
+    throw new Error(`${file}: the kiosk closed this folder's state files; not written`);
+  }
   const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   const temp = `${file}.tmp`;
   const fd = openSync(temp, 'w', 0o600);
