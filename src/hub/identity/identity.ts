@@ -31,7 +31,11 @@ import { openPin, openProbe } from '../../biometrics/protect/probe-seal.ts';
 import type { HubKeys } from '../../biometrics/protect/key-files.node.ts';
 import { openTemplate, sealTemplate } from '../../biometrics/protect/template-seal.ts';
 import { checkPinPolicy } from '../../biometrics/protect/pin.ts';
-import { PinQueueFullError, PinWorkerPool } from '../../biometrics/protect/pin-pool.node.ts';
+import {
+  PinQueueFullError,
+  PinWorkerFailedError,
+  PinWorkerPool,
+} from '../../biometrics/protect/pin-pool.node.ts';
 import { transformKeyId } from '../../biometrics/protect/cancelable-transform.ts';
 import { sealTransformKey } from '../../biometrics/protect/transform-key-provision.ts';
 import { sodium } from '../../biometrics/protect/sodium.ts';
@@ -1062,15 +1066,39 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     }
   }
 
-  /** Runs Argon2id on the worker; a full queue is a 503, never a stalled hub. */
+  /**
+   * Runs Argon2id on the worker; a full queue is a 503, never a stalled hub. A worker that died (killed
+   * for memory, a crash; the next job starts another) or that the pool stopped restarting is a 503 too,
+   * told on one line of stderr: the request may be sent again (a new sealed PIN), as after a transient
+   * database fault, and no PIN try was counted.
+   */
   private async argon2<T>(work: (pins: PinWorkerPool) => Promise<T>): Promise<T> {
     try {
-      return await work(this.pins);
+      const running = work(this.pins);
+      if (this.killPinWorkerOnNextJob) {
+        running.catch(() => undefined); // awaited below; not unhandled while the kill runs
+        this.killPinWorkerOnNextJob = false;
+        await this.pins.dangerousTestOnlyKillWorker();
+      }
+      return await running;
     } catch (error) {
       if (error instanceof PinQueueFullError)
         refuse('unavailable', 'too many PIN checks at once; try again');
+      if (error instanceof PinWorkerFailedError) {
+        process.stderr.write(`identity: PIN check not run: ${error.message}\n`);
+        refuse('unavailable', 'the PIN check could not run now; try again');
+      }
       throw error;
     }
+  }
+
+  /** Set by dangerousTestOnlyKillPinWorkerOnNextJob: argon2 kills the worker its job just went to. */
+  private killPinWorkerOnNextJob = false;
+
+  /** Tests only: the next Argon2id job's worker is killed once the job is on it (a real crash). */
+  dangerousTestOnlyKillPinWorkerOnNextJob(): void {
+    assertTestRun('dangerousTestOnlyKillPinWorkerOnNextJob');
+    this.killPinWorkerOnNextJob = true;
   }
 
   async close(): Promise<void> {
