@@ -68,7 +68,14 @@ export const errorStatus = {
   guardian_consent_invalid: 403,
   guardian_not_identified: 422,
   guardian_not_adult: 422,
+  /**
+   * Extension: a re-key is running (on this hub, or another instance sharing keys/), or one whose commit
+   * was not confirmed left keys/transform.key.next for the next start to settle; nothing changed.
+   */
+  rekey_unfinished: 409,
   internal: 500,
+  /** Extension: a stored template does not open (damaged, or sealed under other keys); nothing moved. */
+  template_unreadable: 500,
   unavailable: 503,
 } as const;
 

@@ -19,20 +19,37 @@ import { resealTemplate } from '../../biometrics/protect/reseal.ts';
 import { sealedTemplateDimension } from '../../biometrics/protect/template-seal.ts';
 import { sodium } from '../../biometrics/protect/sodium.ts';
 import type { StoreTx, IdentityReader } from '../storage/port.ts';
+import { HubError, refuse } from '../errors.ts';
 
 export function transformKeyPaths(keysDir: string): { current: string; next: string } {
   const current = join(keysDir, hubKeyFileNames.transform);
   return { current, next: `${current}.next` };
 }
 
-/** Writes the next transform key (0600) before any row moves; returns it. */
+/** The refusal of a re-key while another one holds the next key file (it is left as it is). */
+function rekeyUnfinished(): HubError {
+  return new HubError(
+    'rekey_unfinished',
+    'another re-key is running, or one whose commit was not confirmed waits for a restart of the hub ' +
+      '(keys/transform.key.next exists); nothing changed',
+  );
+}
+
+/**
+ * Writes the next transform key (0600) before any row moves; returns it. The file is made exclusively, so
+ * of two re-keys at once (this hub, or instances sharing keys/) one takes it and the other is refused
+ * `409 rekey_unfinished` without touching it.
+ */
 export async function prepareNextTransformKey(keysDir: string): Promise<Uint8Array> {
   const { next } = transformKeyPaths(keysDir);
-  if (existsSync(next))
-    throw new Error(`${next} exists: a re-key is unfinished; restart the hub to finish it`);
+  if (existsSync(next)) throw rekeyUnfinished();
   const key = sodium.randombytes_buf(32);
   const created = await createKeyFile({ path: next, kind: 'transform', key });
-  if (!created.ok) throw new Error(created.error.message);
+  if (!created.ok) {
+    sodium.memzero(key);
+    if (created.error.code === 'key_file_exists') throw rekeyUnfinished();
+    throw new Error(created.error.message);
+  }
   return key;
 }
 
@@ -92,7 +109,12 @@ export async function rekeyTemplates(options: {
           toDataKey: dataKey,
           rekeyer,
         });
-        assert(resealed.ok, `template ${row.id} does not open`);
+        // Named by its ids and the seal's verdict only: nothing of the template's bytes is told.
+        if (!resealed.ok)
+          refuse(
+            'template_unreadable',
+            `template ${row.id} (person ${row.personId}) does not open: ${resealed.error.code}; nothing was re-keyed`,
+          );
         await tx.replaceTemplateSeal(row.id, resealed.value, rekeyer.toKeyId);
         moved++;
       }

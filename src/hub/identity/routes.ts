@@ -254,6 +254,10 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
         // Nothing stored: the next key file goes, so a retry can start without a restart.
         if (outcome.stored === 'no') {
           await discardNextTransformKey(keysDir);
+          // A fault the hub named (a stored template that does not open) is told on one line; an
+          // unexpected one reaches the error handler, which logs its stack.
+          if (outcome.error instanceof HubError && outcome.error.status >= 500)
+            process.stderr.write(`rekey: nothing moved: ${outcome.error.message}\n`);
           throw outcome.error;
         }
         // The server may have committed (or be committing): the rows may need the next key file. It
