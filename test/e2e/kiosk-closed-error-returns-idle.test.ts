@@ -1,21 +1,14 @@
 // A refusal that closes the payment (the shopper's per-payment limit) is not left for the next shopper to
 // read: untouched, the error screen gives way to the idle screen after kioskClosedErrorScreenMs.
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  launchKioskBrowser,
-  openKiosk,
-  requestPayment,
-  waitForScreen,
-} from '../../scripts/kiosk/kiosk-browser.ts';
-import type { WebShell } from '../../src/main/web-shell.ts';
+import { describe, expect, it } from 'vitest';
+import { openKiosk, requestPayment, waitForScreen } from '../../scripts/kiosk/kiosk-browser.ts';
 import { kioskClosedErrorScreenMs } from '../../src/shared/limits.ts';
 import { yen } from '../../src/shared/money.ts';
-import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
-import type { KioskTestHub, TestClock } from '../main/kiosk-test-hub.ts';
-import { closeKioskTestHub, startKioskTestHub } from '../main/kiosk-test-hub.ts';
+import type { TestClock } from '../main/kiosk-test-hub.ts';
+import { startKioskTestHub } from '../main/kiosk-test-hub.ts';
 import { enrolRuleBoundPeople, refusedByMemberNumber } from './kiosk/account-rules.ts';
 import { webShellWithStrangerCamera } from './kiosk/deployment-fixture.ts';
+import { useKioskInChromium } from './kiosk/kiosk-in-chromium.ts';
 import { words } from './kiosk/locale-words.ts';
 
 const shoppers = {
@@ -28,38 +21,30 @@ const shoppers = {
 };
 
 describe('an error screen whose payment is closed', () => {
-  let test: KioskTestHub | null = null;
-  let shell: WebShell | null = null;
-  let browser: Browser | null = null;
   let memberNumber = '';
   const clock: TestClock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
-
-  beforeAll(async () => {
-    test = await startKioskTestHub({
-      prefix: 'facepay-closed-error-e2e-',
-      adminToken: `admin-${Date.now()}`,
-      clock,
-      setup: {
-        shop: { id: 'shop', name: 'Test Konbini' },
-        shopper: { id: 'shopper', name: 'Suzuki Ichiro', deposit: 5_000 },
-      },
-    });
-    ({ limited: memberNumber } = await enrolRuleBoundPeople(test, clock, shoppers));
-    let clip: string;
-    ({ shell, clip } = await webShellWithStrangerCamera(test.work, test.shop));
-    browser = await launchKioskBrowser(clip);
-    expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
-  }, 300_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await shell?.close();
-    await closeKioskTestHub(test ?? undefined);
-    await assertNoProcessLeft();
+  const kiosk = useKioskInChromium({
+    startRig: async () => ({
+      test: await startKioskTestHub({
+        prefix: 'facepay-closed-error-e2e-',
+        adminToken: `admin-${Date.now()}`,
+        clock,
+        setup: {
+          shop: { id: 'shop', name: 'Test Konbini' },
+          shopper: { id: 'shopper', name: 'Suzuki Ichiro', deposit: 5_000 },
+        },
+      }),
+    }),
+    startKiosk: async ({ test }) => {
+      ({ limited: memberNumber } = await enrolRuleBoundPeople(test, clock, shoppers));
+      return webShellWithStrangerCamera(test.work, test.shop);
+    },
   });
 
   it('goes back to idle by itself when nobody taps Close', async () => {
-    if (test === null || shell === null || browser === null) throw new Error('no rig');
+    const { test } = kiosk.rig();
+    const shell = kiosk.shell();
+    const browser = kiosk.browser();
     const page = await openKiosk(browser, shell.url);
     const requested = await requestPayment(shell.url, test.shop.tillToken, {
       amount: 4_800,

@@ -1,45 +1,19 @@
 // A start that fails (the first model file answered 503, as a busy disk or a restarting service would) is said
 // in the locale's words, never the raw error, and the page retries by itself: the kiosk reaches idle unaided.
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchKioskBrowser, waitForScreen } from '../../scripts/kiosk/kiosk-browser.ts';
-import { startWebShell, type WebShell } from '../../src/main/web-shell.ts';
-import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
-import { closeKioskTestHub } from '../main/kiosk-test-hub.ts';
-import { startShopRig, until, type ShopRig } from './kiosk/shop-rig.ts';
+import { describe, expect, it } from 'vitest';
+import { waitForScreen } from '../../scripts/kiosk/kiosk-browser.ts';
+import { useShopShellWithoutCamera } from './kiosk/shop-rig.ts';
 import { words } from './kiosk/locale-words.ts';
 
 describe('a failed start', () => {
-  let rig: ShopRig | null = null;
-  let shell: WebShell | null = null;
-  let browser: Browser | null = null;
-
-  beforeAll(async () => {
-    rig = await startShopRig({
-      artifactsName: 'kiosk-e2e-startup-retry',
-      prefix: 'facepay-startup-retry-e2e-',
-    });
-    browser = await launchKioskBrowser(null);
-    expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
-    shell = await startWebShell({
-      config: rig.test.shop.config,
-      port: 0,
-      rendererDir: rig.rendererDir,
-    });
-  }, 300_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await shell?.close();
-    await closeKioskTestHub(rig?.test);
-    await assertNoProcessLeft();
+  const kiosk = useShopShellWithoutCamera({
+    artifactsName: 'kiosk-e2e-startup-retry',
+    prefix: 'facepay-startup-retry-e2e-',
   });
 
   it('says so in Japanese without the raw error, then retries by itself and reaches idle', async () => {
-    if (rig === null || shell === null || browser === null) throw new Error('no rig');
-    const service = shell.runtime.service;
-    await until(() => service.status().hub === 'reachable', 30_000);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await kiosk.hubReachable();
+    const context = await kiosk.browser().newContext({ viewport: { width: 1280, height: 800 } });
     let refused = 0;
     await context.route('**/models/**', async (route) => {
       if (refused === 0) {
@@ -48,7 +22,7 @@ describe('a failed start', () => {
       } else await route.continue();
     });
     const page = await context.newPage();
-    await page.goto(shell.url);
+    await page.goto(kiosk.shell().url);
     await waitForScreen(page, ['startup_failed'], 60_000);
     expect(refused).toBe(1);
     await expect

@@ -1,19 +1,16 @@
 // Each screen hands the focus to its title when it appears (Debian's Chromium, real hub): a screen reader
 // says which screen came, and Tab goes on into the screen instead of starting at the top bar's controls.
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  launchKioskBrowser,
   openKiosk,
   requestPayment,
   typeDigits,
   waitForScreen,
 } from '../../scripts/kiosk/kiosk-browser.ts';
-import { startWebShell, type WebShell } from '../../src/main/web-shell.ts';
-import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
-import { closeKioskTestHub } from '../main/kiosk-test-hub.ts';
+import { assertNoProcessLeft } from '../hub/process.ts';
 import { officer } from '../main/station-fixture.ts';
-import { startShopRig, until, type ShopRig } from './kiosk/shop-rig.ts';
+import { until, useShopShellWithoutCamera } from './kiosk/shop-rig.ts';
 import { startStationInChromium, type StationInChromium } from './kiosk/station-in-chromium.ts';
 
 /** Where the focus is: the focused element's id, test id, text, and whether it comes after `main h1`. */
@@ -47,42 +44,19 @@ async function expectTitleFocusedThenTabIntoScreen(page: Page, titleId: string) 
 }
 
 describe('the shop kiosk: each screen gives its title the focus', () => {
-  let rig: ShopRig | null = null;
-  let shell: WebShell | null = null;
-  let browser: Browser | null = null;
-
-  beforeAll(async () => {
-    rig = await startShopRig({
-      artifactsName: 'kiosk-e2e-screen-title-focus',
-      prefix: 'facepay-title-focus-e2e-',
-    });
-    // No camera in this browser: the payment's first screen says so and offers the member number.
-    browser = await launchKioskBrowser(null);
-    expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
-    shell = await startWebShell({
-      config: rig.test.shop.config,
-      port: 0,
-      rendererDir: rig.rendererDir,
-    });
-  }, 300_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await shell?.close();
-    await closeKioskTestHub(rig?.test);
-    await assertNoProcessLeft();
+  // No camera in this browser: the payment's first screen says so and offers the member number.
+  const kiosk = useShopShellWithoutCamera({
+    artifactsName: 'kiosk-e2e-screen-title-focus',
+    prefix: 'facepay-title-focus-e2e-',
   });
 
   it("idle, then the till's payment: the title first, Tab into the screen, never the language switch", async () => {
-    if (rig === null || shell === null || browser === null) throw new Error('no rig');
-    const service = shell.runtime.service;
-    await until(() => service.status().hub === 'reachable', 30_000);
-    const page = await openKiosk(browser, shell.url);
+    const page = await kiosk.openKiosk();
     // Idle: past the welcome, Tab reaches the staff corner, not the language switch above it.
     const fromIdle = await expectTitleFocusedThenTabIntoScreen(page, 'idle-title');
     expect(fromIdle.text).not.toBe('');
 
-    const requested = await requestPayment(shell.url, rig.test.shop.tillToken, {
+    const requested = await requestPayment(kiosk.shell().url, kiosk.rig().test.shop.tillToken, {
       amount: 480,
       reference: 'title-focus-1',
     });

@@ -3,12 +3,16 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import type { Page } from 'playwright-core';
 import { buildRenderer } from '../../../scripts/kiosk/build-renderer.ts';
+import { openKiosk } from '../../../scripts/kiosk/kiosk-browser.ts';
+import { startWebShell } from '../../../src/main/web-shell.ts';
 import { repoRoot } from '../../biometrics/face-helpers.ts';
 import { syntheticFace } from '../../hub/helpers.ts';
 import type { KioskTestHub, TestClock } from '../../main/kiosk-test-hub.ts';
 import { closeKioskTestHub } from '../../main/kiosk-test-hub.ts';
 import { startShopWithShopper } from '../../main/shop-fixture.ts';
+import { useKioskInChromium, type KioskInChromium } from './kiosk-in-chromium.ts';
 
 export interface ShopRig {
   test: KioskTestHub;
@@ -44,6 +48,45 @@ export async function startShopRig(options: {
     await closeKioskTestHub(test);
     throw error;
   }
+}
+
+/** useShopShellWithoutCamera's accessors, and the first steps its tests take. */
+export interface ShopShellInChromium extends KioskInChromium<ShopRig> {
+  /** Waits (30 s at most) until the kiosk service says its hub is reachable. */
+  hubReachable: () => Promise<void>;
+  /** hubReachable, then the kiosk's page opened in this Chromium. */
+  openKiosk: () => Promise<Page>;
+}
+
+/**
+ * For one describe: startShopRig's rig, the kiosk's web shell on it and a Chromium with no camera (a payment's
+ * first screen says so and offers the member number), each closed after the describe, nothing left behind.
+ */
+export function useShopShellWithoutCamera(options: {
+  artifactsName: string;
+  prefix: string;
+}): ShopShellInChromium {
+  const kiosk = useKioskInChromium({
+    startRig: () => startShopRig(options),
+    startKiosk: async (rig) => ({
+      shell: await startWebShell({
+        config: rig.test.shop.config,
+        port: 0,
+        rendererDir: rig.rendererDir,
+      }),
+      clip: null,
+    }),
+  });
+  const hubReachable = () =>
+    until(() => kiosk.shell().runtime.service.status().hub === 'reachable', 30_000);
+  return {
+    ...kiosk,
+    hubReachable,
+    openKiosk: async () => {
+      await hubReachable();
+      return openKiosk(kiosk.browser(), kiosk.shell().url);
+    },
+  };
 }
 
 /** Polls `check` every 250 ms until it holds, for at most `timeoutMs`. */
