@@ -1,6 +1,6 @@
 // Renewal of the cancelable transform (ISO/IEC 24745 renewability): every stored template is moved to
 // a new transform key without any face, in one transaction; the new key file replaces the old only after
-// the commit, and a hub that stopped in between finishes the swap at start (the rows name their key id).
+// the commit, and a hub that stopped in between finishes the swap at start (the audit log names the key).
 import { rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -143,8 +143,10 @@ export async function discardNextTransformKey(keysDir: string): Promise<void> {
 }
 
 /**
- * At start: if the stored templates are under the `.next` key, the last re-key committed but did not
- * swap the files; finish it. If they are under the current key, a `.next` left over is discarded.
+ * At start: if the last re-key the audit log holds (written in the re-key's own transaction) is to the
+ * `.next` key, that re-key committed but did not swap the files; finish it. Otherwise it never committed
+ * and the `.next` left over is set aside. The audit log decides even with no template stored, where the
+ * rows cannot tell (a re-key of an empty gallery still makes the key the one writes are checked under).
  */
 export async function finishInterruptedRekey(
   keysDir: string,
@@ -154,10 +156,19 @@ export async function finishInterruptedRekey(
   if (!existsSync(next)) return;
   const nextKey = await readKeyFile({ path: next, kind: 'transform' });
   if (!nextKey.ok) throw new Error(nextKey.error.message);
+  const nextKeyId = transformKeyId(nextKey.value);
+  sodium.memzero(nextKey.value);
   const [first] = await reader.listTemplates('', 1);
-  if (first !== undefined && first.transformKeyId === transformKeyId(nextKey.value)) {
+  const committed =
+    (await reader.latestRekeyedKeyId()) === nextKeyId || first?.transformKeyId === nextKeyId;
+  if (committed) {
     await rename(next, current);
+    process.stderr.write(`rekey: the last re-key committed; ${current} replaced at start\n`);
   } else {
-    await rename(next, `${next}.discarded-${Date.now()}`);
+    const aside = `${next}.discarded-${Date.now()}`;
+    await rename(next, aside);
+    process.stderr.write(
+      `rekey: the last re-key did not commit; its next key set aside as ${aside}\n`,
+    );
   }
 }
