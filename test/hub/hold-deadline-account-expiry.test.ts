@@ -5,50 +5,31 @@
 // unswept holds of 1 yen was refused a hold of 600 as insufficient_funds: 100 yen still held by holds
 // that had expired. Expiry is exact whether or not a sweeper ran (API.md).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { ManualClock } from '../../src/hub/clock.ts';
-import { Ledger } from '../../src/hub/ledger/ledger.ts';
+import type { Ledger } from '../../src/hub/ledger/ledger.ts';
 import type { HubStore } from '../../src/hub/storage/port.ts';
-import type { ClientRecord } from '../../src/hub/storage/records.ts';
 import { expirySweepBatchMax } from '../../src/shared/limits.ts';
 import { yen } from '../../src/shared/money.ts';
-import { openTestStore, t0, tempDir } from './helpers.ts';
-
-const admin: ClientRecord = {
-  id: 'cli_admin',
-  name: 'admin',
-  role: 'admin',
-  merchantId: null,
-  eventTypes: [],
-  tokenHash: new Uint8Array(32),
-  createdAt: 0,
-  revokedAt: null,
-};
+import { t0 } from './helpers.ts';
+import { ledgerAdmin as admin, openLedger, type OpenLedger } from './ledger-fixture.ts';
 
 /** More expired holds than one batch, each of 1 yen. */
 const expiredCount = expirySweepBatchMax + 100;
 
-let dir: string;
+let opened: OpenLedger<ManualClock>;
 let store: HubStore;
 let clock: ManualClock;
 let ledger: Ledger;
 
 beforeEach(async () => {
-  dir = tempDir('facepay-account-expiry-');
-  clock = new ManualClock(t0);
-  store = await openTestStore(dir, randomBytes(32));
-  ledger = new Ledger(clock);
-  for (const id of ['alice', 'shop', 'supplier']) {
-    await store.write((tx) =>
-      ledger.createAccount(tx, admin, { id, kind: 'merchant', name: id, currency: 'JPY' }),
-    );
-  }
+  opened = await openLedger('facepay-account-expiry-', new ManualClock(t0), [
+    'alice',
+    'shop',
+    'supplier',
+  ]);
+  ({ store, clock, ledger } = opened);
 });
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => opened.close());
 
 function hold(payer: string, payee: string, amount: number, expiresInSeconds: number) {
   return {

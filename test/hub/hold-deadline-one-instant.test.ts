@@ -8,16 +8,15 @@
 // moves on a millisecond at every reading, as a real clock does between reads, so a write that reads it
 // twice stamps a later instant than the one it checked.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { rmSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../src/hub/clock.ts';
-import { Ledger } from '../../src/hub/ledger/ledger.ts';
+import type { Ledger } from '../../src/hub/ledger/ledger.ts';
 import { HubError } from '../../src/hub/errors.ts';
 import type { HubStore } from '../../src/hub/storage/port.ts';
-import type { ClientRecord, HoldRecord } from '../../src/hub/storage/records.ts';
+import type { HoldRecord } from '../../src/hub/storage/records.ts';
 import type { Rule } from '../../src/shared/hub-api.ts';
 import { yen } from '../../src/shared/money.ts';
-import { openTestStore, t0, tempDir } from './helpers.ts';
+import { t0 } from './helpers.ts';
+import { ledgerAdmin as admin, openLedger, type OpenLedger } from './ledger-fixture.ts';
 
 /** A clock that moves on 1 ms at every reading. */
 class TickingClock implements Clock {
@@ -29,38 +28,17 @@ class TickingClock implements Clock {
   }
 }
 
-const admin: ClientRecord = {
-  id: 'cli_admin',
-  name: 'admin',
-  role: 'admin',
-  merchantId: null,
-  eventTypes: [],
-  tokenHash: new Uint8Array(32),
-  createdAt: 0,
-  revokedAt: null,
-};
-
-let dir: string;
+let opened: OpenLedger<TickingClock>;
 let store: HubStore;
 let clock: TickingClock;
 let ledger: Ledger;
 
 beforeEach(async () => {
-  dir = tempDir('facepay-one-instant-');
-  clock = new TickingClock(t0);
-  store = await openTestStore(dir, randomBytes(32));
-  ledger = new Ledger(clock);
-  for (const id of ['alice', 'shop']) {
-    await store.write((tx) =>
-      ledger.createAccount(tx, admin, { id, kind: 'merchant', name: id, currency: 'JPY' }),
-    );
-  }
+  opened = await openLedger('facepay-one-instant-', new TickingClock(t0), ['alice', 'shop']);
+  ({ store, clock, ledger } = opened);
   await store.write((tx) => ledger.deposit(tx, admin, 'alice', yen(100_000)));
 });
-afterEach(async () => {
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterEach(() => opened.close());
 
 /** Alice's hold of 5,000 to the shop, a minute to live; `rules` as given. */
 async function placed(rules: Rule[] = []): Promise<HoldRecord> {

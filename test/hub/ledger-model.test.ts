@@ -11,22 +11,11 @@ import { ManualClock } from '../../src/hub/clock.ts';
 import { Ledger } from '../../src/hub/ledger/ledger.ts';
 import type { HubStore, JobReads, StoreTx } from '../../src/hub/storage/port.ts';
 import { HubError } from '../../src/hub/errors.ts';
-import type { ClientRecord } from '../../src/hub/storage/records.ts';
 import { yen, type Yen } from '../../src/shared/money.ts';
 import { openTestStore, t0, tempDir } from './helpers.ts';
+import { ledgerAdmin as admin, openLedger } from './ledger-fixture.ts';
 
 const accounts = ['a', 'b', 'c'] as const;
-const admin: ClientRecord = {
-  id: 'cli_admin',
-  name: 'admin',
-  role: 'admin',
-  merchantId: null,
-  eventTypes: [],
-  tokenHash: new Uint8Array(32),
-  createdAt: 0,
-  revokedAt: null,
-};
-
 interface ModelHold {
   id: string;
   payer: string;
@@ -266,23 +255,8 @@ function commandJob(options: {
 }
 
 /** A fresh store (temp folder) with the model's accounts opened, on a frozen clock at t0. */
-async function openModelLedger(prefix: string) {
-  const dir = tempDir(prefix);
-  const clock = new ManualClock(t0);
-  const store = await openTestStore(dir, randomBytes(32));
-  const ledger = new Ledger(clock);
-  try {
-    for (const id of accounts) {
-      await store.write((tx) =>
-        ledger.createAccount(tx, admin, { id, kind: 'merchant', name: id, currency: 'JPY' }),
-      );
-    }
-  } catch (error) {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-    throw error;
-  }
-  return { dir, clock, store, ledger };
+function openModelLedger(prefix: string) {
+  return openLedger(prefix, new ManualClock(t0), accounts);
 }
 
 async function runSequence(commands: Command[]): Promise<void> {
