@@ -42,6 +42,7 @@ import { sodium } from '../../biometrics/protect/sodium.ts';
 import { assertTestRun } from '../../biometrics/protect/test-only.ts';
 import type { EnvelopeErrorCode } from '../../biometrics/protect/probe-seal.ts';
 import {
+  guardianClearedAuditKind,
   personErasedAuditKind,
   rekeyedAuditKind,
   templatesAddedAuditKind,
@@ -919,6 +920,9 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     const person = await tx.getPerson(personId);
     if (person === undefined) refuse('not_found', `person ${personId} not found`);
     requirePersonOwner(caller, person);
+    // A guardian's erasure clears the guardian on each child enrolled with their consent: each child's
+    // record changes, so each gets its own audit row, as a standing limit the erasure revokes does.
+    const wardIds = await tx.listWardIds(personId);
     const templateIds = await tx.deletePerson(personId);
     const at = this.clock.now();
     await tx.appendAudit({
@@ -928,6 +932,15 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       actor: caller.id,
       data: { templates: templateIds.length },
     });
+    for (const wardId of wardIds) {
+      await tx.appendAudit({
+        at,
+        kind: guardianClearedAuditKind,
+        subject: wardId,
+        actor: caller.id,
+        data: { reason: 'person_erased', guardianPersonId: personId },
+      });
+    }
     // Their standing consent goes with them (holds placed under it stay and settle or refund).
     await revokeStandingLimitsOfErased(tx, person.accountId, caller.id, at);
     return templateIds;

@@ -111,6 +111,8 @@ export interface IdentityReader {
   listTemplates(afterId: string, limit: number): Promise<TemplateRecord[]>;
   getTemplate(id: string): Promise<TemplateRecord | undefined>;
   countTemplates(personId: string): Promise<number>;
+  /** The persons whose guardian this person is (a child enrolled with their consent), by id. */
+  listWardIds(guardianPersonId: string): Promise<string[]>;
   /**
    * The transform key id of the newest re-key (rekeyedAuditKind), committed or of this transaction;
    * undefined when the hub was never re-keyed (every template is under the key it was created with).
@@ -129,6 +131,8 @@ export interface IdentityReader {
 /** The audit kinds that change the stored templates (subject: the person; a re-key's: its key id). */
 export const templatesAddedAuditKind = 'person.templates_added';
 export const personErasedAuditKind = 'person.erased';
+/** A child's guardian link cleared because the guardian was erased (subject: the child). */
+export const guardianClearedAuditKind = 'person.guardian_cleared';
 
 /** What templateChangesSince found. */
 export interface TemplateChangesSince {

@@ -149,6 +149,15 @@ export class PgIdentityReads implements IdentityReader {
     );
     return row?.n ?? 0;
   }
+  async listWardIds(guardianPersonId: string): Promise<string[]> {
+    const found = await rows<{ id: string }>(
+      this.db,
+      'wardIds',
+      'SELECT id FROM persons WHERE guardian_person_id = $1 ORDER BY id',
+      [guardianPersonId],
+    );
+    return found.map((row) => row.id);
+  }
   async getIdentification(clientId: string): Promise<IdentificationRecord | undefined> {
     const row = await one<IdentificationRow>(
       this.db,

@@ -61,6 +61,9 @@ export class SqliteIdentityReads implements IdentityReader {
       countTemplates: db.prepare<[string], { n: number }>(
         'SELECT COUNT(*) AS n FROM templates WHERE person_id = ?',
       ),
+      wardIds: db.prepare<[string], { id: string }>(
+        'SELECT id FROM persons WHERE guardian_person_id = ? ORDER BY id',
+      ),
       // The kinds as literals, exactly as the partial index audit_log_pin_failures names them.
       pinFailuresByClient: db.prepare<[string, number], { n: number }>(
         `SELECT COUNT(*) AS n FROM audit_log WHERE kind IN (${pinFailureKindsSql}) AND actor = ? AND at > ?`,
@@ -109,6 +112,9 @@ export class SqliteIdentityReads implements IdentityReader {
   }
   async countTemplates(personId: string): Promise<number> {
     return this.identityQ.countTemplates.get(personId)?.n ?? 0;
+  }
+  async listWardIds(guardianPersonId: string): Promise<string[]> {
+    return this.identityQ.wardIds.all(guardianPersonId).map((row) => row.id);
   }
   async getIdentification(clientId: string): Promise<IdentificationRecord | undefined> {
     const row = this.identityQ.identification.get(clientId);
