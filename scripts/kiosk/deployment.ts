@@ -15,6 +15,7 @@ import {
 } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import { sodium } from '../../src/biometrics/protect/sodium.ts';
 import { HubLink } from '../../src/main/hub-link.ts';
+import { checkedHubUrl } from '../../src/main/hub-url.ts';
 import { officerPinVerifier } from '../../src/main/officers.ts';
 import { repoRoot } from '../../src/main/web-shell.ts';
 import type { KioskConfig, KioskConfigFile } from '../../src/main/kiosk-config.ts';
@@ -46,6 +47,17 @@ export interface Shop {
   tillClientId: string;
   /** Clinic mode: the clinic system's event_source client (sends consultation.completed). */
   clinicSystem: { clientId: string; token: string } | null;
+}
+
+/**
+ * The admin's client of the hub at `hubUrl`, refused before any call unless https (or plain http to this
+ * machine): the admin token goes with every call, and the kiosk set up here talks to the same URL.
+ */
+function adminClient(setup: { hubUrl: string; adminToken: string }): HubClient {
+  return new HubClient({
+    baseUrl: checkedHubUrl(setup.hubUrl, 'set-up'),
+    token: setup.adminToken,
+  });
 }
 
 export async function ensureAccount(
@@ -241,7 +253,7 @@ async function writeConfigFile(configFile: string, file: KioskConfigFile): Promi
 
 /** The shop's accounts, its till client and kiosk, and the kiosk's config file in `dir`. */
 export async function setUpShop(setup: ShopSetup): Promise<Shop> {
-  const admin = new HubClient({ baseUrl: setup.hubUrl, token: setup.adminToken });
+  const admin = adminClient(setup);
   await ensureAccount(admin, { ...setup.shop, kind: 'merchant', deposit: 0 });
   await ensureAccount(admin, { ...setup.shopper, kind: 'person' });
   const till = await registeredKiosk(admin, {
@@ -310,7 +322,7 @@ export interface EnrolmentStationDeployment {
 export async function setUpEnrolmentStation(
   setup: EnrolmentStationSetup,
 ): Promise<EnrolmentStationDeployment> {
-  const admin = new HubClient({ baseUrl: setup.hubUrl, token: setup.adminToken });
+  const admin = adminClient(setup);
   const station = await registeredKiosk(admin, {
     hubUrl: setup.hubUrl,
     name: setup.name,
@@ -389,6 +401,8 @@ export async function enrolFromVideo(options: {
   pin: string;
   keepFrameAs?: string;
 }): Promise<{ enrolled: Enrolled; firstFrame: string | null }> {
+  // Before the frames are cut: enrolFromPhotos would refuse this hub only after.
+  checkedHubUrl(options.hubUrl, 'set-up');
   const frames = await extractFrames({
     video: options.video,
     startS: options.startS,
@@ -441,7 +455,7 @@ export async function enrolFromPhotos(options: {
   pin: string;
   templatesMax?: number;
 }): Promise<Enrolled> {
-  const admin = new HubClient({ baseUrl: options.hubUrl, token: options.adminToken });
+  const admin = adminClient(options);
   const keysDir = path.join(options.dir, 'station-keys');
   const station = await registeredKiosk(admin, {
     hubUrl: options.hubUrl,

@@ -38,6 +38,7 @@ import {
   pinChecksPerSecondPerClient,
 } from '../shared/limits.ts';
 import { HubClock } from './hub-clock.ts';
+import { checkedHubUrl } from './hub-url.ts';
 
 /** Just over the hub's window of one PIN check a second per till (pinChecksPerSecondPerClient). */
 const pinRetryAfterRateLimitMs = Math.ceil(1000 / pinChecksPerSecondPerClient) + 100;
@@ -163,6 +164,8 @@ export class HubLink {
   #closing = false;
 
   constructor(options: HubLinkOptions) {
+    // Every kiosk's hub call goes through here: never its token, probes or PINs in plain http off this machine.
+    checkedHubUrl(options.hubUrl, "the kiosk's hub URL");
     this.#options = options;
     this.#hubClock = new HubClock(options.now, options.elapsed);
     this.#client = new HubClient({

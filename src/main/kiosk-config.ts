@@ -13,6 +13,7 @@ import {
   kioskPaymentAmountMax,
   stationOfficersMax,
 } from '../shared/limits.ts';
+import { hubUrlProblem } from './hub-url.ts';
 import { officerIdPattern, officerVerifierPattern } from './officers.ts';
 
 const token = z.string().min(16).max(512);
@@ -62,8 +63,11 @@ export const kioskConfigSchema = z
     clinic: clinicSchema.optional(),
     /** Required in enrolment mode. */
     enrolment: enrolmentSchema.optional(),
-    /** The hub's base URL, e.g. http://127.0.0.1:8787 */
-    hubUrl: z.url(),
+    /** The hub's base URL: https://..., or http:// only to this machine (http://127.0.0.1:8787). */
+    hubUrl: z.url().superRefine((url, context) => {
+      const problem = hubUrlProblem(url);
+      if (problem !== null) context.addIssue({ code: 'custom', message: problem });
+    }),
     /** Bearer token of this till's merchant client on the hub. */
     hubToken: token,
     /** The merchant account payments go to (shop and clinic; an enrolment station takes no payment). */

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { AssertionError } from '../shared/assert.ts';
 import { readCommandLine, portArgument, urlArgument, usageError } from '../shared/command-line.ts';
+import { hubUrlProblem } from './hub-url.ts';
 import { readKioskConfig } from './kiosk-config.ts';
 import { startWebShell } from './web-shell.ts';
 
@@ -20,7 +21,11 @@ const { values } = readCommandLine(usage, () =>
 );
 if (values.config === undefined) usageError(usage, 'missing --config');
 const port = portArgument(usage, '--port', values.port);
-if (values.hub !== undefined) urlArgument(usage, '--hub', values.hub);
+if (values.hub !== undefined) {
+  urlArgument(usage, '--hub', values.hub);
+  const problem = hubUrlProblem(values.hub);
+  if (problem !== null) usageError(usage, `--hub: ${problem}`);
+}
 const shell = await readKioskConfig(values.config)
   .then((config) =>
     startWebShell({

@@ -48,7 +48,7 @@ it('lets the call in flight finish and starts no other once closing begins', asy
     });
   };
   const link = new HubLink({
-    hubUrl: 'http://hub.test',
+    hubUrl: 'https://hub.test',
     hubToken: 'token',
     kioskId: 'ksk_test',
     identity,

@@ -1,0 +1,30 @@
+// Which hub URLs a kiosk may talk to: its traffic carries till tokens, sealed probes and PIN envelopes, so a
+// hub on another machine must be https; plain http only to this machine's loopback (local demos, tests).
+
+/** The hosts plain http may name: this machine's loopback as the URL parser writes it. */
+const loopbackHosts: ReadonlySet<string> = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/** Why `text` is no hub URL a kiosk may use (a sentence naming the fix), or null when it is one. */
+export function hubUrlProblem(text: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `'${text}' is not a URL`;
+  }
+  if (url.protocol === 'https:') return null;
+  if (url.protocol !== 'http:') return `${text} must be an https:// URL`;
+  if (loopbackHosts.has(url.hostname)) return null;
+  return (
+    `${text} is plain http to another machine, but the hub's traffic carries the till's token, sealed ` +
+    `faces and PINs: use https://${url.host}${url.pathname === '/' ? '' : url.pathname} ` +
+    '(plain http is allowed only to 127.0.0.1, ::1 or localhost)'
+  );
+}
+
+/** `text` when it is a hub URL a kiosk may use; otherwise an Error saying where it came from and the fix. */
+export function checkedHubUrl(text: string, from: string): string {
+  const problem = hubUrlProblem(text);
+  if (problem !== null) throw new Error(`${from}: ${problem}`);
+  return text;
+}
