@@ -11,6 +11,7 @@ import type { Browser } from 'playwright-core';
 import { startHub } from '../src/hub/hub.ts';
 import type { RunningHub } from '../src/hub/hub.ts';
 import { readKioskConfig } from '../src/main/kiosk-config.ts';
+import { ensurePrivateKioskFolder } from '../src/main/kiosk-folder.ts';
 import { repoRoot, startWebShell } from '../src/main/web-shell.ts';
 import { HubClient } from '../src/shared/hub-client.ts';
 import { electronBinary } from './electron-available.ts';
@@ -98,7 +99,9 @@ const adminTokenFile = path.join(dataDir, 'admin-token');
 // a folder named in FACEPAY_DATA is left to its owner (the hub refuses it while others can read it).
 await mkdir(dataDir, { recursive: true, mode: 0o700 });
 if (process.env['FACEPAY_DATA'] === undefined) await chmod(dataDir, 0o700);
-await mkdir(kioskDir, { recursive: true });
+// The kiosk's folder (kiosk.json, its keys, the demo shopper's record) is 0700: one an older start made
+// 0755 is tightened, or the kiosk would refuse it (readKioskConfig).
+await ensurePrivateKioskFolder(kioskDir);
 const adminToken =
   process.env['FACEPAY_ADMIN_TOKEN'] ??
   (existsSync(adminTokenFile)

@@ -3,7 +3,7 @@
 // from photos or video frames. Used by `npm start`, `npm run demo`, bench:e2e and the e2e tests.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cosineSimilarity } from '../../src/biometrics/calibration/scores.ts';
 import { createFaceEngine } from '../../src/biometrics/engine.node.ts';
@@ -16,6 +16,7 @@ import {
 import { sodium } from '../../src/biometrics/protect/sodium.ts';
 import { HubLink } from '../../src/main/hub-link.ts';
 import { checkedHubUrl } from '../../src/main/hub-url.ts';
+import { ensurePrivateKioskFolder } from '../../src/main/kiosk-folder.ts';
 import { officerPinVerifier } from '../../src/main/officers.ts';
 import { repoRoot } from '../../src/main/web-shell.ts';
 import type { KioskConfig, KioskConfigFile } from '../../src/main/kiosk-config.ts';
@@ -171,7 +172,8 @@ async function registeredKiosk(
   const merchantId = options.merchantId ?? null;
   const parent = path.dirname(options.keysDir);
   const base = path.basename(options.keysDir);
-  await mkdir(parent, { recursive: true });
+  // The kiosk's folder: its config, keys, log and enrolment frames go here.
+  await ensurePrivateKioskFolder(parent);
   for (const name of await readdir(parent)) {
     if (name.startsWith(`${base}.pending-`) && !(await pendingInUse(parent, name))) {
       await rm(path.join(parent, name), { recursive: true, force: true });
@@ -401,8 +403,10 @@ export async function enrolFromVideo(options: {
   pin: string;
   keepFrameAs?: string;
 }): Promise<{ enrolled: Enrolled; firstFrame: string | null }> {
-  // Before the frames are cut: enrolFromPhotos would refuse this hub only after.
+  // Before the frames (faces) are cut into `dir`: enrolFromPhotos would refuse this hub, and tighten the
+  // folder, only after.
   checkedHubUrl(options.hubUrl, 'set-up');
+  await ensurePrivateKioskFolder(options.dir);
   const frames = await extractFrames({
     video: options.video,
     startS: options.startS,

@@ -14,6 +14,7 @@ import {
   stationOfficersMax,
 } from '../shared/limits.ts';
 import { hubUrlProblem } from './hub-url.ts';
+import { kioskFolderProblem } from './kiosk-folder.ts';
 import { officerIdPattern, officerVerifierPattern } from './officers.ts';
 
 const token = z.string().min(16).max(512);
@@ -116,7 +117,8 @@ export type KioskConfig = z.output<typeof kioskConfigSchema> & { configDir: stri
 
 /**
  * The kiosk's config, refused while group or others may read or write it: it holds the hub and till
- * tokens and the operator PIN (the same rule as the keys folder's 0700).
+ * tokens and the operator PIN (the same rule as the keys folder's 0700); so is its folder while they may
+ * enter it.
  */
 export async function readKioskConfig(file: string): Promise<KioskConfig> {
   let json: unknown;
@@ -127,6 +129,9 @@ export async function readKioskConfig(file: string): Promise<KioskConfig> {
         `must be mode 0600 (it holds the hub and till tokens and the operator PIN), not 0${mode.toString(8)}: chmod 600 ${file}`,
       );
     }
+    // Its folder holds the keys folder, the enrolment log and frames beside it: nobody else's either.
+    const folderProblem = await kioskFolderProblem(path.dirname(path.resolve(file)));
+    if (folderProblem !== null) throw new Error(folderProblem);
     json = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
     throw new Error(`kiosk config ${file}: ${(error as Error).message}`, { cause: error });

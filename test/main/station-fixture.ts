@@ -98,7 +98,8 @@ export async function sameClientStation(
   name: string,
 ): Promise<EnrolmentStationDeployment> {
   const dir = path.join(fixture.work, name);
-  await mkdir(dir, { recursive: true });
+  // A kiosk's folder, 0700 as a set-up makes it: the station refuses a config others may reach.
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   await sodium.ready;
   const identity = await loadKioskIdentity({
     dir: path.join(dir, 'station-kiosk-keys'),
