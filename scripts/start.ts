@@ -12,6 +12,7 @@ import { startHub } from '../src/hub/hub.ts';
 import type { RunningHub } from '../src/hub/hub.ts';
 import { readKioskConfig } from '../src/main/kiosk-config.ts';
 import { ensurePrivateKioskFolder } from '../src/main/kiosk-folder.ts';
+import { hubAtStartWords } from '../src/main/hub-at-start.ts';
 import { repoRoot, startWebShell } from '../src/main/web-shell.ts';
 import { HubClient } from '../src/shared/hub-client.ts';
 import { electronBinary } from './electron-available.ts';
@@ -204,6 +205,14 @@ shell =
     : await startWebShell({ config: shop.config, port: kioskPort, rendererDir });
 const kioskUrl = shell?.url ?? `http://127.0.0.1:${shop.config.tillApiPort}`;
 if (shell !== null) say(`kiosk listening on ${shell.url}`);
+// A kiosk.json kept from an earlier start names a kiosk this hub may have revoked (or forgotten, its data
+// reset): said now, with the demo's way out, not at the first payment. (Electron's kiosk says it itself.)
+const hubWords =
+  shell === null ? null : hubAtStartWords(shell.runtime.config, shell.runtime.service.status());
+if (hubWords !== null) {
+  say(`kiosk: ${hubWords}`);
+  say(`  (the demo's kiosk: remove ${kioskDir} and npm start sets up a new one)`);
+}
 say(`
 FacePay demo (data in ${dataDir})
   admin token:     ${adminToken}

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { AssertionError } from '../shared/assert.ts';
 import { readCommandLine, portArgument, urlArgument, usageError } from '../shared/command-line.ts';
+import { hubAtStartWords } from './hub-at-start.ts';
 import { hubUrlProblem } from './hub-url.ts';
 import { readKioskConfig } from './kiosk-config.ts';
 import { startWebShell } from './web-shell.ts';
@@ -45,4 +46,7 @@ const shell = await readKioskConfig(values.config)
 const stop = () => void shell.close().then(() => process.exit(0));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
+// Its first round has asked the hub: a kiosk the hub refuses (revoked, unknown) says so now, not at a payment.
+const hubWords = hubAtStartWords(shell.runtime.config, shell.runtime.service.status());
+if (hubWords !== null) process.stderr.write(`kiosk: ${hubWords}\n`);
 process.stdout.write(`kiosk listening on ${shell.url}\n`);

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { KioskResult } from '../../shared/kiosk-api.ts';
 import { handleKioskCall, kioskFailure } from '../../shared/kiosk-api.ts';
 import { kioskCallChannel, kioskEventChannel } from '../../shared/kiosk-bridge.ts';
+import { hubAtStartWords } from '../hub-at-start.ts';
 import { readKioskConfig } from '../kiosk-config.ts';
 import type { KioskRuntime } from '../kiosk-runtime.ts';
 import { startKioskRuntime } from '../kiosk-runtime.ts';
@@ -77,6 +78,9 @@ async function start(): Promise<void> {
   const window = createKioskWindow();
   serveKioskCalls(started, window);
   runtime = await started;
+  // Its first round has asked the hub: a kiosk the hub refuses (revoked, unknown) says so in the log now.
+  const hubWords = hubAtStartWords(config, runtime.service.status());
+  if (hubWords !== null) process.stderr.write(`kiosk: ${hubWords}\n`);
   // The merchant's till sends amounts here (POST /kiosk/v1/payment-requests); the renderer is not served.
   tillApi = await startKioskHttp({ runtime, port: config.tillApiPort });
   const unsubscribe = runtime.subscribe((event) => {
