@@ -16,6 +16,7 @@ import type { KioskHttpServer } from '../kiosk-http.ts';
 import { startKioskHttp } from '../kiosk-http.ts';
 import { resolveAppFile } from './app-files.ts';
 import { appLayout, kioskConfigEnv, kioskConfigPath } from './launch.ts';
+import { rendererRecovery } from './renderer-recovery.ts';
 import * as policy from './window-policy.ts';
 
 const layout = appLayout(path.dirname(fileURLToPath(import.meta.url)));
@@ -160,13 +161,17 @@ function createKioskWindow(): BrowserWindow {
   window.on('close', (event) => {
     if (!quitting) event.preventDefault();
   });
-  // A crashed renderer would leave a blank kiosk: load the app again.
-  window.webContents.on('render-process-gone', (_event, details) => {
-    process.stderr.write(`kiosk: renderer gone (${details.reason}), reloading\n`);
-    setTimeout(() => {
-      if (!window.isDestroyed()) void window.loadURL(policy.appEntryUrl);
-    }, 1_000);
+  // A hung renderer would leave a frozen kiosk, a crashed one a blank one: end it and load the app again.
+  const recovery = rendererRecovery({
+    reload: () => void window.loadURL(policy.appEntryUrl),
+    endRenderer: () => window.webContents.forcefullyCrashRenderer(),
+    destroyed: () => window.isDestroyed(),
+    log: (line) => process.stderr.write(`kiosk: ${line}\n`),
   });
+  window.on('unresponsive', recovery.unresponsive);
+  window.on('responsive', recovery.responsive);
+  window.webContents.on('render-process-gone', (_event, details) => recovery.gone(details));
+  window.on('closed', recovery.dispose);
   return window;
 }
 
