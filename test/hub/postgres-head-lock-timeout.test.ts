@@ -2,25 +2,14 @@
 // operator's open transaction) does not stop this instance's writes for ever. The write waits the hub's
 // lock timeout, is answered the contract's 503 unavailable, leaves no transaction open and no pool
 // connection taken; once the lock is free the same request commits.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import {
-  account,
-  balances,
-  databaseFor,
-  holdBody,
-  startTestHub,
-  storeKind,
-  type CallResult,
-  type TestHub,
-} from './helpers.ts';
+import { balances, holdBody, storeKind, type CallResult } from './helpers.ts';
+import { hubWithRawSession, useRunningHubs } from './postgres-hubs.ts';
 import { pgPoolConnectionsMax } from '../../src/shared/limits.ts';
 
-const running: TestHub[] = [];
-afterEach(async () => {
-  for (const t of running.splice(0).reverse()) await t.stop();
-});
+const running = useRunningHubs();
 
 /** The hub's lock timeout in this test, and how long past it an answer may take on a busy machine. */
 const lockMs = 300;
@@ -41,13 +30,10 @@ async function within(ms: number, call: Promise<CallResult>): Promise<CallResult
 
 describe.runIf(storeKind === 'postgres')('a session holding the audit head lock', () => {
   it('writes are answered 503 unavailable after the lock timeout, and commit once it is released', async () => {
-    const a = await startTestHub({ postgresTimeouts: { lockMs } });
-    running.push(a);
-    await account(a, 'alice', 'person', 100_000);
-    await account(a, 'shop', 'merchant');
-    const databaseUrl = await databaseFor(a.dir);
-    const raw = new pg.Client({ connectionString: databaseUrl });
-    await raw.connect();
+    const { a, databaseUrl, raw } = await hubWithRawSession(running, {
+      lockMs,
+      aliceBalance: 100_000,
+    });
     const key = randomUUID();
     const answers: Array<{ answer: CallResult | 'no answer'; ms: number }> = [];
     try {

@@ -3,25 +3,14 @@
 // that lock for the whole DELETE: writes meanwhile answer 503, and past statement_timeout the purge is
 // cancelled and rolls back every hour while the table grows. It goes in chunks, one short transaction
 // each. A trigger here makes each deleted row take ~1 ms, so a few thousand rows stand for millions.
-import { afterEach, describe, expect, it } from 'vitest';
-import pg from 'pg';
-import {
-  account,
-  databaseFor,
-  holdBody,
-  startTestHub,
-  storeKind,
-  type CallResult,
-  type TestHub,
-} from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { holdBody, storeKind, type CallResult } from './helpers.ts';
+import { hubWithRawSession, useRunningHubs } from './postgres-hubs.ts';
 import { PgHubStore } from '../../src/hub/storage/postgres/pg-store.ts';
 import { openDataDir } from '../../src/hub/data-dir.ts';
 import { idempotencyRetentionSeconds } from '../../src/shared/limits.ts';
 
-const running: TestHub[] = [];
-afterEach(async () => {
-  for (const t of running.splice(0).reverse()) await t.stop();
-});
+const running = useRunningHubs();
 
 const lockMs = 2_000;
 const expiredRows = 3_000;
@@ -29,13 +18,10 @@ const chunkRows = 100;
 
 describe.runIf(storeKind === 'postgres')('the stored-answer purge over a large backlog', () => {
   it('deletes every expired answer in chunks while holds placed meanwhile answer 201', async () => {
-    const a = await startTestHub({ postgresTimeouts: { lockMs } });
-    running.push(a);
-    await account(a, 'alice', 'person', 10_000_000);
-    await account(a, 'shop', 'merchant');
-    const databaseUrl = await databaseFor(a.dir);
-    const raw = new pg.Client({ connectionString: databaseUrl });
-    await raw.connect();
+    const { a, databaseUrl, raw } = await hubWithRawSession(running, {
+      lockMs,
+      aliceBalance: 10_000_000,
+    });
     const purger = await PgHubStore.open({
       databaseUrl: databaseUrl ?? '',
       auditKey: openDataDir(a.dir, { create: false }).auditKey,

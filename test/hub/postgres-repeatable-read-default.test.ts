@@ -2,7 +2,7 @@
 // default_transaction_isolation, a setting an operator may carry from another application) changes
 // nothing for the hub: its write transactions run READ COMMITTED under the chain head's lock, so holds
 // placed on two instances at once all commit; none is a 500 'could not serialize access'.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import {
   account,
@@ -12,15 +12,12 @@ import {
   startTestHub,
   storeKind,
   tempDir,
-  type TestHub,
 } from './helpers.ts';
+import { useRunningHubs } from './postgres-hubs.ts';
 import { copyKeys } from './two-instances.ts';
 
-const running: TestHub[] = [];
-afterEach(async () => {
-  // The second instance first: the first one's stop drops the database, its setting with it.
-  for (const t of running.splice(0).reverse()) await t.stop();
-});
+// Stopped the second instance first: the first one's stop drops the database, its setting with it.
+const running = useRunningHubs();
 
 describe.runIf(storeKind === 'postgres')('a database defaulting to REPEATABLE READ', () => {
   it('40 holds split across two instances all commit', async () => {
