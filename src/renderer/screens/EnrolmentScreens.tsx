@@ -68,6 +68,8 @@ export function StationFrame(props: {
   /** null: not an enrolment (erasure, PIN unlock): no enrolment steps shown. */
   step: StationStep | null;
   title: string;
+  /** A step within the screen (ScreenTitle's focusKey): its title takes the focus again as it changes. */
+  titleFocusKey?: string;
   onSignOut: () => void;
   children: ReactNode;
 }) {
@@ -95,7 +97,9 @@ export function StationFrame(props: {
           {t('enrol.signOut')}
         </button>
       </div>
-      <ScreenTitle id="station-title">{props.title}</ScreenTitle>
+      <ScreenTitle id="station-title" focusKey={props.titleFocusKey}>
+        {props.title}
+      </ScreenTitle>
       {hubRefuses ? <RefusedDuringEnrolment /> : null}
       {props.children}
     </main>
@@ -677,6 +681,9 @@ export function StationPinScreen(props: {
       station={props.station}
       step={props.step ?? 'pin'}
       title={props.title ?? t(props.again ? 'enrol.pin.again' : 'enrol.pin.first')}
+      // The first pad goes and the second comes (or back, the two PINs differing): the focused key went with
+      // the first, so the title that now says which PIN to type takes the focus, as on a new screen.
+      titleFocusKey={props.again ? 'again' : 'first'}
       onSignOut={props.onSignOut}
     >
       {/* In the order the PIN is typed, the pad before Cancel; one column on a tall display, the pad beside

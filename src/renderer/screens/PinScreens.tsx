@@ -120,6 +120,8 @@ export function MemberPinScreen(props: {
           <Keypad
             key="pin"
             label={t('pin.label')}
+            // In place of the member number's pad, on the same screen: no title to hand the focus to.
+            takeFocus
             masked
             minLength={pinDigitsMin}
             maxLength={pinDigitsMax}

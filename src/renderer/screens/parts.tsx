@@ -25,11 +25,20 @@ export function memberPinPays(payment: PaymentView | null): boolean {
  * Tab goes on to the screen's own fields and buttons instead of starting over at the top bar (language
  * switch, sign-out). Focused from code only (tabIndex -1): never a Tab stop itself.
  */
-export function ScreenTitle(props: { id: string; className?: string; children: ReactNode }) {
+export function ScreenTitle(props: {
+  id: string;
+  className?: string;
+  /**
+   * A step within the screen that a screen reader must hear as a new screen (the station's "PIN again"): the
+   * title, whose words change with it, takes the focus again whenever this changes.
+   */
+  focusKey?: string | undefined;
+  children: ReactNode;
+}) {
   const title = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     title.current?.focus({ preventScroll: true });
-  }, []);
+  }, [props.focusKey]);
   return (
     <h1 id={props.id} className={props.className} tabIndex={-1} ref={title}>
       {props.children}
