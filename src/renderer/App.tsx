@@ -498,6 +498,9 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
             stream={stream}
             reader={reader}
             onOutcome={(outcome) => void onFaceOutcome(outcome)}
+            // No face was compared, so no face try is reported: the payment stays open for "try again" (a
+            // new session) or the member number, and ends by the service's idle timeout like any other.
+            onEngineFailed={() => show({ name: 'error', code: 'face_engine_failed' })}
             onMemberPin={() => show({ name: 'member', notice: null })}
             onCancel={() => void cancel()}
           />

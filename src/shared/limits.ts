@@ -296,6 +296,17 @@ export const credentialsCheckedEveryRounds = 6;
 export const faceSessionTimeLimitMsMax = 30_000;
 /** Face session: frames of motion history kept (blinks, 3-D motion). */
 export const faceSessionWindowFramesMax = 120;
+/**
+ * The face screen gives up on a face engine that failed on every frame (the worker's frame_error, no frame
+ * read between) for this long and at least faceEngineFailuresInRowMin frames, for an error screen with the
+ * other ways to pay: before, "look at the camera" stayed until the payment's idle timeout (2 minutes). A
+ * working engine answers a frame in well under a second even on a loaded kiosk, and one failure (a bad
+ * bitmap, a memory hiccup) is read past on the next frame; 3 s of nothing but failures, some 45 frames at the
+ * 66 ms tick, is an engine that has stopped, and costs the shopper about what a face read takes anyway.
+ */
+export const faceEngineFailingMsMax = 3_000;
+/** With faceEngineFailingMsMax: an engine that fails slowly (seconds a frame) is given this many frames. */
+export const faceEngineFailuresInRowMin = 5;
 /** Age from which alcohol, tobacco and gambling (and every sub-category) may be bought (Japan: 20). */
 export const restrictedCategoryAgeYears = 20;
 /** Depth of a hold category's dotted name (`alcohol.beer` is 2). */

@@ -17,6 +17,8 @@ export function FaceScreen(props: {
   stream: MediaStream;
   reader: FaceReader;
   onOutcome: (outcome: FaceOutcome) => void;
+  /** The face engine failed on every frame for a while (EngineFailureRun): no face will be read here. */
+  onEngineFailed: () => void;
   onMemberPin: () => void;
   onCancel: () => void;
 }) {
@@ -28,6 +30,10 @@ export function FaceScreen(props: {
     stream: props.stream,
     video,
     onOutcome: props.onOutcome,
+    onEngineFailed: () => {
+      mark('face_engine_failed', { framesSent: reader.stats.framesSent });
+      props.onEngineFailed();
+    },
     observe: () => {
       let firstFace = true;
       return (message) => {

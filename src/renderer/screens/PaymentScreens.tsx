@@ -179,7 +179,27 @@ const waysOut: Record<string, readonly WayOut[]> = {
   face_required: ['retry', 'staff'],
   // The hub no longer remembers the face for the PIN (too long at confirm and PIN): look again.
   identification_required: faceFailureWays,
+  // The kiosk's face engine failed on every frame (EngineFailureRun): nothing was compared, the payment is
+  // open; a new look may work, the member number does.
+  face_engine_failed: faceFailureWays,
+  // The hold request went out and its answer was lost (holdAnswerLost): the payment is closed, and whether
+  // money moved is for reconcile and staff to find out.
+  hold_unknown: ['staff'],
 };
+
+/**
+ * A payment closed while its hold request was out, the hub unreachable (KioskService's #sendHold and
+ * #hubFailure: failed, hub_unreachable): the request may have placed the hold, so "no money was taken" is
+ * not known. The kiosk keeps it for reconcile, which gives back what it finds (refund or release) once the
+ * hub answers, or leaves it to staff where the hub cannot tell.
+ */
+function holdAnswerLost(code: string, payment: PaymentView | null): boolean {
+  return (
+    code === 'hub_unreachable' &&
+    payment?.state === 'failed' &&
+    payment.failure === 'hub_unreachable'
+  );
+}
 
 /** The frame of every failure screen: what went wrong, in words, then the ways out. */
 function ProblemScreen(props: {
@@ -217,7 +237,8 @@ export function ErrorScreen(props: {
 }) {
   const { t } = useTranslation();
   const yen = useYen();
-  const key = waysOut[props.code] === undefined ? 'other' : props.code;
+  const shownCode = holdAnswerLost(props.code, props.payment) ? 'hold_unknown' : props.code;
+  const key = waysOut[shownCode] === undefined ? 'other' : shownCode;
   const open = props.payment !== null && ['waiting_for_face', 'pin'].includes(props.payment.state);
   // A payment still open goes on (or ends by the service's own timeout, whose cancel brings idle back).
   const { onTimeout } = props;
@@ -226,7 +247,7 @@ export function ErrorScreen(props: {
     const timer = window.setTimeout(onTimeout, kioskClosedErrorScreenMs);
     return () => window.clearTimeout(timer);
   }, [open, onTimeout]);
-  const offered = waysOut[props.code] ?? ['retry', 'staff'];
+  const offered = waysOut[shownCode] ?? ['retry', 'staff'];
   // A face failure's retry is one more look at the camera, and the hub compares no more faces for this
   // payment: the body that said "try again" says to use the member number instead, and retry goes.
   const faceFailure = offered.includes('retry') && offered.includes('memberPin');

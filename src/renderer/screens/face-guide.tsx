@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState, type RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { FacePrompt } from '../../biometrics/face-session.ts';
+import { EngineFailureRun } from '../face/engine-failure-run.ts';
 import type { FaceReader } from '../face/face-reader.ts';
 import type { FromFaceWorker } from '../face/face-worker-protocol.ts';
 
@@ -26,6 +27,11 @@ export function useFaceSession(options: {
   stream: MediaStream;
   video: RefObject<HTMLVideoElement | null>;
   onOutcome: (outcome: FaceOutcome) => void;
+  /**
+   * The engine failed on every frame for a while (EngineFailureRun): the session stops and this is called
+   * instead of waiting on for a face it cannot read. Without it, frames that fail are only observed.
+   */
+  onEngineFailed?: () => void;
   observe?: () => (message: FromFaceWorker) => void;
 }): FaceSessionState {
   const [prompt, setPrompt] = useState<FacePrompt | null>('look_at_camera');
@@ -36,6 +42,8 @@ export function useFaceSession(options: {
   onOutcome.current = options.onOutcome;
   const observe = useRef(options.observe);
   observe.current = options.observe;
+  const onEngineFailed = useRef(options.onEngineFailed);
+  onEngineFailed.current = options.onEngineFailed;
 
   useEffect(() => {
     const element = video.current;
@@ -45,8 +53,18 @@ export function useFaceSession(options: {
       void element.play().catch(() => undefined);
     }
     const observer = observe.current?.();
+    const failures = new EngineFailureRun();
     reader.start(element, (message) => {
       observer?.(message);
+      if (message.type === 'frame_error') {
+        const gaveUp = onEngineFailed.current;
+        if (failures.failed(performance.now()) && gaveUp !== undefined) {
+          reader.stop();
+          gaveUp();
+        }
+        return;
+      }
+      failures.read();
       if (message.type === 'reading') {
         setPrompt(message.prompt);
         setProgress(message.progress);
