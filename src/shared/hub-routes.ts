@@ -37,6 +37,10 @@ export interface RouteSpec {
   readonly status: 200 | 201 | 204;
   /** The success body; null for a 204. */
   readonly response: z.ZodType | null;
+  /** Extension headers the success answer may carry, by name: what each says (published in OpenAPI). */
+  readonly responseHeaders?: Readonly<
+    Record<string, { description: string; values: readonly string[] }>
+  >;
 }
 
 const admin = ['admin'] as const;
@@ -290,11 +294,19 @@ const identityRoutes = {
   deletePerson: {
     method: 'DELETE',
     path: '/v1/persons/:id',
-    summary: 'Erase a person and their templates',
+    summary:
+      'Erase a person and their templates. Extension: the same erasure asked again by the client that made it (or admin) is answered 204 again',
     access: enrolment,
     params: api.idParams,
     status: 204,
     response: null,
+    responseHeaders: {
+      'FacePay-Scrub': {
+        description:
+          "Extension (SQLite hubs): 'pending' while another reader of the database holds off the checkpoint that takes the erased rows out of its files; the erasure itself has committed, and the hub finishes the scrub by itself, after a restart too. Absent once scrubbed.",
+        values: ['pending'],
+      },
+    },
   },
   unlockPin: {
     method: 'POST',

@@ -63,9 +63,11 @@ describe('erasure on SQLite with another reader of the database', () => {
       expect(await raw2.all('SELECT id FROM persons WHERE id = ?', person.id)).toHaveLength(0);
       await raw2.close();
 
-      // The same DELETE again: the person is gone (404), whoever asks, whenever.
+      // The same DELETE again, by the client that erased: answered as the first was, scrub still
+      // pending (erasure-retry.test.ts; it was 404).
       const again = await t.call('DELETE', `/v1/persons/${person.id}`, { token: enroller.token });
-      expect(again.status).toBe(404);
+      expect(again.status).toBe(204);
+      expect(again.headers.get('facepay-scrub')).toBe('pending');
       expect(existsSync(join(t.dir, 'hub.sqlite-erasure-scrub'))).toBe(true);
 
       reader.exec('COMMIT');

@@ -54,11 +54,28 @@ function operation(name: string, route: RouteSpec) {
     responses: {
       [String(route.status)]: {
         description: 'success',
+        ...(route.responseHeaders === undefined
+          ? {}
+          : { headers: responseHeaders(route.responseHeaders) }),
         ...(route.response === null ? {} : { content: json(route.response, 'output') }),
       },
       default: { description: 'error', content: json(api.errorSchema, 'output') },
     },
   };
+}
+
+/** OpenAPI's header objects for a route's extension headers (each optional, from a fixed set). */
+function responseHeaders(headers: NonNullable<RouteSpec['responseHeaders']>) {
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, header]) => [
+      name,
+      {
+        description: header.description,
+        required: false,
+        schema: { type: 'string', enum: [...header.values] },
+      },
+    ]),
+  );
 }
 
 /** `/v1/holds/:id` (Fastify) -> `/v1/holds/{id}` (OpenAPI). */

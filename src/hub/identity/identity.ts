@@ -916,9 +916,19 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     }
   }
 
+  /**
+   * Erases the person; returns the template ids destroyed. The same erasure asked again (its answer lost,
+   * a retry after a restart) by the client that made it, or by admin, changes nothing and returns none,
+   * so it is answered as the first was; to anyone else an erased person is not found, as one never
+   * enrolled.
+   */
   async deletePerson(tx: StoreTx, caller: ClientRecord, personId: string): Promise<string[]> {
     const person = await tx.getPerson(personId);
-    if (person === undefined) refuse('not_found', `person ${personId} not found`);
+    if (person === undefined) {
+      const erasedBy = await tx.personErasedBy(personId);
+      if (erasedBy !== undefined && (caller.role === 'admin' || caller.id === erasedBy)) return [];
+      refuse('not_found', `person ${personId} not found`);
+    }
     requirePersonOwner(caller, person);
     // A guardian's erasure clears the guardian on each child enrolled with their consent: each child's
     // record changes, so each gets its own audit row, as a standing limit the erasure revokes does.

@@ -113,6 +113,8 @@ export interface IdentityReader {
   countTemplates(personId: string): Promise<number>;
   /** The persons whose guardian this person is (a child enrolled with their consent), by id. */
   listWardIds(guardianPersonId: string): Promise<string[]>;
+  /** The client that erased this person (their `person.erased` row's actor); undefined if never erased. */
+  personErasedBy(personId: string): Promise<string | undefined>;
   /**
    * The transform key id of the newest re-key (rekeyedAuditKind), committed or of this transaction;
    * undefined when the hub was never re-keyed (every template is under the key it was created with).
@@ -289,6 +291,7 @@ export const kioskAlertKindsSql = sqlStringList(kioskAlertAuditKinds);
  */
 export const rekeyedAuditKind = 'identity.rekeyed';
 export const rekeyedKindSql = sqlStringList([rekeyedAuditKind]);
+export const personErasedKindSql = sqlStringList([personErasedAuditKind]);
 export const templateChangeKindsSql = sqlStringList([
   templatesAddedAuditKind,
   personErasedAuditKind,

@@ -4,6 +4,7 @@ import { assert } from '../../../shared/assert.ts';
 import {
   personErasedAuditKind,
   pinFailureKindsSql,
+  personErasedKindSql,
   rekeyedKindSql,
   templateChangeKindsSql,
   templatesAddedAuditKind,
@@ -157,6 +158,16 @@ export class PgIdentityReads implements IdentityReader {
       [guardianPersonId],
     );
     return found.map((row) => row.id);
+  }
+  async personErasedBy(personId: string): Promise<string | undefined> {
+    const row = await one<{ actor: string }>(
+      this.db,
+      'erasedBy',
+      // By subject first (audit_log_pin_unlocks' leading column), then the erasure's kind.
+      `SELECT actor FROM audit_log WHERE subject = $1 AND kind = ${personErasedKindSql} ORDER BY seq DESC LIMIT 1`,
+      [personId],
+    );
+    return row?.actor;
   }
   async getIdentification(clientId: string): Promise<IdentificationRecord | undefined> {
     const row = await one<IdentificationRow>(

@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import { assert } from '../../../shared/assert.ts';
 import {
   pinFailureKindsSql,
+  personErasedKindSql,
   rekeyedKindSql,
   type IdentityReader,
   type IdentityWriter,
@@ -64,6 +65,10 @@ export class SqliteIdentityReads implements IdentityReader {
       wardIds: db.prepare<[string], { id: string }>(
         'SELECT id FROM persons WHERE guardian_person_id = ? ORDER BY id',
       ),
+      // By subject first (audit_log_pin_unlocks' leading column), then the erasure's kind.
+      erasedBy: db.prepare<[string], { actor: string }>(
+        `SELECT actor FROM audit_log WHERE subject = ? AND kind = ${personErasedKindSql} ORDER BY seq DESC LIMIT 1`,
+      ),
       // The kinds as literals, exactly as the partial index audit_log_pin_failures names them.
       pinFailuresByClient: db.prepare<[string, number], { n: number }>(
         `SELECT COUNT(*) AS n FROM audit_log WHERE kind IN (${pinFailureKindsSql}) AND actor = ? AND at > ?`,
@@ -115,6 +120,9 @@ export class SqliteIdentityReads implements IdentityReader {
   }
   async listWardIds(guardianPersonId: string): Promise<string[]> {
     return this.identityQ.wardIds.all(guardianPersonId).map((row) => row.id);
+  }
+  async personErasedBy(personId: string): Promise<string | undefined> {
+    return this.identityQ.erasedBy.get(personId)?.actor;
   }
   async getIdentification(clientId: string): Promise<IdentificationRecord | undefined> {
     const row = this.identityQ.identification.get(clientId);
