@@ -5,10 +5,11 @@
 //
 // Found in review: the second re-key threw a plain Error ("restart the hub"), answered `500 internal`;
 // a template that did not open was an assertion: `500 internal error` and a stack on stderr.
-import { readdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { readKeyFile } from '../../src/biometrics/protect/key-files.node.ts';
+import { createKeyFile, readKeyFile } from '../../src/biometrics/protect/key-files.node.ts';
 import {
   CancelableTransform,
   transformKeyId,
@@ -128,6 +129,27 @@ describe('two re-keys at once', () => {
     const again = await t.call('POST', '/v1/admin/rekey', { body: {} });
     expect(again.status).toBe(200);
     expect(keyFilesLeft(t)).toEqual([]);
+  });
+});
+
+describe('a next key file already there', () => {
+  it('(another instance re-keying, or an unconfirmed commit) is 409 rekey_unfinished and left as it is', async () => {
+    const { t } = ctx;
+    const face = syntheticFace();
+    const alice = await enrolWithFace('alice', face);
+    const key = await transformKey(t);
+    const { next } = transformKeyPaths(join(t.dir, 'keys'));
+    const held = await createKeyFile({ path: next, kind: 'transform', key: randomBytes(32) });
+    expect(held.ok).toBe(true);
+    const before = readFileSync(next);
+
+    const refused = await t.call('POST', '/v1/admin/rekey', { body: {} });
+    expect(refused).toMatchObject({ status: 409, body: { error: { code: 'rekey_unfinished' } } });
+    expect(readFileSync(next).equals(before)).toBe(true);
+    expect(transformKeyId(await transformKey(t))).toBe(transformKeyId(key));
+    const matched = await identify(t, syntheticFace(face), key);
+    expect(matched.body.match.personId).toBe(alice.id);
+    expect(stderr.join('')).not.toMatch(/hub error:/);
   });
 });
 
