@@ -9,7 +9,8 @@
 // names such as nuaa_client_0001 or spoof crops nuaa_0001_* to `nuaa:0001`). A record without
 // fittedPeople (older files) cannot say, and such pairs are `unknown`. Added fields: `sample` per subset
 // (`out-of-sample`, `in-sample`, `mixed`, or `unknown`) and `outOfSample` (the calibration's
-// cross-validated entry of each subset that is not out of sample).
+// cross-validated entry of each subset that is not out of sample) and `failedToAcquireByReason` (per
+// subset: its distinct images and how many failed to acquire for each reason code, printed as FTA by reason).
 //
 // Usage: npx tsx scripts/eval-faces.ts --root <dir> --pairs <csv> --json <file> [--thresholds <file>]
 // <root> has the layout of ../shared/data/faces (`<identity>/<n>.jpg`); the pairs file has the columns
@@ -57,6 +58,8 @@ export interface EvalFacesReport {
   sample: Record<string, SampleKind>;
   /** For in-sample (or mixed) subsets: the calibration's cross-validated figures of held-out people. */
   outOfSample: Record<string, ThresholdsFile['outOfSample']['perCondition'][string]>;
+  /** Per subset: its distinct images and, per reason code, how many of them failed to acquire. */
+  failedToAcquireByReason: Record<string, { images: number; reasons: Record<string, number> }>;
 }
 
 class UsageError extends Error {
@@ -111,6 +114,7 @@ async function main(): Promise<number> {
       subsets: {},
       sample: sampleKinds(pairs, acquired.images, calibration),
       outOfSample: {},
+      failedToAcquireByReason: reasonsBySubset(pairs, acquired.images),
     };
     for (const [subset, subsetScores] of scores) {
       const rates = ratesAt(subsetScores, calibration.threshold);
@@ -132,6 +136,31 @@ async function main(): Promise<number> {
   } finally {
     pipeline.engine.dispose();
   }
+}
+
+/** Each subset's distinct images, and how many failed to acquire for each reason. */
+function reasonsBySubset(
+  pairs: readonly LabelledPair[],
+  acquired: ReadonlyMap<string, AcquiredImage>,
+): EvalFacesReport['failedToAcquireByReason'] {
+  const imagesOf = new Map<string, Set<string>>();
+  for (const pair of pairs) {
+    const images = imagesOf.get(pair.subset) ?? new Set<string>();
+    imagesOf.set(pair.subset, images);
+    images.add(pair.imgA).add(pair.imgB);
+  }
+  const out: EvalFacesReport['failedToAcquireByReason'] = {};
+  for (const [subset, images] of [...imagesOf].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const reasons: Record<string, number> = {};
+    for (const image of images) {
+      const acquisition = acquired.get(image)?.acquisition;
+      const reason =
+        acquisition === undefined ? 'missing' : acquisition.ok ? null : acquisition.reason;
+      if (reason !== null) reasons[reason] = (reasons[reason] ?? 0) + 1;
+    }
+    out[subset] = { images: images.size, reasons };
+  }
+  return out;
 }
 
 /** A pair is in sample when either of its images is a calibration image or shows a fitted person. */
@@ -213,6 +242,16 @@ function printReport(report: EvalFacesReport): void {
   console.log(
     formatTable(['subset', 'sample', 'genuine', 'impostor', 'FTA pairs', 'FMR', 'FNMR'], rows),
   );
+  console.log('\nFailed to acquire, images by reason:');
+  const reasonRows = Object.entries(report.failedToAcquireByReason).map(([subset, entry]) => {
+    const failed = Object.values(entry.reasons).reduce((a, b) => a + b, 0);
+    const reasons = Object.entries(entry.reasons)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([reason, count]) => `${reason} ${count}`)
+      .join(', ');
+    return [subset, entry.images, failed, reasons === '' ? '-' : reasons];
+  });
+  console.log(formatTable(['subset', 'images', 'FTA images', 'reasons'], reasonRows));
 }
 
 try {

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { assert } from '../shared/assert.ts';
 import type { Box, Point } from './geometry.ts';
 import { boundingBox, boxCenter, rotateAbout, squareAround } from './geometry.ts';
+import { chipSharpness } from './chip-sharpness.ts';
 import type { PhotometricMeasures } from './quality.ts';
 import { eyeCenters } from './quality.ts';
 
@@ -131,10 +132,11 @@ export function warpToSquare(frame: tf.Tensor3D, matrix: number[], out: number):
 
 /**
  * Mean luma over the upper half of the chip's central two thirds (eyes and brows: never under a mask,
- * so a dark mask does not make a well-lit face "too dark") and variance of the Laplacian over the whole
- * central two thirds (mostly skin, no background). `inFrame` (chipInFrameMask) leaves out the black fill
- * where the chip runs past the frame: its hard edge would read as sharpness (a blurred face cut by the
- * frame read 207-253 against 8.4 whole) and its black as darkness. NaN when nothing is left to read.
+ * so a dark mask does not make a well-lit face "too dark") and the chip's sharpness over the same rows
+ * (chip-sharpness.ts: a re-blur ratio on the chip pooled to 50 px, about the same for a small or a large,
+ * a dark or a bright face; a plain mask's smooth cloth would read as blur). `inFrame` (chipInFrameMask)
+ * leaves out the black fill where the chip runs past the frame: its hard edge would read as sharpness and
+ * its black as darkness. NaN when nothing is left to read.
  */
 export async function chipPhotometrics(
   chip: tf.Tensor3D,
@@ -144,47 +146,29 @@ export async function chipPhotometrics(
     inFrame === undefined || inFrame.length === chipSide * chipSide,
     'the in-frame mask covers the chip',
   );
-  const [luma, sharpness] = tf.tidy(() => {
-    const margin = Math.round(chipSide / 6);
-    const inner = chipSide - 2 * margin;
-    const centre = tf.slice(chip, [margin, margin, 0], [inner, inner, 3]);
-    const grey = tf.sum(tf.mul(centre, tf.tensor1d(lumaWeights)), 2);
-    const mask =
-      inFrame === undefined
-        ? tf.ones([inner, inner])
-        : tf.slice(tf.tensor2d(inFrame, [chipSide, chipSide]), [margin, margin], [inner, inner]);
-    const upperRows = Math.round(inner / 2);
-    const upper = tf.slice(grey, [0, 0], [upperRows, inner]);
-    const upperMask = tf.slice(mask, [0, 0], [upperRows, inner]);
-    const lumaMean = tf.div(tf.sum(tf.mul(upper, upperMask)), tf.sum(upperMask));
-    const kernel = tf.tensor4d([0, 1, 0, 1, -4, 1, 0, 1, 0], [3, 3, 1, 1]);
-    const laplacian = tf.conv2d(
-      tf.reshape(grey, [1, inner, inner, 1]) as tf.Tensor4D,
-      kernel,
-      1,
-      'valid',
-    );
-    // A Laplacian value counts only where all five pixels it reads are in the frame.
-    const stencil = tf.tensor4d([0, 1, 0, 1, 1, 1, 0, 1, 0], [3, 3, 1, 1]);
-    const covered = tf.conv2d(
-      tf.reshape(mask, [1, inner, inner, 1]) as tf.Tensor4D,
-      stencil,
-      1,
-      'valid',
-    );
-    const valid = tf.cast(tf.greater(covered, 4.5), 'float32');
-    const count = tf.sum(valid);
-    const laplacianMean = tf.div(tf.sum(tf.mul(laplacian, valid)), count);
-    const variance = tf.div(
-      tf.sum(tf.mul(tf.square(tf.sub(laplacian, laplacianMean)), valid)),
-      count,
-    );
-    return [lumaMean, variance];
-  });
+  const mask = inFrame ?? new Float32Array(chipSide * chipSide).fill(1);
+  const greyTensor = tf.tidy(() => tf.sum(tf.mul(chip, tf.tensor1d(lumaWeights)), 2));
+  let grey: Float32Array;
   try {
-    const [lumaValue, sharpnessValue] = await Promise.all([luma.data(), sharpness.data()]);
-    return { lumaMean: lumaValue[0] ?? Number.NaN, sharpness: sharpnessValue[0] ?? Number.NaN };
+    grey = (await greyTensor.data()) as Float32Array;
   } finally {
-    tf.dispose([luma, sharpness]);
+    greyTensor.dispose();
   }
+  const margin = Math.round(chipSide / 6);
+  const upperEnd = margin + Math.round((chipSide - 2 * margin) / 2);
+  let lumaSum = 0;
+  let lumaCount = 0;
+  for (let y = margin; y < upperEnd; y += 1) {
+    for (let x = margin; x < chipSide - margin; x += 1) {
+      const index = y * chipSide + x;
+      if ((mask[index] ?? 0) > 0.5) {
+        lumaSum += grey[index] ?? 0;
+        lumaCount += 1;
+      }
+    }
+  }
+  return {
+    lumaMean: lumaCount > 0 ? lumaSum / lumaCount : Number.NaN,
+    sharpness: chipSharpness(grey, mask, chipSide),
+  };
 }

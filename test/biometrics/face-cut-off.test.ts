@@ -19,7 +19,9 @@ let blurred: Buffer;
 beforeAll(async () => {
   engine = await createFaceEngine();
   full = await sharp(photo).resize({ width: 640 }).png().toBuffer();
-  blurred = await sharp(full).blur(2).png().toBuffer();
+  // A defocus of about 4% of the face's width (the face is ~200 px wide here): the gate reads blur
+  // relative to the face's size since issue 8, and a 2 px blur of a face this large is not refused.
+  blurred = await sharp(full).blur(8).png().toBuffer();
 });
 
 afterAll(() => {

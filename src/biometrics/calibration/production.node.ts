@@ -47,8 +47,9 @@ export function engineOptionsSha256(options: FaceEngineOptions): string {
   return sha256Hex(JSON.stringify(options));
 }
 
-/** What an acquisition holds: [descriptor, [sharpness, luma]]; part of the cache key. */
-const acquisitionLayout = 'dq1';
+/** What an acquisition holds: [descriptor, [sharpness, luma]]; part of the cache key. dq2: sharpness is
+ * the re-blur ratio (issue 8), no longer the variance of the Laplacian. */
+const acquisitionLayout = 'dq2';
 
 /**
  * Per image the descriptor and, second, the face chip's photometric measures (sharpness, luma) that the
@@ -72,7 +73,7 @@ export function engineEmbed(engine: FaceEngine): Embed {
   };
 }
 
-/** The chip sharpness (variance of the Laplacian) engineEmbed recorded, or null (failed, or not measured). */
+/** The chip sharpness (chip-sharpness.ts's re-blur ratio) engineEmbed recorded, or null (failed, or not measured). */
 export function sharpnessOf(acquisition: Acquisition | undefined): number | null {
   if (acquisition?.ok !== true) return null;
   const value = acquisition.descriptors[1]?.[0];

@@ -235,7 +235,7 @@ export function buildThresholdsFile(input: CalibrationInput): ThresholdsFile {
 }
 
 const bandsMethod =
-  "The probe's chip sharpness (variance of the Laplacian, the quality gate's measure) is cut at the " +
+  "The probe's chip sharpness (the quality gate's re-blur ratio, chip-sharpness.ts) is cut at the " +
   "quantiles of the training pairs' probes (terciles: 3 bands); a band's shift is its own impostors' threshold for the target " +
   'FMR (all subsets pooled) less the all-bands one; one threshold is fitted on scores lowered by their ' +
   "band's shift, worst subset decides, plus a margin chosen by nested identity-disjoint cross-validation " +
