@@ -4,7 +4,7 @@
 //
 // Usage: npx tsx scripts/eval-frames.ts [--clip <file>:<identity>]... [--self-enrol <file>:<seconds>]...
 //          [--band <yaw half-width>,<pitch min>,<pitch max>]... [--windows 1,3,6] [--json <file>]
-//          [--thresholds models/thresholds.json]
+//          [--thresholds models/thresholds.json] [--frame-width <px>]
 // Method.
 // - Gallery: every person of faces/ and faces2/, one template per acquired photo (the hub scores a person by
 //   their best template). The clip's own person is enrolled from photos only: faces2's `*_video_frame`
@@ -26,11 +26,15 @@
 // - Only the webcam clips' people are known to calibration (video/live and the pad clips' are not). A clip of
 //   anyone else can be added with --self-enrol: its frames before <seconds> enrol it, the rest are probes at
 //   the threshold fitted on every calibration pair (+ margin); its genuine scores are in-clip (labelled).
+// - --frame-width N: every decoded frame wider than N px is scaled down to N px wide (sharp's default
+//   resampling) before the engine reads it, as a kiosk camera at that resolution would deliver it (issue 8:
+//   400x300 webcam frames, faces 90-130 px). The gallery's photos are not scaled.
 // Reported per clip and window size: FTA by reason, FNMR (windows below threshold), impostor comparisons,
 // false matches and the highest impostor score; figures are measured, never assumed.
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import sharp from 'sharp';
 import {
   acquireImages,
   cacheFileFor,
@@ -58,6 +62,7 @@ import { cosineSimilarity } from '../src/biometrics/calibration/scores.ts';
 import { parseThresholdsFile } from '../src/biometrics/calibration/thresholds-file.ts';
 import { selectThreshold } from '../src/biometrics/calibration/thresholds.ts';
 import type { FaceEngine } from '../src/biometrics/engine.ts';
+import type { RgbImage } from '../src/biometrics/image.ts';
 import { l2Normalize } from '../src/biometrics/engine.ts';
 import { openFrameSource } from '../src/biometrics/replay/frame-source.node.ts';
 import {
@@ -120,6 +125,7 @@ function parseCli(): {
   windows: number[];
   json: string | null;
   thresholds: string;
+  frameWidth: number | null;
 } {
   const { values } = parseArgs({
     options: {
@@ -129,8 +135,13 @@ function parseCli(): {
       windows: { type: 'string', default: '1,3,6' },
       json: { type: 'string' },
       thresholds: { type: 'string', default: path.join(repoRoot, 'models', 'thresholds.json') },
+      'frame-width': { type: 'string' },
     },
   });
+  const frameWidth = values['frame-width'] === undefined ? null : Number(values['frame-width']);
+  if (frameWidth !== null && !(Number.isInteger(frameWidth) && frameWidth >= 64)) {
+    throw new Error('--frame-width: a whole number of pixels, at least 64');
+  }
   const windows = values.windows.split(',').map(Number);
   if (windows.some((size) => !Number.isInteger(size) || size < 1 || size > 30)) {
     throw new Error('--windows: sizes 1..30, comma separated');
@@ -168,7 +179,20 @@ function parseCli(): {
     windows,
     json: values.json ?? null,
     thresholds: values.thresholds,
+    frameWidth,
   };
+}
+
+/** The frame scaled down to `width` px wide (kept as is when it is not wider). */
+async function scaledFrame(image: RgbImage, width: number | null): Promise<RgbImage> {
+  if (width === null || image.width <= width) return image;
+  const { data, info } = await sharp(Buffer.from(image.data), {
+    raw: { width: image.width, height: image.height, channels: 3 },
+  })
+    .resize(width)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data) };
 }
 
 /** The webcam folder's clips and whose they are, from its manifest. */
@@ -194,11 +218,15 @@ async function videoFrameImages(): Promise<Set<string>> {
   );
 }
 
-async function readClip(engine: FaceEngine, file: string): Promise<FrameReading[]> {
+async function readClip(
+  engine: FaceEngine,
+  file: string,
+  frameWidth: number | null,
+): Promise<FrameReading[]> {
   const source = await openFrameSource(file, { folderFps: 10 });
   const readings: FrameReading[] = [];
   for await (const frame of source.frames()) {
-    const result = await engine.processFrame(frame.image);
+    const result = await engine.processFrame(await scaledFrame(frame.image, frameWidth));
     const timestampMs = frame.timestampMs;
     readings.push(
       result.ok
@@ -364,7 +392,7 @@ async function main(): Promise<void> {
       }
       const started = performance.now();
       const { readings, galleryOf, selfEnrolment } = splitEnrolment(
-        await readClip(pipeline.engine, clip.file),
+        await readClip(pipeline.engine, clip.file, args.frameWidth),
         clip,
         gallery,
       );
@@ -416,7 +444,16 @@ async function main(): Promise<void> {
       const poseAware = { bandGrid, heldOut, inSample, sessionBand, givenBands: args.givenBands };
       await writeFile(
         args.json,
-        `${JSON.stringify({ modelId: pipeline.engine.modelId, clips: reports, poseAware }, null, 2)}\n`,
+        `${JSON.stringify(
+          {
+            modelId: pipeline.engine.modelId,
+            frameWidth: args.frameWidth,
+            clips: reports,
+            poseAware,
+          },
+          null,
+          2,
+        )}\n`,
       );
     }
   } finally {
