@@ -38,6 +38,8 @@
 // --webcam: phone/webcam clips of people (bona fide); --pairs: one folder per set, live* bona fide, the rest
 // replays. Either may be given as '' to leave it out.
 // --photo: the photos to hold up (paths under ../shared/data), instead of the default seven.
+// --frames: the length of each photo-attack clip made here (10..600 frames at 25 fps, default 150);
+// the recordings (live, replay, webcam, pairs) are always read whole.
 // Attack clips go to a temporary folder (never the repository) that is removed at the end.
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -59,6 +61,7 @@ import type { AttackMotion } from '../src/biometrics/replay/attack-clips.node.ts
 import { makeAttackClip } from '../src/biometrics/replay/attack-clips.node.ts';
 import type { ReplayFrameRecord } from '../src/biometrics/replay/pipeline.ts';
 import { replayRecording } from '../src/biometrics/replay/replay.node.ts';
+import { refusedFramesText } from '../src/biometrics/replay/session-feed.ts';
 import { isVideoFile } from '../src/biometrics/replay/video-files.ts';
 import {
   attackClipStem,
@@ -126,6 +129,9 @@ interface Row {
     readonly outcome: string;
     readonly ms: number | null;
     readonly reasons: readonly string[];
+    /** Frames the session read, and those it could not use per reason (quality gate, capture check). */
+    readonly framesUsed: number;
+    readonly refusedFramesByReason: Readonly<Record<string, number>>;
   };
   readonly challenges?: readonly ChallengeOutcome[];
   /** Leave-one-video-out: the clip's fold group and the decision at each candidate blink bound. */
@@ -225,6 +231,8 @@ async function evaluate(
       outcome: json.session?.outcome ?? 'not run',
       ms: json.session?.sinceFirstFaceMs ?? null,
       reasons: json.session?.reasons ?? [],
+      framesUsed: json.session?.framesUsed ?? 0,
+      refusedFramesByReason: json.session?.refusedFramesByReason ?? {},
     },
     ...(challenges === undefined ? {} : { challenges }),
     fold: foldClipOf(run, tools.passive, {
@@ -335,12 +343,19 @@ function printRow(r: Row): void {
       f(r.parallax).padStart(6),
       (r.live ? 'LIVE' : 'not live').padEnd(9),
       r.reasons.join(',').padEnd(40),
-      `session:${r.session.outcome}${r.session.ms === null ? '' : `@${r.session.ms.toFixed(0)}ms`}${r.session.reasons.length === 0 ? '' : `(${r.session.reasons.join(',')})`}`.padEnd(
-        44,
-      ),
+      sessionCell(r.session).padEnd(44),
       challenges,
     ].join(' '),
   );
+}
+
+/** The streaming session's column: outcome, when, and why not decided ("undecided(recording_ended;
+ * 261 of 261 frames blurred)": the frames it could not use, per reason). */
+export function sessionCell(session: Row['session']): string {
+  const refused = session.outcome === 'decided' ? '' : refusedFramesText(session);
+  const why = [...(session.reasons.length === 0 ? [] : [session.reasons.join(',')]), refused];
+  const text = why.filter((part) => part !== '').join('; ');
+  return `session:${session.outcome}${session.ms === null ? '' : `@${session.ms.toFixed(0)}ms`}${text === '' ? '' : `(${text})`}`;
 }
 
 /** A video is its own fold (as eval:blink-mesh groups them). */
@@ -431,7 +446,7 @@ async function main(): Promise<void> {
     !(Number.isInteger(frames) && frames >= 10 && frames <= 600)
   ) {
     console.error(
-      'usage: eval-liveness-video [--only videos|synthetic|all] [--json file] [--frames 10..600]',
+      'usage: eval-liveness-video [--only videos|synthetic|all] [--json file] [--live dir] [--replay dir] [--webcam dir] [--pairs dir] [--frames 10..600 (each photo-attack clip)] [--models dir] [--photo file ...]',
     );
     process.exit(2);
   }
@@ -522,6 +537,7 @@ async function main(): Promise<void> {
     '\nALL CLIPS POOLED (in and out of sample together, for comparison with earlier runs):',
   );
   printRates(table);
+  printRefusedFrames(rows);
   if (values.json !== undefined)
     await writeFile(
       values.json,
@@ -672,6 +688,20 @@ function foldReport(rows: readonly Row[]): FoldFigures | null {
     `IN SAMPLE, beside (the same clips chose the bound; optimistic): the rule on every clip (bound ${bound(rule.index) ?? 'none'}): ${tallyText(figures.inSample.rule, false)}; the shipped bound ${defaultBlinkOptions.closedFraction}: ${tallyText(shipped, false)}`,
   );
   return figures;
+}
+
+/** The frames the streaming session could not use, per reason, over all clips: a gate refusing most
+ * frames (every clip undecided) shows here before anyone reads the rows. */
+function printRefusedFrames(rows: readonly Row[]): void {
+  const byReason: Record<string, number> = {};
+  for (const r of rows)
+    for (const [reason, count] of Object.entries(r.session.refusedFramesByReason))
+      byReason[reason] = (byReason[reason] ?? 0) + count;
+  const framesUsed = rows.reduce((sum, r) => sum + r.session.framesUsed, 0);
+  const text = refusedFramesText({ framesUsed, refusedFramesByReason: byReason });
+  console.log(
+    `streaming session, frames it could not use (all clips): ${text === '' ? `none of ${framesUsed}` : text}`,
+  );
 }
 
 function printChallenges(rows: readonly Row[]): void {

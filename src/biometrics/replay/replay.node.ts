@@ -16,7 +16,7 @@ import { percentile, runReplay } from './pipeline.ts';
 import type { ReportFrame } from './report.ts';
 import { renderReport } from './report.ts';
 import type { ReplaySessionSummary } from './session-feed.ts';
-import { ReplaySessionFeed } from './session-feed.ts';
+import { ReplaySessionFeed, refusedFramesText } from './session-feed.ts';
 
 /** The kiosk worker's session time limit: the replayed session gets as long as a shopper. */
 export const replaySessionTimeLimitMs = faceSessionTimeLimitMsMax / 2;
@@ -197,7 +197,9 @@ export function describeSession(session: ReplaySessionSummary | null): string {
       ? ''
       : `, evidence gathered again ${session.restarts}x (${session.restartReasons.join(', ')})`;
   const read = `${session.framesUsed} frames of the recording's ${session.frames}${restarted}`;
-  return `${session.outcome}${where}${when} (${read}; ${why.join(', ')})`;
+  // Not decided: how many frames the session could not use, and why (a gate refusing every frame).
+  const refused = session.outcome === 'decided' ? '' : refusedFramesText(session);
+  return `${session.outcome}${where}${when} (${read}; ${why.join(', ')}${refused === '' ? '' : `; ${refused}`})`;
 }
 
 export async function replayReportHtml(recording: ReplayRecording, title: string): Promise<string> {

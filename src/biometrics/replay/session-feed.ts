@@ -33,6 +33,10 @@ export interface ReplaySessionSummary {
   readonly timestampMs: number | null;
   /** Frames answered with each prompt while reading ('none': no prompt). */
   readonly prompts: Readonly<Record<string, number>>;
+  /** Frames the session read but could not use, per reason: the quality gate's (blurred, no_face,
+   * face_too_small, ...) or the capture check's (masked, eyes_closed); the frames with none are not
+   * counted. A session left undecided because every frame was refused says so here. */
+  readonly refusedFramesByReason: Readonly<Record<string, number>>;
   /** The session's own work per frame (motion, decision) on top of engine and passive score. */
   readonly overheadMsMedian: number;
   readonly overheadMsP95: number;
@@ -66,6 +70,7 @@ export class ReplaySessionFeed {
   #final: { update: FaceSessionUpdate; frame: ReplayFrame } | null = null;
   #framesUsed = 0;
   readonly #prompts = new Map<string, number>();
+  readonly #refused = new Map<string, number>();
   readonly #overheadMs: number[] = [];
 
   constructor(engine: FrameEngine, passive: PassiveTextureDetector, options: ReplaySessionOptions) {
@@ -138,6 +143,7 @@ export class ReplaySessionFeed {
       frameIndex: final?.frame.index ?? null,
       timestampMs: final?.frame.timestampMs ?? null,
       prompts: Object.fromEntries(this.#prompts),
+      refusedFramesByReason: Object.fromEntries(this.#refused),
       overheadMsMedian: this.#overheadMs.length === 0 ? 0 : percentile(this.#overheadMs, 0.5),
       overheadMsP95: this.#overheadMs.length === 0 ? 0 : percentile(this.#overheadMs, 0.95),
       restarts: this.#session.restarts,
@@ -191,8 +197,21 @@ export class ReplaySessionFeed {
     if (update.kind === 'reading') {
       const key = update.prompt ?? 'none';
       this.#prompts.set(key, (this.#prompts.get(key) ?? 0) + 1);
+      if (update.quality !== 'ok')
+        this.#refused.set(update.quality, (this.#refused.get(update.quality) ?? 0) + 1);
       return;
     }
     this.#final = { update, frame };
   }
+}
+
+/** The frames refused per reason, most first, of the frames the session read: "261 of 261 frames
+ * blurred, 3 of 261 frames no_face"; '' when none was refused. */
+export function refusedFramesText(
+  session: Pick<ReplaySessionSummary, 'framesUsed' | 'refusedFramesByReason'>,
+): string {
+  return Object.entries(session.refusedFramesByReason)
+    .sort(([a, m], [b, n]) => n - m || a.localeCompare(b))
+    .map(([reason, count]) => `${count} of ${session.framesUsed} frames ${reason}`)
+    .join(', ');
 }
