@@ -113,7 +113,16 @@ async function openIdentity(
   const file =
     options.calibrationFile === undefined ? defaultCalibrationFile : options.calibrationFile;
   if (file === null || !existsSync(file)) return undefined;
-  await finishInterruptedRekey(join(dir.root, 'keys'), store.reader);
+  // Under the re-key lock: a re-key whose transaction is open on another instance holds it, and its
+  // next key file is left to it (it commits and renames, or fails and removes it).
+  const settled = await store.runExclusive('rekey', async () => {
+    await finishInterruptedRekey(join(dir.root, 'keys'), store.reader);
+    return true;
+  });
+  if (settled === undefined && existsSync(transformKeyPaths(join(dir.root, 'keys')).next))
+    process.stderr.write(
+      'rekey: another instance is re-keying; its next key file is left to it at this start\n',
+    );
   const keys = await loadHubKeys({ dir: join(dir.root, 'keys'), create: true });
   if (!keys.ok) throw new Error(`hub keys: ${keys.error.message}`);
   return IdentityService.open({

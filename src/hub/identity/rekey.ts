@@ -125,10 +125,40 @@ export async function rekeyTemplates(options: {
   return moved;
 }
 
-/** After the commit: the next key becomes the current one (atomic rename). */
-export async function commitNextTransformKey(keysDir: string): Promise<void> {
+/** The key id of the transform key file at `path`; undefined when there is none. */
+async function keyIdOfFile(path: string): Promise<string | undefined> {
+  if (!existsSync(path)) return undefined;
+  const read = await readKeyFile({ path, kind: 'transform' });
+  if (!read.ok) throw new Error(read.error.message);
+  try {
+    return transformKeyId(read.value);
+  } finally {
+    sodium.memzero(read.value);
+  }
+}
+
+/**
+ * Inside the re-key's transaction, once it holds the re-key lock (a start then leaves the file alone):
+ * the next key file is still the one this re-key made. A start that ran between the file's making and
+ * the lock may have set it aside (nothing was committed then): the re-key is refused, nothing moved.
+ */
+export async function requireOwnNextTransformKey(keysDir: string, keyId: string): Promise<void> {
+  if ((await keyIdOfFile(transformKeyPaths(keysDir).next)) !== keyId) throw rekeyUnfinished();
+}
+
+/**
+ * After the commit: the next key becomes the current one (atomic rename). An instance that started
+ * between the commit and this rename may have done it already (it read the committed re-key): the
+ * current key file holding this re-key's key is the same outcome.
+ */
+export async function commitNextTransformKey(keysDir: string, keyId: string): Promise<void> {
   const { current, next } = transformKeyPaths(keysDir);
-  await rename(next, current);
+  try {
+    await rename(next, current);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    if ((await keyIdOfFile(current)) !== keyId) throw error;
+  }
 }
 
 /**
@@ -136,10 +166,13 @@ export async function commitNextTransformKey(keysDir: string): Promise<void> {
  * multi-instance 'unavailable' refusal): nothing of it is stored, so the next key file goes and the next
  * re-key can start without a restart. Never after a failure at or after the commit (a lost connection,
  * an unknown outcome): the server may have committed, or still be committing, so the rows may need that
- * file; it stays for the start to settle (finishInterruptedRekey reads the rows' key).
+ * file; it stays for the start to settle (finishInterruptedRekey reads the rows' key). Only a file
+ * holding this re-key's key (`keyId`) goes: another instance's newer re-key may have made one since.
  */
-export async function discardNextTransformKey(keysDir: string): Promise<void> {
-  await rm(transformKeyPaths(keysDir).next, { force: true });
+export async function discardNextTransformKey(keysDir: string, keyId: string): Promise<void> {
+  const { next } = transformKeyPaths(keysDir);
+  if ((await keyIdOfFile(next)) !== keyId) return;
+  await rm(next, { force: true });
 }
 
 /**
@@ -147,6 +180,8 @@ export async function discardNextTransformKey(keysDir: string): Promise<void> {
  * `.next` key, that re-key committed but did not swap the files; finish it. Otherwise it never committed
  * and the `.next` left over is set aside. The audit log decides even with no template stored, where the
  * rows cannot tell (a re-key of an empty gallery still makes the key the one writes are checked under).
+ * The caller runs it under runExclusive('rekey'): a re-key whose transaction is still open on another
+ * instance holds that lock, and its file is not this start's to settle.
  */
 export async function finishInterruptedRekey(
   keysDir: string,

@@ -30,6 +30,7 @@ import {
   commitNextTransformKey,
   discardNextTransformKey,
   prepareNextTransformKey,
+  requireOwnNextTransformKey,
 } from './rekey.ts';
 import { transformKeyId } from '../../biometrics/protect/cancelable-transform.ts';
 import { pinPaymentBinding } from '../../biometrics/protect/probe-seal.ts';
@@ -249,11 +250,14 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
     rekey: async ({ caller, ok }) => {
       const keysDir = join(hub.dataDir, 'keys');
       const nextKey = await prepareNextTransformKey(keysDir);
-      const outcome = await service().rekeyAndAdopt(caller, nextKey, hub.store.reader);
+      const nextKeyId = transformKeyId(nextKey);
+      const outcome = await service().rekeyAndAdopt(caller, nextKey, hub.store.reader, () =>
+        requireOwnNextTransformKey(keysDir, nextKeyId),
+      );
       if (!outcome.ok) {
         // Nothing stored: the next key file goes, so a retry can start without a restart.
         if (outcome.stored === 'no') {
-          await discardNextTransformKey(keysDir);
+          await discardNextTransformKey(keysDir, nextKeyId);
           // A fault the hub named (a stored template that does not open) is told on one line; an
           // unexpected one reaches the error handler, which logs its stack.
           if (outcome.error instanceof HubError && outcome.error.status >= 500)
@@ -274,8 +278,8 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
         );
       }
       const templates = outcome.templates;
-      await commitNextTransformKey(keysDir);
-      return ok({ templates, transformKeyId: transformKeyId(nextKey) });
+      await commitNextTransformKey(keysDir, nextKeyId);
+      return ok({ templates, transformKeyId: nextKeyId });
     },
 
     identify: async ({ caller, body, write, ok }) => {

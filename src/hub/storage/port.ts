@@ -229,6 +229,12 @@ export interface IdentityWriter extends IdentityReader {
   deletePerson(personId: string): Promise<string[]>;
   insertTemplate(template: TemplateRecord): Promise<void>;
   replaceTemplateSeal(id: string, sealed: Uint8Array, transformKeyId: string): Promise<void>;
+  /**
+   * Holds, until this transaction ends, the lock runExclusive('rekey') takes (PostgreSQL, waiting up to
+   * the lock timeout): a hub instance starting meanwhile leaves the re-key's next key file alone.
+   * Nothing where one process owns the database.
+   */
+  holdRekeyLock(): Promise<void>;
   insertAuthorization(authorization: PaymentAuthorizationRecord): Promise<void>;
   getAuthorization(tokenHash: Uint8Array): Promise<PaymentAuthorizationRecord | undefined>;
   markAuthorizationUsed(tokenHash: Uint8Array, at: number): Promise<void>;
@@ -346,6 +352,9 @@ export interface JobReads {
   dueOfAccount?: string;
 }
 
+/** The jobs runExclusive knows. */
+export type ExclusiveJob = 'sweeper' | 'rekey';
+
 export interface HubStore {
   readonly reader: StoreReader & IdentityReader & KioskReader;
   /**
@@ -360,9 +369,11 @@ export interface HubStore {
   checkConsistency(): Promise<ConsistencyReport>;
   /**
    * Runs `fn` unless another instance on this database is running the job of that name (the expiry
-   * sweeper); answers undefined when it did not run. One instance alone always runs it.
+   * sweeper; 'rekey': a re-key's transaction, see IdentityWriter.holdRekeyLock, or another start's
+   * settling of the next key file); answers undefined when it did not run. One instance alone always
+   * runs it.
    */
-  runExclusive<T>(name: 'sweeper', fn: () => Promise<T>): Promise<T | undefined>;
+  runExclusive<T>(name: ExclusiveJob, fn: () => Promise<T>): Promise<T | undefined>;
   /** Template changes committed by other instances on this database (none where there is one). */
   onTemplateChange(listener: (change: TemplateChange) => void): () => void;
   /** How the write queue has grouped jobs into transactions so far (bench:hub prints it). */

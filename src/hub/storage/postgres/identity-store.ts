@@ -254,6 +254,9 @@ export class PgIdentityReads implements IdentityReader {
   }
 }
 
+/** The advisory lock of a re-key's transaction and of a start settling its next key file ('FPRK'). */
+export const rekeyLockKey = 0x46_50_52_4b;
+
 export class PgIdentityWrites extends PgIdentityReads implements IdentityWriter {
   /** Nonces admitted in this transaction: recorded again when a savepoint rolls their rows back. */
   private admittedNonces: ReplayNonceRecord[] = [];
@@ -279,6 +282,10 @@ export class PgIdentityWrites extends PgIdentityReads implements IdentityWriter 
 
   /** The template changes this transaction made so far (announced at its commit). */
   readonly templateChanges = (): readonly TemplateChange[] => this.changes;
+
+  async holdRekeyLock(): Promise<void> {
+    await this.db.query('SELECT pg_advisory_xact_lock($1)', [rekeyLockKey]);
+  }
 
   async isMemberNumberIssued(memberNumber: string): Promise<boolean> {
     const row = await one(

@@ -3,6 +3,7 @@
 import type pg from 'pg';
 import { assert } from '../../../shared/assert.ts';
 import type {
+  ExclusiveJob,
   HubStore,
   IdentityReader,
   JobReads,
@@ -27,6 +28,7 @@ import { faultLine, transientRefusal } from './pg-errors.ts';
 import { TemplateFeed } from './template-feed.ts';
 import { one, type Queryable } from './queries.ts';
 import { PgLedgerReads } from './ledger-store.ts';
+import { rekeyLockKey } from './identity-store.ts';
 import { PgAccessReads } from './access-store.ts';
 import { TokenLookups } from './token-lookups.ts';
 import { PgIdentityReads } from './identity-store.ts';
@@ -88,8 +90,11 @@ export const defaultPgTimeouts: PgTimeouts = {
   connectMs: 10_000,
 };
 
-/** Session advisory lock keys (one namespace per purpose). */
-const exclusiveLockKeys: Record<string, number> = { sweeper: 0x46_50_53_57 }; // 'FPSW'
+/** Session advisory lock keys (one namespace per purpose); 'rekey' is also a re-key's transaction lock. */
+const exclusiveLockKeys: Record<ExclusiveJob, number> = {
+  sweeper: 0x46_50_53_57, // 'FPSW'
+  rekey: rekeyLockKey,
+};
 
 export class PgHubStore implements HubStore {
   readonly reader: StoreReader & IdentityReader & KioskReader;
@@ -220,7 +225,7 @@ export class PgHubStore implements HubStore {
   }
 
   /** Runs `fn` only if no other instance is running the job of that name; answers undefined if one is. */
-  async runExclusive<T>(name: 'sweeper', fn: () => Promise<T>): Promise<T | undefined> {
+  async runExclusive<T>(name: ExclusiveJob, fn: () => Promise<T>): Promise<T | undefined> {
     const key = exclusiveLockKeys[name];
     assert(key !== undefined, `exclusive job ${name} has a lock key`);
     const client = await this.pool.connect();

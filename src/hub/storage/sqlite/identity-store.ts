@@ -268,6 +268,9 @@ export class SqliteIdentityWrites extends SqliteIdentityReads implements Identit
     };
   }
 
+  /** One process owns a SQLite database (one-hub-lock.ts): no start can run beside a re-key. */
+  async holdRekeyLock(): Promise<void> {}
+
   async isMemberNumberIssued(memberNumber: string): Promise<boolean> {
     return this.identityW.memberNumberIssued.get(memberNumber) !== undefined;
   }

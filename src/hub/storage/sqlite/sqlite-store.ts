@@ -3,7 +3,14 @@
 import Database from 'better-sqlite3';
 import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { HubStore, IdentityReader, KioskReader, StoreReader, StoreTx } from '../port.ts';
+import type {
+  ExclusiveJob,
+  HubStore,
+  IdentityReader,
+  KioskReader,
+  StoreReader,
+  StoreTx,
+} from '../port.ts';
 import type { AuditRecord } from '../records.ts';
 import { compose } from '../compose.ts';
 import { HubError } from '../../errors.ts';
@@ -615,7 +622,7 @@ export class SqliteHubStore implements HubStore {
   }
 
   /** One process owns a SQLite database: nobody else can be running the job. */
-  async runExclusive<T>(_name: 'sweeper', fn: () => Promise<T>): Promise<T | undefined> {
+  async runExclusive<T>(_name: ExclusiveJob, fn: () => Promise<T>): Promise<T | undefined> {
     return fn();
   }
 
