@@ -64,6 +64,7 @@ const bothAdapters = [
   'test/hub/rekey-enrolment-race.test.ts',
   'test/hub/rekey-model-change.test.ts',
   'test/hub/rekey-refusals.test.ts',
+  'test/hub/rekey-without-identity.test.ts',
   'test/hub/rekey-finish-no-templates.test.ts',
   'test/hub/replay-restart.test.ts',
   'test/hub/route-table.test.ts',

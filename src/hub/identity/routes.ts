@@ -248,10 +248,12 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
     },
 
     rekey: async ({ caller, ok }) => {
+      // Refused (no identity here) before any file is made: a next key left behind refuses every re-key.
+      const identityService = service();
       const keysDir = join(hub.dataDir, 'keys');
       const nextKey = await prepareNextTransformKey(keysDir);
       const nextKeyId = transformKeyId(nextKey);
-      const outcome = await service().rekeyAndAdopt(caller, nextKey, hub.store.reader, () =>
+      const outcome = await identityService.rekeyAndAdopt(caller, nextKey, hub.store.reader, () =>
         requireOwnNextTransformKey(keysDir, nextKeyId),
       );
       if (!outcome.ok) {
