@@ -3,6 +3,12 @@
 import type { KioskStatus } from '../shared/kiosk-api.ts';
 import type { KioskConfig } from './kiosk-config.ts';
 
+/** The URL as the log may show it: any userinfo (`user:password@`) left out, the rest as written. */
+export function hubUrlForLog(url: string): string {
+  // Up to the authority's last '@' (WHATWG URL takes the last one before the path, query or fragment).
+  return url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, '$1');
+}
+
 /**
  * The line for the log after the runtime's first round (startKioskRuntime awaits it), or null when the
  * hub is ready. The kiosk runs on either way: its rounds keep asking, and take payments again once the
@@ -13,7 +19,7 @@ export function hubAtStartWords(
   status: Pick<KioskStatus, 'hub' | 'credentialsRefused'>,
 ): string | null {
   if (status.hub === 'reachable') return null;
-  const hub = `the hub at ${config.hubUrl}`;
+  const hub = `the hub at ${hubUrlForLog(config.hubUrl)}`;
   const kiosk = `kiosk ${config.kioskId}`;
   const meanwhile = 'it takes no faces or payments until then';
   const refused = status.credentialsRefused;
