@@ -163,7 +163,7 @@ export class PgIdentityReads implements IdentityReader {
     const row = await one<{ actor: string }>(
       this.db,
       'erasedBy',
-      // By subject first (audit_log_pin_unlocks' leading column), then the erasure's kind.
+      // The kind as a literal, exactly as the partial index audit_log_person_erasures names it.
       `SELECT actor FROM audit_log WHERE subject = $1 AND kind = ${personErasedKindSql} ORDER BY seq DESC LIMIT 1`,
       [personId],
     );

@@ -5,6 +5,7 @@ import { genesisHash } from '../../audit/chain.ts';
 import {
   kioskAlertKindsSql,
   pinFailureKindsSql,
+  personErasedKindSql,
   pinUnlockKindsSql,
   rekeyedKindSql,
 } from '../port.ts';
@@ -435,6 +436,12 @@ export const pgMigrations: ReadonlyArray<(client: PoolClient) => Promise<void>> 
     // SQLite's migration 20: the newest re-key, read by every write that stores templates.
     await client.query(
       `CREATE INDEX audit_log_rekeys ON audit_log (seq) WHERE kind = ${rekeyedKindSql}`,
+    );
+  },
+  async function v11PersonErasures(client) {
+    // SQLite's migration 21: who erased a person, read by subject inside the write transaction.
+    await client.query(
+      `CREATE INDEX audit_log_person_erasures ON audit_log (subject, seq) WHERE kind = ${personErasedKindSql}`,
     );
   },
 ];

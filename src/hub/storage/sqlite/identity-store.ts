@@ -65,7 +65,7 @@ export class SqliteIdentityReads implements IdentityReader {
       wardIds: db.prepare<[string], { id: string }>(
         'SELECT id FROM persons WHERE guardian_person_id = ? ORDER BY id',
       ),
-      // By subject first (audit_log_pin_unlocks' leading column), then the erasure's kind.
+      // The kind as a literal, exactly as the partial index audit_log_person_erasures names it.
       erasedBy: db.prepare<[string], { actor: string }>(
         `SELECT actor FROM audit_log WHERE subject = ? AND kind = ${personErasedKindSql} ORDER BY seq DESC LIMIT 1`,
       ),

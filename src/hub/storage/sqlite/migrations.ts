@@ -7,6 +7,7 @@ import { newMemberNumber } from '../../ids.ts';
 import {
   kioskAlertKindsSql,
   pinFailureKindsSql,
+  personErasedKindSql,
   pinUnlockKindsSql,
   rekeyedKindSql,
 } from '../port.ts';
@@ -532,6 +533,13 @@ export const migrations: ReadonlyArray<(db: Database.Database) => void> = [
     // The newest re-key names the transform key every stored template is under: a write that stores
     // templates reads it inside its transaction (another instance may have re-keyed unheard).
     db.exec(`CREATE INDEX audit_log_rekeys ON audit_log (seq) WHERE kind = ${rekeyedKindSql};`);
+  },
+  function v21PersonErasures(db) {
+    // Who erased a person (DELETE /v1/persons/:id asked again), read inside the write transaction: by
+    // subject among the erasures alone, not a scan of the whole log.
+    db.exec(
+      `CREATE INDEX audit_log_person_erasures ON audit_log (subject, seq) WHERE kind = ${personErasedKindSql};`,
+    );
   },
 ];
 
