@@ -846,6 +846,7 @@ export class KioskService {
         receipt: null,
         visit: null,
         failure: null,
+        holdRequestSent: false,
       },
       personId: null,
       payer: null,
@@ -1195,6 +1196,9 @@ export class KioskService {
         },
       };
     }
+    // Told to the screen before the request goes: a failure from here on (a lost answer, a 429, the kiosk's
+    // own) is worded as "could not be confirmed", never "no money was taken".
+    if (!current.view.holdRequestSent) this.#update(current, { holdRequestSent: true });
     const hold =
       sent.template === 'purchase'
         ? await this.#hub.placePurchase(sent.request)

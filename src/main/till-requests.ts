@@ -34,6 +34,8 @@ const storedPaymentSchema = z.object({
   receipt: paymentViewSchema.shape.receipt,
   failure: z.string().nullable(),
   faceChecksPaused: z.boolean(),
+  /** Absent in a file written before it was kept: read as sent, as nothing says that none went out. */
+  holdRequestSent: z.boolean().optional(),
 });
 type StoredPayment = z.infer<typeof storedPaymentSchema>;
 
@@ -141,8 +143,19 @@ export class TillRequests {
 
 /** What the till reads of `view`; never whom the face matched (the masked name is not written down). */
 function stored(view: PaymentView): StoredPayment {
-  const { id, amount, reference, category, state, receipt, failure, faceChecksPaused } = view;
-  return { id, amount, reference, category, state, receipt, failure, faceChecksPaused };
+  const { id, amount, reference, category, state, receipt, failure } = view;
+  const { faceChecksPaused, holdRequestSent } = view;
+  return {
+    id,
+    amount,
+    reference,
+    category,
+    state,
+    receipt,
+    failure,
+    faceChecksPaused,
+    holdRequestSent,
+  };
 }
 
 /** A till payment read back: closed, so no face step, PIN or person is left to show. */
@@ -156,5 +169,6 @@ function paymentView(payment: StoredPayment): PaymentView {
     pinRequired: false,
     faceTriesLeft: 0,
     visit: null,
+    holdRequestSent: payment.holdRequestSent ?? true,
   };
 }

@@ -54,6 +54,8 @@ type Screen =
       code: string;
       queueNumber?: number | undefined;
       challenge?: Challenge | null | undefined;
+      /** The failure is the call's answer lost (KioskError answerLost): what the service did is not known. */
+      answerLost?: boolean;
     }
   | { name: 'camera'; problem: CameraProblem }
   | { name: 'operator' };
@@ -290,7 +292,12 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
   const fail = useCallback(
     (error: KioskError) => {
       if (error.code === 'hub_unreachable') setHub('unreachable');
-      show({ name: 'error', code: error.code, queueNumber: error.queueNumber });
+      show({
+        name: 'error',
+        code: error.code,
+        queueNumber: error.queueNumber,
+        answerLost: error.answerLost === true,
+      });
     },
     [show],
   );
@@ -566,6 +573,7 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
             code={screen.code}
             queueNumber={screen.queueNumber}
             challenge={screen.challenge ?? null}
+            answerLost={screen.answerLost === true}
             payment={payment}
             onRetry={retryAfterError}
             onMemberPin={() => show({ name: 'member', notice: null })}

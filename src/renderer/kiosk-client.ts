@@ -64,9 +64,13 @@ class WebSocketKiosk implements KioskApi {
     this.#socket = socket;
     socket.onmessage = (event) => this.#receive(String(event.data));
     socket.onclose = () => {
-      for (const resolve of this.#pending.values()) {
-        resolve({ ok: false, error: { code: 'internal', message: 'the kiosk service closed' } });
-      }
+      // These calls went out: whatever they did (a payment's hold request, say) is not known here.
+      const error = {
+        code: 'internal',
+        message: 'the kiosk service closed',
+        answerLost: true,
+      } as const;
+      for (const resolve of this.#pending.values()) resolve({ ok: false, error });
       this.#pending.clear();
       for (const listener of this.#closedListeners) listener();
     };

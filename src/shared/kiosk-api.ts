@@ -137,6 +137,11 @@ export interface KioskError {
   readonly pinNotChecked?: true;
   /** The patient's open visit, for already_checked_in. */
   readonly queueNumber?: number;
+  /**
+   * The renderer's own, with internal: the call went out and the kiosk service closed before it answered,
+   * so what it did (a hold request sent, or not) is not known; never sent by the service.
+   */
+  readonly answerLost?: true;
   /** Why the ID document was refused, for document_refused. */
   readonly documentCode?: IdDocumentErrorCode;
   /** duplicate_face: the already enrolled person's masked id, when the hub names one; never their data. */
@@ -244,6 +249,13 @@ export const paymentViewSchema = z.object({
     .nullable(),
   visit: visitViewSchema.nullable(),
   failure: z.string().nullable(),
+  /**
+   * A hold request of this payment went out to the hub (any attempt, once written down for reconcile): from
+   * then on only the hub's own answer to it says no money was taken, and a lost answer (hub_unreachable), a
+   * 429 that a gateway may have sent after forwarding it (rate_limited) or a failure of the kiosk itself does
+   * not. false: none went out, so nothing was taken or held for this payment. The screens word failures by it.
+   */
+  holdRequestSent: z.boolean(),
 });
 export type PaymentView = z.infer<typeof paymentViewSchema>;
 

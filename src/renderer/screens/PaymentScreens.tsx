@@ -182,23 +182,30 @@ const waysOut: Record<string, readonly WayOut[]> = {
   // The kiosk's face engine failed on every frame (EngineFailureRun): nothing was compared, the payment is
   // open; a new look may work, the member number does.
   face_engine_failed: faceFailureWays,
-  // The hold request went out and its answer was lost (holdAnswerLost): the payment is closed, and whether
-  // money moved is for reconcile and staff to find out.
+  // The words of the failures above whose "no money was taken" is not known (wordsFor): a hold request of
+  // the payment went out (PaymentView holdRequestSent), or the call's answer was lost with the service.
+  // The hub stopped answering: whether money moved is for reconcile and staff to find out.
   hold_unknown: ['staff'],
+  // A 429 after the hold request went out (a gateway may have forwarded it; reconcile gives back what it
+  // finds): the payment goes on at the face step, as rate_limited's.
+  hold_throttled: faceFailureWays,
+  // The kiosk itself failed (the service's internal, or it closed under the call): staff find out.
+  kiosk_failed_paying: ['staff'],
 };
 
 /**
- * A payment closed while its hold request was out, the hub unreachable (KioskService's #sendHold and
- * #hubFailure: failed, hub_unreachable): the request may have placed the hold, so "no money was taken" is
- * not known. The kiosk keeps it for reconcile, which gives back what it finds (refund or release) once the
- * hub answers, or leaves it to staff where the hub cannot tell.
+ * The words for `code`: its own, unless they would say "no money was taken" where the kiosk cannot know it.
+ * The service says whether a hold request of the payment went out (holdRequestSent, set before it is sent);
+ * a call whose answer was lost with the service (answerLost) may have sent one. Before it, or for a
+ * refusal the hub gave (insufficient funds, a limit), the code's own words are true.
  */
-function holdAnswerLost(code: string, payment: PaymentView | null): boolean {
-  return (
-    code === 'hub_unreachable' &&
-    payment?.state === 'failed' &&
-    payment.failure === 'hub_unreachable'
-  );
+function wordsFor(code: string, payment: PaymentView | null, answerLost: boolean): string {
+  const sent = payment?.holdRequestSent === true;
+  if (code === 'hub_unreachable') return sent ? 'hold_unknown' : code;
+  if (code === 'rate_limited') return sent ? 'hold_throttled' : code;
+  if (waysOut[code] !== undefined) return code;
+  // No words of its own (error.other): the service's internal, or the service gone under the call.
+  return sent || answerLost ? 'kiosk_failed_paying' : code;
 }
 
 /** The frame of every failure screen: what went wrong, in words, then the ways out. */
@@ -228,6 +235,8 @@ export function ErrorScreen(props: {
   queueNumber?: number | undefined;
   /** For challenge_wrong_move and challenge_missed: the move that was asked. */
   challenge?: Challenge | null;
+  /** The failure is the call's answer lost with the service: it may have sent a hold request. */
+  answerLost?: boolean;
   payment: PaymentView | null;
   onRetry: () => void;
   onMemberPin: () => void;
@@ -237,7 +246,7 @@ export function ErrorScreen(props: {
 }) {
   const { t } = useTranslation();
   const yen = useYen();
-  const shownCode = holdAnswerLost(props.code, props.payment) ? 'hold_unknown' : props.code;
+  const shownCode = wordsFor(props.code, props.payment, props.answerLost === true);
   const key = waysOut[shownCode] === undefined ? 'other' : shownCode;
   const open = props.payment !== null && ['waiting_for_face', 'pin'].includes(props.payment.state);
   // A payment still open goes on (or ends by the service's own timeout, whose cancel brings idle back).
@@ -264,7 +273,9 @@ export function ErrorScreen(props: {
   const paused = props.payment?.faceChecksPaused === true;
   const triesUsedKey = paused ? 'face_checks_paused' : 'face_tries_used';
   const named = (shown: string) => (shown === 'face_tries_used' ? triesUsedKey : shown);
-  const bodyKey = named(faceFailure && faceTriesUsed ? 'face_tries_used' : key);
+  // Not for hold_throttled: the tries' words say no money was taken, which it cannot say.
+  const triesBody = faceFailure && faceTriesUsed && key !== 'hold_throttled';
+  const bodyKey = named(triesBody ? 'face_tries_used' : key);
   // "Look at the camera again" is no title once the camera is not used again for this payment; with face
   // checks paused, no title about this look or this payment's face either (the body says the kiosk paused).
   const titleKey =
