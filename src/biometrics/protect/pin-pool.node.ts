@@ -66,9 +66,14 @@ export class PinQueueFullError extends Error {
 
 /**
  * Worker crashes in a row (no job finished in between) after which the pool stops starting workers and
- * refuses every job: a worker that dies at once each time would otherwise be restarted forever.
+ * refuses every job for a back-off: a worker that dies at once each time would otherwise be restarted
+ * at every request. Once the back-off has passed, the next job starts a worker again.
  */
 export const pinWorkerRespawnsMax = 5;
+/** The first back-off after pinWorkerRespawnsMax crashes; each further crash in a row doubles it. */
+export const pinWorkerBackoffFirstMs = 1_000;
+/** The longest back-off: a fault that cleared (memory freed, a host recovered) is retried that often. */
+export const pinWorkerBackoffMaxMs = 60_000;
 
 export class PinWorkerFailedError extends Error {
   override name = 'PinWorkerFailedError';
@@ -79,6 +84,8 @@ export class PinWorkerPool {
   #worker: Worker | null = null;
   /** Workers that died since a job last finished. */
   #crashes = 0;
+  /** Past pinWorkerRespawnsMax crashes: when (Date.now()) the next job may start a worker again. */
+  #retryAt = 0;
   #closed = false;
   /** Waiting jobs per lane, per client; a Map's insertion order is the clients' turn order. */
   readonly #waiting: Record<PinLane, Map<string, Job[]>> = {
@@ -122,6 +129,10 @@ export class PinWorkerPool {
     this.#worker = null;
     if (this.#closed) return;
     this.#crashes += 1;
+    const beyond = this.#crashes - pinWorkerRespawnsMax;
+    if (beyond > 0)
+      this.#retryAt =
+        Date.now() + Math.min(pinWorkerBackoffFirstMs * 2 ** (beyond - 1), pinWorkerBackoffMaxMs);
     void worker.terminate();
     this.#failAll(new PinWorkerFailedError(`Argon2id worker failed: ${error.message}`));
   }
@@ -178,13 +189,15 @@ export class PinWorkerPool {
     prehash: Uint8Array,
     verifier: string,
   ): Promise<boolean | string> {
-    if (this.#closed || this.#crashes > pinWorkerRespawnsMax) {
+    const backingOff = this.#crashes > pinWorkerRespawnsMax && Date.now() < this.#retryAt;
+    if (this.#closed || backingOff) {
       sodium.memzero(prehash);
       return Promise.reject(
         new PinWorkerFailedError(
           this.#closed
             ? 'PIN worker closed'
-            : `the Argon2id worker failed ${this.#crashes} times in a row; not started again`,
+            : `the Argon2id worker failed ${this.#crashes} times in a row; not started again for ` +
+                `${Math.ceil((this.#retryAt - Date.now()) / 1000)} s`,
         ),
       );
     }
