@@ -37,6 +37,7 @@ const bothAdapters = [
   'test/hub/erasure-guardian-audit.test.ts',
   'test/hub/erasure-retry.test.ts',
   'test/hub/erasure-lookup-index.test.ts',
+  'test/hub/rekey-files-own-key.test.ts',
   'test/hub/enrolment-scope.test.ts',
   'test/hub/delayed-rules.test.ts',
   'test/hub/enrolment-transfer.test.ts',

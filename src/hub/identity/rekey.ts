@@ -147,18 +147,37 @@ export async function requireOwnNextTransformKey(keysDir: string, keyId: string)
 }
 
 /**
- * After the commit: the next key becomes the current one (atomic rename). An instance that started
- * between the commit and this rename may have done it already (it read the committed re-key): the
- * current key file holding this re-key's key is the same outcome.
+ * The re-key lock (HubStore.runExclusive('rekey')): runs `fn` unless another instance holds it (a start
+ * settling the next key file, or a re-key's open transaction); answers undefined when it did not run.
  */
-export async function commitNextTransformKey(keysDir: string, keyId: string): Promise<void> {
+export type RekeyLock = <T>(fn: () => Promise<T>) => Promise<T | undefined>;
+
+/**
+ * After the commit: the next key becomes the current one (atomic rename), under the re-key lock and only
+ * while the next key file holds this re-key's key (`keyId`). An instance that started between the commit
+ * and the lock may have promoted it already (it read the committed re-key), and another instance's newer
+ * re-key may then have made a next key file of its own: that file is not this re-key's to rename. While
+ * another instance holds the lock, the files are left to it (a start promotes the committed key).
+ */
+export async function commitNextTransformKey(
+  keysDir: string,
+  keyId: string,
+  lock: RekeyLock,
+): Promise<void> {
   const { current, next } = transformKeyPaths(keysDir);
-  try {
-    await rename(next, current);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    if ((await keyIdOfFile(current)) !== keyId) throw error;
-  }
+  const settled = await lock(async () => {
+    if ((await keyIdOfFile(next)) === keyId) {
+      await rename(next, current);
+      return true;
+    }
+    if ((await keyIdOfFile(current)) !== keyId)
+      throw new Error(`rekey: committed key ${keyId} is in neither ${current} nor ${next}`);
+    return true;
+  });
+  if (settled === undefined)
+    process.stderr.write(
+      'rekey: another instance holds the re-key lock; the committed next key file is left to it\n',
+    );
 }
 
 /**
@@ -167,12 +186,24 @@ export async function commitNextTransformKey(keysDir: string, keyId: string): Pr
  * re-key can start without a restart. Never after a failure at or after the commit (a lost connection,
  * an unknown outcome): the server may have committed, or still be committing, so the rows may need that
  * file; it stays for the start to settle (finishInterruptedRekey reads the rows' key). Only a file
- * holding this re-key's key (`keyId`) goes: another instance's newer re-key may have made one since.
+ * holding this re-key's key (`keyId`) goes, read and removed under the re-key lock: a start may have set
+ * it aside and another instance's newer re-key made one since. While another instance holds the lock the
+ * file stays (a start sets it aside).
  */
-export async function discardNextTransformKey(keysDir: string, keyId: string): Promise<void> {
+export async function discardNextTransformKey(
+  keysDir: string,
+  keyId: string,
+  lock: RekeyLock,
+): Promise<void> {
   const { next } = transformKeyPaths(keysDir);
-  if ((await keyIdOfFile(next)) !== keyId) return;
-  await rm(next, { force: true });
+  const settled = await lock(async () => {
+    if ((await keyIdOfFile(next)) === keyId) await rm(next, { force: true });
+    return true;
+  });
+  if (settled === undefined)
+    process.stderr.write(
+      "rekey: another instance holds the re-key lock; the failed re-key's next key file stays\n",
+    );
 }
 
 /**

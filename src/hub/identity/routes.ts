@@ -31,6 +31,7 @@ import {
   discardNextTransformKey,
   prepareNextTransformKey,
   requireOwnNextTransformKey,
+  type RekeyLock,
 } from './rekey.ts';
 import { transformKeyId } from '../../biometrics/protect/cancelable-transform.ts';
 import { pinPaymentBinding } from '../../biometrics/protect/probe-seal.ts';
@@ -253,13 +254,14 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
       const keysDir = join(hub.dataDir, 'keys');
       const nextKey = await prepareNextTransformKey(keysDir);
       const nextKeyId = transformKeyId(nextKey);
+      const rekeyLock: RekeyLock = (fn) => hub.store.runExclusive('rekey', fn);
       const outcome = await identityService.rekeyAndAdopt(caller, nextKey, hub.store.reader, () =>
         requireOwnNextTransformKey(keysDir, nextKeyId),
       );
       if (!outcome.ok) {
         // Nothing stored: the next key file goes, so a retry can start without a restart.
         if (outcome.stored === 'no') {
-          await discardNextTransformKey(keysDir, nextKeyId);
+          await discardNextTransformKey(keysDir, nextKeyId, rekeyLock);
           // A fault the hub named (a stored template that does not open) is told on one line; an
           // unexpected one reaches the error handler, which logs its stack.
           if (outcome.error instanceof HubError && outcome.error.status >= 500)
@@ -280,7 +282,7 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
         );
       }
       const templates = outcome.templates;
-      await commitNextTransformKey(keysDir, nextKeyId);
+      await commitNextTransformKey(keysDir, nextKeyId, rekeyLock);
       return ok({ templates, transformKeyId: nextKeyId });
     },
 
