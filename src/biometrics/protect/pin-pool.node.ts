@@ -84,8 +84,12 @@ export class PinWorkerPool {
   #worker: Worker | null = null;
   /** Workers that died since a job last finished. */
   #crashes = 0;
-  /** Past pinWorkerRespawnsMax crashes: when (Date.now()) the next job may start a worker again. */
+  /**
+   * Past pinWorkerRespawnsMax crashes: when (by #now, a monotonic clock) the next job may start a worker
+   * again. Not the wall clock: one stepped back (NTP, a VM resumed) would lengthen the refusal by the step.
+   */
   #retryAt = 0;
+  readonly #now: () => number;
   #closed = false;
   /** Waiting jobs per lane, per client; a Map's insertion order is the clients' turn order. */
   readonly #waiting: Record<PinLane, Map<string, Job[]>> = {
@@ -97,6 +101,11 @@ export class PinWorkerPool {
   readonly #perClient = new Map<string, number>();
   #running: { id: number; job: Job } | null = null;
   #nextId = 1;
+
+  /** `now`: the back-off's clock in ms, monotonic (performance.now() unless a test gives its own). */
+  constructor(options: { now?: () => number } = {}) {
+    this.#now = options.now ?? (() => performance.now());
+  }
 
   /** A new worker; when it fails or exits, the jobs on it and waiting fail and the next job starts another. */
   #spawn(): Worker {
@@ -132,7 +141,7 @@ export class PinWorkerPool {
     const beyond = this.#crashes - pinWorkerRespawnsMax;
     if (beyond > 0)
       this.#retryAt =
-        Date.now() + Math.min(pinWorkerBackoffFirstMs * 2 ** (beyond - 1), pinWorkerBackoffMaxMs);
+        this.#now() + Math.min(pinWorkerBackoffFirstMs * 2 ** (beyond - 1), pinWorkerBackoffMaxMs);
     void worker.terminate();
     this.#failAll(new PinWorkerFailedError(`Argon2id worker failed: ${error.message}`));
   }
@@ -189,7 +198,7 @@ export class PinWorkerPool {
     prehash: Uint8Array,
     verifier: string,
   ): Promise<boolean | string> {
-    const backingOff = this.#crashes > pinWorkerRespawnsMax && Date.now() < this.#retryAt;
+    const backingOff = this.#crashes > pinWorkerRespawnsMax && this.#now() < this.#retryAt;
     if (this.#closed || backingOff) {
       sodium.memzero(prehash);
       return Promise.reject(
@@ -197,7 +206,7 @@ export class PinWorkerPool {
           this.#closed
             ? 'PIN worker closed'
             : `the Argon2id worker failed ${this.#crashes} times in a row; not started again for ` +
-                `${Math.ceil((this.#retryAt - Date.now()) / 1000)} s`,
+                `${Math.ceil((this.#retryAt - this.#now()) / 1000)} s`,
         ),
       );
     }
