@@ -67,6 +67,11 @@ interface Payment {
    * key of its own (#holdKey), with a new identification and authorization, as a new attempt at the payment.
    */
   attemptsRefused: number;
+  /**
+   * One of its hold requests was answered 429 after it went out (kept for reconcile): a gateway may have
+   * forwarded it, so no later refusal of the payment says that no money was taken (view.holdRequestSent).
+   */
+  throttledHoldSent: boolean;
 }
 
 export interface TillPaymentRequest {
@@ -854,6 +859,7 @@ export class KioskService {
       lastActivityElapsedMs: elapsedMs(),
       busy: null,
       attemptsRefused: 0,
+      throttledHoldSent: false,
     };
     beforeShown?.(payment.view);
     this.#payments.set(id, payment);
@@ -1208,7 +1214,11 @@ export class KioskService {
         paymentId,
         `${paymentId}-throttled-${current.attemptsRefused + 1}`,
       );
+      current.throttledHoldSent = true;
     } else if (hold.ok || hold.error.code !== 'hub_unreachable') {
+      // The hub's own refusal of this request: nothing of it was taken, so only an earlier attempt's 429
+      // leaves the payment's outcome unknown (and its screen without "no money was taken").
+      if (!hold.ok && !current.throttledHoldSent) this.#update(current, { holdRequestSent: false });
       // Paid: the till's record says so before the lost-hold entry goes, so a restart in between finds
       // the payment paid (and drops the entry), never open with its hold refunded. A record that cannot
       // be written keeps the entry (#paidUnwritten) until it can: a restart before then reads the

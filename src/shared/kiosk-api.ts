@@ -250,10 +250,12 @@ export const paymentViewSchema = z.object({
   visit: visitViewSchema.nullable(),
   failure: z.string().nullable(),
   /**
-   * A hold request of this payment went out to the hub (any attempt, once written down for reconcile): from
-   * then on only the hub's own answer to it says no money was taken, and a lost answer (hub_unreachable), a
-   * 429 that a gateway may have sent after forwarding it (rate_limited) or a failure of the kiosk itself does
-   * not. false: none went out, so nothing was taken or held for this payment. The screens word failures by it.
+   * A hold request of this payment went out to the hub (any attempt, once written down for reconcile) and
+   * the hub has not refused it itself: in flight, its answer lost (hub_unreachable), a 429 that a gateway may
+   * have sent after forwarding it (rate_limited, kept true for the payment's later attempts, whatever their
+   * answers), or answered and then a failure of the kiosk itself. false: none went out, or the hub refused
+   * the only one, so nothing was taken or held for this payment. The screens word failures by it: while
+   * true, none says no money was taken.
    */
   holdRequestSent: z.boolean(),
 });

@@ -196,8 +196,9 @@ const waysOut: Record<string, readonly WayOut[]> = {
 /**
  * The words for `code`: its own, unless they would say "no money was taken" where the kiosk cannot know it.
  * The service says whether a hold request of the payment went out (holdRequestSent, set before it is sent);
- * a call whose answer was lost with the service (answerLost) may have sent one. Before it, or for a
- * refusal the hub gave (insufficient funds, a limit), the code's own words are true.
+ * a call whose answer was lost with the service (answerLost) may have sent one. A code with words of its own
+ * (insufficient funds, a limit) keeps them, its "no money was taken" replaced while that is not known
+ * (moneyNotKnown, withoutNoMoney).
  */
 function wordsFor(code: string, payment: PaymentView | null, answerLost: boolean): string {
   const sent = payment?.holdRequestSent === true;
@@ -206,6 +207,24 @@ function wordsFor(code: string, payment: PaymentView | null, answerLost: boolean
   if (waysOut[code] !== undefined) return code;
   // No words of its own (error.other): the service's internal, or the service gone under the call.
   return sent || answerLost ? 'kiosk_failed_paying' : code;
+}
+
+/**
+ * Whether "no money was taken" is not known for this failure: a hold request of the payment went out and
+ * the hub has not refused it itself (holdRequestSent: in flight, lost, or a 429 a gateway may have sent after
+ * forwarding it), or the call's answer was lost with the service. An insufficient_funds after such a 429 may
+ * be the first attempt's money taken.
+ */
+function moneyNotKnown(payment: PaymentView | null, answerLost: boolean): boolean {
+  return payment?.holdRequestSent === true || answerLost;
+}
+
+/**
+ * `body` (a failure's own words, its reason kept) with its "no money was taken" sentence (`noMoney`) replaced
+ * by `notKnown`, which says the kiosk cannot tell; a body without that sentence (hold_unknown's) as it is.
+ */
+function withoutNoMoney(body: string, noMoney: string, notKnown: string): string {
+  return body.replace(noMoney, notKnown);
 }
 
 /** The frame of every failure screen: what went wrong, in words, then the ways out. */
@@ -296,14 +315,22 @@ export function ErrorScreen(props: {
     key === 'face_required' && faceTriesUsed
       ? t(`error.face_required.${faceRequiredBody}`, words)
       : t(`error.${bodyKey}.body`, words);
+  const shownBody =
+    offered.includes('memberPin') && faceOnly
+      ? t(`error.${bodyKey}.body_faceOnly`, { ...words, defaultValue: body })
+      : body;
   return (
     <ProblemScreen
       id="error-title"
       title={t(`error.${titleKey}.title`, words)}
       body={
-        offered.includes('memberPin') && faceOnly
-          ? t(`error.${bodyKey}.body_faceOnly`, { ...words, defaultValue: body })
-          : body
+        moneyNotKnown(props.payment, props.answerLost === true)
+          ? withoutNoMoney(
+              shownBody,
+              t(`error.noMoney.sentence`, words),
+              t(`error.moneyNotKnown.sentence`, words),
+            )
+          : shownBody
       }
       marks={{ 'data-testid': 'error-screen', 'data-code': props.code }}
     >

@@ -34,10 +34,15 @@ export interface KioskBehindProxy {
 
 /**
  * Registers the hooks of a file: the deployment fixture (screenshots in `artifacts`) with its kiosk behind a
- * proxy that asks `answerHere` first, each test's open payment cancelled by the till and its Chromium closed
- * after it, and everything stopped after the last, with no process left.
+ * proxy that asks `answerHere` first (and `answerAfter` once the hub answered, that answer dropped), each
+ * test's open payment cancelled by the till and its Chromium closed after it, and everything stopped after
+ * the last, with no process left.
  */
-export function useKioskBehindProxy(artifacts: string, answerHere: AnswerHere): KioskBehindProxy {
+export function useKioskBehindProxy(
+  artifacts: string,
+  answerHere: AnswerHere,
+  answerAfter?: AnswerHere,
+): KioskBehindProxy {
   let fixture: KioskFixture | undefined;
   let proxy: HoldingProxy | undefined;
   let shell: WebShell | undefined;
@@ -57,7 +62,10 @@ export function useKioskBehindProxy(artifacts: string, answerHere: AnswerHere): 
     fixture = await startKioskFixture(artifacts);
     // This file's kiosk reaches the hub through the proxy: the fixture's own kiosk steps aside.
     await fixture.shell.close();
-    proxy = await startHoldingProxy(fixture.hub.url, { answerHere });
+    proxy = await startHoldingProxy(fixture.hub.url, {
+      answerHere,
+      ...(answerAfter === undefined ? {} : { answerAfter }),
+    });
     const config = { ...fixture.shop.config, hubUrl: proxy.url };
     shell = await startWebShell({ config, port: 0, rendererDir: fixture.rendererDir });
   }, 300_000);
