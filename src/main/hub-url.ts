@@ -1,22 +1,33 @@
 // Which hub URLs a kiosk may talk to: its traffic carries till tokens, sealed probes and PIN envelopes, so a
 // hub on another machine must be https; plain http only to this machine's loopback (local demos, tests).
+import { hubUrlForLog } from './hub-at-start.ts';
 
 /** The hosts plain http may name: this machine's loopback as the URL parser writes it. */
 const loopbackHosts: ReadonlySet<string> = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
 /** Why `text` is no hub URL a kiosk may use (a sentence naming the fix), or null when it is one. */
 export function hubUrlProblem(text: string): string | null {
+  // Never the URL's user or password in a refusal (it goes to the log, the terminal, a set-up's output).
+  const shown = hubUrlForLog(text);
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    return `'${text}' is not a URL`;
+    return `'${shown}' is not a URL`;
+  }
+  // Node's fetch refuses a URL with credentials, so such a kiosk could never reach its hub; it signs in
+  // with its hubToken instead.
+  if (url.username !== '' || url.password !== '') {
+    return (
+      `${shown} (as written, with a user name or password before '@') must not carry credentials: ` +
+      "leave out 'user:password@' (the kiosk signs in to its hub with hubToken)"
+    );
   }
   if (url.protocol === 'https:') return null;
-  if (url.protocol !== 'http:') return `${text} must be an https:// URL`;
+  if (url.protocol !== 'http:') return `${shown} must be an https:// URL`;
   if (loopbackHosts.has(url.hostname)) return null;
   return (
-    `${text} is plain http to another machine, but the hub's traffic carries the till's token, sealed ` +
+    `${shown} is plain http to another machine, but the hub's traffic carries the till's token, sealed ` +
     `faces and PINs: use https://${url.host}${url.pathname === '/' ? '' : url.pathname} ` +
     '(plain http is allowed only to 127.0.0.1, ::1 or localhost)'
   );
