@@ -10,11 +10,20 @@
 //               such a blur is physically gone: listed to show it, not to be refused)
 //   at1.5 at3   a Gaussian blur of sigma 1.5 / 3 px at the rescaled size (a defocused camera at that size)
 //   motion7     a 7-px horizontal motion blur at the rescaled size
+//   sharp+n2 / +n4 / +n6, sharp+q20 / +q50, dark+n4, dark+q50: the same given Gaussian noise of sigma
+//               2 / 4 / 6 grey levels, or saved as a JPEG of quality 20 / 50 (a camera's noise and
+//               MJPEG compression; the bound must let them through)
+//   def         a Gaussian defocus of 4.5% of the face box's width at the rescaled size, and def+n2 / +n4 /
+//               +n6 / +q20 / +q50 / +n4+q50: that defocus THEN noised or compressed, as a camera defocuses
+//               before its sensor noise and compression (blurring a captured photo smooths its noise too)
 // The chip is the engine's (processFrame with the blur and brightness bounds off); `old` is the variance
 // of the Laplacian over its central two thirds (the gate before issue 8), the others chip-sharpness.ts's
-// re-blur ratio with pool/taps as named, over the central two thirds or (u) their upper half, the eyes
-// and brows (p3t5u ships). Prints one row per photo and
-// variant, the medians per variant and width, and the cost of each measure per chip.
+// re-blur ratio over the eyes and brows of the chip pooled to 50 px: `ratio` as 32401b5 shipped it, `n1`
+// (ships) / `n2` with each difference cored by 1 / 2 noise deviations, `n1k3` also by 3% of the grey
+// range. Prints one row per photo and variant, the medians per variant and width, the bound the rule of
+// blur-bound-rule.ts gives each measure (the highest 0.01 step that refuses no sharp, dark, noised or
+// compressed copy of an unmasked photo) and what it refuses, the shipped bound beside it, and the cost
+// of each measure per chip.
 //
 // Usage: npx tsx scripts/measure-blur.ts [--widths 130,90,60,42] [--per-set 4] [--json <file>]
 
@@ -26,25 +35,84 @@ import sharp from 'sharp';
 import type { Sharp } from 'sharp';
 import { chipSide } from '../src/biometrics/align.ts';
 import type { ChipSharpnessOptions } from '../src/biometrics/chip-sharpness.ts';
-import { chipSharpness } from '../src/biometrics/chip-sharpness.ts';
+import { chipSharpness, chipSharpnessOptions } from '../src/biometrics/chip-sharpness.ts';
 import { createFaceEngine } from '../src/biometrics/engine.node.ts';
 import type { FaceEngine } from '../src/biometrics/engine.ts';
 import { defaultFaceEngineOptions } from '../src/biometrics/engine.ts';
 import { decodeImage } from '../src/biometrics/image-decode.node.ts';
 import { formatTable } from '../src/biometrics/calibration/report.ts';
+import { defaultQualityThresholds } from '../src/biometrics/quality.ts';
+import { boundFromCopies, keptVariant, maskedPhoto } from './blur-bound-rule.ts';
 import { greyChip, laplacianVariance } from './blur-measures.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 const dataRoot = path.resolve(repoRoot, '..', 'shared', 'data');
 
+const raw = {
+  pool: 3,
+  taps: 5,
+  region: 'upper',
+  coring: 0,
+  noise: 'median',
+  contrastCoring: 0,
+} as const;
+/** ratio: 32401b5's measure (no coring); n1 / n2: differences cored by 1 / 2 noise deviations (n1
+ * ships); n1k3: also by 3% of the grey range. */
 const candidates: Record<string, ChipSharpnessOptions> = {
-  p3t5u: { pool: 3, taps: 5, region: 'upper' },
-  p3t5: { pool: 3, taps: 5, region: 'centre' },
-  p3t3: { pool: 3, taps: 3, region: 'centre' },
-  p1t9: { pool: 1, taps: 9, region: 'centre' },
+  ratio: raw,
+  n1: { ...raw, coring: 1 },
+  n2: { ...raw, coring: 2 },
+  n1k3: { ...raw, coring: 1, contrastCoring: 0.03 },
 };
 const measureNames = ['old', ...Object.keys(candidates)];
-const variantNames = ['sharp', 'dark', 'src1.5', 'src3', 'at1.5', 'at3', 'motion7'];
+/** The candidate that is chipSharpnessOptions (what the gate reads). */
+const shippedName = 'n1';
+/** Copies blurred first, then given sensor noise or compression (as a camera does), and sharp ones the same. */
+const noisedNames = ['n2', 'n4', 'n6', 'q20', 'q50'];
+const variantNames = [
+  'sharp',
+  ...noisedNames.map((after) => `sharp+${after}`),
+  'dark',
+  'dark+n4',
+  'dark+q50',
+  'src1.5',
+  'src3',
+  'at1.5',
+  'at3',
+  'motion7',
+  'def',
+  ...noisedNames.map((after) => `def+${after}`),
+  'def+n4+q50',
+];
+/** `def`: a Gaussian defocus of this fraction of the face box's width, at the rescaled size. */
+const defocusOfFaceWidth = 0.045;
+
+/** Deterministic Gaussian noise of `sigma` grey levels on every channel (seeded per copy). */
+async function withNoise(pipeline: Sharp, sigma: number, seed: number): Promise<Sharp> {
+  const { data, info } = await pipeline.removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  let state = seed >>> 0 || 1;
+  const uniform = (): number => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return (state + 0.5) / 4294967296;
+  };
+  const out = Buffer.alloc(data.length);
+  for (let i = 0; i < data.length; i += 1) {
+    const gauss = Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+    out[i] = Math.max(0, Math.min(255, Math.round((data[i] ?? 0) + sigma * gauss)));
+  }
+  return sharp(out, { raw: { width: info.width, height: info.height, channels: info.channels } });
+}
+
+/** `base` then each step of `after` ('n4': noise sigma 4; 'q20': a JPEG of quality 20), as PNG-ready. */
+async function degrade(base: Sharp, after: string[], seed: number): Promise<Sharp> {
+  let pipeline = base;
+  for (const step of after) {
+    const value = Number(step.slice(1));
+    if (step.startsWith('n')) pipeline = await withNoise(pipeline, value, seed);
+    else pipeline = sharp(await pipeline.jpeg({ quality: value }).toBuffer());
+  }
+  return pipeline;
+}
 
 interface Row {
   photo: string;
@@ -171,9 +239,12 @@ async function main(): Promise<void> {
       const atSize = (): Sharp => sharp(resizedBytes);
       const sharpRead = await measure(engine, atSize());
       const luma = typeof sharpRead === 'string' ? 128 : sharpRead.luma;
+      const defocus = defocusOfFaceWidth * base.boxWidth * size.scale;
+      const seed = rows.length + 1;
       const variants: Record<string, () => Promise<Sharp>> = {
         sharp: async () => atSize(),
         dark: async () => atSize().linear(45 / Math.max(luma, 1), 0),
+        def: async () => sharp(await atSize().blur(defocus).png().toBuffer()),
         'src1.5': async () =>
           sharp(await sharp(bytes).blur(1.5).png().toBuffer()).resize(
             Math.max(8, Math.round(sourceWidth * size.scale)),
@@ -197,7 +268,15 @@ async function main(): Promise<void> {
           }),
       };
       for (const variant of variantNames) {
-        const make = variants[variant];
+        const [first = '', ...after] = variant.split('+');
+        const make =
+          after.length === 0
+            ? variants[variant]
+            : async (): Promise<Sharp> => {
+                const start = variants[first];
+                if (start === undefined) throw new Error(`no variant ${first}`);
+                return degrade(sharp(await (await start()).png().toBuffer()), after, seed);
+              };
         if (make === undefined) continue;
         const read = variant === 'sharp' ? sharpRead : await measure(engine, await make());
         if (typeof read === 'string') {
@@ -228,7 +307,7 @@ async function main(): Promise<void> {
       ]),
     ),
   );
-  console.log('\nMedians over the photos (min in brackets) per face width and variant:');
+  console.log('\nMedians over the photos [min-max] per face width and variant:');
   const summary: string[][] = [];
   for (const width of ['orig', ...widths.map(String)]) {
     for (const variant of variantNames) {
@@ -240,12 +319,68 @@ async function main(): Promise<void> {
         String(group.length),
         ...measureNames.map((name) => {
           const list = group.map((row) => row.measures[name] ?? Number.NaN);
-          return `${show(median(list))} [${show(Math.min(...list.filter(Number.isFinite)))}]`;
+          const finite = list.filter(Number.isFinite);
+          return `${show(median(list))} [${show(Math.min(...finite))}-${show(Math.max(...finite))}]`;
         }),
       ]);
     }
   }
   console.log(formatTable(['face W', 'variant', 'photos', ...measureNames], summary));
+  console.log(
+    '\nBound by the rule (blur-bound-rule.ts): the highest 0.01 step that refuses no sharp, dark, noised' +
+      ' or compressed copy of an unmasked photo at any size; copies below it:',
+  );
+  const perVariant = variantNames.filter((variant) => variant !== 'sharp' && !keptVariant(variant));
+  console.log(
+    formatTable(
+      ['measure', 'bound', 'lowest kept copy', 'defocused refused', 'masked kept refused'],
+      measureNames
+        .filter((name) => name !== 'old')
+        .map((name) => {
+          const ruled = boundFromCopies(rows, name);
+          const lowest = ruled.lowestKept;
+          return [
+            name,
+            show(ruled.bound),
+            lowest === null
+              ? '-'
+              : `${show(lowest.measures[name] ?? Number.NaN)} ${lowest.photo} ${lowest.width} ${lowest.variant}`,
+            `${ruled.defocusedRefused}/${ruled.defocusedCopies}`,
+            `${ruled.maskedRefused}/${ruled.maskedCopies}`,
+          ];
+        }),
+    ),
+  );
+  console.log(
+    "\nCopies of unmasked photos refused at each measure's ruled bound, per variant (all sizes but orig):",
+  );
+  console.log(
+    formatTable(
+      ['variant', ...measureNames.filter((name) => name !== 'old')],
+      perVariant.map((variant) => [
+        variant,
+        ...measureNames
+          .filter((name) => name !== 'old')
+          .map((name) => {
+            const { bound } = boundFromCopies(rows, name);
+            const group = rows.filter(
+              (row) => row.variant === variant && row.width !== 'orig' && !maskedPhoto(row.photo),
+            );
+            return `${group.filter((row) => !((row.measures[name] ?? Number.NaN) >= bound)).length}/${group.length}`;
+          }),
+      ]),
+    ),
+  );
+  const shipped = boundFromCopies(rows, shippedName);
+  if (JSON.stringify(candidates[shippedName]) !== JSON.stringify(chipSharpnessOptions))
+    console.log(
+      `\n${shippedName} is NOT chipSharpnessOptions: the figures below are not the gate's`,
+    );
+  console.log(
+    `\nships (${shippedName}): the rule on ${shipped.photos} unmasked photos (${shipped.keptCopies} kept copies)` +
+      ` gives ${show(shipped.bound)}; quality.ts ships sharpnessMin ${defaultQualityThresholds.sharpnessMin}` +
+      (shipped.bound === defaultQualityThresholds.sharpnessMin ? ' (the same)' : ' (DIFFERENT)'),
+  );
   if (refused.length > 0)
     console.log(`\nNot measured (gate with blur and dark bounds off):\n${refused.join('\n')}`);
   // Cost per chip, on the last chip read: the measure alone, many times.
