@@ -1204,7 +1204,14 @@ export class KioskService {
     }
     // Told to the screen before the request goes: a failure from here on (a lost answer, a 429, the kiosk's
     // own) is worded as "could not be confirmed", never "no money was taken".
-    if (!current.view.holdRequestSent) this.#update(current, { holdRequestSent: true });
+    if (!current.view.holdRequestSent) {
+      this.#update(current, { holdRequestSent: true });
+      // And to the till's record, on disk: a crash while the request is out reads back failed /
+      // kiosk_restarted with the request sent, not the "none went out" written when the payment opened.
+      // A record that cannot be written (a full disk) lags until a later write; the request goes all the
+      // same, kept in pending-holds above for reconcile, as a paid purchase's record does (#paidUnwritten).
+      if (current.view.source === 'till') this.#tillRequestChanged(current.view);
+    }
     const hold =
       sent.template === 'purchase'
         ? await this.#hub.placePurchase(sent.request)
