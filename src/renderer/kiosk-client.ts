@@ -22,10 +22,21 @@ export interface KioskConnection {
   /**
    * Calls `listener` once when the link to the kiosk service is lost: the web shell stopped or restarted,
    * and this page's socket (and its token) will never answer again. Never under Electron, whose renderer
-   * lives and dies with the service.
+   * lives and dies with the service. `lost.paymentUnconfirmed`: a payment was open with a hold request of it
+   * out (its last view said holdRequestSent), so whether money was taken is not known on this screen.
    */
-  onLost(listener: () => void): void;
+  onLost(listener: (lost: LostService) => void): void;
 }
+
+/** What the page knew when its service went. */
+export interface LostService {
+  paymentUnconfirmed: boolean;
+  /** The unconfirmed payment is a clinic check-in (its cap held, not money taken). */
+  clinic: boolean;
+}
+
+/** The states of a payment still going on: one lost in them with its hold request out is unconfirmed. */
+const openStates: ReadonlySet<string> = new Set(['waiting_for_face', 'confirming', 'pin']);
 
 export async function connectKiosk(): Promise<KioskConnection> {
   const bridge = window.facepayKiosk;
@@ -57,7 +68,9 @@ class WebSocketKiosk implements KioskApi {
   readonly #socket: WebSocket;
   readonly #pending = new Map<number, Pending>();
   readonly #listeners = new Set<(event: KioskEvent) => void>();
-  readonly #closedListeners = new Set<() => void>();
+  readonly #closedListeners = new Set<(lost: LostService) => void>();
+  /** The last payment view the service sent (null once none is open). */
+  #payment: { state: string; holdRequestSent: boolean; purpose: string } | null = null;
   #nextId = 1;
 
   private constructor(socket: WebSocket) {
@@ -72,11 +85,15 @@ class WebSocketKiosk implements KioskApi {
       } as const;
       for (const resolve of this.#pending.values()) resolve({ ok: false, error });
       this.#pending.clear();
-      for (const listener of this.#closedListeners) listener();
+      const payment = this.#payment;
+      const paymentUnconfirmed =
+        payment !== null && payment.holdRequestSent && openStates.has(payment.state);
+      const clinic = payment?.purpose === 'clinic_visit';
+      for (const listener of this.#closedListeners) listener({ paymentUnconfirmed, clinic });
     };
   }
 
-  onClosed(listener: () => void): void {
+  onClosed(listener: (lost: LostService) => void): void {
     this.#closedListeners.add(listener);
   }
 
@@ -118,6 +135,7 @@ class WebSocketKiosk implements KioskApi {
     }
     const event = kioskEventSchema.safeParse(message.event);
     if (!event.success) return;
+    if (event.data.type === 'payment') this.#payment = event.data.payment;
     for (const listener of this.#listeners) listener(event.data);
   }
 }

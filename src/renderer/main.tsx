@@ -42,7 +42,11 @@ async function start(root: HTMLElement): Promise<void> {
   window.sessionStorage.removeItem(attemptsKey);
   const reactRoot = createRoot(root);
   // The kiosk's screens end there: every call would fail. The page says so and reloads once the service is back.
-  connection.onLost(() => reactRoot.render(<ServiceLostScreen />));
+  connection.onLost((lost) =>
+    reactRoot.render(
+      <ServiceLostScreen paymentUnconfirmed={lost.paymentUnconfirmed} clinic={lost.clinic} />,
+    ),
+  );
   reactRoot.render(
     status.status.mode === 'enrolment' ? (
       <EnrolmentStationApp api={api} status={status.status} reader={reader} />

@@ -12,8 +12,11 @@ const askEveryMs = 1000;
 /**
  * Both languages at once (nothing here can switch them), and a reload as soon as the service answers: the
  * reloaded page reads the service's state afresh (a payment it kept, a pause), and gets a new session.
+ * `paymentUnconfirmed`: the service went while a payment's hold request was out (kiosk-client's LostService),
+ * so the screen says the payment could not be confirmed and to ask staff, not only "restarting".
  */
-export function ServiceLostScreen() {
+export function ServiceLostScreen(props: { paymentUnconfirmed?: boolean; clinic?: boolean }) {
+  const context = props.clinic === true ? { context: 'clinic' } : {};
   const { t } = useTranslation();
   useLayoutEffect(() => {
     document.body.dataset['screen'] = 'service_lost';
@@ -42,10 +45,20 @@ export function ServiceLostScreen() {
           <p className="error-body" role="alert">
             {t('serviceLost.body', { lng: 'ja' })}
           </p>
+          {props.paymentUnconfirmed === true ? (
+            <p className="error-body service-lost-payment">
+              {t('serviceLost.paymentUnconfirmed', { lng: 'ja', ...context })}
+            </p>
+          ) : null}
         </div>
         <div lang="en">
           <p className="service-lost-title">{t('serviceLost.title', { lng: 'en' })}</p>
           <p className="error-body">{t('serviceLost.body', { lng: 'en' })}</p>
+          {props.paymentUnconfirmed === true ? (
+            <p className="error-body service-lost-payment">
+              {t('serviceLost.paymentUnconfirmed', { lng: 'en', ...context })}
+            </p>
+          ) : null}
         </div>
       </main>
     </div>
