@@ -20,10 +20,10 @@
 // of the Laplacian over its central two thirds (the gate before issue 8), the others chip-sharpness.ts's
 // re-blur ratio over the eyes and brows of the chip pooled to 50 px: `ratio` as 32401b5 shipped it, `n1`
 // (ships) / `n2` with each difference cored by 1 / 2 noise deviations, `n1k3` also by 3% of the grey
-// range. Prints one row per photo and variant, the medians per variant and width, the bound the rule of
-// blur-bound-rule.ts gives each measure (the highest 0.01 step that refuses no sharp, dark, noised or
-// compressed copy of an unmasked photo) and what it refuses, the shipped bound beside it, and the cost
-// of each measure per chip.
+// range, `n1r` / `n2r` cored but divided by all differences. Prints one row per photo and variant, the
+// medians per variant and width, the bound the rule of blur-bound-rule.ts gives each measure (the
+// highest 0.01 step that refuses no sharp, dark, noised or compressed copy of an unmasked photo) and
+// what it refuses, the shipped bound beside it, and the cost of each measure per chip.
 //
 // Usage: npx tsx scripts/measure-blur.ts [--widths 130,90,60,42] [--per-set 4] [--json <file>]
 
@@ -55,14 +55,17 @@ const raw = {
   coring: 0,
   noise: 'median',
   contrastCoring: 0,
+  total: 'cored',
 } as const;
 /** ratio: 32401b5's measure (no coring); n1 / n2: differences cored by 1 / 2 noise deviations (n1
- * ships); n1k3: also by 3% of the grey range. */
+ * ships); n1k3: also by 3% of the grey range; n1r / n2r: cored, divided by all differences. */
 const candidates: Record<string, ChipSharpnessOptions> = {
   ratio: raw,
   n1: { ...raw, coring: 1 },
   n2: { ...raw, coring: 2 },
   n1k3: { ...raw, coring: 1, contrastCoring: 0.03 },
+  n1r: { ...raw, coring: 1, total: 'raw' },
+  n2r: { ...raw, coring: 2, total: 'raw' },
 };
 const measureNames = ['old', ...Object.keys(candidates)];
 /** The candidate that is chipSharpnessOptions (what the gate reads). */
