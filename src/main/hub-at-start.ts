@@ -5,8 +5,19 @@ import type { KioskConfig } from './kiosk-config.ts';
 
 /** The URL as the log may show it: any userinfo (`user:password@`) left out, the rest as written. */
 export function hubUrlForLog(url: string): string {
-  // Up to the authority's last '@' (WHATWG URL takes the last one before the path, query or fragment).
-  return url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, '$1');
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // Unparsable: nothing up to its last '@' is shown, wherever the parser would have put the userinfo.
+    const at = url.lastIndexOf('@');
+    return at === -1 ? url : `…@${url.slice(at + 1)}`;
+  }
+  if (parsed.username === '' && parsed.password === '') return url;
+  // The parser found userinfo (also in ' https://u:pw@h/' or 'https:u:pw@h/'): its own URL, without it.
+  parsed.username = '';
+  parsed.password = '';
+  return parsed.href;
 }
 
 /**
