@@ -66,6 +66,8 @@ export interface HubOptions {
   storedResponsesPurgeIntervalMs?: number;
   /** PostgreSQL: how long to wait on the database before answering 503 (defaultPgTimeouts). */
   postgresTimeouts?: Partial<PgTimeouts>;
+  /** Tests only: the PIN worker pool's monotonic back-off clock (IdentityOptions), not `clock`. */
+  dangerousTestOnlyPinBackoffNow?: () => number;
 }
 
 export interface RunningHub {
@@ -150,6 +152,9 @@ async function openIdentity(
       ...(options.galleryTemplatesMax === undefined
         ? {}
         : { galleryTemplatesMax: options.galleryTemplatesMax }),
+      ...(options.dangerousTestOnlyPinBackoffNow === undefined
+        ? {}
+        : { dangerousTestOnlyPinBackoffNow: options.dangerousTestOnlyPinBackoffNow }),
     },
   });
 }

@@ -128,6 +128,7 @@ export async function startIdentityHub(
     shopBalance?: number;
     pinFailuresPerDayPerClient?: number;
     galleryTemplatesMax?: number;
+    dangerousTestOnlyPinBackoffNow?: () => number;
   } = {},
 ): Promise<IdentityTestHub> {
   await sodium.ready;
@@ -140,6 +141,9 @@ export async function startIdentityHub(
     ...(options.galleryTemplatesMax === undefined
       ? {}
       : { galleryTemplatesMax: options.galleryTemplatesMax }),
+    ...(options.dangerousTestOnlyPinBackoffNow === undefined
+      ? {}
+      : { dangerousTestOnlyPinBackoffNow: options.dangerousTestOnlyPinBackoffNow }),
   });
   await account(t, 'shop', 'merchant', options.shopBalance ?? 0);
   const enroller = await clientWithId(t, 'enrollment');

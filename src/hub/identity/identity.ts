@@ -107,6 +107,11 @@ export interface IdentityOptions {
   allowUnattested: boolean;
   /** The most templates the gallery holds (default and most: galleryTemplatesMax); tests use a few. */
   galleryTemplatesMax?: number;
+  /**
+   * Tests only: the PIN worker pool's back-off clock (monotonic ms; performance.now() without it), so a
+   * test moves past a back-off without sleeping. Never the hub's wall clock: that may step back.
+   */
+  dangerousTestOnlyPinBackoffNow?: () => number;
 }
 
 /** What a member number + PIN came to, for the route to answer (the PIN fallback, extension). */
@@ -138,7 +143,7 @@ interface GalleryState {
 
 export class IdentityService implements PaymentAuthorizations, AgeVerifier {
   private galleryState: GalleryState;
-  private readonly pins = new PinWorkerPool();
+  private readonly pins: PinWorkerPool;
   private keyId: string;
   private transformKey: Uint8Array;
 
@@ -154,6 +159,9 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       isPinFailureCap(options.pinFailuresPerDayPerClient),
       `the wrong-PIN cap is 1 to ${pinFailuresPerDayPerClientMax}`,
     );
+    const now = options.dangerousTestOnlyPinBackoffNow;
+    if (now !== undefined) assertTestRun('dangerousTestOnlyPinBackoffNow');
+    this.pins = new PinWorkerPool(now === undefined ? {} : { now });
     this.galleryState = { gallery: this.newGallery(), throughSeq: 0 };
     this.transformKey = keys.transformKey;
     this.keyId = transformKeyId(keys.transformKey);
