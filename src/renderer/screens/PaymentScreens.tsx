@@ -21,6 +21,7 @@ import {
   useDoneAfter,
   useYen,
 } from './parts.tsx';
+import { cameraProblemBody, moneyNotKnown, withoutNoMoney } from './money-words.ts';
 
 /**
  * The shop's idle screen: the shop's name and how to pay. `refused`: the hub refuses this kiosk's
@@ -209,24 +210,6 @@ function wordsFor(code: string, payment: PaymentView | null, answerLost: boolean
   return sent || answerLost ? 'kiosk_failed_paying' : code;
 }
 
-/**
- * Whether "no money was taken" is not known for this failure: a hold request of the payment went out and
- * the hub has not refused it itself (holdRequestSent: in flight, lost, or a 429 a gateway may have sent after
- * forwarding it), or the call's answer was lost with the service. An insufficient_funds after such a 429 may
- * be the first attempt's money taken.
- */
-function moneyNotKnown(payment: PaymentView | null, answerLost: boolean): boolean {
-  return payment?.holdRequestSent === true || answerLost;
-}
-
-/**
- * `body` (a failure's own words, its reason kept) with its "no money was taken" sentence (`noMoney`) replaced
- * by `notKnown`, which says the kiosk cannot tell; a body without that sentence (hold_unknown's) as it is.
- */
-function withoutNoMoney(body: string, noMoney: string, notKnown: string): string {
-  return body.replace(noMoney, notKnown);
-}
-
 /** The frame of every failure screen: what went wrong, in words, then the ways out. */
 function ProblemScreen(props: {
   id: string;
@@ -383,7 +366,7 @@ export function CameraProblemScreen(props: {
     <ProblemScreen
       id="camera-title"
       title={t(`camera.${props.problem}.title`)}
-      body={t(`camera.${props.problem}.body`, context)}
+      body={cameraProblemBody(t, props.problem, props.payment)}
       marks={{ 'data-testid': 'camera-problem', 'data-problem': props.problem }}
     >
       <button className="button button-primary" onClick={props.onRetry}>
