@@ -83,6 +83,7 @@ describe('eval-faces CLI', () => {
     };
     expect(Object.keys(report).sort()).toEqual([
       'backend',
+      'failedToAcquireByReason',
       'modelId',
       'outOfSample',
       'sample',
@@ -115,6 +116,13 @@ describe('eval-faces CLI', () => {
       failedToAcquire: 1,
     });
     expect(subsets['orl']).toMatchObject({ genuinePairs: 1, impostorPairs: 1, failedToAcquire: 0 });
+    // Failure to acquire by reason (issue 8): the face-less photo is counted once, under its reason.
+    const byReason = report['failedToAcquireByReason'] as Record<
+      string,
+      { images: number; reasons: Record<string, number> }
+    >;
+    expect(Object.values(byReason['nuaa']?.reasons ?? {}).reduce((a, b) => a + b, 0)).toBe(1);
+    expect(byReason['orl']?.reasons).toEqual({});
     // The face-less genuine pair is a non-match: FNMR is 1/2 or 2/2, never 0.
     expect([0.5, 1]).toContain(subsets['nuaa']?.['fnmr']);
     expect([0, 1]).toContain(subsets['nuaa']?.['fmr']);
