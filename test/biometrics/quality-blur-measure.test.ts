@@ -76,23 +76,22 @@ describe.each(photos)('$photo', ({ photo, defocus }) => {
       expect(darkLuma).toBeLessThan(55);
     });
 
-    it.runIf(defocus)(
-      'defocused on the source photo (Gaussian, 4% of the face width) is refused as blurred',
-      async () => {
-        const bytes = await readFile(path.join(sharedData, photo));
-        const { frameWidth, faceWidth } = await scaledTo(bytes, width);
-        const blurred = await sharp(
-          await sharp(bytes)
-            .blur(blurOfFaceWidth * faceWidth)
-            .png()
-            .toBuffer(),
-        )
-          .resize(frameWidth)
+    // Only where the defocused copy reaches the blur check at all (not the nuaa crop: see above).
+    if (!defocus) return;
+    it('defocused on the source photo (Gaussian, 4% of the face width) is refused as blurred', async () => {
+      const bytes = await readFile(path.join(sharedData, photo));
+      const { frameWidth, faceWidth } = await scaledTo(bytes, width);
+      const blurred = await sharp(
+        await sharp(bytes)
+          .blur(blurOfFaceWidth * faceWidth)
           .png()
-          .toBuffer();
-        const result = await run(blurred);
-        expect(result.ok ? 'ok' : result.reason).toBe('blurred');
-      },
-    );
+          .toBuffer(),
+      )
+        .resize(frameWidth)
+        .png()
+        .toBuffer();
+      const result = await run(blurred);
+      expect(result.ok ? 'ok' : result.reason).toBe('blurred');
+    });
   });
 });
