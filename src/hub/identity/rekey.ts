@@ -219,11 +219,8 @@ export async function finishInterruptedRekey(
   reader: IdentityReader,
 ): Promise<void> {
   const { current, next } = transformKeyPaths(keysDir);
-  if (!existsSync(next)) return;
-  const nextKey = await readKeyFile({ path: next, kind: 'transform' });
-  if (!nextKey.ok) throw new Error(nextKey.error.message);
-  const nextKeyId = transformKeyId(nextKey.value);
-  sodium.memzero(nextKey.value);
+  const nextKeyId = await keyIdOfFile(next);
+  if (nextKeyId === undefined) return;
   const [first] = await reader.listTemplates('', 1);
   const committed =
     (await reader.latestRekeyedKeyId()) === nextKeyId || first?.transformKeyId === nextKeyId;
