@@ -21,7 +21,7 @@ import {
   useDoneAfter,
   useYen,
 } from './parts.tsx';
-import { cameraProblemBody, moneyNotKnown, withoutNoMoney } from './money-words.ts';
+import { cameraProblemBody, honestMoneyBody } from './money-words.ts';
 
 /**
  * The shop's idle screen: the shop's name and how to pay. `refused`: the hub refuses this kiosk's
@@ -199,7 +199,7 @@ const waysOut: Record<string, readonly WayOut[]> = {
  * The service says whether a hold request of the payment went out (holdRequestSent, set before it is sent);
  * a call whose answer was lost with the service (answerLost) may have sent one. A code with words of its own
  * (insufficient funds, a limit) keeps them, its "no money was taken" replaced while that is not known
- * (moneyNotKnown, withoutNoMoney).
+ * (honestMoneyBody).
  */
 function wordsFor(code: string, payment: PaymentView | null, answerLost: boolean): string {
   const sent = payment?.holdRequestSent === true;
@@ -306,15 +306,12 @@ export function ErrorScreen(props: {
     <ProblemScreen
       id="error-title"
       title={t(`error.${titleKey}.title`, words)}
-      body={
-        moneyNotKnown(props.payment, props.answerLost === true)
-          ? withoutNoMoney(
-              shownBody,
-              t(`error.noMoney.sentence`, words),
-              t(`error.moneyNotKnown.sentence`, words),
-            )
-          : shownBody
-      }
+      body={honestMoneyBody(
+        t,
+        shownBody,
+        { payment: props.payment, answerLost: props.answerLost === true },
+        words,
+      )}
       marks={{ 'data-testid': 'error-screen', 'data-code': props.code }}
     >
       {/* The ways the payment can still go on, the first one leading. */}

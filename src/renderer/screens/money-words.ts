@@ -15,11 +15,21 @@ export function moneyNotKnown(payment: PaymentView | null, answerLost: boolean):
 }
 
 /**
- * `body` (a failure's own words, its reason kept) with its "no money was taken" sentence (`noMoney`) replaced
- * by `notKnown`, which says the kiosk cannot tell; a body without that sentence (hold_unknown's) as it is.
+ * `body` (a failure's own words, its reason kept) as a screen may show it: its "no money was taken"
+ * sentence replaced by one saying the kiosk cannot tell while that is not known (moneyNotKnown); a body
+ * without that sentence (hold_unknown's) as it is. `options`: the words' interpolation (the clinic's context).
  */
-export function withoutNoMoney(body: string, noMoney: string, notKnown: string): string {
-  return body.replace(noMoney, notKnown);
+export function honestMoneyBody(
+  t: TFunction,
+  body: string,
+  notKnown: { payment: PaymentView | null; answerLost: boolean },
+  options: Record<string, unknown>,
+): string {
+  if (!moneyNotKnown(notKnown.payment, notKnown.answerLost)) return body;
+  return body.replace(
+    t('error.noMoney.sentence', options),
+    t('error.moneyNotKnown.sentence', options),
+  );
 }
 
 /**
@@ -33,12 +43,10 @@ export function cameraProblemBody(
   payment: PaymentView | null,
 ): string {
   const context = purposeContext(payment);
-  const body = t(`camera.${problem}.body`, context);
-  return moneyNotKnown(payment, false)
-    ? withoutNoMoney(
-        body,
-        t('error.noMoney.sentence', context),
-        t('error.moneyNotKnown.sentence', context),
-      )
-    : body;
+  return honestMoneyBody(
+    t,
+    t(`camera.${problem}.body`, context),
+    { payment, answerLost: false },
+    context,
+  );
 }
