@@ -2,23 +2,7 @@
 // rotated away) or out of reach, with what to do, instead of the first shopper finding out at the till.
 import type { KioskStatus } from '../shared/kiosk-api.ts';
 import type { KioskConfig } from './kiosk-config.ts';
-
-/** The URL as the log may show it: any userinfo (`user:password@`) left out, the rest as written. */
-export function hubUrlForLog(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    // Unparsable: nothing up to its last '@' is shown, wherever the parser would have put the userinfo.
-    const at = url.lastIndexOf('@');
-    return at === -1 ? url : `…@${url.slice(at + 1)}`;
-  }
-  if (parsed.username === '' && parsed.password === '') return url;
-  // The parser found userinfo (also in ' https://u:pw@h/' or 'https:u:pw@h/'): its own URL, without it.
-  parsed.username = '';
-  parsed.password = '';
-  return parsed.href;
-}
+import { hubUrlForLog } from './hub-url.ts';
 
 /**
  * The line for the log after the runtime's first round (startKioskRuntime awaits it), or null when the

@@ -1,6 +1,22 @@
 // Which hub URLs a kiosk may talk to: its traffic carries till tokens, sealed probes and PIN envelopes, so a
 // hub on another machine must be https; plain http only to this machine's loopback (local demos, tests).
-import { hubUrlForLog } from './hub-at-start.ts';
+
+/** The URL as the log may show it: any userinfo (`user:password@`) left out, the rest as written. */
+export function hubUrlForLog(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // Unparsable: nothing up to its last '@' is shown, wherever the parser would have put the userinfo.
+    const at = url.lastIndexOf('@');
+    return at === -1 ? url : `…@${url.slice(at + 1)}`;
+  }
+  if (parsed.username === '' && parsed.password === '') return url;
+  // The parser found userinfo (also in ' https://u:pw@h/' or 'https:u:pw@h/'): its own URL, without it.
+  parsed.username = '';
+  parsed.password = '';
+  return parsed.href;
+}
 
 /** The hosts plain http may name: this machine's loopback as the URL parser writes it. */
 const loopbackHosts: ReadonlySet<string> = new Set(['127.0.0.1', '[::1]', 'localhost']);
