@@ -270,6 +270,12 @@ export type FaceSessionUpdate =
        * share, not the kiosk's. 0 when motion came before the rest.
        */
       readonly motionWaitMs: number;
+      /**
+       * Of sinceFirstFaceMs, the time the challenge was asked and needed but not yet answered: with the
+       * natural policy, a passive median that settled short of live (until she answers or the median comes
+       * back live); with 'always', the whole challenge. Never overlaps motionWaitMs.
+       */
+      readonly challengeWaitMs: number;
       /** Frames pushed since the session began (or was reset), this one included. */
       readonly framesUsed: number;
       /** Decision-ready frames fused into the descriptor. */
@@ -490,6 +496,7 @@ export class FaceSession {
     // (Deciding on older descriptors while the face was turned away let a replayed video through, on
     // descriptors that the frames read since no longer agreed with: replay-01 in the frame-rate runs.)
     evidence.timeWaitForMotion(timestampMs, waitingOnlyForMotion(decision));
+    evidence.timeWaitForChallenge(timestampMs, decision.reasons.includes('active_incomplete'));
     const described = result.ok && result.descriptor !== null && this.#probeFrame(result.face);
     evidence.descriptorWanted = decision.live && !described;
     const fused = decision.live && described ? evidence.fusedDescriptor() : null;
@@ -605,6 +612,7 @@ export class FaceSession {
       decision,
       sinceFirstFaceMs: timestampMs - first,
       motionWaitMs: state.evidence.motionWaitMs,
+      challengeWaitMs: state.evidence.challengeWaitMs,
       framesUsed: state.framesPushed,
       descriptorFrames: fused.frames,
       face: sessionFace(face),
@@ -711,6 +719,10 @@ class SessionEvidence {
   #motionWaitMs = 0;
   /** The previous frame's time, when only natural motion was missing at it; else null. */
   #waitingForMotionAtMs: number | null = null;
+  /** Time so far between frames at which the challenge's answer was missing (timeWaitForChallenge). */
+  #challengeWaitMs = 0;
+  /** The previous frame's time, when the challenge's answer was missing at it; else null. */
+  #waitingForChallengeAtMs: number | null = null;
   frameSize = { width: 0, height: 0 };
   readonly passive: number[] = [];
   /** Frames observed since the first face; ready descriptors older than the window are not fused. */
@@ -839,6 +851,7 @@ class SessionEvidence {
     this.#parallaxMax = null;
     this.#summary = null;
     this.#waitingForMotionAtMs = null;
+    this.#waitingForChallengeAtMs = null;
     this.#motion = this.#newMotion();
     this.challenge = this.#newChallenge();
     this.challengeAsked = this.#askAtOnce;
@@ -867,6 +880,22 @@ class SessionEvidence {
   /** Time spent waiting for a blink or 3-D motion alone, up to the latest frame. */
   get motionWaitMs(): number {
     return this.#motionWaitMs;
+  }
+
+  /**
+   * Counts the time since the previous frame as waiting for the challenge when, at that frame, the
+   * decision lacked its answer (active_incomplete: asked, needed, not passed); `answerMissing` is this
+   * frame's. Such a decision is never waiting only for motion, so the two waits never overlap.
+   */
+  timeWaitForChallenge(timestampMs: number, answerMissing: boolean): void {
+    if (this.#waitingForChallengeAtMs !== null)
+      this.#challengeWaitMs += timestampMs - this.#waitingForChallengeAtMs;
+    this.#waitingForChallengeAtMs = answerMissing ? timestampMs : null;
+  }
+
+  /** Time spent with the challenge asked and needed but not answered, up to the latest frame. */
+  get challengeWaitMs(): number {
+    return this.#challengeWaitMs;
   }
 
   /** The controller while the challenge is asked, else null (natural policy: until it is asked). */

@@ -57,6 +57,8 @@ export type FromFaceWorker =
       sinceFirstFaceMs: number;
       /** Of sinceFirstFaceMs, the wait for a blink or 3-D motion alone (FaceSessionUpdate). */
       motionWaitMs: number;
+      /** Of sinceFirstFaceMs, the challenge asked and needed but not yet answered (FaceSessionUpdate). */
+      challengeWaitMs: number;
       framesUsed: number;
       processMs: number;
     }

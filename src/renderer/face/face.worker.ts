@@ -143,6 +143,7 @@ function toMessage(
       liveness: update.liveness,
       sinceFirstFaceMs: update.sinceFirstFaceMs,
       motionWaitMs: update.motionWaitMs,
+      challengeWaitMs: update.challengeWaitMs,
       framesUsed: update.framesUsed,
       processMs,
     };

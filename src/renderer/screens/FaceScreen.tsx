@@ -72,6 +72,7 @@ export function FaceScreen(props: {
                   checks: message.liveness.checks.join(','),
                   sinceFirstFaceMs: message.sinceFirstFaceMs,
                   motionWaitMs: message.motionWaitMs,
+                  challengeWaitMs: message.challengeWaitMs,
                 }),
           });
         }
