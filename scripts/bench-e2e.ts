@@ -2,7 +2,9 @@
 // the video as the camera, the person enrolled from its first seconds. Measures face first seen -> hold
 // settled, split into camera (grabbing frames), engine (worker: detection to liveness decision), hub
 // (identify, verify-pin + hold round trips) and ui (screens and taps). Baseline in the same run: the
-// hub's own time for the same three calls made directly from Node, without the kiosk.
+// hub's own time for the same three calls made directly from Node, without the kiosk. Each run's total is
+// also split by who it waited on, from the session's own report (kiosk/run-waits.ts): a blink or motion,
+// a challenge asked and not answered (a passive median settled uncertain), the taps, the kiosk and hub.
 //
 // `--answer-challenges [--pool KINDS] [--reaction-ms 500] [--turn-dwell-ms N [--turn-extent X]]`: the
 // challenge path, which a looping recording can never take. The kiosk's policy asks the challenge every
@@ -54,6 +56,8 @@ import {
   stageTimes,
   waitForScreen,
 } from './kiosk/kiosk-browser.ts';
+import type { RunWaits, WaitPart } from './kiosk/run-waits.ts';
+import { runWaits, summariseWaits, waitParts } from './kiosk/run-waits.ts';
 
 const sampleVideo = path.join(repoRoot, '..', 'shared', 'data', 'video', 'talking-face.mp4');
 /** The one shared clip whose person turns both ways and looks up and down, each from a frontal pose
@@ -123,6 +127,8 @@ interface RunResult {
   frameStages: Record<string, number>[];
   /** --answer-challenges: where the challenge path's time went (null: another mode, or not settled). */
   phases: ChallengePhases | null;
+  /** The total by who it waited on, from the session's report (run-waits.ts; null: not settled). */
+  waits: RunWaits | null;
 }
 
 const work = await mkdtemp(path.join(os.tmpdir(), 'facepay-bench-e2e-'));
@@ -205,6 +211,7 @@ try {
           decided?.name === 'face_decided' ? Number(decided.detail?.['motionWaitMs'] ?? 0) : null,
         stages: followed.outcome === 'paid' ? stageTimes(timeline) : null,
         phases: followed.outcome === 'paid' ? phases : null,
+        waits: followed.outcome === 'paid' ? runWaits(timeline) : null,
         framesSent: Number(decided?.detail?.['framesSent'] ?? 0),
         framesDropped: Number(decided?.detail?.['framesDropped'] ?? 0),
         frameStages: timeline
@@ -222,7 +229,8 @@ try {
       say(
         `run ${run}: ${followed.outcome} ${followed.errorCode ?? ''} ${JSON.stringify(results.at(-1)?.stages ?? {})}` +
           ` ${results.at(-1)?.decidedOn.join('+') ?? ''}` +
-          ` motion wait ${results.at(-1)?.motionWaitMs ?? '-'} ms`,
+          ` motion wait ${results.at(-1)?.motionWaitMs ?? '-'} ms` +
+          waitsLine(results.at(-1)?.waits ?? null),
       );
       if (followed.outcome !== 'paid') {
         await fetch(`${shell.url}/kiosk/v1/payment-requests/${requested.body.payment?.id ?? ''}`, {
@@ -363,6 +371,23 @@ function engineSplit(results: readonly RunResult[]) {
   };
 }
 
+const waitLabels: Record<WaitPart, string> = {
+  totalMs: 'total (face first seen -> paid)',
+  personWaitMs: 'waiting on the person: a blink or 3-D motion alone',
+  challengeWaitMs: 'challenge asked, not answered (passive uncertain, or always asked)',
+  tapsMs: "the scripted shopper's taps (confirm, PIN)",
+  kioskAndHubMs: 'kiosk and hub alone (total less the three above)',
+};
+
+/** One run's parts for its progress line. */
+function waitsLine(waits: RunWaits | null): string {
+  if (waits === null) return '';
+  return (
+    `; person ${waits.personWaitMs} + challenge ${waits.challengeWaitMs} + taps ${waits.tapsMs}` +
+    ` + kiosk and hub ${waits.kioskAndHubMs} = ${waits.totalMs} ms`
+  );
+}
+
 /** The hub's part alone: a hold placed and settled by admin (no face, no PIN), timed from Node, 10 times. */
 async function hubBaseline(url: string, token: string): Promise<number> {
   const admin = new HubClient({ baseUrl: url, token });
@@ -440,6 +465,14 @@ function report(results: RunResult[], hubBaselineMs: number): void {
     // the camera) and the shopper's (waiting for a blink or 3-D motion alone, which a prompt can shorten
     // for a person and nothing can for a recording that does not blink); then the shopper's taps.
     engineSplit: engineSplit(results),
+    // The total by who it waited on, per settled run and as median/p95 (run-waits.ts): the person (a blink
+    // or 3-D motion alone), the challenge asked and needed but not answered (a passive median settled
+    // short of live asks it; a recording cannot answer, so the session waits for the median to come back
+    // live), the scripted taps, and the kiosk's and the hub's time that remains.
+    waits: {
+      ...summariseWaits(results.map((r) => r.waits)),
+      perRun: results.flatMap((r) => (r.waits === null ? [] : [{ run: r.run, ...r.waits }])),
+    },
     framesDroppedPerRun: Math.round(
       percentile(
         results.map((r) => r.framesDropped),
@@ -471,8 +504,16 @@ function report(results: RunResult[], hubBaselineMs: number): void {
     `| ui, the scripted shopper's taps (screen asked -> OK, PIN) | ${split.tapsMedianMs ?? '-'} | ${split.tapsP95Ms ?? '-'} |`,
   );
   say(
-    `| total less the motion wait and the taps (no challenge: the kiosk and hub alone) | ${split.totalWithoutWaitOrTapsMedianMs ?? '-'} | ${split.totalWithoutWaitOrTapsP95Ms ?? '-'} |`,
+    `| total less the motion wait and the taps (any passive-uncertain wait still in it) | ${split.totalWithoutWaitOrTapsMedianMs ?? '-'} | ${split.totalWithoutWaitOrTapsP95Ms ?? '-'} |`,
   );
+  const waits = summary.waits;
+  say(
+    `\nwho the total waited on, from the session's report (${waits.settledRuns} settled runs; each run's parts add up to its total)`,
+  );
+  say('| part | median ms | p95 ms |');
+  say('|---|---|---|');
+  for (const part of waitParts)
+    say(`| ${waitLabels[part]} | ${waits[part].medianMs ?? '-'} | ${waits[part].p95Ms ?? '-'} |`);
   const { noChallenge, challenge } = summary.byPath;
   say(
     `without a challenge: ${noChallenge.settledRuns} runs, median ${noChallenge.medianMs ?? '-'} ms, ` +

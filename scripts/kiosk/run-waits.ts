@@ -1,0 +1,78 @@
+// bench:e2e's split of one payment (face first seen -> paid) by who it waited on, read from the session's
+// own report on the face_decided mark, so the kiosk's and hub's time is not the shopper's seconds.
+import { percentile } from '../../src/biometrics/replay/pipeline.ts';
+import type { KioskMark } from './kiosk-browser.ts';
+import { stageTimes } from './kiosk-browser.ts';
+
+/**
+ * One settled run's total in four parts that add up to it: the session waiting for a blink or 3-D motion
+ * alone (its motionWaitMs), the challenge asked and needed but not answered (its challengeWaitMs: the
+ * natural policy's passive median settled short of live, until she answers or it comes back live), the
+ * shopper's taps on the confirm and PIN screens, and what remains: the kiosk's and the hub's time.
+ */
+export interface RunWaits {
+  totalMs: number;
+  personWaitMs: number;
+  challengeWaitMs: number;
+  tapsMs: number;
+  kioskAndHubMs: number;
+}
+
+/**
+ * The run's parts, null when it was not paid. The session's two waits are on the frames' clock and the
+ * total on the page's: together they are bounded by the engine stage (the page's face first seen ->
+ * decided less the camera), so the remainder is never negative.
+ */
+export function runWaits(timeline: readonly KioskMark[]): RunWaits | null {
+  const stages = stageTimes(timeline);
+  const decided = [...timeline].reverse().find((m) => m.name === 'face_decided');
+  if (stages === null || decided === undefined) return null;
+  const reported = (key: string) => Math.max(0, Number(decided.detail?.[key] ?? 0));
+  const engine = Math.max(0, stages.engine);
+  const personWaitMs = Math.min(reported('motionWaitMs'), engine);
+  const challengeWaitMs = Math.min(reported('challengeWaitMs'), engine - personWaitMs);
+  const round = (ms: number) => Math.round(ms);
+  const parts = {
+    personWaitMs: round(personWaitMs),
+    challengeWaitMs: round(challengeWaitMs),
+    tapsMs: round(stages.taps),
+  };
+  const totalMs = round(stages.totalMs);
+  return {
+    totalMs,
+    ...parts,
+    kioskAndHubMs: totalMs - parts.personWaitMs - parts.challengeWaitMs - parts.tapsMs,
+  };
+}
+
+export type WaitPart = keyof RunWaits;
+
+export const waitParts: readonly WaitPart[] = [
+  'totalMs',
+  'personWaitMs',
+  'challengeWaitMs',
+  'tapsMs',
+  'kioskAndHubMs',
+];
+
+/** Median and p95 of each part over the settled runs (null when none settled). */
+export function summariseWaits(
+  runs: readonly (RunWaits | null)[],
+): Record<WaitPart, { medianMs: number | null; p95Ms: number | null }> & { settledRuns: number } {
+  const settled = runs.flatMap((r) => (r === null ? [] : [r]));
+  const at = (part: WaitPart, q: number) =>
+    settled.length === 0
+      ? null
+      : Math.round(
+          percentile(
+            settled.map((r) => r[part]),
+            q,
+          ),
+        );
+  return {
+    settledRuns: settled.length,
+    ...(Object.fromEntries(
+      waitParts.map((part) => [part, { medianMs: at(part, 0.5), p95Ms: at(part, 0.95) }]),
+    ) as Record<WaitPart, { medianMs: number | null; p95Ms: number | null }>),
+  };
+}
