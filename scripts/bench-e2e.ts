@@ -56,8 +56,8 @@ import {
   stageTimes,
   waitForScreen,
 } from './kiosk/kiosk-browser.ts';
-import type { RunWaits, WaitPart } from './kiosk/run-waits.ts';
-import { runWaits, summariseWaits, waitParts } from './kiosk/run-waits.ts';
+import type { RunWaits } from './kiosk/run-waits.ts';
+import { runWaits, summariseWaits, waitLabels, waitParts } from './kiosk/run-waits.ts';
 
 const sampleVideo = path.join(repoRoot, '..', 'shared', 'data', 'video', 'talking-face.mp4');
 /** The one shared clip whose person turns both ways and looks up and down, each from a frontal pose
@@ -227,7 +227,8 @@ try {
           ),
       });
       say(
-        `run ${run}: ${followed.outcome} ${followed.errorCode ?? ''} ${JSON.stringify(results.at(-1)?.stages ?? {})}` +
+        `run ${run}: ${followed.outcome} ${followed.errorCode ?? ''}` +
+          `${results.at(-1)?.refusedFor === null ? '' : ` (${results.at(-1)?.refusedFor ?? ''})`} ${JSON.stringify(results.at(-1)?.stages ?? {})}` +
           ` ${results.at(-1)?.decidedOn.join('+') ?? ''}` +
           ` motion wait ${results.at(-1)?.motionWaitMs ?? '-'} ms` +
           waitsLine(results.at(-1)?.waits ?? null),
@@ -370,14 +371,6 @@ function engineSplit(results: readonly RunResult[]) {
     totalWithoutWaitOrTapsP95Ms: at((r) => r.stages.totalMs - r.waitMs - r.stages.taps, 0.95),
   };
 }
-
-const waitLabels: Record<WaitPart, string> = {
-  totalMs: 'total (face first seen -> paid)',
-  personWaitMs: 'waiting on the person: a blink or 3-D motion alone',
-  challengeWaitMs: 'challenge asked, not answered (passive uncertain, or always asked)',
-  tapsMs: "the scripted shopper's taps (confirm, PIN)",
-  kioskAndHubMs: 'kiosk and hub alone (total less the three above)',
-};
 
 /** One run's parts for its progress line. */
 function waitsLine(waits: RunWaits | null): string {

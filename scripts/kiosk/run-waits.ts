@@ -55,6 +55,15 @@ export const waitParts: readonly WaitPart[] = [
   'kioskAndHubMs',
 ];
 
+/** Each part's row in bench:e2e's table. */
+export const waitLabels: Readonly<Record<WaitPart, string>> = {
+  totalMs: 'total (face first seen -> paid)',
+  personWaitMs: 'waiting on the person: a blink or 3-D motion alone',
+  challengeWaitMs: 'challenge asked, not answered (passive uncertain, or always asked)',
+  tapsMs: "the scripted shopper's taps (confirm, PIN)",
+  kioskAndHubMs: 'kiosk and hub alone (total less the three above)',
+};
+
 /** Median and p95 of each part over the settled runs (null when none settled). */
 export function summariseWaits(
   runs: readonly (RunWaits | null)[],
