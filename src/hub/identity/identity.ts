@@ -43,6 +43,7 @@ import { assertTestRun } from '../../biometrics/protect/test-only.ts';
 import type { EnvelopeErrorCode } from '../../biometrics/protect/probe-seal.ts';
 import {
   guardianClearedAuditKind,
+  guardianConsentRevokedAuditKind,
   personErasedAuditKind,
   rekeyedAuditKind,
   templatesAddedAuditKind,
@@ -931,21 +932,28 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
 
   /**
    * Erases the person; returns the template ids destroyed. The same erasure asked again (its answer lost,
-   * a retry after a restart) by the client that made it, or by admin, changes nothing and returns none,
-   * so it is answered as the first was; to anyone else an erased person is not found, as one never
-   * enrolled.
+   * a retry after a restart) by the client that made it, or by admin, changes nothing and returns none
+   * with the audit seq of that erasure (whose scrub the answer reports), so it is answered as the first
+   * was; to anyone else an erased person is not found, as one never enrolled.
    */
-  async deletePerson(tx: StoreTx, caller: ClientRecord, personId: string): Promise<string[]> {
+  async deletePerson(
+    tx: StoreTx,
+    caller: ClientRecord,
+    personId: string,
+  ): Promise<{ templateIds: string[]; earlierErasureSeq?: number }> {
     const person = await tx.getPerson(personId);
     if (person === undefined) {
       const erasedBy = await tx.personErasedBy(personId);
-      if (erasedBy !== undefined && (caller.role === 'admin' || caller.id === erasedBy)) return [];
+      if (erasedBy !== undefined && (caller.role === 'admin' || caller.id === erasedBy.actor))
+        return { templateIds: [], earlierErasureSeq: erasedBy.seq };
       refuse('not_found', `person ${personId} not found`);
     }
     requirePersonOwner(caller, person);
     // A guardian's erasure clears the guardian on each child enrolled with their consent: each child's
     // record changes, so each gets its own audit row, as a standing limit the erasure revokes does.
     const wardIds = await tx.listWardIds(personId);
+    // Their unspent consents to children's enrolments are deleted with them: each gets its row too.
+    const unspent = await tx.listUnspentGuardianConsents(personId);
     const templateIds = await tx.deletePerson(personId);
     const at = this.clock.now();
     await tx.appendAudit({
@@ -964,9 +972,24 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
         data: { reason: 'person_erased', guardianPersonId: personId },
       });
     }
+    for (const consent of unspent) {
+      await tx.appendAudit({
+        at,
+        kind: guardianConsentRevokedAuditKind,
+        subject: personId,
+        actor: caller.id,
+        data: {
+          reason: 'person_erased',
+          childAccountId: consent.childAccountId,
+          consentedAt: consent.createdAt,
+          consentedTo: consent.createdBy,
+          lapsed: at >= consent.expiresAt,
+        },
+      });
+    }
     // Their standing consent goes with them (holds placed under it stay and settle or refund).
     await revokeStandingLimitsOfErased(tx, person.accountId, caller.id, at);
-    return templateIds;
+    return { templateIds };
   }
 
   /**

@@ -193,13 +193,14 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
     },
 
     deletePerson: async ({ caller, params: { id }, ok }) => {
-      const destroyed = await hub.store.write((tx) => service().deletePerson(tx, caller, id));
-      for (const templateId of destroyed) identity?.gallery.remove(templateId);
+      const erased = await hub.store.write((tx) => service().deletePerson(tx, caller, id));
+      for (const templateId of erased.templateIds) identity?.gallery.remove(templateId);
       // The erasure committed: 204, as the contract says. The store's write already waited (at most
       // its bound) for the scrub that takes the deleted rows out of the database's files; if another
       // reader of the file still holds it off, the store keeps trying (and marks it for a restart),
-      // and the answer says so in an extension header.
-      if (hub.store.erasureScrub?.pending() === true) {
+      // and the answer says so in an extension header: of this person's erasure (asked again: the
+      // earlier one), not of another person's erased since.
+      if (hub.store.erasureScrub?.pending(erased.earlierErasureSeq) === true) {
         return { ...ok(undefined), headers: { 'FacePay-Scrub': 'pending' } };
       }
       return ok(undefined);

@@ -113,8 +113,13 @@ export interface IdentityReader {
   countTemplates(personId: string): Promise<number>;
   /** The persons whose guardian this person is (a child enrolled with their consent), by id. */
   listWardIds(guardianPersonId: string): Promise<string[]>;
-  /** The client that erased this person (their `person.erased` row's actor); undefined if never erased. */
-  personErasedBy(personId: string): Promise<string | undefined>;
+  /** The guardian's consents not spent by an enrolment (in force or lapsed), oldest first. */
+  listUnspentGuardianConsents(guardianPersonId: string): Promise<GuardianConsentRecord[]>;
+  /**
+   * The client that erased this person and the audit seq of the erasure (their `person.erased` row's
+   * actor and seq); undefined if never erased.
+   */
+  personErasedBy(personId: string): Promise<{ actor: string; seq: number } | undefined>;
   /**
    * The transform key id of the newest re-key (rekeyedAuditKind), committed or of this transaction;
    * undefined when the hub was never re-keyed (every template is under the key it was created with).
@@ -135,6 +140,11 @@ export const templatesAddedAuditKind = 'person.templates_added';
 export const personErasedAuditKind = 'person.erased';
 /** A child's guardian link cleared because the guardian was erased (subject: the child). */
 export const guardianClearedAuditKind = 'person.guardian_cleared';
+/**
+ * A guardian's unspent consent to a child's enrolment deleted with the guardian's erasure (subject: the
+ * guardian, as `guardian.consented`'s; data: the child's account and the consent's time).
+ */
+export const guardianConsentRevokedAuditKind = 'guardian.consent_revoked';
 
 /** What templateChangesSince found. */
 export interface TemplateChangesSince {
@@ -381,9 +391,10 @@ export interface HubStore {
   /**
    * Where an erasure's deleted rows can outlive its commit in the database's files (SQLite: in the
    * WAL, until a truncating checkpoint that another reader of the file can hold off): `pending` says
-   * whether they may still be there (the store keeps trying). Absent where the adapter has nothing to
-   * wait for.
+   * whether they may still be there (the store keeps trying): those of the erasure whose `person.erased`
+   * row has audit seq `erasureSeq`, or, without it, of the erasure just committed. Absent where the
+   * adapter has nothing to wait for.
    */
-  readonly erasureScrub?: { pending(): boolean };
+  readonly erasureScrub?: { pending(erasureSeq?: number): boolean };
   close(): Promise<void>;
 }

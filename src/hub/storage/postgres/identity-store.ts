@@ -159,15 +159,25 @@ export class PgIdentityReads implements IdentityReader {
     );
     return found.map((row) => row.id);
   }
-  async personErasedBy(personId: string): Promise<string | undefined> {
-    const row = await one<{ actor: string }>(
+  async listUnspentGuardianConsents(guardianPersonId: string): Promise<GuardianConsentRecord[]> {
+    const found = await rows<GuardianConsentRow>(
+      this.db,
+      'unspentGuardianConsents',
+      `SELECT * FROM guardian_consents WHERE guardian_person_id = $1 AND used_at IS NULL
+       ORDER BY created_at, token_hash`,
+      [guardianPersonId],
+    );
+    return found.map(guardianConsentFromRow);
+  }
+  async personErasedBy(personId: string): Promise<{ actor: string; seq: number } | undefined> {
+    const row = await one<{ actor: string; seq: string }>(
       this.db,
       'erasedBy',
       // The kind as a literal, exactly as the partial index audit_log_person_erasures names it.
-      `SELECT actor FROM audit_log WHERE subject = $1 AND kind = ${personErasedKindSql} ORDER BY seq DESC LIMIT 1`,
+      `SELECT actor, seq FROM audit_log WHERE subject = $1 AND kind = ${personErasedKindSql} ORDER BY seq DESC LIMIT 1`,
       [personId],
     );
-    return row?.actor;
+    return row === undefined ? undefined : { actor: row.actor, seq: Number(row.seq) };
   }
   async getIdentification(clientId: string): Promise<IdentificationRecord | undefined> {
     const row = await one<IdentificationRow>(

@@ -444,6 +444,12 @@ export const pgMigrations: ReadonlyArray<(client: PoolClient) => Promise<void>> 
       `CREATE INDEX audit_log_person_erasures ON audit_log (subject, seq) WHERE kind = ${personErasedKindSql}`,
     );
   },
+  async function v12PersonsGuardian(client) {
+    // SQLite's migration 22: the children of a guardian, found and cleared by the guardian's erasure.
+    await client.query(
+      'CREATE INDEX persons_guardian ON persons (guardian_person_id) WHERE guardian_person_id IS NOT NULL',
+    );
+  },
 ];
 
 async function currentVersion(client: PoolClient): Promise<number> {

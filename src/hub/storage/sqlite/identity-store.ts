@@ -65,9 +65,13 @@ export class SqliteIdentityReads implements IdentityReader {
       wardIds: db.prepare<[string], { id: string }>(
         'SELECT id FROM persons WHERE guardian_person_id = ? ORDER BY id',
       ),
+      unspentGuardianConsents: db.prepare<[string], GuardianConsentRow>(
+        `SELECT * FROM guardian_consents WHERE guardian_person_id = ? AND used_at IS NULL
+         ORDER BY created_at, token_hash`,
+      ),
       // The kind as a literal, exactly as the partial index audit_log_person_erasures names it.
-      erasedBy: db.prepare<[string], { actor: string }>(
-        `SELECT actor FROM audit_log WHERE subject = ? AND kind = ${personErasedKindSql} ORDER BY seq DESC LIMIT 1`,
+      erasedBy: db.prepare<[string], { actor: string; seq: number }>(
+        `SELECT actor, seq FROM audit_log WHERE subject = ? AND kind = ${personErasedKindSql} ORDER BY seq DESC LIMIT 1`,
       ),
       // The kinds as literals, exactly as the partial index audit_log_pin_failures names them.
       pinFailuresByClient: db.prepare<[string, number], { n: number }>(
@@ -121,8 +125,12 @@ export class SqliteIdentityReads implements IdentityReader {
   async listWardIds(guardianPersonId: string): Promise<string[]> {
     return this.identityQ.wardIds.all(guardianPersonId).map((row) => row.id);
   }
-  async personErasedBy(personId: string): Promise<string | undefined> {
-    return this.identityQ.erasedBy.get(personId)?.actor;
+  async listUnspentGuardianConsents(guardianPersonId: string): Promise<GuardianConsentRecord[]> {
+    return this.identityQ.unspentGuardianConsents.all(guardianPersonId).map(guardianConsentFromRow);
+  }
+  async personErasedBy(personId: string): Promise<{ actor: string; seq: number } | undefined> {
+    const row = this.identityQ.erasedBy.get(personId);
+    return row === undefined ? undefined : { actor: row.actor, seq: row.seq };
   }
   async getIdentification(clientId: string): Promise<IdentificationRecord | undefined> {
     const row = this.identityQ.identification.get(clientId);

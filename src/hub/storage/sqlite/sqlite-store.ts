@@ -1,7 +1,7 @@
 // The SQLite adapter of the storage port: WAL, foreign keys, durable commits, one writer connection
 // that groups concurrent jobs into one transaction (group commit) and a reader that sees only commits.
 import Database from 'better-sqlite3';
-import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   ExclusiveJob,
@@ -275,6 +275,13 @@ export class SqliteHubStore implements HubStore {
   private readonly scrubRetryMs: number;
   /** An erasure's deleted pages may still be in the WAL: its truncating checkpoint has not run yet. */
   private scrubPending = false;
+  /**
+   * The audit seq up to which every committed erasure is scrubbed: the newest row when the last
+   * truncating checkpoint ran (or at start, or as the mark of a scrub held off says). Only erasures after
+   * it are pending while scrubPending holds.
+   */
+  private scrubbedThroughSeq = 0;
+  private readonly auditSeqTail: Database.Statement<[], { seq: number }>;
   /** When the scrub was first found held off (for the log line once it is done). */
   private scrubHeldSince: number | undefined;
   private scrubbing: Promise<boolean> | undefined;
@@ -303,7 +310,8 @@ export class SqliteHubStore implements HubStore {
    */
   private readonly anchorStats = { writes: 0, writeMs: 0, walSyncs: 0, syncedSeq: 0 };
   readonly erasureScrub = {
-    pending: (): boolean => this.scrubPending,
+    pending: (erasureSeq?: number): boolean =>
+      this.scrubPending && (erasureSeq === undefined || erasureSeq > this.scrubbedThroughSeq),
   };
 
   constructor(options: SqliteStoreOptions) {
@@ -347,13 +355,20 @@ export class SqliteHubStore implements HubStore {
         'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1',
       );
       this.auditHashAt = this.readDb.prepare('SELECT hash FROM audit_log WHERE seq = ?');
+      this.auditSeqTail = this.writeDb.prepare(
+        'SELECT COALESCE(MAX(seq), 0) AS seq FROM audit_log',
+      );
       this.startAnchor(options.auditAnchorIntervalMs ?? 10_000);
-      // A hub stopped while a reader held off an erasure's scrub left this mark: finish it first.
+      // A hub stopped while a reader held off an erasure's scrub left this mark: finish it first. The
+      // erasures up to the seq it names were scrubbed before it (a mark without one: none known).
       if (existsSync(this.scrubMark())) {
+        this.scrubbedThroughSeq = scrubbedThroughOfMark(readFileSync(this.scrubMark(), 'utf8'));
         this.scrubPending = true;
         this.scrubHeldSince = Date.now();
         if (this.truncateWal()) this.scrubDone();
         else this.scrubHeldOff();
+      } else {
+        this.scrubbedThroughSeq = this.auditSeqTail.get()?.seq ?? 0;
       }
     } catch (error) {
       this.oneHubLock.release();
@@ -472,8 +487,13 @@ export class SqliteHubStore implements HubStore {
     if (this.writeDb.inTransaction) return false;
     this.writeDb.pragma('busy_timeout = 0');
     try {
+      // No transaction is open on the writer: every row up to this seq is committed, and in the WAL
+      // or the database file that the checkpoint scrubs.
+      const through = this.auditSeqTail.get()?.seq ?? 0;
       const [row] = this.writeDb.pragma('wal_checkpoint(TRUNCATE)') as CheckpointRow[];
-      return row !== undefined && row.busy === 0 && row.log === 0 && row.checkpointed === 0;
+      const ran = row !== undefined && row.busy === 0 && row.log === 0 && row.checkpointed === 0;
+      if (ran) this.scrubbedThroughSeq = through;
+      return ran;
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') throw error;
@@ -499,7 +519,12 @@ export class SqliteHubStore implements HubStore {
   private scrubHeldOff(): void {
     if (this.scrubHeldSince === undefined) {
       this.scrubHeldSince = Date.now();
-      withPrivateUmask(() => writeFileSync(this.scrubMark(), `${new Date().toISOString()}\n`));
+      withPrivateUmask(() =>
+        writeFileSync(
+          this.scrubMark(),
+          `${new Date().toISOString()}\n${scrubbedThroughLabel} ${this.scrubbedThroughSeq}\n`,
+        ),
+      );
       process.stderr.write(
         `sqlite: erased rows are still in ${this.file}-wal: another reader of the database holds ` +
           `the truncating checkpoint off; trying again every ${this.scrubRetryMs} ms\n`,
@@ -669,4 +694,18 @@ export class SqliteHubStore implements HubStore {
 /** Read-only statements on a SQLite connection, for the consistency check. */
 export function sqliteReadQuery(db: Database.Database): ReadQuery {
   return async <R>(sql: string) => db.prepare<[], R>(sql).all();
+}
+
+/** The mark's line naming the audit seq up to which erasures were scrubbed before it was written. */
+const scrubbedThroughLabel = 'scrubbed-through';
+
+/** That seq, from the mark's text; 0 (no erasure known scrubbed) for a mark without it. */
+function scrubbedThroughOfMark(text: string): number {
+  for (const line of text.split('\n')) {
+    const [label, value] = line.trim().split(' ');
+    if (label === scrubbedThroughLabel && value !== undefined && /^\d+$/.test(value)) {
+      return Number(value);
+    }
+  }
+  return 0;
 }
