@@ -60,7 +60,13 @@ type Screen =
   | { name: 'camera'; problem: CameraProblem }
   | { name: 'operator' };
 
-export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceReader }) {
+export function App(props: {
+  api: KioskApi;
+  status: KioskStatus;
+  reader: FaceReader;
+  /** Back at idle: the kiosk client forgets the closed payment it remembers (KioskConnection). */
+  forgetPayment?: () => void;
+}) {
   const { t } = useTranslation();
   const { api, reader } = props;
   const [hub, setHub] = useState(props.status.hub);
@@ -129,6 +135,12 @@ export function App(props: { api: KioskApi; status: KioskStatus; reader: FaceRea
   useLayoutEffect(() => {
     if (screen.name === 'idle') void restoreLanguage(defaultLanguage);
   }, [screen.name, defaultLanguage]);
+  // Back at idle, the last payment is nobody's on this screen: a service lost from now on must not word it
+  // (a failed payment's "could not be confirmed" said to the next person in the queue).
+  const { forgetPayment } = props;
+  useLayoutEffect(() => {
+    if (screen.name === 'idle') forgetPayment?.();
+  }, [screen.name, forgetPayment]);
 
   // The open camera while it is live and still the one staff chose (the staff menu's choice, read afresh:
   // one chosen since it opened takes effect at this face step), else the chosen one opened.

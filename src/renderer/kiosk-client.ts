@@ -26,11 +26,23 @@ export interface KioskConnection {
    * out (its last view said holdRequestSent), so whether money was taken is not known on this screen.
    */
   onLost(listener: (lost: LostService) => void): void;
+  /**
+   * The screens are back at idle: the payment the service last sent is no longer the shopper's, so a
+   * service lost from now on says nothing about it (the event schema has no "no payment" event). An open
+   * payment is kept: an event of it may have come after the screens went idle (the till's next amount).
+   */
+  forgetPayment(): void;
 }
 
 /** What the page knew when its service went. */
 export interface LostService {
+  /**
+   * A payment was open with a hold request of it out, or it had closed failed after one went out (its
+   * screen said money may have been taken): whether money was taken is not known on this screen.
+   */
   paymentUnconfirmed: boolean;
+  /** The unconfirmed payment had already closed failed (not cut off while going on). */
+  paymentFailed: boolean;
   /** The unconfirmed payment is a clinic check-in (its cap held, not money taken). */
   clinic: boolean;
 }
@@ -38,9 +50,31 @@ export interface LostService {
 /** The states of a payment still going on: one lost in them with its hold request out is unconfirmed. */
 const openStates: ReadonlySet<string> = new Set(['waiting_for_face', 'confirming', 'pin']);
 
+/**
+ * What the page says of `payment` (the last view the service sent, null once forgotten) when the service
+ * goes: unconfirmed while it is open with its hold request out, or closed failed after one went out (the
+ * service keeps holdRequestSent true then, unless the hub itself refused the only hold request).
+ */
+export function lostService(payment: RememberedPayment | null): LostService {
+  const open = payment !== null && openStates.has(payment.state);
+  const failed = payment?.state === 'failed';
+  const paymentUnconfirmed = payment !== null && payment.holdRequestSent && (open || failed);
+  return {
+    paymentUnconfirmed,
+    paymentFailed: paymentUnconfirmed && failed,
+    clinic: payment?.purpose === 'clinic_visit',
+  };
+}
+
+interface RememberedPayment {
+  state: string;
+  holdRequestSent: boolean;
+  purpose: string;
+}
+
 export async function connectKiosk(): Promise<KioskConnection> {
   const bridge = window.facepayKiosk;
-  if (bridge !== undefined) return { api: bridge, onLost: () => {} };
+  if (bridge !== undefined) return { api: bridge, onLost: () => {}, forgetPayment: () => {} };
   const response = await fetch(sessionPath, { cache: 'no-store' });
   if (!response.ok) throw new Error(`kiosk session: HTTP ${response.status}`);
   const session = (await response.json()) as { wsPath: string; token: string };
@@ -48,7 +82,11 @@ export async function connectKiosk(): Promise<KioskConnection> {
   url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
   url.searchParams.set('token', session.token);
   const api = await WebSocketKiosk.open(url.href);
-  return { api, onLost: (listener) => api.onClosed(listener) };
+  return {
+    api,
+    onLost: (listener) => api.onClosed(listener),
+    forgetPayment: () => api.forgetPayment(),
+  };
 }
 
 const sessionPath = '/kiosk/session';
@@ -69,8 +107,8 @@ class WebSocketKiosk implements KioskApi {
   readonly #pending = new Map<number, Pending>();
   readonly #listeners = new Set<(event: KioskEvent) => void>();
   readonly #closedListeners = new Set<(lost: LostService) => void>();
-  /** The last payment view the service sent (null once none is open). */
-  #payment: { state: string; holdRequestSent: boolean; purpose: string } | null = null;
+  /** The last payment view the service sent (null until one comes, and once the screens forget it). */
+  #payment: RememberedPayment | null = null;
   #nextId = 1;
 
   private constructor(socket: WebSocket) {
@@ -85,12 +123,14 @@ class WebSocketKiosk implements KioskApi {
       } as const;
       for (const resolve of this.#pending.values()) resolve({ ok: false, error });
       this.#pending.clear();
-      const payment = this.#payment;
-      const paymentUnconfirmed =
-        payment !== null && payment.holdRequestSent && openStates.has(payment.state);
-      const clinic = payment?.purpose === 'clinic_visit';
-      for (const listener of this.#closedListeners) listener({ paymentUnconfirmed, clinic });
+      const lost = lostService(this.#payment);
+      for (const listener of this.#closedListeners) listener(lost);
     };
+  }
+
+  /** KioskConnection.forgetPayment: a closed payment is forgotten, an open one kept. */
+  forgetPayment(): void {
+    if (this.#payment !== null && !openStates.has(this.#payment.state)) this.#payment = null;
   }
 
   onClosed(listener: (lost: LostService) => void): void {

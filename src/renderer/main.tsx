@@ -44,14 +44,23 @@ async function start(root: HTMLElement): Promise<void> {
   // The kiosk's screens end there: every call would fail. The page says so and reloads once the service is back.
   connection.onLost((lost) =>
     reactRoot.render(
-      <ServiceLostScreen paymentUnconfirmed={lost.paymentUnconfirmed} clinic={lost.clinic} />,
+      <ServiceLostScreen
+        paymentUnconfirmed={lost.paymentUnconfirmed}
+        paymentFailed={lost.paymentFailed}
+        clinic={lost.clinic}
+      />,
     ),
   );
   reactRoot.render(
     status.status.mode === 'enrolment' ? (
       <EnrolmentStationApp api={api} status={status.status} reader={reader} />
     ) : (
-      <App api={api} status={status.status} reader={reader} />
+      <App
+        api={api}
+        status={status.status}
+        reader={reader}
+        forgetPayment={connection.forgetPayment}
+      />
     ),
   );
 }

@@ -14,9 +14,19 @@ const askEveryMs = 1000;
  * reloaded page reads the service's state afresh (a payment it kept, a pause), and gets a new session.
  * `paymentUnconfirmed`: the service went while a payment's hold request was out (kiosk-client's LostService),
  * so the screen says the payment could not be confirmed and to ask staff, not only "restarting".
+ * `paymentFailed`: that payment had already closed failed, its screen saying money may have been taken:
+ * the same warning, worded for a payment that failed rather than one cut off.
  */
-export function ServiceLostScreen(props: { paymentUnconfirmed?: boolean; clinic?: boolean }) {
+export function ServiceLostScreen(props: {
+  paymentUnconfirmed?: boolean;
+  paymentFailed?: boolean;
+  clinic?: boolean;
+}) {
   const context = props.clinic === true ? { context: 'clinic' } : {};
+  const paymentKey =
+    props.paymentFailed === true
+      ? 'serviceLost.paymentFailedUnconfirmed'
+      : 'serviceLost.paymentUnconfirmed';
   const { t } = useTranslation();
   useLayoutEffect(() => {
     document.body.dataset['screen'] = 'service_lost';
@@ -47,7 +57,7 @@ export function ServiceLostScreen(props: { paymentUnconfirmed?: boolean; clinic?
           </p>
           {props.paymentUnconfirmed === true ? (
             <p className="error-body service-lost-payment">
-              {t('serviceLost.paymentUnconfirmed', { lng: 'ja', ...context })}
+              {t(paymentKey, { lng: 'ja', ...context })}
             </p>
           ) : null}
         </div>
@@ -56,7 +66,7 @@ export function ServiceLostScreen(props: { paymentUnconfirmed?: boolean; clinic?
           <p className="error-body">{t('serviceLost.body', { lng: 'en' })}</p>
           {props.paymentUnconfirmed === true ? (
             <p className="error-body service-lost-payment">
-              {t('serviceLost.paymentUnconfirmed', { lng: 'en', ...context })}
+              {t(paymentKey, { lng: 'en', ...context })}
             </p>
           ) : null}
         </div>
