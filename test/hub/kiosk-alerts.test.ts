@@ -18,11 +18,11 @@ import {
   clientWithId,
   dataDirAtVersion,
   openRawDb,
-  startTestHub,
   storeKind,
   testCalibrationFile,
   type TestHub,
 } from './helpers.ts';
+import { hubSlot } from './hub-slot.ts';
 import { makeKioskIdentity, registerTestKiosk, type TestKiosk } from './kiosk-helpers.ts';
 import { assertNoProcessLeft, runAdminCli } from './process.ts';
 
@@ -31,14 +31,16 @@ let till: { id: string; token: string };
 let otherTill: { id: string; token: string };
 let kiosk: TestKiosk;
 
+const hubs = hubSlot();
 afterAll(assertNoProcessLeft);
-afterEach(async () => t.stop());
+// Stops the hub this test started: nothing when its start failed (t still names the earlier test's).
+afterEach(() => hubs.stop());
 
 /** A hub (on `dataDir` when given) with two shops' tills and a kiosk registered to the first. */
 async function start(dataDir?: string) {
   await sodium.ready;
   // Calibrated, so that the provisioning route reaches its signature check (the cross-route test).
-  t = await startTestHub({
+  t = await hubs.start({
     calibrationFile: testCalibrationFile(1e-9),
     ...(dataDir === undefined ? {} : { dataDir }),
   });
