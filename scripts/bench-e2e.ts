@@ -22,7 +22,7 @@ import { startHub } from '../src/hub/hub.ts';
 import { percentile } from '../src/biometrics/replay/pipeline.ts';
 import { repoRoot, startWebShell } from '../src/main/web-shell.ts';
 import type { Challenge } from '../src/shared/challenge-kinds.ts';
-import { challengePoolMin } from '../src/shared/challenge-kinds.ts';
+import { challengeKinds, challengePoolMin } from '../src/shared/challenge-kinds.ts';
 import { HubClient } from '../src/shared/hub-client.ts';
 import { buildRenderer } from './kiosk/build-renderer.ts';
 import {
@@ -59,6 +59,8 @@ import {
 import type { RunWaits } from './kiosk/run-waits.ts';
 import { runWaits, summariseWaits, waitLabels, waitParts } from './kiosk/run-waits.ts';
 
+/** The challenge's moves (a 'blink' prompt may be the natural policy's own, so it is left out). */
+const moves: readonly string[] = challengeKinds.filter((kind) => kind !== 'blink');
 const sampleVideo = path.join(repoRoot, '..', 'shared', 'data', 'video', 'talking-face.mp4');
 /** The one shared clip whose person turns both ways and looks up and down, each from a frontal pose
  * (bench:challenge's segment table), enrolled from her frontal opening (0-3.2 s). */
@@ -129,6 +131,8 @@ interface RunResult {
   phases: ChallengePhases | null;
   /** The total by who it waited on, from the session's report (run-waits.ts; null: not settled). */
   waits: RunWaits | null;
+  /** The challenge's moves the face screen prompted (frame marks), in order, each once. */
+  movesPrompted: string[];
 }
 
 const work = await mkdtemp(path.join(os.tmpdir(), 'facepay-bench-e2e-'));
@@ -212,6 +216,15 @@ try {
         stages: followed.outcome === 'paid' ? stageTimes(timeline) : null,
         phases: followed.outcome === 'paid' ? phases : null,
         waits: followed.outcome === 'paid' ? runWaits(timeline) : null,
+        movesPrompted: [
+          ...new Set(
+            timeline.flatMap((m) =>
+              m.name === 'frame' && moves.includes(String(m.detail?.['prompt'] ?? ''))
+                ? [String(m.detail?.['prompt'])]
+                : [],
+            ),
+          ),
+        ],
         framesSent: Number(decided?.detail?.['framesSent'] ?? 0),
         framesDropped: Number(decided?.detail?.['framesDropped'] ?? 0),
         frameStages: timeline
@@ -231,7 +244,10 @@ try {
           `${results.at(-1)?.refusedFor === null ? '' : ` (${results.at(-1)?.refusedFor ?? ''})`} ${JSON.stringify(results.at(-1)?.stages ?? {})}` +
           ` ${results.at(-1)?.decidedOn.join('+') ?? ''}` +
           ` motion wait ${results.at(-1)?.motionWaitMs ?? '-'} ms` +
-          waitsLine(results.at(-1)?.waits ?? null),
+          waitsLine(results.at(-1)?.waits ?? null) +
+          (results.at(-1)?.movesPrompted.length
+            ? `; prompted ${results.at(-1)?.movesPrompted.join(', ')}`
+            : ''),
       );
       if (followed.outcome !== 'paid') {
         await fetch(`${shell.url}/kiosk/v1/payment-requests/${requested.body.payment?.id ?? ''}`, {
@@ -464,7 +480,12 @@ function report(results: RunResult[], hubBaselineMs: number): void {
     // live), the scripted taps, and the kiosk's and the hub's time that remains.
     waits: {
       ...summariseWaits(results.map((r) => r.waits)),
-      perRun: results.flatMap((r) => (r.waits === null ? [] : [{ run: r.run, ...r.waits }])),
+      perRun: results.map((r) => ({
+        run: r.run,
+        outcome: r.outcome,
+        ...r.waits,
+        movesPrompted: r.movesPrompted,
+      })),
     },
     framesDroppedPerRun: Math.round(
       percentile(

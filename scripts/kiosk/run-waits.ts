@@ -6,9 +6,10 @@ import { stageTimes } from './kiosk-browser.ts';
 
 /**
  * One settled run's total in four parts that add up to it: the session waiting for a blink or 3-D motion
- * alone (its motionWaitMs), the challenge asked and needed but not answered (its challengeWaitMs: the
- * natural policy's passive median settled short of live, until she answers or it comes back live), the
- * shopper's taps on the confirm and PIN screens, and what remains: the kiosk's and the hub's time.
+ * alone (its motionWaitMs), the challenge needed but not answered (its challengeWaitMs: the natural
+ * policy's passive median uncertain, before and after the challenge is asked, until she answers or the
+ * median is live again), the shopper's taps on the confirm and PIN screens, and what remains: the
+ * kiosk's and the hub's time.
  */
 export interface RunWaits {
   totalMs: number;
@@ -59,7 +60,7 @@ export const waitParts: readonly WaitPart[] = [
 export const waitLabels: Readonly<Record<WaitPart, string>> = {
   totalMs: 'total (face first seen -> paid)',
   personWaitMs: 'waiting on the person: a blink or 3-D motion alone',
-  challengeWaitMs: 'challenge asked, not answered (passive uncertain, or always asked)',
+  challengeWaitMs: 'passive uncertain: the challenge needed, not answered',
   tapsMs: "the scripted shopper's taps (confirm, PIN)",
   kioskAndHubMs: 'kiosk and hub alone (total less the three above)',
 };

@@ -271,9 +271,10 @@ export type FaceSessionUpdate =
        */
       readonly motionWaitMs: number;
       /**
-       * Of sinceFirstFaceMs, the time the challenge was asked and needed but not yet answered: with the
-       * natural policy, a passive median that settled short of live (until she answers or the median comes
-       * back live); with 'always', the whole challenge. Never overlaps motionWaitMs.
+       * Of sinceFirstFaceMs, the time the challenge was needed and not answered (waitingOnChallenge): with
+       * the natural policy, the passive median uncertain, before the challenge is asked and after, until
+       * she answers or the median is live again; with 'always', the whole challenge. Never overlaps
+       * motionWaitMs.
        */
       readonly challengeWaitMs: number;
       /** Frames pushed since the session began (or was reset), this one included. */
@@ -496,7 +497,7 @@ export class FaceSession {
     // (Deciding on older descriptors while the face was turned away let a replayed video through, on
     // descriptors that the frames read since no longer agreed with: replay-01 in the frame-rate runs.)
     evidence.timeWaitForMotion(timestampMs, waitingOnlyForMotion(decision));
-    evidence.timeWaitForChallenge(timestampMs, decision.reasons.includes('active_incomplete'));
+    evidence.timeWaitForChallenge(timestampMs, waitingOnChallenge(decision));
     const described = result.ok && result.descriptor !== null && this.#probeFrame(result.face);
     evidence.descriptorWanted = decision.live && !described;
     const fused = decision.live && described ? evidence.fusedDescriptor() : null;
@@ -678,6 +679,19 @@ const naturalMotionReasons: ReadonlySet<string> = new Set(['no_blink', 'no_3d_mo
 /** Not live, and nothing but natural motion missing: the rest of the evidence is there. */
 function waitingOnlyForMotion(decision: LivenessDecision): boolean {
   return decision.reasons.length > 0 && decision.reasons.every((r) => naturalMotionReasons.has(r));
+}
+
+/**
+ * Not live for want of the challenge's answer: asked, needed and not passed (active_incomplete), or needed
+ * for an uncertain passive median and not asked yet (active_missing while the median settles). Never
+ * waitingOnlyForMotion: the active reasons are not natural motion's.
+ */
+function waitingOnChallenge(decision: LivenessDecision): boolean {
+  const reasons = decision.reasons;
+  return (
+    reasons.includes('active_incomplete') ||
+    (reasons.includes('active_missing') && decision.scores.passiveBand === 'uncertain')
+  );
 }
 
 /** Why the evidence was gathered again: the tracked face was lost for longer than the detector's gap, or
@@ -884,8 +898,8 @@ class SessionEvidence {
 
   /**
    * Counts the time since the previous frame as waiting for the challenge when, at that frame, the
-   * decision lacked its answer (active_incomplete: asked, needed, not passed); `answerMissing` is this
-   * frame's. Such a decision is never waiting only for motion, so the two waits never overlap.
+   * decision lacked its answer (waitingOnChallenge); `answerMissing` is this frame's. Such a decision is
+   * never waiting only for motion, so the two waits never overlap.
    */
   timeWaitForChallenge(timestampMs: number, answerMissing: boolean): void {
     if (this.#waitingForChallengeAtMs !== null)
@@ -893,7 +907,7 @@ class SessionEvidence {
     this.#waitingForChallengeAtMs = answerMissing ? timestampMs : null;
   }
 
-  /** Time spent with the challenge asked and needed but not answered, up to the latest frame. */
+  /** Time spent with the challenge needed and not answered, up to the latest frame. */
   get challengeWaitMs(): number {
     return this.#challengeWaitMs;
   }

@@ -1,6 +1,7 @@
 // The face session says how long it waited on a challenge it asked and needed: talking-face.mp4's passive
 // median settles short of live, the natural policy asks a challenge the recording never answers, and the
-// session waits until the median is live again; that wait is reported apart from the blink wait.
+// session waits until the median is live again; that wait (from the median's uncertain band on) is
+// reported apart from the blink wait.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
