@@ -1070,12 +1070,61 @@ export class KioskService {
       // One key per payment: a retry of this payment can never take the money twice.
       idempotencyKey: this.#holdKey(current),
     };
-    const hold = await this.#sendHold(current, { template: 'purchase', request });
-    if (!hold.ok) return this.#hubFailure(current, hold.error, false, true);
-    assert(hold.value.status === 'settled', 'a purchase hold settles when placed');
-    this.#update(current, { state: 'paid', receipt: this.#purchaseReceipt(hold.value) });
-    this.#close(current);
-    return { ok: true, payment: current.view };
+    return this.#holdAndTell(current, { template: 'purchase', request }, (hold) => {
+      this.#update(current, { state: 'paid', receipt: this.#purchaseReceipt(hold) });
+      this.#close(current);
+    });
+  }
+
+  /**
+   * Sends the hold request (#sendHold) and tells its answer (`tell`: the payment closed paid or checked in);
+   * the lost-hold entry goes only after that (#holdTold). Anything that throws once the request may have
+   * gone (a kiosk's own fault telling the answer, the request's own write) closes the payment failed,
+   * `internal`, its screen saying the payment could not be confirmed (holdRequestSent), and keeps the entry
+   * for reconcile, which gives back what the hub holds: never a payment left open for the idle timeout to
+   * tell the till "cancelled" while its money is held.
+   */
+  async #holdAndTell(
+    current: Payment,
+    sent: SentHold,
+    tell: (hold: HoldView) => void,
+  ): Promise<KioskResult<{ payment: PaymentView }>> {
+    try {
+      const hold = await this.#sendHold(current, sent);
+      if (!hold.ok) return this.#hubFailure(current, hold.error, false, true);
+      tell(hold.value);
+      this.#holdTold(current);
+      return { ok: true, payment: current.view };
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      console.error(`kiosk: a fault after payment ${current.view.id}'s hold request: ${why}`);
+      if (current.view.state === 'paid' || current.view.state === 'checked_in') {
+        // Told already (a listener threw at a later event): the payment is what the hub holds.
+        if (this.#stillCurrent(current)) this.#close(current);
+        this.#holdTold(current);
+        return { ok: true, payment: current.view };
+      }
+      this.#failedAfterHoldRequest(current);
+      return kioskFailure(
+        'internal',
+        `the kiosk failed after the hold request (${why}); the payment could not be confirmed`,
+      );
+    }
+  }
+
+  /**
+   * Closes `current` failed (`internal`) after its hold request may have gone: the screen and the till say
+   * it could not be confirmed, and pending-holds keeps the request for reconcile. Closed even when a
+   * listener throws at the change, so the idle timeout never tells it "cancelled".
+   */
+  #failedAfterHoldRequest(current: Payment): void {
+    if (!this.#stillCurrent(current)) return;
+    const change = { state: 'failed', failure: 'internal', holdRequestSent: true } as const;
+    try {
+      this.#update(current, change); // the view changes before its listeners hear of it
+    } finally {
+      this.#close(current);
+    }
   }
 
   #purchaseReceipt(hold: HoldView): NonNullable<PaymentView['receipt']> {
@@ -1151,15 +1200,13 @@ export class KioskService {
       // One key per check-in (per attempt): a retry never holds the cap twice.
       idempotencyKey: this.#holdKey(current),
     };
-    const hold = await this.#sendHold(current, { template: 'clinic_visit', request });
-    if (!hold.ok) return this.#hubFailure(current, hold.error, false, true);
-    assert(hold.value.status === 'active', 'a clinic visit waits for the consultation');
-    const visit = visitFromHold(hold.value, number.queueNumber);
-    visits.board.record(visit);
-    this.#update(current, { state: 'checked_in', visit });
-    this.#close(current);
-    this.#emit({ type: 'visits', visits: visits.board.list() });
-    return { ok: true, payment: current.view };
+    return this.#holdAndTell(current, { template: 'clinic_visit', request }, (hold) => {
+      const visit = visitFromHold(hold, number.queueNumber);
+      visits.board.record(visit);
+      this.#update(current, { state: 'checked_in', visit });
+      this.#close(current);
+      this.#emit({ type: 'visits', visits: visits.board.list() });
+    });
   }
 
   /**
@@ -1175,9 +1222,10 @@ export class KioskService {
   /**
    * Sends a hold request, written to pending-holds first: a kiosk that stops before the answer (a crash, a
    * power cut) finds the hold on restart (reconcile) and gives back money its shopper was never told was
-   * taken. A definite answer takes the entry out again; an unknown outcome (a lost answer, a 5xx, an
-   * unreadable page, a 4xx that is not the hub's own refusal: hub_unreachable) leaves it for reconcile, as
-   * the shopper was told nothing was taken.
+   * taken. The hub's own refusal takes the entry out again; the hold placed as asked leaves it until the
+   * payment is told so (#holdTold); an unknown outcome (a lost answer, a 5xx, an unreadable page, a 4xx that
+   * is not the hub's own refusal: hub_unreachable) or an answer that is not the hold asked for (internal)
+   * leaves it for reconcile, as the shopper was told the payment could not be confirmed.
    * A 429 leaves it too, under an id of its own, as the payment goes on under a new key (#backToFace): the
    * hub's own limiter refuses before any work, but a gateway may answer 429 after forwarding the request,
    * and then only reconcile would give back the first attempt's money (it finds nothing in the other case).
@@ -1222,25 +1270,39 @@ export class KioskService {
         `${paymentId}-throttled-${current.attemptsRefused + 1}`,
       );
       current.throttledHoldSent = true;
-    } else if (hold.ok || hold.error.code !== 'hub_unreachable') {
+    } else if (!hold.ok && hold.error.code !== 'hub_unreachable') {
       // The hub's own refusal of this request: nothing of it was taken, so only an earlier attempt's 429
       // leaves the payment's outcome unknown (and its screen without "no money was taken").
-      if (!hold.ok && !current.throttledHoldSent) this.#update(current, { holdRequestSent: false });
-      // Paid: the till's record says so before the lost-hold entry goes, so a restart in between finds
-      // the payment paid (and drops the entry), never open with its hold refunded. A record that cannot
-      // be written keeps the entry (#paidUnwritten) until it can: a restart before then reads the
-      // payment interrupted (failed, kiosk_restarted), and reconcile makes that true by refunding it,
-      // where the till would otherwise read "failed, nothing taken" for money taken.
-      if (hold.ok && sent.template === 'purchase' && current.view.source === 'till') {
-        const receipt = this.#purchaseReceipt(hold.value);
-        if (!this.#tillRequestChanged({ ...current.view, state: 'paid', receipt })) {
-          this.#paidUnwritten.add(paymentId);
-          return hold;
-        }
-      }
+      if (!current.throttledHoldSent) this.#update(current, { holdRequestSent: false });
       this.#unknownOutcome.delete(paymentId);
+    } else if (hold.ok && !answersRequest(sent, hold.value)) {
+      // Not the hold this request places (a purchase not settled, a visit not waiting, another amount): a
+      // buggy hub or gateway. Whatever it holds, the entry stays for reconcile, which gives it back.
+      return kioskFailure(
+        'internal',
+        `the payment service answered the hold request with a ${hold.value.status} hold of ` +
+          `${hold.value.amount}: the payment could not be confirmed`,
+      );
     }
+    // Placed as asked: the entry goes once the payment is told so (#holdTold).
     return hold;
+  }
+
+  /**
+   * The payment closed paid or checked in, as the hub answered: its lost-hold entry goes. A till's record
+   * says so first (#close wrote it), so a restart in between finds the payment paid (and drops the entry),
+   * never open with its hold refunded. A record that cannot be written keeps the entry (#paidUnwritten)
+   * until it can: a restart before then reads the payment interrupted (failed, kiosk_restarted), and
+   * reconcile makes that true by refunding it, where the till would otherwise read "failed, nothing
+   * taken" for money taken.
+   */
+  #holdTold(current: Payment): void {
+    const paymentId = current.view.id;
+    if (current.view.source === 'till' && !this.#tillRequests.flush()) {
+      this.#paidUnwritten.add(paymentId);
+      return;
+    }
+    this.#unknownOutcome.delete(paymentId);
   }
 
   /**
@@ -1559,6 +1621,15 @@ function stripUndefined(liveness: KioskRequest<'identify'>['liveness']) {
 }
 
 export type { HubAnswer };
+
+/** Whether `hold` is what `sent` places: a purchase settled for its amount, a visit waiting with the cap held. */
+function answersRequest(sent: SentHold, hold: HoldView): boolean {
+  const { amount } = sent.request;
+  if (hold.amount !== amount) return false;
+  return sent.template === 'purchase'
+    ? hold.status === 'settled' && hold.settled === amount
+    : hold.status === 'active';
+}
 
 /** A till request as its Idempotency-Key is compared: amount, reference and category, in one order. */
 function sameTillRequest(request: TillPaymentRequest): string {

@@ -1,0 +1,149 @@
+// A hold request whose answer the kiosk cannot tell as paid (a buggy hub or gateway answers another hold
+// than the one asked for, or the kiosk's own code throws telling it): the payment closes failed, never left
+// open for the idle timeout to tell the till "cancelled", and reconcile gives back what the hub took.
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HubLink } from '../../src/main/hub-link.ts';
+import type { KioskService } from '../../src/main/kiosk-service.ts';
+import type { HoldView } from '../../src/shared/hub-api.ts';
+import { paymentAuthorizationLifetimeMs } from '../../src/shared/limits.ts';
+import { syntheticFace } from '../hub/helpers.ts';
+import type { KioskTestHub } from './kiosk-test-hub.ts';
+import { closeKioskTestHub, isPostTo } from './kiosk-test-hub.ts';
+import { pay, shopKiosk, startShopWithShopper } from './shop-fixture.ts';
+
+const face = syntheticFace();
+/** The hub's and the kiosk's clock: moves forward only (the hub's rate limiter counts on it). */
+const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
+const pastAuthorizations = () => (clock.offsetMs += paymentAuthorizationLifetimeMs + 15_000);
+const nothing = { refunded: [], released: [], notPlaced: [], unresolved: [] };
+
+let test: KioskTestHub;
+const links: HubLink[] = [];
+
+beforeAll(async () => {
+  test = await startShopWithShopper({
+    prefix: 'facepay-hold-answer-unexpected-',
+    adminToken: `admin-${randomBytes(12).toString('hex')}`,
+    clock,
+    face,
+  });
+}, 60_000);
+
+afterAll(async () => {
+  for (const link of links) link.dispose();
+  await closeKioskTestHub(test);
+});
+
+const balance = async () => (await test.admin.getAccount('shopper')).balance;
+
+/**
+ * A network to the real hub whose first answer to POST /v1/holds comes back with `change` made to the
+ * hold (the hub placed and settled the real one): a hub or gateway answering another hold than asked for.
+ */
+function networkChangingHoldAnswer(change: Partial<HoldView>): typeof fetch {
+  let changed = false;
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    if (changed || !isPostTo('/v1/holds', input, init) || !response.ok) return response;
+    changed = true;
+    const hold = (await response.json()) as HoldView;
+    return new Response(JSON.stringify({ ...hold, ...change }), {
+      status: response.status,
+      headers: { 'content-type': 'application/json' },
+    });
+  };
+}
+
+async function kiosk(network: typeof fetch, file: string): Promise<KioskService> {
+  const pendingHoldsFile = path.join(test.work, file);
+  const { service, link } = await shopKiosk({ test, clock, network, pendingHoldsFile });
+  links.push(link);
+  return service;
+}
+
+describe('a purchase hold answered as another hold than the one asked for', () => {
+  it('closes the payment failed, could not be confirmed, and reconcile refunds what the hub took', async () => {
+    const service = await kiosk(
+      networkChangingHoldAnswer({ status: 'active', settled: 0 }),
+      'pending-active.json',
+    );
+    const before = await balance();
+    const { paymentId, answer } = await pay(service, face, 640);
+    expect(answer).toMatchObject({ ok: false, error: { code: 'internal' } });
+    // The hub did settle the real purchase.
+    expect(await balance()).toBe(before - 640);
+    // The till and the screen: failed, the request sent (never "cancelled", never "nothing taken").
+    expect(service.tillPayment(paymentId)).toMatchObject({
+      state: 'failed',
+      failure: 'internal',
+      holdRequestSent: true,
+    });
+    // Closed: the kiosk takes the next payment (an open one would answer kiosk_busy).
+    const next = service.requestFromTill({ amount: 10, reference: 'next-order' });
+    expect(next).toMatchObject({ ok: true, payment: { state: 'waiting_for_face' } });
+    if (next.ok) service.cancelFromTill(next.payment.id);
+    pastAuthorizations();
+    expect(await service.reconcile()).toEqual({ ...nothing, refunded: [paymentId] });
+    expect(await balance()).toBe(before);
+    expect(service.tillPayment(paymentId)).toMatchObject({ state: 'failed', failure: 'internal' });
+  });
+
+  it('for another amount too: nothing is told paid that the hub did not take as asked', async () => {
+    const service = await kiosk(networkChangingHoldAnswer({ amount: 1 }), 'pending-amount.json');
+    const before = await balance();
+    const { paymentId, answer } = await pay(service, face, 320);
+    expect(answer).toMatchObject({ ok: false, error: { code: 'internal' } });
+    expect(service.tillPayment(paymentId)).toMatchObject({
+      state: 'failed',
+      holdRequestSent: true,
+    });
+    pastAuthorizations();
+    expect(await service.reconcile()).toEqual({ ...nothing, refunded: [paymentId] });
+    expect(await balance()).toBe(before);
+  });
+});
+
+describe('a listener that throws as the payment is told', () => {
+  it('at paid: the payment stays paid and closed, its lost-hold entry goes, nothing is refunded', async () => {
+    const service = await kiosk(fetch, 'pending-listener-paid.json');
+    service.subscribe((event) => {
+      if (event.type === 'payment' && event.payment.state === 'paid') {
+        throw new Error('a screen that failed to draw the receipt');
+      }
+    });
+    const before = await balance();
+    const { paymentId, answer } = await pay(service, face, 210);
+    expect(answer).toMatchObject({ ok: true, payment: { id: paymentId, state: 'paid' } });
+    expect(service.tillPayment(paymentId)).toMatchObject({ state: 'paid' });
+    expect(await balance()).toBe(before - 210);
+    pastAuthorizations();
+    expect(await service.reconcile()).toEqual(nothing);
+    expect(await balance()).toBe(before - 210);
+  });
+
+  it('before the answer is told (at the request sent): failed, could not be confirmed, refunded', async () => {
+    const service = await kiosk(fetch, 'pending-listener-sent.json');
+    let thrown = false;
+    service.subscribe((event) => {
+      // Once: at the change that says the hold request is going out.
+      if (!thrown && event.type === 'payment' && event.payment.holdRequestSent) {
+        thrown = true;
+        throw new Error('a screen that failed to draw "paying"');
+      }
+    });
+    const before = await balance();
+    const { paymentId, answer } = await pay(service, face, 150);
+    expect(answer).toMatchObject({ ok: false, error: { code: 'internal' } });
+    expect(service.tillPayment(paymentId)).toMatchObject({
+      state: 'failed',
+      failure: 'internal',
+      holdRequestSent: true,
+    });
+    pastAuthorizations();
+    // The request never went out (the listener threw before it): nothing to give back.
+    expect(await service.reconcile()).toEqual({ ...nothing, notPlaced: [paymentId] });
+    expect(await balance()).toBe(before);
+  });
+});
