@@ -20,7 +20,11 @@ const retryMsFirst = 3_000;
 const retryMsMax = 60_000;
 
 /** What a failed start knew: the service's default language and the shop's name, once its status came. */
-const known: { language: Language; shopName: string } = { language: 'ja', shopName: '' };
+const known: { language: Language; shopName: string; clinic: boolean } = {
+  language: 'ja',
+  shopName: '',
+  clinic: false,
+};
 
 async function start(root: HTMLElement): Promise<void> {
   const connection = await connectKiosk();
@@ -29,6 +33,7 @@ async function start(root: HTMLElement): Promise<void> {
   if (!status.ok) throw new Error(`${status.error.code}: ${status.error.message}`);
   known.language = status.status.defaultLanguage;
   known.shopName = status.status.shopName;
+  known.clinic = status.status.mode === 'clinic';
   await startI18n(status.status.defaultLanguage);
   const reader = new FaceReader({
     policy: status.status.livenessPolicy,
@@ -74,7 +79,9 @@ async function showStartupFailed(root: HTMLElement, error: unknown): Promise<voi
   const retryInMs = Math.min(retryMsFirst * 2 ** failed, retryMsMax);
   if (!i18next.isInitialized) await startI18n(known.language);
   root.innerHTML = '';
-  createRoot(root).render(<StartupFailedScreen shopName={known.shopName} retryInMs={retryInMs} />);
+  createRoot(root).render(
+    <StartupFailedScreen shopName={known.shopName} retryInMs={retryInMs} clinic={known.clinic} />,
+  );
 }
 
 const root = document.getElementById('root');

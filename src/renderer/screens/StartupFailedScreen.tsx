@@ -6,9 +6,18 @@ import { switchLanguage } from '../i18n.ts';
 import { mark } from '../marks.ts';
 import { ScreenTitle, TopBar } from './parts.tsx';
 
-/** The screen for a failed start; the page reloads after `retryInMs` (the caller's backoff). */
-export function StartupFailedScreen(props: { shopName: string; retryInMs: number }) {
+/**
+ * The screen for a failed start; the page reloads after `retryInMs` (the caller's backoff). Like every
+ * failure screen it offers its ways out: a start tried again at once, and staff (no call from here can
+ * reach the kiosk's staff menu, which needs the started kiosk). `clinic`: the reception's words for staff.
+ */
+export function StartupFailedScreen(props: {
+  shopName: string;
+  retryInMs: number;
+  clinic?: boolean;
+}) {
   const { t } = useTranslation();
+  const context = props.clinic === true ? { context: 'clinic' } : {};
   useLayoutEffect(() => {
     document.body.dataset['screen'] = 'startup_failed';
     mark('screen:startup_failed', { retryInMs: props.retryInMs });
@@ -29,6 +38,16 @@ export function StartupFailedScreen(props: { shopName: string; retryInMs: number
         <p className="error-body" role="alert">
           {t('startupFailed.body')}
         </p>
+        <div className="actions">
+          <button
+            className="button button-primary"
+            data-testid="startup-retry"
+            onClick={() => window.location.reload()}
+          >
+            {t('actions.retry')}
+          </button>
+          <p className="staff-note">{t('actions.staff', context)}</p>
+        </div>
       </main>
     </div>
   );
