@@ -4,7 +4,7 @@
 // Usage: npx tsx scripts/eval-quality-bins.ts [--root ../shared/data/faces --root ../shared/data/faces2]
 //          [--json <file>] [--thresholds models/thresholds.json] [--folds 5] [--repeats 4]
 //          [--copies w60,w42,dark] [--copies-per-subset 40] [--copies-dir .facepay/quality-copies]
-//          [--no-cache] [--fit]
+//          [--no-cache] [--fit faceWidth|eyeDistance|sharpness|luma]
 // Method.
 // 1. The data, acquisition (the production engine, cached by image sha256) and folds are calibrate's:
 //    loadPairs, acquireImages, and crossValidate(thresholdCrossValidationOptions) over the pairs and mask
@@ -24,7 +24,7 @@
 //    genuine and impostor pairs (a pair counted once per fold that tested it, as calibrate pools), FNMR,
 //    FMR, the worst fold's FMR, and the distinct impostor scores' p99 / p99.9 / max; then the same at the
 //    shipped threshold of --thresholds, which chose it on these people (IN SAMPLE, labelled).
-// 4. --fit (step 2): a threshold per face-width bin (quality-bins.ts: per-bin shifts fitted on the training
+// 4. --fit <measure> (step 2): a threshold per bin of that measure (the bins above; quality-bins.ts: per-bin shifts fitted on the training
 //    people of each fold, inner folds included, then the usual worst-condition threshold + nested margin),
 //    against one threshold fitted the same way on the same pairs: originals and copies, each copy
 //    variant its own condition so the worst fold of the worst condition holds the target. Printed, never
@@ -73,6 +73,7 @@ import {
   fitBinShifts,
   ratesOf,
   shiftScores,
+  qualityMeasures,
   tallyBins,
   worseQuality,
 } from '../src/biometrics/calibration/quality-bins.ts';
@@ -109,7 +110,7 @@ interface Args {
   copiesPerSubset: number;
   copiesDir: string;
   cache: boolean;
-  fit: boolean;
+  fit: QualityMeasure | null;
 }
 
 function parseCli(): Args {
@@ -127,7 +128,7 @@ function parseCli(): Args {
         default: path.resolve(descriptorCacheDir, '..', 'quality-copies'),
       },
       'no-cache': { type: 'boolean', default: false },
-      fit: { type: 'boolean', default: false },
+      fit: { type: 'string' },
     },
   });
   const folds = Number(values.folds);
@@ -152,8 +153,15 @@ function parseCli(): Args {
     copiesPerSubset,
     copiesDir: path.resolve(values['copies-dir']),
     cache: !values['no-cache'],
-    fit: values.fit,
+    fit: fitMeasure(values.fit),
   };
+}
+
+function fitMeasure(value: string | undefined): QualityMeasure | null {
+  if (value === undefined) return null;
+  const measure = qualityMeasures.find((name) => name === value);
+  if (measure === undefined) throw new Error(`--fit: one of ${qualityMeasures.join(', ')}`);
+  return measure;
 }
 
 /** The production engine's acquisition plus [box width, eye distance] of the face it kept. */
@@ -474,8 +482,9 @@ async function main(): Promise<number> {
       },
     };
     printReport(report, cv);
-    if (args.fit) {
-      report.fit = fitPerBin([...originals, ...degraded], specs[0] as BinSpec, protocol);
+    const fitSpec = specs.find((spec) => spec.measure === args.fit);
+    if (fitSpec !== undefined) {
+      report.fit = fitPerBin([...originals, ...degraded], fitSpec, protocol);
       printFit(report.fit, targetFmr);
     }
     if (args.json !== null) await writeFile(args.json, `${JSON.stringify(report, null, 2)}\n`);

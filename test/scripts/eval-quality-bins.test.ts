@@ -103,7 +103,15 @@ describe('eval-quality-bins CLI', () => {
     const args = [
       'scripts/eval-quality-bins.ts',
       ...['--root', root, '--json', json, '--folds', '3', '--repeats', '1'],
-      ...['--copies', 'w42', '--copies-dir', path.join(dir, 'copies'), '--no-cache', '--fit'],
+      ...[
+        '--copies',
+        'w42',
+        '--copies-dir',
+        path.join(dir, 'copies'),
+        '--no-cache',
+        '--fit',
+        'faceWidth',
+      ],
     ];
     ({ stdout } = await run(tsx, args, { cwd: repoRoot }));
     report = JSON.parse(await readFile(json, 'utf8')) as Report;
