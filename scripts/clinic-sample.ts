@@ -5,8 +5,10 @@
 //   npm run clinic:sample -- --hub URL --token T --complete 3 --amount 3210   No. 3 paid ¥3,210
 //
 // The token is the clinic system's hub client (role event_source, event consultation.completed). It uses
-// only the hub's HTTP API (fetch, no code of this repository), so it ports to any language as it stands.
+// only the hub's HTTP API (fetch) and one rule of this repository, which a port writes in a few lines: the
+// hub URL is https unless it names this machine's loopback, with no user:password@ (src/shared/hub-url.ts).
 import { parseArgs } from 'node:util';
+import { hubUrlProblem } from '../src/shared/hub-url.ts';
 
 interface Hold {
   id: string;
@@ -32,6 +34,15 @@ if (hub === undefined || token === undefined) {
   console.error(
     'usage: npm run clinic:sample -- --hub URL --token T [--complete NUMBER --amount YEN]',
   );
+  process.exit(2);
+}
+// The token goes with every request: plain http only to this machine.
+const hubProblem = hubUrlProblem(hub, {
+  carries: "the clinic system's token",
+  signsIn: 'clinic:sample signs in with --token',
+});
+if (hubProblem !== null) {
+  console.error(`--hub: ${hubProblem}`);
   process.exit(2);
 }
 

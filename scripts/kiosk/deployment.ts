@@ -15,7 +15,7 @@ import {
 } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import { sodium } from '../../src/biometrics/protect/sodium.ts';
 import { HubLink } from '../../src/main/hub-link.ts';
-import { checkedHubUrl } from '../../src/main/hub-url.ts';
+import { checkedHubUrl } from '../../src/shared/hub-url.ts';
 import { ensurePrivateKioskFolder } from '../../src/main/kiosk-folder.ts';
 import { officerPinVerifier } from '../../src/main/officers.ts';
 import { repoRoot } from '../../src/main/web-shell.ts';

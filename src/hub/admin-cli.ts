@@ -22,6 +22,7 @@ import {
   loadKioskIdentity,
 } from '../biometrics/protect/kiosk-identity.node.ts';
 import { readCommandLine, urlArgument } from '../shared/command-line.ts';
+import { hubUrlProblem } from '../shared/hub-url.ts';
 
 const usage = `usage: npm run hub:admin -- [--url URL] [--token TOKEN] <command> [options]
 commands:
@@ -144,6 +145,14 @@ for (const [flag, value] of Object.entries(values)) {
   if (!flags.includes(flag)) fail(`--${flag} is not an option of ${command}`);
 }
 if (values.url !== undefined) urlArgument(usage, '--url', values.url);
+// The admin token goes with every request: https to another machine, as the kiosk's own rule (hub-url.ts).
+const urlProblem = hubUrlProblem(hubUrl(), {
+  carries: 'the admin token',
+  signsIn: 'hub:admin signs in with --token or FACEPAY_ADMIN_TOKEN',
+});
+if (urlProblem !== null) {
+  fail(`${values.url === undefined ? 'FACEPAY_HUB_URL' : '--url'}: ${urlProblem}`);
+}
 
 const token = values.token ?? process.env['FACEPAY_ADMIN_TOKEN'];
 if (token === undefined || token === '')

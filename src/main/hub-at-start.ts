@@ -2,7 +2,7 @@
 // rotated away) or out of reach, with what to do, instead of the first shopper finding out at the till.
 import type { KioskStatus } from '../shared/kiosk-api.ts';
 import type { KioskConfig } from './kiosk-config.ts';
-import { hubUrlForLog } from './hub-url.ts';
+import { hubUrlForLog } from '../shared/hub-url.ts';
 
 /**
  * The line for the log after the runtime's first round (startKioskRuntime awaits it), or null when the

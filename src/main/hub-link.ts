@@ -38,7 +38,7 @@ import {
   pinChecksPerSecondPerClient,
 } from '../shared/limits.ts';
 import { HubClock } from './hub-clock.ts';
-import { checkedHubUrl } from './hub-url.ts';
+import { checkedHubUrl } from '../shared/hub-url.ts';
 
 /** Just over the hub's window of one PIN check a second per till (pinChecksPerSecondPerClient). */
 const pinRetryAfterRateLimitMs = Math.ceil(1000 / pinChecksPerSecondPerClient) + 100;

@@ -13,7 +13,7 @@ import {
   kioskPaymentAmountMax,
   stationOfficersMax,
 } from '../shared/limits.ts';
-import { hubUrlProblem } from './hub-url.ts';
+import { hubUrlProblem } from '../shared/hub-url.ts';
 import { kioskFolderProblem } from './kiosk-folder.ts';
 import { officerIdPattern, officerVerifierPattern } from './officers.ts';
 

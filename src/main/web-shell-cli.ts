@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { AssertionError } from '../shared/assert.ts';
 import { readCommandLine, portArgument, urlArgument, usageError } from '../shared/command-line.ts';
 import { hubAtStartWords } from './hub-at-start.ts';
-import { hubUrlProblem } from './hub-url.ts';
+import { hubUrlProblem } from '../shared/hub-url.ts';
 import { readKioskConfig } from './kiosk-config.ts';
 import { startWebShell } from './web-shell.ts';
 

@@ -1,7 +1,7 @@
 // A hub URL whose userinfo the URL parser finds although it does not start 'scheme://' (a leading space,
 // 'https:u:pw@h'), or one it cannot parse at all, is refused without its password in the words either.
 import { describe, expect, it } from 'vitest';
-import { hubUrlProblem } from '../../src/main/hub-url.ts';
+import { hubUrlProblem } from '../../src/shared/hub-url.ts';
 
 describe('an oddly written hub URL with credentials', () => {
   it.each([' https://u:pw@h/', 'https:u:pw@h/'])(

@@ -1,7 +1,7 @@
 // A hub URL with user:password@ can never be reached (Node's fetch refuses a URL with credentials), and its
 // refusal goes to logs and terminals: it is refused, and the refusal never prints the password.
 import { describe, expect, it } from 'vitest';
-import { hubUrlProblem } from '../../src/main/hub-url.ts';
+import { hubUrlProblem } from '../../src/shared/hub-url.ts';
 
 describe('a hub URL with credentials', () => {
   it.each([

@@ -1,5 +1,5 @@
-// Which hub URLs a kiosk may talk to: its traffic carries till tokens, sealed probes and PIN envelopes, so a
-// hub on another machine must be https; plain http only to this machine's loopback (local demos, tests).
+// Which hub URLs a kiosk, hub:admin or clinic:sample may talk to: their traffic carries tokens (and a kiosk's
+// sealed probes and PINs), so a hub on another machine must be https; plain http only to this machine's loopback.
 
 /** The URL as the log may show it: any userinfo (`user:password@`) left out, the rest as written. */
 export function hubUrlForLog(url: string): string {
@@ -21,8 +21,20 @@ export function hubUrlForLog(url: string): string {
 /** The hosts plain http may name: this machine's loopback as the URL parser writes it. */
 const loopbackHosts: ReadonlySet<string> = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
-/** Why `text` is no hub URL a kiosk may use (a sentence naming the fix), or null when it is one. */
-export function hubUrlProblem(text: string): string | null {
+/** Who talks to the hub, as a refusal names it: what its traffic carries, and how it signs in instead of userinfo. */
+export interface HubUrlUser {
+  carries: string;
+  signsIn: string;
+}
+
+/** The kiosk (its config's hubUrl, `--hub`, HubLink, the set-up scripts). */
+export const kioskHubUrlUser: HubUrlUser = {
+  carries: "the till's token, sealed faces and PINs",
+  signsIn: 'the kiosk signs in to its hub with hubToken',
+};
+
+/** Why `text` is no hub URL `user` may use (a sentence naming the fix), or null when it is one. */
+export function hubUrlProblem(text: string, user: HubUrlUser = kioskHubUrlUser): string | null {
   // Never the URL's user or password in a refusal (it goes to the log, the terminal, a set-up's output).
   const shown = hubUrlForLog(text);
   let url: URL;
@@ -36,15 +48,15 @@ export function hubUrlProblem(text: string): string | null {
   if (url.username !== '' || url.password !== '') {
     return (
       `${shown} (as written, with a user name or password before '@') must not carry credentials: ` +
-      "leave out 'user:password@' (the kiosk signs in to its hub with hubToken)"
+      `leave out 'user:password@' (${user.signsIn})`
     );
   }
   if (url.protocol === 'https:') return null;
   if (url.protocol !== 'http:') return `${shown} must be an https:// URL`;
   if (loopbackHosts.has(url.hostname)) return null;
   return (
-    `${shown} is plain http to another machine, but the hub's traffic carries the till's token, sealed ` +
-    `faces and PINs: use https://${url.host}${url.pathname === '/' ? '' : url.pathname} ` +
+    `${shown} is plain http to another machine, but the hub's traffic carries ${user.carries}: ` +
+    `use https://${url.host}${url.pathname === '/' ? '' : url.pathname} ` +
     '(plain http is allowed only to 127.0.0.1, ::1 or localhost)'
   );
 }
