@@ -504,7 +504,10 @@ export class HubLink {
 
   /** One hold as the hub sees it now (expiry is exact on read). */
   async readHold(holdId: string): Promise<HubAnswer<HoldView>> {
-    return this.#guard(async () => ({ ok: true, value: await this.#client.getHold(holdId) }));
+    return this.#guard(
+      async () => ({ ok: true, value: await this.#client.getHold(holdId) }),
+      readRefusalOrTryAgain,
+    );
   }
 
   /** The newest holds between this kiosk's merchant and `payer` (or anyone), one page of `limit`. */
@@ -517,7 +520,7 @@ export class HubLink {
     return this.#guard(async () => {
       const page = await this.#client.listHolds(request);
       return { ok: true, value: page.items };
-    });
+    }, readRefusalOrTryAgain);
   }
 
   /**
@@ -1093,6 +1096,22 @@ function outcomeUnknownOn5xx(error: HubRequestError): { ok: false; error: KioskE
     'hub_unreachable',
     `the payment service answered ${error.status}: outcome unknown`,
   );
+}
+
+/**
+ * A read's refusal. A 502, 503 or 504 says "try again" (the hub's own 503 unavailable: its database busy, a
+ * hub restarting; Fastify's 503 while it closes; a gateway's 502 or 504): hub_unreachable, as no answer
+ * is, so a clinic check-in during a hub restart fails as out of reach (nothing placed), never as refused.
+ * A read moves no money, so there is no outcome to keep (a hold request's 5xx: outcomeUnknownOn5xx).
+ */
+function readRefusalOrTryAgain(error: HubRequestError): { ok: false; error: KioskError } {
+  if (error.status === 502 || error.status === 503 || error.status === 504) {
+    return failure(
+      'hub_unreachable',
+      `the payment service answered ${error.status} (${error.code}): try again`,
+    );
+  }
+  return fromHubError(error);
 }
 
 /**
