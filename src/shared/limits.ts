@@ -307,6 +307,13 @@ export const faceSessionWindowFramesMax = 120;
 export const faceEngineFailingMsMax = 3_000;
 /** With faceEngineFailingMsMax: an engine that fails slowly (seconds a frame) is given this many frames. */
 export const faceEngineFailuresInRowMin = 5;
+/**
+ * A face engine that leaves a frame unanswered this long has hung (a worker stuck in a model, a lost
+ * message): it counts as failing, for the same error screen, rather than "look at the camera" until the
+ * payment's idle timeout. Ten times the "well under a second" a working engine takes per frame, and over
+ * three times faceEngineFailingMsMax, so a slow first frame on a loaded kiosk is not taken for a hang.
+ */
+export const faceEngineAnswerMsMax = 10_000;
 /** Age from which alcohol, tobacco and gambling (and every sub-category) may be bought (Japan: 20). */
 export const restrictedCategoryAgeYears = 20;
 /** Depth of a hold category's dotted name (`alcohol.beer` is 2). */

@@ -22,6 +22,8 @@ export class FaceReader {
   #video: HTMLVideoElement | null = null;
   #timer: number | null = null;
   #inFlight = 0;
+  /** When the oldest frame the worker has not answered yet was handed to it; null while none waits. */
+  #unansweredSinceMs: number | null = null;
   /** The shopper's number, bumped by start(): the worker echoes it, and answers of another are dropped. */
   #session = 0;
   #ready: Promise<Extract<FromFaceWorker, { type: 'ready' }>>;
@@ -89,6 +91,15 @@ export class FaceReader {
     this.#listener = () => {};
   }
 
+  /**
+   * How long the worker has left a frame unanswered at `nowMs` (performance.now()), 0 while none waits: a
+   * worker that hangs never answers, and no frame_error says so (EngineFailureRun.hung). Kept across start():
+   * a frame the worker hung on for the last shopper is still unanswered for the next.
+   */
+  unansweredMs(nowMs: number): number {
+    return this.#unansweredSinceMs === null ? 0 : nowMs - this.#unansweredSinceMs;
+  }
+
   dispose(): void {
     this.stop();
     this.#worker.terminate();
@@ -121,6 +132,7 @@ export class FaceReader {
       this.#post({ type: 'frame', bitmap, timestampMs: performance.now(), grabMs, session }, [
         bitmap,
       ]);
+      this.#unansweredSinceMs ??= performance.now();
     } catch {
       this.#inFlight -= 1;
     }
@@ -129,6 +141,8 @@ export class FaceReader {
   #onUpdate(message: FromFaceWorker): void {
     // Every frame gets exactly one answer: the slot frees whatever it says.
     this.#inFlight = Math.max(0, this.#inFlight - 1);
+    // The worker answers: a frame still in flight is timed from now.
+    this.#unansweredSinceMs = this.#inFlight === 0 ? null : performance.now();
     if ('processMs' in message) this.stats.processMs += message.processMs;
     // An answer to the previous shopper's frame (in flight when start() ran) is not this shopper's.
     if ('session' in message && message.session !== this.#session) return;

@@ -10,6 +10,9 @@ import type { FromFaceWorker } from '../face/face-worker-protocol.ts';
 export type FaceOutcome =
   Extract<FromFaceWorker, { type: 'decided' }> | Extract<FromFaceWorker, { type: 'refused' }>;
 
+/** How often the session looks for a frame the engine has left unanswered (EngineFailureRun.hung). */
+const hangCheckEveryMs = 500;
+
 export interface FaceSessionState {
   promptKey: FacePrompt | 'reading';
   progress: number;
@@ -28,8 +31,9 @@ export function useFaceSession(options: {
   video: RefObject<HTMLVideoElement | null>;
   onOutcome: (outcome: FaceOutcome) => void;
   /**
-   * The engine failed on every frame for a while (EngineFailureRun): the session stops and this is called
-   * instead of waiting on for a face it cannot read. Without it, frames that fail are only observed.
+   * The engine failed on every frame for a while, or left one unanswered (hung) for faceEngineAnswerMsMax
+   * (EngineFailureRun): the session stops and this is called instead of waiting on for a face it cannot
+   * read. Without it, frames that fail are only observed.
    */
   onEngineFailed?: () => void;
   observe?: () => (message: FromFaceWorker) => void;
@@ -54,14 +58,24 @@ export function useFaceSession(options: {
     }
     const observer = observe.current?.();
     const failures = new EngineFailureRun();
+    // A hung engine answers nothing, so it is looked for on a clock of its own, not in its answers.
+    let hangWatch: number | null = null;
+    const giveUp = (): boolean => {
+      const gaveUp = onEngineFailed.current;
+      if (gaveUp === undefined) return false;
+      if (hangWatch !== null) window.clearInterval(hangWatch);
+      hangWatch = null;
+      reader.stop();
+      gaveUp();
+      return true;
+    };
+    hangWatch = window.setInterval(() => {
+      if (failures.hung(reader.unansweredMs(performance.now()))) giveUp();
+    }, hangCheckEveryMs);
     reader.start(element, (message) => {
       observer?.(message);
       if (message.type === 'frame_error') {
-        const gaveUp = onEngineFailed.current;
-        if (failures.failed(performance.now()) && gaveUp !== undefined) {
-          reader.stop();
-          gaveUp();
-        }
+        if (failures.failed(performance.now())) giveUp();
         return;
       }
       failures.read();
@@ -70,11 +84,16 @@ export function useFaceSession(options: {
         setProgress(message.progress);
         setFaceSeen(message.face !== null);
       } else if (message.type === 'decided' || message.type === 'refused') {
+        if (hangWatch !== null) window.clearInterval(hangWatch);
+        hangWatch = null;
         reader.stop();
         onOutcome.current(message);
       }
     });
-    return () => reader.stop();
+    return () => {
+      if (hangWatch !== null) window.clearInterval(hangWatch);
+      reader.stop();
+    };
   }, [reader, stream, video]);
 
   return { promptKey: prompt ?? (faceSeen ? 'reading' : 'look_at_camera'), progress, faceSeen };
