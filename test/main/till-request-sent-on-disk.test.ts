@@ -2,51 +2,19 @@
 // that crashes while the request is out reads back failed / kiosk_restarted with holdRequestSent true, so no
 // one is told that nothing was taken. Before, the flag was written only when the payment opened (false) and
 // the flip to true stayed in memory, so the reloaded record said no request had gone out.
-import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TillRequests } from '../../src/main/till-requests.ts';
-import { syntheticFace } from '../hub/helpers.ts';
-import {
-  closeKioskTestHub,
-  memberPin,
-  networkHoldingBack,
-  type KioskTestHub,
-} from './kiosk-test-hub.ts';
-import { atPin, shopKiosk, startShopWithShopper } from './shop-fixture.ts';
+import { memberPin, networkHoldingBack } from './kiosk-test-hub.ts';
+import { atPin, shopKiosk } from './shop-fixture.ts';
+import { useShopWithShopper } from './shop-per-file.ts';
 
-const face = syntheticFace();
-const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
-let test: KioskTestHub;
-
-beforeAll(async () => {
-  test = await startShopWithShopper({
-    prefix: 'facepay-till-sent-',
-    adminToken: `admin-${randomBytes(12).toString('hex')}`,
-    clock,
-    face,
-  });
-}, 60_000);
-
-afterAll(async () => {
-  await closeKioskTestHub(test);
-});
-
-function stateFolder(name: string) {
-  const dir = path.join(test.work, name);
-  mkdirSync(dir, { mode: 0o700 });
-  return {
-    tillRequestsFile: path.join(dir, 'till-requests.json'),
-    pendingHoldsFile: path.join(dir, 'pending-holds.json'),
-  };
-}
+const { face, clock, hub, stateFolder } = useShopWithShopper('facepay-till-sent-');
 
 describe("the till's record of a hold request going out", () => {
   it('is on disk before the request reaches the hub: read back, the payment says it was sent', async () => {
     const files = stateFolder('in-flight');
     const { network, arrived, release } = networkHoldingBack('/v1/holds');
-    const { service, link } = await shopKiosk({ test, clock, network, ...files });
+    const { service, link } = await shopKiosk({ test: hub(), clock, network, ...files });
     const paymentId = await atPin(service, face, 380, 'sent-on-disk-380');
     const paying = service.handlers.confirm({ paymentId, pin: memberPin });
     await arrived;

@@ -5,50 +5,31 @@
 // "failed, nothing taken" for money taken; once the file can be written again, the payment is written paid
 // and nothing is refunded. Found in review of the first version, which answered the till's retry under the
 // key with a failed payment, and dropped the lost-hold entry of a paid purchase whose record was not written.
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { rmSync, symlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { paymentAuthorizationLifetimeMs } from '../../src/shared/limits.ts';
-import { syntheticFace } from '../hub/helpers.ts';
-import { closeKioskTestHub, memberPin, type KioskTestHub } from './kiosk-test-hub.ts';
-import { atPin, shopKiosk, startShopWithShopper } from './shop-fixture.ts';
+import { memberPin } from './kiosk-test-hub.ts';
+import { atPin, shopKiosk } from './shop-fixture.ts';
+import { useShopWithShopper } from './shop-per-file.ts';
 
-const face = syntheticFace();
-const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
-let test: KioskTestHub;
-
-beforeAll(async () => {
-  test = await startShopWithShopper({
-    prefix: 'facepay-till-disk-full-',
-    adminToken: `admin-${randomBytes(12).toString('hex')}`,
-    clock,
-    face,
-  });
-}, 60_000);
-
-afterAll(async () => {
-  await closeKioskTestHub(test);
-});
+const shop = useShopWithShopper('facepay-till-disk-full-');
+const { face, clock } = shop;
 
 /** A state folder of its own; `full(true)` makes every new write of till-requests.json fail. */
 function stateFolder(name: string) {
-  const dir = path.join(test.work, name);
-  mkdirSync(dir, { mode: 0o700 });
-  const tillRequestsFile = path.join(dir, 'till-requests.json');
-  const pendingHoldsFile = path.join(dir, 'pending-holds.json');
+  const { tillRequestsFile, pendingHoldsFile } = shop.stateFolder(name);
   const full = (on: boolean) => {
     if (on) symlinkSync('/dev/full', `${tillRequestsFile}.tmp`);
     else rmSync(`${tillRequestsFile}.tmp`, { force: true });
   };
   const kiosk = () =>
-    shopKiosk({ test, clock, network: fetch, pendingHoldsFile, tillRequestsFile });
+    shopKiosk({ test: shop.hub(), clock, network: fetch, pendingHoldsFile, tillRequestsFile });
   const listed = async () => JSON.parse(await readFile(pendingHoldsFile, 'utf8')) as unknown[];
   return { full, kiosk, listed };
 }
 
-const balance = async () => (await test.admin.getAccount('shopper')).balance;
+const balance = async () => (await shop.hub().admin.getAccount('shopper')).balance;
 
 describe("the till's requests on a full disk", () => {
   it('a request that cannot be written opens nothing: 500, no payment on the screen, and the key opens one later', async () => {
