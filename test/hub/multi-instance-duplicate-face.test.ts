@@ -3,16 +3,13 @@
 //
 // Found in review: the check searched only this instance's gallery, so while its feed was down the
 // same face was enrolled for two persons, one on each instance (201 twice).
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { syntheticFace as face, testFaceModelId, type TestHub } from './helpers.ts';
 import { enrolTestPerson, sealedProbe } from './identity-helpers.ts';
 import { cutTemplateFeeds, twoInstancesWithShop } from './two-instances.ts';
+import { useRunningHubs } from './postgres-hubs.ts';
 
-const running: TestHub[] = [];
-afterEach(async () => {
-  // The second instance first: the first one's stop drops the shared database.
-  for (const t of running.splice(0).reverse()) await t.stop();
-});
+const running = useRunningHubs();
 
 function addFace(
   t: TestHub,

@@ -5,16 +5,13 @@
 // alone.
 //
 // Found in review: the reload cleared the gallery, then refilled it page by page (min size 0 seen).
-import { afterEach, describe, expect, it } from 'vitest';
-import { syntheticFace as face, testFaceModelId, type TestHub } from './helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { syntheticFace as face, testFaceModelId } from './helpers.ts';
 import { enrolTestPerson, sealedProbe } from './identity-helpers.ts';
 import { cutTemplateFeeds, twoInstancesWithShop } from './two-instances.ts';
+import { useRunningHubs } from './postgres-hubs.ts';
 
-const running: TestHub[] = [];
-afterEach(async () => {
-  // The second instance first: the first one's stop drops the shared database.
-  for (const t of running.splice(0).reverse()) await t.stop();
-});
+const running = useRunningHubs();
 
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

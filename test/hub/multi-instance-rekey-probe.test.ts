@@ -17,9 +17,10 @@ import {
   CancelableTransform,
   transformKeyId,
 } from '../../src/biometrics/protect/cancelable-transform.ts';
-import { syntheticFace as face, testFaceModelId, type TestHub } from './helpers.ts';
+import { syntheticFace as face, testFaceModelId } from './helpers.ts';
 import { enrolTestPerson, sealedProbe } from './identity-helpers.ts';
 import { cutTemplateFeeds, twoInstancesWithShop } from './two-instances.ts';
+import { useRunningHubs } from './postgres-hubs.ts';
 
 async function transformKey(dir: string): Promise<Uint8Array> {
   const read = await readKeyFile({ path: join(dir, 'keys', 'transform.key'), kind: 'transform' });
@@ -27,11 +28,10 @@ async function transformKey(dir: string): Promise<Uint8Array> {
   return read.value;
 }
 
-const running: TestHub[] = [];
-afterEach(async () => {
+const running = useRunningHubs();
+// Registered after useRunningHubs' stop, so it runs first (after-hooks run last registered first).
+afterEach(() => {
   for (const t of running) t.hub.identity?.dangerousTestOnlyBeforeCatchUpRead(undefined);
-  // The second instance first: the first one's stop drops the shared database.
-  for (const t of running.splice(0).reverse()) await t.stop();
 });
 
 describe('a re-key taken while an identification waits on its catch-up', () => {

@@ -6,7 +6,7 @@
 //
 // Found in review: addTemplates checked only the key this instance held in memory, and a resynchronised
 // feed reloaded the gallery under that key.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,7 +17,6 @@ import {
   syntheticFace as face,
   testCalibrationFile,
   testFaceModelId,
-  type TestHub,
 } from './helpers.ts';
 import { enrolTestPerson, sealedProbe } from './identity-helpers.ts';
 import { cutTemplateFeeds, twoInstancesWithShop } from './two-instances.ts';
@@ -26,6 +25,7 @@ import {
   CancelableTransform,
   transformKeyId,
 } from '../../src/biometrics/protect/cancelable-transform.ts';
+import { useRunningHubs } from './postgres-hubs.ts';
 
 async function transformKey(dir: string): Promise<Uint8Array> {
   const read = await readKeyFile({ path: join(dir, 'keys', 'transform.key'), kind: 'transform' });
@@ -33,11 +33,7 @@ async function transformKey(dir: string): Promise<Uint8Array> {
   return read.value;
 }
 
-const running: TestHub[] = [];
-afterEach(async () => {
-  // The second instance first: the first one's stop drops the shared database.
-  for (const t of running.splice(0).reverse()) await t.stop();
-});
+const running = useRunningHubs();
 
 describe('a re-key the other instance has not heard of', () => {
   it("refuses that instance's faces (503), keeps every row under the new key, and the hub starts again", async () => {

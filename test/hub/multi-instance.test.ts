@@ -1,6 +1,6 @@
 // Two hub instances on one PostgreSQL database (issue 11): one winner among settles split across
 // them, idempotency answers from either, erasure heard by both, and one instance SIGKILLed under load.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import {
@@ -28,14 +28,11 @@ import { pinAttemptsMax, pinUnlocksPerDayPerPerson } from '../../src/shared/limi
 import { memberNumberFromPayload } from '../../src/shared/member-number.ts';
 import { copyKeys, cutTemplateFeeds, twoInstances, twoInstancesWithShop } from './two-instances.ts';
 import { assertNoProcessLeft, runScriptTracked, spawnHub, type HubProcess } from './process.ts';
+import { useRunningHubs } from './postgres-hubs.ts';
 
 afterAll(assertNoProcessLeft);
 
-const running: TestHub[] = [];
-afterEach(async () => {
-  // The second instance first: the first one's stop drops the shared database.
-  for (const t of running.splice(0).reverse()) await t.stop();
-});
+const running = useRunningHubs();
 
 /** Two instances with identity, a shop, its till and an enrolled Alice (face and PIN 4821). */
 async function enrolledOnTwo() {

@@ -1,17 +1,14 @@
 // PostgreSQL: the stored answers are shared by every instance, so the hourly purge of answers past the
 // retention must not go by one instance's clock alone: an instance whose clock runs days ahead deletes
 // only what is past the retention by the database's clock too, and an answer still inside it replays.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { account, holdBody, openRawDb, storeKind, type TestHub } from './helpers.ts';
+import { account, holdBody, openRawDb, storeKind } from './helpers.ts';
 import { twoInstances } from './two-instances.ts';
 import { idempotencyRetentionSeconds } from '../../src/shared/limits.ts';
+import { useRunningHubs } from './postgres-hubs.ts';
 
-const running: TestHub[] = [];
-afterEach(async () => {
-  // The second instance first: the first one's stop drops the shared database.
-  for (const t of running.splice(0).reverse()) await t.stop();
-});
+const running = useRunningHubs();
 
 const hourMs = 3_600_000;
 const retentionMs = idempotencyRetentionSeconds * 1000;
