@@ -7,10 +7,10 @@ export function keptVariant(variant: string): boolean {
   return first === 'sharp' || first === 'dark';
 }
 
-/** A copy the bound is there to refuse: defocused at its size (by a share of the face width), as is or
- * noised / compressed after the blur. */
+/** A copy the bound is there to refuse: defocused at its size (by a share of the face width: `def` 4.5%,
+ * `def8` 8%, `def12` 12%), as is or noised / compressed after the blur. */
 export function defocusedVariant(variant: string): boolean {
-  return variant.split('+')[0] === 'def';
+  return /^def\d*$/.test(variant.split('+')[0] ?? '');
 }
 
 /** The one masked photo of the set is reported, not ruled on: its cloth is smooth whatever the focus. */
@@ -63,6 +63,40 @@ export function boundFromCopies(rows: readonly CopyReading[], measure: string): 
     keptCopies: kept.length,
     defocusedRefused: defocused.filter(refused).length,
     defocusedCopies: defocused.length,
+    maskedRefused: masked.filter(refused).length,
+    maskedCopies: masked.length,
+  };
+}
+
+/** What two or more bounds refuse together (a copy below any one of them), each bound from the rule. */
+export interface RuledGate {
+  bounds: Record<string, number>;
+  defocusedRefused: number;
+  defocusedCopies: number;
+  /** Kept copies of unmasked photos refused: 0 by the rule, as each bound refuses none. */
+  keptRefused: number;
+  maskedRefused: number;
+  maskedCopies: number;
+}
+
+/** The gate of several measures, each bound set by boundFromCopies on its own: a copy is refused when any
+ * measure reads below its bound. */
+export function gateFromCopies(
+  rows: readonly CopyReading[],
+  measures: readonly string[],
+): RuledGate {
+  const bounds: Record<string, number> = {};
+  for (const measure of measures) bounds[measure] = boundFromCopies(rows, measure).bound;
+  const refused = (row: CopyReading): boolean =>
+    measures.some((measure) => !((row.measures[measure] ?? Number.NaN) >= (bounds[measure] ?? 0)));
+  const defocused = rows.filter((row) => defocusedVariant(row.variant) && !maskedPhoto(row.photo));
+  const kept = rows.filter((row) => keptVariant(row.variant) && !maskedPhoto(row.photo));
+  const masked = rows.filter((row) => keptVariant(row.variant) && maskedPhoto(row.photo));
+  return {
+    bounds,
+    defocusedRefused: defocused.filter(refused).length,
+    defocusedCopies: defocused.length,
+    keptRefused: kept.filter(refused).length,
     maskedRefused: masked.filter(refused).length,
     maskedCopies: masked.length,
   };

@@ -16,14 +16,19 @@
 //   def         a Gaussian defocus of 4.5% of the face box's width at the rescaled size, and def+n2 / +n4 /
 //               +n6 / +q20 / +q50 / +n4+q50: that defocus THEN noised or compressed, as a camera defocuses
 //               before its sensor noise and compression (blurring a captured photo smooths its noise too)
+//   def8 def12  a strong defocus, 8% / 12% of the face box's width, as is and then +n4 / +n6 / +q20 /
+//               +n4+q50 (issue 8 review: a strong defocus under noise was thought to read sharp)
+//   dark+n6     darkened, then noised at sigma 6 (low light: the noise is large against the face's contrast)
 // The chip is the engine's (processFrame with the blur and brightness bounds off); `old` is the variance
 // of the Laplacian over its central two thirds (the gate before issue 8), the others chip-sharpness.ts's
 // re-blur ratio over the eyes and brows of the chip pooled to 50 px: `ratio` as 32401b5 shipped it, `n1`
 // (ships) / `n2` with each difference cored by 1 / 2 noise deviations, `n1k3` also by 3% of the grey
-// range, `n1r` / `n2r` cored but divided by all differences. Prints one row per photo and variant, the
-// medians per variant and width, the bound the rule of blur-bound-rule.ts gives each measure (the
-// highest 0.01 step that refuses no sharp, dark, noised or compressed copy of an unmasked photo) and
-// what it refuses, the shipped bound beside it, and the cost of each measure per chip.
+// range, `n1r` / `n2r` cored but divided by all differences; `det` is n1's share of differences above the
+// noise floor, a candidate second condition. Prints one row per photo and variant, the medians per
+// variant and width, the bound the rule of blur-bound-rule.ts gives each measure (the highest 0.01 step
+// that refuses no sharp, dark, noised or compressed copy of an unmasked photo) and what it refuses, the
+// shipped bound beside n1's, what n1 and det together (each at its ruled bound) refuse per variant
+// against n1 alone, and the cost of each measure per chip.
 //
 // Usage: npx tsx scripts/measure-blur.ts [--widths 130,90,60,42] [--per-set 4] [--json <file>]
 
@@ -42,7 +47,7 @@ import { defaultFaceEngineOptions } from '../src/biometrics/engine.ts';
 import { decodeImage } from '../src/biometrics/image-decode.node.ts';
 import { formatTable } from '../src/biometrics/calibration/report.ts';
 import { defaultQualityThresholds } from '../src/biometrics/quality.ts';
-import { boundFromCopies, keptVariant, maskedPhoto } from './blur-bound-rule.ts';
+import { boundFromCopies, gateFromCopies, keptVariant, maskedPhoto } from './blur-bound-rule.ts';
 import { greyChip, laplacianVariance } from './blur-measures.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
@@ -54,8 +59,6 @@ const raw = {
   region: 'upper',
   coring: 0,
   noise: 'median',
-  contrastCoring: 0,
-  total: 'cored',
 } as const;
 /** ratio: 32401b5's measure (no coring); n1 / n2: differences cored by 1 / 2 noise deviations (n1
  * ships); n1k3: also by 3% of the grey range; n1r / n2r: cored, divided by all differences. */
@@ -67,9 +70,12 @@ const candidates: Record<string, ChipSharpnessOptions> = {
   n1r: { ...raw, coring: 1, total: 'raw' },
   n2r: { ...raw, coring: 2, total: 'raw' },
 };
-const measureNames = ['old', ...Object.keys(candidates)];
-/** The candidate that is chipSharpnessOptions (what the gate reads). */
+/** `det`: n1's share of differences above the noise floor (chip-sharpness.ts `detail`), a candidate second
+ * condition of the gate (refused below its own ruled bound). */
+const measureNames = ['old', ...Object.keys(candidates), 'det'];
+/** The candidate that is chipSharpnessOptions (what the gate reads), and the candidate two-measure gate. */
 const shippedName = 'n1';
+const gateMeasures = [shippedName, 'det'];
 /** Copies blurred first, then given sensor noise or compression (as a camera does), and sharp ones the same. */
 const noisedNames = ['n2', 'n4', 'n6', 'q20', 'q50'];
 const variantNames = [
@@ -78,6 +84,7 @@ const variantNames = [
   'dark',
   'dark+n4',
   'dark+q50',
+  'dark+n6',
   'src1.5',
   'src3',
   'at1.5',
@@ -86,9 +93,14 @@ const variantNames = [
   'def',
   ...noisedNames.map((after) => `def+${after}`),
   'def+n4+q50',
+  ...['def8', 'def12'].flatMap((def) => [
+    def,
+    ...['n4', 'n6', 'q20', 'n4+q50'].map((after) => `${def}+${after}`),
+  ]),
 ];
-/** `def`: a Gaussian defocus of this fraction of the face box's width, at the rescaled size. */
-const defocusOfFaceWidth = 0.045;
+/** `def` / `def8` / `def12`: a Gaussian defocus of this fraction of the face box's width, at the rescaled
+ * size (a strong defocus, 8-12%, leaves noise added after it as the chip's only fine detail). */
+const defocusOfFaceWidth = { def: 0.045, def8: 0.08, def12: 0.12 };
 
 /** Deterministic Gaussian noise of `sigma` grey levels on every channel (seeded per copy). */
 async function withNoise(pipeline: Sharp, sigma: number, seed: number): Promise<Sharp> {
@@ -162,7 +174,8 @@ async function samplePhotos(perSet: number): Promise<string[]> {
 function measuresOf(grey: Float32Array, mask: Float32Array): Record<string, number> {
   const out: Record<string, number> = { old: laplacianVariance(grey, mask, chipSide) };
   for (const [name, options] of Object.entries(candidates))
-    out[name] = chipSharpness(grey, mask, chipSide, options);
+    out[name] = chipSharpness(grey, mask, chipSide, options).sharpness;
+  out.det = chipSharpness(grey, mask, chipSide, candidates[shippedName]).detail;
   return out;
 }
 
@@ -242,12 +255,17 @@ async function main(): Promise<void> {
       const atSize = (): Sharp => sharp(resizedBytes);
       const sharpRead = await measure(engine, atSize());
       const luma = typeof sharpRead === 'string' ? 128 : sharpRead.luma;
-      const defocus = defocusOfFaceWidth * base.boxWidth * size.scale;
+      const defocus = (share: number): number => share * base.boxWidth * size.scale;
       const seed = rows.length + 1;
       const variants: Record<string, () => Promise<Sharp>> = {
         sharp: async () => atSize(),
         dark: async () => atSize().linear(45 / Math.max(luma, 1), 0),
-        def: async () => sharp(await atSize().blur(defocus).png().toBuffer()),
+        def: async () =>
+          sharp(await atSize().blur(defocus(defocusOfFaceWidth.def)).png().toBuffer()),
+        def8: async () =>
+          sharp(await atSize().blur(defocus(defocusOfFaceWidth.def8)).png().toBuffer()),
+        def12: async () =>
+          sharp(await atSize().blur(defocus(defocusOfFaceWidth.def12)).png().toBuffer()),
         'src1.5': async () =>
           sharp(await sharp(bytes).blur(1.5).png().toBuffer()).resize(
             Math.max(8, Math.round(sourceWidth * size.scale)),
@@ -384,6 +402,42 @@ async function main(): Promise<void> {
       ` gives ${show(shipped.bound)}; quality.ts ships sharpnessMin ${defaultQualityThresholds.sharpnessMin}` +
       (shipped.bound === defaultQualityThresholds.sharpnessMin ? ' (the same)' : ' (DIFFERENT)'),
   );
+  const gate = gateFromCopies(rows, gateMeasures);
+  console.log(
+    `\ncandidate gate (${gateMeasures.join(' and ')}, each bound by the rule: ` +
+      `${gateMeasures.map((name) => `${name} ${show(gate.bounds[name] ?? Number.NaN)}`).join(', ')}):` +
+      ` defocused copies refused ${gate.defocusedRefused}/${gate.defocusedCopies}` +
+      ` (${shippedName} alone ${shipped.defocusedRefused}/${shipped.defocusedCopies}),` +
+      ` kept copies refused ${gate.keptRefused}, masked photo's kept copies refused` +
+      ` ${gate.maskedRefused}/${gate.maskedCopies} (${shippedName} alone ${shipped.maskedRefused}/${shipped.maskedCopies});` +
+      ' det is a candidate, not a condition of the shipped gate',
+  );
+  console.log(
+    '\nCopies of unmasked photos refused per variant (all sizes but orig): shipped n1 alone, n1 and det' +
+      ' each at its ruled bound:',
+  );
+  const perVariantGate = (variant: string, measures: string[]): string => {
+    const group = rows.filter(
+      (row) => row.variant === variant && row.width !== 'orig' && !maskedPhoto(row.photo),
+    );
+    const { bounds } = gateFromCopies(rows, measures);
+    const out = group.filter((row) =>
+      measures.some((name) => !((row.measures[name] ?? Number.NaN) >= (bounds[name] ?? 0))),
+    );
+    return `${out.length}/${group.length}`;
+  };
+  console.log(
+    formatTable(
+      ['variant', shippedName, gateMeasures.join('+')],
+      variantNames
+        .filter((variant) => variant !== 'sharp')
+        .map((variant) => [
+          variant,
+          perVariantGate(variant, [shippedName]),
+          perVariantGate(variant, gateMeasures),
+        ]),
+    ),
+  );
   if (refused.length > 0)
     console.log(`\nNot measured (gate with blur and dark bounds off):\n${refused.join('\n')}`);
   // Cost per chip, on the last chip read: the measure alone, many times.
@@ -399,7 +453,7 @@ async function main(): Promise<void> {
         const started = performance.now();
         for (let i = 0; i < repeats; i += 1) {
           if (name === 'old') laplacianVariance(grey, mask, chipSide);
-          else chipSharpness(grey, mask, chipSide, candidates[name]);
+          else chipSharpness(grey, mask, chipSide, candidates[name === 'det' ? shippedName : name]);
         }
         console.log(
           `cost ${name}: ${((performance.now() - started) / repeats).toFixed(3)} ms per chip (JS)`,

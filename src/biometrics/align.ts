@@ -169,6 +169,6 @@ export async function chipPhotometrics(
   }
   return {
     lumaMean: lumaCount > 0 ? lumaSum / lumaCount : Number.NaN,
-    sharpness: chipSharpness(grey, mask, chipSide),
+    sharpness: chipSharpness(grey, mask, chipSide).sharpness,
   };
 }

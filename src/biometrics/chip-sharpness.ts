@@ -17,11 +17,21 @@ export interface ChipSharpnessOptions {
   /** How the noise level is estimated on the pooled plane: the median (robust to edges) or the mean
    * (Immerkaer 1996) of the absolute 3x3 Laplacian-difference residual. */
   noise: 'median' | 'mean';
-  /** Differences are also cored by this fraction of the region's grey range (5th to 95th percentile). */
-  contrastCoring: number;
-  /** The ratio's denominator: the cored differences ('cored') or all of them ('raw'), so that a region
-   * of noise alone, whose few differences above the floor the re-blur removes, reads near 0. */
-  total: 'cored' | 'raw';
+  /** Rejected candidates, read only by scripts/measure-blur.ts (0 / 'cored' when left out). Differences
+   * also cored by this fraction of the region's grey range (5th to 95th percentile). */
+  contrastCoring?: number;
+  /** Rejected candidate: the ratio's denominator, the cored differences ('cored') or all of them ('raw'). */
+  total?: 'cored' | 'raw';
+}
+
+/** What the re-blur reads of a chip. */
+export interface ChipSharpness {
+  /** The cored re-blur ratio: 0 flat or fully blurred, near 1 sharp; what the gate's bound reads. */
+  sharpness: number;
+  /** The share of the neighbour differences left above the noise floor (cored sum / raw sum); 1 when
+   * nothing is cored. Noise alone reads ~0.21 (a half-normal difference cored by its deviation). A
+   * candidate second condition, measured by scripts/measure-blur.ts (`det`) and not used by the gate. */
+  detail: number;
 }
 
 /** Chosen by scripts/measure-blur.ts: of pool 1 / 3 and re-blur 3 / 5 / 9 px, the flattest across face
@@ -36,15 +46,19 @@ export interface ChipSharpnessOptions {
  * blurred. Dividing by all differences instead of the cored ones (`total: 'raw'`) makes noise alone read
  * near 0 (a flat synthetic chip plus noise: 0.16, against 0.77 cored and 0.82 uncored) but reads sharp
  * noisy nuaa crops as low as 0.18, so its ruled bound (0.17) refuses 269 of 402 defocused copies against
- * 397 of 402. The cost: a soft masked phone selfie reads 0.22-0.25 (0.25-0.30 uncored). */
+ * 397 of 402. The cost: a soft masked phone selfie reads 0.22-0.25 (0.25-0.30 uncored). A second
+ * condition on `detail` (the share of differences above the noise floor, ~0.21 for noise alone) was
+ * measured against copies defocused by 8% and 12% of the face width, then noised or compressed: a
+ * defocused face keeps its smooth shading above the noise floor (detail 0.54-0.99, sharp copies darkened
+ * and noised at sigma 6 down to 0.46), so its ruled bound (0.46) refuses no copy the ratio lets through;
+ * the ratio itself reads every such copy that reaches the gate at most 0.21 (most are refused before it,
+ * turned_away or no_face). Not chosen. */
 export const chipSharpnessOptions: ChipSharpnessOptions = {
   pool: 3,
   taps: 5,
   region: 'upper',
   coring: 1,
   noise: 'median',
-  contrastCoring: 0,
-  total: 'cored',
 };
 
 /**
@@ -121,19 +135,18 @@ export function noiseDeviation(
  * (noiseDeviation x sqrt 2), so sensor noise or compression blocking added after a blur, which the
  * re-blur removes as it would a sharp edge, no longer reads as sharpness; a plane with no difference
  * above that reads 0. Noise scales with the grey levels as the differences do, so the ratio still
- * ignores a * grey + b.
+ * ignores a * grey + b. `detail`: the cored differences' sum over the raw ones', both directions (see
+ * ChipSharpness), also unchanged by a * grey + b.
  */
 export function reblurSharpness(
   grey: Float32Array,
   inFrame: Float32Array,
   side: number,
-  taps: number,
-  region: 'centre' | 'upper' = 'centre',
-  coring = 0,
-  noise: 'median' | 'mean' = 'median',
-  contrastCoring = 0,
-  total: 'cored' | 'raw' = 'cored',
-): number {
+  options: Omit<ChipSharpnessOptions, 'pool'>,
+): ChipSharpness {
+  const { taps, region, coring, noise } = options;
+  const contrastCoring = options.contrastCoring ?? 0;
+  const total = options.total ?? 'cored';
   assert(grey.length === side * side && inFrame.length === side * side, 'planes of one side');
   assert(taps >= 3 && taps % 2 === 1, 'an odd re-blur width of at least 3');
   const half = (taps - 1) / 2;
@@ -156,6 +169,8 @@ export function reblurSharpness(
     floor = Math.max(floor, contrastCoring * (pick(0.95) - pick(0.05)));
   }
   let blurWorst = Number.NaN;
+  let rawAll = 0;
+  let coredAll = 0;
   for (const [stepY, stepX] of [
     [0, 1],
     [1, 0],
@@ -185,6 +200,8 @@ export function reblurSharpness(
         const sharpDiff = Math.max(0, rawDiff - floor);
         const blurDiff = Math.abs(here - before);
         sharpSum += total === 'raw' ? rawDiff : sharpDiff;
+        rawAll += rawDiff;
+        coredAll += sharpDiff;
         lostSum += Math.max(0, sharpDiff - blurDiff);
       }
     }
@@ -192,27 +209,17 @@ export function reblurSharpness(
     const blur = sharpSum > 0 ? (sharpSum - lostSum) / sharpSum : 1;
     blurWorst = Number.isNaN(blurWorst) ? blur : Math.max(blurWorst, blur);
   }
-  return 1 - blurWorst;
+  return { sharpness: 1 - blurWorst, detail: rawAll > 0 ? coredAll / rawAll : Number.NaN };
 }
 
-/** The gate's measure on a `side` x `side` grey chip: pooled, then re-blurred (chipSharpnessOptions). */
+/** The gate's measures on a `side` x `side` grey chip: pooled, then re-blurred (chipSharpnessOptions). */
 export function chipSharpness(
   grey: Float32Array,
   inFrame: Float32Array,
   side: number,
   options: ChipSharpnessOptions = chipSharpnessOptions,
-): number {
+): ChipSharpness {
   const pooledSide = side / options.pool;
   const mask = poolPlane(inFrame, side, options.pool).map((value) => (value > 0.999 ? 1 : 0));
-  return reblurSharpness(
-    poolPlane(grey, side, options.pool),
-    mask,
-    pooledSide,
-    options.taps,
-    options.region,
-    options.coring,
-    options.noise,
-    options.contrastCoring,
-    options.total,
-  );
+  return reblurSharpness(poolPlane(grey, side, options.pool), mask, pooledSide, options);
 }
