@@ -581,11 +581,7 @@ export function StationPhotoScreen(props: {
   );
 }
 
-/**
- * A live face at the station: the shop kiosk's face session (quality prompts, liveness), beside the ID
- * photo for the person enrolled; the guardian's step shows it with its own title, note and message.
- */
-export function StationLiveScreen(props: {
+type StationLiveProps = {
   station: StationView;
   stream: MediaStream;
   reader: FaceReader;
@@ -599,7 +595,55 @@ export function StationLiveScreen(props: {
   hint?: string;
   /** Why the face is read again (a refused try), shown above the camera. */
   message?: string | null;
-}) {
+};
+
+/**
+ * A live face at the station: the shop kiosk's face session (quality prompts, liveness), beside the ID
+ * photo for the person enrolled; the guardian's step shows it with its own title, note and message. A face
+ * engine that fails on every frame or hangs (EngineFailureRun, as at the shop kiosk) stops the session for
+ * words that say so, with a new session (try again) and the enrolment's cancel as the ways out.
+ */
+export function StationLiveScreen(props: StationLiveProps) {
+  const { t } = useTranslation();
+  /** Bumped by "try again": a new session (the face session restarts only for a new component). */
+  const [attempt, setAttempt] = useState(0);
+  const [engineFailed, setEngineFailed] = useState(false);
+  if (!engineFailed) {
+    return (
+      <StationLiveSession key={attempt} {...props} onEngineFailed={() => setEngineFailed(true)} />
+    );
+  }
+  return (
+    <StationFrame
+      station={props.station}
+      step={props.step ?? 'live'}
+      title={props.title ?? t('enrol.live.title')}
+      onSignOut={props.onSignOut}
+    >
+      <p className="pin-warning" role="alert" data-testid="engine-failed">
+        {t('enrol.live.engineFailed')}
+      </p>
+      <div className="actions">
+        <button
+          className="button button-primary"
+          data-testid="live-retry"
+          onClick={() => {
+            setEngineFailed(false);
+            setAttempt((done) => done + 1);
+          }}
+        >
+          {t('enrol.retry')}
+        </button>
+        <button className="button button-secondary" onClick={props.onCancel}>
+          {t('enrol.cancel')}
+        </button>
+      </div>
+    </StationFrame>
+  );
+}
+
+/** StationLiveScreen's camera and face session, until the session decides, refuses or gives up on the engine. */
+function StationLiveSession(props: StationLiveProps & { onEngineFailed: () => void }) {
   const { t } = useTranslation();
   const video = useRef<HTMLVideoElement | null>(null);
   const session = useFaceSession({
@@ -607,6 +651,7 @@ export function StationLiveScreen(props: {
     stream: props.stream,
     video,
     onOutcome: props.onOutcome,
+    onEngineFailed: props.onEngineFailed,
   });
   const message = props.message ?? null;
   return (
