@@ -17,6 +17,7 @@ const postgresOnly = [
   'test/hub/postgres-purge-skewed-clock.test.ts',
   'test/hub/postgres-purge-chunked.test.ts',
   'test/hub/rekey-start-beside.test.ts',
+  'test/hub/rekey-key-file-after-lock.test.ts',
 ];
 
 /** The hub suites run on both adapters; the rest are about SQLite itself, a process or no store. */

@@ -6,7 +6,7 @@
 //
 // Found in review: IdentityService kept the old key in memory until adoptTransformKey, after the commit and
 // the file rename, so a write queued behind the re-key stored its template under the old key id.
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -15,7 +15,6 @@ import {
   CancelableTransform,
   transformKeyId,
 } from '../../src/biometrics/protect/cancelable-transform.ts';
-import { transformKeyPaths } from '../../src/hub/identity/rekey.ts';
 import { startTestHub, syntheticFace, testCalibrationFile, testFaceModelId } from './helpers.ts';
 import {
   enrolTestPerson,
@@ -60,13 +59,11 @@ describe('faces added while the hub re-keys', () => {
     const bobsFace = syntheticFace();
     // The re-key's transaction and the station's are queued in that order behind a write held open, so
     // the station's runs right after the re-key's (in its batch or the next), before the route goes on.
-    const keysDir = join(t.dir, 'keys');
     let release = () => {};
     const held = hub.store.write(() => new Promise<void>((resolve) => (release = resolve)));
     const rekeyed = t.call('POST', '/v1/admin/rekey', { body: {} });
-    // The route writes the next key aside, then queues its transaction.
-    while (!existsSync(transformKeyPaths(keysDir).next)) await sleep(10);
-    await sleep(300);
+    // The route queues its transaction (which makes the next key file once it runs).
+    while ((hub.store.writeStats().waiting ?? 0) < 1) await sleep(10);
     // The station, provisioned before the re-key, adds Bob's faces protected under the old key.
     const added = t.call('POST', `/v1/persons/${bob.id}/templates`, {
       token: enroller.token,
@@ -75,7 +72,7 @@ describe('faces added while the hub re-keys', () => {
         sealedTemplates: [sealedProbe(t, hubKey, protectOld.apply(bobsFace), oldKeyId)],
       },
     });
-    await sleep(300);
+    while ((hub.store.writeStats().waiting ?? 0) < 2) await sleep(10);
     release();
     await held;
     expect((await rekeyed).status).toBe(200);

@@ -399,15 +399,15 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
    * When the write is answered with an error, the service keeps the key the store names: the previous
    * one when the transaction did not commit, the new one when it committed and only its answer was lost.
    * The caller renames the key files once it returns (commitNextTransformKey; finishInterruptedRekey
-   * finishes that after a crash). The transaction holds the re-key lock first, then `confirmNextKey`
-   * checks the next key file is still the caller's (a start that ran before the lock may have set it
-   * aside); from then on no start settles that file until the transaction ends.
+   * finishes that after a crash). The transaction holds the re-key lock first, then `writeNextKeyFile`
+   * makes the next key file, before any row moves: a start settles that file under the same lock, so
+   * none sees it before the transaction ends (a job that throws leaves it for the caller to discard).
    */
   async rekeyAndAdopt(
     caller: ClientRecord,
     nextKey: Uint8Array,
     reader: IdentityReader,
-    confirmNextKey: () => Promise<void>,
+    writeNextKeyFile: () => Promise<void>,
   ): Promise<RekeyOutcome> {
     const previous = this.transformKey;
     // Set once the job's own work is done: a failure after it is the commit's (or the batch's), whose
@@ -416,7 +416,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     try {
       const templates = await this.writer.write(async (tx) => {
         await tx.holdRekeyLock();
-        await confirmNextKey();
+        await writeNextKeyFile();
         const moved = await this.rekey(tx, caller, nextKey);
         // The gallery reloads from this transaction's rows, in turn with the changes heard from others.
         await this.adoptTransformKey(nextKey, tx);

@@ -2,6 +2,7 @@
 // a new transform key without any face, in one transaction; the new key file replaces the old only after
 // the commit, and a hub that stopped in between finishes the swap at start (the audit log names the key).
 import { rename, rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { assert } from '../../shared/assert.ts';
@@ -36,21 +37,32 @@ function rekeyUnfinished(): HubError {
 }
 
 /**
- * Writes the next transform key (0600) before any row moves; returns it. The file is made exclusively, so
- * of two re-keys at once (this hub, or instances sharing keys/) one takes it and the other is refused
- * `409 rekey_unfinished` without touching it.
+ * A new transform key for a re-key, not yet in any file (writeNextTransformKey writes it). Refused
+ * `409 rekey_unfinished` at once while a next key file is there (another re-key, or one whose commit was
+ * not confirmed), so that such a re-key does not wait for the lock only to be refused.
  */
-export async function prepareNextTransformKey(keysDir: string): Promise<Uint8Array> {
-  const { next } = transformKeyPaths(keysDir);
-  if (existsSync(next)) throw rekeyUnfinished();
-  const key = sodium.randombytes_buf(32);
-  const created = await createKeyFile({ path: next, kind: 'transform', key });
+export function newTransformKey(keysDir: string): Uint8Array {
+  if (existsSync(transformKeyPaths(keysDir).next)) throw rekeyUnfinished();
+  return sodium.randombytes_buf(32);
+}
+
+/**
+ * Inside the re-key's transaction, once it holds the re-key lock, before any row moves: writes the next
+ * transform key file (0600). A start settles the next key file under the same lock, so it never finds
+ * this one before the transaction ends (made before the lock, a start in that instant could set it
+ * aside). The file is made exclusively: one left by another re-key (an unconfirmed commit waiting for a
+ * restart) refuses this one `409 rekey_unfinished` without touching it.
+ */
+export async function writeNextTransformKey(keysDir: string, key: Uint8Array): Promise<void> {
+  const created = await createKeyFile({
+    path: transformKeyPaths(keysDir).next,
+    kind: 'transform',
+    key,
+  });
   if (!created.ok) {
-    sodium.memzero(key);
     if (created.error.code === 'key_file_exists') throw rekeyUnfinished();
     throw new Error(created.error.message);
   }
-  return key;
 }
 
 /**
@@ -138,26 +150,34 @@ async function keyIdOfFile(path: string): Promise<string | undefined> {
 }
 
 /**
- * Inside the re-key's transaction, once it holds the re-key lock (a start then leaves the file alone):
- * the next key file is still the one this re-key made. A start that ran between the file's making and
- * the lock may have set it aside (nothing was committed then): the re-key is refused, nothing moved.
- */
-export async function requireOwnNextTransformKey(keysDir: string, keyId: string): Promise<void> {
-  if ((await keyIdOfFile(transformKeyPaths(keysDir).next)) !== keyId) throw rekeyUnfinished();
-}
-
-/**
  * The re-key lock (HubStore.runExclusive('rekey')): runs `fn` unless another instance holds it (a start
  * settling the next key file, or a re-key's open transaction); answers undefined when it did not run.
  */
 export type RekeyLock = <T>(fn: () => Promise<T>) => Promise<T | undefined>;
 
 /**
+ * How long the commit and the discard keep trying for the re-key lock. Another instance's re-key queued
+ * beside this one takes the lock as soon as this transaction ends, only to be refused (this re-key's file
+ * is there) and let it go; a start settling the files holds it as briefly. Past it, the files are left.
+ */
+const rekeyLockTryMs = 1_000;
+
+async function soonUnderLock(lock: RekeyLock, fn: () => Promise<true>): Promise<true | undefined> {
+  const deadline = performance.now() + rekeyLockTryMs;
+  for (;;) {
+    const done = await lock(fn);
+    if (done !== undefined || performance.now() >= deadline) return done;
+    await sleep(25);
+  }
+}
+
+/**
  * After the commit: the next key becomes the current one (atomic rename), under the re-key lock and only
  * while the next key file holds this re-key's key (`keyId`). An instance that started between the commit
  * and the lock may have promoted it already (it read the committed re-key), and another instance's newer
  * re-key may then have made a next key file of its own: that file is not this re-key's to rename. While
- * another instance holds the lock, the files are left to it (a start promotes the committed key).
+ * another instance holds the lock past rekeyLockTryMs, the files are left to it (a start promotes the
+ * committed key).
  */
 export async function commitNextTransformKey(
   keysDir: string,
@@ -165,7 +185,7 @@ export async function commitNextTransformKey(
   lock: RekeyLock,
 ): Promise<void> {
   const { current, next } = transformKeyPaths(keysDir);
-  const settled = await lock(async () => {
+  const settled = await soonUnderLock(lock, async () => {
     if ((await keyIdOfFile(next)) === keyId) {
       await rename(next, current);
       return true;
@@ -196,7 +216,7 @@ export async function discardNextTransformKey(
   lock: RekeyLock,
 ): Promise<void> {
   const { next } = transformKeyPaths(keysDir);
-  const settled = await lock(async () => {
+  const settled = await soonUnderLock(lock, async () => {
     if ((await keyIdOfFile(next)) === keyId) await rm(next, { force: true });
     return true;
   });

@@ -29,8 +29,8 @@ import { join } from 'node:path';
 import {
   commitNextTransformKey,
   discardNextTransformKey,
-  prepareNextTransformKey,
-  requireOwnNextTransformKey,
+  newTransformKey,
+  writeNextTransformKey,
   type RekeyLock,
 } from './rekey.ts';
 import { transformKeyId } from '../../biometrics/protect/cancelable-transform.ts';
@@ -253,14 +253,17 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
       // Refused (no identity here) before any file is made: a next key left behind refuses every re-key.
       const identityService = service();
       const keysDir = join(hub.dataDir, 'keys');
-      const nextKey = await prepareNextTransformKey(keysDir);
+      const nextKey = newTransformKey(keysDir);
       const nextKeyId = transformKeyId(nextKey);
       const rekeyLock: RekeyLock = (fn) => hub.store.runExclusive('rekey', fn);
+      // The key file is made inside the transaction, once it holds the re-key lock (no start sets it
+      // aside meanwhile), and before any row moves under the key.
       const outcome = await identityService.rekeyAndAdopt(caller, nextKey, hub.store.reader, () =>
-        requireOwnNextTransformKey(keysDir, nextKeyId),
+        writeNextTransformKey(keysDir, nextKey),
       );
       if (!outcome.ok) {
-        // Nothing stored: the next key file goes, so a retry can start without a restart.
+        // Nothing stored: this re-key's next key file, if it made one, goes, so a retry can start
+        // without a restart (a file of another re-key stays).
         if (outcome.stored === 'no') {
           await discardNextTransformKey(keysDir, nextKeyId, rekeyLock);
           // A fault the hub named (a stored template that does not open) is told on one line; an

@@ -40,6 +40,8 @@ export async function runJobs(
 export interface WriteQueueStats {
   readonly batches: number;
   readonly jobs: number;
+  /** Jobs queued now and not yet in a batch (behind the running one): a test sees a request reach it. */
+  readonly waiting?: number;
   /** Wall time inside runBatch (jobs, commit and its fsync), summed over batches. */
   readonly batchMs: number;
   /**
@@ -102,7 +104,7 @@ export class WriteQueue {
   }
 
   stats(): WriteQueueStats {
-    return { ...this.counted };
+    return { ...this.counted, waiting: this.queue.length };
   }
 
   /** Refuses new jobs and resolves once the jobs already queued have their answers. */
