@@ -308,6 +308,8 @@ export interface QualityBinsReport {
     originals: Record<string, Record<string, BinRates>>;
     all: Record<string, Record<string, BinRates>>;
     byVariant: Record<string, BinRates>;
+    /** Original pairs, per condition (subset), per measure, per bin: a bin's rates apart from its mix of subsets. */
+    byCondition: Record<string, Record<string, Record<string, BinRates>>>;
   };
   /** At the shipped threshold, every distinct pair once: in sample for the originals. */
   atShippedThreshold: {
@@ -484,6 +486,15 @@ async function main(): Promise<number> {
         originals: byMeasure(testedOriginals, specs),
         all: byMeasure(testedAll, specs),
         byVariant: byVariant(testedAll),
+        byCondition: Object.fromEntries(
+          [...new Set(originals.map((pair) => pair.condition))].sort().map((condition) => [
+            condition,
+            byMeasure(
+              testedOriginals.filter((test) => test.pair.condition === condition),
+              specs,
+            ),
+          ]),
+        ),
       },
       atShippedThreshold: {
         originals: byMeasure(
@@ -494,6 +505,7 @@ async function main(): Promise<number> {
       },
     };
     printReport(report, cv);
+    printByCondition(report, args.fit ?? 'luma');
     const fitSpec = specs.find((spec) => spec.measure === args.fit);
     if (fitSpec !== undefined) {
       report.fit = fitPerBin([...originals, ...degraded], fitSpec, protocol);
@@ -613,6 +625,15 @@ function printReport(report: QualityBinsReport, cv: CrossValidationResult): void
   console.log(formatTable(header, rows(report.atShippedThreshold.byVariant)));
   console.log('face width, original pairs, in sample:');
   console.log(formatTable(header, rows(report.atShippedThreshold.originals.faceWidth ?? {})));
+}
+
+/** One measure's bins within each subset, original pairs, out of sample (bins with impostors tested). */
+function printByCondition(report: QualityBinsReport, measure: QualityMeasure): void {
+  console.log(`\n${measure} within each subset, original pairs, out of sample:`);
+  const table: Cell[][] = Object.entries(report.outOfSample.byCondition).flatMap(
+    ([condition, measures]) => rows(measures[measure] ?? {}).map((row) => [condition, ...row]),
+  );
+  console.log(formatTable(['subset', ...header], table));
 }
 
 /** Step 2: one threshold vs a threshold per bin, both fitted and validated on originals and copies. */

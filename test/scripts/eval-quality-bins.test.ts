@@ -59,7 +59,12 @@ interface Report {
   shippedThreshold: number;
   pairs: Record<string, { genuine: number; impostor: number }>;
   specs: { measure: string; cuts: number[] }[];
-  outOfSample: { originals: ByMeasure; all: ByMeasure; byVariant: Record<string, Rates> };
+  outOfSample: {
+    originals: ByMeasure;
+    all: ByMeasure;
+    byVariant: Record<string, Rates>;
+    byCondition: Record<string, ByMeasure>;
+  };
   atShippedThreshold: { originals: ByMeasure; byVariant: Record<string, Rates> };
   fit: {
     before: { bins: Record<string, Rates> };
@@ -147,6 +152,7 @@ describe('eval-quality-bins CLI', () => {
       'luma',
     ]);
     expect(Object.keys(report.outOfSample.byVariant).sort()).toEqual(['original', 'w42']);
+    expect(Object.keys(report.outOfSample.byCondition).sort()).toEqual(['nuaa', 'orl']);
     expect(stdout.indexOf('OUT OF SAMPLE')).toBeLessThan(stdout.indexOf('IN SAMPLE'));
     for (const rates of Object.values(report.outOfSample.originals['faceWidth'] ?? {})) {
       expect(Object.keys(rates).sort()).toEqual([
@@ -177,6 +183,11 @@ describe('eval-quality-bins CLI', () => {
         impostorPairs: original?.impostorPairs,
       });
       expect(sumOver(report.outOfSample.all[spec.measure] ?? {})).toEqual(everyVariant);
+      const perCondition = Object.values(report.outOfSample.byCondition).map((measures) =>
+        sumOver(measures[spec.measure] ?? {}),
+      );
+      expect(perCondition.reduce((a, b) => a + b.genuinePairs, 0)).toBe(original?.genuinePairs);
+      expect(perCondition.reduce((a, b) => a + b.impostorPairs, 0)).toBe(original?.impostorPairs);
       expect(sumOver(report.atShippedThreshold.originals[spec.measure] ?? {})).toEqual({
         genuinePairs: expected.genuine,
         impostorPairs: expected.impostor,
