@@ -1103,13 +1103,18 @@ function outcomeUnknownOn5xx(error: HubRequestError): { ok: false; error: KioskE
  * hub restarting; Fastify's 503 while it closes; a gateway's 502 or 504): hub_unreachable, as no answer
  * is, so a clinic check-in during a hub restart fails as out of reach (nothing placed), never as refused.
  * A read moves no money, so there is no outcome to keep (a hold request's 5xx: outcomeUnknownOn5xx).
+ * The hub's own answer keeps its status and words (hubStatus, hubMessage): the hub answered, so a
+ * background read (the clinic board's refresh) does not mark it out of reach for it.
  */
 function readRefusalOrTryAgain(error: HubRequestError): { ok: false; error: KioskError } {
   if (error.status === 502 || error.status === 503 || error.status === 504) {
-    return failure(
+    const tryAgain = failure(
       'hub_unreachable',
       `the payment service answered ${error.status} (${error.code}): try again`,
     );
+    if (!isHubErrorCode(error.code)) return tryAgain;
+    const answered = { hubStatus: error.status, hubMessage: error.hubMessage };
+    return { ok: false, error: { ...tryAgain.error, ...answered } };
   }
   return fromHubError(error);
 }

@@ -818,8 +818,16 @@ export class KioskService {
     return { ok: true, value: null };
   }
 
+  /**
+   * A board refresh that failed: no answer (or one not the hub's own: a gateway's, a closing hub's) marks
+   * the hub out of reach. The hub's own 5xx (hubStatus: its 503 while its database is busy) is an answer:
+   * the next refresh tries again, the hub still reachable, so check-in is not shut for one busy moment
+   * until the runtime's next health round.
+   */
   #pollFailed(error: KioskError): void {
-    if (error.code === 'hub_unreachable') this.setHubState('unreachable');
+    if (error.code === 'hub_unreachable' && error.hubStatus === undefined) {
+      this.setHubState('unreachable');
+    }
   }
 
   /** Cancels an idle payment; the runtime calls it on a timer. */
