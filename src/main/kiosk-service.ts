@@ -1110,6 +1110,7 @@ export class KioskService {
         // Told already (a listener threw at a later event): the payment is what the hub holds.
         if (this.#stillCurrent(current)) this.#close(current);
         this.#holdTold(current);
+        if (current.view.state === 'checked_in') this.#tellVisitsAfterFault();
         return { ok: true, payment: current.view };
       }
       this.#failedAfterHoldRequest(current);
@@ -1117,6 +1118,22 @@ export class KioskService {
         'internal',
         `the kiosk failed after the hold request (${why}); the payment could not be confirmed`,
       );
+    }
+  }
+
+  /**
+   * A check-in told, and a listener threw before the screens heard of the board (#checkIn's `tell`): the
+   * board's new visit is told now, so the screen's board shows the patient's number. A listener that
+   * throws again is logged: the check-in stands.
+   */
+  #tellVisitsAfterFault(): void {
+    const visits = this.#visits;
+    if (visits === null) return;
+    try {
+      this.#emit({ type: 'visits', visits: visits.board.list() });
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      console.error(`kiosk: a fault telling the visits board: ${why}`);
     }
   }
 

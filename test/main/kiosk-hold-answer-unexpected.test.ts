@@ -3,11 +3,11 @@
 // open for the idle timeout to tell the till "cancelled", and reconcile gives back what the hub took.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { HubLink } from '../../src/main/hub-link.ts';
 import type { KioskService } from '../../src/main/kiosk-service.ts';
 import type { HoldView } from '../../src/shared/hub-api.ts';
-import { paymentAuthorizationLifetimeMs } from '../../src/shared/limits.ts';
+import { kioskPaymentIdleMsMax, paymentAuthorizationLifetimeMs } from '../../src/shared/limits.ts';
 import { syntheticFace } from '../hub/helpers.ts';
 import type { KioskTestHub } from './kiosk-test-hub.ts';
 import { closeKioskTestHub, isPostTo } from './kiosk-test-hub.ts';
@@ -56,11 +56,37 @@ function networkChangingHoldAnswer(change: Partial<HoldView>): typeof fetch {
   };
 }
 
-async function kiosk(network: typeof fetch, file: string): Promise<KioskService> {
+/** The shop's kiosk on its own pending-holds `file` (and, when told, its till's requests on disk). */
+async function kiosk(
+  network: typeof fetch,
+  file: string,
+  tillRequestsFile?: string,
+): Promise<KioskService> {
   const pendingHoldsFile = path.join(test.work, file);
-  const { service, link } = await shopKiosk({ test, clock, network, pendingHoldsFile });
+  const { service, link } = await shopKiosk({
+    test,
+    clock,
+    network,
+    pendingHoldsFile,
+    ...(tillRequestsFile === undefined ? {} : { tillRequestsFile }),
+  });
   links.push(link);
   return service;
+}
+
+/**
+ * The runtime's idle tick after kioskPaymentIdleMsMax of the machine's elapsed time (performance.now, which
+ * fake timers start again from 0: moved past the real reading first).
+ */
+function idleTimeoutPasses(service: KioskService): void {
+  const realMs = performance.now();
+  vi.useFakeTimers({ toFake: ['performance'] });
+  try {
+    vi.advanceTimersByTime(realMs + kioskPaymentIdleMsMax + 1_000);
+    service.expireIdle();
+  } finally {
+    vi.useRealTimers();
+  }
 }
 
 describe('a purchase hold answered as another hold than the one asked for', () => {
@@ -107,7 +133,8 @@ describe('a purchase hold answered as another hold than the one asked for', () =
 
 describe('a listener that throws as the payment is told', () => {
   it('at paid: the payment stays paid and closed, its lost-hold entry goes, nothing is refunded', async () => {
-    const service = await kiosk(fetch, 'pending-listener-paid.json');
+    const tillRequestsFile = path.join(test.work, 'till-requests-listener-paid.json');
+    const service = await kiosk(fetch, 'pending-listener-paid.json', tillRequestsFile);
     service.subscribe((event) => {
       if (event.type === 'payment' && event.payment.state === 'paid') {
         throw new Error('a screen that failed to draw the receipt');
@@ -118,12 +145,23 @@ describe('a listener that throws as the payment is told', () => {
     expect(answer).toMatchObject({ ok: true, payment: { id: paymentId, state: 'paid' } });
     expect(service.tillPayment(paymentId)).toMatchObject({ state: 'paid' });
     expect(await balance()).toBe(before - 210);
+    // Closed: the idle timeout does not tell the till "cancelled" ...
+    idleTimeoutPasses(service);
+    expect(service.tillPayment(paymentId)).toMatchObject({ state: 'paid' });
+    // ... and the till's next payment opens (an open one would answer kiosk_busy).
+    const next = service.requestFromTill({ amount: 10, reference: 'after-paid' });
+    expect(next).toMatchObject({ ok: true, payment: { state: 'waiting_for_face' } });
+    if (next.ok) service.cancelFromTill(next.payment.id);
+    // The till's record on disk says paid: a restarted kiosk answers the till so.
+    const restarted = await kiosk(fetch, 'pending-listener-paid.json', tillRequestsFile);
+    expect(restarted.tillPayment(paymentId)).toMatchObject({ state: 'paid' });
     pastAuthorizations();
     expect(await service.reconcile()).toEqual(nothing);
+    expect(await restarted.reconcile()).toEqual(nothing);
     expect(await balance()).toBe(before - 210);
   });
 
-  it('before the answer is told (at the request sent): failed, could not be confirmed, refunded', async () => {
+  it('before the request leaves (a listener throws at "request sent"): failed, could not be confirmed, reconcile finds nothing placed', async () => {
     const service = await kiosk(fetch, 'pending-listener-sent.json');
     let thrown = false;
     service.subscribe((event) => {
