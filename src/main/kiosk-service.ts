@@ -528,7 +528,12 @@ export class KioskService {
     // waits' times left, so that a restart resumes them about where they are.
     this.#unknownOutcome.flush();
     this.#unknownOutcome.checkpoint();
-    for (const [paymentId, pending] of this.#unknownOutcome.entries()) {
+    for (const [paymentId] of this.#unknownOutcome.entries()) {
+      // The list as it was when the round began: an entry may have gone while an earlier one was looked up
+      // (a payment in flight told paid, #holdTold; a visit adopted, #adoptVisit), or changed (marked for
+      // staff). Each is read again here, and one gone is not this round's to look at.
+      const pending = this.#unknownOutcome.get(paymentId);
+      if (pending === undefined) continue;
       if (this.#paidUnwritten.has(paymentId)) {
         if (this.#tillRequests.flush()) {
           this.#paidUnwritten.delete(paymentId);
