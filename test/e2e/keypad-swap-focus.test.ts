@@ -1,21 +1,18 @@
 // A keypad that replaces another within one screen hands the focus on (Debian's Chromium, real hub): the
 // member number's pad giving way to the PIN's, the station's "PIN again"; before, the focus fell to <body>.
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  launchKioskBrowser,
   openKiosk,
   requestPayment,
   typeDigits,
   waitForScreen,
 } from '../../scripts/kiosk/kiosk-browser.ts';
-import { startWebShell, type WebShell } from '../../src/main/web-shell.ts';
 import { syntheticFace } from '../hub/helpers.ts';
-import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
-import { closeKioskTestHub } from '../main/kiosk-test-hub.ts';
+import { assertNoProcessLeft } from '../hub/process.ts';
 import { faces, licence, signIn } from '../main/station-fixture.ts';
 import { words } from './kiosk/locale-words.ts';
-import { startShopRig, until, type ShopRig } from './kiosk/shop-rig.ts';
+import { until, useShopShellWithoutCamera } from './kiosk/shop-rig.ts';
 import { startStationInChromium, type StationInChromium } from './kiosk/station-in-chromium.ts';
 
 /** The focused element: its tag, id, test id and accessible label. */
@@ -42,37 +39,16 @@ async function focusAfter(
 }
 
 describe("the shop kiosk's member number: the PIN pad takes the focus", () => {
-  let rig: ShopRig | null = null;
-  let shell: WebShell | null = null;
-  let browser: Browser | null = null;
-
-  beforeAll(async () => {
-    rig = await startShopRig({
-      artifactsName: 'kiosk-e2e-keypad-swap-focus',
-      prefix: 'facepay-keypad-focus-e2e-',
-    });
-    // No camera: the payment's first screen says so and offers the member number.
-    browser = await launchKioskBrowser(null);
-    expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
-    shell = await startWebShell({
-      config: rig.test.shop.config,
-      port: 0,
-      rendererDir: rig.rendererDir,
-    });
-  }, 300_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await shell?.close();
-    await closeKioskTestHub(rig?.test);
-    await assertNoProcessLeft();
+  // No camera: the payment's first screen says so and offers the member number.
+  const kiosk = useShopShellWithoutCamera({
+    artifactsName: 'kiosk-e2e-keypad-swap-focus',
+    prefix: 'facepay-keypad-focus-e2e-',
   });
 
   it('after the member number, the PIN pad\'s display ("PIN") has the focus, and Tab goes on to its keys', async () => {
-    if (rig === null || shell === null || browser === null) throw new Error('no rig');
-    const service = shell.runtime.service;
-    await until(() => service.status().hub === 'reachable', 30_000);
-    const page = await openKiosk(browser, shell.url);
+    const rig = kiosk.rig();
+    const shell = kiosk.shell();
+    const page = await kiosk.openKiosk();
     const requested = await requestPayment(shell.url, rig.test.shop.tillToken, {
       amount: 480,
       reference: 'keypad-focus-1',

@@ -4,59 +4,46 @@
 // worker: its frames' pixels cannot be read (getImageData throws), so every frame is answered frame_error.
 // Screenshots: test-artifacts/kiosk-e2e-face-engine-failing.
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cameraClip, sampleCameraWindow } from '../../scripts/kiosk/camera-clip.ts';
 import {
-  launchKioskBrowser,
   marks,
   openKiosk,
   requestPayment,
   waitForScreen,
 } from '../../scripts/kiosk/kiosk-browser.ts';
-import { startWebShell, type WebShell } from '../../src/main/web-shell.ts';
-import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
-import { closeKioskTestHub } from '../main/kiosk-test-hub.ts';
+import { startWebShell } from '../../src/main/web-shell.ts';
 import { talkingFace } from './kiosk/deployment-fixture.ts';
 import { inJapaneseThenEnglish, words } from './kiosk/locale-words.ts';
-import { startShopRig, until, type ShopRig } from './kiosk/shop-rig.ts';
+import { useKioskInChromium } from './kiosk/kiosk-in-chromium.ts';
+import { startShopRig, until } from './kiosk/shop-rig.ts';
 
-let rig: ShopRig | null = null;
-let shell: WebShell | null = null;
-let browser: Browser | null = null;
-
-beforeAll(async () => {
-  rig = await startShopRig({
-    artifactsName: 'kiosk-e2e-face-engine-failing',
-    prefix: 'facepay-engine-failing-e2e-',
-  });
-  const clip = await cameraClip({
-    video: talkingFace,
-    output: path.join(rig.test.work, 'camera.y4m'),
-    ...sampleCameraWindow,
-  });
-  browser = await launchKioskBrowser(clip);
-  expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
-  shell = await startWebShell({
-    config: rig.test.shop.config,
-    port: 0,
-    rendererDir: rig.rendererDir,
-  });
-}, 300_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await shell?.close();
-  await closeKioskTestHub(rig?.test);
-  await assertNoProcessLeft();
+const kiosk = useKioskInChromium({
+  startRig: () =>
+    startShopRig({
+      artifactsName: 'kiosk-e2e-face-engine-failing',
+      prefix: 'facepay-engine-failing-e2e-',
+    }),
+  startKiosk: async (rig) => {
+    // The clip first: the shell, once started, is the fixture's to close.
+    const clip = await cameraClip({
+      video: talkingFace,
+      output: path.join(rig.test.work, 'camera.y4m'),
+      ...sampleCameraWindow,
+    });
+    const config = rig.test.shop.config;
+    return { shell: await startWebShell({ config, port: 0, rendererDir: rig.rendererDir }), clip };
+  },
 });
 
 describe('a face engine failing on every frame', () => {
   it('gives up for an error screen: try again, member number, staff; the payment open, nothing taken', async () => {
-    if (rig === null || shell === null || browser === null) throw new Error('no rig');
+    const rig = kiosk.rig();
+    const shell = kiosk.shell();
+    const browser = kiosk.browser();
     const service = shell.runtime.service;
     await until(() => service.status().hub === 'reachable', 30_000);
-    const balance = async () => (await rig?.test.admin.getAccount('shopper'))?.balance;
+    const balance = async () => (await rig.test.admin.getAccount('shopper')).balance;
     const before = await balance();
     const pageLog: string[] = [];
     const page = await openKiosk(browser, shell.url, pageLog);
@@ -102,7 +89,7 @@ describe('a face engine failing on every frame', () => {
         words(language, 'actions.staff'),
       );
       await page.screenshot({
-        path: path.join(rig?.artifacts ?? '', `${language}-engine-failed.png`),
+        path: path.join(rig.artifacts, `${language}-engine-failed.png`),
       });
     });
 
