@@ -2,13 +2,14 @@
 // them, and never stored in the database (a database copy must not carry the keys that open it).
 import { constants } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { link, lstat, mkdir, open, readFile, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { link, lstat, mkdir, open, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { assert } from '../../shared/assert.ts';
 import { keyFileBytesMax, templateKeyBytes } from '../../shared/limits.ts';
 import { fail, ok } from './result.ts';
 import type { Result } from './result.ts';
 import { sodium } from './sodium.ts';
+import { assertTestRun } from './test-only.ts';
 
 export type HubKeyKind = 'data' | 'transform' | 'pin-pepper' | 'hub-box-secret';
 /** A kiosk's own keys (kiosk-identity.node.ts): 32-byte seeds like every other key file. */
@@ -55,10 +56,41 @@ export async function ensureKeyDirectory(dir: string): Promise<Result<void, KeyF
   return ok(undefined);
 }
 
+/** The steps of a key file's write or move, in order, that a test may pause at (a process killed there). */
+export type KeyFileStep =
+  'temporary_synced' | 'linked' | 'renamed' | 'removed' | 'directory_synced';
+let testStepHook: ((step: KeyFileStep, path: string) => Promise<void>) | undefined;
+
+/** A test's hook awaited after each step of a key file's write or move (undefined: none). */
+export function dangerousTestOnlyKeyFileSteps(
+  hook: ((step: KeyFileStep, path: string) => Promise<void>) | undefined,
+): void {
+  assertTestRun('dangerousTestOnlyKeyFileSteps');
+  testStepHook = hook;
+}
+
+async function stepDone(step: KeyFileStep, path: string): Promise<void> {
+  if (testStepHook !== undefined) await testStepHook(step, path);
+}
+
 /**
- * Writes a new key file, never over an existing one: written 0600 under a temporary name, flushed,
- * then hard-linked into place (fails if the name exists), so a crash never leaves half a key under the
- * key's name; a write that fails removes the temporary file.
+ * Flushes a directory's entries (a new name, a rename, a removal) to disk: without it a power cut after
+ * the write may lose the name though the file's bytes were synced. Node: fsync a read-only handle.
+ */
+export async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Writes a new key file, never over an existing one: written 0600 under a temporary name, synced, then
+ * hard-linked into place (fails if the name exists) and the directory synced, so neither a crash nor a
+ * power cut leaves half a key under the key's name, nor loses the name once this returns; a write that
+ * fails removes the temporary file.
  */
 export async function createKeyFile(options: {
   path: string;
@@ -91,14 +123,41 @@ export async function createKeyFile(options: {
     throw error;
   }
   try {
+    await stepDone('temporary_synced', path);
     await link(temporary, path);
+    await stepDone('linked', path);
   } catch (error) {
     if (isErrno(error, 'EEXIST')) return fail('key_file_exists', `${path} already exists`);
     throw error;
   } finally {
     await unlink(temporary);
   }
+  // One sync for the new name and the temporary name's removal.
+  await syncDirectory(dirname(path));
+  await stepDone('directory_synced', path);
   return ok(undefined);
+}
+
+/**
+ * Renames a key file (a next key promoted, a failed one set aside) and syncs the directory: the rename is
+ * atomic, so a crash leaves the old or the new name, and once this returns a power cut keeps the new.
+ * Both names must be in one directory (one directory sync covers both).
+ */
+export async function renameKeyFile(options: { from: string; to: string }): Promise<void> {
+  const { from, to } = options;
+  assert(dirname(from) === dirname(to), 'a key file is renamed within its directory');
+  await rename(from, to);
+  await stepDone('renamed', to);
+  await syncDirectory(dirname(to));
+  await stepDone('directory_synced', to);
+}
+
+/** Removes a key file if it is there and syncs the directory, so the removal outlives a power cut. */
+export async function removeKeyFile(path: string): Promise<void> {
+  await rm(path, { force: true });
+  await stepDone('removed', path);
+  await syncDirectory(dirname(path));
+  await stepDone('directory_synced', path);
 }
 
 /** Reads a key file, refusing a link, a file others can access, another user's file or a wrong kind. */

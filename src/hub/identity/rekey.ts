@@ -1,7 +1,6 @@
 // Renewal of the cancelable transform (ISO/IEC 24745 renewability): every stored template is moved to
 // a new transform key without any face, in one transaction; the new key file replaces the old only after
 // the commit, and a hub that stopped in between finishes the swap at start (the audit log names the key).
-import { rename, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +14,8 @@ import {
   createKeyFile,
   hubKeyFileNames,
   readKeyFile,
+  removeKeyFile,
+  renameKeyFile,
 } from '../../biometrics/protect/key-files.node.ts';
 import { resealTemplate } from '../../biometrics/protect/reseal.ts';
 import { sealedTemplateDimension } from '../../biometrics/protect/template-seal.ts';
@@ -187,7 +188,7 @@ export async function commitNextTransformKey(
   const { current, next } = transformKeyPaths(keysDir);
   const settled = await soonUnderLock(lock, async () => {
     if ((await keyIdOfFile(next)) === keyId) {
-      await rename(next, current);
+      await renameKeyFile({ from: next, to: current });
       return true;
     }
     if ((await keyIdOfFile(current)) !== keyId)
@@ -217,7 +218,7 @@ export async function discardNextTransformKey(
 ): Promise<void> {
   const { next } = transformKeyPaths(keysDir);
   const settled = await soonUnderLock(lock, async () => {
-    if ((await keyIdOfFile(next)) === keyId) await rm(next, { force: true });
+    if ((await keyIdOfFile(next)) === keyId) await removeKeyFile(next);
     return true;
   });
   if (settled === undefined)
@@ -245,11 +246,11 @@ export async function finishInterruptedRekey(
   const committed =
     (await reader.latestRekeyedKeyId()) === nextKeyId || first?.transformKeyId === nextKeyId;
   if (committed) {
-    await rename(next, current);
+    await renameKeyFile({ from: next, to: current });
     process.stderr.write(`rekey: the last re-key committed; ${current} replaced at start\n`);
   } else {
     const aside = `${next}.discarded-${Date.now()}`;
-    await rename(next, aside);
+    await renameKeyFile({ from: next, to: aside });
     process.stderr.write(
       `rekey: the last re-key did not commit; its next key set aside as ${aside}\n`,
     );
