@@ -14,17 +14,16 @@ import { repoRoot } from '../biometrics/face-helpers.ts';
 import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
 import { cap } from '../main/clinic-fixture.ts';
 import type { KioskTestHub, TestClock } from '../main/kiosk-test-hub.ts';
-import { closeKioskTestHub, startKioskTestHub } from '../main/kiosk-test-hub.ts';
+import { closeKioskTestHub } from '../main/kiosk-test-hub.ts';
 import {
-  enrolRuleBoundPeople,
   nineteenYearsAgo,
   readErrorScreenInBothLanguages,
   refusedByMemberNumber,
   type AccountRuleRefusal,
   type RuleBoundPerson,
 } from './kiosk/account-rules.ts';
-import { webShellWithStrangerCamera } from './kiosk/deployment-fixture.ts';
 import { words } from './kiosk/locale-words.ts';
+import { startRuleBoundKiosk } from './kiosk/rule-bound-kiosk.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-clinic-account-rules');
 /**
@@ -64,19 +63,17 @@ const clock: TestClock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs }
 beforeAll(async () => {
   await rm(artifacts, { recursive: true, force: true });
   await mkdir(artifacts, { recursive: true });
-  test = await startKioskTestHub({
+  // The camera sees someone the clinic does not know: the patients check in by member number.
+  ({ test, memberNumbers, shell, rendererDir, clip } = await startRuleBoundKiosk({
     prefix: 'facepay-clinic-account-rules-e2e-',
-    adminToken: `admin-${Date.now()}`,
     clock,
     setup: {
       shop: { id: 'clinic', name: 'Sakura Clinic' },
       shopper: { id: 'patient', name: 'Suzuki Ichiro', deposit: 20_000 },
       clinic: { cap, noShowAfterSeconds: 3_600 },
     },
-  });
-  memberNumbers = await enrolRuleBoundPeople(test, clock, patients);
-  // The camera sees someone the clinic does not know: the patients check in by member number.
-  ({ shell, rendererDir, clip } = await webShellWithStrangerCamera(test.work, test.shop));
+    people: patients,
+  }));
 }, 300_000);
 
 afterEach(async () => {

@@ -5,11 +5,10 @@ import { openKiosk, requestPayment, waitForScreen } from '../../scripts/kiosk/ki
 import { kioskClosedErrorScreenMs } from '../../src/shared/limits.ts';
 import { yen } from '../../src/shared/money.ts';
 import type { TestClock } from '../main/kiosk-test-hub.ts';
-import { startKioskTestHub } from '../main/kiosk-test-hub.ts';
-import { enrolRuleBoundPeople, refusedByMemberNumber } from './kiosk/account-rules.ts';
-import { webShellWithStrangerCamera } from './kiosk/deployment-fixture.ts';
+import { refusedByMemberNumber } from './kiosk/account-rules.ts';
 import { useKioskInChromium } from './kiosk/kiosk-in-chromium.ts';
 import { words } from './kiosk/locale-words.ts';
+import { konbini, startRuleBoundKiosk } from './kiosk/rule-bound-kiosk.ts';
 
 const shoppers = {
   limited: {
@@ -24,21 +23,18 @@ describe('an error screen whose payment is closed', () => {
   let memberNumber = '';
   const clock: TestClock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
   const kiosk = useKioskInChromium({
-    startRig: async () => ({
-      test: await startKioskTestHub({
+    startRig: async () => {
+      const rig = await startRuleBoundKiosk({
         prefix: 'facepay-closed-error-e2e-',
-        adminToken: `admin-${Date.now()}`,
         clock,
-        setup: {
-          shop: { id: 'shop', name: 'Test Konbini' },
-          shopper: { id: 'shopper', name: 'Suzuki Ichiro', deposit: 5_000 },
-        },
-      }),
-    }),
-    startKiosk: async ({ test }) => {
-      ({ limited: memberNumber } = await enrolRuleBoundPeople(test, clock, shoppers));
-      return webShellWithStrangerCamera(test.work, test.shop);
+        setup: konbini,
+        people: shoppers,
+      });
+      memberNumber = rig.memberNumbers.limited;
+      return rig;
     },
+    // The shell started with the rig; the fixture closes it after the describe.
+    startKiosk: ({ shell, clip }) => Promise.resolve({ shell, clip }),
   });
 
   it('goes back to idle by itself when nobody taps Close', async () => {

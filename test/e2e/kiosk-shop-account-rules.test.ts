@@ -17,17 +17,16 @@ import { yen } from '../../src/shared/money.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
 import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
 import type { KioskTestHub, TestClock } from '../main/kiosk-test-hub.ts';
-import { closeKioskTestHub, startKioskTestHub } from '../main/kiosk-test-hub.ts';
+import { closeKioskTestHub } from '../main/kiosk-test-hub.ts';
 import {
-  enrolRuleBoundPeople,
   nineteenYearsAgo,
   readErrorScreenInBothLanguages,
   refusedByMemberNumber,
   type AccountRuleRefusal,
   type RuleBoundPerson,
 } from './kiosk/account-rules.ts';
-import { webShellWithStrangerCamera } from './kiosk/deployment-fixture.ts';
 import { words } from './kiosk/locale-words.ts';
+import { konbini, startRuleBoundKiosk } from './kiosk/rule-bound-kiosk.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-shop-account-rules');
 /** Shoppers whose accounts refuse what the till asks of them, each by a rule of its own. */
@@ -61,18 +60,13 @@ const clock: TestClock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs }
 beforeAll(async () => {
   await rm(artifacts, { recursive: true, force: true });
   await mkdir(artifacts, { recursive: true });
-  test = await startKioskTestHub({
-    prefix: 'facepay-shop-account-rules-e2e-',
-    adminToken: `admin-${Date.now()}`,
-    clock,
-    setup: {
-      shop: { id: 'shop', name: 'Test Konbini' },
-      shopper: { id: 'shopper', name: 'Suzuki Ichiro', deposit: 5_000 },
-    },
-  });
-  memberNumbers = await enrolRuleBoundPeople(test, clock, shoppers);
   // The camera sees someone the shop does not know: the shoppers pay with their member number.
-  ({ shell, clip } = await webShellWithStrangerCamera(test.work, test.shop));
+  ({ test, memberNumbers, shell, clip } = await startRuleBoundKiosk({
+    prefix: 'facepay-shop-account-rules-e2e-',
+    clock,
+    setup: konbini,
+    people: shoppers,
+  }));
 }, 300_000);
 
 afterEach(async () => {
