@@ -4,74 +4,42 @@
 // is not possible while the hub refuses the kiosk. And a check-in with no camera: clinic words, and the member
 // number way out checks in. Screenshots: test-artifacts/kiosk-e2e-clinic-hub-refused.
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  launchKioskBrowser,
-  openKiosk,
-  typeDigits,
-  waitForScreen,
-} from '../../scripts/kiosk/kiosk-browser.ts';
-import type { WebShell } from '../../src/main/web-shell.ts';
+import type { Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { typeDigits, waitForScreen } from '../../scripts/kiosk/kiosk-browser.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
-import { syntheticFace } from '../hub/helpers.ts';
-import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
 import { patientPin } from '../main/clinic-fixture.ts';
-import type { KioskTestHub, TestClock } from '../main/kiosk-test-hub.ts';
-import type { ClinicBehindProxy } from './kiosk/clinic-behind-proxy.ts';
-import { clinicWithPatientBehindProxy, receptionBehindProxy } from './kiosk/clinic-behind-proxy.ts';
+import { useClinicReceptionBehindProxy } from './kiosk/clinic-reception-behind-proxy.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-clinic-hub-refused');
-let clinic: ClinicBehindProxy | undefined;
-let test: KioskTestHub;
-let shell: WebShell;
-let browser: Browser | null = null;
-let memberNumber = '';
-let clip = '';
-const pageLog: string[] = [];
-/** The machine's: the web shell's kiosk signs by it (no board is read here, so a local midnight is no matter). */
-const clock: TestClock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
 /** How the proxy answers: `pinAuthorization` for POST /v1/pin-authorizations, `all` for every call but health. */
 const refuse: { pinAuthorization: Response | null; all: Response | null } = {
   pinAuthorization: null,
   all: null,
 };
 
-beforeAll(async () => {
-  clinic = await clinicWithPatientBehindProxy({
-    artifacts,
-    prefix: 'facepay-clinic-refused-e2e-',
-    clock,
-    face: syntheticFace(),
-    answerHere: (method, url) => {
-      const { pathname } = new URL(url);
-      if (refuse.all !== null && pathname !== '/v1/health') return refuse.all.clone();
-      if (method !== 'POST' || pathname !== '/v1/pin-authorizations') return undefined;
-      // A token revoked stays revoked: from that answer on, the hub refuses every call of the kiosk.
-      if (refuse.pinAuthorization?.status === 401) refuse.all = refuse.pinAuthorization;
-      return refuse.pinAuthorization?.clone();
-    },
-  });
-  ({ test, memberNumber } = clinic);
-  // Someone the clinic does not know: the face step never checks them in, they use the member number.
-  ({ shell, clip } = await receptionBehindProxy(clinic));
-}, 300_000);
+// The kiosk signs by the machine's clock: no board is read here, so a local midnight is no matter.
+const reception = useClinicReceptionBehindProxy({
+  artifacts,
+  prefix: 'facepay-clinic-refused-e2e-',
+  answerHere: (method, url) => {
+    const { pathname } = new URL(url);
+    if (refuse.all !== null && pathname !== '/v1/health') return refuse.all.clone();
+    if (method !== 'POST' || pathname !== '/v1/pin-authorizations') return undefined;
+    // A token revoked stays revoked: from that answer on, the hub refuses every call of the kiosk.
+    if (refuse.pinAuthorization?.status === 401) refuse.all = refuse.pinAuthorization;
+    return refuse.pinAuthorization?.clone();
+  },
+});
 
-afterEach(async () => {
+afterEach(() => {
   refuse.pinAuthorization = null;
   refuse.all = null;
-  await browser?.close();
-  browser = null;
 });
 
-afterAll(async () => {
-  await browser?.close();
-  await shell?.close();
-  await clinic?.close();
-  await assertNoProcessLeft();
-});
-
-const held = async () => (await test.admin.getAccount('patient')).held;
+/** The reception kiosk's service status. */
+const status = () => reception.shell().runtime.service.status();
+const held = async () => (await reception.clinic().test.admin.getAccount('patient')).held;
 
 /** The hub's refusal, as its body reads: `{"error":{"code","message"}}`. */
 function hubRefusal(status: number, code: string, message: string): Response {
@@ -80,14 +48,8 @@ function hubRefusal(status: number, code: string, message: string): Response {
 
 /** The patient taps check in, chooses the member number and types it and the PIN. */
 async function checkInByMemberNumber(): Promise<Page> {
-  browser = await launchKioskBrowser(clip);
-  expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
-  const page = await openKiosk(browser, shell.url, pageLog);
-  await page.locator('[data-testid="check-in"]').click();
-  await waitForScreen(page, ['face'], 30_000);
-  await page.getByRole('button', { name: '会員番号と暗証番号で受付' }).click();
-  await waitForScreen(page, ['member'], 10_000);
-  await typeDigits(page, memberNumber);
+  const page = await reception.atMemberNumber();
+  await typeDigits(page, reception.clinic().memberNumber);
   await typeDigits(page, patientPin);
   await waitForScreen(page, ['error'], 30_000);
   return page;
@@ -132,7 +94,7 @@ describe('a check-in the hub refuses', () => {
     }
     // The check-in is closed: no retry that could not work, only Close, back to the board.
     expect(await page.getByRole('button', { name: 'もう一度' }).count()).toBe(0);
-    expect(shell.runtime.service.status().payment).toBeNull();
+    expect(status().payment).toBeNull();
     expect(await held()).toBe(before);
 
     // The hub goes on refusing the kiosk (refuse.all): the next round finds it so (credentials refused).
@@ -159,9 +121,9 @@ describe('a check-in the hub refuses', () => {
   it("at the clinic's wrong-PIN cap: clinic words for the paused PIN check-in, nothing held", async () => {
     // Let the kiosk's rounds find the hub again first (the first test left it refused).
     const reachable = Date.now() + 30_000;
-    while (shell.runtime.service.status().credentialsRefused !== null && Date.now() < reachable)
+    while (status().credentialsRefused !== null && Date.now() < reachable)
       await new Promise((resolve) => setTimeout(resolve, 250));
-    expect(shell.runtime.service.status().credentialsRefused).toBeNull();
+    expect(status().credentialsRefused).toBeNull();
     const before = await held();
     refuse.pinAuthorization = hubRefusal(
       429,
@@ -189,9 +151,7 @@ describe('a check-in the hub refuses', () => {
 describe('a check-in with no camera', () => {
   it('says so in clinic words, and checking in with the member number and PIN works', async () => {
     const before = await held();
-    browser = await launchKioskBrowser(null);
-    expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
-    const page = await openKiosk(browser, shell.url, pageLog);
+    const page = await reception.openReception(false);
     await page.locator('[data-testid="check-in"]').click();
     await waitForScreen(page, ['camera'], 30_000);
     const problem = page.locator('[data-testid="camera-problem"]');
@@ -215,9 +175,9 @@ describe('a check-in with no camera', () => {
 
     await memberNumberWay.click();
     await waitForScreen(page, ['member'], 10_000);
-    await typeDigits(page, memberNumber);
+    await typeDigits(page, reception.clinic().memberNumber);
     await typeDigits(page, patientPin);
     await waitForScreen(page, ['waiting'], 30_000);
-    expect(await held()).toBe(before + (test.shop.config.clinic?.cap ?? 0));
+    expect(await held()).toBe(before + (reception.clinic().test.shop.config.clinic?.cap ?? 0));
   }, 120_000);
 });

@@ -4,82 +4,48 @@
 // this from a lost hold answer and said the check-in could not be confirmed (ask reception), while staff would
 // find nothing pending. Screenshots: test-artifacts/kiosk-e2e-clinic-visits-read-lost-words.
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  launchKioskBrowser,
-  openKiosk,
-  typeDigits,
-  waitForScreen,
-} from '../../scripts/kiosk/kiosk-browser.ts';
-import type { WebShell } from '../../src/main/web-shell.ts';
+import { describe, expect, it } from 'vitest';
+import { typeDigits, waitForScreen } from '../../scripts/kiosk/kiosk-browser.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
-import { syntheticFace } from '../hub/helpers.ts';
-import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
 import { patientPin } from '../main/clinic-fixture.ts';
-import type { TestClock } from '../main/kiosk-test-hub.ts';
-import type { ClinicBehindProxy } from './kiosk/clinic-behind-proxy.ts';
-import { clinicWithPatientBehindProxy, receptionBehindProxy } from './kiosk/clinic-behind-proxy.ts';
+import { useClinicReceptionBehindProxy } from './kiosk/clinic-reception-behind-proxy.ts';
 import { expectErrorScreenInBothLanguages, words } from './kiosk/locale-words.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-clinic-visits-read-lost-words');
-let clinic: ClinicBehindProxy | undefined;
-let shell: WebShell | undefined;
-let browser: Browser | null = null;
-let clip = '';
-const pageLog: string[] = [];
-/** The machine's: the web shell's kiosk signs by it. */
-const clock: TestClock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
 /**
  * The next `left` reads of a patient's open visits are answered 503 by the proxy; `answered` counts them,
  * `holdRequests` counts the hold requests that reached the proxy.
  */
 const outage = { left: 0, answered: 0, holdRequests: 0 };
 
-beforeAll(async () => {
-  clinic = await clinicWithPatientBehindProxy({
-    artifacts,
-    prefix: 'facepay-clinic-visits-read-e2e-',
-    clock,
-    face: syntheticFace(),
-    answerHere: (method, url) => {
-      const { pathname, searchParams } = new URL(url);
-      if (pathname !== '/v1/holds') return undefined;
-      if (method === 'POST') outage.holdRequests += 1;
-      // The check-in's own read names the patient (payer) and open holds; the board's resume does not.
-      const visitsRead =
-        method === 'GET' && searchParams.has('payer') && searchParams.get('status') === 'active';
-      if (!visitsRead || outage.left === 0) return undefined;
-      outage.left -= 1;
-      outage.answered += 1;
-      // A gateway's page while the hub restarts: no answer of the hub's (its own 503 would be a refusal).
-      const page = '<html><body><h1>503 Service Unavailable</h1></body></html>';
-      return new Response(page, { status: 503, headers: { 'content-type': 'text/html' } });
-    },
-  });
-  // Someone the clinic does not know: the face step never checks them in, they use the member number.
-  ({ shell, clip } = await receptionBehindProxy(clinic));
-}, 300_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await shell?.close();
-  await clinic?.close();
-  await assertNoProcessLeft();
+const reception = useClinicReceptionBehindProxy({
+  artifacts,
+  prefix: 'facepay-clinic-visits-read-e2e-',
+  answerHere: (method, url) => {
+    const { pathname, searchParams } = new URL(url);
+    if (pathname !== '/v1/holds') return undefined;
+    if (method === 'POST') outage.holdRequests += 1;
+    // The check-in's own read names the patient (payer) and open holds; the board's resume does not.
+    const visitsRead =
+      method === 'GET' && searchParams.has('payer') && searchParams.get('status') === 'active';
+    if (!visitsRead || outage.left === 0) return undefined;
+    outage.left -= 1;
+    outage.answered += 1;
+    // A gateway's page while the hub restarts: no answer of the hub's. The hub's own 503 to this read would
+    // be hub_unreachable too: a 502, 503 or 504 to a read is no answer (test/main/clinic-check-in-hub-503).
+    const page = '<html><body><h1>503 Service Unavailable</h1></body></html>';
+    return new Response(page, { status: 503, headers: { 'content-type': 'text/html' } });
+  },
 });
 
 describe('a check-in whose open-visits read gets no answer', () => {
   it('says nothing was held (no hold request went out), not that the check-in could not be confirmed', async () => {
-    if (clinic === undefined || shell === undefined) throw new Error('not started');
-    const held = async () => (await clinic?.test.admin.getAccount('patient'))?.held;
+    const clinic = reception.clinic();
+    const shell = reception.shell();
+    const { pageLog } = reception;
+    const held = async () => (await clinic.test.admin.getAccount('patient')).held;
     const before = await held();
-    browser = await launchKioskBrowser(clip);
-    expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
-    const page = await openKiosk(browser, shell.url, pageLog);
-    await page.locator('[data-testid="check-in"]').click();
-    await waitForScreen(page, ['face'], 30_000);
-    await page.getByRole('button', { name: '会員番号と暗証番号で受付' }).click();
-    await waitForScreen(page, ['member'], 10_000);
+    const page = await reception.atMemberNumber();
     await typeDigits(page, clinic.memberNumber);
     outage.left = 1;
     await typeDigits(page, patientPin);
