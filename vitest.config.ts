@@ -40,6 +40,7 @@ const bothAdapters = [
   'test/hub/erasure-lookup-index.test.ts',
   'test/hub/persons-guardian-index.test.ts',
   'test/hub/hub-slot.test.ts',
+  'test/hub/test-hub-failed-start.test.ts',
   'test/hub/erasure-guardian-consents-audit.test.ts',
   'test/hub/rekey-files-own-key.test.ts',
   'test/hub/enrolment-scope.test.ts',

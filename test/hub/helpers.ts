@@ -154,22 +154,39 @@ export function scratchDir(prefix: string): string {
   return dir;
 }
 
+/** The PostgreSQL databases the helpers made and have not dropped yet (0 on SQLite). */
+export function databasesHeld(): number {
+  return databasesByDir.size;
+}
+
+/**
+ * A hub on `options.dataDir`, or on a temp dir of its own. A start that fails removes what this call
+ * made (its temp dir, a database made for the dir) before the start's error goes on, so a failing test
+ * leaks neither until the end of the run.
+ */
 export async function startTestHub(options: Partial<HubOptions> = {}): Promise<TestHub> {
   const dir = options.dataDir ?? tempDir();
+  const hadDatabase = databasesByDir.has(dir);
   const clock = new ManualClock(t0);
-  // A second instance of a deployment names the first one's database; otherwise each dir has its own.
-  const databaseUrl = options.databaseUrl ?? (await databaseFor(dir));
-  const hub = await startHub({
-    clock,
-    adminToken,
-    sweeper: false,
-    calibrationFile: null,
-    // The hub tests identify with probes they seal themselves; attestation has its own tests.
-    allowUnattested: true,
-    ...options,
-    ...(databaseUrl === undefined ? {} : { databaseUrl }),
-    dataDir: dir,
-  });
+  let hub: RunningHub;
+  try {
+    // A second instance of a deployment names the first one's database; otherwise each dir has its own.
+    const databaseUrl = options.databaseUrl ?? (await databaseFor(dir));
+    hub = await startHub({
+      clock,
+      adminToken,
+      sweeper: false,
+      calibrationFile: null,
+      // The hub tests identify with probes they seal themselves; attestation has its own tests.
+      allowUnattested: true,
+      ...options,
+      ...(databaseUrl === undefined ? {} : { databaseUrl }),
+      dataDir: dir,
+    });
+  } catch (error) {
+    await removeAfterFailedStart({ dir, ownDir: options.dataDir === undefined, hadDatabase });
+    throw error;
+  }
   const call = async (method: string, path: string, o: CallOptions = {}): Promise<CallResult> => {
     const headers: Record<string, string> = { ...o.headers };
     const token = o.token === undefined ? adminToken : o.token;
@@ -203,6 +220,20 @@ export async function startTestHub(options: Partial<HubOptions> = {}): Promise<T
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** What a failed startTestHub made; a clean-up that fails is told on stderr, not instead of the start's error. */
+async function removeAfterFailedStart(made: {
+  dir: string;
+  ownDir: boolean;
+  hadDatabase: boolean;
+}): Promise<void> {
+  try {
+    if (!made.hadDatabase) await forgetDatabase(made.dir);
+  } catch (error) {
+    process.stderr.write(`startTestHub: the failed start's database stays: ${String(error)}\n`);
+  }
+  if (made.ownDir) rmSync(made.dir, { recursive: true, force: true });
 }
 
 /** Creates an account (and deposits `balance` into it) as admin. */
