@@ -57,7 +57,13 @@ import {
   waitForScreen,
 } from './kiosk/kiosk-browser.ts';
 import type { RunWaits } from './kiosk/run-waits.ts';
-import { runWaits, summariseWaits, waitLabels, waitParts } from './kiosk/run-waits.ts';
+import {
+  runWaits,
+  runWaitsWarning,
+  summariseWaits,
+  waitLabels,
+  waitParts,
+} from './kiosk/run-waits.ts';
 
 /** The challenge's moves (a 'blink' prompt may be the natural policy's own, so it is left out). */
 const moves: readonly string[] = challengeKinds.filter((kind) => kind !== 'blink');
@@ -249,6 +255,8 @@ try {
             ? `; prompted ${results.at(-1)?.movesPrompted.join(', ')}`
             : ''),
       );
+      const capped = runWaitsWarning(run, results.at(-1)?.waits ?? null);
+      if (capped !== null) say(capped);
       if (followed.outcome !== 'paid') {
         await fetch(`${shell.url}/kiosk/v1/payment-requests/${requested.body.payment?.id ?? ''}`, {
           method: 'DELETE',
@@ -528,6 +536,10 @@ function report(results: RunResult[], hubBaselineMs: number): void {
   say('|---|---|---|');
   for (const part of waitParts)
     say(`| ${waitLabels[part]} | ${waits[part].medianMs ?? '-'} | ${waits[part].p95Ms ?? '-'} |`);
+  for (const r of results) {
+    const capped = runWaitsWarning(r.run, r.waits);
+    if (capped !== null) say(capped);
+  }
   const { noChallenge, challenge } = summary.byPath;
   say(
     `without a challenge: ${noChallenge.settledRuns} runs, median ${noChallenge.medianMs ?? '-'} ms, ` +

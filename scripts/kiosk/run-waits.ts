@@ -9,7 +9,8 @@ import { stageTimes } from './kiosk-browser.ts';
  * alone (its motionWaitMs), the challenge needed but not answered (its challengeWaitMs: the natural
  * policy's passive median uncertain, before and after the challenge is asked, until she answers or the
  * median is live again), the shopper's taps on the confirm and PIN screens, and what remains: the
- * kiosk's and the hub's time.
+ * kiosk's and the hub's time. cappedMs: how much of the session's two waits fell outside the page's face
+ * first seen -> decided span and was left out of them (0 but for clock skew; runWaitsWarning says so).
  */
 export interface RunWaits {
   totalMs: number;
@@ -17,21 +18,25 @@ export interface RunWaits {
   challengeWaitMs: number;
   tapsMs: number;
   kioskAndHubMs: number;
+  cappedMs: number;
 }
 
 /**
- * The run's parts, null when it was not paid. The session's two waits are on the frames' clock and the
- * total on the page's: together they are bounded by the engine stage (the page's face first seen ->
- * decided less the camera), so the remainder is never negative.
+ * The run's parts, null when it was not paid. The session times its waits between frame timestamps, each
+ * taken after the frame's grab, so the camera's time is in them: they are bounded by the span they are
+ * measured in, the page's face first seen -> decided (camera included; not the engine stage, which
+ * leaves the camera out). Any excess is cut from the challenge wait, then the motion wait, and reported
+ * as cappedMs, so the remainder is never negative and never silently takes a wait's time.
  */
 export function runWaits(timeline: readonly KioskMark[]): RunWaits | null {
   const stages = stageTimes(timeline);
+  const first = timeline.find((m) => m.name === 'face_first_seen');
   const decided = [...timeline].reverse().find((m) => m.name === 'face_decided');
-  if (stages === null || decided === undefined) return null;
+  if (stages === null || first === undefined || decided === undefined) return null;
   const reported = (key: string) => Math.max(0, Number(decided.detail?.[key] ?? 0));
-  const engine = Math.max(0, stages.engine);
-  const personWaitMs = Math.min(reported('motionWaitMs'), engine);
-  const challengeWaitMs = Math.min(reported('challengeWaitMs'), engine - personWaitMs);
+  const span = Math.max(0, decided.at - first.at);
+  const personWaitMs = Math.min(reported('motionWaitMs'), span);
+  const challengeWaitMs = Math.min(reported('challengeWaitMs'), span - personWaitMs);
   const round = (ms: number) => Math.round(ms);
   const parts = {
     personWaitMs: round(personWaitMs),
@@ -43,10 +48,22 @@ export function runWaits(timeline: readonly KioskMark[]): RunWaits | null {
     totalMs,
     ...parts,
     kioskAndHubMs: totalMs - parts.personWaitMs - parts.challengeWaitMs - parts.tapsMs,
+    cappedMs: round(
+      reported('motionWaitMs') + reported('challengeWaitMs') - personWaitMs - challengeWaitMs,
+    ),
   };
 }
 
-export type WaitPart = keyof RunWaits;
+/** A warning for a run whose reported waits were cut to fit its span (null: nothing was cut). */
+export function runWaitsWarning(run: number, waits: RunWaits | null): string | null {
+  if (waits === null || waits.cappedMs <= 0) return null;
+  return (
+    `warning: run ${run}: the session's waits exceed its face first seen -> decided span by ` +
+    `${waits.cappedMs} ms; that much was left out of the person and challenge waits, not given to the kiosk and hub`
+  );
+}
+
+export type WaitPart = Exclude<keyof RunWaits, 'cappedMs'>;
 
 export const waitParts: readonly WaitPart[] = [
   'totalMs',
