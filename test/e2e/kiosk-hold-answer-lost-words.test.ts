@@ -4,28 +4,16 @@
 // confirmed and to ask staff, in Japanese and English. Before, it said "No money was taken".
 // Screenshots: test-artifacts/kiosk-e2e-hold-answer-lost-words.
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { typeDigits, waitForScreen } from '../../scripts/kiosk/kiosk-browser.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
-import { useKioskBehindProxy } from './kiosk/kiosk-behind-proxy.ts';
+import { useKioskWithHubStarting } from './kiosk/kiosk-hub-starting.ts';
 import { expectErrorScreenInBothLanguages, words } from './kiosk/locale-words.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-hold-answer-lost-words');
-/** The next `left` hold requests are answered 503 by the proxy: the kiosk cannot tell what the hub did. */
-const outage = { left: 0 };
-
-const kiosk = useKioskBehindProxy(artifacts, (method, url) => {
-  if (method !== 'POST' || new URL(url).pathname !== '/v1/holds' || outage.left === 0)
-    return undefined;
-  outage.left -= 1;
-  const error = { code: 'unavailable', message: 'the hub is starting' };
-  return Response.json({ error }, { status: 503 });
-});
-const { pageLog } = kiosk;
-
-afterEach(() => {
-  outage.left = 0;
-});
+/** The next `outage.left` hold requests are answered 503 by the proxy: the kiosk cannot tell what the hub did. */
+const kiosk = useKioskWithHubStarting(artifacts, '/v1/holds');
+const { pageLog, outage } = kiosk;
 
 describe('a hold request whose answer was lost', () => {
   it('says the payment could not be confirmed and to ask staff, not that no money was taken', async () => {

@@ -4,28 +4,16 @@
 // the kiosk refuses for a payment waiting at the PIN: the shopper could only call staff or cancel.
 // Screenshots: test-artifacts/kiosk-e2e-pin-hub-unreachable.
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { typeDigits, waitForScreen } from '../../scripts/kiosk/kiosk-browser.ts';
 import { repoRoot } from '../biometrics/face-helpers.ts';
-import { useKioskBehindProxy } from './kiosk/kiosk-behind-proxy.ts';
+import { useKioskWithHubStarting } from './kiosk/kiosk-hub-starting.ts';
 import { words } from './kiosk/locale-words.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'kiosk-e2e-pin-hub-unreachable');
-/** The next `left` PIN checks are answered 503 by the proxy, as the hub answers while it restarts. */
-const outage = { left: 0 };
-
-const kiosk = useKioskBehindProxy(artifacts, (method, url) => {
-  if (method !== 'POST' || new URL(url).pathname !== '/v1/verify-pin' || outage.left === 0)
-    return undefined;
-  outage.left -= 1;
-  const error = { code: 'unavailable', message: 'the hub is starting' };
-  return Response.json({ error }, { status: 503 });
-});
-const { pageLog } = kiosk;
-
-afterEach(() => {
-  outage.left = 0;
-});
+/** The next `outage.left` PIN checks are answered 503 by the proxy, as the hub answers while it restarts. */
+const kiosk = useKioskWithHubStarting(artifacts, '/v1/verify-pin');
+const { pageLog, outage } = kiosk;
 
 const balance = async () => (await kiosk.fixture().admin.getAccount('e2e-shopper')).balance;
 
