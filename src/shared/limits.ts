@@ -311,9 +311,15 @@ export const faceEngineFailuresInRowMin = 5;
  * A face engine that leaves a frame unanswered this long has hung (a worker stuck in a model, a lost
  * message): it counts as failing, for the same error screen, rather than "look at the camera" until the
  * payment's idle timeout. Ten times the "well under a second" a working engine takes per frame, and over
- * three times faceEngineFailingMsMax, so a slow first frame on a loaded kiosk is not taken for a hang.
+ * three times faceEngineFailingMsMax; a cold engine is given faceEngineFirstFaceAnswerMsMax instead.
  */
 export const faceEngineAnswerMsMax = 10_000;
+/**
+ * faceEngineAnswerMsMax until the engine has answered a frame with a face: on WebGL the first frame, and the
+ * first with a face, compile the models' shaders (backend.dom.ts measured ~20 s on SwiftShader in headless
+ * Chromium on 2 cores), so a cold engine on a slow GPU is given twice that before it counts as hung.
+ */
+export const faceEngineFirstFaceAnswerMsMax = 40_000;
 /** Age from which alcohol, tobacco and gambling (and every sub-category) may be bought (Japan: 20). */
 export const restrictedCategoryAgeYears = 20;
 /** Depth of a hold category's dotted name (`alcohol.beer` is 2). */

@@ -1,10 +1,6 @@
 // Tells a face engine that has stopped working from one frame it could not read: counts the frames it failed
-// on in a row (the worker's frame_error answers), or a frame left unanswered, and says when to give up on it.
-import {
-  faceEngineAnswerMsMax,
-  faceEngineFailingMsMax,
-  faceEngineFailuresInRowMin,
-} from '../../shared/limits.ts';
+// on in a row (the worker's frame_error answers) and says when the run is long enough to give up on it.
+import { faceEngineFailingMsMax, faceEngineFailuresInRowMin } from '../../shared/limits.ts';
 
 export class EngineFailureRun {
   /** When the run's first failure came (the caller's clock), null while the engine reads frames. */
@@ -19,14 +15,6 @@ export class EngineFailureRun {
       this.#failures >= faceEngineFailuresInRowMin &&
       nowMs - this.#firstMs >= faceEngineFailingMsMax
     );
-  }
-
-  /**
-   * The engine has left a frame unanswered for `unansweredMs` (FaceReader.unansweredMs): true once that is
-   * faceEngineAnswerMsMax, a hung engine, which no frame_error will ever report.
-   */
-  hung(unansweredMs: number): boolean {
-    return unansweredMs >= faceEngineAnswerMsMax;
   }
 
   /** The engine read a frame: the run is over. */

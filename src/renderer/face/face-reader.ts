@@ -4,6 +4,7 @@ import type { LivenessPolicyName } from '../../biometrics/face-session.ts';
 import type { Challenge } from '../../shared/challenge-kinds.ts';
 import { frameQueueLengthMax, frameTickMs, kioskFrameSideMaxPixels } from '../../shared/limits.ts';
 import type { FromFaceWorker, ToFaceWorker } from './face-worker-protocol.ts';
+import { UnansweredFrame } from './unanswered-frame.ts';
 
 export interface FaceReaderStats {
   framesSent: number;
@@ -22,8 +23,8 @@ export class FaceReader {
   #video: HTMLVideoElement | null = null;
   #timer: number | null = null;
   #inFlight = 0;
-  /** When the oldest frame the worker has not answered yet was handed to it; null while none waits. */
-  #unansweredSinceMs: number | null = null;
+  /** The oldest frame the worker has not answered yet, timed for a hang (hung()). */
+  readonly #unanswered = new UnansweredFrame();
   /** The shopper's number, bumped by start(): the worker echoes it, and answers of another are dropped. */
   #session = 0;
   #ready: Promise<Extract<FromFaceWorker, { type: 'ready' }>>;
@@ -62,6 +63,7 @@ export class FaceReader {
     this.#video = video;
     this.#listener = listener;
     this.#session += 1;
+    this.#unanswered.restarted(performance.now());
     this.#post({ type: 'reset', session: this.#session });
     this.#timer = window.setInterval(() => void this.#tick(), frameTickMs);
   }
@@ -92,12 +94,11 @@ export class FaceReader {
   }
 
   /**
-   * How long the worker has left a frame unanswered at `nowMs` (performance.now()), 0 while none waits: a
-   * worker that hangs never answers, and no frame_error says so (EngineFailureRun.hung). Kept across start():
-   * a frame the worker hung on for the last shopper is still unanswered for the next.
+   * The worker has left a frame unanswered too long at `nowMs` (performance.now()): a worker that hangs never
+   * answers, and no frame_error says so. The limit is longer until it has read a face (UnansweredFrame).
    */
-  unansweredMs(nowMs: number): number {
-    return this.#unansweredSinceMs === null ? 0 : nowMs - this.#unansweredSinceMs;
+  hung(nowMs: number): boolean {
+    return this.#unanswered.hung(nowMs);
   }
 
   dispose(): void {
@@ -132,7 +133,7 @@ export class FaceReader {
       this.#post({ type: 'frame', bitmap, timestampMs: performance.now(), grabMs, session }, [
         bitmap,
       ]);
-      this.#unansweredSinceMs ??= performance.now();
+      this.#unanswered.sent(performance.now());
     } catch {
       this.#inFlight -= 1;
     }
@@ -141,8 +142,12 @@ export class FaceReader {
   #onUpdate(message: FromFaceWorker): void {
     // Every frame gets exactly one answer: the slot frees whatever it says.
     this.#inFlight = Math.max(0, this.#inFlight - 1);
-    // The worker answers: a frame still in flight is timed from now.
-    this.#unansweredSinceMs = this.#inFlight === 0 ? null : performance.now();
+    // The worker answers: a frame still in flight is timed from now; a face read warms the engine.
+    this.#unanswered.answered(
+      performance.now(),
+      this.#inFlight,
+      (message.type === 'reading' && message.face !== null) || message.type === 'decided',
+    );
     if ('processMs' in message) this.stats.processMs += message.processMs;
     // An answer to the previous shopper's frame (in flight when start() ran) is not this shopper's.
     if ('session' in message && message.session !== this.#session) return;

@@ -10,7 +10,7 @@ import type { FromFaceWorker } from '../face/face-worker-protocol.ts';
 export type FaceOutcome =
   Extract<FromFaceWorker, { type: 'decided' }> | Extract<FromFaceWorker, { type: 'refused' }>;
 
-/** How often the session looks for a frame the engine has left unanswered (EngineFailureRun.hung). */
+/** How often the session looks for a frame the engine has left unanswered (FaceReader.hung). */
 const hangCheckEveryMs = 500;
 
 export interface FaceSessionState {
@@ -31,8 +31,8 @@ export function useFaceSession(options: {
   video: RefObject<HTMLVideoElement | null>;
   onOutcome: (outcome: FaceOutcome) => void;
   /**
-   * The engine failed on every frame for a while, or left one unanswered (hung) for faceEngineAnswerMsMax
-   * (EngineFailureRun): the session stops and this is called instead of waiting on for a face it cannot
+   * The engine failed on every frame for a while (EngineFailureRun), or left one unanswered (FaceReader.hung,
+   * faceEngineAnswerMsMax, longer before its first face): the session stops and this is called instead of waiting on for a face it cannot
    * read. Without it, frames that fail are only observed.
    */
   onEngineFailed?: () => void;
@@ -70,7 +70,7 @@ export function useFaceSession(options: {
       return true;
     };
     hangWatch = window.setInterval(() => {
-      if (failures.hung(reader.unansweredMs(performance.now()))) giveUp();
+      if (reader.hung(performance.now())) giveUp();
     }, hangCheckEveryMs);
     reader.start(element, (message) => {
       observer?.(message);
