@@ -38,7 +38,9 @@
 //    lit, yaleb 0.956 vs 0.941. --fit luma (bins 60 / 90 / 130; one threshold 0.9649 vs 0.9687 + shifts
 //    +0.0051 / -0.0049 / -0.0038 / -0.0122, both fitted on originals and copies): original pairs FNMR
 //    49.9 -> 47.2%, FMR 0.127 -> 0.049% (worst fold 23 -> 0.97%); luma < 60 FMR 0.455 -> 0.112%, FNMR
-//    44.1 -> 57.2%; luma >= 130 FNMR 45.9 -> 33.1%. Neither held the target on every fold. Not shipped:
+//    44.1 -> 57.2%; luma >= 130 FNMR 45.9 -> 33.1%. --fit faceWidth (0.9703 + shifts -0.0051 / -0.0001 /
+//    -0.0079 / +0.0059 / +0.0045): FMR 0.127 -> 0.049% but FNMR 49.9 -> 54.8%. Neither held the target
+//    on every fold. Not shipped:
 //    the kiosk would have to send the probe's luma and the hub apply the bins. Caveat: a copy row holds
 //    the pairs of the sampled probes only, so it mixes subsets unlike the `original` row beside it.
 // Exit code 2 when the thresholds file names another descriptor model than the engine loaded.
