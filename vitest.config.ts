@@ -18,6 +18,7 @@ const postgresOnly = [
   'test/hub/postgres-purge-chunked.test.ts',
   'test/hub/rekey-start-beside.test.ts',
   'test/hub/rekey-key-file-after-lock.test.ts',
+  'test/hub/multi-instance-rekey-next-key-file.test.ts',
 ];
 
 /** The hub suites run on both adapters; the rest are about SQLite itself, a process or no store. */

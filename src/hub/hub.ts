@@ -136,13 +136,10 @@ async function openIdentity(
     follow: {
       subscribe: (listener) => store.onTemplateChange(listener),
       reader: store.reader,
-      readTransformKey: async () => {
-        const read = await readKeyFile({
-          path: transformKeyPaths(join(dir.root, 'keys')).current,
-          kind: 'transform',
-        });
-        return read.ok ? read.value : undefined;
-      },
+      readTransformKey: () =>
+        readTransformKeyFile(transformKeyPaths(join(dir.root, 'keys')).current),
+      readNextTransformKey: () =>
+        readTransformKeyFile(transformKeyPaths(join(dir.root, 'keys')).next),
     },
     identity: {
       stepUpAmount: options.stepUpAmount ?? defaultStepUpAmount,
@@ -157,6 +154,12 @@ async function openIdentity(
         : { dangerousTestOnlyPinBackoffNow: options.dangerousTestOnlyPinBackoffNow }),
     },
   });
+}
+
+/** The transform key in the file at `path`; undefined when there is none or it does not read. */
+async function readTransformKeyFile(path: string): Promise<Uint8Array | undefined> {
+  const read = await readKeyFile({ path, kind: 'transform' });
+  return read.ok ? read.value : undefined;
 }
 
 export async function startHub(options: HubOptions): Promise<RunningHub> {

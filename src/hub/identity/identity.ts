@@ -91,6 +91,11 @@ export interface IdentityFollowOptions {
   reader: IdentityReader;
   /** The transform key in this instance's keys/ now (another instance may have re-keyed it). */
   readTransformKey: () => Promise<Uint8Array | undefined>;
+  /**
+   * The key in this instance's keys/ transform.key.next, if any: another instance sharing keys/ renames
+   * it to transform.key only after its re-key's commit, which this instance may hear first.
+   */
+  readNextTransformKey: () => Promise<Uint8Array | undefined>;
 }
 
 /** A wrong-PIN cap an operator may set: a whole number from 1 to the default, which is also the most. */
@@ -245,8 +250,15 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
   /** Takes another instance's re-key from this instance's keys/, or refuses identity until restart. */
   private async followRekey(keyId: string, follow: IdentityFollowOptions): Promise<void> {
     if (keyId === this.keyId) return;
-    const key = await follow.readTransformKey();
-    if (key === undefined || transformKeyId(key) !== keyId) {
+    // Only a file holding the committed key `keyId` is taken. An instance sharing keys/ renames its next
+    // key file only after the commit this one heard (or leaves it to a start while another instance
+    // holds the re-key lock), so the key may still be in transform.key.next; transform.key is read
+    // again after it, for a rename between the two reads.
+    const key =
+      (await keyIfNamed(follow.readTransformKey, keyId)) ??
+      (await keyIfNamed(follow.readNextTransformKey, keyId)) ??
+      (await keyIfNamed(follow.readTransformKey, keyId));
+    if (key === undefined) {
       this.staleTransformKeyId = keyId;
       process.stderr.write(
         `identity: another instance re-keyed to ${keyId}; copy its keys/ here and restart\n`,
@@ -1539,6 +1551,17 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       throw error;
     }
   }
+}
+
+/** The transform key `read` gives if it is the one named `keyId`; another read is zeroed. */
+async function keyIfNamed(
+  read: () => Promise<Uint8Array | undefined>,
+  keyId: string,
+): Promise<Uint8Array | undefined> {
+  const key = await read();
+  if (key === undefined || transformKeyId(key) === keyId) return key;
+  sodium.memzero(key);
+  return undefined;
 }
 
 /** A random member number never issued before (erased persons' numbers stay retired). */
