@@ -33,6 +33,7 @@ import { claimDatabaseForOneHub, type OneHubLock } from './one-hub-lock.ts';
 import { WalSync } from './wal-sync.ts';
 import { readAuditAnchor, writeAuditAnchor, type AuditHead } from '../../audit/anchor.ts';
 import { ClientTokenCache } from './client-token-cache.ts';
+import { assertTestRun } from '../../../biometrics/protect/test-only.ts';
 import {
   WalCheckpointer,
   defaultWalCheckpointPolicy,
@@ -345,7 +346,6 @@ export class SqliteHubStore implements HubStore {
         synchronous === 'NORMAL' && options.auditAnchorFile !== undefined
           ? new WalSync(options.file)
           : undefined;
-      this.checkpointer = this.startCheckpointer(options, synchronous);
       this.reader = durableReads(sqliteReader(this.readDb, this.tokens), () => this.syncing);
       this.tx = new SqliteTransaction(this.writeDb, options.auditKey, this.tokens);
       this.beginStatement = this.writeDb.prepare('BEGIN IMMEDIATE');
@@ -368,8 +368,16 @@ export class SqliteHubStore implements HubStore {
         if (this.truncateWal()) this.scrubDone();
         else this.scrubHeldOff();
       } else {
-        this.scrubbedThroughSeq = this.auditSeqTail.get()?.seq ?? 0;
+        // A hub killed between an erasure's commit and its scrub left no mark, but maybe the erased
+        // rows in the WAL (and their old pages in the database file): a truncating checkpoint before
+        // the first answer takes them out. Held off (another reader of the file), no erasure is known
+        // scrubbed until it runs, and the mark tells the next start so.
+        this.scrubPending = true;
+        if (this.truncateWal()) this.scrubDone();
+        else this.scrubHeldOff();
       }
+      // After the start's scrub: the worker's checkpoint never holds that one off.
+      this.checkpointer = this.startCheckpointer(options, synchronous);
     } catch (error) {
       this.oneHubLock.release();
       throw error;
@@ -442,6 +450,7 @@ export class SqliteHubStore implements HubStore {
       this.syncing = undefined;
     }
     if (erased) {
+      afterErasureCommitHook?.();
       // An erased person's sealed templates stay in the WAL's frames (and the old pages in the database
       // file) until a checkpoint copies the zeroed pages back (secure_delete) and TRUNCATE empties the
       // log. Reads go on meanwhile; the next batch waits (at most scrubWaitMs), so that no transaction
@@ -697,6 +706,14 @@ export function sqliteReadQuery(db: Database.Database): ReadQuery {
 }
 
 /** The mark's line naming the audit seq up to which erasures were scrubbed before it was written. */
+/** A test's fault point between an erasure's durable commit and its scrub (a process killed there). */
+let afterErasureCommitHook: (() => void) | undefined;
+
+export function dangerousTestOnlyAfterErasureCommit(hook: (() => void) | undefined): void {
+  assertTestRun('dangerousTestOnlyAfterErasureCommit');
+  afterErasureCommitHook = hook;
+}
+
 const scrubbedThroughLabel = 'scrubbed-through';
 
 /** That seq, from the mark's text; 0 (no erasure known scrubbed) for a mark without it. */
