@@ -600,8 +600,9 @@ type StationLiveProps = {
 /**
  * A live face at the station: the shop kiosk's face session (quality prompts, liveness), beside the ID
  * photo for the person enrolled; the guardian's step shows it with its own title, note and message. A face
- * engine that fails on every frame or hangs (EngineFailureRun, as at the shop kiosk) stops the session for
- * words that say so, with a new session (try again) and the enrolment's cancel as the ways out.
+ * engine that fails on every frame or hangs (EngineFailureRun, FaceReader.hung, as at the shop kiosk) stops
+ * the session for its own title and words that say so (the guardian's step too), with a new session (try
+ * again) and the enrolment's cancel as the ways out.
  */
 export function StationLiveScreen(props: StationLiveProps) {
   const { t } = useTranslation();
@@ -617,7 +618,7 @@ export function StationLiveScreen(props: StationLiveProps) {
     <StationFrame
       station={props.station}
       step={props.step ?? 'live'}
-      title={props.title ?? t('enrol.live.title')}
+      title={t('enrol.live.engineFailedTitle')}
       onSignOut={props.onSignOut}
     >
       <p className="pin-warning" role="alert" data-testid="engine-failed">
