@@ -35,6 +35,7 @@ import {
 } from './rekey.ts';
 import { transformKeyId } from '../../biometrics/protect/cancelable-transform.ts';
 import { pinPaymentBinding } from '../../biometrics/protect/probe-seal.ts';
+import { sodium } from '../../biometrics/protect/sodium.ts';
 
 function personView(person: PersonRecord, templates: number, now: number): api.PersonView {
   return {
@@ -257,15 +258,31 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
       const nextKeyId = transformKeyId(nextKey);
       const rekeyLock: RekeyLock = (fn) => hub.store.runExclusive('rekey', fn);
       // The key file is made inside the transaction, once it holds the re-key lock (no start sets it
-      // aside meanwhile), and before any row moves under the key.
-      const outcome = await identityService.rekeyAndAdopt(caller, nextKey, hub.store.reader, () =>
-        writeNextTransformKey(keysDir, nextKey),
+      // aside meanwhile), and before any row moves under the key. Whether it may have been made: not
+      // when the lock was not had (a start holds it past the lock timeout), nor when a next key file of
+      // another re-key refused this one (409 rekey_unfinished, nothing written).
+      let fileMayBeMade = false;
+      const outcome = await identityService.rekeyAndAdopt(
+        caller,
+        nextKey,
+        hub.store.reader,
+        async () => {
+          fileMayBeMade = true;
+          try {
+            await writeNextTransformKey(keysDir, nextKey);
+          } catch (error) {
+            if (error instanceof HubError && error.code === 'rekey_unfinished')
+              fileMayBeMade = false;
+            throw error;
+          }
+        },
       );
       if (!outcome.ok) {
-        // Nothing stored: this re-key's next key file, if it made one, goes, so a retry can start
-        // without a restart (a file of another re-key stays).
+        // Nothing stored: the key is used nowhere, and this re-key's next key file, if it made one,
+        // goes, so a retry can start without a restart (a file of another re-key stays).
         if (outcome.stored === 'no') {
-          await discardNextTransformKey(keysDir, nextKeyId, rekeyLock);
+          sodium.memzero(nextKey);
+          if (fileMayBeMade) await discardNextTransformKey(keysDir, nextKeyId, rekeyLock);
           // A fault the hub named (a stored template that does not open) is told on one line; an
           // unexpected one reaches the error handler, which logs its stack.
           if (outcome.error instanceof HubError && outcome.error.status >= 500)
