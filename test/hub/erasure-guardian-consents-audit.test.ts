@@ -1,13 +1,16 @@
 // Erasing a guardian deletes their consents to children's enrolments that no enrolment spent: each one
 // deleted gets its own audit row in the erasure's transaction, `guardian.consent_revoked` (subject the
-// guardian, actor the erasing client, reason person_erased, the child's account), lapsed or not, as each
+// guardian, actor the erasing client, reason person_erased, the child's account, and consentedTo the
+// client that took the consent: here admin erases what an enroller took), lapsed or not, as each
 // child whose guardian is cleared and each standing limit revoked gets one. A spent consent gets none.
 //
 // Found in review: the unspent consents went with the guardian's row and no audit row named them.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { guardianConsentLifetimeMs } from '../../src/shared/limits.ts';
+import { hashToken } from '../../src/hub/http/tokens.ts';
 import {
   account,
+  adminToken,
   assignEnroller,
   openRawDb,
   syntheticFace as face,
@@ -83,16 +86,19 @@ describe("a guardian's erasure", () => {
     const unspent = await consent(hub, parentFace, 'kid-waiting');
     const before = (await hub.t.hub.store.auditRows(0, 10_000)).length;
 
-    const erased = await hub.t.call('DELETE', `/v1/persons/${parent.id}`, {
-      token: hub.enroller.token,
-    });
+    // Erased by admin, not by the enroller that took the consents: the actor is the erasing client,
+    // consentedTo the one the consent was given to, and the rows tell them apart.
+    const admin = await hub.t.hub.store.reader.findClientByTokenHash(hashToken(adminToken));
+    expect(admin?.role).toBe('admin');
+    expect(admin?.id).not.toBe(hub.enroller.id);
+    const erased = await hub.t.call('DELETE', `/v1/persons/${parent.id}`, { token: adminToken });
     expect(erased.status).toBe(204);
 
     const rows = (await hub.t.hub.store.auditRows(0, 10_000)).slice(before);
     const revoked = rows.filter((row) => row.kind === 'guardian.consent_revoked');
     expect(revoked.map((row) => [row.subject, row.actor])).toEqual([
-      [parent.id, hub.enroller.id],
-      [parent.id, hub.enroller.id],
+      [parent.id, admin?.id],
+      [parent.id, admin?.id],
     ]);
     expect(revoked.map((row) => JSON.parse(row.data))).toEqual([
       {
