@@ -3,7 +3,7 @@
 import { constants } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { link, lstat, mkdir, open, readFile, rename, rm, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { assert } from '../../shared/assert.ts';
 import { keyFileBytesMax, templateKeyBytes } from '../../shared/limits.ts';
 import { fail, ok } from './result.ts';
@@ -45,7 +45,14 @@ const groupOrOtherBits = 0o077;
 
 /** Creates the directory 0700 if missing; refuses an existing one that others can enter or read. */
 export async function ensureKeyDirectory(dir: string): Promise<Result<void, KeyFileErrorCode>> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const created = await mkdir(dir, { recursive: true, mode: 0o700 });
+  // A directory made here lasts a power cut as the keys in it do: each new name synced in its parent.
+  if (created !== undefined) {
+    const above = dirname(resolve(created));
+    for (let made = resolve(dir); made !== above && made !== dirname(made); made = dirname(made)) {
+      await syncDirectory(dirname(made));
+    }
+  }
   const stats = await lstat(dir);
   if (!stats.isDirectory() || stats.isSymbolicLink()) {
     return fail('key_dir_insecure', `${dir} is not a plain directory`);

@@ -1,5 +1,6 @@
 // Key files are made and moved durably: the file synced before its name appears, the directory synced
-// after every new name, rename and removal, and a process killed at any step leaves a whole key or none.
+// after every new name (a new key directory's too), rename and removal, and a process killed at any
+// step leaves a whole key or none.
 // What a test cannot do is cut the power: strace shows the syncs are made, in order, on the right
 // files; the SIGKILLs show each step leaves whole files; neither proves the disk keeps what it is told.
 import { spawn, spawnSync } from 'node:child_process';
@@ -95,9 +96,10 @@ describe('a key file written and moved', () => {
     for (const args of [
       ['create', '-', next, 'none', hex(newKey())],
       ['promote', next, current, 'none', '-'],
+      ['directory', '-', join(dir, 'keys', 'inner'), 'none', '-'],
     ]) {
       const [node, nodeArgs] = nodeScript(writer, args);
-      const calls = 'fsync,fdatasync,link,linkat,rename,renameat,renameat2';
+      const calls = 'fsync,fdatasync,link,linkat,rename,renameat,renameat2,mkdir,mkdirat';
       const run = spawnSync(
         'strace',
         ['-f', '-y', '-qq', '-e', `trace=${calls}`, '-a', '0', '-o', trace, node, ...nodeArgs],
@@ -125,8 +127,16 @@ describe('a key file written and moved', () => {
           'link("D/transform.key.next.TMP", "D/transform.key.next")',
           'fsync(<D>)',
         ]);
-      else
+      else if (args[0] === 'promote')
         expect(ours).toEqual(['rename("D/transform.key.next", "D/transform.key")', 'fsync(<D>)']);
+      // Each directory made: its name synced in its parent.
+      else
+        expect(ours).toEqual([
+          'mkdir("D/keys", 0700)',
+          'mkdir("D/keys/inner", 0700)',
+          'fsync(<D/keys>)',
+          'fsync(<D>)',
+        ]);
     }
   });
 

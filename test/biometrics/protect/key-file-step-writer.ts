@@ -2,6 +2,7 @@
 // good after a named step (the test then kills it with SIGKILL), so a crash there can be inspected.
 import {
   createKeyFile,
+  ensureKeyDirectory,
   dangerousTestOnlyKeyFileSteps,
   renameKeyFile,
   type KeyFileStep,
@@ -9,7 +10,7 @@ import {
 
 const [operation, from, to, pauseAt, keyHex] = process.argv.slice(2);
 if (operation === undefined || from === undefined || to === undefined || keyHex === undefined)
-  throw new Error('usage: create|promote FROM TO PAUSE_AT|none KEY_HEX');
+  throw new Error('usage: directory|create|promote FROM TO PAUSE_AT|none KEY_HEX');
 
 dangerousTestOnlyKeyFileSteps(async (step: KeyFileStep) => {
   process.stdout.write(`step ${step}\n`);
@@ -20,7 +21,10 @@ dangerousTestOnlyKeyFileSteps(async (step: KeyFileStep) => {
   await new Promise<never>(() => undefined);
 });
 
-if (operation === 'create') {
+if (operation === 'directory') {
+  const made = await ensureKeyDirectory(to);
+  if (!made.ok) throw new Error(made.error.message);
+} else if (operation === 'create') {
   const created = await createKeyFile({
     path: to,
     kind: 'transform',
