@@ -10,11 +10,13 @@ import { startI18n, type Language } from './i18n.ts';
 import { connectKiosk } from './kiosk-client.ts';
 import { mark } from './marks.ts';
 import { ServiceLostScreen } from './screens/ServiceLostScreen.tsx';
-import { StartupFailedScreen } from './screens/StartupFailedScreen.tsx';
+import { StartupFailedScreen, startupRetryTappedKey } from './screens/StartupFailedScreen.tsx';
 import './styles.css';
 
 /** Failed starts in a row (this tab's session), for the backoff; cleared once a start succeeds. */
 const attemptsKey = 'facepay.failedStarts';
+/** What the last start read of the service (`known`), kept over the reloads a failed start makes. */
+const knownKey = 'facepay.startKnown';
 /** The first retry's wait, doubled on each failure in a row, at most retryMsMax. */
 const retryMsFirst = 3_000;
 const retryMsMax = 60_000;
@@ -24,7 +26,24 @@ const known: { language: Language; shopName: string; clinic: boolean } = {
   language: 'ja',
   shopName: '',
   clinic: false,
+  ...readKnown(),
 };
+
+/** `known` as an earlier start in this tab read it (a clinic's staff note stays the reception's), if any. */
+function readKnown(): Partial<typeof known> {
+  try {
+    const saved = JSON.parse(window.sessionStorage.getItem(knownKey) ?? '{}') as Partial<
+      typeof known
+    >;
+    return {
+      ...(saved.language === 'ja' || saved.language === 'en' ? { language: saved.language } : {}),
+      ...(typeof saved.shopName === 'string' ? { shopName: saved.shopName } : {}),
+      ...(typeof saved.clinic === 'boolean' ? { clinic: saved.clinic } : {}),
+    };
+  } catch {
+    return {};
+  }
+}
 
 async function start(root: HTMLElement): Promise<void> {
   const connection = await connectKiosk();
@@ -34,6 +53,7 @@ async function start(root: HTMLElement): Promise<void> {
   known.language = status.status.defaultLanguage;
   known.shopName = status.status.shopName;
   known.clinic = status.status.mode === 'clinic';
+  window.sessionStorage.setItem(knownKey, JSON.stringify(known));
   await startI18n(status.status.defaultLanguage);
   const reader = new FaceReader({
     policy: status.status.livenessPolicy,
@@ -45,6 +65,7 @@ async function start(root: HTMLElement): Promise<void> {
   mark('engine_ready', { backend: ready.backend, startupMs: ready.startupMs });
   document.body.dataset['engine'] = ready.backend;
   window.sessionStorage.removeItem(attemptsKey);
+  window.sessionStorage.removeItem(startupRetryTappedKey);
   const reactRoot = createRoot(root);
   // The kiosk's screens end there: every call would fail. The page says so and reloads once the service is back.
   connection.onLost((lost) =>
@@ -75,8 +96,11 @@ async function showStartupFailed(root: HTMLElement, error: unknown): Promise<voi
   // For staff and the logs only: the shopper reads the locale's words.
   console.error('kiosk start failed:', error instanceof Error ? error.message : String(error));
   const failed = Number(window.sessionStorage.getItem(attemptsKey) ?? '0') || 0;
-  window.sessionStorage.setItem(attemptsKey, String(failed + 1));
-  const retryInMs = Math.min(retryMsFirst * 2 ** failed, retryMsMax);
+  // A start the shopper tried again by hand fails as the last one did: the same wait, not a longer one.
+  const tapped = window.sessionStorage.getItem(startupRetryTappedKey) !== null && failed > 0;
+  window.sessionStorage.removeItem(startupRetryTappedKey);
+  if (!tapped) window.sessionStorage.setItem(attemptsKey, String(failed + 1));
+  const retryInMs = Math.min(retryMsFirst * 2 ** (tapped ? failed - 1 : failed), retryMsMax);
   if (!i18next.isInitialized) await startI18n(known.language);
   root.innerHTML = '';
   createRoot(root).render(

@@ -6,6 +6,9 @@ import { switchLanguage } from '../i18n.ts';
 import { mark } from '../marks.ts';
 import { ScreenTitle, TopBar } from './parts.tsx';
 
+/** sessionStorage: the next start was asked for by "try again" (main.tsx does not count it in the backoff). */
+export const startupRetryTappedKey = 'facepay.startRetryTapped';
+
 /**
  * The screen for a failed start; the page reloads after `retryInMs` (the caller's backoff). Like every
  * failure screen it offers its ways out: a start tried again at once, and staff (no call from here can
@@ -42,7 +45,11 @@ export function StartupFailedScreen(props: {
           <button
             className="button button-primary"
             data-testid="startup-retry"
-            onClick={() => window.location.reload()}
+            onClick={() => {
+              // The start this reload makes is the shopper's, not the backoff's: it does not lengthen the wait.
+              window.sessionStorage.setItem(startupRetryTappedKey, '1');
+              window.location.reload();
+            }}
           >
             {t('actions.retry')}
           </button>
