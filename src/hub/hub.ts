@@ -118,6 +118,8 @@ async function openIdentity(
   // Under the re-key lock: a re-key whose transaction is open on another instance holds it, and its
   // next key file is left to it (it commits and renames, or fails and removes it).
   const settled = await store.runExclusive('rekey', async () => {
+    // What the start reads to settle a next key file must be on disk before the file is renamed.
+    if (existsSync(transformKeyPaths(join(dir.root, 'keys')).next)) await store.durable();
     await finishInterruptedRekey(join(dir.root, 'keys'), store.reader);
     return true;
   });

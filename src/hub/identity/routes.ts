@@ -303,6 +303,10 @@ export function identityHandlers(hub: HubContext, identity: IdentityService | un
         );
       }
       const templates = outcome.templates;
+      // The rows under the next key must be on disk before its file becomes transform.key (SQLite at
+      // synchronous NORMAL answers a commit before the WAL's fsync): otherwise a power cut could bring
+      // back the rows under the old key while no file holds it. A failed fsync leaves .next to the start.
+      await hub.store.durable();
       await commitNextTransformKey(keysDir, nextKeyId, rekeyLock);
       return ok({ templates, transformKeyId: nextKeyId });
     },

@@ -241,8 +241,9 @@ export interface IdentityWriter extends IdentityReader {
   replaceTemplateSeal(id: string, sealed: Uint8Array, transformKeyId: string): Promise<void>;
   /**
    * Holds, until this transaction ends, the lock runExclusive('rekey') takes (PostgreSQL, waiting up to
-   * the lock timeout): a hub instance starting meanwhile leaves the re-key's next key file alone.
-   * Nothing where one process owns the database.
+   * the lock timeout): a hub instance starting meanwhile leaves the re-key's next key file alone; and
+   * makes this transaction's commit durable before it is answered (PostgreSQL: synchronous_commit on).
+   * Nothing where one process owns the database (its key file waits for HubStore.durable).
    */
   holdRekeyLock(): Promise<void>;
   insertAuthorization(authorization: PaymentAuthorizationRecord): Promise<void>;
@@ -396,5 +397,11 @@ export interface HubStore {
    * adapter has nothing to wait for.
    */
   readonly erasureScrub?: { pending(erasureSeq?: number): boolean };
+  /**
+   * Resolves once every commit answered before the call is on disk, so a file naming what one wrote (a
+   * re-key's key file) may move: SQLite at synchronous NORMAL fsyncs the WAL; PostgreSQL resolves at
+   * once (its commits are durable unless synchronous_commit is off, which holdRekeyLock turns on).
+   */
+  durable(): Promise<void>;
   close(): Promise<void>;
 }

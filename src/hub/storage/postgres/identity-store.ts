@@ -295,6 +295,9 @@ export class PgIdentityWrites extends PgIdentityReads implements IdentityWriter 
 
   async holdRekeyLock(): Promise<void> {
     await this.db.query('SELECT pg_advisory_xact_lock($1)', [rekeyLockKey]);
+    // The key file moves once the re-key is answered: its commit must be on disk then, whatever the
+    // server's synchronous_commit (off would answer before the WAL is flushed).
+    await this.db.query('SET LOCAL synchronous_commit = on');
   }
 
   async isMemberNumberIssued(memberNumber: string): Promise<boolean> {

@@ -224,6 +224,9 @@ export class PgHubStore implements HubStore {
     writer.client.release(error instanceof Error ? error : new Error(String(error)));
   }
 
+  /** Commits are durable when answered (synchronous_commit on; a re-key turns it on for itself). */
+  async durable(): Promise<void> {}
+
   /** Runs `fn` only if no other instance is running the job of that name; answers undefined if one is. */
   async runExclusive<T>(name: ExclusiveJob, fn: () => Promise<T>): Promise<T | undefined> {
     const key = exclusiveLockKeys[name];

@@ -310,6 +310,8 @@ export class SqliteHubStore implements HubStore {
    * syncedSeq: the last audit row read before such an fsync completed (the most an anchor may name).
    */
   private readonly anchorStats = { writes: 0, writeMs: 0, walSyncs: 0, syncedSeq: 0 };
+  /** At synchronous NORMAL: the fsync of the WAL that durable() runs; undefined where commits are durable. */
+  private readonly durableSync: WalSync | undefined;
   readonly erasureScrub = {
     pending: (erasureSeq?: number): boolean =>
       this.scrubPending && (erasureSeq === undefined || erasureSeq > this.scrubbedThroughSeq),
@@ -346,6 +348,7 @@ export class SqliteHubStore implements HubStore {
         synchronous === 'NORMAL' && options.auditAnchorFile !== undefined
           ? new WalSync(options.file)
           : undefined;
+      this.durableSync = synchronous === 'NORMAL' ? new WalSync(options.file) : undefined;
       this.reader = durableReads(sqliteReader(this.readDb, this.tokens), () => this.syncing);
       this.tx = new SqliteTransaction(this.writeDb, options.auditKey, this.tokens);
       this.beginStatement = this.writeDb.prepare('BEGIN IMMEDIATE');
@@ -638,6 +641,17 @@ export class SqliteHubStore implements HubStore {
     return { ...this.anchorStats };
   }
 
+  /**
+   * Resolves once every commit answered before the call is on disk: at synchronous NORMAL an fsync of
+   * the WAL (a commit's frames are written to it before its answer; a checkpoint syncs both files), at
+   * FULL at once. A file that names what a commit wrote (a re-key's key file) is moved only after it.
+   */
+  async durable(): Promise<void> {
+    if (this.durableSync === undefined) return;
+    await this.durableSync.sync();
+    afterDurableSyncHook?.();
+  }
+
   /** Beside the database: an erasure whose scrub has not run yet (the next start runs it). */
   private scrubMark(): string {
     return `${this.file}-erasure-scrub`;
@@ -694,6 +708,7 @@ export class SqliteHubStore implements HubStore {
     if (this.scrubPending && this.truncateWal()) this.scrubDone();
     this.walSync?.close();
     this.anchorSync?.close();
+    this.durableSync?.close();
     this.readDb.close();
     this.writeDb.close();
     this.oneHubLock.release();
@@ -712,6 +727,14 @@ let afterErasureCommitHook: (() => void) | undefined;
 export function dangerousTestOnlyAfterErasureCommit(hook: (() => void) | undefined): void {
   assertTestRun('dangerousTestOnlyAfterErasureCommit');
   afterErasureCommitHook = hook;
+}
+
+/** A test's hook run when durable()'s fsync of the WAL has completed (the order of it and a rename). */
+let afterDurableSyncHook: (() => void) | undefined;
+
+export function dangerousTestOnlyAfterDurableSync(hook: (() => void) | undefined): void {
+  assertTestRun('dangerousTestOnlyAfterDurableSync');
+  afterDurableSyncHook = hook;
 }
 
 const scrubbedThroughLabel = 'scrubbed-through';
