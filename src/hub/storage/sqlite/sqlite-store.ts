@@ -362,29 +362,77 @@ export class SqliteHubStore implements HubStore {
         'SELECT COALESCE(MAX(seq), 0) AS seq FROM audit_log',
       );
       this.startAnchor(options.auditAnchorIntervalMs ?? 10_000);
-      // A hub stopped while a reader held off an erasure's scrub left this mark: finish it first. The
-      // erasures up to the seq it names were scrubbed before it (a mark without one: none known).
-      if (existsSync(this.scrubMark())) {
-        this.scrubbedThroughSeq = scrubbedThroughOfMark(readFileSync(this.scrubMark(), 'utf8'));
-        this.scrubPending = true;
-        this.scrubHeldSince = Date.now();
-        if (this.truncateWal()) this.scrubDone();
-        else this.scrubHeldOff();
-      } else {
-        // A hub killed between an erasure's commit and its scrub left no mark, but maybe the erased
-        // rows in the WAL (and their old pages in the database file): a truncating checkpoint before
-        // the first answer takes them out. Held off (another reader of the file), no erasure is known
-        // scrubbed until it runs, and the mark tells the next start so.
-        this.scrubPending = true;
-        if (this.truncateWal()) this.scrubDone();
-        else this.scrubHeldOff();
-      }
+      this.startScrub();
       // After the start's scrub: the worker's checkpoint never holds that one off.
       this.checkpointer = this.startCheckpointer(options, synchronous);
     } catch (error) {
-      this.oneHubLock.release();
+      this.closeAfterFailedStart();
       throw error;
     }
+  }
+
+  /**
+   * The start's scrub. A hub stopped while a reader held off an erasure's scrub left a mark: the erasures
+   * up to the seq it names were scrubbed before it (a mark without one: none known). A hub killed between
+   * an erasure's commit and its scrub left no mark, but maybe the erased rows in the WAL (and their old
+   * pages in the database file): either way a truncating checkpoint before the first answer takes them
+   * out. Held off (another reader of the file) or failed (a full disk, an I/O error), no erasure after
+   * that seq is known scrubbed, and the hub starts and keeps trying, as for a scrub held off at run time.
+   */
+  private startScrub(): void {
+    this.scrubPending = true;
+    try {
+      if (existsSync(this.scrubMark())) {
+        this.scrubbedThroughSeq = scrubbedThroughOfMark(readFileSync(this.scrubMark(), 'utf8'));
+        this.scrubHeldSince = Date.now();
+      }
+      startScrubFaultHook?.();
+      if (this.truncateWal()) {
+        this.scrubDone();
+        return;
+      }
+    } catch (error) {
+      process.stderr.write(
+        `sqlite: the start's erasure scrub of ${this.file}-wal failed (${String(error)}); ` +
+          'erasures count as not scrubbed until it runs\n',
+      );
+    }
+    this.scrubHeldOff();
+  }
+
+  /** A constructor that failed closes what it opened (connections, WAL handles, timers) and lets go. */
+  private closeAfterFailedStart(): void {
+    this.closing = true;
+    clearInterval(this.anchorTimer);
+    clearTimeout(this.scrubTimer);
+    this.anchorHeld = true;
+    // Fields not reached yet are undefined here, whatever their types say.
+    const opened = this as unknown as {
+      writeDb?: Database.Database;
+      readDb?: Database.Database;
+      walSync?: WalSync;
+      anchorSync?: WalSync;
+      durableSync?: WalSync;
+    };
+    const closeAll = () => {
+      for (const close of [
+        () => opened.walSync?.close(),
+        () => opened.anchorSync?.close(),
+        () => opened.durableSync?.close(),
+        () => opened.readDb?.close(),
+        () => opened.writeDb?.close(),
+      ]) {
+        try {
+          close();
+        } catch {
+          // Closing is best effort after a failed start; the start's error is the one reported.
+        }
+      }
+    };
+    // An anchor write under way reads nothing more from the connections, but may be in the WAL's fsync.
+    if (this.anchoring === undefined) closeAll();
+    else void this.anchoring.finally(closeAll);
+    this.oneHubLock.release();
   }
 
   /** With checkpoints on the worker, the writer's COMMIT checkpoints no more (until the worker fails). */
@@ -482,7 +530,7 @@ export class SqliteHubStore implements HubStore {
     for (;;) {
       // The worker's checkpoint (if one runs) would hold this one off.
       await this.checkpointer?.idle();
-      if (this.truncateWal()) {
+      if (this.truncateWalOrTell()) {
         this.scrubDone();
         return true;
       }
@@ -491,6 +539,19 @@ export class SqliteHubStore implements HubStore {
         return false;
       }
       await sleep(25);
+    }
+  }
+
+  /**
+   * truncateWal, a failure (a full disk, an I/O error) told and counted as not run: the erasure was
+   * committed and is answered; its scrub stays pending and is tried again.
+   */
+  private truncateWalOrTell(): boolean {
+    try {
+      return this.truncateWal();
+    } catch (error) {
+      process.stderr.write(`sqlite: erasure scrub failed: ${String(error)}\n`);
+      return false;
     }
   }
 
@@ -531,12 +592,17 @@ export class SqliteHubStore implements HubStore {
   private scrubHeldOff(): void {
     if (this.scrubHeldSince === undefined) {
       this.scrubHeldSince = Date.now();
-      withPrivateUmask(() =>
-        writeFileSync(
-          this.scrubMark(),
-          `${new Date().toISOString()}\n${scrubbedThroughLabel} ${this.scrubbedThroughSeq}\n`,
-        ),
-      );
+      try {
+        withPrivateUmask(() =>
+          writeFileSync(
+            this.scrubMark(),
+            `${new Date().toISOString()}\n${scrubbedThroughLabel} ${this.scrubbedThroughSeq}\n`,
+          ),
+        );
+      } catch (error) {
+        // A full disk: the next start scrubs without the mark too (no erasure counted scrubbed then).
+        process.stderr.write(`sqlite: scrub mark not written: ${String(error)}\n`);
+      }
       process.stderr.write(
         `sqlite: erased rows are still in ${this.file}-wal: another reader of the database holds ` +
           `the truncating checkpoint off; trying again every ${this.scrubRetryMs} ms\n`,
@@ -727,6 +793,14 @@ let afterErasureCommitHook: (() => void) | undefined;
 export function dangerousTestOnlyAfterErasureCommit(hook: (() => void) | undefined): void {
   assertTestRun('dangerousTestOnlyAfterErasureCommit');
   afterErasureCommitHook = hook;
+}
+
+/** A test's fault point in the start's scrub, before its truncating checkpoint (a full disk there). */
+let startScrubFaultHook: (() => void) | undefined;
+
+export function dangerousTestOnlyStartScrubFault(hook: (() => void) | undefined): void {
+  assertTestRun('dangerousTestOnlyStartScrubFault');
+  startScrubFaultHook = hook;
 }
 
 /** A test's hook run when durable()'s fsync of the WAL has completed (the order of it and a rename). */
