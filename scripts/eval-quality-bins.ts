@@ -32,13 +32,15 @@
 // 5. Measured 2026-12-07 (all of ../shared/data, 5 folds x 4 repeats + 105 pair folds, 40 probes a subset
 //    copied): out of sample the impostor tail rises with DARKNESS, not with small size. Luma < 60: FMR
 //    0.70% (21 false matches of 2,983 tests; p99.9 of impostor scores 0.957 vs 0.939 at luma >= 130, FMR
-//    0); dark copies 0.157% vs their originals' 0.085%. Face 42 px: FMR 0, FNMR 50.7 -> 68.8% (most of it
+//    0); dark copies 0.157% vs their originals' 0.085%. Face 42 px: FMR 0, FNMR 50.7 -> 68.3-68.8% (most of it
 //    failures to acquire); 60 px: about unchanged. Faces >= 140 px: FMR 0.195% (the nuaa crops, whose
-//    condition decides the threshold). Within one subset too: nuaa impostor p99.9 0.957 dark vs 0.952
-//    lit, yaleb 0.956 vs 0.941. --fit luma (bins 60 / 90 / 130; one threshold 0.9649 vs 0.9687 + shifts
+//    condition decides the threshold). Whether the rise holds within one subset is not settled: the
+//    per-subset table (added after these runs) has not been read for it. --fit luma (bins 60 / 90 / 130;
+//    one threshold 0.9649 vs 0.9687 + shifts
 //    +0.0051 / -0.0049 / -0.0038 / -0.0122, both fitted on originals and copies): original pairs FNMR
 //    49.9 -> 47.2%, FMR 0.127 -> 0.049% (worst fold 23 -> 0.97%); luma < 60 FMR 0.455 -> 0.112%, FNMR
-//    44.1 -> 57.2%; luma >= 130 FNMR 45.9 -> 33.1%. --fit faceWidth (0.9703 + shifts -0.0051 / -0.0001 /
+//    44.1 -> 57.2%, luma >= 130 FNMR 45.9 -> 33.1% (these two per-bin figures pool originals and
+//    copies, unlike step 1's original-only 0.70%). --fit faceWidth (0.9703 + shifts -0.0051 / -0.0001 /
 //    -0.0079 / +0.0059 / +0.0045): FMR 0.127 -> 0.049% but FNMR 49.9 -> 54.8%. Neither held the target
 //    on every fold. Not shipped:
 //    the kiosk would have to send the probe's luma and the hub apply the bins. Caveat: a copy row holds

@@ -158,7 +158,8 @@ export interface KioskError {
   readonly mrzCheckDigits?: readonly MrzCheckDigit[];
   /** hub_refused: the hub's own error code (`{"error":{"code"}}`), which says why. */
   readonly hubCode?: string;
-  /** The HTTP status the hub answered with, whenever the code is the hub's own (hub_refused's hubCode, or a code passed on). */
+  /** The HTTP status the hub answered with, whenever the code is the hub's own (hub_refused's hubCode, or a code passed on),
+   * and on hub_unreachable when the hub's own error (e.g. 503 unavailable) answered a read: try again (hub-link.ts). */
   readonly hubStatus?: number;
   /** With hubStatus: the hub's own message, for its operator (never shown to a shopper). */
   readonly hubMessage?: string;
