@@ -85,12 +85,51 @@ async function stepDone(step: KeyFileStep, path: string): Promise<void> {
  * the write may lose the name though the file's bytes were synced. Node: fsync a read-only handle.
  */
 export async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  let handle;
   try {
+    handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  } catch (error) {
+    // A parent this user may write but not read (mode 0300): its entry cannot be synced from here.
+    if (isErrno(error, 'EACCES') || isErrno(error, 'EISDIR')) {
+      warnDirectoryNotSynced(dir, error);
+      return;
+    }
+    throw error;
+  }
+  try {
+    directorySyncFault?.(dir);
     await handle.sync();
+  } catch (error) {
+    // Filesystems that refuse fsync on a directory (9p, WSL, older CIFS: EINVAL, ENOTSUP, EBADF) are
+    // used as PostgreSQL and SQLite use them: without the directory's sync, told once.
+    if (!directoryFsyncUnsupported.some((code) => isErrno(error, code))) throw error;
+    warnDirectoryNotSynced(dir, error);
   } finally {
     await handle.close();
   }
+}
+
+const directoryFsyncUnsupported = ['EINVAL', 'ENOTSUP', 'EOPNOTSUPP', 'EBADF'];
+let directoryNotSyncedTold = false;
+
+function warnDirectoryNotSynced(dir: string, error: unknown): void {
+  if (directoryNotSyncedTold) return;
+  directoryNotSyncedTold = true;
+  const code = (error as NodeJS.ErrnoException).code ?? String(error);
+  process.stderr.write(
+    `key files: ${dir} cannot be synced (${code}); key files are written without directory syncs ` +
+      '(a power cut may lose a new or renamed key file name)\n',
+  );
+}
+
+let directorySyncFault: ((dir: string) => void) | undefined;
+
+/** A test's fault point just before a directory's fsync (it may throw as the fsync would). */
+export function dangerousTestOnlyDirectorySyncFault(
+  hook: ((dir: string) => void) | undefined,
+): void {
+  assertTestRun('dangerousTestOnlyDirectorySyncFault');
+  directorySyncFault = hook;
 }
 
 /**
