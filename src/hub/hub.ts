@@ -13,10 +13,14 @@ import { auditAnchorName } from './audit/anchor.ts';
 import { Ledger } from './ledger/ledger.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadHubKeys, readKeyFile } from '../biometrics/protect/key-files.node.ts';
+import { loadHubKeys } from '../biometrics/protect/key-files.node.ts';
 import { IdentityService, isPinFailureCap } from './identity/identity.ts';
 import { loadCalibration } from './identity/calibration.ts';
-import { finishInterruptedRekey, transformKeyPaths } from './identity/rekey.ts';
+import {
+  finishInterruptedRekey,
+  readTransformKeyFile,
+  transformKeyPaths,
+} from './identity/rekey.ts';
 import type { DataDir } from './data-dir.ts';
 import { SqliteHubStore } from './storage/sqlite/sqlite-store.ts';
 import { defaultWalCheckpointPolicy } from './storage/sqlite/wal-checkpoint.ts';
@@ -156,12 +160,6 @@ async function openIdentity(
         : { dangerousTestOnlyPinBackoffNow: options.dangerousTestOnlyPinBackoffNow }),
     },
   });
-}
-
-/** The transform key in the file at `path`; undefined when there is none or it does not read. */
-async function readTransformKeyFile(path: string): Promise<Uint8Array | undefined> {
-  const read = await readKeyFile({ path, kind: 'transform' });
-  return read.ok ? read.value : undefined;
 }
 
 export async function startHub(options: HubOptions): Promise<RunningHub> {

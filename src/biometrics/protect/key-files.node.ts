@@ -2,7 +2,7 @@
 // them, and never stored in the database (a database copy must not carry the keys that open it).
 import { constants } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { link, lstat, mkdir, open, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { link, lstat, mkdir, open, rename, rm, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { assert } from '../../shared/assert.ts';
 import { keyFileBytesMax, templateKeyBytes } from '../../shared/limits.ts';
@@ -206,29 +206,39 @@ export async function removeKeyFile(path: string): Promise<void> {
   await stepDone('directory_synced', path);
 }
 
-/** Reads a key file, refusing a link, a file others can access, another user's file or a wrong kind. */
+/**
+ * Reads a key file, refusing a link, a file others can access, another user's file or a wrong kind. One
+ * open (no link followed, no wait on a FIFO), checked and read through that handle: a rename of the name
+ * meanwhile (another instance promoting its next key) reads whole the file that was opened.
+ */
 export async function readKeyFile(options: {
   path: string;
   kind: KeyKind;
 }): Promise<Result<Uint8Array, KeyFileErrorCode>> {
   const { path, kind } = options;
-  let stats: Stats;
+  let handle;
   try {
-    stats = await lstat(path);
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     if (isErrno(error, 'ENOENT')) return fail('key_file_missing', `${path} does not exist`);
+    if (isErrno(error, 'ELOOP')) return fail('key_file_insecure', `${path} is not a regular file`);
     throw error;
   }
-  if (!stats.isFile()) return fail('key_file_insecure', `${path} is not a regular file`);
-  if ((stats.mode & groupOrOtherBits) !== 0 || !ownedByUs(stats.uid)) {
-    return fail('key_file_insecure', `${path} must be mode 0600 and owned by this user`);
+  try {
+    const stats: Stats = await handle.stat();
+    if (!stats.isFile()) return fail('key_file_insecure', `${path} is not a regular file`);
+    if ((stats.mode & groupOrOtherBits) !== 0 || !ownedByUs(stats.uid)) {
+      return fail('key_file_insecure', `${path} must be mode 0600 and owned by this user`);
+    }
+    if (stats.size > keyFileBytesMax) return fail('key_file_malformed', `${path} is too large`);
+    const raw = await handle.readFile();
+    const parsed = parseKeyFile(raw.toString('utf8'), kind);
+    raw.fill(0);
+    if (parsed === null) return fail('key_file_malformed', `${path} is not a ${kind} key file`);
+    return ok(parsed);
+  } finally {
+    await handle.close();
   }
-  if (stats.size > keyFileBytesMax) return fail('key_file_malformed', `${path} is too large`);
-  const raw = await readFile(path);
-  const parsed = parseKeyFile(raw.toString('utf8'), kind);
-  raw.fill(0);
-  if (parsed === null) return fail('key_file_malformed', `${path} is not a ${kind} key file`);
-  return ok(parsed);
 }
 
 /** The hub's keys from `dir`, creating any that are missing when `create` is set. */

@@ -142,11 +142,25 @@ export async function rekeyTemplates(options: {
 async function keyIdOfFile(path: string): Promise<string | undefined> {
   if (!existsSync(path)) return undefined;
   const read = await readKeyFile({ path, kind: 'transform' });
+  // Gone since the look (renamed or removed by another instance): no key there.
+  if (!read.ok && read.error.code === 'key_file_missing') return undefined;
   if (!read.ok) throw new Error(read.error.message);
   try {
     return transformKeyId(read.value);
   } finally {
     sodium.memzero(read.value);
+  }
+}
+
+/** The transform key in the file at `path`; undefined when there is none or it does not read. */
+export async function readTransformKeyFile(path: string): Promise<Uint8Array | undefined> {
+  try {
+    const read = await readKeyFile({ path, kind: 'transform' });
+    return read.ok ? read.value : undefined;
+  } catch (error) {
+    // Renamed away between a look and the read (another instance promoting its next key): no key here.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
   }
 }
 
