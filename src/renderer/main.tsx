@@ -53,7 +53,11 @@ async function start(root: HTMLElement): Promise<void> {
   known.language = status.status.defaultLanguage;
   known.shopName = status.status.shopName;
   known.clinic = status.status.mode === 'clinic';
-  window.sessionStorage.setItem(knownKey, JSON.stringify(known));
+  try {
+    window.sessionStorage.setItem(knownKey, JSON.stringify(known));
+  } catch {
+    // Storage disabled or full: a later failed start shows the defaults, and this start goes on.
+  }
   await startI18n(status.status.defaultLanguage);
   const reader = new FaceReader({
     policy: status.status.livenessPolicy,
