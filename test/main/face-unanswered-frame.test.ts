@@ -69,4 +69,35 @@ describe('the face worker hang clock', () => {
     expect(stuck.hung(at(t0, 11_000 + faceEngineAnswerMsMax - 1))).toBe(false);
     expect(stuck.hung(at(t0, 11_000 + faceEngineAnswerMsMax))).toBe(true);
   });
+  it('gives a frame stuck in a warm worker one fresh limit, not one for each restart', () => {
+    const t0 = Math.floor(performance.now());
+    const clock = new UnansweredFrame();
+    clock.restarted(t0);
+    clock.sent(t0);
+    clock.answered(at(t0, 500), 0, true);
+    // Warm, the worker hangs on a frame: the session gives up at the warm limit.
+    const stuckSent = at(t0, 1_000);
+    clock.sent(stuckSent);
+    expect(clock.hung(stuckSent + faceEngineAnswerMsMax)).toBe(true);
+    // Try again 1 s later: the frame may only be slow, so this session is given the limit of its own.
+    const retry = stuckSent + faceEngineAnswerMsMax + 1_000;
+    clock.restarted(retry);
+    expect(clock.hung(retry)).toBe(false);
+    expect(clock.hung(retry + faceEngineAnswerMsMax)).toBe(true);
+    // Try again once more, the same frame still unanswered: it has had its fresh limit, hung at once.
+    const again = retry + faceEngineAnswerMsMax + 1_000;
+    clock.restarted(again);
+    expect(clock.hung(again)).toBe(true);
+  });
+
+  it('takes a face read from a still (the station ID photo) as warming the engine', () => {
+    const t0 = Math.floor(performance.now());
+    const clock = new UnansweredFrame();
+    clock.restarted(t0);
+    expect(clock.limitMs()).toBe(faceEngineFirstFaceAnswerMsMax);
+    clock.warmed();
+    expect(clock.limitMs()).toBe(faceEngineAnswerMsMax);
+    clock.sent(t0);
+    expect(clock.hung(at(t0, faceEngineAnswerMsMax))).toBe(true);
+  });
 });

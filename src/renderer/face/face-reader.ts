@@ -42,8 +42,11 @@ export class FaceReader {
       this.#worker.onmessage = (event: MessageEvent<FromFaceWorker>) => {
         const message = event.data;
         if (message.type === 'ready') resolve(message);
-        else if (message.type === 'still_read') this.#still?.(message);
-        else if (message.type === 'startup_failed')
+        else if (message.type === 'still_read') {
+          // A face read from the ID photo ran the same models (and shaders) the camera frames use.
+          if (message.ok) this.#unanswered.warmed();
+          this.#still?.(message);
+        } else if (message.type === 'startup_failed')
           reject(new Error(`${message.code}: ${message.message}`));
         else this.#onUpdate(message);
       };

@@ -9,6 +9,8 @@ export class UnansweredFrame {
   #sessionMs: number | null = null;
   /** The worker has answered a frame with a face: its models (and WebGL shaders) have run once through. */
   #warm = false;
+  /** The leftover frame (its #sinceMs) a restart has already given a fresh limit: it gets no second one. */
+  #freshForSinceMs: number | null = null;
 
   /** A frame was handed to the worker at `nowMs` (performance.now()). */
   sent(nowMs: number): void {
@@ -24,15 +26,26 @@ export class UnansweredFrame {
     if (withFace) this.#warm = true;
   }
 
+  /** The worker read a face outside the frame tick (the station's ID photo, same models): the engine is warm. */
+  warmed(): void {
+    this.#warm = true;
+  }
+
   /**
    * A new session (a new shopper, Try again) at `nowMs`. A frame left from the last one is timed from here,
-   * not from when it was sent: a slow frame the last session gave up on is given the limit again. Only
-   * a frame unanswered for the cold limit already is stuck for good, and is not given more time.
+   * not from when it was sent: a slow frame the last session gave up on is given the limit again, once. A
+   * frame a restart has already given that fresh limit keeps the clock it had (a warm worker stuck on it fails
+   * the next shopper at once, not after 10 s each), and a frame unanswered for the cold limit is stuck for good.
    */
   restarted(nowMs: number): void {
+    const since = this.#sinceMs;
+    if (since !== null && nowMs - since >= faceEngineFirstFaceAnswerMsMax) {
+      this.#sessionMs = since;
+      return;
+    }
+    if (since !== null && since === this.#freshForSinceMs) return;
     this.#sessionMs = nowMs;
-    if (this.#sinceMs !== null && nowMs - this.#sinceMs >= faceEngineFirstFaceAnswerMsMax)
-      this.#sessionMs = this.#sinceMs;
+    this.#freshForSinceMs = since;
   }
 
   /** How long a frame has waited for its answer at `nowMs`, as this session counts it; 0 while none waits. */
