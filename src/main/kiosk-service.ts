@@ -19,6 +19,7 @@ import type {
 } from '../shared/kiosk-api.ts';
 import { isFinalRefusal, kioskFailure } from '../shared/kiosk-api.ts';
 import {
+  clinicBoardHubErrorsInARowMax,
   clinicOpenHoldsReadMax,
   clinicVisitsRememberedMax,
   faceLooksFailedInARowMax,
@@ -182,6 +183,8 @@ export class KioskService {
    * kiosk): from the start until the first round finds it, as a kiosk that never reached it knows no better.
    */
   #outOfReachSinceElapsedMs: number | null;
+  /** The board's refreshes in a row answered by the hub's own 5xx (#pollFailed); a read answered resets it. */
+  #boardHubErrorsInARow = 0;
   /** Why the hub is not ready although it answers: it refuses this kiosk (the runtime's round says). */
   #credentialsRefused: CredentialsRefused | null = null;
   /**
@@ -799,11 +802,13 @@ export class KioskService {
     if (!visits.resumed) {
       const resumed = await this.#resumeVisits(visits);
       if (!resumed.ok) return this.#pollFailed(resumed.error);
+      this.#boardHubErrorsInARow = 0;
       changed = true;
     }
     for (const visit of visits.board.waiting()) {
       const hold = await this.#hub.readHold(visit.holdId);
       if (!hold.ok) return this.#pollFailed(hold.error);
+      this.#boardHubErrorsInARow = 0;
       changed = visits.board.update(hold.value) || changed;
     }
     if (changed) this.#emit({ type: 'visits', visits: visits.board.list() });
@@ -827,10 +832,17 @@ export class KioskService {
    * A board refresh that failed: no answer (or one not the hub's own: a gateway's, a closing hub's) marks
    * the hub out of reach. The hub's own 5xx (hubStatus: its 503 while its database is busy) is an answer:
    * the next refresh tries again, the hub still reachable, so check-in is not shut for one busy moment
-   * until the runtime's next health round.
+   * until the runtime's next health round; but clinicBoardHubErrorsInARowMax of them in a row (no read
+   * between them answered) mark it out of reach, as its database is down, and so does each one after.
    */
   #pollFailed(error: KioskError): void {
-    if (error.code === 'hub_unreachable' && error.hubStatus === undefined) {
+    if (error.code !== 'hub_unreachable') return;
+    if (error.hubStatus === undefined) {
+      this.setHubState('unreachable');
+      return;
+    }
+    this.#boardHubErrorsInARow += 1;
+    if (this.#boardHubErrorsInARow >= clinicBoardHubErrorsInARowMax) {
       this.setHubState('unreachable');
     }
   }

@@ -348,6 +348,14 @@ export const pinEnrolmentJobsQueuedMax = 8;
 export const clinicNoShowSecondsMax = 86_400;
 /** How often the kiosk reads back the holds of its waiting visits (settled by the clinic, or expired). */
 export const clinicVisitPollMs = 3_000;
+/**
+ * Board refreshes in a row answered by the hub's own 5xx (its 503 `unavailable` while its database refuses
+ * connections; its health, which never reads the database, still 200) at which the kiosk marks the hub out
+ * of reach. At clinicVisitPollMs the fourth comes about 9 s after the first, near one runtime health round
+ * (10 s): a busy moment of one or two refreshes leaves check-in open, but a database down for longer shuts
+ * check-in and staff charging instead of sending every patient through face capture to fail.
+ */
+export const clinicBoardHubErrorsInARowMax = 4;
 /** Visits a reception kiosk remembers (today's, newest kept); older ones drop off its board. */
 export const clinicVisitsRememberedMax = 500;
 /** Visits the reception board shows, newest first. */
