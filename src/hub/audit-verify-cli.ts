@@ -33,7 +33,7 @@ if (values.data === undefined) usageError(usage, 'missing --data');
 const expectHead = parseExpectedHead(values['expect-head']);
 const databaseUrl = databaseUrlFromCommandLine(values['database-url']);
 // The audit key lives in <data>/keys on every instance of a deployment; the rows in the database.
-const dir = openDataDir(values.data, { create: false });
+const dir = await openDataDir(values.data, { create: false });
 
 /** `--expect-head SEQ:HASH`: a tail this tool printed before, which the log must still hold. */
 function parseExpectedHead(text: string | undefined): ExpectedHead[] {

@@ -1,16 +1,13 @@
 // The hub's data directory: the SQLite file and the keys, created private (0700 / 0600).
 // Keys live in files beside the database, never inside it, and a readable-by-others key is refused.
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  readdirSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import {
+  createSecretFile,
+  ensureKeyDirectory,
+  removeStaleTemporaryKeyFiles,
+} from '../biometrics/protect/key-files.node.ts';
 import { auditKeyBytes } from './audit/chain.ts';
 
 export interface DataDir {
@@ -23,11 +20,12 @@ export function keyFile(root: string, name: string): string {
   return join(root, 'keys', name);
 }
 
-/** Reads a key file, creating it with fresh random bytes on first use. */
-export function loadOrCreateKey(path: string, bytes: number): Uint8Array {
-  if (!existsSync(path)) {
-    writeFileSync(path, randomBytes(bytes), { mode: 0o600, flag: 'wx' });
-  }
+/**
+ * Reads a key file, creating it with fresh random bytes on first use, durably as key files are written
+ * (createSecretFile): a crash or power cut leaves no key or the whole key under its name.
+ */
+export async function loadOrCreateKey(path: string, bytes: number): Promise<Uint8Array> {
+  if (!existsSync(path)) await createSecretFile(path, randomBytes(bytes));
   const mode = statSync(path).mode & 0o777;
   if ((mode & 0o077) !== 0) {
     throw new Error(
@@ -77,17 +75,30 @@ function requirePrivateRoot(root: string, create: boolean): void {
   );
 }
 
-export function openDataDir(root: string, options: { create: boolean }): DataDir {
+/** A key write older than this is not under way in any instance: its temporary file is a crash's. */
+const staleKeyWriteMs = 60_000;
+
+async function removeStaleKeyWrites(keys: string): Promise<void> {
+  for (const path of await removeStaleTemporaryKeyFiles(keys, staleKeyWriteMs)) {
+    process.stderr.write(
+      `data directory: ${path}, left by an interrupted key write, zeroed and removed\n`,
+    );
+  }
+}
+
+export async function openDataDir(root: string, options: { create: boolean }): Promise<DataDir> {
   requirePrivateRoot(root, options.create);
   const keys = join(root, 'keys');
   if (!existsSync(keys)) {
     if (!options.create) throw new Error(`data directory ${root} has no keys/`);
-    mkdirSync(keys, { mode: 0o700 });
+    const made = await ensureKeyDirectory(keys);
+    if (!made.ok) throw new DataDirError(made.error.message);
   }
   chmodSync(keys, 0o700);
+  if (options.create) await removeStaleKeyWrites(keys);
   return {
     root,
     databaseFile: join(root, 'hub.sqlite'),
-    auditKey: loadOrCreateKey(keyFile(root, 'audit.key'), auditKeyBytes),
+    auditKey: await loadOrCreateKey(keyFile(root, 'audit.key'), auditKeyBytes),
   };
 }

@@ -169,7 +169,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     `the wrong-PIN cap is 1 to ${pinFailuresPerDayPerClientMax}`,
   );
   const clock = options.clock ?? systemClock;
-  const dir = openDataDir(options.dataDir, { create: true });
+  const dir = await openDataDir(options.dataDir, { create: true });
   const store: HubStore =
     options.databaseUrl === undefined
       ? new SqliteHubStore({

@@ -33,7 +33,7 @@ describe.runIf(storeKind === 'sqlite')('the audit anchor at synchronous NORMAL',
     const raw = await openRawDb(t.dir);
     const tail = await raw.get<{ seq: number }>('SELECT MAX(seq) AS seq FROM audit_log');
     await raw.close();
-    const dir = openDataDir(t.dir, { create: false });
+    const dir = await openDataDir(t.dir, { create: false });
     const anchor = readAuditAnchor(join(t.dir, 'keys', auditAnchorName), dir.auditKey);
     const stats = store.auditAnchorStats();
     console.log(`anchor at NORMAL: ${JSON.stringify(stats)}, anchored seq ${anchor?.seq}`);

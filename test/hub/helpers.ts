@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { openDataDir } from '../../src/hub/data-dir.ts';
 import { hashToken } from '../../src/hub/http/tokens.ts';
 import { migrations } from '../../src/hub/storage/sqlite/migrations.ts';
 import { ManualClock } from '../../src/hub/clock.ts';
@@ -356,8 +355,8 @@ export function testCalibrationFile(faceOnlyFmr?: number): string {
  * Removed once the test file has run (scratchDir), whether or not the test removes it itself.
  */
 export function dataDirAtVersion(version: number): { dir: string; db: Database.Database } {
+  // Private (mkdtemp makes it 0700); the hub started on it creates keys/ and the audit key.
   const dir = scratchDir('facepay-hub-');
-  openDataDir(dir, { create: true });
   const db = new Database(join(dir, 'hub.sqlite'));
   for (const step of migrations.slice(0, version)) step(db);
   db.pragma(`user_version = ${version}`);

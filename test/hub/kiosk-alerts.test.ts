@@ -100,7 +100,7 @@ async function alertRows(): Promise<number> {
 }
 
 async function chainVerifies(): Promise<boolean> {
-  const { auditKey } = openDataDir(t.dir, { create: false });
+  const { auditKey } = await openDataDir(t.dir, { create: false });
   const verdict = await verifyAuditChain(auditKey, (after, limit) =>
     t.hub.store.auditRows(after, limit),
   );

@@ -24,7 +24,7 @@ describe.runIf(storeKind === 'postgres')('the stored-answer purge over a large b
     });
     const purger = await PgHubStore.open({
       databaseUrl: databaseUrl ?? '',
-      auditKey: openDataDir(a.dir, { create: false }).auditKey,
+      auditKey: (await openDataDir(a.dir, { create: false })).auditKey,
       purgeChunkRows: chunkRows,
     });
     try {

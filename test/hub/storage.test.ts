@@ -96,11 +96,11 @@ describe('migrations', () => {
     );
     rmSync(dir, { recursive: true, force: true });
   });
-  it('keys are private files; a world-readable key is refused', () => {
+  it('keys are private files; a world-readable key is refused', async () => {
     const dir = tempDir();
-    openDataDir(dir, { create: true });
+    await openDataDir(dir, { create: true });
     chmodSync(join(dir, 'keys', 'audit.key'), 0o644);
-    expect(() => openDataDir(dir, { create: false })).toThrow(/readable by others/);
+    await expect(openDataDir(dir, { create: false })).rejects.toThrow(/readable by others/);
     rmSync(dir, { recursive: true, force: true });
   });
 });

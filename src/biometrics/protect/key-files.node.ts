@@ -2,7 +2,7 @@
 // them, and never stored in the database (a database copy must not carry the keys that open it).
 import { constants } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { link, lstat, mkdir, open, rename, rm, unlink } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { assert } from '../../shared/assert.ts';
 import { keyFileBytesMax, templateKeyBytes } from '../../shared/limits.ts';
@@ -146,22 +146,37 @@ export async function createKeyFile(options: {
   const { path, kind, key } = options;
   assert(key.length === templateKeyBytes, `keys are ${templateKeyBytes} bytes`);
   const text = Buffer.from(`${header} ${kind} ${sodium.to_base64(key)}\n`, 'utf8');
-  const temporary = `${path}.${sodium.to_hex(sodium.randombytes_buf(8))}.tmp`;
+  if (!(await createSecretFile(path, text))) {
+    return fail('key_file_exists', `${path} already exists`);
+  }
+  return ok(undefined);
+}
+
+/** The suffix of a secret file's temporary name while it is written (see removeStaleTemporaryKeyFiles). */
+const temporarySuffix = '.tmp';
+
+/**
+ * Writes `bytes` as a new 0600 file the way createKeyFile writes a key (temporary file synced, linked
+ * into place, directory synced), for secrets in another format (the hub's raw audit key). False when the
+ * name exists already. `bytes` is zeroed once written, whether or not the write succeeded.
+ */
+export async function createSecretFile(path: string, bytes: Buffer): Promise<boolean> {
+  const temporary = `${path}.${sodium.to_hex(sodium.randombytes_buf(8))}${temporarySuffix}`;
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
   let handle;
   try {
     handle = await open(temporary, flags, 0o600);
   } catch (error) {
-    text.fill(0);
+    bytes.fill(0);
     throw error;
   }
   try {
     try {
-      await handle.writeFile(text);
+      await handle.writeFile(bytes);
       await handle.sync();
     } finally {
       await handle.close();
-      text.fill(0);
+      bytes.fill(0);
     }
   } catch (error) {
     // A failed write (disk full, a file-size limit) must not leave part of a key on disk.
@@ -173,7 +188,7 @@ export async function createKeyFile(options: {
     await link(temporary, path);
     await stepDone('linked', path);
   } catch (error) {
-    if (isErrno(error, 'EEXIST')) return fail('key_file_exists', `${path} already exists`);
+    if (isErrno(error, 'EEXIST')) return false;
     throw error;
   } finally {
     await unlink(temporary);
@@ -181,7 +196,48 @@ export async function createKeyFile(options: {
   // One sync for the new name and the temporary name's removal.
   await syncDirectory(dirname(path));
   await stepDone('directory_synced', path);
-  return ok(undefined);
+  return true;
+}
+
+/**
+ * Zeroes and removes the temporary files a crashed write left in a key directory (a whole key, synced,
+ * under `<name>.<hex>.tmp`, or an audit anchor's `.tmp`): the key's bytes must not outlive the crash.
+ * Only regular files ending in .tmp last changed over `olderThanMs` ago, so a write another instance has
+ * under way (milliseconds) keeps its file; never a key's own name.
+ */
+export async function removeStaleTemporaryKeyFiles(
+  dir: string,
+  olderThanMs: number,
+  now = Date.now(),
+): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await readdir(dir)) {
+    if (!name.endsWith(temporarySuffix)) continue;
+    const path = join(dir, name);
+    const stats = await lstat(path).catch(() => undefined);
+    if (stats === undefined || !stats.isFile() || now - stats.mtimeMs < olderThanMs) continue;
+    await zeroFile(path, stats.size);
+    await rm(path, { force: true });
+    removed.push(path);
+  }
+  if (removed.length > 0) await syncDirectory(dir);
+  return removed;
+}
+
+async function zeroFile(path: string, size: number): Promise<void> {
+  let handle;
+  try {
+    handle = await open(path, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return;
+    throw error;
+  }
+  try {
+    await handle.write(Buffer.alloc(size), 0, size, 0);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /**

@@ -1,0 +1,85 @@
+// The hub's audit key is written as key files are (temporary file synced, linked, directory synced): a
+// hub killed at any step of its first start leaves no audit.key or the whole key, 0600, and the next
+// start zeroes and removes the temporary file such a kill leaves behind.
+import { spawn } from 'node:child_process';
+import { linkSync, readFileSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { KeyFileStep } from '../../src/biometrics/protect/key-files.node.ts';
+import { openDataDir } from '../../src/hub/data-dir.ts';
+import { scratchDir } from './helpers.ts';
+import { nodeScript } from './process.ts';
+
+const opener = 'test/hub/data-dir-step-opener.ts';
+
+/** Runs the opener until it pauses at `step` on audit.key, then SIGKILLs it; answers its step lines. */
+async function killedAt(root: string, step: KeyFileStep): Promise<string[]> {
+  const [node, nodeArgs] = nodeScript(opener, [root, step]);
+  const child = spawn(node, nodeArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+    child.on('exit', (_code, signal) => resolve(signal)),
+  );
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+      if (out.includes('paused\n')) resolve();
+    });
+    child.on('exit', () => reject(new Error(`opener exited before ${step}: ${out}`)));
+  });
+  child.kill('SIGKILL');
+  expect(await exited).toBe('SIGKILL');
+  return out.split('\n').filter((line) => line.startsWith('step '));
+}
+
+function keysIn(root: string): string[] {
+  return readdirSync(join(root, 'keys')).sort();
+}
+
+describe('the audit key on a crash', () => {
+  it('killed after the temporary file is synced: no audit.key; the next start writes a whole one', async () => {
+    const root = join(scratchDir('facepay-audit-key-'), 'data');
+    const steps = await killedAt(root, 'temporary_synced');
+    expect(steps).toEqual([`step temporary_synced ${join(root, 'keys', 'audit.key')}`]);
+    const left = keysIn(root);
+    expect(left).toHaveLength(1);
+    expect(left[0]).toMatch(/^audit\.key\.[0-9a-f]{16}\.tmp$/);
+    const temporary = join(root, 'keys', left[0] ?? '');
+    // The whole key, synced, is in the temporary file: it must not stay there.
+    expect(readFileSync(temporary)).toHaveLength(32);
+    // A write under way in another instance takes milliseconds; this one is a crash's (two minutes old).
+    const old = new Date(Date.now() - 120_000);
+    utimesSync(temporary, old, old);
+    // A second name for the same file, outside keys/, shows what its bytes became before the removal.
+    const witness = join(root, 'witness');
+    linkSync(temporary, witness);
+    const dir = await openDataDir(root, { create: true });
+    expect(keysIn(root)).toEqual(['audit.key']);
+    expect(readFileSync(witness)).toEqual(Buffer.alloc(32));
+    const path = join(root, 'keys', 'audit.key');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(Buffer.from(dir.auditKey).equals(readFileSync(path))).toBe(true);
+    expect(dir.auditKey).toHaveLength(32);
+  });
+
+  it('killed once linked or synced: the whole key, 0600, which the next start keeps', async () => {
+    for (const step of ['linked', 'directory_synced'] as const) {
+      const root = join(scratchDir('facepay-audit-key-'), 'data');
+      await killedAt(root, step);
+      const path = join(root, 'keys', 'audit.key');
+      const written = readFileSync(path);
+      expect(written).toHaveLength(32);
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      const dir = await openDataDir(root, { create: true });
+      expect(Buffer.from(dir.auditKey).equals(written)).toBe(true);
+    }
+  });
+
+  it('a fresh temporary file (a write under way elsewhere) is left alone', async () => {
+    const root = join(scratchDir('facepay-audit-key-'), 'data');
+    await killedAt(root, 'temporary_synced');
+    const [temporary] = keysIn(root);
+    await openDataDir(root, { create: true });
+    expect(keysIn(root)).toEqual(['audit.key', temporary]);
+  });
+});
