@@ -265,7 +265,17 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       );
       return;
     }
-    await this.adoptTransformKeyNow(key, follow.reader);
+    const previous = this.transformKey;
+    try {
+      await this.adoptTransformKeyNow(key, follow.reader);
+    } catch (error) {
+      // Read from the file for this follow alone: no one else holds it.
+      sodium.memzero(key);
+      throw error;
+    }
+    // Another instance's re-key committed while this one held no re-key lock: no re-key of this instance
+    // holds the previous key (its rekey takes the key once it holds the lock, after this commit).
+    sodium.memzero(previous);
   }
 
   /** Resolves once every change heard so far is in the gallery (tests and shutdown wait on it). */
@@ -421,13 +431,16 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     reader: IdentityReader,
     writeNextKeyFile: () => Promise<void>,
   ): Promise<RekeyOutcome> {
-    const previous = this.transformKey;
+    // The key the rows are under when this re-key holds the lock (taken again there: a re-key before it
+    // in this instance may have moved them meanwhile).
+    let previous = this.transformKey;
     // Set once the job's own work is done: a failure after it is the commit's (or the batch's), whose
     // outcome the server may not have told (a connection lost at COMMIT, the server committing anyway).
     let jobDone = false;
     try {
       const templates = await this.writer.write(async (tx) => {
         await tx.holdRekeyLock();
+        previous = this.transformKey;
         await writeNextKeyFile();
         const moved = await this.rekey(tx, caller, nextKey);
         // The gallery reloads from this transaction's rows, in turn with the changes heard from others.
@@ -435,6 +448,9 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
         jobDone = true;
         return moved;
       });
+      // Committed: the rows are under nextKey and no one holds the previous key any more (a re-key after
+      // this one takes the key when it holds the lock, a probe is checked by key id only).
+      if (previous !== this.transformKey) sodium.memzero(previous);
       return { ok: true, templates };
     } catch (error) {
       // The job threw before its end: its writes were undone (its savepoint, or the whole batch), and
