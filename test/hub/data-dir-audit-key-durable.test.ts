@@ -2,7 +2,15 @@
 // hub killed at any step of its first start leaves no audit.key or the whole key, 0600, and the next
 // start zeroes and removes the temporary file such a kill leaves behind.
 import { spawn } from 'node:child_process';
-import { linkSync, readFileSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import {
+  closeSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  statSync,
+  utimesSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { KeyFileStep } from '../../src/biometrics/protect/key-files.node.ts';
@@ -50,12 +58,18 @@ describe('the audit key on a crash', () => {
     // A write under way in another instance takes milliseconds; this one is a crash's (two minutes old).
     const old = new Date(Date.now() - 120_000);
     utimesSync(temporary, old, old);
-    // A second name for the same file, outside keys/, shows what its bytes became before the removal.
-    const witness = join(root, 'witness');
-    linkSync(temporary, witness);
+    // An open descriptor on the same file (not a second name, which would make it a key's own name to
+    // the clean-up) shows what its bytes became before the removal.
+    const witness = openSync(temporary, 'r');
     const dir = await openDataDir(root, { create: true });
     expect(keysIn(root)).toEqual(['audit.key']);
-    expect(readFileSync(witness)).toEqual(Buffer.alloc(32));
+    const bytes = Buffer.alloc(32, 0xff);
+    try {
+      expect(readSync(witness, bytes, 0, 32, 0)).toBe(32);
+    } finally {
+      closeSync(witness);
+    }
+    expect(bytes).toEqual(Buffer.alloc(32));
     const path = join(root, 'keys', 'audit.key');
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(Buffer.from(dir.auditKey).equals(readFileSync(path))).toBe(true);

@@ -203,7 +203,8 @@ export async function createSecretFile(path: string, bytes: Buffer): Promise<boo
  * Zeroes and removes the temporary files a crashed write left in a key directory (a whole key, synced,
  * under `<name>.<hex>.tmp`, or an audit anchor's `.tmp`): the key's bytes must not outlive the crash.
  * Only regular files ending in .tmp last changed over `olderThanMs` ago, so a write another instance has
- * under way (milliseconds) keeps its file; never a key's own name.
+ * under way (milliseconds) keeps its file; never a key's own name. A temporary that is also the key's
+ * own name (a write killed after its link) loses only its .tmp name: its bytes are the live key's.
  */
 export async function removeStaleTemporaryKeyFiles(
   dir: string,
@@ -233,6 +234,9 @@ async function zeroFile(path: string, size: number): Promise<void> {
     throw error;
   }
   try {
+    // A write killed between its link and the temporary name's unlink leaves the temporary as a second
+    // name of the key itself: zeroing it would zero the live key. Only a file with no other name is zeroed.
+    if ((await handle.stat()).nlink !== 1) return;
     await handle.write(Buffer.alloc(size), 0, size, 0);
     await handle.sync();
   } finally {
