@@ -771,7 +771,9 @@ export class SqliteHubStore implements HubStore {
     this.scrubTimer = undefined;
     await this.scrubbing;
     await this.checkpointer?.close();
-    if (this.scrubPending && this.truncateWal()) this.scrubDone();
+    // A scrub that fails at close (a full disk) is told, not thrown: the store still closes and lets go of
+    // the one-hub lock; the mark stays, so the next start scrubs.
+    if (this.scrubPending && this.truncateWalOrTell()) this.scrubDone();
     this.walSync?.close();
     this.anchorSync?.close();
     this.durableSync?.close();
