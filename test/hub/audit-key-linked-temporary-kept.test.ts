@@ -1,35 +1,15 @@
 // A hub killed between linking its new audit key and unlinking the temporary name leaves that temporary
 // as a second name of audit.key itself: the next start's clean-up must drop the name, never zero the key.
-import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { openDataDir } from '../../src/hub/data-dir.ts';
 import { scratchDir } from './helpers.ts';
-import { nodeScript } from './process.ts';
-
-/** Runs data-dir-step-opener until it pauses after linking audit.key, then SIGKILLs it. */
-async function killedOnceLinked(root: string): Promise<void> {
-  const [node, nodeArgs] = nodeScript('test/hub/data-dir-step-opener.ts', [root, 'linked']);
-  const child = spawn(node, nodeArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
-  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-    child.on('exit', (_code, signal) => resolve(signal)),
-  );
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-      if (out.includes('paused\n')) resolve();
-    });
-    child.on('exit', () => reject(new Error(`opener exited before linked: ${out}`)));
-  });
-  child.kill('SIGKILL');
-  expect(await exited).toBe('SIGKILL');
-}
+import { dataDirKilledAt } from './data-dir-killed-at.ts';
 
 it('an old temporary that is also audit.key loses its name at the next start; the key keeps its bytes', async () => {
   const root = join(scratchDir('facepay-audit-key-linked-'), 'data');
-  await killedOnceLinked(root);
+  await dataDirKilledAt(root, 'linked');
   const keys = join(root, 'keys');
   const names = readdirSync(keys).sort();
   expect(names).toHaveLength(2);

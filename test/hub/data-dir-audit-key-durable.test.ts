@@ -1,7 +1,6 @@
 // The hub's audit key is written as key files are (temporary file synced, linked, directory synced): a
 // hub killed at any step of its first start leaves no audit.key or the whole key, 0600, and the next
 // start zeroes and removes the temporary file such a kill leaves behind.
-import { spawn } from 'node:child_process';
 import {
   closeSync,
   openSync,
@@ -13,32 +12,9 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { KeyFileStep } from '../../src/biometrics/protect/key-files.node.ts';
 import { openDataDir } from '../../src/hub/data-dir.ts';
 import { scratchDir } from './helpers.ts';
-import { nodeScript } from './process.ts';
-
-const opener = 'test/hub/data-dir-step-opener.ts';
-
-/** Runs the opener until it pauses at `step` on audit.key, then SIGKILLs it; answers its step lines. */
-async function killedAt(root: string, step: KeyFileStep): Promise<string[]> {
-  const [node, nodeArgs] = nodeScript(opener, [root, step]);
-  const child = spawn(node, nodeArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-    child.on('exit', (_code, signal) => resolve(signal)),
-  );
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-      if (out.includes('paused\n')) resolve();
-    });
-    child.on('exit', () => reject(new Error(`opener exited before ${step}: ${out}`)));
-  });
-  child.kill('SIGKILL');
-  expect(await exited).toBe('SIGKILL');
-  return out.split('\n').filter((line) => line.startsWith('step '));
-}
+import { dataDirKilledAt as killedAt } from './data-dir-killed-at.ts';
 
 function keysIn(root: string): string[] {
   return readdirSync(join(root, 'keys')).sort();
