@@ -75,7 +75,7 @@ import {
 } from '../src/biometrics/calibration/datasets.node.ts';
 import type { LabelledPair } from '../src/biometrics/calibration/pairs.ts';
 import { pairImages } from '../src/biometrics/calibration/pairs.ts';
-import { productionPipeline } from '../src/biometrics/calibration/production.node.ts';
+import { engineEmbed, productionPipeline } from '../src/biometrics/calibration/production.node.ts';
 import type {
   BinRates,
   BinSpec,
@@ -182,22 +182,9 @@ function fitMeasure(value: string | undefined): QualityMeasure | null {
 
 /** The production engine's acquisition plus [box width, eye distance] of the face it kept. */
 function qualityEmbed(engine: FaceEngine): Embed {
-  return async (image): Promise<Acquisition> => {
-    const result = await engine.processFrame(image);
-    if (!result.ok) return { ok: false, reason: result.reason };
-    const photometrics = result.face.photometrics;
-    return {
-      ok: true,
-      descriptors: [
-        result.descriptor,
-        Float32Array.of(
-          photometrics?.sharpness ?? Number.NaN,
-          photometrics?.lumaMean ?? Number.NaN,
-        ),
-        Float32Array.of(result.face.box.width, result.face.pose.eyeDistancePixels),
-      ],
-    };
-  };
+  return engineEmbed(engine, (face) =>
+    Float32Array.of(face.box.width, face.pose.eyeDistancePixels),
+  );
 }
 
 function qualityOf(acquisition: Acquisition | undefined): ImageQuality | null {

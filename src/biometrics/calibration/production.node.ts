@@ -4,7 +4,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createFaceEngine } from '../engine.node.ts';
-import type { FaceEngine, FaceEngineOptions } from '../engine.ts';
+import type { FaceEngine, FaceEngineOptions, FaceObservation } from '../engine.ts';
 import { defaultFaceEngineOptions } from '../engine.ts';
 import type { Acquisition, Embed } from './acquire.node.ts';
 import { sha256Hex } from './acquire.node.ts';
@@ -55,21 +55,21 @@ const acquisitionLayout = 'dq2';
  * Per image the descriptor and, second, the face chip's photometric measures (sharpness, luma) that the
  * quality gate read, or the gate's reason code.
  */
-export function engineEmbed(engine: FaceEngine): Embed {
+export function engineEmbed(
+  engine: FaceEngine,
+  /** More measures of the kept face, recorded third (eval:quality's box width and eye distance). */
+  moreMeasures?: (face: FaceObservation) => Float32Array,
+): Embed {
   return async (image): Promise<Acquisition> => {
     const result = await engine.processFrame(image);
     if (!result.ok) return { ok: false, reason: result.reason };
     const photometrics = result.face.photometrics;
-    return {
-      ok: true,
-      descriptors: [
-        result.descriptor,
-        Float32Array.of(
-          photometrics?.sharpness ?? Number.NaN,
-          photometrics?.lumaMean ?? Number.NaN,
-        ),
-      ],
-    };
+    const descriptors = [
+      result.descriptor,
+      Float32Array.of(photometrics?.sharpness ?? Number.NaN, photometrics?.lumaMean ?? Number.NaN),
+    ];
+    if (moreMeasures !== undefined) descriptors.push(moreMeasures(result.face));
+    return { ok: true, descriptors };
   };
 }
 
