@@ -20,6 +20,7 @@ const postgresOnly = [
   'test/hub/rekey-key-file-after-lock.test.ts',
   'test/hub/multi-instance-rekey-next-key-file.test.ts',
   'test/hub/rekey-lock-timeout-no-discard.test.ts',
+  'test/hub/rekey-commit-lost-after-follow.test.ts',
 ];
 
 /** The hub suites run on both adapters; the rest are about SQLite itself, a process or no store. */

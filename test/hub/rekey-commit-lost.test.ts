@@ -9,9 +9,7 @@
 // Real parts throughout: the hub talks to the database through a TCP relay that, once the re-key's rows
 // were sent, cuts the hub's side at its COMMIT and hands that COMMIT to the server only after the hub
 // answered.
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -21,6 +19,7 @@ import {
   transformKeyId,
 } from '../../src/biometrics/protect/cancelable-transform.ts';
 import { transformKeyPaths } from '../../src/hub/identity/rekey.ts';
+import { CommitCuttingRelay } from './commit-cutting-relay.ts';
 import {
   databaseFor,
   openRawDb,
@@ -37,95 +36,6 @@ import {
   startIdentityHub,
   type IdentityTestHub,
 } from './identity-helpers.ts';
-
-/** A simple-protocol COMMIT: 'Q', length 11, "COMMIT\0". */
-const commitMessage = Buffer.concat([
-  Buffer.from([0x51, 0, 0, 0, 11]),
-  Buffer.from('COMMIT\0', 'latin1'),
-]);
-const rekeyedRowWrite = 'UPDATE templates SET sealed';
-
-/**
- * A TCP relay to PostgreSQL. Once armed, the first connection that sends a re-key's row update has its
- * next COMMIT held: the hub's side is cut at once, the server's side kept, and the COMMIT is handed to
- * the server by releaseCommit().
- */
-class CommitCuttingRelay {
-  private readonly sockets = new Set<Socket>();
-  private armed = false;
-  private held: { server: Socket; bytes: Buffer } | undefined;
-  heldOnce = false;
-
-  private readonly server: Server;
-  port = 0;
-
-  private constructor(target: { host: string; port: number }) {
-    this.server = createServer((client) => this.relay(client, target));
-  }
-
-  static async start(target: { host: string; port: number }): Promise<CommitCuttingRelay> {
-    const relay = new CommitCuttingRelay(target);
-    relay.server.listen(0, '127.0.0.1');
-    await once(relay.server, 'listening');
-    const address = relay.server.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    relay.port = address.port;
-    return relay;
-  }
-
-  arm(): void {
-    this.armed = true;
-  }
-
-  private relay(client: Socket, target: { host: string; port: number }): void {
-    const server = connect(target.port, target.host);
-    for (const socket of [client, server]) {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-      socket.on('error', () => undefined);
-    }
-    let sawRekey = false;
-    let tail = '';
-    client.on('data', (chunk: Buffer) => {
-      const text = tail + chunk.toString('latin1');
-      if (text.includes(rekeyedRowWrite)) sawRekey = true;
-      tail = text.slice(-rekeyedRowWrite.length);
-      const at = chunk.indexOf(commitMessage);
-      if (this.armed && !this.heldOnce && sawRekey && at >= 0) {
-        this.heldOnce = true;
-        server.write(chunk.subarray(0, at));
-        this.held = { server, bytes: Buffer.from(chunk.subarray(at)) };
-        // The hub's side goes now; the server's waits, its transaction open, for the COMMIT.
-        server.removeAllListeners('data');
-        client.destroy();
-        return;
-      }
-      server.write(chunk);
-    });
-    server.on('data', (chunk: Buffer) => client.write(chunk));
-    client.on('close', () => {
-      if (this.held?.server !== server) server.destroy();
-    });
-    server.on('close', () => client.destroy());
-  }
-
-  /** The held COMMIT goes to the server; resolves once the server answered it. */
-  async releaseCommit(): Promise<void> {
-    const held = this.held;
-    if (held === undefined) throw new Error('no COMMIT held');
-    const answered = once(held.server, 'data');
-    held.server.write(held.bytes);
-    await answered;
-    held.server.destroy();
-    this.held = undefined;
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    this.server.close();
-    await once(this.server, 'close');
-  }
-}
 
 async function transformKey(dir: string): Promise<Uint8Array> {
   const read = await readKeyFile({

@@ -377,6 +377,18 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     }
   }
 
+  /** A test's wait once a re-key holds the re-key lock (dangerousTestOnlyAfterRekeyLock). */
+  private afterRekeyLock: (() => Promise<void>) | undefined;
+
+  /**
+   * Tests only: `wait` is awaited by rekeyAndAdopt once its transaction holds the re-key lock, before
+   * its next key file and its rows, so a test can let another instance's re-key be followed there.
+   */
+  dangerousTestOnlyAfterRekeyLock(wait: (() => Promise<void>) | undefined): void {
+    assertTestRun('dangerousTestOnlyAfterRekeyLock');
+    this.afterRekeyLock = wait;
+  }
+
   /** A test's wait before each read of catchUp (dangerousTestOnlyBeforeCatchUpRead). */
   private beforeCatchUpRead: (() => Promise<void>) | undefined;
 
@@ -431,18 +443,22 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     reader: IdentityReader,
     writeNextKeyFile: () => Promise<void>,
   ): Promise<RekeyOutcome> {
-    // The key the rows are under when this re-key holds the lock (taken again there: a re-key before it
-    // in this instance may have moved them meanwhile).
-    let previous = this.transformKey;
+    // The key the rows were moved from, and its id then: set by rekey, inside the lock. Not the key held
+    // when the re-key began or took the lock: another instance's re-key, committed before this one had
+    // the lock, may be followed after it (followRekey zeroes the key it replaces), and rekey checks the
+    // stored key against the one held only then.
+    let previous: { key: Uint8Array; keyId: string } | undefined;
     // Set once the job's own work is done: a failure after it is the commit's (or the batch's), whose
     // outcome the server may not have told (a connection lost at COMMIT, the server committing anyway).
     let jobDone = false;
     try {
       const templates = await this.writer.write(async (tx) => {
         await tx.holdRekeyLock();
-        previous = this.transformKey;
+        await this.afterRekeyLock?.();
         await writeNextKeyFile();
-        const moved = await this.rekey(tx, caller, nextKey);
+        const moved = await this.rekey(tx, caller, nextKey, (fromKey) => {
+          previous = { key: fromKey, keyId: transformKeyId(fromKey) };
+        });
         // The gallery reloads from this transaction's rows, in turn with the changes heard from others.
         await this.adoptTransformKey(nextKey, tx);
         jobDone = true;
@@ -450,22 +466,31 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
       });
       // Committed: the rows are under nextKey and no one holds the previous key any more (a re-key after
       // this one takes the key when it holds the lock, a probe is checked by key id only).
-      if (previous !== this.transformKey) sodium.memzero(previous);
+      assert(previous !== undefined, 'a finished re-key job moved its rows from a key');
+      if (previous.key !== this.transformKey) sodium.memzero(previous.key);
       return { ok: true, templates };
     } catch (error) {
       // The job threw before its end: its writes were undone (its savepoint, or the whole batch), and
       // the key is taken only at its end, so the previous one is still in use.
-      if (!jobDone) return { ok: false, error, stored: 'no' };
+      if (!jobDone || previous === undefined) return { ok: false, error, stored: 'no' };
       // At or after the commit: the rows may be under either key. This instance takes the one the store
       // shows now (the previous if it cannot be read); a commit the server finishes later is refused to
       // writes here (requireStoredTransformKey) and settled by the next start.
+      const nextKeyId = transformKeyId(nextKey);
       const committed = await reader.latestRekeyedKeyId().then(
-        (storedKeyId) => storedKeyId === transformKeyId(nextKey),
+        (storedKeyId) => storedKeyId === nextKeyId,
         () => false,
       );
-      const stored = committed ? nextKey : previous;
-      if (this.transformKey !== stored) {
-        await this.adoptTransformKey(stored, reader).catch((adoptError: unknown) => {
+      const stored = committed ? { key: nextKey, keyId: nextKeyId } : previous;
+      // Only a key still whole: once this transaction ended, a re-key of another instance may have
+      // committed and been followed, zeroing the previous key (this instance then holds that re-key's).
+      const whole = transformKeyId(stored.key) === stored.keyId;
+      if (!whole) {
+        process.stderr.write(
+          `identity: after a re-key whose commit was not confirmed, key ${stored.keyId} was replaced meanwhile; ${this.keyId} is kept\n`,
+        );
+      } else if (this.transformKey !== stored.key) {
+        await this.adoptTransformKey(stored.key, reader).catch((adoptError: unknown) => {
           process.stderr.write(
             `identity: after a re-key whose commit was not confirmed, the gallery did not reload: ${
               (adoptError as Error).message
@@ -477,15 +502,20 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     }
   }
 
-  /** Moves every template to `nextKey` inside `tx` (rekeyAndAdopt takes the key in the same one). */
-  private async rekey(tx: StoreTx, caller: ClientRecord, nextKey: Uint8Array): Promise<number> {
+  /**
+   * Moves every template to `nextKey` inside `tx` (rekeyAndAdopt takes the key in the same one);
+   * `movingFrom` is told the key the rows are moved from, once the stored key is checked to be it.
+   */
+  private async rekey(
+    tx: StoreTx,
+    caller: ClientRecord,
+    nextKey: Uint8Array,
+    movingFrom: (fromKey: Uint8Array) => void,
+  ): Promise<number> {
     await this.requireStoredTransformKey(tx);
-    const moved = await rekeyTemplates({
-      tx,
-      dataKey: this.keys.dataKey,
-      fromKey: this.transformKey,
-      toKey: nextKey,
-    });
+    const fromKey = this.transformKey;
+    movingFrom(fromKey);
+    const moved = await rekeyTemplates({ tx, dataKey: this.keys.dataKey, fromKey, toKey: nextKey });
     await tx.appendAudit({
       at: this.clock.now(),
       kind: rekeyedAuditKind,

@@ -1,0 +1,117 @@
+// A TCP relay between a hub and PostgreSQL that loses a transaction's COMMIT answer on the hub's side,
+// for the re-key suites whose commit outcome the hub is never told (PostgreSQL project only).
+import { once } from 'node:events';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+
+/** A simple-protocol COMMIT: 'Q', length 11, "COMMIT\0". */
+const commitMessage = Buffer.concat([
+  Buffer.from([0x51, 0, 0, 0, 11]),
+  Buffer.from('COMMIT\0', 'latin1'),
+]);
+
+/** A re-key's row update: the default mark of the connection whose COMMIT is held. */
+export const rekeyedRowWrite = 'UPDATE templates SET sealed';
+
+/**
+ * A TCP relay to PostgreSQL. Once armed, the first connection that sends `mark` (a re-key's row update
+ * unless told otherwise) has its next COMMIT held: the hub's side is cut at once, the server's side
+ * kept, and the COMMIT is handed to the server by releaseCommit(), or never by dropCommit().
+ */
+export class CommitCuttingRelay {
+  private readonly sockets = new Set<Socket>();
+  private armed = false;
+  private held: { server: Socket; bytes: Buffer } | undefined;
+  heldOnce = false;
+
+  private readonly server: Server;
+  port = 0;
+
+  private constructor(
+    target: { host: string; port: number },
+    private readonly mark: string,
+  ) {
+    this.server = createServer((client) => this.relay(client, target));
+  }
+
+  static async start(
+    target: { host: string; port: number },
+    mark = rekeyedRowWrite,
+  ): Promise<CommitCuttingRelay> {
+    const relay = new CommitCuttingRelay(target, mark);
+    relay.server.listen(0, '127.0.0.1');
+    await once(relay.server, 'listening');
+    const address = relay.server.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    relay.port = address.port;
+    return relay;
+  }
+
+  /** `databaseUrl` reached through this relay. */
+  urlThrough(databaseUrl: string): string {
+    const relayed = new URL(databaseUrl);
+    relayed.hostname = '127.0.0.1';
+    relayed.port = String(this.port);
+    return relayed.href;
+  }
+
+  arm(): void {
+    this.armed = true;
+  }
+
+  private relay(client: Socket, target: { host: string; port: number }): void {
+    const server = connect(target.port, target.host);
+    for (const socket of [client, server]) {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+      socket.on('error', () => undefined);
+    }
+    let sawMark = false;
+    let tail = '';
+    client.on('data', (chunk: Buffer) => {
+      const text = tail + chunk.toString('latin1');
+      if (text.includes(this.mark)) sawMark = true;
+      tail = text.slice(-this.mark.length);
+      const at = chunk.indexOf(commitMessage);
+      if (this.armed && !this.heldOnce && sawMark && at >= 0) {
+        this.heldOnce = true;
+        server.write(chunk.subarray(0, at));
+        this.held = { server, bytes: Buffer.from(chunk.subarray(at)) };
+        // The hub's side goes now; the server's waits, its transaction open, for the COMMIT.
+        server.removeAllListeners('data');
+        client.destroy();
+        return;
+      }
+      server.write(chunk);
+    });
+    server.on('data', (chunk: Buffer) => client.write(chunk));
+    client.on('close', () => {
+      if (this.held?.server !== server) server.destroy();
+    });
+    server.on('close', () => client.destroy());
+  }
+
+  /** The held COMMIT goes to the server; resolves once the server answered it. */
+  async releaseCommit(): Promise<void> {
+    const held = this.held;
+    if (held === undefined) throw new Error('no COMMIT held');
+    const answered = once(held.server, 'data');
+    held.server.write(held.bytes);
+    await answered;
+    held.server.destroy();
+    this.held = undefined;
+  }
+
+  /** The held COMMIT never goes: the server's side is closed, and the server rolls the transaction back. */
+  dropCommit(): void {
+    const held = this.held;
+    if (held === undefined) throw new Error('no COMMIT held');
+    held.server.destroy();
+    this.held = undefined;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    this.server.close();
+    await once(this.server, 'close');
+  }
+}
