@@ -2,51 +2,34 @@
 // is told, the check-in fails as could not be confirmed and reconcile releases the cap; once told (a screen's
 // listener throws at "checked in"), the patient stays checked in and the screen's board still gets the visit.
 import { describe, expect, it } from 'vitest';
-import type { HoldView } from '../../src/shared/hub-api.ts';
 import type { VisitView } from '../../src/shared/kiosk-api.ts';
 import { paymentAuthorizationLifetimeMs } from '../../src/shared/limits.ts';
-import { cap, checkInAs, clinicForFile, closeOpenVisits } from './clinic-fixture.ts';
-import { isPostTo } from './kiosk-test-hub.ts';
+import {
+  cap,
+  checkInAs,
+  checkInUnconfirmed,
+  clinicForFile,
+  closeOpenVisits,
+  nextCheckInOpens,
+} from './clinic-fixture.ts';
+import { networkChangingHoldAnswer } from './kiosk-test-hub.ts';
 
 const clinic = clinicForFile('facepay-clinic-fault-after-hold-');
 const { clock, face } = clinic;
 const nothing = { refunded: [], released: [], notPlaced: [], unresolved: [] };
 const held = async () => (await clinic.test.admin.getAccount('patient')).held;
 
-/** The real hub behind a network whose first hold answer comes back with `change` made to the hold. */
-function networkChangingHoldAnswer(change: Partial<HoldView>): typeof fetch {
-  let changed = false;
-  return async (input, init) => {
-    const response = await fetch(input, init);
-    if (changed || !isPostTo('/v1/holds', input, init) || !response.ok) return response;
-    changed = true;
-    const hold = (await response.json()) as HoldView;
-    return new Response(JSON.stringify({ ...hold, ...change }), {
-      status: response.status,
-      headers: { 'content-type': 'application/json' },
-    });
-  };
-}
-
 describe('a check-in whose hold was placed, and the kiosk throws before the patient is told', () => {
   it('fails as could not be confirmed (internal, request sent), and reconcile releases the cap held', async () => {
     // Waiting, for the cap, as asked, but not a clinic visit: the board's visitFromHold throws on it.
     const { service, link } = clinic.reception(networkChangingHoldAnswer({ template: 'purchase' }));
     const before = await held();
-    const { paymentId, answer } = await checkInAs(service, face);
-    expect(answer).toMatchObject({ ok: false, error: { code: 'internal' } });
-    expect(service.tillPayment(paymentId ?? '')).toMatchObject({
-      state: 'failed',
-      failure: 'internal',
-      holdRequestSent: true,
-    });
+    const paymentId = await checkInUnconfirmed(service, face);
     // The hub holds the cap: the hold was placed before the throw.
     expect(await held()).toBe(before + cap);
     expect(await service.handlers.clinicVisits({})).toMatchObject({ ok: true, visits: [] });
     // Closed: the next tap opens a check-in.
-    const next = await service.handlers.startCheckIn({});
-    expect(next).toMatchObject({ ok: true, payment: { state: 'waiting_for_face' } });
-    if (next.ok) await service.handlers.cancel({ paymentId: next.payment.id });
+    await nextCheckInOpens(service);
     clock.offsetMs += paymentAuthorizationLifetimeMs + 15_000;
     expect(await service.reconcile()).toEqual({ ...nothing, released: [paymentId] });
     expect(await held()).toBe(before);
@@ -75,9 +58,7 @@ describe('a check-in told, and a listener throws at "checked in"', () => {
     expect(shown).toMatchObject({ holdId: answer.payment.visit?.holdId, state: 'waiting' });
     expect(await held()).toBe(before + cap);
     // Closed: the next tap opens a check-in.
-    const next = await service.handlers.startCheckIn({});
-    expect(next).toMatchObject({ ok: true, payment: { state: 'waiting_for_face' } });
-    if (next.ok) await service.handlers.cancel({ paymentId: next.payment.id });
+    await nextCheckInOpens(service);
     clock.offsetMs += paymentAuthorizationLifetimeMs + 15_000;
     expect(await service.reconcile()).toEqual(nothing);
     expect(await held()).toBe(before + cap);

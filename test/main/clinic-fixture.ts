@@ -1,7 +1,7 @@
 // The clinic tests' shared set-up: a real hub with Sakura Clinic and its one patient, a reception kiosk in
 // the test's process, the patient's check-in and the clean-up of visits, once instead of a copy per file.
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { KioskIdentity } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import {
   disposeKioskIdentity,
@@ -137,6 +137,28 @@ export async function checkInAs(service: KioskService, face: Float32Array) {
   const confirmed = await service.handlers.confirm({ paymentId });
   if (!confirmed.ok || confirmed.payment.state !== 'pin') return { paymentId, answer: confirmed };
   return { paymentId, answer: await service.handlers.confirm({ paymentId, pin: patientPin }) };
+}
+
+/**
+ * checkInAs, which must fail as could not be confirmed: internal, the payment failed with its hold request
+ * sent (the hub may hold the cap). Answers the payment's id.
+ */
+export async function checkInUnconfirmed(service: KioskService, face: Float32Array) {
+  const { paymentId, answer } = await checkInAs(service, face);
+  expect(answer).toMatchObject({ ok: false, error: { code: 'internal' } });
+  expect(service.tillPayment(paymentId ?? '')).toMatchObject({
+    state: 'failed',
+    failure: 'internal',
+    holdRequestSent: true,
+  });
+  return paymentId;
+}
+
+/** The last check-in is closed: the next tap opens one (an open one is refused), cancelled again. */
+export async function nextCheckInOpens(service: KioskService): Promise<void> {
+  const next = await service.handlers.startCheckIn({});
+  expect(next).toMatchObject({ ok: true, payment: { state: 'waiting_for_face' } });
+  if (next.ok) await service.handlers.cancel({ paymentId: next.payment.id });
 }
 
 /** The clinic's system (clinic:sample's token): it bills visits on the hub, not through the kiosk. */

@@ -1,75 +1,32 @@
 // A hold request whose answer the kiosk cannot tell as paid (a buggy hub or gateway answers another hold
 // than the one asked for, or the kiosk's own code throws telling it): the payment closes failed, never left
 // open for the idle timeout to tell the till "cancelled", and reconcile gives back what the hub took.
-import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { HubLink } from '../../src/main/hub-link.ts';
 import type { KioskService } from '../../src/main/kiosk-service.ts';
-import type { HoldView } from '../../src/shared/hub-api.ts';
 import { kioskPaymentIdleMsMax, paymentAuthorizationLifetimeMs } from '../../src/shared/limits.ts';
-import { syntheticFace } from '../hub/helpers.ts';
-import type { KioskTestHub } from './kiosk-test-hub.ts';
-import { closeKioskTestHub, isPostTo } from './kiosk-test-hub.ts';
-import { pay, shopKiosk, startShopWithShopper } from './shop-fixture.ts';
+import { networkChangingHoldAnswer } from './kiosk-test-hub.ts';
+import { pay, shopKiosk } from './shop-fixture.ts';
+import { useShopWithShopper } from './shop-per-file.ts';
 
-const face = syntheticFace();
-/** The hub's and the kiosk's clock: moves forward only (the hub's rate limiter counts on it). */
-const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
+/** clock: the hub's and the kiosk's, moved forward only (the hub's rate limiter counts on it). */
+const { face, clock, hub, stateFolder } = useShopWithShopper('facepay-hold-answer-unexpected-');
 const pastAuthorizations = () => (clock.offsetMs += paymentAuthorizationLifetimeMs + 15_000);
 const nothing = { refunded: [], released: [], notPlaced: [], unresolved: [] };
 
-let test: KioskTestHub;
 const links: HubLink[] = [];
-
-beforeAll(async () => {
-  test = await startShopWithShopper({
-    prefix: 'facepay-hold-answer-unexpected-',
-    adminToken: `admin-${randomBytes(12).toString('hex')}`,
-    clock,
-    face,
-  });
-}, 60_000);
-
-afterAll(async () => {
+afterAll(() => {
   for (const link of links) link.dispose();
-  await closeKioskTestHub(test);
 });
 
-const balance = async () => (await test.admin.getAccount('shopper')).balance;
+const balance = async () => (await hub().admin.getAccount('shopper')).balance;
 
-/**
- * A network to the real hub whose first answer to POST /v1/holds comes back with `change` made to the
- * hold (the hub placed and settled the real one): a hub or gateway answering another hold than asked for.
- */
-function networkChangingHoldAnswer(change: Partial<HoldView>): typeof fetch {
-  let changed = false;
-  return async (input, init) => {
-    const response = await fetch(input, init);
-    if (changed || !isPostTo('/v1/holds', input, init) || !response.ok) return response;
-    changed = true;
-    const hold = (await response.json()) as HoldView;
-    return new Response(JSON.stringify({ ...hold, ...change }), {
-      status: response.status,
-      headers: { 'content-type': 'application/json' },
-    });
-  };
-}
-
-/** The shop's kiosk on its own pending-holds `file` (and, when told, its till's requests on disk). */
+/** The shop's kiosk on `files` (its own folder's pending holds and, when told, the till's requests on disk). */
 async function kiosk(
   network: typeof fetch,
-  file: string,
-  tillRequestsFile?: string,
+  files: { pendingHoldsFile: string; tillRequestsFile?: string },
 ): Promise<KioskService> {
-  const pendingHoldsFile = path.join(test.work, file);
-  const { service, link } = await shopKiosk({
-    test,
-    clock,
-    network,
-    pendingHoldsFile,
-    ...(tillRequestsFile === undefined ? {} : { tillRequestsFile }),
-  });
+  const { service, link } = await shopKiosk({ test: hub(), clock, network, ...files });
   links.push(link);
   return service;
 }
@@ -91,10 +48,10 @@ function idleTimeoutPasses(service: KioskService): void {
 
 describe('a purchase hold answered as another hold than the one asked for', () => {
   it('closes the payment failed, could not be confirmed, and reconcile refunds what the hub took', async () => {
-    const service = await kiosk(
-      networkChangingHoldAnswer({ status: 'active', settled: 0 }),
-      'pending-active.json',
-    );
+    const { pendingHoldsFile } = stateFolder('active');
+    const service = await kiosk(networkChangingHoldAnswer({ status: 'active', settled: 0 }), {
+      pendingHoldsFile,
+    });
     const before = await balance();
     const { paymentId, answer } = await pay(service, face, 640);
     expect(answer).toMatchObject({ ok: false, error: { code: 'internal' } });
@@ -117,7 +74,8 @@ describe('a purchase hold answered as another hold than the one asked for', () =
   });
 
   it('for another amount too: nothing is told paid that the hub did not take as asked', async () => {
-    const service = await kiosk(networkChangingHoldAnswer({ amount: 1 }), 'pending-amount.json');
+    const { pendingHoldsFile } = stateFolder('amount');
+    const service = await kiosk(networkChangingHoldAnswer({ amount: 1 }), { pendingHoldsFile });
     const before = await balance();
     const { paymentId, answer } = await pay(service, face, 320);
     expect(answer).toMatchObject({ ok: false, error: { code: 'internal' } });
@@ -133,8 +91,8 @@ describe('a purchase hold answered as another hold than the one asked for', () =
 
 describe('a listener that throws as the payment is told', () => {
   it('at paid: the payment stays paid and closed, its lost-hold entry goes, nothing is refunded', async () => {
-    const tillRequestsFile = path.join(test.work, 'till-requests-listener-paid.json');
-    const service = await kiosk(fetch, 'pending-listener-paid.json', tillRequestsFile);
+    const files = stateFolder('listener-paid');
+    const service = await kiosk(fetch, files);
     service.subscribe((event) => {
       if (event.type === 'payment' && event.payment.state === 'paid') {
         throw new Error('a screen that failed to draw the receipt');
@@ -153,7 +111,7 @@ describe('a listener that throws as the payment is told', () => {
     expect(next).toMatchObject({ ok: true, payment: { state: 'waiting_for_face' } });
     if (next.ok) service.cancelFromTill(next.payment.id);
     // The till's record on disk says paid: a restarted kiosk answers the till so.
-    const restarted = await kiosk(fetch, 'pending-listener-paid.json', tillRequestsFile);
+    const restarted = await kiosk(fetch, files);
     expect(restarted.tillPayment(paymentId)).toMatchObject({ state: 'paid' });
     pastAuthorizations();
     expect(await service.reconcile()).toEqual(nothing);
@@ -162,7 +120,8 @@ describe('a listener that throws as the payment is told', () => {
   });
 
   it('before the request leaves (a listener throws at "request sent"): failed, could not be confirmed, reconcile finds nothing placed', async () => {
-    const service = await kiosk(fetch, 'pending-listener-sent.json');
+    const { pendingHoldsFile } = stateFolder('listener-sent');
+    const service = await kiosk(fetch, { pendingHoldsFile });
     let thrown = false;
     service.subscribe((event) => {
       // Once: at the change that says the hold request is going out.

@@ -13,6 +13,7 @@ import {
 } from '../../src/biometrics/protect/kiosk-identity.node.ts';
 import { HubLink } from '../../src/main/hub-link.ts';
 import { HubClient } from '../../src/shared/hub-client.ts';
+import type { HoldView } from '../../src/shared/hub-api.ts';
 import { idempotencyRetentionSeconds } from '../../src/shared/limits.ts';
 
 /** The face model the tests' members are enrolled with, and their PIN. */
@@ -238,6 +239,24 @@ export function networkLosingFirstAnswer(which: RequestPick): typeof fetch {
       throw new TypeError('socket hang up');
     }
     return response;
+  };
+}
+
+/**
+ * The real hub behind a network whose first answer to POST /v1/holds comes back with `change` made to the
+ * hold (the hub placed the real one): a buggy hub or gateway answering another hold than the one asked for.
+ */
+export function networkChangingHoldAnswer(change: Partial<HoldView>): typeof fetch {
+  let changed = false;
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    if (changed || !isPostTo('/v1/holds', input, init) || !response.ok) return response;
+    changed = true;
+    const hold = (await response.json()) as HoldView;
+    return new Response(JSON.stringify({ ...hold, ...change }), {
+      status: response.status,
+      headers: { 'content-type': 'application/json' },
+    });
   };
 }
 

@@ -1,35 +1,14 @@
 // Reconcile walks the lost hold requests as they were when it started; one taken off the list while it waits
 // on the hub for an earlier one (a payment in flight then, told paid meanwhile) is skipped, never asserted
 // on: before, that round threw and the earlier one's refund was never reported.
-import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HubLink } from '../../src/main/hub-link.ts';
+import { describe, expect, it } from 'vitest';
 import { paymentAuthorizationLifetimeMs } from '../../src/shared/limits.ts';
-import { syntheticFace } from '../hub/helpers.ts';
-import type { KioskTestHub } from './kiosk-test-hub.ts';
-import { closeKioskTestHub, isPostTo } from './kiosk-test-hub.ts';
-import { pay, shopKiosk, startShopWithShopper } from './shop-fixture.ts';
+import { isPostTo } from './kiosk-test-hub.ts';
+import { pay, shopKiosk } from './shop-fixture.ts';
+import { useShopWithShopper } from './shop-per-file.ts';
 
-const face = syntheticFace();
-/** The hub's and the kiosk's clock: moves forward only (the hub's rate limiter counts on it). */
-const clock = { offsetMs: 0, now: () => Date.now() + clock.offsetMs };
-let test: KioskTestHub;
-const links: HubLink[] = [];
-
-beforeAll(async () => {
-  test = await startShopWithShopper({
-    prefix: 'facepay-reconcile-entry-gone-',
-    adminToken: `admin-${randomBytes(12).toString('hex')}`,
-    clock,
-    face,
-  });
-}, 60_000);
-
-afterAll(async () => {
-  for (const link of links) link.dispose();
-  await closeKioskTestHub(test);
-});
+/** clock: the hub's and the kiosk's, moved forward only (the hub's rate limiter counts on it). */
+const { face, clock, hub, stateFolder } = useShopWithShopper('facepay-reconcile-entry-gone-');
 
 function later() {
   let settle = () => {};
@@ -69,13 +48,9 @@ function networkInterleaving() {
 describe('a lost request taken off the list while reconcile waits on an earlier one', () => {
   it('is skipped: the round reports the earlier refund, and the payment told paid stays paid', async () => {
     const { network, secondSent, secondTold } = networkInterleaving();
-    const { service, link } = await shopKiosk({
-      test,
-      clock,
-      network,
-      pendingHoldsFile: path.join(test.work, 'pending-holds.json'),
-    });
-    links.push(link);
+    const test = hub();
+    const { pendingHoldsFile } = stateFolder('entry-gone');
+    const { service, link } = await shopKiosk({ test, clock, network, pendingHoldsFile });
     const before = (await test.admin.getAccount('shopper')).balance;
     const lost = await pay(service, face, 300);
     expect(lost.answer).toMatchObject({ ok: false, error: { code: 'hub_unreachable' } });
@@ -96,5 +71,6 @@ describe('a lost request taken off the list while reconcile waits on an earlier 
     });
     expect((await test.admin.getAccount('shopper')).balance).toBe(before - 200);
     expect(service.tillPayment(paid.paymentId)).toMatchObject({ state: 'paid' });
+    link.dispose();
   });
 });
