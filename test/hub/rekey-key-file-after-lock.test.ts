@@ -14,11 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { readKeyFile } from '../../src/biometrics/protect/key-files.node.ts';
-import {
-  CancelableTransform,
-  transformKeyId,
-} from '../../src/biometrics/protect/cancelable-transform.ts';
+import { transformKeyId } from '../../src/biometrics/protect/cancelable-transform.ts';
 import { sodium } from '../../src/biometrics/protect/sodium.ts';
 import { createKeyFile } from '../../src/biometrics/protect/key-files.node.ts';
 import {
@@ -29,72 +25,36 @@ import {
 } from '../../src/hub/identity/rekey.ts';
 import { rekeyLockKey } from '../../src/hub/storage/postgres/identity-store.ts';
 import {
-  account,
-  client,
-  clientWithId,
   databaseFor,
   forgetDatabase,
   openTestStore,
-  startTestHub,
   tempDir,
-  syntheticFace,
   testCalibrationFile,
-  testFaceModelId,
 } from './helpers.ts';
-import { enrolTestPerson, fetchHubKey, sealedProbe } from './identity-helpers.ts';
 import { useRunningHubs } from './postgres-hubs.ts';
+import {
+  currentTransformKey,
+  hubWithCarol,
+  identifyCarolUnder,
+  untilWaiting,
+} from './rekey-carol.ts';
 
 const running = useRunningHubs();
 
-async function currentKey(dir: string): Promise<Uint8Array> {
-  const read = await readKeyFile({
-    path: transformKeyPaths(join(dir, 'keys')).current,
-    kind: 'transform',
-  });
-  if (!read.ok) throw new Error(read.error.message);
-  return read.value;
-}
-
 describe('a re-key waiting for the re-key lock that a starting instance holds', () => {
   it('has made no next key file yet, so the start sets nothing aside and the re-key commits', async () => {
-    await sodium.ready;
-    // A long lock timeout: A's re-key waits on the raw session's lock until the test lets it go.
-    const a = await startTestHub({
-      calibrationFile: testCalibrationFile(),
-      postgresTimeouts: { lockMs: 60_000 },
-    });
-    running.push(a);
-    const databaseUrl = await databaseFor(a.dir);
+    const { a, databaseUrl, till, hubKey, carol } = await hubWithCarol(
+      running,
+      testCalibrationFile(),
+    );
     const keysDir = join(a.dir, 'keys');
     const raw = new pg.Client({ connectionString: databaseUrl });
     await raw.connect();
     try {
-      await account(a, 'shop', 'merchant');
-      const enroller = await clientWithId(a, 'enrollment');
-      const till = await client(a, 'merchant', 'shop');
-      const hubKey = await fetchHubKey(a, till);
-      const carol = syntheticFace();
-      const oldKey = await currentKey(a.dir);
-      const protect = CancelableTransform.fromKey({ key: oldKey, dimension: 128 });
-      await enrolTestPerson(a, hubKey, {
-        enroller,
-        accountId: 'carol',
-        sealedTemplate: () =>
-          sealedProbe(a, hubKey, protect.apply(syntheticFace(carol)), transformKeyId(oldKey)),
-      });
-      protect.dispose();
-
       // The starting instance holds the re-key lock (its runExclusive('rekey')); A's re-key waits on it.
       await raw.query('SELECT pg_advisory_lock($1)', [rekeyLockKey]);
       const rekeyed = a.call('POST', '/v1/admin/rekey', { body: {} });
-      for (;;) {
-        const waiting = await raw.query(
-          `SELECT 1 FROM pg_locks WHERE NOT granted AND locktype = 'advisory' AND objid = $1`,
-          [rekeyLockKey],
-        );
-        if (waiting.rowCount !== null && waiting.rowCount > 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await untilWaiting(raw, `locktype = 'advisory' AND objid = $1`, [rekeyLockKey]);
       // What the start does under that lock: nothing committed names a next key, so a next key file
       // there would be set aside.
       await finishInterruptedRekey(keysDir, a.hub.store.reader);
@@ -103,27 +63,11 @@ describe('a re-key waiting for the re-key lock that a starting instance holds', 
       const answer = await rekeyed;
       expect(answer.status).toBe(200);
       expect(answer.body.templates).toBe(2); // Carol's two
-      const newKey = await currentKey(a.dir);
+      const newKey = await currentTransformKey(a.dir);
       expect(transformKeyId(newKey)).toBe(answer.body.transformKeyId);
       expect(readdirSync(keysDir).filter((name) => name.includes('.next'))).toEqual([]);
       // Carol's face, protected under the key the file now holds, is identified.
-      const protectNew = CancelableTransform.fromKey({ key: newKey, dimension: 128 });
-      const identified = await a.call('POST', '/v1/identify', {
-        token: till,
-        body: {
-          modelId: testFaceModelId,
-          payee: 'shop',
-          amount: 500,
-          sealedProbe: sealedProbe(
-            a,
-            hubKey,
-            protectNew.apply(syntheticFace(carol)),
-            transformKeyId(newKey),
-          ),
-          liveness: { passed: true, score: 0.97 },
-        },
-      });
-      protectNew.dispose();
+      const identified = await identifyCarolUnder(a, { till, hubKey, carol, key: newKey });
       expect(identified.status).toBe(200);
     } finally {
       await raw.end();
@@ -162,7 +106,7 @@ describe("a re-key's commit while another instance holds the re-key lock a momen
       };
       await commitNextTransformKey(keysDir, transformKeyId(keys[1]!), lock);
       expect(tries).toBe(2);
-      expect(transformKeyId(await currentKey(dir))).toBe(transformKeyId(keys[1]!));
+      expect(transformKeyId(await currentTransformKey(dir))).toBe(transformKeyId(keys[1]!));
       expect(readdirSync(keysDir).filter((name) => name.includes('.next'))).toEqual([]);
     } finally {
       await other.end();
