@@ -4,78 +4,35 @@
 // member number, staff), nothing taken. Before, "look at the camera" stayed until the service's idle timeout,
 // two minutes later. The hang is made in the kiosk's own face worker: every answer it posts is dropped.
 // Screenshots: test-artifacts/kiosk-e2e-face-engine-hung.
-import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cameraClip, sampleCameraWindow } from '../../scripts/kiosk/camera-clip.ts';
+import { describe, expect, it } from 'vitest';
+import { marks, waitForScreen } from '../../scripts/kiosk/kiosk-browser.ts';
 import {
-  launchKioskBrowser,
-  marks,
-  openKiosk,
-  requestPayment,
-  waitForScreen,
-} from '../../scripts/kiosk/kiosk-browser.ts';
-import { startWebShell, type WebShell } from '../../src/main/web-shell.ts';
-import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
-import { closeKioskTestHub } from '../main/kiosk-test-hub.ts';
-import { talkingFace } from './kiosk/deployment-fixture.ts';
-import { inJapaneseThenEnglish, words } from './kiosk/locale-words.ts';
-import { startShopRig, until, type ShopRig } from './kiosk/shop-rig.ts';
+  expectEngineFailedWords,
+  faceStepWithBrokenWorker,
+  useShopWithTalkingFace,
+} from './kiosk/face-engine-broken.ts';
+import { words } from './kiosk/locale-words.ts';
 
-let rig: ShopRig | null = null;
-let shell: WebShell | null = null;
-let browser: Browser | null = null;
-
-beforeAll(async () => {
-  rig = await startShopRig({
-    artifactsName: 'kiosk-e2e-face-engine-hung',
-    prefix: 'facepay-engine-hung-e2e-',
-  });
-  const clip = await cameraClip({
-    video: talkingFace,
-    output: path.join(rig.test.work, 'camera.y4m'),
-    ...sampleCameraWindow,
-  });
-  browser = await launchKioskBrowser(clip);
-  expect(trackChildProcesses(/chromium/)).toBeGreaterThan(0);
-  shell = await startWebShell({
-    config: rig.test.shop.config,
-    port: 0,
-    rendererDir: rig.rendererDir,
-  });
-}, 300_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await shell?.close();
-  await closeKioskTestHub(rig?.test);
-  await assertNoProcessLeft();
+const kiosk = useShopWithTalkingFace({
+  artifactsName: 'kiosk-e2e-face-engine-hung',
+  prefix: 'facepay-engine-hung-e2e-',
 });
 
 describe('a face engine that never answers a frame', () => {
   it('gives up for the engine-failure screen: try again, member number, staff; nothing taken', async () => {
-    if (rig === null || shell === null || browser === null) throw new Error('no rig');
-    const service = shell.runtime.service;
-    await until(() => service.status().hub === 'reachable', 30_000);
-    const balance = async () => (await rig?.test.admin.getAccount('shopper'))?.balance;
-    const before = await balance();
+    const rig = kiosk.rig();
+    const service = kiosk.shell().runtime.service;
     const pageLog: string[] = [];
-    const page = await openKiosk(browser, shell.url, pageLog);
-    // The face worker starts with the page (its models loaded before idle shows): from now on nothing it
-    // posts reaches the page, as a worker stuck on its first frame.
-    await until(() => page.workers().length > 0, 10_000);
-    for (const worker of page.workers()) {
-      await worker.evaluate(() => {
+    // From the page's start nothing the face worker posts reaches the page, as a worker stuck on its first
+    // frame.
+    const { page, paymentId, before, balance } = await faceStepWithBrokenWorker(kiosk, {
+      breakWorker: () => {
         self.postMessage = () => undefined;
-      });
-    }
-
-    const requested = await requestPayment(shell.url, rig.test.shop.tillToken, {
+      },
       amount: 470,
       reference: 'engine-hung-1',
+      pageLog,
     });
-    expect(requested.status).toBe(201);
-    await waitForScreen(page, ['face'], 30_000);
     // Gives up after faceEngineFirstFaceAnswerMsMax (40 s) without an answer; less than the payment's 120 s.
     const shown = await waitForScreen(page, ['error', 'idle'], 90_000);
     expect(shown, pageLog.slice(-20).join('\n')).toBe('error');
@@ -86,26 +43,11 @@ describe('a face engine that never answers a frame', () => {
     expect(timeline.filter((mark) => ['frame', 'frame_error'].includes(mark.name))).toEqual([]);
     expect(timeline.some((mark) => mark.name === 'face_engine_failed')).toBe(true);
 
-    await inJapaneseThenEnglish(page, async (language) => {
-      expect(await page.locator('#error-title').textContent()).toBe(
-        words(language, 'error.face_engine_failed.title'),
-      );
-      expect(await page.locator('.error-body').textContent()).toBe(
-        words(language, 'error.face_engine_failed.body'),
-      );
-      for (const key of ['actions.retry', 'actions.memberPin', 'actions.cancelPayment'])
-        expect(await page.getByRole('button', { name: words(language, key) }).count(), key).toBe(1);
-      expect(await page.locator('.staff-note').textContent()).toBe(
-        words(language, 'actions.staff'),
-      );
-      await page.screenshot({
-        path: path.join(rig?.artifacts ?? '', `${language}-engine-hung.png`),
-      });
-    });
+    await expectEngineFailedWords(page, rig, 'engine-hung');
 
     // Nothing taken, the payment open for the other ways.
     expect(service.status().payment).toMatchObject({
-      id: requested.body.payment?.id,
+      id: paymentId,
       state: 'waiting_for_face',
     });
     expect(await balance()).toBe(before);
