@@ -10,6 +10,7 @@ import type {
   KioskWireMessage,
 } from '../shared/kiosk-api.ts';
 import { kioskEventSchema } from '../shared/kiosk-api.ts';
+import { kioskServiceOpenMsMax } from '../shared/limits.ts';
 
 declare global {
   interface Window {
@@ -137,11 +138,27 @@ class WebSocketKiosk implements KioskApi {
     this.#closedListeners.add(listener);
   }
 
+  /**
+   * The socket once open; refused, or neither open nor refused within kioskServiceOpenMsMax (a shell that
+   * took the connection but never answered), it rejects alike and the start fails (its screen, its retry).
+   */
   static open(url: string): Promise<WebSocketKiosk> {
     return new Promise((resolve, reject) => {
       const socket = new WebSocket(url);
-      socket.onopen = () => resolve(new WebSocketKiosk(socket));
-      socket.onerror = () => reject(new Error('cannot reach the kiosk service'));
+      const unanswered = window.setTimeout(() => {
+        socket.onopen = null;
+        socket.onerror = null;
+        reject(new Error('cannot reach the kiosk service (no answer)'));
+        socket.close();
+      }, kioskServiceOpenMsMax);
+      socket.onopen = () => {
+        window.clearTimeout(unanswered);
+        resolve(new WebSocketKiosk(socket));
+      };
+      socket.onerror = () => {
+        window.clearTimeout(unanswered);
+        reject(new Error('cannot reach the kiosk service'));
+      };
     });
   }
 

@@ -245,6 +245,11 @@ export const frameQueueLengthMax = 1;
 export const frameTickMs = 66;
 /** Longest side of a frame handed to the engine. */
 export const kioskFrameSideMaxPixels = 640;
+/**
+ * The renderer's WebSocket to the kiosk service opens within this long or the page's start fails as if it
+ * were refused (its failure screen, its back-off): a shell on the same machine answers in milliseconds.
+ */
+export const kioskServiceOpenMsMax = 10_000;
 /** A WebSocket message of the kiosk API (a 128-d descriptor as JSON is about 3 KiB). */
 export const kioskMessageBytesMax = 65_536;
 export const kioskCallsInFlightMax = 8;
