@@ -1,8 +1,10 @@
 // Leave-one-video-out figures for the recording-mode liveness decision: its blink bound (the closed
-// fraction) is refitted by its own rule without each video, and the held-out video is decided at that bound.
+// fraction) and passive threshold are refitted by their own rules without each video, which is decided at them.
 import { assert } from '../../shared/assert.ts';
 import type { BoundClip, BoundObjective } from './active/blink-bound-cv.ts';
 import { chooseBound, leaveOneGroupOut } from './active/blink-bound-cv.ts';
+import type { OperatingPoint, OperatingTargets, ScoredSample } from './pad-cv.ts';
+import { chooseOperatingPoint } from './pad-cv.ts';
 
 export type FoldKind = 'bona fide' | 'replay' | 'photo';
 
@@ -20,6 +22,14 @@ export interface FoldClip {
   readonly liveAt: readonly boolean[];
   /** The decision with no blink read: what a fold that finds no safe bound decides. */
   readonly liveWithoutBlink: boolean;
+  /** Present when the passive threshold is refitted too: the recording decision split into the passive
+   * median (null: too few or invalid scores, never live) and everything else at each candidate blink bound.
+   * Live at a threshold = median at or above it and the rest live (decision.ts, recording mode). */
+  readonly passive?: {
+    readonly median: number | null;
+    readonly restLiveAt: readonly boolean[];
+    readonly restLiveWithoutBlink: boolean;
+  };
 }
 
 export interface FoldDecision {
@@ -27,6 +37,8 @@ export interface FoldDecision {
   readonly kind: FoldKind;
   /** Index into the candidates; null when the bound's rule found none safe (no blink read). */
   readonly index: number | null;
+  /** The passive threshold the clip was decided at, when refitted (null: the clip's own liveAt). */
+  readonly passiveThreshold?: number | null;
   readonly live: boolean;
   /** Accepted bona fide, refused replay or photo. */
   readonly correct: boolean;
@@ -36,6 +48,8 @@ export interface Fold {
   /** The group held out: its clips are decided at the bound fitted on all other groups. */
   readonly heldOut: string;
   readonly index: number | null;
+  /** The passive operating point fitted on the other groups' clips; null when not refitted. */
+  readonly passive?: OperatingPoint | null;
   readonly decisions: readonly FoldDecision[];
 }
 
@@ -65,54 +79,122 @@ function boundClip(clip: FoldClip): BoundClip {
   };
 }
 
-function decide(clip: FoldClip, index: number | null): FoldDecision {
-  const live = index === null ? clip.liveWithoutBlink : (clip.liveAt[index] ?? false);
+function decide(
+  clip: FoldClip,
+  index: number | null,
+  point: OperatingPoint | null = null,
+): FoldDecision {
+  const split = point === null ? undefined : clip.passive;
+  const live =
+    point === null || split === undefined
+      ? index === null
+        ? clip.liveWithoutBlink
+        : (clip.liveAt[index] ?? false)
+      : split.median !== null &&
+        split.median >= point.threshold &&
+        (index === null ? split.restLiveWithoutBlink : (split.restLiveAt[index] ?? false));
   return {
     name: clip.name,
     kind: clip.kind,
     index,
+    ...(point === null ? {} : { passiveThreshold: point.threshold }),
     live,
     correct: clip.kind === 'bona fide' ? live : !live,
   };
 }
 
-function checkClips(clips: readonly FoldClip[], candidates: number): void {
+function checkClips(clips: readonly FoldClip[], candidates: number, passive: boolean): void {
   assert(new Set(clips.map((c) => c.name)).size === clips.length, 'clip names must be unique');
-  for (const c of clips)
+  for (const c of clips) {
     assert(
       c.blinks.length === candidates && c.liveAt.length === candidates,
       'one blink count and one decision per candidate',
     );
+    if (passive)
+      assert(
+        c.passive !== undefined && c.passive.restLiveAt.length === candidates,
+        'refitting the passive threshold needs every clip split into its median and the rest',
+      );
+  }
 }
 
-/** Every group held out in turn and decided at the bound chosen (chooseBound) on the other groups. */
+/**
+ * The passive threshold and refuseBelow by train:pad's rule (chooseOperatingPoint: live at APCER <= apcerMax
+ * and refuse below BPCER <= refuseBpcerMax in every domain), read on the given clips' passive medians, the
+ * statistic the recording decision compares: bona fide clips are live, replays and photo clips attacks;
+ * domains `video` (bona fide, replays) and `photo`. Clips without a median take no part.
+ */
+export function passivePointOf(
+  clips: readonly FoldClip[],
+  targets: OperatingTargets,
+): OperatingPoint {
+  const scored: ScoredSample[] = clips.flatMap((c, index) =>
+    c.passive === undefined || c.passive.median === null
+      ? []
+      : [
+          {
+            sample: {
+              group: c.group,
+              domain: c.kind === 'photo' ? 'photo' : 'video',
+              live: c.kind === 'bona fide',
+              index,
+            },
+            score: c.passive.median,
+          },
+        ],
+  );
+  return chooseOperatingPoint(scored, targets);
+}
+
+/**
+ * Every group held out in turn and decided at the bound chosen (chooseBound) on the other groups; with
+ * `passiveTargets`, also at the passive threshold fitted (passivePointOf) on the other groups only.
+ */
 export function leaveOneVideoOut(
   clips: readonly FoldClip[],
   candidates: number,
   objective: BoundObjective,
+  passiveTargets?: OperatingTargets,
 ): Fold[] {
-  checkClips(clips, candidates);
+  checkClips(clips, candidates, passiveTargets !== undefined);
   const byName = new Map(clips.map((c) => [c.name, c]));
   const heldOut = leaveOneGroupOut(clips.map(boundClip), candidates, objective);
   const folds = new Map<string, Fold>();
   for (const h of heldOut) {
     const clip = byName.get(h.name);
     assert(clip !== undefined, 'a held-out clip is one of the clips');
-    const fold = folds.get(h.group) ?? { heldOut: h.group, index: h.index, decisions: [] };
-    folds.set(h.group, { ...fold, decisions: [...fold.decisions, decide(clip, h.index)] });
+    const fold = folds.get(h.group) ?? {
+      heldOut: h.group,
+      index: h.index,
+      ...(passiveTargets === undefined
+        ? {}
+        : {
+            passive: passivePointOf(
+              clips.filter((c) => c.group !== h.group),
+              passiveTargets,
+            ),
+          }),
+      decisions: [],
+    };
+    folds.set(h.group, {
+      ...fold,
+      decisions: [...fold.decisions, decide(clip, h.index, fold.passive ?? null)],
+    });
   }
   return [...folds.values()];
 }
 
-/** The same rule fitted on every clip and read on the same clips: in sample. */
+/** The same rules fitted on every clip and read on the same clips: in sample. */
 export function inSampleDecisions(
   clips: readonly FoldClip[],
   candidates: number,
   objective: BoundObjective,
-): { index: number | null; decisions: FoldDecision[] } {
-  checkClips(clips, candidates);
+  passiveTargets?: OperatingTargets,
+): { index: number | null; passive: OperatingPoint | null; decisions: FoldDecision[] } {
+  checkClips(clips, candidates, passiveTargets !== undefined);
   const { index } = chooseBound(clips.map(boundClip), candidates, objective);
-  return { index, decisions: clips.map((c) => decide(c, index)) };
+  const passive = passiveTargets === undefined ? null : passivePointOf(clips, passiveTargets);
+  return { index, passive, decisions: clips.map((c) => decide(c, index, passive)) };
 }
 
 function median(values: readonly number[]): number {
