@@ -162,6 +162,19 @@ async function openIdentity(
   });
 }
 
+/** Runs every close in turn; one that fails is told on stderr, not instead of the start's error. */
+async function closeAfterFailedStart(
+  closes: readonly (() => Promise<unknown> | undefined)[],
+): Promise<void> {
+  for (const close of closes) {
+    try {
+      await close();
+    } catch (error) {
+      process.stderr.write(`hub start: closing after a failed start: ${String(error)}\n`);
+    }
+  }
+}
+
 export async function startHub(options: HubOptions): Promise<RunningHub> {
   // Checked before anything is opened: a wrong setting starts nothing.
   assert(
@@ -198,9 +211,16 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     requestsPerSecondPerClient: options.requestsPerSecondPerClient ?? 20_000,
     dataDir: dir.root,
   });
-  if (options.adminToken !== undefined) await ensureAdmin(context, options.adminToken);
   const app = buildServer(context, { identity });
-  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+  try {
+    if (options.adminToken !== undefined) await ensureAdmin(context, options.adminToken);
+    await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+  } catch (error) {
+    // A late failure (the port taken, the admin not written) closes what the start opened: the
+    // server, identity's follow and PIN workers, the store and with it SQLite's one-hub lock.
+    await closeAfterFailedStart([() => app.close(), () => identity?.close(), () => store.close()]);
+    throw error;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
 
