@@ -9,6 +9,7 @@ import { repoRoot } from '../../biometrics/face-helpers.ts';
 import { assertNoProcessLeft, trackChildProcesses } from '../../hub/process.ts';
 import type { KioskFixture } from './deployment-fixture.ts';
 import { startKioskFixture } from './deployment-fixture.ts';
+import { faceStepTold } from './face-step-told.ts';
 
 export interface ShopInChromium {
   /** test-artifacts/<name>: the file's screenshots. */
@@ -48,14 +49,14 @@ export function useShopInChromium(name: string): ShopInChromium {
   };
 }
 
-/** The face is read: the confirm screen, or the test fails with the error's code and the page's log. */
+/**
+ * The face is read: the confirm screen, or the test fails with the screen and code it saw, the face step's
+ * marks (faceStepTold) and the page's log.
+ */
 export async function expectConfirmScreen(page: Page, pageLog: string[]): Promise<void> {
   const shown = await waitForScreen(page, ['confirm', 'error'], 90_000);
-  const code =
-    shown === 'error'
-      ? await page.locator('[data-testid="error-screen"]').getAttribute('data-code')
-      : null;
-  expect(shown, `${code ?? ''}\n${pageLog.slice(-20).join('\n')}`).toBe('confirm');
+  const told = shown === 'confirm' ? '' : await faceStepTold(page);
+  expect(shown, `${told}\n${pageLog.slice(-20).join('\n')}`).toBe('confirm');
 }
 
 /** The shopper taps Not me on the confirm or PIN screen: the not_me screen. */
