@@ -110,7 +110,8 @@ async function connectedIfAnswering(hub: HubLink, service: KioskService): Promis
   }
   // A kiosk that could not fetch its transform key is not ready to take faces.
   if (hub.ready || (await hub.connect()).ok) {
-    service.setHubState('reachable');
+    // Reachable, unless the clinic board's reads keep meeting the hub's own 5xx (its database down).
+    service.hubHealthAnswered();
     return true;
   }
   service.setHubState('unreachable', hub.credentialsRefused);

@@ -368,6 +368,34 @@ export class KioskService {
   }
 
   /**
+   * The runtime's health round found the hub answering and the link ready: reachable, unless the clinic
+   * board's own reads met the hub's 5xx clinicBoardHubErrorsInARowMax times in a row (#pollFailed). Its
+   * health answers 200 without reading its database, so that mark stands until a board read is answered
+   * (refreshVisits); else check-in would reopen at every round of a database outage, and shut again.
+   */
+  hubHealthAnswered(): void {
+    if (this.#boardMarkedOutOfReach()) return;
+    this.setHubState('reachable');
+  }
+
+  /** The board's reads met the hub's own 5xx clinicBoardHubErrorsInARowMax times in a row, none answered since. */
+  #boardMarkedOutOfReach(): boolean {
+    return this.#boardHubErrorsInARow >= clinicBoardHubErrorsInARowMax;
+  }
+
+  /**
+   * A board read the hub answered: the count starts again, and a hub the board alone marked out of reach
+   * (the health round could not clear it) is reachable again once the link is ready.
+   */
+  #boardReadAnswered(): void {
+    const marked = this.#boardMarkedOutOfReach();
+    this.#boardHubErrorsInARow = 0;
+    if (marked && this.#hub.ready && this.#credentialsRefused === null) {
+      this.setHubState('reachable');
+    }
+  }
+
+  /**
    * Whether the hub is ready for faces and payments, and when not although it answered, its refusal of
    * this kiosk's credentials (only 'unreachable' has one: a refusing hub is not ready).
    */
@@ -802,13 +830,13 @@ export class KioskService {
     if (!visits.resumed) {
       const resumed = await this.#resumeVisits(visits);
       if (!resumed.ok) return this.#pollFailed(resumed.error);
-      this.#boardHubErrorsInARow = 0;
+      this.#boardReadAnswered();
       changed = true;
     }
     for (const visit of visits.board.waiting()) {
       const hold = await this.#hub.readHold(visit.holdId);
       if (!hold.ok) return this.#pollFailed(hold.error);
-      this.#boardHubErrorsInARow = 0;
+      this.#boardReadAnswered();
       changed = visits.board.update(hold.value) || changed;
     }
     if (changed) this.#emit({ type: 'visits', visits: visits.board.list() });
@@ -833,7 +861,8 @@ export class KioskService {
    * the hub out of reach. The hub's own 5xx (hubStatus: its 503 while its database is busy) is an answer:
    * the next refresh tries again, the hub still reachable, so check-in is not shut for one busy moment
    * until the runtime's next health round; but clinicBoardHubErrorsInARowMax of them in a row (no read
-   * between them answered) mark it out of reach, as its database is down, and so does each one after.
+   * between them answered) mark it out of reach, as its database is down, and so does each one after; the
+   * health round does not clear that mark (hubHealthAnswered), only a board read answered does.
    */
   #pollFailed(error: KioskError): void {
     if (error.code !== 'hub_unreachable') return;

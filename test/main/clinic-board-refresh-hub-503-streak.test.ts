@@ -66,7 +66,8 @@ describe("the board's refreshes answered the hub's own 503 in a row", () => {
     expect(down.answered503).toBe(clinicBoardHubErrorsInARowMax);
     expect(hubState(service)).toBe('unreachable');
     expect(hubEvents).toMatchObject([{ type: 'hub', hub: 'unreachable' }]);
-    // The runtime's health round (200: it never reads the database) marks it reachable; the next 503 does not wait.
+    // Marked reachable by hand (the health round no longer clears this mark: clinic-health-round-keeps-board-mark),
+    // the next 503 does not wait.
     service.setHubState('reachable');
     await service.refreshVisits();
     expect(hubState(service)).toBe('unreachable');
