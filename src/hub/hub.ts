@@ -202,6 +202,8 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
           groupCommit: options.groupCommit ?? true,
           ...(options.postgresTimeouts === undefined ? {} : { timeouts: options.postgresTimeouts }),
         });
+  // The start's erasure scrub, held off, leaves its mark on disk before the hub answers anything.
+  if (store instanceof SqliteHubStore) await store.scrubMarkSettled();
   const identity = await openIdentity(options, dir, store, clock).catch(async (error: unknown) => {
     await store.close();
     throw error;

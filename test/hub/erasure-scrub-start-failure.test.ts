@@ -50,15 +50,18 @@ describe('the SQLite start scrub', () => {
     const store = new SqliteHubStore({
       file,
       auditKey: randomBytes(32),
-      erasureScrubRetryMs: 20,
+      // Not sooner: a retry during the mark's write (two fsyncs) would remove the mark once written.
+      erasureScrubRetryMs: 1000,
     });
     stores.push(store);
     dangerousTestOnlyStartScrubFault(undefined);
     expect(faults).toBe(1);
-    // No erasure is known scrubbed, and the next start is told so by the mark.
+    // No erasure is known scrubbed, and the next start is told so by the mark (written durably, off
+    // the constructor: startHub awaits it before its first answer).
     expect(store.erasureScrub.pending(1)).toBe(true);
+    await store.scrubMarkSettled();
     expect(existsSync(`${file}-erasure-scrub`)).toBe(true);
-    // The retry (every 20 ms) runs the checkpoint once the fault is gone.
+    // The retry (every second) runs the checkpoint once the fault is gone.
     for (let i = 0; i < 250 && store.erasureScrub.pending(1); i++) await sleep(20);
     expect(store.erasureScrub.pending(1)).toBe(false);
     expect(existsSync(`${file}-erasure-scrub`)).toBe(false);

@@ -1,7 +1,7 @@
 // The SQLite adapter of the storage port: WAL, foreign keys, durable commits, one writer connection
 // that groups concurrent jobs into one transaction (group commit) and a reader that sees only commits.
 import Database from 'better-sqlite3';
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type {
   ExclusiveJob,
@@ -34,6 +34,7 @@ import { WalSync } from './wal-sync.ts';
 import { readAuditAnchor, writeAuditAnchor, type AuditHead } from '../../audit/anchor.ts';
 import { ClientTokenCache } from './client-token-cache.ts';
 import { assertTestRun } from '../../../biometrics/protect/test-only.ts';
+import { createSecretFile } from '../../../biometrics/protect/key-files.node.ts';
 import {
   WalCheckpointer,
   defaultWalCheckpointPolicy,
@@ -287,6 +288,8 @@ export class SqliteHubStore implements HubStore {
   private scrubHeldSince: number | undefined;
   private scrubbing: Promise<boolean> | undefined;
   private scrubTimer: NodeJS.Timeout | undefined;
+  /** The scrub mark's write under way, with the removals queued behind it; undefined when none. */
+  private markWork: Promise<void> | undefined;
   /** close() has started: no scrub retry is armed any more (the connections are about to close). */
   private closing = false;
   private readonly anchorFile: string | undefined;
@@ -536,6 +539,8 @@ export class SqliteHubStore implements HubStore {
       }
       if (performance.now() >= deadline) {
         this.scrubHeldOff();
+        // The erasure is answered pending once its mark is on disk.
+        await this.markWork;
         return false;
       }
       await sleep(25);
@@ -580,7 +585,17 @@ export class SqliteHubStore implements HubStore {
     this.scrubPending = false;
     clearTimeout(this.scrubTimer);
     this.scrubTimer = undefined;
-    rmSync(this.scrubMark(), { force: true });
+    // At once, unless the mark's write is under way: then once it has ended (or it would put it back).
+    const removeMark = () => rmSync(this.scrubMark(), { force: true });
+    if (this.markWork === undefined) removeMark();
+    else
+      this.queueMarkWork(() => {
+        try {
+          removeMark();
+        } catch (error) {
+          process.stderr.write(`sqlite: scrub mark not removed: ${String(error)}\n`);
+        }
+      });
     if (this.scrubHeldSince !== undefined) {
       const ms = Date.now() - this.scrubHeldSince;
       process.stderr.write(`sqlite: erased rows taken out of ${this.file}-wal after ${ms} ms\n`);
@@ -592,17 +607,8 @@ export class SqliteHubStore implements HubStore {
   private scrubHeldOff(): void {
     if (this.scrubHeldSince === undefined) {
       this.scrubHeldSince = Date.now();
-      try {
-        withPrivateUmask(() =>
-          writeFileSync(
-            this.scrubMark(),
-            `${new Date().toISOString()}\n${scrubbedThroughLabel} ${this.scrubbedThroughSeq}\n`,
-          ),
-        );
-      } catch (error) {
-        // A full disk: the next start scrubs without the mark too (no erasure counted scrubbed then).
-        process.stderr.write(`sqlite: scrub mark not written: ${String(error)}\n`);
-      }
+      const text = `${new Date().toISOString()}\n${scrubbedThroughLabel} ${this.scrubbedThroughSeq}\n`;
+      this.queueMarkWork(() => this.writeScrubMark(text));
       process.stderr.write(
         `sqlite: erased rows are still in ${this.file}-wal: another reader of the database holds ` +
           `the truncating checkpoint off; trying again every ${this.scrubRetryMs} ms\n`,
@@ -723,6 +729,37 @@ export class SqliteHubStore implements HubStore {
     return `${this.file}-erasure-scrub`;
   }
 
+  /**
+   * Written as the hub's key files are (createSecretFile: a temporary file synced, linked into place, the
+   * folder synced): a power cut after it leaves the whole mark, and one before it none (the next start
+   * then counts no erasure scrubbed), never a torn one naming another seq.
+   */
+  private async writeScrubMark(text: string): Promise<void> {
+    try {
+      if (!(await createSecretFile(this.scrubMark(), Buffer.from(text, 'utf8'))))
+        process.stderr.write(`sqlite: scrub mark ${this.scrubMark()} was there already; kept\n`);
+    } catch (error) {
+      // A full disk: the next start scrubs without the mark too (no erasure counted scrubbed then).
+      process.stderr.write(`sqlite: scrub mark not written: ${String(error)}\n`);
+    }
+  }
+
+  /** Runs `work` once the mark's writes and removals queued before it have ended (it never rejects). */
+  private queueMarkWork(work: () => Promise<void> | void): void {
+    const queued: Promise<void> = (this.markWork ?? Promise.resolve()).then(work).finally(() => {
+      if (this.markWork === queued) this.markWork = undefined;
+    });
+    this.markWork = queued;
+  }
+
+  /**
+   * Resolves once the scrub mark's writes and removals so far have ended: a held-off scrub's mark is on
+   * disk (startHub awaits it before its first answer; the constructor's scrub cannot).
+   */
+  async scrubMarkSettled(): Promise<void> {
+    await this.markWork;
+  }
+
   async deleteStoredResponsesBefore(at: number): Promise<number> {
     return this.write(async () => deleteStoredResponsesBefore(this.writeDb, at));
   }
@@ -774,6 +811,7 @@ export class SqliteHubStore implements HubStore {
     // A scrub that fails at close (a full disk) is told, not thrown: the store still closes and lets go of
     // the one-hub lock; the mark stays, so the next start scrubs.
     if (this.scrubPending && this.truncateWalOrTell()) this.scrubDone();
+    await this.markWork;
     this.walSync?.close();
     this.anchorSync?.close();
     this.durableSync?.close();
