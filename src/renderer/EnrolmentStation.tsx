@@ -15,7 +15,7 @@ import { enrolmentConsentVersion } from '../shared/kiosk-api.ts';
 import { stationIdleLockMs, stationIdPhotoBytesMax } from '../shared/limits.ts';
 import { chosenCamera, openCamera, stopCamera, watchCamera } from './camera.ts';
 import { qualityReasons } from '../biometrics/quality.ts';
-import type { FaceReader } from './face/face-reader.ts';
+import { stillEngineHungReason, type FaceReader } from './face/face-reader.ts';
 import { faceRefusal, moveWordsKey } from './face/face-refusal.ts';
 import type { Language } from './i18n.ts';
 import { restoreLanguage, switchLanguage } from './i18n.ts';
@@ -513,7 +513,12 @@ export function EnrolmentStationApp(props: {
       if (!read.ok) {
         setBusy(false);
         URL.revokeObjectURL(url);
-        show({ name: 'station-photo', message: unreadablePhoto(read.reason) });
+        // A hung face worker is not the photo's fault: the step says the face reader stopped, as the live step does.
+        const message =
+          read.reason === stillEngineHungReason
+            ? { key: 'enrol.live.engineFailed' }
+            : unreadablePhoto(read.reason);
+        show({ name: 'station-photo', message });
         return;
       }
       const answer = await api.call('enrolmentIdPhoto', {

@@ -17,6 +17,9 @@ export interface FaceReaderStats {
 
 export type FaceReaderListener = (message: FromFaceWorker) => void;
 
+/** readStill's failed read when the worker hangs (not the still's fault: no quality reason of it). */
+export const stillEngineHungReason = 'engine_hung';
+
 export class FaceReader {
   readonly #worker: Worker;
   #listener: FaceReaderListener = () => {};
@@ -43,7 +46,10 @@ export class FaceReader {
         const message = event.data;
         if (message.type === 'ready') resolve(message);
         else if (message.type === 'still_read') {
-          // A face read from the ID photo ran the same models (and shaders) the camera frames use.
+          // The still held the worker's slot as a frame does; a face read from it ran the same models
+          // (and shaders) the camera frames use.
+          this.#inFlight = Math.max(0, this.#inFlight - 1);
+          this.#unanswered.answered(performance.now(), this.#inFlight, false);
           if (message.ok) this.#unanswered.warmed();
           this.#still?.(message);
         } else if (message.type === 'startup_failed')
@@ -73,18 +79,35 @@ export class FaceReader {
 
   /**
    * Reads one still (the enrolment station's ID photo) whole: the frame tick must be stopped. The bitmap
-   * is handed over to the worker and closed there.
+   * is handed over to the worker and closed there. A worker that hangs (a frame before it, or the still
+   * itself, unanswered for UnansweredFrame's limit) gives `engine_hung`, never a read that waits for good;
+   * the still, unanswered, keeps the worker's slot, so the next session finds the worker hung too.
    */
   async readStill(bitmap: ImageBitmap): Promise<Extract<FromFaceWorker, { type: 'still_read' }>> {
     this.stop();
+    const hung = { type: 'still_read', ok: false, reason: stillEngineHungReason } as const;
     // A camera frame still in the worker would share the tracker with the still: let it finish first.
-    while (this.#inFlight > 0)
+    while (this.#inFlight > 0) {
+      if (this.#unanswered.hung(performance.now())) {
+        bitmap.close();
+        return hung;
+      }
       await new Promise((resolve) => window.setTimeout(resolve, frameTickMs));
+    }
     return new Promise((resolve) => {
+      const watch = window.setInterval(() => {
+        if (!this.#unanswered.hung(performance.now())) return;
+        window.clearInterval(watch);
+        this.#still = null;
+        resolve(hung);
+      }, frameTickMs);
       this.#still = (message) => {
+        window.clearInterval(watch);
         this.#still = null;
         resolve(message);
       };
+      this.#inFlight += 1;
+      this.#unanswered.sent(performance.now());
       this.#post({ type: 'still', bitmap }, [bitmap]);
     });
   }
