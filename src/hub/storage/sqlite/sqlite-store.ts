@@ -539,8 +539,10 @@ export class SqliteHubStore implements HubStore {
       }
       if (performance.now() >= deadline) {
         this.scrubHeldOff();
-        // The erasure is answered pending once its mark is on disk.
+        // The erasure is answered pending once its mark is on disk. A retry due meanwhile found this
+        // scrub running and armed none: armed again here, or the scrub would wait for another erasure.
         await this.markWork;
+        this.armScrubRetry();
         return false;
       }
       await sleep(25);
@@ -614,9 +616,14 @@ export class SqliteHubStore implements HubStore {
           `the truncating checkpoint off; trying again every ${this.scrubRetryMs} ms\n`,
       );
     }
-    // close() tries once more itself (the mark above lets the next start finish it); a timer armed
-    // now would fire on closed connections.
-    if (this.scrubTimer !== undefined || this.closing) return;
+    this.armScrubRetry();
+  }
+
+  /** One try of a pending scrub in scrubRetryMs, unless one is armed already. */
+  private armScrubRetry(): void {
+    // close() tries once more itself (the mark lets the next start finish it); a timer armed now would
+    // fire on closed connections.
+    if (this.scrubTimer !== undefined || this.closing || !this.scrubPending) return;
     this.scrubTimer = setTimeout(() => {
       this.scrubTimer = undefined;
       if (this.scrubbing !== undefined || !this.scrubPending) return;
