@@ -8,6 +8,7 @@ import { EnrolmentStationApp } from './EnrolmentStation.tsx';
 import { FaceReader } from './face/face-reader.ts';
 import { startI18n, type Language } from './i18n.ts';
 import { connectKiosk } from './kiosk-client.ts';
+import { kioskServiceStatusAnswerMsMax } from '../shared/limits.ts';
 import { mark } from './marks.ts';
 import { ServiceLostScreen } from './screens/ServiceLostScreen.tsx';
 import { StartupFailedScreen, startupRetryTappedKey } from './screens/StartupFailedScreen.tsx';
@@ -48,7 +49,7 @@ function readKnown(): Partial<typeof known> {
 async function start(root: HTMLElement): Promise<void> {
   const connection = await connectKiosk();
   const { api } = connection;
-  const status = await api.call('status', {});
+  const status = await answeredWithin(api.call('status', {}), kioskServiceStatusAnswerMsMax);
   if (!status.ok) throw new Error(`${status.error.code}: ${status.error.message}`);
   known.language = status.status.defaultLanguage;
   known.shopName = status.status.shopName;
@@ -93,6 +94,26 @@ async function start(root: HTMLElement): Promise<void> {
       />
     ),
   );
+}
+
+/**
+ * `call`'s answer, or a failed start once `ms` have passed without one: the socket opened but the service
+ * behind it never answers. Only for the start's status call, which changes nothing: a call that may take money
+ * must wait for its answer (the page cannot say it failed while the service may still do it).
+ */
+async function answeredWithin<T>(call: Promise<T>, ms: number): Promise<T> {
+  let timer = 0;
+  const unanswered = new Promise<never>((_resolve, reject) => {
+    timer = window.setTimeout(
+      () => reject(new Error(`the kiosk service did not answer within ${ms} ms`)),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([call, unanswered]);
+  } finally {
+    window.clearTimeout(timer);
+  }
 }
 
 /** The failure screen in the locale's words; the page reloads after a wait that doubles with each failure. */

@@ -250,6 +250,12 @@ export const kioskFrameSideMaxPixels = 640;
  * were refused (its failure screen, its back-off): a shell on the same machine answers in milliseconds.
  */
 export const kioskServiceOpenMsMax = 10_000;
+/**
+ * The kiosk service answers the page's start-up status call within this long, or the start fails as an
+ * unopened socket does: a socket opened to a service that never answers would leave the page blank for good.
+ * The service reads its status from memory, so it answers in milliseconds.
+ */
+export const kioskServiceStatusAnswerMsMax = 10_000;
 /** A WebSocket message of the kiosk API (a 128-d descriptor as JSON is about 3 KiB). */
 export const kioskMessageBytesMax = 65_536;
 export const kioskCallsInFlightMax = 8;
