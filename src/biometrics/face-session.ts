@@ -296,6 +296,32 @@ export type FaceSessionUpdate =
       readonly timingsMs: FaceSessionTimingsMs;
     };
 
+/**
+ * What each gate of the decision showed at the latest frame the session read, for measuring which one a
+ * decision waited on (scripts/session-gates.ts). A frame decides when all hold: live passive evidence
+ * (passiveFrames, passiveBand), natural motion or the challenge, agreeing descriptors and a probe frame.
+ */
+export interface FaceSessionGates {
+  /** The frame's face (read well or not). */
+  readonly face: boolean;
+  /** The quality gate's reason, else the capture check's, else ok. */
+  readonly quality: QualityReason | CaptureRefusal | 'ok';
+  readonly passiveFrames: number;
+  readonly passiveBand: LivenessDecision['scores']['passiveBand'];
+  /** A blink or 3-D motion seen (or a passed challenge standing for them). */
+  readonly naturalMotion: boolean;
+  readonly challengeNeeded: boolean;
+  readonly challengeStatus: LivenessDecision['scores']['activeStatus'];
+  /** Agreeing descriptors held for fusion (fusedDescriptor's frames; 0 while too few agree). */
+  readonly agreeingFrames: number;
+  /** This frame was read well and described (with open eyes and no mask): its descriptor was kept. */
+  readonly described: boolean;
+  /** ... and in the probe pose too: it may decide. */
+  readonly probeFrame: boolean;
+  readonly live: boolean;
+  readonly reasons: readonly string[];
+}
+
 const promptForQuality: Readonly<Record<QualityReason, FacePrompt>> = {
   no_face: 'look_at_camera',
   face_too_small: 'move_closer',
@@ -400,6 +426,11 @@ export class FaceSession {
     return [...this.#state.evidence.restarts];
   }
 
+  /** The gates at the latest frame the session read (null before one): see FaceSessionGates. */
+  get gates(): FaceSessionGates | null {
+    return this.#state.gates;
+  }
+
   /** Forgets the shopper (and the tracked face): the next push starts a new session. */
   reset(): void {
     this.#generation += 1;
@@ -450,6 +481,7 @@ export class FaceSession {
       evidence: new SessionEvidence(this.#tuning, challenge, askAtOnce),
       capture: new CaptureChecks(this.#options.mask, this.#tuning.capture),
       refusal: null,
+      gates: null,
     };
   }
 
@@ -500,6 +532,20 @@ export class FaceSession {
     evidence.timeWaitForChallenge(timestampMs, waitingOnChallenge(decision));
     const described = result.ok && result.descriptor !== null && this.#probeFrame(result.face);
     evidence.descriptorWanted = decision.live && !described;
+    this.#state.gates = {
+      face: result.face !== null,
+      quality: result.ok ? (this.#state.refusal ?? 'ok') : result.reason,
+      passiveFrames: decision.scores.passiveFrames,
+      passiveBand: decision.scores.passiveBand,
+      naturalMotion: evidence.naturalSeen(this.#policy),
+      challengeNeeded: decision.scores.challengeNeeded,
+      challengeStatus: decision.scores.activeStatus,
+      agreeingFrames: evidence.agreeingFrames(),
+      described: result.ok && result.descriptor !== null,
+      probeFrame: described,
+      live: decision.live,
+      reasons: decision.reasons,
+    };
     const fused = decision.live && described ? evidence.fusedDescriptor() : null;
     if (fused !== null && result.face !== null)
       return this.#decide(decision, fused, result.face, timestampMs, timings());
@@ -671,6 +717,7 @@ interface SessionState {
   readonly capture: CaptureChecks;
   /** Why the latest frame read well is no template (null: it is one, or it was not read well). */
   refusal: CaptureRefusal | null;
+  gates: FaceSessionGates | null;
 }
 
 /** Reasons that only a blink or 3-D head motion would clear. */
