@@ -202,7 +202,13 @@ export function EnrolmentStationApp(props: {
     guardianFace.current = null;
   }, []);
 
+  /**
+   * Bumped at each screen shown: a photo read begun on the photo step is dropped if the station has left
+   * it since (Cancel, sign-out, the idle lock), as a hung engine's read ends only after its limit.
+   */
+  const screenTurn = useRef(0);
   const show = useCallback((next: Screen) => {
+    screenTurn.current += 1;
     mark(`screen:${next.name}`);
     setScreen(next);
   }, []);
@@ -502,6 +508,7 @@ export function EnrolmentStationApp(props: {
 
   const readPhoto = useCallback(
     async (source: ImageBitmapSource, width: number, height: number, url: string) => {
+      const turn = screenTurn.current;
       setBusy(true);
       const scale = Math.min(1, stillSideMaxPixels / Math.max(width, height));
       const bitmap = await createImageBitmap(source, {
@@ -510,6 +517,13 @@ export function EnrolmentStationApp(props: {
         resizeQuality: 'high',
       });
       const read = await reader.readStill(bitmap);
+      if (screenTurn.current !== turn) {
+        // Not this screen's photo: the enrolment it was for has ended, or another step shows.
+        if (read.ok) read.descriptor.fill(0);
+        URL.revokeObjectURL(url);
+        mark('station_photo_read_dropped', { ok: String(read.ok) });
+        return;
+      }
       if (!read.ok) {
         setBusy(false);
         URL.revokeObjectURL(url);
