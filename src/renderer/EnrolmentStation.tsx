@@ -207,6 +207,8 @@ export function EnrolmentStationApp(props: {
    * it since (Cancel, sign-out, the idle lock), as a hung engine's read ends only after its limit.
    */
   const screenTurn = useRef(0);
+  /** Bumped at each photo read: a dropped read frees the buttons only if no read began after it. */
+  const photoReads = useRef(0);
   const show = useCallback((next: Screen) => {
     screenTurn.current += 1;
     mark(`screen:${next.name}`);
@@ -509,6 +511,7 @@ export function EnrolmentStationApp(props: {
   const readPhoto = useCallback(
     async (source: ImageBitmapSource, width: number, height: number, url: string) => {
       const turn = screenTurn.current;
+      const readNumber = ++photoReads.current;
       setBusy(true);
       const scale = Math.min(1, stillSideMaxPixels / Math.max(width, height));
       const bitmap = await createImageBitmap(source, {
@@ -519,7 +522,9 @@ export function EnrolmentStationApp(props: {
       const read = await reader.readStill(bitmap);
       if (screenTurn.current !== turn) {
         // Not this screen's photo: the enrolment it was for has ended, or another step shows.
+        // Its busy must not outlive it: the idle lock's sign-in, say, would keep its buttons off for good.
         if (read.ok) read.descriptor.fill(0);
+        if (photoReads.current === readNumber) setBusy(false);
         URL.revokeObjectURL(url);
         mark('station_photo_read_dropped', { ok: String(read.ok) });
         return;
