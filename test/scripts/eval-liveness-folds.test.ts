@@ -64,7 +64,7 @@ describe('eval:liveness leave-one-video-out', () => {
       expect.objectContaining({ kind: 'photo', n: 4 }),
     ]);
     expect(report.boundSources.map((b) => b.how).join(' ')).toMatch(/by hand/);
-    const out = stdout.indexOf('OUT OF SAMPLE, leave-one-video-out');
+    const out = stdout.indexOf('OUT OF SAMPLE for every fitted part, leave-one-video-out');
     const inSample = stdout.indexOf('IN SAMPLE, beside');
     expect(out).toBeGreaterThan(0);
     expect(inSample).toBeGreaterThan(out);

@@ -65,7 +65,7 @@ describe('eval:liveness leave-one-video-out passive threshold', () => {
     expect(report.leaveOneVideoOut.outOfSampleShippedPassive).toEqual([
       expect.objectContaining({ kind: 'photo', n: 4 }),
     ]);
-    const out = stdout.indexOf('OUT OF SAMPLE, leave-one-video-out');
+    const out = stdout.indexOf('OUT OF SAMPLE for every fitted part, leave-one-video-out');
     expect(stdout.slice(out)).toMatch(/passive threshold by train:pad's rule/);
     expect(stdout.indexOf('IN SAMPLE, beside')).toBeGreaterThan(out);
     expect(stdout).toMatch(/IN SAMPLE, not refitted .*sessionParallaxMin/);
