@@ -9,10 +9,9 @@ import { defaultFaceEngineOptions } from '../../../src/biometrics/engine.ts';
 const thresholdsFile = path.resolve(import.meta.dirname, '../../../models/thresholds.json');
 
 describe('models/thresholds.json engine options', () => {
-  // As of 2026-12-07 this fails, rightly: the file (a5e625d, npm run calibrate) records 32353ca0..., the
-  // options from 2bc988b to a5e625d (sharpnessMin 12 on the variance-of-Laplacian measure, no
-  // landmarkOutsideFrameMax); 786c885 added face_cut_off, 32401b5 and 33bf73e changed the blur measure and
-  // bound to the re-blur ratio at 0.27. The threshold was not fitted through today's gate.
+  // It failed when added (ded3707): the file then recorded the options of a5e625d, before 786c885 added
+  // face_cut_off and 32401b5/33bf73e moved the blur check to the re-blur ratio at 0.27. b8fa9a2 refit the
+  // file through today's gate (threshold unchanged). Only the option values are hashed, not the engine code.
   it('were fitted with the engine options that ship', async () => {
     const file = JSON.parse(await readFile(thresholdsFile, 'utf8')) as {
       pipeline?: { engineOptionsSha256?: string };
