@@ -110,6 +110,8 @@ class WebSocketKiosk implements KioskApi {
   readonly #closedListeners = new Set<(lost: LostService) => void>();
   /** The last payment view the service sent (null until one comes, and once the screens forget it). */
   #payment: RememberedPayment | null = null;
+  /** What the page knew when the socket closed; null while it is open. */
+  #lost: LostService | null = null;
   #nextId = 1;
 
   private constructor(socket: WebSocket) {
@@ -125,6 +127,7 @@ class WebSocketKiosk implements KioskApi {
       for (const resolve of this.#pending.values()) resolve({ ok: false, error });
       this.#pending.clear();
       const lost = lostService(this.#payment);
+      this.#lost = lost;
       for (const listener of this.#closedListeners) listener(lost);
     };
   }
@@ -134,8 +137,15 @@ class WebSocketKiosk implements KioskApi {
     if (this.#payment !== null && !openStates.has(this.#payment.state)) this.#payment = null;
   }
 
+  /**
+   * A listener added after the socket closed (the page's start registers its own once the face engine is
+   * ready, seconds after the socket opened) is told too, after the caller's turn: else the page would show
+   * its kiosk on a dead socket, every call failing, and never reload.
+   */
   onClosed(listener: (lost: LostService) => void): void {
     this.#closedListeners.add(listener);
+    const lost = this.#lost;
+    if (lost !== null) queueMicrotask(() => listener(lost));
   }
 
   /**
