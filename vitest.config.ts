@@ -21,6 +21,7 @@ const postgresOnly = [
   'test/hub/multi-instance-rekey-next-key-file.test.ts',
   'test/hub/rekey-lock-timeout-no-discard.test.ts',
   'test/hub/rekey-commit-lost-after-follow.test.ts',
+  'test/hub/rekey-resync-before-commit.test.ts',
 ];
 
 /** The hub suites run on both adapters; the rest are about SQLite itself, a process or no store. */

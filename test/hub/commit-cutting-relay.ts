@@ -12,14 +12,26 @@ const commitMessage = Buffer.concat([
 /** A re-key's row update: the default mark of the connection whose COMMIT is held. */
 export const rekeyedRowWrite = 'UPDATE templates SET sealed';
 
+/** What one relayed connection sent (its first 64 KiB), and the server's answers held back from it. */
+interface Relayed {
+  server: Socket;
+  client: Socket;
+  sent: string;
+  answersHeld: Buffer[] | undefined;
+}
+
 /**
  * A TCP relay to PostgreSQL. Once armed, the first connection that sends `mark` (a re-key's row update
- * unless told otherwise) has its next COMMIT held: the hub's side is cut at once, the server's side
- * kept, and the COMMIT is handed to the server by releaseCommit(), or never by dropCommit().
+ * unless told otherwise) has its next COMMIT held: the hub's side is cut at once (armHold: kept, still
+ * waiting for the answer), the server's side kept, and the COMMIT is handed to the server by
+ * releaseCommit(), or never by dropCommit(). holdAnswers() holds back what the server sends to the
+ * connections that sent a given text (a LISTEN's notifications), until releaseAnswers().
  */
 export class CommitCuttingRelay {
   private readonly sockets = new Set<Socket>();
+  private readonly connections = new Set<Relayed>();
   private armed = false;
+  private cutHub = true;
   private held: { server: Socket; bytes: Buffer } | undefined;
   heldOnce = false;
 
@@ -58,6 +70,32 @@ export class CommitCuttingRelay {
     this.armed = true;
   }
 
+  /** As arm(), but the hub's side stays: it waits for the COMMIT's answer until releaseCommit(). */
+  armHold(): void {
+    this.cutHub = false;
+    this.armed = true;
+  }
+
+  /** From now on, what the server sends to each connection that sent `text` is held back. */
+  holdAnswers(text: string): number {
+    let held = 0;
+    for (const connection of this.connections) {
+      if (!connection.sent.includes(text)) continue;
+      connection.answersHeld ??= [];
+      held++;
+    }
+    return held;
+  }
+
+  /** The answers held back go to their connections, and are relayed as they come again. */
+  releaseAnswers(): void {
+    for (const connection of this.connections) {
+      const held = connection.answersHeld;
+      connection.answersHeld = undefined;
+      for (const chunk of held ?? []) connection.client.write(chunk);
+    }
+  }
+
   private relay(client: Socket, target: { host: string; port: number }): void {
     const server = connect(target.port, target.host);
     for (const socket of [client, server]) {
@@ -65,9 +103,12 @@ export class CommitCuttingRelay {
       socket.on('close', () => this.sockets.delete(socket));
       socket.on('error', () => undefined);
     }
+    const connection: Relayed = { server, client, sent: '', answersHeld: undefined };
+    this.connections.add(connection);
     let sawMark = false;
     let tail = '';
     client.on('data', (chunk: Buffer) => {
+      if (connection.sent.length < 65_536) connection.sent += chunk.toString('latin1');
       const text = tail + chunk.toString('latin1');
       if (text.includes(this.mark)) sawMark = true;
       tail = text.slice(-this.mark.length);
@@ -76,6 +117,7 @@ export class CommitCuttingRelay {
         this.heldOnce = true;
         server.write(chunk.subarray(0, at));
         this.held = { server, bytes: Buffer.from(chunk.subarray(at)) };
+        if (!this.cutHub) return;
         // The hub's side goes now; the server's waits, its transaction open, for the COMMIT.
         server.removeAllListeners('data');
         client.destroy();
@@ -83,8 +125,12 @@ export class CommitCuttingRelay {
       }
       server.write(chunk);
     });
-    server.on('data', (chunk: Buffer) => client.write(chunk));
+    server.on('data', (chunk: Buffer) => {
+      if (connection.answersHeld === undefined) client.write(chunk);
+      else connection.answersHeld.push(chunk);
+    });
     client.on('close', () => {
+      this.connections.delete(connection);
       if (this.held?.server !== server) server.destroy();
     });
     server.on('close', () => client.destroy());
@@ -97,7 +143,7 @@ export class CommitCuttingRelay {
     const answered = once(held.server, 'data');
     held.server.write(held.bytes);
     await answered;
-    held.server.destroy();
+    if (this.cutHub) held.server.destroy();
     this.held = undefined;
   }
 

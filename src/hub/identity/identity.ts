@@ -451,6 +451,13 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
     // Set once the job's own work is done: a failure after it is the commit's (or the batch's), whose
     // outcome the server may not have told (a connection lost at COMMIT, the server committing anyway).
     let jobDone = false;
+    // Changes heard from the in-transaction adopt on wait until this re-key's outcome is taken: until the
+    // COMMIT the store still names the previous key, and a feed resync applied there would follow it back
+    // (zeroing nextKey) while the commit puts the rows under nextKey.
+    let outcomeTaken = (): void => undefined;
+    const taken = new Promise<void>((resolve) => {
+      outcomeTaken = resolve;
+    });
     try {
       const templates = await this.writer.write(async (tx) => {
         await tx.holdRekeyLock();
@@ -460,7 +467,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
           previous = { key: fromKey, keyId: transformKeyId(fromKey) };
         });
         // The gallery reloads from this transaction's rows, in turn with the changes heard from others.
-        await this.adoptTransformKey(nextKey, tx);
+        await this.adoptTransformKeyUntil(nextKey, tx, taken);
         jobDone = true;
         return moved;
       });
@@ -482,15 +489,16 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
         () => false,
       );
       const stored = committed ? { key: nextKey, keyId: nextKeyId } : previous;
-      // Only a key still whole: once this transaction ended, a re-key of another instance may have
-      // committed and been followed, zeroing the previous key (this instance then holds that re-key's).
+      // Only a key still whole (the changes heard wait for this outcome, so no follow should have zeroed
+      // it; kept as a check: a zeroed key must never be adopted).
       const whole = transformKeyId(stored.key) === stored.keyId;
       if (!whole) {
         process.stderr.write(
           `identity: after a re-key whose commit was not confirmed, key ${stored.keyId} was replaced meanwhile; ${this.keyId} is kept\n`,
         );
       } else if (this.transformKey !== stored.key) {
-        await this.adoptTransformKey(stored.key, reader).catch((adoptError: unknown) => {
+        // Directly: the changes heard wait for this (adoptTransformKey would wait for them).
+        await this.adoptTransformKeyNow(stored.key, reader).catch((adoptError: unknown) => {
           process.stderr.write(
             `identity: after a re-key whose commit was not confirmed, the gallery did not reload: ${
               (adoptError as Error).message
@@ -499,6 +507,8 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
         });
       }
       return { ok: false, error, stored: 'unknown' };
+    } finally {
+      outcomeTaken();
     }
   }
 
@@ -533,6 +543,20 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
   async adoptTransformKey(key: Uint8Array, reader: IdentityReader): Promise<void> {
     const adopted = this.following.then(() => this.adoptTransformKeyNow(key, reader));
     this.following = adopted.catch(() => undefined);
+    await adopted;
+  }
+
+  /** adoptTransformKey, and the changes heard after it are applied only once `until` resolves. */
+  private async adoptTransformKeyUntil(
+    key: Uint8Array,
+    reader: IdentityReader,
+    until: Promise<void>,
+  ): Promise<void> {
+    const adopted = this.following.then(() => this.adoptTransformKeyNow(key, reader));
+    this.following = adopted.then(
+      () => until,
+      () => undefined,
+    );
     await adopted;
   }
 
