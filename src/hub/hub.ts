@@ -204,23 +204,25 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
         });
   // The start's erasure scrub, held off, leaves its mark on disk before the hub answers anything.
   if (store instanceof SqliteHubStore) await store.scrubMarkSettled();
-  const identity = await openIdentity(options, dir, store, clock).catch(async (error: unknown) => {
-    await store.close();
-    throw error;
-  });
-  const ledger = new Ledger(clock, identity, identity);
-  const context = new HubContext(store, ledger, clock, {
-    requestsPerSecondPerClient: options.requestsPerSecondPerClient ?? 20_000,
-    dataDir: dir.root,
-  });
-  const app = buildServer(context, { identity });
+  // From identity's open on, a failure (identity's keys or gallery, the server's build, the admin not
+  // written, the port taken) closes what the start opened: the server, identity's follow and PIN
+  // workers, the store and with it SQLite's one-hub lock; a close that fails never replaces the error.
+  let identity: IdentityService | undefined;
+  let app: FastifyInstance | undefined;
+  let ledger: Ledger;
+  let context: HubContext;
   try {
+    identity = await openIdentity(options, dir, store, clock);
+    ledger = new Ledger(clock, identity, identity);
+    context = new HubContext(store, ledger, clock, {
+      requestsPerSecondPerClient: options.requestsPerSecondPerClient ?? 20_000,
+      dataDir: dir.root,
+    });
+    app = buildServer(context, { identity });
     if (options.adminToken !== undefined) await ensureAdmin(context, options.adminToken);
     await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   } catch (error) {
-    // A late failure (the port taken, the admin not written) closes what the start opened: the
-    // server, identity's follow and PIN workers, the store and with it SQLite's one-hub lock.
-    await closeAfterFailedStart([() => app.close(), () => identity?.close(), () => store.close()]);
+    await closeAfterFailedStart([() => app?.close(), () => identity?.close(), () => store.close()]);
     throw error;
   }
   const address = app.server.address();
