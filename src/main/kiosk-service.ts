@@ -865,7 +865,13 @@ export class KioskService {
    * health round does not clear that mark (hubHealthAnswered), only a board read answered does.
    */
   #pollFailed(error: KioskError): void {
-    if (error.code !== 'hub_unreachable') return;
+    if (error.code !== 'hub_unreachable') {
+      // The hub's own refusal of the read (a visit's hold gone: its database restored from a backup, say)
+      // came from a database that answers: else a mark of its outage would stand for good, as no read after
+      // it could ever be answered.
+      if (answeredFromItsData(error)) this.#boardReadAnswered();
+      return;
+    }
     if (error.hubStatus === undefined) {
       this.setHubState('unreachable');
       return;
@@ -1705,4 +1711,14 @@ function answersRequest(sent: SentHold, hold: HoldView): boolean {
 /** A till request as its Idempotency-Key is compared: amount, reference and category, in one order. */
 function sameTillRequest(request: TillPaymentRequest): string {
   return JSON.stringify([request.amount, request.reference, request.category ?? null]);
+}
+
+/**
+ * A board read's refusal in the hub's own words that its data gave (a 4xx: a hold not found, say), not one
+ * that may come before its database is read: credentials (401, 403) or the rate limit (429).
+ */
+function answeredFromItsData(error: KioskError): boolean {
+  const status = error.hubStatus;
+  if (status === undefined || status < 400 || status >= 500) return false;
+  return status !== 401 && status !== 403 && status !== 429;
 }
