@@ -147,6 +147,23 @@ export class CommitCuttingRelay {
     this.held = undefined;
   }
 
+  /**
+   * After armHold(): the held COMMIT goes to the server, and once the server answered, the hub's side is
+   * cut without that answer (the re-key committed, the hub never told).
+   */
+  async commitThenCutHub(): Promise<void> {
+    const held = this.held;
+    if (held === undefined) throw new Error('no COMMIT held');
+    const connection = [...this.connections].find((c) => c.server === held.server);
+    if (connection === undefined) throw new Error('the held connection is gone');
+    connection.answersHeld ??= [];
+    const answered = once(held.server, 'data');
+    held.server.write(held.bytes);
+    await answered;
+    this.held = undefined;
+    connection.client.destroy();
+  }
+
   /** The held COMMIT never goes: the server's side is closed, and the server rolls the transaction back. */
   dropCommit(): void {
     const held = this.held;

@@ -506,6 +506,11 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
           );
         });
       }
+      // The key this instance no longer holds is used nowhere now (the changes heard wait for this
+      // outcome; a commit the server finishes later is followed from transform.key.next): zeroed, as a
+      // confirmed re-key zeroes the previous one. One still held (its gallery did not reload) stays.
+      const dropped = stored.key === nextKey ? previous.key : nextKey;
+      if (this.transformKey !== dropped) sodium.memzero(dropped);
       return { ok: false, error, stored: 'unknown' };
     } finally {
       outcomeTaken();
