@@ -12,6 +12,7 @@ import { assert } from '../shared/assert.ts';
 import { challengePoolMin, isChallenge } from '../shared/challenge-kinds.ts';
 import { faceSessionTimeLimitMsMax, faceSessionWindowFramesMax } from '../shared/limits.ts';
 import type { FaceObservation, FrameResult, StageTimingsMs, UndescribedFrame } from './engine.ts';
+import type { ThresholdsFile } from './calibration/thresholds-file.ts';
 import type { CapturePrompt, CaptureRefusal } from './capture/capture-checks.ts';
 import { CaptureChecks, defaultCaptureCheckTuning } from './capture/capture-checks.ts';
 import type { CaptureCheckTuning } from './capture/capture-checks.ts';
@@ -147,11 +148,23 @@ export const defaultProbePose: ProbePose = {
  */
 export const sessionParallaxMin = 0.25;
 
+/** The field of a calibration record that the default sameFaceCosineMin copies (why: the comment on
+ * defaultFaceSessionTuning). A recalibration that moves it fails
+ * test/biometrics/face-session-same-face-bound.test.ts until the tuning follows. */
+export function sameFaceCosineMinOf(calibration: Pick<ThresholdsFile, 'outOfSample'>): number {
+  return calibration.outOfSample.inSampleThreshold;
+}
+
 /**
  * Descriptor agreement: consecutive decision-ready frames of the shared live clips agree at cosine
  * 0.97-0.999 (talking-face: 1st percentile 0.991 frame to frame, lowest 0.971 five frames apart); the
- * bound is the calibrated operating threshold of models/thresholds.json (0.9574, FMR <= 1e-3 on every
- * subset): each fused frame would match every other one at the hub, so the mean is one person's.
+ * bound is models/thresholds.json's outOfSample.inSampleThreshold (0.9574: calibrate's fit on every person,
+ * FMR <= 1e-3 on every subset, before the safety margin), sameFaceCosineMinOf; a test holds the two
+ * equal. It is not the hub's operating threshold (`threshold`, 0.9639 = 0.9574 + the 0.0065 margin): two
+ * fused frames may agree at 0.9574-0.9639 and not match each other at the hub. The fusion keeps badly read
+ * frames of one continuity-checked track out of the mean; the margin guards the hub's decision on people
+ * the fit never saw, a risk the fusion does not take. Whether the hub's threshold would decide the same
+ * clips is not measured (npm run replay, scripts/session-gates.ts).
  * Two challenges of the five kinds, not three: a replayed recording must show the right two actions in
  * the right order (1 in 20 by order alone) at the right moments, and a shopper is done in about 3.4 s
  * (bench:challenge, turns and looks cut short: 3,359 ms median).
