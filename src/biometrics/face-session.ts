@@ -439,9 +439,11 @@ export class FaceSession {
     return [...this.#state.evidence.restarts];
   }
 
-  /** The gates at the latest frame the session read (null before one): see FaceSessionGates. */
+  /** The gates at the latest frame the session read, refused or not; null before one, after reset(), and
+   * when that frame stopped before the decision (timeout, a reset while it was read, a face lost or
+   * changed mid-challenge). Worked out when asked: see FaceSessionGates. */
   get gates(): FaceSessionGates | null {
-    return this.#state.gates;
+    return this.#state.gates?.() ?? null;
   }
 
   /** Forgets the shopper (and the tracked face): the next push starts a new session. */
@@ -459,6 +461,8 @@ export class FaceSession {
     state.lastMs = timestampMs;
     state.framesPushed += 1;
     const clock = { started: performance.now() };
+    // A frame that stops before the decision (time out, reset, a track broken mid-challenge) has no gates.
+    state.gates = null;
     if (this.#timedOut(timestampMs)) return this.#refuse(['timeout'], timestampMs, clock, null);
     const generation = this.#generation;
     const describe = state.evidence.needsDescriptor();
@@ -535,6 +539,8 @@ export class FaceSession {
         livenessStarted - passiveStarted,
         performance.now() - livenessStarted,
       );
+    const described = result.ok && result.descriptor !== null && this.#probeFrame(result.face);
+    this.#state.gates = this.#gatesOf(result, decision, described);
     const refusal = this.#refusal(decision);
     if (refusal !== null) return this.#refuse(refusal, timestampMs, clock, decision, timings());
     // Only a frame read well and described decides, so the fused descriptor always includes the face
@@ -543,9 +549,25 @@ export class FaceSession {
     // descriptors that the frames read since no longer agreed with: replay-01 in the frame-rate runs.)
     evidence.timeWaitForMotion(timestampMs, waitingOnlyForMotion(decision));
     evidence.timeWaitForChallenge(timestampMs, waitingOnChallenge(decision));
-    const described = result.ok && result.descriptor !== null && this.#probeFrame(result.face);
     evidence.descriptorWanted = decision.live && !described;
-    this.#state.gates = {
+    const fused = decision.live && described ? evidence.fusedDescriptor() : null;
+    if (fused !== null && result.face !== null)
+      return this.#decide(decision, fused, result.face, timestampMs, timings());
+    return this.#reading(result, decision, timings());
+  }
+
+  /**
+   * This frame's gates, as a function: all but agreeingFrames are read now; agreeingFrames (a fusion of
+   * the held descriptors) only when someone asks, the kiosk never does. The evidence it reads does not
+   * change until the next push, which replaces the function first.
+   */
+  #gatesOf(
+    result: SessionFrame,
+    decision: LivenessDecision,
+    probeFrame: boolean,
+  ): () => FaceSessionGates {
+    const evidence = this.#state.evidence;
+    const read: Omit<FaceSessionGates, 'agreeingFrames'> = {
       face: result.face !== null,
       quality: result.ok ? (this.#state.refusal ?? 'ok') : result.reason,
       passiveFrames: decision.scores.passiveFrames,
@@ -553,16 +575,13 @@ export class FaceSession {
       naturalMotion: evidence.naturalSeen(this.#policy),
       challengeNeeded: decision.scores.challengeNeeded,
       challengeStatus: decision.scores.activeStatus,
-      agreeingFrames: evidence.agreeingFrames(),
       described: result.ok && result.descriptor !== null,
-      probeFrame: described,
+      probeFrame,
       live: decision.live,
       reasons: decision.reasons,
     };
-    const fused = decision.live && described ? evidence.fusedDescriptor() : null;
-    if (fused !== null && result.face !== null)
-      return this.#decide(decision, fused, result.face, timestampMs, timings());
-    return this.#reading(result, decision, timings());
+    let gates: FaceSessionGates | null = null;
+    return () => (gates ??= { ...read, agreeingFrames: evidence.agreeingFrames() });
   }
 
   #probeFrame(face: FaceObservation): boolean {
@@ -730,7 +749,8 @@ interface SessionState {
   readonly capture: CaptureChecks;
   /** Why the latest frame read well is no template (null: it is one, or it was not read well). */
   refusal: CaptureRefusal | null;
-  gates: FaceSessionGates | null;
+  /** The latest frame's gates (FaceSession.gates), null when it stopped before the decision. */
+  gates: (() => FaceSessionGates) | null;
 }
 
 /** Reasons that only a blink or 3-D head motion would clear. */
