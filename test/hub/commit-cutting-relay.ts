@@ -172,6 +172,11 @@ export class CommitCuttingRelay {
     this.held = undefined;
   }
 
+  /** A test's clean-up: a COMMIT still held is dropped (dropCommit), so the hub's stop does not wait on it. */
+  dropAnyCommit(): void {
+    if (this.held !== undefined) this.dropCommit();
+  }
+
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     this.server.close();

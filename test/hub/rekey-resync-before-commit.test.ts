@@ -7,6 +7,7 @@
 //
 // Real parts: one hub on PostgreSQL through a TCP relay that holds the re-key's COMMIT (the hub's side
 // kept, waiting) and, once the feed came back, holds back what its LISTEN connection is sent.
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -23,6 +24,7 @@ import {
   client,
   clientWithId,
   databaseFor,
+  forgetDatabase,
   openRawDb,
   startTestHub,
   syntheticFace,
@@ -50,18 +52,20 @@ describe('a feed resync between a re-key’s adopt and its COMMIT', () => {
   it('leaves the hub on the new key, whole, and identifying under it before its own notice is heard', async () => {
     await sodium.ready;
     const dir = tempDir('facepay-rekey-resync-');
-    const databaseUrl = await databaseFor(dir);
-    if (databaseUrl === undefined) throw new Error('the postgres project runs this file');
-    const direct = new URL(databaseUrl);
-    const relay = await CommitCuttingRelay.start({
-      host: direct.hostname,
-      port: Number(direct.port || 5432),
-    });
+    let relay: CommitCuttingRelay | undefined;
     let a: TestHub | undefined;
     try {
+      const databaseUrl = await databaseFor(dir);
+      if (databaseUrl === undefined) throw new Error('the postgres project runs this file');
+      const direct = new URL(databaseUrl);
+      relay = await CommitCuttingRelay.start({
+        host: direct.hostname,
+        port: Number(direct.port || 5432),
+      });
+      const relayed = relay;
       a = await startTestHub({
         dataDir: dir,
-        databaseUrl: relay.urlThrough(databaseUrl),
+        databaseUrl: relayed.urlThrough(databaseUrl),
         calibrationFile: testCalibrationFile(),
       });
       const hub = a;
@@ -82,25 +86,30 @@ describe('a feed resync between a re-key’s adopt and its COMMIT', () => {
       const identity = hub.hub.identity;
       if (identity === undefined) throw new Error('no identity');
       const held = identity as unknown as HeldKey;
-      // A re-key before, so the store names a re-keyed key id (the one the resync compares with).
-      const first = await hub.call('POST', '/v1/admin/rekey', { body: {} });
-      expect(first.status).toBe(200);
-      const firstKeyId = first.body.transformKeyId as string;
-      expect(await hub.hub.store.reader.latestRekeyedKeyId()).toBe(firstKeyId);
-
       // Once the feed is back (its resync heard), what its LISTEN connection is sent waits at the relay:
       // the re-key's own notice does not reach the hub until the end.
       let listenHeld = 0;
       const heard: Array<TemplateChange['kind']> = [];
       const unsubscribe = hub.hub.store.onTemplateChange((change: TemplateChange) => {
         heard.push(change.kind);
-        if (change.kind === 'resync') listenHeld += relay.holdAnswers('LISTEN');
+        if (change.kind === 'resync') listenHeld += relayed.holdAnswers('LISTEN');
       });
 
+      // A re-key before, so the store names a re-keyed key id (the one the resync compares with). Its
+      // own notice is heard (and applied) before going on: it is not ordered with its 200.
+      const first = await hub.call('POST', '/v1/admin/rekey', { body: {} });
+      expect(first.status).toBe(200);
+      const firstKeyId = first.body.transformKeyId as string;
+      expect(await hub.hub.store.reader.latestRekeyedKeyId()).toBe(firstKeyId);
+      await until('the first re-key’s own notice heard', () => heard.includes('rekeyed'));
+      await identity.settled();
+      expect(heard).toEqual(['rekeyed']);
+      heard.length = 0;
+
       // The re-key's COMMIT is held: the transaction has moved Carol's rows and adopted the next key.
-      relay.armHold();
+      relayed.armHold();
       const rekeyed = hub.call('POST', '/v1/admin/rekey', { body: {} });
-      await until('the re-key’s COMMIT held', () => relay.heldOnce);
+      await until('the re-key’s COMMIT held', () => relayed.heldOnce);
       const nextKey = await transformKeyIn(transformKeyPaths(join(dir, 'keys')).next);
       const nextKeyId = transformKeyId(nextKey);
       expect(held.keyId).toBe(nextKeyId);
@@ -123,7 +132,7 @@ describe('a feed resync between a re-key’s adopt and its COMMIT', () => {
       await Promise.race([identity.settled(), sleep(5_000)]);
 
       // The COMMIT goes: the re-key answers, its file is transform.key.
-      await relay.releaseCommit();
+      await relayed.releaseCommit();
       const answer = await rekeyed;
       expect(answer.status).toBe(200);
       expect(answer.body.transformKeyId).toBe(nextKeyId);
@@ -143,14 +152,26 @@ describe('a feed resync between a re-key’s adopt and its COMMIT', () => {
 
       // And once it is.
       expect(heard).toEqual(['resync']);
-      relay.releaseAnswers();
+      relayed.releaseAnswers();
       await until('the re-key’s own notice heard', () => heard.includes('rekeyed'));
       unsubscribe();
       await identity.settled();
       await expectOnNextKey();
     } finally {
-      await a?.stop();
-      await relay.close();
+      // A failed assertion may leave the COMMIT held, or the feed's answers: the stop would wait on them.
+      relay?.dropAnyCommit();
+      relay?.releaseAnswers();
+      try {
+        await a?.stop();
+      } finally {
+        try {
+          await relay?.close();
+        } finally {
+          // What a start that failed (or a stop that threw) left: the database and the data directory.
+          await forgetDatabase(dir);
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }
     }
   });
 });
