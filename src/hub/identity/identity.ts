@@ -235,6 +235,11 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
         assert(added, 'the gallery holds every stored template');
       }
     } else if (change.kind === 'rekeyed') {
+      // Only the key the store names now: a notice heard late (this instance's own earlier re-key, queued
+      // while a later re-key waited for its outcome) names a key the rows are no longer under, and
+      // following it would move back to that key's file (or refuse identify, once the file is renamed).
+      // The notice of the re-key that replaced it comes after it.
+      if ((await follow.reader.latestRekeyedKeyId()) !== change.transformKeyId) return;
       await this.followRekey(change.transformKeyId, follow);
     } else {
       // A resynchronisation after the feed was lost: a re-key committed meanwhile was never heard.
@@ -497,7 +502,7 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
           `identity: after a re-key whose commit was not confirmed, key ${stored.keyId} was replaced meanwhile; ${this.keyId} is kept\n`,
         );
       } else if (this.transformKey !== stored.key) {
-        // Directly: the changes heard wait for this (adoptTransformKey would wait for them).
+        // Directly: the changes heard wait for this (adoptTransformKeyUntil would wait for them).
         await this.adoptTransformKeyNow(stored.key, reader).catch((adoptError: unknown) => {
           process.stderr.write(
             `identity: after a re-key whose commit was not confirmed, the gallery did not reload: ${
@@ -543,15 +548,9 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
 
   /**
    * Takes the new transform key and reloads the gallery under it, in turn with the changes heard from
-   * other instances (a change applied halfway through the reload would add a template twice).
+   * other instances (a change applied halfway through the reload would add a template twice); the
+   * changes heard after it are applied only once `until` resolves.
    */
-  async adoptTransformKey(key: Uint8Array, reader: IdentityReader): Promise<void> {
-    const adopted = this.following.then(() => this.adoptTransformKeyNow(key, reader));
-    this.following = adopted.catch(() => undefined);
-    await adopted;
-  }
-
-  /** adoptTransformKey, and the changes heard after it are applied only once `until` resolves. */
   private async adoptTransformKeyUntil(
     key: Uint8Array,
     reader: IdentityReader,
