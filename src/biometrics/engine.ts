@@ -77,10 +77,6 @@ export interface FrameOptions {
   /** false: stop before the descriptor net (~35 ms a frame of the kiosk's ~110), for the frames of a
    * streaming session that need only the landmarks. Default true. */
   readonly describe?: boolean;
-  /** Asked once the face has passed the pose gate, when describe is not false: false stops before the
-   * descriptor net as describe: false does (the session's probe pose: a turned face's descriptor is
-   * never fused, describe-in-probe-pose.ts). */
-  readonly describeIf?: (face: FaceObservation) => boolean;
 }
 
 export interface FaceEngineParts {
@@ -138,7 +134,7 @@ export class FaceEngine {
     assertRgbImage(image);
     const frame = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
     try {
-      return await this.#run(frame, options);
+      return await this.#run(frame, options.describe ?? true);
     } finally {
       frame.dispose();
     }
@@ -150,7 +146,7 @@ export class FaceEngine {
     disposeFaceModels(this.#parts.models);
   }
 
-  async #run(frame: tf.Tensor3D, options: FrameOptions): Promise<FrameResult | UndescribedFrame> {
+  async #run(frame: tf.Tensor3D, describe: boolean): Promise<FrameResult | UndescribedFrame> {
     const clock = new StageClock();
     const detections = await this.#detect(frame);
     clock.lap('detect');
@@ -194,7 +190,7 @@ export class FaceEngine {
     const described = await describeFace(this.#parts.models, frame, face, {
       quality: this.#options.quality,
       clock,
-      describe: describeWanted(options, face),
+      describe,
     });
     return described.ok
       ? { ...common(), ok: true, face, descriptor: described.descriptor }
@@ -237,11 +233,6 @@ export async function describeFace(
   } finally {
     chip.dispose();
   }
-}
-
-/** Whether a face past the pose gate is to be described, by processFrame's options. */
-export function describeWanted(options: FrameOptions, face: FaceObservation): boolean {
-  return (options.describe ?? true) && (options.describeIf?.(face) ?? true);
 }
 
 export function l2Normalize(values: Float32Array): Float32Array {

@@ -21,7 +21,7 @@ import type {
   StageTimingsMs,
   UndescribedFrame,
 } from './engine.ts';
-import { describeFace, describeWanted, largestDetection, StageClock } from './engine.ts';
+import { describeFace, largestDetection, StageClock } from './engine.ts';
 import type { Box, Point } from './geometry.ts';
 import { boxCenter, distance, squareAround } from './geometry.ts';
 import type { RgbImage } from './image.ts';
@@ -54,8 +54,7 @@ export interface TrackedFrame {
   ready: boolean;
   reason: QualityReason | null;
   detected: boolean;
-  /** Null when not ready, or when the frame was read without one (describe: false, or describeIf said
-   * no to its face). */
+  /** Null when not ready, or when the frame was read with describe: false. */
   descriptor: Float32Array | null;
   /** The face seen (box in the detector's framing, landmarks, pose), when one was found. */
   face: FaceObservation | null;
@@ -119,7 +118,7 @@ export class FaceTracker {
     };
     if (tracked.ready && tracked.face !== null) {
       assert(
-        tracked.descriptor !== null || !describeWanted(options, tracked.face),
+        tracked.descriptor !== null || options.describe === false,
         'a ready frame has the descriptor it was asked for',
       );
       return { ...common, ok: true, face: tracked.face, descriptor: tracked.descriptor };
@@ -131,13 +130,13 @@ export class FaceTracker {
   async process(image: RgbImage, options: FrameOptions = {}): Promise<TrackedFrame> {
     const frame = tf.tensor3d(image.data, [image.height, image.width, 3], 'int32');
     try {
-      return await this.#run(frame, options);
+      return await this.#run(frame, options.describe ?? true);
     } finally {
       frame.dispose();
     }
   }
 
-  async #run(frame: tf.Tensor3D, options: FrameOptions): Promise<TrackedFrame> {
+  async #run(frame: tf.Tensor3D, describe: boolean): Promise<TrackedFrame> {
     const clock = new StageClock();
     const finish = (rest: Omit<TrackedFrame, 'timingsMs'>): TrackedFrame => ({
       ...rest,
@@ -193,7 +192,7 @@ export class FaceTracker {
     const described = await describeFace(this.#parts.models, frame, face, {
       quality: this.#engine.quality,
       clock,
-      describe: describeWanted(options, face),
+      describe,
     });
     return described.ok
       ? finish({ ready: true, reason: null, detected, descriptor: described.descriptor, face })

@@ -9,7 +9,6 @@ import {
 import { EngineStartupError } from '../../biometrics/errors.ts';
 import type { FaceSessionUpdate } from '../../biometrics/face-session.ts';
 import type { FaceTracker } from '../../biometrics/face-tracker.ts';
-import { describeInProbePose } from '../../biometrics/describe-in-probe-pose.ts';
 import { FaceSession, kioskTuning } from '../../biometrics/face-session.ts';
 import type { RgbImage } from '../../biometrics/image.ts';
 import { faceSessionTimeLimitMsMax } from '../../shared/limits.ts';
@@ -51,11 +50,9 @@ async function start(message: Extract<ToFaceWorker, { type: 'start' }>): Promise
       loadMaskDetectorInBrowser(message.modelsBaseUrl),
     ]);
     stillReader = tracker;
-    const tuning = kioskTuning(message.challengeKinds);
-    // Turned faces are not described: their descriptor is never fused (describe-in-probe-pose.ts).
-    session = new FaceSession(describeInProbePose(tracker, tuning.probePose), {
+    session = new FaceSession(tracker, {
       policy: message.policy,
-      tuning,
+      tuning: kioskTuning(message.challengeKinds),
       passive,
       mask,
       random: cryptoRandom,
