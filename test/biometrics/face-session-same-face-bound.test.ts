@@ -14,8 +14,10 @@ it("the default sameFaceCosineMin is models/thresholds.json's in-sample fit, bel
   const calibration = parseThresholdsFile(
     await readFile(path.join(modelsDir, 'thresholds.json'), 'utf8'),
   );
-  expect(defaultFaceSessionTuning.sameFaceCosineMin).toBe(sameFaceCosineMinOf(calibration));
-  expect(sameFaceCosineMinOf(calibration)).toBe(calibration.outOfSample.inSampleThreshold);
+  expect(defaultFaceSessionTuning.sameFaceCosineMin).toBe(
+    calibration.outOfSample.inSampleThreshold,
+  );
+  expect(sameFaceCosineMinOf(calibration)).toBe(defaultFaceSessionTuning.sameFaceCosineMin);
   // What the session's comment says of it: the hub matches higher, by the safety margin.
   expect(calibration.threshold).toBeCloseTo(
     calibration.outOfSample.inSampleThreshold + calibration.outOfSample.safetyMargin,
