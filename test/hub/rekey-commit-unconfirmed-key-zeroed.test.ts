@@ -100,12 +100,20 @@ async function rekeyUnconfirmed(
       status: answer.status,
     };
   } finally {
-    if (a !== undefined) await a.stop();
-    else {
-      await forgetDatabase(dir);
-      rmSync(dir, { recursive: true, force: true });
+    // A failed assertion may leave the COMMIT held, or the feed's answers: the stop would wait on them.
+    relay?.dropAnyCommit();
+    relay?.releaseAnswers();
+    try {
+      await a?.stop();
+    } finally {
+      try {
+        await relay?.close();
+      } finally {
+        // What a start that failed (or a stop that threw) left: the database and the data directory.
+        await forgetDatabase(dir);
+        rmSync(dir, { recursive: true, force: true });
+      }
     }
-    await relay?.close();
   }
 }
 

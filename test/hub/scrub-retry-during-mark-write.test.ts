@@ -46,7 +46,21 @@ describe.runIf(storeKind === 'sqlite')(
         reader.prepare('SELECT COUNT(*) FROM accounts').get();
 
         const erasing = t.call('DELETE', `/v1/persons/${person.id}`, { token: enroller.token });
-        await markWriting;
+        // Bounded: a mark never written would otherwise hang the test before its clean-up.
+        let timer: NodeJS.Timeout | undefined;
+        try {
+          await Promise.race([
+            markWriting,
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(
+                () => reject(new Error('the scrub mark’s write not begun within 10 s')),
+                10_000,
+              );
+            }),
+          ]);
+        } finally {
+          clearTimeout(timer);
+        }
         // The retry armed when the scrub was held off (every 1000 ms, the hub's default) comes due while
         // the mark is being written: a timer due sooner than this wait fires before it ends.
         await sleep(1500);
