@@ -24,6 +24,7 @@ const postgresOnly = [
   'test/hub/rekey-resync-before-commit.test.ts',
   'test/hub/rekey-commit-unconfirmed-key-zeroed.test.ts',
   'test/hub/rekey-own-notice-late.test.ts',
+  'test/hub/rekey-commit-unconfirmed-adopt-failed.test.ts',
 ];
 
 /** The hub suites run on both adapters; the rest are about SQLite itself, a process or no store. */

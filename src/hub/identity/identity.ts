@@ -16,6 +16,7 @@ import {
   pinFailureWindowMs,
   pinUnlocksPerDayPerPerson,
   pinUnlockWindowMs,
+  pgListenReconnectMs,
   templatesPerPersonMax,
   unknownMemberNumbersRememberedMax,
 } from '../../shared/limits.ts';
@@ -213,13 +214,31 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
    * A change is applied once its transaction has committed (NOTIFY is delivered at COMMIT).
    */
   private follow(follow: NonNullable<IdentityFollowOptions>): void {
-    this.unfollow = follow.subscribe((change) => {
-      this.following = this.following
-        .then(() => this.applyChange(change, follow))
-        .catch((error: unknown) => {
-          process.stderr.write(`identity: gallery update failed: ${(error as Error).message}\n`);
-        });
-    });
+    this.unfollow = follow.subscribe((change) => this.queueChange(change, follow));
+  }
+
+  /** A resync queued after a re-key notice or a resync failed (one at a time); undefined when none. */
+  private resyncTimer: NodeJS.Timeout | undefined;
+
+  private queueChange(change: TemplateChange, follow: IdentityFollowOptions): void {
+    this.following = this.following
+      .then(() => this.applyChange(change, follow))
+      .catch((error: unknown) => {
+        process.stderr.write(`identity: gallery update failed: ${(error as Error).message}\n`);
+        // A re-key not taken (the store's key id, or the gallery under the key, not read) would leave
+        // this instance on the old key, identify and enrolment refused, until another re-key or a
+        // restart: a resync is tried again after a while, and again while it fails.
+        if (change.kind === 'rekeyed' || change.kind === 'resync') this.resyncLater(follow);
+      });
+  }
+
+  private resyncLater(follow: IdentityFollowOptions): void {
+    if (this.resyncTimer !== undefined || this.unfollow === undefined) return;
+    this.resyncTimer = setTimeout(() => {
+      this.resyncTimer = undefined;
+      if (this.unfollow !== undefined) this.queueChange({ kind: 'resync' }, follow);
+    }, pgListenReconnectMs);
+    this.resyncTimer.unref();
   }
 
   private async applyChange(change: TemplateChange, follow: IdentityFollowOptions): Promise<void> {
@@ -235,6 +254,8 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
         assert(added, 'the gallery holds every stored template');
       }
     } else if (change.kind === 'rekeyed') {
+      // This instance's key already (its own re-key's notice, or a key a resync followed): no read.
+      if (change.transformKeyId === this.keyId) return;
       // Only the key the store names now: a notice heard late (this instance's own earlier re-key, queued
       // while a later re-key waited for its outcome) names a key the rows are no longer under, and
       // following it would move back to that key's file (or refuse identify, once the file is renamed).
@@ -511,11 +532,11 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
           );
         });
       }
-      // The key this instance no longer holds is used nowhere now (the changes heard wait for this
-      // outcome; a commit the server finishes later is followed from transform.key.next): zeroed, as a
-      // confirmed re-key zeroes the previous one. One still held (its gallery did not reload) stays.
-      const dropped = stored.key === nextKey ? previous.key : nextKey;
-      if (this.transformKey !== dropped) sodium.memzero(dropped);
+      // The key this instance does not hold is used nowhere now (the changes heard wait for this outcome;
+      // a commit the server finishes later is followed from transform.key.next): zeroed, as a confirmed
+      // re-key zeroes the previous one. In every case, the stored one too when its adopt failed (the
+      // instance kept the next key): both are on disk, transform.key and transform.key.next.
+      for (const key of [previous.key, nextKey]) if (key !== this.transformKey) sodium.memzero(key);
       return { ok: false, error, stored: 'unknown' };
     } finally {
       outcomeTaken();
@@ -1248,6 +1269,10 @@ export class IdentityService implements PaymentAuthorizations, AgeVerifier {
 
   async close(): Promise<void> {
     this.unfollow?.();
+    // No resync is queued from here on (resyncLater).
+    this.unfollow = undefined;
+    clearTimeout(this.resyncTimer);
+    this.resyncTimer = undefined;
     await this.following;
     await this.pins.close();
   }
