@@ -524,6 +524,8 @@ export class SqliteHubStore implements HubStore {
     if (!this.scrubPending) return Promise.resolve(true);
     this.scrubbing ??= this.scrubWithin(this.scrubWaitMs).finally(() => {
       this.scrubbing = undefined;
+      // A scrub that rejected armed no retry itself (one held off did; one done left nothing pending).
+      this.armScrubRetry();
     });
     return this.scrubbing;
   }
@@ -626,10 +628,17 @@ export class SqliteHubStore implements HubStore {
     if (this.scrubTimer !== undefined || this.closing || !this.scrubPending) return;
     this.scrubTimer = setTimeout(() => {
       this.scrubTimer = undefined;
-      if (this.scrubbing !== undefined || !this.scrubPending) return;
-      // One try, in the queue's gaps: a try finding the writer in a transaction simply fails.
+      if (!this.scrubPending) return;
+      // A scrub running now may end without arming one (a rejection): the retry waits for it.
+      if (this.scrubbing !== undefined) {
+        this.armScrubRetry();
+        return;
+      }
+      // One try, in the queue's gaps: a try finding the writer in a transaction simply fails. Once it
+      // ends, the next is armed while the scrub is pending (a try that rejected armed none itself).
       this.scrubbing = this.scrubWithin(0).finally(() => {
         this.scrubbing = undefined;
+        this.armScrubRetry();
       });
       void this.scrubbing.catch((error: unknown) => {
         process.stderr.write(`sqlite: erasure scrub failed: ${String(error)}\n`);
