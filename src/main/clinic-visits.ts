@@ -112,6 +112,19 @@ export class VisitBoard {
     return true;
   }
 
+  /**
+   * The hub answered that it has no such hold (its own 404 for the hold read: its database restored from a
+   * backup taken before the check-in, say): the visit closes as gone and is never asked again. Its money
+   * stays as the board last knew it (nothing paid or released by the kiosk: there is nothing held to act
+   * on); staff ask the hub's operator. True when the board changed.
+   */
+  markGone(holdId: string): boolean {
+    const known = this.#visits.get(holdId);
+    if (known?.state !== 'waiting') return false;
+    this.#visits.set(holdId, { ...known, state: 'gone' });
+    return true;
+  }
+
   waiting(): VisitView[] {
     return [...this.#visits.values()].filter((visit) => visit.state === 'waiting');
   }

@@ -835,10 +835,23 @@ export class KioskService {
     }
     for (const visit of visits.board.waiting()) {
       const hold = await this.#hub.readHold(visit.holdId);
-      if (!hold.ok) return this.#pollFailed(hold.error);
-      this.#boardReadAnswered();
-      changed = visits.board.update(hold.value) || changed;
+      if (hold.ok) {
+        this.#boardReadAnswered();
+        changed = visits.board.update(hold.value) || changed;
+      } else if (holdGone(hold.error)) {
+        // The hub has no such hold (its database restored from a backup taken before the check-in, say):
+        // an answer from its data. The visit closes as gone, is not asked again, and the visits behind it
+        // are read: before, the loop stopped here at every refresh and the visit stayed waiting for good
+        // (#turnDay keeps waiting visits). Money: the kiosk releases and settles nothing for it, as the hub
+        // holds nothing under that id; staff ask the hub's operator what became of it.
+        this.#boardReadAnswered();
+        changed = visits.board.markGone(visit.holdId) || changed;
+      } else {
+        this.#pollFailed(hold.error);
+        break;
+      }
     }
+    // What the reads before a failed one changed is shown too.
     if (changed) this.#emit({ type: 'visits', visits: visits.board.list() });
   }
 
@@ -866,9 +879,9 @@ export class KioskService {
    */
   #pollFailed(error: KioskError): void {
     if (error.code !== 'hub_unreachable') {
-      // The hub's own refusal of the read (a visit's hold gone: its database restored from a backup, say)
-      // came from a database that answers: else a mark of its outage would stand for good, as no read after
-      // it could ever be answered.
+      // The hub's own refusal of the read from its data (a 4xx other than a hold gone, which refreshVisits
+      // takes as that visit's answer) came from a database that answers: else a mark of its outage could
+      // stand for good, as no read after it might ever be answered.
       if (answeredFromItsData(error)) this.#boardReadAnswered();
       return;
     }
@@ -1715,10 +1728,24 @@ function sameTillRequest(request: TillPaymentRequest): string {
 
 /**
  * A board read's refusal in the hub's own words that its data gave (a 4xx: a hold not found, say), not one
- * that may come before its database is read: credentials (401, 403) or the rate limit (429).
+ * that may come before its database is read: credentials (401, 403), the rate limit (429) or its 404 for a
+ * path it has no route for.
  */
 function answeredFromItsData(error: KioskError): boolean {
   const status = error.hubStatus;
   if (status === undefined || status < 400 || status >= 500) return false;
-  return status !== 401 && status !== 403 && status !== 429;
+  return status !== 401 && status !== 403 && status !== 429 && !noRoute(error);
+}
+
+/**
+ * The hub's own 404 to a hold read: it has no such hold (for this kiosk). Not its 404 for a path it has no
+ * route for (a hub without the route, a wrong hubUrl's prefix), which says nothing of the hold.
+ */
+function holdGone(error: KioskError): boolean {
+  return error.hubStatus === 404 && !noRoute(error);
+}
+
+/** The hub's 404 from its not-found handler (src/hub/http/server.ts: "no route GET /…"), not from its data. */
+function noRoute(error: KioskError): boolean {
+  return error.hubStatus === 404 && (error.hubMessage ?? '').startsWith('no route ');
 }

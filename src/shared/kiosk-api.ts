@@ -194,12 +194,14 @@ const pinDigits = z
 /**
  * A clinic visit as the reception board shows it: the queue number and the money, never a name (the
  * board faces the waiting room). waiting: the cap is held; paid: the clinic's amount settled and the rest
- * released; released / expired: nothing taken (the hold was released, or the no-show deadline passed).
+ * released; released / expired: nothing taken (the hold was released, or the no-show deadline passed);
+ * gone: the hub answered that it has no such hold (its 404), so the kiosk cannot tell what became of the
+ * money (staff ask the hub's operator; the kiosk releases and settles nothing for it).
  */
 export const visitViewSchema = z.object({
   queueNumber: z.number().int().positive(),
   holdId: z.string(),
-  state: z.enum(['waiting', 'paid', 'released', 'expired']),
+  state: z.enum(['waiting', 'paid', 'released', 'expired', 'gone']),
   held: z.number().int(),
   paid: z.number().int(),
   released: z.number().int(),

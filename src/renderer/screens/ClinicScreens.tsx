@@ -52,6 +52,9 @@ function VisitLine(props: { visit: VisitView }) {
               {t('clinic.state.held')} <Yen amount={visit.held} />
             </span>
           </>
+        ) : visit.state === 'gone' ? (
+          // The hub has no such hold: no amount is known to show.
+          <span className="visit-part">{t('clinic.state.gone')}</span>
         ) : (
           <span className="visit-part">
             {t(`clinic.state.${visit.state}`)} <Yen amount={visit.released} />
