@@ -207,10 +207,11 @@ export function EnrolmentStationApp(props: {
    * it since (Cancel, sign-out, the idle lock), as a hung engine's read ends only after its limit.
    */
   const screenTurn = useRef(0);
-  /** Bumped at each photo read: a dropped read frees the buttons only if no read began after it. */
-  const photoReads = useRef(0);
+  /** The screen last shown, at once (the state's is seen only at the next render): a dropped read's camera. */
+  const shown = useRef<Screen['name']>(screen.name);
   const show = useCallback((next: Screen) => {
     screenTurn.current += 1;
+    shown.current = next.name;
     mark(`screen:${next.name}`);
     setScreen(next);
   }, []);
@@ -239,6 +240,9 @@ export function EnrolmentStationApp(props: {
         if (event.type !== 'station') return;
         setStation(event.station);
         if (event.station.officer === null) {
+          // The lock ends the officer's work: a step still waiting (a hung engine's photo read, whose drop
+          // leaves busy alone) must not keep the sign-in's keypad off. A sign-in under way keeps its busy.
+          if (shown.current !== 'station-signin') setBusy(false);
           show({ name: 'station-signin', message: { key: 'enrol.signIn.locked' } });
         }
       }),
@@ -511,7 +515,17 @@ export function EnrolmentStationApp(props: {
   const readPhoto = useCallback(
     async (source: ImageBitmapSource, width: number, height: number, url: string) => {
       const turn = screenTurn.current;
-      const readNumber = ++photoReads.current;
+      /**
+       * Whether the station has left this photo's step (Cancel, sign-out, the idle lock) during the last
+       * await: the read is then dropped, never shown. Its busy is left to what left the step (accept, the
+       * lock's event): cleared here it could free the buttons of an operation begun since (a second submit).
+       */
+      const dropped = (at: string, ok: boolean): boolean => {
+        if (screenTurn.current === turn) return false;
+        URL.revokeObjectURL(url);
+        mark('station_photo_read_dropped', { at, ok: String(ok) });
+        return true;
+      };
       setBusy(true);
       const scale = Math.min(1, stillSideMaxPixels / Math.max(width, height));
       const bitmap = await createImageBitmap(source, {
@@ -520,13 +534,9 @@ export function EnrolmentStationApp(props: {
         resizeQuality: 'high',
       });
       const read = await reader.readStill(bitmap);
-      if (screenTurn.current !== turn) {
-        // Not this screen's photo: the enrolment it was for has ended, or another step shows.
-        // Its busy must not outlive it: the idle lock's sign-in, say, would keep its buttons off for good.
+      // Not this screen's photo: the enrolment it was for has ended, or another step shows.
+      if (dropped('read', read.ok)) {
         if (read.ok) read.descriptor.fill(0);
-        if (photoReads.current === readNumber) setBusy(false);
-        URL.revokeObjectURL(url);
-        mark('station_photo_read_dropped', { ok: String(read.ok) });
         return;
       }
       if (!read.ok) {
@@ -545,13 +555,23 @@ export function EnrolmentStationApp(props: {
         descriptor: Array.from(read.descriptor),
       });
       read.descriptor.fill(0);
+      // What left the step set the station's view from its own answer: this one's is not applied.
+      if (dropped('answer', answer.ok)) return;
       if (!accept(answer)) {
         URL.revokeObjectURL(url);
         if (!answer.ok) refused(answer.error);
         return;
       }
-      setPhotoUrl(url);
       const camera = await ensureCamera();
+      if (dropped('camera', camera !== null)) {
+        // Opened for a live step that will not show: its light goes off, unless the step now shown uses it.
+        if (camera !== null && !cameraKept.has(shown.current)) {
+          stopCamera(camera);
+          setStream((current) => (current === camera ? null : current));
+        }
+        return;
+      }
+      setPhotoUrl(url);
       show(
         camera === null
           ? { name: 'station-photo', message: { refusal: localRefusal('camera') } }
