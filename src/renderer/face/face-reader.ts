@@ -51,7 +51,10 @@ export class FaceReader {
           this.#inFlight = Math.max(0, this.#inFlight - 1);
           this.#unanswered.answered(performance.now(), this.#inFlight, false);
           if (message.ok) this.#unanswered.warmed();
-          this.#still?.(message);
+          // A still answered after readStill gave it up (engine_hung): nobody takes its face, wiped here.
+          if (this.#still === null) {
+            if (message.ok) message.descriptor.fill(0);
+          } else this.#still(message);
         } else if (message.type === 'startup_failed')
           reject(new Error(`${message.code}: ${message.message}`));
         else this.#onUpdate(message);
