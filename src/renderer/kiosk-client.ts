@@ -33,6 +33,11 @@ export interface KioskConnection {
    * payment is kept: an event of it may have come after the screens went idle (the till's next amount).
    */
   forgetPayment(): void;
+  /**
+   * Closes the link to the service: a start that failed before its kiosk showed (say its status call went
+   * unanswered) holds no socket open until its reload opens a new one. Nothing under Electron.
+   */
+  close(): void;
 }
 
 /** What the page knew when its service went. */
@@ -75,7 +80,9 @@ interface RememberedPayment {
 
 export async function connectKiosk(): Promise<KioskConnection> {
   const bridge = window.facepayKiosk;
-  if (bridge !== undefined) return { api: bridge, onLost: () => {}, forgetPayment: () => {} };
+  if (bridge !== undefined) {
+    return { api: bridge, onLost: () => {}, forgetPayment: () => {}, close: () => {} };
+  }
   const response = await fetch(sessionPath, { cache: 'no-store' });
   if (!response.ok) throw new Error(`kiosk session: HTTP ${response.status}`);
   const session = (await response.json()) as { wsPath: string; token: string };
@@ -87,6 +94,7 @@ export async function connectKiosk(): Promise<KioskConnection> {
     api,
     onLost: (listener) => api.onClosed(listener),
     forgetPayment: () => api.forgetPayment(),
+    close: () => api.close(),
   };
 }
 
@@ -135,6 +143,11 @@ class WebSocketKiosk implements KioskApi {
   /** KioskConnection.forgetPayment: a closed payment is forgotten, an open one kept. */
   forgetPayment(): void {
     if (this.#payment !== null && !openStates.has(this.#payment.state)) this.#payment = null;
+  }
+
+  /** KioskConnection.close: calls still out are answered as for a lost service (onclose). */
+  close(): void {
+    this.#socket.close();
   }
 
   /**

@@ -7,7 +7,7 @@ import { App } from './App.tsx';
 import { EnrolmentStationApp } from './EnrolmentStation.tsx';
 import { FaceReader } from './face/face-reader.ts';
 import { startI18n, type Language } from './i18n.ts';
-import { connectKiosk } from './kiosk-client.ts';
+import { connectKiosk, type KioskConnection } from './kiosk-client.ts';
 import { kioskServiceStatusAnswerMsMax } from '../shared/limits.ts';
 import { mark } from './marks.ts';
 import { ServiceLostScreen } from './screens/ServiceLostScreen.tsx';
@@ -48,6 +48,17 @@ function readKnown(): Partial<typeof known> {
 
 async function start(root: HTMLElement): Promise<void> {
   const connection = await connectKiosk();
+  try {
+    await startOn(root, connection);
+  } catch (error) {
+    // The page reloads after its back-off: the socket is not held open meanwhile.
+    connection.close();
+    throw error;
+  }
+}
+
+/** The start once the service's socket is open: its status, the language and face engine, the kiosk. */
+async function startOn(root: HTMLElement, connection: KioskConnection): Promise<void> {
   const { api } = connection;
   const status = await answeredWithin(api.call('status', {}), kioskServiceStatusAnswerMsMax);
   if (!status.ok) throw new Error(`${status.error.code}: ${status.error.message}`);
