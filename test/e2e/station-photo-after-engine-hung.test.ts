@@ -2,7 +2,7 @@
 // then the ID photo. The worker still owes the hung camera frame, and the photo's read gives up by the same
 // unanswered-frame rule: the photo step says the face reader has stopped (never "reading" for good).
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   launchKioskBrowser,
@@ -15,6 +15,7 @@ import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
 import type { EnrolmentFixture } from './kiosk/enrolment-fixture.ts';
 import { startEnrolmentFixture } from './kiosk/enrolment-fixture.ts';
 import { words } from './kiosk/locale-words.ts';
+import { toPhoto } from './kiosk/station-photo-steps.ts';
 
 const artifacts = path.join(repoRoot, 'test-artifacts', 'station-e2e-photo-after-engine-hung');
 const account = 'e2e-hung-photo';
@@ -32,21 +33,6 @@ afterAll(async () => {
   await assertNoProcessLeft();
 });
 
-/** The document form filled and sent: the station asks for the ID photo. */
-async function toPhoto(page: Page): Promise<void> {
-  await waitForScreen(page, ['station-document'], 30_000);
-  await page.locator('[data-testid="doc-account"]').fill(account);
-  await page.locator('[data-testid="doc-type"]').selectOption('my_number_card');
-  await page.locator('[data-testid="doc-number"]').fill('123456789018');
-  await page.locator('[data-testid="doc-name"]').fill('Taro Talking');
-  await page.locator('[data-testid="doc-birth"]').fill('1980-02-03');
-  await page.locator('[data-testid="doc-expiry"]').fill('2034-02-03');
-  await page.locator('[data-testid="doc-submit"]').click();
-  expect(await waitForScreen(page, ['station-photo'], 30_000), pageLog.join('\n')).toBe(
-    'station-photo',
-  );
-}
-
 describe('the ID photo after a hung live face step', () => {
   it('says the face reader stopped instead of reading for good', async () => {
     if (fixture === null) throw new Error('no fixture');
@@ -57,7 +43,7 @@ describe('the ID photo after a hung live face step', () => {
     });
     await page.locator('[data-testid="officer-id"]').fill(fixture.officer.id);
     await typeDigits(page, fixture.officer.pin);
-    await toPhoto(page);
+    await toPhoto(page, account, pageLog);
     // From here the face worker answers the ID photo only: every camera frame goes unanswered.
     for (const worker of page.workers()) {
       await worker.evaluate(() => {
@@ -75,7 +61,7 @@ describe('the ID photo after a hung live face step', () => {
 
     // Cancel, the document again, the ID photo again: its read waits on the worker's hung frame.
     await page.getByRole('button', { name: words('ja', 'enrol.cancel') }).click();
-    await toPhoto(page);
+    await toPhoto(page, account, pageLog);
     await page.locator('[data-testid="photo-file"]').setInputFiles(fixture.idPhoto);
     await expect
       .poll(() => page.locator('[data-testid="photo-message"]').textContent(), {

@@ -1,6 +1,6 @@
 // The enrolment station's ID photo accepted while its camera opens again slowly, and the officer cancels
 // meanwhile: the read, once the camera answers, never takes the station to a live step, and that camera is off.
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   launchKioskBrowser,
@@ -14,6 +14,7 @@ import { delayCamera, expectCameraOff, installCameraLog } from './kiosk/camera-l
 import type { EnrolmentFixture } from './kiosk/enrolment-fixture.ts';
 import { startEnrolmentFixture } from './kiosk/enrolment-fixture.ts';
 import { words } from './kiosk/locale-words.ts';
+import { toPhoto } from './kiosk/station-photo-steps.ts';
 
 const account = 'e2e-photo-camera-cancelled';
 /** How late the camera's second opening answers: far longer than a Cancel takes. */
@@ -32,21 +33,6 @@ afterAll(async () => {
   await assertNoProcessLeft();
 });
 
-/** The document form filled and sent: the station asks for the ID photo. */
-async function toPhoto(page: Page): Promise<void> {
-  await waitForScreen(page, ['station-document'], 30_000);
-  await page.locator('[data-testid="doc-account"]').fill(account);
-  await page.locator('[data-testid="doc-type"]').selectOption('my_number_card');
-  await page.locator('[data-testid="doc-number"]').fill('123456789018');
-  await page.locator('[data-testid="doc-name"]').fill('Taro Talking');
-  await page.locator('[data-testid="doc-birth"]').fill('1980-02-03');
-  await page.locator('[data-testid="doc-expiry"]').fill('2034-02-03');
-  await page.locator('[data-testid="doc-submit"]').click();
-  expect(await waitForScreen(page, ['station-photo'], 30_000), pageLog.join('\n')).toBe(
-    'station-photo',
-  );
-}
-
 describe('an ID photo accepted while the camera opens again, the officer cancelling meanwhile', () => {
   it('is dropped once the camera answers: the desk stays, the camera is off', async () => {
     if (fixture === null) throw new Error('no fixture');
@@ -58,7 +44,7 @@ describe('an ID photo accepted while the camera opens again, the officer cancell
     });
     await page.locator('[data-testid="officer-id"]').fill(fixture.officer.id);
     await typeDigits(page, fixture.officer.pin);
-    await toPhoto(page);
+    await toPhoto(page, account, pageLog);
     // The photo step's camera stops (no 'ended' event: the page still holds it), so the live step must open
     // it again after the photo is accepted; that opening answers late.
     await page.waitForFunction(() => (window.__streams ?? []).length === 1);

@@ -1,6 +1,6 @@
 // The enrolment station's ID photo answered by the face worker only after the read gave it up as hung: the
 // late answer's face descriptor, which nobody takes, is wiped (zeroed) in the page as it arrives.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   launchKioskBrowser,
@@ -13,6 +13,7 @@ import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
 import type { EnrolmentFixture } from './kiosk/enrolment-fixture.ts';
 import { startEnrolmentFixture } from './kiosk/enrolment-fixture.ts';
 import { words } from './kiosk/locale-words.ts';
+import { toPhoto } from './kiosk/station-photo-steps.ts';
 
 declare global {
   interface Window {
@@ -57,21 +58,6 @@ async function watchStills(context: BrowserContext): Promise<void> {
   });
 }
 
-/** The document form filled and sent: the station asks for the ID photo. */
-async function toPhoto(page: Page): Promise<void> {
-  await waitForScreen(page, ['station-document'], 30_000);
-  await page.locator('[data-testid="doc-account"]').fill(account);
-  await page.locator('[data-testid="doc-type"]').selectOption('my_number_card');
-  await page.locator('[data-testid="doc-number"]').fill('123456789018');
-  await page.locator('[data-testid="doc-name"]').fill('Taro Talking');
-  await page.locator('[data-testid="doc-birth"]').fill('1980-02-03');
-  await page.locator('[data-testid="doc-expiry"]').fill('2034-02-03');
-  await page.locator('[data-testid="doc-submit"]').click();
-  expect(await waitForScreen(page, ['station-photo'], 30_000), pageLog.join('\n')).toBe(
-    'station-photo',
-  );
-}
-
 describe('an ID photo answered after the read gave it up', () => {
   it('has its descriptor zeroed in the page', async () => {
     if (fixture === null) throw new Error('no fixture');
@@ -84,13 +70,13 @@ describe('an ID photo answered after the read gave it up', () => {
     await page.locator('[data-testid="officer-id"]').fill(fixture.officer.id);
     await typeDigits(page, fixture.officer.pin);
     // A first photo read with a face warms the engine (the unanswered-frame rule's shorter limit).
-    await toPhoto(page);
+    await toPhoto(page, account, pageLog);
     await page.locator('[data-testid="photo-file"]').setInputFiles(fixture.idPhoto);
     expect(await waitForScreen(page, ['station-live'], 60_000), pageLog.join('\n')).toBe(
       'station-live',
     );
     await page.getByRole('button', { name: words('ja', 'enrol.cancel') }).click();
-    await toPhoto(page);
+    await toPhoto(page, account, pageLog);
     const stillsBefore = await page.evaluate(() => window.__stills?.length ?? 0);
     expect(stillsBefore).toBe(1);
     // From here the worker's still answers come late: after the read's limit, so the read gives it up.

@@ -1,6 +1,6 @@
 // The enrolment station's ID photo read while the face engine hangs, and the officer cancels meanwhile: the
 // read, ended later by the unanswered-frame rule, never takes the station back to that photo step.
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   launchKioskBrowser,
@@ -13,6 +13,7 @@ import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
 import type { EnrolmentFixture } from './kiosk/enrolment-fixture.ts';
 import { startEnrolmentFixture } from './kiosk/enrolment-fixture.ts';
 import { words } from './kiosk/locale-words.ts';
+import { toPhoto } from './kiosk/station-photo-steps.ts';
 
 const account = 'e2e-photo-cancelled';
 let fixture: EnrolmentFixture | null = null;
@@ -29,21 +30,6 @@ afterAll(async () => {
   await assertNoProcessLeft();
 });
 
-/** The document form filled and sent: the station asks for the ID photo. */
-async function toPhoto(page: Page): Promise<void> {
-  await waitForScreen(page, ['station-document'], 30_000);
-  await page.locator('[data-testid="doc-account"]').fill(account);
-  await page.locator('[data-testid="doc-type"]').selectOption('my_number_card');
-  await page.locator('[data-testid="doc-number"]').fill('123456789018');
-  await page.locator('[data-testid="doc-name"]').fill('Taro Talking');
-  await page.locator('[data-testid="doc-birth"]').fill('1980-02-03');
-  await page.locator('[data-testid="doc-expiry"]').fill('2034-02-03');
-  await page.locator('[data-testid="doc-submit"]').click();
-  expect(await waitForScreen(page, ['station-photo'], 30_000), pageLog.join('\n')).toBe(
-    'station-photo',
-  );
-}
-
 describe('an ID photo read the officer cancelled', () => {
   it('is dropped when the hung engine gives it up, the station staying where the officer went', async () => {
     if (fixture === null) throw new Error('no fixture');
@@ -55,13 +41,13 @@ describe('an ID photo read the officer cancelled', () => {
     await page.locator('[data-testid="officer-id"]').fill(fixture.officer.id);
     await typeDigits(page, fixture.officer.pin);
     // A first photo read with a face warms the engine (the unanswered-frame rule's shorter limit).
-    await toPhoto(page);
+    await toPhoto(page, account, pageLog);
     await page.locator('[data-testid="photo-file"]').setInputFiles(fixture.idPhoto);
     expect(await waitForScreen(page, ['station-live'], 60_000), pageLog.join('\n')).toBe(
       'station-live',
     );
     await page.getByRole('button', { name: words('ja', 'enrol.cancel') }).click();
-    await toPhoto(page);
+    await toPhoto(page, account, pageLog);
     // From here the face worker answers nothing: the next photo's read waits until the rule gives it up.
     for (const worker of page.workers()) {
       await worker.evaluate(() => {

@@ -1,6 +1,6 @@
 // The enrolment station's ID photo read while the face engine hangs, and the idle lock signs the officer out
 // meanwhile: the read, dropped when the unanswered-frame rule gives it up, leaves the sign-in's keypad working.
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   launchKioskBrowser,
@@ -14,6 +14,7 @@ import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
 import type { EnrolmentFixture } from './kiosk/enrolment-fixture.ts';
 import { startEnrolmentFixture } from './kiosk/enrolment-fixture.ts';
 import { words } from './kiosk/locale-words.ts';
+import { toPhoto } from './kiosk/station-photo-steps.ts';
 
 const account = 'e2e-photo-idle-lock';
 let fixture: EnrolmentFixture | null = null;
@@ -30,21 +31,6 @@ afterAll(async () => {
   await fixture?.close();
   await assertNoProcessLeft();
 });
-
-/** The document form filled and sent: the station asks for the ID photo. */
-async function toPhoto(page: Page): Promise<void> {
-  await waitForScreen(page, ['station-document'], 30_000);
-  await page.locator('[data-testid="doc-account"]').fill(account);
-  await page.locator('[data-testid="doc-type"]').selectOption('my_number_card');
-  await page.locator('[data-testid="doc-number"]').fill('123456789018');
-  await page.locator('[data-testid="doc-name"]').fill('Taro Talking');
-  await page.locator('[data-testid="doc-birth"]').fill('1980-02-03');
-  await page.locator('[data-testid="doc-expiry"]').fill('2034-02-03');
-  await page.locator('[data-testid="doc-submit"]').click();
-  expect(await waitForScreen(page, ['station-photo'], 30_000), pageLog.join('\n')).toBe(
-    'station-photo',
-  );
-}
 
 /** The service's elapsed clock (the idle lock's) under the test's hand, from where the real one stands. */
 function takeServiceElapsedClock(): void {
@@ -64,13 +50,13 @@ describe('an ID photo read the idle lock cut short', () => {
     await page.locator('[data-testid="officer-id"]').fill(fixture.officer.id);
     await typeDigits(page, fixture.officer.pin);
     // A first photo read with a face warms the engine (the unanswered-frame rule's shorter limit).
-    await toPhoto(page);
+    await toPhoto(page, account, pageLog);
     await page.locator('[data-testid="photo-file"]').setInputFiles(fixture.idPhoto);
     expect(await waitForScreen(page, ['station-live'], 60_000), pageLog.join('\n')).toBe(
       'station-live',
     );
     await page.getByRole('button', { name: words('ja', 'enrol.cancel') }).click();
-    await toPhoto(page);
+    await toPhoto(page, account, pageLog);
     // From here the face worker answers nothing: the next photo's read waits until the rule gives it up.
     for (const worker of page.workers()) {
       await worker.evaluate(() => {

@@ -13,6 +13,7 @@ import { assertNoProcessLeft, trackChildProcesses } from '../hub/process.ts';
 import type { EnrolmentFixture } from './kiosk/enrolment-fixture.ts';
 import { startEnrolmentFixture } from './kiosk/enrolment-fixture.ts';
 import { words } from './kiosk/locale-words.ts';
+import { fillDocument, toPhoto } from './kiosk/station-photo-steps.ts';
 
 const account = 'e2e-photo-dropped-busy';
 let fixture: EnrolmentFixture | null = null;
@@ -54,26 +55,6 @@ async function routeSocket(context: BrowserContext): Promise<void> {
   );
 }
 
-/** The document form filled (not sent). */
-async function fillDocument(page: Page): Promise<void> {
-  await waitForScreen(page, ['station-document'], 30_000);
-  await page.locator('[data-testid="doc-account"]').fill(account);
-  await page.locator('[data-testid="doc-type"]').selectOption('my_number_card');
-  await page.locator('[data-testid="doc-number"]').fill('123456789018');
-  await page.locator('[data-testid="doc-name"]').fill('Taro Talking');
-  await page.locator('[data-testid="doc-birth"]').fill('1980-02-03');
-  await page.locator('[data-testid="doc-expiry"]').fill('2034-02-03');
-}
-
-/** The document form filled and sent: the station asks for the ID photo. */
-async function toPhoto(page: Page): Promise<void> {
-  await fillDocument(page);
-  await page.locator('[data-testid="doc-submit"]').click();
-  expect(await waitForScreen(page, ['station-photo'], 30_000), pageLog.join('\n')).toBe(
-    'station-photo',
-  );
-}
-
 const readDropped = async (page: Page) =>
   (await marks(page)).some((mark) => mark.name === 'station_photo_read_dropped');
 
@@ -89,13 +70,13 @@ describe("a dropped ID photo read and the next enrolment's document", () => {
     await page.locator('[data-testid="officer-id"]').fill(fixture.officer.id);
     await typeDigits(page, fixture.officer.pin);
     // A first photo read with a face warms the engine (the unanswered-frame rule's shorter limit).
-    await toPhoto(page);
+    await toPhoto(page, account, pageLog);
     await page.locator('[data-testid="photo-file"]').setInputFiles(fixture.idPhoto);
     expect(await waitForScreen(page, ['station-live'], 60_000), pageLog.join('\n')).toBe(
       'station-live',
     );
     await page.getByRole('button', { name: words('ja', 'enrol.cancel') }).click();
-    await toPhoto(page);
+    await toPhoto(page, account, pageLog);
     // From here the face worker answers nothing: the next photo's read waits until the rule gives it up.
     for (const worker of page.workers()) {
       await worker.evaluate(() => {
@@ -111,7 +92,7 @@ describe("a dropped ID photo read and the next enrolment's document", () => {
     // Cancelled while it reads; the next document is sent, its answer held, before the read ends.
     await page.getByRole('button', { name: words('ja', 'enrol.cancel') }).click();
     holdDocuments = true;
-    await fillDocument(page);
+    await fillDocument(page, account);
     await page.locator('[data-testid="doc-submit"]').click();
     await expect.poll(() => held.length, { timeout: 10_000 }).toBe(1);
     expect(await readDropped(page), 'the read ended before the document went out').toBe(false);
